@@ -1,0 +1,43 @@
+/**
+ * AWS list prices (us-east-1, USD) used by every cost figure Vigil prints. One place, each with its source
+ * as recorded in the project's research notes (docs/costs.md). Re-check before quoting to a customer.
+ */
+export const PRICES = {
+  dynamodb: {
+    /** On-demand write request unit (after the November 2024 50% cut). aws.amazon.com/dynamodb/pricing/on-demand/ */
+    perMillionWriteUnits: 0.625,
+    /** On-demand read request unit. Same source. */
+    perMillionReadUnits: 0.125,
+    /** Standard table class storage; the first 25 GB a month are free (ignored here). aws.amazon.com/dynamodb/pricing/ */
+    perGbMonth: 0.25,
+  },
+  lambda: {
+    /** aws.amazon.com/lambda/pricing/ */
+    perMillionRequests: 0.2,
+    /** arm64, first 7.5 billion GB-seconds a month. Same source. */
+    perGbSecondArm: 0.0000133334,
+  },
+  cloudwatch: {
+    /** GetMetricData: per 1,000 metrics requested, always charged (no free tier). aws.amazon.com/cloudwatch/pricing/ */
+    perThousandGetMetricDataMetrics: 0.01,
+    /** Custom metrics (EMF-extracted included), first 10,000 metric-months. Same source. */
+    perCustomMetricMonth: 0.3,
+    /** Logs ingestion, Standard class. Same source. */
+    perGbLogsIngested: 0.5,
+    /** Standard-resolution alarm metric-month. Same source. */
+    perAlarmMonth: 0.1,
+    /** Per dashboard-month beyond the 3 free ones. Same source. */
+    perDashboardMonth: 3,
+    /** Container Insights enhanced observability, first tier, per million observations (secondary source, see docs/costs.md). */
+    perMillionContainerInsightsObservations: 0.21,
+  },
+  sns: {
+    /** Standard topic publishes after the first million a month. aws.amazon.com/sns/pricing/ */
+    perMillionPublishes: 0.5,
+    /** Email deliveries after the first 1,000 a month. Same source. */
+    perHundredThousandEmails: 2,
+  },
+} as const;
+
+/** Minutes in the 730-hour month AWS prices by. */
+export const MINUTES_PER_MONTH = 730 * 60;

@@ -1,0 +1,20 @@
+/**
+ * The environment variables Vigil's Lambdas read, in one place: the handlers read them once at start-up
+ * (`common/config.ts`), and the CDK constructs set them from the same names.
+ */
+export const ENV = {
+  /** All handlers but Slack: the DynamoDB table. */
+  tableName: 'VIGIL_TABLE_NAME',
+  /** Ingest, collector: days of history kept (TTL). */
+  retentionDays: 'VIGIL_RETENTION_DAYS',
+  /** Collector, evaluator: JSON list of the clusters to watch, `[{"name":"prod","region":"eu-west-1"}]`. */
+  clusters: 'VIGIL_CLUSTERS',
+  /** Collector: CloudWatch period for host metrics, 1 (detailed monitoring) or 5 (basic). */
+  hostMetricsPeriodMinutes: 'VIGIL_HOST_METRICS_PERIOD_MINUTES',
+  /** Evaluator: the SNS topic alerts are published to. */
+  topicArn: 'VIGIL_TOPIC_ARN',
+  /** Evaluator: JSON rule overrides (thresholds, `for`, severity, enablement, namespace filters). */
+  rules: 'VIGIL_RULES',
+  /** Slack notifier: the Secrets Manager secret holding the incoming-webhook URL. */
+  slackSecretArn: 'VIGIL_SLACK_SECRET_ARN',
+} as const;

@@ -1,0 +1,768 @@
+/**
+ * The DynamoDB store every component reads and writes (layout in `keys.ts`, reasons in
+ * docs/architecture.md). Used by ingest, the collector, the evaluator and the CLI, against DynamoDB in AWS
+ * and dynalite locally.
+ *
+ * - Two writers, no read-modify-write: ingest writes a node-minute's Kubernetes part (`K`), the collector
+ *   its host part (`H`), as sibling items that reads merge. An UpdateItem is billed for the whole item, so
+ *   siblings are cheaper than two writers SETting attributes of one item.
+ * - Idempotent: the same input twice writes the same items.
+ * - No silent loss: batch paths retry `UnprocessedItems` and throttling with backoff; what still fails is
+ *   returned in the `WriteReport`, item by item, for the caller to report or retry.
+ * - Every request asks for `ReturnConsumedCapacity`; `capacity` has the running totals.
+ * - TTL (`expiresAt`) on everything but alert state; reads skip expired items, because DynamoDB deletes
+ *   them up to days late and dynalite never does.
+ */
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type ConsumedCapacity,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { defaultRetryPolicy, backoffMs, isRetryable, type RetryPolicy } from '../../common/retry';
+import { silentLogger, type Logger } from '../../common/log';
+import type {
+  CloudRollup,
+  ClusterMinute,
+  Heartbeat,
+  HostNodeMinute,
+  KubeEvent,
+  KubeNodeMinute,
+  KubeRollup,
+  NodeMinute,
+  WorkloadMinute,
+  WorkloadRef,
+} from '../../model/domain';
+import { nodeKeyOf, workloadName } from '../../model/domain';
+import { matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
+import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs, type Minute } from '../../model/time';
+import { decode, encode } from './codec';
+import {
+  daysCovering,
+  hoursCovering,
+  keyAttributes,
+  keys,
+  keyText,
+  parseNodeMinuteSk,
+  parseRollupSk,
+  PK,
+  SK,
+  TTL_ATTRIBUTE,
+  type Key,
+} from './keys';
+import { joinKubeMinute, splitKubeMinute, type PodSpec, type StoredKubeMinute } from './pod-specs';
+
+/** DynamoDB's item size limit. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+/** Host parts cover at most this many minutes (basic monitoring's 5-minute period). */
+const MAX_HOST_PERIOD_MINUTES = 5;
+/** Specs are rewritten this often so their TTL always outlives the minutes that point at them. */
+const SPEC_REFRESH_MS = 86_400_000;
+const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
+const PARALLEL_REQUESTS = 8;
+
+export interface StoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long node-minutes, rollups and events are kept. @default 14 */
+  readonly retentionDays?: number;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** Retries above the SDK's own. @default 8 attempts, 50 ms base, 2 s cap, full jitter */
+  readonly retry?: Partial<RetryPolicy>;
+  /** @default silent */
+  readonly logger?: Logger;
+}
+
+export interface WriteFailure {
+  /** `pk / sk` of the item that could not be written. */
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface WriteReport {
+  readonly written: number;
+  /** Conditional writes that found newer or equal data already stored (duplicates, late arrivals). */
+  readonly skipped: number;
+  readonly failed: readonly WriteFailure[];
+}
+
+export interface CapacityTotals {
+  readonly writeUnits: number;
+  readonly readUnits: number;
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+export class ItemTooLargeError extends Error {
+  override readonly name = 'ItemTooLargeError';
+}
+
+export interface StoredDocument<T> {
+  readonly id: string;
+  readonly value: T;
+  readonly version: number;
+}
+
+/** An item to write, with a human-readable description for failure reports. */
+interface PendingItem {
+  readonly key: Key;
+  readonly what: string;
+  readonly value: unknown;
+  /** The time the data is about; the TTL counts from it. */
+  readonly dataTime: EpochMs;
+  readonly collectedAt?: EpochMs;
+}
+
+export class VigilStore {
+  readonly tableName: string;
+  readonly retentionDays: number;
+  private readonly client: DynamoDBClient;
+  private readonly clock: Clock;
+  private readonly retry: RetryPolicy;
+  private readonly log: Logger;
+  private readonly totals = { writeUnits: 0, readUnits: 0, requests: {} as Record<string, number> };
+  /** Spec hash → when this process last wrote it. Bounded; a miss costs one idempotent rewrite. */
+  private readonly writtenSpecs = new Map<string, EpochMs>();
+  /** Spec hash → specs, for reads. Bounded. */
+  private readonly specCache = new Map<string, readonly PodSpec[]>();
+
+  constructor(opts: StoreOptions) {
+    if (!opts.tableName) throw new Error('VigilStore: tableName is required');
+    const retention = opts.retentionDays ?? 14;
+    if (!Number.isInteger(retention) || retention < 1 || retention > 3650) {
+      throw new Error(`VigilStore: retentionDays must be an integer from 1 to 3650, got ${opts.retentionDays}`);
+    }
+    this.client = opts.client;
+    this.tableName = opts.tableName;
+    this.retentionDays = retention;
+    this.clock = opts.clock ?? systemClock;
+    this.retry = { ...defaultRetryPolicy, ...opts.retry };
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  /** Write and read units consumed by this store instance so far, and requests by operation. */
+  get capacity(): CapacityTotals {
+    return { ...this.totals, requests: { ...this.totals.requests } };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Writes
+  // -------------------------------------------------------------------------------------------------
+
+  /**
+   * Writes the Kubernetes part of node-minutes (ingest). Pod specs that this process has not written
+   * recently are written first, so a minute never points at a spec that is not stored.
+   */
+  async putKubeMinutes(cluster: string, minutes: readonly KubeNodeMinute[]): Promise<WriteReport> {
+    const now = this.clock.now();
+    const specItems = new Map<string, PendingItem>();
+    const minuteItems: { pending: PendingItem; hash: string }[] = [];
+    for (const k of minutes) {
+      const { specs, hash, minute } = splitKubeMinute(k);
+      const written = this.writtenSpecs.get(`${cluster}/${hash}`);
+      if ((written === undefined || now - written > SPEC_REFRESH_MS) && !specItems.has(hash)) {
+        specItems.set(hash, { key: keys.specs(cluster, hash), what: `pod specs of node ${k.node.name}`, value: specs, dataTime: now + 2 * SPEC_REFRESH_MS });
+      }
+      const key = keys.nodeMinute(cluster, minuteOf(k.minute), nodeKeyOf(k.node), 'K');
+      minuteItems.push({ hash, pending: { key, what: `node ${k.node.name} at ${isoMinute(k.minute)}`, value: minute, dataTime: k.minute, collectedAt: k.collectedAt } });
+    }
+    const specReport = await this.batchPut([...specItems.values()]);
+    const failedSpecs = new Set(specReport.failed.map((f) => f.key));
+    for (const [hash, p] of specItems) if (!failedSpecs.has(keyText(p.key))) this.remember(this.writtenSpecs, `${cluster}/${hash}`, now);
+    const blocked: WriteFailure[] = [];
+    const writable = minuteItems.filter((m) => {
+      const spec = specItems.get(m.hash);
+      if (!spec || !failedSpecs.has(keyText(spec.key))) return true;
+      blocked.push({ key: keyText(m.pending.key), reason: `not written: the pod specs it points at could not be stored (${m.pending.what})` });
+      return false;
+    });
+    const report = await this.batchPut(writable.map((m) => m.pending));
+    return { written: report.written + specReport.written, skipped: 0, failed: [...specReport.failed, ...blocked, ...report.failed] };
+  }
+
+  /** Writes the host part of node-minutes (collector). Rewriting a minute with later data replaces it. */
+  async putHostMinutes(cluster: string, minutes: readonly HostNodeMinute[]): Promise<WriteReport> {
+    const items = minutes.map((h): PendingItem => {
+      if (!Number.isInteger(h.periodMinutes) || h.periodMinutes < 1 || h.periodMinutes > MAX_HOST_PERIOD_MINUTES) {
+        throw new Error(`host ${h.host.instanceId}: periodMinutes must be 1 to ${MAX_HOST_PERIOD_MINUTES}, got ${h.periodMinutes}`);
+      }
+      const key = keys.nodeMinute(cluster, minuteOf(h.minute), h.host.instanceId, 'H');
+      return { key, what: `host ${h.host.instanceId} at ${isoMinute(h.minute)}`, value: h, dataTime: h.minute, collectedAt: h.collectedAt };
+    });
+    return this.batchPut(items);
+  }
+
+  /**
+   * Writes the Kubernetes fields of a cluster-minute rollup (ingest). A full batch split into parts writes
+   * one rollup part per batch part; reads merge them.
+   */
+  async putKubeRollup(cluster: string, rollup: KubeRollup, part = { index: 0, count: 1 }): Promise<WriteReport> {
+    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), part.index);
+    const what = `kube rollup part ${part.index} at ${isoMinute(rollup.minute)}`;
+    return this.batchPut([{ key, what, value: { part, rollup }, dataTime: rollup.minute, collectedAt: rollup.collectedAt }]);
+  }
+
+  /** Writes the cloud fields of a cluster-minute rollup (collector). */
+  async putCloudRollup(cluster: string, rollup: CloudRollup): Promise<WriteReport> {
+    const key = keys.rollupCloud(cluster, minuteOf(rollup.minute));
+    return this.batchPut([{ key, what: `cloud rollup at ${isoMinute(rollup.minute)}`, value: rollup, dataTime: rollup.minute, collectedAt: rollup.collectedAt }]);
+  }
+
+  /**
+   * Stores events deduplicated by (object uid, reason) per day: an event is written when it is new or its
+   * count grew; a repeat delivery is `skipped`.
+   */
+  async putEvents(cluster: string, events: readonly KubeEvent[]): Promise<WriteReport> {
+    const results = await mapLimit(events, PARALLEL_REQUESTS, async (e): Promise<'written' | 'skipped' | WriteFailure> => {
+      const key = keys.event(cluster, e.lastSeen, e.objectUid, e.reason);
+      const item = this.item(key, e, e.lastSeen);
+      return this.conditional('PutItem', keyText(key), () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: { ...item, count: { N: String(e.count) }, lastSeen: { N: String(e.lastSeen) } },
+            ConditionExpression: 'attribute_not_exists(pk) OR #count < :count OR (#count = :count AND lastSeen < :lastSeen)',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':count': { N: String(e.count) }, ':lastSeen': { N: String(e.lastSeen) } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+    });
+    return summarize(results);
+  }
+
+  /** Records the agent's last sign of life; an older heartbeat never replaces a newer one. */
+  async putHeartbeat(hb: Heartbeat): Promise<WriteReport> {
+    const key = keys.heartbeat(hb.cluster);
+    const item = this.item(key, hb, hb.lastSeen);
+    const r = await this.conditional('PutItem', keyText(key), () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...item, lastSeen: { N: String(hb.lastSeen) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :t',
+          ExpressionAttributeValues: { ':t': { N: String(hb.lastSeen) } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    return summarize([r]);
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Versioned documents: alert state, notification log, collector watermarks
+  // -------------------------------------------------------------------------------------------------
+
+  async getDocument<T>(cluster: string, kind: string, id: string): Promise<StoredDocument<T> | undefined> {
+    const out = await this.read('GetItem', () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyAttributes(keys.document(cluster, kind, id)), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    return out.Item && !this.expired(out.Item) ? toDocument<T>(out.Item) : undefined;
+  }
+
+  async listDocuments<T>(cluster: string, kind: string): Promise<StoredDocument<T>[]> {
+    const items = await this.query(keys.documentPartition(cluster, kind), undefined, true);
+    return items.map((i) => toDocument<T>(i));
+  }
+
+  /**
+   * Writes a document if nobody else changed it since it was read: `expectedVersion` is the version read
+   * (`undefined` = must not exist yet). Returns the new version, or `undefined` on a conflict. Two
+   * overlapping evaluator runs therefore never both win the same transition.
+   */
+  async putDocument<T>(
+    cluster: string,
+    kind: string,
+    id: string,
+    value: T,
+    expectedVersion: number | undefined,
+    opts: { readonly expiresAt?: EpochMs } = {},
+  ): Promise<number | undefined> {
+    const version = (expectedVersion ?? 0) + 1;
+    const key = keys.document(cluster, kind, id);
+    const item: Record<string, AttributeValue> = { ...keyAttributes(key), d: { B: encode(value) }, version: { N: String(version) } };
+    if (opts.expiresAt !== undefined) item[TTL_ATTRIBUTE] = { N: String(Math.floor(opts.expiresAt / 1000)) };
+    checkSize(item, `document ${kind}/${id}`);
+    const r = await this.conditional('PutItem', keyText(key), () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    if (r === 'written') return version;
+    if (r === 'skipped') return undefined;
+    throw new Error(`document ${kind}/${id}: ${r.reason}`);
+  }
+
+  /** Deletes a document if it is still at `expectedVersion`; false on a conflict. */
+  async deleteDocument(cluster: string, kind: string, id: string, expectedVersion: number): Promise<boolean> {
+    const key = keys.document(cluster, kind, id);
+    const r = await this.conditional('DeleteItem', keyText(key), () =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyAttributes(key),
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    if (typeof r === 'object') throw new Error(`document ${kind}/${id}: ${r.reason}`);
+    return r === 'written';
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Reads
+  // -------------------------------------------------------------------------------------------------
+
+  async heartbeat(cluster: string): Promise<Heartbeat | undefined> {
+    const out = await this.read('GetItem', () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyAttributes(keys.heartbeat(cluster)), ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    return out.Item && !this.expired(out.Item) ? decode<Heartbeat>(out.Item.d.B!) : undefined;
+  }
+
+  /** Cluster-minute rollups with a minute in [from, to], oldest first. */
+  async rollups(cluster: string, from: EpochMs, to: EpochMs): Promise<ClusterMinute[]> {
+    const items = (
+      await Promise.all(
+        daysCovering(from, to).map((d) =>
+          this.query(keys.rollupPartition(cluster, d), [skMinute(from), `${skMinute(to)}#~`]),
+        ),
+      )
+    ).flat();
+    const byMinute = new Map<Minute, { kube: { part: { index: number; count: number }; rollup: KubeRollup }[]; cloud?: CloudRollup }>();
+    for (const item of items) {
+      const { minute, part } = parseRollupSk(item[SK].S!);
+      const entry = byMinute.get(minute) ?? { kube: [] };
+      if (part === 'C') entry.cloud = decode<CloudRollup>(item.d.B!);
+      else entry.kube.push(decode(item.d.B!));
+      byMinute.set(minute, entry);
+    }
+    return [...byMinute.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([minute, e]) => ({ cluster, minute, kube: mergeKubeRollupParts(e.kube), cloud: e.cloud }));
+  }
+
+  /** Every node-minute with a minute in [from, to], host and Kubernetes parts merged, oldest first. */
+  async nodeMinutes(cluster: string, from: EpochMs, to: EpochMs): Promise<NodeMinute[]> {
+    // Host parts cover up to 5 minutes, so one written shortly before `from` may still cover it.
+    const start = minuteOf(from) - (MAX_HOST_PERIOD_MINUTES - 1) * MINUTE_MS;
+    const items = (
+      await Promise.all(
+        hoursCovering(start, to).map((h) => this.query(keys.nodePartition(cluster, h), [skMinute(start), `${skMinute(to)}#~`])),
+      )
+    ).flat();
+    return this.mergeNodeItems(cluster, items, minuteOf(from), to);
+  }
+
+  /** The rollups and node-minutes of the last `minutes` minutes, the current one included. */
+  async latest(cluster: string, minutes: number): Promise<{ rollups: ClusterMinute[]; nodes: NodeMinute[] }> {
+    const to = this.clock.now();
+    const from = minuteOf(to) - (minutes - 1) * MINUTE_MS;
+    const [rollups, nodes] = await Promise.all([this.rollups(cluster, from, to), this.nodeMinutes(cluster, from, to)]);
+    return { rollups, nodes };
+  }
+
+  /**
+   * One node's history. `node` is a node name, an instance id, or a node key. Names are resolved to keys
+   * through the rollups of the range (a name can be reused by a later instance; each is returned).
+   * Reads by computed keys (BatchGet), not by scanning the cluster.
+   */
+  async nodeHistory(cluster: string, node: string, from: EpochMs, to: EpochMs): Promise<NodeMinute[]> {
+    let nodeKeys: string[];
+    if (/^i-[0-9a-f]+$/.test(node) || node.startsWith('node/')) nodeKeys = [node];
+    else {
+      const rollups = await this.rollups(cluster, from, to);
+      nodeKeys = [...new Set(rollups.flatMap((r) => (r.kube?.nodes ?? []).filter((n) => n.name === node).map((n) => n.key)))];
+      if (nodeKeys.length === 0) return [];
+    }
+    const start = minuteOf(from) - (MAX_HOST_PERIOD_MINUTES - 1) * MINUTE_MS;
+    const wanted: Key[] = [];
+    for (let m = start; m <= to; m += MINUTE_MS) {
+      for (const k of nodeKeys) {
+        if (m >= minuteOf(from)) wanted.push(keys.nodeMinute(cluster, m, k, 'K'));
+        wanted.push(keys.nodeMinute(cluster, m, k, 'H'));
+      }
+    }
+    const items = await this.batchGet(wanted);
+    return this.mergeNodeItems(cluster, items, minuteOf(from), to);
+  }
+
+  /** A workload's per-minute figures from the rollups (cheap: one Query per day of range). */
+  async workloadHistory(cluster: string, workload: WorkloadRef, from: EpochMs, to: EpochMs): Promise<{ minute: Minute; workload: WorkloadMinute }[]> {
+    const rollups = await this.rollups(cluster, from, to);
+    return rollups.flatMap((r) => {
+      const w = r.kube?.workloads.find((x) => x.namespace === workload.namespace && x.kind === workload.kind && x.name === workload.name);
+      return w ? [{ minute: r.minute, workload: w }] : [];
+    });
+  }
+
+  /** Events whose last occurrence is in [from, to], deduplicated by (object uid, reason). */
+  async events(cluster: string, from: EpochMs, to: EpochMs): Promise<KubeEvent[]> {
+    const items = (await Promise.all(daysCovering(from, to).map((d) => this.query(keys.eventPartition(cluster, d))))).flat();
+    return items
+      .map((i) => decode<KubeEvent>(i.d.B!))
+      .filter((e) => e.lastSeen >= from && e.lastSeen <= to)
+      .sort((a, b) => a.lastSeen - b.lastSeen);
+  }
+
+  /**
+   * Containers matching `selector` in every minute of [from, to]. Reads the cluster's node-minutes of the
+   * range (one Query per hour): about 2 KB per node-minute.
+   */
+  async selectContainers(cluster: string, selector: ContainerSelector, from: EpochMs, to: EpochMs): Promise<ContainerSample[]> {
+    const out: ContainerSample[] = [];
+    for (const nm of await this.nodeMinutes(cluster, from, to)) {
+      if (!nm.kube) continue;
+      const n = nm.kube.node;
+      for (const p of nm.kube.pods) {
+        for (const c of p.containers) {
+          const s: ContainerSample = {
+            minute: nm.minute,
+            node: n.name,
+            zone: n.zone,
+            nodeGroup: n.nodeGroup ?? n.nodePool,
+            instanceType: n.instanceType,
+            capacityType: n.capacityType,
+            namespace: p.namespace,
+            pod: p.name,
+            workload: workloadName(p.workload),
+            container: c.name,
+            image: c.image,
+            labels: p.labels,
+            restarts: c.restarts,
+            cpuMilli: c.usage?.cpuMilli,
+            memoryWorkingSetBytes: c.usage?.memoryWorkingSetBytes,
+            cpuRequestMilli: c.requests.cpuMilli,
+            memoryRequestBytes: c.requests.memoryBytes,
+            memoryLimitBytes: c.limits.memoryBytes,
+          };
+          if (matchesSelector(s, selector)) out.push(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Internals
+  // -------------------------------------------------------------------------------------------------
+
+  /** Builds an item: keys, the encoded value in `d`, `at` (collection time) and the TTL. */
+  private item(key: Key, value: unknown, dataTime: EpochMs, collectedAt?: EpochMs): Record<string, AttributeValue> {
+    const item: Record<string, AttributeValue> = {
+      ...keyAttributes(key),
+      d: { B: encode(value) },
+      [TTL_ATTRIBUTE]: { N: String(Math.floor(dataTime / 1000) + this.retentionDays * 86_400) },
+    };
+    if (collectedAt !== undefined) item.at = { N: String(collectedAt) };
+    return item;
+  }
+
+  private expired(item: Record<string, AttributeValue>): boolean {
+    const exp = item[TTL_ATTRIBUTE]?.N;
+    return exp !== undefined && Number(exp) * 1000 < this.clock.now();
+  }
+
+  private async mergeNodeItems(cluster: string, items: Record<string, AttributeValue>[], from: Minute, to: EpochMs): Promise<NodeMinute[]> {
+    const kube = new Map<string, { minute: Minute; key: string; stored: StoredKubeMinute }>();
+    const hosts = new Map<string, HostNodeMinute[]>();
+    for (const item of items) {
+      if (this.expired(item)) continue;
+      const { minute, nodeKey, part } = parseNodeMinuteSk(item[SK].S!);
+      if (part === 'K' && minute >= from) kube.set(`${minute}|${nodeKey}`, { minute, key: nodeKey, stored: decode<StoredKubeMinute>(item.d.B!) });
+      if (part === 'H') {
+        const list = hosts.get(nodeKey) ?? [];
+        list.push(decode<HostNodeMinute>(item.d.B!));
+        hosts.set(nodeKey, list);
+      }
+    }
+    for (const list of hosts.values()) list.sort((a, b) => a.minute - b.minute);
+    const specs = await this.specs(cluster, [...new Set([...kube.values()].map((k) => k.stored.specHash))]);
+    const attached = new Set<HostNodeMinute>();
+    const out: NodeMinute[] = [];
+    for (const k of kube.values()) {
+      const covering = (hosts.get(k.key) ?? []).filter((h) => h.minute <= k.minute && k.minute < h.minute + h.periodMinutes * MINUTE_MS).pop();
+      if (covering) attached.add(covering);
+      const spec = specs.get(k.stored.specHash);
+      if (!spec) {
+        this.log.warn('pod specs missing; node-minute returned without its Kubernetes part', { cluster, node: k.stored.node.name, specHash: k.stored.specHash });
+      }
+      out.push({ cluster, minute: k.minute, key: k.key, kube: spec ? joinKubeMinute(k.stored, spec) : undefined, host: covering });
+    }
+    // Hosts with no node in any minute they cover (still joining, or broken) are kept, at their own minute.
+    for (const [key, list] of hosts) {
+      for (const h of list) {
+        if (!attached.has(h) && h.minute >= from && h.minute <= to) out.push({ cluster, minute: h.minute, key, host: h });
+      }
+    }
+    return out.sort((a, b) => a.minute - b.minute || a.key.localeCompare(b.key));
+  }
+
+  private async specs(cluster: string, hashes: string[]): Promise<Map<string, readonly PodSpec[]>> {
+    const out = new Map<string, readonly PodSpec[]>();
+    const missing: string[] = [];
+    for (const h of hashes) {
+      const cached = this.specCache.get(`${cluster}/${h}`);
+      if (cached) out.set(h, cached);
+      else missing.push(h);
+    }
+    if (missing.length) {
+      for (const item of await this.batchGet(missing.map((h) => keys.specs(cluster, h)))) {
+        const specs = decode<PodSpec[]>(item.d.B!);
+        out.set(item[SK].S!, specs);
+        this.remember(this.specCache, `${cluster}/${item[SK].S!}`, specs);
+      }
+    }
+    return out;
+  }
+
+  private remember<V>(map: Map<string, V>, key: string, value: V, max = 20_000): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > max) map.delete(map.keys().next().value!);
+  }
+
+  /** Query one partition (optionally a sort-key range), all pages, expired items dropped. */
+  private async query(pk: string, range?: [string, string], consistent = false): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.read('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: range ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: pk }, ...(range ? { ':a': { S: range[0] }, ':b': { S: range[1] } } : {}) },
+            ExclusiveStartKey: start,
+            ConsistentRead: consistent,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) if (!this.expired(item)) out.push(item);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** BatchGet by keys, 100 at a time, retrying `UnprocessedKeys`; expired items dropped. */
+  private async batchGet(keyList: readonly Key[]): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    await mapLimit(chunk(keyList, BATCH_GET_MAX), PARALLEL_REQUESTS, async (batch) => {
+      let pending: Record<string, AttributeValue>[] = batch.map(keyAttributes);
+      for (let attempt = 1; pending.length; attempt++) {
+        const res = await this.read('BatchGetItem', () =>
+          this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending } }, ReturnConsumedCapacity: 'TOTAL' })),
+        );
+        for (const item of res.Responses?.[this.tableName] ?? []) if (!this.expired(item)) out.push(item);
+        pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (pending.length) {
+          if (attempt >= this.retry.attempts) throw new Error(`BatchGetItem: ${pending.length} keys still unprocessed after ${attempt} attempts`);
+          await this.retry.sleep(backoffMs(attempt, this.retry));
+        }
+      }
+    });
+    return out;
+  }
+
+  /**
+   * BatchWrite puts, 25 at a time. `UnprocessedItems` and retryable errors are retried with backoff; what is
+   * left after the last attempt, and items refused outright (too large, invalid), are reported, never dropped.
+   */
+  private async batchPut(items: readonly PendingItem[]): Promise<WriteReport> {
+    const failed: WriteFailure[] = [];
+    // One request may not name a key twice; the last value for a key wins, as it would in sequence.
+    const byKey = new Map<string, Record<string, AttributeValue>>();
+    for (const p of items) {
+      try {
+        const item = this.item(p.key, p.value, p.dataTime, p.collectedAt);
+        checkSize(item, p.what);
+        byKey.set(keyText(p.key), item);
+      } catch (e) {
+        failed.push({ key: keyText(p.key), reason: (e as Error).message });
+      }
+    }
+    let written = 0;
+    await mapLimit(chunk([...byKey.values()], BATCH_WRITE_MAX), PARALLEL_REQUESTS, async (batch) => {
+      let pending: WriteRequest[] = batch.map((item) => ({ PutRequest: { Item: item } }));
+      let lastError = '';
+      for (let attempt = 1; pending.length && attempt <= this.retry.attempts; attempt++) {
+        if (attempt > 1) await this.retry.sleep(backoffMs(attempt - 1, this.retry));
+        try {
+          const res = await this.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
+          );
+          this.count('BatchWriteItem', res.ConsumedCapacity, 'write');
+          const left = res.UnprocessedItems?.[this.tableName] ?? [];
+          written += pending.length - left.length;
+          if (left.length) lastError = `${left.length} UnprocessedItems`;
+          pending = left;
+        } catch (e) {
+          this.count('BatchWriteItem', undefined, 'write');
+          lastError = `${(e as Error).name}: ${(e as Error).message}`;
+          if (!isRetryable(e)) break;
+        }
+      }
+      for (const w of pending) {
+        const item = w.PutRequest!.Item!;
+        failed.push({ key: `${item[PK].S} / ${item[SK].S}`, reason: `not written after retries: ${lastError}` });
+      }
+    });
+    if (failed.length) this.log.warn('writes failed', { failed: failed.length, first: failed[0] });
+    return { written, skipped: 0, failed };
+  }
+
+  /** One conditional write: `skipped` when the condition says newer data is there, retried when throttled. */
+  private async conditional(op: string, key: string, send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>): Promise<'written' | 'skipped' | WriteFailure> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await send();
+        this.count(op, res.ConsumedCapacity, 'write');
+        return 'written';
+      } catch (e) {
+        this.count(op, undefined, 'write');
+        if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return 'skipped';
+        if (!isRetryable(e) || attempt >= this.retry.attempts) return { key, reason: `${(e as Error).name}: ${(e as Error).message}` };
+        await this.retry.sleep(backoffMs(attempt, this.retry));
+      }
+    }
+  }
+
+  /** A read, retried when throttled beyond the SDK's own retries. */
+  private async read<T extends { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }>(op: string, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await send();
+        this.count(op, res.ConsumedCapacity, 'read');
+        return res;
+      } catch (e) {
+        this.count(op, undefined, 'read');
+        if (!isRetryable(e) || attempt >= this.retry.attempts) throw e;
+        await this.retry.sleep(backoffMs(attempt, this.retry));
+      }
+    }
+  }
+
+  private count(op: string, cc: ConsumedCapacity | ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {
+    this.totals.requests[op] = (this.totals.requests[op] ?? 0) + 1;
+    for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) {
+      const units = c.CapacityUnits ?? (kind === 'write' ? c.WriteCapacityUnits : c.ReadCapacityUnits) ?? 0;
+      if (kind === 'write') this.totals.writeUnits += units;
+      else this.totals.readUnits += units;
+    }
+  }
+}
+
+/** Merges the parts of one minute's kube rollup written from a split batch. Parts of an older batch are ignored. */
+export function mergeKubeRollupParts(parts: readonly { part: { index: number; count: number }; rollup: KubeRollup }[]): KubeRollup | undefined {
+  if (parts.length === 0) return undefined;
+  const newest = Math.max(...parts.map((p) => p.rollup.collectedAt));
+  const current = parts.filter((p) => p.rollup.collectedAt === newest).sort((a, b) => a.part.index - b.part.index);
+  if (current.length === 1) return current[0].rollup;
+  const head = current.find((p) => p.part.index === 0)?.rollup ?? current[0].rollup;
+  const workloads = new Map<string, WorkloadMinute>();
+  for (const { rollup } of current) {
+    for (const w of rollup.workloads) {
+      const id = `${w.namespace}/${w.kind}/${w.name}`;
+      const acc = workloads.get(id);
+      workloads.set(
+        id,
+        acc
+          ? {
+              ...acc,
+              pods: acc.pods + w.pods,
+              readyPods: acc.readyPods + w.readyPods,
+              restarts: acc.restarts + w.restarts,
+              oomKilled: acc.oomKilled + w.oomKilled,
+              cpuMilli: acc.cpuMilli + w.cpuMilli,
+              memoryWorkingSetBytes: acc.memoryWorkingSetBytes + w.memoryWorkingSetBytes,
+              desired: acc.desired ?? w.desired,
+              available: acc.available ?? w.available,
+            }
+          : w,
+      );
+    }
+  }
+  return {
+    ...head,
+    nodes: current.flatMap((p) => p.rollup.nodes),
+    workloads: [...workloads.values()],
+    pendingPods: current.flatMap((p) => p.rollup.pendingPods),
+    events: current.flatMap((p) => p.rollup.events),
+    scrapeErrors: current.flatMap((p) => p.rollup.scrapeErrors),
+  };
+}
+
+const skMinute = (t: EpochMs): string => isoMinute(t);
+
+function toDocument<T>(item: Record<string, AttributeValue>): StoredDocument<T> {
+  return { id: item[SK].S!, value: decode<T>(item.d.B!), version: Number(item.version.N) };
+}
+
+/** DynamoDB's item size: attribute names plus values (numbers counted at their decimal length, a safe bound). */
+export function itemSize(item: Record<string, AttributeValue>): number {
+  let size = 0;
+  for (const [name, v] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (v.S !== undefined) size += Buffer.byteLength(v.S);
+    else if (v.B !== undefined) size += v.B.length;
+    else if (v.N !== undefined) size += v.N.length;
+    else size += Buffer.byteLength(JSON.stringify(v));
+  }
+  return size;
+}
+
+function checkSize(item: Record<string, AttributeValue>, what: string): void {
+  const size = itemSize(item);
+  if (size > MAX_ITEM_BYTES) {
+    throw new ItemTooLargeError(
+      `${what}: item is ${(size / 1024).toFixed(1)} KB encoded, over DynamoDB's 400 KB item limit; refused, not truncated`,
+    );
+  }
+}
+
+function summarize(results: readonly ('written' | 'skipped' | WriteFailure)[]): WriteReport {
+  return {
+    written: results.filter((r) => r === 'written').length,
+    skipped: results.filter((r) => r === 'skipped').length,
+    failed: results.filter((r): r is WriteFailure => typeof r === 'object'),
+  };
+}
+
+function chunk<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Runs `fn` over `xs` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(xs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < xs.length) {
+      const i = next++;
+      out[i] = await fn(xs[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, worker));
+  return out;
+}

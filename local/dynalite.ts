@@ -1,0 +1,44 @@
+/**
+ * An embedded DynamoDB-compatible server (dynalite) on 127.0.0.1 and an AWS SDK client pointed at it:
+ * the real SDK over real HTTP, for tests and local mode. dynalite has no TTL expiry, transactions or
+ * PartiQL; Vigil's runtime code uses none of them.
+ */
+import type { Server } from 'http';
+import type { AddressInfo } from 'net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../lambdas/store/table';
+
+// dynalite ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }) => Server;
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  /** Creates a Vigil table. */
+  createTable(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Fake static credentials: dynalite checks that requests are signed, not by whom. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
+
+export async function startDynalite(opts: { readonly path?: string; readonly port?: number } = {}): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return {
+    endpoint,
+    client,
+    createTable: (name) => createTable(client, name),
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,348 @@
+/**
+ * The agent batch: what the in-cluster agent POSTs to the ingest endpoint, gzip'd, once per interval
+ * (`kind: 'full'`) and right after a node condition or pod phase changes (`kind: 'change'`).
+ *
+ * Versioned by `v`. Within a version, fields are only ever added as optional, and unknown fields are
+ * ignored, so an agent may be newer than the ingest it talks to; a breaking change bumps `v`.
+ * Every list and string has a bound, so one bad agent cannot make ingest spend unbounded memory.
+ */
+import { z } from 'zod';
+import type {
+  AgentStatus,
+  Container,
+  ControlPlaneHealth,
+  KubeEvent,
+  KubeNode,
+  NodeStats,
+  Pod,
+  Resources,
+  ScrapeError,
+  WorkloadStatus,
+} from './domain';
+import type { EpochMs } from './time';
+
+export const BATCH_VERSION = 1;
+
+/** Limits of one batch. The agent splits by nodes to stay under the byte limits. */
+export const BATCH_LIMITS = {
+  /** Gzip'd body. A Function URL event is capped at 6 MB and the body arrives base64-encoded (×4/3). */
+  maxCompressedBytes: 4 * 1024 * 1024,
+  /** Decompressed JSON; guards ingest's memory against a gzip bomb. */
+  maxJsonBytes: 64 * 1024 * 1024,
+  maxNodes: 5000,
+  maxPodsPerNode: 1000,
+  maxContainersPerPod: 100,
+  maxUnscheduledPods: 10_000,
+  maxWorkloads: 20_000,
+  maxEvents: 2000,
+  maxScrapeErrors: 5000,
+  maxConditionsPerNode: 64,
+  maxTaintsPerNode: 64,
+  maxLabels: 64,
+  maxReadyzChecks: 100,
+  maxNameLength: 253,
+  maxLabelKeyLength: 317,
+  maxLabelValueLength: 63,
+  maxImageLength: 1024,
+  maxMessageLength: 2048,
+  maxParts: 100,
+} as const;
+
+const L = BATCH_LIMITS;
+const name = z.string().min(1).max(L.maxNameLength);
+const reason = z.string().max(L.maxNameLength);
+const message = z.string().max(L.maxMessageLength);
+const count = z.number().int().nonnegative();
+const quantity = z.number().finite().nonnegative();
+/** Epoch milliseconds between 2000-01-01 and 2100-01-01: catches seconds-for-milliseconds mistakes. */
+const time = z
+  .number()
+  .int()
+  .min(946_684_800_000, 'expected epoch milliseconds (this looks like seconds, or a date before 2000)')
+  .max(4_102_444_800_000, 'expected epoch milliseconds before 2100');
+const labels = z
+  .record(z.string().min(1).max(L.maxLabelKeyLength), z.string().max(L.maxLabelValueLength))
+  .refine((r) => Object.keys(r).length <= L.maxLabels, `at most ${L.maxLabels} labels`);
+const capacityType = z.enum(['on-demand', 'spot', 'fargate', 'capacity-block']);
+
+const resources: z.ZodType<Resources> = z.object({
+  cpuMilli: quantity.optional(),
+  memoryBytes: quantity.optional(),
+  ephemeralStorageBytes: quantity.optional(),
+  pods: count.optional(),
+});
+
+const workloadKind = z.enum([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+  'Node',
+  'Pod',
+  'Other',
+]);
+
+const kubeNode: z.ZodType<KubeNode> = z.object({
+  name,
+  uid: name.optional(),
+  providerId: z.string().max(L.maxNameLength * 2).optional(),
+  instanceId: z
+    .string()
+    .regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890')
+    .optional(),
+  instanceType: name.optional(),
+  zone: name.optional(),
+  capacityType: capacityType.optional(),
+  nodeGroup: name.optional(),
+  nodePool: name.optional(),
+  conditions: z
+    .array(
+      z.object({
+        type: name,
+        status: z.enum(['True', 'False', 'Unknown']),
+        reason: reason.optional(),
+        message: message.optional(),
+        since: time.optional(),
+      }),
+    )
+    .max(L.maxConditionsPerNode),
+  capacity: resources,
+  allocatable: resources,
+  taints: z
+    .array(
+      z.object({
+        key: z.string().min(1).max(L.maxLabelKeyLength),
+        value: z.string().max(L.maxLabelValueLength).optional(),
+        effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+      }),
+    )
+    .max(L.maxTaintsPerNode),
+  unschedulable: z.boolean(),
+  deleting: z.boolean().optional(),
+  createdAt: time.optional(),
+  kubeletVersion: reason.optional(),
+});
+
+const nodeStats: z.ZodType<NodeStats> = z.object({
+  cpuMilli: quantity.optional(),
+  memoryWorkingSetBytes: quantity.optional(),
+  memoryAvailableBytes: quantity.optional(),
+  memoryRssBytes: quantity.optional(),
+  fsAvailableBytes: quantity.optional(),
+  fsCapacityBytes: quantity.optional(),
+  fsInodesFree: quantity.optional(),
+  fsInodes: quantity.optional(),
+  imageFsAvailableBytes: quantity.optional(),
+  imageFsCapacityBytes: quantity.optional(),
+  imageFsInodesFree: quantity.optional(),
+  imageFsInodes: quantity.optional(),
+  processes: count.optional(),
+  maxPid: count.optional(),
+});
+
+const container: z.ZodType<Container> = z.object({
+  name,
+  image: z.string().max(L.maxImageLength),
+  requests: resources,
+  limits: resources,
+  restarts: count,
+  state: z.enum(['running', 'waiting', 'terminated', 'unknown']),
+  waitingReason: reason.optional(),
+  ready: z.boolean(),
+  startedAt: time.optional(),
+  lastTermination: z
+    .object({ reason, exitCode: z.number().int(), finishedAt: time.optional() })
+    .optional(),
+  usage: z
+    .object({
+      cpuMilli: quantity.optional(),
+      memoryWorkingSetBytes: quantity.optional(),
+      memoryRssBytes: quantity.optional(),
+      rootfsUsedBytes: quantity.optional(),
+      logsUsedBytes: quantity.optional(),
+    })
+    .optional(),
+});
+
+const pod: z.ZodType<Pod> = z.object({
+  uid: name,
+  namespace: name,
+  name,
+  node: name.optional(),
+  phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']),
+  qos: z.enum(['Guaranteed', 'Burstable', 'BestEffort']).optional(),
+  workload: z.object({ kind: workloadKind, name }),
+  labels,
+  ready: z.boolean(),
+  reason: reason.optional(),
+  unschedulable: z.object({ reason, message: message.optional() }).optional(),
+  createdAt: time.optional(),
+  startedAt: time.optional(),
+  containers: z.array(container).max(L.maxContainersPerPod),
+  ephemeralStorageUsedBytes: quantity.optional(),
+});
+
+const workloadStatus: z.ZodType<WorkloadStatus> = z.object({
+  namespace: name,
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']),
+  name,
+  desired: count,
+  ready: count,
+  available: count,
+  updated: count,
+  labels: labels.optional(),
+});
+
+const kubeEvent: z.ZodType<KubeEvent> = z.object({
+  objectUid: name,
+  objectKind: name,
+  objectName: name,
+  namespace: name.optional(),
+  reason: reason.min(1),
+  type: z.enum(['Normal', 'Warning']),
+  message,
+  count: count.min(1),
+  firstSeen: time,
+  lastSeen: time,
+  node: name.optional(),
+  source: reason.optional(),
+});
+
+const scrapeErrorKind = z.enum(['timeout', 'connect', 'tls', 'http', 'parse', 'other']);
+const scrapeError: z.ZodType<ScrapeError> = z.object({ node: name, kind: scrapeErrorKind, message });
+
+const controlPlane: z.ZodType<ControlPlaneHealth> = z.object({
+  readyz: z
+    .object({ ok: z.boolean(), checks: z.array(z.object({ name, ok: z.boolean() })).max(L.maxReadyzChecks) })
+    .optional(),
+  apiCalls: count,
+  apiErrors: count,
+  apiThrottled: count,
+  apiLatencyMsP50: quantity.optional(),
+  apiLatencyMsP99: quantity.optional(),
+});
+
+const agentStatus: z.ZodType<AgentStatus> = z.object({
+  version: z.string().min(1).max(64),
+  startedAt: time,
+  cycles: count,
+  batchesSent: count,
+  bytesSent: count,
+  buffered: count,
+  droppedBatches: count,
+  pushFailures: count,
+  scrapeErrors: z.partialRecord(scrapeErrorKind, count),
+});
+
+/** One node as the agent saw it: its object, its kubelet figures and the pods bound to it. */
+export interface NodeReport {
+  readonly node: KubeNode;
+  /** Absent when the kubelet summary could not be read this cycle (the reason is in `scrapeErrors`). */
+  readonly stats?: NodeStats;
+  readonly pods: readonly Pod[];
+}
+
+const nodeReport: z.ZodType<NodeReport> = z.object({
+  node: kubeNode,
+  stats: nodeStats.optional(),
+  pods: z.array(pod).max(L.maxPodsPerNode),
+});
+
+export interface AgentBatch {
+  readonly v: typeof BATCH_VERSION;
+  readonly cluster: string;
+  /**
+   * `full`: the whole cluster as of `collectedAt` (possibly split into `part`s).
+   * `change`: only the nodes (with all their pods) whose condition or pod phases changed.
+   */
+  readonly kind: 'full' | 'change';
+  /** Increases by one per batch the agent builds; lets ingest and logs spot gaps. */
+  readonly seq: number;
+  readonly collectedAt: EpochMs;
+  readonly sentAt?: EpochMs;
+  /** Present when a full batch was split by nodes to fit the size limit. */
+  readonly part?: { readonly index: number; readonly count: number };
+  readonly agent: AgentStatus;
+  readonly nodes: readonly NodeReport[];
+  /** Pods with no node yet (Pending). Cluster-scoped, so only in part 0 of a split batch. */
+  readonly unscheduledPods: readonly Pod[];
+  readonly workloads: readonly WorkloadStatus[];
+  /** Events new or changed since the last batch, deduplicated by (object uid, reason). */
+  readonly events: readonly KubeEvent[];
+  readonly controlPlane?: ControlPlaneHealth;
+  readonly scrapeErrors: readonly ScrapeError[];
+}
+
+/** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
+export const clusterNameSchema = z
+  .string()
+  .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'expected an EKS cluster name (1-100 of A-Z a-z 0-9 - _)');
+
+export const agentBatchSchema: z.ZodType<AgentBatch> = z
+  .object({
+    v: z.literal(BATCH_VERSION),
+    cluster: clusterNameSchema,
+    kind: z.enum(['full', 'change']),
+    seq: count,
+    collectedAt: time,
+    sentAt: time.optional(),
+    part: z
+      .object({ index: count, count: count.min(1).max(L.maxParts) })
+      .refine((p) => p.index < p.count, 'part.index must be less than part.count')
+      .optional(),
+    agent: agentStatus,
+    nodes: z.array(nodeReport).max(L.maxNodes),
+    unscheduledPods: z.array(pod).max(L.maxUnscheduledPods),
+    workloads: z.array(workloadStatus).max(L.maxWorkloads),
+    events: z.array(kubeEvent).max(L.maxEvents),
+    controlPlane: controlPlane.optional(),
+    scrapeErrors: z.array(scrapeError).max(L.maxScrapeErrors),
+  })
+  .superRefine((b, ctx) => {
+    b.nodes.forEach((n, i) => {
+      n.pods.forEach((p, j) => {
+        if (p.node !== undefined && p.node !== n.node.name) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['nodes', i, 'pods', j, 'node'],
+            message: `pod is reported under node "${n.node.name}" but says it runs on "${p.node}"`,
+          });
+        }
+      });
+    });
+  });
+
+export type BatchParseResult =
+  | { readonly ok: true; readonly batch: AgentBatch }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/** At most this many problems are listed; the rest are counted. */
+const MAX_PROBLEMS = 50;
+
+/**
+ * Validates an already-decoded batch. Problems name the offending path, e.g.
+ * `nodes[3].pods[0].containers[1].restarts: Invalid input: expected number, received string`.
+ */
+export function parseBatch(input: unknown): BatchParseResult {
+  if (typeof input === 'object' && input !== null && 'v' in input && input.v !== BATCH_VERSION) {
+    return {
+      ok: false,
+      problems: [`v: unsupported batch schema version ${JSON.stringify(input.v)} (this ingest accepts ${BATCH_VERSION})`],
+    };
+  }
+  const r = agentBatchSchema.safeParse(input);
+  if (r.success) return { ok: true, batch: r.data };
+  const problems = r.error.issues.slice(0, MAX_PROBLEMS).map((i) => `${formatPath(i.path) || '(batch)'}: ${i.message}`);
+  if (r.error.issues.length > MAX_PROBLEMS) problems.push(`… and ${r.error.issues.length - MAX_PROBLEMS} more problems`);
+  return { ok: false, problems };
+}
+
+/** `['nodes', 3, 'pods', 0, 'name']` → `nodes[3].pods[0].name`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}

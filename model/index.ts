@@ -1,0 +1,3 @@
+export * from './time';
+export * from './domain';
+export * from './batch';
