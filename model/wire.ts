@@ -1,0 +1,22 @@
+/**
+ * How the agent and the ingest endpoint talk: one SigV4-signed (service `lambda`) HTTPS POST per batch to
+ * the Lambda Function URL, body = gzip(JSON(AgentBatch)). The Function URL hands the body to the handler
+ * base64-encoded (`isBase64Encoded: true`).
+ */
+export const INGEST_REQUEST = {
+  method: 'POST',
+  contentType: 'application/json',
+  contentEncoding: 'gzip',
+} as const;
+
+/**
+ * The ingest endpoint's answer. `200` accepted (every item stored); `400` bad batch (`problems` names each
+ * field) and `413` too large: the agent must not resend these as they are; `429`/`5xx` and network errors:
+ * the agent keeps the batch and retries with backoff.
+ */
+export interface IngestResponse {
+  readonly ok: boolean;
+  /** Items written, on success. */
+  readonly written?: number;
+  readonly problems?: readonly string[];
+}
