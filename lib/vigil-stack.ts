@@ -1,11 +1,47 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { StoreTable } from './store-table';
+import type { AgentAuthKind } from './agent-access';
+import { Vigil, type VigilProps } from './vigil';
 
-/** The deployable stack. The CDK issue grows it into the full L3 construct; today it holds the store. */
+export interface VigilStackProps extends StackProps {
+  readonly vigil: VigilProps;
+}
+
+/** The exact command that installs the agent of one cluster (the `vigil` CLI renders the manifests). */
+export function agentManifestCommand(a: { cluster: string; ingestUrl: string; roleArn: string; auth: AgentAuthKind }): string {
+  return `npx vigil agent manifest --cluster ${a.cluster} --ingest-url ${a.ingestUrl} --role-arn ${a.roleArn} --auth ${a.auth} | kubectl apply -f -`;
+}
+
+function dashboardUrl(d: cw.Dashboard): string {
+  return `https://${Aws.REGION}.console.${Aws.URL_SUFFIX}/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${d.dashboardName}`;
+}
+
+/** The deployable stack: the `Vigil` construct and what a person needs after `cdk deploy`, as outputs. */
 export class VigilStack extends Stack {
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
-    super(scope, id, props);
-    new StoreTable(this, 'Store');
+  readonly vigil: Vigil;
+
+  constructor(scope: Construct, id: string, props: VigilStackProps) {
+    super(scope, id, { description: 'Vigil: serverless monitoring for Amazon EKS', ...props });
+    this.vigil = new Vigil(this, 'Vigil', props.vigil);
+    const v = this.vigil;
+    new CfnOutput(this, 'IngestUrl', { description: 'The agent pushes its batches here (SigV4, AWS_IAM)', value: v.ingest.url.url });
+    new CfnOutput(this, 'OverviewDashboard', { description: 'Clusters at a glance', value: dashboardUrl(v.dashboards.overview) });
+    new CfnOutput(this, 'HostsAndNodesDashboard', { description: 'EC2 hosts and Kubernetes nodes on one timeline', value: dashboardUrl(v.dashboards.hostsAndNodes) });
+    new CfnOutput(this, 'AlertsTopicArn', { description: 'Alerts from the evaluator (attributes: severity, cluster, rule)', value: v.notifications.alerts.topicArn });
+    new CfnOutput(this, 'HealthTopicArn', { description: "Vigil's own alarms", value: v.notifications.health.topicArn });
+    new CfnOutput(this, 'TableName', { description: 'The DynamoDB table (kept when the stack is deleted)', value: v.store.table.tableName });
+    const ids = new Set<string>();
+    for (const { cluster, auth, access } of v.agents) {
+      let id = cluster.name.replace(/[^A-Za-z0-9]/g, '');
+      while (ids.has(id)) id += 'X';
+      ids.add(id);
+      const where = cluster.region ? ` (${cluster.region})` : '';
+      new CfnOutput(this, `AgentRoleArn${id}`, { description: `IAM role of the Vigil agent of cluster ${cluster.name}${where}`, value: access.role.roleArn });
+      new CfnOutput(this, `AgentInstall${id}`, {
+        description: `Installs the Vigil agent: run it from this project with kubectl pointing at cluster ${cluster.name}${where}`,
+        value: agentManifestCommand({ cluster: cluster.name, ingestUrl: v.ingest.url.url, roleArn: access.role.roleArn, auth: auth.kind }),
+      });
+    }
   }
 }

@@ -1,0 +1,59 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/env';
+import type { RuleOverrides } from '../lambdas/evaluator/config';
+import type { ClusterConfig } from '../model/domain';
+import type { Notifications } from './notifications';
+import { runEvery, scheduledTimeout } from './schedule';
+import type { StoreTable } from './store-table';
+import { VigilFunction } from './vigil-function';
+
+export interface EvaluatorProps {
+  readonly clusters: readonly ClusterConfig[];
+  readonly store: StoreTable;
+  /** The collector's CloudWatch period: the host rules judge data points of this period. */
+  readonly hostMetricsPeriodMinutes: 1 | 5;
+  /** Rule overrides, passed as JSON in `VIGIL_RULES`. */
+  readonly rules: RuleOverrides;
+  /** Where alerts are published (with the attributes of `model/notification.ts`). */
+  readonly notifications: Notifications;
+  readonly every: Duration;
+  readonly failures: sqs.IQueue;
+  readonly logRetention: logs.RetentionDays;
+  /** @default 512 */
+  readonly memorySize?: number;
+}
+
+/** The scheduled evaluator: rules over the latest window, alert state, one message per cluster, EMF aggregates. */
+export class Evaluator extends Construct {
+  readonly function: VigilFunction;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: EvaluatorProps) {
+    super(scope, id);
+    this.function = new VigilFunction(this, 'Function', {
+      entry: 'lambdas/evaluator/handler.ts',
+      description: 'Vigil evaluator: rules, alert state, notifications and EMF aggregates',
+      environment: {
+        [ENV.tableName]: props.store.table.tableName,
+        [ENV.clusters]: JSON.stringify(props.clusters),
+        [ENV.topicArn]: props.notifications.alerts.topicArn,
+        [ENV.rules]: JSON.stringify(props.rules),
+        [ENV.hostMetricsPeriodMinutes]: String(props.hostMetricsPeriodMinutes),
+      },
+      memorySize: props.memorySize ?? 512,
+      timeout: scheduledTimeout(props.every),
+      logRetention: props.logRetention,
+      onFailure: props.failures,
+      // Alert state moves only by conditional writes, and the next run evaluates the same window again.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
+    });
+    props.store.grantReadWrite(this.function.role);
+    props.notifications.grantPublishAlerts(this.function.role);
+    this.schedule = runEvery(this, 'Schedule', 'evaluator', this.function.function, props.every, props.failures);
+  }
+}

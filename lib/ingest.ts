@@ -1,0 +1,45 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/env';
+import type { ClusterConfig } from '../model/domain';
+import type { StoreTable } from './store-table';
+import { VigilFunction } from './vigil-function';
+
+export interface IngestProps {
+  /** Batches for any other cluster are refused. */
+  readonly clusters: readonly ClusterConfig[];
+  readonly store: StoreTable;
+  readonly retentionDays: number;
+  readonly logRetention: logs.RetentionDays;
+  /** @default 512 */
+  readonly memorySize?: number;
+}
+
+/**
+ * The agent's endpoint: a Lambda Function URL with `AWS_IAM` auth (SigV4, see `model/wire.ts`). Nobody can
+ * call it without an identity allowed `lambda:InvokeFunctionUrl` on it; `AgentAccess` grants exactly that.
+ */
+export class Ingest extends Construct {
+  readonly function: VigilFunction;
+  readonly url: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: IngestProps) {
+    super(scope, id);
+    this.function = new VigilFunction(this, 'Function', {
+      entry: 'lambdas/ingest/handler.ts',
+      description: 'Vigil ingest: validates agent batches and stores node-minutes',
+      environment: {
+        [ENV.tableName]: props.store.table.tableName,
+        [ENV.retentionDays]: String(props.retentionDays),
+        [ENV.clusters]: JSON.stringify(props.clusters),
+      },
+      memorySize: props.memorySize ?? 512,
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+    });
+    props.store.grantReadWrite(this.function.role);
+    this.url = this.function.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  }
+}

@@ -1,0 +1,139 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/env';
+import { MESSAGE_ATTRIBUTES, type MessageSeverity } from '../model/notification';
+import { VigilFunction } from './vigil-function';
+
+/**
+ * What a recipient can receive: the evaluator's alert messages by severity (`model/notification.ts`), and
+ * `health`, Vigil's own CloudWatch alarms (its functions failing, the agent silent).
+ */
+export type Delivery = MessageSeverity | 'health';
+
+/** What a publisher to an encrypted topic needs on its key (SNS generates a data key and checks it). */
+const TOPIC_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
+
+export const SEVERITIES: readonly MessageSeverity[] = ['critical', 'warning', 'info', 'resolved'];
+export const DELIVERIES: readonly Delivery[] = [...SEVERITIES, 'health'];
+
+/** What an email address receives unless told otherwise: no `info`, which is for troubleshooting, not inboxes. */
+export const DEFAULT_EMAIL_DELIVERIES: readonly Delivery[] = ['critical', 'warning', 'resolved', 'health'];
+
+export interface EmailRecipient {
+  readonly address: string;
+  /** @default DEFAULT_EMAIL_DELIVERIES */
+  readonly receives?: readonly Delivery[];
+}
+
+export interface SlackNotifications {
+  /** Name of an existing Secrets Manager secret whose value is the Slack incoming-webhook URL. */
+  readonly secretName: string;
+  /** @default DELIVERIES: everything */
+  readonly receives?: readonly Delivery[];
+}
+
+export interface NotificationsProps {
+  readonly emails: readonly EmailRecipient[];
+  /** @default no Slack */
+  readonly slack?: SlackNotifications;
+  /** Failed deliveries to the Slack function land here. */
+  readonly failures: sqs.IQueue;
+  readonly logRetention: logs.RetentionDays;
+  /** Alarm names start with this; CloudWatch may use the topic's key only for alarms named so. */
+  readonly alarmNamePrefix: string;
+  /** @default a new customer managed key with yearly rotation (CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key) */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Two encrypted, TLS-only topics. `alerts` carries the evaluator's messages with `severity`/`cluster`/`rule`
+ * attributes, so each subscription filters by severity. `health` carries Vigil's own CloudWatch alarms, kept
+ * apart because alarm notifications have no message attributes and SNS filter policies never match a message
+ * without attributes: on one topic, a filtered subscription would silently miss every alarm.
+ */
+export class Notifications extends Construct {
+  readonly key: kms.IKey;
+  readonly alerts: sns.Topic;
+  readonly health: sns.Topic;
+  readonly slack?: VigilFunction;
+
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
+    super(scope, id);
+    this.key =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: 'Vigil notifications: encrypts the alert and health topics',
+        enableKeyRotation: true,
+        // It protects messages in flight only: nothing needs it once the stack is gone.
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+      });
+    this.alerts = new sns.Topic(this, 'Alerts', { displayName: 'Vigil alerts', masterKey: this.key, enforceSSL: true });
+    this.health = new sns.Topic(this, 'Health', { displayName: 'Vigil health', masterKey: this.key, enforceSSL: true });
+    this.allowAlarms(props.alarmNamePrefix);
+
+    for (const email of props.emails) {
+      this.subscribe(email.receives ?? DEFAULT_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(email.address, { filterPolicy }));
+    }
+    if (props.slack) {
+      const secret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackWebhook', props.slack.secretName);
+      this.slack = new VigilFunction(this, 'Slack', {
+        entry: 'lambdas/notify/slack-handler.ts',
+        description: 'Vigil Slack notifier: posts alerts to the incoming webhook',
+        environment: { [ENV.slackSecretArn]: secret.secretArn },
+        memorySize: 256,
+        timeout: Duration.seconds(15),
+        logRetention: props.logRetention,
+        onFailure: props.failures,
+        // An alert older than an hour is history: the failure queue keeps it for a person to read.
+        maxEventAge: Duration.hours(1),
+      });
+      secret.grantRead(this.slack.role);
+      const fn = this.slack.function;
+      this.subscribe(props.slack.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(fn, { filterPolicy }));
+    }
+  }
+
+  /** Subscribes to `alerts` (filtered to the chosen severities, unless all) and to `health` when asked. */
+  private subscribe(receives: readonly Delivery[], subscription: (filter?: Record<string, sns.SubscriptionFilter>) => sns.ITopicSubscription): void {
+    const severities = SEVERITIES.filter((s) => receives.includes(s));
+    if (severities.length > 0) {
+      const all = severities.length === SEVERITIES.length;
+      this.alerts.addSubscription(
+        subscription(all ? undefined : { [MESSAGE_ATTRIBUTES.severity]: sns.SubscriptionFilter.stringFilter({ allowlist: severities }) }),
+      );
+    }
+    if (receives.includes('health')) this.health.addSubscription(subscription());
+  }
+
+  /** CloudWatch alarms publish to `health`: the topic policy and the key must both let them, for Vigil's alarms only. */
+  private allowAlarms(alarmNamePrefix: string): void {
+    const cloudwatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmNamePrefix}*` },
+    };
+    this.health.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [cloudwatch], actions: ['sns:Publish'], resources: [this.health.topicArn], conditions }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [cloudwatch], actions: [...TOPIC_KEY_ACTIONS], resources: ['*'], conditions }),
+    );
+  }
+
+  /**
+   * Lets the evaluator publish alerts. Not `topic.grantPublish`, whose key grant is the wildcard action
+   * `kms:GenerateDataKey*`: publishing to an encrypted topic needs exactly these two.
+   */
+  grantPublishAlerts(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.alerts.topicArn] });
+    this.key.grant(grantee, ...TOPIC_KEY_ACTIONS);
+  }
+}

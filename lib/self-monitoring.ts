@@ -1,0 +1,110 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ClusterConfig } from '../model/domain';
+import { clusterMetric } from './vigil-metrics';
+
+export interface SelfMonitoringProps {
+  /** Vigil's own functions by short name (`ingest`, `collector`, …), each alarmed on errors and throttles. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The function behind the agent's Function URL: rejected batches are alarmed too. */
+  readonly ingest: lambda.IFunction;
+  readonly failures: sqs.IQueue;
+  readonly clusters: readonly ClusterConfig[];
+  /** How long the agent may stay silent before the alarm. */
+  readonly agentSilence: Duration;
+  /** Where alarms notify (in ALARM and back to OK). */
+  readonly topic: sns.ITopic;
+  /** Every alarm name starts with it, so they sort together and the topic's key policy can name them. */
+  readonly alarmNamePrefix: string;
+}
+
+interface AlarmSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly metric: cw.IMetric;
+  readonly threshold: number;
+  /** @default 1 of 1 */
+  readonly datapoints?: { readonly of: number; readonly toAlarm: number };
+  /** @default NOT_BREACHING: no data means nothing happened */
+  readonly missing?: cw.TreatMissingData;
+}
+
+/**
+ * Vigil watching itself: errors and throttles of its functions, the agent's batches rejected, failed
+ * asynchronous invocations, and agent silence per cluster. Every alarm notifies the health topic when it
+ * fires and when it clears.
+ */
+export class SelfMonitoring extends Construct {
+  readonly alarms: cw.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, private readonly props: SelfMonitoringProps) {
+    super(scope, id);
+    const minute = Duration.minutes(1);
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.add(`${name}Errors`, {
+        name: `${name}-errors`,
+        description: `The Vigil ${name} function failed in 3 of the last 5 minutes. Its log group has the error lines ("level":"error").`,
+        metric: fn.metricErrors({ period: minute, statistic: 'Sum' }),
+        threshold: 1,
+        datapoints: { of: 5, toAlarm: 3 },
+      });
+      this.add(`${name}Throttles`, {
+        name: `${name}-throttles`,
+        description: `The Vigil ${name} function was throttled in 3 of the last 5 minutes: the account's Lambda concurrency is exhausted.`,
+        metric: fn.metricThrottles({ period: minute, statistic: 'Sum' }),
+        threshold: 1,
+        datapoints: { of: 5, toAlarm: 3 },
+      });
+    }
+    this.add('AgentBatchesRejected', {
+      name: 'agent-batches-rejected',
+      description:
+        'The ingest Function URL answered 4xx to 3 requests or more in 5 minutes: batches are refused (403: the agent role or signature is wrong; 400/413: the agent and Vigil disagree on the batch format). Those batches are not stored.',
+      metric: props.ingest.metric('Url4xxCount', { period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 3,
+    });
+    this.add('FailedInvocations', {
+      name: 'failed-invocations',
+      description:
+        'A scheduled run or an alert delivery to Slack failed after its retries, or EventBridge could not invoke a function: the record is in the failure queue (SQS).',
+      metric: props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+    });
+    for (const c of props.clusters) {
+      const seconds = props.agentSilence.toSeconds();
+      this.add(`AgentSilence${c.name}`, {
+        name: `agent-silence-${c.name}`,
+        description:
+          `No batch from the Vigil agent of cluster ${c.name} for ${props.agentSilence.toHumanString()}, or the evaluator stopped reporting: ` +
+          'Vigil is blind to this cluster. Check the vigil-agent pod (kubectl -n vigil get pods) and the evaluator function.',
+        metric: clusterMetric('agentSilenceSeconds', c.name),
+        threshold: seconds,
+        datapoints: { of: 3, toAlarm: 3 },
+        // The evaluator reports silence every minute; no report at all is as blind as silence.
+        missing: cw.TreatMissingData.BREACHING,
+      });
+    }
+  }
+
+  private add(id: string, spec: AlarmSpec): void {
+    const alarm = new cw.Alarm(this, id, {
+      alarmName: `${this.props.alarmNamePrefix}${spec.name}`,
+      alarmDescription: spec.description,
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: spec.datapoints?.of ?? 1,
+      datapointsToAlarm: spec.datapoints?.toAlarm ?? 1,
+      treatMissingData: spec.missing ?? cw.TreatMissingData.NOT_BREACHING,
+    });
+    const action = new cwActions.SnsAction(this.props.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+}

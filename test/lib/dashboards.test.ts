@@ -1,0 +1,134 @@
+import { emfDocuments, type EvaluationFigures } from '../../lambdas/evaluator/emf';
+import { METRICS, METRICS_NAMESPACE } from '../../model/metrics';
+import { dashboardBodies, vigilTemplate, type DashboardWidgetJson } from '../support/cdk';
+
+/** One charted series: a metric by namespace, name and dimensions (values when known). */
+interface Charted {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string | undefined>>;
+}
+
+const SEARCH = /SEARCH\('\{([^}]*)\}((?:\s+\w+="[^"]*")*)\s*',\s*'(\w+)',\s*(\d+)\)/g;
+
+/** Every series a widget charts: plain metrics (`[namespace, name, dim, value, …, options]`) and SEARCH expressions. */
+function chartedBy(w: DashboardWidgetJson): Charted[] {
+  const out: Charted[] = [];
+  for (const m of w.properties.metrics ?? []) {
+    if (typeof m[0] === 'string') {
+      const [namespace, name, ...rest] = m as [string, string, ...unknown[]];
+      const dims: Record<string, string> = {};
+      for (let i = 0; i + 1 < rest.length && typeof rest[i] === 'string'; i += 2) dims[rest[i] as string] = rest[i + 1] as string;
+      out.push({ namespace, name, dimensions: dims });
+      continue;
+    }
+    const expression = (m[0] as { expression?: string }).expression ?? '';
+    const searches = [...expression.matchAll(SEARCH)];
+    expect(searches.length).toBeGreaterThan(0); // every expression here is a search (or a sum of one)
+    for (const s of searches) {
+      const [namespace, ...dimNames] = s[1].split(',');
+      const terms = Object.fromEntries([...s[2].matchAll(/(\w+)="([^"]*)"/g)].map((t) => [t[1], t[2]]));
+      const { MetricName, ...filters } = terms;
+      out.push({ namespace, name: MetricName, dimensions: Object.fromEntries(dimNames.map((d) => [d, filters[d]])) });
+    }
+  }
+  return out;
+}
+
+/**
+ * What the evaluator really emits: its EMF documents for an evaluation where every figure is known, as
+ * `namespace name [dimension,…]`.
+ */
+function emitted(): Set<string> {
+  const of = (dims: number) => Object.fromEntries(Object.entries(METRICS).filter(([, m]) => m.dimensions.length === dims).map(([k]) => [k, 1]));
+  const figures = { cluster: 'prod', at: 0, values: of(1), groups: [{ nodeGroup: 'general', values: of(2) }] } as EvaluationFigures;
+  return new Set(
+    emfDocuments(figures).flatMap((d) => d._aws.CloudWatchMetrics.flatMap((c) => c.Dimensions.flatMap((dims) => c.Metrics.map((m) => `${c.Namespace} ${m.Name} [${[...dims].sort().join(',')}]`)))),
+  );
+}
+
+const AWS_NAMESPACES = ['AWS/EC2', 'AWS/AutoScaling', 'AWS/Lambda', 'AWS/DynamoDB'];
+const vigilSpecs = Object.values(METRICS);
+
+describe('Dashboards', () => {
+  const { template } = vigilTemplate();
+  const bodies = dashboardBodies(template);
+  const overview = Object.entries(bodies).find(([id]) => id.includes('Overview'))?.[1];
+  const hosts = Object.entries(bodies).find(([id]) => id.includes('HostsAndNodes'))?.[1];
+  const all = [...(overview?.widgets ?? []), ...(hosts?.widgets ?? [])];
+  const charted = all.flatMap(chartedBy);
+
+  test('two dashboards, named after the stack, whose bodies parse', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test-overview' });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test-hosts-and-nodes' });
+    expect(overview?.widgets.length).toBeGreaterThan(10);
+    expect(hosts?.widgets.length).toBeGreaterThan(5);
+    for (const w of all) expect(w.width).toBeLessThanOrEqual(24);
+  });
+
+  test('every metric charted is one the evaluator emits (model/metrics.ts: name and dimension set) or an AWS namespace', () => {
+    expect(charted.length).toBeGreaterThan(40);
+    for (const c of charted) {
+      if (c.namespace === METRICS_NAMESPACE) {
+        const spec = vigilSpecs.find((s) => s.name === c.name);
+        expect(spec).toBeDefined();
+        expect(Object.keys(c.dimensions).sort()).toEqual([...(spec?.dimensions ?? [])].sort());
+        expect(['prod', 'staging']).toContain(c.dimensions.Cluster);
+      } else {
+        expect(AWS_NAMESPACES).toContain(c.namespace);
+      }
+    }
+  });
+
+  test("every Vigil metric charted is in the evaluator's EMF output, with the same dimensions", () => {
+    const emf = emitted();
+    expect(emf.size).toBe(Object.keys(METRICS).length);
+    for (const c of charted.filter((x) => x.namespace === METRICS_NAMESPACE)) {
+      expect(emf).toContain(`${c.namespace} ${c.name} [${Object.keys(c.dimensions).sort().join(',')}]`);
+    }
+  });
+
+  test('the overview shows each cluster: nodes, Auto Scaling per group, N-1 headroom, requests, pressure, restarts, OOM kills, alerts', () => {
+    const names = (cluster: string) => new Set((overview?.widgets ?? []).flatMap(chartedBy).filter((c) => c.dimensions.Cluster === cluster).map((c) => c.name));
+    for (const cluster of ['prod', 'staging']) {
+      expect([...names(cluster)].sort()).toEqual(
+        expect.arrayContaining(
+          [
+            METRICS.nodesReady,
+            METRICS.nodesNotReady,
+            METRICS.groupDesired,
+            METRICS.groupInService,
+            METRICS.groupPending,
+            METRICS.n1HeadroomPct,
+            METRICS.groupCpuRequestedPct,
+            METRICS.groupMemoryRequestedPct,
+            METRICS.nodesUnderPressure,
+            METRICS.containerRestarts,
+            METRICS.oomKills,
+            METRICS.alertsFiring,
+          ].map((m) => m.name),
+        ),
+      );
+    }
+  });
+
+  test('the hosts-and-nodes view puts EC2 CPU with the kubelet node CPU and memory on one graph, in the cluster region', () => {
+    for (const [cluster, region] of [['prod', undefined], ['staging', 'us-west-2']] as const) {
+      const graph = (hosts?.widgets ?? []).find((w) => {
+        const c = chartedBy(w);
+        return c.some((x) => x.namespace === 'AWS/EC2' && x.name === 'CPUUtilization') && c.some((x) => x.name === METRICS.groupNodeCpuPct.name && x.dimensions.Cluster === cluster);
+      });
+      expect(graph).toBeDefined();
+      expect(chartedBy(graph as DashboardWidgetJson).map((c) => c.name)).toEqual(['CPUUtilization', METRICS.groupNodeCpuPct.name, METRICS.groupNodeMemoryPct.name]);
+      const ec2 = (graph as DashboardWidgetJson).properties.metrics?.[0][0] as { region?: string };
+      expect(ec2.region).toBe(region);
+    }
+  });
+
+  test("Vigil's own section: its alarms, its functions and its table", () => {
+    expect(all.some((w) => w.type === 'alarm' && (w.properties.alarms as unknown[]).length >= 10)).toBe(true);
+    const aws = new Set(charted.filter((c) => c.namespace.startsWith('AWS/')).map((c) => `${c.namespace} ${c.name}`));
+    expect([...aws]).toEqual(expect.arrayContaining(['AWS/Lambda Errors', 'AWS/Lambda Throttles', 'AWS/DynamoDB ConsumedWriteCapacityUnits']));
+  });
+});

@@ -1,0 +1,36 @@
+import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { VigilStack } from '../../lib/vigil-stack';
+import { SAMPLE_VIGIL_PROPS, testApp } from '../support/cdk';
+
+/** Synthesizes with cdk-nag's AwsSolutions pack: any unacknowledged finding (warnings too) fails synth. */
+function nag(extra?: (stack: VigilStack) => void): VigilStack {
+  const app = testApp();
+  const stack = new VigilStack(app, 'Nag', { vigil: SAMPLE_VIGIL_PROPS });
+  extra?.(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+  return stack;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('the whole stack passes; every acknowledgement carries its reason', () => {
+    const stack = nag();
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) {
+      expect(id).toMatch(/AwsSolutions-/);
+      expect(reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  test('acknowledgements are per finding: a new wildcard resource on the collector is still reported', () => {
+    expect(() =>
+      nag((stack) => stack.vigil.collector.function.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }))),
+    ).toThrow(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::bucket\/\*\]/);
+  });
+});

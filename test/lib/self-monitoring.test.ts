@@ -1,0 +1,73 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { METRICS, METRICS_NAMESPACE } from '../../model/metrics';
+import { SelfMonitoring } from '../../lib/self-monitoring';
+import { testApp } from '../support/cdk';
+
+describe('SelfMonitoring', () => {
+  const stack = new Stack(testApp(), 'S');
+  const fn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
+  const ingest = fn('Ingest');
+  new SelfMonitoring(stack, 'Self', {
+    functions: { ingest, collector: fn('Collector') },
+    ingest,
+    failures: new sqs.Queue(stack, 'Failures'),
+    clusters: [{ name: 'prod' }, { name: 'staging', region: 'us-west-2' }],
+    agentSilence: Duration.minutes(5),
+    topic: new sns.Topic(stack, 'Health'),
+    alarmNamePrefix: 'Vigil-',
+  });
+  const t = Template.fromStack(stack);
+  const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => (a as { Properties: Record<string, unknown> }).Properties);
+  const byName = (n: string) => alarms.find((a) => a.AlarmName === n);
+
+  test('every alarm notifies the health topic when it fires and when it clears', () => {
+    expect(alarms.length).toBe(2 * 2 + 2 + 2);
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Health/) }]);
+      expect(a.OKActions).toEqual([{ Ref: expect.stringMatching(/^Health/) }]);
+      expect(a.AlarmDescription).toEqual(expect.any(String));
+    }
+  });
+
+  test('errors and throttles of each function, in 3 of 5 minutes', () => {
+    for (const name of ['ingest', 'collector']) {
+      for (const [metric, kind] of [['Errors', 'errors'], ['Throttles', 'throttles']]) {
+        expect(byName(`Vigil-${name}-${kind}`)).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Statistic: 'Sum',
+          Period: 60,
+          Threshold: 1,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 3,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    }
+  });
+
+  test('batches the ingest URL refuses, and anything in the failure queue', () => {
+    expect(byName('Vigil-agent-batches-rejected')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Url4xxCount', Threshold: 3, Period: 300 });
+    expect(byName('Vigil-failed-invocations')).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+  });
+
+  test("agent silence per cluster, from the evaluator's metric; no data counts as silence", () => {
+    for (const cluster of ['prod', 'staging']) {
+      expect(byName(`Vigil-agent-silence-${cluster}`)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: METRICS.agentSilenceSeconds.name,
+        Dimensions: [{ Name: 'Cluster', Value: cluster }],
+        Threshold: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'breaching',
+      });
+    }
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Vigil-agent-silence-prod', AlarmDescription: Match.stringLikeRegexp('kubectl -n vigil') });
+  });
+});

@@ -1,0 +1,79 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { TABLE_SCHEMA } from '../../lambdas/store/table';
+import { STORE_ACTIONS, StoreTable } from '../../lib/store-table';
+import { actionsOf, policyStatements, testApp } from '../support/cdk';
+
+function build(props?: ConstructorParameters<typeof StoreTable>[2]) {
+  const stack = new Stack(testApp(), 'S');
+  const store = new StoreTable(stack, 'Store', props);
+  const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  store.grantReadWrite(role);
+  return Template.fromStack(stack);
+}
+
+describe('StoreTable', () => {
+  test('on-demand, keys and TTL from the runtime schema, point-in-time recovery and deletion protection on, retained', () => {
+    const t = build();
+    t.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      },
+    });
+  });
+
+  // A customer managed key needs a stack with a known region (TableV2 renders it per replica).
+  const env = { account: '123456789012', region: 'eu-west-1' };
+
+  test('removal policy, deletion protection, recovery and encryption are configurable', () => {
+    const stack = new Stack(testApp(), 'S', { env });
+    const key = new kms.Key(stack, 'K', { enableKeyRotation: true });
+    new StoreTable(stack, 'Store', {
+      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
+      pointInTimeRecovery: false,
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(key),
+    });
+    Template.fromStack(stack).hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [
+          Match.objectLike({
+            DeletionProtectionEnabled: false,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+            SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^K'), 'Arn'] } },
+          }),
+        ],
+      }),
+    });
+  });
+
+  test('grants exactly the calls the store makes, on the table only', () => {
+    const statements = policyStatements(build()).filter((s) => s.where.startsWith('ReaderDefaultPolicy'));
+    expect(statements).toHaveLength(1);
+    expect([...actionsOf(statements[0].statement)].sort()).toEqual([...STORE_ACTIONS].sort());
+    expect(statements[0].statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreTable/), 'Arn'] });
+    expect(STORE_ACTIONS).not.toContain('dynamodb:Scan');
+  });
+
+  test('a customer managed key is granted along with the table', () => {
+    const stack = new Stack(testApp(), 'S', { env });
+    const key = new kms.Key(stack, 'K', { enableKeyRotation: true });
+    const store = new StoreTable(stack, 'Store', { encryption: dynamodb.TableEncryptionV2.customerManagedKey(key) });
+    store.grantReadWrite(new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    const actions = policyStatements(Template.fromStack(stack)).filter((s) => s.where.startsWith('ReaderDefaultPolicy')).flatMap((s) => actionsOf(s.statement));
+    expect(actions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
+  });
+});

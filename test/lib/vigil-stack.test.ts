@@ -1,0 +1,43 @@
+import { agentManifestCommand } from '../../lib/vigil-stack';
+import { scrubbedTemplate, vigilTemplate } from '../support/cdk';
+
+describe('VigilStack', () => {
+  const { stack, template } = vigilTemplate();
+  const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description: string }>;
+
+  test('outputs the ingest URL, the dashboards, the topics and the table', () => {
+    expect(outputs.IngestUrl.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VigilIngestFunctionFunctionUrl/), 'FunctionUrl'] });
+    for (const d of ['OverviewDashboard', 'HostsAndNodesDashboard']) {
+      expect(JSON.stringify(outputs[d].Value)).toMatch(/cloudwatch\/home\?region=.*#dashboards\/dashboard\//);
+    }
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['AlertsTopicArn', 'HealthTopicArn', 'TableName']));
+  });
+
+  test("per cluster: the agent role ARN and the exact command that installs the agent", () => {
+    expect(outputs.AgentRoleArnprod.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VigilAgentprodRole/), 'Arn'] });
+    expect(outputs.AgentInstallprod.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'npx vigil agent manifest --cluster prod --ingest-url ',
+          { 'Fn::GetAtt': [expect.stringMatching(/^VigilIngestFunctionFunctionUrl/), 'FunctionUrl'] },
+          ' --role-arn ',
+          { 'Fn::GetAtt': [expect.stringMatching(/^VigilAgentprodRole/), 'Arn'] },
+          ' --auth pod-identity | kubectl apply -f -',
+        ],
+      ],
+    });
+    expect(JSON.stringify(outputs.AgentInstallstaging.Value)).toContain(' --auth irsa | kubectl apply -f -');
+    expect(outputs.AgentInstallstaging.Description).toContain('cluster staging (us-west-2)');
+  });
+
+  test('agentManifestCommand', () => {
+    expect(agentManifestCommand({ cluster: 'prod', ingestUrl: 'https://x.lambda-url.eu-west-1.on.aws/', roleArn: 'arn:aws:iam::1:role/r', auth: 'irsa' })).toBe(
+      'npx vigil agent manifest --cluster prod --ingest-url https://x.lambda-url.eu-west-1.on.aws/ --role-arn arn:aws:iam::1:role/r --auth irsa | kubectl apply -f -',
+    );
+  });
+
+  test('the whole stack, asset hashes scrubbed', () => {
+    expect(scrubbedTemplate(stack)).toMatchSnapshot();
+  });
+});
