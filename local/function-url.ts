@@ -10,7 +10,7 @@ import type { AddressInfo } from 'net';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent, LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -19,7 +19,7 @@ export interface Credentials {
 }
 
 export interface FunctionUrlOptions {
-  readonly handler: (event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>;
+  readonly handler: (event: LambdaFunctionURLEvent) => Promise<APIGatewayProxyStructuredResultV2>;
   /** The only credentials accepted, as IAM would accept only a principal allowed by the policy. */
   readonly credentials: Credentials;
   readonly region: string;
@@ -63,7 +63,7 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
         const url = new URL(req.url ?? '/', 'http://localhost');
         const now = Date.now();
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
-        const event: LambdaFunctionURLEvent = {
+        const event: LambdaFunctionURLEventWithIAMAuthorizer = {
           version: '2.0',
           routeKey: '$default',
           rawPath: url.pathname,
@@ -86,7 +86,7 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
                 accountId: '000000000000',
                 callerId: 'local-agent',
                 cognitoIdentity: null,
-                principalOrgId: null,
+                principalOrgId: '',
                 userArn: 'arn:aws:sts::000000000000:assumed-role/vigil-agent/local',
                 userId: 'local-agent',
               },
