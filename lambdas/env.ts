@@ -11,6 +11,12 @@ export const ENV = {
   clusters: 'VIGIL_CLUSTERS',
   /** Collector: CloudWatch period for host metrics, 1 (detailed monitoring) or 5 (basic). */
   hostMetricsPeriodMinutes: 'VIGIL_HOST_METRICS_PERIOD_MINUTES',
+  /** Collector: read CloudWatch host metrics every this many minutes (GetMetricData is billed per metric requested). */
+  hostMetricsEveryMinutes: 'VIGIL_HOST_METRICS_EVERY_MINUTES',
+  /** Collector: trailing window re-read on each CloudWatch read, so late data points fill in. */
+  hostMetricsWindowMinutes: 'VIGIL_HOST_METRICS_WINDOW_MINUTES',
+  /** Collector: JSON list of host metric groups to read, e.g. `["cpu","status","memory","disk"]`. */
+  hostMetrics: 'VIGIL_HOST_METRICS',
   /** Evaluator: the SNS topic alerts are published to. */
   topicArn: 'VIGIL_TOPIC_ARN',
   /** Evaluator: JSON rule overrides (thresholds, `for`, severity, enablement, namespace filters). */

@@ -109,6 +109,10 @@ export interface Host {
   readonly privateIp?: string;
   readonly autoScalingGroup?: string;
   readonly nodeGroup?: string;
+  /** Auto Scaling lifecycle state (`InService`, `Pending`, `Terminating:Wait`…), when its group was read. */
+  readonly lifecycleState?: string;
+  /** Auto Scaling health status, when its group was read. */
+  readonly healthStatus?: 'Healthy' | 'Unhealthy';
 }
 
 /** One minute of CloudWatch figures for a host. Absent = no data point (yet). */

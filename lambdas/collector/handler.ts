@@ -1,4 +1,24 @@
-// Entry point placeholder: replaced by the issue that builds this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/collector/handler.ts is not built yet');
-};
+/**
+ * Lambda entry point of the collector (EventBridge, every minute). Configuration is read once, when the
+ * instance starts; SDK clients are created once per region and reused across invocations.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createLogger } from '../../common/log';
+import { systemClock } from '../../model/time';
+import { sdkAccounts } from '../aws/account';
+import { VigilStore } from '../store/store';
+import { createCollectorHandler } from './collector';
+import { readCollectorConfig } from './config';
+
+const config = readCollectorConfig();
+const logger = createLogger({ service: 'vigil-collector' });
+
+export const handler = createCollectorHandler({
+  store: new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, retentionDays: config.retentionDays, logger }),
+  clusters: config.clusters,
+  defaultRegion: config.defaultRegion,
+  aws: sdkAccounts(),
+  hostMetrics: config.hostMetrics,
+  clock: systemClock,
+  logger,
+});

@@ -2,7 +2,7 @@
  * The collector's AWS permissions, as data beside the code that needs them: read-only, and scoped to the
  * watched clusters where the API supports resource-level permissions. The CDK construct turns these into
  * IAM statements; the table and the failure destination are granted there.
- * (EC2, Auto Scaling and CloudWatch `Describe*`/`GetMetricData` do not support resource-level permissions,
+ * (EC2, Auto Scaling and CloudWatch `Describe*`/`GetMetricData`/`ListMetrics` do not support resource-level permissions,
  * so they need `Resource: *`; they are read-only.)
  */
 export interface CollectorStatement {
@@ -16,5 +16,6 @@ export const COLLECTOR_STATEMENTS: readonly CollectorStatement[] = [
   { actions: ['eks:DescribeNodegroup'], scope: 'nodegroup' },
   { actions: ['ec2:DescribeInstances'], scope: '*' },
   { actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'], scope: '*' },
-  { actions: ['cloudwatch:GetMetricData'], scope: '*' },
+  // ListMetrics finds which instances publish CloudWatch agent memory/disk metrics, and with which dimensions.
+  { actions: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'], scope: '*' },
 ];

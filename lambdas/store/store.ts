@@ -86,6 +86,8 @@ export interface WriteFailure {
   /** `pk / sk` of the item that could not be written. */
   readonly key: string;
   readonly reason: string;
+  /** Retrying cannot help: the item was refused before sending (too large, or not encodable). */
+  readonly permanent?: boolean;
 }
 
 export interface WriteReport {
@@ -372,6 +374,21 @@ export class VigilStore {
     return this.mergeNodeItems(cluster, items, minuteOf(from), to);
   }
 
+  /**
+   * Host parts with a minute in [from, to], oldest first: the evaluator's host rules need the newest CloudWatch
+   * figures, which arrive minutes after the Kubernetes parts. The Query reads (and bills) the Kubernetes parts
+   * of the range too, but they are not decoded.
+   */
+  async hostMinutes(cluster: string, from: EpochMs, to: EpochMs): Promise<HostNodeMinute[]> {
+    const items = (
+      await Promise.all(hoursCovering(from, to).map((h) => this.query(keys.nodePartition(cluster, h), [skMinute(from), `${skMinute(to)}#~`])))
+    ).flat();
+    return items
+      .filter((i) => parseNodeMinuteSk(i[SK].S!).part === 'H')
+      .map((i) => decode<HostNodeMinute>(i.d.B!))
+      .sort((a, b) => a.minute - b.minute);
+  }
+
   /** The rollups and node-minutes of the last `minutes` minutes, the current one included. */
   async latest(cluster: string, minutes: number): Promise<{ rollups: ClusterMinute[]; nodes: NodeMinute[] }> {
     const to = this.clock.now();
@@ -597,7 +614,7 @@ export class VigilStore {
         checkSize(item, p.what);
         byKey.set(keyText(p.key), item);
       } catch (e) {
-        failed.push({ key: keyText(p.key), reason: (e as Error).message });
+        failed.push({ key: keyText(p.key), reason: (e as Error).message, permanent: true });
       }
     }
     let written = 0;

@@ -1,0 +1,116 @@
+/**
+ * What the collector reads from EC2 Auto Scaling: the groups behind the cluster's nodes and their recent
+ * scaling activities. One interface, its SDK adapter, and the pure mappings to Vigil's model.
+ */
+import {
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+  type Activity,
+  type AutoScalingClient,
+  type AutoScalingGroup as SdkAutoScalingGroup,
+  type Filter,
+} from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingGroup, ScalingActivity } from '../../model/domain';
+import type { EpochMs } from '../../model/time';
+import type { CallCounter } from './calls';
+
+export interface DescribedGroup extends AutoScalingGroup {
+  /** The EKS managed node group behind this group (`eks:nodegroup-name` tag). */
+  readonly eksNodeGroup?: string;
+}
+
+/** Groups by name, or every group carrying the cluster's `kubernetes.io/cluster/<name>` tag. */
+export type GroupQuery = { readonly names: readonly string[] } | { readonly clusterTag: string };
+
+export interface AutoScalingApi {
+  describeGroups(query: GroupQuery): Promise<DescribedGroup[]>;
+  /** The group's activities that started at or after `since`, newest first, every page needed. */
+  describeScalingActivities(group: string, since: EpochMs): Promise<ScalingActivity[]>;
+}
+
+/** Both APIs return at most 100 records a page; `AutoScalingGroupNames` takes at most 50 names. */
+const PAGE = 100;
+const NAMES_PER_CALL = 50;
+/** Bounds one run's reading of a group that scaled wildly: 1,000 activities. */
+export const MAX_ACTIVITY_PAGES = 10;
+
+export class SdkAutoScaling implements AutoScalingApi {
+  constructor(
+    private readonly client: AutoScalingClient,
+    private readonly calls: CallCounter,
+  ) {}
+
+  async describeGroups(query: GroupQuery): Promise<DescribedGroup[]> {
+    const requests: { AutoScalingGroupNames?: string[]; Filters?: Filter[] }[] = [];
+    if ('names' in query) {
+      for (let i = 0; i < query.names.length; i += NAMES_PER_CALL) requests.push({ AutoScalingGroupNames: query.names.slice(i, i + NAMES_PER_CALL) });
+    } else {
+      requests.push({ Filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${query.clusterTag}`] }] });
+    }
+    const out: DescribedGroup[] = [];
+    for (const request of requests) {
+      let NextToken: string | undefined;
+      do {
+        this.calls.count('autoscaling:DescribeAutoScalingGroups');
+        const page = await this.client.send(new DescribeAutoScalingGroupsCommand({ ...request, MaxRecords: PAGE, NextToken }));
+        out.push(...(page.AutoScalingGroups ?? []).map(describedGroupOf));
+        NextToken = page.NextToken;
+      } while (NextToken);
+    }
+    return out;
+  }
+
+  async describeScalingActivities(group: string, since: EpochMs): Promise<ScalingActivity[]> {
+    const out: ScalingActivity[] = [];
+    let NextToken: string | undefined;
+    for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
+      this.calls.count('autoscaling:DescribeScalingActivities');
+      const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: PAGE, NextToken }));
+      const activities = (res.Activities ?? []).map(scalingActivityOf);
+      out.push(...activities.filter((a) => a.startTime >= since));
+      NextToken = res.NextToken;
+      // Newest first: once a page reaches past `since`, the rest is older still.
+      if (!NextToken || activities.some((a) => a.startTime < since)) break;
+    }
+    return out;
+  }
+}
+
+export function describedGroupOf(g: SdkAutoScalingGroup): DescribedGroup {
+  const tags = new Map((g.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const instances = (g.Instances ?? []).map((i) => ({
+    instanceId: i.InstanceId ?? '',
+    lifecycleState: i.LifecycleState ?? 'Pending',
+    healthStatus: i.HealthStatus === 'Unhealthy' ? ('Unhealthy' as const) : ('Healthy' as const),
+    zone: i.AvailabilityZone ?? 'unknown',
+    instanceType: i.InstanceType,
+  }));
+  const count = (p: (s: string) => boolean) => instances.filter((i) => p(i.lifecycleState)).length;
+  const eksNodeGroup = tags.get('eks:nodegroup-name') || undefined;
+  return {
+    name: g.AutoScalingGroupName ?? '',
+    nodeGroup: eksNodeGroup ?? (tags.get('alpha.eksctl.io/nodegroup-name') || undefined),
+    min: g.MinSize ?? 0,
+    max: g.MaxSize ?? 0,
+    desired: g.DesiredCapacity ?? 0,
+    inService: count((s) => s === 'InService'),
+    pending: count((s) => s.startsWith('Pending')),
+    terminating: count((s) => s.startsWith('Terminating')),
+    standby: count((s) => s === 'Standby'),
+    instances,
+    eksNodeGroup,
+  };
+}
+
+export function scalingActivityOf(a: Activity): ScalingActivity {
+  return {
+    activityId: a.ActivityId ?? '',
+    autoScalingGroup: a.AutoScalingGroupName ?? '',
+    status: a.StatusCode ?? 'Unknown',
+    cause: a.Cause ?? '',
+    description: a.Description ?? '',
+    statusMessage: a.StatusMessage || undefined,
+    startTime: a.StartTime ? new Date(a.StartTime).getTime() : 0,
+    endTime: a.EndTime ? new Date(a.EndTime).getTime() : undefined,
+  };
+}

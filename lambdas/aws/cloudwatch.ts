@@ -1,0 +1,119 @@
+/**
+ * What the collector reads from CloudWatch: host metric data points (`GetMetricData`, billed per metric
+ * requested) and which CloudWatch agent metrics exist (`ListMetrics`, billed per request, i.e. nearly free).
+ */
+import {
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  type CloudWatchClient,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import type { EpochMs } from '../../model/time';
+import type { CallCounter } from './calls';
+
+export type MetricStatistic = 'Average' | 'Maximum' | 'Sum';
+
+export interface MetricQuery {
+  /** `^[a-z][a-zA-Z0-9_]*$`, unique within a call. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly stat: MetricStatistic;
+  readonly periodSeconds: number;
+}
+
+export interface MetricPoint {
+  /** Start of the period the value covers. */
+  readonly t: EpochMs;
+  readonly value: number;
+}
+
+export interface MetricSeries {
+  readonly id: string;
+  /** Oldest first. */
+  readonly points: readonly MetricPoint[];
+  /** `Complete`, or `InternalError` / `Forbidden` for a query CloudWatch could not answer. */
+  readonly status: string;
+  readonly message?: string;
+}
+
+export interface CloudWatchApi {
+  /** One `GetMetricData` request of at most {@link MAX_QUERIES_PER_CALL} queries over [from, to), every page. */
+  getMetricData(queries: readonly MetricQuery[], from: EpochMs, to: EpochMs): Promise<MetricSeries[]>;
+  /** Dimension sets of `namespace`/`metricName` that received data in the last 3 hours, every page. */
+  listMetrics(namespace: string, metricName: string): Promise<Record<string, string>[]>;
+}
+
+/** The API's limit on queries per `GetMetricData` request. */
+export const MAX_QUERIES_PER_CALL = 500;
+
+export class SdkCloudWatch implements CloudWatchApi {
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly calls: CallCounter,
+  ) {}
+
+  async getMetricData(queries: readonly MetricQuery[], from: EpochMs, to: EpochMs): Promise<MetricSeries[]> {
+    if (queries.length > MAX_QUERIES_PER_CALL) {
+      throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
+    }
+    if (queries.length === 0) return [];
+    const byId = new Map<string, { points: MetricPoint[]; status: string; message?: string }>();
+    let NextToken: string | undefined;
+    do {
+      // Each page is a request billed for every metric it names.
+      this.calls.count('cloudwatch:GetMetricData');
+      this.calls.countMetrics(queries.length);
+      const out = await this.client.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: queries.map((q) => ({
+            Id: q.id,
+            MetricStat: {
+              Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+              Period: q.periodSeconds,
+              Stat: q.stat,
+            },
+            ReturnData: true,
+          })),
+          StartTime: new Date(from),
+          EndTime: new Date(to),
+          ScanBy: 'TimestampAscending',
+          NextToken,
+        }),
+      );
+      for (const r of out.MetricDataResults ?? []) merge(byId, r);
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return queries.map((q) => {
+      const s = byId.get(q.id);
+      return { id: q.id, points: (s?.points ?? []).sort((a, b) => a.t - b.t), status: s?.status ?? 'Complete', message: s?.message };
+    });
+  }
+
+  async listMetrics(namespace: string, metricName: string): Promise<Record<string, string>[]> {
+    const out: Record<string, string>[] = [];
+    let NextToken: string | undefined;
+    do {
+      this.calls.count('cloudwatch:ListMetrics');
+      const page = await this.client.send(new ListMetricsCommand({ Namespace: namespace, MetricName: metricName, RecentlyActive: 'PT3H', NextToken }));
+      for (const m of page.Metrics ?? []) out.push(Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? ''])));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  }
+}
+
+function merge(byId: Map<string, { points: MetricPoint[]; status: string; message?: string }>, r: MetricDataResult): void {
+  if (!r.Id) return;
+  const s = byId.get(r.Id) ?? { points: [], status: 'Complete' };
+  const times = r.Timestamps ?? [];
+  const values = r.Values ?? [];
+  for (let i = 0; i < Math.min(times.length, values.length); i++) s.points.push({ t: new Date(times[i]).getTime(), value: values[i] });
+  // `PartialData` only means "more on the next page"; a failed query stays failed.
+  if (r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden') {
+    s.status = r.StatusCode;
+    s.message = (r.Messages ?? []).map((m) => `${m.Code ?? ''} ${m.Value ?? ''}`.trim()).join('; ') || undefined;
+  }
+  byId.set(r.Id, s);
+}

@@ -1,0 +1,262 @@
+/**
+ * Host metrics from CloudWatch, read so that the bill stays small (GetMetricData costs $0.01 per 1,000
+ * metrics requested, whatever the window): every `everyMinutes`, one request per metric covers the whole
+ * trailing window, so late points fill in at no extra cost.
+ *
+ * Status checks are read per Auto Scaling group (`StatusCheckFailed` Maximum with the `AutoScalingGroupName`
+ * dimension, published for basic and detailed monitoring): one metric for the whole group, and per
+ * instance (`StatusCheckFailed`, `_Instance`, `_System`) only for groups where a check failed.
+ *
+ * All or nothing: a read in which any request failed writes no host part, because each run rewrites every
+ * minute of the window and a partial read would replace complete figures with fewer. The run is retried at
+ * the next minute (the watermark does not move).
+ */
+import type { CollectorFailure, Host, HostMetrics, HostNodeMinute } from '../../model/domain';
+import { MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
+import { describeError } from '../aws/calls';
+import { MAX_QUERIES_PER_CALL, type CloudWatchApi, type MetricQuery, type MetricSeries, type MetricStatistic } from '../aws/cloudwatch';
+import { mapLimit } from '../store/store';
+import type { HostMetricsSettings, MetricGroup } from './config';
+
+type Field = keyof HostMetrics;
+
+/** An instance whose metrics are read. */
+export interface MonitoredInstance {
+  readonly host: Host;
+  /** 1 only with detailed monitoring and a 1-minute setting; else 5. */
+  readonly periodMinutes: number;
+  /** Set when the instance's Auto Scaling group was read: its status checks are read per group. */
+  readonly autoScalingGroup?: string;
+}
+
+type Target =
+  | { readonly kind: 'instance'; readonly instanceId: string; readonly field: Field }
+  | { readonly kind: 'group'; readonly group: string; readonly periodMinutes: number };
+
+interface Planned {
+  readonly query: Omit<MetricQuery, 'id'>;
+  readonly target: Target;
+}
+
+const EC2 = 'AWS/EC2';
+const AGENT = 'CWAgent';
+
+const PER_INSTANCE: readonly { group: MetricGroup; metricName: string; stat: MetricStatistic; field: Field }[] = [
+  { group: 'cpu', metricName: 'CPUUtilization', stat: 'Average', field: 'cpuPct' },
+  { group: 'network', metricName: 'NetworkIn', stat: 'Sum', field: 'networkInBytes' },
+  { group: 'network', metricName: 'NetworkOut', stat: 'Sum', field: 'networkOutBytes' },
+  { group: 'ebs', metricName: 'EBSReadOps', stat: 'Sum', field: 'ebsReadOps' },
+  { group: 'ebs', metricName: 'EBSWriteOps', stat: 'Sum', field: 'ebsWriteOps' },
+  { group: 'ebs', metricName: 'EBSReadBytes', stat: 'Sum', field: 'ebsReadBytes' },
+  { group: 'ebs', metricName: 'EBSWriteBytes', stat: 'Sum', field: 'ebsWriteBytes' },
+];
+
+/** CloudWatch agent metrics: their dimension sets vary by agent config, so they are found with ListMetrics. */
+export const AGENT_METRICS = [
+  { group: 'memory', metricName: 'mem_used_percent', field: 'memoryUsedPct' },
+  { group: 'disk', metricName: 'disk_used_percent', field: 'diskUsedPct' },
+] as const satisfies readonly { group: MetricGroup; metricName: string; field: Field }[];
+
+/** Disk series per instance: the root filesystem when listed, else the fullest of a few. */
+const MAX_DISK_SERIES = 3;
+/** Parallel GetMetricData requests. */
+const PARALLEL_REQUESTS = 2;
+
+/** Agent metric dimension sets by instance id, per agent metric name. */
+export type AgentSeries = ReadonlyMap<string, ReadonlyMap<string, readonly Record<string, string>[]>>;
+
+/** The window a read covers: [from, to), `from` on a 5-minute boundary so 5-minute periods align. */
+export function metricsWindow(now: EpochMs, windowMinutes: number): { from: EpochMs; to: EpochMs } {
+  const to = minuteOf(now);
+  const step = 5 * MINUTE_MS;
+  return { from: Math.floor((to - windowMinutes * MINUTE_MS) / step) * step, to };
+}
+
+export function isDue(lastReadAt: EpochMs | undefined, now: EpochMs, everyMinutes: number): boolean {
+  return lastReadAt === undefined || lastReadAt > now || minuteOf(now) - minuteOf(lastReadAt) >= everyMinutes * MINUTE_MS;
+}
+
+/** The first round of queries: per-instance metrics, group status checks, agent metrics that exist. */
+export function planReads(instances: readonly MonitoredInstance[], groups: ReadonlySet<MetricGroup>, agent: AgentSeries): Planned[] {
+  const out: Planned[] = [];
+  const ec2 = (i: MonitoredInstance, metricName: string, stat: MetricStatistic, field: Field): Planned => ({
+    query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat, periodSeconds: i.periodMinutes * 60 },
+    target: { kind: 'instance', instanceId: i.host.instanceId, field },
+  });
+  for (const i of instances) {
+    for (const m of PER_INSTANCE) if (groups.has(m.group)) out.push(ec2(i, m.metricName, m.stat, m.field));
+    if (groups.has('status') && !i.autoScalingGroup) out.push(ec2(i, 'StatusCheckFailed', 'Maximum', 'statusCheckFailed'));
+    for (const m of AGENT_METRICS) {
+      if (!groups.has(m.group)) continue;
+      for (const dimensions of agent.get(m.metricName)?.get(i.host.instanceId) ?? []) {
+        out.push({
+          query: { namespace: AGENT, metricName: m.metricName, dimensions, stat: 'Average', periodSeconds: i.periodMinutes * 60 },
+          target: { kind: 'instance', instanceId: i.host.instanceId, field: m.field },
+        });
+      }
+    }
+  }
+  if (groups.has('status')) {
+    const periods = new Map<string, number>();
+    for (const i of instances) if (i.autoScalingGroup) periods.set(i.autoScalingGroup, Math.max(periods.get(i.autoScalingGroup) ?? 0, i.periodMinutes));
+    for (const [group, periodMinutes] of [...periods].sort(([a], [b]) => a.localeCompare(b))) {
+      out.push({
+        query: { namespace: EC2, metricName: 'StatusCheckFailed', dimensions: { AutoScalingGroupName: group }, stat: 'Maximum', periodSeconds: periodMinutes * 60 },
+        target: { kind: 'group', group, periodMinutes },
+      });
+    }
+  }
+  return out;
+}
+
+/** The second round, for instances whose checks failed: which check, per instance. */
+export function planStatusDetail(instances: readonly MonitoredInstance[]): Planned[] {
+  return instances.flatMap((i) =>
+    [
+      ...(i.autoScalingGroup ? [['StatusCheckFailed', 'statusCheckFailed'] as const] : []),
+      ['StatusCheckFailed_Instance', 'statusCheckFailedInstance'] as const,
+      ['StatusCheckFailed_System', 'statusCheckFailedSystem'] as const,
+    ].map(([metricName, field]) => ({
+      query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat: 'Maximum' as const, periodSeconds: i.periodMinutes * 60 },
+      target: { kind: 'instance' as const, instanceId: i.host.instanceId, field },
+    })),
+  );
+}
+
+/** Picks the agent series to read: which instances publish which metric, with which dimensions. */
+export function agentSeriesOf(listed: ReadonlyMap<string, readonly Record<string, string>[]>, instanceIds: ReadonlySet<string>): AgentSeries {
+  const out = new Map<string, Map<string, Record<string, string>[]>>();
+  for (const [metricName, dimensionSets] of listed) {
+    const byInstance = new Map<string, Record<string, string>[]>();
+    for (const d of dimensionSets) {
+      const id = d.InstanceId;
+      if (!id || !instanceIds.has(id)) continue;
+      byInstance.set(id, [...(byInstance.get(id) ?? []), d]);
+    }
+    for (const [id, sets] of byInstance) {
+      const root = sets.filter((d) => d.path === '/');
+      byInstance.set(id, metricName === 'mem_used_percent' ? sets.slice(0, 1) : root.length ? root.slice(0, 1) : sets.slice(0, MAX_DISK_SERIES));
+    }
+    out.set(metricName, byInstance);
+  }
+  return out;
+}
+
+export interface HostMetricsRead {
+  /** Empty when any request failed (see the module comment). */
+  readonly minutes: HostNodeMinute[];
+  readonly failures: CollectorFailure[];
+}
+
+/** Reads the window ending at `now` for `instances`, in requests of at most 500 queries. */
+export async function readHostMetrics(cw: CloudWatchApi, instances: readonly MonitoredInstance[], settings: HostMetricsSettings, now: EpochMs): Promise<HostMetricsRead> {
+  const groups = new Set(settings.groups);
+  if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [] };
+  const { from, to } = metricsWindow(now, settings.windowMinutes);
+  const failures: CollectorFailure[] = [];
+
+  const listed = new Map<string, readonly Record<string, string>[]>();
+  for (const m of AGENT_METRICS) {
+    if (!groups.has(m.group)) continue;
+    try {
+      listed.set(m.metricName, await cw.listMetrics(AGENT, m.metricName));
+    } catch (e) {
+      failures.push({ operation: 'cloudwatch:ListMetrics', message: `${AGENT}/${m.metricName}: ${describeError(e)}` });
+    }
+  }
+  if (failures.length) return { minutes: [], failures };
+  const agent = agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId)));
+
+  const first = await run(cw, planReads(instances, groups, agent), from, to, failures);
+  if (failures.length) return { minutes: [], failures };
+  const failing = instancesWithFailedChecks(instances, first);
+  const detail = failing.length ? await run(cw, planStatusDetail(failing), from, to, failures) : [];
+  if (failures.length) return { minutes: [], failures };
+  return { minutes: assemble(instances, [...first, ...detail], from, to, now), failures };
+}
+
+async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs, to: EpochMs, failures: CollectorFailure[]): Promise<{ target: Target; series: MetricSeries }[]> {
+  const withIds = planned.map((p, n) => ({ ...p, query: { ...p.query, id: `q${n}` } }));
+  const chunks: (typeof withIds)[] = [];
+  for (let i = 0; i < withIds.length; i += MAX_QUERIES_PER_CALL) chunks.push(withIds.slice(i, i + MAX_QUERIES_PER_CALL));
+  const results = await mapLimit(chunks, PARALLEL_REQUESTS, async (chunk) => {
+    try {
+      const series = await cw.getMetricData(chunk.map((c) => c.query), from, to);
+      const byId = new Map(series.map((s) => [s.id, s]));
+      return chunk.map((c) => ({ target: c.target, series: byId.get(c.query.id) ?? { id: c.query.id, points: [], status: 'Complete' } }));
+    } catch (e) {
+      failures.push({ operation: 'cloudwatch:GetMetricData', message: `${chunk.length} metrics: ${describeError(e)}` });
+      return [];
+    }
+  });
+  const out = results.flat();
+  const refused = out.filter((r) => r.series.status !== 'Complete');
+  if (refused.length) {
+    failures.push({ operation: 'cloudwatch:GetMetricData', message: `${refused.length} metrics answered ${refused[0].series.status}${refused[0].series.message ? `: ${refused[0].series.message}` : ''}` });
+  }
+  return out;
+}
+
+function instancesWithFailedChecks(instances: readonly MonitoredInstance[], results: readonly { target: Target; series: MetricSeries }[]): MonitoredInstance[] {
+  const failedGroups = new Set<string>();
+  const failedInstances = new Set<string>();
+  for (const { target, series } of results) {
+    if (!series.points.some((p) => p.value >= 1)) continue;
+    if (target.kind === 'group') failedGroups.add(target.group);
+    else if (target.field === 'statusCheckFailed') failedInstances.add(target.instanceId);
+  }
+  return instances.filter((i) => failedInstances.has(i.host.instanceId) || (i.autoScalingGroup !== undefined && failedGroups.has(i.autoScalingGroup)));
+}
+
+/** Folds the series into one host part per instance and period start. */
+export function assemble(
+  instances: readonly MonitoredInstance[],
+  results: readonly { target: Target; series: MetricSeries }[],
+  from: EpochMs,
+  to: EpochMs,
+  now: EpochMs,
+): HostNodeMinute[] {
+  const byId = new Map(instances.map((i) => [i.host.instanceId, i]));
+  const values = new Map<string, Map<EpochMs, Partial<Record<Field, number>>>>();
+  const at = (id: string, t: EpochMs) => {
+    let perInstance = values.get(id);
+    if (!perInstance) values.set(id, (perInstance = new Map()));
+    let v = perInstance.get(t);
+    if (!v) perInstance.set(t, (v = {}));
+    return v;
+  };
+  const inWindow = (t: EpochMs) => t >= from && t < to;
+
+  for (const { target, series } of results) {
+    if (target.kind !== 'instance') continue;
+    for (const p of series.points) {
+      if (!inWindow(p.t)) continue;
+      const v = at(target.instanceId, p.t);
+      // Several disk series for one instance: the fullest counts.
+      v[target.field] = target.field === 'diskUsedPct' ? Math.max(v[target.field] ?? 0, p.value) : p.value;
+    }
+  }
+  // A group's Maximum of 0 means none of its instances failed a check in that period.
+  for (const { target, series } of results) {
+    if (target.kind !== 'group') continue;
+    for (const p of series.points) {
+      if (p.value !== 0) continue;
+      for (const i of instances) {
+        if (i.autoScalingGroup !== target.group) continue;
+        for (let t = p.t; t < p.t + target.periodMinutes * MINUTE_MS; t += i.periodMinutes * MINUTE_MS) {
+          if (inWindow(t) && i.host.launchTime < t + i.periodMinutes * MINUTE_MS) at(i.host.instanceId, t).statusCheckFailed ??= 0;
+        }
+      }
+    }
+  }
+
+  const out: HostNodeMinute[] = [];
+  for (const [id, perInstance] of values) {
+    const i = byId.get(id);
+    if (!i) continue;
+    for (const [t, metrics] of [...perInstance].sort(([a], [b]) => a - b)) {
+      out.push({ minute: t, periodMinutes: i.periodMinutes, collectedAt: now, host: i.host, metrics });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+/**
+ * The ingest endpoint: a Lambda Function URL (AWS_IAM) that receives the agent's batches and writes the
+ * Kubernetes side of each node-minute, the cluster rollup's Kubernetes fields, events and the heartbeat.
+ *
+ * Status codes (the agent's retry policy depends on them, see `model/wire.ts`):
+ * - 200 every item stored; 400 bad batch (each problem named); 413 too large; 415 unknown encoding;
+ *   405 not a POST — the agent must not resend these as they are;
+ * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries): resend the
+ *   whole batch, the writes are idempotent; 500 anything unexpected.
+ * Never a stack trace: errors are logged by name and message, answered with a fixed text.
+ */
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import type { Logger } from '../../common/log';
+import type { AgentBatch } from '../../model/batch';
+import { parseBatch } from '../../model/batch';
+import type { KubeNodeMinute } from '../../model/domain';
+import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
+import type { IngestResponse } from '../../model/wire';
+import type { VigilStore, WriteFailure, WriteReport } from '../store/store';
+import { decodeBody, DEFAULT_BODY_LIMITS, type BodyLimits } from './decode';
+import { kubeRollupOf } from './rollup';
+
+export interface IngestDeps {
+  readonly store: VigilStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** When non-empty, batches for any other cluster are refused: a mistyped name would write where nobody reads. */
+  readonly clusters?: readonly string[];
+  /** @default BATCH_LIMITS */
+  readonly limits?: BodyLimits;
+  /** Batches stamped further ahead of this endpoint's clock are refused. @default 5 minutes */
+  readonly maxClockSkewMs?: number;
+}
+
+export type IngestHandler = (event: LambdaFunctionURLEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Failures listed in a response; the rest are counted. */
+const MAX_LISTED_FAILURES = 5;
+
+export function createIngestHandler(deps: IngestDeps): IngestHandler {
+  const limits = deps.limits ?? DEFAULT_BODY_LIMITS;
+  const maxSkew = deps.maxClockSkewMs ?? 5 * MINUTE_MS;
+  const watched = new Set(deps.clusters ?? []);
+
+  return async (event) => {
+    const started = deps.clock.now();
+    const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: callerOf(event) });
+    const refuse = (status: number, problems: readonly string[], fields: Record<string, unknown> = {}) => {
+      log.warn('batch refused', { status, problems: problems.slice(0, MAX_LISTED_FAILURES), problemCount: problems.length, ...fields });
+      return respond(status, { ok: false, problems }, status === 405 ? { allow: 'POST' } : {});
+    };
+    try {
+      const method = event.requestContext?.http?.method ?? 'POST';
+      if (method !== 'POST') return refuse(405, [`method ${method} is not allowed: POST a batch`]);
+
+      const decoded = decodeBody(event, limits);
+      if (!decoded.ok) return refuse(decoded.status, [decoded.problem]);
+
+      const parsed = parseBatch(decoded.value);
+      if (!parsed.ok) return refuse(400, parsed.problems, batchFields(decoded.value));
+      const batch = parsed.batch;
+      const problems = checkBatch(batch, { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays, watched });
+      if (problems.length) return refuse(400, problems, batchFields(batch));
+
+      const report = await storeBatch(deps.store, batch);
+      const fields = {
+        ...batchFields(batch),
+        compressedBytes: decoded.compressedBytes,
+        jsonBytes: decoded.jsonBytes,
+        written: report.written,
+        skipped: report.skipped,
+        durationMs: deps.clock.now() - started,
+      };
+      if (report.failed.length) {
+        // A permanent failure will fail again: tell the agent not to resend (the next batch carries fresh state).
+        const permanent = report.failed.some((f) => f.permanent);
+        const status = permanent ? 413 : 503;
+        log.error('batch not fully stored', { ...fields, status, failed: report.failed.length, first: report.failed[0] });
+        return respond(status, { ok: false, written: report.written, problems: failureProblems(report.failed, permanent) });
+      }
+      log.info('batch stored', fields);
+      return respond(200, { ok: true, written: report.written });
+    } catch (e) {
+      log.error('ingest failed', { error: e });
+      return respond(500, { ok: false, problems: ['internal error: the batch was not stored; resend it'] });
+    }
+  };
+}
+
+/** Checks the schema cannot express: duplicates, clocks, and which clusters this stack watches. */
+export function checkBatch(
+  batch: AgentBatch,
+  ctx: { readonly now: EpochMs; readonly maxSkewMs: number; readonly retentionDays: number; readonly watched: ReadonlySet<string> },
+): string[] {
+  const problems: string[] = [];
+  if (ctx.watched.size && !ctx.watched.has(batch.cluster)) {
+    problems.push(`cluster: "${batch.cluster}" is not watched by this stack (watched: ${[...ctx.watched].sort().join(', ')})`);
+  }
+  for (const field of ['collectedAt', 'sentAt'] as const) {
+    const t = batch[field];
+    if (t !== undefined && t - ctx.now > ctx.maxSkewMs) {
+      problems.push(`${field}: ${new Date(t).toISOString()} is ${Math.round((t - ctx.now) / 1000)} s ahead of this endpoint's clock; check the node's time sync`);
+    }
+  }
+  if (ctx.now - batch.collectedAt > ctx.retentionDays * DAY_MS) {
+    problems.push(`collectedAt: ${new Date(batch.collectedAt).toISOString()} is older than the ${ctx.retentionDays}-day retention; nothing to store`);
+  }
+  const seen = new Map<string, number>();
+  batch.nodes.forEach(({ node }, i) => {
+    for (const [what, id] of [['name', node.name], ['instanceId', node.instanceId]] as const) {
+      if (id === undefined) continue;
+      const first = seen.get(`${what}/${id}`);
+      if (first !== undefined) problems.push(`nodes[${i}].node.${what}: "${id}" is also reported by nodes[${first}]`);
+      else seen.set(`${what}/${id}`, i);
+    }
+  });
+  return problems;
+}
+
+/** The Kubernetes part of each reported node's minute, with the node's scrape error attached. */
+export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
+  const errors = new Map(batch.scrapeErrors.map((e) => [e.node, e]));
+  const minute = minuteOf(batch.collectedAt);
+  return batch.nodes.map(({ node, stats, pods }) => ({ minute, collectedAt: batch.collectedAt, node, stats, pods, scrapeError: errors.get(node.name) }));
+}
+
+/**
+ * Writes a validated batch; every write is idempotent, so a resent batch writes the same items. A `change`
+ * batch carries only some nodes, so it leaves the cluster rollup to the full batches.
+ */
+export async function storeBatch(store: VigilStore, batch: AgentBatch): Promise<WriteReport> {
+  const none: WriteReport = { written: 0, skipped: 0, failed: [] };
+  const reports = await Promise.all([
+    store.putKubeMinutes(batch.cluster, kubeMinutesOf(batch)),
+    batch.kind === 'full' ? store.putKubeRollup(batch.cluster, kubeRollupOf(batch), batch.part) : none,
+    batch.events.length ? store.putEvents(batch.cluster, batch.events) : none,
+    store.putHeartbeat({ cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent }),
+  ]);
+  return {
+    written: reports.reduce((a, r) => a + r.written, 0),
+    skipped: reports.reduce((a, r) => a + r.skipped, 0),
+    failed: reports.flatMap((r) => r.failed),
+  };
+}
+
+function failureProblems(failed: readonly WriteFailure[], permanent: boolean): string[] {
+  const listed = [...failed].sort((a, b) => Number(b.permanent ?? false) - Number(a.permanent ?? false)).slice(0, MAX_LISTED_FAILURES);
+  return [
+    permanent
+      ? `${failed.length} items cannot be stored as they are; do not resend this batch`
+      : `${failed.length} items were not stored (the table is throttled or unavailable); resend the batch`,
+    ...listed.map((f) => `${f.key}: ${f.reason}`),
+    ...(failed.length > listed.length ? [`… and ${failed.length - listed.length} more`] : []),
+  ];
+}
+
+function batchFields(b: unknown): Record<string, unknown> {
+  if (typeof b !== 'object' || b === null) return {};
+  const x = b as Partial<AgentBatch>;
+  return {
+    cluster: typeof x.cluster === 'string' ? x.cluster.slice(0, 100) : undefined,
+    kind: typeof x.kind === 'string' ? x.kind.slice(0, 20) : undefined,
+    seq: typeof x.seq === 'number' ? x.seq : undefined,
+    nodes: Array.isArray(x.nodes) ? x.nodes.length : undefined,
+    pods: Array.isArray(x.nodes) ? x.nodes.reduce((a, n) => a + (Array.isArray(n?.pods) ? n.pods.length : 0), 0) : undefined,
+    events: Array.isArray(x.events) ? x.events.length : undefined,
+  };
+}
+
+/** The IAM principal that signed the request (Function URLs with AWS_IAM auth set it). */
+function callerOf(event: LambdaFunctionURLEvent): string | undefined {
+  return (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn;
+}
+
+function respond(statusCode: number, body: IngestResponse, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,130 @@
+import type { CloudWatchApi, MetricQuery, MetricSeries } from '../../../lambdas/aws/cloudwatch';
+import { DEFAULT_HOST_METRICS, type MetricGroup } from '../../../lambdas/collector/config';
+import { agentSeriesOf, isDue, metricsWindow, planReads, readHostMetrics, type MonitoredInstance } from '../../../lambdas/collector/host-metrics';
+import type { Host } from '../../../model/domain';
+import { MINUTE_MS } from '../../../model/time';
+
+const at = (h: number, m: number, s = 0) => Date.UTC(2026, 10, 23, h, m, s);
+const NOW = at(12, 7, 20);
+
+const host = (id: string): Host => ({ instanceId: id, instanceType: 'm6i.xlarge', zone: 'eu-west-1a', capacityType: 'on-demand', state: 'running', launchTime: at(9, 0) });
+const inst = (id: string, over: Partial<MonitoredInstance> = {}): MonitoredInstance => ({ host: host(id), periodMinutes: 5, ...over });
+
+/** A CloudWatch that answers every query from `value(query, t)` at the query's period. */
+function fakeCloudWatch(value: (q: MetricQuery, t: number) => number | undefined, opts: { fail?: (n: number) => Error | undefined; list?: Record<string, Record<string, string>[]> } = {}) {
+  const requests: MetricQuery[][] = [];
+  const api: CloudWatchApi = {
+    getMetricData: async (queries, from, to) => {
+      requests.push([...queries]);
+      const e = opts.fail?.(requests.length);
+      if (e) throw e;
+      return queries.map((q): MetricSeries => {
+        const points = [];
+        for (let t = from; t < to; t += q.periodSeconds * 1000) {
+          const v = value(q, t);
+          if (v !== undefined) points.push({ t, value: v });
+        }
+        return { id: q.id, points, status: 'Complete' };
+      });
+    },
+    listMetrics: async (_ns, name) => opts.list?.[name] ?? [],
+  };
+  return { api, requests };
+}
+
+test('the window ends at the current minute and starts on a 5-minute boundary', () => {
+  expect(metricsWindow(NOW, 15)).toEqual({ from: at(11, 50), to: at(12, 7) });
+  expect(metricsWindow(at(12, 10, 0), 15)).toEqual({ from: at(11, 55), to: at(12, 10) });
+});
+
+test('a read is due every `everyMinutes`, at minute granularity', () => {
+  expect(isDue(undefined, NOW, 5)).toBe(true);
+  expect(isDue(at(12, 3, 59), NOW, 5)).toBe(false);
+  expect(isDue(at(12, 2, 0), NOW, 5)).toBe(true);
+  // A clock that went back does not stop reads.
+  expect(isDue(at(13, 0), NOW, 5)).toBe(true);
+});
+
+test('the planned queries follow the groups, and status checks go per Auto Scaling group', () => {
+  const instances = [inst('i-01', { autoScalingGroup: 'g1' }), inst('i-02', { autoScalingGroup: 'g1', periodMinutes: 1 }), inst('i-03')];
+  const plan = (groups: MetricGroup[]) => planReads(instances, new Set(groups), new Map());
+  const names = (groups: MetricGroup[]) => plan(groups).map((p) => `${p.query.metricName}:${Object.values(p.query.dimensions)[0]}:${p.query.periodSeconds}`);
+  expect(names(['cpu'])).toEqual(['CPUUtilization:i-01:300', 'CPUUtilization:i-02:60', 'CPUUtilization:i-03:300']);
+  // One metric for the group (at its slowest member's period), one for the instance outside any group.
+  expect(names(['status'])).toEqual(['StatusCheckFailed:i-03:300', 'StatusCheckFailed:g1:300']);
+  expect(plan(['cpu', 'status', 'network', 'ebs'])).toHaveLength(3 * 7 + 2);
+  // Memory and disk only for instances that publish them.
+  expect(plan(['memory', 'disk'])).toEqual([]);
+});
+
+test('agent series: the listed instances only, the root filesystem when it is listed', () => {
+  const d = (id: string, path?: string) => ({ InstanceId: id, ImageId: 'ami-1', InstanceType: 'm6i.xlarge', ...(path ? { path, device: 'nvme0n1p1', fstype: 'xfs' } : {}) });
+  const listed = new Map([
+    ['mem_used_percent', [d('i-01'), d('i-99')]],
+    ['disk_used_percent', [d('i-01', '/boot'), d('i-01', '/'), d('i-02', '/data'), d('i-02', '/logs'), d('i-02', '/a'), d('i-02', '/b')]],
+  ]);
+  const s = agentSeriesOf(listed, new Set(['i-01', 'i-02']));
+  expect(s.get('mem_used_percent')).toEqual(new Map([['i-01', [d('i-01')]]]));
+  expect(s.get('disk_used_percent')?.get('i-01')).toEqual([d('i-01', '/')]);
+  expect(s.get('disk_used_percent')?.get('i-02')?.map((x) => x.path)).toEqual(['/data', '/logs', '/a']);
+});
+
+test('1,200 instances are read in requests of at most 500 queries, and assembled per instance and period', async () => {
+  const instances = Array.from({ length: 1200 }, (_, i) => inst(`i-${String(i).padStart(17, '0')}`));
+  const cw = fakeCloudWatch((q, t) => (t <= at(12, 0) ? Number(q.dimensions.InstanceId.slice(-3)) + t / 1e15 : undefined));
+  const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  expect(cw.requests.map((q) => q.length)).toEqual([500, 500, 200]);
+  expect(r.failures).toEqual([]);
+  expect(r.minutes).toHaveLength(1200 * 3);
+  const one = r.minutes.filter((m) => m.host.instanceId === instances[42].host.instanceId);
+  expect(one.map((m) => [m.minute, m.periodMinutes, m.collectedAt])).toEqual([[at(11, 50), 5, NOW], [at(11, 55), 5, NOW], [at(12, 0), 5, NOW]]);
+  expect(one[2].metrics).toEqual({ cpuPct: 42 + at(12, 0) / 1e15 });
+});
+
+test('one failed request means no host part at all, and the failure names it', async () => {
+  const instances = Array.from({ length: 600 }, (_, i) => inst(`i-${String(i).padStart(17, '0')}`));
+  const cw = fakeCloudWatch(() => 1, { fail: (n) => (n === 2 ? Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) : undefined) });
+  const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  expect(r).toEqual({ minutes: [], failures: [{ operation: 'cloudwatch:GetMetricData', message: '100 metrics: Throttling: Rate exceeded' }] });
+});
+
+test('a query CloudWatch refuses (Forbidden) fails the read too', async () => {
+  const api: CloudWatchApi = {
+    getMetricData: async (queries) => queries.map((q) => ({ id: q.id, points: [], status: 'Forbidden', message: 'AccessDenied' })),
+    listMetrics: async () => [],
+  };
+  const r = await readHostMetrics(api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  expect(r.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '1 metrics answered Forbidden: AccessDenied' }]);
+  expect(r.minutes).toEqual([]);
+});
+
+test('a group reading 0 clears every member for its period, 1-minute members minute by minute', async () => {
+  const instances = [inst('i-01', { autoScalingGroup: 'g1', periodMinutes: 1 }), inst('i-02', { autoScalingGroup: 'g1' })];
+  const cw = fakeCloudWatch((q, t) => (q.dimensions.AutoScalingGroupName === 'g1' && t === at(12, 0) ? 0 : undefined));
+  const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
+  expect(r.minutes.map((m) => `${m.host.instanceId}@${(m.minute - at(12, 0)) / MINUTE_MS}/${m.periodMinutes}`)).toEqual([
+    'i-01@0/1', 'i-01@1/1', 'i-01@2/1', 'i-01@3/1', 'i-01@4/1', 'i-02@0/5',
+  ]);
+  expect(r.minutes.every((m) => m.metrics.statusCheckFailed === 0)).toBe(true);
+});
+
+test('an instance launched after a period gets nothing from that period', async () => {
+  const late = inst('i-02', { autoScalingGroup: 'g1', host: { ...host('i-02'), launchTime: at(12, 1) } });
+  const cw = fakeCloudWatch((q) => (q.dimensions.AutoScalingGroupName === 'g1' ? 0 : undefined));
+  const r = await readHostMetrics(cw.api, [inst('i-01', { autoScalingGroup: 'g1' }), late], { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
+  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0), at(12, 5)]);
+});
+
+test('the fullest of several disks counts', async () => {
+  const list = { disk_used_percent: [{ InstanceId: 'i-01', path: '/data' }, { InstanceId: 'i-01', path: '/logs' }] };
+  const cw = fakeCloudWatch((q, t) => (t === at(12, 0) ? (q.dimensions.path === '/logs' ? 91 : 40) : undefined), { list });
+  const r = await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['disk'] }, NOW);
+  expect(r.minutes.map((m) => m.metrics)).toEqual([{ diskUsedPct: 91 }]);
+});
+
+test('nothing is requested when there is nothing to read', async () => {
+  const cw = fakeCloudWatch(() => 1);
+  expect(await readHostMetrics(cw.api, [], DEFAULT_HOST_METRICS, NOW)).toEqual({ minutes: [], failures: [] });
+  expect(await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: [] }, NOW)).toEqual({ minutes: [], failures: [] });
+  expect(cw.requests).toEqual([]);
+});

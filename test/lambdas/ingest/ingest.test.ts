@@ -1,0 +1,258 @@
+/**
+ * The ingest handler end to end: Function URL events in, dynalite (the real SDK over HTTP) underneath.
+ */
+import { randomBytes } from 'crypto';
+import { gzipSync } from 'zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { createLogger } from '../../../common/log';
+import { createIngestHandler, kubeMinutesOf, type IngestDeps } from '../../../lambdas/ingest/ingest';
+import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
+import type { VigilStore } from '../../../lambdas/store/store';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import type { AgentBatch } from '../../../model/batch';
+import type { KubeEvent, Pod } from '../../../model/domain';
+import { MINUTE_MS } from '../../../model/time';
+import type { IngestResponse } from '../../../model/wire';
+import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
+import { failCalls, leaveUnprocessed } from '../../support/faults';
+import { startTestStore, type TestStore } from '../../support/store';
+import { batchEvent, rawEvent } from './function-url-event';
+
+const T = Date.UTC(2026, 10, 23, 12, 0, 5);
+const M = Date.UTC(2026, 10, 23, 12, 0);
+const cluster = syntheticCluster({ nodes: 6, podsPerNode: 10 });
+const event: KubeEvent = {
+  objectUid: '2f4b1c9e-8d7a-4e6b-9c3d-1a2b3c4d5e6f',
+  objectKind: 'Pod',
+  objectName: cluster.reports[1].pods[5].name,
+  namespace: cluster.reports[1].pods[5].namespace,
+  reason: 'OOMKilling',
+  type: 'Warning',
+  message: 'Memory cgroup out of memory: Killed process 4242 (java)',
+  count: 3,
+  firstSeen: T - 20 * MINUTE_MS,
+  lastSeen: T - 10_000,
+  node: cluster.reports[1].node.name,
+};
+
+function batch(over: Partial<AgentBatch> = {}): AgentBatch {
+  return { ...syntheticBatch(cluster, T, 7), events: [event], ...over };
+}
+
+let dynamo: LocalDynamo;
+let t: TestStore;
+let store: VigilStore;
+let logs: Record<string, unknown>[];
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.close());
+beforeEach(async () => {
+  t = await startTestStore(dynamo);
+  store = t.store();
+  logs = [];
+});
+
+function handler(over: Partial<IngestDeps> = {}) {
+  const logger = createLogger({ service: 'test', sink: (l) => logs.push(JSON.parse(l)) });
+  return createIngestHandler({ store, clock: t.clock, logger, ...over });
+}
+
+async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
+  const r = await h(e);
+  return { status: r.statusCode ?? 0, body: JSON.parse(r.body ?? '{}'), headers: (r.headers ?? {}) as Record<string, unknown> };
+}
+
+describe('a full batch', () => {
+  test('is stored whole: node-minutes, rollup, events, heartbeat', async () => {
+    const b = batch({ scrapeErrors: [{ node: cluster.reports[2].node.name, kind: 'timeout', message: 'GET https://10.0.0.6:10250/stats/summary: timeout after 5s' }] });
+    const res = await call(handler(), batchEvent(b));
+    expect(res).toMatchObject({ status: 200, body: { ok: true }, headers: { 'content-type': 'application/json' } });
+    expect(res.body.written).toBeGreaterThan(b.nodes.length);
+
+    const nodes = await store.nodeMinutes(cluster.cluster, M, M);
+    const byKey = (a: { node: { instanceId?: string } }, z: { node: { instanceId?: string } }) => (a.node.instanceId ?? '').localeCompare(z.node.instanceId ?? '');
+    expect(nodes.map((n) => n.kube!).sort(byKey)).toEqual(kubeMinutesOf(b).sort(byKey));
+    expect(nodes.find((n) => n.kube?.node.name === cluster.reports[2].node.name)?.kube?.scrapeError).toEqual(b.scrapeErrors[0]);
+    const [rollup] = await store.rollups(cluster.cluster, M, M);
+    expect(rollup.kube).toEqual(kubeRollupOf(b));
+    expect(await store.events(cluster.cluster, T - MINUTE_MS, T)).toEqual([event]);
+    expect(await store.heartbeat(cluster.cluster)).toEqual({ cluster: cluster.cluster, lastSeen: b.sentAt, agent: b.agent });
+    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({ cluster: cluster.cluster, kind: 'full', seq: 7, nodes: 6, pods: 60, written: res.body.written, caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/pod' });
+  });
+
+  test('delivered twice yields the same items', async () => {
+    const h = handler();
+    expect((await call(h, batchEvent(batch()))).status).toBe(200);
+    const once = await t.scan();
+    // A new Lambda instance (empty caches) gets the retry.
+    store = t.store();
+    expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
+    expect(await t.scan()).toEqual(once);
+  });
+
+  test('split into parts: each part writes its nodes and its own rollup part', async () => {
+    const b = batch();
+    const parts = [
+      { ...b, part: { index: 0, count: 2 }, nodes: b.nodes.slice(0, 3) },
+      { ...b, part: { index: 1, count: 2 }, nodes: b.nodes.slice(3), unscheduledPods: [], events: [] },
+    ];
+    for (const p of parts) expect((await call(handler(), batchEvent(p))).status).toBe(200);
+    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(6);
+    const [rollup] = await store.rollups(cluster.cluster, M, M);
+    expect(rollup.kube?.nodes.map((n) => n.name)).toEqual(b.nodes.map((n) => n.node.name));
+  });
+});
+
+describe('a change batch', () => {
+  test('updates only its nodes, events and the heartbeat; the rollup stays the full batch\'s', async () => {
+    expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
+    const rollupBefore = (await t.scan()).filter((i) => i.pk.S!.includes('#R#'));
+    const changed = cluster.reports[3];
+    const pods: Pod[] = changed.pods.map((p, i) => (i === 0 ? { ...p, phase: 'Failed', ready: false, reason: 'Evicted' } : p));
+    const change = batch({
+      kind: 'change',
+      seq: 8,
+      collectedAt: T + 20_000,
+      sentAt: T + 20_100,
+      nodes: [{ ...changed, node: { ...changed.node, conditions: changed.node.conditions.map((c) => (c.type === 'MemoryPressure' ? { ...c, status: 'True' as const } : c)) }, pods }],
+      workloads: [],
+      events: [{ ...event, count: 4, lastSeen: T + 19_000 }],
+    });
+    expect((await call(handler(), batchEvent(change))).status).toBe(200);
+    expect((await t.scan()).filter((i) => i.pk.S!.includes('#R#'))).toEqual(rollupBefore);
+    const nodes = await store.nodeMinutes(cluster.cluster, M, M);
+    expect(nodes.find((n) => n.key === changed.node.instanceId)?.kube?.pods[0]).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+    expect(nodes.filter((n) => n.kube?.collectedAt === T + 20_000)).toHaveLength(1);
+    expect((await store.heartbeat(cluster.cluster))?.lastSeen).toBe(T + 20_100);
+    expect((await store.events(cluster.cluster, T - MINUTE_MS, T + MINUTE_MS))[0].count).toBe(4);
+  });
+});
+
+describe('bad input: a clear 4xx, and nothing already stored changes', () => {
+  const good = () => batch();
+  const withoutConditions = () => {
+    const b = JSON.parse(JSON.stringify(good()));
+    delete b.nodes[0].node.conditions;
+    delete b.agent;
+    return b;
+  };
+  const bomb = () => rawEvent(gzipSync(Buffer.alloc(70 * 1024 * 1024, 0x20)));
+  const cases: [string, () => LambdaFunctionURLEvent, number, string][] = [
+    ['malformed base64', () => ({ ...batchEvent(good()), body: 'H4sIAAAA!!!AAAA' }), 400, 'body is not valid base64'],
+    ['malformed gzip', () => rawEvent(randomBytes(300)), 400, 'body is not valid gzip'],
+    ['gzip of something that is not JSON', () => rawEvent(gzipSync('<html>nope</html>')), 400, 'body is not valid JSON'],
+    ['a newer schema version', () => batchEvent({ ...good(), v: 2 }), 400, 'v: unsupported batch schema version 2 (this ingest accepts 1)'],
+    ['missing fields', () => batchEvent(withoutConditions()), 400, 'nodes[0].node.conditions: Invalid input: expected array, received undefined'],
+    ['an oversized body (4 MiB compressed)', () => rawEvent(randomBytes(4 * 1024 * 1024 + 10)), 413, 'over the 4194304-byte limit'],
+    ['a gzip bomb (70 MiB inflated)', bomb, 413, 'decompressed body is over the 67108864-byte limit'],
+    ['an unknown encoding', () => rawEvent(Buffer.from('x'), { encoding: 'br' }), 415, 'content-encoding "br" is not supported'],
+    ['a GET', () => batchEvent(good(), { method: 'GET' }), 405, 'method GET is not allowed'],
+    ['a batch from the future', () => batchEvent({ ...good(), collectedAt: T + 3_600_000, sentAt: undefined }), 400, 'collectedAt: 2026-11-23T13:00:05.000Z is 3575 s ahead'],
+    ['a batch older than the retention', () => batchEvent({ ...good(), collectedAt: T - 15 * 86_400_000, sentAt: undefined }), 400, 'older than the 14-day retention'],
+    ['the same node twice', () => batchEvent({ ...good(), nodes: [...good().nodes, good().nodes[2]] }), 400, `nodes[6].node.name: "${cluster.reports[2].node.name}" is also reported by nodes[2]`],
+  ];
+
+  test.each(cases)('%s', async (_what, make, status, problem) => {
+    expect((await call(handler(), batchEvent(batch({ collectedAt: T - MINUTE_MS, sentAt: T - MINUTE_MS + 100 })))).status).toBe(200);
+    const before = await t.scan();
+    const res = await call(handler(), make());
+    expect(res.status).toBe(status);
+    expect(res.body.ok).toBe(false);
+    expect(res.body.problems?.join('\n')).toContain(problem);
+    expect(JSON.stringify(res.body)).not.toMatch(/\n\s+at |\.ts:\d+/);
+    if (status === 405) expect(res.headers.allow).toBe('POST');
+    expect(await t.scan()).toEqual(before);
+    expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status });
+  });
+
+  test('a batch for a cluster this stack does not watch', async () => {
+    const res = await call(handler({ clusters: ['staging', 'prod-us-1'] }), batchEvent(good()));
+    expect(res).toMatchObject({ status: 400, body: { ok: false, problems: ['cluster: "prod-eu-1" is not watched by this stack (watched: prod-us-1, staging)'] } });
+    expect(await t.scan()).toEqual([]);
+    expect((await call(handler({ clusters: ['prod-eu-1'] }), batchEvent(good()))).status).toBe(200);
+  });
+
+  test('problems are listed one per field', async () => {
+    const b = JSON.parse(JSON.stringify(good()));
+    b.nodes[1].pods[0].containers[0].restarts = 'three';
+    b.nodes[2].stats.cpuMilli = -5;
+    const res = await call(handler(), batchEvent(b));
+    expect(res.body.problems).toEqual([
+      'nodes[1].pods[0].containers[0].restarts: Invalid input: expected number, received string',
+      'nodes[2].stats.cpuMilli: Too small: expected number to be >=0',
+    ]);
+  });
+});
+
+describe('the table refuses or loses writes', () => {
+  test('UnprocessedItems handed back for good: 503 (resend), and the resend stores everything', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    store = t.store({ client, retry: { attempts: 3 } });
+    const fault = leaveUnprocessed(client, 1000, 1);
+    const res = await call(handler(), batchEvent(batch()));
+    expect(res.status).toBe(503);
+    expect(res.body.problems?.[0]).toMatch(/^\d+ items were not stored \(the table is throttled or unavailable\); resend the batch$/);
+    expect(fault.handedBack()).toBeGreaterThan(0);
+    fault.remove();
+    expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
+    const retried = await t.scan();
+    // The same as a clean single delivery.
+    const clean = await startTestStore(dynamo);
+    store = clean.store();
+    await call(handler(), batchEvent(batch()));
+    const strip = (items: typeof retried) => items.map((i) => ({ ...i, pk: i.pk.S, sk: i.sk.S }));
+    expect(strip(retried)).toEqual(strip(await clean.scan()));
+    client.destroy();
+  });
+
+  test('UnprocessedItems that clear after a retry are invisible to the agent', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    store = t.store({ client });
+    const fault = leaveUnprocessed(client, 2, 5);
+    expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
+    expect(fault.handedBack()).toBeGreaterThan(0);
+    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(6);
+    client.destroy();
+  });
+
+  test('a node too large to ever store: 413, so the agent does not resend it forever', async () => {
+    const n = cluster.reports[0];
+    const label = () => randomBytes(40).toString('base64url').slice(0, 63);
+    const pods: Pod[] = Array.from({ length: 250 }, (_, i) => ({
+      ...n.pods[i % n.pods.length],
+      uid: `${String(i).padStart(8, '0')}-1111-4222-8333-444455556666`,
+      name: `bulky-${i}`,
+      labels: Object.fromEntries(Array.from({ length: 60 }, (_, j) => [`example.com/key-${j}`, label()])),
+    }));
+    const res = await call(handler(), batchEvent(batch({ nodes: [{ ...n, pods }, ...batch().nodes.slice(1)] })));
+    expect(res.status).toBe(413);
+    expect(res.body.problems?.[0]).toContain('cannot be stored as they are; do not resend this batch');
+    expect(res.body.problems?.[1]).toContain("over DynamoDB's 400 KB item limit");
+    // The other nodes are stored.
+    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(5);
+  });
+
+  test('an unexpected error is a 500 with a fixed text, logged by name and message only', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    store = t.store({ client });
+    jest.spyOn(store, 'putKubeMinutes').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
+    const res = await call(handler(), batchEvent(batch()));
+    expect(res).toEqual({ status: 500, headers: { 'content-type': 'application/json' }, body: { ok: false, problems: ['internal error: the batch was not stored; resend it'] } });
+    expect(logs.find((l) => l.message === 'ingest failed')).toMatchObject({ level: 'error', error: { name: 'TypeError', message: 'Cannot read properties of undefined' } });
+    expect(JSON.stringify(logs)).not.toContain('.ts:');
+    client.destroy();
+  });
+
+  test('a heartbeat write refused by the table is reported, not hidden', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    store = t.store({ client, retry: { attempts: 2 } });
+    failCalls(client, 'PutItemCommand', 10, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    const res = await call(handler(), batchEvent(batch()));
+    expect(res.status).toBe(503);
+    expect(res.body.problems?.join('\n')).toContain('heartbeat');
+    client.destroy();
+  });
+});
