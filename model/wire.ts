@@ -1,11 +1,14 @@
 /**
  * How the agent and the ingest endpoint talk: one SigV4-signed (service `lambda`) HTTPS POST per batch to
- * the Lambda Function URL, body = gzip(JSON(AgentBatch)). The Function URL hands the body to the handler
- * base64-encoded (`isBase64Encoded: true`).
+ * the Lambda Function URL, body = gzip(JSON(AgentBatch)).
+ *
+ * The content type is `application/octet-stream`, not JSON: a Function URL passes text content types
+ * (`text/*`, `application/json`…) to the handler as a UTF-8 string, which would corrupt gzip'd bytes; a
+ * binary type arrives base64-encoded (`isBase64Encoded: true`) and intact.
  */
 export const INGEST_REQUEST = {
   method: 'POST',
-  contentType: 'application/json',
+  contentType: 'application/octet-stream',
   contentEncoding: 'gzip',
 } as const;
 

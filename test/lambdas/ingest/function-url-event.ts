@@ -5,6 +5,7 @@
  */
 import { gzipSync } from 'zlib';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { INGEST_REQUEST } from '../../../model/wire';
 
 export interface EventOptions {
   /** @default POST */
@@ -34,7 +35,7 @@ export function rawEvent(body: Buffer | string, opts: EventOptions = {}): Lambda
     rawQueryString: '',
     headers: {
       host: 'abcdefghij2klmnopq3rstuvwx4yz5ab.lambda-url.eu-west-1.on.aws',
-      'content-type': 'application/json',
+      'content-type': INGEST_REQUEST.contentType,
       ...(encoding === null ? {} : { 'content-encoding': encoding }),
       'content-length': String(bytes.length),
       'x-amz-date': '20261123T120031Z',
