@@ -1,4 +1,46 @@
-// Entry point placeholder: replaced by the issue that builds this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/evaluator/handler.ts is not built yet');
+/**
+ * The evaluator Lambda (EventBridge, every minute): configuration read once at start-up, real adapters,
+ * `handler` exported. The logic is in `evaluator.ts`, which local mode and the tests call with simulated
+ * or mocked dependencies.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { EnvReader } from '../../common/config';
+import { createLogger } from '../../common/log';
+import { clusterNameSchema } from '../../model/batch';
+import { systemClock } from '../../model/time';
+import { ENV } from '../env';
+import { SnsPublisher } from '../notify/publisher';
+import { VigilStore } from '../store/store';
+import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from './config';
+import { createEvaluatorHandler } from './evaluator';
+
+/** `VIGIL_CLUSTERS`: `[{"name":"prod","region":"eu-west-1"}]`. */
+export const clustersSchema = z.array(z.object({ name: clusterNameSchema, region: z.string().min(1).max(32).optional() })).min(1).max(100);
+
+const env = new EnvReader();
+const config = {
+  tableName: env.string(ENV.tableName),
+  clusters: env.json(ENV.clusters, clustersSchema),
+  topicArn: env.string(ENV.topicArn),
+  rules: env.json<ParsedOverrides>(ENV.rules, ruleOverridesSchema as z.ZodType<ParsedOverrides>, {}),
+  // 1 (EC2 detailed monitoring) or 5 (basic); read as JSON, so "5" is the number 5.
+  hostPeriodMinutes: env.json(ENV.hostMetricsPeriodMinutes, z.union([z.literal(1), z.literal(5)]), 1),
 };
+env.done();
+
+const logger = createLogger({ service: 'vigil-evaluator' });
+const store = new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, logger });
+
+export const handler = createEvaluatorHandler({
+  store,
+  publisher: new SnsPublisher(new SNSClient({}), config.topicArn),
+  clock: systemClock,
+  logger,
+  rules: resolveRules(config.rules),
+  clusters: config.clusters,
+  hostPeriodMinutes: config.hostPeriodMinutes,
+  // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
+  emit: (line) => process.stdout.write(line + '\n'),
+});

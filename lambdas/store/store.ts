@@ -375,18 +375,19 @@ export class VigilStore {
   }
 
   /**
-   * Host parts with a minute in [from, to], oldest first: the evaluator's host rules need the newest CloudWatch
-   * figures, which arrive minutes after the Kubernetes parts. The Query reads (and bills) the Kubernetes parts
-   * of the range too, but they are not decoded.
+   * The Kubernetes parts of one minute's node-minutes: one Query on that minute alone (`nodeMinutes` also
+   * reads the four minutes before it for host parts that may cover it). What the evaluator reads each minute.
    */
-  async hostMinutes(cluster: string, from: EpochMs, to: EpochMs): Promise<HostNodeMinute[]> {
-    const items = (
-      await Promise.all(hoursCovering(from, to).map((h) => this.query(keys.nodePartition(cluster, h), [skMinute(from), `${skMinute(to)}#~`])))
-    ).flat();
-    return items
-      .filter((i) => parseNodeMinuteSk(i[SK].S!).part === 'H')
-      .map((i) => decode<HostNodeMinute>(i.d.B!))
-      .sort((a, b) => a.minute - b.minute);
+  async kubeMinutes(cluster: string, minute: Minute): Promise<NodeMinute[]> {
+    const m = minuteOf(minute);
+    const items = await this.query(keys.nodePartition(cluster, m), [skMinute(m), `${skMinute(m)}#~`]);
+    return this.mergeNodeItems(cluster, items.filter((i) => parseNodeMinuteSk(i[SK].S!).part === 'K'), m, m);
+  }
+
+  /** The host parts of these instances at these minutes, by computed keys (BatchGet); absent ones are skipped. */
+  async hostParts(cluster: string, instanceIds: readonly string[], minutes: readonly Minute[]): Promise<HostNodeMinute[]> {
+    const items = await this.batchGet(minutes.flatMap((m) => instanceIds.map((id) => keys.nodeMinute(cluster, minuteOf(m), id, 'H'))));
+    return items.map((i) => decode<HostNodeMinute>(i.d.B!)).sort((a, b) => a.minute - b.minute);
   }
 
   /** The rollups and node-minutes of the last `minutes` minutes, the current one included. */

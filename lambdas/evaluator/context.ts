@@ -1,0 +1,168 @@
+/**
+ * One evaluation's view of a cluster, built once from what was read, and shared by every rule: the newest
+ * fresh rollups, each node with its newest node-minute, the hosts with their newest metrics, the memory
+ * after observation, and which sources are unavailable (stale or failing), so rules never mistake missing
+ * data for health.
+ */
+import type {
+  AutoScalingGroup,
+  ClusterMinute,
+  CloudRollup,
+  Heartbeat,
+  HostNodeMinute,
+  KubeNodeMinute,
+  KubeRollup,
+  NodeMinute,
+  NodeSummary,
+  Pod,
+} from '../../model/domain';
+import type { EpochMs } from '../../model/time';
+import type { EvaluatorMemory, FreshObservations } from './memory';
+import type { CloudService } from './rules/types';
+import type { TrendMemory } from './trend';
+
+export interface NodeView {
+  readonly name: string;
+  readonly summary: NodeSummary;
+  /** The newest node-minute's Kubernetes part; absent when it was not stored. */
+  readonly kube?: KubeNodeMinute;
+  /** Cordoned, or being removed (autoscaler or termination-handler taint, deletion, instance terminating). */
+  readonly cordoned: boolean;
+  readonly removing: boolean;
+}
+
+export interface PodOnNode {
+  readonly pod: Pod;
+  readonly node: NodeView;
+}
+
+export interface EvaluationContext {
+  readonly cluster: string;
+  readonly now: EpochMs;
+  readonly heartbeat?: Heartbeat;
+  /** The newest kube rollup, when fresh (the agent is pushing and ingest storing). */
+  readonly kube?: KubeRollup;
+  /** The newest kube rollup whatever its age: for saying how stale the data is. */
+  readonly lastKube?: KubeRollup;
+  /** The newest cloud rollup, when fresh. */
+  readonly cloud?: CloudRollup;
+  readonly lastCloud?: CloudRollup;
+  readonly nodes: readonly NodeView[];
+  readonly nodeByName: ReadonlyMap<string, NodeView>;
+  /** Every pod on a node, from the newest node-minutes. */
+  readonly pods: readonly PodOnNode[];
+  /** The newest host metrics per instance id; undefined when host metrics were not read this evaluation. */
+  readonly hosts?: ReadonlyMap<string, HostNodeMinute>;
+  /** Instance id → node name, from the rollup. */
+  readonly nodeOfInstance: ReadonlyMap<string, string>;
+  /** Auto Scaling groups by name, from the fresh cloud rollup. */
+  readonly groups: ReadonlyMap<string, AutoScalingGroup>;
+  readonly memory: EvaluatorMemory;
+  readonly fresh: FreshObservations;
+  readonly trend: TrendMemory;
+  /** Sources this evaluation cannot see. */
+  readonly blind: { readonly agent: boolean; readonly services: ReadonlySet<CloudService> };
+  /** Memo for results several rules share (the N-1 analysis). */
+  readonly memo: Map<string, unknown>;
+}
+
+export interface ContextInputs {
+  readonly cluster: string;
+  readonly now: EpochMs;
+  readonly heartbeat?: Heartbeat;
+  readonly rollups: readonly ClusterMinute[];
+  readonly nodeMinutes: readonly NodeMinute[];
+  readonly hostMinutes?: readonly HostNodeMinute[];
+  readonly memory: EvaluatorMemory;
+  readonly fresh: FreshObservations;
+  readonly trend: TrendMemory;
+  /** Kube data older than this is stale. */
+  readonly agentStaleAfterMs: number;
+  /** Cloud data older than this is stale. */
+  readonly cloudStaleAfterMs: number;
+}
+
+/** Taints that mean the node is on its way out (autoscalers, termination handlers), not broken. */
+const REMOVAL_TAINTS = [/^ToBeDeletedByClusterAutoscaler$/, /^karpenter\.sh\/disrupt(ed|ion)$/, /^aws-node-termination-handler\//, /^node\.kubernetes\.io\/out-of-service$/];
+
+const SERVICES: readonly CloudService[] = ['eks', 'ec2', 'autoscaling', 'cloudwatch'];
+
+export function buildContext(i: ContextInputs): EvaluationContext {
+  const lastKube = [...i.rollups].reverse().find((r) => r.kube)?.kube;
+  const lastCloud = [...i.rollups].reverse().find((r) => r.cloud)?.cloud;
+  const kube = lastKube && lastKube.collectedAt >= i.now - i.agentStaleAfterMs ? lastKube : undefined;
+  const cloud = lastCloud && lastCloud.collectedAt >= i.now - i.cloudStaleAfterMs ? lastCloud : undefined;
+
+  const services = new Set<CloudService>(cloud ? [] : SERVICES);
+  for (const f of cloud?.failures ?? []) {
+    const svc = f.operation.split(':')[0] as CloudService;
+    if (SERVICES.includes(svc)) services.add(svc);
+  }
+
+  const terminating = new Set<string>();
+  for (const g of cloud?.autoScalingGroups ?? []) for (const inst of g.instances) if (inst.lifecycleState.startsWith('Terminating')) terminating.add(inst.instanceId);
+  for (const h of cloud?.hosts ?? []) if (h.state !== 'running' && h.state !== 'pending') terminating.add(h.instanceId);
+
+  const kubeByName = new Map<string, KubeNodeMinute>();
+  for (const nm of i.nodeMinutes) {
+    if (!nm.kube) continue;
+    const prev = kubeByName.get(nm.kube.node.name);
+    if (!prev || prev.minute < nm.kube.minute) kubeByName.set(nm.kube.node.name, nm.kube);
+  }
+  const nodes: NodeView[] = (kube?.nodes ?? []).map((summary) => {
+    const k = kubeByName.get(summary.name);
+    const removing =
+      (k?.node.deleting ?? false) ||
+      (k?.node.taints ?? []).some((t) => REMOVAL_TAINTS.some((re) => re.test(t.key))) ||
+      (summary.instanceId !== undefined && terminating.has(summary.instanceId));
+    return { name: summary.name, summary, kube: k, cordoned: summary.unschedulable, removing };
+  });
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  const pods = nodes.flatMap((node) => (node.kube?.pods ?? []).map((pod) => ({ pod, node })));
+
+  let hosts: Map<string, HostNodeMinute> | undefined;
+  if (i.hostMinutes) {
+    hosts = new Map();
+    for (const h of i.hostMinutes) {
+      if (Object.keys(h.metrics).length === 0) continue;
+      const prev = hosts.get(h.host.instanceId);
+      if (!prev || prev.minute <= h.minute) hosts.set(h.host.instanceId, h);
+    }
+  }
+
+  return {
+    cluster: i.cluster,
+    now: i.now,
+    heartbeat: i.heartbeat,
+    kube,
+    lastKube,
+    cloud,
+    lastCloud,
+    nodes,
+    nodeByName,
+    pods,
+    hosts,
+    nodeOfInstance: new Map((lastKube?.nodes ?? []).filter((n) => n.instanceId).map((n) => [n.instanceId!, n.name])),
+    groups: new Map((cloud?.autoScalingGroups ?? []).map((g) => [g.name, g])),
+    memory: i.memory,
+    fresh: i.fresh,
+    trend: i.trend,
+    blind: { agent: !kube, services },
+    memo: new Map(),
+  };
+}
+
+/** Nodes whose state matters for alerts about nodes: not cordoned, not on their way out. */
+export function watchedNodes(ctx: EvaluationContext): NodeView[] {
+  return ctx.nodes.filter((n) => !n.cordoned && !n.removing);
+}
+
+/** A pod that holds its node's resources (not finished). */
+export function isActive(p: Pod): boolean {
+  return p.phase !== 'Succeeded' && p.phase !== 'Failed';
+}
+
+/** The subject of a finding about a node: cluster, node group, node. */
+export function nodeSubject(ctx: EvaluationContext, n: NodeView): { cluster: string; nodeGroup?: string; node: string } {
+  return { cluster: ctx.cluster, nodeGroup: n.summary.nodeGroup, node: n.name };
+}

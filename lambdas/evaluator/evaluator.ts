@@ -1,0 +1,363 @@
+/**
+ * One evaluation of one cluster: read what is new since the last evaluation, update the memory, run the
+ * rules, advance every alert's state machine, apply inhibition, store the transitions with conditional
+ * writes, publish one grouped message, emit the EMF metrics.
+ *
+ * Two overlapping runs never notify the same transition twice: every alert write is conditional on the
+ * version read, and only transitions whose write won are published. A message that cannot be published is
+ * put back as owed (the next evaluation sends it) and the run fails, so Lambda's error metrics see it.
+ */
+import { createHash } from 'crypto';
+import type { Logger } from '../../common/log';
+import type { HostNodeMinute, NodeMinute } from '../../model/domain';
+import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/time';
+import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
+import { composeMessage, type AlertPublisher } from '../notify/publisher';
+import type { AlertChange } from '../notify/notification';
+import { ALERT_DEFAULTS, type ResolvedRule } from './config';
+import { buildContext, type EvaluationContext } from './context';
+import { emfDocuments, figuresOf, type EmfDocument } from './emf';
+import { computeMutes, findingSource, type Candidate, type Source } from './inhibition';
+import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
+import { isFrozen, runRules, type RuleRun } from './run-rules';
+import { tracksEvent } from './rules/workloads';
+import { advance, ALERT_KIND, decide, needsWrite, told, type AlertDoc, type AlertTiming, type Decision } from './state';
+import { boundTrend, EMPTY_TREND, sampleTrend, TREND_VERSION, type TrendMemory } from './trend';
+
+export const MEMORY_KIND = 'memory';
+const MEMORY_ID = 'evaluator';
+const TREND_ID = 'trend';
+const PARALLEL_WRITES = 8;
+const MEMORY_WRITE_ATTEMPTS = 3;
+
+/** What the evaluator needs of the store (the real `VigilStore` in Lambda, local mode and tests). */
+export type EvaluatorStore = Pick<VigilStore, 'heartbeat' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'>;
+
+export interface EvaluatorDeps {
+  readonly store: EvaluatorStore;
+  readonly publisher: AlertPublisher;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly rules: readonly ResolvedRule[];
+  /** Where EMF lines go: stdout in Lambda (CloudWatch Logs extracts the metrics). */
+  readonly emit: (line: string) => void;
+  /** CloudWatch period of the host metrics (1 with detailed monitoring, 5 with basic). @default 1 */
+  readonly hostPeriodMinutes?: number;
+}
+
+export interface ClusterEvaluation {
+  readonly cluster: string;
+  readonly evaluatedAt: EpochMs;
+  readonly findings: number;
+  /** Rules that were blind this time (data unavailable or an error). */
+  readonly blindRules: readonly string[];
+  /** What was published (empty when nothing changed). */
+  readonly changes: readonly AlertChange[];
+  readonly messageId?: string;
+  /** Alert writes that lost to a concurrent evaluation (their notifications were left to it). */
+  readonly conflicts: number;
+  readonly firing: number;
+  readonly muted: number;
+  readonly emf: readonly EmfDocument[];
+}
+
+export class PublishError extends Error {
+  override readonly name = 'PublishError';
+}
+
+interface Step {
+  readonly id: string;
+  readonly prev?: StoredDocument<AlertDoc>;
+  next?: AlertDoc;
+  readonly timing: AlertTiming;
+  readonly frozen: boolean;
+  readonly renotify: boolean;
+  decision?: Decision;
+}
+
+/** The document id of an alert: its id, shortened with a hash when it nears DynamoDB's 1,024-byte sort key limit. */
+export function alertDocId(id: string): string {
+  return Buffer.byteLength(id) <= 900 ? id : `${id.slice(0, 700)}#${createHash('sha256').update(id).digest('hex').slice(0, 24)}`;
+}
+
+function setting(rules: readonly ResolvedRule[], id: string) {
+  return rules.find((r) => r.rule.id === id)?.settings;
+}
+
+export function observeOptions(rules: readonly ResolvedRule[]): ObserveOptions {
+  const restarts = setting(rules, 'container-restarts');
+  const events = setting(rules, 'warning-events');
+  const p = events?.params as { countJump: number; includeReasons: string[]; excludeReasons: string[] } | undefined;
+  return {
+    restartWindowMs: Math.max((restarts?.params.window as number | undefined) ?? 0, 24 * 60 * MINUTE_MS),
+    eventCountJump: p?.countJump ?? 10,
+    trackEvent: (e) => (p ? events!.enabled && tracksEvent(p, e) : false),
+  };
+}
+
+export function createEvaluator(deps: EvaluatorDeps) {
+  const rulesById = new Map(deps.rules.map((r) => [r.rule.id, r]));
+  const agentStaleAfterMs = (setting(deps.rules, 'agent-silent')?.params.silentAfter as number | undefined) ?? 3 * MINUTE_MS;
+  const cloudStaleAfterMs = (setting(deps.rules, 'collector-failing')?.params.silentAfter as number | undefined) ?? 5 * MINUTE_MS;
+  const hostPeriod = deps.hostPeriodMinutes ?? 1;
+  const observeOpts = observeOptions(deps.rules);
+
+  async function readMemory(cluster: string): Promise<StoredDocument<EvaluatorMemory> | undefined> {
+    const doc = await deps.store.getDocument<EvaluatorMemory>(cluster, MEMORY_KIND, MEMORY_ID);
+    return doc && doc.value.v === MEMORY_VERSION ? doc : undefined;
+  }
+
+  async function evaluateCluster(cluster: string): Promise<ClusterEvaluation> {
+    const started = process.hrtime.bigint();
+    const now = deps.clock.now();
+    const log = deps.logger.child({ cluster });
+    const [heartbeat, memoryDoc, trendDoc, alertDocs] = await Promise.all([
+      deps.store.heartbeat(cluster),
+      readMemory(cluster),
+      deps.store.getDocument<TrendMemory>(cluster, MEMORY_KIND, TREND_ID),
+      deps.store.listDocuments<AlertDoc>(cluster, ALERT_KIND),
+    ]);
+    const memory = memoryDoc?.value ?? EMPTY_MEMORY;
+    const trend = trendDoc?.value.v === TREND_VERSION ? trendDoc.value : EMPTY_TREND;
+
+    // Read only what is new: the rollups since the last observed minute, one minute of node-minutes, host metrics once per period.
+    const rollups = await deps.store.rollups(cluster, observeFrom(memory, now), now);
+    const newestKube = [...rollups].reverse().find((r) => r.kube);
+    const kubeFresh = newestKube?.kube !== undefined && newestKube.kube.collectedAt >= now - agentStaleAfterMs;
+    const hostsDue = memory.hostReadAt === undefined || now - memory.hostReadAt >= hostPeriod * MINUTE_MS - 30_000;
+    const newestCloud = [...rollups].reverse().find((r) => r.cloud)?.cloud;
+    const instances = (newestCloud?.hosts ?? []).filter((h) => h.state === 'running').map((h) => h.instanceId);
+    const [nodeMinutes, hostMinutes] = await Promise.all([
+      kubeFresh ? deps.store.kubeMinutes(cluster, newestKube!.minute) : Promise.resolve<NodeMinute[]>([]),
+      hostsDue && instances.length ? deps.store.hostParts(cluster, instances, hostMinutesToRead(now, hostPeriod)) : Promise.resolve<HostNodeMinute[] | undefined>(undefined),
+    ]);
+
+    const observation = { now, rollups, nodes: nodeMinutes };
+    const observed = observe(memory, observation, observeOpts);
+    const nextMemory: EvaluatorMemory = { ...observed.memory, hostReadAt: hostMinutes ? now : memory.hostReadAt };
+    const sampled = kubeFresh ? sampleTrend(trend, nodeMinutes.flatMap((n) => (n.kube ? [n.kube] : [])), newestKube!.minute) : undefined;
+
+    const ctx = buildContext({
+      cluster,
+      now,
+      heartbeat,
+      rollups,
+      nodeMinutes,
+      hostMinutes,
+      memory: nextMemory,
+      fresh: observed.fresh,
+      trend: sampled ?? trend,
+      agentStaleAfterMs,
+      cloudStaleAfterMs,
+    });
+    const firingBefore = new Set(alertDocs.filter((d) => d.value.phase === 'firing').map((d) => d.value.id));
+    const run = runRules(ctx, deps.rules, firingBefore, log);
+    const steps = plan(ctx, run, alertDocs, now);
+    const mutes = applyInhibition(steps, run);
+    for (const s of steps) decideStep(s, mutes, now);
+
+    const { won, conflicts } = await writeSteps(cluster, steps, now, log);
+    await writeMemory(cluster, memoryDoc, nextMemory, observation, log);
+    if (sampled) {
+      const v = await deps.store.putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version).catch((e: Error) => {
+        log.warn('trend sample not stored', { error: e });
+        return undefined;
+      });
+      if (v === undefined) log.debug('trend sample written by a concurrent evaluation');
+    }
+
+    const active = steps.filter((s) => s.next?.phase === 'firing');
+    const activeCounts = {
+      firing: active.filter((s) => !mutes.has(s.id)).length,
+      critical: active.filter((s) => !mutes.has(s.id) && s.next!.severity === 'critical').length,
+      muted: active.filter((s) => mutes.has(s.id)).length,
+    };
+    const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s));
+    let messageId: string | undefined;
+    if (changes.length) {
+      const message = composeMessage(cluster, now, changes, activeCounts);
+      try {
+        messageId = await deps.publisher.publish(message);
+        log.info('notification published', { messageId, severity: message.attributes.severity, rule: message.attributes.rule, changes: changes.length });
+      } catch (e) {
+        await owe(cluster, won, now, log);
+        throw new PublishError(`cluster ${cluster}: ${changes.length} alert changes not published (kept for the next evaluation): ${(e as Error).message}`);
+      }
+    }
+
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const emf = emfDocuments(figuresOf(ctx, activeCounts, seconds));
+    for (const d of emf) deps.emit(JSON.stringify(d));
+    log.info('cluster evaluated', {
+      findings: run.findings.size,
+      blindRules: [...run.blind],
+      firing: activeCounts.firing,
+      muted: activeCounts.muted,
+      changes: changes.length,
+      conflicts,
+      seconds,
+    });
+    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, emf };
+  }
+
+  /** Each alert's next state, before inhibition and notification. */
+  function plan(ctx: EvaluationContext, run: RuleRun, docs: readonly StoredDocument<AlertDoc>[], now: EpochMs): Step[] {
+    const byId = new Map(docs.map((d) => [d.value.id, d]));
+    const ids = new Set([...byId.keys(), ...run.findings.keys()]);
+    return [...ids].map((id): Step => {
+      const prev = byId.get(id);
+      const f = run.findings.get(id);
+      const resolved = rulesById.get(f?.rule ?? prev!.value.rule);
+      const timing: AlertTiming = {
+        title: resolved?.rule.title ?? prev?.value.title ?? id,
+        forMs: resolved?.settings.forMs ?? 0,
+        resolveAfterMs: resolved?.settings.resolveAfterMs ?? 0,
+        renotifyEveryMs: resolved?.settings.renotifyEveryMs ?? 0,
+        event: resolved?.rule.event ?? prev?.value.event ?? false,
+      };
+      const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject);
+      return { id, prev, next: frozen ? prev!.value : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
+    });
+  }
+
+  function applyInhibition(steps: readonly Step[], run: RuleRun): Map<string, string> {
+    const sources: Source[] = [...run.findings].map(([id, f]) => findingSource(id, f));
+    for (const s of steps) if (s.frozen && s.next?.phase === 'firing') sources.push({ id: s.id, rule: s.next.rule, severity: s.next.severity, subject: s.next.subject, nodes: s.next.nodes, mutes: s.next.mutes });
+    const candidates: Candidate[] = steps.filter((s) => s.next?.phase === 'firing').map((s) => ({ id: s.id, rule: s.next!.rule, severity: s.next!.severity, subject: s.next!.subject, nodes: s.next!.nodes }));
+    return computeMutes(sources, candidates, new Map(deps.rules.map((r) => [r.rule.id, r.rule])));
+  }
+
+  function decideStep(s: Step, mutes: ReadonlyMap<string, string>, now: EpochMs): void {
+    if (s.frozen && !s.next?.owedResolved) return;
+    s.decision = decide(s.next, s.timing, { muted: mutes.has(s.id), renotify: s.renotify, now });
+    if (s.decision && s.next) s.next = told(s.next, s.decision, now);
+  }
+
+  async function writeSteps(cluster: string, steps: readonly Step[], now: EpochMs, log: Logger): Promise<{ won: Step[]; conflicts: number }> {
+    let conflicts = 0;
+    const won: Step[] = [];
+    await mapLimit(steps, PARALLEL_WRITES, async (s) => {
+      try {
+        if (!s.next) {
+          if (s.prev && !(await deps.store.deleteDocument(cluster, ALERT_KIND, alertDocId(s.id), s.prev.version))) conflicts++;
+          return;
+        }
+        if (!needsWrite(s.prev?.value, s.next, now)) return;
+        const next: AlertDoc = { ...s.next, updatedAt: now };
+        const expiresAt = next.phase === 'resolved' ? now + ALERT_DEFAULTS.resolvedRetentionMs : undefined;
+        const version = await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), next, s.prev?.version, { expiresAt });
+        if (version === undefined) conflicts++;
+        else {
+          s.next = { ...next, version };
+          if (s.decision) won.push(s);
+        }
+      } catch (e) {
+        // One alert that cannot be stored must not stop the others; it is retried next evaluation.
+        log.error('alert state not stored', { alert: s.id, error: e as Error });
+      }
+    });
+    return { won, conflicts };
+  }
+
+  /** Puts undelivered notifications back so the next evaluation sends them. */
+  async function owe(cluster: string, won: readonly Step[], now: EpochMs, log: Logger): Promise<void> {
+    await mapLimit(won, PARALLEL_WRITES, async (s) => {
+      const prevTold = s.prev?.value;
+      const back: AlertDoc = {
+        ...s.next!,
+        notified: prevTold?.notified,
+        lastNotifiedAt: prevTold?.lastNotifiedAt,
+        owedResolved: s.decision!.kind === 'resolved' ? true : prevTold?.owedResolved,
+        updatedAt: now,
+      };
+      const ok = await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, s.next!.version).catch(() => undefined);
+      if (ok === undefined) log.error('undelivered notification could not be put back', { alert: s.id });
+    });
+  }
+
+  async function writeMemory(cluster: string, doc: StoredDocument<EvaluatorMemory> | undefined, next: EvaluatorMemory, obs: Parameters<typeof observe>[1], log: Logger): Promise<void> {
+    let version = doc?.version;
+    let value = next;
+    for (let attempt = 1; attempt <= MEMORY_WRITE_ATTEMPTS; attempt++) {
+      const bounded = boundMemory(value);
+      if (bounded.dropped) log.warn('evaluator memory over its size limit; oldest entries dropped', { dropped: bounded.dropped });
+      if ((await deps.store.putDocument(cluster, MEMORY_KIND, MEMORY_ID, bounded.memory, version)) !== undefined) return;
+      // A concurrent evaluation wrote first: observe the same minutes on top of its memory (idempotent).
+      const theirs = await readMemory(cluster);
+      version = theirs?.version;
+      const merged = observe(theirs?.value ?? EMPTY_MEMORY, obs, observeOpts).memory;
+      value = { ...merged, hostReadAt: Math.max(merged.hostReadAt ?? 0, next.hostReadAt ?? 0) || undefined };
+    }
+    log.warn('evaluator memory not stored after concurrent updates; the next evaluation re-observes', { cluster });
+  }
+
+  return { evaluateCluster };
+}
+
+/**
+ * The minutes whose host parts may hold an instance's newest CloudWatch figures. The collector writes one
+ * part per CloudWatch period, aligned to the period (its reads start on 5-minute boundaries), a few minutes
+ * after the period ends (CloudWatch's delay, then its next run): the two periods before the last one.
+ * Each candidate costs one key per instance (a BatchGet), so only two are read.
+ */
+export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[] {
+  const period = periodMinutes * MINUTE_MS;
+  const current = Math.floor(now / period) * period;
+  return [2, 3].map((k) => current - k * period);
+}
+
+function changeOf(s: Step): AlertChange {
+  const d = s.next!;
+  return {
+    kind: s.decision!.kind,
+    id: d.id,
+    rule: d.rule,
+    title: d.title,
+    severity: d.severity,
+    subject: d.subject,
+    summary: d.summary,
+    evidence: d.evidence,
+    since: d.pendingSince,
+    firingSince: d.firingSince,
+    resolvedAt: d.resolvedAt,
+    runbook: d.runbook,
+    ...(d.constituents?.length ? { includes: d.constituents.map((c) => ({ rule: c.rule, summary: c.summary })) } : {}),
+  };
+}
+
+export type Evaluator = ReturnType<typeof createEvaluator>;
+
+export class EvaluationError extends Error {
+  override readonly name = 'EvaluationError';
+  constructor(readonly failures: readonly { readonly cluster: string; readonly error: string }[]) {
+    super(`evaluation failed for ${failures.length} cluster(s): ${failures.map((f) => `${f.cluster}: ${f.error}`).join('; ')}`);
+  }
+}
+
+export interface EvaluatorHandlerDeps extends EvaluatorDeps {
+  readonly clusters: readonly { readonly name: string }[];
+  /** Clusters evaluated at once. @default 4 */
+  readonly concurrency?: number;
+}
+
+/**
+ * The scheduled handler: every cluster, failures isolated (one cluster's failure does not stop the others),
+ * then an `EvaluationError` naming the failed clusters so Lambda's error metric and alarms see it.
+ */
+export function createEvaluatorHandler(deps: EvaluatorHandlerDeps) {
+  const evaluator = createEvaluator(deps);
+  return async (): Promise<{ readonly clusters: readonly ClusterEvaluation[] }> => {
+    const failures: { cluster: string; error: string }[] = [];
+    const results = await mapLimit(deps.clusters, deps.concurrency ?? 4, async (c) => {
+      try {
+        return await evaluator.evaluateCluster(c.name);
+      } catch (e) {
+        deps.logger.error('cluster evaluation failed', { cluster: c.name, error: e as Error });
+        failures.push({ cluster: c.name, error: (e as Error).message });
+        return undefined;
+      }
+    });
+    if (failures.length) throw new EvaluationError(failures);
+    return { clusters: results.filter((r): r is ClusterEvaluation => r !== undefined) };
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Inhibition, as data: which present alerts mute which others (Alertmanager's `inhibit_rules`, research §7).
+ *
+ * - A critical alert about a node mutes warnings and info about that node and its pods.
+ * - The domino alert mutes the findings it lists.
+ * - Agent silence mutes everything derived from the agent's data; collector failure mutes what is derived
+ *   from the AWS data (those alerts are also held, see `frozen`).
+ * - Within the same workload container or node, a broader alert mutes a narrower one.
+ */
+import type { Severity, Subject } from '../../model/domain';
+import type { AnyRule, RuleFinding } from './rules/types';
+
+/** Same-subject inhibitions: while `source` is present, `target` with equal `equal` labels is muted. */
+export const SAME_SUBJECT: readonly { readonly source: string; readonly target: string; readonly equal: readonly (keyof Subject)[] }[] = [
+  { source: 'container-restarts', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
+  { source: 'container-crash-looping', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
+  { source: 'node-not-ready', target: 'node-scrape-failing', equal: ['node'] },
+  { source: 'node-not-ready', target: 'containers-without-memory-requests', equal: ['node'] },
+];
+
+/** An alert that can mute: a finding of this evaluation, or a held firing alert whose rule is blind. */
+export interface Source {
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly subject: Subject;
+  readonly nodes?: readonly string[];
+  readonly mutes?: readonly string[];
+}
+
+export interface Candidate {
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly subject: Subject;
+  readonly nodes?: readonly string[];
+}
+
+/** Whether a source is "about a node": a node or instance subject with exactly that node. */
+function nodeOf(s: Source): string | undefined {
+  if (s.subject.namespace !== undefined || s.nodes?.length !== 1) return undefined;
+  return s.subject.node !== undefined || s.subject.instanceId !== undefined ? s.nodes[0] : undefined;
+}
+
+/** Muted candidates, each with the reason (which alert mutes it). */
+export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>): Map<string, string> {
+  const criticalNodes = new Map<string, string>();
+  for (const s of sources) {
+    const node = s.severity === 'critical' ? nodeOf(s) : undefined;
+    if (node && !criticalNodes.has(node)) criticalNodes.set(node, s.id);
+  }
+  const mutedBy = new Map<string, string>();
+  for (const s of sources) for (const m of s.mutes ?? []) if (!mutedBy.has(m)) mutedBy.set(m, s.id);
+  const agentSilent = sources.find((s) => s.rule === 'agent-silent');
+  const collectorFailing = sources.find((s) => s.rule === 'collector-failing');
+
+  const out = new Map<string, string>();
+  for (const c of candidates) {
+    const rule = rules.get(c.rule);
+    let reason: string | undefined;
+    if (agentSilent && c.id !== agentSilent.id && rule?.sources.agent) reason = agentSilent.id;
+    else if (collectorFailing && c.id !== collectorFailing.id && rule?.sources.cloud?.length) reason = collectorFailing.id;
+    else if (mutedBy.has(c.id)) reason = mutedBy.get(c.id);
+    else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) reason = criticalNodes.get(c.nodes[0]);
+    else {
+      for (const r of SAME_SUBJECT) {
+        if (r.target !== c.rule) continue;
+        const src = sources.find((s) => s.rule === r.source && r.equal.every((k) => s.subject[k] === c.subject[k]));
+        if (src) {
+          reason = src.id;
+          break;
+        }
+      }
+    }
+    if (reason) out.set(c.id, reason);
+  }
+  return out;
+}
+
+/** A finding as an inhibition source. */
+export function findingSource(id: string, f: RuleFinding): Source {
+  return { id, rule: f.rule, severity: f.severity, subject: f.subject, nodes: f.nodes, mutes: f.constituents?.map((c) => c.id) };
+}

@@ -1,0 +1,27 @@
+/**
+ * The table of every alert for the README and docs/alerts.md, generated from the rules themselves so it
+ * cannot drift from them (a test compares). Print it with `npx tsx lambdas/evaluator/rule-table.ts`.
+ */
+import { RULE_DEFAULTS, resolveRules } from './config';
+import { formatDuration } from './duration';
+import { RULE_GROUPS } from './rules/catalog';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function ruleTable(): string {
+  const settings = new Map(resolveRules().map((r) => [r.rule.id, r.settings]));
+  const lines: string[] = [];
+  for (const group of RULE_GROUPS) {
+    lines.push(`**${group.title}**`, '', '| Rule id | What it means | Default threshold | `for` | Severity | What to do |', '| --- | --- | --- | --- | --- | --- |');
+    for (const r of group.rules) {
+      const s = settings.get(r.id)!;
+      const d = RULE_DEFAULTS[r.id];
+      const when = r.event ? `on occurrence, held ${formatDuration(s.resolveAfterMs)}` : s.forMs ? formatDuration(s.forMs) : 'immediate';
+      lines.push(`| \`${r.id}\` | ${cell(r.meaning)} | ${cell(r.threshold(s.params))} | ${when} | ${d.severity} | ${cell(r.action)} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n').trimEnd();
+}
+
+if (require.main === module) process.stdout.write(ruleTable() + '\n');

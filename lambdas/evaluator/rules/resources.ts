@@ -1,0 +1,194 @@
+/**
+ * Node memory, disk and PIDs approaching the kubelet's eviction thresholds (node-pressure-eviction: hard
+ * defaults `memory.available<100Mi`, `nodefs.available<10%`, `imagefs.available<15%`,
+ * `nodefs.inodesFree<5%`), by level and by trend, so the alert comes before the kubelet starts evicting.
+ */
+import type { Severity, Subject } from '../../../model/domain';
+import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from '../context';
+import { hoursUntil, readSignal, type Signal, type SignalReading } from '../trend';
+import { round1 } from './common';
+import { defineRule, param, type Draft } from './types';
+
+/** Stats-based rules know nothing about a node whose newest node-minute has no kubelet figures. */
+export function statsBlind(ctx: EvaluationContext, s: Subject): boolean {
+  const n = s.node === undefined ? undefined : ctx.nodeByName.get(s.node);
+  return n !== undefined && n.kube?.stats === undefined;
+}
+
+/** The pods using the most memory on a node, for evidence: `ns/pod 1.2 GiB, …`. */
+function topMemoryPods(n: NodeView, count = 3): string {
+  return (n.kube?.pods ?? [])
+    .map((p) => ({ p, ws: p.containers.reduce((a, c) => a + (c.usage?.memoryWorkingSetBytes ?? 0), 0) }))
+    .filter((x) => x.ws > 0)
+    .sort((a, b) => b.ws - a.ws)
+    .slice(0, count)
+    .map(({ p, ws }) => `${p.namespace}/${p.name} ${round1(ws / 1024 ** 3)} GiB`)
+    .join(', ');
+}
+
+interface Level {
+  readonly n: NodeView;
+  readonly r: SignalReading;
+  readonly freePct: number;
+}
+
+function levels(ctx: EvaluationContext, signal: Signal): Level[] {
+  const out: Level[] = [];
+  for (const n of watchedNodes(ctx)) {
+    const r = n.kube ? readSignal(signal, n.kube) : undefined;
+    if (r && r.capacity > 0) out.push({ n, r, freePct: (r.available / r.capacity) * 100 });
+  }
+  return out;
+}
+
+const hoursText = (h: number) => (h < 1 ? `${Math.max(1, Math.round(h * 60))} min` : `${round1(h)} h`);
+
+export const nodeMemoryLow = defineRule({
+  id: 'node-memory-low',
+  title: 'Node memory low',
+  meaning:
+    'A node\'s available memory (as the kubelet counts it: capacity minus working set) is low, or falling fast enough to reach the eviction threshold soon. When it reaches the threshold the kubelet evicts pods, BestEffort ones and those above their requests first.',
+  action: 'See which pods use the memory (evidence lists the top ones); set memory requests/limits on them, move them, or add a node before the kubelet evicts.',
+  sources: { agent: true },
+  defaults: { severity: 'warning', for: '5m', warningAvailablePct: 10, criticalAvailablePct: 5, criticalAvailableMiB: 500, evictionMiB: 100, fillWithinHours: 2, trendBelowPct: 30 },
+  params: {
+    warningAvailablePct: param.pct(),
+    criticalAvailablePct: param.pct(),
+    criticalAvailableMiB: param.count(0, 10_000_000),
+    evictionMiB: param.count(0, 10_000_000),
+    fillWithinHours: param.number(0, 720),
+    trendBelowPct: param.pct(),
+  },
+  threshold: (p) =>
+    `available < ${p.warningAvailablePct}% (critical < max(${p.criticalAvailableMiB} MiB, ${p.criticalAvailablePct}%)), or < ${p.trendBelowPct}% and reaching ${p.evictionMiB} MiB within ${p.fillWithinHours} h`,
+  evaluate(ctx, s) {
+    const p = s.params;
+    const out: Draft[] = [];
+    for (const { n, r, freePct } of levels(ctx, 'memory.available')) {
+      const critical = r.available < Math.max(p.criticalAvailableMiB, (r.capacity * p.criticalAvailablePct) / 100);
+      const hours = freePct < p.trendBelowPct && p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'memory.available', r.available, ctx.now, p.evictionMiB) : undefined;
+      const trending = hours !== undefined && hours <= p.fillWithinHours;
+      if (!critical && freePct >= p.warningAvailablePct && !trending) continue;
+      const severity: Severity = critical ? 'critical' : s.severity;
+      out.push({
+        subject: nodeSubject(ctx, n),
+        severity,
+        summary:
+          `Node ${n.name} has ${Math.round(r.available)} MiB of memory available (${round1(freePct)}%)` +
+          (trending ? `, falling: ${p.evictionMiB} MiB (eviction) in about ${hoursText(hours)}` : '') +
+          (topMemoryPods(n) ? `; top pods: ${topMemoryPods(n)}` : ''),
+        evidence: {
+          memoryAvailableMiB: Math.round(r.available),
+          memoryAvailablePct: round1(freePct),
+          memoryCapacityMiB: Math.round(r.capacity),
+          evictionThresholdMiB: p.evictionMiB,
+          ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
+        },
+        nodes: [n.name],
+      });
+    }
+    return out;
+  },
+  blind: statsBlind,
+});
+
+const DISK_SIGNALS = [
+  { signal: 'nodefs.available', eviction: 'nodefsEvictionPct', label: 'node filesystem' },
+  { signal: 'imagefs.available', eviction: 'imagefsEvictionPct', label: 'image filesystem' },
+  { signal: 'nodefs.inodesFree', eviction: 'inodesEvictionPct', label: 'node filesystem inodes' },
+] as const;
+
+export const nodeDiskLow = defineRule({
+  id: 'node-disk-low',
+  title: 'Node disk low',
+  meaning:
+    'A node\'s filesystem (nodefs), image filesystem (imagefs) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods.',
+  action: 'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
+  sources: { agent: true },
+  defaults: {
+    severity: 'warning',
+    for: '15m',
+    nodefsEvictionPct: 10,
+    imagefsEvictionPct: 15,
+    inodesEvictionPct: 5,
+    warningMarginPct: 5,
+    criticalMarginPct: 2,
+    fillWithinHours: 24,
+    criticalFillWithinHours: 4,
+    trendBelowPct: 25,
+  },
+  params: {
+    nodefsEvictionPct: param.pct(),
+    imagefsEvictionPct: param.pct(),
+    inodesEvictionPct: param.pct(),
+    warningMarginPct: param.pct(),
+    criticalMarginPct: param.pct(),
+    fillWithinHours: param.number(0, 720),
+    criticalFillWithinHours: param.number(0, 720),
+    trendBelowPct: param.pct(),
+  },
+  threshold: (p) =>
+    `free < eviction + ${p.warningMarginPct} pts (critical + ${p.criticalMarginPct}), or < ${p.trendBelowPct}% and reaching eviction within ${p.fillWithinHours} h (critical ${p.criticalFillWithinHours} h); eviction nodefs ${p.nodefsEvictionPct}%, imagefs ${p.imagefsEvictionPct}%, inodes ${p.inodesEvictionPct}%`,
+  evaluate(ctx, s) {
+    const p = s.params;
+    const out: Draft[] = [];
+    for (const d of DISK_SIGNALS) {
+      const evictionPct = p[d.eviction];
+      for (const { n, r, freePct } of levels(ctx, d.signal)) {
+        const thresholdAbs = (r.capacity * evictionPct) / 100;
+        const hours = freePct < p.trendBelowPct ? hoursUntil(ctx.trend, n.name, d.signal, r.available, ctx.now, thresholdAbs) : undefined;
+        const critical = freePct < evictionPct + p.criticalMarginPct || (hours !== undefined && p.criticalFillWithinHours > 0 && hours <= p.criticalFillWithinHours);
+        const warning = freePct < evictionPct + p.warningMarginPct || (hours !== undefined && p.fillWithinHours > 0 && hours <= p.fillWithinHours);
+        if (!critical && !warning) continue;
+        const amount = r.unit === 'MiB' ? `${round1(r.available / 1024)} GiB` : `${Math.round(r.available)} ${r.unit}`;
+        out.push({
+          subject: { ...nodeSubject(ctx, n), detail: d.signal },
+          severity: critical ? 'critical' : s.severity,
+          summary:
+            `Node ${n.name}: ${d.label} has ${amount} free (${round1(freePct)}%; eviction at ${evictionPct}%)` +
+            (hours !== undefined && hours <= Math.max(p.fillWithinHours, p.criticalFillWithinHours) ? `, reaching it in about ${hoursText(hours)}` : ''),
+          evidence: {
+            signal: d.signal,
+            freePct: round1(freePct),
+            ...(r.unit === 'MiB' ? { freeGiB: round1(r.available / 1024), capacityGiB: round1(r.capacity / 1024) } : { free: Math.round(r.available) }),
+            evictionThresholdPct: evictionPct,
+            ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
+          },
+          nodes: [n.name],
+        });
+      }
+    }
+    return out;
+  },
+  blind: statsBlind,
+});
+
+export const nodePidsLow = defineRule({
+  id: 'node-pids-low',
+  title: 'Node PIDs running out',
+  meaning: 'The processes on a node approach its PID limit (kubelet `pid.available`): new processes and containers will fail to start and the kubelet sets PIDPressure.',
+  action: 'Find the pod spawning processes or threads (`ps -eLf | wc -l` per container); set a pod PID limit (`podPidsLimit`) and fix the leak.',
+  sources: { agent: true },
+  defaults: { severity: 'warning', for: '5m', warningUsedPct: 90, criticalUsedPct: 95, fillWithinHours: 2 },
+  params: { warningUsedPct: param.pct(), criticalUsedPct: param.pct(), fillWithinHours: param.number(0, 720) },
+  threshold: (p) => `PIDs used > ${p.warningUsedPct}% (critical > ${p.criticalUsedPct}%), or reaching ${p.criticalUsedPct}% within ${p.fillWithinHours} h`,
+  evaluate(ctx, s) {
+    const p = s.params;
+    const out: Draft[] = [];
+    for (const { n, r, freePct } of levels(ctx, 'pid.available')) {
+      const usedPct = 100 - freePct;
+      const hours = p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'pid.available', r.available, ctx.now, (r.capacity * (100 - p.criticalUsedPct)) / 100) : undefined;
+      const trending = hours !== undefined && hours <= p.fillWithinHours && usedPct > p.warningUsedPct / 2;
+      if (usedPct <= p.warningUsedPct && !trending) continue;
+      out.push({
+        subject: nodeSubject(ctx, n),
+        severity: usedPct > p.criticalUsedPct ? 'critical' : s.severity,
+        summary: `Node ${n.name} uses ${round1(usedPct)}% of its PIDs (${Math.round(r.capacity - r.available)} of ${Math.round(r.capacity)})${trending ? `, ${p.criticalUsedPct}% in about ${hoursText(hours)}` : ''}`,
+        evidence: { usedPct: round1(usedPct), processes: Math.round(r.capacity - r.available), maxPid: Math.round(r.capacity), ...(hours !== undefined ? { hoursToLimit: round1(hours) } : {}) },
+        nodes: [n.name],
+      });
+    }
+    return out;
+  },
+  blind: statsBlind,
+});

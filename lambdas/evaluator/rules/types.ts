@@ -1,0 +1,138 @@
+/**
+ * What a rule is: a pure function from one evaluation's context to findings, plus the data that describes
+ * it (title, meaning, what to do, defaults, the schema of its parameters). Everything a person reads about a
+ * rule (the README table, the runbook line in a message) comes from here.
+ */
+import { z } from 'zod';
+import type { Finding, Severity, Subject } from '../../../model/domain';
+import type { EvaluationContext } from '../context';
+import { parseDuration } from '../duration';
+
+/** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
+export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
+
+/** An alert the domino finding mutes and lists in its own message. */
+export interface Constituent {
+  readonly id: string;
+  readonly rule: string;
+  readonly summary: string;
+}
+
+export interface RuleFinding extends Finding {
+  /**
+   * The nodes the finding is about. A critical finding about every one of them mutes this finding when it
+   * is a warning or info (inhibition); not part of the alert's identity.
+   */
+  readonly nodes?: readonly string[];
+  /** Ask for a notification although the alert is already firing and notified (an event's count jumped). */
+  readonly renotify?: boolean;
+  /** Alerts this finding mutes and lists (the domino alert). */
+  readonly constituents?: readonly Constituent[];
+}
+
+/** What a rule returns: `rule` is filled in by the runner, `runbook` defaults to the rule's `action`. */
+export type Draft = Omit<RuleFinding, 'rule' | 'runbook'> & { readonly runbook?: string };
+
+/** What the meta rule (the domino) sees of the other rules' work in the same evaluation. */
+export interface Prior {
+  readonly findings: readonly RuleFinding[];
+  /** Ids of alerts firing before this evaluation. */
+  readonly firing: ReadonlySet<string>;
+}
+
+/** Settings every rule has, resolved from defaults and overrides (durations in ms). */
+export interface CommonSettings {
+  readonly enabled: boolean;
+  readonly severity: Severity;
+  /** How long a finding must hold before its alert fires. */
+  readonly forMs: number;
+  /** How long a finding must be absent before its alert resolves (for event rules: how long it is held). */
+  readonly resolveAfterMs: number;
+  /** Re-notify a firing alert this often; 0 = never. */
+  readonly renotifyEveryMs: number;
+  /** Globs on the finding's namespace; findings without a namespace are not filtered. */
+  readonly namespaces: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+}
+
+export interface RuleSettings<P> extends CommonSettings {
+  readonly params: P;
+}
+
+/** A parameter's schema: a bounded number, a duration (text → ms), a list of strings, a flag… */
+export type ParamSchema = z.ZodType<unknown, unknown>;
+
+export interface RuleDefinition<S extends Record<string, ParamSchema>> {
+  /** Stable kebab-case id: in alert ids, SNS attributes, overrides and the README. */
+  readonly id: string;
+  /** A short name people read, e.g. "Node not ready". */
+  readonly title: string;
+  /** What it means, one or two sentences (README table). */
+  readonly meaning: string;
+  /** What to do, one line (the runbook line of every message). */
+  readonly action: string;
+  /** The data it reads. When the agent's data is stale, or a listed service failed, it is blind. */
+  readonly sources: { readonly agent?: boolean; readonly cloud?: readonly CloudService[] };
+  /**
+   * Occurrence rules (an OOM kill, a failed scaling activity, a Warning event): a finding is an occurrence,
+   * the alert is held for `resolveAfter` after the last one and then ends without a "resolved" message.
+   */
+  readonly event?: boolean;
+  readonly defaults: {
+    readonly severity: Severity;
+    readonly for: string;
+    readonly resolveAfter?: string;
+    readonly renotifyEvery?: string;
+  } & { readonly [K in keyof S]: z.input<S[K]> };
+  /** The rule's own parameters; defaults and overrides are both parsed by them. */
+  readonly params: S;
+  /** The default threshold in words, for the README table. */
+  readonly threshold: (p: { readonly [K in keyof S]: z.output<S[K]> }) => string;
+  /** Runs after every other rule, with their findings (the domino). */
+  readonly meta?: boolean;
+  evaluate(ctx: EvaluationContext, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>, prior: Prior): Draft[];
+  /**
+   * True when this evaluation has no data about `subject` (its node could not be scraped, its host has no
+   * metrics yet): the alert is kept as it is instead of resolving. Source-level blindness is handled for
+   * every rule from `sources`.
+   */
+  blind?(ctx: EvaluationContext, subject: Subject): boolean;
+}
+
+/** A rule with its parameter types erased, for lists of rules. */
+export interface AnyRule {
+  readonly id: string;
+  readonly title: string;
+  readonly meaning: string;
+  readonly action: string;
+  readonly sources: { readonly agent?: boolean; readonly cloud?: readonly CloudService[] };
+  readonly event?: boolean;
+  readonly defaults: Readonly<Record<string, unknown>> & { readonly severity: Severity; readonly for: string; readonly resolveAfter?: string; readonly renotifyEvery?: string };
+  readonly params: Readonly<Record<string, ParamSchema>>;
+  readonly threshold: (p: Readonly<Record<string, unknown>>) => string;
+  readonly meta?: boolean;
+  evaluate(ctx: EvaluationContext, settings: RuleSettings<Readonly<Record<string, unknown>>>, prior: Prior): Draft[];
+  blind?(ctx: EvaluationContext, subject: Subject): boolean;
+}
+
+export function defineRule<S extends Record<string, ParamSchema>>(rule: RuleDefinition<S>): AnyRule {
+  return rule as unknown as AnyRule;
+}
+
+// Parameter schemas, each bounded so a typo cannot make a rule meaningless.
+export const param = {
+  pct: (max = 100) => z.number().min(0).max(max),
+  count: (min = 0, max = 1_000_000) => z.number().int().min(min).max(max),
+  number: (min: number, max: number) => z.number().min(min).max(max),
+  bool: () => z.boolean(),
+  strings: () => z.array(z.string().min(1).max(253)).max(100),
+  duration: () =>
+    z.string().transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like "90s", "15m", "1h30m" or "0", got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+};
+

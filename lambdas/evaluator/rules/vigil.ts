@@ -1,0 +1,86 @@
+/**
+ * Vigil watching itself: silence must never look like health. When the agent's data stops, every
+ * agent-derived alert is held as it is and muted, and this alert says so; the same for the collector.
+ */
+import { humanDuration } from '../duration';
+import { at, distinct, listSome, truncate } from './common';
+import { defineRule, param } from './types';
+
+export const agentSilent = defineRule({
+  id: 'agent-silent',
+  title: 'No data from the cluster agent',
+  meaning:
+    'No agent batch has been stored for the cluster within the threshold: the agent is down, cannot reach the ingest URL, or ingest rejects or cannot store its batches. Every alert based on the agent\'s data is held (neither fired nor resolved) until data returns.',
+  action: 'Check the agent (`kubectl -n vigil get pods`, its logs: push errors name the cause), its IAM role for the ingest URL, and the ingest function\'s errors.',
+  sources: {},
+  defaults: { severity: 'critical', for: '0', silentAfter: '3m' },
+  params: { silentAfter: param.duration() },
+  threshold: (p) => `no stored agent data for ${Math.round(p.silentAfter / 60_000)} min`,
+  evaluate(ctx, s) {
+    // The newest data read this time, else the newest minute ever observed (reads resume from recent minutes).
+    const lastData = ctx.lastKube?.collectedAt ?? ctx.memory.kubeMinute;
+    if (lastData !== undefined && ctx.now - lastData < s.params.silentAfter) return [];
+    const hb = ctx.heartbeat;
+    const heartbeatFresh = hb !== undefined && ctx.now - hb.lastSeen < s.params.silentAfter;
+    const summary =
+      hb === undefined && lastData === undefined
+        ? `No data from the Vigil agent of cluster ${ctx.cluster} has ever been stored: is the agent deployed and allowed to call the ingest URL?`
+        : heartbeatFresh
+          ? `The agent of cluster ${ctx.cluster} is pushing, but no cluster data was stored${lastData ? ` since ${at(lastData)}` : ''}: ingest is failing to store its batches`
+          : `The agent of cluster ${ctx.cluster} has not pushed for ${humanDuration(ctx.now - (hb?.lastSeen ?? lastData ?? ctx.now))} (last batch ${hb ? at(hb.lastSeen) : 'never'})`;
+    return [
+      {
+        subject: { cluster: ctx.cluster },
+        severity: s.severity,
+        summary,
+        evidence: {
+          lastBatch: hb ? at(hb.lastSeen) : 'never',
+          lastStoredData: lastData ? at(lastData) : 'never',
+          silenceSeconds: Math.round((ctx.now - (lastData ?? hb?.lastSeen ?? ctx.now)) / 1000),
+          ...(hb ? { agentVersion: hb.agent.version, buffered: hb.agent.buffered, pushFailures: hb.agent.pushFailures, droppedBatches: hb.agent.droppedBatches } : {}),
+        },
+        since: lastData ?? hb?.lastSeen,
+      },
+    ];
+  },
+});
+
+export const collectorFailing = defineRule({
+  id: 'collector-failing',
+  title: 'Collector failing',
+  meaning:
+    'The collector could not read part of the cluster\'s AWS state (EKS, EC2, Auto Scaling, CloudWatch) or has not run: the Auto Scaling, host and EKS alerts based on the missing data are held until it recovers.',
+  action: 'Read the failing operations (evidence) and the collector function\'s logs: an AccessDenied means its IAM policy lacks a permission, throttling that it needs a longer interval.',
+  sources: {},
+  defaults: { severity: 'critical', for: '3m', silentAfter: '5m' },
+  params: { silentAfter: param.duration() },
+  threshold: (p) => `failed AWS calls, or no collector run for ${Math.round(p.silentAfter / 60_000)} min`,
+  evaluate(ctx, s) {
+    const last = ctx.lastCloud;
+    const lastRun = last?.collectedAt ?? ctx.memory.cloudMinute;
+    if (!last || ctx.now - last.collectedAt >= s.params.silentAfter) {
+      return [
+        {
+          subject: { cluster: ctx.cluster },
+          severity: s.severity,
+          summary:
+            lastRun !== undefined
+              ? `The collector has not stored AWS data for cluster ${ctx.cluster} for ${humanDuration(ctx.now - lastRun)}`
+              : `The collector has never stored AWS data for cluster ${ctx.cluster}: is it deployed and scheduled?`,
+          evidence: { lastRun: lastRun !== undefined ? at(lastRun) : 'never', failures: 0 },
+          since: lastRun,
+        },
+      ];
+    }
+    if (last.failures.length === 0) return [];
+    const ops = distinct(last.failures.map((f) => f.operation));
+    return [
+      {
+        subject: { cluster: ctx.cluster },
+        severity: s.severity,
+        summary: `The collector could not complete ${listSome(ops, 4)} for cluster ${ctx.cluster}: ${truncate(last.failures[0].message, 160)}`,
+        evidence: { failures: last.failures.length, operations: ops.join(', '), firstMessage: truncate(last.failures[0].message, 300), lastRun: at(last.collectedAt) },
+      },
+    ];
+  },
+});

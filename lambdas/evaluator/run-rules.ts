@@ -1,0 +1,55 @@
+/**
+ * Runs every enabled rule over one evaluation's context. A rule whose data source is unavailable, or that
+ * throws, is "blind": its alerts are held as they are (neither fired nor resolved) and the failure is logged,
+ * while the other rules' results are kept.
+ */
+import { alertId, type Subject } from '../../model/domain';
+import type { Logger } from '../../common/log';
+import type { ResolvedRule } from './config';
+import type { EvaluationContext } from './context';
+import { namespaceAllowed, SEVERITY_RANK } from './rules/common';
+import type { AnyRule, RuleFinding } from './rules/types';
+
+export interface RuleRun {
+  /** Findings by alert id (one per id: the most severe when a rule reports a subject twice). */
+  readonly findings: ReadonlyMap<string, RuleFinding>;
+  /** Rules that could not look this time (source unavailable or an error). */
+  readonly blind: ReadonlySet<string>;
+}
+
+export function sourceBlind(rule: AnyRule, ctx: EvaluationContext): boolean {
+  return (rule.sources.agent === true && ctx.blind.agent) || (rule.sources.cloud ?? []).some((s) => ctx.blind.services.has(s));
+}
+
+export function runRules(ctx: EvaluationContext, rules: readonly ResolvedRule[], firing: ReadonlySet<string>, log: Logger): RuleRun {
+  const findings = new Map<string, RuleFinding>();
+  const blind = new Set<string>();
+  const ordered = [...rules.filter((r) => !r.rule.meta), ...rules.filter((r) => r.rule.meta)];
+  for (const { rule, settings } of ordered) {
+    if (!settings.enabled) continue;
+    if (sourceBlind(rule, ctx)) {
+      blind.add(rule.id);
+      continue;
+    }
+    try {
+      const drafts = rule.evaluate(ctx, settings, { findings: [...findings.values()], firing });
+      for (const d of drafts) {
+        if (d.subject.namespace !== undefined && !namespaceAllowed(settings, d.subject.namespace)) continue;
+        const f: RuleFinding = { ...d, rule: rule.id, runbook: d.runbook ?? rule.action };
+        const id = alertId(rule.id, f.subject);
+        const prev = findings.get(id);
+        if (!prev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) findings.set(id, f);
+      }
+    } catch (e) {
+      blind.add(rule.id);
+      log.error('rule failed; its alerts are held', { cluster: ctx.cluster, rule: rule.id, error: e as Error });
+    }
+  }
+  return { findings, blind };
+}
+
+/** Whether an alert of `rule` about `subject` must be held as it is this evaluation. */
+export function isFrozen(run: RuleRun, rule: AnyRule | undefined, ctx: EvaluationContext, subject: Subject): boolean {
+  if (!rule) return false;
+  return run.blind.has(rule.id) || (rule.blind?.(ctx, subject) ?? false);
+}

@@ -1,0 +1,150 @@
+/**
+ * The alert state machine, pure: given an alert's stored state and this evaluation's finding (or its
+ * absence), the next state and the notification it calls for.
+ *
+ *   (none) ──finding──▶ pending ──held `for`──▶ firing ──absent `resolveAfter`──▶ resolved ──▶ (expires)
+ *                          │ absent                │  ▲ present again: stays firing (hysteresis)
+ *                          ▼                       │  └ re-notified every `renotifyEvery`, on escalation
+ *                       (deleted)            resolved ──finding──▶ pending … (3 firings in 1 h: flapping)
+ *
+ * Identity is `alertId(rule, subject)`; values (summary, evidence, severity) are updated in place.
+ * A flapping alert is announced once and then resolves only after 30 quiet minutes. Occurrence rules
+ * (`event`) resolve without a message. Notifications are decided after inhibition: a muted alert moves
+ * through its states but is not announced; if it was announced, its resolution still is.
+ */
+import type { AlertState, Severity } from '../../model/domain';
+import type { EpochMs } from '../../model/time';
+import type { ChangeKind } from '../notify/notification';
+import { ALERT_DEFAULTS } from './config';
+import { SEVERITY_RANK } from './rules/common';
+import type { Constituent, RuleFinding } from './rules/types';
+
+export const ALERT_KIND = 'alert';
+
+export interface Notified {
+  readonly phase: 'firing' | 'resolved';
+  readonly severity: Severity;
+  readonly at: EpochMs;
+  readonly flapping?: boolean;
+}
+
+/** What is stored per alert: the model's `AlertState` plus what the state machine needs. */
+export interface AlertDoc extends AlertState {
+  readonly title: string;
+  readonly event?: boolean;
+  readonly nodes?: readonly string[];
+  readonly constituents?: readonly Constituent[];
+  /** First evaluation in which the finding was missing (hysteresis). */
+  readonly absentSince?: EpochMs;
+  /** Recent transitions to firing (flap detection). */
+  readonly firings?: readonly EpochMs[];
+  readonly flapping?: boolean;
+  /** What people were last told. */
+  readonly notified?: Notified;
+  /** A resolution whose message could not be delivered; sent with the next message. */
+  readonly owedResolved?: boolean;
+  readonly updatedAt: EpochMs;
+}
+
+export interface AlertTiming {
+  readonly title: string;
+  readonly forMs: number;
+  readonly resolveAfterMs: number;
+  readonly renotifyEveryMs: number;
+  readonly event: boolean;
+}
+
+/** The next state of one alert; `undefined` when there is none (delete it if it was stored). */
+export function advance(prev: AlertDoc | undefined, f: RuleFinding | undefined, t: AlertTiming, id: string, now: EpochMs): AlertDoc | undefined {
+  if (f) {
+    const values = {
+      id,
+      rule: f.rule,
+      subject: f.subject,
+      title: t.title,
+      severity: f.severity,
+      summary: f.summary,
+      evidence: f.evidence,
+      runbook: f.runbook,
+      nodes: f.nodes,
+      constituents: f.constituents,
+      mutes: f.constituents?.map((c) => c.id),
+      event: t.event || undefined,
+      lastSeen: now,
+    };
+    if (!prev || prev.phase === 'resolved') {
+      // The data may say the condition started earlier (a condition's transition time), never before it last resolved.
+      const since = Math.min(now, Math.max(f.since ?? now, prev?.resolvedAt ?? 0));
+      return toPendingOrFiring({ ...values, phase: 'pending', pendingSince: since, firings: prev?.firings, notified: prev?.notified, version: prev?.version ?? 0, updatedAt: prev?.updatedAt ?? now }, t, now);
+    }
+    if (prev.phase === 'pending') return toPendingOrFiring({ ...prev, ...values }, t, now);
+    return { ...prev, ...values, absentSince: undefined };
+  }
+  if (!prev) return undefined;
+  if (prev.phase === 'pending') return prev.firings?.length ? { ...prev, phase: 'resolved', resolvedAt: now } : undefined;
+  if (prev.phase === 'firing') {
+    const absentSince = prev.absentSince ?? now;
+    const delay = prev.flapping ? Math.max(t.resolveAfterMs, ALERT_DEFAULTS.flapResolveAfterMs) : t.resolveAfterMs;
+    if (now - absentSince >= delay) return { ...prev, phase: 'resolved', resolvedAt: now, absentSince: undefined, flapping: false };
+    return prev.absentSince === undefined ? { ...prev, absentSince } : prev;
+  }
+  return prev;
+}
+
+function toPendingOrFiring(doc: AlertDoc, t: AlertTiming, now: EpochMs): AlertDoc {
+  if (now - (doc.pendingSince ?? now) < t.forMs) return doc;
+  const firings = [...(doc.firings ?? []).filter((x) => x >= now - ALERT_DEFAULTS.flapWindowMs), now];
+  return { ...doc, phase: 'firing', firingSince: now, resolvedAt: undefined, absentSince: undefined, firings, flapping: firings.length >= ALERT_DEFAULTS.flapFirings };
+}
+
+export interface Decision {
+  readonly kind: ChangeKind;
+  /** Recorded as told, but no message (occurrence rules end quietly). */
+  readonly silent: boolean;
+}
+
+/** The notification `next` calls for, given whether it is muted and whether its rule asked for one. */
+export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { readonly muted: boolean; readonly renotify: boolean; readonly now: EpochMs }): Decision | undefined {
+  if (!next) return undefined;
+  const told = next.notified;
+  if (next.phase === 'firing') {
+    // Muted alerts are not announced; nor is one already clearing (its muter may just have gone).
+    if (opts.muted || (next.absentSince !== undefined && told?.phase !== 'firing')) return undefined;
+    if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
+    if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
+    if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
+    if (opts.renotify) return { kind: 'repeat', silent: false };
+    if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
+    return undefined;
+  }
+  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owedResolved)) return { kind: 'resolved', silent: t.event };
+  return undefined;
+}
+
+/** The state after telling people. */
+export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
+  return {
+    ...doc,
+    notified: { phase: d.kind === 'resolved' ? 'resolved' : 'firing', severity: doc.severity, at: now, ...(doc.flapping ? { flapping: true } : {}) },
+    lastNotifiedAt: now,
+    owedResolved: undefined,
+  };
+}
+
+/** Whether `next` differs from what is stored in a way worth a write. */
+export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: EpochMs): boolean {
+  if (!prev) return true;
+  if (
+    prev.phase !== next.phase ||
+    prev.severity !== next.severity ||
+    prev.absentSince !== next.absentSince ||
+    prev.flapping !== next.flapping ||
+    prev.owedResolved !== next.owedResolved ||
+    JSON.stringify(prev.notified) !== JSON.stringify(next.notified) ||
+    JSON.stringify(prev.mutes ?? []) !== JSON.stringify(next.mutes ?? [])
+  ) {
+    return true;
+  }
+  // Values change every minute; they are refreshed now and then so a "resolved" message shows recent ones.
+  return next.phase !== 'resolved' && now - prev.updatedAt >= ALERT_DEFAULTS.refreshMs && (prev.summary !== next.summary || JSON.stringify(prev.evidence) !== JSON.stringify(next.evidence));
+}

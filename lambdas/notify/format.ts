@@ -1,0 +1,81 @@
+/** Wording shared by the email and Slack renderings: labels for subjects and evidence, times, durations. */
+import type { Subject } from '../../model/domain';
+import { isoMinute, type EpochMs } from '../../model/time';
+import { humanDuration } from '../evaluator/duration';
+import type { AlertChange, ChangeKind } from './notification';
+
+/** Subject labels in the order people read "where": the widest scope first. */
+export const WHERE_LABELS: readonly (readonly [keyof Subject, string])[] = [
+  ['cluster', 'Cluster'],
+  ['nodeGroup', 'Node group'],
+  ['autoScalingGroup', 'Auto Scaling group'],
+  ['node', 'Node'],
+  ['instanceId', 'Instance'],
+  ['namespace', 'Namespace'],
+  ['workload', 'Workload'],
+  ['pod', 'Pod'],
+  ['container', 'Container'],
+  ['detail', 'Detail'],
+];
+
+export function where(s: Subject): [string, string][] {
+  return WHERE_LABELS.filter(([k]) => s[k] !== undefined && s[k] !== '').map(([k, label]) => [label, String(s[k])]);
+}
+
+/** The most specific part of a subject, for one-line headlines. */
+export function shortSubject(s: Subject): string | undefined {
+  if (s.container && s.workload) return `${s.namespace}/${s.workload}/${s.container}`;
+  if (s.pod) return `${s.namespace}/${s.pod}`;
+  if (s.workload) return s.namespace ? `${s.namespace}/${s.workload}` : s.workload;
+  return s.node ?? s.instanceId ?? s.autoScalingGroup ?? s.nodeGroup ?? s.namespace ?? s.detail;
+}
+
+const UNITS: readonly (readonly [RegExp, string])[] = [
+  [/Pct$/, '%'],
+  [/MiB$/, ' MiB'],
+  [/GiB$/, ' GiB'],
+  [/Milli$/, 'm'],
+  [/Seconds$/, ' s'],
+  [/Minutes$/, ' min'],
+  [/Hours$/, ' h'],
+];
+
+/** `memoryAvailableMiB: 180` → `['memory available', '180 MiB']`. */
+export function evidenceEntry(key: string, value: string | number): [string, string] {
+  let label = key;
+  let unit = '';
+  for (const [re, u] of UNITS) {
+    if (re.test(key) && re.source.length - 1 < key.length) {
+      label = key.replace(re, '');
+      unit = u;
+      break;
+    }
+  }
+  const words = label
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase();
+  const shown = typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 1 }) : value;
+  return [words, `${shown}${unit}`];
+}
+
+export const utc = (t: EpochMs): string => `${isoMinute(t).replace('T', ' ')} UTC`;
+
+/** "since 12:03 UTC (14 min)" or "12:03 – 12:31 UTC (28 min)" for a resolved alert. */
+export function when(c: AlertChange, now: EpochMs): string | undefined {
+  const start = c.since ?? c.firingSince;
+  if (start === undefined) return undefined;
+  if (c.kind === 'resolved' && c.resolvedAt !== undefined) return `${utc(start)} to ${utc(c.resolvedAt)} (${humanDuration(c.resolvedAt - start)})`;
+  return `since ${utc(start)} (${humanDuration(now - start)})`;
+}
+
+export const KIND_LABEL: Readonly<Record<ChangeKind, string>> = {
+  firing: 'FIRING',
+  escalated: 'ESCALATED',
+  repeat: 'STILL FIRING',
+  flapping: 'FLAPPING',
+  resolved: 'RESOLVED',
+};
+
+/** One line of what a flapping alert means, so the reader knows why it goes quiet. */
+export const FLAPPING_NOTE = 'It fired repeatedly in the last hour; further changes are held until it stays clear for 30 minutes.';

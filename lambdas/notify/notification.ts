@@ -1,0 +1,165 @@
+/**
+ * The notification: what one evaluation of one cluster tells people. The evaluator builds it; the SNS
+ * message carries it as plain text for email and as this JSON for the Slack function (the `lambda` key of a
+ * `MessageStructure: 'json'` publish), which validates it with `notificationSchema` and renders Block Kit.
+ *
+ * It is bounded: at most `MAX_DETAILED` changes in detail, the rest counted per rule, and every text
+ * truncated, so the SNS message stays under its 256 KB limit whatever the storm.
+ */
+import { z } from 'zod';
+import type { Severity, Subject } from '../../model/domain';
+import type { MessageSeverity } from '../../model/notification';
+import type { EpochMs } from '../../model/time';
+
+export const NOTIFICATION_VERSION = 1;
+
+/** firing: newly firing; escalated: its severity rose; repeat: still firing (slow reminder, or a count jump); flapping; resolved. */
+export type ChangeKind = 'firing' | 'escalated' | 'repeat' | 'flapping' | 'resolved';
+
+export interface AlertChange {
+  readonly kind: ChangeKind;
+  readonly id: string;
+  readonly rule: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly subject: Subject;
+  readonly summary: string;
+  readonly evidence: Readonly<Record<string, string | number>>;
+  /** When the condition started. */
+  readonly since?: EpochMs;
+  readonly firingSince?: EpochMs;
+  readonly resolvedAt?: EpochMs;
+  readonly runbook: string;
+  /** The findings a domino alert groups (and mutes). */
+  readonly includes?: readonly { readonly rule: string; readonly summary: string }[];
+}
+
+export interface Notification {
+  readonly v: typeof NOTIFICATION_VERSION;
+  readonly cluster: string;
+  readonly evaluatedAt: EpochMs;
+  /** The highest severity among what fires, or `resolved` when only resolutions are reported. */
+  readonly severity: MessageSeverity;
+  /** The rule id when every change is of one rule, else `multiple`. */
+  readonly rule: string;
+  /** Changes reported in detail, most important first. */
+  readonly changes: readonly AlertChange[];
+  /** Changes not detailed (a storm), counted by rule, most first. */
+  readonly omitted: { readonly count: number; readonly rules: readonly { readonly rule: string; readonly title: string; readonly count: number }[] };
+  /** All changes of this evaluation, detailed or not. */
+  readonly counts: { readonly firing: number; readonly resolved: number };
+  /** Alerts firing after this evaluation (after inhibition), and how many more are muted. */
+  readonly active: { readonly firing: number; readonly critical: number; readonly muted: number };
+}
+
+export const MAX_DETAILED = 50;
+const MAX_SUMMARY = 600;
+const MAX_VALUE = 400;
+const MAX_EVIDENCE = 16;
+const MAX_INCLUDES = 20;
+
+const severity = z.enum(['info', 'warning', 'critical']);
+const text = (max: number) => z.string().max(max);
+const subject = z.object({
+  cluster: text(100),
+  nodeGroup: text(253).optional(),
+  autoScalingGroup: text(255).optional(),
+  node: text(253).optional(),
+  instanceId: text(32).optional(),
+  namespace: text(253).optional(),
+  workload: text(300).optional(),
+  pod: text(253).optional(),
+  container: text(253).optional(),
+  detail: text(300).optional(),
+});
+const time = z.number().int().nonnegative();
+
+export const notificationSchema: z.ZodType<Notification> = z.object({
+  v: z.literal(NOTIFICATION_VERSION),
+  cluster: text(100),
+  evaluatedAt: time,
+  severity: z.enum(['info', 'warning', 'critical', 'resolved']),
+  rule: text(100),
+  changes: z
+    .array(
+      z.object({
+        kind: z.enum(['firing', 'escalated', 'repeat', 'flapping', 'resolved']),
+        id: text(2000),
+        rule: text(100),
+        title: text(200),
+        severity,
+        subject,
+        summary: text(MAX_SUMMARY),
+        evidence: z.record(z.string().max(100), z.union([z.string().max(MAX_VALUE), z.number()])),
+        since: time.optional(),
+        firingSince: time.optional(),
+        resolvedAt: time.optional(),
+        runbook: text(MAX_SUMMARY),
+        includes: z.array(z.object({ rule: text(100), summary: text(MAX_SUMMARY) })).max(MAX_INCLUDES).optional(),
+      }),
+    )
+    .max(MAX_DETAILED),
+  omitted: z.object({
+    count: z.number().int().nonnegative(),
+    rules: z.array(z.object({ rule: text(100), title: text(200), count: z.number().int().positive() })).max(200),
+  }),
+  counts: z.object({ firing: z.number().int().nonnegative(), resolved: z.number().int().nonnegative() }),
+  active: z.object({ firing: z.number().int().nonnegative(), critical: z.number().int().nonnegative(), muted: z.number().int().nonnegative() }),
+});
+
+/** Severities in increasing order of urgency. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+const KIND_ORDER: Readonly<Record<ChangeKind, number>> = { escalated: 0, firing: 0, flapping: 1, repeat: 2, resolved: 3 };
+
+/** Most important first: what fires before reminders before resolutions; critical first within each. */
+export function byImportance(a: AlertChange, b: AlertChange): number {
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.rule.localeCompare(b.rule) || a.id.localeCompare(b.id);
+}
+
+const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+function bounded(c: AlertChange): AlertChange {
+  const evidence = Object.fromEntries(
+    Object.entries(c.evidence)
+      .slice(0, MAX_EVIDENCE)
+      .map(([k, v]) => [cut(k, 100), typeof v === 'string' ? cut(v, MAX_VALUE) : v]),
+  );
+  return {
+    ...c,
+    summary: cut(c.summary, MAX_SUMMARY),
+    runbook: cut(c.runbook, MAX_SUMMARY),
+    evidence,
+    ...(c.includes ? { includes: c.includes.slice(0, MAX_INCLUDES).map((i) => ({ rule: i.rule, summary: cut(i.summary, MAX_SUMMARY) })) } : {}),
+  };
+}
+
+/** Builds the notification of one evaluation; `maxDetailed` lower than the default shrinks it further. */
+export function buildNotification(
+  cluster: string,
+  evaluatedAt: EpochMs,
+  all: readonly AlertChange[],
+  active: Notification['active'],
+  maxDetailed = MAX_DETAILED,
+): Notification {
+  const sorted = [...all].sort(byImportance);
+  const detailed = sorted.slice(0, maxDetailed).map(bounded);
+  const byRule = new Map<string, { rule: string; title: string; count: number }>();
+  for (const c of sorted.slice(maxDetailed)) {
+    const r = byRule.get(c.rule) ?? { rule: c.rule, title: c.title, count: 0 };
+    byRule.set(c.rule, { ...r, count: r.count + 1 });
+  }
+  const firing = all.filter((c) => c.kind !== 'resolved');
+  const top = firing.reduce<Severity | undefined>((a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a), undefined);
+  const rules = new Set(all.map((c) => c.rule));
+  return {
+    v: NOTIFICATION_VERSION,
+    cluster,
+    evaluatedAt,
+    severity: top ?? 'resolved',
+    rule: rules.size === 1 ? [...rules][0] : 'multiple',
+    changes: detailed,
+    omitted: { count: sorted.length - detailed.length, rules: [...byRule.values()].sort((a, b) => b.count - a.count) },
+    counts: { firing: firing.length, resolved: all.length - firing.length },
+    active,
+  };
+}

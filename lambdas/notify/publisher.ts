@@ -1,0 +1,77 @@
+/**
+ * Publishing a notification: one SNS message per cluster per evaluation, `MessageStructure: 'json'` so email
+ * subscribers get the plain text and the Slack function (`lambda` protocol) the structured notification,
+ * with the message attributes of `model/notification.ts` that subscription filter policies match.
+ */
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { defaultRetryPolicy, retrying, type RetryPolicy } from '../../common/retry';
+import { MESSAGE_ATTRIBUTES } from '../../model/notification';
+import type { EpochMs } from '../../model/time';
+import { emailSubject, emailText } from './email';
+import { buildNotification, MAX_DETAILED, type AlertChange, type Notification } from './notification';
+
+export interface OutgoingMessage {
+  readonly subject: string;
+  /** The email body. */
+  readonly text: string;
+  readonly notification: Notification;
+  /** Values of `MESSAGE_ATTRIBUTES`. */
+  readonly attributes: Readonly<Record<keyof typeof MESSAGE_ATTRIBUTES, string>>;
+}
+
+/** Where the evaluator sends its messages: SNS in AWS, an outbox file in local mode, a list in tests. */
+export interface AlertPublisher {
+  /** Resolves to the message id; rejects when the message was not accepted. */
+  publish(message: OutgoingMessage): Promise<string>;
+}
+
+/** SNS's limit on a message (all protocols of a JSON message together), with room for the envelope. */
+export const MAX_SNS_MESSAGE_BYTES = 250_000;
+
+/** The SNS `Message` of a `MessageStructure: 'json'` publish. */
+export function snsMessageBody(m: OutgoingMessage): string {
+  return JSON.stringify({ default: m.text, email: m.text, lambda: JSON.stringify(m.notification) });
+}
+
+/**
+ * Builds the message of one evaluation. A storm is reported in detail as far as SNS's size limit allows, the
+ * rest counted per rule.
+ */
+export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active']): OutgoingMessage {
+  for (let detailed = MAX_DETAILED; ; detailed = Math.floor(detailed / 2)) {
+    const notification = buildNotification(cluster, evaluatedAt, changes, active, detailed);
+    const m: OutgoingMessage = {
+      subject: emailSubject(notification),
+      text: emailText(notification),
+      notification,
+      attributes: { severity: notification.severity, cluster, rule: notification.rule },
+    };
+    if (detailed === 0 || Buffer.byteLength(snsMessageBody(m)) <= MAX_SNS_MESSAGE_BYTES) return m;
+  }
+}
+
+export function snsPublishInput(topicArn: string, m: OutgoingMessage): PublishCommandInput {
+  return {
+    TopicArn: topicArn,
+    Subject: m.subject,
+    MessageStructure: 'json',
+    Message: snsMessageBody(m),
+    MessageAttributes: Object.fromEntries(
+      (Object.keys(MESSAGE_ATTRIBUTES) as (keyof typeof MESSAGE_ATTRIBUTES)[]).map((k) => [MESSAGE_ATTRIBUTES[k], { DataType: 'String', StringValue: m.attributes[k] }]),
+    ),
+  };
+}
+
+/** The SNS adapter. The SDK retries throttling inside a call; this retries a call whose retries ran out. */
+export class SnsPublisher implements AlertPublisher {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+    private readonly retry: RetryPolicy = { ...defaultRetryPolicy, attempts: 3 },
+  ) {}
+
+  async publish(m: OutgoingMessage): Promise<string> {
+    const out = await retrying(() => this.client.send(new PublishCommand(snsPublishInput(this.topicArn, m))), this.retry);
+    return out.MessageId ?? '';
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The Slack webhook URL, kept in Secrets Manager (it is a credential: whoever has it can post to the
+ * channel). Read through a one-method interface, cached for a few minutes so a warm function does not call
+ * Secrets Manager per message but still picks up a rotation, and never logged.
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Clock, EpochMs } from '../../model/time';
+
+export interface SecretSource {
+  /** The secret's string value. */
+  secretString(secretId: string): Promise<string>;
+}
+
+export class SecretFormatError extends Error {
+  override readonly name = 'SecretFormatError';
+}
+
+export class SecretsManagerSource implements SecretSource {
+  constructor(private readonly client: SecretsManagerClient) {}
+
+  async secretString(secretId: string): Promise<string> {
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (out.SecretString !== undefined) return out.SecretString;
+    if (out.SecretBinary !== undefined) return Buffer.from(out.SecretBinary).toString('utf8');
+    throw new SecretFormatError(`secret ${secretId} has no value`);
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The webhook URL in a secret: the URL itself, or JSON with a `url`, `webhookUrl` or `webhook_url` field
+ * (the shapes people store). HTTPS only, except loopback for local mode. Errors never include the value.
+ */
+export function webhookUrlOf(secret: string): string {
+  let text = secret.trim();
+  if (text.startsWith('{')) {
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new SecretFormatError('the Slack secret looks like JSON but does not parse; store the webhook URL itself or {"url": "https://hooks.slack.com/services/…"}');
+    }
+    const v = o.url ?? o.webhookUrl ?? o.webhook_url;
+    if (typeof v !== 'string') throw new SecretFormatError(`the Slack secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
+    text = v.trim();
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SecretFormatError('the Slack secret is not a URL; expected https://hooks.slack.com/services/…');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new SecretFormatError(`the Slack webhook URL must use https (got ${url.protocol})`);
+  }
+  return url.toString();
+}
+
+/** The webhook URL, read once and then kept for `ttlMs`; `invalidate()` after Slack refuses it. */
+export class WebhookUrlCache {
+  private cached?: { readonly url: string; readonly at: EpochMs };
+
+  constructor(
+    private readonly source: SecretSource,
+    private readonly secretId: string,
+    private readonly clock: Clock,
+    private readonly ttlMs = 5 * 60_000,
+  ) {}
+
+  async get(): Promise<string> {
+    const now = this.clock.now();
+    if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.url;
+    const url = webhookUrlOf(await this.source.secretString(this.secretId));
+    this.cached = { url, at: now };
+    return url;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+}

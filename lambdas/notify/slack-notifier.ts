@@ -1,0 +1,59 @@
+/**
+ * The Slack notifier: subscribed to the alerts topic, it renders each notification as Block Kit and posts it
+ * to the webhook. A message that is not a Vigil notification (someone published text to the topic, or a
+ * newer evaluator's format) is still posted, as plain text, rather than dropped.
+ */
+import type { SNSEvent } from 'aws-lambda';
+import type { Logger } from '../../common/log';
+import { notificationSchema } from './notification';
+import type { WebhookUrlCache } from './secrets';
+import { escapeSlack, formatSlack, SLACK_LIMITS, type SlackMessage } from './slack';
+import { deliver, SlackDeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
+
+export interface SlackNotifierDeps {
+  readonly webhookUrl: WebhookUrlCache;
+  readonly webhook: WebhookClient;
+  readonly logger: Logger;
+  readonly policy?: DeliveryPolicy;
+}
+
+/** The Slack message for one SNS message. */
+export function slackMessageOf(message: string, subject: string | undefined, log: Logger): SlackMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== undefined) {
+    const r = notificationSchema.safeParse(parsed);
+    if (r.success) return formatSlack(r.data);
+    log.warn('not a Vigil notification of this version; posted as text', { problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+  }
+  const text = escapeSlack([subject, message].filter(Boolean).join('\n'));
+  const cut = text.length > SLACK_LIMITS.sectionText ? `${text.slice(0, SLACK_LIMITS.sectionText - 1)}…` : text;
+  return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
+}
+
+export function createSlackHandler(deps: SlackNotifierDeps) {
+  return async (event: SNSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<{ readonly posted: number }> => {
+    const remaining = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    let posted = 0;
+    for (const record of event.Records) {
+      const log = deps.logger.child({ messageId: record.Sns.MessageId });
+      const body = JSON.stringify(slackMessageOf(record.Sns.Message, record.Sns.Subject, log));
+      const url = await deps.webhookUrl.get();
+      try {
+        const { attempts } = await deliver(deps.webhook, url, body, log, deps.policy, remaining);
+        log.info('posted to Slack', { attempts, bytes: body.length });
+        posted++;
+      } catch (e) {
+        // A revoked or rotated webhook: read the secret again next time.
+        if (e instanceof SlackDeliveryError && e.status !== undefined && WEBHOOK_REVOKED.has(e.status)) deps.webhookUrl.invalidate();
+        log.error('Slack delivery failed', { error: e as Error });
+        throw e;
+      }
+    }
+    return { posted };
+  };
+}

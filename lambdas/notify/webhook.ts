@@ -1,0 +1,102 @@
+/**
+ * Posting to a Slack incoming webhook. Slack allows about one message per second per channel and answers
+ * `429` with `Retry-After` (seconds) beyond it; that wait is honoured. `5xx` and network errors are retried
+ * with capped, jittered backoff; what still fails is thrown, so Lambda's retries and on-failure destination
+ * see it. Other `4xx` are Slack refusing the message or the webhook (`invalid_blocks`, `no_service`…):
+ * thrown at once, with Slack's answer.
+ */
+import { backoffMs, sleep } from '../../common/retry';
+import type { Logger } from '../../common/log';
+
+export interface WebhookResponse {
+  readonly status: number;
+  readonly body: string;
+  /** `Retry-After`, in seconds, when present. */
+  readonly retryAfterSeconds?: number;
+}
+
+export interface WebhookClient {
+  post(url: string, body: string): Promise<WebhookResponse>;
+}
+
+/** The real client: Node's fetch, with a timeout. */
+export class FetchWebhookClient implements WebhookClient {
+  constructor(private readonly timeoutMs = 10_000) {}
+
+  async post(url: string, body: string): Promise<WebhookResponse> {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    const retryAfter = Number(res.headers.get('retry-after'));
+    return { status: res.status, body: (await res.text()).slice(0, 1000), ...(Number.isFinite(retryAfter) && retryAfter >= 0 && res.headers.has('retry-after') ? { retryAfterSeconds: retryAfter } : {}) };
+  }
+}
+
+export class SlackDeliveryError extends Error {
+  override readonly name = 'SlackDeliveryError';
+  constructor(
+    message: string,
+    /** The last HTTP status, if Slack answered. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface DeliveryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  readonly baseMs: number;
+  readonly capMs: number;
+  /** A `Retry-After` longer than this is not waited for in this invocation: the error goes to Lambda's retry. */
+  readonly maxRetryAfterMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export const defaultDeliveryPolicy: DeliveryPolicy = { attempts: 5, baseMs: 500, capMs: 8000, maxRetryAfterMs: 60_000, sleep, random: Math.random };
+
+/** Slack statuses that mean the webhook itself is gone or revoked (a rotated secret may fix it). */
+export const WEBHOOK_REVOKED = new Set([403, 404, 410]);
+
+/**
+ * Posts `body`, retrying as described above. `remainingMs` (the invocation's time left) bounds every wait:
+ * a wait that would not fit is not started.
+ */
+export async function deliver(
+  client: WebhookClient,
+  url: string,
+  body: string,
+  log: Logger,
+  policy: DeliveryPolicy = defaultDeliveryPolicy,
+  remainingMs: () => number = () => Number.POSITIVE_INFINITY,
+): Promise<{ readonly attempts: number }> {
+  let last = '';
+  let status: number | undefined;
+  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    let wait: number;
+    try {
+      const res = await client.post(url, body);
+      status = res.status;
+      if (res.status >= 200 && res.status < 300) return { attempts: attempt };
+      last = `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`;
+      if (res.status === 429) {
+        wait = (res.retryAfterSeconds ?? 1) * 1000;
+        if (wait > policy.maxRetryAfterMs) throw new SlackDeliveryError(`Slack rate limit: Retry-After ${res.retryAfterSeconds} s is longer than this invocation waits`, 429);
+      } else if (res.status >= 500) {
+        wait = backoffMs(attempt, policy);
+      } else {
+        throw new SlackDeliveryError(`Slack refused the message: ${last}`, res.status);
+      }
+    } catch (e) {
+      if (e instanceof SlackDeliveryError) throw e;
+      // Network errors and timeouts: retried like 5xx.
+      last = `${(e as Error).name}: ${(e as Error).message}`;
+      status = undefined;
+      wait = backoffMs(attempt, policy);
+    }
+    if (attempt === policy.attempts) break;
+    if (wait > remainingMs() - 2000) throw new SlackDeliveryError(`Slack delivery: no time left to wait ${wait} ms after ${last}`, status);
+    log.warn('Slack post failed; retrying', { attempt, waitMs: wait, status, error: last });
+    await policy.sleep(wait);
+  }
+  throw new SlackDeliveryError(`Slack delivery failed after ${policy.attempts} attempts: ${last}`, status);
+}

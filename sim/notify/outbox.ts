@@ -1,0 +1,71 @@
+/**
+ * Local mode's publisher: instead of SNS, every message is appended to an outbox file (one JSON line each,
+ * the notification included, so a run can be checked afterwards) and printed as a person reads it in email.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { AlertPublisher, OutgoingMessage } from '../../lambdas/notify/publisher';
+
+export interface OutboxEntry {
+  readonly messageId: string;
+  readonly publishedAt: string;
+  readonly subject: string;
+  readonly attributes: OutgoingMessage['attributes'];
+  readonly text: string;
+  readonly notification: OutgoingMessage['notification'];
+}
+
+export interface OutboxOptions {
+  /** The JSON-lines file messages are appended to (its folder is created). */
+  readonly file: string;
+  /** Where the readable form goes. @default nothing */
+  readonly print?: (text: string) => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+export class OutboxPublisher implements AlertPublisher {
+  private count = 0;
+
+  constructor(private readonly opts: OutboxOptions) {
+    fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+  }
+
+  async publish(m: OutgoingMessage): Promise<string> {
+    const messageId = `local-${process.pid}-${++this.count}`;
+    const entry: OutboxEntry = {
+      messageId,
+      publishedAt: new Date((this.opts.now ?? Date.now)()).toISOString(),
+      subject: m.subject,
+      attributes: m.attributes,
+      text: m.text,
+      notification: m.notification,
+    };
+    await fs.promises.appendFile(this.opts.file, JSON.stringify(entry) + '\n');
+    this.opts.print?.(readable(entry));
+    return messageId;
+  }
+}
+
+/** An outbox entry as it would look in a mail client. */
+export function readable(e: OutboxEntry): string {
+  const rule = '─'.repeat(72);
+  return [
+    rule,
+    `Subject: ${e.subject}`,
+    `Attributes: severity=${e.attributes.severity} cluster=${e.attributes.cluster} rule=${e.attributes.rule}`,
+    rule,
+    e.text,
+    rule,
+  ].join('\n');
+}
+
+/** Every entry of an outbox file, oldest first; none when it does not exist yet. */
+export function readOutbox(file: string): OutboxEntry[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as OutboxEntry);
+}

@@ -1,0 +1,92 @@
+/**
+ * The evaluator on a dynalite store with a scenario: each `tick` writes one minute of data the way ingest
+ * and the collector do, then evaluates 30 s later, as the scheduled Lambda would.
+ */
+import { silentLogger } from '../../../common/log';
+import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../../lambdas/evaluator/config';
+import { createEvaluator, type ClusterEvaluation, type Evaluator } from '../../../lambdas/evaluator/evaluator';
+import type { AlertChange } from '../../../lambdas/notify/notification';
+import type { AlertPublisher, OutgoingMessage } from '../../../lambdas/notify/publisher';
+import type { LocalDynamo } from '../../../local/dynalite';
+import type { VigilStore } from '../../../lambdas/store/store';
+import { MINUTE_MS } from '../../../model/time';
+import { startTestStore, type TestStore } from '../../support/store';
+import { Scenario, type ScenarioOptions } from './scenario';
+
+export const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
+
+export class CapturingPublisher implements AlertPublisher {
+  readonly messages: OutgoingMessage[] = [];
+  failNext = 0;
+  async publish(m: OutgoingMessage): Promise<string> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw Object.assign(new Error('SNS is unavailable'), { name: 'InternalErrorException' });
+    }
+    this.messages.push(m);
+    return `msg-${this.messages.length}`;
+  }
+  /** Every change published, in order. */
+  get changes(): AlertChange[] {
+    return this.messages.flatMap((m) => m.notification.changes);
+  }
+  of(rule: string): AlertChange[] {
+    return this.changes.filter((c) => c.rule === rule);
+  }
+}
+
+export interface Harness {
+  readonly t: TestStore;
+  readonly store: VigilStore;
+  readonly scenario: Scenario;
+  readonly publisher: CapturingPublisher;
+  readonly evaluator: Evaluator;
+  readonly emitted: string[];
+  /** The minute index of the next tick. */
+  minute: number;
+  /** Writes the next minute(s) and evaluates after each; returns the evaluations. */
+  tick(minutes?: number): Promise<ClusterEvaluation[]>;
+  /** The time of the next tick's data. */
+  readonly nextTime: number;
+}
+
+export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown } = { nodes: 6 }): Promise<Harness> {
+  const t = await startTestStore(dynamo, T0);
+  const store = t.store();
+  const scenario = new Scenario(opts);
+  const publisher = new CapturingPublisher();
+  const emitted: string[] = [];
+  const evaluator = createEvaluator({
+    store,
+    publisher,
+    clock: t.clock,
+    logger: silentLogger,
+    rules: resolveRules(ruleOverridesSchema.parse(opts.rules ?? {}) as ParsedOverrides),
+    emit: (line) => emitted.push(line),
+  });
+  const h: Harness = {
+    t,
+    store,
+    scenario,
+    publisher,
+    evaluator,
+    emitted,
+    minute: 0,
+    get nextTime() {
+      return T0 + h.minute * MINUTE_MS;
+    },
+    async tick(minutes = 1) {
+      const out: ClusterEvaluation[] = [];
+      for (let i = 0; i < minutes; i++) {
+        const at = T0 + h.minute * MINUTE_MS;
+        t.clock.set(at);
+        await scenario.write(store, at);
+        t.clock.set(at + 30_000);
+        out.push(await evaluator.evaluateCluster(scenario.cluster));
+        h.minute++;
+      }
+      return out;
+    },
+  };
+  return h;
+}

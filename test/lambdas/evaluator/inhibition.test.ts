@@ -1,0 +1,51 @@
+import { computeMutes, type Candidate, type Source } from '../../../lambdas/evaluator/inhibition';
+import { RULES_BY_ID } from '../../../lambdas/evaluator/rules/catalog';
+
+const cluster = 'prod';
+const src = (over: Partial<Source> & { id: string; rule: string }): Source => ({ severity: 'critical', subject: { cluster }, ...over });
+const cand = (over: Partial<Candidate> & { id: string; rule: string }): Candidate => ({ severity: 'warning', subject: { cluster }, ...over });
+const mutes = (sources: Source[], candidates: Candidate[]) => Object.fromEntries(computeMutes(sources, candidates, RULES_BY_ID));
+
+test('a critical alert about a node mutes warnings about that node and its pods, not about other nodes', () => {
+  const notReady = src({ id: 'nr-n1', rule: 'node-not-ready', subject: { cluster, node: 'n1' }, nodes: ['n1'] });
+  expect(
+    mutes(
+      [notReady],
+      [
+        cand({ id: 'disk-n1', rule: 'node-disk-low', subject: { cluster, node: 'n1' }, nodes: ['n1'] }),
+        cand({ id: 'oom-web', rule: 'container-oom-killed', subject: { cluster, namespace: 'web', workload: 'Deployment/web', container: 'app' }, nodes: ['n1'] }),
+        cand({ id: 'near-api', rule: 'container-memory-near-limit', subject: { cluster, namespace: 'api', workload: 'Deployment/api', container: 'app' }, nodes: ['n1', 'n2'] }),
+        cand({ id: 'disk-n2', rule: 'node-disk-low', subject: { cluster, node: 'n2' }, nodes: ['n2'] }),
+        cand({ id: 'pressure-n1', rule: 'node-pressure', severity: 'critical', subject: { cluster, node: 'n1' }, nodes: ['n1'] }),
+      ],
+    ),
+  ).toEqual({ 'disk-n1': 'nr-n1', 'oom-web': 'nr-n1' });
+});
+
+test('a warning about a node mutes nothing; a workload-wide critical is not "about a node"', () => {
+  expect(mutes([src({ id: 'w', rule: 'node-not-ready', severity: 'warning', subject: { cluster, node: 'n1' }, nodes: ['n1'] })], [cand({ id: 'd', rule: 'node-disk-low', subject: { cluster, node: 'n1' }, nodes: ['n1'] })])).toEqual({});
+  expect(mutes([src({ id: 'wl', rule: 'workload-replicas-unavailable', subject: { cluster, namespace: 'a', workload: 'Deployment/a' }, nodes: ['n1'] })], [cand({ id: 'd', rule: 'node-disk-low', subject: { cluster, node: 'n1' }, nodes: ['n1'] })])).toEqual({});
+});
+
+test('the domino mutes what it lists, whatever their severity', () => {
+  const domino = src({ id: 'domino', rule: 'scale-in-under-pressure', subject: { cluster, autoScalingGroup: 'g' }, mutes: ['p1', 'n1'] });
+  expect(mutes([domino], [cand({ id: 'p1', rule: 'node-pressure', severity: 'critical' }), cand({ id: 'n1', rule: 'n1-headroom' }), cand({ id: 'x', rule: 'pods-pending' })])).toEqual({ p1: 'domino', n1: 'domino' });
+});
+
+test('agent silence mutes every agent-derived alert; collector failure the AWS-derived ones; neither mutes itself', () => {
+  const silent = src({ id: 'silent', rule: 'agent-silent' });
+  const failing = src({ id: 'coll', rule: 'collector-failing' });
+  const candidates = [cand({ id: 'a', rule: 'node-not-ready' }), cand({ id: 'b', rule: 'asg-capacity-shortfall' }), cand({ id: 'silent', rule: 'agent-silent', severity: 'critical' }), cand({ id: 'coll', rule: 'collector-failing', severity: 'critical' })];
+  expect(mutes([silent], candidates)).toEqual({ a: 'silent' });
+  expect(mutes([failing], candidates)).toEqual({ b: 'coll' });
+});
+
+test('same-subject rules: the 24-hour restart alert mutes the OOM alert of that container only', () => {
+  const subject = { cluster, namespace: 'shop', workload: 'Deployment/cart', container: 'cart' };
+  expect(
+    mutes(
+      [src({ id: 'r', rule: 'container-restarts', severity: 'warning', subject })],
+      [cand({ id: 'o', rule: 'container-oom-killed', subject }), cand({ id: 'o2', rule: 'container-oom-killed', subject: { ...subject, container: 'envoy' } })],
+    ),
+  ).toEqual({ o: 'r' });
+});

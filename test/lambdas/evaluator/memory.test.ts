@@ -1,0 +1,109 @@
+import { boundMemory, EMPTY_MEMORY, observe, observeFrom, pendingAt, type EventMark, type Observation, type ObserveOptions } from '../../../lambdas/evaluator/memory';
+import { encode } from '../../../lambdas/store/codec';
+import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
+import type { ClusterMinute, KubeEvent, NodeMinute, ScalingActivity } from '../../../model/domain';
+import { nodeKeyOf } from '../../../model/domain';
+import { HOUR_MS, MINUTE_MS, minuteOf } from '../../../model/time';
+import { T0 } from './harness';
+import { Scenario } from './scenario';
+
+const opts: ObserveOptions = { restartWindowMs: 24 * HOUR_MS, eventCountJump: 10, trackEvent: (e) => e.reason !== 'BackOff' };
+
+function minuteOfScenario(s: Scenario, t: number): Observation {
+  const b = s.batch(t);
+  const minute = minuteOf(t);
+  const rollups: ClusterMinute[] = [{ cluster: s.cluster, minute, kube: kubeRollupOf(b), cloud: s.cloudRollup(t) }];
+  const nodes: NodeMinute[] = b.nodes.map((r) => ({ cluster: s.cluster, minute, key: nodeKeyOf(r.node), kube: { minute, collectedAt: t, node: r.node, stats: r.stats, pods: r.pods } }));
+  s.events = [];
+  s.activities = [];
+  return { now: t + 30_000, rollups, nodes };
+}
+
+test('observing the same minutes twice gives the same memory and nothing fresh the second time', () => {
+  const s = new Scenario({ nodes: 4 });
+  s.events = [{ objectUid: 'u1', objectKind: 'Pod', objectName: 'p', namespace: 'a', reason: 'FailedMount', type: 'Warning', message: 'm', count: 1, firstSeen: T0, lastSeen: T0 }];
+  s.updatePod(1, (p) => p.workload.kind === 'Deployment', (p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, restarts: 1, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: T0 - 5000 } })) }));
+  const obs = minuteOfScenario(s, T0);
+  const once = observe(EMPTY_MEMORY, obs, opts);
+  expect(once.fresh.events).toHaveLength(1);
+  expect(once.fresh.restarts.length).toBeGreaterThan(0);
+  const twice = observe(once.memory, obs, opts);
+  expect(twice.memory).toEqual(once.memory);
+  expect(twice.fresh).toEqual({ restarts: [], evictions: [], events: [], activities: [] });
+});
+
+test('a restart count that grew counts as that many restarts, even without a new termination time', () => {
+  const s = new Scenario({ nodes: 2 });
+  const match = (p: { workload: { kind: string } }) => p.workload.kind === 'Deployment';
+  const set = (restarts: number, finishedAt: number) =>
+    s.updatePod(0, match, (p) => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, restarts, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt } } : c)) }));
+  set(1, T0 - 1000);
+  let m = observe(EMPTY_MEMORY, minuteOfScenario(s, T0), opts).memory;
+  set(4, T0 + 50_000);
+  const r = observe(m, minuteOfScenario(s, T0 + MINUTE_MS), opts);
+  m = r.memory;
+  expect(r.fresh.restarts.map((x) => x.event.count)).toEqual([3]);
+  expect(Object.values(m.restarts)[0].events.map((e) => e.count)).toEqual([1, 3]);
+  // A day later they are forgotten, and the container with them.
+  expect(observe(m, { ...minuteOfScenario(s, T0 + 25 * HOUR_MS), now: T0 + 25 * HOUR_MS }, opts).memory.restarts).toEqual({});
+});
+
+test('Warning events: new once, then again only on a jump of the count; untracked reasons are not kept', () => {
+  const s = new Scenario({ nodes: 2 });
+  const ev = (count: number, lastSeen: number, reason = 'FailedCreatePodSandBox'): KubeEvent => ({ objectUid: 'pod-1', objectKind: 'Pod', objectName: 'p', namespace: 'a', reason, type: 'Warning', message: 'failed to assign an IP address to container', count, firstSeen: T0, lastSeen });
+  let m = EMPTY_MEMORY;
+  const seen: string[] = [];
+  for (const [i, e] of [ev(1, T0), ev(5, T0 + MINUTE_MS), ev(11, T0 + 2 * MINUTE_MS), ev(12, T0 + 3 * MINUTE_MS), ev(3, T0, 'BackOff')].entries()) {
+    s.events = [e];
+    const r = observe(m, minuteOfScenario(s, T0 + i * MINUTE_MS), opts);
+    m = r.memory;
+    seen.push(...r.fresh.events.map((f) => `${f.event.count}:${f.jump}`));
+  }
+  expect(seen).toEqual(['1:false', '11:true']);
+  expect(Object.keys(m.events)).toEqual(['pod-1#FailedCreatePodSandBox']);
+});
+
+test('scale-ins: from the activity (with its cause) or from a drop of desired capacity, the same drop once', () => {
+  const s = new Scenario({ nodes: 6 });
+  let m = observe(EMPTY_MEMORY, minuteOfScenario(s, T0), opts).memory;
+  const g = s.groups[0];
+  s.groups = s.groups.map((x) => (x === g ? { ...x, desired: x.desired - 1 } : x));
+  m = observe(m, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory;
+  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: minuteOf(T0 + MINUTE_MS), from: g.desired, to: g.desired - 1 }]);
+  const a: ScalingActivity = { activityId: 'act-1', autoScalingGroup: g.name, status: 'Successful', description: 'Terminating EC2 instance: i-0123', cause: `a monitor alarm X in state ALARM triggered policy Y changing the desired capacity from ${g.desired} to ${g.desired - 1}.`, startTime: T0 + 50_000 };
+  s.activities = [a];
+  m = observe(m, minuteOfScenario(s, T0 + 2 * MINUTE_MS), opts).memory;
+  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: a.startTime, from: g.desired, to: g.desired - 1, cause: a.cause, activityId: 'act-1' }]);
+  // Failed activities are kept for their alert; successful ones are not.
+  expect(m.activities).toEqual({});
+});
+
+test('Ready transitions of each node, pending counts when they change, and where to resume reading', () => {
+  const s = new Scenario({ nodes: 3 });
+  let m = EMPTY_MEMORY;
+  const states: ('True' | 'False')[] = ['True', 'False', 'False', 'True', 'True'];
+  states.forEach((status, i) => {
+    s.setCondition(1, { type: 'Ready', status });
+    s.unscheduled = i === 2 ? [{ ...s.appPod(0), uid: 'x', node: undefined, phase: 'Pending' }] : [];
+    m = observe(m, minuteOfScenario(s, T0 + i * MINUTE_MS), opts).memory;
+  });
+  expect(m.ready[s.nodeNames[1]].transitions.map((t) => (t - minuteOf(T0)) / MINUTE_MS)).toEqual([1, 3]);
+  expect(m.pending.map(([t, n]) => [(t - minuteOf(T0)) / MINUTE_MS, n])).toEqual([[0, 0], [2, 1], [3, 0]]);
+  expect(pendingAt(m, minuteOf(T0) + 2 * MINUTE_MS + 10)).toBe(1);
+  expect(observeFrom(m, T0 + 5 * MINUTE_MS)).toBe(minuteOf(T0) + 4 * MINUTE_MS);
+  expect(observeFrom(m, T0 + 60 * MINUTE_MS)).toBe(minuteOf(T0 + 45 * MINUTE_MS));
+  expect(observeFrom(EMPTY_MEMORY, T0)).toBe(minuteOf(T0) - 2 * MINUTE_MS);
+  // A source silent for a while does not widen every read: the newest minute seen is where reading resumes.
+  expect(observeFrom({ ...m, cloudMinute: minuteOf(T0) - 10 * MINUTE_MS }, T0 + 5 * MINUTE_MS)).toBe(minuteOf(T0) + 4 * MINUTE_MS);
+});
+
+test('a storm of Warning events cannot push the memory past its size limit: the oldest marks go first', () => {
+  const events: Record<string, EventMark> = {};
+  for (let i = 0; i < 20_000; i++) events[`0f3a9c1e-77aa-4c1b-9d55-${String(i).padStart(12, '0')}#FailedCreatePodSandBox`] = { count: i, reportedCount: i, lastSeen: T0 + i };
+  const { memory, dropped } = boundMemory({ ...EMPTY_MEMORY, events }, 100_000);
+  expect(encode(memory).length).toBeLessThanOrEqual(100_000);
+  expect(dropped).toBeGreaterThan(0);
+  const kept = Object.values(memory.events).map((e) => e.lastSeen);
+  expect(Math.min(...kept)).toBeGreaterThan(T0 + 19_999 - kept.length * 2);
+  expect(boundMemory(EMPTY_MEMORY)).toEqual({ memory: EMPTY_MEMORY, dropped: 0 });
+});

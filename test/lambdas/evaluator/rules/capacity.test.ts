@@ -1,0 +1,121 @@
+import { alertId } from '../../../../model/domain';
+import { scaleInTrigger } from '../../../../lambdas/evaluator/rules/capacity';
+import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { harness, T0, type Harness } from '../harness';
+import { run } from '../rules';
+import { Scenario } from '../scenario';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.close());
+
+describe('n1-headroom', () => {
+  test('names the node whose loss hurts most and the pods that would not fit', () => {
+    const s = new Scenario({ nodes: 3 });
+    [[[11, 6], [2, 1]], [[10, 8]], [[10, 8]]].forEach((p, i) => s.setPods(i, p as [number, number][]));
+    const [f] = run('n1-headroom', s.context(T0));
+    expect(f.summary).toMatch(new RegExp(`^If node ${s.nodeNames[0].replace(/\./g, '\\.')} \\(general\\) were lost, 1 of its 2 pods would not fit on the other 2 nodes: [a-z-]+/app-0-0 \\(req 11264 MiB, uses 6144 MiB\\)$`));
+    expect(f.evidence).toMatchObject({ node: s.nodeNames[0], podsToMove: 2, podsNotFittingRequests: 1, podsNotFittingMemoryUse: 1 });
+  });
+
+  test('silent when the cluster can lose any node, and on single-node clusters', () => {
+    expect(run('n1-headroom', new Scenario({ nodes: 6 }).context(T0))).toEqual([]);
+    const one = new Scenario({ nodes: 1 });
+    one.setPods(0, [[14, 14]]);
+    expect(run('n1-headroom', one.context(T0))).toEqual([]);
+  });
+});
+
+test('scaleInTrigger reads the alarm and policy from the activity cause', () => {
+  const cause = 'At 2026-11-23T12:03:00Z a monitor alarm TargetTracking-eks-general-AlarmLow-7f3c in state ALARM triggered policy cpu50-target-tracking changing the desired capacity from 3 to 2.';
+  expect(scaleInTrigger({ autoScalingGroup: 'g', t: T0, from: 3, to: 2, cause })).toBe('alarm TargetTracking-eks-general-AlarmLow-7f3c, policy cpu50-target-tracking');
+  expect(scaleInTrigger({ autoScalingGroup: 'g', t: T0, from: 3, to: 2, cause: 'At 2026-11-23T12:03:00Z a user request update of AutoScalingGroup constraints to min: 1, max: 6, desired: 2 changing the desired capacity from 3 to 2.' })).toMatch(/user request/);
+  expect(scaleInTrigger({ autoScalingGroup: 'g', t: T0, from: 3, to: 2 })).toBe('a change of desired capacity');
+});
+
+/** The article's incident: an alarm scales the group in while the other nodes are already short. */
+function scaleIn(h: Harness, node: number): { group: string; instance: string } {
+  const s = h.scenario;
+  const instance = s.report(node).node.instanceId!;
+  const g = s.groups.find((x) => x.instances.some((i) => i.instanceId === instance))!;
+  s.activities = [
+    {
+      activityId: 'c7a5e3d2-scale-in',
+      autoScalingGroup: g.name,
+      status: 'Successful',
+      description: `Terminating EC2 instance: ${instance}`,
+      cause: `At 2026-11-23T12:03:00Z a monitor alarm TargetTracking-${g.name}-AlarmLow-7f3c in state ALARM triggered policy cpu50-target-tracking changing the desired capacity from ${g.desired} to ${g.desired - 1}.  At 2026-11-23T12:03:10Z instance ${instance} was selected for termination.`,
+      startTime: h.nextTime - 40_000,
+      endTime: h.nextTime - 10_000,
+    },
+  ];
+  s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired - 1, inService: x.inService - 1, instances: x.instances.filter((i) => i.instanceId !== instance) } : x));
+  s.reports = s.reports.filter((r) => r.node.instanceId !== instance);
+  return { group: g.name, instance };
+}
+
+describe('scale-in-under-pressure (the domino)', () => {
+  test('a scale-in followed by pressure and Pending pods: one critical alert listing and muting the rest', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(3);
+    const { group } = scaleIn(h, 5);
+    await h.tick(1);
+    // Its pods land on nodes already short of memory, some stay Pending.
+    h.scenario.setCondition(1, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
+    h.scenario.setCondition(3, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
+    const stuck = { ...h.scenario.appPod(0), uid: 'pending-1', name: 'checkout-5-7d9f-abcde', node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: '0/5 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/memory-pressure: }, 3 Insufficient memory.' } };
+    h.scenario.unscheduled = [stuck];
+    await h.tick(20);
+
+    const domino = h.publisher.of('scale-in-under-pressure');
+    expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
+    expect(domino[0].subject).toMatchObject({ autoScalingGroup: group, nodeGroup: 'general' });
+    expect(domino[0].summary).toMatch(/lowered desired capacity 3 → 2 at .* \(alarm TargetTracking-.*-AlarmLow-7f3c, policy cpu50-target-tracking\) while the cluster cannot afford it/);
+    expect(domino[0].includes!.map((i) => i.rule).sort()).toEqual(['node-pressure', 'node-pressure', 'pods-pending']);
+    expect(domino[0].evidence).toMatchObject({ desiredFrom: 3, desiredTo: 2, pendingPodsBefore: 0, pendingPodsNow: 1 });
+    // Its constituents are muted: they reach people inside the domino message only.
+    expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
+    // It stays while the trouble lasts, past its 15-minute window, and resolves when it is over.
+    h.scenario.setCondition(1, { type: 'MemoryPressure', status: 'False', since: h.nextTime });
+    h.scenario.setCondition(3, { type: 'MemoryPressure', status: 'False', since: h.nextTime });
+    h.scenario.unscheduled = [];
+    await h.tick(7);
+    expect(h.publisher.of('scale-in-under-pressure').map((c) => c.kind)).toEqual(['firing', 'resolved']);
+    expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
+  });
+
+  test('a scale-in the cluster can afford is silent; the same pressure without a scale-in is a plain alert', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(2);
+    scaleIn(h, 5);
+    await h.tick(20);
+    expect(h.publisher.messages).toEqual([]);
+    h.scenario.setCondition(1, { type: 'MemoryPressure', status: 'True', since: h.nextTime });
+    await h.tick(5);
+    expect(h.publisher.changes.map((c) => c.rule)).toEqual(['node-pressure']);
+  });
+
+  test('the domino alert id is stable: rule and Auto Scaling group', () => {
+    expect(alertId('scale-in-under-pressure', { cluster: 'prod', nodeGroup: 'general', autoScalingGroup: 'eks-general-1' })).toBe('scale-in-under-pressure|autoScalingGroup=eks-general-1|cluster=prod|nodeGroup=general');
+  });
+});
+
+test('evictions and OOM kills count toward a domino only when they follow the scale-in', async () => {
+  const h = await harness(dynamo, { nodes: 6 });
+  await h.tick(2);
+  const victim = h.scenario.appPod(2);
+  h.scenario.events = [{ objectUid: victim.uid, objectKind: 'Pod', objectName: victim.name, namespace: victim.namespace, reason: 'Evicted', type: 'Warning', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki.', count: 1, firstSeen: h.nextTime - 5000, lastSeen: h.nextTime - 5000, node: h.scenario.nodeNames[2] }];
+  await h.tick(1);
+  scaleIn(h, 5);
+  await h.tick(3);
+  // The eviction came before the scale-in: no domino, a plain eviction alert.
+  expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
+  expect(h.publisher.of('pod-evictions')).toHaveLength(1);
+  const later = h.scenario.appPod(3);
+  h.scenario.events = [{ objectUid: later.uid, objectKind: 'Pod', objectName: later.name, namespace: later.namespace, reason: 'Evicted', type: 'Warning', message: 'The node was low on resource: memory.', count: 1, firstSeen: h.nextTime, lastSeen: h.nextTime, node: h.scenario.nodeNames[3] }];
+  await h.tick(1);
+  expect(h.publisher.of('scale-in-under-pressure').map((c) => c.includes!.map((i) => i.rule))).toEqual([['pod-evictions']]);
+  expect(h.publisher.of('pod-evictions')).toHaveLength(1);
+});

@@ -1,0 +1,66 @@
+import { hostMinutesToRead } from '../../../../lambdas/evaluator/evaluator';
+import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
+import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { harness, T0 } from '../harness';
+import { run } from '../rules';
+import { Scenario } from '../scenario';
+
+const t = T0;
+
+describe('host-status-check-failed', () => {
+  test('instance check failed: warning naming the node; system check: critical', () => {
+    const s = new Scenario({ nodes: 6 });
+    const [a, b] = [s.report(1).node.instanceId!, s.report(2).node.instanceId!];
+    s.hostMetrics.set(a, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
+    s.hostMetrics.set(b, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
+    const found = run('host-status-check-failed', s.context(t));
+    expect(found.map((f) => `${f.subject.instanceId === a ? 'a' : 'b'}:${f.severity}`).sort()).toEqual(['a:warning', 'b:critical']);
+    const fa = found.find((f) => f.subject.instanceId === a)!;
+    expect(fa).toMatchObject({ subject: { autoScalingGroup: expect.stringMatching(/^eks-/), nodeGroup: 'general' }, nodes: [s.nodeNames[1]], evidence: { node: s.nodeNames[1], statusCheckFailedInstance: 1 } });
+  });
+
+  test('host metrics not read this evaluation, or not yet arrived: held, not resolved; a terminated instance resolves', () => {
+    const s = new Scenario({ nodes: 3 });
+    const rule = RULES_BY_ID.get('host-status-check-failed')!;
+    const id = s.report(0).node.instanceId!;
+    const ctx = s.context(t);
+    expect(rule.blind!({ ...ctx, hosts: undefined }, { cluster: s.cluster, instanceId: id })).toBe(true);
+    expect(rule.blind!({ ...ctx, hosts: new Map() }, { cluster: s.cluster, instanceId: id })).toBe(true);
+    expect(rule.blind!({ ...ctx, hosts: new Map() }, { cluster: s.cluster, instanceId: 'i-0fffffffffffffff0' })).toBe(false);
+    expect(rule.blind!(ctx, { cluster: s.cluster, instanceId: id })).toBe(false);
+  });
+});
+
+test('host-cpu-high: above 90%, silent below', () => {
+  const s = new Scenario({ nodes: 6 });
+  expect(run('host-cpu-high', s.context(t))).toEqual([]);
+  s.hostMetrics.set(s.report(3).node.instanceId!, { cpuPct: 97.25 });
+  const [f] = run('host-cpu-high', s.context(t));
+  expect(f).toMatchObject({ severity: 'warning', evidence: { cpuPct: 97.3, node: s.nodeNames[3], instanceType: 'm6i.xlarge' } });
+});
+
+describe('through the store', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const id = h.scenario.report(2).node.instanceId!;
+    await h.tick(3);
+    h.scenario.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
+    // The failure is in the host part of this minute; the evaluator reads the parts of 2 and 3 minutes ago.
+    const runs = await h.tick(6);
+    const [f] = h.publisher.of('host-status-check-failed');
+    expect(f).toMatchObject({ kind: 'firing', severity: 'critical', subject: { instanceId: id }, evidence: { node: h.scenario.nodeNames[2] } });
+    expect(runs.findIndex((r) => r.changes.length > 0)).toBe(4);
+  });
+});
+
+test('host parts read: the two periods before the current one, aligned to the period', () => {
+  const now = Date.UTC(2026, 10, 23, 12, 7, 30);
+  expect(hostMinutesToRead(now, 1).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['12:05', '12:04']);
+  expect(hostMinutesToRead(now, 5).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['11:55', '11:50']);
+});

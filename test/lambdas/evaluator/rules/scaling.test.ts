@@ -1,0 +1,112 @@
+import type { ScalingActivity } from '../../../../model/domain';
+import { MINUTE_MS } from '../../../../model/time';
+import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { harness, T0 } from '../harness';
+import { run } from '../rules';
+import { Scenario } from '../scenario';
+
+const t = T0;
+
+/** An activity shaped like DescribeScalingActivities' (API_Activity). */
+export function activity(asg: string, over: Partial<ScalingActivity> & { activityId: string }): ScalingActivity {
+  return {
+    autoScalingGroup: asg,
+    status: 'Failed',
+    description: 'Launching a new EC2 instance.  Status Reason: We currently do not have sufficient m6i.xlarge capacity in the Availability Zone you requested (eu-west-1a).',
+    cause: 'At 2026-11-23T12:00:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 2 to 3.',
+    statusMessage: 'We currently do not have sufficient m6i.xlarge capacity in the Availability Zone you requested (eu-west-1a). Our system will be working on provisioning additional capacity.',
+    startTime: t,
+    endTime: t + 30_000,
+    ...over,
+  };
+}
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.close());
+
+describe('asg-capacity-shortfall', () => {
+  test('InService below desired for 15 minutes, with the last failure as evidence; short by 2: critical', async () => {
+    // 1 of 3 is 33%: with the default 20% that alone would be critical.
+    const h = await harness(dynamo, { nodes: 6, rules: { 'asg-capacity-shortfall': { criticalShortfallPct: 50 } } });
+    const g = h.scenario.groups[0];
+    h.scenario.groups = h.scenario.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1, pending: 1 } : x));
+    h.scenario.activities = [activity(g.name, { activityId: 'a-1' })];
+    await h.tick(14);
+    expect(h.publisher.of('asg-capacity-shortfall')).toEqual([]);
+    await h.tick(2);
+    const [f] = h.publisher.of('asg-capacity-shortfall');
+    expect(f).toMatchObject({ kind: 'firing', severity: 'warning', subject: { autoScalingGroup: g.name }, evidence: { shortfall: 1, desired: g.desired + 1, inService: g.inService } });
+    expect(f.evidence.lastFailure).toMatch(/sufficient m6i.xlarge capacity/);
+    h.scenario.groups = h.scenario.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1 } : x));
+    await h.tick(1);
+    expect(h.publisher.of('asg-capacity-shortfall').map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:warning', 'escalated:critical']);
+  });
+});
+
+describe('asg-activity-failed', () => {
+  test('reported once per activity, held, never "resolved"; three in 30 minutes are critical', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const g = h.scenario.groups[0].name;
+    h.scenario.activities = [activity(g, { activityId: 'a-1' })];
+    await h.tick(1);
+    // The collector reports an activity in the minute it first sees it; a repeat must not re-notify either.
+    h.scenario.activities = [activity(g, { activityId: 'a-1' })];
+    await h.tick(3);
+    expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning']);
+    h.scenario.activities = [activity(g, { activityId: 'a-2', startTime: h.nextTime, status: 'Cancelled' }), activity(g, { activityId: 'a-3', startTime: h.nextTime })];
+    await h.tick(1);
+    expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning', 'a-2:critical', 'a-3:critical']);
+    await h.tick(70);
+    expect(h.publisher.of('asg-activity-failed').every((c) => c.kind === 'firing')).toBe(true);
+  });
+});
+
+test('asg-max-pods-pending: at max size while pods are Pending', () => {
+  const s = new Scenario({ nodes: 6 });
+  const pod = { ...s.appPod(0), uid: 'u-pending', name: 'api-7-6b9c-xk2', node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: '0/6 nodes are available: 6 Insufficient memory. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.' } };
+  s.unscheduled = [pod];
+  expect(run('asg-max-pods-pending', s.context(t))).toEqual([]);
+  s.groups = s.groups.map((g, i) => (i === 0 ? { ...g, max: g.desired } : g));
+  const [f] = run('asg-max-pods-pending', s.context(t));
+  expect(f).toMatchObject({ subject: { autoScalingGroup: s.groups[0].name }, evidence: { pendingPods: 1, max: s.groups[0].desired } });
+  expect(f.summary).toMatch(/Insufficient memory/);
+});
+
+test('instance-without-node: an InService instance that never joined, or whose node is not Ready', () => {
+  const s = new Scenario({ nodes: 6 });
+  const ghost = 'i-0aaaabbbbccccdddd';
+  s.groups = s.groups.map((g, i) => (i === 0 ? { ...g, instances: [...g.instances, { instanceId: ghost, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' }] } : g));
+  s.setCondition(2, { type: 'Ready', status: 'False', since: t });
+  const found = run('instance-without-node', s.context(t));
+  expect(found.map((f) => f.evidence.node).sort()).toEqual(['none', s.nodeNames[2]].sort());
+  // Pending instances are launching, not broken.
+  s.groups = s.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.instanceId === ghost ? { ...i, lifecycleState: 'Pending' } : i)) }));
+  s.setCondition(2, { type: 'Ready', status: 'True', since: t });
+  expect(run('instance-without-node', s.context(t))).toEqual([]);
+});
+
+describe('EKS cluster and node groups', () => {
+  test('cluster-not-active: FAILED is critical; UPDATING only when it lasts', () => {
+    const s = new Scenario({ nodes: 3 });
+    s.clusterInfo = { ...s.clusterInfo, status: 'FAILED' };
+    expect(run('cluster-not-active', s.context(t))[0]).toMatchObject({ severity: 'critical', evidence: { status: 'FAILED' } });
+    s.clusterInfo = { ...s.clusterInfo, status: 'UPDATING' };
+    const started = s.context(t);
+    expect(run('cluster-not-active', started)).toEqual([]);
+    const later = s.context(t + 100 * MINUTE_MS, { memory: started.memory });
+    expect(run('cluster-not-active', later)[0]).toMatchObject({ severity: 'warning', evidence: { status: 'UPDATING' } });
+  });
+
+  test('cluster-health-issue and node-group-health-issue: one finding per issue code', () => {
+    const s = new Scenario({ nodes: 6 });
+    s.clusterInfo = { ...s.clusterInfo, healthIssues: [{ code: 'SUBNET_NOT_FOUND', message: 'We could not find one or more subnets used by the cluster.', resourceIds: ['subnet-0abc'] }] };
+    s.nodeGroups = s.nodeGroups.map((g, i) =>
+      i === 0 ? { ...g, status: 'DEGRADED', healthIssues: [{ code: 'AsgInstanceLaunchFailures', message: 'Instance launch failures: InsufficientInstanceCapacity', resourceIds: ['eks-general-5ec8a1b2-0'] }] } : { ...g, status: 'CREATE_FAILED' },
+    );
+    expect(run('cluster-health-issue', s.context(t))[0]).toMatchObject({ subject: { detail: 'SUBNET_NOT_FOUND' }, evidence: { resources: 'subnet-0abc' } });
+    expect(run('node-group-health-issue', s.context(t)).map((f) => f.subject.detail)).toEqual(['AsgInstanceLaunchFailures', 'status-CREATE_FAILED']);
+  });
+});

@@ -1,0 +1,105 @@
+import type { KubeEvent, Pod } from '../../../../model/domain';
+import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { harness, T0 } from '../harness';
+import { run } from '../rules';
+import { Scenario } from '../scenario';
+
+const t = T0;
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.close());
+
+function pending(s: Scenario, name: string, since: number): Pod {
+  return { ...s.appPod(0), uid: `uid-${name}`, name, node: undefined, phase: 'Pending', ready: false, createdAt: since, unschedulable: { reason: 'Unschedulable', message: '0/6 nodes are available: 6 Insufficient memory. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.' } };
+}
+
+function event(over: Partial<KubeEvent> & { objectName: string; reason: string }): KubeEvent {
+  return { objectUid: `uid-${over.objectName}`, objectKind: 'Pod', namespace: 'orders', type: 'Warning', message: 'MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found', count: 1, firstSeen: t - 5000, lastSeen: t - 5000, ...over };
+}
+
+describe('pods-pending', () => {
+  test('per workload, with the scheduler\'s message, after 10 minutes', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.scenario.unscheduled = [pending(h.scenario, 'api-1-x', h.nextTime), pending(h.scenario, 'api-1-y', h.nextTime)];
+    await h.tick(10);
+    expect(h.publisher.of('pods-pending')).toEqual([]);
+    await h.tick(1);
+    const [f] = h.publisher.of('pods-pending');
+    expect(f.summary).toMatch(/^2 pods of [a-z]+\/Deployment\/[a-z0-9-]+ are Pending: 0\/6 nodes are available: 6 Insufficient memory/);
+    expect(f.evidence).toMatchObject({ pendingPods: 2, reason: 'Unschedulable' });
+  });
+});
+
+describe('pod-evictions', () => {
+  test('one eviction: a warning about its node; more than five in ten minutes: critical', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(1);
+    const node = h.scenario.nodeNames[2];
+    h.scenario.events = [event({ objectName: 'web-1-abc', reason: 'Evicted', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki. Container web was using 1845232Ki, request is 512Mi.', node })];
+    await h.tick(1);
+    expect(h.publisher.of('pod-evictions').map((c) => `${c.severity}:${c.subject.node === node}`)).toEqual(['warning:true']);
+    h.scenario.events = [1, 2, 3, 4, 5].map((i) => event({ objectName: `api-${i}`, reason: 'Evicted', message: 'The node was low on resource: memory.', node: h.scenario.nodeNames[3], lastSeen: h.nextTime }));
+    await h.tick(1);
+    const [, storm] = h.publisher.of('pod-evictions');
+    expect(storm).toMatchObject({ severity: 'critical', evidence: { evicted: 5, evictedInWindow: 6 } });
+    // A repeat delivery of the same events is not a new eviction.
+    h.scenario.events = [event({ objectName: 'api-1', reason: 'Evicted', node: h.scenario.nodeNames[3], lastSeen: h.nextTime })];
+    await h.tick(1);
+    expect(h.publisher.of('pod-evictions')).toHaveLength(2);
+  });
+});
+
+describe('workload-replicas-unavailable', () => {
+  test('available below desired: warning; none available: critical', () => {
+    const s = new Scenario({ nodes: 6 });
+    const [a, b] = s.workloads.filter((w) => w.kind === 'Deployment');
+    s.workloads = s.workloads.map((w) => (w === a ? { ...w, desired: w.desired + 1 } : w === b ? { ...w, available: 0, ready: 0 } : w));
+    const found = run('workload-replicas-unavailable', s.context(t));
+    expect(found.map((f) => `${f.subject.workload}:${f.severity}`).sort()).toEqual([`Deployment/${a.name}:warning`, `Deployment/${b.name}:critical`].sort());
+  });
+});
+
+describe('warning-events', () => {
+  test('first occurrence, then again only when the count jumps; reasons other rules cover are left out', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(1);
+    h.scenario.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 1 }), event({ objectName: 'x', reason: 'BackOff', message: 'Back-off restarting failed container' })];
+    await h.tick(1);
+    h.scenario.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 4, lastSeen: h.nextTime })];
+    await h.tick(1);
+    h.scenario.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 15, lastSeen: h.nextTime })];
+    await h.tick(1);
+    const changes = h.publisher.of('warning-events');
+    expect(changes.map((c) => `${c.kind}:${c.severity}:${c.evidence.count}`)).toEqual(['firing:info:1', 'repeat:info:15']);
+    expect(changes[0]).toMatchObject({ subject: { namespace: 'orders', pod: 'orders-7f9-abc', detail: 'FailedMount' } });
+    expect(changes[0].summary).toBe('FailedMount on Pod orders/orders-7f9-abc: MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found');
+  });
+
+  test('a node event is about that node (a critical alert on it mutes it)', () => {
+    const s = new Scenario({ nodes: 3 });
+    s.events = [event({ objectKind: 'Node', objectName: s.nodeNames[0], namespace: undefined, reason: 'SystemOOM', message: 'System OOM encountered, victim process: java, pid: 28133', node: s.nodeNames[0] })];
+    const [f] = run('warning-events', s.context(t));
+    expect(f).toMatchObject({ subject: { node: s.nodeNames[0], detail: 'SystemOOM' }, nodes: [s.nodeNames[0]] });
+  });
+});
+
+describe('peer-outlier', () => {
+  test('a replica using far more memory than its peers; silent when replicas are alike', () => {
+    const s = new Scenario({ nodes: 6, podsPerNode: 14 });
+    expect(run('peer-outlier', s.context(t))).toEqual([]);
+    // The workload of node 0's first app pod has replicas on other nodes; one of them leaks.
+    const victim = s.updatePod(0, (p) => p.workload.kind === 'Deployment', (p) => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, usage: { ...c.usage, memoryWorkingSetBytes: (c.usage!.memoryWorkingSetBytes ?? 0) * 6 } } : c)) }));
+    const found = run('peer-outlier', s.context(t), { minMemoryMiB: 1 });
+    expect(found.map((f) => f.subject.pod)).toEqual([victim.name]);
+    expect(found[0]).toMatchObject({ subject: { container: victim.containers[0].name, detail: 'memoryWorkingSetBytes' }, evidence: { metric: 'memory', unit: 'MiB' } });
+    expect(found[0].evidence.abovePct as number).toBeGreaterThan(100);
+  });
+
+  test('groups and selectors are configurable, and a bad selector is refused at configuration time', () => {
+    const s = new Scenario({ nodes: 6, podsPerNode: 14 });
+    expect(run('peer-outlier', s.context(t), { groupBy: ['image', 'zone'], selector: 'namespace=orders' })).toEqual([]);
+    expect(() => run('peer-outlier', s.context(t), { selector: 'namespace' })).toThrow(/selector term .+namespace.+ is not key=value/);
+  });
+});
