@@ -21,32 +21,9 @@ import type {
 } from './domain';
 import type { EpochMs } from './time';
 
-export const BATCH_VERSION = 1;
-
-/** Limits of one batch. The agent splits by nodes to stay under the byte limits. */
-export const BATCH_LIMITS = {
-  /** Gzip'd body. A Function URL event is capped at 6 MB and the body arrives base64-encoded (×4/3). */
-  maxCompressedBytes: 4 * 1024 * 1024,
-  /** Decompressed JSON; guards ingest's memory against a gzip bomb. */
-  maxJsonBytes: 64 * 1024 * 1024,
-  maxNodes: 5000,
-  maxPodsPerNode: 1000,
-  maxContainersPerPod: 100,
-  maxUnscheduledPods: 10_000,
-  maxWorkloads: 20_000,
-  maxEvents: 2000,
-  maxScrapeErrors: 5000,
-  maxConditionsPerNode: 64,
-  maxTaintsPerNode: 64,
-  maxLabels: 64,
-  maxReadyzChecks: 100,
-  maxNameLength: 253,
-  maxLabelKeyLength: 317,
-  maxLabelValueLength: 63,
-  maxImageLength: 1024,
-  maxMessageLength: 2048,
-  maxParts: 100,
-} as const;
+// The zod-free part of the contract lives in batch-constants.ts (the agent's bundle must not carry zod).
+import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath } from './batch-constants';
+export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN, formatPath };
 
 const L = BATCH_LIMITS;
 const name = z.string().min(1).max(L.maxNameLength);
@@ -279,7 +256,7 @@ export interface AgentBatch {
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
 export const clusterNameSchema = z
   .string()
-  .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'expected an EKS cluster name (1-100 of A-Z a-z 0-9 - _)');
+  .regex(CLUSTER_NAME_PATTERN, CLUSTER_NAME_MESSAGE);
 
 export const agentBatchSchema: z.ZodType<AgentBatch> = z
   .object({
@@ -338,11 +315,4 @@ export function parseBatch(input: unknown): BatchParseResult {
   const problems = r.error.issues.slice(0, MAX_PROBLEMS).map((i) => `${formatPath(i.path) || '(batch)'}: ${i.message}`);
   if (r.error.issues.length > MAX_PROBLEMS) problems.push(`… and ${r.error.issues.length - MAX_PROBLEMS} more problems`);
   return { ok: false, problems };
-}
-
-/** `['nodes', 3, 'pods', 0, 'name']` → `nodes[3].pods[0].name`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
 }

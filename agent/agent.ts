@@ -1,0 +1,409 @@
+/**
+ * The agent: every interval, one cycle: read every kubelet's summary, join it with the cluster state the
+ * watches keep, build one batch (split if it must be), queue it behind any unsent ones and push. Between
+ * cycles, a node condition or pod phase change sends a small batch of the nodes concerned (debounced).
+ *
+ * It ticks on a phase picked at random within the interval, so agents of many clusters do not all push
+ * at :00, and never drifts off it. Local mode drives it on an accelerated clock instead of calling
+ * `start()`: `watch()` once, then `caughtUp()` and `cycle()` each simulated interval (change batches and
+ * retries run on the injected `timers`).
+ */
+import { backoffMs } from '../common/retry';
+import type { Logger } from '../common/log';
+import type { NodeReport } from '../model/batch';
+import { BATCH_LIMITS } from '../model/batch-constants';
+import type { Container, Pod, ScrapeError } from '../model/domain';
+import type { Clock, EpochMs } from '../model/time';
+import type { ApiMeter } from './kube/meter';
+import type { Readyz } from './kube/readyz';
+import type { ClusterSnapshot, ClusterState } from './kube/state';
+import { scrapeAll, type SummarySource } from './kubelet/scraper';
+import { CpuTracker, usageOf, type NodeUsage } from './kubelet/summary';
+import { encodeBatches, type BatchContent } from './push/batches';
+import { Outbox, type IngestSink } from './push/outbox';
+import { AgentCounters, prometheusText } from './status';
+
+export interface AgentSettings {
+  readonly cluster: string;
+  readonly version: string;
+  readonly intervalMs: number;
+  readonly kubeletTimeoutMs: number;
+  readonly kubeletConcurrency: number;
+  readonly changeDebounceMs: number;
+  readonly bufferMaxBatches: number;
+  readonly bufferMaxBytes: number;
+  /** Consecutive failed pushes after which `/readyz` fails. */
+  readonly unreadyAfterFailures: number;
+  /** @default BATCH_LIMITS.maxCompressedBytes */
+  readonly maxCompressedBytes?: number;
+}
+
+/** The cluster state the agent reads. */
+export type ClusterSource = Pick<ClusterState, 'synced' | 'start' | 'stop' | 'snapshot' | 'takeEvents' | 'onChange' | 'health' | 'caughtUp'>;
+
+export interface ControlPlaneSource {
+  readonly meter: ApiMeter;
+  readyz(): Promise<Readyz | undefined>;
+}
+
+/** Timers, injectable so local mode can run the agent on its own clock. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface AgentDeps {
+  readonly settings: AgentSettings;
+  readonly state: ClusterSource;
+  readonly summaries: SummarySource;
+  readonly controlPlane: ControlPlaneSource;
+  readonly sink: IngestSink;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** @default the global timers */
+  readonly timers?: Timers;
+}
+
+export interface Probe {
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export class Agent {
+  readonly counters: AgentCounters;
+  private readonly outbox: Outbox;
+  private readonly cpu = new CpuTracker();
+  private readonly usage = new Map<string, NodeUsage>();
+  private readonly scrapeErrors = new Map<string, ScrapeError>();
+  private readonly pendingChanges = new Set<string>();
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly phaseMs: number;
+  private seq = 0;
+  private running?: Promise<void>;
+  private cycleStartedAt?: EpochMs;
+  private lastTickAt?: EpochMs;
+  private tickTimer?: unknown;
+  private changeTimer?: unknown;
+  private retryTimer?: unknown;
+  private retryAttempt = 0;
+  private watching?: Promise<void>;
+  /** `idle` until `start()` (local mode may only ever call `cycle()`), `stopped` after `stop()`. */
+  private lifecycle: 'idle' | 'started' | 'stopped' = 'idle';
+
+  constructor(private readonly deps: AgentDeps) {
+    this.random = deps.random ?? Math.random;
+    this.timers = deps.timers ?? realTimers;
+    this.counters = new AgentCounters(deps.settings.version, deps.clock.now());
+    this.outbox = new Outbox({
+      sink: deps.sink,
+      counters: this.counters,
+      logger: deps.logger,
+      maxBatches: deps.settings.bufferMaxBatches,
+      maxBytes: deps.settings.bufferMaxBytes,
+      now: () => deps.clock.now(),
+    });
+    // Keep ticks 10 % of an interval away from its edges, so timer delays never move a 60-s tick across
+    // a minute boundary (two batches in one node-minute, none in the next).
+    this.phaseMs = Math.floor(deps.settings.intervalMs * (0.1 + 0.8 * this.random()));
+    deps.state.onChange((node) => this.noteChange(node));
+  }
+
+  /** Starts the watches and the ticks; resolves after the first cycle. */
+  async start(): Promise<void> {
+    if (this.lifecycle !== 'idle') return;
+    this.lifecycle = 'started';
+    const { logger, settings } = this.deps;
+    logger.info('agent starting', { cluster: settings.cluster, version: settings.version, intervalSeconds: settings.intervalMs / 1000, phaseSeconds: this.phaseMs / 1000 });
+    // Wait for the first list, but not forever: a cluster whose API server is down still gets ticks
+    // (and a live agent), and its batches start once the lists come in.
+    let waited: unknown;
+    await Promise.race([this.watch(), new Promise<void>((r) => (waited = this.timers.setTimeout(r, Math.min(settings.intervalMs, 30_000))))]);
+    this.timers.clearTimeout(waited);
+    await this.tick();
+  }
+
+  /** Starts the watches; resolves once the cluster is listed. What `start()` does before ticking. */
+  watch(): Promise<void> {
+    this.watching ??= this.deps.state.start().then(() => this.deps.logger.info('cluster listed: watching for changes'));
+    return this.watching;
+  }
+
+  /**
+   * Whether the watches have seen resourceVersion `rv` (integer resourceVersions, as the simulated
+   * cluster's): local mode waits on it after each simulated change, before a cycle.
+   */
+  caughtUp(rv: number, timeoutMs = 5000): Promise<boolean> {
+    return this.deps.state.caughtUp(rv, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.lifecycle === 'stopped') return;
+    this.lifecycle = 'stopped';
+    for (const t of [this.tickTimer, this.changeTimer, this.retryTimer]) if (t !== undefined) this.timers.clearTimeout(t);
+    this.tickTimer = this.changeTimer = this.retryTimer = undefined;
+    await this.running;
+    await this.deps.state.stop();
+    if (this.outbox.length) {
+      // One last try for what is buffered; whatever stays is lost with the process and says so.
+      await this.outbox.flush();
+      if (this.outbox.length) this.deps.logger.warn('stopping with unsent batches', { buffered: this.outbox.length });
+    }
+    this.deps.logger.info('agent stopped', { cycles: this.counters.cycles, batchesSent: this.counters.batchesSent });
+  }
+
+  /** One collection-and-push cycle. Concurrent calls share the running one. */
+  cycle(): Promise<void> {
+    this.running ??= this.runCycle().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Sends the debounced change batch now, if any node is waiting. */
+  async sendChanges(): Promise<void> {
+    if (this.changeTimer !== undefined) this.timers.clearTimeout(this.changeTimer);
+    this.changeTimer = undefined;
+    if (this.pendingChanges.size === 0) return;
+    if (this.running) {
+      // A full batch is being built from a snapshot that may predate the change: send after it.
+      this.armChangeTimer();
+      return;
+    }
+    const names = [...this.pendingChanges];
+    this.pendingChanges.clear();
+    const snap = this.deps.state.snapshot();
+    const nodes = this.reports(snap, new Set(names));
+    if (nodes.length === 0) return;
+    this.counters.changeBatches++;
+    await this.push({
+      cluster: this.deps.settings.cluster,
+      kind: 'change',
+      seq: ++this.seq,
+      collectedAt: this.deps.clock.now(),
+      agent: this.counters.status(),
+      nodes,
+      unscheduledPods: [],
+      workloads: [],
+      events: [],
+      scrapeErrors: names.flatMap((n) => this.scrapeErrors.get(n) ?? []),
+    });
+  }
+
+  /** Liveness: the tick runs, and no cycle hangs. */
+  liveness(): Probe {
+    const now = this.deps.clock.now();
+    const { intervalMs, kubeletTimeoutMs } = this.deps.settings;
+    const allowance = 2 * intervalMs + kubeletTimeoutMs + 30_000;
+    const last = this.lastTickAt ?? this.counters.startedAt;
+    if (now - last > allowance) return { ok: false, detail: `no tick for ${Math.round((now - last) / 1000)} s` };
+    if (this.cycleStartedAt !== undefined && this.running && now - this.cycleStartedAt > allowance) {
+      return { ok: false, detail: `a cycle has been running for ${Math.round((now - this.cycleStartedAt) / 1000)} s` };
+    }
+    return { ok: true, detail: 'ticking' };
+  }
+
+  /** Readiness: the cluster is listed and pushes are getting through. */
+  readiness(): Probe {
+    if (!this.deps.state.synced) return { ok: false, detail: 'nodes and pods not listed yet' };
+    const failures = this.counters.consecutivePushFailures;
+    if (failures >= this.deps.settings.unreadyAfterFailures) return { ok: false, detail: `the last ${failures} pushes failed (${this.counters.buffered} batches buffered)` };
+    return { ok: true, detail: 'ready' };
+  }
+
+  metrics(): string {
+    return prometheusText(this.counters, {
+      api: this.deps.controlPlane.meter.totals,
+      resources: this.deps.state.health(),
+      ready: this.readiness().ok,
+      live: this.liveness().ok,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  private async tick(): Promise<void> {
+    if (this.lifecycle !== 'started') return;
+    this.lastTickAt = this.deps.clock.now();
+    if (this.running) this.deps.logger.warn('the previous cycle is still running: skipping this tick', { runningForMs: this.lastTickAt - (this.cycleStartedAt ?? this.lastTickAt) });
+    else await this.cycle();
+    if (this.lifecycle !== 'started') return;
+    const now = this.deps.clock.now();
+    const interval = this.deps.settings.intervalMs;
+    const next = Math.floor((now - this.phaseMs) / interval) * interval + this.phaseMs + interval;
+    this.tickTimer = this.timers.setTimeout(() => void this.tick(), next - now);
+  }
+
+  private async runCycle(): Promise<void> {
+    const { settings, state, clock, logger } = this.deps;
+    const c = this.counters;
+    const startedAt = clock.now();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    this.cycleStartedAt = startedAt;
+    // A cycle is a tick too (local mode calls cycle() without start()).
+    this.lastTickAt = startedAt;
+    c.cycles++;
+    c.lastCycleStartedAt = startedAt;
+    let summary: Record<string, unknown> = {};
+    try {
+      if (!state.synced) {
+        c.cyclesSkipped++;
+        summary = { skipped: 'nodes and pods not listed yet' };
+        return;
+      }
+      const snap = state.snapshot();
+      const [results, readyz] = await Promise.all([
+        scrapeAll(
+          snap.nodes.map((n) => n.kubelet),
+          this.deps.summaries,
+          { concurrency: settings.kubeletConcurrency, timeoutMs: settings.kubeletTimeoutMs },
+        ),
+        this.deps.controlPlane.readyz(),
+      ]);
+      this.cpu.nextGeneration();
+      for (const r of results) {
+        if (r.summary) {
+          this.usage.set(r.node, usageOf(r.summary, this.cpu));
+          this.scrapeErrors.delete(r.node);
+        } else if (r.error) {
+          // Stale figures must not pass for this minute's: the node is reported without stats.
+          this.usage.delete(r.node);
+          this.scrapeErrors.set(r.node, r.error);
+          c.scrapeError(r.error.kind);
+        }
+      }
+      const present = new Set(snap.nodes.map((n) => n.node.name));
+      for (const m of [this.usage, this.scrapeErrors]) for (const k of m.keys()) if (!present.has(k)) m.delete(k);
+      // This batch carries every node: pending changes are covered.
+      this.pendingChanges.clear();
+      const nodes = this.reports(snap, present);
+      const errors = [...this.scrapeErrors.values()];
+      const content: BatchContent = {
+        cluster: settings.cluster,
+        kind: 'full',
+        seq: ++this.seq,
+        collectedAt: startedAt,
+        agent: c.status(),
+        nodes,
+        unscheduledPods: snap.pods.filter((p) => !p.node),
+        workloads: snap.workloads,
+        events: state.takeEvents(BATCH_LIMITS.maxEvents, startedAt),
+        controlPlane: { ...this.deps.controlPlane.meter.take(), ...(readyz ? { readyz } : {}) },
+        scrapeErrors: errors,
+      };
+      const sent = await this.push(content);
+      summary = {
+        nodes: nodes.length,
+        pods: snap.pods.length,
+        scrapeErrors: errors.length,
+        ...(errors.length ? { scrapeErrorKinds: kinds(errors) } : {}),
+        events: content.events.length,
+        ...sent,
+      };
+    } catch (e) {
+      // A bug, not a cluster problem (those are partial results): log it, keep ticking.
+      summary = { error: (e as Error).message };
+      logger.error('cycle failed', { error: e });
+    } finally {
+      c.lastCycleEndedAt = clock.now();
+      c.lastCycleMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      c.lastCycleCpuMs = (cpu.user + cpu.system) / 1000;
+      logger.info('cycle', {
+        cycle: c.cycles,
+        ...summary,
+        ms: Math.round(c.lastCycleMs),
+        cpuMs: Math.round(c.lastCycleCpuMs),
+        buffered: c.buffered,
+        dropped: c.droppedBatches,
+        sent: c.batchesSent,
+        bytesSent: c.bytesSent,
+      });
+    }
+  }
+
+  /** Builds, queues and pushes one batch's content; schedules a retry when the endpoint is not taking it. */
+  private async push(content: BatchContent): Promise<{ batches: number; bytes: number; rawBytes: number }> {
+    const { batches, clipped } = await encodeBatches(content, { sentAt: this.deps.clock.now(), maxCompressedBytes: this.deps.settings.maxCompressedBytes });
+    if (Object.values(clipped).some((n) => n > 0)) this.deps.logger.warn('batch clipped to the schema limits', { seq: content.seq, ...clipped });
+    this.counters.batchesBuilt += batches.length;
+    this.outbox.add(batches);
+    this.afterFlush(await this.outbox.flush());
+    return {
+      batches: batches.length,
+      bytes: batches.reduce((a, b) => a + b.body.length, 0),
+      rawBytes: batches.reduce((a, b) => a + b.rawBytes, 0),
+    };
+  }
+
+  private afterFlush(result: 'sent' | 'blocked'): void {
+    if (result === 'sent') {
+      this.retryAttempt = 0;
+      if (this.retryTimer !== undefined) this.timers.clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      return;
+    }
+    if (this.retryTimer !== undefined || this.lifecycle === 'stopped') return;
+    const capMs = Math.max(1000, Math.min(30_000, this.deps.settings.intervalMs / 2));
+    const delay = Math.max(250, backoffMs(++this.retryAttempt, { baseMs: 1000, capMs, random: this.random }));
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.outbox.flush().then((r) => this.afterFlush(r));
+    }, delay);
+  }
+
+  private noteChange(node: string): void {
+    // Before the first batch there is nothing to update; after stop() nothing is sent.
+    if (this.seq === 0 || this.lifecycle === 'stopped') return;
+    this.pendingChanges.add(node);
+    if (this.changeTimer === undefined) this.armChangeTimer();
+  }
+
+  private armChangeTimer(): void {
+    this.changeTimer = this.timers.setTimeout(() => {
+      this.changeTimer = undefined;
+      void this.sendChanges().catch((e) => this.deps.logger.error('change batch failed', { error: e }));
+    }, this.deps.settings.changeDebounceMs);
+  }
+
+  /** Node reports for `names`: the API's view joined with the last kubelet figures. */
+  private reports(snap: ClusterSnapshot, names: ReadonlySet<string>): NodeReport[] {
+    const podsByNode = new Map<string, Pod[]>();
+    for (const p of snap.pods) {
+      if (!p.node || !names.has(p.node)) continue;
+      const list = podsByNode.get(p.node);
+      if (list) list.push(p);
+      else podsByNode.set(p.node, [p]);
+    }
+    return snap.nodes
+      .filter((n) => names.has(n.node.name))
+      .map(({ node }) => {
+        const usage = this.usage.get(node.name);
+        const pods = (podsByNode.get(node.name) ?? []).map((p) => withUsage(p, usage));
+        return { node, ...(usage ? { stats: usage.stats } : {}), pods };
+      });
+  }
+}
+
+function withUsage(p: Pod, usage: NodeUsage | undefined): Pod {
+  const u = usage?.pods.get(p.uid);
+  if (!u) return p;
+  const containers = p.containers.map((c): Container => {
+    const cu = u.containers.get(c.name);
+    return cu && Object.keys(cu).length ? { ...c, usage: cu } : c;
+  });
+  return { ...p, containers, ...(u.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}) };
+}
+
+function kinds(errors: readonly ScrapeError[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of errors) out[e.kind] = (out[e.kind] ?? 0) + 1;
+  return out;
+}
+

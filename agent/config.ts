@@ -1,0 +1,119 @@
+/**
+ * The agent's configuration: environment variables, read once at start-up and validated together, so a
+ * misconfigured Deployment fails its first start with every problem listed (see `docs/agent.md`).
+ */
+import { ConfigError, EnvReader } from '../common/config';
+import { CLUSTER_NAME_PATTERN } from '../model/batch-constants';
+
+/** The variables the agent reads; the manifest generator sets them from the same names. */
+export const AGENT_ENV = {
+  cluster: 'VIGIL_CLUSTER',
+  ingestUrl: 'VIGIL_INGEST_URL',
+  region: 'AWS_REGION',
+  intervalSeconds: 'VIGIL_INTERVAL_SECONDS',
+  kubeletTransport: 'VIGIL_KUBELET_TRANSPORT',
+  kubeletTimeoutSeconds: 'VIGIL_KUBELET_TIMEOUT_SECONDS',
+  kubeletConcurrency: 'VIGIL_KUBELET_CONCURRENCY',
+  kubeletInsecureTls: 'VIGIL_KUBELET_INSECURE_TLS',
+  kubeletCaFile: 'VIGIL_KUBELET_CA_FILE',
+  changeDebounceSeconds: 'VIGIL_CHANGE_DEBOUNCE_SECONDS',
+  bufferMaxBatches: 'VIGIL_BUFFER_MAX_BATCHES',
+  bufferMaxMiB: 'VIGIL_BUFFER_MAX_MIB',
+  pushTimeoutSeconds: 'VIGIL_PUSH_TIMEOUT_SECONDS',
+  unreadyAfterFailures: 'VIGIL_UNREADY_AFTER_FAILURES',
+  healthPort: 'VIGIL_HEALTH_PORT',
+  kubeconfig: 'KUBECONFIG',
+} as const;
+
+export type KubeletTransport = 'direct' | 'proxy';
+
+export interface AgentConfig {
+  readonly cluster: string;
+  readonly ingestUrl: string;
+  /** The region requests are signed for: the Function URL's own, else `AWS_REGION`. */
+  readonly region: string;
+  readonly intervalMs: number;
+  readonly kubeletTransport: KubeletTransport;
+  readonly kubeletTimeoutMs: number;
+  readonly kubeletConcurrency: number;
+  readonly kubeletInsecureTls: boolean;
+  readonly kubeletCaFile?: string;
+  readonly changeDebounceMs: number;
+  readonly bufferMaxBatches: number;
+  readonly bufferMaxBytes: number;
+  readonly pushTimeoutMs: number;
+  readonly unreadyAfterFailures: number;
+  readonly healthPort: number;
+  /** Out of the cluster only; in it the service account is used. */
+  readonly kubeconfig?: string;
+}
+
+/** `https://<id>.lambda-url.<region>.on.aws/` → the region. */
+export function regionOfFunctionUrl(url: URL): string | undefined {
+  return /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname)?.[1];
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const E = AGENT_ENV;
+
+/** Reads and checks every variable; throws one `ConfigError` listing all problems. */
+export function readAgentConfig(env: Readonly<Record<string, string | undefined>> = process.env): AgentConfig {
+  const r = new EnvReader(env);
+  const problems: string[] = [];
+
+  const cluster = r.string(E.cluster);
+  if (cluster && !CLUSTER_NAME_PATTERN.test(cluster)) problems.push(`${E.cluster} must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting alphanumeric), got "${cluster}"`);
+
+  const ingestUrl = r.string(E.ingestUrl);
+  let region = env[E.region] || env.AWS_DEFAULT_REGION || '';
+  if (ingestUrl) {
+    let url: URL | undefined;
+    try {
+      url = new URL(ingestUrl);
+    } catch {
+      problems.push(`${E.ingestUrl} is not a URL: "${ingestUrl}"`);
+    }
+    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      problems.push(`${E.ingestUrl} must be https (plain http only to a loopback address), got "${ingestUrl}"`);
+    }
+    if (url) region = regionOfFunctionUrl(url) ?? region;
+  }
+  if (!region) problems.push(`${E.region} is required when ${E.ingestUrl} is not a Lambda Function URL naming its region`);
+
+  const intervalSeconds = r.int(E.intervalSeconds, 60, 10, 3600);
+  const transport = r.string(E.kubeletTransport, 'direct');
+  if (transport !== 'direct' && transport !== 'proxy') problems.push(`${E.kubeletTransport} must be "direct" or "proxy", got "${transport}"`);
+  const kubeletTimeoutSeconds = r.int(E.kubeletTimeoutSeconds, 10, 1, 60);
+  if (kubeletTimeoutSeconds >= intervalSeconds) problems.push(`${E.kubeletTimeoutSeconds} (${kubeletTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
+  const pushTimeoutSeconds = r.int(E.pushTimeoutSeconds, 20, 1, 120);
+  if (pushTimeoutSeconds >= intervalSeconds) problems.push(`${E.pushTimeoutSeconds} (${pushTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
+  const insecure = r.string(E.kubeletInsecureTls, 'false');
+  if (insecure !== 'true' && insecure !== 'false') problems.push(`${E.kubeletInsecureTls} must be "true" or "false", got "${insecure}"`);
+
+  const config: AgentConfig = {
+    cluster,
+    ingestUrl,
+    region,
+    intervalMs: intervalSeconds * 1000,
+    kubeletTransport: transport as KubeletTransport,
+    kubeletTimeoutMs: kubeletTimeoutSeconds * 1000,
+    kubeletConcurrency: r.int(E.kubeletConcurrency, 16, 1, 256),
+    kubeletInsecureTls: insecure === 'true',
+    ...(env[E.kubeletCaFile] ? { kubeletCaFile: env[E.kubeletCaFile] } : {}),
+    changeDebounceMs: r.int(E.changeDebounceSeconds, 5, 0, 60) * 1000,
+    bufferMaxBatches: r.int(E.bufferMaxBatches, 120, 1, 10_000),
+    bufferMaxBytes: r.int(E.bufferMaxMiB, 64, 1, 1024) * 1024 * 1024,
+    pushTimeoutMs: pushTimeoutSeconds * 1000,
+    unreadyAfterFailures: r.int(E.unreadyAfterFailures, 3, 1, 1000),
+    healthPort: r.int(E.healthPort, 8080, 0, 65535),
+    ...(env[E.kubeconfig] ? { kubeconfig: env[E.kubeconfig] } : {}),
+  };
+  try {
+    r.done();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError([...e.problems, ...problems]);
+    throw e;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,221 @@
+/**
+ * The agent's Kubernetes manifests, as data: Namespace, ServiceAccount, least-privilege ClusterRole and
+ * its binding, and a hardened one-replica Deployment. `vigil agent manifest` prints them as YAML with the
+ * cluster's values (the CDK stack outputs that exact command); `vigil-agent.yaml` beside this file is an
+ * example rendering, kept identical to the generator by a test.
+ */
+import { CLUSTER_NAME_PATTERN } from '../../model/batch-constants';
+import { AGENT_ENV, regionOfFunctionUrl } from '../config';
+import { AGENT_VERSION } from '../version';
+import { toYamlDocuments, type JsonValue } from './yaml';
+
+export type AgentAuth = 'irsa' | 'pod-identity';
+
+export interface ManifestOptions {
+  readonly cluster: string;
+  /** The ingest Function URL (a stack output). */
+  readonly ingestUrl: string;
+  /** The agent's IAM role (a stack output); annotated on the service account with IRSA. */
+  readonly roleArn?: string;
+  /** @default irsa */
+  readonly auth?: AgentAuth;
+  /** @default `vigil-agent:<version>` (build and push it: docs/agent.md) */
+  readonly image?: string;
+  /** Read kubelet summaries through the API server (grants `nodes/proxy`). @default false */
+  readonly kubeletProxy?: boolean;
+  /** @default vigil */
+  readonly namespace?: string;
+  /** @default the Function URL's region */
+  readonly region?: string;
+}
+
+export const AGENT_NAME = 'vigil-agent';
+export const DEFAULT_NAMESPACE = 'vigil';
+export const DEFAULT_IMAGE = `vigil-agent:${AGENT_VERSION}`;
+export const HEALTH_PORT = 8080;
+
+/**
+ * Requests and limits, from `npm run bench` (peak RSS 90 MiB and 0.4 CPU-s per minute at 1,500 pods;
+ * 180 MiB at 6,000 pods): see docs/agent.md for sizing larger clusters.
+ */
+export const AGENT_RESOURCES = {
+  requests: { cpu: '50m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+} as const;
+
+export class ManifestOptionsError extends Error {
+  override readonly name = 'ManifestOptionsError';
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+  }
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The options with their defaults, or every problem with them at once. */
+export function resolveManifestOptions(o: ManifestOptions): Required<Omit<ManifestOptions, 'roleArn'>> & Pick<ManifestOptions, 'roleArn'> {
+  const problems: string[] = [];
+  if (!CLUSTER_NAME_PATTERN.test(o.cluster)) problems.push(`--cluster must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _), got "${o.cluster}"`);
+  let url: URL | undefined;
+  try {
+    url = new URL(o.ingestUrl);
+    if (url.protocol !== 'https:') problems.push(`--ingest-url must be https, got "${o.ingestUrl}"`);
+  } catch {
+    problems.push(`--ingest-url is not a URL: "${o.ingestUrl}"`);
+  }
+  const region = o.region ?? (url ? regionOfFunctionUrl(url) : undefined);
+  if (!region) problems.push('--region is required when --ingest-url is not a Lambda Function URL (https://<id>.lambda-url.<region>.on.aws/)');
+  const auth = o.auth ?? 'irsa';
+  if (auth !== 'irsa' && auth !== 'pod-identity') problems.push(`--auth must be irsa or pod-identity, got "${String(auth)}"`);
+  if (auth === 'irsa' && !o.roleArn) problems.push('--role-arn is required with --auth irsa');
+  if (o.roleArn && !ROLE_ARN.test(o.roleArn)) problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${o.roleArn}"`);
+  const namespace = o.namespace ?? DEFAULT_NAMESPACE;
+  if (!DNS_LABEL.test(namespace)) problems.push(`--namespace must be a DNS label (a-z 0-9 -, at most 63), got "${namespace}"`);
+  const image = o.image ?? DEFAULT_IMAGE;
+  if (!image.trim() || /\s/.test(image)) problems.push(`--image must be an image reference, got "${image}"`);
+  if (problems.length) throw new ManifestOptionsError(problems);
+  return { cluster: o.cluster, ingestUrl: o.ingestUrl, auth, image, kubeletProxy: o.kubeletProxy ?? false, namespace, region: region as string, ...(o.roleArn ? { roleArn: o.roleArn } : {}) };
+}
+
+/**
+ * Exactly what the agent calls: lists and watches of nodes, pods, events and the workload kinds it
+ * resolves owners through; `nodes/stats` for the kubelet summary, or `nodes/proxy` instead only when the
+ * proxy fallback is on (it also allows exec into any container); and `/readyz`.
+ */
+export function agentRules(kubeletProxy: boolean): JsonValue[] {
+  const watch = ['get', 'list', 'watch'];
+  return [
+    { apiGroups: [''], resources: ['nodes', 'pods', 'events'], verbs: watch },
+    { apiGroups: [''], resources: [kubeletProxy ? 'nodes/proxy' : 'nodes/stats'], verbs: ['get'] },
+    { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: watch },
+    { nonResourceURLs: ['/readyz', '/livez'], verbs: ['get'] },
+  ];
+}
+
+export function agentManifests(options: ManifestOptions): JsonValue[] {
+  const o = resolveManifestOptions(options);
+  const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'vigil', 'app.kubernetes.io/version': AGENT_VERSION };
+  const env: Record<string, string> = {
+    [AGENT_ENV.cluster]: o.cluster,
+    [AGENT_ENV.ingestUrl]: o.ingestUrl,
+    [AGENT_ENV.region]: o.region,
+    ...(o.kubeletProxy ? { [AGENT_ENV.kubeletTransport]: 'proxy' } : {}),
+    [AGENT_ENV.healthPort]: String(HEALTH_PORT),
+    // Never fall back to the node's instance role: a missing IRSA/Pod Identity setup must fail loudly.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+  };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: o.namespace,
+        labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: AGENT_NAME,
+        namespace: o.namespace,
+        labels,
+        ...(o.auth === 'irsa' && o.roleArn ? { annotations: { 'eks.amazonaws.com/role-arn': o.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' } } : {}),
+      },
+      automountServiceAccountToken: true,
+    },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: AGENT_NAME, labels }, rules: agentRules(o.kubeletProxy) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: AGENT_NAME, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: o.namespace }],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: AGENT_NAME, namespace: o.namespace, labels },
+      spec: {
+        // One agent per cluster; a rollout starts the new one before stopping the old (batches are idempotent).
+        replicas: 1,
+        revisionHistoryLimit: 3,
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        selector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
+        template: {
+          metadata: {
+            labels,
+            annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(HEALTH_PORT), 'prometheus.io/path': '/metrics' },
+          },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            automountServiceAccountToken: true,
+            // Monitoring must outlive the node pressure it reports: not the first pod evicted.
+            priorityClassName: 'system-cluster-critical',
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'agent',
+                image: o.image,
+                imagePullPolicy: 'IfNotPresent',
+                env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                ports: [{ name: 'http', containerPort: HEALTH_PORT, protocol: 'TCP' }],
+                resources: { requests: { ...AGENT_RESOURCES.requests }, limits: { ...AGENT_RESOURCES.limits } },
+                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 2 },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }],
+          },
+        },
+      },
+    },
+  ];
+}
+
+/** The manifests as one YAML stream, headed by how to apply them and what they grant. */
+export function renderManifests(options: ManifestOptions): string {
+  const o = resolveManifestOptions(options);
+  const header = [
+    `Vigil agent for EKS cluster "${o.cluster}": generated by \`vigil agent manifest\` (Vigil ${AGENT_VERSION}).`,
+    `Apply with: kubectl --context <cluster> apply -f <this file>`,
+    o.auth === 'irsa'
+      ? `AWS credentials: IRSA, role ${o.roleArn} (the cluster needs its IAM OIDC provider).`
+      : `AWS credentials: EKS Pod Identity (the stack associates ${o.namespace}/${AGENT_NAME} with the agent's role; the cluster needs the eks-pod-identity-agent add-on).`,
+    o.kubeletProxy
+      ? 'Kubelet stats: through the API server proxy. This grants nodes/proxy, which also allows exec into any container.'
+      : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats; no nodes/proxy.',
+    '',
+  ];
+  return toYamlDocuments(agentManifests(o), header);
+}
+
+/** The values `vigil-agent.yaml` (the example beside this file) is rendered with. */
+export const EXAMPLE_MANIFEST_OPTIONS: ManifestOptions = {
+  cluster: 'prod-eu-1',
+  ingestUrl: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/',
+  roleArn: 'arn:aws:iam::123456789012:role/vigil-agent-prod-eu-1',
+};
+
+/** The text of `vigil-agent.yaml`: the example rendering, marked as one. */
+export function exampleManifestFile(): string {
+  const o = EXAMPLE_MANIFEST_OPTIONS;
+  return [
+    '# EXAMPLE with placeholder values. Generate your own from the stack outputs:',
+    `#   npx vigil agent manifest --cluster ${o.cluster} --ingest-url ${o.ingestUrl} --role-arn ${o.roleArn} --image <your image>`,
+    renderManifests(o),
+  ].join('\n');
+}

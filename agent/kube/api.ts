@@ -1,0 +1,177 @@
+/**
+ * The agent's door to the Kubernetes API: three calls, all metered. The real implementation takes its
+ * server, CA, token (re-read as it rotates) and client certificates from client-node's `KubeConfig`, and
+ * watches with client-node's `Watch`. Objects stay plain JSON (see `objects.ts`).
+ */
+import * as http from 'http';
+import * as https from 'https';
+// Deep imports: the package index also loads exec, attach, port-forward and cp support the agent never uses.
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import type { ApiMeter, CallOutcome } from './meter';
+import type { StatusObject, WatchEventType } from './objects';
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+export interface KubeApi {
+  /** GET a JSON path (a list page, the node proxy). Rejects with `ApiError` unless the answer is 200. */
+  getJson<T>(path: string, timeoutMs?: number): Promise<T>;
+  /** GET a text path whatever the status (`/readyz` answers 500 while failing). */
+  getText(path: string, timeoutMs?: number): Promise<{ readonly status: number; readonly body: string }>;
+  /**
+   * Opens a watch. Events go to `onEvent` until the stream ends; then `onEnd` is called once, with the error
+   * when it ended badly (an `ApiError` for a non-200 answer).
+   */
+  watch(
+    path: string,
+    params: Readonly<Record<string, string>>,
+    onEvent: (type: WatchEventType, object: unknown) => void,
+    onEnd: (err?: unknown) => void,
+  ): Promise<WatchHandle>;
+}
+
+/** A non-200 answer of the API server. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    /** From `Retry-After` on 429/503. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The outcome of a failed call for the meter: 429 is throttling, everything else an error. */
+export function outcomeOf(err: unknown): CallOutcome {
+  return statusOf(err) === 429 ? 'throttled' : 'error';
+}
+
+/** The HTTP status carried by an error from the API (ours, or client-node's `statusCode`). */
+export function statusOf(err: unknown): number | undefined {
+  if (err instanceof ApiError) return err.status;
+  const s = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+const MAX_BODY_BYTES = 256 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class KubeConfigApi implements KubeApi {
+  private agent?: http.Agent;
+  private readonly watcher: Watch;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly meter: ApiMeter,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.watcher = new Watch(kc);
+  }
+
+  async getJson<T>(path: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+    const { status, body, retryAfterMs } = await this.get(path, 'application/json', timeoutMs);
+    if (status !== 200) throw new ApiError(status, describe(status, path, body), retryAfterMs);
+    try {
+      return JSON.parse(body) as T;
+    } catch (e) {
+      throw new Error(`GET ${path}: the answer is not JSON (${(e as Error).message})`);
+    }
+  }
+
+  async getText(path: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+    const { status, body } = await this.get(path, 'text/plain', timeoutMs);
+    return { status, body };
+  }
+
+  async watch(
+    path: string,
+    params: Readonly<Record<string, string>>,
+    onEvent: (type: WatchEventType, object: unknown) => void,
+    onEnd: (err?: unknown) => void,
+  ): Promise<WatchHandle> {
+    const started = this.now();
+    let failed: unknown;
+    let ended = false;
+    const controller = await this.watcher.watch(
+      path,
+      { ...params },
+      (type: string, object: unknown) => onEvent(type as WatchEventType, object),
+      (err: unknown) => {
+        if (!ended) failed = err ?? undefined;
+        ended = true;
+        onEnd(err ?? undefined);
+      },
+    );
+    // `watch` resolves once the answer's headers are in (or it failed): that is the call's latency.
+    this.meter.record(this.now() - started, failed ? outcomeOf(failed) : 'ok');
+    return { abort: () => controller.abort() };
+  }
+
+  private async get(path: string, accept: string, timeoutMs: number) {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: accept } };
+    await this.kc.applyToHTTPSOptions(opts); // fresh token; CA, client certificate
+    // One keep-alive agent for the process, built from the kubeconfig's TLS settings.
+    this.agent ??= url.protocol === 'https:' ? new https.Agent({ ...tlsOf(opts), keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true });
+    opts.agent = this.agent;
+    opts.timeout = timeoutMs;
+    const started = this.now();
+    try {
+      const res = await request(url, opts, timeoutMs);
+      this.meter.record(this.now() - started, res.status === 200 ? 'ok' : res.status === 429 ? 'throttled' : 'error');
+      return res;
+    } catch (e) {
+      this.meter.record(this.now() - started, 'error');
+      throw e;
+    }
+  }
+}
+
+function tlsOf(o: https.RequestOptions): https.AgentOptions {
+  const { ca, cert, key, rejectUnauthorized, servername } = o;
+  return { ca, cert, key, servername, ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) };
+}
+
+function request(url: URL, opts: https.RequestOptions, timeoutMs: number): Promise<{ status: number; body: string; retryAfterMs?: number }> {
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY_BYTES) req.destroy(new Error(`GET ${url.pathname}: answer larger than ${MAX_BODY_BYTES} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        const retryAfter = Number(res.headers['retry-after']);
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`GET ${url.pathname}: no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function describe(status: number, path: string, body: string): string {
+  let detail = body.slice(0, 300);
+  try {
+    const s = JSON.parse(body) as StatusObject;
+    if (s.message) detail = s.message;
+  } catch {
+    // not a Status object: keep the raw start of the body
+  }
+  return `GET ${path}: HTTP ${status}${detail ? `: ${detail}` : ''}`;
+}

@@ -1,0 +1,165 @@
+/**
+ * The cluster as the agent knows it: one reflector per resource, each keeping only the projected form,
+ * plus the events waiting to be reported and the nodes whose condition or pods' phases just changed.
+ */
+import type { Logger } from '../../common/log';
+import type { KubeEvent, Pod, WorkloadStatus } from '../../model/domain';
+import type { EpochMs } from '../../model/time';
+import type { KubeApi } from './api';
+import { EventTracker } from './events';
+import type { DaemonSetObject, EventObject, NodeObject, PodObject, ReplicatedObject } from './objects';
+import { workloadOf } from './owners';
+import {
+  projectDaemonSet,
+  projectDeployment,
+  projectEvent,
+  projectNode,
+  projectOwner,
+  projectPod,
+  projectStatefulSet,
+  type NodeRecord,
+  type OwnerRecord,
+  type PodRecord,
+} from './project';
+import { Reflector, type ReflectorStats } from './reflector';
+
+export interface ClusterSnapshot {
+  readonly nodes: readonly NodeRecord[];
+  /** Every pod, its workload resolved, without usage (that comes from the kubelets). */
+  readonly pods: readonly Pod[];
+  readonly workloads: readonly WorkloadStatus[];
+}
+
+export interface ClusterStateOptions {
+  readonly api: KubeApi;
+  readonly logger: Logger;
+  readonly pageSize?: number;
+  readonly watchTimeoutSeconds?: number;
+  readonly random?: () => number;
+}
+
+/** What makes a node "changed" for an immediate batch: a condition's status, or a cordon. */
+function nodeSignature(r: NodeRecord): string {
+  return `${r.node.unschedulable}|${r.node.conditions.map((c) => `${c.type}=${c.status}`).join(',')}`;
+}
+
+export class ClusterState {
+  private readonly nodes: Reflector<NodeRecord>;
+  private readonly pods: Reflector<PodRecord>;
+  private readonly deployments: Reflector<WorkloadStatus>;
+  private readonly statefulSets: Reflector<WorkloadStatus>;
+  private readonly daemonSets: Reflector<WorkloadStatus>;
+  private readonly replicaSets: Reflector<OwnerRecord>;
+  private readonly jobs: Reflector<OwnerRecord>;
+  private readonly warningEvents: Reflector<KubeEvent>;
+  private readonly nodeEvents: Reflector<KubeEvent>;
+  private readonly all: readonly Reflector<unknown>[];
+  private readonly tracker = new EventTracker();
+  private readonly listeners: ((node: string) => void)[] = [];
+
+  constructor(opts: ClusterStateOptions) {
+    const common = { api: opts.api, logger: opts.logger, pageSize: opts.pageSize, watchTimeoutSeconds: opts.watchTimeoutSeconds, random: opts.random };
+    const changed = (node: string | undefined) => {
+      if (node && this.synced) for (const l of this.listeners) l(node);
+    };
+    this.nodes = new Reflector<NodeRecord>({
+      ...common,
+      resource: 'nodes',
+      path: '/api/v1/nodes',
+      project: (o) => projectNode(o as NodeObject),
+      onChange: (type, _key, next, prev) => {
+        if (type === 'modified' && next && prev && nodeSignature(next) !== nodeSignature(prev)) changed(next.node.name);
+      },
+    });
+    this.pods = new Reflector<PodRecord>({
+      ...common,
+      resource: 'pods',
+      path: '/api/v1/pods',
+      project: (o) => projectPod(o as PodObject),
+      onChange: (type, _key, next, prev) => {
+        if (type === 'modified' && next && prev && next.pod.phase !== prev.pod.phase) changed(next.pod.node ?? prev.pod.node);
+      },
+    });
+    this.deployments = new Reflector({ ...common, resource: 'deployments', path: '/apis/apps/v1/deployments', project: (o) => projectDeployment(o as ReplicatedObject) });
+    this.statefulSets = new Reflector({ ...common, resource: 'statefulsets', path: '/apis/apps/v1/statefulsets', project: (o) => projectStatefulSet(o as ReplicatedObject) });
+    this.daemonSets = new Reflector({ ...common, resource: 'daemonsets', path: '/apis/apps/v1/daemonsets', project: (o) => projectDaemonSet(o as DaemonSetObject) });
+    this.replicaSets = new Reflector({ ...common, resource: 'replicasets', path: '/apis/apps/v1/replicasets', project: projectOwner });
+    this.jobs = new Reflector({ ...common, resource: 'jobs', path: '/apis/batch/v1/jobs', project: projectOwner });
+    const eventReflector = (resource: string, fieldSelector: string) =>
+      new Reflector<KubeEvent>({
+        ...common,
+        resource,
+        path: '/api/v1/events',
+        fieldSelector,
+        keep: false,
+        project: (o) => projectEvent(o as EventObject),
+        onChange: (type, _key, next) => {
+          if (next && type !== 'deleted') this.tracker.observe(next);
+        },
+      });
+    this.warningEvents = eventReflector('events/warning', 'type=Warning');
+    this.nodeEvents = eventReflector('events/node', 'type=Normal,involvedObject.kind=Node');
+    this.all = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents] as Reflector<unknown>[];
+  }
+
+  /**
+   * Starts every list/watch; resolves when everything but events is listed (events follow on their own).
+   * Batches need only nodes and pods (`synced`); workloads and owners complete them.
+   */
+  async start(): Promise<void> {
+    const started = this.all.map((r) => r.start());
+    await Promise.all(started.filter((_, i) => this.all[i] !== this.warningEvents && this.all[i] !== this.nodeEvents));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((r) => r.stop()));
+  }
+
+  /** `listener` hears of each node whose conditions, cordon, or pods' phases change (after the first sync). */
+  onChange(listener: (node: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Nodes and pods have been listed at least once: a batch would describe the cluster. */
+  get synced(): boolean {
+    return this.nodes.synced && this.pods.synced;
+  }
+
+  snapshot(): ClusterSnapshot {
+    const owners = {
+      replicaSet: (ns: string, name: string) => this.replicaSets.items.get(`${ns}/${name}`),
+      job: (ns: string, name: string) => this.jobs.items.get(`${ns}/${name}`),
+    };
+    const pods: Pod[] = [];
+    for (const r of this.pods.items.values()) pods.push({ ...r.pod, workload: workloadOf(r, owners) });
+    return {
+      nodes: [...this.nodes.items.values()].sort((a, b) => a.node.name.localeCompare(b.node.name)),
+      pods,
+      workloads: [...this.deployments.items.values(), ...this.statefulSets.items.values(), ...this.daemonSets.items.values()],
+    };
+  }
+
+  /**
+   * Whether every watch has seen resourceVersion `rv` (integer resourceVersions only; see
+   * `Reflector.seen`) within `timeoutMs`: false when one is lagging or broken.
+   */
+  async caughtUp(rv: number, timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([Promise.all(this.all.map((r) => r.seen(rv))).then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Events new or changed since the last call, most recent first, at most `max`. */
+  takeEvents(max: number, now: EpochMs): KubeEvent[] {
+    return this.tracker.take(max, now);
+  }
+
+  /** Per resource: synced or not, list/watch counters and the last error. */
+  health(): { resource: string; synced: boolean; stats: ReflectorStats; lastError?: string }[] {
+    return this.all.map((r) => ({ resource: r.resource, synced: r.synced, stats: r.stats, ...(r.lastError ? { lastError: r.lastError } : {}) }));
+  }
+}

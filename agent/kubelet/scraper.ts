@@ -1,0 +1,160 @@
+/**
+ * Reading every node's kubelet summary: with bounded concurrency, a deadline per node, and partial
+ * results: a node that fails is reported with its error's kind, the others are kept.
+ *
+ * Two sources. `DirectKubeletSource` (the default) calls `https://<InternalIP>:<kubelet port>/stats/summary`
+ * with the service account's token, as metrics-server does: it needs only `nodes/stats`, and it trusts
+ * the cluster CA (EKS kubelets serve certificates signed by it), accepting a certificate that names the
+ * node's IP or its name. `ApiProxySource` goes through the API server's node proxy: for networks that
+ * block pods from nodes' port 10250, at the price of `nodes/proxy`, which also allows exec.
+ */
+import * as https from 'https';
+import * as tls from 'tls';
+import { BATCH_LIMITS } from '../../model/batch-constants';
+import type { ScrapeError, ScrapeErrorKind } from '../../model/domain';
+import { mapLimit } from '../../lambdas/store/store';
+import { ApiError, type KubeApi } from '../kube/api';
+import { clip, type KubeletTarget } from '../kube/project';
+import { asSummary, SummaryShapeError, type SummaryJson } from './summary';
+
+export interface SummarySource {
+  /** The parsed JSON the node's kubelet answers to `/stats/summary`. */
+  fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown>;
+}
+
+/** A failure of one node's scrape, already classified. */
+export class ScrapeFailure extends Error {
+  override readonly name = 'ScrapeFailure';
+  constructor(
+    readonly kind: ScrapeErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+
+export function classify(e: unknown): ScrapeErrorKind {
+  if (e instanceof ScrapeFailure) return e.kind;
+  if (e instanceof ApiError) return 'http';
+  if (e instanceof SyntaxError || e instanceof SummaryShapeError) return 'parse';
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    if (code === 'ETIMEDOUT') return 'timeout';
+    if (TLS_CODES.test(code)) return 'tls';
+    if (CONNECT_CODES.has(code)) return 'connect';
+  }
+  return 'other';
+}
+
+const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
+
+export interface DirectKubeletOptions {
+  /** The CA that signs kubelet serving certificates (the cluster CA); absent = Node's default trust store. */
+  readonly ca?: string | Buffer;
+  /** Skip certificate verification (self-signed kubelets, e.g. kubeadm's default). Opt-in only. */
+  readonly insecureSkipTlsVerify?: boolean;
+  /** The `Authorization` header value (the service account token, re-read as it rotates). */
+  readonly authorization: () => Promise<string | undefined>;
+}
+
+export class DirectKubeletSource implements SummarySource {
+  private readonly agent: https.Agent;
+  private auth?: { value: Promise<string | undefined>; at: number };
+
+  constructor(private readonly opts: DirectKubeletOptions) {
+    // No keep-alive (one call per node per minute), but TLS sessions are resumed across cycles.
+    this.agent = new https.Agent({
+      keepAlive: false,
+      maxCachedSessions: 5000,
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      ...(opts.insecureSkipTlsVerify ? { rejectUnauthorized: false } : {}),
+    });
+  }
+
+  async fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown> {
+    if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
+    const authorization = await this.authorization();
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const req = https.request(
+        {
+          host: target.address,
+          port: target.port,
+          path: '/stats/summary',
+          method: 'GET',
+          agent: this.agent,
+          headers: { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
+          // Kubelet certificates name the node's IP, or only its name: accept either.
+          checkServerIdentity: (host, cert) => {
+            const byAddress = tls.checkServerIdentity(host, cert);
+            return byAddress && tls.checkServerIdentity(target.node, cert) ? byAddress : undefined;
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_SUMMARY_BYTES) req.destroy(new ScrapeFailure('other', `summary larger than ${MAX_SUMMARY_BYTES} bytes`));
+            else chunks.push(c);
+          });
+          res.on('end', () => {
+            const text = Buffer.concat(chunks);
+            if (res.statusCode !== 200) reject(new ScrapeFailure('http', `kubelet answered HTTP ${res.statusCode}: ${text.toString('utf8', 0, 200)}`));
+            else resolve(text);
+          });
+          res.on('error', reject);
+        },
+      );
+      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no summary within ${timeoutMs} ms`)), timeoutMs);
+      req.on('close', () => clearTimeout(deadline));
+      req.on('error', reject);
+      req.end();
+    });
+    return JSON.parse(body.toString('utf8'));
+  }
+
+  /** The token changes about hourly; re-reading it once a minute is enough. */
+  private authorization(): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.auth || now - this.auth.at > 60_000) this.auth = { value: this.opts.authorization(), at: now };
+    return this.auth.value;
+  }
+}
+
+/** Through `/api/v1/nodes/{node}/proxy/stats/summary` (needs `nodes/proxy`). */
+export class ApiProxySource implements SummarySource {
+  constructor(private readonly api: KubeApi) {}
+
+  fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown> {
+    // A raw path: client-node's connectGetNodeProxyWithPath would encode the `/` of `stats/summary`.
+    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs);
+  }
+}
+
+export interface ScrapeResult {
+  readonly node: string;
+  readonly summary?: SummaryJson;
+  readonly error?: ScrapeError;
+}
+
+export interface ScrapeOptions {
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+}
+
+/** Every target's summary or error, in input order; never rejects. */
+export function scrapeAll(targets: readonly KubeletTarget[], source: SummarySource, opts: ScrapeOptions): Promise<ScrapeResult[]> {
+  return mapLimit(targets, opts.concurrency, async (t): Promise<ScrapeResult> => {
+    try {
+      const summary = asSummary(await source.fetch(t, opts.timeoutMs));
+      if (summary.node.nodeName !== t.node) throw new ScrapeFailure('other', `the summary is for node ${summary.node.nodeName}`);
+      return { node: t.node, summary };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { node: t.node, error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) } };
+    }
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * Turning what the agent collected into `AgentBatch`es ready to send: clipped to the schema's limits,
+ * serialized, gzip'd and, when the result would exceed `BATCH_LIMITS.maxCompressedBytes`, split by nodes
+ * into parts. Cluster-scoped lists (unscheduled pods, workloads, events, control plane) ride in part 0;
+ * a node's scrape error rides with the node.
+ */
+import { promisify } from 'util';
+import { gzip as gzipCb } from 'zlib';
+import type { AgentBatch, NodeReport } from '../../model/batch';
+import { BATCH_LIMITS, BATCH_VERSION } from '../../model/batch-constants';
+import type { AgentStatus, ControlPlaneHealth, KubeEvent, Pod, ScrapeError, WorkloadStatus } from '../../model/domain';
+import type { EpochMs } from '../../model/time';
+
+const gzip = promisify(gzipCb);
+
+/** Everything one batch (before any split) carries. */
+export interface BatchContent {
+  readonly cluster: string;
+  readonly kind: AgentBatch['kind'];
+  readonly seq: number;
+  readonly collectedAt: EpochMs;
+  readonly agent: AgentStatus;
+  readonly nodes: readonly NodeReport[];
+  readonly unscheduledPods: readonly Pod[];
+  readonly workloads: readonly WorkloadStatus[];
+  readonly events: readonly KubeEvent[];
+  readonly controlPlane?: ControlPlaneHealth;
+  readonly scrapeErrors: readonly ScrapeError[];
+}
+
+/** One batch on its way: the gzip'd body and what logs and counters need to know about it. */
+export interface EncodedBatch {
+  readonly seq: number;
+  readonly kind: AgentBatch['kind'];
+  readonly part?: { readonly index: number; readonly count: number };
+  readonly nodes: number;
+  /** gzip(JSON), what is sent. */
+  readonly body: Buffer;
+  /** Size of the JSON before gzip. */
+  readonly rawBytes: number;
+}
+
+export interface EncodeOptions {
+  /** @default BATCH_LIMITS.maxCompressedBytes */
+  readonly maxCompressedBytes?: number;
+  /** Stamped as `sentAt`: the batch is sent as soon as it is built. */
+  readonly sentAt: EpochMs;
+}
+
+/** What was cut to fit the schema's limits, for the log. */
+export interface Clipped {
+  readonly pods: number;
+  readonly unscheduledPods: number;
+  readonly workloads: number;
+  readonly events: number;
+  readonly scrapeErrors: number;
+}
+
+const L = BATCH_LIMITS;
+
+function clipContent(c: BatchContent): { content: BatchContent; clipped: Clipped } {
+  let pods = 0;
+  const nodes = c.nodes.map((n) => {
+    if (n.pods.length <= L.maxPodsPerNode) return n;
+    pods += n.pods.length - L.maxPodsPerNode;
+    return { ...n, pods: n.pods.slice(0, L.maxPodsPerNode) };
+  });
+  // Most recent events first, so the cut drops the oldest.
+  const events = c.events.length > L.maxEvents ? [...c.events].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, L.maxEvents) : c.events;
+  return {
+    content: {
+      ...c,
+      nodes,
+      unscheduledPods: c.unscheduledPods.slice(0, L.maxUnscheduledPods),
+      workloads: c.workloads.slice(0, L.maxWorkloads),
+      events,
+      scrapeErrors: c.scrapeErrors.slice(0, L.maxScrapeErrors),
+    },
+    clipped: {
+      pods,
+      unscheduledPods: Math.max(0, c.unscheduledPods.length - L.maxUnscheduledPods),
+      workloads: Math.max(0, c.workloads.length - L.maxWorkloads),
+      events: c.events.length - events.length,
+      scrapeErrors: Math.max(0, c.scrapeErrors.length - L.maxScrapeErrors),
+    },
+  };
+}
+
+function batchOf(c: BatchContent, nodes: readonly NodeReport[], first: boolean, sentAt: EpochMs, part?: AgentBatch['part']): AgentBatch {
+  const names = new Set(nodes.map((n) => n.node.name));
+  return {
+    v: BATCH_VERSION,
+    cluster: c.cluster,
+    kind: c.kind,
+    seq: c.seq,
+    collectedAt: c.collectedAt,
+    sentAt,
+    ...(part ? { part } : {}),
+    agent: c.agent,
+    nodes,
+    unscheduledPods: first ? c.unscheduledPods : [],
+    workloads: first ? c.workloads : [],
+    events: first ? c.events : [],
+    ...(first && c.controlPlane ? { controlPlane: c.controlPlane } : {}),
+    scrapeErrors: part ? c.scrapeErrors.filter((e) => names.has(e.node)) : c.scrapeErrors,
+  };
+}
+
+async function encode(b: AgentBatch): Promise<EncodedBatch> {
+  const json = Buffer.from(JSON.stringify(b));
+  return {
+    seq: b.seq,
+    kind: b.kind,
+    ...(b.part ? { part: b.part } : {}),
+    nodes: b.nodes.length,
+    body: await gzip(json),
+    rawBytes: json.length,
+  };
+}
+
+/** The content as one batch, or as parts that each fit; plus what had to be clipped. */
+export async function encodeBatches(content: BatchContent, opts: EncodeOptions): Promise<{ batches: EncodedBatch[]; clipped: Clipped }> {
+  const limit = opts.maxCompressedBytes ?? L.maxCompressedBytes;
+  const { content: c, clipped } = clipContent(content);
+  let parts = Math.ceil(c.nodes.length / L.maxNodes);
+  if (parts <= 1) {
+    const whole = await encode(batchOf(c, c.nodes, true, opts.sentAt));
+    // A lone node (or none) cannot be split further: sent as is, ingest may answer 413.
+    if (whole.body.length <= limit || c.nodes.length <= 1) return { batches: [whole], clipped };
+    parts = Math.ceil(whole.body.length / (limit * 0.8));
+  }
+  // Group the nodes so each group fits, halving any group that does not. Sizes are measured without the
+  // `part` field (a few bytes); the 10 % margin below the limit absorbs that.
+  const target = Math.floor(limit * 0.9);
+  const fits = async (nodes: readonly NodeReport[], first: boolean) =>
+    nodes.length <= 1 || (nodes.length <= L.maxNodes && (await encode(batchOf(c, nodes, first, opts.sentAt, { index: 0, count: 1 }))).body.length <= target);
+  const groups: NodeReport[][] = [];
+  const size = Math.ceil(c.nodes.length / parts);
+  const pending = Array.from({ length: Math.ceil(c.nodes.length / size) }, (_, i) => ({ nodes: c.nodes.slice(i * size, (i + 1) * size), first: i === 0 }));
+  while (pending.length) {
+    const g = pending.shift() as { nodes: NodeReport[]; first: boolean };
+    if (await fits(g.nodes, g.first)) {
+      groups.push(g.nodes);
+      continue;
+    }
+    const half = Math.ceil(g.nodes.length / 2);
+    pending.unshift({ nodes: g.nodes.slice(0, half), first: g.first }, { nodes: g.nodes.slice(half), first: false });
+  }
+  if (groups.length > L.maxParts) throw new Error(`the batch needs ${groups.length} parts, more than the ${L.maxParts} a batch may have`);
+  const batches = await Promise.all(groups.map((nodes, index) => encode(batchOf(c, nodes, index === 0, opts.sentAt, { index, count: groups.length }))));
+  return { batches, clipped };
+}

@@ -1,0 +1,42 @@
+/**
+ * The parts of the batch contract that need no schema library: the version, the limits, the cluster-name
+ * rule, and how a problem's path is written. `batch.ts` re-exports them with the zod schema; the agent
+ * imports them from here, so its bundle does not carry zod (about 10 MB of resident memory).
+ */
+export const BATCH_VERSION = 1;
+
+/** Limits of one batch. The agent splits by nodes to stay under the byte limits. */
+export const BATCH_LIMITS = {
+  /** Gzip'd body. A Function URL event is capped at 6 MB and the body arrives base64-encoded (×4/3). */
+  maxCompressedBytes: 4 * 1024 * 1024,
+  /** Decompressed JSON; guards ingest's memory against a gzip bomb. */
+  maxJsonBytes: 64 * 1024 * 1024,
+  maxNodes: 5000,
+  maxPodsPerNode: 1000,
+  maxContainersPerPod: 100,
+  maxUnscheduledPods: 10_000,
+  maxWorkloads: 20_000,
+  maxEvents: 2000,
+  maxScrapeErrors: 5000,
+  maxConditionsPerNode: 64,
+  maxTaintsPerNode: 64,
+  maxLabels: 64,
+  maxReadyzChecks: 100,
+  maxNameLength: 253,
+  maxLabelKeyLength: 317,
+  maxLabelValueLength: 63,
+  maxImageLength: 1024,
+  maxMessageLength: 2048,
+  maxParts: 100,
+} as const;
+
+/** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
+export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+export const CLUSTER_NAME_MESSAGE = 'expected an EKS cluster name (1-100 of A-Z a-z 0-9 - _)';
+
+/** `['nodes', 3, 'pods', 0, 'name']` → `nodes[3].pods[0].name`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}

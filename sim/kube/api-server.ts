@@ -1,0 +1,356 @@
+/**
+ * A loopback Kubernetes API server over a `SimCluster`, speaking enough of the real protocol for a real
+ * client: bearer-token authentication; paginated lists (`limit`/`continue`, consistent snapshots) with
+ * field selectors; watches from a resourceVersion with bookmarks, `timeoutSeconds`, and `410 Gone` once
+ * the history is compacted; the node proxy to each kubelet's summary (only with `nodes/proxy`);
+ * `/readyz?verbose`. Faults are injected through `faults`: 429s, failures, dropped watches, compaction,
+ * expired continue tokens, failing readiness checks.
+ */
+import * as http from 'http';
+import * as https from 'https';
+import type { AddressInfo, Socket } from 'net';
+import { RESOURCES, type Change, type Json, type Resource, type SimCluster } from './cluster';
+import { summaryBody } from './summary';
+
+export interface SimPermissions {
+  /** `get nodes/stats`: the kubelet's summary, read directly. @default true */
+  readonly nodesStats?: boolean;
+  /** `get nodes/proxy`: the API server's node proxy. @default false, as the agent's default role */
+  readonly nodesProxy?: boolean;
+}
+
+export interface ApiServerOptions {
+  readonly cluster: SimCluster;
+  readonly token: string;
+  /** Serve HTTPS with this certificate (the loopback certificates in `tls/`); absent = plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly permissions?: SimPermissions;
+  /** How often open watches get a BOOKMARK. @default 1000 ms */
+  readonly bookmarkIntervalMs?: number;
+  /** The node proxy's answer for a node's summary (the kubelets' faults apply through it). */
+  readonly proxySummary?: (node: string) => Promise<{ status: number; body: string }>;
+}
+
+export interface RequestRecord {
+  readonly method: string;
+  /** The decoded path, without the query. */
+  readonly path: string;
+  readonly query: string;
+  readonly status: number;
+  readonly watch: boolean;
+}
+
+interface Rule {
+  left: number;
+  readonly match: RegExp;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+  readonly delayMs?: number;
+}
+
+export class ApiFaults {
+  /** @internal */ readonly rules: Rule[] = [];
+  /** @internal */ readonly watches = new Set<{ socket: Socket; end: () => void }>();
+  /** @internal */ expired = new Set<string>();
+  /** @internal */ readonly readyz = new Map<string, boolean>(
+    ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', 'poststarthook/start-apiserver-admission-initializer', 'poststarthook/rbac/bootstrap-roles', 'shutdown'].map((c) => [c, true]),
+  );
+  /** @internal */ continueTokens = new Map<string, { items: string[]; rv: number; kind: string; apiVersion: string }>();
+  /** Watch answers 410 as an HTTP status instead of an ERROR event (older servers, some proxies). */
+  goneAsHttpStatus = false;
+
+  /** The next `count` requests whose path matches get 429 with `Retry-After`. */
+  throttle(count: number, match: RegExp = /./, retryAfterSeconds = 1): void {
+    this.rules.push({ left: count, match, status: 429, retryAfterSeconds });
+  }
+
+  /** The next `count` matching requests fail with `status`. */
+  fail(count: number, status: number, match: RegExp = /./): void {
+    this.rules.push({ left: count, match, status });
+  }
+
+  /** The next `count` matching requests are answered only after `delayMs`. */
+  delay(count: number, delayMs: number, match: RegExp = /./): void {
+    this.rules.push({ left: count, match, status: 0, delayMs });
+  }
+
+  /** Cuts every open watch connection, as a network blip or an API server restart does. */
+  dropWatches(): number {
+    const n = this.watches.size;
+    for (const w of this.watches) w.socket.destroy();
+    this.watches.clear();
+    return n;
+  }
+
+  /** Ends every open watch cleanly, as the server does when `timeoutSeconds` runs out. */
+  closeWatches(): number {
+    const n = this.watches.size;
+    for (const w of this.watches) w.end();
+    this.watches.clear();
+    return n;
+  }
+
+  /** Continue tokens handed out so far stop working (410 Gone). */
+  expireContinueTokens(): void {
+    for (const t of this.continueTokens.keys()) this.expired.add(t);
+    this.continueTokens.clear();
+  }
+
+  /** Marks a `/readyz` check as failing (or passing again), e.g. `etcd`. */
+  setReadyz(check: string, ok: boolean): void {
+    this.readyz.set(check, ok);
+  }
+}
+
+export interface SimApiServer {
+  readonly url: string;
+  readonly faults: ApiFaults;
+  readonly requests: RequestRecord[];
+  close(): Promise<void>;
+}
+
+interface Route {
+  readonly resource: Resource;
+  readonly kind: string;
+  readonly apiVersion: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+const GROUPS: Record<Resource, { prefix: string; kind: string; apiVersion: string }> = {
+  nodes: { prefix: '/api/v1', kind: 'Node', apiVersion: 'v1' },
+  pods: { prefix: '/api/v1', kind: 'Pod', apiVersion: 'v1' },
+  events: { prefix: '/api/v1', kind: 'Event', apiVersion: 'v1' },
+  deployments: { prefix: '/apis/apps/v1', kind: 'Deployment', apiVersion: 'apps/v1' },
+  statefulsets: { prefix: '/apis/apps/v1', kind: 'StatefulSet', apiVersion: 'apps/v1' },
+  daemonsets: { prefix: '/apis/apps/v1', kind: 'DaemonSet', apiVersion: 'apps/v1' },
+  replicasets: { prefix: '/apis/apps/v1', kind: 'ReplicaSet', apiVersion: 'apps/v1' },
+  jobs: { prefix: '/apis/batch/v1', kind: 'Job', apiVersion: 'batch/v1' },
+};
+
+function route(path: string): Route | undefined {
+  for (const resource of RESOURCES) {
+    const g = GROUPS[resource];
+    if (!path.startsWith(g.prefix + '/')) continue;
+    const rest = path.slice(g.prefix.length + 1).split('/');
+    const base = { resource, kind: g.kind, apiVersion: g.apiVersion };
+    if (rest[0] === resource && rest.length <= 2) return { ...base, ...(rest[1] ? { name: rest[1] } : {}) };
+    if (rest[0] === 'namespaces' && rest[2] === resource && resource !== 'nodes' && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
+  }
+  return undefined;
+}
+
+const FIELDS: Readonly<Record<string, (o: Json) => unknown>> = {
+  'metadata.name': (o) => (o.metadata as Json)?.name,
+  'metadata.namespace': (o) => (o.metadata as Json)?.namespace,
+  'spec.nodeName': (o) => (o.spec as Json)?.nodeName ?? '',
+  'status.phase': (o) => (o.status as Json)?.phase,
+  type: (o) => o.type,
+  reason: (o) => o.reason,
+  'involvedObject.kind': (o) => (o.involvedObject as Json)?.kind,
+  'involvedObject.name': (o) => (o.involvedObject as Json)?.name,
+  'involvedObject.namespace': (o) => (o.involvedObject as Json)?.namespace,
+  'involvedObject.uid': (o) => (o.involvedObject as Json)?.uid,
+};
+
+class BadRequest extends Error {}
+
+/** `a=b,c!=d` → a predicate; unknown fields are refused, as the real server does. */
+function fieldSelector(raw: string | null): (o: Json) => boolean {
+  if (!raw) return () => true;
+  const terms = raw.split(',').map((t) => {
+    const m = /^([^!=]+)(==|!=|=)(.*)$/.exec(t.trim());
+    if (!m || !FIELDS[m[1]]) throw new BadRequest(`field label not supported: ${m?.[1] ?? t}`);
+    return { get: FIELDS[m[1]], negate: m[2] === '!=', value: m[3] };
+  });
+  return (o) => terms.every((t) => (String(t.get(o) ?? '') === t.value) !== t.negate);
+}
+
+function status(code: number, reason: string, message: string): string {
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+}
+
+/** List items carry no kind/apiVersion on the wire. */
+function listItem(o: Json): string {
+  return JSON.stringify({ ...o, kind: undefined, apiVersion: undefined });
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServer> {
+  const { cluster } = opts;
+  const faults = new ApiFaults();
+  const requests: RequestRecord[] = [];
+  const permissions = { nodesStats: true, nodesProxy: false, ...opts.permissions };
+  let tokens = 0;
+  let closed = false;
+
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    // The real server decodes the path before routing (client-node sends `stats%2Fsummary`).
+    const path = decodeURIComponent(url.pathname);
+    const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    const send = (code: number, body: string, headers: Record<string, string> = {}) => {
+      requests.push({ method: req.method ?? 'GET', path, query: url.search, status: code, watch });
+      res.writeHead(code, { 'content-type': 'application/json', ...headers }).end(body);
+    };
+    if (req.headers.authorization !== `Bearer ${opts.token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+    const rule = faults.rules.find((r) => r.left > 0 && r.match.test(path + url.search));
+    if (rule) {
+      rule.left--;
+      if (rule.delayMs) {
+        await new Promise((r) => setTimeout(r, rule.delayMs));
+        // The client (or the server's close()) may have hung up meanwhile.
+        if (res.destroyed || closed) return;
+      }
+      else if (rule.status === 429) return send(429, status(429, 'TooManyRequests', 'Too many requests, please try again later.'), { 'retry-after': String(rule.retryAfterSeconds ?? 1) });
+      else return send(rule.status, status(rule.status, 'InternalError', `simulated failure ${rule.status}`));
+    }
+    if (req.method !== 'GET') return send(405, status(405, 'MethodNotAllowed', 'the simulated API server is read-only'));
+
+    if (path === '/readyz' || path === '/livez' || path === '/healthz') {
+      const checks = [...faults.readyz];
+      const ok = checks.every(([, v]) => v);
+      const verbose = url.searchParams.has('verbose');
+      const text = verbose ? `${checks.map(([c, v]) => (v ? `[+]${c} ok` : `[-]${c} failed: reason withheld`)).join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n` : ok ? 'ok' : `${path.slice(1)} check failed`;
+      requests.push({ method: 'GET', path, query: url.search, status: ok ? 200 : 500, watch: false });
+      res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+      return;
+    }
+    if (path === '/version') return send(200, JSON.stringify({ major: '1', minor: '33', gitVersion: 'v1.33.5-eks-3cfe0ce', platform: 'linux/amd64' }));
+
+    const proxy = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/(.*)$/.exec(path);
+    if (proxy) {
+      const [, node, sub] = proxy;
+      if (!permissions.nodesProxy) return send(403, status(403, 'Forbidden', `nodes "${node}" is forbidden: User "system:serviceaccount:vigil:vigil-agent" cannot get resource "nodes/proxy" in API group "" at the cluster scope`));
+      if (!cluster.nodeModels.has(node)) return send(404, status(404, 'NotFound', `nodes "${node}" not found`));
+      if (sub !== 'stats/summary') return send(404, status(404, 'NotFound', `the simulated kubelet serves only stats/summary, not ${sub}`));
+      const r = opts.proxySummary ? await opts.proxySummary(node) : { status: 200, body: summaryBody(cluster, node) ?? '' };
+      return send(r.status, r.body);
+    }
+
+    const r = route(path);
+    if (!r) return send(404, status(404, 'NotFound', `the server could not find the requested resource (${path})`));
+    let match: (o: Json) => boolean;
+    try {
+      match = fieldSelector(url.searchParams.get('fieldSelector'));
+    } catch (e) {
+      return send(400, status(400, 'BadRequest', (e as Error).message));
+    }
+    const inScope = (o: Json) => (!r.namespace || (o.metadata as Json).namespace === r.namespace) && match(o);
+
+    if (r.name) {
+      const key = r.namespace ? `${r.namespace}/${r.name}` : r.name;
+      const o = cluster.get(r.resource, key);
+      return o ? send(200, JSON.stringify(o)) : send(404, status(404, 'NotFound', `${r.resource} "${r.name}" not found`));
+    }
+
+    if (!watch) {
+      const limit = Number(url.searchParams.get('limit') ?? 0);
+      const cont = url.searchParams.get('continue');
+      let page: { items: string[]; rv: number; kind: string; apiVersion: string };
+      let offset = 0;
+      if (cont) {
+        const [id, at] = Buffer.from(cont, 'base64url').toString().split(':');
+        const snap = faults.continueTokens.get(id);
+        if (!snap || faults.expired.has(id)) return send(410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
+        page = snap;
+        offset = Number(at);
+      } else {
+        const items = cluster.list(r.resource).filter(inScope).sort(byKey).map(listItem);
+        page = { items, rv: cluster.resourceVersion, kind: `${r.kind}List`, apiVersion: r.apiVersion };
+      }
+      const end = limit > 0 ? Math.min(page.items.length, offset + limit) : page.items.length;
+      let next: string | undefined;
+      if (end < page.items.length) {
+        const id = cont ? Buffer.from(cont, 'base64url').toString().split(':')[0] : String(++tokens);
+        faults.continueTokens.set(id, page);
+        next = Buffer.from(`${id}:${end}`).toString('base64url');
+      }
+      const body = `{"kind":"${page.kind}","apiVersion":"${page.apiVersion}","metadata":{"resourceVersion":"${page.rv}"${next ? `,"continue":"${next}"` : ''}},"items":[${page.items.slice(offset, end).join(',')}]}`;
+      return send(200, body);
+    }
+
+    // Watch.
+    const fromRv = Number(url.searchParams.get('resourceVersion') ?? 0);
+    const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
+    let backlog: Change[] | 'gone';
+    if (!fromRv) backlog = cluster.list(r.resource).filter(inScope).sort(byKey).map((o) => ({ rv: cluster.resourceVersion, resource: r.resource, type: 'ADDED', object: o }));
+    else backlog = cluster.changesSince(r.resource, fromRv);
+    if (backlog === 'gone') {
+      const message = `too old resource version: ${fromRv} (${cluster.resourceVersion})`;
+      if (faults.goneAsHttpStatus) return send(410, status(410, 'Expired', message));
+      requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'ERROR', object: JSON.parse(status(410, 'Expired', message)) }) + '\n');
+      return;
+    }
+    requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders(); // as the real server does: the client's watch is open before any event
+    const line = (type: string, object: Json) => res.write(JSON.stringify({ type, object }) + '\n');
+    for (const c of backlog) if (inScope(c.object)) line(c.type, c.object);
+    const sendBookmark = () => line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(cluster.resourceVersion) } });
+    // Besides the periodic bookmark, one right after any burst of changes (coalesced per turn of the event
+    // loop), so every watch, even of a resource that did not change, learns the cluster's resourceVersion
+    // at once: what lets local mode know the agent has caught up (`Agent.caughtUp`). Bookmarks are sent
+    // at the server's discretion; a real one sends them about once a minute.
+    let bookmarkDue = false;
+    const onChange = (c: Change) => {
+      if (c.resource === r.resource && inScope(c.object)) line(c.type, c.object);
+      if (bookmarks && !bookmarkDue) {
+        bookmarkDue = true;
+        setImmediate(() => {
+          bookmarkDue = false;
+          if (!res.writableEnded && !res.destroyed) sendBookmark();
+        });
+      }
+    };
+    cluster.on('change', onChange);
+    // And one as the watch opens, after the changes it resumed from.
+    if (bookmarks) sendBookmark();
+    const bookmark = bookmarks ? setInterval(sendBookmark, opts.bookmarkIntervalMs ?? 1000) : undefined;
+    const entry = { socket: req.socket, end: () => res.end() };
+    faults.watches.add(entry);
+    const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+    const cleanup = () => {
+      cluster.off('change', onChange);
+      if (bookmark) clearInterval(bookmark);
+      if (timer) clearTimeout(timer);
+      faults.watches.delete(entry);
+    };
+    res.on('close', cleanup);
+    res.on('finish', cleanup);
+  };
+
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handler(req, res).catch((e) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(status(500, 'InternalError', (e as Error).message));
+    });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    faults,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closed = true;
+        faults.dropWatches();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function byKey(a: Json, b: Json): number {
+  const ka = `${(a.metadata as Json).namespace ?? ''}/${(a.metadata as Json).name}`;
+  const kb = `${(b.metadata as Json).namespace ?? ''}/${(b.metadata as Json).name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -1,0 +1,1144 @@
+/**
+ * A simulated EKS cluster: nodes, workloads, pods and events as the Kubernetes API would hold them, with
+ * resourceVersions and a change history for watches, plus each node's machine figures and each
+ * container's usage for the kubelet summaries. Everything that changes it is a method (a scenario step);
+ * every change bumps the resourceVersion and is heard by open watches. Time comes from an injected clock,
+ * so local mode can run it accelerated; randomness from a seed, so runs repeat.
+ *
+ * The loopback servers that serve it are `api-server.ts` and `kubelets.ts`.
+ */
+import { EventEmitter } from 'events';
+import { rng } from '../synthetic';
+import type { Clock, EpochMs } from '../../model/time';
+import { CpuCounter } from './counter';
+import type {
+  PodRef,
+  SimContainerSpec,
+  SimDisk,
+  SimEventSpec,
+  SimNodeSpec,
+  SimOwner,
+  SimPodSpec,
+  SimResources,
+  SimTaint,
+  SimUsage,
+  SimWorkloadKind,
+  SimWorkloadSpec,
+} from './model';
+
+export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs';
+export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs'];
+
+export type Json = Record<string, unknown>;
+
+export interface Change {
+  readonly rv: number;
+  readonly resource: Resource;
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** The object as of this change (never mutated afterwards). */
+  readonly object: Json;
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+// ---------------------------------------------------------------------------------------------------
+// The models behind the objects
+// ---------------------------------------------------------------------------------------------------
+
+interface Condition {
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  since: EpochMs;
+}
+
+export interface NodeModel {
+  readonly spec: SimNodeSpec;
+  readonly uid: string;
+  readonly createdAt: EpochMs;
+  readonly bootedAt: EpochMs;
+  readonly conditions: Map<string, Condition>;
+  unschedulable: boolean;
+  taints: SimTaint[];
+  kubeletPort: number;
+  disk: SimDisk;
+  imageDisk: SimDisk;
+  maxPid: number;
+  systemMemoryBytes: number;
+  systemCpuMilli: number;
+  readonly cpu: CpuCounter;
+}
+
+export interface ContainerModel {
+  readonly spec: SimContainerSpec;
+  restarts: number;
+  startedAt: EpochMs;
+  state: 'running' | 'waiting' | 'terminated';
+  waiting?: { reason: string; message: string };
+  terminated?: { reason: string; exitCode: number; finishedAt: EpochMs };
+  lastTermination?: { reason: string; exitCode: number; finishedAt: EpochMs };
+  ready: boolean;
+  usage: Required<Omit<SimUsage, 'cpuMilli'>>;
+  cpu: CpuCounter;
+}
+
+export interface PodModel {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  node?: string;
+  readonly owner?: { apiVersion: string; kind: string; name: string; uid: string };
+  readonly workload?: string;
+  readonly labels: Record<string, string>;
+  readonly hostNetwork: boolean;
+  readonly createdAt: EpochMs;
+  startedAt?: EpochMs;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  reason?: string;
+  message?: string;
+  unschedulable?: { reason: string; message: string; since: EpochMs };
+  scheduledAt?: EpochMs;
+  readonly containers: ContainerModel[];
+  readonly restartPolicy: 'Always' | 'Never' | 'OnFailure';
+}
+
+interface WorkloadModel {
+  readonly kind: SimWorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly labels: Record<string, string>;
+  replicas: number;
+  readonly containers: readonly SimContainerSpec[];
+  readonly hostNetwork: boolean;
+  readonly createdAt: EpochMs;
+  /** Deployments: their current ReplicaSet. */
+  readonly replicaSet?: { name: string; uid: string; hash: string };
+  readonly cronJob?: { name: string; uid: string };
+  /** Whether pods are counted into `replicas` as they are added (workloads created for existing pods). */
+  readonly implicit: boolean;
+  nextOrdinal: number;
+}
+
+interface EventModel {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly spec: SimEventSpec;
+  count: number;
+  readonly firstSeen: EpochMs;
+  lastSeen: EpochMs;
+}
+
+export interface SimClusterOptions {
+  readonly clock: Clock;
+  /** @default 1 */
+  readonly seed?: number;
+  /** Changes kept for watches to resume from; older resourceVersions get 410 Gone. @default 10000 */
+  readonly historySize?: number;
+  /** @default eu-west-1 */
+  readonly region?: string;
+}
+
+export class SimNotFoundError extends Error {
+  override readonly name = 'SimNotFoundError';
+}
+
+const iso = (t: EpochMs) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
+
+export class SimCluster extends EventEmitter {
+  readonly clock: Clock;
+  readonly region: string;
+  private rv = 1000;
+  private readonly objects = new Map<Resource, Map<string, Json>>(RESOURCES.map((r) => [r, new Map()]));
+  private history: Change[] = [];
+  private readonly historySize: number;
+  /** The oldest resourceVersion a watch may still resume from. */
+  private oldestResumable = 0;
+  private readonly rand: () => number;
+  readonly nodeModels = new Map<string, NodeModel>();
+  readonly podModels = new Map<string, PodModel>();
+  private readonly workloads = new Map<string, WorkloadModel>();
+  private readonly events = new Map<string, EventModel>();
+  /** DaemonSets put a pod on every node added later, as their controller does. */
+  daemonSetsFollowNodes = true;
+
+  constructor(opts: SimClusterOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.clock = opts.clock;
+    this.rand = rng(opts.seed ?? 1);
+    this.historySize = opts.historySize ?? 10_000;
+    this.region = opts.region ?? 'eu-west-1';
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // What the servers read
+  // -------------------------------------------------------------------------------------------------
+
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
+  list(resource: Resource): Json[] {
+    return [...(this.objects.get(resource) as Map<string, Json>).values()];
+  }
+
+  get(resource: Resource, key: string): Json | undefined {
+    return this.objects.get(resource)?.get(key);
+  }
+
+  /** Changes to `resource` after `rv`, or `gone` when they are no longer kept (410). */
+  changesSince(resource: Resource, rv: number): Change[] | 'gone' {
+    if (rv < this.oldestResumable) return 'gone';
+    return this.history.filter((c) => c.rv > rv && c.resource === resource);
+  }
+
+  /** Forgets the change history, as etcd compaction does: resuming watches get 410 Gone. */
+  compact(): void {
+    this.history = [];
+    this.oldestResumable = this.rv;
+  }
+
+  node(name: string): NodeModel {
+    const n = this.nodeModels.get(name);
+    if (!n) throw new SimNotFoundError(`no node ${name}`);
+    return n;
+  }
+
+  pod(ref: PodRef): PodModel {
+    const p = this.podModels.get(`${ref.namespace}/${ref.name}`);
+    if (!p) throw new SimNotFoundError(`no pod ${ref.namespace}/${ref.name}`);
+    return p;
+  }
+
+  podsOn(node: string): PodModel[] {
+    return [...this.podModels.values()].filter((p) => p.node === node);
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Nodes
+  // -------------------------------------------------------------------------------------------------
+
+  addNode(spec: SimNodeSpec): NodeModel {
+    if (this.nodeModels.has(spec.name)) throw new Error(`node ${spec.name} exists`);
+    const now = this.clock.now();
+    const createdAt = spec.createdAt ?? now;
+    const disk = spec.disk ?? { capacityBytes: 80 * GiB, usedBytes: 16 * GiB, inodes: 41_943_040, inodesUsed: 400_000 };
+    const model: NodeModel = {
+      spec,
+      uid: this.uuid(),
+      createdAt,
+      bootedAt: createdAt - 20_000,
+      conditions: new Map(
+        (
+          [
+            ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+            ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+            ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+            ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
+          ] as const
+        ).map(([type, status, reason, message]) => [type, { status, reason, message, since: createdAt + (type === 'Ready' ? 20_000 : 0) }]),
+      ),
+      unschedulable: spec.unschedulable ?? false,
+      taints: [...(spec.taints ?? [])],
+      kubeletPort: 10250,
+      disk,
+      imageDisk: spec.imageDisk ?? disk,
+      maxPid: spec.maxPid ?? 4_194_304,
+      systemMemoryBytes: spec.systemMemoryBytes ?? 600 * MiB,
+      systemCpuMilli: spec.systemCpuMilli ?? 120,
+      cpu: new CpuCounter(now, spec.systemCpuMilli ?? 120, createdAt - 20_000),
+    };
+    this.nodeModels.set(spec.name, model);
+    this.write('nodes', spec.name, this.renderNode(model), 'ADDED');
+    if (this.daemonSetsFollowNodes) {
+      for (const w of this.workloads.values()) {
+        if (w.kind === 'DaemonSet' && !w.implicit) this.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: spec.name, containers: w.containers, hostNetwork: w.hostNetwork });
+      }
+    }
+    return model;
+  }
+
+  /**
+   * Deletes a node, as when its instance is terminated. Its pods are deleted; with `reschedule`, those of
+   * Deployments, StatefulSets and Jobs come back as new pods that the scheduler places where they fit,
+   * or leaves Pending (the domino effect).
+   */
+  removeNode(name: string, opts: { reschedule?: boolean } = {}): PodModel[] {
+    this.node(name);
+    const pods = this.podsOn(name);
+    for (const p of pods) this.deletePod(p);
+    this.nodeModels.delete(name);
+    this.remove('nodes', name);
+    const replacements: PodModel[] = [];
+    if (opts.reschedule) {
+      for (const p of pods) {
+        const w = p.workload ? this.workloads.get(p.workload) : undefined;
+        if (!w || w.kind === 'DaemonSet') continue;
+        replacements.push(
+          this.addPod({
+            namespace: p.namespace,
+            ...(w.kind === 'StatefulSet' ? { name: p.name } : {}),
+            owner: { kind: w.kind, name: w.name },
+            containers: p.containers.map((c) => ({ ...c.spec, usage: { ...c.usage, cpuMilli: c.cpu.rate } })),
+            hostNetwork: p.hostNetwork,
+          }),
+        );
+      }
+    }
+    for (const w of this.workloads.values()) this.refreshWorkload(w);
+    return replacements;
+  }
+
+  cordon(name: string, unschedulable = true): void {
+    const n = this.node(name);
+    if (n.unschedulable === unschedulable) return;
+    n.unschedulable = unschedulable;
+    const cordonTaint = 'node.kubernetes.io/unschedulable';
+    n.taints = unschedulable ? [...n.taints.filter((t) => t.key !== cordonTaint), { key: cordonTaint, effect: 'NoSchedule' }] : n.taints.filter((t) => t.key !== cordonTaint);
+    this.touchNode(n);
+    this.emitEvent({ involvedObject: { kind: 'Node', name, uid: name }, reason: unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable', type: 'Normal', message: `Node ${name} status is now: ${unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable'}`, source: { component: 'kubelet', host: name } });
+  }
+
+  setTaints(name: string, taints: readonly SimTaint[]): void {
+    const n = this.node(name);
+    n.taints = [...taints];
+    this.touchNode(n);
+  }
+
+  /**
+   * Sets a node condition (Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, or any
+   * node-problem-detector type), with the Normal event the kubelet or node controller records for it.
+   */
+  setNodeCondition(name: string, type: string, status: 'True' | 'False' | 'Unknown', opts: { reason?: string; message?: string } = {}): void {
+    const n = this.node(name);
+    const prev = n.conditions.get(type);
+    const reason = opts.reason ?? defaultConditionReason(type, status);
+    const message = opts.message ?? `${type} is ${status}`;
+    const since = prev && prev.status === status ? prev.since : this.clock.now();
+    n.conditions.set(type, { status, reason, message, since });
+    this.touchNode(n);
+    if (prev?.status === status) return;
+    const event = conditionEvent(type, status);
+    if (event) this.emitEvent({ involvedObject: { kind: 'Node', name, uid: name }, reason: event, type: 'Normal', message: `Node ${name} status is now: ${event}`, source: { component: type === 'Ready' && status !== 'True' ? 'node-controller' : 'kubelet', host: name } });
+  }
+
+  /** Machine figures: disk use (disk filling), process count ceiling, what the system itself uses. */
+  setNodeStats(name: string, s: { disk?: Partial<SimDisk>; imageDisk?: Partial<SimDisk>; maxPid?: number; systemMemoryBytes?: number; systemCpuMilli?: number }): void {
+    const n = this.node(name);
+    const sameDisk = n.imageDisk === n.disk;
+    if (s.disk) n.disk = { ...n.disk, ...s.disk };
+    if (s.imageDisk) n.imageDisk = { ...n.imageDisk, ...s.imageDisk };
+    else if (sameDisk) n.imageDisk = n.disk;
+    if (s.maxPid !== undefined) n.maxPid = s.maxPid;
+    if (s.systemMemoryBytes !== undefined) n.systemMemoryBytes = s.systemMemoryBytes;
+    if (s.systemCpuMilli !== undefined) n.systemCpuMilli = s.systemCpuMilli;
+    this.refreshNodeCpu(name);
+  }
+
+  /** Where the node's (loopback) kubelet listens; set by `kubelets.ts`. */
+  setKubeletPort(name: string, port: number): void {
+    const n = this.node(name);
+    n.kubeletPort = port;
+    this.touchNode(n);
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Workloads and pods
+  // -------------------------------------------------------------------------------------------------
+
+  /** Adds a workload and, unless `createPods` is false, its pods (one per node for a DaemonSet). */
+  addWorkload(spec: SimWorkloadSpec, opts: { createPods?: boolean } = {}): void {
+    const w = this.ensureWorkload(spec.kind, spec.namespace, spec.name, spec, false);
+    if (opts.createPods === false) return;
+    const targets = spec.kind === 'DaemonSet' ? [...this.nodeModels.keys()].map((node) => ({ node })) : Array.from({ length: w.replicas }, () => ({}));
+    for (const t of targets) this.addPod({ namespace: spec.namespace, owner: { kind: spec.kind, name: spec.name }, containers: spec.containers, hostNetwork: spec.hostNetwork, ...t });
+  }
+
+  /**
+   * Scales a Deployment or StatefulSet to `replicas`, as its controller does: new pods are scheduled (or
+   * left Pending), the newest pods go first when scaling down.
+   */
+  scaleWorkload(kind: SimWorkloadKind, namespace: string, name: string, replicas: number): void {
+    const w = this.workloads.get(this.workloadKey({ kind, namespace, name }));
+    if (!w || w.kind === 'DaemonSet') throw new SimNotFoundError(`no ${kind} ${namespace}/${name} to scale`);
+    const pods = [...this.podModels.values()]
+      .filter((p) => p.workload === this.workloadKey(w) && p.phase !== 'Failed' && p.phase !== 'Succeeded')
+      .sort((a, b) => a.createdAt - b.createdAt);
+    w.replicas = replicas;
+    for (let i = pods.length; i < replicas; i++) this.addPod({ namespace, owner: { kind, name }, containers: w.containers, hostNetwork: w.hostNetwork });
+    for (const p of pods.slice(replicas).reverse()) this.deletePod(p);
+    this.refreshWorkload(w);
+  }
+
+  /** Adds a pod, bound to `spec.node` or placed by the simulated scheduler (Pending when nothing fits). */
+  addPod(spec: SimPodSpec): PodModel {
+    const now = this.clock.now();
+    const createdAt = spec.createdAt ?? now;
+    const w =
+      spec.owner && spec.owner.kind !== 'Node' && spec.owner.kind !== 'CronJob'
+        ? this.ensureWorkload(spec.owner.kind, spec.namespace, spec.owner.name, { containers: spec.containers, hostNetwork: spec.hostNetwork }, true, spec.labels?.['pod-template-hash'])
+        : undefined;
+    if (spec.node && !this.nodeModels.has(spec.node)) throw new SimNotFoundError(`no node ${spec.node} to bind pod ${spec.namespace}/${spec.name ?? ''} to`);
+    if (w?.implicit && w.kind !== 'DaemonSet') w.replicas++;
+    const name = spec.name ?? this.podName(w, spec);
+    if (this.podModels.has(`${spec.namespace}/${name}`)) throw new Error(`pod ${spec.namespace}/${name} exists`);
+    const labels: Record<string, string> = { ...(w ? this.podLabels(w, name) : {}), ...spec.labels };
+    const owner = this.ownerRef(w, spec.owner, spec.node);
+    const pod: PodModel = {
+      uid: spec.uid ?? this.uuid(),
+      namespace: spec.namespace,
+      name,
+      labels,
+      hostNetwork: spec.hostNetwork ?? false,
+      createdAt,
+      phase: 'Pending',
+      containers: spec.containers.map((c) => this.containerModel(c, spec.startedAt ?? createdAt + 3000)),
+      restartPolicy: w?.kind === 'Job' ? 'Never' : 'Always',
+      ...(owner ? { owner } : {}),
+      ...(w ? { workload: this.workloadKey(w) } : {}),
+    };
+    this.podModels.set(`${pod.namespace}/${pod.name}`, pod);
+    const node = spec.node ?? this.schedule(pod);
+    if (node) this.bind(pod, node, spec.startedAt ?? createdAt + 2000);
+    this.write('pods', `${pod.namespace}/${pod.name}`, this.renderPod(pod), 'ADDED');
+    if (!node) this.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'FailedScheduling', type: 'Warning', message: pod.unschedulable?.message ?? '', source: { component: 'default-scheduler' } });
+    if (w) this.refreshWorkload(w);
+    return pod;
+  }
+
+  deletePod(ref: PodRef): void {
+    const p = this.pod(ref);
+    this.podModels.delete(`${p.namespace}/${p.name}`);
+    this.remove('pods', `${p.namespace}/${p.name}`);
+    if (p.node) this.refreshNodeCpu(p.node);
+    const w = p.workload ? this.workloads.get(p.workload) : undefined;
+    if (w) {
+      if (w.implicit && w.kind !== 'DaemonSet') w.replicas = Math.max(0, w.replicas - 1);
+      this.refreshWorkload(w);
+    }
+  }
+
+  /** Tries again to place every Pending, unscheduled pod (after capacity was added or freed). */
+  reschedulePending(): number {
+    let placed = 0;
+    for (const p of this.podModels.values()) {
+      if (p.node || !p.unschedulable) continue;
+      const node = this.schedule(p);
+      if (!node) {
+        this.touchPod(p);
+        continue;
+      }
+      this.bind(p, node, this.clock.now() + 2000);
+      this.touchPod(p);
+      placed++;
+    }
+    return placed;
+  }
+
+  /** Sets a container's usage from now on; CPU keeps integrating into its cumulative counter. */
+  setUsage(ref: PodRef, container: string, usage: SimUsage): void {
+    const p = this.pod(ref);
+    const c = this.container(p, container);
+    const now = this.clock.now();
+    c.usage = {
+      memoryWorkingSetBytes: usage.memoryWorkingSetBytes ?? c.usage.memoryWorkingSetBytes,
+      memoryRssBytes: usage.memoryRssBytes ?? (usage.memoryWorkingSetBytes !== undefined ? Math.floor(usage.memoryWorkingSetBytes * 0.8) : c.usage.memoryRssBytes),
+      rootfsUsedBytes: usage.rootfsUsedBytes ?? c.usage.rootfsUsedBytes,
+      logsUsedBytes: usage.logsUsedBytes ?? c.usage.logsUsedBytes,
+    };
+    if (usage.cpuMilli !== undefined) c.cpu.setRate(now, usage.cpuMilli);
+    if (p.node) this.refreshNodeCpu(p.node);
+  }
+
+  /** The container is OOM-killed and restarted by the kubelet: restart count +1, last state OOMKilled. */
+  oomKill(ref: PodRef, container: string): void {
+    this.restart(ref, container, { reason: 'OOMKilled', exitCode: 137 });
+  }
+
+  /** The container exits and is restarted right away (exit code 1 by default). */
+  restart(ref: PodRef, container: string, how: { reason?: string; exitCode?: number } = {}): void {
+    const p = this.pod(ref);
+    const c = this.container(p, container);
+    const now = this.clock.now();
+    c.lastTermination = { reason: how.reason ?? 'Error', exitCode: how.exitCode ?? 1, finishedAt: now };
+    c.restarts++;
+    c.startedAt = now;
+    c.state = 'running';
+    c.waiting = undefined;
+    c.terminated = undefined;
+    c.ready = true;
+    c.cpu = new CpuCounter(now, c.cpu.rate);
+    if (p.node) this.refreshNodeCpu(p.node);
+    this.touchPod(p);
+  }
+
+  /** The container keeps failing: CrashLoopBackOff, with the kubelet's BackOff warning. */
+  crashLoop(ref: PodRef, container: string, how: { reason?: string; exitCode?: number } = {}): void {
+    const p = this.pod(ref);
+    const c = this.container(p, container);
+    const now = this.clock.now();
+    c.lastTermination = { reason: how.reason ?? 'Error', exitCode: how.exitCode ?? 1, finishedAt: now };
+    c.restarts++;
+    c.state = 'waiting';
+    c.waiting = { reason: 'CrashLoopBackOff', message: `back-off 5m0s restarting failed container=${container} pod=${p.name}_${p.namespace}(${p.uid})` };
+    c.ready = false;
+    c.cpu.setRate(now, 0);
+    if (p.node) this.refreshNodeCpu(p.node);
+    this.touchPod(p);
+    this.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: 'BackOff', type: 'Warning', message: 'Back-off restarting failed container', source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+  }
+
+  /** The image cannot be pulled: ImagePullBackOff, with the kubelet's Failed and BackOff warnings. */
+  failImagePull(ref: PodRef, container: string): void {
+    const p = this.pod(ref);
+    const c = this.container(p, container);
+    c.state = 'waiting';
+    c.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.spec.image}"` };
+    c.ready = false;
+    c.cpu.setRate(this.clock.now(), 0);
+    this.touchPod(p);
+    const source = { component: 'kubelet', ...(p.node ? { host: p.node } : {}) };
+    const involvedObject = { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid };
+    this.emitEvent({ involvedObject, reason: 'Failed', type: 'Warning', message: `Failed to pull image "${c.spec.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${c.spec.image}": not found`, source });
+    this.emitEvent({ involvedObject, reason: 'BackOff', type: 'Warning', message: `Back-off pulling image "${c.spec.image}"`, source });
+  }
+
+  /** The container cannot be created (e.g. `CreateContainerConfigError`: a missing Secret key), with the kubelet's Failed warning. */
+  failContainer(ref: PodRef, container: string, reason: string, message: string): void {
+    const p = this.pod(ref);
+    const c = this.container(p, container);
+    c.state = 'waiting';
+    c.waiting = { reason, message };
+    c.ready = false;
+    c.cpu.setRate(this.clock.now(), 0);
+    this.touchPod(p);
+    this.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: 'Failed', type: 'Warning', message: `Error: ${message}`, source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+  }
+
+  /** The container runs normally again (after a crash loop or a pull failure). */
+  recover(ref: PodRef, container: string, cpuMilli?: number): void {
+    const p = this.pod(ref);
+    const c = this.container(p, container);
+    const now = this.clock.now();
+    c.state = 'running';
+    c.waiting = undefined;
+    c.ready = true;
+    c.startedAt = now;
+    c.cpu = new CpuCounter(now, cpuMilli ?? c.cpu.rate);
+    if (p.node) this.refreshNodeCpu(p.node);
+    this.touchPod(p);
+  }
+
+  /** Sets a pod's phase, e.g. `Failed` with reason `Evicted`. */
+  setPodPhase(ref: PodRef, phase: PodModel['phase'], opts: { reason?: string; message?: string } = {}): void {
+    const p = this.pod(ref);
+    p.phase = phase;
+    p.reason = opts.reason;
+    p.message = opts.message;
+    if (phase === 'Failed' || phase === 'Succeeded') {
+      for (const c of p.containers) {
+        c.state = 'terminated';
+        c.terminated = { reason: opts.reason ?? (phase === 'Succeeded' ? 'Completed' : 'Error'), exitCode: phase === 'Succeeded' ? 0 : 137, finishedAt: this.clock.now() };
+        c.ready = false;
+        c.cpu.setRate(this.clock.now(), 0);
+      }
+      if (p.node) this.refreshNodeCpu(p.node);
+    }
+    this.touchPod(p);
+    if (opts.reason === 'Evicted') this.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: 'Evicted', type: 'Warning', message: opts.message ?? 'The node was low on resource: memory.', source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Events
+  // -------------------------------------------------------------------------------------------------
+
+  /** Records an event the way Kubernetes does: the same object, reason and message bump `count`. */
+  emitEvent(spec: SimEventSpec): void {
+    const now = this.clock.now();
+    const inv = spec.involvedObject;
+    const key = `${inv.namespace ?? ''}|${inv.kind}|${inv.name}|${inv.uid ?? ''}|${spec.reason}|${spec.message}`;
+    const existing = this.events.get(key);
+    if (existing) {
+      existing.count++;
+      existing.lastSeen = now;
+      this.write('events', `${existing.namespace}/${existing.name}`, this.renderEvent(existing), 'MODIFIED');
+      return;
+    }
+    const e: EventModel = {
+      namespace: inv.namespace ?? 'default',
+      name: `${inv.name}.${Math.floor(this.rand() * 2 ** 48).toString(16).padStart(12, '0')}`,
+      uid: this.uuid(),
+      spec,
+      count: 1,
+      firstSeen: now,
+      lastSeen: now,
+    };
+    this.events.set(key, e);
+    this.write('events', `${e.namespace}/${e.name}`, this.renderEvent(e), 'ADDED');
+  }
+
+  /** Deletes events last seen more than `ageMs` ago, as the API server's event TTL (1 h) does. */
+  expireEvents(ageMs = 3_600_000): void {
+    const now = this.clock.now();
+    for (const [key, e] of this.events) {
+      if (now - e.lastSeen <= ageMs) continue;
+      this.events.delete(key);
+      this.remove('events', `${e.namespace}/${e.name}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Internals
+  // -------------------------------------------------------------------------------------------------
+
+  private write(resource: Resource, key: string, object: Json, type: 'ADDED' | 'MODIFIED'): void {
+    const rv = ++this.rv;
+    (object.metadata as Json).resourceVersion = String(rv);
+    (this.objects.get(resource) as Map<string, Json>).set(key, object);
+    this.record({ rv, resource, type, object });
+  }
+
+  private remove(resource: Resource, key: string): void {
+    const map = this.objects.get(resource) as Map<string, Json>;
+    const old = map.get(key);
+    if (!old) return;
+    map.delete(key);
+    const rv = ++this.rv;
+    this.record({ rv, resource, type: 'DELETED', object: { ...old, metadata: { ...(old.metadata as Json), resourceVersion: String(rv) } } });
+  }
+
+  private record(c: Change): void {
+    this.history.push(c);
+    if (this.history.length > this.historySize) {
+      const dropped = this.history.splice(0, this.history.length - this.historySize);
+      this.oldestResumable = dropped[dropped.length - 1].rv;
+    }
+    this.emit('change', c);
+  }
+
+  private touchNode(n: NodeModel): void {
+    this.write('nodes', n.spec.name, this.renderNode(n), 'MODIFIED');
+  }
+
+  private touchPod(p: PodModel): void {
+    this.write('pods', `${p.namespace}/${p.name}`, this.renderPod(p), 'MODIFIED');
+    const w = p.workload ? this.workloads.get(p.workload) : undefined;
+    if (w) this.refreshWorkload(w);
+  }
+
+  private refreshNodeCpu(node: string): void {
+    const n = this.nodeModels.get(node);
+    if (!n) return;
+    let rate = n.systemCpuMilli;
+    for (const p of this.podsOn(node)) for (const c of p.containers) rate += c.cpu.rate;
+    n.cpu.setRate(this.clock.now(), rate);
+  }
+
+  private container(p: PodModel, name: string): ContainerModel {
+    const c = p.containers.find((x) => x.spec.name === name);
+    if (!c) throw new SimNotFoundError(`pod ${p.namespace}/${p.name} has no container ${name}`);
+    return c;
+  }
+
+  private containerModel(spec: SimContainerSpec, defaultStart: EpochMs): ContainerModel {
+    const now = this.clock.now();
+    const startedAt = spec.status?.startedAt ?? defaultStart;
+    const ws = spec.usage?.memoryWorkingSetBytes ?? Math.floor((spec.requests?.memoryBytes ?? 128 * MiB) * 0.5);
+    return {
+      spec,
+      restarts: spec.status?.restarts ?? 0,
+      startedAt,
+      state: 'running',
+      ...(spec.status?.lastTermination ? { lastTermination: { ...spec.status.lastTermination, finishedAt: spec.status.lastTermination.finishedAt ?? startedAt - 1000 } } : {}),
+      ready: true,
+      usage: {
+        memoryWorkingSetBytes: ws,
+        memoryRssBytes: spec.usage?.memoryRssBytes ?? Math.floor(ws * 0.8),
+        rootfsUsedBytes: spec.usage?.rootfsUsedBytes ?? 65_536,
+        logsUsedBytes: spec.usage?.logsUsedBytes ?? 1_048_576,
+      },
+      cpu: new CpuCounter(now, spec.usage?.cpuMilli ?? Math.floor((spec.requests?.cpuMilli ?? 100) * 0.3), Math.min(startedAt, now)),
+    };
+  }
+
+  private bind(p: PodModel, node: string, startedAt: EpochMs): void {
+    p.node = node;
+    p.unschedulable = undefined;
+    p.scheduledAt = this.clock.now();
+    p.phase = 'Running';
+    p.startedAt ??= Math.min(startedAt, this.clock.now());
+    this.refreshNodeCpu(node);
+  }
+
+  /** The least allocated node where the pod's requests fit, or undefined (the pod waits). */
+  private schedule(p: PodModel): string | undefined {
+    const cpu = sum(p.containers.map((c) => c.spec.requests?.cpuMilli ?? 0));
+    const mem = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
+    const why = new Map<string, number>();
+    const note = (reason: string) => why.set(reason, (why.get(reason) ?? 0) + 1);
+    let best: { node: string; free: number } | undefined;
+    for (const [name, n] of this.nodeModels) {
+      if (n.conditions.get('Ready')?.status !== 'True') {
+        note('node(s) were not ready');
+        continue;
+      }
+      if (n.unschedulable) {
+        note('node(s) were unschedulable');
+        continue;
+      }
+      const taint = n.taints.find((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      if (taint) {
+        note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+        continue;
+      }
+      const alloc = this.allocatable(n);
+      const pods = this.podsOn(name).filter((x) => x.phase !== 'Succeeded' && x.phase !== 'Failed');
+      const usedCpu = sum(pods.flatMap((x) => x.containers.map((c) => c.spec.requests?.cpuMilli ?? 0)));
+      const usedMem = sum(pods.flatMap((x) => x.containers.map((c) => c.spec.requests?.memoryBytes ?? 0)));
+      if (pods.length + 1 > alloc.pods) {
+        note('Too many pods');
+        continue;
+      }
+      const shortMem = usedMem + mem > alloc.memoryBytes;
+      const shortCpu = usedCpu + cpu > alloc.cpuMilli;
+      if (shortMem) note('Insufficient memory');
+      if (shortCpu) note('Insufficient cpu');
+      if (shortMem || shortCpu) continue;
+      // Kubernetes' default LeastAllocated score: the share of CPU and memory left, then fewer pods.
+      const free = ((alloc.cpuMilli - usedCpu - cpu) / alloc.cpuMilli + (alloc.memoryBytes - usedMem - mem) / alloc.memoryBytes) / 2 - pods.length / alloc.pods / 100;
+      if (!best || free > best.free) best = { node: name, free };
+    }
+    if (best) return best.node;
+    const total = this.nodeModels.size;
+    const reasons = [...why.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`).join(', ');
+    p.unschedulable = {
+      reason: 'Unschedulable',
+      message: `0/${total} nodes are available: ${reasons || 'no nodes available to schedule pods'}. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
+      since: this.clock.now(),
+    };
+    return undefined;
+  }
+
+  allocatable(n: NodeModel): { cpuMilli: number; memoryBytes: number; ephemeralStorageBytes: number; pods: number } {
+    const c = n.spec.capacity;
+    return n.spec.allocatable ?? { cpuMilli: Math.max(0, c.cpuMilli - 80), memoryBytes: Math.max(0, c.memoryBytes - 1300 * MiB), ephemeralStorageBytes: Math.floor(c.ephemeralStorageBytes * 0.9), pods: c.pods };
+  }
+
+  private workloadKey(w: { kind: string; namespace: string; name: string }): string {
+    return `${w.kind}/${w.namespace}/${w.name}`;
+  }
+
+  private ensureWorkload(
+    kind: SimWorkloadKind,
+    namespace: string,
+    name: string,
+    spec: Partial<SimWorkloadSpec> & Pick<SimWorkloadSpec, 'containers'>,
+    implicit: boolean,
+    templateHash?: string,
+  ): WorkloadModel {
+    const key = this.workloadKey({ kind, namespace, name });
+    const existing = this.workloads.get(key);
+    if (existing) return existing;
+    const createdAt = spec.createdAt ?? this.clock.now() - 86_400_000;
+    const w: WorkloadModel = {
+      kind,
+      namespace,
+      name,
+      uid: this.uuid(),
+      labels: { 'app.kubernetes.io/name': name, ...spec.labels },
+      replicas: implicit ? 0 : (spec.replicas ?? 1),
+      containers: spec.containers,
+      hostNetwork: spec.hostNetwork ?? false,
+      createdAt,
+      implicit,
+      nextOrdinal: 0,
+      ...(kind === 'Deployment' ? { replicaSet: { name: '', uid: this.uuid(), hash: templateHash ?? this.suffix(10) } } : {}),
+      ...(kind === 'Job' && spec.cronJob ? { cronJob: { name: spec.cronJob, uid: this.uuid() } } : {}),
+    };
+    if (w.replicaSet) w.replicaSet.name = `${name}-${w.replicaSet.hash}`;
+    this.workloads.set(key, w);
+    const resource = workloadResource(kind);
+    this.write(resource, `${namespace}/${name}`, this.renderWorkload(w), 'ADDED');
+    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w), 'ADDED');
+    return w;
+  }
+
+  private refreshWorkload(w: WorkloadModel): void {
+    const resource = workloadResource(w.kind);
+    const key = `${w.namespace}/${w.name}`;
+    const next = this.renderWorkload(w);
+    const prev = this.get(resource, key);
+    if (prev && JSON.stringify(prev.status) === JSON.stringify(next.status) && JSON.stringify((prev.spec as Json).replicas) === JSON.stringify((next.spec as Json).replicas)) return;
+    this.write(resource, key, next, 'MODIFIED');
+    if (w.replicaSet) this.write('replicasets', `${w.namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w), 'MODIFIED');
+  }
+
+  private podName(w: WorkloadModel | undefined, spec: SimPodSpec): string {
+    if (!w) return `${spec.owner?.name ?? 'pod'}-${this.suffix(5)}`;
+    if (w.kind === 'Deployment') return `${w.replicaSet?.name}-${this.suffix(5)}`;
+    if (w.kind === 'StatefulSet') {
+      for (;;) {
+        const n = `${w.name}-${w.nextOrdinal++}`;
+        if (!this.podModels.has(`${w.namespace}/${n}`)) return n;
+      }
+    }
+    return `${w.name}-${this.suffix(5)}`;
+  }
+
+  private podLabels(w: WorkloadModel, podName: string): Record<string, string> {
+    const base = { 'app.kubernetes.io/name': w.name };
+    if (w.kind === 'Deployment') return { ...base, 'pod-template-hash': w.replicaSet?.hash ?? '' };
+    if (w.kind === 'StatefulSet') return { ...base, 'controller-revision-hash': `${w.name}-6c8f9d7b5`, 'statefulset.kubernetes.io/pod-name': podName };
+    if (w.kind === 'DaemonSet') return { ...base, 'controller-revision-hash': '7d6c9b8f45', 'pod-template-generation': '1' };
+    return { ...base, 'batch.kubernetes.io/job-name': w.name, 'batch.kubernetes.io/controller-uid': w.uid };
+  }
+
+  private ownerRef(w: WorkloadModel | undefined, owner: SimOwner | undefined, node: string | undefined): PodModel['owner'] {
+    if (w?.kind === 'Deployment' && w.replicaSet) return { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: w.replicaSet.name, uid: w.replicaSet.uid };
+    if (w) return { apiVersion: w.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: w.kind, name: w.name, uid: w.uid };
+    if (owner?.kind === 'Node' && node) return { apiVersion: 'v1', kind: 'Node', name: node, uid: this.nodeModels.get(node)?.uid ?? this.uuid() };
+    return undefined;
+  }
+
+  private uuid(): string {
+    const hex = (n: number) => Array.from({ length: n }, () => Math.floor(this.rand() * 16).toString(16)).join('');
+    return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+  }
+
+  private suffix(n: number): string {
+    return Array.from({ length: n }, () => ALPHANUM[Math.floor(this.rand() * ALPHANUM.length)]).join('');
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Rendering into Kubernetes objects (validated against the official schemas in the tests)
+  // -------------------------------------------------------------------------------------------------
+
+  private renderNode(n: NodeModel): Json {
+    const s = n.spec;
+    const alloc = this.allocatable(n);
+    const zone = s.zone ?? `${this.region}a`;
+    const capacityLabel = s.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND';
+    const labels: Record<string, string> = {
+      'beta.kubernetes.io/arch': 'amd64',
+      'beta.kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': s.name,
+      'kubernetes.io/os': 'linux',
+      'topology.kubernetes.io/region': this.region,
+      'topology.kubernetes.io/zone': zone,
+      ...(s.instanceType ? { 'node.kubernetes.io/instance-type': s.instanceType } : {}),
+      ...(s.nodeGroup ? { 'eks.amazonaws.com/nodegroup': s.nodeGroup, 'eks.amazonaws.com/capacityType': capacityLabel } : {}),
+      ...(s.nodePool ? { 'karpenter.sh/nodepool': s.nodePool, 'karpenter.sh/capacity-type': s.capacityType === 'spot' ? 'spot' : 'on-demand' } : {}),
+      ...(s.capacityType === 'fargate' ? { 'eks.amazonaws.com/compute-type': 'fargate' } : {}),
+      ...s.labels,
+    };
+    const providerID = s.capacityType === 'fargate' ? `aws:///${zone}/${n.uid.slice(0, 12)}/${s.name}` : s.instanceId ? `aws:///${zone}/${s.instanceId}` : undefined;
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: s.name,
+        uid: n.uid,
+        creationTimestamp: iso(n.createdAt),
+        labels,
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+      },
+      spec: {
+        ...(providerID ? { providerID } : {}),
+        ...(n.taints.length ? { taints: n.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) } : {}),
+        ...(n.unschedulable ? { unschedulable: true } : {}),
+      },
+      status: {
+        capacity: quantities(s.capacity),
+        allocatable: quantities(alloc),
+        conditions: [...n.conditions].map(([type, c]) => ({
+          type,
+          status: c.status,
+          lastHeartbeatTime: iso(this.clock.now()),
+          lastTransitionTime: iso(c.since),
+          reason: c.reason,
+          message: c.message,
+        })),
+        addresses: [
+          { type: 'InternalIP', address: s.internalIp ?? '127.0.0.1' },
+          { type: 'InternalDNS', address: s.name },
+          { type: 'Hostname', address: s.name },
+        ],
+        daemonEndpoints: { kubeletEndpoint: { Port: n.kubeletPort } },
+        nodeInfo: {
+          machineID: n.uid.replace(/-/g, ''),
+          systemUUID: `ec2${n.uid.slice(3)}`,
+          bootID: n.uid,
+          kernelVersion: '6.1.115-126.197.amzn2023.x86_64',
+          osImage: 'Amazon Linux 2023.6.20241212',
+          containerRuntimeVersion: 'containerd://1.7.23',
+          kubeletVersion: s.kubeletVersion ?? 'v1.33.5-eks-113cf36',
+          kubeProxyVersion: s.kubeletVersion ?? 'v1.33.5-eks-113cf36',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
+      },
+    };
+  }
+
+  private renderPod(p: PodModel): Json {
+    const now = this.clock.now();
+    const anyResources = p.containers.some((c) => c.spec.requests || c.spec.limits);
+    const guaranteed = p.containers.every(
+      (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
+    );
+    const qosClass = !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
+    const allReady = p.phase === 'Running' && p.containers.every((c) => c.ready);
+    const scheduledAt = p.scheduledAt ?? p.createdAt;
+    const condition = (type: string, ok: boolean, at: EpochMs, reason?: string, message?: string) => ({
+      type,
+      status: ok ? 'True' : 'False',
+      lastTransitionTime: iso(at),
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+    });
+    const conditions = p.node
+      ? [
+          condition('PodReadyToStartContainers', true, scheduledAt + 1000),
+          condition('Initialized', true, scheduledAt + 1000),
+          condition('Ready', allReady, allReady ? (p.startedAt ?? scheduledAt) + 3000 : now, allReady ? undefined : 'ContainersNotReady'),
+          condition('ContainersReady', allReady, allReady ? (p.startedAt ?? scheduledAt) + 3000 : now, allReady ? undefined : 'ContainersNotReady'),
+          condition('PodScheduled', true, scheduledAt),
+        ]
+      : [condition('PodScheduled', false, p.unschedulable?.since ?? p.createdAt, p.unschedulable?.reason ?? 'Unschedulable', p.unschedulable?.message)];
+    const state = (c: ContainerModel): Json => {
+      if (c.state === 'waiting') return { waiting: { reason: c.waiting?.reason ?? 'ContainerCreating', ...(c.waiting?.message ? { message: c.waiting.message } : {}) } };
+      if (c.state === 'terminated') return { terminated: { exitCode: c.terminated?.exitCode ?? 0, reason: c.terminated?.reason ?? 'Completed', startedAt: iso(c.startedAt), finishedAt: iso(c.terminated?.finishedAt ?? now), containerID: `containerd://${this.containerId(p, c)}` } };
+      return { running: { startedAt: iso(c.startedAt) } };
+    };
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: p.name,
+        namespace: p.namespace,
+        uid: p.uid,
+        creationTimestamp: iso(p.createdAt),
+        labels: p.labels,
+        ...(p.owner ? { ownerReferences: [{ ...p.owner, controller: true, blockOwnerDeletion: true }] } : {}),
+      },
+      spec: {
+        ...(p.node ? { nodeName: p.node } : {}),
+        containers: p.containers.map((c) => ({
+          name: c.spec.name,
+          image: c.spec.image,
+          resources: {
+            ...(c.spec.requests ? { requests: quantities(c.spec.requests) } : {}),
+            ...(c.spec.limits ? { limits: quantities(c.spec.limits) } : {}),
+          },
+          imagePullPolicy: 'IfNotPresent',
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+        })),
+        restartPolicy: p.restartPolicy,
+        schedulerName: 'default-scheduler',
+        serviceAccountName: 'default',
+        dnsPolicy: p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
+        ...(p.hostNetwork ? { hostNetwork: true } : {}),
+        terminationGracePeriodSeconds: 30,
+        enableServiceLinks: true,
+        preemptionPolicy: 'PreemptLowerPriority',
+        priority: 0,
+        tolerations: [
+          { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+          { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        ],
+      },
+      status: {
+        phase: p.phase,
+        ...(p.reason ? { reason: p.reason } : {}),
+        ...(p.message ? { message: p.message } : {}),
+        conditions,
+        qosClass,
+        ...(p.node ? { hostIP: this.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1', podIP: p.hostNetwork ? (this.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1') : this.podIp(p) } : {}),
+        ...(p.startedAt ? { startTime: iso(p.startedAt) } : {}),
+        ...(p.node
+          ? {
+              containerStatuses: p.containers.map((c) => ({
+                name: c.spec.name,
+                image: c.spec.image,
+                imageID: `${c.spec.image.split(':')[0]}@sha256:${this.digest(c.spec.image)}`,
+                containerID: `containerd://${this.containerId(p, c)}`,
+                ready: c.ready,
+                started: c.state === 'running',
+                restartCount: c.restarts,
+                state: state(c),
+                lastState: c.lastTermination
+                  ? { terminated: { exitCode: c.lastTermination.exitCode, reason: c.lastTermination.reason, startedAt: iso(Math.min(c.lastTermination.finishedAt - 1000, c.startedAt)), finishedAt: iso(c.lastTermination.finishedAt), containerID: `containerd://${this.digest(`${p.uid}/${c.spec.name}/${c.restarts - 1}`)}` } }
+                  : {},
+              })),
+            }
+          : {}),
+      },
+    };
+  }
+
+  private template(w: WorkloadModel): Json {
+    return {
+      metadata: { labels: { 'app.kubernetes.io/name': w.name } },
+      spec: {
+        containers: w.containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          resources: { ...(c.requests ? { requests: quantities(c.requests) } : {}), ...(c.limits ? { limits: quantities(c.limits) } : {}) },
+        })),
+        ...(w.hostNetwork ? { hostNetwork: true } : {}),
+        ...(w.kind === 'Job' ? { restartPolicy: 'Never' } : {}),
+      },
+    };
+  }
+
+  private renderWorkload(w: WorkloadModel): Json {
+    const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
+    const ready = pods.filter((p) => p.phase === 'Running' && p.containers.every((c) => c.ready)).length;
+    const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: 1, labels: w.labels };
+    const selector = { matchLabels: { 'app.kubernetes.io/name': w.name } };
+    if (w.kind === 'DaemonSet') {
+      const desired = w.implicit ? pods.length : this.nodeModels.size;
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata,
+        spec: { selector, template: this.template(w), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 },
+        status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: pods.length, observedGeneration: 1 },
+      };
+    }
+    if (w.kind === 'Job') {
+      return {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { ...metadata, ...(w.cronJob ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: w.cronJob.name, uid: w.cronJob.uid, controller: true, blockOwnerDeletion: true }] } : {}) },
+        spec: { parallelism: 1, completions: 1, backoffLimit: 6, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': w.uid } }, template: this.template(w) },
+        status: { active: pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length, succeeded: pods.filter((p) => p.phase === 'Succeeded').length, failed: pods.filter((p) => p.phase === 'Failed').length, startTime: iso(w.createdAt) },
+      };
+    }
+    const status = { observedGeneration: 1, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: pods.length, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
+    if (w.kind === 'StatefulSet') {
+      return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata, spec: { replicas: w.replicas, selector, template: this.template(w), serviceName: w.name, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } }, status };
+    }
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      spec: { replicas: w.replicas, selector, template: this.template(w), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
+      status: { ...status, ...(ready < w.replicas ? { unavailableReplicas: w.replicas - ready } : {}) },
+    };
+  }
+
+  private renderReplicaSet(w: WorkloadModel): Json {
+    const rs = w.replicaSet as NonNullable<WorkloadModel['replicaSet']>;
+    const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
+    const ready = pods.filter((p) => p.phase === 'Running' && p.containers.every((c) => c.ready)).length;
+    const labels = { 'app.kubernetes.io/name': w.name, 'pod-template-hash': rs.hash };
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: rs.name,
+        namespace: w.namespace,
+        uid: rs.uid,
+        creationTimestamp: iso(w.createdAt),
+        labels,
+        annotations: { 'deployment.kubernetes.io/revision': '1' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { replicas: w.replicas, selector: { matchLabels: labels }, template: { ...this.template(w), metadata: { labels } } },
+      status: { replicas: pods.length, fullyLabeledReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 },
+    };
+  }
+
+  private renderEvent(e: EventModel): Json {
+    const s = e.spec;
+    return {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: e.name, namespace: e.namespace, uid: e.uid, creationTimestamp: iso(e.firstSeen) },
+      involvedObject: { kind: s.involvedObject.kind, name: s.involvedObject.name, ...(s.involvedObject.namespace ? { namespace: s.involvedObject.namespace } : {}), ...(s.involvedObject.uid ? { uid: s.involvedObject.uid } : {}), apiVersion: s.involvedObject.kind === 'Node' || s.involvedObject.kind === 'Pod' ? 'v1' : 'apps/v1' },
+      reason: s.reason,
+      message: s.message,
+      type: s.type,
+      count: e.count,
+      firstTimestamp: iso(e.firstSeen),
+      lastTimestamp: iso(e.lastSeen),
+      source: { component: s.source?.component ?? 'kubelet', ...(s.source?.host ? { host: s.source.host } : {}) },
+      reportingComponent: s.source?.component ?? 'kubelet',
+      reportingInstance: s.source?.host ?? '',
+    };
+  }
+
+  private containerId(p: PodModel, c: ContainerModel): string {
+    return this.digest(`${p.uid}/${c.spec.name}/${c.restarts}`);
+  }
+
+  private podIp(p: PodModel): string {
+    const h = parseInt(p.uid.slice(0, 4), 16);
+    return `10.0.${100 + (h % 100)}.${(h >> 8) % 250 + 2}`;
+  }
+
+  /** A stable fake sha256-like hex digest of `s` (not cryptographic; just looks like containerd's). */
+  private digest(s: string): string {
+    let h1 = 0x811c9dc5;
+    let out = '';
+    for (let round = 0; out.length < 64; round++) {
+      for (let i = 0; i < s.length; i++) h1 = Math.imul(h1 ^ s.charCodeAt(i) ^ round, 16777619) >>> 0;
+      out += h1.toString(16).padStart(8, '0');
+    }
+    return out.slice(0, 64);
+  }
+}
+
+function workloadResource(kind: SimWorkloadKind): Resource {
+  return kind === 'Deployment' ? 'deployments' : kind === 'StatefulSet' ? 'statefulsets' : kind === 'DaemonSet' ? 'daemonsets' : 'jobs';
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Resources as the API serializes them: CPU in cores or millicores, memory and storage in Ki. */
+function quantities(r: SimResources & { pods?: number }): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (r.cpuMilli !== undefined) out.cpu = r.cpuMilli % 1000 === 0 ? String(r.cpuMilli / 1000) : `${r.cpuMilli}m`;
+  if (r.ephemeralStorageBytes !== undefined) out['ephemeral-storage'] = r.ephemeralStorageBytes % 1024 === 0 ? `${r.ephemeralStorageBytes / 1024}Ki` : String(r.ephemeralStorageBytes);
+  if (r.memoryBytes !== undefined) out.memory = r.memoryBytes % MiB === 0 ? `${r.memoryBytes / MiB}Mi` : r.memoryBytes % 1024 === 0 ? `${r.memoryBytes / 1024}Ki` : String(r.memoryBytes);
+  if (r.pods !== undefined) out.pods = String(r.pods);
+  return out;
+}
+
+function defaultConditionReason(type: string, status: string): string {
+  const reasons: Record<string, [string, string]> = {
+    Ready: ['KubeletReady', 'KubeletNotReady'],
+    MemoryPressure: ['KubeletHasInsufficientMemory', 'KubeletHasSufficientMemory'],
+    DiskPressure: ['KubeletHasDiskPressure', 'KubeletHasNoDiskPressure'],
+    PIDPressure: ['KubeletHasInsufficientPID', 'KubeletHasSufficientPID'],
+  };
+  const r = reasons[type];
+  if (!r) return status === 'True' ? type : `No${type}`;
+  if (type === 'Ready') return status === 'True' ? r[0] : status === 'Unknown' ? 'NodeStatusUnknown' : r[1];
+  return status === 'True' ? r[0] : r[1];
+}
+
+/** The Normal event the kubelet (or node controller) records when a condition changes. */
+function conditionEvent(type: string, status: string): string | undefined {
+  switch (type) {
+    case 'Ready':
+      return status === 'True' ? 'NodeReady' : 'NodeNotReady';
+    case 'MemoryPressure':
+      return status === 'True' ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory';
+    case 'DiskPressure':
+      return status === 'True' ? 'NodeHasDiskPressure' : 'NodeHasNoDiskPressure';
+    case 'PIDPressure':
+      return status === 'True' ? 'NodeHasInsufficientPID' : 'NodeHasSufficientPID';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * One loopback HTTPS "kubelet" per simulated node, serving `GET /stats/summary` as a real kubelet does:
+ * TLS with a certificate from the cluster CA, the caller's bearer token checked (401) and authorized for
+ * `nodes/stats` (403). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
+ * client finds it exactly as on EKS. Nodes added later get a kubelet; removed nodes lose theirs.
+ * Faults per node: an HTTP status, a delay (to time out), a reset connection, a body that is not JSON.
+ */
+import * as https from 'https';
+import type { AddressInfo, Socket } from 'net';
+import type { Change, SimCluster } from './cluster';
+import { summaryBody } from './summary';
+import { loopbackTls, type KubeletCertificate } from './tls';
+
+export interface KubeletFault {
+  readonly status?: number;
+  readonly delayMs?: number;
+  readonly reset?: boolean;
+  readonly garbage?: boolean;
+  /** How many requests it applies to. @default every request until cleared */
+  readonly times?: number;
+}
+
+export interface KubeletsOptions {
+  readonly cluster: SimCluster;
+  readonly token: string;
+  /** Whether the token may `get nodes/stats`. @default true */
+  readonly nodesStats?: boolean;
+  /** Which certificate a node's kubelet presents. @default `ip` (names 127.0.0.1) */
+  readonly certificate?: (node: string) => KubeletCertificate;
+}
+
+interface Endpoint {
+  readonly server: https.Server;
+  readonly sockets: Set<Socket>;
+  readonly port: number;
+}
+
+export class SimKubelets {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly faults = new Map<string, { fault: KubeletFault; left: number }>();
+  private readonly pending = new Set<Promise<void>>();
+  /** Summary requests served (or failed) per node. */
+  readonly requests = new Map<string, number>();
+  private readonly onChange = (c: Change) => {
+    if (c.resource !== 'nodes') return;
+    const name = String((c.object.metadata as { name: string }).name);
+    if (c.type === 'ADDED' && !this.endpoints.has(name)) this.track(this.open(name));
+    if (c.type === 'DELETED') this.track(this.shut(name));
+  };
+
+  private constructor(private readonly opts: KubeletsOptions) {}
+
+  static async start(opts: KubeletsOptions): Promise<SimKubelets> {
+    const k = new SimKubelets(opts);
+    opts.cluster.on('change', k.onChange);
+    await Promise.all([...opts.cluster.nodeModels.keys()].map((n) => k.open(n)));
+    return k;
+  }
+
+  /** Resolves once kubelets of nodes added so far are listening (their ports published). */
+  async ready(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  setFault(node: string, fault: KubeletFault): void {
+    this.faults.set(node, { fault, left: fault.times ?? Infinity });
+  }
+
+  clearFault(node: string): void {
+    this.faults.delete(node);
+  }
+
+  portOf(node: string): number | undefined {
+    return this.endpoints.get(node)?.port;
+  }
+
+  /** What the node's kubelet answers now (faults applied): for the API server's node proxy. */
+  async answer(node: string): Promise<{ status: number; body: string }> {
+    this.requests.set(node, (this.requests.get(node) ?? 0) + 1);
+    const f = this.takeFault(node);
+    if (f?.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+    if (f?.status) return { status: f.status, body: `simulated kubelet failure ${f.status}` };
+    if (f?.garbage) return { status: 200, body: '<html>not a summary</html>' };
+    const body = summaryBody(this.opts.cluster, node);
+    return body === undefined ? { status: 404, body: 'node not found' } : { status: 200, body };
+  }
+
+  async close(): Promise<void> {
+    this.opts.cluster.off('change', this.onChange);
+    await this.ready();
+    await Promise.all([...this.endpoints.keys()].map((n) => this.shut(n)));
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private takeFault(node: string): KubeletFault | undefined {
+    const f = this.faults.get(node);
+    if (!f) return undefined;
+    if (--f.left <= 0) this.faults.delete(node);
+    return f.fault;
+  }
+
+  private async open(node: string): Promise<void> {
+    const tls = loopbackTls.kubelet(this.opts.certificate?.(node) ?? 'ip');
+    const sockets = new Set<Socket>();
+    const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+      if (req.headers.authorization !== `Bearer ${this.opts.token}`) {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
+        return;
+      }
+      if (this.opts.nodesStats === false) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end(`Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=stats)`);
+        return;
+      }
+      if (req.url?.split('?')[0] !== '/stats/summary') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+        return;
+      }
+      const f = this.faults.get(node)?.fault;
+      if (f?.reset) {
+        this.takeFault(node);
+        this.requests.set(node, (this.requests.get(node) ?? 0) + 1);
+        req.socket.destroy();
+        return;
+      }
+      void this.answer(node).then((a) => {
+        if (!res.destroyed) res.writeHead(a.status, { 'content-type': a.status === 200 ? 'application/json' : 'text/plain' }).end(a.body);
+      });
+    });
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    // A TLS failure on the client's side (a refused certificate) is not the server's problem.
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    this.endpoints.set(node, { server, sockets, port });
+    if (this.opts.cluster.nodeModels.has(node)) this.opts.cluster.setKubeletPort(node, port);
+  }
+
+  private async shut(node: string): Promise<void> {
+    const e = this.endpoints.get(node);
+    if (!e) return;
+    this.endpoints.delete(node);
+    for (const s of e.sockets) s.destroy();
+    await new Promise<void>((r) => e.server.close(() => r()));
+  }
+}

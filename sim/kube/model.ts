@@ -1,0 +1,132 @@
+/**
+ * What a simulated cluster is made of, in the terms a scenario uses (issue 7 drives these from scenario
+ * files): nodes with their machine figures, workloads, pods with containers and their usage. `cluster.ts`
+ * turns them into Kubernetes objects and kubelet summaries.
+ */
+import type { EpochMs } from '../../model/time';
+
+export interface SimResources {
+  readonly cpuMilli?: number;
+  readonly memoryBytes?: number;
+  readonly ephemeralStorageBytes?: number;
+}
+
+export interface SimDisk {
+  readonly capacityBytes: number;
+  readonly usedBytes: number;
+  readonly inodes: number;
+  readonly inodesUsed: number;
+}
+
+export interface SimTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface SimNodeSpec {
+  readonly name: string;
+  readonly instanceId?: string;
+  readonly zone?: string;
+  readonly instanceType?: string;
+  /** EKS managed node group (`eks.amazonaws.com/nodegroup`). */
+  readonly nodeGroup?: string;
+  /** Karpenter NodePool (`karpenter.sh/nodepool`). */
+  readonly nodePool?: string;
+  readonly capacityType?: 'on-demand' | 'spot' | 'fargate';
+  readonly capacity: { readonly cpuMilli: number; readonly memoryBytes: number; readonly ephemeralStorageBytes: number; readonly pods: number };
+  /** @default capacity minus EKS-like reservations */
+  readonly allocatable?: { readonly cpuMilli: number; readonly memoryBytes: number; readonly ephemeralStorageBytes: number; readonly pods: number };
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly SimTaint[];
+  readonly unschedulable?: boolean;
+  /** @default 127.0.0.1 (the loopback kubelet) */
+  readonly internalIp?: string;
+  readonly createdAt?: EpochMs;
+  readonly kubeletVersion?: string;
+  /** nodefs. @default 80 GiB, 20 % used */
+  readonly disk?: SimDisk;
+  /** imagefs. @default the same figures as nodefs (one disk, as on EKS AMIs) */
+  readonly imageDisk?: SimDisk;
+  /** @default 4194304 */
+  readonly maxPid?: number;
+  /** Memory the node uses outside pods (kubelet, containerd, OS). @default 600 MiB */
+  readonly systemMemoryBytes?: number;
+  /** CPU the node uses outside pods. @default 120 m */
+  readonly systemCpuMilli?: number;
+}
+
+/** A container's usage; the simulated kubelet integrates CPU over the cluster's clock. */
+export interface SimUsage {
+  readonly cpuMilli?: number;
+  readonly memoryWorkingSetBytes?: number;
+  readonly memoryRssBytes?: number;
+  readonly rootfsUsedBytes?: number;
+  readonly logsUsedBytes?: number;
+}
+
+export interface SimContainerStatus {
+  readonly restarts?: number;
+  readonly startedAt?: EpochMs;
+  readonly lastTermination?: { readonly reason: string; readonly exitCode: number; readonly finishedAt?: EpochMs };
+}
+
+export interface SimContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly requests?: SimResources;
+  readonly limits?: SimResources;
+  readonly usage?: SimUsage;
+  /** History to start from (restarts so far, last termination). */
+  readonly status?: SimContainerStatus;
+}
+
+export type SimWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
+
+export interface SimOwner {
+  readonly kind: SimWorkloadKind | 'CronJob' | 'Node';
+  readonly name: string;
+}
+
+export interface SimPodSpec {
+  readonly namespace: string;
+  /** @default derived from the owner the way its controller names pods */
+  readonly name?: string;
+  readonly uid?: string;
+  /** A node to bind to; absent = the simulated scheduler places it (or leaves it Pending). */
+  readonly node?: string;
+  /** The controller; a Deployment/StatefulSet/DaemonSet/Job not added yet is created on the way. */
+  readonly owner?: SimOwner;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly containers: readonly SimContainerSpec[];
+  readonly hostNetwork?: boolean;
+  readonly createdAt?: EpochMs;
+  readonly startedAt?: EpochMs;
+}
+
+export interface SimWorkloadSpec {
+  readonly kind: SimWorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** Deployments, StatefulSets, Jobs. @default 1 */
+  readonly replicas?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly containers: readonly SimContainerSpec[];
+  readonly hostNetwork?: boolean;
+  /** Jobs created by a CronJob. */
+  readonly cronJob?: string;
+  readonly createdAt?: EpochMs;
+}
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface SimEventSpec {
+  readonly involvedObject: { readonly kind: string; readonly name: string; readonly namespace?: string; readonly uid?: string };
+  readonly reason: string;
+  readonly type: 'Normal' | 'Warning';
+  readonly message: string;
+  readonly source?: { readonly component: string; readonly host?: string };
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { loadAll } from 'js-yaml';
+import { readAgentConfig } from '../../../agent/config';
+import { agentManifests, agentRules, exampleManifestFile, ManifestOptionsError, renderManifests, HEALTH_PORT, type ManifestOptions } from '../../../agent/deploy/manifests';
+import { validateObject } from '../../sim/kube/k8s-schema';
+
+const OPTIONS: ManifestOptions = {
+  cluster: 'prod-eu-1',
+  ingestUrl: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/',
+  roleArn: 'arn:aws:iam::123456789012:role/vigil-agent-prod-eu-1',
+  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0',
+};
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; [k: string]: unknown };
+const byKind = (objs: unknown[]) => Object.fromEntries((objs as Obj[]).map((o) => [o.kind, o])) as Record<string, Obj & Record<string, never>>;
+type Deployment = any;
+
+describe('the agent\'s manifests', () => {
+  it.each([
+    ['IRSA, direct kubelet reads', OPTIONS],
+    ['Pod Identity', { ...OPTIONS, auth: 'pod-identity' as const, roleArn: undefined }],
+    ['the API-server proxy fallback', { ...OPTIONS, kubeletProxy: true, namespace: 'monitoring' }],
+  ])('validate against the official schemas (%s), as YAML read back', (_name, options) => {
+    const objects = loadAll(renderManifests(options));
+    expect(objects).toEqual(agentManifests(options));
+    expect((objects as Obj[]).map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
+    for (const o of objects) validateObject(o);
+  });
+
+  it('grant only reads, with nodes/stats, and nodes/proxy only with the fallback (which then drops nodes/stats)', () => {
+    const rules = (o: ManifestOptions) => byKind(agentManifests(o)).ClusterRole.rules as unknown as { resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[];
+    const direct = rules(OPTIONS);
+    expect(direct.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'nodes/stats', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']);
+    expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz', '/livez']);
+    const proxied = rules({ ...OPTIONS, kubeletProxy: true }).flatMap((r) => r.resources ?? []);
+    expect(proxied).toContain('nodes/proxy');
+    expect(proxied).not.toContain('nodes/stats');
+    expect(agentRules(false)).toEqual(direct);
+  });
+
+  it('put the IAM role on the service account with IRSA, and nothing with Pod Identity', () => {
+    expect(byKind(agentManifests(OPTIONS)).ServiceAccount.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': OPTIONS.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' });
+    expect(byKind(agentManifests({ ...OPTIONS, auth: 'pod-identity' })).ServiceAccount.metadata.annotations).toBeUndefined();
+  });
+
+  it('run one hardened replica: non-root, read-only root, no capabilities, RuntimeDefault seccomp, requests, limits, probes', () => {
+    const d: Deployment = byKind(agentManifests(OPTIONS)).Deployment;
+    const pod = d.spec.template.spec;
+    const c = pod.containers[0];
+    expect(d.spec.replicas).toBe(1);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(Object.keys(c.resources.requests)).toEqual(['cpu', 'memory']);
+    expect(Object.keys(c.resources.limits)).toEqual(['cpu', 'memory']);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(c.ports).toEqual([{ name: 'http', containerPort: HEALTH_PORT, protocol: 'TCP' }]);
+    expect(c.image).toBe(OPTIONS.image);
+    // The namespace enforces the "restricted" Pod Security Standard, which this pod meets.
+    expect(byKind(agentManifests(OPTIONS)).Namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('configure the agent with variables it accepts, and keep it off the node\'s instance role', () => {
+    for (const options of [OPTIONS, { ...OPTIONS, kubeletProxy: true }]) {
+      const env = Object.fromEntries((byKind(agentManifests(options)).Deployment as Deployment).spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(env.AWS_EC2_METADATA_DISABLED).toBe('true');
+      expect(readAgentConfig(env)).toMatchObject({ cluster: 'prod-eu-1', ingestUrl: OPTIONS.ingestUrl, region: 'eu-west-1', healthPort: HEALTH_PORT, kubeletTransport: options.kubeletProxy ? 'proxy' : 'direct' });
+    }
+  });
+
+  it('refuse bad options, listing every problem', () => {
+    let err: ManifestOptionsError | undefined;
+    try {
+      agentManifests({ cluster: 'no spaces', ingestUrl: 'http://x.example.com/', roleArn: 'role/vigil', namespace: 'Vigil' });
+    } catch (e) {
+      err = e as ManifestOptionsError;
+    }
+    expect(err?.problems).toEqual([
+      '--cluster must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _), got "no spaces"',
+      '--ingest-url must be https, got "http://x.example.com/"',
+      '--region is required when --ingest-url is not a Lambda Function URL (https://<id>.lambda-url.<region>.on.aws/)',
+      '--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "role/vigil"',
+      '--namespace must be a DNS label (a-z 0-9 -, at most 63), got "Vigil"',
+    ]);
+    expect(() => agentManifests({ ...OPTIONS, roleArn: undefined })).toThrow('--role-arn is required with --auth irsa');
+  });
+
+  it('ship an example (agent/deploy/vigil-agent.yaml) that is exactly what the generator prints', () => {
+    const file = readFileSync(path.join(__dirname, '../../../agent/deploy/vigil-agent.yaml'), 'utf8');
+    expect(file).toBe(exampleManifestFile());
+    for (const o of loadAll(file)) validateObject(o);
+  });
+});

@@ -1,0 +1,86 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfigApi } from '../../../agent/kube/api';
+import { ApiMeter } from '../../../agent/kube/meter';
+import { ApiProxySource, DirectKubeletSource, scrapeAll } from '../../../agent/kubelet/scraper';
+import { ManualClock } from '../../../model/time';
+import { SimCluster } from '../../../sim/kube/cluster';
+import { startSimKube, type SimKube } from '../../../sim/kube/env';
+import type { KubeletCertificate } from '../../../sim/kube/tls';
+import { loopbackTls } from '../../../sim/kube/tls';
+
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+const GiB = 1024 ** 3;
+const NODES = ['ip-10-0-0-1.eu-west-1.compute.internal', 'ip-10-0-0-2.eu-west-1.compute.internal', 'ip-10-0-0-3.eu-west-1.compute.internal', 'ip-10-0-0-4.eu-west-1.compute.internal'];
+const CERTS: Record<string, KubeletCertificate> = { [NODES[0]]: 'ip', [NODES[1]]: 'name', [NODES[2]]: 'wrong', [NODES[3]]: 'selfsigned' };
+
+let kube: SimKube;
+const targets = () => NODES.map((node) => ({ node, address: '127.0.0.1', port: kube.kubelets.portOf(node) as number }));
+const direct = (insecureSkipTlsVerify = false) => new DirectKubeletSource({ ca: loopbackTls.ca(), insecureSkipTlsVerify, authorization: async () => `Bearer ${kube.token}` });
+
+beforeEach(async () => {
+  const sim = new SimCluster({ clock: new ManualClock(T0) });
+  for (const name of NODES) sim.addNode({ name, capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
+  kube = await startSimKube({ cluster: sim, kubeletCertificate: (n) => CERTS[n] });
+});
+afterEach(() => kube.close());
+
+describe('reading kubelet summaries directly', () => {
+  it('trusts the cluster CA and accepts a certificate naming the node\'s IP or its name, and no other', async () => {
+    const results = await scrapeAll(targets(), direct(), { concurrency: 4, timeoutMs: 2000 });
+    expect(results.map((r) => r.summary?.node.nodeName ?? r.error?.kind)).toEqual([NODES[0], NODES[1], 'tls', 'tls']);
+    expect(results[2].error?.message).toMatch(/altnames|does not match/i);
+    expect(results[3].error?.message).toMatch(/self.signed|certificate/i);
+  });
+
+  it('skips verification only when told to (self-signed kubelets)', async () => {
+    const results = await scrapeAll(targets(), direct(true), { concurrency: 4, timeoutMs: 2000 });
+    expect(results.every((r) => r.summary)).toBe(true);
+  });
+
+  it('keeps the other nodes when one times out, fails, answers garbage, resets or has no address', async () => {
+    const [a, b] = NODES;
+    kube.kubelets.setFault(a, { delayMs: 1000 });
+    kube.kubelets.setFault(b, { status: 500 });
+    let results = await scrapeAll([...targets().slice(0, 2), { node: 'gone', port: 10250 }], direct(), { concurrency: 2, timeoutMs: 200 });
+    expect(results.map((r) => r.error?.kind)).toEqual(['timeout', 'http', 'other']);
+    expect(results[1].error?.message).toContain('HTTP 500');
+    kube.kubelets.setFault(a, { garbage: true });
+    kube.kubelets.setFault(b, { reset: true });
+    results = await scrapeAll(targets().slice(0, 2), direct(), { concurrency: 2, timeoutMs: 2000 });
+    expect(results.map((r) => r.error?.kind)).toEqual(['parse', 'connect']);
+  });
+
+  it('reports a summary for another node than asked for', async () => {
+    const [t0, t1] = targets();
+    const results = await scrapeAll([{ ...t0, port: t1.port }], direct(), { concurrency: 1, timeoutMs: 2000 });
+    expect(results[0].error).toMatchObject({ kind: 'other', message: `the summary is for node ${NODES[1]}` });
+  });
+
+  it('sends the bearer token the kubelet checks', async () => {
+    const wrong = new DirectKubeletSource({ ca: loopbackTls.ca(), authorization: async () => 'Bearer nope' });
+    const [r] = await scrapeAll(targets().slice(0, 1), wrong, { concurrency: 1, timeoutMs: 2000 });
+    expect(r.error).toMatchObject({ kind: 'http', message: expect.stringContaining('401') });
+  });
+});
+
+describe('reading kubelet summaries through the API server proxy (the fallback)', () => {
+  const proxy = () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions(kube.kubeconfig);
+    return new ApiProxySource(new KubeConfigApi(kc, new ApiMeter()));
+  };
+
+  it('is refused without nodes/proxy, which the default role does not grant', async () => {
+    const [r] = await scrapeAll(targets().slice(0, 1), proxy(), { concurrency: 1, timeoutMs: 2000 });
+    expect(r.error).toMatchObject({ kind: 'http', message: expect.stringContaining('nodes/proxy') });
+  });
+
+  it('reads every node with nodes/proxy, whatever certificate its kubelet has', async () => {
+    const sim = kube.cluster;
+    await kube.close();
+    kube = await startSimKube({ cluster: sim, permissions: { nodesProxy: true }, kubeletCertificate: (n) => CERTS[n] });
+    kube.kubelets.setFault(NODES[1], { status: 503, times: 1 });
+    const results = await scrapeAll(targets(), proxy(), { concurrency: 4, timeoutMs: 2000 });
+    expect(results.map((r) => r.summary?.node.nodeName ?? r.error?.kind)).toEqual([NODES[0], 'http', NODES[2], NODES[3]]);
+  });
+});

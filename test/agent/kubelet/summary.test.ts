@@ -1,0 +1,81 @@
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { asSummary, CpuTracker, SummaryShapeError, usageOf } from '../../../agent/kubelet/summary';
+
+const fixture = () => JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/kubelet/summary-example.json'), 'utf8'));
+
+/** The fixture one minute later: every cumulative CPU counter grown by `millicores`, times moved on. */
+function later(s: ReturnType<typeof fixture>, millicores: number, ms = 60_000) {
+  const bump = (cpu: { time: string; usageCoreNanoSeconds: number } | undefined) => {
+    if (!cpu) return;
+    cpu.usageCoreNanoSeconds += millicores * 1e3 * ms;
+    cpu.time = new Date(Date.parse(cpu.time) + ms).toISOString().replace('.000', '');
+  };
+  bump(s.node.cpu);
+  for (const p of s.pods) for (const c of p.containers) bump(c.cpu);
+  return s;
+}
+
+describe('the kubelet summary, as the agent reads it', () => {
+  it('takes the node figures from the real fixture', () => {
+    const u = usageOf(asSummary(fixture()), new CpuTracker());
+    expect(u.stats).toEqual({
+      memoryWorkingSetBytes: 2127441920,
+      memoryAvailableBytes: 6236667904,
+      memoryRssBytes: 670167040,
+      fsAvailableBytes: 20231147520,
+      fsCapacityBytes: 52775301120,
+      fsInodesFree: 2680293,
+      fsInodes: 3276800,
+      imageFsAvailableBytes: 20231147520,
+      imageFsCapacityBytes: 52775301120,
+      imageFsInodesFree: 2680293,
+      imageFsInodes: 3276800,
+      processes: 1071,
+      maxPid: 32768,
+    });
+    expect(u.pods.size).toBe(11);
+    const phpmyadmin = u.pods.get('7208f2cd-7532-40c4-bc4c-d2473d3749bd');
+    expect(phpmyadmin?.containers.get('phpmyadmin')).toEqual({ memoryWorkingSetBytes: 2079113216, memoryRssBytes: 23146496, rootfsUsedBytes: 4198400, logsUsedBytes: 46727168 });
+    expect(phpmyadmin?.ephemeralStorageUsedBytes).toBe(50925568);
+  });
+
+  it('computes CPU from the cumulative counter over two scrapes, not from usageNanoCores', () => {
+    const cpu = new CpuTracker();
+    usageOf(asSummary(fixture()), cpu);
+    const u = usageOf(asSummary(later(fixture(), 250)), cpu);
+    expect(u.stats.cpuMilli).toBe(250);
+    expect(u.pods.get('7208f2cd-7532-40c4-bc4c-d2473d3749bd')?.containers.get('phpmyadmin')?.cpuMilli).toBe(250);
+  });
+
+  it('gives no CPU for a restarted container (new startTime), nor for a repeated (cached) sample, nor a counter that went back', () => {
+    const cpu = new CpuTracker();
+    usageOf(asSummary(fixture()), cpu);
+    const restarted = later(fixture(), 100);
+    restarted.pods[0].containers[0].startTime = '2020-09-16T03:30:30Z';
+    restarted.pods[0].containers[0].cpu.usageCoreNanoSeconds = 1_000_000;
+    const u = usageOf(asSummary(restarted), cpu);
+    expect(u.pods.get(restarted.pods[0].podRef.uid)?.containers.get('phpmyadmin')?.cpuMilli).toBeUndefined();
+    expect(u.pods.get(restarted.pods[9].podRef.uid)?.containers.get('grafana')?.cpuMilli).toBe(100);
+    // The same sample again (the kubelet's cache): no rate, and the earlier sample is kept for the next.
+    expect(usageOf(asSummary(restarted), cpu).stats.cpuMilli).toBeUndefined();
+    const next = later(restarted, 30);
+    expect(usageOf(asSummary(next), cpu).stats.cpuMilli).toBe(30);
+    const back = later(fixture(), 0, 180_000);
+    expect(usageOf(asSummary(back), cpu).stats.cpuMilli).toBeUndefined();
+  });
+
+  it('forgets containers it has not seen for a few cycles', () => {
+    const cpu = new CpuTracker();
+    usageOf(asSummary(fixture()), cpu);
+    expect(cpu.size).toBe(13);
+    for (let i = 0; i < 4; i++) cpu.nextGeneration(3);
+    expect(cpu.size).toBe(0);
+  });
+
+  it('tolerates missing stats and refuses what is not a summary', () => {
+    expect(usageOf(asSummary({ node: { nodeName: 'n' } }), new CpuTracker())).toEqual({ stats: {}, pods: new Map() });
+    expect(() => asSummary({ kind: 'Status' })).toThrow(SummaryShapeError);
+    expect(() => asSummary({ node: { nodeName: 'n' }, pods: {} })).toThrow(SummaryShapeError);
+  });
+});
