@@ -31,6 +31,10 @@ export const PRICES = {
     /** Container Insights enhanced observability, first tier, per million observations (secondary source, see docs/costs.md). */
     perMillionContainerInsightsObservations: 0.21,
   },
+  kms: {
+    /** A customer managed key, per month (requests within the free 20,000 a month). aws.amazon.com/kms/pricing/ */
+    perKeyMonth: 1,
+  },
   sns: {
     /** Standard topic publishes after the first million a month. aws.amazon.com/sns/pricing/ */
     perMillionPublishes: 0.5,

@@ -2,6 +2,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import * as fs from 'fs';
 import * as path from 'path';
+import { costSection } from './cost';
 import { formatSection, withinBudget, type BenchSection } from './report';
 
 async function main(): Promise<number> {
@@ -19,6 +20,12 @@ async function main(): Promise<number> {
       sections.push(s);
       console.log(formatSection(s) + '\n');
     }
+  }
+  // The cost model is built from the measurements above, so it comes last.
+  if (only.length === 0 || only.includes('cost')) {
+    const cost = costSection(sections);
+    sections.push(cost);
+    console.log(formatSection(cost) + '\n');
   }
   const over = sections.flatMap((s) => s.figures.filter((f) => !withinBudget(f)).map((f) => `${s.component}: ${f.name}`));
   const outDir = path.join(__dirname, '..', 'vigil-out');

@@ -1,8 +1,18 @@
 /** The `vigil` command line. Each subcommand is a module in `cli/commands/`, registered here. */
 import { processIO, UsageError, type Command, type CommandIO } from './command';
+import { agentManifestCommand } from './commands/agent-manifest';
 import { localCommand } from './commands/local';
+import { queryCommand } from './commands/query';
+import { scenarioCheckCommand, scenarioListCommand, scenarioSchemaCommand } from './commands/scenario';
 
-export const COMMANDS: readonly Command[] = [localCommand];
+export const COMMANDS: readonly Command[] = [
+  localCommand,
+  scenarioCheckCommand,
+  scenarioListCommand,
+  scenarioSchemaCommand,
+  queryCommand,
+  agentManifestCommand,
+];
 
 function help(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.words.join(' ').length));

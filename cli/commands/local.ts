@@ -1,12 +1,137 @@
-import type { Command } from '../command';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { formatDuration, parseDuration, QuantityError } from '../../model/quantity';
+import { runScenario, relative, type RunResult } from '../../local/run';
+import { DEFAULT_SCENARIO, loadScenario } from '../../local/scenario/load';
+import { ScenarioError } from '../../local/scenario/format';
+import { watchCluster } from '../../local/watch';
+import { UsageError, type Command, type CommandIO } from '../command';
 
-/** `vigil local`: the whole pipeline on this machine. Placeholder until local mode lands (issue 7). */
+export const LOCAL_OUT_DIR = path.join('vigil-out', 'local');
+export const LOCAL_DB_DIR = path.join(LOCAL_OUT_DIR, 'db');
+const DEFAULT_SPEED = 60;
+
+const USAGE = `Usage: vigil local [--scenario NAME|FILE] [--speed N|max] [--duration D] [--out DIR]
+       vigil local --kubeconfig FILE --cluster NAME [--aws] [--region R] [--duration D] [--out DIR]
+
+Runs the whole of Vigil on this machine: an embedded DynamoDB (dynalite), the real agent, the real
+ingest, collector and evaluator code, and notifications printed here and written to an outbox file.
+
+With a scenario (the default: "${DEFAULT_SCENARIO}", the cascading outage Vigil exists for), the cluster and
+AWS account are simulated and the scenario replays on an accelerated clock. At the end: a summary of
+the alerts, timed from the incident's onset, and a self-contained HTML report to open in a browser.
+
+With --kubeconfig, the agent watches a real cluster in real time instead; the AWS side (EKS, EC2, Auto
+Scaling, CloudWatch) is read with your AWS credentials only with --aws, otherwise host and Auto Scaling
+alerts are off.
+
+Options:
+  --scenario NAME|FILE  a shipped scenario (vigil scenario list) or a scenario file
+  --speed N|max         simulated seconds per real second (default ${DEFAULT_SPEED}; max: as fast as the CPU allows)
+  --duration D          stop after this simulated time, e.g. 30m (default: the scenario's)
+  --out DIR             where the outbox, report and data go (default ${LOCAL_OUT_DIR})
+  --kubeconfig FILE     watch the cluster of this kubeconfig instead of a simulation
+  --cluster NAME        the cluster's EKS name (with --kubeconfig)
+  --aws                 read the cluster's AWS side with your credentials (with --kubeconfig)
+  --region R            the cluster's region (with --aws; default AWS_REGION)`;
+
 export const localCommand: Command = {
   words: ['local'],
-  summary: 'run Vigil locally against a simulated cluster (not built yet)',
-  usage: 'Usage: vigil local\n\nLocal mode is not built yet: it arrives with the local-mode issue. `npm test` runs what exists.',
-  run: async (_args, io) => {
-    io.out('vigil local: local mode not built yet. It lands with the local-mode issue; see README.md for what works today.');
+  summary: 'run Vigil locally: a simulated outage (default) or a real cluster',
+  usage: USAGE,
+  run: async (args, io) => {
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      ({ values } = parseArgs({
+        args: [...args],
+        options: {
+          scenario: { type: 'string' },
+          speed: { type: 'string' },
+          duration: { type: 'string' },
+          out: { type: 'string' },
+          kubeconfig: { type: 'string' },
+          cluster: { type: 'string' },
+          aws: { type: 'boolean' },
+          region: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const problems: string[] = [];
+    const outDir = (values.out as string | undefined) ?? LOCAL_OUT_DIR;
+    let duration: string | undefined;
+    if (values.duration !== undefined) {
+      try {
+        parseDuration(values.duration as string);
+        duration = values.duration as string;
+      } catch (e) {
+        problems.push(`--duration: ${(e as QuantityError).message}`);
+      }
+    }
+    if (values.kubeconfig !== undefined) {
+      if (values.scenario !== undefined || values.speed !== undefined) problems.push('--scenario and --speed are for simulations; --kubeconfig watches a real cluster in real time');
+      if (!values.cluster) problems.push('--cluster NAME is required with --kubeconfig (the EKS cluster name)');
+      if (problems.length) throw new UsageError(problems.join('; '));
+      return watchCluster({
+        kubeconfig: values.kubeconfig as string,
+        cluster: values.cluster as string,
+        aws: values.aws === true,
+        region: (values.region as string | undefined) ?? process.env.AWS_REGION,
+        ...(duration ? { duration } : {}),
+        outDir,
+        print: (t) => io.out(t),
+      });
+    }
+    if (values.cluster !== undefined || values.aws !== undefined || values.region !== undefined) problems.push('--cluster, --aws and --region go with --kubeconfig');
+    let speed = DEFAULT_SPEED;
+    if (values.speed !== undefined) {
+      speed = values.speed === 'max' ? Number.POSITIVE_INFINITY : Number(values.speed);
+      if (!(speed > 0)) problems.push(`--speed must be a positive number or "max", got "${values.speed}"`);
+    }
+    if (problems.length) throw new UsageError(problems.join('; '));
+
+    let scenario;
+    try {
+      scenario = loadScenario((values.scenario as string | undefined) ?? DEFAULT_SCENARIO);
+    } catch (e) {
+      if (e instanceof ScenarioError) {
+        io.err(e.message);
+        return 1;
+      }
+      throw e;
+    }
+    const started = Date.now();
+    const result = await runScenario({ scenario, speed, ...(duration ? { duration } : {}), outDir, dataDir: path.join(outDir, 'db'), print: (t) => io.out(t) });
+    printSummary(result, io, Date.now() - started, path.join(outDir, 'db'));
     return 0;
   },
 };
+
+function printSummary(r: RunResult, io: CommandIO, elapsedMs: number, dbDir: string): void {
+  const w = r.world;
+  io.out(`\n${'═'.repeat(72)}\nWhat Vigil said (times from the incident's onset, +${formatDuration(w.onset - w.start) || '0m'} into the run)\n`);
+  const rows = r.record.alerts;
+  if (rows.length === 0) io.out('  nothing: no alert fired.');
+  const subject = (s: Readonly<Record<string, string>>) =>
+    Object.entries(s)
+      .filter(([k]) => k !== 'cluster')
+      .map(([k, v]) => `${k}=${k === 'node' ? (w.nodeRef(v) ?? v) : v}`)
+      .join(' ');
+  const width = Math.max(0, ...rows.map((a) => a.rule.length));
+  for (const a of rows) {
+    io.out(`  ${relative(a.t, w.onset)}  ${a.phase === 'firing' ? a.severity.padEnd(8) : 'resolved'}  ${a.rule.padEnd(width)}  ${subject(a.subject)}`);
+  }
+  io.out('');
+  if (r.unmet.length === 0) io.out(`Every expectation of the scenario was met.`);
+  else {
+    io.out(`Unmet expectations of the scenario:`);
+    for (const u of r.unmet) io.out(`  - ${u.message}`);
+  }
+  io.out(`\n${r.notifications.length} messages in the outbox: ${r.outboxPath}`);
+  if (r.reportPath) io.out(`Report (open it in a browser): ${r.reportPath}`);
+  io.out(`Stored data, for \`npx vigil query … --local ${dbDir}\`: ${dbDir}`);
+  io.out(`Ran in ${(elapsedMs / 1000).toFixed(1)} s.`);
+}

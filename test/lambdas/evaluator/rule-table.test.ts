@@ -3,8 +3,8 @@ import * as path from 'path';
 import { RULES } from '../../../lambdas/evaluator/rules/catalog';
 import { ruleTable } from '../../../lambdas/evaluator/rule-table';
 
-test('docs/alerts.md holds the current rule table (regenerate with `npx tsx lambdas/evaluator/rule-table.ts`)', () => {
-  const doc = fs.readFileSync(path.join(__dirname, '../../../docs/alerts.md'), 'utf8');
+test.each(['docs/alerts.md', 'README.md'])('%s holds the current rule table (regenerate with `npx tsx lambdas/evaluator/rule-table.ts`)', (file) => {
+  const doc = fs.readFileSync(path.join(__dirname, '../../..', file), 'utf8');
   const between = doc.slice(doc.indexOf('<!-- rule-table:start -->') + '<!-- rule-table:start -->'.length, doc.indexOf('<!-- rule-table:end -->')).trim();
   expect(between).toBe(ruleTable());
 });

@@ -1,0 +1,112 @@
+/**
+ * The monthly cost model for the reference cluster (50 nodes, 1,500 pods, one sample a minute), built from
+ * the other benchmarks' measurements and the synthesized stack, side by side with CloudWatch Container
+ * Insights. `bench/run.ts` runs it last, with every other section as input.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../bin/app';
+import { METRICS } from '../model/metrics';
+import { MINUTES_PER_MONTH, PRICES } from './prices';
+import type { BenchFigure, BenchSection } from './report';
+
+const NODES = 50;
+const NODE_GROUPS = 2;
+/** One agent batch, one collector run and one evaluation a minute. */
+const INVOCATIONS_PER_FUNCTION = MINUTES_PER_MONTH;
+/** Lambda's START/END/REPORT lines plus one structured line per invocation: about 600 bytes. */
+const LOG_BYTES_PER_INVOCATION = 600;
+/**
+ * Container Insights for the same cluster, from docs/costs.md (research notes, with sources): classic is
+ * 4,454 custom metrics (cluster 24 + nodes 50×8 + 300 workloads×9 + 150 services×7 + 40 namespaces×7) and
+ * ≈715 GB of performance logs a month; enhanced observability ≈95,200 observations a minute.
+ */
+const CONTAINER_INSIGHTS = { classicMetrics: 4454, classicLogGb: 715, enhancedObservationsPerMinute: 95_200 };
+/** The functions' memory (the stack's default). */
+const LAMBDA_GB = 0.5;
+/**
+ * Lambda gives a full vCPU at 1,769 MB and a proportional share below, so a CPU-second costs 1.769 GB-s at
+ * any size up to that. Waiting on AWS APIs costs memory × time on top; these waits are estimates (a few
+ * DynamoDB round trips for ingest and the evaluator, a dozen AWS API calls for the collector).
+ */
+const GB_SECONDS_PER_CPU_SECOND = 1.769;
+const IO_WAIT_MS = { ingest: 60, evaluator: 200, collector: 1500 };
+
+function lambdaMonthly(cpuMs: number, ioMs: number): number {
+  const gbSeconds = (cpuMs / 1000) * GB_SECONDS_PER_CPU_SECOND + (ioMs / 1000) * LAMBDA_GB;
+  return gbSeconds * INVOCATIONS_PER_FUNCTION * PRICES.lambda.perGbSecondArm;
+}
+
+export function costSection(measured: readonly BenchSection[]): BenchSection {
+  const missing: string[] = [];
+  const figure = (component: string, name: string): number => {
+    const f = measured.find((s) => s.component === component)?.figures.find((x) => x.name === name);
+    if (!f) {
+      missing.push(`${component}: ${name}`);
+      return 0;
+    }
+    return f.value;
+  };
+  const ingestWru = figure('ingest endpoint', 'write units per batch, steady (mean)');
+  const collectorWru = figure(`collector, ${NODES} instances`, 'write units per minute (cloud rollup + host parts)');
+  const evaluatorWru = figure(`evaluator, ${NODES} nodes`, 'write units per evaluation, steady');
+  // dynalite counts reads as strongly consistent; the store reads eventually consistent, billed at half.
+  const evaluatorRru = figure(`evaluator, ${NODES} nodes`, 'read units per evaluation, steady') / 2;
+  const perMonth = (unitsPerMinute: number, perMillion: number) => (unitsPerMinute * MINUTES_PER_MONTH * perMillion) / 1e6;
+
+  // The stack as `cdk synth` builds it from the sample cdk.json (one cluster), without bundling.
+  const { context } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
+  const template = Template.fromStack(buildApp(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } })));
+  const count = (type: string) => Object.keys(template.findResources(type)).length;
+  const alarms = count('AWS::CloudWatch::Alarm');
+  const dashboards = count('AWS::CloudWatch::Dashboard');
+  const keys = count('AWS::KMS::Key');
+  const clusterMetrics = Object.values(METRICS).filter((m) => m.dimensions.length === 1).length;
+  const groupMetrics = Object.values(METRICS).length - clusterMetrics;
+
+  const lines: { name: string; usd: number }[] = [
+    { name: 'DynamoDB writes (ingest, collector, evaluator)', usd: perMonth(ingestWru + collectorWru + evaluatorWru, PRICES.dynamodb.perMillionWriteUnits) },
+    { name: 'DynamoDB reads (evaluator)', usd: perMonth(evaluatorRru, PRICES.dynamodb.perMillionReadUnits) },
+    { name: 'DynamoDB storage', usd: figure('store (DynamoDB)', 'monthly DynamoDB storage (14 days kept)') },
+    { name: 'Lambda requests (3 functions, every minute)', usd: (3 * INVOCATIONS_PER_FUNCTION * PRICES.lambda.perMillionRequests) / 1e6 },
+    {
+      name: 'Lambda compute (ingest, evaluator, collector at 512 MB)',
+      usd:
+        lambdaMonthly(figure('ingest endpoint', 'CPU per batch, steady (mean)'), IO_WAIT_MS.ingest) +
+        lambdaMonthly(figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`), IO_WAIT_MS.evaluator) +
+        lambdaMonthly(figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'), IO_WAIT_MS.collector),
+    },
+    { name: `CloudWatch GetMetricData (host metrics, ${NODES} instances)`, usd: figure(`collector, ${NODES} instances`, 'monthly GetMetricData cost, default') + figure(`collector, ${NODES} instances`, 'monthly ListMetrics cost (agent metrics lookup)') },
+    { name: `CloudWatch custom metrics (${clusterMetrics} + ${groupMetrics} × ${NODE_GROUPS} node groups, from EMF)`, usd: (clusterMetrics + groupMetrics * NODE_GROUPS) * PRICES.cloudwatch.perCustomMetricMonth },
+    { name: `CloudWatch alarms (${alarms} in the stack)`, usd: alarms * PRICES.cloudwatch.perAlarmMonth },
+    { name: `CloudWatch dashboards (${dashboards}; 3 are free)`, usd: Math.max(0, dashboards - 3) * PRICES.cloudwatch.perDashboardMonth },
+    { name: 'CloudWatch Logs ingestion (function logs and EMF, estimated)', usd: ((3 * INVOCATIONS_PER_FUNCTION * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICES.cloudwatch.perGbLogsIngested },
+    { name: `KMS customer managed keys (${keys}, for the encrypted topics)`, usd: keys * PRICES.kms.perKeyMonth },
+    { name: 'SNS and email (alert volumes stay in the free tier)', usd: 0 },
+  ];
+  const total = lines.reduce((a, l) => a + l.usd, 0);
+  const ciClassic = CONTAINER_INSIGHTS.classicMetrics * PRICES.cloudwatch.perCustomMetricMonth + CONTAINER_INSIGHTS.classicLogGb * PRICES.cloudwatch.perGbLogsIngested;
+  const ciEnhanced = (CONTAINER_INSIGHTS.enhancedObservationsPerMinute * MINUTES_PER_MONTH * PRICES.cloudwatch.perMillionContainerInsightsObservations) / 1e6;
+  const usd = (v: number) => Math.round(v * 100) / 100;
+  const figures: BenchFigure[] = [
+    ...lines.map((l) => ({ name: l.name, value: usd(l.usd), unit: 'USD/month' })),
+    { name: 'Vigil, all-in', value: usd(total), unit: 'USD/month' },
+    { name: 'Vigil, per node', value: usd(total / NODES), unit: 'USD/node/month', budget: { max: 1 } },
+    { name: 'Container Insights classic (metrics + performance logs)', value: usd(ciClassic), unit: 'USD/month' },
+    { name: 'Container Insights classic, per node', value: usd(ciClassic / NODES), unit: 'USD/node/month' },
+    { name: 'Container Insights enhanced observability', value: usd(ciEnhanced), unit: 'USD/month' },
+    { name: 'Container Insights enhanced, per node', value: usd(ciEnhanced / NODES), unit: 'USD/node/month' },
+  ];
+  return {
+    component: 'monthly cost model',
+    setup: `${NODES} nodes in ${NODE_GROUPS} node groups, 1,500 pods, one sample a minute, default settings, us-east-1 list prices (bench/prices.ts); from the measurements above and the synthesized stack`,
+    figures,
+    notes: [
+      ...(missing.length ? [`INCOMPLETE: run the whole bench (npm run bench); missing figures count as 0: ${missing.join('; ')}`] : []),
+      'not included: the agent (it runs in your cluster: see its CPU and memory above), data transfer, free tiers (which lower every line), and your Slack secret ($0.40 a month).',
+      'Container Insights excludes application logs, which both would add.',
+    ],
+  };
+}

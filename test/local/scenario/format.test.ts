@@ -1,0 +1,92 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseScenario, ScenarioError } from '../../../local/scenario/format';
+import { scenarioJsonSchema } from '../../../local/scenario/json-schema';
+import { loadScenario, shippedScenarios } from '../../../local/scenario/load';
+
+const minimal = () => ({
+  version: 1,
+  name: 'demo',
+  description: 'A demo.',
+  duration: '30m',
+  cluster: {
+    name: 'demo',
+    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 3, desired: 2 }, node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' } }],
+    workloads: [{ namespace: 'shop', name: 'web', replicas: 2, containers: [{ name: 'web', image: 'web:1', usage: { cpu: '100m', memory: '200Mi' } }] }],
+  },
+  timeline: [{ at: '10m', do: 'scale-in', nodeGroup: 'general', desired: 1 }],
+  expect: { fire: [{ rule: 'scale-in-under-pressure', within: '5m' }] },
+});
+
+function problems(input: unknown): string[] {
+  try {
+    parseScenario(input, 'demo.json');
+  } catch (e) {
+    if (e instanceof ScenarioError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+test('a minimal scenario gets its defaults', () => {
+  const s = parseScenario(minimal());
+  expect(s.start).toBe('2026-11-23T08:00:00Z');
+  expect(s.cluster.region).toBe('eu-west-1');
+  expect(s.cluster.nodeGroups[0]).toMatchObject({ kind: 'managed', capacityType: 'on-demand', detailedMonitoring: false });
+  expect(s.cluster.workloads[0].kind).toBe('Deployment');
+  expect(s.expect.notFire).toEqual([]);
+});
+
+test('every problem is named by its path, with what is expected', () => {
+  const s: any = minimal();
+  s.version = 2;
+  s.duration = 'half an hour';
+  s.cluster.nodeGroups[0].node.memory = '8 GB';
+  s.timeline[0].do = 'explode';
+  expect(problems(s)).toEqual([
+    'version: Invalid input: expected 1',
+    'duration: expected a duration like 30s, 15m, 1h30m',
+    'cluster.nodeGroups[0].node.memory: expected a byte quantity like 512Mi or 1.5Gi',
+    expect.stringMatching(/^timeline\[0\]\.do: /),
+  ]);
+});
+
+test('references between parts are checked: node groups, workloads, containers, nodes, sizes, times', () => {
+  const s: any = minimal();
+  s.timeline = [
+    { at: '40m', do: 'scale-in', nodeGroup: 'general', desired: 1 },
+    { at: '1m', do: 'scale-out', nodeGroup: 'spot', desired: 2 },
+    { at: '1m', do: 'memory-leak', workload: 'shop/cart', rate: '10Mi/m' },
+    { at: '1m', do: 'crash-loop', workload: 'shop/web', container: 'sidecar' },
+    { at: '1m', do: 'disk-fill', node: 'gpu/1', rate: '1Gi/m' },
+    { at: '1m', do: 'scale-in', nodeGroup: 'general', desired: 0 },
+  ];
+  expect(problems(s)).toEqual([
+    'timeline[0].at: 40m is after the end of the scenario (30m)',
+    'timeline[1].nodeGroup: no node group "spot"',
+    'timeline[2].workload: no workload "shop/cart"',
+    'timeline[3].container: workload "shop/web" has no container "sidecar"',
+    'timeline[4].node: no node group "gpu"',
+    'timeline[5].desired: 0 is outside the group\'s size (1-3)',
+  ]);
+});
+
+test('unknown fields are refused rather than silently ignored (a typo in a scenario is a bug)', () => {
+  const s: any = minimal();
+  s.cluster.nodeGroups[0].instancetype = 'x';
+  expect(problems(s)[0]).toMatch(/^cluster\.nodeGroups\[0\]: Unrecognized key: "instancetype"/);
+});
+
+test('every shipped scenario is valid', () => {
+  expect(shippedScenarios().length).toBeGreaterThanOrEqual(10);
+  for (const name of shippedScenarios()) expect(() => loadScenario(name)).not.toThrow();
+});
+
+test('an unknown scenario name lists the shipped ones', () => {
+  expect(() => loadScenario('nope')).toThrow(/no shipped scenario named "nope"; shipped: agent-silence, /);
+});
+
+test('docs/scenario.schema.json is the schema the code validates with (regenerate with `vigil scenario schema`)', () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'scenario.schema.json'), 'utf8'));
+  expect(doc).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+});
