@@ -19,7 +19,7 @@ import { AGENT_NODE_FLAGS, bundleAgent } from '../agent/build';
 import { systemClock } from '../model/time';
 import { simClusterFrom } from '../sim/kube/from-synthetic';
 import { startSimKube } from '../sim/kube/env';
-import { startIngestEndpoint } from '../sim/kube/ingest-endpoint';
+import { startIngestEndpoint } from '../sim/aws/ingest-endpoint';
 import { syntheticCluster } from '../sim/synthetic';
 import type { BenchFigure, BenchSection } from './report';
 

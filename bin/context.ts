@@ -28,6 +28,7 @@ export const CONTEXT_KEYS = {
   logRetentionDays: 'vigil:logRetentionDays',
   memoryMb: 'vigil:memoryMb',
   table: 'vigil:table',
+  agentImage: 'vigil:agentImage',
 } as const;
 
 type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -97,13 +98,16 @@ const SCHEMAS = {
     { deletionProtection: z.boolean({ error: 'must be true or false' }).optional(), pointInTimeRecovery: z.boolean({ error: 'must be true or false' }).optional(), removalPolicy: z.enum(['retain', 'destroy'], { error: 'must be "retain" or "destroy"' }).optional() },
     { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected deletionProtection, pointInTimeRecovery, removalPolicy` : 'must be an object like {"deletionProtection": true}') },
   ),
+  agentImage: z.string({ error: 'must be an image reference' }).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0'),
 } satisfies Record<ContextKey, z.ZodType>;
 
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage']);
 
 export interface VigilAppConfig {
   readonly stackName: string;
+  /** The agent image the install command names (built from agent/Dockerfile and pushed by the user). */
+  readonly agentImage?: string;
   readonly vigil: VigilProps;
 }
 
@@ -176,6 +180,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const logRetentionDays = read('logRetentionDays');
   const table = read('table');
   const memoryMb = read('memoryMb');
+  const agentImage = read('agentImage');
 
   const watched = watchedClusters(clusters ?? [], defaultAuth, problems);
 
@@ -203,6 +208,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   if (problems.length) throw new ContextError(problems);
   return {
     stackName,
+    ...(agentImage ? { agentImage } : {}),
     vigil: {
       clusters: watched,
       alertEmails,

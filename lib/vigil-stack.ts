@@ -6,11 +6,17 @@ import { Vigil, type VigilProps } from './vigil';
 
 export interface VigilStackProps extends StackProps {
   readonly vigil: VigilProps;
+  /**
+   * The agent image the install commands name (build it from `agent/Dockerfile` and push it where the
+   * clusters can pull it).
+   * @default the manifest generator's default, `vigil-agent:<version>`, which must then exist in the cluster's registry
+   */
+  readonly agentImage?: string;
 }
 
 /** The exact command that installs the agent of one cluster (the `vigil` CLI renders the manifests). */
-export function agentManifestCommand(a: { cluster: string; ingestUrl: string; roleArn: string; auth: AgentAuthKind }): string {
-  return `npx vigil agent manifest --cluster ${a.cluster} --ingest-url ${a.ingestUrl} --role-arn ${a.roleArn} --auth ${a.auth} | kubectl apply -f -`;
+export function agentManifestCommand(a: { cluster: string; ingestUrl: string; roleArn: string; auth: AgentAuthKind; image?: string }): string {
+  return `npx vigil agent manifest --cluster ${a.cluster} --ingest-url ${a.ingestUrl} --role-arn ${a.roleArn} --auth ${a.auth}${a.image ? ` --image ${a.image}` : ''} | kubectl apply -f -`;
 }
 
 function dashboardUrl(d: cw.Dashboard): string {
@@ -40,7 +46,7 @@ export class VigilStack extends Stack {
       new CfnOutput(this, `AgentRoleArn${id}`, { description: `IAM role of the Vigil agent of cluster ${cluster.name}${where}`, value: access.role.roleArn });
       new CfnOutput(this, `AgentInstall${id}`, {
         description: `Installs the Vigil agent: run it from this project with kubectl pointing at cluster ${cluster.name}${where}`,
-        value: agentManifestCommand({ cluster: cluster.name, ingestUrl: v.ingest.url.url, roleArn: access.role.roleArn, auth: auth.kind }),
+        value: agentManifestCommand({ cluster: cluster.name, ingestUrl: v.ingest.url.url, roleArn: access.role.roleArn, auth: auth.kind, ...(props.agentImage ? { image: props.agentImage } : {}) }),
       });
     }
   }

@@ -24,7 +24,7 @@ import { startSimKube } from '../sim/kube/env';
 import { OutboxPublisher, readOutbox, type OutboxEntry } from '../sim/notify/outbox';
 import { rng } from '../sim/synthetic';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite';
-import { startFunctionUrl } from './function-url';
+import { startFunctionUrl, type RefusedRequest } from '../sim/aws/function-url';
 import { buildRunRecord } from './record';
 import { writeReport } from './report/html';
 import type { RunRecord } from './report/run-record';
@@ -57,8 +57,8 @@ export interface RunResult {
   readonly unmet: readonly Unmet[];
   readonly outboxPath: string;
   readonly reportPath?: string;
-  /** Agent batches refused by the ingest endpoint's signature check (must be 0). */
-  readonly refusedRequests: number;
+  /** Agent requests refused before reaching ingest: a bad signature, too large (must be none). */
+  readonly refusedRequests: readonly RefusedRequest[];
 }
 
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
@@ -147,7 +147,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const record = await buildRunRecord({ store, world, notifications, end });
     const unmet = checkExpectations(s, world, notifications);
     const reportPath = opts.report === false ? undefined : await writeReport(record, opts.outDir);
-    return { world, notifications, record, unmet, outboxPath, reportPath, refusedRequests: fu.refused() };
+    return { world, notifications, record, unmet, outboxPath, reportPath, refusedRequests: fu.refused };
   } finally {
     await agentRef.stop?.();
     await fu?.close();

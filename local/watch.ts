@@ -20,7 +20,7 @@ import { parseDuration } from '../model/quantity';
 import { systemClock } from '../model/time';
 import { OutboxPublisher } from '../sim/notify/outbox';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite';
-import { startFunctionUrl } from './function-url';
+import { startFunctionUrl } from '../sim/aws/function-url';
 import { LOCAL_TABLE } from './run';
 
 export interface WatchOptions {

@@ -7,7 +7,7 @@ import { AGENT_NODE_FLAGS, bundleAgent, REPO_ROOT } from '../../agent/build';
 import { ManualClock } from '../../model/time';
 import { startSimKube, type SimKube } from '../../sim/kube/env';
 import { simClusterFrom } from '../../sim/kube/from-synthetic';
-import { startIngestEndpoint, type SimIngestEndpoint } from '../../sim/kube/ingest-endpoint';
+import { startIngestEndpoint, type SimIngestEndpoint } from '../../sim/aws/ingest-endpoint';
 import { syntheticCluster } from '../../sim/synthetic';
 import { eventually } from './eventually';
 

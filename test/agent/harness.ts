@@ -14,7 +14,7 @@ import type { SimPermissions } from '../../sim/kube/api-server';
 import type { SimCluster } from '../../sim/kube/cluster';
 import { startSimKube, type SimKube } from '../../sim/kube/env';
 import { simClusterFrom } from '../../sim/kube/from-synthetic';
-import { startIngestEndpoint, type SimIngestEndpoint } from '../../sim/kube/ingest-endpoint';
+import { startIngestEndpoint, type SimIngestEndpoint } from '../../sim/aws/ingest-endpoint';
 import { syntheticCluster, type SyntheticCluster } from '../../sim/synthetic';
 
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 10);

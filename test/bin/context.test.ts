@@ -28,8 +28,9 @@ describe('readVigilContext', () => {
   test("docs/deploy.md's full example is valid and reads into the props it describes", () => {
     const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
     const example = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
-    const { stackName, vigil } = readVigilContext(JSON.parse(example ?? '{}') as Record<string, unknown>);
+    const { stackName, agentImage, vigil } = readVigilContext(JSON.parse(example ?? '{}') as Record<string, unknown>);
     expect(stackName).toBe('Vigil');
+    expect(agentImage).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0');
     expect(vigil.clusters).toEqual([
       { name: 'prod', region: 'eu-west-1', agentAuth: { kind: 'pod-identity' } },
       { name: 'staging', region: 'us-west-2', agentAuth: { kind: 'irsa', oidcProvider: 'https://oidc.eks.us-west-2.amazonaws.com/id/5C0FFEE5C0FFEE5C0FFEE5C0FFEE5C0F' } },
@@ -82,6 +83,7 @@ describe('readVigilContext', () => {
     ['an unknown cluster field', { 'vigil:clusters': [{ name: 'prod', nodes: 3 }] }, 'vigil:clusters[0] unknown field(s) "nodes": expected name, region, agentAuth, oidcProvider'],
     ['a cluster twice, even in two regions', { 'vigil:clusters': [{ name: 'prod' }, { name: 'prod', region: 'us-east-1' }] }, 'vigil:clusters[1]: cluster "prod" is listed twice'],
     ['a bad agent auth', { ...prod, 'vigil:agentAuth': 'iam' }, 'vigil:agentAuth must be "pod-identity" or "irsa"'],
+    ['a bad agent image', { ...prod, 'vigil:agentImage': 'my image' }, 'vigil:agentImage must be an image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0'],
     ['a bad cluster agent auth', { 'vigil:clusters': [{ name: 'prod', agentAuth: 'keys' }] }, 'vigil:clusters[0].agentAuth must be "pod-identity" or "irsa"'],
     [
       'a bad OIDC provider',

@@ -1,5 +1,6 @@
-import { agentManifestCommand } from '../../lib/vigil-stack';
-import { scrubbedTemplate, vigilTemplate } from '../support/cdk';
+import { Template } from 'aws-cdk-lib/assertions';
+import { agentManifestCommand, VigilStack } from '../../lib/vigil-stack';
+import { SAMPLE_VIGIL_PROPS, scrubbedTemplate, testApp, vigilTemplate } from '../support/cdk';
 
 describe('VigilStack', () => {
   const { stack, template } = vigilTemplate();
@@ -31,10 +32,19 @@ describe('VigilStack', () => {
     expect(outputs.AgentInstallstaging.Description).toContain('cluster staging (us-west-2)');
   });
 
-  test('agentManifestCommand', () => {
+  test('agentManifestCommand, with and without the image to install', () => {
     expect(agentManifestCommand({ cluster: 'prod', ingestUrl: 'https://x.lambda-url.eu-west-1.on.aws/', roleArn: 'arn:aws:iam::1:role/r', auth: 'irsa' })).toBe(
       'npx vigil agent manifest --cluster prod --ingest-url https://x.lambda-url.eu-west-1.on.aws/ --role-arn arn:aws:iam::1:role/r --auth irsa | kubectl apply -f -',
     );
+    expect(agentManifestCommand({ cluster: 'prod', ingestUrl: 'https://x/', roleArn: 'arn:r', auth: 'pod-identity', image: 'reg/vigil-agent:0.1.0' })).toBe(
+      'npx vigil agent manifest --cluster prod --ingest-url https://x/ --role-arn arn:r --auth pod-identity --image reg/vigil-agent:0.1.0 | kubectl apply -f -',
+    );
+  });
+
+  test('the install command names the agent image when one is configured', () => {
+    const withImage = new VigilStack(testApp(), 'WithImage', { vigil: SAMPLE_VIGIL_PROPS, agentImage: 'reg.example/vigil-agent:0.1.0' });
+    const out = Template.fromStack(withImage).toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(out.AgentInstallprod.Value)).toContain(' --auth pod-identity --image reg.example/vigil-agent:0.1.0 | kubectl apply -f -');
   });
 
   test('the whole stack, asset hashes scrubbed', () => {

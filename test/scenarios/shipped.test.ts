@@ -13,6 +13,6 @@ describe.each(shippedScenarios())('scenario %s', (name) => {
     const r = await runScenario({ scenario: loadScenario(name), outDir: path.join(os.tmpdir(), `vigil-test-${process.pid}`), report: false });
     expect(r.unmet.map((u) => u.message)).toEqual([]);
     // Every batch the agent sent was accepted by the signature check.
-    expect(r.refusedRequests).toBe(0);
+    expect(r.refusedRequests).toEqual([]);
   }, 600_000);
 });

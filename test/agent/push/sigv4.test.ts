@@ -1,6 +1,6 @@
 import { HttpRequest } from '@smithy/protocol-http';
 import { createSigner, postRequest } from '../../../agent/push/sigv4';
-import { verifySigV4 } from '../../../sim/kube/sigv4';
+import { verifySigV4 } from '../../../sim/aws/sigv4';
 
 const KEYS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const VECTOR_DATE = new Date(Date.UTC(2015, 7, 30, 12, 36, 0));

@@ -2,7 +2,7 @@ import { gzipSync } from 'zlib';
 import type { EncodedBatch } from '../../../agent/push/batches';
 import { FunctionUrlSink } from '../../../agent/push/sink';
 import { createSigner } from '../../../agent/push/sigv4';
-import { startIngestEndpoint, type SimIngestEndpoint } from '../../../sim/kube/ingest-endpoint';
+import { startIngestEndpoint, type SimIngestEndpoint } from '../../../sim/aws/ingest-endpoint';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 
 const KEYS = { accessKeyId: 'AKIDSINKTEST', secretAccessKey: 'sink-test-secret' };

@@ -1,4 +1,4 @@
-import { expectedSignature, signingKey, verifySigV4, type SignedRequestInput } from '../../../sim/kube/sigv4';
+import { expectedSignature, signingKey, verifySigV4, type SignedRequestInput } from '../../../sim/aws/sigv4';
 
 // AWS Signature Version 4 test suite (aws-sig-v4-test-suite): credentials, scope and published signatures.
 const EXAMPLE = { credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }, region: 'us-east-1', service: 'service', now: Date.UTC(2015, 7, 30, 12, 36, 0) };

@@ -2,7 +2,7 @@ import * as http from 'http';
 import { gzipSync } from 'zlib';
 import { createSigner, postRequest } from '../../../agent/push/sigv4';
 import { BATCH_LIMITS } from '../../../model/batch';
-import { startIngestEndpoint, type SimIngestEndpoint } from '../../../sim/kube/ingest-endpoint';
+import { startIngestEndpoint, type SimIngestEndpoint } from '../../../sim/aws/ingest-endpoint';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 
 const KEYS = { accessKeyId: 'AKIDENDPOINT', secretAccessKey: 'endpoint-secret' };
