@@ -15,7 +15,7 @@ import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynalite';
 import { parseBatch, type AgentBatch } from '../model/batch';
 import { ManualClock, MINUTE_MS } from '../model/time';
-import { rng, syntheticBatch, syntheticCluster, type SyntheticCluster } from '../sim/synthetic';
+import { replacePods, syntheticBatch, syntheticCluster } from '../sim/synthetic';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import { cpuMs, type BenchSection } from './report';
 
@@ -65,19 +65,6 @@ function event(batch: AgentBatch): LambdaFunctionURLEvent {
   };
 }
 
-/** One pod on each of `nodes` nodes replaced (a rollout), usage moving: what changes minute to minute. */
-function nextMinute(c: SyntheticCluster, minute: number, nodes: number): SyntheticCluster {
-  const rand = rng(minute);
-  const reports = c.reports.map((r) => ({ ...r, pods: [...r.pods], stats: { ...r.stats, cpuMilli: Math.floor(4000 * rand()) } }));
-  for (let i = 0; i < nodes; i++) {
-    const r = reports[Math.floor(rand() * reports.length)];
-    const j = r.pods.length - 1 - Math.floor(rand() * 10);
-    const p = r.pods[j];
-    r.pods[j] = { ...p, uid: `${p.uid.slice(0, 24)}${Math.floor(rand() * 1e12).toString(16).padStart(12, '0')}`, name: `${p.name.slice(0, -5)}${Math.floor(rand() * 1e5)}`, createdAt: minute };
-  }
-  return { ...c, reports };
-}
-
 export async function bench(): Promise<BenchSection> {
   const db = await dynaliteProcess();
   const client = new DynamoDBClient({ endpoint: db.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -104,7 +91,7 @@ export async function bench(): Promise<BenchSection> {
     const steady: { cpu: number; wall: number; units: number }[] = [];
     for (let m = 1; m <= STEADY_MINUTES; m++) {
       const t = T0 + m * MINUTE_MS;
-      cluster = nextMinute(cluster, t, NODES / 10);
+      cluster = replacePods(cluster, t, NODES / 10);
       clock.set(t + 25_000);
       steady.push(await run(event(syntheticBatch(cluster, t, m + 1))));
     }

@@ -9,26 +9,13 @@ import { joinKubeMinute, splitKubeMinute } from '../lambdas/store/pod-specs';
 import { VigilStore } from '../lambdas/store/store';
 import type { CloudRollup, KubeNodeMinute } from '../model/domain';
 import { ManualClock, MINUTE_MS, minuteOf } from '../model/time';
-import { rng, syntheticBatch, syntheticCluster, syntheticHostMinutes, syntheticKubeMinutes, type SyntheticCluster } from '../sim/synthetic';
+import { replacePods, syntheticBatch, syntheticCluster, syntheticHostMinutes, syntheticKubeMinutes } from '../sim/synthetic';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import { cpuMs, type BenchSection } from './report';
 
 const NODES = 50;
 const RETENTION_DAYS = 14;
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
-
-/** Replaces one pod on each of `nodes` nodes (a rollout or rescheduling), so those nodes' specs change. */
-function churn(c: SyntheticCluster, minute: number, nodes: number): SyntheticCluster {
-  const rand = rng(minute);
-  const reports = c.reports.map((r) => ({ ...r, pods: [...r.pods] }));
-  for (let i = 0; i < nodes; i++) {
-    const r = reports[Math.floor(rand() * reports.length)];
-    const j = r.pods.length - 1 - Math.floor(rand() * 10);
-    const p = r.pods[j];
-    r.pods[j] = { ...p, uid: `${p.uid.slice(0, 24)}${Math.floor(rand() * 1e12).toString(16).padStart(12, '0')}`, name: `${p.name.slice(0, -5)}${Math.floor(rand() * 1e5)}`, createdAt: minute };
-  }
-  return { ...c, reports };
-}
 
 export async function bench(): Promise<BenchSection> {
   const dynamo = await startDynalite();
@@ -78,7 +65,7 @@ export async function bench(): Promise<BenchSection> {
     const churnNodes = Math.round(NODES / 10);
     let churned = 0;
     for (let i = 21; i <= 30; i++) {
-      cluster = churn(cluster, T0 + i * MINUTE_MS, churnNodes);
+      cluster = replacePods(cluster, T0 + i * MINUTE_MS, churnNodes);
       churned += await writeMinute(T0 + i * MINUTE_MS, 1);
     }
     churned /= 10;

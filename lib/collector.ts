@@ -8,7 +8,7 @@ import { ENV } from '../lambdas/env';
 import type { ClusterConfig } from '../model/domain';
 import { collectorPolicyStatements } from './collector-policy';
 import { acknowledgeWildcardResources } from './nag';
-import { runEvery, scheduledTimeout } from './schedule';
+import { scheduledFunction } from './schedule';
 import type { StoreTable } from './store-table';
 import { VigilFunction } from './vigil-function';
 
@@ -32,7 +32,8 @@ export class Collector extends Construct {
 
   constructor(scope: Construct, id: string, props: CollectorProps) {
     super(scope, id);
-    this.function = new VigilFunction(this, 'Function', {
+    ({ function: this.function, schedule: this.schedule } = scheduledFunction(this, {
+      what: 'collector',
       entry: 'lambdas/collector/handler.ts',
       description: 'Vigil collector: EKS, EC2, Auto Scaling and CloudWatch host metrics',
       environment: {
@@ -44,14 +45,11 @@ export class Collector extends Construct {
         [ENV.hostMetricsWindowMinutes]: String(props.hostMetrics.windowMinutes),
         [ENV.hostMetrics]: JSON.stringify(props.hostMetrics.groups),
       },
-      memorySize: props.memorySize ?? 512,
-      timeout: scheduledTimeout(props.every),
+      every: props.every,
+      failures: props.failures,
       logRetention: props.logRetention,
-      onFailure: props.failures,
-      // The next run re-reads a trailing window, so a retry would only overlap it.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(1),
-    });
+      ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+    }));
     props.store.grantReadWrite(this.function.role);
     const statements = collectorPolicyStatements(this, props.clusters);
     for (const s of statements) this.function.role.addToPrincipalPolicy(s);
@@ -61,6 +59,5 @@ export class Collector extends Construct {
       'Read-only calls only. EC2, Auto Scaling and CloudWatch Describe*/GetMetricData have no resource-level permissions (Resource "*"); ' +
         'eks:DescribeNodegroup is scoped to the node groups of the watched clusters (nodegroup/<cluster>/*), whose names and ids are not known at deploy time.',
     );
-    this.schedule = runEvery(this, 'Schedule', 'collector', this.function.function, props.every, props.failures);
   }
 }

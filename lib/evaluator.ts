@@ -7,7 +7,7 @@ import { ENV } from '../lambdas/env';
 import type { RuleOverrides } from '../lambdas/evaluator/config';
 import type { ClusterConfig } from '../model/domain';
 import type { Notifications } from './notifications';
-import { runEvery, scheduledTimeout } from './schedule';
+import { scheduledFunction } from './schedule';
 import type { StoreTable } from './store-table';
 import { VigilFunction } from './vigil-function';
 
@@ -34,7 +34,8 @@ export class Evaluator extends Construct {
 
   constructor(scope: Construct, id: string, props: EvaluatorProps) {
     super(scope, id);
-    this.function = new VigilFunction(this, 'Function', {
+    ({ function: this.function, schedule: this.schedule } = scheduledFunction(this, {
+      what: 'evaluator',
       entry: 'lambdas/evaluator/handler.ts',
       description: 'Vigil evaluator: rules, alert state, notifications and EMF aggregates',
       environment: {
@@ -44,16 +45,12 @@ export class Evaluator extends Construct {
         [ENV.rules]: JSON.stringify(props.rules),
         [ENV.hostMetricsPeriodMinutes]: String(props.hostMetricsPeriodMinutes),
       },
-      memorySize: props.memorySize ?? 512,
-      timeout: scheduledTimeout(props.every),
+      every: props.every,
+      failures: props.failures,
       logRetention: props.logRetention,
-      onFailure: props.failures,
-      // Alert state moves only by conditional writes, and the next run evaluates the same window again.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(1),
-    });
+      ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+    }));
     props.store.grantReadWrite(this.function.role);
     props.notifications.grantPublishAlerts(this.function.role);
-    this.schedule = runEvery(this, 'Schedule', 'evaluator', this.function.function, props.every, props.failures);
   }
 }

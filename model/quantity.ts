@@ -1,64 +1,116 @@
 /**
- * Kubernetes resource quantities and durations as people write them: `250m` CPU, `512Mi`, `1.5Gi`, `90m`,
- * `24h`. Used wherever text becomes numbers (pod specs, scenario files, command-line options).
+ * Kubernetes resource quantities and durations as people and the API write them: `250m` CPU, `1.5Gi`,
+ * `129e6`, `15m`, `1h30m`. The one place text becomes numbers, for pod specs (the agent), alert rule
+ * overrides (the evaluator), scenario files and command-line options.
+ *
+ * Each comes twice: a lenient reader that answers `undefined` for what is not one (the agent skips a
+ * malformed value, a config reader reports it), and a strict parser that throws a `QuantityError` saying
+ * what was expected.
  */
 
 export class QuantityError extends Error {
   override readonly name = 'QuantityError';
 }
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?$/;
+const SUFFIX: Readonly<Record<string, number>> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
 
-/** A quantity in base units: `512Mi` → 536870912, `250m` → 0.25, `1e3` → 1000. */
-export function parseQuantity(text: string | number): number {
-  if (typeof text === 'number') {
-    if (!Number.isFinite(text)) throw new QuantityError(`not a quantity: ${text}`);
-    return text;
-  }
-  const m = QUANTITY.exec(text.trim());
-  if (!m) throw new QuantityError(`"${text}" is not a Kubernetes quantity (e.g. 250m, 2, 512Mi, 1.5Gi)`);
-  const [, num, exp, suffix = ''] = m;
-  const scale = BINARY[suffix] ?? DECIMAL[suffix];
-  return Number(num) * 10 ** Number(exp ?? 0) * scale;
+/**
+ * The grammar of k8s.io/apimachinery `resource.Quantity`: a decimal with either an exponent or a suffix.
+ * (client-node's `quantityToScalar` rejects decimals with binary suffixes, like `1.5Gi`, and exponents,
+ * both of which the API server may return.)
+ */
+const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)$/;
+
+/** The quantity's value in base units (cores, bytes, pods); `undefined` when it is not a quantity. */
+export function quantity(q: string | number | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  if (typeof q === 'number') return Number.isFinite(q) ? q : undefined;
+  const m = QUANTITY.exec(q.trim());
+  if (!m) return undefined;
+  const [, num, exponent, suffix] = m;
+  const v = exponent ? Number(num + exponent) : Number(num) * SUFFIX[suffix ?? ''];
+  return Number.isFinite(v) ? v : undefined;
 }
 
-/** CPU in millicores: `250m` → 250, `2` → 2000, `0.5` → 500. */
-export function parseCpuMilli(text: string | number): number {
-  return Math.round(parseQuantity(text) * 1000);
+/** CPU in millicores, to a thousandth of a millicore (the API's own resolution is 1 nanocore). */
+export function cpuMilli(q: string | number | undefined): number | undefined {
+  const v = quantity(q);
+  return v === undefined ? undefined : Math.round(v * 1e6) / 1e3;
 }
 
-/** Bytes: `512Mi` → 536870912, `1G` → 1e9. */
-export function parseBytes(text: string | number): number {
-  return Math.round(parseQuantity(text));
+/** Bytes (memory, storage), whole. */
+export function bytes(q: string | number | undefined): number | undefined {
+  const v = quantity(q);
+  return v === undefined ? undefined : Math.round(v);
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const strict = <T>(read: (q: string | number) => T | undefined, what: string) => (q: string | number): T => {
+  const v = read(q);
+  if (v === undefined) throw new QuantityError(`"${q}" is not ${what}`);
+  return v;
+};
 
-/** A duration in milliseconds: `90s`, `15m`, `1h30m`, `2d`. */
-export function parseDuration(text: string | number): number {
-  if (typeof text === 'number') return text;
-  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) {
-    throw new QuantityError(`"${text}" is not a duration (e.g. 30s, 15m, 1h30m, 2d)`);
-  }
-  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * DURATION_UNITS[p[2]], 0));
+export const parseQuantity = strict(quantity, 'a Kubernetes quantity (e.g. 250m, 2, 512Mi, 1.5Gi)');
+export const parseCpuMilli = strict(cpuMilli, 'a Kubernetes quantity (e.g. 250m, 2, 512Mi, 1.5Gi)');
+export const parseBytes = strict(bytes, 'a Kubernetes quantity (e.g. 250m, 2, 512Mi, 1.5Gi)');
+
+const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const UNIT_MS = [86_400_000, 3_600_000, 60_000, 1000, 1] as const;
+
+/**
+ * Milliseconds of a duration written as Prometheus' `for:` is (`90s`, `15m`, `1h30m`, `2d`, `0`: units
+ * largest first); `undefined` when the text is not one.
+ */
+export function duration(text: string): number | undefined {
+  if (text === '0') return 0;
+  const m = DURATION.exec(text.trim());
+  if (!m || text.trim() === '') return undefined;
+  return m.slice(1).reduce((ms, part, i) => ms + (part === undefined ? 0 : Number(part) * UNIT_MS[i]), 0);
 }
 
-/** `90_000` → `1m30s`; for messages. */
+export const parseDuration = strict((t) => duration(String(t)), 'a duration (e.g. 30s, 15m, 1h30m, 2d)');
+
+/** The shortest exact form: `0`, `250ms`, `45s`, `15m`, `1h30m`, `2d`. */
 export function formatDuration(ms: number): string {
+  if (ms <= 0) return '0';
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
-  let rest = Math.round(ms / 1000) * 1000;
-  const out: string[] = [];
-  for (const [u, size] of units) {
-    if (rest >= size) {
-      out.push(`${Math.floor(rest / size)}${u}`);
-      rest %= size;
-    }
+  let rest = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, secs] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const n = Math.floor(rest / secs);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * secs;
   }
-  return out.join('');
+  return parts.join('');
+}
+
+/** How long, for people: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
 /** `536870912` → `512Mi`; for messages. */

@@ -293,3 +293,19 @@ export function syntheticHostMinutes(c: SyntheticCluster, minute: Minute, seed =
     return { minute, periodMinutes: 1, collectedAt: minute + 240_000, host, metrics };
   });
 }
+
+/**
+ * The next minute of a synthetic cluster: one pod on each of `nodes` nodes replaced by a new one (a rollout
+ * or a rescheduling, so those nodes' pod specs change) and the nodes' CPU moving.
+ */
+export function replacePods(c: SyntheticCluster, minute: EpochMs, nodes: number): SyntheticCluster {
+  const rand = rng(minute);
+  const reports = c.reports.map((r) => ({ ...r, pods: [...r.pods], stats: { ...r.stats, cpuMilli: Math.floor(4000 * rand()) } }));
+  for (let i = 0; i < nodes; i++) {
+    const r = reports[Math.floor(rand() * reports.length)];
+    const j = r.pods.length - 1 - Math.floor(rand() * 10);
+    const p = r.pods[j];
+    r.pods[j] = { ...p, uid: `${p.uid.slice(0, 24)}${Math.floor(rand() * 1e12).toString(16).padStart(12, '0')}`, name: `${p.name.slice(0, -5)}${Math.floor(rand() * 1e5)}`, createdAt: minute };
+  }
+  return { ...c, reports };
+}

@@ -34,7 +34,7 @@ import {
   type Quantities,
   type ReplicatedObject,
 } from './objects';
-import { bytes, cpuMilli, parseQuantity } from './quantity';
+import { bytes, cpuMilli, quantity } from '../../model/quantity';
 
 const L = BATCH_LIMITS;
 
@@ -64,7 +64,7 @@ export function resourcesOf(q: Quantities | undefined): Resources {
   const cpu = nonNegative(cpuMilli(q.cpu));
   const memory = nonNegative(bytes(q.memory));
   const ephemeral = nonNegative(bytes(q['ephemeral-storage']));
-  const pods = nonNegative(parseQuantity(q.pods));
+  const pods = nonNegative(quantity(q.pods));
   if (cpu !== undefined) out.cpuMilli = cpu;
   if (memory !== undefined) out.memoryBytes = memory;
   if (ephemeral !== undefined) out.ephemeralStorageBytes = ephemeral;

@@ -17,7 +17,7 @@ import { parseArgs } from 'util';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { increases, shortNode } from '../../local/report/charts';
-import { startDynalite } from '../../local/dynalite';
+import { LocalDataInUseError, startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { keys } from '../../lambdas/store/keys';
 import { VigilStore } from '../../lambdas/store/store';
 import type { ClusterMinute, NodeMinute, WorkloadKind, WorkloadMinute, WorkloadRef } from '../../model/domain';
@@ -300,27 +300,17 @@ export function parseQueryArgs(args: readonly string[], env: Readonly<Record<str
 // Sources
 // ---------------------------------------------------------------------------------------------------
 
-/**
- * Opens a local run's data. dynalite would create an empty database where there is none, and crash the
- * process on one another process holds, so both are checked first with the LevelDB binding dynalite uses.
- */
+/** Opens a local run's data (dynalite would create an empty database where there is none, so that is checked first). */
 async function openLocal(dir: string): Promise<OpenedSource> {
   const description = `the local run in ${dir}`;
   if (!fs.existsSync(dir)) throw new QueryError(`no local run data in ${dir}: run \`vigil local\` first, or name the data with --local DIR or --table NAME`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Level } = require(require.resolve('level', { paths: [path.dirname(require.resolve('dynalite'))] })) as {
-    Level: new (dir: string) => { open(o: { createIfMissing: boolean }): Promise<void>; close(): Promise<void> };
-  };
-  const probe = new Level(dir);
+  let dynamo: LocalDynamo;
   try {
-    await probe.open({ createIfMissing: false });
-    await probe.close();
+    dynamo = await startDynalite({ path: dir });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code === 'LEVEL_LOCKED') throw new QueryError(`${description} is in use by another process (is \`vigil local\` still running? query it when it has finished)`);
-    throw new QueryError(`${dir} is not a local run's data: ${cause?.message ?? (e as Error).message}`);
+    if (e instanceof LocalDataInUseError) throw new QueryError(`${description} is in use by another process (is \`vigil local\` still running? query it when it has finished)`);
+    throw new QueryError((e as Error).message);
   }
-  const dynamo = await startDynalite({ path: dir });
   return {
     store: new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE }),
     description,

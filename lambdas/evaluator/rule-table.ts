@@ -3,7 +3,7 @@
  * cannot drift from them (a test compares). Print it with `npx tsx lambdas/evaluator/rule-table.ts`.
  */
 import { RULE_DEFAULTS, resolveRules } from './config';
-import { formatDuration } from './duration';
+import { formatDuration } from '../../model/quantity';
 import { RULE_GROUPS } from './rules/catalog';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,7 +1,7 @@
 /** Wording shared by the email and Slack renderings: labels for subjects and evidence, times, durations. */
 import type { Subject } from '../../model/domain';
 import { isoMinute, type EpochMs } from '../../model/time';
-import { humanDuration } from '../evaluator/duration';
+import { humanDuration } from '../../model/quantity';
 import type { AlertChange, ChangeKind } from './notification';
 
 /** Subject labels in the order people read "where": the widest scope first. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Finding, Severity, Subject } from '../../../model/domain';
 import type { EvaluationContext } from '../context';
-import { parseDuration } from '../duration';
+import { duration } from '../../../model/quantity';
 
 /** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
 export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
@@ -127,7 +127,7 @@ export const param = {
   strings: () => z.array(z.string().min(1).max(253)).max(100),
   duration: () =>
     z.string().transform((text, ctx) => {
-      const ms = parseDuration(text);
+      const ms = duration(text);
       if (ms === undefined) {
         ctx.addIssue({ code: 'custom', message: `expected a duration like "90s", "15m", "1h30m" or "0", got "${text}"` });
         return z.NEVER;

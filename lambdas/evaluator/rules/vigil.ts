@@ -2,7 +2,7 @@
  * Vigil watching itself: silence must never look like health. When the agent's data stops, every
  * agent-derived alert is held as it is and muted, and this alert says so; the same for the collector.
  */
-import { humanDuration } from '../duration';
+import { humanDuration } from '../../../model/quantity';
 import { at, distinct, listSome, truncate } from './common';
 import { defineRule, param } from './types';
 
