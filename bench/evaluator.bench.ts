@@ -16,7 +16,7 @@ import type { AlertPublisher } from '../lambdas/notify/publisher';
 import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from '../local/dynalite';
 import { ManualClock, MINUTE_MS } from '../model/time';
-import { Scenario } from '../test/lambdas/evaluator/scenario';
+import { SteadyCluster } from '../test/lambdas/evaluator/steady-cluster';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import { cpuMs, type BenchSection } from './report';
 
@@ -40,7 +40,7 @@ async function writerProcess(nodes: number): Promise<void> {
   await d.createTable(TABLE);
   const clock = new ManualClock(T0);
   const store = new VigilStore({ client: d.client, tableName: TABLE, clock });
-  const s = new Scenario({ nodes, podsPerNode: PODS_PER_NODE });
+  const s = new SteadyCluster({ nodes, podsPerNode: PODS_PER_NODE });
   process.send!({ endpoint: d.endpoint, cluster: s.cluster, pods: s.reports.reduce((a, r) => a + r.pods.length, 0) });
   process.on('message', async (m: { minute: number }) => {
     const t = T0 + m.minute * MINUTE_MS;
@@ -71,7 +71,7 @@ async function startWriter(nodes: number): Promise<{ child: ChildProcess; endpoi
 }
 
 /** Trouble on top of the steady cluster, changing a little every minute. */
-function trouble(s: Scenario, nodes: number, minute: number, t: number): void {
+function trouble(s: SteadyCluster, nodes: number, minute: number, t: number): void {
   if (minute === 0) {
     for (const i of [3, 4]) s.setCondition(i, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', since: t });
     s.setCondition(7, { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy', since: t });

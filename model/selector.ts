@@ -3,6 +3,7 @@
  * "all containers of image `web` in zone a whose CPU is 50% above their group's average". Used by the
  * store's container query, the `vigil query` command and the evaluator's peer-outlier rule.
  */
+import { workloadName, type Container, type KubeNodeMinute, type Pod } from './domain';
 import type { EpochMs, Minute } from './time';
 
 /** One container in one minute, flattened with the tags it can be selected by. */
@@ -26,6 +27,30 @@ export interface ContainerSample {
   readonly cpuRequestMilli?: number;
   readonly memoryRequestBytes?: number;
   readonly memoryLimitBytes?: number;
+}
+
+/** One container of a node-minute, with the tags it can be selected by. */
+export function containerSample(k: KubeNodeMinute, pod: Pod, c: Container): ContainerSample {
+  return {
+    minute: k.minute,
+    node: k.node.name,
+    zone: k.node.zone,
+    nodeGroup: k.node.nodeGroup ?? k.node.nodePool,
+    instanceType: k.node.instanceType,
+    capacityType: k.node.capacityType,
+    namespace: pod.namespace,
+    pod: pod.name,
+    workload: workloadName(pod.workload),
+    container: c.name,
+    image: c.image,
+    labels: pod.labels,
+    restarts: c.restarts,
+    cpuMilli: c.usage?.cpuMilli,
+    memoryWorkingSetBytes: c.usage?.memoryWorkingSetBytes,
+    cpuRequestMilli: c.requests.cpuMilli,
+    memoryRequestBytes: c.requests.memoryBytes,
+    memoryLimitBytes: c.limits.memoryBytes,
+  };
 }
 
 /** Tags a selector can test; any other key is a pod label. */

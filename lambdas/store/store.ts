@@ -40,8 +40,8 @@ import type {
   WorkloadMinute,
   WorkloadRef,
 } from '../../model/domain';
-import { nodeKeyOf, workloadName } from '../../model/domain';
-import { matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
+import { nodeKeyOf } from '../../model/domain';
+import { containerSample, matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { decode, encode } from './codec';
 import {
@@ -449,29 +449,9 @@ export class VigilStore {
     const out: ContainerSample[] = [];
     for (const nm of await this.nodeMinutes(cluster, from, to)) {
       if (!nm.kube) continue;
-      const n = nm.kube.node;
       for (const p of nm.kube.pods) {
         for (const c of p.containers) {
-          const s: ContainerSample = {
-            minute: nm.minute,
-            node: n.name,
-            zone: n.zone,
-            nodeGroup: n.nodeGroup ?? n.nodePool,
-            instanceType: n.instanceType,
-            capacityType: n.capacityType,
-            namespace: p.namespace,
-            pod: p.name,
-            workload: workloadName(p.workload),
-            container: c.name,
-            image: c.image,
-            labels: p.labels,
-            restarts: c.restarts,
-            cpuMilli: c.usage?.cpuMilli,
-            memoryWorkingSetBytes: c.usage?.memoryWorkingSetBytes,
-            cpuRequestMilli: c.requests.cpuMilli,
-            memoryRequestBytes: c.requests.memoryBytes,
-            memoryLimitBytes: c.limits.memoryBytes,
-          };
+          const s = containerSample(nm.kube, p, c);
           if (matchesSelector(s, selector)) out.push(s);
         }
       }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Container, KubeEvent, Pod, Subject } from '../../../model/domain';
 import { workloadName } from '../../../model/domain';
-import { imageName, matchesSelector, parseSelector, peerOutliers, SelectorError, type ContainerSample, type PeerMetric } from '../../../model/selector';
+import { containerSample, imageName, matchesSelector, parseSelector, peerOutliers, SelectorError, type ContainerSample, type PeerMetric } from '../../../model/selector';
 import { isActive, type EvaluationContext, type NodeView } from '../context';
 import { scan } from '../scan';
 import { at, distinct, escalated, listSome, namespaceAllowed, round1, toMiB, truncate } from './common';
@@ -204,26 +204,7 @@ export const peerOutlier = defineRule({
     const selector = parseSelector(p.selector);
     const selective = Object.keys(selector.tags ?? {}).length + Object.keys(selector.labels ?? {}).length > 0;
     const metrics = p.metrics as PeerMetric[];
-    const toSample = (pod: Pod, c: Container, node: NodeView): ContainerSample => {
-      const k = node.kube!;
-      return {
-        minute: k.minute,
-        node: node.name,
-        zone: k.node.zone,
-        nodeGroup: k.node.nodeGroup ?? k.node.nodePool,
-        instanceType: k.node.instanceType,
-        capacityType: k.node.capacityType,
-        namespace: pod.namespace,
-        pod: pod.name,
-        workload: workloadName(pod.workload),
-        container: c.name,
-        image: c.image,
-        labels: pod.labels,
-        restarts: c.restarts,
-        cpuMilli: c.usage?.cpuMilli,
-        memoryWorkingSetBytes: c.usage?.memoryWorkingSetBytes,
-      };
-    };
+    const toSample = (pod: Pod, c: Container, node: NodeView): ContainerSample => containerSample(node.kube!, pod, c);
     // Peer groups never span two values of the first grouping field, so containers are partitioned by it
     // and each partition is compared on its own. A partition whose largest value is under the floor, or not
     // above its smallest by the threshold, cannot hold an outlier (every group's average is at least that

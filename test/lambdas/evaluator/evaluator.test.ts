@@ -28,31 +28,31 @@ describe('state machine on real windows', () => {
   test('pending for `for`, then one firing message, then silence while it lasts', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(2);
-    h.scenario.setCondition(1, notReady(h.nextTime));
+    h.steady.setCondition(1, notReady(h.nextTime));
     const runs = await h.tick(8);
     // for = 5 min: the finding exists from the first minute, the alert fires once, 5 minutes later.
     expect(runs.map((r) => r.changes.length)).toEqual([0, 0, 0, 0, 0, 1, 0, 0]);
     const [fired] = h.publisher.of('node-not-ready');
-    expect(fired).toMatchObject({ kind: 'firing', severity: 'warning', subject: { node: h.scenario.nodeNames[1] } });
+    expect(fired).toMatchObject({ kind: 'firing', severity: 'warning', subject: { node: h.steady.nodeNames[1] } });
     expect(fired.summary).toContain('NotReady');
   });
 
   test('a single blip never fires', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(2);
-    h.scenario.setCondition(2, notReady(h.nextTime));
+    h.steady.setCondition(2, notReady(h.nextTime));
     await h.tick(1);
-    h.scenario.setCondition(2, { type: 'Ready', status: 'True', reason: 'KubeletReady', since: h.nextTime });
+    h.steady.setCondition(2, { type: 'Ready', status: 'True', reason: 'KubeletReady', since: h.nextTime });
     await h.tick(15);
     expect(h.publisher.messages).toEqual([]);
   });
 
   test('resolves after the resolve delay (hysteresis), with a resolved message', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    h.scenario.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
+    h.steady.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(2);
     expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing']);
-    h.scenario.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+    h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
     const runs = await h.tick(7);
     // Absent from the first of these minutes; resolved once absent for 5 minutes.
     expect(runs.map((r) => r.changes.map((c) => c.kind).join())).toEqual(['', '', '', '', '', 'resolved', '']);
@@ -62,42 +62,42 @@ describe('state machine on real windows', () => {
 
   test('a short clearance inside the resolve delay does not resolve', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    h.scenario.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
+    h.steady.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(1);
-    h.scenario.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+    h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
     await h.tick(2);
-    h.scenario.setCondition(1, notReady(h.nextTime));
+    h.steady.setCondition(1, notReady(h.nextTime));
     await h.tick(10);
     expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing']);
   });
 
   test('re-notifies a firing alert at its slow interval', async () => {
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { renotifyEvery: '30m' } } });
-    h.scenario.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
+    h.steady.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(65);
     expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'repeat', 'repeat']);
   });
 
   test('escalation to critical is announced', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    h.scenario.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
+    h.steady.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(2);
-    h.scenario.setCondition(3, notReady(h.nextTime - 10 * MINUTE_MS));
+    h.steady.setCondition(3, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(2);
-    const changes = h.publisher.of('node-not-ready').map((c) => `${c.kind}:${c.severity}:${c.subject.node === h.scenario.nodeNames[1] ? 'n1' : 'n3'}`);
+    const changes = h.publisher.of('node-not-ready').map((c) => `${c.kind}:${c.severity}:${c.subject.node === h.steady.nodeNames[1] ? 'n1' : 'n3'}`);
     expect(changes).toEqual(['firing:warning:n1', 'escalated:critical:n1', 'firing:critical:n3']);
     // Both changes of the second step came in one message.
     expect(h.publisher.messages).toHaveLength(2);
-    expect(h.publisher.messages[1].attributes).toEqual({ severity: 'critical', cluster: h.scenario.cluster, rule: 'node-not-ready' });
+    expect(h.publisher.messages[1].attributes).toEqual({ severity: 'critical', cluster: h.steady.cluster, rule: 'node-not-ready' });
   });
 
   test('flapping: announced once, then held until it stays clear', async () => {
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0', resolveAfter: '2m' } } });
     await h.tick(1);
     for (let cycle = 0; cycle < 5; cycle++) {
-      h.scenario.setCondition(1, notReady(h.nextTime));
+      h.steady.setCondition(1, notReady(h.nextTime));
       await h.tick(2);
-      h.scenario.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+      h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
       await h.tick(4);
     }
     await h.tick(35);
@@ -109,10 +109,10 @@ describe('state machine on real windows', () => {
 
   test('one message per evaluation groups every change, resolutions included', async () => {
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0', resolveAfter: '0' }, 'node-pressure': { for: '0', resolveAfter: '0' } } });
-    h.scenario.setCondition(1, notReady(h.nextTime));
+    h.steady.setCondition(1, notReady(h.nextTime));
     await h.tick(1);
-    h.scenario.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
-    h.scenario.setCondition(4, { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', since: h.nextTime });
+    h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+    h.steady.setCondition(4, { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', since: h.nextTime });
     const [run] = await h.tick(1);
     expect(run.changes.map((c) => `${c.rule}:${c.kind}`).sort()).toEqual(['node-not-ready:resolved', 'node-pressure:firing']);
     expect(h.publisher.messages).toHaveLength(2);
@@ -124,20 +124,20 @@ describe('overlapping evaluations', () => {
   test('two evaluators on the same store at once notify once', async () => {
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0' } } });
     await h.tick(1);
-    h.scenario.setCondition(2, notReady(h.nextTime));
+    h.steady.setCondition(2, notReady(h.nextTime));
     h.t.clock.set(h.nextTime);
-    await h.scenario.write(h.store, h.nextTime);
+    await h.steady.write(h.store, h.nextTime);
     h.t.clock.set(h.nextTime + 30_000);
     const other = new CapturingPublisher();
     const second = createEvaluator({ store: h.t.store(), publisher: other, clock: h.t.clock, logger: silentLogger, rules: resolveRules(), emit: () => undefined });
-    const [a, b] = await Promise.all([h.evaluator.evaluateCluster(h.scenario.cluster), second.evaluateCluster(h.scenario.cluster)]);
+    const [a, b] = await Promise.all([h.evaluator.evaluateCluster(h.steady.cluster), second.evaluateCluster(h.steady.cluster)]);
     const firing = [...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'node-not-ready');
     expect(firing).toHaveLength(1);
     expect(a.conflicts + b.conflicts).toBeGreaterThan(0);
     // And the next minute neither sends it again.
     h.minute++;
     await h.tick(1);
-    await second.evaluateCluster(h.scenario.cluster);
+    await second.evaluateCluster(h.steady.cluster);
     expect([...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'node-not-ready')).toHaveLength(1);
   });
 });
@@ -146,7 +146,7 @@ describe('delivery failures', () => {
   test('a message SNS refuses is kept and sent by the next evaluation; the run fails', async () => {
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0' } } });
     await h.tick(1);
-    h.scenario.setCondition(2, notReady(h.nextTime));
+    h.steady.setCondition(2, notReady(h.nextTime));
     h.publisher.failNext = 1;
     await expect(h.tick(1)).rejects.toBeInstanceOf(PublishError);
     h.minute++;
@@ -156,9 +156,9 @@ describe('delivery failures', () => {
 
   test('a resolution that could not be delivered is delivered later', async () => {
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0', resolveAfter: '0' } } });
-    h.scenario.setCondition(2, notReady(h.nextTime));
+    h.steady.setCondition(2, notReady(h.nextTime));
     await h.tick(1);
-    h.scenario.setCondition(2, { type: 'Ready', status: 'True', since: h.nextTime });
+    h.steady.setCondition(2, { type: 'Ready', status: 'True', since: h.nextTime });
     h.publisher.failNext = 1;
     await expect(h.tick(1)).rejects.toBeInstanceOf(PublishError);
     h.minute++;
@@ -170,10 +170,10 @@ describe('delivery failures', () => {
 describe('agent silence', () => {
   test('holds and mutes what comes from the agent, and says so, critically, once', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    h.scenario.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
+    h.steady.setCondition(1, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(2);
     expect(h.publisher.of('node-not-ready')).toHaveLength(1);
-    h.scenario.agentAlive = false;
+    h.steady.agentAlive = false;
     const runs = await h.tick(30);
     // No resolution of node-not-ready while blind: silence is not health.
     expect(h.publisher.of('node-not-ready')).toHaveLength(1);
@@ -183,8 +183,8 @@ describe('agent silence', () => {
     expect(runs[runs.length - 1].blindRules).toContain('node-not-ready');
     // The held alert is muted by the silence; the silence alert is not.
     expect(runs[runs.length - 1]).toMatchObject({ firing: 1, muted: 1 });
-    h.scenario.agentAlive = true;
-    h.scenario.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+    h.steady.agentAlive = true;
+    h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
     await h.tick(8);
     expect(h.publisher.of('agent-silent').map((c) => c.kind)).toEqual(['firing', 'resolved']);
     expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved']);
@@ -192,7 +192,7 @@ describe('agent silence', () => {
 
   test('a cluster whose agent never reported is not healthy', async () => {
     const h = await harness(dynamo, { nodes: 3 });
-    h.scenario.agentAlive = false;
+    h.steady.agentAlive = false;
     await h.tick(1);
     expect(h.publisher.of('agent-silent')[0].summary).toMatch(/has ever been stored/);
   });
@@ -221,13 +221,13 @@ describe('EMF metrics', () => {
     // A healthy cluster with fresh data reports every metric.
     expect([...seen].sort()).toEqual([...specs.keys()].sort());
     const cluster = docs.find((d) => d.NodeGroup === undefined)!;
-    expect(cluster).toMatchObject({ Cluster: h.scenario.cluster, NodesReady: 6, NodesNotReady: 0, AlertsFiring: 0, PodsPending: 0 });
+    expect(cluster).toMatchObject({ Cluster: h.steady.cluster, NodesReady: 6, NodesNotReady: 0, AlertsFiring: 0, PodsPending: 0 });
   });
 
   test('figures Vigil cannot know are left out, not reported as zero', async () => {
     const h = await harness(dynamo, { nodes: 3 });
     await h.tick(1);
-    h.scenario.agentAlive = false;
+    h.steady.agentAlive = false;
     await h.tick(5);
     const cluster = JSON.parse(h.emitted.filter((l) => !l.includes('"NodeGroup"')).pop()!);
     expect(cluster.NodesReady).toBeUndefined();
@@ -239,8 +239,8 @@ describe('EMF metrics', () => {
 describe('the scheduled handler', () => {
   test('isolates a failing cluster, evaluates the others, then fails naming it', async () => {
     const h = await harness(dynamo, { nodes: 3, rules: { 'node-not-ready': { for: '0' } } });
-    h.scenario.setCondition(0, notReady(T0));
-    await h.scenario.write(h.store, T0);
+    h.steady.setCondition(0, notReady(T0));
+    await h.steady.write(h.store, T0);
     h.t.clock.set(T0 + 30_000);
     const store = h.t.store();
     const broken: VigilStore = Object.assign(Object.create(store) as VigilStore, {
@@ -250,7 +250,7 @@ describe('the scheduled handler', () => {
       },
     });
     const publisher = new CapturingPublisher();
-    const handler = createEvaluatorHandler({ store: broken, publisher, clock: h.t.clock, logger: silentLogger, rules: resolveRules({ 'node-not-ready': { for: 0 } }), emit: () => undefined, clusters: [{ name: 'broken' }, { name: h.scenario.cluster }] });
+    const handler = createEvaluatorHandler({ store: broken, publisher, clock: h.t.clock, logger: silentLogger, rules: resolveRules({ 'node-not-ready': { for: 0 } }), emit: () => undefined, clusters: [{ name: 'broken' }, { name: h.steady.cluster }] });
     const err = await handler().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EvaluationError);
     expect((err as EvaluationError).failures.map((f) => f.cluster)).toEqual(['broken']);
@@ -260,15 +260,15 @@ describe('the scheduled handler', () => {
 
 test('alert documents carry the model AlertState fields and resolved ones expire', async () => {
   const h = await harness(dynamo, { nodes: 3, rules: { 'node-not-ready': { for: '0', resolveAfter: '0' } } });
-  h.scenario.setCondition(0, notReady(h.nextTime));
+  h.steady.setCondition(0, notReady(h.nextTime));
   await h.tick(1);
-  const [firing] = (await h.store.listDocuments<AlertDoc>(h.scenario.cluster, 'alert')).filter((d) => d.value.rule === 'node-not-ready');
-  expect(firing.value).toMatchObject({ rule: 'node-not-ready', phase: 'firing', subject: { cluster: h.scenario.cluster, node: h.scenario.nodeNames[0] }, lastNotifiedAt: expect.any(Number) });
+  const [firing] = (await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'node-not-ready');
+  expect(firing.value).toMatchObject({ rule: 'node-not-ready', phase: 'firing', subject: { cluster: h.steady.cluster, node: h.steady.nodeNames[0] }, lastNotifiedAt: expect.any(Number) });
   expect(firing.id).toBe(firing.value.id);
-  h.scenario.setCondition(0, { type: 'Ready', status: 'True', since: h.nextTime });
+  h.steady.setCondition(0, { type: 'Ready', status: 'True', since: h.nextTime });
   await h.tick(1);
-  expect((await h.store.listDocuments<AlertDoc>(h.scenario.cluster, 'alert')).map((d) => `${d.value.rule}:${d.value.phase}`)).toEqual(['node-not-ready:resolved']);
+  expect((await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).map((d) => `${d.value.rule}:${d.value.phase}`)).toEqual(['node-not-ready:resolved']);
   // Kept for flap detection, then gone (the store skips expired items, as DynamoDB's TTL deletes them).
   h.t.clock.set(h.nextTime + 2 * 60 * MINUTE_MS);
-  expect(await h.store.listDocuments(h.scenario.cluster, 'alert')).toEqual([]);
+  expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
 });

@@ -1,5 +1,5 @@
 /**
- * The evaluator on a dynalite store with a scenario: each `tick` writes one minute of data the way ingest
+ * The evaluator on a dynalite store with a steady cluster: each `tick` writes one minute of data the way ingest
  * and the collector do, then evaluates 30 s later, as the scheduled Lambda would.
  */
 import { silentLogger } from '../../../common/log';
@@ -11,7 +11,7 @@ import type { LocalDynamo } from '../../../local/dynalite';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { MINUTE_MS } from '../../../model/time';
 import { startTestStore, type TestStore } from '../../support/store';
-import { Scenario, type ScenarioOptions } from './scenario';
+import { SteadyCluster, type ScenarioOptions } from './steady-cluster';
 
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
 
@@ -38,7 +38,7 @@ export class CapturingPublisher implements AlertPublisher {
 export interface Harness {
   readonly t: TestStore;
   readonly store: VigilStore;
-  readonly scenario: Scenario;
+  readonly steady: SteadyCluster;
   readonly publisher: CapturingPublisher;
   readonly evaluator: Evaluator;
   readonly emitted: string[];
@@ -53,7 +53,7 @@ export interface Harness {
 export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown } = { nodes: 6 }): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
-  const scenario = new Scenario(opts);
+  const steady = new SteadyCluster(opts);
   const publisher = new CapturingPublisher();
   const emitted: string[] = [];
   const evaluator = createEvaluator({
@@ -67,7 +67,7 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
   const h: Harness = {
     t,
     store,
-    scenario,
+    steady,
     publisher,
     evaluator,
     emitted,
@@ -80,9 +80,9 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
       for (let i = 0; i < minutes; i++) {
         const at = T0 + h.minute * MINUTE_MS;
         t.clock.set(at);
-        await scenario.write(store, at);
+        await steady.write(store, at);
         t.clock.set(at + 30_000);
-        out.push(await evaluator.evaluateCluster(scenario.cluster));
+        out.push(await evaluator.evaluateCluster(steady.cluster));
         h.minute++;
       }
       return out;

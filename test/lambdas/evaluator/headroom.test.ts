@@ -1,10 +1,10 @@
 import { analyzeHeadroom } from '../../../lambdas/evaluator/headroom';
 import { T0 } from './harness';
-import { Scenario } from './scenario';
+import { SteadyCluster } from './steady-cluster';
 
 /** A 3-node scenario (all in one group) whose nodes' app pods are given. */
-function cluster(pods: readonly (readonly [number | undefined, number][])[]): Scenario {
-  const s = new Scenario({ nodes: pods.length });
+function cluster(pods: readonly (readonly [number | undefined, number][])[]): SteadyCluster {
+  const s = new SteadyCluster({ nodes: pods.length });
   pods.forEach((p, i) => s.setPods(i, p));
   return s;
 }

@@ -5,11 +5,11 @@ import type { ClusterMinute, KubeEvent, NodeMinute, ScalingActivity } from '../.
 import { nodeKeyOf } from '../../../model/domain';
 import { HOUR_MS, MINUTE_MS, minuteOf } from '../../../model/time';
 import { T0 } from './harness';
-import { Scenario } from './scenario';
+import { SteadyCluster } from './steady-cluster';
 
 const opts: ObserveOptions = { restartWindowMs: 24 * HOUR_MS, eventCountJump: 10, trackEvent: (e) => e.reason !== 'BackOff' };
 
-function minuteOfScenario(s: Scenario, t: number): Observation {
+function minuteOfScenario(s: SteadyCluster, t: number): Observation {
   const b = s.batch(t);
   const minute = minuteOf(t);
   const rollups: ClusterMinute[] = [{ cluster: s.cluster, minute, kube: kubeRollupOf(b), cloud: s.cloudRollup(t) }];
@@ -20,7 +20,7 @@ function minuteOfScenario(s: Scenario, t: number): Observation {
 }
 
 test('observing the same minutes twice gives the same memory and nothing fresh the second time', () => {
-  const s = new Scenario({ nodes: 4 });
+  const s = new SteadyCluster({ nodes: 4 });
   s.events = [{ objectUid: 'u1', objectKind: 'Pod', objectName: 'p', namespace: 'a', reason: 'FailedMount', type: 'Warning', message: 'm', count: 1, firstSeen: T0, lastSeen: T0 }];
   s.updatePod(1, (p) => p.workload.kind === 'Deployment', (p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, restarts: 1, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: T0 - 5000 } })) }));
   const obs = minuteOfScenario(s, T0);
@@ -33,7 +33,7 @@ test('observing the same minutes twice gives the same memory and nothing fresh t
 });
 
 test('a restart count that grew counts as that many restarts, even without a new termination time', () => {
-  const s = new Scenario({ nodes: 2 });
+  const s = new SteadyCluster({ nodes: 2 });
   const match = (p: { workload: { kind: string } }) => p.workload.kind === 'Deployment';
   const set = (restarts: number, finishedAt: number) =>
     s.updatePod(0, match, (p) => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, restarts, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt } } : c)) }));
@@ -49,7 +49,7 @@ test('a restart count that grew counts as that many restarts, even without a new
 });
 
 test('Warning events: new once, then again only on a jump of the count; untracked reasons are not kept', () => {
-  const s = new Scenario({ nodes: 2 });
+  const s = new SteadyCluster({ nodes: 2 });
   const ev = (count: number, lastSeen: number, reason = 'FailedCreatePodSandBox'): KubeEvent => ({ objectUid: 'pod-1', objectKind: 'Pod', objectName: 'p', namespace: 'a', reason, type: 'Warning', message: 'failed to assign an IP address to container', count, firstSeen: T0, lastSeen });
   let m = EMPTY_MEMORY;
   const seen: string[] = [];
@@ -64,7 +64,7 @@ test('Warning events: new once, then again only on a jump of the count; untracke
 });
 
 test('scale-ins: from the activity (with its cause) or from a drop of desired capacity, the same drop once', () => {
-  const s = new Scenario({ nodes: 6 });
+  const s = new SteadyCluster({ nodes: 6 });
   let m = observe(EMPTY_MEMORY, minuteOfScenario(s, T0), opts).memory;
   const g = s.groups[0];
   s.groups = s.groups.map((x) => (x === g ? { ...x, desired: x.desired - 1 } : x));
@@ -79,7 +79,7 @@ test('scale-ins: from the activity (with its cause) or from a drop of desired ca
 });
 
 test('Ready transitions of each node, pending counts when they change, and where to resume reading', () => {
-  const s = new Scenario({ nodes: 3 });
+  const s = new SteadyCluster({ nodes: 3 });
   let m = EMPTY_MEMORY;
   const states: ('True' | 'False')[] = ['True', 'False', 'False', 'True', 'True'];
   states.forEach((status, i) => {

@@ -2,13 +2,13 @@ import { createLogger } from '../../../common/log';
 import { resolveRules } from '../../../lambdas/evaluator/config';
 import { isFrozen, runRules } from '../../../lambdas/evaluator/run-rules';
 import { T0 } from './harness';
-import { Scenario } from './scenario';
+import { SteadyCluster } from './steady-cluster';
 
 test('a rule that throws is blind (its alerts held) and logged; the others still run', () => {
   const lines: string[] = [];
   const log = createLogger({ service: 'test', sink: (l) => lines.push(l) });
   const rules = resolveRules().map((r) => (r.rule.id === 'node-pressure' ? { ...r, rule: { ...r.rule, evaluate: () => { throw new TypeError('boom'); } } } : r));
-  const s = new Scenario({ nodes: 3 });
+  const s = new SteadyCluster({ nodes: 3 });
   s.setCondition(0, { type: 'Ready', status: 'False' });
   const ctx = s.context(T0, { rules });
   const out = runRules(ctx, rules, new Set(), log);
@@ -19,7 +19,7 @@ test('a rule that throws is blind (its alerts held) and logged; the others still
 });
 
 test('namespace filters drop findings of excluded namespaces; disabled rules do not run', () => {
-  const s = new Scenario({ nodes: 3 });
+  const s = new SteadyCluster({ nodes: 3 });
   const ns = s.appPod(0).namespace;
   s.unscheduled = [{ ...s.appPod(0), uid: 'p', node: undefined, phase: 'Pending' }];
   const ctx = s.context(T0);

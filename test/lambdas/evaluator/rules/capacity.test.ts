@@ -3,7 +3,7 @@ import { scaleInTrigger } from '../../../../lambdas/evaluator/rules/capacity';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 let dynamo: LocalDynamo;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ afterAll(() => dynamo.close());
 
 describe('n1-headroom', () => {
   test('names the node whose loss hurts most and the pods that would not fit', () => {
-    const s = new Scenario({ nodes: 3 });
+    const s = new SteadyCluster({ nodes: 3 });
     [[[11, 6], [2, 1]], [[10, 8]], [[10, 8]]].forEach((p, i) => s.setPods(i, p as [number, number][]));
     const [f] = run('n1-headroom', s.context(T0));
     expect(f.summary).toMatch(new RegExp(`^If node ${s.nodeNames[0].replace(/\./g, '\\.')} \\(general\\) were lost, 1 of its 2 pods would not fit on the other 2 nodes: [a-z-]+/app-0-0 \\(req 11264 MiB, uses 6144 MiB\\)$`));
@@ -21,8 +21,8 @@ describe('n1-headroom', () => {
   });
 
   test('silent when the cluster can lose any node, and on single-node clusters', () => {
-    expect(run('n1-headroom', new Scenario({ nodes: 6 }).context(T0))).toEqual([]);
-    const one = new Scenario({ nodes: 1 });
+    expect(run('n1-headroom', new SteadyCluster({ nodes: 6 }).context(T0))).toEqual([]);
+    const one = new SteadyCluster({ nodes: 1 });
     one.setPods(0, [[14, 14]]);
     expect(run('n1-headroom', one.context(T0))).toEqual([]);
   });
@@ -37,7 +37,7 @@ test('scaleInTrigger reads the alarm and policy from the activity cause', () => 
 
 /** The article's incident: an alarm scales the group in while the other nodes are already short. */
 function scaleIn(h: Harness, node: number): { group: string; instance: string } {
-  const s = h.scenario;
+  const s = h.steady;
   const instance = s.report(node).node.instanceId!;
   const g = s.groups.find((x) => x.instances.some((i) => i.instanceId === instance))!;
   s.activities = [
@@ -63,10 +63,10 @@ describe('scale-in-under-pressure (the domino)', () => {
     const { group } = scaleIn(h, 5);
     await h.tick(1);
     // Its pods land on nodes already short of memory, some stay Pending.
-    h.scenario.setCondition(1, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
-    h.scenario.setCondition(3, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
-    const stuck = { ...h.scenario.appPod(0), uid: 'pending-1', name: 'checkout-5-7d9f-abcde', node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: '0/5 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/memory-pressure: }, 3 Insufficient memory.' } };
-    h.scenario.unscheduled = [stuck];
+    h.steady.setCondition(1, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
+    h.steady.setCondition(3, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
+    const stuck = { ...h.steady.appPod(0), uid: 'pending-1', name: 'checkout-5-7d9f-abcde', node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: '0/5 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/memory-pressure: }, 3 Insufficient memory.' } };
+    h.steady.unscheduled = [stuck];
     await h.tick(20);
 
     const domino = h.publisher.of('scale-in-under-pressure');
@@ -78,9 +78,9 @@ describe('scale-in-under-pressure (the domino)', () => {
     // Its constituents are muted: they reach people inside the domino message only.
     expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
     // It stays while the trouble lasts, past its 15-minute window, and resolves when it is over.
-    h.scenario.setCondition(1, { type: 'MemoryPressure', status: 'False', since: h.nextTime });
-    h.scenario.setCondition(3, { type: 'MemoryPressure', status: 'False', since: h.nextTime });
-    h.scenario.unscheduled = [];
+    h.steady.setCondition(1, { type: 'MemoryPressure', status: 'False', since: h.nextTime });
+    h.steady.setCondition(3, { type: 'MemoryPressure', status: 'False', since: h.nextTime });
+    h.steady.unscheduled = [];
     await h.tick(7);
     expect(h.publisher.of('scale-in-under-pressure').map((c) => c.kind)).toEqual(['firing', 'resolved']);
     expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
@@ -92,7 +92,7 @@ describe('scale-in-under-pressure (the domino)', () => {
     scaleIn(h, 5);
     await h.tick(20);
     expect(h.publisher.messages).toEqual([]);
-    h.scenario.setCondition(1, { type: 'MemoryPressure', status: 'True', since: h.nextTime });
+    h.steady.setCondition(1, { type: 'MemoryPressure', status: 'True', since: h.nextTime });
     await h.tick(5);
     expect(h.publisher.changes.map((c) => c.rule)).toEqual(['node-pressure']);
   });
@@ -105,16 +105,16 @@ describe('scale-in-under-pressure (the domino)', () => {
 test('evictions and OOM kills count toward a domino only when they follow the scale-in', async () => {
   const h = await harness(dynamo, { nodes: 6 });
   await h.tick(2);
-  const victim = h.scenario.appPod(2);
-  h.scenario.events = [{ objectUid: victim.uid, objectKind: 'Pod', objectName: victim.name, namespace: victim.namespace, reason: 'Evicted', type: 'Warning', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki.', count: 1, firstSeen: h.nextTime - 5000, lastSeen: h.nextTime - 5000, node: h.scenario.nodeNames[2] }];
+  const victim = h.steady.appPod(2);
+  h.steady.events = [{ objectUid: victim.uid, objectKind: 'Pod', objectName: victim.name, namespace: victim.namespace, reason: 'Evicted', type: 'Warning', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki.', count: 1, firstSeen: h.nextTime - 5000, lastSeen: h.nextTime - 5000, node: h.steady.nodeNames[2] }];
   await h.tick(1);
   scaleIn(h, 5);
   await h.tick(3);
   // The eviction came before the scale-in: no domino, a plain eviction alert.
   expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
   expect(h.publisher.of('pod-evictions')).toHaveLength(1);
-  const later = h.scenario.appPod(3);
-  h.scenario.events = [{ objectUid: later.uid, objectKind: 'Pod', objectName: later.name, namespace: later.namespace, reason: 'Evicted', type: 'Warning', message: 'The node was low on resource: memory.', count: 1, firstSeen: h.nextTime, lastSeen: h.nextTime, node: h.scenario.nodeNames[3] }];
+  const later = h.steady.appPod(3);
+  h.steady.events = [{ objectUid: later.uid, objectKind: 'Pod', objectName: later.name, namespace: later.namespace, reason: 'Evicted', type: 'Warning', message: 'The node was low on resource: memory.', count: 1, firstSeen: h.nextTime, lastSeen: h.nextTime, node: h.steady.nodeNames[3] }];
   await h.tick(1);
   expect(h.publisher.of('scale-in-under-pressure').map((c) => c.includes!.map((i) => i.rule))).toEqual([['pod-evictions']]);
   expect(h.publisher.of('pod-evictions')).toHaveLength(1);

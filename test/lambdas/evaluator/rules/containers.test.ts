@@ -3,7 +3,7 @@ import { HOUR_MS, MINUTE_MS } from '../../../../model/time';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 const MiB = 1024 * 1024;
 const t = T0;
@@ -19,14 +19,14 @@ const mapContainers = (p: Pod, f: (c: Container) => Container): Pod => ({ ...p, 
 
 /** The app container of node `node` is OOM-killed and restarted, as the kubelet reports it. */
 function oomKill(h: Harness, node: number, at = h.nextTime - 20_000): Pod {
-  return h.scenario.updatePod(node, first, (p) =>
+  return h.steady.updatePod(node, first, (p) =>
     mapContainers(p, (c) => ({ ...c, restarts: c.restarts + 1, startedAt: at + 1000, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: at } })),
   );
 }
 
 describe('containers-without-memory-requests', () => {
   test('on a node short of memory: names the containers without requests or limits, largest first', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
     expect(run('containers-without-memory-requests', s.context(t))).toEqual([]);
     s.updateNode(1, (r) => ({ ...r, stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB } }));
@@ -40,7 +40,7 @@ describe('containers-without-memory-requests', () => {
 
 describe('container-memory-near-limit', () => {
   test('working set at 90% of the limit, per workload container, across pods', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     const p = s.updatePod(2, first, (x) => mapContainers(x, (c) => ({ ...c, limits: { memoryBytes: 512 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 480 * MiB } })));
     const [f, ...rest] = run('container-memory-near-limit', s.context(t));
     expect(rest).toEqual([]);
@@ -76,7 +76,7 @@ describe('the silent leak', () => {
   });
 
   test('restarts without an OOM kill are not the leak (with the default settings); any restart counts when asked', async () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     let ctx = s.context(t);
     for (let i = 1; i <= 3; i++) {
       s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, restarts: i, lastTermination: { reason: 'Error', exitCode: 1, finishedAt: t + i * HOUR_MS } })));
@@ -87,7 +87,7 @@ describe('the silent leak', () => {
   });
 
   test('restarts seen for the first time count when they are in the window, all of them for a pod started in it', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.updatePod(4, first, (p) => mapContainers({ ...p, createdAt: t - 10 * HOUR_MS }, (c) => ({ ...c, restarts: 4, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - HOUR_MS } })));
     s.updatePod(5, first, (p) => mapContainers({ ...p, createdAt: t - 30 * HOUR_MS }, (c) => ({ ...c, restarts: 9, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - 30 * HOUR_MS } })));
     const found = run('container-restarts', s.context(t));
@@ -99,11 +99,11 @@ describe('the silent leak', () => {
 
 describe('container-crash-looping', () => {
   test('CrashLoopBackOff now, or several restarts within minutes (a crash loop alternates with running)', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, state: 'waiting', waitingReason: 'CrashLoopBackOff', ready: false, restarts: 7, lastTermination: { reason: 'Error', exitCode: 1, finishedAt: t - 30_000 } })));
     const [f] = run('container-crash-looping', s.context(t));
     expect(f).toMatchObject({ evidence: { podsInBackOff: 1, lastReason: 'Error', exitCode: 1 } });
-    const r = new Scenario({ nodes: 6 });
+    const r = new SteadyCluster({ nodes: 6 });
     let ctx = r.context(t);
     for (let i = 1; i <= 2; i++) {
       r.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, restarts: i, lastTermination: { reason: 'Error', exitCode: 2, finishedAt: t + i * 2 * MINUTE_MS } })));
@@ -115,7 +115,7 @@ describe('container-crash-looping', () => {
 
 describe('container-waiting', () => {
   test('ImagePullBackOff and CreateContainerConfigError, not ContainerCreating', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.updatePod(1, first, (p) => mapContainers({ ...p, createdAt: t - 20 * MINUTE_MS }, (c) => ({ ...c, state: 'waiting', waitingReason: 'ImagePullBackOff', ready: false, startedAt: undefined, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0' })));
     s.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, state: 'waiting', waitingReason: 'ContainerCreating', ready: false })));
     const [f, ...rest] = run('container-waiting', s.context(t));

@@ -3,13 +3,13 @@ import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 const t = T0;
 
 describe('host-status-check-failed', () => {
   test('instance check failed: warning naming the node; system check: critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     const [a, b] = [s.report(1).node.instanceId!, s.report(2).node.instanceId!];
     s.hostMetrics.set(a, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
     s.hostMetrics.set(b, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
@@ -20,7 +20,7 @@ describe('host-status-check-failed', () => {
   });
 
   test('host metrics not read this evaluation, or not yet arrived: held, not resolved; a terminated instance resolves', () => {
-    const s = new Scenario({ nodes: 3 });
+    const s = new SteadyCluster({ nodes: 3 });
     const rule = RULES_BY_ID.get('host-status-check-failed')!;
     const id = s.report(0).node.instanceId!;
     const ctx = s.context(t);
@@ -32,7 +32,7 @@ describe('host-status-check-failed', () => {
 });
 
 test('host-cpu-high: above 90%, silent below', () => {
-  const s = new Scenario({ nodes: 6 });
+  const s = new SteadyCluster({ nodes: 6 });
   expect(run('host-cpu-high', s.context(t))).toEqual([]);
   s.hostMetrics.set(s.report(3).node.instanceId!, { cpuPct: 97.25 });
   const [f] = run('host-cpu-high', s.context(t));
@@ -48,13 +48,13 @@ describe('through the store', () => {
 
   test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    const id = h.scenario.report(2).node.instanceId!;
+    const id = h.steady.report(2).node.instanceId!;
     await h.tick(3);
-    h.scenario.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
+    h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
     // The failure is in the host part of this minute; the evaluator reads the parts of 2 and 3 minutes ago.
     const runs = await h.tick(6);
     const [f] = h.publisher.of('host-status-check-failed');
-    expect(f).toMatchObject({ kind: 'firing', severity: 'critical', subject: { instanceId: id }, evidence: { node: h.scenario.nodeNames[2] } });
+    expect(f).toMatchObject({ kind: 'firing', severity: 'critical', subject: { instanceId: id }, evidence: { node: h.steady.nodeNames[2] } });
     expect(runs.findIndex((r) => r.changes.length > 0)).toBe(4);
   });
 });

@@ -2,14 +2,14 @@ import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { MINUTE_MS } from '../../../../model/time';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 const t = T0;
 const pressure = (type: string, since = t) => ({ type, status: 'True' as const, reason: `KubeletHas${type}`, message: 'kubelet has memory pressure', since });
 
 describe('node-pressure', () => {
   test('a node under MemoryPressure: warning, with the available memory as evidence', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.setCondition(2, pressure('MemoryPressure'));
     const [f, ...rest] = run('node-pressure', s.context(t));
     expect(rest).toEqual([]);
@@ -18,7 +18,7 @@ describe('node-pressure', () => {
   });
 
   test('two or more nodes under pressure: critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.setCondition(2, pressure('MemoryPressure'));
     s.setCondition(4, pressure('DiskPressure'));
     const found = run('node-pressure', s.context(t));
@@ -27,7 +27,7 @@ describe('node-pressure', () => {
   });
 
   test('silent on a steady cluster, on cordoned nodes and on nodes the autoscaler removes', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     expect(run('node-pressure', s.context(t))).toEqual([]);
     s.setCondition(1, pressure('MemoryPressure'));
     s.setCondition(2, pressure('PIDPressure'));
@@ -39,7 +39,7 @@ describe('node-pressure', () => {
 
 describe('node-condition', () => {
   test('node-problem-detector conditions True and EKS node-monitoring conditions False are abnormal', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.setCondition(0, { type: 'KernelDeadlock', status: 'True', reason: 'DockerHung', message: 'task docker:7 blocked for more than 120 seconds', since: t });
     s.setCondition(4, { type: 'NetworkingReady', status: 'False', reason: 'IPAMDNotReady', message: 'IPAMD is not ready', since: t });
     s.setCondition(2, { type: 'StorageReady', status: 'True', reason: 'StorageIsReady', since: t });
@@ -51,7 +51,7 @@ describe('node-condition', () => {
   });
 
   test('more than 20% of a group affected: critical (EKS auto repair stops there)', () => {
-    const s = new Scenario({ nodes: 10 });
+    const s = new SteadyCluster({ nodes: 10 });
     const general = s.reports.filter((r) => r.node.nodeGroup === 'general').map((r) => r.node.name);
     for (const n of general.slice(0, 2)) s.setCondition(n, { type: 'ContainerRuntimeReady', status: 'False', reason: 'PodStuckTerminating', since: t });
     expect(run('node-condition', s.context(t)).map((f) => f.severity)).toEqual(['critical', 'critical']);
@@ -60,7 +60,7 @@ describe('node-condition', () => {
 
 describe('node-not-ready', () => {
   test('unreachable (Ready Unknown) says so, with the instance', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.setCondition(1, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: t - 60_000 });
     const [f] = run('node-not-ready', s.context(t));
     expect(f.summary).toMatch(/unreachable/);
@@ -69,7 +69,7 @@ describe('node-not-ready', () => {
   });
 
   test('silent for cordoned nodes, nodes being deleted and instances terminating', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     for (const i of [1, 2, 3]) s.setCondition(i, { type: 'Ready', status: 'False', since: t });
     s.updateNode(1, (r) => ({ ...r, node: { ...r.node, unschedulable: true } }));
     s.updateNode(2, (r) => ({ ...r, node: { ...r.node, deleting: true } }));
@@ -90,7 +90,7 @@ describe('node-readiness-flapping and node-scrape-failing on real windows', () =
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(2);
     const toggle = async (status: 'True' | 'False') => {
-      h.scenario.setCondition(2, { type: 'Ready', status, since: h.nextTime });
+      h.steady.setCondition(2, { type: 'Ready', status, since: h.nextTime });
       await h.tick(3);
     };
     await toggle('False');
@@ -99,17 +99,17 @@ describe('node-readiness-flapping and node-scrape-failing on real windows', () =
     await toggle('False');
     await toggle('True');
     const [f] = h.publisher.of('node-readiness-flapping');
-    expect(f).toMatchObject({ kind: 'firing', subject: { node: h.scenario.nodeNames[2] } });
+    expect(f).toMatchObject({ kind: 'firing', subject: { node: h.steady.nodeNames[2] } });
     expect(f.evidence.transitions).toBeGreaterThanOrEqual(3);
   });
 
   test('a Ready node the agent cannot scrape: warned after 5 minutes, its stats-based alerts held', async () => {
     // A warning: a critical alert about the node would mute the scrape warning (inhibition).
     const h = await harness(dynamo, { nodes: 6, rules: { 'node-memory-low': { for: '0' } } });
-    h.scenario.updateNode(3, (r) => ({ ...r, stats: { ...r.stats, memoryAvailableBytes: 1200 * 1024 * 1024 } }));
+    h.steady.updateNode(3, (r) => ({ ...r, stats: { ...r.stats, memoryAvailableBytes: 1200 * 1024 * 1024 } }));
     await h.tick(1);
     expect(h.publisher.of('node-memory-low').map((c) => c.kind)).toEqual(['firing']);
-    h.scenario.updateNode(3, (r) => ({ ...r, stats: undefined }));
+    h.steady.updateNode(3, (r) => ({ ...r, stats: undefined }));
     await h.tick(15);
     expect(h.publisher.of('node-scrape-failing').map((c) => c.kind)).toEqual(['firing']);
     expect(h.publisher.of('node-scrape-failing')[0].summary).toMatch(/timeout/);
@@ -119,7 +119,7 @@ describe('node-readiness-flapping and node-scrape-failing on real windows', () =
 });
 
 test('criticalNodes: 1 makes a single node under pressure critical', () => {
-  const s = new Scenario({ nodes: 3 });
+  const s = new SteadyCluster({ nodes: 3 });
   s.setCondition(0, pressure('MemoryPressure', t - 3 * MINUTE_MS));
   expect(run('node-pressure', s.context(t), { criticalNodes: 1 })[0].severity).toBe('critical');
 });

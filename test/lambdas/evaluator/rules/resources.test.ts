@@ -4,18 +4,18 @@ import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { EMPTY_TREND, sampleTrend, TREND_SAMPLE_EVERY_MS, type TrendMemory } from '../../../../lambdas/evaluator/trend';
 import { T0 } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const t = T0;
 
-function withStats(s: Scenario, node: number, stats: Partial<NodeStats>): void {
+function withStats(s: SteadyCluster, node: number, stats: Partial<NodeStats>): void {
   s.updateNode(node, (r) => ({ ...r, stats: { ...r.stats, ...stats } }));
 }
 
 /** Trend samples of the scenario every 30 minutes over `hours`, with `change(i)` applied before each. */
-function history(s: Scenario, hours: number, change: (step: number) => void): TrendMemory {
+function history(s: SteadyCluster, hours: number, change: (step: number) => void): TrendMemory {
   let trend = EMPTY_TREND;
   const steps = Math.floor((hours * HOUR_MS) / TREND_SAMPLE_EVERY_MS);
   for (let i = 0; i < steps; i++) {
@@ -28,7 +28,7 @@ function history(s: Scenario, hours: number, change: (step: number) => void): Tr
 
 describe('node-memory-low', () => {
   test('below 10% available: warning, naming the pods using the most memory', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 1, { memoryAvailableBytes: 1.2 * GiB, memoryWorkingSetBytes: 14.8 * GiB });
     const [f, ...rest] = run('node-memory-low', s.context(t));
     expect(rest).toEqual([]);
@@ -37,13 +37,13 @@ describe('node-memory-low', () => {
   });
 
   test('below max(500 MiB, 5%): critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 1, { memoryAvailableBytes: 700 * MiB });
     expect(run('node-memory-low', s.context(t))[0].severity).toBe('critical');
   });
 
   test('falling toward the eviction threshold: warning before the level is reached', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     // 4 GiB available, losing 1 GiB an hour: 100 MiB in under 4 hours; below 30% so the trend counts.
     const trend = history(s, 3, (i) => withStats(s, 2, { memoryAvailableBytes: (7 - i / 2) * GiB }));
     withStats(s, 2, { memoryAvailableBytes: 4 * GiB });
@@ -54,7 +54,7 @@ describe('node-memory-low', () => {
   });
 
   test('silent on a steady cluster and with a flat trend', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     const trend = history(s, 6, () => undefined);
     expect(run('node-memory-low', s.context(t, { trend }))).toEqual([]);
   });
@@ -62,7 +62,7 @@ describe('node-memory-low', () => {
 
 describe('node-disk-low', () => {
   test('nodefs under eviction + 5 points: warning; + 2 points: critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 0, { fsAvailableBytes: 0.13 * 80 * GiB, imageFsAvailableBytes: 0.13 * 80 * GiB });
     withStats(s, 1, { fsAvailableBytes: 0.11 * 80 * GiB, imageFsAvailableBytes: 0.11 * 80 * GiB });
     const found = run('node-disk-low', s.context(t));
@@ -72,14 +72,14 @@ describe('node-disk-low', () => {
   });
 
   test('a separate image filesystem and inodes are watched with their own thresholds', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 3, { imageFsAvailableBytes: 0.18 * 100 * GiB, imageFsCapacityBytes: 100 * GiB, fsInodesFree: 0.08 * 41_943_040, fsInodes: 41_943_040 });
     const found = run('node-disk-low', s.context(t));
     expect(found.map((f) => `${f.subject.detail}:${f.severity}`)).toEqual(['imagefs.available:warning', 'nodefs.inodesFree:warning']);
   });
 
   test('filling up within 24 h at 20% free: warning; within 4 h: critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     const cap = 80 * GiB;
     // 20% free now, losing 0.5% of the disk an hour: the 10% threshold in 20 h.
     let trend = history(s, 6, (i) => withStats(s, 4, { fsAvailableBytes: cap * (0.23 - (0.005 * i) / 2), imageFsAvailableBytes: cap * (0.23 - (0.005 * i) / 2) }));
@@ -94,7 +94,7 @@ describe('node-disk-low', () => {
   });
 
   test('one burst does not predict: a trend needs an hour of samples', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     const cap = 80 * GiB;
     const trend = history(s, 0.5, () => withStats(s, 4, { fsAvailableBytes: cap * 0.24 }));
     withStats(s, 4, { fsAvailableBytes: cap * 0.2, imageFsAvailableBytes: cap * 0.2 });
@@ -104,7 +104,7 @@ describe('node-disk-low', () => {
 
 describe('node-pids-low', () => {
   test('above 90% of the PID limit: warning; above 95%: critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 0, { processes: 30_000, maxPid: 32_768 });
     withStats(s, 1, { processes: 31_500, maxPid: 32_768 });
     const found = run('node-pids-low', s.context(t));
@@ -113,12 +113,12 @@ describe('node-pids-low', () => {
   });
 
   test('silent with normal process counts', () => {
-    expect(run('node-pids-low', new Scenario({ nodes: 6 }).context(t))).toEqual([]);
+    expect(run('node-pids-low', new SteadyCluster({ nodes: 6 }).context(t))).toEqual([]);
   });
 });
 
 test('a node without kubelet figures is unknown to the stats rules (its alerts are held), not healthy', () => {
-  const s = new Scenario({ nodes: 3 });
+  const s = new SteadyCluster({ nodes: 3 });
   s.updateNode(1, (r) => ({ ...r, stats: undefined }));
   const ctx = s.context(t + MINUTE_MS);
   for (const id of ['node-memory-low', 'node-disk-low', 'node-pids-low']) {

@@ -3,7 +3,7 @@ import { MINUTE_MS } from '../../../../model/time';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 const t = T0;
 
@@ -31,16 +31,16 @@ describe('asg-capacity-shortfall', () => {
   test('InService below desired for 15 minutes, with the last failure as evidence; short by 2: critical', async () => {
     // 1 of 3 is 33%: with the default 20% that alone would be critical.
     const h = await harness(dynamo, { nodes: 6, rules: { 'asg-capacity-shortfall': { criticalShortfallPct: 50 } } });
-    const g = h.scenario.groups[0];
-    h.scenario.groups = h.scenario.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1, pending: 1 } : x));
-    h.scenario.activities = [activity(g.name, { activityId: 'a-1' })];
+    const g = h.steady.groups[0];
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1, pending: 1 } : x));
+    h.steady.activities = [activity(g.name, { activityId: 'a-1' })];
     await h.tick(14);
     expect(h.publisher.of('asg-capacity-shortfall')).toEqual([]);
     await h.tick(2);
     const [f] = h.publisher.of('asg-capacity-shortfall');
     expect(f).toMatchObject({ kind: 'firing', severity: 'warning', subject: { autoScalingGroup: g.name }, evidence: { shortfall: 1, desired: g.desired + 1, inService: g.inService } });
     expect(f.evidence.lastFailure).toMatch(/sufficient m6i.xlarge capacity/);
-    h.scenario.groups = h.scenario.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1 } : x));
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1 } : x));
     await h.tick(1);
     expect(h.publisher.of('asg-capacity-shortfall').map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:warning', 'escalated:critical']);
   });
@@ -49,14 +49,14 @@ describe('asg-capacity-shortfall', () => {
 describe('asg-activity-failed', () => {
   test('reported once per activity, held, never "resolved"; three in 30 minutes are critical', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    const g = h.scenario.groups[0].name;
-    h.scenario.activities = [activity(g, { activityId: 'a-1' })];
+    const g = h.steady.groups[0].name;
+    h.steady.activities = [activity(g, { activityId: 'a-1' })];
     await h.tick(1);
     // The collector reports an activity in the minute it first sees it; a repeat must not re-notify either.
-    h.scenario.activities = [activity(g, { activityId: 'a-1' })];
+    h.steady.activities = [activity(g, { activityId: 'a-1' })];
     await h.tick(3);
     expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning']);
-    h.scenario.activities = [activity(g, { activityId: 'a-2', startTime: h.nextTime, status: 'Cancelled' }), activity(g, { activityId: 'a-3', startTime: h.nextTime })];
+    h.steady.activities = [activity(g, { activityId: 'a-2', startTime: h.nextTime, status: 'Cancelled' }), activity(g, { activityId: 'a-3', startTime: h.nextTime })];
     await h.tick(1);
     expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning', 'a-2:critical', 'a-3:critical']);
     await h.tick(70);
@@ -65,7 +65,7 @@ describe('asg-activity-failed', () => {
 });
 
 test('asg-max-pods-pending: at max size while pods are Pending', () => {
-  const s = new Scenario({ nodes: 6 });
+  const s = new SteadyCluster({ nodes: 6 });
   const pod = { ...s.appPod(0), uid: 'u-pending', name: 'api-7-6b9c-xk2', node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: '0/6 nodes are available: 6 Insufficient memory. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.' } };
   s.unscheduled = [pod];
   expect(run('asg-max-pods-pending', s.context(t))).toEqual([]);
@@ -76,7 +76,7 @@ test('asg-max-pods-pending: at max size while pods are Pending', () => {
 });
 
 test('instance-without-node: an InService instance that never joined, or whose node is not Ready', () => {
-  const s = new Scenario({ nodes: 6 });
+  const s = new SteadyCluster({ nodes: 6 });
   const ghost = 'i-0aaaabbbbccccdddd';
   s.groups = s.groups.map((g, i) => (i === 0 ? { ...g, instances: [...g.instances, { instanceId: ghost, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' }] } : g));
   s.setCondition(2, { type: 'Ready', status: 'False', since: t });
@@ -90,7 +90,7 @@ test('instance-without-node: an InService instance that never joined, or whose n
 
 describe('EKS cluster and node groups', () => {
   test('cluster-not-active: FAILED is critical; UPDATING only when it lasts', () => {
-    const s = new Scenario({ nodes: 3 });
+    const s = new SteadyCluster({ nodes: 3 });
     s.clusterInfo = { ...s.clusterInfo, status: 'FAILED' };
     expect(run('cluster-not-active', s.context(t))[0]).toMatchObject({ severity: 'critical', evidence: { status: 'FAILED' } });
     s.clusterInfo = { ...s.clusterInfo, status: 'UPDATING' };
@@ -101,7 +101,7 @@ describe('EKS cluster and node groups', () => {
   });
 
   test('cluster-health-issue and node-group-health-issue: one finding per issue code', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     s.clusterInfo = { ...s.clusterInfo, healthIssues: [{ code: 'SUBNET_NOT_FOUND', message: 'We could not find one or more subnets used by the cluster.', resourceIds: ['subnet-0abc'] }] };
     s.nodeGroups = s.nodeGroups.map((g, i) =>
       i === 0 ? { ...g, status: 'DEGRADED', healthIssues: [{ code: 'AsgInstanceLaunchFailures', message: 'Instance launch failures: InsufficientInstanceCapacity', resourceIds: ['eks-general-5ec8a1b2-0'] }] } : { ...g, status: 'CREATE_FAILED' },

@@ -2,7 +2,7 @@ import type { KubeEvent, Pod } from '../../../../model/domain';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
-import { Scenario } from '../scenario';
+import { SteadyCluster } from '../steady-cluster';
 
 const t = T0;
 let dynamo: LocalDynamo;
@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
-function pending(s: Scenario, name: string, since: number): Pod {
+function pending(s: SteadyCluster, name: string, since: number): Pod {
   return { ...s.appPod(0), uid: `uid-${name}`, name, node: undefined, phase: 'Pending', ready: false, createdAt: since, unschedulable: { reason: 'Unschedulable', message: '0/6 nodes are available: 6 Insufficient memory. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.' } };
 }
 
@@ -22,7 +22,7 @@ function event(over: Partial<KubeEvent> & { objectName: string; reason: string }
 describe('pods-pending', () => {
   test('per workload, with the scheduler\'s message, after 10 minutes', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    h.scenario.unscheduled = [pending(h.scenario, 'api-1-x', h.nextTime), pending(h.scenario, 'api-1-y', h.nextTime)];
+    h.steady.unscheduled = [pending(h.steady, 'api-1-x', h.nextTime), pending(h.steady, 'api-1-y', h.nextTime)];
     await h.tick(10);
     expect(h.publisher.of('pods-pending')).toEqual([]);
     await h.tick(1);
@@ -36,16 +36,16 @@ describe('pod-evictions', () => {
   test('one eviction: a warning about its node; more than five in ten minutes: critical', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(1);
-    const node = h.scenario.nodeNames[2];
-    h.scenario.events = [event({ objectName: 'web-1-abc', reason: 'Evicted', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki. Container web was using 1845232Ki, request is 512Mi.', node })];
+    const node = h.steady.nodeNames[2];
+    h.steady.events = [event({ objectName: 'web-1-abc', reason: 'Evicted', message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki. Container web was using 1845232Ki, request is 512Mi.', node })];
     await h.tick(1);
     expect(h.publisher.of('pod-evictions').map((c) => `${c.severity}:${c.subject.node === node}`)).toEqual(['warning:true']);
-    h.scenario.events = [1, 2, 3, 4, 5].map((i) => event({ objectName: `api-${i}`, reason: 'Evicted', message: 'The node was low on resource: memory.', node: h.scenario.nodeNames[3], lastSeen: h.nextTime }));
+    h.steady.events = [1, 2, 3, 4, 5].map((i) => event({ objectName: `api-${i}`, reason: 'Evicted', message: 'The node was low on resource: memory.', node: h.steady.nodeNames[3], lastSeen: h.nextTime }));
     await h.tick(1);
     const [, storm] = h.publisher.of('pod-evictions');
     expect(storm).toMatchObject({ severity: 'critical', evidence: { evicted: 5, evictedInWindow: 6 } });
     // A repeat delivery of the same events is not a new eviction.
-    h.scenario.events = [event({ objectName: 'api-1', reason: 'Evicted', node: h.scenario.nodeNames[3], lastSeen: h.nextTime })];
+    h.steady.events = [event({ objectName: 'api-1', reason: 'Evicted', node: h.steady.nodeNames[3], lastSeen: h.nextTime })];
     await h.tick(1);
     expect(h.publisher.of('pod-evictions')).toHaveLength(2);
   });
@@ -53,7 +53,7 @@ describe('pod-evictions', () => {
 
 describe('workload-replicas-unavailable', () => {
   test('available below desired: warning; none available: critical', () => {
-    const s = new Scenario({ nodes: 6 });
+    const s = new SteadyCluster({ nodes: 6 });
     const [a, b] = s.workloads.filter((w) => w.kind === 'Deployment');
     s.workloads = s.workloads.map((w) => (w === a ? { ...w, desired: w.desired + 1 } : w === b ? { ...w, available: 0, ready: 0 } : w));
     const found = run('workload-replicas-unavailable', s.context(t));
@@ -65,11 +65,11 @@ describe('warning-events', () => {
   test('first occurrence, then again only when the count jumps; reasons other rules cover are left out', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(1);
-    h.scenario.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 1 }), event({ objectName: 'x', reason: 'BackOff', message: 'Back-off restarting failed container' })];
+    h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 1 }), event({ objectName: 'x', reason: 'BackOff', message: 'Back-off restarting failed container' })];
     await h.tick(1);
-    h.scenario.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 4, lastSeen: h.nextTime })];
+    h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 4, lastSeen: h.nextTime })];
     await h.tick(1);
-    h.scenario.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 15, lastSeen: h.nextTime })];
+    h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 15, lastSeen: h.nextTime })];
     await h.tick(1);
     const changes = h.publisher.of('warning-events');
     expect(changes.map((c) => `${c.kind}:${c.severity}:${c.evidence.count}`)).toEqual(['firing:info:1', 'repeat:info:15']);
@@ -78,7 +78,7 @@ describe('warning-events', () => {
   });
 
   test('a node event is about that node (a critical alert on it mutes it)', () => {
-    const s = new Scenario({ nodes: 3 });
+    const s = new SteadyCluster({ nodes: 3 });
     s.events = [event({ objectKind: 'Node', objectName: s.nodeNames[0], namespace: undefined, reason: 'SystemOOM', message: 'System OOM encountered, victim process: java, pid: 28133', node: s.nodeNames[0] })];
     const [f] = run('warning-events', s.context(t));
     expect(f).toMatchObject({ subject: { node: s.nodeNames[0], detail: 'SystemOOM' }, nodes: [s.nodeNames[0]] });
@@ -87,7 +87,7 @@ describe('warning-events', () => {
 
 describe('peer-outlier', () => {
   test('a replica using far more memory than its peers; silent when replicas are alike', () => {
-    const s = new Scenario({ nodes: 6, podsPerNode: 14 });
+    const s = new SteadyCluster({ nodes: 6, podsPerNode: 14 });
     expect(run('peer-outlier', s.context(t))).toEqual([]);
     // The workload of node 0's first app pod has replicas on other nodes; one of them leaks.
     const victim = s.updatePod(0, (p) => p.workload.kind === 'Deployment', (p) => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, usage: { ...c.usage, memoryWorkingSetBytes: (c.usage!.memoryWorkingSetBytes ?? 0) * 6 } } : c)) }));
@@ -98,7 +98,7 @@ describe('peer-outlier', () => {
   });
 
   test('groups and selectors are configurable, and a bad selector is refused at configuration time', () => {
-    const s = new Scenario({ nodes: 6, podsPerNode: 14 });
+    const s = new SteadyCluster({ nodes: 6, podsPerNode: 14 });
     expect(run('peer-outlier', s.context(t), { groupBy: ['image', 'zone'], selector: 'namespace=orders' })).toEqual([]);
     expect(() => run('peer-outlier', s.context(t), { selector: 'namespace' })).toThrow(/selector term .+namespace.+ is not key=value/);
   });

@@ -1,5 +1,5 @@
 /**
- * A cluster scenario for the evaluator's tests and benchmark: the synthetic cluster (sim/synthetic.ts)
+ * A steady cluster for the evaluator's tests and benchmark: the synthetic cluster (sim/synthetic.ts)
  * turned into a steady, healthy one (requests that fit, usage close to requests, no restarts, every node
  * Ready) that tests then break in one way at a time, and that writes each minute to the store the way
  * ingest and the collector do (node-minutes, both rollup halves, heartbeat, host parts).
@@ -81,7 +81,7 @@ function steadyNode(r: NodeReport, rand: () => number, share: number): NodeRepor
   };
 }
 
-export class Scenario {
+export class SteadyCluster {
   readonly cluster: string;
   reports: NodeReport[];
   workloads: WorkloadStatus[];
