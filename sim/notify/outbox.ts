@@ -1,10 +1,12 @@
 /**
- * Local mode's publisher: instead of SNS, every message is appended to an outbox file (one JSON line each,
- * the notification included, so a run can be checked afterwards) and printed as a person reads it in email.
+ * Local mode's publisher: instead of SNS, every message is appended to an outbox file — one JSON line each,
+ * with the email text, the Slack message the Slack function would post (Block Kit), and the notification
+ * itself, so a run can be checked afterwards — and printed as a person reads it in email.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AlertPublisher, OutgoingMessage } from '../../lambdas/notify/publisher';
+import { formatSlack, type SlackMessage } from '../../lambdas/notify/slack';
 
 export interface OutboxEntry {
   readonly messageId: string;
@@ -12,6 +14,7 @@ export interface OutboxEntry {
   readonly subject: string;
   readonly attributes: OutgoingMessage['attributes'];
   readonly text: string;
+  readonly slack: SlackMessage;
   readonly notification: OutgoingMessage['notification'];
 }
 
@@ -39,6 +42,7 @@ export class OutboxPublisher implements AlertPublisher {
       subject: m.subject,
       attributes: m.attributes,
       text: m.text,
+      slack: formatSlack(m.notification),
       notification: m.notification,
     };
     await fs.promises.appendFile(this.opts.file, JSON.stringify(entry) + '\n');

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { composeMessage } from '../../../lambdas/notify/publisher';
+import { formatSlack } from '../../../lambdas/notify/slack';
 import { OutboxPublisher, readOutbox } from '../../../sim/notify/outbox';
 import { AT, domino, resolvedNode } from '../../lambdas/notify/fixtures';
 
@@ -18,6 +19,9 @@ test('appends each message to the outbox file and prints it as a person reads it
   const entries = readOutbox(file);
   expect(entries.map((e) => e.subject)).toEqual([m1.subject, m2.subject]);
   expect(entries[0]).toMatchObject({ messageId: ids[0], publishedAt: '2026-11-23T12:14:30.000Z', attributes: { severity: 'critical', cluster: 'prod-eu-1', rule: 'scale-in-under-pressure' }, notification: m1.notification });
+  // What the Slack function would post, in Block Kit, beside the email text.
+  expect(entries[0].slack).toEqual(formatSlack(m1.notification));
+  expect(entries[0].slack.blocks[0]).toMatchObject({ type: 'header' });
   expect(printed[0]).toContain(`Subject: ${m1.subject}`);
   expect(printed[0]).toContain('Attributes: severity=critical cluster=prod-eu-1 rule=scale-in-under-pressure');
   expect(printed[0]).toContain('== FIRING (critical) Scale-in under pressure (domino) ==');
