@@ -2,6 +2,7 @@
  * The agent: every interval, one cycle: read every kubelet's summary, join it with the cluster state the
  * watches keep, build one batch (split if it must be), queue it behind any unsent ones and push. Between
  * cycles, a node condition or pod phase change sends a small batch of the nodes concerned (debounced).
+ * Until nodes and pods are first listed, each cycle sends a heartbeat only.
  *
  * It ticks on a phase picked at random within the interval, so agents of many clusters do not all push
  * at :00, and never drifts off it. Local mode drives it on an accelerated clock instead of calling
@@ -12,7 +13,7 @@ import { backoffMs } from '../common/retry';
 import type { Logger } from '../common/log';
 import type { NodeReport } from '../model/batch';
 import { BATCH_LIMITS } from '../model/batch-constants';
-import type { Container, Pod, ScrapeError } from '../model/domain';
+import type { Container, ControlPlaneHealth, Pod, ScrapeError } from '../model/domain';
 import type { Clock, EpochMs } from '../model/time';
 import type { ApiMeter } from './kube/meter';
 import type { Readyz } from './kube/readyz';
@@ -123,7 +124,7 @@ export class Agent {
     const { logger, settings } = this.deps;
     logger.info('agent starting', { cluster: settings.cluster, version: settings.version, intervalSeconds: settings.intervalMs / 1000, phaseSeconds: this.phaseMs / 1000 });
     // Wait for the first list, but not forever: a cluster whose API server is down still gets ticks
-    // (and a live agent), and its batches start once the lists come in.
+    // (and a live agent, sending heartbeats), and its full batches start once the lists come in.
     let waited: unknown;
     await Promise.race([this.watch(), new Promise<void>((r) => (waited = this.timers.setTimeout(r, Math.min(settings.intervalMs, 30_000))))]);
     this.timers.clearTimeout(waited);
@@ -254,7 +255,7 @@ export class Agent {
     try {
       if (!state.synced) {
         c.cyclesSkipped++;
-        summary = { skipped: 'nodes and pods not listed yet' };
+        summary = { skipped: 'nodes and pods not listed yet', listErrors: listErrors(state.health()), ...(await this.pushHeartbeat(startedAt)) };
         return;
       }
       const snap = state.snapshot();
@@ -294,7 +295,7 @@ export class Agent {
         unscheduledPods: snap.pods.filter((p) => !p.node),
         workloads: snap.workloads,
         events: state.takeEvents(BATCH_LIMITS.maxEvents, startedAt),
-        controlPlane: { ...this.deps.controlPlane.meter.take(), ...(readyz ? { readyz } : {}) },
+        controlPlane: this.controlPlaneHealth(readyz),
         scrapeErrors: errors,
       };
       const sent = await this.push(content);
@@ -326,6 +327,33 @@ export class Agent {
         bytesSent: c.bytesSent,
       });
     }
+  }
+
+  /**
+   * While nodes and pods cannot be listed (RBAC, an unreachable API server), a batch of no nodes: its
+   * heartbeat tells ingest the agent is alive, and its control-plane figures (failed and throttled calls,
+   * `/readyz`) why it sees nothing. A `change` batch, so ingest does not take it for an empty cluster.
+   */
+  private async pushHeartbeat(collectedAt: EpochMs): Promise<{ batches: number; bytes: number; rawBytes: number }> {
+    const readyz = await this.deps.controlPlane.readyz();
+    return this.push({
+      cluster: this.deps.settings.cluster,
+      kind: 'change',
+      seq: ++this.seq,
+      collectedAt,
+      agent: this.counters.status(),
+      nodes: [],
+      unscheduledPods: [],
+      workloads: [],
+      events: [],
+      controlPlane: this.controlPlaneHealth(readyz),
+      scrapeErrors: [],
+    });
+  }
+
+  /** The interval's API call figures (starting the next interval) and `/readyz`, when it could be read. */
+  private controlPlaneHealth(readyz: Readyz | undefined): ControlPlaneHealth {
+    return { ...this.deps.controlPlane.meter.take(), ...(readyz ? { readyz } : {}) };
   }
 
   /** Builds, queues and pushes one batch's content; schedules a retry when the endpoint is not taking it. */
@@ -407,3 +435,7 @@ function kinds(errors: readonly ScrapeError[]): Record<string, number> {
   return out;
 }
 
+/** The last error of each resource not listed yet: why the agent is blind, for its log. */
+function listErrors(resources: ReturnType<ClusterSource['health']>): Record<string, string> {
+  return Object.fromEntries(resources.filter((r) => !r.synced && r.lastError).map((r) => [r.resource, r.lastError as string]));
+}

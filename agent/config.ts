@@ -2,7 +2,9 @@
  * The agent's configuration: environment variables, read once at start-up and validated together, so a
  * misconfigured Deployment fails its first start with every problem listed (see `docs/agent.md`).
  */
+import { accessSync, constants, statSync } from 'fs';
 import { ConfigError, EnvReader } from '../common/config';
+import type { LogLevel } from '../common/log';
 import { CLUSTER_NAME_PATTERN } from '../model/batch-constants';
 
 /** The variables the agent reads; the manifest generator sets them from the same names. */
@@ -23,6 +25,7 @@ export const AGENT_ENV = {
   unreadyAfterFailures: 'VIGIL_UNREADY_AFTER_FAILURES',
   healthPort: 'VIGIL_HEALTH_PORT',
   kubeconfig: 'KUBECONFIG',
+  logLevel: 'LOG_LEVEL',
 } as const;
 
 export type KubeletTransport = 'direct' | 'proxy';
@@ -46,6 +49,7 @@ export interface AgentConfig {
   readonly healthPort: number;
   /** Out of the cluster only; in it the service account is used. */
   readonly kubeconfig?: string;
+  readonly logLevel: LogLevel;
 }
 
 /** `https://<id>.lambda-url.<region>.on.aws/` → the region. */
@@ -54,6 +58,8 @@ export function regionOfFunctionUrl(url: URL): string | undefined {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+// A record, so the compiler keeps it in step with `LogLevel`.
+const LOG_LEVELS: Record<LogLevel, true> = { debug: true, info: true, warn: true, error: true };
 const E = AGENT_ENV;
 
 /** Reads and checks every variable; throws one `ConfigError` listing all problems. */
@@ -89,6 +95,12 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   if (pushTimeoutSeconds >= intervalSeconds) problems.push(`${E.pushTimeoutSeconds} (${pushTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
   const insecure = r.string(E.kubeletInsecureTls, 'false');
   if (insecure !== 'true' && insecure !== 'false') problems.push(`${E.kubeletInsecureTls} must be "true" or "false", got "${insecure}"`);
+  const caFile = env[E.kubeletCaFile];
+  const caProblem = caFile ? unreadableFile(caFile) : undefined;
+  if (caProblem) problems.push(`${E.kubeletCaFile} "${caFile}" ${caProblem}`);
+  // As `createLogger` reads it (any case), but refused rather than silently taken as `info`.
+  const logLevel = r.string(E.logLevel, 'info').toLowerCase();
+  if (!Object.hasOwn(LOG_LEVELS, logLevel)) problems.push(`${E.logLevel} must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${env[E.logLevel]}"`);
 
   const config: AgentConfig = {
     cluster,
@@ -99,7 +111,7 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
     kubeletTimeoutMs: kubeletTimeoutSeconds * 1000,
     kubeletConcurrency: r.int(E.kubeletConcurrency, 16, 1, 256),
     kubeletInsecureTls: insecure === 'true',
-    ...(env[E.kubeletCaFile] ? { kubeletCaFile: env[E.kubeletCaFile] } : {}),
+    ...(caFile ? { kubeletCaFile: caFile } : {}),
     changeDebounceMs: r.int(E.changeDebounceSeconds, 5, 0, 60) * 1000,
     bufferMaxBatches: r.int(E.bufferMaxBatches, 120, 1, 10_000),
     bufferMaxBytes: r.int(E.bufferMaxMiB, 64, 1, 1024) * 1024 * 1024,
@@ -107,6 +119,7 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
     unreadyAfterFailures: r.int(E.unreadyAfterFailures, 3, 1, 1000),
     healthPort: r.int(E.healthPort, 8080, 0, 65535),
     ...(env[E.kubeconfig] ? { kubeconfig: env[E.kubeconfig] } : {}),
+    logLevel: logLevel as LogLevel,
   };
   try {
     r.done();
@@ -116,4 +129,14 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Why `file` cannot be read as a file, if it cannot: found now rather than when the agent first needs it. */
+function unreadableFile(file: string): string | undefined {
+  try {
+    accessSync(file, constants.R_OK);
+    return statSync(file).isFile() ? undefined : 'is not a file';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
+  }
 }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger({ service: 'vigil-agent' }, { version: AGENT_VERSION, cluster: config.cluster });
+  const logger = createLogger({ service: 'vigil-agent', level: config.logLevel }, { version: AGENT_VERSION, cluster: config.cluster });
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { error: e }));
   const agent = createAgentRuntime(config, { logger });
   const health = await startHealthServer(agent, config.healthPort);

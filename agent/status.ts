@@ -7,7 +7,7 @@ import type { EpochMs } from '../model/time';
 
 export class AgentCounters {
   cycles = 0;
-  /** Cycles that built no batch because nodes and pods were not listed yet. */
+  /** Cycles that collected nothing because nodes and pods were not listed yet (they send a heartbeat only). */
   cyclesSkipped = 0;
   batchesBuilt = 0;
   changeBatches = 0;
@@ -79,7 +79,7 @@ export function prometheusText(c: AgentCounters, x: MetricsExtras): string {
   const mem = process.memoryUsage();
   metric('vigil_agent_info', 'gauge', 'The agent version (always 1).', [[{ version: c.version }, 1]]);
   metric('vigil_agent_cycles_total', 'counter', 'Collection cycles run.', one(c.cycles));
-  metric('vigil_agent_cycles_skipped_total', 'counter', 'Cycles that sent nothing because nodes and pods were not listed yet.', one(c.cyclesSkipped));
+  metric('vigil_agent_cycles_skipped_total', 'counter', 'Cycles that sent only a heartbeat because nodes and pods were not listed yet.', one(c.cyclesSkipped));
   metric('vigil_agent_cycle_duration_seconds', 'gauge', 'Wall time of the last cycle.', one(c.lastCycleMs / 1000));
   metric('vigil_agent_cycle_cpu_seconds', 'gauge', 'CPU time (user + system) of the process during the last cycle.', one(c.lastCycleCpuMs / 1000));
   metric('vigil_agent_last_cycle_timestamp_seconds', 'gauge', 'When the last cycle ended.', one((c.lastCycleEndedAt ?? 0) / 1000));

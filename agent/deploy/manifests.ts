@@ -90,7 +90,7 @@ export function agentRules(kubeletProxy: boolean): JsonValue[] {
     { apiGroups: [''], resources: [kubeletProxy ? 'nodes/proxy' : 'nodes/stats'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },
     { apiGroups: ['batch'], resources: ['jobs'], verbs: watch },
-    { nonResourceURLs: ['/readyz', '/livez'], verbs: ['get'] },
+    { nonResourceURLs: ['/readyz'], verbs: ['get'] },
   ];
 }
 

@@ -120,7 +120,6 @@ export class KubeConfigApi implements KubeApi {
     // One keep-alive agent for the process, built from the kubeconfig's TLS settings.
     this.agent ??= url.protocol === 'https:' ? new https.Agent({ ...tlsOf(opts), keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true });
     opts.agent = this.agent;
-    opts.timeout = timeoutMs;
     const started = this.now();
     try {
       const res = await request(url, opts, timeoutMs);
@@ -159,7 +158,9 @@ function request(url: URL, opts: https.RequestOptions, timeoutMs: number): Promi
       });
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`GET ${url.pathname}: no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    // A deadline for the whole answer: a socket idle timeout would let a trickling answer run on forever.
+    const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`GET ${url.pathname}: no complete answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', reject);
     req.end();
   });

@@ -3,7 +3,9 @@
  * a node-minute is never overwritten by older data; a batch the endpoint could not take right now (429,
  * 5xx, timeout, network, credentials) stays and is retried; one it refused (400, 413) is dropped and
  * counted, since sending it again would fail again. When the buffer is full the oldest batch is dropped
- * and counted in `droppedBatches`, which the next batch built reports.
+ * and counted in `droppedBatches`, which the next batch built reports. The batch being sent is never
+ * dropped: it stays at the head until its answer decides its fate, so the bounds may be exceeded by it
+ * for as long as the send lasts.
  */
 import type { Logger } from '../../common/log';
 import type { AgentCounters } from '../status';
@@ -33,6 +35,8 @@ export type FlushResult = 'sent' | 'blocked';
 export class Outbox {
   private readonly queue: EncodedBatch[] = [];
   private bytes = 0;
+  /** `queue[0]` is out with the sink: `trim` must not drop it, and `drain` removes it when answered. */
+  private sending = false;
   private chain: Promise<FlushResult> = Promise.resolve('sent');
 
   constructor(private readonly opts: OutboxOptions) {}
@@ -47,17 +51,7 @@ export class Outbox {
       this.queue.push(b);
       this.bytes += b.body.length;
     }
-    let dropped = 0;
-    while (this.queue.length > 1 && (this.queue.length > this.opts.maxBatches || this.bytes > this.opts.maxBytes)) {
-      const old = this.queue.shift() as EncodedBatch;
-      this.bytes -= old.body.length;
-      dropped++;
-    }
-    if (dropped) {
-      this.opts.counters.droppedBatches += dropped;
-      this.opts.logger.error('buffer full: dropped the oldest batches', { dropped, droppedTotal: this.opts.counters.droppedBatches, buffered: this.queue.length });
-    }
-    this.updateCounters();
+    this.trim();
   }
 
   /** Sends what is queued, oldest first, until the buffer is empty or a batch must wait for a retry. */
@@ -71,16 +65,21 @@ export class Outbox {
     while (this.queue.length) {
       const b = this.queue[0];
       let outcome: SendOutcome;
+      this.sending = true;
       try {
         outcome = await sink.send(b);
       } catch (e) {
         outcome = { kind: 'retry', detail: (e as Error).message };
+      } finally {
+        this.sending = false;
       }
       const about = { seq: b.seq, kind: b.kind, ...(b.part ? { part: `${b.part.index + 1}/${b.part.count}` } : {}), bytes: b.body.length };
       if (outcome.kind === 'retry') {
         c.pushFailures++;
         c.consecutivePushFailures++;
         logger.warn('push failed: keeping the batch for a retry', { ...about, status: outcome.status, error: outcome.detail, buffered: this.queue.length });
+        // What arrived during the send may have overfilled the buffer, and the head is droppable again.
+        this.trim();
         return 'blocked';
       }
       this.queue.shift();
@@ -99,6 +98,22 @@ export class Outbox {
       this.updateCounters();
     }
     return 'sent';
+  }
+
+  /** Drops the oldest batches beyond the bounds, except the one being sent and the newest. */
+  private trim(): void {
+    const first = this.sending ? 1 : 0;
+    let dropped = 0;
+    while (this.queue.length > first + 1 && (this.queue.length > this.opts.maxBatches || this.bytes > this.opts.maxBytes)) {
+      const [old] = this.queue.splice(first, 1);
+      this.bytes -= old.body.length;
+      dropped++;
+    }
+    if (dropped) {
+      this.opts.counters.droppedBatches += dropped;
+      this.opts.logger.error('buffer full: dropped the oldest batches', { dropped, droppedTotal: this.opts.counters.droppedBatches, buffered: this.queue.length });
+    }
+    this.updateCounters();
   }
 
   private updateCounters(): void {

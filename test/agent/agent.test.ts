@@ -128,6 +128,23 @@ describe('the agent against the loopback cluster', () => {
     expect(h.batches()[0].controlPlane?.readyz).toMatchObject({ ok: false, checks: expect.arrayContaining([{ name: 'etcd', ok: false }]) });
   });
 
+  it('sends heartbeats carrying its API errors while it cannot list nodes and pods, then full batches once it can', async () => {
+    h = await startHarness({ runtime: { random: () => 0.5 } }); // list retries after 500 ms, then 1 s
+    h.kube.api.faults.fail(2, 403, /^\/api\/v1\/nodes\?/);
+    const listed = h.agent.watch();
+    await eventually(() => expect(h?.logs.some((l) => l.message === 'list/watch failed: retrying' && l.resource === 'nodes')).toBe(true));
+    await h.agent.cycle();
+    const [heartbeat] = h.batches();
+    // No nodes, and a `change` batch: ingest keeps the heartbeat and does not take it for an empty cluster.
+    expect(heartbeat).toMatchObject({ kind: 'change', seq: 1, nodes: [], unscheduledPods: [], workloads: [], agent: { cycles: 1 }, controlPlane: { readyz: { ok: true } } });
+    expect(heartbeat.controlPlane?.apiErrors).toBeGreaterThanOrEqual(1);
+    expect(h.logs.find((l) => l.message === 'cycle')).toMatchObject({ skipped: 'nodes and pods not listed yet', listErrors: { nodes: expect.stringContaining('403') }, batches: 1 });
+    await listed;
+    await h.minute();
+    expect(h.batches()[1]).toMatchObject({ kind: 'full', seq: 2 });
+    expect(nodesOf(h.batches()[1])).toHaveLength(3);
+  });
+
   it('misses nothing when watches drop or expire (410): the next batch shows what changed meanwhile', async () => {
     h = await startHarness();
     await h.agent.watch();

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
 import { readAgentConfig, regionOfFunctionUrl } from '../../agent/config';
 import { ConfigError } from '../../common/config';
 
@@ -20,10 +23,14 @@ describe('readAgentConfig', () => {
       pushTimeoutMs: 20_000,
       unreadyAfterFailures: 3,
       healthPort: 8080,
+      logLevel: 'info',
     });
   });
 
   it('reads every variable', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-agent-'));
+    const ca = path.join(dir, 'kubelet-ca.crt');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
     const c = readAgentConfig({
       VIGIL_CLUSTER: 'c',
       VIGIL_INGEST_URL: 'https://ingest.example.com/v1',
@@ -33,7 +40,7 @@ describe('readAgentConfig', () => {
       VIGIL_KUBELET_TIMEOUT_SECONDS: '5',
       VIGIL_KUBELET_CONCURRENCY: '4',
       VIGIL_KUBELET_INSECURE_TLS: 'true',
-      VIGIL_KUBELET_CA_FILE: '/etc/kubelet-ca.crt',
+      VIGIL_KUBELET_CA_FILE: ca,
       VIGIL_CHANGE_DEBOUNCE_SECONDS: '0',
       VIGIL_BUFFER_MAX_BATCHES: '10',
       VIGIL_BUFFER_MAX_MIB: '8',
@@ -41,14 +48,16 @@ describe('readAgentConfig', () => {
       VIGIL_UNREADY_AFTER_FAILURES: '5',
       VIGIL_HEALTH_PORT: '9090',
       KUBECONFIG: '/home/me/.kube/config',
+      LOG_LEVEL: 'DEBUG',
     });
-    expect(c).toMatchObject({ region: 'ap-south-1', intervalMs: 30_000, kubeletTransport: 'proxy', kubeletInsecureTls: true, kubeletCaFile: '/etc/kubelet-ca.crt', changeDebounceMs: 0, bufferMaxBytes: 8 * 1024 * 1024, healthPort: 9090, kubeconfig: '/home/me/.kube/config' });
+    expect(c).toMatchObject({ region: 'ap-south-1', intervalMs: 30_000, kubeletTransport: 'proxy', kubeletInsecureTls: true, kubeletCaFile: ca, changeDebounceMs: 0, bufferMaxBytes: 8 * 1024 * 1024, healthPort: 9090, kubeconfig: '/home/me/.kube/config', logLevel: 'debug' });
+    rmSync(dir, { recursive: true });
   });
 
   it('lists every problem at once', () => {
     let err: ConfigError | undefined;
     try {
-      readAgentConfig({ VIGIL_CLUSTER: 'bad name', VIGIL_INGEST_URL: 'http://ingest.example.com/', VIGIL_INTERVAL_SECONDS: '5', VIGIL_KUBELET_TRANSPORT: 'ssh', VIGIL_KUBELET_TIMEOUT_SECONDS: '60', VIGIL_KUBELET_INSECURE_TLS: 'yes' });
+      readAgentConfig({ VIGIL_CLUSTER: 'bad name', VIGIL_INGEST_URL: 'http://ingest.example.com/', VIGIL_INTERVAL_SECONDS: '5', VIGIL_KUBELET_TRANSPORT: 'ssh', VIGIL_KUBELET_TIMEOUT_SECONDS: '60', VIGIL_KUBELET_INSECURE_TLS: 'yes', VIGIL_KUBELET_CA_FILE: '/nonexistent/kubelet-ca.crt', LOG_LEVEL: 'verbose' });
     } catch (e) {
       err = e as ConfigError;
     }
@@ -61,7 +70,13 @@ describe('readAgentConfig', () => {
       'VIGIL_KUBELET_TRANSPORT must be "direct" or "proxy", got "ssh"',
       'VIGIL_KUBELET_TIMEOUT_SECONDS (60) must be shorter than VIGIL_INTERVAL_SECONDS (60)',
       'VIGIL_KUBELET_INSECURE_TLS must be "true" or "false", got "yes"',
+      'VIGIL_KUBELET_CA_FILE "/nonexistent/kubelet-ca.crt" does not exist',
+      'LOG_LEVEL must be one of debug, info, warn, error, got "verbose"',
     ]);
+  });
+
+  it('refuses a CA file that is not a file', () => {
+    expect(() => readAgentConfig({ VIGIL_CLUSTER: 'c', VIGIL_INGEST_URL: URL_, VIGIL_KUBELET_CA_FILE: tmpdir() })).toThrow(`VIGIL_KUBELET_CA_FILE "${tmpdir()}" is not a file`);
   });
 
   it('names the required variables', () => {

@@ -71,13 +71,14 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     pushTimeoutMs: 1000,
     unreadyAfterFailures: 2,
     healthPort: 0,
+    logLevel: 'debug',
     ...o.config,
   };
   const agent = createAgentRuntime(config, {
     kubeConfig: kc,
     credentials: KEYS,
     clock,
-    logger: createLogger({ service: 'vigil-agent', level: 'debug', sink: (l) => logs.push(JSON.parse(l)), now: () => clock.now() }),
+    logger: createLogger({ service: 'vigil-agent', level: config.logLevel, sink: (l) => logs.push(JSON.parse(l)), now: () => clock.now() }),
     ...o.runtime,
   });
   return {

@@ -33,7 +33,7 @@ describe('the agent\'s manifests', () => {
     const direct = rules(OPTIONS);
     expect(direct.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
     expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'nodes/stats', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']);
-    expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz', '/livez']);
+    expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz']);
     const proxied = rules({ ...OPTIONS, kubeletProxy: true }).flatMap((r) => r.resources ?? []);
     expect(proxied).toContain('nodes/proxy');
     expect(proxied).not.toContain('nodes/stats');

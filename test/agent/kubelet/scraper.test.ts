@@ -1,7 +1,9 @@
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfigApi } from '../../../agent/kube/api';
 import { ApiMeter } from '../../../agent/kube/meter';
-import { ApiProxySource, DirectKubeletSource, scrapeAll } from '../../../agent/kubelet/scraper';
+import { ApiProxySource, DirectKubeletSource, scrapeAll, type SummarySource } from '../../../agent/kubelet/scraper';
 import { ManualClock } from '../../../model/time';
 import { SimCluster } from '../../../sim/kube/cluster';
 import { startSimKube, type SimKube } from '../../../sim/kube/env';
@@ -63,6 +65,25 @@ describe('reading kubelet summaries directly', () => {
   });
 });
 
+describe('reading every node', () => {
+  it('has at most `concurrency` summary fetches in flight at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const source: SummarySource = {
+      fetch: async (t) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 10));
+        inFlight--;
+        return { node: { nodeName: t.node }, pods: [] };
+      },
+    };
+    const many = Array.from({ length: 10 }, (_, i) => ({ node: `node-${i}`, address: '127.0.0.1', port: 10250 }));
+    const results = await scrapeAll(many, source, { concurrency: 3, timeoutMs: 2000 });
+    expect(results.every((r) => r.summary)).toBe(true);
+    expect(most).toBe(3);
+  });
+});
+
 describe('reading kubelet summaries through the API server proxy (the fallback)', () => {
   const proxy = () => {
     const kc = new KubeConfig();
@@ -82,5 +103,32 @@ describe('reading kubelet summaries through the API server proxy (the fallback)'
     kube.kubelets.setFault(NODES[1], { status: 503, times: 1 });
     const results = await scrapeAll(targets(), proxy(), { concurrency: 4, timeoutMs: 2000 });
     expect(results.map((r) => r.summary?.node.nodeName ?? r.error?.kind)).toEqual([NODES[0], 'http', NODES[2], NODES[3]]);
+  });
+
+  it('cuts a summary that trickles in past the deadline, and reports a timeout', async () => {
+    // An API server that answers at once, then sends a byte every 50 ms: never idle, never done in time.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      let left = 60;
+      const drip = setInterval(() => (--left ? res.write(' ') : res.end(`{"node":{"nodeName":"${NODES[0]}"}}`)), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+        users: [{ name: 'u', token: 't' }],
+        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+        currentContext: 'x',
+      });
+      const started = Date.now();
+      const [r] = await scrapeAll(targets().slice(0, 1), new ApiProxySource(new KubeConfigApi(kc, new ApiMeter())), { concurrency: 1, timeoutMs: 300 });
+      expect(r.error).toMatchObject({ kind: 'timeout', message: expect.stringContaining('within 300 ms') });
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -2,6 +2,7 @@ import { silentLogger } from '../../../common/log';
 import type { EncodedBatch } from '../../../agent/push/batches';
 import { Outbox, type IngestSink, type SendOutcome } from '../../../agent/push/outbox';
 import { AgentCounters } from '../../../agent/status';
+import { eventually } from '../eventually';
 
 const batch = (seq: number, bytes = 10): EncodedBatch => ({ seq, kind: 'full', nodes: 1, body: Buffer.alloc(bytes), rawBytes: bytes * 8 });
 
@@ -52,6 +53,43 @@ describe('Outbox', () => {
     expect(counters).toMatchObject({ buffered: 1, droppedBatches: 4, bufferedBytes: 995 });
     await box.flush();
     expect(sink.sent).toEqual([5]);
+  });
+
+  it('never drops the batch being sent when the buffer overflows meanwhile: it drops the next oldest, counted, and keeps the byte count', async () => {
+    const answers: ((o: SendOutcome) => void)[] = [];
+    const sent: number[] = [];
+    const sink: IngestSink = {
+      send: (b) => {
+        sent.push(b.seq);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    };
+    const { box, counters } = outbox(sink, 2, 1000);
+    box.add([batch(1, 100)]);
+    const flushed = box.flush();
+    await eventually(() => expect(answers).toHaveLength(1)); // batch 1 is with the sink
+    box.add([batch(2, 20), batch(3, 30)]);
+    expect(counters).toMatchObject({ buffered: 2, bufferedBytes: 130, droppedBatches: 1 });
+    answers[0]({ kind: 'stored' });
+    await eventually(() => expect(answers).toHaveLength(2));
+    answers[1]({ kind: 'stored' });
+    expect(await flushed).toBe('sent');
+    expect(sent).toEqual([1, 3]);
+    expect(counters).toMatchObject({ batchesSent: 2, bytesSent: 130, buffered: 0, bufferedBytes: 0, droppedBatches: 1 });
+  });
+
+  it('applies the bounds again once the batch being sent must wait, dropping it if it is then the oldest beyond them', async () => {
+    let answer: ((o: SendOutcome) => void) | undefined;
+    const sink: IngestSink = { send: () => new Promise((resolve) => (answer = resolve)) };
+    const { box, counters } = outbox(sink, 1, 1000);
+    box.add([batch(1)]);
+    const flushed = box.flush();
+    await eventually(() => expect(answer).toBeDefined());
+    box.add([batch(2)]);
+    expect(counters).toMatchObject({ buffered: 2, droppedBatches: 0 }); // batch 1 is out, not droppable
+    answer?.({ kind: 'retry', status: 503, detail: 'unavailable' });
+    expect(await flushed).toBe('blocked');
+    expect(counters).toMatchObject({ buffered: 1, bufferedBytes: 10, droppedBatches: 1 });
   });
 
   it('runs one flush at a time, so a batch is never sent twice at once', async () => {
