@@ -9,6 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../bin/app';
 import { METRICS } from '../model/metrics';
+import { DEFAULT_MEMORY_GB, lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import type { BenchFigure, BenchSection } from './report';
 
@@ -19,25 +20,22 @@ const INVOCATIONS_PER_FUNCTION = MINUTES_PER_MONTH;
 /** Lambda's START/END/REPORT lines plus one structured line per invocation: about 600 bytes. */
 const LOG_BYTES_PER_INVOCATION = 600;
 /**
- * Container Insights for the same cluster, from docs/costs.md (research notes, with sources): classic is
+ * Container Insights for the same cluster, derived in docs/costs.md from its public pricing: classic is
  * 4,454 custom metrics (cluster 24 + nodes 50×8 + 300 workloads×9 + 150 services×7 + 40 namespaces×7) and
  * ≈715 GB of performance logs a month; enhanced observability ≈95,200 observations a minute.
  */
 const CONTAINER_INSIGHTS = { classicMetrics: 4454, classicLogGb: 715, enhancedObservationsPerMinute: 95_200 };
-/** The functions' memory (the stack's default). */
-const LAMBDA_GB = 0.5;
 /**
- * Lambda gives a full vCPU at 1,769 MB and a proportional share below, so a CPU-second costs 1.769 GB-s at
- * any size up to that. Waiting on AWS APIs costs memory × time on top; these waits are estimates (a few
- * DynamoDB round trips for ingest and the evaluator, a dozen AWS API calls for the collector).
+ * Time the functions wait on AWS, estimated: a few DynamoDB round trips for ingest and the evaluator, a
+ * dozen AWS API calls for the collector.
  */
-const GB_SECONDS_PER_CPU_SECOND = 1.769;
 const IO_WAIT_MS = { ingest: 60, evaluator: 200, collector: 1500 };
-
-function lambdaMonthly(cpuMs: number, ioMs: number): number {
-  const gbSeconds = (cpuMs / 1000) * GB_SECONDS_PER_CPU_SECOND + (ioMs / 1000) * LAMBDA_GB;
-  return gbSeconds * INVOCATIONS_PER_FUNCTION * PRICES.lambda.perGbSecondArm;
-}
+/**
+ * Alert volume, generous on purpose: one message a cluster per evaluation with a change, 100 a day (more
+ * than a two-person team reads), each to two email subscribers; Slack is a free Lambda delivery.
+ */
+const ALERT_MESSAGES_PER_MONTH = 3000;
+const EMAIL_SUBSCRIBERS = 2;
 
 export function costSection(measured: readonly BenchSection[]): BenchSection {
   const missing: string[] = [];
@@ -63,6 +61,8 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
   const alarms = count('AWS::CloudWatch::Alarm');
   const dashboards = count('AWS::CloudWatch::Dashboard');
   const keys = count('AWS::KMS::Key');
+  // The webhook secret is the user's (the stack imports it by name), but Vigil is why it exists.
+  const secrets = context['vigil:slackSecretName'] ? 1 : 0;
   const clusterMetrics = Object.values(METRICS).filter((m) => m.dimensions.length === 1).length;
   const groupMetrics = Object.values(METRICS).length - clusterMetrics;
 
@@ -72,11 +72,11 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
     { name: 'DynamoDB storage', usd: figure('store (DynamoDB)', 'monthly DynamoDB storage (14 days kept)') },
     { name: 'Lambda requests (3 functions, every minute)', usd: (3 * INVOCATIONS_PER_FUNCTION * PRICES.lambda.perMillionRequests) / 1e6 },
     {
-      name: 'Lambda compute (ingest, evaluator, collector at 512 MB)',
+      name: `Lambda compute (ingest, evaluator, collector at ${DEFAULT_MEMORY_GB * 1024} MB)`,
       usd:
-        lambdaMonthly(figure('ingest endpoint', 'CPU per batch, steady (mean)'), IO_WAIT_MS.ingest) +
-        lambdaMonthly(figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`), IO_WAIT_MS.evaluator) +
-        lambdaMonthly(figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'), IO_WAIT_MS.collector),
+        lambdaComputeMonthly(figure('ingest endpoint', 'CPU per batch, steady (mean)'), IO_WAIT_MS.ingest) +
+        lambdaComputeMonthly(figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`), IO_WAIT_MS.evaluator) +
+        lambdaComputeMonthly(figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'), IO_WAIT_MS.collector),
     },
     { name: `CloudWatch GetMetricData (host metrics, ${NODES} instances)`, usd: figure(`collector, ${NODES} instances`, 'monthly GetMetricData cost, default') + figure(`collector, ${NODES} instances`, 'monthly ListMetrics cost (agent metrics lookup)') },
     { name: `CloudWatch custom metrics (${clusterMetrics} + ${groupMetrics} × ${NODE_GROUPS} node groups, from EMF)`, usd: (clusterMetrics + groupMetrics * NODE_GROUPS) * PRICES.cloudwatch.perCustomMetricMonth },
@@ -84,7 +84,11 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
     { name: `CloudWatch dashboards (${dashboards}; 3 are free)`, usd: Math.max(0, dashboards - 3) * PRICES.cloudwatch.perDashboardMonth },
     { name: 'CloudWatch Logs ingestion (function logs and EMF, estimated)', usd: ((3 * INVOCATIONS_PER_FUNCTION * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICES.cloudwatch.perGbLogsIngested },
     { name: `KMS customer managed keys (${keys}, for the encrypted topics)`, usd: keys * PRICES.kms.perKeyMonth },
-    { name: 'SNS and email (alert volumes stay in the free tier)', usd: 0 },
+    {
+      name: `SNS publishes and email (${ALERT_MESSAGES_PER_MONTH.toLocaleString('en-US')} alert messages, ${EMAIL_SUBSCRIBERS} subscribers)`,
+      usd: (ALERT_MESSAGES_PER_MONTH * PRICES.sns.perMillionPublishes) / 1e6 + (ALERT_MESSAGES_PER_MONTH * EMAIL_SUBSCRIBERS * PRICES.sns.perHundredThousandEmails) / 1e5,
+    },
+    { name: 'Secrets Manager (the Slack webhook secret)', usd: secrets * PRICES.secretsManager.perSecretMonth },
   ];
   const total = lines.reduce((a, l) => a + l.usd, 0);
   const ciClassic = CONTAINER_INSIGHTS.classicMetrics * PRICES.cloudwatch.perCustomMetricMonth + CONTAINER_INSIGHTS.classicLogGb * PRICES.cloudwatch.perGbLogsIngested;
@@ -105,7 +109,7 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
     figures,
     notes: [
       ...(missing.length ? [`INCOMPLETE: run the whole bench (npm run bench); missing figures count as 0: ${missing.join('; ')}`] : []),
-      'not included: the agent (it runs in your cluster: see its CPU and memory above), data transfer, free tiers (which lower every line), and your Slack secret ($0.40 a month).',
+      'not included: the agent (it runs in your cluster: see its CPU and memory above), data transfer, and free tiers (which lower every line).',
       'Container Insights excludes application logs, which both would add.',
     ],
   };

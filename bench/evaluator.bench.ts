@@ -17,6 +17,7 @@ import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from '../local/dynalite';
 import { ManualClock, MINUTE_MS } from '../model/time';
 import { SteadyCluster } from '../test/lambdas/evaluator/steady-cluster';
+import { DEFAULT_MEMORY_GB, lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import { cpuMs, type BenchSection } from './report';
 
@@ -25,7 +26,6 @@ const SIZES = [500, 50] as const;
 const PODS_PER_NODE = 30;
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
 const STEADY_RUNS = 8;
-const LAMBDA_GB = 1;
 const TABLE = 'bench-evaluator';
 /** Set in the child process. */
 const ROLE = 'VIGIL_BENCH_EVALUATOR_ROLE';
@@ -147,7 +147,7 @@ async function benchAt(nodes: number): Promise<BenchSection> {
         { name: 'heap used after the last evaluation', value: Math.round(steady[steady.length - 1].heapMb), unit: 'MB' },
         { name: 'monthly DynamoDB reads of the evaluator, this cluster', value: round(perMonth(readUnits, PRICES.dynamodb.perMillionReadUnits)), unit: 'USD' },
         { name: 'monthly DynamoDB writes of the evaluator, this cluster', value: round(perMonth(writeUnits, PRICES.dynamodb.perMillionWriteUnits)), unit: 'USD' },
-        { name: `monthly Lambda compute (${LAMBDA_GB} GB arm64, CPU time as duration)`, value: round((steadyMs / 1000) * LAMBDA_GB * MINUTES_PER_MONTH * PRICES.lambda.perGbSecondArm), unit: 'USD' },
+        { name: `monthly Lambda compute (${DEFAULT_MEMORY_GB * 1024} MB arm64, CPU time only)`, value: round(lambdaComputeMonthly(steadyMs, 0)), unit: 'USD' },
       ],
       notes: [
         'dynalite counts every read as strongly consistent (1 unit per 4 KB); the store\'s Queries are eventually consistent in DynamoDB, billed at half, so the read cost is an upper bound.',

@@ -1,6 +1,6 @@
 /**
- * AWS list prices (us-east-1, USD) used by every cost figure Vigil prints. One place, each with its source
- * as recorded in the project's research notes (docs/costs.md). Re-check before quoting to a customer.
+ * AWS list prices (us-east-1, USD) used by every cost figure Vigil prints. One place, each with its source;
+ * docs/costs.md says how each was found and how sure we are. Re-check before quoting to a customer.
  */
 export const PRICES = {
   dynamodb: {
@@ -28,7 +28,10 @@ export const PRICES = {
     perAlarmMonth: 0.1,
     /** Per dashboard-month beyond the 3 free ones. Same source. */
     perDashboardMonth: 3,
-    /** Container Insights enhanced observability, first tier, per million observations (secondary source, see docs/costs.md). */
+    /**
+     * Container Insights enhanced observability, first tier, per million observations. A secondary source
+     * (a 2026 design record quoting aws.amazon.com/cloudwatch/pricing/); the least certain price here.
+     */
     perMillionContainerInsightsObservations: 0.21,
   },
   kms: {
@@ -38,8 +41,12 @@ export const PRICES = {
   sns: {
     /** Standard topic publishes after the first million a month. aws.amazon.com/sns/pricing/ */
     perMillionPublishes: 0.5,
-    /** Email deliveries after the first 1,000 a month. Same source. */
+    /** Email deliveries after the first 1,000 a month; deliveries to Lambda (the Slack function) are free. Same source. */
     perHundredThousandEmails: 2,
+  },
+  secretsManager: {
+    /** A secret (the Slack webhook), per month. aws.amazon.com/secrets-manager/pricing/ */
+    perSecretMonth: 0.4,
   },
 } as const;
 

@@ -23,7 +23,7 @@ export interface EvaluatorProps {
   readonly every: Duration;
   readonly failures: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
-  /** @default 512 */
+  /** @default DEFAULT_MEMORY_MB (512) */
   readonly memorySize?: number;
 }
 
@@ -48,7 +48,7 @@ export class Evaluator extends Construct {
       every: props.every,
       failures: props.failures,
       logRetention: props.logRetention,
-      ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+      memorySize: props.memorySize,
     }));
     props.store.grantReadWrite(this.function.role);
     props.notifications.grantPublishAlerts(this.function.role);

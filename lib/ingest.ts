@@ -13,7 +13,7 @@ export interface IngestProps {
   readonly store: StoreTable;
   readonly retentionDays: number;
   readonly logRetention: logs.RetentionDays;
-  /** @default 512 */
+  /** @default DEFAULT_MEMORY_MB (512) */
   readonly memorySize?: number;
 }
 
@@ -35,7 +35,7 @@ export class Ingest extends Construct {
         [ENV.retentionDays]: String(props.retentionDays),
         [ENV.clusters]: JSON.stringify(props.clusters),
       },
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize,
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
     });

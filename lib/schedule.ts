@@ -12,7 +12,7 @@ export interface ScheduledFunctionProps extends Pick<VigilFunctionProps, 'entry'
   readonly every: Duration;
   /** Where runs that failed, or could not be delivered, go. */
   readonly failures: sqs.IQueue;
-  /** @default 512 */
+  /** @default DEFAULT_MEMORY_MB (512) */
   readonly memorySize?: number;
 }
 
@@ -26,7 +26,7 @@ export function scheduledFunction(scope: Construct, props: ScheduledFunctionProp
     entry: props.entry,
     description: props.description,
     environment: props.environment,
-    memorySize: props.memorySize ?? 512,
+    memorySize: props.memorySize,
     timeout: scheduledTimeout(props.every),
     logRetention: props.logRetention,
     onFailure: props.failures,

@@ -19,15 +19,14 @@ export interface StoreTableProps {
 }
 
 /**
- * What Vigil's Lambdas do to the table, as data: exactly the calls `VigilStore` makes (no Scan, no
- * transactions, no table administration). UpdateItem is included for the merge writes DESIGN.md describes.
+ * What Vigil's Lambdas do to the table, as data: exactly the calls `VigilStore` makes (no Scan, no UpdateItem
+ * (the two writers of a node-minute put sibling items), no transactions, no table administration).
  */
 export const STORE_ACTIONS: readonly string[] = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
 ];

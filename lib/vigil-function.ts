@@ -13,6 +13,8 @@ export const PROJECT_ROOT = path.join(__dirname, '..');
 
 /** The newest Node.js runtime aws-cdk-lib offers; the bundle targets the same version. */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** Memory of ingest, collector and evaluator unless `vigil:memoryMb` says otherwise; the bench's cost figures use it too. */
+export const DEFAULT_MEMORY_MB = 512;
 const ESBUILD_TARGET = 'node24';
 
 export interface VigilFunctionProps {
@@ -21,7 +23,7 @@ export interface VigilFunctionProps {
   readonly description: string;
   /** Variable names come from `lambdas/env.ts`. */
   readonly environment: Readonly<Record<string, string>>;
-  /** @default 256 */
+  /** @default DEFAULT_MEMORY_MB (512) */
   readonly memorySize?: number;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
@@ -65,7 +67,7 @@ export class VigilFunction extends Construct {
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.seconds(30),
       role: this.role,
       logGroup: this.logGroup,

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnMapping, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import type { AgentAuthKind } from './agent-access';
@@ -19,8 +19,15 @@ export function agentManifestCommand(a: { cluster: string; ingestUrl: string; ro
   return `npx vigil agent manifest --cluster ${a.cluster} --ingest-url ${a.ingestUrl} --role-arn ${a.roleArn} --auth ${a.auth}${a.image ? ` --image ${a.image}` : ''} | kubectl apply -f -`;
 }
 
-function dashboardUrl(d: cw.Dashboard): string {
-  return `https://${Aws.REGION}.console.${Aws.URL_SUFFIX}/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${d.dashboardName}`;
+/** The console's host per partition: it is not derived from the API domain (`Aws.URL_SUFFIX` is amazonaws.com). */
+const CONSOLE_HOSTS = {
+  aws: { host: 'console.aws.amazon.com' },
+  'aws-cn': { host: 'console.amazonaws.cn' },
+  'aws-us-gov': { host: 'console.amazonaws-us-gov.com' },
+};
+
+function dashboardUrl(consoleHost: string, d: cw.Dashboard): string {
+  return `https://${consoleHost}/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${d.dashboardName}`;
 }
 
 /** The deployable stack: the `Vigil` construct and what a person needs after `cdk deploy`, as outputs. */
@@ -31,9 +38,10 @@ export class VigilStack extends Stack {
     super(scope, id, { description: 'Vigil: serverless monitoring for Amazon EKS', ...props });
     this.vigil = new Vigil(this, 'Vigil', props.vigil);
     const v = this.vigil;
+    const consoleHost = new CfnMapping(this, 'ConsoleHost', { mapping: CONSOLE_HOSTS }).findInMap(Aws.PARTITION, 'host');
     new CfnOutput(this, 'IngestUrl', { description: 'The agent pushes its batches here (SigV4, AWS_IAM)', value: v.ingest.url.url });
-    new CfnOutput(this, 'OverviewDashboard', { description: 'Clusters at a glance', value: dashboardUrl(v.dashboards.overview) });
-    new CfnOutput(this, 'HostsAndNodesDashboard', { description: 'EC2 hosts and Kubernetes nodes on one timeline', value: dashboardUrl(v.dashboards.hostsAndNodes) });
+    new CfnOutput(this, 'OverviewDashboard', { description: 'Clusters at a glance', value: dashboardUrl(consoleHost, v.dashboards.overview) });
+    new CfnOutput(this, 'HostsAndNodesDashboard', { description: 'EC2 hosts and Kubernetes nodes on one timeline', value: dashboardUrl(consoleHost, v.dashboards.hostsAndNodes) });
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Alerts from the evaluator (attributes: severity, cluster, rule)', value: v.notifications.alerts.topicArn });
     new CfnOutput(this, 'HealthTopicArn', { description: "Vigil's own alarms", value: v.notifications.health.topicArn });
     new CfnOutput(this, 'TableName', { description: 'The DynamoDB table (kept when the stack is deleted)', value: v.store.table.tableName });

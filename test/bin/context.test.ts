@@ -47,6 +47,13 @@ describe('readVigilContext', () => {
     expect(Object.keys(JSON.parse(example ?? '{}')).sort()).toEqual(Object.values(CONTEXT_KEYS).sort());
   });
 
+  test("the README's deploy section shows the same full example", () => {
+    const read = (...p: string[]) => fs.readFileSync(path.join(__dirname, '..', '..', ...p), 'utf8');
+    const firstJson = (text: string) => /```json\n([\s\S]*?)\n```/.exec(text)?.[1];
+    const readme = read('README.md');
+    expect(firstJson(readme.slice(readme.indexOf('## Deploy to AWS')))).toBe(firstJson(read('docs', 'deploy.md')));
+  });
+
   test('values given with -c key=value arrive as text: JSON is parsed, strings stay strings', () => {
     const { vigil } = readVigilContext({
       'vigil:clusters': '[{"name":"prod","agentAuth":"irsa","oidcProvider":"https://oidc.eks.eu-west-1.amazonaws.com/id/AB"}]',

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { VigilFunction } from '../../lib/vigil-function';
+import { DEFAULT_MEMORY_MB, VigilFunction } from '../../lib/vigil-function';
 import { actionsOf, policyStatements, testApp } from '../support/cdk';
 
 function build(extra: Partial<ConstructorParameters<typeof VigilFunction>[2]> = {}) {
@@ -19,7 +19,7 @@ describe('VigilFunction', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      MemorySize: 256,
+      MemorySize: DEFAULT_MEMORY_MB,
       Timeout: 30,
       Environment: { Variables: { VIGIL_X: '1', NODE_OPTIONS: '--enable-source-maps' } },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^FnLogs') } },

@@ -8,8 +8,24 @@ describe('VigilStack', () => {
 
   test('outputs the ingest URL, the dashboards, the topics and the table', () => {
     expect(outputs.IngestUrl.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VigilIngestFunctionFunctionUrl/), 'FunctionUrl'] });
+    const mappings = template.toJSON().Mappings as Record<string, Record<string, Record<string, string>>>;
+    // Resolves the few intrinsics the URL uses, as CloudFormation would in the given partition and region.
+    const resolve = (v: unknown, partition: string, region: string): string => {
+      if (typeof v === 'string') return v;
+      const o = v as Record<string, unknown[] | string>;
+      if (o.Ref === 'AWS::Region') return region;
+      if (o.Ref === 'AWS::Partition') return partition;
+      if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map((p) => resolve(p, partition, region)).join(o['Fn::Join'][0] as string);
+      if (o['Fn::FindInMap']) {
+        const [map, key, attr] = (o['Fn::FindInMap'] as unknown[]).map((p) => resolve(p, partition, region));
+        return mappings[map][key][attr];
+      }
+      if (o.Ref) return `<${o.Ref as string}>`;
+      throw new Error(`unexpected intrinsic ${JSON.stringify(v)}`);
+    };
     for (const d of ['OverviewDashboard', 'HostsAndNodesDashboard']) {
-      expect(JSON.stringify(outputs[d].Value)).toMatch(/cloudwatch\/home\?region=.*#dashboards\/dashboard\//);
+      expect(resolve(outputs[d].Value, 'aws', 'eu-west-1')).toMatch(/^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#dashboards\/dashboard\/<VigilDashboards\w+>$/);
+      expect(resolve(outputs[d].Value, 'aws-cn', 'cn-north-1')).toMatch(/^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-north-1#/);
     }
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['AlertsTopicArn', 'HealthTopicArn', 'TableName']));
   });
