@@ -25,6 +25,12 @@ export interface LocalDynamo {
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
 
+/** Where `vigil local` writes by default (outboxes, reports), the dynalite data it keeps there, and its table. */
+export const LOCAL_OUT_DIR = path.join('vigil-out', 'local');
+export const localDbDir = (outDir: string): string => path.join(outDir, 'db');
+export const LOCAL_DB_DIR = localDbDir(LOCAL_OUT_DIR);
+export const LOCAL_TABLE = 'vigil';
+
 export class LocalDataInUseError extends Error {
   override readonly name = 'LocalDataInUseError';
 }

@@ -1,20 +1,21 @@
 /**
  * The record of a run, for its report: read back from the store (what Vigil itself stored, the same data
- * `vigil query` reads) plus the scenario's happenings and the notifications sent.
+ * `vigil query` reads) plus the run's outline (a scenario's, or a watched cluster's) and the notifications
+ * sent.
  */
 import type { VigilStore } from '../lambdas/store/store';
 import { workloadName } from '../model/domain';
-import type { EpochMs } from '../model/time';
 import type { OutboxEntry } from '../sim/notify/outbox';
 import type { ClusterPoint, HostSeries, NodeSeries, RunRecord, WorkloadSeries } from './report/run-record';
-import type { World } from './world';
+
+/** What the store does not hold: what ran, when, and what happened to it. */
+export type RunOutline = Pick<RunRecord, 'scenario' | 'cluster' | 'start' | 'onset' | 'end' | 'happenings'>;
 
 const PRESSURE = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure']);
 
-export async function buildRunRecord(o: { store: VigilStore; world: World; notifications: readonly OutboxEntry[]; end: EpochMs }): Promise<RunRecord> {
-  const { store, world } = o;
-  const rollups = await store.rollups(world.cluster, world.start, o.end);
-  const nodeMinutes = await store.nodeMinutes(world.cluster, world.start, o.end);
+export async function buildRunRecord(store: VigilStore, run: RunOutline, notifications: readonly OutboxEntry[]): Promise<RunRecord> {
+  const rollups = await store.rollups(run.cluster, run.start, run.end);
+  const nodeMinutes = await store.nodeMinutes(run.cluster, run.start, run.end);
 
   const nodes = new Map<string, { nodeGroup?: string; points: NodeSeries['points'][number][] }>();
   const workloads = new Map<string, WorkloadSeries['points'][number][]>();
@@ -61,17 +62,12 @@ export async function buildRunRecord(o: { store: VigilStore; world: World; notif
   }
 
   return {
-    scenario: { name: world.scenario.name, description: world.scenario.description },
-    cluster: world.cluster,
-    start: world.start,
-    onset: world.onset,
-    end: o.end,
+    ...run,
     hosts: [...hosts.values()].map((h) => ({ ...h, points: [...h.points].sort((a, b) => a.t - b.t) })),
     nodes: [...nodes.entries()].map(([name, s]) => ({ name, ...(s.nodeGroup ? { nodeGroup: s.nodeGroup } : {}), points: s.points })),
     workloads: [...workloads.entries()].map(([name, points]) => ({ name, points })),
     totals,
-    happenings: world.notes.filter((n) => n.kind === 'happening').map((n) => ({ t: n.t, text: n.text })),
-    alerts: o.notifications.flatMap((e) =>
+    alerts: notifications.flatMap((e) =>
       e.notification.changes
         .filter((c) => c.kind !== 'repeat')
         .map((c) => ({

@@ -23,7 +23,7 @@ import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { startSimKube } from '../sim/kube/env';
 import { OutboxPublisher, readOutbox, type OutboxEntry } from '../sim/notify/outbox';
 import { rng } from '../sim/synthetic';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE, startDynalite } from './dynalite';
 import { startFunctionUrl, type RefusedRequest } from '../sim/aws/function-url';
 import { buildRunRecord } from './record';
 import { writeReport } from './report/html';
@@ -31,8 +31,6 @@ import type { RunRecord } from './report/run-record';
 import { checkExpectations, type Unmet } from './scenario/expect';
 import type { Scenario } from './scenario/format';
 import { World } from './world';
-
-export const LOCAL_TABLE = 'vigil';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -144,7 +142,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
     clock.set(end);
     const notifications = fs.existsSync(outboxPath) ? readOutbox(outboxPath) : [];
-    const record = await buildRunRecord({ store, world, notifications, end });
+    const record = await buildRunRecord(
+      store,
+      {
+        scenario: { name: s.name, description: s.description },
+        cluster: world.cluster,
+        start: world.start,
+        onset: world.onset,
+        end,
+        happenings: world.notes.filter((n) => n.kind === 'happening').map((n) => ({ t: n.t, text: n.text })),
+      },
+      notifications,
+    );
     const unmet = checkExpectations(s, world, notifications);
     const reportPath = opts.report === false ? undefined : await writeReport(record, opts.outDir);
     return { world, notifications, record, unmet, outboxPath, reportPath, refusedRequests: fu.refused };

@@ -1,14 +1,15 @@
-import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatDuration, parseDuration, QuantityError } from '../../model/quantity';
-import { runScenario, relative, type RunResult } from '../../local/run';
+import { LOCAL_OUT_DIR, localDbDir } from '../../local/dynalite';
+import type { RunRecord } from '../../local/report/run-record';
+import { runScenario, relative } from '../../local/run';
+import type { Unmet } from '../../local/scenario/expect';
 import { DEFAULT_SCENARIO, loadScenario } from '../../local/scenario/load';
 import { ScenarioError } from '../../local/scenario/format';
 import { watchCluster } from '../../local/watch';
+import type { OutboxEntry } from '../../sim/notify/outbox';
 import { UsageError, type Command, type CommandIO } from '../command';
 
-export const LOCAL_OUT_DIR = path.join('vigil-out', 'local');
-export const LOCAL_DB_DIR = path.join(LOCAL_OUT_DIR, 'db');
 const DEFAULT_SPEED = 60;
 
 const USAGE = `Usage: vigil local [--scenario NAME|FILE] [--speed N|max] [--duration D] [--out DIR]
@@ -22,8 +23,9 @@ AWS account are simulated and the scenario replays on an accelerated clock. At t
 the alerts, timed from the incident's onset, and a self-contained HTML report to open in a browser.
 
 With --kubeconfig, the agent watches a real cluster in real time instead; the AWS side (EKS, EC2, Auto
-Scaling, CloudWatch) is read with your AWS credentials only with --aws, otherwise host and Auto Scaling
-alerts are off.
+Scaling, CloudWatch) is read with your AWS credentials with --aws, and is otherwise simulated from the
+cluster's nodes (no AWS call; host figures are the kubelet's). Ctrl-C or --duration ends the watch with
+the same summary and report.
 
 Options:
   --scenario NAME|FILE  a shipped scenario (vigil scenario list) or a scenario file
@@ -32,7 +34,8 @@ Options:
   --out DIR             where the outbox, report and data go (default ${LOCAL_OUT_DIR})
   --kubeconfig FILE     watch the cluster of this kubeconfig instead of a simulation
   --cluster NAME        the cluster's EKS name (with --kubeconfig)
-  --aws                 read the cluster's AWS side with your credentials (with --kubeconfig)
+  --aws                 read the cluster's AWS side with your credentials (with --kubeconfig;
+                        default: simulate it from the cluster's nodes)
   --region R            the cluster's region (with --aws; default AWS_REGION)`;
 
 export const localCommand: Command = {
@@ -75,7 +78,8 @@ export const localCommand: Command = {
       if (values.scenario !== undefined || values.speed !== undefined) problems.push('--scenario and --speed are for simulations; --kubeconfig watches a real cluster in real time');
       if (!values.cluster) problems.push('--cluster NAME is required with --kubeconfig (the EKS cluster name)');
       if (problems.length) throw new UsageError(problems.join('; '));
-      return watchCluster({
+      const started = Date.now();
+      const result = await watchCluster({
         kubeconfig: values.kubeconfig as string,
         cluster: values.cluster as string,
         aws: values.aws === true,
@@ -84,6 +88,8 @@ export const localCommand: Command = {
         outDir,
         print: (t) => io.out(t),
       });
+      printSummary(io, { ...result, since: 'times from the start of the watch', elapsedMs: Date.now() - started, dbDir: localDbDir(outDir) });
+      return 0;
     }
     if (values.cluster !== undefined || values.aws !== undefined || values.region !== undefined) problems.push('--cluster, --aws and --region go with --kubeconfig');
     let speed = DEFAULT_SPEED;
@@ -104,34 +110,58 @@ export const localCommand: Command = {
       throw e;
     }
     const started = Date.now();
-    const result = await runScenario({ scenario, speed, ...(duration ? { duration } : {}), outDir, dataDir: path.join(outDir, 'db'), print: (t) => io.out(t) });
-    printSummary(result, io, Date.now() - started, path.join(outDir, 'db'));
+    const result = await runScenario({ scenario, speed, ...(duration ? { duration } : {}), outDir, dataDir: localDbDir(outDir), print: (t) => io.out(t) });
+    const w = result.world;
+    printSummary(io, {
+      ...result,
+      since: `times from the incident's onset, +${formatDuration(w.onset - w.start) || '0m'} into the run`,
+      nodeLabel: (name) => w.nodeRef(name) ?? name,
+      elapsedMs: Date.now() - started,
+      dbDir: localDbDir(outDir),
+    });
     return 0;
   },
 };
 
-function printSummary(r: RunResult, io: CommandIO, elapsedMs: number, dbDir: string): void {
-  const w = r.world;
-  io.out(`\n${'═'.repeat(72)}\nWhat Vigil said (times from the incident's onset, +${formatDuration(w.onset - w.start) || '0m'} into the run)\n`);
+interface Summary {
+  readonly record: RunRecord;
+  /** What the times count from, for the heading. */
+  readonly since: string;
+  /** How the table names a node (a scenario's `<group>/<index>`). @default its name */
+  readonly nodeLabel?: (name: string) => string;
+  /** A scenario's unmet expectations; absent for a watched cluster. */
+  readonly unmet?: readonly Unmet[];
+  readonly notifications: readonly OutboxEntry[];
+  readonly outboxPath: string;
+  readonly reportPath?: string;
+  readonly dbDir: string;
+  readonly elapsedMs: number;
+}
+
+/** The end of a run: every alert timed from the onset, then where its outbox, report and data are. */
+function printSummary(io: CommandIO, r: Summary): void {
+  io.out(`\n${'═'.repeat(72)}\nWhat Vigil said (${r.since})\n`);
   const rows = r.record.alerts;
   if (rows.length === 0) io.out('  nothing: no alert fired.');
   const subject = (s: Readonly<Record<string, string>>) =>
     Object.entries(s)
       .filter(([k]) => k !== 'cluster')
-      .map(([k, v]) => `${k}=${k === 'node' ? (w.nodeRef(v) ?? v) : v}`)
+      .map(([k, v]) => `${k}=${k === 'node' && r.nodeLabel ? r.nodeLabel(v) : v}`)
       .join(' ');
   const width = Math.max(0, ...rows.map((a) => a.rule.length));
   for (const a of rows) {
-    io.out(`  ${relative(a.t, w.onset)}  ${a.phase === 'firing' ? a.severity.padEnd(8) : 'resolved'}  ${a.rule.padEnd(width)}  ${subject(a.subject)}`);
+    io.out(`  ${relative(a.t, r.record.onset)}  ${a.phase === 'firing' ? a.severity.padEnd(8) : 'resolved'}  ${a.rule.padEnd(width)}  ${subject(a.subject)}`);
   }
-  io.out('');
-  if (r.unmet.length === 0) io.out(`Every expectation of the scenario was met.`);
-  else {
-    io.out(`Unmet expectations of the scenario:`);
-    for (const u of r.unmet) io.out(`  - ${u.message}`);
+  if (r.unmet) {
+    io.out('');
+    if (r.unmet.length === 0) io.out(`Every expectation of the scenario was met.`);
+    else {
+      io.out(`Unmet expectations of the scenario:`);
+      for (const u of r.unmet) io.out(`  - ${u.message}`);
+    }
   }
   io.out(`\n${r.notifications.length} messages in the outbox: ${r.outboxPath}`);
   if (r.reportPath) io.out(`Report (open it in a browser): ${r.reportPath}`);
-  io.out(`Stored data, for \`npx vigil query … --local ${dbDir}\`: ${dbDir}`);
-  io.out(`Ran in ${(elapsedMs / 1000).toFixed(1)} s.`);
+  io.out(`Stored data, for \`npx vigil query … --local ${r.dbDir}\`: ${r.dbDir}`);
+  io.out(`Ran in ${(r.elapsedMs / 1000).toFixed(1)} s.`);
 }

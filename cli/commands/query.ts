@@ -12,12 +12,11 @@
  * Times are UTC. A local run's clock is simulated, so its "now" is its newest data, not the wall clock.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { parseArgs } from 'util';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { increases, shortNode } from '../../local/report/charts';
-import { LocalDataInUseError, startDynalite, type LocalDynamo } from '../../local/dynalite';
+import { LOCAL_DB_DIR, LOCAL_TABLE, LocalDataInUseError, startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { keys } from '../../lambdas/store/keys';
 import { VigilStore } from '../../lambdas/store/store';
 import type { ClusterMinute, NodeMinute, WorkloadKind, WorkloadMinute, WorkloadRef } from '../../model/domain';
@@ -25,10 +24,6 @@ import { formatBytes, formatDuration, parseDuration, QuantityError } from '../..
 import { parseSelector, peerOutliers, SelectorError, type PeerGrouping, type PeerRow } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs } from '../../model/time';
 import { UsageError, type Command, type CommandIO } from '../command';
-
-/** Where `vigil local` keeps its dynalite data, and the table it uses there. */
-export const LOCAL_DB_DIR = path.join('vigil-out', 'local', 'db');
-export const LOCAL_TABLE = 'vigil';
 
 const KINDS = ['containers', 'nodes', 'workloads'] as const;
 type QueryKind = (typeof KINDS)[number];

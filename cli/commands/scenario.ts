@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runScenario } from '../../local/run';
@@ -24,25 +25,31 @@ fire within a time of the onset, and those that must not. Exits 1 listing every 
     const unknown = names.filter((n) => n.startsWith('-'));
     if (unknown.length) throw new UsageError(`unknown option ${unknown.join(', ')}`);
     let failed = 0;
-    for (const name of names) {
-      let scenario;
-      try {
-        scenario = loadScenario(name);
-      } catch (e) {
-        if (!(e instanceof ScenarioError)) throw e;
-        io.err(`✗ ${e.message}`);
-        failed++;
-        continue;
+    // The runs' outboxes go here and nowhere else: a check leaves nothing behind.
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-check-'));
+    try {
+      for (const name of names) {
+        let scenario;
+        try {
+          scenario = loadScenario(name);
+        } catch (e) {
+          if (!(e instanceof ScenarioError)) throw e;
+          io.err(`✗ ${e.message}`);
+          failed++;
+          continue;
+        }
+        const started = Date.now();
+        const r = await runScenario({ scenario, outDir, report: false });
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        if (r.unmet.length === 0) io.out(`✓ ${scenario.name}: ${r.notifications.length} messages, every expectation met (${secs} s)`);
+        else {
+          failed++;
+          io.out(`✗ ${scenario.name}: ${r.unmet.length} unmet (${secs} s)`);
+          for (const u of r.unmet) io.out(`    - ${u.message}`);
+        }
       }
-      const started = Date.now();
-      const r = await runScenario({ scenario, outDir: path.join(os.tmpdir(), `vigil-check-${process.pid}`), report: false });
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (r.unmet.length === 0) io.out(`✓ ${scenario.name}: ${r.notifications.length} messages, every expectation met (${secs} s)`);
-      else {
-        failed++;
-        io.out(`✗ ${scenario.name}: ${r.unmet.length} unmet (${secs} s)`);
-        for (const u of r.unmet) io.out(`    - ${u.message}`);
-      }
+    } finally {
+      fs.rmSync(outDir, { recursive: true, force: true });
     }
     return failed ? 1 : 0;
   },
