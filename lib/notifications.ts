@@ -8,7 +8,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/env';
-import { MESSAGE_ATTRIBUTES, type MessageSeverity } from '../model/notification';
+import { MESSAGE_ATTRIBUTES, severityAllowlist, type MessageSeverity } from '../model/notification';
 import { VigilFunction } from './vigil-function';
 
 /**
@@ -53,8 +53,9 @@ export interface NotificationsProps {
 }
 
 /**
- * Two encrypted, TLS-only topics. `alerts` carries the evaluator's messages with `severity`/`cluster`/`rule`
- * attributes, so each subscription filters by severity. `health` carries Vigil's own CloudWatch alarms, kept
+ * Two encrypted, TLS-only topics. `alerts` carries the evaluator's messages with `severities`/`cluster`/`rule`
+ * attributes, so each subscription filters by severity (a resolution by the severity of the alert it ends).
+ * `health` carries Vigil's own CloudWatch alarms, kept
  * apart because alarm notifications have no message attributes and SNS filter policies never match a message
  * without attributes: on one topic, a filtered subscription would silently miss every alarm.
  */
@@ -107,7 +108,7 @@ export class Notifications extends Construct {
     if (severities.length > 0) {
       const all = severities.length === SEVERITIES.length;
       this.alerts.addSubscription(
-        subscription(all ? undefined : { [MESSAGE_ATTRIBUTES.severity]: sns.SubscriptionFilter.stringFilter({ allowlist: severities }) }),
+        subscription(all ? undefined : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
       );
     }
     if (receives.includes('health')) this.health.addSubscription(subscription());

@@ -42,7 +42,7 @@ export class VigilStack extends Stack {
     new CfnOutput(this, 'IngestUrl', { description: 'The agent pushes its batches here (SigV4, AWS_IAM)', value: v.ingest.url.url });
     new CfnOutput(this, 'OverviewDashboard', { description: 'Clusters at a glance', value: dashboardUrl(consoleHost, v.dashboards.overview) });
     new CfnOutput(this, 'HostsAndNodesDashboard', { description: 'EC2 hosts and Kubernetes nodes on one timeline', value: dashboardUrl(consoleHost, v.dashboards.hostsAndNodes) });
-    new CfnOutput(this, 'AlertsTopicArn', { description: 'Alerts from the evaluator (attributes: severity, cluster, rule)', value: v.notifications.alerts.topicArn });
+    new CfnOutput(this, 'AlertsTopicArn', { description: 'Alerts from the evaluator (attributes: severities, severity, cluster, rule)', value: v.notifications.alerts.topicArn });
     new CfnOutput(this, 'HealthTopicArn', { description: "Vigil's own alarms", value: v.notifications.health.topicArn });
     new CfnOutput(this, 'TableName', { description: 'The DynamoDB table (kept when the stack is deleted)', value: v.store.table.tableName });
     const ids = new Set<string>();

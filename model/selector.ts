@@ -144,8 +144,30 @@ export function matchesSelector(s: ContainerSample, sel: ContainerSelector): boo
 
 export type PeerMetric = 'cpuMilli' | 'memoryWorkingSetBytes';
 
+/** The tags containers can be grouped by; `label:<key>` groups by a pod label. */
+export const PEER_FIELDS = ['workload', 'image', 'zone', 'namespace', 'nodeGroup', 'container'] as const;
+export type PeerField = (typeof PEER_FIELDS)[number] | `label:${string}`;
+
 /** What containers are grouped by; `workload` compares replicas, `image+zone` compares across workloads. */
-export type PeerGrouping = readonly ('workload' | 'image' | 'zone' | 'namespace' | 'nodeGroup' | 'container')[];
+export type PeerGrouping = readonly PeerField[];
+
+/** A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of up to 63 characters. */
+const LABEL_KEY = /^(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** What is wrong with a grouping entry, or undefined when it is a `PeerField`. */
+export function peerFieldProblem(field: string): string | undefined {
+  if ((PEER_FIELDS as readonly string[]).includes(field)) return undefined;
+  if (field.startsWith('label:')) return LABEL_KEY.test(field.slice(6)) ? undefined : `"${field}": "${field.slice(6)}" is not a label key`;
+  return `"${field}": expected one of ${PEER_FIELDS.join(', ')} or label:<key>`;
+}
+
+/** A container's value of a grouping field; undefined when its pod lacks the label (it has no peers by it). */
+function peerValue(s: ContainerSample, field: PeerField): string | undefined {
+  if (field.startsWith('label:')) return s.labels[field.slice(6)];
+  if (field === 'image') return imageName(s.image);
+  if (field === 'workload') return `${s.namespace}/${s.workload}`;
+  return s[field as Exclude<(typeof PEER_FIELDS)[number], 'image' | 'workload'>] ?? '-';
+}
 
 export interface PeerRow {
   readonly group: string;
@@ -171,6 +193,7 @@ export interface PeerRow {
  * Averages each container's metric over the window, groups containers, and marks those more than
  * `thresholdPct` above their group's average. The average includes the container itself, as a person
  * reading "50% above the group's average" expects. Groups of fewer than `minGroupSize` are never outliers.
+ * Containers of pods without a grouping label are left out.
  */
 export function peerOutliers(
   samples: readonly ContainerSample[],
@@ -191,12 +214,15 @@ export function peerOutliers(
       acc.s = s.minute >= acc.s.minute ? s : acc.s;
     } else perContainer.set(id, { s, sum: v, n: 1, from: s.minute, to: s.minute });
   }
-  const groupKey = (s: ContainerSample) =>
-    opts.groupBy
-      .map((g) => (g === 'image' ? imageName(s.image) : g === 'workload' ? `${s.namespace}/${s.workload}` : (s[g] ?? '-')))
-      .join(' ');
+  const groupKey = (s: ContainerSample): string | undefined => {
+    const values = opts.groupBy.map((g) => peerValue(s, g));
+    return values.includes(undefined) ? undefined : values.join(' ');
+  };
   const groups = new Map<string, { sum: number; n: number }>();
-  const rows = [...perContainer.values()].map((c) => ({ ...c, mean: c.sum / c.n, group: groupKey(c.s) }));
+  const rows = [...perContainer.values()].flatMap((c) => {
+    const group = groupKey(c.s);
+    return group === undefined ? [] : [{ ...c, mean: c.sum / c.n, group }];
+  });
   for (const r of rows) {
     const g = groups.get(r.group) ?? { sum: 0, n: 0 };
     g.sum += r.mean;

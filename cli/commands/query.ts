@@ -21,13 +21,12 @@ import { keys } from '../../lambdas/store/keys';
 import { VigilStore } from '../../lambdas/store/store';
 import type { ClusterMinute, NodeMinute, WorkloadKind, WorkloadMinute, WorkloadRef } from '../../model/domain';
 import { formatBytes, formatDuration, parseDuration, QuantityError } from '../../model/quantity';
-import { parseSelector, peerOutliers, SelectorError, type PeerGrouping, type PeerRow } from '../../model/selector';
+import { parseSelector, PEER_FIELDS, peerFieldProblem, peerOutliers, SelectorError, type PeerGrouping, type PeerRow } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs } from '../../model/time';
 import { UsageError, type Command, type CommandIO } from '../command';
 
 const KINDS = ['containers', 'nodes', 'workloads'] as const;
 type QueryKind = (typeof KINDS)[number];
-const GROUPS = ['workload', 'image', 'zone', 'namespace', 'nodeGroup', 'container'] as const;
 const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController', 'Node', 'Pod', 'Other'];
 /** Reading containers costs about 2 KB per node-minute; a day of a large cluster is already a lot. */
 const MAX_CONTAINER_WINDOW_MS = 24 * 3_600_000;
@@ -85,7 +84,7 @@ containers:
                          instanceType, capacityType) or pod labels (app=web, label:app=web); * matches
                          anything; every term must match (default: every container)
   --metric cpu|memory    what to compare (default cpu)
-  --group-by LIST        comma-separated: workload, image, zone, namespace, nodeGroup, container
+  --group-by LIST        comma-separated: workload, image, zone, namespace, nodeGroup, container, label:<key>
                          (default workload,container: replicas of the same container compared)
   --above PCT            mark containers more than PCT% above their group's average (default 50)
   --min-group N          groups smaller than this are never marked (default 3)
@@ -227,8 +226,11 @@ export function parseQueryArgs(args: readonly string[], env: Readonly<Record<str
   need(metric === 'cpu' || metric === 'memory', `--metric "${v.metric}": expected cpu or memory`);
   // Replicas are compared container by container: a sidecar is not an outlier for using more than its app.
   const groupBy = (v['group-by'] ?? 'workload,container').split(',').map((g) => g.trim()).filter(Boolean);
-  const badGroups = groupBy.filter((g) => !(GROUPS as readonly string[]).includes(g));
-  need(groupBy.length > 0 && badGroups.length === 0, `--group-by "${v['group-by']}": expected a comma-separated list of ${GROUPS.join(', ')}`);
+  need(groupBy.length > 0, `--group-by "${v['group-by']}": expected a comma-separated list of ${PEER_FIELDS.join(', ')} or label:<key>`);
+  for (const g of groupBy) {
+    const problem = peerFieldProblem(g);
+    if (problem) problems.push(`--group-by ${problem}`);
+  }
   const number = (name: string, text: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number => {
     if (text === undefined) return fallback;
     const n = Number(text);

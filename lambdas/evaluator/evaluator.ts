@@ -17,12 +17,12 @@ import type { AlertChange } from '../notify/notification';
 import { ALERT_DEFAULTS, type ResolvedRule } from './config';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
-import { computeMutes, findingSource, type Candidate, type Source } from './inhibition';
-import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
+import { computeMutes } from './inhibition';
+import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import { tracksEvent } from './rules/workloads';
 import { advance, ALERT_KIND, decide, needsWrite, told, type AlertDoc, type AlertTiming, type Decision } from './state';
-import { boundTrend, EMPTY_TREND, sampleTrend, TREND_VERSION, type TrendMemory } from './trend';
+import { boundTrend, EMPTY_TREND, sampleTrend, TREND_RETENTION_MS, TREND_VERSION, type TrendMemory } from './trend';
 
 export const MEMORY_KIND = 'memory';
 const MEMORY_ID = 'evaluator';
@@ -97,10 +97,12 @@ export function observeOptions(rules: readonly ResolvedRule[]): ObserveOptions {
 
 export function createEvaluator(deps: EvaluatorDeps) {
   const rulesById = new Map(deps.rules.map((r) => [r.rule.id, r]));
+  const ruleDefinitions = new Map(deps.rules.map((r) => [r.rule.id, r.rule]));
   const agentStaleAfterMs = (setting(deps.rules, 'agent-silent')?.params.silentAfter as number | undefined) ?? 3 * MINUTE_MS;
   const cloudStaleAfterMs = (setting(deps.rules, 'collector-failing')?.params.silentAfter as number | undefined) ?? 5 * MINUTE_MS;
   const hostPeriod = deps.hostPeriodMinutes ?? 1;
   const observeOpts = observeOptions(deps.rules);
+  const memoryRetention = memoryRetentionMs(observeOpts);
 
   async function readMemory(cluster: string): Promise<StoredDocument<EvaluatorMemory> | undefined> {
     const doc = await deps.store.getDocument<EvaluatorMemory>(cluster, MEMORY_KIND, MEMORY_ID);
@@ -153,13 +155,13 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const firingBefore = new Set(alertDocs.filter((d) => d.value.phase === 'firing').map((d) => d.value.id));
     const run = runRules(ctx, deps.rules, firingBefore, log);
     const steps = plan(ctx, run, alertDocs, now);
-    const mutes = applyInhibition(steps, run);
+    const mutes = applyInhibition(ctx, steps, run);
     for (const s of steps) decideStep(s, mutes, now);
 
     const { won, conflicts } = await writeSteps(cluster, steps, now, log);
     await writeMemory(cluster, memoryDoc, nextMemory, observation, log);
     if (sampled) {
-      const v = await deps.store.putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version).catch((e: Error) => {
+      const v = await deps.store.putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version, { expiresAt: now + TREND_RETENTION_MS }).catch((e: Error) => {
         log.warn('trend sample not stored', { error: e });
         return undefined;
       });
@@ -220,11 +222,14 @@ export function createEvaluator(deps: EvaluatorDeps) {
     });
   }
 
-  function applyInhibition(steps: readonly Step[], run: RuleRun): Map<string, string> {
-    const sources: Source[] = [...run.findings].map(([id, f]) => findingSource(id, f));
-    for (const s of steps) if (s.frozen && s.next?.phase === 'firing') sources.push({ id: s.id, rule: s.next.rule, severity: s.next.severity, subject: s.next.subject, nodes: s.next.nodes, mutes: s.next.mutes });
-    const candidates: Candidate[] = steps.filter((s) => s.next?.phase === 'firing').map((s) => ({ id: s.id, rule: s.next!.rule, severity: s.next!.severity, subject: s.next!.subject, nodes: s.next!.nodes }));
-    return computeMutes(sources, candidates, new Map(deps.rules.map((r) => [r.rule.id, r.rule])));
+  /**
+   * Which firing alerts are muted. Only an alert that fires, and was found this time or is held, mutes: a
+   * finding still pending its `for` (perhaps a blip) must not hide what people would be told.
+   */
+  function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, string> {
+    const firing = steps.filter((s) => s.next?.phase === 'firing');
+    const sources = firing.filter((s) => s.frozen || run.findings.has(s.id)).map((s) => s.next!);
+    return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services);
   }
 
   function decideStep(s: Step, mutes: ReadonlyMap<string, string>, now: EpochMs): void {
@@ -281,7 +286,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     for (let attempt = 1; attempt <= MEMORY_WRITE_ATTEMPTS; attempt++) {
       const bounded = boundMemory(value);
       if (bounded.dropped) log.warn('evaluator memory over its size limit; oldest entries dropped', { dropped: bounded.dropped });
-      if ((await deps.store.putDocument(cluster, MEMORY_KIND, MEMORY_ID, bounded.memory, version)) !== undefined) return;
+      if ((await deps.store.putDocument(cluster, MEMORY_KIND, MEMORY_ID, bounded.memory, version, { expiresAt: obs.now + memoryRetention })) !== undefined) return;
       // A concurrent evaluation wrote first: observe the same minutes on top of its memory (idempotent).
       const theirs = await readMemory(cluster);
       version = theirs?.version;
@@ -308,12 +313,14 @@ export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[]
 
 function changeOf(s: Step): AlertChange {
   const d = s.next!;
+  const kind = s.decision!.kind;
   return {
-    kind: s.decision!.kind,
+    kind,
     id: d.id,
     rule: d.rule,
     title: d.title,
-    severity: d.severity,
+    // A resolution has the severity people were told it fired with, so whoever got the alert gets its end.
+    severity: kind === 'resolved' ? (s.prev?.value.notified?.severity ?? d.severity) : d.severity,
     subject: d.subject,
     summary: d.summary,
     evidence: d.evidence,

@@ -4,11 +4,13 @@
  * - A critical alert about a node mutes warnings and info about that node and its pods.
  * - The domino alert mutes the findings it lists.
  * - Agent silence mutes everything derived from the agent's data; collector failure mutes what is derived
- *   from the AWS data (those alerts are also held, see `frozen`).
+ *   from the AWS services that failed (those alerts are also held, see `frozen`). Never the domino: it is
+ *   the alert that must get through, and one unrelated failure must not hide it.
  * - Within the same workload container or node, a broader alert mutes a narrower one.
  */
 import type { Severity, Subject } from '../../model/domain';
-import type { AnyRule, RuleFinding } from './rules/types';
+import { scaleInUnderPressure } from './rules/capacity';
+import type { AnyRule, CloudService } from './rules/types';
 
 /** Same-subject inhibitions: while `source` is present, `target` with equal `equal` labels is muted. */
 export const SAME_SUBJECT: readonly { readonly source: string; readonly target: string; readonly equal: readonly (keyof Subject)[] }[] = [
@@ -18,7 +20,7 @@ export const SAME_SUBJECT: readonly { readonly source: string; readonly target: 
   { source: 'node-not-ready', target: 'containers-without-memory-requests', equal: ['node'] },
 ];
 
-/** An alert that can mute: a finding of this evaluation, or a held firing alert whose rule is blind. */
+/** An alert that can mute: one that fires and was found this evaluation, or is held firing (its rule is blind). */
 export interface Source {
   readonly id: string;
   readonly rule: string;
@@ -42,8 +44,11 @@ function nodeOf(s: Source): string | undefined {
   return s.subject.node !== undefined || s.subject.instanceId !== undefined ? s.nodes[0] : undefined;
 }
 
-/** Muted candidates, each with the reason (which alert mutes it). */
-export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>): Map<string, string> {
+/**
+ * Muted candidates, each with the reason (which alert mutes it). `failed` are the AWS services whose data
+ * this evaluation lacks.
+ */
+export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>): Map<string, string> {
   const criticalNodes = new Map<string, string>();
   for (const s of sources) {
     const node = s.severity === 'critical' ? nodeOf(s) : undefined;
@@ -57,9 +62,10 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
   const out = new Map<string, string>();
   for (const c of candidates) {
     const rule = rules.get(c.rule);
+    const blindnessMutes = c.rule !== scaleInUnderPressure.id;
     let reason: string | undefined;
-    if (agentSilent && c.id !== agentSilent.id && rule?.sources.agent) reason = agentSilent.id;
-    else if (collectorFailing && c.id !== collectorFailing.id && rule?.sources.cloud?.length) reason = collectorFailing.id;
+    if (agentSilent && blindnessMutes && c.id !== agentSilent.id && rule?.sources.agent) reason = agentSilent.id;
+    else if (collectorFailing && blindnessMutes && c.id !== collectorFailing.id && rule?.sources.cloud?.some((svc) => failed.has(svc))) reason = collectorFailing.id;
     else if (mutedBy.has(c.id)) reason = mutedBy.get(c.id);
     else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) reason = criticalNodes.get(c.nodes[0]);
     else {
@@ -75,9 +81,4 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
     if (reason) out.set(c.id, reason);
   }
   return out;
-}
-
-/** A finding as an inhibition source. */
-export function findingSource(id: string, f: RuleFinding): Source {
-  return { id, rule: f.rule, severity: f.severity, subject: f.subject, nodes: f.nodes, mutes: f.constituents?.map((c) => c.id) };
 }

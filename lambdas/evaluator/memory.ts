@@ -120,6 +120,15 @@ export const EMPTY_MEMORY: EvaluatorMemory = {
   pending: [],
 };
 
+/**
+ * How long a memory document outlives its last write (its TTL): twice the longest window it holds (the
+ * restart window, 24 h by default), so it goes only once nothing in it can matter, e.g. for a cluster
+ * no longer evaluated.
+ */
+export function memoryRetentionMs(opts: ObserveOptions): number {
+  return 2 * Math.max(opts.restartWindowMs, KEEP_TRANSITIONS_MS, KEEP_SCALING_MS, KEEP_EVICTIONS_MS, KEEP_EVENTS_MS);
+}
+
 /** What this evaluation saw for the first time: occurrences for the event rules and the EMF counters. */
 export interface FreshObservations {
   readonly restarts: readonly { readonly key: string; readonly event: RestartEvent }[];

@@ -26,6 +26,8 @@ export interface Notified {
   readonly severity: Severity;
   readonly at: EpochMs;
   readonly flapping?: boolean;
+  /** The finding's `count` when told. */
+  readonly count?: number;
 }
 
 /** What is stored per alert: the model's `AlertState` plus what the state machine needs. */
@@ -34,6 +36,8 @@ export interface AlertDoc extends AlertState {
   readonly event?: boolean;
   readonly nodes?: readonly string[];
   readonly constituents?: readonly Constituent[];
+  /** The finding's `count` (a Warning event's): a re-notification needs it above the count last told. */
+  readonly count?: number;
   /** First evaluation in which the finding was missing (hysteresis). */
   readonly absentSince?: EpochMs;
   /** Recent transitions to firing (flap detection). */
@@ -69,6 +73,7 @@ export function advance(prev: AlertDoc | undefined, f: RuleFinding | undefined, 
       nodes: f.nodes,
       constituents: f.constituents,
       mutes: f.constituents?.map((c) => c.id),
+      count: f.count,
       event: t.event || undefined,
       lastSeen: now,
     };
@@ -113,7 +118,7 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
-    if (opts.renotify) return { kind: 'repeat', silent: false };
+    if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'repeat', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }
@@ -125,7 +130,7 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
 export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
   return {
     ...doc,
-    notified: { phase: d.kind === 'resolved' ? 'resolved' : 'firing', severity: doc.severity, at: now, ...(doc.flapping ? { flapping: true } : {}) },
+    notified: { phase: d.kind === 'resolved' ? 'resolved' : 'firing', severity: doc.severity, at: now, ...(doc.flapping ? { flapping: true } : {}), ...(doc.count !== undefined ? { count: doc.count } : {}) },
     lastNotifiedAt: now,
     owedResolved: undefined,
   };

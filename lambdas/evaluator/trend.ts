@@ -10,6 +10,8 @@ import { HOUR_MS, MINUTE_MS, type EpochMs, type Minute } from '../../model/time'
 export const TREND_VERSION = 1;
 export const TREND_SAMPLE_EVERY_MS = 30 * MINUTE_MS;
 export const TREND_KEEP_MS = 6 * HOUR_MS;
+/** The trend document's TTL after its last sample: twice what it holds. */
+export const TREND_RETENTION_MS = 2 * TREND_KEEP_MS;
 /** A trend needs this many points spanning at least `TREND_MIN_SPAN_MS`, so one burst does not predict. */
 export const TREND_MIN_POINTS = 3;
 export const TREND_MIN_SPAN_MS = HOUR_MS;

@@ -62,7 +62,7 @@ export function emailText(n: Notification): string {
   parts.push(
     `Now firing: ${n.active.firing} alert${n.active.firing === 1 ? '' : 's'} (${n.active.critical} critical)${n.active.muted ? `; ${n.active.muted} more muted by inhibition` : ''}.`,
     '--',
-    'Sent by Vigil. The SNS message attributes severity, cluster and rule let subscriptions filter these messages.',
+    'Sent by Vigil. The SNS message attributes severities, cluster and rule let subscriptions filter these messages.',
   );
   return parts.join('\n');
 }

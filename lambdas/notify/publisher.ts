@@ -5,10 +5,10 @@
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { defaultRetryPolicy, retrying, type RetryPolicy } from '../../common/retry';
-import { MESSAGE_ATTRIBUTES } from '../../model/notification';
+import { MESSAGE_ATTRIBUTES, severityTag, type SeverityTag } from '../../model/notification';
 import type { EpochMs } from '../../model/time';
 import { emailSubject, emailText } from './email';
-import { buildNotification, MAX_DETAILED, type AlertChange, type Notification } from './notification';
+import { buildNotification, byImportance, MAX_DETAILED, type AlertChange, type Notification } from './notification';
 
 export interface OutgoingMessage {
   readonly subject: string;
@@ -16,7 +16,7 @@ export interface OutgoingMessage {
   readonly text: string;
   readonly notification: Notification;
   /** Values of `MESSAGE_ATTRIBUTES`. */
-  readonly attributes: Readonly<Record<keyof typeof MESSAGE_ATTRIBUTES, string>>;
+  readonly attributes: { readonly severity: string; readonly severities: readonly SeverityTag[]; readonly cluster: string; readonly rule: string };
 }
 
 /** Where the evaluator sends its messages: SNS in AWS, an outbox file in local mode, a list in tests. */
@@ -38,13 +38,15 @@ export function snsMessageBody(m: OutgoingMessage): string {
  * rest counted per rule.
  */
 export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active']): OutgoingMessage {
+  // Every change counts, detailed or not: a subscription must not miss a resolution folded into the digest.
+  const severities = [...new Set([...changes].sort(byImportance).map((c) => severityTag(c.severity, c.kind === 'resolved')))];
   for (let detailed = MAX_DETAILED; ; detailed = Math.floor(detailed / 2)) {
     const notification = buildNotification(cluster, evaluatedAt, changes, active, detailed);
     const m: OutgoingMessage = {
       subject: emailSubject(notification),
       text: emailText(notification),
       notification,
-      attributes: { severity: notification.severity, cluster, rule: notification.rule },
+      attributes: { severity: notification.severity, severities, cluster, rule: notification.rule },
     };
     if (detailed === 0 || Buffer.byteLength(snsMessageBody(m)) <= MAX_SNS_MESSAGE_BYTES) return m;
   }
@@ -57,7 +59,10 @@ export function snsPublishInput(topicArn: string, m: OutgoingMessage): PublishCo
     MessageStructure: 'json',
     Message: snsMessageBody(m),
     MessageAttributes: Object.fromEntries(
-      (Object.keys(MESSAGE_ATTRIBUTES) as (keyof typeof MESSAGE_ATTRIBUTES)[]).map((k) => [MESSAGE_ATTRIBUTES[k], { DataType: 'String', StringValue: m.attributes[k] }]),
+      (Object.keys(MESSAGE_ATTRIBUTES) as (keyof typeof MESSAGE_ATTRIBUTES)[]).map((k) => {
+        const v = m.attributes[k];
+        return [MESSAGE_ATTRIBUTES[k], typeof v === 'string' ? { DataType: 'String', StringValue: v } : { DataType: 'String.Array', StringValue: JSON.stringify(v) }];
+      }),
     ),
   };
 }

@@ -41,9 +41,9 @@ describe('Notifications', () => {
     const email = subscriptions(t).filter((s) => s.Properties.Protocol === 'email').map((s) => ({ to: s.Properties.Endpoint, topic: topicOf(s), filter: s.Properties.FilterPolicy }));
     expect(email).toEqual(
       expect.arrayContaining([
-        { to: 'ops@example.com', topic: 'alerts', filter: { [MESSAGE_ATTRIBUTES.severity]: ['critical', 'warning', 'resolved'] } },
+        { to: 'ops@example.com', topic: 'alerts', filter: { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'] } },
         { to: 'ops@example.com', topic: 'health', filter: undefined },
-        { to: 'oncall@example.com', topic: 'alerts', filter: { [MESSAGE_ATTRIBUTES.severity]: ['critical', 'resolved'] } },
+        { to: 'oncall@example.com', topic: 'alerts', filter: { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] } },
         // Every severity: no filter at all.
         { to: 'all@example.com', topic: 'alerts', filter: undefined },
       ]),

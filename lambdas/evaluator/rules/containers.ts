@@ -122,7 +122,8 @@ export const containerMemoryNearLimit = defineRule({
 export const containerOomKilled = defineRule({
   id: 'container-oom-killed',
   title: 'Container OOM-killed',
-  meaning: 'A container was killed for exceeding its memory limit (OOMKilled, exit 137) and restarted. Kubernetes restarts it silently; this is the alert that makes it visible. Held for an hour per container, then reported again.',
+  meaning:
+    'A container was killed for exceeding its memory limit (OOMKilled, exit 137) and restarted. Kubernetes restarts it silently; this is the alert that makes it visible. Announced once per container: further kills within an hour of the last one extend it without a new message (repeated kills are the restarts alert\'s), and after a quiet hour it ends.',
   action: 'Check the container\'s memory against its limit (evidence) and its trend: raise the limit if the workload needs it, or fix the leak; the restarts alert follows repeated kills over 24 h.',
   sources: { agent: true },
   event: true,

@@ -206,8 +206,9 @@ export const nodeGroupHealthIssue = defineRule({
         });
       }
       if (ng.healthIssues.length === 0 && ng.status && !HEALTHY_GROUP.includes(ng.status)) {
+        // One alert whatever the status (DEGRADED, then CREATE_FAILED…): a value is evidence, never identity.
         out.push({
-          subject: { cluster: ctx.cluster, nodeGroup: ng.name, detail: `status-${ng.status}` },
+          subject: { cluster: ctx.cluster, nodeGroup: ng.name, detail: 'status' },
           severity: s.severity,
           summary: `Node group ${ng.name} is ${ng.status}`,
           evidence: { status: ng.status },

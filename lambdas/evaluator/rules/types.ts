@@ -24,8 +24,14 @@ export interface RuleFinding extends Finding {
    * is a warning or info (inhibition); not part of the alert's identity.
    */
   readonly nodes?: readonly string[];
-  /** Ask for a notification although the alert is already firing and notified (an event's count jumped). */
+  /**
+   * Ask for a notification although the alert is already firing and notified (an event's count jumped). It
+   * is sent only when `count` exceeds the count last told, which the alert document keeps: two overlapping
+   * evaluations that both see the jump announce it once.
+   */
   readonly renotify?: boolean;
+  /** A count that only grows while the condition lasts (a Warning event's), for `renotify`. */
+  readonly count?: number;
   /** Alerts this finding mutes and lists (the domino alert). */
   readonly constituents?: readonly Constituent[];
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Container, KubeEvent, Pod, Subject } from '../../../model/domain';
 import { workloadName } from '../../../model/domain';
-import { containerSample, imageName, matchesSelector, parseSelector, peerOutliers, SelectorError, type ContainerSample, type PeerMetric } from '../../../model/selector';
+import { containerSample, imageName, matchesSelector, parseSelector, peerFieldProblem, peerOutliers, SelectorError, type ContainerSample, type PeerField, type PeerMetric } from '../../../model/selector';
 import { isActive, type EvaluationContext, type NodeView } from '../context';
 import { scan } from '../scan';
 import { at, distinct, escalated, listSome, namespaceAllowed, round1, toMiB, truncate } from './common';
@@ -153,11 +153,23 @@ export const warningEvents = defineRule({
         since: e.firstSeen,
         nodes: e.node ? [e.node] : undefined,
         renotify: jump,
+        count: e.count,
       }));
   },
 });
 
-const PEER_GROUPING = z.array(z.enum(['workload', 'image', 'zone', 'namespace', 'nodeGroup', 'container'])).min(1).max(6);
+const PEER_GROUPING = z
+  .array(
+    z
+      .string()
+      .superRefine((field, c) => {
+        const problem = peerFieldProblem(field);
+        if (problem) c.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((field) => field as PeerField),
+  )
+  .min(1)
+  .max(6);
 const PEER_METRICS = z.array(z.enum(['cpuMilli', 'memoryWorkingSetBytes'])).min(1).max(2);
 const SELECTOR = z
   .string()
@@ -175,7 +187,7 @@ export const peerOutlier = defineRule({
   id: 'peer-outlier',
   title: 'Container far above its peers',
   meaning:
-    'A container uses much more CPU or memory than the average of its peer group (by default the other replicas of the same workload and container; configurable, e.g. same image and zone): a stuck replica, a hot shard, a leak in one pod.',
+    'A container uses much more CPU or memory than the average of its peer group (by default the other replicas of the same workload and container; configurable, e.g. same image and zone, or same value of a pod label with `label:<key>`): a stuck replica, a hot shard, a leak in one pod.',
   action: 'Compare the outlier with its peers (the `vigil query` command lists the group); restart it if it is stuck, or look for uneven load (sharding, sticky sessions).',
   sources: { agent: true },
   defaults: {
@@ -220,7 +232,9 @@ export const peerOutlier = defineRule({
             ? String(node.kube!.node.zone ?? '-')
             : first === 'nodeGroup'
               ? String(node.summary.nodeGroup ?? '-')
-              : undefined;
+              : first.startsWith('label:')
+                ? (pod.labels[first.slice(6)] ?? '-')
+                : undefined;
     const partitionOf = (perPod: string | undefined, c: Container): string => perPod ?? (first === 'image' ? imageName(c.image) : c.name);
     const eligible = (pod: Pod) => isActive(pod) && namespaceAllowed(s, pod.namespace);
     // First pass: the range of each metric per partition, nothing else kept. Grouped by workload (the

@@ -170,6 +170,14 @@ describe('containers', () => {
     }
   });
 
+  test('grouped by a pod label', async () => {
+    const data = await json('containers', '--select', 'namespace=kube-system', '--group-by', 'label:app.kubernetes.io/name');
+    expect(data.groupBy).toEqual(['label:app.kubernetes.io/name']);
+    // The DaemonSets label their pods with their own names: the groups are the four DaemonSets.
+    expect(new Set(data.rows.map((x: { group: string }) => x.group))).toEqual(new Set(['aws-node', 'ebs-csi-node', 'eks-pod-identity-agent', 'kube-proxy']));
+    for (const row of data.rows) expect(row.workload).toBe(`DaemonSet/${row.group}`);
+  });
+
   test('--until and --since frame the window; a local run ends at its newest data, not at the wall clock', async () => {
     const data = await json('containers', '--select', `workload=${HOT}`, '--until', '10m', '--since', '10m');
     expect([data.from, data.to]).toEqual(['2026-11-23T12:10:00.000Z', '2026-11-23T12:19:00.000Z']);
@@ -275,7 +283,7 @@ describe('clear errors', () => {
     expect(r.err).toContain('--select: selector term "image" is not key=value');
     expect(r.err).toContain('--since: "1x" is not a duration (e.g. 30s, 15m, 1h30m, 2d)');
     expect(r.err).toContain('--metric "gpu": expected cpu or memory');
-    expect(r.err).toContain('--group-by "workload,rack": expected a comma-separated list of workload, image, zone, namespace, nodeGroup, container');
+    expect(r.err).toContain('--group-by "rack": expected one of workload, image, zone, namespace, nodeGroup, container or label:<key>');
     expect(r.err).toContain('Usage: vigil query');
     for (const [args, message] of [
       [['nodes', '--select', 'a=b'], '--select is for `vigil query containers`, not nodes'],

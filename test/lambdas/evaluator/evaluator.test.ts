@@ -3,9 +3,10 @@ import { resolveRules } from '../../../lambdas/evaluator/config';
 import { createEvaluator, createEvaluatorHandler, EvaluationError, PublishError } from '../../../lambdas/evaluator/evaluator';
 import type { AlertDoc } from '../../../lambdas/evaluator/state';
 import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
-import type { VigilStore } from '../../../lambdas/store/store';
+import type { StoredDocument, VigilStore } from '../../../lambdas/store/store';
+import type { KubeEvent } from '../../../model/domain';
 import { METRICS, METRICS_NAMESPACE, type MetricSpec } from '../../../model/metrics';
-import { MINUTE_MS } from '../../../model/time';
+import { HOUR_MS, MINUTE_MS } from '../../../model/time';
 import { CapturingPublisher, harness, T0 } from './harness';
 
 let dynamo: LocalDynamo;
@@ -88,7 +89,34 @@ describe('state machine on real windows', () => {
     expect(changes).toEqual(['firing:warning:n1', 'escalated:critical:n1', 'firing:critical:n3']);
     // Both changes of the second step came in one message.
     expect(h.publisher.messages).toHaveLength(2);
-    expect(h.publisher.messages[1].attributes).toEqual({ severity: 'critical', cluster: h.steady.cluster, rule: 'node-not-ready' });
+    expect(h.publisher.messages[1].attributes).toEqual({ severity: 'critical', severities: ['critical'], cluster: h.steady.cluster, rule: 'node-not-ready' });
+  });
+
+  test('a resolution carries the severity people were told, so critical-only subscribers get the end of what they got', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { resolveAfter: '0' } } });
+    for (const n of [1, 3]) h.steady.setCondition(n, notReady(h.nextTime - 10 * MINUTE_MS));
+    await h.tick(1);
+    // Node 3 recovers: node 1 alone is a warning now (not announced), then it recovers too.
+    h.steady.setCondition(3, { type: 'Ready', status: 'True', since: h.nextTime });
+    await h.tick(1);
+    h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+    await h.tick(1);
+    const n1 = h.publisher.of('node-not-ready').filter((c) => c.subject.node === h.steady.nodeNames[1]);
+    expect(n1.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical', 'resolved:critical']);
+    expect(h.publisher.messages.map((m) => m.attributes.severities)).toEqual([['critical'], ['critical-resolved'], ['critical-resolved']]);
+  });
+
+  test('a critical finding still pending mutes nothing; once it fires it mutes warnings about its node', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'node-memory-low': { for: '0' } } });
+    await h.tick(1);
+    // Two nodes NotReady: critical, after its 5 minutes. Meanwhile node 1 is low on memory (a warning, at once).
+    for (const n of [1, 3]) h.steady.setCondition(n, notReady(h.nextTime));
+    h.steady.updateNode(1, (r) => ({ ...r, stats: { ...r.stats, memoryAvailableBytes: 1200 * 1024 * 1024 } }));
+    await h.tick(1);
+    expect(h.publisher.of('node-memory-low').map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:warning']);
+    const runs = await h.tick(6);
+    expect(h.publisher.of('node-not-ready').map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical', 'firing:critical']);
+    expect(runs[runs.length - 1]).toMatchObject({ firing: 2, muted: 1 });
   });
 
   test('flapping: announced once, then held until it stays clear', async () => {
@@ -139,6 +167,39 @@ describe('overlapping evaluations', () => {
     await h.tick(1);
     await second.evaluateCluster(h.steady.cluster);
     expect([...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'node-not-ready')).toHaveLength(1);
+  });
+
+  test('a Warning event\'s count jump is re-sent once, even by an evaluator that sees the other\'s alert but its old memory', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const event = (count: number, lastSeen: number): KubeEvent => ({ objectUid: 'uid-orders-1', objectKind: 'Pod', objectName: 'orders-1', namespace: 'orders', type: 'Warning', reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found', count, firstSeen: T0, lastSeen });
+    await h.tick(1);
+    h.steady.events = [event(1, h.nextTime)];
+    await h.tick(1);
+    h.steady.events = [event(15, h.nextTime)];
+    h.t.clock.set(h.nextTime);
+    await h.steady.write(h.store, h.nextTime);
+    h.t.clock.set(h.nextTime + 30_000);
+    // The second run reads its memory before the first one writes its own, and the alerts after: the
+    // interleaving in which it would see the jump again on an alert that already announced it.
+    const store = h.t.store();
+    const staleMemory = await store.getDocument(h.steady.cluster, 'memory', 'evaluator');
+    let stale = true;
+    const late: VigilStore = Object.assign(Object.create(store) as VigilStore, {
+      getDocument: async <T>(cluster: string, kind: string, id: string) => {
+        if (stale && kind === 'memory' && id === 'evaluator') {
+          stale = false;
+          return staleMemory as StoredDocument<T> | undefined;
+        }
+        return store.getDocument<T>(cluster, kind, id);
+      },
+    });
+    const other = new CapturingPublisher();
+    const second = createEvaluator({ store: late, publisher: other, clock: h.t.clock, logger: silentLogger, rules: resolveRules(), emit: () => undefined });
+    await h.evaluator.evaluateCluster(h.steady.cluster);
+    h.t.clock.set(h.nextTime + 32_000); // a moment later
+    await second.evaluateCluster(h.steady.cluster);
+    const told = [...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'warning-events');
+    expect(told.map((c) => `${c.kind}:${c.evidence.count}`)).toEqual(['firing:1', 'repeat:15']);
   });
 });
 
@@ -271,4 +332,19 @@ test('alert documents carry the model AlertState fields and resolved ones expire
   // Kept for flap detection, then gone (the store skips expired items, as DynamoDB's TTL deletes them).
   h.t.clock.set(h.nextTime + 2 * 60 * MINUTE_MS);
   expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
+});
+
+test('the evaluator\'s memory and trend documents expire once nothing in them can matter: twice their longest window', async () => {
+  const h = await harness(dynamo, { nodes: 3 });
+  const [run] = await h.tick(1);
+  const at = async (id: string, t: number) => {
+    h.t.clock.set(t);
+    return h.store.getDocument(h.steady.cluster, 'memory', id);
+  };
+  // Memory: restarts of the last 24 h are the longest thing it holds.
+  expect(await at('evaluator', run.evaluatedAt + 47 * HOUR_MS)).toBeDefined();
+  expect(await at('evaluator', run.evaluatedAt + 48 * HOUR_MS + MINUTE_MS)).toBeUndefined();
+  // Trend: 6 hours of samples.
+  expect(await at('trend', run.evaluatedAt + 11 * HOUR_MS)).toBeDefined();
+  expect(await at('trend', run.evaluatedAt + 12 * HOUR_MS + MINUTE_MS)).toBeUndefined();
 });

@@ -90,3 +90,23 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
   };
   return h;
 }
+
+/**
+ * A rule on real windows: a condition that lasts one minute stays silent, and one that lasts fires once,
+ * `forMinutes` after it began (plus `lagMinutes` for data that reaches the evaluator late), not before.
+ * `set(true)` breaks the cluster the way the rule watches for, `set(false)` mends it.
+ */
+export async function expectBlipSilentAndForHonoured(h: Harness, rule: string, opts: { readonly forMinutes: number; readonly lagMinutes?: number; readonly set: (broken: boolean) => void }): Promise<void> {
+  const wait = opts.forMinutes + (opts.lagMinutes ?? 0);
+  opts.set(false);
+  await h.tick(2);
+  opts.set(true);
+  await h.tick(1);
+  opts.set(false);
+  await h.tick(wait + 2);
+  expect(h.publisher.of(rule)).toEqual([]);
+  opts.set(true);
+  const runs = await h.tick(wait + 2);
+  expect(h.publisher.of(rule).map((c) => c.kind)).toEqual(['firing']);
+  expect(runs.findIndex((r) => r.changes.some((c) => c.rule === rule))).toBe(wait);
+}

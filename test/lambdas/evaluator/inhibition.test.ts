@@ -1,10 +1,11 @@
 import { computeMutes, type Candidate, type Source } from '../../../lambdas/evaluator/inhibition';
 import { RULES_BY_ID } from '../../../lambdas/evaluator/rules/catalog';
+import type { CloudService } from '../../../lambdas/evaluator/rules/types';
 
 const cluster = 'prod';
 const src = (over: Partial<Source> & { id: string; rule: string }): Source => ({ severity: 'critical', subject: { cluster }, ...over });
 const cand = (over: Partial<Candidate> & { id: string; rule: string }): Candidate => ({ severity: 'warning', subject: { cluster }, ...over });
-const mutes = (sources: Source[], candidates: Candidate[]) => Object.fromEntries(computeMutes(sources, candidates, RULES_BY_ID));
+const mutes = (sources: Source[], candidates: Candidate[], failed: CloudService[] = []) => Object.fromEntries(computeMutes(sources, candidates, RULES_BY_ID, new Set(failed)));
 
 test('a critical alert about a node mutes warnings about that node and its pods, not about other nodes', () => {
   const notReady = src({ id: 'nr-n1', rule: 'node-not-ready', subject: { cluster, node: 'n1' }, nodes: ['n1'] });
@@ -37,7 +38,25 @@ test('agent silence mutes every agent-derived alert; collector failure the AWS-d
   const failing = src({ id: 'coll', rule: 'collector-failing' });
   const candidates = [cand({ id: 'a', rule: 'node-not-ready' }), cand({ id: 'b', rule: 'asg-capacity-shortfall' }), cand({ id: 'silent', rule: 'agent-silent', severity: 'critical' }), cand({ id: 'coll', rule: 'collector-failing', severity: 'critical' })];
   expect(mutes([silent], candidates)).toEqual({ a: 'silent' });
-  expect(mutes([failing], candidates)).toEqual({ b: 'coll' });
+  expect(mutes([failing], candidates, ['autoscaling'])).toEqual({ b: 'coll' });
+});
+
+test('a collector failure mutes only the rules of the services that failed, and never the domino', () => {
+  const failing = src({ id: 'coll', rule: 'collector-failing' });
+  const candidates = [
+    cand({ id: 'cpu', rule: 'host-cpu-high' }),
+    cand({ id: 'status', rule: 'host-status-check-failed' }),
+    cand({ id: 'short', rule: 'asg-capacity-shortfall' }),
+    cand({ id: 'ghost', rule: 'instance-without-node' }),
+    cand({ id: 'domino', rule: 'scale-in-under-pressure', severity: 'critical' }),
+    cand({ id: 'eks', rule: 'cluster-not-active' }),
+  ];
+  // One CloudWatch throttle: the host figures are missing, the Auto Scaling and EKS data are not.
+  expect(mutes([failing], candidates, ['cloudwatch'])).toEqual({ cpu: 'coll', status: 'coll' });
+  expect(mutes([failing], candidates, ['autoscaling'])).toEqual({ short: 'coll', ghost: 'coll' });
+  // The collector not running at all blinds every service; the domino still gets through, as it does when the agent is silent.
+  expect(mutes([failing], candidates, ['eks', 'ec2', 'autoscaling', 'cloudwatch'])).toEqual({ cpu: 'coll', status: 'coll', short: 'coll', ghost: 'coll', eks: 'coll' });
+  expect(mutes([src({ id: 'silent', rule: 'agent-silent' })], candidates)).toEqual({ ghost: 'silent' });
 });
 
 test('same-subject rules: the 24-hour restart alert mutes the OOM alert of that container only', () => {

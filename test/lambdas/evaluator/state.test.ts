@@ -89,3 +89,12 @@ test('identity is the id given, values are updated in place; only meaningful cha
   expect(needsWrite(a, b, T + 11 * MINUTE_MS)).toBe(true);
   expect(needsWrite(a, advance(b, finding(), timing, ID, T + 5 * MINUTE_MS)!, T + 5 * MINUTE_MS)).toBe(true);
 });
+
+test('a re-notification a rule asks for (a count jump) is sent once per count: a run that sees the same jump again stays quiet', () => {
+  let doc = advance(undefined, finding({ since: T - 10 * MINUTE_MS, count: 1 }), timing, ID, T)!;
+  doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
+  const jump = advance(doc, finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS)!;
+  expect(decide(jump, timing, { muted: false, renotify: true, now: T + MINUTE_MS })?.kind).toBe('repeat');
+  const again = advance(told(jump, { kind: 'repeat', silent: false }, T + MINUTE_MS), finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS + 1000)!;
+  expect(decide(again, timing, { muted: false, renotify: true, now: T + MINUTE_MS + 1000 })).toBeUndefined();
+});

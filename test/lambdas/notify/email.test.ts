@@ -61,7 +61,7 @@ test('the body reads as plain text: what, where, since when, evidence, what to d
       '',
       'Now firing: 3 alerts (1 critical); 2 more muted by inhibition.',
       '--',
-      'Sent by Vigil. The SNS message attributes severity, cluster and rule let subscriptions filter these messages.',
+      'Sent by Vigil. The SNS message attributes severities, cluster and rule let subscriptions filter these messages.',
     ].join('\n'),
   );
 });

@@ -3,7 +3,7 @@ import 'aws-sdk-client-mock-jest';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { composeMessage, MAX_SNS_MESSAGE_BYTES, SnsPublisher, snsMessageBody } from '../../../lambdas/notify/publisher';
 import { notificationSchema } from '../../../lambdas/notify/notification';
-import { MESSAGE_ATTRIBUTES } from '../../../model/notification';
+import { MESSAGE_ATTRIBUTES, severityAllowlist, type MessageSeverity } from '../../../model/notification';
 import { AT, domino, leak, resolvedNode } from './fixtures';
 
 const sns = mockClient(SNSClient);
@@ -24,6 +24,7 @@ test('one JSON-structured publish: text for email, the notification for the Slac
     MessageStructure: 'json',
     MessageAttributes: {
       [MESSAGE_ATTRIBUTES.severity]: { DataType: 'String', StringValue: 'critical' },
+      [MESSAGE_ATTRIBUTES.severities]: { DataType: 'String.Array', StringValue: '["critical","warning-resolved"]' },
       [MESSAGE_ATTRIBUTES.cluster]: { DataType: 'String', StringValue: 'prod-eu-1' },
       [MESSAGE_ATTRIBUTES.rule]: { DataType: 'String', StringValue: 'multiple' },
     },
@@ -53,4 +54,40 @@ test('a storm still fits SNS\'s 256 KB limit', () => {
   expect(m.notification.counts.firing).toBe(2000);
   expect(m.notification.changes.length + m.notification.omitted.count).toBe(2000);
   expect(m.notification.changes.length).toBeGreaterThan(5);
+});
+
+describe('routing by severity (SNS filter policies on the String.Array attribute `severities`)', () => {
+  // SNS delivers a message when any value of the attribute is in the subscription's allowlist.
+  const delivered = (receives: MessageSeverity[], changes: Parameters<typeof composeMessage>[2]) => {
+    const allow = new Set<string>(severityAllowlist(receives));
+    return composeMessage('prod-eu-1', AT, changes, active).attributes.severities.some((t) => allow.has(t));
+  };
+  const criticalResolved = { ...resolvedNode, severity: 'critical' as const };
+  const warningFiring = leak(1);
+
+  test('critical alerts and their resolutions reach a "critical + resolved" subscriber, whatever else the message holds', () => {
+    const oncall: MessageSeverity[] = ['critical', 'resolved'];
+    expect(severityAllowlist(oncall)).toEqual(['critical', 'critical-resolved']);
+    expect(composeMessage('prod-eu-1', AT, [criticalResolved, warningFiring], active).attributes.severities).toEqual(['warning', 'critical-resolved']);
+    // The resolution of a critical alert arriving with a firing warning: delivered (the headline says warning).
+    expect(delivered(oncall, [criticalResolved, warningFiring])).toBe(true);
+    expect(delivered(oncall, [domino])).toBe(true);
+    // Warnings and their resolutions are not theirs.
+    expect(delivered(oncall, [resolvedNode])).toBe(false);
+    expect(delivered(oncall, [warningFiring, resolvedNode])).toBe(false);
+  });
+
+  test('without `resolved` no resolution is delivered; `resolved` alone receives every resolution', () => {
+    expect(severityAllowlist(['critical'])).toEqual(['critical']);
+    expect(delivered(['critical'], [criticalResolved])).toBe(false);
+    expect(severityAllowlist(['resolved'])).toEqual(['critical-resolved', 'warning-resolved', 'info-resolved']);
+    expect(severityAllowlist(['critical', 'warning', 'resolved'])).toEqual(['critical', 'warning', 'critical-resolved', 'warning-resolved']);
+  });
+
+  test('a resolution folded into a storm\'s digest still routes the message', () => {
+    const storm = [...Array.from({ length: 120 }, (_, i) => leak(i)), criticalResolved];
+    const m = composeMessage('prod-eu-1', AT, storm, active);
+    expect(m.notification.omitted.count).toBeGreaterThan(0);
+    expect(m.attributes.severities).toContain('critical-resolved');
+  });
 });

@@ -1,7 +1,7 @@
 import { alertId } from '../../../../model/domain';
 import { scaleInTrigger } from '../../../../lambdas/evaluator/rules/capacity';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
-import { harness, T0, type Harness } from '../harness';
+import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -18,6 +18,13 @@ describe('n1-headroom', () => {
     const [f] = run('n1-headroom', s.context(T0));
     expect(f.summary).toMatch(new RegExp(`^If node ${s.nodeNames[0].replace(/\./g, '\\.')} \\(general\\) were lost, 1 of its 2 pods would not fit on the other 2 nodes: [a-z-]+/app-0-0 \\(req 11264 MiB, uses 6144 MiB\\)$`));
     expect(f.evidence).toMatchObject({ node: s.nodeNames[0], podsToMove: 2, podsNotFittingRequests: 1, podsNotFittingMemoryUse: 1 });
+  });
+
+  test('a minute without headroom (a burst of pods) stays silent; 10 minutes of it fire', async () => {
+    const h = await harness(dynamo, { nodes: 3 });
+    const fits: [number, number][][] = [[[4, 3]], [[4, 3]], [[4, 3]]];
+    const tight: [number, number][][] = [[[11, 6], [2, 1]], [[10, 8]], [[10, 8]]];
+    await expectBlipSilentAndForHonoured(h, 'n1-headroom', { forMinutes: 10, set: (broken) => (broken ? tight : fits).forEach((p, i) => h.steady.setPods(i, p)) });
   });
 
   test('silent when the cluster can lose any node, and on single-node clusters', () => {
@@ -95,6 +102,18 @@ describe('scale-in-under-pressure (the domino)', () => {
     h.steady.setCondition(1, { type: 'MemoryPressure', status: 'True', since: h.nextTime });
     await h.tick(5);
     expect(h.publisher.changes.map((c) => c.rule)).toEqual(['node-pressure']);
+  });
+
+  test('a collector failure of another service (a CloudWatch throttle) does not hide it', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.failures = [{ operation: 'cloudwatch:GetMetricData', message: 'Rate exceeded' }];
+    await h.tick(4);
+    expect(h.publisher.of('collector-failing').map((c) => c.kind)).toEqual(['firing']);
+    scaleIn(h, 5);
+    await h.tick(1);
+    for (const n of [1, 3]) h.steady.setCondition(n, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', since: h.nextTime });
+    await h.tick(3);
+    expect(h.publisher.of('scale-in-under-pressure').map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
   });
 
   test('the domino alert id is stable: rule and Auto Scaling group', () => {

@@ -1,7 +1,8 @@
 import type { Container, Pod } from '../../../../model/domain';
 import { HOUR_MS, MINUTE_MS } from '../../../../model/time';
+import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
-import { harness, T0, type Harness } from '../harness';
+import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -46,6 +47,15 @@ describe('container-memory-near-limit', () => {
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ subject: { namespace: p.namespace, workload: `Deployment/${p.workload.name}`, container: p.containers[0].name }, evidence: { usedPct: 93.8, memoryLimitMiB: 512, workingSetMiB: 480, pod: p.name } });
   });
+
+  test('a minute near the limit (a burst) stays silent; 15 minutes of it fire', async () => {
+    const h = await harness(dynamo, { nodes: 3 });
+    const steady = h.steady.appPod(2);
+    await expectBlipSilentAndForHonoured(h, 'container-memory-near-limit', {
+      forMinutes: 15,
+      set: (broken) => h.steady.updatePod(2, (p) => p.uid === steady.uid, (p) => (broken ? mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 512 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 480 * MiB } })) : steady)),
+    });
+  });
 });
 
 describe('the silent leak', () => {
@@ -73,6 +83,22 @@ describe('the silent leak', () => {
     // The third OOM kill is reported inside the restarts alert, not on its own.
     expect(h.publisher.of('container-oom-killed')).toHaveLength(2);
     expect(h.publisher.messages).toHaveLength(3);
+  });
+
+  test('OOM kills while the alert is held extend it without a new message, as its description says', async () => {
+    expect(RULES_BY_ID.get('container-oom-killed')!.meaning).toMatch(/Announced once per container: further kills within an hour of the last one extend it without a new message/);
+    const h = await harness(dynamo, { nodes: 3, rules: { 'container-restarts': { enabled: false } } });
+    await h.tick(2);
+    for (const quiet of [30, 50, 55]) {
+      oomKill(h, 1);
+      await h.tick(quiet);
+    }
+    // Three kills 30 and 50 minutes apart, none an hour after the one before: one alert, one message.
+    expect(h.publisher.of('container-oom-killed').map((c) => c.kind)).toEqual(['firing']);
+    await h.tick(10);
+    oomKill(h, 1);
+    await h.tick(1);
+    expect(h.publisher.of('container-oom-killed').map((c) => c.kind)).toEqual(['firing', 'firing']);
   });
 
   test('restarts without an OOM kill are not the leak (with the default settings); any restart counts when asked', async () => {

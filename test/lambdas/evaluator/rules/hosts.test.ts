@@ -1,7 +1,7 @@
 import { hostMinutesToRead } from '../../../../lambdas/evaluator/evaluator';
 import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
-import { harness, T0 } from '../harness';
+import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -45,6 +45,17 @@ describe('through the store', () => {
     dynamo = await startDynalite();
   });
   afterAll(() => dynamo.close());
+
+  test('host-cpu-high: a busy minute stays silent; 30 busy minutes fire, counted from when the figures arrive', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const id = h.steady.report(3).node.instanceId!;
+    await expectBlipSilentAndForHonoured(h, 'host-cpu-high', {
+      forMinutes: 30,
+      // A minute's host part is read two minutes later.
+      lagMinutes: 2,
+      set: (broken) => (broken ? h.steady.hostMetrics.set(id, { cpuPct: 97 }) : h.steady.hostMetrics.delete(id)),
+    });
+  });
 
   test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
     const h = await harness(dynamo, { nodes: 6 });

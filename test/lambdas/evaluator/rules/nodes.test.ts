@@ -1,6 +1,6 @@
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { MINUTE_MS } from '../../../../model/time';
-import { harness, T0 } from '../harness';
+import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -101,6 +101,38 @@ describe('node-readiness-flapping and node-scrape-failing on real windows', () =
     const [f] = h.publisher.of('node-readiness-flapping');
     expect(f).toMatchObject({ kind: 'firing', subject: { node: h.steady.nodeNames[2] } });
     expect(f.evidence.transitions).toBeGreaterThanOrEqual(3);
+  });
+
+  test('node-condition: a condition abnormal for a minute stays silent; for 5 minutes, it fires', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await expectBlipSilentAndForHonoured(h, 'node-condition', {
+      forMinutes: 5,
+      set: (broken) => h.steady.setCondition(2, { type: 'KernelDeadlock', status: broken ? 'True' : 'False', reason: broken ? 'DockerHung' : 'KernelHasNoDeadlock', since: h.nextTime }),
+    });
+  });
+
+  test('cordoned nodes and nodes the autoscaler removes: readiness flapping, low memory, disk and PIDs stay silent', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'node-memory-low': { for: '0' }, 'node-disk-low': { for: '0' }, 'node-pids-low': { for: '0' } } });
+    const GiB = 1024 ** 3;
+    const cordoned = 1;
+    const removed = 2;
+    const watched = 3;
+    h.steady.updateNode(cordoned, (r) => ({ ...r, node: { ...r.node, unschedulable: true } }));
+    h.steady.updateNode(removed, (r) => ({ ...r, node: { ...r.node, taints: [...r.node.taints, { key: 'ToBeDeletedByClusterAutoscaler', value: '1795435200', effect: 'NoSchedule' }] } }));
+    for (const n of [cordoned, removed, watched]) {
+      // Warnings, all of them: a critical alert about the node would mute the others (inhibition).
+      h.steady.updateNode(n, (r) => ({ ...r, stats: { ...r.stats, memoryAvailableBytes: 1.2 * GiB, fsAvailableBytes: 0.13 * 80 * GiB, imageFsAvailableBytes: 0.13 * 80 * GiB, processes: 30_000, maxPid: 32_768 } }));
+    }
+    await h.tick(2);
+    for (const status of ['False', 'True', 'False', 'True', 'False', 'True'] as const) {
+      for (const n of [cordoned, removed, watched]) h.steady.setCondition(n, { type: 'Ready', status, since: h.nextTime });
+      await h.tick(2);
+    }
+    const about = (node: number) => h.publisher.changes.filter((c) => c.subject.node === h.steady.nodeNames[node]).map((c) => c.rule);
+    // The same troubles on a node in service are reported: the quiet above is the rules skipping the node.
+    expect(about(watched)).toEqual(expect.arrayContaining(['node-readiness-flapping', 'node-memory-low', 'node-disk-low', 'node-pids-low']));
+    expect(about(cordoned)).toEqual([]);
+    expect(about(removed)).toEqual([]);
   });
 
   test('a Ready node the agent cannot scrape: warned after 5 minutes, its stats-based alerts held', async () => {

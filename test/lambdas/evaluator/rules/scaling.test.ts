@@ -1,7 +1,7 @@
-import type { ScalingActivity } from '../../../../model/domain';
+import { alertId, type ScalingActivity } from '../../../../model/domain';
 import { MINUTE_MS } from '../../../../model/time';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
-import { harness, T0 } from '../harness';
+import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -75,6 +75,25 @@ test('asg-max-pods-pending: at max size while pods are Pending', () => {
   expect(f.summary).toMatch(/Insufficient memory/);
 });
 
+describe('on real windows', () => {
+  test('asg-max-pods-pending: a pod Pending for a minute stays silent; for 10 minutes at max size, it fires', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.groups = h.steady.groups.map((g, i) => (i === 0 ? { ...g, max: g.desired } : g));
+    const pod = { ...h.steady.appPod(0), uid: 'u-pending', name: 'api-7-6b9c-xk2', node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: '0/6 nodes are available: 6 Insufficient memory.' } };
+    await expectBlipSilentAndForHonoured(h, 'asg-max-pods-pending', { forMinutes: 10, set: (broken) => (h.steady.unscheduled = broken ? [pod] : []) });
+  });
+
+  test('instance-without-node: an instance InService for a minute before its node registers stays silent; for 10 minutes, it fires', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const steady = h.steady.groups;
+    const ghost = { instanceId: 'i-0aaaabbbbccccdddd', lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' };
+    await expectBlipSilentAndForHonoured(h, 'instance-without-node', {
+      forMinutes: 10,
+      set: (broken) => (h.steady.groups = broken ? steady.map((g, i) => (i === 0 ? { ...g, instances: [...g.instances, ghost] } : g)) : steady),
+    });
+  });
+});
+
 test('instance-without-node: an InService instance that never joined, or whose node is not Ready', () => {
   const s = new SteadyCluster({ nodes: 6 });
   const ghost = 'i-0aaaabbbbccccdddd';
@@ -107,6 +126,17 @@ describe('EKS cluster and node groups', () => {
       i === 0 ? { ...g, status: 'DEGRADED', healthIssues: [{ code: 'AsgInstanceLaunchFailures', message: 'Instance launch failures: InsufficientInstanceCapacity', resourceIds: ['eks-general-5ec8a1b2-0'] }] } : { ...g, status: 'CREATE_FAILED' },
     );
     expect(run('cluster-health-issue', s.context(t))[0]).toMatchObject({ subject: { detail: 'SUBNET_NOT_FOUND' }, evidence: { resources: 'subnet-0abc' } });
-    expect(run('node-group-health-issue', s.context(t)).map((f) => f.subject.detail)).toEqual(['AsgInstanceLaunchFailures', 'status-CREATE_FAILED']);
+    expect(run('node-group-health-issue', s.context(t)).map((f) => f.subject.detail)).toEqual(['AsgInstanceLaunchFailures', 'status']);
+  });
+
+  test('node-group-health-issue: the group\'s status is evidence, not identity (one alert while it changes)', () => {
+    const s = new SteadyCluster({ nodes: 3 });
+    const idWith = (status: string) => {
+      s.nodeGroups = s.nodeGroups.map((g) => ({ ...g, status }));
+      const [f] = run('node-group-health-issue', s.context(t));
+      expect(f.evidence).toEqual({ status });
+      return alertId('node-group-health-issue', f.subject);
+    };
+    expect(idWith('DEGRADED')).toBe(idWith('CREATE_FAILED'));
   });
 });

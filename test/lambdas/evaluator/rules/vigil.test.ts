@@ -45,6 +45,18 @@ describe('collector-failing', () => {
     expect(h.publisher.of('node-not-ready')).toHaveLength(1);
   });
 
+  test('a CloudWatch throttle holds and mutes the host rules only: an Auto Scaling alert still gets through', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'asg-capacity-shortfall': { for: '0' } } });
+    h.steady.failures = [{ operation: 'cloudwatch:GetMetricData', message: 'Rate exceeded' }];
+    const runs = await h.tick(4);
+    expect(h.publisher.of('collector-failing').map((c) => c.kind)).toEqual(['firing']);
+    expect(runs[3].blindRules).toEqual(expect.arrayContaining(['host-cpu-high', 'host-status-check-failed']));
+    expect(runs[3].blindRules).not.toContain('asg-capacity-shortfall');
+    h.steady.groups = h.steady.groups.map((x, i) => (i === 0 ? { ...x, desired: x.desired + 1 } : x));
+    await h.tick(1);
+    expect(h.publisher.of('asg-capacity-shortfall').map((c) => c.kind)).toEqual(['firing']);
+  });
+
   test('a collector that stopped running', async () => {
     const h = await harness(dynamo, { nodes: 3 });
     await h.tick(1);

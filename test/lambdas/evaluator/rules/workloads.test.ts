@@ -1,6 +1,8 @@
 import type { KubeEvent, Pod } from '../../../../model/domain';
+import { parseRuleOverrides } from '../../../../lambdas/evaluator/config';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
-import { harness, T0 } from '../harness';
+import { imageName } from '../../../../model/selector';
+import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -59,6 +61,16 @@ describe('workload-replicas-unavailable', () => {
     const found = run('workload-replicas-unavailable', s.context(t));
     expect(found.map((f) => `${f.subject.workload}:${f.severity}`).sort()).toEqual([`Deployment/${a.name}:warning`, `Deployment/${b.name}:critical`].sort());
   });
+
+  test('a rollout\'s minute of unavailability stays silent; 15 minutes of it fire', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const steady = h.steady.workloads;
+    const w = steady.find((x) => x.kind === 'Deployment')!;
+    await expectBlipSilentAndForHonoured(h, 'workload-replicas-unavailable', {
+      forMinutes: 15,
+      set: (broken) => (h.steady.workloads = broken ? steady.map((x) => (x === w ? { ...x, available: x.available! - 1, ready: x.ready! - 1 } : x)) : steady),
+    });
+  });
 });
 
 describe('warning-events', () => {
@@ -99,7 +111,44 @@ describe('peer-outlier', () => {
 
   test('groups and selectors are configurable, and a bad selector is refused at configuration time', () => {
     const s = new SteadyCluster({ nodes: 6, podsPerNode: 14 });
-    expect(run('peer-outlier', s.context(t), { groupBy: ['image', 'zone'], selector: 'namespace=orders' })).toEqual([]);
+    const victim = s.updatePod(0, (p) => p.workload.kind === 'Deployment', (p) => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, usage: { ...c.usage, memoryWorkingSetBytes: (c.usage!.memoryWorkingSetBytes ?? 0) * 6 } } : c)) }));
+    const image = imageName(victim.containers[0].image);
+    const zone = s.report(0).node.zone!;
+    // Its peers by image and zone: that image's containers in its zone, across workloads (and namespaces, unless selected).
+    const peers = (namespace?: string) =>
+      s.reports.filter((r) => r.node.zone === zone).flatMap((r) => r.pods.filter((p) => !namespace || p.namespace === namespace).flatMap((p) => p.containers.filter((c) => imageName(c.image) === image))).length;
+    const outlier = (over: Record<string, unknown>) =>
+      run('peer-outlier', s.context(t), { metrics: ['memoryWorkingSetBytes'], minMemoryMiB: 1, ...over }).find((f) => f.subject.pod === victim.name && f.subject.container === victim.containers[0].name);
+    expect(outlier({ groupBy: ['image', 'zone'] })?.evidence).toMatchObject({ group: `${image} ${zone}`, groupSize: peers() });
+    expect(peers()).toBeGreaterThan(peers(victim.namespace));
+    // Selected to its namespace, the group is its own workload's replicas there.
+    const selected = { groupBy: ['image', 'zone'], selector: `namespace=${victim.namespace}`, minGroupSize: 2, thresholdPct: 50 };
+    expect(outlier(selected)?.evidence).toMatchObject({ group: `${image} ${zone}`, groupSize: peers(victim.namespace) });
+    expect(outlier({ ...selected, selector: 'namespace=payments' })).toBeUndefined();
     expect(() => run('peer-outlier', s.context(t), { selector: 'namespace' })).toThrow(/selector term .+namespace.+ is not key=value/);
+  });
+
+  test('grouped by a pod label: shards of one service, each its own workload, are peers', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    // Four single-replica StatefulSets labelled as shards of one ledger; the last one holds three times the data.
+    [0.5, 0.5, 0.5, 2].forEach((gib, i) => {
+      s.setPods(i, [[1, gib]]);
+      s.updatePod(i, (p) => p.workload.kind === 'Deployment', (p) => ({
+        ...p,
+        workload: { kind: 'StatefulSet', name: `ledger-${i}` },
+        labels: { ...p.labels, 'app.kubernetes.io/component': 'ledger-shard' },
+        containers: p.containers.map((c) => ({ ...c, name: 'ledger' })),
+      }));
+    });
+    expect(run('peer-outlier', s.context(t))).toEqual([]);
+    const found = run('peer-outlier', s.context(t), { groupBy: ['label:app.kubernetes.io/component', 'container'] });
+    expect(found.map((f) => f.subject.workload)).toEqual(['StatefulSet/ledger-3']);
+    expect(found[0].evidence).toMatchObject({ metric: 'memory', group: 'ledger-shard ledger', groupSize: 4, value: 2048 });
+  });
+
+  test('a grouping is a known field or label:<key>, checked at configuration time', () => {
+    expect(() => parseRuleOverrides({ 'peer-outlier': { groupBy: ['label:app.kubernetes.io/component', 'zone'] } })).not.toThrow();
+    expect(() => parseRuleOverrides({ 'peer-outlier': { groupBy: ['lable:app'] } })).toThrow(/"lable:app": expected one of workload, image, zone, namespace, nodeGroup, container or label:<key>/);
+    expect(() => parseRuleOverrides({ 'peer-outlier': { groupBy: ['label:not a key'] } })).toThrow(/"not a key" is not a label key/);
   });
 });
