@@ -10,8 +10,8 @@ export const agentSilent = defineRule({
   id: 'agent-silent',
   title: 'No data from the cluster agent',
   meaning:
-    'No agent batch has been stored for the cluster within the threshold: the agent is down, cannot reach the ingest URL, or ingest rejects or cannot store its batches. Every alert based on the agent\'s data is held (neither fired nor resolved) until data returns.',
-  action: 'Check the agent (`kubectl -n vigil get pods`, its logs: push errors name the cause), its IAM role for the ingest URL, and the ingest function\'s errors.',
+    'No agent data has been stored for the cluster within the threshold: the agent is down, cannot reach the ingest URL, cannot list nodes and pods (it then sends only heartbeats), or ingest rejects or cannot store its batches. Every alert based on the agent\'s data is held (neither fired nor resolved) until data returns.',
+  action: 'Check the agent (`kubectl -n vigil get pods`, its logs: push and list errors name the cause), its IAM role for the ingest URL, its RBAC, and the ingest function\'s errors.',
   sources: {},
   defaults: { severity: 'critical', for: '0', silentAfter: '3m' },
   params: { silentAfter: param.duration() },
@@ -26,7 +26,7 @@ export const agentSilent = defineRule({
       hb === undefined && lastData === undefined
         ? `No data from the Vigil agent of cluster ${ctx.cluster} has ever been stored: is the agent deployed and allowed to call the ingest URL?`
         : heartbeatFresh
-          ? `The agent of cluster ${ctx.cluster} is pushing, but no cluster data was stored${lastData ? ` since ${at(lastData)}` : ''}: ingest is failing to store its batches`
+          ? `The agent of cluster ${ctx.cluster} is pushing, but no cluster data was stored${lastData ? ` since ${at(lastData)}` : ''}: either it cannot list nodes and pods (its RBAC or the API server: see its log) or ingest cannot store its batches (see the ingest function's errors)`
           : `The agent of cluster ${ctx.cluster} has not pushed for ${humanDuration(ctx.now - (hb?.lastSeen ?? lastData ?? ctx.now))} (last batch ${hb ? at(hb.lastSeen) : 'never'})`;
     return [
       {
