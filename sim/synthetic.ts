@@ -7,6 +7,7 @@
 import type { AgentBatch, NodeReport } from '../model/batch';
 import type {
   AgentStatus,
+  AutoScalingGroup,
   Container,
   Host,
   HostMetrics,
@@ -308,4 +309,19 @@ export function replacePods(c: SyntheticCluster, minute: EpochMs, nodes: number)
     r.pods[j] = { ...p, uid: `${p.uid.slice(0, 24)}${Math.floor(rand() * 1e12).toString(16).padStart(12, '0')}`, name: `${p.name.slice(0, -5)}${Math.floor(rand() * 1e5)}`, createdAt: minute };
   }
   return { ...c, reports };
+}
+
+/** An Auto Scaling group whose every instance is one of `hosts`, in service and healthy: a group at rest. */
+export function groupAtRest(name: string, nodeGroup: string | undefined, hosts: readonly Host[], bounds: { readonly min: number; readonly max: number }): AutoScalingGroup {
+  return {
+    name,
+    ...(nodeGroup ? { nodeGroup } : {}),
+    ...bounds,
+    desired: hosts.length,
+    inService: hosts.length,
+    pending: 0,
+    terminating: 0,
+    standby: 0,
+    instances: hosts.map((h) => ({ instanceId: h.instanceId, lifecycleState: 'InService', healthStatus: 'Healthy', zone: h.zone, instanceType: h.instanceType })),
+  };
 }

@@ -21,6 +21,7 @@ import type { ClusterInstance } from '../../lambdas/aws/ec2';
 import type { HostMetrics, KubeNodeMinute } from '../../model/domain';
 import { MINUTE_MS, type EpochMs } from '../../model/time';
 import { simError } from './account';
+import { groupAtRest } from '../synthetic';
 
 /** What names and versions of the mirrored side carry. */
 export const SIMULATED_MARK = 'SIMULATED';
@@ -167,19 +168,7 @@ function mirrorGroups(instances: readonly MirroredInstance[]): DescribedGroup[] 
   }
   return [...members.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([nodeGroup, hosts]) => ({
-      name: mirroredGroupName(nodeGroup),
-      nodeGroup,
-      eksNodeGroup: nodeGroup,
-      min: 0,
-      max: hosts.length * 2,
-      desired: hosts.length,
-      inService: hosts.length,
-      pending: 0,
-      terminating: 0,
-      standby: 0,
-      instances: hosts.map((h) => ({ instanceId: h.instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: h.zone, instanceType: h.instanceType })),
-    }));
+    .map(([nodeGroup, hosts]) => ({ ...groupAtRest(mirroredGroupName(nodeGroup), nodeGroup, hosts, { min: 0, max: hosts.length * 2 }), eksNodeGroup: nodeGroup }));
 }
 
 /** The host figures of a minute, from the node's own (none where the kubelet could not be read). */

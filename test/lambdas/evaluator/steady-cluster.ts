@@ -30,7 +30,7 @@ import type {
   WorkloadStatus,
 } from '../../../model/domain';
 import { minuteOf, type EpochMs } from '../../../model/time';
-import { rng, syntheticAgentStatus, syntheticCluster, type SyntheticCluster } from '../../../sim/synthetic';
+import { groupAtRest, rng, syntheticAgentStatus, syntheticCluster, type SyntheticCluster } from '../../../sim/synthetic';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -115,18 +115,7 @@ export class SteadyCluster {
     const asgNames = [...new Set(this.base.hosts.map((h) => h.autoScalingGroup!))].sort();
     this.groups = asgNames.map((name) => {
       const hosts = this.base.hosts.filter((h) => h.autoScalingGroup === name);
-      return {
-        name,
-        nodeGroup: hosts[0].nodeGroup,
-        min: 1,
-        max: hosts.length + 5,
-        desired: hosts.length,
-        inService: hosts.length,
-        pending: 0,
-        terminating: 0,
-        standby: 0,
-        instances: hosts.map((h) => ({ instanceId: h.instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: h.zone, instanceType: h.instanceType })),
-      };
+      return groupAtRest(name, hosts[0].nodeGroup, hosts, { min: 1, max: hosts.length + 5 });
     });
     this.nodeGroups = [...new Set(this.base.hosts.map((h) => h.nodeGroup!))].map((name) => ({
       name,
