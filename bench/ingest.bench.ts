@@ -16,6 +16,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynalite';
 import { parseBatch, type AgentBatch } from '../model/batch';
 import { ManualClock, MINUTE_MS } from '../model/time';
 import { replacePods, syntheticBatch, syntheticCluster } from '../sim/synthetic';
+import { DEFAULT_MEMORY_GB, lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import { cpuMs, type BenchSection } from './report';
 
@@ -23,8 +24,6 @@ const NODES = 50;
 const PODS_PER_NODE = 30;
 const STEADY_MINUTES = 30;
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
-/** The ingest function's memory in the CDK stack; Lambda bills duration × memory. */
-const LAMBDA_GB = 0.25;
 
 /** dynalite in its own process, on a free port. */
 async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
@@ -101,7 +100,7 @@ export async function bench(): Promise<BenchSection> {
     });
     const avg = (k: 'cpu' | 'wall' | 'units') => steady.reduce((a, s) => a + s[k], 0) / steady.length;
     const max = (k: 'cpu' | 'wall' | 'units') => Math.max(...steady.map((s) => s[k]));
-    const lambdaMonthly = MINUTES_PER_MONTH * (PRICES.lambda.perMillionRequests / 1e6 + (avg('wall') / 1000) * LAMBDA_GB * PRICES.lambda.perGbSecondArm);
+    const lambdaMonthly = (MINUTES_PER_MONTH * PRICES.lambda.perMillionRequests) / 1e6 + lambdaComputeMonthly(avg('cpu'), Math.max(0, avg('wall') - avg('cpu')));
     return {
       component: 'ingest endpoint',
       setup: `one full batch a minute from a ${NODES}-node, ${pods}-pod cluster (${compressed.toLocaleString('en-US')} bytes gzip'd, ${json.toLocaleString('en-US')} bytes of JSON), base64 Function URL events, dynalite in a child process; ${STEADY_MINUTES} steady minutes with ${NODES / 10} pods replaced each minute`,
@@ -114,7 +113,7 @@ export async function bench(): Promise<BenchSection> {
         { name: 'write units, first batch', value: round(cold.units), unit: 'WRU' },
         { name: 'reply time on dynalite, steady (mean)', value: round(avg('wall')), unit: 'ms' },
         { name: 'monthly DynamoDB writes by ingest', value: round((avg('units') * MINUTES_PER_MONTH * PRICES.dynamodb.perMillionWriteUnits) / 1e6), unit: 'USD' },
-        { name: `monthly Lambda cost of ingest (${LAMBDA_GB * 1024} MB arm64, reply time as above)`, value: round(lambdaMonthly), unit: 'USD' },
+        { name: `monthly Lambda cost of ingest (requests, and ${DEFAULT_MEMORY_GB * 1024} MB arm64 for the CPU time and the wait on dynalite)`, value: round(lambdaMonthly), unit: 'USD' },
       ],
       notes: [
         'CPU is this process\'s user + system time around the handler call: decoding, validation, the rollup, encoding and the SDK; the database runs in another process.',

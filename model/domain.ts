@@ -403,11 +403,21 @@ export interface HostNodeMinute {
   readonly metrics: HostMetrics;
 }
 
-/** A node and its host in one minute, merged on read. Either part may be missing (see `joined`). */
+/**
+ * Which sides of a node-minute exist, as its key says:
+ * - `node-and-instance`: a node on an EC2 instance; its host part may still be missing (CloudWatch not read
+ *   yet, or turned off);
+ * - `node-without-instance`: a node with no EC2 instance (Fargate, or a non-AWS provider): never a host part;
+ * - `instance-without-node`: an instance no node ran on in that minute (still joining, or broken).
+ */
+export type NodeJoin = 'node-and-instance' | 'node-without-instance' | 'instance-without-node';
+
+/** A node and its host in one minute, merged on read. Either part may be missing (see `join`). */
 export interface NodeMinute {
   readonly cluster: string;
   readonly minute: Minute;
   readonly key: NodeKey;
+  readonly join: NodeJoin;
   readonly kube?: KubeNodeMinute;
   readonly host?: HostNodeMinute;
 }
@@ -581,6 +591,11 @@ export function alertId(rule: string, subject: Subject): string {
 /** `i-…` for EC2-backed nodes, `node/<name>` otherwise. */
 export function nodeKeyOf(node: { readonly name: string; readonly instanceId?: string }): NodeKey {
   return node.instanceId ?? `node/${node.name}`;
+}
+
+/** The `join` of a node-minute that has a node, from its key. */
+export function nodeJoinOf(key: NodeKey): Exclude<NodeJoin, 'instance-without-node'> {
+  return key.startsWith('node/') ? 'node-without-instance' : 'node-and-instance';
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Turning what the agent collected into `AgentBatch`es ready to send: clipped to the schema's limits,
- * serialized, gzip'd and, when the result would exceed `BATCH_LIMITS.maxCompressedBytes`, split by nodes
- * into parts. Cluster-scoped lists (unscheduled pods, workloads, events, control plane) ride in part 0;
+ * serialized, gzip'd and, when the result would exceed `BATCH_LIMITS.maxCompressedBytes` (or its JSON
+ * `maxJsonBytes`, which ingest also enforces), split by nodes into parts. Cluster-scoped lists (unscheduled pods, workloads, events, control plane) ride in part 0;
  * a node's scrape error rides with the node.
  */
 import { promisify } from 'util';
@@ -43,6 +43,8 @@ export interface EncodedBatch {
 export interface EncodeOptions {
   /** @default BATCH_LIMITS.maxCompressedBytes */
   readonly maxCompressedBytes?: number;
+  /** @default BATCH_LIMITS.maxJsonBytes */
+  readonly maxJsonBytes?: number;
   /** Stamped as `sentAt`: the batch is sent as soon as it is built. */
   readonly sentAt: EpochMs;
 }
@@ -121,19 +123,23 @@ async function encode(b: AgentBatch): Promise<EncodedBatch> {
 /** The content as one batch, or as parts that each fit; plus what had to be clipped. */
 export async function encodeBatches(content: BatchContent, opts: EncodeOptions): Promise<{ batches: EncodedBatch[]; clipped: Clipped }> {
   const limit = opts.maxCompressedBytes ?? L.maxCompressedBytes;
+  const jsonLimit = opts.maxJsonBytes ?? L.maxJsonBytes;
   const { content: c, clipped } = clipContent(content);
   let parts = Math.ceil(c.nodes.length / L.maxNodes);
   if (parts <= 1) {
     const whole = await encode(batchOf(c, c.nodes, true, opts.sentAt));
     // A lone node (or none) cannot be split further: sent as is, ingest may answer 413.
-    if (whole.body.length <= limit || c.nodes.length <= 1) return { batches: [whole], clipped };
-    parts = Math.ceil(whole.body.length / (limit * 0.8));
+    if ((whole.body.length <= limit && whole.rawBytes <= jsonLimit) || c.nodes.length <= 1) return { batches: [whole], clipped };
+    parts = Math.ceil(Math.max(whole.body.length / limit, whole.rawBytes / jsonLimit) / 0.8);
   }
   // Group the nodes so each group fits, halving any group that does not. Sizes are measured without the
-  // `part` field (a few bytes); the 10 % margin below the limit absorbs that.
-  const target = Math.floor(limit * 0.9);
-  const fits = async (nodes: readonly NodeReport[], first: boolean) =>
-    nodes.length <= 1 || (nodes.length <= L.maxNodes && (await encode(batchOf(c, nodes, first, opts.sentAt, { index: 0, count: 1 }))).body.length <= target);
+  // `part` field (a few bytes); the 10 % margin below the limits absorbs that.
+  const fits = async (nodes: readonly NodeReport[], first: boolean) => {
+    if (nodes.length <= 1) return true;
+    if (nodes.length > L.maxNodes) return false;
+    const e = await encode(batchOf(c, nodes, first, opts.sentAt, { index: 0, count: 1 }));
+    return e.body.length <= limit * 0.9 && e.rawBytes <= jsonLimit * 0.9;
+  };
   const groups: NodeReport[][] = [];
   const size = Math.ceil(c.nodes.length / parts);
   const pending = Array.from({ length: Math.ceil(c.nodes.length / size) }, (_, i) => ({ nodes: c.nodes.slice(i * size, (i + 1) * size), first: i === 0 }));

@@ -28,9 +28,11 @@ export interface AutoScalingApi {
   describeScalingActivities(group: string, since: EpochMs): Promise<ScalingActivity[]>;
 }
 
-/** Both APIs return at most 100 records a page; `AutoScalingGroupNames` takes at most 50 names. */
-const PAGE = 100;
-const NAMES_PER_CALL = 50;
+/** `DescribeAutoScalingGroups` returns at most 100 groups a page, and takes at most 50 names a request. */
+export const GROUPS_PER_PAGE = 100;
+export const GROUP_NAMES_PER_CALL = 50;
+/** `DescribeScalingActivities` returns at most 100 activities a page. */
+export const ACTIVITIES_PER_PAGE = 100;
 /** Bounds one run's reading of a group that scaled wildly: 1,000 activities. */
 export const MAX_ACTIVITY_PAGES = 10;
 
@@ -43,7 +45,7 @@ export class SdkAutoScaling implements AutoScalingApi {
   async describeGroups(query: GroupQuery): Promise<DescribedGroup[]> {
     const requests: { AutoScalingGroupNames?: string[]; Filters?: Filter[] }[] = [];
     if ('names' in query) {
-      for (let i = 0; i < query.names.length; i += NAMES_PER_CALL) requests.push({ AutoScalingGroupNames: query.names.slice(i, i + NAMES_PER_CALL) });
+      for (let i = 0; i < query.names.length; i += GROUP_NAMES_PER_CALL) requests.push({ AutoScalingGroupNames: query.names.slice(i, i + GROUP_NAMES_PER_CALL) });
     } else {
       requests.push({ Filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${query.clusterTag}`] }] });
     }
@@ -52,7 +54,7 @@ export class SdkAutoScaling implements AutoScalingApi {
       let NextToken: string | undefined;
       do {
         this.calls.count('autoscaling:DescribeAutoScalingGroups');
-        const page = await this.client.send(new DescribeAutoScalingGroupsCommand({ ...request, MaxRecords: PAGE, NextToken }));
+        const page = await this.client.send(new DescribeAutoScalingGroupsCommand({ ...request, MaxRecords: GROUPS_PER_PAGE, NextToken }));
         out.push(...(page.AutoScalingGroups ?? []).map(describedGroupOf));
         NextToken = page.NextToken;
       } while (NextToken);
@@ -65,7 +67,7 @@ export class SdkAutoScaling implements AutoScalingApi {
     let NextToken: string | undefined;
     for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
       this.calls.count('autoscaling:DescribeScalingActivities');
-      const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: PAGE, NextToken }));
+      const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: ACTIVITIES_PER_PAGE, NextToken }));
       const activities = (res.Activities ?? []).map(scalingActivityOf);
       out.push(...activities.filter((a) => a.startTime >= since));
       NextToken = res.NextToken;

@@ -47,6 +47,10 @@ export interface CloudWatchApi {
 
 /** The API's limit on queries per `GetMetricData` request. */
 export const MAX_QUERIES_PER_CALL = 500;
+/** `GetMetricData` returns at most 100,800 data points a page (its `MaxDatapoints` default); each page is billed for every query. */
+export const DATAPOINTS_PER_PAGE = 100_800;
+/** `ListMetrics` returns at most 500 metrics a page (there is no page-size parameter). */
+export const LISTED_METRICS_PER_PAGE = 500;
 
 export class SdkCloudWatch implements CloudWatchApi {
   constructor(

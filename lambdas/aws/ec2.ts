@@ -20,7 +20,8 @@ export interface Ec2Api {
   describeClusterInstances(cluster: string): Promise<ClusterInstance[]>;
 }
 
-const PAGE = 1000;
+/** `DescribeInstances` returns at most 1,000 instances a page. */
+export const INSTANCES_PER_PAGE = 1000;
 
 /**
  * The tag filters that find a cluster's instances. Filters in one request are ANDed, so each is its own
@@ -46,7 +47,7 @@ export class SdkEc2 implements Ec2Api {
       let NextToken: string | undefined;
       do {
         this.calls.count('ec2:DescribeInstances');
-        const out = await this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: PAGE, NextToken }));
+        const out = await this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: INSTANCES_PER_PAGE, NextToken }));
         for (const r of out.Reservations ?? []) {
           for (const i of r.Instances ?? []) {
             const c = clusterInstanceOf(i);

@@ -21,7 +21,7 @@ export interface EksApi {
 }
 
 /** `ListNodegroups` returns at most 100 names a page. */
-const PAGE = 100;
+export const NODEGROUPS_PER_PAGE = 100;
 
 export class SdkEks implements EksApi {
   constructor(
@@ -41,7 +41,7 @@ export class SdkEks implements EksApi {
     let nextToken: string | undefined;
     do {
       this.calls.count('eks:ListNodegroups');
-      const out = await this.client.send(new ListNodegroupsCommand({ clusterName: cluster, maxResults: PAGE, nextToken }));
+      const out = await this.client.send(new ListNodegroupsCommand({ clusterName: cluster, maxResults: NODEGROUPS_PER_PAGE, nextToken }));
       names.push(...(out.nodegroups ?? []));
       nextToken = out.nextToken;
     } while (nextToken);

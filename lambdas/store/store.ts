@@ -40,7 +40,7 @@ import type {
   WorkloadMinute,
   WorkloadRef,
 } from '../../model/domain';
-import { nodeKeyOf } from '../../model/domain';
+import { nodeJoinOf, nodeKeyOf } from '../../model/domain';
 import { containerSample, matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { decode, encode } from './codec';
@@ -161,12 +161,14 @@ export class VigilStore {
 
   /**
    * Writes the Kubernetes part of node-minutes (ingest). Pod specs that this process has not written
-   * recently are written first, so a minute never points at a spec that is not stored.
+   * recently are written first, so a minute never points at a spec that is not stored. A part collected
+   * before the one stored for the same minute is `skipped`: batches can land out of order (a slow invocation
+   * finishing after the agent's retry and its next batch, two agent pods during a rollout).
    */
   async putKubeMinutes(cluster: string, minutes: readonly KubeNodeMinute[]): Promise<WriteReport> {
     const now = this.clock.now();
     const specItems = new Map<string, PendingItem>();
-    const minuteItems: { pending: PendingItem; hash: string }[] = [];
+    const minuteItems: { pending: PendingItem & { readonly collectedAt: EpochMs }; hash: string }[] = [];
     for (const k of minutes) {
       const { specs, hash, minute } = splitKubeMinute(k);
       const written = this.writtenSpecs.get(`${cluster}/${hash}`);
@@ -186,8 +188,8 @@ export class VigilStore {
       blocked.push({ key: keyText(m.pending.key), reason: `not written: the pod specs it points at could not be stored (${m.pending.what})` });
       return false;
     });
-    const report = await this.batchPut(writable.map((m) => m.pending));
-    return { written: report.written + specReport.written, skipped: 0, failed: [...specReport.failed, ...blocked, ...report.failed] };
+    const report = await this.putNewer(writable.map((m) => m.pending));
+    return { written: report.written + specReport.written, skipped: report.skipped, failed: [...specReport.failed, ...blocked, ...report.failed] };
   }
 
   /** Writes the host part of node-minutes (collector). Rewriting a minute with later data replaces it. */
@@ -503,12 +505,12 @@ export class VigilStore {
       if (!spec) {
         this.log.warn('pod specs missing; node-minute returned without its Kubernetes part', { cluster, node: k.stored.node.name, specHash: k.stored.specHash });
       }
-      out.push({ cluster, minute: k.minute, key: k.key, kube: spec ? joinKubeMinute(k.stored, spec) : undefined, host: covering });
+      out.push({ cluster, minute: k.minute, key: k.key, join: nodeJoinOf(k.key), kube: spec ? joinKubeMinute(k.stored, spec) : undefined, host: covering });
     }
     // Hosts with no node in any minute they cover (still joining, or broken) are kept, at their own minute.
     for (const [key, list] of hosts) {
       for (const h of list) {
-        if (!attached.has(h) && h.minute >= from && h.minute <= to) out.push({ cluster, minute: h.minute, key, host: h });
+        if (!attached.has(h) && h.minute >= from && h.minute <= to) out.push({ cluster, minute: h.minute, key, join: 'instance-without-node', host: h });
       }
     }
     return out.sort((a, b) => a.minute - b.minute || a.key.localeCompare(b.key));
@@ -590,13 +592,9 @@ export class VigilStore {
     // One request may not name a key twice; the last value for a key wins, as it would in sequence.
     const byKey = new Map<string, Record<string, AttributeValue>>();
     for (const p of items) {
-      try {
-        const item = this.item(p.key, p.value, p.dataTime, p.collectedAt);
-        checkSize(item, p.what);
-        byKey.set(keyText(p.key), item);
-      } catch (e) {
-        failed.push({ key: keyText(p.key), reason: (e as Error).message, permanent: true });
-      }
+      const r = this.prepare(p);
+      if ('failure' in r) failed.push(r.failure);
+      else byKey.set(keyText(p.key), r.item);
     }
     let written = 0;
     await mapLimit(chunk([...byKey.values()], BATCH_WRITE_MAX), PARALLEL_REQUESTS, async (batch) => {
@@ -626,6 +624,43 @@ export class VigilStore {
     });
     if (failed.length) this.log.warn('writes failed', { failed: failed.length, first: failed[0] });
     return { written, skipped: 0, failed };
+  }
+
+  /** The item to write, or why it never can be (too large, or not encodable). */
+  private prepare(p: PendingItem): { readonly item: Record<string, AttributeValue> } | { readonly failure: WriteFailure } {
+    try {
+      const item = this.item(p.key, p.value, p.dataTime, p.collectedAt);
+      checkSize(item, p.what);
+      return { item };
+    } catch (e) {
+      return { failure: { key: keyText(p.key), reason: (e as Error).message, permanent: true } };
+    }
+  }
+
+  /**
+   * Puts each item unless the stored one was collected later (`at`), one conditional PutItem each: BatchWrite
+   * takes no condition. Same write units as a BatchWrite put; only the request count grows.
+   */
+  private async putNewer(items: readonly (PendingItem & { readonly collectedAt: EpochMs })[]): Promise<WriteReport> {
+    const results = await mapLimit(items, PARALLEL_REQUESTS, async (p): Promise<'written' | 'skipped' | WriteFailure> => {
+      const r = this.prepare(p);
+      if ('failure' in r) return r.failure;
+      return this.conditional('PutItem', keyText(p.key), () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: r.item,
+            ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':at': { N: String(p.collectedAt) } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+    });
+    const report = summarize(results);
+    if (report.failed.length) this.log.warn('writes failed', { failed: report.failed.length, first: report.failed[0] });
+    return report;
   }
 
   /** One conditional write: `skipped` when the condition says newer data is there, retried when throttled. */

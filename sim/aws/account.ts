@@ -5,16 +5,30 @@
  * driven by a `Clock`: state is advanced minute by minute up to `clock.now()` whenever it is read or changed,
  * so an accelerated clock gives the same history as a real one.
  *
- * It implements the collector's AWS interfaces (`apis()`), counting calls page by page as the real APIs
- * paginate, so call counts from a simulated run are those a real account would see.
+ * It implements the collector's AWS interfaces (`apis()`), counting calls page by page with the SDK adapters'
+ * page sizes, so call counts from a simulated run are those a real account would see.
  */
 import type { AwsAccount } from '../../lambdas/aws/account';
-import type { AutoScalingApi, DescribedGroup, GroupQuery } from '../../lambdas/aws/autoscaling';
-import { MAX_ACTIVITY_PAGES } from '../../lambdas/aws/autoscaling';
+import {
+  ACTIVITIES_PER_PAGE,
+  GROUP_NAMES_PER_CALL,
+  GROUPS_PER_PAGE,
+  MAX_ACTIVITY_PAGES,
+  type AutoScalingApi,
+  type DescribedGroup,
+  type GroupQuery,
+} from '../../lambdas/aws/autoscaling';
 import type { CallCounter } from '../../lambdas/aws/calls';
-import { MAX_QUERIES_PER_CALL, type CloudWatchApi, type MetricQuery, type MetricSeries } from '../../lambdas/aws/cloudwatch';
-import type { ClusterInstance, Ec2Api } from '../../lambdas/aws/ec2';
-import type { EksApi } from '../../lambdas/aws/eks';
+import {
+  DATAPOINTS_PER_PAGE,
+  LISTED_METRICS_PER_PAGE,
+  MAX_QUERIES_PER_CALL,
+  type CloudWatchApi,
+  type MetricQuery,
+  type MetricSeries,
+} from '../../lambdas/aws/cloudwatch';
+import { INSTANCES_PER_PAGE, type ClusterInstance, type Ec2Api } from '../../lambdas/aws/ec2';
+import { NODEGROUPS_PER_PAGE, type EksApi } from '../../lambdas/aws/eks';
 import type { CapacityType, ClusterInfo, ClusterStatus, HealthIssue, Host, InstanceState, NodeGroup, ScalingActivity } from '../../model/domain';
 import { HOUR_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
 import { rng } from '../synthetic';
@@ -126,8 +140,6 @@ interface Cluster {
   readonly groups: Map<string, Group>;
 }
 
-/** Real page sizes, so simulated call counts match the real APIs'. */
-const PAGES = { listNodegroups: 100, describeInstances: 1000, describeGroups: 100, groupNames: 50, activities: 100, listMetrics: 500 } as const;
 /** EC2 keeps terminated instances listed about an hour. */
 const TERMINATED_VISIBLE_MS = HOUR_MS;
 const SHUTDOWN_MS = 2 * MINUTE_MS;
@@ -299,7 +311,7 @@ export class SimulatedAccount {
       },
       listNodegroups: async (name) => {
         const managed = [...(this.clusters.get(name)?.groups.values() ?? [])].filter((g) => g.spec.kind === 'managed');
-        call('eks:ListNodegroups', pages(managed.length, PAGES.listNodegroups));
+        call('eks:ListNodegroups', pages(managed.length, NODEGROUPS_PER_PAGE));
         if (!this.clusters.has(name)) throw simError('ResourceNotFoundException', `No cluster found for name: ${name}.`, 404);
         return managed.map((g) => g.spec.name);
       },
@@ -314,7 +326,7 @@ export class SimulatedAccount {
       describeClusterInstances: async (cluster) => {
         const all = this.visible(cluster);
         // Two tag filters (see lambdas/aws/ec2.ts): every instance, then the managed groups' again.
-        call('ec2:DescribeInstances', pages(all.length, PAGES.describeInstances) + pages(all.filter((i) => i.group.spec.kind === 'managed').length, PAGES.describeInstances));
+        call('ec2:DescribeInstances', pages(all.length, INSTANCES_PER_PAGE) + pages(all.filter((i) => i.group.spec.kind === 'managed').length, INSTANCES_PER_PAGE));
         return all.map((i) => this.clusterInstance(i));
       },
     };
@@ -327,13 +339,13 @@ export class SimulatedAccount {
           const wanted = new Set(query.names);
           found = all.filter((g) => wanted.has(g.asgName!));
           n = 0;
-          for (let i = 0; i < query.names.length; i += PAGES.groupNames) {
-            const chunk = new Set(query.names.slice(i, i + PAGES.groupNames));
-            n += pages(found.filter((g) => chunk.has(g.asgName!)).length, PAGES.describeGroups);
+          for (let i = 0; i < query.names.length; i += GROUP_NAMES_PER_CALL) {
+            const chunk = new Set(query.names.slice(i, i + GROUP_NAMES_PER_CALL));
+            n += pages(found.filter((g) => chunk.has(g.asgName!)).length, GROUPS_PER_PAGE);
           }
         } else {
           found = all.filter((g) => g.cluster === query.clusterTag);
-          n = pages(found.length, PAGES.describeGroups);
+          n = pages(found.length, GROUPS_PER_PAGE);
         }
         call('autoscaling:DescribeAutoScalingGroups', n);
         return found.map((g) => this.describedGroup(g));
@@ -343,17 +355,21 @@ export class SimulatedAccount {
         const all = this.activities.filter((a) => a.asg === group && a.startTime <= now).sort((a, b) => b.startTime - a.startTime);
         const older = all.findIndex((a) => a.startTime < since);
         const needed = older === -1 ? all.length : older + 1;
-        call('autoscaling:DescribeScalingActivities', Math.min(MAX_ACTIVITY_PAGES, pages(needed, PAGES.activities)));
-        return all.slice(0, MAX_ACTIVITY_PAGES * PAGES.activities).filter((a) => a.startTime >= since).map((a) => this.activity(a, now));
+        call('autoscaling:DescribeScalingActivities', Math.min(MAX_ACTIVITY_PAGES, pages(needed, ACTIVITIES_PER_PAGE)));
+        return all.slice(0, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE).filter((a) => a.startTime >= since).map((a) => this.activity(a, now));
       },
     };
     const cloudWatch: CloudWatchApi = {
       getMetricData: async (queries, from, to) => {
         if (queries.length > MAX_QUERIES_PER_CALL) throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
         if (queries.length === 0) return [];
-        call('cloudwatch:GetMetricData');
-        calls.countMetrics(queries.length);
-        return queries.map((q) => this.series(q, from, to));
+        this.advance();
+        const series = queries.map((q) => this.series(q, from, to));
+        // Pages by data points; each page is billed for every query.
+        const n = pages(series.reduce((a, s) => a + s.points.length, 0), DATAPOINTS_PER_PAGE);
+        call('cloudwatch:GetMetricData', n);
+        calls.countMetrics(queries.length * n);
+        return series;
       },
       listMetrics: async (namespace, metricName) => {
         const now = this.clock.now();
@@ -361,7 +377,7 @@ export class SimulatedAccount {
           namespace === 'CWAgent' && (metricName === 'mem_used_percent' || metricName === 'disk_used_percent')
             ? this.instances.filter((i) => i.group.spec.cloudWatchAgent && i.runningAt <= now && (i.terminatedAt === undefined || now - i.terminatedAt < 3 * HOUR_MS))
             : [];
-        call('cloudwatch:ListMetrics', pages(agents.length, PAGES.listMetrics));
+        call('cloudwatch:ListMetrics', pages(agents.length, LISTED_METRICS_PER_PAGE));
         return agents.map((i) => ({
           InstanceId: i.id,
           ImageId: 'ami-0c2b8ca1dad447f8a',

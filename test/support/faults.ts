@@ -1,25 +1,40 @@
 /**
  * Fault injection into a real AWS SDK client: middleware that runs before the request is built, so the
- * store's own retry layer (not the SDK's) sees the fault, and the real server (dynalite) sees what is left.
+ * caller's own retry layer (the store's, not the SDK's) sees the fault, and the real server (dynalite) sees
+ * what is left. `inside: 'sdk-retries'` places a fault inside the SDK's retry loop instead.
  */
 import type { BatchWriteItemCommandInput, BatchWriteItemCommandOutput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { HandlerExecutionContext, MiddlewareStack } from '@smithy/types';
 
 let seq = 0;
 
+export interface FailOptions<I> {
+  /** Only calls whose input matches fail (and count against `times`). */
+  readonly match?: (input: I) => boolean;
+  /** `sdk-retries`: each attempt of a call fails in turn, and the SDK's retry strategy sees the errors. */
+  readonly inside?: 'sdk-retries';
+}
+
 /** The first `times` calls of `command` (e.g. `BatchWriteItemCommand`) throw `error()`. Returns a remover. */
-export function failCalls(client: DynamoDBClient, command: string, times: number, error: () => Error): () => void {
+export function failCalls<I extends object, O extends object>(
+  client: { readonly middlewareStack: MiddlewareStack<I, O> },
+  command: string,
+  times: number,
+  error: () => Error,
+  opts: FailOptions<I> = {},
+): () => void {
   const name = `fail-${++seq}`;
   let left = times;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === command && left > 0) {
-        left--;
-        throw error();
-      }
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
+  const fail = <A extends { readonly input: I }, R>(next: (args: A) => Promise<R>, context: HandlerExecutionContext) => async (args: A): Promise<R> => {
+    if (context.commandName === command && left > 0 && (!opts.match || opts.match(args.input))) {
+      left--;
+      throw error();
+    }
+    return next(args);
+  };
+  // The SDK's retry middleware comes first in `finalizeRequest` (high priority): a fault added there is inside it.
+  if (opts.inside === 'sdk-retries') client.middlewareStack.add(fail, { step: 'finalizeRequest', name });
+  else client.middlewareStack.add(fail, { step: 'initialize', name });
   return () => client.middlewareStack.remove(name);
 }
 

@@ -60,6 +60,17 @@ describe('encodeBatches', () => {
     expect(new Set(decoded.map((b) => b.seq))).toEqual(new Set([7]));
   });
 
+  it('splits a batch that compresses so well that its JSON would exceed what ingest inflates', async () => {
+    const c = content(12);
+    const whole = await encodeBatches(c, { sentAt: T });
+    expect(whole.batches).toHaveLength(1);
+    const jsonLimit = Math.floor(whole.batches[0].rawBytes / 3);
+    const { batches } = await encodeBatches(c, { sentAt: T, maxJsonBytes: jsonLimit });
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    for (const b of batches) expect(b.rawBytes).toBeLessThanOrEqual(jsonLimit);
+    expect(batches.map(decode).flatMap((b) => b.nodes.map((n) => n.node.name))).toEqual(c.nodes.map((n) => n.node.name));
+  });
+
   it('keeps every batch within the schema\'s limits, whatever it is given (the newest events kept)', async () => {
     const events: KubeEvent[] = Array.from({ length: BATCH_LIMITS.maxEvents + 5 }, (_, i) => ({ objectUid: `u${i}`, objectKind: 'Pod', objectName: `p${i}`, reason: 'BackOff', type: 'Warning', message: '', count: 1, firstSeen: T - i * 1000, lastSeen: T - i * 1000 }));
     const c = content(1);

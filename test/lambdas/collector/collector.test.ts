@@ -210,15 +210,16 @@ describe('one run', () => {
     expect(run.calls).toEqual({
       'autoscaling:DescribeAutoScalingGroups': 1,
       'autoscaling:DescribeScalingActivities': 3,
-      'cloudwatch:GetMetricData': 1,
+      // One request, its 28 points in two pages.
+      'cloudwatch:GetMetricData': 2,
       'cloudwatch:ListMetrics': 2,
       'ec2:DescribeInstances': 5,
       'eks:DescribeCluster': 1,
       'eks:DescribeNodegroup': 1,
       'eks:ListNodegroups': 1,
     });
-    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk.
-    expect(run.metricsRequested).toBe(10);
+    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, billed on each page.
+    expect(run.metricsRequested).toBe(2 * 10);
   });
 });
 
@@ -240,13 +241,14 @@ describe('merging with the Kubernetes side', () => {
 
     const byKey = new Map(hostFirst.map((n) => [n.key, n]));
     for (const id of [ID.general1, ID.general2, ID.legacy, ID.karpenter]) {
+      expect(byKey.get(id)?.join).toBe('node-and-instance');
       expect(byKey.get(id)?.kube?.node.instanceId).toBe(id);
       expect(byKey.get(id)?.host?.metrics.cpuPct).toBeDefined();
     }
-    // Fargate: a node with no instance, kept.
-    expect(byKey.get('node/fargate-ip-10-0-9-9.eu-west-1.compute.internal')).toMatchObject({ kube: { node: { capacityType: 'fargate' } }, host: undefined });
-    // An instance with no node, kept and marked as the Auto Scaling group sees it.
-    expect(byKey.get(ID.joining)).toMatchObject({ host: { metrics: { cpuPct: 71 }, host: { lifecycleState: 'Pending' } } });
+    // Fargate: a node with no instance, kept and marked.
+    expect(byKey.get('node/fargate-ip-10-0-9-9.eu-west-1.compute.internal')).toMatchObject({ join: 'node-without-instance', kube: { node: { capacityType: 'fargate' } }, host: undefined });
+    // An instance with no node, kept and marked, with its lifecycle as the Auto Scaling group sees it.
+    expect(byKey.get(ID.joining)).toMatchObject({ join: 'instance-without-node', host: { metrics: { cpuPct: 71 }, host: { lifecycleState: 'Pending' } } });
     expect(byKey.get(ID.joining)?.kube).toBeUndefined();
   });
 
@@ -341,8 +343,9 @@ describe('status checks', () => {
       aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed_Instance', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: 0 }]);
     }
     const run = await collect();
-    expect(run.calls['cloudwatch:GetMetricData']).toBe(2);
-    expect(run.metricsRequested).toBe(10 + 9);
+    // The group read in two pages, then the per-instance read in one.
+    expect(run.calls['cloudwatch:GetMetricData']).toBe(3);
+    expect(run.metricsRequested).toBe(2 * 10 + 9);
     const nodes = await store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
     const metrics = (id: string) => nodes.find((n) => n.key === id)?.host?.metrics;
     expect(metrics(ID.general2)).toMatchObject({ statusCheckFailed: 1, statusCheckFailedSystem: 1, statusCheckFailedInstance: 0 });

@@ -1,7 +1,7 @@
 /**
  * A small AWS account behind `aws-sdk-client-mock`: the real SDK clients and Vigil's SDK adapters run
  * unchanged, and every command is answered from this state in the real API's shape, paginated with small
- * pages so every pagination path is taken.
+ * pages so every pagination path is taken (or, with {@link API_PAGES}, as the real APIs paginate).
  */
 import {
   AutoScalingClient,
@@ -23,6 +23,10 @@ import {
   type Nodegroup,
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ACTIVITIES_PER_PAGE, GROUPS_PER_PAGE } from '../../../lambdas/aws/autoscaling';
+import { DATAPOINTS_PER_PAGE, LISTED_METRICS_PER_PAGE } from '../../../lambdas/aws/cloudwatch';
+import { INSTANCES_PER_PAGE } from '../../../lambdas/aws/ec2';
+import { NODEGROUPS_PER_PAGE } from '../../../lambdas/aws/eks';
 
 export interface Point {
   readonly t: number;
@@ -38,6 +42,18 @@ export function seriesKey(namespace: string, metricName: string, stat: string, p
   return `${namespace}|${metricName}|${stat}|${periodSeconds}|${dims}`;
 }
 
+export interface PageSizes {
+  /** Items a page, below what the request asks for (or the API's own page size). */
+  readonly items: number;
+  /** Data points a `GetMetricData` page. */
+  readonly points: number;
+}
+
+/** Small pages: every pagination path is taken. */
+export const SMALL_PAGES: PageSizes = { items: 2, points: 20 };
+/** The real APIs' pages: as many items as the request asks for, 100,800 data points. */
+export const API_PAGES: PageSizes = { items: Number.POSITIVE_INFINITY, points: DATAPOINTS_PER_PAGE };
+
 type CommandName = 'DescribeCluster' | 'ListNodegroups' | 'DescribeNodegroup' | 'DescribeInstances' | 'DescribeAutoScalingGroups' | 'DescribeScalingActivities' | 'GetMetricData' | 'ListMetrics';
 
 export class FakeAws {
@@ -52,7 +68,7 @@ export class FakeAws {
   private readonly faults = new Map<CommandName, { left: number; error: () => Error; match?: (input: Record<string, unknown>) => boolean }>();
   readonly mocks = { eks: mockClient(EKSClient), ec2: mockClient(EC2Client), autoScaling: mockClient(AutoScalingClient), cloudWatch: mockClient(CloudWatchClient) };
 
-  constructor(private readonly pageSize = 2) {
+  constructor(private readonly pageSizes: PageSizes = SMALL_PAGES) {
     this.install();
   }
 
@@ -77,9 +93,10 @@ export class FakeAws {
     }
   }
 
-  private page<T>(items: readonly T[], token: string | undefined): { items: T[]; next?: string } {
+  /** `limit`: the page size the request asked for, else the API's. */
+  private page<T>(items: readonly T[], token: string | undefined, limit: number): { items: T[]; next?: string } {
     const from = token ? Number(token) : 0;
-    const to = from + this.pageSize;
+    const to = from + Math.min(limit, this.pageSizes.items);
     return { items: items.slice(from, to), next: to < items.length ? String(to) : undefined };
   }
 
@@ -93,7 +110,7 @@ export class FakeAws {
     });
     eks.on(ListNodegroupsCommand).callsFake((input) => {
       this.check('ListNodegroups', input);
-      const p = this.page((this.nodegroups.get(input.clusterName) ?? []).map((n) => n.nodegroupName!), input.nextToken);
+      const p = this.page((this.nodegroups.get(input.clusterName) ?? []).map((n) => n.nodegroupName!), input.nextToken, input.maxResults ?? NODEGROUPS_PER_PAGE);
       return { nodegroups: p.items, nextToken: p.next };
     });
     eks.on(DescribeNodegroupCommand).callsFake((input) => {
@@ -109,7 +126,7 @@ export class FakeAws {
           const key = f.Name!.replace(/^tag:/, '');
           return (i.Tags ?? []).some((t) => t.Key === key && (f.Values ?? []).includes(t.Value ?? ''));
         });
-      const p = this.page(this.instances.filter(matches), input.NextToken);
+      const p = this.page(this.instances.filter(matches), input.NextToken, input.MaxResults ?? INSTANCES_PER_PAGE);
       // One reservation per instance, as instances launched one at a time by an Auto Scaling group are.
       return { Reservations: p.items.map((i) => ({ ReservationId: `r-${i.InstanceId!.slice(2)}`, OwnerId: '123456789012', Instances: [i] })), NextToken: p.next };
     });
@@ -119,7 +136,7 @@ export class FakeAws {
       const found = this.groups.filter((g) =>
         input.AutoScalingGroupNames ? input.AutoScalingGroupNames.includes(g.AutoScalingGroupName!) : tagKey === undefined || (g.Tags ?? []).some((t) => t.Key === tagKey),
       );
-      const p = this.page(found, input.NextToken);
+      const p = this.page(found, input.NextToken, input.MaxRecords ?? GROUPS_PER_PAGE);
       return { AutoScalingGroups: p.items, NextToken: p.next };
     });
     autoScaling.on(DescribeScalingActivitiesCommand).callsFake((input) => {
@@ -127,28 +144,34 @@ export class FakeAws {
       const mine = this.activities
         .filter((a) => a.AutoScalingGroupName === input.AutoScalingGroupName)
         .sort((a, b) => new Date(b.StartTime!).getTime() - new Date(a.StartTime!).getTime());
-      const p = this.page(mine, input.NextToken);
+      const p = this.page(mine, input.NextToken, input.MaxRecords ?? ACTIVITIES_PER_PAGE);
       return { Activities: p.items, NextToken: p.next };
     });
     cloudWatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
       this.check('GetMetricData', input as unknown as Record<string, unknown>);
       const from = new Date(input.StartTime!).getTime();
       const to = new Date(input.EndTime!).getTime();
-      return {
-        MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
-          const s = q.MetricStat!;
-          const dims = Object.fromEntries((s.Metric!.Dimensions ?? []).map((d) => [d.Name!, d.Value!]));
-          const pts = (this.points.get(seriesKey(s.Metric!.Namespace!, s.Metric!.MetricName!, s.Stat!, s.Period!, dims)) ?? []).filter((p) => p.t >= from && p.t < to);
-          return { Id: q.Id, Label: s.Metric!.MetricName, Timestamps: pts.map((p) => new Date(p.t)), Values: pts.map((p) => p.value), StatusCode: 'Complete' as const };
-        }),
-        Messages: [],
-      };
+      // Pages hold the queries' points in order; a query whose points go on to the next page is `PartialData`.
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const end = start + Math.min(input.MaxDatapoints ?? DATAPOINTS_PER_PAGE, this.pageSizes.points);
+      let offset = 0;
+      const MetricDataResults = (input.MetricDataQueries ?? []).map((q) => {
+        const s = q.MetricStat!;
+        const dims = Object.fromEntries((s.Metric!.Dimensions ?? []).map((d) => [d.Name!, d.Value!]));
+        const all = (this.points.get(seriesKey(s.Metric!.Namespace!, s.Metric!.MetricName!, s.Stat!, s.Period!, dims)) ?? []).filter((p) => p.t >= from && p.t < to);
+        const pts = all.slice(Math.max(0, start - offset), Math.max(0, end - offset));
+        offset += all.length;
+        const StatusCode = all.length && offset > end ? ('PartialData' as const) : ('Complete' as const);
+        return { Id: q.Id, Label: s.Metric!.MetricName, Timestamps: pts.map((p) => new Date(p.t)), Values: pts.map((p) => p.value), StatusCode };
+      });
+      return { MetricDataResults, NextToken: end < offset ? String(end) : undefined, Messages: [] };
     });
     cloudWatch.on(ListMetricsCommand).callsFake((input) => {
       this.check('ListMetrics', input);
       const p = this.page(
         this.agentMetrics.filter((m) => m.Namespace === input.Namespace && m.MetricName === input.MetricName),
         input.NextToken,
+        LISTED_METRICS_PER_PAGE,
       );
       return { Metrics: p.items, NextToken: p.next };
     });

@@ -1,11 +1,10 @@
 import { boundMemory, EMPTY_MEMORY, observe, observeFrom, pendingAt, type EventMark, type Observation, type ObserveOptions } from '../../../lambdas/evaluator/memory';
 import { encode } from '../../../lambdas/store/codec';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
-import type { ClusterMinute, KubeEvent, NodeMinute, ScalingActivity } from '../../../model/domain';
-import { nodeKeyOf } from '../../../model/domain';
+import type { ClusterMinute, KubeEvent, ScalingActivity } from '../../../model/domain';
 import { HOUR_MS, MINUTE_MS, minuteOf } from '../../../model/time';
 import { T0 } from './harness';
-import { SteadyCluster } from './steady-cluster';
+import { nodeMinutesOf, SteadyCluster } from './steady-cluster';
 
 const opts: ObserveOptions = { restartWindowMs: 24 * HOUR_MS, eventCountJump: 10, trackEvent: (e) => e.reason !== 'BackOff' };
 
@@ -13,7 +12,7 @@ function minuteOfScenario(s: SteadyCluster, t: number): Observation {
   const b = s.batch(t);
   const minute = minuteOf(t);
   const rollups: ClusterMinute[] = [{ cluster: s.cluster, minute, kube: kubeRollupOf(b), cloud: s.cloudRollup(t) }];
-  const nodes: NodeMinute[] = b.nodes.map((r) => ({ cluster: s.cluster, minute, key: nodeKeyOf(r.node), kube: { minute, collectedAt: t, node: r.node, stats: r.stats, pods: r.pods } }));
+  const nodes = nodeMinutesOf(s.cluster, b, t);
   s.events = [];
   s.activities = [];
   return { now: t + 30_000, rollups, nodes };

@@ -12,7 +12,7 @@ import { EMPTY_TREND, type TrendMemory } from '../../../lambdas/evaluator/trend'
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { VigilStore } from '../../../lambdas/store/store';
 import type { AgentBatch, NodeReport } from '../../../model/batch';
-import { nodeKeyOf } from '../../../model/domain';
+import { nodeJoinOf, nodeKeyOf } from '../../../model/domain';
 import type {
   AutoScalingGroup,
   CloudRollup,
@@ -258,9 +258,7 @@ export class SteadyCluster {
     const minute = minuteOf(t);
     const b = this.batch(t);
     const rollups = [{ cluster: this.cluster, minute, kube: this.agentAlive ? kubeRollupOf(b) : undefined, cloud: this.collectorAlive ? this.cloudRollup(t) : undefined }];
-    const nodeMinutes: NodeMinute[] = this.agentAlive
-      ? b.nodes.map((r) => ({ cluster: this.cluster, minute, key: nodeKeyOf(r.node), kube: { minute, collectedAt: t, node: r.node, stats: r.stats, pods: r.pods } }))
-      : [];
+    const nodeMinutes = this.agentAlive ? nodeMinutesOf(this.cluster, b, t) : [];
     const now = t + 30_000;
     const o = observe(opts.memory ?? EMPTY_MEMORY, { now, rollups, nodes: nodeMinutes }, observeOptions(opts.rules ?? resolveRules()));
     this.events = [];
@@ -279,4 +277,13 @@ export class SteadyCluster {
       cloudStaleAfterMs: 300_000,
     });
   }
+}
+
+/** A batch's nodes as the store returns them: Kubernetes parts only. */
+export function nodeMinutesOf(cluster: string, b: AgentBatch, t: EpochMs): NodeMinute[] {
+  const minute = minuteOf(t);
+  return b.nodes.map((r) => {
+    const key = nodeKeyOf(r.node);
+    return { cluster, minute, key, join: nodeJoinOf(key), kube: { minute, collectedAt: t, node: r.node, stats: r.stats, pods: r.pods } };
+  });
 }

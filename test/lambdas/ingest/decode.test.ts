@@ -1,5 +1,7 @@
 import { gzipSync } from 'zlib';
 import { decodeBody, header } from '../../../lambdas/ingest/decode';
+import { BATCH_LIMITS } from '../../../model/batch';
+import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { rawEvent } from './function-url-event';
 
 const json = { v: 1, hello: 'world' };
@@ -44,6 +46,16 @@ test('a gzip bomb stops inflating at the JSON limit', () => {
   expect(bomb.length).toBeLessThan(small.maxCompressedBytes * 2);
   const r = decodeBody(rawEvent(bomb), { ...small, maxCompressedBytes: 5000 });
   expect(r).toEqual({ ok: false, status: 413, problem: 'decompressed body is over the 5000-byte limit: split the batch by nodes' });
+});
+
+test('the largest batch the agent sends whole (just under the compressed limit) inflates within the JSON limit', () => {
+  const gz = gzipSync(JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 780 }), Date.UTC(2026, 10, 23, 12, 0, 5))));
+  expect(gz.length).toBeGreaterThan(0.95 * BATCH_LIMITS.maxCompressedBytes);
+  expect(gz.length).toBeLessThanOrEqual(BATCH_LIMITS.maxCompressedBytes);
+  const r = decodeBody(rawEvent(gz));
+  expect(r.ok).toBe(true);
+  // Room for batches that compress half again as tightly as this one.
+  expect(r.ok && r.jsonBytes * 1.5).toBeLessThan(BATCH_LIMITS.maxJsonBytes);
 });
 
 test('plain JSON over the JSON limit is refused', () => {

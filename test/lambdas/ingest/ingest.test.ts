@@ -3,14 +3,14 @@
  */
 import { randomBytes } from 'crypto';
 import { gzipSync } from 'zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { createLogger } from '../../../common/log';
 import { createIngestHandler, kubeMinutesOf, type IngestDeps } from '../../../lambdas/ingest/ingest';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
-import type { AgentBatch } from '../../../model/batch';
+import { BATCH_LIMITS, type AgentBatch } from '../../../model/batch';
 import type { KubeEvent, Pod } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 import type { IngestResponse } from '../../../model/wire';
@@ -131,6 +131,26 @@ describe('a change batch', () => {
   });
 });
 
+describe('batches out of order', () => {
+  test('an older batch for the same minute arriving after a newer one leaves the newer state', async () => {
+    const node = cluster.reports[3];
+    const evicted: Pod[] = node.pods.map((p, i) => (i === 0 ? { ...p, phase: 'Failed', ready: false, reason: 'Evicted' } : p));
+    const change = batch({ kind: 'change', seq: 8, collectedAt: T + 20_000, sentAt: T + 20_100, nodes: [{ ...node, pods: evicted }], workloads: [], events: [] });
+    expect((await call(handler(), batchEvent(change))).status).toBe(200);
+    // The full batch collected before it lands late (a slow invocation finishing after the agent's retry).
+    const res = await call(handler(), batchEvent(batch()));
+    expect(res.status).toBe(200);
+    const nodes = await store.nodeMinutes(cluster.cluster, M, M);
+    const changed = nodes.find((n) => n.key === node.node.instanceId)?.kube;
+    expect(changed?.collectedAt).toBe(T + 20_000);
+    expect(changed?.pods[0]).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+    // The other nodes had nothing newer: the full batch wrote them.
+    expect(nodes.filter((n) => n.kube?.collectedAt === T)).toHaveLength(5);
+    // Skipped: that node's part, and the heartbeat (it never goes back in time either).
+    expect(logs.filter((l) => l.message === 'batch stored').pop()).toMatchObject({ seq: 7, skipped: 2 });
+  });
+});
+
 describe('bad input: a clear 4xx, and nothing already stored changes', () => {
   const good = () => batch();
   const withoutConditions = () => {
@@ -147,7 +167,7 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     ['a newer schema version', () => batchEvent({ ...good(), v: 2 }), 400, 'v: unsupported batch schema version 2 (this ingest accepts 1)'],
     ['missing fields', () => batchEvent(withoutConditions()), 400, 'nodes[0].node.conditions: Invalid input: expected array, received undefined'],
     ['an oversized body (4 MiB compressed)', () => rawEvent(randomBytes(4 * 1024 * 1024 + 10)), 413, 'over the 4194304-byte limit'],
-    ['a gzip bomb (70 MiB inflated)', bomb, 413, 'decompressed body is over the 67108864-byte limit'],
+    ['a gzip bomb (70 MiB inflated)', bomb, 413, `decompressed body is over the ${BATCH_LIMITS.maxJsonBytes}-byte limit`],
     ['an unknown encoding', () => rawEvent(Buffer.from('x'), { encoding: 'br' }), 415, 'content-encoding "br" is not supported'],
     ['a GET', () => batchEvent(good(), { method: 'GET' }), 405, 'method GET is not allowed'],
     ['a batch from the future', () => batchEvent({ ...good(), collectedAt: T + 3_600_000, sentAt: undefined }), 400, 'collectedAt: 2026-11-23T13:00:05.000Z is 3575 s ahead'],
@@ -249,7 +269,9 @@ describe('the table refuses or loses writes', () => {
   test('a heartbeat write refused by the table is reported, not hidden', async () => {
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client, retry: { attempts: 2 } });
-    failCalls(client, 'PutItemCommand', 10, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    failCalls(client, 'PutItemCommand', 10, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }), {
+      match: (input) => (input as PutItemCommandInput).Item?.sk?.S === 'heartbeat',
+    });
     const res = await call(handler(), batchEvent(batch()));
     expect(res.status).toBe(503);
     expect(res.body.problems?.join('\n')).toContain('heartbeat');
