@@ -9,6 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../bin/app';
 import { METRICS } from '../model/metrics';
+import { EVALUATOR_MEMORY_MB } from '../lib/evaluator';
 import { DEFAULT_MEMORY_GB, lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import type { BenchFigure, BenchSection } from './report';
@@ -72,10 +73,10 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
     { name: 'DynamoDB storage', usd: figure('store (DynamoDB)', 'monthly DynamoDB storage (14 days kept)') },
     { name: 'Lambda requests (3 functions, every minute)', usd: (3 * INVOCATIONS_PER_FUNCTION * PRICES.lambda.perMillionRequests) / 1e6 },
     {
-      name: `Lambda compute (ingest, evaluator, collector at ${DEFAULT_MEMORY_GB * 1024} MB)`,
+      name: `Lambda compute (ingest and collector at ${DEFAULT_MEMORY_GB * 1024} MB, evaluator at ${EVALUATOR_MEMORY_MB} MB)`,
       usd:
         lambdaComputeMonthly(figure('ingest endpoint', 'CPU per batch, steady (mean)'), IO_WAIT_MS.ingest) +
-        lambdaComputeMonthly(figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`), IO_WAIT_MS.evaluator) +
+        lambdaComputeMonthly(figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`), IO_WAIT_MS.evaluator, EVALUATOR_MEMORY_MB / 1024) +
         lambdaComputeMonthly(figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'), IO_WAIT_MS.collector),
     },
     { name: `CloudWatch GetMetricData (host metrics, ${NODES} instances)`, usd: figure(`collector, ${NODES} instances`, 'monthly GetMetricData cost, default') + figure(`collector, ${NODES} instances`, 'monthly ListMetrics cost (agent metrics lookup)') },

@@ -17,7 +17,8 @@ import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from '../local/dynalite';
 import { ManualClock, MINUTE_MS } from '../model/time';
 import { SteadyCluster } from '../test/lambdas/evaluator/steady-cluster';
-import { DEFAULT_MEMORY_GB, lambdaComputeMonthly } from './lambda-cost';
+import { EVALUATOR_MEMORY_MB } from '../lib/evaluator';
+import { lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
 import { cpuMs, type BenchSection } from './report';
 
@@ -147,7 +148,7 @@ async function benchAt(nodes: number): Promise<BenchSection> {
         { name: 'heap used after the last evaluation', value: Math.round(steady[steady.length - 1].heapMb), unit: 'MB' },
         { name: 'monthly DynamoDB reads of the evaluator, this cluster', value: round(perMonth(readUnits, PRICES.dynamodb.perMillionReadUnits)), unit: 'USD' },
         { name: 'monthly DynamoDB writes of the evaluator, this cluster', value: round(perMonth(writeUnits, PRICES.dynamodb.perMillionWriteUnits)), unit: 'USD' },
-        { name: `monthly Lambda compute (${DEFAULT_MEMORY_GB * 1024} MB arm64, CPU time only)`, value: round(lambdaComputeMonthly(steadyMs, 0)), unit: 'USD' },
+        { name: `monthly Lambda compute (${EVALUATOR_MEMORY_MB} MB arm64, CPU time only)`, value: round(lambdaComputeMonthly(steadyMs, 0, EVALUATOR_MEMORY_MB / 1024)), unit: 'USD' },
       ],
       notes: [
         'dynalite counts every read as strongly consistent (1 unit per 4 KB); the store\'s Queries are eventually consistent in DynamoDB, billed at half, so the read cost is an upper bound.',

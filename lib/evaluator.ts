@@ -23,9 +23,16 @@ export interface EvaluatorProps {
   readonly every: Duration;
   readonly failures: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
-  /** @default DEFAULT_MEMORY_MB (512) */
+  /** @default EVALUATOR_MEMORY_MB (1024) */
   readonly memorySize?: number;
 }
+
+/**
+ * The evaluator holds a cluster's latest window and its memory at once: about 390 MB of heap at 500 nodes
+ * (`npm run bench`), too close to 512 MB. Its work is CPU-bound, which Lambda bills the same at any size
+ * below 1,769 MB, so the larger default costs only its waits on DynamoDB (cents a month).
+ */
+export const EVALUATOR_MEMORY_MB = 1024;
 
 /** The scheduled evaluator: rules over the latest window, alert state, one message per cluster, EMF aggregates. */
 export class Evaluator extends Construct {
@@ -48,7 +55,7 @@ export class Evaluator extends Construct {
       every: props.every,
       failures: props.failures,
       logRetention: props.logRetention,
-      memorySize: props.memorySize,
+      memorySize: props.memorySize ?? EVALUATOR_MEMORY_MB,
     }));
     props.store.grantReadWrite(this.function.role);
     props.notifications.grantPublishAlerts(this.function.role);

@@ -13,7 +13,7 @@ export const PROJECT_ROOT = path.join(__dirname, '..');
 
 /** The newest Node.js runtime aws-cdk-lib offers; the bundle targets the same version. */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
-/** Memory of ingest, collector and evaluator unless `vigil:memoryMb` says otherwise; the bench's cost figures use it too. */
+/** Memory of a Vigil function unless it or `vigil:memoryMb` says otherwise; the bench's cost figures use it too. */
 export const DEFAULT_MEMORY_MB = 512;
 const ESBUILD_TARGET = 'node24';
 

@@ -54,7 +54,7 @@ export interface VigilProps {
   readonly table?: StoreTableProps;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Memory of the functions in MB (128–10240; CPU grows with it). @default ingest, collector and evaluator 512 */
+  /** Memory of the functions in MB (128–10240; CPU grows with it). @default ingest and collector 512, evaluator 1024 */
   readonly memorySize?: { readonly ingest?: number; readonly collector?: number; readonly evaluator?: number };
   /** Start of the dashboard and alarm names. @default the stack name and a dash */
   readonly namePrefix?: string;

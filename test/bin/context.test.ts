@@ -41,7 +41,7 @@ describe('readVigilContext', () => {
     expect(vigil.hostMetrics).toEqual({ periodMinutes: 5, everyMinutes: 5, windowMinutes: 15, groups: ['cpu', 'status', 'memory', 'disk'] });
     expect(vigil.rules).toEqual({ 'node-not-ready': { for: '10m' }, 'container-restarts': { restarts: 5 } });
     expect(vigil.agentSilence?.toMinutes()).toBe(5);
-    expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 512 });
+    expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 1024 });
     expect(vigil.table).toEqual({ deletionProtection: true, pointInTimeRecovery: true, removalPolicy: RemovalPolicy.RETAIN });
     // Every key is documented in the example.
     expect(Object.keys(JSON.parse(example ?? '{}')).sort()).toEqual(Object.values(CONTEXT_KEYS).sort());

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ENV } from '../../lambdas/env';
-import { Evaluator } from '../../lib/evaluator';
+import { Evaluator, EVALUATOR_MEMORY_MB } from '../../lib/evaluator';
 import { Notifications } from '../../lib/notifications';
 import { StoreTable } from '../../lib/store-table';
 import { actionsOf, policyStatements, testApp } from '../support/cdk';
@@ -31,6 +31,8 @@ describe('Evaluator', () => {
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 50,
+      // Room for a 500-node window (about 390 MB of heap in the bench), not 512.
+      MemorySize: EVALUATOR_MEMORY_MB,
       Environment: {
         Variables: Match.objectLike({
           [ENV.tableName]: { Ref: Match.stringLikeRegexp('^StoreTable') },
