@@ -31,7 +31,7 @@ describe('Evaluator', () => {
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 50,
-      // Room for a 500-node window (about 390 MB of heap in the bench), not 512.
+      // Room for clusters beyond 500 nodes (200–230 MB of heap there in the bench), not 512.
       MemorySize: EVALUATOR_MEMORY_MB,
       Environment: {
         Variables: Match.objectLike({
