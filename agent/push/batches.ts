@@ -8,25 +8,12 @@ import { promisify } from 'util';
 import { gzip as gzipCb } from 'zlib';
 import type { AgentBatch, NodeReport } from '../../model/batch';
 import { BATCH_LIMITS, BATCH_VERSION } from '../../model/batch-constants';
-import type { AgentStatus, ControlPlaneHealth, KubeEvent, Pod, ScrapeError, WorkloadStatus } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 
 const gzip = promisify(gzipCb);
 
-/** Everything one batch (before any split) carries. */
-export interface BatchContent {
-  readonly cluster: string;
-  readonly kind: AgentBatch['kind'];
-  readonly seq: number;
-  readonly collectedAt: EpochMs;
-  readonly agent: AgentStatus;
-  readonly nodes: readonly NodeReport[];
-  readonly unscheduledPods: readonly Pod[];
-  readonly workloads: readonly WorkloadStatus[];
-  readonly events: readonly KubeEvent[];
-  readonly controlPlane?: ControlPlaneHealth;
-  readonly scrapeErrors: readonly ScrapeError[];
-}
+/** Everything one batch (before any split) carries: the batch without what sending stamps on it. */
+export type BatchContent = Omit<AgentBatch, 'v' | 'sentAt' | 'part'>;
 
 /** One batch on its way: the gzip'd body and what logs and counters need to know about it. */
 export interface EncodedBatch {
