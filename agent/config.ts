@@ -24,6 +24,7 @@ export const AGENT_ENV = {
   pushTimeoutSeconds: 'VIGIL_PUSH_TIMEOUT_SECONDS',
   unreadyAfterFailures: 'VIGIL_UNREADY_AFTER_FAILURES',
   healthPort: 'VIGIL_HEALTH_PORT',
+  auth: 'VIGIL_AGENT_AUTH',
   kubeconfig: 'KUBECONFIG',
   logLevel: 'LOG_LEVEL',
 } as const;
@@ -101,6 +102,7 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   // As `createLogger` reads it (any case), but refused rather than silently taken as `info`.
   const logLevel = r.string(E.logLevel, 'info').toLowerCase();
   if (!Object.hasOwn(LOG_LEVELS, logLevel)) problems.push(`${E.logLevel} must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${env[E.logLevel]}"`);
+  problems.push(...credentialProblems(env));
 
   const config: AgentConfig = {
     cluster,
@@ -129,6 +131,32 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * With `VIGIL_AGENT_AUTH` (set by the manifests), the credentials Kubernetes injected must be of that kind: an
+ * IRSA annotation left on a service account whose role trusts Pod Identity makes the SDK try web identity
+ * first and get AccessDenied on every push; a missing Pod Identity association or IRSA annotation leaves
+ * no credentials at all. Either is found at start, in words, rather than as failed pushes.
+ */
+export function credentialProblems(env: Readonly<Record<string, string | undefined>>): string[] {
+  const auth = env[E.auth];
+  if (auth === undefined) return [];
+  const webIdentity = !!env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  const podIdentity = !!env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  if (auth === 'pod-identity') {
+    if (webIdentity) {
+      return [`${E.auth} is pod-identity but the pod has IRSA credentials (AWS_WEB_IDENTITY_TOKEN_FILE): remove the eks.amazonaws.com/role-arn annotation from the service account, or install the manifests with --auth irsa for a stack that uses IRSA for this cluster`];
+    }
+    if (!podIdentity) {
+      return [`${E.auth} is pod-identity but EKS injected no Pod Identity credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): deploy the Vigil stack (it creates the association for this service account), check the cluster name, then restart this pod`];
+    }
+    return [];
+  }
+  if (auth === 'irsa') {
+    return webIdentity ? [] : [`${E.auth} is irsa but the pod has no IRSA credentials (AWS_WEB_IDENTITY_TOKEN_FILE): the service account needs the eks.amazonaws.com/role-arn annotation and the cluster its IAM OIDC provider; or install with --auth pod-identity if the stack uses Pod Identity for this cluster`];
+  }
+  return [`${E.auth} must be "pod-identity" or "irsa", got "${auth}"`];
 }
 
 /** Why `file` cannot be read as a file, if it cannot: found now rather than when the agent first needs it. */

@@ -9,7 +9,8 @@ import { ContextError, readVigilContext } from './context';
 /** Vigil's stack from the app's `vigil:*` context, with cdk-nag's AwsSolutions checks failing synth on any finding. */
 export function buildApp(app: App): VigilStack {
   const config = readVigilContext(app.node.getAllContext());
-  const stack = new VigilStack(app, config.stackName, { vigil: config.vigil, ...(config.agentImage ? { agentImage: config.agentImage } : {}) });
+  const { stackName, ...props } = config;
+  const stack = new VigilStack(app, stackName, props);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { MAX_WINDOW_MINUTES, METRIC_GROUPS } from '../lambdas/collector/config';
 import type { RuleOverrides } from '../lambdas/evaluator/config';
 import { clusterNameSchema, formatPath } from '../model/batch';
+import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
 import { DELIVERIES, type Delivery, type EmailRecipient } from '../lib/notifications';
 import { EMAIL, hostMetricsSettingsProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
@@ -29,6 +30,7 @@ export const CONTEXT_KEYS = {
   memoryMb: 'vigil:memoryMb',
   table: 'vigil:table',
   agentImage: 'vigil:agentImage',
+  agentArchitecture: 'vigil:agentArchitecture',
 } as const;
 
 type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -42,7 +44,8 @@ export class ContextError extends Error {
   }
 }
 
-const authKind = z.enum(['pod-identity', 'irsa'], { error: 'must be "pod-identity" or "irsa"' });
+const authKind = z.enum(AGENT_AUTHS, { error: `must be ${AGENT_AUTHS.map((a) => `"${a}"`).join(' or ')}` });
+const architecture = z.enum(AGENT_ARCHITECTURES, { error: `must be ${AGENT_ARCHITECTURES.map((a) => `"${a}"`).join(' or ')}` });
 const delivery = z.enum(DELIVERIES as [Delivery, ...Delivery[]], { error: `must be one of ${DELIVERIES.map((d) => `"${d}"`).join(', ')}` });
 const wholeNumber = (min: number, max: number) =>
   z.number({ error: `must be a whole number from ${min} to ${max}` }).int({ error: `must be a whole number from ${min} to ${max}` }).min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` });
@@ -99,15 +102,18 @@ const SCHEMAS = {
     { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected deletionProtection, pointInTimeRecovery, removalPolicy` : 'must be an object like {"deletionProtection": true}') },
   ),
   agentImage: z.string({ error: 'must be an image reference' }).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0'),
+  agentArchitecture: architecture,
 } satisfies Record<ContextKey, z.ZodType>;
 
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage', 'agentArchitecture']);
 
 export interface VigilAppConfig {
   readonly stackName: string;
-  /** The agent image the install command names (built from agent/Dockerfile and pushed by the user). */
+  /** Your own agent image; without it the stack builds agent/Dockerfile at deploy. */
   readonly agentImage?: string;
+  /** The node architecture of the agent image (the built one's, or yours if it is single-arch). */
+  readonly agentArchitecture?: AgentArchitecture;
   readonly vigil: VigilProps;
 }
 
@@ -166,7 +172,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const stackName = read('stackName') ?? DEFAULT_STACK_NAME;
   const clusters = read('clusters');
   if (context[CONTEXT_KEYS.clusters] === undefined) problems.push(`${CONTEXT_KEYS.clusters} is required: the EKS clusters to watch, like [{"name": "prod", "region": "eu-west-1"}]`);
-  const defaultAuth = read('agentAuth') ?? 'pod-identity';
+  const defaultAuth = read('agentAuth') ?? DEFAULT_AGENT_AUTH;
   const emails = read('alertEmails') ?? [];
   const routing = read('severityRouting') ?? {};
   const slackSecretName = read('slackSecretName');
@@ -181,6 +187,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const table = read('table');
   const memoryMb = read('memoryMb');
   const agentImage = read('agentImage');
+  const agentArchitecture = read('agentArchitecture');
 
   const watched = watchedClusters(clusters ?? [], defaultAuth, problems);
 
@@ -209,6 +216,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   return {
     stackName,
     ...(agentImage ? { agentImage } : {}),
+    ...(agentArchitecture ? { agentArchitecture } : {}),
     vigil: {
       clusters: watched,
       alertEmails,

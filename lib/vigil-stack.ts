@@ -1,22 +1,23 @@
 import { Aws, CfnMapping, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import type { AgentAuthKind } from './agent-access';
+import { installCommand, type AgentArchitecture } from '../agent/deploy/manifests';
+import { AgentImage } from './agent-image';
 import { Vigil, type VigilProps } from './vigil';
 
 export interface VigilStackProps extends StackProps {
   readonly vigil: VigilProps;
   /**
-   * The agent image the install commands name (build it from `agent/Dockerfile` and push it where the
-   * clusters can pull it).
-   * @default the manifest generator's default, `vigil-agent:<version>`, which must then exist in the cluster's registry
+   * Your own agent image, which the install commands then name instead of the one the stack builds.
+   * @default the stack builds agent/Dockerfile as a Docker image asset at deploy (`AgentImage`)
    */
   readonly agentImage?: string;
-}
-
-/** The exact command that installs the agent of one cluster (the `vigil` CLI renders the manifests). */
-export function agentManifestCommand(a: { cluster: string; ingestUrl: string; roleArn: string; auth: AgentAuthKind; image?: string }): string {
-  return `npx vigil agent manifest --cluster ${a.cluster} --ingest-url ${a.ingestUrl} --role-arn ${a.roleArn} --auth ${a.auth}${a.image ? ` --image ${a.image}` : ''} | kubectl apply -f -`;
+  /**
+   * The node architecture of the image the stack builds; the agent is pinned to such nodes. With `agentImage`,
+   * the architecture of that image, if it is not multi-arch.
+   * @default DEFAULT_AGENT_ARCHITECTURE for the built image; no pin for your own
+   */
+  readonly agentArchitecture?: AgentArchitecture;
 }
 
 /** The console's host per partition: it is not derived from the API domain (`Aws.URL_SUFFIX` is amazonaws.com). */
@@ -33,11 +34,16 @@ function dashboardUrl(consoleHost: string, d: cw.Dashboard): string {
 /** The deployable stack: the `Vigil` construct and what a person needs after `cdk deploy`, as outputs. */
 export class VigilStack extends Stack {
   readonly vigil: Vigil;
+  /** The image the stack builds, unless `agentImage` names one. */
+  readonly agentImage?: AgentImage;
 
   constructor(scope: Construct, id: string, props: VigilStackProps) {
     super(scope, id, { description: 'Vigil: serverless monitoring for Amazon EKS', ...props });
     this.vigil = new Vigil(this, 'Vigil', props.vigil);
     const v = this.vigil;
+    const image = props.agentImage
+      ? { imageUri: props.agentImage, architecture: props.agentArchitecture }
+      : (this.agentImage = new AgentImage(this, 'AgentImage', { architecture: props.agentArchitecture }));
     const consoleHost = new CfnMapping(this, 'ConsoleHost', { mapping: CONSOLE_HOSTS }).findInMap(Aws.PARTITION, 'host');
     new CfnOutput(this, 'IngestUrl', { description: 'The agent pushes its batches here (SigV4, AWS_IAM)', value: v.ingest.url.url });
     new CfnOutput(this, 'OverviewDashboard', { description: 'Clusters at a glance', value: dashboardUrl(consoleHost, v.dashboards.overview) });
@@ -54,7 +60,14 @@ export class VigilStack extends Stack {
       new CfnOutput(this, `AgentRoleArn${id}`, { description: `IAM role of the Vigil agent of cluster ${cluster.name}${where}`, value: access.role.roleArn });
       new CfnOutput(this, `AgentInstall${id}`, {
         description: `Installs the Vigil agent: run it from this project with kubectl pointing at cluster ${cluster.name}${where}`,
-        value: agentManifestCommand({ cluster: cluster.name, ingestUrl: v.ingest.url.url, roleArn: access.role.roleArn, auth: auth.kind, ...(props.agentImage ? { image: props.agentImage } : {}) }),
+        value: installCommand({
+          cluster: cluster.name,
+          ingestUrl: v.ingest.url.url,
+          roleArn: access.role.roleArn,
+          auth: auth.kind,
+          image: image.imageUri,
+          ...(image.architecture ? { architecture: image.architecture } : {}),
+        }),
       });
     }
   }

@@ -2,6 +2,7 @@ import { Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
 import { parseRuleOverrides, RuleConfigError, type RuleOverrides } from '../lambdas/evaluator/config';
@@ -69,7 +70,7 @@ export const VIGIL_DEFAULTS = {
   evaluatorEvery: Duration.minutes(1),
   agentSilence: Duration.minutes(5),
   logRetention: logs.RetentionDays.ONE_MONTH,
-  agentAuth: { kind: 'pod-identity' },
+  agentAuth: { kind: DEFAULT_AGENT_AUTH },
 } as const satisfies Partial<Record<keyof VigilProps | 'agentAuth', unknown>>;
 
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;

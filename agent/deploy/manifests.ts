@@ -9,7 +9,37 @@ import { AGENT_ENV, regionOfFunctionUrl } from '../config';
 import { AGENT_VERSION } from '../version';
 import { toYamlDocuments, type JsonValue } from './yaml';
 
-export type AgentAuth = 'irsa' | 'pod-identity';
+export const AGENT_AUTHS = ['pod-identity', 'irsa'] as const;
+export type AgentAuth = (typeof AGENT_AUTHS)[number];
+
+/**
+ * The one default, the stack's (`vigil:agentAuth`, `VIGIL_DEFAULTS.agentAuth`): the install command the stack
+ * prints and a hand-run `vigil agent manifest` agree, so the agent never gets an IRSA annotation for a role
+ * that trusts Pod Identity.
+ */
+export const DEFAULT_AGENT_AUTH = 'pod-identity' satisfies AgentAuth;
+
+/** Node architectures (`kubernetes.io/arch`) an agent image is built for. */
+export const AGENT_ARCHITECTURES = ['amd64', 'arm64'] as const;
+export type AgentArchitecture = (typeof AGENT_ARCHITECTURES)[number];
+
+/** A pod toleration, as the Kubernetes API spells it. */
+export interface Toleration {
+  readonly key?: string;
+  readonly operator: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/**
+ * The taints the node lifecycle controller puts on a node under pressure. The agent tolerates them so it can
+ * be rescheduled during the very incidents it reports (DaemonSets get these tolerations; a Deployment does not).
+ */
+export const NODE_PRESSURE_TOLERATIONS: readonly Toleration[] = ['memory-pressure', 'disk-pressure', 'pid-pressure'].map((t) => ({
+  key: `node.kubernetes.io/${t}`,
+  operator: 'Exists',
+  effect: 'NoSchedule',
+}));
 
 export interface ManifestOptions {
   readonly cluster: string;
@@ -17,10 +47,14 @@ export interface ManifestOptions {
   readonly ingestUrl: string;
   /** The agent's IAM role (a stack output); annotated on the service account with IRSA. */
   readonly roleArn?: string;
-  /** @default irsa */
+  /** @default DEFAULT_AGENT_AUTH */
   readonly auth?: AgentAuth;
-  /** @default `vigil-agent:<version>` (build and push it: docs/agent.md) */
-  readonly image?: string;
+  /** The agent image: the stack's (built from agent/Dockerfile at deploy, an `AgentInstall…` output), or your own. */
+  readonly image: string;
+  /** Pins the agent to nodes of this architecture (the image's). @default no pin: a multi-arch image */
+  readonly architecture?: AgentArchitecture;
+  /** Tolerations beyond the node-pressure ones, for clusters whose every node is tainted. @default none */
+  readonly tolerations?: readonly Toleration[];
   /** Read kubelet summaries through the API server (grants `nodes/proxy`). @default false */
   readonly kubeletProxy?: boolean;
   /** @default vigil */
@@ -29,9 +63,30 @@ export interface ManifestOptions {
   readonly region?: string;
 }
 
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+// A label key (optional DNS prefix, then a name) and a label value, as taints use them.
+const TAINT_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const TAINT_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** `KEY[=VALUE][:EFFECT]`, as `kubectl taint` writes a taint: the toleration that matches it (any effect if none). */
+export function parseToleration(text: string): Toleration {
+  const m = /^([^=:]+)(?:=([^:]*))?(?::(.*))?$/.exec(text);
+  const [key, value, effect] = m ? [m[1], m[2], m[3]] : [undefined, undefined, undefined];
+  const problems: string[] = [];
+  if (key === undefined || !TAINT_KEY.test(key)) problems.push(`--toleration "${text}" must be KEY[=VALUE][:EFFECT], KEY a label key like dedicated or example.com/team`);
+  if (value !== undefined && !TAINT_VALUE.test(value)) problems.push(`--toleration "${text}": the value must be a label value`);
+  if (effect !== undefined && !(TAINT_EFFECTS as readonly string[]).includes(effect)) problems.push(`--toleration "${text}": the effect must be one of ${TAINT_EFFECTS.join(', ')}`);
+  if (problems.length) throw new ManifestOptionsError(problems);
+  return {
+    key,
+    operator: value === undefined ? 'Exists' : 'Equal',
+    ...(value !== undefined ? { value } : {}),
+    ...(effect !== undefined ? { effect: effect as Toleration['effect'] } : {}),
+  };
+}
+
 export const AGENT_NAME = 'vigil-agent';
 export const DEFAULT_NAMESPACE = 'vigil';
-export const DEFAULT_IMAGE = `vigil-agent:${AGENT_VERSION}`;
 export const HEALTH_PORT = 8080;
 
 /**
@@ -54,7 +109,7 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The options with their defaults, or every problem with them at once. */
-export function resolveManifestOptions(o: ManifestOptions): Required<Omit<ManifestOptions, 'roleArn'>> & Pick<ManifestOptions, 'roleArn'> {
+export function resolveManifestOptions(o: ManifestOptions): Required<Omit<ManifestOptions, 'roleArn' | 'architecture'>> & Pick<ManifestOptions, 'roleArn' | 'architecture'> {
   const problems: string[] = [];
   if (!CLUSTER_NAME_PATTERN.test(o.cluster)) problems.push(`--cluster must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _), got "${o.cluster}"`);
   let url: URL | undefined;
@@ -66,16 +121,28 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
   }
   const region = o.region ?? (url ? regionOfFunctionUrl(url) : undefined);
   if (!region) problems.push('--region is required when --ingest-url is not a Lambda Function URL (https://<id>.lambda-url.<region>.on.aws/)');
-  const auth = o.auth ?? 'irsa';
-  if (auth !== 'irsa' && auth !== 'pod-identity') problems.push(`--auth must be irsa or pod-identity, got "${String(auth)}"`);
+  const auth = o.auth ?? DEFAULT_AGENT_AUTH;
+  if (!AGENT_AUTHS.includes(auth)) problems.push(`--auth must be ${AGENT_AUTHS.join(' or ')}, got "${String(auth)}"`);
   if (auth === 'irsa' && !o.roleArn) problems.push('--role-arn is required with --auth irsa');
   if (o.roleArn && !ROLE_ARN.test(o.roleArn)) problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${o.roleArn}"`);
   const namespace = o.namespace ?? DEFAULT_NAMESPACE;
   if (!DNS_LABEL.test(namespace)) problems.push(`--namespace must be a DNS label (a-z 0-9 -, at most 63), got "${namespace}"`);
-  const image = o.image ?? DEFAULT_IMAGE;
-  if (!image.trim() || /\s/.test(image)) problems.push(`--image must be an image reference, got "${image}"`);
+  const image = o.image ?? '';
+  if (!image.trim() || /\s/.test(image)) problems.push(`--image must be an image reference (the stack's AgentInstall output names the one it built), got "${image}"`);
+  if (o.architecture !== undefined && !AGENT_ARCHITECTURES.includes(o.architecture)) problems.push(`--arch must be ${AGENT_ARCHITECTURES.join(' or ')}, got "${String(o.architecture)}"`);
   if (problems.length) throw new ManifestOptionsError(problems);
-  return { cluster: o.cluster, ingestUrl: o.ingestUrl, auth, image, kubeletProxy: o.kubeletProxy ?? false, namespace, region: region as string, ...(o.roleArn ? { roleArn: o.roleArn } : {}) };
+  return {
+    cluster: o.cluster,
+    ingestUrl: o.ingestUrl,
+    auth,
+    image,
+    kubeletProxy: o.kubeletProxy ?? false,
+    namespace,
+    region: region as string,
+    tolerations: o.tolerations ?? [],
+    ...(o.roleArn ? { roleArn: o.roleArn } : {}),
+    ...(o.architecture ? { architecture: o.architecture } : {}),
+  };
 }
 
 /**
@@ -103,6 +170,8 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
     [AGENT_ENV.region]: o.region,
     ...(o.kubeletProxy ? { [AGENT_ENV.kubeletTransport]: 'proxy' } : {}),
     [AGENT_ENV.healthPort]: String(HEALTH_PORT),
+    // The agent checks at start that the credentials Kubernetes injected are of this kind.
+    [AGENT_ENV.auth]: o.auth,
     // Never fall back to the node's instance role: a missing IRSA/Pod Identity setup must fail loudly.
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_STS_REGIONAL_ENDPOINTS: 'regional',
@@ -155,7 +224,8 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
             automountServiceAccountToken: true,
             // Monitoring must outlive the node pressure it reports: not the first pod evicted.
             priorityClassName: 'system-cluster-critical',
-            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            nodeSelector: { 'kubernetes.io/os': 'linux', ...(o.architecture ? { 'kubernetes.io/arch': o.architecture } : {}) },
+            tolerations: [...NODE_PRESSURE_TOLERATIONS, ...o.tolerations].map((t) => ({ ...t })),
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             terminationGracePeriodSeconds: 30,
             containers: [
@@ -203,19 +273,38 @@ export function renderManifests(options: ManifestOptions): string {
   return toYamlDocuments(agentManifests(o), header);
 }
 
-/** The values `vigil-agent.yaml` (the example beside this file) is rendered with. */
-export const EXAMPLE_MANIFEST_OPTIONS: ManifestOptions = {
+/**
+ * The command that installs the agent: what the stack outputs per cluster (`AgentInstall<cluster>`), with
+ * every value spelled out so it never depends on a default. The values may be CDK tokens.
+ */
+export function installCommand(o: ManifestOptions & { readonly roleArn: string; readonly auth: AgentAuth }): string {
+  const flags = [
+    ['cluster', o.cluster],
+    ['ingest-url', o.ingestUrl],
+    ['role-arn', o.roleArn],
+    ['auth', o.auth],
+    ['image', o.image],
+    ['arch', o.architecture],
+    ...(o.tolerations ?? []).map((t) => ['toleration', `${t.key}${t.value !== undefined ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`]),
+  ].filter((f): f is [string, string] => f[1] !== undefined);
+  return `npx vigil agent manifest ${flags.map(([k, v]) => `--${k} ${v}`).join(' ')} | kubectl apply -f -`;
+}
+
+/** The values `vigil-agent.yaml` (the example beside this file) is rendered with: a stack's install command. */
+export const EXAMPLE_MANIFEST_OPTIONS = {
   cluster: 'prod-eu-1',
   ingestUrl: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/',
-  roleArn: 'arn:aws:iam::123456789012:role/vigil-agent-prod-eu-1',
-};
+  roleArn: 'arn:aws:iam::123456789012:role/Vigil-VigilAgentprodeu1Role-EXAMPLE',
+  auth: DEFAULT_AGENT_AUTH,
+  image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-eu-west-1:${'0'.repeat(64)}`,
+  architecture: 'amd64',
+} as const satisfies ManifestOptions;
 
 /** The text of `vigil-agent.yaml`: the example rendering, marked as one. */
 export function exampleManifestFile(): string {
-  const o = EXAMPLE_MANIFEST_OPTIONS;
   return [
-    '# EXAMPLE with placeholder values. Generate your own from the stack outputs:',
-    `#   npx vigil agent manifest --cluster ${o.cluster} --ingest-url ${o.ingestUrl} --role-arn ${o.roleArn} --image <your image>`,
-    renderManifests(o),
+    '# EXAMPLE with placeholder values. Generate your own with the AgentInstall<cluster> command of the stack outputs:',
+    `#   ${installCommand(EXAMPLE_MANIFEST_OPTIONS)}`,
+    renderManifests(EXAMPLE_MANIFEST_OPTIONS),
   ].join('\n');
 }

@@ -3,23 +3,38 @@
  * stack outputs the exact command (cluster, ingest URL, role); pipe it to `kubectl apply -f -`.
  */
 import { parseArgs } from 'util';
-import { DEFAULT_IMAGE, DEFAULT_NAMESPACE, ManifestOptionsError, renderManifests, type AgentAuth } from '../../agent/deploy/manifests';
+import {
+  DEFAULT_AGENT_AUTH,
+  DEFAULT_NAMESPACE,
+  ManifestOptionsError,
+  parseToleration,
+  renderManifests,
+  type AgentArchitecture,
+  type AgentAuth,
+} from '../../agent/deploy/manifests';
 import { UsageError, type Command } from '../command';
 
-const USAGE = `Usage: vigil agent manifest --cluster NAME --ingest-url URL --role-arn ARN [options]
+const USAGE = `Usage: vigil agent manifest --cluster NAME --ingest-url URL --image REF [options]
 
 Prints the Vigil agent's Kubernetes manifests (namespace, service account, least-privilege RBAC,
-hardened Deployment) for one cluster. Apply them with:
-  vigil agent manifest --cluster prod --ingest-url https://… --role-arn arn:aws:iam::… | kubectl apply -f -
+hardened Deployment) for one cluster. The stack's AgentInstall<cluster> output is the exact command:
+  vigil agent manifest --cluster prod --ingest-url https://… --role-arn arn:aws:iam::… --auth pod-identity --image … --arch amd64 | kubectl apply -f -
 
 Options:
   --cluster NAME        the EKS cluster's name, as the stack knows it (required)
   --ingest-url URL      the ingest Function URL, a stack output (required)
+  --image REF           the agent image (required): the one the stack built (in its AgentInstall output),
+                        or your own
   --role-arn ARN        the agent's IAM role, a stack output (required with --auth irsa)
-  --auth irsa|pod-identity
-                        how the pod gets AWS credentials (default irsa: the role is annotated on the
-                        service account; pod-identity: the stack's Pod Identity association is used)
-  --image REF           the agent image (default ${DEFAULT_IMAGE}; build and push it, see docs/agent.md)
+  --auth pod-identity|irsa
+                        how the pod gets AWS credentials, as the stack set it up for this cluster (default
+                        ${DEFAULT_AGENT_AUTH}, the stack's default; irsa annotates the role on the service account).
+                        The agent refuses to start when the pod's credentials are of the other kind.
+  --arch amd64|arm64    run only on nodes of this architecture (the image's; default: no pin, for a
+                        multi-arch image)
+  --toleration KEY[=VALUE][:EFFECT]
+                        also tolerate this taint (repeatable), for clusters whose every node is tainted;
+                        the node-pressure taints are always tolerated
   --kubelet-proxy       read kubelet stats through the API server instead of each node's port 10250;
                         grants nodes/proxy, which also allows exec into any container: only for networks
                         that block pods from reaching nodes
@@ -43,6 +58,8 @@ export const agentManifestCommand: Command = {
           'role-arn': { type: 'string' },
           auth: { type: 'string' },
           image: { type: 'string' },
+          arch: { type: 'string' },
+          toleration: { type: 'string', multiple: true },
           'kubelet-proxy': { type: 'boolean' },
           namespace: { type: 'string' },
           region: { type: 'string' },
@@ -51,16 +68,19 @@ export const agentManifestCommand: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const missing = (['cluster', 'ingest-url'] as const).filter((k) => !values[k]).map((k) => `--${k} is required`);
+    const missing = (['cluster', 'ingest-url', 'image'] as const).filter((k) => !values[k]).map((k) => `--${k} is required`);
     if (missing.length) throw new UsageError(missing.join('; '));
     try {
+      const tolerations = (values.toleration ?? []).map(parseToleration);
       io.out(
         renderManifests({
           cluster: values.cluster as string,
           ingestUrl: values['ingest-url'] as string,
           ...(values['role-arn'] ? { roleArn: values['role-arn'] } : {}),
           ...(values.auth ? { auth: values.auth as AgentAuth } : {}),
-          ...(values.image ? { image: values.image } : {}),
+          image: values.image as string,
+          ...(values.arch ? { architecture: values.arch as AgentArchitecture } : {}),
+          tolerations,
           kubeletProxy: values['kubelet-proxy'] === true,
           ...(values.namespace ? { namespace: values.namespace } : {}),
           ...(values.region ? { region: values.region } : {}),
@@ -70,7 +90,6 @@ export const agentManifestCommand: Command = {
       if (e instanceof ManifestOptionsError) throw new UsageError(e.problems.join('; '));
       throw e;
     }
-    if (!values.image) io.err(`vigil agent manifest: no --image given, so the manifest uses ${DEFAULT_IMAGE}: build it from agent/Dockerfile and push it where the cluster can pull it (docs/agent.md).`);
     return 0;
   },
 };

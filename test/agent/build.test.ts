@@ -59,9 +59,15 @@ describe('the agent image\'s build', () => {
     for (const c of copied) expect(ignore).toContain(c.includes('.') ? `!${c}` : `!${c}/**`);
   });
 
+  it('pins every base image by tag and digest, so a rebuild at deploy gets the image that was tested', () => {
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(bases).toHaveLength(2);
+    for (const b of bases) expect(b).toMatch(/^[a-z0-9./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/);
+  });
+
   it('starts Node with the flags the benchmark measured, as a non-root user on distroless', () => {
     expect(dockerfile).toContain(`ENTRYPOINT ["/nodejs/bin/node", ${AGENT_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "/app/agent.js"]`);
-    expect(dockerfile).toMatch(/^FROM gcr\.io\/distroless\/nodejs22-debian12:nonroot$/m);
+    expect(dockerfile).toMatch(/^FROM gcr\.io\/distroless\/nodejs22-debian12:nonroot@sha256:[0-9a-f]{64}$/m);
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
   });
 });

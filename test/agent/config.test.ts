@@ -87,6 +87,37 @@ describe('readAgentConfig', () => {
     expect(readAgentConfig({ VIGIL_CLUSTER: 'c', VIGIL_INGEST_URL: 'http://127.0.0.1:4000/', AWS_REGION: 'eu-west-1' }).ingestUrl).toBe('http://127.0.0.1:4000/');
   });
 
+  describe('refuses to start when the pod\'s credentials are not of the kind the manifests set up (VIGIL_AGENT_AUTH)', () => {
+    const base = { VIGIL_CLUSTER: 'prod', VIGIL_INGEST_URL: URL_ };
+    // What EKS injects: Pod Identity's webhook the container-credentials pair, IRSA's the web identity pair.
+    const podIdentity = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token' };
+    const irsa = { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/vigil-agent', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' };
+    const problems = (env: Record<string, string>) => {
+      try {
+        readAgentConfig({ ...base, ...env });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+
+    it('starts when they agree, and when the variable is absent (local mode, keys in the environment)', () => {
+      expect(problems({ VIGIL_AGENT_AUTH: 'pod-identity', ...podIdentity })).toEqual([]);
+      expect(problems({ VIGIL_AGENT_AUTH: 'irsa', ...irsa })).toEqual([]);
+      expect(problems({})).toEqual([]);
+    });
+
+    it('names an IRSA annotation left on a Pod Identity agent, which would make every push AccessDenied', () => {
+      expect(problems({ VIGIL_AGENT_AUTH: 'pod-identity', ...podIdentity, ...irsa })).toEqual([expect.stringContaining('remove the eks.amazonaws.com/role-arn annotation')]);
+    });
+
+    it('names missing credentials of either kind, and an unknown kind', () => {
+      expect(problems({ VIGIL_AGENT_AUTH: 'pod-identity' })).toEqual([expect.stringContaining('EKS injected no Pod Identity credentials')]);
+      expect(problems({ VIGIL_AGENT_AUTH: 'irsa', ...podIdentity })).toEqual([expect.stringContaining('is irsa but the pod has no IRSA credentials')]);
+      expect(problems({ VIGIL_AGENT_AUTH: 'keys' })).toEqual(['VIGIL_AGENT_AUTH must be "pod-identity" or "irsa", got "keys"']);
+    });
+  });
+
   it('reads the region of a Function URL host, and nothing else', () => {
     expect(regionOfFunctionUrl(new URL(URL_))).toBe('eu-west-1');
     expect(regionOfFunctionUrl(new URL('https://lambda-url.eu-west-1.on.aws.evil.com/'))).toBeUndefined();

@@ -22,7 +22,14 @@ describe('readVigilContext', () => {
     const { stackName, vigil } = readVigilContext(cdkJsonContext());
     expect(stackName).toBe('Vigil');
     expect(vigil.clusters).toEqual([{ name: 'my-cluster', agentAuth: { kind: 'pod-identity' } }]);
-    expect(vigil.slack?.secretName).toBe('vigil/slack-webhook');
+    // A fresh account has no Slack secret: the sample names none, so a first deploy has no Slack path to break.
+    expect(vigil.slack).toBeUndefined();
+    expect(readVigilContext(cdkJsonContext()).agentArchitecture).toBe('amd64');
+  });
+
+  test('reads the agent image\'s architecture, and refuses one the image cannot be built for', () => {
+    expect(readVigilContext({ ...prod, 'vigil:agentArchitecture': 'arm64' }).agentArchitecture).toBe('arm64');
+    expect(problems({ ...prod, 'vigil:agentArchitecture': 'x86_64' })).toEqual(['vigil:agentArchitecture must be "amd64" or "arm64"']);
   });
 
   test("docs/deploy.md's full example is valid and reads into the props it describes", () => {

@@ -46,7 +46,20 @@ describe('npm run synth', () => {
     const out = path.join(work, 'cdk.out');
     fs.writeFileSync(preload, BLOCK_NETWORK);
     fs.writeFileSync(log, '');
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--require ${preload}`, VIGIL_NETWORK_LOG: log, HOME: work };
+    // A `docker` (and CDK_DOCKER) that records being run: synth hashes the agent image's context, never builds it.
+    const bin = path.join(work, 'bin');
+    const dockerLog = path.join(work, 'docker.log');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "docker $*" >> ${JSON.stringify(dockerLog)}\nexit 1\n`, { mode: 0o755 });
+    fs.writeFileSync(dockerLog, '');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_OPTIONS: `--require ${preload}`,
+      VIGIL_NETWORK_LOG: log,
+      HOME: work,
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+      CDK_DOCKER: path.join(bin, 'docker'),
+    };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') && k !== 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED') delete env[k];
     delete env.CDK_DEFAULT_ACCOUNT;
     delete env.CDK_DEFAULT_REGION;
@@ -55,6 +68,7 @@ describe('npm run synth', () => {
     expect(r.stderr).not.toMatch(/Error|fail/i);
     expect(r.status).toBe(0);
     expect(fs.readFileSync(log, 'utf8')).toBe('');
+    expect(fs.readFileSync(dockerLog, 'utf8')).toBe('');
 
     const template = JSON.parse(fs.readFileSync(path.join(out, 'Vigil.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
@@ -68,6 +82,12 @@ describe('npm run synth', () => {
       expect(map.sources.some((s) => s.includes('node_modules/@aws-sdk/client-'))).toBe(false);
       return map.sources.find((s) => /lambdas\/.*handler\.ts$/.test(s))?.replace(/^.*(lambdas\/)/, '$1');
     });
-    expect(entries.sort()).toEqual(['lambdas/collector/handler.ts', 'lambdas/evaluator/handler.ts', 'lambdas/ingest/handler.ts', 'lambdas/notify/slack-handler.ts']);
+    expect(entries.sort()).toEqual(['lambdas/collector/handler.ts', 'lambdas/evaluator/handler.ts', 'lambdas/ingest/handler.ts']);
+
+    // The agent image: one Docker image asset from agent/Dockerfile, staged without node_modules.
+    const assets = JSON.parse(fs.readFileSync(path.join(out, 'Vigil.assets.json'), 'utf8')) as { dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }> };
+    const images = Object.values(assets.dockerImages).map((i) => i.source);
+    expect(images).toEqual([{ directory: expect.any(String), dockerFile: 'agent/Dockerfile', platform: 'linux/amd64' }]);
+    expect(fs.existsSync(path.join(out, images[0].directory, 'node_modules'))).toBe(false);
   }, 240_000);
 });

@@ -1,5 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { agentManifestCommand, VigilStack } from '../../lib/vigil-stack';
+import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
+import { VigilStack } from '../../lib/vigil-stack';
 import { SAMPLE_VIGIL_PROPS, scrubbedTemplate, testApp, vigilTemplate } from '../support/cdk';
 
 describe('VigilStack', () => {
@@ -30,8 +34,10 @@ describe('VigilStack', () => {
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['AlertsTopicArn', 'HealthTopicArn', 'TableName']));
   });
 
-  test("per cluster: the agent role ARN and the exact command that installs the agent", () => {
+  test('per cluster: the agent role ARN and the exact command that installs the agent, naming the image the stack builds', () => {
     expect(outputs.AgentRoleArnprod.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VigilAgentprodRole/), 'Arn'] });
+    const imageUri = stack.agentImage?.imageUri;
+    expect(imageUri).toBeDefined();
     expect(outputs.AgentInstallprod.Value).toEqual({
       'Fn::Join': [
         '',
@@ -40,27 +46,43 @@ describe('VigilStack', () => {
           { 'Fn::GetAtt': [expect.stringMatching(/^VigilIngestFunctionFunctionUrl/), 'FunctionUrl'] },
           ' --role-arn ',
           { 'Fn::GetAtt': [expect.stringMatching(/^VigilAgentprodRole/), 'Arn'] },
-          ' --auth pod-identity | kubectl apply -f -',
+          ' --auth pod-identity --image ',
+          // The bootstrap repository (immutable tags), tagged with the asset's content hash.
+          { 'Fn::Sub': expect.stringMatching(/^\$\{AWS::AccountId\}\.dkr\.ecr\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/cdk-hnb659fds-container-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}:[0-9a-f]{64}$/) },
+          ' --arch amd64 | kubectl apply -f -',
         ],
       ],
     });
-    expect(JSON.stringify(outputs.AgentInstallstaging.Value)).toContain(' --auth irsa | kubectl apply -f -');
+    expect(JSON.stringify(outputs.AgentInstallstaging.Value)).toContain(' --auth irsa --image ');
     expect(outputs.AgentInstallstaging.Description).toContain('cluster staging (us-west-2)');
   });
 
-  test('agentManifestCommand, with and without the image to install', () => {
-    expect(agentManifestCommand({ cluster: 'prod', ingestUrl: 'https://x.lambda-url.eu-west-1.on.aws/', roleArn: 'arn:aws:iam::1:role/r', auth: 'irsa' })).toBe(
-      'npx vigil agent manifest --cluster prod --ingest-url https://x.lambda-url.eu-west-1.on.aws/ --role-arn arn:aws:iam::1:role/r --auth irsa | kubectl apply -f -',
-    );
-    expect(agentManifestCommand({ cluster: 'prod', ingestUrl: 'https://x/', roleArn: 'arn:r', auth: 'pod-identity', image: 'reg/vigil-agent:0.1.0' })).toBe(
-      'npx vigil agent manifest --cluster prod --ingest-url https://x/ --role-arn arn:r --auth pod-identity --image reg/vigil-agent:0.1.0 | kubectl apply -f -',
-    );
+  test('builds the agent for the architecture asked, and pins the agent to it', () => {
+    const arm = new VigilStack(testApp(), 'Arm', { vigil: SAMPLE_VIGIL_PROPS, agentArchitecture: 'arm64' });
+    expect(JSON.stringify(Template.fromStack(arm).toJSON().Outputs.AgentInstallprod.Value)).toContain(' --arch arm64 | kubectl apply -f -');
+    const asset = arm.node.findAll().find((c) => c instanceof DockerImageAsset) as DockerImageAsset;
+    expect(asset).toBeDefined();
+    const assembly = Stage.of(arm)!.synth();
+    const assets = JSON.parse(fs.readFileSync(path.join(assembly.directory, `${arm.artifactId}.assets.json`), 'utf8')) as {
+      dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
+    };
+    const images = Object.values(assets.dockerImages);
+    expect(images.map((i) => i.source)).toEqual([{ directory: expect.stringMatching(/^asset\.[0-9a-f]{64}$/), dockerFile: 'agent/Dockerfile', platform: 'linux/arm64' }]);
+    // The staged context is the image's context only (agent/Dockerfile.dockerignore): no node_modules, tests or docs.
+    const staged = path.join(assembly.directory, images[0].source.directory);
+    expect(fs.readdirSync(staged).sort()).toEqual(['agent', 'common', 'lambdas', 'model', 'package-lock.json', 'package.json', 'tsconfig.json']);
+    expect(fs.readdirSync(path.join(staged, 'lambdas'))).toEqual(['store']);
   });
 
-  test('the install command names the agent image when one is configured', () => {
-    const withImage = new VigilStack(testApp(), 'WithImage', { vigil: SAMPLE_VIGIL_PROPS, agentImage: 'reg.example/vigil-agent:0.1.0' });
-    const out = Template.fromStack(withImage).toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(JSON.stringify(out.AgentInstallprod.Value)).toContain(' --auth pod-identity --image reg.example/vigil-agent:0.1.0 | kubectl apply -f -');
+  test('names your own image instead, pinned only when you say its architecture', () => {
+    const own = (extra: object) => {
+      const s = new VigilStack(testApp(), 'WithImage', { vigil: SAMPLE_VIGIL_PROPS, agentImage: 'reg.example/vigil-agent:0.1.0', ...extra });
+      expect(s.agentImage).toBeUndefined();
+      expect(s.node.findAll().some((c) => c instanceof DockerImageAsset)).toBe(false);
+      return JSON.stringify(Template.fromStack(s).toJSON().Outputs.AgentInstallprod.Value);
+    };
+    expect(own({})).toContain(' --auth pod-identity --image reg.example/vigil-agent:0.1.0 | kubectl apply -f -');
+    expect(own({ agentArchitecture: 'arm64' })).toContain(' --image reg.example/vigil-agent:0.1.0 --arch arm64 | kubectl apply -f -');
   });
 
   test('the whole stack, asset hashes scrubbed', () => {

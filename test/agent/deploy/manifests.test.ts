@@ -2,15 +2,26 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
 import { readAgentConfig } from '../../../agent/config';
-import { agentManifests, agentRules, exampleManifestFile, ManifestOptionsError, renderManifests, HEALTH_PORT, type ManifestOptions } from '../../../agent/deploy/manifests';
+import {
+  agentManifests,
+  agentRules,
+  exampleManifestFile,
+  installCommand,
+  ManifestOptionsError,
+  parseToleration,
+  renderManifests,
+  HEALTH_PORT,
+  type ManifestOptions,
+} from '../../../agent/deploy/manifests';
+import { VIGIL_DEFAULTS } from '../../../lib/vigil';
 import { validateObject } from '../../sim/kube/k8s-schema';
 
-const OPTIONS: ManifestOptions = {
+const OPTIONS = {
   cluster: 'prod-eu-1',
   ingestUrl: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/',
   roleArn: 'arn:aws:iam::123456789012:role/vigil-agent-prod-eu-1',
   image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0',
-};
+} satisfies ManifestOptions;
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; [k: string]: unknown };
 const byKind = (objs: unknown[]) => Object.fromEntries((objs as Obj[]).map((o) => [o.kind, o])) as Record<string, Obj & Record<string, never>>;
@@ -18,8 +29,8 @@ type Deployment = any;
 
 describe('the agent\'s manifests', () => {
   it.each([
-    ['IRSA, direct kubelet reads', OPTIONS],
-    ['Pod Identity', { ...OPTIONS, auth: 'pod-identity' as const, roleArn: undefined }],
+    ['IRSA, direct kubelet reads', { ...OPTIONS, auth: 'irsa' as const }],
+    ['Pod Identity, pinned to arm64, with a toleration', { ...OPTIONS, roleArn: undefined, architecture: 'arm64' as const, tolerations: [parseToleration('dedicated=infra:NoSchedule')] }],
     ['the API-server proxy fallback', { ...OPTIONS, kubeletProxy: true, namespace: 'monitoring' }],
   ])('validate against the official schemas (%s), as YAML read back', (_name, options) => {
     const objects = loadAll(renderManifests(options));
@@ -41,8 +52,43 @@ describe('the agent\'s manifests', () => {
   });
 
   it('put the IAM role on the service account with IRSA, and nothing with Pod Identity', () => {
-    expect(byKind(agentManifests(OPTIONS)).ServiceAccount.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': OPTIONS.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' });
+    expect(byKind(agentManifests({ ...OPTIONS, auth: 'irsa' })).ServiceAccount.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': OPTIONS.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' });
     expect(byKind(agentManifests({ ...OPTIONS, auth: 'pod-identity' })).ServiceAccount.metadata.annotations).toBeUndefined();
+  });
+
+  it("default to the stack's auth, Pod Identity: no IRSA annotation unless asked", () => {
+    expect(VIGIL_DEFAULTS.agentAuth.kind).toBe('pod-identity');
+    expect(byKind(agentManifests(OPTIONS)).ServiceAccount.metadata.annotations).toBeUndefined();
+    expect(renderManifests(OPTIONS)).toContain('AWS credentials: EKS Pod Identity');
+  });
+
+  it('tolerate the node-pressure taints, and the taints asked for', () => {
+    const tolerations = (o: ManifestOptions) => (byKind(agentManifests(o)).Deployment as Deployment).spec.template.spec.tolerations;
+    const pressure = ['memory-pressure', 'disk-pressure', 'pid-pressure'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoSchedule' }));
+    expect(tolerations(OPTIONS)).toEqual(pressure);
+    const extra = ['dedicated=infra:NoSchedule', 'example.com/gpu', 'spot:NoExecute'].map(parseToleration);
+    expect(tolerations({ ...OPTIONS, tolerations: extra })).toEqual([
+      ...pressure,
+      { key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' },
+      { key: 'example.com/gpu', operator: 'Exists' },
+      { key: 'spot', operator: 'Exists', effect: 'NoExecute' },
+    ]);
+    expect(() => parseToleration('dedicated=infra:Sometimes')).toThrow('the effect must be one of NoSchedule, PreferNoSchedule, NoExecute');
+    expect(() => parseToleration('=x')).toThrow('must be KEY[=VALUE][:EFFECT]');
+  });
+
+  it('pin the agent to the architecture of its image, and not without one', () => {
+    const selector = (o: ManifestOptions) => (byKind(agentManifests(o)).Deployment as Deployment).spec.template.spec.nodeSelector;
+    expect(selector({ ...OPTIONS, architecture: 'arm64' })).toEqual({ 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'arm64' });
+    expect(selector(OPTIONS)).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(() => agentManifests({ ...OPTIONS, architecture: 's390x' as 'amd64' })).toThrow('--arch must be amd64 or arm64, got "s390x"');
+  });
+
+  it('install with a command that spells out every value, which reads back as the same manifests', () => {
+    const cmd = installCommand({ ...OPTIONS, auth: 'pod-identity', architecture: 'amd64', tolerations: [parseToleration('dedicated=infra:NoSchedule')] });
+    expect(cmd).toBe(
+      `npx vigil agent manifest --cluster prod-eu-1 --ingest-url ${OPTIONS.ingestUrl} --role-arn ${OPTIONS.roleArn} --auth pod-identity --image ${OPTIONS.image} --arch amd64 --toleration dedicated=infra:NoSchedule | kubectl apply -f -`,
+    );
   });
 
   it('run one hardened replica: non-root, read-only root, no capabilities, RuntimeDefault seccomp, requests, limits, probes', () => {
@@ -63,8 +109,10 @@ describe('the agent\'s manifests', () => {
   });
 
   it('configure the agent with variables it accepts, and keep it off the node\'s instance role', () => {
-    for (const options of [OPTIONS, { ...OPTIONS, kubeletProxy: true }]) {
-      const env = Object.fromEntries((byKind(agentManifests(options)).Deployment as Deployment).spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    // What the EKS Pod Identity webhook injects into the pod (Amazon EKS: "Understand how EKS Pod Identity works").
+    const podIdentity = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token' };
+    for (const options of [OPTIONS, { ...OPTIONS, kubeletProxy: true }] as ManifestOptions[]) {
+      const env: Record<string, string> = { ...Object.fromEntries((byKind(agentManifests(options)).Deployment as Deployment).spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value])), ...podIdentity };
       expect(env.AWS_EC2_METADATA_DISABLED).toBe('true');
       expect(readAgentConfig(env)).toMatchObject({ cluster: 'prod-eu-1', ingestUrl: OPTIONS.ingestUrl, region: 'eu-west-1', healthPort: HEALTH_PORT, kubeletTransport: options.kubeletProxy ? 'proxy' : 'direct' });
     }
@@ -73,7 +121,7 @@ describe('the agent\'s manifests', () => {
   it('refuse bad options, listing every problem', () => {
     let err: ManifestOptionsError | undefined;
     try {
-      agentManifests({ cluster: 'no spaces', ingestUrl: 'http://x.example.com/', roleArn: 'role/vigil', namespace: 'Vigil' });
+      agentManifests({ cluster: 'no spaces', ingestUrl: 'http://x.example.com/', roleArn: 'role/vigil', namespace: 'Vigil', image: '' });
     } catch (e) {
       err = e as ManifestOptionsError;
     }
@@ -83,8 +131,9 @@ describe('the agent\'s manifests', () => {
       '--region is required when --ingest-url is not a Lambda Function URL (https://<id>.lambda-url.<region>.on.aws/)',
       '--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "role/vigil"',
       '--namespace must be a DNS label (a-z 0-9 -, at most 63), got "Vigil"',
+      '--image must be an image reference (the stack\'s AgentInstall output names the one it built), got ""',
     ]);
-    expect(() => agentManifests({ ...OPTIONS, roleArn: undefined })).toThrow('--role-arn is required with --auth irsa');
+    expect(() => agentManifests({ ...OPTIONS, auth: 'irsa', roleArn: undefined })).toThrow('--role-arn is required with --auth irsa');
   });
 
   it('ship an example (agent/deploy/vigil-agent.yaml) that is exactly what the generator prints', () => {
