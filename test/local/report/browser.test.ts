@@ -10,9 +10,12 @@ import { pathToFileURL } from 'url';
 import { writeReport } from '../../../local/report/html';
 import type { RunRecord } from '../../../local/report/run-record';
 import { MINUTE_MS } from '../../../model/time';
-import { openPage, type BrowserPage } from './chromium';
+import { browserTest, openPage, type BrowserPage } from './chromium';
 import { DOMINO_ALERTS, END, NODES, ONSET, START, dominoRecord } from './fixture';
 
+
+// Skipped on a machine without chromium (test/support/global-setup.ts says so once); required under CI.
+const test = browserTest();
 const CHARTS = ['alerts', 'cluster', 'host-cpu', 'node-memory', 'node-disk', 'node-cpu', 'node-state', 'workload-memory', 'workload-restarts', 'workload-unavailable'];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-report-browser-'));
 

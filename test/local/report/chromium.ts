@@ -9,12 +9,36 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Readable, Writable } from 'stream';
 
-/** `VIGIL_CHROMIUM`, else the first chromium or Chrome on the usual paths (CI installs Debian's `chromium`). */
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where the browser tests look: `VIGIL_CHROMIUM`, else chromium or Chrome on the usual paths (CI installs Debian's `chromium`). */
+function chromiumCandidates(env: Env): string[] {
+  return [env.VIGIL_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => !!p);
+}
+
+/**
+ * Whether the browser tests run here: with a chromium they do; without one they are skipped with one line
+ * saying how to run them, except under CI (`CI` set and not "false"), where a missing browser is an error,
+ * never a silent skip.
+ */
+export function browserTests(env: Env = process.env, exists: (file: string) => boolean = fs.existsSync): { readonly chromium: string } | { readonly skipped: string } {
+  const candidates = chromiumCandidates(env);
+  const chromium = candidates.find(exists);
+  if (chromium) return { chromium };
+  const how = `install chromium (apt-get install chromium) or set VIGIL_CHROMIUM to a Chrome binary`;
+  if (env.CI && env.CI !== 'false') throw new Error(`CI: the browser tests need chromium and none was found (tried ${candidates.join(', ')}): ${how}`);
+  return { skipped: `browser tests skipped: no chromium found (tried ${candidates.join(', ')}); to run them, ${how}` };
+}
+
+/** `test`, or `test.skip` where there is no chromium (`browserTests`). */
+export function browserTest(): jest.It {
+  return 'chromium' in browserTests() ? test : test.skip;
+}
+
 export function chromiumPath(): string {
-  const candidates = [process.env.VIGIL_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => !!p);
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`no chromium found (tried ${candidates.join(', ')}): install it (apt-get install chromium) or set VIGIL_CHROMIUM`);
-  return found;
+  const b = browserTests();
+  if ('skipped' in b) throw new Error(b.skipped);
+  return b.chromium;
 }
 
 export interface BrowserPage {

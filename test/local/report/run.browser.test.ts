@@ -9,8 +9,11 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { runScenario, type RunResult } from '../../../local/run';
 import { loadScenario } from '../../../local/scenario/load';
-import { openPage, type BrowserPage } from './chromium';
+import { browserTest, openPage, type BrowserPage } from './chromium';
 
+
+// Skipped on a machine without chromium (test/support/global-setup.ts says so once); required under CI.
+const test = browserTest();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-run-report-'));
 let run: RunResult;
 let page: BrowserPage;
