@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +13,10 @@ export interface DashboardsProps {
   readonly table: dynamodb.ITableV2;
   /** Shown as one alarm status widget. */
   readonly alarms: readonly cw.IAlarm[];
-  /** Dashboard names start with it (`<prefix>overview`, `<prefix>hosts-and-nodes`). */
+  /**
+   * Dashboard names start with it and end with the region (`<prefix>overview-<region>`): dashboards are global
+   * to the account, so a second region's stack of the same name must not take the first one's.
+   */
   readonly namePrefix: string;
 }
 
@@ -38,13 +41,14 @@ export class Dashboards extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardsProps) {
     super(scope, id);
+    const region = Stack.of(this).region;
     this.overview = new cw.Dashboard(this, 'Overview', {
-      dashboardName: `${props.namePrefix}overview`,
+      dashboardName: `${props.namePrefix}overview-${region}`,
       defaultInterval: Duration.hours(6),
       widgets: [...props.clusters.map(overviewSection), vigilSection(props)],
     });
     this.hostsAndNodes = new cw.Dashboard(this, 'HostsAndNodes', {
-      dashboardName: `${props.namePrefix}hosts-and-nodes`,
+      dashboardName: `${props.namePrefix}hosts-and-nodes-${region}`,
       defaultInterval: Duration.hours(6),
       widgets: props.clusters.map(hostsAndNodesSection),
     });

@@ -17,10 +17,26 @@ export interface SelfMonitoringProps {
   readonly clusters: readonly ClusterConfig[];
   /** How long the agent may stay silent before the alarm. */
   readonly agentSilence: Duration;
+  /** How often the evaluator runs, and so reports each cluster's silence: the silence alarm's period. */
+  readonly evaluatorEvery: Duration;
   /** Where alarms notify (in ALARM and back to OK). */
   readonly topic: sns.ITopic;
   /** Every alarm name starts with it, so they sort together and the topic's key policy can name them. */
   readonly alarmNamePrefix: string;
+}
+
+/**
+ * The silence alarm's shape, so that it fires when the silence reaches `silence` (to within one evaluation),
+ * as its description says: `datapoints` consecutive reports, the first at `threshold`, the last at
+ * `threshold + (datapoints - 1) × period = silence`. Several datapoints (up to 3) ride out one late
+ * evaluation, which counts as silence; the threshold stays at 2 minutes or more, above a healthy agent's
+ * silence (one interval, 60 s, plus the push).
+ */
+export function agentSilenceAlarm(silence: Duration, evaluatorEvery: Duration): { readonly period: Duration; readonly datapoints: number; readonly threshold: Duration } {
+  const s = silence.toMinutes();
+  const p = evaluatorEvery.toMinutes();
+  const datapoints = Math.min(3, Math.max(1, Math.floor((s - 2) / p) + 1));
+  return { period: evaluatorEvery, datapoints, threshold: Duration.minutes(s - (datapoints - 1) * p) };
 }
 
 interface AlarmSpec {
@@ -75,16 +91,16 @@ export class SelfMonitoring extends Construct {
       metric: props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
     });
+    const silence = agentSilenceAlarm(props.agentSilence, props.evaluatorEvery);
     for (const c of props.clusters) {
-      const seconds = props.agentSilence.toSeconds();
       this.add(`AgentSilence${c.name}`, {
         name: `agent-silence-${c.name}`,
         description:
           `No batch from the Vigil agent of cluster ${c.name} for ${props.agentSilence.toHumanString()}, or the evaluator stopped reporting: ` +
           'Vigil is blind to this cluster. Check the vigil-agent pod (kubectl -n vigil get pods) and the evaluator function.',
-        metric: clusterMetric('agentSilenceSeconds', c.name),
-        threshold: seconds,
-        datapoints: { of: 3, toAlarm: 3 },
+        metric: clusterMetric('agentSilenceSeconds', c.name).with({ period: silence.period }),
+        threshold: silence.threshold.toSeconds(),
+        datapoints: { of: silence.datapoints, toAlarm: silence.datapoints },
         // The evaluator reports silence every minute; no report at all is as blind as silence.
         missing: cw.TreatMissingData.BREACHING,
       });

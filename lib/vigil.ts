@@ -13,6 +13,7 @@ import { Collector } from './collector';
 import { Dashboards } from './dashboards';
 import { Evaluator } from './evaluator';
 import { FailureQueue } from './failure-queue';
+import { functionUrlRegionProblem, refuseRegionsWithoutFunctionUrls } from './function-url-regions';
 import { Ingest } from './ingest';
 import { DELIVERIES, Notifications, type EmailRecipient, type SlackNotifications } from './notifications';
 import { SelfMonitoring } from './self-monitoring';
@@ -90,6 +91,8 @@ const wholeMinutes = (d: Duration) => Number.isInteger(d.toSeconds() / 60);
 /** Every problem with the props, at once; `stackRegion` is the deployment region when known at synth. */
 export function vigilPropsProblems(props: VigilProps, stackRegion?: string): string[] {
   const problems: string[] = [];
+  const regionProblem = stackRegion === undefined ? undefined : functionUrlRegionProblem(stackRegion);
+  if (regionProblem) problems.push(regionProblem);
   const seen = new Set<string>();
   if (props.clusters.length === 0) problems.push('clusters: at least one cluster is required');
   props.clusters.forEach((c, i) => {
@@ -198,6 +201,7 @@ export class Vigil extends Construct {
     const stack = Stack.of(this);
     const problems = vigilPropsProblems(props, Token.isUnresolved(stack.region) ? undefined : stack.region);
     if (problems.length) throw new VigilConfigError(problems);
+    refuseRegionsWithoutFunctionUrls(this);
     // Cost Explorer can group Vigil's resources by this tag.
     Tags.of(this).add('Application', 'Vigil');
 
@@ -260,6 +264,7 @@ export class Vigil extends Construct {
       failures: this.failures.queue,
       clusters,
       agentSilence: p.agentSilence,
+      evaluatorEvery: p.evaluatorEvery,
       topic: this.notifications.health,
       alarmNamePrefix: prefix,
     });

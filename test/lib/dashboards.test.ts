@@ -58,10 +58,17 @@ describe('Dashboards', () => {
   const all = [...(overview?.widgets ?? []), ...(hosts?.widgets ?? [])];
   const charted = all.flatMap(chartedBy);
 
-  test('two dashboards, named after the stack, whose bodies parse', () => {
+  test('two dashboards, named after the stack and the region (dashboards are global to the account), whose bodies parse', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test-overview' });
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test-hosts-and-nodes' });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['Test-overview-', { Ref: 'AWS::Region' }]] } });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['Test-hosts-and-nodes-', { Ref: 'AWS::Region' }]] } });
+    // The same stack in two regions of one account: two names, no collision.
+    const names = (region: string) =>
+      Object.values(vigilTemplate(undefined, undefined, { env: { account: '123456789012', region } }).template.findResources('AWS::CloudWatch::Dashboard')).map(
+        (d) => (d as { Properties: { DashboardName: string } }).Properties.DashboardName,
+      );
+    expect(names('eu-west-1')).toEqual(['Test-overview-eu-west-1', 'Test-hosts-and-nodes-eu-west-1']);
+    expect(names('us-east-1')).toEqual(['Test-overview-us-east-1', 'Test-hosts-and-nodes-us-east-1']);
     expect(overview?.widgets.length).toBeGreaterThan(10);
     expect(hosts?.widgets.length).toBeGreaterThan(5);
     for (const w of all) expect(w.width).toBeLessThanOrEqual(24);

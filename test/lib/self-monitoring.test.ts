@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { METRICS, METRICS_NAMESPACE } from '../../model/metrics';
-import { SelfMonitoring } from '../../lib/self-monitoring';
+import { agentSilenceAlarm, SelfMonitoring } from '../../lib/self-monitoring';
 import { testApp } from '../support/cdk';
 
 describe('SelfMonitoring', () => {
@@ -17,6 +17,7 @@ describe('SelfMonitoring', () => {
     failures: new sqs.Queue(stack, 'Failures'),
     clusters: [{ name: 'prod' }, { name: 'staging', region: 'us-west-2' }],
     agentSilence: Duration.minutes(5),
+    evaluatorEvery: Duration.minutes(1),
     topic: new sns.Topic(stack, 'Health'),
     alarmNamePrefix: 'Vigil-',
   });
@@ -62,12 +63,36 @@ describe('SelfMonitoring', () => {
         Namespace: METRICS_NAMESPACE,
         MetricName: METRICS.agentSilenceSeconds.name,
         Dimensions: [{ Name: 'Cluster', Value: cluster }],
-        Threshold: 300,
+        Period: 60,
+        Threshold: 180,
         EvaluationPeriods: 3,
         DatapointsToAlarm: 3,
         TreatMissingData: 'breaching',
       });
+      expect(byName(`Vigil-agent-silence-${cluster}`)?.AlarmDescription).toContain('for 5 minutes');
     }
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Vigil-agent-silence-prod', AlarmDescription: Match.stringLikeRegexp('kubectl -n vigil') });
+  });
+
+  test.each([
+    [5, 1],
+    [2, 1],
+    [3, 1],
+    [10, 1],
+    [1440, 1],
+    [5, 5],
+    [10, 5],
+    [2, 5],
+    [60, 15],
+  ])('the silence alarm fires when the silence reaches the %i minutes its description says (evaluator every %i)', (silenceMin, everyMin) => {
+    const a = agentSilenceAlarm(Duration.minutes(silenceMin), Duration.minutes(everyMin));
+    // The datapoint that completes the alarm: the first breaching one at the threshold, then one per period.
+    const firesAtSec = a.threshold.toSeconds() + (a.datapoints - 1) * a.period.toSeconds();
+    expect(firesAtSec).toBe(silenceMin * 60);
+    expect(a.period.toMinutes()).toBe(everyMin);
+    expect(a.datapoints).toBeGreaterThanOrEqual(1);
+    expect(a.datapoints).toBeLessThanOrEqual(3);
+    // Never at a silence a healthy agent reaches between two pushes.
+    expect(a.threshold.toMinutes()).toBeGreaterThanOrEqual(2);
   });
 });

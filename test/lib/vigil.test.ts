@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_HOST_METRICS } from '../../lambdas/collector/config';
 import { ENV } from '../../lambdas/env';
+import { REGIONS_WITHOUT_FUNCTION_URLS } from '../../lib/function-url-regions';
 import { Vigil, VigilConfigError, vigilPropsProblems, type VigilProps } from '../../lib/vigil';
 import { actionsOf, policyStatements, SAMPLE_VIGIL_PROPS, testApp, vigilTemplate } from '../support/cdk';
 
@@ -64,6 +65,23 @@ describe('Vigil props validation', () => {
     ]);
   });
 
+  test('regions without Lambda function URLs are refused: at synth when the region is known, else by a CloudFormation rule', () => {
+    expect(vigilPropsProblems({ clusters: [{ name: 'x' }] }, 'eu-central-2')).toEqual([
+      "the stack's region eu-central-2 has no Lambda function URLs, which the agents push to: deploy Vigil in a nearby region that has them (the clusters may stay where they are; use IRSA for them)",
+    ]);
+    expect(vigilPropsProblems({ clusters: [{ name: 'x' }] }, 'eu-central-1')).toEqual([]);
+    expect(() => new Vigil(new Stack(testApp(), 'Zurich', { env: { region: 'eu-central-2' } }), 'Vigil', { clusters: [{ name: 'x' }] })).toThrow(VigilConfigError);
+
+    const rules = vigilTemplate().template.toJSON().Rules as Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
+    const rule = Object.entries(rules).find(([id]) => id.includes('FunctionUrlRegion'))?.[1];
+    expect(rule?.Assertions).toEqual([
+      {
+        Assert: { 'Fn::Not': [{ 'Fn::Contains': [[...REGIONS_WITHOUT_FUNCTION_URLS], { Ref: 'AWS::Region' }] }] },
+        AssertDescription: expect.stringContaining('Vigil needs Lambda function URLs'),
+      },
+    ]);
+  });
+
   test('the construct refuses bad props before building anything', () => {
     const stack = new Stack(testApp(), 'S');
     expect(() => new Vigil(stack, 'Vigil', { clusters: [] })).toThrow(VigilConfigError);
@@ -113,7 +131,7 @@ describe('Vigil', () => {
     const stack = new Stack(testApp(), 'S');
     new Vigil(stack, 'Vigil', { clusters: [{ name: 'prod' }], namePrefix: 'acme-vigil-' });
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'acme-vigil-overview' });
+    t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['acme-vigil-overview-', { Ref: 'AWS::Region' }]] } });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'acme-vigil-agent-silence-prod' });
   });
 });

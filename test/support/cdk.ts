@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { VigilProps } from '../../lib/vigil';
-import { VigilStack } from '../../lib/vigil-stack';
+import { VigilStack, type VigilStackProps } from '../../lib/vigil-stack';
 
 /** cdk.json's context: the feature flags `cdk synth` uses, and the sample `vigil:*` keys. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -47,8 +47,8 @@ export const SAMPLE_VIGIL_PROPS: VigilProps = {
 };
 
 /** A `VigilStack` named `Test` in a test app (bundling skipped), and its template. */
-export function vigilTemplate(props: VigilProps = SAMPLE_VIGIL_PROPS, app: App = testApp()): { stack: VigilStack; template: Template } {
-  const stack = new VigilStack(app, 'Test', { vigil: props });
+export function vigilTemplate(props: VigilProps = SAMPLE_VIGIL_PROPS, app: App = testApp(), stackProps: Omit<VigilStackProps, 'vigil'> = {}): { stack: VigilStack; template: Template } {
+  const stack = new VigilStack(app, 'Test', { vigil: props, ...stackProps });
   return { stack, template: Template.fromStack(stack) };
 }
 
