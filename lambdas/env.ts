@@ -21,6 +21,9 @@ export const ENV = {
   topicArn: 'VIGIL_TOPIC_ARN',
   /** Evaluator: JSON rule overrides (thresholds, `for`, severity, enablement, namespace filters). */
   rules: 'VIGIL_RULES',
-  /** Slack notifier: the Secrets Manager secret holding the incoming-webhook URL. */
-  slackSecretArn: 'VIGIL_SLACK_SECRET_ARN',
+  /**
+   * Slack notifier: the name of the Secrets Manager secret holding the incoming-webhook URL. A name, not a
+   * partial ARN: Secrets Manager takes an id ending in `-` and six characters as a complete ARN.
+   */
+  slackSecretName: 'VIGIL_SLACK_SECRET_NAME',
 } as const;

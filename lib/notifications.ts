@@ -88,7 +88,8 @@ export class Notifications extends Construct {
       this.slack = new VigilFunction(this, 'Slack', {
         entry: 'lambdas/notify/slack-handler.ts',
         description: 'Vigil Slack notifier: posts alerts to the incoming webhook',
-        environment: { [ENV.slackSecretArn]: secret.secretArn },
+        // By name: the partial ARN of an imported secret would be taken as a complete one if the name ended in -xxxxxx.
+        environment: { [ENV.slackSecretName]: props.slack.secretName },
         memorySize: 256,
         timeout: Duration.seconds(15),
         logRetention: props.logRetention,

@@ -267,6 +267,7 @@ export class Vigil extends Construct {
       evaluatorEvery: p.evaluatorEvery,
       topic: this.notifications.health,
       alarmNamePrefix: prefix,
+      slackSecretName: p.slack?.secretName,
     });
     this.dashboards = new Dashboards(this, 'Dashboards', {
       clusters,

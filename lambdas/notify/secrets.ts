@@ -4,22 +4,62 @@
  * Secrets Manager per message but still picks up a rotation, and never logged.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { METRICS_NAMESPACE } from '../../model/metrics';
 import type { Clock, EpochMs } from '../../model/time';
+
+/**
+ * The metric the Slack function emits (EMF) when its secret is unusable: Vigil's health alarm on it tells the
+ * `health` recipients, once and in words, while Slack itself is what cannot be reached.
+ */
+export const SLACK_SECRET_UNUSABLE_METRIC = { namespace: METRICS_NAMESPACE, name: 'SlackSecretUnusable', dimensions: { Service: 'vigil-slack' } } as const;
+
+/** The EMF fields of one unusable-secret event, to log on the error line. */
+export function slackSecretUnusableEmf(at: EpochMs): Record<string, unknown> {
+  const m = SLACK_SECRET_UNUSABLE_METRIC;
+  return {
+    _aws: { Timestamp: at, CloudWatchMetrics: [{ Namespace: m.namespace, Dimensions: [Object.keys(m.dimensions)], Metrics: [{ Name: m.name, Unit: 'Count' }] }] },
+    ...m.dimensions,
+    [m.name]: 1,
+  };
+}
 
 export interface SecretSource {
   /** The secret's string value. */
   secretString(secretId: string): Promise<string>;
 }
 
-export class SecretFormatError extends Error {
+/**
+ * The secret cannot serve as configured: missing, not readable by this function, or not a webhook URL. A
+ * person must fix it; retrying changes nothing. The message says what is wrong, never the value.
+ */
+export class SecretUnusableError extends Error {
+  override readonly name: string = 'SecretUnusableError';
+}
+
+export class SecretFormatError extends SecretUnusableError {
   override readonly name = 'SecretFormatError';
 }
+
+/** Secrets Manager's errors that only a person can fix (GetSecretValue, "Errors"), in words. */
+const UNUSABLE: Readonly<Record<string, (id: string) => string>> = {
+  ResourceNotFoundException: (id) => `there is no secret named "${id}" in this account and region`,
+  AccessDeniedException: (id) => `the Slack function may not read the secret "${id}" (or decrypt it with its KMS key)`,
+  DecryptionFailure: (id) => `the secret "${id}" cannot be decrypted with its KMS key`,
+  InvalidRequestException: (id) => `the secret "${id}" is scheduled for deletion or disabled`,
+};
 
 export class SecretsManagerSource implements SecretSource {
   constructor(private readonly client: SecretsManagerClient) {}
 
   async secretString(secretId: string): Promise<string> {
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    let out;
+    try {
+      out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    } catch (e) {
+      const words = UNUSABLE[(e as Error).name];
+      if (words) throw new SecretUnusableError(words(secretId));
+      throw e;
+    }
     if (out.SecretString !== undefined) return out.SecretString;
     if (out.SecretBinary !== undefined) return Buffer.from(out.SecretBinary).toString('utf8');
     throw new SecretFormatError(`secret ${secretId} has no value`);

@@ -12,11 +12,11 @@ import { createSlackHandler } from './slack-notifier';
 import { FetchWebhookClient } from './webhook';
 
 const env = new EnvReader();
-const secretArn = env.string(ENV.slackSecretArn);
+const secretName = env.string(ENV.slackSecretName);
 env.done();
 
 export const handler = createSlackHandler({
-  webhookUrl: new WebhookUrlCache(new SecretsManagerSource(new SecretsManagerClient({})), secretArn, systemClock),
+  webhookUrl: new WebhookUrlCache(new SecretsManagerSource(new SecretsManagerClient({})), secretName, systemClock),
   webhook: new FetchWebhookClient(),
   logger: createLogger({ service: 'vigil-slack' }),
 });

@@ -5,9 +5,10 @@
  */
 import type { SNSEvent } from 'aws-lambda';
 import type { Logger } from '../../common/log';
+import { systemClock, type Clock } from '../../model/time';
 import { notificationSchema } from './notification';
-import type { WebhookUrlCache } from './secrets';
-import { escapeSlack, formatSlack, SLACK_LIMITS, type SlackMessage } from './slack';
+import { SecretUnusableError, slackSecretUnusableEmf, type WebhookUrlCache } from './secrets';
+import { cloudWatchAlarmSchema, escapeSlack, formatAlarmSlack, formatSlack, SLACK_LIMITS, type SlackMessage } from './slack';
 import { deliver, SlackDeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
 
 export interface SlackNotifierDeps {
@@ -15,6 +16,8 @@ export interface SlackNotifierDeps {
   readonly webhook: WebhookClient;
   readonly logger: Logger;
   readonly policy?: DeliveryPolicy;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** The Slack message for one SNS message. */
@@ -28,6 +31,9 @@ export function slackMessageOf(message: string, subject: string | undefined, log
   if (parsed !== undefined) {
     const r = notificationSchema.safeParse(parsed);
     if (r.success) return formatSlack(r.data);
+    // Vigil's own CloudWatch alarms, from the health topic.
+    const alarm = cloudWatchAlarmSchema.safeParse(parsed);
+    if (alarm.success) return formatAlarmSlack(alarm.data);
     log.warn('not a Vigil notification of this version; posted as text', { problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
   }
   const text = escapeSlack([subject, message].filter(Boolean).join('\n'));
@@ -38,11 +44,24 @@ export function slackMessageOf(message: string, subject: string | undefined, log
 export function createSlackHandler(deps: SlackNotifierDeps) {
   return async (event: SNSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<{ readonly posted: number }> => {
     const remaining = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    let url: string;
+    try {
+      url = await deps.webhookUrl.get();
+    } catch (e) {
+      if (!(e instanceof SecretUnusableError)) throw e;
+      // Only a person can fix the secret: retries would fill the failure queue and raise alarms that come back
+      // here. The metric on this line raises Vigil's health alarm instead, which emails what is wrong.
+      deps.logger.error('Slack webhook secret unusable: not posted to Slack (email still has it)', {
+        reason: e.message,
+        messages: event.Records.length,
+        ...slackSecretUnusableEmf((deps.clock ?? systemClock).now()),
+      });
+      return { posted: 0 };
+    }
     let posted = 0;
     for (const record of event.Records) {
       const log = deps.logger.child({ messageId: record.Sns.MessageId });
       const body = JSON.stringify(slackMessageOf(record.Sns.Message, record.Sns.Subject, log));
-      const url = await deps.webhookUrl.get();
       try {
         const { attempts } = await deliver(deps.webhook, url, body, log, deps.policy, remaining);
         log.info('posted to Slack', { attempts, bytes: body.length });

@@ -5,6 +5,7 @@
  * 10 fields of 2,000 each. Data from the cluster is escaped (`&`, `<`, `>` are Slack's control characters).
  * A storm (more changes than fit) keeps the first ones in detail and folds the rest into a digest by rule.
  */
+import { z } from 'zod';
 import type { Severity } from '../../model/domain';
 import { emailSubject } from './email';
 import { evidenceEntry, FLAPPING_NOTE, KIND_LABEL, shortSubject, utc, when, where } from './format';
@@ -139,4 +140,46 @@ export function formatSlack(n: Notification): SlackMessage {
   }
   blocks.push(footer);
   return { text: fit(escapeSlack(emailSubject(n)), SLACK_LIMITS.fallbackText), blocks };
+}
+
+/**
+ * A CloudWatch alarm's notification, as SNS delivers it from the health topic (the fields Vigil shows; the
+ * others, such as `Trigger`, pass through).
+ */
+export const cloudWatchAlarmSchema = z.object({
+  AlarmName: z.string(),
+  AlarmDescription: z.string().nullish(),
+  NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+  OldStateValue: z.string().nullish(),
+  NewStateReason: z.string(),
+  StateChangeTime: z.string(),
+  Region: z.string().nullish(),
+});
+export type CloudWatchAlarmMessage = z.infer<typeof cloudWatchAlarmSchema>;
+
+const ALARM_STATE: Readonly<Record<CloudWatchAlarmMessage['NewStateValue'], { readonly label: string; readonly emoji: string }>> = {
+  ALARM: { label: KIND_LABEL.firing, emoji: SEVERITY_EMOJI.critical },
+  OK: { label: KIND_LABEL.resolved, emoji: SEVERITY_EMOJI.resolved },
+  INSUFFICIENT_DATA: { label: 'NO DATA', emoji: SEVERITY_EMOJI.info },
+};
+
+/** One of Vigil's own alarms (its functions failing, an agent silent) as a Vigil message: what, where, since when, why. */
+export function formatAlarmSlack(a: CloudWatchAlarmMessage): SlackMessage {
+  const e = escapeSlack;
+  const state = ALARM_STATE[a.NewStateValue];
+  const at = Date.parse(a.StateChangeTime);
+  const fields = [
+    md(`*Alarm*\n${e(a.AlarmName)}`, SLACK_LIMITS.fieldText),
+    ...(a.Region ? [md(`*Region*\n${e(a.Region)}`, SLACK_LIMITS.fieldText)] : []),
+    md(`*State*\n${e(`${a.OldStateValue ?? '?'} → ${a.NewStateValue}`)}`, SLACK_LIMITS.fieldText),
+  ];
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: fit(`${state.emoji} HEALTH · ${state.label} · ${a.AlarmName}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'section', text: md(e(a.AlarmDescription || a.AlarmName)), fields },
+    {
+      type: 'context',
+      elements: [md(Number.isNaN(at) ? e(a.StateChangeTime) : `since ${utc(at)}`, SLACK_LIMITS.contextText), md(`*Why:* ${e(a.NewStateReason)}`, SLACK_LIMITS.contextText)],
+    },
+  ];
+  return { text: fit(e(`[HEALTH] ${state.label}: ${a.AlarmName}`), SLACK_LIMITS.fallbackText), blocks };
 }

@@ -1,5 +1,5 @@
 /** Local mode's secret store: fixed values by secret id, behind the same interface as Secrets Manager. */
-import type { SecretSource } from '../../lambdas/notify/secrets';
+import { SecretUnusableError, type SecretSource } from '../../lambdas/notify/secrets';
 
 export class StaticSecretSource implements SecretSource {
   /** How many times each secret was read (the cache in front of it should keep this low). */
@@ -10,7 +10,7 @@ export class StaticSecretSource implements SecretSource {
   async secretString(secretId: string): Promise<string> {
     this.reads.set(secretId, (this.reads.get(secretId) ?? 0) + 1);
     const v = this.secrets[secretId];
-    if (v === undefined) throw new Error(`secret ${secretId} not found`);
+    if (v === undefined) throw new SecretUnusableError(`there is no secret named "${secretId}"`);
     return v;
   }
 }

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { METRICS, METRICS_NAMESPACE } from '../../model/metrics';
+import { SLACK_SECRET_UNUSABLE_METRIC } from '../../lambdas/notify/secrets';
 import { agentSilenceAlarm, SelfMonitoring } from '../../lib/self-monitoring';
 import { testApp } from '../support/cdk';
 
@@ -94,5 +95,37 @@ describe('SelfMonitoring', () => {
     expect(a.datapoints).toBeLessThanOrEqual(3);
     // Never at a silence a healthy agent reaches between two pushes.
     expect(a.threshold.toMinutes()).toBeGreaterThanOrEqual(2);
+  });
+
+  test('with Slack, an unusable webhook secret raises one health alarm (email), in words, held for a day', () => {
+    const withSlack = new Stack(testApp(), 'WithSlack');
+    const f = new lambda.Function(withSlack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
+    new SelfMonitoring(withSlack, 'Self', {
+      functions: { slack: f },
+      ingest: f,
+      failures: new sqs.Queue(withSlack, 'Failures'),
+      clusters: [],
+      agentSilence: Duration.minutes(5),
+      evaluatorEvery: Duration.minutes(1),
+      topic: new sns.Topic(withSlack, 'Health'),
+      alarmNamePrefix: 'Vigil-',
+      slackSecretName: 'team/slack',
+    });
+    const m = SLACK_SECRET_UNUSABLE_METRIC;
+    Template.fromStack(withSlack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Vigil-slack-secret-unusable',
+      Namespace: m.namespace,
+      MetricName: m.name,
+      Dimensions: [{ Name: 'Service', Value: 'vigil-slack' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 24,
+      DatapointsToAlarm: 1,
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Health') }],
+      AlarmDescription: Match.stringLikeRegexp('secret "team/slack".*Alerts still reach email.*aws secretsmanager create-secret --name team/slack'),
+    });
+    expect(alarms.some((a) => a.AlarmName === 'Vigil-slack-secret-unusable')).toBe(false);
   });
 });

@@ -91,3 +91,71 @@ test('a revoked webhook (404 no_service) re-reads the secret next time, so a rot
   await handler(snsEvent('three'));
   expect(secrets.reads.get(ARN)).toBe(2);
 });
+
+/** A CloudWatch alarm's notification on the health topic, as CloudWatch writes it (AlarmName … Trigger). */
+const ALARM_MESSAGE = JSON.stringify({
+  AlarmName: 'Vigil-agent-silence-prod-eu-1',
+  AlarmDescription: 'No batch from the Vigil agent of cluster prod-eu-1 for 5 minutes, or the evaluator stopped reporting: Vigil is blind to this cluster. Check the vigil-agent pod (kubectl -n vigil get pods) and the evaluator function.',
+  AWSAccountId: '123456789012',
+  AlarmConfigurationUpdatedTimestamp: '2026-11-23T09:02:11.412+0000',
+  NewStateValue: 'ALARM',
+  NewStateReason: 'Threshold Crossed: 3 out of the last 3 datapoints [300.0 (23/11/26 12:13:00), 240.0 (23/11/26 12:12:00), 180.0 (23/11/26 12:11:00)] were greater than or equal to the threshold (180.0) (minimum 3 datapoints for OK -> ALARM transition).',
+  StateChangeTime: '2026-11-23T12:14:31.122+0000',
+  Region: 'EU (Ireland)',
+  AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:Vigil-agent-silence-prod-eu-1',
+  OldStateValue: 'OK',
+  OKActions: [],
+  AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:Vigil-Health'],
+  InsufficientDataActions: [],
+  Trigger: {
+    MetricName: 'AgentSilence',
+    Namespace: 'Vigil',
+    StatisticType: 'Statistic',
+    Statistic: 'MAXIMUM',
+    Unit: 'Seconds',
+    Dimensions: [{ value: 'prod-eu-1', name: 'Cluster' }],
+    Period: 60,
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 3,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    Threshold: 180.0,
+    TreatMissingData: 'breaching',
+    EvaluateLowSampleCountPercentile: '',
+  },
+});
+
+test("Vigil's own alarms (the health topic) arrive as Vigil messages: what, since when, why; not raw JSON", async () => {
+  await handlerWith()(snsEvent(ALARM_MESSAGE, 'ALARM: "Vigil-agent-silence-prod-eu-1" in EU (Ireland)'));
+  const post = slack.posts[0] as { text: string; blocks: { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[] };
+  expect(post.text).toBe('[HEALTH] FIRING: Vigil-agent-silence-prod-eu-1');
+  expect(post.blocks[0].text!.text).toBe(':red_circle: HEALTH · FIRING · Vigil-agent-silence-prod-eu-1');
+  expect(post.blocks[1].text!.text).toContain('No batch from the Vigil agent of cluster prod-eu-1 for 5 minutes');
+  expect(post.blocks[1].fields!.map((f) => f.text)).toEqual(['*Alarm*\nVigil-agent-silence-prod-eu-1', '*Region*\nEU (Ireland)', '*State*\nOK → ALARM']);
+  expect(post.blocks[2].elements!.map((e) => e.text)).toEqual(['since 2026-11-23 12:14 UTC', expect.stringMatching(/^\*Why:\* Threshold Crossed: 3 out of the last 3 datapoints/)]);
+  expect(JSON.stringify(post)).not.toContain('"Trigger"');
+
+  await handlerWith()(snsEvent(JSON.stringify({ ...JSON.parse(ALARM_MESSAGE), NewStateValue: 'OK', OldStateValue: 'ALARM' })));
+  expect((slack.posts[1] as { blocks: { text?: { text: string } }[] }).blocks[0].text!.text).toBe(':white_check_mark: HEALTH · RESOLVED · Vigil-agent-silence-prod-eu-1');
+});
+
+test('a missing or unusable secret is not retried: nothing thrown, one error line carrying the metric of its health alarm', async () => {
+  const lines: string[] = [];
+  const missing = new StaticSecretSource({});
+  const handler = createSlackHandler({
+    webhookUrl: new WebhookUrlCache(missing, 'vigil/slack-webhook', new ManualClock(AT)),
+    webhook: new FetchWebhookClient(),
+    logger: createLogger({ service: 't', sink: (l) => lines.push(l) }),
+    clock: new ManualClock(AT),
+  });
+  await expect(handler(snsEvent(ALARM_MESSAGE))).resolves.toEqual({ posted: 0 });
+  expect(slack.posts).toEqual([]);
+  expect(lines).toHaveLength(1);
+  const line = JSON.parse(lines[0]);
+  expect(line).toMatchObject({ level: 'error', reason: 'there is no secret named "vigil/slack-webhook"', SlackSecretUnusable: 1, Service: 'vigil-slack' });
+  // An EMF document (CloudWatch embedded metric format): the metric the stack's alarm watches.
+  expect(line._aws).toEqual({ Timestamp: AT, CloudWatchMetrics: [{ Namespace: 'Vigil', Dimensions: [['Service']], Metrics: [{ Name: 'SlackSecretUnusable', Unit: 'Count' }] }] });
+
+  // A value that is no webhook URL: the same.
+  const wrong = createSlackHandler({ webhookUrl: new WebhookUrlCache(new StaticSecretSource({ s: 'not a url' }), 's', new ManualClock(AT)), webhook: new FetchWebhookClient(), logger: silentLogger });
+  await expect(wrong(snsEvent('x'))).resolves.toEqual({ posted: 0 });
+});
