@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../model/domain';
-import { clusterMetric, ec2Search, nodeGroupSearch, nodeGroupTotal } from './vigil-metrics';
+import { clusterMetric, nodeGroupSearch, nodeGroupTotal } from './vigil-metrics';
 
 export interface DashboardsProps {
   readonly clusters: readonly ClusterConfig[];
@@ -26,6 +26,8 @@ const HALF = 12;
 const HEIGHT = 6;
 const percentAxis: cw.YAxisProps = { min: 0, max: 100, label: '%', showUnits: false };
 const countAxis: cw.YAxisProps = { min: 0, showUnits: false };
+/** Host figures arrive when the collector reads CloudWatch, every five minutes by default. */
+const HOST_PERIOD = Duration.minutes(5);
 
 /**
  * Two dashboards, each with one section per cluster (two dashboards whatever the number of clusters: the
@@ -146,11 +148,11 @@ function hostsAndNodesSection(c: ClusterConfig): cw.IWidget[] {
     header(`## Cluster ${n}: hosts (EC2) and nodes (kubelet)${c.region ? ` in ${c.region}` : ''}`),
     new cw.Row(
       new cw.GraphWidget({
-        title: 'EC2 host CPU (per Auto Scaling group) vs kubelet node CPU and memory (per node group)',
+        title: 'EC2 host CPU vs kubelet node CPU and memory (per node group)',
         width: HALF,
         height: HEIGHT,
         left: [
-          ec2Search('CPUUtilization', 'AutoScalingGroupName', 'Average', 'EC2 CPU', c.region),
+          nodeGroupSearch('groupHostCpuPct', n, 'EC2 CPU', HOST_PERIOD),
           nodeGroupSearch('groupNodeCpuPct', n, 'Node CPU'),
           nodeGroupSearch('groupNodeMemoryPct', n, 'Node memory'),
         ],
@@ -188,18 +190,17 @@ function hostsAndNodesSection(c: ClusterConfig): cw.IWidget[] {
     ),
     new cw.Row(
       new cw.GraphWidget({
-        title: 'EC2 CPU per instance',
+        title: "EC2 CPU of the cluster's hosts per node group",
         width: HALF,
         height: HEIGHT,
-        left: [ec2Search('CPUUtilization', 'InstanceId', 'Average', 'CPU', c.region)],
+        left: [nodeGroupSearch('groupHostCpuPct', n, 'CPU', HOST_PERIOD)],
         leftYAxis: percentAxis,
-        legendPosition: cw.LegendPosition.HIDDEN,
       }),
       new cw.GraphWidget({
-        title: 'EC2 status checks failed per Auto Scaling group',
+        title: 'Hosts failing EC2 status checks per node group',
         width: HALF,
         height: HEIGHT,
-        left: [ec2Search('StatusCheckFailed', 'AutoScalingGroupName', 'Maximum', 'Failed', c.region)],
+        left: [nodeGroupSearch('groupHostsStatusCheckFailed', n, 'Failing', HOST_PERIOD)],
         leftYAxis: countAxis,
       }),
     ),

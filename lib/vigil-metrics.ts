@@ -30,6 +30,8 @@ export const METRIC_STATISTICS: Readonly<Record<MetricKey, Statistic>> = {
   groupMemoryRequestedPct: 'Average',
   groupNodeCpuPct: 'Average',
   groupNodeMemoryPct: 'Average',
+  groupHostCpuPct: 'Average',
+  groupHostsStatusCheckFailed: 'Maximum',
 };
 
 /** The evaluator emits once a minute. */
@@ -80,7 +82,7 @@ export function clusterMetric(key: MetricKey, cluster: string, label?: string): 
  * A Vigil node-group metric of one cluster, one line per node group. Node group names are known only at run
  * time (managed, self-managed, Karpenter), so it is a search over the `Cluster,NodeGroup` dimension set.
  */
-export function nodeGroupSearch(key: MetricKey, cluster: string, label: string): cw.SearchExpression {
+export function nodeGroupSearch(key: MetricKey, cluster: string, label: string, period: Duration = VIGIL_PERIOD): cw.SearchExpression {
   const m = spec(key, 'Cluster,NodeGroup');
   return new cw.SearchExpression({
     expression: searchExpression({
@@ -89,10 +91,10 @@ export function nodeGroupSearch(key: MetricKey, cluster: string, label: string):
       metricName: m.name,
       filters: { Cluster: cluster },
       statistic: METRIC_STATISTICS[key],
-      period: VIGIL_PERIOD,
+      period,
     }),
     label: `${label} \${PROP('Dim.NodeGroup')}`,
-    period: VIGIL_PERIOD,
+    period,
   });
 }
 
@@ -110,23 +112,3 @@ export function nodeGroupTotal(key: MetricKey, cluster: string, label: string): 
   return new cw.MathExpression({ expression: `SUM(${search})`, usingMetrics: {}, label, period: VIGIL_PERIOD });
 }
 
-/**
- * An EC2 metric per Auto Scaling group or per instance, found by search: groups and instances come and go,
- * and CloudWatch metrics carry no cluster tag, so this covers every group (or instance) in the region.
- */
-export function ec2Search(
-  metricName: string,
-  by: 'AutoScalingGroupName' | 'InstanceId',
-  statistic: Statistic,
-  label: string,
-  region?: string,
-): cw.SearchExpression {
-  // EC2 basic monitoring reports every five minutes.
-  const period = Duration.minutes(5);
-  return new cw.SearchExpression({
-    expression: searchExpression({ namespace: 'AWS/EC2', dimensions: [by], metricName, statistic, period }),
-    label: `${label} \${PROP('Dim.${by}')}`,
-    period,
-    searchRegion: region,
-  });
-}

@@ -3,8 +3,8 @@
  * emits exactly these and the dashboards chart only these and AWS's own namespaces.
  *
  * Only aggregates, with low-cardinality dimensions: each distinct dimension set is a billed custom metric
- * ($0.30 a month), so there is nothing per node or per pod here. 12 cluster metrics + 7 per node group
- * = 26 metrics ≈ $7.80 a month for a cluster with two node groups.
+ * ($0.30 a month), so there is nothing per node or per pod here. 12 cluster metrics + 9 per node group
+ * = 30 metrics ≈ $9.00 a month for a cluster with two node groups.
  */
 export const METRICS_NAMESPACE = 'Vigil';
 
@@ -46,6 +46,9 @@ export const METRICS = {
   groupMemoryRequestedPct: { name: 'MemoryRequested', unit: 'Percent', dimensions: group, description: 'Memory requests of pods as a share of allocatable memory' },
   groupNodeCpuPct: { name: 'NodeCpuUsed', unit: 'Percent', dimensions: group, description: 'Kubelet node CPU use as a share of allocatable, averaged over the group' },
   groupNodeMemoryPct: { name: 'NodeMemoryUsed', unit: 'Percent', dimensions: group, description: 'Kubelet node memory working set as a share of allocatable, averaged over the group' },
+  // The cluster's own EC2 hosts (AWS/EC2 has no cluster dimension: a SEARCH there shows the whole region's).
+  groupHostCpuPct: { name: 'HostCpuUsed', unit: 'Percent', dimensions: group, description: 'EC2 CPUUtilization of the group\'s hosts, averaged, when the collector read host metrics' },
+  groupHostsStatusCheckFailed: { name: 'HostsStatusCheckFailed', unit: 'Count', dimensions: group, description: 'Hosts of the group failing an EC2 status check, when the collector read host metrics' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;

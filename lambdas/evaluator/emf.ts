@@ -5,6 +5,7 @@
  * time (the agent is silent, the collector failed) is left out rather than reported as 0, so a CloudWatch
  * alarm sees missing data, not a healthy value.
  */
+import type { HostMetrics } from '../../model/domain';
 import { METRICS, METRICS_NAMESPACE, type MetricKey } from '../../model/metrics';
 import type { EpochMs } from '../../model/time';
 import type { EvaluationContext } from './context';
@@ -79,6 +80,21 @@ export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: num
       const mem = mean(nodes.filter((n) => n.memoryWorkingSetBytes !== undefined && n.allocatable.memoryBytes).map((n) => (n.memoryWorkingSetBytes! / n.allocatable.memoryBytes!) * 100));
       if (cpu !== undefined) v.groupNodeCpuPct = cpu;
       if (mem !== undefined) v.groupNodeMemoryPct = mem;
+    }
+  }
+  if (ctx.hosts) {
+    // The cluster's hosts only: the dashboards chart these rather than AWS/EC2, which has no cluster dimension.
+    const byGroup = new Map<string, HostMetrics[]>();
+    for (const h of ctx.hosts.values()) {
+      const name = h.host.nodeGroup ?? h.host.autoScalingGroup ?? UNGROUPED;
+      byGroup.set(name, [...(byGroup.get(name) ?? []), h.metrics]);
+    }
+    for (const [name, metrics] of byGroup) {
+      const v = group(name);
+      const cpu = metrics.flatMap((m) => (m.cpuPct === undefined ? [] : [m.cpuPct]));
+      if (cpu.length) v.groupHostCpuPct = round1(cpu.reduce((a, b) => a + b, 0) / cpu.length);
+      const checked = metrics.filter((m) => m.statusCheckFailed !== undefined);
+      if (checked.length) v.groupHostsStatusCheckFailed = checked.filter((m) => m.statusCheckFailed! > 0).length;
     }
   }
   return { cluster: ctx.cluster, at: ctx.now, values, groups: [...groups].map(([nodeGroup, v]) => ({ nodeGroup, values: v })) };

@@ -120,17 +120,24 @@ describe('Dashboards', () => {
     }
   });
 
-  test('the hosts-and-nodes view puts EC2 CPU with the kubelet node CPU and memory on one graph, in the cluster region', () => {
-    for (const [cluster, region] of [['prod', undefined], ['staging', 'us-west-2']] as const) {
-      const graph = (hosts?.widgets ?? []).find((w) => {
-        const c = chartedBy(w);
-        return c.some((x) => x.namespace === 'AWS/EC2' && x.name === 'CPUUtilization') && c.some((x) => x.name === METRICS.groupNodeCpuPct.name && x.dimensions.Cluster === cluster);
-      });
+  test("the hosts-and-nodes view puts the cluster's EC2 CPU with the kubelet node CPU and memory on one graph", () => {
+    for (const cluster of ['prod', 'staging']) {
+      const graph = (hosts?.widgets ?? []).find((w) => chartedBy(w).some((x) => x.name === METRICS.groupHostCpuPct.name && x.dimensions.Cluster === cluster));
       expect(graph).toBeDefined();
-      expect(chartedBy(graph as DashboardWidgetJson).map((c) => c.name)).toEqual(['CPUUtilization', METRICS.groupNodeCpuPct.name, METRICS.groupNodeMemoryPct.name]);
-      const ec2 = (graph as DashboardWidgetJson).properties.metrics?.[0][0] as { region?: string };
-      expect(ec2.region).toBe(region);
+      expect(chartedBy(graph as DashboardWidgetJson).map((c) => [c.name, c.dimensions.Cluster])).toEqual([
+        [METRICS.groupHostCpuPct.name, cluster],
+        [METRICS.groupNodeCpuPct.name, cluster],
+        [METRICS.groupNodeMemoryPct.name, cluster],
+      ]);
     }
+  });
+
+  test("a cluster's section shows only its own hosts: nothing region-wide from AWS/EC2, every host series filtered to the cluster", () => {
+    // AWS/EC2 has no cluster dimension: a SEARCH there charts every Auto Scaling group and instance of the region.
+    expect(charted.filter((c) => c.namespace === 'AWS/EC2')).toEqual([]);
+    const hostSeries = charted.filter((c) => c.name === METRICS.groupHostCpuPct.name || c.name === METRICS.groupHostsStatusCheckFailed.name);
+    expect(hostSeries.length).toBeGreaterThanOrEqual(2 * 3);
+    for (const c of hostSeries) expect(['prod', 'staging']).toContain(c.dimensions.Cluster);
   });
 
   test("Vigil's own section: its alarms, its functions and its table", () => {

@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { METRICS } from '../../model/metrics';
-import { clusterMetric, ec2Search, METRIC_STATISTICS, nodeGroupSearch, searchExpression } from '../../lib/vigil-metrics';
+import { clusterMetric, METRIC_STATISTICS, nodeGroupSearch, searchExpression } from '../../lib/vigil-metrics';
 import { testApp } from '../support/cdk';
 
 describe('searchExpression', () => {
@@ -26,11 +26,10 @@ describe('the metric factory', () => {
     expect(() => nodeGroupSearch('nodesReady', 'prod', 'x')).toThrow(/NodesReady is published with dimensions \[Cluster\]/);
   });
 
-  test('node group and EC2 searches label each line with its node group or Auto Scaling group', () => {
+  test('node group searches label each line with its node group, at the period asked', () => {
     const stack = new Stack(testApp(), 'S');
     expect(stack.resolve(nodeGroupSearch('groupDesired', 'prod', 'Desired').label)).toBe("Desired ${PROP('Dim.NodeGroup')}");
-    const ec2 = ec2Search('CPUUtilization', 'AutoScalingGroupName', 'Average', 'CPU', 'us-west-2');
-    expect(ec2.expression).toBe(`SEARCH('{AWS/EC2,AutoScalingGroupName} MetricName="CPUUtilization"', 'Average', 300)`);
-    expect(ec2.searchRegion).toBe('us-west-2');
+    const host = nodeGroupSearch('groupHostCpuPct', 'prod', 'CPU', Duration.minutes(5));
+    expect(host.expression).toBe(`SEARCH('{Vigil,Cluster,NodeGroup} MetricName="HostCpuUsed" Cluster="prod"', 'Average', 300)`);
   });
 });

@@ -262,8 +262,9 @@ describe('agent silence', () => {
 describe('EMF metrics', () => {
   test('exactly the metrics of model/metrics.ts, with their units and dimensions', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    await h.tick(2);
-    const docs = h.emitted.slice(-3).map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>);
+    // Host figures come with the evaluations that read host metrics: every 5 minutes, CloudWatch's lag behind.
+    await h.tick(16);
+    const docs = h.emitted.map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>);
     const specs = new Map<string, MetricSpec>(Object.values(METRICS).map((m) => [m.name, m]));
     const seen = new Set<string>();
     for (const d of docs) {
@@ -283,6 +284,20 @@ describe('EMF metrics', () => {
     expect([...seen].sort()).toEqual([...specs.keys()].sort());
     const cluster = docs.find((d) => d.NodeGroup === undefined)!;
     expect(cluster).toMatchObject({ Cluster: h.steady.cluster, NodesReady: 6, NodesNotReady: 0, AlertsFiring: 0, PodsPending: 0 });
+  });
+
+  test("the cluster's own EC2 hosts per node group: their CPU and how many fail a status check", async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const failing = h.steady.base.hosts[0];
+    h.steady.hostMetrics.set(failing.instanceId, { cpuPct: 95, statusCheckFailed: 1 });
+    await h.tick(16);
+    // The newest host figures of each node group.
+    const groups = [...new Map(h.emitted.map((l) => JSON.parse(l) as Record<string, unknown>).filter((d) => d.HostCpuUsed !== undefined).map((d) => [d.NodeGroup, d])).values()];
+    expect(groups.map((g) => g.NodeGroup).sort()).toEqual([...new Set(h.steady.base.hosts.map((x) => x.nodeGroup))].sort());
+    const withFailing = groups.find((g) => g.NodeGroup === failing.nodeGroup)!;
+    const size = h.steady.base.hosts.filter((x) => x.nodeGroup === failing.nodeGroup).length;
+    expect(withFailing).toMatchObject({ Cluster: h.steady.cluster, HostsStatusCheckFailed: 1, HostCpuUsed: Math.round(((95 + 35 * (size - 1)) / size) * 10) / 10 });
+    for (const g of groups.filter((x) => x !== withFailing)) expect(g).toMatchObject({ HostsStatusCheckFailed: 0, HostCpuUsed: 35 });
   });
 
   test('figures Vigil cannot know are left out, not reported as zero', async () => {
