@@ -35,9 +35,11 @@ describe('readVigilContext', () => {
   test("docs/deploy.md's full example is valid and reads into the props it describes", () => {
     const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
     const example = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
-    const { stackName, agentImage, vigil } = readVigilContext(JSON.parse(example ?? '{}') as Record<string, unknown>);
+    const { stackName, agentImage, agentArchitecture, vigil } = readVigilContext(JSON.parse(example ?? '{}') as Record<string, unknown>);
     expect(stackName).toBe('Vigil');
-    expect(agentImage).toBe('123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0');
+    // The stack builds the image: the example does not replace it.
+    expect(agentImage).toBeUndefined();
+    expect(agentArchitecture).toBe('amd64');
     expect(vigil.clusters).toEqual([
       { name: 'prod', region: 'eu-west-1', agentAuth: { kind: 'pod-identity' } },
       { name: 'staging', region: 'us-west-2', agentAuth: { kind: 'irsa', oidcProvider: 'https://oidc.eks.us-west-2.amazonaws.com/id/5C0FFEE5C0FFEE5C0FFEE5C0FFEE5C0F' } },
@@ -50,8 +52,9 @@ describe('readVigilContext', () => {
     expect(vigil.agentSilence?.toMinutes()).toBe(5);
     expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 1024 });
     expect(vigil.table).toEqual({ deletionProtection: true, pointInTimeRecovery: true, removalPolicy: RemovalPolicy.RETAIN });
-    // Every key is documented in the example.
-    expect(Object.keys(JSON.parse(example ?? '{}')).sort()).toEqual(Object.values(CONTEXT_KEYS).sort());
+    // Every key is in the example, but the one that turns the built image off (it is in the table).
+    expect(Object.keys(JSON.parse(example ?? '{}')).sort()).toEqual(Object.values(CONTEXT_KEYS).filter((k) => k !== CONTEXT_KEYS.agentImage).sort());
+    expect(doc).toContain(`| \`${CONTEXT_KEYS.agentImage}\` |`);
   });
 
   test("the README's deploy section shows the same full example", () => {
