@@ -334,6 +334,24 @@ test('alert documents carry the model AlertState fields and resolved ones expire
   expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
 });
 
+test('an alert fires again hours after it resolved, while its expired document is still in the table (DynamoDB deletes late)', async () => {
+  const h = await harness(dynamo, { nodes: 3 });
+  h.steady.setCondition(0, notReady(h.nextTime - 10 * MINUTE_MS));
+  await h.tick(2);
+  h.steady.setCondition(0, { type: 'Ready', status: 'True', since: h.nextTime });
+  await h.tick(8);
+  expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved']);
+  // Three hours later the resolved document has expired, but is still stored, as DynamoDB may keep it for days.
+  h.minute += 180;
+  await h.tick(1);
+  expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
+  expect((await h.t.scan()).filter((i) => i.sk.S?.includes('node-not-ready'))).toHaveLength(1);
+  h.steady.setCondition(0, notReady(h.nextTime));
+  const runs = await h.tick(7);
+  expect(runs.map((r) => r.conflicts)).toEqual(Array(7).fill(0));
+  expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved', 'firing']);
+});
+
 test('the evaluator\'s memory and trend documents expire once nothing in them can matter: twice their longest window', async () => {
   const h = await harness(dynamo, { nodes: 3 });
   const [run] = await h.tick(1);
