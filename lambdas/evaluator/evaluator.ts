@@ -29,6 +29,7 @@ const MEMORY_ID = 'evaluator';
 const TREND_ID = 'trend';
 const PARALLEL_WRITES = 8;
 const MEMORY_WRITE_ATTEMPTS = 3;
+const OWE_ATTEMPTS = 3;
 
 /** What the evaluator needs of the store (the real `VigilStore` in Lambda, local mode and tests). */
 export type EvaluatorStore = Pick<VigilStore, 'heartbeat' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'>;
@@ -233,7 +234,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
   }
 
   function decideStep(s: Step, mutes: ReadonlyMap<string, string>, now: EpochMs): void {
-    if (s.frozen && !s.next?.owedResolved) return;
+    if (s.frozen && !s.next?.owed) return;
     s.decision = decide(s.next, s.timing, { muted: mutes.has(s.id), renotify: s.renotify, now });
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
@@ -264,19 +265,24 @@ export function createEvaluator(deps: EvaluatorDeps) {
     return { won, conflicts };
   }
 
-  /** Puts undelivered notifications back so the next evaluation sends them. */
+  /**
+   * Puts undelivered notifications back so the next evaluation sends them. A slow failure may find the alert
+   * already changed by the next minute's run (which believed it told): the owed notification is then put back
+   * on top of that run's document, so it is sent late rather than lost, and no resolution goes out alone.
+   */
   async function owe(cluster: string, won: readonly Step[], now: EpochMs, log: Logger): Promise<void> {
     await mapLimit(won, PARALLEL_WRITES, async (s) => {
-      const prevTold = s.prev?.value;
-      const back: AlertDoc = {
-        ...s.next!,
-        notified: prevTold?.notified,
-        lastNotifiedAt: prevTold?.lastNotifiedAt,
-        owedResolved: s.decision!.kind === 'resolved' ? true : prevTold?.owedResolved,
-        updatedAt: now,
-      };
-      const ok = await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, s.next!.version).catch(() => undefined);
-      if (ok === undefined) log.error('undelivered notification could not be put back', { alert: s.id });
+      const ours = s.next!;
+      let current: AlertDoc | undefined = ours;
+      for (let attempt = 1; current && attempt <= OWE_ATTEMPTS; attempt++) {
+        // Someone told people something about it since: that message carries the alert as it is now.
+        if (current.notified?.at !== ours.notified?.at) return;
+        const back = owed(current, s.prev?.value, now);
+        if ((await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, current.version).catch(() => undefined)) !== undefined) return;
+        const doc = await deps.store.getDocument<AlertDoc>(cluster, ALERT_KIND, alertDocId(s.id)).catch(() => undefined);
+        current = doc && { ...doc.value, version: doc.version };
+      }
+      log.error('undelivered notification could not be put back', { alert: s.id });
     });
   }
 
@@ -309,6 +315,11 @@ export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[]
   const period = periodMinutes * MINUTE_MS;
   const current = Math.floor(now / period) * period;
   return [2, 3].map((k) => current - k * period);
+}
+
+/** `current` with what people were told rolled back to before the undelivered message (`before`). */
+function owed(current: AlertDoc, before: AlertDoc | undefined, now: EpochMs): AlertDoc {
+  return { ...current, notified: before?.notified, lastNotifiedAt: before?.lastNotifiedAt, owed: true, updatedAt: now };
 }
 
 function changeOf(s: Step): AlertChange {

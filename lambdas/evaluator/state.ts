@@ -45,8 +45,8 @@ export interface AlertDoc extends AlertState {
   readonly flapping?: boolean;
   /** What people were last told. */
   readonly notified?: Notified;
-  /** A resolution whose message could not be delivered; sent with the next message. */
-  readonly owedResolved?: boolean;
+  /** A message about it could not be delivered: the next evaluation tells its state, even one clearing or resolved. */
+  readonly owed?: boolean;
   readonly updatedAt: EpochMs;
 }
 
@@ -114,7 +114,7 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
   const told = next.notified;
   if (next.phase === 'firing') {
     // Muted alerts are not announced; nor is one already clearing (its muter may just have gone).
-    if (opts.muted || (next.absentSince !== undefined && told?.phase !== 'firing')) return undefined;
+    if (opts.muted || (next.absentSince !== undefined && told?.phase !== 'firing' && !next.owed)) return undefined;
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
@@ -122,7 +122,7 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }
-  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owedResolved)) return { kind: 'resolved', silent: t.event };
+  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event };
   return undefined;
 }
 
@@ -132,7 +132,7 @@ export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
     ...doc,
     notified: { phase: d.kind === 'resolved' ? 'resolved' : 'firing', severity: doc.severity, at: now, ...(doc.flapping ? { flapping: true } : {}), ...(doc.count !== undefined ? { count: doc.count } : {}) },
     lastNotifiedAt: now,
-    owedResolved: undefined,
+    owed: undefined,
   };
 }
 
@@ -144,7 +144,7 @@ export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: Epoc
     prev.severity !== next.severity ||
     prev.absentSince !== next.absentSince ||
     prev.flapping !== next.flapping ||
-    prev.owedResolved !== next.owedResolved ||
+    prev.owed !== next.owed ||
     JSON.stringify(prev.notified) !== JSON.stringify(next.notified) ||
     JSON.stringify(prev.mutes ?? []) !== JSON.stringify(next.mutes ?? [])
   ) {

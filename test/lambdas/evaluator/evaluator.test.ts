@@ -228,6 +228,32 @@ describe('delivery failures', () => {
   });
 });
 
+describe('a slow delivery failure', () => {
+  test('a firing whose message failed after the next run changed the alert is still sent, before its resolution', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0', resolveAfter: '5m' } } });
+    await h.tick(1);
+    h.steady.setCondition(2, notReady(h.nextTime));
+    // SNS hangs on the first message and fails only after the next minute's evaluation has run.
+    let fail!: (e: Error) => void;
+    let called!: () => void;
+    const publishing = new Promise<void>((r) => (called = r));
+    jest.spyOn(h.publisher, 'publish').mockImplementationOnce(() => {
+      called();
+      return new Promise((_, reject) => (fail = reject));
+    });
+    const slow = h.tick(1).catch((e: Error) => e);
+    await publishing;
+    // The next run sees the node Ready again: it changes the alert (the clearance starts) and tells nobody.
+    h.steady.setCondition(2, { type: 'Ready', status: 'True', since: h.nextTime });
+    const [next] = await h.tick(1);
+    expect(next.changes).toEqual([]);
+    fail(Object.assign(new Error('SNS timed out'), { name: 'TimeoutError' }));
+    expect(await slow).toBeInstanceOf(PublishError);
+    await h.tick(10);
+    expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved']);
+  });
+});
+
 describe('agent silence', () => {
   test('holds and mutes what comes from the agent, and says so, critically, once', async () => {
     const h = await harness(dynamo, { nodes: 6 });
