@@ -113,8 +113,9 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
   if (!next) return undefined;
   const told = next.notified;
   if (next.phase === 'firing') {
-    // Muted alerts are not announced; nor is one already clearing (its muter may just have gone).
-    if (opts.muted || (next.absentSince !== undefined && told?.phase !== 'firing' && !next.owed)) return undefined;
+    // Muted alerts are not announced. Nor is one whose finding is gone this minute: its values are the last
+    // ones found (perhaps while muted or held), and a message says what is true when it is sent.
+    if (opts.muted || (next.absentSince !== undefined && !next.owed)) return undefined;
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
