@@ -17,7 +17,7 @@ import type { AlertChange } from '../notify/notification';
 import { ALERT_DEFAULTS, type ResolvedRule } from './config';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
-import { computeMutes } from './inhibition';
+import { computeMutes, type Mute } from './inhibition';
 import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import { tracksEvent } from './rules/workloads';
@@ -170,10 +170,11 @@ export function createEvaluator(deps: EvaluatorDeps) {
     }
 
     const active = steps.filter((s) => s.next?.phase === 'firing');
+    const muted = (s: Step) => mutes.has(s.id) || s.next?.absorbedBy !== undefined;
     const activeCounts = {
-      firing: active.filter((s) => !mutes.has(s.id)).length,
-      critical: active.filter((s) => !mutes.has(s.id) && s.next!.severity === 'critical').length,
-      muted: active.filter((s) => mutes.has(s.id)).length,
+      firing: active.filter((s) => !muted(s)).length,
+      critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
+      muted: active.filter(muted).length,
     };
     const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s));
     let messageId: string | undefined;
@@ -227,15 +228,17 @@ export function createEvaluator(deps: EvaluatorDeps) {
    * Which firing alerts are muted. Only an alert that fires, and was found this time or is held, mutes: a
    * finding still pending its `for` (perhaps a blip) must not hide what people would be told.
    */
-  function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, string> {
+  function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, Mute> {
     const firing = steps.filter((s) => s.next?.phase === 'firing');
     const sources = firing.filter((s) => s.frozen || run.findings.has(s.id)).map((s) => s.next!);
     return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services);
   }
 
-  function decideStep(s: Step, mutes: ReadonlyMap<string, string>, now: EpochMs): void {
+  function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs): void {
     if (s.frozen && !s.next?.owed) return;
-    s.decision = decide(s.next, s.timing, { muted: mutes.has(s.id), renotify: s.renotify, now });
+    const mute = mutes.get(s.id);
+    if (mute?.absorbs && s.next && s.next.phase !== 'resolved') s.next = { ...s.next, absorbedBy: mute.by };
+    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, renotify: s.renotify, now });
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 

@@ -45,6 +45,8 @@ export interface AlertDoc extends AlertState {
   readonly flapping?: boolean;
   /** What people were last told. */
   readonly notified?: Notified;
+  /** The alert whose story this one went under (inhibition's `absorbs`): silent until it ends. */
+  readonly absorbedBy?: string;
   /** A message about it could not be delivered: the next evaluation tells its state, even one clearing or resolved. */
   readonly owed?: boolean;
   readonly updatedAt: EpochMs;
@@ -146,6 +148,7 @@ export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: Epoc
     prev.absentSince !== next.absentSince ||
     prev.flapping !== next.flapping ||
     prev.owed !== next.owed ||
+    prev.absorbedBy !== next.absorbedBy ||
     JSON.stringify(prev.notified) !== JSON.stringify(next.notified) ||
     JSON.stringify(prev.mutes ?? []) !== JSON.stringify(next.mutes ?? [])
   ) {

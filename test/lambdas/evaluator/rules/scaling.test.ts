@@ -1,4 +1,5 @@
 import { alertId, type ScalingActivity } from '../../../../model/domain';
+import type { AlertDoc } from '../../../../lambdas/evaluator/state';
 import { MINUTE_MS } from '../../../../model/time';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
@@ -47,7 +48,7 @@ describe('asg-capacity-shortfall', () => {
 });
 
 describe('asg-activity-failed', () => {
-  test('reported once per activity, held, never "resolved"; three in 30 minutes are critical', async () => {
+  test('one alert per group whatever the number of failed activities, with the newest status and the count; held, never "resolved"', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     const g = h.steady.groups[0].name;
     h.steady.activities = [activity(g, { activityId: 'a-1' })];
@@ -55,12 +56,33 @@ describe('asg-activity-failed', () => {
     // The collector reports an activity in the minute it first sees it; a repeat must not re-notify either.
     h.steady.activities = [activity(g, { activityId: 'a-1' })];
     await h.tick(3);
-    expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning']);
-    h.steady.activities = [activity(g, { activityId: 'a-2', startTime: h.nextTime, status: 'Cancelled' }), activity(g, { activityId: 'a-3', startTime: h.nextTime })];
-    await h.tick(1);
-    expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning', 'a-2:critical', 'a-3:critical']);
+    for (const id of ['a-2', 'a-3', 'a-4']) {
+      h.steady.activities = [activity(g, { activityId: id, startTime: h.nextTime, status: id === 'a-2' ? 'Cancelled' : 'Failed', statusMessage: `${id}: We currently do not have sufficient m6i.xlarge capacity.` })];
+      await h.tick(5);
+    }
+    const told = h.publisher.of('asg-activity-failed');
+    expect(told.map((c) => `${c.kind}:${c.severity}:${c.subject.autoScalingGroup}:${c.subject.detail}`)).toEqual([`firing:warning:${g}:undefined`]);
+    const [doc] = (await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'asg-activity-failed');
+    expect(doc.value.evidence).toMatchObject({ failedInWindow: 4, statusMessage: expect.stringMatching(/^a-4:/) });
     await h.tick(70);
-    expect(h.publisher.of('asg-activity-failed').every((c) => c.kind === 'firing')).toBe(true);
+    expect(h.publisher.of('asg-activity-failed')).toHaveLength(1);
+  });
+
+  test('a group short of capacity absorbs its failed activities: they stay under its story, even once it resolved', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'asg-capacity-shortfall': { criticalShortfallPct: 50 } } });
+    const g = h.steady.groups[0];
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1, pending: 1 } : x));
+    await h.tick(16);
+    expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['asg-capacity-shortfall:firing']);
+    // The launches it waits for now fail: that is why it is short, not a second incident.
+    for (const id of ['a-1', 'a-2', 'a-3']) {
+      h.steady.activities = [activity(g.name, { activityId: id, startTime: h.nextTime })];
+      await h.tick(5);
+    }
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? { ...x, desired: g.desired, pending: 0 } : x));
+    await h.tick(30);
+    expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['asg-capacity-shortfall:firing', 'asg-capacity-shortfall:resolved']);
+    expect(h.publisher.of('asg-capacity-shortfall')[1].evidence).toMatchObject({ lastFailure: expect.stringMatching(/sufficient m6i.xlarge capacity/), failedActivities: expect.any(Number) });
   });
 });
 
