@@ -28,6 +28,8 @@ export interface Notified {
   readonly flapping?: boolean;
   /** The finding's `count` when told. */
   readonly count?: number;
+  /** The rules of the constituents told (what a domino included). */
+  readonly includes?: readonly string[];
 }
 
 /** What is stored per alert: the model's `AlertState` plus what the state machine needs. */
@@ -121,6 +123,8 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
+    // What it includes grew by a kind of trouble not told yet: one update per `updateEvery` carries all that is new.
+    if (includedRules(next).some((r) => !told.includes?.includes(r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
     if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'repeat', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
@@ -131,12 +135,26 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
 
 /** The state after telling people. */
 export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
+  // What was told stays told while it fires: a constituent that comes back is not news.
+  const includes = [...new Set([...(d.kind === 'resolved' || doc.notified?.phase !== 'firing' ? [] : (doc.notified.includes ?? [])), ...includedRules(doc)])].sort();
   return {
     ...doc,
-    notified: { phase: d.kind === 'resolved' ? 'resolved' : 'firing', severity: doc.severity, at: now, ...(doc.flapping ? { flapping: true } : {}), ...(doc.count !== undefined ? { count: doc.count } : {}) },
+    notified: {
+      phase: d.kind === 'resolved' ? 'resolved' : 'firing',
+      severity: doc.severity,
+      at: now,
+      ...(doc.flapping ? { flapping: true } : {}),
+      ...(doc.count !== undefined ? { count: doc.count } : {}),
+      ...(includes.length ? { includes } : {}),
+    },
     lastNotifiedAt: now,
     owed: undefined,
   };
+}
+
+/** The distinct rules of an alert's constituents, sorted. */
+function includedRules(doc: AlertDoc): string[] {
+  return [...new Set((doc.constituents ?? []).map((c) => c.rule))].sort();
 }
 
 /** Whether `next` differs from what is stored in a way worth a write. */
