@@ -9,7 +9,7 @@
  */
 import { createHash } from 'crypto';
 import type { Logger } from '../../common/log';
-import type { HostNodeMinute, NodeMinute } from '../../model/domain';
+import type { HostNodeMinute, NodeMinute, Subject } from '../../model/domain';
 import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
 import { composeMessage, type AlertPublisher } from '../notify/publisher';
@@ -220,7 +220,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
         event: resolved?.rule.event ?? prev?.value.event ?? false,
       };
       const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject);
-      return { id, prev, next: frozen ? prev!.value : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
+      const gone = !f && prev !== undefined && resolved?.rule.goneWithNode === true && nodeLeft(ctx, prev.value.subject);
+      return { id, prev, next: frozen ? prev!.value : gone ? undefined : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
     });
   }
 
@@ -306,6 +307,11 @@ export function createEvaluator(deps: EvaluatorDeps) {
   }
 
   return { evaluateCluster };
+}
+
+/** Whether the alert's node is no longer in the cluster (by fresh data from the agent). */
+function nodeLeft(ctx: EvaluationContext, subject: Subject): boolean {
+  return ctx.kube !== undefined && subject.node !== undefined && !ctx.nodeByName.has(subject.node);
 }
 
 /**

@@ -8,7 +8,7 @@ import { workloadName } from '../../../model/domain';
 import { isActive, nodeSubject, watchedNodes, type EvaluationContext } from '../context';
 import { NEAR_LIMIT_FLOOR_PCT, scan, type ContainerHit } from '../scan';
 import { restartKey, restartsWithin, type RestartEvent } from '../memory';
-import { at, distinct, listSome, namespaceAllowed, pct, round1, toMiB } from './common';
+import { at, distinct, listSome, MiB, namespaceAllowed, pct, round1, toMiB } from './common';
 import { defineRule, param, type Draft } from './types';
 
 /** Groups containers by workload and container name. */
@@ -50,9 +50,11 @@ export const containersWithoutMemoryRequests = defineRule({
     'A node is short of memory and runs containers without a memory request (the scheduler thinks they need nothing, so it packs more pods onto the node) or without a limit (they can grow until the node evicts). These are the first evicted and the reason the next node fills up when they move.',
   action: 'Set memory requests (close to real use) and limits on the listed containers; a LimitRange with defaults per namespace catches the next ones.',
   sources: { agent: true },
-  defaults: { severity: 'warning', for: '5m', nodeMemoryUsedPct: 85, requireMissingRequest: false },
-  params: { nodeMemoryUsedPct: param.pct(), requireMissingRequest: param.bool() },
-  threshold: (p) => `node memory working set ≥ ${p.nodeMemoryUsedPct}% of allocatable (or MemoryPressure) and containers ${p.requireMissingRequest ? 'without requests' : 'without requests or limits'}`,
+  goneWithNode: true,
+  defaults: { severity: 'warning', for: '5m', nodeMemoryUsedPct: 85, requireMissingRequest: false, minWorkingSetMiB: 128 },
+  params: { nodeMemoryUsedPct: param.pct(), requireMissingRequest: param.bool(), minWorkingSetMiB: param.count(0, 1_000_000) },
+  threshold: (p) =>
+    `node memory working set ≥ ${p.nodeMemoryUsedPct}% of allocatable (or MemoryPressure) and containers ${p.requireMissingRequest ? 'without requests' : 'without requests or limits'} using ${p.minWorkingSetMiB}+ MiB`,
   evaluate(ctx, s) {
     const out: Draft[] = [];
     for (const n of watchedNodes(ctx)) {
@@ -64,6 +66,8 @@ export const containersWithoutMemoryRequests = defineRule({
       const offenders = (n.kube?.pods ?? [])
         .filter((p) => isActive(p) && namespaceAllowed(s, p.namespace))
         .flatMap((p) => p.containers.filter((c) => c.requests.memoryBytes === undefined || (!s.params.requireMissingRequest && c.limits.memoryBytes === undefined)).map((c) => ({ p, c })))
+        // Small system agents (aws-node, kube-proxy) are not what fills a node: only what is large enough to matter.
+        .filter((o) => (o.c.usage?.memoryWorkingSetBytes ?? 0) >= s.params.minWorkingSetMiB * MiB)
         .sort((a, b) => (b.c.usage?.memoryWorkingSetBytes ?? 0) - (a.c.usage?.memoryWorkingSetBytes ?? 0));
       if (offenders.length === 0) continue;
       const noRequest = offenders.filter((o) => o.c.requests.memoryBytes === undefined).length;

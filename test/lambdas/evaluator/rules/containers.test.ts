@@ -5,6 +5,7 @@ import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
+import type { AlertDoc } from '../../../../lambdas/evaluator/state';
 
 const MiB = 1024 * 1024;
 const t = T0;
@@ -26,6 +27,36 @@ function oomKill(h: Harness, node: number, at = h.nextTime - 20_000): Pod {
 }
 
 describe('containers-without-memory-requests', () => {
+  const short = (s: SteadyCluster, node: number) => s.updateNode(node, (r) => ({ ...r, stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB } }));
+
+  test('names only containers large enough to matter: small node agents without requests are left out', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    const agent = (p: Pod) => p.workload.kind === 'DaemonSet' && p.workload.name === 'aws-node';
+    s.updatePod(1, agent, (p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, requests: { cpuMilli: 25 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 60 * MiB } })) }));
+    s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB } })));
+    short(s, 1);
+    expect(run('containers-without-memory-requests', s.context(t))).toEqual([]);
+    s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 900 * MiB } })));
+    const [f] = run('containers-without-memory-requests', s.context(t));
+    expect(f.evidence).toMatchObject({ containersWithoutRequest: 1, theirWorkingSetMiB: 900 });
+    expect(f.summary).not.toMatch(/aws-node/);
+  });
+
+  test('a node that leaves the cluster takes its alert along: gone, not "resolved"', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
+    short(h.steady, 1);
+    await h.tick(7);
+    expect(h.publisher.of('containers-without-memory-requests').map((c) => c.kind)).toEqual(['firing']);
+    // Scaled in and terminated: nothing was fixed, the node is simply gone.
+    const gone = h.steady.nodeNames[1];
+    h.steady.reports = h.steady.reports.filter((r) => r.node.name !== gone);
+    await h.tick(8);
+    expect(h.publisher.of('containers-without-memory-requests').map((c) => c.kind)).toEqual(['firing']);
+    expect((await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'containers-without-memory-requests')).toEqual([]);
+  });
+
+
   test('on a node short of memory: names the containers without requests or limits, largest first', () => {
     const s = new SteadyCluster({ nodes: 6 });
     s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
