@@ -1,6 +1,6 @@
 /** Rules about Auto Scaling groups, EKS node groups and the EKS cluster itself (the collector's data). */
 import type { AutoScalingGroup, ScalingActivity, Subject } from '../../../model/domain';
-import type { EvaluationContext } from '../context';
+import { watchedNodes, type EvaluationContext } from '../context';
 import { at, escalated, listSome, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 
@@ -115,23 +115,25 @@ export const asgMaxPodsPending = defineRule({
 
 export const instanceWithoutNode = defineRule({
   id: 'instance-without-node',
-  title: 'Instance in service without a Ready node',
+  title: 'Instance in service without a node',
   meaning:
-    'An InService instance of a cluster Auto Scaling group has no Ready Kubernetes node (never joined, or its kubelet is down). The group counts it as healthy, so it will not replace it, but it runs no pods.',
+    'An InService instance of a cluster Auto Scaling group has no Kubernetes node (it never joined, or its node object was deleted). The group counts it as healthy, so it will not replace it, but it runs no pods. A node that exists but is not Ready is node-not-ready\'s story, told with what EC2 says of the instance.',
   action: 'Check the instance\'s bootstrap (user data, cloud-init log), its IAM role mapping to the cluster (aws-auth or access entries) and the kubelet; terminate it so the group launches a new one.',
   sources: { agent: true, cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '10m' },
   params: {},
-  threshold: () => 'InService instance with no Ready node',
+  threshold: () => 'InService instance with no node (or only a cordoned one that is not Ready)',
   evaluate(ctx, s) {
     const byInstance = new Map((ctx.kube?.nodes ?? []).filter((n) => n.instanceId).map((n) => [n.instanceId!, n]));
+    const watched = new Set(watchedNodes(ctx).map((n) => n.name));
     const launched = new Map((ctx.cloud?.hosts ?? []).map((h) => [h.instanceId, h.launchTime]));
     const out: Draft[] = [];
     for (const g of ctx.cloud?.autoScalingGroups ?? []) {
       for (const inst of g.instances) {
         if (inst.lifecycleState !== 'InService') continue;
         const node = byInstance.get(inst.instanceId);
-        if (node?.ready === 'True') continue;
+        // A watched node that is not Ready is told once, by node-not-ready.
+        if (node && (node.ready === 'True' || watched.has(node.name))) continue;
         out.push({
           subject: { ...groupSubject(ctx, g), instanceId: inst.instanceId },
           severity: s.severity,

@@ -116,13 +116,13 @@ describe('on real windows', () => {
   });
 });
 
-test('instance-without-node: an InService instance that never joined, or whose node is not Ready', () => {
+test('instance-without-node: an InService instance that never joined; a node that is not Ready is node-not-ready\'s', () => {
   const s = new SteadyCluster({ nodes: 6 });
   const ghost = 'i-0aaaabbbbccccdddd';
   s.groups = s.groups.map((g, i) => (i === 0 ? { ...g, instances: [...g.instances, { instanceId: ghost, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' }] } : g));
   s.setCondition(2, { type: 'Ready', status: 'False', since: t });
   const found = run('instance-without-node', s.context(t));
-  expect(found.map((f) => f.evidence.node).sort()).toEqual(['none', s.nodeNames[2]].sort());
+  expect(found.map((f) => f.evidence.node)).toEqual(['none']);
   // Pending instances are launching, not broken.
   s.groups = s.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.instanceId === ghost ? { ...i, lifecycleState: 'Pending' } : i)) }));
   s.setCondition(2, { type: 'Ready', status: 'True', since: t });
@@ -161,4 +161,16 @@ describe('EKS cluster and node groups', () => {
     };
     expect(idWith('DEGRADED')).toBe(idWith('CREATE_FAILED'));
   });
+});
+
+test('a dead kubelet on a healthy instance is one story: node-not-ready says EC2 passes its checks, no "instance without node" beside it', async () => {
+  const h = await harness(dynamo, { nodes: 6 });
+  await h.tick(2);
+  h.steady.setCondition(2, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: h.nextTime });
+  await h.tick(20);
+  expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['node-not-ready:firing']);
+  const [c] = h.publisher.changes;
+  expect(c.summary).toMatch(/unreachable .*EC2 status checks pass, the kubelet does not report/);
+  expect(c.evidence).toMatchObject({ ec2StatusChecks: 'pass', instanceId: h.steady.report(2).node.instanceId });
+  expect(c.runbook).toMatch(/nothing replaces it/);
 });
