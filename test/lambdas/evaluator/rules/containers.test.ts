@@ -180,3 +180,42 @@ describe('container-waiting', () => {
     expect(f).toMatchObject({ evidence: { reason: 'ImagePullBackOff', pods: 1, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0' }, since: t - 20 * MINUTE_MS });
   });
 });
+
+describe('an OOM kill is told by its cause: the container\'s limit, or its node out of memory', () => {
+  const limited = (h: Harness) => h.steady.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 700 * MiB } })));
+  const systemOom = (h: Harness, at: number) => {
+    const node = h.steady.nodeNames[2];
+    h.steady.events = [{ objectUid: node, objectKind: 'Node', objectName: node, reason: 'SystemOOM', type: 'Warning', message: 'System OOM encountered, victim process: java, pid: 48213', count: 1, firstSeen: at, lastSeen: at, node }];
+  };
+
+  test('killed at its own limit: a leak or a low limit', async () => {
+    const h = await harness(dynamo, { nodes: 3 });
+    limited(h);
+    await h.tick(1);
+    oomKill(h, 2);
+    await h.tick(1);
+    const [c] = h.publisher.of('container-oom-killed');
+    expect(c.summary).toMatch(/OOM-killed at its memory limit/);
+    expect(c.evidence.killedBy).toBe('its memory limit');
+    expect(c.runbook).toMatch(/raise the limit/);
+  });
+
+  test('killed while its node ran out of memory (SystemOOM): a requests problem, and the restarts alert says so too', async () => {
+    const h = await harness(dynamo, { nodes: 3 });
+    limited(h);
+    await h.tick(1);
+    for (let i = 0; i < 3; i++) {
+      const at = h.nextTime - 20_000;
+      systemOom(h, at + 1000);
+      oomKill(h, 2, at);
+      await h.tick(10);
+    }
+    const [oom] = h.publisher.of('container-oom-killed');
+    expect(oom.summary).toMatch(new RegExp(`OOM-killed when node ${h.steady.nodeNames[2]} ran out of memory \\(SystemOOM\\)`));
+    expect(oom.runbook).toMatch(/raising the limit will not help/);
+    const [restarts] = h.publisher.of('container-restarts');
+    expect(restarts.summary).toMatch(/3 OOM-killed when node .* ran out of memory \(SystemOOM\), not at its own limit/);
+    expect(restarts.evidence).toMatchObject({ oomKilledAtLimit: 0, oomKilledNodeOutOfMemory: 3 });
+    expect(restarts.runbook).toMatch(/memory requests/);
+  });
+});
