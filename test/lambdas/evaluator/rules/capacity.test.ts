@@ -80,7 +80,7 @@ describe('scale-in-under-pressure (the domino)', () => {
     expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
     expect(domino[0].subject).toMatchObject({ autoScalingGroup: group, nodeGroup: 'general' });
     expect(domino[0].summary).toMatch(/lowered desired capacity 3 → 2 at .* \(alarm TargetTracking-.*-AlarmLow-7f3c, policy cpu50-target-tracking\) while the cluster cannot afford it/);
-    expect(domino[0].includes!.map((i) => i.rule).sort()).toEqual(['containers-without-memory-requests', 'node-pressure', 'node-pressure', 'pods-pending']);
+    expect(domino[0].includes!.map((i) => i.rule).sort()).toEqual(['node-pressure', 'node-pressure', 'pods-pending']);
     expect(domino[0].evidence).toMatchObject({ desiredFrom: 3, desiredTo: 2, pendingPodsBefore: 0, pendingPodsNow: 1 });
     // Its constituents are muted: they reach people inside the domino message only.
     expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
