@@ -33,6 +33,8 @@ export const ALERT_DEFAULTS = {
   flapResolveAfterMs: 30 * MINUTE_MS,
   /** Resolved alerts are kept this long (flap detection), then expire. */
   resolvedRetentionMs: HOUR_MS,
+  /** A firing alert whose includes grew (the domino's cascade) is updated at most this often. */
+  updateEveryMs: 15 * MINUTE_MS,
   /** A firing alert's stored evidence is refreshed at most this often. */
   refreshMs: 10 * MINUTE_MS,
 } as const;

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'crypto';
 import type { Logger } from '../../common/log';
-import type { HostNodeMinute, NodeMinute } from '../../model/domain';
+import type { HostNodeMinute, NodeMinute, Subject } from '../../model/domain';
 import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
 import { composeMessage, type AlertPublisher } from '../notify/publisher';
@@ -17,7 +17,7 @@ import type { AlertChange } from '../notify/notification';
 import { ALERT_DEFAULTS, type ResolvedRule } from './config';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
-import { computeMutes } from './inhibition';
+import { computeMutes, type Mute } from './inhibition';
 import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import { tracksEvent } from './rules/workloads';
@@ -29,6 +29,7 @@ const MEMORY_ID = 'evaluator';
 const TREND_ID = 'trend';
 const PARALLEL_WRITES = 8;
 const MEMORY_WRITE_ATTEMPTS = 3;
+const OWE_ATTEMPTS = 3;
 
 /** What the evaluator needs of the store (the real `VigilStore` in Lambda, local mode and tests). */
 export type EvaluatorStore = Pick<VigilStore, 'heartbeat' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'>;
@@ -169,10 +170,11 @@ export function createEvaluator(deps: EvaluatorDeps) {
     }
 
     const active = steps.filter((s) => s.next?.phase === 'firing');
+    const muted = (s: Step) => mutes.has(s.id) || s.next?.absorbedBy !== undefined;
     const activeCounts = {
-      firing: active.filter((s) => !mutes.has(s.id)).length,
-      critical: active.filter((s) => !mutes.has(s.id) && s.next!.severity === 'critical').length,
-      muted: active.filter((s) => mutes.has(s.id)).length,
+      firing: active.filter((s) => !muted(s)).length,
+      critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
+      muted: active.filter(muted).length,
     };
     const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s));
     let messageId: string | undefined;
@@ -218,7 +220,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
         event: resolved?.rule.event ?? prev?.value.event ?? false,
       };
       const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject);
-      return { id, prev, next: frozen ? prev!.value : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
+      const gone = !f && prev !== undefined && resolved?.rule.goneWithNode === true && nodeLeft(ctx, prev.value.subject);
+      return { id, prev, next: frozen ? prev!.value : gone ? undefined : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
     });
   }
 
@@ -226,15 +229,17 @@ export function createEvaluator(deps: EvaluatorDeps) {
    * Which firing alerts are muted. Only an alert that fires, and was found this time or is held, mutes: a
    * finding still pending its `for` (perhaps a blip) must not hide what people would be told.
    */
-  function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, string> {
+  function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, Mute> {
     const firing = steps.filter((s) => s.next?.phase === 'firing');
     const sources = firing.filter((s) => s.frozen || run.findings.has(s.id)).map((s) => s.next!);
     return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services);
   }
 
-  function decideStep(s: Step, mutes: ReadonlyMap<string, string>, now: EpochMs): void {
-    if (s.frozen && !s.next?.owedResolved) return;
-    s.decision = decide(s.next, s.timing, { muted: mutes.has(s.id), renotify: s.renotify, now });
+  function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs): void {
+    if (s.frozen && !s.next?.owed) return;
+    const mute = mutes.get(s.id);
+    if (mute?.absorbs && s.next && s.next.phase !== 'resolved') s.next = { ...s.next, absorbedBy: mute.by };
+    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, renotify: s.renotify, now });
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 
@@ -264,19 +269,24 @@ export function createEvaluator(deps: EvaluatorDeps) {
     return { won, conflicts };
   }
 
-  /** Puts undelivered notifications back so the next evaluation sends them. */
+  /**
+   * Puts undelivered notifications back so the next evaluation sends them. A slow failure may find the alert
+   * already changed by the next minute's run (which believed it told): the owed notification is then put back
+   * on top of that run's document, so it is sent late rather than lost, and no resolution goes out alone.
+   */
   async function owe(cluster: string, won: readonly Step[], now: EpochMs, log: Logger): Promise<void> {
     await mapLimit(won, PARALLEL_WRITES, async (s) => {
-      const prevTold = s.prev?.value;
-      const back: AlertDoc = {
-        ...s.next!,
-        notified: prevTold?.notified,
-        lastNotifiedAt: prevTold?.lastNotifiedAt,
-        owedResolved: s.decision!.kind === 'resolved' ? true : prevTold?.owedResolved,
-        updatedAt: now,
-      };
-      const ok = await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, s.next!.version).catch(() => undefined);
-      if (ok === undefined) log.error('undelivered notification could not be put back', { alert: s.id });
+      const ours = s.next!;
+      let current: AlertDoc | undefined = ours;
+      for (let attempt = 1; current && attempt <= OWE_ATTEMPTS; attempt++) {
+        // Someone told people something about it since: that message carries the alert as it is now.
+        if (current.notified?.at !== ours.notified?.at) return;
+        const back = owed(current, s.prev?.value, now);
+        if ((await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, current.version).catch(() => undefined)) !== undefined) return;
+        const doc = await deps.store.getDocument<AlertDoc>(cluster, ALERT_KIND, alertDocId(s.id)).catch(() => undefined);
+        current = doc && { ...doc.value, version: doc.version };
+      }
+      log.error('undelivered notification could not be put back', { alert: s.id });
     });
   }
 
@@ -299,6 +309,11 @@ export function createEvaluator(deps: EvaluatorDeps) {
   return { evaluateCluster };
 }
 
+/** Whether the alert's node is no longer in the cluster (by fresh data from the agent). */
+function nodeLeft(ctx: EvaluationContext, subject: Subject): boolean {
+  return ctx.kube !== undefined && subject.node !== undefined && !ctx.nodeByName.has(subject.node);
+}
+
 /**
  * The minutes whose host parts may hold an instance's newest CloudWatch figures. The collector writes one
  * part per CloudWatch period, aligned to the period (its reads start on 5-minute boundaries), a few minutes
@@ -309,6 +324,11 @@ export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[]
   const period = periodMinutes * MINUTE_MS;
   const current = Math.floor(now / period) * period;
   return [2, 3].map((k) => current - k * period);
+}
+
+/** `current` with what people were told rolled back to before the undelivered message (`before`). */
+function owed(current: AlertDoc, before: AlertDoc | undefined, now: EpochMs): AlertDoc {
+  return { ...current, notified: before?.notified, lastNotifiedAt: before?.lastNotifiedAt, owed: true, updatedAt: now };
 }
 
 function changeOf(s: Step): AlertChange {

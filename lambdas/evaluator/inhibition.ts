@@ -18,6 +18,8 @@ export const SAME_SUBJECT: readonly { readonly source: string; readonly target: 
   { source: 'container-crash-looping', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
   { source: 'node-not-ready', target: 'node-scrape-failing', equal: ['node'] },
   { source: 'node-not-ready', target: 'containers-without-memory-requests', equal: ['node'] },
+  // A group short of capacity tells why (its last failure, how many): the failures are its story.
+  { source: 'asg-capacity-shortfall', target: 'asg-activity-failed', equal: ['autoScalingGroup'] },
 ];
 
 /** An alert that can mute: one that fires and was found this evaluation, or is held firing (its rule is blind). */
@@ -45,10 +47,17 @@ function nodeOf(s: Source): string | undefined {
 }
 
 /**
- * Muted candidates, each with the reason (which alert mutes it). `failed` are the AWS services whose data
- * this evaluation lacks.
+ * Why an alert is muted: `by` is the alert that mutes it. `absorbs` when that alert tells its story (the
+ * domino lists it, or a broader alert about the same subject): it then stays under it until it ends.
+ * Blindness and a critical node alert only mute while they last.
  */
-export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>): Map<string, string> {
+export interface Mute {
+  readonly by: string;
+  readonly absorbs: boolean;
+}
+
+/** Muted candidates, each with its reason. `failed` are the AWS services whose data this evaluation lacks. */
+export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>): Map<string, Mute> {
   const criticalNodes = new Map<string, string>();
   for (const s of sources) {
     const node = s.severity === 'critical' ? nodeOf(s) : undefined;
@@ -59,26 +68,26 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
   const agentSilent = sources.find((s) => s.rule === 'agent-silent');
   const collectorFailing = sources.find((s) => s.rule === 'collector-failing');
 
-  const out = new Map<string, string>();
+  const out = new Map<string, Mute>();
   for (const c of candidates) {
     const rule = rules.get(c.rule);
     const blindnessMutes = c.rule !== scaleInUnderPressure.id;
-    let reason: string | undefined;
-    if (agentSilent && blindnessMutes && c.id !== agentSilent.id && rule?.sources.agent) reason = agentSilent.id;
-    else if (collectorFailing && blindnessMutes && c.id !== collectorFailing.id && rule?.sources.cloud?.some((svc) => failed.has(svc))) reason = collectorFailing.id;
-    else if (mutedBy.has(c.id)) reason = mutedBy.get(c.id);
-    else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) reason = criticalNodes.get(c.nodes[0]);
+    let mute: Mute | undefined;
+    if (agentSilent && blindnessMutes && c.id !== agentSilent.id && rule?.sources.agent) mute = { by: agentSilent.id, absorbs: false };
+    else if (collectorFailing && blindnessMutes && c.id !== collectorFailing.id && rule?.sources.cloud?.some((svc) => failed.has(svc))) mute = { by: collectorFailing.id, absorbs: false };
+    else if (mutedBy.has(c.id)) mute = { by: mutedBy.get(c.id)!, absorbs: true };
+    else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) mute = { by: criticalNodes.get(c.nodes[0])!, absorbs: false };
     else {
       for (const r of SAME_SUBJECT) {
         if (r.target !== c.rule) continue;
         const src = sources.find((s) => s.rule === r.source && r.equal.every((k) => s.subject[k] === c.subject[k]));
         if (src) {
-          reason = src.id;
+          mute = { by: src.id, absorbs: true };
           break;
         }
       }
     }
-    if (reason) out.set(c.id, reason);
+    if (mute) out.set(c.id, mute);
   }
   return out;
 }

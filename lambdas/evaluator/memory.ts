@@ -30,6 +30,9 @@ const MAX_EVENT_MARKS = 5000;
 const MAX_RESTART_KEYS = 2000;
 const MAX_EVENTS_PER_CONTAINER = 50;
 const MAX_EVICTIONS = 2000;
+/** Out-of-memory marks this close belong to one span; an OOM kill this close to a span was the node's doing. */
+const OOM_JOIN_MS = 2 * MINUTE_MS;
+const MAX_OOM_SPANS = 20;
 
 export interface ReadyTrack {
   readonly status: ConditionStatus;
@@ -82,6 +85,16 @@ export interface ScaleIn {
   readonly activityId?: string;
 }
 
+/**
+ * A time a node ran out of memory: the kernel OOM-killed a process (the kubelet's SystemOOM event on the
+ * node) or the kubelet reported MemoryPressure. An OOM kill then is the node's doing, not the container's limit.
+ */
+export interface NodeOutOfMemory {
+  readonly from: EpochMs;
+  readonly to: EpochMs;
+  readonly how: 'SystemOOM' | 'MemoryPressure';
+}
+
 export interface EvaluatorMemory {
   readonly v: typeof MEMORY_VERSION;
   /** When it was last updated by an evaluation. */
@@ -106,6 +119,8 @@ export interface EvaluatorMemory {
   /** Pending-pod count per minute, stored when it changes (last hour plus the value before it). */
   readonly pending: readonly (readonly [Minute, number])[];
   readonly clusterStatus?: { readonly status: string; readonly since: EpochMs };
+  /** When each node ran out of memory, over the restart window (absent in memories written before it). */
+  readonly nodeOom?: Readonly<Record<string, readonly NodeOutOfMemory[]>>;
 }
 
 export const EMPTY_MEMORY: EvaluatorMemory = {
@@ -118,6 +133,7 @@ export const EMPTY_MEMORY: EvaluatorMemory = {
   scaleIns: [],
   desired: {},
   pending: [],
+  nodeOom: {},
 };
 
 /**
@@ -185,6 +201,8 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   let scaleIns = [...prev.scaleIns];
   let pending = [...prev.pending];
   let clusterStatus = prev.clusterStatus;
+  const nodeOom: Record<string, readonly NodeOutOfMemory[]> = { ...prev.nodeOom };
+  const outOfMemory = (node: string, t: EpochMs, how: NodeOutOfMemory['how']) => (nodeOom[node] = markOutOfMemory(nodeOom[node] ?? [], t, how));
   let kubeMinute = prev.kubeMinute;
   let cloudMinute = prev.cloudMinute;
   const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[] };
@@ -195,6 +213,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
     if (r.kube) {
       kubeMinute = Math.max(kubeMinute ?? 0, r.minute);
       for (const n of r.kube.nodes) {
+        if (n.problems.includes('MemoryPressure')) outOfMemory(n.name, r.minute, 'MemoryPressure');
         const track = ready[n.name];
         const before = track?.status ?? 'True';
         if (before !== n.ready) ready[n.name] = { status: n.ready, transitions: [...(track?.transitions ?? []), r.minute] };
@@ -204,6 +223,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       if (last && last[0] === r.minute) pending[pending.length - 1] = [r.minute, r.kube.pendingPods.length];
       else if (!last || (last[0] < r.minute && last[1] !== r.kube.pendingPods.length)) pending.push([r.minute, r.kube.pendingPods.length]);
       for (const e of r.kube.events) {
+        if (e.reason === 'SystemOOM' && e.objectKind === 'Node') outOfMemory(e.node ?? e.objectName, e.lastSeen, 'SystemOOM');
         if (e.reason === 'Evicted' && e.objectKind === 'Pod') {
           if (!evictions[e.objectUid]) {
             evictions[e.objectUid] = { t: e.lastSeen, namespace: e.namespace, pod: e.objectName, node: e.node, message: e.message };
@@ -267,6 +287,11 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   capByTime(evictions, MAX_EVICTIONS, (e) => e.t);
   for (const [k, e] of Object.entries(events)) if (e.lastSeen < now - KEEP_EVENTS_MS) delete events[k];
   capByTime(events, MAX_EVENT_MARKS, (e) => e.lastSeen);
+  for (const [node, spans] of Object.entries(nodeOom)) {
+    const kept = spans.filter((x) => x.to >= now - opts.restartWindowMs);
+    if (kept.length) nodeOom[node] = kept;
+    else delete nodeOom[node];
+  }
   const cut = pending.findIndex(([m]) => m >= now - HOUR_MS);
   if (cut > 0) pending = pending.slice(cut - 1);
 
@@ -286,9 +311,24 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       desired,
       pending,
       clusterStatus,
+      nodeOom,
     },
     fresh,
   };
+}
+
+/** Marks a node out of memory at `t`: extends the span of the same kind it continues, else starts one (idempotent). */
+function markOutOfMemory(spans: readonly NodeOutOfMemory[], t: EpochMs, how: NodeOutOfMemory['how']): NodeOutOfMemory[] {
+  const joined = spans.findIndex((x) => x.how === how && t >= x.from - OOM_JOIN_MS && t <= x.to + OOM_JOIN_MS);
+  if (joined < 0) return [...spans, { from: t, to: t, how }].slice(-MAX_OOM_SPANS);
+  const x = spans[joined];
+  return spans.map((y, i) => (i === joined ? { ...x, from: Math.min(x.from, t), to: Math.max(x.to, t) } : y));
+}
+
+/** How a node was out of memory around `t` (an OOM kill's time), if it was. */
+export function nodeOutOfMemoryAt(memory: EvaluatorMemory, node: string, t: EpochMs): NodeOutOfMemory['how'] | undefined {
+  const near = (memory.nodeOom?.[node] ?? []).filter((x) => t >= x.from - OOM_JOIN_MS && t <= x.to + OOM_JOIN_MS);
+  return near.find((x) => x.how === 'SystemOOM')?.how ?? near[0]?.how;
 }
 
 function sameDrop(a: ScaleIn, b: ScaleIn): boolean {

@@ -28,6 +28,8 @@ export interface Notified {
   readonly flapping?: boolean;
   /** The finding's `count` when told. */
   readonly count?: number;
+  /** The rules of the constituents told (what a domino included). */
+  readonly includes?: readonly string[];
 }
 
 /** What is stored per alert: the model's `AlertState` plus what the state machine needs. */
@@ -45,8 +47,10 @@ export interface AlertDoc extends AlertState {
   readonly flapping?: boolean;
   /** What people were last told. */
   readonly notified?: Notified;
-  /** A resolution whose message could not be delivered; sent with the next message. */
-  readonly owedResolved?: boolean;
+  /** The alert whose story this one went under (inhibition's `absorbs`): silent until it ends. */
+  readonly absorbedBy?: string;
+  /** A message about it could not be delivered: the next evaluation tells its state, even one clearing or resolved. */
+  readonly owed?: boolean;
   readonly updatedAt: EpochMs;
 }
 
@@ -113,27 +117,44 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
   if (!next) return undefined;
   const told = next.notified;
   if (next.phase === 'firing') {
-    // Muted alerts are not announced; nor is one already clearing (its muter may just have gone).
-    if (opts.muted || (next.absentSince !== undefined && told?.phase !== 'firing')) return undefined;
+    // Muted alerts are not announced. Nor is one whose finding is gone this minute: its values are the last
+    // ones found (perhaps while muted or held), and a message says what is true when it is sent.
+    if (opts.muted || (next.absentSince !== undefined && !next.owed)) return undefined;
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
+    // What it includes grew by a kind of trouble not told yet: one update per `updateEvery` carries all that is new.
+    if (includedRules(next).some((r) => !told.includes?.includes(r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
     if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'repeat', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }
-  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owedResolved)) return { kind: 'resolved', silent: t.event };
+  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event };
   return undefined;
 }
 
 /** The state after telling people. */
 export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
+  // What was told stays told while it fires: a constituent that comes back is not news.
+  const includes = [...new Set([...(d.kind === 'resolved' || doc.notified?.phase !== 'firing' ? [] : (doc.notified.includes ?? [])), ...includedRules(doc)])].sort();
   return {
     ...doc,
-    notified: { phase: d.kind === 'resolved' ? 'resolved' : 'firing', severity: doc.severity, at: now, ...(doc.flapping ? { flapping: true } : {}), ...(doc.count !== undefined ? { count: doc.count } : {}) },
+    notified: {
+      phase: d.kind === 'resolved' ? 'resolved' : 'firing',
+      severity: doc.severity,
+      at: now,
+      ...(doc.flapping ? { flapping: true } : {}),
+      ...(doc.count !== undefined ? { count: doc.count } : {}),
+      ...(includes.length ? { includes } : {}),
+    },
     lastNotifiedAt: now,
-    owedResolved: undefined,
+    owed: undefined,
   };
+}
+
+/** The distinct rules of an alert's constituents, sorted. */
+function includedRules(doc: AlertDoc): string[] {
+  return [...new Set((doc.constituents ?? []).map((c) => c.rule))].sort();
 }
 
 /** Whether `next` differs from what is stored in a way worth a write. */
@@ -144,7 +165,8 @@ export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: Epoc
     prev.severity !== next.severity ||
     prev.absentSince !== next.absentSince ||
     prev.flapping !== next.flapping ||
-    prev.owedResolved !== next.owedResolved ||
+    prev.owed !== next.owed ||
+    prev.absorbedBy !== next.absorbedBy ||
     JSON.stringify(prev.notified) !== JSON.stringify(next.notified) ||
     JSON.stringify(prev.mutes ?? []) !== JSON.stringify(next.mutes ?? [])
   ) {

@@ -72,6 +72,7 @@ export function when(c: AlertChange, now: EpochMs): string | undefined {
 export const KIND_LABEL: Readonly<Record<ChangeKind, string>> = {
   firing: 'FIRING',
   escalated: 'ESCALATED',
+  updated: 'UPDATED',
   repeat: 'STILL FIRING',
   flapping: 'FLAPPING',
   resolved: 'RESOLVED',

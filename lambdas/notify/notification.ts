@@ -13,8 +13,11 @@ import type { EpochMs } from '../../model/time';
 
 export const NOTIFICATION_VERSION = 1;
 
-/** firing: newly firing; escalated: its severity rose; repeat: still firing (slow reminder, or a count jump); flapping; resolved. */
-export type ChangeKind = 'firing' | 'escalated' | 'repeat' | 'flapping' | 'resolved';
+/**
+ * firing: newly firing; escalated: its severity rose; updated: still firing, and what it includes grew (a
+ * cascade under the domino); repeat: still firing (slow reminder, or a count jump); flapping; resolved.
+ */
+export type ChangeKind = 'firing' | 'escalated' | 'updated' | 'repeat' | 'flapping' | 'resolved';
 
 export interface AlertChange {
   readonly kind: ChangeKind;
@@ -83,7 +86,7 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
   changes: z
     .array(
       z.object({
-        kind: z.enum(['firing', 'escalated', 'repeat', 'flapping', 'resolved']),
+        kind: z.enum(['firing', 'escalated', 'updated', 'repeat', 'flapping', 'resolved']),
         id: text(2000),
         rule: text(100),
         title: text(200),
@@ -109,7 +112,7 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
 
 /** Severities in increasing order of urgency. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
-const KIND_ORDER: Readonly<Record<ChangeKind, number>> = { escalated: 0, firing: 0, flapping: 1, repeat: 2, resolved: 3 };
+const KIND_ORDER: Readonly<Record<ChangeKind, number>> = { escalated: 0, firing: 0, updated: 1, flapping: 1, repeat: 2, resolved: 3 };
 
 /** Most important first: what fires before reminders before resolutions; critical first within each. */
 export function byImportance(a: AlertChange, b: AlertChange): number {

@@ -10,8 +10,8 @@
  * - No silent loss: batch paths retry `UnprocessedItems` and throttling with backoff; what still fails is
  *   returned in the `WriteReport`, item by item, for the caller to report or retry.
  * - Every request asks for `ReturnConsumedCapacity`; `capacity` has the running totals.
- * - TTL (`expiresAt`) on everything but alert state; reads skip expired items, because DynamoDB deletes
- *   them up to days late and dynalite never does.
+ * - TTL (`expiresAt`) on everything but live alert state; reads skip expired items and a document's first
+ *   write overwrites one, because DynamoDB deletes them up to days late and dynalite never does.
  */
 import {
   BatchGetItemCommand,
@@ -280,7 +280,7 @@ export class VigilStore {
 
   /**
    * Writes a document if nobody else changed it since it was read: `expectedVersion` is the version read
-   * (`undefined` = must not exist yet). Returns the new version, or `undefined` on a conflict. Two
+   * (`undefined` = must not exist yet, or have expired). Returns the new version, or `undefined` on a conflict. Two
    * overlapping evaluator runs therefore never both win the same transition.
    */
   async putDocument<T>(
@@ -301,9 +301,7 @@ export class VigilStore {
         new PutItemCommand({
           TableName: this.tableName,
           Item: item,
-          ...(expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
+          ...(expectedVersion === undefined ? this.absentOrExpired() : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
           ReturnConsumedCapacity: 'TOTAL',
         }),
       ),
@@ -311,6 +309,19 @@ export class VigilStore {
     if (r === 'written') return version;
     if (r === 'skipped') return undefined;
     throw new Error(`document ${kind}/${id}: ${r.reason}`);
+  }
+
+  /**
+   * The condition of a first write: no item, or an expired one. DynamoDB deletes expired items only within
+   * days (dynalite never), and reads already treat them as absent; a write that did not would conflict with
+   * a ghost forever (an alert that resolved could never fire again).
+   */
+  private absentOrExpired() {
+    return {
+      ConditionExpression: 'attribute_not_exists(pk) OR #exp < :now',
+      ExpressionAttributeNames: { '#exp': TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ':now': { N: String(this.clock.now() / 1000) } },
+    };
   }
 
   /** Deletes a document if it is still at `expectedVersion`; false on a conflict. */

@@ -4,7 +4,8 @@
  * signals no upstream rule set has (alert-rules research §6.9).
  */
 import { alertId } from '../../../model/domain';
-import { MINUTE_MS } from '../../../model/time';
+import { MINUTE_MS, type EpochMs } from '../../../model/time';
+import type { EvaluationContext } from '../context';
 import { analyzeHeadroom } from '../headroom';
 import type { PodDemand } from '../scan';
 import { pendingAt, type ScaleIn } from '../memory';
@@ -65,6 +66,28 @@ const DOMINO_DEFAULT_CONSTITUENTS = [
 ];
 /** Occurrences that count only when they happened after the scale-in. */
 const AFTER_ONLY = new Set(['pod-evictions', 'container-oom-killed']);
+/** Never part of a cascade: Vigil's own health (what it cannot see is not caused by the scale-in). */
+const NOT_CASCADE = new Set(['agent-silent', 'collector-failing']);
+
+/**
+ * The nodes a scale-in's cascade runs through: the group's remaining nodes (its pods moved there) and any
+ * node a constituent names.
+ */
+function affectedNodes(ctx: EvaluationContext, nodeGroup: string | undefined, parts: readonly RuleFinding[]): Set<string> {
+  const nodes = new Set(parts.flatMap((f) => f.nodes ?? []));
+  for (const n of ctx.nodes) if (nodeGroup !== undefined && n.summary.nodeGroup === nodeGroup) nodes.add(n.name);
+  return nodes;
+}
+
+/**
+ * What else the cascade caused: any finding that began after the scale-in and is only about affected nodes
+ * (or the workloads on them): restarts, crash loops, readiness flapping, events. They are told under the
+ * domino, not as messages of their own; they do not keep it firing.
+ */
+function cascadeOf(ctx: EvaluationContext, findings: readonly RuleFinding[], affected: ReadonlySet<string>, since: EpochMs, parts: readonly RuleFinding[]): RuleFinding[] {
+  const listed = new Set(parts);
+  return findings.filter((f) => !listed.has(f) && !NOT_CASCADE.has(f.rule) && (f.since ?? ctx.now) >= since && f.nodes?.length && f.nodes.every((n) => affected.has(n)));
+}
 
 /** Who lowered the capacity, from the activity's cause: `alarm X (policy Y)`, `a user request`… */
 export function scaleInTrigger(s: ScaleIn): string {
@@ -82,7 +105,7 @@ export const scaleInUnderPressure = defineRule({
   id: 'scale-in-under-pressure',
   title: 'Scale-in under pressure (domino)',
   meaning:
-    'An Auto Scaling group lowered its desired capacity, and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings and mutes them.',
+    'An Auto Scaling group lowered its desired capacity, and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own.',
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
   sources: { agent: true, cloud: ['autoscaling'] },
   meta: true,
@@ -107,8 +130,10 @@ export const scaleInUnderPressure = defineRule({
         return true;
       });
       if (parts.length === 0) continue;
+      const cascade = cascadeOf(ctx, prior.findings, affectedNodes(ctx, subject.nodeGroup, parts), drop.t, parts);
+      const all = [...parts, ...cascade];
       const byRule = new Map<string, number>();
-      for (const f of parts) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+      for (const f of all) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
       out.push({
         subject,
         severity: s.severity,
@@ -125,7 +150,7 @@ export const scaleInUnderPressure = defineRule({
           findings: [...byRule].map(([r, n]) => `${r} ×${n}`).join(', '),
         },
         since: drop.t,
-        constituents: parts.map((f) => ({ id: alertId(f.rule, f.subject), rule: f.rule, summary: f.summary })),
+        constituents: all.map((f) => ({ id: alertId(f.rule, f.subject), rule: f.rule, summary: f.summary })),
       });
     }
     return out;

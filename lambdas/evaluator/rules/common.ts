@@ -2,7 +2,7 @@
 import type { Severity } from '../../../model/domain';
 import type { CommonSettings } from './types';
 
-const MiB = 1024 * 1024;
+export const MiB = 1024 * 1024;
 
 export const round1 = (v: number): number => Math.round(v * 10) / 10;
 export const toMiB = (bytes: number): number => Math.round(bytes / MiB);

@@ -7,8 +7,8 @@ import type { Subject } from '../../../model/domain';
 import { workloadName } from '../../../model/domain';
 import { isActive, nodeSubject, watchedNodes, type EvaluationContext } from '../context';
 import { NEAR_LIMIT_FLOOR_PCT, scan, type ContainerHit } from '../scan';
-import { restartKey, restartsWithin, type RestartEvent } from '../memory';
-import { at, distinct, listSome, namespaceAllowed, pct, round1, toMiB } from './common';
+import { nodeOutOfMemoryAt, restartKey, restartsWithin, type RestartEvent } from '../memory';
+import { at, distinct, listSome, MiB, namespaceAllowed, pct, round1, toMiB } from './common';
 import { defineRule, param, type Draft } from './types';
 
 /** Groups containers by workload and container name. */
@@ -43,6 +43,35 @@ function currentMemory(ctx: EvaluationContext, key: string): Record<string, numb
 
 const count = (events: readonly RestartEvent[], reason?: string) => events.filter((e) => !reason || e.reason === reason).reduce((a, e) => a + e.count, 0);
 
+/**
+ * OOM kills split by cause: at the container's own memory limit (a leak, or a limit too low), or by the kernel
+ * because its node ran out of memory (a SystemOOM event or MemoryPressure on that node then, or a container
+ * with no limit at all: nothing but the node can have killed it). `how` names the node's signal.
+ */
+function oomKills(ctx: EvaluationContext, key: string, events: readonly RestartEvent[]): { atLimit: number; nodeOut: number; how?: string; node?: string } {
+  const limited = currentMemory(ctx, key).memoryLimitMiB !== undefined;
+  let atLimit = 0;
+  let nodeOut = 0;
+  let how: string | undefined;
+  let node: string | undefined;
+  for (const e of events) {
+    if (e.reason !== 'OOMKilled') continue;
+    const signal = e.node ? nodeOutOfMemoryAt(ctx.memory, e.node, e.t) : undefined;
+    if (signal || !limited) {
+      nodeOut += e.count;
+      how = signal ?? 'no memory limit';
+      node = e.node ?? node;
+    } else atLimit += e.count;
+  }
+  return { atLimit, nodeOut, how, node };
+}
+
+const NODE_OOM_RUNBOOK =
+  'Its node ran out of memory; the container was not over its own limit, so raising the limit will not help. Set memory requests that match real use on the pods of that node (those without requests first) so the scheduler stops overpacking it, or give the node group more memory.';
+
+/** "when node X ran out of memory (SystemOOM)" */
+const nodeOutText = (k: { how?: string; node?: string }) => `when ${k.node ? `node ${k.node}` : 'its node'} ran out of memory (${k.how})`;
+
 export const containersWithoutMemoryRequests = defineRule({
   id: 'containers-without-memory-requests',
   title: 'Containers without memory requests on a node short of memory',
@@ -50,9 +79,11 @@ export const containersWithoutMemoryRequests = defineRule({
     'A node is short of memory and runs containers without a memory request (the scheduler thinks they need nothing, so it packs more pods onto the node) or without a limit (they can grow until the node evicts). These are the first evicted and the reason the next node fills up when they move.',
   action: 'Set memory requests (close to real use) and limits on the listed containers; a LimitRange with defaults per namespace catches the next ones.',
   sources: { agent: true },
-  defaults: { severity: 'warning', for: '5m', nodeMemoryUsedPct: 85, requireMissingRequest: false },
-  params: { nodeMemoryUsedPct: param.pct(), requireMissingRequest: param.bool() },
-  threshold: (p) => `node memory working set ≥ ${p.nodeMemoryUsedPct}% of allocatable (or MemoryPressure) and containers ${p.requireMissingRequest ? 'without requests' : 'without requests or limits'}`,
+  goneWithNode: true,
+  defaults: { severity: 'warning', for: '5m', nodeMemoryUsedPct: 85, requireMissingRequest: false, minWorkingSetMiB: 128 },
+  params: { nodeMemoryUsedPct: param.pct(), requireMissingRequest: param.bool(), minWorkingSetMiB: param.count(0, 1_000_000) },
+  threshold: (p) =>
+    `node memory working set ≥ ${p.nodeMemoryUsedPct}% of allocatable (or MemoryPressure) and containers ${p.requireMissingRequest ? 'without requests' : 'without requests or limits'} using ${p.minWorkingSetMiB}+ MiB`,
   evaluate(ctx, s) {
     const out: Draft[] = [];
     for (const n of watchedNodes(ctx)) {
@@ -64,6 +95,8 @@ export const containersWithoutMemoryRequests = defineRule({
       const offenders = (n.kube?.pods ?? [])
         .filter((p) => isActive(p) && namespaceAllowed(s, p.namespace))
         .flatMap((p) => p.containers.filter((c) => c.requests.memoryBytes === undefined || (!s.params.requireMissingRequest && c.limits.memoryBytes === undefined)).map((c) => ({ p, c })))
+        // Small system agents (aws-node, kube-proxy) are not what fills a node: only what is large enough to matter.
+        .filter((o) => (o.c.usage?.memoryWorkingSetBytes ?? 0) >= s.params.minWorkingSetMiB * MiB)
         .sort((a, b) => (b.c.usage?.memoryWorkingSetBytes ?? 0) - (a.c.usage?.memoryWorkingSetBytes ?? 0));
       if (offenders.length === 0) continue;
       const noRequest = offenders.filter((o) => o.c.requests.memoryBytes === undefined).length;
@@ -123,7 +156,7 @@ export const containerOomKilled = defineRule({
   id: 'container-oom-killed',
   title: 'Container OOM-killed',
   meaning:
-    'A container was killed for exceeding its memory limit (OOMKilled, exit 137) and restarted. Kubernetes restarts it silently; this is the alert that makes it visible. Announced once per container: further kills within an hour of the last one extend it without a new message (repeated kills are the restarts alert\'s), and after a quiet hour it ends.',
+    'A container was OOM-killed (exit 137) and restarted: at its own memory limit, or by the kernel because its node ran out of memory (a SystemOOM event or MemoryPressure on the node then, or a container without a limit); the message says which, and the advice follows. Kubernetes restarts it silently; this is the alert that makes it visible. Announced once per container: further kills within an hour of the last one extend it without a new message (repeated kills are the restarts alert\'s), and after a quiet hour it ends.',
   action: 'Check the container\'s memory against its limit (evidence) and its trend: raise the limit if the workload needs it, or fix the leak; the restarts alert follows repeated kills over 24 h.',
   sources: { agent: true },
   event: true,
@@ -137,11 +170,22 @@ export const containerOomKilled = defineRule({
       const last = events[events.length - 1];
       const subject = containerSubject(ctx, key);
       const day = restartsWithin(ctx.memory.restarts[key], ctx.now - 86_400_000);
+      const kills = oomKills(ctx, key, [last]);
+      const nodeOut = kills.nodeOut > 0;
       return {
         subject,
         severity: s.severity,
-        summary: `Container ${subject.container} of ${subject.namespace}/${subject.workload} was OOM-killed (pod ${last.pod}${last.node ? ` on ${last.node}` : ''}); ${count(day, 'OOMKilled')} OOM kills in 24 h`,
-        evidence: { oomKills: count(events), oomKills24h: count(day, 'OOMKilled'), pod: last.pod, ...(last.node ? { node: last.node } : {}), killedAt: at(last.t), ...currentMemory(ctx, key) },
+        summary: `Container ${subject.container} of ${subject.namespace}/${subject.workload} was OOM-killed ${nodeOut ? nodeOutText(kills) : 'at its memory limit'} (pod ${last.pod}${last.node ? ` on ${last.node}` : ''}); ${count(day, 'OOMKilled')} OOM kills in 24 h`,
+        evidence: {
+          oomKills: count(events),
+          oomKills24h: count(day, 'OOMKilled'),
+          killedBy: nodeOut ? `node out of memory (${kills.how})` : 'its memory limit',
+          pod: last.pod,
+          ...(last.node ? { node: last.node } : {}),
+          killedAt: at(last.t),
+          ...currentMemory(ctx, key),
+        },
+        ...(nodeOut ? { runbook: NODE_OOM_RUNBOOK } : {}),
         since: last.t,
         nodes: distinct(events.map((e) => e.node).filter((x): x is string => x !== undefined)),
       };
@@ -153,7 +197,7 @@ export const containerRestarts = defineRule({
   id: 'container-restarts',
   title: 'Container restarting (silent leak)',
   meaning:
-    'A container restarted several times in the window, at least once OOM-killed: the memory leak Kubernetes hides by restarting it a few times a day. The upstream crash-loop alert never fires for it (it needs 15 minutes of CrashLoopBackOff).',
+    'A container restarted several times in the window, at least once OOM-killed: the memory leak Kubernetes hides by restarting it a few times a day. The upstream crash-loop alert never fires for it (it needs 15 minutes of CrashLoopBackOff). Kills because the node ran out of memory (SystemOOM, MemoryPressure) are told as such, with advice about requests instead of the leak\'s.',
   action: 'Look at the container\'s memory over the last day (workload dashboard): a saw-tooth up to the limit is a leak to fix in the application; meanwhile raise the limit to space out the kills.',
   sources: { agent: true },
   defaults: { severity: 'warning', for: '0', restarts: 3, window: '24h', requireOomKilled: true },
@@ -168,13 +212,18 @@ export const containerRestarts = defineRule({
       if (total < s.params.restarts || (s.params.requireOomKilled && oom === 0)) continue;
       const subject = containerSubject(ctx, key);
       const last = events[events.length - 1];
+      const kills = oomKills(ctx, key, events);
+      // Every kill the node's doing: not a leak, a node that ran out of memory.
+      const nodeOnly = kills.nodeOut > 0 && kills.atLimit === 0;
+      const why = nodeOnly ? `${oom} OOM-killed ${nodeOutText(kills)}, not at its own limit` : kills.nodeOut ? `${oom} OOMKilled: ${kills.atLimit} at its limit, ${kills.nodeOut} ${nodeOutText(kills)}` : `${oom} OOMKilled`;
       out.push({
         subject,
         severity: s.severity,
-        summary: `Container ${subject.container} of ${subject.namespace}/${subject.workload} restarted ${total} times in ${Math.round(s.params.window / 3_600_000)} h (${oom} OOMKilled), last at ${at(last.t)} (${last.reason})`,
+        summary: `Container ${subject.container} of ${subject.namespace}/${subject.workload} restarted ${total} times in ${Math.round(s.params.window / 3_600_000)} h (${why}), last at ${at(last.t)} (${last.reason})`,
         evidence: {
           restarts: total,
           oomKilled: oom,
+          ...(oom ? { oomKilledAtLimit: kills.atLimit, oomKilledNodeOutOfMemory: kills.nodeOut } : {}),
           pods: distinct(events.map((e) => e.pod)).length,
           lastRestart: at(last.t),
           lastReason: last.reason,
@@ -182,6 +231,7 @@ export const containerRestarts = defineRule({
         },
         since: events[0].t,
         nodes: distinct(events.map((e) => e.node).filter((x): x is string => x !== undefined)),
+        ...(nodeOnly ? { runbook: NODE_OOM_RUNBOOK } : {}),
       });
     }
     return out;

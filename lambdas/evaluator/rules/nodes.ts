@@ -18,6 +18,20 @@ function groupSizes(ctx: EvaluationContext): Map<string, number> {
   return sizes;
 }
 
+/**
+ * What EC2 says of a node's instance, when this evaluation read its status checks: `pass` means the instance
+ * is healthy to EC2 and to Auto Scaling, so the problem is the kubelet's and nothing will replace it.
+ */
+function ec2Checks(ctx: EvaluationContext, instanceId: string | undefined): 'pass' | 'instance check failed' | 'system check failed' | undefined {
+  const m = instanceId ? ctx.hosts?.get(instanceId)?.metrics : undefined;
+  if (!m || (m.statusCheckFailed === undefined && m.statusCheckFailedInstance === undefined && m.statusCheckFailedSystem === undefined)) return undefined;
+  if ((m.statusCheckFailedSystem ?? 0) >= 1) return 'system check failed';
+  return (m.statusCheckFailedInstance ?? 0) >= 1 || (m.statusCheckFailed ?? 0) >= 1 ? 'instance check failed' : 'pass';
+}
+
+const KUBELET_RUNBOOK =
+  'EC2 and Auto Scaling see a healthy instance, so nothing replaces it: read the kubelet/containerd logs (`journalctl -u kubelet` via SSM) and restart the kubelet; if it does not come back, terminate the instance so its group launches a new one.';
+
 /** True when `count` affected nodes are more than `pctLimit` of a group of at least `minNodes` (EKS auto repair stops there). */
 function groupShare(sizes: Map<string, number>, group: string | undefined, count: number, pctLimit: number, minNodes: number): boolean {
   const size = sizes.get(group ?? '') ?? 0;
@@ -111,17 +125,21 @@ export const nodeNotReady = defineRule({
         (s.params.criticalNodes > 0 && down.length >= s.params.criticalNodes) ||
         groupShare(sizes, n.summary.nodeGroup, inGroup, s.params.criticalGroupPct, s.params.criticalMinGroupNodes);
       const what = n.summary.ready === 'Unknown' ? 'unreachable (the kubelet stopped reporting)' : 'NotReady';
+      const ec2 = ec2Checks(ctx, n.summary.instanceId);
+      const ec2Text = ec2 === 'pass' ? '; EC2 status checks pass, the kubelet does not report' : ec2 ? `; EC2 ${ec2}` : '';
       return {
         subject: nodeSubject(ctx, n),
         severity: escalated(s.severity, critical),
-        summary: `Node ${n.name} is ${what}${ready?.message ? `: ${truncate(ready.message, 160)}` : ''}${down.length > 1 ? ` (${down.length} nodes down)` : ''}`,
+        summary: `Node ${n.name} is ${what}${ready?.message ? `: ${truncate(ready.message, 160)}` : ''}${ec2Text}${down.length > 1 ? ` (${down.length} nodes down)` : ''}`,
         evidence: {
           ready: n.summary.ready,
           ...(ready?.reason ? { reason: ready.reason } : {}),
           nodesNotReady: down.length,
           pods: n.summary.pods,
           ...(n.summary.instanceId ? { instanceId: n.summary.instanceId } : {}),
+          ...(ec2 ? { ec2StatusChecks: ec2 } : {}),
         },
+        ...(ec2 === 'pass' ? { runbook: KUBELET_RUNBOOK } : {}),
         since: ready?.since,
         nodes: [n.name],
       };

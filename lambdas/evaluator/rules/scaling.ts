@@ -1,6 +1,6 @@
 /** Rules about Auto Scaling groups, EKS node groups and the EKS cluster itself (the collector's data). */
 import type { AutoScalingGroup, ScalingActivity, Subject } from '../../../model/domain';
-import type { EvaluationContext } from '../context';
+import { watchedNodes, type EvaluationContext } from '../context';
 import { at, escalated, listSome, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 
@@ -8,11 +8,16 @@ function groupSubject(ctx: EvaluationContext, g: AutoScalingGroup): Subject {
   return { cluster: ctx.cluster, nodeGroup: g.nodeGroup, autoScalingGroup: g.name };
 }
 
-/** The newest failed or cancelled activity of a group, for evidence ("why is it short?"). */
-function lastFailure(ctx: EvaluationContext, group: string): ScalingActivity | undefined {
+/** A group's failed or cancelled activities the memory holds (the last 2 h), newest first. */
+function failures(ctx: EvaluationContext, group: string): ScalingActivity[] {
   return Object.values(ctx.memory.activities)
     .filter((a) => a.autoScalingGroup === group)
-    .sort((a, b) => b.startTime - a.startTime)[0];
+    .sort((a, b) => b.startTime - a.startTime);
+}
+
+/** The newest failed or cancelled activity of a group, for evidence ("why is it short?"). */
+function lastFailure(ctx: EvaluationContext, group: string): ScalingActivity | undefined {
+  return failures(ctx, group)[0];
 }
 
 export const asgCapacityShortfall = defineRule({
@@ -36,7 +41,14 @@ export const asgCapacityShortfall = defineRule({
         subject: groupSubject(ctx, g),
         severity: escalated(s.severity, critical),
         summary: `Auto Scaling group ${g.name} has ${g.inService} of ${g.desired} desired instances in service${fail ? `; last failure: ${truncate(fail.statusMessage ?? fail.description, 160)}` : ''}`,
-        evidence: { desired: g.desired, inService: g.inService, pending: g.pending, terminating: g.terminating, shortfall: short, ...(fail ? { lastFailure: truncate(fail.statusMessage ?? fail.description, 200) } : {}) },
+        evidence: {
+          desired: g.desired,
+          inService: g.inService,
+          pending: g.pending,
+          terminating: g.terminating,
+          shortfall: short,
+          ...(fail ? { lastFailure: truncate(fail.statusMessage ?? fail.description, 200), failedActivities: failures(ctx, g.name).length } : {}),
+        },
       });
     }
     return out;
@@ -46,35 +58,33 @@ export const asgCapacityShortfall = defineRule({
 export const asgActivityFailed = defineRule({
   id: 'asg-activity-failed',
   title: 'Scaling activity failed',
-  meaning: 'An Auto Scaling activity (a launch or a termination) ended Failed or Cancelled; reported once per activity. Several in a short time are critical: the group cannot reach its desired capacity.',
+  meaning:
+    'Auto Scaling activities of a group (launches or terminations) ended Failed or Cancelled; one alert per group, whatever the number of activities, with the newest status message and the count of the window. Once the group stays short of its desired capacity, asg-capacity-shortfall tells the story and this alert goes under it.',
   action: 'Read the status message (evidence): insufficient capacity → add instance types or zones; quota → request an increase; launch template or IAM errors → fix the node group configuration.',
   sources: { cloud: ['autoscaling'] },
   event: true,
-  defaults: { severity: 'warning', for: '0', resolveAfter: '1h', renotifyEvery: '0', criticalCount: 3, criticalWindow: '30m' },
-  params: { criticalCount: param.count(0, 1000), criticalWindow: param.duration() },
-  threshold: (p) => `status Failed or Cancelled; critical on ${p.criticalCount}+ in ${Math.round(p.criticalWindow / 60_000)} min`,
+  defaults: { severity: 'warning', for: '0', resolveAfter: '1h', renotifyEvery: '0', window: '30m' },
+  params: { window: param.duration() },
+  threshold: (p) => `status Failed or Cancelled, per group (counted over ${Math.round(p.window / 60_000)} min)`,
   evaluate(ctx, s) {
-    const all = Object.values(ctx.memory.activities);
-    return ctx.fresh.activities.flatMap((id): Draft[] => {
-      const a = ctx.memory.activities[id];
-      if (!a) return [];
-      const recent = all.filter((x) => x.autoScalingGroup === a.autoScalingGroup && x.startTime >= ctx.now - s.params.criticalWindow).length;
-      return [
-        {
-          subject: { cluster: ctx.cluster, nodeGroup: ctx.groups.get(a.autoScalingGroup)?.nodeGroup, autoScalingGroup: a.autoScalingGroup, detail: a.activityId },
-          severity: escalated(s.severity, s.params.criticalCount > 0 && recent >= s.params.criticalCount),
-          summary: `Scaling activity ${a.status} in ${a.autoScalingGroup}: ${truncate(a.statusMessage ?? a.description, 200)}`,
-          evidence: {
-            status: a.status,
-            description: truncate(a.description, 200),
-            ...(a.statusMessage ? { statusMessage: truncate(a.statusMessage, 300) } : {}),
-            cause: truncate(a.cause, 300),
-            started: at(a.startTime),
-            failedInWindow: recent,
-          },
-          since: a.startTime,
+    const groups = new Set(ctx.fresh.activities.flatMap((id) => ctx.memory.activities[id]?.autoScalingGroup ?? []));
+    return [...groups].map((group): Draft => {
+      const [a, ...older] = failures(ctx, group);
+      const recent = [a, ...older.filter((x) => x.startTime >= ctx.now - s.params.window)];
+      return {
+        subject: { cluster: ctx.cluster, nodeGroup: ctx.groups.get(group)?.nodeGroup, autoScalingGroup: group },
+        severity: s.severity,
+        summary: `Scaling activity ${a.status} in ${group}${recent.length > 1 ? ` (${recent.length} in ${Math.round(s.params.window / 60_000)} min)` : ''}: ${truncate(a.statusMessage ?? a.description, 200)}`,
+        evidence: {
+          status: a.status,
+          description: truncate(a.description, 200),
+          ...(a.statusMessage ? { statusMessage: truncate(a.statusMessage, 300) } : {}),
+          cause: truncate(a.cause, 300),
+          started: at(a.startTime),
+          failedInWindow: recent.length,
         },
-      ];
+        since: Math.min(...recent.map((x) => x.startTime), a.startTime),
+      };
     });
   },
 });
@@ -105,23 +115,25 @@ export const asgMaxPodsPending = defineRule({
 
 export const instanceWithoutNode = defineRule({
   id: 'instance-without-node',
-  title: 'Instance in service without a Ready node',
+  title: 'Instance in service without a node',
   meaning:
-    'An InService instance of a cluster Auto Scaling group has no Ready Kubernetes node (never joined, or its kubelet is down). The group counts it as healthy, so it will not replace it, but it runs no pods.',
+    'An InService instance of a cluster Auto Scaling group has no Kubernetes node (it never joined, or its node object was deleted). The group counts it as healthy, so it will not replace it, but it runs no pods. A node that exists but is not Ready is node-not-ready\'s story, told with what EC2 says of the instance.',
   action: 'Check the instance\'s bootstrap (user data, cloud-init log), its IAM role mapping to the cluster (aws-auth or access entries) and the kubelet; terminate it so the group launches a new one.',
   sources: { agent: true, cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '10m' },
   params: {},
-  threshold: () => 'InService instance with no Ready node',
+  threshold: () => 'InService instance with no node (or only a cordoned one that is not Ready)',
   evaluate(ctx, s) {
     const byInstance = new Map((ctx.kube?.nodes ?? []).filter((n) => n.instanceId).map((n) => [n.instanceId!, n]));
+    const watched = new Set(watchedNodes(ctx).map((n) => n.name));
     const launched = new Map((ctx.cloud?.hosts ?? []).map((h) => [h.instanceId, h.launchTime]));
     const out: Draft[] = [];
     for (const g of ctx.cloud?.autoScalingGroups ?? []) {
       for (const inst of g.instances) {
         if (inst.lifecycleState !== 'InService') continue;
         const node = byInstance.get(inst.instanceId);
-        if (node?.ready === 'True') continue;
+        // A watched node that is not Ready is told once, by node-not-ready.
+        if (node && (node.ready === 'True' || watched.has(node.name))) continue;
         out.push({
           subject: { ...groupSubject(ctx, g), instanceId: inst.instanceId },
           severity: s.severity,

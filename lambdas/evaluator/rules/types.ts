@@ -83,6 +83,11 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
    * the alert is held for `resolveAfter` after the last one and then ends without a "resolved" message.
    */
   readonly event?: boolean;
+  /**
+   * Its alerts are about what runs on a node: when the node leaves the cluster they end without a message
+   * (gone, not resolved: nothing was fixed).
+   */
+  readonly goneWithNode?: boolean;
   readonly defaults: {
     readonly severity: Severity;
     readonly for: string;
@@ -112,6 +117,7 @@ export interface AnyRule {
   readonly action: string;
   readonly sources: { readonly agent?: boolean; readonly cloud?: readonly CloudService[] };
   readonly event?: boolean;
+  readonly goneWithNode?: boolean;
   readonly defaults: Readonly<Record<string, unknown>> & { readonly severity: Severity; readonly for: string; readonly resolveAfter?: string; readonly renotifyEvery?: string };
   readonly params: Readonly<Record<string, ParamSchema>>;
   readonly threshold: (p: Readonly<Record<string, unknown>>) => string;

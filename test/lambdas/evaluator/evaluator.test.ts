@@ -228,6 +228,32 @@ describe('delivery failures', () => {
   });
 });
 
+describe('a slow delivery failure', () => {
+  test('a firing whose message failed after the next run changed the alert is still sent, before its resolution', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0', resolveAfter: '5m' } } });
+    await h.tick(1);
+    h.steady.setCondition(2, notReady(h.nextTime));
+    // SNS hangs on the first message and fails only after the next minute's evaluation has run.
+    let fail!: (e: Error) => void;
+    let called!: () => void;
+    const publishing = new Promise<void>((r) => (called = r));
+    jest.spyOn(h.publisher, 'publish').mockImplementationOnce(() => {
+      called();
+      return new Promise((_, reject) => (fail = reject));
+    });
+    const slow = h.tick(1).catch((e: Error) => e);
+    await publishing;
+    // The next run sees the node Ready again: it changes the alert (the clearance starts) and tells nobody.
+    h.steady.setCondition(2, { type: 'Ready', status: 'True', since: h.nextTime });
+    const [next] = await h.tick(1);
+    expect(next.changes).toEqual([]);
+    fail(Object.assign(new Error('SNS timed out'), { name: 'TimeoutError' }));
+    expect(await slow).toBeInstanceOf(PublishError);
+    await h.tick(10);
+    expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved']);
+  });
+});
+
 describe('agent silence', () => {
   test('holds and mutes what comes from the agent, and says so, critically, once', async () => {
     const h = await harness(dynamo, { nodes: 6 });
@@ -347,6 +373,24 @@ test('alert documents carry the model AlertState fields and resolved ones expire
   // Kept for flap detection, then gone (the store skips expired items, as DynamoDB's TTL deletes them).
   h.t.clock.set(h.nextTime + 2 * 60 * MINUTE_MS);
   expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
+});
+
+test('an alert fires again hours after it resolved, while its expired document is still in the table (DynamoDB deletes late)', async () => {
+  const h = await harness(dynamo, { nodes: 3 });
+  h.steady.setCondition(0, notReady(h.nextTime - 10 * MINUTE_MS));
+  await h.tick(2);
+  h.steady.setCondition(0, { type: 'Ready', status: 'True', since: h.nextTime });
+  await h.tick(8);
+  expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved']);
+  // Three hours later the resolved document has expired, but is still stored, as DynamoDB may keep it for days.
+  h.minute += 180;
+  await h.tick(1);
+  expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
+  expect((await h.t.scan()).filter((i) => i.sk.S?.includes('node-not-ready'))).toHaveLength(1);
+  h.steady.setCondition(0, notReady(h.nextTime));
+  const runs = await h.tick(7);
+  expect(runs.map((r) => r.conflicts)).toEqual(Array(7).fill(0));
+  expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved', 'firing']);
 });
 
 test('the evaluator\'s memory and trend documents expire once nothing in them can matter: twice their longest window', async () => {

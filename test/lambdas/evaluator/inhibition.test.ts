@@ -5,7 +5,7 @@ import type { CloudService } from '../../../lambdas/evaluator/rules/types';
 const cluster = 'prod';
 const src = (over: Partial<Source> & { id: string; rule: string }): Source => ({ severity: 'critical', subject: { cluster }, ...over });
 const cand = (over: Partial<Candidate> & { id: string; rule: string }): Candidate => ({ severity: 'warning', subject: { cluster }, ...over });
-const mutes = (sources: Source[], candidates: Candidate[], failed: CloudService[] = []) => Object.fromEntries(computeMutes(sources, candidates, RULES_BY_ID, new Set(failed)));
+const mutes = (sources: Source[], candidates: Candidate[], failed: CloudService[] = []) => Object.fromEntries([...computeMutes(sources, candidates, RULES_BY_ID, new Set(failed))].map(([id, m]) => [id, m.by]));
 
 test('a critical alert about a node mutes warnings about that node and its pods, not about other nodes', () => {
   const notReady = src({ id: 'nr-n1', rule: 'node-not-ready', subject: { cluster, node: 'n1' }, nodes: ['n1'] });

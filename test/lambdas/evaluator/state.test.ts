@@ -80,6 +80,21 @@ test('escalation is announced once; de-escalation is not', () => {
   expect(decide(down, timing, { muted: false, renotify: false, now: T + 2 * MINUTE_MS })).toBeUndefined();
 });
 
+test('an escalation found while muted is not announced once the finding is gone: only what is true at send time', () => {
+  const critical = finding({ severity: 'critical', summary: 'Node n1 has 0 MiB available' });
+  let doc = advance(undefined, finding({ since: T - 10 * MINUTE_MS }), timing, ID, T)!;
+  doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
+  doc = advance(doc, critical, timing, ID, T + MINUTE_MS)!;
+  expect(decide(doc, timing, { muted: true, renotify: false, now: T + MINUTE_MS })).toBeUndefined();
+  // The muter goes in the minute the node recovers: the stored values still say critical, 0 MiB.
+  const gone = advance(doc, undefined, timing, ID, T + 2 * MINUTE_MS)!;
+  expect(gone).toMatchObject({ phase: 'firing', severity: 'critical', absentSince: T + 2 * MINUTE_MS });
+  expect(decide(gone, timing, { muted: false, renotify: false, now: T + 2 * MINUTE_MS })).toBeUndefined();
+  // Still there when unmuted: the escalation is announced, once.
+  const still = advance(doc, critical, timing, ID, T + 2 * MINUTE_MS)!;
+  expect(decide(still, timing, { muted: false, renotify: false, now: T + 2 * MINUTE_MS })?.kind).toBe('escalated');
+});
+
 test('identity is the id given, values are updated in place; only meaningful changes are written', () => {
   const a = advance(undefined, finding(), timing, ID, T)!;
   expect(a).toMatchObject({ id: ID, phase: 'pending', pendingSince: T, version: 0 });

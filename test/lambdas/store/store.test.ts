@@ -382,6 +382,20 @@ describe('heartbeat and documents', () => {
     expect((await t.scan()).find((i) => i.sk.S === 'a2')?.expiresAt).toBeUndefined();
   });
 
+  test('an expired document that DynamoDB has not deleted yet is absent for a first write too, and only once expired', async () => {
+    const expiresAt = T + 60 * MINUTE_MS;
+    expect(await store.putDocument('c1', 'alert', 'a1', { phase: 'resolved' }, undefined, { expiresAt })).toBe(1);
+    // Not yet expired: a first write conflicts, as with any present document.
+    expect(await store.putDocument('c1', 'alert', 'a1', { phase: 'pending' }, undefined)).toBeUndefined();
+    t.clock.set(expiresAt + 1000);
+    expect(await store.getDocument('c1', 'alert', 'a1')).toBeUndefined();
+    expect((await t.scan()).some((i) => i.sk.S?.endsWith('a1'))).toBe(true);
+    expect(await store.putDocument('c1', 'alert', 'a1', { phase: 'pending' }, undefined)).toBe(1);
+    expect(await store.listDocuments('c1', 'alert')).toEqual([{ id: 'a1', value: { phase: 'pending' }, version: 1 }]);
+    // The new document holds: a second first write loses, as between two concurrent evaluations.
+    expect(await t.store().putDocument('c1', 'alert', 'a1', { phase: 'x' }, undefined)).toBeUndefined();
+  });
+
   test('stored values are the compact encoding, readable with decode', async () => {
     await store.putHeartbeat({ cluster: 'c1', lastSeen: T, agent });
     const [item] = await t.scan();

@@ -93,6 +93,36 @@ describe('scale-in-under-pressure (the domino)', () => {
     expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
   });
 
+  test('what the cascade causes goes under the domino: one update naming it, no message of its own, not even after the domino resolved', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(3);
+    scaleIn(h, 5);
+    await h.tick(1);
+    const pressure = (status: 'True' | 'False') => ({ type: 'MemoryPressure', status, reason: 'KubeletHasInsufficientMemory', since: h.nextTime });
+    for (const n of [1, 3]) h.steady.setCondition(n, pressure('True'));
+    await h.tick(1);
+    expect(h.publisher.of('scale-in-under-pressure').map((c) => c.kind)).toEqual(['firing']);
+    // The cascade: the app container on node 3 is OOM-killed again and again; node 1's kubelet flaps.
+    for (let i = 0; i < 4; i++) {
+      h.steady.updatePod(3, (p) => p.workload.kind === 'Deployment', (p) => ({
+        ...p,
+        containers: p.containers.map((c, k) => (k === 0 ? { ...c, restarts: c.restarts + 1, startedAt: h.nextTime - 10_000, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: h.nextTime - 20_000 } } : c)),
+      }));
+      h.steady.setCondition(1, { type: 'Ready', status: i % 2 ? 'True' : 'False', reason: 'KubeletNotReady', since: h.nextTime });
+      await h.tick(1);
+    }
+    h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
+    await h.tick(14);
+    const domino = h.publisher.of('scale-in-under-pressure');
+    expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical', 'updated:critical']);
+    expect(domino[1].includes!.map((i) => i.rule)).toEqual(expect.arrayContaining(['node-pressure', 'container-restarts', 'node-readiness-flapping']));
+    expect(h.publisher.messages).toHaveLength(2);
+    // Recovery: the domino resolves; the restarts stay in their 24-hour window, but they were told under the domino.
+    for (const n of [1, 3]) h.steady.setCondition(n, pressure('False'));
+    await h.tick(40);
+    expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['scale-in-under-pressure:firing', 'scale-in-under-pressure:updated', 'scale-in-under-pressure:resolved']);
+  });
+
   test('a scale-in the cluster can afford is silent; the same pressure without a scale-in is a plain alert', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(2);

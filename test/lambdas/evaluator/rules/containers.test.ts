@@ -5,6 +5,7 @@ import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
+import type { AlertDoc } from '../../../../lambdas/evaluator/state';
 
 const MiB = 1024 * 1024;
 const t = T0;
@@ -26,6 +27,36 @@ function oomKill(h: Harness, node: number, at = h.nextTime - 20_000): Pod {
 }
 
 describe('containers-without-memory-requests', () => {
+  const short = (s: SteadyCluster, node: number) => s.updateNode(node, (r) => ({ ...r, stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB } }));
+
+  test('names only containers large enough to matter: small node agents without requests are left out', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    const agent = (p: Pod) => p.workload.kind === 'DaemonSet' && p.workload.name === 'aws-node';
+    s.updatePod(1, agent, (p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, requests: { cpuMilli: 25 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 60 * MiB } })) }));
+    s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB } })));
+    short(s, 1);
+    expect(run('containers-without-memory-requests', s.context(t))).toEqual([]);
+    s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 900 * MiB } })));
+    const [f] = run('containers-without-memory-requests', s.context(t));
+    expect(f.evidence).toMatchObject({ containersWithoutRequest: 1, theirWorkingSetMiB: 900 });
+    expect(f.summary).not.toMatch(/aws-node/);
+  });
+
+  test('a node that leaves the cluster takes its alert along: gone, not "resolved"', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
+    short(h.steady, 1);
+    await h.tick(7);
+    expect(h.publisher.of('containers-without-memory-requests').map((c) => c.kind)).toEqual(['firing']);
+    // Scaled in and terminated: nothing was fixed, the node is simply gone.
+    const gone = h.steady.nodeNames[1];
+    h.steady.reports = h.steady.reports.filter((r) => r.node.name !== gone);
+    await h.tick(8);
+    expect(h.publisher.of('containers-without-memory-requests').map((c) => c.kind)).toEqual(['firing']);
+    expect((await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'containers-without-memory-requests')).toEqual([]);
+  });
+
+
   test('on a node short of memory: names the containers without requests or limits, largest first', () => {
     const s = new SteadyCluster({ nodes: 6 });
     s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
@@ -147,5 +178,44 @@ describe('container-waiting', () => {
     const [f, ...rest] = run('container-waiting', s.context(t));
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ evidence: { reason: 'ImagePullBackOff', pods: 1, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0' }, since: t - 20 * MINUTE_MS });
+  });
+});
+
+describe('an OOM kill is told by its cause: the container\'s limit, or its node out of memory', () => {
+  const limited = (h: Harness) => h.steady.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 700 * MiB } })));
+  const systemOom = (h: Harness, at: number) => {
+    const node = h.steady.nodeNames[2];
+    h.steady.events = [{ objectUid: node, objectKind: 'Node', objectName: node, reason: 'SystemOOM', type: 'Warning', message: 'System OOM encountered, victim process: java, pid: 48213', count: 1, firstSeen: at, lastSeen: at, node }];
+  };
+
+  test('killed at its own limit: a leak or a low limit', async () => {
+    const h = await harness(dynamo, { nodes: 3 });
+    limited(h);
+    await h.tick(1);
+    oomKill(h, 2);
+    await h.tick(1);
+    const [c] = h.publisher.of('container-oom-killed');
+    expect(c.summary).toMatch(/OOM-killed at its memory limit/);
+    expect(c.evidence.killedBy).toBe('its memory limit');
+    expect(c.runbook).toMatch(/raise the limit/);
+  });
+
+  test('killed while its node ran out of memory (SystemOOM): a requests problem, and the restarts alert says so too', async () => {
+    const h = await harness(dynamo, { nodes: 3 });
+    limited(h);
+    await h.tick(1);
+    for (let i = 0; i < 3; i++) {
+      const at = h.nextTime - 20_000;
+      systemOom(h, at + 1000);
+      oomKill(h, 2, at);
+      await h.tick(10);
+    }
+    const [oom] = h.publisher.of('container-oom-killed');
+    expect(oom.summary).toMatch(new RegExp(`OOM-killed when node ${h.steady.nodeNames[2]} ran out of memory \\(SystemOOM\\)`));
+    expect(oom.runbook).toMatch(/raising the limit will not help/);
+    const [restarts] = h.publisher.of('container-restarts');
+    expect(restarts.summary).toMatch(/3 OOM-killed when node .* ran out of memory \(SystemOOM\), not at its own limit/);
+    expect(restarts.evidence).toMatchObject({ oomKilledAtLimit: 0, oomKilledNodeOutOfMemory: 3 });
+    expect(restarts.runbook).toMatch(/memory requests/);
   });
 });

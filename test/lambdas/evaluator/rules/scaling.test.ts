@@ -1,4 +1,5 @@
 import { alertId, type ScalingActivity } from '../../../../model/domain';
+import type { AlertDoc } from '../../../../lambdas/evaluator/state';
 import { MINUTE_MS } from '../../../../model/time';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
@@ -47,7 +48,7 @@ describe('asg-capacity-shortfall', () => {
 });
 
 describe('asg-activity-failed', () => {
-  test('reported once per activity, held, never "resolved"; three in 30 minutes are critical', async () => {
+  test('one alert per group whatever the number of failed activities, with the newest status and the count; held, never "resolved"', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     const g = h.steady.groups[0].name;
     h.steady.activities = [activity(g, { activityId: 'a-1' })];
@@ -55,12 +56,33 @@ describe('asg-activity-failed', () => {
     // The collector reports an activity in the minute it first sees it; a repeat must not re-notify either.
     h.steady.activities = [activity(g, { activityId: 'a-1' })];
     await h.tick(3);
-    expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning']);
-    h.steady.activities = [activity(g, { activityId: 'a-2', startTime: h.nextTime, status: 'Cancelled' }), activity(g, { activityId: 'a-3', startTime: h.nextTime })];
-    await h.tick(1);
-    expect(h.publisher.of('asg-activity-failed').map((c) => `${c.subject.detail}:${c.severity}`)).toEqual(['a-1:warning', 'a-2:critical', 'a-3:critical']);
+    for (const id of ['a-2', 'a-3', 'a-4']) {
+      h.steady.activities = [activity(g, { activityId: id, startTime: h.nextTime, status: id === 'a-2' ? 'Cancelled' : 'Failed', statusMessage: `${id}: We currently do not have sufficient m6i.xlarge capacity.` })];
+      await h.tick(5);
+    }
+    const told = h.publisher.of('asg-activity-failed');
+    expect(told.map((c) => `${c.kind}:${c.severity}:${c.subject.autoScalingGroup}:${c.subject.detail}`)).toEqual([`firing:warning:${g}:undefined`]);
+    const [doc] = (await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'asg-activity-failed');
+    expect(doc.value.evidence).toMatchObject({ failedInWindow: 4, statusMessage: expect.stringMatching(/^a-4:/) });
     await h.tick(70);
-    expect(h.publisher.of('asg-activity-failed').every((c) => c.kind === 'firing')).toBe(true);
+    expect(h.publisher.of('asg-activity-failed')).toHaveLength(1);
+  });
+
+  test('a group short of capacity absorbs its failed activities: they stay under its story, even once it resolved', async () => {
+    const h = await harness(dynamo, { nodes: 6, rules: { 'asg-capacity-shortfall': { criticalShortfallPct: 50 } } });
+    const g = h.steady.groups[0];
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired + 1, pending: 1 } : x));
+    await h.tick(16);
+    expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['asg-capacity-shortfall:firing']);
+    // The launches it waits for now fail: that is why it is short, not a second incident.
+    for (const id of ['a-1', 'a-2', 'a-3']) {
+      h.steady.activities = [activity(g.name, { activityId: id, startTime: h.nextTime })];
+      await h.tick(5);
+    }
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? { ...x, desired: g.desired, pending: 0 } : x));
+    await h.tick(30);
+    expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['asg-capacity-shortfall:firing', 'asg-capacity-shortfall:resolved']);
+    expect(h.publisher.of('asg-capacity-shortfall')[1].evidence).toMatchObject({ lastFailure: expect.stringMatching(/sufficient m6i.xlarge capacity/), failedActivities: expect.any(Number) });
   });
 });
 
@@ -94,13 +116,13 @@ describe('on real windows', () => {
   });
 });
 
-test('instance-without-node: an InService instance that never joined, or whose node is not Ready', () => {
+test('instance-without-node: an InService instance that never joined; a node that is not Ready is node-not-ready\'s', () => {
   const s = new SteadyCluster({ nodes: 6 });
   const ghost = 'i-0aaaabbbbccccdddd';
   s.groups = s.groups.map((g, i) => (i === 0 ? { ...g, instances: [...g.instances, { instanceId: ghost, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' }] } : g));
   s.setCondition(2, { type: 'Ready', status: 'False', since: t });
   const found = run('instance-without-node', s.context(t));
-  expect(found.map((f) => f.evidence.node).sort()).toEqual(['none', s.nodeNames[2]].sort());
+  expect(found.map((f) => f.evidence.node)).toEqual(['none']);
   // Pending instances are launching, not broken.
   s.groups = s.groups.map((g) => ({ ...g, instances: g.instances.map((i) => (i.instanceId === ghost ? { ...i, lifecycleState: 'Pending' } : i)) }));
   s.setCondition(2, { type: 'Ready', status: 'True', since: t });
@@ -139,4 +161,16 @@ describe('EKS cluster and node groups', () => {
     };
     expect(idWith('DEGRADED')).toBe(idWith('CREATE_FAILED'));
   });
+});
+
+test('a dead kubelet on a healthy instance is one story: node-not-ready says EC2 passes its checks, no "instance without node" beside it', async () => {
+  const h = await harness(dynamo, { nodes: 6 });
+  await h.tick(2);
+  h.steady.setCondition(2, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: h.nextTime });
+  await h.tick(20);
+  expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['node-not-ready:firing']);
+  const [c] = h.publisher.changes;
+  expect(c.summary).toMatch(/unreachable .*EC2 status checks pass, the kubelet does not report/);
+  expect(c.evidence).toMatchObject({ ec2StatusChecks: 'pass', instanceId: h.steady.report(2).node.instanceId });
+  expect(c.runbook).toMatch(/nothing replaces it/);
 });
