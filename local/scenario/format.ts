@@ -6,6 +6,7 @@
  * version; anything else bumps `version`.
  */
 import { z } from 'zod';
+import { RULES_BY_ID } from '../../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../../model/batch';
 import { parseBytes, parseCpuMilli, parseDuration } from '../../model/quantity';
 
@@ -93,57 +94,83 @@ const nodeGroup = z
   })
   .strict();
 
-const at = duration.describe('When, from the scenario start');
+/** What every happening has: when, and optionally a name expectations refer to (`before`). */
+const when = { at: duration.describe('When, from the scenario start'), id: name.optional().describe('A name for expectations to refer to, e.g. "fire before": unique in the timeline') };
 
 const happenings = [
-  z.object({ do: z.literal('scale-in'), at, nodeGroup: z.string(), desired: z.number().int().min(0), node: nodeRef.optional().describe('The instance the group terminates; default: the newest') }).strict()
+  z.object({ do: z.literal('scale-in'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0), node: nodeRef.optional().describe('The instance the group terminates; default: the newest') }).strict()
     .describe('The Auto Scaling group lowers its desired capacity and terminates instances; their pods are rescheduled'),
-  z.object({ do: z.literal('scale-out'), at, nodeGroup: z.string(), desired: z.number().int().min(0) }).strict()
+  z.object({ do: z.literal('scale-out'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0) }).strict()
     .describe('The group raises its desired capacity; new nodes join after about two minutes'),
-  z.object({ do: z.literal('scaling-failure'), at, nodeGroup: z.string(), desired: z.number().int().min(0), statusMessage: z.string().default('We currently do not have sufficient capacity in the Availability Zone you requested.') }).strict()
+  z.object({ do: z.literal('scaling-failure'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0), statusMessage: z.string().default('We currently do not have sufficient capacity in the Availability Zone you requested.') }).strict()
     .describe('The group tries to launch instances and the activity fails; capacity stays short'),
-  z.object({ do: z.literal('replicas'), at, workload: workloadRef, replicas: z.number().int().min(0) }).strict()
+  z.object({ do: z.literal('replicas'), ...when, workload: workloadRef, replicas: z.number().int().min(0) }).strict()
     .describe('A workload is scaled (by hand or an autoscaler); pods that do not fit stay Pending'),
-  z.object({ do: z.literal('usage'), at, workload: workloadRef, container: name.optional(), cpu: cpu.optional(), memory: bytes.optional() }).strict()
+  z.object({ do: z.literal('usage'), ...when, workload: workloadRef, container: name.optional(), cpu: cpu.optional(), memory: bytes.optional() }).strict()
     .describe('A workload\'s steady usage changes (load)'),
-  z.object({ do: z.literal('memory-leak'), at, workload: workloadRef, container: name.optional(), rate, replicas: z.number().int().min(1).optional().describe('How many replicas leak; default all') }).strict()
+  z.object({ do: z.literal('memory-leak'), ...when, workload: workloadRef, container: name.optional(), rate, replicas: z.number().int().min(1).optional().describe('How many replicas leak; default all') }).strict()
     .describe('Memory grows until the limit, the container is OOM-killed, restarts and leaks again'),
-  z.object({ do: z.literal('crash-loop'), at, workload: workloadRef, container: name.optional(), exitCode: z.number().int().default(1) }).strict()
+  z.object({ do: z.literal('crash-loop'), ...when, workload: workloadRef, container: name.optional(), exitCode: z.number().int().default(1) }).strict()
     .describe('A container exits at start; Kubernetes restarts it with back-off (CrashLoopBackOff)'),
-  z.object({ do: z.literal('bad-image'), at, workload: workloadRef, image: z.string().min(1), reason: z.enum(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError']).default('ImagePullBackOff') }).strict()
+  z.object({ do: z.literal('bad-image'), ...when, workload: workloadRef, image: z.string().min(1), reason: z.enum(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError']).default('ImagePullBackOff') }).strict()
     .describe('A rollout to an image that cannot be pulled (or a config that cannot be created): new pods wait'),
-  z.object({ do: z.literal('disk-fill'), at, node: nodeRef, rate }).strict()
+  z.object({ do: z.literal('disk-fill'), ...when, node: nodeRef, rate }).strict()
     .describe('The node\'s root filesystem fills (logs, images, emptyDir) until the kubelet reports DiskPressure'),
-  z.object({ do: z.literal('node-condition'), at, node: nodeRef, condition: z.string().min(1), status: z.enum(['True', 'False', 'Unknown']), reason: z.string().optional(), message: z.string().optional() }).strict()
+  z.object({ do: z.literal('node-condition'), ...when, node: nodeRef, condition: z.string().min(1), status: z.enum(['True', 'False', 'Unknown']), reason: z.string().optional(), message: z.string().optional() }).strict()
     .describe('Set any node condition, e.g. KernelDeadlock from node-problem-detector'),
-  z.object({ do: z.literal('node-flap'), at, node: nodeRef, period: duration, for: duration }).strict()
+  z.object({ do: z.literal('node-flap'), ...when, node: nodeRef, period: duration, for: duration }).strict()
     .describe('The node\'s Ready condition flips every period'),
-  z.object({ do: z.literal('kubelet-down'), at, node: nodeRef, for: duration.optional() }).strict()
+  z.object({ do: z.literal('kubelet-down'), ...when, node: nodeRef, for: duration.optional() }).strict()
     .describe('The kubelet stops reporting (Ready becomes Unknown) while the instance keeps running'),
-  z.object({ do: z.literal('status-check-failed'), at, node: nodeRef, for: duration.optional() }).strict()
+  z.object({ do: z.literal('status-check-failed'), ...when, node: nodeRef, for: duration.optional() }).strict()
     .describe('EC2 reports a failed status check for the node\'s instance'),
-  z.object({ do: z.literal('cordon'), at, node: nodeRef }).strict().describe('The node is marked unschedulable'),
-  z.object({ do: z.literal('agent-outage'), at, for: duration }).strict().describe('The agent stops pushing'),
-  z.object({ do: z.literal('cloudwatch-delay'), at, for: duration, delay: duration }).strict()
+  z.object({ do: z.literal('cordon'), ...when, node: nodeRef }).strict().describe('The node is marked unschedulable'),
+  z.object({ do: z.literal('agent-outage'), ...when, for: duration }).strict().describe('The agent stops pushing'),
+  z.object({ do: z.literal('cloudwatch-delay'), ...when, for: duration, delay: duration }).strict()
     .describe('CloudWatch data points become readable only after a delay'),
-  z.object({ do: z.literal('event-storm'), at, reason: z.string().min(1), count: z.number().int().min(1).max(100_000), over: duration, workload: workloadRef.optional(), message: z.string().optional() }).strict()
+  z.object({ do: z.literal('event-storm'), ...when, reason: z.string().min(1), count: z.number().int().min(1).max(100_000), over: duration, workload: workloadRef.optional(), message: z.string().optional() }).strict()
     .describe('Many Warning events in a short time'),
-  z.object({ do: z.literal('cluster-status'), at, status: z.enum(['CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING', 'PENDING']) }).strict()
+  z.object({ do: z.literal('cluster-status'), ...when, status: z.enum(['CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING', 'PENDING']) }).strict()
     .describe('The EKS cluster\'s status changes'),
-  z.object({ do: z.literal('nodegroup-health'), at, nodeGroup: z.string(), code: z.string(), message: z.string() }).strict()
+  z.object({ do: z.literal('nodegroup-health'), ...when, nodeGroup: z.string(), code: z.string(), message: z.string() }).strict()
     .describe('EKS reports a health issue on a managed node group'),
 ] as const;
 
 const happening = z.discriminatedUnion('do', happenings);
 
+const severity = z.enum(['info', 'warning', 'critical']);
+/** A rule id of the catalogue: a typo fails the load instead of expecting (or forbidding) nothing. */
+const ruleId = z.string().refine((id) => RULES_BY_ID.has(id), { error: (i) => `unknown rule id "${String(i.input)}" (rule ids are those of the README's alert table)` }).describe('A rule id, e.g. n1-headroom');
+/** The labels of an alert's subject (model/domain.ts `Subject`), but the cluster (always the scenario's). */
+const subjectLabels = z
+  .object({ nodeGroup: z.string(), autoScalingGroup: z.string(), node: z.string(), instanceId: z.string(), namespace: z.string(), workload: z.string(), pod: z.string(), container: z.string(), detail: z.string() })
+  .partial()
+  .strict();
+
 const expectedAlert = z
   .object({
-    rule: z.string().min(1).describe('Rule id, e.g. n-minus-one-headroom'),
+    rule: ruleId,
     within: duration.describe('Must be firing (notified) no later than this after the onset'),
-    severity: z.enum(['info', 'warning', 'critical']).optional(),
-    subject: z.record(z.string(), z.string()).optional().describe('Labels the alert\'s subject must have, e.g. {"node": "general/2"}'),
+    severity: severity.optional(),
+    subject: subjectLabels.optional().describe('Labels the alert\'s subject must have, e.g. {"node": "general/2"}'),
+    times: z
+      .union([z.number().int().min(1), z.object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() }).strict()])
+      .optional()
+      .describe('How many messages announce it (firing, escalation, reminder, a count jump): exactly N, or {min, max}'),
+    refires: z.boolean().optional().describe('It must resolve and then fire again (a recurring fault told each time)'),
+    before: name.optional().describe('It must fire before the happening with this id'),
+    maxSeverity: severity.optional().describe('It is never announced above this severity'),
+    mentions: z.array(z.string().min(1)).min(1).optional().describe('Texts the message announcing it must contain (subject line and body, with the action text), case-insensitive'),
   })
   .strict();
+
+const budget = z
+  .object({
+    messages: z.number().int().min(0).describe('At most this many messages over the whole run'),
+    perRule: z.record(z.string(), z.number().int().min(0)).optional().describe('At most this many messages that carry a given rule (firing, update or resolution)'),
+  })
+  .strict()
+  .describe('What a good on-call engineer would accept receiving for this incident; exceeding it fails the check');
 
 export const scenarioSchema = z
   .object({
@@ -167,9 +194,11 @@ export const scenarioSchema = z
     expect: z
       .object({
         fire: z.array(expectedAlert).default([]),
-        notFire: z.union([z.literal('others'), z.array(z.string())]).default([])
+        notFire: z.union([z.literal('others'), z.array(ruleId)]).default([])
           .describe('Rules that must not fire, or "others": nothing but the expected alerts may fire'),
-        maxNotifications: z.number().int().min(0).optional().describe('At most this many messages over the whole run (a storm must become a digest)'),
+        maxSeverity: severity.optional().describe('Nothing is announced above this severity (e.g. warning: nothing pages)'),
+        budget: budget.optional(),
+        maxNotifications: z.number().int().min(0).optional().describe('Deprecated spelling of budget.messages'),
       })
       .strict(),
   })
@@ -215,6 +244,28 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
       if (h.desired < g.size.min || h.desired > g.size.max) problems.push(`${p}.desired: ${h.desired} is outside the group's size (${g.size.min}-${g.size.max})`);
     }
   });
+  problems.push(...expectationProblems(s));
   if (problems.length) throw new ScenarioError(source, problems);
-  return s;
+  const { maxNotifications, ...expect } = s.expect;
+  return maxNotifications === undefined ? s : { ...s, expect: { ...expect, budget: { messages: maxNotifications } } };
+}
+
+/** Expectations that name things elsewhere: rules in the budget, happenings by id. */
+function expectationProblems(s: Scenario): string[] {
+  const problems: string[] = [];
+  const ids = new Map<string, number>();
+  s.timeline.forEach((h, i) => {
+    if (h.id === undefined) return;
+    if (ids.has(h.id)) problems.push(`timeline[${i}].id: "${h.id}" is already the id of timeline[${ids.get(h.id)}]`);
+    else ids.set(h.id, i);
+  });
+  s.expect.fire.forEach((x, i) => {
+    if (x.before !== undefined && !ids.has(x.before)) problems.push(`expect.fire[${i}].before: no happening has the id "${x.before}"${ids.size ? ` (ids: ${[...ids.keys()].join(', ')})` : ''}`);
+    if (typeof x.times === 'object' && x.times.min !== undefined && x.times.max !== undefined && x.times.min > x.times.max) problems.push(`expect.fire[${i}].times: min ${x.times.min} is above max ${x.times.max}`);
+  });
+  for (const rule of Object.keys(s.expect.budget?.perRule ?? {})) {
+    if (!RULES_BY_ID.has(rule)) problems.push(`expect.budget.perRule.${rule}: unknown rule id "${rule}" (rule ids are those of the README's alert table)`);
+  }
+  if (s.expect.maxNotifications !== undefined && s.expect.budget) problems.push('expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)');
+  return problems;
 }

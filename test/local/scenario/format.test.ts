@@ -90,3 +90,43 @@ test('docs/scenario.schema.json is the schema the code validates with (regenerat
   const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'scenario.schema.json'), 'utf8'));
   expect(doc).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
 });
+
+test('unknown rule ids, happenings and expectation fields are errors that name their path (a typo must fail, not pass)', () => {
+  const s: any = minimal();
+  s.expect = {
+    fire: [{ rule: 'scale-in-under-presure', within: '5m', subject: { nod: 'general/1' } }],
+    notFire: ['node-not-redy'],
+    budget: { messages: 3, perRule: { 'pod-evicted': 1 } },
+  };
+  s.timeline.push({ at: '5m', do: 'spot-interuption', node: 'general/1' });
+  expect(problems(s)).toEqual([
+    expect.stringMatching(/^timeline\[1\]\.do: Invalid discriminator value\. Expected 'scale-in' \| /),
+    'expect.fire[0].rule: unknown rule id "scale-in-under-presure" (rule ids are those of the README\'s alert table)',
+    'expect.fire[0].subject: Unrecognized key: "nod"',
+    'expect.notFire[0]: unknown rule id "node-not-redy" (rule ids are those of the README\'s alert table)',
+  ]);
+  const t: any = minimal();
+  t.expect = { fire: [], notfire: ['node-not-ready'] };
+  expect(problems(t)).toEqual(['expect: Unrecognized key: "notfire"']);
+  const u: any = minimal();
+  u.expect = { fire: [], budget: { messages: 3, perRule: { 'pod-evicted': 1 } } };
+  expect(problems(u)).toEqual(['expect.budget.perRule.pod-evicted: unknown rule id "pod-evicted" (rule ids are those of the README\'s alert table)']);
+});
+
+test('"before" names a happening by its id; ids are unique; the old maxNotifications is the budget', () => {
+  const s: any = minimal();
+  s.timeline = [
+    { id: 'scale-in', at: '10m', do: 'scale-in', nodeGroup: 'general', desired: 1 },
+    { id: 'scale-in', at: '12m', do: 'scale-out', nodeGroup: 'general', desired: 2 },
+  ];
+  s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', before: 'scale-out' }] };
+  expect(problems(s)).toEqual([
+    'timeline[1].id: "scale-in" is already the id of timeline[0]',
+    'expect.fire[0].before: no happening has the id "scale-out" (ids: scale-in)',
+  ]);
+  const t: any = minimal();
+  t.expect = { fire: [], maxNotifications: 4 };
+  expect(parseScenario(t).expect.budget).toEqual({ messages: 4 });
+  t.expect.budget = { messages: 2 };
+  expect(problems(t)).toEqual(['expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)']);
+});
