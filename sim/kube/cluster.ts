@@ -18,6 +18,7 @@ import type {
   SimEventSpec,
   SimNodeSpec,
   SimOwner,
+  SimPlacement,
   SimPodSpec,
   SimResources,
   SimTaint,
@@ -101,6 +102,11 @@ export interface PodModel {
   scheduledAt?: EpochMs;
   readonly containers: ContainerModel[];
   readonly restartPolicy: 'Always' | 'Never' | 'OnFailure';
+  readonly placement: SimPlacement;
+  /** Marked for deletion (Terminating): gone once its kubelet confirms, never while the node is unreachable. */
+  deletingSince?: EpochMs;
+  /** The node controller marked it not ready: its node stopped reporting. */
+  nodeLost?: boolean;
 }
 
 interface WorkloadModel {
@@ -113,6 +119,7 @@ interface WorkloadModel {
   readonly containers: readonly SimContainerSpec[];
   readonly hostNetwork: boolean;
   readonly createdAt: EpochMs;
+  readonly placement: SimPlacement;
   /** Deployments: their current ReplicaSet. */
   readonly replicaSet?: { name: string; uid: string; hash: string };
   readonly cronJob?: { name: string; uid: string };
@@ -398,6 +405,7 @@ export class SimCluster extends EventEmitter {
       phase: 'Pending',
       containers: spec.containers.map((c) => this.containerModel(c, spec.startedAt ?? createdAt + 3000)),
       restartPolicy: w?.kind === 'Job' ? 'Never' : 'Always',
+      placement: spec.placement ?? w?.placement ?? {},
       ...(owner ? { owner } : {}),
       ...(w ? { workload: this.workloadKey(w) } : {}),
     };
@@ -419,6 +427,27 @@ export class SimCluster extends EventEmitter {
     if (w) {
       if (w.implicit && w.kind !== 'DaemonSet') w.replicas = Math.max(0, w.replicas - 1);
       this.refreshWorkload(w);
+    }
+  }
+
+  /**
+   * Marks a pod for deletion (the taint manager evicting it from an unreachable node): it shows as
+   * Terminating until its kubelet confirms, and its controller counts it gone; a StatefulSet does not
+   * recreate a pod whose name is still taken.
+   */
+  markForDeletion(ref: PodRef): void {
+    const p = this.pod(ref);
+    if (p.deletingSince !== undefined) return;
+    p.deletingSince = this.clock.now();
+    this.touchPod(p);
+  }
+
+  /** The node controller's view of the pods of a node that stopped reporting: not ready (or ready again). */
+  setNodeLost(node: string, lost: boolean): void {
+    for (const p of this.podsOn(node)) {
+      if ((p.nodeLost ?? false) === lost) continue;
+      p.nodeLost = lost;
+      this.touchPod(p);
     }
   }
 
@@ -690,9 +719,13 @@ export class SimCluster extends EventEmitter {
         note('node(s) were unschedulable');
         continue;
       }
-      const taint = n.taints.find((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      const taint = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(p.placement, t));
       if (taint) {
         note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+        continue;
+      }
+      if (!selects(p.placement, this.nodeLabels(n))) {
+        note("node(s) didn't match Pod's node affinity/selector");
         continue;
       }
       const alloc = this.allocatable(n);
@@ -754,6 +787,7 @@ export class SimCluster extends EventEmitter {
       containers: spec.containers,
       hostNetwork: spec.hostNetwork ?? false,
       createdAt,
+      placement: spec.placement ?? {},
       implicit,
       nextOrdinal: 0,
       ...(kind === 'Deployment' ? { replicaSet: { name: '', uid: this.uuid(), hash: templateHash ?? this.suffix(10) } } : {}),
@@ -817,12 +851,12 @@ export class SimCluster extends EventEmitter {
   // Rendering into Kubernetes objects (validated against the official schemas in the tests)
   // -------------------------------------------------------------------------------------------------
 
-  private renderNode(n: NodeModel): Json {
+  /** A node's labels, as the kubelet and EKS set them, plus its own. */
+  nodeLabels(n: NodeModel): Record<string, string> {
     const s = n.spec;
-    const alloc = this.allocatable(n);
     const zone = s.zone ?? `${this.region}a`;
     const capacityLabel = s.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND';
-    const labels: Record<string, string> = {
+    return {
       'beta.kubernetes.io/arch': 'amd64',
       'beta.kubernetes.io/os': 'linux',
       'kubernetes.io/arch': 'amd64',
@@ -836,6 +870,13 @@ export class SimCluster extends EventEmitter {
       ...(s.capacityType === 'fargate' ? { 'eks.amazonaws.com/compute-type': 'fargate' } : {}),
       ...s.labels,
     };
+  }
+
+  private renderNode(n: NodeModel): Json {
+    const s = n.spec;
+    const alloc = this.allocatable(n);
+    const zone = s.zone ?? `${this.region}a`;
+    const labels = this.nodeLabels(n);
     const providerID = s.capacityType === 'fargate' ? `aws:///${zone}/${n.uid.slice(0, 12)}/${s.name}` : s.instanceId ? `aws:///${zone}/${s.instanceId}` : undefined;
     return {
       apiVersion: 'v1',
@@ -892,7 +933,7 @@ export class SimCluster extends EventEmitter {
       (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
     );
     const qosClass = !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
-    const allReady = p.phase === 'Running' && p.containers.every((c) => c.ready);
+    const allReady = podReady(p);
     const scheduledAt = p.scheduledAt ?? p.createdAt;
     const condition = (type: string, ok: boolean, at: EpochMs, reason?: string, message?: string) => ({
       type,
@@ -923,6 +964,7 @@ export class SimCluster extends EventEmitter {
         namespace: p.namespace,
         uid: p.uid,
         creationTimestamp: iso(p.createdAt),
+        ...(p.deletingSince !== undefined ? { deletionTimestamp: iso(p.deletingSince + 30_000), deletionGracePeriodSeconds: 30 } : {}),
         labels: p.labels,
         ...(p.owner ? { ownerReferences: [{ ...p.owner, controller: true, blockOwnerDeletion: true }] } : {}),
       },
@@ -948,7 +990,9 @@ export class SimCluster extends EventEmitter {
         enableServiceLinks: true,
         preemptionPolicy: 'PreemptLowerPriority',
         priority: 0,
+        ...placementSpec(p.placement),
         tolerations: [
+          ...(p.placement.tolerations ?? []).map(tolerationSpec),
           { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
           { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
         ],
@@ -993,13 +1037,15 @@ export class SimCluster extends EventEmitter {
         })),
         ...(w.hostNetwork ? { hostNetwork: true } : {}),
         ...(w.kind === 'Job' ? { restartPolicy: 'Never' } : {}),
+        ...placementSpec(w.placement),
+        ...(w.placement.tolerations?.length ? { tolerations: w.placement.tolerations.map(tolerationSpec) } : {}),
       },
     };
   }
 
   private renderWorkload(w: WorkloadModel): Json {
     const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
-    const ready = pods.filter((p) => p.phase === 'Running' && p.containers.every((c) => c.ready)).length;
+    const ready = pods.filter(podReady).length;
     const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: 1, labels: w.labels };
     const selector = { matchLabels: { 'app.kubernetes.io/name': w.name } };
     if (w.kind === 'DaemonSet') {
@@ -1037,7 +1083,7 @@ export class SimCluster extends EventEmitter {
   private renderReplicaSet(w: WorkloadModel): Json {
     const rs = w.replicaSet as NonNullable<WorkloadModel['replicaSet']>;
     const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
-    const ready = pods.filter((p) => p.phase === 'Running' && p.containers.every((c) => c.ready)).length;
+    const ready = pods.filter(podReady).length;
     const labels = { 'app.kubernetes.io/name': w.name, 'pod-template-hash': rs.hash };
     return {
       apiVersion: 'apps/v1',
@@ -1096,8 +1142,39 @@ export class SimCluster extends EventEmitter {
   }
 }
 
+/** Whether a toleration of the pod matches the taint, as the scheduler's TaintToleration filter decides. */
+function tolerates(p: SimPlacement, t: SimTaint): boolean {
+  return (p.tolerations ?? []).some(
+    (x) => (x.effect === undefined || x.effect === t.effect) && (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
+  );
+}
+
+/** Whether a node's labels meet the pod's nodeSelector and required node affinity. */
+function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]));
+}
+
+/** The placement fields of a pod spec (or a workload's pod template). */
+function placementSpec(p: SimPlacement): Json {
+  return {
+    ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
+    ...(p.affinity?.length
+      ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }] } } } }
+      : {}),
+  };
+}
+
+function tolerationSpec(t: NonNullable<SimPlacement['tolerations']>[number]): Json {
+  return { ...(t.key !== undefined ? { key: t.key } : {}), operator: t.operator ?? 'Equal', ...(t.value !== undefined ? { value: t.value } : {}), ...(t.effect ? { effect: t.effect } : {}) };
+}
+
 function workloadResource(kind: SimWorkloadKind): Resource {
   return kind === 'Deployment' ? 'deployments' : kind === 'StatefulSet' ? 'statefulsets' : kind === 'DaemonSet' ? 'daemonsets' : 'jobs';
+}
+
+/** Ready as the pod's Ready condition says: running, every container ready, its node reporting. */
+export function podReady(p: PodModel): boolean {
+  return p.phase === 'Running' && !p.nodeLost && p.containers.every((c) => c.ready);
 }
 
 function sum(xs: readonly number[]): number {
