@@ -552,7 +552,7 @@ export class World {
           if (!victim || ephemeralUse(victim) < MiB) break;
           const top = victim.containers.reduce((a, c) => (c.usage.rootfsUsedBytes + c.usage.logsUsedBytes > a.usage.rootfsUsedBytes + a.usage.logsUsedBytes ? c : a));
           const threshold = Math.round(n.disk.capacityBytes * DISK_EVICTION_SHARE);
-          this.evict(victim, `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${formatBytes(top.spec.requests?.ephemeralStorageBytes ?? 0)}, has larger consumption of ephemeral-storage. `);
+          this.evict(victim, `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${top.spec.requests?.ephemeralStorageBytes ? formatBytes(top.spec.requests.ephemeralStorageBytes) : '0'}, has larger consumption of ephemeral-storage. `);
           this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name} (ephemeral-storage)`);
         }
       } else if (state.disk !== undefined && now - state.disk >= PRESSURE_TRANSITION_MS) {
