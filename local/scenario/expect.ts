@@ -169,7 +169,7 @@ export function perRule(told: readonly Told[]): Map<string, number> {
 
 /** " (most: rule ×n, …)": where an over-budget run's messages went. */
 function overBy(counts: Map<string, number>): string {
-  const top = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3);
+  const top = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return top.length ? ` (carrying ${top.map(([r, n]) => `${r} ×${n}`).join(', ')})` : '';
 }
 

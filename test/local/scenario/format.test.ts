@@ -130,3 +130,23 @@ test('"before" names a happening by its id; ids are unique; the old maxNotificat
   t.expect.budget = { messages: 2 };
   expect(problems(t)).toEqual(['expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)']);
 });
+
+test('the new happenings check what they name: replicas by name, node groups, writers, Cluster Autoscaler\'s nodes', () => {
+  const s: any = minimal();
+  s.cluster.workloads.push({ namespace: 'shop', name: 'pg', kind: 'StatefulSet', replicas: 2, nodeAffinity: { nodeGroups: ['db'] }, containers: [{ name: 'pg', image: 'postgres:17', usage: { cpu: '100m', memory: '1Gi' } }] });
+  s.timeline = [
+    { at: '1m', do: 'memory-leak', workload: 'shop/web', rate: '1Mi/m', pods: ['web-0'] },
+    { at: '1m', do: 'memory-leak', workload: 'shop/pg', rate: '1Mi/m', pods: ['pg-1', 'pg-2'] },
+    { at: '1m', do: 'disk-fill', source: 'logs', node: 'general/1', rate: '1Gi/m' },
+    { at: '1m', do: 'scale-in', nodeGroup: 'general', desired: 1, cause: 'cluster-autoscaler' },
+    { at: '1m', do: 'terminate-instance', nodes: ['general/1', 'spot/1'], cause: 'spot-interruption' },
+  ];
+  expect(problems(s)).toEqual([
+    'timeline[0].pods: only a StatefulSet\'s pods have names known in advance; use replicas for a Deployment',
+    'timeline[1].pods[1]: "pg-2" is not a pod of shop/pg (pg-0 to pg-1)',
+    'timeline[2].workload: logs are written by a workload\'s pods: name it',
+    'timeline[3].nodes: Cluster Autoscaler removes the nodes it chose: name them',
+    'timeline[4].nodes[1]: no node group "spot"',
+    'cluster.workloads[1].nodeAffinity.nodeGroups: no node group "db"',
+  ]);
+});
