@@ -56,6 +56,7 @@ interface Leak {
 }
 
 type Termination = Extract<Happening, { do: 'terminate-instance' }>['cause'];
+type RolloutOutcome = Extract<Happening, { do: 'rollout' }>['outcome'];
 
 interface Window {
   readonly from: EpochMs;
@@ -86,7 +87,11 @@ export class World {
   /** instance id → node name, for every node that ever joined (scenarios may name nodes that left). */
   private readonly names = new Map<string, string>();
   private readonly leaks: Leak[] = [];
-  private readonly crashLoops = new Map<string, { container?: string; exitCode: number; pods?: readonly string[] }>();
+  /** Containers that exit at start: a workload's (those named), or those of one image (a bad release). */
+  private readonly crashLoops: { workload: string; container?: string; exitCode: number; pods?: readonly string[]; image?: string }[] = [];
+  /** Rollouts under way, and each workload's earlier templates (for a rollback). */
+  private readonly rollouts = new Map<string, { outcome: RolloutOutcome; image: string }>();
+  private readonly templates = new Map<string, SimContainerSpec[][]>();
   /** Workloads whose pods write to their ephemeral storage (log files, emptyDir), per pod per minute. */
   private readonly podWrites: { workload: string; bytesPerMinute: number }[] = [];
   /** pod key → container → next restart time and back-off step. */
@@ -177,6 +182,7 @@ export class World {
     this.runTerminations();
     this.syncNodes();
     this.runDrains();
+    this.runRollouts();
     this.runLeaks();
     this.runCrashLoops();
     this.runPodWrites();
@@ -265,22 +271,24 @@ export class World {
         this.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
         break;
       case 'crash-loop':
-        this.crashLoops.set(h.workload, { container: h.container, exitCode: h.exitCode, pods: h.pods });
+        this.crashLoops.push({ workload: h.workload, container: h.container, exitCode: h.exitCode, pods: h.pods });
         this.note(`${h.workload} starts crash-looping`, 'happening');
         break;
-      case 'bad-image': {
-        const [namespace, name] = split(h.workload);
-        const w = this.workloads.get(h.workload)!;
-        // A rolling update stalls on its first new pod (maxSurge 25 %): the old pods keep serving.
-        const surge = Math.max(1, Math.ceil((w.replicas ?? 1) * 0.25));
-        for (let i = 0; i < surge; i++) {
-          const pod = this.kube.addPod({ namespace, owner: { kind: w.kind, name }, containers: w.containers.map((c) => ({ ...containerSpec(c), image: h.image })) });
-          for (const c of pod.containers) {
-            if (h.reason === 'CreateContainerConfigError') this.kube.failContainer(pod, c.spec.name, 'CreateContainerConfigError', 'secret "db-credentials" not found');
-            else this.kube.failImagePull(pod, c.spec.name);
-          }
-        }
+      case 'bad-image':
+        this.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
         this.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
+        break;
+      case 'rollout':
+        this.rollOut(h.workload, h.image, h.container, h.outcome);
+        this.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
+        break;
+      case 'rollback': {
+        const earlier = this.templates.get(h.workload) ?? [];
+        const previous = earlier[earlier.length - 2];
+        this.kube.rollOut(this.workloadKind(h.workload), ...split(h.workload), previous);
+        earlier.push(previous);
+        this.rollouts.set(h.workload, { outcome: 'healthy', image: previous[0].image });
+        this.note(`${h.workload} is rolled back to ${previous.map((c) => c.image).join(', ')}`, 'happening');
         break;
       }
       case 'disk-fill':
@@ -409,6 +417,67 @@ export class World {
   // Behaviour
   // -------------------------------------------------------------------------------------------------
 
+  /** A new template for the workload; `runRollouts` moves its pods over at the controller's pace. */
+  private rollOut(workload: string, image: string, container: string | undefined, outcome: RolloutOutcome): void {
+    const w = this.workloads.get(workload)!;
+    const history = this.templates.get(workload) ?? [w.containers.map(containerSpec)];
+    const current = history[history.length - 1];
+    const target = container ?? current[0].name;
+    const next = current.map((c) => (c.name === target ? { ...c, image } : c));
+    history.push(next);
+    this.templates.set(workload, history);
+    this.kube.rollOut(w.kind, w.namespace, w.name, next);
+    this.rollouts.set(workload, { outcome, image });
+    if (outcome === 'crash-loop') this.crashLoops.push({ workload, container: target, exitCode: 1, image });
+  }
+
+  /**
+   * The controllers' rolling updates, one step a minute. A Deployment scales its old pods down as far as
+   * maxUnavailable (25%) allows counting new pods not yet ready, and its new ones up to maxSurge (25%) over
+   * the replicas; a DaemonSet replaces one node's pod at a time, only while none is unavailable. New pods
+   * that never become ready stall it there.
+   */
+  private runRollouts(): void {
+    const now = this.clock.now();
+    for (const [workload, r] of this.rollouts) {
+      const w = this.workloads.get(workload)!;
+      const live = this.podsOf(workload).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.deletingSince === undefined);
+      const fresh = live.filter((p) => this.kube.isUpdated(p));
+      const old = live.filter((p) => !this.kube.isUpdated(p)).sort((a, b) => Number(podReady(a)) - Number(podReady(b)) || a.name.localeCompare(b.name));
+      const available = (p: PodModel) => podReady(p) && p.scheduledAt !== undefined && p.scheduledAt < now;
+      const template = this.templates.get(workload)!.at(-1)!;
+      if (w.kind === 'DaemonSet') {
+        const victim = old.find((p) => p.node !== undefined);
+        if (victim && live.every(available)) {
+          this.kube.deletePod(victim);
+          this.started(this.kube.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: victim.node, containers: template }), r);
+        }
+      } else {
+        const replicas = this.kube.replicasOf(w.kind, w.namespace, w.name);
+        const minAvailable = replicas - Math.floor(replicas * 0.25);
+        const maxTotal = replicas + Math.ceil(replicas * 0.25);
+        const down = Math.max(0, Math.min(old.length, live.length - minAvailable - fresh.filter((p) => !available(p)).length));
+        for (const p of old.slice(0, down)) this.kube.deletePod(p);
+        for (let n = fresh.length; n < Math.min(replicas, maxTotal - (old.length - down)); n++) {
+          this.started(this.kube.addPod({ namespace: w.namespace, owner: { kind: w.kind, name: w.name }, containers: template }), r);
+        }
+      }
+      if (old.length === 0 && fresh.every(available)) {
+        this.rollouts.delete(workload);
+        this.note(`${workload}: rollout of ${r.image} complete`);
+      }
+    }
+  }
+
+  /** A rollout's new pod: it starts small, or its new container fails to start the way the release does. */
+  private started(p: PodModel, r: { outcome: RolloutOutcome; image: string }): void {
+    this.startSmall(p);
+    for (const c of p.containers.filter((x) => x.spec.image === r.image)) {
+      if (r.outcome === 'ImagePullBackOff') this.kube.failImagePull(p, c.spec.name);
+      else if (r.outcome === 'CreateContainerConfigError') this.kube.failContainer(p, c.spec.name, 'CreateContainerConfigError', 'secret "db-credentials" not found');
+    }
+  }
+
   /** Instances whose time has come: a Spot notice ran out, a health replacement, a person. */
   private runTerminations(): void {
     const now = this.clock.now();
@@ -489,11 +558,11 @@ export class World {
 
   private runCrashLoops(): void {
     const now = this.clock.now();
-    for (const [workload, how] of this.crashLoops) {
-      for (const p of this.chosenPods(workload, how.pods)) {
+    for (const how of this.crashLoops) {
+      for (const p of this.chosenPods(how.workload, how.pods)) {
         if (p.phase === 'Failed' || p.phase === 'Succeeded' || !p.node) continue;
         for (const c of p.containers) {
-          if (how.container && c.spec.name !== how.container) continue;
+          if ((how.container && c.spec.name !== how.container) || (how.image && c.spec.image !== how.image)) continue;
           const key = `${p.namespace}/${p.name}/${c.spec.name}`;
           const s = this.crashState.get(key) ?? { next: now, step: 0 };
           // Every restart due within the last minute happens (back-off keeps them apart).

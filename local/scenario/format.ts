@@ -140,8 +140,20 @@ const happenings = [
     .describe('Memory grows until the limit, the container is OOM-killed, restarts and leaks again'),
   z.object({ do: z.literal('crash-loop'), ...when, workload: workloadRef, container: name.optional(), exitCode: z.number().int().default(1), pods: z.array(name).min(1).optional().describe('Which pods: StatefulSet pods by name (search-0); default all, or the first `replicas`') }).strict()
     .describe('A container exits at start; Kubernetes restarts it with back-off (CrashLoopBackOff)'),
+  z.object({
+    do: z.literal('rollout'),
+    ...when,
+    workload: workloadRef,
+    image: z.string().min(1),
+    container: name.optional().describe('Default: the first container'),
+    outcome: z.enum(['healthy', 'crash-loop', 'ImagePullBackOff', 'CreateContainerConfigError']).default('healthy')
+      .describe('How the new version starts: it runs, it exits at start, its image cannot be pulled, its configuration cannot be created'),
+  }).strict()
+    .describe('The workload changes its image: a Deployment gets a new ReplicaSet and rolls over (maxSurge and maxUnavailable 25%), a DaemonSet node by node (maxUnavailable 1); new pods that never become ready stall it, as in Kubernetes'),
+  z.object({ do: z.literal('rollback'), ...when, workload: workloadRef }).strict()
+    .describe('kubectl rollout undo: back to the previous template (a Deployment\'s earlier ReplicaSet), rolled over the same way'),
   z.object({ do: z.literal('bad-image'), ...when, workload: workloadRef, image: z.string().min(1), reason: z.enum(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError']).default('ImagePullBackOff') }).strict()
-    .describe('A rollout to an image that cannot be pulled (or a config that cannot be created): new pods wait'),
+    .describe('A rollout to an image that cannot be pulled (or a config that cannot be created): a rollout whose outcome is that reason'),
   z.object({
     do: z.literal('disk-fill'),
     ...when,
@@ -286,6 +298,8 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     const w = 'workload' in h && h.workload ? s.cluster.workloads.find((x) => `${x.namespace}/${x.name}` === h.workload) : undefined;
     if (w && 'container' in h && h.container && !w.containers.some((c) => c.name === h.container)) problems.push(`${p}.container: workload "${h.workload}" has no container "${h.container}"`);
     if (w && 'pods' in h && h.pods) problems.push(...podProblems(`${p}.pods`, w, h.pods));
+    if (w && (h.do === 'rollout' || h.do === 'rollback' || h.do === 'bad-image') && w.kind === 'StatefulSet') problems.push(`${p}.workload: rollouts are simulated for Deployments and DaemonSets`);
+    if (h.do === 'rollback' && !s.timeline.some((x) => (x.do === 'rollout' || x.do === 'bad-image') && x.workload === h.workload && parseDuration(x.at) < parseDuration(h.at))) problems.push(`${p}.workload: nothing to roll back: no rollout of "${h.workload}" before`);
     if (h.do === 'scale-in' && h.node && h.nodes) problems.push(`${p}.nodes: give node or nodes, not both`);
     if (h.do === 'scale-in' && h.cause === 'cluster-autoscaler' && !h.node && !h.nodes) problems.push(`${p}.nodes: Cluster Autoscaler removes the nodes it chose: name them`);
     if (h.do === 'disk-fill' && (h.source === 'logs' || h.source === 'emptyDir') !== (h.workload !== undefined)) problems.push(`${p}.workload: ${h.source === 'logs' || h.source === 'emptyDir' ? `${h.source} are written by a workload's pods: name it` : `${h.source} fills a node, not a workload's pods`}`);

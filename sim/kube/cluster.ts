@@ -109,6 +109,15 @@ export interface PodModel {
   nodeLost?: boolean;
 }
 
+interface ReplicaSetModel {
+  readonly name: string;
+  readonly uid: string;
+  readonly hash: string;
+  readonly createdAt: EpochMs;
+  readonly containers: readonly SimContainerSpec[];
+  revision: number;
+}
+
 interface WorkloadModel {
   readonly kind: SimWorkloadKind;
   readonly namespace: string;
@@ -116,12 +125,18 @@ interface WorkloadModel {
   readonly uid: string;
   readonly labels: Record<string, string>;
   replicas: number;
-  readonly containers: readonly SimContainerSpec[];
+  /** The pod template's containers (changed by a rollout). */
+  containers: readonly SimContainerSpec[];
   readonly hostNetwork: boolean;
   readonly createdAt: EpochMs;
   readonly placement: SimPlacement;
-  /** Deployments: their current ReplicaSet. */
-  readonly replicaSet?: { name: string; uid: string; hash: string };
+  /** The template's revision: 1, then one more per rollout. */
+  revision: number;
+  /** The template's hash (a DaemonSet's or StatefulSet's controller-revision-hash). */
+  templateHash: string;
+  /** Deployments: their current ReplicaSet, and the ones of earlier revisions. */
+  replicaSet?: ReplicaSetModel;
+  oldReplicaSets: ReplicaSetModel[];
   readonly cronJob?: { name: string; uid: string };
   /** Whether pods are counted into `replicas` as they are added (workloads created for existing pods). */
   readonly implicit: boolean;
@@ -790,14 +805,17 @@ export class SimCluster extends EventEmitter {
       placement: spec.placement ?? {},
       implicit,
       nextOrdinal: 0,
-      ...(kind === 'Deployment' ? { replicaSet: { name: '', uid: this.uuid(), hash: templateHash ?? this.suffix(10) } } : {}),
+      revision: 1,
+      // Deployments' ReplicaSet hash is random; the others' revision hashes fixed until a rollout.
+      templateHash: kind === 'Deployment' ? (templateHash ?? this.suffix(10)) : kind === 'StatefulSet' ? `${name}-6c8f9d7b5` : '7d6c9b8f45',
+      oldReplicaSets: [],
       ...(kind === 'Job' && spec.cronJob ? { cronJob: { name: spec.cronJob, uid: this.uuid() } } : {}),
     };
-    if (w.replicaSet) w.replicaSet.name = `${name}-${w.replicaSet.hash}`;
+    if (kind === 'Deployment') w.replicaSet = { name: `${name}-${w.templateHash}`, uid: this.uuid(), hash: w.templateHash, createdAt, containers: spec.containers, revision: 1 };
     this.workloads.set(key, w);
     const resource = workloadResource(kind);
     this.write(resource, `${namespace}/${name}`, this.renderWorkload(w), 'ADDED');
-    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w), 'ADDED');
+    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w, w.replicaSet), 'ADDED');
     return w;
   }
 
@@ -808,7 +826,46 @@ export class SimCluster extends EventEmitter {
     const prev = this.get(resource, key);
     if (prev && JSON.stringify(prev.status) === JSON.stringify(next.status) && JSON.stringify((prev.spec as Json).replicas) === JSON.stringify((next.spec as Json).replicas)) return;
     this.write(resource, key, next, 'MODIFIED');
-    if (w.replicaSet) this.write('replicasets', `${w.namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w), 'MODIFIED');
+    for (const rs of [...(w.replicaSet ? [w.replicaSet] : []), ...w.oldReplicaSets]) this.write('replicasets', `${w.namespace}/${rs.name}`, this.renderReplicaSet(w, rs), 'MODIFIED');
+  }
+
+  /**
+   * A rollout: the workload's pod template changes. A Deployment gets a new ReplicaSet (or, rolling back,
+   * the earlier one with the same template becomes current again); new pods get the new template. Moving
+   * the pods over is the controller's pace, driven from outside (`isUpdated` tells new pods from old).
+   */
+  rollOut(kind: SimWorkloadKind, namespace: string, name: string, containers: readonly SimContainerSpec[]): void {
+    const w = this.workloads.get(this.workloadKey({ kind, namespace, name }));
+    if (!w) throw new SimNotFoundError(`no ${kind} ${namespace}/${name} to roll out`);
+    w.revision++;
+    w.containers = containers;
+    if (w.replicaSet) {
+      const images = (cs: readonly SimContainerSpec[]) => cs.map((c) => c.image).join(',');
+      const earlier = w.oldReplicaSets.find((rs) => images(rs.containers) === images(containers));
+      w.oldReplicaSets = [...w.oldReplicaSets.filter((rs) => rs !== earlier), w.replicaSet];
+      const hash = earlier?.hash ?? this.suffix(10);
+      w.replicaSet = earlier ?? { name: `${name}-${hash}`, uid: this.uuid(), hash, createdAt: this.clock.now(), containers, revision: w.revision };
+      w.replicaSet.revision = w.revision;
+      w.templateHash = hash;
+      this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w, w.replicaSet), earlier ? 'MODIFIED' : 'ADDED');
+    } else {
+      w.templateHash = this.suffix(10);
+    }
+    this.write(workloadResource(kind), `${namespace}/${name}`, this.renderWorkload(w), 'MODIFIED');
+  }
+
+  /** The replicas a Deployment or StatefulSet is scaled to now. */
+  replicasOf(kind: SimWorkloadKind, namespace: string, name: string): number {
+    const w = this.workloads.get(this.workloadKey({ kind, namespace, name }));
+    if (!w) throw new SimNotFoundError(`no ${kind} ${namespace}/${name}`);
+    return w.replicas;
+  }
+
+  /** Whether a pod has its workload's current template (a rollout's new pods). */
+  isUpdated(p: PodModel): boolean {
+    const w = p.workload ? this.workloads.get(p.workload) : undefined;
+    if (!w) return true;
+    return (w.kind === 'Deployment' ? p.labels['pod-template-hash'] : p.labels['controller-revision-hash']) === w.templateHash;
   }
 
   private podName(w: WorkloadModel | undefined, spec: SimPodSpec): string {
@@ -825,9 +882,9 @@ export class SimCluster extends EventEmitter {
 
   private podLabels(w: WorkloadModel, podName: string): Record<string, string> {
     const base = { 'app.kubernetes.io/name': w.name };
-    if (w.kind === 'Deployment') return { ...base, 'pod-template-hash': w.replicaSet?.hash ?? '' };
-    if (w.kind === 'StatefulSet') return { ...base, 'controller-revision-hash': `${w.name}-6c8f9d7b5`, 'statefulset.kubernetes.io/pod-name': podName };
-    if (w.kind === 'DaemonSet') return { ...base, 'controller-revision-hash': '7d6c9b8f45', 'pod-template-generation': '1' };
+    if (w.kind === 'Deployment') return { ...base, 'pod-template-hash': w.templateHash };
+    if (w.kind === 'StatefulSet') return { ...base, 'controller-revision-hash': w.templateHash, 'statefulset.kubernetes.io/pod-name': podName };
+    if (w.kind === 'DaemonSet') return { ...base, 'controller-revision-hash': w.templateHash, 'pod-template-generation': String(w.revision) };
     return { ...base, 'batch.kubernetes.io/job-name': w.name, 'batch.kubernetes.io/controller-uid': w.uid };
   }
 
@@ -1046,7 +1103,8 @@ export class SimCluster extends EventEmitter {
   private renderWorkload(w: WorkloadModel): Json {
     const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
     const ready = pods.filter(podReady).length;
-    const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: 1, labels: w.labels };
+    const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: w.revision, labels: w.labels };
+    const updated = pods.filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && this.isUpdated(p)).length;
     const selector = { matchLabels: { 'app.kubernetes.io/name': w.name } };
     if (w.kind === 'DaemonSet') {
       const desired = w.implicit ? pods.length : this.nodeModels.size;
@@ -1055,7 +1113,7 @@ export class SimCluster extends EventEmitter {
         kind: 'DaemonSet',
         metadata,
         spec: { selector, template: this.template(w), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 },
-        status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: pods.length, observedGeneration: 1 },
+        status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: updated, observedGeneration: w.revision },
       };
     }
     if (w.kind === 'Job') {
@@ -1067,22 +1125,21 @@ export class SimCluster extends EventEmitter {
         status: { active: pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length, succeeded: pods.filter((p) => p.phase === 'Succeeded').length, failed: pods.filter((p) => p.phase === 'Failed').length, startTime: iso(w.createdAt) },
       };
     }
-    const status = { observedGeneration: 1, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: pods.length, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
+    const status = { observedGeneration: w.revision, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: updated, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
     if (w.kind === 'StatefulSet') {
       return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata, spec: { replicas: w.replicas, selector, template: this.template(w), serviceName: w.name, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } }, status };
     }
     return {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': String(w.revision) } },
       spec: { replicas: w.replicas, selector, template: this.template(w), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
       status: { ...status, ...(ready < w.replicas ? { unavailableReplicas: w.replicas - ready } : {}) },
     };
   }
 
-  private renderReplicaSet(w: WorkloadModel): Json {
-    const rs = w.replicaSet as NonNullable<WorkloadModel['replicaSet']>;
-    const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
+  private renderReplicaSet(w: WorkloadModel, rs: ReplicaSetModel): Json {
+    const pods = [...this.podModels.values()].filter((p) => p.owner?.uid === rs.uid && p.phase !== 'Failed' && p.phase !== 'Succeeded');
     const ready = pods.filter(podReady).length;
     const labels = { 'app.kubernetes.io/name': w.name, 'pod-template-hash': rs.hash };
     return {
@@ -1092,12 +1149,12 @@ export class SimCluster extends EventEmitter {
         name: rs.name,
         namespace: w.namespace,
         uid: rs.uid,
-        creationTimestamp: iso(w.createdAt),
+        creationTimestamp: iso(rs === w.replicaSet && rs.revision === 1 ? w.createdAt : rs.createdAt),
         labels,
-        annotations: { 'deployment.kubernetes.io/revision': '1' },
+        annotations: { 'deployment.kubernetes.io/revision': String(rs.revision) },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true }],
       },
-      spec: { replicas: w.replicas, selector: { matchLabels: labels }, template: { ...this.template(w), metadata: { labels } } },
+      spec: { replicas: pods.length, selector: { matchLabels: labels }, template: { ...this.template({ ...w, containers: rs.containers }), metadata: { labels } } },
       status: { replicas: pods.length, fullyLabeledReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 },
     };
   }

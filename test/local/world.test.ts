@@ -369,3 +369,54 @@ test('memory exhaustion: the kubelet evicts at its threshold, the kernel kills o
   // 3 × 2600Mi is more than the node has: the kernel kills the largest oom_score first, which frees enough.
   expect(exhaust('2600Mi')).toEqual({ pressure: 'False', evicted: 0, kernelKills: 1, answering: true });
 });
+
+const eight = { workloads: [{ namespace: 'shop', name: 'web', replicas: 8, containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } }] }] };
+const images = (w: ReturnType<typeof worldWith>) => web(w, (p) => p.phase !== 'Failed').map((p) => `${p.containers[0].spec.image}${podReadyText(p)}`).sort();
+const podReadyText = (p: PodModel) => (p.containers.every((c) => c.ready) ? '' : ' (not ready)');
+
+test('a healthy rollout moves a Deployment to a new ReplicaSet at maxSurge/maxUnavailable 25%, never below 6 of 8 ready', () => {
+  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'shop/web', image: 'shop/web:1.1.0' }], eight);
+  w.until(4);
+  const rsBefore = w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name);
+  for (let m = 5; m <= 12; m++) {
+    w.until(m);
+    const ready = web(w, (p) => running(p) && p.containers.every((c) => c.ready)).length;
+    expect(ready).toBeGreaterThanOrEqual(6);
+    expect(web(w, (p) => p.phase !== 'Failed').length).toBeLessThanOrEqual(10);
+  }
+  expect(images(w)).toEqual(Array(8).fill('shop/web:1.1.0'));
+  const rs = w.world.kube.list('replicasets');
+  expect(rs).toHaveLength(rsBefore.length + 1);
+  for (const o of rs) validateObject(o);
+  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({ annotations: { 'deployment.kubernetes.io/revision': '2' }, generation: 2 });
+});
+
+test('a rollout whose new version crash-loops stalls with the old pods serving; a rollback returns to the old ReplicaSet', () => {
+  const w = worldWith(
+    [
+      { at: '5m', do: 'rollout', workload: 'shop/web', image: 'shop/web:1.1.0', outcome: 'crash-loop' },
+      { at: '20m', do: 'rollback', workload: 'shop/web' },
+    ],
+    eight,
+  );
+  w.until(19);
+  // Six old pods keep serving (maxUnavailable 2 of 8); the new ones stop at ten pods in all (maxSurge 2), none ready.
+  expect(images(w)).toEqual([...Array(6).fill('shop/web:1.0.0'), ...Array(4).fill('shop/web:1.1.0 (not ready)')]);
+  expect(web(w, (p) => p.containers[0].spec.image === 'shop/web:1.1.0').every((p) => p.containers[0].waiting?.reason === 'CrashLoopBackOff')).toBe(true);
+  const hashes = new Set(w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name));
+  w.until(25);
+  expect(images(w)).toEqual(Array(8).fill('shop/web:1.0.0'));
+  // Rolled back onto the earlier ReplicaSet: no third one.
+  expect(new Set(w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name))).toEqual(hashes);
+  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({ annotations: { 'deployment.kubernetes.io/revision': '3' } });
+});
+
+test('a DaemonSet rollout that cannot pull its image stops after the first node (maxUnavailable 1)', () => {
+  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'ImagePullBackOff' }], {
+    workloads: [{ namespace: 'logging', name: 'agent', kind: 'DaemonSet', containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }] }],
+  });
+  w.until(15);
+  const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
+  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`).sort()).toEqual(['logging/agent:9.8 running', 'logging/agent:9.8 running', 'logging/agent:9.9 ImagePullBackOff']);
+  expect(w.world.kube.get('daemonsets', 'logging/agent')!.status).toMatchObject({ updatedNumberScheduled: 1, numberUnavailable: 1 });
+});
