@@ -90,7 +90,7 @@ export class World {
   /** Containers that exit at start: a workload's (those named), or those of one image (a bad release). */
   private readonly crashLoops: { workload: string; container?: string; exitCode: number; pods?: readonly string[]; image?: string }[] = [];
   /** Rollouts under way, and each workload's earlier templates (for a rollback). */
-  private readonly rollouts = new Map<string, { outcome: RolloutOutcome; image: string }>();
+  private readonly rollouts = new Map<string, { outcome: RolloutOutcome; image: string; maxUnavailable?: number | string }>();
   private readonly templates = new Map<string, SimContainerSpec[][]>();
   /** Workloads whose pods write to their ephemeral storage (log files, emptyDir), per pod per minute. */
   private readonly podWrites: { workload: string; bytesPerMinute: number }[] = [];
@@ -279,7 +279,7 @@ export class World {
         this.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
         break;
       case 'rollout':
-        this.rollOut(h.workload, h.image, h.container, h.outcome);
+        this.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
         this.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
         break;
       case 'rollback': {
@@ -418,7 +418,7 @@ export class World {
   // -------------------------------------------------------------------------------------------------
 
   /** A new template for the workload; `runRollouts` moves its pods over at the controller's pace. */
-  private rollOut(workload: string, image: string, container: string | undefined, outcome: RolloutOutcome): void {
+  private rollOut(workload: string, image: string, container: string | undefined, outcome: RolloutOutcome, maxUnavailable?: number | string): void {
     const w = this.workloads.get(workload)!;
     const history = this.templates.get(workload) ?? [w.containers.map(containerSpec)];
     const current = history[history.length - 1];
@@ -427,14 +427,15 @@ export class World {
     history.push(next);
     this.templates.set(workload, history);
     this.kube.rollOut(w.kind, w.namespace, w.name, next);
-    this.rollouts.set(workload, { outcome, image });
+    this.rollouts.set(workload, { outcome, image, maxUnavailable });
     if (outcome === 'crash-loop') this.crashLoops.push({ workload, container: target, exitCode: 1, image });
   }
 
   /**
    * The controllers' rolling updates, one step a minute. A Deployment scales its old pods down as far as
    * maxUnavailable (25%) allows counting new pods not yet ready, and its new ones up to maxSurge (25%) over
-   * the replicas; a DaemonSet replaces one node's pod at a time, only while none is unavailable. New pods
+   * the replicas; a DaemonSet replaces as many nodes' pods at a time as its maxUnavailable (default 1) leaves
+   * room for, counting those not yet available. New pods
    * that never become ready stall it there.
    */
   private runRollouts(): void {
@@ -447,8 +448,9 @@ export class World {
       const available = (p: PodModel) => podReady(p) && p.scheduledAt !== undefined && p.scheduledAt < now;
       const template = this.templates.get(workload)!.at(-1)!;
       if (w.kind === 'DaemonSet') {
-        const victim = old.find((p) => p.node !== undefined);
-        if (victim && live.every(available)) {
+        const m = r.maxUnavailable ?? 1;
+        const budget = typeof m === 'number' ? m : Math.ceil((live.length * parseInt(m, 10)) / 100);
+        for (const victim of old.filter((p) => p.node !== undefined).slice(0, Math.max(0, budget - live.filter((p) => !available(p)).length))) {
           this.kube.deletePod(victim);
           this.started(this.kube.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: victim.node, containers: template }), r);
         }

@@ -148,6 +148,8 @@ const happenings = [
     container: name.optional().describe('Default: the first container'),
     outcome: z.enum(['healthy', 'crash-loop', 'ImagePullBackOff', 'CreateContainerConfigError']).default('healthy')
       .describe('How the new version starts: it runs, it exits at start, its image cannot be pulled, its configuration cannot be created'),
+    maxUnavailable: z.union([z.number().int().min(1), z.string().regex(/^([1-9]\d?|100)%$/, 'expected a count or a percentage like 25%')]).optional()
+      .describe("A DaemonSet's updateStrategy.rollingUpdate.maxUnavailable: how many nodes' pods are replaced at once (default 1)"),
   }).strict()
     .describe('The workload changes its image: a Deployment gets a new ReplicaSet and rolls over (maxSurge and maxUnavailable 25%), a DaemonSet node by node (maxUnavailable 1); new pods that never become ready stall it, as in Kubernetes'),
   z.object({ do: z.literal('rollback'), ...when, workload: workloadRef }).strict()
@@ -300,6 +302,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     if (w && 'pods' in h && h.pods) problems.push(...podProblems(`${p}.pods`, w, h.pods));
     if (w && (h.do === 'rollout' || h.do === 'rollback' || h.do === 'bad-image') && w.kind === 'StatefulSet') problems.push(`${p}.workload: rollouts are simulated for Deployments and DaemonSets`);
     if (h.do === 'rollback' && !s.timeline.some((x) => (x.do === 'rollout' || x.do === 'bad-image') && x.workload === h.workload && parseDuration(x.at) < parseDuration(h.at))) problems.push(`${p}.workload: nothing to roll back: no rollout of "${h.workload}" before`);
+    if (w && h.do === 'rollout' && h.maxUnavailable !== undefined && w.kind !== 'DaemonSet') problems.push(`${p}.maxUnavailable: only for DaemonSets (a Deployment rolls at 25%)`);
     if (h.do === 'scale-in' && h.node && h.nodes) problems.push(`${p}.nodes: give node or nodes, not both`);
     if (h.do === 'scale-in' && h.cause === 'cluster-autoscaler' && !h.node && !h.nodes) problems.push(`${p}.nodes: Cluster Autoscaler removes the nodes it chose: name them`);
     if (h.do === 'disk-fill' && (h.source === 'logs' || h.source === 'emptyDir') !== (h.workload !== undefined)) problems.push(`${p}.workload: ${h.source === 'logs' || h.source === 'emptyDir' ? `${h.source} are written by a workload's pods: name it` : `${h.source} fills a node, not a workload's pods`}`);

@@ -420,3 +420,12 @@ test('a DaemonSet rollout that cannot pull its image stops after the first node 
   expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`).sort()).toEqual(['logging/agent:9.8 running', 'logging/agent:9.8 running', 'logging/agent:9.9 ImagePullBackOff']);
   expect(w.world.kube.get('daemonsets', 'logging/agent')!.status).toMatchObject({ updatedNumberScheduled: 1, numberUnavailable: 1 });
 });
+
+test('a DaemonSet rolled out with maxUnavailable 100% replaces every node\'s pod at once, and a crash-looping version then fails everywhere', () => {
+  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'crash-loop', maxUnavailable: '100%' }], {
+    workloads: [{ namespace: 'logging', name: 'agent', kind: 'DaemonSet', containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }] }],
+  });
+  w.until(8);
+  const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
+  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`)).toEqual(Array(3).fill('logging/agent:9.9 CrashLoopBackOff'));
+});

@@ -77,9 +77,9 @@ test('unknown fields are refused rather than silently ignored (a typo in a scena
   expect(problems(s)[0]).toMatch(/^cluster\.nodeGroups\[0\]: Unrecognized key: "instancetype"/);
 });
 
-test('every shipped scenario is valid', () => {
-  expect(shippedScenarios().length).toBeGreaterThanOrEqual(10);
-  for (const name of shippedScenarios()) expect(() => loadScenario(name)).not.toThrow();
+test('every shipped scenario is valid and has a message budget', () => {
+  expect(shippedScenarios().length).toBeGreaterThanOrEqual(18);
+  for (const name of shippedScenarios()) expect([name, loadScenario(name).expect.budget?.messages]).toEqual([name, expect.any(Number)]);
 });
 
 test('an unknown scenario name lists the shipped ones', () => {
