@@ -150,3 +150,9 @@ test('the new happenings check what they name: replicas by name, node groups, wr
     'cluster.workloads[1].nodeAffinity.nodeGroups: no node group "db"',
   ]);
 });
+
+test('the minimal scenario of docs/scenarios.md is valid as written', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'scenarios.md'), 'utf8');
+  const example = /## A minimal scenario\n\n```json\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(parseScenario(JSON.parse(example ?? 'null')).expect.budget).toEqual({ messages: 2 });
+});
