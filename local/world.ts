@@ -17,9 +17,9 @@ import type { EpochMs } from '../model/time';
 import { MINUTE_MS, type ManualClock } from '../model/time';
 import { formatBytes, parseBytes, parseCpuMilli, parseDuration } from '../model/quantity';
 import type { Host } from '../model/domain';
-import { SimulatedAccount } from '../sim/aws/account';
-import { SimCluster, type PodModel } from '../sim/kube/cluster';
-import type { SimContainerSpec, SimNodeSpec } from '../sim/kube/model';
+import { SimulatedAccount, type ScalingCause } from '../sim/aws/account';
+import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
+import type { SimContainerSpec, SimNodeSpec, SimPlacement } from '../sim/kube/model';
 import type { Happening, Scenario } from './scenario/format';
 
 const MiB = 1024 ** 2;
@@ -30,6 +30,17 @@ export const MEMORY_EVICTION_THRESHOLD = 100 * MiB;
 export const DISK_EVICTION_SHARE = 0.1;
 /** The kubelet keeps a pressure condition this long after the signal recovers (`eviction-pressure-transition-period`). */
 const PRESSURE_TRANSITION_MS = 5 * MINUTE_MS;
+/** The kubelet's housekeeping checks eviction signals every 10 s. */
+const EVICTION_CHECKS_PER_MINUTE = 6;
+/** A started container reaches its steady memory in about three minutes, from this share of it. */
+const WARM_UP_MS = 3 * MINUTE_MS;
+const WARM_UP_START = 0.4;
+/** A Spot interruption notice comes two minutes before the instance goes. */
+const SPOT_NOTICE_MS = 2 * MINUTE_MS;
+/** Cluster Autoscaler gives up a scale-down whose pods cannot be evicted (PodDisruptionBudgets) after this. */
+const CA_DRAIN_DEADLINE_MS = 10 * MINUTE_MS;
+/** The taint manager evicts pods from an unreachable node after their default toleration (300 s). */
+const UNREACHABLE_TOLERATION_MS = 5 * MINUTE_MS;
 /** CrashLoopBackOff: 10 s doubling to 5 min. */
 const CRASH_BACKOFF_MS = [10_000, 20_000, 40_000, 80_000, 160_000, 300_000];
 
@@ -41,7 +52,11 @@ interface Leak {
   readonly container?: string;
   readonly bytesPerMinute: number;
   readonly replicas?: number;
+  readonly pods?: readonly string[];
 }
+
+type Termination = Extract<Happening, { do: 'terminate-instance' }>['cause'];
+type RolloutOutcome = Extract<Happening, { do: 'rollout' }>['outcome'];
 
 interface Window {
   readonly from: EpochMs;
@@ -72,12 +87,25 @@ export class World {
   /** instance id → node name, for every node that ever joined (scenarios may name nodes that left). */
   private readonly names = new Map<string, string>();
   private readonly leaks: Leak[] = [];
-  private readonly crashLoops = new Map<string, { container?: string; exitCode: number }>();
+  /** Containers that exit at start: a workload's (those named), or those of one image (a bad release). */
+  private readonly crashLoops: { workload: string; container?: string; exitCode: number; pods?: readonly string[]; image?: string }[] = [];
+  /** Rollouts under way, and each workload's earlier templates (for a rollback). */
+  private readonly rollouts = new Map<string, { outcome: RolloutOutcome; image: string; maxUnavailable?: number | string }>();
+  private readonly templates = new Map<string, SimContainerSpec[][]>();
+  /** Workloads whose pods write to their ephemeral storage (log files, emptyDir), per pod per minute. */
+  private readonly podWrites: { workload: string; bytesPerMinute: number }[] = [];
   /** pod key → container → next restart time and back-off step. */
   private readonly crashState = new Map<string, { next: EpochMs; step: number }>();
   private readonly diskFills = new Map<string, number>();
   private readonly flaps: { node: string; period: number; until: EpochMs }[] = [];
-  private readonly kubeletDown = new Map<string, EpochMs>();
+  /** node → since when its kubelet is silent, and until when. */
+  private readonly kubeletDown = new Map<string, { since: EpochMs; until: EpochMs }>();
+  /** Instances told to go (a Spot notice runs two minutes first), by when and why. */
+  private readonly terminations: { instanceId: string; at: EpochMs; cause: Termination }[] = [];
+  /** Instances that went without a drain: their node goes NotReady while they shut down. */
+  private readonly undrained = new Set<string>();
+  /** Nodes being drained; a Cluster Autoscaler drain then terminates the node, or gives up at its deadline. */
+  private readonly drains = new Map<string, { autoscaler?: { group: string; desired: () => number; deadline: EpochMs } }>();
   private readonly pressureSince = new Map<string, { memory?: EpochMs; disk?: EpochMs }>();
   private readonly storms: { reason: string; message: string; left: number; perMinute: number; workload?: string }[] = [];
   private agentDown?: Window;
@@ -118,6 +146,7 @@ export class World {
         ...(w.replicas !== undefined ? { replicas: w.replicas } : {}),
         ...(w.labels ? { labels: w.labels } : {}),
         containers: w.containers.map(containerSpec),
+        placement: placementOf(w, this.groups),
         createdAt: this.start - 7 * 86_400_000,
       });
     }
@@ -150,14 +179,23 @@ export class World {
   step(): void {
     const now = this.clock.now();
     while (this.pending.length && this.start + parseDuration(this.pending[0].at) <= now) this.apply(this.pending.shift()!);
+    this.runTerminations();
     this.syncNodes();
+    this.runDrains();
+    this.runRollouts();
     this.runLeaks();
     this.runCrashLoops();
+    this.runPodWrites();
     this.runDisks();
     this.runFlaps();
     this.runKubelets();
     this.runStorms();
-    this.runMemoryPressure();
+    // The kubelet watches memory every 10 s (housekeeping) and evicts at most one pod each time.
+    for (let i = EVICTION_CHECKS_PER_MINUTE - 1; i >= 0; i--) {
+      const t = now - (i * MINUTE_MS) / EVICTION_CHECKS_PER_MINUTE;
+      this.runWarmUps(t);
+      this.runMemoryPressure();
+    }
     this.kube.reschedulePending();
     this.recordCpu();
   }
@@ -174,14 +212,35 @@ export class World {
     const now = this.clock.now();
     switch (h.do) {
       case 'scale-in': {
-        const terminate = h.node ? this.instanceOf(this.nodeName(h.node)) : undefined;
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired, {
-          cause: { kind: 'alarm', alarm: `${h.nodeGroup}-cpu-low`, policy: 'scale-in-on-low-cpu' },
-          ...(terminate ? { terminate } : {}),
-        });
-        this.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired}${h.node ? ` (terminating ${h.node})` : ''}`, 'happening');
+        const refs = h.nodes ?? (h.node ? [h.node] : []);
+        const nodes = refs.map((r) => this.nodeName(r));
+        if (h.cause === 'cluster-autoscaler') {
+          // Cluster Autoscaler drains each node it chose, then terminates it, decrementing the desired capacity.
+          let left = nodes.length;
+          for (const node of nodes) this.drains.set(node, { autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS } });
+          this.note(`Cluster Autoscaler scales ${h.nodeGroup} down to ${h.desired}: draining ${refs.join(', ')}`, 'happening');
+          break;
+        }
+        this.account.setDesired(this.cluster, h.nodeGroup, h.desired, { cause: scalingCause(h.cause, h.nodeGroup), terminate: nodes.map((n) => this.instanceOf(n)) });
+        this.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`, 'happening');
         break;
       }
+      case 'terminate-instance':
+        for (const ref of h.nodes) {
+          const instanceId = this.instanceOf(this.nodeName(ref));
+          this.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
+        }
+        this.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
+        break;
+      case 'drain':
+        this.drains.set(this.nodeName(h.node), {});
+        this.note(`${h.node} is drained`, 'happening');
+        break;
+      case 'uncordon':
+        this.drains.delete(this.nodeName(h.node));
+        this.kube.cordon(this.nodeName(h.node), false);
+        this.note(`${h.node} is uncordoned`, 'happening');
+        break;
       case 'scale-out':
         this.account.setDesired(this.cluster, h.nodeGroup, h.desired);
         this.note(`Auto Scaling group of ${h.nodeGroup} scales out to ${h.desired}`, 'happening');
@@ -196,11 +255,11 @@ export class World {
         this.note(`${h.workload} scaled to ${h.replicas} replicas`, 'happening');
         break;
       case 'usage':
-        for (const p of this.podsOf(h.workload)) {
+        for (const p of this.chosenPods(h.workload, h.pods)) {
           for (const c of p.containers) {
             if (h.container && c.spec.name !== h.container) continue;
             this.kube.setUsage(p, c.spec.name, {
-              ...(h.cpu !== undefined ? { cpuMilli: parseCpuMilli(h.cpu) } : {}),
+              ...(h.cpu !== undefined ? { cpuMilli: throttled(parseCpuMilli(h.cpu), c.spec) } : {}),
               ...(h.memory !== undefined ? { memoryWorkingSetBytes: parseBytes(h.memory) } : {}),
             });
           }
@@ -208,31 +267,34 @@ export class World {
         this.note(`${h.workload} usage changes`, 'happening');
         break;
       case 'memory-leak':
-        this.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas });
-        this.note(`${h.workload} starts leaking memory (${h.rate})`, 'happening');
+        this.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas, pods: h.pods });
+        this.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
         break;
       case 'crash-loop':
-        this.crashLoops.set(h.workload, { container: h.container, exitCode: h.exitCode });
+        this.crashLoops.push({ workload: h.workload, container: h.container, exitCode: h.exitCode, pods: h.pods });
         this.note(`${h.workload} starts crash-looping`, 'happening');
         break;
-      case 'bad-image': {
-        const [namespace, name] = split(h.workload);
-        const w = this.workloads.get(h.workload)!;
-        // A rolling update stalls on its first new pod (maxSurge 25 %): the old pods keep serving.
-        const surge = Math.max(1, Math.ceil((w.replicas ?? 1) * 0.25));
-        for (let i = 0; i < surge; i++) {
-          const pod = this.kube.addPod({ namespace, owner: { kind: w.kind, name }, containers: w.containers.map((c) => ({ ...containerSpec(c), image: h.image })) });
-          for (const c of pod.containers) {
-            if (h.reason === 'CreateContainerConfigError') this.kube.failContainer(pod, c.spec.name, 'CreateContainerConfigError', 'secret "db-credentials" not found');
-            else this.kube.failImagePull(pod, c.spec.name);
-          }
-        }
+      case 'bad-image':
+        this.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
         this.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
+        break;
+      case 'rollout':
+        this.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
+        this.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
+        break;
+      case 'rollback': {
+        const earlier = this.templates.get(h.workload) ?? [];
+        const previous = earlier[earlier.length - 2];
+        this.kube.rollOut(this.workloadKind(h.workload), ...split(h.workload), previous);
+        earlier.push(previous);
+        this.rollouts.set(h.workload, { outcome: 'healthy', image: previous[0].image });
+        this.note(`${h.workload} is rolled back to ${previous.map((c) => c.image).join(', ')}`, 'happening');
         break;
       }
       case 'disk-fill':
-        this.diskFills.set(this.nodeName(h.node), perMinute(h.rate));
-        this.note(`${h.node}'s disk starts filling (${h.rate})`, 'happening');
+        if (h.workload) this.podWrites.push({ workload: h.workload, bytesPerMinute: perMinute(h.rate) });
+        else this.diskFills.set(this.nodeName(h.node!), perMinute(h.rate));
+        this.note(`${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`, 'happening');
         break;
       case 'node-condition':
         this.kube.setNodeCondition(this.nodeName(h.node), h.condition, h.status, { ...(h.reason ? { reason: h.reason } : {}), ...(h.message ? { message: h.message } : {}) });
@@ -243,7 +305,7 @@ export class World {
         this.note(`${h.node} starts flapping between Ready and NotReady`, 'happening');
         break;
       case 'kubelet-down':
-        this.kubeletDown.set(this.nodeName(h.node), h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY);
+        this.kubeletDown.set(this.nodeName(h.node), { since: now, until: h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY });
         this.note(`${h.node}'s kubelet stops reporting`, 'happening');
         break;
       case 'status-check-failed':
@@ -289,14 +351,23 @@ export class World {
     const live = new Set<string>();
     for (const h of hosts) {
       const serving = h.state === 'running' && (h.lifecycleState === undefined || h.lifecycleState === 'InService');
+      const node = this.nodeOf.get(h.instanceId);
+      if (node && h.state === 'shutting-down' && this.undrained.has(h.instanceId)) {
+        // Gone without a drain: the kubelet stops with the machine and the node goes NotReady; the cloud
+        // controller deletes the node once EC2 says terminated.
+        if (!this.kubeletDown.has(node)) this.kubeletDown.set(node, { since: this.clock.now(), until: Number.POSITIVE_INFINITY });
+        live.add(h.instanceId);
+        continue;
+      }
       if (!serving) continue;
       live.add(h.instanceId);
-      if (!this.nodeOf.has(h.instanceId)) this.join(h);
+      if (!node) this.join(h);
     }
     for (const [instanceId, node] of this.nodeOf) {
       if (live.has(instanceId)) continue;
       this.nodeOf.delete(instanceId);
       const replaced = this.kube.removeNode(node, { reschedule: true });
+      for (const p of replaced) this.startSmall(p);
       this.note(`node ${node} left with its instance; ${replaced.length} pods recreated, ${replaced.filter((p) => !p.node).length} of them Pending`);
     }
   }
@@ -324,6 +395,8 @@ export class World {
         pods: n.pods,
       },
       createdAt: Math.max(h.launchTime, this.clock.now() - 30 * 86_400_000),
+      ...(g.labels ? { labels: g.labels } : {}),
+      ...(g.taints ? { taints: g.taints } : {}),
       disk: { capacityBytes: disk, usedBytes: n.system?.disk ? parseBytes(n.system.disk) : 12 * GiB, inodes: Math.floor(disk / 2048), inodesUsed: 400_000 },
       systemMemoryBytes: n.system?.memory ? parseBytes(n.system.memory) : 600 * MiB,
       systemCpuMilli: n.system?.cpu ? parseCpuMilli(n.system.cpu) : 100,
@@ -344,10 +417,130 @@ export class World {
   // Behaviour
   // -------------------------------------------------------------------------------------------------
 
+  /** A new template for the workload; `runRollouts` moves its pods over at the controller's pace. */
+  private rollOut(workload: string, image: string, container: string | undefined, outcome: RolloutOutcome, maxUnavailable?: number | string): void {
+    const w = this.workloads.get(workload)!;
+    const history = this.templates.get(workload) ?? [w.containers.map(containerSpec)];
+    const current = history[history.length - 1];
+    const target = container ?? current[0].name;
+    const next = current.map((c) => (c.name === target ? { ...c, image } : c));
+    history.push(next);
+    this.templates.set(workload, history);
+    this.kube.rollOut(w.kind, w.namespace, w.name, next);
+    this.rollouts.set(workload, { outcome, image, maxUnavailable });
+    if (outcome === 'crash-loop') this.crashLoops.push({ workload, container: target, exitCode: 1, image });
+  }
+
+  /**
+   * The controllers' rolling updates, one step a minute. A Deployment scales its old pods down as far as
+   * maxUnavailable (25%) allows counting new pods not yet ready, and its new ones up to maxSurge (25%) over
+   * the replicas; a DaemonSet replaces as many nodes' pods at a time as its maxUnavailable (default 1) leaves
+   * room for, counting those not yet available. New pods
+   * that never become ready stall it there.
+   */
+  private runRollouts(): void {
+    const now = this.clock.now();
+    for (const [workload, r] of this.rollouts) {
+      const w = this.workloads.get(workload)!;
+      const live = this.podsOf(workload).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.deletingSince === undefined);
+      const fresh = live.filter((p) => this.kube.isUpdated(p));
+      const old = live.filter((p) => !this.kube.isUpdated(p)).sort((a, b) => Number(podReady(a)) - Number(podReady(b)) || a.name.localeCompare(b.name));
+      const available = (p: PodModel) => podReady(p) && p.scheduledAt !== undefined && p.scheduledAt < now;
+      const template = this.templates.get(workload)!.at(-1)!;
+      if (w.kind === 'DaemonSet') {
+        const m = r.maxUnavailable ?? 1;
+        const budget = typeof m === 'number' ? m : Math.ceil((live.length * parseInt(m, 10)) / 100);
+        for (const victim of old.filter((p) => p.node !== undefined).slice(0, Math.max(0, budget - live.filter((p) => !available(p)).length))) {
+          this.kube.deletePod(victim);
+          this.started(this.kube.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: victim.node, containers: template }), r);
+        }
+      } else {
+        const replicas = this.kube.replicasOf(w.kind, w.namespace, w.name);
+        const minAvailable = replicas - Math.floor(replicas * 0.25);
+        const maxTotal = replicas + Math.ceil(replicas * 0.25);
+        const down = Math.max(0, Math.min(old.length, live.length - minAvailable - fresh.filter((p) => !available(p)).length));
+        for (const p of old.slice(0, down)) this.kube.deletePod(p);
+        for (let n = fresh.length; n < Math.min(replicas, maxTotal - (old.length - down)); n++) {
+          this.started(this.kube.addPod({ namespace: w.namespace, owner: { kind: w.kind, name: w.name }, containers: template }), r);
+        }
+      }
+      if (old.length === 0 && fresh.every(available)) {
+        this.rollouts.delete(workload);
+        this.note(`${workload}: rollout of ${r.image} complete`);
+      }
+    }
+  }
+
+  /** A rollout's new pod: it starts small, or its new container fails to start the way the release does. */
+  private started(p: PodModel, r: { outcome: RolloutOutcome; image: string }): void {
+    this.startSmall(p);
+    for (const c of p.containers.filter((x) => x.spec.image === r.image)) {
+      if (r.outcome === 'ImagePullBackOff') this.kube.failImagePull(p, c.spec.name);
+      else if (r.outcome === 'CreateContainerConfigError') this.kube.failContainer(p, c.spec.name, 'CreateContainerConfigError', 'secret "db-credentials" not found');
+    }
+  }
+
+  /** Instances whose time has come: a Spot notice ran out, a health replacement, a person. */
+  private runTerminations(): void {
+    const now = this.clock.now();
+    for (const t of this.terminations.filter((x) => x.at <= now)) {
+      this.terminations.splice(this.terminations.indexOf(t), 1);
+      this.undrained.add(t.instanceId);
+      this.account.terminateInstance(t.instanceId, t.cause);
+      this.note(`instance ${t.instanceId} (${this.names.get(t.instanceId) ?? '?'}) is terminated: ${t.cause}`);
+    }
+  }
+
+  /**
+   * `kubectl drain` (or Cluster Autoscaler's): cordon, then evict every pod but DaemonSets', as far as each
+   * PodDisruptionBudget allows; the controllers recreate the evicted pods where they fit. A blocked eviction
+   * is retried the next minute, when the replacements have become ready.
+   */
+  private runDrains(): void {
+    const now = this.clock.now();
+    for (const [node, d] of [...this.drains]) {
+      if (!this.kube.nodeModels.has(node)) {
+        this.drains.delete(node);
+        continue;
+      }
+      this.kube.cordon(node);
+      const left = this.kube.podsOn(node).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.owner?.kind !== 'DaemonSet');
+      const blocked: string[] = [];
+      for (const p of left) {
+        if (!this.disruptionAllowed(p)) {
+          blocked.push(`${p.namespace}/${p.name}`);
+          continue;
+        }
+        this.kube.deletePod(p);
+        this.recreate(p);
+      }
+      if (blocked.length === 0) {
+        this.drains.delete(node);
+        this.note(`${this.nodeRef(node) ?? node} is drained`);
+        if (d.autoscaler) this.account.setDesired(this.cluster, d.autoscaler.group, d.autoscaler.desired(), { cause: { kind: 'terminate-request' }, terminate: [this.instanceOf(node)] });
+      } else if (d.autoscaler && now >= d.autoscaler.deadline) {
+        this.drains.delete(node);
+        this.kube.cordon(node, false);
+        this.note(`Cluster Autoscaler gives up removing ${this.nodeRef(node) ?? node}: cannot evict ${blocked.join(', ')} (PodDisruptionBudget)`);
+      }
+    }
+  }
+
+  /** Whether the pod's PodDisruptionBudget lets one more of its workload's pods go now. */
+  private disruptionAllowed(p: PodModel): boolean {
+    const w = this.workloadOfPod(p);
+    const pdb = w?.disruptionBudget;
+    if (!w || !pdb) return true;
+    const now = this.clock.now();
+    // Healthy as the disruption controller counts: ready, and not just created in this same minute.
+    const healthy = this.podsOf(`${w.namespace}/${w.name}`).filter((x) => podReady(x) && x.deletingSince === undefined && x.scheduledAt !== undefined && x.scheduledAt < now).length;
+    const desiredHealthy = 'minAvailable' in pdb ? pdb.minAvailable : (w.replicas ?? 0) - pdb.maxUnavailable;
+    return healthy - 1 >= desiredHealthy;
+  }
+
   private runLeaks(): void {
     for (const leak of this.leaks) {
-      const pods = this.podsOf(leak.workload).filter((p) => p.phase === 'Running').sort((a, b) => a.name.localeCompare(b.name));
-      for (const p of pods.slice(0, leak.replicas ?? pods.length)) {
+      for (const p of this.chosenPods(leak.workload, leak.pods, leak.replicas).filter((x) => x.phase === 'Running')) {
         for (const c of p.containers) {
           if (leak.container && c.spec.name !== leak.container) continue;
           if (c.state !== 'running') continue;
@@ -367,11 +560,11 @@ export class World {
 
   private runCrashLoops(): void {
     const now = this.clock.now();
-    for (const [workload, how] of this.crashLoops) {
-      for (const p of this.podsOf(workload)) {
+    for (const how of this.crashLoops) {
+      for (const p of this.chosenPods(how.workload, how.pods)) {
         if (p.phase === 'Failed' || p.phase === 'Succeeded' || !p.node) continue;
         for (const c of p.containers) {
-          if (how.container && c.spec.name !== how.container) continue;
+          if ((how.container && c.spec.name !== how.container) || (how.image && c.spec.image !== how.image)) continue;
           const key = `${p.namespace}/${p.name}/${c.spec.name}`;
           const s = this.crashState.get(key) ?? { next: now, step: 0 };
           // Every restart due within the last minute happens (back-off keeps them apart).
@@ -386,21 +579,53 @@ export class World {
     }
   }
 
+  /**
+   * Pods writing into their ephemeral storage: log files inside the container and emptyDir volumes (the
+   * kubelet rotates only stdout logs, at 5 × 10Mi, which never fill a disk). Both count against the pod's
+   * ephemeral-storage limit and the node's filesystem; the summary shows them as the container's rootfs.
+   */
+  private runPodWrites(): void {
+    for (const w of this.podWrites) {
+      for (const p of this.podsOf(w.workload).filter((x) => x.phase === 'Running')) {
+        const c = p.containers[0];
+        this.kube.setUsage(p, c.spec.name, { rootfsUsedBytes: c.usage.rootfsUsedBytes + w.bytesPerMinute });
+        const limit = sum(p.containers.map((x) => x.spec.limits?.ephemeralStorageBytes ?? 0));
+        if (limit > 0 && ephemeralUse(p) > limit) {
+          this.evict(p, `Pod ephemeral local storage usage exceeds the total limit of containers ${formatBytes(limit)}. `);
+          this.note(`${p.namespace}/${p.name} evicted: ephemeral storage over its ${formatBytes(limit)} limit`);
+        }
+      }
+    }
+  }
+
+  /** nodefs: DiskPressure under 10% free, and evictions by ephemeral-storage use until it is back above. */
   private runDisks(): void {
     const now = this.clock.now();
     for (const name of this.kube.nodeModels.keys()) {
       const n = this.kube.node(name);
       const rate = this.diskFills.get(name);
       if (rate) this.kube.setNodeStats(name, { disk: { usedBytes: Math.min(n.disk.capacityBytes, n.disk.usedBytes + rate) } });
-      const free = (n.disk.capacityBytes - n.disk.usedBytes) / n.disk.capacityBytes;
+      const running = () => this.kube.podsOn(name).filter((p) => p.phase === 'Running');
+      const free = () => (n.disk.capacityBytes - n.disk.usedBytes - sum(running().map(ephemeralUse))) / n.disk.capacityBytes;
       const state = this.pressureSince.get(name) ?? {};
-      if (free < DISK_EVICTION_SHARE) {
+      if (free() < DISK_EVICTION_SHARE) {
         if (state.disk === undefined) {
           this.kube.setNodeCondition(name, 'DiskPressure', 'True');
           this.addTaint(name, 'node.kubernetes.io/disk-pressure');
-          this.note(`${this.nodeRef(name) ?? name} reports DiskPressure (${Math.round(free * 100)}% free)`);
+          this.note(`${this.nodeRef(name) ?? name} reports DiskPressure (${Math.round(free() * 100)}% free)`);
         }
         state.disk = now;
+        // The pod using the most ephemeral storage above its request goes first, one per 10 s.
+        for (let i = 0; i < EVICTION_CHECKS_PER_MINUTE && free() < DISK_EVICTION_SHARE; i++) {
+          const victim = running()
+            .filter((p) => p.owner?.kind !== 'DaemonSet' && ephemeralUse(p) > 0)
+            .sort((a, b) => ephemeralUse(b) - ephemeralRequest(b) - (ephemeralUse(a) - ephemeralRequest(a)))[0];
+          if (!victim || ephemeralUse(victim) < MiB) break;
+          const top = victim.containers.reduce((a, c) => (c.usage.rootfsUsedBytes + c.usage.logsUsedBytes > a.usage.rootfsUsedBytes + a.usage.logsUsedBytes ? c : a));
+          const threshold = Math.round(n.disk.capacityBytes * DISK_EVICTION_SHARE);
+          this.evict(victim, `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${top.spec.requests?.ephemeralStorageBytes ? formatBytes(top.spec.requests.ephemeralStorageBytes) : '0'}, has larger consumption of ephemeral-storage. `);
+          this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name} (ephemeral-storage)`);
+        }
       } else if (state.disk !== undefined && now - state.disk >= PRESSURE_TRANSITION_MS) {
         state.disk = undefined;
         this.kube.setNodeCondition(name, 'DiskPressure', 'False');
@@ -408,6 +633,13 @@ export class World {
       }
       this.pressureSince.set(name, state);
     }
+  }
+
+  /** The kubelet evicts a pod (its containers' writable layers and logs go with them); its controller replaces it. */
+  private evict(p: PodModel, message: string): void {
+    this.kube.setPodPhase(p, 'Failed', { reason: 'Evicted', message });
+    for (const c of p.containers) this.kube.setUsage(p, c.spec.name, { rootfsUsedBytes: 0, logsUsedBytes: 0 });
+    this.recreate(p);
   }
 
   private runFlaps(): void {
@@ -419,20 +651,45 @@ export class World {
     }
   }
 
+  /**
+   * Silent kubelets: the node goes NotReady (Unknown) with the unreachable taints and its pods are marked
+   * not ready; after their 300 s toleration the pods are marked for deletion and their controllers replace
+   * them, but a StatefulSet's pod stays Terminating (its name is held) until the kubelet comes back.
+   */
   private runKubelets(): void {
     const now = this.clock.now();
-    for (const [node, until] of this.kubeletDown) {
+    for (const [node, down] of this.kubeletDown) {
       if (!this.kube.nodeModels.has(node)) {
         this.kubeletDown.delete(node);
         continue;
       }
-      const down = now < until;
-      this.kube.setNodeCondition(node, 'Ready', down ? 'Unknown' : 'True', down ? { reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : {});
-      if (down) this.addTaint(node, 'node.kubernetes.io/unreachable');
-      else {
-        this.removeTaint(node, 'node.kubernetes.io/unreachable');
-        this.kubeletDown.delete(node);
+      if (now < down.until) {
+        this.kube.setNodeCondition(node, 'Ready', 'Unknown', { reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+        this.addTaint(node, 'node.kubernetes.io/unreachable');
+        this.addTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute');
+        this.kube.setNodeLost(node, true);
+        if (now - down.since >= UNREACHABLE_TOLERATION_MS) this.evictUnreachable(node);
+        continue;
       }
+      this.kube.setNodeCondition(node, 'Ready', 'True');
+      this.removeTaint(node, 'node.kubernetes.io/unreachable');
+      this.kube.setNodeLost(node, false);
+      // The kubelet is back and confirms the deletions: a StatefulSet can now recreate its pods.
+      for (const p of this.kube.podsOn(node).filter((x) => x.deletingSince !== undefined)) {
+        this.kube.deletePod(p);
+        if (this.workloadOfPod(p)?.kind === 'StatefulSet') this.recreate(p);
+      }
+      this.kubeletDown.delete(node);
+    }
+  }
+
+  private evictUnreachable(node: string): void {
+    for (const p of this.kube.podsOn(node)) {
+      if (p.deletingSince !== undefined || p.owner?.kind === 'DaemonSet' || p.phase === 'Failed' || p.phase === 'Succeeded') continue;
+      this.kube.markForDeletion(p);
+      const w = this.workloadOfPod(p);
+      if (w && w.kind !== 'StatefulSet') this.recreate(p);
+      this.note(`${p.namespace}/${p.name} on unreachable ${this.nodeRef(node) ?? node} marked for deletion${w?.kind === 'StatefulSet' ? '; the StatefulSet waits for it (stuck Terminating)' : ', a replacement is created'}`);
     }
   }
 
@@ -453,14 +710,19 @@ export class World {
     }
   }
 
-  /** The kubelet's memory eviction, node by node, and the controllers recreating what it evicted. */
+  /**
+   * One of the kubelet's memory checks (every 10 s): under the eviction threshold the node reports
+   * MemoryPressure and evicts one pod — those using more than they request first, then by how far above it
+   * — and the controller recreates it where it fits. What the kubelet did not reclaim in time, the kernel
+   * does: below zero it OOM-kills the process with the highest oom_score.
+   */
   private runMemoryPressure(): void {
     const now = this.clock.now();
     for (const name of [...this.kube.nodeModels.keys()]) {
+      if (this.kubeletDown.has(name)) continue;
       const n = this.kube.node(name);
-      const pods = this.kube.podsOn(name).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
-      const used = () => n.systemMemoryBytes + sum(this.kube.podsOn(name).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded').flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
-      const available = () => n.spec.capacity.memoryBytes - used();
+      const live = () => this.kube.podsOn(name).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
+      const available = () => n.spec.capacity.memoryBytes - n.systemMemoryBytes - sum(live().flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
       const state = this.pressureSince.get(name) ?? {};
       this.runKernelOom(name, available);
       if (available() < MEMORY_EVICTION_THRESHOLD) {
@@ -470,27 +732,20 @@ export class World {
           this.note(`${this.nodeRef(name) ?? name} reports MemoryPressure (${formatBytes(available())} available)`);
         }
         state.memory = now;
-        // Evict until the threshold plus a margin is free: BestEffort first, then by use above request.
-        const victims = pods
-          .filter((p) => !p.owner || p.owner.kind !== 'DaemonSet')
-          .map((p) => ({ p, bestEffort: p.containers.every((c) => !c.spec.requests?.memoryBytes), over: sum(p.containers.map((c) => c.usage.memoryWorkingSetBytes - (c.spec.requests?.memoryBytes ?? 0))) }))
-          .sort((a, b) => Number(b.bestEffort) - Number(a.bestEffort) || b.over - a.over);
-        const evicted: string[] = [];
-        const stranded: PodModel[] = [];
-        for (const v of victims) {
-          if (available() >= MEMORY_EVICTION_THRESHOLD + 256 * MiB) break;
-          const top = v.p.containers.reduce((a, c) => (c.usage.memoryWorkingSetBytes > a.usage.memoryWorkingSetBytes ? c : a));
+        const request = (c: PodModel['containers'][number]) => c.spec.requests?.memoryBytes ?? 0;
+        const over = (p: PodModel) => sum(p.containers.map((c) => c.usage.memoryWorkingSetBytes - request(c)));
+        const victim = live()
+          .filter((p) => p.owner?.kind !== 'DaemonSet')
+          .sort((a, b) => Number(over(b) > 0) - Number(over(a) > 0) || over(b) - over(a))[0];
+        if (victim) {
+          const top = victim.containers.reduce((a, c) => (c.usage.memoryWorkingSetBytes > a.usage.memoryWorkingSetBytes ? c : a));
           const avail = available();
-          this.kube.setPodPhase(v.p, 'Failed', {
-            reason: 'Evicted',
-            message: `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${Math.max(0, Math.round(avail / 1024))}Ki. Container ${top.spec.name} was using ${Math.round(top.usage.memoryWorkingSetBytes / 1024)}Ki, request is ${top.spec.requests?.memoryBytes ? formatBytes(top.spec.requests.memoryBytes) : '0'}, has larger consumption of memory.`,
-          });
-          evicted.push(`${v.p.namespace}/${v.p.name}`);
-          const replacement = this.recreate(v.p);
-          if (replacement && !replacement.node) stranded.push(replacement);
-        }
-        if (evicted.length) {
-          this.note(`${this.nodeRef(name) ?? name} evicts ${evicted.join(', ')}${stranded.length ? `; ${stranded.length} replacement(s) Pending: ${stranded[0].unschedulable?.message ?? ''}` : ''}`);
+          this.evict(
+            victim,
+            `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${Math.max(0, Math.round(avail / 1024))}Ki. Container ${top.spec.name} was using ${Math.round(top.usage.memoryWorkingSetBytes / 1024)}Ki, request is ${request(top) ? formatBytes(request(top)) : '0'}, has larger consumption of memory. `,
+          );
+          const replacement = [...this.kube.podModels.values()].find((p) => p.workload === victim.workload && p.createdAt === now && !p.node);
+          this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name}${replacement ? `; its replacement is Pending: ${replacement.unschedulable?.message ?? ''}` : ''}`);
         }
       } else if (state.memory !== undefined && now - state.memory >= PRESSURE_TRANSITION_MS) {
         state.memory = undefined;
@@ -501,34 +756,57 @@ export class World {
     }
   }
 
-  /**
-   * Memory the kubelet did not reclaim in time: the kernel OOM-kills the largest container (a SystemOOM),
-   * and a node far beyond its memory stops responding — its kubelet is starved — for a few minutes.
-   */
+  /** Memory gone faster than the kubelet's check: the kernel kills the process with the highest oom_score (a SystemOOM). */
   private runKernelOom(node: string, available: () => number): void {
-    const now = this.clock.now();
-    if (available() >= 0) return;
-    const running = this.kube.podsOn(node).filter((p) => p.phase === 'Running').flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => ({ p, c })));
-    const biggest = running.sort((a, b) => b.c.usage.memoryWorkingSetBytes - a.c.usage.memoryWorkingSetBytes)[0];
-    if (biggest) {
-      this.kube.oomKill(biggest.p, biggest.c.spec.name);
-      this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason: 'SystemOOM', type: 'Warning', message: `System OOM encountered, victim process: ${biggest.c.spec.name}`, source: { component: 'kubelet', host: node } });
-    }
-    if (available() < -512 * MiB && !this.kubeletDown.has(node)) {
-      this.kubeletDown.set(node, now + 3 * MINUTE_MS);
-      this.note(`${this.nodeRef(node) ?? node} runs out of memory and stops responding`);
+    const capacity = this.kube.node(node).spec.capacity.memoryBytes;
+    while (available() < 0) {
+      const running = this.kube.podsOn(node).filter((p) => p.phase === 'Running').flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => ({ p, c })));
+      const score = (x: (typeof running)[number]) => oomScoreAdj(x.p, capacity) + (1000 * x.c.usage.memoryWorkingSetBytes) / capacity;
+      const victim = running.sort((a, b) => score(b) - score(a))[0];
+      if (!victim) return;
+      this.kube.oomKill(victim.p, victim.c.spec.name);
+      // The restarted process starts small and warms up again.
+      this.kube.setUsage(victim.p, victim.c.spec.name, { memoryWorkingSetBytes: Math.floor((victim.c.spec.usage?.memoryWorkingSetBytes ?? victim.c.usage.memoryWorkingSetBytes) * WARM_UP_START) });
+      this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason: 'SystemOOM', type: 'Warning', message: `System OOM encountered, victim process: ${victim.c.spec.name}, pid: ${4000 + (victim.c.restarts % 1000)}`, source: { component: 'kubelet', host: node } });
+      this.note(`${this.nodeRef(node) ?? node}: the kernel OOM-kills ${victim.p.namespace}/${victim.p.name} ${victim.c.spec.name}`);
     }
   }
 
-  /** The owning controller replaces an evicted pod with a new one, carrying the same use. */
+  /**
+   * A container that just started grows to its steady memory over a few minutes (heaps, caches), which
+   * is what gives the kubelet's checks time to evict before the kernel has to kill. `t` is the check's time.
+   */
+  private runWarmUps(t: EpochMs): void {
+    const leaking = new Set(this.leaks.map((l) => l.workload));
+    for (const p of this.kube.podModels.values()) {
+      if (p.phase !== 'Running' || p.startedAt === undefined || leaking.has(this.workloadRefOf(p))) continue;
+      for (const c of p.containers) {
+        const since = Math.max(c.startedAt, p.startedAt);
+        const target = c.spec.usage?.memoryWorkingSetBytes;
+        if (c.state !== 'running' || target === undefined || since <= this.start + 10_000 || t - since > WARM_UP_MS) continue;
+        const share = WARM_UP_START + (1 - WARM_UP_START) * Math.min(1, Math.max(0, t - since) / WARM_UP_MS);
+        const want = Math.floor(target * share);
+        if (Math.abs(want - c.usage.memoryWorkingSetBytes) >= MiB) this.kube.setUsage(p, c.spec.name, { memoryWorkingSetBytes: want });
+      }
+    }
+  }
+
+  /** The owning controller replaces a pod that is gone (evicted, deleted): a StatefulSet under the same name. */
   private recreate(p: PodModel): PodModel | undefined {
     const w = this.workloadOfPod(p);
     if (!w || w.kind === 'DaemonSet') return undefined;
-    return this.kube.addPod({
-      namespace: p.namespace,
-      owner: { kind: w.kind, name: w.name },
-      containers: p.containers.map((c) => ({ ...c.spec, usage: { ...c.spec.usage, memoryWorkingSetBytes: c.spec.usage?.memoryWorkingSetBytes } })),
-    });
+    const statefulSet = w.kind === 'StatefulSet';
+    if (statefulSet && this.kube.podModels.has(`${p.namespace}/${p.name}`)) this.kube.deletePod(p);
+    const pod = this.kube.addPod({ namespace: p.namespace, ...(statefulSet ? { name: p.name } : {}), owner: { kind: w.kind, name: w.name }, containers: p.containers.map((c) => c.spec) });
+    this.startSmall(pod);
+    return pod;
+  }
+
+  /** A new pod's containers start at a share of their steady memory (see `runWarmUps`). */
+  private startSmall(p: PodModel): void {
+    for (const c of p.containers) {
+      if (c.spec.usage?.memoryWorkingSetBytes !== undefined) this.kube.setUsage(p, c.spec.name, { memoryWorkingSetBytes: Math.floor(c.spec.usage.memoryWorkingSetBytes * WARM_UP_START) });
+    }
   }
 
   private recordCpu(): void {
@@ -573,14 +851,27 @@ export class World {
     return w && w.kind === kind ? w : undefined;
   }
 
+  /** `<namespace>/<name>` of a pod's workload, as scenarios name it. */
+  private workloadRefOf(p: PodModel): string {
+    const w = this.workloadOfPod(p);
+    return w ? `${w.namespace}/${w.name}` : '';
+  }
+
+  /** The pods a happening affects: those named (a StatefulSet's), else the first `replicas` by name, else all. */
+  private chosenPods(workload: string, pods?: readonly string[], replicas?: number): PodModel[] {
+    const all = this.podsOf(workload).sort((a, b) => a.name.localeCompare(b.name));
+    if (pods) return all.filter((p) => pods.includes(p.name));
+    return all.slice(0, replicas ?? all.length);
+  }
+
   private workloadKind(workload: string): Workload['kind'] {
     return this.workloads.get(workload)!.kind;
   }
 
-  private addTaint(node: string, key: string): void {
+  private addTaint(node: string, key: string, effect: 'NoSchedule' | 'NoExecute' = 'NoSchedule'): void {
     const n = this.kube.node(node);
-    if (n.taints.some((t) => t.key === key)) return;
-    this.kube.setTaints(node, [...n.taints, { key, effect: 'NoSchedule' }]);
+    if (n.taints.some((t) => t.key === key && t.effect === effect)) return;
+    this.kube.setTaints(node, [...n.taints, { key, effect }]);
   }
 
   private removeTaint(node: string, key: string): void {
@@ -591,15 +882,59 @@ export class World {
 }
 
 function containerSpec(c: Workload['containers'][number]): SimContainerSpec {
-  const res = (r?: { cpu?: string; memory?: string }) =>
-    r ? { ...(r.cpu !== undefined ? { cpuMilli: parseCpuMilli(r.cpu) } : {}), ...(r.memory !== undefined ? { memoryBytes: parseBytes(r.memory) } : {}) } : undefined;
-  return {
-    name: c.name,
-    image: c.image,
-    ...(c.requests ? { requests: res(c.requests) } : {}),
-    ...(c.limits ? { limits: res(c.limits) } : {}),
-    usage: { cpuMilli: parseCpuMilli(c.usage.cpu), memoryWorkingSetBytes: parseBytes(c.usage.memory) },
-  };
+  const res = (r?: Workload['containers'][number]['limits']) =>
+    r
+      ? {
+          ...(r.cpu !== undefined ? { cpuMilli: parseCpuMilli(r.cpu) } : {}),
+          ...(r.memory !== undefined ? { memoryBytes: parseBytes(r.memory) } : {}),
+          ...(r['ephemeral-storage'] !== undefined ? { ephemeralStorageBytes: parseBytes(r['ephemeral-storage']) } : {}),
+        }
+      : undefined;
+  const spec = { name: c.name, image: c.image, ...(c.requests ? { requests: res(c.requests) } : {}), ...(c.limits ? { limits: res(c.limits) } : {}) };
+  return { ...spec, usage: { cpuMilli: throttled(parseCpuMilli(c.usage.cpu), spec), memoryWorkingSetBytes: parseBytes(c.usage.memory) } };
+}
+
+/** CPU a container gets when it wants `demand`: the CFS quota of its limit throttles it there. */
+function throttled(demand: number, c: Pick<SimContainerSpec, 'limits'>): number {
+  const limit = c.limits?.cpuMilli;
+  return limit === undefined ? demand : Math.min(demand, limit);
+}
+
+/** Where a workload's pods may run, from its nodeSelector, node affinity and tolerations. */
+function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacement {
+  const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => groups.get(g)?.kind === 'karpenter');
+  const affinity = [
+    ...(w.nodeAffinity?.nodeGroups ? [{ key: karpenter ? 'karpenter.sh/nodepool' : 'eks.amazonaws.com/nodegroup', values: w.nodeAffinity.nodeGroups }] : []),
+    ...(w.nodeAffinity?.capacityType
+      ? [karpenter ? { key: 'karpenter.sh/capacity-type', values: [w.nodeAffinity.capacityType] } : { key: 'eks.amazonaws.com/capacityType', values: [w.nodeAffinity.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND'] }]
+      : []),
+  ];
+  return { ...(w.nodeSelector ? { nodeSelector: w.nodeSelector } : {}), ...(affinity.length ? { affinity } : {}), ...(w.tolerations ? { tolerations: w.tolerations } : {}) };
+}
+
+/** The Auto Scaling cause of a scale-in happening. */
+function scalingCause(cause: 'alarm' | 'scheduled' | 'user', group: string): ScalingCause {
+  if (cause === 'alarm') return { kind: 'alarm', alarm: `${group}-cpu-low`, policy: 'scale-in-on-low-cpu' };
+  if (cause === 'scheduled') return { kind: 'scheduled', action: `${group}-night` };
+  return { kind: 'user' };
+}
+
+/** A pod's ephemeral storage in use (writable layers, log files, emptyDir), and what it requests. */
+function ephemeralUse(p: PodModel): number {
+  return sum(p.containers.map((c) => c.usage.rootfsUsedBytes + c.usage.logsUsedBytes));
+}
+
+function ephemeralRequest(p: PodModel): number {
+  return sum(p.containers.map((c) => c.spec.requests?.ephemeralStorageBytes ?? 0));
+}
+
+/** The kubelet's oom_score_adj by QoS class: BestEffort 1000, Guaranteed -997, Burstable by its memory request. */
+function oomScoreAdj(p: PodModel, capacity: number): number {
+  const requests = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
+  if (requests === 0) return 1000;
+  const guaranteed = p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined && c.spec.limits.memoryBytes === (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) && c.spec.limits.cpuMilli !== undefined);
+  if (guaranteed) return -997;
+  return Math.min(999, Math.max(2, 1000 - Math.floor((1000 * requests) / capacity)));
 }
 
 /** EKS AMI's kube-reserved memory: 255Mi + 11Mi per pod the node may run. */

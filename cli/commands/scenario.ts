@@ -15,7 +15,8 @@ export const scenarioCheckCommand: Command = {
 
 Replays each scenario through the whole pipeline (simulated cluster and AWS, the real agent, ingest,
 collector and evaluator) as fast as the CPU allows, and checks its expectations: the alerts that must
-fire within a time of the onset, and those that must not. Exits 1 listing every unmet expectation.
+fire within a time of the onset, and those that must not, and its message budget. Prints per scenario
+the messages sent / its budget; exits 1 listing every unmet expectation.
 
   --all   every shipped scenario (vigil scenario list)`,
   run: async (args, io) => {
@@ -41,10 +42,11 @@ fire within a time of the onset, and those that must not. Exits 1 listing every 
         const started = Date.now();
         const r = await runScenario({ scenario, outDir, report: false });
         const secs = ((Date.now() - started) / 1000).toFixed(1);
-        if (r.unmet.length === 0) io.out(`✓ ${scenario.name}: ${r.notifications.length} messages, every expectation met (${secs} s)`);
+        const sent = `${r.notifications.length}${scenario.expect.budget ? `/${scenario.expect.budget.messages}` : ''} messages`;
+        if (r.unmet.length === 0) io.out(`✓ ${scenario.name}: ${sent}, every expectation met (${secs} s)`);
         else {
           failed++;
-          io.out(`✗ ${scenario.name}: ${r.unmet.length} unmet (${secs} s)`);
+          io.out(`✗ ${scenario.name}: ${sent}, ${r.unmet.length} unmet (${secs} s)`);
           for (const u of r.unmet) io.out(`    - ${u.message}`);
         }
       }

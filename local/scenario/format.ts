@@ -6,6 +6,7 @@
  * version; anything else bumps `version`.
  */
 import { z } from 'zod';
+import { RULES_BY_ID } from '../../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../../model/batch';
 import { parseBytes, parseCpuMilli, parseDuration } from '../../model/quantity';
 
@@ -44,7 +45,13 @@ const nodeRef = z.string().regex(/^[a-z0-9-]+\/\d+$/, 'expected a node as <node 
 /** A workload as `<namespace>/<name>`. */
 const workloadRef = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected a workload as <namespace>/<name>').describe('A workload: <namespace>/<name>');
 
-const resources = z.object({ cpu: cpu.optional(), memory: bytes.optional() }).strict();
+const resources = z.object({ cpu: cpu.optional(), memory: bytes.optional(), 'ephemeral-storage': bytes.optional() }).strict();
+const taintEffect = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+const taint = z.object({ key: z.string().min(1), value: z.string().optional(), effect: taintEffect }).strict();
+const toleration = z
+  .object({ key: z.string().optional(), operator: z.enum(['Equal', 'Exists']).default('Equal'), value: z.string().optional(), effect: taintEffect.optional() })
+  .strict()
+  .describe('As in a pod spec: tolerates the taints it matches');
 
 const container = z
   .object({
@@ -52,7 +59,7 @@ const container = z
     image: z.string().min(1),
     requests: resources.optional().describe('Absent memory request: the pod lands anywhere and counts for nothing in capacity checks'),
     limits: resources.optional(),
-    usage: z.object({ cpu, memory: bytes }).strict().describe('Steady usage per replica'),
+    usage: z.object({ cpu, memory: bytes }).strict().describe('Steady usage per replica (CPU above the limit is throttled to it)'),
   })
   .strict();
 
@@ -64,6 +71,17 @@ const workload = z
     replicas: z.number().int().min(0).max(1000).optional().describe('Not for DaemonSets'),
     labels: labels.optional(),
     containers: z.array(container).min(1),
+    nodeSelector: labels.optional().describe('Node labels the pods require, as in a pod spec'),
+    nodeAffinity: z
+      .object({ nodeGroups: z.array(name).min(1).optional(), capacityType: z.enum(['on-demand', 'spot']).optional() })
+      .strict()
+      .optional()
+      .describe('Required node affinity: only these node groups, only this capacity type'),
+    tolerations: z.array(toleration).optional(),
+    disruptionBudget: z
+      .union([z.object({ minAvailable: z.number().int().min(0) }).strict(), z.object({ maxUnavailable: z.number().int().min(0) }).strict()])
+      .optional()
+      .describe('A PodDisruptionBudget: evictions (a drain) may not take the ready pods below it'),
   })
   .strict()
   .refine((w) => (w.kind === 'DaemonSet') === (w.replicas === undefined), { message: 'replicas is required, except for DaemonSets (which have none)', path: ['replicas'] });
@@ -78,6 +96,8 @@ const nodeGroup = z
     size: z.object({ min: z.number().int().min(0), max: z.number().int().min(1), desired: z.number().int().min(0) }).strict()
       .refine((s) => s.min <= s.desired && s.desired <= s.max, 'expected min <= desired <= max'),
     detailedMonitoring: z.boolean().default(false).describe('EC2 detailed monitoring: host metrics every minute instead of every 5'),
+    labels: labels.optional().describe('Extra labels of its nodes'),
+    taints: z.array(taint).optional().describe('Taints of its nodes'),
     node: z
       .object({
         cpu,
@@ -93,57 +113,124 @@ const nodeGroup = z
   })
   .strict();
 
-const at = duration.describe('When, from the scenario start');
+/** What every happening has: when, and optionally a name expectations refer to (`before`). */
+const when = { at: duration.describe('When, from the scenario start'), id: name.optional().describe('A name for expectations to refer to, e.g. "fire before": unique in the timeline') };
 
 const happenings = [
-  z.object({ do: z.literal('scale-in'), at, nodeGroup: z.string(), desired: z.number().int().min(0), node: nodeRef.optional().describe('The instance the group terminates; default: the newest') }).strict()
+  z.object({
+    do: z.literal('scale-in'),
+    ...when,
+    nodeGroup: z.string(),
+    desired: z.number().int().min(0),
+    cause: z.enum(['alarm', 'scheduled', 'user', 'cluster-autoscaler']).default('alarm')
+      .describe('alarm: a scaling policy on a CloudWatch alarm; scheduled: a scheduled action; user: desired capacity lowered by hand; cluster-autoscaler: it drains the named nodes, then terminates them decrementing desired capacity'),
+    node: nodeRef.optional().describe('The instance the group terminates; default: the newest'),
+    nodes: z.array(nodeRef).min(1).optional().describe('The instances the group terminates, in order; default: the newest'),
+  }).strict()
     .describe('The Auto Scaling group lowers its desired capacity and terminates instances; their pods are rescheduled'),
-  z.object({ do: z.literal('scale-out'), at, nodeGroup: z.string(), desired: z.number().int().min(0) }).strict()
+  z.object({ do: z.literal('scale-out'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0) }).strict()
     .describe('The group raises its desired capacity; new nodes join after about two minutes'),
-  z.object({ do: z.literal('scaling-failure'), at, nodeGroup: z.string(), desired: z.number().int().min(0), statusMessage: z.string().default('We currently do not have sufficient capacity in the Availability Zone you requested.') }).strict()
+  z.object({ do: z.literal('scaling-failure'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0), statusMessage: z.string().default('We currently do not have sufficient capacity in the Availability Zone you requested.') }).strict()
     .describe('The group tries to launch instances and the activity fails; capacity stays short'),
-  z.object({ do: z.literal('replicas'), at, workload: workloadRef, replicas: z.number().int().min(0) }).strict()
+  z.object({ do: z.literal('replicas'), ...when, workload: workloadRef, replicas: z.number().int().min(0) }).strict()
     .describe('A workload is scaled (by hand or an autoscaler); pods that do not fit stay Pending'),
-  z.object({ do: z.literal('usage'), at, workload: workloadRef, container: name.optional(), cpu: cpu.optional(), memory: bytes.optional() }).strict()
+  z.object({ do: z.literal('usage'), ...when, workload: workloadRef, container: name.optional(), cpu: cpu.optional(), memory: bytes.optional(), pods: z.array(name).min(1).optional().describe('Which pods: StatefulSet pods by name (search-0); default all, or the first `replicas`') }).strict()
     .describe('A workload\'s steady usage changes (load)'),
-  z.object({ do: z.literal('memory-leak'), at, workload: workloadRef, container: name.optional(), rate, replicas: z.number().int().min(1).optional().describe('How many replicas leak; default all') }).strict()
+  z.object({ do: z.literal('memory-leak'), ...when, workload: workloadRef, container: name.optional(), rate, replicas: z.number().int().min(1).optional().describe('How many replicas leak; default all'), pods: z.array(name).min(1).optional().describe('Which pods: StatefulSet pods by name (search-0); default all, or the first `replicas`') }).strict()
     .describe('Memory grows until the limit, the container is OOM-killed, restarts and leaks again'),
-  z.object({ do: z.literal('crash-loop'), at, workload: workloadRef, container: name.optional(), exitCode: z.number().int().default(1) }).strict()
+  z.object({ do: z.literal('crash-loop'), ...when, workload: workloadRef, container: name.optional(), exitCode: z.number().int().default(1), pods: z.array(name).min(1).optional().describe('Which pods: StatefulSet pods by name (search-0); default all, or the first `replicas`') }).strict()
     .describe('A container exits at start; Kubernetes restarts it with back-off (CrashLoopBackOff)'),
-  z.object({ do: z.literal('bad-image'), at, workload: workloadRef, image: z.string().min(1), reason: z.enum(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError']).default('ImagePullBackOff') }).strict()
-    .describe('A rollout to an image that cannot be pulled (or a config that cannot be created): new pods wait'),
-  z.object({ do: z.literal('disk-fill'), at, node: nodeRef, rate }).strict()
-    .describe('The node\'s root filesystem fills (logs, images, emptyDir) until the kubelet reports DiskPressure'),
-  z.object({ do: z.literal('node-condition'), at, node: nodeRef, condition: z.string().min(1), status: z.enum(['True', 'False', 'Unknown']), reason: z.string().optional(), message: z.string().optional() }).strict()
+  z.object({
+    do: z.literal('rollout'),
+    ...when,
+    workload: workloadRef,
+    image: z.string().min(1),
+    container: name.optional().describe('Default: the first container'),
+    outcome: z.enum(['healthy', 'crash-loop', 'ImagePullBackOff', 'CreateContainerConfigError']).default('healthy')
+      .describe('How the new version starts: it runs, it exits at start, its image cannot be pulled, its configuration cannot be created'),
+    maxUnavailable: z.union([z.number().int().min(1), z.string().regex(/^([1-9]\d?|100)%$/, 'expected a count or a percentage like 25%')]).optional()
+      .describe("A DaemonSet's updateStrategy.rollingUpdate.maxUnavailable: how many nodes' pods are replaced at once (default 1)"),
+  }).strict()
+    .describe('The workload changes its image: a Deployment gets a new ReplicaSet and rolls over (maxSurge and maxUnavailable 25%), a DaemonSet node by node (maxUnavailable 1); new pods that never become ready stall it, as in Kubernetes'),
+  z.object({ do: z.literal('rollback'), ...when, workload: workloadRef }).strict()
+    .describe('kubectl rollout undo: back to the previous template (a Deployment\'s earlier ReplicaSet), rolled over the same way'),
+  z.object({ do: z.literal('bad-image'), ...when, workload: workloadRef, image: z.string().min(1), reason: z.enum(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError']).default('ImagePullBackOff') }).strict()
+    .describe('A rollout to an image that cannot be pulled (or a config that cannot be created): a rollout whose outcome is that reason'),
+  z.object({
+    do: z.literal('disk-fill'),
+    ...when,
+    node: nodeRef.optional(),
+    rate,
+    source: z.enum(['logs', 'emptyDir', 'images', 'other']).default('other')
+      .describe('logs and emptyDir: a workload\'s pods write them (ephemeral storage, counted per pod); images: the image filesystem; other: outside pods'),
+    workload: workloadRef.optional().describe('logs, emptyDir: the workload whose pods write (each at `rate`)'),
+  }).strict()
+    .describe('A node\'s filesystem fills until the kubelet reports DiskPressure and evicts pods by their ephemeral-storage use'),
+  z.object({ do: z.literal('node-condition'), ...when, node: nodeRef, condition: z.string().min(1), status: z.enum(['True', 'False', 'Unknown']), reason: z.string().optional(), message: z.string().optional() }).strict()
     .describe('Set any node condition, e.g. KernelDeadlock from node-problem-detector'),
-  z.object({ do: z.literal('node-flap'), at, node: nodeRef, period: duration, for: duration }).strict()
+  z.object({ do: z.literal('node-flap'), ...when, node: nodeRef, period: duration, for: duration }).strict()
     .describe('The node\'s Ready condition flips every period'),
-  z.object({ do: z.literal('kubelet-down'), at, node: nodeRef, for: duration.optional() }).strict()
+  z.object({ do: z.literal('kubelet-down'), ...when, node: nodeRef, for: duration.optional() }).strict()
     .describe('The kubelet stops reporting (Ready becomes Unknown) while the instance keeps running'),
-  z.object({ do: z.literal('status-check-failed'), at, node: nodeRef, for: duration.optional() }).strict()
+  z.object({ do: z.literal('status-check-failed'), ...when, node: nodeRef, for: duration.optional() }).strict()
     .describe('EC2 reports a failed status check for the node\'s instance'),
-  z.object({ do: z.literal('cordon'), at, node: nodeRef }).strict().describe('The node is marked unschedulable'),
-  z.object({ do: z.literal('agent-outage'), at, for: duration }).strict().describe('The agent stops pushing'),
-  z.object({ do: z.literal('cloudwatch-delay'), at, for: duration, delay: duration }).strict()
+  z.object({ do: z.literal('cordon'), ...when, node: nodeRef }).strict().describe('The node is marked unschedulable'),
+  z.object({ do: z.literal('uncordon'), ...when, node: nodeRef }).strict().describe('The node is schedulable again'),
+  z.object({ do: z.literal('drain'), ...when, node: nodeRef }).strict()
+    .describe('kubectl drain: cordon, then evict every pod but DaemonSets\', respecting PodDisruptionBudgets (blocked evictions are retried); the evicted pods are recreated where they fit'),
+  z.object({
+    do: z.literal('terminate-instance'),
+    ...when,
+    nodes: z.array(nodeRef).min(1),
+    cause: z.enum(['spot-interruption', 'health', 'user']),
+  }).strict()
+    .describe('Instances go without a drain: spot-interruption after the 2-minute notice, health when EC2 reports them impaired, user by hand. The node goes NotReady, is deleted with its pods when the instance is terminated, and the group launches a replacement'),
+  z.object({ do: z.literal('agent-outage'), ...when, for: duration }).strict().describe('The agent stops pushing'),
+  z.object({ do: z.literal('cloudwatch-delay'), ...when, for: duration, delay: duration }).strict()
     .describe('CloudWatch data points become readable only after a delay'),
-  z.object({ do: z.literal('event-storm'), at, reason: z.string().min(1), count: z.number().int().min(1).max(100_000), over: duration, workload: workloadRef.optional(), message: z.string().optional() }).strict()
+  z.object({ do: z.literal('event-storm'), ...when, reason: z.string().min(1), count: z.number().int().min(1).max(100_000), over: duration, workload: workloadRef.optional(), message: z.string().optional() }).strict()
     .describe('Many Warning events in a short time'),
-  z.object({ do: z.literal('cluster-status'), at, status: z.enum(['CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING', 'PENDING']) }).strict()
+  z.object({ do: z.literal('cluster-status'), ...when, status: z.enum(['CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING', 'PENDING']) }).strict()
     .describe('The EKS cluster\'s status changes'),
-  z.object({ do: z.literal('nodegroup-health'), at, nodeGroup: z.string(), code: z.string(), message: z.string() }).strict()
+  z.object({ do: z.literal('nodegroup-health'), ...when, nodeGroup: z.string(), code: z.string(), message: z.string() }).strict()
     .describe('EKS reports a health issue on a managed node group'),
 ] as const;
 
 const happening = z.discriminatedUnion('do', happenings);
 
+const severity = z.enum(['info', 'warning', 'critical']);
+/** A rule id of the catalogue: a typo fails the load instead of expecting (or forbidding) nothing. */
+const ruleId = z.string().refine((id) => RULES_BY_ID.has(id), { error: (i) => `unknown rule id "${String(i.input)}" (rule ids are those of the README's alert table)` }).describe('A rule id, e.g. n1-headroom');
+/** The labels of an alert's subject (model/domain.ts `Subject`), but the cluster (always the scenario's). */
+const subjectLabels = z
+  .object({ nodeGroup: z.string(), autoScalingGroup: z.string(), node: z.string(), instanceId: z.string(), namespace: z.string(), workload: z.string(), pod: z.string(), container: z.string(), detail: z.string() })
+  .partial()
+  .strict();
+
 const expectedAlert = z
   .object({
-    rule: z.string().min(1).describe('Rule id, e.g. n-minus-one-headroom'),
+    rule: ruleId,
     within: duration.describe('Must be firing (notified) no later than this after the onset'),
-    severity: z.enum(['info', 'warning', 'critical']).optional(),
-    subject: z.record(z.string(), z.string()).optional().describe('Labels the alert\'s subject must have, e.g. {"node": "general/2"}'),
+    severity: severity.optional(),
+    subject: subjectLabels.optional().describe('Labels the alert\'s subject must have, e.g. {"node": "general/2"}'),
+    times: z
+      .union([z.number().int().min(1), z.object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() }).strict()])
+      .optional()
+      .describe('How many messages announce it (firing, escalation, reminder, a count jump): exactly N, or {min, max}'),
+    refires: z.boolean().optional().describe('It must resolve and then fire again (a recurring fault told each time)'),
+    before: name.optional().describe('It must fire before the happening with this id'),
+    maxSeverity: severity.optional().describe('It is never announced above this severity'),
+    mentions: z.array(z.string().min(1)).min(1).optional().describe('Texts the message announcing it must contain (subject line and body, with the action text), case-insensitive'),
   })
   .strict();
+
+const budget = z
+  .object({
+    messages: z.number().int().min(0).describe('At most this many messages over the whole run'),
+    perRule: z.record(z.string(), z.number().int().min(0)).optional().describe('At most this many messages that carry a given rule (firing, update or resolution)'),
+  })
+  .strict()
+  .describe('What a good on-call engineer would accept receiving for this incident; exceeding it fails the check');
 
 export const scenarioSchema = z
   .object({
@@ -167,9 +254,11 @@ export const scenarioSchema = z
     expect: z
       .object({
         fire: z.array(expectedAlert).default([]),
-        notFire: z.union([z.literal('others'), z.array(z.string())]).default([])
+        notFire: z.union([z.literal('others'), z.array(ruleId)]).default([])
           .describe('Rules that must not fire, or "others": nothing but the expected alerts may fire'),
-        maxNotifications: z.number().int().min(0).optional().describe('At most this many messages over the whole run (a storm must become a digest)'),
+        maxSeverity: severity.optional().describe('Nothing is announced above this severity (e.g. warning: nothing pages)'),
+        budget: budget.optional(),
+        maxNotifications: z.number().int().min(0).optional().describe('Deprecated spelling of budget.messages'),
       })
       .strict(),
   })
@@ -201,20 +290,62 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     if (parseDuration(h.at) > end) problems.push(`${p}.at: ${h.at} is after the end of the scenario (${s.duration})`);
     if ('nodeGroup' in h && !groups.has(h.nodeGroup)) problems.push(`${p}.nodeGroup: no node group "${h.nodeGroup}"`);
     if ('workload' in h && h.workload && !workloads.has(h.workload)) problems.push(`${p}.workload: no workload "${h.workload}"`);
-    if ('node' in h && h.node) {
-      const [g, idx] = h.node.split('/');
-      if (!groups.has(g)) problems.push(`${p}.node: no node group "${g}"`);
-      else if (Number(idx) < 1) problems.push(`${p}.node: node indexes start at 1`);
+    const nodes: [string, string][] = [...('node' in h && h.node ? [['node', h.node] as [string, string]] : []), ...('nodes' in h && h.nodes ? h.nodes.map((n, j): [string, string] => [`nodes[${j}]`, n]) : [])];
+    for (const [key, ref] of nodes) {
+      const [g, idx] = ref.split('/');
+      if (!groups.has(g)) problems.push(`${p}.${key}: no node group "${g}"`);
+      else if (Number(idx) < 1) problems.push(`${p}.${key}: node indexes start at 1`);
+      else if (h.do === 'scale-in' && g !== h.nodeGroup) problems.push(`${p}.${key}: ${ref} is not in node group "${h.nodeGroup}"`);
     }
-    if ('container' in h && h.container && 'workload' in h && h.workload) {
-      const w = s.cluster.workloads.find((x) => `${x.namespace}/${x.name}` === h.workload);
-      if (w && !w.containers.some((c) => c.name === h.container)) problems.push(`${p}.container: workload "${h.workload}" has no container "${h.container}"`);
-    }
+    const w = 'workload' in h && h.workload ? s.cluster.workloads.find((x) => `${x.namespace}/${x.name}` === h.workload) : undefined;
+    if (w && 'container' in h && h.container && !w.containers.some((c) => c.name === h.container)) problems.push(`${p}.container: workload "${h.workload}" has no container "${h.container}"`);
+    if (w && 'pods' in h && h.pods) problems.push(...podProblems(`${p}.pods`, w, h.pods));
+    if (w && (h.do === 'rollout' || h.do === 'rollback' || h.do === 'bad-image') && w.kind === 'StatefulSet') problems.push(`${p}.workload: rollouts are simulated for Deployments and DaemonSets`);
+    if (h.do === 'rollback' && !s.timeline.some((x) => (x.do === 'rollout' || x.do === 'bad-image') && x.workload === h.workload && parseDuration(x.at) < parseDuration(h.at))) problems.push(`${p}.workload: nothing to roll back: no rollout of "${h.workload}" before`);
+    if (w && h.do === 'rollout' && h.maxUnavailable !== undefined && w.kind !== 'DaemonSet') problems.push(`${p}.maxUnavailable: only for DaemonSets (a Deployment rolls at 25%)`);
+    if (h.do === 'scale-in' && h.node && h.nodes) problems.push(`${p}.nodes: give node or nodes, not both`);
+    if (h.do === 'scale-in' && h.cause === 'cluster-autoscaler' && !h.node && !h.nodes) problems.push(`${p}.nodes: Cluster Autoscaler removes the nodes it chose: name them`);
+    if (h.do === 'disk-fill' && (h.source === 'logs' || h.source === 'emptyDir') !== (h.workload !== undefined)) problems.push(`${p}.workload: ${h.source === 'logs' || h.source === 'emptyDir' ? `${h.source} are written by a workload's pods: name it` : `${h.source} fills a node, not a workload's pods`}`);
+    if (h.do === 'disk-fill' && (h.source === 'images' || h.source === 'other') && !h.node) problems.push(`${p}.node: ${h.source} fills a node: name it`);
     if (('desired' in h) && groups.has(h.nodeGroup)) {
       const g = groups.get(h.nodeGroup)!;
       if (h.desired < g.size.min || h.desired > g.size.max) problems.push(`${p}.desired: ${h.desired} is outside the group's size (${g.size.min}-${g.size.max})`);
     }
   });
+  s.cluster.workloads.forEach((w, i) => {
+    for (const g of w.nodeAffinity?.nodeGroups ?? []) if (!groups.has(g)) problems.push(`cluster.workloads[${i}].nodeAffinity.nodeGroups: no node group "${g}"`);
+  });
+  problems.push(...expectationProblems(s));
   if (problems.length) throw new ScenarioError(source, problems);
-  return s;
+  const { maxNotifications, ...expect } = s.expect;
+  return maxNotifications === undefined ? s : { ...s, expect: { ...expect, budget: { messages: maxNotifications } } };
+}
+
+/** Pods named by a happening: a StatefulSet's, by ordinal (other controllers' pod names are random). */
+function podProblems(path: string, w: Scenario['cluster']['workloads'][number], pods: readonly string[]): string[] {
+  if (w.kind !== 'StatefulSet') return [`${path}: only a StatefulSet's pods have names known in advance; use replicas for a ${w.kind}`];
+  return pods.flatMap((pod, j) => {
+    const ordinal = pod.startsWith(`${w.name}-`) ? Number(pod.slice(w.name.length + 1)) : NaN;
+    return Number.isInteger(ordinal) && ordinal >= 0 && ordinal < (w.replicas ?? 0) ? [] : [`${path}[${j}]: "${pod}" is not a pod of ${w.namespace}/${w.name} (${w.name}-0 to ${w.name}-${(w.replicas ?? 1) - 1})`];
+  });
+}
+
+/** Expectations that name things elsewhere: rules in the budget, happenings by id. */
+function expectationProblems(s: Scenario): string[] {
+  const problems: string[] = [];
+  const ids = new Map<string, number>();
+  s.timeline.forEach((h, i) => {
+    if (h.id === undefined) return;
+    if (ids.has(h.id)) problems.push(`timeline[${i}].id: "${h.id}" is already the id of timeline[${ids.get(h.id)}]`);
+    else ids.set(h.id, i);
+  });
+  s.expect.fire.forEach((x, i) => {
+    if (x.before !== undefined && !ids.has(x.before)) problems.push(`expect.fire[${i}].before: no happening has the id "${x.before}"${ids.size ? ` (ids: ${[...ids.keys()].join(', ')})` : ''}`);
+    if (typeof x.times === 'object' && x.times.min !== undefined && x.times.max !== undefined && x.times.min > x.times.max) problems.push(`expect.fire[${i}].times: min ${x.times.min} is above max ${x.times.max}`);
+  });
+  for (const rule of Object.keys(s.expect.budget?.perRule ?? {})) {
+    if (!RULES_BY_ID.has(rule)) problems.push(`expect.budget.perRule.${rule}: unknown rule id "${rule}" (rule ids are those of the README's alert table)`);
+  }
+  if (s.expect.maxNotifications !== undefined && s.expect.budget) problems.push('expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)');
+  return problems;
 }

@@ -81,7 +81,9 @@ export interface SimAccountOptions {
 export type ScalingCause =
   | { readonly kind: 'user' }
   | { readonly kind: 'alarm'; readonly alarm: string; readonly policy: string }
-  | { readonly kind: 'scheduled'; readonly action: string };
+  | { readonly kind: 'scheduled'; readonly action: string }
+  /** TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity, as Cluster Autoscaler scales down. */
+  | { readonly kind: 'terminate-request' };
 
 export interface SimError extends Error {
   readonly $metadata: { readonly httpStatusCode: number };
@@ -117,7 +119,7 @@ interface Group {
   desired: number;
   launchFailure?: string;
   lastFailedAt?: EpochMs;
-  cause?: { cause: ScalingCause; from: number; at: EpochMs; terminate?: string };
+  cause?: { cause: ScalingCause; from: number; at: EpochMs; terminate: readonly string[] };
   healthIssues: HealthIssue[];
 }
 
@@ -207,14 +209,14 @@ export class SimulatedAccount {
   }
 
   /**
-   * Sets a group's desired capacity now. Scaling in terminates `terminate` (an instance id) or else the
+   * Sets a group's desired capacity now. Scaling in terminates `terminate` (instance ids) first, then the
    * newest instances; scaling out launches instances that are InService after the group's boot time.
    */
-  setDesired(cluster: string, group: string, desired: number, opts: { readonly cause?: ScalingCause; readonly terminate?: string } = {}): void {
+  setDesired(cluster: string, group: string, desired: number, opts: { readonly cause?: ScalingCause; readonly terminate?: string | readonly string[] } = {}): void {
     this.advance();
     const g = this.group(cluster, group);
     if (desired < g.min || desired > g.max) throw new Error(`node group ${group}: desired ${desired} is outside ${g.min}-${g.max}`);
-    g.cause = { cause: opts.cause ?? { kind: 'user' }, from: g.desired, at: this.clock.now(), terminate: opts.terminate };
+    g.cause = { cause: opts.cause ?? { kind: 'user' }, from: g.desired, at: this.clock.now(), terminate: typeof opts.terminate === 'string' ? [opts.terminate] : (opts.terminate ?? []) };
     g.desired = desired;
     this.reconcile(g, this.clock.now());
   }
@@ -432,10 +434,14 @@ export class SimulatedAccount {
       }
     } else if (live.length > g.desired) {
       const why = this.causeText(g, cause, t, live.length, 'shrinking');
-      const chosen = cause?.terminate ? live.filter((i) => i.id === cause.terminate) : [];
+      const chosen = live.filter((i) => cause?.terminate.includes(i.id));
       const rest = live.filter((i) => !chosen.includes(i)).sort((a, b) => b.launchAt - a.launchAt);
+      let current = live.length;
       for (const i of [...chosen, ...rest].slice(0, live.length - g.desired)) {
-        this.terminate(i, t, `${why}  At ${iso(t)} instance ${i.id} was selected for termination.`);
+        // A termination request names its instance: its activity's cause is that request, one capacity step at a time.
+        const requested = cause?.cause.kind === 'terminate-request' && chosen.includes(i) && t - cause.at <= MINUTE_MS;
+        this.terminate(i, t, requested ? `At ${iso(cause.at)} instance ${i.id} was taken out of service in response to a user request, shrinking the capacity from ${current} to ${current - 1}.` : `${why}  At ${iso(t)} instance ${i.id} was selected for termination.`);
+        current--;
       }
     }
   }

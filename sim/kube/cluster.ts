@@ -18,6 +18,7 @@ import type {
   SimEventSpec,
   SimNodeSpec,
   SimOwner,
+  SimPlacement,
   SimPodSpec,
   SimResources,
   SimTaint,
@@ -101,6 +102,20 @@ export interface PodModel {
   scheduledAt?: EpochMs;
   readonly containers: ContainerModel[];
   readonly restartPolicy: 'Always' | 'Never' | 'OnFailure';
+  readonly placement: SimPlacement;
+  /** Marked for deletion (Terminating): gone once its kubelet confirms, never while the node is unreachable. */
+  deletingSince?: EpochMs;
+  /** The node controller marked it not ready: its node stopped reporting. */
+  nodeLost?: boolean;
+}
+
+interface ReplicaSetModel {
+  readonly name: string;
+  readonly uid: string;
+  readonly hash: string;
+  readonly createdAt: EpochMs;
+  readonly containers: readonly SimContainerSpec[];
+  revision: number;
 }
 
 interface WorkloadModel {
@@ -110,11 +125,18 @@ interface WorkloadModel {
   readonly uid: string;
   readonly labels: Record<string, string>;
   replicas: number;
-  readonly containers: readonly SimContainerSpec[];
+  /** The pod template's containers (changed by a rollout). */
+  containers: readonly SimContainerSpec[];
   readonly hostNetwork: boolean;
   readonly createdAt: EpochMs;
-  /** Deployments: their current ReplicaSet. */
-  readonly replicaSet?: { name: string; uid: string; hash: string };
+  readonly placement: SimPlacement;
+  /** The template's revision: 1, then one more per rollout. */
+  revision: number;
+  /** The template's hash (a DaemonSet's or StatefulSet's controller-revision-hash). */
+  templateHash: string;
+  /** Deployments: their current ReplicaSet, and the ones of earlier revisions. */
+  replicaSet?: ReplicaSetModel;
+  oldReplicaSets: ReplicaSetModel[];
   readonly cronJob?: { name: string; uid: string };
   /** Whether pods are counted into `replicas` as they are added (workloads created for existing pods). */
   readonly implicit: boolean;
@@ -398,6 +420,7 @@ export class SimCluster extends EventEmitter {
       phase: 'Pending',
       containers: spec.containers.map((c) => this.containerModel(c, spec.startedAt ?? createdAt + 3000)),
       restartPolicy: w?.kind === 'Job' ? 'Never' : 'Always',
+      placement: spec.placement ?? w?.placement ?? {},
       ...(owner ? { owner } : {}),
       ...(w ? { workload: this.workloadKey(w) } : {}),
     };
@@ -419,6 +442,27 @@ export class SimCluster extends EventEmitter {
     if (w) {
       if (w.implicit && w.kind !== 'DaemonSet') w.replicas = Math.max(0, w.replicas - 1);
       this.refreshWorkload(w);
+    }
+  }
+
+  /**
+   * Marks a pod for deletion (the taint manager evicting it from an unreachable node): it shows as
+   * Terminating until its kubelet confirms, and its controller counts it gone; a StatefulSet does not
+   * recreate a pod whose name is still taken.
+   */
+  markForDeletion(ref: PodRef): void {
+    const p = this.pod(ref);
+    if (p.deletingSince !== undefined) return;
+    p.deletingSince = this.clock.now();
+    this.touchPod(p);
+  }
+
+  /** The node controller's view of the pods of a node that stopped reporting: not ready (or ready again). */
+  setNodeLost(node: string, lost: boolean): void {
+    for (const p of this.podsOn(node)) {
+      if ((p.nodeLost ?? false) === lost) continue;
+      p.nodeLost = lost;
+      this.touchPod(p);
     }
   }
 
@@ -690,9 +734,13 @@ export class SimCluster extends EventEmitter {
         note('node(s) were unschedulable');
         continue;
       }
-      const taint = n.taints.find((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      const taint = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(p.placement, t));
       if (taint) {
         note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+        continue;
+      }
+      if (!selects(p.placement, this.nodeLabels(n))) {
+        note("node(s) didn't match Pod's node affinity/selector");
         continue;
       }
       const alloc = this.allocatable(n);
@@ -754,16 +802,20 @@ export class SimCluster extends EventEmitter {
       containers: spec.containers,
       hostNetwork: spec.hostNetwork ?? false,
       createdAt,
+      placement: spec.placement ?? {},
       implicit,
       nextOrdinal: 0,
-      ...(kind === 'Deployment' ? { replicaSet: { name: '', uid: this.uuid(), hash: templateHash ?? this.suffix(10) } } : {}),
+      revision: 1,
+      // Deployments' ReplicaSet hash is random; the others' revision hashes fixed until a rollout.
+      templateHash: kind === 'Deployment' ? (templateHash ?? this.suffix(10)) : kind === 'StatefulSet' ? `${name}-6c8f9d7b5` : '7d6c9b8f45',
+      oldReplicaSets: [],
       ...(kind === 'Job' && spec.cronJob ? { cronJob: { name: spec.cronJob, uid: this.uuid() } } : {}),
     };
-    if (w.replicaSet) w.replicaSet.name = `${name}-${w.replicaSet.hash}`;
+    if (kind === 'Deployment') w.replicaSet = { name: `${name}-${w.templateHash}`, uid: this.uuid(), hash: w.templateHash, createdAt, containers: spec.containers, revision: 1 };
     this.workloads.set(key, w);
     const resource = workloadResource(kind);
     this.write(resource, `${namespace}/${name}`, this.renderWorkload(w), 'ADDED');
-    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w), 'ADDED');
+    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w, w.replicaSet), 'ADDED');
     return w;
   }
 
@@ -774,7 +826,46 @@ export class SimCluster extends EventEmitter {
     const prev = this.get(resource, key);
     if (prev && JSON.stringify(prev.status) === JSON.stringify(next.status) && JSON.stringify((prev.spec as Json).replicas) === JSON.stringify((next.spec as Json).replicas)) return;
     this.write(resource, key, next, 'MODIFIED');
-    if (w.replicaSet) this.write('replicasets', `${w.namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w), 'MODIFIED');
+    for (const rs of [...(w.replicaSet ? [w.replicaSet] : []), ...w.oldReplicaSets]) this.write('replicasets', `${w.namespace}/${rs.name}`, this.renderReplicaSet(w, rs), 'MODIFIED');
+  }
+
+  /**
+   * A rollout: the workload's pod template changes. A Deployment gets a new ReplicaSet (or, rolling back,
+   * the earlier one with the same template becomes current again); new pods get the new template. Moving
+   * the pods over is the controller's pace, driven from outside (`isUpdated` tells new pods from old).
+   */
+  rollOut(kind: SimWorkloadKind, namespace: string, name: string, containers: readonly SimContainerSpec[]): void {
+    const w = this.workloads.get(this.workloadKey({ kind, namespace, name }));
+    if (!w) throw new SimNotFoundError(`no ${kind} ${namespace}/${name} to roll out`);
+    w.revision++;
+    w.containers = containers;
+    if (w.replicaSet) {
+      const images = (cs: readonly SimContainerSpec[]) => cs.map((c) => c.image).join(',');
+      const earlier = w.oldReplicaSets.find((rs) => images(rs.containers) === images(containers));
+      w.oldReplicaSets = [...w.oldReplicaSets.filter((rs) => rs !== earlier), w.replicaSet];
+      const hash = earlier?.hash ?? this.suffix(10);
+      w.replicaSet = earlier ?? { name: `${name}-${hash}`, uid: this.uuid(), hash, createdAt: this.clock.now(), containers, revision: w.revision };
+      w.replicaSet.revision = w.revision;
+      w.templateHash = hash;
+      this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w, w.replicaSet), earlier ? 'MODIFIED' : 'ADDED');
+    } else {
+      w.templateHash = this.suffix(10);
+    }
+    this.write(workloadResource(kind), `${namespace}/${name}`, this.renderWorkload(w), 'MODIFIED');
+  }
+
+  /** The replicas a Deployment or StatefulSet is scaled to now. */
+  replicasOf(kind: SimWorkloadKind, namespace: string, name: string): number {
+    const w = this.workloads.get(this.workloadKey({ kind, namespace, name }));
+    if (!w) throw new SimNotFoundError(`no ${kind} ${namespace}/${name}`);
+    return w.replicas;
+  }
+
+  /** Whether a pod has its workload's current template (a rollout's new pods). */
+  isUpdated(p: PodModel): boolean {
+    const w = p.workload ? this.workloads.get(p.workload) : undefined;
+    if (!w) return true;
+    return (w.kind === 'Deployment' ? p.labels['pod-template-hash'] : p.labels['controller-revision-hash']) === w.templateHash;
   }
 
   private podName(w: WorkloadModel | undefined, spec: SimPodSpec): string {
@@ -791,9 +882,9 @@ export class SimCluster extends EventEmitter {
 
   private podLabels(w: WorkloadModel, podName: string): Record<string, string> {
     const base = { 'app.kubernetes.io/name': w.name };
-    if (w.kind === 'Deployment') return { ...base, 'pod-template-hash': w.replicaSet?.hash ?? '' };
-    if (w.kind === 'StatefulSet') return { ...base, 'controller-revision-hash': `${w.name}-6c8f9d7b5`, 'statefulset.kubernetes.io/pod-name': podName };
-    if (w.kind === 'DaemonSet') return { ...base, 'controller-revision-hash': '7d6c9b8f45', 'pod-template-generation': '1' };
+    if (w.kind === 'Deployment') return { ...base, 'pod-template-hash': w.templateHash };
+    if (w.kind === 'StatefulSet') return { ...base, 'controller-revision-hash': w.templateHash, 'statefulset.kubernetes.io/pod-name': podName };
+    if (w.kind === 'DaemonSet') return { ...base, 'controller-revision-hash': w.templateHash, 'pod-template-generation': String(w.revision) };
     return { ...base, 'batch.kubernetes.io/job-name': w.name, 'batch.kubernetes.io/controller-uid': w.uid };
   }
 
@@ -817,12 +908,12 @@ export class SimCluster extends EventEmitter {
   // Rendering into Kubernetes objects (validated against the official schemas in the tests)
   // -------------------------------------------------------------------------------------------------
 
-  private renderNode(n: NodeModel): Json {
+  /** A node's labels, as the kubelet and EKS set them, plus its own. */
+  nodeLabels(n: NodeModel): Record<string, string> {
     const s = n.spec;
-    const alloc = this.allocatable(n);
     const zone = s.zone ?? `${this.region}a`;
     const capacityLabel = s.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND';
-    const labels: Record<string, string> = {
+    return {
       'beta.kubernetes.io/arch': 'amd64',
       'beta.kubernetes.io/os': 'linux',
       'kubernetes.io/arch': 'amd64',
@@ -836,6 +927,13 @@ export class SimCluster extends EventEmitter {
       ...(s.capacityType === 'fargate' ? { 'eks.amazonaws.com/compute-type': 'fargate' } : {}),
       ...s.labels,
     };
+  }
+
+  private renderNode(n: NodeModel): Json {
+    const s = n.spec;
+    const alloc = this.allocatable(n);
+    const zone = s.zone ?? `${this.region}a`;
+    const labels = this.nodeLabels(n);
     const providerID = s.capacityType === 'fargate' ? `aws:///${zone}/${n.uid.slice(0, 12)}/${s.name}` : s.instanceId ? `aws:///${zone}/${s.instanceId}` : undefined;
     return {
       apiVersion: 'v1',
@@ -892,7 +990,7 @@ export class SimCluster extends EventEmitter {
       (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
     );
     const qosClass = !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
-    const allReady = p.phase === 'Running' && p.containers.every((c) => c.ready);
+    const allReady = podReady(p);
     const scheduledAt = p.scheduledAt ?? p.createdAt;
     const condition = (type: string, ok: boolean, at: EpochMs, reason?: string, message?: string) => ({
       type,
@@ -923,6 +1021,7 @@ export class SimCluster extends EventEmitter {
         namespace: p.namespace,
         uid: p.uid,
         creationTimestamp: iso(p.createdAt),
+        ...(p.deletingSince !== undefined ? { deletionTimestamp: iso(p.deletingSince + 30_000), deletionGracePeriodSeconds: 30 } : {}),
         labels: p.labels,
         ...(p.owner ? { ownerReferences: [{ ...p.owner, controller: true, blockOwnerDeletion: true }] } : {}),
       },
@@ -948,7 +1047,9 @@ export class SimCluster extends EventEmitter {
         enableServiceLinks: true,
         preemptionPolicy: 'PreemptLowerPriority',
         priority: 0,
+        ...placementSpec(p.placement),
         tolerations: [
+          ...(p.placement.tolerations ?? []).map(tolerationSpec),
           { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
           { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
         ],
@@ -993,14 +1094,17 @@ export class SimCluster extends EventEmitter {
         })),
         ...(w.hostNetwork ? { hostNetwork: true } : {}),
         ...(w.kind === 'Job' ? { restartPolicy: 'Never' } : {}),
+        ...placementSpec(w.placement),
+        ...(w.placement.tolerations?.length ? { tolerations: w.placement.tolerations.map(tolerationSpec) } : {}),
       },
     };
   }
 
   private renderWorkload(w: WorkloadModel): Json {
     const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
-    const ready = pods.filter((p) => p.phase === 'Running' && p.containers.every((c) => c.ready)).length;
-    const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: 1, labels: w.labels };
+    const ready = pods.filter(podReady).length;
+    const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: w.revision, labels: w.labels };
+    const updated = pods.filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && this.isUpdated(p)).length;
     const selector = { matchLabels: { 'app.kubernetes.io/name': w.name } };
     if (w.kind === 'DaemonSet') {
       const desired = w.implicit ? pods.length : this.nodeModels.size;
@@ -1009,7 +1113,7 @@ export class SimCluster extends EventEmitter {
         kind: 'DaemonSet',
         metadata,
         spec: { selector, template: this.template(w), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 },
-        status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: pods.length, observedGeneration: 1 },
+        status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: updated, observedGeneration: w.revision },
       };
     }
     if (w.kind === 'Job') {
@@ -1021,23 +1125,22 @@ export class SimCluster extends EventEmitter {
         status: { active: pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length, succeeded: pods.filter((p) => p.phase === 'Succeeded').length, failed: pods.filter((p) => p.phase === 'Failed').length, startTime: iso(w.createdAt) },
       };
     }
-    const status = { observedGeneration: 1, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: pods.length, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
+    const status = { observedGeneration: w.revision, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: updated, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
     if (w.kind === 'StatefulSet') {
       return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata, spec: { replicas: w.replicas, selector, template: this.template(w), serviceName: w.name, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } }, status };
     }
     return {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': String(w.revision) } },
       spec: { replicas: w.replicas, selector, template: this.template(w), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
       status: { ...status, ...(ready < w.replicas ? { unavailableReplicas: w.replicas - ready } : {}) },
     };
   }
 
-  private renderReplicaSet(w: WorkloadModel): Json {
-    const rs = w.replicaSet as NonNullable<WorkloadModel['replicaSet']>;
-    const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
-    const ready = pods.filter((p) => p.phase === 'Running' && p.containers.every((c) => c.ready)).length;
+  private renderReplicaSet(w: WorkloadModel, rs: ReplicaSetModel): Json {
+    const pods = [...this.podModels.values()].filter((p) => p.owner?.uid === rs.uid && p.phase !== 'Failed' && p.phase !== 'Succeeded');
+    const ready = pods.filter(podReady).length;
     const labels = { 'app.kubernetes.io/name': w.name, 'pod-template-hash': rs.hash };
     return {
       apiVersion: 'apps/v1',
@@ -1046,12 +1149,12 @@ export class SimCluster extends EventEmitter {
         name: rs.name,
         namespace: w.namespace,
         uid: rs.uid,
-        creationTimestamp: iso(w.createdAt),
+        creationTimestamp: iso(rs === w.replicaSet && rs.revision === 1 ? w.createdAt : rs.createdAt),
         labels,
-        annotations: { 'deployment.kubernetes.io/revision': '1' },
+        annotations: { 'deployment.kubernetes.io/revision': String(rs.revision) },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true }],
       },
-      spec: { replicas: w.replicas, selector: { matchLabels: labels }, template: { ...this.template(w), metadata: { labels } } },
+      spec: { replicas: pods.length, selector: { matchLabels: labels }, template: { ...this.template({ ...w, containers: rs.containers }), metadata: { labels } } },
       status: { replicas: pods.length, fullyLabeledReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 },
     };
   }
@@ -1096,8 +1199,39 @@ export class SimCluster extends EventEmitter {
   }
 }
 
+/** Whether a toleration of the pod matches the taint, as the scheduler's TaintToleration filter decides. */
+function tolerates(p: SimPlacement, t: SimTaint): boolean {
+  return (p.tolerations ?? []).some(
+    (x) => (x.effect === undefined || x.effect === t.effect) && (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
+  );
+}
+
+/** Whether a node's labels meet the pod's nodeSelector and required node affinity. */
+function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]));
+}
+
+/** The placement fields of a pod spec (or a workload's pod template). */
+function placementSpec(p: SimPlacement): Json {
+  return {
+    ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
+    ...(p.affinity?.length
+      ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }] } } } }
+      : {}),
+  };
+}
+
+function tolerationSpec(t: NonNullable<SimPlacement['tolerations']>[number]): Json {
+  return { ...(t.key !== undefined ? { key: t.key } : {}), operator: t.operator ?? 'Equal', ...(t.value !== undefined ? { value: t.value } : {}), ...(t.effect ? { effect: t.effect } : {}) };
+}
+
 function workloadResource(kind: SimWorkloadKind): Resource {
   return kind === 'Deployment' ? 'deployments' : kind === 'StatefulSet' ? 'statefulsets' : kind === 'DaemonSet' ? 'daemonsets' : 'jobs';
+}
+
+/** Ready as the pod's Ready condition says: running, every container ready, its node reporting. */
+export function podReady(p: PodModel): boolean {
+  return p.phase === 'Running' && !p.nodeLost && p.containers.every((c) => c.ready);
 }
 
 function sum(xs: readonly number[]): number {

@@ -24,6 +24,22 @@ export interface SimTaint {
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
+/** A toleration as in a pod spec. */
+export interface SimToleration {
+  readonly key?: string;
+  readonly operator?: 'Equal' | 'Exists';
+  readonly value?: string;
+  readonly effect?: SimTaint['effect'];
+}
+
+/** Where a pod may run: node labels it requires (`nodeSelector`, required node affinity `In` terms) and taints it tolerates. */
+export interface SimPlacement {
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Required node affinity, one `In` expression per label key (all must hold). */
+  readonly affinity?: readonly { readonly key: string; readonly values: readonly string[] }[];
+  readonly tolerations?: readonly SimToleration[];
+}
+
 export interface SimNodeSpec {
   readonly name: string;
   readonly instanceId?: string;
@@ -102,6 +118,8 @@ export interface SimPodSpec {
   readonly hostNetwork?: boolean;
   readonly createdAt?: EpochMs;
   readonly startedAt?: EpochMs;
+  /** @default the workload's */
+  readonly placement?: SimPlacement;
 }
 
 export interface SimWorkloadSpec {
@@ -116,6 +134,7 @@ export interface SimWorkloadSpec {
   /** Jobs created by a CronJob. */
   readonly cronJob?: string;
   readonly createdAt?: EpochMs;
+  readonly placement?: SimPlacement;
 }
 
 export interface PodRef {

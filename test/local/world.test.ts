@@ -7,11 +7,13 @@ import type { MetricQuery } from '../../lambdas/aws/cloudwatch';
 import { parseScenario, type ScenarioInput } from '../../local/scenario/format';
 import { World } from '../../local/world';
 import { MINUTE_MS, ManualClock } from '../../model/time';
+import type { PodModel } from '../../sim/kube/cluster';
+import { validateObject } from '../sim/kube/k8s-schema';
 
 const NODE = { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' };
 
-/** Three nodes of one managed group (with 1-minute CloudWatch data) and one workload, with `timeline`. */
-function worldWith(timeline: ScenarioInput['timeline']) {
+/** Three nodes of one managed group (with 1-minute CloudWatch data) and one workload, with `timeline`; or `cluster`. */
+function worldWith(timeline: ScenarioInput['timeline'], cluster: Partial<ScenarioInput['cluster']> = {}) {
   const scenario = parseScenario({
     version: 1,
     name: 'world-test',
@@ -28,6 +30,7 @@ function worldWith(timeline: ScenarioInput['timeline']) {
           containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, usage: { cpu: '100m', memory: '400Mi' } }],
         },
       ],
+      ...cluster,
     },
     timeline,
     expect: { fire: [] },
@@ -163,4 +166,266 @@ test('nodegroup-health: EKS reports the issue on the managed node group, which i
     status: 'DEGRADED',
     healthIssues: [{ code: 'AsgInstanceLaunchFailures', message: 'Could not launch On-Demand Instances.' }],
   });
+});
+
+const web = (w: ReturnType<typeof worldWith>, filter: (p: PodModel) => boolean = () => true) => [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'shop' && filter(p));
+const running = (p: PodModel) => p.phase === 'Running' && p.node !== undefined;
+const activityCauses = async (w: ReturnType<typeof worldWith>) => {
+  const [group] = await w.aws().autoScaling.describeGroups({ clusterTag: 'test' });
+  return (await w.aws().autoScaling.describeScalingActivities(group.name, w.at(0))).map((a) => a.cause);
+};
+
+test('terminate-instance by Spot interruption: two minutes of notice, then NotReady, then the node is gone and a replacement joins', () => {
+  const w = worldWith([{ at: '5m', do: 'terminate-instance', nodes: ['general/2'], cause: 'spot-interruption' }]);
+  w.until(5);
+  const name = w.world.nodeName('general/2');
+  const ready = () => w.world.kube.nodeModels.get(name)?.conditions.get('Ready')?.status;
+  w.until(6);
+  expect(ready()).toBe('True');
+  w.until(7);
+  expect(w.world.account.hosts('test').find((h) => h.instanceId === instanceOf(w, 'general/2'))?.state).toBe('shutting-down');
+  expect(ready()).toBe('Unknown');
+  expect(w.world.kubeletUp(name)).toBe(false);
+  w.until(9);
+  expect(w.world.kube.nodeModels.has(name)).toBe(false);
+  expect(web(w, running)).toHaveLength(3);
+  w.until(12);
+  expect(w.world.kube.nodeModels.size).toBe(3);
+  expect(w.world.notes.map((n) => n.text)).toEqual(expect.arrayContaining([expect.stringMatching(/is terminated: spot-interruption$/)]));
+});
+
+test('scale-in names every instance it terminates, and says why: a schedule, a person, Cluster Autoscaler after its drain', async () => {
+  const scheduled = worldWith([{ at: '5m', do: 'scale-in', nodeGroup: 'general', desired: 1, cause: 'scheduled', nodes: ['general/1', 'general/3'] }]);
+  scheduled.until(4);
+  const [first, , third] = ['general/1', 'general/2', 'general/3'].map((r) => instanceOf(scheduled, r));
+  scheduled.until(5);
+  const going = scheduled.world.account.hosts('test').filter((h) => h.state !== 'running').map((h) => h.instanceId);
+  expect(going.sort()).toEqual([first, third].sort());
+  expect((await activityCauses(scheduled)).filter((c) => c.includes('scheduled action'))).toHaveLength(2);
+
+  const ca = worldWith([{ at: '5m', do: 'scale-in', nodeGroup: 'general', desired: 2, cause: 'cluster-autoscaler', nodes: ['general/1'] }]);
+  ca.until(5);
+  const victim = instanceOf(ca, 'general/1');
+  const name = ca.world.nodeName('general/1');
+  // Drained first: cordoned, its pods recreated elsewhere, then terminated by a request naming it.
+  expect(ca.world.kube.node(name).unschedulable).toBe(true);
+  expect(ca.world.kube.podsOn(name).filter((p) => p.namespace === 'shop')).toEqual([]);
+  expect(await activityCauses(ca)).toContainEqual(expect.stringMatching(new RegExp(`instance ${victim} was taken out of service in response to a user request, shrinking the capacity from 3 to 2\\.$`)));
+});
+
+const pinned = {
+  nodeGroups: [
+    { name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 2 }, node: NODE },
+    { name: 'db', instanceType: 'r6i.large', size: { min: 1, max: 3, desired: 2 }, node: NODE, labels: { tier: 'data' }, taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' as const }] },
+  ],
+  workloads: [
+    {
+      namespace: 'shop',
+      name: 'web',
+      replicas: 4,
+      disruptionBudget: { minAvailable: 3 },
+      containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, usage: { cpu: '100m', memory: '400Mi' } }],
+    },
+    {
+      namespace: 'shop',
+      name: 'pg',
+      kind: 'StatefulSet' as const,
+      replicas: 2,
+      nodeSelector: { tier: 'data' },
+      nodeAffinity: { nodeGroups: ['db'] },
+      tolerations: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' as const }],
+      containers: [{ name: 'pg', image: 'postgres:17', requests: { cpu: '500m', memory: '5Gi' }, usage: { cpu: '300m', memory: '4Gi' } }],
+    },
+  ],
+};
+
+test('placement: pods land only where their selector, affinity and tolerations allow; the pod objects say so', () => {
+  const w = worldWith([], pinned);
+  w.until(0);
+  const db = ['db/1', 'db/2'].map((r) => w.world.nodeName(r));
+  const pg = web(w, (p) => p.name.startsWith('pg-'));
+  expect(pg.map((p) => db.includes(p.node ?? ''))).toEqual([true, true]);
+  expect(web(w, (p) => p.name.startsWith('web-')).every((p) => !db.includes(p.node ?? ''))).toBe(true);
+  const obj = w.world.kube.get('pods', `shop/${pg[0].name}`)!;
+  validateObject(obj);
+  expect(obj.spec).toMatchObject({
+    nodeSelector: { tier: 'data' },
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'eks.amazonaws.com/nodegroup', operator: 'In', values: ['db'] }] }] } } },
+    tolerations: expect.arrayContaining([{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }]),
+  });
+});
+
+test('drain evicts within PodDisruptionBudgets, a minute at a time; a pinned pod with nowhere to go stays Pending; uncordon', () => {
+  const w = worldWith(
+    [
+      { at: '5m', do: 'drain', node: 'general/1' },
+      { at: '10m', do: 'drain', node: 'db/1' },
+      { at: '20m', do: 'uncordon', node: 'general/1' },
+    ],
+    pinned,
+  );
+  w.until(4);
+  const node = w.world.nodeName('general/1');
+  const onNode = () => w.world.kube.podsOn(node).filter((p) => p.name.startsWith('web-'));
+  const before = onNode().length;
+  expect(before).toBe(2);
+  w.until(5);
+  // minAvailable 3 of 4: one web pod may go now, the other when its replacement has been ready a while.
+  expect(onNode()).toHaveLength(1);
+  w.until(6);
+  expect(onNode()).toHaveLength(0);
+  expect(web(w, (p) => p.name.startsWith('web-') && running(p))).toHaveLength(4);
+  w.until(10);
+  const pending = web(w, (p) => p.name.startsWith('pg-') && !p.node);
+  expect(pending).toHaveLength(1);
+  expect(pending[0].unschedulable?.message).toMatch(/node\(s\) didn't match Pod's node affinity\/selector/);
+  expect(pending[0].unschedulable?.message).toMatch(/node\(s\) were unschedulable/);
+  w.until(20);
+  expect(w.world.kube.node(node).unschedulable).toBe(false);
+});
+
+test('an unreachable node: after the 300 s toleration its Deployment pods are replaced, its StatefulSet pod stays Terminating', () => {
+  const w = worldWith([{ at: '5m', do: 'kubelet-down', node: 'db/1', for: '20m' }, { at: '5m', do: 'kubelet-down', node: 'general/1', for: '20m' }], pinned);
+  w.until(5);
+  const db = w.world.nodeName('db/1');
+  const general = w.world.nodeName('general/1');
+  const stuck = w.world.kube.podsOn(db).find((p) => p.name.startsWith('pg-'))!;
+  const gone = w.world.kube.podsOn(general).filter((p) => p.name.startsWith('web-'));
+  expect(w.world.kube.node(db).taints).toEqual(expect.arrayContaining([{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }]));
+  w.until(9);
+  expect(stuck.deletingSince).toBeUndefined();
+  expect(w.world.kube.get('pods', `shop/${stuck.name}`)!.status).toMatchObject({ conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'False' })]) });
+  w.until(10);
+  expect(stuck.deletingSince).toBe(w.at(10));
+  const obj = w.world.kube.get('pods', `shop/${stuck.name}`)!;
+  validateObject(obj);
+  expect((obj.metadata as { deletionTimestamp?: string }).deletionTimestamp).toBeDefined();
+  // No second pg-N: the StatefulSet waits for the name. The web pods were replaced on general/2.
+  expect(web(w, (p) => p.name.startsWith('pg-'))).toHaveLength(2);
+  expect(gone.every((p) => p.deletingSince === w.at(10))).toBe(true);
+  expect(web(w, (p) => p.name.startsWith('web-') && p.deletingSince === undefined && running(p))).toHaveLength(4);
+  w.until(25);
+  // The kubelet is back: it confirms the deletion and the StatefulSet recreates its pod.
+  expect(w.world.kube.podModels.get(`shop/${stuck.name}`)?.deletingSince).toBeUndefined();
+});
+
+test('pods writing log files fill the node until DiskPressure, and the kubelet evicts the biggest by ephemeral storage', () => {
+  const w = worldWith([{ at: '5m', do: 'disk-fill', source: 'logs', workload: 'shop/web', rate: '2Gi/m' }], {
+    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 1 }, node: { ...NODE, disk: '40Gi' } }],
+  });
+  w.until(4);
+  const node = w.world.kube.node(w.world.nodeName('general/1'));
+  expect(node.conditions.get('DiskPressure')?.status).toBe('False');
+  w.until(30);
+  expect(node.conditions.get('DiskPressure')?.status).toBe('True');
+  const evicted = web(w, (p) => p.reason === 'Evicted');
+  expect(evicted.length).toBeGreaterThan(0);
+  expect(evicted[0].message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: 4Gi, available: \d+Ki\. Container web was using \d+Ki, request is 0, has larger consumption of ephemeral-storage\. $/);
+});
+
+test('a pod over its ephemeral-storage limit is evicted on its own', () => {
+  const w = worldWith([{ at: '5m', do: 'disk-fill', source: 'emptyDir', workload: 'shop/web', rate: '300Mi/m' }], {
+    workloads: [{ namespace: 'shop', name: 'web', replicas: 1, containers: [{ name: 'web', image: 'shop/web:1', limits: { 'ephemeral-storage': '1Gi' }, usage: { cpu: '100m', memory: '100Mi' } }] }],
+  });
+  w.until(9);
+  expect(web(w, (p) => p.reason === 'Evicted').map((p) => p.message)).toEqual(['Pod ephemeral local storage usage exceeds the total limit of containers 1Gi. ']);
+  expect(web(w, running)).toHaveLength(1);
+});
+
+test('a container wanting more CPU than its limit is throttled to it', () => {
+  const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/web', cpu: '1500m' }], {
+    workloads: [{ namespace: 'shop', name: 'web', replicas: 1, containers: [{ name: 'web', image: 'shop/web:1', limits: { cpu: '500m' }, usage: { cpu: '300m', memory: '100Mi' } }] }],
+  });
+  w.until(5);
+  expect(web(w)[0].containers[0].cpu.rate).toBe(500);
+});
+
+test('a happening affects the StatefulSet replica it names', () => {
+  const w = worldWith([{ at: '5m', do: 'memory-leak', workload: 'shop/pg', rate: '100Mi/m', pods: ['pg-1'] }], pinned);
+  w.until(15);
+  const mem = (name: string) => w.world.kube.podModels.get(`shop/${name}`)!.containers[0].usage.memoryWorkingSetBytes / 1024 ** 2;
+  expect(mem('pg-0')).toBe(4096);
+  expect(mem('pg-1')).toBe(4096 + 11 * 100);
+});
+
+test('memory exhaustion: the kubelet evicts at its threshold, the kernel kills only what grows past it between two checks, and the node keeps answering', () => {
+  const exhaust = (memory: string) => {
+    const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/cart', memory }], {
+      nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 1 }, node: NODE }],
+      workloads: [{ namespace: 'shop', name: 'cart', replicas: 3, containers: [{ name: 'cart', image: 'shop/cart:1', usage: { cpu: '50m', memory: '1500Mi' } }] }],
+    });
+    w.until(6);
+    const name = w.world.nodeName('general/1');
+    const node = w.world.kube.node(name);
+    return {
+      pressure: node.conditions.get('MemoryPressure')?.status,
+      evicted: web(w, (p) => p.reason === 'Evicted').length,
+      kernelKills: w.world.notes.filter((n) => n.text.includes('the kernel OOM-kills')).length,
+      answering: w.world.kubeletUp(name) && node.conditions.get('Ready')?.status === 'True',
+    };
+  };
+  // 8Gi - 600Mi for the system - 3 × 2510Mi = 62Mi available: under the 100Mi threshold, above zero.
+  expect(exhaust('2510Mi')).toEqual({ pressure: 'True', evicted: 1, kernelKills: 0, answering: true });
+  // 3 × 2600Mi is more than the node has: the kernel kills the largest oom_score first, which frees enough.
+  expect(exhaust('2600Mi')).toEqual({ pressure: 'False', evicted: 0, kernelKills: 1, answering: true });
+});
+
+const eight = { workloads: [{ namespace: 'shop', name: 'web', replicas: 8, containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } }] }] };
+const images = (w: ReturnType<typeof worldWith>) => web(w, (p) => p.phase !== 'Failed').map((p) => `${p.containers[0].spec.image}${podReadyText(p)}`).sort();
+const podReadyText = (p: PodModel) => (p.containers.every((c) => c.ready) ? '' : ' (not ready)');
+
+test('a healthy rollout moves a Deployment to a new ReplicaSet at maxSurge/maxUnavailable 25%, never below 6 of 8 ready', () => {
+  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'shop/web', image: 'shop/web:1.1.0' }], eight);
+  w.until(4);
+  const rsBefore = w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name);
+  for (let m = 5; m <= 12; m++) {
+    w.until(m);
+    const ready = web(w, (p) => running(p) && p.containers.every((c) => c.ready)).length;
+    expect(ready).toBeGreaterThanOrEqual(6);
+    expect(web(w, (p) => p.phase !== 'Failed').length).toBeLessThanOrEqual(10);
+  }
+  expect(images(w)).toEqual(Array(8).fill('shop/web:1.1.0'));
+  const rs = w.world.kube.list('replicasets');
+  expect(rs).toHaveLength(rsBefore.length + 1);
+  for (const o of rs) validateObject(o);
+  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({ annotations: { 'deployment.kubernetes.io/revision': '2' }, generation: 2 });
+});
+
+test('a rollout whose new version crash-loops stalls with the old pods serving; a rollback returns to the old ReplicaSet', () => {
+  const w = worldWith(
+    [
+      { at: '5m', do: 'rollout', workload: 'shop/web', image: 'shop/web:1.1.0', outcome: 'crash-loop' },
+      { at: '20m', do: 'rollback', workload: 'shop/web' },
+    ],
+    eight,
+  );
+  w.until(19);
+  // Six old pods keep serving (maxUnavailable 2 of 8); the new ones stop at ten pods in all (maxSurge 2), none ready.
+  expect(images(w)).toEqual([...Array(6).fill('shop/web:1.0.0'), ...Array(4).fill('shop/web:1.1.0 (not ready)')]);
+  expect(web(w, (p) => p.containers[0].spec.image === 'shop/web:1.1.0').every((p) => p.containers[0].waiting?.reason === 'CrashLoopBackOff')).toBe(true);
+  const hashes = new Set(w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name));
+  w.until(25);
+  expect(images(w)).toEqual(Array(8).fill('shop/web:1.0.0'));
+  // Rolled back onto the earlier ReplicaSet: no third one.
+  expect(new Set(w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name))).toEqual(hashes);
+  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({ annotations: { 'deployment.kubernetes.io/revision': '3' } });
+});
+
+test('a DaemonSet rollout that cannot pull its image stops after the first node (maxUnavailable 1)', () => {
+  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'ImagePullBackOff' }], {
+    workloads: [{ namespace: 'logging', name: 'agent', kind: 'DaemonSet', containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }] }],
+  });
+  w.until(15);
+  const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
+  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`).sort()).toEqual(['logging/agent:9.8 running', 'logging/agent:9.8 running', 'logging/agent:9.9 ImagePullBackOff']);
+  expect(w.world.kube.get('daemonsets', 'logging/agent')!.status).toMatchObject({ updatedNumberScheduled: 1, numberUnavailable: 1 });
+});
+
+test('a DaemonSet rolled out with maxUnavailable 100% replaces every node\'s pod at once, and a crash-looping version then fails everywhere', () => {
+  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'crash-loop', maxUnavailable: '100%' }], {
+    workloads: [{ namespace: 'logging', name: 'agent', kind: 'DaemonSet', containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }] }],
+  });
+  w.until(8);
+  const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
+  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`)).toEqual(Array(3).fill('logging/agent:9.9 CrashLoopBackOff'));
 });

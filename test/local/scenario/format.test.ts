@@ -77,9 +77,9 @@ test('unknown fields are refused rather than silently ignored (a typo in a scena
   expect(problems(s)[0]).toMatch(/^cluster\.nodeGroups\[0\]: Unrecognized key: "instancetype"/);
 });
 
-test('every shipped scenario is valid', () => {
-  expect(shippedScenarios().length).toBeGreaterThanOrEqual(10);
-  for (const name of shippedScenarios()) expect(() => loadScenario(name)).not.toThrow();
+test('every shipped scenario is valid and has a message budget', () => {
+  expect(shippedScenarios().length).toBeGreaterThanOrEqual(18);
+  for (const name of shippedScenarios()) expect([name, loadScenario(name).expect.budget?.messages]).toEqual([name, expect.any(Number)]);
 });
 
 test('an unknown scenario name lists the shipped ones', () => {
@@ -89,4 +89,70 @@ test('an unknown scenario name lists the shipped ones', () => {
 test('docs/scenario.schema.json is the schema the code validates with (regenerate with `vigil scenario schema`)', () => {
   const doc = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'scenario.schema.json'), 'utf8'));
   expect(doc).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+});
+
+test('unknown rule ids, happenings and expectation fields are errors that name their path (a typo must fail, not pass)', () => {
+  const s: any = minimal();
+  s.expect = {
+    fire: [{ rule: 'scale-in-under-presure', within: '5m', subject: { nod: 'general/1' } }],
+    notFire: ['node-not-redy'],
+    budget: { messages: 3, perRule: { 'pod-evicted': 1 } },
+  };
+  s.timeline.push({ at: '5m', do: 'spot-interuption', node: 'general/1' });
+  expect(problems(s)).toEqual([
+    expect.stringMatching(/^timeline\[1\]\.do: Invalid discriminator value\. Expected 'scale-in' \| /),
+    'expect.fire[0].rule: unknown rule id "scale-in-under-presure" (rule ids are those of the README\'s alert table)',
+    'expect.fire[0].subject: Unrecognized key: "nod"',
+    'expect.notFire[0]: unknown rule id "node-not-redy" (rule ids are those of the README\'s alert table)',
+  ]);
+  const t: any = minimal();
+  t.expect = { fire: [], notfire: ['node-not-ready'] };
+  expect(problems(t)).toEqual(['expect: Unrecognized key: "notfire"']);
+  const u: any = minimal();
+  u.expect = { fire: [], budget: { messages: 3, perRule: { 'pod-evicted': 1 } } };
+  expect(problems(u)).toEqual(['expect.budget.perRule.pod-evicted: unknown rule id "pod-evicted" (rule ids are those of the README\'s alert table)']);
+});
+
+test('"before" names a happening by its id; ids are unique; the old maxNotifications is the budget', () => {
+  const s: any = minimal();
+  s.timeline = [
+    { id: 'scale-in', at: '10m', do: 'scale-in', nodeGroup: 'general', desired: 1 },
+    { id: 'scale-in', at: '12m', do: 'scale-out', nodeGroup: 'general', desired: 2 },
+  ];
+  s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', before: 'scale-out' }] };
+  expect(problems(s)).toEqual([
+    'timeline[1].id: "scale-in" is already the id of timeline[0]',
+    'expect.fire[0].before: no happening has the id "scale-out" (ids: scale-in)',
+  ]);
+  const t: any = minimal();
+  t.expect = { fire: [], maxNotifications: 4 };
+  expect(parseScenario(t).expect.budget).toEqual({ messages: 4 });
+  t.expect.budget = { messages: 2 };
+  expect(problems(t)).toEqual(['expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)']);
+});
+
+test('the new happenings check what they name: replicas by name, node groups, writers, Cluster Autoscaler\'s nodes', () => {
+  const s: any = minimal();
+  s.cluster.workloads.push({ namespace: 'shop', name: 'pg', kind: 'StatefulSet', replicas: 2, nodeAffinity: { nodeGroups: ['db'] }, containers: [{ name: 'pg', image: 'postgres:17', usage: { cpu: '100m', memory: '1Gi' } }] });
+  s.timeline = [
+    { at: '1m', do: 'memory-leak', workload: 'shop/web', rate: '1Mi/m', pods: ['web-0'] },
+    { at: '1m', do: 'memory-leak', workload: 'shop/pg', rate: '1Mi/m', pods: ['pg-1', 'pg-2'] },
+    { at: '1m', do: 'disk-fill', source: 'logs', node: 'general/1', rate: '1Gi/m' },
+    { at: '1m', do: 'scale-in', nodeGroup: 'general', desired: 1, cause: 'cluster-autoscaler' },
+    { at: '1m', do: 'terminate-instance', nodes: ['general/1', 'spot/1'], cause: 'spot-interruption' },
+  ];
+  expect(problems(s)).toEqual([
+    'timeline[0].pods: only a StatefulSet\'s pods have names known in advance; use replicas for a Deployment',
+    'timeline[1].pods[1]: "pg-2" is not a pod of shop/pg (pg-0 to pg-1)',
+    'timeline[2].workload: logs are written by a workload\'s pods: name it',
+    'timeline[3].nodes: Cluster Autoscaler removes the nodes it chose: name them',
+    'timeline[4].nodes[1]: no node group "spot"',
+    'cluster.workloads[1].nodeAffinity.nodeGroups: no node group "db"',
+  ]);
+});
+
+test('the minimal scenario of docs/scenarios.md is valid as written', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'scenarios.md'), 'utf8');
+  const example = /## A minimal scenario\n\n```json\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(parseScenario(JSON.parse(example ?? 'null')).expect.budget).toEqual({ messages: 2 });
 });
