@@ -65,9 +65,14 @@ const PARALLEL_REQUESTS = 2;
 /** Agent metric dimension sets by instance id, per agent metric name. */
 export type AgentSeries = ReadonlyMap<string, ReadonlyMap<string, readonly Record<string, string>[]>>;
 
-/** The window a read covers: [from, to), `from` on a 5-minute boundary so 5-minute periods align. */
-export function metricsWindow(now: EpochMs, windowMinutes: number): { from: EpochMs; to: EpochMs } {
-  const to = minuteOf(now);
+/**
+ * The window a read covers: [from, to), both on period boundaries. `EndTime` is exclusive and AWS advises
+ * aligning it with the period (GetMetricData API reference): an end inside a period would return that
+ * period's point built from its first minutes only. `from` is on a 5-minute boundary so 5-minute periods align.
+ */
+export function metricsWindow(now: EpochMs, windowMinutes: number, periodMinutes: number): { from: EpochMs; to: EpochMs } {
+  const period = periodMinutes * MINUTE_MS;
+  const to = Math.floor(minuteOf(now) / period) * period;
   const step = 5 * MINUTE_MS;
   return { from: Math.floor((to - windowMinutes * MINUTE_MS) / step) * step, to };
 }
@@ -152,7 +157,7 @@ export interface HostMetricsRead {
 export async function readHostMetrics(cw: CloudWatchApi, instances: readonly MonitoredInstance[], settings: HostMetricsSettings, now: EpochMs): Promise<HostMetricsRead> {
   const groups = new Set(settings.groups);
   if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [] };
-  const { from, to } = metricsWindow(now, settings.windowMinutes);
+  const { from, to } = metricsWindow(now, settings.windowMinutes, Math.max(...instances.map((i) => i.periodMinutes)));
   const failures: CollectorFailure[] = [];
 
   const listed = new Map<string, readonly Record<string, string>[]>();

@@ -120,15 +120,7 @@ export function buildContext(i: ContextInputs): EvaluationContext {
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const pods = nodes.flatMap((node) => (node.kube?.pods ?? []).map((pod) => ({ pod, node })));
 
-  let hosts: Map<string, HostNodeMinute> | undefined;
-  if (i.hostMinutes) {
-    hosts = new Map();
-    for (const h of i.hostMinutes) {
-      if (Object.keys(h.metrics).length === 0) continue;
-      const prev = hosts.get(h.host.instanceId);
-      if (!prev || prev.minute <= h.minute) hosts.set(h.host.instanceId, h);
-    }
-  }
+  const hosts = i.hostMinutes ? newestHostMetrics(i.hostMinutes) : undefined;
 
   return {
     cluster: i.cluster,
@@ -165,4 +157,21 @@ export function isActive(p: Pod): boolean {
 /** The subject of a finding about a node: cluster, node group, node. */
 export function nodeSubject(ctx: EvaluationContext, n: NodeView): { cluster: string; nodeGroup?: string; node: string } {
   return { cluster: ctx.cluster, nodeGroup: n.summary.nodeGroup, node: n.name };
+}
+
+/**
+ * Each instance's newest value of each metric, over the periods read. Metrics arrive at different times
+ * (status checks every minute, basic-monitoring CPU in 5-minute points minutes later), so the newest
+ * period may hold only some of them: a metric it lacks keeps its value from an older period, and one no
+ * period holds stays absent (unknown, never "healthy"). The host is the newest period's.
+ */
+export function newestHostMetrics(parts: readonly HostNodeMinute[]): Map<string, HostNodeMinute> {
+  const out = new Map<string, HostNodeMinute>();
+  for (const h of [...parts].sort((a, b) => a.minute - b.minute)) {
+    const known = Object.fromEntries(Object.entries(h.metrics).filter(([, v]) => v !== undefined));
+    if (Object.keys(known).length === 0) continue;
+    const prev = out.get(h.host.instanceId);
+    out.set(h.host.instanceId, { ...h, metrics: { ...prev?.metrics, ...known } });
+  }
+  return out;
 }

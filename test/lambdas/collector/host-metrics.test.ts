@@ -32,9 +32,10 @@ function fakeCloudWatch(value: (q: MetricQuery, t: number) => number | undefined
   return { api, requests };
 }
 
-test('the window ends at the current minute and starts on a 5-minute boundary', () => {
-  expect(metricsWindow(NOW, 15)).toEqual({ from: at(11, 50), to: at(12, 7) });
-  expect(metricsWindow(at(12, 10, 0), 15)).toEqual({ from: at(11, 55), to: at(12, 10) });
+test('the window ends on a period boundary (EndTime is exclusive: no last period built from fewer minutes) and starts on a 5-minute boundary', () => {
+  expect(metricsWindow(NOW, 15, 5)).toEqual({ from: at(11, 50), to: at(12, 5) });
+  expect(metricsWindow(NOW, 15, 1)).toEqual({ from: at(11, 50), to: at(12, 7) });
+  expect(metricsWindow(at(12, 10, 0), 15, 5)).toEqual({ from: at(11, 55), to: at(12, 10) });
 });
 
 test('a read is due every `everyMinutes`, at minute granularity', () => {
@@ -112,7 +113,8 @@ test('an instance launched after a period gets nothing from that period', async 
   const late = inst('i-02', { autoScalingGroup: 'g1', host: { ...host('i-02'), launchTime: at(12, 1) } });
   const cw = fakeCloudWatch((q) => (q.dimensions.AutoScalingGroupName === 'g1' ? 0 : undefined));
   const r = await readHostMetrics(cw.api, [inst('i-01', { autoScalingGroup: 'g1' }), late], { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
-  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0), at(12, 5)]);
+  // 12:05-12:10 is not over at 12:07: the next read covers it.
+  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0)]);
 });
 
 test('the fullest of several disks counts', async () => {
