@@ -16,6 +16,8 @@ export interface CloudState {
   readonly autoScalingGroups: readonly AutoScalingGroup[];
   /** Hosts carry their node group and, for instances in a group that was read, its lifecycle and health. */
   readonly instances: readonly ClusterInstance[];
+  /** `DescribeInstances` answered: `instances` is the cluster's, not an empty stand-in. */
+  readonly instancesRead: boolean;
   readonly failures: readonly CollectorFailure[];
 }
 
@@ -72,6 +74,7 @@ export async function readCloudState(aws: AwsAccount, cluster: string): Promise<
       const nodeGroup = i.host.nodeGroup ?? (i.host.autoScalingGroup ? groupOf.get(i.host.autoScalingGroup) : undefined);
       return { ...i, host: { ...i.host, nodeGroup, lifecycleState: a?.lifecycleState, healthStatus: a?.healthStatus } };
     }),
+    instancesRead: instances !== undefined,
     failures,
   };
 }

@@ -2,7 +2,8 @@
  * The scheduled collector: once a minute, for every watched cluster, the cloud side of the cluster-minute
  * (EKS, EC2, Auto Scaling, new scaling activities) and, every `everyMinutes`, the host part of each
  * node-minute from CloudWatch. Clusters are isolated: one failing never stops another, and within a
- * cluster every API that failed is recorded in the rollup's `failures` for the evaluator to alert on.
+ * cluster every API that failed is recorded in the rollup's `failures` for the evaluator to alert on, and
+ * what the other calls read is kept.
  */
 import type { Logger } from '../../common/log';
 import type { ClusterConfig, CloudRollup, CollectorFailure, HostNodeMinute, ScalingActivity } from '../../model/domain';
@@ -68,6 +69,11 @@ export class WrittenHostParts {
     return minutes.filter((m) => this.parts.get(partKey(cluster, m))?.content !== partContent(m));
   }
 
+  /** The parts not written at all. */
+  unwritten(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
+    return minutes.filter((m) => !this.parts.has(partKey(cluster, m)));
+  }
+
   remember(cluster: string, minutes: readonly HostNodeMinute[]): void {
     for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m) });
   }
@@ -130,12 +136,14 @@ export async function collectCluster(deps: CollectorDeps, cluster: ClusterConfig
 
   let hostReport: WriteReport | undefined;
   let metricsRead = false;
-  if (deps.hostMetrics.groups.length && isDue(state.metricsReadAt, started, deps.hostMetrics.everyMinutes)) {
+  // Without the instance list there is nothing to read metrics for: the read did not happen, so it is not done.
+  if (deps.hostMetrics.groups.length && cloud.instancesRead && isDue(state.metricsReadAt, started, deps.hostMetrics.everyMinutes)) {
     const read = await readHostMetrics(aws.cloudWatch, monitored(cloud, deps.hostMetrics), deps.hostMetrics, started);
     failures.push(...read.failures);
-    if (!read.failures.length) {
+    if (read.answered) {
       metricsRead = true;
-      const changed = written.changed(cluster.name, read.minutes);
+      // A partial read fills only parts not written yet: it never replaces complete figures with fewer.
+      const changed = read.failures.length ? written.unwritten(cluster.name, read.minutes) : written.changed(cluster.name, read.minutes);
       if (changed.length) {
         hostReport = await store.putHostMinutes(cluster.name, changed);
         if (hostReport.failed.length) failures.push(storeFailure('host minutes', hostReport));

@@ -7,9 +7,12 @@
  * dimension, published for basic and detailed monitoring): one metric for the whole group, and per
  * instance (`StatusCheckFailed`, `_Instance`, `_System`) only for groups where a check failed.
  *
- * All or nothing: a read in which any request failed writes no host part, because each run rewrites every
- * minute of the window and a partial read would replace complete figures with fewer. The run is retried at
- * the next minute (the watermark does not move).
+ * Partial reads are kept: a request that failed, a query CloudWatch answered `Forbidden` or
+ * `InternalError`, or a `ListMetrics` denied costs only the metrics it concerns. What was answered is
+ * assembled and returned with `answered` set, the failures are reported, and the next read comes at the
+ * usual cadence (a read that failed as a whole is retried at the next minute). The collector writes the
+ * host parts of a partial read only where none were written before, so a complete read is never replaced
+ * with fewer figures.
  */
 import type { CollectorFailure, Host, HostMetrics, HostNodeMinute } from '../../model/domain';
 import { MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
@@ -148,15 +151,17 @@ export function agentSeriesOf(listed: ReadonlyMap<string, readonly Record<string
 }
 
 export interface HostMetricsRead {
-  /** Empty when any request failed (see the module comment). */
+  /** What was answered, assembled (the answered queries only when some failed). */
   readonly minutes: HostNodeMinute[];
   readonly failures: CollectorFailure[];
+  /** Some query was answered (or none was needed): the window counts as read. */
+  readonly answered: boolean;
 }
 
 /** Reads the window ending at `now` for `instances`, in requests of at most 500 queries. */
 export async function readHostMetrics(cw: CloudWatchApi, instances: readonly MonitoredInstance[], settings: HostMetricsSettings, now: EpochMs): Promise<HostMetricsRead> {
   const groups = new Set(settings.groups);
-  if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [] };
+  if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [], answered: true };
   const { from, to } = metricsWindow(now, settings.windowMinutes, Math.max(...instances.map((i) => i.periodMinutes)));
   const failures: CollectorFailure[] = [];
 
@@ -169,17 +174,16 @@ export async function readHostMetrics(cw: CloudWatchApi, instances: readonly Mon
       failures.push({ operation: 'cloudwatch:ListMetrics', message: `${AGENT}/${m.metricName}: ${describeError(e)}` });
     }
   }
-  if (failures.length) return { minutes: [], failures };
   const agent = agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId)));
 
-  const first = await run(cw, planReads(instances, groups, agent), from, to, failures);
-  if (failures.length) return { minutes: [], failures };
+  const planned = planReads(instances, groups, agent);
+  const first = await run(cw, planned, from, to, failures);
   const failing = instancesWithFailedChecks(instances, first);
   const detail = failing.length ? await run(cw, planStatusDetail(failing), from, to, failures) : [];
-  if (failures.length) return { minutes: [], failures };
-  return { minutes: assemble(instances, [...first, ...detail], from, to, now), failures };
+  return { minutes: assemble(instances, [...first, ...detail], from, to, now), failures, answered: planned.length === 0 || first.length > 0 };
 }
 
+/** Runs the queries; returns the answered ones (`Complete`), recording what failed. */
 async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs, to: EpochMs, failures: CollectorFailure[]): Promise<{ target: Target; series: MetricSeries }[]> {
   const withIds = planned.map((p, n) => ({ ...p, query: { ...p.query, id: `q${n}` } }));
   const chunks: (typeof withIds)[] = [];
@@ -199,7 +203,7 @@ async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs
   if (refused.length) {
     failures.push({ operation: 'cloudwatch:GetMetricData', message: `${refused.length} metrics answered ${refused[0].series.status}${refused[0].series.message ? `: ${refused[0].series.message}` : ''}` });
   }
-  return out;
+  return out.filter((r) => r.series.status === 'Complete');
 }
 
 function instancesWithFailedChecks(instances: readonly MonitoredInstance[], results: readonly { target: Target; series: MetricSeries }[]): MonitoredInstance[] {

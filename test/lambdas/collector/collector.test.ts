@@ -144,6 +144,11 @@ async function collect(over: Partial<CollectorDeps> = {}): Promise<ClusterRun> {
   return run;
 }
 
+/** The node-minutes of one minute (the 12:00 period by default). */
+async function minute(m = at(12, 0)): Promise<NodeMinute[]> {
+  return store.nodeMinutes(CLUSTER, m, m);
+}
+
 async function cloudRollup(minute = at(12, 7)): Promise<CloudRollup | undefined> {
   return (await store.rollups(CLUSTER, minute, minute))[0]?.cloud;
 }
@@ -225,7 +230,6 @@ describe('one run', () => {
 
 describe('merging with the Kubernetes side', () => {
   const ingest = () => createIngestHandler({ store, clock: t.clock, logger: createLogger({ service: 'test', sink: () => undefined }) });
-  const minute = async (): Promise<NodeMinute[]> => store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
 
   test('host before Kubernetes and Kubernetes before host give the same node-minutes', async () => {
     await collect();
@@ -390,6 +394,38 @@ describe('faults', () => {
     const second = await collect();
     expect(second).toMatchObject({ metricsRead: true, failures: [] });
     expect(second.hostMinutes).toBeGreaterThan(0);
+  });
+
+  test('a partial CloudWatch read keeps what was answered, never replaces complete parts with fewer, and is not repeated every minute', async () => {
+    const collector = createCollectorHandler(deps());
+    await collector();
+    const complete = (await minute()).find((n) => n.key === ID.general1)?.host;
+    expect(complete?.metrics).toMatchObject({ memoryUsedPct: 81.5 });
+    // Five minutes later the CloudWatch agent's metrics are denied; 12:05 arrives for everyone.
+    aws.fail('ListMetrics', 2, () => Object.assign(new Error('User is not authorized to perform: cloudwatch:ListMetrics'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    for (const id of LIVE) aws.setPoints(cpu(id), fivePoints(at(11, 50), at(12, 5), () => 9));
+    t.clock.set(RUN + 5 * MINUTE_MS);
+    const [partial] = await collector();
+    expect(partial).toMatchObject({ stored: true, metricsRead: true });
+    expect(partial.failures.map((f) => f.operation)).toEqual(['cloudwatch:ListMetrics', 'cloudwatch:ListMetrics']);
+    // The new period is written from what was answered; the complete 12:00 part keeps its memory figure.
+    expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9 });
+    expect((await minute()).find((n) => n.key === ID.general1)?.host).toEqual(complete);
+    // The watermark moved: the next minute does not read CloudWatch again.
+    t.clock.set(RUN + 6 * MINUTE_MS);
+    const [next] = await collector();
+    expect(next.metricsRead).toBe(false);
+    expect(next.calls['cloudwatch:GetMetricData']).toBeUndefined();
+  });
+
+  test('DescribeInstances failed: CloudWatch is not read and not counted as read', async () => {
+    aws.fail('DescribeInstances', 1, () => Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
+    const first = await collect();
+    expect(first).toMatchObject({ stored: true, metricsRead: false });
+    expect(first.calls['cloudwatch:GetMetricData']).toBeUndefined();
+    t.clock.set(RUN + MINUTE_MS);
+    const second = await collect();
+    expect(second).toMatchObject({ metricsRead: true, failures: [] });
   });
 
   test('BatchWrite UnprocessedItems are retried until stored', async () => {

@@ -82,21 +82,34 @@ test('1,200 instances are read in requests of at most 500 queries, and assembled
   expect(one[2].metrics).toEqual({ cpuPct: 42 + at(12, 0) / 1e15 });
 });
 
-test('one failed request means no host part at all, and the failure names it', async () => {
+test('one failed request costs only its metrics: the answered ones are assembled, the failure names it', async () => {
   const instances = Array.from({ length: 600 }, (_, i) => inst(`i-${String(i).padStart(17, '0')}`));
   const cw = fakeCloudWatch(() => 1, { fail: (n) => (n === 2 ? Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) : undefined) });
   const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
-  expect(r).toEqual({ minutes: [], failures: [{ operation: 'cloudwatch:GetMetricData', message: '100 metrics: Throttling: Rate exceeded' }] });
+  expect(r.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '100 metrics: Throttling: Rate exceeded' }]);
+  expect(r.answered).toBe(true);
+  expect(new Set(r.minutes.map((m) => m.host.instanceId)).size).toBe(500);
 });
 
-test('a query CloudWatch refuses (Forbidden) fails the read too', async () => {
+test('a query CloudWatch refuses (Forbidden) is reported and left out; the others are kept', async () => {
   const api: CloudWatchApi = {
-    getMetricData: async (queries) => queries.map((q) => ({ id: q.id, points: [], status: 'Forbidden', message: 'AccessDenied' })),
+    getMetricData: async (queries) => queries.map((q) => (q.metricName === 'CPUUtilization' ? { id: q.id, points: [{ t: at(12, 0), value: 12 }], status: 'Complete' } : { id: q.id, points: [{ t: at(12, 0), value: 1 }], status: 'Forbidden', message: 'AccessDenied' })),
     listMetrics: async () => [],
   };
-  const r = await readHostMetrics(api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  const r = await readHostMetrics(api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu', 'status'] }, NOW);
   expect(r.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '1 metrics answered Forbidden: AccessDenied' }]);
-  expect(r.minutes).toEqual([]);
+  expect(r.minutes.map((m) => m.metrics)).toEqual([{ cpuPct: 12 }]);
+  // Nothing answered at all: the window was not read.
+  const none = await readHostMetrics({ ...api, getMetricData: async (queries) => queries.map((q) => ({ id: q.id, points: [], status: 'Forbidden' })) }, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  expect(none).toMatchObject({ minutes: [], answered: false });
+});
+
+test('ListMetrics denied: memory and disk are reported missing, CPU and status checks are still read', async () => {
+  const cw = fakeCloudWatch((q, t) => (t === at(12, 0) ? (q.metricName === 'CPUUtilization' ? 33 : 0) : undefined));
+  const api: CloudWatchApi = { ...cw.api, listMetrics: async () => Promise.reject(Object.assign(new Error('User is not authorized to perform: cloudwatch:ListMetrics'), { name: 'AccessDenied' })) };
+  const r = await readHostMetrics(api, [inst('i-01')], DEFAULT_HOST_METRICS, NOW);
+  expect(r.failures.map((f) => f.message)).toEqual(['CWAgent/mem_used_percent: AccessDenied: User is not authorized to perform: cloudwatch:ListMetrics', 'CWAgent/disk_used_percent: AccessDenied: User is not authorized to perform: cloudwatch:ListMetrics']);
+  expect(r.minutes.map((m) => m.metrics)).toEqual([{ cpuPct: 33, statusCheckFailed: 0 }]);
 });
 
 test('a group reading 0 clears every member for its period, 1-minute members minute by minute', async () => {
@@ -126,7 +139,7 @@ test('the fullest of several disks counts', async () => {
 
 test('nothing is requested when there is nothing to read', async () => {
   const cw = fakeCloudWatch(() => 1);
-  expect(await readHostMetrics(cw.api, [], DEFAULT_HOST_METRICS, NOW)).toEqual({ minutes: [], failures: [] });
-  expect(await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: [] }, NOW)).toEqual({ minutes: [], failures: [] });
+  expect(await readHostMetrics(cw.api, [], DEFAULT_HOST_METRICS, NOW)).toEqual({ minutes: [], failures: [], answered: true });
+  expect(await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: [] }, NOW)).toEqual({ minutes: [], failures: [], answered: true });
   expect(cw.requests).toEqual([]);
 });
