@@ -8,7 +8,7 @@
 import type { Logger } from '../../common/log';
 import type { ClusterConfig, CloudRollup, CollectorFailure, HostNodeMinute, ScalingActivity } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
-import type { AwsAccount, AwsAccountFor } from '../aws/account';
+import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
 import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
@@ -25,7 +25,22 @@ export interface CollectorDeps {
   readonly hostMetrics: HostMetricsSettings;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Most time one cluster's AWS reads may take (default {@link CLUSTER_BUDGET_MS}). */
+  readonly clusterBudgetMs?: number;
 }
+
+/** The Lambda context's clock of the invocation. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * One cluster's AWS reads get at most this long, and never past the invocation's end less
+ * {@link STORE_RESERVE_MS}: a stalled region costs its own cluster part of a minute, not the others theirs.
+ */
+export const CLUSTER_BUDGET_MS = 30_000;
+/** Kept at the end of an invocation to store what was read. */
+export const STORE_RESERVE_MS = 8_000;
 
 /** What the collector remembers between runs, per cluster (a versioned store document). */
 export interface CollectorState {
@@ -92,17 +107,22 @@ const PARALLEL_ACTIVITY_READS = 4;
 const LIVE_STATES = new Set(['running', 'stopping', 'shutting-down']);
 
 /** The scheduled handler: every cluster, isolated. Throws (after all clusters ran) if a rollup was not stored. */
-export function createCollectorHandler(deps: CollectorDeps): () => Promise<ClusterRun[]> {
+export function createCollectorHandler(deps: CollectorDeps): (event?: unknown, context?: InvocationContext) => Promise<ClusterRun[]> {
   const written = new WrittenHostParts();
-  return async () => {
+  return async (_event?: unknown, context?: InvocationContext) => {
     written.prune(deps.clock.now() - (deps.hostMetrics.windowMinutes + 10) * MINUTE_MS);
+    const ends = context ? Date.now() + context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
     const runs = await mapLimit(deps.clusters, PARALLEL_CLUSTERS, async (c) => {
+      const budget = Math.min(deps.clusterBudgetMs ?? CLUSTER_BUDGET_MS, ends - STORE_RESERVE_MS - Date.now());
+      const deadline = deadlineIn(budget, `cluster ${c.name}`);
       try {
-        return await collectCluster(deps, c, written);
+        return await collectCluster(deps, c, written, (aws) => boundedAccount(aws, deadline));
       } catch (e) {
         deps.logger.error('cluster not collected', { cluster: c.name, error: e });
         const failure = { operation: 'collector', message: describeError(e) };
         return { cluster: c.name, minute: minuteOf(deps.clock.now()), stored: false, hosts: 0, hostMinutes: 0, metricsRead: false, newActivities: 0, failures: [failure], calls: {}, metricsRequested: 0, durationMs: 0 };
+      } finally {
+        deadline.clear();
       }
     });
     const lost = runs.filter((r) => !r.stored).map((r) => r.cluster);
@@ -111,13 +131,18 @@ export function createCollectorHandler(deps: CollectorDeps): () => Promise<Clust
   };
 }
 
-export async function collectCluster(deps: CollectorDeps, cluster: ClusterConfig, written = new WrittenHostParts()): Promise<ClusterRun> {
+export async function collectCluster(
+  deps: CollectorDeps,
+  cluster: ClusterConfig,
+  written = new WrittenHostParts(),
+  bound: (aws: AwsAccount) => AwsAccount = (aws) => aws,
+): Promise<ClusterRun> {
   const { store, clock } = deps;
   const started = clock.now();
   const minute = minuteOf(started);
   const log = deps.logger.child({ cluster: cluster.name });
   const calls = new CallCounter();
-  const aws = deps.aws(cluster.region ?? deps.defaultRegion, calls);
+  const aws = bound(deps.aws(cluster.region ?? deps.defaultRegion, calls));
   const failures: CollectorFailure[] = [];
 
   let doc: StoredDocument<CollectorState> | undefined;

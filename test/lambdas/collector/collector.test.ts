@@ -5,7 +5,7 @@
 import { AccessDeniedException } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../../../common/log';
-import { sdkAccounts } from '../../../lambdas/aws/account';
+import { sdkAccounts, type AwsAccountFor } from '../../../lambdas/aws/account';
 import { createCollectorHandler, STATE_DOCUMENT, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
@@ -426,6 +426,24 @@ describe('faults', () => {
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();
     expect(second).toMatchObject({ metricsRead: true, failures: [] });
+  });
+
+  test('a stalled region costs only its own cluster: past its budget its calls fail, what it read is stored, the other cluster is whole', async () => {
+    aws.clusters.set('staging', { name: 'staging', version: '1.32', platformVersion: 'eks.20', status: 'ACTIVE' });
+    const real = sdkAccounts();
+    // The staging cluster's region: EKS never answers (a call the SDK would retry for most of a minute).
+    const stalled: AwsAccountFor = (region, calls) => {
+      const a = real(region, calls);
+      if (region !== 'us-east-2') return a;
+      const never = () => new Promise<never>(() => undefined);
+      return { ...a, eks: { describeCluster: never, listNodegroups: never, describeNodegroup: never } };
+    };
+    const runs = await createCollectorHandler(deps({ aws: stalled, clusterBudgetMs: 300, clusters: [{ name: 'staging', region: 'us-east-2' }, { name: CLUSTER }] }))(undefined, { getRemainingTimeInMillis: () => 50_000 });
+    expect(runs.map((r) => [r.cluster, r.stored])).toEqual([['staging', true], [CLUSTER, true]]);
+    expect(runs[1].failures).toEqual([]);
+    const staging = (await store.rollups('staging', at(12, 7), at(12, 7)))[0].cloud!;
+    expect(staging.failures.map((f) => f.operation).sort()).toEqual(['eks:DescribeCluster', 'eks:ListNodegroups']);
+    expect(staging.failures[0].message).toMatch(/DeadlineError: cluster staging: its 0.3 s budget was spent/);
   });
 
   test('BatchWrite UnprocessedItems are retried until stored', async () => {
