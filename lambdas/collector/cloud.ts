@@ -26,11 +26,11 @@ const PARALLEL_CALLS = 4;
 
 export async function readCloudState(aws: AwsAccount, cluster: string): Promise<CloudState> {
   const failures: CollectorFailure[] = [];
-  const attempt = async <T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  const attempt = async <T>(operation: string, what: string, fn: () => Promise<T>, subject?: CollectorFailure['subject']): Promise<T | undefined> => {
     try {
       return await fn();
     } catch (e) {
-      failures.push({ operation, message: `${subject}: ${describeError(e)}` });
+      failures.push({ operation, message: `${what}: ${describeError(e)}`, ...(subject ? { subject } : {}) });
       return undefined;
     }
   };
@@ -42,7 +42,7 @@ export async function readCloudState(aws: AwsAccount, cluster: string): Promise<
         ? undefined
         : (
             await mapLimit(names, PARALLEL_CALLS, (n) =>
-              attempt('eks:DescribeNodegroup', `node group ${n}`, () => aws.eks.describeNodegroup(cluster, n)),
+              attempt('eks:DescribeNodegroup', `node group ${n}`, () => aws.eks.describeNodegroup(cluster, n), { nodeGroup: n }),
             )
           ).filter((g): g is NodeGroup => g !== undefined),
     ),

@@ -247,7 +247,7 @@ async function readActivities(
       activities.push(...report);
       groups[g.name] = next;
     } catch (e) {
-      failures.push({ operation: 'autoscaling:DescribeScalingActivities', message: `group ${g.name}: ${describeError(e)}` });
+      failures.push({ operation: 'autoscaling:DescribeScalingActivities', message: `group ${g.name}: ${describeError(e)}`, subject: { autoScalingGroup: g.name } });
       if (prev) groups[g.name] = prev;
     }
   });

@@ -61,9 +61,20 @@ export interface EvaluationContext {
   readonly fresh: FreshObservations;
   readonly trend: TrendMemory;
   /** Sources this evaluation cannot see. */
-  readonly blind: { readonly agent: boolean; readonly services: ReadonlySet<CloudService> };
+  readonly blind: {
+    readonly agent: boolean;
+    readonly services: ReadonlySet<CloudService>;
+    /** Resources one failed call was about (a node group, an Auto Scaling group): alerts about them are held. */
+    readonly subjects: readonly BlindSubject[];
+  };
   /** Memo for results several rules share (the N-1 analysis). */
   readonly memo: Map<string, unknown>;
+}
+
+export interface BlindSubject {
+  readonly service: CloudService;
+  readonly nodeGroup?: string;
+  readonly autoScalingGroup?: string;
 }
 
 export interface ContextInputs {
@@ -94,9 +105,13 @@ export function buildContext(i: ContextInputs): EvaluationContext {
   const cloud = lastCloud && lastCloud.collectedAt >= i.now - i.cloudStaleAfterMs ? lastCloud : undefined;
 
   const services = new Set<CloudService>(cloud ? [] : SERVICES);
+  const subjects: BlindSubject[] = [];
   for (const f of cloud?.failures ?? []) {
     const svc = f.operation.split(':')[0] as CloudService;
-    if (SERVICES.includes(svc)) services.add(svc);
+    if (!SERVICES.includes(svc)) continue;
+    // A call about one node group or Auto Scaling group blinds what depends on it, not every rule of the service.
+    if (f.subject) subjects.push({ service: svc, ...f.subject });
+    else services.add(svc);
   }
 
   const terminating = new Set<string>();
@@ -139,7 +154,7 @@ export function buildContext(i: ContextInputs): EvaluationContext {
     memory: i.memory,
     fresh: i.fresh,
     trend: i.trend,
-    blind: { agent: !kube, services },
+    blind: { agent: !kube, services, subjects },
     memo: new Map(),
   };
 }

@@ -384,6 +384,20 @@ describe('faults', () => {
     expect(general?.status).toBeUndefined();
   });
 
+  test('a failed DescribeNodegroup or DescribeScalingActivities names the one group it was about; the rest is read', async () => {
+    const denied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    aws.fail('DescribeNodegroup', 1, denied);
+    aws.fail('DescribeScalingActivities', 1, denied, (input) => input.AutoScalingGroupName === ASG.legacy);
+    const run = await collect();
+    expect(run.failures).toEqual([
+      { operation: 'eks:DescribeNodegroup', message: 'node group general: AccessDeniedException: not authorized', subject: { nodeGroup: 'general' } },
+      { operation: 'autoscaling:DescribeScalingActivities', message: `group ${ASG.legacy}: AccessDeniedException: not authorized`, subject: { autoScalingGroup: ASG.legacy } },
+    ]);
+    const r = (await cloudRollup())!;
+    expect(r.nodeGroups.find((n) => n.name === 'general')).toMatchObject({ kind: 'managed', autoScalingGroups: [ASG.general] });
+    expect(r.scalingActivities.map((a) => a.activityId)).toEqual(['a-term', 'a-launch']);
+  });
+
   test('CloudWatch throttles: no host part is written, the failure is recorded, the next minute reads again', async () => {
     aws.fail('GetMetricData', 1, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const first = await collect();
