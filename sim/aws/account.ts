@@ -13,6 +13,7 @@ import {
   ACTIVITIES_PER_PAGE,
   GROUP_NAMES_PER_CALL,
   GROUPS_PER_PAGE,
+  isFinalActivity,
   MAX_ACTIVITY_PAGES,
   type AutoScalingApi,
   type DescribedGroup,
@@ -352,11 +353,15 @@ export class SimulatedAccount {
       },
       describeScalingActivities: async (group, since) => {
         const now = this.clock.now();
-        const all = this.activities.filter((a) => a.asg === group && a.startTime <= now).sort((a, b) => b.startTime - a.startTime);
-        const older = all.findIndex((a) => a.startTime < since);
+        // As AWS lists them: activities still in progress first, then the others newest first.
+        const all = this.activities
+          .filter((a) => a.asg === group && a.startTime <= now)
+          .map((a) => this.activity(a, now))
+          .sort((a, b) => Number(isFinalActivity(a.status)) - Number(isFinalActivity(b.status)) || b.startTime - a.startTime);
+        const older = all.findIndex((a) => isFinalActivity(a.status) && a.startTime < since);
         const needed = older === -1 ? all.length : older + 1;
         call('autoscaling:DescribeScalingActivities', Math.min(MAX_ACTIVITY_PAGES, pages(needed, ACTIVITIES_PER_PAGE)));
-        return all.slice(0, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE).filter((a) => a.startTime >= since).map((a) => this.activity(a, now));
+        return all.slice(0, Math.min(needed, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE)).filter((a) => a.startTime >= since || !isFinalActivity(a.status));
       },
     };
     const cloudWatch: CloudWatchApi = {

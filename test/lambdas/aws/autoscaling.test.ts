@@ -67,4 +67,25 @@ describe('Auto Scaling', () => {
     });
     expect(got[0].endTime).toBeUndefined();
   });
+
+  test('activities: an old activity still in progress, listed first, does not stop the paging', async () => {
+    const t = (h: number, m: number) => new Date(Date.UTC(2026, 10, 23, h, m));
+    const act = (id: string, start: Date, StatusCode: 'Successful' | 'InProgress' | 'WaitingForInstanceWarmup') => ({
+      ActivityId: id,
+      AutoScalingGroupName: 'eks-general-1',
+      Cause: `At ${start.toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 2 to 3.`,
+      Description: 'Launching a new EC2 instance: i-0aaaaaaaaaaaaaaa1',
+      StartTime: start,
+      StatusCode,
+      Progress: StatusCode === 'Successful' ? 100 : 40,
+    });
+    // In progress first (a launch held by a lifecycle hook since 09:00), then the finished ones newest first.
+    asg.on(DescribeScalingActivitiesCommand, { AutoScalingGroupName: 'eks-general-1' })
+      .resolvesOnce({ Activities: [act('stuck', t(9, 0), 'WaitingForInstanceWarmup')], NextToken: 'x' })
+      .resolvesOnce({ Activities: [act('new', t(12, 5), 'Successful'), act('old', t(11, 0), 'Successful')], NextToken: 'y' })
+      .resolvesOnce({ Activities: [act('older', t(10, 0), 'Successful')] });
+    const got = await api().describeScalingActivities('eks-general-1', t(12, 0).getTime());
+    expect(got.map((a) => a.activityId)).toEqual(['stuck', 'new']);
+    expect(calls.snapshot()).toEqual({ 'autoscaling:DescribeScalingActivities': 2 });
+  });
 });

@@ -213,3 +213,18 @@ test('cluster status and node group health changes show in EKS', async () => {
   expect((await apis().eks.describeCluster('prod')).status).toBe('UPDATING');
   expect(await apis().eks.describeNodegroup('prod', 'general')).toMatchObject({ status: 'DEGRADED', healthIssues: [{ code: 'AsgInstanceLaunchFailures' }] });
 });
+
+test('activities are listed as AWS lists them: still in progress first, whatever their age, then the others newest first', async () => {
+  sim = new SimulatedAccount({ clock, seed: 7 });
+  sim.addCluster({ name: 'prod', nodeGroups: [{ name: 'general', instanceType: 'm6i.xlarge', size: { min: 1, max: 6, desired: 3 }, bootMinutes: 10 }] });
+  const [oldest] = sim.instancesOf('prod', 'general');
+  sim.setDesired('prod', 'general', 4);
+  clock.advance(MINUTE_MS);
+  sim.setDesired('prod', 'general', 3, { terminate: oldest.instanceId });
+  clock.advance(4 * MINUTE_MS);
+  const g = await groupOf('general');
+  const listed = await apis().autoScaling.describeScalingActivities(g.name, T0 + 30_000);
+  // The launch (started first, still booting) is listed before the finished termination that followed it.
+  expect(listed.map((a) => [a.description.split(':')[0], a.status])).toEqual([['Launching a new EC2 instance', 'InProgress'], ['Terminating EC2 instance', 'Successful']]);
+  expect(listed[0].startTime).toBeLessThan(T0 + 30_000);
+});
