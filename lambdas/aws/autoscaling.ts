@@ -19,8 +19,18 @@ export interface DescribedGroup extends AutoScalingGroup {
   readonly eksNodeGroup?: string;
 }
 
-/** Groups by name, or every group carrying the cluster's `kubernetes.io/cluster/<name>` tag. */
+/** Groups by name, or every group carrying one of the cluster's tag keys ({@link clusterGroupTagKeys}). */
 export type GroupQuery = { readonly names: readonly string[] } | { readonly clusterTag: string };
+
+/**
+ * The tag keys that mark a cluster's groups, any of them: `kubernetes.io/cluster/<name>` (EKS, eksctl,
+ * Terraform modules) and `k8s.io/cluster-autoscaler/<name>`, Cluster Autoscaler's auto-discovery tag: a
+ * self-managed group tagged only for it, with no instance yet (every launch failing), is found too.
+ * A `tag-key` filter matches groups with any of its values (Auto Scaling API reference, `Filter`).
+ */
+export function clusterGroupTagKeys(cluster: string): string[] {
+  return [`kubernetes.io/cluster/${cluster}`, `k8s.io/cluster-autoscaler/${cluster}`];
+}
 
 export interface AutoScalingApi {
   describeGroups(query: GroupQuery): Promise<DescribedGroup[]>;
@@ -54,7 +64,7 @@ export class SdkAutoScaling implements AutoScalingApi {
     if ('names' in query) {
       for (let i = 0; i < query.names.length; i += GROUP_NAMES_PER_CALL) requests.push({ AutoScalingGroupNames: query.names.slice(i, i + GROUP_NAMES_PER_CALL) });
     } else {
-      requests.push({ Filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${query.clusterTag}`] }] });
+      requests.push({ Filters: [{ Name: 'tag-key', Values: clusterGroupTagKeys(query.clusterTag) }] });
     }
     const out: DescribedGroup[] = [];
     for (const request of requests) {

@@ -35,7 +35,8 @@ import { HOUR_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../mo
 import { rng } from '../synthetic';
 import { hashUnit, metricValue, type SimMetric } from './metrics';
 
-export type SimNodeGroupKind = 'managed' | 'self-managed' | 'karpenter';
+/** `auto-mode`: EKS Auto Mode node pool, its instances tagged only with Auto Mode's `eks:*` tags. */
+export type SimNodeGroupKind = 'managed' | 'self-managed' | 'karpenter' | 'auto-mode';
 
 export interface SimNodeGroupSpec {
   readonly name: string;
@@ -326,8 +327,9 @@ export class SimulatedAccount {
     const ec2: Ec2Api = {
       describeClusterInstances: async (cluster) => {
         const all = this.visible(cluster);
-        // Two tag filters (see lambdas/aws/ec2.ts): every instance, then the managed groups' again.
-        call('ec2:DescribeInstances', pages(all.length, INSTANCES_PER_PAGE) + pages(all.filter((i) => i.group.spec.kind === 'managed').length, INSTANCES_PER_PAGE));
+        // Three tag filters (see lambdas/aws/ec2.ts): every instance but Auto Mode's, the managed groups' again, Auto Mode's.
+        const count = (p: (k: SimNodeGroupKind) => boolean) => pages(all.filter((i) => p(i.group.spec.kind)).length, INSTANCES_PER_PAGE);
+        call('ec2:DescribeInstances', count((k) => k !== 'auto-mode') + count((k) => k === 'managed') + count((k) => k === 'auto-mode'));
         return all.map((i) => this.clusterInstance(i));
       },
     };
@@ -519,7 +521,7 @@ export class SimulatedAccount {
   }
 
   private clusterInstance(i: Instance): ClusterInstance {
-    return { host: this.host(i), detailedMonitoring: i.group.spec.detailedMonitoring, nodePool: i.group.spec.kind === 'karpenter' ? i.group.spec.name : undefined };
+    return { host: this.host(i), detailedMonitoring: i.group.spec.detailedMonitoring, nodePool: i.group.spec.kind === 'karpenter' || i.group.spec.kind === 'auto-mode' ? i.group.spec.name : undefined };
   }
 
   private clusterInfo(c: Cluster): ClusterInfo {

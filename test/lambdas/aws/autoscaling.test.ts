@@ -19,7 +19,7 @@ describe('Auto Scaling', () => {
   const api = () => new SdkAutoScaling(new AutoScalingClient({ region, credentials }), calls);
 
   test('groups tagged for the cluster, paginated, with lifecycle counts and the node group tag', async () => {
-    asg.on(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/prod'] }] })
+    asg.on(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/prod', 'k8s.io/cluster-autoscaler/prod'] }] })
       .resolvesOnce({ AutoScalingGroups: [asgOf({ name: 'eks-general-1', nodeGroup: 'general', desired: 3, instances: [['i-01', 'InService'], ['i-02', 'Pending:Wait'], ['i-03', 'Terminating']] })], NextToken: 'n' })
       .resolvesOnce({ AutoScalingGroups: [asgOf({ name: 'self-1', eksctl: 'legacy', desired: 1, instances: [['i-04', 'InService', 'Unhealthy']] })] });
     const groups = await api().describeGroups({ clusterTag: 'prod' });

@@ -210,6 +210,17 @@ describe('one run', () => {
     expect(hosts.find((h) => h.host.instanceId === ID.karpenter && h.minute === at(12, 0))?.metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0 });
   });
 
+  test('a self-managed group tagged only for Cluster Autoscaler auto-discovery, with no instance (every launch failing), is found', async () => {
+    const CA_ONLY = 'prod-eu-1-gpu-asg';
+    aws.groups.push(asgOf({ name: CA_ONLY, cluster: CLUSTER, min: 0, max: 4, desired: 1, instances: [], autoscalerTagsOnly: true }));
+    aws.activities.push(activity('a-gpu', CA_ONLY, at(12, 5), 'Failed', 'Launching a new EC2 instance.  Status Reason: Could not launch On-Demand Instances. InsufficientInstanceCapacity', 'Could not launch On-Demand Instances. InsufficientInstanceCapacity'));
+    await collect();
+    const r = (await cloudRollup())!;
+    expect(r.autoScalingGroups.find((g) => g.name === CA_ONLY)).toMatchObject({ desired: 1, inService: 0 });
+    expect(r.nodeGroups.find((n) => n.autoScalingGroups.includes(CA_ONLY))).toMatchObject({ kind: 'self-managed' });
+    expect(r.scalingActivities.map((a) => a.activityId)).toContain('a-gpu');
+  });
+
   test('calls every API it needs, every page, and requests only the metrics it bills for', async () => {
     const run = await collect();
     expect(run.calls).toEqual({
@@ -218,7 +229,7 @@ describe('one run', () => {
       // One request, its 28 points in two pages.
       'cloudwatch:GetMetricData': 2,
       'cloudwatch:ListMetrics': 2,
-      'ec2:DescribeInstances': 5,
+      'ec2:DescribeInstances': 6,
       'eks:DescribeCluster': 1,
       'eks:DescribeNodegroup': 1,
       'eks:ListNodegroups': 1,

@@ -184,8 +184,8 @@ test('calls are counted page by page, as the real APIs paginate', async () => {
   big.addCluster({ name: 'big', nodeGroups: [{ name: 'a', instanceType: 'm6i.large', size: { min: 0, max: 2000, desired: 1200 } }, { name: 'k', kind: 'karpenter', instanceType: 'm6i.large', size: { min: 0, max: 100, desired: 30 } }] });
   const a = big.apis(calls);
   await a.ec2.describeClusterInstances('big');
-  // 1,230 instances tagged for the cluster (2 pages of 1,000), 1,200 in the managed group (2 more).
-  expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 4 });
+  // 1,230 instances tagged for the cluster (2 pages of 1,000), 1,200 in the managed group (2 more), no Auto Mode one (1 empty page).
+  expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 5 });
   await a.autoScaling.describeGroups({ names: Array.from({ length: 60 }, (_, i) => `g${i}`) });
   expect(calls.snapshot()['autoscaling:DescribeAutoScalingGroups']).toBe(2);
 });
@@ -227,4 +227,12 @@ test('activities are listed as AWS lists them: still in progress first, whatever
   // The launch (started first, still booting) is listed before the finished termination that followed it.
   expect(listed.map((a) => [a.description.split(':')[0], a.status])).toEqual([['Launching a new EC2 instance', 'InProgress'], ['Terminating EC2 instance', 'Successful']]);
   expect(listed[0].startTime).toBeLessThan(T0 + 30_000);
+});
+
+test('EKS Auto Mode instances are found by their own tags and carry their node pool', async () => {
+  const auto = new SimulatedAccount({ clock, seed: 5 });
+  auto.addCluster({ name: 'auto', nodeGroups: [{ name: 'general-purpose', kind: 'auto-mode', instanceType: 'c6a.large', size: { min: 0, max: 10, desired: 2 } }] });
+  const found = await auto.apis(calls).ec2.describeClusterInstances('auto');
+  expect(found.map((i) => [i.nodePool, i.host.autoScalingGroup])).toEqual([['general-purpose', undefined], ['general-purpose', undefined]]);
+  expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 3 });
 });
