@@ -112,11 +112,13 @@ export function createCollectorHandler(deps: CollectorDeps): (event?: unknown, c
   return async (_event?: unknown, context?: InvocationContext) => {
     written.prune(deps.clock.now() - (deps.hostMetrics.windowMinutes + 10) * MINUTE_MS);
     const ends = context ? Date.now() + context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+    const listings: Listings = new Map();
     const runs = await mapLimit(deps.clusters, PARALLEL_CLUSTERS, async (c) => {
       const budget = Math.min(deps.clusterBudgetMs ?? CLUSTER_BUDGET_MS, ends - STORE_RESERVE_MS - Date.now());
       const deadline = deadlineIn(budget, `cluster ${c.name}`);
       try {
-        return await collectCluster(deps, c, written, (aws) => boundedAccount(aws, deadline));
+        const region = c.region ?? deps.defaultRegion;
+        return await collectCluster(deps, c, written, (aws) => sharedListings(boundedAccount(aws, deadline), listings, region));
       } catch (e) {
         deps.logger.error('cluster not collected', { cluster: c.name, error: e });
         const failure = { operation: 'collector', message: describeError(e) };
@@ -268,6 +270,34 @@ function monitored(cloud: CloudState, settings: HostMetricsSettings): MonitoredI
       periodMinutes: settings.periodMinutes === 1 && i.detailedMonitoring ? 1 : 5,
       autoScalingGroup: i.host.autoScalingGroup && groups.has(i.host.autoScalingGroup) ? i.host.autoScalingGroup : undefined,
     }));
+}
+
+/** `ListMetrics` answers, per region and metric, shared by the clusters of one invocation. */
+type Listings = Map<string, Promise<Record<string, string>[]>>;
+
+/**
+ * The account with `ListMetrics` asked once per region and metric per invocation: the listing is the
+ * region's (every instance of every cluster, paged 500 at a time), not the cluster's. A failed listing is
+ * not kept, so the next cluster asks again.
+ */
+function sharedListings(aws: AwsAccount, listings: Listings, region: string): AwsAccount {
+  const cw = aws.cloudWatch;
+  return {
+    ...aws,
+    cloudWatch: {
+      getMetricData: (queries, from, to) => cw.getMetricData(queries, from, to),
+      listMetrics: (namespace, metricName) => {
+        const key = `${region}|${namespace}|${metricName}`;
+        let listing = listings.get(key);
+        if (!listing) {
+          listing = cw.listMetrics(namespace, metricName);
+          listings.set(key, listing);
+          listing.catch(() => listings.delete(key));
+        }
+        return listing;
+      },
+    },
+  };
 }
 
 function storeFailure(what: string, r: WriteReport): CollectorFailure {

@@ -150,6 +150,47 @@ export function agentSeriesOf(listed: ReadonlyMap<string, readonly Record<string
   return out;
 }
 
+/** ListMetrics may take up to 15 minutes to list a new metric; after this, an unlisted instance publishes none. */
+export const LISTING_LAG_MS = 20 * MINUTE_MS;
+
+/**
+ * Series for instances the listing does not show yet: `ListMetrics` can take up to 15 minutes to list a new
+ * metric (ListMetrics API reference), and a new instance is where memory and disk matter most (one that
+ * never joins, one filling up at boot). Such an instance gets the dimensions of a listed sibling of the
+ * same Auto Scaling group or node pool (same launch template, same agent configuration), with its own
+ * `InstanceId`, `InstanceType` and `AutoScalingGroupName`, while it is younger than {@link LISTING_LAG_MS}.
+ * A guess that names no series returns no data; it costs one metric of the request.
+ */
+export function withSiblingSeries(agent: AgentSeries, instances: readonly MonitoredInstance[], now: EpochMs): AgentSeries {
+  const familyOf = (i: MonitoredInstance) => i.host.autoScalingGroup ?? i.host.nodeGroup;
+  const out = new Map<string, ReadonlyMap<string, readonly Record<string, string>[]>>();
+  for (const [metricName, byInstance] of agent) {
+    const all = new Map(byInstance);
+    const template = new Map<string, readonly Record<string, string>[]>();
+    for (const i of instances) {
+      const family = familyOf(i);
+      const listed = byInstance.get(i.host.instanceId);
+      if (family !== undefined && listed && !template.has(family)) template.set(family, listed);
+    }
+    for (const i of instances) {
+      const family = familyOf(i);
+      const sibling = family === undefined ? undefined : template.get(family);
+      if (all.has(i.host.instanceId) || !sibling || now - i.host.launchTime > LISTING_LAG_MS) continue;
+      all.set(
+        i.host.instanceId,
+        sibling.map((d) => ({
+          ...d,
+          InstanceId: i.host.instanceId,
+          ...('InstanceType' in d ? { InstanceType: i.host.instanceType } : {}),
+          ...('AutoScalingGroupName' in d && i.host.autoScalingGroup ? { AutoScalingGroupName: i.host.autoScalingGroup } : {}),
+        })),
+      );
+    }
+    out.set(metricName, all);
+  }
+  return out;
+}
+
 export interface HostMetricsRead {
   /** What was answered, assembled (the answered queries only when some failed). */
   readonly minutes: HostNodeMinute[];
@@ -174,7 +215,7 @@ export async function readHostMetrics(cw: CloudWatchApi, instances: readonly Mon
       failures.push({ operation: 'cloudwatch:ListMetrics', message: `${AGENT}/${m.metricName}: ${describeError(e)}` });
     }
   }
-  const agent = agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId)));
+  const agent = withSiblingSeries(agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId))), instances, now);
 
   const planned = planReads(instances, groups, agent);
   const first = await run(cw, planned, from, to, failures);

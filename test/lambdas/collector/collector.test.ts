@@ -221,6 +221,21 @@ describe('one run', () => {
     expect(r.scalingActivities.map((a) => a.activityId)).toContain('a-gpu');
   });
 
+  test('a new instance not listed by ListMetrics yet gets its memory read by its sibling\'s dimensions', async () => {
+    const sibling = { InstanceId: ID.joining, ImageId: 'ami-0c2b8ca1dad447f8a', InstanceType: 'm6i.xlarge', AutoScalingGroupName: ASG.general };
+    aws.setPoints(seriesKey('CWAgent', 'mem_used_percent', 'Average', 300, sibling), [{ t: at(12, 0), value: 93 }]);
+    await collect();
+    expect((await minute()).find((n) => n.key === ID.joining)?.host?.metrics).toMatchObject({ memoryUsedPct: 93 });
+  });
+
+  test('ListMetrics is asked once per region and metric, whatever the number of clusters', async () => {
+    aws.clusters.set('staging', { name: 'staging', version: '1.32', platformVersion: 'eks.20', status: 'ACTIVE' });
+    aws.instances.push(instanceOf({ id: 'i-0e000000000000001', cluster: 'staging', ip: '10.1.0.4' }));
+    const runs = await createCollectorHandler(deps({ clusters: [{ name: CLUSTER }, { name: 'staging' }] }))();
+    expect(runs.map((r) => r.metricsRead)).toEqual([true, true]);
+    expect(runs.reduce((n, r) => n + (r.calls['cloudwatch:ListMetrics'] ?? 0), 0)).toBe(2);
+  });
+
   test('calls every API it needs, every page, and requests only the metrics it bills for', async () => {
     const run = await collect();
     expect(run.calls).toEqual({
@@ -234,8 +249,9 @@ describe('one run', () => {
       'eks:DescribeNodegroup': 1,
       'eks:ListNodegroups': 1,
     });
-    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, billed on each page.
-    expect(run.metricsRequested).toBe(2 * 10);
+    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, and memory + disk of the
+    // joining instance by its sibling's dimensions (it is not listed yet), billed on each page.
+    expect(run.metricsRequested).toBe(2 * 12);
   });
 });
 
@@ -360,7 +376,7 @@ describe('status checks', () => {
     const run = await collect();
     // The group read in two pages, then the per-instance read in one.
     expect(run.calls['cloudwatch:GetMetricData']).toBe(3);
-    expect(run.metricsRequested).toBe(2 * 10 + 9);
+    expect(run.metricsRequested).toBe(2 * 12 + 9);
     const nodes = await store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
     const metrics = (id: string) => nodes.find((n) => n.key === id)?.host?.metrics;
     expect(metrics(ID.general2)).toMatchObject({ statusCheckFailed: 1, statusCheckFailedSystem: 1, statusCheckFailedInstance: 0 });
@@ -413,7 +429,7 @@ describe('faults', () => {
     aws.fail('GetMetricData', 1, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const first = await collect();
     expect(first).toMatchObject({ stored: true, metricsRead: false, hostMinutes: 0 });
-    expect((await cloudRollup())!.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '10 metrics: Throttling: Rate exceeded' }]);
+    expect((await cloudRollup())!.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '12 metrics: Throttling: Rate exceeded' }]);
     expect((await store.nodeMinutes(CLUSTER, at(11, 50), at(12, 6))).filter((n) => n.host)).toEqual([]);
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();

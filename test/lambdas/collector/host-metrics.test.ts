@@ -1,6 +1,6 @@
 import type { CloudWatchApi, MetricQuery, MetricSeries } from '../../../lambdas/aws/cloudwatch';
 import { DEFAULT_HOST_METRICS, type MetricGroup } from '../../../lambdas/collector/config';
-import { agentSeriesOf, isDue, metricsWindow, planReads, readHostMetrics, type MonitoredInstance } from '../../../lambdas/collector/host-metrics';
+import { agentSeriesOf, withSiblingSeries, isDue, metricsWindow, planReads, readHostMetrics, type MonitoredInstance } from '../../../lambdas/collector/host-metrics';
 import type { Host } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 
@@ -68,6 +68,16 @@ test('agent series: the listed instances only, the root filesystem when it is li
   expect(s.get('mem_used_percent')).toEqual(new Map([['i-01', [d('i-01')]]]));
   expect(s.get('disk_used_percent')?.get('i-01')).toEqual([d('i-01', '/')]);
   expect(s.get('disk_used_percent')?.get('i-02')?.map((x) => x.path)).toEqual(['/data', '/logs', '/a']);
+});
+
+test('sibling series: a new unlisted instance borrows a listed sibling\'s dimensions, an old one does not', () => {
+  const listed = { InstanceId: 'i-01', ImageId: 'ami-1', InstanceType: 'm6i.xlarge', AutoScalingGroupName: 'g1' };
+  const agent = new Map([['mem_used_percent', new Map([['i-01', [listed]]])]]);
+  const fresh = inst('i-02', { host: { ...host('i-02'), autoScalingGroup: 'g1', instanceType: 'm6i.2xlarge', launchTime: at(12, 0) } });
+  const old = inst('i-03', { host: { ...host('i-03'), autoScalingGroup: 'g1' } });
+  const other = inst('i-04', { host: { ...host('i-04'), autoScalingGroup: 'g2', launchTime: at(12, 0) } });
+  const s = withSiblingSeries(agent, [inst('i-01', { host: { ...host('i-01'), autoScalingGroup: 'g1' } }), fresh, old, other], NOW);
+  expect(s.get('mem_used_percent')).toEqual(new Map([['i-01', [listed]], ['i-02', [{ ...listed, InstanceId: 'i-02', InstanceType: 'm6i.2xlarge' }]]]));
 });
 
 test('1,200 instances are read in requests of at most 500 queries, and assembled per instance and period', async () => {
