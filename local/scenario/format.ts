@@ -100,6 +100,8 @@ const happenings = [
     .describe('The Auto Scaling group lowers its desired capacity and terminates instances; their pods are rescheduled'),
   z.object({ do: z.literal('scale-out'), at, nodeGroup: z.string(), desired: z.number().int().min(0) }).strict()
     .describe('The group raises its desired capacity; new nodes join after about two minutes'),
+  z.object({ do: z.literal('node-group-update'), at, nodeGroup: z.string() }).strict()
+    .describe('An EKS managed node group update: one node more, each old node drained and replaced, then desired lowered by one back to its size'),
   z.object({ do: z.literal('scaling-failure'), at, nodeGroup: z.string(), desired: z.number().int().min(0), statusMessage: z.string().default('We currently do not have sufficient capacity in the Availability Zone you requested.') }).strict()
     .describe('The group tries to launch instances and the activity fails; capacity stays short'),
   z.object({ do: z.literal('replicas'), at, workload: workloadRef, replicas: z.number().int().min(0) }).strict()
@@ -200,6 +202,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     const p = `timeline[${i}]`;
     if (parseDuration(h.at) > end) problems.push(`${p}.at: ${h.at} is after the end of the scenario (${s.duration})`);
     if ('nodeGroup' in h && !groups.has(h.nodeGroup)) problems.push(`${p}.nodeGroup: no node group "${h.nodeGroup}"`);
+    if (h.do === 'node-group-update' && groups.has(h.nodeGroup) && groups.get(h.nodeGroup)!.kind !== 'managed') problems.push(`${p}.nodeGroup: "${h.nodeGroup}" is not a managed node group; only those are updated by EKS`);
     if ('workload' in h && h.workload && !workloads.has(h.workload)) problems.push(`${p}.workload: no workload "${h.workload}"`);
     if ('node' in h && h.node) {
       const [g, idx] = h.node.split('/');

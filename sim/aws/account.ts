@@ -121,6 +121,8 @@ interface Group {
   lastFailedAt?: EpochMs;
   cause?: { cause: ScalingCause; from: number; at: EpochMs; terminate?: string };
   healthIssues: HealthIssue[];
+  /** A managed node group update under way: the instances still to replace, and whether the surge was undone. */
+  update?: { readonly old: Set<string>; scaledDown: boolean };
 }
 
 interface Activity {
@@ -219,6 +221,24 @@ export class SimulatedAccount {
     g.cause = { cause: opts.cause ?? { kind: 'user' }, from: g.desired, at: this.clock.now(), terminate: opts.terminate };
     g.desired = desired;
     this.reconcile(g, this.clock.now());
+  }
+
+  /**
+   * An EKS managed node group update, as the EKS User Guide ("Understand each phase of node updates")
+   * describes it: desired and max rise by one (the surge); once the new instances are InService, each old
+   * instance is terminated without lowering desired, so the group replaces it; when none is left, desired
+   * and max go back down by one. The node group is UPDATING until the last termination is over.
+   */
+  updateNodeGroup(cluster: string, group: string): void {
+    this.advance();
+    const g = this.group(cluster, group);
+    if (g.spec.kind !== 'managed') throw new Error(`node group ${group}: only managed node groups are updated by EKS`);
+    const now = this.clock.now();
+    g.update = { old: new Set(this.instances.filter((i) => i.group === g && i.terminateAt === undefined).map((i) => i.id)), scaledDown: false };
+    g.cause = { cause: { kind: 'user' }, from: g.desired, at: now };
+    g.max += 1;
+    g.desired += 1;
+    this.reconcile(g, now);
   }
 
   /** From now on, launches in the group fail with `statusMessage` (AWS retries, failing again, every few minutes). */
@@ -412,6 +432,7 @@ export class SimulatedAccount {
 
   /** What an Auto Scaling group (or Karpenter) does at time `t` when its capacity differs from desired. */
   private reconcile(g: Group, t: EpochMs): void {
+    if (g.update) this.stepUpdate(g, g.update, t);
     const live = this.instances.filter((i) => i.group === g && i.launchAt <= t && i.terminateAt === undefined);
     const cause = g.cause;
     if (live.length < g.desired) {
@@ -445,6 +466,26 @@ export class SimulatedAccount {
         this.terminate(i, t, `${why}  At ${iso(t)} instance ${i.id} was selected for termination.`);
       }
     }
+  }
+
+  /** One step of a managed node group update (see {@link updateNodeGroup}). */
+  private stepUpdate(g: Group, update: NonNullable<Group['update']>, t: EpochMs): void {
+    const mine = this.instances.filter((i) => i.group === g && i.launchAt <= t);
+    const live = mine.filter((i) => i.terminateAt === undefined);
+    if (live.some((i) => t < i.inServiceAt)) return;
+    const old = live.find((i) => update.old.has(i.id));
+    if (old) {
+      this.terminate(old, t, `At ${iso(t)} instance ${old.id} was taken out of service in response to a user request.`);
+      return;
+    }
+    if (!update.scaledDown) {
+      update.scaledDown = true;
+      g.cause = { cause: { kind: 'user' }, from: g.desired, at: t };
+      g.desired -= 1;
+      g.max -= 1;
+      return;
+    }
+    if (mine.every((i) => i.terminatedAt === undefined || i.terminatedAt <= t) && live.length === g.desired) g.update = undefined;
   }
 
   private causeText(g: Group, cause: Group['cause'], t: EpochMs, current: number, direction: 'increasing' | 'shrinking'): string {
@@ -532,7 +573,7 @@ export class SimulatedAccount {
     return {
       name: g.spec.name,
       kind: 'managed',
-      status: g.healthIssues.length ? 'DEGRADED' : 'ACTIVE',
+      status: g.update ? 'UPDATING' : g.healthIssues.length ? 'DEGRADED' : 'ACTIVE',
       scaling: { min: g.min, max: g.max, desired: g.desired },
       autoScalingGroups: g.asgName ? [g.asgName] : [],
       instanceTypes: [g.spec.instanceType],

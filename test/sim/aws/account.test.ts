@@ -236,3 +236,22 @@ test('EKS Auto Mode instances are found by their own tags and carry their node p
   expect(found.map((i) => [i.nodePool, i.host.autoScalingGroup])).toEqual([['general-purpose', undefined], ['general-purpose', undefined]]);
   expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 3 });
 });
+
+test('an EKS managed node group update: surge, each old instance replaced, desired back down by one, UPDATING until done', async () => {
+  const before = sim.instancesOf('prod', 'general').map((i) => i.instanceId);
+  sim.updateNodeGroup('prod', 'general');
+  expect(await apis().eks.describeNodegroup('prod', 'general')).toMatchObject({ status: 'UPDATING', scaling: { min: 2, max: 7, desired: 4 } });
+  const desired: number[] = [];
+  for (let m = 0; m < 30; m++) {
+    clock.advance(MINUTE_MS);
+    desired.push((await groupOf('general')).desired);
+  }
+  const ng = await apis().eks.describeNodegroup('prod', 'general');
+  expect(ng).toMatchObject({ status: 'ACTIVE', scaling: { min: 2, max: 6, desired: 3 } });
+  expect(Math.max(...desired)).toBe(4);
+  const after = (await groupOf('general')).instances;
+  expect(after.map((i) => i.lifecycleState)).toEqual(['InService', 'InService', 'InService']);
+  expect(after.some((i) => before.includes(i.instanceId))).toBe(false);
+  const activities = await apis().autoScaling.describeScalingActivities((await groupOf('general')).name, T0);
+  expect(activities.filter((a) => a.cause.includes('taken out of service in response to a user request.')).map((a) => a.description.split(': ')[1]).sort()).toEqual([...before].sort());
+});
