@@ -245,6 +245,10 @@ export class World {
         this.account.setDesired(this.cluster, h.nodeGroup, h.desired);
         this.note(`Auto Scaling group of ${h.nodeGroup} scales out to ${h.desired}`, 'happening');
         break;
+      case 'node-group-update':
+        this.account.updateNodeGroup(this.cluster, h.nodeGroup);
+        this.note(`EKS updates node group ${h.nodeGroup}: its nodes are replaced one by one`, 'happening');
+        break;
       case 'scaling-failure':
         this.account.failLaunches(this.cluster, h.nodeGroup, h.statusMessage);
         this.account.setDesired(this.cluster, h.nodeGroup, h.desired);

@@ -489,6 +489,8 @@ export interface CollectorFailure {
   /** e.g. `eks:DescribeCluster`, `cloudwatch:GetMetricData`. */
   readonly operation: string;
   readonly message: string;
+  /** The one resource a failed call was about: only what depends on it is held, not the whole service. */
+  readonly subject?: { readonly nodeGroup?: string; readonly autoScalingGroup?: string };
 }
 
 /** The cloud fields of a cluster-minute rollup, written by the collector. */

@@ -58,3 +58,41 @@ export function sdkAccounts(): AwsAccountFor {
     };
   };
 }
+
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/** A time budget: `expired` rejects with a {@link DeadlineError} once `ms` have passed. */
+export interface Deadline {
+  readonly expired: Promise<never>;
+  clear(): void;
+}
+
+export function deadlineIn(ms: number, what: string): Deadline {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`${what}: its ${(ms / 1000).toFixed(1)} s budget was spent before this call answered`)), Math.max(0, ms));
+  });
+  // Nothing may be racing it when it fires.
+  expired.catch(() => undefined);
+  return { expired, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * The account with every call bounded by `deadline`: a call still waiting when the budget is spent fails
+ * with a {@link DeadlineError} (and any later call at once), so one stalled region or API cannot hold the
+ * run. The SDK's own retries (5 attempts of up to 10 s each) would otherwise take most of a minute.
+ */
+export function boundedAccount(aws: AwsAccount, deadline: Deadline): AwsAccount {
+  return { eks: bounded(aws.eks, deadline), ec2: bounded(aws.ec2, deadline), autoScaling: bounded(aws.autoScaling, deadline), cloudWatch: bounded(aws.cloudWatch, deadline) };
+}
+
+function bounded<T extends object>(api: T, deadline: Deadline): T {
+  return new Proxy(api, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop);
+      return typeof v === 'function' ? (...args: unknown[]) => Promise.race([v.apply(target, args) as Promise<unknown>, deadline.expired]) : v;
+    },
+  });
+}

@@ -19,18 +19,35 @@ export interface DescribedGroup extends AutoScalingGroup {
   readonly eksNodeGroup?: string;
 }
 
-/** Groups by name, or every group carrying the cluster's `kubernetes.io/cluster/<name>` tag. */
+/** Groups by name, or every group carrying one of the cluster's tag keys ({@link clusterGroupTagKeys}). */
 export type GroupQuery = { readonly names: readonly string[] } | { readonly clusterTag: string };
+
+/**
+ * The tag keys that mark a cluster's groups, any of them: `kubernetes.io/cluster/<name>` (EKS, eksctl,
+ * Terraform modules) and `k8s.io/cluster-autoscaler/<name>`, Cluster Autoscaler's auto-discovery tag: a
+ * self-managed group tagged only for it, with no instance yet (every launch failing), is found too.
+ * A `tag-key` filter matches groups with any of its values (Auto Scaling API reference, `Filter`).
+ */
+export function clusterGroupTagKeys(cluster: string): string[] {
+  return [`kubernetes.io/cluster/${cluster}`, `k8s.io/cluster-autoscaler/${cluster}`];
+}
 
 export interface AutoScalingApi {
   describeGroups(query: GroupQuery): Promise<DescribedGroup[]>;
-  /** The group's activities that started at or after `since`, newest first, every page needed. */
+  /** The group's activities that started at or after `since`, and those still in progress, every page needed. */
   describeScalingActivities(group: string, since: EpochMs): Promise<ScalingActivity[]>;
 }
 
 /** `DescribeAutoScalingGroups` returns at most 100 groups a page, and takes at most 50 names a request. */
 export const GROUPS_PER_PAGE = 100;
 export const GROUP_NAMES_PER_CALL = 50;
+/** Activity statuses that are final (`StatusCode`); every other one is still in progress. */
+const FINAL_ACTIVITY_STATUSES = new Set(['Successful', 'Failed', 'Cancelled']);
+
+export function isFinalActivity(status: string): boolean {
+  return FINAL_ACTIVITY_STATUSES.has(status);
+}
+
 /** `DescribeScalingActivities` returns at most 100 activities a page. */
 export const ACTIVITIES_PER_PAGE = 100;
 /** Bounds one run's reading of a group that scaled wildly: 1,000 activities. */
@@ -47,7 +64,7 @@ export class SdkAutoScaling implements AutoScalingApi {
     if ('names' in query) {
       for (let i = 0; i < query.names.length; i += GROUP_NAMES_PER_CALL) requests.push({ AutoScalingGroupNames: query.names.slice(i, i + GROUP_NAMES_PER_CALL) });
     } else {
-      requests.push({ Filters: [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${query.clusterTag}`] }] });
+      requests.push({ Filters: [{ Name: 'tag-key', Values: clusterGroupTagKeys(query.clusterTag) }] });
     }
     const out: DescribedGroup[] = [];
     for (const request of requests) {
@@ -69,10 +86,12 @@ export class SdkAutoScaling implements AutoScalingApi {
       this.calls.count('autoscaling:DescribeScalingActivities');
       const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: ACTIVITIES_PER_PAGE, NextToken }));
       const activities = (res.Activities ?? []).map(scalingActivityOf);
-      out.push(...activities.filter((a) => a.startTime >= since));
+      out.push(...activities.filter((a) => a.startTime >= since || !isFinalActivity(a.status)));
       NextToken = res.NextToken;
-      // Newest first: once a page reaches past `since`, the rest is older still.
-      if (!NextToken || activities.some((a) => a.startTime < since)) break;
+      // "Activities still in progress are described first", whatever their age; the others follow newest
+      // first (API_DescribeScalingActivities, ActivitiesType): once a finished one reaches past `since`, the
+      // rest is older still.
+      if (!NextToken || activities.some((a) => isFinalActivity(a.status) && a.startTime < since)) break;
     }
     return out;
   }

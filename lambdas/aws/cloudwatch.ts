@@ -33,7 +33,7 @@ export interface MetricSeries {
   readonly id: string;
   /** Oldest first. */
   readonly points: readonly MetricPoint[];
-  /** `Complete`, or `InternalError` / `Forbidden` for a query CloudWatch could not answer. */
+  /** `Complete`, or `InternalError` / `Forbidden` / {@link NOT_RETURNED} for a query CloudWatch did not answer. */
   readonly status: string;
   readonly message?: string;
 }
@@ -44,6 +44,9 @@ export interface CloudWatchApi {
   /** Dimension sets of `namespace`/`metricName` that received data in the last 3 hours, every page. */
   listMetrics(namespace: string, metricName: string): Promise<Record<string, string>[]>;
 }
+
+/** The status of a query missing from the response: CloudWatch did not run it. */
+export const NOT_RETURNED = 'NotReturned';
 
 /** The API's limit on queries per `GetMetricData` request. */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -64,6 +67,7 @@ export class SdkCloudWatch implements CloudWatchApi {
     }
     if (queries.length === 0) return [];
     const byId = new Map<string, { points: MetricPoint[]; status: string; message?: string }>();
+    const messages: string[] = [];
     let NextToken: string | undefined;
     do {
       // Each page is a request billed for every metric it names.
@@ -87,11 +91,15 @@ export class SdkCloudWatch implements CloudWatchApi {
         }),
       );
       for (const r of out.MetricDataResults ?? []) merge(byId, r);
+      messages.push(...messagesOf(out.Messages));
       NextToken = out.NextToken;
     } while (NextToken);
     return queries.map((q) => {
       const s = byId.get(q.id);
-      return { id: q.id, points: (s?.points ?? []).sort((a, b) => a.t - b.t), status: s?.status ?? 'Complete', message: s?.message };
+      // CloudWatch answers every query it ran, even with no data; one it left out did not run, and the
+      // response's `Messages` say why ("as much of the operation as possible is still executed").
+      if (!s) return { id: q.id, points: [], status: NOT_RETURNED, message: messages.join('; ') || undefined };
+      return { id: q.id, points: s.points.sort((a, b) => a.t - b.t), status: s.status, message: s.message };
     });
   }
 
@@ -117,7 +125,11 @@ function merge(byId: Map<string, { points: MetricPoint[]; status: string; messag
   // `PartialData` only means "more on the next page"; a failed query stays failed.
   if (r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden') {
     s.status = r.StatusCode;
-    s.message = (r.Messages ?? []).map((m) => `${m.Code ?? ''} ${m.Value ?? ''}`.trim()).join('; ') || undefined;
+    s.message = messagesOf(r.Messages).join('; ') || undefined;
   }
   byId.set(r.Id, s);
+}
+
+function messagesOf(messages: readonly { Code?: string; Value?: string }[] | undefined): string[] {
+  return (messages ?? []).map((m) => `${m.Code ?? ''} ${m.Value ?? ''}`.trim()).filter(Boolean);
 }

@@ -11,7 +11,7 @@ export interface ClusterInstance {
   readonly host: Host;
   /** EC2 detailed monitoring (1-minute CloudWatch data); basic monitoring is 5-minute. */
   readonly detailedMonitoring: boolean;
-  /** Karpenter NodePool (`karpenter.sh/nodepool` tag), for instances Karpenter launched. */
+  /** Karpenter NodePool (`karpenter.sh/nodepool`) or EKS Auto Mode node pool (`eks:kubernetes-node-pool-name`). */
   readonly nodePool?: string;
 }
 
@@ -25,13 +25,16 @@ export const INSTANCES_PER_PAGE = 1000;
 
 /**
  * The tag filters that find a cluster's instances. Filters in one request are ANDed, so each is its own
- * request: `kubernetes.io/cluster/<name>` (managed and self-managed groups, Karpenter) and
- * `eks:cluster-name` (managed node groups, EKS Auto Mode).
+ * request: `kubernetes.io/cluster/<name>` (managed and self-managed groups, Karpenter),
+ * `eks:cluster-name` (managed node groups) and `eks:eks-cluster-name` (EKS Auto Mode, whose instances carry
+ * `eks:eks-cluster-name`, `eks:kubernetes-node-pool-name` and `eks:kubernetes-node-class-name`: the tags
+ * the AWS managed policy AmazonEKSComputePolicy requires on what Auto Mode launches).
  */
 export function clusterInstanceFilters(cluster: string): Filter[][] {
   return [
     [{ Name: `tag:kubernetes.io/cluster/${cluster}`, Values: ['owned', 'shared'] }],
     [{ Name: 'tag:eks:cluster-name', Values: [cluster] }],
+    [{ Name: 'tag:eks:eks-cluster-name', Values: [cluster] }],
   ];
 }
 
@@ -64,7 +67,7 @@ export class SdkEc2 implements Ec2Api {
 export function clusterInstanceOf(i: Instance): ClusterInstance | undefined {
   if (!i.InstanceId) return undefined;
   const tags = new Map((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  const nodePool = tags.get('karpenter.sh/nodepool') || undefined;
+  const nodePool = tags.get('karpenter.sh/nodepool') || tags.get('eks:kubernetes-node-pool-name') || undefined;
   const host: Host = {
     instanceId: i.InstanceId,
     instanceType: i.InstanceType ?? 'unknown',

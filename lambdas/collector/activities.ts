@@ -10,6 +10,7 @@
  */
 import type { AutoScalingGroup, ScalingActivity } from '../../model/domain';
 import { DAY_MS, HOUR_MS, MINUTE_MS, type EpochMs } from '../../model/time';
+import { isFinalActivity } from '../aws/autoscaling';
 
 export interface GroupWatermark {
   /** Activities that started at or after this were read. */
@@ -30,12 +31,6 @@ export const RECHECK_MS = 15 * MINUTE_MS;
 /** Bounds the watermark document. */
 const MAX_SEEN = 200;
 
-const FINAL = new Set(['Successful', 'Failed', 'Cancelled']);
-
-function isFinal(status: string): boolean {
-  return FINAL.has(status);
-}
-
 /** What changes when the group scales: its desired capacity and its instances' lifecycle states. */
 export function groupFingerprint(g: AutoScalingGroup): string {
   return `${g.desired}|${g.instances
@@ -49,7 +44,7 @@ export function needsActivityRead(g: AutoScalingGroup, prev: GroupWatermark | un
   return (
     prev.fingerprint !== groupFingerprint(g) ||
     g.desired !== g.inService ||
-    Object.values(prev.seen).some((s) => !isFinal(s)) ||
+    Object.values(prev.seen).some((s) => !isFinalActivity(s)) ||
     now - prev.checkedAt >= RECHECK_MS
   );
 }
@@ -71,7 +66,7 @@ export function advanceWatermark(
 ): { report: ScalingActivity[]; next: GroupWatermark } {
   const seen = prev?.seen ?? {};
   const report = read.filter((a) => seen[a.activityId] !== a.status).sort((a, b) => a.startTime - b.startTime);
-  const open = read.filter((a) => !isFinal(a.status)).map((a) => a.startTime);
+  const open = read.filter((a) => !isFinalActivity(a.status)).map((a) => a.startTime);
   const since = open.length
     ? Math.min(...open)
     : read.length

@@ -16,6 +16,8 @@ export interface CloudState {
   readonly autoScalingGroups: readonly AutoScalingGroup[];
   /** Hosts carry their node group and, for instances in a group that was read, its lifecycle and health. */
   readonly instances: readonly ClusterInstance[];
+  /** `DescribeInstances` answered: `instances` is the cluster's, not an empty stand-in. */
+  readonly instancesRead: boolean;
   readonly failures: readonly CollectorFailure[];
 }
 
@@ -24,11 +26,11 @@ const PARALLEL_CALLS = 4;
 
 export async function readCloudState(aws: AwsAccount, cluster: string): Promise<CloudState> {
   const failures: CollectorFailure[] = [];
-  const attempt = async <T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  const attempt = async <T>(operation: string, what: string, fn: () => Promise<T>, subject?: CollectorFailure['subject']): Promise<T | undefined> => {
     try {
       return await fn();
     } catch (e) {
-      failures.push({ operation, message: `${subject}: ${describeError(e)}` });
+      failures.push({ operation, message: `${what}: ${describeError(e)}`, ...(subject ? { subject } : {}) });
       return undefined;
     }
   };
@@ -40,7 +42,7 @@ export async function readCloudState(aws: AwsAccount, cluster: string): Promise<
         ? undefined
         : (
             await mapLimit(names, PARALLEL_CALLS, (n) =>
-              attempt('eks:DescribeNodegroup', `node group ${n}`, () => aws.eks.describeNodegroup(cluster, n)),
+              attempt('eks:DescribeNodegroup', `node group ${n}`, () => aws.eks.describeNodegroup(cluster, n), { nodeGroup: n }),
             )
           ).filter((g): g is NodeGroup => g !== undefined),
     ),
@@ -72,6 +74,7 @@ export async function readCloudState(aws: AwsAccount, cluster: string): Promise<
       const nodeGroup = i.host.nodeGroup ?? (i.host.autoScalingGroup ? groupOf.get(i.host.autoScalingGroup) : undefined);
       return { ...i, host: { ...i.host, nodeGroup, lifecycleState: a?.lifecycleState, healthStatus: a?.healthStatus } };
     }),
+    instancesRead: instances !== undefined,
     failures,
   };
 }

@@ -2,12 +2,13 @@
  * The scheduled collector: once a minute, for every watched cluster, the cloud side of the cluster-minute
  * (EKS, EC2, Auto Scaling, new scaling activities) and, every `everyMinutes`, the host part of each
  * node-minute from CloudWatch. Clusters are isolated: one failing never stops another, and within a
- * cluster every API that failed is recorded in the rollup's `failures` for the evaluator to alert on.
+ * cluster every API that failed is recorded in the rollup's `failures` for the evaluator to alert on, and
+ * what the other calls read is kept.
  */
 import type { Logger } from '../../common/log';
 import type { ClusterConfig, CloudRollup, CollectorFailure, HostNodeMinute, ScalingActivity } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
-import type { AwsAccount, AwsAccountFor } from '../aws/account';
+import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
 import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
@@ -24,7 +25,22 @@ export interface CollectorDeps {
   readonly hostMetrics: HostMetricsSettings;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Most time one cluster's AWS reads may take (default {@link CLUSTER_BUDGET_MS}). */
+  readonly clusterBudgetMs?: number;
 }
+
+/** The Lambda context's clock of the invocation. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * One cluster's AWS reads get at most this long, and never past the invocation's end less
+ * {@link STORE_RESERVE_MS}: a stalled region costs its own cluster part of a minute, not the others theirs.
+ */
+export const CLUSTER_BUDGET_MS = 30_000;
+/** Kept at the end of an invocation to store what was read. */
+export const STORE_RESERVE_MS = 8_000;
 
 /** What the collector remembers between runs, per cluster (a versioned store document). */
 export interface CollectorState {
@@ -68,6 +84,11 @@ export class WrittenHostParts {
     return minutes.filter((m) => this.parts.get(partKey(cluster, m))?.content !== partContent(m));
   }
 
+  /** The parts not written at all. */
+  unwritten(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
+    return minutes.filter((m) => !this.parts.has(partKey(cluster, m)));
+  }
+
   remember(cluster: string, minutes: readonly HostNodeMinute[]): void {
     for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m) });
   }
@@ -86,17 +107,24 @@ const PARALLEL_ACTIVITY_READS = 4;
 const LIVE_STATES = new Set(['running', 'stopping', 'shutting-down']);
 
 /** The scheduled handler: every cluster, isolated. Throws (after all clusters ran) if a rollup was not stored. */
-export function createCollectorHandler(deps: CollectorDeps): () => Promise<ClusterRun[]> {
+export function createCollectorHandler(deps: CollectorDeps): (event?: unknown, context?: InvocationContext) => Promise<ClusterRun[]> {
   const written = new WrittenHostParts();
-  return async () => {
+  return async (_event?: unknown, context?: InvocationContext) => {
     written.prune(deps.clock.now() - (deps.hostMetrics.windowMinutes + 10) * MINUTE_MS);
+    const ends = context ? Date.now() + context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+    const listings: Listings = new Map();
     const runs = await mapLimit(deps.clusters, PARALLEL_CLUSTERS, async (c) => {
+      const budget = Math.min(deps.clusterBudgetMs ?? CLUSTER_BUDGET_MS, ends - STORE_RESERVE_MS - Date.now());
+      const deadline = deadlineIn(budget, `cluster ${c.name}`);
       try {
-        return await collectCluster(deps, c, written);
+        const region = c.region ?? deps.defaultRegion;
+        return await collectCluster(deps, c, written, (aws) => sharedListings(boundedAccount(aws, deadline), listings, region));
       } catch (e) {
         deps.logger.error('cluster not collected', { cluster: c.name, error: e });
         const failure = { operation: 'collector', message: describeError(e) };
         return { cluster: c.name, minute: minuteOf(deps.clock.now()), stored: false, hosts: 0, hostMinutes: 0, metricsRead: false, newActivities: 0, failures: [failure], calls: {}, metricsRequested: 0, durationMs: 0 };
+      } finally {
+        deadline.clear();
       }
     });
     const lost = runs.filter((r) => !r.stored).map((r) => r.cluster);
@@ -105,13 +133,18 @@ export function createCollectorHandler(deps: CollectorDeps): () => Promise<Clust
   };
 }
 
-export async function collectCluster(deps: CollectorDeps, cluster: ClusterConfig, written = new WrittenHostParts()): Promise<ClusterRun> {
+export async function collectCluster(
+  deps: CollectorDeps,
+  cluster: ClusterConfig,
+  written = new WrittenHostParts(),
+  bound: (aws: AwsAccount) => AwsAccount = (aws) => aws,
+): Promise<ClusterRun> {
   const { store, clock } = deps;
   const started = clock.now();
   const minute = minuteOf(started);
   const log = deps.logger.child({ cluster: cluster.name });
   const calls = new CallCounter();
-  const aws = deps.aws(cluster.region ?? deps.defaultRegion, calls);
+  const aws = bound(deps.aws(cluster.region ?? deps.defaultRegion, calls));
   const failures: CollectorFailure[] = [];
 
   let doc: StoredDocument<CollectorState> | undefined;
@@ -130,12 +163,14 @@ export async function collectCluster(deps: CollectorDeps, cluster: ClusterConfig
 
   let hostReport: WriteReport | undefined;
   let metricsRead = false;
-  if (deps.hostMetrics.groups.length && isDue(state.metricsReadAt, started, deps.hostMetrics.everyMinutes)) {
+  // Without the instance list there is nothing to read metrics for: the read did not happen, so it is not done.
+  if (deps.hostMetrics.groups.length && cloud.instancesRead && isDue(state.metricsReadAt, started, deps.hostMetrics.everyMinutes)) {
     const read = await readHostMetrics(aws.cloudWatch, monitored(cloud, deps.hostMetrics), deps.hostMetrics, started);
     failures.push(...read.failures);
-    if (!read.failures.length) {
+    if (read.answered) {
       metricsRead = true;
-      const changed = written.changed(cluster.name, read.minutes);
+      // A partial read fills only parts not written yet: it never replaces complete figures with fewer.
+      const changed = read.failures.length ? written.unwritten(cluster.name, read.minutes) : written.changed(cluster.name, read.minutes);
       if (changed.length) {
         hostReport = await store.putHostMinutes(cluster.name, changed);
         if (hostReport.failed.length) failures.push(storeFailure('host minutes', hostReport));
@@ -214,7 +249,7 @@ async function readActivities(
       activities.push(...report);
       groups[g.name] = next;
     } catch (e) {
-      failures.push({ operation: 'autoscaling:DescribeScalingActivities', message: `group ${g.name}: ${describeError(e)}` });
+      failures.push({ operation: 'autoscaling:DescribeScalingActivities', message: `group ${g.name}: ${describeError(e)}`, subject: { autoScalingGroup: g.name } });
       if (prev) groups[g.name] = prev;
     }
   });
@@ -235,6 +270,34 @@ function monitored(cloud: CloudState, settings: HostMetricsSettings): MonitoredI
       periodMinutes: settings.periodMinutes === 1 && i.detailedMonitoring ? 1 : 5,
       autoScalingGroup: i.host.autoScalingGroup && groups.has(i.host.autoScalingGroup) ? i.host.autoScalingGroup : undefined,
     }));
+}
+
+/** `ListMetrics` answers, per region and metric, shared by the clusters of one invocation. */
+type Listings = Map<string, Promise<Record<string, string>[]>>;
+
+/**
+ * The account with `ListMetrics` asked once per region and metric per invocation: the listing is the
+ * region's (every instance of every cluster, paged 500 at a time), not the cluster's. A failed listing is
+ * not kept, so the next cluster asks again.
+ */
+function sharedListings(aws: AwsAccount, listings: Listings, region: string): AwsAccount {
+  const cw = aws.cloudWatch;
+  return {
+    ...aws,
+    cloudWatch: {
+      getMetricData: (queries, from, to) => cw.getMetricData(queries, from, to),
+      listMetrics: (namespace, metricName) => {
+        const key = `${region}|${namespace}|${metricName}`;
+        let listing = listings.get(key);
+        if (!listing) {
+          listing = cw.listMetrics(namespace, metricName);
+          listings.set(key, listing);
+          listing.catch(() => listings.delete(key));
+        }
+        return listing;
+      },
+    },
+  };
 }
 
 function storeFailure(what: string, r: WriteReport): CollectorFailure {

@@ -7,9 +7,12 @@
  * dimension, published for basic and detailed monitoring): one metric for the whole group, and per
  * instance (`StatusCheckFailed`, `_Instance`, `_System`) only for groups where a check failed.
  *
- * All or nothing: a read in which any request failed writes no host part, because each run rewrites every
- * minute of the window and a partial read would replace complete figures with fewer. The run is retried at
- * the next minute (the watermark does not move).
+ * Partial reads are kept: a request that failed, a query CloudWatch answered `Forbidden` or
+ * `InternalError`, or a `ListMetrics` denied costs only the metrics it concerns. What was answered is
+ * assembled and returned with `answered` set, the failures are reported, and the next read comes at the
+ * usual cadence (a read that failed as a whole is retried at the next minute). The collector writes the
+ * host parts of a partial read only where none were written before, so a complete read is never replaced
+ * with fewer figures.
  */
 import type { CollectorFailure, Host, HostMetrics, HostNodeMinute } from '../../model/domain';
 import { MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
@@ -65,9 +68,14 @@ const PARALLEL_REQUESTS = 2;
 /** Agent metric dimension sets by instance id, per agent metric name. */
 export type AgentSeries = ReadonlyMap<string, ReadonlyMap<string, readonly Record<string, string>[]>>;
 
-/** The window a read covers: [from, to), `from` on a 5-minute boundary so 5-minute periods align. */
-export function metricsWindow(now: EpochMs, windowMinutes: number): { from: EpochMs; to: EpochMs } {
-  const to = minuteOf(now);
+/**
+ * The window a read covers: [from, to), both on period boundaries. `EndTime` is exclusive and AWS advises
+ * aligning it with the period (GetMetricData API reference): an end inside a period would return that
+ * period's point built from its first minutes only. `from` is on a 5-minute boundary so 5-minute periods align.
+ */
+export function metricsWindow(now: EpochMs, windowMinutes: number, periodMinutes: number): { from: EpochMs; to: EpochMs } {
+  const period = periodMinutes * MINUTE_MS;
+  const to = Math.floor(minuteOf(now) / period) * period;
   const step = 5 * MINUTE_MS;
   return { from: Math.floor((to - windowMinutes * MINUTE_MS) / step) * step, to };
 }
@@ -142,17 +150,60 @@ export function agentSeriesOf(listed: ReadonlyMap<string, readonly Record<string
   return out;
 }
 
+/** ListMetrics may take up to 15 minutes to list a new metric; after this, an unlisted instance publishes none. */
+export const LISTING_LAG_MS = 20 * MINUTE_MS;
+
+/**
+ * Series for instances the listing does not show yet: `ListMetrics` can take up to 15 minutes to list a new
+ * metric (ListMetrics API reference), and a new instance is where memory and disk matter most (one that
+ * never joins, one filling up at boot). Such an instance gets the dimensions of a listed sibling of the
+ * same Auto Scaling group or node pool (same launch template, same agent configuration), with its own
+ * `InstanceId`, `InstanceType` and `AutoScalingGroupName`, while it is younger than {@link LISTING_LAG_MS}.
+ * A guess that names no series returns no data; it costs one metric of the request.
+ */
+export function withSiblingSeries(agent: AgentSeries, instances: readonly MonitoredInstance[], now: EpochMs): AgentSeries {
+  const familyOf = (i: MonitoredInstance) => i.host.autoScalingGroup ?? i.host.nodeGroup;
+  const out = new Map<string, ReadonlyMap<string, readonly Record<string, string>[]>>();
+  for (const [metricName, byInstance] of agent) {
+    const all = new Map(byInstance);
+    const template = new Map<string, readonly Record<string, string>[]>();
+    for (const i of instances) {
+      const family = familyOf(i);
+      const listed = byInstance.get(i.host.instanceId);
+      if (family !== undefined && listed && !template.has(family)) template.set(family, listed);
+    }
+    for (const i of instances) {
+      const family = familyOf(i);
+      const sibling = family === undefined ? undefined : template.get(family);
+      if (all.has(i.host.instanceId) || !sibling || now - i.host.launchTime > LISTING_LAG_MS) continue;
+      all.set(
+        i.host.instanceId,
+        sibling.map((d) => ({
+          ...d,
+          InstanceId: i.host.instanceId,
+          ...('InstanceType' in d ? { InstanceType: i.host.instanceType } : {}),
+          ...('AutoScalingGroupName' in d && i.host.autoScalingGroup ? { AutoScalingGroupName: i.host.autoScalingGroup } : {}),
+        })),
+      );
+    }
+    out.set(metricName, all);
+  }
+  return out;
+}
+
 export interface HostMetricsRead {
-  /** Empty when any request failed (see the module comment). */
+  /** What was answered, assembled (the answered queries only when some failed). */
   readonly minutes: HostNodeMinute[];
   readonly failures: CollectorFailure[];
+  /** Some query was answered (or none was needed): the window counts as read. */
+  readonly answered: boolean;
 }
 
 /** Reads the window ending at `now` for `instances`, in requests of at most 500 queries. */
 export async function readHostMetrics(cw: CloudWatchApi, instances: readonly MonitoredInstance[], settings: HostMetricsSettings, now: EpochMs): Promise<HostMetricsRead> {
   const groups = new Set(settings.groups);
-  if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [] };
-  const { from, to } = metricsWindow(now, settings.windowMinutes);
+  if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [], answered: true };
+  const { from, to } = metricsWindow(now, settings.windowMinutes, Math.max(...instances.map((i) => i.periodMinutes)));
   const failures: CollectorFailure[] = [];
 
   const listed = new Map<string, readonly Record<string, string>[]>();
@@ -164,17 +215,16 @@ export async function readHostMetrics(cw: CloudWatchApi, instances: readonly Mon
       failures.push({ operation: 'cloudwatch:ListMetrics', message: `${AGENT}/${m.metricName}: ${describeError(e)}` });
     }
   }
-  if (failures.length) return { minutes: [], failures };
-  const agent = agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId)));
+  const agent = withSiblingSeries(agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId))), instances, now);
 
-  const first = await run(cw, planReads(instances, groups, agent), from, to, failures);
-  if (failures.length) return { minutes: [], failures };
+  const planned = planReads(instances, groups, agent);
+  const first = await run(cw, planned, from, to, failures);
   const failing = instancesWithFailedChecks(instances, first);
   const detail = failing.length ? await run(cw, planStatusDetail(failing), from, to, failures) : [];
-  if (failures.length) return { minutes: [], failures };
-  return { minutes: assemble(instances, [...first, ...detail], from, to, now), failures };
+  return { minutes: assemble(instances, [...first, ...detail], from, to, now), failures, answered: planned.length === 0 || first.length > 0 };
 }
 
+/** Runs the queries; returns the answered ones (`Complete`), recording what failed. */
 async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs, to: EpochMs, failures: CollectorFailure[]): Promise<{ target: Target; series: MetricSeries }[]> {
   const withIds = planned.map((p, n) => ({ ...p, query: { ...p.query, id: `q${n}` } }));
   const chunks: (typeof withIds)[] = [];
@@ -194,7 +244,7 @@ async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs
   if (refused.length) {
     failures.push({ operation: 'cloudwatch:GetMetricData', message: `${refused.length} metrics answered ${refused[0].series.status}${refused[0].series.message ? `: ${refused[0].series.message}` : ''}` });
   }
-  return out;
+  return out.filter((r) => r.series.status === 'Complete');
 }
 
 function instancesWithFailedChecks(instances: readonly MonitoredInstance[], results: readonly { target: Target; series: MetricSeries }[]): MonitoredInstance[] {

@@ -61,9 +61,20 @@ export interface EvaluationContext {
   readonly fresh: FreshObservations;
   readonly trend: TrendMemory;
   /** Sources this evaluation cannot see. */
-  readonly blind: { readonly agent: boolean; readonly services: ReadonlySet<CloudService> };
+  readonly blind: {
+    readonly agent: boolean;
+    readonly services: ReadonlySet<CloudService>;
+    /** Resources one failed call was about (a node group, an Auto Scaling group): alerts about them are held. */
+    readonly subjects: readonly BlindSubject[];
+  };
   /** Memo for results several rules share (the N-1 analysis). */
   readonly memo: Map<string, unknown>;
+}
+
+export interface BlindSubject {
+  readonly service: CloudService;
+  readonly nodeGroup?: string;
+  readonly autoScalingGroup?: string;
 }
 
 export interface ContextInputs {
@@ -94,9 +105,13 @@ export function buildContext(i: ContextInputs): EvaluationContext {
   const cloud = lastCloud && lastCloud.collectedAt >= i.now - i.cloudStaleAfterMs ? lastCloud : undefined;
 
   const services = new Set<CloudService>(cloud ? [] : SERVICES);
+  const subjects: BlindSubject[] = [];
   for (const f of cloud?.failures ?? []) {
     const svc = f.operation.split(':')[0] as CloudService;
-    if (SERVICES.includes(svc)) services.add(svc);
+    if (!SERVICES.includes(svc)) continue;
+    // A call about one node group or Auto Scaling group blinds what depends on it, not every rule of the service.
+    if (f.subject) subjects.push({ service: svc, ...f.subject });
+    else services.add(svc);
   }
 
   const terminating = new Set<string>();
@@ -120,15 +135,7 @@ export function buildContext(i: ContextInputs): EvaluationContext {
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const pods = nodes.flatMap((node) => (node.kube?.pods ?? []).map((pod) => ({ pod, node })));
 
-  let hosts: Map<string, HostNodeMinute> | undefined;
-  if (i.hostMinutes) {
-    hosts = new Map();
-    for (const h of i.hostMinutes) {
-      if (Object.keys(h.metrics).length === 0) continue;
-      const prev = hosts.get(h.host.instanceId);
-      if (!prev || prev.minute <= h.minute) hosts.set(h.host.instanceId, h);
-    }
-  }
+  const hosts = i.hostMinutes ? newestHostMetrics(i.hostMinutes) : undefined;
 
   return {
     cluster: i.cluster,
@@ -147,7 +154,7 @@ export function buildContext(i: ContextInputs): EvaluationContext {
     memory: i.memory,
     fresh: i.fresh,
     trend: i.trend,
-    blind: { agent: !kube, services },
+    blind: { agent: !kube, services, subjects },
     memo: new Map(),
   };
 }
@@ -165,4 +172,21 @@ export function isActive(p: Pod): boolean {
 /** The subject of a finding about a node: cluster, node group, node. */
 export function nodeSubject(ctx: EvaluationContext, n: NodeView): { cluster: string; nodeGroup?: string; node: string } {
   return { cluster: ctx.cluster, nodeGroup: n.summary.nodeGroup, node: n.name };
+}
+
+/**
+ * Each instance's newest value of each metric, over the periods read. Metrics arrive at different times
+ * (status checks every minute, basic-monitoring CPU in 5-minute points minutes later), so the newest
+ * period may hold only some of them: a metric it lacks keeps its value from an older period, and one no
+ * period holds stays absent (unknown, never "healthy"). The host is the newest period's.
+ */
+export function newestHostMetrics(parts: readonly HostNodeMinute[]): Map<string, HostNodeMinute> {
+  const out = new Map<string, HostNodeMinute>();
+  for (const h of [...parts].sort((a, b) => a.minute - b.minute)) {
+    const known = Object.fromEntries(Object.entries(h.metrics).filter(([, v]) => v !== undefined));
+    if (Object.keys(known).length === 0) continue;
+    const prev = out.get(h.host.instanceId);
+    out.set(h.host.instanceId, { ...h, metrics: { ...prev?.metrics, ...known } });
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 /**
  * The evaluator's memory of one cluster: the few facts about the past its rules need (Ready transitions,
  * container restarts of the last 24 h, evictions, Warning events already reported, failed scaling
- * activities, scale-ins, pending-pod counts), kept in one small document and updated from the minutes
+ * activities, scale-ins (lambdas/evaluator/scale-in.ts), pending-pod counts), kept in one small document and updated from the minutes
  * observed since the previous evaluation.
  *
  * Why not re-read the history each minute: a cluster-minute rollup of 500 nodes is ~60 KB encoded and ~17 ms
@@ -16,6 +16,7 @@ import type { ClusterMinute, ConditionStatus, KubeEvent, NodeMinute, ScalingActi
 import { workloadName } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../model/time';
+import { nodesByInstance, observeScaleIns, type InServiceInstances, type ScaleIn } from './scale-in';
 
 export const MEMORY_VERSION = 1;
 
@@ -74,17 +75,6 @@ export interface EventMark {
   readonly lastSeen: EpochMs;
 }
 
-/** A drop of an Auto Scaling group's desired capacity. */
-export interface ScaleIn {
-  readonly autoScalingGroup: string;
-  readonly t: EpochMs;
-  readonly from: number;
-  readonly to: number;
-  /** The activity's cause (which alarm, policy or request), when an activity reported it. */
-  readonly cause?: string;
-  readonly activityId?: string;
-}
-
 /**
  * A time a node ran out of memory: the kernel OOM-killed a process (the kubelet's SystemOOM event on the
  * node) or the kubelet reported MemoryPressure. An OOM kill then is the node's doing, not the container's limit.
@@ -113,9 +103,10 @@ export interface EvaluatorMemory {
   readonly events: Readonly<Record<string, EventMark>>;
   /** Failed or cancelled scaling activities by id. */
   readonly activities: Readonly<Record<string, ScalingActivity>>;
+  /** Instances removed from service with their node (the domino's trigger), oldest first. */
   readonly scaleIns: readonly ScaleIn[];
-  /** Last desired capacity per Auto Scaling group. */
-  readonly desired: Readonly<Record<string, number>>;
+  /** InService instances per Auto Scaling group at the last cloud rollup, with their nodes. */
+  readonly inService: InServiceInstances;
   /** Pending-pod count per minute, stored when it changes (last hour plus the value before it). */
   readonly pending: readonly (readonly [Minute, number])[];
   readonly clusterStatus?: { readonly status: string; readonly since: EpochMs };
@@ -131,7 +122,7 @@ export const EMPTY_MEMORY: EvaluatorMemory = {
   events: {},
   activities: {},
   scaleIns: [],
-  desired: {},
+  inService: {},
   pending: [],
   nodeOom: {},
 };
@@ -188,8 +179,6 @@ export function restartKey(namespace: string, workload: { readonly kind: string;
   return `${namespace}/${workloadName(workload)}/${container}`;
 }
 
-const DESIRED_FROM_TO = /(?:changing the desired capacity|shrinking the capacity) from (\d+) to (\d+)/i;
-
 export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOptions): { memory: EvaluatorMemory; fresh: FreshObservations } {
   const now = obs.now;
   const freshSince = prev.evaluatedAt ?? now - 2 * MINUTE_MS;
@@ -197,8 +186,10 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   const evictions: Record<string, EvictionMark> = { ...prev.evictions };
   const events: Record<string, EventMark> = { ...prev.events };
   const activities: Record<string, ScalingActivity> = { ...prev.activities };
-  const desired: Record<string, number> = { ...prev.desired };
-  let scaleIns = [...prev.scaleIns];
+  // Entries without an instance are desired-capacity drops recorded by an older version: not removals.
+  let scaleIns = prev.scaleIns.filter((s) => s.instanceId !== undefined);
+  let inService: Record<string, Readonly<Record<string, string>>> = { ...(prev.inService ?? {}) };
+  let nodeOfInstance = new Map<string, string>();
   let pending = [...prev.pending];
   let clusterStatus = prev.clusterStatus;
   const nodeOom: Record<string, readonly NodeOutOfMemory[]> = { ...prev.nodeOom };
@@ -219,6 +210,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
         if (before !== n.ready) ready[n.name] = { status: n.ready, transitions: [...(track?.transitions ?? []), r.minute] };
       }
       latestNodes = new Set(r.kube.nodes.map((n) => n.name));
+      nodeOfInstance = nodesByInstance(r.kube);
       const last = pending[pending.length - 1];
       if (last && last[0] === r.minute) pending[pending.length - 1] = [r.minute, r.kube.pendingPods.length];
       else if (!last || (last[0] < r.minute && last[1] !== r.kube.pendingPods.length)) pending.push([r.minute, r.kube.pendingPods.length]);
@@ -250,23 +242,9 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
           activities[a.activityId] = a;
           fresh.activities.push(a.activityId);
         }
-        const m = DESIRED_FROM_TO.exec(`${a.cause} ${a.description}`);
-        if (m && Number(m[2]) < Number(m[1]) && !scaleIns.some((s) => s.activityId === a.activityId)) {
-          const s: ScaleIn = { autoScalingGroup: a.autoScalingGroup, t: a.startTime, from: Number(m[1]), to: Number(m[2]), cause: a.cause, activityId: a.activityId };
-          // The same drop seen earlier as a change of desired capacity: the activity says why, so it replaces it.
-          scaleIns = scaleIns.filter((o) => !(o.activityId === undefined && sameDrop(o, s)));
-          scaleIns.push(s);
-        }
       }
+      ({ scaleIns, inService } = observeScaleIns({ scaleIns, inService }, r.cloud, r.minute, nodeOfInstance));
       const failedAsg = r.cloud.failures.some((f) => f.operation.startsWith('autoscaling:'));
-      for (const g of r.cloud.autoScalingGroups) {
-        const before = desired[g.name];
-        if (before !== undefined && g.desired < before) {
-          const s: ScaleIn = { autoScalingGroup: g.name, t: r.minute, from: before, to: g.desired };
-          if (!scaleIns.some((o) => sameDrop(o, s))) scaleIns.push(s);
-        }
-        desired[g.name] = g.desired;
-      }
       if (!failedAsg) latestGroups = new Set(r.cloud.autoScalingGroups.map((g) => g.name));
       if (r.cloud.cluster && r.cloud.cluster.status !== clusterStatus?.status) clusterStatus = { status: r.cloud.cluster.status, since: r.minute };
     }
@@ -280,7 +258,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
     if ((latestNodes && !latestNodes.has(name)) || (t.status === 'True' && transitions.length === 0)) delete ready[name];
     else if (transitions.length !== t.transitions.length) ready[name] = { ...t, transitions };
   }
-  if (latestGroups) for (const g of Object.keys(desired)) if (!latestGroups.has(g)) delete desired[g];
+  if (latestGroups) for (const g of Object.keys(inService)) if (!latestGroups.has(g)) delete inService[g];
   for (const [id, a] of Object.entries(activities)) if ((a.endTime ?? a.startTime) < now - KEEP_SCALING_MS) delete activities[id];
   scaleIns = scaleIns.filter((s) => s.t >= now - KEEP_SCALING_MS).sort((a, b) => a.t - b.t);
   for (const [k, e] of Object.entries(evictions)) if (e.t < now - KEEP_EVICTIONS_MS) delete evictions[k];
@@ -308,7 +286,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       events,
       activities,
       scaleIns,
-      desired,
+      inService,
       pending,
       clusterStatus,
       nodeOom,
@@ -329,10 +307,6 @@ function markOutOfMemory(spans: readonly NodeOutOfMemory[], t: EpochMs, how: Nod
 export function nodeOutOfMemoryAt(memory: EvaluatorMemory, node: string, t: EpochMs): NodeOutOfMemory['how'] | undefined {
   const near = (memory.nodeOom?.[node] ?? []).filter((x) => t >= x.from - OOM_JOIN_MS && t <= x.to + OOM_JOIN_MS);
   return near.find((x) => x.how === 'SystemOOM')?.how ?? near[0]?.how;
-}
-
-function sameDrop(a: ScaleIn, b: ScaleIn): boolean {
-  return a.autoScalingGroup === b.autoScalingGroup && a.from === b.from && a.to === b.to && Math.abs(a.t - b.t) <= 10 * MINUTE_MS;
 }
 
 /**

@@ -51,5 +51,15 @@ export function runRules(ctx: EvaluationContext, rules: readonly ResolvedRule[],
 /** Whether an alert of `rule` about `subject` must be held as it is this evaluation. */
 export function isFrozen(run: RuleRun, rule: AnyRule | undefined, ctx: EvaluationContext, subject: Subject): boolean {
   if (!rule) return false;
-  return run.blind.has(rule.id) || (rule.blind?.(ctx, subject) ?? false);
+  return run.blind.has(rule.id) || subjectBlind(rule, ctx, subject) || (rule.blind?.(ctx, subject) ?? false);
+}
+
+/** The subject is a node group or Auto Scaling group whose own read failed, from a service the rule reads. */
+function subjectBlind(rule: AnyRule, ctx: EvaluationContext, subject: Subject): boolean {
+  const services = rule.sources.cloud ?? [];
+  return ctx.blind.subjects.some(
+    (b) =>
+      services.includes(b.service) &&
+      ((b.nodeGroup !== undefined && b.nodeGroup === subject.nodeGroup) || (b.autoScalingGroup !== undefined && b.autoScalingGroup === subject.autoScalingGroup)),
+  );
 }

@@ -130,6 +130,8 @@ const happenings = [
     .describe('The Auto Scaling group lowers its desired capacity and terminates instances; their pods are rescheduled'),
   z.object({ do: z.literal('scale-out'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0) }).strict()
     .describe('The group raises its desired capacity; new nodes join after about two minutes'),
+  z.object({ do: z.literal('node-group-update'), ...when, nodeGroup: z.string() }).strict()
+    .describe('An EKS managed node group update: one node more, each old node drained and replaced, then desired lowered by one back to its size'),
   z.object({ do: z.literal('scaling-failure'), ...when, nodeGroup: z.string(), desired: z.number().int().min(0), statusMessage: z.string().default('We currently do not have sufficient capacity in the Availability Zone you requested.') }).strict()
     .describe('The group tries to launch instances and the activity fails; capacity stays short'),
   z.object({ do: z.literal('replicas'), ...when, workload: workloadRef, replicas: z.number().int().min(0) }).strict()
@@ -289,6 +291,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     const p = `timeline[${i}]`;
     if (parseDuration(h.at) > end) problems.push(`${p}.at: ${h.at} is after the end of the scenario (${s.duration})`);
     if ('nodeGroup' in h && !groups.has(h.nodeGroup)) problems.push(`${p}.nodeGroup: no node group "${h.nodeGroup}"`);
+    if (h.do === 'node-group-update' && groups.has(h.nodeGroup) && groups.get(h.nodeGroup)!.kind !== 'managed') problems.push(`${p}.nodeGroup: "${h.nodeGroup}" is not a managed node group; only those are updated by EKS`);
     if ('workload' in h && h.workload && !workloads.has(h.workload)) problems.push(`${p}.workload: no workload "${h.workload}"`);
     const nodes: [string, string][] = [...('node' in h && h.node ? [['node', h.node] as [string, string]] : []), ...('nodes' in h && h.nodes ? h.nodes.map((n, j): [string, string] => [`nodes[${j}]`, n]) : [])];
     for (const [key, ref] of nodes) {

@@ -13,6 +13,7 @@ import {
   ACTIVITIES_PER_PAGE,
   GROUP_NAMES_PER_CALL,
   GROUPS_PER_PAGE,
+  isFinalActivity,
   MAX_ACTIVITY_PAGES,
   type AutoScalingApi,
   type DescribedGroup,
@@ -34,7 +35,8 @@ import { HOUR_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../mo
 import { rng } from '../synthetic';
 import { hashUnit, metricValue, type SimMetric } from './metrics';
 
-export type SimNodeGroupKind = 'managed' | 'self-managed' | 'karpenter';
+/** `auto-mode`: EKS Auto Mode node pool, its instances tagged only with Auto Mode's `eks:*` tags. */
+export type SimNodeGroupKind = 'managed' | 'self-managed' | 'karpenter' | 'auto-mode';
 
 export interface SimNodeGroupSpec {
   readonly name: string;
@@ -121,6 +123,8 @@ interface Group {
   lastFailedAt?: EpochMs;
   cause?: { cause: ScalingCause; from: number; at: EpochMs; terminate: readonly string[] };
   healthIssues: HealthIssue[];
+  /** A managed node group update under way: the instances still to replace, and whether the surge was undone. */
+  update?: { readonly old: Set<string>; scaledDown: boolean };
 }
 
 interface Activity {
@@ -219,6 +223,24 @@ export class SimulatedAccount {
     g.cause = { cause: opts.cause ?? { kind: 'user' }, from: g.desired, at: this.clock.now(), terminate: typeof opts.terminate === 'string' ? [opts.terminate] : (opts.terminate ?? []) };
     g.desired = desired;
     this.reconcile(g, this.clock.now());
+  }
+
+  /**
+   * An EKS managed node group update, as the EKS User Guide ("Understand each phase of node updates")
+   * describes it: desired and max rise by one (the surge); once the new instances are InService, each old
+   * instance is terminated without lowering desired, so the group replaces it; when none is left, desired
+   * and max go back down by one. The node group is UPDATING until the last termination is over.
+   */
+  updateNodeGroup(cluster: string, group: string): void {
+    this.advance();
+    const g = this.group(cluster, group);
+    if (g.spec.kind !== 'managed') throw new Error(`node group ${group}: only managed node groups are updated by EKS`);
+    const now = this.clock.now();
+    g.update = { old: new Set(this.instances.filter((i) => i.group === g && i.terminateAt === undefined).map((i) => i.id)), scaledDown: false };
+    g.cause = { cause: { kind: 'user' }, from: g.desired, at: now, terminate: [] };
+    g.max += 1;
+    g.desired += 1;
+    this.reconcile(g, now);
   }
 
   /** From now on, launches in the group fail with `statusMessage` (AWS retries, failing again, every few minutes). */
@@ -327,8 +349,9 @@ export class SimulatedAccount {
     const ec2: Ec2Api = {
       describeClusterInstances: async (cluster) => {
         const all = this.visible(cluster);
-        // Two tag filters (see lambdas/aws/ec2.ts): every instance, then the managed groups' again.
-        call('ec2:DescribeInstances', pages(all.length, INSTANCES_PER_PAGE) + pages(all.filter((i) => i.group.spec.kind === 'managed').length, INSTANCES_PER_PAGE));
+        // Three tag filters (see lambdas/aws/ec2.ts): every instance but Auto Mode's, the managed groups' again, Auto Mode's.
+        const count = (p: (k: SimNodeGroupKind) => boolean) => pages(all.filter((i) => p(i.group.spec.kind)).length, INSTANCES_PER_PAGE);
+        call('ec2:DescribeInstances', count((k) => k !== 'auto-mode') + count((k) => k === 'managed') + count((k) => k === 'auto-mode'));
         return all.map((i) => this.clusterInstance(i));
       },
     };
@@ -354,11 +377,15 @@ export class SimulatedAccount {
       },
       describeScalingActivities: async (group, since) => {
         const now = this.clock.now();
-        const all = this.activities.filter((a) => a.asg === group && a.startTime <= now).sort((a, b) => b.startTime - a.startTime);
-        const older = all.findIndex((a) => a.startTime < since);
+        // As AWS lists them: activities still in progress first, then the others newest first.
+        const all = this.activities
+          .filter((a) => a.asg === group && a.startTime <= now)
+          .map((a) => this.activity(a, now))
+          .sort((a, b) => Number(isFinalActivity(a.status)) - Number(isFinalActivity(b.status)) || b.startTime - a.startTime);
+        const older = all.findIndex((a) => isFinalActivity(a.status) && a.startTime < since);
         const needed = older === -1 ? all.length : older + 1;
         call('autoscaling:DescribeScalingActivities', Math.min(MAX_ACTIVITY_PAGES, pages(needed, ACTIVITIES_PER_PAGE)));
-        return all.slice(0, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE).filter((a) => a.startTime >= since).map((a) => this.activity(a, now));
+        return all.slice(0, Math.min(needed, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE)).filter((a) => a.startTime >= since || !isFinalActivity(a.status));
       },
     };
     const cloudWatch: CloudWatchApi = {
@@ -407,6 +434,7 @@ export class SimulatedAccount {
 
   /** What an Auto Scaling group (or Karpenter) does at time `t` when its capacity differs from desired. */
   private reconcile(g: Group, t: EpochMs): void {
+    if (g.update) this.stepUpdate(g, g.update, t);
     const live = this.instances.filter((i) => i.group === g && i.launchAt <= t && i.terminateAt === undefined);
     const cause = g.cause;
     if (live.length < g.desired) {
@@ -444,6 +472,26 @@ export class SimulatedAccount {
         current--;
       }
     }
+  }
+
+  /** One step of a managed node group update (see {@link updateNodeGroup}). */
+  private stepUpdate(g: Group, update: NonNullable<Group['update']>, t: EpochMs): void {
+    const mine = this.instances.filter((i) => i.group === g && i.launchAt <= t);
+    const live = mine.filter((i) => i.terminateAt === undefined);
+    if (live.some((i) => t < i.inServiceAt)) return;
+    const old = live.find((i) => update.old.has(i.id));
+    if (old) {
+      this.terminate(old, t, `At ${iso(t)} instance ${old.id} was taken out of service in response to a user request.`);
+      return;
+    }
+    if (!update.scaledDown) {
+      update.scaledDown = true;
+      g.cause = { cause: { kind: 'user' }, from: g.desired, at: t, terminate: [] };
+      g.desired -= 1;
+      g.max -= 1;
+      return;
+    }
+    if (mine.every((i) => i.terminatedAt === undefined || i.terminatedAt <= t) && live.length === g.desired) g.update = undefined;
   }
 
   private causeText(g: Group, cause: Group['cause'], t: EpochMs, current: number, direction: 'increasing' | 'shrinking'): string {
@@ -520,7 +568,7 @@ export class SimulatedAccount {
   }
 
   private clusterInstance(i: Instance): ClusterInstance {
-    return { host: this.host(i), detailedMonitoring: i.group.spec.detailedMonitoring, nodePool: i.group.spec.kind === 'karpenter' ? i.group.spec.name : undefined };
+    return { host: this.host(i), detailedMonitoring: i.group.spec.detailedMonitoring, nodePool: i.group.spec.kind === 'karpenter' || i.group.spec.kind === 'auto-mode' ? i.group.spec.name : undefined };
   }
 
   private clusterInfo(c: Cluster): ClusterInfo {
@@ -531,7 +579,7 @@ export class SimulatedAccount {
     return {
       name: g.spec.name,
       kind: 'managed',
-      status: g.healthIssues.length ? 'DEGRADED' : 'ACTIVE',
+      status: g.update ? 'UPDATING' : g.healthIssues.length ? 'DEGRADED' : 'ACTIVE',
       scaling: { min: g.min, max: g.max, desired: g.desired },
       autoScalingGroups: g.asgName ? [g.asgName] : [],
       instanceTypes: [g.spec.instanceType],

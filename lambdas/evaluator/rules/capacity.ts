@@ -1,6 +1,6 @@
 /**
  * Capacity rules: N-1 headroom ("if the node whose loss hurts most went, would its pods fit?") and the
- * domino detector (an Auto Scaling group removed capacity while the cluster was already short), the two
+ * domino detector (an Auto Scaling group removed a node while the cluster was already short), the two
  * signals no upstream rule set has (alert-rules research §6.9).
  */
 import { alertId } from '../../../model/domain';
@@ -8,7 +8,8 @@ import { MINUTE_MS, type EpochMs } from '../../../model/time';
 import type { EvaluationContext } from '../context';
 import { analyzeHeadroom } from '../headroom';
 import type { PodDemand } from '../scan';
-import { pendingAt, type ScaleIn } from '../memory';
+import { pendingAt } from '../memory';
+import type { ScaleIn } from '../scale-in';
 import { at, listSome, round1, toMiB } from './common';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
 
@@ -89,35 +90,25 @@ function cascadeOf(ctx: EvaluationContext, findings: readonly RuleFinding[], aff
   return findings.filter((f) => !listed.has(f) && !NOT_CASCADE.has(f.rule) && (f.since ?? ctx.now) >= since && f.nodes?.length && f.nodes.every((n) => affected.has(n)));
 }
 
-/** Who lowered the capacity, from the activity's cause: `alarm X (policy Y)`, `a user request`… */
-export function scaleInTrigger(s: ScaleIn): string {
-  const cause = s.cause ?? '';
-  const alarm = /alarm ([^\s]+) in state ALARM/i.exec(cause)?.[1];
-  const policy = /triggered policy ([^\s]+)/i.exec(cause)?.[1];
-  if (alarm || policy) return [alarm && `alarm ${alarm}`, policy && `policy ${policy}`].filter(Boolean).join(', ');
-  if (/scheduled action/i.test(cause)) return 'a scheduled action';
-  if (/user request/i.test(cause)) return 'a user request (API, console, or an autoscaler)';
-  if (/AZRebalance|rebalanc/i.test(cause)) return 'AZ rebalancing';
-  return cause ? cause.slice(0, 120) : 'a change of desired capacity';
-}
-
 export const scaleInUnderPressure = defineRule({
   id: 'scale-in-under-pressure',
   title: 'Scale-in under pressure (domino)',
   meaning:
-    'An Auto Scaling group lowered its desired capacity, and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own.',
+    'An Auto Scaling group took a node\'s instance out of service (terminated or detached it: an alarm, a schedule, Cluster Autoscaler, a health check, a person), and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own.',
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
   sources: { agent: true, cloud: ['autoscaling'] },
   meta: true,
   defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
   params: { window: param.duration(), constituents: param.strings() },
-  threshold: (p) => `desired capacity dropped, then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
+  threshold: (p) => `an InService instance with a node removed, then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
   evaluate(ctx, s, prior) {
     const out: Draft[] = [];
     const latest = new Map<string, ScaleIn>();
     for (const d of ctx.memory.scaleIns) latest.set(d.autoScalingGroup, d);
     for (const [group, drop] of latest) {
       const subject = { cluster: ctx.cluster, nodeGroup: ctx.groups.get(group)?.nodeGroup, autoScalingGroup: group };
+      // The group's other removals of the window, told with the latest one.
+      const removed = ctx.memory.scaleIns.filter((d) => d.autoScalingGroup === group && drop.t - d.t <= s.params.window);
       const recent = ctx.now - drop.t <= s.params.window;
       // Once firing it stays while the trouble lasts, even when the scale-in leaves the window.
       if (!recent && !prior.firing.has(alertId('scale-in-under-pressure', subject))) continue;
@@ -138,13 +129,14 @@ export const scaleInUnderPressure = defineRule({
         subject,
         severity: s.severity,
         summary:
-          `${group} lowered desired capacity ${drop.from} → ${drop.to} at ${at(drop.t)} (${scaleInTrigger(drop)}) while the cluster cannot afford it: ` +
+          `${group} removed ${removedText(removed)} (${drop.actor}) while the cluster cannot afford it: ` +
           listSome(parts.map((f) => f.summary), 3),
         evidence: {
-          desiredFrom: drop.from,
-          desiredTo: drop.to,
+          removedNodes: removed.map((d) => d.node).join(', '),
+          removedInstances: removed.map((d) => d.instanceId).join(', '),
           scaledInAt: at(drop.t),
-          trigger: scaleInTrigger(drop),
+          actor: drop.actor,
+          ...(drop.cause ? { cause: drop.cause } : {}),
           pendingPodsBefore: pendingBefore,
           pendingPodsNow: pendingNow,
           findings: [...byRule].map(([r, n]) => `${r} ×${n}`).join(', '),
@@ -156,3 +148,9 @@ export const scaleInUnderPressure = defineRule({
     return out;
   },
 });
+
+function removedText(removed: readonly ScaleIn[]): string {
+  const last = removed[removed.length - 1];
+  const nodes = removed.length === 1 ? `node ${last.node} (${last.instanceId})` : `${removed.length} nodes (${removed.map((d) => d.node).join(', ')})`;
+  return `${nodes} at ${at(last.t)}`;
+}

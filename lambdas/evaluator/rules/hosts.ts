@@ -1,5 +1,5 @@
 /** Rules about the EC2 instances under the nodes, from the collector's CloudWatch figures. */
-import type { HostNodeMinute, Subject } from '../../../model/domain';
+import type { HostMetrics, HostNodeMinute, Subject } from '../../../model/domain';
 import type { EvaluationContext } from '../context';
 import { round1 } from './common';
 import { defineRule, param, type Draft } from './types';
@@ -12,6 +12,17 @@ function hostBlind(ctx: EvaluationContext, s: Subject): boolean {
   if (!ctx.hosts) return true;
   if (s.instanceId === undefined || ctx.hosts.has(s.instanceId)) return false;
   return ctx.cloud?.hosts.some((h) => h.instanceId === s.instanceId) ?? true;
+}
+
+/**
+ * Blind for one metric too: an instance whose metric no period read holds yet (basic-monitoring CPU comes
+ * in 5-minute points, after the status checks) is unknown, so a pending alert keeps its `for`.
+ */
+function metricBlind(field: keyof HostMetrics): (ctx: EvaluationContext, s: Subject) => boolean {
+  return (ctx, s) => {
+    const h = s.instanceId === undefined ? undefined : ctx.hosts?.get(s.instanceId);
+    return hostBlind(ctx, s) || (h !== undefined && h.metrics[field] === undefined);
+  };
 }
 
 function hostSubject(ctx: EvaluationContext, h: HostNodeMinute): Subject {
@@ -84,5 +95,5 @@ export const hostCpuHigh = defineRule({
     }
     return out;
   },
-  blind: hostBlind,
+  blind: metricBlind('cpuPct'),
 });

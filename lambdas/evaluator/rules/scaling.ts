@@ -195,7 +195,8 @@ export const clusterHealthIssue = defineRule({
   },
 });
 
-const HEALTHY_GROUP = ['ACTIVE', 'UPDATING', 'CREATING'];
+/** States that are no health problem: DELETING is an operator's action (EKS `Nodegroup.status`). */
+const HEALTHY_GROUP = ['ACTIVE', 'UPDATING', 'CREATING', 'DELETING'];
 
 export const nodeGroupHealthIssue = defineRule({
   id: 'node-group-health-issue',
@@ -205,7 +206,7 @@ export const nodeGroupHealthIssue = defineRule({
   sources: { cloud: ['eks'] },
   defaults: { severity: 'warning', for: '5m' },
   params: {},
-  threshold: () => 'any issue, per code; or status not ACTIVE/UPDATING/CREATING',
+  threshold: () => 'any issue, per code; or status not ACTIVE/UPDATING/CREATING/DELETING',
   evaluate(ctx, s) {
     const out: Draft[] = [];
     for (const ng of ctx.cloud?.nodeGroups ?? []) {

@@ -19,7 +19,7 @@ describe('Auto Scaling', () => {
   const api = () => new SdkAutoScaling(new AutoScalingClient({ region, credentials }), calls);
 
   test('groups tagged for the cluster, paginated, with lifecycle counts and the node group tag', async () => {
-    asg.on(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/prod'] }] })
+    asg.on(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['kubernetes.io/cluster/prod', 'k8s.io/cluster-autoscaler/prod'] }] })
       .resolvesOnce({ AutoScalingGroups: [asgOf({ name: 'eks-general-1', nodeGroup: 'general', desired: 3, instances: [['i-01', 'InService'], ['i-02', 'Pending:Wait'], ['i-03', 'Terminating']] })], NextToken: 'n' })
       .resolvesOnce({ AutoScalingGroups: [asgOf({ name: 'self-1', eksctl: 'legacy', desired: 1, instances: [['i-04', 'InService', 'Unhealthy']] })] });
     const groups = await api().describeGroups({ clusterTag: 'prod' });
@@ -66,5 +66,26 @@ describe('Auto Scaling', () => {
       endTime: t(41).getTime(),
     });
     expect(got[0].endTime).toBeUndefined();
+  });
+
+  test('activities: an old activity still in progress, listed first, does not stop the paging', async () => {
+    const t = (h: number, m: number) => new Date(Date.UTC(2026, 10, 23, h, m));
+    const act = (id: string, start: Date, StatusCode: 'Successful' | 'InProgress' | 'WaitingForInstanceWarmup') => ({
+      ActivityId: id,
+      AutoScalingGroupName: 'eks-general-1',
+      Cause: `At ${start.toISOString()} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 2 to 3.`,
+      Description: 'Launching a new EC2 instance: i-0aaaaaaaaaaaaaaa1',
+      StartTime: start,
+      StatusCode,
+      Progress: StatusCode === 'Successful' ? 100 : 40,
+    });
+    // In progress first (a launch held by a lifecycle hook since 09:00), then the finished ones newest first.
+    asg.on(DescribeScalingActivitiesCommand, { AutoScalingGroupName: 'eks-general-1' })
+      .resolvesOnce({ Activities: [act('stuck', t(9, 0), 'WaitingForInstanceWarmup')], NextToken: 'x' })
+      .resolvesOnce({ Activities: [act('new', t(12, 5), 'Successful'), act('old', t(11, 0), 'Successful')], NextToken: 'y' })
+      .resolvesOnce({ Activities: [act('older', t(10, 0), 'Successful')] });
+    const got = await api().describeScalingActivities('eks-general-1', t(12, 0).getTime());
+    expect(got.map((a) => a.activityId)).toEqual(['stuck', 'new']);
+    expect(calls.snapshot()).toEqual({ 'autoscaling:DescribeScalingActivities': 2 });
   });
 });

@@ -54,6 +54,16 @@ describe('CloudWatch', () => {
     expect((await api().getMetricData([q('q0', 'i-01')], T, T + 900_000))[0]).toMatchObject({ status: 'Forbidden', message: 'Forbidden not authorized for CWAgent' });
   });
 
+  test('a query left out of the response did not run: it is NotReturned, with the response\'s Messages', async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'q0', Label: 'CPUUtilization', Timestamps: [new Date(T)], Values: [4], StatusCode: 'Complete' }],
+      Messages: [{ Code: 'MaxMetricsExceeded', Value: 'Maximum number of allowed metrics exceeded' }],
+    });
+    const [a, b] = await api().getMetricData([q('q0', 'i-01'), q('q1', 'i-02')], T, T + 900_000);
+    expect(a).toMatchObject({ status: 'Complete', points: [{ t: T, value: 4 }] });
+    expect(b).toEqual({ id: 'q1', points: [], status: 'NotReturned', message: 'MaxMetricsExceeded Maximum number of allowed metrics exceeded' });
+  });
+
   test('more than 500 queries in one request is refused before any call', async () => {
     await expect(api().getMetricData(Array.from({ length: 501 }, (_, i) => q(`q${i}`, 'i-01')), T, T + 1)).rejects.toThrow('at most 500');
     expect(cw.calls()).toHaveLength(0);

@@ -12,13 +12,15 @@ let calls: CallCounter;
 
 beforeEach(() => {
   ec2.reset();
+  // A filter that matches nothing answers an empty page.
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   calls = new CallCounter();
 });
 
 describe('EC2', () => {
   const api = () => new SdkEc2(new EC2Client({ region, credentials }), calls);
 
-  test('finds instances by both cluster tags, every page, once each', async () => {
+  test('finds instances by every cluster tag, every page, once each', async () => {
     const a = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa1', nodeGroup: 'general', asg: 'eks-general-1' });
     const b = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa2', nodeGroup: 'general', asg: 'eks-general-1', spot: true });
     const c = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa3', nodePool: 'default', state: 'terminated' });
@@ -28,7 +30,7 @@ describe('EC2', () => {
     ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:eks:cluster-name', Values: ['prod'] }] }).resolves({ Reservations: [{ Instances: [a, b] }] });
     const found = await api().describeClusterInstances('prod');
     expect(found.map((i) => i.host.instanceId)).toEqual(['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2', 'i-0aaaaaaaaaaaaaaa3']);
-    expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 3 });
+    expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 4 });
     expect(found[0]).toEqual({
       host: {
         instanceId: 'i-0aaaaaaaaaaaaaaa1',
@@ -48,5 +50,12 @@ describe('EC2', () => {
     expect(found[1].host.capacityType).toBe('spot');
     // Karpenter instances belong to their NodePool; terminated ones lose their address.
     expect(found[2]).toMatchObject({ nodePool: 'default', host: { nodeGroup: 'default', state: 'terminated', privateDnsName: undefined, privateIp: undefined } });
+  });
+
+  test('finds EKS Auto Mode instances by their own cluster tag and records their node pool', async () => {
+    const auto = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa4', autoModePool: 'general-purpose' });
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:eks:eks-cluster-name', Values: ['prod'] }] }).resolves({ Reservations: [{ Instances: [auto] }] });
+    const [found] = await api().describeClusterInstances('prod');
+    expect(found).toMatchObject({ nodePool: 'general-purpose', host: { instanceId: 'i-0aaaaaaaaaaaaaaa4', nodeGroup: 'general-purpose' } });
   });
 });

@@ -13,6 +13,8 @@ export interface InstanceSpec {
   readonly nodeGroup?: string;
   readonly asg?: string;
   readonly nodePool?: string;
+  /** Launched by EKS Auto Mode into this node pool: only Auto Mode's tags (AmazonEKSComputePolicy). */
+  readonly autoModePool?: string;
   readonly spot?: boolean;
   readonly state?: InstanceStateName;
   readonly detailed?: boolean;
@@ -41,13 +43,19 @@ export function instanceOf(s: InstanceSpec): Instance {
     Monitoring: { State: s.detailed ? 'enabled' : 'disabled' },
     Architecture: 'x86_64',
     ...(s.spot ? { InstanceLifecycle: 'spot' as const, SpotInstanceRequestId: 'sir-0a1b2c3d' } : {}),
-    Tags: [
-      { Key: `kubernetes.io/cluster/${cluster}`, Value: 'owned' },
-      ...(s.nodeGroup && !s.nodePool ? [{ Key: 'eks:cluster-name', Value: cluster }, { Key: 'eks:nodegroup-name', Value: s.nodeGroup }] : []),
-      ...(s.asg ? [{ Key: 'aws:autoscaling:groupName', Value: s.asg }] : []),
-      ...(s.nodePool ? [{ Key: 'karpenter.sh/nodepool', Value: s.nodePool }, { Key: 'karpenter.k8s.aws/ec2nodeclass', Value: 'default' }] : []),
-      { Key: 'Name', Value: `${cluster}-${s.nodeGroup ?? s.nodePool ?? 'node'}` },
-    ],
+    Tags: s.autoModePool
+      ? [
+          { Key: 'eks:eks-cluster-name', Value: cluster },
+          { Key: 'eks:kubernetes-node-pool-name', Value: s.autoModePool },
+          { Key: 'eks:kubernetes-node-class-name', Value: 'default' },
+        ]
+      : [
+          { Key: `kubernetes.io/cluster/${cluster}`, Value: 'owned' },
+          ...(s.nodeGroup && !s.nodePool ? [{ Key: 'eks:cluster-name', Value: cluster }, { Key: 'eks:nodegroup-name', Value: s.nodeGroup }] : []),
+          ...(s.asg ? [{ Key: 'aws:autoscaling:groupName', Value: s.asg }] : []),
+          ...(s.nodePool ? [{ Key: 'karpenter.sh/nodepool', Value: s.nodePool }, { Key: 'karpenter.k8s.aws/ec2nodeclass', Value: 'default' }] : []),
+          { Key: 'Name', Value: `${cluster}-${s.nodeGroup ?? s.nodePool ?? 'node'}` },
+        ],
   };
 }
 
@@ -62,6 +70,8 @@ export interface GroupSpec {
   readonly max?: number;
   readonly desired: number;
   readonly instances: readonly (readonly [id: string, lifecycle: string, health?: 'Healthy' | 'Unhealthy'])[];
+  /** Tagged only for Cluster Autoscaler's auto-discovery (`k8s.io/cluster-autoscaler/<name>`, `…/enabled`). */
+  readonly autoscalerTagsOnly?: boolean;
 }
 
 export function asgOf(g: GroupSpec): SdkGroup {
@@ -87,7 +97,7 @@ export function asgOf(g: GroupSpec): SdkGroup {
       ProtectedFromScaleIn: false,
     })),
     Tags: [
-      tag(`kubernetes.io/cluster/${cluster}`, 'owned'),
+      ...(g.autoscalerTagsOnly ? [] : [tag(`kubernetes.io/cluster/${cluster}`, 'owned')]),
       tag(`k8s.io/cluster-autoscaler/${cluster}`, 'owned'),
       tag('k8s.io/cluster-autoscaler/enabled', 'true'),
       ...(g.nodeGroup ? [tag('eks:cluster-name', cluster), tag('eks:nodegroup-name', g.nodeGroup)] : []),

@@ -5,7 +5,7 @@
 import { AccessDeniedException } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../../../common/log';
-import { sdkAccounts } from '../../../lambdas/aws/account';
+import { sdkAccounts, type AwsAccountFor } from '../../../lambdas/aws/account';
 import { createCollectorHandler, STATE_DOCUMENT, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
@@ -144,6 +144,11 @@ async function collect(over: Partial<CollectorDeps> = {}): Promise<ClusterRun> {
   return run;
 }
 
+/** The node-minutes of one minute (the 12:00 period by default). */
+async function minute(m = at(12, 0)): Promise<NodeMinute[]> {
+  return store.nodeMinutes(CLUSTER, m, m);
+}
+
 async function cloudRollup(minute = at(12, 7)): Promise<CloudRollup | undefined> {
   return (await store.rollups(CLUSTER, minute, minute))[0]?.cloud;
 }
@@ -205,6 +210,32 @@ describe('one run', () => {
     expect(hosts.find((h) => h.host.instanceId === ID.karpenter && h.minute === at(12, 0))?.metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0 });
   });
 
+  test('a self-managed group tagged only for Cluster Autoscaler auto-discovery, with no instance (every launch failing), is found', async () => {
+    const CA_ONLY = 'prod-eu-1-gpu-asg';
+    aws.groups.push(asgOf({ name: CA_ONLY, cluster: CLUSTER, min: 0, max: 4, desired: 1, instances: [], autoscalerTagsOnly: true }));
+    aws.activities.push(activity('a-gpu', CA_ONLY, at(12, 5), 'Failed', 'Launching a new EC2 instance.  Status Reason: Could not launch On-Demand Instances. InsufficientInstanceCapacity', 'Could not launch On-Demand Instances. InsufficientInstanceCapacity'));
+    await collect();
+    const r = (await cloudRollup())!;
+    expect(r.autoScalingGroups.find((g) => g.name === CA_ONLY)).toMatchObject({ desired: 1, inService: 0 });
+    expect(r.nodeGroups.find((n) => n.autoScalingGroups.includes(CA_ONLY))).toMatchObject({ kind: 'self-managed' });
+    expect(r.scalingActivities.map((a) => a.activityId)).toContain('a-gpu');
+  });
+
+  test('a new instance not listed by ListMetrics yet gets its memory read by its sibling\'s dimensions', async () => {
+    const sibling = { InstanceId: ID.joining, ImageId: 'ami-0c2b8ca1dad447f8a', InstanceType: 'm6i.xlarge', AutoScalingGroupName: ASG.general };
+    aws.setPoints(seriesKey('CWAgent', 'mem_used_percent', 'Average', 300, sibling), [{ t: at(12, 0), value: 93 }]);
+    await collect();
+    expect((await minute()).find((n) => n.key === ID.joining)?.host?.metrics).toMatchObject({ memoryUsedPct: 93 });
+  });
+
+  test('ListMetrics is asked once per region and metric, whatever the number of clusters', async () => {
+    aws.clusters.set('staging', { name: 'staging', version: '1.32', platformVersion: 'eks.20', status: 'ACTIVE' });
+    aws.instances.push(instanceOf({ id: 'i-0e000000000000001', cluster: 'staging', ip: '10.1.0.4' }));
+    const runs = await createCollectorHandler(deps({ clusters: [{ name: CLUSTER }, { name: 'staging' }] }))();
+    expect(runs.map((r) => r.metricsRead)).toEqual([true, true]);
+    expect(runs.reduce((n, r) => n + (r.calls['cloudwatch:ListMetrics'] ?? 0), 0)).toBe(2);
+  });
+
   test('calls every API it needs, every page, and requests only the metrics it bills for', async () => {
     const run = await collect();
     expect(run.calls).toEqual({
@@ -213,19 +244,19 @@ describe('one run', () => {
       // One request, its 28 points in two pages.
       'cloudwatch:GetMetricData': 2,
       'cloudwatch:ListMetrics': 2,
-      'ec2:DescribeInstances': 5,
+      'ec2:DescribeInstances': 6,
       'eks:DescribeCluster': 1,
       'eks:DescribeNodegroup': 1,
       'eks:ListNodegroups': 1,
     });
-    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, billed on each page.
-    expect(run.metricsRequested).toBe(2 * 10);
+    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, and memory + disk of the
+    // joining instance by its sibling's dimensions (it is not listed yet), billed on each page.
+    expect(run.metricsRequested).toBe(2 * 12);
   });
 });
 
 describe('merging with the Kubernetes side', () => {
   const ingest = () => createIngestHandler({ store, clock: t.clock, logger: createLogger({ service: 'test', sink: () => undefined }) });
-  const minute = async (): Promise<NodeMinute[]> => store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
 
   test('host before Kubernetes and Kubernetes before host give the same node-minutes', async () => {
     await collect();
@@ -345,7 +376,7 @@ describe('status checks', () => {
     const run = await collect();
     // The group read in two pages, then the per-instance read in one.
     expect(run.calls['cloudwatch:GetMetricData']).toBe(3);
-    expect(run.metricsRequested).toBe(2 * 10 + 9);
+    expect(run.metricsRequested).toBe(2 * 12 + 9);
     const nodes = await store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
     const metrics = (id: string) => nodes.find((n) => n.key === id)?.host?.metrics;
     expect(metrics(ID.general2)).toMatchObject({ statusCheckFailed: 1, statusCheckFailedSystem: 1, statusCheckFailedInstance: 0 });
@@ -380,16 +411,80 @@ describe('faults', () => {
     expect(general?.status).toBeUndefined();
   });
 
+  test('a failed DescribeNodegroup or DescribeScalingActivities names the one group it was about; the rest is read', async () => {
+    const denied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    aws.fail('DescribeNodegroup', 1, denied);
+    aws.fail('DescribeScalingActivities', 1, denied, (input) => input.AutoScalingGroupName === ASG.legacy);
+    const run = await collect();
+    expect(run.failures).toEqual([
+      { operation: 'eks:DescribeNodegroup', message: 'node group general: AccessDeniedException: not authorized', subject: { nodeGroup: 'general' } },
+      { operation: 'autoscaling:DescribeScalingActivities', message: `group ${ASG.legacy}: AccessDeniedException: not authorized`, subject: { autoScalingGroup: ASG.legacy } },
+    ]);
+    const r = (await cloudRollup())!;
+    expect(r.nodeGroups.find((n) => n.name === 'general')).toMatchObject({ kind: 'managed', autoScalingGroups: [ASG.general] });
+    expect(r.scalingActivities.map((a) => a.activityId)).toEqual(['a-term', 'a-launch']);
+  });
+
   test('CloudWatch throttles: no host part is written, the failure is recorded, the next minute reads again', async () => {
     aws.fail('GetMetricData', 1, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const first = await collect();
     expect(first).toMatchObject({ stored: true, metricsRead: false, hostMinutes: 0 });
-    expect((await cloudRollup())!.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '10 metrics: Throttling: Rate exceeded' }]);
+    expect((await cloudRollup())!.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '12 metrics: Throttling: Rate exceeded' }]);
     expect((await store.nodeMinutes(CLUSTER, at(11, 50), at(12, 6))).filter((n) => n.host)).toEqual([]);
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();
     expect(second).toMatchObject({ metricsRead: true, failures: [] });
     expect(second.hostMinutes).toBeGreaterThan(0);
+  });
+
+  test('a partial CloudWatch read keeps what was answered, never replaces complete parts with fewer, and is not repeated every minute', async () => {
+    const collector = createCollectorHandler(deps());
+    await collector();
+    const complete = (await minute()).find((n) => n.key === ID.general1)?.host;
+    expect(complete?.metrics).toMatchObject({ memoryUsedPct: 81.5 });
+    // Five minutes later the CloudWatch agent's metrics are denied; 12:05 arrives for everyone.
+    aws.fail('ListMetrics', 2, () => Object.assign(new Error('User is not authorized to perform: cloudwatch:ListMetrics'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    for (const id of LIVE) aws.setPoints(cpu(id), fivePoints(at(11, 50), at(12, 5), () => 9));
+    t.clock.set(RUN + 5 * MINUTE_MS);
+    const [partial] = await collector();
+    expect(partial).toMatchObject({ stored: true, metricsRead: true });
+    expect(partial.failures.map((f) => f.operation)).toEqual(['cloudwatch:ListMetrics', 'cloudwatch:ListMetrics']);
+    // The new period is written from what was answered; the complete 12:00 part keeps its memory figure.
+    expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9 });
+    expect((await minute()).find((n) => n.key === ID.general1)?.host).toEqual(complete);
+    // The watermark moved: the next minute does not read CloudWatch again.
+    t.clock.set(RUN + 6 * MINUTE_MS);
+    const [next] = await collector();
+    expect(next.metricsRead).toBe(false);
+    expect(next.calls['cloudwatch:GetMetricData']).toBeUndefined();
+  });
+
+  test('DescribeInstances failed: CloudWatch is not read and not counted as read', async () => {
+    aws.fail('DescribeInstances', 1, () => Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
+    const first = await collect();
+    expect(first).toMatchObject({ stored: true, metricsRead: false });
+    expect(first.calls['cloudwatch:GetMetricData']).toBeUndefined();
+    t.clock.set(RUN + MINUTE_MS);
+    const second = await collect();
+    expect(second).toMatchObject({ metricsRead: true, failures: [] });
+  });
+
+  test('a stalled region costs only its own cluster: past its budget its calls fail, what it read is stored, the other cluster is whole', async () => {
+    aws.clusters.set('staging', { name: 'staging', version: '1.32', platformVersion: 'eks.20', status: 'ACTIVE' });
+    const real = sdkAccounts();
+    // The staging cluster's region: EKS never answers (a call the SDK would retry for most of a minute).
+    const stalled: AwsAccountFor = (region, calls) => {
+      const a = real(region, calls);
+      if (region !== 'us-east-2') return a;
+      const never = () => new Promise<never>(() => undefined);
+      return { ...a, eks: { describeCluster: never, listNodegroups: never, describeNodegroup: never } };
+    };
+    const runs = await createCollectorHandler(deps({ aws: stalled, clusterBudgetMs: 300, clusters: [{ name: 'staging', region: 'us-east-2' }, { name: CLUSTER }] }))(undefined, { getRemainingTimeInMillis: () => 50_000 });
+    expect(runs.map((r) => [r.cluster, r.stored])).toEqual([['staging', true], [CLUSTER, true]]);
+    expect(runs[1].failures).toEqual([]);
+    const staging = (await store.rollups('staging', at(12, 7), at(12, 7)))[0].cloud!;
+    expect(staging.failures.map((f) => f.operation).sort()).toEqual(['eks:DescribeCluster', 'eks:ListNodegroups']);
+    expect(staging.failures[0].message).toMatch(/DeadlineError: cluster staging: its 0.3 s budget was spent/);
   });
 
   test('BatchWrite UnprocessedItems are retried until stored', async () => {

@@ -132,9 +132,10 @@ export class FakeAws {
     });
     autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: DescribeAutoScalingGroupsCommandInput) => {
       this.check('DescribeAutoScalingGroups', input as unknown as Record<string, unknown>);
-      const tagKey = input.Filters?.find((f) => f.Name === 'tag-key')?.Values?.[0];
+      // A `tag-key` filter matches groups carrying any of its keys.
+      const tagKeys = input.Filters?.find((f) => f.Name === 'tag-key')?.Values;
       const found = this.groups.filter((g) =>
-        input.AutoScalingGroupNames ? input.AutoScalingGroupNames.includes(g.AutoScalingGroupName!) : tagKey === undefined || (g.Tags ?? []).some((t) => t.Key === tagKey),
+        input.AutoScalingGroupNames ? input.AutoScalingGroupNames.includes(g.AutoScalingGroupName!) : tagKeys === undefined || (g.Tags ?? []).some((t) => tagKeys.includes(t.Key!)),
       );
       const p = this.page(found, input.NextToken, input.MaxRecords ?? GROUPS_PER_PAGE);
       return { AutoScalingGroups: p.items, NextToken: p.next };

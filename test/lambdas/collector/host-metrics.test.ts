@@ -1,6 +1,6 @@
 import type { CloudWatchApi, MetricQuery, MetricSeries } from '../../../lambdas/aws/cloudwatch';
 import { DEFAULT_HOST_METRICS, type MetricGroup } from '../../../lambdas/collector/config';
-import { agentSeriesOf, isDue, metricsWindow, planReads, readHostMetrics, type MonitoredInstance } from '../../../lambdas/collector/host-metrics';
+import { agentSeriesOf, withSiblingSeries, isDue, metricsWindow, planReads, readHostMetrics, type MonitoredInstance } from '../../../lambdas/collector/host-metrics';
 import type { Host } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 
@@ -32,9 +32,10 @@ function fakeCloudWatch(value: (q: MetricQuery, t: number) => number | undefined
   return { api, requests };
 }
 
-test('the window ends at the current minute and starts on a 5-minute boundary', () => {
-  expect(metricsWindow(NOW, 15)).toEqual({ from: at(11, 50), to: at(12, 7) });
-  expect(metricsWindow(at(12, 10, 0), 15)).toEqual({ from: at(11, 55), to: at(12, 10) });
+test('the window ends on a period boundary (EndTime is exclusive: no last period built from fewer minutes) and starts on a 5-minute boundary', () => {
+  expect(metricsWindow(NOW, 15, 5)).toEqual({ from: at(11, 50), to: at(12, 5) });
+  expect(metricsWindow(NOW, 15, 1)).toEqual({ from: at(11, 50), to: at(12, 7) });
+  expect(metricsWindow(at(12, 10, 0), 15, 5)).toEqual({ from: at(11, 55), to: at(12, 10) });
 });
 
 test('a read is due every `everyMinutes`, at minute granularity', () => {
@@ -69,6 +70,16 @@ test('agent series: the listed instances only, the root filesystem when it is li
   expect(s.get('disk_used_percent')?.get('i-02')?.map((x) => x.path)).toEqual(['/data', '/logs', '/a']);
 });
 
+test('sibling series: a new unlisted instance borrows a listed sibling\'s dimensions, an old one does not', () => {
+  const listed = { InstanceId: 'i-01', ImageId: 'ami-1', InstanceType: 'm6i.xlarge', AutoScalingGroupName: 'g1' };
+  const agent = new Map([['mem_used_percent', new Map([['i-01', [listed]]])]]);
+  const fresh = inst('i-02', { host: { ...host('i-02'), autoScalingGroup: 'g1', instanceType: 'm6i.2xlarge', launchTime: at(12, 0) } });
+  const old = inst('i-03', { host: { ...host('i-03'), autoScalingGroup: 'g1' } });
+  const other = inst('i-04', { host: { ...host('i-04'), autoScalingGroup: 'g2', launchTime: at(12, 0) } });
+  const s = withSiblingSeries(agent, [inst('i-01', { host: { ...host('i-01'), autoScalingGroup: 'g1' } }), fresh, old, other], NOW);
+  expect(s.get('mem_used_percent')).toEqual(new Map([['i-01', [listed]], ['i-02', [{ ...listed, InstanceId: 'i-02', InstanceType: 'm6i.2xlarge' }]]]));
+});
+
 test('1,200 instances are read in requests of at most 500 queries, and assembled per instance and period', async () => {
   const instances = Array.from({ length: 1200 }, (_, i) => inst(`i-${String(i).padStart(17, '0')}`));
   const cw = fakeCloudWatch((q, t) => (t <= at(12, 0) ? Number(q.dimensions.InstanceId.slice(-3)) + t / 1e15 : undefined));
@@ -81,21 +92,34 @@ test('1,200 instances are read in requests of at most 500 queries, and assembled
   expect(one[2].metrics).toEqual({ cpuPct: 42 + at(12, 0) / 1e15 });
 });
 
-test('one failed request means no host part at all, and the failure names it', async () => {
+test('one failed request costs only its metrics: the answered ones are assembled, the failure names it', async () => {
   const instances = Array.from({ length: 600 }, (_, i) => inst(`i-${String(i).padStart(17, '0')}`));
   const cw = fakeCloudWatch(() => 1, { fail: (n) => (n === 2 ? Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) : undefined) });
   const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
-  expect(r).toEqual({ minutes: [], failures: [{ operation: 'cloudwatch:GetMetricData', message: '100 metrics: Throttling: Rate exceeded' }] });
+  expect(r.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '100 metrics: Throttling: Rate exceeded' }]);
+  expect(r.answered).toBe(true);
+  expect(new Set(r.minutes.map((m) => m.host.instanceId)).size).toBe(500);
 });
 
-test('a query CloudWatch refuses (Forbidden) fails the read too', async () => {
+test('a query CloudWatch refuses (Forbidden) is reported and left out; the others are kept', async () => {
   const api: CloudWatchApi = {
-    getMetricData: async (queries) => queries.map((q) => ({ id: q.id, points: [], status: 'Forbidden', message: 'AccessDenied' })),
+    getMetricData: async (queries) => queries.map((q) => (q.metricName === 'CPUUtilization' ? { id: q.id, points: [{ t: at(12, 0), value: 12 }], status: 'Complete' } : { id: q.id, points: [{ t: at(12, 0), value: 1 }], status: 'Forbidden', message: 'AccessDenied' })),
     listMetrics: async () => [],
   };
-  const r = await readHostMetrics(api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  const r = await readHostMetrics(api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu', 'status'] }, NOW);
   expect(r.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '1 metrics answered Forbidden: AccessDenied' }]);
-  expect(r.minutes).toEqual([]);
+  expect(r.minutes.map((m) => m.metrics)).toEqual([{ cpuPct: 12 }]);
+  // Nothing answered at all: the window was not read.
+  const none = await readHostMetrics({ ...api, getMetricData: async (queries) => queries.map((q) => ({ id: q.id, points: [], status: 'Forbidden' })) }, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: ['cpu'] }, NOW);
+  expect(none).toMatchObject({ minutes: [], answered: false });
+});
+
+test('ListMetrics denied: memory and disk are reported missing, CPU and status checks are still read', async () => {
+  const cw = fakeCloudWatch((q, t) => (t === at(12, 0) ? (q.metricName === 'CPUUtilization' ? 33 : 0) : undefined));
+  const api: CloudWatchApi = { ...cw.api, listMetrics: async () => Promise.reject(Object.assign(new Error('User is not authorized to perform: cloudwatch:ListMetrics'), { name: 'AccessDenied' })) };
+  const r = await readHostMetrics(api, [inst('i-01')], DEFAULT_HOST_METRICS, NOW);
+  expect(r.failures.map((f) => f.message)).toEqual(['CWAgent/mem_used_percent: AccessDenied: User is not authorized to perform: cloudwatch:ListMetrics', 'CWAgent/disk_used_percent: AccessDenied: User is not authorized to perform: cloudwatch:ListMetrics']);
+  expect(r.minutes.map((m) => m.metrics)).toEqual([{ cpuPct: 33, statusCheckFailed: 0 }]);
 });
 
 test('a group reading 0 clears every member for its period, 1-minute members minute by minute', async () => {
@@ -112,7 +136,8 @@ test('an instance launched after a period gets nothing from that period', async 
   const late = inst('i-02', { autoScalingGroup: 'g1', host: { ...host('i-02'), launchTime: at(12, 1) } });
   const cw = fakeCloudWatch((q) => (q.dimensions.AutoScalingGroupName === 'g1' ? 0 : undefined));
   const r = await readHostMetrics(cw.api, [inst('i-01', { autoScalingGroup: 'g1' }), late], { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
-  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0), at(12, 5)]);
+  // 12:05-12:10 is not over at 12:07: the next read covers it.
+  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0)]);
 });
 
 test('the fullest of several disks counts', async () => {
@@ -124,7 +149,7 @@ test('the fullest of several disks counts', async () => {
 
 test('nothing is requested when there is nothing to read', async () => {
   const cw = fakeCloudWatch(() => 1);
-  expect(await readHostMetrics(cw.api, [], DEFAULT_HOST_METRICS, NOW)).toEqual({ minutes: [], failures: [] });
-  expect(await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: [] }, NOW)).toEqual({ minutes: [], failures: [] });
+  expect(await readHostMetrics(cw.api, [], DEFAULT_HOST_METRICS, NOW)).toEqual({ minutes: [], failures: [], answered: true });
+  expect(await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: [] }, NOW)).toEqual({ minutes: [], failures: [], answered: true });
   expect(cw.requests).toEqual([]);
 });

@@ -62,19 +62,31 @@ test('Warning events: new once, then again only on a jump of the count; untracke
   expect(Object.keys(m.events)).toEqual(['pod-1#FailedCreatePodSandBox']);
 });
 
-test('scale-ins: from the activity (with its cause) or from a drop of desired capacity, the same drop once', () => {
+test('scale-ins: an InService instance with a node leaving its group, completed by the activity that says who and why', () => {
   const s = new SteadyCluster({ nodes: 6 });
   let m = observe(EMPTY_MEMORY, minuteOfScenario(s, T0), opts).memory;
   const g = s.groups[0];
-  s.groups = s.groups.map((x) => (x === g ? { ...x, desired: x.desired - 1 } : x));
+  const [gone, aside] = g.instances;
+  const node = s.reports.find((r) => r.node.instanceId === gone.instanceId)!.node.name;
+  // One instance terminates (its node is still listed while it drains); another goes to Standby (an operator's aside).
+  s.groups = s.groups.map((x) => (x === g ? { ...x, desired: x.desired - 1, instances: x.instances.map((i) => (i === gone ? { ...i, lifecycleState: 'Terminating:Wait' } : i === aside ? { ...i, lifecycleState: 'Standby' } : i)) } : x));
   m = observe(m, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory;
-  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: minuteOf(T0 + MINUTE_MS), from: g.desired, to: g.desired - 1 }]);
-  const a: ScalingActivity = { activityId: 'act-1', autoScalingGroup: g.name, status: 'Successful', description: 'Terminating EC2 instance: i-0123', cause: `a monitor alarm X in state ALARM triggered policy Y changing the desired capacity from ${g.desired} to ${g.desired - 1}.`, startTime: T0 + 50_000 };
+  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: minuteOf(T0 + MINUTE_MS), instanceId: gone.instanceId, node, actor: 'Auto Scaling (activity not read yet)' }]);
+  const a: ScalingActivity = { activityId: 'act-1', autoScalingGroup: g.name, status: 'InProgress', description: `Terminating EC2 instance: ${gone.instanceId}`, cause: `At 2026-11-23T12:03:00Z a monitor alarm X in state ALARM triggered policy Y changing the desired capacity from ${g.desired} to ${g.desired - 1}.`, startTime: T0 + 50_000 };
   s.activities = [a];
   m = observe(m, minuteOfScenario(s, T0 + 2 * MINUTE_MS), opts).memory;
-  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: a.startTime, from: g.desired, to: g.desired - 1, cause: a.cause, activityId: 'act-1' }]);
-  // Failed activities are kept for their alert; successful ones are not.
+  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: a.startTime, instanceId: gone.instanceId, node, actor: 'alarm X, policy Y', cause: a.cause, activityId: 'act-1' }]);
+  // Gone from the group: still one removal. Failed activities are kept for their alert; others are not.
+  s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, instances: x.instances.filter((i) => i.instanceId !== gone.instanceId) } : x));
+  m = observe(m, minuteOfScenario(s, T0 + 3 * MINUTE_MS), opts).memory;
+  expect(m.scaleIns.map((x) => x.instanceId)).toEqual([gone.instanceId]);
   expect(m.activities).toEqual({});
+});
+
+test('scale-ins recorded by an older version (desired-capacity drops, no instance) are dropped', () => {
+  const s = new SteadyCluster({ nodes: 4 });
+  const old = { ...EMPTY_MEMORY, scaleIns: [{ autoScalingGroup: s.groups[0].name, t: T0, from: 3, to: 2 }] } as unknown as typeof EMPTY_MEMORY;
+  expect(observe(old, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory.scaleIns).toEqual([]);
 });
 
 test('Ready transitions of each node, pending counts when they change, and where to resume reading', () => {

@@ -184,8 +184,8 @@ test('calls are counted page by page, as the real APIs paginate', async () => {
   big.addCluster({ name: 'big', nodeGroups: [{ name: 'a', instanceType: 'm6i.large', size: { min: 0, max: 2000, desired: 1200 } }, { name: 'k', kind: 'karpenter', instanceType: 'm6i.large', size: { min: 0, max: 100, desired: 30 } }] });
   const a = big.apis(calls);
   await a.ec2.describeClusterInstances('big');
-  // 1,230 instances tagged for the cluster (2 pages of 1,000), 1,200 in the managed group (2 more).
-  expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 4 });
+  // 1,230 instances tagged for the cluster (2 pages of 1,000), 1,200 in the managed group (2 more), no Auto Mode one (1 empty page).
+  expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 5 });
   await a.autoScaling.describeGroups({ names: Array.from({ length: 60 }, (_, i) => `g${i}`) });
   expect(calls.snapshot()['autoscaling:DescribeAutoScalingGroups']).toBe(2);
 });
@@ -212,4 +212,46 @@ test('cluster status and node group health changes show in EKS', async () => {
   sim.setNodeGroupHealth('prod', 'general', [{ code: 'AsgInstanceLaunchFailures', message: 'Could not launch On-Demand Instances.' }]);
   expect((await apis().eks.describeCluster('prod')).status).toBe('UPDATING');
   expect(await apis().eks.describeNodegroup('prod', 'general')).toMatchObject({ status: 'DEGRADED', healthIssues: [{ code: 'AsgInstanceLaunchFailures' }] });
+});
+
+test('activities are listed as AWS lists them: still in progress first, whatever their age, then the others newest first', async () => {
+  sim = new SimulatedAccount({ clock, seed: 7 });
+  sim.addCluster({ name: 'prod', nodeGroups: [{ name: 'general', instanceType: 'm6i.xlarge', size: { min: 1, max: 6, desired: 3 }, bootMinutes: 10 }] });
+  const [oldest] = sim.instancesOf('prod', 'general');
+  sim.setDesired('prod', 'general', 4);
+  clock.advance(MINUTE_MS);
+  sim.setDesired('prod', 'general', 3, { terminate: oldest.instanceId });
+  clock.advance(4 * MINUTE_MS);
+  const g = await groupOf('general');
+  const listed = await apis().autoScaling.describeScalingActivities(g.name, T0 + 30_000);
+  // The launch (started first, still booting) is listed before the finished termination that followed it.
+  expect(listed.map((a) => [a.description.split(':')[0], a.status])).toEqual([['Launching a new EC2 instance', 'InProgress'], ['Terminating EC2 instance', 'Successful']]);
+  expect(listed[0].startTime).toBeLessThan(T0 + 30_000);
+});
+
+test('EKS Auto Mode instances are found by their own tags and carry their node pool', async () => {
+  const auto = new SimulatedAccount({ clock, seed: 5 });
+  auto.addCluster({ name: 'auto', nodeGroups: [{ name: 'general-purpose', kind: 'auto-mode', instanceType: 'c6a.large', size: { min: 0, max: 10, desired: 2 } }] });
+  const found = await auto.apis(calls).ec2.describeClusterInstances('auto');
+  expect(found.map((i) => [i.nodePool, i.host.autoScalingGroup])).toEqual([['general-purpose', undefined], ['general-purpose', undefined]]);
+  expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 3 });
+});
+
+test('an EKS managed node group update: surge, each old instance replaced, desired back down by one, UPDATING until done', async () => {
+  const before = sim.instancesOf('prod', 'general').map((i) => i.instanceId);
+  sim.updateNodeGroup('prod', 'general');
+  expect(await apis().eks.describeNodegroup('prod', 'general')).toMatchObject({ status: 'UPDATING', scaling: { min: 2, max: 7, desired: 4 } });
+  const desired: number[] = [];
+  for (let m = 0; m < 30; m++) {
+    clock.advance(MINUTE_MS);
+    desired.push((await groupOf('general')).desired);
+  }
+  const ng = await apis().eks.describeNodegroup('prod', 'general');
+  expect(ng).toMatchObject({ status: 'ACTIVE', scaling: { min: 2, max: 6, desired: 3 } });
+  expect(Math.max(...desired)).toBe(4);
+  const after = (await groupOf('general')).instances;
+  expect(after.map((i) => i.lifecycleState)).toEqual(['InService', 'InService', 'InService']);
+  expect(after.some((i) => before.includes(i.instanceId))).toBe(false);
+  const activities = await apis().autoScaling.describeScalingActivities((await groupOf('general')).name, T0);
+  expect(activities.filter((a) => a.cause.includes('taken out of service in response to a user request.')).map((a) => a.description.split(': ')[1]).sort()).toEqual([...before].sort());
 });

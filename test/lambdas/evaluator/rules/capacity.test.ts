@@ -1,5 +1,4 @@
 import { alertId } from '../../../../model/domain';
-import { scaleInTrigger } from '../../../../lambdas/evaluator/rules/capacity';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
@@ -35,17 +34,11 @@ describe('n1-headroom', () => {
   });
 });
 
-test('scaleInTrigger reads the alarm and policy from the activity cause', () => {
-  const cause = 'At 2026-11-23T12:03:00Z a monitor alarm TargetTracking-eks-general-AlarmLow-7f3c in state ALARM triggered policy cpu50-target-tracking changing the desired capacity from 3 to 2.';
-  expect(scaleInTrigger({ autoScalingGroup: 'g', t: T0, from: 3, to: 2, cause })).toBe('alarm TargetTracking-eks-general-AlarmLow-7f3c, policy cpu50-target-tracking');
-  expect(scaleInTrigger({ autoScalingGroup: 'g', t: T0, from: 3, to: 2, cause: 'At 2026-11-23T12:03:00Z a user request update of AutoScalingGroup constraints to min: 1, max: 6, desired: 2 changing the desired capacity from 3 to 2.' })).toMatch(/user request/);
-  expect(scaleInTrigger({ autoScalingGroup: 'g', t: T0, from: 3, to: 2 })).toBe('a change of desired capacity');
-});
-
 /** The article's incident: an alarm scales the group in while the other nodes are already short. */
-function scaleIn(h: Harness, node: number): { group: string; instance: string } {
+function scaleIn(h: Harness, node: number): { group: string; instance: string; node: string } {
   const s = h.steady;
   const instance = s.report(node).node.instanceId!;
+  const nodeName = s.report(node).node.name;
   const g = s.groups.find((x) => x.instances.some((i) => i.instanceId === instance))!;
   s.activities = [
     {
@@ -60,14 +53,15 @@ function scaleIn(h: Harness, node: number): { group: string; instance: string } 
   ];
   s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, desired: x.desired - 1, inService: x.inService - 1, instances: x.instances.filter((i) => i.instanceId !== instance) } : x));
   s.reports = s.reports.filter((r) => r.node.instanceId !== instance);
-  return { group: g.name, instance };
+  return { group: g.name, instance, node: nodeName };
 }
 
 describe('scale-in-under-pressure (the domino)', () => {
   test('a scale-in followed by pressure and Pending pods: one critical alert listing and muting the rest', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(3);
-    const { group } = scaleIn(h, 5);
+    const removed = scaleIn(h, 5);
+    const group = removed.group;
     await h.tick(1);
     // Its pods land on nodes already short of memory, some stay Pending.
     h.steady.setCondition(1, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime });
@@ -79,9 +73,9 @@ describe('scale-in-under-pressure (the domino)', () => {
     const domino = h.publisher.of('scale-in-under-pressure');
     expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
     expect(domino[0].subject).toMatchObject({ autoScalingGroup: group, nodeGroup: 'general' });
-    expect(domino[0].summary).toMatch(/lowered desired capacity 3 → 2 at .* \(alarm TargetTracking-.*-AlarmLow-7f3c, policy cpu50-target-tracking\) while the cluster cannot afford it/);
+    expect(domino[0].summary).toMatch(new RegExp(`removed node ${removed.node.replace(/\./g, '\\.')} \\(${removed.instance}\\) at .* \\(alarm TargetTracking-.*-AlarmLow-7f3c, policy cpu50-target-tracking\\) while the cluster cannot afford it`));
     expect(domino[0].includes!.map((i) => i.rule).sort()).toEqual(['node-pressure', 'node-pressure', 'pods-pending']);
-    expect(domino[0].evidence).toMatchObject({ desiredFrom: 3, desiredTo: 2, pendingPodsBefore: 0, pendingPodsNow: 1 });
+    expect(domino[0].evidence).toMatchObject({ removedNodes: removed.node, removedInstances: removed.instance, actor: `alarm TargetTracking-${group}-AlarmLow-7f3c, policy cpu50-target-tracking`, pendingPodsBefore: 0, pendingPodsNow: 1 });
     // Its constituents are muted: they reach people inside the domino message only.
     expect(h.publisher.changes.filter((c) => ['node-pressure', 'pods-pending'].includes(c.rule))).toEqual([]);
     // It stays while the trouble lasts, past its 15-minute window, and resolves when it is over.
@@ -144,6 +138,57 @@ describe('scale-in-under-pressure (the domino)', () => {
     for (const n of [1, 3]) h.steady.setCondition(n, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', since: h.nextTime });
     await h.tick(3);
     expect(h.publisher.of('scale-in-under-pressure').map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
+  });
+
+  /** Pressure on two of the remaining nodes and a Pending pod: what follows a scale-in the cluster cannot afford. */
+  function pressure(h: Harness): void {
+    for (const n of [1, 3]) h.steady.setCondition(n, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', since: h.nextTime });
+  }
+
+  test('Cluster Autoscaler rolling back a failed scale-up lowers desired capacity but removes no node: no domino', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const g = h.steady.groups[0];
+    // Scale-up: desired +1, an instance launches (Pending, no node yet)...
+    h.steady.groups = h.steady.groups.map((x) => (x === g ? { ...x, desired: x.desired + 1, pending: 1, instances: [...x.instances, { instanceId: 'i-0ca1f00dfeed00001', lifecycleState: 'Pending', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' }] } : x));
+    await h.tick(3);
+    // ...its launch fails and Cluster Autoscaler's DecreaseTargetSize lowers desired back (AWS's cause text).
+    h.steady.activities = [
+      { activityId: 'a1-launch', autoScalingGroup: g.name, status: 'Failed', description: 'Launching a new EC2 instance: i-0ca1f00dfeed00001.  Status Reason: Could not launch On-Demand Instances. InsufficientInstanceCapacity - We currently do not have sufficient m6i.xlarge capacity in the Availability Zone you requested (eu-west-1a).', cause: `At 2026-11-23T12:03:00Z a user request explicitly set group desired capacity changing the desired capacity from ${g.desired} to ${g.desired + 1}.`, statusMessage: 'Could not launch On-Demand Instances. InsufficientInstanceCapacity', startTime: h.nextTime - 120_000, endTime: h.nextTime - 60_000 },
+      { activityId: 'a2-rollback', autoScalingGroup: g.name, status: 'Successful', description: 'Terminating EC2 instance: i-0ca1f00dfeed00001', cause: `At 2026-11-23T12:04:00Z a user request explicitly set group desired capacity changing the desired capacity from ${g.desired + 1} to ${g.desired}.`, startTime: h.nextTime - 30_000, endTime: h.nextTime - 10_000 },
+    ];
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? g : x));
+    await h.tick(1);
+    pressure(h);
+    await h.tick(5);
+    expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
+    expect(h.publisher.changes.map((c) => c.rule)).toContain('node-pressure');
+  });
+
+  test('an EKS managed node group update replaces nodes and lowers desired by one at the end: no domino', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(2);
+    h.steady.nodeGroups = h.steady.nodeGroups.map((n) => ({ ...n, status: 'UPDATING' }));
+    scaleIn(h, 5);
+    h.steady.activities = h.steady.activities.map((a) => ({ ...a, cause: `At 2026-11-23T12:03:00Z a user request update of AutoScalingGroup constraints to min: 1, max: 6, desired: 2 changing the desired capacity from 3 to 2.` }));
+    await h.tick(1);
+    pressure(h);
+    await h.tick(3);
+    h.steady.nodeGroups = h.steady.nodeGroups.map((n) => ({ ...n, status: 'ACTIVE' }));
+    await h.tick(3);
+    expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
+    expect(h.publisher.changes.map((c) => c.rule)).toContain('node-pressure');
+  });
+
+  test('an instance that never ran a node, terminated, is no scale-in', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const g = h.steady.groups[0];
+    h.steady.groups = h.steady.groups.map((x) => (x === g ? { ...x, desired: x.desired + 1, inService: x.inService + 1, instances: [...x.instances, { instanceId: 'i-0ca1f00dfeed00002', lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: 'eu-west-1a' }] } : x));
+    await h.tick(3);
+    h.steady.groups = h.steady.groups.map((x) => (x.name === g.name ? g : x));
+    await h.tick(1);
+    pressure(h);
+    await h.tick(5);
+    expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
   });
 
   test('the domino alert id is stable: rule and Auto Scaling group', () => {

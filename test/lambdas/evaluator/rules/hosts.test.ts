@@ -57,6 +57,21 @@ describe('through the store', () => {
     });
   });
 
+  test('host-cpu-high: a newest period holding only status checks (CPU not reported yet) neither hides the CPU nor restarts the `for`', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const id = h.steady.report(3).node.instanceId!;
+    await h.tick(2);
+    const runs = [];
+    // Basic-monitoring CPU arrives after the status checks: every third minute's part has no CPU, and twice
+    // in a row neither part read has it (unknown, not healthy).
+    for (let m = 0; m < 40; m++) {
+      h.steady.hostMetrics.set(id, m % 3 === 2 || m === 10 || m === 11 ? { cpuPct: undefined } : { cpuPct: 97 });
+      runs.push(...(await h.tick(1)));
+    }
+    expect(h.publisher.of('host-cpu-high').map((c) => c.kind)).toEqual(['firing']);
+    expect(runs.findIndex((r) => r.changes.some((c) => c.rule === 'host-cpu-high'))).toBe(32);
+  });
+
   test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     const id = h.steady.report(2).node.instanceId!;

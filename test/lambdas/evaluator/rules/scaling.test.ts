@@ -151,6 +151,27 @@ describe('EKS cluster and node groups', () => {
     expect(run('node-group-health-issue', s.context(t)).map((f) => f.subject.detail)).toEqual(['AsgInstanceLaunchFailures', 'status']);
   });
 
+  test('node-group-health-issue: a group being deleted is an operator\'s action, not a health problem', () => {
+    const s = new SteadyCluster({ nodes: 3 });
+    s.nodeGroups = s.nodeGroups.map((g) => ({ ...g, status: 'DELETING' }));
+    expect(run('node-group-health-issue', s.context(t))).toEqual([]);
+  });
+
+  test('one node group unreadable holds only its own alerts; the cluster\'s other EKS alerts still fire', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    const ng = h.steady.nodeGroups[0];
+    h.steady.nodeGroups = h.steady.nodeGroups.map((g) => (g.name === ng.name ? { ...g, status: 'DEGRADED' } : g));
+    await h.tick(7);
+    expect(h.publisher.of('node-group-health-issue').map((c) => c.kind)).toEqual(['firing']);
+    // DescribeNodegroup of that group fails (the collector then knows it only from its Auto Scaling group's tags).
+    h.steady.nodeGroups = h.steady.nodeGroups.map((g) => (g.name === ng.name ? { ...g, status: undefined } : g));
+    h.steady.failures = [{ operation: 'eks:DescribeNodegroup', message: `node group ${ng.name}: ThrottlingException: Rate exceeded`, subject: { nodeGroup: ng.name } }];
+    h.steady.clusterInfo = { ...h.steady.clusterInfo, healthIssues: [{ code: 'SUBNET_NOT_FOUND', message: 'We could not find one or more subnets used by the cluster.', resourceIds: ['subnet-0abc'] }] };
+    await h.tick(20);
+    expect(h.publisher.of('node-group-health-issue').map((c) => c.kind)).toEqual(['firing']);
+    expect(h.publisher.of('cluster-health-issue').map((c) => c.kind)).toEqual(['firing']);
+  });
+
   test('node-group-health-issue: the group\'s status is evidence, not identity (one alert while it changes)', () => {
     const s = new SteadyCluster({ nodes: 3 });
     const idWith = (status: string) => {
