@@ -24,6 +24,8 @@ const NODES = 50;
 const PODS_PER_NODE = 30;
 const STEADY_MINUTES = 30;
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
+const BENCH_AGENT_ROLE = 'arn:aws:iam::123456789012:role/vigil-agent';
+const BENCH_AGENT_SESSION = 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent';
 
 /** dynalite in its own process, on a free port. */
 async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
@@ -58,7 +60,8 @@ function event(batch: AgentBatch): LambdaFunctionURLEvent {
       stage: '$default',
       time: '',
       timeEpoch: batch.collectedAt,
-    },
+      authorizer: { iam: { accessKey: 'ASIABENCH', accountId: '123456789012', callerId: 'AROABENCH:agent', cognitoIdentity: null, principalOrgId: null, userArn: BENCH_AGENT_SESSION, userId: 'AROABENCH:agent' } },
+    } as LambdaFunctionURLEvent['requestContext'],
     body: body.toString('base64'),
     isBase64Encoded: true,
   };
@@ -71,8 +74,8 @@ export async function bench(): Promise<BenchSection> {
     await createTable(client, 'bench');
     const clock = new ManualClock(T0 + 25_000);
     const store = new VigilStore({ client, tableName: 'bench', clock });
-    const handler = createIngestHandler({ store, clock, logger: silentLogger });
     let cluster = syntheticCluster({ nodes: NODES, podsPerNode: PODS_PER_NODE });
+    const handler = createIngestHandler({ store, clock, logger: silentLogger, writers: [{ roleArn: BENCH_AGENT_ROLE, cluster: cluster.cluster }] });
     const pods = cluster.reports.reduce((a, r) => a + r.pods.length, 0);
 
     const first = event(syntheticBatch(cluster, T0, 1));

@@ -5,6 +5,8 @@
  * Status codes (the agent's retry policy depends on them, see `model/wire.ts`):
  * - 200 every item stored; 400 bad batch (each problem named); 413 too large; 415 unknown encoding;
  *   405 not a POST — the agent must not resend these as they are;
+ * - 403 the caller is not one of the stack's agent roles (answered before the body is read), or the batch
+ *   is for another cluster than the one its role writes: a configuration to fix, so the agent keeps it;
  * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries): resend the
  *   whole batch, the writes are idempotent; 500 anything unexpected.
  * Never a stack trace: errors are logged by name and message, answered with a fixed text.
@@ -19,13 +21,14 @@ import type { IngestResponse } from '../../model/wire';
 import type { VigilStore, WriteFailure, WriteReport } from '../store/store';
 import { decodeBody, DEFAULT_BODY_LIMITS, type BodyLimits } from './decode';
 import { kubeRollupOf } from './rollup';
+import { writerResolver, type AgentWriter } from './writers';
 
 export interface IngestDeps {
   readonly store: VigilStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** When non-empty, batches for any other cluster are refused: a mistyped name would write where nobody reads. */
-  readonly clusters?: readonly string[];
+  /** The agent roles and the one cluster each may write; any other caller is refused before its body is read. */
+  readonly writers: readonly AgentWriter[];
   /** @default BATCH_LIMITS */
   readonly limits?: BodyLimits;
   /** Batches stamped further ahead of this endpoint's clock are refused. @default 5 minutes */
@@ -40,16 +43,18 @@ const MAX_LISTED_FAILURES = 5;
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const limits = deps.limits ?? DEFAULT_BODY_LIMITS;
   const maxSkew = deps.maxClockSkewMs ?? 5 * MINUTE_MS;
-  const watched = new Set(deps.clusters ?? []);
+  const writerOf = writerResolver(deps.writers);
 
   return async (event) => {
     const started = deps.clock.now();
-    const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: callerOf(event) });
+    const caller = writerOf(event);
+    const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: caller.arn });
     const refuse = (status: number, problems: readonly string[], fields: Record<string, unknown> = {}) => {
       log.warn('batch refused', { status, problems: problems.slice(0, MAX_LISTED_FAILURES), problemCount: problems.length, ...fields });
       return respond(status, { ok: false, problems }, status === 405 ? { allow: 'POST' } : {});
     };
     try {
+      if (!caller.ok) return refuse(403, [caller.problem]);
       const method = event.requestContext?.http?.method ?? 'POST';
       if (method !== 'POST') return refuse(405, [`method ${method} is not allowed: POST a batch`]);
 
@@ -59,7 +64,10 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       const parsed = parseBatch(decoded.value);
       if (!parsed.ok) return refuse(400, parsed.problems, batchFields(decoded.value));
       const batch = parsed.batch;
-      const problems = checkBatch(batch, { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays, watched });
+      if (batch.cluster !== caller.cluster) {
+        return refuse(403, [`cluster: this agent role writes cluster "${caller.cluster}" only, not "${batch.cluster}"; check the agent's VIGIL_CLUSTER`], batchFields(batch));
+      }
+      const problems = checkBatch(batch, { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays });
       if (problems.length) return refuse(400, problems, batchFields(batch));
 
       const report = await storeBatch(deps.store, batch);
@@ -87,15 +95,9 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   };
 }
 
-/** Checks the schema cannot express: duplicates, clocks, and which clusters this stack watches. */
-export function checkBatch(
-  batch: AgentBatch,
-  ctx: { readonly now: EpochMs; readonly maxSkewMs: number; readonly retentionDays: number; readonly watched: ReadonlySet<string> },
-): string[] {
+/** Checks the schema cannot express: duplicates and clocks. */
+export function checkBatch(batch: AgentBatch, ctx: { readonly now: EpochMs; readonly maxSkewMs: number; readonly retentionDays: number }): string[] {
   const problems: string[] = [];
-  if (ctx.watched.size && !ctx.watched.has(batch.cluster)) {
-    problems.push(`cluster: "${batch.cluster}" is not watched by this stack (watched: ${[...ctx.watched].sort().join(', ')})`);
-  }
   for (const field of ['collectedAt', 'sentAt'] as const) {
     const t = batch[field];
     if (t !== undefined && t - ctx.now > ctx.maxSkewMs) {
@@ -165,11 +167,6 @@ function batchFields(b: unknown): Record<string, unknown> {
     pods: Array.isArray(x.nodes) ? x.nodes.reduce((a, n) => a + (Array.isArray(n?.pods) ? n.pods.length : 0), 0) : undefined,
     events: Array.isArray(x.events) ? x.events.length : undefined,
   };
-}
-
-/** The IAM principal that signed the request (Function URLs with AWS_IAM auth set it). */
-function callerOf(event: LambdaFunctionURLEvent): string | undefined {
-  return (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn;
 }
 
 function respond(statusCode: number, body: IngestResponse, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {

@@ -17,7 +17,7 @@ import type { IngestResponse } from '../../../model/wire';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { failCalls, leaveUnprocessed } from '../../support/faults';
 import { startTestStore, type TestStore } from '../../support/store';
-import { batchEvent, rawEvent } from './function-url-event';
+import { AGENT_ROLE_ARN, batchEvent, rawEvent, writersFor } from './function-url-event';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
 const M = Date.UTC(2026, 10, 23, 12, 0);
@@ -57,7 +57,7 @@ beforeEach(async () => {
 
 function handler(over: Partial<IngestDeps> = {}) {
   const logger = createLogger({ service: 'test', sink: (l) => logs.push(JSON.parse(l)) });
-  return createIngestHandler({ store, clock: t.clock, logger, ...over });
+  return createIngestHandler({ store, clock: t.clock, logger, writers: writersFor(cluster.cluster), ...over });
 }
 
 async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
@@ -80,7 +80,7 @@ describe('a full batch', () => {
     expect(rollup.kube).toEqual(kubeRollupOf(b));
     expect(await store.events(cluster.cluster, T - MINUTE_MS, T)).toEqual([event]);
     expect(await store.heartbeat(cluster.cluster)).toEqual({ cluster: cluster.cluster, lastSeen: b.sentAt, agent: b.agent });
-    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({ cluster: cluster.cluster, kind: 'full', seq: 7, nodes: 6, pods: 60, written: res.body.written, caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/pod' });
+    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({ cluster: cluster.cluster, kind: 'full', seq: 7, nodes: 6, pods: 60, written: res.body.written, caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e' });
   });
 
   test('delivered twice yields the same items', async () => {
@@ -151,6 +151,52 @@ describe('batches out of order', () => {
   });
 });
 
+describe('who may write what', () => {
+  const other = syntheticCluster({ nodes: 2, podsPerNode: 3, cluster: 'staging' });
+  const writers = [...writersFor(cluster.cluster), { roleArn: 'arn:aws:iam::123456789012:role/vigil/vigil-agent-staging', cluster: 'staging' }];
+
+  test.each([
+    ['an EKS Pod Identity session', 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-6d4f9b7c8-x2x7q-0c1f7c21'],
+    ['an IRSA session', 'arn:aws:sts::123456789012:assumed-role/vigil-agent/aws-sdk-js-1764851234567'],
+  ])("the cluster's agent role writes its cluster from %s", async (_what, caller) => {
+    expect((await call(handler(), batchEvent(batch(), { caller }))).status).toBe(200);
+    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(6);
+  });
+
+  test("one cluster's agent role cannot write another cluster: 403 naming both, nothing stored", async () => {
+    const forged = batch({ cluster: 'staging', nodes: syntheticBatch(other, T, 1).nodes });
+    const res = await call(handler({ writers }), batchEvent(forged));
+    expect(res).toMatchObject({ status: 403, body: { ok: false, problems: ['cluster: this agent role writes cluster "prod-eu-1" only, not "staging"; check the agent\'s VIGIL_CLUSTER'] } });
+    expect(await t.scan()).toEqual([]);
+    // The staging role (whose ARN has a path, which session ARNs leave out) writes staging.
+    const staging = 'arn:aws:sts::123456789012:assumed-role/vigil-agent-staging/eks-staging-vigil-agent-1';
+    expect((await call(handler({ writers }), batchEvent(syntheticBatch(other, T, 1), { caller: staging }))).status).toBe(200);
+  });
+
+  test.each([
+    ['another role of the account', 'arn:aws:sts::123456789012:assumed-role/vigil-agent-old/s1'],
+    ['the same role name in another account', 'arn:aws:sts::210987654321:assumed-role/vigil-agent/s1'],
+    ['an IAM user', 'arn:aws:iam::123456789012:user/vigil-agent'],
+    ['the role ARN itself, which no signed request carries', AGENT_ROLE_ARN],
+  ])('%s is refused with 403 before the body is read', async (_what, caller) => {
+    // A body that is not even base64: a 403 proves it was never decoded.
+    const res = await call(handler(), { ...batchEvent(batch(), { caller }), body: '!!! not base64 !!!' });
+    expect(res.status).toBe(403);
+    expect(res.body.problems).toEqual([`${caller} is not one of this stack's agent roles: only the role created for a cluster's agent may push its batches`]);
+    expect(await t.scan()).toEqual([]);
+    expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status: 403, caller });
+  });
+
+  test('a request without an IAM caller is refused', async () => {
+    const res = await call(handler(), batchEvent(batch(), { caller: null }));
+    expect(res).toMatchObject({ status: 403, body: { problems: ['the request carries no IAM caller: the Function URL must use AWS_IAM auth'] } });
+  });
+
+  test('a role listed for two clusters is a configuration error', () => {
+    expect(() => handler({ writers: [...writersFor('a'), ...writersFor('b')] })).toThrow(/listed for clusters "a" and "b": one role writes one cluster/);
+  });
+});
+
 describe('bad input: a clear 4xx, and nothing already stored changes', () => {
   const good = () => batch();
   const withoutConditions = () => {
@@ -186,13 +232,6 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     if (status === 405) expect(res.headers.allow).toBe('POST');
     expect(await t.scan()).toEqual(before);
     expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status });
-  });
-
-  test('a batch for a cluster this stack does not watch', async () => {
-    const res = await call(handler({ clusters: ['staging', 'prod-us-1'] }), batchEvent(good()));
-    expect(res).toMatchObject({ status: 400, body: { ok: false, problems: ['cluster: "prod-eu-1" is not watched by this stack (watched: prod-us-1, staging)'] } });
-    expect(await t.scan()).toEqual([]);
-    expect((await call(handler({ clusters: ['prod-eu-1'] }), batchEvent(good()))).status).toBe(200);
   });
 
   test('problems are listed one per field', async () => {
