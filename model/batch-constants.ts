@@ -10,11 +10,19 @@ export const BATCH_LIMITS = {
   /** Gzip'd body. A Function URL event is capped at 6 MB and the body arrives base64-encoded (×4/3). */
   maxCompressedBytes: 4 * 1024 * 1024,
   /**
-   * Decompressed JSON; guards ingest's memory (512 MB) against a gzip bomb. The agent splits by compressed
-   * size, and its batches compress 7.5 to 8.2 times, so one inflates to at most about 33 MiB; 12 times leaves
-   * room for more repetitive clusters. Ingest peaks near 400 MB of RSS on 48 MiB (docs/ingest-and-collector.md).
+   * Decompressed JSON, and the values, containers, depth and object members `JSON.parse` would build from
+   * it (`json-shape.ts`), checked before it builds anything. Sized from real batches: the agent's synthetic
+   * clusters carry about 47,000 values, 10,000 containers and 45,000 object members per MiB, nest 8 deep,
+   * and no object has more than 64 members (a pod's labels); parse and validation take about 30 ms per MiB.
+   * The limits sit about a third above an 8 MiB real part, so the largest cluster (5,000 nodes of 110 pods,
+   * about 700 MiB of JSON) fits in the 200 parts, and the worst body within them stays far inside ingest's
+   * memory and time (docs/ingest-and-collector.md, measured by `npm run bench`).
    */
-  maxJsonBytes: 12 * 4 * 1024 * 1024,
+  maxJsonBytes: 8 * 1024 * 1024,
+  maxJsonValues: 500_000,
+  maxJsonContainers: 120_000,
+  maxJsonDepth: 16,
+  maxObjectMembers: 64,
   maxNodes: 5000,
   maxPodsPerNode: 1000,
   maxContainersPerPod: 100,
@@ -31,7 +39,7 @@ export const BATCH_LIMITS = {
   maxLabelValueLength: 63,
   maxImageLength: 1024,
   maxMessageLength: 2048,
-  maxParts: 100,
+  maxParts: 200,
 } as const;
 
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
