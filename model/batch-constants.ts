@@ -40,7 +40,28 @@ export const BATCH_LIMITS = {
   maxImageLength: 1024,
   maxMessageLength: 2048,
   maxParts: 200,
+  /** Memory, disk and other byte quantities: 1 PiB, more than any node has. */
+  maxBytes: 2 ** 50,
+  /** CPU: 10,000 cores. */
+  maxCpuMilli: 10_000_000,
+  /** API latency percentiles: an hour. */
+  maxLatencyMs: 3_600_000,
 } as const;
+
+/** The UTF-8 size of `s`, without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
 export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;

@@ -482,6 +482,11 @@ export interface KubeRollup {
   readonly controlPlane?: ControlPlaneHealth;
   readonly agent: AgentStatus;
   readonly scrapeErrors: readonly ScrapeError[];
+  /**
+   * Set when only some parts of a split full batch were stored for this minute (the others lost or still
+   * on their way): `nodes` and the sums cover only those parts, so a node absent here is not known gone.
+   */
+  readonly partial?: { readonly parts: number; readonly count: number };
 }
 
 /** An AWS API call the collector could not complete; a blind spot the evaluator alerts on. */

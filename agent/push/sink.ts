@@ -17,7 +17,7 @@ export interface FunctionUrlSinkOptions {
 }
 
 /** Statuses that mean "this batch will never be accepted as it is". */
-const REFUSED = new Set([400, 413]);
+const REFUSED = new Set([400, 413, 422]);
 
 export class FunctionUrlSink implements IngestSink {
   private readonly url: URL;

@@ -4,7 +4,9 @@
  *
  * Status codes (the agent's retry policy depends on them, see `model/wire.ts`):
  * - 200 every item stored; 400 bad batch (each problem named); 413 too large; 415 unknown encoding;
- *   405 not a POST — the agent must not resend these as they are;
+ *   405 not a POST; 422 an item can never be stored (over a DynamoDB limit, or refused by DynamoDB as
+ *   invalid): nothing of the batch is written when that is known before writing — the agent must not
+ *   resend these as they are;
  * - 403 the caller is not one of the stack's agent roles (answered before the body is read), or the batch
  *   is for another cluster than the one its role writes: a configuration to fix, so the agent keeps it;
  * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries): resend the
@@ -82,7 +84,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       if (report.failed.length) {
         // A permanent failure will fail again: tell the agent not to resend (the next batch carries fresh state).
         const permanent = report.failed.some((f) => f.permanent);
-        const status = permanent ? 413 : 503;
+        const status = permanent ? 422 : 503;
         log.error('batch not fully stored', { ...fields, status, failed: report.failed.length, first: report.failed[0] });
         return respond(status, { ok: false, written: report.written, problems: failureProblems(report.failed, permanent) });
       }
@@ -130,19 +132,13 @@ export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
  * Writes a validated batch; every write is idempotent, so a resent batch writes the same items. A `change`
  * batch carries only some nodes, so it leaves the cluster rollup to the full batches.
  */
-export async function storeBatch(store: VigilStore, batch: AgentBatch): Promise<WriteReport> {
-  const none: WriteReport = { written: 0, skipped: 0, failed: [] };
-  const reports = await Promise.all([
-    store.putKubeMinutes(batch.cluster, kubeMinutesOf(batch)),
-    batch.kind === 'full' ? store.putKubeRollup(batch.cluster, kubeRollupOf(batch), batch.part) : none,
-    batch.events.length ? store.putEvents(batch.cluster, batch.events) : none,
-    store.putHeartbeat({ cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent }),
-  ]);
-  return {
-    written: reports.reduce((a, r) => a + r.written, 0),
-    skipped: reports.reduce((a, r) => a + r.skipped, 0),
-    failed: reports.flatMap((r) => r.failed),
-  };
+export function storeBatch(store: VigilStore, batch: AgentBatch): Promise<WriteReport> {
+  return store.putKubeBatch(batch.cluster, {
+    minutes: kubeMinutesOf(batch),
+    rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part } : undefined,
+    events: batch.events,
+    heartbeat: { cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent },
+  });
 }
 
 function failureProblems(failed: readonly WriteFailure[], permanent: boolean): string[] {

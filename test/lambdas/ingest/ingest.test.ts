@@ -206,6 +206,12 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     return b;
   };
   const bomb = () => rawEvent(gzipSync(Buffer.alloc(70 * 1024 * 1024, 0x20)));
+  const withRequests = (memoryBytes: number) => {
+    const b = JSON.parse(JSON.stringify(good()));
+    b.nodes[0].pods[0].containers[0].requests.memoryBytes = memoryBytes;
+    b.nodes[0].pods[1].containers[0].requests.memoryBytes = memoryBytes;
+    return b;
+  };
   const cases: [string, () => LambdaFunctionURLEvent, number, string][] = [
     ['malformed base64', () => ({ ...batchEvent(good()), body: 'H4sIAAAA!!!AAAA' }), 400, 'body is not valid base64'],
     ['malformed gzip', () => rawEvent(randomBytes(300)), 400, 'body is not valid gzip'],
@@ -218,6 +224,8 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     ['a GET', () => batchEvent(good(), { method: 'GET' }), 405, 'method GET is not allowed'],
     ['a batch from the future', () => batchEvent({ ...good(), collectedAt: T + 3_600_000, sentAt: undefined }), 400, 'collectedAt: 2026-11-23T13:00:05.000Z is 3575 s ahead'],
     ['a batch older than the retention', () => batchEvent({ ...good(), collectedAt: T - 15 * 86_400_000, sentAt: undefined }), 400, 'older than the 14-day retention'],
+    ['quantities no node can have', () => batchEvent(withRequests(1e308)), 400, 'nodes[0].pods[0].containers[0].requests.memoryBytes: at most 1125899906842624 bytes (1 PiB): no node has more'],
+    ['a name over 253 bytes of UTF-8 (though not 253 characters)', () => batchEvent({ ...good(), events: [{ ...event, reason: 'é'.repeat(200) }] }), 400, 'events[0].reason: at most 253 bytes of UTF-8'],
     ['the same node twice', () => batchEvent({ ...good(), nodes: [...good().nodes, good().nodes[2]] }), 400, `nodes[6].node.name: "${cluster.reports[2].node.name}" is also reported by nodes[2]`],
   ];
 
@@ -277,7 +285,7 @@ describe('the table refuses or loses writes', () => {
     client.destroy();
   });
 
-  test('a node too large to ever store: 413, so the agent does not resend it forever', async () => {
+  test('a node too large to ever store: 422, and nothing of the batch is written, so the agent drops it whole', async () => {
     const n = cluster.reports[0];
     const label = () => randomBytes(40).toString('base64url').slice(0, 63);
     const pods: Pod[] = Array.from({ length: 250 }, (_, i) => ({
@@ -287,17 +295,27 @@ describe('the table refuses or loses writes', () => {
       labels: Object.fromEntries(Array.from({ length: 60 }, (_, j) => [`example.com/key-${j}`, label()])),
     }));
     const res = await call(handler(), batchEvent(batch({ nodes: [{ ...n, pods }, ...batch().nodes.slice(1)] })));
-    expect(res.status).toBe(413);
+    expect(res.status).toBe(422);
     expect(res.body.problems?.[0]).toContain('cannot be stored as they are; do not resend this batch');
     expect(res.body.problems?.[1]).toContain("over DynamoDB's 400 KB item limit");
-    // The other nodes are stored.
-    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(5);
+    expect(await t.scan()).toEqual([]);
+  });
+
+  test('DynamoDB refusing an item as invalid (ValidationException) is permanent: 422, not "throttled, resend" forever', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    store = t.store({ client });
+    const invalid = () => Object.assign(new Error('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    failCalls(client, 'PutItemCommand', 1, invalid, { match: (input) => (input as PutItemCommandInput).Item?.pk?.S?.includes('#E#') === true });
+    const res = await call(handler(), batchEvent(batch()));
+    expect(res.status).toBe(422);
+    expect(res.body.problems?.join('\n')).toContain('ValidationException: One or more parameter values were invalid');
+    client.destroy();
   });
 
   test('an unexpected error is a 500 with a fixed text, logged by name and message only', async () => {
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client });
-    jest.spyOn(store, 'putKubeMinutes').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
+    jest.spyOn(store, 'putKubeBatch').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
     const res = await call(handler(), batchEvent(batch()));
     expect(res).toEqual({ status: 500, headers: { 'content-type': 'application/json' }, body: { ok: false, problems: ['internal error: the batch was not stored; resend it'] } });
     expect(logs.find((l) => l.message === 'ingest failed')).toMatchObject({ level: 'error', error: { name: 'TypeError', message: 'Cannot read properties of undefined' } });
