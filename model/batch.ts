@@ -310,6 +310,12 @@ export type BatchParseResult =
 /** At most this many problems are listed; the rest are counted. */
 const MAX_PROBLEMS = 50;
 
+/** The first problems, and how many more there were: a response stays small however bad the batch. */
+export function listedProblems(problems: readonly string[], total = problems.length): string[] {
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  return total > listed.length ? [...listed, `… and ${total - listed.length} more problems`] : listed;
+}
+
 /**
  * Validates an already-decoded batch. Problems name the offending path, e.g.
  * `nodes[3].pods[0].containers[1].restarts: Invalid input: expected number, received string`.
@@ -324,6 +330,5 @@ export function parseBatch(input: unknown): BatchParseResult {
   const r = agentBatchSchema.safeParse(input);
   if (r.success) return { ok: true, batch: r.data };
   const problems = r.error.issues.slice(0, MAX_PROBLEMS).map((i) => `${formatPath(i.path) || '(batch)'}: ${i.message}`);
-  if (r.error.issues.length > MAX_PROBLEMS) problems.push(`… and ${r.error.issues.length - MAX_PROBLEMS} more problems`);
-  return { ok: false, problems };
+  return { ok: false, problems: listedProblems(problems, r.error.issues.length) };
 }

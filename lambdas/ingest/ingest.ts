@@ -16,7 +16,7 @@
 import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import type { AgentBatch } from '../../model/batch';
-import { parseBatch } from '../../model/batch';
+import { listedProblems, parseBatch } from '../../model/batch';
 import type { KubeNodeMinute } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
 import type { IngestResponse } from '../../model/wire';
@@ -69,10 +69,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       if (batch.cluster !== caller.cluster) {
         return refuse(403, [`cluster: this agent role writes cluster "${caller.cluster}" only, not "${batch.cluster}"; check the agent's VIGIL_CLUSTER`], batchFields(batch));
       }
-      const problems = checkBatch(batch, { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays });
-      if (problems.length) return refuse(400, problems, batchFields(batch));
+      const window = { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays };
+      const problems = checkBatch(batch, window);
+      if (problems.length) return refuse(400, listedProblems(problems), batchFields(batch));
 
-      const report = await storeBatch(deps.store, batch);
+      const report = await storeBatch(deps.store, clampEventTimes(batch, window));
       const fields = {
         ...batchFields(batch),
         compressedBytes: decoded.compressedBytes,
@@ -97,8 +98,15 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   };
 }
 
+/** The times a batch may be about: from the retention's start to a little ahead of this endpoint's clock. */
+interface TimeWindow {
+  readonly now: EpochMs;
+  readonly maxSkewMs: number;
+  readonly retentionDays: number;
+}
+
 /** Checks the schema cannot express: duplicates and clocks. */
-export function checkBatch(batch: AgentBatch, ctx: { readonly now: EpochMs; readonly maxSkewMs: number; readonly retentionDays: number }): string[] {
+export function checkBatch(batch: AgentBatch, ctx: TimeWindow): string[] {
   const problems: string[] = [];
   for (const field of ['collectedAt', 'sentAt'] as const) {
     const t = batch[field];
@@ -119,6 +127,18 @@ export function checkBatch(batch: AgentBatch, ctx: { readonly now: EpochMs; read
     }
   });
   return problems;
+}
+
+/**
+ * Events with their times moved into the window: an event's last time picks its day partition and its TTL,
+ * so a clock in the cluster set to 2099 must not file it under 2099 and keep it for 75 years.
+ */
+export function clampEventTimes(batch: AgentBatch, w: TimeWindow): AgentBatch {
+  const from = w.now - w.retentionDays * DAY_MS;
+  const to = w.now + w.maxSkewMs;
+  const clamp = (t: EpochMs) => Math.min(to, Math.max(from, t));
+  if (batch.events.every((e) => clamp(e.firstSeen) === e.firstSeen && clamp(e.lastSeen) === e.lastSeen)) return batch;
+  return { ...batch, events: batch.events.map((e) => ({ ...e, firstSeen: clamp(e.firstSeen), lastSeen: clamp(e.lastSeen) })) };
 }
 
 /** The Kubernetes part of each reported node's minute, with the node's scrape error attached. */

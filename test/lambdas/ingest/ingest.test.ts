@@ -131,6 +131,18 @@ describe('a change batch', () => {
   });
 });
 
+describe('clocks in the cluster', () => {
+  test('an event from 2099 is filed under today, kept for the retention, not until 2100', async () => {
+    const future = Date.UTC(2099, 11, 31, 23, 0);
+    expect((await call(handler(), batchEvent(batch({ events: [{ ...event, firstSeen: future, lastSeen: future }] })))).status).toBe(200);
+    const items = (await t.scan()).filter((i) => i.pk.S!.includes('#E#'));
+    expect(items.map((i) => i.pk.S)).toEqual([`${cluster.cluster}#E#2026-11-23`]);
+    const now = t.clock.now();
+    expect(Number(items[0].expiresAt.N) * 1000).toBeLessThanOrEqual(now + 5 * MINUTE_MS + 14 * 86_400_000);
+    expect((await store.events(cluster.cluster, now - MINUTE_MS, now + 10 * MINUTE_MS))[0]).toMatchObject({ lastSeen: now + 5 * MINUTE_MS, firstSeen: now + 5 * MINUTE_MS });
+  });
+});
+
 describe('batches out of order', () => {
   test('an older batch for the same minute arriving after a newer one leaves the newer state', async () => {
     const node = cluster.reports[3];
@@ -240,6 +252,14 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     if (status === 405) expect(res.headers.allow).toBe('POST');
     expect(await t.scan()).toEqual(before);
     expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status });
+  });
+
+  test('however many problems, the answer lists 50 and counts the rest', async () => {
+    const node = { ...good().nodes[0], pods: [] };
+    const res = await call(handler(), batchEvent({ ...good(), nodes: Array.from({ length: 5000 }, () => node) }));
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toHaveLength(51);
+    expect(res.body.problems?.at(-1)).toBe('… and 9948 more problems');
   });
 
   test('problems are listed one per field', async () => {
