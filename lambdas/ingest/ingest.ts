@@ -13,7 +13,7 @@
  *   whole batch, the writes are idempotent; 500 anything unexpected.
  * Never a stack trace: errors are logged by name and message, answered with a fixed text.
  */
-import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import type { AgentBatch } from '../../model/batch';
 import { listedProblems, parseBatch } from '../../model/batch';
@@ -37,7 +37,11 @@ export interface IngestDeps {
   readonly maxClockSkewMs?: number;
 }
 
-export type IngestHandler = (event: LambdaFunctionURLEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+/** Lambda's context, for the time left; without it (local mode, tests) retries are bounded by attempts only. */
+export type IngestHandler = (event: LambdaFunctionURLEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Kept back from the function's timeout to log and answer 503 with what was stored. */
+const ANSWER_RESERVE_MS = 2000;
 
 /** Failures listed in a response; the rest are counted. */
 const MAX_LISTED_FAILURES = 5;
@@ -47,8 +51,9 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const maxSkew = deps.maxClockSkewMs ?? 5 * MINUTE_MS;
   const writerOf = writerResolver(deps.writers);
 
-  return async (event) => {
+  return async (event, context) => {
     const started = deps.clock.now();
+    const deadline = context ? started + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS : undefined;
     const caller = writerOf(event);
     const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: caller.arn });
     const refuse = (status: number, problems: readonly string[], fields: Record<string, unknown> = {}) => {
@@ -73,7 +78,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       const problems = checkBatch(batch, window);
       if (problems.length) return refuse(400, listedProblems(problems), batchFields(batch));
 
-      const report = await storeBatch(deps.store, clampEventTimes(batch, window));
+      const report = await storeBatch(deps.store, clampEventTimes(batch, window), deadline);
       const fields = {
         ...batchFields(batch),
         compressedBytes: decoded.compressedBytes,
@@ -152,13 +157,13 @@ export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
  * Writes a validated batch; every write is idempotent, so a resent batch writes the same items. A `change`
  * batch carries only some nodes, so it leaves the cluster rollup to the full batches.
  */
-export function storeBatch(store: VigilStore, batch: AgentBatch): Promise<WriteReport> {
+export function storeBatch(store: VigilStore, batch: AgentBatch, deadline?: EpochMs): Promise<WriteReport> {
   return store.putKubeBatch(batch.cluster, {
     minutes: kubeMinutesOf(batch),
     rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part } : undefined,
     events: batch.events,
     heartbeat: { cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent },
-  });
+  }, deadline);
 }
 
 function failureProblems(failed: readonly WriteFailure[], permanent: boolean): string[] {

@@ -205,7 +205,7 @@ export class VigilStore {
    * is written and the report lists them (`permanent`), so a batch the agent must drop leaves no half of it
    * behind.
    */
-  async putKubeBatch(cluster: string, batch: KubeBatchWrite): Promise<WriteReport> {
+  async putKubeBatch(cluster: string, batch: KubeBatchWrite, deadline?: EpochMs): Promise<WriteReport> {
     const plans = [
       this.planKubeMinutes(cluster, batch.minutes),
       batch.rollup ? this.planKubeRollup(cluster, batch.rollup.rollup, batch.rollup.part ?? WHOLE) : EMPTY_PLAN,
@@ -219,7 +219,7 @@ export class VigilStore {
       refused: plans.flatMap((p) => p.refused),
     };
     if (plan.refused.length) return { written: 0, skipped: 0, failed: plan.refused };
-    return this.write(plan);
+    return this.write(plan, deadline);
   }
 
   /**
@@ -523,11 +523,12 @@ export class VigilStore {
 
   /**
    * Sends a prepared plan: specs first (a minute must never point at a spec that is not stored), then the
-   * conditional puts. Items refused while planning are reported with the rest.
+   * conditional puts. Items refused while planning are reported with the rest. No retry starts (and no
+   * request is sent) that would end after `deadline`: what is left is reported instead.
    */
-  private async write(plan: WritePlan): Promise<WriteReport> {
+  private async write(plan: WritePlan, deadline?: EpochMs): Promise<WriteReport> {
     const now = this.clock.now();
-    const specReport = await this.sendPuts(plan.specs);
+    const specReport = await this.sendPuts(plan.specs, deadline);
     const failedSpecs = new Set(specReport.failed.map((f) => f.key));
     for (const p of plan.specs) if (!failedSpecs.has(keyText(p.key))) this.remember(this.writtenSpecs, keyText(p.key), now);
     const blocked: WriteFailure[] = [];
@@ -537,7 +538,7 @@ export class VigilStore {
       blocked.push({ key: keyText(p.key), reason: `not written: the pod specs it points at could not be stored (${p.what})` });
       return false;
     });
-    const results = await mapLimit([...newer, ...plan.counted], PARALLEL_REQUESTS, (p) => this.sendConditional(p));
+    const results = await mapLimit([...newer, ...plan.counted], PARALLEL_REQUESTS, (p) => this.sendConditional(p, deadline));
     const report = summarize(results);
     const failed = [...plan.refused, ...specReport.failed, ...blocked, ...report.failed];
     if (failed.length) this.log.warn('writes failed', { failed: failed.length, first: failed[0] });
@@ -548,7 +549,7 @@ export class VigilStore {
    * One conditional put. `count` (events): written when new or its count grew; `lastSeen` alone (heartbeat):
    * never back in time; `collectedAt` (node-minutes, rollup parts): unless the stored one was collected later.
    */
-  private sendConditional(p: PendingItem): Promise<'written' | 'skipped' | WriteFailure> {
+  private sendConditional(p: PendingItem, deadline?: EpochMs): Promise<'written' | 'skipped' | WriteFailure> {
     const condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
       p.count !== undefined
         ? { ConditionExpression: 'attribute_not_exists(pk) OR #count < :count OR (#count = :count AND lastSeen < :lastSeen)', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':count': { N: String(p.count) }, ':lastSeen': { N: String(p.lastSeen) } } }
@@ -556,7 +557,7 @@ export class VigilStore {
           ? { ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :t', ExpressionAttributeValues: { ':t': { N: String(p.lastSeen) } } }
           : { ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':at': { N: String(p.collectedAt) } } };
     const item = { ...p.item!, ...(p.count !== undefined ? { count: { N: String(p.count) } } : {}), ...(p.lastSeen !== undefined ? { lastSeen: { N: String(p.lastSeen) } } : {}) };
-    return this.conditional('PutItem', keyText(p.key), () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' })));
+    return this.conditional('PutItem', keyText(p.key), () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' })), deadline);
   }
 
   /** Builds an item: keys, the encoded value in `d`, `at` (collection time) and the TTL. */
@@ -690,7 +691,7 @@ export class VigilStore {
   }
 
   /** BatchWrite of prepared items, retried as `batchPut` says; what still fails is returned. */
-  private async sendPuts(items: readonly PendingItem[]): Promise<WriteReport> {
+  private async sendPuts(items: readonly PendingItem[], deadline?: EpochMs): Promise<WriteReport> {
     const failed: WriteFailure[] = [];
     // One request may not name a key twice; the last value for a key wins, as it would in sequence.
     const byKey = new Map<string, Record<string, AttributeValue>>();
@@ -701,7 +702,12 @@ export class VigilStore {
       let lastError = '';
       let permanent = false;
       for (let attempt = 1; pending.length && attempt <= this.retry.attempts; attempt++) {
-        if (attempt > 1) await this.retry.sleep(backoffMs(attempt - 1, this.retry));
+        const delay = attempt > 1 ? backoffMs(attempt - 1, this.retry) : 0;
+        if (!this.inTime(deadline, delay)) {
+          lastError = `${lastError || 'not sent'}; no time left for ${attempt > 1 ? 'another try' : 'it'} before the function's deadline`;
+          break;
+        }
+        if (delay) await this.retry.sleep(delay);
         try {
           const res = await this.client.send(
             new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
@@ -739,7 +745,8 @@ export class VigilStore {
   }
 
   /** One conditional write: `skipped` when the condition says newer data is there, retried when throttled. */
-  private async conditional(op: string, key: string, send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>): Promise<'written' | 'skipped' | WriteFailure> {
+  private async conditional(op: string, key: string, send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>, deadline?: EpochMs): Promise<'written' | 'skipped' | WriteFailure> {
+    if (!this.inTime(deadline)) return { key, reason: "not sent: no time left before the function's deadline" };
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await send();
@@ -748,10 +755,18 @@ export class VigilStore {
       } catch (e) {
         this.count(op, undefined, 'write');
         if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return 'skipped';
-        if (!isRetryable(e) || attempt >= this.retry.attempts) return { key, reason: `${(e as Error).name}: ${(e as Error).message}`, ...(isPermanent(e) ? { permanent: true } : {}) };
-        await this.retry.sleep(backoffMs(attempt, this.retry));
+        const reason = `${(e as Error).name}: ${(e as Error).message}`;
+        if (!isRetryable(e) || attempt >= this.retry.attempts) return { key, reason, ...(isPermanent(e) ? { permanent: true } : {}) };
+        const delay = backoffMs(attempt, this.retry);
+        if (!this.inTime(deadline, delay)) return { key, reason: `${reason}; no time left for another try before the function's deadline` };
+        await this.retry.sleep(delay);
       }
     }
+  }
+
+  /** Whether waiting `delayMs` still leaves time before `deadline` (none: always). */
+  private inTime(deadline: EpochMs | undefined, delayMs = 0): boolean {
+    return deadline === undefined || this.clock.now() + delayMs < deadline;
   }
 
   /** A read, retried when throttled beyond the SDK's own retries. */

@@ -6,7 +6,7 @@ import { gzipSync } from 'zlib';
 import { DynamoDBClient, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { createLogger } from '../../../common/log';
-import { createIngestHandler, kubeMinutesOf, type IngestDeps } from '../../../lambdas/ingest/ingest';
+import { createIngestHandler, kubeMinutesOf, type IngestDeps, type IngestHandler } from '../../../lambdas/ingest/ingest';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
@@ -60,8 +60,8 @@ function handler(over: Partial<IngestDeps> = {}) {
   return createIngestHandler({ store, clock: t.clock, logger, writers: writersFor(cluster.cluster), ...over });
 }
 
-async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
-  const r = await h(e);
+async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent, context?: Parameters<IngestHandler>[1]): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
+  const r = await h(e, context);
   return { status: r.statusCode ?? 0, body: JSON.parse(r.body ?? '{}'), headers: (r.headers ?? {}) as Record<string, unknown> };
 }
 
@@ -329,6 +329,27 @@ describe('the table refuses or loses writes', () => {
     const res = await call(handler(), batchEvent(batch()));
     expect(res.status).toBe(422);
     expect(res.body.problems?.join('\n')).toContain('ValidationException: One or more parameter values were invalid');
+    client.destroy();
+  });
+
+  test("sustained throttling: retries stop before the function's timeout, and the answer is a 503 with what was stored", async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    // Waits overlap as real ones would: each wakes at its own time on the shared clock.
+    const sleep = async (ms: number) => {
+      const wake = t.clock.now() + ms;
+      await Promise.resolve();
+      if (t.clock.now() < wake) t.clock.set(wake);
+    };
+    store = t.store({ client, retry: { attempts: 100, baseMs: 500, capMs: 2000, sleep } });
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    failCalls(client, 'PutItemCommand', 1_000_000, throttled, { match: (input) => (input as PutItemCommandInput).Item?.sk?.S?.endsWith('#K') === true });
+    const started = t.clock.now();
+    const res = await call(handler(), batchEvent(batch()), { getRemainingTimeInMillis: () => 30_000 });
+    expect(t.clock.now() - started).toBeLessThan(30_000);
+    expect(res.status).toBe(503);
+    expect(res.body.written).toBeGreaterThan(0);
+    expect(res.body.problems?.join('\n')).toContain("no time left for another try before the function's deadline");
+    expect(logs.find((l) => l.message === 'batch not fully stored')).toMatchObject({ status: 503, failed: 6 });
     client.destroy();
   });
 
