@@ -221,6 +221,8 @@ const agentStatus: z.ZodType<AgentStatus> = z.object({
   bytesSent: count,
   buffered: count,
   droppedBatches: count,
+  droppedUnconfirmedBatches: count.optional(),
+  rejectedBatches: count.optional(),
   pushFailures: count,
   scrapeErrors: z.partialRecord(scrapeErrorKind, count),
 });

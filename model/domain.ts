@@ -363,8 +363,12 @@ export interface AgentStatus {
   readonly bytesSent: number;
   /** Batches waiting in the buffer for a retry. */
   readonly buffered: number;
-  /** Batches dropped because the buffer overflowed, since the agent started. */
+  /** Batches dropped because the buffer overflowed, since the agent started: never stored. */
   readonly droppedBatches: number;
+  /** Dropped the same way after a send went unanswered (a timeout): ingest may have stored them. */
+  readonly droppedUnconfirmedBatches?: number;
+  /** Batches ingest refused as they are (400, 413, 422), since the agent started: not resent. */
+  readonly rejectedBatches?: number;
   readonly pushFailures: number;
   readonly scrapeErrors: Readonly<Partial<Record<ScrapeErrorKind, number>>>;
 }
