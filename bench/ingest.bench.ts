@@ -24,11 +24,11 @@ const NODES = 50;
 const PODS_PER_NODE = 30;
 const STEADY_MINUTES = 30;
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
-const BENCH_AGENT_ROLE = 'arn:aws:iam::123456789012:role/vigil-agent';
+export const BENCH_AGENT_ROLE = 'arn:aws:iam::123456789012:role/vigil-agent';
 const BENCH_AGENT_SESSION = 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent';
 
 /** dynalite in its own process, on a free port. */
-async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
+export async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
   const child = spawn(
     process.execPath,
     ['-e', `const s = require(${JSON.stringify(require.resolve('dynalite'))})({ createTableMs: 0 }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`],
@@ -42,7 +42,11 @@ async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }
 }
 
 function event(batch: AgentBatch): LambdaFunctionURLEvent {
-  const body = gzipSync(Buffer.from(JSON.stringify(batch)));
+  return functionUrlEvent(gzipSync(Buffer.from(JSON.stringify(batch))), batch.collectedAt);
+}
+
+/** A gzip'd body as a Function URL hands it to ingest, signed by the agent role of the bench cluster. */
+export function functionUrlEvent(body: Buffer, timeEpoch: number): LambdaFunctionURLEvent {
   return {
     version: '2.0',
     routeKey: '$default',
@@ -59,7 +63,7 @@ function event(batch: AgentBatch): LambdaFunctionURLEvent {
       routeKey: '$default',
       stage: '$default',
       time: '',
-      timeEpoch: batch.collectedAt,
+      timeEpoch,
       authorizer: { iam: { accessKey: 'ASIABENCH', accountId: '123456789012', callerId: 'AROABENCH:agent', cognitoIdentity: null, principalOrgId: null, userArn: BENCH_AGENT_SESSION, userId: 'AROABENCH:agent' } },
     } as LambdaFunctionURLEvent['requestContext'],
     body: body.toString('base64'),

@@ -10,19 +10,21 @@ export const BATCH_LIMITS = {
   /** Gzip'd body. A Function URL event is capped at 6 MB and the body arrives base64-encoded (×4/3). */
   maxCompressedBytes: 4 * 1024 * 1024,
   /**
-   * Decompressed JSON, and the values, containers, depth and object members `JSON.parse` would build from
-   * it (`json-shape.ts`), checked before it builds anything. Sized from real batches: the agent's synthetic
-   * clusters carry about 47,000 values, 10,000 containers and 45,000 object members per MiB, nest 8 deep,
-   * and no object has more than 64 members (a pod's labels); parse and validation take about 30 ms per MiB.
-   * The limits sit about a third above an 8 MiB real part, so the largest cluster (5,000 nodes of 110 pods,
-   * about 700 MiB of JSON) fits in the 200 parts, and the worst body within them stays far inside ingest's
-   * memory and time (docs/ingest-and-collector.md, measured by `npm run bench`).
+   * Decompressed JSON, and the values, containers, depth, object members and distinct keys `JSON.parse`
+   * would build from it (`json-shape.ts`), checked before it builds anything. Sized from real batches: the
+   * agent's synthetic clusters carry about 47,000 values, 10,000 containers and 45,000 object members per
+   * MiB, nest 8 deep, no object has more than 64 members (a pod's labels), and the distinct keys are the
+   * schema's field names and the cluster's label keys (hundreds). The limits sit about a quarter above a
+   * 4 MiB real part, so the largest cluster (5,000 nodes of 110 pods, about 700 MiB of JSON) fits in the
+   * 400 parts, and the worst body within them is answered in about a second, far inside ingest's memory
+   * (docs/ingest-and-collector.md, measured by `npm run bench`).
    */
-  maxJsonBytes: 8 * 1024 * 1024,
-  maxJsonValues: 500_000,
-  maxJsonContainers: 120_000,
+  maxJsonBytes: 4 * 1024 * 1024,
+  maxJsonValues: 250_000,
+  maxJsonContainers: 60_000,
   maxJsonDepth: 16,
   maxObjectMembers: 64,
+  maxDistinctKeys: 10_000,
   maxNodes: 5000,
   maxPodsPerNode: 1000,
   maxContainersPerPod: 100,
@@ -39,7 +41,7 @@ export const BATCH_LIMITS = {
   maxLabelValueLength: 63,
   maxImageLength: 1024,
   maxMessageLength: 2048,
-  maxParts: 200,
+  maxParts: 400,
   /** Memory, disk and other byte quantities: 1 PiB, more than any node has. */
   maxBytes: 2 ** 50,
   /** CPU: 10,000 cores. */

@@ -1,6 +1,6 @@
 import { checkJsonShape, type JsonShapeLimits } from '../../model/json-shape';
 
-const limits: JsonShapeLimits = { maxJsonValues: 10, maxJsonContainers: 4, maxJsonDepth: 3, maxObjectMembers: 3 };
+const limits: JsonShapeLimits = { maxJsonValues: 10, maxJsonContainers: 4, maxJsonDepth: 3, maxObjectMembers: 3, maxDistinctKeys: 5 };
 const check = (text: string, l = limits) => checkJsonShape(Buffer.from(text), l);
 
 test('counts what JSON.parse would build: values, containers and depth', () => {
@@ -21,6 +21,11 @@ test.each([
   const r = check(text);
   expect(r).toMatchObject({ ok: false, tooLarge });
   expect(r.ok ? '' : r.problem).toContain(problem);
+});
+
+test('distinct keys are counted over the whole text', () => {
+  expect(check('[{"a":1},{"a":2},{"b":3}]', { ...limits, maxDistinctKeys: 2 }).ok).toBe(true);
+  expect(check('[{"a":1},{"b":2},{"c":3}]', { ...limits, maxDistinctKeys: 2 })).toMatchObject({ ok: false, tooLarge: false, problem: expect.stringContaining('more than 2 distinct object keys') });
 });
 
 test('members are counted per object, not per level', () => {
