@@ -9,8 +9,9 @@
  *   resend these as they are;
  * - 403 the caller is not one of the stack's agent roles (answered before the body is read), or the batch
  *   is for another cluster than the one its role writes: a configuration to fix, so the agent keeps it;
- * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries): resend the
- *   whole batch, the writes are idempotent; 500 anything unexpected.
+ * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries, or no time left
+ *   for another retry before the function's timeout): resend the whole batch, the writes are idempotent;
+ *   500 anything unexpected.
  * Never a stack trace: errors are logged by name and message, answered with a fixed text.
  */
 import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
