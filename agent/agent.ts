@@ -323,6 +323,8 @@ export class Agent {
         cpuMs: Math.round(c.lastCycleCpuMs),
         buffered: c.buffered,
         dropped: c.droppedBatches,
+        droppedUnconfirmed: c.droppedUnconfirmedBatches,
+        rejected: c.rejectedBatches,
         sent: c.batchesSent,
         bytesSent: c.bytesSent,
       });

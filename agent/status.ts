@@ -18,8 +18,11 @@ export class AgentCounters {
   rawBytesSent = 0;
   buffered = 0;
   bufferedBytes = 0;
+  /** Dropped from a full buffer, never stored. */
   droppedBatches = 0;
-  /** Answered 400 or 413: not resent. */
+  /** Dropped from a full buffer after a send that went unanswered: perhaps stored, not known lost. */
+  droppedUnconfirmedBatches = 0;
+  /** Answered 400, 413 or 422: not resent. */
   rejectedBatches = 0;
   /** Failed send attempts (each retry counts). */
   pushFailures = 0;
@@ -49,6 +52,8 @@ export class AgentCounters {
       bytesSent: this.bytesSent,
       buffered: this.buffered,
       droppedBatches: this.droppedBatches,
+      droppedUnconfirmedBatches: this.droppedUnconfirmedBatches,
+      rejectedBatches: this.rejectedBatches,
       pushFailures: this.pushFailures,
       scrapeErrors: { ...this.scrapeErrors },
     };
@@ -91,7 +96,8 @@ export function prometheusText(c: AgentCounters, x: MetricsExtras): string {
   metric('vigil_agent_buffered_batches', 'gauge', 'Batches waiting to be resent.', one(c.buffered));
   metric('vigil_agent_buffered_bytes', 'gauge', 'Bytes of the batches waiting to be resent.', one(c.bufferedBytes));
   metric('vigil_agent_dropped_batches_total', 'counter', 'Batches dropped because the buffer was full.', one(c.droppedBatches));
-  metric('vigil_agent_rejected_batches_total', 'counter', 'Batches the ingest endpoint refused (400, 413): not resent.', one(c.rejectedBatches));
+  metric('vigil_agent_dropped_unconfirmed_batches_total', 'counter', 'Batches dropped because the buffer was full after a send went unanswered: perhaps stored.', one(c.droppedUnconfirmedBatches));
+  metric('vigil_agent_rejected_batches_total', 'counter', 'Batches the ingest endpoint refused (400, 413, 422): not resent.', one(c.rejectedBatches));
   metric('vigil_agent_push_failures_total', 'counter', 'Failed send attempts (retries included).', one(c.pushFailures));
   metric('vigil_agent_consecutive_push_failures', 'gauge', 'Failed send attempts since the last success.', one(c.consecutivePushFailures));
   metric('vigil_agent_last_push_timestamp_seconds', 'gauge', 'When the ingest endpoint last stored a batch.', one((c.lastPushAt ?? 0) / 1000));

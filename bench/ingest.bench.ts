@@ -24,9 +24,11 @@ const NODES = 50;
 const PODS_PER_NODE = 30;
 const STEADY_MINUTES = 30;
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
+export const BENCH_AGENT_ROLE = 'arn:aws:iam::123456789012:role/vigil-agent';
+const BENCH_AGENT_SESSION = 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent';
 
 /** dynalite in its own process, on a free port. */
-async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
+export async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
   const child = spawn(
     process.execPath,
     ['-e', `const s = require(${JSON.stringify(require.resolve('dynalite'))})({ createTableMs: 0 }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`],
@@ -40,7 +42,11 @@ async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }
 }
 
 function event(batch: AgentBatch): LambdaFunctionURLEvent {
-  const body = gzipSync(Buffer.from(JSON.stringify(batch)));
+  return functionUrlEvent(gzipSync(Buffer.from(JSON.stringify(batch))), batch.collectedAt);
+}
+
+/** A gzip'd body as a Function URL hands it to ingest, signed by the agent role of the bench cluster. */
+export function functionUrlEvent(body: Buffer, timeEpoch: number): LambdaFunctionURLEvent {
   return {
     version: '2.0',
     routeKey: '$default',
@@ -57,8 +63,9 @@ function event(batch: AgentBatch): LambdaFunctionURLEvent {
       routeKey: '$default',
       stage: '$default',
       time: '',
-      timeEpoch: batch.collectedAt,
-    },
+      timeEpoch,
+      authorizer: { iam: { accessKey: 'ASIABENCH', accountId: '123456789012', callerId: 'AROABENCH:agent', cognitoIdentity: null, principalOrgId: null, userArn: BENCH_AGENT_SESSION, userId: 'AROABENCH:agent' } },
+    } as LambdaFunctionURLEvent['requestContext'],
     body: body.toString('base64'),
     isBase64Encoded: true,
   };
@@ -71,8 +78,8 @@ export async function bench(): Promise<BenchSection> {
     await createTable(client, 'bench');
     const clock = new ManualClock(T0 + 25_000);
     const store = new VigilStore({ client, tableName: 'bench', clock });
-    const handler = createIngestHandler({ store, clock, logger: silentLogger });
     let cluster = syntheticCluster({ nodes: NODES, podsPerNode: PODS_PER_NODE });
+    const handler = createIngestHandler({ store, clock, logger: silentLogger, writers: [{ roleArn: BENCH_AGENT_ROLE, cluster: cluster.cluster }] });
     const pods = cluster.reports.reduce((a, r) => a + r.pods.length, 0);
 
     const first = event(syntheticBatch(cluster, T0, 1));

@@ -7,6 +7,8 @@ export const ENV = {
   tableName: 'VIGIL_TABLE_NAME',
   /** Ingest, collector: days of history kept (TTL). */
   retentionDays: 'VIGIL_RETENTION_DAYS',
+  /** Ingest: JSON list of the agent roles and the one cluster each writes, `[{"roleArn":"arn:aws:iam::…:role/…","cluster":"prod"}]`. */
+  agentRoles: 'VIGIL_AGENT_ROLES',
   /** Collector, evaluator: JSON list of the clusters to watch, `[{"name":"prod","region":"eu-west-1"}]`. */
   clusters: 'VIGIL_CLUSTERS',
   /** Collector: CloudWatch period for host metrics, 1 (detailed monitoring) or 5 (basic). */

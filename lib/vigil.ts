@@ -212,7 +212,6 @@ export class Vigil extends Construct {
     this.store = new StoreTable(this, 'Store', p.table);
     this.failures = new FailureQueue(this, 'Failures');
     this.ingest = new Ingest(this, 'Ingest', {
-      clusters,
       store: this.store,
       retentionDays: p.retentionDays,
       logRetention: p.logRetention,
@@ -220,7 +219,9 @@ export class Vigil extends Construct {
     });
     this.agents = props.clusters.map((cluster) => {
       const auth = cluster.agentAuth ?? VIGIL_DEFAULTS.agentAuth;
-      return { cluster, auth, access: new AgentAccess(this, ['Agent', cluster.name, cluster.region].filter(Boolean).join('-'), { cluster, auth, ingest: this.ingest.function.function }) };
+      const access = new AgentAccess(this, ['Agent', cluster.name, cluster.region].filter(Boolean).join('-'), { cluster, auth, ingest: this.ingest.function.function });
+      this.ingest.acceptAgent(cluster.name, access.role);
+      return { cluster, auth, access };
     });
     const hostMetrics = { ...DEFAULT_HOST_METRICS, ...props.hostMetrics };
     this.collector = new Collector(this, 'Collector', {

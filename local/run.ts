@@ -13,7 +13,6 @@ import { createCollectorHandler } from '../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../lambdas/collector/config';
 import { resolveRules } from '../lambdas/evaluator/config';
 import { createEvaluatorHandler } from '../lambdas/evaluator/evaluator';
-import { createIngestHandler } from '../lambdas/ingest/ingest';
 import { VigilStore } from '../lambdas/store/store';
 import { ManualClock, MINUTE_MS, minuteOf, type EpochMs } from '../model/time';
 import { formatDuration, parseDuration } from '../model/quantity';
@@ -23,8 +22,9 @@ import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { startSimKube } from '../sim/kube/env';
 import { OutboxPublisher, readOutbox, type OutboxEntry } from '../sim/notify/outbox';
 import { rng } from '../sim/synthetic';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE, startDynalite } from './dynalite';
-import { startFunctionUrl, type RefusedRequest } from '../sim/aws/function-url';
+import { LOCAL_REGION, LOCAL_TABLE, startDynalite } from './dynalite';
+import { startLocalIngest } from './ingest';
+import type { FunctionUrl, RefusedRequest } from '../sim/aws/function-url';
 import { buildRunRecord } from './record';
 import { writeReport } from './report/html';
 import type { RunRecord } from './report/run-record';
@@ -77,21 +77,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const dynamo = await startDynalite(opts.dataDir ? { path: opts.dataDir } : {});
   const kube = await startSimKube({ cluster: world.kube });
   const store = new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE, clock, logger: quiet });
-  let fu: Awaited<ReturnType<typeof startFunctionUrl>> | undefined;
+  let fu: FunctionUrl | undefined;
   const agentRef: { stop?: () => Promise<void> } = {};
   try {
     await dynamo.createTable(LOCAL_TABLE);
     const clusters = [{ name: world.cluster, region: s.cluster.region }];
-    fu = await startFunctionUrl({
-      credentials: LOCAL_CREDENTIALS,
-      region: LOCAL_REGION,
-      handler: createIngestHandler({ store, clock, logger: quiet, clusters: [world.cluster] }),
-    });
+    const ingest = await startLocalIngest({ store, clock, logger: quiet, cluster: world.cluster });
+    fu = ingest.functionUrl;
     const kc = new KubeConfig();
     kc.loadFromOptions(kube.kubeconfig);
     const agent = createAgentRuntime(
       readAgentConfig({ VIGIL_CLUSTER: world.cluster, VIGIL_INGEST_URL: fu.url, AWS_REGION: LOCAL_REGION }),
-      { kubeConfig: kc, credentials: LOCAL_CREDENTIALS, clock, logger: quiet, random: rng(7) },
+      { kubeConfig: kc, credentials: ingest.agentCredentials, clock, logger: quiet, random: rng(7) },
     );
     agentRef.stop = () => agent.stop();
     await agent.watch();

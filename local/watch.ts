@@ -16,15 +16,14 @@ import { createCollectorHandler } from '../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../lambdas/collector/config';
 import { resolveRules } from '../lambdas/evaluator/config';
 import { createEvaluatorHandler } from '../lambdas/evaluator/evaluator';
-import { createIngestHandler } from '../lambdas/ingest/ingest';
 import { VigilStore } from '../lambdas/store/store';
 import type { KubeNodeMinute } from '../model/domain';
 import { parseDuration } from '../model/quantity';
 import { MINUTE_MS, systemClock } from '../model/time';
 import { mirroredAccount, SIMULATED_MARK } from '../sim/aws/mirror';
 import { OutboxPublisher, readOutbox, type OutboxEntry } from '../sim/notify/outbox';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE, localDbDir, startDynalite } from './dynalite';
-import { startFunctionUrl } from '../sim/aws/function-url';
+import { LOCAL_REGION, LOCAL_TABLE, localDbDir, startDynalite } from './dynalite';
+import { startLocalIngest } from './ingest';
 import { buildRunRecord } from './record';
 import { writeReport } from './report/html';
 import type { RunRecord } from './report/run-record';
@@ -62,7 +61,8 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
   const region = o.region ?? LOCAL_REGION;
   const outboxPath = path.join(o.outDir, `outbox-${o.cluster}.jsonl`);
   fs.rmSync(outboxPath, { force: true });
-  const fu = await startFunctionUrl({ credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION, handler: createIngestHandler({ store, clock: systemClock, logger, clusters: [o.cluster] }) });
+  const ingest = await startLocalIngest({ store, clock: systemClock, logger, cluster: o.cluster });
+  const fu = ingest.functionUrl;
   const agent = createAgentRuntime(
     readAgentConfig({
       VIGIL_CLUSTER: o.cluster,
@@ -74,7 +74,7 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
       VIGIL_KUBELET_TIMEOUT_SECONDS: String(Math.min(10, interval / 2000)),
       VIGIL_PUSH_TIMEOUT_SECONDS: String(Math.min(20, interval / 2000)),
     }),
-    { credentials: LOCAL_CREDENTIALS, logger },
+    { credentials: ingest.agentCredentials, logger },
   );
   const clusters = [{ name: o.cluster, region }];
   // The simulated side is rebuilt before each collection from what the agent reported by then.

@@ -10,11 +10,21 @@ export const BATCH_LIMITS = {
   /** Gzip'd body. A Function URL event is capped at 6 MB and the body arrives base64-encoded (×4/3). */
   maxCompressedBytes: 4 * 1024 * 1024,
   /**
-   * Decompressed JSON; guards ingest's memory (512 MB) against a gzip bomb. The agent splits by compressed
-   * size, and its batches compress 7.5 to 8.2 times, so one inflates to at most about 33 MiB; 12 times leaves
-   * room for more repetitive clusters. Ingest peaks near 400 MB of RSS on 48 MiB (docs/ingest-and-collector.md).
+   * Decompressed JSON, and the values, containers, depth, object members and distinct keys `JSON.parse`
+   * would build from it (`json-shape.ts`), checked before it builds anything. Sized from real batches: the
+   * agent's synthetic clusters carry about 47,000 values, 10,000 containers and 45,000 object members per
+   * MiB, nest 8 deep, no object has more than 64 members (a pod's labels), and the distinct keys are the
+   * schema's field names and the cluster's label keys (hundreds). The limits sit about a quarter above a
+   * 4 MiB real part, so the largest cluster (5,000 nodes of 110 pods, about 700 MiB of JSON) fits in the
+   * 400 parts, and the worst body within them is answered in about a second, far inside ingest's memory
+   * (docs/ingest-and-collector.md, measured by `npm run bench`).
    */
-  maxJsonBytes: 12 * 4 * 1024 * 1024,
+  maxJsonBytes: 4 * 1024 * 1024,
+  maxJsonValues: 250_000,
+  maxJsonContainers: 60_000,
+  maxJsonDepth: 16,
+  maxObjectMembers: 64,
+  maxDistinctKeys: 10_000,
   maxNodes: 5000,
   maxPodsPerNode: 1000,
   maxContainersPerPod: 100,
@@ -31,8 +41,29 @@ export const BATCH_LIMITS = {
   maxLabelValueLength: 63,
   maxImageLength: 1024,
   maxMessageLength: 2048,
-  maxParts: 100,
+  maxParts: 400,
+  /** Memory, disk and other byte quantities: 1 PiB, more than any node has. */
+  maxBytes: 2 ** 50,
+  /** CPU: 10,000 cores. */
+  maxCpuMilli: 10_000_000,
+  /** API latency percentiles: an hour. */
+  maxLatencyMs: 3_600_000,
 } as const;
+
+/** The UTF-8 size of `s`, without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
 export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;

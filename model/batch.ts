@@ -22,15 +22,26 @@ import type {
 import type { EpochMs } from './time';
 
 // The zod-free part of the contract lives in batch-constants.ts (the agent's bundle must not carry zod).
-import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath } from './batch-constants';
+import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath, utf8Bytes } from './batch-constants';
 export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN, formatPath };
 
 const L = BATCH_LIMITS;
-const name = z.string().min(1).max(L.maxNameLength);
-const reason = z.string().max(L.maxNameLength);
+/**
+ * Names and reasons are bounded in UTF-8 bytes, as DynamoDB bounds keys: an event's sort key is its
+ * object's uid and its reason, so two of them always fit the 1,024-byte limit, whatever the characters.
+ */
+const inBytes = (max: number) => (s: string) => utf8Bytes(s) <= max;
+const bytesMessage = (max: number) => `at most ${max} bytes of UTF-8`;
+const name = z.string().min(1).max(L.maxNameLength).refine(inBytes(L.maxNameLength), bytesMessage(L.maxNameLength));
+const reason = z.string().max(L.maxNameLength).refine(inBytes(L.maxNameLength), bytesMessage(L.maxNameLength));
 const message = z.string().max(L.maxMessageLength);
-const count = z.number().int().nonnegative();
-const quantity = z.number().finite().nonnegative();
+// Every quantity is bounded by what a real node can have, so that sums over a cluster stay finite and
+// encodable (a rollup adds up to 5,000 nodes × 1,000 pods × 100 containers).
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const bytes = z.number().nonnegative().max(L.maxBytes, `at most ${L.maxBytes} bytes (1 PiB): no node has more`);
+const cpuMilli = z.number().nonnegative().max(L.maxCpuMilli, `at most ${L.maxCpuMilli} millicores (10,000 cores): no node has more`);
+const inodes = z.number().nonnegative().max(L.maxBytes);
+const latencyMs = z.number().nonnegative().max(L.maxLatencyMs);
 /** Epoch milliseconds between 2000-01-01 and 2100-01-01: catches seconds-for-milliseconds mistakes. */
 const time = z
   .number()
@@ -43,9 +54,9 @@ const labels = z
 const capacityType = z.enum(['on-demand', 'spot', 'fargate', 'capacity-block']);
 
 const resources: z.ZodType<Resources> = z.object({
-  cpuMilli: quantity.optional(),
-  memoryBytes: quantity.optional(),
-  ephemeralStorageBytes: quantity.optional(),
+  cpuMilli: cpuMilli.optional(),
+  memoryBytes: bytes.optional(),
+  ephemeralStorageBytes: bytes.optional(),
   pods: count.optional(),
 });
 
@@ -104,18 +115,18 @@ const kubeNode: z.ZodType<KubeNode> = z.object({
 });
 
 const nodeStats: z.ZodType<NodeStats> = z.object({
-  cpuMilli: quantity.optional(),
-  memoryWorkingSetBytes: quantity.optional(),
-  memoryAvailableBytes: quantity.optional(),
-  memoryRssBytes: quantity.optional(),
-  fsAvailableBytes: quantity.optional(),
-  fsCapacityBytes: quantity.optional(),
-  fsInodesFree: quantity.optional(),
-  fsInodes: quantity.optional(),
-  imageFsAvailableBytes: quantity.optional(),
-  imageFsCapacityBytes: quantity.optional(),
-  imageFsInodesFree: quantity.optional(),
-  imageFsInodes: quantity.optional(),
+  cpuMilli: cpuMilli.optional(),
+  memoryWorkingSetBytes: bytes.optional(),
+  memoryAvailableBytes: bytes.optional(),
+  memoryRssBytes: bytes.optional(),
+  fsAvailableBytes: bytes.optional(),
+  fsCapacityBytes: bytes.optional(),
+  fsInodesFree: inodes.optional(),
+  fsInodes: inodes.optional(),
+  imageFsAvailableBytes: bytes.optional(),
+  imageFsCapacityBytes: bytes.optional(),
+  imageFsInodesFree: inodes.optional(),
+  imageFsInodes: inodes.optional(),
   processes: count.optional(),
   maxPid: count.optional(),
 });
@@ -135,11 +146,11 @@ const container: z.ZodType<Container> = z.object({
     .optional(),
   usage: z
     .object({
-      cpuMilli: quantity.optional(),
-      memoryWorkingSetBytes: quantity.optional(),
-      memoryRssBytes: quantity.optional(),
-      rootfsUsedBytes: quantity.optional(),
-      logsUsedBytes: quantity.optional(),
+      cpuMilli: cpuMilli.optional(),
+      memoryWorkingSetBytes: bytes.optional(),
+      memoryRssBytes: bytes.optional(),
+      rootfsUsedBytes: bytes.optional(),
+      logsUsedBytes: bytes.optional(),
     })
     .optional(),
 });
@@ -159,7 +170,7 @@ const pod: z.ZodType<Pod> = z.object({
   createdAt: time.optional(),
   startedAt: time.optional(),
   containers: z.array(container).max(L.maxContainersPerPod),
-  ephemeralStorageUsedBytes: quantity.optional(),
+  ephemeralStorageUsedBytes: bytes.optional(),
 });
 
 const workloadStatus: z.ZodType<WorkloadStatus> = z.object({
@@ -198,8 +209,8 @@ const controlPlane: z.ZodType<ControlPlaneHealth> = z.object({
   apiCalls: count,
   apiErrors: count,
   apiThrottled: count,
-  apiLatencyMsP50: quantity.optional(),
-  apiLatencyMsP99: quantity.optional(),
+  apiLatencyMsP50: latencyMs.optional(),
+  apiLatencyMsP99: latencyMs.optional(),
 });
 
 const agentStatus: z.ZodType<AgentStatus> = z.object({
@@ -210,6 +221,8 @@ const agentStatus: z.ZodType<AgentStatus> = z.object({
   bytesSent: count,
   buffered: count,
   droppedBatches: count,
+  droppedUnconfirmedBatches: count.optional(),
+  rejectedBatches: count.optional(),
   pushFailures: count,
   scrapeErrors: z.partialRecord(scrapeErrorKind, count),
 });
@@ -299,6 +312,12 @@ export type BatchParseResult =
 /** At most this many problems are listed; the rest are counted. */
 const MAX_PROBLEMS = 50;
 
+/** The first problems, and how many more there were: a response stays small however bad the batch. */
+export function listedProblems(problems: readonly string[], total = problems.length): string[] {
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  return total > listed.length ? [...listed, `… and ${total - listed.length} more problems`] : listed;
+}
+
 /**
  * Validates an already-decoded batch. Problems name the offending path, e.g.
  * `nodes[3].pods[0].containers[1].restarts: Invalid input: expected number, received string`.
@@ -313,6 +332,5 @@ export function parseBatch(input: unknown): BatchParseResult {
   const r = agentBatchSchema.safeParse(input);
   if (r.success) return { ok: true, batch: r.data };
   const problems = r.error.issues.slice(0, MAX_PROBLEMS).map((i) => `${formatPath(i.path) || '(batch)'}: ${i.message}`);
-  if (r.error.issues.length > MAX_PROBLEMS) problems.push(`… and ${r.error.issues.length - MAX_PROBLEMS} more problems`);
-  return { ok: false, problems };
+  return { ok: false, problems: listedProblems(problems, r.error.issues.length) };
 }

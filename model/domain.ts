@@ -363,8 +363,12 @@ export interface AgentStatus {
   readonly bytesSent: number;
   /** Batches waiting in the buffer for a retry. */
   readonly buffered: number;
-  /** Batches dropped because the buffer overflowed, since the agent started. */
+  /** Batches dropped because the buffer overflowed, since the agent started: never stored. */
   readonly droppedBatches: number;
+  /** Dropped the same way after a send went unanswered (a timeout): ingest may have stored them. */
+  readonly droppedUnconfirmedBatches?: number;
+  /** Batches ingest refused as they are (400, 413, 422), since the agent started: not resent. */
+  readonly rejectedBatches?: number;
   readonly pushFailures: number;
   readonly scrapeErrors: Readonly<Partial<Record<ScrapeErrorKind, number>>>;
 }
@@ -482,6 +486,11 @@ export interface KubeRollup {
   readonly controlPlane?: ControlPlaneHealth;
   readonly agent: AgentStatus;
   readonly scrapeErrors: readonly ScrapeError[];
+  /**
+   * Set when only some parts of a split full batch were stored for this minute (the others lost or still
+   * on their way): `nodes` and the sums cover only those parts, so a node absent here is not known gone.
+   */
+  readonly partial?: { readonly parts: number; readonly count: number };
 }
 
 /** An AWS API call the collector could not complete; a blind spot the evaluator alerts on. */

@@ -14,7 +14,8 @@ export const INGEST_REQUEST = {
 
 /**
  * The ingest endpoint's answer. `200` accepted (every item stored); `400` bad batch (`problems` names each
- * field) and `413` too large: the batch itself is wrong, so the agent must not resend it as it is.
+ * field), `413` too large and `422` an item DynamoDB can never store: the batch itself is wrong, so the
+ * agent must not resend it as it is (it drops and counts it).
  * Anything else — `429`, `5xx`, network errors, and `403`/`405`/`415`, which mean something between the
  * agent and the endpoint is misconfigured (credentials, a proxy), not the batch — the agent keeps the batch
  * and retries with backoff, reporting the failures, so nothing is lost once the cause is fixed.

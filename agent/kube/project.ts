@@ -3,7 +3,7 @@
  * goes through one of these functions, and only the result is kept. Strings and lists are clipped to the
  * batch schema's limits here, so whatever a cluster holds, the batch stays valid.
  */
-import { BATCH_LIMITS } from '../../model/batch-constants';
+import { BATCH_LIMITS, utf8Bytes } from '../../model/batch-constants';
 import {
   instanceIdFromProviderId,
   type CapacityType,
@@ -38,9 +38,22 @@ import { bytes, cpuMilli, quantity } from '../../model/quantity';
 
 const L = BATCH_LIMITS;
 
-/** Cuts a string to `max` characters (marking the cut), so one long message cannot invalidate a batch. */
+/**
+ * Cuts a string to `max` bytes of UTF-8 (so also `max` characters), marking the cut, so one long or
+ * multi-byte name cannot invalidate a batch or a DynamoDB key. Never splits a character.
+ */
 export function clip(s: string, max: number): string {
-  return s.length <= max ? s : s.slice(0, max - 1) + '…';
+  if (utf8Bytes(s) <= max) return s;
+  const room = max - utf8Bytes('…');
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    const n = utf8Bytes(ch);
+    if (bytes + n > room) break;
+    bytes += n;
+    end += ch.length;
+  }
+  return s.slice(0, end) + '…';
 }
 
 function clipName(s: string): string {

@@ -1,13 +1,15 @@
 /**
  * Turning what the agent collected into `AgentBatch`es ready to send: clipped to the schema's limits,
- * serialized, gzip'd and, when the result would exceed `BATCH_LIMITS.maxCompressedBytes` (or its JSON
- * `maxJsonBytes`, which ingest also enforces), split by nodes into parts. Cluster-scoped lists (unscheduled pods, workloads, events, control plane) ride in part 0;
+ * serialized, gzip'd and, when the result would exceed `BATCH_LIMITS.maxCompressedBytes` (or what ingest
+ * enforces on the JSON: `maxJsonBytes` and the values and containers of `json-shape.ts`), split by nodes
+ * into parts. Cluster-scoped lists (unscheduled pods, workloads, events, control plane) ride in part 0;
  * a node's scrape error rides with the node.
  */
 import { promisify } from 'util';
 import { gzip as gzipCb } from 'zlib';
 import type { AgentBatch, NodeReport } from '../../model/batch';
 import { BATCH_LIMITS, BATCH_VERSION } from '../../model/batch-constants';
+import { checkJsonShape } from '../../model/json-shape';
 import type { EpochMs } from '../../model/time';
 
 const gzip = promisify(gzipCb);
@@ -95,9 +97,21 @@ function batchOf(c: BatchContent, nodes: readonly NodeReport[], first: boolean, 
   };
 }
 
-async function encode(b: AgentBatch): Promise<EncodedBatch> {
+/** The largest share a batch uses of any limit ingest enforces (1 = at the limit). */
+type LimitShare = (e: Measured) => number;
+interface Measured extends EncodedBatch {
+  /** JSON values and containers, as ingest counts them (`Infinity` when ingest would refuse the shape). */
+  readonly values: number;
+  readonly containers: number;
+}
+
+async function encode(b: AgentBatch): Promise<Measured> {
   const json = Buffer.from(JSON.stringify(b));
+  // Counted with limits no real batch reaches, so the result is the count itself.
+  const shape = checkJsonShape(json, { ...L, maxJsonValues: Infinity, maxJsonContainers: Infinity });
   return {
+    values: shape.ok ? shape.shape.values : Infinity,
+    containers: shape.ok ? shape.shape.containers : Infinity,
     seq: b.seq,
     kind: b.kind,
     ...(b.part ? { part: b.part } : {}),
@@ -111,21 +125,21 @@ async function encode(b: AgentBatch): Promise<EncodedBatch> {
 export async function encodeBatches(content: BatchContent, opts: EncodeOptions): Promise<{ batches: EncodedBatch[]; clipped: Clipped }> {
   const limit = opts.maxCompressedBytes ?? L.maxCompressedBytes;
   const jsonLimit = opts.maxJsonBytes ?? L.maxJsonBytes;
+  const share: LimitShare = (e) => Math.max(e.body.length / limit, e.rawBytes / jsonLimit, e.values / L.maxJsonValues, e.containers / L.maxJsonContainers);
   const { content: c, clipped } = clipContent(content);
   let parts = Math.ceil(c.nodes.length / L.maxNodes);
   if (parts <= 1) {
     const whole = await encode(batchOf(c, c.nodes, true, opts.sentAt));
     // A lone node (or none) cannot be split further: sent as is, ingest may answer 413.
-    if ((whole.body.length <= limit && whole.rawBytes <= jsonLimit) || c.nodes.length <= 1) return { batches: [whole], clipped };
-    parts = Math.ceil(Math.max(whole.body.length / limit, whole.rawBytes / jsonLimit) / 0.8);
+    if (share(whole) <= 1 || c.nodes.length <= 1) return { batches: [sendable(whole)], clipped };
+    parts = Math.ceil(share(whole) / 0.8);
   }
-  // Group the nodes so each group fits, halving any group that does not. Sizes are measured without the
-  // `part` field (a few bytes); the 10 % margin below the limits absorbs that.
+  // Group the nodes so each group fits, halving any group that does not. Sizes are measured with a
+  // placeholder `part` (a few bytes shorter than the real one); the 10 % margin below the limits absorbs that.
   const fits = async (nodes: readonly NodeReport[], first: boolean) => {
     if (nodes.length <= 1) return true;
     if (nodes.length > L.maxNodes) return false;
-    const e = await encode(batchOf(c, nodes, first, opts.sentAt, { index: 0, count: 1 }));
-    return e.body.length <= limit * 0.9 && e.rawBytes <= jsonLimit * 0.9;
+    return share(await encode(batchOf(c, nodes, first, opts.sentAt, { index: 0, count: 1 }))) <= 0.9;
   };
   const groups: NodeReport[][] = [];
   const size = Math.ceil(c.nodes.length / parts);
@@ -140,6 +154,10 @@ export async function encodeBatches(content: BatchContent, opts: EncodeOptions):
     pending.unshift({ nodes: g.nodes.slice(0, half), first: g.first }, { nodes: g.nodes.slice(half), first: false });
   }
   if (groups.length > L.maxParts) throw new Error(`the batch needs ${groups.length} parts, more than the ${L.maxParts} a batch may have`);
-  const batches = await Promise.all(groups.map((nodes, index) => encode(batchOf(c, nodes, index === 0, opts.sentAt, { index, count: groups.length }))));
+  const batches = await Promise.all(groups.map(async (nodes, index) => sendable(await encode(batchOf(c, nodes, index === 0, opts.sentAt, { index, count: groups.length })))));
   return { batches, clipped };
+}
+
+function sendable({ values: _values, containers: _containers, ...batch }: Measured): EncodedBatch {
+  return batch;
 }

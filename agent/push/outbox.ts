@@ -3,7 +3,8 @@
  * a node-minute is never overwritten by older data; a batch the endpoint could not take right now (429,
  * 5xx, timeout, network, credentials) stays and is retried; one it refused (400, 413) is dropped and
  * counted, since sending it again would fail again. When the buffer is full the oldest batch is dropped
- * and counted in `droppedBatches`, which the next batch built reports. The batch being sent is never
+ * and counted in `droppedBatches`, which the next batch built reports, or in `droppedUnconfirmedBatches`
+ * when a send of it went unanswered (ingest may have stored it: not known lost). The batch being sent is never
  * dropped: it stays at the head until its answer decides its fate, so the bounds may be exceeded by it
  * for as long as the send lasts.
  */
@@ -14,7 +15,13 @@ import type { EncodedBatch } from './batches';
 export type SendOutcome =
   | { readonly kind: 'stored' }
   | { readonly kind: 'rejected'; readonly status: number; readonly detail: string }
-  | { readonly kind: 'retry'; readonly status?: number; readonly detail: string };
+  | {
+      readonly kind: 'retry';
+      readonly status?: number;
+      readonly detail: string;
+      /** The request was sent but no answer came (a timeout, a reset): ingest may have stored it. */
+      readonly unanswered?: boolean;
+    };
 
 export interface IngestSink {
   send(batch: EncodedBatch): Promise<SendOutcome>;
@@ -38,6 +45,8 @@ export class Outbox {
   /** `queue[0]` is out with the sink: `trim` must not drop it, and `drain` removes it when answered. */
   private sending = false;
   private chain: Promise<FlushResult> = Promise.resolve('sent');
+  /** Batches a send of which went unanswered: perhaps stored. */
+  private readonly unanswered = new WeakSet<EncodedBatch>();
 
   constructor(private readonly opts: OutboxOptions) {}
 
@@ -75,6 +84,7 @@ export class Outbox {
       }
       const about = { seq: b.seq, kind: b.kind, ...(b.part ? { part: `${b.part.index + 1}/${b.part.count}` } : {}), bytes: b.body.length };
       if (outcome.kind === 'retry') {
+        if (outcome.unanswered) this.unanswered.add(b);
         c.pushFailures++;
         c.consecutivePushFailures++;
         logger.warn('push failed: keeping the batch for a retry', { ...about, status: outcome.status, error: outcome.detail, buffered: this.queue.length });
@@ -102,16 +112,20 @@ export class Outbox {
 
   /** Drops the oldest batches beyond the bounds, except the one being sent and the newest. */
   private trim(): void {
+    const c = this.opts.counters;
     const first = this.sending ? 1 : 0;
     let dropped = 0;
+    let unconfirmed = 0;
     while (this.queue.length > first + 1 && (this.queue.length > this.opts.maxBatches || this.bytes > this.opts.maxBytes)) {
       const [old] = this.queue.splice(first, 1);
       this.bytes -= old.body.length;
-      dropped++;
+      if (this.unanswered.has(old)) unconfirmed++;
+      else dropped++;
     }
-    if (dropped) {
-      this.opts.counters.droppedBatches += dropped;
-      this.opts.logger.error('buffer full: dropped the oldest batches', { dropped, droppedTotal: this.opts.counters.droppedBatches, buffered: this.queue.length });
+    if (dropped || unconfirmed) {
+      c.droppedBatches += dropped;
+      c.droppedUnconfirmedBatches += unconfirmed;
+      this.opts.logger.error('buffer full: dropped the oldest batches', { dropped, unconfirmed, droppedTotal: c.droppedBatches, unconfirmedTotal: c.droppedUnconfirmedBatches, buffered: this.queue.length });
     }
     this.updateCounters();
   }

@@ -17,7 +17,7 @@ export interface FunctionUrlSinkOptions {
 }
 
 /** Statuses that mean "this batch will never be accepted as it is". */
-const REFUSED = new Set([400, 413]);
+const REFUSED = new Set([400, 413, 422]);
 
 export class FunctionUrlSink implements IngestSink {
   private readonly url: URL;
@@ -43,7 +43,7 @@ export class FunctionUrlSink implements IngestSink {
     try {
       res = await post(this.url, headers, batch.body, this.agent, this.opts.timeoutMs ?? 20_000);
     } catch (e) {
-      return { kind: 'retry', detail: (e as Error).message };
+      return { kind: 'retry', detail: (e as Error).message, ...((e as PostError).afterSending ? { unanswered: true } : {}) };
     }
     if (res.status >= 200 && res.status < 300) return { kind: 'stored' };
     const detail = describe(res.status, res.body);
@@ -53,9 +53,13 @@ export class FunctionUrlSink implements IngestSink {
   }
 }
 
+/** A failed POST; `afterSending`: the whole body was out, so ingest may have stored the batch. */
+type PostError = Error & { afterSending?: boolean };
+
 function post(url: URL, headers: Record<string, string>, body: Buffer, agent: http.Agent, timeoutMs: number): Promise<{ status: number; body: string }> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
+    let sent = false;
     const req = mod.request(url, { method: 'POST', headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => {
@@ -65,8 +69,9 @@ function post(url: URL, headers: Record<string, string>, body: Buffer, agent: ht
       res.on('error', reject);
     });
     const deadline = setTimeout(() => req.destroy(new Error(`no answer from the ingest endpoint within ${timeoutMs} ms`)), timeoutMs);
+    req.on('finish', () => (sent = true));
     req.on('close', () => clearTimeout(deadline));
-    req.on('error', reject);
+    req.on('error', (e: PostError) => reject(Object.assign(e, { afterSending: sent })));
     req.end(body);
   });
 }

@@ -1,23 +1,22 @@
 /**
  * Turns a Function URL request body into JSON, or into the status and problems to answer with. Bounded at
- * every step: the base64 body is measured before it is decoded, and inflating stops at the JSON limit, so a
- * gzip bomb costs at most that much memory.
+ * every step: the base64 body is measured before it is decoded, inflating stops at the JSON limit (a gzip
+ * bomb costs at most that much memory), and the JSON's shape (values, containers, depth, object members) is
+ * measured before `JSON.parse` builds anything, so the work a body can cause has a ceiling too.
  */
 import { gunzipSync } from 'zlib';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { BATCH_LIMITS } from '../../model/batch';
+import { checkJsonShape, type JsonShapeLimits } from '../../model/json-shape';
 
-export interface BodyLimits {
+export interface BodyLimits extends JsonShapeLimits {
   /** The body as sent (gzip'd). */
   readonly maxCompressedBytes: number;
   /** The JSON after inflating. */
   readonly maxJsonBytes: number;
 }
 
-export const DEFAULT_BODY_LIMITS: BodyLimits = {
-  maxCompressedBytes: BATCH_LIMITS.maxCompressedBytes,
-  maxJsonBytes: BATCH_LIMITS.maxJsonBytes,
-};
+export const DEFAULT_BODY_LIMITS: BodyLimits = BATCH_LIMITS;
 
 export type DecodeResult =
   | { readonly ok: true; readonly value: unknown; readonly compressedBytes: number; readonly jsonBytes: number }
@@ -65,6 +64,8 @@ export function decodeBody(event: Pick<LambdaFunctionURLEvent, 'body' | 'isBase6
     return tooLarge('JSON body', raw.length, limits.maxJsonBytes);
   }
 
+  const shape = checkJsonShape(json, limits);
+  if (!shape.ok) return fail(shape.tooLarge ? 413 : 400, shape.problem);
   try {
     return { ok: true, value: JSON.parse(json.toString('utf8')), compressedBytes: raw.length, jsonBytes: json.length };
   } catch (e) {

@@ -4,35 +4,45 @@
  *
  * Status codes (the agent's retry policy depends on them, see `model/wire.ts`):
  * - 200 every item stored; 400 bad batch (each problem named); 413 too large; 415 unknown encoding;
- *   405 not a POST — the agent must not resend these as they are;
- * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries): resend the
- *   whole batch, the writes are idempotent; 500 anything unexpected.
+ *   405 not a POST; 422 an item can never be stored (over a DynamoDB limit, or refused by DynamoDB as
+ *   invalid): nothing of the batch is written when that is known before writing — the agent must not
+ *   resend these as they are;
+ * - 403 the caller is not one of the stack's agent roles (answered before the body is read), or the batch
+ *   is for another cluster than the one its role writes: a configuration to fix, so the agent keeps it;
+ * - 503 some items could not be stored (throttling, `UnprocessedItems` left after retries, or no time left
+ *   for another retry before the function's timeout): resend the whole batch, the writes are idempotent;
+ *   500 anything unexpected.
  * Never a stack trace: errors are logged by name and message, answered with a fixed text.
  */
-import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import type { AgentBatch } from '../../model/batch';
-import { parseBatch } from '../../model/batch';
+import { listedProblems, parseBatch } from '../../model/batch';
 import type { KubeNodeMinute } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
 import type { IngestResponse } from '../../model/wire';
 import type { VigilStore, WriteFailure, WriteReport } from '../store/store';
 import { decodeBody, DEFAULT_BODY_LIMITS, type BodyLimits } from './decode';
 import { kubeRollupOf } from './rollup';
+import { writerResolver, type AgentWriter } from './writers';
 
 export interface IngestDeps {
   readonly store: VigilStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** When non-empty, batches for any other cluster are refused: a mistyped name would write where nobody reads. */
-  readonly clusters?: readonly string[];
+  /** The agent roles and the one cluster each may write; any other caller is refused before its body is read. */
+  readonly writers: readonly AgentWriter[];
   /** @default BATCH_LIMITS */
   readonly limits?: BodyLimits;
   /** Batches stamped further ahead of this endpoint's clock are refused. @default 5 minutes */
   readonly maxClockSkewMs?: number;
 }
 
-export type IngestHandler = (event: LambdaFunctionURLEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+/** Lambda's context, for the time left; without it (local mode, tests) retries are bounded by attempts only. */
+export type IngestHandler = (event: LambdaFunctionURLEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Kept back from the function's timeout to log and answer 503 with what was stored. */
+const ANSWER_RESERVE_MS = 2000;
 
 /** Failures listed in a response; the rest are counted. */
 const MAX_LISTED_FAILURES = 5;
@@ -40,16 +50,19 @@ const MAX_LISTED_FAILURES = 5;
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const limits = deps.limits ?? DEFAULT_BODY_LIMITS;
   const maxSkew = deps.maxClockSkewMs ?? 5 * MINUTE_MS;
-  const watched = new Set(deps.clusters ?? []);
+  const writerOf = writerResolver(deps.writers);
 
-  return async (event) => {
+  return async (event, context) => {
     const started = deps.clock.now();
-    const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: callerOf(event) });
+    const deadline = context ? started + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS : undefined;
+    const caller = writerOf(event);
+    const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: caller.arn });
     const refuse = (status: number, problems: readonly string[], fields: Record<string, unknown> = {}) => {
       log.warn('batch refused', { status, problems: problems.slice(0, MAX_LISTED_FAILURES), problemCount: problems.length, ...fields });
       return respond(status, { ok: false, problems }, status === 405 ? { allow: 'POST' } : {});
     };
     try {
+      if (!caller.ok) return refuse(403, [caller.problem]);
       const method = event.requestContext?.http?.method ?? 'POST';
       if (method !== 'POST') return refuse(405, [`method ${method} is not allowed: POST a batch`]);
 
@@ -59,10 +72,14 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       const parsed = parseBatch(decoded.value);
       if (!parsed.ok) return refuse(400, parsed.problems, batchFields(decoded.value));
       const batch = parsed.batch;
-      const problems = checkBatch(batch, { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays, watched });
-      if (problems.length) return refuse(400, problems, batchFields(batch));
+      if (batch.cluster !== caller.cluster) {
+        return refuse(403, [`cluster: this agent role writes cluster "${caller.cluster}" only, not "${batch.cluster}"; check the agent's VIGIL_CLUSTER`], batchFields(batch));
+      }
+      const window = { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays };
+      const problems = checkBatch(batch, window);
+      if (problems.length) return refuse(400, listedProblems(problems), batchFields(batch));
 
-      const report = await storeBatch(deps.store, batch);
+      const report = await storeBatch(deps.store, clampEventTimes(batch, window), deadline);
       const fields = {
         ...batchFields(batch),
         compressedBytes: decoded.compressedBytes,
@@ -74,7 +91,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       if (report.failed.length) {
         // A permanent failure will fail again: tell the agent not to resend (the next batch carries fresh state).
         const permanent = report.failed.some((f) => f.permanent);
-        const status = permanent ? 413 : 503;
+        const status = permanent ? 422 : 503;
         log.error('batch not fully stored', { ...fields, status, failed: report.failed.length, first: report.failed[0] });
         return respond(status, { ok: false, written: report.written, problems: failureProblems(report.failed, permanent) });
       }
@@ -87,15 +104,16 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   };
 }
 
-/** Checks the schema cannot express: duplicates, clocks, and which clusters this stack watches. */
-export function checkBatch(
-  batch: AgentBatch,
-  ctx: { readonly now: EpochMs; readonly maxSkewMs: number; readonly retentionDays: number; readonly watched: ReadonlySet<string> },
-): string[] {
+/** The times a batch may be about: from the retention's start to a little ahead of this endpoint's clock. */
+interface TimeWindow {
+  readonly now: EpochMs;
+  readonly maxSkewMs: number;
+  readonly retentionDays: number;
+}
+
+/** Checks the schema cannot express: duplicates and clocks. */
+export function checkBatch(batch: AgentBatch, ctx: TimeWindow): string[] {
   const problems: string[] = [];
-  if (ctx.watched.size && !ctx.watched.has(batch.cluster)) {
-    problems.push(`cluster: "${batch.cluster}" is not watched by this stack (watched: ${[...ctx.watched].sort().join(', ')})`);
-  }
   for (const field of ['collectedAt', 'sentAt'] as const) {
     const t = batch[field];
     if (t !== undefined && t - ctx.now > ctx.maxSkewMs) {
@@ -117,6 +135,18 @@ export function checkBatch(
   return problems;
 }
 
+/**
+ * Events with their times moved into the window: an event's last time picks its day partition and its TTL,
+ * so a clock in the cluster set to 2099 must not file it under 2099 and keep it for 75 years.
+ */
+export function clampEventTimes(batch: AgentBatch, w: TimeWindow): AgentBatch {
+  const from = w.now - w.retentionDays * DAY_MS;
+  const to = w.now + w.maxSkewMs;
+  const clamp = (t: EpochMs) => Math.min(to, Math.max(from, t));
+  if (batch.events.every((e) => clamp(e.firstSeen) === e.firstSeen && clamp(e.lastSeen) === e.lastSeen)) return batch;
+  return { ...batch, events: batch.events.map((e) => ({ ...e, firstSeen: clamp(e.firstSeen), lastSeen: clamp(e.lastSeen) })) };
+}
+
 /** The Kubernetes part of each reported node's minute, with the node's scrape error attached. */
 export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
   const errors = new Map(batch.scrapeErrors.map((e) => [e.node, e]));
@@ -128,19 +158,13 @@ export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
  * Writes a validated batch; every write is idempotent, so a resent batch writes the same items. A `change`
  * batch carries only some nodes, so it leaves the cluster rollup to the full batches.
  */
-export async function storeBatch(store: VigilStore, batch: AgentBatch): Promise<WriteReport> {
-  const none: WriteReport = { written: 0, skipped: 0, failed: [] };
-  const reports = await Promise.all([
-    store.putKubeMinutes(batch.cluster, kubeMinutesOf(batch)),
-    batch.kind === 'full' ? store.putKubeRollup(batch.cluster, kubeRollupOf(batch), batch.part) : none,
-    batch.events.length ? store.putEvents(batch.cluster, batch.events) : none,
-    store.putHeartbeat({ cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent }),
-  ]);
-  return {
-    written: reports.reduce((a, r) => a + r.written, 0),
-    skipped: reports.reduce((a, r) => a + r.skipped, 0),
-    failed: reports.flatMap((r) => r.failed),
-  };
+export function storeBatch(store: VigilStore, batch: AgentBatch, deadline?: EpochMs): Promise<WriteReport> {
+  return store.putKubeBatch(batch.cluster, {
+    minutes: kubeMinutesOf(batch),
+    rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part } : undefined,
+    events: batch.events,
+    heartbeat: { cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent },
+  }, deadline);
 }
 
 function failureProblems(failed: readonly WriteFailure[], permanent: boolean): string[] {
@@ -165,11 +189,6 @@ function batchFields(b: unknown): Record<string, unknown> {
     pods: Array.isArray(x.nodes) ? x.nodes.reduce((a, n) => a + (Array.isArray(n?.pods) ? n.pods.length : 0), 0) : undefined,
     events: Array.isArray(x.events) ? x.events.length : undefined,
   };
-}
-
-/** The IAM principal that signed the request (Function URLs with AWS_IAM auth set it). */
-function callerOf(event: LambdaFunctionURLEvent): string | undefined {
-  return (event.requestContext as { authorizer?: { iam?: { userArn?: string } } } | undefined)?.authorizer?.iam?.userArn;
 }
 
 function respond(statusCode: number, body: IngestResponse, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {

@@ -1,9 +1,13 @@
 /**
  * Posting to a Slack incoming webhook. Slack allows about one message per second per channel and answers
- * `429` with `Retry-After` (seconds) beyond it; that wait is honoured. `5xx` and network errors are retried
- * with capped, jittered backoff; what still fails is thrown, so Lambda's retries and on-failure destination
- * see it. Other `4xx` are Slack refusing the message or the webhook (`invalid_blocks`, `no_service`…):
- * thrown at once, with Slack's answer.
+ * `429` with `Retry-After` (seconds) beyond it; that wait is honoured. `5xx` and errors before the request
+ * reached Slack (connection refused, DNS) are retried with capped, jittered backoff; what still fails is
+ * thrown, so Lambda's retries and on-failure destination see it. Other `4xx` are Slack refusing the message
+ * or the webhook (`invalid_blocks`, `no_service`…): thrown at once, with Slack's answer.
+ *
+ * A post that went out but got no answer (a timeout, a reset) may have been accepted: an incoming webhook
+ * has no idempotency key, so resending it could post the message again. It is reported as `unconfirmed`,
+ * not retried and not thrown (which would make Lambda retry it).
  */
 import { backoffMs, sleep } from '../../common/retry';
 import type { Logger } from '../../common/log';
@@ -68,7 +72,7 @@ export async function deliver(
   log: Logger,
   policy: DeliveryPolicy = defaultDeliveryPolicy,
   remainingMs: () => number = () => Number.POSITIVE_INFINITY,
-): Promise<{ readonly attempts: number }> {
+): Promise<{ readonly attempts: number; readonly outcome: 'posted' | 'unconfirmed'; readonly detail?: string }> {
   let last = '';
   let status: number | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
@@ -76,7 +80,7 @@ export async function deliver(
     try {
       const res = await client.post(url, body);
       status = res.status;
-      if (res.status >= 200 && res.status < 300) return { attempts: attempt };
+      if (res.status >= 200 && res.status < 300) return { attempts: attempt, outcome: 'posted' };
       last = `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`;
       if (res.status === 429) {
         wait = (res.retryAfterSeconds ?? 1) * 1000;
@@ -88,8 +92,9 @@ export async function deliver(
       }
     } catch (e) {
       if (e instanceof SlackDeliveryError) throw e;
-      // Network errors and timeouts: retried like 5xx.
       last = `${(e as Error).name}: ${(e as Error).message}`;
+      if (!neverReachedSlack(e)) return { attempts: attempt, outcome: 'unconfirmed', detail: last };
+      // The request never left: retried like 5xx.
       status = undefined;
       wait = backoffMs(attempt, policy);
     }
@@ -99,4 +104,12 @@ export async function deliver(
     await policy.sleep(wait);
   }
   throw new SlackDeliveryError(`Slack delivery failed after ${policy.attempts} attempts: ${last}`, status);
+}
+
+/** Connection errors that happen before a request is sent (fetch wraps them as the `cause`). */
+const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+function neverReachedSlack(e: unknown): boolean {
+  const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
+  return code !== undefined && BEFORE_SENDING.has(code);
 }

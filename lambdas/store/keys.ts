@@ -7,7 +7,7 @@
  * | node-minute, kube   | `<cluster>#N#<yyyy-mm-ddThh>` | `<yyyy-mm-ddThh:mm>#<nodeKey>#K` | yes |
  * | node-minute, host   | same                       | `<yyyy-mm-ddThh:mm>#<nodeKey>#H` | yes |
  * | pod specs of a node | `<cluster>#S`              | `<spec hash>`                   | yes |
- * | rollup, kube part i | `<cluster>#R#<yyyy-mm-dd>` | `<yyyy-mm-ddThh:mm>#K<i>`       | yes |
+ * | rollup, kube part i | `<cluster>#R#<yyyy-mm-dd>` | `<yyyy-mm-ddThh:mm>#K<collectedAt>#<i>` | yes |
  * | rollup, cloud       | same                       | `<yyyy-mm-ddThh:mm>#C`          | yes |
  * | event               | `<cluster>#E#<yyyy-mm-dd>` | `<object uid>#<reason>`         | yes |
  * | heartbeat           | `<cluster>#A`              | `heartbeat`                     | yes |
@@ -58,9 +58,10 @@ export const keys = {
   }),
   specs: (cluster: string, hash: string): Key => ({ pk: `${cluster}#S`, sk: hash }),
   rollupPartition,
-  rollupKube: (cluster: string, minute: Minute, part: number): Key => ({
+  /** One key per collection cycle and part: a late or partial cycle never overwrites another's parts. */
+  rollupKube: (cluster: string, minute: Minute, collectedAt: EpochMs, part: number): Key => ({
     pk: rollupPartition(cluster, minute),
-    sk: `${isoMinute(minute)}#K${part}`,
+    sk: `${isoMinute(minute)}#K${collectedAt}#${part}`,
   }),
   rollupCloud: (cluster: string, minute: Minute): Key => ({ pk: rollupPartition(cluster, minute), sk: `${isoMinute(minute)}#C` }),
   eventPartition,
@@ -84,10 +85,10 @@ export function parseNodeMinuteSk(sk: string): { minute: Minute; nodeKey: NodeKe
   };
 }
 
-/** Parses a rollup sort key: `K<i>` (kube part i) or `C` (cloud). */
-export function parseRollupSk(sk: string): { minute: Minute; part: 'C' | number } {
+/** Parses a rollup sort key: a kube part (`K…`) or the cloud part (`C`). */
+export function parseRollupSk(sk: string): { minute: Minute; part: 'C' | 'K' } {
   const [iso, p] = sk.split('#');
-  return { minute: Date.parse(`${iso}:00Z`), part: p === 'C' ? 'C' : Number(p.slice(1)) };
+  return { minute: Date.parse(`${iso}:00Z`), part: p === 'C' ? 'C' : 'K' };
 }
 
 /** Hour buckets (as `t` values inside each hour) covering [from, to]. */

@@ -23,6 +23,7 @@ import {
   QueryCommand,
   type AttributeValue,
   type ConsumedCapacity,
+  type PutItemCommandInput,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -86,7 +87,7 @@ export interface WriteFailure {
   /** `pk / sk` of the item that could not be written. */
   readonly key: string;
   readonly reason: string;
-  /** Retrying cannot help: the item was refused before sending (too large, or not encodable). */
+  /** Retrying cannot help: refused before sending (a key or the item over DynamoDB's limits, not encodable) or by DynamoDB as invalid. */
   readonly permanent?: boolean;
 }
 
@@ -120,7 +121,46 @@ interface PendingItem {
   readonly value: unknown;
   /** The time the data is about; the TTL counts from it. */
   readonly dataTime: EpochMs;
+  /** Stored as `at`; a conditional put keeps a later one. */
   readonly collectedAt?: EpochMs;
+  /** The pod specs a node-minute points at, or that a spec item holds. */
+  readonly specHash?: string;
+  /** Events: written when new or their count grew. */
+  readonly count?: number;
+  /** Events and the heartbeat: never back in time. */
+  readonly lastSeen?: EpochMs;
+  /** Built and checked, once planned. */
+  readonly item?: Record<string, AttributeValue>;
+}
+
+/**
+ * A set of writes, each item already built and checked: `specs` go first by BatchWrite, then `newer`
+ * (conditional on collection time) and `counted` (events, heartbeat) as conditional puts. `refused` are
+ * items that can never be stored.
+ */
+interface WritePlan {
+  readonly specs: readonly PendingItem[];
+  readonly newer: readonly PendingItem[];
+  readonly counted: readonly PendingItem[];
+  readonly refused: readonly WriteFailure[];
+}
+
+const EMPTY_PLAN: WritePlan = { specs: [], newer: [], counted: [], refused: [] };
+
+/** Which part of a split full batch a rollup part comes from. */
+export interface RollupPart {
+  readonly index: number;
+  readonly count: number;
+}
+const WHOLE: RollupPart = { index: 0, count: 1 };
+
+/** What ingest writes for one agent batch. */
+export interface KubeBatchWrite {
+  readonly minutes: readonly KubeNodeMinute[];
+  /** Full batches only: change batches leave the rollup to the full ones. */
+  readonly rollup?: { readonly rollup: KubeRollup; readonly part?: RollupPart };
+  readonly events: readonly KubeEvent[];
+  readonly heartbeat: Heartbeat;
 }
 
 export class VigilStore {
@@ -160,36 +200,45 @@ export class VigilStore {
   // -------------------------------------------------------------------------------------------------
 
   /**
+   * Writes everything one agent batch carries (ingest): node-minutes, the rollup part, events, heartbeat.
+   * Every item is encoded and checked against DynamoDB's limits first; if any can never be stored, nothing
+   * is written and the report lists them (`permanent`), so a batch the agent must drop leaves no half of it
+   * behind.
+   */
+  async putKubeBatch(cluster: string, batch: KubeBatchWrite, deadline?: EpochMs): Promise<WriteReport> {
+    const plans = [
+      this.planKubeMinutes(cluster, batch.minutes),
+      batch.rollup ? this.planKubeRollup(cluster, batch.rollup.rollup, batch.rollup.part ?? WHOLE) : EMPTY_PLAN,
+      this.planEvents(cluster, batch.events),
+      this.planHeartbeat(batch.heartbeat),
+    ];
+    const plan: WritePlan = {
+      specs: plans.flatMap((p) => p.specs),
+      newer: plans.flatMap((p) => p.newer),
+      counted: plans.flatMap((p) => p.counted),
+      refused: plans.flatMap((p) => p.refused),
+    };
+    if (plan.refused.length) return { written: 0, skipped: 0, failed: plan.refused };
+    return this.write(plan, deadline);
+  }
+
+  /**
    * Writes the Kubernetes part of node-minutes (ingest). Pod specs that this process has not written
    * recently are written first, so a minute never points at a spec that is not stored. A part collected
    * before the one stored for the same minute is `skipped`: batches can land out of order (a slow invocation
    * finishing after the agent's retry and its next batch, two agent pods during a rollout).
    */
   async putKubeMinutes(cluster: string, minutes: readonly KubeNodeMinute[]): Promise<WriteReport> {
-    const now = this.clock.now();
-    const specItems = new Map<string, PendingItem>();
-    const minuteItems: { pending: PendingItem & { readonly collectedAt: EpochMs }; hash: string }[] = [];
-    for (const k of minutes) {
-      const { specs, hash, minute } = splitKubeMinute(k);
-      const written = this.writtenSpecs.get(`${cluster}/${hash}`);
-      if ((written === undefined || now - written > SPEC_REFRESH_MS) && !specItems.has(hash)) {
-        specItems.set(hash, { key: keys.specs(cluster, hash), what: `pod specs of node ${k.node.name}`, value: specs, dataTime: now + 2 * SPEC_REFRESH_MS });
-      }
-      const key = keys.nodeMinute(cluster, minuteOf(k.minute), nodeKeyOf(k.node), 'K');
-      minuteItems.push({ hash, pending: { key, what: `node ${k.node.name} at ${isoMinute(k.minute)}`, value: minute, dataTime: k.minute, collectedAt: k.collectedAt } });
-    }
-    const specReport = await this.batchPut([...specItems.values()]);
-    const failedSpecs = new Set(specReport.failed.map((f) => f.key));
-    for (const [hash, p] of specItems) if (!failedSpecs.has(keyText(p.key))) this.remember(this.writtenSpecs, `${cluster}/${hash}`, now);
-    const blocked: WriteFailure[] = [];
-    const writable = minuteItems.filter((m) => {
-      const spec = specItems.get(m.hash);
-      if (!spec || !failedSpecs.has(keyText(spec.key))) return true;
-      blocked.push({ key: keyText(m.pending.key), reason: `not written: the pod specs it points at could not be stored (${m.pending.what})` });
-      return false;
-    });
-    const report = await this.putNewer(writable.map((m) => m.pending));
-    return { written: report.written + specReport.written, skipped: report.skipped, failed: [...specReport.failed, ...blocked, ...report.failed] };
+    return this.write(this.planKubeMinutes(cluster, minutes));
+  }
+
+  /**
+   * Writes the Kubernetes fields of a cluster-minute rollup (ingest). A full batch split into parts writes
+   * one rollup part per batch part; reads merge the parts of the newest cycle. Like node-minutes, a part
+   * collected before the one stored is `skipped`.
+   */
+  async putKubeRollup(cluster: string, rollup: KubeRollup, part: RollupPart = WHOLE): Promise<WriteReport> {
+    return this.write(this.planKubeRollup(cluster, rollup, part));
   }
 
   /** Writes the host part of node-minutes (collector). Rewriting a minute with later data replaces it. */
@@ -204,16 +253,6 @@ export class VigilStore {
     return this.batchPut(items);
   }
 
-  /**
-   * Writes the Kubernetes fields of a cluster-minute rollup (ingest). A full batch split into parts writes
-   * one rollup part per batch part; reads merge them.
-   */
-  async putKubeRollup(cluster: string, rollup: KubeRollup, part = { index: 0, count: 1 }): Promise<WriteReport> {
-    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), part.index);
-    const what = `kube rollup part ${part.index} at ${isoMinute(rollup.minute)}`;
-    return this.batchPut([{ key, what, value: { part, rollup }, dataTime: rollup.minute, collectedAt: rollup.collectedAt }]);
-  }
-
   /** Writes the cloud fields of a cluster-minute rollup (collector). */
   async putCloudRollup(cluster: string, rollup: CloudRollup): Promise<WriteReport> {
     const key = keys.rollupCloud(cluster, minuteOf(rollup.minute));
@@ -225,41 +264,12 @@ export class VigilStore {
    * count grew; a repeat delivery is `skipped`.
    */
   async putEvents(cluster: string, events: readonly KubeEvent[]): Promise<WriteReport> {
-    const results = await mapLimit(events, PARALLEL_REQUESTS, async (e): Promise<'written' | 'skipped' | WriteFailure> => {
-      const key = keys.event(cluster, e.lastSeen, e.objectUid, e.reason);
-      const item = this.item(key, e, e.lastSeen);
-      return this.conditional('PutItem', keyText(key), () =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: { ...item, count: { N: String(e.count) }, lastSeen: { N: String(e.lastSeen) } },
-            ConditionExpression: 'attribute_not_exists(pk) OR #count < :count OR (#count = :count AND lastSeen < :lastSeen)',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':count': { N: String(e.count) }, ':lastSeen': { N: String(e.lastSeen) } },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
-    });
-    return summarize(results);
+    return this.write(this.planEvents(cluster, events));
   }
 
   /** Records the agent's last sign of life; an older heartbeat never replaces a newer one. */
   async putHeartbeat(hb: Heartbeat): Promise<WriteReport> {
-    const key = keys.heartbeat(hb.cluster);
-    const item = this.item(key, hb, hb.lastSeen);
-    const r = await this.conditional('PutItem', keyText(key), () =>
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: { ...item, lastSeen: { N: String(hb.lastSeen) } },
-          ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :t',
-          ExpressionAttributeValues: { ':t': { N: String(hb.lastSeen) } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    return summarize([r]);
+    return this.write(this.planHeartbeat(hb));
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -476,6 +486,91 @@ export class VigilStore {
   // Internals
   // -------------------------------------------------------------------------------------------------
 
+  private planKubeMinutes(cluster: string, minutes: readonly KubeNodeMinute[]): WritePlan {
+    const now = this.clock.now();
+    const specs = new Map<string, PendingItem>();
+    const newer: PendingItem[] = [];
+    for (const k of minutes) {
+      const { specs: podSpecs, hash, minute } = splitKubeMinute(k);
+      const specKey = keys.specs(cluster, hash);
+      const written = this.writtenSpecs.get(keyText(specKey));
+      if ((written === undefined || now - written > SPEC_REFRESH_MS) && !specs.has(hash)) {
+        specs.set(hash, { key: specKey, what: `pod specs of node ${k.node.name}`, value: podSpecs, dataTime: now + 2 * SPEC_REFRESH_MS, specHash: hash });
+      }
+      const key = keys.nodeMinute(cluster, minuteOf(k.minute), nodeKeyOf(k.node), 'K');
+      newer.push({ key, what: `node ${k.node.name} at ${isoMinute(k.minute)}`, value: minute, dataTime: k.minute, collectedAt: k.collectedAt, specHash: hash });
+    }
+    return this.prepared({ specs: [...specs.values()], newer, counted: [], refused: [] });
+  }
+
+  private planKubeRollup(cluster: string, rollup: KubeRollup, part: RollupPart): WritePlan {
+    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), rollup.collectedAt, part.index);
+    const what = `kube rollup part ${part.index} at ${isoMinute(rollup.minute)}`;
+    return this.prepared({ ...EMPTY_PLAN, newer: [{ key, what, value: { part, rollup }, dataTime: rollup.minute, collectedAt: rollup.collectedAt }] });
+  }
+
+  private planEvents(cluster: string, events: readonly KubeEvent[]): WritePlan {
+    const counted = events.map((e): PendingItem => ({ key: keys.event(cluster, e.lastSeen, e.objectUid, e.reason), what: `event ${e.reason} of ${e.objectKind} ${e.objectName}`, value: e, dataTime: e.lastSeen, count: e.count, lastSeen: e.lastSeen }));
+    return this.prepared({ ...EMPTY_PLAN, counted });
+  }
+
+  private planHeartbeat(hb: Heartbeat): WritePlan {
+    return this.prepared({ ...EMPTY_PLAN, counted: [{ key: keys.heartbeat(hb.cluster), what: 'heartbeat', value: hb, dataTime: hb.lastSeen, lastSeen: hb.lastSeen }] });
+  }
+
+  /** The plan with every item built and checked; what can never be stored moves to `refused`. */
+  private prepared(plan: WritePlan): WritePlan {
+    const refused = [...plan.refused];
+    const keep = (items: readonly PendingItem[]) =>
+      items.flatMap((p) => {
+        if (p.item) return [p];
+        const r = this.prepare(p);
+        if ('item' in r) return [{ ...p, item: r.item }];
+        refused.push(r.failure);
+        return [];
+      });
+    return { specs: keep(plan.specs), newer: keep(plan.newer), counted: keep(plan.counted), refused };
+  }
+
+  /**
+   * Sends a prepared plan: specs first (a minute must never point at a spec that is not stored), then the
+   * conditional puts. Items refused while planning are reported with the rest. No retry starts (and no
+   * request is sent) that would end after `deadline`: what is left is reported instead.
+   */
+  private async write(plan: WritePlan, deadline?: EpochMs): Promise<WriteReport> {
+    const now = this.clock.now();
+    const specReport = await this.sendPuts(plan.specs, deadline);
+    const failedSpecs = new Set(specReport.failed.map((f) => f.key));
+    for (const p of plan.specs) if (!failedSpecs.has(keyText(p.key))) this.remember(this.writtenSpecs, keyText(p.key), now);
+    const blocked: WriteFailure[] = [];
+    const failedHashes = new Set(plan.specs.filter((p) => failedSpecs.has(keyText(p.key))).map((p) => p.specHash));
+    const newer = plan.newer.filter((p) => {
+      if (p.specHash === undefined || !failedHashes.has(p.specHash)) return true;
+      blocked.push({ key: keyText(p.key), reason: `not written: the pod specs it points at could not be stored (${p.what})` });
+      return false;
+    });
+    const results = await mapLimit([...newer, ...plan.counted], PARALLEL_REQUESTS, (p) => this.sendConditional(p, deadline));
+    const report = summarize(results);
+    const failed = [...plan.refused, ...specReport.failed, ...blocked, ...report.failed];
+    if (failed.length) this.log.warn('writes failed', { failed: failed.length, first: failed[0] });
+    return { written: specReport.written + report.written, skipped: report.skipped, failed };
+  }
+
+  /**
+   * One conditional put. `count` (events): written when new or its count grew; `lastSeen` alone (heartbeat):
+   * never back in time; `collectedAt` (node-minutes, rollup parts): unless the stored one was collected later.
+   */
+  private sendConditional(p: PendingItem, deadline?: EpochMs): Promise<'written' | 'skipped' | WriteFailure> {
+    const condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+      p.count !== undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk) OR #count < :count OR (#count = :count AND lastSeen < :lastSeen)', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':count': { N: String(p.count) }, ':lastSeen': { N: String(p.lastSeen) } } }
+        : p.lastSeen !== undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :t', ExpressionAttributeValues: { ':t': { N: String(p.lastSeen) } } }
+          : { ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':at': { N: String(p.collectedAt) } } };
+    const item = { ...p.item!, ...(p.count !== undefined ? { count: { N: String(p.count) } } : {}), ...(p.lastSeen !== undefined ? { lastSeen: { N: String(p.lastSeen) } } : {}) };
+    return this.conditional('PutItem', keyText(p.key), () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' })), deadline);
+  }
+
   /** Builds an item: keys, the encoded value in `d`, `at` (collection time) and the TTL. */
   private item(key: Key, value: unknown, dataTime: EpochMs, collectedAt?: EpochMs): Record<string, AttributeValue> {
     const item: Record<string, AttributeValue> = {
@@ -599,20 +694,31 @@ export class VigilStore {
    * left after the last attempt, and items refused outright (too large, invalid), are reported, never dropped.
    */
   private async batchPut(items: readonly PendingItem[]): Promise<WriteReport> {
+    const plan = this.prepared({ ...EMPTY_PLAN, specs: items });
+    const report = await this.sendPuts(plan.specs);
+    const failed = [...plan.refused, ...report.failed];
+    if (failed.length) this.log.warn('writes failed', { failed: failed.length, first: failed[0] });
+    return { ...report, failed };
+  }
+
+  /** BatchWrite of prepared items, retried as `batchPut` says; what still fails is returned. */
+  private async sendPuts(items: readonly PendingItem[], deadline?: EpochMs): Promise<WriteReport> {
     const failed: WriteFailure[] = [];
     // One request may not name a key twice; the last value for a key wins, as it would in sequence.
     const byKey = new Map<string, Record<string, AttributeValue>>();
-    for (const p of items) {
-      const r = this.prepare(p);
-      if ('failure' in r) failed.push(r.failure);
-      else byKey.set(keyText(p.key), r.item);
-    }
+    for (const p of items) byKey.set(keyText(p.key), p.item!);
     let written = 0;
     await mapLimit(chunk([...byKey.values()], BATCH_WRITE_MAX), PARALLEL_REQUESTS, async (batch) => {
       let pending: WriteRequest[] = batch.map((item) => ({ PutRequest: { Item: item } }));
       let lastError = '';
+      let permanent = false;
       for (let attempt = 1; pending.length && attempt <= this.retry.attempts; attempt++) {
-        if (attempt > 1) await this.retry.sleep(backoffMs(attempt - 1, this.retry));
+        const delay = attempt > 1 ? backoffMs(attempt - 1, this.retry) : 0;
+        if (!this.inTime(deadline, delay)) {
+          lastError = `${lastError || 'not sent'}; no time left for ${attempt > 1 ? 'another try' : 'it'} before the function's deadline`;
+          break;
+        }
+        if (delay) await this.retry.sleep(delay);
         try {
           const res = await this.client.send(
             new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
@@ -625,21 +731,22 @@ export class VigilStore {
         } catch (e) {
           this.count('BatchWriteItem', undefined, 'write');
           lastError = `${(e as Error).name}: ${(e as Error).message}`;
+          permanent = isPermanent(e);
           if (!isRetryable(e)) break;
         }
       }
       for (const w of pending) {
         const item = w.PutRequest!.Item!;
-        failed.push({ key: `${item[PK].S} / ${item[SK].S}`, reason: `not written after retries: ${lastError}` });
+        failed.push({ key: `${item[PK].S} / ${item[SK].S}`, reason: `not written after retries: ${lastError}`, ...(permanent ? { permanent } : {}) });
       }
     });
-    if (failed.length) this.log.warn('writes failed', { failed: failed.length, first: failed[0] });
     return { written, skipped: 0, failed };
   }
 
-  /** The item to write, or why it never can be (too large, or not encodable). */
+  /** The item to write, or why it never can be (a key over DynamoDB's limits, too large, or not encodable). */
   private prepare(p: PendingItem): { readonly item: Record<string, AttributeValue> } | { readonly failure: WriteFailure } {
     try {
+      checkKey(p.key, p.what);
       const item = this.item(p.key, p.value, p.dataTime, p.collectedAt);
       checkSize(item, p.what);
       return { item };
@@ -648,34 +755,9 @@ export class VigilStore {
     }
   }
 
-  /**
-   * Puts each item unless the stored one was collected later (`at`), one conditional PutItem each: BatchWrite
-   * takes no condition. Same write units as a BatchWrite put; only the request count grows.
-   */
-  private async putNewer(items: readonly (PendingItem & { readonly collectedAt: EpochMs })[]): Promise<WriteReport> {
-    const results = await mapLimit(items, PARALLEL_REQUESTS, async (p): Promise<'written' | 'skipped' | WriteFailure> => {
-      const r = this.prepare(p);
-      if ('failure' in r) return r.failure;
-      return this.conditional('PutItem', keyText(p.key), () =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: r.item,
-            ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: { ':at': { N: String(p.collectedAt) } },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
-    });
-    const report = summarize(results);
-    if (report.failed.length) this.log.warn('writes failed', { failed: report.failed.length, first: report.failed[0] });
-    return report;
-  }
-
   /** One conditional write: `skipped` when the condition says newer data is there, retried when throttled. */
-  private async conditional(op: string, key: string, send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>): Promise<'written' | 'skipped' | WriteFailure> {
+  private async conditional(op: string, key: string, send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>, deadline?: EpochMs): Promise<'written' | 'skipped' | WriteFailure> {
+    if (!this.inTime(deadline)) return { key, reason: "not sent: no time left before the function's deadline" };
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await send();
@@ -684,10 +766,18 @@ export class VigilStore {
       } catch (e) {
         this.count(op, undefined, 'write');
         if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return 'skipped';
-        if (!isRetryable(e) || attempt >= this.retry.attempts) return { key, reason: `${(e as Error).name}: ${(e as Error).message}` };
-        await this.retry.sleep(backoffMs(attempt, this.retry));
+        const reason = `${(e as Error).name}: ${(e as Error).message}`;
+        if (!isRetryable(e) || attempt >= this.retry.attempts) return { key, reason, ...(isPermanent(e) ? { permanent: true } : {}) };
+        const delay = backoffMs(attempt, this.retry);
+        if (!this.inTime(deadline, delay)) return { key, reason: `${reason}; no time left for another try before the function's deadline` };
+        await this.retry.sleep(delay);
       }
     }
+  }
+
+  /** Whether waiting `delayMs` still leaves time before `deadline` (none: always). */
+  private inTime(deadline: EpochMs | undefined, delayMs = 0): boolean {
+    return deadline === undefined || this.clock.now() + delayMs < deadline;
   }
 
   /** A read, retried when throttled beyond the SDK's own retries. */
@@ -715,11 +805,27 @@ export class VigilStore {
   }
 }
 
-/** Merges the parts of one minute's kube rollup written from a split batch. Parts of an older batch are ignored. */
-export function mergeKubeRollupParts(parts: readonly { part: { index: number; count: number }; rollup: KubeRollup }[]): KubeRollup | undefined {
+/**
+ * One minute's kube rollup from the parts stored for it. Parts of one collection cycle merge; the newest
+ * cycle with every part wins, so a late older batch or a newer cycle still arriving never hides a complete
+ * one. With no complete cycle, the newest is returned marked `partial`.
+ */
+export function mergeKubeRollupParts(parts: readonly { part: RollupPart; rollup: KubeRollup }[]): KubeRollup | undefined {
   if (parts.length === 0) return undefined;
-  const newest = Math.max(...parts.map((p) => p.rollup.collectedAt));
-  const current = parts.filter((p) => p.rollup.collectedAt === newest).sort((a, b) => a.part.index - b.part.index);
+  const cycles = new Map<EpochMs, Map<number, { part: RollupPart; rollup: KubeRollup }>>();
+  for (const p of parts) {
+    const cycle = cycles.get(p.rollup.collectedAt) ?? new Map();
+    cycle.set(p.part.index, p);
+    cycles.set(p.rollup.collectedAt, cycle);
+  }
+  const newestFirst = [...cycles.entries()].sort(([a], [b]) => b - a).map(([, c]) => [...c.values()].sort((a, b) => a.part.index - b.part.index));
+  const complete = newestFirst.find((c) => c.length === c[0].part.count);
+  const current = complete ?? newestFirst[0];
+  const merged = mergeCycle(current);
+  return complete ? merged : { ...merged, partial: { parts: current.length, count: current[0].part.count } };
+}
+
+function mergeCycle(current: readonly { part: RollupPart; rollup: KubeRollup }[]): KubeRollup {
   if (current.length === 1) return current[0].rollup;
   const head = current.find((p) => p.part.index === 0)?.rollup ?? current[0].rollup;
   const workloads = new Map<string, WorkloadMinute>();
@@ -772,6 +878,25 @@ export function itemSize(item: Record<string, AttributeValue>): number {
     else size += Buffer.byteLength(JSON.stringify(v));
   }
   return size;
+}
+
+/**
+ * DynamoDB refused the request as invalid (a key over its limits, an item too large, a bad attribute):
+ * resending the same item fails the same way.
+ */
+function isPermanent(e: unknown): boolean {
+  return (e as Error | undefined)?.name === 'ValidationException';
+}
+
+/** DynamoDB's key limits, in UTF-8 bytes (dynalite does not enforce them). */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
+
+function checkKey(key: Key, what: string): void {
+  for (const [name, value, max] of [['partition', key.pk, MAX_PARTITION_KEY_BYTES], ['sort', key.sk, MAX_SORT_KEY_BYTES]] as const) {
+    const size = Buffer.byteLength(value);
+    if (size > max) throw new ItemTooLargeError(`${what}: its ${name} key is ${size} bytes of UTF-8, over DynamoDB's ${max}-byte limit; refused`);
+  }
 }
 
 function checkSize(item: Record<string, AttributeValue>, what: string): void {

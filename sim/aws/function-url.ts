@@ -1,6 +1,8 @@
 /**
  * A Lambda Function URL with `AuthType: AWS_IAM` on 127.0.0.1: it checks the request's SigV4 signature
- * (service `lambda`, with the independent verifier in `sigv4.ts`), refuses bodies over Lambda's 6 MB
+ * (service `lambda`, with the independent verifier in `sigv4.ts`) against the principals it knows, hands
+ * the handler the signer's role session as IAM would (`requestContext.authorizer.iam.userArn`, an STS
+ * assumed-role ARN), refuses bodies over Lambda's 6 MB
  * invocation limit, turns the request into the payload-2.0 event Lambda delivers (a binary body
  * base64-encoded) and answers with the handler's result. Local mode puts the real ingest handler behind it;
  * the agent's tests put a recording stand-in (`ingest-endpoint.ts`). The agent talks to either exactly as
@@ -15,10 +17,25 @@ import { verifySigV4, type SigV4Credentials } from './sigv4';
 /** The Function URL's request payload limit (synchronous invoke). */
 export const FUNCTION_URL_MAX_BYTES = 6 * 1024 * 1024;
 
+/** A role allowed to invoke the URL, and the credentials of one of its sessions. */
+export interface FunctionUrlPrincipal {
+  readonly credentials: SigV4Credentials;
+  /** `arn:aws:iam::<account>:role/<name>`. */
+  readonly roleArn: string;
+}
+
+/** Local mode's agent role for `cluster` (one per cluster, as the stack creates them) and its session's keys. */
+export function localAgentPrincipal(cluster: string): FunctionUrlPrincipal {
+  return {
+    credentials: { accessKeyId: `local-agent-${cluster}`, secretAccessKey: 'local' },
+    roleArn: `arn:aws:iam::000000000000:role/${`vigil-agent-${cluster}`.slice(0, 64)}`,
+  };
+}
+
 export interface FunctionUrlOptions {
   readonly handler: (event: LambdaFunctionURLEvent) => Promise<APIGatewayProxyStructuredResultV2>;
-  /** The only credentials accepted, as IAM would accept only a principal the policy allows. */
-  readonly credentials: SigV4Credentials;
+  /** The only principals accepted, as IAM would accept only those the policy allows. */
+  readonly principals: readonly FunctionUrlPrincipal[];
   readonly region: string;
   /** Told of every request refused before the handler (403, 413). */
   readonly onRefused?: (r: RefusedRequest) => void;
@@ -57,14 +74,15 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
         if (size > FUNCTION_URL_MAX_BYTES) return refuse(res, 413, `Request must be smaller than ${FUNCTION_URL_MAX_BYTES} bytes for the InvokeFunction operation`, 'too large');
         const body = Buffer.concat(chunks);
         const url = new URL(req.url ?? '/', 'http://loopback');
+        const signer = signerOf(req.headers.authorization, opts.principals);
         const verdict = verifySigV4(
           { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers: req.headers, body },
-          { credentials: opts.credentials, region: opts.region, service: 'lambda' },
+          { credentials: signer.credentials, region: opts.region, service: 'lambda' },
         );
         if (!verdict.ok) return refuse(res, 403, 'Forbidden', `signature: ${verdict.reason}`);
         let result: APIGatewayProxyStructuredResultV2;
         try {
-          result = await opts.handler(functionUrlEvent(req, url, body, opts.credentials.accessKeyId));
+          result = await opts.handler(functionUrlEvent(req, url, body, signer));
         } catch {
           // What Lambda answers when the function throws.
           if (!res.destroyed) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ Message: 'Internal Server Error' }));
@@ -93,9 +111,23 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
   };
 }
 
+/** The principal whose access key signed the request (the first one when none did: the verifier says why). */
+function signerOf(authorization: string | undefined, principals: readonly FunctionUrlPrincipal[]): FunctionUrlPrincipal {
+  const key = /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+  return principals.find((p) => p.credentials.accessKeyId === key) ?? principals[0];
+}
+
+/** The session ARN STS reports for a role, `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
+export function assumedRoleArn(roleArn: string, session: string): string {
+  const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  if (!m) throw new Error(`"${roleArn}" is not an IAM role ARN`);
+  return `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/${session}`;
+}
+
 /** The event Lambda delivers for a Function URL request (payload format 2.0, IAM-authenticated). */
-function functionUrlEvent(req: http.IncomingMessage, url: URL, body: Buffer, accessKey: string): LambdaFunctionURLEventWithIAMAuthorizer {
+function functionUrlEvent(req: http.IncomingMessage, url: URL, body: Buffer, signer: FunctionUrlPrincipal): LambdaFunctionURLEventWithIAMAuthorizer {
   const now = Date.now();
+  const account = signer.roleArn.split(':')[4];
   return {
     version: '2.0',
     routeKey: '$default',
@@ -115,13 +147,13 @@ function functionUrlEvent(req: http.IncomingMessage, url: URL, body: Buffer, acc
       timeEpoch: now,
       authorizer: {
         iam: {
-          accessKey,
-          accountId: '000000000000',
-          callerId: 'local-agent',
+          accessKey: signer.credentials.accessKeyId,
+          accountId: account,
+          callerId: 'AROALOCALAGENT:local',
           cognitoIdentity: null,
           principalOrgId: '',
-          userArn: 'arn:aws:sts::000000000000:assumed-role/vigil-agent/local',
-          userId: 'local-agent',
+          userArn: assumedRoleArn(signer.roleArn, 'local'),
+          userId: 'AROALOCALAGENT:local',
         },
       },
     },

@@ -60,7 +60,7 @@ export async function startIngestEndpoint(opts: IngestEndpointOptions): Promise<
     return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   };
   const fu = await startFunctionUrl({
-    credentials: opts.credentials,
+    principals: [{ credentials: opts.credentials, roleArn: 'arn:aws:iam::000000000000:role/vigil-agent' }],
     region: opts.region,
     onRefused: (r) => refused.push(r),
     handler: async (event) => {

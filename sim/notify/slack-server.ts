@@ -1,7 +1,8 @@
 /**
  * A fake Slack incoming webhook on 127.0.0.1 (port 0), for tests and local mode. It checks each message
  * against Block Kit's limits the way Slack does (answering `400 invalid_blocks`), records what it accepted,
- * and can be told to answer the next requests with a status, e.g. `429` with `Retry-After`, or `503`.
+ * and can be told to answer the next requests with a status, e.g. `429` with `Retry-After`, or `503`, or to
+ * take a message and answer late.
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -11,6 +12,8 @@ export interface ScriptedResponse {
   readonly status: number;
   readonly body?: string;
   readonly retryAfterSeconds?: number;
+  /** With status 200: the message is taken as usual, but the answer comes only after this long (a slow Slack). */
+  readonly delayMs?: number;
 }
 
 export interface FakeSlack {
@@ -63,12 +66,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
+      const next = script.shift();
       const answer = (status: number, text: string, headers: Record<string, string> = {}) => {
         requests.push({ status, at: Date.now() });
-        res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
+        const send = () => !res.destroyed && res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
+        if (next?.delayMs) setTimeout(send, next.delayMs);
+        else send();
       };
-      const next = script.shift();
-      if (next) return answer(next.status, next.body ?? (next.status === 429 ? 'rate_limited' : 'error'), next.retryAfterSeconds !== undefined ? { 'retry-after': String(next.retryAfterSeconds) } : {});
+      if (next && !next.delayMs) return answer(next.status, next.body ?? (next.status === 429 ? 'rate_limited' : 'error'), next.retryAfterSeconds !== undefined ? { 'retry-after': String(next.retryAfterSeconds) } : {});
       if (req.method !== 'POST') return answer(405, 'method_not_allowed');
       let parsed: unknown;
       try {

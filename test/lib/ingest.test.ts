@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ENV } from '../../lambdas/env';
 import { Ingest } from '../../lib/ingest';
@@ -8,7 +9,10 @@ import { testApp } from '../support/cdk';
 
 describe('Ingest', () => {
   const stack = new Stack(testApp(), 'S');
-  new Ingest(stack, 'Ingest', { clusters: [{ name: 'prod' }], store: new StoreTable(stack, 'Store'), retentionDays: 30, logRetention: logs.RetentionDays.ONE_MONTH });
+  const ingest = new Ingest(stack, 'Ingest', { store: new StoreTable(stack, 'Store'), retentionDays: 30, logRetention: logs.RetentionDays.ONE_MONTH });
+  const prodAgent = new iam.Role(stack, 'ProdAgent', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
+  ingest.acceptAgent('prod', prodAgent);
+  ingest.acceptAgent('staging', iam.Role.fromRoleArn(stack, 'StagingAgent', 'arn:aws:iam::123456789012:role/vigil/staging-agent'));
   const t = Template.fromStack(stack);
 
   test('a Function URL with AWS_IAM auth, and no public invoke permission', () => {
@@ -17,10 +21,14 @@ describe('Ingest', () => {
     expect(t.findResources('AWS::Lambda::Permission')).toEqual({});
   });
 
-  test('the ingest handler with the table, retention and watched clusters in its environment, invoked synchronously only', () => {
+  test('the ingest handler with the table, retention and each agent role with its one cluster in its environment, invoked synchronously only', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ [ENV.tableName]: { Ref: Match.stringLikeRegexp('^StoreTable') }, [ENV.retentionDays]: '30', [ENV.clusters]: '[{"name":"prod"}]' }),
+        Variables: Match.objectLike({
+          [ENV.tableName]: { Ref: Match.stringLikeRegexp('^StoreTable') },
+          [ENV.retentionDays]: '30',
+          [ENV.agentRoles]: { 'Fn::Join': ['', ['[{"roleArn":"', { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProdAgent'), 'Arn'] }, '","cluster":"prod"},{"roleArn":"arn:aws:iam::123456789012:role/vigil/staging-agent","cluster":"staging"}]']] },
+        }),
       },
     });
     t.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);

@@ -1,4 +1,4 @@
-import { projectDaemonSet, projectDeployment, projectEvent, projectNode, projectPod, projectStatefulSet, clipLabels } from '../../../agent/kube/project';
+import { clip, projectDaemonSet, projectDeployment, projectEvent, projectNode, projectPod, projectStatefulSet, clipLabels } from '../../../agent/kube/project';
 import { workloadOf } from '../../../agent/kube/owners';
 import type { EventObject, NodeObject, PodObject } from '../../../agent/kube/objects';
 import { BATCH_LIMITS } from '../../../model/batch';
@@ -171,8 +171,10 @@ describe('projectPod', () => {
     expect(Object.keys(clipLabels(labels))).toHaveLength(BATCH_LIMITS.maxLabels);
     const r = projectPod({ metadata: { name: 'p', namespace: 'n', uid: 'u' }, status: { phase: 'Weird', conditions: [{ type: 'PodScheduled', status: 'False', message: 'x'.repeat(5000) }] } });
     expect(r?.pod.phase).toBe('Unknown');
-    expect(r?.pod.unschedulable?.message).toHaveLength(BATCH_LIMITS.maxMessageLength);
+    expect(Buffer.byteLength(r!.pod.unschedulable!.message!)).toBe(BATCH_LIMITS.maxMessageLength);
+    expect(r?.pod.unschedulable?.message?.endsWith('…')).toBe(true);
   });
+
 });
 
 describe('workloadOf', () => {
@@ -225,6 +227,17 @@ describe('projectEvent', () => {
     lastTimestamp: '2026-11-23T11:59:30Z',
     source: { component: 'kubelet', host: 'ip-10-0-12-34.eu-west-1.compute.internal' },
   };
+
+  it('clips by UTF-8 bytes, never splitting a character, so a multi-byte name fits the schema and DynamoDB keys', () => {
+    const reason = '障害'.repeat(200) + '🔥'.repeat(10);
+    const e = projectEvent({ ...warning, reason });
+    const clipped = e!.reason;
+    expect(clipped.length).toBeLessThan(reason.length);
+    expect(Buffer.byteLength(clipped)).toBeLessThanOrEqual(BATCH_LIMITS.maxNameLength);
+    expect(clipped).toBe('障害'.repeat(41) + '障…');
+    expect(Buffer.from(clipped).toString()).toBe(clipped);
+    expect(clip('🔥🔥🔥', 9)).toBe('🔥…');
+  });
 
   it('keeps Warning events with their count, first and last time and node', () => {
     expect(projectEvent(warning)).toEqual({

@@ -3,6 +3,7 @@ import { gunzipSync } from 'zlib';
 import { encodeBatches, type BatchContent, type EncodedBatch } from '../../../agent/push/batches';
 import { BATCH_LIMITS, parseBatch, type AgentBatch } from '../../../model/batch';
 import type { KubeEvent } from '../../../model/domain';
+import { checkJsonShape } from '../../../model/json-shape';
 import { syntheticAgentStatus, syntheticCluster } from '../../../sim/synthetic';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 20);
@@ -69,6 +70,19 @@ describe('encodeBatches', () => {
     expect(batches.length).toBeGreaterThanOrEqual(3);
     for (const b of batches) expect(b.rawBytes).toBeLessThanOrEqual(jsonLimit);
     expect(batches.map(decode).flatMap((b) => b.nodes.map((n) => n.node.name))).toEqual(c.nodes.map((n) => n.node.name));
+  });
+
+  it('splits a batch of many small values, which JSON.parse pays for per value, under the value count ingest accepts', async () => {
+    const c = content(30);
+    const labels = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`l${i}`, 'x']));
+    const nodes = c.nodes.map((n) => ({ ...n, pods: Array.from({ length: 300 }, (_, i) => ({ ...n.pods[0], uid: `${n.node.name}-${i}`, name: `p${i}`, labels })) }));
+    const { batches } = await encodeBatches({ ...c, nodes }, { sentAt: T });
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) {
+      const json = gunzipSync(b.body);
+      expect(json.length).toBeLessThan(BATCH_LIMITS.maxJsonBytes);
+      expect(checkJsonShape(json, BATCH_LIMITS)).toMatchObject({ ok: true });
+    }
   });
 
   it('keeps every batch within the schema\'s limits, whatever it is given (the newest events kept)', async () => {

@@ -42,6 +42,19 @@ describe('Outbox', () => {
     expect(await box.flush()).toBe('sent');
     expect(sink.sent).toEqual([1, 2]);
     expect(counters).toMatchObject({ rejectedBatches: 1, batchesSent: 1, buffered: 0 });
+    expect(counters.status()).toMatchObject({ rejectedBatches: 1 });
+  });
+
+  it('counts a batch dropped after an unanswered send as unconfirmed (perhaps stored), not as lost', async () => {
+    const sink = new ScriptedSink([{ kind: 'retry', detail: 'no answer within 20000 ms', unanswered: true }, ...Array(5).fill({ kind: 'retry', detail: 'down' })]);
+    const { box, counters } = outbox(sink, 2, 1000);
+    box.add([batch(1)]);
+    expect(await box.flush()).toBe('blocked');
+    box.add([batch(2), batch(3)]);
+    expect(counters).toMatchObject({ droppedBatches: 0, droppedUnconfirmedBatches: 1, buffered: 2 });
+    box.add([batch(4)]);
+    expect(counters).toMatchObject({ droppedBatches: 1, droppedUnconfirmedBatches: 1 });
+    expect(counters.status()).toMatchObject({ droppedBatches: 1, droppedUnconfirmedBatches: 1 });
   });
 
   it('drops the oldest beyond its bounds, in batches and in bytes, and counts them', async () => {

@@ -18,7 +18,7 @@ import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { leaveUnprocessed } from '../../support/faults';
 import { startTestStore, type TestStore } from '../../support/store';
 import { asgOf, instanceOf } from '../aws/responses';
-import { batchEvent } from '../ingest/function-url-event';
+import { batchEvent, writersFor } from '../ingest/function-url-event';
 import { FakeAws, seriesKey, type Point } from './fake-aws';
 
 const CLUSTER = 'prod-eu-1';
@@ -256,7 +256,7 @@ describe('one run', () => {
 });
 
 describe('merging with the Kubernetes side', () => {
-  const ingest = () => createIngestHandler({ store, clock: t.clock, logger: createLogger({ service: 'test', sink: () => undefined }) });
+  const ingest = () => createIngestHandler({ store, clock: t.clock, logger: createLogger({ service: 'test', sink: () => undefined }), writers: writersFor(CLUSTER) });
 
   test('host before Kubernetes and Kubernetes before host give the same node-minutes', async () => {
     await collect();

@@ -5,7 +5,7 @@ import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { rawEvent } from './function-url-event';
 
 const json = { v: 1, hello: 'world' };
-const small = { maxCompressedBytes: 1000, maxJsonBytes: 5000 };
+const small = { ...BATCH_LIMITS, maxCompressedBytes: 1000, maxJsonBytes: 5000 };
 
 test('base64 + gzip decodes to the JSON value, with both sizes', () => {
   const gz = gzipSync(JSON.stringify(json));
@@ -48,19 +48,34 @@ test('a gzip bomb stops inflating at the JSON limit', () => {
   expect(r).toEqual({ ok: false, status: 413, problem: 'decompressed body is over the 5000-byte limit: split the batch by nodes' });
 });
 
-test('the largest batch the agent sends whole (just under the compressed limit) inflates within the JSON limit', () => {
-  const gz = gzipSync(JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 780 }), Date.UTC(2026, 10, 23, 12, 0, 5))));
-  expect(gz.length).toBeGreaterThan(0.95 * BATCH_LIMITS.maxCompressedBytes);
-  expect(gz.length).toBeLessThanOrEqual(BATCH_LIMITS.maxCompressedBytes);
+test('a real batch at the JSON limit is inside every shape limit, with room to spare', () => {
+  const gz = gzipSync(JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 100, podsPerNode: 30 }), Date.UTC(2026, 10, 23, 12, 0, 5))));
   const r = decodeBody(rawEvent(gz));
-  expect(r.ok).toBe(true);
-  // Room for batches that compress half again as tightly as this one.
-  expect(r.ok && r.jsonBytes * 1.5).toBeLessThan(BATCH_LIMITS.maxJsonBytes);
+  expect(r.ok && r.jsonBytes).toBeGreaterThan(0.85 * BATCH_LIMITS.maxJsonBytes);
+  expect(r.ok && r.jsonBytes).toBeLessThanOrEqual(BATCH_LIMITS.maxJsonBytes);
+});
+
+// What a few kilobytes of gzip can inflate to, each within the byte limit: refused before JSON.parse runs.
+test.each([
+  ['a million empty objects', `{"v":1,"x":[${'{},'.repeat(1_300_000)}{}]}`, 413, 'JSON has more than 60000 objects and arrays, over the limit'],
+  ['two million numbers', `{"v":1,"x":[${'0,'.repeat(2_000_000)}0]}`, 413, 'JSON has more than 250000 values, over the limit'],
+  ['a million levels of nesting', `{"v":1,"x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`, 400, 'JSON nests deeper than 16 levels'],
+  ['twenty thousand objects with keys of their own', `{"v":1,"x":[${Array.from({ length: 20_000 }, (_, i) => `{"k${i}":0}`).join(',')}]}`, 400, 'JSON has more than 10000 distinct object keys'],
+  ['an object with a hundred thousand keys', `{"v":1,"x":{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":0`).join(',')}}}`, 400, 'JSON has an object with more than 64 members'],
+])('%s: refused by shape before it is parsed', (_what, text, status, problem) => {
+  const gz = gzipSync(text);
+  expect(gz.length).toBeLessThan(300_000);
+  const parse = jest.spyOn(JSON, 'parse');
+  const r = decodeBody(rawEvent(gz));
+  expect(parse).not.toHaveBeenCalled();
+  parse.mockRestore();
+  expect(r).toMatchObject({ ok: false, status });
+  expect(r.ok ? '' : r.problem).toContain(problem);
 });
 
 test('plain JSON over the JSON limit is refused', () => {
   const body = JSON.stringify({ pad: 'x'.repeat(900) });
-  expect(decodeBody(rawEvent(body, { encoding: null }), { maxCompressedBytes: 10_000, maxJsonBytes: 500 })).toMatchObject({ ok: false, status: 413 });
+  expect(decodeBody(rawEvent(body, { encoding: null }), { ...BATCH_LIMITS, maxCompressedBytes: 10_000, maxJsonBytes: 500 })).toMatchObject({ ok: false, status: 413 });
 });
 
 test('headers are found whatever their case', () => {

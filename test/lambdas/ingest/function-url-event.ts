@@ -15,7 +15,13 @@ export interface EventOptions {
   /** @default true */
   readonly base64?: boolean;
   readonly now?: number;
+  /** The IAM caller (`authorizer.iam.userArn`); `null` leaves the authorizer out. @default a session of AGENT_ROLE_ARN */
+  readonly caller?: string | null;
 }
+
+/** The agent role the test events are signed with, and the writers list that lets it write `cluster`. */
+export const AGENT_ROLE_ARN = 'arn:aws:iam::123456789012:role/vigil-agent';
+export const writersFor = (cluster: string) => [{ roleArn: AGENT_ROLE_ARN, cluster }];
 
 /** A gzip'd JSON batch, as the agent sends it. */
 export function batchEvent(batch: unknown, opts: EventOptions = {}): LambdaFunctionURLEvent {
@@ -27,6 +33,7 @@ export function rawEvent(body: Buffer | string, opts: EventOptions = {}): Lambda
   const base64 = opts.base64 ?? true;
   const now = opts.now ?? Date.UTC(2026, 10, 23, 12, 0, 31);
   const encoding = opts.encoding === undefined ? 'gzip' : opts.encoding;
+  const caller = opts.caller === undefined ? 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e' : opts.caller;
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   return {
     version: '2.0',
@@ -55,7 +62,9 @@ export function rawEvent(body: Buffer | string, opts: EventOptions = {}): Lambda
       time: '23/Nov/2026:12:00:31 +0000',
       timeEpoch: now,
       // Function URLs with AWS_IAM auth add the caller; the SDK's event type leaves it out.
-      ...({ authorizer: { iam: { accessKey: 'ASIAEXAMPLE', accountId: '123456789012', callerId: 'AROAEXAMPLE:vigil-agent', userArn: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/pod', userId: 'AROAEXAMPLE:vigil-agent' } } } as object),
+      ...(caller === null
+        ? {}
+        : ({ authorizer: { iam: { accessKey: 'ASIAEXAMPLE', accountId: '123456789012', callerId: 'AROAEXAMPLE:session', cognitoIdentity: null, principalOrgId: null, userArn: caller, userId: 'AROAEXAMPLE:session' } } } as object)),
     },
     body: base64 ? bytes.toString('base64') : bytes.toString('utf8'),
     isBase64Encoded: base64,

@@ -6,7 +6,7 @@ import { gzipSync } from 'zlib';
 import { DynamoDBClient, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { createLogger } from '../../../common/log';
-import { createIngestHandler, kubeMinutesOf, type IngestDeps } from '../../../lambdas/ingest/ingest';
+import { createIngestHandler, kubeMinutesOf, type IngestDeps, type IngestHandler } from '../../../lambdas/ingest/ingest';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
@@ -17,7 +17,7 @@ import type { IngestResponse } from '../../../model/wire';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { failCalls, leaveUnprocessed } from '../../support/faults';
 import { startTestStore, type TestStore } from '../../support/store';
-import { batchEvent, rawEvent } from './function-url-event';
+import { AGENT_ROLE_ARN, batchEvent, rawEvent, writersFor } from './function-url-event';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
 const M = Date.UTC(2026, 10, 23, 12, 0);
@@ -57,11 +57,11 @@ beforeEach(async () => {
 
 function handler(over: Partial<IngestDeps> = {}) {
   const logger = createLogger({ service: 'test', sink: (l) => logs.push(JSON.parse(l)) });
-  return createIngestHandler({ store, clock: t.clock, logger, ...over });
+  return createIngestHandler({ store, clock: t.clock, logger, writers: writersFor(cluster.cluster), ...over });
 }
 
-async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
-  const r = await h(e);
+async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent, context?: Parameters<IngestHandler>[1]): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
+  const r = await h(e, context);
   return { status: r.statusCode ?? 0, body: JSON.parse(r.body ?? '{}'), headers: (r.headers ?? {}) as Record<string, unknown> };
 }
 
@@ -80,7 +80,7 @@ describe('a full batch', () => {
     expect(rollup.kube).toEqual(kubeRollupOf(b));
     expect(await store.events(cluster.cluster, T - MINUTE_MS, T)).toEqual([event]);
     expect(await store.heartbeat(cluster.cluster)).toEqual({ cluster: cluster.cluster, lastSeen: b.sentAt, agent: b.agent });
-    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({ cluster: cluster.cluster, kind: 'full', seq: 7, nodes: 6, pods: 60, written: res.body.written, caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/pod' });
+    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({ cluster: cluster.cluster, kind: 'full', seq: 7, nodes: 6, pods: 60, written: res.body.written, caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e' });
   });
 
   test('delivered twice yields the same items', async () => {
@@ -131,6 +131,18 @@ describe('a change batch', () => {
   });
 });
 
+describe('clocks in the cluster', () => {
+  test('an event from 2099 is filed under today, kept for the retention, not until 2100', async () => {
+    const future = Date.UTC(2099, 11, 31, 23, 0);
+    expect((await call(handler(), batchEvent(batch({ events: [{ ...event, firstSeen: future, lastSeen: future }] })))).status).toBe(200);
+    const items = (await t.scan()).filter((i) => i.pk.S!.includes('#E#'));
+    expect(items.map((i) => i.pk.S)).toEqual([`${cluster.cluster}#E#2026-11-23`]);
+    const now = t.clock.now();
+    expect(Number(items[0].expiresAt.N) * 1000).toBeLessThanOrEqual(now + 5 * MINUTE_MS + 14 * 86_400_000);
+    expect((await store.events(cluster.cluster, now - MINUTE_MS, now + 10 * MINUTE_MS))[0]).toMatchObject({ lastSeen: now + 5 * MINUTE_MS, firstSeen: now + 5 * MINUTE_MS });
+  });
+});
+
 describe('batches out of order', () => {
   test('an older batch for the same minute arriving after a newer one leaves the newer state', async () => {
     const node = cluster.reports[3];
@@ -151,6 +163,52 @@ describe('batches out of order', () => {
   });
 });
 
+describe('who may write what', () => {
+  const other = syntheticCluster({ nodes: 2, podsPerNode: 3, cluster: 'staging' });
+  const writers = [...writersFor(cluster.cluster), { roleArn: 'arn:aws:iam::123456789012:role/vigil/vigil-agent-staging', cluster: 'staging' }];
+
+  test.each([
+    ['an EKS Pod Identity session', 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-6d4f9b7c8-x2x7q-0c1f7c21'],
+    ['an IRSA session', 'arn:aws:sts::123456789012:assumed-role/vigil-agent/aws-sdk-js-1764851234567'],
+  ])("the cluster's agent role writes its cluster from %s", async (_what, caller) => {
+    expect((await call(handler(), batchEvent(batch(), { caller }))).status).toBe(200);
+    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(6);
+  });
+
+  test("one cluster's agent role cannot write another cluster: 403 naming both, nothing stored", async () => {
+    const forged = batch({ cluster: 'staging', nodes: syntheticBatch(other, T, 1).nodes });
+    const res = await call(handler({ writers }), batchEvent(forged));
+    expect(res).toMatchObject({ status: 403, body: { ok: false, problems: ['cluster: this agent role writes cluster "prod-eu-1" only, not "staging"; check the agent\'s VIGIL_CLUSTER'] } });
+    expect(await t.scan()).toEqual([]);
+    // The staging role (whose ARN has a path, which session ARNs leave out) writes staging.
+    const staging = 'arn:aws:sts::123456789012:assumed-role/vigil-agent-staging/eks-staging-vigil-agent-1';
+    expect((await call(handler({ writers }), batchEvent(syntheticBatch(other, T, 1), { caller: staging }))).status).toBe(200);
+  });
+
+  test.each([
+    ['another role of the account', 'arn:aws:sts::123456789012:assumed-role/vigil-agent-old/s1'],
+    ['the same role name in another account', 'arn:aws:sts::210987654321:assumed-role/vigil-agent/s1'],
+    ['an IAM user', 'arn:aws:iam::123456789012:user/vigil-agent'],
+    ['the role ARN itself, which no signed request carries', AGENT_ROLE_ARN],
+  ])('%s is refused with 403 before the body is read', async (_what, caller) => {
+    // A body that is not even base64: a 403 proves it was never decoded.
+    const res = await call(handler(), { ...batchEvent(batch(), { caller }), body: '!!! not base64 !!!' });
+    expect(res.status).toBe(403);
+    expect(res.body.problems).toEqual([`${caller} is not one of this stack's agent roles: only the role created for a cluster's agent may push its batches`]);
+    expect(await t.scan()).toEqual([]);
+    expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status: 403, caller });
+  });
+
+  test('a request without an IAM caller is refused', async () => {
+    const res = await call(handler(), batchEvent(batch(), { caller: null }));
+    expect(res).toMatchObject({ status: 403, body: { problems: ['the request carries no IAM caller: the Function URL must use AWS_IAM auth'] } });
+  });
+
+  test('a role listed for two clusters is a configuration error', () => {
+    expect(() => handler({ writers: [...writersFor('a'), ...writersFor('b')] })).toThrow(/listed for clusters "a" and "b": one role writes one cluster/);
+  });
+});
+
 describe('bad input: a clear 4xx, and nothing already stored changes', () => {
   const good = () => batch();
   const withoutConditions = () => {
@@ -160,6 +218,12 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     return b;
   };
   const bomb = () => rawEvent(gzipSync(Buffer.alloc(70 * 1024 * 1024, 0x20)));
+  const withRequests = (memoryBytes: number) => {
+    const b = JSON.parse(JSON.stringify(good()));
+    b.nodes[0].pods[0].containers[0].requests.memoryBytes = memoryBytes;
+    b.nodes[0].pods[1].containers[0].requests.memoryBytes = memoryBytes;
+    return b;
+  };
   const cases: [string, () => LambdaFunctionURLEvent, number, string][] = [
     ['malformed base64', () => ({ ...batchEvent(good()), body: 'H4sIAAAA!!!AAAA' }), 400, 'body is not valid base64'],
     ['malformed gzip', () => rawEvent(randomBytes(300)), 400, 'body is not valid gzip'],
@@ -172,6 +236,8 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     ['a GET', () => batchEvent(good(), { method: 'GET' }), 405, 'method GET is not allowed'],
     ['a batch from the future', () => batchEvent({ ...good(), collectedAt: T + 3_600_000, sentAt: undefined }), 400, 'collectedAt: 2026-11-23T13:00:05.000Z is 3575 s ahead'],
     ['a batch older than the retention', () => batchEvent({ ...good(), collectedAt: T - 15 * 86_400_000, sentAt: undefined }), 400, 'older than the 14-day retention'],
+    ['quantities no node can have', () => batchEvent(withRequests(1e308)), 400, 'nodes[0].pods[0].containers[0].requests.memoryBytes: at most 1125899906842624 bytes (1 PiB): no node has more'],
+    ['a name over 253 bytes of UTF-8 (though not 253 characters)', () => batchEvent({ ...good(), events: [{ ...event, reason: 'é'.repeat(200) }] }), 400, 'events[0].reason: at most 253 bytes of UTF-8'],
     ['the same node twice', () => batchEvent({ ...good(), nodes: [...good().nodes, good().nodes[2]] }), 400, `nodes[6].node.name: "${cluster.reports[2].node.name}" is also reported by nodes[2]`],
   ];
 
@@ -188,11 +254,12 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status });
   });
 
-  test('a batch for a cluster this stack does not watch', async () => {
-    const res = await call(handler({ clusters: ['staging', 'prod-us-1'] }), batchEvent(good()));
-    expect(res).toMatchObject({ status: 400, body: { ok: false, problems: ['cluster: "prod-eu-1" is not watched by this stack (watched: prod-us-1, staging)'] } });
-    expect(await t.scan()).toEqual([]);
-    expect((await call(handler({ clusters: ['prod-eu-1'] }), batchEvent(good()))).status).toBe(200);
+  test('however many problems, the answer lists 50 and counts the rest', async () => {
+    const node = { ...good().nodes[0], pods: [] };
+    const res = await call(handler(), batchEvent({ ...good(), nodes: Array.from({ length: 2500 }, () => node) }));
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toHaveLength(51);
+    expect(res.body.problems?.at(-1)).toBe('… and 4948 more problems');
   });
 
   test('problems are listed one per field', async () => {
@@ -238,7 +305,7 @@ describe('the table refuses or loses writes', () => {
     client.destroy();
   });
 
-  test('a node too large to ever store: 413, so the agent does not resend it forever', async () => {
+  test('a node too large to ever store: 422, and nothing of the batch is written, so the agent drops it whole', async () => {
     const n = cluster.reports[0];
     const label = () => randomBytes(40).toString('base64url').slice(0, 63);
     const pods: Pod[] = Array.from({ length: 250 }, (_, i) => ({
@@ -248,17 +315,48 @@ describe('the table refuses or loses writes', () => {
       labels: Object.fromEntries(Array.from({ length: 60 }, (_, j) => [`example.com/key-${j}`, label()])),
     }));
     const res = await call(handler(), batchEvent(batch({ nodes: [{ ...n, pods }, ...batch().nodes.slice(1)] })));
-    expect(res.status).toBe(413);
+    expect(res.status).toBe(422);
     expect(res.body.problems?.[0]).toContain('cannot be stored as they are; do not resend this batch');
     expect(res.body.problems?.[1]).toContain("over DynamoDB's 400 KB item limit");
-    // The other nodes are stored.
-    expect(await store.nodeMinutes(cluster.cluster, M, M)).toHaveLength(5);
+    expect(await t.scan()).toEqual([]);
+  });
+
+  test('DynamoDB refusing an item as invalid (ValidationException) is permanent: 422, not "throttled, resend" forever', async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    store = t.store({ client });
+    const invalid = () => Object.assign(new Error('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    failCalls(client, 'PutItemCommand', 1, invalid, { match: (input) => (input as PutItemCommandInput).Item?.pk?.S?.includes('#E#') === true });
+    const res = await call(handler(), batchEvent(batch()));
+    expect(res.status).toBe(422);
+    expect(res.body.problems?.join('\n')).toContain('ValidationException: One or more parameter values were invalid');
+    client.destroy();
+  });
+
+  test("sustained throttling: retries stop before the function's timeout, and the answer is a 503 with what was stored", async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    // Waits overlap as real ones would: each wakes at its own time on the shared clock.
+    const sleep = async (ms: number) => {
+      const wake = t.clock.now() + ms;
+      await Promise.resolve();
+      if (t.clock.now() < wake) t.clock.set(wake);
+    };
+    store = t.store({ client, retry: { attempts: 100, baseMs: 500, capMs: 2000, sleep } });
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    failCalls(client, 'PutItemCommand', 1_000_000, throttled, { match: (input) => (input as PutItemCommandInput).Item?.sk?.S?.endsWith('#K') === true });
+    const started = t.clock.now();
+    const res = await call(handler(), batchEvent(batch()), { getRemainingTimeInMillis: () => 30_000 });
+    expect(t.clock.now() - started).toBeLessThan(30_000);
+    expect(res.status).toBe(503);
+    expect(res.body.written).toBeGreaterThan(0);
+    expect(res.body.problems?.join('\n')).toContain("no time left for another try before the function's deadline");
+    expect(logs.find((l) => l.message === 'batch not fully stored')).toMatchObject({ status: 503, failed: 6 });
+    client.destroy();
   });
 
   test('an unexpected error is a 500 with a fixed text, logged by name and message only', async () => {
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client });
-    jest.spyOn(store, 'putKubeMinutes').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
+    jest.spyOn(store, 'putKubeBatch').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
     const res = await call(handler(), batchEvent(batch()));
     expect(res).toEqual({ status: 500, headers: { 'content-type': 'application/json' }, body: { ok: false, problems: ['internal error: the batch was not stored; resend it'] } });
     expect(logs.find((l) => l.message === 'ingest failed')).toMatchObject({ level: 'error', error: { name: 'TypeError', message: 'Cannot read properties of undefined' } });

@@ -2,7 +2,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { createLogger, silentLogger } from '../../../common/log';
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import { WebhookUrlCache } from '../../../lambdas/notify/secrets';
-import { createSlackHandler } from '../../../lambdas/notify/slack-notifier';
+import { createSlackHandler, SLACK_DEDUP_WINDOW_MS } from '../../../lambdas/notify/slack-notifier';
 import { FetchWebhookClient, type DeliveryPolicy } from '../../../lambdas/notify/webhook';
 import { ManualClock } from '../../../model/time';
 import { StaticSecretSource } from '../../../sim/notify/secrets';
@@ -13,7 +13,8 @@ const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vigil/slack-we
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vigil-alerts';
 
 /** What SNS hands a subscribed Lambda for a JSON-structured publish: the `lambda` key's value as Message. */
-function snsEvent(message: string, subject?: string): SNSEvent {
+let messages = 0;
+function snsEvent(message: string, subject?: string, messageId = `95df01b4-ee98-5cb9-9903-${String(++messages).padStart(12, '0')}`): SNSEvent {
   return {
     Records: [
       {
@@ -22,7 +23,7 @@ function snsEvent(message: string, subject?: string): SNSEvent {
         EventSubscriptionArn: `${TOPIC}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
         Sns: {
           Type: 'Notification',
-          MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+          MessageId: messageId,
           TopicArn: TOPIC,
           Subject: subject,
           Message: message,
@@ -81,6 +82,39 @@ test('429 is waited out; persistent 5xx is thrown so Lambda retries and the on-f
   expect(waits).toEqual([2000]);
   slack.respond({ status: 500 }, { status: 503 }, { status: 500 });
   await expect(handler(snsEvent('hello'))).rejects.toMatchObject({ name: 'SlackDeliveryError', status: 500 });
+});
+
+test('Slack taking a message but answering too late: posted once, not retried, and not again when SNS or Lambda redelivers it', async () => {
+  const lines: string[] = [];
+  const handler = createSlackHandler({
+    webhookUrl: new WebhookUrlCache(secrets, ARN, new ManualClock(AT)),
+    webhook: new FetchWebhookClient(100),
+    logger: createLogger({ service: 't', sink: (l) => lines.push(l) }),
+    policy: { attempts: 5, baseMs: 1, capMs: 2, maxRetryAfterMs: 5000, sleep: async () => undefined, random: () => 0.5 },
+  });
+  slack.respond({ status: 200, delayMs: 400 });
+  const event = snsEvent('the node is gone', 'CRITICAL', 'c0ffee00-0000-4000-8000-000000000001');
+  expect(await handler(event)).toEqual({ posted: 0 });
+  expect(await handler(event)).toEqual({ posted: 0 });
+  await new Promise((r) => setTimeout(r, 500));
+  expect(slack.posts).toHaveLength(1);
+  expect(lines.map((l) => JSON.parse(l).message)).toEqual([
+    'Slack did not answer: not resending, as it may have posted the message (check the channel)',
+    'already sent to Slack: not posting it again',
+  ]);
+  // Another message is posted as usual, and the window ends.
+  expect(await handler(snsEvent('next'))).toEqual({ posted: 1 });
+});
+
+test('a posted message is not posted again within the window; after it, it is', async () => {
+  const clock = new ManualClock(AT);
+  const handler = createSlackHandler({ webhookUrl: new WebhookUrlCache(secrets, ARN, new ManualClock(AT)), webhook: new FetchWebhookClient(), logger: silentLogger, clock });
+  const event = snsEvent('hello', undefined, 'c0ffee00-0000-4000-8000-000000000002');
+  expect(await handler(event)).toEqual({ posted: 1 });
+  expect(await handler(event)).toEqual({ posted: 0 });
+  clock.advance(SLACK_DEDUP_WINDOW_MS + 1);
+  expect(await handler(event)).toEqual({ posted: 1 });
+  expect(slack.posts).toHaveLength(2);
 });
 
 test('a revoked webhook (404 no_service) re-reads the secret next time, so a rotation takes effect at once', async () => {

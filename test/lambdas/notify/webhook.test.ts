@@ -17,14 +17,14 @@ const body = JSON.stringify({ text: 'hello', blocks: [{ type: 'section', text: {
 const client = new FetchWebhookClient(5000);
 
 test('200: posted once', async () => {
-  expect(await deliver(client, slack.url, body, silentLogger, policy())).toEqual({ attempts: 1 });
+  expect(await deliver(client, slack.url, body, silentLogger, policy())).toEqual({ attempts: 1, outcome: 'posted' });
   expect(slack.posts).toEqual([JSON.parse(body)]);
 });
 
 test('429 honours Retry-After, then posts', async () => {
   slack.respond({ status: 429, retryAfterSeconds: 3 }, { status: 429, retryAfterSeconds: 1 });
   const p = policy();
-  expect(await deliver(client, slack.url, body, silentLogger, p)).toEqual({ attempts: 3 });
+  expect(await deliver(client, slack.url, body, silentLogger, p)).toEqual({ attempts: 3, outcome: 'posted' });
   expect(p.waits).toEqual([3000, 1000]);
   expect(slack.requests.map((r) => r.status)).toEqual([429, 429, 200]);
 });
@@ -39,7 +39,7 @@ test('a Retry-After longer than the invocation can wait is thrown for Lambda to 
 test('5xx: retried with capped, jittered backoff, then reported', async () => {
   slack.respond({ status: 503 }, { status: 500 });
   const ok = policy();
-  expect(await deliver(client, slack.url, body, silentLogger, ok)).toEqual({ attempts: 3 });
+  expect(await deliver(client, slack.url, body, silentLogger, ok)).toEqual({ attempts: 3, outcome: 'posted' });
   expect(ok.waits).toEqual([1000, 2000]);
   slack.respond(...Array.from({ length: 5 }, () => ({ status: 502, body: 'bad gateway' })));
   const failing = policy();
@@ -55,7 +55,7 @@ test('Slack refusing the message (400 invalid_blocks) is not retried', async () 
   expect(slack.requests).toHaveLength(1);
 });
 
-test('network errors are retried like 5xx', async () => {
+test('errors before the request reached Slack (connection refused) are retried like 5xx', async () => {
   const url = slack.url;
   await slack.close();
   const p = policy({ attempts: 2 });

@@ -341,16 +341,52 @@ describe('queries', () => {
     expect(await store.events(cluster.cluster, M, M + 10 * MINUTE_MS)).toEqual([{ ...e, count: 9, lastSeen: T + 60_000 }]);
   });
 
-  test('a split batch\'s rollup parts merge; parts of an older batch in the same minute are ignored', async () => {
+  describe('rollup parts: as safe as the node-minutes', () => {
     const m = M + 10 * MINUTE_MS;
     const w = { namespace: 'a', kind: 'Deployment' as const, name: 'x', pods: 1, readyPods: 1, restarts: 1, oomKilled: 0, cpuMilli: 10, memoryWorkingSetBytes: 5 };
     const n = (name: string) => ({ name, key: name, ready: 'True' as const, problems: [], unschedulable: false, allocatable: {}, requested: {}, pods: 1 });
-    await store.putKubeRollup(cluster.cluster, kubeRollup(m, { collectedAt: m + 1000, nodes: [n('old')] }), { index: 2, count: 3 });
-    await store.putKubeRollup(cluster.cluster, kubeRollup(m, { collectedAt: m + 9000, nodes: [n('a')], workloads: [{ ...w, desired: 2 }] }), { index: 0, count: 2 });
-    await store.putKubeRollup(cluster.cluster, kubeRollup(m, { collectedAt: m + 9000, nodes: [n('b')], workloads: [w] }), { index: 1, count: 2 });
-    const [r] = await store.rollups(cluster.cluster, m, m);
-    expect(r.kube?.nodes.map((x) => x.name)).toEqual(['a', 'b']);
-    expect(r.kube?.workloads).toEqual([{ ...w, pods: 2, readyPods: 2, restarts: 2, cpuMilli: 20, memoryWorkingSetBytes: 10, desired: 2 }]);
+    const put = (at: number, names: string[], part: { index: number; count: number }, over = {}) =>
+      store.putKubeRollup(cluster.cluster, kubeRollup(m, { collectedAt: m + at, nodes: names.map(n), ...over }), part);
+    const read = async () => (await store.rollups(cluster.cluster, m, m))[0]?.kube;
+
+    test("a split batch's parts merge; parts of an older cycle are ignored", async () => {
+      await put(1000, ['old'], { index: 2, count: 3 });
+      await put(9000, ['a'], { index: 0, count: 2 }, { workloads: [{ ...w, desired: 2 }] });
+      await put(9000, ['b'], { index: 1, count: 2 }, { workloads: [w] });
+      const r = await read();
+      expect(r?.nodes.map((x) => x.name)).toEqual(['a', 'b']);
+      expect(r?.workloads).toEqual([{ ...w, pods: 2, readyPods: 2, restarts: 2, cpuMilli: 20, memoryWorkingSetBytes: 10, desired: 2 }]);
+      expect(r?.partial).toBeUndefined();
+    });
+
+    test('an older batch landing late does not replace the newer rollup', async () => {
+      expect(await put(40_000, ['new'], { index: 0, count: 1 })).toMatchObject({ written: 1 });
+      await put(10_000, ['old'], { index: 0, count: 1 });
+      expect((await read())?.nodes.map((x) => x.name)).toEqual(['new']);
+    });
+
+    test("a newer cycle's lone part does not hide a complete older cycle", async () => {
+      await put(10_000, ['a', 'b', 'c'], { index: 0, count: 2 });
+      await put(10_000, ['d', 'e', 'f'], { index: 1, count: 2 });
+      await put(40_000, ['d', 'e', 'f'], { index: 1, count: 2 });
+      expect((await read())?.nodes.map((x) => x.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    });
+
+    test('a cycle with parts still missing reads as partial, not as nodes gone', async () => {
+      await put(10_000, ['d', 'e', 'f'], { index: 1, count: 2 });
+      expect(await read()).toMatchObject({ nodes: [{ name: 'd' }, { name: 'e' }, { name: 'f' }], partial: { parts: 1, count: 2 } });
+      await put(10_000, ['a', 'b', 'c'], { index: 0, count: 2 });
+      expect(await read()).toMatchObject({ nodes: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }, { name: 'e' }, { name: 'f' }] });
+      expect((await read())?.partial).toBeUndefined();
+    });
+  });
+
+  test("keys over DynamoDB's limits in UTF-8 bytes are refused before sending (dynalite would take them), as permanent", async () => {
+    // 200 characters each, but 600 and 800 bytes: the sort key `<uid>#<reason>` is 1,401 bytes.
+    const e: KubeEvent = { objectUid: '障'.repeat(200), objectKind: 'Pod', objectName: 'web-1', reason: '🔥'.repeat(200), type: 'Warning', message: 'm', count: 1, firstSeen: T, lastSeen: T };
+    const report = await store.putEvents(cluster.cluster, [e]);
+    expect(report).toMatchObject({ written: 0, failed: [{ permanent: true, reason: expect.stringContaining("its sort key is 1401 bytes of UTF-8, over DynamoDB's 1024-byte limit") }] });
+    expect((await store.events(cluster.cluster, T - 1, T + 1)).filter((x) => x.objectName === 'web-1' && x.objectKind === 'Pod' && x.count === 1 && x.message === 'm')).toEqual([]);
   });
 });
 

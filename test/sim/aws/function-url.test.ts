@@ -6,13 +6,14 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { startFunctionUrl, type FunctionUrl } from '../../../sim/aws/function-url';
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
+const otherAgent = { credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'other-secret' }, roleArn: 'arn:aws:iam::111122223333:role/agents/vigil-agent-staging' };
 const region = 'eu-west-1';
 let fu: FunctionUrl;
 const seen: LambdaFunctionURLEvent[] = [];
 
 beforeAll(async () => {
   fu = await startFunctionUrl({
-    credentials,
+    principals: [{ credentials, roleArn: 'arn:aws:iam::111122223333:role/vigil-agent-prod' }, otherAgent],
     region,
     handler: async (e) => {
       seen.push(e);
@@ -43,6 +44,11 @@ test('a correctly signed request reaches the handler as a Function URL event wit
   expect(e).toMatchObject({ version: '2.0', isBase64Encoded: true, requestContext: { http: { method: 'POST' }, authorizer: { iam: { accessKey: 'AKIDLOCAL' } } } });
   expect(e.headers['content-encoding']).toBe('gzip');
   expect(Buffer.from(e.body!, 'base64')).toEqual(body);
+});
+
+test("each principal's requests carry its own role session, as IAM reports the signer (the role's path left out)", async () => {
+  expect((await post(Buffer.from('x'), otherAgent.credentials)).status).toBe(200);
+  expect(seen.at(-1)!.requestContext).toMatchObject({ authorizer: { iam: { accessKey: 'AKIDOTHER', userArn: 'arn:aws:sts::111122223333:assumed-role/vigil-agent-staging/local' } } });
 });
 
 test('wrong credentials, a changed header or body, or a missing signature are refused with 403', async () => {
