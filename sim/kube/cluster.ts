@@ -402,7 +402,7 @@ export class SimCluster extends EventEmitter {
     const createdAt = spec.createdAt ?? now;
     const w =
       spec.owner && spec.owner.kind !== 'Node' && spec.owner.kind !== 'CronJob'
-        ? this.ensureWorkload(spec.owner.kind, spec.namespace, spec.owner.name, { containers: spec.containers, hostNetwork: spec.hostNetwork }, true, spec.labels?.['pod-template-hash'])
+        ? this.ensureWorkload(spec.owner.kind, spec.namespace, spec.owner.name, { containers: spec.containers, hostNetwork: spec.hostNetwork }, true, spec.labels?.[spec.owner.kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash'])
         : undefined;
     if (spec.node && !this.nodeModels.has(spec.node)) throw new SimNotFoundError(`no node ${spec.node} to bind pod ${spec.namespace}/${spec.name ?? ''} to`);
     if (w?.implicit && w.kind !== 'DaemonSet') w.replicas++;
@@ -806,8 +806,8 @@ export class SimCluster extends EventEmitter {
       implicit,
       nextOrdinal: 0,
       revision: 1,
-      // Deployments' ReplicaSet hash is random; the others' revision hashes fixed until a rollout.
-      templateHash: kind === 'Deployment' ? (templateHash ?? this.suffix(10)) : kind === 'StatefulSet' ? `${name}-6c8f9d7b5` : '7d6c9b8f45',
+      // A pod added on its own brings its template's hash; otherwise a Deployment's is random and the others' fixed until a rollout.
+      templateHash: templateHash ?? (kind === 'Deployment' ? this.suffix(10) : kind === 'StatefulSet' ? `${name}-6c8f9d7b5` : '7d6c9b8f45'),
       oldReplicaSets: [],
       ...(kind === 'Job' && spec.cronJob ? { cronJob: { name: spec.cronJob, uid: this.uuid() } } : {}),
     };
