@@ -31,6 +31,8 @@ const reason = z.string().max(L.maxNameLength);
 const message = z.string().max(L.maxMessageLength);
 const count = z.number().int().nonnegative();
 const quantity = z.number().finite().nonnegative();
+/** A pressure stall average: the % of time tasks stalled. */
+const psi = z.number().finite().min(0).max(100);
 /** Epoch milliseconds between 2000-01-01 and 2100-01-01: catches seconds-for-milliseconds mistakes. */
 const time = z
   .number()
@@ -116,6 +118,13 @@ const nodeStats: z.ZodType<NodeStats> = z.object({
   imageFsCapacityBytes: quantity.optional(),
   imageFsInodesFree: quantity.optional(),
   imageFsInodes: quantity.optional(),
+  containerFsAvailableBytes: quantity.optional(),
+  containerFsCapacityBytes: quantity.optional(),
+  swapUsageBytes: quantity.optional(),
+  swapAvailableBytes: quantity.optional(),
+  psiMemorySomeAvg10: psi.optional(),
+  psiMemoryFullAvg10: psi.optional(),
+  psiCpuSomeAvg10: psi.optional(),
   processes: count.optional(),
   maxPid: count.optional(),
 });
@@ -140,6 +149,9 @@ const container: z.ZodType<Container> = z.object({
       memoryRssBytes: quantity.optional(),
       rootfsUsedBytes: quantity.optional(),
       logsUsedBytes: quantity.optional(),
+      swapUsageBytes: quantity.optional(),
+      psiMemoryFullAvg10: psi.optional(),
+      psiCpuSomeAvg10: psi.optional(),
     })
     .optional(),
 });
@@ -148,6 +160,7 @@ const pod: z.ZodType<Pod> = z.object({
   uid: name,
   namespace: name,
   name,
+  configHash: name.optional(),
   node: name.optional(),
   phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']),
   qos: z.enum(['Guaranteed', 'Burstable', 'BestEffort']).optional(),
