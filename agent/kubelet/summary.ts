@@ -164,6 +164,8 @@ function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
 export function usageOf(s: SummaryJson, tracker: CpuTracker): NodeUsage {
   const n = s.node;
   const windows = isWindows(n);
+  // Without swap on the node every container reports 0: a figure with nothing to say, left out.
+  const swapOn = (n.swap?.swapAvailableBytes ?? 0) + (n.swap?.swapUsageBytes ?? 0) > 0;
   const stats = defined<NodeStats>({
     cpuMilli: tracker.millicores(`node/${n.nodeName}`, n.startTime, n.cpu),
     memoryWorkingSetBytes: nonNegative(n.memory?.workingSetBytes),
@@ -201,7 +203,7 @@ export function usageOf(s: SummaryJson, tracker: CpuTracker): NodeUsage {
           memoryRssBytes: measured(c.memory?.rssBytes, windows),
           rootfsUsedBytes: measured(c.rootfs?.usedBytes, windows),
           logsUsedBytes: measured(c.logs?.usedBytes, windows),
-          swapUsageBytes: nonNegative(c.swap?.swapUsageBytes),
+          swapUsageBytes: swapOn ? nonNegative(c.swap?.swapUsageBytes) : undefined,
           psiMemoryFullAvg10: percent(c.memory?.psi?.full?.avg10),
           psiCpuSomeAvg10: percent(c.cpu?.psi?.some?.avg10),
         }),

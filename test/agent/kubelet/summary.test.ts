@@ -112,4 +112,16 @@ describe('the kubelet summary, as the agent reads it', () => {
     const s = { node: { nodeName: 'n', memory: { psi: { some: { avg10: 140 }, full: { avg10: -1 } } }, cpu: { psi: { some: { avg10: 12.5 } } } } };
     expect(usageOf(asSummary(s), new CpuTracker()).stats).toEqual({ psiCpuSomeAvg10: 12.5 });
   });
+
+  it('keeps container swap only where the node has swap on', () => {
+    const summary = (nodeSwap: object) => ({
+      node: { nodeName: 'n', swap: nodeSwap },
+      pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, containers: [{ name: 'c', swap: { swapAvailableBytes: 0, swapUsageBytes: 0 } }] }],
+    });
+    const on = usageOf(asSummary(summary({ swapAvailableBytes: 1073737728, swapUsageBytes: 0 })), new CpuTracker());
+    expect(on.stats).toEqual({ swapAvailableBytes: 1073737728, swapUsageBytes: 0 });
+    expect(on.pods.get('u')?.containers.get('c')).toEqual({ swapUsageBytes: 0 });
+    const off = usageOf(asSummary(summary({ swapAvailableBytes: 0, swapUsageBytes: 0 })), new CpuTracker());
+    expect(off.pods.get('u')?.containers.get('c')).toEqual({});
+  });
 });
