@@ -13,13 +13,13 @@ import { backoffMs } from '../common/retry';
 import type { Logger } from '../common/log';
 import type { NodeReport } from '../model/batch';
 import { BATCH_LIMITS } from '../model/batch-constants';
-import type { Container, ControlPlaneHealth, Pod, ScrapeError } from '../model/domain';
+import type { ControlPlaneHealth, Pod, ScrapeError } from '../model/domain';
 import type { Clock, EpochMs } from '../model/time';
 import type { ApiMeter } from './kube/meter';
 import type { Readyz } from './kube/readyz';
 import type { ClusterSnapshot, ClusterState } from './kube/state';
 import { scrapeAll, type SummarySource } from './kubelet/scraper';
-import { CpuTracker, usageOf, type NodeUsage } from './kubelet/summary';
+import { CpuTracker, usageOf, withUsage, type NodeUsage } from './kubelet/summary';
 import { encodeBatches, type BatchContent } from './push/batches';
 import { Outbox, type IngestSink } from './push/outbox';
 import { AgentCounters, prometheusText } from './status';
@@ -419,16 +419,6 @@ export class Agent {
         return { node, ...(usage ? { stats: usage.stats } : {}), pods };
       });
   }
-}
-
-function withUsage(p: Pod, usage: NodeUsage | undefined): Pod {
-  const u = usage?.pods.get(p.uid);
-  if (!u) return p;
-  const containers = p.containers.map((c): Container => {
-    const cu = u.containers.get(c.name);
-    return cu && Object.keys(cu).length ? { ...c, usage: cu } : c;
-  });
-  return { ...p, containers, ...(u.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}) };
 }
 
 function kinds(errors: readonly ScrapeError[]): Record<string, number> {

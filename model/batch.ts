@@ -42,6 +42,8 @@ const bytes = z.number().nonnegative().max(L.maxBytes, `at most ${L.maxBytes} by
 const cpuMilli = z.number().nonnegative().max(L.maxCpuMilli, `at most ${L.maxCpuMilli} millicores (10,000 cores): no node has more`);
 const inodes = z.number().nonnegative().max(L.maxBytes);
 const latencyMs = z.number().nonnegative().max(L.maxLatencyMs);
+/** A pressure stall average: the % of time tasks stalled. */
+const psi = z.number().finite().min(0).max(100);
 /** Epoch milliseconds between 2000-01-01 and 2100-01-01: catches seconds-for-milliseconds mistakes. */
 const time = z
   .number()
@@ -127,6 +129,13 @@ const nodeStats: z.ZodType<NodeStats> = z.object({
   imageFsCapacityBytes: bytes.optional(),
   imageFsInodesFree: inodes.optional(),
   imageFsInodes: inodes.optional(),
+  containerFsAvailableBytes: bytes.optional(),
+  containerFsCapacityBytes: bytes.optional(),
+  swapUsageBytes: bytes.optional(),
+  swapAvailableBytes: bytes.optional(),
+  psiMemorySomeAvg10: psi.optional(),
+  psiMemoryFullAvg10: psi.optional(),
+  psiCpuSomeAvg10: psi.optional(),
   processes: count.optional(),
   maxPid: count.optional(),
 });
@@ -151,6 +160,9 @@ const container: z.ZodType<Container> = z.object({
       memoryRssBytes: bytes.optional(),
       rootfsUsedBytes: bytes.optional(),
       logsUsedBytes: bytes.optional(),
+      swapUsageBytes: bytes.optional(),
+      psiMemoryFullAvg10: psi.optional(),
+      psiCpuSomeAvg10: psi.optional(),
     })
     .optional(),
 });
@@ -159,6 +171,7 @@ const pod: z.ZodType<Pod> = z.object({
   uid: name,
   namespace: name,
   name,
+  configHash: name.optional(),
   node: name.optional(),
   phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']),
   qos: z.enum(['Guaranteed', 'Burstable', 'BestEffort']).optional(),

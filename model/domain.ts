@@ -203,6 +203,16 @@ export interface NodeStats {
   readonly imageFsCapacityBytes?: number;
   readonly imageFsInodesFree?: number;
   readonly imageFsInodes?: number;
+  /** `runtime.containerFs`: the writable layers' filesystem when split from the image one (kubelet 1.31+ `containerfs.available`). */
+  readonly containerFsAvailableBytes?: number;
+  readonly containerFsCapacityBytes?: number;
+  /** Node swap (kubelet 1.28+), on nodes with swap on. */
+  readonly swapUsageBytes?: number;
+  readonly swapAvailableBytes?: number;
+  /** Pressure stall information (kubelet 1.34+, cgroup v2): % of the last 10 s some / all tasks stalled. */
+  readonly psiMemorySomeAvg10?: number;
+  readonly psiMemoryFullAvg10?: number;
+  readonly psiCpuSomeAvg10?: number;
   /** `rlimit.curproc` / `rlimit.maxpid`. */
   readonly processes?: number;
   readonly maxPid?: number;
@@ -258,6 +268,10 @@ export interface ContainerUsage {
   readonly memoryRssBytes?: number;
   readonly rootfsUsedBytes?: number;
   readonly logsUsedBytes?: number;
+  readonly swapUsageBytes?: number;
+  /** Pressure stall information, % of the last 10 s (kubelet 1.34+). */
+  readonly psiMemoryFullAvg10?: number;
+  readonly psiCpuSomeAvg10?: number;
 }
 
 export interface Container {
@@ -279,6 +293,11 @@ export interface Pod {
   readonly uid: string;
   readonly namespace: string;
   readonly name: string;
+  /**
+   * A static pod's config hash (the mirror pod's `kubernetes.io/config.mirror` annotation): the uid the
+   * kubelet's summary reports it under, unlike the API's mirror pod uid.
+   */
+  readonly configHash?: string;
   /** Absent while unscheduled. */
   readonly node?: string;
   readonly phase: PodPhase;

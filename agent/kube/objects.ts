@@ -87,6 +87,8 @@ export interface PodObject extends KubeObject {
     readonly nodeName?: string;
     readonly containers?: readonly ContainerSpec[];
     readonly initContainers?: readonly ContainerSpec[];
+    /** `kubectl debug` containers: added to a running pod, never restarted. */
+    readonly ephemeralContainers?: readonly ContainerSpec[];
   };
   readonly status?: {
     readonly phase?: string;
@@ -102,6 +104,7 @@ export interface PodObject extends KubeObject {
     }[];
     readonly containerStatuses?: readonly ContainerStatus[];
     readonly initContainerStatuses?: readonly ContainerStatus[];
+    readonly ephemeralContainerStatuses?: readonly ContainerStatus[];
   };
 }
 

@@ -184,6 +184,9 @@ export interface PodRecord {
   readonly templateHash?: string;
 }
 
+/** On a mirror pod: its static pod's config hash, the uid the kubelet knows it by. */
+export const CONFIG_MIRROR = 'kubernetes.io/config.mirror';
+
 const PHASES = new Set<string>(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 const QOS = new Set<string>(['Guaranteed', 'Burstable', 'BestEffort']);
 
@@ -223,18 +226,22 @@ function containerOf(spec: ContainerSpec | undefined, status: ContainerStatus | 
 
 /**
  * Containers reported for a pod: its app containers; sidecars (init containers with `restartPolicy:
- * Always`), which run for the pod's life; and ordinary init containers only until they have succeeded,
- * so a pod stuck in `Init:CrashLoopBackOff` shows why.
+ * Always`), which run for the pod's life; ordinary init containers only until they have succeeded,
+ * so a pod stuck in `Init:CrashLoopBackOff` shows why; and ephemeral (`kubectl debug`) containers while
+ * they run, as their memory counts on the node (once exited they are done, not failing).
  */
 function containersOf(o: PodObject): Container[] {
   const statuses = new Map<string, ContainerStatus>();
-  for (const s of [...(o.status?.initContainerStatuses ?? []), ...(o.status?.containerStatuses ?? [])]) statuses.set(s.name, s);
+  for (const s of [...(o.status?.initContainerStatuses ?? []), ...(o.status?.containerStatuses ?? []), ...(o.status?.ephemeralContainerStatuses ?? [])]) {
+    statuses.set(s.name, s);
+  }
   const init = (o.spec?.initContainers ?? []).filter((c) => {
     if (c.restartPolicy === 'Always') return true;
     const t = statuses.get(c.name)?.state?.terminated;
     return !(t && t.exitCode === 0);
   });
-  return [...init, ...(o.spec?.containers ?? [])]
+  const ephemeral = (o.spec?.ephemeralContainers ?? []).filter((c) => statuses.get(c.name)?.state?.running);
+  return [...init, ...(o.spec?.containers ?? []), ...ephemeral]
     .filter((c) => c.name)
     .slice(0, L.maxContainersPerPod)
     .map((c) => containerOf(c, statuses.get(c.name)));
@@ -255,6 +262,7 @@ export function projectPod(o: PodObject): PodRecord | undefined {
     uid: clipName(m.uid),
     namespace: clipName(m.namespace),
     name: clipName(m.name),
+    ...optional('configHash', m.annotations?.[CONFIG_MIRROR] ? clipName(m.annotations[CONFIG_MIRROR]) : undefined),
     ...(o.spec?.nodeName ? { node: clipName(o.spec.nodeName) } : {}),
     phase,
     ...(o.status?.qosClass && QOS.has(o.status.qosClass) ? { qos: o.status.qosClass as QosClass } : {}),

@@ -7,18 +7,29 @@
  * CPU is computed from two samples of the cumulative `usageCoreNanoSeconds`, as metrics-server does:
  * `usageNanoCores` averages over the kubelet's own window, which depends on who polled it last.
  */
-import type { ContainerUsage, NodeStats } from '../../model/domain';
+import type { Container, ContainerUsage, NodeStats, Pod } from '../../model/domain';
 import { epochMs } from '../kube/objects';
 
+/** Pressure stall information (kubelet 1.34+, KEP-4205): averages are % of time stalled. */
+interface PsiStats {
+  readonly some?: { readonly avg10?: number };
+  readonly full?: { readonly avg10?: number };
+}
 interface CpuStats {
   readonly time?: string;
   readonly usageNanoCores?: number;
   readonly usageCoreNanoSeconds?: number;
+  readonly psi?: PsiStats;
 }
 interface MemoryStats {
   readonly availableBytes?: number;
   readonly workingSetBytes?: number;
   readonly rssBytes?: number;
+  readonly psi?: PsiStats;
+}
+interface SwapStats {
+  readonly swapAvailableBytes?: number;
+  readonly swapUsageBytes?: number;
 }
 interface FsStats {
   readonly availableBytes?: number;
@@ -34,6 +45,7 @@ export interface ContainerStatsJson {
   readonly memory?: MemoryStats;
   readonly rootfs?: FsStats;
   readonly logs?: FsStats;
+  readonly swap?: SwapStats;
 }
 export interface PodStatsJson {
   readonly podRef: { readonly name: string; readonly namespace: string; readonly uid: string };
@@ -47,8 +59,9 @@ export interface SummaryJson {
     readonly cpu?: CpuStats;
     readonly memory?: MemoryStats;
     readonly fs?: FsStats;
-    readonly runtime?: { readonly imageFs?: FsStats };
+    readonly runtime?: { readonly imageFs?: FsStats; readonly containerFs?: FsStats };
     readonly rlimit?: { readonly maxpid?: number; readonly curproc?: number };
+    readonly swap?: SwapStats;
   };
   readonly pods?: readonly PodStatsJson[];
 }
@@ -128,6 +141,18 @@ export class CpuTracker {
 }
 
 const nonNegative = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const percent = (v: number | undefined) => (nonNegative(v) !== undefined && (v as number) <= 100 ? v : undefined);
+
+/**
+ * A Windows kubelet: it reports no `rlimit` (the PID stats are Linux-only) and no inode counts, and fills
+ * rss, rootfs and logs with placeholder zeros. Those zeros are not measurements, so they are dropped.
+ */
+function isWindows(n: SummaryJson['node']): boolean {
+  return n.rlimit === undefined && n.fs !== undefined && n.fs.inodes === undefined;
+}
+
+/** A figure the kubelet reports, or nothing when it is a Windows placeholder zero. */
+const measured = (v: number | undefined, windows: boolean) => (windows && v === 0 ? undefined : nonNegative(v));
 
 function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
@@ -138,11 +163,14 @@ function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
 /** A summary's figures, with CPU rates from `tracker`. */
 export function usageOf(s: SummaryJson, tracker: CpuTracker): NodeUsage {
   const n = s.node;
+  const windows = isWindows(n);
+  // Without swap on the node every container reports 0: a figure with nothing to say, left out.
+  const swapOn = (n.swap?.swapAvailableBytes ?? 0) + (n.swap?.swapUsageBytes ?? 0) > 0;
   const stats = defined<NodeStats>({
     cpuMilli: tracker.millicores(`node/${n.nodeName}`, n.startTime, n.cpu),
     memoryWorkingSetBytes: nonNegative(n.memory?.workingSetBytes),
     memoryAvailableBytes: nonNegative(n.memory?.availableBytes),
-    memoryRssBytes: nonNegative(n.memory?.rssBytes),
+    memoryRssBytes: measured(n.memory?.rssBytes, windows),
     fsAvailableBytes: nonNegative(n.fs?.availableBytes),
     fsCapacityBytes: nonNegative(n.fs?.capacityBytes),
     fsInodesFree: nonNegative(n.fs?.inodesFree),
@@ -151,6 +179,13 @@ export function usageOf(s: SummaryJson, tracker: CpuTracker): NodeUsage {
     imageFsCapacityBytes: nonNegative(n.runtime?.imageFs?.capacityBytes),
     imageFsInodesFree: nonNegative(n.runtime?.imageFs?.inodesFree),
     imageFsInodes: nonNegative(n.runtime?.imageFs?.inodes),
+    containerFsAvailableBytes: nonNegative(n.runtime?.containerFs?.availableBytes),
+    containerFsCapacityBytes: nonNegative(n.runtime?.containerFs?.capacityBytes),
+    swapUsageBytes: nonNegative(n.swap?.swapUsageBytes),
+    swapAvailableBytes: nonNegative(n.swap?.swapAvailableBytes),
+    psiMemorySomeAvg10: percent(n.memory?.psi?.some?.avg10),
+    psiMemoryFullAvg10: percent(n.memory?.psi?.full?.avg10),
+    psiCpuSomeAvg10: percent(n.cpu?.psi?.some?.avg10),
     processes: integer(n.rlimit?.curproc),
     maxPid: integer(n.rlimit?.maxpid),
   });
@@ -165,15 +200,32 @@ export function usageOf(s: SummaryJson, tracker: CpuTracker): NodeUsage {
         defined<ContainerUsage>({
           cpuMilli: tracker.millicores(`${p.podRef.uid}/${c.name}`, c.startTime, c.cpu),
           memoryWorkingSetBytes: nonNegative(c.memory?.workingSetBytes),
-          memoryRssBytes: nonNegative(c.memory?.rssBytes),
-          rootfsUsedBytes: nonNegative(c.rootfs?.usedBytes),
-          logsUsedBytes: nonNegative(c.logs?.usedBytes),
+          memoryRssBytes: measured(c.memory?.rssBytes, windows),
+          rootfsUsedBytes: measured(c.rootfs?.usedBytes, windows),
+          logsUsedBytes: measured(c.logs?.usedBytes, windows),
+          swapUsageBytes: swapOn ? nonNegative(c.swap?.swapUsageBytes) : undefined,
+          psiMemoryFullAvg10: percent(c.memory?.psi?.full?.avg10),
+          psiCpuSomeAvg10: percent(c.cpu?.psi?.some?.avg10),
         }),
       );
     }
     pods.set(p.podRef.uid, defined<PodUsage>({ containers, ephemeralStorageUsedBytes: nonNegative(p['ephemeral-storage']?.usedBytes) }));
   }
   return { stats, pods };
+}
+
+/**
+ * `p` with its containers' usage from its node's summary. A static pod is found under its config hash,
+ * the uid its kubelet reports, not under the API's mirror pod uid.
+ */
+export function withUsage(p: Pod, usage: NodeUsage | undefined): Pod {
+  const u = usage?.pods.get(p.configHash ?? p.uid);
+  if (!u) return p;
+  const containers = p.containers.map((c): Container => {
+    const cu = u.containers.get(c.name);
+    return cu && Object.keys(cu).length ? { ...c, usage: cu } : c;
+  });
+  return { ...p, containers, ...(u.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}) };
 }
 
 function integer(v: number | undefined): number | undefined {

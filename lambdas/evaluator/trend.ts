@@ -19,7 +19,8 @@ export const TREND_MIN_SPAN_MS = HOUR_MS;
 const MiB = 1024 * 1024;
 
 /** The kubelet eviction signals Vigil watches, in the order samples store them. */
-export const SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'pid.available'] as const;
+// Stored by index: a new signal goes last, so older trend documents still read (as not reported).
+export const SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'pid.available', 'containerfs.available'] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 export interface SignalReading {
@@ -48,6 +49,15 @@ export function readSignal(signal: Signal, k: KubeNodeMinute): SignalReading | u
       // The image filesystem is often the node filesystem itself (containerd on the root volume): one alert, not two.
       if (s.imageFsCapacityBytes === s.fsCapacityBytes && s.imageFsAvailableBytes === s.fsAvailableBytes) return undefined;
       return { available: s.imageFsAvailableBytes / MiB, capacity: s.imageFsCapacityBytes / MiB, unit: 'MiB' };
+    }
+    case 'containerfs.available': {
+      // Kubelet 1.31+: the containers' writable layers, reported apart from images. Usually the image or
+      // node filesystem itself, which its own signal already covers.
+      const avail = s.containerFsAvailableBytes;
+      const cap = s.containerFsCapacityBytes;
+      if (avail === undefined || !cap) return undefined;
+      if ((cap === s.fsCapacityBytes && avail === s.fsAvailableBytes) || (cap === s.imageFsCapacityBytes && avail === s.imageFsAvailableBytes)) return undefined;
+      return { available: avail / MiB, capacity: cap / MiB, unit: 'MiB' };
     }
     case 'pid.available':
       return s.maxPid && s.processes !== undefined ? { available: s.maxPid - s.processes, capacity: s.maxPid, unit: 'PIDs' } : undefined;

@@ -7,6 +7,7 @@
  *
  * The loopback servers that serve it are `api-server.ts` and `kubelets.ts`.
  */
+import { createHash } from 'crypto';
 import { EventEmitter } from 'events';
 import { rng } from '../synthetic';
 import type { Clock, EpochMs } from '../../model/time';
@@ -168,6 +169,21 @@ export class SimNotFoundError extends Error {
 }
 
 const iso = (t: EpochMs) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * A static pod's config hash (a pod owned by its Node): the uid its kubelet reports it under, an md5 of
+ * the manifest on a real kubelet, here of the mirror pod's uid.
+ */
+export function configHashOf(p: PodModel): string | undefined {
+  return p.owner?.kind === 'Node' ? createHash('md5').update(p.uid).digest('hex') : undefined;
+}
+
+/** The annotations a kubelet puts on a static pod's mirror pod. */
+function mirrorAnnotations(p: PodModel): { annotations?: Record<string, string> } {
+  const hash = configHashOf(p);
+  if (!hash) return {};
+  return { annotations: { 'kubernetes.io/config.hash': hash, 'kubernetes.io/config.mirror': hash, 'kubernetes.io/config.seen': new Date(p.createdAt).toISOString(), 'kubernetes.io/config.source': 'file' } };
+}
 const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
 
 export class SimCluster extends EventEmitter {
@@ -1023,6 +1039,7 @@ export class SimCluster extends EventEmitter {
         creationTimestamp: iso(p.createdAt),
         ...(p.deletingSince !== undefined ? { deletionTimestamp: iso(p.deletingSince + 30_000), deletionGracePeriodSeconds: 30 } : {}),
         labels: p.labels,
+        ...mirrorAnnotations(p),
         ...(p.owner ? { ownerReferences: [{ ...p.owner, controller: true, blockOwnerDeletion: true }] } : {}),
       },
       spec: {

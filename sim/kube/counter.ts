@@ -18,8 +18,9 @@ export class CpuCounter {
     return this.rateMilli;
   }
 
+  /** Also a few seconds back (a container's stats trail its node's), at the current rate; never below zero. */
   valueAt(t: number): number {
-    return Math.round(this.cumulativeNs + this.rateMilli * 1e3 * Math.max(0, t - this.at));
+    return Math.max(0, Math.round(this.cumulativeNs + this.rateMilli * 1e3 * (t - this.at)));
   }
 
   setRate(t: number, rateMilli: number): void {

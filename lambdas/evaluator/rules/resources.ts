@@ -47,10 +47,10 @@ export const nodeMemoryLow = defineRule({
   id: 'node-memory-low',
   title: 'Node memory low',
   meaning:
-    'A node\'s available memory (as the kubelet counts it: capacity minus working set) is low, or falling fast enough to reach the eviction threshold soon. When it reaches the threshold the kubelet evicts pods, BestEffort ones and those above their requests first.',
+    'A node\'s available memory (as the kubelet counts it: capacity minus working set) is low, or falling fast enough to reach the eviction threshold soon. When it reaches the threshold the kubelet evicts pods, BestEffort ones and those above their requests first. On kubelets reporting pressure stall information (1.34+, cgroup v2), a node already tight on memory whose tasks all stall on it (reclaim, thrashing) is reported before the level is reached.',
   action: 'See which pods use the memory (evidence lists the top ones); set memory requests/limits on them, move them, or add a node before the kubelet evicts.',
   sources: { agent: true },
-  defaults: { severity: 'warning', for: '5m', warningAvailablePct: 10, criticalAvailablePct: 5, criticalAvailableMiB: 500, evictionMiB: 100, fillWithinHours: 2, trendBelowPct: 30 },
+  defaults: { severity: 'warning', for: '5m', warningAvailablePct: 10, criticalAvailablePct: 5, criticalAvailableMiB: 500, evictionMiB: 100, fillWithinHours: 2, trendBelowPct: 30, stallFullPct: 10 },
   params: {
     warningAvailablePct: param.pct(),
     criticalAvailablePct: param.pct(),
@@ -58,9 +58,11 @@ export const nodeMemoryLow = defineRule({
     evictionMiB: param.count(0, 10_000_000),
     fillWithinHours: param.number(0, 720),
     trendBelowPct: param.pct(),
+    stallFullPct: param.pct(),
   },
   threshold: (p) =>
-    `available < ${p.warningAvailablePct}% (critical < max(${p.criticalAvailableMiB} MiB, ${p.criticalAvailablePct}%)), or < ${p.trendBelowPct}% and reaching ${p.evictionMiB} MiB within ${p.fillWithinHours} h`,
+    `available < ${p.warningAvailablePct}% (critical < max(${p.criticalAvailableMiB} MiB, ${p.criticalAvailablePct}%)), or < ${p.trendBelowPct}% and reaching ${p.evictionMiB} MiB within ${p.fillWithinHours} h` +
+    (p.stallFullPct > 0 ? ` or with every task stalled on memory ≥ ${p.stallFullPct}% of the last 10 s (PSI full, kubelet 1.34+)` : ''),
   evaluate(ctx, s) {
     const p = s.params;
     const out: Draft[] = [];
@@ -68,7 +70,12 @@ export const nodeMemoryLow = defineRule({
       const critical = r.available < Math.max(p.criticalAvailableMiB, (r.capacity * p.criticalAvailablePct) / 100);
       const hours = freePct < p.trendBelowPct && p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'memory.available', r.available, ctx.now, p.evictionMiB) : undefined;
       const trending = hours !== undefined && hours <= p.fillWithinHours;
-      if (!critical && freePct >= p.warningAvailablePct && !trending) continue;
+      // PSI full: the whole node waited on memory (reclaim, thrashing). Below the trend level it comes
+      // before the level or the trend does; above it, memory is not what the node is short of.
+      const st = n.kube?.stats;
+      const full = st?.psiMemoryFullAvg10;
+      const stalled = p.stallFullPct > 0 && full !== undefined && full >= p.stallFullPct && freePct < p.trendBelowPct;
+      if (!critical && freePct >= p.warningAvailablePct && !trending && !stalled) continue;
       const severity: Severity = critical ? 'critical' : s.severity;
       out.push({
         subject: nodeSubject(ctx, n),
@@ -76,6 +83,7 @@ export const nodeMemoryLow = defineRule({
         summary:
           `Node ${n.name} has ${Math.round(r.available)} MiB of memory available (${round1(freePct)}%)` +
           (trending ? `, falling: ${p.evictionMiB} MiB (eviction) in about ${hoursText(hours)}` : '') +
+          (stalled ? `; every task stalled on memory ${round1(full)}% of the last 10 s` : '') +
           (topMemoryPods(n) ? `; top pods: ${topMemoryPods(n)}` : ''),
         evidence: {
           memoryAvailableMiB: Math.round(r.available),
@@ -83,6 +91,8 @@ export const nodeMemoryLow = defineRule({
           memoryCapacityMiB: Math.round(r.capacity),
           evictionThresholdMiB: p.evictionMiB,
           ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
+          ...(st?.psiMemorySomeAvg10 !== undefined ? { memoryStallSomePct: st.psiMemorySomeAvg10 } : {}),
+          ...(full !== undefined ? { memoryStallFullPct: full } : {}),
         },
         nodes: [n.name],
       });
@@ -95,6 +105,7 @@ export const nodeMemoryLow = defineRule({
 const DISK_SIGNALS = [
   { signal: 'nodefs.available', eviction: 'nodefsEvictionPct', label: 'node filesystem' },
   { signal: 'imagefs.available', eviction: 'imagefsEvictionPct', label: 'image filesystem' },
+  { signal: 'containerfs.available', eviction: 'containerfsEvictionPct', label: 'container filesystem' },
   { signal: 'nodefs.inodesFree', eviction: 'inodesEvictionPct', label: 'node filesystem inodes' },
 ] as const;
 
@@ -102,7 +113,7 @@ export const nodeDiskLow = defineRule({
   id: 'node-disk-low',
   title: 'Node disk low',
   meaning:
-    'A node\'s filesystem (nodefs), image filesystem (imagefs) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods.',
+    'A node\'s filesystem (nodefs), image filesystem (imagefs), container filesystem (containerfs, kubelet 1.31+ when split from images) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods.',
   action: 'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
   sources: { agent: true },
   defaults: {
@@ -110,6 +121,8 @@ export const nodeDiskLow = defineRule({
     for: '15m',
     nodefsEvictionPct: 10,
     imagefsEvictionPct: 15,
+    // The split layout keeps writable layers on the node filesystem: the kubelet's nodefs threshold.
+    containerfsEvictionPct: 10,
     inodesEvictionPct: 5,
     warningMarginPct: 5,
     criticalMarginPct: 2,
@@ -120,6 +133,7 @@ export const nodeDiskLow = defineRule({
   params: {
     nodefsEvictionPct: param.pct(),
     imagefsEvictionPct: param.pct(),
+    containerfsEvictionPct: param.pct(),
     inodesEvictionPct: param.pct(),
     warningMarginPct: param.pct(),
     criticalMarginPct: param.pct(),
@@ -128,7 +142,7 @@ export const nodeDiskLow = defineRule({
     trendBelowPct: param.pct(),
   },
   threshold: (p) =>
-    `free < eviction + ${p.warningMarginPct} pts (critical + ${p.criticalMarginPct}), or < ${p.trendBelowPct}% and reaching eviction within ${p.fillWithinHours} h (critical ${p.criticalFillWithinHours} h); eviction nodefs ${p.nodefsEvictionPct}%, imagefs ${p.imagefsEvictionPct}%, inodes ${p.inodesEvictionPct}%`,
+    `free < eviction + ${p.warningMarginPct} pts (critical + ${p.criticalMarginPct}), or < ${p.trendBelowPct}% and reaching eviction within ${p.fillWithinHours} h (critical ${p.criticalFillWithinHours} h); eviction nodefs ${p.nodefsEvictionPct}%, imagefs ${p.imagefsEvictionPct}%, containerfs ${p.containerfsEvictionPct}%, inodes ${p.inodesEvictionPct}%`,
   evaluate(ctx, s) {
     const p = s.params;
     const out: Draft[] = [];

@@ -1,6 +1,7 @@
 import { clip, projectDaemonSet, projectDeployment, projectEvent, projectNode, projectPod, projectStatefulSet, clipLabels } from '../../../agent/kube/project';
 import { workloadOf } from '../../../agent/kube/owners';
 import type { EventObject, NodeObject, PodObject } from '../../../agent/kube/objects';
+import { asSummary, CpuTracker, usageOf, withUsage } from '../../../agent/kubelet/summary';
 import { BATCH_LIMITS } from '../../../model/batch';
 
 /** An EKS managed-node-group node, as `kubectl get node -o json` shows it (trimmed). */
@@ -164,6 +165,41 @@ describe('projectPod', () => {
       ['c', 'unknown', '', 0],
     ]);
     expect(r?.controller).toBeUndefined();
+  });
+
+  it('reports a running ephemeral (kubectl debug) container with its usage, and forgets it once it exited', () => {
+    const r = projectPod({
+      metadata: { name: 'api-0', namespace: 'shop', uid: 'u-api' },
+      spec: { nodeName: 'n1', containers: [{ name: 'api', image: 'api:1' }], ephemeralContainers: [{ name: 'debugger-x7k', image: 'busybox:1.36' }, { name: 'debugger-old', image: 'busybox:1.36' }] },
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'api', ready: true, state: { running: { startedAt: '2026-11-23T09:00:00Z' } } }],
+        ephemeralContainerStatuses: [
+          { name: 'debugger-x7k', state: { running: { startedAt: '2026-11-23T10:00:00Z' } } },
+          { name: 'debugger-old', state: { terminated: { exitCode: 130, reason: 'Error' } } },
+        ],
+      },
+    });
+    expect(r?.pod.containers.map((c) => [c.name, c.state])).toEqual([
+      ['api', 'running'],
+      ['debugger-x7k', 'running'],
+    ]);
+    const usage = usageOf(
+      asSummary({ node: { nodeName: 'n1' }, pods: [{ podRef: { name: 'api-0', namespace: 'shop', uid: 'u-api' }, containers: [{ name: 'api', memory: { workingSetBytes: 3e8 } }, { name: 'debugger-x7k', memory: { workingSetBytes: 9e8 } }] }] }),
+      new CpuTracker(),
+    );
+    const pod = withUsage({ ...r!.pod, workload: { kind: 'Pod', name: 'api-0' } }, usage);
+    expect(pod.containers.map((c) => c.usage?.memoryWorkingSetBytes)).toEqual([3e8, 9e8]);
+  });
+
+  it('marks a mirror pod with its static pod\'s config hash', () => {
+    const r = projectPod({
+      metadata: { name: 'etcd-cp-1', namespace: 'kube-system', uid: 'mirror-uid', annotations: { 'kubernetes.io/config.mirror': 'eaf7d48161d81d9c3359e1c008571fd6', 'kubernetes.io/config.source': 'file' } },
+      spec: { nodeName: 'cp-1', containers: [{ name: 'etcd', image: 'etcd:3.5' }] },
+      status: { phase: 'Running' },
+    });
+    expect(r?.pod).toMatchObject({ uid: 'mirror-uid', configHash: 'eaf7d48161d81d9c3359e1c008571fd6' });
+    expect(projectPod(crashingPod)?.pod.configHash).toBeUndefined();
   });
 
   it('clips what the batch schema bounds: labels, messages', () => {

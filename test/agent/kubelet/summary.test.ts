@@ -78,4 +78,50 @@ describe('the kubelet summary, as the agent reads it', () => {
     expect(() => asSummary({ kind: 'Status' })).toThrow(SummaryShapeError);
     expect(() => asSummary({ node: { nodeName: 'n' }, pods: {} })).toThrow(SummaryShapeError);
   });
+
+  it('stores a Windows kubelet\'s placeholder zeros (rss, rootfs, logs) as unknown, and its real figures as they are', () => {
+    // Synthetic, in the shape the issue describes for Windows nodes on EKS: no `rlimit`, no inode counts, zeros for what
+    // the Windows stats provider does not measure, and no `usageNanoCores`.
+    const windows = {
+      node: {
+        nodeName: 'win-1',
+        memory: { time: '2026-06-26T10:14:35Z', availableBytes: 6e9, workingSetBytes: 2e9, rssBytes: 0 },
+        fs: { time: '2026-06-26T10:14:35Z', availableBytes: 4e10, capacityBytes: 8e10, usedBytes: 4e10 },
+      },
+      pods: [
+        {
+          podRef: { name: 'iis', namespace: 'web', uid: 'u-iis' },
+          containers: [{ name: 'iis', memory: { workingSetBytes: 1.5e8, rssBytes: 0 }, rootfs: { usedBytes: 0 }, logs: { usedBytes: 0 } }],
+        },
+      ],
+    };
+    const u = usageOf(asSummary(windows), new CpuTracker());
+    expect(u.stats).toEqual({ memoryWorkingSetBytes: 2e9, memoryAvailableBytes: 6e9, fsAvailableBytes: 4e10, fsCapacityBytes: 8e10 });
+    expect(u.pods.get('u-iis')?.containers.get('iis')).toEqual({ memoryWorkingSetBytes: 1.5e8 });
+    // The same zeros from a Linux kubelet (rlimit and inodes present) are measurements: an empty log is 0 bytes.
+    const linux = { ...windows, node: { ...windows.node, rlimit: { maxpid: 4194304, curproc: 300 }, fs: { ...windows.node.fs, inodes: 5e6, inodesFree: 4e6 } } };
+    expect(usageOf(asSummary(linux), new CpuTracker()).pods.get('u-iis')?.containers.get('iis')).toEqual({
+      memoryWorkingSetBytes: 1.5e8,
+      memoryRssBytes: 0,
+      rootfsUsedBytes: 0,
+      logsUsedBytes: 0,
+    });
+  });
+
+  it('drops a pressure average that is not a percentage', () => {
+    const s = { node: { nodeName: 'n', memory: { psi: { some: { avg10: 140 }, full: { avg10: -1 } } }, cpu: { psi: { some: { avg10: 12.5 } } } } };
+    expect(usageOf(asSummary(s), new CpuTracker()).stats).toEqual({ psiCpuSomeAvg10: 12.5 });
+  });
+
+  it('keeps container swap only where the node has swap on', () => {
+    const summary = (nodeSwap: object) => ({
+      node: { nodeName: 'n', swap: nodeSwap },
+      pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, containers: [{ name: 'c', swap: { swapAvailableBytes: 0, swapUsageBytes: 0 } }] }],
+    });
+    const on = usageOf(asSummary(summary({ swapAvailableBytes: 1073737728, swapUsageBytes: 0 })), new CpuTracker());
+    expect(on.stats).toEqual({ swapAvailableBytes: 1073737728, swapUsageBytes: 0 });
+    expect(on.pods.get('u')?.containers.get('c')).toEqual({ swapUsageBytes: 0 });
+    const off = usageOf(asSummary(summary({ swapAvailableBytes: 0, swapUsageBytes: 0 })), new CpuTracker());
+    expect(off.pods.get('u')?.containers.get('c')).toEqual({});
+  });
 });

@@ -11,7 +11,8 @@ const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const TOKEN = 'kubelet-test-token';
-const fixture = readFileSync(path.join(__dirname, '../../fixtures/kubelet/summary-example.json'), 'utf8');
+/** A Kubernetes 1.35 kubelet's summary (minikube, containerd; see test/fixtures/nri-kubernetes/README.md). */
+const fixture = readFileSync(path.join(__dirname, '../../fixtures/nri-kubernetes/1_35_kubelet_stats_summary.json'), 'utf8');
 
 /** Every path of a JSON value, array elements merged: `pods[].containers[].cpu.time`. */
 function shape(v: unknown, at = '', out = new Set<string>()): Set<string> {
@@ -47,16 +48,41 @@ function fetchSummary(port: number, node: string, token = TOKEN, ca: string = lo
 }
 
 describe('the simulated kubelet summary', () => {
-  it('has exactly the shape of a real kubelet\'s /stats/summary (test/fixtures/kubelet)', () => {
+  it('has, field by field, the shape of a 1.35 kubelet\'s /stats/summary', () => {
     const sim = cluster();
     const real = shape(JSON.parse(fixture));
     const ours = shape(summaryOf(sim, 'ip-10-0-1-7.eu-west-1.compute.internal'));
-    // The fixture's node (Calico) has no default interface; an EKS node's eth0 counters sit inline, as
-    // every pod's do in the same fixture (kubelet NetworkStats embeds InterfaceStats).
-    const inlineNodeInterface = ['rxBytes', 'rxErrors', 'txBytes', 'txErrors'].map((f) => `node.network.${f}`);
-    for (const f of inlineNodeInterface) expect(real.has(f.replace('node.', 'pods[].'))).toBe(true);
-    expect([...ours].filter((p) => !real.has(p) && !inlineNodeInterface.includes(p))).toEqual([]);
+    // The 1.35 capture's pods mount no volume claim; a claim's `pvcRef` is as the 2020 capture shows it.
+    const older = shape(JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/kubelet/summary-example.json'), 'utf8')));
+    const claim = ['pods[].volume[].pvcRef.name', 'pods[].volume[].pvcRef.namespace'];
+    for (const f of claim) expect(older.has(f)).toBe(true);
+    expect([...ours].filter((p) => !real.has(p) && !claim.includes(p))).toEqual([]);
     expect([...real].filter((p) => !ours.has(p))).toEqual([]);
+  });
+
+  it('stamps each container\'s stats with its own time, and reports a static pod under its config hash with a mirror pod in the API', () => {
+    const clock = new ManualClock(T0);
+    const sim = cluster(clock);
+    const node = 'ip-10-0-1-7.eu-west-1.compute.internal';
+    sim.addPod({ namespace: 'kube-system', name: `etcd-${node}`, owner: { kind: 'Node', name: node }, node, hostNetwork: true, containers: [{ name: 'etcd', image: 'etcd:3.5', usage: { cpuMilli: 30, memoryWorkingSetBytes: 80 * MiB } }] });
+    type C = { name: string; cpu: { time: string; usageCoreNanoSeconds: number } };
+    type S = { node: { cpu: { time: string } }; pods: { podRef: { name: string; uid: string }; containers: C[] }[] };
+    clock.advance(60_000);
+    const a = summaryOf(sim, node) as S;
+    const times = new Set(a.pods.flatMap((p) => p.containers.map((c) => c.cpu.time)));
+    expect(times.has(a.node.cpu.time)).toBe(false);
+    for (const t of times) expect(Date.parse(a.node.cpu.time) - Date.parse(t)).toBeGreaterThanOrEqual(2000);
+    // Each counter is read at its own time: a minute later, 60 s of its rate.
+    clock.advance(60_000);
+    const b = summaryOf(sim, node) as S;
+    const etcd = (s: S) => s.pods.find((p) => p.podRef.name.startsWith('etcd-'))!;
+    const [ca, cb] = [etcd(a).containers[0], etcd(b).containers[0]];
+    expect(Date.parse(cb.cpu.time) - Date.parse(ca.cpu.time)).toBe(60_000);
+    expect(cb.cpu.usageCoreNanoSeconds - ca.cpu.usageCoreNanoSeconds).toBe(30 * 1e3 * 60_000);
+    const mirror = (sim.list('pods') as { metadata: { name: string; uid: string; annotations?: Record<string, string> } }[]).find((p) => p.metadata.name.startsWith('etcd-'))!;
+    expect(etcd(b).podRef.uid).toMatch(/^[0-9a-f]{32}$/);
+    expect(etcd(b).podRef.uid).not.toBe(mirror.metadata.uid);
+    expect(mirror.metadata.annotations).toMatchObject({ 'kubernetes.io/config.mirror': etcd(b).podRef.uid, 'kubernetes.io/config.source': 'file' });
   });
 
   it('is served with the kubelet\'s one-space indent', () => {

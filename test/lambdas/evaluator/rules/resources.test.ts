@@ -58,6 +58,23 @@ describe('node-memory-low', () => {
     const trend = history(s, 6, () => undefined);
     expect(run('node-memory-low', s.context(t, { trend }))).toEqual([]);
   });
+
+  test('every task stalled on memory (PSI full) on a node already tight: warning before the level, with the stall as evidence', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    // 20% available: above the 10% level, below the 30% where trends count; no trend yet.
+    withStats(s, 3, { memoryAvailableBytes: 3.2 * GiB, memoryWorkingSetBytes: 12.8 * GiB, psiMemorySomeAvg10: 41.2, psiMemoryFullAvg10: 18.5 });
+    const [f, ...rest] = run('node-memory-low', s.context(t));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[3] }, evidence: { memoryAvailablePct: 20, memoryStallSomePct: 41.2, memoryStallFullPct: 18.5 } });
+    expect(f.summary).toMatch(/every task stalled on memory 18\.5% of the last 10 s/);
+    // The same stall with plenty of memory is not a memory shortage; a small stall on a tight node is normal reclaim.
+    withStats(s, 3, { memoryAvailableBytes: 8 * GiB, memoryWorkingSetBytes: 8 * GiB });
+    expect(run('node-memory-low', s.context(t))).toEqual([]);
+    withStats(s, 3, { memoryAvailableBytes: 3.2 * GiB, memoryWorkingSetBytes: 12.8 * GiB, psiMemoryFullAvg10: 4 });
+    expect(run('node-memory-low', s.context(t))).toEqual([]);
+    withStats(s, 3, { psiMemoryFullAvg10: 18.5 });
+    expect(run('node-memory-low', s.context(t), { stallFullPct: 0 })).toEqual([]);
+  });
 });
 
 describe('node-disk-low', () => {
@@ -76,6 +93,18 @@ describe('node-disk-low', () => {
     withStats(s, 3, { imageFsAvailableBytes: 0.18 * 100 * GiB, imageFsCapacityBytes: 100 * GiB, fsInodesFree: 0.08 * 41_943_040, fsInodes: 41_943_040 });
     const found = run('node-disk-low', s.context(t));
     expect(found.map((f) => `${f.subject.detail}:${f.severity}`)).toEqual(['imagefs.available:warning', 'nodefs.inodesFree:warning']);
+  });
+
+  test('a container filesystem split from images (kubelet 1.31+ containerfs) is watched; one that is the node or image filesystem is not repeated', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    withStats(s, 2, { containerFsAvailableBytes: 0.12 * 200 * GiB, containerFsCapacityBytes: 200 * GiB });
+    const [f, ...rest] = run('node-disk-low', s.context(t));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[2], detail: 'containerfs.available' }, evidence: { freePct: 12, evictionThresholdPct: 10, freeGiB: 24 } });
+    expect(f.summary).toMatch(/container filesystem has 24 GiB free/);
+    // Reported, but the same filesystem as nodefs (as on the 1.35 capture): nodefs.available speaks for it.
+    withStats(s, 2, { fsAvailableBytes: 0.12 * 200 * GiB, fsCapacityBytes: 200 * GiB, imageFsAvailableBytes: 0.12 * 200 * GiB, imageFsCapacityBytes: 200 * GiB });
+    expect(run('node-disk-low', s.context(t)).map((x) => x.subject.detail)).toEqual(['nodefs.available']);
   });
 
   test('filling up within 24 h at 20% free: warning; within 4 h: critical', () => {
