@@ -77,6 +77,8 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
       intervalMs: config.intervalMs,
       kubeletTimeoutMs: config.kubeletTimeoutMs,
       kubeletConcurrency: config.kubeletConcurrency,
+      ...(config.kubeletNotReadyTimeoutMs ? { kubeletNotReadyTimeoutMs: config.kubeletNotReadyTimeoutMs } : {}),
+      ...(config.scrapeDeadlineMs ? { scrapeDeadlineMs: config.scrapeDeadlineMs } : {}),
       changeDebounceMs: config.changeDebounceMs,
       bufferMaxBatches: config.bufferMaxBatches,
       bufferMaxBytes: config.bufferMaxBytes,

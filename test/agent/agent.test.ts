@@ -109,6 +109,23 @@ describe('the agent against the loopback cluster', () => {
     expect(h.batches()[1].agent.scrapeErrors).toEqual({ http: 1, timeout: 1 });
   });
 
+  it('ends the scrape at its deadline when a zone is lost, with a short timeout for nodes not Ready', async () => {
+    h = await startHarness({ nodes: 6, config: { kubeletTimeoutMs: 5000, kubeletNotReadyTimeoutMs: 300, scrapeDeadlineMs: 1500, kubeletConcurrency: 2 } });
+    const [lost, unreachable, ...healthy] = h.synthetic.reports.map((r) => r.node.name);
+    // One node already NotReady, one whose kubelet just stopped answering (still Ready for the API).
+    h.sim.setNodeCondition(lost, 'Ready', 'Unknown');
+    for (const n of [lost, unreachable]) h.kube.kubelets.setFault(n, { delayMs: 20_000 });
+    await h.agent.watch();
+    await h.agent.cycle();
+    const b = full(h.batches())[0];
+    const errors = Object.fromEntries(b.scrapeErrors.map((e) => [e.node, e]));
+    expect(errors[lost]).toMatchObject({ kind: 'timeout', message: 'no summary within 300 ms' });
+    expect(errors[unreachable]).toMatchObject({ kind: 'timeout', message: expect.stringContaining('scrape deadline (1.5 s) passed') });
+    expect(b.scrapeErrors).toHaveLength(2);
+    expect(nodesOf(b)).toHaveLength(6);
+    expect(b.nodes.filter((n) => n.stats).map((n) => n.node.name).sort()).toEqual([...healthy].sort());
+  });
+
   it('gets through API throttling (429) and counts it as the control plane\'s health', async () => {
     h = await startHarness();
     h.kube.api.faults.throttle(3, /\/api\/v1\/(pods|nodes)\?limit/, 1);
