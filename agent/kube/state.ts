@@ -91,6 +91,8 @@ export class ClusterState {
         resource,
         path: '/api/v1/events',
         fieldSelector,
+        // Deduplicated on our side: a consistent read of the events keyspace from etcd would buy nothing.
+        listFromCache: true,
         keep: false,
         project: (o) => projectEvent(o as EventObject),
         onChange: (type, _key, next) => {

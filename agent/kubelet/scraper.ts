@@ -133,9 +133,9 @@ export class DirectKubeletSource implements SummarySource {
 export class ApiProxySource implements SummarySource {
   constructor(private readonly api: KubeApi) {}
 
-  fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown> {
+  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
     // A raw path: client-node's connectGetNodeProxyWithPath would encode the `/` of `stats/summary`.
-    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs);
+    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs, signal);
   }
 }
 
