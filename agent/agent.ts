@@ -38,6 +38,8 @@ export interface AgentSettings {
   readonly kubeletConcurrency: number;
   /** How long a cycle may spend reading kubelets; nodes not read by then are reported as timeouts. @default half the interval */
   readonly scrapeDeadlineMs?: number;
+  /** Nodes or pods older than this (a failing or stalled watch) make `/readyz` fail. @default 5 minutes */
+  readonly staleAfterMs?: number;
   /** How long `stop()` may take, below the pod's `terminationGracePeriodSeconds` (30 s). @default 20 s */
   readonly stopDeadlineMs?: number;
   readonly changeDebounceMs: number;
@@ -229,9 +231,12 @@ export class Agent {
     return { ok: true, detail: 'ticking' };
   }
 
-  /** Readiness: the cluster is listed and pushes are getting through. */
+  /** Readiness: the cluster is listed, nodes and pods are current, and pushes are getting through. */
   readiness(): Probe {
     if (!this.deps.state.synced) return { ok: false, detail: 'nodes and pods not listed yet' };
+    const staleAfterMs = this.deps.settings.staleAfterMs ?? 300_000;
+    const stale = this.deps.state.health().filter((r) => (r.resource === 'nodes' || r.resource === 'pods') && (r.dataAgeMs ?? 0) > staleAfterMs);
+    if (stale.length) return { ok: false, detail: `stale data: ${stale.map((r) => `${r.resource} ${Math.round((r.dataAgeMs ?? 0) / 1000)} s old${r.lastError ? ` (${r.lastError})` : ''}`).join(', ')}` };
     const failures = this.counters.consecutivePushFailures;
     if (failures >= this.deps.settings.unreadyAfterFailures) return { ok: false, detail: `the last ${failures} pushes failed (${this.counters.buffered} batches buffered)` };
     return { ok: true, detail: 'ready' };
@@ -310,6 +315,7 @@ export class Agent {
         events: state.takeEvents(BATCH_LIMITS.maxEvents, startedAt),
         controlPlane: this.controlPlaneHealth(readyz),
         scrapeErrors: errors,
+        dataAgeMs: dataAges(state.health()),
       };
       const sent = await this.push(content);
       summary = {
@@ -455,6 +461,11 @@ export class Agent {
         return { node, ...(usage ? { stats: usage.stats } : {}), pods };
       });
   }
+}
+
+/** Per resource listed, how old its data is (whole ms). */
+function dataAges(resources: ReturnType<ClusterSource['health']>): Record<string, number> {
+  return Object.fromEntries(resources.flatMap((r) => (r.dataAgeMs === undefined ? [] : [[r.resource, Math.round(r.dataAgeMs)]])));
 }
 
 function isReady(node: KubeNode): boolean {

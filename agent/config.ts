@@ -43,6 +43,8 @@ export interface AgentConfig {
   /** Not read from the environment: the agent's defaults (`AgentSettings`) fit; tests shorten them. */
   readonly kubeletNotReadyTimeoutMs?: number;
   readonly scrapeDeadlineMs?: number;
+  readonly stopDeadlineMs?: number;
+  readonly staleAfterMs?: number;
   readonly kubeletInsecureTls: boolean;
   readonly kubeletCaFile?: string;
   readonly changeDebounceMs: number;

@@ -79,6 +79,8 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
       kubeletConcurrency: config.kubeletConcurrency,
       ...(config.kubeletNotReadyTimeoutMs ? { kubeletNotReadyTimeoutMs: config.kubeletNotReadyTimeoutMs } : {}),
       ...(config.scrapeDeadlineMs ? { scrapeDeadlineMs: config.scrapeDeadlineMs } : {}),
+      ...(config.stopDeadlineMs ? { stopDeadlineMs: config.stopDeadlineMs } : {}),
+      ...(config.staleAfterMs ? { staleAfterMs: config.staleAfterMs } : {}),
       changeDebounceMs: config.changeDebounceMs,
       bufferMaxBatches: config.bufferMaxBatches,
       bufferMaxBytes: config.bufferMaxBytes,

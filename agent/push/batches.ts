@@ -92,6 +92,7 @@ function batchOf(c: BatchContent, nodes: readonly NodeReport[], first: boolean, 
     events: first ? c.events : [],
     ...(first && c.controlPlane ? { controlPlane: c.controlPlane } : {}),
     scrapeErrors: part ? c.scrapeErrors.filter((e) => names.has(e.node)) : c.scrapeErrors,
+    ...(c.dataAgeMs ? { dataAgeMs: c.dataAgeMs } : {}),
   };
 }
 
