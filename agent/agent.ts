@@ -174,10 +174,10 @@ export class Agent {
     const stopped = Promise.all([this.running, this.deps.state.stop()]).then(async () => {
       if (this.outbox.length) await this.outbox.flush();
     });
-    let timer: unknown;
-    const late = new Promise<boolean>((resolve) => (timer = this.timers.setTimeout(() => resolve(true), settings.stopDeadlineMs ?? 20_000)));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), settings.stopDeadlineMs ?? 20_000)));
     const overran = await Promise.race([stopped.then(() => false), late]);
-    this.timers.clearTimeout(timer);
+    clearTimeout(timer);
     if (overran || this.outbox.length) logger.warn('stopping with unsent batches', { buffered: this.outbox.length, deadlinePassed: overran });
     logger.info('agent stopped', { cycles: this.counters.cycles, batchesSent: this.counters.batchesSent });
   }
@@ -355,10 +355,14 @@ export class Agent {
     const notReadyTimeoutMs = settings.kubeletNotReadyTimeoutMs ?? Math.min(2000, settings.kubeletTimeoutMs);
     const deadlineMs = settings.scrapeDeadlineMs ?? settings.intervalMs / 2;
     const abort = (this.scrapeAbort = new AbortController());
-    const deadline = this.timers.setTimeout(() => abort.abort(`the cycle's scrape deadline (${deadlineMs / 1000} s) passed`), deadlineMs);
+    // Real timers (not the injectable ones): the deadline bounds real network calls, also in local mode.
+    const deadline = setTimeout(() => abort.abort(`the cycle's scrape deadline (${deadlineMs / 1000} s) passed`), deadlineMs);
     try {
+      // Nodes likely to hang go last, so they cannot hold every worker while healthy nodes wait behind them.
+      const doubtful = (name: string) => notReady.has(name) || this.scrapeErrors.has(name);
+      const targets = snap.nodes.map((n) => n.kubelet).sort((a, b) => Number(doubtful(a.node)) - Number(doubtful(b.node)));
       return await scrapeAll(
-        snap.nodes.map((n) => n.kubelet),
+        targets,
         this.deps.summaries,
         {
           concurrency: scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency),
@@ -368,7 +372,7 @@ export class Agent {
         },
       );
     } finally {
-      this.timers.clearTimeout(deadline);
+      clearTimeout(deadline);
       this.scrapeAbort = undefined;
     }
   }

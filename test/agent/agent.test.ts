@@ -137,7 +137,9 @@ describe('the agent against the loopback cluster', () => {
     await cycle;
     const b = full(h.batches())[0];
     expect(nodesOf(b)).toHaveLength(3);
-    expect(b.scrapeErrors).toEqual([{ node: stuck, kind: 'timeout', message: 'not scraped: the agent is stopping' }]);
+    // The stuck call is cut, not waited for (others may be cut too, on a busy machine).
+    expect(b.scrapeErrors).toContainEqual({ node: stuck, kind: 'timeout', message: 'not scraped: the agent is stopping' });
+    expect(b.scrapeErrors.every((e) => e.message === 'not scraped: the agent is stopping')).toBe(true);
   });
 
   it('gives up flushing at its stop deadline, below the pod\'s grace period, and says what is lost', async () => {
