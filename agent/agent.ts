@@ -13,12 +13,12 @@ import { backoffMs } from '../common/retry';
 import type { Logger } from '../common/log';
 import type { NodeReport } from '../model/batch';
 import { BATCH_LIMITS } from '../model/batch-constants';
-import type { ControlPlaneHealth, Pod, ScrapeError } from '../model/domain';
+import type { ControlPlaneHealth, KubeNode, Pod, ScrapeError } from '../model/domain';
 import type { Clock, EpochMs } from '../model/time';
 import type { ApiMeter } from './kube/meter';
 import type { Readyz } from './kube/readyz';
 import type { ClusterSnapshot, ClusterState } from './kube/state';
-import { scrapeAll, type SummarySource } from './kubelet/scraper';
+import { scrapeAll, scrapeConcurrency, type ScrapeResult, type SummarySource } from './kubelet/scraper';
 import { CpuTracker, usageOf, withUsage, type NodeUsage } from './kubelet/summary';
 import { encodeBatches, type BatchContent } from './push/batches';
 import { Outbox, type IngestSink } from './push/outbox';
@@ -29,7 +29,19 @@ export interface AgentSettings {
   readonly version: string;
   readonly intervalMs: number;
   readonly kubeletTimeoutMs: number;
+  /**
+   * For nodes whose Ready condition is not True: their kubelet is most likely unreachable (a zone lost),
+   * and waiting the full timeout on each would hold the workers. @default min(2 s, kubeletTimeoutMs)
+   */
+  readonly kubeletNotReadyTimeoutMs?: number;
+  /** The least number of concurrent kubelet calls; more on large clusters (`scrapeConcurrency`). */
   readonly kubeletConcurrency: number;
+  /** How long a cycle may spend reading kubelets; nodes not read by then are reported as timeouts. @default half the interval */
+  readonly scrapeDeadlineMs?: number;
+  /** Nodes or pods older than this (a failing or stalled watch) make `/readyz` fail. @default 5 minutes */
+  readonly staleAfterMs?: number;
+  /** How long `stop()` may take, below the pod's `terminationGracePeriodSeconds` (30 s). @default 20 s */
+  readonly stopDeadlineMs?: number;
   readonly changeDebounceMs: number;
   readonly bufferMaxBatches: number;
   readonly bufferMaxBytes: number;
@@ -89,6 +101,8 @@ export class Agent {
   private readonly phaseMs: number;
   private seq = 0;
   private running?: Promise<void>;
+  /** Cuts the running cycle's kubelet calls: at its deadline, or when the agent stops. */
+  private scrapeAbort?: AbortController;
   private cycleStartedAt?: EpochMs;
   private lastTickAt?: EpochMs;
   private tickTimer?: unknown;
@@ -145,19 +159,27 @@ export class Agent {
     return this.deps.state.caughtUp(rv, timeoutMs);
   }
 
+  /**
+   * Stops within `stopDeadlineMs`: the running cycle's kubelet calls and the lists are cut at once, the
+   * cycle pushes what it has, and what is buffered gets one last flush. Whatever is still unsent at the
+   * deadline is lost with the process, and the log says so.
+   */
   async stop(): Promise<void> {
     if (this.lifecycle === 'stopped') return;
     this.lifecycle = 'stopped';
     for (const t of [this.tickTimer, this.changeTimer, this.retryTimer]) if (t !== undefined) this.timers.clearTimeout(t);
     this.tickTimer = this.changeTimer = this.retryTimer = undefined;
-    await this.running;
-    await this.deps.state.stop();
-    if (this.outbox.length) {
-      // One last try for what is buffered; whatever stays is lost with the process and says so.
-      await this.outbox.flush();
-      if (this.outbox.length) this.deps.logger.warn('stopping with unsent batches', { buffered: this.outbox.length });
-    }
-    this.deps.logger.info('agent stopped', { cycles: this.counters.cycles, batchesSent: this.counters.batchesSent });
+    this.scrapeAbort?.abort('the agent is stopping');
+    const { logger, settings } = this.deps;
+    const stopped = Promise.all([this.running, this.deps.state.stop()]).then(async () => {
+      if (this.outbox.length) await this.outbox.flush();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), settings.stopDeadlineMs ?? 20_000)));
+    const overran = await Promise.race([stopped.then(() => false), late]);
+    clearTimeout(timer);
+    if (overran || this.outbox.length) logger.warn('stopping with unsent batches', { buffered: this.outbox.length, deadlinePassed: overran });
+    logger.info('agent stopped', { cycles: this.counters.cycles, batchesSent: this.counters.batchesSent });
   }
 
   /** One collection-and-push cycle. Concurrent calls share the running one. */
@@ -209,9 +231,12 @@ export class Agent {
     return { ok: true, detail: 'ticking' };
   }
 
-  /** Readiness: the cluster is listed and pushes are getting through. */
+  /** Readiness: the cluster is listed, nodes and pods are current, and pushes are getting through. */
   readiness(): Probe {
     if (!this.deps.state.synced) return { ok: false, detail: 'nodes and pods not listed yet' };
+    const staleAfterMs = this.deps.settings.staleAfterMs ?? 300_000;
+    const stale = this.deps.state.health().filter((r) => (r.resource === 'nodes' || r.resource === 'pods') && (r.dataAgeMs ?? 0) > staleAfterMs);
+    if (stale.length) return { ok: false, detail: `stale data: ${stale.map((r) => `${r.resource} ${Math.round((r.dataAgeMs ?? 0) / 1000)} s old${r.lastError ? ` (${r.lastError})` : ''}`).join(', ')}` };
     const failures = this.counters.consecutivePushFailures;
     if (failures >= this.deps.settings.unreadyAfterFailures) return { ok: false, detail: `the last ${failures} pushes failed (${this.counters.buffered} batches buffered)` };
     return { ok: true, detail: 'ready' };
@@ -259,18 +284,11 @@ export class Agent {
         return;
       }
       const snap = state.snapshot();
-      const [results, readyz] = await Promise.all([
-        scrapeAll(
-          snap.nodes.map((n) => n.kubelet),
-          this.deps.summaries,
-          { concurrency: settings.kubeletConcurrency, timeoutMs: settings.kubeletTimeoutMs },
-        ),
-        this.deps.controlPlane.readyz(),
-      ]);
       this.cpu.nextGeneration();
+      const [results, readyz] = await Promise.all([this.scrape(snap), this.deps.controlPlane.readyz()]);
       for (const r of results) {
         if (r.summary) {
-          this.usage.set(r.node, usageOf(r.summary, this.cpu));
+          this.usage.set(r.node, r.summary);
           this.scrapeErrors.delete(r.node);
         } else if (r.error) {
           // Stale figures must not pass for this minute's: the node is reported without stats.
@@ -297,6 +315,7 @@ export class Agent {
         events: state.takeEvents(BATCH_LIMITS.maxEvents, startedAt),
         controlPlane: this.controlPlaneHealth(readyz),
         scrapeErrors: errors,
+        dataAgeMs: dataAges(state.health()),
       };
       const sent = await this.push(content);
       summary = {
@@ -328,6 +347,35 @@ export class Agent {
         sent: c.batchesSent,
         bytesSent: c.bytesSent,
       });
+    }
+  }
+
+  /** Every node's usage or scrape error, within the cycle's scrape deadline. */
+  private async scrape(snap: ClusterSnapshot): Promise<ScrapeResult<NodeUsage>[]> {
+    const { settings } = this.deps;
+    const notReady = new Set(snap.nodes.filter((n) => !isReady(n.node)).map((n) => n.node.name));
+    const notReadyTimeoutMs = settings.kubeletNotReadyTimeoutMs ?? Math.min(2000, settings.kubeletTimeoutMs);
+    const deadlineMs = settings.scrapeDeadlineMs ?? settings.intervalMs / 2;
+    const abort = (this.scrapeAbort = new AbortController());
+    // Real timers (not the injectable ones): the deadline bounds real network calls, also in local mode.
+    const deadline = setTimeout(() => abort.abort(`the cycle's scrape deadline (${deadlineMs / 1000} s) passed`), deadlineMs);
+    try {
+      // Nodes likely to hang go last, so they cannot hold every worker while healthy nodes wait behind them.
+      const doubtful = (name: string) => notReady.has(name) || this.scrapeErrors.has(name);
+      const targets = snap.nodes.map((n) => n.kubelet).sort((a, b) => Number(doubtful(a.node)) - Number(doubtful(b.node)));
+      return await scrapeAll(
+        targets,
+        this.deps.summaries,
+        {
+          concurrency: scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency),
+          timeoutMs: (t) => (notReady.has(t.node) ? notReadyTimeoutMs : settings.kubeletTimeoutMs),
+          signal: abort.signal,
+          reduce: (summary) => usageOf(summary, this.cpu),
+        },
+      );
+    } finally {
+      clearTimeout(deadline);
+      this.scrapeAbort = undefined;
     }
   }
 
@@ -419,6 +467,15 @@ export class Agent {
         return { node, ...(usage ? { stats: usage.stats } : {}), pods };
       });
   }
+}
+
+/** Per resource listed, how old its data is (whole ms). */
+function dataAges(resources: ReturnType<ClusterSource['health']>): Record<string, number> {
+  return Object.fromEntries(resources.flatMap((r) => (r.dataAgeMs === undefined ? [] : [[r.resource, Math.round(r.dataAgeMs)]])));
+}
+
+function isReady(node: KubeNode): boolean {
+  return node.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 function kinds(errors: readonly ScrapeError[]): Record<string, number> {

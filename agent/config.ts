@@ -40,6 +40,11 @@ export interface AgentConfig {
   readonly kubeletTransport: KubeletTransport;
   readonly kubeletTimeoutMs: number;
   readonly kubeletConcurrency: number;
+  /** Not read from the environment: the agent's defaults (`AgentSettings`) fit; tests shorten them. */
+  readonly kubeletNotReadyTimeoutMs?: number;
+  readonly scrapeDeadlineMs?: number;
+  readonly stopDeadlineMs?: number;
+  readonly staleAfterMs?: number;
   readonly kubeletInsecureTls: boolean;
   readonly kubeletCaFile?: string;
   readonly changeDebounceMs: number;

@@ -23,9 +23,19 @@ import { startIngestEndpoint } from '../sim/aws/ingest-endpoint';
 import { syntheticCluster } from '../sim/synthetic';
 import type { BenchFigure, BenchSection } from './report';
 
-const SIZES = [
-  { nodes: 50, podsPerNode: 30, budget: true },
-  { nodes: 200, podsPerNode: 30, budget: false },
+interface Size {
+  readonly nodes: number;
+  readonly podsPerNode: number;
+  /** Budgets: the 50-node reference cluster's, or the largest clusters' goal (issue 15). */
+  readonly budget?: { readonly cpuS: number; readonly rssMiB: number };
+  /** One availability zone in three lost: its kubelets accept connections and never answer. */
+  readonly zoneLost?: boolean;
+}
+
+const SIZES: readonly Size[] = [
+  { nodes: 50, podsPerNode: 30, budget: { cpuS: 1, rssMiB: 100 } },
+  { nodes: 200, podsPerNode: 30 },
+  { nodes: 1000, podsPerNode: 30, budget: { cpuS: 5, rssMiB: 300 }, zoneLost: true },
 ];
 const INTERVAL_SECONDS = 10;
 const CREDENTIALS = { accessKeyId: 'AKIDBENCHAGENT', secretAccessKey: 'bench-secret-key' };
@@ -62,11 +72,13 @@ function getText(url: string): Promise<string> {
   });
 }
 
-async function measure(bundle: string, dir: string, size: (typeof SIZES)[number]): Promise<BenchSection> {
+async function measure(bundle: string, dir: string, size: Size): Promise<BenchSection> {
   const syn = syntheticCluster({ nodes: size.nodes, podsPerNode: size.podsPerNode, now: Date.now() });
   const sim = simClusterFrom(syn, systemClock);
   sim.compact();
   const kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: 60_000 });
+  const lost = size.zoneLost ? syn.reports.filter((_, i) => i % 3 === 0).map((r) => r.node.name) : [];
+  for (const n of lost) kube.kubelets.setFault(n, { delayMs: 3_600_000 });
   const ingest = await startIngestEndpoint({ credentials: CREDENTIALS, region: REGION });
   const kubeconfig = path.join(dir, `kubeconfig-${size.nodes}.json`);
   writeFileSync(kubeconfig, kube.kubeconfigFile());
@@ -97,7 +109,7 @@ async function measure(bundle: string, dir: string, size: (typeof SIZES)[number]
   let port = 0;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the agent did not finish 3 cycles in time; stderr: ${stderr.slice(0, 500)}`)), 120_000);
+      const timer = setTimeout(() => reject(new Error(`the agent did not finish 3 cycles in time; stderr: ${stderr.slice(0, 500)}`)), 300_000);
       child.on('exit', (code) => reject(new Error(`the agent exited (${code}): ${stderr.slice(0, 500)}`)));
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         let o: { message?: string; port?: number } & Partial<CycleLine>;
@@ -139,10 +151,10 @@ async function measure(bundle: string, dir: string, size: (typeof SIZES)[number]
   const bytes = stored.reduce((a, r) => a + r.bytes, 0);
   const rawBytes = stored.reduce((a, r) => a + r.rawBytes, 0);
   const figures: BenchFigure[] = [
-    { name: 'CPU per minute at the 60-s interval (one whole interval: cycle, its GC, watches)', value: round(intervalCpuS, 3), unit: 'CPU-s', ...(size.budget ? { budget: { max: 1 } } : {}) },
-    { name: 'peak RSS of the agent process', value: round(peakRssMiB, 1), unit: 'MiB', ...(size.budget ? { budget: { max: 100 } } : {}) },
+    { name: 'CPU per minute at the 60-s interval (one whole interval: cycle, its GC, watches)', value: round(intervalCpuS, 3), unit: 'CPU-s', ...(size.budget ? { budget: { max: size.budget.cpuS } } : {}) },
+    { name: 'peak RSS of the agent process', value: round(peakRssMiB, 1), unit: 'MiB', ...(size.budget ? { budget: { max: size.budget.rssMiB } } : {}) },
     { name: 'one steady cycle: CPU (scrape, join, gzip, push)', value: Math.round(third.cpuMs), unit: 'ms' },
-    { name: 'one steady cycle: wall time', value: Math.round(third.ms), unit: 'ms' },
+    { name: 'one steady cycle: wall time', value: Math.round(third.ms), unit: 'ms', ...(size.zoneLost ? { budget: { max: INTERVAL_SECONDS * 1000 } } : {}) },
     { name: 'CPU between cycles (mostly the cycle\'s garbage collection)', value: round(idleMsPerS, 2), unit: 'ms/s' },
     { name: 'start-up: first list + first cycle, CPU', value: round(cpuTotal(m1), 2), unit: 'CPU-s' },
     { name: 'start-up: first cycle wall time', value: Math.round(first.ms), unit: 'ms' },
@@ -153,7 +165,7 @@ async function measure(bundle: string, dir: string, size: (typeof SIZES)[number]
   ];
   return {
     component: `agent: ${size.nodes} nodes / ${pods.toLocaleString('en-US')} pods`,
-    setup: `bundled agent (node ${process.version}) in its own process vs loopback API server + ${size.nodes} HTTPS kubelets (synthetic cluster, ${containers.toLocaleString('en-US')} containers) + loopback SigV4 ingest; ${INTERVAL_SECONDS}-s ticks, figures from cycle 3`,
+    setup: `bundled agent (node ${process.version}) in its own process vs loopback API server + ${size.nodes} HTTPS kubelets (synthetic cluster, ${containers.toLocaleString('en-US')} containers${lost.length ? `; ${lost.length} kubelets of one lost zone never answer` : ''}) + loopback SigV4 ingest; ${INTERVAL_SECONDS}-s ticks, figures from cycle 3`,
     figures,
     notes: [
       `cycles: ${cycles.map((c) => `#${c.cycle} ${Math.round(c.ms)} ms wall / ${Math.round(c.cpuMs)} ms CPU`).join(', ')}; scrape errors in cycle 3: ${third.scrapeErrors ?? 0}`,

@@ -277,6 +277,12 @@ export interface AgentBatch {
   readonly events: readonly KubeEvent[];
   readonly controlPlane?: ControlPlaneHealth;
   readonly scrapeErrors: readonly ScrapeError[];
+  /**
+   * Per watched resource (`nodes`, `pods`, `deployments`, …, `events/warning`), how old the agent's copy
+   * was when the batch was built, in ms: within about a minute while its watch is healthy (bookmarks),
+   * more when the watch fails or stalls. Absent from agents before it.
+   */
+  readonly dataAgeMs?: Readonly<Record<string, number>>;
 }
 
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
@@ -303,6 +309,7 @@ export const agentBatchSchema: z.ZodType<AgentBatch> = z
     events: z.array(kubeEvent).max(L.maxEvents),
     controlPlane: controlPlane.optional(),
     scrapeErrors: z.array(scrapeError).max(L.maxScrapeErrors),
+    dataAgeMs: z.record(z.string().regex(/^[a-z]+(\/[a-z]+)?$/).max(40), count).refine((r) => Object.keys(r).length <= 20, 'dataAgeMs: at most 20 resources').optional(),
   })
   .superRefine((b, ctx) => {
     b.nodes.forEach((n, i) => {

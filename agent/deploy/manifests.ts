@@ -61,6 +61,12 @@ export interface ManifestOptions {
   readonly namespace?: string;
   /** @default the Function URL's region */
   readonly region?: string;
+  /** The cluster's node count, which picks the memory request and limit (`agentMemory`). @default up to 100 nodes */
+  readonly nodes?: number;
+  /** The container's memory request, a quantity like `256Mi`. @default from `nodes` */
+  readonly memoryRequest?: string;
+  /** The container's memory limit, a quantity like `512Mi`. @default from `nodes` */
+  readonly memoryLimit?: string;
 }
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
@@ -90,13 +96,36 @@ export const DEFAULT_NAMESPACE = 'vigil';
 export const HEALTH_PORT = 8080;
 
 /**
- * Requests and limits, from `npm run bench` (peak RSS 90 MiB and 0.4 CPU-s per minute at 1,500 pods;
- * 180 MiB at 6,000 pods): see docs/agent.md for sizing larger clusters.
+ * Requests and limits for clusters of up to 100 nodes, from `npm run bench` (peak RSS 90 MiB and 0.4 CPU-s
+ * per minute at 1,500 pods): larger clusters get more memory (`agentMemory`); see docs/agent.md.
  */
 export const AGENT_RESOURCES = {
   requests: { cpu: '50m', memory: '128Mi' },
   limits: { cpu: '500m', memory: '256Mi' },
 } as const;
+
+/**
+ * Memory request and limit by cluster size: the agent's peak RSS grows with the pods it keeps (the first
+ * list of every pod is its high-water mark), measured by `npm run bench` at 50, 200 and 1,000 nodes
+ * (30 pods a node) and given a margin, so a large cluster does not OOM-kill it in a loop.
+ */
+const MEMORY_BY_NODES: readonly { readonly upTo: number; readonly request: string; readonly limit: string }[] = [
+  { upTo: 100, request: AGENT_RESOURCES.requests.memory, limit: AGENT_RESOURCES.limits.memory },
+  { upTo: 300, request: '256Mi', limit: '384Mi' },
+  { upTo: 1000, request: '384Mi', limit: '640Mi' },
+  { upTo: Infinity, request: '512Mi', limit: '1Gi' },
+];
+
+export function agentMemory(nodes = 0): { readonly request: string; readonly limit: string } {
+  const row = MEMORY_BY_NODES.find((r) => nodes <= r.upTo) as (typeof MEMORY_BY_NODES)[number];
+  return { request: row.request, limit: row.limit };
+}
+
+const MEMORY_QUANTITY = /^([1-9]\d{0,5})(Mi|Gi)$/;
+const mebibytes = (q: string) => {
+  const m = MEMORY_QUANTITY.exec(q);
+  return m ? Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1) : NaN;
+};
 
 export class ManifestOptionsError extends Error {
   override readonly name = 'ManifestOptionsError';
@@ -109,7 +138,7 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The options with their defaults, or every problem with them at once. */
-export function resolveManifestOptions(o: ManifestOptions): Required<Omit<ManifestOptions, 'roleArn' | 'architecture'>> & Pick<ManifestOptions, 'roleArn' | 'architecture'> {
+export function resolveManifestOptions(o: ManifestOptions): Required<Omit<ManifestOptions, 'roleArn' | 'architecture' | 'nodes'>> & Pick<ManifestOptions, 'roleArn' | 'architecture'> {
   const problems: string[] = [];
   if (!CLUSTER_NAME_PATTERN.test(o.cluster)) problems.push(`--cluster must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _), got "${o.cluster}"`);
   let url: URL | undefined;
@@ -130,6 +159,14 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
   const image = o.image ?? '';
   if (!image.trim() || /\s/.test(image)) problems.push(`--image must be an image reference (the stack's AgentInstall output names the one it built), got "${image}"`);
   if (o.architecture !== undefined && !AGENT_ARCHITECTURES.includes(o.architecture)) problems.push(`--arch must be ${AGENT_ARCHITECTURES.join(' or ')}, got "${String(o.architecture)}"`);
+  if (o.nodes !== undefined && !(Number.isInteger(o.nodes) && o.nodes >= 1)) problems.push(`--nodes must be a whole number of nodes, got "${String(o.nodes)}"`);
+  const sized = agentMemory(o.nodes);
+  const memoryRequest = o.memoryRequest ?? sized.request;
+  const memoryLimit = o.memoryLimit ?? sized.limit;
+  for (const [flag, q] of [['--memory-request', memoryRequest], ['--memory-limit', memoryLimit]] as const) {
+    if (!MEMORY_QUANTITY.test(q)) problems.push(`${flag} must be a quantity in Mi or Gi like 512Mi, got "${q}"`);
+  }
+  if (mebibytes(memoryRequest) > mebibytes(memoryLimit)) problems.push(`--memory-request (${memoryRequest}) must not exceed --memory-limit (${memoryLimit})`);
   if (problems.length) throw new ManifestOptionsError(problems);
   return {
     cluster: o.cluster,
@@ -140,6 +177,8 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
     namespace,
     region: region as string,
     tolerations: o.tolerations ?? [],
+    memoryRequest,
+    memoryLimit,
     ...(o.roleArn ? { roleArn: o.roleArn } : {}),
     ...(o.architecture ? { architecture: o.architecture } : {}),
   };
@@ -235,7 +274,7 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
                 imagePullPolicy: 'IfNotPresent',
                 env: Object.entries(env).map(([name, value]) => ({ name, value })),
                 ports: [{ name: 'http', containerPort: HEALTH_PORT, protocol: 'TCP' }],
-                resources: { requests: { ...AGENT_RESOURCES.requests }, limits: { ...AGENT_RESOURCES.limits } },
+                resources: { requests: { cpu: AGENT_RESOURCES.requests.cpu, memory: o.memoryRequest }, limits: { cpu: AGENT_RESOURCES.limits.cpu, memory: o.memoryLimit } },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
                 readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 2 },
                 securityContext: {

@@ -16,8 +16,11 @@ export interface WatchHandle {
 }
 
 export interface KubeApi {
-  /** GET a JSON path (a list page, the node proxy). Rejects with `ApiError` unless the answer is 200. */
-  getJson<T>(path: string, timeoutMs?: number): Promise<T>;
+  /**
+   * GET a JSON path (a list page, the node proxy). Rejects with `ApiError` unless the answer is 200, and
+   * at once when `signal` aborts (the agent stopping).
+   */
+  getJson<T>(path: string, timeoutMs?: number, signal?: AbortSignal): Promise<T>;
   /** GET a text path whatever the status (`/readyz` answers 500 while failing). */
   getText(path: string, timeoutMs?: number): Promise<{ readonly status: number; readonly body: string }>;
   /**
@@ -72,8 +75,8 @@ export class KubeConfigApi implements KubeApi {
     this.watcher = new Watch(kc);
   }
 
-  async getJson<T>(path: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
-    const { status, body, retryAfterMs } = await this.get(path, 'application/json', timeoutMs);
+  async getJson<T>(path: string, timeoutMs = DEFAULT_TIMEOUT_MS, signal?: AbortSignal): Promise<T> {
+    const { status, body, retryAfterMs } = await this.get(path, 'application/json', timeoutMs, signal);
     if (status !== 200) throw new ApiError(status, describe(status, path, body), retryAfterMs);
     try {
       return JSON.parse(body) as T;
@@ -111,7 +114,7 @@ export class KubeConfigApi implements KubeApi {
     return { abort: () => controller.abort() };
   }
 
-  private async get(path: string, accept: string, timeoutMs: number) {
+  private async get(path: string, accept: string, timeoutMs: number, signal?: AbortSignal) {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
@@ -122,7 +125,7 @@ export class KubeConfigApi implements KubeApi {
     opts.agent = this.agent;
     const started = this.now();
     try {
-      const res = await request(url, opts, timeoutMs);
+      const res = await request(url, opts, timeoutMs, signal);
       this.meter.record(this.now() - started, res.status === 200 ? 'ok' : res.status === 429 ? 'throttled' : 'error');
       return res;
     } catch (e) {
@@ -137,7 +140,7 @@ function tlsOf(o: https.RequestOptions): https.AgentOptions {
   return { ca, cert, key, servername, ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) };
 }
 
-function request(url: URL, opts: https.RequestOptions, timeoutMs: number): Promise<{ status: number; body: string; retryAfterMs?: number }> {
+function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; body: string; retryAfterMs?: number }> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(url, opts, (res) => {
@@ -160,7 +163,13 @@ function request(url: URL, opts: https.RequestOptions, timeoutMs: number): Promi
     });
     // A deadline for the whole answer: a socket idle timeout would let a trickling answer run on forever.
     const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`GET ${url.pathname}: no complete answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-    req.on('close', () => clearTimeout(deadline));
+    const abort = () => req.destroy(Object.assign(new Error(`GET ${url.pathname}: ${String(signal?.reason ?? 'aborted')}`), { code: 'ABORT_ERR' }));
+    if (signal?.aborted) abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    req.on('close', () => {
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', abort);
+    });
     req.on('error', reject);
     req.end();
   });

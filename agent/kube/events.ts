@@ -7,7 +7,10 @@ import type { KubeEvent } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 
 export interface EventTrackerOptions {
-  /** Events waiting to be reported, at most; the least recently seen are dropped beyond it. @default 5000 */
+  /**
+   * Events waiting to be reported; the least recently seen are dropped beyond it (checked every tenth
+   * more, so a relist of many events costs a sort per tenth, not a scan per event). @default 5000
+   */
   readonly maxPending?: number;
   /** How long a reported event is remembered for deduplication. @default 2 hours (events live 1 hour) */
   readonly rememberMs?: number;
@@ -36,7 +39,7 @@ export class EventTracker {
     if (waiting && waiting.lastSeen > e.lastSeen) return;
     this.pending.delete(key); // re-insert: the map's order is the order of last change
     this.pending.set(key, e);
-    if (this.pending.size > this.maxPending) this.dropLeastRecent();
+    if (this.pending.size > this.maxPending + Math.ceil(this.maxPending / 10)) this.dropLeastRecent();
   }
 
   get size(): number {
@@ -55,18 +58,11 @@ export class EventTracker {
     return out;
   }
 
+  /** Down to `maxPending`, dropping the least recently seen. */
   private dropLeastRecent(): void {
-    let oldest: string | undefined;
-    let at = Infinity;
-    for (const [k, e] of this.pending) {
-      if (e.lastSeen < at) {
-        at = e.lastSeen;
-        oldest = k;
-      }
-    }
-    if (oldest !== undefined) {
-      this.pending.delete(oldest);
-      this.overflowed++;
-    }
+    const excess = this.pending.size - this.maxPending;
+    const oldest = [...this.pending].sort(([, a], [, b]) => a.lastSeen - b.lastSeen).slice(0, excess);
+    for (const [k] of oldest) this.pending.delete(k);
+    this.overflowed += oldest.length;
   }
 }

@@ -159,6 +159,7 @@ export interface StatusObject {
   readonly code?: number;
   readonly reason?: string;
   readonly message?: string;
+  readonly details?: { readonly retryAfterSeconds?: number };
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

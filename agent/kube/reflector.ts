@@ -1,11 +1,18 @@
 /**
  * List, then watch from the list's resourceVersion, keeping a projected copy of every object: the
  * client-go reflector pattern, with the failure handling client-node's informer leaves to its user.
- * - `410 Gone` (on the watch, or an expired `continue` token while listing): re-list.
+ * - a list page fails (429, 5xx, network): the same page is asked again (same `continue` token), after
+ *   `Retry-After` or a backoff; the pages already read are kept.
+ * - `410 Gone` (on the watch, or an expired `continue` token): list again, with a backoff that grows
+ *   with consecutive 410s. A relist after the watch expired is served by the API server's watch cache
+ *   (`resourceVersion` of the last seen object, `NotOlderThan`), not by a quorum read of etcd.
  * - the watch ends (server timeout, dropped connection): watch again from the last resourceVersion seen.
- * - the watch goes silent for longer than it should (no event, no bookmark): abort it and re-watch.
+ * - the watch goes silent: after a bookmark (the watch cache sends one about every minute), a few
+ *   minutes of silence means a dead connection (a half-open socket, an API server replaced); without
+ *   bookmarks, twice the watch's timeout. Either way: abort it and watch again from where it was.
  * - any other failure (429, 5xx, network): back off with full jitter, honouring `Retry-After`.
- * While the API server is unreachable the last known state is kept and served.
+ * While the API server is unreachable the last known state is kept and served; `dataAgeMs` says how old.
+ * resourceVersions are opaque strings: only passed back to the server, never compared.
  */
 import { backoffMs } from '../../common/retry';
 import type { Logger } from '../../common/log';
@@ -21,6 +28,12 @@ export interface ReflectorOptions<T> {
   /** The collection, e.g. `/api/v1/pods`. */
   readonly path: string;
   readonly fieldSelector?: string;
+  /**
+   * List from the API server's watch cache (`resourceVersion=0`) every time, the first list included:
+   * for events, where a consistent read of etcd buys nothing. The cache answers in one page.
+   * @default false
+   */
+  readonly listFromCache?: boolean;
   /** Turns a wire object into what is kept; `undefined` = ignore the object. */
   readonly project: (o: KubeObject) => T | undefined;
   /**
@@ -31,12 +44,18 @@ export interface ReflectorOptions<T> {
   readonly keep?: boolean;
   readonly onChange?: (type: ChangeType, key: string, next: T | undefined, prev: T | undefined) => void;
   readonly logger: Logger;
-  /** Objects per list page; small pages keep the start-up list's transient memory low. @default 100 */
+  /** Objects per list page (client-go's pager uses 500). @default 500 */
   readonly pageSize?: number;
   /** Asked of the server per watch; each watch gets this plus up to the same again, at random. @default 300 */
   readonly watchTimeoutSeconds?: number;
   /** A watch with no event or bookmark for this long is presumed dead. @default watch timeout × 2 + 60 s */
   readonly idleTimeoutMs?: number;
+  /** Once a watch has sent a bookmark, this long without anything means it is dead. @default 3 minutes */
+  readonly silenceAfterBookmarkMs?: number;
+  /** Retries of one list page before the list starts over. @default 10 */
+  readonly pageRetries?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
   /** @default { baseMs: 500, capMs: 30_000 } */
   readonly backoff?: { readonly baseMs: number; readonly capMs: number };
   readonly random?: () => number;
@@ -45,6 +64,8 @@ export interface ReflectorOptions<T> {
 export interface ReflectorStats {
   lists: number;
   relistsAfterGone: number;
+  /** List pages asked again after a failure (same `continue` token). */
+  pageRetries: number;
   watches: number;
   watchRestarts: number;
   failures: number;
@@ -71,18 +92,28 @@ export class Reflector<T> {
   private syncedOnce?: () => void;
   private readonly firstSync: Promise<void>;
   private readonly opts: Required<Omit<ReflectorOptions<T>, 'fieldSelector' | 'onChange'>> & Pick<ReflectorOptions<T>, 'fieldSelector' | 'onChange'>;
+  /** Aborts the list page in flight when stopping. */
+  private stopping = new AbortController();
+  /** The resourceVersion to relist from (the watch cache) after the watch expired. */
+  private relistFrom = '';
+  /** When the kept objects were last known current: a list completed, or the watch delivered something. */
+  private currentAt?: number;
   synced = false;
   lastError?: string;
-  readonly stats: ReflectorStats = { lists: 0, relistsAfterGone: 0, watches: 0, watchRestarts: 0, failures: 0 };
+  readonly stats: ReflectorStats = { lists: 0, relistsAfterGone: 0, pageRetries: 0, watches: 0, watchRestarts: 0, failures: 0 };
 
   constructor(options: ReflectorOptions<T>) {
     const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.opts = {
       ...options,
       keep: options.keep ?? true,
-      pageSize: options.pageSize ?? 100,
+      listFromCache: options.listFromCache ?? false,
+      pageSize: options.pageSize ?? 500,
       watchTimeoutSeconds,
       idleTimeoutMs: options.idleTimeoutMs ?? watchTimeoutSeconds * 2000 + 60_000,
+      silenceAfterBookmarkMs: options.silenceAfterBookmarkMs ?? 180_000,
+      pageRetries: options.pageRetries ?? 10,
+      now: options.now ?? Date.now,
       backoff: options.backoff ?? { baseMs: 500, capMs: 30_000 },
       random: options.random ?? Math.random,
     };
@@ -91,6 +122,15 @@ export class Reflector<T> {
 
   get resource(): string {
     return this.opts.resource;
+  }
+
+  /**
+   * How old the kept objects may be: the time since they were last known current (a list completed, or
+   * the watch delivered an event or a bookmark). A healthy watch keeps it within the bookmark interval
+   * (about a minute); a failing or stalled one lets it grow. Undefined before the first list.
+   */
+  dataAgeMs(): number | undefined {
+    return this.currentAt === undefined ? undefined : Math.max(0, this.opts.now() - this.currentAt);
   }
 
   /** The kept objects by key. */
@@ -123,6 +163,7 @@ export class Reflector<T> {
   start(): Promise<void> {
     if (this.stopped) {
       this.stopped = false;
+      this.stopping = new AbortController();
       this.running = this.run();
     }
     return this.firstSync;
@@ -130,6 +171,7 @@ export class Reflector<T> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort('stopping');
     this.cancelWatch?.();
     this.wake?.();
     await this.running;
@@ -141,50 +183,96 @@ export class Reflector<T> {
     while (!this.stopped) {
       try {
         if (!this.resourceVersion) await this.list();
-        const started = Date.now();
+        if (this.stopped) break;
+        const started = this.opts.now();
         const end = await this.watchOnce();
         if (end === 'gone') {
-          this.stats.relistsAfterGone++;
-          this.resourceVersion = '';
-          log.info('watch expired (410 Gone): listing again', { resource: this.opts.resource });
-        } else if (end === 'idle') {
+          this.relistFrom = this.resourceVersion;
+          await this.expired(++attempt);
+          continue;
+        }
+        if (end === 'idle') {
           this.stats.watchRestarts++;
           log.warn('watch silent for too long: watching again', { resource: this.opts.resource });
         } else if (end === 'closed') {
           this.stats.watchRestarts++;
           // A watch the server closes at once, again and again, must not become a busy loop.
-          if (Date.now() - started < 1000) await this.pause(backoffMs(++attempt, { ...this.opts.backoff, random: this.opts.random }));
-          continue;
+          if (this.opts.now() - started < 1000) {
+            await this.pause(this.backoff(++attempt));
+            continue;
+          }
         }
         attempt = 0;
       } catch (e) {
         if (this.stopped) break;
         if (statusOf(e) === 410) {
-          // An expired `continue` token or resourceVersion: start the list over.
-          this.stats.relistsAfterGone++;
-          this.resourceVersion = '';
+          // An expired `continue` token: start the list over (from etcd: the pages read were a consistent snapshot).
+          this.relistFrom = '';
+          await this.expired(++attempt);
           continue;
         }
         this.stats.failures++;
         attempt++;
-        this.lastError = (e as Error).message;
-        const retryAfter = e instanceof ApiError ? (e.retryAfterMs ?? 0) : 0;
-        const wait = Math.max(retryAfter, backoffMs(attempt, { ...this.opts.backoff, random: this.opts.random }));
+        const wait = this.failed(e, attempt);
         log.warn('list/watch failed: retrying', { resource: this.opts.resource, status: statusOf(e), error: this.lastError, retryInMs: wait, attempt });
         await this.pause(wait);
       }
     }
   }
 
+  /** A 410: list again after a backoff that counts consecutive 410s, so an expiring loop stays slow. */
+  private async expired(attempt: number): Promise<void> {
+    this.stats.relistsAfterGone++;
+    this.resourceVersion = '';
+    const wait = this.backoff(attempt);
+    this.opts.logger.info('watch or list expired (410 Gone): listing again', { resource: this.opts.resource, retryInMs: wait, fromCache: Boolean(this.relistFrom) });
+    await this.pause(wait);
+  }
+
+  /** Notes a failure; the wait before the next try: `Retry-After` when the server gave one, at least the backoff. */
+  private failed(e: unknown, attempt: number): number {
+    this.lastError = (e as Error).message;
+    const retryAfter = e instanceof ApiError ? (e.retryAfterMs ?? 0) : 0;
+    return Math.max(retryAfter, this.backoff(attempt));
+  }
+
+  private backoff(attempt: number): number {
+    return backoffMs(attempt, { ...this.opts.backoff, random: this.opts.random });
+  }
+
+  /** The first page's query: which copy of the collection the server reads it from. */
+  private firstPageQuery(): Record<string, string> {
+    if (this.opts.listFromCache) return { resourceVersion: '0' };
+    if (this.relistFrom) return { resourceVersion: this.relistFrom, resourceVersionMatch: 'NotOlderThan' };
+    return {}; // a consistent read: the first list, or after an expired continue token
+  }
+
   private async list(): Promise<void> {
     const fresh = new Map<string, T>();
     let cont = '';
     let rv = '';
-    do {
+    let retries = 0;
+    for (;;) {
       const q = new URLSearchParams({ limit: String(this.opts.pageSize) });
-      if (cont) q.set('continue', cont);
       if (this.opts.fieldSelector) q.set('fieldSelector', this.opts.fieldSelector);
-      const page = await this.opts.api.getJson<ListObject<KubeObject>>(`${this.opts.path}?${q}`);
+      // The server refuses a resourceVersion with a continue token: the token carries it.
+      if (cont) q.set('continue', cont);
+      else for (const [k, v] of Object.entries(this.firstPageQuery())) q.set(k, v);
+      let page: ListObject<KubeObject>;
+      try {
+        page = await this.opts.api.getJson<ListObject<KubeObject>>(`${this.opts.path}?${q}`, undefined, this.stopping.signal);
+      } catch (e) {
+        if (this.stopped) return;
+        if (!retryable(e) || ++retries > this.opts.pageRetries) throw e;
+        this.stats.failures++;
+        this.stats.pageRetries++;
+        const wait = this.failed(e, retries);
+        this.opts.logger.warn('list page failed: asking for it again', { resource: this.opts.resource, status: statusOf(e), error: this.lastError, retryInMs: wait, itemsRead: fresh.size });
+        await this.pause(wait);
+        if (this.stopped) return;
+        continue;
+      }
+      retries = 0;
       if (this.stopped) return;
       for (const item of page.items ?? []) {
         const key = keyOf(item);
@@ -193,10 +281,13 @@ export class Reflector<T> {
       }
       rv = page.metadata?.resourceVersion || rv;
       cont = page.metadata?.continue ?? '';
-    } while (cont);
+      if (!cont) break;
+    }
     this.stats.lists++;
+    this.relistFrom = '';
     this.replaceAll(fresh);
     this.setResourceVersion(rv);
+    this.currentAt = this.opts.now();
     this.lastError = undefined;
     if (!this.synced) {
       this.synced = true;
@@ -222,20 +313,24 @@ export class Reflector<T> {
       timeoutSeconds: String(timeout),
       ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
     };
-    let lastActivity = Date.now();
+    const now = this.opts.now;
+    let lastActivity = now();
+    let bookmarked = false;
     let gone = false;
     let idle = false;
     let serverError: ApiError | undefined;
     let settle!: (r: WatchEnd | Error) => void;
     const ended = new Promise<WatchEnd | Error>((resolve) => (settle = resolve));
     const onEvent = (type: string, obj: unknown) => {
-      lastActivity = Date.now();
+      lastActivity = now();
       if (type === 'ERROR') {
         const st = (obj ?? {}) as StatusObject;
         if (st.code === 410) gone = true;
-        else serverError = new ApiError(st.code ?? 500, `watch ${this.opts.path}: ${st.message ?? 'error event'}`);
+        else serverError = new ApiError(st.code ?? 500, `watch ${this.opts.path}: ${st.message ?? 'error event'}`, retryAfterMsOf(st));
         return;
       }
+      if (type === 'BOOKMARK') bookmarked = true;
+      this.currentAt = lastActivity;
       const o = (obj ?? {}) as KubeObject;
       const rv = o.metadata?.resourceVersion;
       if (type !== 'BOOKMARK') this.apply(type, o);
@@ -252,12 +347,13 @@ export class Reflector<T> {
     // The watch call resolves only once the server answers; until then there is no handle to abort, so a
     // hung connect or a stop() settles the wait directly (a handle that arrives later is aborted at once).
     let finished = false;
+    const silenceMs = () => (bookmarked ? Math.min(this.opts.silenceAfterBookmarkMs, this.opts.idleTimeoutMs) : this.opts.idleTimeoutMs);
     const watchdog = setInterval(() => {
-      if (Date.now() - lastActivity <= this.opts.idleTimeoutMs) return;
+      if (now() - lastActivity <= silenceMs()) return;
       idle = true;
       if (this.watchHandle) this.watchHandle.abort();
       else settle('idle');
-    }, Math.max(50, Math.min(10_000, this.opts.idleTimeoutMs / 4)));
+    }, Math.max(50, Math.min(10_000, this.opts.idleTimeoutMs / 4, this.opts.silenceAfterBookmarkMs / 4)));
     this.cancelWatch = () => (this.watchHandle ? this.watchHandle.abort() : settle('stopped'));
     this.opts.api.watch(this.opts.path, params, onEvent, onEnd).then(
       (h) => {
@@ -304,4 +400,16 @@ export class Reflector<T> {
       this.wake = done;
     });
   }
+}
+
+/** Worth asking the same list page again: throttled, a server error, or no answer at all. */
+function retryable(e: unknown): boolean {
+  const status = statusOf(e);
+  return status === undefined || status === 429 || status >= 500;
+}
+
+/** A Status's `details.retryAfterSeconds` (429 and 5xx in a watch's ERROR event), in ms. */
+function retryAfterMsOf(st: StatusObject): number | undefined {
+  const s = st.details?.retryAfterSeconds;
+  return typeof s === 'number' && s >= 0 ? s * 1000 : undefined;
 }

@@ -30,12 +30,23 @@ export interface ClusterSnapshot {
   readonly workloads: readonly WorkloadStatus[];
 }
 
+export interface ResourceHealth {
+  readonly resource: string;
+  readonly synced: boolean;
+  /** Since its data was last known current (see `Reflector.dataAgeMs`); absent before the first list. */
+  readonly dataAgeMs?: number;
+  readonly stats: ReflectorStats;
+  readonly lastError?: string;
+}
+
 export interface ClusterStateOptions {
   readonly api: KubeApi;
   readonly logger: Logger;
   readonly pageSize?: number;
   readonly watchTimeoutSeconds?: number;
   readonly random?: () => number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What makes a node "changed" for an immediate batch: a condition's status, or a cordon. */
@@ -58,7 +69,7 @@ export class ClusterState {
   private readonly listeners: ((node: string) => void)[] = [];
 
   constructor(opts: ClusterStateOptions) {
-    const common = { api: opts.api, logger: opts.logger, pageSize: opts.pageSize, watchTimeoutSeconds: opts.watchTimeoutSeconds, random: opts.random };
+    const common = { api: opts.api, logger: opts.logger, pageSize: opts.pageSize, watchTimeoutSeconds: opts.watchTimeoutSeconds, random: opts.random, now: opts.now };
     const changed = (node: string | undefined) => {
       if (node && this.synced) for (const l of this.listeners) l(node);
     };
@@ -91,6 +102,8 @@ export class ClusterState {
         resource,
         path: '/api/v1/events',
         fieldSelector,
+        // Deduplicated on our side: a consistent read of the events keyspace from etcd would buy nothing.
+        listFromCache: true,
         keep: false,
         project: (o) => projectEvent(o as EventObject),
         onChange: (type, _key, next) => {
@@ -158,8 +171,11 @@ export class ClusterState {
     return this.tracker.take(max, now);
   }
 
-  /** Per resource: synced or not, list/watch counters and the last error. */
-  health(): { resource: string; synced: boolean; stats: ReflectorStats; lastError?: string }[] {
-    return this.all.map((r) => ({ resource: r.resource, synced: r.synced, stats: r.stats, ...(r.lastError ? { lastError: r.lastError } : {}) }));
+  /** Per resource: synced or not, how old its data is, list/watch counters and the last error. */
+  health(): ResourceHealth[] {
+    return this.all.map((r) => {
+      const dataAgeMs = r.dataAgeMs();
+      return { resource: r.resource, synced: r.synced, stats: r.stats, ...(dataAgeMs !== undefined ? { dataAgeMs } : {}), ...(r.lastError ? { lastError: r.lastError } : {}) };
+    });
   }
 }

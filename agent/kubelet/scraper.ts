@@ -18,8 +18,8 @@ import { clip, type KubeletTarget } from '../kube/project';
 import { asSummary, SummaryShapeError, type SummaryJson } from './summary';
 
 export interface SummarySource {
-  /** The parsed JSON the node's kubelet answers to `/stats/summary`. */
-  fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown>;
+  /** The parsed JSON the node's kubelet answers to `/stats/summary`; `signal` aborts the call. */
+  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
 }
 
 /** A failure of one node's scrape, already classified. */
@@ -74,7 +74,7 @@ export class DirectKubeletSource implements SummarySource {
     });
   }
 
-  async fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown> {
+  async fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
     if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
     const authorization = await this.authorization();
     const body = await new Promise<Buffer>((resolve, reject) => {
@@ -109,7 +109,12 @@ export class DirectKubeletSource implements SummarySource {
         },
       );
       const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no summary within ${timeoutMs} ms`)), timeoutMs);
-      req.on('close', () => clearTimeout(deadline));
+      const abort = () => req.destroy(new ScrapeFailure('timeout', String(signal?.reason ?? 'aborted')));
+      signal?.addEventListener('abort', abort, { once: true });
+      req.on('close', () => {
+        clearTimeout(deadline);
+        signal?.removeEventListener('abort', abort);
+      });
       req.on('error', reject);
       req.end();
     });
@@ -128,33 +133,68 @@ export class DirectKubeletSource implements SummarySource {
 export class ApiProxySource implements SummarySource {
   constructor(private readonly api: KubeApi) {}
 
-  fetch(target: KubeletTarget, timeoutMs: number): Promise<unknown> {
+  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
     // A raw path: client-node's connectGetNodeProxyWithPath would encode the `/` of `stats/summary`.
-    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs);
+    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs, signal);
   }
 }
 
-export interface ScrapeResult {
+export interface ScrapeResult<T = SummaryJson> {
   readonly node: string;
-  readonly summary?: SummaryJson;
+  /** The summary, reduced by `ScrapeOptions.reduce` when given. */
+  readonly summary?: T;
   readonly error?: ScrapeError;
 }
 
-export interface ScrapeOptions {
+export interface ScrapeOptions<T = SummaryJson> {
   readonly concurrency: number;
-  readonly timeoutMs: number;
+  /**
+   * Keeps only what the batch needs of a summary, inside the worker: a parsed summary (about 100 KB on a
+   * busy node) is then dropped at once instead of being held until every node has answered.
+   */
+  readonly reduce?: (summary: SummaryJson) => T;
+  /** Per node: how long its kubelet may take to answer. */
+  readonly timeoutMs: (target: KubeletTarget) => number;
+  /**
+   * The cycle's deadline (or the agent stopping): in-flight calls are cut, and nodes not reached yet are
+   * reported as `timeout` without being called, so a cycle never outlives its interval.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Every target's summary or error, in input order; never rejects. */
-export function scrapeAll(targets: readonly KubeletTarget[], source: SummarySource, opts: ScrapeOptions): Promise<ScrapeResult[]> {
-  return mapLimit(targets, opts.concurrency, async (t): Promise<ScrapeResult> => {
+export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], source: SummarySource, opts: ScrapeOptions<T>): Promise<ScrapeResult<T>[]> {
+  const { signal } = opts;
+  const reduce = opts.reduce ?? ((s: SummaryJson) => s as T);
+  return mapLimit(targets, opts.concurrency, async (t): Promise<ScrapeResult<T>> => {
     try {
-      const summary = asSummary(await source.fetch(t, opts.timeoutMs));
+      if (signal?.aborted) throw notScraped(signal);
+      const raw = await untilAborted(source.fetch(t, opts.timeoutMs(t), signal), signal);
+      const summary = asSummary(raw);
       if (summary.node.nodeName !== t.node) throw new ScrapeFailure('other', `the summary is for node ${summary.node.nodeName}`);
-      return { node: t.node, summary };
+      return { node: t.node, summary: reduce(summary) };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return { node: t.node, error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) } };
     }
+  });
+}
+
+/** Workers for `nodes` kubelets: enough that each has at most 16 nodes a cycle, from `configured` up to 128. */
+export function scrapeConcurrency(nodes: number, configured: number): number {
+  return Math.max(configured, Math.min(128, Math.ceil(nodes / 16)));
+}
+
+function notScraped(signal: AbortSignal): ScrapeFailure {
+  return new ScrapeFailure('timeout', `not scraped: ${String(signal.reason ?? 'aborted')}`);
+}
+
+/** `p`, or a `timeout` failure as soon as `signal` aborts (a source may not honour the signal itself). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(notScraped(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_AGENT_AUTH,
   DEFAULT_NAMESPACE,
   ManifestOptionsError,
+  agentMemory,
   parseToleration,
   renderManifests,
   type AgentArchitecture,
@@ -38,6 +39,10 @@ Options:
   --kubelet-proxy       read kubelet stats through the API server instead of each node's port 10250;
                         grants nodes/proxy, which also allows exec into any container: only for networks
                         that block pods from reaching nodes
+  --nodes N             the cluster's node count (about): picks the agent's memory request and limit
+                        (default: sized for up to 100 nodes; 1,000 nodes get ${agentMemory(1000).request} / ${agentMemory(1000).limit})
+  --memory-request Q, --memory-limit Q
+                        override them, as quantities like 512Mi
   --namespace NAME      (default ${DEFAULT_NAMESPACE})
   --region REGION       the ingest endpoint's region (default: read from the Function URL)`;
 
@@ -63,6 +68,9 @@ export const agentManifestCommand: Command = {
           'kubelet-proxy': { type: 'boolean' },
           namespace: { type: 'string' },
           region: { type: 'string' },
+          nodes: { type: 'string' },
+          'memory-request': { type: 'string' },
+          'memory-limit': { type: 'string' },
         },
       }));
     } catch (e) {
@@ -84,6 +92,9 @@ export const agentManifestCommand: Command = {
           kubeletProxy: values['kubelet-proxy'] === true,
           ...(values.namespace ? { namespace: values.namespace } : {}),
           ...(values.region ? { region: values.region } : {}),
+          ...(values.nodes !== undefined ? { nodes: Number(values.nodes) } : {}),
+          ...(values['memory-request'] ? { memoryRequest: values['memory-request'] } : {}),
+          ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
         }),
       );
     } catch (e) {

@@ -1,10 +1,12 @@
 /**
  * A loopback Kubernetes API server over a `SimCluster`, speaking enough of the real protocol for a real
  * client: bearer-token authentication; paginated lists (`limit`/`continue`, consistent snapshots) with
- * field selectors; watches from a resourceVersion with bookmarks, `timeoutSeconds`, and `410 Gone` once
- * the history is compacted; the node proxy to each kubelet's summary (only with `nodes/proxy`);
- * `/readyz?verbose`. Faults are injected through `faults`: 429s, failures, dropped watches, compaction,
- * expired continue tokens, failing readiness checks.
+ * field selectors; lists with a `resourceVersion` served as the watch cache serves them (whole, `limit`
+ * ignored; a `continue` token with a `resourceVersion` refused); watches from a resourceVersion with
+ * bookmarks, `timeoutSeconds`, and `410 Gone` once the history is compacted; the node proxy to each
+ * kubelet's summary (only with `nodes/proxy`); `/readyz?verbose`. Faults are injected through `faults`:
+ * 429s with `Retry-After` (mid-list too, matching `continue=`), failures, dropped, closed or stalled
+ * watches, compaction, expired continue tokens, failing readiness checks.
  */
 import * as http from 'http';
 import * as https from 'https';
@@ -50,7 +52,7 @@ interface Rule {
 
 export class ApiFaults {
   /** @internal */ readonly rules: Rule[] = [];
-  /** @internal */ readonly watches = new Set<{ socket: Socket; end: () => void }>();
+  /** @internal */ readonly watches = new Set<{ socket: Socket; end: () => void; stalled: boolean }>();
   /** @internal */ expired = new Set<string>();
   /** @internal */ readonly readyz = new Map<string, boolean>(
     ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', 'poststarthook/start-apiserver-admission-initializer', 'poststarthook/rbac/bootstrap-roles', 'shutdown'].map((c) => [c, true]),
@@ -88,6 +90,15 @@ export class ApiFaults {
     for (const w of this.watches) w.end();
     this.watches.clear();
     return n;
+  }
+
+  /**
+   * Every open watch goes silent, its connection left open: no event, no bookmark, as a half-open socket
+   * or an API server instance replaced behind a load balancer. Watches opened later are healthy.
+   */
+  stallWatches(): number {
+    for (const w of this.watches) w.stalled = true;
+    return this.watches.size;
   }
 
   /** Continue tokens handed out so far stop working (410 Gone). */
@@ -244,8 +255,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     }
 
     if (!watch) {
-      const limit = Number(url.searchParams.get('limit') ?? 0);
       const cont = url.searchParams.get('continue');
+      const fromCache = Boolean(url.searchParams.get('resourceVersion'));
+      if (cont && fromCache) return send(400, status(400, 'BadRequest', 'specifying resource version is not allowed when using continue'));
+      // The watch cache answers a list with a resourceVersion whole, whatever the limit.
+      const limit = fromCache ? 0 : Number(url.searchParams.get('limit') ?? 0);
       let page: { items: string[]; rv: number; kind: string; apiVersion: string };
       let offset = 0;
       if (cont) {
@@ -287,7 +301,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders(); // as the real server does: the client's watch is open before any event
-    const line = (type: string, object: Json) => res.write(JSON.stringify({ type, object }) + '\n');
+    const entry = { socket: req.socket, end: () => res.end(), stalled: false };
+    const line = (type: string, object: Json) => entry.stalled || res.write(JSON.stringify({ type, object }) + '\n');
     for (const c of backlog) if (inScope(c.object)) line(c.type, c.object);
     const sendBookmark = () => line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(cluster.resourceVersion) } });
     // Besides the periodic bookmark, one right after any burst of changes (coalesced per turn of the event
@@ -309,9 +324,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     // And one as the watch opens, after the changes it resumed from.
     if (bookmarks) sendBookmark();
     const bookmark = bookmarks ? setInterval(sendBookmark, opts.bookmarkIntervalMs ?? 1000) : undefined;
-    const entry = { socket: req.socket, end: () => res.end() };
     faults.watches.add(entry);
-    const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+    const timer = timeoutSeconds > 0 ? setTimeout(() => entry.stalled || res.end(), timeoutSeconds * 1000) : undefined;
     const cleanup = () => {
       cluster.off('change', onChange);
       if (bookmark) clearInterval(bookmark);

@@ -109,6 +109,73 @@ describe('the agent against the loopback cluster', () => {
     expect(h.batches()[1].agent.scrapeErrors).toEqual({ http: 1, timeout: 1 });
   });
 
+  it('ends the scrape at its deadline when a zone is lost, with a short timeout for nodes not Ready', async () => {
+    h = await startHarness({ nodes: 6, config: { kubeletTimeoutMs: 5000, kubeletNotReadyTimeoutMs: 300, scrapeDeadlineMs: 1500, kubeletConcurrency: 2 } });
+    const [lost, unreachable, ...healthy] = h.synthetic.reports.map((r) => r.node.name);
+    // One node already NotReady, one whose kubelet just stopped answering (still Ready for the API).
+    h.sim.setNodeCondition(lost, 'Ready', 'Unknown');
+    for (const n of [lost, unreachable]) h.kube.kubelets.setFault(n, { delayMs: 20_000 });
+    await h.agent.watch();
+    await h.agent.cycle();
+    const b = full(h.batches())[0];
+    const errors = Object.fromEntries(b.scrapeErrors.map((e) => [e.node, e]));
+    expect(errors[lost]).toMatchObject({ kind: 'timeout', message: 'no summary within 300 ms' });
+    expect(errors[unreachable]).toMatchObject({ kind: 'timeout', message: expect.stringContaining('scrape deadline (1.5 s) passed') });
+    expect(b.scrapeErrors).toHaveLength(2);
+    expect(nodesOf(b)).toHaveLength(6);
+    expect(b.nodes.filter((n) => n.stats).map((n) => n.node.name).sort()).toEqual([...healthy].sort());
+  });
+
+  it('stops at once on SIGTERM during a cycle stuck on a kubelet, pushing what it has', async () => {
+    h = await startHarness({ nodes: 3, config: { kubeletTimeoutMs: 10_000 } });
+    const [stuck] = h.synthetic.reports.map((r) => r.node.name);
+    h.kube.kubelets.setFault(stuck, { delayMs: 20_000 });
+    await h.agent.watch();
+    const cycle = h.agent.cycle();
+    await eventually(() => expect(h?.kube.kubelets.requests.get(stuck)).toBe(1));
+    await h.agent.stop();
+    await cycle;
+    const b = full(h.batches())[0];
+    expect(nodesOf(b)).toHaveLength(3);
+    // The stuck call is cut, not waited for (others may be cut too, on a busy machine).
+    expect(b.scrapeErrors).toContainEqual({ node: stuck, kind: 'timeout', message: 'not scraped: the agent is stopping' });
+    expect(b.scrapeErrors.every((e) => e.message === 'not scraped: the agent is stopping')).toBe(true);
+  });
+
+  it('gives up flushing at its stop deadline, below the pod\'s grace period, and says what is lost', async () => {
+    h = await startHarness({ config: { pushTimeoutMs: 10_000, stopDeadlineMs: 500 } });
+    await h.agent.watch();
+    h.ingest.faults.delay(1, 20_000);
+    void h.agent.cycle();
+    await eventually(() => expect(h?.agent.counters.batchesBuilt).toBe(1));
+    await h.agent.stop();
+    expect(h.logs).toContainEqual(expect.objectContaining({ message: 'stopping with unsent batches', buffered: 1, deadlinePassed: true }));
+  });
+
+  it('lists events from the watch cache, and nodes and pods by a consistent paged read', async () => {
+    h = await startHarness();
+    await h.agent.watch();
+    await eventually(() => expect(h?.kube.api.requests.filter((q) => q.path === '/api/v1/events' && !q.watch)).toHaveLength(2));
+    const lists = (path: string) => (h?.kube.api.requests ?? []).filter((q) => q.path === path && !q.watch).map((q) => new URLSearchParams(q.query).get('resourceVersion'));
+    expect(lists('/api/v1/events')).toEqual(['0', '0']);
+    expect([...lists('/api/v1/nodes'), ...lists('/api/v1/pods')].every((rv) => rv === null)).toBe(true);
+  });
+
+  it('says how old its data is in each batch, and fails readiness while the node and pod watches are stalled', async () => {
+    h = await startHarness({ config: { staleAfterMs: 500 } });
+    await h.agent.watch();
+    await h.agent.cycle();
+    expect(h.agent.readiness().ok).toBe(true);
+    expect(full(h.batches())[0].dataAgeMs).toMatchObject({ nodes: expect.any(Number), pods: expect.any(Number), 'events/warning': expect.any(Number) });
+    expect(full(h.batches())[0].dataAgeMs?.pods).toBeLessThan(500);
+    h.kube.api.faults.stallWatches();
+    await eventually(() => expect(h?.agent.readiness()).toEqual({ ok: false, detail: expect.stringMatching(/^stale data: nodes \d+ s old, pods \d+ s old$/) }), 3000);
+    await h.minute();
+    expect(full(h.batches()).at(-1)?.dataAgeMs?.pods).toBeGreaterThan(500);
+    h.kube.api.faults.dropWatches();
+    await eventually(() => expect(h?.agent.readiness().ok).toBe(true), 3000);
+  });
+
   it('gets through API throttling (429) and counts it as the control plane\'s health', async () => {
     h = await startHarness();
     h.kube.api.faults.throttle(3, /\/api\/v1\/(pods|nodes)\?limit/, 1);

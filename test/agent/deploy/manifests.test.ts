@@ -118,6 +118,21 @@ describe('the agent\'s manifests', () => {
     }
   });
 
+  it('size the memory request and limit by the cluster\'s node count, or as told', () => {
+    const memory = (o: ManifestOptions) => {
+      const r = (byKind(agentManifests(o)).Deployment as Deployment).spec.template.spec.containers[0].resources;
+      return [r.requests.memory, r.limits.memory];
+    };
+    expect(memory(OPTIONS)).toEqual(['128Mi', '256Mi']);
+    expect(memory({ ...OPTIONS, nodes: 1000 })).toEqual(['384Mi', '640Mi']);
+    expect(memory({ ...OPTIONS, nodes: 3000 })).toEqual(['512Mi', '1Gi']);
+    expect(memory({ ...OPTIONS, nodes: 1000, memoryLimit: '2Gi' })).toEqual(['384Mi', '2Gi']);
+    expect(() => agentManifests({ ...OPTIONS, nodes: 0.5, memoryRequest: '1G', memoryLimit: '512Mi' })).toThrow(
+      new ManifestOptionsError(['--nodes must be a whole number of nodes, got "0.5"', '--memory-request must be a quantity in Mi or Gi like 512Mi, got "1G"']),
+    );
+    expect(() => agentManifests({ ...OPTIONS, memoryRequest: '1Gi', memoryLimit: '512Mi' })).toThrow('--memory-request (1Gi) must not exceed --memory-limit (512Mi)');
+  });
+
   it('refuse bad options, listing every problem', () => {
     let err: ManifestOptionsError | undefined;
     try {

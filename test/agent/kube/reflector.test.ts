@@ -18,11 +18,12 @@ let meter: ApiMeter;
 let reflector: Reflector<NodeRecord> | undefined;
 const changes: string[] = [];
 
-async function start(opts: { bookmarkIntervalMs?: number; idleTimeoutMs?: number; pageSize?: number } = {}) {
+async function start(opts: { bookmarkIntervalMs?: number; idleTimeoutMs?: number; silenceAfterBookmarkMs?: number; pageSize?: number; before?: () => void } = {}) {
   kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 100 });
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
   meter = new ApiMeter();
+  opts.before?.();
   reflector = new Reflector<NodeRecord>({
     api: new KubeConfigApi(kc, meter),
     resource: 'nodes',
@@ -33,11 +34,13 @@ async function start(opts: { bookmarkIntervalMs?: number; idleTimeoutMs?: number
     pageSize: opts.pageSize ?? 2,
     backoff: { baseMs: 10, capMs: 50 },
     ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.silenceAfterBookmarkMs ? { silenceAfterBookmarkMs: opts.silenceAfterBookmarkMs } : {}),
   });
   await reflector.start();
   return reflector;
 }
 
+const nodeLists = () => kube.api.requests.filter((q) => !q.watch && q.path === '/api/v1/nodes');
 const unschedulable = (r: Reflector<NodeRecord>, name: string) => r.items.get(name)?.node.unschedulable;
 
 beforeEach(() => {
@@ -83,6 +86,56 @@ describe('Reflector (list, then watch, with the real client-node Watch)', () => 
     sim.compact();
     await eventually(() => expect(unschedulable(r, 'b')).toBe(true));
     expect(r.stats).toMatchObject({ lists: 2, relistsAfterGone: 1 });
+    // The relist is served by the watch cache, from the last resourceVersion seen: not a quorum read of etcd.
+    const firstPages = nodeLists().filter((q) => !q.query.includes('continue='));
+    expect(firstPages).toHaveLength(2);
+    expect(firstPages[0].query).not.toContain('resourceVersion');
+    expect(firstPages[1].query).toMatch(/resourceVersion=\d+&resourceVersionMatch=NotOlderThan/);
+  });
+
+  it('asks a failed page again with the same continue token after Retry-After, keeping the pages read', async () => {
+    const r = await start({ before: () => kube.api.faults.throttle(1, /\/api\/v1\/nodes\?.*continue=/, 1) });
+    expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const lists = nodeLists();
+    expect(lists.map((q) => q.status)).toEqual([200, 429, 200, 200]);
+    expect(lists[2].query).toBe(lists[1].query);
+    expect(r.stats).toMatchObject({ lists: 1, pageRetries: 1 });
+    expect(meter.take()).toMatchObject({ apiThrottled: 1 });
+  });
+
+  it('starts the list over, from a consistent read, only when its continue token has expired', async () => {
+    const r = await start({ before: () => kube.api.faults.fail(1, 410, /\/api\/v1\/nodes\?.*continue=/) });
+    expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const firstPages = nodeLists().filter((q) => !q.query.includes('continue='));
+    expect(firstPages).toHaveLength(2);
+    expect(firstPages.every((q) => !q.query.includes('resourceVersion'))).toBe(true);
+    expect(r.stats).toMatchObject({ lists: 1, relistsAfterGone: 1 });
+  });
+
+  it('notices a watch that falls silent after a bookmark within minutes, not the watch timeout, and says its data is stale meanwhile', async () => {
+    const r = await start({ bookmarkIntervalMs: 50, idleTimeoutMs: 60_000, silenceAfterBookmarkMs: 400 });
+    await eventually(() => expect(kube.api.faults.watches.size).toBe(1));
+    kube.api.faults.stallWatches();
+    sim.cordon('a'); // never delivered by the stalled watch
+    // Bookmarks come every 50 ms: an age of 300 ms is only reached while the watch is stalled.
+    await eventually(() => expect(r.dataAgeMs()).toBeGreaterThanOrEqual(300));
+    await eventually(() => expect(unschedulable(r, 'a')).toBe(true), 3000);
+    expect(r.stats).toMatchObject({ lists: 1, watchRestarts: 1 });
+    expect(r.dataAgeMs()).toBeLessThan(300);
+  });
+
+  it('stops at once, cutting a list page in flight', async () => {
+    sim.compact();
+    kube = await startSimKube({ cluster: sim });
+    kube.api.faults.delay(1, 20_000, /\/api\/v1\/nodes\?/);
+    const kc = new KubeConfig();
+    kc.loadFromOptions(kube.kubeconfig);
+    const r = new Reflector<NodeRecord>({ api: new KubeConfigApi(kc, new ApiMeter()), resource: 'nodes', path: '/api/v1/nodes', project: (o) => projectNode(o as NodeObject), logger: silentLogger });
+    void r.start();
+    await eventually(() => expect(kube.api.faults.rules[0].left).toBe(0));
+    await r.stop();
+    expect(r.synced).toBe(false);
+    expect(kube.api.requests.filter((q) => q.path === '/api/v1/nodes')).toEqual([]);
   });
 
   it('lists again when the server answers 410 as an HTTP status too', async () => {

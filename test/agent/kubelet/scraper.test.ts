@@ -3,7 +3,7 @@ import type { AddressInfo } from 'net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfigApi } from '../../../agent/kube/api';
 import { ApiMeter } from '../../../agent/kube/meter';
-import { ApiProxySource, DirectKubeletSource, scrapeAll, type SummarySource } from '../../../agent/kubelet/scraper';
+import { ApiProxySource, DirectKubeletSource, scrapeAll, scrapeConcurrency, type SummarySource } from '../../../agent/kubelet/scraper';
 import { ManualClock } from '../../../model/time';
 import { SimCluster } from '../../../sim/kube/cluster';
 import { startSimKube, type SimKube } from '../../../sim/kube/env';
@@ -28,14 +28,14 @@ afterEach(() => kube.close());
 
 describe('reading kubelet summaries directly', () => {
   it('trusts the cluster CA and accepts a certificate naming the node\'s IP or its name, and no other', async () => {
-    const results = await scrapeAll(targets(), direct(), { concurrency: 4, timeoutMs: 2000 });
+    const results = await scrapeAll(targets(), direct(), { concurrency: 4, timeoutMs: () => 2000 });
     expect(results.map((r) => r.summary?.node.nodeName ?? r.error?.kind)).toEqual([NODES[0], NODES[1], 'tls', 'tls']);
     expect(results[2].error?.message).toMatch(/altnames|does not match/i);
     expect(results[3].error?.message).toMatch(/self.signed|certificate/i);
   });
 
   it('skips verification only when told to (self-signed kubelets)', async () => {
-    const results = await scrapeAll(targets(), direct(true), { concurrency: 4, timeoutMs: 2000 });
+    const results = await scrapeAll(targets(), direct(true), { concurrency: 4, timeoutMs: () => 2000 });
     expect(results.every((r) => r.summary)).toBe(true);
   });
 
@@ -43,24 +43,24 @@ describe('reading kubelet summaries directly', () => {
     const [a, b] = NODES;
     kube.kubelets.setFault(a, { delayMs: 1000 });
     kube.kubelets.setFault(b, { status: 500 });
-    let results = await scrapeAll([...targets().slice(0, 2), { node: 'gone', port: 10250 }], direct(), { concurrency: 2, timeoutMs: 200 });
+    let results = await scrapeAll([...targets().slice(0, 2), { node: 'gone', port: 10250 }], direct(), { concurrency: 2, timeoutMs: () => 200 });
     expect(results.map((r) => r.error?.kind)).toEqual(['timeout', 'http', 'other']);
     expect(results[1].error?.message).toContain('HTTP 500');
     kube.kubelets.setFault(a, { garbage: true });
     kube.kubelets.setFault(b, { reset: true });
-    results = await scrapeAll(targets().slice(0, 2), direct(), { concurrency: 2, timeoutMs: 2000 });
+    results = await scrapeAll(targets().slice(0, 2), direct(), { concurrency: 2, timeoutMs: () => 2000 });
     expect(results.map((r) => r.error?.kind)).toEqual(['parse', 'connect']);
   });
 
   it('reports a summary for another node than asked for', async () => {
     const [t0, t1] = targets();
-    const results = await scrapeAll([{ ...t0, port: t1.port }], direct(), { concurrency: 1, timeoutMs: 2000 });
+    const results = await scrapeAll([{ ...t0, port: t1.port }], direct(), { concurrency: 1, timeoutMs: () => 2000 });
     expect(results[0].error).toMatchObject({ kind: 'other', message: `the summary is for node ${NODES[1]}` });
   });
 
   it('sends the bearer token the kubelet checks', async () => {
     const wrong = new DirectKubeletSource({ ca: loopbackTls.ca(), authorization: async () => 'Bearer nope' });
-    const [r] = await scrapeAll(targets().slice(0, 1), wrong, { concurrency: 1, timeoutMs: 2000 });
+    const [r] = await scrapeAll(targets().slice(0, 1), wrong, { concurrency: 1, timeoutMs: () => 2000 });
     expect(r.error).toMatchObject({ kind: 'http', message: expect.stringContaining('401') });
   });
 });
@@ -78,9 +78,30 @@ describe('reading every node', () => {
       },
     };
     const many = Array.from({ length: 10 }, (_, i) => ({ node: `node-${i}`, address: '127.0.0.1', port: 10250 }));
-    const results = await scrapeAll(many, source, { concurrency: 3, timeoutMs: 2000 });
+    const results = await scrapeAll(many, source, { concurrency: 3, timeoutMs: () => 2000 });
     expect(results.every((r) => r.summary)).toBe(true);
     expect(most).toBe(3);
+  });
+});
+
+describe('a bounded scrape', () => {
+  it('cuts calls in flight and skips nodes not reached when the cycle\'s deadline passes', async () => {
+    const [fast, stuck, ...behind] = targets();
+    kube.kubelets.setFault(stuck.node, { delayMs: 20_000 });
+    const deadline = new AbortController();
+    const results = scrapeAll([fast, stuck, ...behind], direct(true), { concurrency: 1, timeoutMs: () => 10_000, signal: deadline.signal, reduce: (s) => s.node.nodeName });
+    setTimeout(() => deadline.abort('the cycle\'s scrape deadline passed'), 500);
+    const r = await results;
+    expect(r[0]).toEqual({ node: fast.node, summary: fast.node });
+    expect(r.slice(1).map((x) => x.error)).toEqual(
+      [stuck, ...behind].map((t) => ({ node: t.node, kind: 'timeout', message: 'not scraped: the cycle\'s scrape deadline passed' })),
+    );
+  });
+
+  it('scales its workers with the node count', () => {
+    expect(scrapeConcurrency(10, 16)).toBe(16);
+    expect(scrapeConcurrency(1000, 16)).toBe(63);
+    expect(scrapeConcurrency(5000, 16)).toBe(128);
   });
 });
 
@@ -92,7 +113,7 @@ describe('reading kubelet summaries through the API server proxy (the fallback)'
   };
 
   it('is refused without nodes/proxy, which the default role does not grant', async () => {
-    const [r] = await scrapeAll(targets().slice(0, 1), proxy(), { concurrency: 1, timeoutMs: 2000 });
+    const [r] = await scrapeAll(targets().slice(0, 1), proxy(), { concurrency: 1, timeoutMs: () => 2000 });
     expect(r.error).toMatchObject({ kind: 'http', message: expect.stringContaining('nodes/proxy') });
   });
 
@@ -101,7 +122,7 @@ describe('reading kubelet summaries through the API server proxy (the fallback)'
     await kube.close();
     kube = await startSimKube({ cluster: sim, permissions: { nodesProxy: true }, kubeletCertificate: (n) => CERTS[n] });
     kube.kubelets.setFault(NODES[1], { status: 503, times: 1 });
-    const results = await scrapeAll(targets(), proxy(), { concurrency: 4, timeoutMs: 2000 });
+    const results = await scrapeAll(targets(), proxy(), { concurrency: 4, timeoutMs: () => 2000 });
     expect(results.map((r) => r.summary?.node.nodeName ?? r.error?.kind)).toEqual([NODES[0], 'http', NODES[2], NODES[3]]);
   });
 
@@ -123,7 +144,7 @@ describe('reading kubelet summaries through the API server proxy (the fallback)'
         currentContext: 'x',
       });
       const started = Date.now();
-      const [r] = await scrapeAll(targets().slice(0, 1), new ApiProxySource(new KubeConfigApi(kc, new ApiMeter())), { concurrency: 1, timeoutMs: 300 });
+      const [r] = await scrapeAll(targets().slice(0, 1), new ApiProxySource(new KubeConfigApi(kc, new ApiMeter())), { concurrency: 1, timeoutMs: () => 300 });
       expect(r.error).toMatchObject({ kind: 'timeout', message: expect.stringContaining('within 300 ms') });
       expect(Date.now() - started).toBeLessThan(1500);
     } finally {

@@ -34,6 +34,13 @@ describe('vigil agent manifest', () => {
     expect(pod.tolerations.slice(3)).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }, { key: 'spot', operator: 'Exists' }]);
   });
 
+  it('sizes the memory by --nodes, and takes --memory-request and --memory-limit as given', async () => {
+    const r = await vigil('agent', 'manifest', '--cluster', 'prod', '--ingest-url', URL_, '--image', 'reg/a:1', '--nodes', '1000', '--memory-request', '512Mi');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const c = (loadAll(r.out) as any[]).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    expect([c.resources.requests.memory, c.resources.limits.memory]).toEqual(['512Mi', '640Mi']);
+  });
+
   it("defaults --auth to the stack's default, Pod Identity: no IRSA annotation", async () => {
     const r = await vigil('agent', 'manifest', '--cluster', 'prod', '--ingest-url', URL_, '--role-arn', ROLE, '--image', 'reg/a:1');
     expect(r.code).toBe(0);
