@@ -92,6 +92,7 @@ export function observeOptions(rules: readonly ResolvedRule[]): ObserveOptions {
   return {
     restartWindowMs: Math.max((restarts?.params.window as number | undefined) ?? 0, 24 * 60 * MINUTE_MS),
     eventCountJump: p?.countJump ?? 10,
+    eventUpdateEveryMs: ALERT_DEFAULTS.updateEveryMs,
     trackEvent: (e) => (p ? events!.enabled && tracksEvent(p, e) : false),
   };
 }

@@ -125,7 +125,8 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
     // What it includes grew by a kind of trouble not told yet: one update per `updateEvery` carries all that is new.
     if (includedRules(next).some((r) => !told.includes?.includes(r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
-    if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'repeat', silent: false };
+    // A count that grew enough to be news (the rule decides when) is something new learned, not a reminder.
+    if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'updated', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }

@@ -109,7 +109,7 @@ test('a re-notification a rule asks for (a count jump) is sent once per count: a
   let doc = advance(undefined, finding({ since: T - 10 * MINUTE_MS, count: 1 }), timing, ID, T)!;
   doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
   const jump = advance(doc, finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS)!;
-  expect(decide(jump, timing, { muted: false, renotify: true, now: T + MINUTE_MS })?.kind).toBe('repeat');
-  const again = advance(told(jump, { kind: 'repeat', silent: false }, T + MINUTE_MS), finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS + 1000)!;
+  expect(decide(jump, timing, { muted: false, renotify: true, now: T + MINUTE_MS })?.kind).toBe('updated');
+  const again = advance(told(jump, { kind: 'updated', silent: false }, T + MINUTE_MS), finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS + 1000)!;
   expect(decide(again, timing, { muted: false, renotify: true, now: T + MINUTE_MS + 1000 })).toBeUndefined();
 });
