@@ -241,7 +241,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     if (s.frozen && !s.next?.owed) return;
     const mute = mutes.get(s.id);
     if (mute?.absorbs && s.next && s.next.phase !== 'resolved') s.next = { ...s.next, absorbedBy: mute.by };
-    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, renotify: s.renotify, now });
+    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, joins: mute?.joins === true, renotify: s.renotify, now });
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 

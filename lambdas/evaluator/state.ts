@@ -30,6 +30,8 @@ export interface Notified {
   readonly count?: number;
   /** The rules of the constituents told (what a domino included). */
   readonly includes?: readonly string[];
+  /** Told as an update to the story that absorbed it: that story's resolution is its own. */
+  readonly joined?: boolean;
 }
 
 /** What is stored per alert: the model's `AlertState` plus what the state machine needs. */
@@ -113,13 +115,15 @@ export interface Decision {
 }
 
 /** The notification `next` calls for, given whether it is muted and whether its rule asked for one. */
-export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { readonly muted: boolean; readonly renotify: boolean; readonly now: EpochMs }): Decision | undefined {
+export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { readonly muted: boolean; readonly joins?: boolean; readonly renotify: boolean; readonly now: EpochMs }): Decision | undefined {
   if (!next) return undefined;
   const told = next.notified;
   if (next.phase === 'firing') {
     // Muted alerts are not announced. Nor is one whose finding is gone this minute: its values are the last
     // ones found (perhaps while muted or held), and a message says what is true when it is sent.
-    if (opts.muted || (next.absentSince !== undefined && !next.owed)) return undefined;
+    if (next.absentSince !== undefined && !next.owed) return undefined;
+    // One that joins another's story (absorbed by a same-subject rule) is told once, as an update to it.
+    if (opts.muted) return opts.joins && told?.phase !== 'firing' ? { kind: 'updated', silent: false } : undefined;
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
@@ -130,7 +134,8 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }
-  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event };
+  // An alert absorbed into another's story ends with it: one resolution, the story's.
+  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event || told?.joined === true };
   return undefined;
 }
 
@@ -147,6 +152,7 @@ export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
       ...(doc.flapping ? { flapping: true } : {}),
       ...(doc.count !== undefined ? { count: doc.count } : {}),
       ...(includes.length ? { includes } : {}),
+      ...(d.kind === 'updated' && doc.absorbedBy !== undefined ? { joined: true } : {}),
     },
     lastNotifiedAt: now,
     owed: undefined,
