@@ -16,6 +16,7 @@ import type { AlertState, Severity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 import type { ChangeKind } from '../notify/notification';
 import { ALERT_DEFAULTS } from './config';
+import { SAME_SUBJECT } from './inhibition';
 import { SEVERITY_RANK } from './rules/common';
 import type { Constituent, RuleFinding } from './rules/types';
 
@@ -128,7 +129,7 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
     // What it includes grew by a kind of trouble not told yet: one update per `updateEvery` carries all that is new.
-    if (includedRules(next).some((r) => !told.includes?.includes(r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
+    if (includedRules(next).some((r) => !toldOf(told, r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
     // A count that grew enough to be news (the rule decides when) is something new learned, not a reminder.
     if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'updated', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
@@ -157,6 +158,14 @@ export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
     lastNotifiedAt: now,
     owed: undefined,
   };
+}
+
+/**
+ * Whether people were told of this kind of trouble: the rule itself, or one whose story it is part of (an
+ * OOM kill is told by the container's restarts or crash loop, see `SAME_SUBJECT`).
+ */
+function toldOf(told: Notified, rule: string): boolean {
+  return told.includes?.some((r) => r === rule || SAME_SUBJECT.some((x) => x.source === r && x.target === rule)) === true;
 }
 
 /** The distinct rules of an alert's constituents, sorted. */

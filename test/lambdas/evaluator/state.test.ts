@@ -132,3 +132,17 @@ test('an alert that joins another\'s story is told once, as an update, and ends 
   const alone = told({ ...doc, absorbedBy: undefined, notified: undefined }, { kind: 'firing', silent: false }, now);
   expect(decide({ ...alone, absorbedBy: 'x', phase: 'resolved', resolvedAt: now }, timing, { muted: false, renotify: false, now })).toEqual({ kind: 'resolved', silent: false });
 });
+
+test('a story is updated when a new kind of trouble joins it, not by one that is part of a kind already told (OOM kills under restarts)', () => {
+  const c = (rule: string, id = `${rule}|x`) => ({ id, rule, summary: rule });
+  let doc = advance(undefined, finding({ since: T - 10 * MINUTE_MS, constituents: [c('node-memory-low')] }), timing, ID, T)!;
+  doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
+  const later = T + 20 * MINUTE_MS;
+  const restarts = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts')] }), timing, ID, later)!;
+  expect(decide(restarts, timing, { muted: false, renotify: false, now: later })?.kind).toBe('updated');
+  doc = told(restarts, { kind: 'updated', silent: false }, later);
+  const oom = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('container-oom-killed')] }), timing, ID, later + 20 * MINUTE_MS)!;
+  expect(decide(oom, timing, { muted: false, renotify: false, now: later + 20 * MINUTE_MS })).toBeUndefined();
+  const pending = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('pods-pending')] }), timing, ID, later + 20 * MINUTE_MS)!;
+  expect(decide(pending, timing, { muted: false, renotify: false, now: later + 20 * MINUTE_MS })?.kind).toBe('updated');
+});
