@@ -47,8 +47,11 @@ export function toldAlerts(notifications: readonly OutboxEntry[]): Told[] {
 
 /** A newly firing, escalated or flapping alert (a digest's count included): what "it fired" means. */
 const fires = (f: Told) => f.kind !== 'resolved' && f.kind !== 'repeat';
-/** Anything but a resolution: what "it was announced" means. */
-const announces = (f: Told) => f.kind !== 'resolved';
+/**
+ * Anything but a resolution or an update: what "it was announced" means. An update tells what was learned
+ * about a story already told (what joined it, a count that grew); the message budget counts it.
+ */
+const announces = (f: Told) => f.kind !== 'resolved' && f.kind !== 'updated';
 
 export function checkExpectations(s: Scenario, world: World, notifications: readonly OutboxEntry[]): Unmet[] {
   const told = toldAlerts(notifications);
