@@ -233,7 +233,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
   function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, Mute> {
     const firing = steps.filter((s) => s.next?.phase === 'firing');
     const sources = firing.filter((s) => s.frozen || run.findings.has(s.id)).map((s) => s.next!);
-    const storytellers = firing.filter((s) => s.frozen || run.findings.has(s.id) || s.next!.notified?.phase === 'firing').map((s) => s.next!);
+    // A story absorbs what comes after it was told: what begins with it (the kill that makes the third restart) is told with it.
+    const storytellers = firing.filter((s) => s.next!.notified?.phase === 'firing').map((s) => s.next!);
     return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services, storytellers);
   }
 

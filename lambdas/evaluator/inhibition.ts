@@ -82,8 +82,8 @@ export interface Mute {
 
 /**
  * Muted candidates, each with its reason. `failed` are the AWS services whose data this evaluation lacks.
- * `storytellers` may absorb by a same-subject rule: the sources and the alerts people were told fire, even
- * one whose finding is gone for now (a disk freed by the evictions it caused is still that disk's story).
+ * `storytellers` may absorb by a same-subject rule: the alerts people were told fire, even one whose finding
+ * is gone for now (a disk freed by the evictions it caused is still that disk's story).
  */
 export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>, storytellers: readonly Source[] = sources): Map<string, Mute> {
   const criticalNodes = new Map<string, string>();

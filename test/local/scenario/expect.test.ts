@@ -88,6 +88,9 @@ test('"fires again after resolving" needs a resolution, then a new firing of the
   const once = [message(31, change('container-oom-killed', 'firing')), message(60, change('container-oom-killed', 'resolved'))];
   expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, once)).toEqual(['missing: container-oom-killed never fired again after resolving']);
   expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, [...once, message(90, change('container-oom-killed', 'firing'))])).toEqual([]);
+  // An occurrence rule ends without a message: a second firing of the same alert says it ended in between.
+  expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, [message(31, change('container-oom-killed', 'firing')), message(400, change('container-oom-killed', 'firing'))])).toEqual([]);
+  expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, [message(31, change('container-oom-killed', 'firing')), message(40, change('container-oom-killed', 'repeat'))])).toEqual(['missing: container-oom-killed never fired again after resolving']);
 });
 
 test('"fires before <happening>" fails an alert that only fires once the happening is under way', () => {
