@@ -102,7 +102,7 @@ export const nodeDiskLow = defineRule({
   id: 'node-disk-low',
   title: 'Node disk low',
   meaning:
-    'A node\'s filesystem (nodefs), image filesystem (imagefs) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods.',
+    'A node\'s filesystem (nodefs), image filesystem (imagefs) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods. One alert per node names each filesystem concerned (the image filesystem on the root volume, as on EKS, is the same one); the pressure and evictions that follow are part of its story.',
   action: 'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
   sources: { agent: true },
   defaults: {
