@@ -92,6 +92,7 @@ export function observeOptions(rules: readonly ResolvedRule[]): ObserveOptions {
   return {
     restartWindowMs: Math.max((restarts?.params.window as number | undefined) ?? 0, 24 * 60 * MINUTE_MS),
     eventCountJump: p?.countJump ?? 10,
+    eventUpdateEveryMs: ALERT_DEFAULTS.updateEveryMs,
     trackEvent: (e) => (p ? events!.enabled && tracksEvent(p, e) : false),
   };
 }
@@ -232,14 +233,16 @@ export function createEvaluator(deps: EvaluatorDeps) {
   function applyInhibition(ctx: EvaluationContext, steps: readonly Step[], run: RuleRun): Map<string, Mute> {
     const firing = steps.filter((s) => s.next?.phase === 'firing');
     const sources = firing.filter((s) => s.frozen || run.findings.has(s.id)).map((s) => s.next!);
-    return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services);
+    // A story absorbs what comes after it was told: what begins with it (the kill that makes the third restart) is told with it.
+    const storytellers = firing.filter((s) => s.next!.notified?.phase === 'firing').map((s) => s.next!);
+    return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services, storytellers);
   }
 
   function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs): void {
     if (s.frozen && !s.next?.owed) return;
     const mute = mutes.get(s.id);
     if (mute?.absorbs && s.next && s.next.phase !== 'resolved') s.next = { ...s.next, absorbedBy: mute.by };
-    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, renotify: s.renotify, now });
+    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, joins: mute?.joins === true, renotify: s.renotify, now });
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 

@@ -10,12 +10,31 @@
  */
 import type { Severity, Subject } from '../../model/domain';
 import { scaleInUnderPressure } from './rules/capacity';
+import { SEVERITY_RANK } from './rules/common';
 import type { AnyRule, CloudService } from './rules/types';
 
-/** Same-subject inhibitions: while `source` is present, `target` with equal `equal` labels is muted. */
-export const SAME_SUBJECT: readonly { readonly source: string; readonly target: string; readonly equal: readonly (keyof Subject)[] }[] = [
+/**
+ * Same-subject inhibitions: while `source` fires, `target` with equal `equal` labels (and, when given, the
+ * `detail` named) is part of its story and absorbed. `tells` when it is news to that story, told once as an
+ * update: `always` (pods were lost), `worse` when more severe than the story (the workload is down).
+ */
+export const SAME_SUBJECT: readonly {
+  readonly source: string;
+  readonly target: string;
+  readonly equal: readonly (keyof Subject)[];
+  readonly detail?: string;
+  readonly tells?: 'always' | 'worse';
+}[] = [
   { source: 'container-restarts', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
   { source: 'container-crash-looping', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
+  // A workload whose containers crash or cannot start is short of replicas: that is what those alerts say.
+  { source: 'container-crash-looping', target: 'workload-replicas-unavailable', equal: ['namespace', 'workload'], tells: 'worse' },
+  { source: 'container-waiting', target: 'workload-replicas-unavailable', equal: ['namespace', 'workload'], tells: 'worse' },
+  // A node whose disk or memory runs low then gets the kubelet's pressure and evictions: the same story.
+  { source: 'node-disk-low', target: 'node-pressure', equal: ['node'], detail: 'DiskPressure', tells: 'worse' },
+  { source: 'node-disk-low', target: 'pod-evictions', equal: ['node'], tells: 'always' },
+  { source: 'node-memory-low', target: 'node-pressure', equal: ['node'], detail: 'MemoryPressure', tells: 'worse' },
+  { source: 'node-memory-low', target: 'pod-evictions', equal: ['node'], tells: 'always' },
   { source: 'node-not-ready', target: 'node-scrape-failing', equal: ['node'] },
   { source: 'node-not-ready', target: 'containers-without-memory-requests', equal: ['node'] },
   // A group short of capacity tells why (its last failure, how many): the failures are its story.
@@ -54,10 +73,19 @@ function nodeOf(s: Source): string | undefined {
 export interface Mute {
   readonly by: string;
   readonly absorbs: boolean;
+  /**
+   * It is news to the story of `by` (see `SAME_SUBJECT`'s `tells`): told once, as an update to it (the domino
+   * tells what it lists itself). Its end is that story's, so it resolves without a message.
+   */
+  readonly joins?: boolean;
 }
 
-/** Muted candidates, each with its reason. `failed` are the AWS services whose data this evaluation lacks. */
-export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>): Map<string, Mute> {
+/**
+ * Muted candidates, each with its reason. `failed` are the AWS services whose data this evaluation lacks.
+ * `storytellers` may absorb by a same-subject rule: the alerts people were told fire, even one whose finding
+ * is gone for now (a disk freed by the evictions it caused is still that disk's story).
+ */
+export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>, storytellers: readonly Source[] = sources): Map<string, Mute> {
   const criticalNodes = new Map<string, string>();
   for (const s of sources) {
     const node = s.severity === 'critical' ? nodeOf(s) : undefined;
@@ -79,10 +107,11 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
     else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) mute = { by: criticalNodes.get(c.nodes[0])!, absorbs: false };
     else {
       for (const r of SAME_SUBJECT) {
-        if (r.target !== c.rule) continue;
-        const src = sources.find((s) => s.rule === r.source && r.equal.every((k) => s.subject[k] === c.subject[k]));
+        if (r.target !== c.rule || (r.detail !== undefined && c.subject.detail !== r.detail)) continue;
+        const src = storytellers.find((s) => s.rule === r.source && s.id !== c.id && r.equal.every((k) => s.subject[k] === c.subject[k]));
         if (src) {
-          mute = { by: src.id, absorbs: true };
+          const joins = r.tells === 'always' || (r.tells === 'worse' && SEVERITY_RANK[c.severity] > SEVERITY_RANK[src.severity]);
+          mute = { by: src.id, absorbs: true, ...(joins ? { joins } : {}) };
           break;
         }
       }

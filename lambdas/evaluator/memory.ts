@@ -72,6 +72,8 @@ export interface EventMark {
   readonly count: number;
   /** The count when it was last reported (first occurrence or a jump). */
   readonly reportedCount: number;
+  /** When it was last reported (absent in marks stored before it was kept: any jump may be reported). */
+  readonly reportedAt?: EpochMs;
   readonly lastSeen: EpochMs;
 }
 
@@ -147,8 +149,12 @@ export interface FreshObservations {
 export interface ObserveOptions {
   /** How long restart events are kept (the restart rule's window). */
   readonly restartWindowMs: number;
-  /** A Warning event is reported again when its count grew by this much since it was last reported. */
+  /**
+   * A Warning event is reported again when its count grew by this much, and at least doubled, since it was
+   * last reported, and `eventUpdateEveryMs` has passed: a storm's count rises every minute, which is no news.
+   */
   readonly eventCountJump: number;
+  readonly eventUpdateEveryMs: number;
   /** Which Warning events are tracked (the Warning-events rule's reason filter). */
   readonly trackEvent: (e: KubeEvent) => boolean;
 }
@@ -226,11 +232,16 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
         const key = `${e.objectUid}#${e.reason}`;
         const mark = events[key];
         if (!mark) {
-          events[key] = { count: e.count, reportedCount: e.count, lastSeen: e.lastSeen };
+          events[key] = { count: e.count, reportedCount: e.count, reportedAt: obs.now, lastSeen: e.lastSeen };
           fresh.events.push({ key, event: e, jump: false });
         } else if (e.count > mark.count || e.lastSeen > mark.lastSeen) {
-          const jump = e.count - mark.reportedCount >= opts.eventCountJump;
-          events[key] = { count: e.count, reportedCount: jump ? e.count : mark.reportedCount, lastSeen: Math.max(e.lastSeen, mark.lastSeen) };
+          const jump = eventJumped(mark, e.count, obs.now, opts);
+          events[key] = {
+            count: e.count,
+            reportedCount: jump ? e.count : mark.reportedCount,
+            reportedAt: jump ? obs.now : mark.reportedAt,
+            lastSeen: Math.max(e.lastSeen, mark.lastSeen),
+          };
           if (jump) fresh.events.push({ key, event: e, jump: true });
         }
       }
@@ -408,4 +419,10 @@ export function boundMemory(m: EvaluatorMemory, maxBytes = MAX_MEMORY_BYTES): { 
     else memory = { ...memory, evictions: oldestFirst(memory.evictions, (e) => e.t), ready: oldestFirst(memory.ready, (r) => r.transitions[r.transitions.length - 1] ?? 0) };
   }
   return { memory, dropped };
+}
+
+/** Whether a Warning event's count grew enough, and long enough after it was last reported, to be news. */
+function eventJumped(mark: EventMark, count: number, now: EpochMs, opts: ObserveOptions): boolean {
+  const grew = count - mark.reportedCount >= opts.eventCountJump && count >= 2 * mark.reportedCount;
+  return grew && now - (mark.reportedAt ?? 0) >= opts.eventUpdateEveryMs;
 }

@@ -16,6 +16,7 @@ import type { AlertState, Severity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 import type { ChangeKind } from '../notify/notification';
 import { ALERT_DEFAULTS } from './config';
+import { SAME_SUBJECT } from './inhibition';
 import { SEVERITY_RANK } from './rules/common';
 import type { Constituent, RuleFinding } from './rules/types';
 
@@ -30,6 +31,8 @@ export interface Notified {
   readonly count?: number;
   /** The rules of the constituents told (what a domino included). */
   readonly includes?: readonly string[];
+  /** Told as an update to the story that absorbed it: that story's resolution is its own. */
+  readonly joined?: boolean;
 }
 
 /** What is stored per alert: the model's `AlertState` plus what the state machine needs. */
@@ -113,23 +116,27 @@ export interface Decision {
 }
 
 /** The notification `next` calls for, given whether it is muted and whether its rule asked for one. */
-export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { readonly muted: boolean; readonly renotify: boolean; readonly now: EpochMs }): Decision | undefined {
+export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { readonly muted: boolean; readonly joins?: boolean; readonly renotify: boolean; readonly now: EpochMs }): Decision | undefined {
   if (!next) return undefined;
   const told = next.notified;
   if (next.phase === 'firing') {
     // Muted alerts are not announced. Nor is one whose finding is gone this minute: its values are the last
     // ones found (perhaps while muted or held), and a message says what is true when it is sent.
-    if (opts.muted || (next.absentSince !== undefined && !next.owed)) return undefined;
+    if (next.absentSince !== undefined && !next.owed) return undefined;
+    // One that joins another's story (absorbed by a same-subject rule) is told once, as an update to it.
+    if (opts.muted) return opts.joins && told?.phase !== 'firing' ? { kind: 'updated', silent: false } : undefined;
     if (!told || told.phase !== 'firing') return { kind: next.flapping ? 'flapping' : 'firing', silent: false };
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
     // What it includes grew by a kind of trouble not told yet: one update per `updateEvery` carries all that is new.
-    if (includedRules(next).some((r) => !told.includes?.includes(r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
-    if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'repeat', silent: false };
+    if (includedRules(next).some((r) => !toldOf(told, r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
+    // A count that grew enough to be news (the rule decides when) is something new learned, not a reminder.
+    if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'updated', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }
-  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event };
+  // An alert absorbed into another's story ends with it: one resolution, the story's.
+  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event || told?.joined === true };
   return undefined;
 }
 
@@ -146,10 +153,19 @@ export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
       ...(doc.flapping ? { flapping: true } : {}),
       ...(doc.count !== undefined ? { count: doc.count } : {}),
       ...(includes.length ? { includes } : {}),
+      ...(d.kind === 'updated' && doc.absorbedBy !== undefined ? { joined: true } : {}),
     },
     lastNotifiedAt: now,
     owed: undefined,
   };
+}
+
+/**
+ * Whether people were told of this kind of trouble: the rule itself, or one whose story it is part of (an
+ * OOM kill is told by the container's restarts or crash loop, see `SAME_SUBJECT`).
+ */
+function toldOf(told: Notified, rule: string): boolean {
+  return told.includes?.some((r) => r === rule || SAME_SUBJECT.some((x) => x.source === r && x.target === rule)) === true;
 }
 
 /** The distinct rules of an alert's constituents, sorted. */

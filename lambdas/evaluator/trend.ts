@@ -46,8 +46,9 @@ export function readSignal(signal: Signal, k: KubeNodeMinute): SignalReading | u
       return s.fsInodesFree !== undefined && s.fsInodes ? { available: s.fsInodesFree, capacity: s.fsInodes, unit: 'inodes' } : undefined;
     case 'imagefs.available': {
       if (s.imageFsAvailableBytes === undefined || !s.imageFsCapacityBytes) return undefined;
-      // The image filesystem is often the node filesystem itself (containerd on the root volume): one alert, not two.
-      if (s.imageFsCapacityBytes === s.fsCapacityBytes && s.imageFsAvailableBytes === s.fsAvailableBytes) return undefined;
+      // The image filesystem is often the node filesystem itself (containerd on the root volume, as on EKS): one
+      // alert, not two. The same device has the same size and inode table; its free space is read moments apart.
+      if (sameDevice(s)) return undefined;
       return { available: s.imageFsAvailableBytes / MiB, capacity: s.imageFsCapacityBytes / MiB, unit: 'MiB' };
     }
     case 'containerfs.available': {
@@ -134,4 +135,11 @@ export function boundTrend(trend: TrendMemory, maxBytes = MAX_TREND_BYTES): Tren
     t = { v: TREND_VERSION, t: t.t.slice(1), nodes: Object.fromEntries(Object.entries(t.nodes).map(([n, series]) => [n, series.map((values) => values.slice(1))])) };
   }
   return t;
+}
+
+/** Whether the kubelet's image filesystem is its node filesystem (same size, same inode count or nearly the same free space). */
+function sameDevice(s: NonNullable<KubeNodeMinute['stats']>): boolean {
+  if (s.imageFsCapacityBytes !== s.fsCapacityBytes || !s.fsCapacityBytes) return false;
+  if (s.imageFsInodes !== undefined && s.fsInodes !== undefined) return s.imageFsInodes === s.fsInodes;
+  return Math.abs((s.imageFsAvailableBytes ?? 0) - (s.fsAvailableBytes ?? 0)) <= s.fsCapacityBytes * 0.01;
 }

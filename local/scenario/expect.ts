@@ -47,8 +47,11 @@ export function toldAlerts(notifications: readonly OutboxEntry[]): Told[] {
 
 /** A newly firing, escalated or flapping alert (a digest's count included): what "it fired" means. */
 const fires = (f: Told) => f.kind !== 'resolved' && f.kind !== 'repeat';
-/** Anything but a resolution: what "it was announced" means. */
-const announces = (f: Told) => f.kind !== 'resolved';
+/**
+ * Anything but a resolution or an update: what "it was announced" means. An update tells what was learned
+ * about a story already told (what joined it, a count that grew); the message budget counts it.
+ */
+const announces = (f: Told) => f.kind !== 'resolved' && f.kind !== 'updated';
 
 export function checkExpectations(s: Scenario, world: World, notifications: readonly OutboxEntry[]): Unmet[] {
   const told = toldAlerts(notifications);
@@ -136,12 +139,16 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
 }
 
 /** Whether one of these alerts resolved and later fired again. */
+/**
+ * Whether an alert resolved and fired again. An occurrence rule (an OOM kill) ends without a message, so a
+ * second `firing` of the same alert tells it too: an alert is told firing once per time it fires.
+ */
 function refired(mine: readonly Told[]): boolean {
-  const resolved = new Set<string>();
+  const ended = new Set<string>();
   for (const f of mine) {
     if (!f.id) continue;
-    if (f.kind === 'resolved') resolved.add(f.id);
-    else if (f.kind === 'firing' && resolved.has(f.id)) return true;
+    if (f.kind === 'firing' && ended.has(f.id)) return true;
+    if (f.kind === 'resolved' || f.kind === 'firing') ended.add(f.id);
   }
   return false;
 }

@@ -113,7 +113,7 @@ export const nodeDiskLow = defineRule({
   id: 'node-disk-low',
   title: 'Node disk low',
   meaning:
-    'A node\'s filesystem (nodefs), image filesystem (imagefs), container filesystem (containerfs, kubelet 1.31+ when split from images) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods.',
+    'A node\'s filesystem (nodefs), image filesystem (imagefs), container filesystem (containerfs, kubelet 1.31+ when split from images) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods. One alert per node names each filesystem concerned (the image filesystem on the root volume, as on EKS, is the same one); the pressure and evictions that follow are part of its story.',
   action: 'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
   sources: { agent: true },
   defaults: {
@@ -145,7 +145,8 @@ export const nodeDiskLow = defineRule({
     `free < eviction + ${p.warningMarginPct} pts (critical + ${p.criticalMarginPct}), or < ${p.trendBelowPct}% and reaching eviction within ${p.fillWithinHours} h (critical ${p.criticalFillWithinHours} h); eviction nodefs ${p.nodefsEvictionPct}%, imagefs ${p.imagefsEvictionPct}%, containerfs ${p.containerfsEvictionPct}%, inodes ${p.inodesEvictionPct}%`,
   evaluate(ctx, s) {
     const p = s.params;
-    const out: Draft[] = [];
+    // One alert per node naming each filesystem concerned: a disk filling is one story, whichever signals show it.
+    const byNode = new Map<string, { n: Level['n']; concerns: { critical: boolean; text: string; evidence: Draft['evidence'] }[] }>();
     for (const d of DISK_SIGNALS) {
       const evictionPct = p[d.eviction];
       for (const { n, r, freePct } of levels(ctx, d.signal)) {
@@ -155,11 +156,11 @@ export const nodeDiskLow = defineRule({
         const warning = freePct < evictionPct + p.warningMarginPct || (hours !== undefined && p.fillWithinHours > 0 && hours <= p.fillWithinHours);
         if (!critical && !warning) continue;
         const amount = r.unit === 'MiB' ? `${round1(r.available / 1024)} GiB` : `${Math.round(r.available)} ${r.unit}`;
-        out.push({
-          subject: { ...nodeSubject(ctx, n), detail: d.signal },
-          severity: critical ? 'critical' : s.severity,
-          summary:
-            `Node ${n.name}: ${d.label} has ${amount} free (${round1(freePct)}%; eviction at ${evictionPct}%)` +
+        const entry = byNode.get(n.name) ?? { n, concerns: [] };
+        entry.concerns.push({
+          critical,
+          text:
+            `${d.label} has ${amount} free (${round1(freePct)}%; eviction at ${evictionPct}%)` +
             (hours !== undefined && hours <= Math.max(p.fillWithinHours, p.criticalFillWithinHours) ? `, reaching it in about ${hoursText(hours)}` : ''),
           evidence: {
             signal: d.signal,
@@ -168,11 +169,21 @@ export const nodeDiskLow = defineRule({
             evictionThresholdPct: evictionPct,
             ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
           },
-          nodes: [n.name],
         });
+        byNode.set(n.name, entry);
       }
     }
-    return out;
+    return [...byNode.values()].map(({ n, concerns }): Draft => {
+      // The evidence is the worst filesystem's; the summary names them all.
+      const worst = concerns.find((c) => c.critical) ?? concerns[0];
+      return {
+        subject: nodeSubject(ctx, n),
+        severity: worst.critical ? 'critical' : s.severity,
+        summary: `Node ${n.name}: ${concerns.map((c) => c.text).join('; ')}`,
+        evidence: { ...worst.evidence, ...(concerns.length > 1 ? { signals: concerns.map((c) => c.evidence.signal).join(', ') } : {}) },
+        nodes: [n.name],
+      };
+    });
   },
   blind: statsBlind,
 });

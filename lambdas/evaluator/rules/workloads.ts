@@ -135,13 +135,13 @@ export const warningEvents = defineRule({
   id: 'warning-events',
   title: 'Warning events',
   meaning:
-    'Kubernetes Warning events (FailedMount, FailedCreatePodSandBox, SystemOOM, ContainerGCFailed…), reported once per object and reason when first seen and again when their count jumps, grouped into the cluster\'s message. Reasons other alerts cover are left out.',
+    'Kubernetes Warning events (FailedMount, FailedCreatePodSandBox, SystemOOM, ContainerGCFailed…), reported once per object and reason when first seen and again (an update) when their count has at least doubled, at most every 15 minutes, grouped into the cluster\'s message. Reasons other alerts cover are left out.',
   action: 'Read the event message (evidence); `kubectl get events --field-selector involvedObject.name=<object>` shows its history.',
   sources: { agent: true },
   event: true,
   defaults: { severity: 'info', for: '0', resolveAfter: '1h', renotifyEvery: '0', countJump: 10, includeReasons: [], excludeReasons: WARNING_EVENTS_EXCLUDED },
   params: { countJump: param.count(1, 1_000_000), includeReasons: param.strings(), excludeReasons: param.strings() },
-  threshold: (p) => `first occurrence per object and reason, then every +${p.countJump}; not ${p.excludeReasons.join(', ')}`,
+  threshold: (p) => `first occurrence per object and reason, then when the count doubles (+${p.countJump} at least), at most every 15m; not ${p.excludeReasons.join(', ')}`,
   evaluate(ctx, s) {
     return ctx.fresh.events
       .filter(({ event: e }) => tracksEvent(s.params, e) && (e.namespace === undefined || namespaceAllowed(s, e.namespace)))

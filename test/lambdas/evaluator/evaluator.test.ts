@@ -174,7 +174,7 @@ describe('overlapping evaluations', () => {
     const event = (count: number, lastSeen: number): KubeEvent => ({ objectUid: 'uid-orders-1', objectKind: 'Pod', objectName: 'orders-1', namespace: 'orders', type: 'Warning', reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found', count, firstSeen: T0, lastSeen });
     await h.tick(1);
     h.steady.events = [event(1, h.nextTime)];
-    await h.tick(1);
+    await h.tick(15);
     h.steady.events = [event(15, h.nextTime)];
     h.t.clock.set(h.nextTime);
     await h.steady.write(h.store, h.nextTime);
@@ -199,7 +199,7 @@ describe('overlapping evaluations', () => {
     h.t.clock.set(h.nextTime + 32_000); // a moment later
     await second.evaluateCluster(h.steady.cluster);
     const told = [...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'warning-events');
-    expect(told.map((c) => `${c.kind}:${c.evidence.count}`)).toEqual(['firing:1', 'repeat:15']);
+    expect(told.map((c) => `${c.kind}:${c.evidence.count}`)).toEqual(['firing:1', 'updated:15']);
   });
 });
 

@@ -68,3 +68,33 @@ test('same-subject rules: the 24-hour restart alert mutes the OOM alert of that 
     ),
   ).toEqual({ o: 'r' });
 });
+
+test('a node whose disk or memory runs low absorbs its pressure of that kind and its evictions, also while its finding is gone for now', () => {
+  const n1 = { cluster, node: 'n1' };
+  const diskLow = src({ id: 'disk-n1', rule: 'node-disk-low', severity: 'warning', subject: n1, nodes: ['n1'] });
+  const candidates = [
+    cand({ id: 'dp-n1', rule: 'node-pressure', subject: { ...n1, detail: 'DiskPressure' }, nodes: ['n1'] }),
+    cand({ id: 'mp-n1', rule: 'node-pressure', subject: { ...n1, detail: 'MemoryPressure' }, nodes: ['n1'] }),
+    cand({ id: 'ev-n1', rule: 'pod-evictions', subject: n1, nodes: ['n1'] }),
+    cand({ id: 'ev-n2', rule: 'pod-evictions', subject: { cluster, node: 'n2' }, nodes: ['n2'] }),
+  ];
+  expect(mutes([diskLow], candidates)).toEqual({ 'dp-n1': 'disk-n1', 'ev-n1': 'disk-n1' });
+  // The evictions freed the disk: its alert is not found this minute but still fires, and still tells the story.
+  const absorbed = computeMutes([], candidates, RULES_BY_ID, new Set(), [diskLow]);
+  // Evictions are news to the disk's story (pods were lost), told as an update; the pressure is not, unless worse.
+  expect(Object.fromEntries([...absorbed].map(([id, m]) => [id, m]))).toEqual({ 'dp-n1': { by: 'disk-n1', absorbs: true }, 'ev-n1': { by: 'disk-n1', absorbs: true, joins: true } });
+  const memLow = src({ id: 'mem-n1', rule: 'node-memory-low', severity: 'warning', subject: n1, nodes: ['n1'] });
+  expect(mutes([memLow], candidates)).toEqual({ 'mp-n1': 'mem-n1', 'ev-n1': 'mem-n1' });
+});
+
+test('a workload short of replicas is absorbed by its crash-looping or waiting containers, not by another workload\'s', () => {
+  const web = { cluster, namespace: 'shop', workload: 'Deployment/web' };
+  const unavailable = cand({ id: 'ru-web', rule: 'workload-replicas-unavailable', subject: web });
+  const other = cand({ id: 'ru-api', rule: 'workload-replicas-unavailable', subject: { ...web, workload: 'Deployment/api' } });
+  expect(mutes([src({ id: 'cl-web', rule: 'container-crash-looping', severity: 'warning', subject: { ...web, container: 'app' } })], [unavailable, other])).toEqual({ 'ru-web': 'cl-web' });
+  expect(mutes([src({ id: 'cw-web', rule: 'container-waiting', severity: 'warning', subject: { ...web, container: 'app' } })], [unavailable, other])).toEqual({ 'ru-web': 'cw-web' });
+  // No news while as severe as the containers' alert; the workload down (critical) is news, told as an update.
+  const waiting = src({ id: 'cw-web', rule: 'container-waiting', severity: 'warning', subject: { ...web, container: 'app' } });
+  expect(computeMutes([waiting], [unavailable], RULES_BY_ID, new Set()).get('ru-web')).toEqual({ by: 'cw-web', absorbs: true });
+  expect(computeMutes([waiting], [{ ...unavailable, severity: 'critical' }], RULES_BY_ID, new Set()).get('ru-web')).toEqual({ by: 'cw-web', absorbs: true, joins: true });
+});

@@ -6,7 +6,7 @@ import { HOUR_MS, MINUTE_MS, minuteOf } from '../../../model/time';
 import { T0 } from './harness';
 import { nodeMinutesOf, SteadyCluster } from './steady-cluster';
 
-const opts: ObserveOptions = { restartWindowMs: 24 * HOUR_MS, eventCountJump: 10, trackEvent: (e) => e.reason !== 'BackOff' };
+const opts: ObserveOptions = { restartWindowMs: 24 * HOUR_MS, eventCountJump: 10, eventUpdateEveryMs: 15 * MINUTE_MS, trackEvent: (e) => e.reason !== 'BackOff' };
 
 function minuteOfScenario(s: SteadyCluster, t: number): Observation {
   const b = s.batch(t);
@@ -47,18 +47,21 @@ test('a restart count that grew counts as that many restarts, even without a new
   expect(observe(m, { ...minuteOfScenario(s, T0 + 25 * HOUR_MS), now: T0 + 25 * HOUR_MS }, opts).memory.restarts).toEqual({});
 });
 
-test('Warning events: new once, then again only on a jump of the count; untracked reasons are not kept', () => {
+test('Warning events: new once, then again only when the count at least doubles and a quarter hour has passed; untracked reasons are not kept', () => {
   const s = new SteadyCluster({ nodes: 2 });
   const ev = (count: number, lastSeen: number, reason = 'FailedCreatePodSandBox'): KubeEvent => ({ objectUid: 'pod-1', objectKind: 'Pod', objectName: 'p', namespace: 'a', reason, type: 'Warning', message: 'failed to assign an IP address to container', count, firstSeen: T0, lastSeen });
   let m = EMPTY_MEMORY;
   const seen: string[] = [];
-  for (const [i, e] of [ev(1, T0), ev(5, T0 + MINUTE_MS), ev(11, T0 + 2 * MINUTE_MS), ev(12, T0 + 3 * MINUTE_MS), ev(3, T0, 'BackOff')].entries()) {
-    s.events = [e];
-    const r = observe(m, minuteOfScenario(s, T0 + i * MINUTE_MS), opts);
+  // A storm: the count rises every minute (no news), then a quarter hour on it has more than doubled (news), then grows by little.
+  const counts: [number, number][] = [[0, 1], [1, 40], [2, 300], [3, 900], [16, 1_000], [17, 2_100], [40, 1_900]];
+  for (const [minute, count] of counts) {
+    const t = T0 + minute * MINUTE_MS;
+    s.events = [ev(count, t), ev(3, t, 'BackOff')];
+    const r = observe(m, minuteOfScenario(s, t), opts);
     m = r.memory;
     seen.push(...r.fresh.events.map((f) => `${f.event.count}:${f.jump}`));
   }
-  expect(seen).toEqual(['1:false', '11:true']);
+  expect(seen).toEqual(['1:false', '1000:true']);
   expect(Object.keys(m.events)).toEqual(['pod-1#FailedCreatePodSandBox']);
 });
 

@@ -109,7 +109,40 @@ test('a re-notification a rule asks for (a count jump) is sent once per count: a
   let doc = advance(undefined, finding({ since: T - 10 * MINUTE_MS, count: 1 }), timing, ID, T)!;
   doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
   const jump = advance(doc, finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS)!;
-  expect(decide(jump, timing, { muted: false, renotify: true, now: T + MINUTE_MS })?.kind).toBe('repeat');
-  const again = advance(told(jump, { kind: 'repeat', silent: false }, T + MINUTE_MS), finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS + 1000)!;
+  expect(decide(jump, timing, { muted: false, renotify: true, now: T + MINUTE_MS })?.kind).toBe('updated');
+  const again = advance(told(jump, { kind: 'updated', silent: false }, T + MINUTE_MS), finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS + 1000)!;
   expect(decide(again, timing, { muted: false, renotify: true, now: T + MINUTE_MS + 1000 })).toBeUndefined();
+});
+
+test('an alert that joins another\'s story is told once, as an update, and ends with that story without a message of its own', () => {
+  const now = T + 10 * MINUTE_MS;
+  let doc: AlertDoc = { ...advance(undefined, finding({ since: T - 10 * MINUTE_MS }), timing, ID, now)!, absorbedBy: 'node-disk-low|n1' };
+  const joined = decide(doc, timing, { muted: true, joins: true, renotify: false, now });
+  expect(joined).toEqual({ kind: 'updated', silent: false });
+  doc = told(doc, joined!, now);
+  // Told: later minutes under the story say nothing more.
+  expect(decide(advance(doc, finding(), timing, ID, now + MINUTE_MS), timing, { muted: true, joins: true, renotify: false, now: now + MINUTE_MS })).toBeUndefined();
+  // An absorption that is no news stays quiet.
+  expect(decide({ ...doc, notified: undefined }, timing, { muted: true, renotify: false, now })).toBeUndefined();
+  let gone = advance(doc, undefined, timing, ID, now + 2 * MINUTE_MS)!;
+  gone = advance(gone, undefined, timing, ID, now + 8 * MINUTE_MS)!;
+  expect(gone.phase).toBe('resolved');
+  expect(decide(gone, timing, { muted: false, renotify: false, now: now + 8 * MINUTE_MS })).toEqual({ kind: 'resolved', silent: true });
+  // One told on its own before it was absorbed still gets its resolution.
+  const alone = told({ ...doc, absorbedBy: undefined, notified: undefined }, { kind: 'firing', silent: false }, now);
+  expect(decide({ ...alone, absorbedBy: 'x', phase: 'resolved', resolvedAt: now }, timing, { muted: false, renotify: false, now })).toEqual({ kind: 'resolved', silent: false });
+});
+
+test('a story is updated when a new kind of trouble joins it, not by one that is part of a kind already told (OOM kills under restarts)', () => {
+  const c = (rule: string, id = `${rule}|x`) => ({ id, rule, summary: rule });
+  let doc = advance(undefined, finding({ since: T - 10 * MINUTE_MS, constituents: [c('node-memory-low')] }), timing, ID, T)!;
+  doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
+  const later = T + 20 * MINUTE_MS;
+  const restarts = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts')] }), timing, ID, later)!;
+  expect(decide(restarts, timing, { muted: false, renotify: false, now: later })?.kind).toBe('updated');
+  doc = told(restarts, { kind: 'updated', silent: false }, later);
+  const oom = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('container-oom-killed')] }), timing, ID, later + 20 * MINUTE_MS)!;
+  expect(decide(oom, timing, { muted: false, renotify: false, now: later + 20 * MINUTE_MS })).toBeUndefined();
+  const pending = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('pods-pending')] }), timing, ID, later + 20 * MINUTE_MS)!;
+  expect(decide(pending, timing, { muted: false, renotify: false, now: later + 20 * MINUTE_MS })?.kind).toBe('updated');
 });

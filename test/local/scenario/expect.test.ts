@@ -68,6 +68,15 @@ test('a run over its message budget fails, in all and per rule, naming where the
   ]);
 });
 
+test('"fires N times" counts the messages announcing it, not the updates to its story', () => {
+  const run = [message(31, change('scale-in-under-pressure', 'firing', 'critical')), message(46, change('scale-in-under-pressure', 'updated', 'critical')), message(47, change('scale-in-under-pressure', 'repeat', 'critical'))];
+  expect(judge({ fire: [{ rule: 'scale-in-under-pressure', within: '5m', times: 2 }] }, run)).toEqual([]);
+  expect(judge({ fire: [{ rule: 'scale-in-under-pressure', within: '5m', times: 1 }], budget: { messages: 2 } }, run)).toEqual([
+    'count: scale-in-under-pressure was announced in 2 messages, expected 1',
+    'budget: 3 messages were sent, over the budget of 2 (carrying scale-in-under-pressure ×3)',
+  ]);
+});
+
 test('"fires N times" counts the messages announcing it, resolutions aside', () => {
   const run = [message(31, change('container-oom-killed', 'firing')), message(40, change('container-oom-killed', 'repeat')), message(60, change('container-oom-killed', 'resolved'))];
   expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', times: 2 }] }, run)).toEqual([]);
@@ -79,6 +88,9 @@ test('"fires again after resolving" needs a resolution, then a new firing of the
   const once = [message(31, change('container-oom-killed', 'firing')), message(60, change('container-oom-killed', 'resolved'))];
   expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, once)).toEqual(['missing: container-oom-killed never fired again after resolving']);
   expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, [...once, message(90, change('container-oom-killed', 'firing'))])).toEqual([]);
+  // An occurrence rule ends without a message: a second firing of the same alert says it ended in between.
+  expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, [message(31, change('container-oom-killed', 'firing')), message(400, change('container-oom-killed', 'firing'))])).toEqual([]);
+  expect(judge({ fire: [{ rule: 'container-oom-killed', within: '5m', refires: true }] }, [message(31, change('container-oom-killed', 'firing')), message(40, change('container-oom-killed', 'repeat'))])).toEqual(['missing: container-oom-killed never fired again after resolving']);
 });
 
 test('"fires before <happening>" fails an alert that only fires once the happening is under way', () => {

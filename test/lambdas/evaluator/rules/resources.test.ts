@@ -84,15 +84,26 @@ describe('node-disk-low', () => {
     withStats(s, 1, { fsAvailableBytes: 0.11 * 80 * GiB, imageFsAvailableBytes: 0.11 * 80 * GiB });
     const found = run('node-disk-low', s.context(t));
     // imagefs is the same filesystem here: one alert per node, not two.
-    expect(found.map((f) => `${f.subject.node === s.nodeNames[0] ? 0 : 1}:${f.subject.detail}:${f.severity}`)).toEqual(['0:nodefs.available:warning', '1:nodefs.available:critical']);
+    expect(found.map((f) => `${f.subject.node === s.nodeNames[0] ? 0 : 1}:${f.evidence.signal}:${f.severity}`)).toEqual(['0:nodefs.available:warning', '1:nodefs.available:critical']);
     expect(found[0].evidence).toMatchObject({ freePct: 13, evictionThresholdPct: 10, freeGiB: 10.4, capacityGiB: 80 });
   });
 
-  test('a separate image filesystem and inodes are watched with their own thresholds', () => {
+  test('a separate image filesystem and inodes are watched with their own thresholds, in one alert for the node naming each', () => {
     const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 3, { imageFsAvailableBytes: 0.18 * 100 * GiB, imageFsCapacityBytes: 100 * GiB, fsInodesFree: 0.08 * 41_943_040, fsInodes: 41_943_040 });
     const found = run('node-disk-low', s.context(t));
-    expect(found.map((f) => `${f.subject.detail}:${f.severity}`)).toEqual(['imagefs.available:warning', 'nodefs.inodesFree:warning']);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[3] }, evidence: { signals: 'imagefs.available, nodefs.inodesFree' } });
+    expect(found[0].subject.detail).toBeUndefined();
+    expect(found[0].summary).toMatch(/image filesystem has 18 GiB free .*; node filesystem inodes has/);
+  });
+
+  test('the root volume that also holds the images is one filesystem, though its two readings differ a little', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    // EKS: containerd on the root volume. Same size and inode table; free space read moments apart.
+    withStats(s, 2, { fsAvailableBytes: 0.13 * 80 * GiB, imageFsAvailableBytes: 0.125 * 80 * GiB, imageFsCapacityBytes: 80 * GiB });
+    const found = run('node-disk-low', s.context(t));
+    expect(found.map((f) => `${f.evidence.signal}:${f.evidence.signals ?? '-'}`)).toEqual(['nodefs.available:-']);
   });
 
   test('a container filesystem split from images (kubelet 1.31+ containerfs) is watched; one that is the node or image filesystem is not repeated', () => {
@@ -114,7 +125,7 @@ describe('node-disk-low', () => {
     let trend = history(s, 6, (i) => withStats(s, 4, { fsAvailableBytes: cap * (0.23 - (0.005 * i) / 2), imageFsAvailableBytes: cap * (0.23 - (0.005 * i) / 2) }));
     withStats(s, 4, { fsAvailableBytes: cap * 0.2, imageFsAvailableBytes: cap * 0.2 });
     const [slow] = run('node-disk-low', s.context(t, { trend }));
-    expect(slow).toMatchObject({ severity: 'warning', subject: { detail: 'nodefs.available' } });
+    expect(slow).toMatchObject({ severity: 'warning', evidence: { signal: 'nodefs.available' } });
     expect(slow.evidence.hoursToEviction).toBeCloseTo(20, 0);
     // A log flood: 3% of the disk an hour.
     trend = history(s, 2, (i) => withStats(s, 4, { fsAvailableBytes: cap * (0.26 - (0.03 * i) / 2), imageFsAvailableBytes: cap * (0.26 - (0.03 * i) / 2) }));

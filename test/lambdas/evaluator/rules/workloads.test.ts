@@ -74,17 +74,20 @@ describe('workload-replicas-unavailable', () => {
 });
 
 describe('warning-events', () => {
-  test('first occurrence, then again only when the count jumps; reasons other rules cover are left out', async () => {
+  test('first occurrence, then an update only when the count has doubled and a quarter hour passed; reasons other rules cover are left out', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(1);
     h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 1 }), event({ objectName: 'x', reason: 'BackOff', message: 'Back-off restarting failed container' })];
     await h.tick(1);
     h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 4, lastSeen: h.nextTime })];
     await h.tick(1);
-    h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 15, lastSeen: h.nextTime })];
+    // A storm: the count rises every minute, which is no news; a quarter hour on, it has more than doubled.
+    h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 40, lastSeen: h.nextTime })];
+    await h.tick(14);
+    h.steady.events = [event({ objectName: 'orders-7f9-abc', reason: 'FailedMount', count: 90, lastSeen: h.nextTime })];
     await h.tick(1);
     const changes = h.publisher.of('warning-events');
-    expect(changes.map((c) => `${c.kind}:${c.severity}:${c.evidence.count}`)).toEqual(['firing:info:1', 'repeat:info:15']);
+    expect(changes.map((c) => `${c.kind}:${c.severity}:${c.evidence.count}`)).toEqual(['firing:info:1', 'updated:info:90']);
     expect(changes[0]).toMatchObject({ subject: { namespace: 'orders', pod: 'orders-7f9-abc', detail: 'FailedMount' } });
     expect(changes[0].summary).toBe('FailedMount on Pod orders/orders-7f9-abc: MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found');
   });
