@@ -9,6 +9,7 @@
  * `start()`: `watch()` once, then `caughtUp()` and `cycle()` each simulated interval (change batches and
  * retries run on the injected `timers`).
  */
+import { setMaxListeners } from 'events';
 import { backoffMs } from '../common/retry';
 import type { Logger } from '../common/log';
 import type { NodeReport } from '../model/batch';
@@ -356,7 +357,10 @@ export class Agent {
     const notReady = new Set(snap.nodes.filter((n) => !isReady(n.node)).map((n) => n.node.name));
     const notReadyTimeoutMs = settings.kubeletNotReadyTimeoutMs ?? Math.min(2000, settings.kubeletTimeoutMs);
     const deadlineMs = settings.scrapeDeadlineMs ?? settings.intervalMs / 2;
+    const concurrency = scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency);
     const abort = (this.scrapeAbort = new AbortController());
+    // Each worker listens twice (its request and its wait): not a leak, so no warning below that.
+    setMaxListeners(2 * concurrency + 1, abort.signal);
     // Real timers (not the injectable ones): the deadline bounds real network calls, also in local mode.
     const deadline = setTimeout(() => abort.abort(`the cycle's scrape deadline (${deadlineMs / 1000} s) passed`), deadlineMs);
     try {
@@ -367,7 +371,7 @@ export class Agent {
         targets,
         this.deps.summaries,
         {
-          concurrency: scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency),
+          concurrency,
           timeoutMs: (t) => (notReady.has(t.node) ? notReadyTimeoutMs : settings.kubeletTimeoutMs),
           signal: abort.signal,
           reduce: (summary) => usageOf(summary, this.cpu),
