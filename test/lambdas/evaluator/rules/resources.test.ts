@@ -111,11 +111,11 @@ describe('node-disk-low', () => {
     withStats(s, 2, { containerFsAvailableBytes: 0.12 * 200 * GiB, containerFsCapacityBytes: 200 * GiB });
     const [f, ...rest] = run('node-disk-low', s.context(t));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[2], detail: 'containerfs.available' }, evidence: { freePct: 12, evictionThresholdPct: 10, freeGiB: 24 } });
+    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[2] }, evidence: { signal: 'containerfs.available', freePct: 12, evictionThresholdPct: 10, freeGiB: 24 } });
     expect(f.summary).toMatch(/container filesystem has 24 GiB free/);
     // Reported, but the same filesystem as nodefs (as on the 1.35 capture): nodefs.available speaks for it.
     withStats(s, 2, { fsAvailableBytes: 0.12 * 200 * GiB, fsCapacityBytes: 200 * GiB, imageFsAvailableBytes: 0.12 * 200 * GiB, imageFsCapacityBytes: 200 * GiB });
-    expect(run('node-disk-low', s.context(t)).map((x) => x.subject.detail)).toEqual(['nodefs.available']);
+    expect(run('node-disk-low', s.context(t)).map((x) => `${x.evidence.signal}:${x.evidence.signals ?? '-'}`)).toEqual(['nodefs.available:-']);
   });
 
   test('filling up within 24 h at 20% free: warning; within 4 h: critical', () => {
