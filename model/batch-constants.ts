@@ -50,21 +50,6 @@ export const BATCH_LIMITS = {
   maxLatencyMs: 3_600_000,
 } as const;
 
-/** The UTF-8 size of `s`, without encoding it. */
-export function utf8Bytes(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
 export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 export const CLUSTER_NAME_MESSAGE = 'expected an EKS cluster name (1-100 of A-Z a-z 0-9 - _)';

@@ -22,7 +22,7 @@ import type {
 import type { EpochMs } from './time';
 
 // The zod-free part of the contract lives in batch-constants.ts (the agent's bundle must not carry zod).
-import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath, utf8Bytes } from './batch-constants';
+import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath } from './batch-constants';
 export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN, formatPath };
 
 const L = BATCH_LIMITS;
@@ -30,7 +30,7 @@ const L = BATCH_LIMITS;
  * Names and reasons are bounded in UTF-8 bytes, as DynamoDB bounds keys: an event's sort key is its
  * object's uid and its reason, so two of them always fit the 1,024-byte limit, whatever the characters.
  */
-const inBytes = (max: number) => (s: string) => utf8Bytes(s) <= max;
+const inBytes = (max: number) => (s: string) => Buffer.byteLength(s) <= max;
 const bytesMessage = (max: number) => `at most ${max} bytes of UTF-8`;
 const name = z.string().min(1).max(L.maxNameLength).refine(inBytes(L.maxNameLength), bytesMessage(L.maxNameLength));
 const reason = z.string().max(L.maxNameLength).refine(inBytes(L.maxNameLength), bytesMessage(L.maxNameLength));

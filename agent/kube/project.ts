@@ -3,7 +3,7 @@
  * goes through one of these functions, and only the result is kept. Strings and lists are clipped to the
  * batch schema's limits here, so whatever a cluster holds, the batch stays valid.
  */
-import { BATCH_LIMITS, utf8Bytes } from '../../model/batch-constants';
+import { BATCH_LIMITS } from '../../model/batch-constants';
 import {
   instanceIdFromProviderId,
   type CapacityType,
@@ -43,12 +43,12 @@ const L = BATCH_LIMITS;
  * multi-byte name cannot invalidate a batch or a DynamoDB key. Never splits a character.
  */
 export function clip(s: string, max: number): string {
-  if (utf8Bytes(s) <= max) return s;
-  const room = max - utf8Bytes('…');
+  if (Buffer.byteLength(s) <= max) return s;
+  const room = max - Buffer.byteLength('…');
   let bytes = 0;
   let end = 0;
   for (const ch of s) {
-    const n = utf8Bytes(ch);
+    const n = Buffer.byteLength(ch);
     if (bytes + n > room) break;
     bytes += n;
     end += ch.length;
