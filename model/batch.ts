@@ -88,6 +88,7 @@ const kubeNode: z.ZodType<KubeNode> = z.object({
   capacityType: capacityType.optional(),
   nodeGroup: name.optional(),
   nodePool: name.optional(),
+  autoMode: z.literal(true).optional(),
   conditions: z
     .array(
       z.object({

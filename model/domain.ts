@@ -177,6 +177,8 @@ export interface KubeNode {
   readonly nodeGroup?: string;
   /** Karpenter NodePool (`karpenter.sh/nodepool`). */
   readonly nodePool?: string;
+  /** An EKS Auto Mode node (`eks.amazonaws.com/compute-type: auto`): AWS runs Karpenter for it. */
+  readonly autoMode?: true;
   readonly conditions: readonly NodeCondition[];
   readonly capacity: Resources;
   readonly allocatable: Resources;

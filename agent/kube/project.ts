@@ -156,6 +156,7 @@ export function projectNode(o: NodeObject): NodeRecord | undefined {
     ...optional('capacityType', capacityTypeOf(labels)),
     ...optional('nodeGroup', firstLabel(labels, ['eks.amazonaws.com/nodegroup', 'alpha.eksctl.io/nodegroup-name'])),
     ...optional('nodePool', firstLabel(labels, ['karpenter.sh/nodepool', 'karpenter.sh/provisioner-name'])),
+    ...(labels['eks.amazonaws.com/compute-type'] === 'auto' ? { autoMode: true as const } : {}),
     conditions,
     capacity: resourcesOf(o.status?.capacity),
     allocatable: resourcesOf(o.status?.allocatable),

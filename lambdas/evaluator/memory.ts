@@ -16,6 +16,7 @@ import type { ClusterMinute, ConditionStatus, KubeEvent, NodeMinute, ScalingActi
 import { workloadName } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../model/time';
+import { observeLeaving, removalsAt, type LeavingNode } from './removals';
 import { nodesByInstance, observeScaleIns, type InServiceInstances, type ScaleIn } from './scale-in';
 
 export const MEMORY_VERSION = 1;
@@ -109,6 +110,8 @@ export interface EvaluatorMemory {
   readonly scaleIns: readonly ScaleIn[];
   /** InService instances per Auto Scaling group at the last cloud rollup, with their nodes. */
   readonly inService: InServiceInstances;
+  /** Nodes on their way out (removals.ts), by name (absent in memories written before it). */
+  readonly leaving?: Readonly<Record<string, LeavingNode>>;
   /** Pending-pod count per minute, stored when it changes (last hour plus the value before it). */
   readonly pending: readonly (readonly [Minute, number])[];
   readonly clusterStatus?: { readonly status: string; readonly since: EpochMs };
@@ -195,6 +198,9 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   // Entries without an instance are desired-capacity drops recorded by an older version: not removals.
   let scaleIns = prev.scaleIns.filter((s) => s.instanceId !== undefined);
   let inService: Record<string, Readonly<Record<string, string>>> = { ...(prev.inService ?? {}) };
+  const leaving: Record<string, LeavingNode> = { ...(prev.leaving ?? {}) };
+  let updatingGroups: ReadonlySet<string> = new Set();
+  const asgOfInstance = new Map<string, string>();
   let nodeOfInstance = new Map<string, string>();
   let pending = [...prev.pending];
   let clusterStatus = prev.clusterStatus;
@@ -215,6 +221,9 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
         const before = track?.status ?? 'True';
         if (before !== n.ready) ready[n.name] = { status: n.ready, transitions: [...(track?.transitions ?? []), r.minute] };
       }
+      for (const [g, instances] of Object.entries(inService)) for (const id of Object.keys(instances)) asgOfInstance.set(id, g);
+      for (const x of scaleIns) if (x.autoScalingGroup) asgOfInstance.set(x.instanceId, x.autoScalingGroup);
+      scaleIns.push(...removalsAt(leaving, r.kube, asgOfInstance, updatingGroups, r.minute));
       latestNodes = new Set(r.kube.nodes.map((n) => n.name));
       nodeOfInstance = nodesByInstance(r.kube);
       const last = pending[pending.length - 1];
@@ -255,6 +264,8 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
         }
       }
       ({ scaleIns, inService } = observeScaleIns({ scaleIns, inService }, r.cloud, r.minute, nodeOfInstance));
+      updatingGroups = new Set(r.cloud.nodeGroups.filter((n) => n.status === 'UPDATING').map((n) => n.name));
+      for (const h of r.cloud.hosts) if (h.autoScalingGroup) asgOfInstance.set(h.instanceId, h.autoScalingGroup);
       const failedAsg = r.cloud.failures.some((f) => f.operation.startsWith('autoscaling:'));
       if (!failedAsg) latestGroups = new Set(r.cloud.autoScalingGroups.map((g) => g.name));
       if (r.cloud.cluster && r.cloud.cluster.status !== clusterStatus?.status) clusterStatus = { status: r.cloud.cluster.status, since: r.minute };
@@ -262,6 +273,12 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   }
 
   const restarts = observeRestarts(prev.restarts, obs, opts, freshSince, fresh.restarts);
+  const nowLeaving = observeLeaving(
+    leaving,
+    obs.nodes.flatMap((n) => (n.kube ? [n.kube] : [])),
+    obs.rollups.flatMap((r) => r.kube?.events ?? []),
+    now,
+  );
 
   // Forget what is old or gone.
   for (const [name, t] of Object.entries(ready)) {
@@ -298,6 +315,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       activities,
       scaleIns,
       inService,
+      leaving: nowLeaving,
       pending,
       clusterStatus,
       nodeOom,

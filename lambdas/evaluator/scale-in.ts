@@ -15,10 +15,23 @@
  */
 import type { AutoScalingGroup, CloudRollup, KubeRollup, ScalingActivity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
+import type { RemovalActor } from './removals';
 
-/** One instance that left service, with the node it ran. */
+/**
+ * One removal of capacity, with the node it took: an instance that left its Auto Scaling group, or a node
+ * removed from the Kubernetes side (lambdas/evaluator/removals.ts: Karpenter, EKS Auto Mode, Spot, a failed
+ * instance, a drain).
+ */
 export interface ScaleIn {
-  readonly autoScalingGroup: string;
+  /** The group it left; absent for a node of no Auto Scaling group (a Karpenter NodePool's). */
+  readonly autoScalingGroup?: string;
+  /** The node's Karpenter / EKS Auto Mode NodePool, or else its node group, for removals seen from the Kubernetes side. */
+  readonly nodePool?: string;
+  readonly nodeGroup?: string;
+  /** Who removed it; absent for Auto Scaling removals, whose actor comes from the activity's cause. */
+  readonly by?: RemovalActor;
+  /** Lost rather than removed: nobody decided it (a Spot interruption, a failed instance). */
+  readonly lost?: boolean;
   /** When its removal was seen, or when the activity that removed it started. */
   readonly t: EpochMs;
   readonly instanceId: string;
@@ -35,6 +48,12 @@ export type InServiceInstances = Readonly<Record<string, Readonly<Record<string,
 
 /** The actor of a removal whose scaling activity was not read (yet). */
 export const UNREAD_ACTOR = 'Auto Scaling (activity not read yet)';
+
+/** Actors whose removals are capacity lost, not decided (lambdas/evaluator/removals.ts). */
+export const SPOT_ACTOR = 'a Spot interruption or rebalance';
+const EC2_HEALTH_ACTOR = 'EC2 health check';
+const ELB_HEALTH_ACTOR = 'ELB health check';
+export const HEALTH_ACTORS: ReadonlySet<string> = new Set([EC2_HEALTH_ACTOR, ELB_HEALTH_ACTOR]);
 
 const REMOVAL = /^(?:Terminating|Detaching) EC2 instance: (i-[0-9a-f]+)/;
 
@@ -53,10 +72,10 @@ export function removalActor(cause: string): string {
   if (/scheduled action/i.test(cause)) return 'a scheduled action';
   if (/taken out of service in response to a user request/i.test(cause)) return 'a terminate request (Cluster Autoscaler scale-down, or a person)';
   if (/user request/i.test(cause)) return 'a user request (API, console, or an autoscaler)';
-  if (/EC2 health check/i.test(cause)) return 'EC2 health check';
-  if (/ELB (system )?health check/i.test(cause)) return 'ELB health check';
+  if (/EC2 health check/i.test(cause)) return EC2_HEALTH_ACTOR;
+  if (/ELB (system )?health check/i.test(cause)) return ELB_HEALTH_ACTOR;
   if (/instance refresh/i.test(cause)) return 'an instance refresh';
-  if (/rebalance recommendation|spot|interruption/i.test(cause)) return 'a Spot interruption or rebalance';
+  if (/rebalance recommendation|spot|interruption/i.test(cause)) return SPOT_ACTOR;
   if (/AZRebalance|rebalanc/i.test(cause)) return 'Availability Zone rebalancing';
   if (/maximum instance lifetime|max instance lifetime/i.test(cause)) return 'maximum instance lifetime';
   return cause ? cause.slice(0, 120) : UNREAD_ACTOR;

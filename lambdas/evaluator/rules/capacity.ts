@@ -3,14 +3,15 @@
  * domino detector (an Auto Scaling group removed a node while the cluster was already short), the two
  * signals no upstream rule set has (alert-rules research §6.9).
  */
-import { alertId } from '../../../model/domain';
+import { alertId, type Subject } from '../../../model/domain';
 import { MINUTE_MS, type EpochMs } from '../../../model/time';
 import type { EvaluationContext } from '../context';
 import { analyzeHeadroom } from '../headroom';
 import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
+import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
 import type { ScaleIn } from '../scale-in';
-import { at, listSome, round1, toMiB } from './common';
+import { at, listSome, round1, toGiB, toMiB } from './common';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
 
 const podText = (p: PodDemand) =>
@@ -94,21 +95,21 @@ export const scaleInUnderPressure = defineRule({
   id: 'scale-in-under-pressure',
   title: 'Scale-in under pressure (domino)',
   meaning:
-    'An Auto Scaling group took a node\'s instance out of service (terminated or detached it: an alarm, a schedule, Cluster Autoscaler, a health check, a person), and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own.',
+    'Capacity was removed: an Auto Scaling group took a node\'s instance out of service (an alarm, a schedule, Cluster Autoscaler, a health check, a person), Karpenter or EKS Auto Mode disrupted a node (consolidation, drift, expiry, emptiness, node repair), a Spot interruption or a failed instance took it, or a person drained it; and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own. It names the actor and reason, with advice for that actor.',
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
   sources: { agent: true, cloud: ['autoscaling'] },
   meta: true,
   defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
   params: { window: param.duration(), constituents: param.strings() },
-  threshold: (p) => `an InService instance with a node removed, then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
+  threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
   evaluate(ctx, s, prior) {
     const out: Draft[] = [];
     const latest = new Map<string, ScaleIn>();
-    for (const d of ctx.memory.scaleIns) latest.set(d.autoScalingGroup, d);
+    for (const d of ctx.memory.scaleIns) latest.set(removalGroup(d), d);
     for (const [group, drop] of latest) {
-      const subject = { cluster: ctx.cluster, nodeGroup: ctx.groups.get(group)?.nodeGroup, autoScalingGroup: group };
+      const subject = removalSubject(ctx, drop);
       // The group's other removals of the window, told with the latest one.
-      const removed = ctx.memory.scaleIns.filter((d) => d.autoScalingGroup === group && drop.t - d.t <= s.params.window);
+      const removed = ctx.memory.scaleIns.filter((d) => removalGroup(d) === group && drop.t - d.t <= s.params.window);
       const recent = ctx.now - drop.t <= s.params.window;
       // Once firing it stays while the trouble lasts, even when the scale-in leaves the window.
       if (!recent && !prior.firing.has(alertId('scale-in-under-pressure', subject))) continue;
@@ -125,16 +126,19 @@ export const scaleInUnderPressure = defineRule({
       const all = [...parts, ...cascade];
       const byRule = new Map<string, number>();
       for (const f of all) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+      const { by, lost } = removalKind(drop);
       out.push({
         subject,
         severity: s.severity,
         summary:
-          `${group} removed ${removedText(removed)} (${drop.actor}) while the cluster cannot afford it: ` +
+          `${removerText(drop)} ${lost ? 'lost' : 'removed'} ${removedText(removed)} (${drop.actor}) while the cluster cannot afford it: ` +
           listSome(parts.map((f) => f.summary), 3),
+        ...(REMOVAL_ADVICE[by] ? { runbook: REMOVAL_ADVICE[by] } : {}),
         evidence: {
           removedNodes: removed.map((d) => d.node).join(', '),
           removedInstances: removed.map((d) => d.instanceId).join(', '),
           scaledInAt: at(drop.t),
+          removedBy: by,
           actor: drop.actor,
           ...(drop.cause ? { cause: drop.cause } : {}),
           pendingPodsBefore: pendingBefore,
@@ -149,8 +153,85 @@ export const scaleInUnderPressure = defineRule({
   },
 });
 
+/** The domino's subject: the Auto Scaling group's, else the NodePool's (or node group's). */
+function removalSubject(ctx: EvaluationContext, d: ScaleIn): Subject {
+  if (d.autoScalingGroup) return { cluster: ctx.cluster, nodeGroup: ctx.groups.get(d.autoScalingGroup)?.nodeGroup, autoScalingGroup: d.autoScalingGroup };
+  return { cluster: ctx.cluster, nodeGroup: d.nodePool ?? d.nodeGroup };
+}
+
+/** Who the message names first: the Auto Scaling group, else the NodePool or node group. */
+function removerText(d: ScaleIn): string {
+  if (d.autoScalingGroup) return d.autoScalingGroup;
+  if (d.nodePool) return `NodePool ${d.nodePool}`;
+  return d.nodeGroup ? `Node group ${d.nodeGroup}` : 'The cluster';
+}
+
 function removedText(removed: readonly ScaleIn[]): string {
   const last = removed[removed.length - 1];
   const nodes = removed.length === 1 ? `node ${last.node} (${last.instanceId})` : `${removed.length} nodes (${removed.map((d) => d.node).join(', ')})`;
   return `${nodes} at ${at(last.t)}`;
 }
+
+/**
+ * Capacity lost that the cluster absorbed: the information side of the domino. Nodes that went without a
+ * decision (Spot interruptions, failed instances, node repair), told once per incident with what is left;
+ * when their pods do not fit, the domino tells it instead (it runs first: its findings are in `prior`).
+ */
+export const capacityLost = defineRule({
+  id: 'capacity-lost',
+  title: 'Capacity lost, and absorbed',
+  meaning:
+    'Nodes went without anyone deciding it (a Spot interruption or a wave of them, an instance that failed its health checks, EKS Auto Mode or Karpenter node repair) and the cluster absorbed it: no more pods Pending than before, no node under pressure or low on memory. Told once per incident as information: how many nodes, the allocatable left, whether the cluster could lose one more. When the rest cannot take their pods it is the domino (scale-in-under-pressure) instead.',
+  action: 'Nothing urgent: check that replacements joined and became Ready; if the evidence says the cluster could not lose one more node, add capacity; frequent Spot waves call for more instance types and zones.',
+  sources: { agent: true },
+  meta: true,
+  event: true,
+  defaults: { severity: 'info', for: '0', resolveAfter: '30m', renotifyEvery: '0', window: '15m' },
+  params: { window: param.duration() },
+  threshold: (p) => `a node lost (Spot interruption, failed instance, node repair) within ${Math.round(p.window / 60_000)} min, and no domino`,
+  evaluate(ctx, s, prior) {
+    const byGroup = new Map<string, ScaleIn[]>();
+    for (const d of ctx.memory.scaleIns) {
+      if (!removalKind(d).lost || ctx.now - d.t > s.params.window) continue;
+      byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
+    }
+    const dominoes = new Set(prior.findings.filter((f) => f.rule === scaleInUnderPressure.id).map((f) => alertId(scaleInUnderPressure.id, f.subject)));
+    const out: Draft[] = [];
+    for (const removed of byGroup.values()) {
+      const first = removed[0];
+      const last = removed[removed.length - 1];
+      const subject = removalSubject(ctx, last);
+      if (dominoes.has(alertId(scaleInUnderPressure.id, subject))) continue;
+      // More pods Pending than before the loss: not absorbed (yet); the domino may follow.
+      const pendingBefore = pendingAt(ctx.memory, first.t - MINUTE_MS);
+      if ((ctx.kube?.pendingPods.length ?? 0) > pendingBefore) continue;
+      const rest = ctx.nodes.filter((n) => n.summary.ready === 'True' && !n.cordoned);
+      const memory = rest.reduce((a, n) => a + (n.summary.allocatable.memoryBytes ?? 0), 0);
+      const cpu = rest.reduce((a, n) => a + (n.summary.allocatable.cpuMilli ?? 0), 0);
+      const next = analyzeHeadroom(ctx).worst;
+      const nextFits = next === undefined || (next.unplacedByRequests.length === 0 && next.unplacedByUsage.length === 0);
+      out.push({
+        subject,
+        severity: s.severity,
+        summary:
+          `${removerText(last)} lost ${removedText(removed)} (${last.actor}); their pods fit on the other ${rest.length} nodes by requests and by memory use ` +
+          `(${toGiB(memory)} GiB memory, ${round1(cpu / 1000)} CPUs allocatable left)` +
+          (nextFits ? '' : `; the cluster could not lose one more node (${next.node})`),
+        evidence: {
+          lostNodes: removed.map((d) => d.node).join(', '),
+          lostInstances: removed.map((d) => d.instanceId).filter(Boolean).join(', '),
+          actor: last.actor,
+          removedBy: removalKind(last).by,
+          nodesLeft: rest.length,
+          allocatableMemoryGiBLeft: toGiB(memory),
+          allocatableCpuLeft: round1(cpu / 1000),
+          pendingPodsBefore: pendingBefore,
+          pendingPodsNow: ctx.kube?.pendingPods.length ?? 0,
+          canLoseOneMore: nextFits ? 'yes' : `no (${next.node})`,
+        },
+        since: first.t,
+      });
+    }
+    return out;
+  },
+});
