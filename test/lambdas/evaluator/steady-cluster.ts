@@ -19,6 +19,7 @@ import type {
   ClusterInfo,
   CollectorFailure,
   Container,
+  Host,
   HostMetrics,
   HostNodeMinute,
   KubeEvent,
@@ -97,6 +98,8 @@ export class SteadyCluster {
   /** Host metrics per instance id, over the steady defaults. */
   hostMetrics = new Map<string, HostMetrics>();
   failures: CollectorFailure[] = [];
+  /** The instances the collector reports (the synthetic cluster's, until a test changes them). */
+  hosts: Host[];
   agentAlive = true;
   collectorAlive = true;
   private seq = 0;
@@ -125,6 +128,30 @@ export class SteadyCluster {
       healthIssues: [],
     }));
     this.clusterInfo = { name: this.cluster, status: 'ACTIVE', version: '1.33', platformVersion: 'eks.12' };
+    this.hosts = [...this.base.hosts];
+  }
+
+  /**
+   * Moves nodes to a Karpenter NodePool (an EKS Auto Mode one with `autoMode`): out of their Auto Scaling
+   * group, labelled with the pool as Karpenter labels its nodes, their instances tagged with it.
+   */
+  toNodePool(nodes: readonly number[], pool: string, opts: { readonly spot?: boolean; readonly autoMode?: boolean } = {}): void {
+    const ids = new Set(nodes.map((i) => this.report(i).node.instanceId!));
+    for (const i of nodes) {
+      this.updateNode(i, (r) => {
+        const { nodeGroup: _group, ...node } = r.node;
+        return { ...r, node: { ...node, nodePool: pool, capacityType: opts.spot ? 'spot' : 'on-demand', ...(opts.autoMode ? { autoMode: true as const } : {}) } };
+      });
+    }
+    this.groups = this.groups.map((g) => {
+      const instances = g.instances.filter((x) => !ids.has(x.instanceId));
+      return { ...g, instances, desired: instances.length, inService: instances.length };
+    });
+    this.hosts = this.hosts.map((h) => {
+      if (!ids.has(h.instanceId)) return h;
+      const { autoScalingGroup: _asg, lifecycleState: _state, ...host } = h;
+      return { ...host, nodeGroup: pool, capacityType: opts.spot ? 'spot' : 'on-demand' };
+    });
   }
 
   get nodeNames(): string[] {
@@ -214,14 +241,14 @@ export class SteadyCluster {
       nodeGroups: this.nodeGroups,
       autoScalingGroups: this.groups,
       scalingActivities: this.activities,
-      hosts: this.base.hosts,
+      hosts: this.hosts,
       failures: this.failures,
     };
   }
 
   hostMinutes(t: EpochMs): HostNodeMinute[] {
     const inGroups = new Set(this.groups.flatMap((g) => g.instances.map((i) => i.instanceId)));
-    return this.base.hosts
+    return this.hosts
       .filter((h) => inGroups.has(h.instanceId))
       .map((host) => ({
         minute: minuteOf(t),

@@ -1,0 +1,180 @@
+import { actorOf } from '../../../lambdas/evaluator/removals';
+import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import type { KubeEvent, NodeCondition, Pod } from '../../../model/domain';
+import { harness, type Harness } from './harness';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.close());
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** An event on a node, as the agent reports it (Karpenter's, here). */
+function nodeEvent(h: Harness, node: number, reason: string, type: 'Normal' | 'Warning', message: string): KubeEvent {
+  const name = h.steady.report(node).node.name;
+  return { objectUid: h.steady.report(node).node.uid ?? name, objectKind: 'Node', objectName: name, reason, type, message, count: 1, firstSeen: h.nextTime - 20_000, lastSeen: h.nextTime - 20_000, node: name, source: 'karpenter' };
+}
+
+/** Karpenter's termination controller: the `karpenter.sh/disrupted:NoSchedule` taint, and why. */
+function disrupt(h: Harness, node: number, event: KubeEvent): void {
+  h.steady.updateNode(node, (r) => ({ ...r, node: { ...r.node, taints: [...r.node.taints, { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' }] } }));
+  h.steady.events.push(event);
+}
+
+/** The node leaves the cluster (its Node object deleted). */
+function remove(h: Harness, node: number): { name: string; instance: string } {
+  const r = h.steady.report(node);
+  h.steady.reports = h.steady.reports.filter((x) => x !== r);
+  return { name: r.node.name, instance: r.node.instanceId! };
+}
+
+/** The other nodes cannot take the pods: two under MemoryPressure, one pod Pending. */
+function cannotAfford(h: Harness): void {
+  const pressure: NodeCondition = { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime };
+  h.steady.setCondition(0, pressure);
+  h.steady.setCondition(1, pressure);
+  const stuck: Pod = { ...h.steady.appPod(0), uid: 'pending-1', name: 'cart-7d9f-abcde', node: undefined, phase: 'Pending', unschedulable: { reason: 'Unschedulable', message: '0/4 nodes are available: 2 Insufficient memory.' } };
+  h.steady.unscheduled = [stuck];
+}
+
+describe('the domino starts from any removal of capacity', () => {
+  test('Karpenter consolidation the cluster cannot afford: the domino names the NodePool, the reason (Underutilized) and advice for Karpenter', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.toNodePool([3, 4, 5], 'default');
+    await h.tick(3);
+    disrupt(h, 5, nodeEvent(h, 5, 'DisruptionTerminating', 'Normal', 'Disrupting Node: Underutilized/Delete'));
+    await h.tick(1);
+    const gone = remove(h, 5);
+    await h.tick(1);
+    cannotAfford(h);
+    await h.tick(3);
+
+    const domino = h.publisher.of('scale-in-under-pressure');
+    expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
+    expect(domino[0].subject).toEqual({ cluster: h.steady.cluster, nodeGroup: 'default' });
+    expect(domino[0].summary).toMatch(new RegExp(`^NodePool default removed node ${esc(gone.name)} \\(${gone.instance}\\) at .* \\(Karpenter consolidation \\(Underutilized\\)\\) while the cluster cannot afford it`));
+    expect(domino[0].evidence).toMatchObject({ removedNodes: gone.name, removedBy: 'karpenter', actor: 'Karpenter consolidation (Underutilized)' });
+    expect(domino[0].runbook).toMatch(/memory requests that match real use.*disruption budget.*consolidateAfter/);
+    expect(h.publisher.of('capacity-lost')).toEqual([]);
+  });
+
+  test('drift and expiry, EKS Auto Mode, and a disruption whose reason was not reported are named as such', () => {
+    const base = { since: 0, karpenter: true, signs: ['disrupted'] };
+    expect(actorOf({ ...base, event: 'DisruptionTerminating: Drifted' })).toEqual({ by: 'karpenter', lost: false, actor: 'Karpenter drift (Drifted)' });
+    expect(actorOf({ ...base, event: 'DisruptionTerminating: Expired' }).actor).toBe('Karpenter expiry (Expired)');
+    expect(actorOf({ ...base, autoMode: true, event: 'DisruptionTerminating: Empty' })).toEqual({ by: 'eks-auto-mode', lost: false, actor: 'EKS Auto Mode emptiness (Empty)' });
+    expect(actorOf(base).actor).toBe('Karpenter disruption (reason not reported)');
+    expect(actorOf({ ...base, spot: true, event: 'SpotInterrupted' })).toEqual({ by: 'spot-interruption', lost: true, actor: 'Karpenter: Spot interruption warning' });
+    expect(actorOf({ since: 0, signs: ['cordoned', 'autoscaler'] }).by).toBe('auto-scaling');
+  });
+
+  test('a person\'s drain (a cordon no autoscaler made) followed by Pending pods is the domino, with advice for a drain', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(3);
+    const name = h.steady.report(5).node.name;
+    h.steady.updateNode(5, (r) => ({ ...r, node: { ...r.node, unschedulable: true } }));
+    await h.tick(2);
+    cannotAfford(h);
+    await h.tick(3);
+
+    const domino = h.publisher.of('scale-in-under-pressure');
+    expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
+    expect(domino[0].subject.autoScalingGroup).toBeDefined();
+    expect(domino[0].summary).toContain(`removed node ${name}`);
+    expect(domino[0].evidence).toMatchObject({ removedBy: 'drain', actor: 'a drain (cordoned by a person or a tool)' });
+    expect(domino[0].runbook).toMatch(/kubectl uncordon/);
+  });
+
+  test('a cordon with Cluster Autoscaler\'s taint is not a person\'s drain: nothing is recorded until its group removes the instance', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(3);
+    h.steady.updateNode(5, (r) => ({ ...r, node: { ...r.node, unschedulable: true, taints: [...r.node.taints, { key: 'ToBeDeletedByClusterAutoscaler', value: '1733350000', effect: 'NoSchedule' }] } }));
+    await h.tick(2);
+    cannotAfford(h);
+    await h.tick(3);
+    expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
+  });
+});
+
+describe('capacity-lost: capacity nobody decided to remove', () => {
+  test('a Spot interruption wave on Karpenter nodes that the rest absorbs is one info message, never a page', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.toNodePool([3, 4, 5], 'spot', { spot: true });
+    await h.tick(3);
+    disrupt(h, 4, nodeEvent(h, 4, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+    await h.tick(1);
+    const first = remove(h, 4);
+    await h.tick(1);
+    disrupt(h, 4, nodeEvent(h, 4, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+    await h.tick(1);
+    const second = remove(h, 4);
+    await h.tick(30);
+
+    expect(h.publisher.messages).toHaveLength(1);
+    const [lost] = h.publisher.of('capacity-lost');
+    expect(lost).toMatchObject({ kind: 'firing', severity: 'info', subject: { cluster: h.steady.cluster, nodeGroup: 'spot' } });
+    expect(lost.summary).toMatch(new RegExp(`^NodePool spot lost node ${esc(first.name)} \\(${first.instance}\\) at .* \\(Karpenter: Spot interruption warning\\); their pods fit on the other 5 nodes by requests and by memory use \\([0-9.]+ GiB memory, [0-9.]+ CPUs allocatable left\\)`));
+    expect(lost.evidence).toMatchObject({ removedBy: 'spot-interruption', nodesLeft: 5, pendingPodsNow: 0, canLoseOneMore: 'yes' });
+    // The second node of the wave joined the same incident: no second message.
+    expect(second.name).not.toBe(first.name);
+    expect(h.publisher.of('warning-events')).toEqual([]);
+  });
+
+  test('a Spot interruption whose pods do not fit is the domino, with advice for Spot, and no capacity-lost', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.toNodePool([3, 4, 5], 'spot', { spot: true });
+    await h.tick(3);
+    disrupt(h, 5, nodeEvent(h, 5, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+    await h.tick(1);
+    remove(h, 5);
+    cannotAfford(h);
+    await h.tick(5);
+
+    const domino = h.publisher.of('scale-in-under-pressure');
+    expect(domino.map((c) => `${c.kind}:${c.severity}`)).toEqual(['firing:critical']);
+    expect(domino[0].summary).toMatch(/^NodePool spot lost node .* \(Karpenter: Spot interruption warning\) while the cluster cannot afford it/);
+    expect(domino[0].runbook).toMatch(/diversify instance types.*on-demand base/);
+    expect(h.publisher.of('capacity-lost')).toEqual([]);
+  });
+
+  test('EKS Auto Mode node repair: a NotReady node replaced is capacity lost, named as Auto Mode\'s', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    h.steady.toNodePool([4, 5], 'general-purpose', { autoMode: true });
+    await h.tick(3);
+    h.steady.setCondition(5, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: h.nextTime });
+    await h.tick(1);
+    remove(h, 5);
+    await h.tick(2);
+    const [lost] = h.publisher.of('capacity-lost');
+    expect(lost.summary).toMatch(/^NodePool general-purpose lost node .* \(EKS Auto Mode node repair or a failed instance \(node NotReady, then replaced\)\)/);
+    expect(lost.evidence).toMatchObject({ removedBy: 'eks-auto-mode' });
+  });
+
+  test('an Auto Scaling group\'s Spot interruption the cluster absorbs is capacity lost too', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(3);
+    const s = h.steady;
+    const instance = s.report(5).node.instanceId!;
+    const g = s.groups.find((x) => x.instances.some((i) => i.instanceId === instance))!;
+    s.activities = [
+      {
+        activityId: 'b1f2-spot',
+        autoScalingGroup: g.name,
+        status: 'Successful',
+        description: `Terminating EC2 instance: ${instance}`,
+        cause: `At 2026-11-23T12:03:00Z an instance was taken out of service in response to a Spot Instance interruption notice.`,
+        startTime: h.nextTime - 40_000,
+        endTime: h.nextTime - 10_000,
+      },
+    ];
+    s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, inService: x.inService - 1, instances: x.instances.filter((i) => i.instanceId !== instance) } : x));
+    remove(h, 5);
+    await h.tick(3);
+    const [lost] = h.publisher.of('capacity-lost');
+    expect(lost).toMatchObject({ kind: 'firing', severity: 'info', subject: { autoScalingGroup: g.name } });
+    expect(lost.summary).toMatch(new RegExp(`^${esc(g.name)} lost node .* \\(a Spot interruption or rebalance\\); their pods fit`));
+    expect(h.publisher.messages).toHaveLength(1);
+  });
+});
