@@ -105,7 +105,7 @@ export class World {
   /** Instances that went without a drain: their node goes NotReady while they shut down. */
   private readonly undrained = new Set<string>();
   /** Nodes being drained; a Cluster Autoscaler drain then terminates the node, or gives up at its deadline. */
-  private readonly drains = new Map<string, { autoscaler?: { group: string; desired: () => number; deadline: EpochMs } }>();
+  private readonly drains = new Map<string, { autoscaler?: { group: string; desired: () => number; deadline: EpochMs }; karpenter?: { pool: string } }>();
   private readonly pressureSince = new Map<string, { memory?: EpochMs; disk?: EpochMs }>();
   private readonly storms: { reason: string; message: string; left: number; perMinute: number; workload?: string }[] = [];
   private agentDown?: Window;
@@ -227,11 +227,36 @@ export class World {
       }
       case 'terminate-instance':
         for (const ref of h.nodes) {
-          const instanceId = this.instanceOf(this.nodeName(ref));
+          const node = this.nodeName(ref);
+          const instanceId = this.instanceOf(node);
           this.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
+          // Karpenter's interruption handling taints and drains the node within the notice.
+          if (h.cause === 'spot-interruption' && this.karpenterPoolOf(node)) {
+            this.disrupt(node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered');
+            this.drains.set(node, {});
+          }
         }
         this.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
         break;
+      case 'karpenter-disruption':
+        for (const ref of h.nodes) {
+          const node = this.nodeName(ref);
+          const pool = this.karpenterPoolOf(node);
+          if (!pool) throw new Error(`karpenter-disruption: ${ref} is not a node of a Karpenter or EKS Auto Mode NodePool`);
+          this.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}/Delete`);
+          this.drains.set(node, { karpenter: { pool } });
+        }
+        this.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');
+        break;
+      case 'node-repair': {
+        const node = this.nodeName(h.node);
+        if (!this.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);
+        // Repair deletes the NodeClaim: the termination controller taints the node, then the instance goes without a drain.
+        this.addTaint(node, 'karpenter.sh/disrupted');
+        this.terminations.push({ instanceId: this.instanceOf(node), at: now, cause: 'health' });
+        this.note(`node repair replaces ${h.node}`, 'happening');
+        break;
+      }
       case 'drain':
         this.drains.set(this.nodeName(h.node), {});
         this.note(`${h.node} is drained`, 'happening');
@@ -389,7 +414,7 @@ export class World {
       instanceId: h.instanceId,
       zone: h.zone,
       instanceType: h.instanceType,
-      ...(g.kind === 'karpenter' ? { nodePool: g.name } : { nodeGroup: g.name }),
+      ...(isKarpenter(g.kind) ? { nodePool: g.name } : { nodeGroup: g.name }),
       capacityType: g.capacityType,
       capacity: { cpuMilli: cpu, memoryBytes: memory, ephemeralStorageBytes: disk, pods: n.pods },
       allocatable: {
@@ -399,7 +424,8 @@ export class World {
         pods: n.pods,
       },
       createdAt: Math.max(h.launchTime, this.clock.now() - 30 * 86_400_000),
-      ...(g.labels ? { labels: g.labels } : {}),
+      // EKS Auto Mode labels its nodes so workloads can ask for Auto Mode compute.
+      ...(g.labels || g.kind === 'auto-mode' ? { labels: { ...g.labels, ...(g.kind === 'auto-mode' ? { 'eks.amazonaws.com/compute-type': 'auto' } : {}) } } : {}),
       ...(g.taints ? { taints: g.taints } : {}),
       disk: { capacityBytes: disk, usedBytes: n.system?.disk ? parseBytes(n.system.disk) : 12 * GiB, inodes: Math.floor(disk / 2048), inodesUsed: 400_000 },
       systemMemoryBytes: n.system?.memory ? parseBytes(n.system.memory) : 600 * MiB,
@@ -507,7 +533,9 @@ export class World {
         this.drains.delete(node);
         continue;
       }
-      this.kube.cordon(node);
+      // Cluster Autoscaler and Karpenter taint the node (ToBeDeletedByClusterAutoscaler, karpenter.sh/disrupted); a person cordons it.
+      if (d.autoscaler) this.addTaint(node, 'ToBeDeletedByClusterAutoscaler');
+      else if (!d.karpenter) this.kube.cordon(node);
       const left = this.kube.podsOn(node).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.owner?.kind !== 'DaemonSet');
       const blocked: string[] = [];
       for (const p of left) {
@@ -522,9 +550,10 @@ export class World {
         this.drains.delete(node);
         this.note(`${this.nodeRef(node) ?? node} is drained`);
         if (d.autoscaler) this.account.setDesired(this.cluster, d.autoscaler.group, d.autoscaler.desired(), { cause: { kind: 'terminate-request' }, terminate: [this.instanceOf(node)] });
+        if (d.karpenter) this.account.setDesired(this.cluster, d.karpenter.pool, this.running(d.karpenter.pool) - 1, { terminate: [this.instanceOf(node)] });
       } else if (d.autoscaler && now >= d.autoscaler.deadline) {
         this.drains.delete(node);
-        this.kube.cordon(node, false);
+        this.removeTaint(node, 'ToBeDeletedByClusterAutoscaler');
         this.note(`Cluster Autoscaler gives up removing ${this.nodeRef(node) ?? node}: cannot evict ${blocked.join(', ')} (PodDisruptionBudget)`);
       }
     }
@@ -872,6 +901,23 @@ export class World {
     return this.workloads.get(workload)!.kind;
   }
 
+  /** The node's NodePool when Karpenter (or EKS Auto Mode) manages it. */
+  private karpenterPoolOf(node: string): string | undefined {
+    const pool = this.kube.node(node).spec.nodePool;
+    return pool && isKarpenter(this.groups.get(pool)?.kind) ? pool : undefined;
+  }
+
+  /** Running instances of a node group or NodePool. */
+  private running(group: string): number {
+    return this.account.hosts(this.cluster).filter((h) => h.nodeGroup === group && h.state === 'running').length;
+  }
+
+  /** Karpenter's termination controller: the `karpenter.sh/disrupted:NoSchedule` taint, and its event on the node. */
+  private disrupt(node: string, reason: string, type: 'Normal' | 'Warning', message: string): void {
+    this.addTaint(node, 'karpenter.sh/disrupted');
+    this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason, type, message, source: { component: 'karpenter' } });
+  }
+
   private addTaint(node: string, key: string, effect: 'NoSchedule' | 'NoExecute' = 'NoSchedule'): void {
     const n = this.kube.node(node);
     if (n.taints.some((t) => t.key === key && t.effect === effect)) return;
@@ -906,7 +952,7 @@ function throttled(demand: number, c: Pick<SimContainerSpec, 'limits'>): number 
 
 /** Where a workload's pods may run, from its nodeSelector, node affinity and tolerations. */
 function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacement {
-  const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => groups.get(g)?.kind === 'karpenter');
+  const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => isKarpenter(groups.get(g)?.kind));
   const affinity = [
     ...(w.nodeAffinity?.nodeGroups ? [{ key: karpenter ? 'karpenter.sh/nodepool' : 'eks.amazonaws.com/nodegroup', values: w.nodeAffinity.nodeGroups }] : []),
     ...(w.nodeAffinity?.capacityType
@@ -914,6 +960,11 @@ function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacem
       : []),
   ];
   return { ...(w.nodeSelector ? { nodeSelector: w.nodeSelector } : {}), ...(affinity.length ? { affinity } : {}), ...(w.tolerations ? { tolerations: w.tolerations } : {}) };
+}
+
+/** Node groups whose nodes Karpenter manages: its own NodePools, and EKS Auto Mode's. */
+function isKarpenter(kind: Group['kind'] | undefined): boolean {
+  return kind === 'karpenter' || kind === 'auto-mode';
 }
 
 /** The Auto Scaling cause of a scale-in happening. */

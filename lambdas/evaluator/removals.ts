@@ -35,7 +35,7 @@ export interface LeavingNode {
   readonly karpenter?: boolean;
   readonly autoMode?: boolean;
   readonly spot?: boolean;
-  /** What it showed: `disrupted` (Karpenter's taint), `autoscaler` (another removal taint), `cordoned`, `not-ready`, `deleting`. */
+  /** What it showed: `disrupted` (Karpenter's taint), `autoscaler` (another removal taint), `cordoned`, `not-ready`, `unhealthy` (a node monitoring agent condition False), `deleting`. */
   readonly signs: readonly string[];
   /** Karpenter's event reason and disruption reason, e.g. `DisruptionTerminating: Underutilized`, `SpotInterrupted`. */
   readonly event?: string;
@@ -80,6 +80,8 @@ function signsOf(k: KubeNodeMinute): string[] {
   if (n.taints.some((t) => AUTOSCALER_TAINTS.some((re) => re.test(t.key)))) signs.push('autoscaler');
   if (n.unschedulable) signs.push('cordoned');
   if (n.conditions.some((c) => c.type === 'Ready' && c.status !== 'True')) signs.push('not-ready');
+  // The EKS node monitoring agent's conditions (KernelReady, NetworkingReady, ContainerRuntimeReady…): False is a fault node repair acts on.
+  if (n.conditions.some((c) => c.type !== 'Ready' && c.type.endsWith('Ready') && c.status === 'False')) signs.push('unhealthy');
   if (n.deleting) signs.push('deleting');
   return signs;
 }
@@ -125,15 +127,17 @@ export function actorOf(l: LeavingNode): { by: RemovalActor; lost: boolean; acto
   const manager = l.autoMode ? 'EKS Auto Mode' : 'Karpenter';
   const managed: RemovalActor = l.autoMode ? 'eks-auto-mode' : 'karpenter';
   if (known && known.by !== 'karpenter') return { by: known.by, lost: known.lost, actor: `${manager}: ${known.text}` };
+  const unhealthy = l.signs.includes('not-ready') || l.signs.includes('unhealthy');
+  // Node repair deletes an unhealthy node without a disruption event: the termination controller's taint only.
+  if (l.karpenter && unhealthy && !known) return { by: managed, lost: true, actor: `${manager} node repair or a failed instance (node ${l.signs.includes('not-ready') ? 'NotReady' : 'unhealthy'}, then replaced)` };
   if (known || l.signs.includes('disrupted')) {
     const why = l.event?.split(': ')[1];
     const text = why ? (DISRUPTION_REASONS[why.toLowerCase()] ?? why) : 'disruption (reason not reported)';
     return { by: managed, lost: false, actor: `${manager} ${text}` };
   }
   if (l.signs.includes('not-ready')) {
-    // Gone after NotReady without a drain: the instance failed or was reclaimed (Spot), or node repair replaced it.
+    // Gone after NotReady without a drain: the instance failed or was reclaimed (Spot).
     if (l.spot) return { by: 'spot-interruption', lost: true, actor: 'Spot interruption (node went NotReady, then away)' };
-    if (l.karpenter) return { by: managed, lost: true, actor: `${manager} node repair or a failed instance (node NotReady, then replaced)` };
     return { by: 'ec2-health', lost: true, actor: 'a failed instance (node NotReady, then gone)' };
   }
   if (l.signs.includes('cordoned') && !l.signs.includes('autoscaler')) return { by: 'drain', lost: false, actor: 'a drain (cordoned by a person or a tool)' };

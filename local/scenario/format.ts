@@ -89,7 +89,8 @@ const workload = z
 const nodeGroup = z
   .object({
     name,
-    kind: z.enum(['managed', 'self-managed', 'karpenter']).default('managed'),
+    kind: z.enum(['managed', 'self-managed', 'karpenter', 'auto-mode']).default('managed')
+      .describe('karpenter: a Karpenter NodePool (no Auto Scaling group); auto-mode: an EKS Auto Mode NodePool (Karpenter run by AWS, nodes labelled eks.amazonaws.com/compute-type: auto)'),
     instanceType: z.string().min(1),
     capacityType: z.enum(['on-demand', 'spot']).default('on-demand'),
     zones: z.array(z.string()).min(1).default(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']),
@@ -186,7 +187,16 @@ const happenings = [
     nodes: z.array(nodeRef).min(1),
     cause: z.enum(['spot-interruption', 'health', 'user']),
   }).strict()
-    .describe('Instances go without a drain: spot-interruption after the 2-minute notice, health when EC2 reports them impaired, user by hand. The node goes NotReady, is deleted with its pods when the instance is terminated, and the group launches a replacement'),
+    .describe('Instances go without a drain: spot-interruption after the 2-minute notice, health when EC2 reports them impaired, user by hand. The node goes NotReady, is deleted with its pods when the instance is terminated, and the group launches a replacement. On a Karpenter or EKS Auto Mode NodePool, Karpenter handles the Spot notice: it taints the node karpenter.sh/disrupted, records SpotInterrupted and drains it before the instance goes'),
+  z.object({
+    do: z.literal('karpenter-disruption'),
+    ...when,
+    nodes: z.array(nodeRef).min(1),
+    reason: z.enum(['Underutilized', 'Empty', 'Drifted', 'Expired']).default('Underutilized'),
+  }).strict()
+    .describe('Karpenter (or EKS Auto Mode) disrupts nodes of a NodePool: taints them karpenter.sh/disrupted:NoSchedule, records DisruptionTerminating ("Disrupting Node: <reason>/Delete"), evicts their pods within PodDisruptionBudgets, then deletes them (consolidation by deletion: no replacement)'),
+  z.object({ do: z.literal('node-repair'), ...when, node: nodeRef }).strict()
+    .describe('Node auto repair (EKS Auto Mode, Karpenter) replaces an unhealthy node: its instance is terminated without a drain, the node deleted with its pods, and its NodePool launches a replacement'),
   z.object({ do: z.literal('agent-outage'), ...when, for: duration }).strict().describe('The agent stops pushing'),
   z.object({ do: z.literal('cloudwatch-delay'), ...when, for: duration, delay: duration }).strict()
     .describe('CloudWatch data points become readable only after a delay'),
