@@ -359,7 +359,8 @@ export function projectOwner(o: KubeObject): OwnerRecord | undefined {
 
 /**
  * Normal events that matter for node pressure and capacity: the kubelet's condition changes, the node
- * controller's readiness changes, cordons, and the cluster autoscaler marking a node for removal.
+ * controller's readiness changes, cordons, the cluster autoscaler marking a node for removal, and Karpenter
+ * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized/Delete").
  */
 export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'NodeHasInsufficientMemory',
@@ -374,6 +375,7 @@ export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'NodeSchedulable',
   'RemovingNode',
   'ScaleDown',
+  'DisruptionTerminating',
 ]);
 
 export function projectEvent(o: EventObject): KubeEvent | undefined {

@@ -202,6 +202,8 @@ export const capacityLost = defineRule({
       const last = removed[removed.length - 1];
       const subject = removalSubject(ctx, last);
       if (dominoes.has(alertId(scaleInUnderPressure.id, subject))) continue;
+      // A node still listed (NotReady, draining) holds its pods: whether they fit is not known yet.
+      if (removed.some((d) => ctx.nodeByName.has(d.node))) continue;
       // More pods Pending than before the loss: not absorbed (yet); the domino may follow.
       const pendingBefore = pendingAt(ctx.memory, first.t - MINUTE_MS);
       if ((ctx.kube?.pendingPods.length ?? 0) > pendingBefore) continue;
