@@ -243,7 +243,7 @@ export class World {
           const node = this.nodeName(ref);
           const pool = this.karpenterPoolOf(node);
           if (!pool) throw new Error(`karpenter-disruption: ${ref} is not a node of a Karpenter or EKS Auto Mode NodePool`);
-          this.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}/Delete`);
+          this.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}`);
           this.drains.set(node, { karpenter: { pool } });
         }
         this.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');

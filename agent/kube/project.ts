@@ -360,7 +360,7 @@ export function projectOwner(o: KubeObject): OwnerRecord | undefined {
 /**
  * Normal events that matter for node pressure and capacity: the kubelet's condition changes, the node
  * controller's readiness changes, cordons, the cluster autoscaler marking a node for removal, and Karpenter
- * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized/Delete").
+ * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized").
  */
 export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'NodeHasInsufficientMemory',

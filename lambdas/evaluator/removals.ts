@@ -9,7 +9,7 @@
  * Sources (checked against the documentation, docs/alerts.md "Capacity removal"):
  * - Karpenter disruption: the taint `karpenter.sh/disrupted:NoSchedule` is added before draining (karpenter.sh
  *   concepts/disruption, "Control Flow"); the Normal event `DisruptionTerminating` on the node says why,
- *   "Disrupting Node: Underutilized/…", with the budget reasons `Underutilized`, `Empty`, `Drifted` (and
+ *   "Disrupting Node: Underutilized", with the budget reasons `Underutilized`, `Empty`, `Drifted` (and
  *   `Expired`); interruption handling emits the Warning events `SpotInterrupted`, `InstanceTerminating`,
  *   `InstanceStopping`, `InstanceUnhealthy`, `TerminatingOnInterruption` on the node
  *   (aws/karpenter-provider-aws pkg/controllers/interruption/events/events.go).
@@ -67,7 +67,7 @@ const DISRUPTION_REASONS: Readonly<Record<string, string>> = {
 /** The Warning event reasons above: the capacity rules tell them, not the Warning-events rule. */
 export const REMOVAL_EVENT_REASONS: readonly string[] = Object.keys(KARPENTER_EVENTS).filter((r) => r !== 'DisruptionTerminating');
 
-/** `DisruptionTerminating: Underutilized` from "Disrupting Node: Underutilized/Delete". */
+/** `DisruptionTerminating: Underutilized` from "Disrupting Node: Underutilized". */
 function eventText(e: KubeEvent): string {
   const reason = /Disrupting Node: ([A-Za-z]+)/i.exec(e.message)?.[1];
   return reason ? `${e.reason}: ${reason}` : e.reason;

@@ -194,7 +194,7 @@ const happenings = [
     nodes: z.array(nodeRef).min(1),
     reason: z.enum(['Underutilized', 'Empty', 'Drifted', 'Expired']).default('Underutilized'),
   }).strict()
-    .describe('Karpenter (or EKS Auto Mode) disrupts nodes of a NodePool: taints them karpenter.sh/disrupted:NoSchedule, records DisruptionTerminating ("Disrupting Node: <reason>/Delete"), evicts their pods within PodDisruptionBudgets, then deletes them (consolidation by deletion: no replacement)'),
+    .describe('Karpenter (or EKS Auto Mode) disrupts nodes of a NodePool: taints them karpenter.sh/disrupted:NoSchedule, records DisruptionTerminating ("Disrupting Node: <reason>"), evicts their pods within PodDisruptionBudgets, then deletes them (consolidation by deletion: no replacement)'),
   z.object({ do: z.literal('node-repair'), ...when, node: nodeRef }).strict()
     .describe('Node auto repair (EKS Auto Mode, Karpenter) replaces an unhealthy node: its instance is terminated without a drain, the node deleted with its pods, and its NodePool launches a replacement'),
   z.object({ do: z.literal('agent-outage'), ...when, for: duration }).strict().describe('The agent stops pushing'),

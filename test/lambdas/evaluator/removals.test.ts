@@ -44,7 +44,7 @@ describe('the domino starts from any removal of capacity', () => {
     const h = await harness(dynamo, { nodes: 6 });
     h.steady.toNodePool([3, 4, 5], 'default');
     await h.tick(3);
-    disrupt(h, 5, nodeEvent(h, 5, 'DisruptionTerminating', 'Normal', 'Disrupting Node: Underutilized/Delete'));
+    disrupt(h, 5, nodeEvent(h, 5, 'DisruptionTerminating', 'Normal', 'Disrupting Node: Underutilized'));
     await h.tick(1);
     const gone = remove(h, 5);
     await h.tick(1);
