@@ -207,8 +207,9 @@ test('scale-in names every instance it terminates, and says why: a schedule, a p
   ca.until(5);
   const victim = instanceOf(ca, 'general/1');
   const name = ca.world.nodeName('general/1');
-  // Drained first: cordoned, its pods recreated elsewhere, then terminated by a request naming it.
-  expect(ca.world.kube.node(name).unschedulable).toBe(true);
+  // Drained first: tainted ToBeDeletedByClusterAutoscaler (not cordoned), its pods recreated elsewhere, then terminated by a request naming it.
+  expect(ca.world.kube.node(name).taints).toContainEqual({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });
+  expect(ca.world.kube.node(name).unschedulable).toBe(false);
   expect(ca.world.kube.podsOn(name).filter((p) => p.namespace === 'shop')).toEqual([]);
   expect(await activityCauses(ca)).toContainEqual(expect.stringMatching(new RegExp(`instance ${victim} was taken out of service in response to a user request, shrinking the capacity from 3 to 2\\.$`)));
 });
@@ -428,4 +429,62 @@ test('a DaemonSet rolled out with maxUnavailable 100% replaces every node\'s pod
   w.until(8);
   const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
   expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`)).toEqual(Array(3).fill('logging/agent:9.9 CrashLoopBackOff'));
+});
+
+/** Karpenter's events on a node, as the API server lists them: reason, type, message. */
+const nodeEvents = (w: ReturnType<typeof worldWith>, node: string) =>
+  w.world.kube
+    .list('events')
+    .map((e) => e as { involvedObject: { name: string }; reason: string; type: string; message: string })
+    .filter((e) => e.involvedObject.name === node)
+    .map((e) => `${e.type} ${e.reason}: ${e.message}`);
+
+const pool = (kind: 'karpenter' | 'auto-mode', capacityType: 'on-demand' | 'spot' = 'on-demand') => ({
+  nodeGroups: [{ name: 'default', kind, capacityType, instanceType: 'm6i.large', size: { min: 0, max: 5, desired: 3 }, node: NODE }],
+});
+const poolInstance = (w: ReturnType<typeof worldWith>, ref: string) => w.world.account.instancesOf('test', 'default')[Number(ref.split('/')[1]) - 1].instanceId;
+
+test('karpenter-disruption: the node is tainted karpenter.sh/disrupted, DisruptionTerminating says why, it is drained within PodDisruptionBudgets, then deleted without a replacement', () => {
+  const w = worldWith([{ at: '5m', do: 'karpenter-disruption', nodes: ['default/2'], reason: 'Underutilized' }], pool('karpenter'));
+  w.until(4);
+  const name = w.world.nodeName('default/2');
+  expect(w.world.kube.node(name).spec.nodePool).toBe('default');
+  w.until(5);
+  expect(w.world.kube.node(name).taints).toContainEqual({ key: 'karpenter.sh/disrupted', effect: 'NoSchedule' });
+  expect(w.world.kube.node(name).unschedulable).toBe(false);
+  expect(nodeEvents(w, name)).toContain('Normal DisruptionTerminating: Disrupting Node: Underutilized');
+  w.until(12);
+  expect(w.world.kube.nodeModels.has(name)).toBe(false);
+  expect(w.world.kube.nodeModels.size).toBe(2);
+  expect(web(w, running)).toHaveLength(3);
+});
+
+test('a Spot notice on a Karpenter NodePool: Karpenter taints, records SpotInterrupted and drains at the notice; the instance goes two minutes later and a replacement joins', () => {
+  const w = worldWith([{ at: '5m', do: 'terminate-instance', nodes: ['default/1'], cause: 'spot-interruption' }], pool('karpenter', 'spot'));
+  w.until(4);
+  const name = w.world.nodeName('default/1');
+  w.until(5);
+  expect(w.world.kube.node(name).taints).toContainEqual({ key: 'karpenter.sh/disrupted', effect: 'NoSchedule' });
+  expect(nodeEvents(w, name)).toContain('Warning SpotInterrupted: Spot interruption warning was triggered');
+  expect(w.world.kube.podsOn(name).filter((p) => p.namespace === 'shop')).toEqual([]);
+  w.until(9);
+  expect(w.world.kube.nodeModels.has(name)).toBe(false);
+  w.until(13);
+  expect(w.world.kube.nodeModels.size).toBe(3);
+});
+
+test('EKS Auto Mode: nodes labelled compute-type auto; node-repair taints the node, terminates its instance without a drain, and the NodePool replaces it', () => {
+  const w = worldWith([{ at: '5m', do: 'node-repair', node: 'default/3' }], pool('auto-mode'));
+  w.until(4);
+  const name = w.world.nodeName('default/3');
+  const labels = w.world.kube.nodeLabels(w.world.kube.node(name));
+  expect(labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'auto', 'karpenter.sh/nodepool': 'default' });
+  const instance = poolInstance(w, 'default/3');
+  w.until(5);
+  expect(w.world.kube.node(name).taints).toContainEqual({ key: 'karpenter.sh/disrupted', effect: 'NoSchedule' });
+  expect(w.world.account.hosts('test').find((h) => h.instanceId === instance)?.state).not.toBe('running');
+  w.until(14);
+  expect(w.world.kube.nodeModels.has(name)).toBe(false);
+  expect(w.world.kube.nodeModels.size).toBe(3);
+  expect(() => worldWith([{ at: '1m', do: 'node-repair', node: 'general/1' }]).until(1)).toThrow('node-repair: general/1 is not a node of a Karpenter or EKS Auto Mode NodePool');
 });

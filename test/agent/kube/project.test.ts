@@ -77,6 +77,10 @@ describe('projectNode', () => {
     const karpenter = projectNode({ metadata: { name: 'k', labels: { 'karpenter.sh/nodepool': 'default', 'karpenter.sh/capacity-type': 'on-demand' }, deletionTimestamp: '2026-11-23T12:00:00Z' }, status: { addresses: [{ type: 'ExternalIP', address: '3.3.3.3' }] } });
     expect(karpenter?.node).toMatchObject({ nodePool: 'default', capacityType: 'on-demand', deleting: true });
     expect(karpenter?.kubelet).toEqual({ node: 'k', address: '3.3.3.3', port: 10250 });
+    // EKS Auto Mode labels its nodes compute-type auto: AWS runs Karpenter for them.
+    const auto = projectNode({ metadata: { name: 'a', labels: { 'karpenter.sh/nodepool': 'general-purpose', 'eks.amazonaws.com/compute-type': 'auto' } } });
+    expect(auto?.node).toMatchObject({ nodePool: 'general-purpose', autoMode: true });
+    expect(karpenter?.node.autoMode).toBeUndefined();
     const fargate = projectNode({ metadata: { name: 'fargate-ip-10-0-1-1.eu-west-1.compute.internal', labels: { 'eks.amazonaws.com/compute-type': 'fargate' } }, spec: { providerID: 'aws:///eu-west-1a/0f3d6e8c9a/fargate-ip-10-0-1-1.eu-west-1.compute.internal' } });
     expect(fargate?.node.capacityType).toBe('fargate');
     expect(fargate?.node.instanceId).toBeUndefined();
@@ -273,6 +277,12 @@ describe('projectEvent', () => {
     expect(clipped).toBe('障害'.repeat(41) + '障…');
     expect(Buffer.from(clipped).toString()).toBe(clipped);
     expect(clip('🔥🔥🔥', 9)).toBe('🔥…');
+  });
+
+  it('keeps Karpenter\'s DisruptionTerminating on a node (why it removes it), not its other Normal events', () => {
+    const disruption: EventObject = { ...warning, involvedObject: { kind: 'Node', name: 'ip-10-0-1-2.eu-west-1.compute.internal', uid: 'n1' }, reason: 'DisruptionTerminating', type: 'Normal', message: 'Disrupting Node: Underutilized', source: { component: 'karpenter' } };
+    expect(projectEvent(disruption)).toMatchObject({ reason: 'DisruptionTerminating', type: 'Normal', message: 'Disrupting Node: Underutilized', objectKind: 'Node' });
+    expect(projectEvent({ ...disruption, reason: 'Unconsolidatable', message: 'can\'t replace with a lower-priced node' })).toBeUndefined();
   });
 
   it('keeps Warning events with their count, first and last time and node', () => {

@@ -152,7 +152,7 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     expect(lost.evidence).toMatchObject({ removedBy: 'eks-auto-mode' });
   });
 
-  test('an Auto Scaling group\'s Spot interruption the cluster absorbs is capacity lost too', async () => {
+  test('an Auto Scaling group\'s Spot interruption the cluster absorbs is capacity lost too, told once its node is gone', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(3);
     const s = h.steady;
@@ -170,6 +170,10 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
       },
     ];
     s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, inService: x.inService - 1, instances: x.instances.filter((i) => i.instanceId !== instance) } : x));
+    // The group let it go at the notice; the node is still listed, NotReady, holding its pods: nothing is known yet.
+    h.steady.setCondition(5, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: h.nextTime });
+    await h.tick(2);
+    expect(h.publisher.messages).toEqual([]);
     remove(h, 5);
     await h.tick(3);
     const [lost] = h.publisher.of('capacity-lost');
