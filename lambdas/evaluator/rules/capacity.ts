@@ -115,8 +115,11 @@ export const scaleInUnderPressure = defineRule({
       if (!recent && !prior.firing.has(alertId('scale-in-under-pressure', subject))) continue;
       const pendingBefore = pendingAt(ctx.memory, drop.t - MINUTE_MS);
       const pendingNow = ctx.kube?.pendingPods.length ?? 0;
+      const gone = new Set(removed.map((d) => d.node));
       const parts: RuleFinding[] = prior.findings.filter((f) => {
         if (!s.params.constituents.includes(f.rule)) return false;
+        // The removed node's own trouble (NotReady while its instance shuts down) is not the rest failing to take its pods.
+        if (f.nodes?.length && f.nodes.every((n) => gone.has(n))) return false;
         if (f.rule === 'pods-pending') return pendingNow > pendingBefore;
         if (AFTER_ONLY.has(f.rule)) return (f.since ?? ctx.now) >= drop.t;
         return true;
