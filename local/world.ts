@@ -197,6 +197,7 @@ export class World {
       this.runMemoryPressure();
     }
     this.kube.reschedulePending();
+    this.runKarpenterLimits();
     this.recordCpu();
   }
 
@@ -899,6 +900,28 @@ export class World {
 
   private workloadKind(workload: string): Workload['kind'] {
     return this.workloads.get(workload)!.kind;
+  }
+
+  /**
+   * Karpenter cannot launch for a Pending pod a NodePool could take when that NodePool is at its limits
+   * (here: its size's max): it says so on the pod, every minute it tries.
+   */
+  private runKarpenterLimits(): void {
+    const full = [...this.groups.values()].filter((g) => isKarpenter(g.kind) && this.running(g.name) >= g.size.max).map((g) => g.name);
+    if (full.length === 0) return;
+    for (const p of this.kube.podModels.values()) {
+      if (p.node || p.phase !== 'Pending') continue;
+      const allowed = this.workloadOfPod(p)?.nodeAffinity?.nodeGroups;
+      const pool = full.find((g) => !allowed || allowed.includes(g));
+      if (!pool) continue;
+      this.kube.emitEvent({
+        involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid },
+        reason: 'FailedScheduling',
+        type: 'Warning',
+        message: `Failed to schedule pod, all available instance types exceed limits for nodepool "${pool}"`,
+        source: { component: 'karpenter' },
+      });
+    }
   }
 
   /** The node's NodePool when Karpenter (or EKS Auto Mode) manages it. */

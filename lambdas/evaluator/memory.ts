@@ -16,6 +16,7 @@ import type { ClusterMinute, ConditionStatus, KubeEvent, NodeMinute, ScalingActi
 import { workloadName } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../model/time';
+import { observeNodePoolLimits, type NodePoolAtLimit } from './karpenter';
 import { observeLeaving, removalsAt, type LeavingNode } from './removals';
 import { nodesByInstance, observeScaleIns, type InServiceInstances, type ScaleIn } from './scale-in';
 
@@ -112,6 +113,8 @@ export interface EvaluatorMemory {
   readonly inService: InServiceInstances;
   /** Nodes on their way out (removals.ts), by name (absent in memories written before it). */
   readonly leaving?: Readonly<Record<string, LeavingNode>>;
+  /** Karpenter NodePools it said were at their limits for Pending pods (karpenter.ts), last hour. */
+  readonly nodePoolLimits?: Readonly<Record<string, NodePoolAtLimit>>;
   /** Pending-pod count per minute, stored when it changes (last hour plus the value before it). */
   readonly pending: readonly (readonly [Minute, number])[];
   readonly clusterStatus?: { readonly status: string; readonly since: EpochMs };
@@ -199,6 +202,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   let scaleIns = prev.scaleIns.filter((s) => s.instanceId !== undefined);
   let inService: Record<string, Readonly<Record<string, string>>> = { ...(prev.inService ?? {}) };
   const leaving: Record<string, LeavingNode> = { ...(prev.leaving ?? {}) };
+  let nodePoolLimits: Record<string, NodePoolAtLimit> = { ...(prev.nodePoolLimits ?? {}) };
   let updatingGroups: ReadonlySet<string> = new Set();
   const asgOfInstance = new Map<string, string>();
   let nodeOfInstance = new Map<string, string>();
@@ -224,6 +228,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       for (const [g, instances] of Object.entries(inService)) for (const id of Object.keys(instances)) asgOfInstance.set(id, g);
       for (const x of scaleIns) if (x.autoScalingGroup) asgOfInstance.set(x.instanceId, x.autoScalingGroup);
       scaleIns.push(...removalsAt(leaving, r.kube, asgOfInstance, updatingGroups, r.minute));
+      nodePoolLimits = observeNodePoolLimits(nodePoolLimits, r.kube.events);
       latestNodes = new Set(r.kube.nodes.map((n) => n.name));
       nodeOfInstance = nodesByInstance(r.kube);
       const last = pending[pending.length - 1];
@@ -298,6 +303,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
     if (kept.length) nodeOom[node] = kept;
     else delete nodeOom[node];
   }
+  for (const [pool, l] of Object.entries(nodePoolLimits)) if (l.t < now - HOUR_MS) delete nodePoolLimits[pool];
   const cut = pending.findIndex(([m]) => m >= now - HOUR_MS);
   if (cut > 0) pending = pending.slice(cut - 1);
 
@@ -316,6 +322,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       scaleIns,
       inService,
       leaving: nowLeaving,
+      nodePoolLimits,
       pending,
       clusterStatus,
       nodeOom,

@@ -488,3 +488,16 @@ test('EKS Auto Mode: nodes labelled compute-type auto; node-repair taints the no
   expect(w.world.kube.nodeModels.size).toBe(3);
   expect(() => worldWith([{ at: '1m', do: 'node-repair', node: 'general/1' }]).until(1)).toThrow('node-repair: general/1 is not a node of a Karpenter or EKS Auto Mode NodePool');
 });
+
+test('a Karpenter NodePool at its limits (its size\'s max): Karpenter says so on each Pending pod it could take, every minute it tries', () => {
+  const w = worldWith([{ at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], { nodeGroups: [{ name: 'default', kind: 'karpenter', instanceType: 'm6i.large', size: { min: 0, max: 3, desired: 3 }, node: NODE }] });
+  w.until(4);
+  const pending = web(w, (p) => p.phase === 'Pending' && !p.node);
+  expect(pending.length).toBeGreaterThan(0);
+  const said = w.world.kube
+    .list('events')
+    .map((e) => e as { involvedObject: { name: string }; reason: string; type: string; message: string; count: number })
+    .filter((e) => e.involvedObject.name === pending[0].name && e.reason === 'FailedScheduling' && e.type === 'Warning' && e.message.includes('exceed limits for nodepool "default"'));
+  expect(said).toHaveLength(1);
+  expect(said[0].count).toBeGreaterThanOrEqual(2);
+});

@@ -11,7 +11,7 @@ import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
 import type { ScaleIn } from '../scale-in';
-import { at, listSome, round1, toGiB, toMiB } from './common';
+import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
 
 const podText = (p: PodDemand) =>
@@ -235,6 +235,35 @@ export const capacityLost = defineRule({
           canLoseOneMore: nextFits ? 'yes' : `no (${next.node})`,
         },
         since: first.t,
+      });
+    }
+    return out;
+  },
+});
+
+/** The Karpenter twin of asg-max-pods-pending: a NodePool at its `spec.limits` while pods wait for it. */
+export const nodePoolLimitPodsPending = defineRule({
+  id: 'nodepool-limit-pods-pending',
+  title: 'Karpenter NodePool at its limits with pods pending',
+  meaning:
+    'Pods cannot be scheduled and Karpenter (or EKS Auto Mode) says it cannot launch capacity for them because a NodePool reached its spec.limits (its FailedScheduling event on the pod: "all available instance types exceed limits for nodepool", "node limits have been exhausted"). The Karpenter twin of asg-max-pods-pending.',
+  action: 'Raise the NodePool\'s spec.limits (cpu, memory, nodes), let the pods use another NodePool, or reduce the pending pods\' requests.',
+  sources: { agent: true },
+  defaults: { severity: 'warning', for: '10m', window: '10m' },
+  params: { window: param.duration() },
+  threshold: (p) => `Karpenter reported the NodePool's limits, within ${Math.round(p.window / 60_000)} min, for a pod still Pending`,
+  evaluate(ctx, s) {
+    const pending = new Set((ctx.kube?.pendingPods ?? []).map((p) => `${p.namespace}/${p.name}`));
+    if (pending.size === 0) return [];
+    const out: Draft[] = [];
+    for (const [pool, l] of Object.entries(ctx.memory.nodePoolLimits ?? {})) {
+      const waiting = l.pods.filter((p) => pending.has(p));
+      if (ctx.now - l.t > s.params.window || waiting.length === 0) continue;
+      out.push({
+        subject: { cluster: ctx.cluster, nodeGroup: pool },
+        severity: s.severity,
+        summary: `NodePool ${pool} is at its limits while ${pending.size} pods are Pending (${waiting[waiting.length - 1]}: ${truncate(l.message, 160)})`,
+        evidence: { nodePool: pool, pendingPods: pending.size, podsKarpenterNamed: listSome(waiting, 5), karpenter: truncate(l.message, 400), lastSaid: at(l.t) },
       });
     }
     return out;

@@ -1,5 +1,5 @@
 /** Every rule, in the order the README table and messages list them. */
-import { capacityLost, n1Headroom, scaleInUnderPressure } from './capacity';
+import { capacityLost, n1Headroom, nodePoolLimitPodsPending, scaleInUnderPressure } from './capacity';
 import { containerCrashLooping, containerMemoryNearLimit, containerOomKilled, containerRestarts, containersWithoutMemoryRequests, containerWaiting } from './containers';
 import { hostCpuHigh, hostStatusCheckFailed } from './hosts';
 import { nodeCondition, nodeNotReady, nodePressure, nodeReadinessFlapping, nodeScrapeFailing } from './nodes';
@@ -13,7 +13,7 @@ export const RULE_GROUPS: readonly { readonly title: string; readonly rules: rea
   { title: 'Nodes and hosts', rules: [nodePressure, nodeCondition, nodeNotReady, nodeReadinessFlapping, nodeMemoryLow, nodeDiskLow, nodePidsLow, nodeScrapeFailing, hostStatusCheckFailed, hostCpuHigh] },
   {
     title: 'Auto Scaling and capacity',
-    rules: [asgCapacityShortfall, asgActivityFailed, asgMaxPodsPending, n1Headroom, scaleInUnderPressure, capacityLost, instanceWithoutNode, clusterNotActive, clusterHealthIssue, nodeGroupHealthIssue],
+    rules: [asgCapacityShortfall, asgActivityFailed, asgMaxPodsPending, nodePoolLimitPodsPending, n1Headroom, scaleInUnderPressure, capacityLost, instanceWithoutNode, clusterNotActive, clusterHealthIssue, nodeGroupHealthIssue],
   },
   {
     title: 'Workloads',
