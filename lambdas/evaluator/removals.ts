@@ -16,7 +16,8 @@
  * - EKS Auto Mode runs Karpenter for the user: the same taint and events, nodes labelled
  *   `eks.amazonaws.com/compute-type: auto`; its node repair replaces nodes whose health conditions stay bad
  *   (EKS User Guide, "Automatically repair nodes in EKS clusters").
- * - A person's drain: `kubectl drain` cordons (`spec.unschedulable`) a Ready node no autoscaler marked.
+ * - A person's drain: `kubectl drain` cordons (`spec.unschedulable`) a Ready node no autoscaler marked, then
+ *   evicts its pods.
  */
 import type { CapacityType, KubeEvent, KubeNodeMinute, KubeRollup } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
@@ -41,6 +42,8 @@ export interface LeavingNode {
   readonly event?: string;
   /** A removal was recorded for it already (a drain: the node stays while it is drained). */
   readonly recorded?: boolean;
+  /** Its pods when first seen leaving: a cordoned node that loses pods is being drained, not only cordoned. */
+  readonly pods?: number;
 }
 
 const KARPENTER_TAINTS = new Set(['karpenter.sh/disrupted', 'karpenter.sh/disruption']);
@@ -115,6 +118,7 @@ export function observeLeaving(prev: Readonly<Record<string, LeavingNode>>, node
       signs,
       ...(event ? { event } : {}),
       ...(prev[n.name]?.recorded ? { recorded: true } : {}),
+      pods: prev[n.name]?.pods ?? k.pods.length,
     };
   }
   return out;
@@ -145,8 +149,8 @@ export function actorOf(l: LeavingNode): { by: RemovalActor; lost: boolean; acto
 }
 
 /**
- * The removals of the Kubernetes side at one rollup: leaving nodes gone from a complete rollup, and newly
- * cordoned Ready nodes (a drain removes their capacity while they stay). Nodes of an Auto Scaling group
+ * The removals of the Kubernetes side at one rollup: leaving nodes gone from a complete rollup, and Ready
+ * nodes cordoned and losing pods (a drain removes their capacity while they stay; a cordon alone does not). Nodes of an Auto Scaling group
  * (`asgInstances`) are left to the group's removals, which know the activity's cause, except a drain.
  * `updatingGroups`: node groups EKS is updating, whose cordons are the update's own.
  */
@@ -163,7 +167,9 @@ export function removalsAt(
     const summary = present.get(node);
     const group = l.instanceId ? asgInstances.get(l.instanceId) : undefined;
     if (summary) {
-      const drain = !l.recorded && l.signs.length === 1 && l.signs[0] === 'cordoned' && summary.ready === 'True' && !(l.pool && updatingGroups.has(l.pool));
+      // A drain, not only a cordon: its pods are leaving.
+      const drained = l.pods !== undefined && summary.pods < l.pods;
+      const drain = !l.recorded && drained && l.signs.length === 1 && l.signs[0] === 'cordoned' && summary.ready === 'True' && !(l.pool && updatingGroups.has(l.pool));
       if (!drain) continue;
       leaving[node] = { ...l, recorded: true };
       out.push(removal(l, node, minute, group));

@@ -23,6 +23,17 @@ function disrupt(h: Harness, node: number, event: KubeEvent): void {
   h.steady.events.push(event);
 }
 
+/** Karpenter's interruption handling at a Spot notice: the taint and its Warning event. */
+const spotNotice = (h: Harness, node: number) => disrupt(h, node, nodeEvent(h, node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+
+/** Six nodes, three of them in a Karpenter Spot NodePool `spot`, three minutes in. */
+async function spotPool(): Promise<Harness> {
+  const h = await harness(dynamo, { nodes: 6 });
+  h.steady.toNodePool([3, 4, 5], 'spot', { spot: true });
+  await h.tick(3);
+  return h;
+}
+
 /** The node leaves the cluster (its Node object deleted). */
 function remove(h: Harness, node: number): { name: string; instance: string } {
   const r = h.steady.report(node);
@@ -70,11 +81,15 @@ describe('the domino starts from any removal of capacity', () => {
     expect(actorOf({ since: 0, signs: ['cordoned', 'autoscaler'] }).by).toBe('auto-scaling');
   });
 
-  test('a person\'s drain (a cordon no autoscaler made) followed by Pending pods is the domino, with advice for a drain', async () => {
+  test('a person\'s drain (a cordon no autoscaler made, then its pods evicted) followed by Pending pods is the domino, with advice for a drain', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(3);
     const name = h.steady.report(5).node.name;
     h.steady.updateNode(5, (r) => ({ ...r, node: { ...r.node, unschedulable: true } }));
+    await h.tick(2);
+    // A cordon alone removes nothing: what runs there keeps running.
+    expect(h.publisher.messages).toEqual([]);
+    h.steady.updateNode(5, (r) => ({ ...r, pods: r.pods.filter((p) => p.workload.kind === 'DaemonSet') }));
     await h.tick(2);
     cannotAfford(h);
     await h.tick(3);
@@ -100,14 +115,12 @@ describe('the domino starts from any removal of capacity', () => {
 
 describe('capacity-lost: capacity nobody decided to remove', () => {
   test('a Spot interruption wave on Karpenter nodes that the rest absorbs is one info message, never a page', async () => {
-    const h = await harness(dynamo, { nodes: 6 });
-    h.steady.toNodePool([3, 4, 5], 'spot', { spot: true });
-    await h.tick(3);
-    disrupt(h, 4, nodeEvent(h, 4, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+    const h = await spotPool();
+    spotNotice(h, 4);
     await h.tick(1);
     const first = remove(h, 4);
     await h.tick(1);
-    disrupt(h, 4, nodeEvent(h, 4, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+    spotNotice(h, 4);
     await h.tick(1);
     const second = remove(h, 4);
     await h.tick(30);
@@ -123,10 +136,8 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
   });
 
   test('a Spot interruption whose pods do not fit is the domino, with advice for Spot, and no capacity-lost', async () => {
-    const h = await harness(dynamo, { nodes: 6 });
-    h.steady.toNodePool([3, 4, 5], 'spot', { spot: true });
-    await h.tick(3);
-    disrupt(h, 5, nodeEvent(h, 5, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered'));
+    const h = await spotPool();
+    spotNotice(h, 5);
     await h.tick(1);
     remove(h, 5);
     cannotAfford(h);
