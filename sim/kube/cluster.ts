@@ -28,8 +28,8 @@ import type {
   SimWorkloadSpec,
 } from './model';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs'];
+export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes';
+export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes'];
 
 export type Json = Record<string, unknown>;
 
