@@ -122,8 +122,8 @@ class Eligibility {
     const key = p.placement;
     let e = this.byPlacement.get(key);
     if (e) return e;
-    // Pods of one workload carry equal placements in distinct objects.
-    const text = key === undefined ? '' : JSON.stringify(key);
+    // Pods of one workload carry equal placements in distinct objects; only the static filters' parts matter.
+    const text = key === undefined ? '' : JSON.stringify([key.nodeSelector, key.nodeAffinity, key.tolerations, key.volumeZones]);
     e = this.byText.get(text);
     if (!e) {
       e = new Uint8Array(this.targets.length);
@@ -188,12 +188,18 @@ function compute(ctx: EvaluationContext): HeadroomAnalysis {
     (i) => (byNode.get(targets[i].view.name) ?? []).map((f) => f.pod),
   );
 
+  const free = {
+    cpu: Float64Array.from(targets, (x) => x.cpu),
+    mem: Float64Array.from(targets, (x) => x.memReq),
+    slots: Float64Array.from(targets, (x) => x.slots),
+    held: Float64Array.from(targets, (x) => x.memHeld),
+  };
   const outcome = (lost: number): Outcome => {
     const pods = targets[lost].movable;
-    const cpu = Float64Array.from(targets, (x) => x.cpu);
-    const mem = Float64Array.from(targets, (x) => x.memReq);
-    const slots = Float64Array.from(targets, (x) => x.slots);
-    const held = Float64Array.from(targets, (x) => x.memHeld);
+    const cpu = free.cpu.slice();
+    const mem = free.mem.slice();
+    const slots = free.slots.slice();
+    const held = free.held.slice();
     const topology = counts.without(lost);
     const unplacedByRequests = pack(
       pods,

@@ -98,47 +98,103 @@ export function staticBlocker(p: Placement | undefined, n: PlacementNode): strin
   return undefined;
 }
 
-/** Whether the pod's required node affinity and nodeSelector allow the node (the spread filter's domains). */
-function affinityAllows(p: Placement, n: PlacementNode): boolean {
-  if (!p.nodeSelector && !p.nodeAffinity) return true;
-  return staticBlocker({ nodeSelector: p.nodeSelector, nodeAffinity: p.nodeAffinity, tolerations: [{ operator: 'Exists' }] }, n) === undefined;
-}
-
 /** The domain of a node for a topology: the node itself, or its zone (undefined: a node without a zone has none). */
 export function domainOf(topology: TopologyKind, n: PlacementNode): string | undefined {
   return topology === 'hostname' ? n.name : n.zone;
 }
 
-interface CountKey {
-  readonly namespace: string;
+/** A constraint's term: pods matching `selector` in the pod's namespace, counted per `topology` domain. */
+interface Term {
   readonly topology: TopologyKind;
   readonly selector: readonly LabelRequirement[];
 }
 
-const keyText = (k: CountKey) => `${k.namespace}\u0000${k.topology}\u0000${JSON.stringify(k.selector)}`;
+/** Terms come from decoded pod specs, one object per pod: each one's key is made once. */
+const termKeys = new WeakMap<object, string>();
+function keyOf(namespace: string, term: Term): string {
+  let key = termKeys.get(term);
+  if (key === undefined) termKeys.set(term, (key = `${namespace}\u0000${term.topology}\u0000${JSON.stringify(term.selector)}`));
+  return key;
+}
+
+/** The nodes (by index) running pods that match one (namespace, selector), and how many on each. */
+type Matches = ReadonlyMap<number, number>;
 
 /**
- * How many pods match a (namespace, selector) on each node, for the topology filters: counted once per
- * evaluation, on first use, from the pods in place. `TopologyCounts.without` gives one loss's view.
+ * Which pods match a (namespace, selector) on which node, for the topology filters: found once per
+ * evaluation, on first use, through an index of the pods by namespace and label. `without` gives the
+ * counts per domain for one loss.
  */
 export class PodCounts {
-  private readonly perNode = new Map<string, Int32Array>();
+  private readonly matches = new Map<string, Matches>();
+  /** Per namespace: its pods with their node, and by label key then value (keys indexed on first use). */
+  private index?: Map<string, { all: [PlacedPod, number][]; byLabel: Map<string, Map<string, [PlacedPod, number][]>> }>;
+  /** Per placement and topology: the domains its node affinity allows, with how many nodes each has. */
+  private readonly domainsAllowed = new Map<string, Map<string, number>>();
 
   constructor(
     readonly nodes: readonly PlacementNode[],
     private readonly podsOf: (node: number) => readonly PlacedPod[],
   ) {}
 
-  of(k: CountKey): Int32Array {
-    const key = keyText(k);
-    let c = this.perNode.get(key);
-    if (c) return c;
-    c = new Int32Array(this.nodes.length);
-    for (let i = 0; i < this.nodes.length; i++) {
-      for (const p of this.podsOf(i)) if (p.namespace === k.namespace && selectorMatches(k.selector, p.labels)) c[i]++;
+  private byNamespace(namespace: string) {
+    if (!this.index) {
+      this.index = new Map();
+      for (let i = 0; i < this.nodes.length; i++) {
+        for (const p of this.podsOf(i)) {
+          let ns = this.index.get(p.namespace);
+          if (!ns) this.index.set(p.namespace, (ns = { all: [], byLabel: new Map() }));
+          ns.all.push([p, i]);
+        }
+      }
     }
-    this.perNode.set(key, c);
-    return c;
+    return this.index.get(namespace);
+  }
+
+  /** The namespace's pods with `key=value`, indexed by the key on its first use. */
+  private withLabel(namespace: string, key: string, value: string): readonly [PlacedPod, number][] {
+    const ns = this.byNamespace(namespace);
+    if (!ns) return [];
+    let byValue = ns.byLabel.get(key);
+    if (!byValue) {
+      ns.byLabel.set(key, (byValue = new Map()));
+      for (const e of ns.all) {
+        const v = e[0].labels?.[key];
+        if (v === undefined) continue;
+        const list = byValue.get(v);
+        if (list) list.push(e);
+        else byValue.set(v, [e]);
+      }
+    }
+    return byValue.get(value) ?? [];
+  }
+
+  /** Where pods matching the term's selector in `namespace` run; `key` is `keyOf(namespace, term)`. */
+  of(key: string, namespace: string, term: Term): Matches {
+    let m = this.matches.get(key);
+    if (m) return m;
+    const found = new Map<number, number>();
+    // An `In` requirement narrows the pods to look at to those with one of its labels.
+    const narrow = term.selector.find((r) => r.operator === 'In');
+    const candidates = narrow ? (narrow.values ?? []).flatMap((v) => this.withLabel(namespace, narrow.key, v)) : (this.byNamespace(namespace)?.all ?? []);
+    for (const [p, i] of candidates) if (selectorMatches(term.selector, p.labels)) found.set(i, (found.get(i) ?? 0) + 1);
+    this.matches.set(key, (m = found));
+    return m;
+  }
+
+  /** The domains the placement's node affinity allows (nodeAffinityPolicy: Honor; taints ignored), with their node counts. */
+  allowedDomains(p: Placement, topology: TopologyKind): ReadonlyMap<string, number> {
+    const key = `${topology}\u0000${p.nodeSelector || p.nodeAffinity ? JSON.stringify([p.nodeSelector, p.nodeAffinity]) : ''}`;
+    let d = this.domainsAllowed.get(key);
+    if (d) return d;
+    d = new Map();
+    const affinity: Placement = { nodeSelector: p.nodeSelector, nodeAffinity: p.nodeAffinity, tolerations: [{ operator: 'Exists' }] };
+    for (const n of this.nodes) {
+      const domain = domainOf(topology, n);
+      if (domain !== undefined && staticBlocker(affinity, n) === undefined) d.set(domain, (d.get(domain) ?? 0) + 1);
+    }
+    this.domainsAllowed.set(key, d);
+    return d;
   }
 
   /** The counts per domain if node `lost` and its pods were gone. */
@@ -149,7 +205,7 @@ export class PodCounts {
 
 /** Matching pods per domain for one loss, kept true as the packing places pods (`add`). */
 export class TopologyCounts {
-  private readonly domains = new Map<string, { readonly key: CountKey; readonly counts: Map<string, number> }>();
+  private readonly domains = new Map<string, { readonly namespace: string; readonly term: Term; readonly counts: Map<string, number> }>();
   private readonly placed: (readonly [PlacedPod, number])[] = [];
 
   constructor(
@@ -157,20 +213,18 @@ export class TopologyCounts {
     private readonly removed: number,
   ) {}
 
-  private countsFor(k: CountKey): Map<string, number> {
-    const key = keyText(k);
+  private countsFor(namespace: string, term: Term): Map<string, number> {
+    const key = keyOf(namespace, term);
     const had = this.domains.get(key);
     if (had) return had.counts;
-    const perNode = this.base.of(k);
     const counts = new Map<string, number>();
     const nodes = this.base.nodes;
-    for (let i = 0; i < nodes.length; i++) {
-      const d = domainOf(k.topology, nodes[i]);
-      if (i === this.removed || d === undefined) continue;
-      counts.set(d, (counts.get(d) ?? 0) + perNode[i]);
+    for (const [i, n] of this.base.of(key, namespace, term)) {
+      const d = domainOf(term.topology, nodes[i]);
+      if (i !== this.removed && d !== undefined) counts.set(d, (counts.get(d) ?? 0) + n);
     }
-    for (const [p, i] of this.placed) bump(k, counts, p, nodes[i]);
-    this.domains.set(key, { key: k, counts });
+    for (const [p, i] of this.placed) bump(namespace, term, counts, p, nodes[i]);
+    this.domains.set(key, { namespace, term, counts });
     return counts;
   }
 
@@ -178,37 +232,43 @@ export class TopologyCounts {
   blocker(pod: PlacedPod, i: number): string | undefined {
     const p = pod.placement;
     if (!p?.antiAffinity && !p?.spread) return undefined;
-    const nodes = this.base.nodes;
-    const n = nodes[i];
+    const n = this.base.nodes[i];
     for (const t of p.antiAffinity ?? []) {
       const d = domainOf(t.topology, n);
-      if (d !== undefined && (this.countsFor({ namespace: pod.namespace, ...t }).get(d) ?? 0) > 0) return `anti-affinity by ${t.topology}`;
+      if (d !== undefined && (this.countsFor(pod.namespace, t).get(d) ?? 0) > 0) return `anti-affinity by ${t.topology}`;
     }
     for (const s of p.spread ?? []) {
       const d = domainOf(s.topology, n);
       if (d === undefined) return `spread by ${s.topology}: node has no ${s.topology}`;
-      const c = this.countsFor({ namespace: pod.namespace, topology: s.topology, selector: s.selector });
-      // The domains are those of the nodes its node affinity allows (nodeAffinityPolicy: Honor), taints ignored.
-      let min = Infinity;
-      for (let j = 0; j < nodes.length; j++) {
-        if (j === this.removed || !affinityAllows(p, nodes[j])) continue;
-        const dj = domainOf(s.topology, nodes[j]);
-        if (dj !== undefined) min = Math.min(min, c.get(dj) ?? 0);
-      }
+      const c = this.countsFor(pod.namespace, s);
       const self = selectorMatches(s.selector, pod.labels) ? 1 : 0;
-      if ((c.get(d) ?? 0) + self - (min === Infinity ? 0 : min) > s.maxSkew) return `spread by ${s.topology} (max skew ${s.maxSkew})`;
+      if ((c.get(d) ?? 0) + self - this.minCount(p, s.topology, c) > s.maxSkew) return `spread by ${s.topology} (max skew ${s.maxSkew})`;
     }
     return undefined;
+  }
+
+  /** The fewest matching pods in a domain the pod's node affinity allows (the lost node's own domain gone with it). */
+  private minCount(p: Placement, topology: TopologyKind, counts: ReadonlyMap<string, number>): number {
+    const lost = this.base.nodes[this.removed];
+    const lostDomain = lost && domainOf(topology, lost);
+    let min = Infinity;
+    for (const [d, nodes] of this.base.allowedDomains(p, topology)) {
+      if (d === lostDomain && nodes === 1) continue;
+      const c = counts.get(d) ?? 0;
+      if (c < min) min = c;
+      if (min === 0) break;
+    }
+    return min === Infinity ? 0 : min;
   }
 
   /** Records the pod placed on node `i`. */
   add(pod: PlacedPod, i: number): void {
     this.placed.push([pod, i]);
-    for (const { key, counts } of this.domains.values()) bump(key, counts, pod, this.base.nodes[i]);
+    for (const { namespace, term, counts } of this.domains.values()) bump(namespace, term, counts, pod, this.base.nodes[i]);
   }
 }
 
-function bump(k: CountKey, counts: Map<string, number>, pod: PlacedPod, n: PlacementNode): void {
-  const d = domainOf(k.topology, n);
-  if (d !== undefined && pod.namespace === k.namespace && selectorMatches(k.selector, pod.labels)) counts.set(d, (counts.get(d) ?? 0) + 1);
+function bump(namespace: string, term: Term, counts: Map<string, number>, pod: PlacedPod, n: PlacementNode): void {
+  const d = domainOf(term.topology, n);
+  if (d !== undefined && pod.namespace === namespace && selectorMatches(term.selector, pod.labels)) counts.set(d, (counts.get(d) ?? 0) + 1);
 }
