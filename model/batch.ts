@@ -76,6 +76,10 @@ const workloadKind = z.enum([
   'Other',
 ]);
 
+const evictionThresholds = z
+  .record(z.string().min(1).max(64), z.object({ quantity: bytes.optional(), pct: z.number().min(0).max(100).optional() }))
+  .refine((r) => Object.keys(r).length <= L.maxEvictionSignals, `at most ${L.maxEvictionSignals} eviction signals`);
+
 const kubeNode: z.ZodType<KubeNode> = z.object({
   name,
   uid: name.optional(),
@@ -116,6 +120,7 @@ const kubeNode: z.ZodType<KubeNode> = z.object({
   createdAt: time.optional(),
   kubeletVersion: reason.optional(),
   labels: labels.optional(),
+  eviction: z.object({ hard: evictionThresholds, soft: evictionThresholds.optional() }).optional(),
 });
 
 const nodeStats: z.ZodType<NodeStats> = z.object({

@@ -192,6 +192,20 @@ export interface KubeNode {
    * fit checks need to decide where a pod may run, without every node-minute carrying all its labels.
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /** The kubelet's eviction thresholds from its `/configz`; absent where it cannot be read (the defaults apply). */
+  readonly eviction?: KubeletEviction;
+}
+
+/** An eviction threshold: an amount (bytes, or a count for `pid.available`) or a share of capacity. */
+export interface EvictionThreshold {
+  readonly quantity?: number;
+  readonly pct?: number;
+}
+
+/** `evictionHard` and `evictionSoft` by signal (`memory.available`, `nodefs.available`, `pid.available`…). */
+export interface KubeletEviction {
+  readonly hard: Readonly<Record<string, EvictionThreshold>>;
+  readonly soft?: Readonly<Record<string, EvictionThreshold>>;
 }
 
 /** Node figures from the kubelet Summary API (`/stats/summary`). */

@@ -19,6 +19,8 @@ export interface SimPermissions {
   readonly nodesStats?: boolean;
   /** `get nodes/proxy`: the API server's node proxy. @default false, as the agent's default role */
   readonly nodesProxy?: boolean;
+  /** `get nodes/configz`: the kubelet's configuration (1.33+ kubelets). @default true */
+  readonly nodesConfigz?: boolean;
 }
 
 export interface ApiServerOptions {

@@ -66,6 +66,9 @@ export interface SimNodeSpec {
   readonly imageDisk?: SimDisk;
   /** @default 4194304 */
   readonly maxPid?: number;
+  /** The kubelet's `evictionHard` where it differs from the defaults, e.g. `{ "memory.available": "500Mi" }`. */
+  readonly evictionHard?: Readonly<Record<string, string>>;
+  readonly evictionSoft?: Readonly<Record<string, string>>;
   /** Memory the node uses outside pods (kubelet, containerd, OS). @default 600 MiB */
   readonly systemMemoryBytes?: number;
   /** CPU the node uses outside pods. @default 120 m */
