@@ -5,7 +5,8 @@
  *
  * - by requests (CPU, memory, pod slots) against each node's allocatable minus its requests: what the
  *   scheduler would do; a pod that fits nowhere stays Pending;
- * - by memory actually held, max(request, working set), against allocatable minus what the node's pods hold:
+ * - by memory actually held, max(request, working set), against allocatable minus what the node's pods hold
+ *   (and minus what its kubelet's soft eviction threshold keeps free beyond the hard one, from `/configz`):
  *   a pod without a memory request passes the scheduler but still needs its memory, and pushes the node
  *   toward MemoryPressure (the domino's accomplice).
  *
@@ -16,6 +17,7 @@
  * workload may use is found even when the cluster as a whole has room.
  */
 import { watchedNodes, type EvaluationContext, type NodeView } from './context';
+import { softMemoryMarginBytes } from './eviction';
 import { PodCounts, staticBlocker, type PlacementNode, type TopologyCounts } from './placement';
 import { scan, type PodDemand, type PodFacts } from './scan';
 
@@ -97,7 +99,8 @@ function target(n: NodeView, pods: readonly PodFacts[]): Target {
     cpu: (a.cpuMilli ?? 0) - (r.cpuMilli ?? 0),
     memReq: (a.memoryBytes ?? 0) - (r.memoryBytes ?? 0),
     slots: (a.pods ?? Number.MAX_SAFE_INTEGER) - (r.pods ?? n.summary.pods),
-    memHeld: (a.memoryBytes ?? 0) - held,
+    // A soft eviction threshold above the hard one (in allocatable) evicts before allocatable is full.
+    memHeld: (a.memoryBytes ?? 0) - held - softMemoryMarginBytes(n.kube?.node),
     allocMem: a.memoryBytes ?? 0,
     movable,
   };

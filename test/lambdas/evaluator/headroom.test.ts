@@ -97,3 +97,10 @@ describe('placement: pods go only where the scheduler would put them', () => {
     expect(a.groups?.get(group)?.headroomPct).toBeCloseTo(a.headroomPct as number, 5);
   });
 });
+
+test('a kubelet whose soft eviction threshold sits above the hard one has that much less room for memory use', () => {
+  const s = cluster([[[2, 6]], [[2, 7]], [[2, 7]]]);
+  expect(analyzeHeadroom(s.context(T0)).worst?.unplacedByUsage).toEqual([]);
+  for (const i of [1, 2]) s.updateNode(i, (r) => ({ ...r, node: { ...r.node, eviction: { hard: { 'memory.available': { quantity: 100 * 2 ** 20 } }, soft: { 'memory.available': { quantity: 2 * 2 ** 30 } } } } }));
+  expect(analyzeHeadroom(s.context(T0)).worst?.unplacedByUsage.map((p) => p.name)).toEqual(['app-0-0']);
+});
