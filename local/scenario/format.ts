@@ -106,6 +106,11 @@ const nodeGroup = z
         disk: bytes,
         allocatableCpu: cpu.optional().describe('Default: EKS reservations for the CPU count'),
         allocatableMemory: bytes.optional().describe('Default: EKS reservations for the pod count'),
+        evictionHard: z
+          .object({ 'memory.available': bytes.optional() })
+          .strict()
+          .optional()
+          .describe('The kubelet\'s evictionHard where it differs from the default (memory.available 100Mi): it evicts, and reports MemoryPressure, at this level; its /configz says so'),
         system: z.object({ cpu: cpu.optional(), memory: bytes.optional(), disk: bytes.optional() }).strict().optional()
           .describe('Use outside pods (OS, kubelet, container images): default 100m, 600Mi, 12Gi'),
       })
