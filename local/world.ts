@@ -907,7 +907,7 @@ function throttled(demand: number, c: Pick<SimContainerSpec, 'limits'>): number 
   return limit === undefined ? demand : Math.min(demand, limit);
 }
 
-/** Where a workload's pods may run, from its nodeSelector, node affinity and tolerations. */
+/** Where a workload's pods may run, from its nodeSelector, node affinity, tolerations and zonal volumes. */
 function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacement {
   const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => groups.get(g)?.kind === 'karpenter');
   const affinity = [
@@ -916,7 +916,12 @@ function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacem
       ? [karpenter ? { key: 'karpenter.sh/capacity-type', values: [w.nodeAffinity.capacityType] } : { key: 'eks.amazonaws.com/capacityType', values: [w.nodeAffinity.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND'] }]
       : []),
   ];
-  return { ...(w.nodeSelector ? { nodeSelector: w.nodeSelector } : {}), ...(affinity.length ? { affinity } : {}), ...(w.tolerations ? { tolerations: w.tolerations } : {}) };
+  return {
+    ...(w.nodeSelector ? { nodeSelector: w.nodeSelector } : {}),
+    ...(affinity.length ? { affinity } : {}),
+    ...(w.tolerations ? { tolerations: w.tolerations } : {}),
+    ...(w.zonalVolume ? { zonalVolume: true } : {}),
+  };
 }
 
 /** The Auto Scaling cause of a scale-in happening. */

@@ -38,6 +38,11 @@ export interface SimPlacement {
   /** Required node affinity, one `In` expression per label key (all must hold). */
   readonly affinity?: readonly { readonly key: string; readonly values: readonly string[] }[];
   readonly tolerations?: readonly SimToleration[];
+  /**
+   * Each pod mounts its own zonal volume (a StatefulSet's `volumeClaimTemplates`, EBS): claim `data-<pod>`,
+   * bound to a volume made in the zone the pod first runs in, so the pod can only run in that zone again.
+   */
+  readonly zonalVolume?: boolean;
 }
 
 export interface SimNodeSpec {
