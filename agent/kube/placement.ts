@@ -13,12 +13,12 @@ const L = BATCH_LIMITS;
 const OPERATORS = new Set<string>(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
 const EFFECTS = new Set<string>(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
 /** Labels that name a node's zone: the well-known one, its deprecated form, and the EBS CSI driver's. */
-export const ZONE_KEYS: ReadonlySet<string> = new Set(['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone', 'topology.ebs.csi.aws.com/zone']);
-export const HOSTNAME_KEY = 'kubernetes.io/hostname';
+const ZONE_KEYS: ReadonlySet<string> = new Set(['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone', 'topology.ebs.csi.aws.com/zone']);
+const HOSTNAME_KEY = 'kubernetes.io/hostname';
 
 const some = <T>(xs: readonly T[]) => xs.slice(0, L.maxPlacementTerms);
 
-export function topologyOf(key: string): TopologyKind | undefined {
+function topologyOf(key: string): TopologyKind | undefined {
   if (key === HOSTNAME_KEY) return 'hostname';
   return ZONE_KEYS.has(key) ? 'zone' : undefined;
 }
@@ -34,7 +34,7 @@ function requirementsOf(rs: readonly SelectorRequirementObject[] | undefined): L
 }
 
 /** A label selector as requirements: each `matchLabels` entry is an `In` of one value. */
-export function selectorOf(s: LabelSelectorObject | undefined): LabelRequirement[] {
+function selectorOf(s: LabelSelectorObject | undefined): LabelRequirement[] {
   const labels = Object.entries(s?.matchLabels ?? {}).map(([key, v]) => ({ key, operator: 'In', values: [v] }));
   return requirementsOf([...labels, ...(s?.matchExpressions ?? [])]);
 }

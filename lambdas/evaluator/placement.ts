@@ -46,11 +46,11 @@ function requirementHolds(r: LabelRequirement, labels: Readonly<Record<string, s
 }
 
 /** Whether `labels` meet every requirement (an empty list matches everything, as an empty label selector). */
-export function selectorMatches(selector: readonly LabelRequirement[], labels: Readonly<Record<string, string>> | undefined): boolean {
+function selectorMatches(selector: readonly LabelRequirement[], labels: Readonly<Record<string, string>> | undefined): boolean {
   return selector.every((r) => requirementHolds(r, labels));
 }
 
-export function requirementText(r: LabelRequirement): string {
+function requirementText(r: LabelRequirement): string {
   const values = r.values ?? [];
   switch (r.operator) {
     case 'In':
@@ -73,7 +73,7 @@ export function tolerates(tolerations: readonly Toleration[] | undefined, t: Tai
   );
 }
 
-export const taintText = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
+const taintText = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 
 /** The node's labels with its zone, which the agent reports apart from the labels. */
 function labelsOf(n: PlacementNode): Readonly<Record<string, string>> | undefined {
@@ -99,7 +99,7 @@ export function staticBlocker(p: Placement | undefined, n: PlacementNode): strin
 }
 
 /** The domain of a node for a topology: the node itself, or its zone (undefined: a node without a zone has none). */
-export function domainOf(topology: TopologyKind, n: PlacementNode): string | undefined {
+function domainOf(topology: TopologyKind, n: PlacementNode): string | undefined {
   return topology === 'hostname' ? n.name : n.zone;
 }
 
