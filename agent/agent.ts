@@ -19,6 +19,7 @@ import type { Clock, EpochMs } from '../model/time';
 import type { ApiMeter } from './kube/meter';
 import type { Readyz } from './kube/readyz';
 import type { ClusterSnapshot, ClusterState } from './kube/state';
+import { KubeletConfigs } from './kubelet/configz';
 import { scrapeAll, scrapeConcurrency, type ScrapeResult, type SummarySource } from './kubelet/scraper';
 import { CpuTracker, usageOf, withUsage, type NodeUsage } from './kubelet/summary';
 import { encodeBatches, type BatchContent } from './push/batches';
@@ -97,6 +98,8 @@ export class Agent {
   private readonly usage = new Map<string, NodeUsage>();
   private readonly scrapeErrors = new Map<string, ScrapeError>();
   private readonly pendingChanges = new Set<string>();
+  /** Each kubelet's eviction thresholds (`/configz`), read in the background. */
+  private readonly configs: KubeletConfigs;
   private readonly timers: Timers;
   private readonly random: () => number;
   private readonly phaseMs: number;
@@ -130,6 +133,18 @@ export class Agent {
     // a minute boundary (two batches in one node-minute, none in the next).
     this.phaseMs = Math.floor(deps.settings.intervalMs * (0.1 + 0.8 * this.random()));
     deps.state.onChange((node) => this.noteChange(node));
+    const told = new Set<string>();
+    this.configs = new KubeletConfigs({
+      source: deps.summaries,
+      now: () => deps.clock.now(),
+      timeoutMs: deps.settings.kubeletTimeoutMs,
+      // Once per kind: a refusal is expected before Kubernetes 1.33 or without the nodes/configz grant.
+      onOutcome: (node, outcome, detail) => {
+        if (outcome === 'read' || told.has(outcome)) return;
+        told.add(outcome);
+        deps.logger.info(outcome === 'denied' ? 'kubelet /configz refused (nodes/configz needs Kubernetes 1.33+): default eviction thresholds assumed' : 'kubelet /configz not read: default eviction thresholds assumed', { node, detail });
+      },
+    });
   }
 
   /** Starts the watches and the ticks; resolves after the first cycle. */
@@ -285,6 +300,7 @@ export class Agent {
         return;
       }
       const snap = state.snapshot();
+      void this.configs.refresh(snap.nodes.map((n) => n.kubelet));
       this.cpu.nextGeneration();
       const [results, readyz] = await Promise.all([this.scrape(snap), this.deps.controlPlane.readyz()]);
       for (const r of results) {
@@ -468,7 +484,8 @@ export class Agent {
       .map(({ node }) => {
         const usage = this.usage.get(node.name);
         const pods = (podsByNode.get(node.name) ?? []).map((p) => withUsage(p, usage));
-        return { node, ...(usage ? { stats: usage.stats } : {}), pods };
+        const eviction = this.configs.get(node.name);
+        return { node: eviction ? { ...node, eviction } : node, ...(usage ? { stats: usage.stats } : {}), pods };
       });
   }
 }

@@ -5,7 +5,8 @@
  * CPU and heap measured are the evaluator's own: reads, decoding, rules, state machine, writes, message, EMF.
  *
  * The cluster is steady with the trouble an evaluation must handle: two nodes under MemoryPressure, one
- * NotReady, Pending pods, OOM-killed containers, Warning events.
+ * NotReady, Pending pods, OOM-killed containers, Warning events; and with the placement constraints of a
+ * real cluster, which the fit checks must honour (`constrain`).
  */
 import { fork, type ChildProcess } from 'child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +17,7 @@ import type { AlertPublisher } from '../lambdas/notify/publisher';
 import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from '../local/dynalite';
 import { ManualClock, MINUTE_MS } from '../model/time';
+import type { Placement } from '../model/domain';
 import { SteadyCluster } from '../test/lambdas/evaluator/steady-cluster';
 import { EVALUATOR_MEMORY_MB } from '../lib/evaluator';
 import { lambdaComputeMonthly } from './lambda-cost';
@@ -42,6 +44,7 @@ async function writerProcess(nodes: number): Promise<void> {
   const clock = new ManualClock(T0);
   const store = new VigilStore({ client: d.client, tableName: TABLE, clock });
   const s = new SteadyCluster({ nodes, podsPerNode: PODS_PER_NODE });
+  constrain(s);
   process.send!({ endpoint: d.endpoint, cluster: s.cluster, pods: s.reports.reduce((a, r) => a + r.pods.length, 0) });
   process.on('message', async (m: { minute: number }) => {
     const t = T0 + m.minute * MINUTE_MS;
@@ -51,6 +54,38 @@ async function writerProcess(nodes: number): Promise<void> {
     process.send!({ written: m.minute });
   });
   process.on('disconnect', () => void d.close().then(() => process.exit(0)));
+}
+
+/**
+ * Placement as on a real cluster: every tenth node a tainted dedicated pool; of the app workloads, by
+ * turn, one pinned to its node group, one tolerating the pool, one spread over zones, one one-per-node, one
+ * pinned by its volume's zone, one free.
+ */
+export function constrain(s: SteadyCluster): void {
+  const taint = { key: 'dedicated', value: 'batch', effect: 'NoSchedule' as const };
+  const kinds = (group: string, zone: string, app: string): (Placement | undefined)[] => {
+    const self = [{ key: 'app', operator: 'In' as const, values: [app] }];
+    return [
+      { nodeSelector: { 'eks.amazonaws.com/nodegroup': group } },
+      { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }] },
+      { spread: [{ topology: 'zone', maxSkew: 1, selector: self }] },
+      { antiAffinity: [{ topology: 'hostname', selector: self }] },
+      { volumeZones: [zone] },
+      undefined,
+    ];
+  };
+  s.reports = s.reports.map((r, i) => {
+    const group = r.node.nodeGroup ?? 'general';
+    const zone = r.node.zone ?? 'eu-west-1a';
+    const pods = r.pods.map((p, j) => {
+      if (p.workload.kind === 'DaemonSet') return p;
+      const app = p.workload.name;
+      const options = kinds(group, zone, app);
+      const placement = options[(i + j) % options.length];
+      return placement ? { ...p, labels: { ...p.labels, app }, placement } : p;
+    });
+    return { ...r, pods, node: { ...r.node, labels: { 'eks.amazonaws.com/nodegroup': group }, ...(i % 10 === 9 ? { taints: [taint] } : {}) } };
+  });
 }
 
 /** Starts the writer process and returns a way to have it write a minute. */
@@ -135,7 +170,7 @@ async function benchAt(nodes: number): Promise<BenchSection> {
     const perMonth = (units: number, price: number) => (units * MINUTES_PER_MONTH * price) / 1e6;
     return {
       component: `evaluator, ${nodes} nodes`,
-      setup: `${nodes} nodes, ${writer.pods.toLocaleString('en-US')} pods, 2 nodes under MemoryPressure, 1 NotReady, 20 Pending pods, 10 OOM kills and 5 Warning events a minute; one evaluation a minute on a warm instance; dynalite and the data writer in a child process, via the AWS SDK; CPU of the evaluating process only`,
+      setup: `${nodes} nodes, ${writer.pods.toLocaleString('en-US')} pods (5 of 6 app pods with placement constraints: node selector, tolerations of a tainted tenth of the nodes, zone spread, one per node, volume zone), 2 nodes under MemoryPressure, 1 NotReady, 20 Pending pods, 10 OOM kills and 5 Warning events a minute; one evaluation a minute on a warm instance; dynalite and the data writer in a child process, via the AWS SDK; CPU of the evaluating process only`,
       figures: [
         { name: `CPU time per evaluation, steady (mean of ${STEADY_RUNS} minutes)`, value: Math.round(steadyMs), unit: 'ms', ...(budgeted ? { budget: { max: 1000 } } : {}) },
         { name: 'CPU time per evaluation, slowest steady minute', value: Math.round(Math.max(...steady.map((r) => r.ms))), unit: 'ms' },

@@ -5,8 +5,8 @@
  *
  * - instances the Auto Scaling group launches become nodes; terminated ones take their pods with them and
  *   the controllers recreate those pods, which the scheduler places by their requests — never their use;
- * - the kubelet reports MemoryPressure when a node's available memory falls under the eviction threshold
- *   (100Mi) and evicts pods, BestEffort first, then those furthest above their memory request; the evicted
+ * - the kubelet reports MemoryPressure when a node's available memory falls under its eviction threshold
+ *   (`evictionHard`, 100Mi by default) and evicts pods, BestEffort first, then those furthest above their memory request; the evicted
  *   pods are recreated and land elsewhere — the domino effect;
  * - DiskPressure under 10% free; a container reaching its memory limit is OOM-killed and restarts;
  *   crash-looping containers restart with back-off.
@@ -410,6 +410,7 @@ export class World {
     const memory = parseBytes(n.memory);
     const disk = parseBytes(n.disk);
     const name = h.privateDnsName ?? `ip-${h.instanceId}.${this.scenario.cluster.region}.compute.internal`;
+    const evictionMemory = n.evictionHard?.['memory.available'];
     const spec: SimNodeSpec = {
       name,
       instanceId: h.instanceId,
@@ -420,7 +421,7 @@ export class World {
       capacity: { cpuMilli: cpu, memoryBytes: memory, ephemeralStorageBytes: disk, pods: n.pods },
       allocatable: {
         cpuMilli: n.allocatableCpu ? parseCpuMilli(n.allocatableCpu) : cpu - eksCpuReserve(cpu),
-        memoryBytes: n.allocatableMemory ? parseBytes(n.allocatableMemory) : memory - eksMemoryReserve(n.pods) - MEMORY_EVICTION_THRESHOLD,
+        memoryBytes: n.allocatableMemory ? parseBytes(n.allocatableMemory) : memory - eksMemoryReserve(n.pods) - (evictionMemory ? parseBytes(evictionMemory) : MEMORY_EVICTION_THRESHOLD),
         ephemeralStorageBytes: Math.floor(disk * 0.9),
         pods: n.pods,
       },
@@ -431,6 +432,7 @@ export class World {
       disk: { capacityBytes: disk, usedBytes: n.system?.disk ? parseBytes(n.system.disk) : 12 * GiB, inodes: Math.floor(disk / 2048), inodesUsed: 400_000 },
       systemMemoryBytes: n.system?.memory ? parseBytes(n.system.memory) : 600 * MiB,
       systemCpuMilli: n.system?.cpu ? parseCpuMilli(n.system.cpu) : 100,
+      ...(evictionMemory ? { evictionHard: { 'memory.available': evictionMemory } } : {}),
     };
     this.kube.addNode(spec);
     this.nodeOf.set(h.instanceId, name);
@@ -759,7 +761,8 @@ export class World {
       const available = () => n.spec.capacity.memoryBytes - n.systemMemoryBytes - sum(live().flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
       const state = this.pressureSince.get(name) ?? {};
       this.runKernelOom(name, available);
-      if (available() < MEMORY_EVICTION_THRESHOLD) {
+      const threshold = n.spec.evictionHard?.['memory.available'];
+      if (available() < (threshold ? parseBytes(threshold) : MEMORY_EVICTION_THRESHOLD)) {
         if (state.memory === undefined) {
           this.kube.setNodeCondition(name, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' });
           this.addTaint(name, 'node.kubernetes.io/memory-pressure');
@@ -973,7 +976,7 @@ function throttled(demand: number, c: Pick<SimContainerSpec, 'limits'>): number 
   return limit === undefined ? demand : Math.min(demand, limit);
 }
 
-/** Where a workload's pods may run, from its nodeSelector, node affinity and tolerations. */
+/** Where a workload's pods may run, from its nodeSelector, node affinity, tolerations and zonal volumes. */
 function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacement {
   const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => isKarpenter(groups.get(g)?.kind));
   const affinity = [
@@ -982,7 +985,12 @@ function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacem
       ? [karpenter ? { key: 'karpenter.sh/capacity-type', values: [w.nodeAffinity.capacityType] } : { key: 'eks.amazonaws.com/capacityType', values: [w.nodeAffinity.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND'] }]
       : []),
   ];
-  return { ...(w.nodeSelector ? { nodeSelector: w.nodeSelector } : {}), ...(affinity.length ? { affinity } : {}), ...(w.tolerations ? { tolerations: w.tolerations } : {}) };
+  return {
+    ...(w.nodeSelector ? { nodeSelector: w.nodeSelector } : {}),
+    ...(affinity.length ? { affinity } : {}),
+    ...(w.tolerations ? { tolerations: w.tolerations } : {}),
+    ...(w.zonalVolume ? { zonalVolume: true } : {}),
+  };
 }
 
 /** Node groups whose nodes Karpenter manages: its own NodePools, and EKS Auto Mode's. */

@@ -35,6 +35,10 @@ export const BATCH_LIMITS = {
   maxConditionsPerNode: 64,
   maxTaintsPerNode: 64,
   maxLabels: 64,
+  /** Tolerations, affinity terms, requirements, their values, volume zones: each list of a pod's placement. */
+  maxPlacementTerms: 64,
+  /** Signals of a kubelet's `evictionHard` or `evictionSoft` (there are seven). */
+  maxEvictionSignals: 16,
   maxReadyzChecks: 100,
   maxNameLength: 253,
   maxLabelKeyLength: 317,

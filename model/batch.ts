@@ -14,6 +14,7 @@ import type {
   KubeEvent,
   KubeNode,
   NodeStats,
+  Placement,
   Pod,
   Resources,
   ScrapeError,
@@ -75,6 +76,10 @@ const workloadKind = z.enum([
   'Other',
 ]);
 
+const evictionThresholds = z
+  .record(z.string().min(1).max(64), z.object({ quantity: bytes.optional(), pct: z.number().min(0).max(100).optional() }))
+  .refine((r) => Object.keys(r).length <= L.maxEvictionSignals, `at most ${L.maxEvictionSignals} eviction signals`);
+
 const kubeNode: z.ZodType<KubeNode> = z.object({
   name,
   uid: name.optional(),
@@ -115,6 +120,8 @@ const kubeNode: z.ZodType<KubeNode> = z.object({
   deleting: z.boolean().optional(),
   createdAt: time.optional(),
   kubeletVersion: reason.optional(),
+  labels: labels.optional(),
+  eviction: z.object({ hard: evictionThresholds, soft: evictionThresholds.optional() }).optional(),
 });
 
 const nodeStats: z.ZodType<NodeStats> = z.object({
@@ -168,6 +175,30 @@ const container: z.ZodType<Container> = z.object({
     .optional(),
 });
 
+const terms = <T extends z.ZodTypeAny>(item: T) => z.array(item).max(L.maxPlacementTerms);
+const labelValue = z.string().max(L.maxLabelValueLength);
+const requirement = z.object({
+  key: z.string().min(1).max(L.maxLabelKeyLength),
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
+  values: terms(labelValue).optional(),
+});
+const topology = z.enum(['hostname', 'zone']);
+const placement: z.ZodType<Placement> = z.object({
+  nodeSelector: labels.optional(),
+  nodeAffinity: terms(terms(requirement)).optional(),
+  tolerations: terms(
+    z.object({
+      key: z.string().min(1).max(L.maxLabelKeyLength).optional(),
+      operator: z.enum(['Exists', 'Equal']).optional(),
+      value: labelValue.optional(),
+      effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    }),
+  ).optional(),
+  antiAffinity: terms(z.object({ topology, selector: terms(requirement) })).optional(),
+  spread: terms(z.object({ topology, maxSkew: z.number().int().min(1).max(L.maxPodsPerNode * L.maxNodes), selector: terms(requirement) })).optional(),
+  volumeZones: terms(name).optional(),
+});
+
 const pod: z.ZodType<Pod> = z.object({
   uid: name,
   namespace: name,
@@ -185,6 +216,7 @@ const pod: z.ZodType<Pod> = z.object({
   startedAt: time.optional(),
   containers: z.array(container).max(L.maxContainersPerPod),
   ephemeralStorageUsedBytes: bytes.optional(),
+  placement: placement.optional(),
 });
 
 const workloadStatus: z.ZodType<WorkloadStatus> = z.object({

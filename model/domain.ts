@@ -189,6 +189,25 @@ export interface KubeNode {
   readonly deleting?: boolean;
   readonly createdAt?: EpochMs;
   readonly kubeletVersion?: string;
+  /**
+   * The node's labels that some pod's placement names (nodeSelector, node affinity, topology keys): what the
+   * fit checks need to decide where a pod may run, without every node-minute carrying all its labels.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The kubelet's eviction thresholds from its `/configz`; absent where it cannot be read (the defaults apply). */
+  readonly eviction?: KubeletEviction;
+}
+
+/** An eviction threshold: an amount (bytes, or a count for `pid.available`) or a share of capacity. */
+export interface EvictionThreshold {
+  readonly quantity?: number;
+  readonly pct?: number;
+}
+
+/** `evictionHard` and `evictionSoft` by signal (`memory.available`, `nodefs.available`, `pid.available`…). */
+export interface KubeletEviction {
+  readonly hard: Readonly<Record<string, EvictionThreshold>>;
+  readonly soft?: Readonly<Record<string, EvictionThreshold>>;
 }
 
 /** Node figures from the kubelet Summary API (`/stats/summary`). */
@@ -316,6 +335,55 @@ export interface Pod {
   readonly containers: readonly Container[];
   /** Pod-level ephemeral storage used (Summary API `ephemeral-storage`). */
   readonly ephemeralStorageUsedBytes?: number;
+  /** Where the scheduler may put the pod (its hard constraints only); absent when it may go anywhere. */
+  readonly placement?: Placement;
+}
+
+/** A label requirement, as in a node selector term or a label selector (`matchLabels` become `In`). */
+export interface LabelRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  readonly values?: readonly string[];
+}
+
+export interface Toleration {
+  /** Absent with `Exists`: tolerates every taint (of `effect`, if given). */
+  readonly key?: string;
+  readonly operator?: 'Exists' | 'Equal';
+  readonly value?: string;
+  /** Absent: every effect. */
+  readonly effect?: Taint['effect'];
+}
+
+/** A topology domain kind Vigil can place against: one node, or one availability zone. */
+export type TopologyKind = 'hostname' | 'zone';
+
+/** Required pod anti-affinity: no two pods matching `selector` (in the pod's namespace) in one domain. */
+export interface AntiAffinityTerm {
+  readonly topology: TopologyKind;
+  readonly selector: readonly LabelRequirement[];
+}
+
+/** A topology spread constraint with `whenUnsatisfiable: DoNotSchedule`. */
+export interface SpreadConstraint {
+  readonly topology: TopologyKind;
+  readonly maxSkew: number;
+  readonly selector: readonly LabelRequirement[];
+}
+
+/**
+ * A pod's hard scheduling constraints, the scheduler's filters Vigil models. Preferred (soft) rules are not
+ * kept: they never leave a pod Pending.
+ */
+export interface Placement {
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Required node affinity: any term matches (OR), each term's requirements all hold (AND). */
+  readonly nodeAffinity?: readonly (readonly LabelRequirement[])[];
+  readonly tolerations?: readonly Toleration[];
+  readonly antiAffinity?: readonly AntiAffinityTerm[];
+  readonly spread?: readonly SpreadConstraint[];
+  /** The zones its bound PersistentVolumes allow (their node affinity): the pod can run only there. */
+  readonly volumeZones?: readonly string[];
 }
 
 export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';

@@ -185,15 +185,16 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
 }
 
 /**
- * Exactly what the agent calls: lists and watches of nodes, pods, events and the workload kinds it
- * resolves owners through; `nodes/stats` for the kubelet summary, or `nodes/proxy` instead only when the
+ * Exactly what the agent calls: lists and watches of nodes, pods, events, the workload kinds it
+ * resolves owners through, and claims and volumes (the zones a pod's volumes pin it to); `nodes/stats` for the kubelet summary and `nodes/configz` for its eviction thresholds, or `nodes/proxy` instead only when the
  * proxy fallback is on (it also allows exec into any container); and `/readyz`.
  */
 export function agentRules(kubeletProxy: boolean): JsonValue[] {
   const watch = ['get', 'list', 'watch'];
   return [
-    { apiGroups: [''], resources: ['nodes', 'pods', 'events'], verbs: watch },
-    { apiGroups: [''], resources: [kubeletProxy ? 'nodes/proxy' : 'nodes/stats'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes'], verbs: watch },
+    // nodes/configz: each kubelet's eviction thresholds (Kubernetes 1.33+; older kubelets refuse it and the defaults apply).
+    { apiGroups: [''], resources: kubeletProxy ? ['nodes/proxy'] : ['nodes/stats', 'nodes/configz'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },
     { apiGroups: ['batch'], resources: ['jobs'], verbs: watch },
     { nonResourceURLs: ['/readyz'], verbs: ['get'] },

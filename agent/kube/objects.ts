@@ -82,6 +82,35 @@ export interface ContainerStatus {
   readonly lastState?: ContainerState;
 }
 
+export interface SelectorRequirementObject {
+  readonly key: string;
+  readonly operator: string;
+  readonly values?: readonly string[];
+}
+
+export interface LabelSelectorObject {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly SelectorRequirementObject[];
+}
+
+/** `nodeSelectorTerms` are ORed; `matchFields` (only `metadata.name`) is not modelled. */
+export interface NodeSelectorObject {
+  readonly nodeSelectorTerms?: readonly { readonly matchExpressions?: readonly SelectorRequirementObject[] }[];
+}
+
+export interface PodAffinityTermObject {
+  readonly topologyKey: string;
+  readonly labelSelector?: LabelSelectorObject;
+}
+
+export interface PersistentVolumeClaimObject extends KubeObject {
+  readonly spec?: { readonly volumeName?: string };
+}
+
+export interface PersistentVolumeObject extends KubeObject {
+  readonly spec?: { readonly nodeAffinity?: { readonly required?: NodeSelectorObject } };
+}
+
 export interface PodObject extends KubeObject {
   readonly spec?: {
     readonly nodeName?: string;
@@ -89,6 +118,19 @@ export interface PodObject extends KubeObject {
     readonly initContainers?: readonly ContainerSpec[];
     /** `kubectl debug` containers: added to a running pod, never restarted. */
     readonly ephemeralContainers?: readonly ContainerSpec[];
+    readonly nodeSelector?: Readonly<Record<string, string>>;
+    readonly affinity?: {
+      readonly nodeAffinity?: { readonly requiredDuringSchedulingIgnoredDuringExecution?: NodeSelectorObject };
+      readonly podAntiAffinity?: { readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTermObject[] };
+    };
+    readonly tolerations?: readonly { readonly key?: string; readonly operator?: string; readonly value?: string; readonly effect?: string }[];
+    readonly topologySpreadConstraints?: readonly {
+      readonly maxSkew: number;
+      readonly topologyKey: string;
+      readonly whenUnsatisfiable: string;
+      readonly labelSelector?: LabelSelectorObject;
+    }[];
+    readonly volumes?: readonly { readonly name: string; readonly persistentVolumeClaim?: { readonly claimName: string } }[];
   };
   readonly status?: {
     readonly phase?: string;

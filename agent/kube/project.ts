@@ -100,6 +100,8 @@ export interface KubeletTarget {
 export interface NodeRecord {
   readonly node: KubeNode;
   readonly kubelet: KubeletTarget;
+  /** All its labels (clipped); a batch carries only those some pod's placement names. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 const CONDITION_STATUS = new Set<string>(['True', 'False', 'Unknown']);
@@ -169,7 +171,12 @@ export function projectNode(o: NodeObject): NodeRecord | undefined {
   const addresses = o.status?.addresses ?? [];
   const address = ADDRESS_PREFERENCE.map((t) => addresses.find((a) => a.type === t && a.address)?.address).find(Boolean);
   const port = o.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  return { node, kubelet: { node: name, ...optional('address', address), port: port && port > 0 ? port : DEFAULT_KUBELET_PORT } };
+  const kept = clipLabels(labels);
+  return {
+    node,
+    kubelet: { node: name, ...optional('address', address), port: port && port > 0 ? port : DEFAULT_KUBELET_PORT },
+    ...(Object.keys(kept).length ? { labels: kept } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -183,6 +190,8 @@ export interface PodRecord {
   readonly controller?: { readonly kind: string; readonly name: string; readonly uid?: string };
   /** `pod-template-hash`: lets a pod whose ReplicaSet is not cached yet still name its Deployment. */
   readonly templateHash?: string;
+  /** The PersistentVolumeClaims it mounts, `namespace/name`. */
+  readonly claims?: readonly string[];
 }
 
 /** On a mirror pod: its static pod's config hash, the uid the kubelet knows it by. */

@@ -7,7 +7,7 @@ import type { KubeEvent, Pod, WorkloadStatus } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 import type { KubeApi } from './api';
 import { EventTracker } from './events';
-import type { DaemonSetObject, EventObject, NodeObject, PodObject, ReplicatedObject } from './objects';
+import type { DaemonSetObject, EventObject, NodeObject, PersistentVolumeClaimObject, PersistentVolumeObject, PodObject, ReplicatedObject } from './objects';
 import { workloadOf } from './owners';
 import {
   projectDaemonSet,
@@ -21,6 +21,7 @@ import {
   type OwnerRecord,
   type PodRecord,
 } from './project';
+import { claimsOf, labelKeysNamed, labelsNamed, placementOf, projectClaim, projectVolume, volumeZonesOf } from './placement';
 import { Reflector, type ReflectorStats } from './reflector';
 
 export interface ClusterSnapshot {
@@ -49,6 +50,14 @@ export interface ClusterStateOptions {
   readonly now?: () => number;
 }
 
+/** The pod with its spec's placement, and the claims whose volumes may pin it to zones. */
+function withPlacement(r: PodRecord | undefined, o: PodObject): PodRecord | undefined {
+  if (!r) return undefined;
+  const placement = placementOf(o.spec);
+  const claims = claimsOf(o);
+  return { ...r, ...(placement ? { pod: { ...r.pod, placement } } : {}), ...(claims.length ? { claims } : {}) };
+}
+
 /** What makes a node "changed" for an immediate batch: a condition's status, or a cordon. */
 function nodeSignature(r: NodeRecord): string {
   return `${r.node.unschedulable}|${r.node.conditions.map((c) => `${c.type}=${c.status}`).join(',')}`;
@@ -64,6 +73,11 @@ export class ClusterState {
   private readonly jobs: Reflector<OwnerRecord>;
   private readonly warningEvents: Reflector<KubeEvent>;
   private readonly nodeEvents: Reflector<KubeEvent>;
+  /** Claim → bound volume, and volume → the zones it allows: the zones a pod's volumes pin it to. */
+  private readonly claims: Reflector<string>;
+  private readonly volumes: Reflector<readonly string[]>;
+  /** Followed on their own: a cluster whose RBAC predates them (403) still gets batches. */
+  private readonly optional: ReadonlySet<Reflector<unknown>>;
   private readonly all: readonly Reflector<unknown>[];
   private readonly tracker = new EventTracker();
   private readonly listeners: ((node: string) => void)[] = [];
@@ -86,7 +100,7 @@ export class ClusterState {
       ...common,
       resource: 'pods',
       path: '/api/v1/pods',
-      project: (o) => projectPod(o as PodObject),
+      project: (o) => withPlacement(projectPod(o as PodObject), o as PodObject),
       onChange: (type, _key, next, prev) => {
         if (type === 'modified' && next && prev && next.pod.phase !== prev.pod.phase) changed(next.pod.node ?? prev.pod.node);
       },
@@ -112,16 +126,19 @@ export class ClusterState {
       });
     this.warningEvents = eventReflector('events/warning', 'type=Warning');
     this.nodeEvents = eventReflector('events/node', 'type=Normal,involvedObject.kind=Node');
-    this.all = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents] as Reflector<unknown>[];
+    this.claims = new Reflector({ ...common, resource: 'persistentvolumeclaims', path: '/api/v1/persistentvolumeclaims', project: (o) => projectClaim(o as PersistentVolumeClaimObject) });
+    this.volumes = new Reflector({ ...common, resource: 'persistentvolumes', path: '/api/v1/persistentvolumes', project: (o) => projectVolume(o as PersistentVolumeObject) });
+    this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[]);
+    this.all = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[];
   }
 
   /**
-   * Starts every list/watch; resolves when everything but events is listed (events follow on their own).
+   * Starts every list/watch; resolves when everything but events and volumes is listed (they follow on their own).
    * Batches need only nodes and pods (`synced`); workloads and owners complete them.
    */
   async start(): Promise<void> {
     const started = this.all.map((r) => r.start());
-    await Promise.all(started.filter((_, i) => this.all[i] !== this.warningEvents && this.all[i] !== this.nodeEvents));
+    await Promise.all(started.filter((_, i) => !this.optional.has(this.all[i])));
   }
 
   async stop(): Promise<void> {
@@ -143,10 +160,21 @@ export class ClusterState {
       replicaSet: (ns: string, name: string) => this.replicaSets.items.get(`${ns}/${name}`),
       job: (ns: string, name: string) => this.jobs.items.get(`${ns}/${name}`),
     };
+    const volumeOf = (claim: string) => this.claims.items.get(claim);
+    const zonesOf = (volume: string) => this.volumes.items.get(volume);
     const pods: Pod[] = [];
-    for (const r of this.pods.items.values()) pods.push({ ...r.pod, workload: workloadOf(r, owners) });
+    for (const r of this.pods.items.values()) {
+      const volumeZones = r.claims && volumeZonesOf(r.claims, volumeOf, zonesOf);
+      const pod: Pod = { ...r.pod, workload: workloadOf(r, owners) };
+      pods.push(volumeZones ? { ...pod, placement: { ...pod.placement, volumeZones } } : pod);
+    }
+    const keys = labelKeysNamed(pods.map((p) => p.placement));
+    const nodes = [...this.nodes.items.values()].map((r) => {
+      const labels = r.labels && labelsNamed(r.labels, keys);
+      return labels ? { ...r, node: { ...r.node, labels } } : r;
+    });
     return {
-      nodes: [...this.nodes.items.values()].sort((a, b) => a.node.name.localeCompare(b.node.name)),
+      nodes: nodes.sort((a, b) => a.node.name.localeCompare(b.node.name)),
       pods,
       workloads: [...this.deployments.items.values(), ...this.statefulSets.items.values(), ...this.daemonSets.items.values()],
     };

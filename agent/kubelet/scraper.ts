@@ -18,8 +18,8 @@ import { clip, type KubeletTarget } from '../kube/project';
 import { asSummary, SummaryShapeError, type SummaryJson } from './summary';
 
 export interface SummarySource {
-  /** The parsed JSON the node's kubelet answers to `/stats/summary`; `signal` aborts the call. */
-  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
+  /** The parsed JSON the node's kubelet answers to `path` (`/stats/summary`, `/configz`); `signal` aborts the call. */
+  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal, path?: string): Promise<unknown>;
 }
 
 /** A failure of one node's scrape, already classified. */
@@ -50,6 +50,7 @@ export function classify(e: unknown): ScrapeErrorKind {
 }
 
 const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
+const SUMMARY_PATH = '/stats/summary';
 
 export interface DirectKubeletOptions {
   /** The CA that signs kubelet serving certificates (the cluster CA); absent = Node's default trust store. */
@@ -74,7 +75,7 @@ export class DirectKubeletSource implements SummarySource {
     });
   }
 
-  async fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+  async fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal, path = SUMMARY_PATH): Promise<unknown> {
     if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
     const authorization = await this.authorization();
     const body = await new Promise<Buffer>((resolve, reject) => {
@@ -82,7 +83,7 @@ export class DirectKubeletSource implements SummarySource {
         {
           host: target.address,
           port: target.port,
-          path: '/stats/summary',
+          path,
           method: 'GET',
           agent: this.agent,
           headers: { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
@@ -108,7 +109,7 @@ export class DirectKubeletSource implements SummarySource {
           res.on('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no summary within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no ${path === SUMMARY_PATH ? 'summary' : `answer to ${path}`} within ${timeoutMs} ms`)), timeoutMs);
       const abort = () => req.destroy(new ScrapeFailure('timeout', String(signal?.reason ?? 'aborted')));
       signal?.addEventListener('abort', abort, { once: true });
       req.on('close', () => {
@@ -133,9 +134,9 @@ export class DirectKubeletSource implements SummarySource {
 export class ApiProxySource implements SummarySource {
   constructor(private readonly api: KubeApi) {}
 
-  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+  fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal, path = SUMMARY_PATH): Promise<unknown> {
     // A raw path: client-node's connectGetNodeProxyWithPath would encode the `/` of `stats/summary`.
-    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs, signal);
+    return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy${path}`, timeoutMs, signal);
   }
 }
 

@@ -3,7 +3,7 @@
  * At 15,000 pods a pass over the store's decoded objects costs tens of milliseconds, so the pass is made
  * once and each rule then looks only at the few pods or containers that matter to it.
  */
-import type { Container, Pod } from '../../model/domain';
+import type { Container, Placement, Pod } from '../../model/domain';
 import { isActive, type EvaluationContext, type NodeView } from './context';
 
 /** What a pod needs and holds, for N-1 headroom. */
@@ -15,6 +15,11 @@ export interface PodDemand {
   readonly memoryUseBytes: number;
   /** max(request, working set): what the pod holds. */
   readonly memoryHeldBytes: number;
+  /** `namespace/Kind/name`. */
+  readonly workload?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Where the scheduler may put it; absent: anywhere its tolerations (none) allow. */
+  readonly placement?: Placement;
 }
 
 export interface PodFacts {
@@ -95,7 +100,17 @@ export function scan(ctx: EvaluationContext): Scan {
       pod,
       node,
       workload,
-      demand: { namespace: pod.namespace, name: pod.name, cpuRequestMilli: cpu, memoryRequestBytes: req, memoryUseBytes: use, memoryHeldBytes: Math.max(req, use) },
+      demand: {
+        namespace: pod.namespace,
+        name: pod.name,
+        cpuRequestMilli: cpu,
+        memoryRequestBytes: req,
+        memoryUseBytes: use,
+        memoryHeldBytes: Math.max(req, use),
+        workload,
+        labels: pod.labels,
+        placement: pod.placement,
+      },
     };
     pods.push(facts);
     const w = byWorkload.get(workload);

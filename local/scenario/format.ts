@@ -78,13 +78,16 @@ const workload = z
       .optional()
       .describe('Required node affinity: only these node groups, only this capacity type'),
     tolerations: z.array(toleration).optional(),
+    zonalVolume: z.boolean().optional()
+      .describe('StatefulSets: each replica mounts its own EBS volume, made in the zone it first runs in; it can only run in that zone again'),
     disruptionBudget: z
       .union([z.object({ minAvailable: z.number().int().min(0) }).strict(), z.object({ maxUnavailable: z.number().int().min(0) }).strict()])
       .optional()
       .describe('A PodDisruptionBudget: evictions (a drain) may not take the ready pods below it'),
   })
   .strict()
-  .refine((w) => (w.kind === 'DaemonSet') === (w.replicas === undefined), { message: 'replicas is required, except for DaemonSets (which have none)', path: ['replicas'] });
+  .refine((w) => (w.kind === 'DaemonSet') === (w.replicas === undefined), { message: 'replicas is required, except for DaemonSets (which have none)', path: ['replicas'] })
+  .refine((w) => !w.zonalVolume || w.kind === 'StatefulSet', { message: 'zonalVolume is for StatefulSets (volumeClaimTemplates)', path: ['zonalVolume'] });
 
 const nodeGroup = z
   .object({
@@ -107,6 +110,11 @@ const nodeGroup = z
         disk: bytes,
         allocatableCpu: cpu.optional().describe('Default: EKS reservations for the CPU count'),
         allocatableMemory: bytes.optional().describe('Default: EKS reservations for the pod count'),
+        evictionHard: z
+          .object({ 'memory.available': bytes.optional() })
+          .strict()
+          .optional()
+          .describe('The kubelet\'s evictionHard where it differs from the default (memory.available 100Mi): it evicts, and reports MemoryPressure, at this level; its /configz says so'),
         system: z.object({ cpu: cpu.optional(), memory: bytes.optional(), disk: bytes.optional() }).strict().optional()
           .describe('Use outside pods (OS, kubelet, container images): default 100m, 600Mi, 12Gi'),
       })

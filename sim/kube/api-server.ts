@@ -19,6 +19,8 @@ export interface SimPermissions {
   readonly nodesStats?: boolean;
   /** `get nodes/proxy`: the API server's node proxy. @default false, as the agent's default role */
   readonly nodesProxy?: boolean;
+  /** `get nodes/configz`: the kubelet's configuration (1.33+ kubelets). @default true */
+  readonly nodesConfigz?: boolean;
 }
 
 export interface ApiServerOptions {
@@ -137,6 +139,8 @@ const GROUPS: Record<Resource, { prefix: string; kind: string; apiVersion: strin
   daemonsets: { prefix: '/apis/apps/v1', kind: 'DaemonSet', apiVersion: 'apps/v1' },
   replicasets: { prefix: '/apis/apps/v1', kind: 'ReplicaSet', apiVersion: 'apps/v1' },
   jobs: { prefix: '/apis/batch/v1', kind: 'Job', apiVersion: 'batch/v1' },
+  persistentvolumeclaims: { prefix: '/api/v1', kind: 'PersistentVolumeClaim', apiVersion: 'v1' },
+  persistentvolumes: { prefix: '/api/v1', kind: 'PersistentVolume', apiVersion: 'v1' },
 };
 
 function route(path: string): Route | undefined {
@@ -146,7 +150,7 @@ function route(path: string): Route | undefined {
     const rest = path.slice(g.prefix.length + 1).split('/');
     const base = { resource, kind: g.kind, apiVersion: g.apiVersion };
     if (rest[0] === resource && rest.length <= 2) return { ...base, ...(rest[1] ? { name: rest[1] } : {}) };
-    if (rest[0] === 'namespaces' && rest[2] === resource && resource !== 'nodes' && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
+    if (rest[0] === 'namespaces' && rest[2] === resource && resource !== 'nodes' && resource !== 'persistentvolumes' && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
   }
   return undefined;
 }

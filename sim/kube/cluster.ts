@@ -28,8 +28,8 @@ import type {
   SimWorkloadSpec,
 } from './model';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs'];
+export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes';
+export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes'];
 
 export type Json = Record<string, unknown>;
 
@@ -725,7 +725,48 @@ export class SimCluster extends EventEmitter {
     };
   }
 
+  /** Claim `namespace/data-<pod>` → the zone of its volume, made where the pod first ran. */
+  private readonly volumeZones = new Map<string, string>();
+
+  private claimOf(p: PodModel): string | undefined {
+    return p.placement.zonalVolume ? `data-${p.name}` : undefined;
+  }
+
+  /** The first binding of a pod with a zonal volume provisions it in the node's zone (a PVC bound to a PV), as the EBS CSI driver does. */
+  private provisionVolume(p: PodModel, node: string): void {
+    const claim = this.claimOf(p);
+    const zone = this.nodeModels.get(node)?.spec.zone;
+    const key = `${p.namespace}/${claim}`;
+    if (!claim || !zone || this.volumeZones.has(key)) return;
+    this.volumeZones.set(key, zone);
+    const volume = `pvc-${this.uuid()}`;
+    const created = iso(this.clock.now());
+    this.write('persistentvolumeclaims', key, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: claim, namespace: p.namespace, uid: this.uuid(), creationTimestamp: created },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } }, storageClassName: 'gp3', volumeName: volume },
+      status: { phase: 'Bound' },
+    }, 'ADDED');
+    this.write('persistentvolumes', volume, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: volume, uid: this.uuid(), creationTimestamp: created },
+      spec: {
+        capacity: { storage: '20Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Delete',
+        storageClassName: 'gp3',
+        claimRef: { kind: 'PersistentVolumeClaim', namespace: p.namespace, name: claim },
+        csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${this.uuid().replace(/-/g, '').slice(0, 17)}` },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }] } },
+      },
+      status: { phase: 'Bound' },
+    }, 'ADDED');
+  }
+
   private bind(p: PodModel, node: string, startedAt: EpochMs): void {
+    this.provisionVolume(p, node);
     p.node = node;
     p.unschedulable = undefined;
     p.scheduledAt = this.clock.now();
@@ -757,6 +798,11 @@ export class SimCluster extends EventEmitter {
       }
       if (!selects(p.placement, this.nodeLabels(n))) {
         note("node(s) didn't match Pod's node affinity/selector");
+        continue;
+      }
+      const volumeZone = this.volumeZones.get(`${p.namespace}/${this.claimOf(p)}`);
+      if (volumeZone !== undefined && n.spec.zone !== volumeZone) {
+        note('node(s) had volume node affinity conflict');
         continue;
       }
       const alloc = this.allocatable(n);
@@ -1065,6 +1111,7 @@ export class SimCluster extends EventEmitter {
         preemptionPolicy: 'PreemptLowerPriority',
         priority: 0,
         ...placementSpec(p.placement),
+        ...(this.claimOf(p) ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: this.claimOf(p) } }] } : {}),
         tolerations: [
           ...(p.placement.tolerations ?? []).map(tolerationSpec),
           { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },

@@ -1,15 +1,22 @@
 /**
  * One loopback HTTPS "kubelet" per simulated node, serving `GET /stats/summary` as a real kubelet does:
  * TLS with a certificate from the cluster CA, the caller's bearer token checked (401) and authorized for
- * `nodes/stats` (403). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
+ * `nodes/stats` (403); and `GET /configz` (its eviction thresholds), authorized for `nodes/configz` as a
+ * 1.33+ kubelet does (403 without it). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
  * client finds it exactly as on EKS. Nodes added later get a kubelet; removed nodes lose theirs.
  * Faults per node: an HTTP status, a delay (to time out), a reset connection, a body that is not JSON.
  */
+import type * as http from 'http';
 import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import type { Change, SimCluster } from './cluster';
 import { summaryBody } from './summary';
 import { loopbackTls, type KubeletCertificate } from './tls';
+
+/** The kubelet's built-in `evictionHard` on Linux. */
+export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = { 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%' };
+
+const forbidden = (sub: string) => `Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=${sub})`;
 
 export interface KubeletFault {
   readonly status?: number;
@@ -25,6 +32,8 @@ export interface KubeletsOptions {
   readonly token: string;
   /** Whether the token may `get nodes/stats`. @default true */
   readonly nodesStats?: boolean;
+  /** Whether the token may `get nodes/configz` (false: an older kubelet, or no grant). @default true */
+  readonly nodesConfigz?: boolean;
   /** Which certificate a node's kubelet presents. @default `ip` (names 127.0.0.1) */
   readonly certificate?: (node: string) => KubeletCertificate;
 }
@@ -111,11 +120,13 @@ export class SimKubelets {
         res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
         return;
       }
+      const path = req.url?.split('?')[0];
+      if (path === '/configz') return this.configz(node, res);
       if (this.opts.nodesStats === false) {
-        res.writeHead(403, { 'content-type': 'text/plain' }).end(`Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=stats)`);
+        res.writeHead(403, { 'content-type': 'text/plain' }).end(forbidden('stats'));
         return;
       }
-      if (req.url?.split('?')[0] !== '/stats/summary') {
+      if (path !== '/stats/summary') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
         return;
       }
@@ -140,6 +151,17 @@ export class SimKubelets {
     const port = (server.address() as AddressInfo).port;
     this.endpoints.set(node, { server, sockets, port });
     if (this.opts.cluster.nodeModels.has(node)) this.opts.cluster.setKubeletPort(node, port);
+  }
+
+  /** The kubelet's configuration as `/configz` shows it: `{"kubeletconfig": {...}}`, here its eviction part. */
+  private configz(node: string, res: http.ServerResponse): void {
+    if (this.opts.nodesConfigz === false) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(forbidden('configz'));
+      return;
+    }
+    const spec = this.opts.cluster.nodeModels.get(node)?.spec;
+    const kubeletconfig = { kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', evictionHard: { ...DEFAULT_EVICTION_HARD, ...spec?.evictionHard }, ...(spec?.evictionSoft ? { evictionSoft: spec.evictionSoft } : {}) };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kubeletconfig }));
   }
 
   private async shut(node: string): Promise<void> {

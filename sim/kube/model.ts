@@ -38,6 +38,11 @@ export interface SimPlacement {
   /** Required node affinity, one `In` expression per label key (all must hold). */
   readonly affinity?: readonly { readonly key: string; readonly values: readonly string[] }[];
   readonly tolerations?: readonly SimToleration[];
+  /**
+   * Each pod mounts its own zonal volume (a StatefulSet's `volumeClaimTemplates`, EBS): claim `data-<pod>`,
+   * bound to a volume made in the zone the pod first runs in, so the pod can only run in that zone again.
+   */
+  readonly zonalVolume?: boolean;
 }
 
 export interface SimNodeSpec {
@@ -66,6 +71,9 @@ export interface SimNodeSpec {
   readonly imageDisk?: SimDisk;
   /** @default 4194304 */
   readonly maxPid?: number;
+  /** The kubelet's `evictionHard` where it differs from the defaults, e.g. `{ "memory.available": "500Mi" }`. */
+  readonly evictionHard?: Readonly<Record<string, string>>;
+  readonly evictionSoft?: Readonly<Record<string, string>>;
   /** Memory the node uses outside pods (kubelet, containerd, OS). @default 600 MiB */
   readonly systemMemoryBytes?: number;
   /** CPU the node uses outside pods. @default 120 m */

@@ -501,3 +501,37 @@ test('a Karpenter NodePool at its limits (its size\'s max): Karpenter says so on
   expect(said).toHaveLength(1);
   expect(said[0].count).toBeGreaterThanOrEqual(2);
 });
+
+test('a kubelet configured to evict at 500Mi reports MemoryPressure and evicts there, and serves that threshold', () => {
+  const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/cart', memory: '2400Mi' }], {
+    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 1 }, node: { ...NODE, evictionHard: { 'memory.available': '500Mi' } } }],
+    workloads: [{ namespace: 'shop', name: 'cart', replicas: 3, containers: [{ name: 'cart', image: 'shop/cart:1', usage: { cpu: '50m', memory: '1500Mi' } }] }],
+  });
+  w.until(6);
+  // 8Gi - 600Mi for the system - 3 × 2400Mi = 392Mi available: fine for the default 100Mi, under this kubelet's 500Mi.
+  const node = w.world.kube.node(w.world.nodeName('general/1'));
+  expect(node.conditions.get('MemoryPressure')?.status).toBe('True');
+  expect(web(w, (p) => p.reason === 'Evicted')).toHaveLength(1);
+  expect(node.spec.evictionHard).toEqual({ 'memory.available': '500Mi' });
+});
+
+test('a StatefulSet replica with a zonal volume is provisioned a claim and volume in its first zone, and stays in that zone', () => {
+  const w = worldWith([{ at: '2m', do: 'terminate-instance', nodes: ['general/1'], cause: 'user' }], {
+    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', zones: ['eu-west-1a', 'eu-west-1b'], size: { min: 4, max: 4, desired: 4 }, node: NODE }],
+    workloads: [{ namespace: 'shop', name: 'db', kind: 'StatefulSet', replicas: 1, zonalVolume: true, containers: [{ name: 'db', image: 'shop/db:1', requests: { cpu: '100m', memory: '1Gi' }, usage: { cpu: '50m', memory: '900Mi' } }] }],
+  });
+  w.until(0);
+  const [db] = web(w, (p) => p.name === 'db-0');
+  const zone = w.world.kube.node(db.node as string).spec.zone;
+  const claim = w.world.kube.get('persistentvolumeclaims', 'shop/data-db-0')!;
+  const volume = w.world.kube.get('persistentvolumes', (claim.spec as { volumeName: string }).volumeName)!;
+  for (const o of [claim, volume, w.world.kube.get('pods', 'shop/db-0')!]) validateObject(o);
+  expect(volume.spec).toMatchObject({ nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }] } } });
+  expect(w.world.kube.get('pods', 'shop/db-0')!.spec).toMatchObject({ volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }] });
+  // Its node goes: wherever the replica comes back, it is in its volume's zone.
+  const first = db.node;
+  w.until(20);
+  const [again] = web(w, (p) => p.name === 'db-0' && p.phase === 'Running');
+  expect(again.node).not.toBe(first);
+  expect(w.world.kube.node(again.node as string).spec.zone).toBe(zone);
+});

@@ -6,7 +6,7 @@
 import { alertId, type Subject } from '../../../model/domain';
 import { MINUTE_MS, type EpochMs } from '../../../model/time';
 import type { EvaluationContext } from '../context';
-import { analyzeHeadroom } from '../headroom';
+import { analyzeHeadroom, type PlacementShortfall } from '../headroom';
 import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
@@ -17,11 +17,18 @@ import { defineRule, param, type Draft, type RuleFinding } from './types';
 const podText = (p: PodDemand) =>
   `${p.namespace}/${p.name} (${p.memoryRequestBytes ? `req ${toMiB(p.memoryRequestBytes)} MiB` : 'no memory request'}, uses ${toMiB(p.memoryUseBytes)} MiB)`;
 
+/** `StatefulSet data/db (2 pods): needs zone eu-west-1a (its volume): its only other node there is full`. */
+function shortfallText(c: PlacementShortfall): string {
+  const [ns, kind, name] = c.workload?.split('/') ?? [];
+  const who = c.workload ? `${kind} ${ns}/${name}` : `${c.pods[0].namespace}/${c.pods[0].name}`;
+  return `${who}${c.pods.length > 1 ? ` (${c.pods.length} pods)` : ''}: ${c.reason}`;
+}
+
 export const n1Headroom = defineRule({
   id: 'n1-headroom',
   title: 'Cluster cannot lose a node (N-1)',
   meaning:
-    'If the node whose loss hurts most were lost (a scale-in, a spot interruption, a failure), some of its pods would not fit on the remaining nodes: by their requests (they would stay Pending) or by the memory they actually use (they would push other nodes into MemoryPressure). The first step of a cascading outage.',
+    'If the node whose loss hurts most were lost (a scale-in, a spot interruption, a failure), some of its pods would not fit on the remaining nodes they may run on (node selector, required affinity, taints, anti-affinity, topology spread, volume zone): by their requests (they would stay Pending) or by the memory they actually use (they would push other nodes into MemoryPressure). Losing the last node a pinned workload may use counts even when the cluster has room. The first step of a cascading outage.',
   action: 'Add a node (raise the group\'s minimum), or set memory requests that match real use on the listed pods so the scheduler and autoscalers see the real need.',
   sources: { agent: true },
   defaults: { severity: 'warning', for: '10m', minNodes: 2 },
@@ -32,13 +39,16 @@ export const n1Headroom = defineRule({
     const w = a.worst;
     if (!w || a.nodes < s.params.minNodes || (w.unplacedByRequests.length === 0 && w.unplacedByUsage.length === 0)) return [];
     const notFitting = [...new Map([...w.unplacedByRequests, ...w.unplacedByUsage].map((p) => [`${p.namespace}/${p.name}`, p])).values()];
+    const constraints = (w.constraints ?? []).map(shortfallText);
+    const group = w.nodeGroup === undefined ? undefined : a.groups?.get(w.nodeGroup);
     return [
       {
         subject: { cluster: ctx.cluster },
         severity: s.severity,
         summary:
           `If node ${w.node}${w.nodeGroup ? ` (${w.nodeGroup})` : ''} were lost, ${notFitting.length} of its ${w.pods.length} pods would not fit on the other ${a.nodes - 1} nodes: ` +
-          listSome(notFitting.map(podText), 3),
+          listSome(notFitting.map(podText), 3) +
+          (constraints.length ? `. Where they may run: ${listSome(constraints, 2)}` : ''),
         evidence: {
           node: w.node,
           ...(w.nodeGroup ? { nodeGroup: w.nodeGroup } : {}),
@@ -49,6 +59,8 @@ export const n1Headroom = defineRule({
           memoryFreeElsewhereMiB: toMiB(w.memoryFreeElsewhereBytes),
           podsWithoutMemoryRequest: w.withoutMemoryRequest,
           ...(a.headroomPct !== undefined ? { headroomPct: round1(a.headroomPct) } : {}),
+          ...(group?.headroomPct !== undefined ? { nodeGroupHeadroomPct: round1(group.headroomPct) } : {}),
+          ...(constraints.length ? { placement: listSome(constraints, 5) } : {}),
         },
       },
     ];

@@ -5,6 +5,7 @@
  */
 import type { Severity, Subject } from '../../../model/domain';
 import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from '../context';
+import { evictionPoint } from '../eviction';
 import { hoursUntil, readSignal, type Signal, type SignalReading } from '../trend';
 import { round1 } from './common';
 import { defineRule, param, type Draft } from './types';
@@ -66,9 +67,13 @@ export const nodeMemoryLow = defineRule({
   evaluate(ctx, s) {
     const p = s.params;
     const out: Draft[] = [];
-    for (const { n, r, freePct } of levels(ctx, 'memory.available')) {
-      const critical = r.available < Math.max(p.criticalAvailableMiB, (r.capacity * p.criticalAvailablePct) / 100);
-      const hours = freePct < p.trendBelowPct && p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'memory.available', r.available, ctx.now, p.evictionMiB) : undefined;
+    for (const { n, r, freePct: reported } of levels(ctx, 'memory.available')) {
+      // The levels are set for the default threshold: a kubelet that evicts earlier leaves that much less room.
+      const eviction = evictionPoint(n, 'memory.available', r, p.evictionMiB);
+      const earlier = Math.max(0, eviction.at - p.evictionMiB);
+      const freePct = ((r.available - earlier) / r.capacity) * 100;
+      const critical = r.available - earlier < Math.max(p.criticalAvailableMiB, (r.capacity * p.criticalAvailablePct) / 100);
+      const hours = freePct < p.trendBelowPct && p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'memory.available', r.available, ctx.now, eviction.at) : undefined;
       const trending = hours !== undefined && hours <= p.fillWithinHours;
       // PSI full: the whole node waited on memory (reclaim, thrashing). Below the trend level it comes
       // before the level or the trend does; above it, memory is not what the node is short of.
@@ -81,15 +86,16 @@ export const nodeMemoryLow = defineRule({
         subject: nodeSubject(ctx, n),
         severity,
         summary:
-          `Node ${n.name} has ${Math.round(r.available)} MiB of memory available (${round1(freePct)}%)` +
-          (trending ? `, falling: ${p.evictionMiB} MiB (eviction) in about ${hoursText(hours)}` : '') +
+          `Node ${n.name} has ${Math.round(r.available)} MiB of memory available (${round1(reported)}%${earlier > 0 ? `; its kubelet evicts at ${Math.round(eviction.at)} MiB` : ''})` +
+          (trending ? `, falling: ${Math.round(eviction.at)} MiB (eviction) in about ${hoursText(hours)}` : '') +
           (stalled ? `; every task stalled on memory ${round1(full)}% of the last 10 s` : '') +
           (topMemoryPods(n) ? `; top pods: ${topMemoryPods(n)}` : ''),
         evidence: {
           memoryAvailableMiB: Math.round(r.available),
-          memoryAvailablePct: round1(freePct),
+          memoryAvailablePct: round1(reported),
           memoryCapacityMiB: Math.round(r.capacity),
-          evictionThresholdMiB: p.evictionMiB,
+          evictionThresholdMiB: Math.round(eviction.at),
+          evictionThresholdFrom: eviction.source,
           ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
           ...(st?.psiMemorySomeAvg10 !== undefined ? { memoryStallSomePct: st.psiMemorySomeAvg10 } : {}),
           ...(full !== undefined ? { memoryStallFullPct: full } : {}),
@@ -148,9 +154,10 @@ export const nodeDiskLow = defineRule({
     // One alert per node naming each filesystem concerned: a disk filling is one story, whichever signals show it.
     const byNode = new Map<string, { n: Level['n']; concerns: { critical: boolean; text: string; evidence: Draft['evidence'] }[] }>();
     for (const d of DISK_SIGNALS) {
-      const evictionPct = p[d.eviction];
       for (const { n, r, freePct } of levels(ctx, d.signal)) {
-        const thresholdAbs = (r.capacity * evictionPct) / 100;
+        const eviction = evictionPoint(n, d.signal, r, (r.capacity * p[d.eviction]) / 100);
+        const thresholdAbs = eviction.at;
+        const evictionPct = round1((thresholdAbs / r.capacity) * 100);
         const hours = freePct < p.trendBelowPct ? hoursUntil(ctx.trend, n.name, d.signal, r.available, ctx.now, thresholdAbs) : undefined;
         const critical = freePct < evictionPct + p.criticalMarginPct || (hours !== undefined && p.criticalFillWithinHours > 0 && hours <= p.criticalFillWithinHours);
         const warning = freePct < evictionPct + p.warningMarginPct || (hours !== undefined && p.fillWithinHours > 0 && hours <= p.fillWithinHours);
@@ -167,6 +174,7 @@ export const nodeDiskLow = defineRule({
             freePct: round1(freePct),
             ...(r.unit === 'MiB' ? { freeGiB: round1(r.available / 1024), capacityGiB: round1(r.capacity / 1024) } : { free: Math.round(r.available) }),
             evictionThresholdPct: evictionPct,
+            evictionThresholdFrom: eviction.source,
             ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
           },
         });
@@ -202,14 +210,25 @@ export const nodePidsLow = defineRule({
     const out: Draft[] = [];
     for (const { n, r, freePct } of levels(ctx, 'pid.available')) {
       const usedPct = 100 - freePct;
-      const hours = p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'pid.available', r.available, ctx.now, (r.capacity * (100 - p.criticalUsedPct)) / 100) : undefined;
-      const trending = hours !== undefined && hours <= p.fillWithinHours && usedPct > p.warningUsedPct / 2;
-      if (usedPct <= p.warningUsedPct && !trending) continue;
+      // A kubelet evicting on `pid.available` (none does by default) sets the critical level where it starts.
+      const eviction = evictionPoint(n, 'pid.available', r, (r.capacity * (100 - p.criticalUsedPct)) / 100);
+      const criticalPct = Math.min(p.criticalUsedPct, 100 - (eviction.at / r.capacity) * 100);
+      const warningPct = Math.min(p.warningUsedPct, criticalPct - (p.criticalUsedPct - p.warningUsedPct));
+      const hours = p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'pid.available', r.available, ctx.now, (r.capacity * (100 - criticalPct)) / 100) : undefined;
+      const trending = hours !== undefined && hours <= p.fillWithinHours && usedPct > warningPct / 2;
+      if (usedPct <= warningPct && !trending) continue;
       out.push({
         subject: nodeSubject(ctx, n),
-        severity: usedPct > p.criticalUsedPct ? 'critical' : s.severity,
-        summary: `Node ${n.name} uses ${round1(usedPct)}% of its PIDs (${Math.round(r.capacity - r.available)} of ${Math.round(r.capacity)})${trending ? `, ${p.criticalUsedPct}% in about ${hoursText(hours)}` : ''}`,
-        evidence: { usedPct: round1(usedPct), processes: Math.round(r.capacity - r.available), maxPid: Math.round(r.capacity), ...(hours !== undefined ? { hoursToLimit: round1(hours) } : {}) },
+        severity: usedPct > criticalPct ? 'critical' : s.severity,
+        summary: `Node ${n.name} uses ${round1(usedPct)}% of its PIDs (${Math.round(r.capacity - r.available)} of ${Math.round(r.capacity)})${trending ? `, ${round1(criticalPct)}% in about ${hoursText(hours)}` : ''}`,
+        evidence: {
+          usedPct: round1(usedPct),
+          processes: Math.round(r.capacity - r.available),
+          maxPid: Math.round(r.capacity),
+          criticalUsedPct: round1(criticalPct),
+          evictionThresholdFrom: eviction.source,
+          ...(hours !== undefined ? { hoursToLimit: round1(hours) } : {}),
+        },
         nodes: [n.name],
       });
     }

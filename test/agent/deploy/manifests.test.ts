@@ -39,15 +39,16 @@ describe('the agent\'s manifests', () => {
     for (const o of objects) validateObject(o);
   });
 
-  it('grant only reads, with nodes/stats, and nodes/proxy only with the fallback (which then drops nodes/stats)', () => {
+  it('grant only reads, with nodes/stats and nodes/configz, and nodes/proxy only with the fallback (which then drops both)', () => {
     const rules = (o: ManifestOptions) => byKind(agentManifests(o)).ClusterRole.rules as unknown as { resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[];
     const direct = rules(OPTIONS);
     expect(direct.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
-    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'nodes/stats', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']);
+    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'nodes/stats', 'nodes/configz', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']);
     expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz']);
     const proxied = rules({ ...OPTIONS, kubeletProxy: true }).flatMap((r) => r.resources ?? []);
     expect(proxied).toContain('nodes/proxy');
     expect(proxied).not.toContain('nodes/stats');
+    expect(proxied).not.toContain('nodes/configz');
     expect(agentRules(false)).toEqual(direct);
   });
 

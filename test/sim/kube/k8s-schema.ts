@@ -6,12 +6,14 @@
 import { Deployment, DaemonSet, ReplicaSet, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { Event, Namespace, Node, Pod, ServiceAccount } from 'kubernetes-models/v1';
+import { Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount } from 'kubernetes-models/v1';
 
 type Validatable = { validate(): void };
 const MODELS: Record<string, new (data: never) => Validatable> = {
   'v1/Node': Node,
   'v1/Pod': Pod,
+  'v1/PersistentVolume': PersistentVolume,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'v1/Event': Event,
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,

@@ -26,6 +26,17 @@ describe('n1-headroom', () => {
     await expectBlipSilentAndForHonoured(h, 'n1-headroom', { forMinutes: 10, set: (broken) => (broken ? tight : fits).forEach((p, i) => h.steady.setPods(i, p)) });
   });
 
+  test('a pinned workload whose pool has no room: named with the constraint, though the cluster-wide sum fits', () => {
+    const s = new SteadyCluster({ nodes: 3 });
+    [[[6, 5]], [[10, 8]], []].forEach((p, i) => s.setPods(i, p as [number, number][]));
+    const gpu = { taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' as const }], labels: { 'eks.amazonaws.com/nodegroup': 'gpu' } };
+    for (const i of [0, 1]) s.updateNode(i, (r) => ({ ...r, node: { ...r.node, ...gpu } }));
+    s.updatePod(1, (p) => p.name === 'app-1-0', (p) => ({ ...p, namespace: 'ml', workload: { kind: 'Deployment', name: 'trainer' }, placement: { nodeSelector: gpu.labels, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }] } }));
+    const [f] = run('n1-headroom', s.context(T0));
+    expect(f.summary).toContain('Where they may run: Deployment ml/trainer: needs eks.amazonaws.com/nodegroup=gpu: its only other node there is full');
+    expect(f.evidence).toMatchObject({ node: s.nodeNames[1], placement: 'Deployment ml/trainer: needs eks.amazonaws.com/nodegroup=gpu: its only other node there is full' });
+  });
+
   test('silent when the cluster can lose any node, and on single-node clusters', () => {
     expect(run('n1-headroom', new SteadyCluster({ nodes: 6 }).context(T0))).toEqual([]);
     const one = new SteadyCluster({ nodes: 1 });

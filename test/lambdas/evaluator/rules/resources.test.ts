@@ -149,7 +149,7 @@ describe('node-pids-low', () => {
     withStats(s, 1, { processes: 31_500, maxPid: 32_768 });
     const found = run('node-pids-low', s.context(t));
     expect(found.map((f) => f.severity)).toEqual(['warning', 'critical']);
-    expect(found[0].evidence).toEqual({ processes: 30_000, maxPid: 32_768, usedPct: 91.6 });
+    expect(found[0].evidence).toEqual({ processes: 30_000, maxPid: 32_768, usedPct: 91.6, criticalUsedPct: 95, evictionThresholdFrom: 'default (kubelet /configz not readable)' });
   });
 
   test('silent with normal process counts', () => {
@@ -168,4 +168,53 @@ test('a node without kubelet figures is unknown to the stats rules (its alerts a
     // A node that left the cluster is not unknown: its alerts resolve.
     expect(rule.blind!(ctx, { cluster: s.cluster, node: 'ip-10-9-9-9.eu-west-1.compute.internal' })).toBe(false);
   }
+});
+
+describe("each kubelet's real eviction thresholds (/configz)", () => {
+  const withEviction = (s: SteadyCluster, node: number, eviction: NonNullable<import('../../../../model/domain').KubeNode['eviction']>) =>
+    s.updateNode(node, (r) => ({ ...r, node: { ...r.node, eviction } }));
+
+  test('memory: a kubelet evicting at 500Mi (not 100Mi) is short sooner: warned where the default would be silent', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    // 11% available: above the 10% level with the default threshold.
+    for (const i of [1, 2]) withStats(s, i, { memoryAvailableBytes: 0.11 * 14.73 * GiB, memoryWorkingSetBytes: 0.89 * 14.73 * GiB });
+    s.updateNode(1, (r) => ({ ...r, node: { ...r.node, capacity: { ...r.node.capacity, memoryBytes: 14.73 * GiB } } }));
+    s.updateNode(2, (r) => ({ ...r, node: { ...r.node, capacity: { ...r.node.capacity, memoryBytes: 14.73 * GiB } } }));
+    withEviction(s, 1, { hard: { 'memory.available': { quantity: 500 * MiB } } });
+    const found = run('node-memory-low', s.context(t));
+    expect(found.map((f) => f.subject.node)).toEqual([s.nodeNames[1]]);
+    expect(found[0].evidence).toMatchObject({ evictionThresholdMiB: 500, evictionThresholdFrom: 'kubelet /configz' });
+    expect(found[0].summary).toContain('its kubelet evicts at 500 MiB');
+  });
+
+  test('memory: a soft threshold above the hard one counts (it evicts after its grace period)', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    withStats(s, 1, { memoryAvailableBytes: 1.2 * GiB, memoryWorkingSetBytes: 14.8 * GiB });
+    withEviction(s, 1, { hard: { 'memory.available': { quantity: 100 * MiB } }, soft: { 'memory.available': { quantity: GiB } } });
+    const [f] = run('node-memory-low', s.context(t));
+    expect(f.evidence).toMatchObject({ evictionThresholdMiB: 1024, evictionThresholdFrom: 'kubelet /configz' });
+    expect(f.severity).toBe('critical');
+  });
+
+  test('disk: the kubelet\'s nodefs threshold replaces the default 10%', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    withStats(s, 0, { fsAvailableBytes: 0.18 * 80 * GiB, imageFsAvailableBytes: 0.18 * 80 * GiB });
+    expect(run('node-disk-low', s.context(t))).toEqual([]);
+    withEviction(s, 0, { hard: { 'nodefs.available': { pct: 15 } } });
+    const [f] = run('node-disk-low', s.context(t));
+    expect(f.evidence).toMatchObject({ signal: 'nodefs.available', evictionThresholdPct: 15, evictionThresholdFrom: 'kubelet /configz' });
+    // A signal the kubelet sets no threshold for keeps the default, and says so.
+    withEviction(s, 0, { hard: { 'memory.available': { quantity: 100 * MiB } } });
+    withStats(s, 0, { fsAvailableBytes: 0.13 * 80 * GiB, imageFsAvailableBytes: 0.13 * 80 * GiB });
+    expect(run('node-disk-low', s.context(t))[0].evidence).toMatchObject({ evictionThresholdPct: 10, evictionThresholdFrom: 'default (not in the kubelet configuration)' });
+  });
+
+  test('PIDs: a kubelet evicting on pid.available makes its threshold the critical level', () => {
+    const s = new SteadyCluster({ nodes: 6 });
+    withStats(s, 0, { processes: 29_000, maxPid: 32_768 });
+    expect(run('node-pids-low', s.context(t))).toEqual([]);
+    withEviction(s, 0, { hard: { 'pid.available': { pct: 12 } } });
+    const [f] = run('node-pids-low', s.context(t));
+    expect(f).toMatchObject({ severity: 'critical', evidence: { criticalUsedPct: 88, evictionThresholdFrom: 'kubelet /configz' } });
+  });
 });
