@@ -186,14 +186,15 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
 
 /**
  * Exactly what the agent calls: lists and watches of nodes, pods, events and the workload kinds it
- * resolves owners through; `nodes/stats` for the kubelet summary, or `nodes/proxy` instead only when the
- * proxy fallback is on (it also allows exec into any container); and `/readyz`.
+ * resolves owners through; `nodes/stats` for the kubelet summary and `nodes/metrics` for its
+ * `/metrics/cadvisor` (CPU throttling), or `nodes/proxy` instead only when the proxy fallback is on (it
+ * also allows exec into any container); and `/readyz`.
  */
 export function agentRules(kubeletProxy: boolean): JsonValue[] {
   const watch = ['get', 'list', 'watch'];
   return [
     { apiGroups: [''], resources: ['nodes', 'pods', 'events'], verbs: watch },
-    { apiGroups: [''], resources: [kubeletProxy ? 'nodes/proxy' : 'nodes/stats'], verbs: ['get'] },
+    { apiGroups: [''], resources: kubeletProxy ? ['nodes/proxy'] : ['nodes/stats', 'nodes/metrics'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },
     { apiGroups: ['batch'], resources: ['jobs'], verbs: watch },
     { nonResourceURLs: ['/readyz'], verbs: ['get'] },
@@ -306,7 +307,7 @@ export function renderManifests(options: ManifestOptions): string {
       : `AWS credentials: EKS Pod Identity (the stack associates ${o.namespace}/${AGENT_NAME} with the agent's role; the cluster needs the eks-pod-identity-agent add-on).`,
     o.kubeletProxy
       ? 'Kubelet stats: through the API server proxy. This grants nodes/proxy, which also allows exec into any container.'
-      : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats; no nodes/proxy.',
+      : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats and nodes/metrics; no nodes/proxy.',
     '',
   ];
   return toYamlDocuments(agentManifests(o), header);

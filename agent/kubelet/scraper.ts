@@ -15,11 +15,14 @@ import type { ScrapeError, ScrapeErrorKind } from '../../model/domain';
 import { mapLimit } from '../../lambdas/store/store';
 import { ApiError, type KubeApi } from '../kube/api';
 import { clip, type KubeletTarget } from '../kube/project';
+import { CfsParser, parseCfs, type CfsCounters } from './cadvisor';
 import { asSummary, SummaryShapeError, type SummaryJson } from './summary';
 
 export interface SummarySource {
   /** The parsed JSON the node's kubelet answers to `/stats/summary`; `signal` aborts the call. */
   fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
+  /** The node's containers' CFS counters from `/metrics/cadvisor` (needs `nodes/metrics`, or `nodes/proxy` through the API server). */
+  cfs?(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<ReadonlyMap<string, CfsCounters>>;
 }
 
 /** A failure of one node's scrape, already classified. */
@@ -75,17 +78,36 @@ export class DirectKubeletSource implements SummarySource {
   }
 
   async fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    await this.get(target, '/stats/summary', 'application/json', timeoutMs, signal, (c) => {
+      size += c.length;
+      if (size > MAX_SUMMARY_BYTES) throw new ScrapeFailure('other', `summary larger than ${MAX_SUMMARY_BYTES} bytes`);
+      chunks.push(c);
+    });
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  /** Streams `/metrics/cadvisor` through the parser: only the CFS series are ever held. */
+  async cfs(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<ReadonlyMap<string, CfsCounters>> {
+    const parser = new CfsParser();
+    await this.get(target, '/metrics/cadvisor', 'text/plain', timeoutMs, signal, (c) => parser.push(c));
+    return parser.end();
+  }
+
+  /** GETs `path` from the node's kubelet, handing each chunk of a 200 answer to `onData` (which may throw to cut it). */
+  private async get(target: KubeletTarget, path: string, accept: string, timeoutMs: number, signal: AbortSignal | undefined, onData: (chunk: Buffer) => void): Promise<void> {
     if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
     const authorization = await this.authorization();
-    const body = await new Promise<Buffer>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       const req = https.request(
         {
           host: target.address,
           port: target.port,
-          path: '/stats/summary',
+          path,
           method: 'GET',
           agent: this.agent,
-          headers: { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
+          headers: { Accept: accept, ...(authorization ? { Authorization: authorization } : {}) },
           // Kubelet certificates name the node's IP, or only its name: accept either.
           checkServerIdentity: (host, cert) => {
             const byAddress = tls.checkServerIdentity(host, cert);
@@ -93,22 +115,26 @@ export class DirectKubeletSource implements SummarySource {
           },
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
+          const failed: Buffer[] = [];
           res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_SUMMARY_BYTES) req.destroy(new ScrapeFailure('other', `summary larger than ${MAX_SUMMARY_BYTES} bytes`));
-            else chunks.push(c);
+            if (res.statusCode !== 200) {
+              if (failed.length === 0) failed.push(c);
+              return;
+            }
+            try {
+              onData(c);
+            } catch (e) {
+              req.destroy(e as Error);
+            }
           });
           res.on('end', () => {
-            const text = Buffer.concat(chunks);
-            if (res.statusCode !== 200) reject(new ScrapeFailure('http', `kubelet answered HTTP ${res.statusCode}: ${text.toString('utf8', 0, 200)}`));
-            else resolve(text);
+            if (res.statusCode !== 200) reject(new ScrapeFailure('http', `kubelet answered HTTP ${res.statusCode} to ${path}: ${Buffer.concat(failed).toString('utf8', 0, 200)}`));
+            else resolve();
           });
           res.on('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no summary within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no answer to ${path} within ${timeoutMs} ms`)), timeoutMs);
       const abort = () => req.destroy(new ScrapeFailure('timeout', String(signal?.reason ?? 'aborted')));
       signal?.addEventListener('abort', abort, { once: true });
       req.on('close', () => {
@@ -118,7 +144,6 @@ export class DirectKubeletSource implements SummarySource {
       req.on('error', reject);
       req.end();
     });
-    return JSON.parse(body.toString('utf8'));
   }
 
   /** The token changes about hourly; re-reading it once a minute is enough. */
@@ -137,6 +162,13 @@ export class ApiProxySource implements SummarySource {
     // A raw path: client-node's connectGetNodeProxyWithPath would encode the `/` of `stats/summary`.
     return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/stats/summary`, timeoutMs, signal);
   }
+
+  async cfs(target: KubeletTarget, timeoutMs: number): Promise<ReadonlyMap<string, CfsCounters>> {
+    const path = `/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/metrics/cadvisor`;
+    const { status, body } = await this.api.getText(path, timeoutMs);
+    if (status !== 200) throw new ScrapeFailure('http', `API server answered HTTP ${status} to ${path}: ${body.slice(0, 200)}`);
+    return parseCfs(body);
+  }
 }
 
 export interface ScrapeResult<T = SummaryJson> {
@@ -144,6 +176,8 @@ export interface ScrapeResult<T = SummaryJson> {
   /** The summary, reduced by `ScrapeOptions.reduce` when given. */
   readonly summary?: T;
   readonly error?: ScrapeError;
+  /** Why `/metrics/cadvisor` could not be read (the summary is kept without throttling). */
+  readonly cfsError?: string;
 }
 
 export interface ScrapeOptions<T = SummaryJson> {
@@ -152,7 +186,7 @@ export interface ScrapeOptions<T = SummaryJson> {
    * Keeps only what the batch needs of a summary, inside the worker: a parsed summary (about 100 KB on a
    * busy node) is then dropped at once instead of being held until every node has answered.
    */
-  readonly reduce?: (summary: SummaryJson) => T;
+  readonly reduce?: (summary: SummaryJson, cfs?: ReadonlyMap<string, CfsCounters>) => T;
   /** Per node: how long its kubelet may take to answer. */
   readonly timeoutMs: (target: KubeletTarget) => number;
   /**
@@ -169,10 +203,14 @@ export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], so
   return mapLimit(targets, opts.concurrency, async (t): Promise<ScrapeResult<T>> => {
     try {
       if (signal?.aborted) throw notScraped(signal);
+      // Both calls at once; a failed cadvisor read costs the throttling figures only.
+      const cfs = source.cfs ? untilAborted(source.cfs(t, opts.timeoutMs(t), signal), signal).then((v) => ({ v }), (e: unknown) => ({ e })) : undefined;
       const raw = await untilAborted(source.fetch(t, opts.timeoutMs(t), signal), signal);
       const summary = asSummary(raw);
       if (summary.node.nodeName !== t.node) throw new ScrapeFailure('other', `the summary is for node ${summary.node.nodeName}`);
-      return { node: t.node, summary: reduce(summary) };
+      const c = await cfs;
+      const cfsError = c && 'e' in c ? clip((c.e instanceof Error ? c.e.message : String(c.e)) || 'unknown error', BATCH_LIMITS.maxMessageLength) : undefined;
+      return { node: t.node, summary: reduce(summary, c && 'v' in c ? c.v : undefined), ...(cfsError ? { cfsError } : {}) };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return { node: t.node, error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) } };

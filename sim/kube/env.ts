@@ -48,6 +48,7 @@ export async function startSimKube(opts: SimKubeOptions): Promise<SimKube> {
     cluster: opts.cluster,
     token,
     nodesStats: opts.permissions?.nodesStats ?? true,
+    nodesMetrics: opts.permissions?.nodesMetrics ?? true,
     ...(opts.kubeletCertificate ? { certificate: opts.kubeletCertificate } : {}),
   });
   const api = await startApiServer({

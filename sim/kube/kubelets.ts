@@ -1,13 +1,14 @@
 /**
- * One loopback HTTPS "kubelet" per simulated node, serving `GET /stats/summary` as a real kubelet does:
- * TLS with a certificate from the cluster CA, the caller's bearer token checked (401) and authorized for
- * `nodes/stats` (403). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
+ * One loopback HTTPS "kubelet" per simulated node, serving `GET /stats/summary` and `GET /metrics/cadvisor`
+ * as a real kubelet does: TLS with a certificate from the cluster CA, the caller's bearer token checked
+ * (401) and authorized for `nodes/stats` or `nodes/metrics` by path (403). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
  * client finds it exactly as on EKS. Nodes added later get a kubelet; removed nodes lose theirs.
  * Faults per node: an HTTP status, a delay (to time out), a reset connection, a body that is not JSON.
  */
 import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import type { Change, SimCluster } from './cluster';
+import { cadvisorBody } from './cadvisor';
 import { summaryBody } from './summary';
 import { loopbackTls, type KubeletCertificate } from './tls';
 
@@ -25,6 +26,8 @@ export interface KubeletsOptions {
   readonly token: string;
   /** Whether the token may `get nodes/stats`. @default true */
   readonly nodesStats?: boolean;
+  /** Whether the token may `get nodes/metrics` (`/metrics/*`). @default true */
+  readonly nodesMetrics?: boolean;
   /** Which certificate a node's kubelet presents. @default `ip` (names 127.0.0.1) */
   readonly certificate?: (node: string) => KubeletCertificate;
 }
@@ -41,6 +44,8 @@ export class SimKubelets {
   private readonly pending = new Set<Promise<void>>();
   /** Summary requests served (or failed) per node. */
   readonly requests = new Map<string, number>();
+  /** `/metrics/cadvisor` requests served per node. */
+  readonly cadvisorRequests = new Map<string, number>();
   private readonly onChange = (c: Change) => {
     if (c.resource !== 'nodes') return;
     const name = String((c.object.metadata as { name: string }).name);
@@ -111,11 +116,21 @@ export class SimKubelets {
         res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
         return;
       }
-      if (this.opts.nodesStats === false) {
-        res.writeHead(403, { 'content-type': 'text/plain' }).end(`Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=stats)`);
+      const path = req.url?.split('?')[0];
+      // The kubelet authorizes /stats/* as nodes/stats and /metrics/* as nodes/metrics.
+      const subresource = path === '/metrics/cadvisor' ? 'metrics' : 'stats';
+      if ((subresource === 'stats' ? this.opts.nodesStats : this.opts.nodesMetrics) === false) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end(`Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=${subresource})`);
         return;
       }
-      if (req.url?.split('?')[0] !== '/stats/summary') {
+      if (path === '/metrics/cadvisor') {
+        const body = cadvisorBody(this.opts.cluster, node);
+        this.cadvisorRequests.set(node, (this.cadvisorRequests.get(node) ?? 0) + 1);
+        if (body === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('node not found');
+        else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
+        return;
+      }
+      if (path !== '/stats/summary') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
         return;
       }
