@@ -134,7 +134,7 @@ export class DirectKubeletSource implements SummarySource {
           res.on('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no answer to ${path} within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no ${path === '/stats/summary' ? 'summary' : path} within ${timeoutMs} ms`)), timeoutMs);
       const abort = () => req.destroy(new ScrapeFailure('timeout', String(signal?.reason ?? 'aborted')));
       signal?.addEventListener('abort', abort, { once: true });
       req.on('close', () => {
