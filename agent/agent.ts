@@ -361,6 +361,8 @@ export class Agent {
   private async scrape(snap: ClusterSnapshot): Promise<ScrapeResult<NodeUsage>[]> {
     const { settings } = this.deps;
     const notReady = new Set(snap.nodes.filter((n) => !isReady(n.node)).map((n) => n.node.name));
+    // cAdvisor's throttling only matters where a container has a CPU limit.
+    const limited = new Set(snap.pods.filter((p) => p.node && p.containers.some((c) => c.limits.cpuMilli !== undefined)).map((p) => p.node as string));
     const notReadyTimeoutMs = settings.kubeletNotReadyTimeoutMs ?? Math.min(2000, settings.kubeletTimeoutMs);
     const deadlineMs = settings.scrapeDeadlineMs ?? settings.intervalMs / 2;
     const concurrency = scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency);
@@ -380,6 +382,7 @@ export class Agent {
           concurrency,
           timeoutMs: (t) => (notReady.has(t.node) ? notReadyTimeoutMs : settings.kubeletTimeoutMs),
           signal: abort.signal,
+          wantsCfs: (t) => limited.has(t.node),
           reduce: (summary, cfs) => ({ ...usageOf(summary, this.cpu), ...(cfs ? { throttling: this.cfs.rates(cfs, this.deps.clock.now()) } : {}) }),
         },
       );

@@ -187,6 +187,11 @@ export interface ScrapeOptions<T = SummaryJson> {
    * busy node) is then dropped at once instead of being held until every node has answered.
    */
   readonly reduce?: (summary: SummaryJson, cfs?: ReadonlyMap<string, CfsCounters>) => T;
+  /**
+   * Whether to read the node's `/metrics/cadvisor` too (it is about 1 MB on a node of 30 pods): only where
+   * some container has a CPU limit, the only ones CFS can throttle. @default never
+   */
+  readonly wantsCfs?: (target: KubeletTarget) => boolean;
   /** Per node: how long its kubelet may take to answer. */
   readonly timeoutMs: (target: KubeletTarget) => number;
   /**
@@ -204,7 +209,7 @@ export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], so
     try {
       if (signal?.aborted) throw notScraped(signal);
       // Both calls at once; a failed cadvisor read costs the throttling figures only.
-      const cfs = source.cfs ? untilAborted(source.cfs(t, opts.timeoutMs(t), signal), signal).then((v) => ({ v }), (e: unknown) => ({ e })) : undefined;
+      const cfs = source.cfs && opts.wantsCfs?.(t) ? untilAborted(source.cfs(t, opts.timeoutMs(t), signal), signal).then((v) => ({ v }), (e: unknown) => ({ e })) : undefined;
       const raw = await untilAborted(source.fetch(t, opts.timeoutMs(t), signal), signal);
       const summary = asSummary(raw);
       if (summary.node.nodeName !== t.node) throw new ScrapeFailure('other', `the summary is for node ${summary.node.nodeName}`);

@@ -5,8 +5,8 @@
  * sample a live kubelet served in turbonomic/kubeturbo `pkg/discovery/monitoring/kubelet/kubelet_monitor_test.go`
  * (Apache-2.0), with cgroup v2 systemd paths as containerd on Amazon Linux 2023 names them.
  *
- * The CFS families appear only for cgroups with a CPU quota (a limit), as cAdvisor writes them; usage
- * and memory families come first, for every container, so a reader must skip most of the body.
+ * The CFS families appear only for cgroups with a CPU quota (a limit), as cAdvisor writes them, among
+ * some thirty other families for every cgroup, in name order: a reader must skip most of the body.
  */
 import type { EpochMs } from '../../model/time';
 import { createHash } from 'crypto';
@@ -58,13 +58,56 @@ function cgroupsOf(p: PodModel, t: EpochMs): Cgroup[] {
   return [pod, ...containers];
 }
 
-const FAMILIES: readonly { name: string; help: string; type: 'counter' | 'gauge'; value: (c: Cgroup) => number | undefined }[] = [
+type Family = { readonly name: string; readonly help: string; readonly type: 'counter' | 'gauge'; readonly value: (c: Cgroup) => number | undefined };
+
+/** The CFS families, which cAdvisor writes only for a cgroup with a quota. */
+const CFS: readonly Family[] = [
   { name: 'container_cpu_cfs_periods_total', help: 'Number of elapsed enforcement period intervals.', type: 'counter', value: (c) => c.cfs && Math.floor(c.cfs.periods) },
   { name: 'container_cpu_cfs_throttled_periods_total', help: 'Number of throttled period intervals.', type: 'counter', value: (c) => c.cfs && Math.floor(c.cfs.throttledPeriods) },
   { name: 'container_cpu_cfs_throttled_seconds_total', help: 'Total time duration the container has been throttled.', type: 'counter', value: (c) => c.cfs?.throttledSeconds },
-  { name: 'container_cpu_usage_seconds_total', help: 'Cumulative cpu time consumed in seconds.', type: 'counter', value: (c) => c.usageSeconds },
-  { name: 'container_memory_working_set_bytes', help: 'Current working set in bytes.', type: 'gauge', value: (c) => c.workingSetBytes },
 ];
+
+/**
+ * The other per-cgroup families a kubelet's cAdvisor writes (its `cpu`, `memory`, `cpuLoad`, `diskIO`,
+ * `process` and `oom_event` metric sets), with plausible figures: they give the body its real size, which
+ * is what the agent's reader must skip.
+ */
+const gauge = (name: string, help: string, value: (c: Cgroup) => number): Family => ({ name, help, type: 'gauge', value });
+const counter = (name: string, help: string, value: (c: Cgroup) => number): Family => ({ name, help, type: 'counter', value });
+const OTHERS: readonly Family[] = [
+  gauge('container_cpu_load_average_10s', 'Value of container cpu load average over the last 10 seconds.', () => 0),
+  counter('container_cpu_system_seconds_total', 'Cumulative system cpu time consumed in seconds.', (c) => c.usageSeconds * 0.2),
+  counter('container_cpu_usage_seconds_total', 'Cumulative cpu time consumed in seconds.', (c) => c.usageSeconds),
+  counter('container_cpu_user_seconds_total', 'Cumulative user cpu time consumed in seconds.', (c) => c.usageSeconds * 0.8),
+  gauge('container_file_descriptors', 'Number of open file descriptors for the container.', () => 23),
+  counter('container_fs_reads_bytes_total', 'Cumulative count of bytes read', (c) => Math.floor(c.usageSeconds * 4096)),
+  counter('container_fs_reads_total', 'Cumulative count of reads completed', (c) => Math.floor(c.usageSeconds)),
+  counter('container_fs_writes_bytes_total', 'Cumulative count of bytes written', (c) => Math.floor(c.usageSeconds * 8192)),
+  counter('container_fs_writes_total', 'Cumulative count of writes completed', (c) => Math.floor(c.usageSeconds * 2)),
+  gauge('container_last_seen', 'Last time a container was seen by the exporter', () => 0),
+  gauge('container_memory_cache', 'Number of bytes of page cache memory.', (c) => Math.floor(c.workingSetBytes * 0.3)),
+  gauge('container_memory_failcnt', 'Number of memory usage hits limits', () => 0),
+  gauge('container_memory_mapped_file', 'Size of memory mapped files in bytes.', (c) => Math.floor(c.workingSetBytes * 0.05)),
+  gauge('container_memory_max_usage_bytes', 'Maximum memory usage recorded in bytes', (c) => Math.floor(c.workingSetBytes * 1.2)),
+  gauge('container_memory_rss', 'Size of RSS in bytes.', (c) => Math.floor(c.workingSetBytes * 0.8)),
+  gauge('container_memory_swap', 'Container swap usage in bytes.', () => 0),
+  gauge('container_memory_usage_bytes', 'Current memory usage in bytes, including all memory regardless of when it was accessed', (c) => Math.floor(c.workingSetBytes * 1.05)),
+  gauge('container_memory_working_set_bytes', 'Current working set in bytes.', (c) => c.workingSetBytes),
+  counter('container_oom_events_total', 'Count of out of memory events observed for the container', () => 0),
+  gauge('container_processes', 'Number of processes running inside the container.', () => 3),
+  gauge('container_sockets', 'Number of open sockets for the container.', () => 4),
+  gauge('container_spec_cpu_period', 'CPU period of the container.', () => 100_000),
+  gauge('container_spec_cpu_shares', 'CPU share of the container.', () => 2),
+  gauge('container_spec_memory_limit_bytes', 'Memory limit for the container.', () => 0),
+  gauge('container_spec_memory_reservation_limit_bytes', 'Memory reservation limit for the container.', () => 0),
+  gauge('container_spec_memory_swap_limit_bytes', 'Memory swap limit for the container.', () => 0),
+  gauge('container_start_time_seconds', 'Start time of the container since unix epoch in seconds.', () => 1.7e9),
+  gauge('container_threads', 'Number of threads running inside the container', () => 12),
+  gauge('container_threads_max', 'Maximum number of threads allowed inside the container, infinity if value is zero', () => 0),
+];
+
+/** In the order a kubelet writes them: by name. */
+const FAMILIES: readonly Family[] = [...CFS, ...OTHERS].sort((a, b) => a.name.localeCompare(b.name));
 
 /**
  * A float as the Prometheus Go client writes it (`strconv.FormatFloat(v, 'g', -1, 64)`): the shortest
