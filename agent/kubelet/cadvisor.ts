@@ -9,8 +9,6 @@
  * parser reads it as a stream: a line is looked at only when it starts with `container_cpu_cfs_`, and only
  * those three series of real containers are kept. Nothing else is ever turned into a string.
  */
-import { StringDecoder } from 'string_decoder';
-
 const PREFIX = 'container_cpu_cfs_';
 const FAMILIES = {
   container_cpu_cfs_periods_total: 'periods',
@@ -35,36 +33,37 @@ export interface CfsCounters {
 
 /** Feeds a `/metrics/cadvisor` body chunk by chunk; `end()` gives the containers' CFS counters by cgroup. */
 export class CfsParser {
-  private readonly decoder = new StringDecoder('utf8');
   private readonly byCgroup = new Map<string, CfsCounters>();
-  private rest = '';
-  /** The current line is too long to be kept: skip it up to its newline. */
+  /** The start of a line that may be a kept series, waiting for its end. */
+  private rest?: Buffer;
+  /** The current line is not kept (or too long to be): skip it up to its newline. */
   private skipping = false;
 
+  /** Scans bytes: only kept lines are decoded, so the megabyte of other series never becomes a string. */
   push(chunk: Buffer | string): void {
-    const text = this.rest + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    this.rest = '';
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, buf]);
+      this.rest = undefined;
+    }
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\n', start);
+      const nl = buf.indexOf(NEWLINE, start);
       if (nl < 0) break;
       if (this.skipping) this.skipping = false;
-      else if (text.startsWith(PREFIX, start)) this.line(text.slice(start, nl));
+      else if (startsWithPrefix(buf, start, nl)) this.line(buf.toString('utf8', start, nl));
       start = nl + 1;
     }
-    if (this.skipping) return;
-    // Keep the unfinished line only when it may be a kept series.
-    const tail = text.length - start;
-    if (tail === 0) return;
-    if (tail > MAX_LINE) this.skipping = true;
-    else if (PREFIX.startsWith(text.slice(start, start + PREFIX.length))) this.rest = text.slice(start);
+    const tail = buf.length - start;
+    if (this.skipping || tail === 0) return;
+    // Keep the unfinished line only while it may be a kept series.
+    if (tail <= MAX_LINE && startsWithPrefix(buf, start, buf.length)) this.rest = Buffer.from(buf.subarray(start));
     else this.skipping = true;
   }
 
   end(): ReadonlyMap<string, CfsCounters> {
-    const last = this.rest + this.decoder.end();
-    this.rest = '';
-    if (!this.skipping && last.startsWith(PREFIX)) this.line(last);
+    if (this.rest && !this.skipping && this.rest.length >= PREFIX_BYTES.length) this.line(this.rest.toString('utf8'));
+    this.rest = undefined;
     return this.byCgroup;
   }
 
@@ -84,6 +83,15 @@ export class CfsParser {
     if (!c) this.byCgroup.set(id, (c = { namespace, pod, container, cgroup: id }));
     c[family as Counter] = value;
   }
+}
+
+const NEWLINE = 0x0a;
+const PREFIX_BYTES = Buffer.from(PREFIX);
+
+/** Whether `buf[start, end)` starts with the prefix (or, when shorter, is a start of it). */
+function startsWithPrefix(buf: Buffer, start: number, end: number): boolean {
+  const n = Math.min(PREFIX_BYTES.length, end - start);
+  return buf.compare(PREFIX_BYTES, 0, n, start, start + n) === 0;
 }
 
 /** `a="x",b="y\"z"` → `{ a: 'x', b: 'y"z' }` (the exposition format's escapes: `\\`, `\"`, `\n`). */

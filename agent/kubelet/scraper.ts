@@ -176,8 +176,6 @@ export interface ScrapeResult<T = SummaryJson> {
   /** The summary, reduced by `ScrapeOptions.reduce` when given. */
   readonly summary?: T;
   readonly error?: ScrapeError;
-  /** Why `/metrics/cadvisor` could not be read (the summary is kept without throttling). */
-  readonly cfsError?: string;
 }
 
 export interface ScrapeOptions<T = SummaryJson> {
@@ -186,12 +184,7 @@ export interface ScrapeOptions<T = SummaryJson> {
    * Keeps only what the batch needs of a summary, inside the worker: a parsed summary (about 100 KB on a
    * busy node) is then dropped at once instead of being held until every node has answered.
    */
-  readonly reduce?: (summary: SummaryJson, cfs?: ReadonlyMap<string, CfsCounters>) => T;
-  /**
-   * Whether to read the node's `/metrics/cadvisor` too (it is about 1 MB on a node of 30 pods): only where
-   * some container has a CPU limit, the only ones CFS can throttle. @default never
-   */
-  readonly wantsCfs?: (target: KubeletTarget) => boolean;
+  readonly reduce?: (summary: SummaryJson) => T;
   /** Per node: how long its kubelet may take to answer. */
   readonly timeoutMs: (target: KubeletTarget) => number;
   /**
@@ -208,17 +201,38 @@ export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], so
   return mapLimit(targets, opts.concurrency, async (t): Promise<ScrapeResult<T>> => {
     try {
       if (signal?.aborted) throw notScraped(signal);
-      // Both calls at once; a failed cadvisor read costs the throttling figures only.
-      const cfs = source.cfs && opts.wantsCfs?.(t) ? untilAborted(source.cfs(t, opts.timeoutMs(t), signal), signal).then((v) => ({ v }), (e: unknown) => ({ e })) : undefined;
       const raw = await untilAborted(source.fetch(t, opts.timeoutMs(t), signal), signal);
       const summary = asSummary(raw);
       if (summary.node.nodeName !== t.node) throw new ScrapeFailure('other', `the summary is for node ${summary.node.nodeName}`);
-      const c = await cfs;
-      const cfsError = c && 'e' in c ? clip((c.e instanceof Error ? c.e.message : String(c.e)) || 'unknown error', BATCH_LIMITS.maxMessageLength) : undefined;
-      return { node: t.node, summary: reduce(summary, c && 'v' in c ? c.v : undefined), ...(cfsError ? { cfsError } : {}) };
+      return { node: t.node, summary: reduce(summary) };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return { node: t.node, error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) } };
+    }
+  });
+}
+
+/** One node's CFS counters from `/metrics/cadvisor`, or why they could not be read. */
+export interface CfsResult {
+  readonly node: string;
+  readonly counters?: ReadonlyMap<string, CfsCounters>;
+  readonly error?: string;
+}
+
+/**
+ * Every target's CFS counters or error, in input order; never rejects. Run after the summaries, so a
+ * slow cAdvisor answer (about 1 MB on a node of 30 pods) can cost throttling figures, never a node's stats.
+ */
+export function scrapeCfs(targets: readonly KubeletTarget[], source: SummarySource, opts: Omit<ScrapeOptions, 'reduce'>): Promise<CfsResult[]> {
+  const { signal } = opts;
+  const read = source.cfs?.bind(source);
+  if (!read) return Promise.resolve([]);
+  return mapLimit(targets, opts.concurrency, async (t): Promise<CfsResult> => {
+    try {
+      if (signal?.aborted) throw notScraped(signal);
+      return { node: t.node, counters: await untilAborted(read(t, opts.timeoutMs(t), signal), signal) };
+    } catch (e) {
+      return { node: t.node, error: clip((e instanceof Error ? e.message : String(e)) || 'unknown error', BATCH_LIMITS.maxMessageLength) };
     }
   });
 }
