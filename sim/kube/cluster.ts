@@ -386,8 +386,28 @@ export class SimCluster extends EventEmitter {
     this.refreshNodeCpu(name);
   }
 
+  /**
+   * Capture replay: serves objects captured from a real cluster (`kubectl get -o yaml` items) as they are,
+   * with no model behind them: nothing changes them but their kubelet's address (`setKubeletPort`).
+   */
+  replay(resource: Resource, objects: readonly Json[]): void {
+    for (const o of objects) {
+      const m = o.metadata as { name: string; namespace?: string };
+      this.write(resource, m.namespace ? `${m.namespace}/${m.name}` : m.name, structuredClone(o), 'ADDED');
+    }
+  }
+
   /** Where the node's (loopback) kubelet listens; set by `kubelets.ts`. */
   setKubeletPort(name: string, port: number): void {
+    const replayed = this.nodeModels.has(name) ? undefined : this.get('nodes', name);
+    if (replayed) {
+      // A captured node: its kubelet is now this loopback one.
+      const status = structuredClone(replayed.status) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port: number } } };
+      status.addresses = (status.addresses ?? []).map((a) => (a.type === 'InternalIP' ? { ...a, address: '127.0.0.1' } : a));
+      status.daemonEndpoints = { kubeletEndpoint: { Port: port } };
+      this.write('nodes', name, { ...replayed, status }, 'MODIFIED');
+      return;
+    }
     const n = this.node(name);
     n.kubeletPort = port;
     this.touchNode(n);

@@ -28,6 +28,8 @@ export interface KubeletsOptions {
   readonly nodesStats?: boolean;
   /** Whether the token may `get nodes/metrics` (`/metrics/*`). @default true */
   readonly nodesMetrics?: boolean;
+  /** Capture replay: the summary each node's kubelet answers, as captured (by node name). */
+  readonly summaries?: ReadonlyMap<string, string>;
   /** Which certificate a node's kubelet presents. @default `ip` (names 127.0.0.1) */
   readonly certificate?: (node: string) => KubeletCertificate;
 }
@@ -58,7 +60,8 @@ export class SimKubelets {
   static async start(opts: KubeletsOptions): Promise<SimKubelets> {
     const k = new SimKubelets(opts);
     opts.cluster.on('change', k.onChange);
-    await Promise.all([...opts.cluster.nodeModels.keys()].map((n) => k.open(n)));
+    const nodes = new Set([...opts.cluster.nodeModels.keys(), ...opts.cluster.list('nodes').map((o) => String((o.metadata as { name: string }).name))]);
+    await Promise.all([...nodes].map((n) => k.open(n)));
     return k;
   }
 
@@ -86,7 +89,7 @@ export class SimKubelets {
     if (f?.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
     if (f?.status) return { status: f.status, body: `simulated kubelet failure ${f.status}` };
     if (f?.garbage) return { status: 200, body: '<html>not a summary</html>' };
-    const body = summaryBody(this.opts.cluster, node);
+    const body = this.opts.summaries?.get(node) ?? summaryBody(this.opts.cluster, node);
     return body === undefined ? { status: 404, body: 'node not found' } : { status: 200, body };
   }
 
@@ -154,7 +157,7 @@ export class SimKubelets {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     this.endpoints.set(node, { server, sockets, port });
-    if (this.opts.cluster.nodeModels.has(node)) this.opts.cluster.setKubeletPort(node, port);
+    if (this.opts.cluster.get('nodes', node)) this.opts.cluster.setKubeletPort(node, port);
   }
 
   private async shut(node: string): Promise<void> {
