@@ -19,7 +19,7 @@ const PERIOD_MS = 100;
  * Share of periods throttled at a steady demand: none well below the limit, all of them once the demand
  * exceeds it by 10 %. Between, the bursts inside a 100-ms period reach the quota in some periods.
  */
-export function throttledShare(demandMilli: number, limitMilli: number): number {
+function throttledShare(demandMilli: number, limitMilli: number): number {
   return Math.max(0, Math.min(1, (demandMilli - 0.9 * limitMilli) / (0.2 * limitMilli)));
 }
 

@@ -52,6 +52,15 @@ describe('CPU throttling read by the agent', () => {
     expect([h.kube.kubelets.cadvisorRequests.get(limited), h.kube.kubelets.cadvisorRequests.get(other)]).toEqual([2, undefined]);
   });
 
+  it('reads throttling through the API server proxy too, when that is the configured transport', async () => {
+    h = await withLimitedPods({ config: { kubeletTransport: 'proxy' }, permissions: { nodesStats: false, nodesMetrics: false, nodesProxy: true } });
+    await h.agent.watch();
+    await h.agent.cycle();
+    await h.minute();
+    expect(containerOf(h.batches()[1], 'api-hot', 'app')?.usage?.cpuThrottledPct).toBe(100);
+    expect(h.kube.api.requests.filter((q) => q.path.endsWith('/proxy/metrics/cadvisor'))).toHaveLength(2);
+  });
+
   it('keeps every node\'s summary when nodes/metrics is not granted, and says why throttling is missing', async () => {
     h = await withLimitedPods({ permissions: { nodesMetrics: false } });
     await h.agent.watch();
