@@ -370,8 +370,9 @@ export class Agent {
     const deadlineMs = settings.scrapeDeadlineMs ?? settings.intervalMs / 2;
     const concurrency = scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency);
     const abort = (this.scrapeAbort = new AbortController());
-    // Each worker listens twice (its request and its wait): not a leak, so no warning below that.
-    setMaxListeners(2 * concurrency + 1, abort.signal);
+    // Each worker listens twice (its request and its wait), and a request lets go only when its socket
+    // closes, so a summary's listener can outlast it into the cAdvisor phase: not a leak below this.
+    setMaxListeners(4 * concurrency + 1, abort.signal);
     // Real timers (not the injectable ones): the deadline bounds real network calls, also in local mode.
     const deadline = setTimeout(() => abort.abort(`the cycle's scrape deadline (${deadlineMs / 1000} s) passed`), deadlineMs);
     try {
