@@ -289,7 +289,7 @@ export class World {
           for (const c of p.containers) {
             if (h.container && c.spec.name !== h.container) continue;
             this.kube.setUsage(p, c.spec.name, {
-              ...(h.cpu !== undefined ? { cpuMilli: throttled(parseCpuMilli(h.cpu), c.spec) } : {}),
+              ...(h.cpu !== undefined ? { cpuMilli: parseCpuMilli(h.cpu) } : {}),
               ...(h.memory !== undefined ? { memoryWorkingSetBytes: parseBytes(h.memory) } : {}),
             });
           }
@@ -967,13 +967,8 @@ function containerSpec(c: Workload['containers'][number]): SimContainerSpec {
         }
       : undefined;
   const spec = { name: c.name, image: c.image, ...(c.requests ? { requests: res(c.requests) } : {}), ...(c.limits ? { limits: res(c.limits) } : {}) };
-  return { ...spec, usage: { cpuMilli: throttled(parseCpuMilli(c.usage.cpu), spec), memoryWorkingSetBytes: parseBytes(c.usage.memory) } };
-}
-
-/** CPU a container gets when it wants `demand`: the CFS quota of its limit throttles it there. */
-function throttled(demand: number, c: Pick<SimContainerSpec, 'limits'>): number {
-  const limit = c.limits?.cpuMilli;
-  return limit === undefined ? demand : Math.min(demand, limit);
+  // What it wants: the simulated kubelet's CFS quota throttles it at its limit.
+  return { ...spec, usage: { cpuMilli: parseCpuMilli(c.usage.cpu), memoryWorkingSetBytes: parseBytes(c.usage.memory) } };
 }
 
 /** Where a workload's pods may run, from its nodeSelector, node affinity, tolerations and zonal volumes. */

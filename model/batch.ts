@@ -45,6 +45,8 @@ const inodes = z.number().nonnegative().max(L.maxBytes);
 const latencyMs = z.number().nonnegative().max(L.maxLatencyMs);
 /** A pressure stall average: the % of time tasks stalled. */
 const psi = z.number().finite().min(0).max(100);
+/** A share of something, in %. */
+const percent = psi;
 /** Epoch milliseconds between 2000-01-01 and 2100-01-01: catches seconds-for-milliseconds mistakes. */
 const time = z
   .number()
@@ -171,6 +173,8 @@ const container: z.ZodType<Container> = z.object({
       swapUsageBytes: bytes.optional(),
       psiMemoryFullAvg10: psi.optional(),
       psiCpuSomeAvg10: psi.optional(),
+      cpuThrottledPct: percent.optional(),
+      cpuThrottledSecondsPerSecond: z.number().finite().nonnegative().max(L.maxCpuMilli / 1000).optional(),
     })
     .optional(),
 });

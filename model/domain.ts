@@ -293,6 +293,10 @@ export interface ContainerUsage {
   /** Pressure stall information, % of the last 10 s (kubelet 1.34+). */
   readonly psiMemoryFullAvg10?: number;
   readonly psiCpuSomeAvg10?: number;
+  /** % of the CFS periods it ran in that ended throttled at its CPU limit, over the agent's interval (cAdvisor). */
+  readonly cpuThrottledPct?: number;
+  /** Time its threads waited throttled, s per s (cAdvisor `container_cpu_cfs_throttled_seconds_total`). */
+  readonly cpuThrottledSecondsPerSecond?: number;
 }
 
 export interface Container {

@@ -186,15 +186,17 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
 
 /**
  * Exactly what the agent calls: lists and watches of nodes, pods, events, the workload kinds it
- * resolves owners through, and claims and volumes (the zones a pod's volumes pin it to); `nodes/stats` for the kubelet summary and `nodes/configz` for its eviction thresholds, or `nodes/proxy` instead only when the
- * proxy fallback is on (it also allows exec into any container); and `/readyz`.
+ * resolves owners through, and claims and volumes (the zones a pod's volumes pin it to); `nodes/stats` for the
+ * kubelet summary, `nodes/metrics` for its `/metrics/cadvisor` (CPU throttling) and `nodes/configz` for its
+ * eviction thresholds, or `nodes/proxy` instead only when the proxy fallback is on (it also allows exec into
+ * any container); and `/readyz`.
  */
 export function agentRules(kubeletProxy: boolean): JsonValue[] {
   const watch = ['get', 'list', 'watch'];
   return [
     { apiGroups: [''], resources: ['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes'], verbs: watch },
     // nodes/configz: each kubelet's eviction thresholds (Kubernetes 1.33+; older kubelets refuse it and the defaults apply).
-    { apiGroups: [''], resources: kubeletProxy ? ['nodes/proxy'] : ['nodes/stats', 'nodes/configz'], verbs: ['get'] },
+    { apiGroups: [''], resources: kubeletProxy ? ['nodes/proxy'] : ['nodes/stats', 'nodes/metrics', 'nodes/configz'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },
     { apiGroups: ['batch'], resources: ['jobs'], verbs: watch },
     { nonResourceURLs: ['/readyz'], verbs: ['get'] },
@@ -307,7 +309,7 @@ export function renderManifests(options: ManifestOptions): string {
       : `AWS credentials: EKS Pod Identity (the stack associates ${o.namespace}/${AGENT_NAME} with the agent's role; the cluster needs the eks-pod-identity-agent add-on).`,
     o.kubeletProxy
       ? 'Kubelet stats: through the API server proxy. This grants nodes/proxy, which also allows exec into any container.'
-      : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats; no nodes/proxy.',
+      : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats and nodes/metrics; no nodes/proxy.',
     '',
   ];
   return toYamlDocuments(agentManifests(o), header);

@@ -15,11 +15,14 @@ import type { ScrapeError, ScrapeErrorKind } from '../../model/domain';
 import { mapLimit } from '../../lambdas/store/store';
 import { ApiError, type KubeApi } from '../kube/api';
 import { clip, type KubeletTarget } from '../kube/project';
+import { CfsParser, parseCfs, type CfsCounters } from './cadvisor';
 import { asSummary, SummaryShapeError, type SummaryJson } from './summary';
 
 export interface SummarySource {
   /** The parsed JSON the node's kubelet answers to `path` (`/stats/summary`, `/configz`); `signal` aborts the call. */
   fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal, path?: string): Promise<unknown>;
+  /** The node's containers' CFS counters from `/metrics/cadvisor` (needs `nodes/metrics`, or `nodes/proxy` through the API server). */
+  cfs?(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<ReadonlyMap<string, CfsCounters>>;
 }
 
 /** A failure of one node's scrape, already classified. */
@@ -51,6 +54,7 @@ export function classify(e: unknown): ScrapeErrorKind {
 
 const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
 const SUMMARY_PATH = '/stats/summary';
+const answerTo = (path: string) => (path === SUMMARY_PATH ? 'summary' : `answer to ${path}`);
 
 export interface DirectKubeletOptions {
   /** The CA that signs kubelet serving certificates (the cluster CA); absent = Node's default trust store. */
@@ -76,9 +80,28 @@ export class DirectKubeletSource implements SummarySource {
   }
 
   async fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal, path = SUMMARY_PATH): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    await this.get(target, path, 'application/json', timeoutMs, signal, (c) => {
+      size += c.length;
+      if (size > MAX_SUMMARY_BYTES) throw new ScrapeFailure('other', `${answerTo(path)} larger than ${MAX_SUMMARY_BYTES} bytes`);
+      chunks.push(c);
+    });
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  /** Streams `/metrics/cadvisor` through the parser: only the CFS series are ever held. */
+  async cfs(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal): Promise<ReadonlyMap<string, CfsCounters>> {
+    const parser = new CfsParser();
+    await this.get(target, '/metrics/cadvisor', 'text/plain', timeoutMs, signal, (c) => parser.push(c));
+    return parser.end();
+  }
+
+  /** GETs `path` from the node's kubelet, handing each chunk of a 200 answer to `onData` (which may throw to cut it). */
+  private async get(target: KubeletTarget, path: string, accept: string, timeoutMs: number, signal: AbortSignal | undefined, onData: (chunk: Buffer) => void): Promise<void> {
     if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
     const authorization = await this.authorization();
-    const body = await new Promise<Buffer>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       const req = https.request(
         {
           host: target.address,
@@ -86,7 +109,7 @@ export class DirectKubeletSource implements SummarySource {
           path,
           method: 'GET',
           agent: this.agent,
-          headers: { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
+          headers: { Accept: accept, ...(authorization ? { Authorization: authorization } : {}) },
           // Kubelet certificates name the node's IP, or only its name: accept either.
           checkServerIdentity: (host, cert) => {
             const byAddress = tls.checkServerIdentity(host, cert);
@@ -94,22 +117,26 @@ export class DirectKubeletSource implements SummarySource {
           },
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
+          const failed: Buffer[] = [];
           res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_SUMMARY_BYTES) req.destroy(new ScrapeFailure('other', `summary larger than ${MAX_SUMMARY_BYTES} bytes`));
-            else chunks.push(c);
+            if (res.statusCode !== 200) {
+              if (failed.length === 0) failed.push(c);
+              return;
+            }
+            try {
+              onData(c);
+            } catch (e) {
+              req.destroy(e as Error);
+            }
           });
           res.on('end', () => {
-            const text = Buffer.concat(chunks);
-            if (res.statusCode !== 200) reject(new ScrapeFailure('http', `kubelet answered HTTP ${res.statusCode}: ${text.toString('utf8', 0, 200)}`));
-            else resolve(text);
+            if (res.statusCode !== 200) reject(new ScrapeFailure('http', `kubelet answered HTTP ${res.statusCode} to ${path}: ${Buffer.concat(failed).toString('utf8', 0, 200)}`));
+            else resolve();
           });
           res.on('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no ${path === SUMMARY_PATH ? 'summary' : `answer to ${path}`} within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no ${answerTo(path)} within ${timeoutMs} ms`)), timeoutMs);
       const abort = () => req.destroy(new ScrapeFailure('timeout', String(signal?.reason ?? 'aborted')));
       signal?.addEventListener('abort', abort, { once: true });
       req.on('close', () => {
@@ -119,7 +146,6 @@ export class DirectKubeletSource implements SummarySource {
       req.on('error', reject);
       req.end();
     });
-    return JSON.parse(body.toString('utf8'));
   }
 
   /** The token changes about hourly; re-reading it once a minute is enough. */
@@ -137,6 +163,13 @@ export class ApiProxySource implements SummarySource {
   fetch(target: KubeletTarget, timeoutMs: number, signal?: AbortSignal, path = SUMMARY_PATH): Promise<unknown> {
     // A raw path: client-node's connectGetNodeProxyWithPath would encode the `/` of `stats/summary`.
     return this.api.getJson(`/api/v1/nodes/${encodeURIComponent(target.node)}/proxy${path}`, timeoutMs, signal);
+  }
+
+  async cfs(target: KubeletTarget, timeoutMs: number): Promise<ReadonlyMap<string, CfsCounters>> {
+    const path = `/api/v1/nodes/${encodeURIComponent(target.node)}/proxy/metrics/cadvisor`;
+    const { status, body } = await this.api.getText(path, timeoutMs);
+    if (status !== 200) throw new ScrapeFailure('http', `API server answered HTTP ${status} to ${path}: ${body.slice(0, 200)}`);
+    return parseCfs(body);
   }
 }
 
@@ -177,6 +210,31 @@ export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], so
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return { node: t.node, error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) } };
+    }
+  });
+}
+
+/** One node's CFS counters from `/metrics/cadvisor`, or why they could not be read. */
+export interface CfsResult {
+  readonly node: string;
+  readonly counters?: ReadonlyMap<string, CfsCounters>;
+  readonly error?: string;
+}
+
+/**
+ * Every target's CFS counters or error, in input order; never rejects. Run after the summaries, so a
+ * slow cAdvisor answer (about 1 MB on a node of 30 pods) can cost throttling figures, never a node's stats.
+ */
+export function scrapeCfs(targets: readonly KubeletTarget[], source: SummarySource, opts: Omit<ScrapeOptions, 'reduce'>): Promise<CfsResult[]> {
+  const { signal } = opts;
+  const read = source.cfs?.bind(source);
+  if (!read) return Promise.resolve([]);
+  return mapLimit(targets, opts.concurrency, async (t): Promise<CfsResult> => {
+    try {
+      if (signal?.aborted) throw notScraped(signal);
+      return { node: t.node, counters: await untilAborted(read(t, opts.timeoutMs(t), signal), signal) };
+    } catch (e) {
+      return { node: t.node, error: clip((e instanceof Error ? e.message : String(e)) || 'unknown error', BATCH_LIMITS.maxMessageLength) };
     }
   });
 }

@@ -9,6 +9,7 @@
  */
 import type { Container, ContainerUsage, NodeStats, Pod } from '../../model/domain';
 import { epochMs } from '../kube/objects';
+import type { Throttling } from './cadvisor';
 
 /** Pressure stall information (kubelet 1.34+, KEP-4205): averages are % of time stalled. */
 interface PsiStats {
@@ -91,6 +92,8 @@ export interface NodeUsage {
   readonly stats: NodeStats;
   /** By pod uid. */
   readonly pods: ReadonlyMap<string, PodUsage>;
+  /** CPU throttling from `/metrics/cadvisor`, by `namespace/pod name` then container (absent when it could not be read). */
+  readonly throttling?: ReadonlyMap<string, ReadonlyMap<string, Throttling>>;
 }
 
 interface CpuSample {
@@ -220,12 +223,14 @@ export function usageOf(s: SummaryJson, tracker: CpuTracker): NodeUsage {
  */
 export function withUsage(p: Pod, usage: NodeUsage | undefined): Pod {
   const u = usage?.pods.get(p.configHash ?? p.uid);
-  if (!u) return p;
+  // cAdvisor names pods as the API does (a static pod by its mirror pod's name).
+  const throttling = usage?.throttling?.get(`${p.namespace}/${p.name}`);
+  if (!u && !throttling) return p;
   const containers = p.containers.map((c): Container => {
-    const cu = u.containers.get(c.name);
-    return cu && Object.keys(cu).length ? { ...c, usage: cu } : c;
+    const cu = { ...u?.containers.get(c.name), ...throttling?.get(c.name) };
+    return Object.keys(cu).length ? { ...c, usage: cu } : c;
   });
-  return { ...p, containers, ...(u.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}) };
+  return { ...p, containers, ...(u?.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}) };
 }
 
 function integer(v: number | undefined): number | undefined {

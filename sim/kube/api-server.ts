@@ -12,11 +12,14 @@ import * as http from 'http';
 import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import { RESOURCES, type Change, type Json, type Resource, type SimCluster } from './cluster';
+import { cadvisorBody } from './cadvisor';
 import { summaryBody } from './summary';
 
 export interface SimPermissions {
   /** `get nodes/stats`: the kubelet's summary, read directly. @default true */
   readonly nodesStats?: boolean;
+  /** `get nodes/metrics`: the kubelet's `/metrics/cadvisor`, read directly. @default true */
+  readonly nodesMetrics?: boolean;
   /** `get nodes/proxy`: the API server's node proxy. @default false, as the agent's default role */
   readonly nodesProxy?: boolean;
   /** `get nodes/configz`: the kubelet's configuration (1.33+ kubelets). @default true */
@@ -237,7 +240,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       const [, node, sub] = proxy;
       if (!permissions.nodesProxy) return send(403, status(403, 'Forbidden', `nodes "${node}" is forbidden: User "system:serviceaccount:vigil:vigil-agent" cannot get resource "nodes/proxy" in API group "" at the cluster scope`));
       if (!cluster.nodeModels.has(node)) return send(404, status(404, 'NotFound', `nodes "${node}" not found`));
-      if (sub !== 'stats/summary') return send(404, status(404, 'NotFound', `the simulated kubelet serves only stats/summary, not ${sub}`));
+      if (sub === 'metrics/cadvisor') return send(200, cadvisorBody(cluster, node) ?? '');
+      if (sub !== 'stats/summary') return send(404, status(404, 'NotFound', `the simulated kubelet serves only stats/summary and metrics/cadvisor, not ${sub}`));
       const r = opts.proxySummary ? await opts.proxySummary(node) : { status: 200, body: summaryBody(cluster, node) ?? '' };
       return send(r.status, r.body);
     }

@@ -170,6 +170,15 @@ export class SimNotFoundError extends Error {
 
 const iso = (t: EpochMs) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** The pod's QoS class, as Kubernetes derives it from requests and limits. */
+export function qosOf(p: PodModel): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const anyResources = p.containers.some((c) => c.spec.requests || c.spec.limits);
+  const guaranteed = p.containers.every(
+    (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
+  );
+  return !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
 /**
  * A static pod's config hash (a pod owned by its Node): the uid its kubelet reports it under, an md5 of
  * the manifest on a real kubelet, here of the mirror pod's uid.
@@ -377,8 +386,28 @@ export class SimCluster extends EventEmitter {
     this.refreshNodeCpu(name);
   }
 
+  /**
+   * Capture replay: serves objects captured from a real cluster (`kubectl get -o yaml` items) as they are,
+   * with no model behind them: nothing changes them but their kubelet's address (`setKubeletPort`).
+   */
+  replay(resource: Resource, objects: readonly Json[]): void {
+    for (const o of objects) {
+      const m = o.metadata as { name: string; namespace?: string };
+      this.write(resource, m.namespace ? `${m.namespace}/${m.name}` : m.name, structuredClone(o), 'ADDED');
+    }
+  }
+
   /** Where the node's (loopback) kubelet listens; set by `kubelets.ts`. */
   setKubeletPort(name: string, port: number): void {
+    const replayed = this.nodeModels.has(name) ? undefined : this.get('nodes', name);
+    if (replayed) {
+      // A captured node: its kubelet is now this loopback one.
+      const status = structuredClone(replayed.status) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port: number } } };
+      status.addresses = (status.addresses ?? []).map((a) => (a.type === 'InternalIP' ? { ...a, address: '127.0.0.1' } : a));
+      status.daemonEndpoints = { kubeletEndpoint: { Port: port } };
+      this.write('nodes', name, { ...replayed, status }, 'MODIFIED');
+      return;
+    }
     const n = this.node(name);
     n.kubeletPort = port;
     this.touchNode(n);
@@ -531,7 +560,7 @@ export class SimCluster extends EventEmitter {
     c.waiting = undefined;
     c.terminated = undefined;
     c.ready = true;
-    c.cpu = new CpuCounter(now, c.cpu.rate);
+    c.cpu = c.cpu.restarted(now);
     if (p.node) this.refreshNodeCpu(p.node);
     this.touchPod(p);
   }
@@ -588,7 +617,7 @@ export class SimCluster extends EventEmitter {
     c.waiting = undefined;
     c.ready = true;
     c.startedAt = now;
-    c.cpu = new CpuCounter(now, cpuMilli ?? c.cpu.rate);
+    c.cpu = c.cpu.restarted(now, cpuMilli);
     if (p.node) this.refreshNodeCpu(p.node);
     this.touchPod(p);
   }
@@ -721,7 +750,7 @@ export class SimCluster extends EventEmitter {
         rootfsUsedBytes: spec.usage?.rootfsUsedBytes ?? 65_536,
         logsUsedBytes: spec.usage?.logsUsedBytes ?? 1_048_576,
       },
-      cpu: new CpuCounter(now, spec.usage?.cpuMilli ?? Math.floor((spec.requests?.cpuMilli ?? 100) * 0.3), Math.min(startedAt, now)),
+      cpu: new CpuCounter(now, spec.usage?.cpuMilli ?? Math.floor((spec.requests?.cpuMilli ?? 100) * 0.3), Math.min(startedAt, now), spec.limits?.cpuMilli),
     };
   }
 
@@ -1047,11 +1076,7 @@ export class SimCluster extends EventEmitter {
 
   private renderPod(p: PodModel): Json {
     const now = this.clock.now();
-    const anyResources = p.containers.some((c) => c.spec.requests || c.spec.limits);
-    const guaranteed = p.containers.every(
-      (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
-    );
-    const qosClass = !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
+    const qosClass = qosOf(p);
     const allReady = podReady(p);
     const scheduledAt = p.scheduledAt ?? p.createdAt;
     const condition = (type: string, ok: boolean, at: EpochMs, reason?: string, message?: string) => ({

@@ -19,6 +19,8 @@ export interface SimKubeOptions {
   readonly kubeletCertificate?: (node: string) => KubeletCertificate;
   /** @default 1000 ms */
   readonly bookmarkIntervalMs?: number;
+  /** Capture replay: each node's captured `/stats/summary` body, by node name (objects via `cluster.replay`). */
+  readonly summaries?: ReadonlyMap<string, string>;
 }
 
 /** A kubeconfig as plain data, in the shape of client-node's `loadFromOptions`. */
@@ -49,6 +51,8 @@ export async function startSimKube(opts: SimKubeOptions): Promise<SimKube> {
     token,
     nodesStats: opts.permissions?.nodesStats ?? true,
     nodesConfigz: opts.permissions?.nodesConfigz ?? true,
+    nodesMetrics: opts.permissions?.nodesMetrics ?? true,
+    ...(opts.summaries ? { summaries: opts.summaries } : {}),
     ...(opts.kubeletCertificate ? { certificate: opts.kubeletCertificate } : {}),
   });
   const api = await startApiServer({

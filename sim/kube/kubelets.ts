@@ -1,8 +1,8 @@
 /**
- * One loopback HTTPS "kubelet" per simulated node, serving `GET /stats/summary` as a real kubelet does:
- * TLS with a certificate from the cluster CA, the caller's bearer token checked (401) and authorized for
- * `nodes/stats` (403); and `GET /configz` (its eviction thresholds), authorized for `nodes/configz` as a
- * 1.33+ kubelet does (403 without it). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
+ * One loopback HTTPS "kubelet" per simulated node, serving `GET /stats/summary` and `GET /metrics/cadvisor`
+ * as a real kubelet does: TLS with a certificate from the cluster CA, the caller's bearer token checked
+ * (401) and authorized for `nodes/stats` or `nodes/metrics` by path (403); and `GET /configz` (its eviction
+ * thresholds), authorized for `nodes/configz` as a 1.33+ kubelet does (403 without it). Each node's port is written into its `status.daemonEndpoints.kubeletEndpoint`, so a
  * client finds it exactly as on EKS. Nodes added later get a kubelet; removed nodes lose theirs.
  * Faults per node: an HTTP status, a delay (to time out), a reset connection, a body that is not JSON.
  */
@@ -10,6 +10,7 @@ import type * as http from 'http';
 import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import type { Change, SimCluster } from './cluster';
+import { cadvisorBody } from './cadvisor';
 import { summaryBody } from './summary';
 import { loopbackTls, type KubeletCertificate } from './tls';
 
@@ -34,6 +35,10 @@ export interface KubeletsOptions {
   readonly nodesStats?: boolean;
   /** Whether the token may `get nodes/configz` (false: an older kubelet, or no grant). @default true */
   readonly nodesConfigz?: boolean;
+  /** Whether the token may `get nodes/metrics` (`/metrics/*`). @default true */
+  readonly nodesMetrics?: boolean;
+  /** Capture replay: the summary each node's kubelet answers, as captured (by node name). */
+  readonly summaries?: ReadonlyMap<string, string>;
   /** Which certificate a node's kubelet presents. @default `ip` (names 127.0.0.1) */
   readonly certificate?: (node: string) => KubeletCertificate;
 }
@@ -50,6 +55,8 @@ export class SimKubelets {
   private readonly pending = new Set<Promise<void>>();
   /** Summary requests served (or failed) per node. */
   readonly requests = new Map<string, number>();
+  /** `/metrics/cadvisor` requests served per node. */
+  readonly cadvisorRequests = new Map<string, number>();
   private readonly onChange = (c: Change) => {
     if (c.resource !== 'nodes') return;
     const name = String((c.object.metadata as { name: string }).name);
@@ -62,7 +69,8 @@ export class SimKubelets {
   static async start(opts: KubeletsOptions): Promise<SimKubelets> {
     const k = new SimKubelets(opts);
     opts.cluster.on('change', k.onChange);
-    await Promise.all([...opts.cluster.nodeModels.keys()].map((n) => k.open(n)));
+    const nodes = new Set([...opts.cluster.nodeModels.keys(), ...opts.cluster.list('nodes').map((o) => String((o.metadata as { name: string }).name))]);
+    await Promise.all([...nodes].map((n) => k.open(n)));
     return k;
   }
 
@@ -90,7 +98,7 @@ export class SimKubelets {
     if (f?.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
     if (f?.status) return { status: f.status, body: `simulated kubelet failure ${f.status}` };
     if (f?.garbage) return { status: 200, body: '<html>not a summary</html>' };
-    const body = summaryBody(this.opts.cluster, node);
+    const body = this.opts.summaries?.get(node) ?? summaryBody(this.opts.cluster, node);
     return body === undefined ? { status: 404, body: 'node not found' } : { status: 200, body };
   }
 
@@ -122,8 +130,17 @@ export class SimKubelets {
       }
       const path = req.url?.split('?')[0];
       if (path === '/configz') return this.configz(node, res);
-      if (this.opts.nodesStats === false) {
-        res.writeHead(403, { 'content-type': 'text/plain' }).end(forbidden('stats'));
+      // The kubelet authorizes /stats/* as nodes/stats and /metrics/* as nodes/metrics.
+      const subresource = path === '/metrics/cadvisor' ? 'metrics' : 'stats';
+      if ((subresource === 'stats' ? this.opts.nodesStats : this.opts.nodesMetrics) === false) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end(forbidden(subresource));
+        return;
+      }
+      if (path === '/metrics/cadvisor') {
+        const body = cadvisorBody(this.opts.cluster, node);
+        this.cadvisorRequests.set(node, (this.cadvisorRequests.get(node) ?? 0) + 1);
+        if (body === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('node not found');
+        else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
         return;
       }
       if (path !== '/stats/summary') {
@@ -150,7 +167,7 @@ export class SimKubelets {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     this.endpoints.set(node, { server, sockets, port });
-    if (this.opts.cluster.nodeModels.has(node)) this.opts.cluster.setKubeletPort(node, port);
+    if (this.opts.cluster.get('nodes', node)) this.opts.cluster.setKubeletPort(node, port);
   }
 
   /** The kubelet's configuration as `/configz` shows it: `{"kubeletconfig": {...}}`, here its eviction part. */

@@ -82,6 +82,7 @@ export interface SimNodeSpec {
 
 /** A container's usage; the simulated kubelet integrates CPU over the cluster's clock. */
 export interface SimUsage {
+  /** CPU the container wants; above its CPU limit it gets the limit and is throttled. */
   readonly cpuMilli?: number;
   readonly memoryWorkingSetBytes?: number;
   readonly memoryRssBytes?: number;

@@ -3,6 +3,8 @@
  * Kubernetes side) and the collector (the AWS APIs) would see it. Pure simulation, no servers.
  */
 import { CallCounter } from '../../lambdas/aws/calls';
+import { parseCfs } from '../../agent/kubelet/cadvisor';
+import { cadvisorBody } from '../../sim/kube/cadvisor';
 import type { MetricQuery } from '../../lambdas/aws/cloudwatch';
 import { parseScenario, type ScenarioInput } from '../../local/scenario/format';
 import { World } from '../../local/world';
@@ -333,12 +335,26 @@ test('a pod over its ephemeral-storage limit is evicted on its own', () => {
   expect(web(w, running)).toHaveLength(1);
 });
 
-test('a container wanting more CPU than its limit is throttled to it', () => {
+test('a container wanting more CPU than its limit is throttled to it, and its kubelet\'s cAdvisor counts the throttled periods', () => {
   const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/web', cpu: '1500m' }], {
     workloads: [{ namespace: 'shop', name: 'web', replicas: 1, containers: [{ name: 'web', image: 'shop/web:1', limits: { cpu: '500m' }, usage: { cpu: '300m', memory: '100Mi' } }] }],
   });
+  const counters = () => {
+    const pod = web(w)[0];
+    const cfs = parseCfs(cadvisorBody(w.world.kube, pod.node!) ?? '');
+    return [...cfs.values()].find((c) => c.pod === pod.name && c.container === 'web');
+  };
+  w.until(4);
+  const before = counters();
   w.until(5);
   expect(web(w)[0].containers[0].cpu.rate).toBe(500);
+  const at5 = counters();
+  w.until(6);
+  const after = counters();
+  // Under the limit: 600 periods a minute, none throttled; over it: every period, 2/3 of each waited by 2 threads.
+  expect([at5!.periods! - before!.periods!, at5!.throttledPeriods! - before!.throttledPeriods!]).toEqual([600, 0]);
+  expect([after!.periods! - at5!.periods!, after!.throttledPeriods! - at5!.throttledPeriods!]).toEqual([600, 600]);
+  expect(after!.throttledSeconds! - at5!.throttledSeconds!).toBeCloseTo(80, 3);
 });
 
 test('a happening affects the StatefulSet replica it names', () => {

@@ -5,6 +5,7 @@ import { hostCpuHigh, hostStatusCheckFailed } from './hosts';
 import { nodeCondition, nodeNotReady, nodePressure, nodeReadinessFlapping, nodeScrapeFailing } from './nodes';
 import { nodeDiskLow, nodeMemoryLow, nodePidsLow } from './resources';
 import { asgActivityFailed, asgCapacityShortfall, asgMaxPodsPending, clusterHealthIssue, clusterNotActive, instanceWithoutNode, nodeGroupHealthIssue } from './scaling';
+import { containerCpuThrottled } from './throttling';
 import type { AnyRule } from './types';
 import { agentSilent, collectorFailing } from './vigil';
 import { peerOutlier, podEvictions, podsPending, warningEvents, workloadReplicasUnavailable } from './workloads';
@@ -24,6 +25,7 @@ export const RULE_GROUPS: readonly { readonly title: string; readonly rules: rea
       containerRestarts,
       containerCrashLooping,
       containerWaiting,
+      containerCpuThrottled,
       podsPending,
       podEvictions,
       workloadReplicasUnavailable,

@@ -12,7 +12,7 @@ import { at, distinct, listSome, MiB, namespaceAllowed, pct, round1, toMiB } fro
 import { defineRule, param, type Draft } from './types';
 
 /** Groups containers by workload and container name. */
-function byContainer<H extends ContainerHit>(hits: readonly H[]): Map<string, H[]> {
+export function byContainer<H extends ContainerHit>(hits: readonly H[]): Map<string, H[]> {
   const out = new Map<string, H[]>();
   for (const h of hits) {
     const key = restartKey(h.pod.namespace, h.pod.workload, h.container.name);
@@ -23,7 +23,7 @@ function byContainer<H extends ContainerHit>(hits: readonly H[]): Map<string, H[
   return out;
 }
 
-function containerSubject(ctx: EvaluationContext, key: string): Subject {
+export function containerSubject(ctx: EvaluationContext, key: string): Subject {
   const [namespace, kind, name, container] = key.split('/');
   return { cluster: ctx.cluster, namespace, workload: `${kind}/${name}`, container };
 }
