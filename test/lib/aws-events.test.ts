@@ -76,7 +76,7 @@ describe('AwsEvents', () => {
     });
   });
 
-  test('its role may only BatchGet and BatchWrite the table, write its logs and send to the failure queue (the Lambda destination's grant)', () => {
+  test('its role may only BatchGet and BatchWrite the table, write its logs and send to the failure queue (as the Lambda destination grants)', () => {
     const actions = policyStatements(t)
       .filter((s) => s.where.startsWith('AwsEventsFunctionRole') && !s.where.endsWith('trust'))
       .flatMap((s) => actionsOf(s.statement));
