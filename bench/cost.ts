@@ -8,7 +8,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../bin/app';
-import { METRICS } from '../model/metrics';
+import { METRICS, REMOVAL_ACTORS } from '../model/metrics';
 import { EVALUATOR_MEMORY_MB } from '../lib/evaluator';
 import { DEFAULT_MEMORY_GB, lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';
@@ -64,8 +64,11 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
   const keys = count('AWS::KMS::Key');
   // The webhook secret is the user's (the stack imports it by name), but Vigil is why it exists.
   const secrets = context['vigil:slackSecretName'] ? 1 : 0;
-  const clusterMetrics = Object.values(METRICS).filter((m) => m.dimensions.length === 1).length;
-  const groupMetrics = Object.values(METRICS).length - clusterMetrics;
+  const withDimensions = (d: string) => Object.values(METRICS).filter((m) => m.dimensions.join(',') === d).length;
+  const clusterMetrics = withDimensions('Cluster');
+  const groupMetrics = withDimensions('Cluster,NodeGroup');
+  // Removals by actor: one metric per actor that ever removed capacity, at most every actor.
+  const actorMetrics = withDimensions('Cluster,Actor') * REMOVAL_ACTORS.length;
 
   const lines: { name: string; usd: number }[] = [
     { name: 'DynamoDB writes (ingest, collector, evaluator)', usd: perMonth(ingestWru + collectorWru + evaluatorWru, PRICES.dynamodb.perMillionWriteUnits) },
@@ -80,7 +83,10 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
         lambdaComputeMonthly(figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'), IO_WAIT_MS.collector),
     },
     { name: `CloudWatch GetMetricData (host metrics, ${NODES} instances)`, usd: figure(`collector, ${NODES} instances`, 'monthly GetMetricData cost, default') + figure(`collector, ${NODES} instances`, 'monthly ListMetrics cost (agent metrics lookup)') },
-    { name: `CloudWatch custom metrics (${clusterMetrics} + ${groupMetrics} × ${NODE_GROUPS} node groups, from EMF)`, usd: (clusterMetrics + groupMetrics * NODE_GROUPS) * PRICES.cloudwatch.perCustomMetricMonth },
+    {
+      name: `CloudWatch custom metrics (${clusterMetrics} + ${groupMetrics} × ${NODE_GROUPS} node groups + ${actorMetrics} removal actors, from EMF)`,
+      usd: (clusterMetrics + groupMetrics * NODE_GROUPS + actorMetrics) * PRICES.cloudwatch.perCustomMetricMonth,
+    },
     { name: `CloudWatch alarms (${alarms} in the stack)`, usd: alarms * PRICES.cloudwatch.perAlarmMonth },
     { name: `CloudWatch dashboards (${dashboards}; 3 are free)`, usd: Math.max(0, dashboards - 3) * PRICES.cloudwatch.perDashboardMonth },
     { name: 'CloudWatch Logs ingestion (function logs and EMF, estimated)', usd: ((3 * INVOCATIONS_PER_FUNCTION * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICES.cloudwatch.perGbLogsIngested },

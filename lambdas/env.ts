@@ -9,8 +9,10 @@ export const ENV = {
   retentionDays: 'VIGIL_RETENTION_DAYS',
   /** Ingest: JSON list of the agent roles and the one cluster each writes, `[{"roleArn":"arn:aws:iam::…:role/…","cluster":"prod"}]`. */
   agentRoles: 'VIGIL_AGENT_ROLES',
-  /** Collector, evaluator: JSON list of the clusters to watch, `[{"name":"prod","region":"eu-west-1"}]`. */
+  /** Collector, evaluator, AWS events: JSON list of the clusters to watch, `[{"name":"prod","region":"eu-west-1"}]`. */
   clusters: 'VIGIL_CLUSTERS',
+  /** AWS events: how often the collector runs, whole minutes (how old its newest cloud rollup may be). */
+  collectorEveryMinutes: 'VIGIL_COLLECTOR_EVERY_MINUTES',
   /** Collector: CloudWatch period for host metrics, 1 (detailed monitoring) or 5 (basic). */
   hostMetricsPeriodMinutes: 'VIGIL_HOST_METRICS_PERIOD_MINUTES',
   /** Collector: read CloudWatch host metrics every this many minutes (GetMetricData is billed per metric requested). */

@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../model/domain';
-import { clusterMetric, nodeGroupSearch, nodeGroupTotal } from './vigil-metrics';
+import { clusterMetric, nodeGroupSearch, nodeGroupTotal, perValueSearch } from './vigil-metrics';
 
 export interface DashboardsProps {
   readonly clusters: readonly ClusterConfig[];
@@ -28,12 +28,14 @@ const percentAxis: cw.YAxisProps = { min: 0, max: 100, label: '%', showUnits: fa
 const countAxis: cw.YAxisProps = { min: 0, showUnits: false };
 /** Host figures arrive when the collector reads CloudWatch, every five minutes by default. */
 const HOST_PERIOD = Duration.minutes(5);
+/** Removals are rare events: summed per 5 minutes, each shows as a step on the timeline. */
+const REMOVALS_PERIOD = Duration.minutes(5);
 
 /**
  * Two dashboards, each with one section per cluster (two dashboards whatever the number of clusters: the
  * first three of an account are free, each further one costs $3 a month).
  * - overview: nodes ready/not ready, Auto Scaling desired/in service/pending per node group, N-1 memory
- *   headroom, requests vs allocatable, pressure, restarts and OOM kills, alerts firing; then Vigil itself.
+ *   headroom, nodes per node group and NodePool, capacity removals by actor, requests vs allocatable, pressure, restarts and OOM kills, alerts firing; then Vigil itself.
  * - hosts and nodes: EC2 CPU next to the kubelet's node CPU and memory on one timeline, hosts in service
  *   against nodes ready, EC2 status checks.
  */
@@ -102,6 +104,23 @@ function overviewSection(c: ClusterConfig): cw.IWidget[] {
         left: [clusterMetric('n1HeadroomPct', n, 'Headroom after losing one node')],
         leftAnnotations: [{ value: 0, label: 'pods no longer fit', color: cw.Color.RED }],
         leftYAxis: { label: '%', showUnits: false },
+      }),
+    ),
+    new cw.Row(
+      new cw.GraphWidget({
+        title: 'Nodes per node group and NodePool (Karpenter, EKS Auto Mode)',
+        width: HALF,
+        height: HEIGHT,
+        left: [nodeGroupSearch('groupNodes', n, 'Nodes')],
+        leftYAxis: countAxis,
+      }),
+      new cw.GraphWidget({
+        title: 'Capacity removed, by who removed it (Spot, Auto Scaling, Karpenter, EC2)',
+        width: HALF,
+        height: HEIGHT,
+        left: [perValueSearch('capacityRemovals', n, 'Actor', 'Removed by', REMOVALS_PERIOD)],
+        stacked: true,
+        leftYAxis: countAxis,
       }),
     ),
     new cw.Row(

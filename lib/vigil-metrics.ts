@@ -23,6 +23,8 @@ export const METRIC_STATISTICS: Readonly<Record<MetricKey, Statistic>> = {
   agentSilenceSeconds: 'Maximum',
   collectorFailures: 'Sum',
   evaluationSeconds: 'Maximum',
+  capacityRemovals: 'Sum',
+  groupNodes: 'Minimum',
   groupDesired: 'Maximum',
   groupInService: 'Minimum',
   groupPending: 'Maximum',
@@ -79,21 +81,26 @@ export function clusterMetric(key: MetricKey, cluster: string, label?: string): 
 }
 
 /**
- * A Vigil node-group metric of one cluster, one line per node group. Node group names are known only at run
- * time (managed, self-managed, Karpenter), so it is a search over the `Cluster,NodeGroup` dimension set.
+ * A Vigil node-group metric of one cluster, one line per node group (or NodePool). Node group names are known
+ * only at run time (managed, self-managed, Karpenter), so it is a search over the `Cluster,NodeGroup` set.
  */
 export function nodeGroupSearch(key: MetricKey, cluster: string, label: string, period: Duration = VIGIL_PERIOD): cw.SearchExpression {
-  const m = spec(key, 'Cluster,NodeGroup');
+  return perValueSearch(key, cluster, 'NodeGroup', label, period);
+}
+
+/** A Vigil metric of one cluster with one more dimension, one line per value of it (`${PROP('Dim.…')}` in the label). */
+export function perValueSearch(key: MetricKey, cluster: string, dimension: 'NodeGroup' | 'Actor', label: string, period: Duration = VIGIL_PERIOD): cw.SearchExpression {
+  const m = spec(key, `Cluster,${dimension}`);
   return new cw.SearchExpression({
     expression: searchExpression({
       namespace: METRICS_NAMESPACE,
-      dimensions: ['Cluster', 'NodeGroup'],
+      dimensions: ['Cluster', dimension],
       metricName: m.name,
       filters: { Cluster: cluster },
       statistic: METRIC_STATISTICS[key],
       period,
     }),
-    label: `${label} \${PROP('Dim.NodeGroup')}`,
+    label: `${label} \${PROP('Dim.${dimension}')}`,
     period,
   });
 }

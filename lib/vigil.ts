@@ -9,6 +9,7 @@ import { parseRuleOverrides, RuleConfigError, type RuleOverrides } from '../lamb
 import { clusterNameSchema } from '../model/batch';
 import type { ClusterConfig } from '../model/domain';
 import { AgentAccess, oidcProviderOf, type AgentAuth } from './agent-access';
+import { AwsEvents } from './aws-events';
 import { Collector } from './collector';
 import { Dashboards } from './dashboards';
 import { Evaluator } from './evaluator';
@@ -189,6 +190,7 @@ export class Vigil extends Construct {
   readonly failures: FailureQueue;
   readonly ingest: Ingest;
   readonly collector: Collector;
+  readonly awsEvents: AwsEvents;
   readonly evaluator: Evaluator;
   readonly notifications: Notifications;
   /** One per cluster, in the order of `props.clusters`. */
@@ -234,6 +236,14 @@ export class Vigil extends Construct {
       logRetention: p.logRetention,
       memorySize: props.memorySize?.collector,
     });
+    this.awsEvents = new AwsEvents(this, 'AwsEvents', {
+      clusters,
+      store: this.store,
+      retentionDays: p.retentionDays,
+      collectorEvery: p.collectorEvery,
+      failures: this.failures.queue,
+      logRetention: p.logRetention,
+    });
     this.notifications = new Notifications(this, 'Notifications', {
       emails: p.alertEmails ?? [],
       slack: p.slack,
@@ -256,6 +266,7 @@ export class Vigil extends Construct {
     const functions = {
       ingest: this.ingest.function.function,
       collector: this.collector.function.function,
+      awsEvents: this.awsEvents.function.function,
       evaluator: this.evaluator.function.function,
       ...(this.notifications.slack ? { slack: this.notifications.slack.function } : {}),
     };

@@ -1,14 +1,15 @@
 /**
  * One run of a scenario through the whole pipeline, in this process: the simulated world (Kubernetes on
  * loopback HTTPS, an AWS account), the real agent watching it and pushing SigV4-signed batches to a
- * loopback Function URL, the real ingest, collector and evaluator handlers on an embedded dynalite, and
+ * loopback Function URL, the real ingest, collector, AWS events and evaluator handlers on an embedded dynalite, and
  * notifications going to an outbox instead of SNS. Time is a manual clock, one simulated minute at a time:
- * at :00 the world moves, at :30 the agent collects and pushes, at :40 the collector reads AWS, at :50 the
- * evaluator decides.
+ * at :00 the world moves, at :30 the agent collects and pushes, at :40 the collector reads AWS, at :45 the
+ * account's EventBridge events are filed, at :50 the evaluator decides.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { createLogger, type Logger } from '../common/log';
+import { createAwsEventsHandler } from '../lambdas/aws-events/aws-events';
 import { createCollectorHandler } from '../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../lambdas/collector/config';
 import { resolveRules } from '../lambdas/evaluator/config';
@@ -102,6 +103,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       clock,
       logger: quiet,
     });
+    // EventBridge: the account's events go to the real AWS events function seconds after they happen.
+    const fileAwsEvent = createAwsEventsHandler({ store, clusters, collectorEveryMinutes: 1, clock, logger: quiet });
+    let eventsTo = world.start;
     const publisher = new OutboxPublisher({ file: outboxPath, now: () => clock.now(), ...(print ? { print: (t: string) => print(t) } : {}) });
     const evaluate = createEvaluatorHandler({
       store,
@@ -129,6 +133,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (world.agentRunning) await agent.cycle();
       clock.set(m + 40_000);
       await collect();
+      clock.set(m + 45_000);
+      for (const e of world.account.eventsBetween(eventsTo, clock.now())) await fileAwsEvent(e);
+      eventsTo = clock.now();
       clock.set(m + 50_000);
       await evaluate();
       if (print && (m - world.start) % (5 * MINUTE_MS) === 0) print(progress(world, m));

@@ -20,7 +20,7 @@ import type { Host } from '../model/domain';
 import { SimulatedAccount, type ScalingCause } from '../sim/aws/account';
 import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
 import type { SimContainerSpec, SimNodeSpec, SimPlacement } from '../sim/kube/model';
-import type { Happening, Scenario } from './scenario/format';
+import { SCHEDULED_EVENT_CODES, type Happening, type Scenario } from './scenario/format';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -37,6 +37,13 @@ const WARM_UP_MS = 3 * MINUTE_MS;
 const WARM_UP_START = 0.4;
 /** A Spot interruption notice comes two minutes before the instance goes. */
 const SPOT_NOTICE_MS = 2 * MINUTE_MS;
+/** The description AWS Health gives each scheduled change (shortened from its notices). */
+const SCHEDULED_EVENT_TEXT: Readonly<Record<keyof typeof SCHEDULED_EVENT_CODES, string>> = {
+  'instance-retirement': 'EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance. Due to this degradation your instance could already be unreachable. We will stop your instance after the start time.',
+  'instance-stop': 'EC2 will stop your instance after the start time because of a problem with the underlying host.',
+  'instance-reboot': 'EC2 will reboot your instance during the scheduled maintenance window.',
+  'system-reboot': 'EC2 will reboot the host of your instance during the scheduled maintenance window.',
+};
 /** Cluster Autoscaler gives up a scale-down whose pods cannot be evicted (PodDisruptionBudgets) after this. */
 const CA_DRAIN_DEADLINE_MS = 10 * MINUTE_MS;
 /** The taint manager evicts pods from an unreachable node after their default toleration (300 s). */
@@ -231,6 +238,7 @@ export class World {
           const node = this.nodeName(ref);
           const instanceId = this.instanceOf(node);
           this.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
+          if (h.cause === 'spot-interruption') this.account.warnSpotInterruption(instanceId);
           // Karpenter's interruption handling taints and drains the node within the notice.
           if (h.cause === 'spot-interruption' && this.karpenterPoolOf(node)) {
             this.disrupt(node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered');
@@ -338,6 +346,12 @@ export class World {
         this.kubeletDown.set(this.nodeName(h.node), { since: now, until: h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY });
         this.note(`${h.node}'s kubelet stops reporting`, 'happening');
         break;
+      case 'scheduled-event': {
+        const code = SCHEDULED_EVENT_CODES[h.event];
+        this.account.scheduleHealthEvent(this.instanceOf(this.nodeName(h.node)), code, now + parseDuration(h.in), SCHEDULED_EVENT_TEXT[h.event]);
+        this.note(`AWS Health: ${h.event} of ${h.node}'s instance scheduled in ${h.in}`, 'happening');
+        break;
+      }
       case 'status-check-failed':
         this.account.failStatusCheck(this.instanceOf(this.nodeName(h.node)), 'instance', h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY);
         this.note(`${h.node}'s instance fails its EC2 status check`, 'happening');

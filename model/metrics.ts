@@ -3,12 +3,16 @@
  * emits exactly these and the dashboards chart only these and AWS's own namespaces.
  *
  * Only aggregates, with low-cardinality dimensions: each distinct dimension set is a billed custom metric
- * ($0.30 a month), so there is nothing per node or per pod here. 12 cluster metrics + 9 per node group
- * = 30 metrics ≈ $9.00 a month for a cluster with two node groups.
+ * ($0.30 a month), so there is nothing per node or per pod here. 12 cluster metrics + 10 per node group
+ * or NodePool + at most 4 removal actors = 36 metrics ≈ $10.80 a month for a cluster with two node groups.
  */
 export const METRICS_NAMESPACE = 'Vigil';
 
-export type MetricDimension = 'Cluster' | 'NodeGroup';
+export type MetricDimension = 'Cluster' | 'NodeGroup' | 'Actor';
+
+/** Who removed capacity, for `CapacityRemovals` (few values: each is a billed metric). */
+export const REMOVAL_ACTORS = ['Spot', 'AutoScaling', 'Karpenter', 'EC2'] as const;
+export type RemovalActor = (typeof REMOVAL_ACTORS)[number];
 
 export interface MetricSpec {
   readonly name: string;
@@ -20,6 +24,7 @@ export interface MetricSpec {
 
 const cluster = ['Cluster'] as const;
 const group = ['Cluster', 'NodeGroup'] as const;
+const actor = ['Cluster', 'Actor'] as const;
 
 export const METRICS = {
   nodesReady: { name: 'NodesReady', unit: 'Count', dimensions: cluster, description: 'Nodes whose Ready condition is True' },
@@ -39,6 +44,13 @@ export const METRICS = {
   agentSilenceSeconds: { name: 'AgentSilence', unit: 'Seconds', dimensions: cluster, description: 'Seconds since the agent last pushed a batch' },
   collectorFailures: { name: 'CollectorFailures', unit: 'Count', dimensions: cluster, description: 'AWS API calls the collector could not complete in its last run' },
   evaluationSeconds: { name: 'EvaluationDuration', unit: 'Seconds', dimensions: cluster, description: 'Wall time of one evaluation of the cluster' },
+  capacityRemovals: {
+    name: 'CapacityRemovals',
+    unit: 'Count',
+    dimensions: actor,
+    description: 'Instances the cluster lost since the previous evaluation, by who removed them (AWS events: Spot interruption warnings, Auto Scaling terminations, instances without a group shutting down)',
+  },
+  groupNodes: { name: 'Nodes', unit: 'Count', dimensions: group, description: 'Nodes of the node group, or of the Karpenter / EKS Auto Mode NodePool for nodes in no node group' },
   groupDesired: { name: 'DesiredCapacity', unit: 'Count', dimensions: group, description: 'Auto Scaling desired capacity of the node group' },
   groupInService: { name: 'InServiceInstances', unit: 'Count', dimensions: group, description: 'InService instances of the node group' },
   groupPending: { name: 'PendingInstances', unit: 'Count', dimensions: group, description: 'Pending instances of the node group' },

@@ -16,6 +16,7 @@ import type {
   NodeSummary,
   Pod,
 } from '../../model/domain';
+import type { AwsEvent } from '../../model/aws-event';
 import type { EpochMs } from '../../model/time';
 import type { EvaluatorMemory, FreshObservations } from './memory';
 import type { CloudService } from './rules/types';
@@ -57,6 +58,8 @@ export interface EvaluationContext {
   readonly nodeOfInstance: ReadonlyMap<string, string>;
   /** Auto Scaling groups by name, from the fresh cloud rollup. */
   readonly groups: ReadonlyMap<string, AutoScalingGroup>;
+  /** The cluster's recent AWS events (EventBridge), oldest first: `aws-events.ts` reads them. */
+  readonly awsEvents: readonly AwsEvent[];
   readonly memory: EvaluatorMemory;
   readonly fresh: FreshObservations;
   readonly trend: TrendMemory;
@@ -84,6 +87,8 @@ export interface ContextInputs {
   readonly rollups: readonly ClusterMinute[];
   readonly nodeMinutes: readonly NodeMinute[];
   readonly hostMinutes?: readonly HostNodeMinute[];
+  /** @default [] */
+  readonly awsEvents?: readonly AwsEvent[];
   readonly memory: EvaluatorMemory;
   readonly fresh: FreshObservations;
   readonly trend: TrendMemory;
@@ -151,6 +156,7 @@ export function buildContext(i: ContextInputs): EvaluationContext {
     hosts,
     nodeOfInstance: new Map((lastKube?.nodes ?? []).filter((n) => n.instanceId).map((n) => [n.instanceId!, n.name])),
     groups: new Map((cloud?.autoScalingGroups ?? []).map((g) => [g.name, g])),
+    awsEvents: i.awsEvents ?? [],
     memory: i.memory,
     fresh: i.fresh,
     trend: i.trend,

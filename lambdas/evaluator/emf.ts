@@ -1,25 +1,30 @@
 /**
  * The evaluator's CloudWatch metrics as Embedded Metric Format log lines: exactly the metrics of
  * `model/metrics.ts` (namespace, names, units, dimension sets), which the dashboards chart. One document
- * with the cluster dimension, one per node group with cluster and node group. A figure Vigil cannot know this
+ * with the cluster dimension, one per node group (or NodePool) with cluster and node group, one per actor
+ * that removed capacity since the previous evaluation. A figure Vigil cannot know this
  * time (the agent is silent, the collector failed) is left out rather than reported as 0, so a CloudWatch
  * alarm sees missing data, not a healthy value.
  */
 import type { HostMetrics } from '../../model/domain';
-import { METRICS, METRICS_NAMESPACE, type MetricKey } from '../../model/metrics';
+import { METRICS, METRICS_NAMESPACE, type MetricKey, type RemovalActor } from '../../model/metrics';
 import type { EpochMs } from '../../model/time';
+import { removalsByActor } from './aws-events';
 import type { EvaluationContext } from './context';
 import { analyzeHeadroom } from './headroom';
 import { round1 } from './rules/common';
 
-type ClusterKey = { [K in MetricKey]: (typeof METRICS)[K]['dimensions'] extends readonly ['Cluster'] ? K : never }[MetricKey];
-type GroupKey = Exclude<MetricKey, ClusterKey>;
+type KeyOf<D> = { [K in MetricKey]: (typeof METRICS)[K]['dimensions'] extends D ? K : never }[MetricKey];
+type ClusterKey = KeyOf<readonly ['Cluster']>;
+type GroupKey = KeyOf<readonly ['Cluster', 'NodeGroup']>;
 
 export interface EvaluationFigures {
   readonly cluster: string;
   readonly at: EpochMs;
   readonly values: Partial<Record<ClusterKey, number>>;
   readonly groups: readonly { readonly nodeGroup: string; readonly values: Partial<Record<GroupKey, number>> }[];
+  /** Capacity removals since the previous evaluation, by actor (absent: none). */
+  readonly removals: Partial<Record<RemovalActor, number>>;
 }
 
 export interface EmfDocument {
@@ -70,6 +75,7 @@ export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: num
     for (const n of kube.nodes) byGroup.set(n.nodeGroup ?? UNGROUPED, [...(byGroup.get(n.nodeGroup ?? UNGROUPED) ?? []), n]);
     for (const [name, nodes] of byGroup) {
       const v = group(name);
+      v.groupNodes = nodes.length;
       const sum = (f: (n: (typeof nodes)[number]) => number | undefined) => nodes.reduce((a, n) => a + (f(n) ?? 0), 0);
       const allocCpu = sum((n) => n.allocatable.cpuMilli);
       const allocMem = sum((n) => n.allocatable.memoryBytes);
@@ -97,7 +103,7 @@ export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: num
       if (checked.length) v.groupHostsStatusCheckFailed = checked.filter((m) => m.statusCheckFailed! > 0).length;
     }
   }
-  return { cluster: ctx.cluster, at: ctx.now, values, groups: [...groups].map(([nodeGroup, v]) => ({ nodeGroup, values: v })) };
+  return { cluster: ctx.cluster, at: ctx.now, values, groups: [...groups].map(([nodeGroup, v]) => ({ nodeGroup, values: v })), removals: removalsByActor(ctx) };
 }
 
 function doc(at: EpochMs, dims: Record<string, string>, values: Partial<Record<MetricKey, number>>): EmfDocument | undefined {
@@ -118,5 +124,6 @@ export function emfDocuments(f: EvaluationFigures): EmfDocument[] {
   return [
     doc(f.at, { Cluster: f.cluster }, f.values),
     ...f.groups.map((g) => doc(f.at, { Cluster: f.cluster, NodeGroup: g.nodeGroup }, g.values)),
+    ...Object.entries(f.removals).map(([actor, n]) => doc(f.at, { Cluster: f.cluster, Actor: actor }, { capacityRemovals: n })),
   ].filter((d): d is EmfDocument => d !== undefined);
 }

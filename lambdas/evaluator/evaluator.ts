@@ -15,6 +15,7 @@ import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
 import { composeMessage, type AlertPublisher } from '../notify/publisher';
 import type { AlertChange } from '../notify/notification';
 import { ALERT_DEFAULTS, type ResolvedRule } from './config';
+import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
@@ -32,7 +33,7 @@ const MEMORY_WRITE_ATTEMPTS = 3;
 const OWE_ATTEMPTS = 3;
 
 /** What the evaluator needs of the store (the real `VigilStore` in Lambda, local mode and tests). */
-export type EvaluatorStore = Pick<VigilStore, 'heartbeat' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'>;
+export type EvaluatorStore = Pick<VigilStore, 'heartbeat' | 'awsEvents' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'>;
 
 export interface EvaluatorDeps {
   readonly store: EvaluatorStore;
@@ -115,11 +116,12 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const started = process.hrtime.bigint();
     const now = deps.clock.now();
     const log = deps.logger.child({ cluster });
-    const [heartbeat, memoryDoc, trendDoc, alertDocs] = await Promise.all([
+    const [heartbeat, memoryDoc, trendDoc, alertDocs, awsEvents] = await Promise.all([
       deps.store.heartbeat(cluster),
       readMemory(cluster),
       deps.store.getDocument<TrendMemory>(cluster, MEMORY_KIND, TREND_ID),
       deps.store.listDocuments<AlertDoc>(cluster, ALERT_KIND),
+      deps.store.awsEvents(cluster, now - AWS_EVENTS_LOOKBACK_MS),
     ]);
     const memory = memoryDoc?.value ?? EMPTY_MEMORY;
     const trend = trendDoc?.value.v === TREND_VERSION ? trendDoc.value : EMPTY_TREND;
@@ -148,6 +150,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       rollups,
       nodeMinutes,
       hostMinutes,
+      awsEvents,
       memory: nextMemory,
       fresh: observed.fresh,
       trend: sampled ?? trend,

@@ -150,6 +150,8 @@ export interface FreshObservations {
   readonly evictions: readonly string[];
   readonly events: readonly { readonly key: string; readonly event: KubeEvent; readonly jump: boolean }[];
   readonly activities: readonly string[];
+  /** The previous evaluation's time: what happened after it is new to this one. */
+  readonly since: EpochMs;
 }
 
 export interface ObserveOptions {
@@ -212,7 +214,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   const outOfMemory = (node: string, t: EpochMs, how: NodeOutOfMemory['how']) => (nodeOom[node] = markOutOfMemory(nodeOom[node] ?? [], t, how));
   let kubeMinute = prev.kubeMinute;
   let cloudMinute = prev.cloudMinute;
-  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[] };
+  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[], since: freshSince };
 
   let latestNodes: ReadonlySet<string> | undefined;
   let latestGroups: ReadonlySet<string> | undefined;

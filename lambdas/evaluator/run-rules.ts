@@ -5,6 +5,7 @@
  */
 import { alertId, type Subject } from '../../model/domain';
 import type { Logger } from '../../common/log';
+import { noticesByInstance, withNotice } from './aws-events';
 import type { ResolvedRule } from './config';
 import type { EvaluationContext } from './context';
 import { namespaceAllowed, SEVERITY_RANK } from './rules/common';
@@ -25,6 +26,7 @@ export function runRules(ctx: EvaluationContext, rules: readonly ResolvedRule[],
   const findings = new Map<string, RuleFinding>();
   const blind = new Set<string>();
   const ordered = [...rules.filter((r) => !r.rule.meta), ...rules.filter((r) => r.rule.meta)];
+  const notices = noticesByInstance(ctx);
   for (const { rule, settings } of ordered) {
     if (!settings.enabled) continue;
     if (sourceBlind(rule, ctx)) {
@@ -35,7 +37,7 @@ export function runRules(ctx: EvaluationContext, rules: readonly ResolvedRule[],
       const drafts = rule.evaluate(ctx, settings, { findings: [...findings.values()], firing });
       for (const d of drafts) {
         if (d.subject.namespace !== undefined && !namespaceAllowed(settings, d.subject.namespace)) continue;
-        const f: RuleFinding = { ...d, rule: rule.id, runbook: d.runbook ?? rule.action };
+        const f: RuleFinding = withNotice(ctx, { ...d, rule: rule.id, runbook: d.runbook ?? rule.action }, notices);
         const id = alertId(rule.id, f.subject);
         const prev = findings.get(id);
         if (!prev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[prev.severity]) findings.set(id, f);

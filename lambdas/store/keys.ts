@@ -11,10 +11,12 @@
  * | rollup, cloud       | same                       | `<yyyy-mm-ddThh:mm>#C`          | yes |
  * | event               | `<cluster>#E#<yyyy-mm-dd>` | `<object uid>#<reason>`         | yes |
  * | heartbeat           | `<cluster>#A`              | `heartbeat`                     | yes |
+ * | AWS event           | `<cluster>#W`              | `<yyyy-mm-ddThh:mm:ss>#<kind>#<id>` | yes |
  * | document (alert…)   | `<cluster>#D#<kind>`       | `<id>`                          | per kind |
  *
  * Node-minutes are bucketed by hour so a window of N minutes is one or two Queries; rollups by day so a
- * day of them is one Query. Cluster names cannot contain `#` (EKS allows `[A-Za-z0-9_-]`).
+ * day of them is one Query. AWS events (EventBridge) are few, so one partition per cluster holds them and the
+ * recent timeline is one Query from a time on. Cluster names cannot contain `#` (EKS allows `[A-Za-z0-9_-]`).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { NodeKey } from '../../model/domain';
@@ -42,6 +44,7 @@ export function keyText(k: Key): string {
   return `${k.pk} / ${k.sk}`;
 }
 
+const isoSecond = (t: EpochMs) => new Date(t).toISOString().slice(0, 19);
 const hourOf = (t: EpochMs) => isoMinute(t).slice(0, 13);
 const dayOf = (t: EpochMs) => isoMinute(t).slice(0, 10);
 
@@ -70,9 +73,17 @@ export const keys = {
     sk: `${objectUid}#${reason}`,
   }),
   heartbeat: (cluster: string): Key => ({ pk: `${cluster}#A`, sk: 'heartbeat' }),
+  awsEventPartition: (cluster: string): string => `${cluster}#W`,
+  /** Filed under `t` (its `timelineTime`), so a range of the timeline is a range of sort keys. */
+  awsEvent: (cluster: string, t: EpochMs, kind: string, id: string): Key => ({ pk: `${cluster}#W`, sk: `${isoSecond(t)}#${kind}#${id}` }),
   documentPartition,
   document: (cluster: string, kind: string, id: string): Key => ({ pk: documentPartition(cluster, kind), sk: id }),
 };
+
+/** The first sort key of AWS events filed at `t` or later. */
+export function awsEventSkFrom(t: EpochMs): string {
+  return isoSecond(t);
+}
 
 /** Parses a node-minute sort key back into its minute, node key and part. */
 export function parseNodeMinuteSk(sk: string): { minute: Minute; nodeKey: NodeKey; part: NodePart } {

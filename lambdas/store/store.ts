@@ -43,9 +43,11 @@ import type {
 } from '../../model/domain';
 import { nodeJoinOf, nodeKeyOf } from '../../model/domain';
 import { containerSample, matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
-import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs, type Minute } from '../../model/time';
+import { isoMinute, MINUTE_MS, minuteOf, minutesBetween, systemClock, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { decode, encode } from './codec';
+import { timelineTime, type AwsEvent } from '../../model/aws-event';
 import {
+  awsEventSkFrom,
   daysCovering,
   hoursCovering,
   keyAttributes,
@@ -267,6 +269,19 @@ export class VigilStore {
     return this.write(this.planEvents(cluster, events));
   }
 
+  /**
+   * Files AWS events on the cluster's timeline. Idempotent: an event delivered twice (EventBridge delivers at
+   * least once) is the same item, and a Health event's update replaces the item of its window.
+   */
+  async putAwsEvents(cluster: string, events: readonly AwsEvent[]): Promise<WriteReport> {
+    return this.batchPut(
+      events.map((e) => {
+        const t = timelineTime(e);
+        return { key: keys.awsEvent(cluster, t, e.kind, e.id), what: `AWS event ${e.kind} ${e.id}`, value: e, dataTime: t };
+      }),
+    );
+  }
+
   /** Records the agent's last sign of life; an older heartbeat never replaces a newer one. */
   async putHeartbeat(hb: Heartbeat): Promise<WriteReport> {
     return this.write(this.planHeartbeat(hb));
@@ -453,6 +468,18 @@ export class VigilStore {
       const w = r.kube?.workloads.find((x) => x.namespace === workload.namespace && x.kind === workload.kind && x.name === workload.name);
       return w ? [{ minute: r.minute, workload: w }] : [];
     });
+  }
+
+  /** AWS events filed at `from` or later (scheduled changes by their window: see `timelineTime`), oldest first. */
+  async awsEvents(cluster: string, from: EpochMs): Promise<AwsEvent[]> {
+    const items = await this.query(keys.awsEventPartition(cluster), [awsEventSkFrom(from), '~']);
+    return items.map((i) => decode<AwsEvent>(i.d.B!));
+  }
+
+  /** The newest cloud rollup with a minute in [from, to], by computed keys (one small BatchGet). */
+  async newestCloudRollup(cluster: string, from: EpochMs, to: EpochMs): Promise<CloudRollup | undefined> {
+    const items = await this.batchGet(minutesBetween(minuteOf(from), to).map((m) => keys.rollupCloud(cluster, m)));
+    return items.map((i) => decode<CloudRollup>(i.d.B!)).sort((a, b) => b.minute - a.minute)[0];
   }
 
   /** Events whose last occurrence is in [from, to], deduplicated by (object uid, reason). */

@@ -123,6 +123,15 @@ const nodeGroup = z
   .strict();
 
 /** What every happening has: when, and optionally a name expectations refer to (`before`). */
+/** Scheduled changes a scenario can announce, and the AWS Health event type code of each. */
+export const SCHEDULED_EVENT_CODES = {
+  'instance-retirement': 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+  'instance-stop': 'AWS_EC2_INSTANCE_STOP_SCHEDULED',
+  'instance-reboot': 'AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED',
+  'system-reboot': 'AWS_EC2_SYSTEM_REBOOT_MAINTENANCE_SCHEDULED',
+} as const;
+const SCHEDULED_EVENTS = Object.keys(SCHEDULED_EVENT_CODES) as [keyof typeof SCHEDULED_EVENT_CODES, ...(keyof typeof SCHEDULED_EVENT_CODES)[]];
+
 const when = { at: duration.describe('When, from the scenario start'), id: name.optional().describe('A name for expectations to refer to, e.g. "fire before": unique in the timeline') };
 
 const happenings = [
@@ -205,6 +214,14 @@ const happenings = [
     .describe('Karpenter (or EKS Auto Mode) disrupts nodes of a NodePool: taints them karpenter.sh/disrupted:NoSchedule, records DisruptionTerminating ("Disrupting Node: <reason>"), evicts their pods within PodDisruptionBudgets, then deletes them (consolidation by deletion: no replacement)'),
   z.object({ do: z.literal('node-repair'), ...when, node: nodeRef }).strict()
     .describe('Node auto repair (EKS Auto Mode, Karpenter) replaces an unhealthy node: its instance is terminated without a drain, the node deleted with its pods, and its NodePool launches a replacement'),
+  z.object({
+    do: z.literal('scheduled-event'),
+    ...when,
+    node: nodeRef,
+    event: z.enum(SCHEDULED_EVENTS),
+    in: duration.describe('How long after the announcement the change starts'),
+  }).strict()
+    .describe('AWS Health announces a scheduled change to the node\'s instance (retirement, stop, reboot maintenance), as the EventBridge event the stack receives; nothing happens to the instance unless the timeline says so'),
   z.object({ do: z.literal('agent-outage'), ...when, for: duration }).strict().describe('The agent stops pushing'),
   z.object({ do: z.literal('cloudwatch-delay'), ...when, for: duration, delay: duration }).strict()
     .describe('CloudWatch data points become readable only after a delay'),

@@ -33,6 +33,7 @@ import { NODEGROUPS_PER_PAGE, type EksApi } from '../../lambdas/aws/eks';
 import type { CapacityType, ClusterInfo, ClusterStatus, HealthIssue, Host, InstanceState, NodeGroup, ScalingActivity } from '../../model/domain';
 import { HOUR_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
 import { rng } from '../synthetic';
+import { eventBridge, type EventBridgeEvent } from './eventbridge';
 import { hashUnit, metricValue, type SimMetric } from './metrics';
 
 /** `auto-mode`: EKS Auto Mode node pool, its instances tagged only with Auto Mode's `eks:*` tags. */
@@ -146,6 +147,8 @@ interface Cluster {
   readonly groups: Map<string, Group>;
 }
 
+/** The simulated account's id, in the events it sends. */
+const SIM_ACCOUNT_ID = '000000000000';
 /** EC2 keeps terminated instances listed about an hour. */
 const TERMINATED_VISIBLE_MS = HOUR_MS;
 const SHUTDOWN_MS = 2 * MINUTE_MS;
@@ -162,6 +165,8 @@ export class SimulatedAccount {
   private readonly faults = new Map<string, { left: number; error: () => Error }>();
   private readonly cw: { detailed: number; basic: number; lateShare: number; lateMinutes: number };
   private readonly cwDelays: { from: EpochMs; to: EpochMs; delayMs: number }[] = [];
+  /** Events announced ahead of what they announce (Spot warnings, AWS Health scheduled changes). */
+  private readonly notices: EventBridgeEvent[] = [];
   private advancedTo: EpochMs;
   private ipSeq = 0;
 
@@ -263,6 +268,55 @@ export class SimulatedAccount {
       'spot-interruption': `At ${iso(now)} an instance was taken out of service in response to a Spot Instance interruption notice.`,
       user: `At ${iso(now)} instance ${i.id} was taken out of service in response to a user request.`,
     }[reason]);
+  }
+
+  /** EC2's Spot Instance Interruption Warning for the instance, now; the interruption itself follows two minutes later. */
+  warnSpotInterruption(instanceId: string): void {
+    this.instance(instanceId);
+    const now = this.clock.now();
+    this.notices.push(eventBridge.spotInterruption(this.origin(`spot-${instanceId}-${now}`, now), instanceId));
+  }
+
+  /** AWS Health announces now a scheduled change to the instance (e.g. `AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED`) from `start`. */
+  scheduleHealthEvent(instanceId: string, eventTypeCode: string, start: EpochMs, description: string): void {
+    this.instance(instanceId);
+    const now = this.clock.now();
+    const eventArn = `arn:aws:health:${this.region}::event/EC2/${eventTypeCode}/${eventTypeCode}_${this.hex(8)}`;
+    this.notices.push(eventBridge.healthScheduled(this.origin(`health-${instanceId}-${now}`, now), { eventArn, eventTypeCode, status: 'upcoming', instanceIds: [instanceId], start, description }));
+  }
+
+  /**
+   * The EventBridge events of (from, to], oldest first, as AWS sends them: instance state changes, Auto Scaling
+   * launches and terminations (failed launches included) when their activity ends, and the notices above.
+   */
+  eventsBetween(from: EpochMs, to: EpochMs): EventBridgeEvent[] {
+    this.advance();
+    const within = (t: EpochMs | undefined): t is EpochMs => t !== undefined && t > from && t <= to;
+    const out: EventBridgeEvent[] = this.notices.filter((e) => within(Date.parse(e.time)));
+    for (const i of this.instances) {
+      const states: [EpochMs | undefined, InstanceState][] = [[i.launchAt, 'pending'], [i.runningAt, 'running'], [i.terminateAt, 'shutting-down'], [i.terminatedAt, 'terminated']];
+      for (const [t, state] of states) {
+        if (within(t) && !(state === 'pending' && i.runningAt === i.launchAt)) out.push(eventBridge.stateChange(this.origin(`state-${i.id}-${state}`, t), i.id, state));
+      }
+    }
+    for (const a of this.activities.filter((x) => within(x.finishAt))) {
+      const instanceId = /: (i-[0-9a-f]+)$/.exec(a.description)?.[1];
+      const what = a.description.startsWith('Terminating') ? 'Terminate' : 'Launch';
+      out.push(
+        eventBridge.scaling(this.origin(`asg-${a.id}`, a.finishAt), {
+          what,
+          successful: a.finalStatus === 'Successful',
+          group: a.asg,
+          ...(instanceId ? { instanceId } : {}),
+          activityId: a.id,
+          cause: a.cause,
+          ...(a.statusMessage ? { statusMessage: a.statusMessage } : {}),
+          zone: this.instances.find((x) => x.id === instanceId)?.zone ?? `${this.region}a`,
+          start: a.startTime,
+        }),
+      );
+    }
+    return out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   }
 
   /** EC2 status check failures (`StatusCheckFailed_Instance` or `_System`) from now, for `forMs` or for good. */
@@ -692,6 +746,10 @@ export class SimulatedAccount {
     const i = this.instances.find((x) => x.id === id);
     if (!i) throw new Error(`no instance ${id}`);
     return i;
+  }
+
+  private origin(id: string, time: EpochMs) {
+    return { id, time, account: SIM_ACCOUNT_ID, region: this.region };
   }
 
   private hex(n: number): string {

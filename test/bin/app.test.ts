@@ -29,8 +29,8 @@ describe('bin/app.ts', () => {
     const stack = buildApp(app);
     expect(() => app.synth()).not.toThrow();
     expect(stack.stackName).toBe('Vigil');
-    // Ingest, collector, evaluator: no Slack function until a secret is named.
-    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 3);
+    // Ingest, collector, AWS events, evaluator: no Slack function until a secret is named.
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 4);
   });
 
   test('as a program: writes the template, and on bad context exits 1 with the message alone', () => {

@@ -40,8 +40,8 @@ function chartedBy(w: DashboardWidgetJson): Charted[] {
  * `namespace name [dimension,…]`.
  */
 function emitted(): Set<string> {
-  const of = (dims: number) => Object.fromEntries(Object.entries(METRICS).filter(([, m]) => m.dimensions.length === dims).map(([k]) => [k, 1]));
-  const figures = { cluster: 'prod', at: 0, values: of(1), groups: [{ nodeGroup: 'general', values: of(2) }] } as EvaluationFigures;
+  const of = (dims: string) => Object.fromEntries(Object.entries(METRICS).filter(([, m]) => m.dimensions.join(',') === dims).map(([k]) => [k, 1]));
+  const figures = { cluster: 'prod', at: 0, values: of('Cluster'), groups: [{ nodeGroup: 'general', values: of('Cluster,NodeGroup') }], removals: { Spot: 1 } } as EvaluationFigures;
   return new Set(
     emfDocuments(figures).flatMap((d) => d._aws.CloudWatchMetrics.flatMap((c) => c.Dimensions.flatMap((dims) => c.Metrics.map((m) => `${c.Namespace} ${m.Name} [${[...dims].sort().join(',')}]`)))),
   );
@@ -96,7 +96,7 @@ describe('Dashboards', () => {
     }
   });
 
-  test('the overview shows each cluster: nodes, Auto Scaling per group, N-1 headroom, requests, pressure, restarts, OOM kills, alerts', () => {
+  test('the overview shows each cluster: nodes, Auto Scaling per group, nodes per node group and NodePool, removals by actor, N-1 headroom, requests, pressure, restarts, OOM kills, alerts', () => {
     const names = (cluster: string) => new Set((overview?.widgets ?? []).flatMap(chartedBy).filter((c) => c.dimensions.Cluster === cluster).map((c) => c.name));
     for (const cluster of ['prod', 'staging']) {
       expect([...names(cluster)].sort()).toEqual(
@@ -107,6 +107,8 @@ describe('Dashboards', () => {
             METRICS.groupDesired,
             METRICS.groupInService,
             METRICS.groupPending,
+            METRICS.groupNodes,
+            METRICS.capacityRemovals,
             METRICS.n1HeadroomPct,
             METRICS.groupCpuRequestedPct,
             METRICS.groupMemoryRequestedPct,

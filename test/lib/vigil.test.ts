@@ -92,9 +92,9 @@ describe('Vigil props validation', () => {
 describe('Vigil', () => {
   const { template } = vigilTemplate();
 
-  test('wires the four handlers: ingest, collector, evaluator and Slack', () => {
+  test('wires the five handlers: ingest, collector, AWS events, evaluator and Slack', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Description: string } }[];
-    expect(fns.map((f) => f.Properties.Description.split(':')[0]).sort()).toEqual(['Vigil Slack notifier', 'Vigil collector', 'Vigil evaluator', 'Vigil ingest']);
+    expect(fns.map((f) => f.Properties.Description.split(':')[0]).sort()).toEqual(['Vigil AWS events', 'Vigil Slack notifier', 'Vigil collector', 'Vigil evaluator', 'Vigil ingest']);
   });
 
   test('defaults: 14 days of history, every minute, the collector host metric defaults, a 30-day log retention', () => {

@@ -1,4 +1,5 @@
 /** Every rule, in the order the README table and messages list them. */
+import { instanceScheduledEvent } from './aws-events';
 import { capacityLost, n1Headroom, nodePoolLimitPodsPending, scaleInUnderPressure } from './capacity';
 import { containerCrashLooping, containerMemoryNearLimit, containerOomKilled, containerRestarts, containersWithoutMemoryRequests, containerWaiting } from './containers';
 import { hostCpuHigh, hostStatusCheckFailed } from './hosts';
@@ -11,7 +12,7 @@ import { agentSilent, collectorFailing } from './vigil';
 import { peerOutlier, podEvictions, podsPending, warningEvents, workloadReplicasUnavailable } from './workloads';
 
 export const RULE_GROUPS: readonly { readonly title: string; readonly rules: readonly AnyRule[] }[] = [
-  { title: 'Nodes and hosts', rules: [nodePressure, nodeCondition, nodeNotReady, nodeReadinessFlapping, nodeMemoryLow, nodeDiskLow, nodePidsLow, nodeScrapeFailing, hostStatusCheckFailed, hostCpuHigh] },
+  { title: 'Nodes and hosts', rules: [nodePressure, nodeCondition, nodeNotReady, nodeReadinessFlapping, nodeMemoryLow, nodeDiskLow, nodePidsLow, nodeScrapeFailing, hostStatusCheckFailed, hostCpuHigh, instanceScheduledEvent] },
   {
     title: 'Auto Scaling and capacity',
     rules: [asgCapacityShortfall, asgActivityFailed, asgMaxPodsPending, nodePoolLimitPodsPending, n1Headroom, scaleInUnderPressure, capacityLost, instanceWithoutNode, clusterNotActive, clusterHealthIssue, nodeGroupHealthIssue],

@@ -1,5 +1,6 @@
 /** Rules about Auto Scaling groups, EKS node groups and the EKS cluster itself (the collector's data). */
 import type { AutoScalingGroup, ScalingActivity, Subject } from '../../../model/domain';
+import { activityOfEvent, AWS_EVENTS_LOOKBACK_MS, failedLaunches, FRESH_EVENT_MS } from '../aws-events';
 import { watchedNodes, type EvaluationContext } from '../context';
 import { at, escalated, listSome, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
@@ -8,11 +9,15 @@ function groupSubject(ctx: EvaluationContext, g: AutoScalingGroup): Subject {
   return { cluster: ctx.cluster, nodeGroup: g.nodeGroup, autoScalingGroup: g.name };
 }
 
-/** A group's failed or cancelled activities the memory holds (the last 2 h), newest first. */
+/**
+ * A group's failed or cancelled activities the memory holds (the last 2 h), and the failed launches its
+ * Auto Scaling events told before the collector read them (same activity id: counted once), newest first.
+ */
 function failures(ctx: EvaluationContext, group: string): ScalingActivity[] {
-  return Object.values(ctx.memory.activities)
-    .filter((a) => a.autoScalingGroup === group)
-    .sort((a, b) => b.startTime - a.startTime);
+  const known = Object.values(ctx.memory.activities).filter((a) => a.autoScalingGroup === group);
+  const ids = new Set(known.map((a) => a.activityId));
+  const told = (failedLaunches(ctx, ctx.now - AWS_EVENTS_LOOKBACK_MS).get(group) ?? []).filter((e) => !ids.has(e.activityId ?? e.id));
+  return [...known, ...told.map((e) => activityOfEvent(e))].sort((a, b) => b.startTime - a.startTime);
 }
 
 /** The newest failed or cancelled activity of a group, for evidence ("why is it short?"). */
@@ -59,7 +64,7 @@ export const asgActivityFailed = defineRule({
   id: 'asg-activity-failed',
   title: 'Scaling activity failed',
   meaning:
-    'Auto Scaling activities of a group (launches or terminations) ended Failed or Cancelled; one alert per group, whatever the number of activities, with the newest status message and the count of the window. Once the group stays short of its desired capacity, asg-capacity-shortfall tells the story and this alert goes under it.',
+    'Auto Scaling activities of a group (launches or terminations) ended Failed or Cancelled; one alert per group, whatever the number of activities, with the newest status message and the count of the window. A failed launch is known from its Auto Scaling event (EventBridge) as it happens, before the collector reads the activity. Once the group stays short of its desired capacity, asg-capacity-shortfall tells the story and this alert goes under it.',
   action: 'Read the status message (evidence): insufficient capacity → add instance types or zones; quota → request an increase; launch template or IAM errors → fix the node group configuration.',
   sources: { cloud: ['autoscaling'] },
   event: true,
@@ -67,7 +72,8 @@ export const asgActivityFailed = defineRule({
   params: { window: param.duration() },
   threshold: (p) => `status Failed or Cancelled, per group (counted over ${Math.round(p.window / 60_000)} min)`,
   evaluate(ctx, s) {
-    const groups = new Set(ctx.fresh.activities.flatMap((id) => ctx.memory.activities[id]?.autoScalingGroup ?? []));
+    // A failed launch's Auto Scaling event is an occurrence as soon as it is filed, minutes before the collector reads the activity.
+    const groups = new Set([...ctx.fresh.activities.flatMap((id) => ctx.memory.activities[id]?.autoScalingGroup ?? []), ...failedLaunches(ctx, ctx.now - FRESH_EVENT_MS).keys()]);
     return [...groups].map((group): Draft => {
       const [a, ...older] = failures(ctx, group);
       const recent = [a, ...older.filter((x) => x.startTime >= ctx.now - s.params.window)];
