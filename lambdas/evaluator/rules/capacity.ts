@@ -107,7 +107,7 @@ export const scaleInUnderPressure = defineRule({
   id: 'scale-in-under-pressure',
   title: 'Scale-in under pressure (domino)',
   meaning:
-    'Capacity was removed: an Auto Scaling group took a node\'s instance out of service (an alarm, a schedule, Cluster Autoscaler, a health check, a person), Karpenter or EKS Auto Mode disrupted a node (consolidation, drift, expiry, emptiness, node repair), a Spot interruption or a failed instance took it, or a person drained it; and within the window the cluster shows it could not afford it: the N-1 check fails, remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own. It names the actor and reason, with advice for that actor.',
+    'Capacity was removed: an Auto Scaling group took a node\'s instance out of service (an alarm, a schedule, Cluster Autoscaler, a health check, a person), Karpenter or EKS Auto Mode disrupted a node (consolidation, drift, expiry, emptiness, node repair), a Spot interruption or a failed instance took it, or a person drained it; and within the window the cluster shows it could not afford it: the N-1 check fails (after a removal someone decided; capacity lost without a decision that leaves only that risk is capacity-lost), remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own. It names the actor and reason, with advice for that actor.',
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
   sources: { agent: true, cloud: ['autoscaling'] },
   meta: true,
@@ -128,8 +128,11 @@ export const scaleInUnderPressure = defineRule({
       const pendingBefore = pendingAt(ctx.memory, drop.t - MINUTE_MS);
       const pendingNow = ctx.kube?.pendingPods.length ?? 0;
       const gone = new Set(removed.map((d) => d.node));
+      const { by, lost } = removalKind(drop);
       const parts: RuleFinding[] = prior.findings.filter((f) => {
         if (!s.params.constituents.includes(f.rule)) return false;
+        // Capacity nobody chose to remove, absorbed, leaves only a risk of the next loss: capacity-lost tells it, not a page.
+        if (lost && f.rule === n1Headroom.id) return false;
         // The removed node's own trouble (NotReady while its instance shuts down) is not the rest failing to take its pods.
         if (f.nodes?.length && f.nodes.every((n) => gone.has(n))) return false;
         if (f.rule === 'pods-pending') return pendingNow > pendingBefore;
@@ -141,7 +144,6 @@ export const scaleInUnderPressure = defineRule({
       const all = [...parts, ...cascade];
       const byRule = new Map<string, number>();
       for (const f of all) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
-      const { by, lost } = removalKind(drop);
       out.push({
         subject,
         severity: s.severity,

@@ -150,6 +150,22 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     expect(h.publisher.of('capacity-lost')).toEqual([]);
   });
 
+  test('a Spot interruption absorbed, after which the cluster could not lose one more node, is capacity lost saying so, not the domino', async () => {
+    const h = await spotPool();
+    spotNotice(h, 5);
+    await h.tick(1);
+    remove(h, 5);
+    // The pods fit (nothing Pending, no pressure), but any further loss would strand a 10 GiB pod.
+    for (const i of [0, 1, 2, 3, 4]) h.steady.setPods(i, [[10, 8]]);
+    await h.tick(15);
+
+    expect(h.publisher.of('scale-in-under-pressure')).toEqual([]);
+    const [lost] = h.publisher.of('capacity-lost');
+    expect(lost).toMatchObject({ kind: 'firing', severity: 'info' });
+    expect(lost.summary).toMatch(/; the cluster could not lose one more node \(/);
+    expect(lost.evidence.canLoseOneMore).toMatch(/^no \(/);
+  });
+
   test('EKS Auto Mode node repair: a NotReady node replaced is capacity lost, named as Auto Mode\'s', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     h.steady.toNodePool([4, 5], 'general-purpose', { autoMode: true });
