@@ -102,6 +102,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
   const ruleDefinitions = new Map(deps.rules.map((r) => [r.rule.id, r.rule]));
   const agentStaleAfterMs = (setting(deps.rules, 'agent-silent')?.params.silentAfter as number | undefined) ?? 3 * MINUTE_MS;
   const cloudStaleAfterMs = (setting(deps.rules, 'collector-failing')?.params.silentAfter as number | undefined) ?? 5 * MINUTE_MS;
+  const resourceStaleAfterMs = (setting(deps.rules, 'agent-data-stale')?.params.staleAfter as number | undefined) ?? 5 * MINUTE_MS;
   const hostPeriod = deps.hostPeriodMinutes ?? 1;
   const observeOpts = observeOptions(deps.rules);
   const memoryRetention = memoryRetentionMs(observeOpts);
@@ -153,6 +154,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       trend: sampled ?? trend,
       agentStaleAfterMs,
       cloudStaleAfterMs,
+      resourceStaleAfterMs,
     });
     const firingBefore = new Set(alertDocs.filter((d) => d.value.phase === 'firing').map((d) => d.value.id));
     const run = runRules(ctx, deps.rules, firingBefore, log);
