@@ -6,7 +6,7 @@
  * what the other calls read is kept.
  */
 import type { Logger } from '../../common/log';
-import type { ClusterConfig, CloudRollup, CollectorFailure, HostNodeMinute, ScalingActivity } from '../../model/domain';
+import type { ClusterConfig, CloudRollup, CollectorFailure, HostMetrics, HostNodeMinute, ScalingActivity } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
@@ -77,20 +77,23 @@ export class CollectorError extends Error {
  * rewrites the window once, which is harmless (the writes are idempotent).
  */
 export class WrittenHostParts {
-  private readonly parts = new Map<string, { readonly minute: Minute; readonly content: string }>();
+  private readonly parts = new Map<string, { readonly minute: Minute; readonly content: string; readonly fields: readonly string[] }>();
 
   /** The parts not already written with the same content. */
   changed(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
     return minutes.filter((m) => this.parts.get(partKey(cluster, m))?.content !== partContent(m));
   }
 
-  /** The parts not written at all. */
-  unwritten(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
-    return minutes.filter((m) => !this.parts.has(partKey(cluster, m)));
+  /**
+   * The changed parts that keep every figure written before: a partial read may complete a part (the CPU of
+   * a period whose status checks were written first), never replace it with fewer figures.
+   */
+  withoutLoss(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
+    return this.changed(cluster, minutes).filter((m) => (this.parts.get(partKey(cluster, m))?.fields ?? []).every((f) => m.metrics[f as keyof HostMetrics] !== undefined));
   }
 
   remember(cluster: string, minutes: readonly HostNodeMinute[]): void {
-    for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m) });
+    for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m), fields: Object.keys(m.metrics) });
   }
 
   /** Forgets parts older than `before`: they are out of every future window. */
@@ -169,8 +172,8 @@ export async function collectCluster(
     failures.push(...read.failures);
     if (read.answered) {
       metricsRead = true;
-      // A partial read fills only parts not written yet: it never replaces complete figures with fewer.
-      const changed = read.failures.length ? written.unwritten(cluster.name, read.minutes) : written.changed(cluster.name, read.minutes);
+      // A partial read never replaces complete figures with fewer.
+      const changed = read.failures.length ? written.withoutLoss(cluster.name, read.minutes) : written.changed(cluster.name, read.minutes);
       if (changed.length) {
         hostReport = await store.putHostMinutes(cluster.name, changed);
         if (hostReport.failed.length) failures.push(storeFailure('host minutes', hostReport));

@@ -321,14 +321,15 @@ function nodeLeft(ctx: EvaluationContext, subject: Subject): boolean {
 
 /**
  * The minutes whose host parts may hold an instance's newest CloudWatch figures. The collector writes one
- * part per CloudWatch period, aligned to the period (its reads start on 5-minute boundaries), a few minutes
- * after the period ends (CloudWatch's delay, then its next run): the two periods before the last one.
- * Each candidate costs one key per instance (a BatchGet), so only two are read.
+ * part per CloudWatch period, aligned to the period. Status checks come every minute and fill the part of
+ * the period being reported (up to the minute before now); CPU and the rest arrive a few minutes after
+ * their period ends (CloudWatch's delay, then the collector's next run), in the two periods before the last
+ * one. Each candidate costs one key per instance (a BatchGet), read once per period.
  */
 export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[] {
   const period = periodMinutes * MINUTE_MS;
-  const current = Math.floor(now / period) * period;
-  return [2, 3].map((k) => current - k * period);
+  const newest = Math.floor((now - MINUTE_MS) / period) * period;
+  return [0, 1, 2, 3].map((k) => newest - k * period);
 }
 
 /** `current` with what people were told rolled back to before the undelivered message (`before`). */

@@ -62,6 +62,14 @@ const fivePoints = (from: number, to: number, value: (t: number) => number): Poi
   return out;
 };
 
+/** Status checks, published every minute (read at 1 minute whatever the monitoring). */
+const status = (dimensions: Record<string, string>, metricName = 'StatusCheckFailed') => seriesKey('AWS/EC2', metricName, 'Maximum', 60, dimensions);
+const minutePoints = (from: number, to: number, value: (t: number) => number): Point[] => {
+  const out: Point[] = [];
+  for (let x = from; x <= to; x += MINUTE_MS) out.push({ t: x, value: value(x) });
+  return out;
+};
+
 /** The account: a managed group (two nodes and one still joining), an eksctl group, a Karpenter node. */
 function world(a: FakeAws): void {
   a.clusters.set(CLUSTER, { name: CLUSTER, arn: `arn:aws:eks:eu-west-1:123456789012:cluster/${CLUSTER}`, version: '1.33', platformVersion: 'eks.12', status: 'ACTIVE', health: { issues: [] } });
@@ -96,8 +104,8 @@ function world(a: FakeAws): void {
   ];
   for (const id of LIVE) a.setPoints(cpu(id), fivePoints(at(11, 50), at(12, 0), (x) => (x / MINUTE_MS) % 50));
   a.setPoints(cpu(ID.joining), [{ t: at(12, 0), value: 71 }]);
-  for (const g of [ASG.general, ASG.legacy]) a.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { AutoScalingGroupName: g }), fivePoints(at(11, 50), at(12, 0), () => 0));
-  a.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { InstanceId: ID.karpenter }), fivePoints(at(11, 50), at(12, 0), () => 0));
+  for (const g of [ASG.general, ASG.legacy]) a.setPoints(status({ AutoScalingGroupName: g }), minutePoints(at(11, 50), at(12, 6), () => 0));
+  a.setPoints(status({ InstanceId: ID.karpenter }), minutePoints(at(11, 50), at(12, 6), () => 0));
   const agentDims = { InstanceId: ID.general1, ImageId: 'ami-0c2b8ca1dad447f8a', InstanceType: 'm6i.xlarge', AutoScalingGroupName: ASG.general };
   const disk = (path: string) => ({ ...agentDims, path, device: 'nvme0n1p1', fstype: 'xfs' });
   a.agentMetrics = [
@@ -203,8 +211,10 @@ describe('one run', () => {
     expect(hosts.every((h) => h.periodMinutes === 5 && h.collectedAt === RUN)).toBe(true);
     expect(new Set(hosts.map((h) => h.host.instanceId))).toEqual(new Set(LIVE));
     const general1 = hosts.filter((h) => h.host.instanceId === ID.general1);
-    expect(general1.map((h) => h.minute)).toEqual([at(11, 50), at(11, 55), at(12, 0)]);
+    expect(general1.map((h) => h.minute)).toEqual([at(11, 50), at(11, 55), at(12, 0), at(12, 5)]);
     expect(general1[2].metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0, memoryUsedPct: 81.5, diskUsedPct: 47.25 });
+    // The period being reported: its status checks to the current minute, its CPU not published yet (absent, not 0).
+    expect(general1[3].metrics).toEqual({ statusCheckFailed: 0 });
     expect(general1[2].host).toMatchObject({ lifecycleState: 'InService', autoScalingGroup: ASG.general });
     // A status check read per group answers for its instances; the Karpenter node is read on its own.
     expect(hosts.find((h) => h.host.instanceId === ID.karpenter && h.minute === at(12, 0))?.metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0 });
@@ -241,17 +251,17 @@ describe('one run', () => {
     expect(run.calls).toEqual({
       'autoscaling:DescribeAutoScalingGroups': 1,
       'autoscaling:DescribeScalingActivities': 3,
-      // One request, its 28 points in two pages.
-      'cloudwatch:GetMetricData': 2,
+      // Two requests: the period metrics (19 points, one page), the 1-minute status checks (51 points, three pages).
+      'cloudwatch:GetMetricData': 4,
       'cloudwatch:ListMetrics': 2,
       'ec2:DescribeInstances': 6,
       'eks:DescribeCluster': 1,
       'eks:DescribeNodegroup': 1,
       'eks:ListNodegroups': 1,
     });
-    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, and memory + disk of the
-    // joining instance by its sibling's dimensions (it is not listed yet), billed on each page.
-    expect(run.metricsRequested).toBe(2 * 12);
+    // 5 CPU + memory + root disk, and memory + disk of the joining instance by its sibling's dimensions (it is
+    // not listed yet); 2 group status checks + 1 instance status check: 12 metrics, billed on each page.
+    expect(run.metricsRequested).toBe(9 + 3 * 3);
   });
 });
 
@@ -317,14 +327,15 @@ describe('cadence', () => {
   test('a re-read window writes only the periods whose figures changed; a new instance rewrites it once', async () => {
     const collector = createCollectorHandler(deps());
     const [first] = await collector();
-    // Three periods for each of four instances; the joining one launched at 12:03 has only 12:00.
-    expect(first.hostMinutes).toBe(4 * 3 + 1);
+    // Three periods and the one being reported (its status checks so far) for each of four instances; the
+    // joining one, launched at 12:03, has 12:00 and 12:05.
+    expect(first.hostMinutes).toBe(4 * 4 + 2);
     // 12:05 arrives for one instance; nothing else changed.
     aws.setPoints(cpu(ID.legacy), fivePoints(at(11, 50), at(12, 5), () => 3));
     t.clock.set(RUN + 5 * MINUTE_MS);
     const [second] = await collector();
     expect(second).toMatchObject({ metricsRead: true });
-    // The window is now 11:55–12:12: legacy's 11:55 and 12:00 changed value, its 12:05 is new.
+    // The window is now 11:55–12:12: legacy's 11:55 and 12:00 changed value, its 12:05 gets its CPU.
     expect(second.hostMinutes).toBe(3);
     t.clock.set(RUN + 10 * MINUTE_MS);
     const [third] = await createCollectorHandler(deps())();
@@ -363,25 +374,25 @@ describe('cadence', () => {
 
 describe('status checks', () => {
   test('a failed check in a group is read per instance, naming which check failed', async () => {
-    aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { AutoScalingGroupName: ASG.general }), [
-      { t: at(11, 55), value: 0 },
-      { t: at(12, 0), value: 1 },
-    ]);
+    // The group fails at 12:02 only; the rest of the window it passes.
+    aws.setPoints(status({ AutoScalingGroupName: ASG.general }), minutePoints(at(11, 50), at(12, 6), (x) => (x === at(12, 2) ? 1 : 0)));
     for (const id of [ID.general1, ID.general2, ID.joining]) {
-      const failing = id === ID.general2 ? 1 : 0;
-      aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: failing }]);
-      aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed_System', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: failing }]);
-      aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed_Instance', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: 0 }]);
+      const failing = (x: number) => (id === ID.general2 && x === at(12, 2) ? 1 : 0);
+      aws.setPoints(status({ InstanceId: id }), minutePoints(at(11, 50), at(12, 6), failing));
+      aws.setPoints(status({ InstanceId: id }, 'StatusCheckFailed_System'), minutePoints(at(11, 50), at(12, 6), failing));
+      aws.setPoints(status({ InstanceId: id }, 'StatusCheckFailed_Instance'), minutePoints(at(11, 50), at(12, 6), () => 0));
     }
     const run = await collect();
-    // The group read in two pages, then the per-instance read in one.
-    expect(run.calls['cloudwatch:GetMetricData']).toBe(3);
-    expect(run.metricsRequested).toBe(2 * 12 + 9);
+    // The period metrics in one page, the status checks in three, then which check per instance (9 metrics, 153 points) in eight.
+    expect(run.calls['cloudwatch:GetMetricData']).toBe(12);
+    expect(run.metricsRequested).toBe(9 + 3 * 3 + 9 * 8);
     const nodes = await store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
     const metrics = (id: string) => nodes.find((n) => n.key === id)?.host?.metrics;
     expect(metrics(ID.general2)).toMatchObject({ statusCheckFailed: 1, statusCheckFailedSystem: 1, statusCheckFailedInstance: 0 });
     expect(metrics(ID.general1)).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
-    expect((await store.nodeMinutes(CLUSTER, at(11, 55), at(11, 55))).find((n) => n.key === ID.general2)?.host?.metrics.statusCheckFailedSystem).toBeUndefined();
+    // Its period before and after: read per instance too (the window's detail), and passing.
+    expect((await store.nodeMinutes(CLUSTER, at(11, 55), at(11, 55))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
+    expect((await store.nodeMinutes(CLUSTER, at(12, 5), at(12, 5))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
   });
 });
 
@@ -426,10 +437,11 @@ describe('faults', () => {
   });
 
   test('CloudWatch throttles: no host part is written, the failure is recorded, the next minute reads again', async () => {
-    aws.fail('GetMetricData', 1, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    // Both requests (the period metrics, the 1-minute status checks) throttled.
+    aws.fail('GetMetricData', 2, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const first = await collect();
     expect(first).toMatchObject({ stored: true, metricsRead: false, hostMinutes: 0 });
-    expect((await cloudRollup())!.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '12 metrics: Throttling: Rate exceeded' }]);
+    expect((await cloudRollup())!.failures.map((f) => f.message).sort()).toEqual(['3 metrics: Throttling: Rate exceeded', '9 metrics: Throttling: Rate exceeded']);
     expect((await store.nodeMinutes(CLUSTER, at(11, 50), at(12, 6))).filter((n) => n.host)).toEqual([]);
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();
@@ -449,8 +461,9 @@ describe('faults', () => {
     const [partial] = await collector();
     expect(partial).toMatchObject({ stored: true, metricsRead: true });
     expect(partial.failures.map((f) => f.operation)).toEqual(['cloudwatch:ListMetrics', 'cloudwatch:ListMetrics']);
-    // The new period is written from what was answered; the complete 12:00 part keeps its memory figure.
-    expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9 });
+    // The new period (its status checks written by the first read) is completed with what was answered; the
+    // complete 12:00 part keeps its memory figure.
+    expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9, statusCheckFailed: 0 });
     expect((await minute()).find((n) => n.key === ID.general1)?.host).toEqual(complete);
     // The watermark moved: the next minute does not read CloudWatch again.
     t.clock.set(RUN + 6 * MINUTE_MS);

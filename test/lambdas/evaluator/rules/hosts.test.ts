@@ -51,8 +51,8 @@ describe('through the store', () => {
     const id = h.steady.report(3).node.instanceId!;
     await expectBlipSilentAndForHonoured(h, 'host-cpu-high', {
       forMinutes: 30,
-      // A minute's host part is read two minutes later.
-      lagMinutes: 2,
+      // A minute's host part is read the next minute (the evaluator reads from the minute before now).
+      lagMinutes: 1,
       set: (broken) => (broken ? h.steady.hostMetrics.set(id, { cpuPct: 97 }) : h.steady.hostMetrics.delete(id)),
     });
   });
@@ -69,7 +69,7 @@ describe('through the store', () => {
       runs.push(...(await h.tick(1)));
     }
     expect(h.publisher.of('host-cpu-high').map((c) => c.kind)).toEqual(['firing']);
-    expect(runs.findIndex((r) => r.changes.some((c) => c.rule === 'host-cpu-high'))).toBe(32);
+    expect(runs.findIndex((r) => r.changes.some((c) => c.rule === 'host-cpu-high'))).toBe(31);
   });
 
   test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
@@ -77,16 +77,16 @@ describe('through the store', () => {
     const id = h.steady.report(2).node.instanceId!;
     await h.tick(3);
     h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
-    // The failure is in the host part of this minute; the evaluator reads the parts of 2 and 3 minutes ago.
+    // The failure is in the host part of this minute; the evaluator reads from the minute before its run.
     const runs = await h.tick(6);
     const [f] = h.publisher.of('host-status-check-failed');
     expect(f).toMatchObject({ kind: 'firing', severity: 'critical', subject: { instanceId: id }, evidence: { node: h.steady.nodeNames[2] } });
-    expect(runs.findIndex((r) => r.changes.length > 0)).toBe(4);
+    expect(runs.findIndex((r) => r.changes.length > 0)).toBe(3);
   });
 });
 
-test('host parts read: the two periods before the current one, aligned to the period', () => {
+test('host parts read: from the period of the last minute (status checks) back to two periods before the current one (CPU), aligned to the period', () => {
   const now = Date.UTC(2026, 10, 23, 12, 7, 30);
-  expect(hostMinutesToRead(now, 1).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['12:05', '12:04']);
-  expect(hostMinutesToRead(now, 5).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['11:55', '11:50']);
+  expect(hostMinutesToRead(now, 1).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['12:06', '12:05', '12:04', '12:03']);
+  expect(hostMinutesToRead(now, 5).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['12:05', '12:00', '11:55', '11:50']);
 });
