@@ -6,13 +6,13 @@ import { AccessDeniedException } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../../../common/log';
 import { sdkAccounts, type AwsAccountFor } from '../../../lambdas/aws/account';
-import { createCollectorHandler, STATE_DOCUMENT, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
+import { createCollectorHandler, STATE_DOCUMENT, WrittenHostParts, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import type { AgentBatch, NodeReport } from '../../../model/batch';
-import type { CloudRollup, NodeMinute } from '../../../model/domain';
+import type { CloudRollup, HostMetrics, HostNodeMinute, NodeMinute } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { leaveUnprocessed } from '../../support/faults';
@@ -211,10 +211,9 @@ describe('one run', () => {
     expect(hosts.every((h) => h.periodMinutes === 5 && h.collectedAt === RUN)).toBe(true);
     expect(new Set(hosts.map((h) => h.host.instanceId))).toEqual(new Set(LIVE));
     const general1 = hosts.filter((h) => h.host.instanceId === ID.general1);
-    expect(general1.map((h) => h.minute)).toEqual([at(11, 50), at(11, 55), at(12, 0), at(12, 5)]);
+    // The period being reported (12:05) still passes its status checks: no news, no part.
+    expect(general1.map((h) => h.minute)).toEqual([at(11, 50), at(11, 55), at(12, 0)]);
     expect(general1[2].metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0, memoryUsedPct: 81.5, diskUsedPct: 47.25 });
-    // The period being reported: its status checks to the current minute, its CPU not published yet (absent, not 0).
-    expect(general1[3].metrics).toEqual({ statusCheckFailed: 0 });
     expect(general1[2].host).toMatchObject({ lifecycleState: 'InService', autoScalingGroup: ASG.general });
     // A status check read per group answers for its instances; the Karpenter node is read on its own.
     expect(hosts.find((h) => h.host.instanceId === ID.karpenter && h.minute === at(12, 0))?.metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0 });
@@ -327,16 +326,16 @@ describe('cadence', () => {
   test('a re-read window writes only the periods whose figures changed; a new instance rewrites it once', async () => {
     const collector = createCollectorHandler(deps());
     const [first] = await collector();
-    // Three periods and the one being reported (its status checks so far) for each of four instances; the
-    // joining one, launched at 12:03, has 12:00 and 12:05.
-    expect(first.hostMinutes).toBe(4 * 4 + 2);
+    // Three periods for each of four instances; the joining one launched at 12:03 has only 12:00.
+    expect(first.hostMinutes).toBe(4 * 3 + 1);
     // 12:05 arrives for one instance; nothing else changed.
     aws.setPoints(cpu(ID.legacy), fivePoints(at(11, 50), at(12, 5), () => 3));
     t.clock.set(RUN + 5 * MINUTE_MS);
     const [second] = await collector();
     expect(second).toMatchObject({ metricsRead: true });
-    // The window is now 11:55–12:12: legacy's 11:55 and 12:00 changed value, its 12:05 gets its CPU.
-    expect(second.hostMinutes).toBe(3);
+    // The window is now 11:55–12:10 (status checks to 12:12): legacy's 11:55 and 12:00 changed value, its
+    // 12:05 is new; so is the others' 12:05, now inside the window, with their status checks only.
+    expect(second.hostMinutes).toBe(3 + 4);
     t.clock.set(RUN + 10 * MINUTE_MS);
     const [third] = await createCollectorHandler(deps())();
     expect(third.hostMinutes).toBeGreaterThan(0);
@@ -373,6 +372,16 @@ describe('cadence', () => {
 });
 
 describe('status checks', () => {
+  test('a partial read may complete a part whose status checks came first, never drop a figure written', () => {
+    const w = new WrittenHostParts();
+    const host = { instanceId: ID.general1, instanceType: 'm6i.xlarge', zone: 'eu-west-1a', capacityType: 'on-demand' as const, state: 'running' as const, launchTime: at(9, 0) };
+    const part = (metrics: HostMetrics): HostNodeMinute => ({ minute: at(12, 5), periodMinutes: 5, collectedAt: RUN, host, metrics });
+    w.remember(CLUSTER, [part({ statusCheckFailed: 1 })]);
+    expect(w.withoutLoss(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 9 })])).toHaveLength(1);
+    w.remember(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 9, memoryUsedPct: 80 })]);
+    expect(w.withoutLoss(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 12 })])).toEqual([]);
+  });
+
   test('a failed check in a group is read per instance, naming which check failed', async () => {
     // The group fails at 12:02 only; the rest of the window it passes.
     aws.setPoints(status({ AutoScalingGroupName: ASG.general }), minutePoints(at(11, 50), at(12, 6), (x) => (x === at(12, 2) ? 1 : 0)));
@@ -461,8 +470,7 @@ describe('faults', () => {
     const [partial] = await collector();
     expect(partial).toMatchObject({ stored: true, metricsRead: true });
     expect(partial.failures.map((f) => f.operation)).toEqual(['cloudwatch:ListMetrics', 'cloudwatch:ListMetrics']);
-    // The new period (its status checks written by the first read) is completed with what was answered; the
-    // complete 12:00 part keeps its memory figure.
+    // The new period is written from what was answered; the complete 12:00 part keeps its memory figure.
     expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9, statusCheckFailed: 0 });
     expect((await minute()).find((n) => n.key === ID.general1)?.host).toEqual(complete);
     // The watermark moved: the next minute does not read CloudWatch again.
