@@ -11,6 +11,7 @@ import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } fr
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
 import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
+import { BackoffError, Backoffs, type QueryBackoff } from './backoff';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
 import { readCloudState, type CloudState } from './cloud';
 import type { HostMetricsSettings } from './config';
@@ -46,6 +47,8 @@ export const STORE_RESERVE_MS = 8_000;
 export interface CollectorState {
   readonly groups: Readonly<Record<string, GroupWatermark>>;
   readonly metricsReadAt?: EpochMs;
+  /** Queries that keep failing, by query key (see `backoff.ts`). */
+  readonly backoff?: Readonly<Record<string, QueryBackoff>>;
 }
 
 export const STATE_DOCUMENT = { kind: 'collector', id: 'state' } as const;
@@ -147,7 +150,6 @@ export async function collectCluster(
   const minute = minuteOf(started);
   const log = deps.logger.child({ cluster: cluster.name });
   const calls = new CallCounter();
-  const aws = bound(deps.aws(cluster.region ?? deps.defaultRegion, calls));
   const failures: CollectorFailure[] = [];
 
   let doc: StoredDocument<CollectorState> | undefined;
@@ -159,6 +161,8 @@ export async function collectCluster(
     failures.push({ operation: 'dynamodb:GetItem', message: `collector state: ${describeError(e)}` });
   }
   const state: CollectorState = doc?.value ?? { groups: {} };
+  const backoffs = new Backoffs(state.backoff, started);
+  const aws = backoffs.wrap(bound(deps.aws(cluster.region ?? deps.defaultRegion, calls)));
 
   const cloud = await readCloudState(aws, cluster.name);
   failures.push(...cloud.failures);
@@ -198,9 +202,11 @@ export async function collectCluster(
 
   // Watermarks move only once what they cover is stored, so nothing is skipped after a failed write.
   if (stored && stateRead) {
+    const backoff = backoffs.snapshot();
     const next: CollectorState = {
       groups,
       metricsReadAt: metricsRead && !hostReport?.failed.length ? started : state.metricsReadAt,
+      ...(backoff ? { backoff } : {}),
     };
     if (JSON.stringify(next) !== JSON.stringify(state)) {
       try {
@@ -225,8 +231,12 @@ export async function collectCluster(
     metricsRequested: calls.metricsRequested,
     durationMs: clock.now() - started,
   };
-  if (failures.length) log.warn('cluster collected with failures', { ...run });
-  else log.info('cluster collected', { ...run });
+  // A failing query is told when it fails (at growing intervals) and when it recovers, not every minute it waits.
+  for (const key of backoffs.started) log.warn('query failing; asked again at growing intervals', { query: key });
+  for (const r of backoffs.recovered) log.info('query recovered', { query: r.key, failures: r.failures, since: new Date(r.since).toISOString() });
+  const waiting = failures.filter((f) => f.message.includes(`${BackoffError.name}:`)).length;
+  if (failures.length > waiting) log.warn('cluster collected with failures', { ...run });
+  else log.info(failures.length ? 'cluster collected; failing queries wait for their next attempt' : 'cluster collected', { ...run });
   return run;
 }
 

@@ -2,6 +2,7 @@
  * The collector end to end: the real SDK adapters against a fake account behind aws-sdk-client-mock (real
  * API shapes, small pages), the store on dynalite, and the ingest handler for the Kubernetes side.
  */
+import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { AccessDeniedException } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../../../common/log';
@@ -532,5 +533,39 @@ describe('faults', () => {
     const run = await collect();
     expect(run).toMatchObject({ stored: true, metricsRead: true, newActivities: 2 });
     client.destroy();
+  });
+});
+
+describe('backoff', () => {
+  const denied = () => Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: autoscaling:DescribeScalingActivities'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const legacyReads = () => aws.mocks.autoScaling.commandCalls(DescribeScalingActivitiesCommand).filter((c) => c.args[0].input.AutoScalingGroupName === ASG.legacy).length;
+
+  test('a query that keeps failing is asked again at growing intervals kept in the collector state, told once, and reset by a success', async () => {
+    const logs: { level: string; message: string; query?: string }[] = [];
+    const logger = createLogger({ service: 'test', sink: (l) => logs.push(JSON.parse(l)) });
+    aws.fail('DescribeScalingActivities', 1000, denied, (input) => input.AutoScalingGroupName === ASG.legacy);
+    const asked: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      t.clock.set(RUN + i * MINUTE_MS);
+      const before = legacyReads();
+      const run = await collect({ logger });
+      if (legacyReads() > before) asked.push(i);
+      // Asked or waiting, the failure is in every rollup: the group's alerts stay held, nothing else's.
+      expect(run.failures).toEqual([expect.objectContaining({ operation: 'autoscaling:DescribeScalingActivities', subject: { autoScalingGroup: ASG.legacy } })]);
+    }
+    expect(asked).toEqual([0, 1, 3, 7, 15, 31]);
+    expect((await cloudRollup(at(12, 9)))!.failures[0].message).toMatch(/BackoffError: AccessDenied: User: .* not authorized .* \(failing since 2026-11-23 12:07, 2 attempts; next at 2026-11-23 12:10\)/);
+    const state = (await store.getDocument<CollectorState>(CLUSTER, STATE_DOCUMENT.kind, STATE_DOCUMENT.id))!.value;
+    expect(state.backoff).toEqual({ [`autoscaling:describeScalingActivities ${ASG.legacy}`]: { failures: 6, since: RUN, nextAt: at(13, 8), message: expect.stringMatching(/^AccessDenied/) } });
+    // Told when it started failing, then only at the attempts (not every minute it waited).
+    expect(logs.filter((l) => l.message === 'query failing; asked again at growing intervals').map((l) => l.query)).toEqual([`autoscaling:describeScalingActivities ${ASG.legacy}`]);
+    expect(logs.filter((l) => l.level === 'warn' && l.message === 'cluster collected with failures')).toHaveLength(asked.length);
+
+    // Fixed (the IAM policy mended): the next attempt succeeds and the backoff is gone.
+    aws.fail('DescribeScalingActivities', 0, denied);
+    t.clock.set(at(13, 8, 20));
+    expect((await collect({ logger })).failures).toEqual([]);
+    expect((await store.getDocument<CollectorState>(CLUSTER, STATE_DOCUMENT.kind, STATE_DOCUMENT.id))!.value.backoff).toBeUndefined();
+    expect(logs.at(-2)).toMatchObject({ message: 'query recovered', query: `autoscaling:describeScalingActivities ${ASG.legacy}`, failures: 6 });
   });
 });
