@@ -11,7 +11,7 @@
  * period. Each 1-minute status point is folded into the instance's own period part (the worst minute
  * known so far), so an instance's parts never overlap: the current period's part may hold status checks
  * only, its CPU not reported yet (unknown, never healthy), and is written only when its checks differ from
- * the period before (a failure, a recovery); the next read completes it.
+ * the period before (a failure, a recovery); a later read completes it.
  *
  * Partial reads are kept: a request that failed, a query CloudWatch answered `Forbidden` or
  * `InternalError`, or a `ListMetrics` denied costs only the metrics it concerns. What was answered is
@@ -321,20 +321,20 @@ export function assemble(
     }
   }
 
+  // A period whose CPU is not published yet holds status checks only: written when they are news (failing,
+  // or passing again), not to say "still passing" once per instance and read, then again with the CPU.
+  const cpuRead = new Set(results.flatMap(({ target }) => (target.kind === 'instance' && target.field === 'cpuPct' ? [target.instanceId] : [])));
+  const waitsForCpu = (id: string, m: Partial<Record<Field, number>>, before: Partial<Record<Field, number>> | undefined) =>
+    cpuRead.has(id) && Object.keys(m).every((f) => STATUS_FIELDS.has(f as Field)) && before !== undefined && [...STATUS_FIELDS].every((f) => m[f] === before[f]);
+
   const out: HostNodeMinute[] = [];
   for (const [id, perInstance] of values) {
     const i = byId.get(id);
     if (!i) continue;
     for (const [t, metrics] of [...perInstance].sort(([a], [b]) => a - b)) {
-      // Past the other metrics' end a part holds status checks only: written when they are news (failing, or
-      // passing again), not to say "still passing" once per instance and read.
-      if (t >= window.to && sameStatus(metrics, perInstance.get(t - i.periodMinutes * MINUTE_MS))) continue;
+      if (waitsForCpu(id, metrics, perInstance.get(t - i.periodMinutes * MINUTE_MS))) continue;
       out.push({ minute: t, periodMinutes: i.periodMinutes, collectedAt: now, host: i.host, metrics });
     }
   }
   return out;
-}
-
-function sameStatus(a: Partial<Record<Field, number>>, b: Partial<Record<Field, number>> | undefined): boolean {
-  return b !== undefined && [...STATUS_FIELDS].every((f) => a[f] === b[f]);
 }

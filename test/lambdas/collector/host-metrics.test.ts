@@ -125,12 +125,12 @@ test('ListMetrics denied: memory and disk are reported missing, CPU and status c
   expect(r.minutes.map((m) => m.metrics)).toEqual([{ cpuPct: 33, statusCheckFailed: 0 }]);
 });
 
-test('a group reading 0 clears every member minute by minute into each member\'s own period parts; still passing past the other metrics\' end is not news', async () => {
+test('a group reading 0 clears every member minute by minute, up to the current minute, into each member\'s own period parts', async () => {
   const instances = [inst('i-01', { autoScalingGroup: 'g1', periodMinutes: 1 }), inst('i-02', { autoScalingGroup: 'g1' })];
   const cw = fakeCloudWatch((q, t) => (q.dimensions.AutoScalingGroupName === 'g1' && t >= at(12, 0) ? 0 : undefined));
   const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
   expect(r.minutes.map((m) => `${m.host.instanceId}@${(m.minute - at(12, 0)) / MINUTE_MS}/${m.periodMinutes}`)).toEqual([
-    'i-01@0/1', 'i-01@1/1', 'i-01@2/1', 'i-01@3/1', 'i-01@4/1', 'i-02@0/5',
+    'i-01@0/1', 'i-01@1/1', 'i-01@2/1', 'i-01@3/1', 'i-01@4/1', 'i-01@5/1', 'i-01@6/1', 'i-02@0/5', 'i-02@5/5',
   ]);
   expect(r.minutes.every((m) => m.metrics.statusCheckFailed === 0)).toBe(true);
 });
@@ -139,8 +139,8 @@ test('an instance launched after a period gets nothing from that period', async 
   const late = inst('i-02', { autoScalingGroup: 'g1', host: { ...host('i-02'), launchTime: at(12, 1) } });
   const cw = fakeCloudWatch((q) => (q.dimensions.AutoScalingGroupName === 'g1' ? 0 : undefined));
   const r = await readHostMetrics(cw.api, [inst('i-01', { autoScalingGroup: 'g1' }), late], { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
-  // Its status minutes from 12:01 on; 12:05-12:10 so far still passes: no news, not written.
-  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0)]);
+  // Its status minutes from 12:01 on, up to the current minute (12:05-12:10 so far).
+  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0), at(12, 5)]);
 });
 
 test('the fullest of several disks counts', async () => {
@@ -180,7 +180,7 @@ describe('status checks at 1 minute (GetMetricData as CloudWatch answers it)', (
     };
   }
 
-  test('read to the current minute, folded into the 5-minute parts: a failure in the period being reported is known before its CPU, which stays unknown', async () => {
+  test('read to the current minute, folded into the 5-minute parts: a failure is known before its period\'s CPU (which stays unknown); still passing waits for the CPU', async () => {
     cw.reset();
     // CPU in 5-minute points, the 12:00 point not published yet; the system check of i-01 fails from 12:05.
     cw.on(GetMetricDataCommand).callsFake(
@@ -209,11 +209,11 @@ describe('status checks at 1 minute (GetMetricData as CloudWatch answers it)', (
     expect(parts('i-01')).toEqual([
       ['11:50', { cpuPct: 40, statusCheckFailed: 0, statusCheckFailedInstance: 0, statusCheckFailedSystem: 0 }],
       ['11:55', { cpuPct: 40, statusCheckFailed: 0, statusCheckFailedInstance: 0, statusCheckFailedSystem: 0 }],
-      ['12:00', { statusCheckFailed: 0, statusCheckFailedInstance: 0, statusCheckFailedSystem: 0 }],
+      // 12:00 passes as 11:55 did and its CPU is not published yet: no news, written with its CPU later.
       ['12:05', { statusCheckFailed: 1, statusCheckFailedInstance: 0, statusCheckFailedSystem: 1 }],
     ]);
-    // i-02 still passes in the period being reported: nothing new to write for it.
-    expect(parts('i-02').map(([m]) => m)).toEqual(['11:50', '11:55', '12:00']);
+    // i-02 still passes: nothing new to write for it until its CPU comes.
+    expect(parts('i-02').map(([m]) => m)).toEqual(['11:50', '11:55']);
     expect(r.failures).toEqual([]);
   });
 
