@@ -57,15 +57,21 @@ async function setUp(rules: Record<string, unknown>): Promise<{ h: Harness; inge
   return { h, ingest };
 }
 
+/** A container OOM-killed three times, ten minutes apart: the restarts alert (window 1 h) fires. */
+async function leakingContainer(ages: (minute: number) => Record<string, number> | undefined): Promise<{ h: Harness; ingest: IngestHandler }> {
+  const { h, ingest } = await setUp({ 'container-restarts': { window: '1h' } });
+  await tick(h, ingest, ages, 2);
+  for (let kill = 0; kill < 3; kill++) {
+    oomKill(h, 1);
+    await tick(h, ingest, ages, 10);
+  }
+  expect(h.publisher.of('container-restarts').map((c) => c.kind)).toEqual(['firing']);
+  return { h, ingest };
+}
+
 describe('stale agent data', () => {
   test('a pods list stale for an hour holds the restarts alert instead of resolving it, says so once, and node alerts go on; fresh again, it resolves on real data', async () => {
-    const { h, ingest } = await setUp({ 'container-restarts': { window: '1h' } });
-    await tick(h, ingest, () => FRESH, 2);
-    for (let kill = 0; kill < 3; kill++) {
-      oomKill(h, 1);
-      await tick(h, ingest, () => FRESH, 10);
-    }
-    expect(h.publisher.of('container-restarts').map((c) => c.kind)).toEqual(['firing']);
+    const { h, ingest } = await leakingContainer(() => FRESH);
 
     // The pods watch fails (403 after an RBAC edit): the agent ships its last copy, older each minute.
     const failedAt = h.minute;
@@ -93,12 +99,7 @@ describe('stale agent data', () => {
   });
 
   test('an agent that reports no data age, and ages within the threshold, hold nothing: the alert resolves when its restarts leave the window', async () => {
-    const { h, ingest } = await setUp({ 'container-restarts': { window: '1h' } });
-    await tick(h, ingest, () => undefined, 1);
-    for (let kill = 0; kill < 3; kill++) {
-      oomKill(h, 1);
-      await tick(h, ingest, () => undefined, 10);
-    }
+    const { h, ingest } = await leakingContainer(() => undefined);
     await tick(h, ingest, (m) => (m % 2 ? { ...FRESH, pods: 4 * MINUTE_MS } : undefined), 70);
     expect(h.publisher.of('container-restarts').map((c) => c.kind)).toEqual(['firing', 'resolved']);
     expect(h.publisher.of('agent-data-stale')).toEqual([]);
