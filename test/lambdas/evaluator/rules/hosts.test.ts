@@ -1,7 +1,7 @@
 import { hostMinutesToRead } from '../../../../lambdas/evaluator/evaluator';
 import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
-import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
+import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
@@ -70,6 +70,58 @@ describe('through the store', () => {
     }
     expect(h.publisher.of('host-cpu-high').map((c) => c.kind)).toEqual(['firing']);
     expect(runs.findIndex((r) => r.changes.some((c) => c.rule === 'host-cpu-high'))).toBe(31);
+  });
+
+  describe('one story per instance: its node not Ready and its EC2 status checks', () => {
+    const unreachable = (at: number) => ({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: at }) as const;
+    const ready = (at: number) => ({ type: 'Ready', status: 'True', reason: 'KubeletReady', since: at }) as const;
+    const firstMessages = (h: Harness) => h.publisher.changes.filter((c) => c.kind === 'firing').map((c) => c.rule);
+
+    test('the node told first: its instance\'s failed instance check is told in it, a system check as one update, and the story ends once', async () => {
+      const h = await harness(dynamo, { nodes: 6 });
+      const id = h.steady.report(2).node.instanceId!;
+      await h.tick(2);
+      h.steady.setCondition(2, unreachable(h.nextTime));
+      await h.tick(8);
+      expect(firstMessages(h)).toEqual(['node-not-ready']);
+      h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
+      await h.tick(6);
+      h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedInstance: 1, statusCheckFailedSystem: 1 });
+      await h.tick(6);
+      h.steady.hostMetrics.delete(id);
+      h.steady.setCondition(2, ready(h.nextTime));
+      await h.tick(12);
+      expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['node-not-ready:firing', 'host-status-check-failed:updated', 'node-not-ready:resolved']);
+      expect(h.publisher.of('host-status-check-failed')[0]).toMatchObject({ severity: 'critical', subject: { instanceId: id } });
+    });
+
+    test('the instance told first: its node going not Ready is an update to that story, not a second first message', async () => {
+      const h = await harness(dynamo, { nodes: 6 });
+      const id = h.steady.report(3).node.instanceId!;
+      await h.tick(2);
+      h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
+      await h.tick(6);
+      expect(firstMessages(h)).toEqual(['host-status-check-failed']);
+      h.steady.setCondition(3, unreachable(h.nextTime));
+      await h.tick(8);
+      expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['host-status-check-failed:firing', 'node-not-ready:updated']);
+    });
+
+    test('both starting to fire in the same evaluation: one first message, the node\'s, naming the failed check; another node\'s instance is its own story', async () => {
+      // Both `for`s end in the same minute (host figures are read a minute late).
+      const h = await harness(dynamo, { nodes: 6, rules: { 'host-status-check-failed': { for: '4m' } } });
+      const id = h.steady.report(1).node.instanceId!;
+      await h.tick(2);
+      h.steady.setCondition(1, unreachable(h.nextTime));
+      h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
+      // Another instance's check fails too: not this node's story.
+      h.steady.hostMetrics.set(h.steady.report(4).node.instanceId!, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
+      const runs = await h.tick(9);
+      expect(runs.filter((r) => r.changes.length > 0)).toHaveLength(1);
+      expect(firstMessages(h).sort()).toEqual(['host-status-check-failed', 'node-not-ready']);
+      expect(h.publisher.of('host-status-check-failed')[0].subject.instanceId).toBe(h.steady.report(4).node.instanceId);
+      expect(h.publisher.of('node-not-ready')[0].summary).toMatch(/EC2 instance check failed/);
+    });
   });
 
   test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
