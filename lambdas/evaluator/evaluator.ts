@@ -18,7 +18,7 @@ import { ALERT_DEFAULTS, type ResolvedRule } from './config';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
-import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
+import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import { tracksEvent } from './rules/workloads';
 import { advance, ALERT_KIND, decide, needsWrite, told, type AlertDoc, type AlertTiming, type Decision } from './state';
@@ -163,7 +163,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
     for (const s of steps) decideStep(s, mutes, now);
 
     const { won, conflicts } = await writeSteps(cluster, steps, now, log);
-    await writeMemory(cluster, memoryDoc, nextMemory, observation, log);
+    const notReady = [...ctx.nodeByName.values()].filter((n) => n.summary.ready !== 'True').map((n) => ({ name: n.name, instanceId: n.summary.instanceId }));
+    await writeMemory(cluster, memoryDoc, { ...nextMemory, ec2Checks: keepEc2Checks(nextMemory.ec2Checks, notReady, ctx.hosts) }, observation, log);
     if (sampled) {
       const v = await deps.store.putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version, { expiresAt: now + TREND_RETENTION_MS }).catch((e: Error) => {
         log.warn('trend sample not stored', { error: e });

@@ -1,6 +1,7 @@
 /** Rules about Kubernetes nodes: conditions, readiness, readiness flapping, kubelet reachability. */
 import type { NodeCondition } from '../../../model/domain';
 import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from '../context';
+import { ec2ChecksOf, type Ec2Checks } from '../memory';
 import { at, escalated, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 
@@ -22,11 +23,9 @@ function groupSizes(ctx: EvaluationContext): Map<string, number> {
  * What EC2 says of a node's instance, when this evaluation read its status checks: `pass` means the instance
  * is healthy to EC2 and to Auto Scaling, so the problem is the kubelet's and nothing will replace it.
  */
-function ec2Checks(ctx: EvaluationContext, instanceId: string | undefined): 'pass' | 'instance check failed' | 'system check failed' | undefined {
-  const m = instanceId ? ctx.hosts?.get(instanceId)?.metrics : undefined;
-  if (!m || (m.statusCheckFailed === undefined && m.statusCheckFailedInstance === undefined && m.statusCheckFailedSystem === undefined)) return undefined;
-  if ((m.statusCheckFailedSystem ?? 0) >= 1) return 'system check failed';
-  return (m.statusCheckFailedInstance ?? 0) >= 1 || (m.statusCheckFailed ?? 0) >= 1 ? 'instance check failed' : 'pass';
+/** What EC2 says of a node's instance: this evaluation's host reading, else the last one kept for the node. */
+function ec2Checks(ctx: EvaluationContext, n: NodeView): Ec2Checks | undefined {
+  return ec2ChecksOf(n.summary.instanceId === undefined ? undefined : ctx.hosts?.get(n.summary.instanceId)?.metrics) ?? ctx.memory.ec2Checks?.[n.name];
 }
 
 const KUBELET_RUNBOOK =
@@ -125,7 +124,7 @@ export const nodeNotReady = defineRule({
         (s.params.criticalNodes > 0 && down.length >= s.params.criticalNodes) ||
         groupShare(sizes, n.summary.nodeGroup, inGroup, s.params.criticalGroupPct, s.params.criticalMinGroupNodes);
       const what = n.summary.ready === 'Unknown' ? 'unreachable (the kubelet stopped reporting)' : 'NotReady';
-      const ec2 = ec2Checks(ctx, n.summary.instanceId);
+      const ec2 = ec2Checks(ctx, n);
       const ec2Text = ec2 === 'pass' ? '; EC2 status checks pass, the kubelet does not report' : ec2 ? `; EC2 ${ec2}` : '';
       return {
         subject: nodeSubject(ctx, n),

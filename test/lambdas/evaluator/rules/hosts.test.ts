@@ -1,4 +1,5 @@
 import { hostMinutesToRead } from '../../../../lambdas/evaluator/evaluator';
+import { keepEc2Checks } from '../../../../lambdas/evaluator/memory';
 import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
@@ -107,6 +108,21 @@ describe('through the store', () => {
       expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['host-status-check-failed:firing', 'node-not-ready:updated']);
     });
 
+    test('host metrics read once per 5-minute period: the node\'s message names its failed check whatever the minute it fires in', async () => {
+      // Only the node's alert, to see its sentence about EC2 alone.
+      const h = await harness(dynamo, { nodes: 6, hostPeriodMinutes: 5, rules: { 'host-status-check-failed': { enabled: false } } });
+      h.steady.hostMetrics.set(h.steady.report(2).node.instanceId!, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
+      await h.tick(3);
+      h.steady.setCondition(2, unreachable(h.nextTime));
+      // Hosts are read at 12:00 and 12:05 (the 12:00 part: failing, the node not Ready), then 12:10;
+      // node-not-ready fires at 12:08, between two reads.
+      const runs = await h.tick(9);
+      expect(runs.findIndex((r) => r.changes.length > 0)).toBe(5);
+      expect(firstMessages(h)).toEqual(['node-not-ready']);
+      expect(h.publisher.of('node-not-ready')[0].summary).toMatch(/; EC2 instance check failed$/);
+      expect(h.publisher.of('node-not-ready')[0].evidence).toMatchObject({ ec2StatusChecks: 'instance check failed' });
+    });
+
     test('both starting to fire in the same evaluation: one first message, the node\'s, naming the failed check; another node\'s instance is its own story', async () => {
       // Both `for`s end in the same minute (host figures are read a minute late).
       const h = await harness(dynamo, { nodes: 6, rules: { 'host-status-check-failed': { for: '4m' } } });
@@ -141,4 +157,12 @@ test('host parts read: from the period of the last minute (status checks) back t
   const now = Date.UTC(2026, 10, 23, 12, 7, 30);
   expect(hostMinutesToRead(now, 1).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['12:06', '12:05', '12:04', '12:03']);
   expect(hostMinutesToRead(now, 5).map((m) => new Date(m).toISOString().slice(11, 16))).toEqual(['12:05', '12:00', '11:55', '11:50']);
+});
+
+test('the last EC2 status checks kept per node not Ready: a new reading replaces it, no reading keeps it, Ready again drops it', () => {
+  const s = new SteadyCluster({ nodes: 3 });
+  const hosts = new Map(s.hostMinutes(t).map((h) => [h.host.instanceId, h]));
+  const [a, b] = [s.report(0).node, s.report(1).node];
+  const kept = keepEc2Checks({ [a.name]: 'system check failed', [b.name]: 'instance check failed', gone: 'pass' }, [{ name: a.name, instanceId: a.instanceId }, { name: b.name, instanceId: 'i-0notread000000000' }], hosts);
+  expect(kept).toEqual({ [a.name]: 'pass', [b.name]: 'instance check failed' });
 });
