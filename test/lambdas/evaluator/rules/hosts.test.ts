@@ -108,6 +108,20 @@ describe('through the store', () => {
       expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['host-status-check-failed:firing', 'node-not-ready:updated']);
     });
 
+    test('a system check failure (critical) told first: its node going not Ready joins that story, and is not told anew when the check passes again', async () => {
+      const h = await harness(dynamo, { nodes: 6 });
+      const id = h.steady.report(3).node.instanceId!;
+      await h.tick(2);
+      h.steady.hostMetrics.set(id, { statusCheckFailed: 1, statusCheckFailedSystem: 1 });
+      await h.tick(5);
+      h.steady.setCondition(3, unreachable(h.nextTime));
+      await h.tick(8);
+      h.steady.hostMetrics.delete(id);
+      await h.tick(8);
+      expect(firstMessages(h)).toEqual(['host-status-check-failed']);
+      expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['updated']);
+    });
+
     test('host metrics read once per 5-minute period: the node\'s message names its failed check whatever the minute it fires in', async () => {
       // Only the node's alert, to see its sentence about EC2 alone.
       const h = await harness(dynamo, { nodes: 6, hostPeriodMinutes: 5, rules: { 'host-status-check-failed': { enabled: false } } });
