@@ -584,6 +584,8 @@ export interface KubeRollup {
    * on their way): `nodes` and the sums cover only those parts, so a node absent here is not known gone.
    */
   readonly partial?: { readonly parts: number; readonly count: number };
+  /** The batch's `dataAgeMs`: per watched resource, how old the agent's copy was when collected. */
+  readonly dataAgeMs?: Readonly<Record<string, number>>;
 }
 
 /** An AWS API call the collector could not complete; a blind spot the evaluator alerts on. */

@@ -6,11 +6,12 @@
  * what the other calls read is kept.
  */
 import type { Logger } from '../../common/log';
-import type { ClusterConfig, CloudRollup, CollectorFailure, HostNodeMinute, ScalingActivity } from '../../model/domain';
+import type { ClusterConfig, CloudRollup, CollectorFailure, HostMetrics, HostNodeMinute, ScalingActivity } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
 import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
+import { BackoffError, Backoffs, type QueryBackoff } from './backoff';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
 import { readCloudState, type CloudState } from './cloud';
 import type { HostMetricsSettings } from './config';
@@ -46,6 +47,8 @@ export const STORE_RESERVE_MS = 8_000;
 export interface CollectorState {
   readonly groups: Readonly<Record<string, GroupWatermark>>;
   readonly metricsReadAt?: EpochMs;
+  /** Queries that keep failing, by query key (see `backoff.ts`). */
+  readonly backoff?: Readonly<Record<string, QueryBackoff>>;
 }
 
 export const STATE_DOCUMENT = { kind: 'collector', id: 'state' } as const;
@@ -77,20 +80,23 @@ export class CollectorError extends Error {
  * rewrites the window once, which is harmless (the writes are idempotent).
  */
 export class WrittenHostParts {
-  private readonly parts = new Map<string, { readonly minute: Minute; readonly content: string }>();
+  private readonly parts = new Map<string, { readonly minute: Minute; readonly content: string; readonly fields: readonly string[] }>();
 
   /** The parts not already written with the same content. */
   changed(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
     return minutes.filter((m) => this.parts.get(partKey(cluster, m))?.content !== partContent(m));
   }
 
-  /** The parts not written at all. */
-  unwritten(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
-    return minutes.filter((m) => !this.parts.has(partKey(cluster, m)));
+  /**
+   * The changed parts that keep every figure written before: a partial read may complete a part (the CPU of
+   * a period whose status checks were written first), never replace it with fewer figures.
+   */
+  withoutLoss(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
+    return this.changed(cluster, minutes).filter((m) => (this.parts.get(partKey(cluster, m))?.fields ?? []).every((f) => m.metrics[f as keyof HostMetrics] !== undefined));
   }
 
   remember(cluster: string, minutes: readonly HostNodeMinute[]): void {
-    for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m) });
+    for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m), fields: Object.keys(m.metrics) });
   }
 
   /** Forgets parts older than `before`: they are out of every future window. */
@@ -144,7 +150,6 @@ export async function collectCluster(
   const minute = minuteOf(started);
   const log = deps.logger.child({ cluster: cluster.name });
   const calls = new CallCounter();
-  const aws = bound(deps.aws(cluster.region ?? deps.defaultRegion, calls));
   const failures: CollectorFailure[] = [];
 
   let doc: StoredDocument<CollectorState> | undefined;
@@ -156,6 +161,8 @@ export async function collectCluster(
     failures.push({ operation: 'dynamodb:GetItem', message: `collector state: ${describeError(e)}` });
   }
   const state: CollectorState = doc?.value ?? { groups: {} };
+  const backoffs = new Backoffs(state.backoff, started);
+  const aws = backoffs.wrap(bound(deps.aws(cluster.region ?? deps.defaultRegion, calls)));
 
   const cloud = await readCloudState(aws, cluster.name);
   failures.push(...cloud.failures);
@@ -169,8 +176,8 @@ export async function collectCluster(
     failures.push(...read.failures);
     if (read.answered) {
       metricsRead = true;
-      // A partial read fills only parts not written yet: it never replaces complete figures with fewer.
-      const changed = read.failures.length ? written.unwritten(cluster.name, read.minutes) : written.changed(cluster.name, read.minutes);
+      // A partial read never replaces complete figures with fewer.
+      const changed = read.failures.length ? written.withoutLoss(cluster.name, read.minutes) : written.changed(cluster.name, read.minutes);
       if (changed.length) {
         hostReport = await store.putHostMinutes(cluster.name, changed);
         if (hostReport.failed.length) failures.push(storeFailure('host minutes', hostReport));
@@ -195,9 +202,11 @@ export async function collectCluster(
 
   // Watermarks move only once what they cover is stored, so nothing is skipped after a failed write.
   if (stored && stateRead) {
+    const backoff = backoffs.snapshot();
     const next: CollectorState = {
       groups,
       metricsReadAt: metricsRead && !hostReport?.failed.length ? started : state.metricsReadAt,
+      ...(backoff ? { backoff } : {}),
     };
     if (JSON.stringify(next) !== JSON.stringify(state)) {
       try {
@@ -222,8 +231,12 @@ export async function collectCluster(
     metricsRequested: calls.metricsRequested,
     durationMs: clock.now() - started,
   };
-  if (failures.length) log.warn('cluster collected with failures', { ...run });
-  else log.info('cluster collected', { ...run });
+  // A failing query is told when it fails (at growing intervals) and when it recovers, not every minute it waits.
+  for (const key of backoffs.started) log.warn('query failing; asked again at growing intervals', { query: key });
+  for (const r of backoffs.recovered) log.info('query recovered', { query: r.key, failures: r.failures, since: new Date(r.since).toISOString() });
+  const waiting = failures.filter((f) => f.message.includes(`${BackoffError.name}:`)).length;
+  if (failures.length > waiting) log.warn('cluster collected with failures', { ...run });
+  else log.info(failures.length ? 'cluster collected; failing queries wait for their next attempt' : 'cluster collected', { ...run });
   return run;
 }
 

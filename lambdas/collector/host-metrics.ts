@@ -5,7 +5,13 @@
  *
  * Status checks are read per Auto Scaling group (`StatusCheckFailed` Maximum with the `AutoScalingGroupName`
  * dimension, published for basic and detailed monitoring): one metric for the whole group, and per
- * instance (`StatusCheckFailed`, `_Instance`, `_System`) only for groups where a check failed.
+ * instance (`StatusCheckFailed`, `_Instance`, `_System`) only for groups where a check failed. EC2 publishes
+ * them every minute at no charge, even with basic monitoring, and GetMetricData bills per metric whatever
+ * the period: they are read at 1 minute, up to the current minute, while the other metrics keep their
+ * period. Each 1-minute status point is folded into the instance's own period part (the worst minute
+ * known so far), so an instance's parts never overlap: the current period's part may hold status checks
+ * only, its CPU not reported yet (unknown, never healthy), and is written only when its checks differ from
+ * the period before (a failure, a recovery); a later read completes it.
  *
  * Partial reads are kept: a request that failed, a query CloudWatch answered `Forbidden` or
  * `InternalError`, or a `ListMetrics` denied costs only the metrics it concerns. What was answered is
@@ -34,7 +40,7 @@ export interface MonitoredInstance {
 
 type Target =
   | { readonly kind: 'instance'; readonly instanceId: string; readonly field: Field }
-  | { readonly kind: 'group'; readonly group: string; readonly periodMinutes: number };
+  | { readonly kind: 'group'; readonly group: string };
 
 interface Planned {
   readonly query: Omit<MetricQuery, 'id'>;
@@ -42,6 +48,10 @@ interface Planned {
 }
 
 const EC2 = 'AWS/EC2';
+/** Status checks are published every minute for every instance (EC2 User Guide, "Status check metrics"). */
+const STATUS_PERIOD_MINUTES = 1;
+const STATUS_FIELDS: ReadonlySet<Field> = new Set(['statusCheckFailed', 'statusCheckFailedInstance', 'statusCheckFailedSystem']);
+const isStatus = (t: Target) => t.kind === 'group' || STATUS_FIELDS.has(t.field);
 const AGENT = 'CWAgent';
 
 const PER_INSTANCE: readonly { group: MetricGroup; metricName: string; stat: MetricStatistic; field: Field }[] = [
@@ -88,7 +98,7 @@ export function isDue(lastReadAt: EpochMs | undefined, now: EpochMs, everyMinute
 export function planReads(instances: readonly MonitoredInstance[], groups: ReadonlySet<MetricGroup>, agent: AgentSeries): Planned[] {
   const out: Planned[] = [];
   const ec2 = (i: MonitoredInstance, metricName: string, stat: MetricStatistic, field: Field): Planned => ({
-    query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat, periodSeconds: i.periodMinutes * 60 },
+    query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat, periodSeconds: (STATUS_FIELDS.has(field) ? STATUS_PERIOD_MINUTES : i.periodMinutes) * 60 },
     target: { kind: 'instance', instanceId: i.host.instanceId, field },
   });
   for (const i of instances) {
@@ -105,12 +115,10 @@ export function planReads(instances: readonly MonitoredInstance[], groups: Reado
     }
   }
   if (groups.has('status')) {
-    const periods = new Map<string, number>();
-    for (const i of instances) if (i.autoScalingGroup) periods.set(i.autoScalingGroup, Math.max(periods.get(i.autoScalingGroup) ?? 0, i.periodMinutes));
-    for (const [group, periodMinutes] of [...periods].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const group of [...new Set(instances.flatMap((i) => i.autoScalingGroup ?? []))].sort()) {
       out.push({
-        query: { namespace: EC2, metricName: 'StatusCheckFailed', dimensions: { AutoScalingGroupName: group }, stat: 'Maximum', periodSeconds: periodMinutes * 60 },
-        target: { kind: 'group', group, periodMinutes },
+        query: { namespace: EC2, metricName: 'StatusCheckFailed', dimensions: { AutoScalingGroupName: group }, stat: 'Maximum', periodSeconds: STATUS_PERIOD_MINUTES * 60 },
+        target: { kind: 'group', group },
       });
     }
   }
@@ -125,7 +133,7 @@ export function planStatusDetail(instances: readonly MonitoredInstance[]): Plann
       ['StatusCheckFailed_Instance', 'statusCheckFailedInstance'] as const,
       ['StatusCheckFailed_System', 'statusCheckFailedSystem'] as const,
     ].map(([metricName, field]) => ({
-      query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat: 'Maximum' as const, periodSeconds: i.periodMinutes * 60 },
+      query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat: 'Maximum' as const, periodSeconds: STATUS_PERIOD_MINUTES * 60 },
       target: { kind: 'instance' as const, instanceId: i.host.instanceId, field },
     })),
   );
@@ -218,14 +226,21 @@ export async function readHostMetrics(cw: CloudWatchApi, instances: readonly Mon
   const agent = withSiblingSeries(agentSeriesOf(listed, new Set(instances.map((i) => i.host.instanceId))), instances, now);
 
   const planned = planReads(instances, groups, agent);
-  const first = await run(cw, planned, from, to, failures);
-  const failing = instancesWithFailedChecks(instances, first);
-  const detail = failing.length ? await run(cw, planStatusDetail(failing), from, to, failures) : [];
-  return { minutes: assemble(instances, [...first, ...detail], from, to, now), failures, answered: planned.length === 0 || first.length > 0 };
+  // Status checks end at the current minute (EndTime exclusive, on their 1-minute period); the rest on their period.
+  const statusTo = minuteOf(now);
+  const [periodic, status] = await Promise.all([
+    run(cw, planned.filter((p) => !isStatus(p.target)), from, to, failures),
+    run(cw, planned.filter((p) => isStatus(p.target)), from, statusTo, failures),
+  ]);
+  const failing = instancesWithFailedChecks(instances, status);
+  const detail = failing.length ? await run(cw, planStatusDetail(failing), from, statusTo, failures) : [];
+  const first = [...periodic, ...status];
+  return { minutes: assemble(instances, [...first, ...detail], { from, to, statusTo }, now), failures, answered: planned.length === 0 || first.length > 0 };
 }
 
 /** Runs the queries; returns the answered ones (`Complete`), recording what failed. */
 async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs, to: EpochMs, failures: CollectorFailure[]): Promise<{ target: Target; series: MetricSeries }[]> {
+  if (planned.length === 0) return [];
   const withIds = planned.map((p, n) => ({ ...p, query: { ...p.query, id: `q${n}` } }));
   const chunks: (typeof withIds)[] = [];
   for (let i = 0; i < withIds.length; i += MAX_QUERIES_PER_CALL) chunks.push(withIds.slice(i, i + MAX_QUERIES_PER_CALL));
@@ -258,12 +273,15 @@ function instancesWithFailedChecks(instances: readonly MonitoredInstance[], resu
   return instances.filter((i) => failedInstances.has(i.host.instanceId) || (i.autoScalingGroup !== undefined && failedGroups.has(i.autoScalingGroup)));
 }
 
-/** Folds the series into one host part per instance and period start. */
+/**
+ * Folds the series into one host part per instance and period start. A status check's 1-minute points go
+ * to the part of their period, the worst minute counting; a period only partly reported says so by what
+ * it lacks (its CPU), never by a value.
+ */
 export function assemble(
   instances: readonly MonitoredInstance[],
   results: readonly { target: Target; series: MetricSeries }[],
-  from: EpochMs,
-  to: EpochMs,
+  window: { readonly from: EpochMs; readonly to: EpochMs; readonly statusTo: EpochMs },
   now: EpochMs,
 ): HostNodeMinute[] {
   const byId = new Map(instances.map((i) => [i.host.instanceId, i]));
@@ -275,36 +293,46 @@ export function assemble(
     if (!v) perInstance.set(t, (v = {}));
     return v;
   };
-  const inWindow = (t: EpochMs) => t >= from && t < to;
+  const partOf = (i: MonitoredInstance, t: EpochMs) => Math.floor(t / (i.periodMinutes * MINUTE_MS)) * i.periodMinutes * MINUTE_MS;
+  const inWindow = (t: EpochMs, status: boolean) => t >= window.from && t < (status ? window.statusTo : window.to);
 
   for (const { target, series } of results) {
-    if (target.kind !== 'instance') continue;
+    const i = target.kind === 'instance' ? byId.get(target.instanceId) : undefined;
+    if (target.kind !== 'instance' || !i) continue;
+    const status = STATUS_FIELDS.has(target.field);
     for (const p of series.points) {
-      if (!inWindow(p.t)) continue;
-      const v = at(target.instanceId, p.t);
-      // Several disk series for one instance: the fullest counts.
-      v[target.field] = target.field === 'diskUsedPct' ? Math.max(v[target.field] ?? 0, p.value) : p.value;
+      if (!inWindow(p.t, status)) continue;
+      const v = at(target.instanceId, status ? partOf(i, p.t) : p.t);
+      // Several disk series for one instance: the fullest counts; several status minutes in one period: the worst.
+      v[target.field] = target.field === 'diskUsedPct' || status ? Math.max(v[target.field] ?? 0, p.value) : p.value;
     }
   }
-  // A group's Maximum of 0 means none of its instances failed a check in that period.
+  // A group's Maximum of 0 in every minute it reported of a member's period: that member passed its checks then.
   for (const { target, series } of results) {
     if (target.kind !== 'group') continue;
-    for (const p of series.points) {
-      if (p.value !== 0) continue;
-      for (const i of instances) {
-        if (i.autoScalingGroup !== target.group) continue;
-        for (let t = p.t; t < p.t + target.periodMinutes * MINUTE_MS; t += i.periodMinutes * MINUTE_MS) {
-          if (inWindow(t) && i.host.launchTime < t + i.periodMinutes * MINUTE_MS) at(i.host.instanceId, t).statusCheckFailed ??= 0;
-        }
+    for (const i of instances) {
+      if (i.autoScalingGroup !== target.group) continue;
+      const worst = new Map<EpochMs, number>();
+      for (const p of series.points) {
+        if (!inWindow(p.t, true) || i.host.launchTime >= p.t + STATUS_PERIOD_MINUTES * MINUTE_MS) continue;
+        worst.set(partOf(i, p.t), Math.max(worst.get(partOf(i, p.t)) ?? 0, p.value));
       }
+      for (const [t, w] of worst) if (w === 0) at(i.host.instanceId, t).statusCheckFailed ??= 0;
     }
   }
+
+  // A period whose CPU is not published yet holds status checks only: written when they are news (failing,
+  // or passing again), not to say "still passing" once per instance and read, then again with the CPU.
+  const cpuRead = new Set(results.flatMap(({ target }) => (target.kind === 'instance' && target.field === 'cpuPct' ? [target.instanceId] : [])));
+  const waitsForCpu = (id: string, m: Partial<Record<Field, number>>, before: Partial<Record<Field, number>> | undefined) =>
+    cpuRead.has(id) && Object.keys(m).every((f) => STATUS_FIELDS.has(f as Field)) && before !== undefined && [...STATUS_FIELDS].every((f) => m[f] === before[f]);
 
   const out: HostNodeMinute[] = [];
   for (const [id, perInstance] of values) {
     const i = byId.get(id);
     if (!i) continue;
     for (const [t, metrics] of [...perInstance].sort(([a], [b]) => a - b)) {
+      if (waitsForCpu(id, metrics, perInstance.get(t - i.periodMinutes * MINUTE_MS))) continue;
       out.push({ minute: t, periodMinutes: i.periodMinutes, collectedAt: now, host: i.host, metrics });
     }
   }

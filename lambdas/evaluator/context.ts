@@ -19,7 +19,8 @@ import type {
 import type { AwsEvent } from '../../model/aws-event';
 import type { EpochMs } from '../../model/time';
 import type { EvaluatorMemory, FreshObservations } from './memory';
-import type { CloudService } from './rules/types';
+import type { AgentResource, CloudService } from './rules/types';
+import { staleResources, type StaleResource } from './stale';
 import type { TrendMemory } from './trend';
 
 export interface NodeView {
@@ -66,6 +67,8 @@ export interface EvaluationContext {
   /** Sources this evaluation cannot see. */
   readonly blind: {
     readonly agent: boolean;
+    /** The agent's resources whose data is stale although the agent pushes: the rules reading them are held. */
+    readonly resources: ReadonlyMap<AgentResource, StaleResource>;
     readonly services: ReadonlySet<CloudService>;
     /** Resources one failed call was about (a node group, an Auto Scaling group): alerts about them are held. */
     readonly subjects: readonly BlindSubject[];
@@ -96,6 +99,8 @@ export interface ContextInputs {
   readonly agentStaleAfterMs: number;
   /** Cloud data older than this is stale. */
   readonly cloudStaleAfterMs: number;
+  /** A resource whose agent copy is older than this is stale (see `stale.ts`). */
+  readonly resourceStaleAfterMs: number;
 }
 
 /** Taints that mean the node is on its way out (autoscalers, termination handlers), not broken. */
@@ -160,7 +165,7 @@ export function buildContext(i: ContextInputs): EvaluationContext {
     memory: i.memory,
     fresh: i.fresh,
     trend: i.trend,
-    blind: { agent: !kube, services, subjects },
+    blind: { agent: !kube, resources: staleResources(kube, i.now, i.resourceStaleAfterMs), services, subjects },
     memo: new Map(),
   };
 }

@@ -19,7 +19,7 @@ import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
-import { boundMemory, EMPTY_MEMORY, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
+import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import { tracksEvent } from './rules/workloads';
 import { advance, ALERT_KIND, decide, needsWrite, told, type AlertDoc, type AlertTiming, type Decision } from './state';
@@ -103,6 +103,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
   const ruleDefinitions = new Map(deps.rules.map((r) => [r.rule.id, r.rule]));
   const agentStaleAfterMs = (setting(deps.rules, 'agent-silent')?.params.silentAfter as number | undefined) ?? 3 * MINUTE_MS;
   const cloudStaleAfterMs = (setting(deps.rules, 'collector-failing')?.params.silentAfter as number | undefined) ?? 5 * MINUTE_MS;
+  const resourceStaleAfterMs = (setting(deps.rules, 'agent-data-stale')?.params.staleAfter as number | undefined) ?? 5 * MINUTE_MS;
   const hostPeriod = deps.hostPeriodMinutes ?? 1;
   const observeOpts = observeOptions(deps.rules);
   const memoryRetention = memoryRetentionMs(observeOpts);
@@ -156,6 +157,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       trend: sampled ?? trend,
       agentStaleAfterMs,
       cloudStaleAfterMs,
+      resourceStaleAfterMs,
     });
     const firingBefore = new Set(alertDocs.filter((d) => d.value.phase === 'firing').map((d) => d.value.id));
     const run = runRules(ctx, deps.rules, firingBefore, log);
@@ -164,7 +166,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
     for (const s of steps) decideStep(s, mutes, now);
 
     const { won, conflicts } = await writeSteps(cluster, steps, now, log);
-    await writeMemory(cluster, memoryDoc, nextMemory, observation, log);
+    const notReady = [...ctx.nodeByName.values()].filter((n) => n.summary.ready !== 'True').map((n) => ({ name: n.name, instanceId: n.summary.instanceId }));
+    await writeMemory(cluster, memoryDoc, { ...nextMemory, ec2Checks: keepEc2Checks(nextMemory.ec2Checks, notReady, ctx.hosts) }, observation, log);
     if (sampled) {
       const v = await deps.store.putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version, { expiresAt: now + TREND_RETENTION_MS }).catch((e: Error) => {
         log.warn('trend sample not stored', { error: e });
@@ -322,14 +325,15 @@ function nodeLeft(ctx: EvaluationContext, subject: Subject): boolean {
 
 /**
  * The minutes whose host parts may hold an instance's newest CloudWatch figures. The collector writes one
- * part per CloudWatch period, aligned to the period (its reads start on 5-minute boundaries), a few minutes
- * after the period ends (CloudWatch's delay, then its next run): the two periods before the last one.
- * Each candidate costs one key per instance (a BatchGet), so only two are read.
+ * part per CloudWatch period, aligned to the period. Status checks come every minute and fill the part of
+ * the period being reported (up to the minute before now); CPU and the rest arrive a few minutes after
+ * their period ends (CloudWatch's delay, then the collector's next run), in the two periods before the last
+ * one. Each candidate costs one key per instance (a BatchGet), read once per period.
  */
 export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[] {
   const period = periodMinutes * MINUTE_MS;
-  const current = Math.floor(now / period) * period;
-  return [2, 3].map((k) => current - k * period);
+  const newest = Math.floor((now - MINUTE_MS) / period) * period;
+  return [0, 1, 2, 3].map((k) => newest - k * period);
 }
 
 /** `current` with what people were told rolled back to before the undelivered message (`before`). */

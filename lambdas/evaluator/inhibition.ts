@@ -7,6 +7,7 @@
  *   from the AWS services that failed (those alerts are also held, see `frozen`). Never the domino: it is
  *   the alert that must get through, and one unrelated failure must not hide it.
  * - Within the same workload container or node, a broader alert mutes a narrower one.
+ * - One instance is one story: its node's readiness and its EC2 status checks, whichever is told first.
  */
 import type { Severity, Subject } from '../../model/domain';
 import { scaleInUnderPressure } from './rules/capacity';
@@ -17,6 +18,9 @@ import type { AnyRule, CloudService } from './rules/types';
  * Same-subject inhibitions: while `source` fires, `target` with equal `equal` labels (and, when given, the
  * `detail` named) is part of its story and absorbed. `tells` when it is news to that story, told once as an
  * update: `always` (pods were lost), `worse` when more severe than the story (the workload is down).
+ * `together`: a target that starts firing in the same evaluation as the source, neither told yet, is told by
+ * the source's first message (absorbed without a message of its own): the source's story must say it.
+ * An instance-keyed alert's `node` is its instance's node (its finding's one node).
  */
 export const SAME_SUBJECT: readonly {
   readonly source: string;
@@ -24,6 +28,7 @@ export const SAME_SUBJECT: readonly {
   readonly equal: readonly (keyof Subject)[];
   readonly detail?: string;
   readonly tells?: 'always' | 'worse';
+  readonly together?: true;
 }[] = [
   { source: 'container-restarts', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
   { source: 'container-crash-looping', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
@@ -37,6 +42,10 @@ export const SAME_SUBJECT: readonly {
   { source: 'node-memory-low', target: 'pod-evictions', equal: ['node'], tells: 'always' },
   { source: 'node-not-ready', target: 'node-scrape-failing', equal: ['node'] },
   { source: 'node-not-ready', target: 'containers-without-memory-requests', equal: ['node'] },
+  // An impaired instance's node stops being Ready: one story, begun by whichever is told first. The node's
+  // summary names its instance's EC2 status checks, so only a system check failure (critical) is news to it.
+  { source: 'node-not-ready', target: 'host-status-check-failed', equal: ['node'], tells: 'worse', together: true },
+  { source: 'host-status-check-failed', target: 'node-not-ready', equal: ['node'], tells: 'always' },
   // A group short of capacity tells why (its last failure, how many): the failures are its story.
   { source: 'asg-capacity-shortfall', target: 'asg-activity-failed', equal: ['autoScalingGroup'] },
 ];
@@ -63,6 +72,29 @@ export interface Candidate {
 function nodeOf(s: Source): string | undefined {
   if (s.subject.namespace !== undefined || s.nodes?.length !== 1) return undefined;
   return s.subject.node !== undefined || s.subject.instanceId !== undefined ? s.nodes[0] : undefined;
+}
+
+/** A label of an alert's subject; an instance's `node` is the one node its finding names. */
+function labelOf(a: Candidate, k: keyof Subject): string | undefined {
+  const v = a.subject[k];
+  if (v !== undefined || k !== 'node' || a.subject.instanceId === undefined || a.nodes?.length !== 1) return v;
+  return a.nodes[0];
+}
+
+/**
+ * The firing alert whose story `c` is part of, by a same-subject rule, and that rule. `fresh` when that alert
+ * is not told yet either (a `together` rule): `c` is then told by its first message.
+ */
+function sameSubjectSource(c: Candidate, sources: readonly Source[], toldIds: ReadonlySet<string>, storytellers: readonly Source[]): { readonly src: Source; readonly r: (typeof SAME_SUBJECT)[number]; readonly fresh: boolean } | undefined {
+  for (const r of SAME_SUBJECT) {
+    if (r.target !== c.rule || (r.detail !== undefined && c.subject.detail !== r.detail)) continue;
+    const matches = (s: Source): boolean => s.rule === r.source && s.id !== c.id && r.equal.every((k) => labelOf(s, k) !== undefined && labelOf(s, k) === labelOf(c, k));
+    const told = storytellers.find(matches);
+    if (told) return { src: told, r, fresh: false };
+    const fresh = r.together && !toldIds.has(c.id) ? sources.find((s) => matches(s) && !toldIds.has(s.id)) : undefined;
+    if (fresh) return { src: fresh, r, fresh: true };
+  }
+  return undefined;
 }
 
 /**
@@ -95,6 +127,7 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
   for (const s of sources) for (const m of s.mutes ?? []) if (!mutedBy.has(m)) mutedBy.set(m, s.id);
   const agentSilent = sources.find((s) => s.rule === 'agent-silent');
   const collectorFailing = sources.find((s) => s.rule === 'collector-failing');
+  const toldIds = new Set(storytellers.map((s) => s.id));
 
   const out = new Map<string, Mute>();
   for (const c of candidates) {
@@ -106,14 +139,11 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
     else if (mutedBy.has(c.id)) mute = { by: mutedBy.get(c.id)!, absorbs: true };
     else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) mute = { by: criticalNodes.get(c.nodes[0])!, absorbs: false };
     else {
-      for (const r of SAME_SUBJECT) {
-        if (r.target !== c.rule || (r.detail !== undefined && c.subject.detail !== r.detail)) continue;
-        const src = storytellers.find((s) => s.rule === r.source && s.id !== c.id && r.equal.every((k) => s.subject[k] === c.subject[k]));
-        if (src) {
-          const joins = r.tells === 'always' || (r.tells === 'worse' && SEVERITY_RANK[c.severity] > SEVERITY_RANK[src.severity]);
-          mute = { by: src.id, absorbs: true, ...(joins ? { joins } : {}) };
-          break;
-        }
+      const found = sameSubjectSource(c, sources, toldIds, storytellers);
+      if (found) {
+        const { src, r, fresh } = found;
+        const joins = !fresh && (r.tells === 'always' || (r.tells === 'worse' && SEVERITY_RANK[c.severity] > SEVERITY_RANK[src.severity]));
+        mute = { by: src.id, absorbs: true, ...(joins ? { joins } : {}) };
       }
     }
     if (mute) out.set(c.id, mute);

@@ -1,7 +1,7 @@
 /**
  * The evaluator's memory of one cluster: the few facts about the past its rules need (Ready transitions,
  * container restarts of the last 24 h, evictions, Warning events already reported, failed scaling
- * activities, scale-ins (lambdas/evaluator/scale-in.ts), pending-pod counts), kept in one small document and updated from the minutes
+ * activities, scale-ins (lambdas/evaluator/scale-in.ts), pending-pod counts, the last EC2 status checks of nodes not Ready), kept in one small document and updated from the minutes
  * observed since the previous evaluation.
  *
  * Why not re-read the history each minute: a cluster-minute rollup of 500 nodes is ~60 KB encoded and ~17 ms
@@ -12,7 +12,7 @@
  * always re-observes the last minute it saw (ingest may have completed it since), and a run that loses a
  * conditional write re-observes on top of the winner's memory.
  */
-import type { ClusterMinute, ConditionStatus, KubeEvent, NodeMinute, ScalingActivity } from '../../model/domain';
+import type { ClusterMinute, ConditionStatus, HostMetrics, HostNodeMinute, KubeEvent, NodeMinute, ScalingActivity } from '../../model/domain';
 import { workloadName } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../model/time';
@@ -89,6 +89,33 @@ export interface NodeOutOfMemory {
   readonly how: 'SystemOOM' | 'MemoryPressure';
 }
 
+/** What EC2's status checks say of an instance. */
+export type Ec2Checks = 'pass' | 'instance check failed' | 'system check failed';
+
+/** The status checks in one host reading; undefined when it holds none. */
+export function ec2ChecksOf(m: HostMetrics | undefined): Ec2Checks | undefined {
+  if (!m || (m.statusCheckFailed === undefined && m.statusCheckFailedInstance === undefined && m.statusCheckFailedSystem === undefined)) return undefined;
+  if ((m.statusCheckFailedSystem ?? 0) >= 1) return 'system check failed';
+  return (m.statusCheckFailedInstance ?? 0) >= 1 || (m.statusCheckFailed ?? 0) >= 1 ? 'instance check failed' : 'pass';
+}
+
+/**
+ * The last status checks read for each node not Ready (host metrics are read once per period, so the minute a
+ * node's alert fires may read none); a node Ready again is dropped.
+ */
+export function keepEc2Checks(
+  prev: Readonly<Record<string, Ec2Checks>> | undefined,
+  notReady: readonly { readonly name: string; readonly instanceId?: string }[],
+  hosts: ReadonlyMap<string, HostNodeMinute> | undefined,
+): Record<string, Ec2Checks> {
+  const out: Record<string, Ec2Checks> = {};
+  for (const n of notReady) {
+    const checks = ec2ChecksOf(n.instanceId === undefined ? undefined : hosts?.get(n.instanceId)?.metrics) ?? prev?.[n.name];
+    if (checks) out[n.name] = checks;
+  }
+  return out;
+}
+
 export interface EvaluatorMemory {
   readonly v: typeof MEMORY_VERSION;
   /** When it was last updated by an evaluation. */
@@ -120,6 +147,8 @@ export interface EvaluatorMemory {
   readonly clusterStatus?: { readonly status: string; readonly since: EpochMs };
   /** When each node ran out of memory, over the restart window (absent in memories written before it). */
   readonly nodeOom?: Readonly<Record<string, readonly NodeOutOfMemory[]>>;
+  /** The last EC2 status checks read for each node not Ready (absent in memories written before it). */
+  readonly ec2Checks?: Readonly<Record<string, Ec2Checks>>;
 }
 
 export const EMPTY_MEMORY: EvaluatorMemory = {
@@ -316,6 +345,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       kubeMinute,
       cloudMinute,
       hostReadAt: prev.hostReadAt,
+      ...(prev.ec2Checks ? { ec2Checks: prev.ec2Checks } : {}),
       ready,
       restarts,
       evictions,

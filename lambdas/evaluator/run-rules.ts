@@ -19,7 +19,11 @@ export interface RuleRun {
 }
 
 export function sourceBlind(rule: AnyRule, ctx: EvaluationContext): boolean {
-  return (rule.sources.agent === true && ctx.blind.agent) || (rule.sources.cloud ?? []).some((s) => ctx.blind.services.has(s));
+  return (
+    (rule.sources.agent === true && ctx.blind.agent) ||
+    (rule.sources.resources ?? []).some((r) => ctx.blind.resources.has(r)) ||
+    (rule.sources.cloud ?? []).some((s) => ctx.blind.services.has(s))
+  );
 }
 
 export function runRules(ctx: EvaluationContext, rules: readonly ResolvedRule[], firing: ReadonlySet<string>, log: Logger): RuleRun {

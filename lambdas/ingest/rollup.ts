@@ -107,5 +107,6 @@ export function kubeRollupOf(batch: AgentBatch): KubeRollup {
     controlPlane: batch.controlPlane,
     agent: batch.agent,
     scrapeErrors: batch.scrapeErrors,
+    ...(batch.dataAgeMs ? { dataAgeMs: batch.dataAgeMs } : {}),
   };
 }

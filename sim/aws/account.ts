@@ -695,7 +695,8 @@ export class SimulatedAccount {
         : [];
     const metric = simMetricOf(q);
     if (!metric || members.length === 0 || (q.namespace === 'CWAgent' && !members[0].group.spec.cloudWatchAgent)) return { id: q.id, points: [], status: 'Complete' };
-    const resolution = members.every((i) => i.group.spec.detailedMonitoring) ? 1 : 5;
+    // Status checks are published every minute whatever the monitoring (EC2 User Guide, "Status check metrics").
+    const resolution = metric.startsWith('statusCheckFailed') || members.every((i) => i.group.spec.detailedMonitoring) ? 1 : 5;
     const stepMs = Math.max(q.periodSeconds / 60, resolution) * MINUTE_MS;
     const points: { t: EpochMs; value: number }[] = [];
     for (let t = Math.ceil(from / stepMs) * stepMs; t < to; t += stepMs) {

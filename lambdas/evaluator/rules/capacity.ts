@@ -30,7 +30,7 @@ export const n1Headroom = defineRule({
   meaning:
     'If the node whose loss hurts most were lost (a scale-in, a spot interruption, a failure), some of its pods would not fit on the remaining nodes they may run on (node selector, required affinity, taints, anti-affinity, topology spread, volume zone): by their requests (they would stay Pending) or by the memory they actually use (they would push other nodes into MemoryPressure). Losing the last node a pinned workload may use counts even when the cluster has room. The first step of a cascading outage.',
   action: 'Add a node (raise the group\'s minimum), or set memory requests that match real use on the listed pods so the scheduler and autoscalers see the real need.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes', 'pods'] },
   defaults: { severity: 'warning', for: '10m', minNodes: 2 },
   params: { minNodes: param.count(2, 100_000) },
   threshold: (p) => `any pod of the worst node does not fit elsewhere (clusters of ${p.minNodes}+ schedulable nodes)`,
@@ -81,7 +81,7 @@ const DOMINO_DEFAULT_CONSTITUENTS = [
 /** Occurrences that count only when they happened after the scale-in. */
 const AFTER_ONLY = new Set(['pod-evictions', 'container-oom-killed']);
 /** Never part of a cascade: Vigil's own health (what it cannot see is not caused by the scale-in). */
-const NOT_CASCADE = new Set(['agent-silent', 'collector-failing']);
+const NOT_CASCADE = new Set(['agent-silent', 'agent-data-stale', 'collector-failing']);
 
 /**
  * The nodes a scale-in's cascade runs through: the group's remaining nodes (its pods moved there) and any
@@ -109,7 +109,7 @@ export const scaleInUnderPressure = defineRule({
   meaning:
     'Capacity was removed: an Auto Scaling group took a node\'s instance out of service (an alarm, a schedule, Cluster Autoscaler, a health check, a person), Karpenter or EKS Auto Mode disrupted a node (consolidation, drift, expiry, emptiness, node repair), a Spot interruption or a failed instance took it, or a person drained it; and within the window the cluster shows it could not afford it: the N-1 check fails (after a removal someone decided; capacity lost without a decision that leaves only that risk is capacity-lost), remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own. It names the actor and reason, with advice for that actor.',
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
-  sources: { agent: true, cloud: ['autoscaling'] },
+  sources: { agent: true, resources: ['nodes', 'pods'], cloud: ['autoscaling'] },
   meta: true,
   defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
   params: { window: param.duration(), constituents: param.strings() },

@@ -8,7 +8,7 @@ import { nodeDiskLow, nodeMemoryLow, nodePidsLow } from './resources';
 import { asgActivityFailed, asgCapacityShortfall, asgMaxPodsPending, clusterHealthIssue, clusterNotActive, instanceWithoutNode, nodeGroupHealthIssue } from './scaling';
 import { containerCpuThrottled } from './throttling';
 import type { AnyRule } from './types';
-import { agentSilent, collectorFailing } from './vigil';
+import { agentDataStale, agentSilent, collectorFailing } from './vigil';
 import { peerOutlier, podEvictions, podsPending, warningEvents, workloadReplicasUnavailable } from './workloads';
 
 export const RULE_GROUPS: readonly { readonly title: string; readonly rules: readonly AnyRule[] }[] = [
@@ -34,7 +34,7 @@ export const RULE_GROUPS: readonly { readonly title: string; readonly rules: rea
       peerOutlier,
     ],
   },
-  { title: 'Vigil itself', rules: [agentSilent, collectorFailing] },
+  { title: 'Vigil itself', rules: [agentSilent, agentDataStale, collectorFailing] },
 ];
 
 export const RULES: readonly AnyRule[] = RULE_GROUPS.flatMap((g) => g.rules);

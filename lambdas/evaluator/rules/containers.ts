@@ -78,7 +78,7 @@ export const containersWithoutMemoryRequests = defineRule({
   meaning:
     'A node is short of memory and runs containers without a memory request (the scheduler thinks they need nothing, so it packs more pods onto the node) or without a limit (they can grow until the node evicts). These are the first evicted and the reason the next node fills up when they move.',
   action: 'Set memory requests (close to real use) and limits on the listed containers; a LimitRange with defaults per namespace catches the next ones.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['pods'] },
   goneWithNode: true,
   defaults: { severity: 'warning', for: '5m', nodeMemoryUsedPct: 85, requireMissingRequest: false, minWorkingSetMiB: 128 },
   params: { nodeMemoryUsedPct: param.pct(), requireMissingRequest: param.bool(), minWorkingSetMiB: param.count(0, 1_000_000) },
@@ -127,7 +127,7 @@ export const containerMemoryNearLimit = defineRule({
   title: 'Container memory near its limit',
   meaning: 'A container\'s memory working set is close to its limit: the kernel OOM-kills it when it reaches the limit. Often the first sign of a leak.',
   action: 'Compare the working set over time (dashboard, workload view): a steady climb is a leak to fix; a stable high level needs a higher limit (and request).',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '15m', usedPct: 90 },
   params: { usedPct: param.number(NEAR_LIMIT_FLOOR_PCT, 100) },
   threshold: (p) => `working set ≥ ${p.usedPct}% of the memory limit`,
@@ -158,7 +158,7 @@ export const containerOomKilled = defineRule({
   meaning:
     'A container was OOM-killed (exit 137) and restarted: at its own memory limit, or by the kernel because its node ran out of memory (a SystemOOM event or MemoryPressure on the node then, or a container without a limit); the message says which, and the advice follows. Kubernetes restarts it silently; this is the alert that makes it visible. Announced once per container: further kills within an hour of the last one extend it without a new message (repeated kills are the restarts alert\'s), and after a quiet hour it ends.',
   action: 'Check the container\'s memory against its limit (evidence) and its trend: raise the limit if the workload needs it, or fix the leak; the restarts alert follows repeated kills over 24 h.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['pods'] },
   event: true,
   defaults: { severity: 'warning', for: '0', resolveAfter: '1h', renotifyEvery: '0' },
   params: {},
@@ -199,7 +199,7 @@ export const containerRestarts = defineRule({
   meaning:
     'A container restarted several times in the window, at least once OOM-killed: the memory leak Kubernetes hides by restarting it a few times a day. The upstream crash-loop alert never fires for it (it needs 15 minutes of CrashLoopBackOff). Kills because the node ran out of memory (SystemOOM, MemoryPressure) are told as such, with advice about requests instead of the leak\'s.',
   action: 'Look at the container\'s memory over the last day (workload dashboard): a saw-tooth up to the limit is a leak to fix in the application; meanwhile raise the limit to space out the kills.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '0', restarts: 3, window: '24h', requireOomKilled: true },
   params: { restarts: param.count(1, 100_000), window: param.duration(), requireOomKilled: param.bool() },
   threshold: (p) => `${p.restarts}+ restarts in ${Math.round(p.window / 3_600_000)} h${p.requireOomKilled ? ', at least one OOMKilled' : ''}`,
@@ -243,7 +243,7 @@ export const containerCrashLooping = defineRule({
   title: 'Container crash-looping',
   meaning: 'A container keeps failing: it is in CrashLoopBackOff, or restarted several times within minutes (a crash loop alternates between running and back-off, so both count).',
   action: 'Read the previous container\'s logs (`kubectl logs --previous`) and its last exit code (evidence); roll back the last change if it started with a deploy.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '10m', restarts: 2, window: '10m' },
   params: { restarts: param.count(1, 100_000), window: param.duration() },
   threshold: (p) => `CrashLoopBackOff, or ${p.restarts}+ restarts in ${Math.round(p.window / 60_000)} min`,
@@ -279,7 +279,7 @@ export const containerWaiting = defineRule({
   title: 'Container cannot start',
   meaning: 'A container is stuck waiting with a reason that does not fix itself: the image cannot be pulled (ImagePullBackOff, ErrImagePull, InvalidImageName) or its configuration is wrong (CreateContainerConfigError: a missing Secret or ConfigMap key).',
   action: 'Read the reason and the pod\'s events (`kubectl describe pod`): fix the image name or tag, the registry credentials or the missing Secret/ConfigMap.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['pods'] },
   defaults: {
     severity: 'warning',
     for: '10m',

@@ -1,6 +1,7 @@
 /** Rules about Kubernetes nodes: conditions, readiness, readiness flapping, kubelet reachability. */
 import type { NodeCondition } from '../../../model/domain';
 import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from '../context';
+import { ec2ChecksOf, type Ec2Checks } from '../memory';
 import { at, escalated, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 
@@ -22,11 +23,9 @@ function groupSizes(ctx: EvaluationContext): Map<string, number> {
  * What EC2 says of a node's instance, when this evaluation read its status checks: `pass` means the instance
  * is healthy to EC2 and to Auto Scaling, so the problem is the kubelet's and nothing will replace it.
  */
-function ec2Checks(ctx: EvaluationContext, instanceId: string | undefined): 'pass' | 'instance check failed' | 'system check failed' | undefined {
-  const m = instanceId ? ctx.hosts?.get(instanceId)?.metrics : undefined;
-  if (!m || (m.statusCheckFailed === undefined && m.statusCheckFailedInstance === undefined && m.statusCheckFailedSystem === undefined)) return undefined;
-  if ((m.statusCheckFailedSystem ?? 0) >= 1) return 'system check failed';
-  return (m.statusCheckFailedInstance ?? 0) >= 1 || (m.statusCheckFailed ?? 0) >= 1 ? 'instance check failed' : 'pass';
+/** What EC2 says of a node's instance: this evaluation's host reading, else the last one kept for the node. */
+function ec2Checks(ctx: EvaluationContext, n: NodeView): Ec2Checks | undefined {
+  return ec2ChecksOf(n.summary.instanceId === undefined ? undefined : ctx.hosts?.get(n.summary.instanceId)?.metrics) ?? ctx.memory.ec2Checks?.[n.name];
 }
 
 const KUBELET_RUNBOOK =
@@ -44,7 +43,7 @@ export const nodePressure = defineRule({
   meaning:
     'The kubelet reports MemoryPressure, DiskPressure or PIDPressure: the node crossed an eviction threshold and is evicting pods. On several nodes at once the cluster is running out of room.',
   action: 'Find what fills the node (memory: `kubectl top pods -A --sort-by=memory`; disk: images, logs, emptyDir) and limit or move it; with several nodes affected, add capacity before evictions cascade.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '2m', criticalNodes: 2 },
   params: { criticalNodes: param.count(0, 100_000) },
   threshold: (p) => `condition True; critical on ${p.criticalNodes} or more nodes`,
@@ -80,7 +79,7 @@ export const nodeCondition = defineRule({
   meaning:
     'A node condition other than Ready and the pressure conditions is abnormal: one set by node-problem-detector (KernelDeadlock, ReadonlyFilesystem, Frequent*Restart…) is True, or one of the EKS node monitoring agent (KernelReady, NetworkingReady, StorageReady, ContainerRuntimeReady…) is False. EKS auto repair replaces such nodes after 10–30 min, and stops when more than 20% of a group is unhealthy.',
   action: 'Read the condition message (`kubectl describe node`); drain and replace the node if it does not recover; with many nodes affected, look for a common cause (AMI, kernel, CNI).',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', ignore: [], criticalGroupPct: 20, criticalMinGroupNodes: 5 },
   params: { ignore: param.strings(), criticalGroupPct: param.pct(), criticalMinGroupNodes: param.count(1, 100_000) },
   threshold: (p) => `abnormal; critical on more than ${p.criticalGroupPct}% of a group of ${p.criticalMinGroupNodes}+ nodes`,
@@ -111,7 +110,7 @@ export const nodeNotReady = defineRule({
   meaning:
     'A node that is not cordoned and not being removed by an autoscaler is NotReady (the kubelet reports a problem) or unreachable (Ready=Unknown: it stopped reporting). Its pods are evicted about 5 minutes later.',
   action: 'Check the instance (EC2 status checks, console output) and the kubelet/containerd logs (`journalctl -u kubelet`); replace the node if it does not come back.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', criticalNodes: 2, criticalGroupPct: 20, criticalMinGroupNodes: 5 },
   params: { criticalNodes: param.count(0, 100_000), criticalGroupPct: param.pct(), criticalMinGroupNodes: param.count(1, 100_000) },
   threshold: (p) => `Ready ≠ True; critical on ${p.criticalNodes}+ nodes or more than ${p.criticalGroupPct}% of a group`,
@@ -125,7 +124,7 @@ export const nodeNotReady = defineRule({
         (s.params.criticalNodes > 0 && down.length >= s.params.criticalNodes) ||
         groupShare(sizes, n.summary.nodeGroup, inGroup, s.params.criticalGroupPct, s.params.criticalMinGroupNodes);
       const what = n.summary.ready === 'Unknown' ? 'unreachable (the kubelet stopped reporting)' : 'NotReady';
-      const ec2 = ec2Checks(ctx, n.summary.instanceId);
+      const ec2 = ec2Checks(ctx, n);
       const ec2Text = ec2 === 'pass' ? '; EC2 status checks pass, the kubelet does not report' : ec2 ? `; EC2 ${ec2}` : '';
       return {
         subject: nodeSubject(ctx, n),
@@ -152,7 +151,7 @@ export const nodeReadinessFlapping = defineRule({
   title: 'Node readiness flapping',
   meaning: 'A node switched between Ready and not Ready several times in a short window: a kubelet, network or resource problem that each single NotReady period is too short to show.',
   action: 'Look at the kubelet and containerd logs and the node\'s memory/CPU around the transitions; cordon and replace the node if it keeps flapping.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '0', transitions: 3, window: '15m' },
   params: { transitions: param.count(2, 1000), window: param.duration() },
   threshold: (p) => `${p.transitions}+ Ready transitions in ${Math.round(p.window / 60_000)} min`,
@@ -181,7 +180,7 @@ export const nodeScrapeFailing = defineRule({
   title: 'Node kubelet unreachable for the agent',
   meaning: 'The agent cannot read a Ready node\'s kubelet stats, so Vigil is blind to that node\'s memory, disk and containers (its alerts are held as they are).',
   action: 'Check that pods can reach nodes on port 10250 (security groups, NetworkPolicy) and the agent\'s logs; the API-server proxy mode is a fallback for networks that block it.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m' },
   params: {},
   threshold: () => 'stats missing for a Ready node',

@@ -50,7 +50,7 @@ export const nodeMemoryLow = defineRule({
   meaning:
     'A node\'s available memory (as the kubelet counts it: capacity minus working set) is low, or falling fast enough to reach the eviction threshold soon. When it reaches the threshold the kubelet evicts pods, BestEffort ones and those above their requests first. On kubelets reporting pressure stall information (1.34+, cgroup v2), a node already tight on memory whose tasks all stall on it (reclaim, thrashing) is reported before the level is reached.',
   action: 'See which pods use the memory (evidence lists the top ones); set memory requests/limits on them, move them, or add a node before the kubelet evicts.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', warningAvailablePct: 10, criticalAvailablePct: 5, criticalAvailableMiB: 500, evictionMiB: 100, fillWithinHours: 2, trendBelowPct: 30, stallFullPct: 10 },
   params: {
     warningAvailablePct: param.pct(),
@@ -121,7 +121,7 @@ export const nodeDiskLow = defineRule({
   meaning:
     'A node\'s filesystem (nodefs), image filesystem (imagefs), container filesystem (containerfs, kubelet 1.31+ when split from images) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods. One alert per node names each filesystem concerned (the image filesystem on the root volume, as on EKS, is the same one); the pressure and evictions that follow are part of its story.',
   action: 'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: {
     severity: 'warning',
     for: '15m',
@@ -201,7 +201,7 @@ export const nodePidsLow = defineRule({
   title: 'Node PIDs running out',
   meaning: 'The processes on a node approach its PID limit (kubelet `pid.available`): new processes and containers will fail to start and the kubelet sets PIDPressure.',
   action: 'Find the pod spawning processes or threads (`ps -eLf | wc -l` per container); set a pod PID limit (`podPidsLimit`) and fix the leak.',
-  sources: { agent: true },
+  sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', warningUsedPct: 90, criticalUsedPct: 95, fillWithinHours: 2 },
   params: { warningUsedPct: param.pct(), criticalUsedPct: param.pct(), fillWithinHours: param.number(0, 720) },
   threshold: (p) => `PIDs used > ${p.warningUsedPct}% (critical > ${p.criticalUsedPct}%), or reaching ${p.criticalUsedPct}% within ${p.fillWithinHours} h`,

@@ -100,7 +100,7 @@ export const asgMaxPodsPending = defineRule({
   title: 'Auto Scaling group at max size with pods pending',
   meaning: 'Pods cannot be scheduled and an Auto Scaling group of the cluster is already at its maximum size, so no autoscaler can add the capacity they wait for.',
   action: 'Raise the group\'s max size (or the node group\'s scaling config), add a node group, or reduce the pending pods\' requests.',
-  sources: { agent: true, cloud: ['autoscaling'] },
+  sources: { agent: true, resources: ['pods'], cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '10m', minPendingPods: 1 },
   params: { minPendingPods: param.count(1, 1_000_000) },
   threshold: (p) => `desired = max and ${p.minPendingPods}+ pods Pending`,
@@ -125,7 +125,7 @@ export const instanceWithoutNode = defineRule({
   meaning:
     'An InService instance of a cluster Auto Scaling group has no Kubernetes node (it never joined, or its node object was deleted). The group counts it as healthy, so it will not replace it, but it runs no pods. A node that exists but is not Ready is node-not-ready\'s story, told with what EC2 says of the instance.',
   action: 'Check the instance\'s bootstrap (user data, cloud-init log), its IAM role mapping to the cluster (aws-auth or access entries) and the kubelet; terminate it so the group launches a new one.',
-  sources: { agent: true, cloud: ['autoscaling'] },
+  sources: { agent: true, resources: ['nodes'], cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '10m' },
   params: {},
   threshold: () => 'InService instance with no node (or only a cordoned one that is not Ready)',

@@ -11,6 +11,23 @@ import { duration } from '../../../model/quantity';
 /** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
 export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
 
+/**
+ * The kinds of Kubernetes resources the agent lists and watches, each with its own data age: a stale one
+ * blinds the rules that read it.
+ */
+export type AgentResource = 'nodes' | 'pods' | 'workloads' | 'events';
+
+/**
+ * The data a rule reads. `agent`: the agent's data (its rules are blind while the agent is silent);
+ * `resources`: which of the agent's resources, so the rule is also blind while one of them is stale (a rule
+ * that names none is blind only while the agent is silent); `cloud`: the AWS services it needs.
+ */
+export interface RuleSources {
+  readonly agent?: boolean;
+  readonly resources?: readonly AgentResource[];
+  readonly cloud?: readonly CloudService[];
+}
+
 /** An alert the domino finding mutes and lists in its own message. */
 export interface Constituent {
   readonly id: string;
@@ -77,7 +94,7 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
   /** What to do, one line (the runbook line of every message). */
   readonly action: string;
   /** The data it reads. When the agent's data is stale, or a listed service failed, it is blind. */
-  readonly sources: { readonly agent?: boolean; readonly cloud?: readonly CloudService[] };
+  readonly sources: RuleSources;
   /**
    * Occurrence rules (an OOM kill, a failed scaling activity, a Warning event): a finding is an occurrence,
    * the alert is held for `resolveAfter` after the last one and then ends without a "resolved" message.
@@ -115,7 +132,7 @@ export interface AnyRule {
   readonly title: string;
   readonly meaning: string;
   readonly action: string;
-  readonly sources: { readonly agent?: boolean; readonly cloud?: readonly CloudService[] };
+  readonly sources: RuleSources;
   readonly event?: boolean;
   readonly goneWithNode?: boolean;
   readonly defaults: Readonly<Record<string, unknown>> & { readonly severity: Severity; readonly for: string; readonly resolveAfter?: string; readonly renotifyEvery?: string };

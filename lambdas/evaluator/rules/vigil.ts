@@ -45,6 +45,37 @@ export const agentSilent = defineRule({
   },
 });
 
+export const agentDataStale = defineRule({
+  id: 'agent-data-stale',
+  title: 'Agent data stale',
+  meaning:
+    'The agent pushes, but its copy of some resources (nodes, pods, workloads, events) has not been refreshed within the threshold: their list/watch fails (403 after an RBAC change, throttling) or stalls, so it ships their last known state as current. The alerts reading those resources are held (neither fired nor resolved) until they are fresh again.',
+  action: 'Read the agent\'s log for list and watch errors of the stale resources (evidence), and its readiness (`kubectl -n vigil describe pod`); check its RBAC and the API server\'s health.',
+  // Held, not resolved, while the agent is silent: agent-silent tells that story.
+  sources: { agent: true },
+  defaults: { severity: 'critical', for: '0', staleAfter: '5m' },
+  params: { staleAfter: param.duration() },
+  threshold: (p) => `a resource's data older than ${Math.round(p.staleAfter / 60_000)} min`,
+  evaluate(ctx, s) {
+    const stale = [...ctx.blind.resources].sort(([a], [b]) => a.localeCompare(b));
+    if (stale.length === 0) return [];
+    const oldest = Math.max(...stale.map(([, r]) => r.ageMs));
+    return [
+      {
+        subject: { cluster: ctx.cluster },
+        severity: s.severity,
+        summary: `The agent of cluster ${ctx.cluster} is pushing, but its ${stale.map(([kind, r]) => `${kind} (${humanDuration(r.ageMs)} old)`).join(', ')} data is stale: the alerts about them are held until it is fresh`,
+        evidence: {
+          stale: stale.map(([kind]) => kind).join(', '),
+          resources: stale.flatMap(([, r]) => r.reported).join(', '),
+          oldestSeconds: Math.round(oldest / 1000),
+        },
+        since: ctx.now - oldest,
+      },
+    ];
+  },
+});
+
 export const collectorFailing = defineRule({
   id: 'collector-failing',
   title: 'Collector failing',

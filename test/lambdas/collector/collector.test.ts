@@ -2,17 +2,18 @@
  * The collector end to end: the real SDK adapters against a fake account behind aws-sdk-client-mock (real
  * API shapes, small pages), the store on dynalite, and the ingest handler for the Kubernetes side.
  */
+import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { AccessDeniedException } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../../../common/log';
 import { sdkAccounts, type AwsAccountFor } from '../../../lambdas/aws/account';
-import { createCollectorHandler, STATE_DOCUMENT, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
+import { createCollectorHandler, STATE_DOCUMENT, WrittenHostParts, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import type { AgentBatch, NodeReport } from '../../../model/batch';
-import type { CloudRollup, NodeMinute } from '../../../model/domain';
+import type { CloudRollup, HostMetrics, HostNodeMinute, NodeMinute } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { leaveUnprocessed } from '../../support/faults';
@@ -62,6 +63,14 @@ const fivePoints = (from: number, to: number, value: (t: number) => number): Poi
   return out;
 };
 
+/** Status checks, published every minute (read at 1 minute whatever the monitoring). */
+const status = (dimensions: Record<string, string>, metricName = 'StatusCheckFailed') => seriesKey('AWS/EC2', metricName, 'Maximum', 60, dimensions);
+const minutePoints = (from: number, to: number, value: (t: number) => number): Point[] => {
+  const out: Point[] = [];
+  for (let x = from; x <= to; x += MINUTE_MS) out.push({ t: x, value: value(x) });
+  return out;
+};
+
 /** The account: a managed group (two nodes and one still joining), an eksctl group, a Karpenter node. */
 function world(a: FakeAws): void {
   a.clusters.set(CLUSTER, { name: CLUSTER, arn: `arn:aws:eks:eu-west-1:123456789012:cluster/${CLUSTER}`, version: '1.33', platformVersion: 'eks.12', status: 'ACTIVE', health: { issues: [] } });
@@ -96,8 +105,8 @@ function world(a: FakeAws): void {
   ];
   for (const id of LIVE) a.setPoints(cpu(id), fivePoints(at(11, 50), at(12, 0), (x) => (x / MINUTE_MS) % 50));
   a.setPoints(cpu(ID.joining), [{ t: at(12, 0), value: 71 }]);
-  for (const g of [ASG.general, ASG.legacy]) a.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { AutoScalingGroupName: g }), fivePoints(at(11, 50), at(12, 0), () => 0));
-  a.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { InstanceId: ID.karpenter }), fivePoints(at(11, 50), at(12, 0), () => 0));
+  for (const g of [ASG.general, ASG.legacy]) a.setPoints(status({ AutoScalingGroupName: g }), minutePoints(at(11, 50), at(12, 6), () => 0));
+  a.setPoints(status({ InstanceId: ID.karpenter }), minutePoints(at(11, 50), at(12, 6), () => 0));
   const agentDims = { InstanceId: ID.general1, ImageId: 'ami-0c2b8ca1dad447f8a', InstanceType: 'm6i.xlarge', AutoScalingGroupName: ASG.general };
   const disk = (path: string) => ({ ...agentDims, path, device: 'nvme0n1p1', fstype: 'xfs' });
   a.agentMetrics = [
@@ -203,6 +212,7 @@ describe('one run', () => {
     expect(hosts.every((h) => h.periodMinutes === 5 && h.collectedAt === RUN)).toBe(true);
     expect(new Set(hosts.map((h) => h.host.instanceId))).toEqual(new Set(LIVE));
     const general1 = hosts.filter((h) => h.host.instanceId === ID.general1);
+    // The period being reported (12:05) still passes its status checks: no news, no part.
     expect(general1.map((h) => h.minute)).toEqual([at(11, 50), at(11, 55), at(12, 0)]);
     expect(general1[2].metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0, memoryUsedPct: 81.5, diskUsedPct: 47.25 });
     expect(general1[2].host).toMatchObject({ lifecycleState: 'InService', autoScalingGroup: ASG.general });
@@ -241,17 +251,17 @@ describe('one run', () => {
     expect(run.calls).toEqual({
       'autoscaling:DescribeAutoScalingGroups': 1,
       'autoscaling:DescribeScalingActivities': 3,
-      // One request, its 28 points in two pages.
-      'cloudwatch:GetMetricData': 2,
+      // Two requests: the period metrics (19 points, one page), the 1-minute status checks (51 points, three pages).
+      'cloudwatch:GetMetricData': 4,
       'cloudwatch:ListMetrics': 2,
       'ec2:DescribeInstances': 6,
       'eks:DescribeCluster': 1,
       'eks:DescribeNodegroup': 1,
       'eks:ListNodegroups': 1,
     });
-    // 5 CPU + 2 group status checks + 1 instance status check + memory + root disk, and memory + disk of the
-    // joining instance by its sibling's dimensions (it is not listed yet), billed on each page.
-    expect(run.metricsRequested).toBe(2 * 12);
+    // 5 CPU + memory + root disk, and memory + disk of the joining instance by its sibling's dimensions (it is
+    // not listed yet); 2 group status checks + 1 instance status check: 12 metrics, billed on each page.
+    expect(run.metricsRequested).toBe(9 + 3 * 3);
   });
 });
 
@@ -286,9 +296,9 @@ describe('merging with the Kubernetes side', () => {
   test('late CloudWatch points fill in at the next read, replacing what was written', async () => {
     aws.setPoints(cpu(ID.general2), fivePoints(at(11, 50), at(11, 55), () => 20));
     await collect();
-    // So far only the group's status check covers 12:00.
+    // So far nothing for 12:00: its status checks pass as in 11:55, and its CPU is late.
     const before = (await minute()).find((n) => n.key === ID.general2)?.host;
-    expect(before?.metrics).toEqual({ statusCheckFailed: 0 });
+    expect(before).toBeUndefined();
 
     // Five minutes later the 12:00 point has arrived (late), and 12:05 too.
     aws.setPoints(cpu(ID.general2), fivePoints(at(11, 50), at(12, 5), (x) => (x === at(12, 0) ? 64 : 20)));
@@ -324,7 +334,8 @@ describe('cadence', () => {
     t.clock.set(RUN + 5 * MINUTE_MS);
     const [second] = await collector();
     expect(second).toMatchObject({ metricsRead: true });
-    // The window is now 11:55–12:12: legacy's 11:55 and 12:00 changed value, its 12:05 is new.
+    // The window is now 11:55–12:10: legacy's 11:55 and 12:00 changed value, its 12:05 is new (the others'
+    // 12:05 still passes its status checks and waits for its CPU).
     expect(second.hostMinutes).toBe(3);
     t.clock.set(RUN + 10 * MINUTE_MS);
     const [third] = await createCollectorHandler(deps())();
@@ -362,26 +373,36 @@ describe('cadence', () => {
 });
 
 describe('status checks', () => {
+  test('a partial read may complete a part whose status checks came first, never drop a figure written', () => {
+    const w = new WrittenHostParts();
+    const host = { instanceId: ID.general1, instanceType: 'm6i.xlarge', zone: 'eu-west-1a', capacityType: 'on-demand' as const, state: 'running' as const, launchTime: at(9, 0) };
+    const part = (metrics: HostMetrics): HostNodeMinute => ({ minute: at(12, 5), periodMinutes: 5, collectedAt: RUN, host, metrics });
+    w.remember(CLUSTER, [part({ statusCheckFailed: 1 })]);
+    expect(w.withoutLoss(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 9 })])).toHaveLength(1);
+    w.remember(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 9, memoryUsedPct: 80 })]);
+    expect(w.withoutLoss(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 12 })])).toEqual([]);
+  });
+
   test('a failed check in a group is read per instance, naming which check failed', async () => {
-    aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { AutoScalingGroupName: ASG.general }), [
-      { t: at(11, 55), value: 0 },
-      { t: at(12, 0), value: 1 },
-    ]);
+    // The group fails at 12:02 only; the rest of the window it passes.
+    aws.setPoints(status({ AutoScalingGroupName: ASG.general }), minutePoints(at(11, 50), at(12, 6), (x) => (x === at(12, 2) ? 1 : 0)));
     for (const id of [ID.general1, ID.general2, ID.joining]) {
-      const failing = id === ID.general2 ? 1 : 0;
-      aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: failing }]);
-      aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed_System', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: failing }]);
-      aws.setPoints(seriesKey('AWS/EC2', 'StatusCheckFailed_Instance', 'Maximum', 300, { InstanceId: id }), [{ t: at(12, 0), value: 0 }]);
+      const failing = (x: number) => (id === ID.general2 && x === at(12, 2) ? 1 : 0);
+      aws.setPoints(status({ InstanceId: id }), minutePoints(at(11, 50), at(12, 6), failing));
+      aws.setPoints(status({ InstanceId: id }, 'StatusCheckFailed_System'), minutePoints(at(11, 50), at(12, 6), failing));
+      aws.setPoints(status({ InstanceId: id }, 'StatusCheckFailed_Instance'), minutePoints(at(11, 50), at(12, 6), () => 0));
     }
     const run = await collect();
-    // The group read in two pages, then the per-instance read in one.
-    expect(run.calls['cloudwatch:GetMetricData']).toBe(3);
-    expect(run.metricsRequested).toBe(2 * 12 + 9);
+    // The period metrics in one page, the status checks in three, then which check per instance (9 metrics, 153 points) in eight.
+    expect(run.calls['cloudwatch:GetMetricData']).toBe(12);
+    expect(run.metricsRequested).toBe(9 + 3 * 3 + 9 * 8);
     const nodes = await store.nodeMinutes(CLUSTER, at(12, 0), at(12, 0));
     const metrics = (id: string) => nodes.find((n) => n.key === id)?.host?.metrics;
     expect(metrics(ID.general2)).toMatchObject({ statusCheckFailed: 1, statusCheckFailedSystem: 1, statusCheckFailedInstance: 0 });
     expect(metrics(ID.general1)).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
-    expect((await store.nodeMinutes(CLUSTER, at(11, 55), at(11, 55))).find((n) => n.key === ID.general2)?.host?.metrics.statusCheckFailedSystem).toBeUndefined();
+    // Its period before and after: read per instance too (the window's detail), and passing.
+    expect((await store.nodeMinutes(CLUSTER, at(11, 55), at(11, 55))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
+    expect((await store.nodeMinutes(CLUSTER, at(12, 5), at(12, 5))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
   });
 });
 
@@ -426,10 +447,11 @@ describe('faults', () => {
   });
 
   test('CloudWatch throttles: no host part is written, the failure is recorded, the next minute reads again', async () => {
-    aws.fail('GetMetricData', 1, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    // Both requests (the period metrics, the 1-minute status checks) throttled.
+    aws.fail('GetMetricData', 2, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const first = await collect();
     expect(first).toMatchObject({ stored: true, metricsRead: false, hostMinutes: 0 });
-    expect((await cloudRollup())!.failures).toEqual([{ operation: 'cloudwatch:GetMetricData', message: '12 metrics: Throttling: Rate exceeded' }]);
+    expect((await cloudRollup())!.failures.map((f) => f.message).sort()).toEqual(['3 metrics: Throttling: Rate exceeded', '9 metrics: Throttling: Rate exceeded']);
     expect((await store.nodeMinutes(CLUSTER, at(11, 50), at(12, 6))).filter((n) => n.host)).toEqual([]);
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();
@@ -450,7 +472,7 @@ describe('faults', () => {
     expect(partial).toMatchObject({ stored: true, metricsRead: true });
     expect(partial.failures.map((f) => f.operation)).toEqual(['cloudwatch:ListMetrics', 'cloudwatch:ListMetrics']);
     // The new period is written from what was answered; the complete 12:00 part keeps its memory figure.
-    expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9 });
+    expect((await minute(at(12, 5))).find((n) => n.key === ID.general1)?.host?.metrics).toEqual({ cpuPct: 9, statusCheckFailed: 0 });
     expect((await minute()).find((n) => n.key === ID.general1)?.host).toEqual(complete);
     // The watermark moved: the next minute does not read CloudWatch again.
     t.clock.set(RUN + 6 * MINUTE_MS);
@@ -511,5 +533,39 @@ describe('faults', () => {
     const run = await collect();
     expect(run).toMatchObject({ stored: true, metricsRead: true, newActivities: 2 });
     client.destroy();
+  });
+});
+
+describe('backoff', () => {
+  const denied = () => Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: autoscaling:DescribeScalingActivities'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const legacyReads = () => aws.mocks.autoScaling.commandCalls(DescribeScalingActivitiesCommand).filter((c) => c.args[0].input.AutoScalingGroupName === ASG.legacy).length;
+
+  test('a query that keeps failing is asked again at growing intervals kept in the collector state, told once, and reset by a success', async () => {
+    const logs: { level: string; message: string; query?: string }[] = [];
+    const logger = createLogger({ service: 'test', sink: (l) => logs.push(JSON.parse(l)) });
+    aws.fail('DescribeScalingActivities', 1000, denied, (input) => input.AutoScalingGroupName === ASG.legacy);
+    const asked: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      t.clock.set(RUN + i * MINUTE_MS);
+      const before = legacyReads();
+      const run = await collect({ logger });
+      if (legacyReads() > before) asked.push(i);
+      // Asked or waiting, the failure is in every rollup: the group's alerts stay held, nothing else's.
+      expect(run.failures).toEqual([expect.objectContaining({ operation: 'autoscaling:DescribeScalingActivities', subject: { autoScalingGroup: ASG.legacy } })]);
+    }
+    expect(asked).toEqual([0, 1, 3, 7, 15, 31]);
+    expect((await cloudRollup(at(12, 9)))!.failures[0].message).toMatch(/BackoffError: AccessDenied: User: .* not authorized .* \(failing since 2026-11-23 12:07, 2 attempts; next at 2026-11-23 12:10\)/);
+    const state = (await store.getDocument<CollectorState>(CLUSTER, STATE_DOCUMENT.kind, STATE_DOCUMENT.id))!.value;
+    expect(state.backoff).toEqual({ [`autoscaling:describeScalingActivities ${ASG.legacy}`]: { failures: 6, since: RUN, nextAt: at(13, 8), message: expect.stringMatching(/^AccessDenied/) } });
+    // Told when it started failing, then only at the attempts (not every minute it waited).
+    expect(logs.filter((l) => l.message === 'query failing; asked again at growing intervals').map((l) => l.query)).toEqual([`autoscaling:describeScalingActivities ${ASG.legacy}`]);
+    expect(logs.filter((l) => l.level === 'warn' && l.message === 'cluster collected with failures')).toHaveLength(asked.length);
+
+    // Fixed (the IAM policy mended): the next attempt succeeds and the backoff is gone.
+    aws.fail('DescribeScalingActivities', 0, denied);
+    t.clock.set(at(13, 8, 20));
+    expect((await collect({ logger })).failures).toEqual([]);
+    expect((await store.getDocument<CollectorState>(CLUSTER, STATE_DOCUMENT.kind, STATE_DOCUMENT.id))!.value.backoff).toBeUndefined();
+    expect(logs.at(-2)).toMatchObject({ message: 'query recovered', query: `autoscaling:describeScalingActivities ${ASG.legacy}`, failures: 6 });
   });
 });

@@ -1,4 +1,7 @@
-import type { CloudWatchApi, MetricQuery, MetricSeries } from '../../../lambdas/aws/cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CallCounter } from '../../../lambdas/aws/calls';
+import { SdkCloudWatch, type CloudWatchApi, type MetricQuery, type MetricSeries } from '../../../lambdas/aws/cloudwatch';
 import { DEFAULT_HOST_METRICS, type MetricGroup } from '../../../lambdas/collector/config';
 import { agentSeriesOf, withSiblingSeries, isDue, metricsWindow, planReads, readHostMetrics, type MonitoredInstance } from '../../../lambdas/collector/host-metrics';
 import type { Host } from '../../../model/domain';
@@ -51,8 +54,8 @@ test('the planned queries follow the groups, and status checks go per Auto Scali
   const plan = (groups: MetricGroup[]) => planReads(instances, new Set(groups), new Map());
   const names = (groups: MetricGroup[]) => plan(groups).map((p) => `${p.query.metricName}:${Object.values(p.query.dimensions)[0]}:${p.query.periodSeconds}`);
   expect(names(['cpu'])).toEqual(['CPUUtilization:i-01:300', 'CPUUtilization:i-02:60', 'CPUUtilization:i-03:300']);
-  // One metric for the group (at its slowest member's period), one for the instance outside any group.
-  expect(names(['status'])).toEqual(['StatusCheckFailed:i-03:300', 'StatusCheckFailed:g1:300']);
+  // One metric for the group, one for the instance outside any group: at 1 minute, as EC2 publishes them, whatever the monitoring.
+  expect(names(['status'])).toEqual(['StatusCheckFailed:i-03:60', 'StatusCheckFailed:g1:60']);
   expect(plan(['cpu', 'status', 'network', 'ebs'])).toHaveLength(3 * 7 + 2);
   // Memory and disk only for instances that publish them.
   expect(plan(['memory', 'disk'])).toEqual([]);
@@ -122,12 +125,12 @@ test('ListMetrics denied: memory and disk are reported missing, CPU and status c
   expect(r.minutes.map((m) => m.metrics)).toEqual([{ cpuPct: 33, statusCheckFailed: 0 }]);
 });
 
-test('a group reading 0 clears every member for its period, 1-minute members minute by minute', async () => {
+test('a group reading 0 clears every member minute by minute, up to the current minute, into each member\'s own period parts', async () => {
   const instances = [inst('i-01', { autoScalingGroup: 'g1', periodMinutes: 1 }), inst('i-02', { autoScalingGroup: 'g1' })];
-  const cw = fakeCloudWatch((q, t) => (q.dimensions.AutoScalingGroupName === 'g1' && t === at(12, 0) ? 0 : undefined));
+  const cw = fakeCloudWatch((q, t) => (q.dimensions.AutoScalingGroupName === 'g1' && t >= at(12, 0) ? 0 : undefined));
   const r = await readHostMetrics(cw.api, instances, { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
   expect(r.minutes.map((m) => `${m.host.instanceId}@${(m.minute - at(12, 0)) / MINUTE_MS}/${m.periodMinutes}`)).toEqual([
-    'i-01@0/1', 'i-01@1/1', 'i-01@2/1', 'i-01@3/1', 'i-01@4/1', 'i-02@0/5',
+    'i-01@0/1', 'i-01@1/1', 'i-01@2/1', 'i-01@3/1', 'i-01@4/1', 'i-01@5/1', 'i-01@6/1', 'i-02@0/5', 'i-02@5/5',
   ]);
   expect(r.minutes.every((m) => m.metrics.statusCheckFailed === 0)).toBe(true);
 });
@@ -136,8 +139,8 @@ test('an instance launched after a period gets nothing from that period', async 
   const late = inst('i-02', { autoScalingGroup: 'g1', host: { ...host('i-02'), launchTime: at(12, 1) } });
   const cw = fakeCloudWatch((q) => (q.dimensions.AutoScalingGroupName === 'g1' ? 0 : undefined));
   const r = await readHostMetrics(cw.api, [inst('i-01', { autoScalingGroup: 'g1' }), late], { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
-  // 12:05-12:10 is not over at 12:07: the next read covers it.
-  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0)]);
+  // Its status minutes from 12:01 on, up to the current minute (12:05-12:10 so far).
+  expect(r.minutes.filter((m) => m.host.instanceId === 'i-02').map((m) => m.minute)).toEqual([at(12, 0), at(12, 5)]);
 });
 
 test('the fullest of several disks counts', async () => {
@@ -152,4 +155,79 @@ test('nothing is requested when there is nothing to read', async () => {
   expect(await readHostMetrics(cw.api, [], DEFAULT_HOST_METRICS, NOW)).toEqual({ minutes: [], failures: [], answered: true });
   expect(await readHostMetrics(cw.api, [inst('i-01')], { ...DEFAULT_HOST_METRICS, groups: [] }, NOW)).toEqual({ minutes: [], failures: [], answered: true });
   expect(cw.requests).toEqual([]);
+});
+
+describe('status checks at 1 minute (GetMetricData as CloudWatch answers it)', () => {
+  const cw = mockClient(CloudWatchClient);
+  afterAll(() => cw.restore());
+
+  /** One result per query, timestamps ascending, only the points `value` has: CloudWatch leaves out minutes with no data. */
+  function answer(value: (metric: string, dimension: string, periodSeconds: number, t: number) => number | undefined) {
+    return (input: GetMetricDataCommandInput) => {
+      const from = input.StartTime!.getTime();
+      const to = input.EndTime!.getTime();
+      const results: MetricDataResult[] = input.MetricDataQueries!.map((q) => {
+        const stat = q.MetricStat!;
+        const times: Date[] = [];
+        const values: number[] = [];
+        for (let t = from; t < to; t += stat.Period! * 1000) {
+          const v = value(stat.Metric!.MetricName!, stat.Metric!.Dimensions![0].Value!, stat.Period!, t);
+          if (v !== undefined) (times.push(new Date(t)), values.push(v));
+        }
+        return { Id: q.Id, Label: stat.Metric!.MetricName, Timestamps: times, Values: values, StatusCode: 'Complete' };
+      });
+      return { MetricDataResults: results, Messages: [] };
+    };
+  }
+
+  test('read to the current minute, folded into the 5-minute parts: a failure is known before its period\'s CPU (which stays unknown); still passing waits for the CPU', async () => {
+    cw.reset();
+    // CPU in 5-minute points, the 12:00 point not published yet; the system check of i-01 fails from 12:05.
+    cw.on(GetMetricDataCommand).callsFake(
+      answer((metric, dim, period, t) => {
+        if (metric === 'CPUUtilization') return period === 300 && t < at(12, 0) ? 40 : undefined;
+        if (period !== 60 || t > at(12, 6)) return undefined;
+        const failing = t >= at(12, 5) && (dim === 'g1' || dim === 'i-01');
+        return metric === 'StatusCheckFailed_Instance' ? 0 : failing ? 1 : 0;
+      }),
+    );
+    const calls = new CallCounter();
+    const api = new SdkCloudWatch(new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), calls);
+    const r = await readHostMetrics(api, [inst('i-01', { autoScalingGroup: 'g1' }), inst('i-02', { autoScalingGroup: 'g1' })], { ...DEFAULT_HOST_METRICS, groups: ['cpu', 'status'] }, NOW);
+
+    const inputs = cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);
+    const shape = (i: GetMetricDataCommandInput) => `${i.MetricDataQueries!.map((q) => `${q.MetricStat!.Metric!.MetricName}/${q.MetricStat!.Period}`).join(',')} to ${i.EndTime!.toISOString().slice(11, 16)}`;
+    expect(inputs.map(shape)).toEqual([
+      'CPUUtilization/300,CPUUtilization/300 to 12:05',
+      'StatusCheckFailed/60 to 12:07',
+      // Which check, for the group's instances, only because the group failed.
+      'StatusCheckFailed/60,StatusCheckFailed_Instance/60,StatusCheckFailed_System/60,StatusCheckFailed/60,StatusCheckFailed_Instance/60,StatusCheckFailed_System/60 to 12:07',
+    ]);
+    // Billed per metric: the same 9 metrics as at 5 minutes.
+    expect(calls.metricsRequested).toBe(9);
+    const parts = (id: string) => r.minutes.filter((m) => m.host.instanceId === id).map((m) => [new Date(m.minute).toISOString().slice(11, 16), m.metrics]);
+    expect(parts('i-01')).toEqual([
+      ['11:50', { cpuPct: 40, statusCheckFailed: 0, statusCheckFailedInstance: 0, statusCheckFailedSystem: 0 }],
+      ['11:55', { cpuPct: 40, statusCheckFailed: 0, statusCheckFailedInstance: 0, statusCheckFailedSystem: 0 }],
+      // 12:00 passes as 11:55 did and its CPU is not published yet: no news, written with its CPU later.
+      ['12:05', { statusCheckFailed: 1, statusCheckFailedInstance: 0, statusCheckFailedSystem: 1 }],
+    ]);
+    // i-02 still passes: nothing new to write for it until its CPU comes.
+    expect(parts('i-02').map(([m]) => m)).toEqual(['11:50', '11:55']);
+    expect(r.failures).toEqual([]);
+  });
+
+  test('a group that failed in a minute its instances\' detail did not answer leaves that period unknown, never healthy', async () => {
+    cw.reset();
+    cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      if (input.MetricDataQueries!.some((q) => q.MetricStat!.Metric!.Dimensions![0].Name === 'InstanceId')) {
+        return { MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, StatusCode: 'InternalError', Messages: [{ Code: 'InternalError', Value: 'try again' }] })) };
+      }
+      return answer((_m, _d, _p, t) => (t === at(12, 3) ? 1 : 0))(input);
+    });
+    const api = new SdkCloudWatch(new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), new CallCounter());
+    const r = await readHostMetrics(api, [inst('i-01', { autoScalingGroup: 'g1' })], { ...DEFAULT_HOST_METRICS, groups: ['status'] }, NOW);
+    expect(r.minutes.map((m) => [new Date(m.minute).toISOString().slice(11, 16), m.metrics.statusCheckFailed])).toEqual([['11:50', 0], ['11:55', 0], ['12:05', 0]]);
+    expect(r.failures[0].message).toMatch(/3 metrics answered InternalError/);
+  });
 });

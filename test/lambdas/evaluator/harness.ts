@@ -50,7 +50,7 @@ export interface Harness {
   readonly nextTime: number;
 }
 
-export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown } = { nodes: 6 }): Promise<Harness> {
+export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } = { nodes: 6 }): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
   const steady = new SteadyCluster(opts);
@@ -63,6 +63,7 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
     logger: silentLogger,
     rules: resolveRules(ruleOverridesSchema.parse(opts.rules ?? {}) as ParsedOverrides),
     emit: (line) => emitted.push(line),
+    hostPeriodMinutes: opts.hostPeriodMinutes,
   });
   const h: Harness = {
     t,

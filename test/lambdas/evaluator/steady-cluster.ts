@@ -302,6 +302,7 @@ export class SteadyCluster {
       trend: opts.trend ?? EMPTY_TREND,
       agentStaleAfterMs: 180_000,
       cloudStaleAfterMs: 300_000,
+      resourceStaleAfterMs: 300_000,
     });
   }
 }

@@ -147,6 +147,9 @@ describe('CloudWatch', () => {
     expect(new Set(await steps(basic.instanceId))).toEqual(new Set([5]));
     expect(new Set(await steps(detailed.instanceId))).toEqual(new Set([1]));
     expect(calls.metricsRequested).toBe(2);
+    // Status checks come every minute whatever the monitoring.
+    const status = (await cw.getMetricData([{ ...cpuQuery(basic.instanceId, 60), metricName: 'StatusCheckFailed', stat: 'Maximum' }], T0, T0 + 10 * MINUTE_MS))[0].points;
+    expect(status.map((p) => (p.t - T0) / MINUTE_MS)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test('status checks per instance and per Auto Scaling group, Sum over the period, agent metrics only where the agent runs', async () => {
