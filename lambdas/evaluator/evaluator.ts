@@ -10,6 +10,7 @@
 import { createHash } from 'crypto';
 import type { Logger } from '../../common/log';
 import type { HostNodeMinute, NodeMinute, Subject } from '../../model/domain';
+import { activeSilences, SILENCE_KIND, silenceOf, type ActiveSilence, type MaintenanceWindow, type Silence } from '../../model/silence';
 import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
 import { composeMessage, type AlertPublisher } from '../notify/publisher';
@@ -44,6 +45,8 @@ export interface EvaluatorDeps {
   readonly emit: (line: string) => void;
   /** CloudWatch period of the host metrics (1 with detailed monitoring, 5 with basic). @default 1 */
   readonly hostPeriodMinutes?: number;
+  /** Recurring maintenance windows (`vigil:maintenanceWindows`): silences declared in configuration. @default none */
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
 }
 
 export interface ClusterEvaluation {
@@ -115,12 +118,14 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const started = process.hrtime.bigint();
     const now = deps.clock.now();
     const log = deps.logger.child({ cluster });
-    const [heartbeat, memoryDoc, trendDoc, alertDocs] = await Promise.all([
+    const [heartbeat, memoryDoc, trendDoc, alertDocs, silenceDocs] = await Promise.all([
       deps.store.heartbeat(cluster),
       readMemory(cluster),
       deps.store.getDocument<TrendMemory>(cluster, MEMORY_KIND, TREND_ID),
       deps.store.listDocuments<AlertDoc>(cluster, ALERT_KIND),
+      deps.store.listDocuments<Silence>(cluster, SILENCE_KIND),
     ]);
+    const silences = activeSilences(silenceDocs.map((d) => d.value), deps.maintenanceWindows ?? [], now);
     const memory = memoryDoc?.value ?? EMPTY_MEMORY;
     const trend = trendDoc?.value.v === TREND_VERSION ? trendDoc.value : EMPTY_TREND;
 
@@ -158,7 +163,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const run = runRules(ctx, deps.rules, firingBefore, log);
     const steps = plan(ctx, run, alertDocs, now);
     const mutes = applyInhibition(ctx, steps, run);
-    for (const s of steps) decideStep(s, mutes, now);
+    for (const s of steps) decideStep(s, mutes, now, silences);
 
     const { won, conflicts } = await writeSteps(cluster, steps, now, log);
     await writeMemory(cluster, memoryDoc, nextMemory, observation, log);
@@ -171,7 +176,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     }
 
     const active = steps.filter((s) => s.next?.phase === 'firing');
-    const muted = (s: Step) => mutes.has(s.id) || s.next?.absorbedBy !== undefined;
+    const muted = (s: Step) => mutes.has(s.id) || s.next?.absorbedBy !== undefined || s.next?.silencedBy !== undefined;
     const activeCounts = {
       firing: active.filter((s) => !muted(s)).length,
       critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
@@ -238,11 +243,13 @@ export function createEvaluator(deps: EvaluatorDeps) {
     return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services, storytellers);
   }
 
-  function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs): void {
+  function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs, silences: readonly ActiveSilence[]): void {
     if (s.frozen && !s.next?.owed) return;
     const mute = mutes.get(s.id);
     if (mute?.absorbs && s.next && s.next.phase !== 'resolved') s.next = { ...s.next, absorbedBy: mute.by };
-    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, joins: mute?.joins === true, renotify: s.renotify, now });
+    const muted = mute !== undefined || s.next?.absorbedBy !== undefined;
+    s.decision = decide(s.next, s.timing, { muted, joins: mute?.joins === true, renotify: s.renotify, now });
+    if (s.next) ({ next: s.next, decision: s.decision } = silenced(s.next, s.decision, muted, silenceOf(silences, s.next)));
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 
@@ -327,6 +334,19 @@ export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[]
   const period = periodMinutes * MINUTE_MS;
   const current = Math.floor(now / period) * period;
   return [2, 3].map((k) => current - k * period);
+}
+
+/**
+ * Applies a silence (or maintenance window) to an alert's decision. While silenced nothing is sent: a
+ * resolution is recorded as told without a message, anything else waits. When the silence ends, an alert
+ * still firing (and not told under another's story) is told once, even if people heard of it before.
+ */
+export function silenced(next: AlertDoc, decision: Decision | undefined, muted: boolean, silence: ActiveSilence | undefined): { next: AlertDoc; decision: Decision | undefined } {
+  if (silence) return { next: { ...next, silencedBy: silence.id }, decision: decision?.kind === 'resolved' ? { ...decision, silent: true } : undefined };
+  if (next.silencedBy === undefined) return { next, decision };
+  const announce = !decision && !muted && next.phase === 'firing' && next.absentSince === undefined;
+  const settled = decision !== undefined || announce || muted || next.phase !== 'firing';
+  return { next: settled ? { ...next, silencedBy: undefined } : next, decision: announce ? { kind: next.notified?.phase === 'firing' ? 'repeat' : 'firing', silent: false } : decision };
 }
 
 /** `current` with what people were told rolled back to before the undelivered message (`before`). */

@@ -9,6 +9,7 @@ import type { AlertChange } from '../../../lambdas/notify/notification';
 import type { AlertPublisher, OutgoingMessage } from '../../../lambdas/notify/publisher';
 import type { LocalDynamo } from '../../../local/dynalite';
 import type { VigilStore } from '../../../lambdas/store/store';
+import type { MaintenanceWindow } from '../../../model/silence';
 import { MINUTE_MS } from '../../../model/time';
 import { startTestStore, type TestStore } from '../../support/store';
 import { SteadyCluster, type ScenarioOptions } from './steady-cluster';
@@ -50,7 +51,7 @@ export interface Harness {
   readonly nextTime: number;
 }
 
-export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown } = { nodes: 6 }): Promise<Harness> {
+export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly maintenanceWindows?: readonly MaintenanceWindow[] } = { nodes: 6 }): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
   const steady = new SteadyCluster(opts);
@@ -63,6 +64,7 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
     logger: silentLogger,
     rules: resolveRules(ruleOverridesSchema.parse(opts.rules ?? {}) as ParsedOverrides),
     emit: (line) => emitted.push(line),
+    maintenanceWindows: opts.maintenanceWindows,
   });
   const h: Harness = {
     t,
