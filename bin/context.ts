@@ -12,7 +12,8 @@ import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
 import { DELIVERIES, type Delivery, type EmailRecipient } from '../lib/notifications';
-import { EMAIL, hostMetricsSettingsProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
+import type { MaintenanceWindow } from '../model/silence';
+import { EMAIL, hostMetricsSettingsProblems, maintenanceWindowProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
   stackName: 'vigil:stackName',
@@ -25,6 +26,7 @@ export const CONTEXT_KEYS = {
   schedule: 'vigil:schedule',
   hostMetrics: 'vigil:hostMetrics',
   rules: 'vigil:rules',
+  maintenanceWindows: 'vigil:maintenanceWindows',
   agentSilenceMinutes: 'vigil:agentSilenceMinutes',
   logRetentionDays: 'vigil:logRetentionDays',
   memoryMb: 'vigil:memoryMb',
@@ -89,6 +91,8 @@ const SCHEMAS = {
   ),
   // The shape here; each rule's settings are checked against the evaluator's own schema below.
   rules: z.record(z.string(), z.unknown(), { error: 'must be an object of rule overrides keyed by rule id' }),
+  // The shape here; each window is checked against the evaluator's own schema below.
+  maintenanceWindows: z.array(z.unknown(), { error: 'must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]' }),
   agentSilenceMinutes: wholeNumber(2, 1440),
   logRetentionDays: z.number({ error: 'must be a number of days' }).refine((d) => LOG_RETENTION_DAYS.includes(d), {
     error: `must be one of the CloudWatch Logs retentions: ${LOG_RETENTION_DAYS.join(', ')}`,
@@ -182,6 +186,8 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   if (hostMetrics) problems.push(...hostMetricsSettingsProblems(hostMetrics).map((p) => p.replace(/hostMetrics\./g, `${CONTEXT_KEYS.hostMetrics}.`)));
   const rules = read('rules');
   if (rules) problems.push(...ruleProblems(rules).map((p) => `${CONTEXT_KEYS.rules}${p.startsWith(':') ? '' : '.'}${p}`));
+  const maintenanceWindows = read('maintenanceWindows');
+  if (maintenanceWindows) problems.push(...maintenanceWindowProblems(maintenanceWindows).map((p) => `vigil:${p}`));
   const agentSilenceMinutes = read('agentSilenceMinutes');
   const logRetentionDays = read('logRetentionDays');
   const table = read('table');
@@ -226,6 +232,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       evaluatorEvery: schedule?.evaluatorMinutes === undefined ? undefined : Duration.minutes(schedule.evaluatorMinutes),
       hostMetrics,
       rules: rules as RuleOverrides | undefined,
+      maintenanceWindows: maintenanceWindows as MaintenanceWindow[] | undefined,
       agentSilence: agentSilenceMinutes === undefined ? undefined : Duration.minutes(agentSilenceMinutes),
       logRetention: logRetentionDays as logs.RetentionDays | undefined,
       memorySize: memoryMb,

@@ -23,6 +23,8 @@ export const ENV = {
   topicArn: 'VIGIL_TOPIC_ARN',
   /** Evaluator: JSON rule overrides (thresholds, `for`, severity, enablement, namespace filters). */
   rules: 'VIGIL_RULES',
+  /** Evaluator: JSON list of recurring maintenance windows (`model/silence.ts`), silences declared in configuration. */
+  maintenanceWindows: 'VIGIL_MAINTENANCE_WINDOWS',
   /**
    * Slack notifier: the name of the Secrets Manager secret holding the incoming-webhook URL. A name, not a
    * partial ARN: Secrets Manager takes an id ending in `-` and six characters as a complete ARN.

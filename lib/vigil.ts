@@ -6,8 +6,9 @@ import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
 import { parseRuleOverrides, RuleConfigError, type RuleOverrides } from '../lambdas/evaluator/config';
-import { clusterNameSchema } from '../model/batch';
+import { clusterNameSchema, formatPath } from '../model/batch';
 import type { ClusterConfig } from '../model/domain';
+import { maintenanceWindowsSchema, type MaintenanceWindow } from '../model/silence';
 import { AgentAccess, oidcProviderOf, type AgentAuth } from './agent-access';
 import { Collector } from './collector';
 import { Dashboards } from './dashboards';
@@ -50,6 +51,12 @@ export interface VigilProps {
    * @default {}: RULE_DEFAULTS of lambdas/evaluator/config.ts
    */
   readonly rules?: RuleOverrides;
+  /**
+   * Recurring maintenance windows (weekdays, a local time range, an IANA time zone, optional label matchers):
+   * alerts they match send no message while open; what still fires is told when they close.
+   * @default [] none
+   */
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
   /** How long the agent of a cluster may be silent before Vigil's own alarm, whole minutes from 2. @default Duration.minutes(5) */
   readonly agentSilence?: Duration;
   /** @default on-demand, TTL, point-in-time recovery, deletion protection, retained on stack deletion */
@@ -139,6 +146,7 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     problems.push(`agentSilence must be whole minutes from 2 to 1440, got ${silence.toHumanString()}`);
   }
   if (props.rules !== undefined) problems.push(...ruleProblems(props.rules).map((p) => `rules${p.startsWith(':') ? '' : '.'}${p}`));
+  problems.push(...maintenanceWindowProblems(props.maintenanceWindows ?? []));
   if (props.namePrefix !== undefined && !Token.isUnresolved(props.namePrefix) && !NAME_PREFIX.test(props.namePrefix)) {
     problems.push(`namePrefix "${props.namePrefix}" may hold only letters, digits, - and _`);
   }
@@ -159,6 +167,12 @@ export function hostMetricsSettingsProblems(h: Partial<HostMetricsSettings> = {}
   if (new Set(s.groups).size !== s.groups.length) problems.push('hostMetrics.groups lists a group twice');
   const names: Record<string, string> = { [ENV.hostMetricsWindowMinutes]: 'hostMetrics.windowMinutes', [ENV.hostMetricsEveryMinutes]: 'hostMetrics.everyMinutes' };
   return [...problems, ...hostMetricsProblems(s).map((p) => p.replace(/VIGIL_[A-Z_]+/g, (v) => names[v] ?? v))];
+}
+
+/** Problems with maintenance windows, as `maintenanceWindows[i].field …`. */
+export function maintenanceWindowProblems(windows: unknown): string[] {
+  const r = maintenanceWindowsSchema.safeParse(windows);
+  return r.success ? [] : r.error.issues.map((i) => `maintenanceWindows${formatPath(i.path)} ${i.message}`);
 }
 
 /** The evaluator's own validation of rule overrides: each problem as `<rule>.<field>: …` (or `: …` for the whole). */
@@ -247,6 +261,7 @@ export class Vigil extends Construct {
       store: this.store,
       hostMetricsPeriodMinutes: hostMetrics.periodMinutes,
       rules: p.rules ?? {},
+      maintenanceWindows: p.maintenanceWindows ?? [],
       notifications: this.notifications,
       every: p.evaluatorEvery,
       failures: this.failures.queue,

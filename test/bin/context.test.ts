@@ -49,6 +49,7 @@ describe('readVigilContext', () => {
     expect(vigil.collectorEvery?.toMinutes()).toBe(1);
     expect(vigil.hostMetrics).toEqual({ periodMinutes: 5, everyMinutes: 5, windowMinutes: 15, groups: ['cpu', 'status', 'memory', 'disk'] });
     expect(vigil.rules).toEqual({ 'node-not-ready': { for: '10m' }, 'container-restarts': { restarts: 5 } });
+    expect(vigil.maintenanceWindows).toEqual([{ name: 'patching', days: ['Sat'], start: '22:00', end: '02:00', timeZone: 'Europe/Paris', match: { cluster: 'staging' } }]);
     expect(vigil.agentSilence?.toMinutes()).toBe(5);
     expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 1024 });
     expect(vigil.table).toEqual({ deletionProtection: true, pointInTimeRecovery: true, removalPolicy: RemovalPolicy.RETAIN });
@@ -127,6 +128,9 @@ describe('readVigilContext', () => {
     ['rules not an object', { ...prod, 'vigil:rules': [] }, 'vigil:rules must be an object of rule overrides keyed by rule id'],
     ['an unknown rule', { ...prod, 'vigil:rules': { 'node-notready': {} } }, 'vigil:rules: unknown rule "node-notready" (did you mean "node-not-ready"?)'],
     ['a bad rule setting', { ...prod, 'vigil:rules': { 'node-not-ready': { for: 'soon' } } }, 'vigil:rules.node-not-ready.for: expected a duration like "90s", "15m", "1h30m" or "0", got "soon"'],
+    ['maintenance windows not a list', { ...prod, 'vigil:maintenanceWindows': { name: 'patching' } }, 'vigil:maintenanceWindows must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]'],
+    ['a maintenance window in an unknown time zone', { ...prod, 'vigil:maintenanceWindows': [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'Paris' }] }, 'vigil:maintenanceWindows[0].timeZone must be an IANA time zone like "Europe/Paris" or "UTC"'],
+    ['a maintenance window matching an unknown label', { ...prod, 'vigil:maintenanceWindows': [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'UTC', match: { team: 'shop' } }] }, 'vigil:maintenanceWindows[0].match unknown label(s) "team": expected cluster, rule, severity, nodeGroup, node, namespace, workload, container'],
     ['agent silence of a minute', { ...prod, 'vigil:agentSilenceMinutes': 1 }, 'vigil:agentSilenceMinutes must be at least 2'],
     ['a log retention CloudWatch does not offer', { ...prod, 'vigil:logRetentionDays': 10 }, expect.stringMatching(/^vigil:logRetentionDays must be one of the CloudWatch Logs retentions: 1, 3, 5, 7, 14, 30/) as unknown as string],
     ['a destroyed table under deletion protection', { ...prod, 'vigil:table': { removalPolicy: 'destroy' } }, 'vigil:table: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted'],

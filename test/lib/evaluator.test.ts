@@ -17,6 +17,7 @@ describe('Evaluator', () => {
     store: new StoreTable(stack, 'Store'),
     hostMetricsPeriodMinutes: 5,
     rules: { 'node-not-ready': { for: '10m' } },
+    maintenanceWindows: [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'Europe/Paris' }],
     notifications,
     every: Duration.minutes(1),
     failures,
@@ -40,6 +41,7 @@ describe('Evaluator', () => {
           [ENV.topicArn]: { Ref: Match.stringLikeRegexp('^NotificationsAlerts') },
           [ENV.rules]: '{"node-not-ready":{"for":"10m"}}',
           [ENV.hostMetricsPeriodMinutes]: '5',
+          [ENV.maintenanceWindows]: '[{"name":"patching","days":["Sat"],"start":"02:00","end":"04:00","timeZone":"Europe/Paris"}]',
         }),
       },
     });
