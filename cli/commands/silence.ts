@@ -5,6 +5,7 @@
  * so there "now" is its newest data.
  */
 import { parseArgs } from 'util';
+import { ALERT_KIND, type AlertDoc } from '../../lambdas/evaluator/state';
 import { addSilence, expireSilence, listSilences, SilenceError } from '../../lambdas/store/silences';
 import { matchersText, parseMatchers, SILENCE_LABELS, type Silence } from '../../model/silence';
 import { formatDuration, parseDuration } from '../../model/quantity';
@@ -43,7 +44,8 @@ Examples:
 
 const LIST_USAGE = `Usage: vigil silence list [--all] [options]
 
-The cluster's silences in force or to come (with --all, also those ended in the last day).
+The cluster's silences in force or to come (with --all, also those ended in the last day), each with the
+number of firing alerts it holds quiet (their ids with --json).
 
   --all                  include ended silences
   --json                 JSON instead of a table
@@ -141,10 +143,13 @@ function state(s: Silence, now: EpochMs): string {
   return now < s.startsAt ? `starts in ${formatDuration(s.startsAt - now)}` : `${formatDuration(s.endsAt - now)} left`;
 }
 
-export function silenceTable(silences: readonly Silence[], now: EpochMs): string {
+/** A silence with the alerts it holds quiet now (their state goes on: `holds` lists those firing). */
+export type ListedSilence = Silence & { readonly holds: readonly string[] };
+
+export function silenceTable(silences: readonly ListedSilence[], now: EpochMs): string {
   if (!silences.length) return 'no silences';
-  const rows = silences.map((s) => [s.id, state(s, now), `${utc(s.startsAt)} → ${utc(s.endsAt)}`, matchersText(s.matchers), s.author, s.comment]);
-  const head = ['id', 'state', 'UTC', 'matches', 'author', 'comment'];
+  const rows = silences.map((s) => [s.id, state(s, now), `${utc(s.startsAt)} → ${utc(s.endsAt)}`, matchersText(s.matchers), String(s.holds.length), s.author, s.comment]);
+  const head = ['id', 'state', 'UTC', 'matches', 'firing', 'author', 'comment'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
@@ -162,7 +167,9 @@ async function run(opts: SilenceOptions, source: OpenedSource, deps: QueryDeps, 
   } else if (opts.verb === 'expire') {
     print(await expireSilence(store, cluster, opts.id!, now), 'expired');
   } else {
-    const silences = (await listSilences(store, cluster)).filter((s) => opts.all || s.endsAt > now);
+    const [all, alerts] = await Promise.all([listSilences(store, cluster), store.listDocuments<AlertDoc>(cluster, ALERT_KIND)]);
+    const holds = (id: string) => alerts.filter((a) => a.value.silencedBy === id && a.value.phase === 'firing').map((a) => a.value.id);
+    const silences = all.filter((s) => opts.all || s.endsAt > now).map((s) => ({ ...s, holds: holds(s.id) }));
     io.out(opts.json ? JSON.stringify(silences, null, 2) : silenceTable(silences, now));
   }
 }

@@ -9,6 +9,7 @@ import type { CommandIO } from '../../../cli/command';
 import { defaultQueryDeps, type QueryDeps } from '../../../cli/commands/query';
 import { createSilenceCommands, parseSilenceArgs } from '../../../cli/commands/silence';
 import { main } from '../../../cli/main';
+import { ALERT_KIND } from '../../../lambdas/evaluator/state';
 import { listSilences } from '../../../lambdas/store/silences';
 import { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_TABLE, startDynalite, type LocalDynamo } from '../../../local/dynalite';
@@ -42,14 +43,15 @@ async function vigil(d: QueryDeps, ...args: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-async function stored(): Promise<Silence[]> {
+async function withStore<T>(f: (store: VigilStore) => Promise<T>): Promise<T> {
   const dynamo = await startDynalite({ path: DB });
   try {
-    return await listSilences(new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE, clock: new ManualClock(RUN_END) }), CLUSTER);
+    return await f(new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE, clock: new ManualClock(RUN_END) }));
   } finally {
     await dynamo.close();
   }
 }
+const stored = () => withStore((store) => listSilences(store, CLUSTER));
 
 test('add, list and expire on a local run: its newest data is "now", and the evaluator finds what was stored', async () => {
   const added = await vigil(deps, 'add', '--local', DB, '--match', 'namespace=batch-*', '--match', 'rule=container-*', '--for', '2h', '--comment', 'batch migration', '--author', 'ana', '--json');
@@ -62,11 +64,14 @@ test('add, list and expire on a local run: its newest data is "now", and the eva
   expect(silenceOf(active, { rule: 'container-oom-killed', severity: 'warning', subject: { cluster: CLUSTER, namespace: 'batch-eu', workload: 'Job/etl' } })?.id).toBe(silence.id);
   expect(silenceOf(active, { rule: 'container-oom-killed', severity: 'warning', subject: { cluster: CLUSTER, namespace: 'shop' } })).toBeUndefined();
 
+  // The evaluator holds an alert quiet under it: the list says so.
+  await withStore((store) => store.putDocument(CLUSTER, ALERT_KIND, 'a1', { id: 'a1', phase: 'firing', silencedBy: silence.id }, undefined));
   const listed = await vigil(deps, 'list', '--local', DB);
   expect(listed.out.split('\n')).toEqual([
-    expect.stringMatching(/^id\s+state\s+UTC\s+matches\s+author\s+comment$/),
-    expect.stringMatching(new RegExp(`^${silence.id}\\s+2h left\\s+2026-11-23 12:30 → 2026-11-23 14:30\\s+namespace=batch-\\* rule=container-\\*\\s+ana\\s+batch migration$`)),
+    expect.stringMatching(/^id\s+state\s+UTC\s+matches\s+firing\s+author\s+comment$/),
+    expect.stringMatching(new RegExp(`^${silence.id}\\s+2h left\\s+2026-11-23 12:30 → 2026-11-23 14:30\\s+namespace=batch-\\* rule=container-\\*\\s+1\\s+ana\\s+batch migration$`)),
   ]);
+  expect(JSON.parse((await vigil(deps, 'list', '--local', DB, '--json')).out)).toEqual([{ ...silence, holds: ['a1'] }]);
 
   const expired = await vigil(deps, 'expire', silence.id, '--local', DB);
   expect(expired).toMatchObject({ code: 0, err: '' });
