@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { MAX_WINDOW_MINUTES, METRIC_GROUPS } from '../lambdas/collector/config';
-import type { RuleOverrides } from '../lambdas/evaluator/config';
+import { RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
 import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
@@ -27,6 +27,7 @@ export const CONTEXT_KEYS = {
   hostMetrics: 'vigil:hostMetrics',
   rules: 'vigil:rules',
   maintenanceWindows: 'vigil:maintenanceWindows',
+  runbookBaseUrl: 'vigil:runbookBaseUrl',
   agentSilenceMinutes: 'vigil:agentSilenceMinutes',
   logRetentionDays: 'vigil:logRetentionDays',
   memoryMb: 'vigil:memoryMb',
@@ -91,6 +92,7 @@ const SCHEMAS = {
   ),
   // The shape here; each rule's settings are checked against the evaluator's own schema below.
   rules: z.record(z.string(), z.unknown(), { error: 'must be an object of rule overrides keyed by rule id' }),
+  runbookBaseUrl: z.string({ error: 'must be a string' }).regex(RUNBOOK_URL, { error: 'must be an https URL like "https://wiki.example.com/vigil/" (no spaces, <, > or |)' }),
   // The shape here; each window is checked against the evaluator's own schema below.
   maintenanceWindows: z.array(z.unknown(), { error: 'must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]' }),
   agentSilenceMinutes: wholeNumber(2, 1440),
@@ -110,7 +112,7 @@ const SCHEMAS = {
 } satisfies Record<ContextKey, z.ZodType>;
 
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage', 'agentArchitecture']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
 
 export interface VigilAppConfig {
   readonly stackName: string;
@@ -188,6 +190,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   if (rules) problems.push(...ruleProblems(rules).map((p) => `${CONTEXT_KEYS.rules}${p.startsWith(':') ? '' : '.'}${p}`));
   const maintenanceWindows = read('maintenanceWindows');
   if (maintenanceWindows) problems.push(...maintenanceWindowProblems(maintenanceWindows).map((p) => `vigil:${p}`));
+  const runbookBaseUrl = read('runbookBaseUrl');
   const agentSilenceMinutes = read('agentSilenceMinutes');
   const logRetentionDays = read('logRetentionDays');
   const table = read('table');
@@ -233,6 +236,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       hostMetrics,
       rules: rules as RuleOverrides | undefined,
       maintenanceWindows: maintenanceWindows as MaintenanceWindow[] | undefined,
+      runbookBaseUrl,
       agentSilence: agentSilenceMinutes === undefined ? undefined : Duration.minutes(agentSilenceMinutes),
       logRetention: logRetentionDays as logs.RetentionDays | undefined,
       memorySize: memoryMb,

@@ -25,6 +25,8 @@ export const ENV = {
   rules: 'VIGIL_RULES',
   /** Evaluator: JSON list of recurring maintenance windows (`model/silence.ts`), silences declared in configuration. */
   maintenanceWindows: 'VIGIL_MAINTENANCE_WINDOWS',
+  /** Evaluator: runbook pages are this URL followed by the rule id (a rule's own `runbookUrl` wins). */
+  runbookBaseUrl: 'VIGIL_RUNBOOK_BASE_URL',
   /**
    * Slack notifier: the name of the Secrets Manager secret holding the incoming-webhook URL. A name, not a
    * partial ARN: Secrets Manager takes an id ending in `-` and six characters as a complete ARN.

@@ -21,6 +21,8 @@ export interface EvaluatorProps {
   readonly rules: RuleOverrides;
   /** Recurring maintenance windows, passed as JSON in `VIGIL_MAINTENANCE_WINDOWS`. @default none */
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /** Runbook pages: this URL followed by the rule id, passed as `VIGIL_RUNBOOK_BASE_URL`. @default none */
+  readonly runbookBaseUrl?: string;
   /** Where alerts are published (with the attributes of `model/notification.ts`). */
   readonly notifications: Notifications;
   readonly every: Duration;
@@ -55,6 +57,7 @@ export class Evaluator extends Construct {
         [ENV.topicArn]: props.notifications.alerts.topicArn,
         [ENV.rules]: JSON.stringify(props.rules),
         ...(props.maintenanceWindows?.length ? { [ENV.maintenanceWindows]: JSON.stringify(props.maintenanceWindows) } : {}),
+        ...(props.runbookBaseUrl ? { [ENV.runbookBaseUrl]: props.runbookBaseUrl } : {}),
         [ENV.hostMetricsPeriodMinutes]: String(props.hostMetricsPeriodMinutes),
       },
       every: props.every,

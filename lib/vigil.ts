@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
-import { parseRuleOverrides, RuleConfigError, type RuleOverrides } from '../lambdas/evaluator/config';
+import { parseRuleOverrides, RuleConfigError, RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
 import { clusterNameSchema, formatPath } from '../model/batch';
 import type { ClusterConfig } from '../model/domain';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../model/silence';
@@ -57,6 +57,12 @@ export interface VigilProps {
    * @default [] none
    */
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /**
+   * Every message links each alert to `<runbookBaseUrl><rule id>` (e.g. `https://wiki.example.com/vigil/`),
+   * unless the rule's override names its own `runbookUrl`.
+   * @default no runbook links
+   */
+  readonly runbookBaseUrl?: string;
   /** How long the agent of a cluster may be silent before Vigil's own alarm, whole minutes from 2. @default Duration.minutes(5) */
   readonly agentSilence?: Duration;
   /** @default on-demand, TTL, point-in-time recovery, deletion protection, retained on stack deletion */
@@ -147,6 +153,7 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
   }
   if (props.rules !== undefined) problems.push(...ruleProblems(props.rules).map((p) => `rules${p.startsWith(':') ? '' : '.'}${p}`));
   problems.push(...maintenanceWindowProblems(props.maintenanceWindows ?? []));
+  if (props.runbookBaseUrl !== undefined && !RUNBOOK_URL.test(props.runbookBaseUrl)) problems.push(`runbookBaseUrl "${props.runbookBaseUrl}" must be an https URL (no spaces, <, > or |)`);
   if (props.namePrefix !== undefined && !Token.isUnresolved(props.namePrefix) && !NAME_PREFIX.test(props.namePrefix)) {
     problems.push(`namePrefix "${props.namePrefix}" may hold only letters, digits, - and _`);
   }
@@ -262,6 +269,7 @@ export class Vigil extends Construct {
       hostMetricsPeriodMinutes: hostMetrics.periodMinutes,
       rules: p.rules ?? {},
       maintenanceWindows: p.maintenanceWindows ?? [],
+      runbookBaseUrl: p.runbookBaseUrl,
       notifications: this.notifications,
       every: p.evaluatorEvery,
       failures: this.failures.queue,

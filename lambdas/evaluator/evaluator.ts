@@ -15,7 +15,7 @@ import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/ti
 import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
 import { composeMessage, type AlertPublisher } from '../notify/publisher';
 import type { AlertChange } from '../notify/notification';
-import { ALERT_DEFAULTS, type ResolvedRule } from './config';
+import { ALERT_DEFAULTS, runbookUrlOf, type ResolvedRule } from './config';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
@@ -47,6 +47,8 @@ export interface EvaluatorDeps {
   readonly hostPeriodMinutes?: number;
   /** Recurring maintenance windows (`vigil:maintenanceWindows`): silences declared in configuration. @default none */
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /** Runbook pages are this followed by the rule id, unless a rule has its own `runbookUrl`. @default none */
+  readonly runbookBaseUrl?: string;
 }
 
 export interface ClusterEvaluation {
@@ -182,7 +184,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
       muted: active.filter(muted).length,
     };
-    const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s));
+    const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
     let messageId: string | undefined;
     if (changes.length) {
       const message = composeMessage(cluster, now, changes, activeCounts);
@@ -354,7 +356,7 @@ function owed(current: AlertDoc, before: AlertDoc | undefined, now: EpochMs): Al
   return { ...current, notified: before?.notified, lastNotifiedAt: before?.lastNotifiedAt, owed: true, updatedAt: now };
 }
 
-function changeOf(s: Step): AlertChange {
+function changeOf(s: Step, runbookUrl: string | undefined): AlertChange {
   const d = s.next!;
   const kind = s.decision!.kind;
   return {
@@ -371,6 +373,7 @@ function changeOf(s: Step): AlertChange {
     firingSince: d.firingSince,
     resolvedAt: d.resolvedAt,
     runbook: d.runbook,
+    ...(runbookUrl ? { runbookUrl } : {}),
     ...(d.constituents?.length ? { includes: d.constituents.map((c) => ({ rule: c.rule, summary: c.summary })) } : {}),
   };
 }

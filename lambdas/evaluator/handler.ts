@@ -29,6 +29,7 @@ const config = {
   // 1 (EC2 detailed monitoring) or 5 (basic); read as JSON, so "5" is the number 5.
   hostPeriodMinutes: env.json(ENV.hostMetricsPeriodMinutes, z.union([z.literal(1), z.literal(5)]), 1),
   maintenanceWindows: env.json<MaintenanceWindow[]>(ENV.maintenanceWindows, maintenanceWindowsSchema, []),
+  runbookBaseUrl: env.string(ENV.runbookBaseUrl, '') || undefined,
 };
 env.done();
 
@@ -44,6 +45,7 @@ export const handler = createEvaluatorHandler({
   clusters: config.clusters,
   hostPeriodMinutes: config.hostPeriodMinutes,
   maintenanceWindows: config.maintenanceWindows,
+  runbookBaseUrl: config.runbookBaseUrl,
   // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
   emit: (line) => process.stdout.write(line + '\n'),
 });

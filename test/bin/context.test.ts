@@ -48,7 +48,8 @@ describe('readVigilContext', () => {
     expect(vigil.slack).toEqual({ secretName: 'vigil/slack-webhook', receives: ['critical', 'warning', 'info', 'resolved', 'health'] });
     expect(vigil.collectorEvery?.toMinutes()).toBe(1);
     expect(vigil.hostMetrics).toEqual({ periodMinutes: 5, everyMinutes: 5, windowMinutes: 15, groups: ['cpu', 'status', 'memory', 'disk'] });
-    expect(vigil.rules).toEqual({ 'node-not-ready': { for: '10m' }, 'container-restarts': { restarts: 5 } });
+    expect(vigil.rules).toEqual({ 'node-not-ready': { for: '10m' }, 'container-restarts': { restarts: 5, runbookUrl: 'https://wiki.example.com/oncall/oom' } });
+    expect(vigil.runbookBaseUrl).toBe('https://wiki.example.com/vigil/');
     expect(vigil.maintenanceWindows).toEqual([{ name: 'patching', days: ['Sat'], start: '22:00', end: '02:00', timeZone: 'Europe/Paris', match: { cluster: 'staging' } }]);
     expect(vigil.agentSilence?.toMinutes()).toBe(5);
     expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 1024 });
@@ -131,6 +132,8 @@ describe('readVigilContext', () => {
     ['maintenance windows not a list', { ...prod, 'vigil:maintenanceWindows': { name: 'patching' } }, 'vigil:maintenanceWindows must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]'],
     ['a maintenance window in an unknown time zone', { ...prod, 'vigil:maintenanceWindows': [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'Paris' }] }, 'vigil:maintenanceWindows[0].timeZone must be an IANA time zone like "Europe/Paris" or "UTC"'],
     ['a maintenance window matching an unknown label', { ...prod, 'vigil:maintenanceWindows': [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'UTC', match: { team: 'shop' } }] }, 'vigil:maintenanceWindows[0].match unknown label(s) "team": expected cluster, rule, severity, nodeGroup, node, namespace, workload, container'],
+    ['a runbook base URL that is not https', { ...prod, 'vigil:runbookBaseUrl': 'http://wiki/vigil/' }, 'vigil:runbookBaseUrl must be an https URL like "https://wiki.example.com/vigil/" (no spaces, <, > or |)'],
+    ['a rule runbook URL with a space', { ...prod, 'vigil:rules': { 'node-not-ready': { runbookUrl: 'https://wiki/node not ready' } } }, 'vigil:rules.node-not-ready.runbookUrl: expected an https URL (no spaces, <, > or |)'],
     ['agent silence of a minute', { ...prod, 'vigil:agentSilenceMinutes': 1 }, 'vigil:agentSilenceMinutes must be at least 2'],
     ['a log retention CloudWatch does not offer', { ...prod, 'vigil:logRetentionDays': 10 }, expect.stringMatching(/^vigil:logRetentionDays must be one of the CloudWatch Logs retentions: 1, 3, 5, 7, 14, 30/) as unknown as string],
     ['a destroyed table under deletion protection', { ...prod, 'vigil:table': { removalPolicy: 'destroy' } }, 'vigil:table: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted'],

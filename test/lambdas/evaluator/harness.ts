@@ -4,12 +4,11 @@
  */
 import { silentLogger } from '../../../common/log';
 import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../../lambdas/evaluator/config';
-import { createEvaluator, type ClusterEvaluation, type Evaluator } from '../../../lambdas/evaluator/evaluator';
+import { createEvaluator, type ClusterEvaluation, type Evaluator, type EvaluatorDeps } from '../../../lambdas/evaluator/evaluator';
 import type { AlertChange } from '../../../lambdas/notify/notification';
 import type { AlertPublisher, OutgoingMessage } from '../../../lambdas/notify/publisher';
 import type { LocalDynamo } from '../../../local/dynalite';
 import type { VigilStore } from '../../../lambdas/store/store';
-import type { MaintenanceWindow } from '../../../model/silence';
 import { MINUTE_MS } from '../../../model/time';
 import { startTestStore, type TestStore } from '../../support/store';
 import { SteadyCluster, type ScenarioOptions } from './steady-cluster';
@@ -51,7 +50,7 @@ export interface Harness {
   readonly nextTime: number;
 }
 
-export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly maintenanceWindows?: readonly MaintenanceWindow[] } = { nodes: 6 }): Promise<Harness> {
+export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown } & Pick<EvaluatorDeps, 'maintenanceWindows' | 'runbookBaseUrl'> = { nodes: 6 }): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
   const steady = new SteadyCluster(opts);
@@ -65,6 +64,7 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
     rules: resolveRules(ruleOverridesSchema.parse(opts.rules ?? {}) as ParsedOverrides),
     emit: (line) => emitted.push(line),
     maintenanceWindows: opts.maintenanceWindows,
+    runbookBaseUrl: opts.runbookBaseUrl,
   });
   const h: Harness = {
     t,
