@@ -14,6 +14,7 @@ import { DEFAULT_HOST_METRICS } from '../lambdas/collector/config';
 import { resolveRules } from '../lambdas/evaluator/config';
 import { createEvaluatorHandler } from '../lambdas/evaluator/evaluator';
 import { VigilStore } from '../lambdas/store/store';
+import { addSilence } from '../lambdas/store/silences';
 import { ManualClock, MINUTE_MS, minuteOf, type EpochMs } from '../model/time';
 import { formatDuration, parseDuration } from '../model/quantity';
 import { readAgentConfig } from '../agent/config';
@@ -121,6 +122,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     for (let m = world.start; m < end; m += MINUTE_MS) {
       clock.set(m);
       world.step();
+      // A silence the timeline added is stored as `vigil silence add` stores it.
+      for (const x of world.silences.splice(0)) await addSilence(store, world.cluster, { ...x, author: 'scenario', createdAt: clock.now() });
       syncKubeletFaults(world, kube.kubelets);
       for (; notes < world.notes.length; notes++) print?.(`${relative(world.notes[notes].t, world.onset)}  ${world.notes[notes].text}`);
       await kube.kubelets.ready();

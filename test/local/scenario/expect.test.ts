@@ -120,3 +120,21 @@ test('"message mentions" reads the subject line and the body with its action tex
 test('notFire catches the forbidden rule, not only its absence', () => {
   expect(judge({ fire: [], notFire: ['node-not-ready'] }, [message(31, change('node-not-ready', 'firing'))])).toEqual(['unexpected: node-not-ready fired at +1m but must not: node-not-ready firing']);
 });
+
+test('"quiet during <silence>" fails an alert told while the silence lasts, and passes one told after it', () => {
+  const silenced = (fire: ScenarioInput['expect']['fire'], messages: readonly OutboxEntry[]) => {
+    const scenario = parseScenario({
+      version: 1,
+      name: 'judged',
+      description: 'A silence from minute 30 to 50.',
+      duration: '2h',
+      cluster: { name: 'judged', nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 3 }, node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' } }] },
+      timeline: [{ id: 'upgrade', at: '30m', do: 'silence', for: '20m', match: { rule: 'node-*' } }],
+      expect: { fire },
+    });
+    return checkExpectations(scenario, new World(scenario, new ManualClock(Date.parse(scenario.start))), messages).map((u) => `${u.kind}: ${u.message}`);
+  };
+  const fire = [{ rule: 'node-not-ready', within: '30m', quietDuring: 'upgrade' }];
+  expect(silenced(fire, [message(50, change('node-not-ready', 'firing'))])).toEqual([]);
+  expect(silenced(fire, [message(35, change('node-not-ready', 'firing')), message(50, change('node-not-ready', 'repeat'))])).toEqual(['unexpected: node-not-ready was told at +5m (firing), during the silence "upgrade" (+0s to +20m)']);
+});
