@@ -26,9 +26,9 @@ import { rng } from '../sim/synthetic';
 import { LOCAL_REGION, LOCAL_TABLE, startDynalite } from './dynalite';
 import { startLocalIngest } from './ingest';
 import type { FunctionUrl, RefusedRequest } from '../sim/aws/function-url';
-import { buildRunRecord } from './record';
+import { buildRunRecord, subjectLabels } from './record';
 import { writeReport } from './report/html';
-import type { RunRecord } from './report/run-record';
+import type { RunRecord, SilencedMark } from './report/run-record';
 import { checkExpectations, type Unmet } from './scenario/expect';
 import type { Scenario } from './scenario/format';
 import { World } from './world';
@@ -115,6 +115,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       hostPeriodMinutes: s.cluster.nodeGroups.every((g) => g.detailedMonitoring) ? 1 : 5,
     });
 
+    // Alerts silences held quiet, first seen: the report shows them, as nothing was sent about them.
+    const held = new Map<string, SilencedMark>();
     const realStart = Date.now();
     print?.(`Scenario ${s.name}: ${s.description}`);
     print?.(`Simulating ${formatDuration(end - world.start)} of cluster ${world.cluster}${opts.speed && Number.isFinite(opts.speed) ? ` at ${opts.speed}× speed` : ''}; onset at +${formatDuration(world.onset - world.start)}.\n`);
@@ -133,7 +135,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       clock.set(m + 40_000);
       await collect();
       clock.set(m + 50_000);
-      await evaluate();
+      for (const c of (await evaluate()).clusters) for (const a of c.silenced) if (!held.has(`${a.id}|${a.silence}`)) held.set(`${a.id}|${a.silence}`, { t: m, ...a, subject: subjectLabels(a.subject) });
       if (print && (m - world.start) % (5 * MINUTE_MS) === 0) print(progress(world, m));
       if (opts.speed && Number.isFinite(opts.speed)) {
         const due = realStart + (m + MINUTE_MS - world.start) / opts.speed;
@@ -151,6 +153,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         onset: world.onset,
         end,
         happenings: world.notes.filter((n) => n.kind === 'happening').map((n) => ({ t: n.t, text: n.text })),
+        silenced: [...held.values()],
       },
       notifications,
     );

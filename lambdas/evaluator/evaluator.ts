@@ -64,7 +64,19 @@ export interface ClusterEvaluation {
   readonly conflicts: number;
   readonly firing: number;
   readonly muted: number;
+  /** Firing alerts a silence or maintenance window holds quiet (counted in `muted`): still shown, not sent. */
+  readonly silenced: readonly SilencedAlert[];
   readonly emf: readonly EmfDocument[];
+}
+
+export interface SilencedAlert {
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: AlertDoc['severity'];
+  readonly summary: string;
+  readonly subject: Subject;
+  /** The silence's id, or `window:<name>`. */
+  readonly silence: string;
 }
 
 export class PublishError extends Error {
@@ -184,6 +196,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
       muted: active.filter(muted).length,
     };
+    const silenced = active.flatMap(({ next: a }) => (a!.silencedBy ? [{ id: a!.id, rule: a!.rule, severity: a!.severity, summary: a!.summary, subject: a!.subject, silence: a!.silencedBy }] : []));
     const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
     let messageId: string | undefined;
     if (changes.length) {
@@ -209,7 +222,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       conflicts,
       seconds,
     });
-    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, emf };
+    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, silenced, emf };
   }
 
   /** Each alert's next state, before inhibition and notification. */

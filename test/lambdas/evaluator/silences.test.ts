@@ -35,7 +35,7 @@ test('an alert that fires under a silence is stored as firing and silenced, and 
   const during = await h.tick(10);
   expect(h.publisher.messages).toEqual([]);
   expect(await alertOf(h, 'node-not-ready')).toMatchObject({ phase: 'firing', silencedBy: expect.any(String) });
-  expect(during[during.length - 1]).toMatchObject({ firing: 0, muted: 1 });
+  expect(during[during.length - 1]).toMatchObject({ firing: 0, muted: 1, silenced: [{ rule: 'node-not-ready', subject: { node: h.steady.nodeNames[1] }, silence: expect.any(String) }] });
   await h.tick(5);
   expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing']);
   expect((await alertOf(h, 'node-not-ready'))?.silencedBy).toBeUndefined();
