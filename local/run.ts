@@ -135,7 +135,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       clock.set(m + 40_000);
       await collect();
       clock.set(m + 50_000);
-      for (const c of (await evaluate()).clusters) for (const a of c.silenced) if (!held.has(`${a.id}|${a.silence}`)) held.set(`${a.id}|${a.silence}`, { t: m, ...a, subject: subjectLabels(a.subject) });
+      for (const a of (await evaluate()).clusters.flatMap((c) => c.silenced)) {
+        const key = `${a.id}|${a.silence}`;
+        if (!held.has(key)) held.set(key, { t: m, rule: a.rule, severity: a.severity, summary: a.summary, subject: subjectLabels(a.subject), silence: a.silence });
+      }
       if (print && (m - world.start) % (5 * MINUTE_MS) === 0) print(progress(world, m));
       if (opts.speed && Number.isFinite(opts.speed)) {
         const due = realStart + (m + MINUTE_MS - world.start) / opts.speed;

@@ -196,7 +196,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
       muted: active.filter(muted).length,
     };
-    const silenced = active.flatMap(({ next: a }) => (a!.silencedBy ? [{ id: a!.id, rule: a!.rule, severity: a!.severity, summary: a!.summary, subject: a!.subject, silence: a!.silencedBy }] : []));
+    const silenced = active.flatMap(({ next: a }) => (a?.silencedBy ? [{ id: a.id, rule: a.rule, severity: a.severity, summary: a.summary, subject: a.subject, silence: a.silencedBy }] : []));
     const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
     let messageId: string | undefined;
     if (changes.length) {
