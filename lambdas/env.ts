@@ -32,4 +32,6 @@ export const ENV = {
    * partial ARN: Secrets Manager takes an id ending in `-` and six characters as a complete ARN.
    */
   slackSecretName: 'VIGIL_SLACK_SECRET_NAME',
+  /** Webhook notifier: the name of the Secrets Manager secret holding the webhook URL (a name, as above). */
+  webhookSecretName: 'VIGIL_WEBHOOK_SECRET_NAME',
 } as const;

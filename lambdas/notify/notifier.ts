@@ -7,7 +7,7 @@
  * Idempotent per SNS message within a window: a message this instance posted (or sent without an answer,
  * see `webhook.ts`) is not posted again when SNS delivers it twice or Lambda retries the invocation.
  */
-import type { SNSEvent } from 'aws-lambda';
+import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { systemClock, type Clock } from '../../model/time';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type WebhookUrlCache } from './secrets';
@@ -15,7 +15,7 @@ import { deliver, DeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type Webh
 
 export interface Receiver extends ReceiverName {
   /** The request body for one SNS message. */
-  render(message: string, subject: string | undefined, log: Logger): string;
+  render(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger): string;
 }
 
 export interface NotifierDeps {
@@ -77,7 +77,7 @@ export function createNotifier(receiver: Receiver, deps: NotifierDeps) {
         log.info(`already sent to ${name}: not posting it again`);
         continue;
       }
-      const body = receiver.render(record.Sns.Message, record.Sns.Subject, log);
+      const body = receiver.render(record.Sns, log);
       try {
         const r = await deliver(name, deps.webhook, url, body, log, deps.policy, remaining);
         sent.set(id, now());

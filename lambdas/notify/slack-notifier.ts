@@ -24,6 +24,6 @@ export function slackMessageOf(message: string, subject: string | undefined, log
   return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
 }
 
-export const SLACK_RECEIVER: Receiver = { ...SLACK, render: (message, subject, log) => JSON.stringify(slackMessageOf(message, subject, log)) };
+export const SLACK_RECEIVER: Receiver = { ...SLACK, render: (sns, log) => JSON.stringify(slackMessageOf(sns.Message, sns.Subject, log)) };
 
 export const createSlackHandler = (deps: NotifierDeps) => createNotifier(SLACK_RECEIVER, deps);
