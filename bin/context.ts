@@ -22,6 +22,7 @@ export const CONTEXT_KEYS = {
   alertEmails: 'vigil:alertEmails',
   severityRouting: 'vigil:severityRouting',
   slackSecretName: 'vigil:slackSecretName',
+  webhookSecretName: 'vigil:webhookSecretName',
   retentionDays: 'vigil:retentionDays',
   schedule: 'vigil:schedule',
   hostMetrics: 'vigil:hostMetrics',
@@ -65,6 +66,9 @@ const cluster = z.strictObject(
 );
 
 /** Each key: its schema and, in the error for a wrong type, what is expected. */
+/** A receiver's secret (Slack, the webhook), by name. */
+const secretNameSchema = z.string({ error: 'must be a string' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager secret name' });
+
 const SCHEMAS = {
   stackName: z.string({ error: 'must be a string' }).regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, { error: 'must be a CloudFormation stack name: a letter, then letters, digits and -, at most 100' }),
   clusters: z.array(cluster, { error: 'must be a list of clusters like [{"name": "prod"}]' }).min(1, { error: 'must list at least one cluster' }),
@@ -73,9 +77,10 @@ const SCHEMAS = {
     error: 'must be a list of email addresses',
   }),
   severityRouting: z.record(z.string(), z.array(delivery, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }), {
-    error: 'must be an object mapping an email address (or "slack") to what it receives, like {"oncall@example.com": ["critical"]}',
+    error: 'must be an object mapping an email address (or "slack", "webhook") to what it receives, like {"oncall@example.com": ["critical"]}',
   }),
-  slackSecretName: z.string({ error: 'must be a string' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager secret name' }),
+  slackSecretName: secretNameSchema,
+  webhookSecretName: secretNameSchema,
   retentionDays: wholeNumber(1, 3650),
   schedule: z.strictObject(
     { collectorMinutes: wholeNumber(1, 60).optional(), evaluatorMinutes: wholeNumber(1, 60).optional() },
@@ -112,7 +117,7 @@ const SCHEMAS = {
 } satisfies Record<ContextKey, z.ZodType>;
 
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'webhookSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
 
 export interface VigilAppConfig {
   readonly stackName: string;
@@ -182,6 +187,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const emails = read('alertEmails') ?? [];
   const routing = read('severityRouting') ?? {};
   const slackSecretName = read('slackSecretName');
+  const webhookSecretName = read('webhookSecretName');
   const retentionDays = read('retentionDays');
   const schedule = read('schedule');
   const hostMetrics = read('hostMetrics');
@@ -210,8 +216,10 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   for (const target of targets) {
     if (target === 'slack') {
       if (slackSecretName === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.slack is set but ${CONTEXT_KEYS.slackSecretName} is not: Slack needs the webhook's secret`);
+    } else if (target === 'webhook') {
+      if (webhookSecretName === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.webhook is set but ${CONTEXT_KEYS.webhookSecretName} is not: the webhook needs its URL's secret`);
     } else if (!lowerEmails.includes(target.toLowerCase())) {
-      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither "slack" nor an address of ${CONTEXT_KEYS.alertEmails}`);
+      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither "slack", "webhook" nor an address of ${CONTEXT_KEYS.alertEmails}`);
     }
   }
   const routeOf = (target: string) => Object.entries(routing).find(([k]) => k.toLowerCase() === target.toLowerCase())?.[1];
@@ -230,6 +238,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       clusters: watched,
       alertEmails,
       slack: slackSecretName === undefined ? undefined : { secretName: slackSecretName, receives: routing.slack },
+      webhook: webhookSecretName === undefined ? undefined : { secretName: webhookSecretName, receives: routing.webhook },
       retentionDays,
       collectorEvery: schedule?.collectorMinutes === undefined ? undefined : Duration.minutes(schedule.collectorMinutes),
       evaluatorEvery: schedule?.evaluatorMinutes === undefined ? undefined : Duration.minutes(schedule.evaluatorMinutes),

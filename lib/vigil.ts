@@ -16,7 +16,7 @@ import { Evaluator } from './evaluator';
 import { FailureQueue } from './failure-queue';
 import { functionUrlRegionProblem, refuseRegionsWithoutFunctionUrls } from './function-url-regions';
 import { Ingest } from './ingest';
-import { DELIVERIES, Notifications, type EmailRecipient, type SlackNotifications } from './notifications';
+import { DELIVERIES, Notifications, type EmailRecipient, type ReceiverNotifications } from './notifications';
 import { SelfMonitoring } from './self-monitoring';
 import { StoreTable, type StoreTableProps } from './store-table';
 
@@ -32,7 +32,9 @@ export interface VigilProps {
   /** @default []: no email */
   readonly alertEmails?: readonly EmailRecipient[];
   /** @default no Slack */
-  readonly slack?: SlackNotifications;
+  readonly slack?: ReceiverNotifications;
+  /** A webhook that takes Alertmanager's webhook body (version 4). @default no webhook */
+  readonly webhook?: ReceiverNotifications;
   /** Days of history kept in the table (DynamoDB TTL); alert state is kept regardless. @default 14 */
   readonly retentionDays?: number;
   /** How often the collector reads AWS, whole minutes from 1 to 60. @default Duration.minutes(1) */
@@ -133,9 +135,10 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     emails.add(e.address.toLowerCase());
     problems.push(...deliveryProblems(`alertEmails[${i}].receives`, e.receives));
   });
-  if (props.slack) {
-    if (!SECRET_NAME.test(props.slack.secretName)) problems.push(`slack.secretName "${props.slack.secretName}" is not a Secrets Manager secret name`);
-    problems.push(...deliveryProblems('slack.receives', props.slack.receives));
+  for (const [at, r] of [['slack', props.slack], ['webhook', props.webhook]] as const) {
+    if (!r) continue;
+    if (!SECRET_NAME.test(r.secretName)) problems.push(`${at}.secretName "${r.secretName}" is not a Secrets Manager secret name`);
+    problems.push(...deliveryProblems(`${at}.receives`, r.receives));
   }
   for (const [fn, mb] of Object.entries(props.memorySize ?? {})) {
     if (mb !== undefined && (!Number.isInteger(mb) || mb < 128 || mb > 10240)) problems.push(`memorySize.${fn} must be whole MB from 128 to 10240, got ${mb}`);
@@ -258,6 +261,7 @@ export class Vigil extends Construct {
     this.notifications = new Notifications(this, 'Notifications', {
       emails: p.alertEmails ?? [],
       slack: p.slack,
+      webhook: p.webhook,
       failures: this.failures.queue,
       logRetention: p.logRetention,
       alarmNamePrefix: prefix,
@@ -281,6 +285,7 @@ export class Vigil extends Construct {
       collector: this.collector.function.function,
       evaluator: this.evaluator.function.function,
       ...(this.notifications.slack ? { slack: this.notifications.slack.function } : {}),
+      ...(this.notifications.webhook ? { webhook: this.notifications.webhook.function } : {}),
     };
     this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {
       functions,
@@ -292,6 +297,7 @@ export class Vigil extends Construct {
       topic: this.notifications.health,
       alarmNamePrefix: prefix,
       slackSecretName: p.slack?.secretName,
+      webhookSecretName: p.webhook?.secretName,
     });
     this.dashboards = new Dashboards(this, 'Dashboards', {
       clusters,

@@ -79,6 +79,16 @@ describe('readVigilContext', () => {
     expect(vigil.slack?.secretName).toBe('team/slack');
   });
 
+  test('the generic webhook: its secret by name, routed like Slack', () => {
+    const { vigil } = readVigilContext({
+      'vigil:clusters': [{ name: 'prod' }],
+      'vigil:webhookSecretName': 'team/alertmanager-webhook',
+      'vigil:severityRouting': { webhook: ['critical', 'resolved'] },
+    });
+    expect(vigil.webhook).toEqual({ secretName: 'team/alertmanager-webhook', receives: ['critical', 'resolved'] });
+    expect(vigil.slack).toBeUndefined();
+  });
+
   test('the default agent auth applies to clusters that do not say, and IRSA then needs each oidcProvider', () => {
     expect(problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:agentAuth': 'irsa' })).toEqual([
       "vigil:clusters[0].oidcProvider is required with IRSA: the cluster's IAM OIDC provider ARN or issuer URL (aws eks describe-cluster --name prod --query cluster.identity.oidc.issuer)",
@@ -113,11 +123,13 @@ describe('readVigilContext', () => {
     ['a bad email', { ...prod, 'vigil:alertEmails': ['ops'] }, 'vigil:alertEmails[0] must be an email address'],
     ['emails not a list', { ...prod, 'vigil:alertEmails': 'ops@example.com' }, 'vigil:alertEmails is not valid JSON: "ops@example.com"'],
     ['an email twice', { ...prod, 'vigil:alertEmails': ['ops@example.com', 'OPS@example.com'] }, 'vigil:alertEmails[1] "OPS@example.com" is listed twice'],
-    ['routing an unknown address', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'oncal@example.com': ['critical'] } }, 'vigil:severityRouting has "oncal@example.com", which is neither "slack" nor an address of vigil:alertEmails'],
+    ['routing an unknown address', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'oncal@example.com': ['critical'] } }, 'vigil:severityRouting has "oncal@example.com", which is neither "slack", "webhook" nor an address of vigil:alertEmails'],
     ['routing an unknown severity', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'ops@example.com': ['page'] } }, 'vigil:severityRouting.ops@example.com[0] must be one of "critical", "warning", "info", "resolved", "health"'],
     ['routing nothing', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'ops@example.com': [] } }, 'vigil:severityRouting.ops@example.com must not be empty'],
     ['routing Slack without its secret', { ...prod, 'vigil:severityRouting': { slack: ['critical'] } }, 'vigil:severityRouting.slack is set but vigil:slackSecretName is not: Slack needs the webhook\'s secret'],
     ['a bad secret name', { ...prod, 'vigil:slackSecretName': 'my secret' }, 'vigil:slackSecretName must be a Secrets Manager secret name'],
+    ['routing the webhook without its secret', { ...prod, 'vigil:severityRouting': { webhook: ['critical'] } }, "vigil:severityRouting.webhook is set but vigil:webhookSecretName is not: the webhook needs its URL's secret"],
+    ['a bad webhook secret name', { ...prod, 'vigil:webhookSecretName': 'my secret' }, 'vigil:webhookSecretName must be a Secrets Manager secret name'],
     ['retention of zero', { ...prod, 'vigil:retentionDays': 0 }, 'vigil:retentionDays must be at least 1'],
     ['retention not whole', { ...prod, 'vigil:retentionDays': 1.5 }, 'vigil:retentionDays must be a whole number from 1 to 3650'],
     ['retention as a word', { ...prod, 'vigil:retentionDays': 'two weeks' }, 'vigil:retentionDays is not valid JSON: "two weeks"'],
