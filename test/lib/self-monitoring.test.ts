@@ -97,6 +97,30 @@ describe('SelfMonitoring', () => {
     expect(a.threshold.toMinutes()).toBeGreaterThanOrEqual(2);
   });
 
+  test('with the generic webhook, its unusable secret raises its own alarm, on its own metric', () => {
+    const stack = new Stack(testApp(), 'WithWebhook');
+    const f = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
+    new SelfMonitoring(stack, 'Self', {
+      functions: { webhook: f },
+      ingest: f,
+      failures: new sqs.Queue(stack, 'Failures'),
+      clusters: [],
+      agentSilence: Duration.minutes(5),
+      evaluatorEvery: Duration.minutes(1),
+      topic: new sns.Topic(stack, 'Health'),
+      alarmNamePrefix: 'Vigil-',
+      webhookSecretName: 'team/hook',
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Vigil-webhook-secret-unusable',
+      MetricName: 'WebhookSecretUnusable',
+      Dimensions: [{ Name: 'Service', Value: 'vigil-webhook' }],
+      AlarmDescription: Match.stringLikeRegexp('Vigil cannot post to Webhook: .*secret "team/hook".*not a webhook URL.*create-secret --name team/hook'),
+    });
+    expect(Object.values(t.findResources('AWS::CloudWatch::Alarm')).some((a) => a.Properties.AlarmName === 'Vigil-slack-secret-unusable')).toBe(false);
+  });
+
   test('with Slack, an unusable webhook secret raises one health alarm (email), in words, held for a day', () => {
     const withSlack = new Stack(testApp(), 'WithSlack');
     const f = new lambda.Function(withSlack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
