@@ -3,6 +3,7 @@
  * evaluator composes them), a real world for the onset and the happenings' times. A noisy or wrong run
  * must fail, whichever way it is wrong.
  */
+import { alertmanagerOf } from '../../../lambdas/notify/alertmanager';
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import type { AlertChange } from '../../../lambdas/notify/notification';
 import { formatSlack } from '../../../lambdas/notify/slack';
@@ -52,7 +53,7 @@ function change(rule: string, kind: AlertChange['kind'], severity: Severity = 'w
 /** The message one evaluation at `minute` sends with these changes, as the outbox keeps it. */
 function message(minute: number, ...changes: AlertChange[]): OutboxEntry {
   const m = composeMessage('judged', START + minute * MINUTE_MS, changes, { firing: 1, critical: 0, muted: 0 });
-  return { messageId: `m-${minute}`, publishedAt: new Date(START + minute * MINUTE_MS).toISOString(), subject: m.subject, attributes: m.attributes, text: m.text, slack: formatSlack(m.notification), notification: m.notification };
+  return { messageId: `m-${minute}`, publishedAt: new Date(START + minute * MINUTE_MS).toISOString(), subject: m.subject, attributes: m.attributes, text: m.text, slack: formatSlack(m.notification), webhook: alertmanagerOf(m.notification), notification: m.notification };
 }
 
 test('a run over its message budget fails, in all and per rule, naming where the messages went', () => {
