@@ -11,10 +11,10 @@ import { createHash } from 'crypto';
 import type { SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { evidenceEntry } from './format';
-import { notificationSchema, type AlertChange, type Notification } from './notification';
-import { createNotifier, parsedOrUndefined, type NotifierDeps, type Receiver } from './notifier';
+import type { AlertChange, Notification } from './notification';
+import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
 import { WEBHOOK } from './secrets';
-import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './slack';
+import type { CloudWatchAlarmMessage } from './slack';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -124,14 +124,9 @@ export function alertmanagerOfAlarm(a: CloudWatchAlarmMessage): AlertmanagerMess
 
 /** The webhook body for one SNS message; text that is not Vigil's is sent as one firing alert, never dropped. */
 export function webhookMessageOf(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger): AlertmanagerMessage {
-  const parsed = parsedOrUndefined(sns.Message);
-  if (parsed !== undefined) {
-    const r = notificationSchema.safeParse(parsed);
-    if (r.success) return alertmanagerOf(r.data);
-    const alarm = cloudWatchAlarmSchema.safeParse(parsed);
-    if (alarm.success) return alertmanagerOfAlarm(alarm.data);
-    log.warn('not a Vigil notification of this version; sent as text', { problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
-  }
+  const c = contentOf(sns.Message, log);
+  if ('notification' in c) return alertmanagerOf(c.notification);
+  if ('alarm' in c) return alertmanagerOfAlarm(c.alarm);
   const alert: AlertmanagerAlert = {
     status: 'firing',
     labels: { alertname: 'VigilMessage' },

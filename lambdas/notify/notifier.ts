@@ -10,7 +10,9 @@
 import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { systemClock, type Clock } from '../../model/time';
+import { notificationSchema, type Notification } from './notification';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type WebhookUrlCache } from './secrets';
+import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './slack';
 import { deliver, DeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
 
 export interface Receiver extends ReceiverName {
@@ -31,13 +33,22 @@ export interface NotifierDeps {
 export const DEDUP_WINDOW_MS = 6 * 3_600_000;
 const MAX_REMEMBERED = 10_000;
 
-/** The JSON of a message, or undefined when it is not JSON. */
-export function parsedOrUndefined(message: string): unknown {
+/** What an SNS message holds: a Vigil notification, one of Vigil's own CloudWatch alarms (health topic), or other text. */
+export type MessageContent = { readonly notification: Notification } | { readonly alarm: CloudWatchAlarmMessage } | { readonly text: string };
+
+export function contentOf(message: string, log: Logger): MessageContent {
+  let parsed: unknown;
   try {
-    return JSON.parse(message) as unknown;
+    parsed = JSON.parse(message);
   } catch {
-    return undefined;
+    return { text: message };
   }
+  const r = notificationSchema.safeParse(parsed);
+  if (r.success) return { notification: r.data };
+  const alarm = cloudWatchAlarmSchema.safeParse(parsed);
+  if (alarm.success) return { alarm: alarm.data };
+  log.warn('not a Vigil notification of this version; posted as text', { problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+  return { text: message };
 }
 
 export function createNotifier(receiver: Receiver, deps: NotifierDeps) {

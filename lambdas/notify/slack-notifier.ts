@@ -3,22 +3,15 @@
  * as Block Kit. A message that is not a Vigil notification is posted as plain text.
  */
 import type { Logger } from '../../common/log';
-import { notificationSchema } from './notification';
-import { createNotifier, parsedOrUndefined, type NotifierDeps, type Receiver } from './notifier';
+import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
 import { SLACK } from './secrets';
-import { cloudWatchAlarmSchema, escapeSlack, formatAlarmSlack, formatSlack, SLACK_LIMITS, type SlackMessage } from './slack';
+import { escapeSlack, formatAlarmSlack, formatSlack, SLACK_LIMITS, type SlackMessage } from './slack';
 
 /** The Slack message for one SNS message. */
 export function slackMessageOf(message: string, subject: string | undefined, log: Logger): SlackMessage {
-  const parsed = parsedOrUndefined(message);
-  if (parsed !== undefined) {
-    const r = notificationSchema.safeParse(parsed);
-    if (r.success) return formatSlack(r.data);
-    // Vigil's own CloudWatch alarms, from the health topic.
-    const alarm = cloudWatchAlarmSchema.safeParse(parsed);
-    if (alarm.success) return formatAlarmSlack(alarm.data);
-    log.warn('not a Vigil notification of this version; posted as text', { problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
-  }
+  const c = contentOf(message, log);
+  if ('notification' in c) return formatSlack(c.notification);
+  if ('alarm' in c) return formatAlarmSlack(c.alarm);
   const text = escapeSlack([subject, message].filter(Boolean).join('\n'));
   const cut = text.length > SLACK_LIMITS.sectionText ? `${text.slice(0, SLACK_LIMITS.sectionText - 1)}…` : text;
   return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };

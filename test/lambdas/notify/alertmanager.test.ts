@@ -120,7 +120,7 @@ test("Vigil's own alarms and text that is not Vigil's are still sent, as valid b
   expect(ok.status).toBe('resolved');
   expect(text.alerts[0]).toMatchObject({ labels: { alertname: 'VigilMessage' }, annotations: { summary: 'Hello', description: 'Test message from the console' } });
   expect(newer.alerts[0].annotations.description).toBe('{"v":99,"cluster":"prod"}');
-  expect(lines.map((l) => JSON.parse(l).message)).toContain('not a Vigil notification of this version; sent as text');
+  expect(lines.map((l) => JSON.parse(l).message)).toContain('not a Vigil notification of this version; posted as text');
 });
 
 test('the shared delivery discipline: a redelivered message is not sent twice; a refusal is thrown, named after the receiver', async () => {
