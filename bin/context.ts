@@ -7,12 +7,13 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { MAX_WINDOW_MINUTES, METRIC_GROUPS } from '../lambdas/collector/config';
-import type { RuleOverrides } from '../lambdas/evaluator/config';
+import { RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
 import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
 import { DELIVERIES, type Delivery, type EmailRecipient } from '../lib/notifications';
-import { EMAIL, hostMetricsSettingsProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
+import type { MaintenanceWindow } from '../model/silence';
+import { EMAIL, hostMetricsSettingsProblems, maintenanceWindowProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
   stackName: 'vigil:stackName',
@@ -21,10 +22,13 @@ export const CONTEXT_KEYS = {
   alertEmails: 'vigil:alertEmails',
   severityRouting: 'vigil:severityRouting',
   slackSecretName: 'vigil:slackSecretName',
+  webhookSecretName: 'vigil:webhookSecretName',
   retentionDays: 'vigil:retentionDays',
   schedule: 'vigil:schedule',
   hostMetrics: 'vigil:hostMetrics',
   rules: 'vigil:rules',
+  maintenanceWindows: 'vigil:maintenanceWindows',
+  runbookBaseUrl: 'vigil:runbookBaseUrl',
   agentSilenceMinutes: 'vigil:agentSilenceMinutes',
   logRetentionDays: 'vigil:logRetentionDays',
   memoryMb: 'vigil:memoryMb',
@@ -62,6 +66,9 @@ const cluster = z.strictObject(
 );
 
 /** Each key: its schema and, in the error for a wrong type, what is expected. */
+/** A receiver's secret (Slack, the webhook), by name. */
+const secretNameSchema = z.string({ error: 'must be a string' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager secret name' });
+
 const SCHEMAS = {
   stackName: z.string({ error: 'must be a string' }).regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, { error: 'must be a CloudFormation stack name: a letter, then letters, digits and -, at most 100' }),
   clusters: z.array(cluster, { error: 'must be a list of clusters like [{"name": "prod"}]' }).min(1, { error: 'must list at least one cluster' }),
@@ -70,9 +77,10 @@ const SCHEMAS = {
     error: 'must be a list of email addresses',
   }),
   severityRouting: z.record(z.string(), z.array(delivery, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }), {
-    error: 'must be an object mapping an email address (or "slack") to what it receives, like {"oncall@example.com": ["critical"]}',
+    error: 'must be an object mapping an email address (or "slack", "webhook") to what it receives, like {"oncall@example.com": ["critical"]}',
   }),
-  slackSecretName: z.string({ error: 'must be a string' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager secret name' }),
+  slackSecretName: secretNameSchema,
+  webhookSecretName: secretNameSchema,
   retentionDays: wholeNumber(1, 3650),
   schedule: z.strictObject(
     { collectorMinutes: wholeNumber(1, 60).optional(), evaluatorMinutes: wholeNumber(1, 60).optional() },
@@ -89,6 +97,9 @@ const SCHEMAS = {
   ),
   // The shape here; each rule's settings are checked against the evaluator's own schema below.
   rules: z.record(z.string(), z.unknown(), { error: 'must be an object of rule overrides keyed by rule id' }),
+  runbookBaseUrl: z.string({ error: 'must be a string' }).regex(RUNBOOK_URL, { error: 'must be an https URL like "https://wiki.example.com/vigil/" (no spaces, <, > or |)' }),
+  // The shape here; each window is checked against the evaluator's own schema below.
+  maintenanceWindows: z.array(z.unknown(), { error: 'must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]' }),
   agentSilenceMinutes: wholeNumber(2, 1440),
   logRetentionDays: z.number({ error: 'must be a number of days' }).refine((d) => LOG_RETENTION_DAYS.includes(d), {
     error: `must be one of the CloudWatch Logs retentions: ${LOG_RETENTION_DAYS.join(', ')}`,
@@ -106,7 +117,7 @@ const SCHEMAS = {
 } satisfies Record<ContextKey, z.ZodType>;
 
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'agentImage', 'agentArchitecture']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'webhookSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
 
 export interface VigilAppConfig {
   readonly stackName: string;
@@ -176,12 +187,16 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const emails = read('alertEmails') ?? [];
   const routing = read('severityRouting') ?? {};
   const slackSecretName = read('slackSecretName');
+  const webhookSecretName = read('webhookSecretName');
   const retentionDays = read('retentionDays');
   const schedule = read('schedule');
   const hostMetrics = read('hostMetrics');
   if (hostMetrics) problems.push(...hostMetricsSettingsProblems(hostMetrics).map((p) => p.replace(/hostMetrics\./g, `${CONTEXT_KEYS.hostMetrics}.`)));
   const rules = read('rules');
   if (rules) problems.push(...ruleProblems(rules).map((p) => `${CONTEXT_KEYS.rules}${p.startsWith(':') ? '' : '.'}${p}`));
+  const maintenanceWindows = read('maintenanceWindows');
+  if (maintenanceWindows) problems.push(...maintenanceWindowProblems(maintenanceWindows).map((p) => `vigil:${p}`));
+  const runbookBaseUrl = read('runbookBaseUrl');
   const agentSilenceMinutes = read('agentSilenceMinutes');
   const logRetentionDays = read('logRetentionDays');
   const table = read('table');
@@ -201,8 +216,10 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   for (const target of targets) {
     if (target === 'slack') {
       if (slackSecretName === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.slack is set but ${CONTEXT_KEYS.slackSecretName} is not: Slack needs the webhook's secret`);
+    } else if (target === 'webhook') {
+      if (webhookSecretName === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.webhook is set but ${CONTEXT_KEYS.webhookSecretName} is not: the webhook needs its URL's secret`);
     } else if (!lowerEmails.includes(target.toLowerCase())) {
-      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither "slack" nor an address of ${CONTEXT_KEYS.alertEmails}`);
+      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither "slack", "webhook" nor an address of ${CONTEXT_KEYS.alertEmails}`);
     }
   }
   const routeOf = (target: string) => Object.entries(routing).find(([k]) => k.toLowerCase() === target.toLowerCase())?.[1];
@@ -221,11 +238,14 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       clusters: watched,
       alertEmails,
       slack: slackSecretName === undefined ? undefined : { secretName: slackSecretName, receives: routing.slack },
+      webhook: webhookSecretName === undefined ? undefined : { secretName: webhookSecretName, receives: routing.webhook },
       retentionDays,
       collectorEvery: schedule?.collectorMinutes === undefined ? undefined : Duration.minutes(schedule.collectorMinutes),
       evaluatorEvery: schedule?.evaluatorMinutes === undefined ? undefined : Duration.minutes(schedule.evaluatorMinutes),
       hostMetrics,
       rules: rules as RuleOverrides | undefined,
+      maintenanceWindows: maintenanceWindows as MaintenanceWindow[] | undefined,
+      runbookBaseUrl,
       agentSilence: agentSilenceMinutes === undefined ? undefined : Duration.minutes(agentSilenceMinutes),
       logRetention: logRetentionDays as logs.RetentionDays | undefined,
       memorySize: memoryMb,

@@ -4,6 +4,7 @@ import { agentManifestCommand } from './commands/agent-manifest';
 import { localCommand } from './commands/local';
 import { queryCommand } from './commands/query';
 import { scenarioCheckCommand, scenarioListCommand, scenarioSchemaCommand } from './commands/scenario';
+import { silenceCommands } from './commands/silence';
 
 export const COMMANDS: readonly Command[] = [
   localCommand,
@@ -11,6 +12,7 @@ export const COMMANDS: readonly Command[] = [
   scenarioListCommand,
   scenarioSchemaCommand,
   queryCommand,
+  ...silenceCommands,
   agentManifestCommand,
 ];
 

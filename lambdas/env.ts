@@ -25,9 +25,15 @@ export const ENV = {
   topicArn: 'VIGIL_TOPIC_ARN',
   /** Evaluator: JSON rule overrides (thresholds, `for`, severity, enablement, namespace filters). */
   rules: 'VIGIL_RULES',
+  /** Evaluator: JSON list of recurring maintenance windows (`model/silence.ts`), silences declared in configuration. */
+  maintenanceWindows: 'VIGIL_MAINTENANCE_WINDOWS',
+  /** Evaluator: runbook pages are this URL followed by the rule id (a rule's own `runbookUrl` wins). */
+  runbookBaseUrl: 'VIGIL_RUNBOOK_BASE_URL',
   /**
    * Slack notifier: the name of the Secrets Manager secret holding the incoming-webhook URL. A name, not a
    * partial ARN: Secrets Manager takes an id ending in `-` and six characters as a complete ARN.
    */
   slackSecretName: 'VIGIL_SLACK_SECRET_NAME',
+  /** Webhook notifier: the name of the Secrets Manager secret holding the webhook URL (a name, as above). */
+  webhookSecretName: 'VIGIL_WEBHOOK_SECRET_NAME',
 } as const;

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/env';
 import type { RuleOverrides } from '../lambdas/evaluator/config';
 import type { ClusterConfig } from '../model/domain';
+import type { MaintenanceWindow } from '../model/silence';
 import type { Notifications } from './notifications';
 import { scheduledFunction } from './schedule';
 import type { StoreTable } from './store-table';
@@ -18,6 +19,10 @@ export interface EvaluatorProps {
   readonly hostMetricsPeriodMinutes: 1 | 5;
   /** Rule overrides, passed as JSON in `VIGIL_RULES`. */
   readonly rules: RuleOverrides;
+  /** Recurring maintenance windows, passed as JSON in `VIGIL_MAINTENANCE_WINDOWS`. @default none */
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /** Runbook pages: this URL followed by the rule id, passed as `VIGIL_RUNBOOK_BASE_URL`. @default none */
+  readonly runbookBaseUrl?: string;
   /** Where alerts are published (with the attributes of `model/notification.ts`). */
   readonly notifications: Notifications;
   readonly every: Duration;
@@ -51,6 +56,8 @@ export class Evaluator extends Construct {
         [ENV.clusters]: JSON.stringify(props.clusters),
         [ENV.topicArn]: props.notifications.alerts.topicArn,
         [ENV.rules]: JSON.stringify(props.rules),
+        ...(props.maintenanceWindows?.length ? { [ENV.maintenanceWindows]: JSON.stringify(props.maintenanceWindows) } : {}),
+        ...(props.runbookBaseUrl ? { [ENV.runbookBaseUrl]: props.runbookBaseUrl } : {}),
         [ENV.hostMetricsPeriodMinutes]: String(props.hostMetricsPeriodMinutes),
       },
       every: props.every,

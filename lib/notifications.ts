@@ -32,8 +32,9 @@ export interface EmailRecipient {
   readonly receives?: readonly Delivery[];
 }
 
-export interface SlackNotifications {
-  /** Name of an existing Secrets Manager secret whose value is the Slack incoming-webhook URL. */
+/** A receiver (Slack, a generic webhook): a Lambda subscribed to the topics, posting to a URL kept secret. */
+export interface ReceiverNotifications {
+  /** Name of an existing Secrets Manager secret whose value is the receiver's webhook URL. */
   readonly secretName: string;
   /** @default DELIVERIES: everything */
   readonly receives?: readonly Delivery[];
@@ -42,8 +43,10 @@ export interface SlackNotifications {
 export interface NotificationsProps {
   readonly emails: readonly EmailRecipient[];
   /** @default no Slack */
-  readonly slack?: SlackNotifications;
-  /** Failed deliveries to the Slack function land here. */
+  readonly slack?: ReceiverNotifications;
+  /** A webhook that takes Alertmanager's webhook body. @default no webhook */
+  readonly webhook?: ReceiverNotifications;
+  /** Failed deliveries to the receivers' functions land here. */
   readonly failures: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
   /** Alarm names start with this; CloudWatch may use the topic's key only for alarms named so. */
@@ -64,6 +67,7 @@ export class Notifications extends Construct {
   readonly alerts: sns.Topic;
   readonly health: sns.Topic;
   readonly slack?: VigilFunction;
+  readonly webhook?: VigilFunction;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -84,23 +88,45 @@ export class Notifications extends Construct {
       this.subscribe(email.receives ?? DEFAULT_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(email.address, { filterPolicy }));
     }
     if (props.slack) {
-      const secret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackWebhook', props.slack.secretName);
-      this.slack = new VigilFunction(this, 'Slack', {
+      this.slack = this.receiver('Slack', props.slack, props, {
         entry: 'lambdas/notify/slack-handler.ts',
         description: 'Vigil Slack notifier: posts alerts to the incoming webhook',
-        // By name: the partial ARN of an imported secret would be taken as a complete one if the name ended in -xxxxxx.
-        environment: { [ENV.slackSecretName]: props.slack.secretName },
-        memorySize: 256,
-        timeout: Duration.seconds(15),
-        logRetention: props.logRetention,
-        onFailure: props.failures,
-        // An alert older than an hour is history: the failure queue keeps it for a person to read.
-        maxEventAge: Duration.hours(1),
+        secretVariable: ENV.slackSecretName,
       });
-      secret.grantRead(this.slack.role);
-      const fn = this.slack.function;
-      this.subscribe(props.slack.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(fn, { filterPolicy }));
     }
+    if (props.webhook) {
+      this.webhook = this.receiver('Webhook', props.webhook, props, {
+        entry: 'lambdas/notify/webhook-handler.ts',
+        description: "Vigil webhook notifier: posts alerts to a webhook in Alertmanager's format",
+        secretVariable: ENV.webhookSecretName,
+      });
+    }
+  }
+
+  /** A receiver's function: reads its secret only, retried by Lambda, failures to the queue, subscribed as asked. */
+  private receiver(
+    id: string,
+    r: ReceiverNotifications,
+    props: NotificationsProps,
+    fn: { readonly entry: string; readonly description: string; readonly secretVariable: string },
+  ): VigilFunction {
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, `${id}Webhook`, r.secretName);
+    const receiver = new VigilFunction(this, id, {
+      entry: fn.entry,
+      description: fn.description,
+      // By name: the partial ARN of an imported secret would be taken as a complete one if the name ended in -xxxxxx.
+      environment: { [fn.secretVariable]: r.secretName },
+      memorySize: 256,
+      timeout: Duration.seconds(15),
+      logRetention: props.logRetention,
+      onFailure: props.failures,
+      // An alert older than an hour is history: the failure queue keeps it for a person to read.
+      maxEventAge: Duration.hours(1),
+    });
+    secret.grantRead(receiver.role);
+    const lambda = receiver.function;
+    this.subscribe(r.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }));
+    return receiver;
   }
 
   /** Subscribes to `alerts` (filtered to the chosen severities, unless all) and to `health` when asked. */

@@ -6,7 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../model/domain';
-import { SLACK_SECRET_UNUSABLE_METRIC } from '../lambdas/notify/secrets';
+import { secretUnusableMetric, SLACK, WEBHOOK } from '../lambdas/notify/secrets';
 import { clusterMetric } from './vigil-metrics';
 
 export interface SelfMonitoringProps {
@@ -26,6 +26,8 @@ export interface SelfMonitoringProps {
   readonly alarmNamePrefix: string;
   /** The Slack webhook's secret, when Slack is on: alarmed when the Slack function cannot use it. @default no Slack */
   readonly slackSecretName?: string;
+  /** The generic webhook's secret, when it is on: alarmed the same way. @default no webhook */
+  readonly webhookSecretName?: string;
 }
 
 /**
@@ -94,14 +96,20 @@ export class SelfMonitoring extends Construct {
       metric: props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
     });
-    if (props.slackSecretName !== undefined) {
-      const m = SLACK_SECRET_UNUSABLE_METRIC;
-      this.add('SlackSecretUnusable', {
-        name: 'slack-secret-unusable',
+    const receivers = [
+      { receiver: SLACK, secretName: props.slackSecretName, url: 'a Slack webhook URL', example: 'https://hooks.slack.com/services/...' },
+      { receiver: WEBHOOK, secretName: props.webhookSecretName, url: 'a webhook URL', example: 'https://alerts.example.com/hook' },
+    ];
+    for (const { receiver, secretName, url, example } of receivers) {
+      if (secretName === undefined) continue;
+      const m = secretUnusableMetric(receiver);
+      const lower = receiver.name.toLowerCase();
+      this.add(m.name, {
+        name: `${lower}-secret-unusable`,
         description:
-          `Vigil cannot post to Slack: the Slack function cannot use the Secrets Manager secret "${props.slackSecretName}" (it is missing, not readable, or not a Slack webhook URL; ` +
-          `the function's log says which). Alerts still reach email. Create it with: aws secretsmanager create-secret --name ${props.slackSecretName} ` +
-          "--secret-string 'https://hooks.slack.com/services/...', or fix its value. This alarm stays on until a day passes without the problem.",
+          `Vigil cannot post to ${receiver.name}: the ${receiver.name} function cannot use the Secrets Manager secret "${secretName}" (it is missing, not readable, or not ${url}; ` +
+          `the function's log says which). Alerts still reach email. Create it with: aws secretsmanager create-secret --name ${secretName} ` +
+          `--secret-string '${example}', or fix its value. This alarm stays on until a day passes without the problem.`,
         metric: new cw.Metric({ namespace: m.namespace, metricName: m.name, dimensionsMap: { ...m.dimensions }, statistic: 'Sum', period: Duration.hours(1) }),
         threshold: 1,
         // Any failure in the last day keeps it in ALARM: one email for a broken secret, however many messages.

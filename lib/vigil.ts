@@ -5,9 +5,10 @@ import { Construct } from 'constructs';
 import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
-import { parseRuleOverrides, RuleConfigError, type RuleOverrides } from '../lambdas/evaluator/config';
-import { clusterNameSchema } from '../model/batch';
+import { parseRuleOverrides, RuleConfigError, RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
+import { clusterNameSchema, formatPath } from '../model/batch';
 import type { ClusterConfig } from '../model/domain';
+import { maintenanceWindowsSchema, type MaintenanceWindow } from '../model/silence';
 import { AgentAccess, oidcProviderOf, type AgentAuth } from './agent-access';
 import { AwsEvents } from './aws-events';
 import { Collector } from './collector';
@@ -16,7 +17,7 @@ import { Evaluator } from './evaluator';
 import { FailureQueue } from './failure-queue';
 import { functionUrlRegionProblem, refuseRegionsWithoutFunctionUrls } from './function-url-regions';
 import { Ingest } from './ingest';
-import { DELIVERIES, Notifications, type EmailRecipient, type SlackNotifications } from './notifications';
+import { DELIVERIES, Notifications, type EmailRecipient, type ReceiverNotifications } from './notifications';
 import { SelfMonitoring } from './self-monitoring';
 import { StoreTable, type StoreTableProps } from './store-table';
 
@@ -32,7 +33,9 @@ export interface VigilProps {
   /** @default []: no email */
   readonly alertEmails?: readonly EmailRecipient[];
   /** @default no Slack */
-  readonly slack?: SlackNotifications;
+  readonly slack?: ReceiverNotifications;
+  /** A webhook that takes Alertmanager's webhook body (version 4). @default no webhook */
+  readonly webhook?: ReceiverNotifications;
   /** Days of history kept in the table (DynamoDB TTL); alert state is kept regardless. @default 14 */
   readonly retentionDays?: number;
   /** How often the collector reads AWS, whole minutes from 1 to 60. @default Duration.minutes(1) */
@@ -51,6 +54,18 @@ export interface VigilProps {
    * @default {}: RULE_DEFAULTS of lambdas/evaluator/config.ts
    */
   readonly rules?: RuleOverrides;
+  /**
+   * Recurring maintenance windows (weekdays, a local time range, an IANA time zone, optional label matchers):
+   * alerts they match send no message while open; what still fires is told when they close.
+   * @default [] none
+   */
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /**
+   * Every message links each alert to `<runbookBaseUrl><rule id>` (e.g. `https://wiki.example.com/vigil/`),
+   * unless the rule's override names its own `runbookUrl`.
+   * @default no runbook links
+   */
+  readonly runbookBaseUrl?: string;
   /** How long the agent of a cluster may be silent before Vigil's own alarm, whole minutes from 2. @default Duration.minutes(5) */
   readonly agentSilence?: Duration;
   /** @default on-demand, TTL, point-in-time recovery, deletion protection, retained on stack deletion */
@@ -121,9 +136,10 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     emails.add(e.address.toLowerCase());
     problems.push(...deliveryProblems(`alertEmails[${i}].receives`, e.receives));
   });
-  if (props.slack) {
-    if (!SECRET_NAME.test(props.slack.secretName)) problems.push(`slack.secretName "${props.slack.secretName}" is not a Secrets Manager secret name`);
-    problems.push(...deliveryProblems('slack.receives', props.slack.receives));
+  for (const [at, r] of [['slack', props.slack], ['webhook', props.webhook]] as const) {
+    if (!r) continue;
+    if (!SECRET_NAME.test(r.secretName)) problems.push(`${at}.secretName "${r.secretName}" is not a Secrets Manager secret name`);
+    problems.push(...deliveryProblems(`${at}.receives`, r.receives));
   }
   for (const [fn, mb] of Object.entries(props.memorySize ?? {})) {
     if (mb !== undefined && (!Number.isInteger(mb) || mb < 128 || mb > 10240)) problems.push(`memorySize.${fn} must be whole MB from 128 to 10240, got ${mb}`);
@@ -140,6 +156,8 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     problems.push(`agentSilence must be whole minutes from 2 to 1440, got ${silence.toHumanString()}`);
   }
   if (props.rules !== undefined) problems.push(...ruleProblems(props.rules).map((p) => `rules${p.startsWith(':') ? '' : '.'}${p}`));
+  problems.push(...maintenanceWindowProblems(props.maintenanceWindows ?? []));
+  if (props.runbookBaseUrl !== undefined && !RUNBOOK_URL.test(props.runbookBaseUrl)) problems.push(`runbookBaseUrl "${props.runbookBaseUrl}" must be an https URL (no spaces, <, > or |)`);
   if (props.namePrefix !== undefined && !Token.isUnresolved(props.namePrefix) && !NAME_PREFIX.test(props.namePrefix)) {
     problems.push(`namePrefix "${props.namePrefix}" may hold only letters, digits, - and _`);
   }
@@ -160,6 +178,12 @@ export function hostMetricsSettingsProblems(h: Partial<HostMetricsSettings> = {}
   if (new Set(s.groups).size !== s.groups.length) problems.push('hostMetrics.groups lists a group twice');
   const names: Record<string, string> = { [ENV.hostMetricsWindowMinutes]: 'hostMetrics.windowMinutes', [ENV.hostMetricsEveryMinutes]: 'hostMetrics.everyMinutes' };
   return [...problems, ...hostMetricsProblems(s).map((p) => p.replace(/VIGIL_[A-Z_]+/g, (v) => names[v] ?? v))];
+}
+
+/** Problems with maintenance windows, as `maintenanceWindows[i].field …`. */
+export function maintenanceWindowProblems(windows: unknown): string[] {
+  const r = maintenanceWindowsSchema.safeParse(windows);
+  return r.success ? [] : r.error.issues.map((i) => `maintenanceWindows${formatPath(i.path)} ${i.message}`);
 }
 
 /** The evaluator's own validation of rule overrides: each problem as `<rule>.<field>: …` (or `: …` for the whole). */
@@ -247,6 +271,7 @@ export class Vigil extends Construct {
     this.notifications = new Notifications(this, 'Notifications', {
       emails: p.alertEmails ?? [],
       slack: p.slack,
+      webhook: p.webhook,
       failures: this.failures.queue,
       logRetention: p.logRetention,
       alarmNamePrefix: prefix,
@@ -257,6 +282,8 @@ export class Vigil extends Construct {
       store: this.store,
       hostMetricsPeriodMinutes: hostMetrics.periodMinutes,
       rules: p.rules ?? {},
+      maintenanceWindows: p.maintenanceWindows ?? [],
+      runbookBaseUrl: p.runbookBaseUrl,
       notifications: this.notifications,
       every: p.evaluatorEvery,
       failures: this.failures.queue,
@@ -269,6 +296,7 @@ export class Vigil extends Construct {
       awsEvents: this.awsEvents.function.function,
       evaluator: this.evaluator.function.function,
       ...(this.notifications.slack ? { slack: this.notifications.slack.function } : {}),
+      ...(this.notifications.webhook ? { webhook: this.notifications.webhook.function } : {}),
     };
     this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {
       functions,
@@ -280,6 +308,7 @@ export class Vigil extends Construct {
       topic: this.notifications.health,
       alarmNamePrefix: prefix,
       slackSecretName: p.slack?.secretName,
+      webhookSecretName: p.webhook?.secretName,
     });
     this.dashboards = new Dashboards(this, 'Dashboards', {
       clusters,

@@ -4,12 +4,17 @@
  * sent.
  */
 import type { VigilStore } from '../lambdas/store/store';
-import { workloadName } from '../model/domain';
+import { workloadName, type Subject } from '../model/domain';
 import type { OutboxEntry } from '../sim/notify/outbox';
 import type { ClusterPoint, HostSeries, NodeSeries, RunRecord, WorkloadSeries } from './report/run-record';
 
 /** What the store does not hold: what ran, when, and what happened to it. */
-export type RunOutline = Pick<RunRecord, 'scenario' | 'cluster' | 'start' | 'onset' | 'end' | 'happenings'>;
+export type RunOutline = Pick<RunRecord, 'scenario' | 'cluster' | 'start' | 'onset' | 'end' | 'happenings' | 'silenced'>;
+
+/** A subject's labels that are set, as the report keeps them. */
+export function subjectLabels(subject: Subject): Record<string, string> {
+  return Object.fromEntries(Object.entries(subject).filter((kv): kv is [string, string] => kv[1] !== undefined));
+}
 
 const PRESSURE = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure']);
 
@@ -76,7 +81,7 @@ export async function buildRunRecord(store: VigilStore, run: RunOutline, notific
           severity: c.severity,
           phase: c.kind === 'resolved' ? ('resolved' as const) : ('firing' as const),
           summary: c.summary,
-          subject: Object.fromEntries(Object.entries(c.subject).filter((kv): kv is [string, string] => kv[1] !== undefined)),
+          subject: subjectLabels(c.subject),
         })),
     ),
   };

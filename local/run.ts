@@ -15,6 +15,7 @@ import { DEFAULT_HOST_METRICS } from '../lambdas/collector/config';
 import { resolveRules } from '../lambdas/evaluator/config';
 import { createEvaluatorHandler } from '../lambdas/evaluator/evaluator';
 import { VigilStore } from '../lambdas/store/store';
+import { addSilence } from '../lambdas/store/silences';
 import { ManualClock, MINUTE_MS, minuteOf, type EpochMs } from '../model/time';
 import { formatDuration, parseDuration } from '../model/quantity';
 import { readAgentConfig } from '../agent/config';
@@ -26,9 +27,9 @@ import { rng } from '../sim/synthetic';
 import { LOCAL_REGION, LOCAL_TABLE, startDynalite } from './dynalite';
 import { startLocalIngest } from './ingest';
 import type { FunctionUrl, RefusedRequest } from '../sim/aws/function-url';
-import { buildRunRecord } from './record';
+import { buildRunRecord, subjectLabels } from './record';
 import { writeReport } from './report/html';
-import type { RunRecord } from './report/run-record';
+import type { RunRecord, SilencedMark } from './report/run-record';
 import { checkExpectations, type Unmet } from './scenario/expect';
 import type { Scenario } from './scenario/format';
 import { World } from './world';
@@ -118,6 +119,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       hostPeriodMinutes: s.cluster.nodeGroups.every((g) => g.detailedMonitoring) ? 1 : 5,
     });
 
+    // Alerts silences held quiet, first seen: the report shows them, as nothing was sent about them.
+    const held = new Map<string, SilencedMark>();
     const realStart = Date.now();
     print?.(`Scenario ${s.name}: ${s.description}`);
     print?.(`Simulating ${formatDuration(end - world.start)} of cluster ${world.cluster}${opts.speed && Number.isFinite(opts.speed) ? ` at ${opts.speed}× speed` : ''}; onset at +${formatDuration(world.onset - world.start)}.\n`);
@@ -125,6 +128,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     for (let m = world.start; m < end; m += MINUTE_MS) {
       clock.set(m);
       world.step();
+      // A silence the timeline added is stored as `vigil silence add` stores it.
+      for (const x of world.silences.splice(0)) await addSilence(store, world.cluster, { ...x, author: 'scenario', createdAt: clock.now() });
       syncKubeletFaults(world, kube.kubelets);
       for (; notes < world.notes.length; notes++) print?.(`${relative(world.notes[notes].t, world.onset)}  ${world.notes[notes].text}`);
       await kube.kubelets.ready();
@@ -137,7 +142,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       for (const e of world.account.eventsBetween(eventsTo, clock.now())) await fileAwsEvent(e);
       eventsTo = clock.now();
       clock.set(m + 50_000);
-      await evaluate();
+      for (const a of (await evaluate()).clusters.flatMap((c) => c.silenced)) {
+        const key = `${a.id}|${a.silence}`;
+        if (!held.has(key)) held.set(key, { t: m, rule: a.rule, severity: a.severity, summary: a.summary, subject: subjectLabels(a.subject), silence: a.silence });
+      }
       if (print && (m - world.start) % (5 * MINUTE_MS) === 0) print(progress(world, m));
       if (opts.speed && Number.isFinite(opts.speed)) {
         const due = realStart + (m + MINUTE_MS - world.start) / opts.speed;
@@ -155,6 +163,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         onset: world.onset,
         end,
         happenings: world.notes.filter((n) => n.kind === 'happening').map((n) => ({ t: n.t, text: n.text })),
+        silenced: [...held.values()],
       },
       notifications,
     );

@@ -17,6 +17,7 @@ import type { EpochMs } from '../model/time';
 import { MINUTE_MS, type ManualClock } from '../model/time';
 import { formatBytes, parseBytes, parseCpuMilli, parseDuration } from '../model/quantity';
 import type { Host } from '../model/domain';
+import { matchersText, type Matchers } from '../model/silence';
 import { SimulatedAccount, type ScalingCause } from '../sim/aws/account';
 import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
 import type { SimContainerSpec, SimNodeSpec, SimPlacement } from '../sim/kube/model';
@@ -86,6 +87,8 @@ export class World {
   readonly onset: EpochMs;
   /** Things that happened, in order: scenario happenings and what the cluster did in response. */
   readonly notes: WorldNote[] = [];
+  /** Silences the timeline added, for the run to store (`vigil silence add`'s part). */
+  readonly silences: { readonly startsAt: EpochMs; readonly endsAt: EpochMs; readonly matchers: Matchers; readonly comment: string }[] = [];
   private readonly groups = new Map<string, Group>();
   private readonly workloads = new Map<string, Workload>();
   private readonly pending: Happening[];
@@ -360,6 +363,13 @@ export class World {
         this.kube.cordon(this.nodeName(h.node));
         this.note(`${h.node} is cordoned`, 'happening');
         break;
+      case 'silence': {
+        const { node, ...rest } = h.match;
+        const matchers = { ...rest, ...(node ? { node: /^[a-z0-9-]+\/\d+$/.test(node) ? this.nodeName(node) : node } : {}) };
+        this.silences.push({ startsAt: now, endsAt: now + parseDuration(h.for), matchers, comment: h.comment });
+        this.note(`a silence for ${h.for}: ${matchersText(matchers)} (${h.comment})`, 'happening');
+        break;
+      }
       case 'agent-outage':
         this.agentDown = { from: now, to: now + parseDuration(h.for) };
         this.note(`the agent stops pushing for ${h.for}`, 'happening');

@@ -98,7 +98,8 @@ export function parseSelector(text: string): ContainerSelector {
 }
 
 const globCache = new Map<string, RegExp>();
-function glob(pattern: string): RegExp {
+/** `*` matches anything (including nothing); everything else literally. */
+export function glob(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (!re) {
     re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);

@@ -47,6 +47,8 @@ export interface OpenedSource {
   readonly description: string;
   /** The clusters stored, when listing them is cheap (a local run: a Scan of a small table). */
   clusters?(): Promise<string[]>;
+  /** The same data through a store on another clock (a local run's simulated one: its documents expire by it). */
+  at?(clock: Clock): VigilStore;
   close(): Promise<void>;
 }
 
@@ -141,17 +143,43 @@ export function parseTime(text: string): EpochMs | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** Where the data is: the options `vigil query` and `vigil silence` share. */
+export const SOURCE_OPTIONS = {
+  local: { type: 'string' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  cluster: { type: 'string' },
+} as const;
+
+/** The source the options name (a local run by default); problems are pushed through `need`. */
+export function sourceOf(
+  v: { readonly local?: string; readonly table?: string; readonly region?: string; readonly profile?: string; readonly cluster?: string },
+  env: Readonly<Record<string, string | undefined>>,
+  need: (ok: boolean, problem: string) => unknown,
+): Source {
+  let source: Source = { kind: 'local', dir: v.local ?? LOCAL_DB_DIR };
+  if (v.table !== undefined) {
+    need(v.local === undefined, '--local and --table are two different sources: give one');
+    const region = v.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    need(!!region, '--table needs --region (or AWS_REGION)');
+    need(/^[a-zA-Z0-9_.-]{3,255}$/.test(v.table), `--table "${v.table}" is not a DynamoDB table name`);
+    source = { kind: 'table', table: v.table, region: region ?? '', ...(v.profile ? { profile: v.profile } : {}) };
+    need(v.cluster !== undefined, '--table needs --cluster: a deployed table can hold several clusters');
+  } else {
+    need(v.region === undefined && v.profile === undefined, '--region and --profile go with --table');
+  }
+  if (v.cluster !== undefined) need(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(v.cluster), `--cluster "${v.cluster}" is not an EKS cluster name (letters, digits, - and _)`);
+  return source;
+}
+
 const parseOptions = (args: string[]) =>
   parseArgs({
     args,
     allowPositionals: true,
     strict: true,
     options: {
-      local: { type: 'string' },
-      table: { type: 'string' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      cluster: { type: 'string' },
+      ...SOURCE_OPTIONS,
       since: { type: 'string' },
       until: { type: 'string' },
       select: { type: 'string' },
@@ -184,18 +212,7 @@ export function parseQueryArgs(args: readonly string[], env: Readonly<Record<str
   need(kind !== undefined && KINDS.includes(kind), kind === undefined ? `say what to query: ${KINDS.join(', ')}` : `"${kind}" is not something to query (${KINDS.join(', ')})`);
   need(positionals.length <= 1, `unexpected argument "${positionals[1]}"`);
 
-  let source: Source = { kind: 'local', dir: v.local ?? LOCAL_DB_DIR };
-  if (v.table !== undefined) {
-    need(v.local === undefined, '--local and --table are two different sources: give one');
-    const region = v.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    need(!!region, '--table needs --region (or AWS_REGION)');
-    need(/^[a-zA-Z0-9_.-]{3,255}$/.test(v.table), `--table "${v.table}" is not a DynamoDB table name`);
-    source = { kind: 'table', table: v.table, region: region ?? '', ...(v.profile ? { profile: v.profile } : {}) };
-    need(v.cluster !== undefined, '--table needs --cluster: a deployed table can hold several clusters');
-  } else {
-    need(v.region === undefined && v.profile === undefined, '--region and --profile go with --table');
-  }
-  if (v.cluster !== undefined) need(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(v.cluster), `--cluster "${v.cluster}" is not an EKS cluster name (letters, digits, - and _)`);
+  const source = sourceOf(v, env, need);
 
   const duration = (name: string, text: string): number | undefined => {
     try {
@@ -312,6 +329,7 @@ async function openLocal(dir: string): Promise<OpenedSource> {
     store: new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE }),
     description,
     clusters: () => clustersIn(dynamo.client, LOCAL_TABLE),
+    at: (clock) => new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE, clock }),
     close: () => dynamo.close(),
   };
 }
@@ -346,7 +364,7 @@ export const defaultQueryDeps: QueryDeps = {
 };
 
 /** AWS errors a user can act on, said plainly; anything else is left as it is. */
-function explain(e: unknown, source: Source): unknown {
+export function explain(e: unknown, source: Source): unknown {
   const name = (e as Error)?.name;
   const where = source.kind === 'table' ? `table ${source.table} in ${source.region}` : `the local run in ${source.dir}`;
   if (name === 'ResourceNotFoundException') {
@@ -748,7 +766,7 @@ const QUERIES: Record<QueryKind, (c: Context) => Promise<QueryResult>> = { conta
 // The command
 // ---------------------------------------------------------------------------------------------------
 
-async function resolveCluster(opts: QueryOptions, source: OpenedSource): Promise<string> {
+export async function resolveCluster(opts: { readonly cluster?: string }, source: OpenedSource): Promise<string> {
   if (opts.cluster) return opts.cluster;
   const clusters = (await source.clusters?.()) ?? [];
   if (clusters.length === 1) return clusters[0];

@@ -67,7 +67,16 @@ function defaultsOf(r: AnyRule): RuleOverride {
 /** Every rule's default settings, by rule id. */
 export const RULE_DEFAULTS: Readonly<Record<string, RuleOverride>> = Object.fromEntries(RULES.map((r) => [r.id, defaultsOf(r)]));
 
-const COMMON_KEYS = ['enabled', 'severity', 'for', 'resolveAfter', 'renotifyEvery', 'namespaces'];
+const COMMON_KEYS = ['enabled', 'severity', 'for', 'resolveAfter', 'renotifyEvery', 'namespaces', 'runbookUrl'];
+
+/** A runbook link: https, and nothing a chat link syntax would break on (whitespace, <, >, |). */
+export const RUNBOOK_URL = /^https:\/\/[^\s<>|]{1,1990}$/;
+export const runbookUrlSchema = z.string().regex(RUNBOOK_URL, 'expected an https URL (no spaces, <, > or |)');
+
+/** The runbook link of a rule: its own `runbookUrl`, else the base URL (`vigil:runbookBaseUrl`) followed by the rule id. */
+export function runbookUrlOf(settings: Pick<CommonSettings, 'runbookUrl'> | undefined, rule: string, baseUrl: string | undefined): string | undefined {
+  return settings?.runbookUrl ?? (baseUrl === undefined ? undefined : `${baseUrl}${rule}`);
+}
 const namespaceGlob = z
   .string()
   .min(1)
@@ -84,6 +93,7 @@ function overrideSchema(r: AnyRule) {
       resolveAfter: param.duration().optional(),
       renotifyEvery: param.duration().optional(),
       namespaces: z.strictObject({ include: z.array(namespaceGlob).max(100).optional(), exclude: z.array(namespaceGlob).max(100).optional() }).optional(),
+      runbookUrl: runbookUrlSchema.optional(),
       ...Object.fromEntries(Object.entries(r.params).map(([k, s]) => [k, s.optional()])),
     },
     {
@@ -152,6 +162,7 @@ export function resolveRules(overrides: ParsedOverrides = {}): ResolvedRule[] {
         resolveAfterMs: merged.resolveAfter as number,
         renotifyEveryMs: merged.renotifyEvery as number,
         namespaces: { include: ns.include ?? [], exclude: ns.exclude ?? [] },
+        ...(merged.runbookUrl !== undefined ? { runbookUrl: merged.runbookUrl as string } : {}),
         params,
       },
     };

@@ -10,11 +10,12 @@
 import { createHash } from 'crypto';
 import type { Logger } from '../../common/log';
 import type { HostNodeMinute, NodeMinute, Subject } from '../../model/domain';
+import { activeSilences, SILENCE_KIND, silenceOf, type ActiveSilence, type MaintenanceWindow, type Silence } from '../../model/silence';
 import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
 import { composeMessage, type AlertPublisher } from '../notify/publisher';
 import type { AlertChange } from '../notify/notification';
-import { ALERT_DEFAULTS, type ResolvedRule } from './config';
+import { ALERT_DEFAULTS, runbookUrlOf, type ResolvedRule } from './config';
 import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
@@ -45,6 +46,10 @@ export interface EvaluatorDeps {
   readonly emit: (line: string) => void;
   /** CloudWatch period of the host metrics (1 with detailed monitoring, 5 with basic). @default 1 */
   readonly hostPeriodMinutes?: number;
+  /** Recurring maintenance windows (`vigil:maintenanceWindows`): silences declared in configuration. @default none */
+  readonly maintenanceWindows?: readonly MaintenanceWindow[];
+  /** Runbook pages are this followed by the rule id, unless a rule has its own `runbookUrl`. @default none */
+  readonly runbookBaseUrl?: string;
 }
 
 export interface ClusterEvaluation {
@@ -60,7 +65,19 @@ export interface ClusterEvaluation {
   readonly conflicts: number;
   readonly firing: number;
   readonly muted: number;
+  /** Firing alerts a silence or maintenance window holds quiet (counted in `muted`): still shown, not sent. */
+  readonly silenced: readonly SilencedAlert[];
   readonly emf: readonly EmfDocument[];
+}
+
+export interface SilencedAlert {
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: AlertDoc['severity'];
+  readonly summary: string;
+  readonly subject: Subject;
+  /** The silence's id, or `window:<name>`. */
+  readonly silence: string;
 }
 
 export class PublishError extends Error {
@@ -117,13 +134,15 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const started = process.hrtime.bigint();
     const now = deps.clock.now();
     const log = deps.logger.child({ cluster });
-    const [heartbeat, memoryDoc, trendDoc, alertDocs, awsEvents] = await Promise.all([
+    const [heartbeat, memoryDoc, trendDoc, alertDocs, awsEvents, silenceDocs] = await Promise.all([
       deps.store.heartbeat(cluster),
       readMemory(cluster),
       deps.store.getDocument<TrendMemory>(cluster, MEMORY_KIND, TREND_ID),
       deps.store.listDocuments<AlertDoc>(cluster, ALERT_KIND),
       deps.store.awsEvents(cluster, now - AWS_EVENTS_LOOKBACK_MS),
+      deps.store.listDocuments<Silence>(cluster, SILENCE_KIND),
     ]);
+    const silences = activeSilences(silenceDocs.map((d) => d.value), deps.maintenanceWindows ?? [], now);
     const memory = memoryDoc?.value ?? EMPTY_MEMORY;
     const trend = trendDoc?.value.v === TREND_VERSION ? trendDoc.value : EMPTY_TREND;
 
@@ -163,7 +182,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const run = runRules(ctx, deps.rules, firingBefore, log);
     const steps = plan(ctx, run, alertDocs, now);
     const mutes = applyInhibition(ctx, steps, run);
-    for (const s of steps) decideStep(s, mutes, now);
+    for (const s of steps) decideStep(s, mutes, now, silences);
 
     const { won, conflicts } = await writeSteps(cluster, steps, now, log);
     const notReady = [...ctx.nodeByName.values()].filter((n) => n.summary.ready !== 'True').map((n) => ({ name: n.name, instanceId: n.summary.instanceId }));
@@ -177,13 +196,14 @@ export function createEvaluator(deps: EvaluatorDeps) {
     }
 
     const active = steps.filter((s) => s.next?.phase === 'firing');
-    const muted = (s: Step) => mutes.has(s.id) || s.next?.absorbedBy !== undefined;
+    const muted = (s: Step) => mutes.has(s.id) || s.next?.absorbedBy !== undefined || s.next?.silencedBy !== undefined;
     const activeCounts = {
       firing: active.filter((s) => !muted(s)).length,
       critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
       muted: active.filter(muted).length,
     };
-    const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s));
+    const silenced = active.flatMap(({ next: a }) => (a?.silencedBy ? [{ id: a.id, rule: a.rule, severity: a.severity, summary: a.summary, subject: a.subject, silence: a.silencedBy }] : []));
+    const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
     let messageId: string | undefined;
     if (changes.length) {
       const message = composeMessage(cluster, now, changes, activeCounts);
@@ -208,7 +228,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       conflicts,
       seconds,
     });
-    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, emf };
+    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, silenced, emf };
   }
 
   /** Each alert's next state, before inhibition and notification. */
@@ -244,11 +264,13 @@ export function createEvaluator(deps: EvaluatorDeps) {
     return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services, storytellers);
   }
 
-  function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs): void {
+  function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs, silences: readonly ActiveSilence[]): void {
     if (s.frozen && !s.next?.owed) return;
     const mute = mutes.get(s.id);
     if (mute?.absorbs && s.next && s.next.phase !== 'resolved') s.next = { ...s.next, absorbedBy: mute.by };
-    s.decision = decide(s.next, s.timing, { muted: mute !== undefined || s.next?.absorbedBy !== undefined, joins: mute?.joins === true, renotify: s.renotify, now });
+    const muted = mute !== undefined || s.next?.absorbedBy !== undefined;
+    s.decision = decide(s.next, s.timing, { muted, joins: mute?.joins === true, renotify: s.renotify, now });
+    if (s.next) ({ next: s.next, decision: s.decision } = silenced(s.next, s.decision, muted, silenceOf(silences, s.next)));
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 
@@ -336,12 +358,25 @@ export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[]
   return [0, 1, 2, 3].map((k) => newest - k * period);
 }
 
+/**
+ * Applies a silence (or maintenance window) to an alert's decision. While silenced nothing is sent: a
+ * resolution is recorded as told without a message, anything else waits. When the silence ends, an alert
+ * still firing (and not told under another's story) is told once, even if people heard of it before.
+ */
+export function silenced(next: AlertDoc, decision: Decision | undefined, muted: boolean, silence: ActiveSilence | undefined): { next: AlertDoc; decision: Decision | undefined } {
+  if (silence) return { next: { ...next, silencedBy: silence.id }, decision: decision?.kind === 'resolved' ? { ...decision, silent: true } : undefined };
+  if (next.silencedBy === undefined) return { next, decision };
+  const announce = !decision && !muted && next.phase === 'firing' && next.absentSince === undefined;
+  const settled = decision !== undefined || announce || muted || next.phase !== 'firing';
+  return { next: settled ? { ...next, silencedBy: undefined } : next, decision: announce ? { kind: next.notified?.phase === 'firing' ? 'repeat' : 'firing', silent: false } : decision };
+}
+
 /** `current` with what people were told rolled back to before the undelivered message (`before`). */
 function owed(current: AlertDoc, before: AlertDoc | undefined, now: EpochMs): AlertDoc {
   return { ...current, notified: before?.notified, lastNotifiedAt: before?.lastNotifiedAt, owed: true, updatedAt: now };
 }
 
-function changeOf(s: Step): AlertChange {
+function changeOf(s: Step, runbookUrl: string | undefined): AlertChange {
   const d = s.next!;
   const kind = s.decision!.kind;
   return {
@@ -358,6 +393,7 @@ function changeOf(s: Step): AlertChange {
     firingSince: d.firingSince,
     resolvedAt: d.resolvedAt,
     runbook: d.runbook,
+    ...(runbookUrl ? { runbookUrl } : {}),
     ...(d.constituents?.length ? { includes: d.constituents.map((c) => ({ rule: c.rule, summary: c.summary })) } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { EnvReader } from '../../common/config';
 import { createLogger } from '../../common/log';
 import { clusterNameSchema } from '../../model/batch';
+import { maintenanceWindowsSchema, type MaintenanceWindow } from '../../model/silence';
 import { systemClock } from '../../model/time';
 import { ENV } from '../env';
 import { SnsPublisher } from '../notify/publisher';
@@ -27,6 +28,8 @@ const config = {
   rules: env.json<ParsedOverrides>(ENV.rules, ruleOverridesSchema as z.ZodType<ParsedOverrides>, {}),
   // 1 (EC2 detailed monitoring) or 5 (basic); read as JSON, so "5" is the number 5.
   hostPeriodMinutes: env.json(ENV.hostMetricsPeriodMinutes, z.union([z.literal(1), z.literal(5)]), 1),
+  maintenanceWindows: env.json<MaintenanceWindow[]>(ENV.maintenanceWindows, maintenanceWindowsSchema, []),
+  runbookBaseUrl: env.string(ENV.runbookBaseUrl, '') || undefined,
 };
 env.done();
 
@@ -41,6 +44,8 @@ export const handler = createEvaluatorHandler({
   rules: resolveRules(config.rules),
   clusters: config.clusters,
   hostPeriodMinutes: config.hostPeriodMinutes,
+  maintenanceWindows: config.maintenanceWindows,
+  runbookBaseUrl: config.runbookBaseUrl,
   // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
   emit: (line) => process.stdout.write(line + '\n'),
 });

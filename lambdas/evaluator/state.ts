@@ -54,6 +54,8 @@ export interface AlertDoc extends AlertState {
   readonly absorbedBy?: string;
   /** A message about it could not be delivered: the next evaluation tells its state, even one clearing or resolved. */
   readonly owed?: boolean;
+  /** The silence or maintenance window (`window:<name>`) keeping it quiet; when that ends, a firing alert is told once. */
+  readonly silencedBy?: string;
   readonly updatedAt: EpochMs;
 }
 
@@ -183,6 +185,7 @@ export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: Epoc
     prev.flapping !== next.flapping ||
     prev.owed !== next.owed ||
     prev.absorbedBy !== next.absorbedBy ||
+    prev.silencedBy !== next.silencedBy ||
     JSON.stringify(prev.notified) !== JSON.stringify(next.notified) ||
     JSON.stringify(prev.mutes ?? []) !== JSON.stringify(next.mutes ?? [])
   ) {

@@ -45,6 +45,7 @@ function block(c: AlertChange, evaluatedAt: number): string {
   (c.includes ?? []).forEach((inc, i) => lines.push((i === 0 ? pad('Includes') : indent) + `- ${inc.rule}: ${inc.summary}`));
   if (c.kind === 'flapping') lines.push(pad('Note') + FLAPPING_NOTE);
   if (c.kind !== 'resolved') lines.push(pad('What to do') + c.runbook);
+  if (c.runbookUrl) lines.push(pad('Runbook') + c.runbookUrl);
   lines.push(pad('Rule') + c.rule);
   return lines.join('\n');
 }

@@ -33,6 +33,8 @@ export interface AlertChange {
   readonly firingSince?: EpochMs;
   readonly resolvedAt?: EpochMs;
   readonly runbook: string;
+  /** The rule's runbook page, when one is configured. */
+  readonly runbookUrl?: string;
   /** The findings a domino alert groups (and mutes). */
   readonly includes?: readonly { readonly rule: string; readonly summary: string }[];
 }
@@ -98,6 +100,7 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
         firingSince: time.optional(),
         resolvedAt: time.optional(),
         runbook: text(MAX_SUMMARY),
+        runbookUrl: text(2000).optional(),
         includes: z.array(z.object({ rule: text(100), summary: text(MAX_SUMMARY) })).max(MAX_INCLUDES).optional(),
       }),
     )

@@ -1,21 +1,36 @@
 /**
- * The Slack webhook URL, kept in Secrets Manager (it is a credential: whoever has it can post to the
- * channel). Read through a one-method interface, cached for a few minutes so a warm function does not call
+ * A receiver's webhook URL (Slack's, a generic webhook's), kept in Secrets Manager (it is a credential:
+ * whoever has it can post to the channel). Read through a one-method interface, cached for a few minutes so a warm function does not call
  * Secrets Manager per message but still picks up a rotation, and never logged.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { METRICS_NAMESPACE } from '../../model/metrics';
 import type { Clock, EpochMs } from '../../model/time';
 
+/** A receiver's function, as its logs and metrics name it. */
+export interface ReceiverName {
+  /** In words and metric names: `Slack`, `Webhook`. */
+  readonly name: string;
+  /** The function's log `service` and metric dimension: `vigil-slack`. */
+  readonly service: string;
+}
+
+export const SLACK: ReceiverName = { name: 'Slack', service: 'vigil-slack' };
+export const WEBHOOK: ReceiverName = { name: 'Webhook', service: 'vigil-webhook' };
+
 /**
- * The metric the Slack function emits (EMF) when its secret is unusable: Vigil's health alarm on it tells the
- * `health` recipients, once and in words, while Slack itself is what cannot be reached.
+ * The metric a receiver's function emits (EMF) when its secret is unusable: Vigil's health alarm on it tells
+ * the `health` recipients, once and in words, while the receiver itself is what cannot be reached.
  */
-export const SLACK_SECRET_UNUSABLE_METRIC = { namespace: METRICS_NAMESPACE, name: 'SlackSecretUnusable', dimensions: { Service: 'vigil-slack' } } as const;
+export function secretUnusableMetric(r: ReceiverName) {
+  return { namespace: METRICS_NAMESPACE, name: `${r.name}SecretUnusable`, dimensions: { Service: r.service } } as const;
+}
+
+export const SLACK_SECRET_UNUSABLE_METRIC = secretUnusableMetric(SLACK);
 
 /** The EMF fields of one unusable-secret event, to log on the error line. */
-export function slackSecretUnusableEmf(at: EpochMs): Record<string, unknown> {
-  const m = SLACK_SECRET_UNUSABLE_METRIC;
+export function secretUnusableEmf(r: ReceiverName, at: EpochMs): Record<string, unknown> {
+  const m = secretUnusableMetric(r);
   return {
     _aws: { Timestamp: at, CloudWatchMetrics: [{ Namespace: m.namespace, Dimensions: [Object.keys(m.dimensions)], Metrics: [{ Name: m.name, Unit: 'Count' }] }] },
     ...m.dimensions,
@@ -43,7 +58,7 @@ export class SecretFormatError extends SecretUnusableError {
 /** Secrets Manager's errors that only a person can fix (GetSecretValue, "Errors"), in words. */
 const UNUSABLE: Readonly<Record<string, (id: string) => string>> = {
   ResourceNotFoundException: (id) => `there is no secret named "${id}" in this account and region`,
-  AccessDeniedException: (id) => `the Slack function may not read the secret "${id}" (or decrypt it with its KMS key)`,
+  AccessDeniedException: (id) => `this function may not read the secret "${id}" (or decrypt it with its KMS key)`,
   DecryptionFailure: (id) => `the secret "${id}" cannot be decrypted with its KMS key`,
   InvalidRequestException: (id) => `the secret "${id}" is scheduled for deletion or disabled`,
 };
@@ -79,25 +94,25 @@ export function webhookUrlOf(secret: string): string {
     try {
       o = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new SecretFormatError('the Slack secret looks like JSON but does not parse; store the webhook URL itself or {"url": "https://hooks.slack.com/services/…"}');
+      throw new SecretFormatError('the secret looks like JSON but does not parse; store the webhook URL itself or {"url": "https://…"}');
     }
     const v = o.url ?? o.webhookUrl ?? o.webhook_url;
-    if (typeof v !== 'string') throw new SecretFormatError(`the Slack secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
+    if (typeof v !== 'string') throw new SecretFormatError(`the secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
     text = v.trim();
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new SecretFormatError('the Slack secret is not a URL; expected https://hooks.slack.com/services/…');
+    throw new SecretFormatError('the secret is not a URL; expected the webhook URL, https://…');
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new SecretFormatError(`the Slack webhook URL must use https (got ${url.protocol})`);
+    throw new SecretFormatError(`the webhook URL must use https (got ${url.protocol})`);
   }
   return url.toString();
 }
 
-/** The webhook URL, read once and then kept for `ttlMs`; `invalidate()` after Slack refuses it. */
+/** The webhook URL, read once and then kept for `ttlMs`; `invalidate()` after the receiver refuses it. */
 export class WebhookUrlCache {
   private cached?: { readonly url: string; readonly at: EpochMs };
 

@@ -78,6 +78,8 @@ function changeBlocks(c: AlertChange, evaluatedAt: number): SlackBlock[] {
   if (w) context.push(md(e(w), SLACK_LIMITS.contextText));
   if (c.kind === 'flapping') context.push(md(e(FLAPPING_NOTE), SLACK_LIMITS.contextText));
   if (c.kind !== 'resolved') context.push(md(`*What to do:* ${e(c.runbook)}`, SLACK_LIMITS.contextText));
+  // The URL is checked at synth (no <, > or |), so it stands in Slack's link syntax as it is.
+  if (c.runbookUrl) context.push(md(`<${c.runbookUrl}|Runbook>`, SLACK_LIMITS.contextText));
   context.push(md(`rule \`${e(c.rule)}\``, SLACK_LIMITS.contextText));
   blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements) });
   return blocks;

@@ -1,13 +1,14 @@
 /**
- * Posting to a Slack incoming webhook. Slack allows about one message per second per channel and answers
- * `429` with `Retry-After` (seconds) beyond it; that wait is honoured. `5xx` and errors before the request
- * reached Slack (connection refused, DNS) are retried with capped, jittered backoff; what still fails is
- * thrown, so Lambda's retries and on-failure destination see it. Other `4xx` are Slack refusing the message
- * or the webhook (`invalid_blocks`, `no_service`…): thrown at once, with Slack's answer.
+ * Posting to a receiver's webhook (Slack, a generic Alertmanager-format webhook). Slack allows about one
+ * message per second per channel and answers `429` with `Retry-After` (seconds) beyond it; that wait is
+ * honoured, for any receiver. `5xx` and errors before the request reached the receiver (connection refused,
+ * DNS) are retried with capped, jittered backoff; what still fails is thrown, so Lambda's retries and
+ * on-failure destination see it. Other `4xx` are the receiver refusing the message or the webhook
+ * (`invalid_blocks`, `no_service`…): thrown at once, with its answer.
  *
- * A post that went out but got no answer (a timeout, a reset) may have been accepted: an incoming webhook
- * has no idempotency key, so resending it could post the message again. It is reported as `unconfirmed`,
- * not retried and not thrown (which would make Lambda retry it).
+ * A post that went out but got no answer (a timeout, a reset) may have been accepted: a webhook has no
+ * idempotency key, so resending it could post the message again. It is reported as `unconfirmed`, not
+ * retried and not thrown (which would make Lambda retry it).
  */
 import { backoffMs, sleep } from '../../common/retry';
 import type { Logger } from '../../common/log';
@@ -34,14 +35,17 @@ export class FetchWebhookClient implements WebhookClient {
   }
 }
 
-export class SlackDeliveryError extends Error {
-  override readonly name = 'SlackDeliveryError';
+/** A delivery that failed; named after its receiver (`SlackDeliveryError`) so logs and the failure queue say which. */
+export class DeliveryError extends Error {
+  override readonly name: string;
   constructor(
+    readonly receiver: string,
     message: string,
-    /** The last HTTP status, if Slack answered. */
+    /** The last HTTP status, if the receiver answered. */
     readonly status?: number,
   ) {
     super(message);
+    this.name = `${receiver}DeliveryError`;
   }
 }
 
@@ -58,7 +62,7 @@ export interface DeliveryPolicy {
 
 export const defaultDeliveryPolicy: DeliveryPolicy = { attempts: 5, baseMs: 500, capMs: 8000, maxRetryAfterMs: 60_000, sleep, random: Math.random };
 
-/** Slack statuses that mean the webhook itself is gone or revoked (a rotated secret may fix it). */
+/** Statuses that mean the webhook itself is gone or revoked (a rotated secret may fix it). */
 export const WEBHOOK_REVOKED = new Set([403, 404, 410]);
 
 /**
@@ -66,6 +70,7 @@ export const WEBHOOK_REVOKED = new Set([403, 404, 410]);
  * a wait that would not fit is not started.
  */
 export async function deliver(
+  receiver: string,
   client: WebhookClient,
   url: string,
   body: string,
@@ -84,32 +89,32 @@ export async function deliver(
       last = `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`;
       if (res.status === 429) {
         wait = (res.retryAfterSeconds ?? 1) * 1000;
-        if (wait > policy.maxRetryAfterMs) throw new SlackDeliveryError(`Slack rate limit: Retry-After ${res.retryAfterSeconds} s is longer than this invocation waits`, 429);
+        if (wait > policy.maxRetryAfterMs) throw new DeliveryError(receiver, `${receiver} rate limit: Retry-After ${res.retryAfterSeconds} s is longer than this invocation waits`, 429);
       } else if (res.status >= 500) {
         wait = backoffMs(attempt, policy);
       } else {
-        throw new SlackDeliveryError(`Slack refused the message: ${last}`, res.status);
+        throw new DeliveryError(receiver, `${receiver} refused the message: ${last}`, res.status);
       }
     } catch (e) {
-      if (e instanceof SlackDeliveryError) throw e;
+      if (e instanceof DeliveryError) throw e;
       last = `${(e as Error).name}: ${(e as Error).message}`;
-      if (!neverReachedSlack(e)) return { attempts: attempt, outcome: 'unconfirmed', detail: last };
+      if (!neverReached(e)) return { attempts: attempt, outcome: 'unconfirmed', detail: last };
       // The request never left: retried like 5xx.
       status = undefined;
       wait = backoffMs(attempt, policy);
     }
     if (attempt === policy.attempts) break;
-    if (wait > remainingMs() - 2000) throw new SlackDeliveryError(`Slack delivery: no time left to wait ${wait} ms after ${last}`, status);
-    log.warn('Slack post failed; retrying', { attempt, waitMs: wait, status, error: last });
+    if (wait > remainingMs() - 2000) throw new DeliveryError(receiver, `${receiver} delivery: no time left to wait ${wait} ms after ${last}`, status);
+    log.warn(`${receiver} post failed; retrying`, { attempt, waitMs: wait, status, error: last });
     await policy.sleep(wait);
   }
-  throw new SlackDeliveryError(`Slack delivery failed after ${policy.attempts} attempts: ${last}`, status);
+  throw new DeliveryError(receiver, `${receiver} delivery failed after ${policy.attempts} attempts: ${last}`, status);
 }
 
 /** Connection errors that happen before a request is sent (fetch wraps them as the `cause`). */
 const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
-function neverReachedSlack(e: unknown): boolean {
+function neverReached(e: unknown): boolean {
   const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
   return code !== undefined && BEFORE_SENDING.has(code);
 }

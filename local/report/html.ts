@@ -60,6 +60,7 @@ ${header(record, model, axis)}
 <main>
 ${sections}
 ${alertTable(model, record)}
+${silencedTable(record)}
 </main>
 <footer>Written by Vigil local mode from the run's record. Self-contained: opening it fetches nothing.</footer>
 <div id="tip" class="tip" hidden></div>
@@ -136,6 +137,21 @@ function alertTable(model: ReportModel, record: RunRecord): string {
   );
   return `<section class="group" id="notifications"><h2>Notifications (${model.alerts.length})</h2>
 <table class="alerts"><thead><tr><th>from onset</th><th>UTC</th><th>severity</th><th>phase</th><th>rule</th><th>subject</th><th>summary</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
+/** Alerts a silence held quiet: tracked and shown here, never sent. */
+function silencedTable(record: RunRecord): string {
+  const held = record.silenced ?? [];
+  if (!held.length) return '';
+  const rows = held.map(
+    (a) =>
+      `<tr class="sev-row-${a.severity}"><td class="num">${relativeLabel(a.t - record.onset)}</td><td class="clock">${clockLabel(a.t)}</td>` +
+      `<td><span class="sev-badge sev-bg-${a.severity}">${a.severity}</span></td><td>${esc(a.silence)}</td>` +
+      `<td class="rule">${esc(a.rule)}</td><td>${esc(subjectLabel(a.subject))}</td><td class="summary">${esc(a.summary)}</td></tr>`,
+  );
+  return `<section class="group" id="silenced"><h2>Held by silences (${held.length})</h2>
+<table class="alerts"><thead><tr><th>from onset</th><th>UTC</th><th>severity</th><th>silence</th><th>rule</th><th>subject</th><th>summary</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 

@@ -21,6 +21,17 @@ export interface RunRecord {
   readonly totals: readonly ClusterPoint[];
   readonly happenings: readonly { readonly t: EpochMs; readonly text: string }[];
   readonly alerts: readonly AlertMark[];
+  /** Alerts a silence held quiet: when each was first seen held, and by which silence. */
+  readonly silenced?: readonly SilencedMark[];
+}
+
+export interface SilencedMark {
+  readonly t: EpochMs;
+  readonly rule: string;
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly summary: string;
+  readonly subject: Readonly<Record<string, string>>;
+  readonly silence: string;
 }
 
 export interface HostSeries {

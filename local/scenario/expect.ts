@@ -112,6 +112,14 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
     if (first.t >= happensAt) unmet.push({ kind: 'late', message: `${what} fired at ${j.at(first.t)}, not before "${x.before}" (${h.do} at ${j.at(happensAt)})` });
   }
 
+  if (x.quietDuring !== undefined) {
+    const h = j.s.timeline.find((y) => y.id === x.quietDuring) as Extract<Scenario['timeline'][number], { do: 'silence' }>;
+    const from = j.world.start + parseDuration(h.at);
+    const to = from + parseDuration(h.for);
+    const loud = about.find((f) => f.t >= from && f.t < to);
+    if (loud) unmet.push({ kind: 'unexpected', message: `${what} was told at ${j.at(loud.t)} (${loud.kind ?? 'counted'}), during the silence "${x.quietDuring}" (${j.at(from)} to ${j.at(to)})` });
+  }
+
   if (x.times !== undefined) {
     const n = new Set(mine.filter(announces).map((f) => f.message)).size;
     const { min, max } = typeof x.times === 'number' ? { min: x.times, max: x.times } : x.times;

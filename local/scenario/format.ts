@@ -46,6 +46,7 @@ const nodeRef = z.string().regex(/^[a-z0-9-]+\/\d+$/, 'expected a node as <node 
 const workloadRef = z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected a workload as <namespace>/<name>').describe('A workload: <namespace>/<name>');
 
 const resources = z.object({ cpu: cpu.optional(), memory: bytes.optional(), 'ephemeral-storage': bytes.optional() }).strict();
+const severity = z.enum(['info', 'warning', 'critical']);
 const taintEffect = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
 const taint = z.object({ key: z.string().min(1), value: z.string().optional(), effect: taintEffect }).strict();
 const toleration = z
@@ -223,6 +224,18 @@ const happenings = [
   }).strict()
     .describe('AWS Health announces a scheduled change to the node\'s instance (retirement, stop, reboot maintenance), as the EventBridge event the stack receives; nothing happens to the instance unless the timeline says so'),
   z.object({ do: z.literal('agent-outage'), ...when, for: duration }).strict().describe('The agent stops pushing'),
+  z.object({
+    do: z.literal('silence'),
+    ...when,
+    for: duration,
+    match: z
+      .object({ rule: z.string().min(1), severity, nodeGroup: z.string().min(1), node: z.string().min(1).describe('A node (<node group>/<index>) or a node-name glob'), namespace: z.string().min(1), workload: z.string().min(1), container: z.string().min(1) })
+      .partial()
+      .strict()
+      .describe('Label patterns (* globs), all of which must match; none: everything'),
+    comment: z.string().min(1).default('silenced by the scenario'),
+  }).strict()
+    .describe('Someone adds a silence (vigil silence add): matching alerts send nothing while it lasts; what still fires when it ends is told once'),
   z.object({ do: z.literal('cloudwatch-delay'), ...when, for: duration, delay: duration }).strict()
     .describe('CloudWatch data points become readable only after a delay'),
   z.object({ do: z.literal('event-storm'), ...when, reason: z.string().min(1), count: z.number().int().min(1).max(100_000), over: duration, workload: workloadRef.optional(), message: z.string().optional() }).strict()
@@ -235,7 +248,6 @@ const happenings = [
 
 const happening = z.discriminatedUnion('do', happenings);
 
-const severity = z.enum(['info', 'warning', 'critical']);
 /** A rule id of the catalogue: a typo fails the load instead of expecting (or forbidding) nothing. */
 const ruleId = z.string().refine((id) => RULES_BY_ID.has(id), { error: (i) => `unknown rule id "${String(i.input)}" (rule ids are those of the README's alert table)` }).describe('A rule id, e.g. n1-headroom');
 /** The labels of an alert's subject (model/domain.ts `Subject`), but the cluster (always the scenario's). */
@@ -256,6 +268,7 @@ const expectedAlert = z
       .describe('How many messages announce it (firing, escalation, reminder; not an update or the resolution): exactly N, or {min, max}'),
     refires: z.boolean().optional().describe('It must resolve and then fire again (a recurring fault told each time)'),
     before: name.optional().describe('It must fire before the happening with this id'),
+    quietDuring: name.optional().describe('No message tells it while the silence happening with this id lasts'),
     maxSeverity: severity.optional().describe('It is never announced above this severity'),
     mentions: z.array(z.string().min(1)).min(1).optional().describe('Texts the message announcing it must contain (subject line and body, with the action text), case-insensitive'),
   })
@@ -379,6 +392,7 @@ function expectationProblems(s: Scenario): string[] {
   });
   s.expect.fire.forEach((x, i) => {
     if (x.before !== undefined && !ids.has(x.before)) problems.push(`expect.fire[${i}].before: no happening has the id "${x.before}"${ids.size ? ` (ids: ${[...ids.keys()].join(', ')})` : ''}`);
+    if (x.quietDuring !== undefined && s.timeline[ids.get(x.quietDuring) ?? -1]?.do !== 'silence') problems.push(`expect.fire[${i}].quietDuring: no silence happening has the id "${x.quietDuring}"`);
     if (typeof x.times === 'object' && x.times.min !== undefined && x.times.max !== undefined && x.times.min > x.times.max) problems.push(`expect.fire[${i}].times: min ${x.times.min} is above max ${x.times.max}`);
   });
   for (const rule of Object.keys(s.expect.budget?.perRule ?? {})) {

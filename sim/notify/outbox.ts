@@ -1,11 +1,12 @@
 /**
  * Local mode's publisher: instead of SNS, every message is appended to an outbox file — one JSON line each,
- * with the email text, the Slack message the Slack function would post (Block Kit), and the notification
- * itself, so a run can be checked afterwards — and printed as a person reads it in email.
+ * with the email text, the Slack message the Slack function would post (Block Kit), the body the webhook
+ * function would post (Alertmanager's, version 4), and the notification itself, so a run can be checked afterwards — and printed as a person reads it in email.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AlertPublisher, OutgoingMessage } from '../../lambdas/notify/publisher';
+import { alertmanagerOf, type AlertmanagerMessage } from '../../lambdas/notify/alertmanager';
 import { formatSlack, type SlackMessage } from '../../lambdas/notify/slack';
 
 export interface OutboxEntry {
@@ -15,6 +16,7 @@ export interface OutboxEntry {
   readonly attributes: OutgoingMessage['attributes'];
   readonly text: string;
   readonly slack: SlackMessage;
+  readonly webhook: AlertmanagerMessage;
   readonly notification: OutgoingMessage['notification'];
 }
 
@@ -43,6 +45,7 @@ export class OutboxPublisher implements AlertPublisher {
       attributes: m.attributes,
       text: m.text,
       slack: formatSlack(m.notification),
+      webhook: alertmanagerOf(m.notification),
       notification: m.notification,
     };
     await fs.promises.appendFile(this.opts.file, JSON.stringify(entry) + '\n');

@@ -57,7 +57,8 @@ export function blockKitProblems(message: unknown): string[] {
   return problems;
 }
 
-export async function startFakeSlack(): Promise<FakeSlack> {
+/** `problems` checks each message (Block Kit by default; a generic webhook's tests pass their own schema). */
+export async function startFakeSlack(problems: (message: unknown) => string[] = blockKitProblems): Promise<FakeSlack> {
   const posts: unknown[] = [];
   const requests: { status: number; at: number }[] = [];
   const script: ScriptedResponse[] = [];
@@ -81,7 +82,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       } catch {
         return answer(400, 'invalid_payload');
       }
-      if (blockKitProblems(parsed).length) return answer(400, 'invalid_blocks');
+      if (problems(parsed).length) return answer(400, 'invalid_blocks');
       posts.push(parsed);
       return answer(200, 'ok');
     });

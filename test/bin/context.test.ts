@@ -48,7 +48,9 @@ describe('readVigilContext', () => {
     expect(vigil.slack).toEqual({ secretName: 'vigil/slack-webhook', receives: ['critical', 'warning', 'info', 'resolved', 'health'] });
     expect(vigil.collectorEvery?.toMinutes()).toBe(1);
     expect(vigil.hostMetrics).toEqual({ periodMinutes: 5, everyMinutes: 5, windowMinutes: 15, groups: ['cpu', 'status', 'memory', 'disk'] });
-    expect(vigil.rules).toEqual({ 'node-not-ready': { for: '10m' }, 'container-restarts': { restarts: 5 } });
+    expect(vigil.rules).toEqual({ 'node-not-ready': { for: '10m' }, 'container-restarts': { restarts: 5, runbookUrl: 'https://wiki.example.com/oncall/oom' } });
+    expect(vigil.runbookBaseUrl).toBe('https://wiki.example.com/vigil/');
+    expect(vigil.maintenanceWindows).toEqual([{ name: 'patching', days: ['Sat'], start: '22:00', end: '02:00', timeZone: 'Europe/Paris', match: { cluster: 'staging' } }]);
     expect(vigil.agentSilence?.toMinutes()).toBe(5);
     expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 1024 });
     expect(vigil.table).toEqual({ deletionProtection: true, pointInTimeRecovery: true, removalPolicy: RemovalPolicy.RETAIN });
@@ -75,6 +77,16 @@ describe('readVigilContext', () => {
     expect(vigil.evaluatorEvery).toEqual(Duration.minutes(2));
     expect(vigil.clusters[0].agentAuth).toEqual({ kind: 'irsa', oidcProvider: 'https://oidc.eks.eu-west-1.amazonaws.com/id/AB' });
     expect(vigil.slack?.secretName).toBe('team/slack');
+  });
+
+  test('the generic webhook: its secret by name, routed like Slack', () => {
+    const { vigil } = readVigilContext({
+      'vigil:clusters': [{ name: 'prod' }],
+      'vigil:webhookSecretName': 'team/alertmanager-webhook',
+      'vigil:severityRouting': { webhook: ['critical', 'resolved'] },
+    });
+    expect(vigil.webhook).toEqual({ secretName: 'team/alertmanager-webhook', receives: ['critical', 'resolved'] });
+    expect(vigil.slack).toBeUndefined();
   });
 
   test('the default agent auth applies to clusters that do not say, and IRSA then needs each oidcProvider', () => {
@@ -111,11 +123,13 @@ describe('readVigilContext', () => {
     ['a bad email', { ...prod, 'vigil:alertEmails': ['ops'] }, 'vigil:alertEmails[0] must be an email address'],
     ['emails not a list', { ...prod, 'vigil:alertEmails': 'ops@example.com' }, 'vigil:alertEmails is not valid JSON: "ops@example.com"'],
     ['an email twice', { ...prod, 'vigil:alertEmails': ['ops@example.com', 'OPS@example.com'] }, 'vigil:alertEmails[1] "OPS@example.com" is listed twice'],
-    ['routing an unknown address', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'oncal@example.com': ['critical'] } }, 'vigil:severityRouting has "oncal@example.com", which is neither "slack" nor an address of vigil:alertEmails'],
+    ['routing an unknown address', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'oncal@example.com': ['critical'] } }, 'vigil:severityRouting has "oncal@example.com", which is neither "slack", "webhook" nor an address of vigil:alertEmails'],
     ['routing an unknown severity', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'ops@example.com': ['page'] } }, 'vigil:severityRouting.ops@example.com[0] must be one of "critical", "warning", "info", "resolved", "health"'],
     ['routing nothing', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'ops@example.com': [] } }, 'vigil:severityRouting.ops@example.com must not be empty'],
     ['routing Slack without its secret', { ...prod, 'vigil:severityRouting': { slack: ['critical'] } }, 'vigil:severityRouting.slack is set but vigil:slackSecretName is not: Slack needs the webhook\'s secret'],
     ['a bad secret name', { ...prod, 'vigil:slackSecretName': 'my secret' }, 'vigil:slackSecretName must be a Secrets Manager secret name'],
+    ['routing the webhook without its secret', { ...prod, 'vigil:severityRouting': { webhook: ['critical'] } }, "vigil:severityRouting.webhook is set but vigil:webhookSecretName is not: the webhook needs its URL's secret"],
+    ['a bad webhook secret name', { ...prod, 'vigil:webhookSecretName': 'my secret' }, 'vigil:webhookSecretName must be a Secrets Manager secret name'],
     ['retention of zero', { ...prod, 'vigil:retentionDays': 0 }, 'vigil:retentionDays must be at least 1'],
     ['retention not whole', { ...prod, 'vigil:retentionDays': 1.5 }, 'vigil:retentionDays must be a whole number from 1 to 3650'],
     ['retention as a word', { ...prod, 'vigil:retentionDays': 'two weeks' }, 'vigil:retentionDays is not valid JSON: "two weeks"'],
@@ -127,6 +141,11 @@ describe('readVigilContext', () => {
     ['rules not an object', { ...prod, 'vigil:rules': [] }, 'vigil:rules must be an object of rule overrides keyed by rule id'],
     ['an unknown rule', { ...prod, 'vigil:rules': { 'node-notready': {} } }, 'vigil:rules: unknown rule "node-notready" (did you mean "node-not-ready"?)'],
     ['a bad rule setting', { ...prod, 'vigil:rules': { 'node-not-ready': { for: 'soon' } } }, 'vigil:rules.node-not-ready.for: expected a duration like "90s", "15m", "1h30m" or "0", got "soon"'],
+    ['maintenance windows not a list', { ...prod, 'vigil:maintenanceWindows': { name: 'patching' } }, 'vigil:maintenanceWindows must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]'],
+    ['a maintenance window in an unknown time zone', { ...prod, 'vigil:maintenanceWindows': [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'Paris' }] }, 'vigil:maintenanceWindows[0].timeZone must be an IANA time zone like "Europe/Paris" or "UTC"'],
+    ['a maintenance window matching an unknown label', { ...prod, 'vigil:maintenanceWindows': [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'UTC', match: { team: 'shop' } }] }, 'vigil:maintenanceWindows[0].match unknown label(s) "team": expected cluster, rule, severity, nodeGroup, node, namespace, workload, container'],
+    ['a runbook base URL that is not https', { ...prod, 'vigil:runbookBaseUrl': 'http://wiki/vigil/' }, 'vigil:runbookBaseUrl must be an https URL like "https://wiki.example.com/vigil/" (no spaces, <, > or |)'],
+    ['a rule runbook URL with a space', { ...prod, 'vigil:rules': { 'node-not-ready': { runbookUrl: 'https://wiki/node not ready' } } }, 'vigil:rules.node-not-ready.runbookUrl: expected an https URL (no spaces, <, > or |)'],
     ['agent silence of a minute', { ...prod, 'vigil:agentSilenceMinutes': 1 }, 'vigil:agentSilenceMinutes must be at least 2'],
     ['a log retention CloudWatch does not offer', { ...prod, 'vigil:logRetentionDays': 10 }, expect.stringMatching(/^vigil:logRetentionDays must be one of the CloudWatch Logs retentions: 1, 3, 5, 7, 14, 30/) as unknown as string],
     ['a destroyed table under deletion protection', { ...prod, 'vigil:table': { removalPolicy: 'destroy' } }, 'vigil:table: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted'],

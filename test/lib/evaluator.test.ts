@@ -17,6 +17,8 @@ describe('Evaluator', () => {
     store: new StoreTable(stack, 'Store'),
     hostMetricsPeriodMinutes: 5,
     rules: { 'node-not-ready': { for: '10m' } },
+    runbookBaseUrl: 'https://wiki.example.com/vigil/',
+    maintenanceWindows: [{ name: 'patching', days: ['Sat'], start: '02:00', end: '04:00', timeZone: 'Europe/Paris' }],
     notifications,
     every: Duration.minutes(1),
     failures,
@@ -40,6 +42,8 @@ describe('Evaluator', () => {
           [ENV.topicArn]: { Ref: Match.stringLikeRegexp('^NotificationsAlerts') },
           [ENV.rules]: '{"node-not-ready":{"for":"10m"}}',
           [ENV.hostMetricsPeriodMinutes]: '5',
+          [ENV.runbookBaseUrl]: 'https://wiki.example.com/vigil/',
+          [ENV.maintenanceWindows]: '[{"name":"patching","days":["Sat"],"start":"02:00","end":"04:00","timeZone":"Europe/Paris"}]',
         }),
       },
     });

@@ -5,9 +5,9 @@ import { VigilStack } from '../../lib/vigil-stack';
 import { SAMPLE_VIGIL_PROPS, testApp } from '../support/cdk';
 
 /** Synthesizes with cdk-nag's AwsSolutions pack: any unacknowledged finding (warnings too) fails synth. */
-function nag(extra?: (stack: VigilStack) => void): VigilStack {
+function nag(extra?: (stack: VigilStack) => void, vigil = SAMPLE_VIGIL_PROPS): VigilStack {
   const app = testApp();
-  const stack = new VigilStack(app, 'Nag', { vigil: SAMPLE_VIGIL_PROPS });
+  const stack = new VigilStack(app, 'Nag', { vigil });
   extra?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
@@ -26,6 +26,11 @@ describe('cdk-nag AwsSolutions', () => {
       expect(id).toMatch(/AwsSolutions-/);
       expect(reason.length).toBeGreaterThan(40);
     }
+  });
+
+  test('with the generic webhook receiver too, the stack passes', () => {
+    const stack = nag(undefined, { ...SAMPLE_VIGIL_PROPS, webhook: { secretName: 'team/alertmanager-webhook' } });
+    expect(stack.vigil.notifications.webhook).toBeDefined();
   });
 
   test('acknowledgements are per finding: a new wildcard resource on the collector is still reported', () => {

@@ -82,6 +82,24 @@ describe('Notifications', () => {
     expect(policyStatements(t).some((s) => s.where.startsWith('NAlertsPolicy') && s.statement.Effect === 'Allow')).toBe(false);
   });
 
+  test('the generic webhook: its own function reading only its own secret, subscribed as routed, failures queued', () => {
+    const t3 = build({ slack: { secretName: 'vigil/slack-webhook' }, webhook: { secretName: 'team/alertmanager-webhook', receives: ['critical', 'resolved'] } });
+    const fns = t3.findResources('AWS::Lambda::Function');
+    const webhook = Object.entries(fns).filter(([, f]) => JSON.stringify(f).includes(ENV.webhookSecretName));
+    expect(webhook).toHaveLength(1);
+    expect(webhook[0][1].Properties.Environment.Variables).toMatchObject({ [ENV.webhookSecretName]: 'team/alertmanager-webhook' });
+    expect(JSON.stringify(webhook[0][1].Properties.Environment.Variables)).not.toContain('slack');
+    // Each receiver's role reads its own secret only.
+    const reads = policyStatements(t3).filter((s) => actionsOf(s.statement).includes('secretsmanager:GetSecretValue'));
+    expect(reads.map((s) => [s.where.replace(/[0-9A-F]{8}$/, ''), JSON.stringify(s.statement.Resource).match(/:secret:([^"-]+(?:-[a-z]+)*)-\?/)?.[1]]).sort()).toEqual([
+      ['NSlackRoleDefaultPolicy', 'vigil/slack-webhook'],
+      ['NWebhookRoleDefaultPolicy', 'team/alertmanager-webhook'],
+    ]);
+    const hook = subscriptions(t3).filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes('NWebhook'));
+    expect(hook.map((s) => [topicOf(s), s.Properties.FilterPolicy])).toEqual([['alerts', { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] }]]);
+    t3.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
+  });
+
   test('no Slack, no Slack function; an address that wants only health is not subscribed to alerts', () => {
     const t2 = build({ emails: [{ address: 'robot@example.com', receives: ['health'] }] });
     t2.resourceCountIs('AWS::Lambda::Function', 0);

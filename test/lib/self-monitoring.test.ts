@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { METRICS, METRICS_NAMESPACE } from '../../model/metrics';
 import { SLACK_SECRET_UNUSABLE_METRIC } from '../../lambdas/notify/secrets';
-import { agentSilenceAlarm, SelfMonitoring } from '../../lib/self-monitoring';
+import { agentSilenceAlarm, SelfMonitoring, type SelfMonitoringProps } from '../../lib/self-monitoring';
 import { testApp } from '../support/cdk';
 
 describe('SelfMonitoring', () => {
@@ -97,22 +97,38 @@ describe('SelfMonitoring', () => {
     expect(a.threshold.toMinutes()).toBeGreaterThanOrEqual(2);
   });
 
-  test('with Slack, an unusable webhook secret raises one health alarm (email), in words, held for a day', () => {
-    const withSlack = new Stack(testApp(), 'WithSlack');
-    const f = new lambda.Function(withSlack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
-    new SelfMonitoring(withSlack, 'Self', {
-      functions: { slack: f },
+  /** Self-monitoring of a stack with one receiver function and its secret. */
+  function withReceiver(receiver: string, secret: Partial<SelfMonitoringProps>): Template {
+    const stack = new Stack(testApp(), `With${receiver}`);
+    const f = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
+    new SelfMonitoring(stack, 'Self', {
+      functions: { [receiver]: f },
       ingest: f,
-      failures: new sqs.Queue(withSlack, 'Failures'),
+      failures: new sqs.Queue(stack, 'Failures'),
       clusters: [],
       agentSilence: Duration.minutes(5),
       evaluatorEvery: Duration.minutes(1),
-      topic: new sns.Topic(withSlack, 'Health'),
+      topic: new sns.Topic(stack, 'Health'),
       alarmNamePrefix: 'Vigil-',
-      slackSecretName: 'team/slack',
+      ...secret,
     });
+    return Template.fromStack(stack);
+  }
+
+  test('with the generic webhook, its unusable secret raises its own alarm, on its own metric', () => {
+    const t = withReceiver('webhook', { webhookSecretName: 'team/hook' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Vigil-webhook-secret-unusable',
+      MetricName: 'WebhookSecretUnusable',
+      Dimensions: [{ Name: 'Service', Value: 'vigil-webhook' }],
+      AlarmDescription: Match.stringLikeRegexp('Vigil cannot post to Webhook: .*secret "team/hook".*not a webhook URL.*create-secret --name team/hook'),
+    });
+    expect(Object.values(t.findResources('AWS::CloudWatch::Alarm')).some((a) => a.Properties.AlarmName === 'Vigil-slack-secret-unusable')).toBe(false);
+  });
+
+  test('with Slack, an unusable webhook secret raises one health alarm (email), in words, held for a day', () => {
     const m = SLACK_SECRET_UNUSABLE_METRIC;
-    Template.fromStack(withSlack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+    withReceiver('slack', { slackSecretName: 'team/slack' }).hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Vigil-slack-secret-unusable',
       Namespace: m.namespace,
       MetricName: m.name,

@@ -75,6 +75,8 @@ export interface CommonSettings {
   readonly renotifyEveryMs: number;
   /** Globs on the finding's namespace; findings without a namespace are not filtered. */
   readonly namespaces: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+  /** The rule's runbook page, in every message about it. @default `vigil:runbookBaseUrl` + the rule id, if set */
+  readonly runbookUrl?: string;
 }
 
 export interface RuleSettings<P> extends CommonSettings {

@@ -48,7 +48,7 @@ test('every bad key and value is named, with a suggestion for typos', () => {
       'unknown rule "node-presure" (did you mean "node-pressure"?)',
       'node-not-ready.for: expected a duration like "90s", "15m", "1h30m" or "0", got "5 minutes"',
       'node-not-ready.criticalNodes: Too small: expected number to be >=0',
-      'node-not-ready: unknown setting "critcalNodes" (did you mean "criticalNodes"?) (valid: enabled, severity, for, resolveAfter, renotifyEvery, namespaces, criticalNodes, criticalGroupPct, criticalMinGroupNodes)',
+      'node-not-ready: unknown setting "critcalNodes" (did you mean "criticalNodes"?) (valid: enabled, severity, for, resolveAfter, renotifyEvery, namespaces, runbookUrl, criticalNodes, criticalGroupPct, criticalMinGroupNodes)',
       'container-restarts.severity: Invalid option: expected one of "info"|"warning"|"critical"',
       'container-restarts.namespaces.exclude[0]: expected a namespace name or a glob like "team-*"',
     ].sort(),

@@ -4,7 +4,7 @@
  */
 import { silentLogger } from '../../../common/log';
 import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../../lambdas/evaluator/config';
-import { createEvaluator, type ClusterEvaluation, type Evaluator } from '../../../lambdas/evaluator/evaluator';
+import { createEvaluator, type ClusterEvaluation, type Evaluator, type EvaluatorDeps } from '../../../lambdas/evaluator/evaluator';
 import type { AlertChange } from '../../../lambdas/notify/notification';
 import type { AlertPublisher, OutgoingMessage } from '../../../lambdas/notify/publisher';
 import type { LocalDynamo } from '../../../local/dynalite';
@@ -50,7 +50,7 @@ export interface Harness {
   readonly nextTime: number;
 }
 
-export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } = { nodes: 6 }): Promise<Harness> {
+export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } & Pick<EvaluatorDeps, 'maintenanceWindows' | 'runbookBaseUrl'> = { nodes: 6 }): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
   const steady = new SteadyCluster(opts);
@@ -64,6 +64,8 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
     rules: resolveRules(ruleOverridesSchema.parse(opts.rules ?? {}) as ParsedOverrides),
     emit: (line) => emitted.push(line),
     hostPeriodMinutes: opts.hostPeriodMinutes,
+    maintenanceWindows: opts.maintenanceWindows,
+    runbookBaseUrl: opts.runbookBaseUrl,
   });
   const h: Harness = {
     t,

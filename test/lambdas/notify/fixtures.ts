@@ -1,4 +1,5 @@
 /** Realistic alert changes for the message tests: the domino, a resolution, a container leak. */
+import type { SNSEvent } from 'aws-lambda';
 import type { AlertChange } from '../../../lambdas/notify/notification';
 
 export const AT = Date.UTC(2026, 10, 23, 12, 14, 30);
@@ -63,5 +64,34 @@ export function leak(i: number): AlertChange {
     since: Date.UTC(2026, 10, 23, 12, 13),
     firingSince: Date.UTC(2026, 10, 23, 12, 14),
     runbook: 'Check the memory against the limit.',
+  };
+}
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vigil-alerts';
+
+/** What SNS hands a subscribed Lambda for a JSON-structured publish: the `lambda` key's value as Message. */
+let messages = 0;
+export function snsEvent(message: string, subject?: string, messageId = `95df01b4-ee98-5cb9-9903-${String(++messages).padStart(12, '0')}`): SNSEvent {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${TOPIC}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: messageId,
+          TopicArn: TOPIC,
+          Subject: subject,
+          Message: message,
+          Timestamp: '2026-11-23T12:14:31.000Z',
+          SignatureVersion: '1',
+          Signature: 'EXAMPLE',
+          SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
+          UnsubscribeUrl: `https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${TOPIC}:2bcfbf39`,
+          MessageAttributes: { severity: { Type: 'String', Value: 'critical' }, cluster: { Type: 'String', Value: 'prod-eu-1' }, rule: { Type: 'String', Value: 'multiple' } },
+        },
+      },
+    ],
   };
 }

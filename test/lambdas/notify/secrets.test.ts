@@ -53,7 +53,7 @@ test('what only a person can fix is a SecretUnusableError, in words; what may pa
   sm.on(GetSecretValueCommand, { SecretId: 'kms' }).rejects(new DecryptionFailure({ message: 'KMS', $metadata: {} }));
   sm.on(GetSecretValueCommand, { SecretId: 'flaky' }).rejects(new InternalServiceError({ message: 'try again', $metadata: {} }));
   const source = new SecretsManagerSource(new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }));
-  await expect(source.secretString('denied')).rejects.toThrow(new SecretUnusableError('the Slack function may not read the secret "denied" (or decrypt it with its KMS key)'));
+  await expect(source.secretString('denied')).rejects.toThrow(new SecretUnusableError('this function may not read the secret "denied" (or decrypt it with its KMS key)'));
   await expect(source.secretString('kms')).rejects.toBeInstanceOf(SecretUnusableError);
   await expect(source.secretString('flaky')).rejects.toBeInstanceOf(InternalServiceError);
   // A value that is no webhook URL is unusable too.

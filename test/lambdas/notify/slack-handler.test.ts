@@ -1,23 +1,27 @@
-
-const ENV_KEYS = ['VIGIL_SLACK_SECRET_NAME'];
-afterEach(() => {
-  for (const k of ENV_KEYS) delete process.env[k];
-  jest.resetModules();
-});
-
-test('the entry point reads its configuration once at load and exports handler', () => {
-  process.env.VIGIL_SLACK_SECRET_NAME = 'vigil/slack-webhook';
-  jest.isolateModules(() => {
-    const mod = require('../../../lambdas/notify/slack-handler') as { handler: unknown };
-    expect(typeof mod.handler).toBe('function');
+/** The notifiers' entry points (Slack, the generic webhook): configuration read once at load. */
+describe.each([
+  ['slack-handler', 'VIGIL_SLACK_SECRET_NAME'],
+  ['webhook-handler', 'VIGIL_WEBHOOK_SECRET_NAME'],
+])('%s', (entry, variable) => {
+  const load = () => require(`../../../lambdas/notify/${entry}`) as { handler: unknown };
+  afterEach(() => {
+    delete process.env[variable];
+    jest.resetModules();
   });
-});
 
-test('a missing secret name fails at start-up, naming the variable', () => {
-  jest.isolateModules(() => {
-    expect(() => require('../../../lambdas/notify/slack-handler')).toThrow(expect.objectContaining({ name: 'ConfigError' }));
+  test('the entry point reads its configuration once at load and exports handler', () => {
+    process.env[variable] = 'vigil/webhook';
+    jest.isolateModules(() => {
+      expect(typeof load().handler).toBe('function');
+    });
   });
-  jest.isolateModules(() => {
-    expect(() => require('../../../lambdas/notify/slack-handler')).toThrow(/VIGIL_SLACK_SECRET_NAME is required/);
+
+  test('a missing secret name fails at start-up, naming the variable', () => {
+    jest.isolateModules(() => {
+      expect(load).toThrow(expect.objectContaining({ name: 'ConfigError' }));
+    });
+    jest.isolateModules(() => {
+      expect(load).toThrow(new RegExp(`${variable} is required`));
+    });
   });
 });

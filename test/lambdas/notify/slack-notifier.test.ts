@@ -1,44 +1,15 @@
-import type { SNSEvent } from 'aws-lambda';
 import { createLogger, silentLogger } from '../../../common/log';
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import { WebhookUrlCache } from '../../../lambdas/notify/secrets';
-import { createSlackHandler, SLACK_DEDUP_WINDOW_MS } from '../../../lambdas/notify/slack-notifier';
+import { DEDUP_WINDOW_MS as SLACK_DEDUP_WINDOW_MS } from '../../../lambdas/notify/notifier';
+import { createSlackHandler } from '../../../lambdas/notify/slack-notifier';
 import { FetchWebhookClient, type DeliveryPolicy } from '../../../lambdas/notify/webhook';
 import { ManualClock } from '../../../model/time';
 import { StaticSecretSource } from '../../../sim/notify/secrets';
 import { startFakeSlack, type FakeSlack } from '../../../sim/notify/slack-server';
-import { AT, domino, leak, resolvedNode } from './fixtures';
+import { AT, domino, leak, resolvedNode, snsEvent } from './fixtures';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:vigil/slack-webhook-AbCdEf';
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vigil-alerts';
-
-/** What SNS hands a subscribed Lambda for a JSON-structured publish: the `lambda` key's value as Message. */
-let messages = 0;
-function snsEvent(message: string, subject?: string, messageId = `95df01b4-ee98-5cb9-9903-${String(++messages).padStart(12, '0')}`): SNSEvent {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `${TOPIC}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
-        Sns: {
-          Type: 'Notification',
-          MessageId: messageId,
-          TopicArn: TOPIC,
-          Subject: subject,
-          Message: message,
-          Timestamp: '2026-11-23T12:14:31.000Z',
-          SignatureVersion: '1',
-          Signature: 'EXAMPLE',
-          SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
-          UnsubscribeUrl: `https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${TOPIC}:2bcfbf39`,
-          MessageAttributes: { severity: { Type: 'String', Value: 'critical' }, cluster: { Type: 'String', Value: 'prod-eu-1' }, rule: { Type: 'String', Value: 'multiple' } },
-        },
-      },
-    ],
-  };
-}
-
 let slack: FakeSlack;
 let secrets: StaticSecretSource;
 beforeEach(async () => {

@@ -3,6 +3,7 @@
  * evaluator composes them), a real world for the onset and the happenings' times. A noisy or wrong run
  * must fail, whichever way it is wrong.
  */
+import { alertmanagerOf } from '../../../lambdas/notify/alertmanager';
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import type { AlertChange } from '../../../lambdas/notify/notification';
 import { formatSlack } from '../../../lambdas/notify/slack';
@@ -52,7 +53,7 @@ function change(rule: string, kind: AlertChange['kind'], severity: Severity = 'w
 /** The message one evaluation at `minute` sends with these changes, as the outbox keeps it. */
 function message(minute: number, ...changes: AlertChange[]): OutboxEntry {
   const m = composeMessage('judged', START + minute * MINUTE_MS, changes, { firing: 1, critical: 0, muted: 0 });
-  return { messageId: `m-${minute}`, publishedAt: new Date(START + minute * MINUTE_MS).toISOString(), subject: m.subject, attributes: m.attributes, text: m.text, slack: formatSlack(m.notification), notification: m.notification };
+  return { messageId: `m-${minute}`, publishedAt: new Date(START + minute * MINUTE_MS).toISOString(), subject: m.subject, attributes: m.attributes, text: m.text, slack: formatSlack(m.notification), webhook: alertmanagerOf(m.notification), notification: m.notification };
 }
 
 test('a run over its message budget fails, in all and per rule, naming where the messages went', () => {
@@ -119,4 +120,22 @@ test('"message mentions" reads the subject line and the body with its action tex
 
 test('notFire catches the forbidden rule, not only its absence', () => {
   expect(judge({ fire: [], notFire: ['node-not-ready'] }, [message(31, change('node-not-ready', 'firing'))])).toEqual(['unexpected: node-not-ready fired at +1m but must not: node-not-ready firing']);
+});
+
+test('"quiet during <silence>" fails an alert told while the silence lasts, and passes one told after it', () => {
+  const silenced = (fire: ScenarioInput['expect']['fire'], messages: readonly OutboxEntry[]) => {
+    const scenario = parseScenario({
+      version: 1,
+      name: 'judged',
+      description: 'A silence from minute 30 to 50.',
+      duration: '2h',
+      cluster: { name: 'judged', nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 3 }, node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' } }] },
+      timeline: [{ id: 'upgrade', at: '30m', do: 'silence', for: '20m', match: { rule: 'node-*' } }],
+      expect: { fire },
+    });
+    return checkExpectations(scenario, new World(scenario, new ManualClock(Date.parse(scenario.start))), messages).map((u) => `${u.kind}: ${u.message}`);
+  };
+  const fire = [{ rule: 'node-not-ready', within: '30m', quietDuring: 'upgrade' }];
+  expect(silenced(fire, [message(50, change('node-not-ready', 'firing'))])).toEqual([]);
+  expect(silenced(fire, [message(35, change('node-not-ready', 'firing')), message(50, change('node-not-ready', 'repeat'))])).toEqual(['unexpected: node-not-ready was told at +5m (firing), during the silence "upgrade" (+0s to +20m)']);
 });

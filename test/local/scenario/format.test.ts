@@ -156,3 +156,18 @@ test('the minimal scenario of docs/scenarios.md is valid as written', () => {
   const example = /## A minimal scenario\n\n```json\n([\s\S]*?)```/.exec(doc)?.[1];
   expect(parseScenario(JSON.parse(example ?? 'null')).expect.budget).toEqual({ messages: 2 });
 });
+
+test('a silence happening matches by labels; "quiet during" names a silence happening', () => {
+  const s: any = minimal();
+  s.timeline = [
+    { id: 'upgrade', at: '10m', do: 'silence', for: '20m', match: { namespace: 'data', node: 'general/1' } },
+    { id: 'grow', at: '12m', do: 'scale-out', nodeGroup: 'general', desired: 2 },
+  ];
+  s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', quietDuring: 'upgrade' }] };
+  expect(parseScenario(s).timeline[0]).toEqual({ id: 'upgrade', at: '10m', do: 'silence', for: '20m', match: { namespace: 'data', node: 'general/1' }, comment: 'silenced by the scenario' });
+  s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', quietDuring: 'grow' }] };
+  expect(problems(s)).toEqual(['expect.fire[0].quietDuring: no silence happening has the id "grow"']);
+  s.timeline[0].match = { team: 'data' };
+  s.expect = { fire: [] };
+  expect(problems(s)).toEqual(['timeline[0].match: Unrecognized key: "team"']);
+});

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { alertmanagerOf } from '../../../lambdas/notify/alertmanager';
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import { formatSlack } from '../../../lambdas/notify/slack';
 import { OutboxPublisher, readOutbox } from '../../../sim/notify/outbox';
@@ -22,6 +23,9 @@ test('appends each message to the outbox file and prints it as a person reads it
   // What the Slack function would post, in Block Kit, beside the email text.
   expect(entries[0].slack).toEqual(formatSlack(m1.notification));
   expect(entries[0].slack.blocks[0]).toMatchObject({ type: 'header' });
+  // And what the webhook function would post, Alertmanager's body: the resolution as a resolved alert.
+  expect(entries[0].webhook).toEqual(alertmanagerOf(m1.notification));
+  expect(entries[1].webhook).toMatchObject({ version: '4', status: 'resolved', alerts: [{ status: 'resolved', labels: { alertname: 'node-not-ready' } }] });
   expect(printed[0]).toContain(`Subject: ${m1.subject}`);
   expect(printed[0]).toContain('Attributes: severity=critical cluster=prod-eu-1 rule=scale-in-under-pressure');
   expect(printed[0]).toContain('== FIRING (critical) Scale-in under pressure (domino) ==');
