@@ -9,7 +9,6 @@ import { resolveRules } from '../../../lambdas/evaluator/config';
 import { runRules } from '../../../lambdas/evaluator/run-rules';
 import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import type { AwsEvent } from '../../../model/aws-event';
-import type { Host } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 import { eventBridge } from '../../../sim/aws/eventbridge';
 import { harness, T0, type Harness } from './harness';
@@ -54,7 +53,7 @@ describe('instance-scheduled-event', () => {
     expect(told[0].summary).toBe(`AWS scheduled instance retirement of node ${node} (${instanceId}) from 2026-12-07 12:00 UTC`);
     expect(told[0].runbook).toMatch(/Drain the node ahead of the start time/);
     // Drained and replaced: the instance is terminated.
-    const hosts = h.steady.base.hosts as Host[];
+    const hosts = h.steady.hosts;
     const i = hosts.findIndex((x) => x.instanceId === instanceId);
     hosts[i] = { ...hosts[i], state: 'terminated' };
     await h.tick(10);
