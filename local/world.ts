@@ -20,7 +20,7 @@ import type { Host } from '../model/domain';
 import { matchersText, type Matchers } from '../model/silence';
 import { SimulatedAccount, type ScalingCause } from '../sim/aws/account';
 import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
-import type { SimContainerSpec, SimNodeSpec, SimPlacement } from '../sim/kube/model';
+import type { SimContainerSpec, SimNodeSpec, SimPlacement, SimTopologyTerm } from '../sim/kube/model';
 import { SCHEDULED_EVENT_CODES, type Happening, type Scenario } from './scenario/format';
 
 const MiB = 1024 ** 2;
@@ -995,7 +995,7 @@ function containerSpec(c: Workload['containers'][number]): SimContainerSpec {
   return { ...spec, usage: { cpuMilli: parseCpuMilli(c.usage.cpu), memoryWorkingSetBytes: parseBytes(c.usage.memory) } };
 }
 
-/** Where a workload's pods may run, from its nodeSelector, node affinity, tolerations and zonal volumes. */
+/** Where a workload's pods may run, from its nodeSelector, node affinity, tolerations, zonal volumes, anti-affinity and spread. */
 function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacement {
   const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => isKarpenter(groups.get(g)?.kind));
   const affinity = [
@@ -1009,7 +1009,14 @@ function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacem
     ...(affinity.length ? { affinity } : {}),
     ...(w.tolerations ? { tolerations: w.tolerations } : {}),
     ...(w.zonalVolume ? { zonalVolume: true } : {}),
+    ...(w.antiAffinity ? { antiAffinity: w.antiAffinity.map((t) => ownPods(w, t)) } : {}),
+    ...(w.topologySpread ? { spread: w.topologySpread.map((c) => ({ ...ownPods(w, c.topology), maxSkew: c.maxSkew })) } : {}),
   };
+}
+
+/** A topology term over the workload's own pods (the label the simulated cluster gives them). */
+function ownPods(w: Workload, topology: 'hostname' | 'zone'): SimTopologyTerm {
+  return { topologyKey: topology === 'hostname' ? 'kubernetes.io/hostname' : 'topology.kubernetes.io/zone', matchLabels: { 'app.kubernetes.io/name': w.name } };
 }
 
 /** Node groups whose nodes Karpenter manages: its own NodePools, and EKS Auto Mode's. */

@@ -54,6 +54,8 @@ const toleration = z
   .strict()
   .describe('As in a pod spec: tolerates the taints it matches');
 
+const topology = z.enum(['hostname', 'zone']).describe('kubernetes.io/hostname or topology.kubernetes.io/zone');
+
 const container = z
   .object({
     name,
@@ -81,6 +83,16 @@ const workload = z
     tolerations: z.array(toleration).optional(),
     zonalVolume: z.boolean().optional()
       .describe('StatefulSets: each replica mounts its own EBS volume, made in the zone it first runs in; it can only run in that zone again'),
+    antiAffinity: z
+      .array(topology)
+      .min(1)
+      .optional()
+      .describe('Required pod anti-affinity against its own pods: at most one replica per node (hostname) or per zone'),
+    topologySpread: z
+      .array(z.object({ topology, maxSkew: z.number().int().min(1).default(1) }).strict())
+      .min(1)
+      .optional()
+      .describe('Topology spread constraints over its own pods with whenUnsatisfiable: DoNotSchedule: a replica goes Pending rather than skew its nodes (hostname) or zones by more than maxSkew'),
     disruptionBudget: z
       .union([z.object({ minAvailable: z.number().int().min(0) }).strict(), z.object({ maxUnavailable: z.number().int().min(0) }).strict()])
       .optional()

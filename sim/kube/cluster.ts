@@ -23,6 +23,7 @@ import type {
   SimPodSpec,
   SimResources,
   SimTaint,
+  SimTopologyTerm,
   SimUsage,
   SimWorkloadKind,
   SimWorkloadSpec,
@@ -811,6 +812,7 @@ export class SimCluster extends EventEmitter {
     const why = new Map<string, number>();
     const note = (reason: string) => why.set(reason, (why.get(reason) ?? 0) + 1);
     let best: { node: string; free: number } | undefined;
+    const topologyMisfit = this.topologyFilter(p);
     for (const [name, n] of this.nodeModels) {
       if (n.conditions.get('Ready')?.status !== 'True') {
         note('node(s) were not ready');
@@ -847,6 +849,11 @@ export class SimCluster extends EventEmitter {
       if (shortMem) note('Insufficient memory');
       if (shortCpu) note('Insufficient cpu');
       if (shortMem || shortCpu) continue;
+      const misfit = topologyMisfit(n);
+      if (misfit) {
+        note(misfit);
+        continue;
+      }
       // Kubernetes' default LeastAllocated score: the share of CPU and memory left, then fewer pods.
       const free = ((alloc.cpuMilli - usedCpu - cpu) / alloc.cpuMilli + (alloc.memoryBytes - usedMem - mem) / alloc.memoryBytes) / 2 - pods.length / alloc.pods / 100;
       if (!best || free > best.free) best = { node: name, free };
@@ -860,6 +867,46 @@ export class SimCluster extends EventEmitter {
       since: this.clock.now(),
     };
     return undefined;
+  }
+
+  /**
+   * The scheduler's PodTopologySpread and InterPodAffinity filters (in that order) for the pod's DoNotSchedule
+   * spread and required anti-affinity: the reason a node fails them, or undefined. Counts bound, non-terminating
+   * pods of the pod's namespace matching each term's labels, per domain; spread counts only over the nodes the
+   * pod's nodeSelector and node affinity allow (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore, the defaults).
+   */
+  private topologyFilter(p: PodModel): (n: NodeModel) => string | undefined {
+    const { antiAffinity = [], spread = [] } = p.placement;
+    if (!antiAffinity.length && !spread.length) return () => undefined;
+    const bound = [...this.podModels.values()].filter((x) => x.node && x.namespace === p.namespace && x.deletingSince === undefined && x.phase !== 'Succeeded' && x.phase !== 'Failed');
+    const counts = (term: SimTopologyTerm, nodes: readonly NodeModel[]): Map<string, number> => {
+      const domains = new Map(nodes.map((n) => [n.spec.name, this.nodeLabels(n)[term.topologyKey]] as const));
+      const out = new Map<string, number>([...domains.values()].filter((d) => d !== undefined).map((d) => [d, 0]));
+      for (const x of bound) {
+        const d = domains.get(x.node ?? '');
+        if (d !== undefined && matchesLabels(x.labels, term.matchLabels)) out.set(d, (out.get(d) ?? 0) + 1);
+      }
+      return out;
+    };
+    const allowed = [...this.nodeModels.values()].filter((n) => selects(p.placement, this.nodeLabels(n)));
+    const spreads = spread.map((c) => {
+      const perDomain = counts(c, allowed);
+      return { c, perDomain, min: Math.min(...perDomain.values()), self: matchesLabels(p.labels, c.matchLabels) ? 1 : 0 };
+    });
+    const anti = antiAffinity.map((t) => ({ t, perDomain: counts(t, [...this.nodeModels.values()]) }));
+    return (n) => {
+      const labels = this.nodeLabels(n);
+      for (const { c, perDomain, min, self } of spreads) {
+        const d = labels[c.topologyKey];
+        if (d === undefined) return "node(s) didn't match pod topology spread constraints (missing required label)";
+        if ((perDomain.get(d) ?? 0) + self - min > c.maxSkew) return "node(s) didn't match pod topology spread constraints";
+      }
+      for (const { t, perDomain } of anti) {
+        const d = labels[t.topologyKey];
+        if (d !== undefined && (perDomain.get(d) ?? 0) > 0) return "node(s) didn't match pod anti-affinity rules";
+      }
+      return undefined;
+    };
   }
 
   allocatable(n: NodeModel): { cpuMilli: number; memoryBytes: number; ephemeralStorageBytes: number; pods: number } {
@@ -1300,12 +1347,23 @@ function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boo
   return Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]));
 }
 
+function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 /** The placement fields of a pod spec (or a workload's pod template). */
 function placementSpec(p: SimPlacement): Json {
+  const nodeAffinity = p.affinity?.length
+    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }] } }
+    : undefined;
+  const podAntiAffinity = p.antiAffinity?.length
+    ? { requiredDuringSchedulingIgnoredDuringExecution: p.antiAffinity.map((t) => ({ labelSelector: { matchLabels: { ...t.matchLabels } }, topologyKey: t.topologyKey })) }
+    : undefined;
   return {
     ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
-    ...(p.affinity?.length
-      ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }] } } } }
+    ...(nodeAffinity || podAntiAffinity ? { affinity: { ...(nodeAffinity ? { nodeAffinity } : {}), ...(podAntiAffinity ? { podAntiAffinity } : {}) } } : {}),
+    ...(p.spread?.length
+      ? { topologySpreadConstraints: p.spread.map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...c.matchLabels } } })) }
       : {}),
   };
 }

@@ -43,6 +43,15 @@ export interface SimPlacement {
    * bound to a volume made in the zone the pod first runs in, so the pod can only run in that zone again.
    */
   readonly zonalVolume?: boolean;
+  /** Required pod anti-affinity: no two pods matching `matchLabels` (in its namespace) in one domain of `topologyKey`. */
+  readonly antiAffinity?: readonly SimTopologyTerm[];
+  /** Topology spread constraints with `whenUnsatisfiable: DoNotSchedule`. */
+  readonly spread?: readonly (SimTopologyTerm & { readonly maxSkew: number })[];
+}
+
+export interface SimTopologyTerm {
+  readonly topologyKey: 'kubernetes.io/hostname' | 'topology.kubernetes.io/zone';
+  readonly matchLabels: Readonly<Record<string, string>>;
 }
 
 export interface SimNodeSpec {

@@ -551,3 +551,50 @@ test('a StatefulSet replica with a zonal volume is provisioned a claim and volum
   expect(again.node).not.toBe(first);
   expect(w.world.kube.node(again.node as string).spec.zone).toBe(zone);
 });
+
+const SPREAD_CONTAINER = { name: 'web', image: 'shop/web:1', requests: { cpu: '100m', memory: '3Gi' }, usage: { cpu: '50m', memory: '2Gi' } };
+
+test('required anti-affinity by hostname runs one replica per node and leaves the extra one Pending once nodes run out', () => {
+  const w = worldWith([], {
+    workloads: [{ namespace: 'shop', name: 'web', replicas: 4, antiAffinity: ['hostname'], containers: [{ name: 'web', image: 'shop/web:1', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } }] }],
+  });
+  w.until(0);
+  const running = web(w, (p) => p.phase === 'Running');
+  expect(new Set(running.map((p) => p.node)).size).toBe(3);
+  const [pending, ...more] = web(w, (p) => p.phase === 'Pending');
+  expect(more).toEqual([]);
+  expect(pending.unschedulable?.message).toMatch(/^0\/3 nodes are available: 3 node\(s\) didn't match pod anti-affinity rules\. preemption:/);
+  const pod = w.world.kube.get('pods', `shop/${pending.name}`)!;
+  validateObject(pod);
+  expect(pod.spec).toMatchObject({
+    affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+  });
+  validateObject(w.world.kube.get('deployments', 'shop/web')!);
+});
+
+test('topology spread by zone with maxSkew 1 keeps replicas balanced and leaves one Pending when a zone is full', () => {
+  // Zones a, b, a: two replicas (3Gi each) fit a node, so zone b holds two and zone a four; with maxSkew 1 zone a
+  // stops at three, the node with room left refusing the sixth for the spread, the two full ones for memory.
+  const group = { name: 'general', instanceType: 'm6i.large', zones: ['eu-west-1a', 'eu-west-1b'], size: { min: 3, max: 3, desired: 3 }, node: NODE };
+  const perZone = (spread: boolean) => {
+    const w = worldWith([], {
+      nodeGroups: [group],
+      workloads: [{ namespace: 'shop', name: 'web', replicas: 6, ...(spread ? { topologySpread: [{ topology: 'zone' as const, maxSkew: 1 }] } : {}), containers: [SPREAD_CONTAINER] }],
+    });
+    w.until(0);
+    const zones = web(w, (p) => p.phase === 'Running').map((p) => w.world.kube.node(p.node as string).spec.zone);
+    return { w, a: zones.filter((z) => z === 'eu-west-1a').length, b: zones.filter((z) => z === 'eu-west-1b').length };
+  };
+  // Without the constraint the scheduler packs zone a's spare room.
+  expect(perZone(false)).toMatchObject({ a: 4, b: 2 });
+  const { w, a, b } = perZone(true);
+  expect({ a, b }).toEqual({ a: 3, b: 2 });
+  const [pending, ...more] = web(w, (p) => p.phase === 'Pending');
+  expect(more).toEqual([]);
+  expect(pending.unschedulable?.message).toMatch(/^0\/3 nodes are available: 2 Insufficient memory, 1 node\(s\) didn't match pod topology spread constraints\. preemption:/);
+  const pod = w.world.kube.get('pods', `shop/${pending.name}`)!;
+  validateObject(pod);
+  expect(pod.spec).toMatchObject({
+    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }],
+  });
+});

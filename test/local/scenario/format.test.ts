@@ -171,3 +171,13 @@ test('a silence happening matches by labels; "quiet during" names a silence happ
   s.expect = { fire: [] };
   expect(problems(s)).toEqual(['timeline[0].match: Unrecognized key: "team"']);
 });
+
+test('anti-affinity and topology spread name a hostname or zone topology; maxSkew is at least 1, 1 by default', () => {
+  const ok: any = minimal();
+  ok.cluster.workloads[0].topologySpread = [{ topology: 'zone' }];
+  expect(parseScenario(ok).cluster.workloads[0].topologySpread).toEqual([{ topology: 'zone', maxSkew: 1 }]);
+  const s: any = minimal();
+  s.cluster.workloads[0].antiAffinity = ['rack'];
+  s.cluster.workloads[0].topologySpread = [{ topology: 'hostname', maxSkew: 0 }];
+  expect(problems(s)).toEqual([expect.stringMatching(/^cluster\.workloads\[0\]\.antiAffinity\[0\]: .*hostname.*zone/), expect.stringMatching(/^cluster\.workloads\[0\]\.topologySpread\[0\]\.maxSkew: /)]);
+});
