@@ -359,6 +359,13 @@ export interface Toleration {
   readonly effect?: Taint['effect'];
 }
 
+/** As the scheduler's TaintToleration filter: an empty key with `Exists` tolerates every taint. */
+export function tolerates(tolerations: readonly Toleration[] | undefined, t: Taint): boolean {
+  return (tolerations ?? []).some(
+    (x) => (!x.effect || x.effect === t.effect) && (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
+  );
+}
+
 /** A topology domain kind Vigil can place against: one node, or one availability zone. */
 export type TopologyKind = 'hostname' | 'zone';
 

@@ -7,7 +7,7 @@
  * (symmetric in the common case: replicas of one workload), namespace selectors, and `minDomains`.
  * Every function returns what blocks, in words for the evidence, or undefined when the pod may go there.
  */
-import type { LabelRequirement, Placement, Taint, Toleration, TopologyKind } from '../../model/domain';
+import { tolerates, type LabelRequirement, type Placement, type Taint, type TopologyKind } from '../../model/domain';
 
 /** What of a node the filters read (a `KubeNode` is one). */
 export interface PlacementNode {
@@ -64,13 +64,6 @@ function requirementText(r: LabelRequirement): string {
     default:
       return `${r.key} ${r.operator === 'Gt' ? '>' : '<'} ${values[0] ?? ''}`;
   }
-}
-
-/** As the scheduler's TaintToleration filter: an empty key with `Exists` tolerates every taint. */
-export function tolerates(tolerations: readonly Toleration[] | undefined, t: Taint): boolean {
-  return (tolerations ?? []).some(
-    (x) => (!x.effect || x.effect === t.effect) && (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
-  );
 }
 
 const taintText = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;

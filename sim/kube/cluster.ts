@@ -9,6 +9,7 @@
  */
 import { createHash } from 'crypto';
 import { EventEmitter } from 'events';
+import { tolerates } from '../../model/domain';
 import { rng } from '../synthetic';
 import type { Clock, EpochMs } from '../../model/time';
 import { CpuCounter } from './counter';
@@ -822,7 +823,7 @@ export class SimCluster extends EventEmitter {
         note('node(s) were unschedulable');
         continue;
       }
-      const taint = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(p.placement, t));
+      const taint = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(p.placement.tolerations, t));
       if (taint) {
         note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
         continue;
@@ -1333,13 +1334,6 @@ export class SimCluster extends EventEmitter {
     }
     return out.slice(0, 64);
   }
-}
-
-/** Whether a toleration of the pod matches the taint, as the scheduler's TaintToleration filter decides. */
-function tolerates(p: SimPlacement, t: SimTaint): boolean {
-  return (p.tolerations ?? []).some(
-    (x) => (x.effect === undefined || x.effect === t.effect) && (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
-  );
 }
 
 /** Whether a node's labels meet the pod's nodeSelector and required node affinity. */

@@ -1,4 +1,5 @@
-import { PodCounts, staticBlocker, tolerates, type PlacedPod, type PlacementNode } from '../../../lambdas/evaluator/placement';
+import { PodCounts, staticBlocker, type PlacedPod, type PlacementNode } from '../../../lambdas/evaluator/placement';
+import { tolerates } from '../../../model/domain';
 import type { Placement } from '../../../model/domain';
 
 const node = (name: string, zone: string, labels: Record<string, string> = {}, taints: PlacementNode['taints'] = []): PlacementNode => ({ name, zone, labels, taints });
