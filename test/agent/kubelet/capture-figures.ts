@@ -55,3 +55,22 @@ export const CAPTURES: readonly CaptureFigures[] = [
     containersWorkingSet: 505085952,
   },
 ];
+
+/** The Windows node of test/fixtures/windows-eks. */
+export const WINDOWS_NODE = 'ip-192-168-44-84.us-west-2.compute.internal';
+
+/**
+ * Its figures from the second summary (`cur_…`), read by hand from the raw JSON. CPU: the node's
+ * `usageCoreNanoSeconds` grew by 3,100,000,000 ns between the two summaries' `cpu.time`s, 60 s apart: 51.7 m.
+ * Not here, because the kubelet does not measure them on Windows: RSS (reported as a placeholder 0), inode
+ * counts (node fs has none; imageFs only `inodesUsed: 0`), PIDs (no `rlimit`), swap, PSI, containerFs.
+ */
+export const WINDOWS_STATS: NodeStats = {
+  cpuMilli: 51.7,
+  memoryWorkingSetBytes: 1026678784,
+  memoryAvailableBytes: 7248187392,
+  fsAvailableBytes: 51230019584,
+  fsCapacityBytes: 85897244672,
+  imageFsAvailableBytes: 51230019584,
+  imageFsCapacityBytes: 85897244672,
+};
