@@ -246,7 +246,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
         renotifyEveryMs: resolved?.settings.renotifyEveryMs ?? 0,
         event: resolved?.rule.event ?? prev?.value.event ?? false,
       };
-      const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject);
+      const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject, prev.value.evidence);
       const gone = !f && prev !== undefined && resolved?.rule.goneWithNode === true && nodeLeft(ctx, prev.value.subject);
       return { id, prev, next: frozen ? prev!.value : gone ? undefined : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
     });

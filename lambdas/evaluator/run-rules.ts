@@ -9,7 +9,7 @@ import { noticesByInstance, withNotice } from './aws-events';
 import type { ResolvedRule } from './config';
 import type { EvaluationContext } from './context';
 import { namespaceAllowed, SEVERITY_RANK } from './rules/common';
-import type { AnyRule, RuleFinding } from './rules/types';
+import type { AnyRule, Evidence, RuleFinding } from './rules/types';
 
 export interface RuleRun {
   /** Findings by alert id (one per id: the most severe when a rule reports a subject twice). */
@@ -54,10 +54,10 @@ export function runRules(ctx: EvaluationContext, rules: readonly ResolvedRule[],
   return { findings, blind };
 }
 
-/** Whether an alert of `rule` about `subject` must be held as it is this evaluation. */
-export function isFrozen(run: RuleRun, rule: AnyRule | undefined, ctx: EvaluationContext, subject: Subject): boolean {
+/** Whether an alert of `rule` about `subject` (with the `evidence` it was last raised on) must be held as it is this evaluation. */
+export function isFrozen(run: RuleRun, rule: AnyRule | undefined, ctx: EvaluationContext, subject: Subject, evidence?: Evidence): boolean {
   if (!rule) return false;
-  return run.blind.has(rule.id) || subjectBlind(rule, ctx, subject) || (rule.blind?.(ctx, subject) ?? false);
+  return run.blind.has(rule.id) || subjectBlind(rule, ctx, subject) || (rule.blind?.(ctx, subject, evidence) ?? false);
 }
 
 /** The subject is a node group or Auto Scaling group whose own read failed, from a service the rule reads. */

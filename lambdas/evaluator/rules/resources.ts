@@ -8,12 +8,24 @@ import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from
 import { evictionPoint } from '../eviction';
 import { hoursUntil, readSignal, type Signal, type SignalReading } from '../trend';
 import { round1 } from './common';
-import { defineRule, param, type Draft } from './types';
+import { defineRule, param, type Draft, type Evidence } from './types';
 
 /** Stats-based rules know nothing about a node whose newest node-minute has no kubelet figures. */
 export function statsBlind(ctx: EvaluationContext, s: Subject): boolean {
   const n = s.node === undefined ? undefined : ctx.nodeByName.get(s.node);
   return n !== undefined && n.kube?.stats === undefined;
+}
+
+/**
+ * An alert on a node reading (`signalsOf` its evidence) is held while that reading is unknown: a Windows
+ * kubelet reports no PIDs or inodes, any kubelet may leave a stat out. Unknown is not recovered.
+ */
+function readingBlind(signalsOf: (evidence: Evidence | undefined) => readonly Signal[]) {
+  return (ctx: EvaluationContext, s: Subject, evidence?: Evidence): boolean => {
+    if (statsBlind(ctx, s)) return true;
+    const kube = s.node === undefined ? undefined : ctx.nodeByName.get(s.node)?.kube;
+    return kube !== undefined && signalsOf(evidence).some((signal) => readSignal(signal, kube) === undefined);
+  };
 }
 
 /** The pods using the most memory on a node, for evidence: `ns/pod 1.2 GiB, …`. */
@@ -105,7 +117,7 @@ export const nodeMemoryLow = defineRule({
     }
     return out;
   },
-  blind: statsBlind,
+  blind: readingBlind(() => ['memory.available']),
 });
 
 const DISK_SIGNALS = [
@@ -114,6 +126,12 @@ const DISK_SIGNALS = [
   { signal: 'containerfs.available', eviction: 'containerfsEvictionPct', label: 'container filesystem' },
   { signal: 'nodefs.inodesFree', eviction: 'inodesEvictionPct', label: 'node filesystem inodes' },
 ] as const;
+
+/** The filesystems a node-disk-low alert names (its evidence's `signals`, or its one `signal`). */
+function diskSignalsOf(evidence: Evidence | undefined): Signal[] {
+  const named = String(evidence?.signals ?? evidence?.signal ?? '').split(', ');
+  return DISK_SIGNALS.map((d) => d.signal).filter((signal) => named.includes(signal));
+}
 
 export const nodeDiskLow = defineRule({
   id: 'node-disk-low',
@@ -193,7 +211,7 @@ export const nodeDiskLow = defineRule({
       };
     });
   },
-  blind: statsBlind,
+  blind: readingBlind(diskSignalsOf),
 });
 
 export const nodePidsLow = defineRule({
@@ -234,5 +252,5 @@ export const nodePidsLow = defineRule({
     }
     return out;
   },
-  blind: statsBlind,
+  blind: readingBlind(() => ['pid.available']),
 });

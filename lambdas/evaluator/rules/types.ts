@@ -55,6 +55,8 @@ export interface RuleFinding extends Finding {
 
 /** What a rule returns: `rule` is filled in by the runner, `runbook` defaults to the rule's `action`. */
 export type Draft = Omit<RuleFinding, 'rule' | 'runbook'> & { readonly runbook?: string };
+/** What an alert was raised on (its finding's evidence). */
+export type Evidence = RuleFinding['evidence'];
 
 /** What the meta rule (the domino) sees of the other rules' work in the same evaluation. */
 export interface Prior {
@@ -122,10 +124,10 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
   evaluate(ctx: EvaluationContext, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>, prior: Prior): Draft[];
   /**
    * True when this evaluation has no data about `subject` (its node could not be scraped, its host has no
-   * metrics yet): the alert is kept as it is instead of resolving. Source-level blindness is handled for
-   * every rule from `sources`.
+   * metrics yet, a figure the alert's `evidence` rests on is unknown): the alert is kept as it is instead of
+   * resolving. Source-level blindness is handled for every rule from `sources`.
    */
-  blind?(ctx: EvaluationContext, subject: Subject): boolean;
+  blind?(ctx: EvaluationContext, subject: Subject, evidence?: Evidence): boolean;
 }
 
 /** A rule with its parameter types erased, for lists of rules. */
@@ -142,7 +144,7 @@ export interface AnyRule {
   readonly threshold: (p: Readonly<Record<string, unknown>>) => string;
   readonly meta?: boolean;
   evaluate(ctx: EvaluationContext, settings: RuleSettings<Readonly<Record<string, unknown>>>, prior: Prior): Draft[];
-  blind?(ctx: EvaluationContext, subject: Subject): boolean;
+  blind?(ctx: EvaluationContext, subject: Subject, evidence?: Evidence): boolean;
 }
 
 export function defineRule<S extends Record<string, ParamSchema>>(rule: RuleDefinition<S>): AnyRule {
