@@ -3,7 +3,7 @@
  * 30 minutes, kept 6 hours in one document, and a least-squares line through them and the current value,
  * as Prometheus' `predict_linear` does for the node-exporter mixin's disk alerts.
  */
-import type { KubeNodeMinute } from '../../model/domain';
+import type { KubeNodeMinute, NodeStats } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, type EpochMs, type Minute } from '../../model/time';
 
@@ -22,6 +22,16 @@ const MiB = 1024 * 1024;
 // Stored by index: a new signal goes last, so older trend documents still read (as not reported).
 export const SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'pid.available', 'containerfs.available'] as const;
 export type Signal = (typeof SIGNALS)[number];
+
+/** The kubelet figures each signal is read from: while one is missing, the signal is unknown on that node. */
+export const SIGNAL_FIGURES: Readonly<Record<Signal, readonly (keyof NodeStats)[]>> = {
+  'memory.available': ['memoryAvailableBytes'],
+  'nodefs.available': ['fsAvailableBytes', 'fsCapacityBytes'],
+  'nodefs.inodesFree': ['fsInodesFree', 'fsInodes'],
+  'imagefs.available': ['imageFsAvailableBytes', 'imageFsCapacityBytes'],
+  'pid.available': ['processes', 'maxPid'],
+  'containerfs.available': ['containerFsAvailableBytes', 'containerFsCapacityBytes'],
+};
 
 export interface SignalReading {
   /** What is left: MiB for memory and filesystems, a count for inodes and PIDs. */

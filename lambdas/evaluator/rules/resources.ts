@@ -6,7 +6,7 @@
 import type { Severity, Subject } from '../../../model/domain';
 import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from '../context';
 import { evictionPoint } from '../eviction';
-import { hoursUntil, readSignal, type Signal, type SignalReading } from '../trend';
+import { hoursUntil, readSignal, SIGNAL_FIGURES, type Signal, type SignalReading } from '../trend';
 import { round1 } from './common';
 import { defineRule, param, type Draft, type Evidence } from './types';
 
@@ -17,14 +17,14 @@ export function statsBlind(ctx: EvaluationContext, s: Subject): boolean {
 }
 
 /**
- * An alert on a node reading (`signalsOf` its evidence) is held while that reading is unknown: a Windows
- * kubelet reports no PIDs or inodes, any kubelet may leave a stat out. Unknown is not recovered.
+ * An alert on a node reading (`signalsOf` its evidence) is held while a figure it is read from is unknown:
+ * a Windows kubelet reports no PIDs or inodes, any kubelet may leave a stat out. Unknown is not recovered.
  */
 function readingBlind(signalsOf: (evidence: Evidence | undefined) => readonly Signal[]) {
   return (ctx: EvaluationContext, s: Subject, evidence?: Evidence): boolean => {
     if (statsBlind(ctx, s)) return true;
-    const kube = s.node === undefined ? undefined : ctx.nodeByName.get(s.node)?.kube;
-    return kube !== undefined && signalsOf(evidence).some((signal) => readSignal(signal, kube) === undefined);
+    const stats = s.node === undefined ? undefined : ctx.nodeByName.get(s.node)?.kube?.stats;
+    return stats !== undefined && signalsOf(evidence).some((signal) => SIGNAL_FIGURES[signal].some((f) => stats[f] === undefined));
   };
 }
 
