@@ -108,6 +108,32 @@ describe('the kubelet summary, as the agent reads it', () => {
     });
   });
 
+  it('takes a real Windows kubelet\'s CPU from its counters alone: unknown without them, never its usageNanoCores', () => {
+    // test/fixtures/windows-eks: two real summaries a minute apart. The container says `usageNanoCores: 0`
+    // while its counter grew by 187,500,000 ns in 60 s (3.1 m); the node's grew by 3,100,000,000 ns (51.7 m).
+    const windows = (f: string, drop?: 'usageNanoCores' | 'usageCoreNanoSeconds') => {
+      const s = JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/windows-eks', f), 'utf8'));
+      if (drop) for (const cpu of [s.node.cpu, ...s.pods.flatMap((p: { containers: { cpu: object }[] }) => p.containers.map((c) => c.cpu))]) delete cpu[drop];
+      return asSummary(s);
+    };
+    const uid = '01bfbe59-2925-4ad5-a8d3-a1b23e3ddd74';
+    for (const drop of [undefined, 'usageNanoCores'] as const) {
+      const tracker = new CpuTracker();
+      usageOf(windows('pre_kubelet_stats_summary.json', drop), tracker);
+      const u = usageOf(windows('cur_kubelet_stats_summary.json', drop), tracker);
+      expect(u.stats.cpuMilli).toBe(51.7);
+      expect(u.pods.get(uid)?.containers.get('windows-server-iis-ltsc2019')?.cpuMilli).toBe(3.1);
+    }
+    // Without the counters there is no CPU figure at all, not 0.
+    const tracker = new CpuTracker();
+    usageOf(windows('pre_kubelet_stats_summary.json', 'usageCoreNanoSeconds'), tracker);
+    const u = usageOf(windows('cur_kubelet_stats_summary.json', 'usageCoreNanoSeconds'), tracker);
+    expect(u.stats).not.toHaveProperty('cpuMilli');
+    expect(u.pods.get(uid)?.containers.get('windows-server-iis-ltsc2019')).not.toHaveProperty('cpuMilli');
+    // The node's placeholder RSS and its missing inodes and PIDs are unknown.
+    for (const k of ['memoryRssBytes', 'fsInodes', 'fsInodesFree', 'imageFsInodes', 'imageFsInodesFree', 'processes', 'maxPid']) expect(u.stats).not.toHaveProperty(k);
+  });
+
   it('drops a pressure average that is not a percentage', () => {
     const s = { node: { nodeName: 'n', memory: { psi: { some: { avg10: 140 }, full: { avg10: -1 } } }, cpu: { psi: { some: { avg10: 12.5 } } } } };
     expect(usageOf(asSummary(s), new CpuTracker()).stats).toEqual({ psiCpuSomeAvg10: 12.5 });
