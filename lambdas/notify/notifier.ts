@@ -12,7 +12,7 @@ import type { Logger } from '../../common/log';
 import { systemClock, type Clock } from '../../model/time';
 import { notificationSchema, type Notification } from './notification';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type SecretCache } from './secrets';
-import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './slack';
+import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './cloudwatch-alarm';
 import { deliver, DeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
 
 /** What a receiver's secret gives: the URL to post to (Slack, Teams, a webhook), or that and a key (PagerDuty). */

@@ -17,7 +17,7 @@ import { evidenceEntry, shortSubject, where } from './format';
 import { alertKey, type AlertChange, type FoldedChange, type Notification } from './notification';
 import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
 import { PAGERDUTY, SecretFormatError } from './secrets';
-import type { CloudWatchAlarmMessage } from './slack';
+import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';
 
 /** PagerDuty's limits (Events API v2): `summary` and `dedup_key` lengths, the whole event's size. */
 export const PAGERDUTY_LIMITS = { summary: 1024, dedupKey: 255, eventBytes: 512 * 1024, routingKey: 32 } as const;
