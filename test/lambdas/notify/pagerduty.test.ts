@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { createLogger, silentLogger } from '../../../common/log';
-import { MAX_ALERT_KEY } from '../../../lambdas/notify/notification';
+import { buildNotification, MAX_ALERT_KEY } from '../../../lambdas/notify/notification';
 import { createPagerDutyHandler, PAGERDUTY_EVENTS_URL, pagerDutyTargetOf } from '../../../lambdas/notify/pagerduty';
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import { SecretCache, SecretFormatError } from '../../../lambdas/notify/secrets';
@@ -96,6 +96,14 @@ test('a storm: alerts folded into the digest still get their trigger, and later 
   await handler(snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT + 600_000, ended, { firing: 0, critical: 0, muted: 0 }).notification)));
   const resolved = events().filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key);
   expect(new Set(resolved)).toEqual(triggered);
+});
+
+test('a storm larger than one message carries: what is left out is counted in a warning, never silently', async () => {
+  const lines: string[] = [];
+  // 10 changes, 2 in detail, 3 carried one by one: 5 cannot reach PagerDuty.
+  const n = buildNotification('prod-eu-1', AT, Array.from({ length: 10 }, (_, i) => leak(i)), { firing: 10, critical: 0, muted: 0 }, 2, 3);
+  expect(await handlerWith(undefined, createLogger({ service: 't', sink: (l) => lines.push(l) }))(snsEvent(JSON.stringify(n)))).toEqual({ posted: 5 });
+  expect(lines.map((l) => JSON.parse(l)).find((l) => l.level === 'warn')).toMatchObject({ untold: 5, cluster: 'prod-eu-1', message: expect.stringContaining('5 changes are not sent to PagerDuty') });
 });
 
 test('429 and 5xx are retried with backoff; a 400 is reported (thrown for the failure queue) without holding back the other events, and a retry posts only what failed', async () => {
