@@ -16,7 +16,7 @@ import type { Severity } from '../../model/domain';
 import { evidenceEntry, shortSubject, where } from './format';
 import { alertKey, type AlertChange, type FoldedChange, type Notification } from './notification';
 import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
-import { PAGERDUTY, SecretFormatError } from './secrets';
+import { LOOPBACK, PAGERDUTY, SecretFormatError, secretFields } from './secrets';
 import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';
 
 /** PagerDuty's limits (Events API v2): `summary` and `dedup_key` lengths, the whole event's size. */
@@ -25,7 +25,6 @@ export const PAGERDUTY_LIMITS = { summary: 1024, dedupKey: 255, eventBytes: 512 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 /** Where a routing key may be sent: PagerDuty's US and EU service regions. */
 const PAGERDUTY_HOSTS = new Set(['events.pagerduty.com', 'events.eu.pagerduty.com']);
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
 
@@ -67,12 +66,7 @@ export function pagerDutyTargetOf(secret: string): PagerDutyTarget {
   let key = text;
   let url = PAGERDUTY_EVENTS_URL;
   if (text.startsWith('{')) {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new SecretFormatError('the secret looks like JSON but does not parse; store the routing key itself or {"routingKey": "…"}');
-    }
+    const o = secretFields(text, 'the routing key itself or {"routingKey": "…"}');
     const k = o.routingKey ?? o.routing_key ?? o.integrationKey;
     if (typeof k !== 'string') throw new SecretFormatError(`the secret's JSON has no "routingKey" string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
     key = k.trim();

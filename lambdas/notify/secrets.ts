@@ -83,7 +83,17 @@ export class SecretsManagerSource implements SecretSource {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Hosts plain http may go to: local mode's loopback receivers. */
+export const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The fields of a secret stored as JSON; `instead` says what else it may hold. Errors never include the value. */
+export function secretFields(text: string, instead: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new SecretFormatError(`the secret looks like JSON but does not parse; store ${instead}`);
+  }
+}
 
 /**
  * The webhook URL in a secret: the URL itself, or JSON with a `url`, `webhookUrl` or `webhook_url` field
@@ -92,12 +102,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export function webhookUrlOf(secret: string): string {
   let text = secret.trim();
   if (text.startsWith('{')) {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new SecretFormatError('the secret looks like JSON but does not parse; store the webhook URL itself or {"url": "https://…"}');
-    }
+    const o = secretFields(text, 'the webhook URL itself or {"url": "https://…"}');
     const v = o.url ?? o.webhookUrl ?? o.webhook_url;
     if (typeof v !== 'string') throw new SecretFormatError(`the secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
     text = v.trim();
