@@ -23,6 +23,8 @@ export const CONTEXT_KEYS = {
   severityRouting: 'vigil:severityRouting',
   slackSecretName: 'vigil:slackSecretName',
   webhookSecretName: 'vigil:webhookSecretName',
+  pagerDutySecretName: 'vigil:pagerDutySecretName',
+  teamsSecretName: 'vigil:teamsSecretName',
   retentionDays: 'vigil:retentionDays',
   schedule: 'vigil:schedule',
   hostMetrics: 'vigil:hostMetrics',
@@ -66,7 +68,7 @@ const cluster = z.strictObject(
 );
 
 /** Each key: its schema and, in the error for a wrong type, what is expected. */
-/** A receiver's secret (Slack, the webhook), by name. */
+/** A receiver's secret (Slack, the webhook, PagerDuty, Teams), by name. */
 const secretNameSchema = z.string({ error: 'must be a string' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager secret name' });
 
 const SCHEMAS = {
@@ -77,10 +79,12 @@ const SCHEMAS = {
     error: 'must be a list of email addresses',
   }),
   severityRouting: z.record(z.string(), z.array(delivery, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }), {
-    error: 'must be an object mapping an email address (or "slack", "webhook") to what it receives, like {"oncall@example.com": ["critical"]}',
+    error: 'must be an object mapping an email address (or "slack", "webhook", "pagerduty", "teams") to what it receives, like {"oncall@example.com": ["critical"]}',
   }),
   slackSecretName: secretNameSchema,
   webhookSecretName: secretNameSchema,
+  pagerDutySecretName: secretNameSchema,
+  teamsSecretName: secretNameSchema,
   retentionDays: wholeNumber(1, 3650),
   schedule: z.strictObject(
     { collectorMinutes: wholeNumber(1, 60).optional(), evaluatorMinutes: wholeNumber(1, 60).optional() },
@@ -116,8 +120,18 @@ const SCHEMAS = {
   agentArchitecture: architecture,
 } satisfies Record<ContextKey, z.ZodType>;
 
+/** The receivers' names in `vigil:severityRouting`, each with the key of its secret. */
+const RECEIVER_TARGETS = {
+  slack: { key: 'slackSecretName', needs: "Slack needs the webhook's secret" },
+  webhook: { key: 'webhookSecretName', needs: "the webhook needs its URL's secret" },
+  pagerduty: { key: 'pagerDutySecretName', needs: "PagerDuty needs its routing key's secret" },
+  teams: { key: 'teamsSecretName', needs: "Teams needs its Workflows webhook URL's secret" },
+} as const satisfies Record<string, { readonly key: ContextKey; readonly needs: string }>;
+type ReceiverTarget = keyof typeof RECEIVER_TARGETS;
+const isReceiverTarget = (t: string): t is ReceiverTarget => Object.hasOwn(RECEIVER_TARGETS, t);
+
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'webhookSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'webhookSecretName', 'pagerDutySecretName', 'teamsSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
 
 export interface VigilAppConfig {
   readonly stackName: string;
@@ -186,8 +200,7 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const defaultAuth = read('agentAuth') ?? DEFAULT_AGENT_AUTH;
   const emails = read('alertEmails') ?? [];
   const routing = read('severityRouting') ?? {};
-  const slackSecretName = read('slackSecretName');
-  const webhookSecretName = read('webhookSecretName');
+  const secretNames = Object.fromEntries(Object.entries(RECEIVER_TARGETS).map(([target, { key }]) => [target, read(key)])) as Record<ReceiverTarget, string | undefined>;
   const retentionDays = read('retentionDays');
   const schedule = read('schedule');
   const hostMetrics = read('hostMetrics');
@@ -214,14 +227,17 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const rawRouting = context[CONTEXT_KEYS.severityRouting];
   const targets = typeof rawRouting === 'object' && rawRouting !== null && !Array.isArray(rawRouting) ? Object.keys(rawRouting) : Object.keys(routing);
   for (const target of targets) {
-    if (target === 'slack') {
-      if (slackSecretName === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.slack is set but ${CONTEXT_KEYS.slackSecretName} is not: Slack needs the webhook's secret`);
-    } else if (target === 'webhook') {
-      if (webhookSecretName === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.webhook is set but ${CONTEXT_KEYS.webhookSecretName} is not: the webhook needs its URL's secret`);
+    if (isReceiverTarget(target)) {
+      const { key, needs } = RECEIVER_TARGETS[target];
+      if (secretNames[target] === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.${target} is set but ${CONTEXT_KEYS[key]} is not: ${needs}`);
     } else if (!lowerEmails.includes(target.toLowerCase())) {
-      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither "slack", "webhook" nor an address of ${CONTEXT_KEYS.alertEmails}`);
+      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither ${Object.keys(RECEIVER_TARGETS).map((t) => `"${t}"`).join(', ')} nor an address of ${CONTEXT_KEYS.alertEmails}`);
     }
   }
+  const receiverOf = (target: ReceiverTarget) => {
+    const secretName = secretNames[target];
+    return secretName === undefined ? undefined : { secretName, receives: routing[target] };
+  };
   const routeOf = (target: string) => Object.entries(routing).find(([k]) => k.toLowerCase() === target.toLowerCase())?.[1];
   const alertEmails: EmailRecipient[] = emails.map((address) => ({ address, ...(routeOf(address) ? { receives: routeOf(address) } : {}) }));
 
@@ -237,8 +253,10 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
     vigil: {
       clusters: watched,
       alertEmails,
-      slack: slackSecretName === undefined ? undefined : { secretName: slackSecretName, receives: routing.slack },
-      webhook: webhookSecretName === undefined ? undefined : { secretName: webhookSecretName, receives: routing.webhook },
+      slack: receiverOf('slack'),
+      webhook: receiverOf('webhook'),
+      pagerDuty: receiverOf('pagerduty'),
+      teams: receiverOf('teams'),
       retentionDays,
       collectorEvery: schedule?.collectorMinutes === undefined ? undefined : Duration.minutes(schedule.collectorMinutes),
       evaluatorEvery: schedule?.evaluatorMinutes === undefined ? undefined : Duration.minutes(schedule.evaluatorMinutes),

@@ -36,4 +36,8 @@ export const ENV = {
   slackSecretName: 'VIGIL_SLACK_SECRET_NAME',
   /** Webhook notifier: the name of the Secrets Manager secret holding the webhook URL (a name, as above). */
   webhookSecretName: 'VIGIL_WEBHOOK_SECRET_NAME',
+  /** PagerDuty notifier: the secret holding the Events API v2 routing key (a name, as above). */
+  pagerDutySecretName: 'VIGIL_PAGERDUTY_SECRET_NAME',
+  /** Teams notifier: the secret holding the Workflows webhook URL (a name, as above). */
+  teamsSecretName: 'VIGIL_TEAMS_SECRET_NAME',
 } as const;

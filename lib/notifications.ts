@@ -32,11 +32,17 @@ export interface EmailRecipient {
   readonly receives?: readonly Delivery[];
 }
 
-/** A receiver (Slack, a generic webhook): a Lambda subscribed to the topics, posting to a URL kept secret. */
+/**
+ * What PagerDuty receives unless told otherwise: what should wake someone (critical alerts), their
+ * resolutions, and Vigil's own health alarms, the only signal when a whole cluster (and its agent) goes dark.
+ */
+export const DEFAULT_PAGERDUTY_DELIVERIES: readonly Delivery[] = ['critical', 'resolved', 'health'];
+
+/** A receiver (Slack, Teams, PagerDuty, a generic webhook): a Lambda subscribed to the topics, posting to a URL or with a key kept secret. */
 export interface ReceiverNotifications {
-  /** Name of an existing Secrets Manager secret whose value is the receiver's webhook URL. */
+  /** Name of an existing Secrets Manager secret whose value is the receiver's webhook URL (PagerDuty: its routing key). */
   readonly secretName: string;
-  /** @default DELIVERIES: everything */
+  /** @default DELIVERIES: everything, Vigil's health alarms included (PagerDuty: DEFAULT_PAGERDUTY_DELIVERIES) */
   readonly receives?: readonly Delivery[];
 }
 
@@ -46,6 +52,10 @@ export interface NotificationsProps {
   readonly slack?: ReceiverNotifications;
   /** A webhook that takes Alertmanager's webhook body. @default no webhook */
   readonly webhook?: ReceiverNotifications;
+  /** PagerDuty, through an Events API v2 integration. @default no PagerDuty */
+  readonly pagerDuty?: ReceiverNotifications;
+  /** Microsoft Teams, through a Workflows webhook. @default no Teams */
+  readonly teams?: ReceiverNotifications;
   /** Failed deliveries to the receivers' functions land here. */
   readonly failures: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
@@ -68,6 +78,8 @@ export class Notifications extends Construct {
   readonly health: sns.Topic;
   readonly slack?: VigilFunction;
   readonly webhook?: VigilFunction;
+  readonly pagerDuty?: VigilFunction;
+  readonly teams?: VigilFunction;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -101,6 +113,22 @@ export class Notifications extends Construct {
         secretVariable: ENV.webhookSecretName,
       });
     }
+    if (props.pagerDuty) {
+      this.pagerDuty = this.receiver('PagerDuty', { ...props.pagerDuty, receives: props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES }, props, {
+        entry: 'lambdas/notify/pagerduty-handler.ts',
+        description: 'Vigil PagerDuty notifier: sends one Events API v2 event per alert',
+        secretVariable: ENV.pagerDutySecretName,
+        // One event per alert, one after the other: a storm's hundreds of events take minutes, not seconds.
+        timeout: Duration.minutes(5),
+      });
+    }
+    if (props.teams) {
+      this.teams = this.receiver('Teams', props.teams, props, {
+        entry: 'lambdas/notify/teams-handler.ts',
+        description: 'Vigil Teams notifier: posts alerts as Adaptive Cards to a Workflows webhook',
+        secretVariable: ENV.teamsSecretName,
+      });
+    }
   }
 
   /** A receiver's function: reads its secret only, retried by Lambda, failures to the queue, subscribed as asked. */
@@ -108,7 +136,7 @@ export class Notifications extends Construct {
     id: string,
     r: ReceiverNotifications,
     props: NotificationsProps,
-    fn: { readonly entry: string; readonly description: string; readonly secretVariable: string },
+    fn: { readonly entry: string; readonly description: string; readonly secretVariable: string; readonly timeout?: Duration },
   ): VigilFunction {
     const secret = secretsmanager.Secret.fromSecretNameV2(this, `${id}Webhook`, r.secretName);
     const receiver = new VigilFunction(this, id, {
@@ -117,7 +145,7 @@ export class Notifications extends Construct {
       // By name: the partial ARN of an imported secret would be taken as a complete one if the name ended in -xxxxxx.
       environment: { [fn.secretVariable]: r.secretName },
       memorySize: 256,
-      timeout: Duration.seconds(15),
+      timeout: fn.timeout ?? Duration.seconds(15),
       logRetention: props.logRetention,
       onFailure: props.failures,
       // An alert older than an hour is history: the failure queue keeps it for a person to read.

@@ -6,7 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../model/domain';
-import { secretUnusableMetric, SLACK, WEBHOOK } from '../lambdas/notify/secrets';
+import { PAGERDUTY, secretUnusableMetric, SLACK, TEAMS, WEBHOOK } from '../lambdas/notify/secrets';
 import { clusterMetric } from './vigil-metrics';
 
 export interface SelfMonitoringProps {
@@ -28,6 +28,10 @@ export interface SelfMonitoringProps {
   readonly slackSecretName?: string;
   /** The generic webhook's secret, when it is on: alarmed the same way. @default no webhook */
   readonly webhookSecretName?: string;
+  /** PagerDuty's routing-key secret, when it is on: alarmed the same way. @default no PagerDuty */
+  readonly pagerDutySecretName?: string;
+  /** The Teams Workflows webhook's secret, when it is on: alarmed the same way. @default no Teams */
+  readonly teamsSecretName?: string;
 }
 
 /**
@@ -92,13 +96,15 @@ export class SelfMonitoring extends Construct {
     this.add('FailedInvocations', {
       name: 'failed-invocations',
       description:
-        'A scheduled run or an alert delivery to Slack failed after its retries, or EventBridge could not invoke a function: the record is in the failure queue (SQS).',
+        'A scheduled run or an alert delivery to a receiver (Slack, Teams, PagerDuty, the webhook) failed after its retries, or EventBridge could not invoke a function: the record is in the failure queue (SQS).',
       metric: props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
     });
     const receivers = [
       { receiver: SLACK, secretName: props.slackSecretName, url: 'a Slack webhook URL', example: 'https://hooks.slack.com/services/...' },
       { receiver: WEBHOOK, secretName: props.webhookSecretName, url: 'a webhook URL', example: 'https://alerts.example.com/hook' },
+      { receiver: PAGERDUTY, secretName: props.pagerDutySecretName, url: "an Events API v2 integration's routing key", example: '<32-character routing key>' },
+      { receiver: TEAMS, secretName: props.teamsSecretName, url: 'a Teams Workflows webhook URL', example: 'https://<environment>.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/...' },
     ];
     for (const { receiver, secretName, url, example } of receivers) {
       if (secretName === undefined) continue;

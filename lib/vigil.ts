@@ -36,6 +36,10 @@ export interface VigilProps {
   readonly slack?: ReceiverNotifications;
   /** A webhook that takes Alertmanager's webhook body (version 4). @default no webhook */
   readonly webhook?: ReceiverNotifications;
+  /** PagerDuty (Events API v2): the secret holds the integration's routing key. @default no PagerDuty */
+  readonly pagerDuty?: ReceiverNotifications;
+  /** Microsoft Teams (a Workflows webhook, Adaptive Cards). @default no Teams */
+  readonly teams?: ReceiverNotifications;
   /** Days of history kept in the table (DynamoDB TTL); alert state is kept regardless. @default 14 */
   readonly retentionDays?: number;
   /** How often the collector reads AWS, whole minutes from 1 to 60. @default Duration.minutes(1) */
@@ -136,7 +140,7 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     emails.add(e.address.toLowerCase());
     problems.push(...deliveryProblems(`alertEmails[${i}].receives`, e.receives));
   });
-  for (const [at, r] of [['slack', props.slack], ['webhook', props.webhook]] as const) {
+  for (const [at, r] of [['slack', props.slack], ['webhook', props.webhook], ['pagerDuty', props.pagerDuty], ['teams', props.teams]] as const) {
     if (!r) continue;
     if (!SECRET_NAME.test(r.secretName)) problems.push(`${at}.secretName "${r.secretName}" is not a Secrets Manager secret name`);
     problems.push(...deliveryProblems(`${at}.receives`, r.receives));
@@ -272,6 +276,8 @@ export class Vigil extends Construct {
       emails: p.alertEmails ?? [],
       slack: p.slack,
       webhook: p.webhook,
+      pagerDuty: p.pagerDuty,
+      teams: p.teams,
       failures: this.failures.queue,
       logRetention: p.logRetention,
       alarmNamePrefix: prefix,
@@ -297,6 +303,8 @@ export class Vigil extends Construct {
       evaluator: this.evaluator.function.function,
       ...(this.notifications.slack ? { slack: this.notifications.slack.function } : {}),
       ...(this.notifications.webhook ? { webhook: this.notifications.webhook.function } : {}),
+      ...(this.notifications.pagerDuty ? { pagerDuty: this.notifications.pagerDuty.function } : {}),
+      ...(this.notifications.teams ? { teams: this.notifications.teams.function } : {}),
     };
     this.selfMonitoring = new SelfMonitoring(this, 'SelfMonitoring', {
       functions,
@@ -309,6 +317,8 @@ export class Vigil extends Construct {
       alarmNamePrefix: prefix,
       slackSecretName: p.slack?.secretName,
       webhookSecretName: p.webhook?.secretName,
+      pagerDutySecretName: p.pagerDuty?.secretName,
+      teamsSecretName: p.teams?.secretName,
     });
     this.dashboards = new Dashboards(this, 'Dashboards', {
       clusters,

@@ -23,6 +23,7 @@ import { createAgentRuntime } from '../agent/runtime';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { startSimKube } from '../sim/kube/env';
 import { OutboxPublisher, readOutbox, type OutboxEntry } from '../sim/notify/outbox';
+import { startLoopbackReceivers, type ReceiverKind } from '../sim/notify/receivers';
 import { rng } from '../sim/synthetic';
 import { LOCAL_REGION, LOCAL_TABLE, startDynalite } from './dynalite';
 import { startLocalIngest } from './ingest';
@@ -48,6 +49,8 @@ export interface RunOptions {
   readonly print?: (text: string) => void;
   /** @default true */
   readonly report?: boolean;
+  /** Loopback receivers each message also goes to, through the real receiver functions. @default none */
+  readonly receivers?: readonly ReceiverKind[];
 }
 
 export interface RunResult {
@@ -80,6 +83,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const kube = await startSimKube({ cluster: world.kube });
   const store = new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE, clock, logger: quiet });
   let fu: FunctionUrl | undefined;
+  const receivers = opts.receivers?.length ? await startLoopbackReceivers(opts.receivers, quiet, clock) : undefined;
   const agentRef: { stop?: () => Promise<void> } = {};
   try {
     await dynamo.createTable(LOCAL_TABLE);
@@ -107,7 +111,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     // EventBridge: the account's events go to the real AWS events function seconds after they happen.
     const fileAwsEvent = createAwsEventsHandler({ store, clusters, collectorEveryMinutes: 1, clock, logger: quiet });
     let eventsTo = world.start;
-    const publisher = new OutboxPublisher({ file: outboxPath, now: () => clock.now(), ...(print ? { print: (t: string) => print(t) } : {}) });
+    const publisher = new OutboxPublisher({ file: outboxPath, now: () => clock.now(), receivers, ...(print ? { print: (t: string) => print(t) } : {}) });
     const evaluate = createEvaluatorHandler({
       store,
       publisher,
@@ -173,6 +177,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     await agentRef.stop?.();
     await fu?.close();
+    await receivers?.close();
     await kube.close();
     await dynamo.close();
   }

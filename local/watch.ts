@@ -22,6 +22,7 @@ import { parseDuration } from '../model/quantity';
 import { MINUTE_MS, systemClock } from '../model/time';
 import { mirroredAccount, SIMULATED_MARK } from '../sim/aws/mirror';
 import { OutboxPublisher, readOutbox, type OutboxEntry } from '../sim/notify/outbox';
+import { startLoopbackReceivers, type ReceiverKind } from '../sim/notify/receivers';
 import { LOCAL_REGION, LOCAL_TABLE, localDbDir, startDynalite } from './dynalite';
 import { startLocalIngest } from './ingest';
 import { buildRunRecord } from './record';
@@ -40,6 +41,8 @@ export interface WatchOptions {
   readonly print: (text: string) => void;
   /** Agent interval and evaluation cadence. @default 60 s */
   readonly intervalSeconds?: number;
+  /** Loopback receivers each message also goes to, through the real receiver functions. @default none */
+  readonly receivers?: readonly ReceiverKind[];
 }
 
 export interface WatchResult {
@@ -62,6 +65,7 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
   const outboxPath = path.join(o.outDir, `outbox-${o.cluster}.jsonl`);
   fs.rmSync(outboxPath, { force: true });
   const ingest = await startLocalIngest({ store, clock: systemClock, logger, cluster: o.cluster });
+  const receivers = o.receivers?.length ? await startLoopbackReceivers(o.receivers, logger) : undefined;
   const fu = ingest.functionUrl;
   const agent = createAgentRuntime(
     readAgentConfig({
@@ -83,7 +87,7 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
   const collect = createCollectorHandler({ store, clusters, defaultRegion: region, aws, hostMetrics: DEFAULT_HOST_METRICS, clock: systemClock, logger });
   const evaluate = createEvaluatorHandler({
     store,
-    publisher: new OutboxPublisher({ file: outboxPath, print: o.print }),
+    publisher: new OutboxPublisher({ file: outboxPath, print: o.print, receivers }),
     clock: systemClock,
     logger,
     rules: resolveRules(),
@@ -143,6 +147,7 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
     process.removeListener('SIGINT', stop);
     await agent.stop();
     await fu.close();
+    await receivers?.close();
     await dynamo.close();
   }
 }

@@ -8,12 +8,13 @@ import { DEFAULT_SCENARIO, loadScenario } from '../../local/scenario/load';
 import { ScenarioError } from '../../local/scenario/format';
 import { watchCluster } from '../../local/watch';
 import type { OutboxEntry } from '../../sim/notify/outbox';
+import { RECEIVER_KINDS, receiverKindsOf, type ReceiverKind } from '../../sim/notify/receivers';
 import { UsageError, type Command, type CommandIO } from '../command';
 
 const DEFAULT_SPEED = 60;
 
-const USAGE = `Usage: vigil local [--scenario NAME|FILE] [--speed N|max] [--duration D] [--out DIR]
-       vigil local --kubeconfig FILE --cluster NAME [--aws] [--region R] [--duration D] [--out DIR]
+const USAGE = `Usage: vigil local [--scenario NAME|FILE] [--speed N|max] [--duration D] [--out DIR] [--receivers LIST]
+       vigil local --kubeconfig FILE --cluster NAME [--aws] [--region R] [--duration D] [--out DIR] [--receivers LIST]
 
 Runs the whole of Vigil on this machine: an embedded DynamoDB (dynalite), the real agent, the real
 ingest, collector and evaluator code, and notifications printed here and written to an outbox file.
@@ -32,6 +33,8 @@ Options:
   --speed N|max         simulated seconds per real second (default ${DEFAULT_SPEED}; max: as fast as the CPU allows)
   --duration D          stop after this simulated time, e.g. 30m (default: the scenario's)
   --out DIR             where the outbox, report and data go (default ${LOCAL_OUT_DIR})
+  --receivers LIST      also deliver each message through the real receiver functions to loopback
+                        receivers, some of ${RECEIVER_KINDS.join(',')}; the outbox records what each received
   --kubeconfig FILE     watch the cluster of this kubeconfig instead of a simulation
   --cluster NAME        the cluster's EKS name (with --kubeconfig)
   --aws                 read the cluster's AWS side with your credentials (with --kubeconfig;
@@ -56,6 +59,7 @@ export const localCommand: Command = {
           cluster: { type: 'string' },
           aws: { type: 'boolean' },
           region: { type: 'string' },
+          receivers: { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -65,6 +69,12 @@ export const localCommand: Command = {
     }
     const problems: string[] = [];
     const outDir = (values.out as string | undefined) ?? LOCAL_OUT_DIR;
+    let receivers: ReceiverKind[] = [];
+    try {
+      receivers = values.receivers === undefined ? [] : receiverKindsOf(values.receivers as string);
+    } catch (e) {
+      problems.push(`--receivers: ${(e as Error).message}`);
+    }
     let duration: string | undefined;
     if (values.duration !== undefined) {
       try {
@@ -86,6 +96,7 @@ export const localCommand: Command = {
         region: (values.region as string | undefined) ?? process.env.AWS_REGION,
         ...(duration ? { duration } : {}),
         outDir,
+        receivers,
         print: (t) => io.out(t),
       });
       printSummary(io, { ...result, since: 'times from the start of the watch', elapsedMs: Date.now() - started, dbDir: localDbDir(outDir) });
@@ -110,7 +121,7 @@ export const localCommand: Command = {
       throw e;
     }
     const started = Date.now();
-    const result = await runScenario({ scenario, speed, ...(duration ? { duration } : {}), outDir, dataDir: localDbDir(outDir), print: (t) => io.out(t) });
+    const result = await runScenario({ scenario, speed, ...(duration ? { duration } : {}), outDir, dataDir: localDbDir(outDir), receivers, print: (t) => io.out(t) });
     const w = result.world;
     printSummary(io, {
       ...result,

@@ -14,7 +14,7 @@ import { evidenceEntry } from './format';
 import type { AlertChange, Notification } from './notification';
 import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
 import { WEBHOOK } from './secrets';
-import type { CloudWatchAlarmMessage } from './slack';
+import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';
 
 export type AlertStatus = 'firing' | 'resolved';
 

@@ -2,7 +2,7 @@
 import type { Subject } from '../../model/domain';
 import { isoMinute, type EpochMs } from '../../model/time';
 import { humanDuration } from '../../model/quantity';
-import type { AlertChange, ChangeKind } from './notification';
+import type { AlertChange, ChangeKind, Notification } from './notification';
 
 /** Subject labels in the order people read "where": the widest scope first. */
 export const WHERE_LABELS: readonly (readonly [keyof Subject, string])[] = [
@@ -80,3 +80,30 @@ export const KIND_LABEL: Readonly<Record<ChangeKind, string>> = {
 
 /** One line of what a flapping alert means, so the reader knows why it goes quiet. */
 export const FLAPPING_NOTE = 'It fired repeatedly in the last hour; further changes are held until it stays clear for 30 minutes.';
+
+/** Changes not shown in detail, grouped by kind and rule, with the first few subjects: a digest line each. */
+export interface DigestGroup {
+  readonly title: string;
+  /** `KIND_LABEL` of the group's kind. */
+  readonly kind: string;
+  readonly items: readonly string[];
+  readonly count: number;
+}
+
+export function digestGroups(rest: readonly AlertChange[], itemsShown = 3): DigestGroup[] {
+  const groups = new Map<string, { title: string; kind: string; items: string[]; count: number }>();
+  for (const c of rest) {
+    const key = `${c.kind}|${c.rule}`;
+    const g = groups.get(key) ?? { title: c.title, kind: KIND_LABEL[c.kind], items: [], count: 0 };
+    g.count++;
+    const s = shortSubject(c.subject);
+    if (s && g.items.length < itemsShown) g.items.push(s);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+/** "2 firing, 1 resolved" (or "no changes"): a message's headline count. */
+export function countsText(n: Pick<Notification, 'counts'>): string {
+  return [n.counts.firing && `${n.counts.firing} firing`, n.counts.resolved && `${n.counts.resolved} resolved`].filter(Boolean).join(', ') || 'no changes';
+}

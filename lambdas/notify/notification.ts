@@ -6,10 +6,12 @@
  * It is bounded: at most `MAX_DETAILED` changes in detail, the rest counted per rule, and every text
  * truncated, so the SNS message stays under its 256 KB limit whatever the storm.
  */
+import { createHash } from 'crypto';
 import { z } from 'zod';
 import type { Severity, Subject } from '../../model/domain';
 import type { MessageSeverity } from '../../model/notification';
 import type { EpochMs } from '../../model/time';
+import { shortSubject } from './format';
 
 export const NOTIFICATION_VERSION = 1;
 
@@ -39,6 +41,20 @@ export interface AlertChange {
   readonly includes?: readonly { readonly rule: string; readonly summary: string }[];
 }
 
+/**
+ * A change folded into the digest, with what a receiver that tracks alerts one by one (PagerDuty) needs to
+ * open or close it: its bounded identity, kind, severity and where (its title is the rule's, in `omitted.rules`).
+ */
+export interface FoldedChange {
+  /** `alertKey(id)`. */
+  readonly key: string;
+  readonly kind: ChangeKind;
+  readonly rule: string;
+  readonly severity: Severity;
+  /** `shortSubject` of the change's subject, when it has one. */
+  readonly where?: string;
+}
+
 export interface Notification {
   readonly v: typeof NOTIFICATION_VERSION;
   readonly cluster: string;
@@ -51,6 +67,8 @@ export interface Notification {
   readonly changes: readonly AlertChange[];
   /** Changes not detailed (a storm), counted by rule, most first. */
   readonly omitted: { readonly count: number; readonly rules: readonly { readonly rule: string; readonly title: string; readonly count: number }[] };
+  /** The omitted changes one by one, most important first, as far as the message's size allows; absent when none is omitted. */
+  readonly folded?: readonly FoldedChange[];
   /** All changes of this evaluation, detailed or not. */
   readonly counts: { readonly firing: number; readonly resolved: number };
   /** Alerts firing after this evaluation (after inhibition), and how many more are muted. */
@@ -58,6 +76,11 @@ export interface Notification {
 }
 
 export const MAX_DETAILED = 50;
+/** Folded changes carried one by one, at most; beyond, they are only counted. */
+export const MAX_FOLDED = 500;
+/** PagerDuty's limit on `dedup_key`, the tightest identity limit among the receivers. */
+export const MAX_ALERT_KEY = 255;
+const MAX_WHERE = 120;
 const MAX_SUMMARY = 600;
 const MAX_VALUE = 400;
 const MAX_EVIDENCE = 16;
@@ -109,6 +132,18 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
     count: z.number().int().nonnegative(),
     rules: z.array(z.object({ rule: text(100), title: text(200), count: z.number().int().positive() })).max(200),
   }),
+  folded: z
+    .array(
+      z.object({
+        key: text(MAX_ALERT_KEY),
+        kind: z.enum(['firing', 'escalated', 'updated', 'repeat', 'flapping', 'resolved']),
+        rule: text(100),
+        severity,
+        where: text(MAX_WHERE).optional(),
+      }),
+    )
+    .max(MAX_FOLDED)
+    .optional(),
   counts: z.object({ firing: z.number().int().nonnegative(), resolved: z.number().int().nonnegative() }),
   active: z.object({ firing: z.number().int().nonnegative(), critical: z.number().int().nonnegative(), muted: z.number().int().nonnegative() }),
 });
@@ -123,6 +158,24 @@ export function byImportance(a: AlertChange, b: AlertChange): number {
 }
 
 const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+/**
+ * An alert's identity within `MAX_ALERT_KEY` characters, stable across evaluations: the id itself when it
+ * fits, else its readable beginning and the SHA-256 of the whole id (ids go up to 2,000 characters).
+ */
+export function alertKey(id: string): string {
+  if (id.length <= MAX_ALERT_KEY) return id;
+  const hash = createHash('sha256').update(id).digest('hex');
+  return `${id.slice(0, MAX_ALERT_KEY - hash.length - 1)}~${hash}`;
+}
+
+/** Reminders and updates tell nothing a receiver tracking open alerts lacks: they are the first to go when room is short. */
+const opensOrCloses = (c: AlertChange) => c.kind !== 'repeat' && c.kind !== 'updated';
+
+function foldedOf(c: AlertChange): FoldedChange {
+  const w = shortSubject(c.subject);
+  return { key: alertKey(c.id), kind: c.kind, rule: c.rule, severity: c.severity, ...(w ? { where: cut(w, MAX_WHERE) } : {}) };
+}
 
 function bounded(c: AlertChange): AlertChange {
   const evidence = Object.fromEntries(
@@ -139,18 +192,20 @@ function bounded(c: AlertChange): AlertChange {
   };
 }
 
-/** Builds the notification of one evaluation; `maxDetailed` lower than the default shrinks it further. */
+/** Builds the notification of one evaluation; `maxDetailed` and `maxFolded` lower than the defaults shrink it further. */
 export function buildNotification(
   cluster: string,
   evaluatedAt: EpochMs,
   all: readonly AlertChange[],
   active: Notification['active'],
   maxDetailed = MAX_DETAILED,
+  maxFolded = MAX_FOLDED,
 ): Notification {
   const sorted = [...all].sort(byImportance);
   const detailed = sorted.slice(0, maxDetailed).map(bounded);
+  const omitted = sorted.slice(maxDetailed);
   const byRule = new Map<string, { rule: string; title: string; count: number }>();
-  for (const c of sorted.slice(maxDetailed)) {
+  for (const c of omitted) {
     const r = byRule.get(c.rule) ?? { rule: c.rule, title: c.title, count: 0 };
     byRule.set(c.rule, { ...r, count: r.count + 1 });
   }
@@ -165,6 +220,7 @@ export function buildNotification(
     rule: rules.size === 1 ? [...rules][0] : 'multiple',
     changes: detailed,
     omitted: { count: sorted.length - detailed.length, rules: [...byRule.values()].sort((a, b) => b.count - a.count) },
+    ...(omitted.length ? { folded: [...omitted.filter(opensOrCloses), ...omitted.filter((c) => !opensOrCloses(c))].slice(0, maxFolded).map(foldedOf) } : {}),
     counts: { firing: firing.length, resolved: all.length - firing.length },
     active,
   };

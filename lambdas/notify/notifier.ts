@@ -11,17 +11,25 @@ import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { systemClock, type Clock } from '../../model/time';
 import { notificationSchema, type Notification } from './notification';
-import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type WebhookUrlCache } from './secrets';
-import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './slack';
+import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type SecretCache } from './secrets';
+import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './cloudwatch-alarm';
 import { deliver, DeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
 
-export interface Receiver extends ReceiverName {
-  /** The request body for one SNS message. */
-  render(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger): string;
+/** What a receiver's secret gives: the URL to post to (Slack, Teams, a webhook), or that and a key (PagerDuty). */
+export type ReceiverTarget = string | { readonly url: string };
+
+export interface Receiver<T extends ReceiverTarget = string> extends ReceiverName {
+  /** The request bodies for one SNS message, posted in order: one for a chat message, one per alert for PagerDuty. */
+  render(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger, target: T): string | readonly string[];
+  /**
+   * The receiver deduplicates itself (PagerDuty by `dedup_key`): a post that got no answer is retried by Lambda
+   * rather than left unconfirmed. @default false
+   */
+  readonly idempotent?: boolean;
 }
 
-export interface NotifierDeps {
-  readonly webhookUrl: WebhookUrlCache;
+export interface NotifierDeps<T extends ReceiverTarget = string> {
+  readonly webhookUrl: SecretCache<T>;
   readonly webhook: WebhookClient;
   readonly logger: Logger;
   readonly policy?: DeliveryPolicy;
@@ -51,11 +59,14 @@ export function contentOf(message: string, log: Logger): MessageContent {
   return { text: message };
 }
 
-export function createNotifier(receiver: Receiver, deps: NotifierDeps) {
+/** A refusal by the receiver (a 4xx other than 429): retrying the same body changes nothing. */
+const refused = (e: unknown) => e instanceof DeliveryError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429;
+
+export function createNotifier<T extends ReceiverTarget>(receiver: Receiver<T>, deps: NotifierDeps<T>) {
   const { name } = receiver;
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
-  /** Message id → when it was sent; oldest first. */
+  /** Message id (`id#n` for the n-th of several posts) → when it was sent; oldest first. */
   const sent = new Map<string, number>();
   const alreadySent = (id: string) => {
     for (const [old, at] of sent) {
@@ -66,9 +77,9 @@ export function createNotifier(receiver: Receiver, deps: NotifierDeps) {
   };
   return async (event: SNSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<{ readonly posted: number }> => {
     const remaining = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-    let url: string;
+    let target: T;
     try {
-      url = await deps.webhookUrl.get();
+      target = await deps.webhookUrl.get();
     } catch (e) {
       if (!(e instanceof SecretUnusableError)) throw e;
       // Only a person can fix the secret: retries would fill the failure queue and raise alarms that come back
@@ -80,29 +91,41 @@ export function createNotifier(receiver: Receiver, deps: NotifierDeps) {
       });
       return { posted: 0 };
     }
+    const url = typeof target === 'string' ? target : target.url;
     let posted = 0;
     for (const record of event.Records) {
       const id = record.Sns.MessageId;
       const log = deps.logger.child({ messageId: id });
-      if (alreadySent(id)) {
-        log.info(`already sent to ${name}: not posting it again`);
-        continue;
-      }
-      const body = receiver.render(record.Sns, log);
-      try {
-        const r = await deliver(name, deps.webhook, url, body, log, deps.policy, remaining);
-        sent.set(id, now());
-        if (r.outcome === 'posted') {
-          log.info(`posted to ${name}`, { attempts: r.attempts, bytes: body.length });
-          posted++;
-        } else {
-          log.error(`${name} did not answer: not resending, as it may have posted the message (check the channel)`, { attempts: r.attempts, error: r.detail });
+      const rendered = receiver.render(record.Sns, log, target);
+      const bodies = typeof rendered === 'string' ? [rendered] : rendered;
+      const refusals: DeliveryError[] = [];
+      for (const [i, body] of bodies.entries()) {
+        const key = bodies.length === 1 ? id : `${id}#${i}`;
+        if (alreadySent(key)) {
+          log.info(`already sent to ${name}: not posting it again`, { post: i });
+          continue;
         }
-      } catch (e) {
-        // A revoked or rotated webhook: read the secret again next time.
-        if (e instanceof DeliveryError && e.status !== undefined && WEBHOOK_REVOKED.has(e.status)) deps.webhookUrl.invalidate();
-        log.error(`${name} delivery failed`, { error: e as Error });
-        throw e;
+        try {
+          const r = await deliver(name, deps.webhook, url, body, log, deps.policy, remaining);
+          if (r.outcome === 'unconfirmed' && receiver.idempotent) throw new DeliveryError(name, `${name} did not answer: ${r.detail}`);
+          sent.set(key, now());
+          if (r.outcome === 'posted') {
+            log.info(`posted to ${name}`, { attempts: r.attempts, bytes: body.length, ...(bodies.length > 1 ? { post: i, posts: bodies.length } : {}) });
+            posted++;
+          } else {
+            log.error(`${name} did not answer: not resending, as it may have posted the message (check the channel)`, { attempts: r.attempts, error: r.detail });
+          }
+        } catch (e) {
+          // A revoked or rotated webhook: read the secret again next time.
+          if (e instanceof DeliveryError && e.status !== undefined && WEBHOOK_REVOKED.has(e.status)) deps.webhookUrl.invalidate();
+          log.error(`${name} delivery failed`, { error: e as Error, ...(bodies.length > 1 ? { post: i, posts: bodies.length } : {}) });
+          // One refused post does not hold back the others of the message; what can succeed later is retried by Lambda.
+          if (!refused(e) || bodies.length === 1) throw e;
+          refusals.push(e as DeliveryError);
+        }
+      }
+      if (refusals.length) {
+        throw new DeliveryError(name, `${name} refused ${refusals.length} of ${bodies.length} posts: ${refusals.map((e) => e.message).join('; ').slice(0, 1000)}`, refusals[0].status);
       }
     }
     return { posted };

@@ -8,7 +8,7 @@ import { defaultRetryPolicy, retrying, type RetryPolicy } from '../../common/ret
 import { MESSAGE_ATTRIBUTES, severityTag, type SeverityTag } from '../../model/notification';
 import type { EpochMs } from '../../model/time';
 import { emailSubject, emailText } from './email';
-import { buildNotification, byImportance, MAX_DETAILED, type AlertChange, type Notification } from './notification';
+import { buildNotification, byImportance, MAX_DETAILED, MAX_FOLDED, type AlertChange, type Notification } from './notification';
 
 export interface OutgoingMessage {
   readonly subject: string;
@@ -27,6 +27,8 @@ export interface AlertPublisher {
 
 /** SNS's limit on a message (all protocols of a JSON message together), with room for the envelope. */
 export const MAX_SNS_MESSAGE_BYTES = 250_000;
+/** Changes kept in detail before the folded list is shortened: people read a few in full, PagerDuty needs each one. */
+const KEEP_DETAILED = 6;
 
 /** The SNS `Message` of a `MessageStructure: 'json'` publish. */
 export function snsMessageBody(m: OutgoingMessage): string {
@@ -35,20 +37,22 @@ export function snsMessageBody(m: OutgoingMessage): string {
 
 /**
  * Builds the message of one evaluation. A storm is reported in detail as far as SNS's size limit allows, the
- * rest counted per rule.
+ * rest counted per rule and carried one by one in `folded` (as far as the limit allows) for the receivers that
+ * open and close each alert.
  */
 export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active']): OutgoingMessage {
   // Every change counts, detailed or not: a subscription must not miss a resolution folded into the digest.
   const severities = [...new Set([...changes].sort(byImportance).map((c) => severityTag(c.severity, c.kind === 'resolved')))];
-  for (let detailed = MAX_DETAILED; ; detailed = Math.floor(detailed / 2)) {
-    const notification = buildNotification(cluster, evaluatedAt, changes, active, detailed);
+  // Fewer in detail down to a few, then fewer folded one by one (those beyond are only counted), then fewer in detail.
+  for (let detailed = MAX_DETAILED, folded = MAX_FOLDED; ; detailed > KEEP_DETAILED || folded === 0 ? (detailed = Math.floor(detailed / 2)) : (folded = Math.floor(folded / 2))) {
+    const notification = buildNotification(cluster, evaluatedAt, changes, active, detailed, folded);
     const m: OutgoingMessage = {
       subject: emailSubject(notification),
       text: emailText(notification),
       notification,
       attributes: { severity: notification.severity, severities, cluster, rule: notification.rule },
     };
-    if (detailed === 0 || Buffer.byteLength(snsMessageBody(m)) <= MAX_SNS_MESSAGE_BYTES) return m;
+    if ((detailed === 0 && folded === 0) || Buffer.byteLength(snsMessageBody(m)) <= MAX_SNS_MESSAGE_BYTES) return m;
   }
 }
 

@@ -1,21 +1,24 @@
 /**
  * A notifier Lambda's entry point: the secret's name read once at start-up from `secretNameVariable`, real
- * adapters. The logic is in `notifier.ts`.
+ * adapters. The logic is in `notifier.ts`. The secret is a webhook URL unless the receiver parses it its own way
+ * (PagerDuty's routing key).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EnvReader } from '../../common/config';
 import { createLogger } from '../../common/log';
 import { systemClock } from '../../model/time';
-import { createNotifier, type Receiver } from './notifier';
-import { SecretsManagerSource, WebhookUrlCache } from './secrets';
+import { createNotifier, type Receiver, type ReceiverTarget } from './notifier';
+import { SecretCache, SecretsManagerSource, webhookUrlOf } from './secrets';
 import { FetchWebhookClient } from './webhook';
 
-export function receiverHandler(receiver: Receiver, secretNameVariable: string) {
+export function receiverHandler(receiver: Receiver, secretNameVariable: string): ReturnType<typeof createNotifier>;
+export function receiverHandler<T extends ReceiverTarget>(receiver: Receiver<T>, secretNameVariable: string, parse: (secret: string) => T): ReturnType<typeof createNotifier>;
+export function receiverHandler(receiver: Receiver<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
   const env = new EnvReader();
   const secretName = env.string(secretNameVariable);
   env.done();
   return createNotifier(receiver, {
-    webhookUrl: new WebhookUrlCache(new SecretsManagerSource(new SecretsManagerClient({})), secretName, systemClock),
+    webhookUrl: new SecretCache(new SecretsManagerSource(new SecretsManagerClient({})), secretName, systemClock, parse),
     webhook: new FetchWebhookClient(),
     logger: createLogger({ service: receiver.service }),
   });

@@ -9,7 +9,7 @@ import type { Clock, EpochMs } from '../../model/time';
 
 /** A receiver's function, as its logs and metrics name it. */
 export interface ReceiverName {
-  /** In words and metric names: `Slack`, `Webhook`. */
+  /** In words and metric names: `Slack`, `Webhook`, `PagerDuty`, `Teams`. */
   readonly name: string;
   /** The function's log `service` and metric dimension: `vigil-slack`. */
   readonly service: string;
@@ -17,6 +17,8 @@ export interface ReceiverName {
 
 export const SLACK: ReceiverName = { name: 'Slack', service: 'vigil-slack' };
 export const WEBHOOK: ReceiverName = { name: 'Webhook', service: 'vigil-webhook' };
+export const PAGERDUTY: ReceiverName = { name: 'PagerDuty', service: 'vigil-pagerduty' };
+export const TEAMS: ReceiverName = { name: 'Teams', service: 'vigil-teams' };
 
 /**
  * The metric a receiver's function emits (EMF) when its secret is unusable: Vigil's health alarm on it tells
@@ -81,7 +83,17 @@ export class SecretsManagerSource implements SecretSource {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Hosts plain http may go to: local mode's loopback receivers. */
+export const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The fields of a secret stored as JSON; `instead` says what else it may hold. Errors never include the value. */
+export function secretFields(text: string, instead: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new SecretFormatError(`the secret looks like JSON but does not parse; store ${instead}`);
+  }
+}
 
 /**
  * The webhook URL in a secret: the URL itself, or JSON with a `url`, `webhookUrl` or `webhook_url` field
@@ -90,12 +102,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export function webhookUrlOf(secret: string): string {
   let text = secret.trim();
   if (text.startsWith('{')) {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new SecretFormatError('the secret looks like JSON but does not parse; store the webhook URL itself or {"url": "https://…"}');
-    }
+    const o = secretFields(text, 'the webhook URL itself or {"url": "https://…"}');
     const v = o.url ?? o.webhookUrl ?? o.webhook_url;
     if (typeof v !== 'string') throw new SecretFormatError(`the secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
     text = v.trim();
@@ -112,26 +119,34 @@ export function webhookUrlOf(secret: string): string {
   return url.toString();
 }
 
-/** The webhook URL, read once and then kept for `ttlMs`; `invalidate()` after the receiver refuses it. */
-export class WebhookUrlCache {
-  private cached?: { readonly url: string; readonly at: EpochMs };
+/** A receiver's secret, read once, parsed by `parse` and then kept for `ttlMs`; `invalidate()` after the receiver refuses it. */
+export class SecretCache<T> {
+  private cached?: { readonly value: T; readonly at: EpochMs };
 
   constructor(
     private readonly source: SecretSource,
     private readonly secretId: string,
     private readonly clock: Clock,
+    private readonly parse: (secret: string) => T,
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
-  async get(): Promise<string> {
+  async get(): Promise<T> {
     const now = this.clock.now();
-    if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.url;
-    const url = webhookUrlOf(await this.source.secretString(this.secretId));
-    this.cached = { url, at: now };
-    return url;
+    if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.value;
+    const value = this.parse(await this.source.secretString(this.secretId));
+    this.cached = { value, at: now };
+    return value;
   }
 
   invalidate(): void {
     this.cached = undefined;
+  }
+}
+
+/** The webhook URL (Slack's, a generic webhook's, Teams'). */
+export class WebhookUrlCache extends SecretCache<string> {
+  constructor(source: SecretSource, secretId: string, clock: Clock, ttlMs?: number) {
+    super(source, secretId, clock, webhookUrlOf, ttlMs);
   }
 }

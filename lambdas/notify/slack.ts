@@ -5,10 +5,10 @@
  * 10 fields of 2,000 each. Data from the cluster is escaped (`&`, `<`, `>` are Slack's control characters).
  * A storm (more changes than fit) keeps the first ones in detail and folds the rest into a digest by rule.
  */
-import { z } from 'zod';
 import type { Severity } from '../../model/domain';
+import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';
 import { emailSubject } from './email';
-import { evidenceEntry, FLAPPING_NOTE, KIND_LABEL, shortSubject, utc, when, where } from './format';
+import { countsText, digestGroups, evidenceEntry, FLAPPING_NOTE, KIND_LABEL, utc, when, where } from './format';
 import type { AlertChange, Notification } from './notification';
 
 export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, contextText: 2000, fallbackText: 3000 } as const;
@@ -87,16 +87,7 @@ function changeBlocks(c: AlertChange, evaluatedAt: number): SlackBlock[] {
 
 /** Digest lines for changes not shown in detail: `*Container OOM-killed* ×12: a, b, c and 9 more`. */
 function digestLines(rest: readonly AlertChange[], omitted: Notification['omitted']): string[] {
-  const groups = new Map<string, { title: string; kind: string; items: string[]; count: number }>();
-  for (const c of rest) {
-    const key = `${c.kind}|${c.rule}`;
-    const g = groups.get(key) ?? { title: c.title, kind: KIND_LABEL[c.kind], items: [], count: 0 };
-    g.count++;
-    const s = shortSubject(c.subject);
-    if (s && g.items.length < 3) g.items.push(s);
-    groups.set(key, g);
-  }
-  const lines = [...groups.values()].map((g) => {
+  const lines = digestGroups(rest).map((g) => {
     const more = g.count - g.items.length;
     return `• ${g.kind} *${escapeSlack(g.title)}* ×${g.count}${g.items.length ? `: ${escapeSlack(g.items.join(', '))}${more > 0 ? ` and ${more} more` : ''}` : ''}`;
   });
@@ -105,8 +96,7 @@ function digestLines(rest: readonly AlertChange[], omitted: Notification['omitte
 }
 
 export function formatSlack(n: Notification): SlackMessage {
-  const counts = [n.counts.firing && `${n.counts.firing} firing`, n.counts.resolved && `${n.counts.resolved} resolved`].filter(Boolean).join(', ');
-  const header = `${SEVERITY_EMOJI[n.severity]} ${n.severity.toUpperCase()} · ${n.cluster} · ${counts || 'no changes'}`;
+  const header = `${SEVERITY_EMOJI[n.severity]} ${n.severity.toUpperCase()} · ${n.cluster} · ${countsText(n)}`;
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: fit(header, SLACK_LIMITS.headerText), emoji: true } },
   ];
@@ -143,21 +133,6 @@ export function formatSlack(n: Notification): SlackMessage {
   blocks.push(footer);
   return { text: fit(escapeSlack(emailSubject(n)), SLACK_LIMITS.fallbackText), blocks };
 }
-
-/**
- * A CloudWatch alarm's notification, as SNS delivers it from the health topic (the fields Vigil shows; the
- * others, such as `Trigger`, pass through).
- */
-export const cloudWatchAlarmSchema = z.object({
-  AlarmName: z.string(),
-  AlarmDescription: z.string().nullish(),
-  NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-  OldStateValue: z.string().nullish(),
-  NewStateReason: z.string(),
-  StateChangeTime: z.string(),
-  Region: z.string().nullish(),
-});
-export type CloudWatchAlarmMessage = z.infer<typeof cloudWatchAlarmSchema>;
 
 const ALARM_STATE: Readonly<Record<CloudWatchAlarmMessage['NewStateValue'], { readonly label: string; readonly emoji: string }>> = {
   ALARM: { label: KIND_LABEL.firing, emoji: SEVERITY_EMOJI.critical },

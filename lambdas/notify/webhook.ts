@@ -88,7 +88,8 @@ export async function deliver(
       if (res.status >= 200 && res.status < 300) return { attempts: attempt, outcome: 'posted' };
       last = `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`;
       if (res.status === 429) {
-        wait = (res.retryAfterSeconds ?? 1) * 1000;
+        // PagerDuty answers 429 without Retry-After: backed off like 5xx.
+        wait = res.retryAfterSeconds === undefined ? backoffMs(attempt, policy) : res.retryAfterSeconds * 1000;
         if (wait > policy.maxRetryAfterMs) throw new DeliveryError(receiver, `${receiver} rate limit: Retry-After ${res.retryAfterSeconds} s is longer than this invocation waits`, 429);
       } else if (res.status >= 500) {
         wait = backoffMs(attempt, policy);

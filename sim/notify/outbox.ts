@@ -1,13 +1,15 @@
 /**
  * Local mode's publisher: instead of SNS, every message is appended to an outbox file — one JSON line each,
  * with the email text, the Slack message the Slack function would post (Block Kit), the body the webhook
- * function would post (Alertmanager's, version 4), and the notification itself, so a run can be checked afterwards — and printed as a person reads it in email.
+ * function would post (Alertmanager's, version 4), the notification itself and, with loopback receivers, what
+ * each received, so a run can be checked afterwards — and printed as a person reads it in email.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AlertPublisher, OutgoingMessage } from '../../lambdas/notify/publisher';
 import { alertmanagerOf, type AlertmanagerMessage } from '../../lambdas/notify/alertmanager';
 import { formatSlack, type SlackMessage } from '../../lambdas/notify/slack';
+import type { LoopbackReceivers, Received, ReceiverKind } from './receivers';
 
 export interface OutboxEntry {
   readonly messageId: string;
@@ -18,6 +20,8 @@ export interface OutboxEntry {
   readonly slack: SlackMessage;
   readonly webhook: AlertmanagerMessage;
   readonly notification: OutgoingMessage['notification'];
+  /** With loopback receivers (`vigil local --receivers`): what each one's server accepted, by kind. */
+  readonly received?: Partial<Record<ReceiverKind, Received>>;
 }
 
 export interface OutboxOptions {
@@ -27,6 +31,8 @@ export interface OutboxOptions {
   readonly print?: (text: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Each message also goes through these receivers' real functions to their loopback servers. @default none */
+  readonly receivers?: LoopbackReceivers;
 }
 
 export class OutboxPublisher implements AlertPublisher {
@@ -47,6 +53,7 @@ export class OutboxPublisher implements AlertPublisher {
       slack: formatSlack(m.notification),
       webhook: alertmanagerOf(m.notification),
       notification: m.notification,
+      ...(this.opts.receivers ? { received: await this.opts.receivers.deliver(messageId, m) } : {}),
     };
     await fs.promises.appendFile(this.opts.file, JSON.stringify(entry) + '\n');
     this.opts.print?.(readable(entry));

@@ -57,8 +57,16 @@ export function blockKitProblems(message: unknown): string[] {
   return problems;
 }
 
-/** `problems` checks each message (Block Kit by default; a generic webhook's tests pass their own schema). */
-export async function startFakeSlack(problems: (message: unknown) => string[] = blockKitProblems): Promise<FakeSlack> {
+/** How a receiver answers an accepted message and a refused one: Slack's `200 ok` and `400 invalid_blocks` by default. */
+export interface Answers {
+  readonly accepted: (message: unknown) => { readonly status: number; readonly body: string };
+  readonly refused: (problems: readonly string[]) => { readonly status: number; readonly body: string };
+}
+
+const SLACK_ANSWERS: Answers = { accepted: () => ({ status: 200, body: 'ok' }), refused: () => ({ status: 400, body: 'invalid_blocks' }) };
+
+/** `problems` checks each message (Block Kit by default; the other receivers' tests pass their own schema and answers). */
+export async function startFakeSlack(problems: (message: unknown) => string[] = blockKitProblems, answers: Answers = SLACK_ANSWERS): Promise<FakeSlack> {
   const posts: unknown[] = [];
   const requests: { status: number; at: number }[] = [];
   const script: ScriptedResponse[] = [];
@@ -82,9 +90,14 @@ export async function startFakeSlack(problems: (message: unknown) => string[] = 
       } catch {
         return answer(400, 'invalid_payload');
       }
-      if (problems(parsed).length) return answer(400, 'invalid_blocks');
+      const found = problems(parsed);
+      if (found.length) {
+        const r = answers.refused(found);
+        return answer(r.status, r.body);
+      }
       posts.push(parsed);
-      return answer(200, 'ok');
+      const r = answers.accepted(parsed);
+      return answer(r.status, r.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -89,6 +89,22 @@ describe('readVigilContext', () => {
     expect(vigil.slack).toBeUndefined();
   });
 
+  test('PagerDuty and Teams: their secrets by name, routed like Slack; PagerDuty without a route gets its default (critical, resolved, health) in the stack', () => {
+    const { vigil } = readVigilContext({
+      'vigil:clusters': [{ name: 'prod' }],
+      'vigil:pagerDutySecretName': 'team/pagerduty-routing-key',
+      'vigil:teamsSecretName': 'team/teams-workflow',
+      'vigil:severityRouting': { teams: ['critical', 'warning', 'resolved'] },
+    });
+    expect(vigil.pagerDuty).toEqual({ secretName: 'team/pagerduty-routing-key', receives: undefined });
+    expect(vigil.teams).toEqual({ secretName: 'team/teams-workflow', receives: ['critical', 'warning', 'resolved'] });
+    expect(problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:severityRouting': { pagerduty: ['critical'], teams: ['info'] } })).toEqual([
+      "vigil:severityRouting.pagerduty is set but vigil:pagerDutySecretName is not: PagerDuty needs its routing key's secret",
+      "vigil:severityRouting.teams is set but vigil:teamsSecretName is not: Teams needs its Workflows webhook URL's secret",
+    ]);
+    expect(problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:pagerDutySecretName': 'a b' })).toEqual(['vigil:pagerDutySecretName must be a Secrets Manager secret name']);
+  });
+
   test('the default agent auth applies to clusters that do not say, and IRSA then needs each oidcProvider', () => {
     expect(problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:agentAuth': 'irsa' })).toEqual([
       "vigil:clusters[0].oidcProvider is required with IRSA: the cluster's IAM OIDC provider ARN or issuer URL (aws eks describe-cluster --name prod --query cluster.identity.oidc.issuer)",
@@ -123,7 +139,7 @@ describe('readVigilContext', () => {
     ['a bad email', { ...prod, 'vigil:alertEmails': ['ops'] }, 'vigil:alertEmails[0] must be an email address'],
     ['emails not a list', { ...prod, 'vigil:alertEmails': 'ops@example.com' }, 'vigil:alertEmails is not valid JSON: "ops@example.com"'],
     ['an email twice', { ...prod, 'vigil:alertEmails': ['ops@example.com', 'OPS@example.com'] }, 'vigil:alertEmails[1] "OPS@example.com" is listed twice'],
-    ['routing an unknown address', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'oncal@example.com': ['critical'] } }, 'vigil:severityRouting has "oncal@example.com", which is neither "slack", "webhook" nor an address of vigil:alertEmails'],
+    ['routing an unknown address', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'oncal@example.com': ['critical'] } }, 'vigil:severityRouting has "oncal@example.com", which is neither "slack", "webhook", "pagerduty", "teams" nor an address of vigil:alertEmails'],
     ['routing an unknown severity', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'ops@example.com': ['page'] } }, 'vigil:severityRouting.ops@example.com[0] must be one of "critical", "warning", "info", "resolved", "health"'],
     ['routing nothing', { ...prod, 'vigil:alertEmails': ['ops@example.com'], 'vigil:severityRouting': { 'ops@example.com': [] } }, 'vigil:severityRouting.ops@example.com must not be empty'],
     ['routing Slack without its secret', { ...prod, 'vigil:severityRouting': { slack: ['critical'] } }, 'vigil:severityRouting.slack is set but vigil:slackSecretName is not: Slack needs the webhook\'s secret'],

@@ -28,9 +28,11 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  test('with the generic webhook receiver too, the stack passes', () => {
-    const stack = nag(undefined, { ...SAMPLE_VIGIL_PROPS, webhook: { secretName: 'team/alertmanager-webhook' } });
+  test('with the generic webhook, PagerDuty and Teams receivers too, the stack passes', () => {
+    const stack = nag(undefined, { ...SAMPLE_VIGIL_PROPS, webhook: { secretName: 'team/alertmanager-webhook' }, pagerDuty: { secretName: 'team/pagerduty' }, teams: { secretName: 'team/teams-workflow' } });
     expect(stack.vigil.notifications.webhook).toBeDefined();
+    expect(stack.vigil.notifications.pagerDuty).toBeDefined();
+    expect(stack.vigil.notifications.teams).toBeDefined();
   });
 
   test('acknowledgements are per finding: a new wildcard resource on the collector is still reported', () => {

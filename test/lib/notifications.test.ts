@@ -100,6 +100,29 @@ describe('Notifications', () => {
     t3.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
   });
 
+  test('PagerDuty and Teams: each its own function reading only its own secret; PagerDuty by default gets critical, resolved and health; a storm has minutes', () => {
+    const t4 = build({ pagerDuty: { secretName: 'team/pagerduty' }, teams: { secretName: 'team/teams-workflow' } });
+    const reads = policyStatements(t4).filter((s) => actionsOf(s.statement).includes('secretsmanager:GetSecretValue'));
+    expect(reads.map((s) => [s.where.replace(/[0-9A-F]{8}$/, ''), JSON.stringify(s.statement.Resource).match(/:secret:([^"-]+(?:-[a-z]+)*)-\?/)?.[1]]).sort()).toEqual([
+      ['NPagerDutyRoleDefaultPolicy', 'team/pagerduty'],
+      ['NTeamsRoleDefaultPolicy', 'team/teams-workflow'],
+    ]);
+    const fns = Object.values(t4.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, string> }; Timeout: number } }[];
+    const pd = fns.find((f) => f.Properties.Environment.Variables[ENV.pagerDutySecretName]);
+    expect(pd?.Properties.Environment.Variables).toMatchObject({ [ENV.pagerDutySecretName]: 'team/pagerduty' });
+    expect(pd?.Properties.Timeout).toBe(300);
+    const subs = (id: string) => subscriptions(t4).filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes(id)).map((s) => [topicOf(s), s.Properties.FilterPolicy]);
+    expect(subs('NPagerDuty')).toEqual([
+      ['alerts', { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] }],
+      ['health', undefined],
+    ]);
+    expect(subs('NTeams')).toEqual([
+      ['alerts', undefined],
+      ['health', undefined],
+    ]);
+    t4.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
+  });
+
   test('no Slack, no Slack function; an address that wants only health is not subscribed to alerts', () => {
     const t2 = build({ emails: [{ address: 'robot@example.com', receives: ['health'] }] });
     t2.resourceCountIs('AWS::Lambda::Function', 0);

@@ -126,6 +126,18 @@ describe('SelfMonitoring', () => {
     expect(Object.values(t.findResources('AWS::CloudWatch::Alarm')).some((a) => a.Properties.AlarmName === 'Vigil-slack-secret-unusable')).toBe(false);
   });
 
+  test.each([
+    ['pagerDuty', { pagerDutySecretName: 'team/pd' }, 'pagerduty', 'PagerDuty', "not an Events API v2 integration's routing key.*create-secret --name team/pd"],
+    ['teams', { teamsSecretName: 'team/teams' }, 'teams', 'Teams', 'not a Teams Workflows webhook URL.*create-secret --name team/teams'],
+  ])('with %s, its unusable secret raises its own alarm, on its own metric', (receiver, secret, lower, name, words) => {
+    withReceiver(receiver, secret).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `Vigil-${lower}-secret-unusable`,
+      MetricName: `${name}SecretUnusable`,
+      Dimensions: [{ Name: 'Service', Value: `vigil-${lower}` }],
+      AlarmDescription: Match.stringLikeRegexp(`Vigil cannot post to ${name}: .*${words}`),
+    });
+  });
+
   test('with Slack, an unusable webhook secret raises one health alarm (email), in words, held for a day', () => {
     const m = SLACK_SECRET_UNUSABLE_METRIC;
     withReceiver('slack', { slackSecretName: 'team/slack' }).hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -26,7 +26,7 @@ async function local(...args: string[]) {
 
 test('a scenario run ends with a table of its alerts timed from the onset', async () => {
   const out = path.join(dir, 'domino');
-  const r = await local('--scenario', 'domino', '--duration', '20m', '--speed', 'max', '--out', out);
+  const r = await local('--scenario', 'domino', '--duration', '20m', '--speed', 'max', '--out', out, '--receivers', 'pagerduty,teams');
   expect(r).toMatchObject({ code: 0, err: '' });
   const summary = r.out.slice(r.out.indexOf('What Vigil said'));
   expect(summary).toMatch(/^What Vigil said \(times from the incident's onset, \+15m into the run\)/);
@@ -41,9 +41,21 @@ test('a scenario run ends with a table of its alerts timed from the onset', asyn
   // The domino's point: the N-1 warning comes before the scale-in, the critical call at it.
   expect(rows.find((l) => l.includes('n1-headroom'))).toMatch(/^\s+-\d+m\s+warning\s+n1-headroom/);
   expect(rows.find((l) => l.includes('scale-in-under-pressure'))).toMatch(/^\s+\+[01]m\s+critical\s+scale-in-under-pressure\s+nodeGroup=general/);
+  // --receivers: every message also went through the PagerDuty and Teams functions to their loopback servers.
+  const entries = readOutbox(path.join(out, 'outbox-domino.jsonl'));
+  expect(entries.length).toBeGreaterThan(0);
+  for (const e of entries) {
+    expect(e.received?.teams).toMatchObject({ posts: [{ type: 'message' }] });
+    expect(e.received?.pagerduty?.error).toBeUndefined();
+    expect(e.received?.pagerduty?.posts.length).toBe(e.notification.changes.length + (e.notification.folded?.length ?? 0));
+  }
   expect(summary).toContain('Every expectation of the scenario was met.');
   expect(summary).toMatch(/Report \(open it in a browser\): .*vigil-report-domino-20261123-0800\.html/);
 }, 60_000);
+
+test('--receivers names an unknown receiver', async () => {
+  await expect(local('--receivers', 'slack,opsgenie')).rejects.toThrow('--receivers: unknown receiver "opsgenie": expected some of slack, teams, pagerduty, webhook');
+});
 
 test('a watched cluster ends with the same summary, timed from the start of the watch', async () => {
   const synthetic = syntheticCluster({ cluster: 'laptop', nodes: 2, podsPerNode: 5, now: Date.now() });

@@ -1,4 +1,4 @@
-import { buildNotification, MAX_DETAILED, notificationSchema } from '../../../lambdas/notify/notification';
+import { alertKey, buildNotification, MAX_ALERT_KEY, MAX_DETAILED, notificationSchema } from '../../../lambdas/notify/notification';
 import { AT, domino, leak, resolvedNode } from './fixtures';
 
 const active = { firing: 3, critical: 1, muted: 2 };
@@ -17,6 +17,20 @@ test('a storm is bounded: the first ones in detail, the rest counted per rule', 
   expect(n.changes[0].rule).toBe('scale-in-under-pressure');
   expect(n.omitted).toEqual({ count: 151, rules: [{ rule: 'container-oom-killed', title: 'Container OOM-killed', count: 151 }] });
   expect(n.counts).toEqual({ firing: 201, resolved: 0 });
+});
+
+test('a storm carries its folded changes one by one, openings and closings before reminders, within the limit; without a storm, none', () => {
+  const repeats = Array.from({ length: 3 }, (_, i) => ({ ...leak(100 + i), kind: 'repeat' as const }));
+  const ended = { ...resolvedNode, id: `${'x'.repeat(300)}|node-not-ready` };
+  const n = buildNotification('prod-eu-1', AT, [...repeats, ended, ...Array.from({ length: 60 }, (_, i) => leak(i))], active, 50, 12);
+  expect(n.omitted.count).toBe(14);
+  expect(n.folded).toHaveLength(12);
+  // The resolution is carried (its key bounded), the repeats are the ones left out.
+  expect(n.folded?.find((f) => f.kind === 'resolved')).toEqual({ key: alertKey(ended.id), kind: 'resolved', rule: 'node-not-ready', severity: 'warning', where: resolvedNode.subject.node });
+  expect(alertKey(ended.id)).toHaveLength(MAX_ALERT_KEY);
+  expect(n.folded?.filter((f) => f.kind === 'repeat')).toHaveLength(1);
+  expect(notificationSchema.safeParse(n).success).toBe(true);
+  expect(buildNotification('prod-eu-1', AT, [domino], active).folded).toBeUndefined();
 });
 
 test('long texts are cut so the payload always validates', () => {

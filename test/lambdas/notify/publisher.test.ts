@@ -54,6 +54,8 @@ test('a storm still fits SNS\'s 256 KB limit', () => {
   expect(m.notification.counts.firing).toBe(2000);
   expect(m.notification.changes.length + m.notification.omitted.count).toBe(2000);
   expect(m.notification.changes.length).toBeGreaterThan(5);
+  // What is not detailed is still carried one by one, for PagerDuty, as far as the limit allows.
+  expect(m.notification.folded?.length).toBeGreaterThan(100);
 });
 
 describe('routing by severity (SNS filter policies on the String.Array attribute `severities`)', () => {

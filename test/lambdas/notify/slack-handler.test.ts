@@ -1,7 +1,9 @@
-/** The notifiers' entry points (Slack, the generic webhook): configuration read once at load. */
+/** The notifiers' entry points (Slack, the generic webhook, PagerDuty, Teams): configuration read once at load. */
 describe.each([
   ['slack-handler', 'VIGIL_SLACK_SECRET_NAME'],
   ['webhook-handler', 'VIGIL_WEBHOOK_SECRET_NAME'],
+  ['pagerduty-handler', 'VIGIL_PAGERDUTY_SECRET_NAME'],
+  ['teams-handler', 'VIGIL_TEAMS_SECRET_NAME'],
 ])('%s', (entry, variable) => {
   const load = () => require(`../../../lambdas/notify/${entry}`) as { handler: unknown };
   afterEach(() => {
