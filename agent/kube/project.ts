@@ -375,7 +375,8 @@ export function projectOwner(o: KubeObject): OwnerRecord | undefined {
 /**
  * Normal events that matter for node pressure and capacity: the kubelet's condition changes, the node
  * controller's readiness changes, cordons, the cluster autoscaler marking a node for removal, and Karpenter
- * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized").
+ * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized") or
+ * saying why it cannot (`DisruptionBlocked`, e.g. a PodDisruptionBudget that allows no eviction).
  */
 export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'NodeHasInsufficientMemory',
@@ -391,6 +392,7 @@ export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'RemovingNode',
   'ScaleDown',
   'DisruptionTerminating',
+  'DisruptionBlocked',
 ]);
 
 export function projectEvent(o: EventObject): KubeEvent | undefined {
