@@ -46,11 +46,16 @@ function budgetText(b: DisruptionBudget): string {
 }
 
 /**
- * Pending pods' findings this alert tells: capacity that does not come is why they wait (one story per
- * NodePool). Listed as constituents, so they are muted under it and named in its messages.
+ * The findings this alert tells: Pending pods, and the replicas of their workloads that are unavailable, wait
+ * for the capacity that does not come (one story per NodePool). Listed as constituents, so they are muted
+ * under it and named in its messages.
  */
 function pendingStory(prior: Prior): { id: string; rule: string; summary: string }[] {
-  return prior.findings.filter((f: RuleFinding) => f.rule === 'pods-pending').map((f) => ({ id: alertId(f.rule, f.subject), rule: f.rule, summary: f.summary }));
+  const workload = (f: RuleFinding) => `${f.subject.namespace}/${f.subject.workload}`;
+  const pending = prior.findings.filter((f) => f.rule === 'pods-pending');
+  const waiting = new Set(pending.map(workload));
+  const short = prior.findings.filter((f) => f.rule === 'workload-replicas-unavailable' && waiting.has(workload(f)));
+  return [...pending, ...short].map((f) => ({ id: alertId(f.rule, f.subject), rule: f.rule, summary: f.summary }));
 }
 
 /** When the newest Ready node of each NodePool was created: a launch that worked after a trouble ends it. */
