@@ -80,6 +80,21 @@ export class KarpenterWorld {
     this.sim.poolResources(pool, { nodes: String(nodes) });
   }
 
+  /**
+   * The NodePool's template changed (a new AMI, a NodeClass edit): its NodeClaims are Drifted. With `budget`,
+   * its disruption budgets allow that many nodes for Drifted (e.g. "0"), which keeps them; this world does
+   * not replace drifted nodes in any case.
+   */
+  drift(pool: string, budget?: string): void {
+    const p = this.pools.get(pool);
+    if (!p) throw new Error(`karpenter-drift: ${pool} is not a Karpenter or EKS Auto Mode NodePool of the cluster`);
+    if (budget !== undefined) {
+      this.sim.nodePool({ ...poolSpec(p), budgets: [{ nodes: budget, reasons: ['Drifted'] }, { nodes: '10%' }] });
+      this.countNodes(pool);
+    }
+    for (const name of this.claimOfNode.values()) if (this.sim.get(name)?.nodePool === pool) this.sim.drifted(name);
+  }
+
   failLaunches(pool: string, mode: LaunchFailure, until: EpochMs): void {
     if (!this.pools.has(pool)) throw new Error(`karpenter-launch-failure: ${pool} is not a Karpenter or EKS Auto Mode NodePool of the cluster`);
     this.failures.set(pool, { mode, until });

@@ -276,6 +276,11 @@ export class World {
         this.karpenter.failLaunches(h.nodePool, h.failure, now + parseDuration(h.for));
         this.note(`Karpenter cannot bring up nodes for NodePool ${h.nodePool} (${h.failure}) for ${h.for}`, 'happening');
         break;
+      case 'karpenter-drift':
+        if (!this.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+        this.karpenter.drift(h.nodePool, h.budget);
+        this.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
+        break;
       case 'node-repair': {
         const node = this.nodeName(h.node);
         if (!this.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);

@@ -552,6 +552,17 @@ test('karpenter-launch-failure: while pods are Pending each NodeClaim fails with
   expect(() => worldWith([{ at: '1m', do: 'karpenter-launch-failure', nodePool: 'general', for: '5m' }]).until(1)).toThrow('karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool');
 });
 
+test('karpenter-drift: every NodeClaim of the NodePool is Drifted, and a budget of 0 nodes for Drifted is set on it', () => {
+  const w = worldWith([{ at: '2m', do: 'karpenter-drift', nodePool: 'default', budget: '0' }], pool('karpenter'));
+  w.until(1);
+  expect(claims(w).map((c) => condition(c, 'Drifted'))).toEqual([undefined, undefined, undefined]);
+  w.until(2);
+  expect(claims(w).map((c) => condition(c, 'Drifted'))).toEqual(['True', 'True', 'True']);
+  const [np] = w.world.kube.list('nodepools') as { spec: { disruption: { budgets: unknown[] } } }[];
+  expect(np.spec.disruption.budgets).toEqual([{ nodes: '0', reasons: ['Drifted'] }, { nodes: '10%' }]);
+  for (const o of w.world.kube.list('nodeclaims')) validateObject(o);
+});
+
 test('karpenter-launch-failure never-ready: the NodeClaim is launched but never registers; Karpenter deletes it after 15 minutes and launches another', () => {
   const w = worldWith([{ at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'never-ready', for: '40m' }, { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], pool('karpenter'));
   w.until(5);
