@@ -77,6 +77,11 @@ function troubles(ctx: EvaluationContext, kind: NodeClaimTrouble['kind'], since:
     .filter(([, ts]) => ts.length > 0);
 }
 
+/** A NodePool's capacity story: its subject, since its first trouble, with the findings it tells under it. */
+function poolStory(ctx: EvaluationContext, pool: string, ts: readonly NodeClaimTrouble[], severity: Draft['severity'], told: ReturnType<typeof pendingStory>, body: Pick<Draft, 'summary' | 'evidence' | 'nodes'>): Draft {
+  return { subject: poolSubject(ctx, pool), severity, ...body, since: Math.min(...ts.map((x) => x.t)), ...(told.length ? { constituents: told } : {}) };
+}
+
 export const nodeClaimLaunchFailed = defineRule({
   id: 'nodeclaim-launch-failed',
   title: 'Karpenter cannot launch nodes for a NodePool',
@@ -95,9 +100,7 @@ export const nodeClaimLaunchFailed = defineRule({
       .filter(([pool, ts]) => ts.length >= s.params.minFailures || failing.has(pool))
       .map(([pool, ts]): Draft => {
         const last = ts[ts.length - 1];
-        return {
-          subject: poolSubject(ctx, pool),
-          severity: s.severity,
+        return poolStory(ctx, pool, ts, s.severity, pending, {
           summary: `${poolText(ctx, pool)} cannot launch nodes: ${ts.length} NodeClaims failed in ${Math.round(s.params.window / 60_000)} min${pending.length ? ` while pods are Pending` : ''}; last: ${truncate(last.message || last.reason, 200)}`,
           evidence: {
             nodePool: pool,
@@ -110,9 +113,7 @@ export const nodeClaimLaunchFailed = defineRule({
             pendingPods: ctx.kube?.pendingPods.length ?? 0,
             ...poolLimitsEvidence(ctx, pool),
           },
-          since: Math.min(...ts.map((x) => x.t)),
-          ...(pending.length ? { constituents: pending } : {}),
-        };
+        });
       });
   },
 });
@@ -135,9 +136,7 @@ export const nodeClaimNotReady = defineRule({
       .filter(([, ts]) => ts.length > 0)
       .map(([pool, ts]): Draft => {
         const last = ts[ts.length - 1];
-        return {
-          subject: poolSubject(ctx, pool),
-          severity: s.severity,
+        return poolStory(ctx, pool, ts, s.severity, pending, {
           summary: `${poolText(ctx, pool)}: NodeClaim ${last.nodeClaim}${last.instanceId ? ` (${last.instanceId})` : ''} launched ${Math.round((last.seen - last.t) / 60_000)} min ago and not ${last.reason}${ts.length > 1 ? ` (${ts.length} NodeClaims in ${Math.round(s.params.window / 60_000)} min)` : ''}`,
           evidence: {
             nodePool: pool,
@@ -149,10 +148,8 @@ export const nodeClaimNotReady = defineRule({
             ...(last.instanceType ? { instanceType: last.instanceType } : {}),
             ...(last.node ? { node: last.node } : {}),
           },
-          since: Math.min(...ts.map((x) => x.t)),
           ...(last.node ? { nodes: [last.node] } : {}),
-          ...(pending.length ? { constituents: pending } : {}),
-        };
+        });
       });
   },
 });
