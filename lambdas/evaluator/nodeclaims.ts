@@ -42,8 +42,8 @@ export function stepMissing(nc: KarpenterNodeClaim): 'Registered' | 'Initialized
 
 /**
  * The NodePool of a NodeClaim named only by an event (it is deleted by then): Karpenter names NodeClaims after
- * their NodePool (`<nodepool>-<suffix>`), so the longest NodePool name it starts with; the only NodePool when
- * there is one.
+ * their NodePool (`GenerateName: "<nodepool>-"`, `pkg/controllers/provisioning/scheduling/nodeclaimtemplate.go`),
+ * so the longest NodePool name it starts with; the only NodePool when there is one.
  */
 export function poolOfName(name: string, pools: readonly KarpenterNodePool[]): string | undefined {
   const matching = pools.filter((p) => name.startsWith(`${p.name}-`)).sort((a, b) => b.name.length - a.name.length);

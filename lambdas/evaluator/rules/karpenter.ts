@@ -147,6 +147,7 @@ export const nodeClaimNotReady = defineRule({
             ...(last.instanceId ? { instanceId: last.instanceId } : {}),
             ...(last.instanceType ? { instanceType: last.instanceType } : {}),
             ...(last.node ? { node: last.node } : {}),
+            ...registrationEvidence(ctx, pool),
           },
           ...(last.node ? { nodes: [last.node] } : {}),
         });
@@ -196,6 +197,12 @@ export const nodeClaimDisruptionBlocked = defineRule({
     });
   },
 });
+
+/** The NodePool's own verdict, when Karpenter says its launches do not register (`NodeRegistrationHealthy=False`). */
+function registrationEvidence(ctx: EvaluationContext, pool: string): Record<string, string> {
+  const c = nodePoolOf(ctx, pool) && conditionOf(nodePoolOf(ctx, pool)!, 'NodeRegistrationHealthy');
+  return c?.status === 'False' ? { nodePoolRegistration: truncate(`${c.reason ?? 'False'}: ${c.message ?? ''}`, 300) } : {};
+}
 
 /** What Karpenter's `DisruptionBlocked` events of this minute say about these NodeClaims or their nodes. */
 function blockedMessages(ctx: EvaluationContext, names: readonly string[]): string[] {

@@ -117,15 +117,18 @@ describe('nodeclaim-not-ready', () => {
 
     // Now every launch fails to join: Karpenter deletes each after 15 minutes (registration TTL) and tries again.
     const runs = [];
+    // Karpenter's own verdict on the NodePool is evidence: NodeRegistrationHealthy=False, RegistrationFailed, as
+    // pkg/controllers/nodeclaim/lifecycle/liveness.go sets it when a launched NodeClaim does not register.
+    const unhealthy = pool({ conditions: [{ type: 'Ready', status: 'True' }, cond('NodeRegistrationHealthy', 'False', h.nextTime, 'RegistrationFailed', 'Failed to register node')] });
     for (let attempt = 0; attempt < 2; attempt++) {
-      h.steady.karpenter = { nodePools: [pool()], nodeClaims: [launched(`general-bad0${attempt}`, h.nextTime, `i-0bbbbbbbbbbbbbbb${attempt}`)] };
+      h.steady.karpenter = { nodePools: [unhealthy], nodeClaims: [launched(`general-bad0${attempt}`, h.nextTime, `i-0bbbbbbbbbbbbbbb${attempt}`)] };
       runs.push(...(await h.tick(15)));
     }
     expect(runs.findIndex((r) => r.changes.some((c) => c.rule === 'nodeclaim-not-ready'))).toBe(10);
     const changes = h.publisher.of('nodeclaim-not-ready');
     expect(changes.map((c) => c.kind)).toEqual(['firing']);
     expect(changes[0].summary).toBe('NodePool general: NodeClaim general-bad00 (i-0bbbbbbbbbbbbbbb0) launched 10 min ago and not Registered');
-    expect(changes[0].evidence).toMatchObject({ notReached: 'Registered', message: 'Registered is Unknown', instanceId: 'i-0bbbbbbbbbbbbbbb0' });
+    expect(changes[0].evidence).toMatchObject({ notReached: 'Registered', message: 'Registered is Unknown', instanceId: 'i-0bbbbbbbbbbbbbbb0', nodePoolRegistration: 'RegistrationFailed: Failed to register node' });
 
     // The fix: the next NodeClaim's node joins and is Ready.
     h.steady.karpenter = { nodePools: [pool()], nodeClaims: [] };
