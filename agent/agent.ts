@@ -337,6 +337,7 @@ export class Agent {
         controlPlane: this.controlPlaneHealth(readyz),
         scrapeErrors: errors,
         dataAgeMs: dataAges(state.health()),
+        ...(snap.karpenter ? { karpenter: snap.karpenter } : {}),
       };
       const sent = await this.push(content);
       summary = {

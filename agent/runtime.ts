@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   readonly maxCompressedBytes?: number;
   /** Seconds asked of the API server per watch. @default 300 */
   readonly watchTimeoutSeconds?: number;
+  /** How often Karpenter's API discovery is asked again. @default 10 minutes */
+  readonly karpenterRecheckMs?: number;
 }
 
 export function loadKubeConfig(config: Pick<AgentConfig, 'kubeconfig'>): KubeConfig {
@@ -56,7 +58,7 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
   const logger = o.logger ?? silentLogger;
   const meter = new ApiMeter();
   const api = new KubeConfigApi(kc, meter);
-  const state = new ClusterState({ api, logger, random: o.random, watchTimeoutSeconds: o.watchTimeoutSeconds });
+  const state = new ClusterState({ api, logger, random: o.random, watchTimeoutSeconds: o.watchTimeoutSeconds, karpenterRecheckMs: o.karpenterRecheckMs });
   const summaries: SummarySource =
     config.kubeletTransport === 'proxy'
       ? new ApiProxySource(api)

@@ -22,6 +22,7 @@ import { SimulatedAccount, type ScalingCause } from '../sim/aws/account';
 import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
 import type { SimContainerSpec, SimNodeSpec, SimPlacement, SimTopologyTerm } from '../sim/kube/model';
 import { SCHEDULED_EVENT_CODES, type Happening, type Scenario } from './scenario/format';
+import { KarpenterWorld } from './karpenter';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -119,6 +120,8 @@ export class World {
   private readonly pressureSince = new Map<string, { memory?: EpochMs; disk?: EpochMs }>();
   private readonly storms: { reason: string; message: string; left: number; perMinute: number; workload?: string }[] = [];
   private agentDown?: Window;
+  /** NodePools and NodeClaims, when a node group is Karpenter's or EKS Auto Mode's. */
+  private readonly karpenter?: KarpenterWorld;
   /** Per node, CPU use as a share of capacity each minute: what the host's CloudWatch CPU follows. */
   private readonly cpuHistory = new Map<string, Map<number, number>>();
 
@@ -147,6 +150,13 @@ export class World {
       })),
     });
     this.kube = new SimCluster({ clock, region: scenario.cluster.region });
+    const pools = scenario.cluster.nodeGroups.filter((g) => isKarpenter(g.kind));
+    if (pools.length) {
+      this.karpenter = new KarpenterWorld(
+        { kube: this.kube, pendingFor: (pool) => this.pendingFor(pool).length, running: (pool) => this.running(pool), launch: (pool) => this.account.setDesired(this.cluster, pool, this.running(pool) + 1), note: (text) => this.note(text) },
+        pools.map((g) => ({ name: g.name, kind: g.kind as 'karpenter' | 'auto-mode', instanceType: g.instanceType, capacityType: g.capacityType, maxNodes: g.size.max })),
+      );
+    }
     this.syncNodes();
     for (const w of scenario.cluster.workloads) {
       this.kube.addWorkload({
@@ -207,6 +217,7 @@ export class World {
       this.runMemoryPressure();
     }
     this.kube.reschedulePending();
+    this.karpenter?.step(now);
     this.runKarpenterLimits();
     this.recordCpu();
   }
@@ -259,6 +270,16 @@ export class World {
           this.drains.set(node, { karpenter: { pool } });
         }
         this.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');
+        break;
+      case 'karpenter-launch-failure':
+        if (!this.karpenter) throw new Error(`karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+        this.karpenter.failLaunches(h.nodePool, h.failure, now + parseDuration(h.for));
+        this.note(`Karpenter cannot bring up nodes for NodePool ${h.nodePool} (${h.failure}) for ${h.for}`, 'happening');
+        break;
+      case 'karpenter-drift':
+        if (!this.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+        this.karpenter.drift(h.nodePool, h.budget);
+        this.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
         break;
       case 'node-repair': {
         const node = this.nodeName(h.node);
@@ -421,6 +442,7 @@ export class World {
       if (live.has(instanceId)) continue;
       this.nodeOf.delete(instanceId);
       const replaced = this.kube.removeNode(node, { reschedule: true });
+      this.karpenter?.left(node);
       for (const p of replaced) this.startSmall(p);
       this.note(`node ${node} left with its instance; ${replaced.length} pods recreated, ${replaced.filter((p) => !p.node).length} of them Pending`);
     }
@@ -459,6 +481,7 @@ export class World {
       ...(evictionMemory ? { evictionHard: { 'memory.available': evictionMemory } } : {}),
     };
     this.kube.addNode(spec);
+    if (isKarpenter(g.kind)) this.karpenter?.joined(name, g.name, h.instanceId, h.zone, h.instanceType);
     this.nodeOf.set(h.instanceId, name);
     this.names.set(h.instanceId, name);
     this.account.setMetric(h.instanceId, 'cpuPct', (t) => this.cpuAt(name, t));
@@ -937,9 +960,7 @@ export class World {
     const full = [...this.groups.values()].filter((g) => isKarpenter(g.kind) && this.running(g.name) >= g.size.max).map((g) => g.name);
     if (full.length === 0) return;
     for (const p of this.kube.podModels.values()) {
-      if (p.node || p.phase !== 'Pending') continue;
-      const allowed = this.workloadOfPod(p)?.nodeAffinity?.nodeGroups;
-      const pool = full.find((g) => !allowed || allowed.includes(g));
+      const pool = full.find((g) => this.poolMayTake(p, g));
       if (!pool) continue;
       this.kube.emitEvent({
         involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid },
@@ -949,6 +970,17 @@ export class World {
         source: { component: 'karpenter' },
       });
     }
+  }
+
+  /** A Pending pod with no node yet that a NodePool's nodes could take (by the workload's node-group affinity). */
+  private poolMayTake(p: PodModel, pool: string): boolean {
+    if (p.node || p.phase !== 'Pending') return false;
+    const allowed = this.workloadOfPod(p)?.nodeAffinity?.nodeGroups;
+    return !allowed || allowed.includes(pool);
+  }
+
+  private pendingFor(pool: string): PodModel[] {
+    return [...this.kube.podModels.values()].filter((p) => this.poolMayTake(p, pool));
   }
 
   /** The node's NodePool when Karpenter (or EKS Auto Mode) manages it. */

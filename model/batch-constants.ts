@@ -32,6 +32,9 @@ export const BATCH_LIMITS = {
   maxWorkloads: 20_000,
   maxEvents: 2000,
   maxScrapeErrors: 5000,
+  /** Karpenter NodePools (a cluster has a handful) and their disruption budgets (the CRD allows 50). */
+  maxNodePools: 1000,
+  maxBudgets: 50,
   maxConditionsPerNode: 64,
   maxTaintsPerNode: 64,
   maxLabels: 64,

@@ -20,6 +20,7 @@ import type {
   ScrapeError,
   WorkloadStatus,
 } from './domain';
+import type { KarpenterNodeClaim, KarpenterNodePool, KarpenterState } from './karpenter';
 import type { EpochMs } from './time';
 
 // The zod-free part of the contract lives in batch-constants.ts (the agent's bundle must not carry zod).
@@ -249,6 +250,31 @@ const kubeEvent: z.ZodType<KubeEvent> = z.object({
   source: reason.optional(),
 });
 
+const karpenterCondition = z.object({ type: name, status: z.enum(['True', 'False', 'Unknown']), reason: reason.optional(), message: message.optional(), since: time.optional() });
+const karpenterConditions = z.array(karpenterCondition).max(L.maxConditionsPerNode);
+const poolResources = z.object({ cpuMilli: cpuMilli.optional(), memoryBytes: bytes.optional(), ephemeralStorageBytes: bytes.optional(), pods: count.optional(), nodes: count.optional() });
+const nodePool: z.ZodType<KarpenterNodePool> = z.object({
+  name,
+  nodeClass: z.object({ group: reason, kind: reason, name }).optional(),
+  limits: poolResources.optional(),
+  resources: poolResources.optional(),
+  budgets: z.array(z.object({ nodes: name, reasons: z.array(name).max(8).optional(), schedule: name.optional(), duration: name.optional() })).max(L.maxBudgets),
+  conditions: karpenterConditions,
+});
+const nodeClaim: z.ZodType<KarpenterNodeClaim> = z.object({
+  name,
+  nodePool: name.optional(),
+  nodeName: name.optional(),
+  providerId: z.string().max(L.maxNameLength * 2).optional(),
+  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890').optional(),
+  instanceType: name.optional(),
+  capacityType: name.optional(),
+  createdAt: time.optional(),
+  deleting: z.literal(true).optional(),
+  conditions: karpenterConditions,
+});
+const karpenter: z.ZodType<KarpenterState> = z.object({ nodePools: z.array(nodePool).max(L.maxNodePools), nodeClaims: z.array(nodeClaim).max(L.maxNodes) });
+
 const scrapeErrorKind = z.enum(['timeout', 'connect', 'tls', 'http', 'parse', 'other']);
 const scrapeError: z.ZodType<ScrapeError> = z.object({ node: name, kind: scrapeErrorKind, message });
 
@@ -320,6 +346,11 @@ export interface AgentBatch {
    * more when the watch fails or stalls. Absent from agents before it.
    */
   readonly dataAgeMs?: Readonly<Record<string, number>>;
+  /**
+   * Karpenter's NodePools and the NodeClaims that need a look, when the cluster serves `karpenter.sh/v1`.
+   * Cluster-scoped, so only in part 0 of a split batch. Absent from agents before it and without Karpenter.
+   */
+  readonly karpenter?: KarpenterState;
 }
 
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
@@ -347,6 +378,7 @@ export const agentBatchSchema: z.ZodType<AgentBatch> = z
     controlPlane: controlPlane.optional(),
     scrapeErrors: z.array(scrapeError).max(L.maxScrapeErrors),
     dataAgeMs: z.record(z.string().regex(/^[a-z]+(\/[a-z]+)?$/).max(40), count).refine((r) => Object.keys(r).length <= 20, 'dataAgeMs: at most 20 resources').optional(),
+    karpenter: karpenter.optional(),
   })
   .superRefine((b, ctx) => {
     b.nodes.forEach((n, i) => {

@@ -7,6 +7,7 @@
  *
  * Quantities always carry their unit in the name (`cpuMilli`, `memoryBytes`, `...Pct`); times are epoch ms.
  */
+import type { KarpenterState } from './karpenter';
 import type { EpochMs, Minute } from './time';
 
 // ---------------------------------------------------------------------------------------------------
@@ -593,6 +594,8 @@ export interface KubeRollup {
   readonly partial?: { readonly parts: number; readonly count: number };
   /** The batch's `dataAgeMs`: per watched resource, how old the agent's copy was when collected. */
   readonly dataAgeMs?: Readonly<Record<string, number>>;
+  /** Karpenter's NodePools and the NodeClaims that need a look, as the batch carried them (absent without Karpenter). */
+  readonly karpenter?: KarpenterState;
 }
 
 /** An AWS API call the collector could not complete; a blind spot the evaluator alerts on. */

@@ -189,7 +189,7 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
  * resolves owners through, and claims and volumes (the zones a pod's volumes pin it to); `nodes/stats` for the
  * kubelet summary, `nodes/metrics` for its `/metrics/cadvisor` (CPU throttling) and `nodes/configz` for its
  * eviction thresholds, or `nodes/proxy` instead only when the proxy fallback is on (it also allows exec into
- * any container); and `/readyz`.
+ * any container); Karpenter's NodePools and NodeClaims (read only while the cluster serves them); and `/readyz`.
  */
 export function agentRules(kubeletProxy: boolean): JsonValue[] {
   const watch = ['get', 'list', 'watch'];
@@ -199,6 +199,8 @@ export function agentRules(kubeletProxy: boolean): JsonValue[] {
     { apiGroups: [''], resources: kubeletProxy ? ['nodes/proxy'] : ['nodes/stats', 'nodes/metrics', 'nodes/configz'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },
     { apiGroups: ['batch'], resources: ['jobs'], verbs: watch },
+    // Harmless without Karpenter: RBAC may name resources the cluster does not serve.
+    { apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeclaims'], verbs: watch },
     { nonResourceURLs: ['/readyz'], verbs: ['get'] },
   ];
 }

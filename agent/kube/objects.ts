@@ -32,6 +32,15 @@ export interface KubeObject {
 
 export type Quantities = Readonly<Record<string, string | number>>;
 
+/** A status condition: a node's, or a Karpenter object's (operatorpkg's `status.Condition`). */
+export interface ConditionObject {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+}
+
 export interface NodeObject extends KubeObject {
   readonly spec?: {
     readonly providerID?: string;
@@ -41,13 +50,7 @@ export interface NodeObject extends KubeObject {
   readonly status?: {
     readonly capacity?: Quantities;
     readonly allocatable?: Quantities;
-    readonly conditions?: readonly {
-      readonly type: string;
-      readonly status: string;
-      readonly reason?: string;
-      readonly message?: string;
-      readonly lastTransitionTime?: string;
-    }[];
+    readonly conditions?: readonly ConditionObject[];
     readonly addresses?: readonly { readonly type: string; readonly address: string }[];
     readonly daemonEndpoints?: { readonly kubeletEndpoint?: { readonly Port?: number } };
     readonly nodeInfo?: { readonly kubeletVersion?: string };

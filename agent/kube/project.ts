@@ -22,6 +22,7 @@ import {
 } from '../../model/domain';
 import {
   epochMs,
+  type ConditionObject,
   type ContainerSpec,
   type ContainerState,
   type ContainerStatus,
@@ -56,7 +57,7 @@ export function clip(s: string, max: number): string {
   return s.slice(0, end) + '…';
 }
 
-function clipName(s: string): string {
+export function clipName(s: string): string {
   return clip(s, L.maxNameLength);
 }
 
@@ -128,18 +129,23 @@ function firstLabel(labels: Readonly<Record<string, string>>, keys: readonly str
   return undefined;
 }
 
-export function projectNode(o: NodeObject): NodeRecord | undefined {
-  const name = o.metadata?.name;
-  if (!name) return undefined;
-  const labels = o.metadata?.labels ?? {};
-  const providerId = o.spec?.providerID;
-  const conditions: NodeCondition[] = (o.status?.conditions ?? []).slice(0, L.maxConditionsPerNode).map((c) => ({
+/** Status conditions (a node's, a Karpenter object's), bounded and clipped. */
+export function conditionsOf(list: readonly ConditionObject[] | undefined): NodeCondition[] {
+  return (list ?? []).slice(0, L.maxConditionsPerNode).map((c) => ({
     type: clipName(c.type || 'Unknown'),
     status: (CONDITION_STATUS.has(c.status) ? c.status : 'Unknown') as ConditionStatus,
     ...(c.reason ? { reason: clipName(c.reason) } : {}),
     ...(c.message ? { message: clip(c.message, L.maxMessageLength) } : {}),
     ...optionalTime('since', c.lastTransitionTime),
   }));
+}
+
+export function projectNode(o: NodeObject): NodeRecord | undefined {
+  const name = o.metadata?.name;
+  if (!name) return undefined;
+  const labels = o.metadata?.labels ?? {};
+  const providerId = o.spec?.providerID;
+  const conditions: NodeCondition[] = conditionsOf(o.status?.conditions);
   const taints: Taint[] = (o.spec?.taints ?? [])
     .filter((t) => t.key && TAINT_EFFECTS.has(t.effect))
     .slice(0, L.maxTaintsPerNode)
@@ -369,7 +375,8 @@ export function projectOwner(o: KubeObject): OwnerRecord | undefined {
 /**
  * Normal events that matter for node pressure and capacity: the kubelet's condition changes, the node
  * controller's readiness changes, cordons, the cluster autoscaler marking a node for removal, and Karpenter
- * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized").
+ * (or EKS Auto Mode) disrupting a node (`DisruptionTerminating`, "Disrupting Node: Underutilized") or
+ * saying why it cannot (`DisruptionBlocked`, e.g. a PodDisruptionBudget that allows no eviction).
  */
 export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'NodeHasInsufficientMemory',
@@ -385,6 +392,7 @@ export const NODE_EVENT_REASONS: ReadonlySet<string> = new Set([
   'RemovingNode',
   'ScaleDown',
   'DisruptionTerminating',
+  'DisruptionBlocked',
 ]);
 
 export function projectEvent(o: EventObject): KubeEvent | undefined {
@@ -418,7 +426,7 @@ export function projectEvent(o: EventObject): KubeEvent | undefined {
 
 // ---------------------------------------------------------------------------------------------------
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
@@ -426,7 +434,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 const TIME_FLOOR = 946_684_800_000;
 
 /** An RFC 3339 time as epoch ms under `key`, when present and after the floor. */
-function optionalTime<K extends string>(key: K, t: string | undefined): { [P in K]?: number } {
+export function optionalTime<K extends string>(key: K, t: string | undefined): { [P in K]?: number } {
   const ms = epochMs(t);
   return optional(key, ms !== undefined && ms >= TIME_FLOOR ? ms : undefined);
 }

@@ -4,9 +4,11 @@
  */
 import type { Logger } from '../../common/log';
 import type { KubeEvent, Pod, WorkloadStatus } from '../../model/domain';
+import type { KarpenterState } from '../../model/karpenter';
 import type { EpochMs } from '../../model/time';
 import type { KubeApi } from './api';
 import { EventTracker } from './events';
+import { KarpenterWatch } from './karpenter';
 import type { DaemonSetObject, EventObject, NodeObject, PersistentVolumeClaimObject, PersistentVolumeObject, PodObject, ReplicatedObject } from './objects';
 import { workloadOf } from './owners';
 import {
@@ -29,6 +31,8 @@ export interface ClusterSnapshot {
   /** Every pod, its workload resolved, without usage (that comes from the kubelets). */
   readonly pods: readonly Pod[];
   readonly workloads: readonly WorkloadStatus[];
+  /** Karpenter's NodePools and the NodeClaims that need a look; absent without Karpenter. */
+  readonly karpenter?: KarpenterState;
 }
 
 export interface ResourceHealth {
@@ -48,6 +52,8 @@ export interface ClusterStateOptions {
   readonly random?: () => number;
   /** @default Date.now */
   readonly now?: () => number;
+  /** How often the agent asks again whether Karpenter's API is served. @default 10 minutes */
+  readonly karpenterRecheckMs?: number;
 }
 
 /** The pod with its spec's placement, and the claims whose volumes may pin it to zones. */
@@ -78,7 +84,9 @@ export class ClusterState {
   private readonly volumes: Reflector<readonly string[]>;
   /** Followed on their own: a cluster whose RBAC predates them (403) still gets batches. */
   private readonly optional: ReadonlySet<Reflector<unknown>>;
-  private readonly all: readonly Reflector<unknown>[];
+  private readonly watched: readonly Reflector<unknown>[];
+  /** NodePools and NodeClaims, only while the cluster serves them. */
+  private readonly karpenter: KarpenterWatch;
   private readonly tracker = new EventTracker();
   private readonly listeners: ((node: string) => void)[] = [];
 
@@ -129,7 +137,8 @@ export class ClusterState {
     this.claims = new Reflector({ ...common, resource: 'persistentvolumeclaims', path: '/api/v1/persistentvolumeclaims', project: (o) => projectClaim(o as PersistentVolumeClaimObject) });
     this.volumes = new Reflector({ ...common, resource: 'persistentvolumes', path: '/api/v1/persistentvolumes', project: (o) => projectVolume(o as PersistentVolumeObject) });
     this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[]);
-    this.all = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[];
+    this.karpenter = new KarpenterWatch({ api: opts.api, logger: opts.logger, reflector: common, recheckMs: opts.karpenterRecheckMs });
+    this.watched = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[];
   }
 
   /**
@@ -137,12 +146,18 @@ export class ClusterState {
    * Batches need only nodes and pods (`synced`); workloads and owners complete them.
    */
   async start(): Promise<void> {
-    const started = this.all.map((r) => r.start());
-    await Promise.all(started.filter((_, i) => !this.optional.has(this.all[i])));
+    const started = this.watched.map((r) => r.start());
+    // Karpenter's discovery is asked before the first batch (one GET); its lists follow on their own.
+    await Promise.all([...started.filter((_, i) => !this.optional.has(this.watched[i])), this.karpenter.start()]);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.all.map((r) => r.stop()));
+    await Promise.all([...this.watched.map((r) => r.stop()), this.karpenter.stop()]);
+  }
+
+  /** Every reflector running: the core resources' and, while served, Karpenter's. */
+  private get all(): readonly Reflector<unknown>[] {
+    return [...this.watched, ...this.karpenter.reflectors];
   }
 
   /** `listener` hears of each node whose conditions, cordon, or pods' phases change (after the first sync). */
@@ -173,10 +188,12 @@ export class ClusterState {
       const labels = r.labels && labelsNamed(r.labels, keys);
       return labels ? { ...r, node: { ...r.node, labels } } : r;
     });
+    const karpenter = this.karpenter.snapshot();
     return {
       nodes: nodes.sort((a, b) => a.node.name.localeCompare(b.node.name)),
       pods,
       workloads: [...this.deployments.items.values(), ...this.statefulSets.items.values(), ...this.daemonSets.items.values()],
+      ...(karpenter ? { karpenter } : {}),
     };
   }
 

@@ -93,6 +93,7 @@ function batchOf(c: BatchContent, nodes: readonly NodeReport[], first: boolean, 
     workloads: first ? c.workloads : [],
     events: first ? c.events : [],
     ...(first && c.controlPlane ? { controlPlane: c.controlPlane } : {}),
+    ...(first && c.karpenter ? { karpenter: c.karpenter } : {}),
     scrapeErrors: part ? c.scrapeErrors.filter((e) => names.has(e.node)) : c.scrapeErrors,
     ...(c.dataAgeMs ? { dataAgeMs: c.dataAgeMs } : {}),
   };

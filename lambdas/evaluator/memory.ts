@@ -17,6 +17,7 @@ import { workloadName } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../model/time';
 import { observeNodePoolLimits, type NodePoolAtLimit } from './karpenter';
+import { observeNodeClaims, type NodeClaimTroubles } from './nodeclaims';
 import { observeLeaving, removalsAt, type LeavingNode } from './removals';
 import { nodesByInstance, observeScaleIns, type InServiceInstances, type ScaleIn } from './scale-in';
 
@@ -142,6 +143,8 @@ export interface EvaluatorMemory {
   readonly leaving?: Readonly<Record<string, LeavingNode>>;
   /** Karpenter NodePools it said were at their limits for Pending pods (karpenter.ts), last hour. */
   readonly nodePoolLimits?: Readonly<Record<string, NodePoolAtLimit>>;
+  /** Karpenter NodeClaims that failed to launch or were slow to become Ready, per NodePool, last hour (nodeclaims.ts). */
+  readonly nodeClaimTroubles?: NodeClaimTroubles;
   /** Pending-pod count per minute, stored when it changes (last hour plus the value before it). */
   readonly pending: readonly (readonly [Minute, number])[];
   readonly clusterStatus?: { readonly status: string; readonly since: EpochMs };
@@ -234,6 +237,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   let inService: Record<string, Readonly<Record<string, string>>> = { ...(prev.inService ?? {}) };
   const leaving: Record<string, LeavingNode> = { ...(prev.leaving ?? {}) };
   let nodePoolLimits: Record<string, NodePoolAtLimit> = { ...(prev.nodePoolLimits ?? {}) };
+  let nodeClaimTroubles = prev.nodeClaimTroubles ?? {};
   let updatingGroups: ReadonlySet<string> = new Set();
   const asgOfInstance = new Map<string, string>();
   let nodeOfInstance = new Map<string, string>();
@@ -260,6 +264,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       for (const x of scaleIns) if (x.autoScalingGroup) asgOfInstance.set(x.instanceId, x.autoScalingGroup);
       scaleIns.push(...removalsAt(leaving, r.kube, asgOfInstance, updatingGroups, r.minute));
       nodePoolLimits = observeNodePoolLimits(nodePoolLimits, r.kube.events);
+      nodeClaimTroubles = observeNodeClaims(nodeClaimTroubles, r.kube, r.kube.collectedAt, now);
       latestNodes = new Set(r.kube.nodes.map((n) => n.name));
       nodeOfInstance = nodesByInstance(r.kube);
       const last = pending[pending.length - 1];
@@ -355,6 +360,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       inService,
       leaving: nowLeaving,
       nodePoolLimits,
+      ...(Object.keys(nodeClaimTroubles).length ? { nodeClaimTroubles } : {}),
       pending,
       clusterStatus,
       nodeOom,

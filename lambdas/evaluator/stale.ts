@@ -20,6 +20,7 @@ const WORKLOAD_RESOURCES = new Set(['deployments', 'statefulsets', 'daemonsets',
 export function resourceKind(reported: string): AgentResource | undefined {
   if (reported === 'nodes' || reported === 'pods') return reported;
   if (reported === 'events' || reported.startsWith('events/')) return 'events';
+  if (reported === 'nodepools' || reported === 'nodeclaims') return 'karpenter';
   return WORKLOAD_RESOURCES.has(reported) ? 'workloads' : undefined;
 }
 

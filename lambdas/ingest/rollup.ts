@@ -108,5 +108,6 @@ export function kubeRollupOf(batch: AgentBatch): KubeRollup {
     agent: batch.agent,
     scrapeErrors: batch.scrapeErrors,
     ...(batch.dataAgeMs ? { dataAgeMs: batch.dataAgeMs } : {}),
+    ...(batch.karpenter ? { karpenter: batch.karpenter } : {}),
   };
 }

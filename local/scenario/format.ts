@@ -225,6 +225,21 @@ const happenings = [
     reason: z.enum(['Underutilized', 'Empty', 'Drifted', 'Expired']).default('Underutilized'),
   }).strict()
     .describe('Karpenter (or EKS Auto Mode) disrupts nodes of a NodePool: taints them karpenter.sh/disrupted:NoSchedule, records DisruptionTerminating ("Disrupting Node: <reason>"), evicts their pods within PodDisruptionBudgets, then deletes them (consolidation by deletion: no replacement)'),
+  z.object({
+    do: z.literal('karpenter-launch-failure'),
+    ...when,
+    nodePool: z.string().describe('A node group of kind karpenter or auto-mode'),
+    failure: z.enum(['insufficient-capacity', 'never-ready']).default('insufficient-capacity'),
+    for: duration.describe('How long launches fail; then Karpenter launches nodes for the Pending pods again'),
+  }).strict()
+    .describe('Karpenter cannot bring up nodes for a NodePool while pods are Pending: insufficient-capacity (each NodeClaim gets an InsufficientCapacityError event and is deleted), or never-ready (instances launch but their nodes never register; each NodeClaim is deleted after 15 minutes and another launched)'),
+  z.object({
+    do: z.literal('karpenter-drift'),
+    ...when,
+    nodePool: z.string().describe('A node group of kind karpenter or auto-mode'),
+    budget: z.string().regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, 'a node count or a percentage, e.g. 0 or 10%').optional().describe('The NodePool\'s disruption budget for Drifted from then on, e.g. "0": none may be replaced'),
+  }).strict()
+    .describe('The NodePool\'s template changes (a new AMI, a NodeClass edit): its NodeClaims become Drifted (condition Drifted=True). The simulated Karpenter does not replace drifted nodes'),
   z.object({ do: z.literal('node-repair'), ...when, node: nodeRef }).strict()
     .describe('Node auto repair (EKS Auto Mode, Karpenter) replaces an unhealthy node: its instance is terminated without a drain, the node deleted with its pods, and its NodePool launches a replacement'),
   z.object({

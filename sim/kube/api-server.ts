@@ -133,6 +133,8 @@ interface Route {
   readonly name?: string;
 }
 
+const KARPENTER_PREFIX = '/apis/karpenter.sh/v1';
+
 const GROUPS: Record<Resource, { prefix: string; kind: string; apiVersion: string }> = {
   nodes: { prefix: '/api/v1', kind: 'Node', apiVersion: 'v1' },
   pods: { prefix: '/api/v1', kind: 'Pod', apiVersion: 'v1' },
@@ -144,16 +146,21 @@ const GROUPS: Record<Resource, { prefix: string; kind: string; apiVersion: strin
   jobs: { prefix: '/apis/batch/v1', kind: 'Job', apiVersion: 'batch/v1' },
   persistentvolumeclaims: { prefix: '/api/v1', kind: 'PersistentVolumeClaim', apiVersion: 'v1' },
   persistentvolumes: { prefix: '/api/v1', kind: 'PersistentVolume', apiVersion: 'v1' },
+  nodepools: { prefix: KARPENTER_PREFIX, kind: 'NodePool', apiVersion: 'karpenter.sh/v1' },
+  nodeclaims: { prefix: KARPENTER_PREFIX, kind: 'NodeClaim', apiVersion: 'karpenter.sh/v1' },
 };
+/** Cluster-scoped: no `namespaces/<ns>/` path. */
+const CLUSTER_SCOPED = new Set<Resource>(['nodes', 'persistentvolumes', 'nodepools', 'nodeclaims']);
 
-function route(path: string): Route | undefined {
+function route(path: string, cluster: SimCluster): Route | undefined {
   for (const resource of RESOURCES) {
+    if (KARPENTER_RESOURCES.has(resource) && !cluster.servesKarpenter) continue;
     const g = GROUPS[resource];
     if (!path.startsWith(g.prefix + '/')) continue;
     const rest = path.slice(g.prefix.length + 1).split('/');
     const base = { resource, kind: g.kind, apiVersion: g.apiVersion };
     if (rest[0] === resource && rest.length <= 2) return { ...base, ...(rest[1] ? { name: rest[1] } : {}) };
-    if (rest[0] === 'namespaces' && rest[2] === resource && resource !== 'nodes' && resource !== 'persistentvolumes' && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
+    if (rest[0] === 'namespaces' && rest[2] === resource && !CLUSTER_SCOPED.has(resource) && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
   }
   return undefined;
 }
@@ -246,7 +253,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       return send(r.status, r.body);
     }
 
-    const r = route(path);
+    // Discovery of the custom resources' group version: 404 until the CRDs are installed, as a real server.
+    if (path === KARPENTER_PREFIX && cluster.servesKarpenter) return send(200, karpenterDiscovery());
+    const r = route(path, cluster);
     if (!r) return send(404, status(404, 'NotFound', `the server could not find the requested resource (${path})`));
     let match: (o: Json) => boolean;
     try {
@@ -369,6 +378,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
         server.close(() => resolve());
       }),
   };
+}
+
+const KARPENTER_RESOURCES = new Set<Resource>(['nodepools', 'nodeclaims']);
+
+/** The APIResourceList a real server answers for `/apis/karpenter.sh/v1` (its status subresources too). */
+function karpenterDiscovery(): string {
+  const verbs = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
+  // `categories` from the kubebuilder markers in pkg/apis/v1 (`+kubebuilder:resource:…,categories=karpenter`).
+  const resource = (name: string, kind: string) => [
+    { name, singularName: kind.toLowerCase(), namespaced: false, kind, verbs, categories: ['karpenter'] },
+    { name: `${name}/status`, singularName: '', namespaced: false, kind, verbs: ['get', 'patch', 'update'] },
+  ];
+  return JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'karpenter.sh/v1', resources: [...resource('nodepools', 'NodePool'), ...resource('nodeclaims', 'NodeClaim')] });
 }
 
 function byKey(a: Json, b: Json): number {

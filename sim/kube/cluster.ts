@@ -30,8 +30,10 @@ import type {
   SimWorkloadSpec,
 } from './model';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes'];
+export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | KarpenterResource;
+/** Karpenter's cluster-scoped custom resources (`karpenter.sh/v1`), served only while `servesKarpenter`. */
+export type KarpenterResource = 'nodepools' | 'nodeclaims';
+export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'nodepools', 'nodeclaims'];
 
 export type Json = Record<string, unknown>;
 
@@ -213,6 +215,8 @@ export class SimCluster extends EventEmitter {
   private readonly events = new Map<string, EventModel>();
   /** DaemonSets put a pod on every node added later, as their controller does. */
   daemonSetsFollowNodes = true;
+  /** Karpenter's CRDs are installed: the API server serves `karpenter.sh/v1` (see `sim/kube/karpenter.ts`). */
+  servesKarpenter = false;
 
   constructor(opts: SimClusterOptions) {
     super();
@@ -680,6 +684,16 @@ export class SimCluster extends EventEmitter {
       this.events.delete(key);
       this.remove('events', `${e.namespace}/${e.name}`);
     }
+  }
+
+  /** Creates or replaces a NodePool or NodeClaim (built by `sim/kube/karpenter.ts`). */
+  putKarpenter(resource: KarpenterResource, object: Json): void {
+    const name = String((object.metadata as Json).name);
+    this.write(resource, name, object, this.get(resource, name) ? 'MODIFIED' : 'ADDED');
+  }
+
+  deleteKarpenter(resource: KarpenterResource, name: string): void {
+    this.remove(resource, name);
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -518,6 +518,65 @@ test('a Karpenter NodePool at its limits (its size\'s max): Karpenter says so on
   expect(said[0].count).toBeGreaterThanOrEqual(2);
 });
 
+type Claim = { metadata: { name: string; labels: Record<string, string> }; status: { nodeName?: string; providerID?: string; conditions: { type: string; status: string; reason: string }[] } };
+const claims = (w: ReturnType<typeof worldWith>) => w.world.kube.list('nodeclaims') as unknown as Claim[];
+const condition = (c: Claim, type: string) => c.status.conditions.find((x) => x.type === type)?.status;
+
+test('Karpenter\'s resources: a world with a NodePool serves karpenter.sh/v1, a Ready NodeClaim per node (EKS Auto Mode\'s NodeClass for auto-mode), valid against the CRD schema; a world without serves none', () => {
+  const w = worldWith([], pool('auto-mode'));
+  w.until(1);
+  expect(w.world.kube.servesKarpenter).toBe(true);
+  const [np] = w.world.kube.list('nodepools') as { spec: { template: { spec: { nodeClassRef: unknown } } }; status: { resources: Record<string, string> } }[];
+  expect(np.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' });
+  expect(np.status.resources.nodes).toBe('3');
+  expect(claims(w).map((c) => c.status.nodeName).sort()).toEqual([...w.world.kube.nodeModels.keys()].sort());
+  expect(claims(w).every((c) => c.metadata.labels['karpenter.sh/nodepool'] === 'default' && condition(c, 'Ready') === 'True')).toBe(true);
+  for (const r of ['nodepools', 'nodeclaims'] as const) for (const o of w.world.kube.list(r)) validateObject(o, `${r}: `);
+  const plain = worldWith([]);
+  plain.until(1);
+  expect(plain.world.kube.servesKarpenter).toBe(false);
+});
+
+test('karpenter-launch-failure: while pods are Pending each NodeClaim fails with insufficient capacity and is deleted (its Warning event stays); afterwards Karpenter launches nodes for them', () => {
+  const w = worldWith([{ at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'insufficient-capacity', for: '10m' }, { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], pool('karpenter'));
+  w.until(8);
+  const ice = w.world.kube.list('events').map((e) => e as { involvedObject: { kind: string; name: string }; reason: string; type: string; message: string }).filter((e) => e.reason === 'InsufficientCapacityError');
+  expect(ice.length).toBeGreaterThanOrEqual(5);
+  expect(ice.every((e) => e.type === 'Warning' && e.involvedObject.kind === 'NodeClaim' && e.involvedObject.name.startsWith('default-') && e.message.includes('InsufficientInstanceCapacity'))).toBe(true);
+  // Deleted at once: only the nodes' NodeClaims remain.
+  expect(claims(w)).toHaveLength(3);
+  expect(w.world.kube.nodeModels.size).toBe(3);
+  w.until(20);
+  expect(w.world.kube.nodeModels.size).toBeGreaterThan(3);
+  expect(web(w, (p) => p.phase === 'Pending' && !p.node)).toEqual([]);
+  expect(() => worldWith([{ at: '1m', do: 'karpenter-launch-failure', nodePool: 'general', for: '5m' }]).until(1)).toThrow('karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool');
+});
+
+test('karpenter-drift: every NodeClaim of the NodePool is Drifted, and a budget of 0 nodes for Drifted is set on it', () => {
+  const w = worldWith([{ at: '2m', do: 'karpenter-drift', nodePool: 'default', budget: '0' }], pool('karpenter'));
+  w.until(1);
+  expect(claims(w).map((c) => condition(c, 'Drifted'))).toEqual([undefined, undefined, undefined]);
+  w.until(2);
+  expect(claims(w).map((c) => condition(c, 'Drifted'))).toEqual(['True', 'True', 'True']);
+  const [np] = w.world.kube.list('nodepools') as { spec: { disruption: { budgets: unknown[] } } }[];
+  expect(np.spec.disruption.budgets).toEqual([{ nodes: '0', reasons: ['Drifted'] }, { nodes: '10%' }]);
+  for (const o of w.world.kube.list('nodeclaims')) validateObject(o);
+});
+
+test('karpenter-launch-failure never-ready: the NodeClaim is launched but never registers; Karpenter deletes it after 15 minutes and launches another', () => {
+  const w = worldWith([{ at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'never-ready', for: '40m' }, { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], pool('karpenter'));
+  w.until(5);
+  const stuck = claims(w).filter((c) => !c.status.nodeName);
+  expect(stuck).toHaveLength(1);
+  expect([condition(stuck[0], 'Launched'), condition(stuck[0], 'Registered'), condition(stuck[0], 'Ready')]).toEqual(['True', 'Unknown', 'Unknown']);
+  expect(stuck[0].status.providerID).toMatch(/^aws:\/\/\/eu-west-1a\/i-0[0-9a-f]{16}$/);
+  w.until(19);
+  const next = claims(w).filter((c) => !c.status.nodeName);
+  expect(next).toHaveLength(1);
+  expect(next[0].metadata.name).not.toBe(stuck[0].metadata.name);
+  expect(w.world.kube.nodeModels.size).toBe(3);
+});
+
 test('a kubelet configured to evict at 500Mi reports MemoryPressure and evicts there, and serves that threshold', () => {
   const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/cart', memory: '2400Mi' }], {
     nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 1 }, node: { ...NODE, evictionHard: { 'memory.available': '500Mi' } } }],

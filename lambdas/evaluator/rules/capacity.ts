@@ -12,6 +12,7 @@ import { pendingAt } from '../memory';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
 import type { ScaleIn } from '../scale-in';
 import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
+import { poolLimitsEvidence } from './karpenter';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
 
 const podText = (p: PodDemand) =>
@@ -277,7 +278,7 @@ export const nodePoolLimitPodsPending = defineRule({
         subject: { cluster: ctx.cluster, nodeGroup: pool },
         severity: s.severity,
         summary: `NodePool ${pool} is at its limits while ${pending.size} pods are Pending (${waiting[waiting.length - 1]}: ${truncate(l.message, 160)})`,
-        evidence: { nodePool: pool, pendingPods: pending.size, podsKarpenterNamed: listSome(waiting, 5), karpenter: truncate(l.message, 400), lastSaid: at(l.t) },
+        evidence: { nodePool: pool, pendingPods: pending.size, podsKarpenterNamed: listSome(waiting, 5), karpenter: truncate(l.message, 400), lastSaid: at(l.t), ...poolLimitsEvidence(ctx, pool) },
       });
     }
     return out;

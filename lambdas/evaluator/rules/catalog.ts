@@ -3,6 +3,7 @@ import { instanceScheduledEvent } from './aws-events';
 import { capacityLost, n1Headroom, nodePoolLimitPodsPending, scaleInUnderPressure } from './capacity';
 import { containerCrashLooping, containerMemoryNearLimit, containerOomKilled, containerRestarts, containersWithoutMemoryRequests, containerWaiting } from './containers';
 import { hostCpuHigh, hostStatusCheckFailed } from './hosts';
+import { nodeClaimDisruptionBlocked, nodeClaimLaunchFailed, nodeClaimNotReady } from './karpenter';
 import { nodeCondition, nodeNotReady, nodePressure, nodeReadinessFlapping, nodeScrapeFailing } from './nodes';
 import { nodeDiskLow, nodeMemoryLow, nodePidsLow } from './resources';
 import { asgActivityFailed, asgCapacityShortfall, asgMaxPodsPending, clusterHealthIssue, clusterNotActive, instanceWithoutNode, nodeGroupHealthIssue } from './scaling';
@@ -15,7 +16,7 @@ export const RULE_GROUPS: readonly { readonly title: string; readonly rules: rea
   { title: 'Nodes and hosts', rules: [nodePressure, nodeCondition, nodeNotReady, nodeReadinessFlapping, nodeMemoryLow, nodeDiskLow, nodePidsLow, nodeScrapeFailing, hostStatusCheckFailed, hostCpuHigh, instanceScheduledEvent] },
   {
     title: 'Auto Scaling and capacity',
-    rules: [asgCapacityShortfall, asgActivityFailed, asgMaxPodsPending, nodePoolLimitPodsPending, n1Headroom, scaleInUnderPressure, capacityLost, instanceWithoutNode, clusterNotActive, clusterHealthIssue, nodeGroupHealthIssue],
+    rules: [asgCapacityShortfall, asgActivityFailed, asgMaxPodsPending, nodePoolLimitPodsPending, n1Headroom, scaleInUnderPressure, capacityLost, instanceWithoutNode, nodeClaimLaunchFailed, nodeClaimNotReady, nodeClaimDisruptionBlocked, clusterNotActive, clusterHealthIssue, nodeGroupHealthIssue],
   },
   {
     title: 'Workloads',

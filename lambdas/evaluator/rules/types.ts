@@ -15,7 +15,7 @@ export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
  * The kinds of Kubernetes resources the agent lists and watches, each with its own data age: a stale one
  * blinds the rules that read it.
  */
-export type AgentResource = 'nodes' | 'pods' | 'workloads' | 'events';
+export type AgentResource = 'nodes' | 'pods' | 'workloads' | 'events' | 'karpenter';
 
 /**
  * The data a rule reads. `agent`: the agent's data (its rules are blind while the agent is silent);

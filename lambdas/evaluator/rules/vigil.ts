@@ -49,7 +49,7 @@ export const agentDataStale = defineRule({
   id: 'agent-data-stale',
   title: 'Agent data stale',
   meaning:
-    'The agent pushes, but its copy of some resources (nodes, pods, workloads, events) has not been refreshed within the threshold: their list/watch fails (403 after an RBAC change, throttling) or stalls, so it ships their last known state as current. The alerts reading those resources are held (neither fired nor resolved) until they are fresh again.',
+    'The agent pushes, but its copy of some resources (nodes, pods, workloads, events, Karpenter\'s NodePools and NodeClaims) has not been refreshed within the threshold: their list/watch fails (403 after an RBAC change, throttling) or stalls, so it ships their last known state as current. The alerts reading those resources are held (neither fired nor resolved) until they are fresh again.',
   action: 'Read the agent\'s log for list and watch errors of the stale resources (evidence), and its readiness (`kubectl -n vigil describe pod`); check its RBAC and the API server\'s health.',
   // Held, not resolved, while the agent is silent: agent-silent tells that story.
   sources: { agent: true },

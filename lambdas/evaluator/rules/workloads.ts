@@ -8,6 +8,7 @@ import { scan } from '../scan';
 import { at, distinct, escalated, listSome, namespaceAllowed, round1, toMiB, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 import { REMOVAL_EVENT_REASONS } from '../removals';
+import { LAUNCH_FAILURE_EVENTS } from '../nodeclaims';
 
 /** Nodes running pods of a workload, for inhibition. */
 function workloadNodes(ctx: EvaluationContext, namespace: string, workload: string): string[] {
@@ -118,7 +119,7 @@ export const workloadReplicasUnavailable = defineRule({
 
 /** The reasons the Warning-events digest leaves to other rules or that are noise on their own. */
 /** Reasons other alerts tell: back-offs, evictions, scheduling, probes, and Karpenter's removal warnings (the capacity rules). */
-export const WARNING_EVENTS_EXCLUDED = ['BackOff', 'Evicted', 'FailedScheduling', 'Unhealthy', 'ProbeWarning', 'Killing', ...REMOVAL_EVENT_REASONS];
+export const WARNING_EVENTS_EXCLUDED = ['BackOff', 'Evicted', 'FailedScheduling', 'Unhealthy', 'ProbeWarning', 'Killing', ...REMOVAL_EVENT_REASONS, ...LAUNCH_FAILURE_EVENTS];
 
 /** Which events the Warning-events rule (and so the memory) tracks, from its parameters. */
 export function tracksEvent(p: { readonly includeReasons: readonly string[]; readonly excludeReasons: readonly string[] }, e: KubeEvent): boolean {

@@ -285,6 +285,13 @@ describe('projectEvent', () => {
     expect(projectEvent({ ...disruption, reason: 'Unconsolidatable', message: 'can\'t replace with a lower-priced node' })).toBeUndefined();
   });
 
+  it('keeps Karpenter\'s DisruptionBlocked on a node (why a drifted node is not replaced)', () => {
+    // kubernetes-sigs/karpenter pkg/controllers/disruption/events/events.go: Blocked(), a Normal event on the node and its NodeClaim;
+    // the message in the wording Karpenter's disruption tests expect.
+    const blocked: EventObject = { ...warning, involvedObject: { kind: 'Node', name: 'ip-10-0-1-2.eu-west-1.compute.internal', uid: 'n1' }, reason: 'DisruptionBlocked', type: 'Normal', message: 'Pdb prevents pod evictions (PodDisruptionBudget=[shop/web])', source: { component: 'karpenter' } };
+    expect(projectEvent(blocked)).toMatchObject({ reason: 'DisruptionBlocked', type: 'Normal', objectKind: 'Node', message: 'Pdb prevents pod evictions (PodDisruptionBudget=[shop/web])' });
+  });
+
   it('keeps Warning events with their count, first and last time and node', () => {
     expect(projectEvent(warning)).toEqual({
       objectUid: '9a1b2c3d',

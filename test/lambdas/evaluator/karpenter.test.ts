@@ -35,6 +35,8 @@ test('Karpenter\'s FailedScheduling names the NodePool at its limits, in each ve
 test('nodepool-limit-pods-pending: pods Pending while Karpenter says their NodePool is at its limits fire after 10 minutes, naming the NodePool; they stop when the pods are scheduled', async () => {
   const h = await harness(dynamo, { nodes: 3 });
   h.steady.toNodePool([0, 1, 2], 'default');
+  // The agent reads the NodePool too: its limits against what its NodeClaims hold are evidence.
+  h.steady.karpenter = { nodePools: [{ name: 'default', limits: { cpuMilli: 6000, nodes: 3 }, resources: { cpuMilli: 6000, nodes: 3 }, budgets: [], conditions: [] }], nodeClaims: [] };
   await h.tick(2);
   const pod: Pod = { ...h.steady.appPod(0), uid: 'pending-web', name: 'web-5c7d9-abcde', namespace: 'shop', node: undefined, phase: 'Pending', unschedulable: { reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' } };
   h.steady.unscheduled = [pod];
@@ -47,6 +49,7 @@ test('nodepool-limit-pods-pending: pods Pending while Karpenter says their NodeP
   const [limit] = h.publisher.of('nodepool-limit-pods-pending');
   expect(limit).toMatchObject({ kind: 'firing', severity: 'warning', subject: { cluster: h.steady.cluster, nodeGroup: 'default' } });
   expect(limit.summary).toBe('NodePool default is at its limits while 1 pods are Pending (shop/web-5c7d9-abcde: Failed to schedule pod, all available instance types exceed limits for nodepool "default")');
+  expect(limit.evidence).toMatchObject({ nodePoolLimits: 'cpu 6/6, nodes 3/3' });
   h.steady.unscheduled = [];
   await h.tick(20);
   expect(h.publisher.of('nodepool-limit-pods-pending').map((c) => c.kind)).toEqual(['firing', 'resolved']);

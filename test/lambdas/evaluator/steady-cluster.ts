@@ -12,6 +12,7 @@ import { EMPTY_TREND, type TrendMemory } from '../../../lambdas/evaluator/trend'
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { VigilStore } from '../../../lambdas/store/store';
 import type { AgentBatch, NodeReport } from '../../../model/batch';
+import type { KarpenterState } from '../../../model/karpenter';
 import { nodeJoinOf, nodeKeyOf } from '../../../model/domain';
 import type {
   AutoScalingGroup,
@@ -90,6 +91,8 @@ export class SteadyCluster {
   unscheduled: Pod[] = [];
   /** Events for the next minute written (then cleared). */
   events: KubeEvent[] = [];
+  /** Karpenter's NodePools and NodeClaims as the agent reports them; absent without Karpenter. */
+  karpenter?: KarpenterState;
   /** Scaling activities for the next minute written (then cleared). */
   activities: ScalingActivity[] = [];
   groups: AutoScalingGroup[];
@@ -230,6 +233,7 @@ export class SteadyCluster {
       workloads: this.workloads,
       events: this.events,
       scrapeErrors: this.reports.filter((r) => r.stats === undefined).map((r) => ({ node: r.node.name, kind: 'timeout' as const, message: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' })),
+      ...(this.karpenter ? { karpenter: this.karpenter } : {}),
     };
   }
 

@@ -12,6 +12,7 @@ import type { VigilStore } from '../../../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import { BATCH_LIMITS, type AgentBatch } from '../../../model/batch';
 import type { KubeEvent, Pod } from '../../../model/domain';
+import type { KarpenterState } from '../../../model/karpenter';
 import { MINUTE_MS } from '../../../model/time';
 import type { IngestResponse } from '../../../model/wire';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
@@ -374,5 +375,33 @@ describe('the table refuses or loses writes', () => {
     expect(res.status).toBe(503);
     expect(res.body.problems?.join('\n')).toContain('heartbeat');
     client.destroy();
+  });
+});
+
+describe("Karpenter's NodePools and NodeClaims", () => {
+  const karpenter: KarpenterState = {
+    nodePools: [{ name: 'general', nodeClass: { group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' }, limits: { cpuMilli: 64_000, nodes: 10 }, resources: { cpuMilli: 6000, nodes: 3 }, budgets: [{ nodes: '0', reasons: ['Drifted'], schedule: '0 9 * * mon-fri', duration: '8h' }], conditions: [{ type: 'Ready', status: 'True', since: T - 86_400_000 }] }],
+    nodeClaims: [{ name: 'general-q8w7e', nodePool: 'general', instanceType: 'm6i.large', capacityType: 'spot', createdAt: T - 60_000, conditions: [{ type: 'Launched', status: 'False', reason: 'LaunchFailed', message: 'no subnets found', since: T - 50_000 }] }],
+  };
+
+  test('are stored with the minute\'s rollup, which the evaluator reads each minute', async () => {
+    expect((await call(handler(), batchEvent(batch({ karpenter })))).status).toBe(200);
+    const [rollup] = await store.rollups(cluster.cluster, M, M);
+    expect(rollup.kube?.karpenter).toEqual(karpenter);
+  });
+
+  test('are optional: a batch without them (an older agent, or no Karpenter) is stored as before', async () => {
+    expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
+    const [rollup] = await store.rollups(cluster.cluster, M, M);
+    expect(rollup.kube).toBeDefined();
+    expect(rollup.kube?.karpenter).toBeUndefined();
+  });
+
+  test('a malformed NodeClaim is refused with its path named, and nothing is stored', async () => {
+    const bad = { ...karpenter, nodeClaims: [{ ...karpenter.nodeClaims[0], conditions: [{ type: 'Launched', status: 'Maybe' }] }] };
+    const res = await call(handler(), batchEvent({ ...batch(), karpenter: bad }));
+    expect(res.status).toBe(400);
+    expect(res.body.problems?.join('\n')).toMatch(/^karpenter\.nodeClaims\[0\]\.conditions\[0\]\.status: /m);
+    expect(await store.rollups(cluster.cluster, M, M)).toEqual([]);
   });
 });

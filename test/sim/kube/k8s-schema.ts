@@ -7,6 +7,7 @@ import { Deployment, DaemonSet, ReplicaSet, StatefulSet } from 'kubernetes-model
 import { Job } from 'kubernetes-models/batch/v1';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount } from 'kubernetes-models/v1';
+import { KARPENTER_SCHEMAS } from './karpenter-crd-schema';
 
 type Validatable = { validate(): void };
 const MODELS: Record<string, new (data: never) => Validatable> = {
@@ -30,6 +31,11 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
 export function validateObject(o: unknown, where = ''): void {
   const obj = o as { apiVersion?: string; kind?: string; metadata?: { name?: string } };
   const key = `${obj.apiVersion}/${obj.kind}`;
+  const crd = KARPENTER_SCHEMAS[key as keyof typeof KARPENTER_SCHEMAS];
+  if (crd) {
+    if (!crd(o)) throw new Error(`${where}${key} ${obj.metadata?.name ?? '?'} is invalid: ${crd.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
+    return;
+  }
   const Model = MODELS[key];
   if (!Model) throw new Error(`${where}no schema registered for ${key}`);
   try {
