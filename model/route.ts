@@ -61,7 +61,9 @@ const GLOB_CHARS = {
   label: /^[A-Za-z0-9_.*-]*$/,
 } as const;
 
-const one = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1, { error: 'must not be empty' })]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+/** One value or a list of them, read as a list. */
+const one = <T extends z.ZodType>(t: T, error: string) => z.union([t, z.array(t).min(1, { error: 'must not be empty' })], { error }).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const SEVERITY_ERROR = 'must be "critical", "warning" or "info", or a list of them';
 const pattern = (chars: RegExp, what: string) =>
   z.string({ error: 'must be a glob pattern' }).regex(chars, { error: `is not a valid glob: ${what} and * only` });
 
@@ -70,8 +72,8 @@ const matchSchema = z.strictObject(
     cluster: pattern(GLOB_CHARS.cluster, 'letters, digits, _ and -').optional(),
     nodeGroup: pattern(GLOB_CHARS.nodeGroup, 'letters, digits, ., _ and -').optional(),
     namespace: pattern(GLOB_CHARS.namespace, 'lower-case letters, digits and -').optional(),
-    rule: one(z.string({ error: 'must be a rule id' })).optional(),
-    severity: one(z.enum(['critical', 'warning', 'info'], { error: 'must be "critical", "warning" or "info"' })).optional(),
+    rule: one(z.string(), 'must be a rule id or a list of them').optional(),
+    severity: one(z.enum(['critical', 'warning', 'info'], { error: SEVERITY_ERROR }), SEVERITY_ERROR).optional(),
     labels: z.record(z.string(), pattern(GLOB_CHARS.label, 'letters, digits, ., _ and -'), { error: 'must be an object of label globs like {"team": "shop"}' }).optional(),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected cluster, nodeGroup, namespace, rule, severity, labels` : 'must be an object like {"namespace": "shop-*"}') },
