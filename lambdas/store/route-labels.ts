@@ -3,7 +3,8 @@
  * the values of those keys. Ingest lifts them from each full batch (workloads: the controller's labels,
  * else its pods' template labels; namespaces: from agents that report them) and stores them as one
  * document, rewritten only when they change (or a day old, so its TTL never lapses); the evaluator reads it
- * once per evaluation and labels each alert from its workload, else its namespace.
+ * once per evaluation and labels each alert from its workload, else its namespace. Without any route label
+ * in the cluster nothing is stored.
  */
 import type { Logger } from '../../common/log';
 import type { AgentBatch } from '../../model/batch';
@@ -63,25 +64,40 @@ export function alertLabels(all: RouteLabels | undefined, subject: Subject): Lab
   return ns || w ? { ...ns, ...w } : undefined;
 }
 
+/** The document: the labels and when they were stored (rewritten a day later at the latest, so the TTL never lapses). */
+interface StoredRouteLabels extends RouteLabels {
+  readonly writtenAt: EpochMs;
+}
+
+const isEmpty = (l: RouteLabels) => Object.keys(l.namespaces).length + Object.keys(l.workloads).length === 0;
+
 /**
- * Stores a cluster's route labels when they differ from what this instance last stored, or a day has passed
- * (one read and one write; none in between). A write that loses to a concurrent one is left: both came from
- * current batches.
+ * Stores a cluster's route labels when they changed or the stored ones are a day old: the same batch twice
+ * writes nothing new. Between changes an instance neither reads nor writes (it remembers what is stored).
+ * A write that loses to a concurrent one is left: both came from current batches.
  */
 export class RouteLabelsWriter {
-  private readonly last = new Map<string, { readonly json: string; readonly at: EpochMs }>();
+  private readonly stored = new Map<string, { readonly json: string; readonly writtenAt: EpochMs }>();
 
   constructor(private readonly deps: { readonly store: Pick<VigilStore, 'getDocument' | 'putDocument' | 'retentionDays'>; readonly clock: Clock; readonly logger: Logger }) {}
 
   async write(cluster: string, labels: RouteLabels): Promise<void> {
     const now = this.deps.clock.now();
     const json = JSON.stringify(labels);
-    const last = this.last.get(cluster);
-    if (last?.json === json && now - last.at < DAY_MS) return;
+    const known = this.stored.get(cluster);
+    if (known?.json === json && now - known.writtenAt < DAY_MS) return;
     try {
-      const doc = await this.deps.store.getDocument<RouteLabels>(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID);
-      await this.deps.store.putDocument(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID, labels, doc?.version, { expiresAt: now + this.deps.store.retentionDays * DAY_MS });
-      this.last.set(cluster, { json, at: now });
+      const doc = await this.deps.store.getDocument<StoredRouteLabels>(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID);
+      const current = doc && JSON.stringify({ namespaces: doc.value.namespaces, workloads: doc.value.workloads }) === json && now - doc.value.writtenAt < DAY_MS;
+      if (current) {
+        this.stored.set(cluster, { json, writtenAt: doc.value.writtenAt });
+        return;
+      }
+      if (doc || !isEmpty(labels)) {
+        const value: StoredRouteLabels = { ...labels, writtenAt: now };
+        await this.deps.store.putDocument(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID, value, doc?.version, { expiresAt: now + this.deps.store.retentionDays * DAY_MS });
+      }
+      this.stored.set(cluster, { json, writtenAt: now });
     } catch (e) {
       // The next batch tries again; alerts keep the labels stored before.
       this.deps.logger.warn('route labels not stored', { cluster, error: e as Error });

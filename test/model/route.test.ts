@@ -1,7 +1,7 @@
 import type { Severity, Subject } from '../../model/domain';
 import { labelAttributeName, receiversOf, routeLabelsSchema, routeMatches, routingProblems, routingSchema, type RoutedAlert, type Routing } from '../../model/route';
 
-const alert = (over: Partial<RoutedAlert> & { subject?: Partial<Subject> } = {}): RoutedAlert => ({
+const alert = (over: Omit<Partial<RoutedAlert>, 'subject'> & { subject?: Partial<Subject> } = {}): RoutedAlert => ({
   rule: over.rule ?? 'container-restarts',
   severity: over.severity ?? ('warning' as Severity),
   subject: { cluster: 'prod', namespace: 'shop-web', workload: 'Deployment/cart', ...over.subject },
