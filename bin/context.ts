@@ -12,7 +12,9 @@ import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
 import { DELIVERIES, type Delivery, type EmailRecipient } from '../lib/notifications';
+import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
+import { receiversSchema, routingPropsProblems, type EmailReceiver, type RoutesProps } from '../lib/routing';
 import { EMAIL, hostMetricsSettingsProblems, maintenanceWindowProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
@@ -23,6 +25,9 @@ export const CONTEXT_KEYS = {
   severityRouting: 'vigil:severityRouting',
   slackSecretName: 'vigil:slackSecretName',
   webhookSecretName: 'vigil:webhookSecretName',
+  receivers: 'vigil:receivers',
+  routes: 'vigil:routes',
+  routeLabels: 'vigil:routeLabels',
   retentionDays: 'vigil:retentionDays',
   schedule: 'vigil:schedule',
   hostMetrics: 'vigil:hostMetrics',
@@ -81,6 +86,10 @@ const SCHEMAS = {
   }),
   slackSecretName: secretNameSchema,
   webhookSecretName: secretNameSchema,
+  receivers: receiversSchema,
+  // The shape here; routes are checked against the receivers, rule ids and route labels below.
+  routes: z.unknown(),
+  routeLabels: routeLabelsSchema,
   retentionDays: wholeNumber(1, 3650),
   schedule: z.strictObject(
     { collectorMinutes: wholeNumber(1, 60).optional(), evaluatorMinutes: wholeNumber(1, 60).optional() },
@@ -188,6 +197,9 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const routing = read('severityRouting') ?? {};
   const slackSecretName = read('slackSecretName');
   const webhookSecretName = read('webhookSecretName');
+  const receivers = read('receivers') as Record<string, EmailReceiver> | undefined;
+  const routes = read('routes') as RoutesProps | undefined;
+  const routeLabels = read('routeLabels');
   const retentionDays = read('retentionDays');
   const schedule = read('schedule');
   const hostMetrics = read('hostMetrics');
@@ -225,6 +237,12 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const routeOf = (target: string) => Object.entries(routing).find(([k]) => k.toLowerCase() === target.toLowerCase())?.[1];
   const alertEmails: EmailRecipient[] = emails.map((address) => ({ address, ...(routeOf(address) ? { receives: routeOf(address) } : {}) }));
 
+  const routingProps = { alertEmails, slack: slackSecretName === undefined ? undefined : { secretName: slackSecretName }, webhook: webhookSecretName === undefined ? undefined : { secretName: webhookSecretName }, receivers, routes, routeLabels };
+  problems.push(...routingPropsProblems(routingProps, { receivers: CONTEXT_KEYS.receivers, routes: CONTEXT_KEYS.routes, routeLabels: CONTEXT_KEYS.routeLabels }));
+  for (const [name, r] of Object.entries(receivers ?? {})) {
+    for (const d of r.receives ?? []) if (!(DELIVERIES as readonly string[]).includes(d)) problems.push(`${CONTEXT_KEYS.receivers}.${name}.receives: "${d}" is not one of ${DELIVERIES.join(', ')}`);
+  }
+
   if (table?.removalPolicy === 'destroy' && table.deletionProtection !== false) {
     problems.push(`${CONTEXT_KEYS.table}: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted`);
   }
@@ -239,6 +257,9 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       alertEmails,
       slack: slackSecretName === undefined ? undefined : { secretName: slackSecretName, receives: routing.slack },
       webhook: webhookSecretName === undefined ? undefined : { secretName: webhookSecretName, receives: routing.webhook },
+      receivers,
+      routes,
+      routeLabels,
       retentionDays,
       collectorEvery: schedule?.collectorMinutes === undefined ? undefined : Duration.minutes(schedule.collectorMinutes),
       evaluatorEvery: schedule?.evaluatorMinutes === undefined ? undefined : Duration.minutes(schedule.evaluatorMinutes),
