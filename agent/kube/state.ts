@@ -3,7 +3,7 @@
  * plus the events waiting to be reported and the nodes whose condition or pods' phases just changed.
  */
 import type { Logger } from '../../common/log';
-import type { KubeEvent, Pod, WorkloadStatus } from '../../model/domain';
+import type { KubeEvent, NamespaceInfo, Pod, WorkloadStatus } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 import type { KubeApi } from './api';
 import { EventTracker } from './events';
@@ -13,6 +13,7 @@ import {
   projectDaemonSet,
   projectDeployment,
   projectEvent,
+  projectNamespace,
   projectNode,
   projectOwner,
   projectPod,
@@ -29,6 +30,8 @@ export interface ClusterSnapshot {
   /** Every pod, its workload resolved, without usage (that comes from the kubelets). */
   readonly pods: readonly Pod[];
   readonly workloads: readonly WorkloadStatus[];
+  /** Every namespace with its labels; absent until they are listed (or when RBAC predating them refuses). */
+  readonly namespaces?: readonly NamespaceInfo[];
 }
 
 export interface ResourceHealth {
@@ -76,6 +79,8 @@ export class ClusterState {
   /** Claim → bound volume, and volume → the zones it allows: the zones a pod's volumes pin it to. */
   private readonly claims: Reflector<string>;
   private readonly volumes: Reflector<readonly string[]>;
+  /** Namespace labels, for routes (`team`): name and labels only. */
+  private readonly namespaces: Reflector<NamespaceInfo>;
   /** Followed on their own: a cluster whose RBAC predates them (403) still gets batches. */
   private readonly optional: ReadonlySet<Reflector<unknown>>;
   private readonly all: readonly Reflector<unknown>[];
@@ -128,8 +133,9 @@ export class ClusterState {
     this.nodeEvents = eventReflector('events/node', 'type=Normal,involvedObject.kind=Node');
     this.claims = new Reflector({ ...common, resource: 'persistentvolumeclaims', path: '/api/v1/persistentvolumeclaims', project: (o) => projectClaim(o as PersistentVolumeClaimObject) });
     this.volumes = new Reflector({ ...common, resource: 'persistentvolumes', path: '/api/v1/persistentvolumes', project: (o) => projectVolume(o as PersistentVolumeObject) });
-    this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[]);
-    this.all = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[];
+    this.namespaces = new Reflector({ ...common, resource: 'namespaces', path: '/api/v1/namespaces', project: projectNamespace });
+    this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes, this.namespaces] as Reflector<unknown>[]);
+    this.all = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes, this.namespaces] as Reflector<unknown>[];
   }
 
   /**
@@ -177,6 +183,7 @@ export class ClusterState {
       nodes: nodes.sort((a, b) => a.node.name.localeCompare(b.node.name)),
       pods,
       workloads: [...this.deployments.items.values(), ...this.statefulSets.items.values(), ...this.daemonSets.items.values()],
+      ...(this.namespaces.synced ? { namespaces: [...this.namespaces.items.values()] } : {}),
     };
   }
 

@@ -144,6 +144,7 @@ const GROUPS: Record<Resource, { prefix: string; kind: string; apiVersion: strin
   jobs: { prefix: '/apis/batch/v1', kind: 'Job', apiVersion: 'batch/v1' },
   persistentvolumeclaims: { prefix: '/api/v1', kind: 'PersistentVolumeClaim', apiVersion: 'v1' },
   persistentvolumes: { prefix: '/api/v1', kind: 'PersistentVolume', apiVersion: 'v1' },
+  namespaces: { prefix: '/api/v1', kind: 'Namespace', apiVersion: 'v1' },
 };
 
 function route(path: string): Route | undefined {
@@ -153,7 +154,7 @@ function route(path: string): Route | undefined {
     const rest = path.slice(g.prefix.length + 1).split('/');
     const base = { resource, kind: g.kind, apiVersion: g.apiVersion };
     if (rest[0] === resource && rest.length <= 2) return { ...base, ...(rest[1] ? { name: rest[1] } : {}) };
-    if (rest[0] === 'namespaces' && rest[2] === resource && resource !== 'nodes' && resource !== 'persistentvolumes' && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
+    if (rest[0] === 'namespaces' && rest[2] === resource && resource !== 'nodes' && resource !== 'persistentvolumes' && resource !== 'namespaces' && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
   }
   return undefined;
 }

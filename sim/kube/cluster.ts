@@ -30,8 +30,8 @@ import type {
   SimWorkloadSpec,
 } from './model';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes'];
+export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | 'namespaces';
+export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces'];
 
 export type Json = Record<string, unknown>;
 
@@ -397,6 +397,13 @@ export class SimCluster extends EventEmitter {
       const m = o.metadata as { name: string; namespace?: string };
       this.write(resource, m.namespace ? `${m.namespace}/${m.name}` : m.name, structuredClone(o), 'ADDED');
     }
+  }
+
+  /** Creates or relabels a namespace (labels such as `team`, which routes match). */
+  setNamespace(name: string, labels: Readonly<Record<string, string>> = {}): void {
+    const old = this.get('namespaces', name);
+    const metadata = { ...((old?.metadata as Json | undefined) ?? { name, uid: `ns-${name}`, creationTimestamp: new Date(this.clock.now()).toISOString() }), labels: { 'kubernetes.io/metadata.name': name, ...labels } };
+    this.write('namespaces', name, { apiVersion: 'v1', kind: 'Namespace', metadata, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, old ? 'MODIFIED' : 'ADDED');
   }
 
   /** Where the node's (loopback) kubelet listens; set by `kubelets.ts`. */

@@ -43,7 +43,7 @@ describe('the agent\'s manifests', () => {
     const rules = (o: ManifestOptions) => byKind(agentManifests(o)).ClusterRole.rules as unknown as { resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[];
     const direct = rules(OPTIONS);
     expect(direct.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
-    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'nodes/stats', 'nodes/metrics', 'nodes/configz', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']);
+    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodes/stats', 'nodes/metrics', 'nodes/configz', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs']);
     expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz']);
     const proxied = rules({ ...OPTIONS, kubeletProxy: true }).flatMap((r) => r.resources ?? []);
     expect(proxied).toContain('nodes/proxy');
