@@ -281,7 +281,7 @@ const expectedAlert = z
     times: z
       .union([z.number().int().min(1), z.object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() }).strict()])
       .optional()
-      .describe('How many messages announce it (firing, escalation, reminder; not an update or the resolution): exactly N, or {min, max}'),
+      .describe('How many messages announce it (firing, escalation, reminder; not an update or the resolution; one evaluation\'s messages to several receivers count once): exactly N, or {min, max}'),
     refires: z.boolean().optional().describe('It must resolve and then fire again (a recurring fault told each time)'),
     before: name.optional().describe('It must fire before the happening with this id'),
     quietDuring: name.optional().describe('No message tells it while the silence happening with this id lasts'),
