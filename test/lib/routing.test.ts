@@ -4,6 +4,8 @@
  * the default route resolved; without routes nothing changes. And every problem is found at synth, named
  * by its cdk.json key.
  */
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ContextError, readVigilContext } from '../../bin/context';
@@ -119,4 +121,14 @@ describe('checked at synth, each problem named by its key', () => {
       'vigil:routeLabels[1] "rule" is the name of one of Vigil\'s own message attributes (severity, severities, cluster, rule, receiver)',
     ]);
   });
+});
+
+test("the examples of docs/alerts.md and the README are valid configurations", () => {
+  const read = (f: string) => readFileSync(path.join(__dirname, '..', '..', f), 'utf8');
+  for (const [file, heading] of [['docs/alerts.md', '## Routes'], ['README.md', '**Routes.**']]) {
+    const text = read(file);
+    const example = /```json\n([\s\S]*?)\n```/.exec(text.slice(text.indexOf(heading)))![1];
+    const context = { 'vigil:clusters': [{ name: 'prod' }], 'vigil:alertEmails': ['ops@example.com'], 'vigil:slackSecretName': 'vigil/slack', 'vigil:webhookSecretName': 'vigil/webhook', ...JSON.parse(`{${example}}`) };
+    expect(readVigilContext(context).vigil.routes?.routes.length).toBeGreaterThan(0);
+  }
 });
