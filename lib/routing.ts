@@ -8,9 +8,9 @@ import { RULES_BY_ID } from '../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../model/batch';
 import { MESSAGE_ATTRIBUTES } from '../model/notification';
 import { DEFAULT_ROUTE_LABELS, routeLabelsSchema, routingProblems, routingSchema, type Route, type Routing } from '../model/route';
-import type { Delivery, EmailRecipient, ReceiverNotifications } from './notifications';
+import type { Delivery } from './notifications';
 // Used at call time only: vigil.ts imports this module.
-import { EMAIL } from './vigil';
+import { EMAIL, type VigilProps } from './vigil';
 
 /** A receiver declared by name (`vigil:receivers`): a team's email addresses. */
 export interface EmailReceiver {
@@ -26,17 +26,8 @@ export interface RoutesProps {
   readonly routes: readonly Route[];
 }
 
-export interface RoutingProps {
-  readonly alertEmails?: readonly EmailRecipient[];
-  readonly slack?: ReceiverNotifications;
-  readonly webhook?: ReceiverNotifications;
-  /** Named receivers besides the built-in ones. @default none */
-  readonly receivers?: Readonly<Record<string, EmailReceiver>>;
-  /** @default no routes: every receiver gets every message it subscribes to, as before routes */
-  readonly routes?: RoutesProps;
-  /** @default DEFAULT_ROUTE_LABELS (`["team"]`) */
-  readonly routeLabels?: readonly string[];
-}
+/** What routing needs of the props: the receivers, the routes and the route labels. */
+export type RoutingProps = Pick<VigilProps, 'alertEmails' | 'slack' | 'webhook' | 'receivers' | 'routes' | 'routeLabels'>;
 
 /** Receivers that exist when configured: every address of `vigil:alertEmails` is `email`. */
 export const BUILT_IN_RECEIVERS = ['email', 'slack', 'webhook'] as const;
