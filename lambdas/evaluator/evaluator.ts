@@ -391,10 +391,11 @@ export function silenced(next: AlertDoc, decision: Decision | undefined, muted: 
 
 /**
  * The alert with its route labels. Once people were told of it, it keeps the labels it was told with, so its
- * updates and resolution reach the receivers that heard it fire (one story), even after its workload is gone.
+ * updates and resolution reach the receivers that heard it fire (one story), even after its workload is gone;
+ * firing again after it resolved is a new story, labelled afresh.
  */
 function labelled(next: AlertDoc, prev: AlertDoc | undefined, labels: RouteLabels | undefined): AlertDoc {
-  const kept = prev?.notified ? prev.labels : undefined;
+  const kept = prev?.notified && prev.phase !== 'resolved' ? prev.labels : undefined;
   const current = kept ?? alertLabels(labels, next.subject) ?? prev?.labels;
   return current === next.labels ? next : { ...next, labels: current };
 }

@@ -63,7 +63,7 @@ test('each receiver gets its own message with only its alerts; a node alert take
   expect(slack.notification.changes[0].labels).toEqual({ team: 'shop' });
 });
 
-test('the story stays on its route: relabelled before it ends, its resolution goes where it fired', async () => {
+test('the story stays on its route: relabelled before it ends, its resolution goes where it fired; the next incident follows the new label', async () => {
   const h = await harness(dynamo, { nodes: 6, rules: RULES, routes: ROUTES, routeLabels: ['team'] });
   const { checkout, down } = setup(h);
   await storeLabels(h, []);
@@ -74,9 +74,13 @@ test('the story stays on its route: relabelled before it ends, its resolution go
   await h.tick(1);
   down(false);
   await h.tick(1);
+  // Breaking again later is a new story: it goes where its labels say now.
+  down(true);
+  await h.tick(1);
   expect(byReceiver(h).filter((m) => m.includes(checkout.name))).toEqual([
     `slack: firing workload-replicas-unavailable Deployment/${checkout.name}`,
     `slack: resolved workload-replicas-unavailable Deployment/${checkout.name}`,
+    `webhook: firing workload-replicas-unavailable Deployment/${checkout.name}`,
   ]);
 });
 
