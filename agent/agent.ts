@@ -333,6 +333,7 @@ export class Agent {
         nodes,
         unscheduledPods: snap.pods.filter((p) => !p.node),
         workloads: snap.workloads,
+        ...(snap.namespaces ? { namespaces: snap.namespaces } : {}),
         events: state.takeEvents(BATCH_LIMITS.maxEvents, startedAt),
         controlPlane: this.controlPlaneHealth(readyz),
         scrapeErrors: errors,

@@ -12,7 +12,9 @@ import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
 import { DELIVERIES, type Delivery, type EmailRecipient } from '../lib/notifications';
+import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
+import { receiversSchema, routingPropsProblems, type EmailReceiver, type RoutesProps } from '../lib/routing';
 import { EMAIL, hostMetricsSettingsProblems, maintenanceWindowProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
@@ -25,6 +27,9 @@ export const CONTEXT_KEYS = {
   webhookSecretName: 'vigil:webhookSecretName',
   pagerDutySecretName: 'vigil:pagerDutySecretName',
   teamsSecretName: 'vigil:teamsSecretName',
+  receivers: 'vigil:receivers',
+  routes: 'vigil:routes',
+  routeLabels: 'vigil:routeLabels',
   retentionDays: 'vigil:retentionDays',
   schedule: 'vigil:schedule',
   hostMetrics: 'vigil:hostMetrics',
@@ -85,6 +90,10 @@ const SCHEMAS = {
   webhookSecretName: secretNameSchema,
   pagerDutySecretName: secretNameSchema,
   teamsSecretName: secretNameSchema,
+  receivers: receiversSchema,
+  // The shape here; routes are checked against the receivers, rule ids and route labels below.
+  routes: z.unknown(),
+  routeLabels: routeLabelsSchema,
   retentionDays: wholeNumber(1, 3650),
   schedule: z.strictObject(
     { collectorMinutes: wholeNumber(1, 60).optional(), evaluatorMinutes: wholeNumber(1, 60).optional() },
@@ -201,6 +210,9 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const emails = read('alertEmails') ?? [];
   const routing = read('severityRouting') ?? {};
   const secretNames = Object.fromEntries(Object.entries(RECEIVER_TARGETS).map(([target, { key }]) => [target, read(key)])) as Record<ReceiverTarget, string | undefined>;
+  const receivers = read('receivers') as Record<string, EmailReceiver> | undefined;
+  const routes = read('routes') as RoutesProps | undefined;
+  const routeLabels = read('routeLabels');
   const retentionDays = read('retentionDays');
   const schedule = read('schedule');
   const hostMetrics = read('hostMetrics');
@@ -241,6 +253,12 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const routeOf = (target: string) => Object.entries(routing).find(([k]) => k.toLowerCase() === target.toLowerCase())?.[1];
   const alertEmails: EmailRecipient[] = emails.map((address) => ({ address, ...(routeOf(address) ? { receives: routeOf(address) } : {}) }));
 
+  const routingProps = { alertEmails, slack: receiverOf('slack'), webhook: receiverOf('webhook'), pagerDuty: receiverOf('pagerduty'), teams: receiverOf('teams'), receivers, routes, routeLabels };
+  problems.push(...routingPropsProblems(routingProps, { receivers: CONTEXT_KEYS.receivers, routes: CONTEXT_KEYS.routes, routeLabels: CONTEXT_KEYS.routeLabels }));
+  for (const [name, r] of Object.entries(receivers ?? {})) {
+    for (const d of r.receives ?? []) if (!(DELIVERIES as readonly string[]).includes(d)) problems.push(`${CONTEXT_KEYS.receivers}.${name}.receives: "${d}" is not one of ${DELIVERIES.join(', ')}`);
+  }
+
   if (table?.removalPolicy === 'destroy' && table.deletionProtection !== false) {
     problems.push(`${CONTEXT_KEYS.table}: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted`);
   }
@@ -257,6 +275,9 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       webhook: receiverOf('webhook'),
       pagerDuty: receiverOf('pagerduty'),
       teams: receiverOf('teams'),
+      receivers,
+      routes,
+      routeLabels,
       retentionDays,
       collectorEvery: schedule?.collectorMinutes === undefined ? undefined : Duration.minutes(schedule.collectorMinutes),
       evaluatorEvery: schedule?.evaluatorMinutes === undefined ? undefined : Duration.minutes(schedule.evaluatorMinutes),

@@ -27,6 +27,10 @@ export const ENV = {
   rules: 'VIGIL_RULES',
   /** Evaluator: JSON list of recurring maintenance windows (`model/silence.ts`), silences declared in configuration. */
   maintenanceWindows: 'VIGIL_MAINTENANCE_WINDOWS',
+  /** Ingest, evaluator: JSON list of the label keys lifted from workloads and namespaces onto alerts for routes, `["team"]`. */
+  routeLabels: 'VIGIL_ROUTE_LABELS',
+  /** Evaluator: JSON routes (`model/route.ts`): the default route's receivers and the routes; absent = no routing. */
+  routes: 'VIGIL_ROUTES',
   /** Evaluator: runbook pages are this URL followed by the rule id (a rule's own `runbookUrl` wins). */
   runbookBaseUrl: 'VIGIL_RUNBOOK_BASE_URL',
   /**

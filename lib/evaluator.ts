@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/env';
 import type { RuleOverrides } from '../lambdas/evaluator/config';
 import type { ClusterConfig } from '../model/domain';
+import type { Routing } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
 import type { Notifications } from './notifications';
 import { scheduledFunction } from './schedule';
@@ -23,6 +24,10 @@ export interface EvaluatorProps {
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
   /** Runbook pages: this URL followed by the rule id, passed as `VIGIL_RUNBOOK_BASE_URL`. @default none */
   readonly runbookBaseUrl?: string;
+  /** Routes, passed as JSON in `VIGIL_ROUTES`. @default none: one message per evaluation for every receiver */
+  readonly routes?: Routing;
+  /** Route label keys, passed as JSON in `VIGIL_ROUTE_LABELS`. @default the evaluator's default, `["team"]` */
+  readonly routeLabels?: readonly string[];
   /** Where alerts are published (with the attributes of `model/notification.ts`). */
   readonly notifications: Notifications;
   readonly every: Duration;
@@ -58,6 +63,8 @@ export class Evaluator extends Construct {
         [ENV.rules]: JSON.stringify(props.rules),
         ...(props.maintenanceWindows?.length ? { [ENV.maintenanceWindows]: JSON.stringify(props.maintenanceWindows) } : {}),
         ...(props.runbookBaseUrl ? { [ENV.runbookBaseUrl]: props.runbookBaseUrl } : {}),
+        ...(props.routes ? { [ENV.routes]: JSON.stringify(props.routes) } : {}),
+        ...(props.routeLabels ? { [ENV.routeLabels]: JSON.stringify(props.routeLabels) } : {}),
         [ENV.hostMetricsPeriodMinutes]: String(props.hostMetricsPeriodMinutes),
       },
       every: props.every,

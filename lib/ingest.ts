@@ -11,6 +11,8 @@ import { VigilFunction } from './vigil-function';
 export interface IngestProps {
   readonly store: StoreTable;
   readonly retentionDays: number;
+  /** Route label keys, passed as JSON in `VIGIL_ROUTE_LABELS`. @default ingest's default, `["team"]` */
+  readonly routeLabels?: readonly string[];
   readonly logRetention: logs.RetentionDays;
   /** @default DEFAULT_MEMORY_MB (512) */
   readonly memorySize?: number;
@@ -34,6 +36,7 @@ export class Ingest extends Construct {
       environment: {
         [ENV.tableName]: props.store.table.tableName,
         [ENV.retentionDays]: String(props.retentionDays),
+        ...(props.routeLabels ? { [ENV.routeLabels]: JSON.stringify(props.routeLabels) } : {}),
         // Resolved at synth, once every agent role is known.
         [ENV.agentRoles]: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.writers satisfies AgentWriter[]) }),
       },

@@ -26,6 +26,9 @@ export const DELIVERIES: readonly Delivery[] = [...SEVERITIES, 'health'];
 /** What an email address receives unless told otherwise: no `info`, which is for troubleshooting, not inboxes. */
 export const DEFAULT_EMAIL_DELIVERIES: readonly Delivery[] = ['critical', 'warning', 'resolved', 'health'];
 
+/** What a named email receiver (a team's addresses) gets unless told otherwise: its alerts, not Vigil's own health. */
+export const DEFAULT_TEAM_EMAIL_DELIVERIES: readonly Delivery[] = ['critical', 'warning', 'resolved'];
+
 export interface EmailRecipient {
   readonly address: string;
   /** @default DEFAULT_EMAIL_DELIVERIES */
@@ -56,6 +59,13 @@ export interface NotificationsProps {
   readonly pagerDuty?: ReceiverNotifications;
   /** Microsoft Teams, through a Workflows webhook. @default no Teams */
   readonly teams?: ReceiverNotifications;
+  /**
+   * Routes are on: the evaluator sends each receiver its own message, and each subscription takes only its
+   * receiver's (`receiver` attribute). `vigil:alertEmails` are the receiver `email`. @default false
+   */
+  readonly routed?: boolean;
+  /** Named email receivers (`vigil:receivers`), subscribed to their receiver's messages only. @default none */
+  readonly emailReceivers?: Readonly<Record<string, { readonly emails: readonly string[]; readonly receives?: readonly Delivery[] }>>;
   /** Failed deliveries to the receivers' functions land here. */
   readonly failures: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
@@ -96,14 +106,19 @@ export class Notifications extends Construct {
     this.health = new sns.Topic(this, 'Health', { displayName: 'Vigil health', masterKey: this.key, enforceSSL: true });
     this.allowAlarms(props.alarmNamePrefix);
 
+    const receiver = (name: string) => (props.routed ? name : undefined);
     for (const email of props.emails) {
-      this.subscribe(email.receives ?? DEFAULT_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(email.address, { filterPolicy }));
+      this.subscribe(email.receives ?? DEFAULT_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(email.address, { filterPolicy }), receiver('email'));
+    }
+    for (const [name, r] of Object.entries(props.emailReceivers ?? {})) {
+      for (const address of r.emails) this.subscribe(r.receives ?? DEFAULT_TEAM_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(address, { filterPolicy }), name);
     }
     if (props.slack) {
       this.slack = this.receiver('Slack', props.slack, props, {
         entry: 'lambdas/notify/slack-handler.ts',
         description: 'Vigil Slack notifier: posts alerts to the incoming webhook',
         secretVariable: ENV.slackSecretName,
+        routedAs: receiver('slack'),
       });
     }
     if (props.webhook) {
@@ -111,6 +126,7 @@ export class Notifications extends Construct {
         entry: 'lambdas/notify/webhook-handler.ts',
         description: "Vigil webhook notifier: posts alerts to a webhook in Alertmanager's format",
         secretVariable: ENV.webhookSecretName,
+        routedAs: receiver('webhook'),
       });
     }
     if (props.pagerDuty) {
@@ -120,6 +136,7 @@ export class Notifications extends Construct {
         secretVariable: ENV.pagerDutySecretName,
         // One event per alert, one after the other: a storm's hundreds of events take minutes, not seconds.
         timeout: Duration.minutes(5),
+        routedAs: receiver('pagerduty'),
       });
     }
     if (props.teams) {
@@ -127,6 +144,7 @@ export class Notifications extends Construct {
         entry: 'lambdas/notify/teams-handler.ts',
         description: 'Vigil Teams notifier: posts alerts as Adaptive Cards to a Workflows webhook',
         secretVariable: ENV.teamsSecretName,
+        routedAs: receiver('teams'),
       });
     }
   }
@@ -136,7 +154,7 @@ export class Notifications extends Construct {
     id: string,
     r: ReceiverNotifications,
     props: NotificationsProps,
-    fn: { readonly entry: string; readonly description: string; readonly secretVariable: string; readonly timeout?: Duration },
+    fn: { readonly entry: string; readonly description: string; readonly secretVariable: string; readonly routedAs?: string; readonly timeout?: Duration },
   ): VigilFunction {
     const secret = secretsmanager.Secret.fromSecretNameV2(this, `${id}Webhook`, r.secretName);
     const receiver = new VigilFunction(this, id, {
@@ -153,18 +171,22 @@ export class Notifications extends Construct {
     });
     secret.grantRead(receiver.role);
     const lambda = receiver.function;
-    this.subscribe(r.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }));
+    this.subscribe(r.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }), fn.routedAs);
     return receiver;
   }
 
-  /** Subscribes to `alerts` (filtered to the chosen severities, unless all) and to `health` when asked. */
-  private subscribe(receives: readonly Delivery[], subscription: (filter?: Record<string, sns.SubscriptionFilter>) => sns.ITopicSubscription): void {
+  /**
+   * Subscribes to `alerts` (filtered to the chosen severities, unless all, and with routes to its receiver's
+   * messages) and to `health` when asked.
+   */
+  private subscribe(receives: readonly Delivery[], subscription: (filter?: Record<string, sns.SubscriptionFilter>) => sns.ITopicSubscription, receiver?: string): void {
     const severities = SEVERITIES.filter((s) => receives.includes(s));
     if (severities.length > 0) {
-      const all = severities.length === SEVERITIES.length;
-      this.alerts.addSubscription(
-        subscription(all ? undefined : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
-      );
+      const filter: Record<string, sns.SubscriptionFilter> = {
+        ...(severities.length === SEVERITIES.length ? {} : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
+        ...(receiver ? { [MESSAGE_ATTRIBUTES.receiver]: sns.SubscriptionFilter.stringFilter({ allowlist: [receiver] }) } : {}),
+      };
+      this.alerts.addSubscription(subscription(Object.keys(filter).length ? filter : undefined));
     }
     if (receives.includes('health')) this.health.addSubscription(subscription());
   }

@@ -18,6 +18,7 @@ import { FailureQueue } from './failure-queue';
 import { functionUrlRegionProblem, refuseRegionsWithoutFunctionUrls } from './function-url-regions';
 import { Ingest } from './ingest';
 import { DELIVERIES, Notifications, type EmailRecipient, type ReceiverNotifications } from './notifications';
+import { resolvedRouting, routingPropsProblems, type EmailReceiver, type RoutesProps } from './routing';
 import { SelfMonitoring } from './self-monitoring';
 import { StoreTable, type StoreTableProps } from './store-table';
 
@@ -40,6 +41,17 @@ export interface VigilProps {
   readonly pagerDuty?: ReceiverNotifications;
   /** Microsoft Teams (a Workflows webhook, Adaptive Cards). @default no Teams */
   readonly teams?: ReceiverNotifications;
+  /** Receivers by name besides `email`, `slack` and `webhook`: a team's addresses. Only routes name them. @default none */
+  readonly receivers?: Readonly<Record<string, EmailReceiver>>;
+  /**
+   * Which receivers get which alerts (`model/route.ts`): matched on cluster, node group, namespace, rule,
+   * severity and route labels; first match wins unless `continue`; what no route takes goes to the default
+   * route. Each receiver then gets its own message per evaluation.
+   * @default no routes: every receiver gets every message its severities allow
+   */
+  readonly routes?: RoutesProps;
+  /** Label keys lifted from workloads (else namespaces) onto alerts, for routes and SNS attributes. @default ["team"] */
+  readonly routeLabels?: readonly string[];
   /** Days of history kept in the table (DynamoDB TTL); alert state is kept regardless. @default 14 */
   readonly retentionDays?: number;
   /** How often the collector reads AWS, whole minutes from 1 to 60. @default Duration.minutes(1) */
@@ -145,6 +157,8 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     if (!SECRET_NAME.test(r.secretName)) problems.push(`${at}.secretName "${r.secretName}" is not a Secrets Manager secret name`);
     problems.push(...deliveryProblems(`${at}.receives`, r.receives));
   }
+  for (const [name, r] of Object.entries(props.receivers ?? {})) problems.push(...deliveryProblems(`receivers.${name}.receives`, r.receives));
+  problems.push(...routingPropsProblems(props, { receivers: 'receivers', routes: 'routes', routeLabels: 'routeLabels' }));
   for (const [fn, mb] of Object.entries(props.memorySize ?? {})) {
     if (mb !== undefined && (!Number.isInteger(mb) || mb < 128 || mb > 10240)) problems.push(`memorySize.${fn} must be whole MB from 128 to 10240, got ${mb}`);
   }
@@ -243,6 +257,7 @@ export class Vigil extends Construct {
     this.failures = new FailureQueue(this, 'Failures');
     this.ingest = new Ingest(this, 'Ingest', {
       store: this.store,
+      routeLabels: props.routeLabels,
       retentionDays: p.retentionDays,
       logRetention: p.logRetention,
       memorySize: props.memorySize?.ingest,
@@ -278,6 +293,8 @@ export class Vigil extends Construct {
       webhook: p.webhook,
       pagerDuty: p.pagerDuty,
       teams: p.teams,
+      routed: props.routes !== undefined,
+      emailReceivers: props.receivers,
       failures: this.failures.queue,
       logRetention: p.logRetention,
       alarmNamePrefix: prefix,
@@ -290,6 +307,8 @@ export class Vigil extends Construct {
       rules: p.rules ?? {},
       maintenanceWindows: p.maintenanceWindows ?? [],
       runbookBaseUrl: p.runbookBaseUrl,
+      routes: resolvedRouting(props),
+      routeLabels: props.routeLabels,
       notifications: this.notifications,
       every: p.evaluatorEvery,
       failures: this.failures.queue,

@@ -32,7 +32,7 @@ import { buildRunRecord, subjectLabels } from './record';
 import { writeReport } from './report/html';
 import type { RunRecord, SilencedMark } from './report/run-record';
 import { checkExpectations, type Unmet } from './scenario/expect';
-import type { Scenario } from './scenario/format';
+import { LOCAL_RECEIVERS, type Scenario } from './scenario/format';
 import { World } from './world';
 
 export interface RunOptions {
@@ -80,6 +80,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     fs.mkdirSync(opts.dataDir, { recursive: true });
   }
   const dynamo = await startDynalite(opts.dataDir ? { path: opts.dataDir } : {});
+  for (const ns of s.cluster.namespaces) world.kube.setNamespace(ns.name, ns.labels);
   const kube = await startSimKube({ cluster: world.kube });
   const store = new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE, clock, logger: quiet });
   let fu: FunctionUrl | undefined;
@@ -121,6 +122,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       emit: () => undefined,
       clusters,
       hostPeriodMinutes: s.cluster.nodeGroups.every((g) => g.detailedMonitoring) ? 1 : 5,
+      ...(s.routes ? { routes: { receivers: s.routes.receivers ?? [...LOCAL_RECEIVERS], routes: s.routes.routes } } : {}),
     });
 
     // Alerts silences held quiet, first seen: the report shows them, as nothing was sent about them.

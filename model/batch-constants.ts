@@ -30,6 +30,7 @@ export const BATCH_LIMITS = {
   maxContainersPerPod: 100,
   maxUnscheduledPods: 10_000,
   maxWorkloads: 20_000,
+  maxNamespaces: 10_000,
   maxEvents: 2000,
   maxScrapeErrors: 5000,
   /** Karpenter NodePools (a cluster has a handful) and their disruption budgets (the CRD allows 50). */

@@ -19,6 +19,7 @@ import type {
   Resources,
   ScrapeError,
   WorkloadStatus,
+  NamespaceInfo,
 } from './domain';
 import type { KarpenterNodeClaim, KarpenterNodePool, KarpenterState } from './karpenter';
 import type { EpochMs } from './time';
@@ -235,6 +236,8 @@ const workloadStatus: z.ZodType<WorkloadStatus> = z.object({
   labels: labels.optional(),
 });
 
+const namespaceInfo: z.ZodType<NamespaceInfo> = z.object({ name, labels: labels.optional() });
+
 const kubeEvent: z.ZodType<KubeEvent> = z.object({
   objectUid: name,
   objectKind: name,
@@ -336,6 +339,8 @@ export interface AgentBatch {
   /** Pods with no node yet (Pending). Cluster-scoped, so only in part 0 of a split batch. */
   readonly unscheduledPods: readonly Pod[];
   readonly workloads: readonly WorkloadStatus[];
+  /** Every namespace with its labels. Cluster-scoped, so only in part 0; absent from agents before it. */
+  readonly namespaces?: readonly NamespaceInfo[];
   /** Events new or changed since the last batch, deduplicated by (object uid, reason). */
   readonly events: readonly KubeEvent[];
   readonly controlPlane?: ControlPlaneHealth;
@@ -374,6 +379,7 @@ export const agentBatchSchema: z.ZodType<AgentBatch> = z
     nodes: z.array(nodeReport).max(L.maxNodes),
     unscheduledPods: z.array(pod).max(L.maxUnscheduledPods),
     workloads: z.array(workloadStatus).max(L.maxWorkloads),
+    namespaces: z.array(namespaceInfo).max(L.maxNamespaces).optional(),
     events: z.array(kubeEvent).max(L.maxEvents),
     controlPlane: controlPlane.optional(),
     scrapeErrors: z.array(scrapeError).max(L.maxScrapeErrors),

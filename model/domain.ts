@@ -398,6 +398,12 @@ export interface Placement {
   readonly volumeZones?: readonly string[];
 }
 
+/** A namespace as the agent keeps it: its name and labels (e.g. `team`), which routes can match. */
+export interface NamespaceInfo {
+  readonly name: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
 /** Desired versus actual replicas of a controller. */

@@ -4,6 +4,10 @@
  * filters on `severities`, which names each of them: "email critical alerts and their resolutions" is the
  * allowlist `["critical", "critical-resolved"]` (`severityAllowlist`), and a message that resolves a critical
  * alert while a warning fires reaches it, while one that only resolves warnings does not.
+ *
+ * Each route label (`vigil:routeLabels`, e.g. `team`) is a `String.Array` attribute too, naming the values
+ * among the message's alerts, so a filter policy `{"team": ["shop"]}` matches any message about the shop
+ * team. With routes, each message is for one receiver and carries only what was routed to it.
  */
 import type { Severity } from './domain';
 
@@ -15,6 +19,8 @@ export const MESSAGE_ATTRIBUTES = {
   cluster: 'cluster',
   /** The rule id when the message is about one rule, else `multiple`. */
   rule: 'rule',
+  /** With routes (`model/route.ts`), the receiver the message is for: each receiver's subscription filters on it. */
+  receiver: 'receiver',
 } as const;
 
 export type MessageSeverity = 'critical' | 'warning' | 'info' | 'resolved';

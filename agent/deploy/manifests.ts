@@ -194,7 +194,7 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
 export function agentRules(kubeletProxy: boolean): JsonValue[] {
   const watch = ['get', 'list', 'watch'];
   return [
-    { apiGroups: [''], resources: ['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes'], verbs: watch },
+    { apiGroups: [''], resources: ['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces'], verbs: watch },
     // nodes/configz: each kubelet's eviction thresholds (Kubernetes 1.33+; older kubelets refuse it and the defaults apply).
     { apiGroups: [''], resources: kubeletProxy ? ['nodes/proxy'] : ['nodes/stats', 'nodes/metrics', 'nodes/configz'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: watch },

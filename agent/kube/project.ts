@@ -12,6 +12,7 @@ import {
   type ContainerStateName,
   type KubeEvent,
   type KubeNode,
+  type NamespaceInfo,
   type NodeCondition,
   type Pod,
   type PodPhase,
@@ -359,6 +360,14 @@ export function projectDaemonSet(o: DaemonSetObject): WorkloadStatus | undefined
 export interface OwnerRecord {
   readonly name: string;
   readonly owner?: { readonly kind: string; readonly name: string };
+}
+
+/** A namespace: its name and labels (clipped), what routes match on (`team`). */
+export function projectNamespace(o: KubeObject): NamespaceInfo | undefined {
+  const name = o.metadata?.name;
+  if (!name) return undefined;
+  const labels = clipLabels(o.metadata?.labels);
+  return { name: clipName(name), ...(Object.keys(labels).length ? { labels } : {}) };
 }
 
 export function projectOwner(o: KubeObject): OwnerRecord | undefined {

@@ -3,7 +3,7 @@
  * plus the events waiting to be reported and the nodes whose condition or pods' phases just changed.
  */
 import type { Logger } from '../../common/log';
-import type { KubeEvent, Pod, WorkloadStatus } from '../../model/domain';
+import type { KubeEvent, NamespaceInfo, Pod, WorkloadStatus } from '../../model/domain';
 import type { KarpenterState } from '../../model/karpenter';
 import type { EpochMs } from '../../model/time';
 import type { KubeApi } from './api';
@@ -15,6 +15,7 @@ import {
   projectDaemonSet,
   projectDeployment,
   projectEvent,
+  projectNamespace,
   projectNode,
   projectOwner,
   projectPod,
@@ -33,6 +34,8 @@ export interface ClusterSnapshot {
   readonly workloads: readonly WorkloadStatus[];
   /** Karpenter's NodePools and the NodeClaims that need a look; absent without Karpenter. */
   readonly karpenter?: KarpenterState;
+  /** Every namespace with its labels; absent until they are listed (or when RBAC predating them refuses). */
+  readonly namespaces?: readonly NamespaceInfo[];
 }
 
 export interface ResourceHealth {
@@ -82,6 +85,8 @@ export class ClusterState {
   /** Claim → bound volume, and volume → the zones it allows: the zones a pod's volumes pin it to. */
   private readonly claims: Reflector<string>;
   private readonly volumes: Reflector<readonly string[]>;
+  /** Namespace labels, for routes (`team`): name and labels only. */
+  private readonly namespaces: Reflector<NamespaceInfo>;
   /** Followed on their own: a cluster whose RBAC predates them (403) still gets batches. */
   private readonly optional: ReadonlySet<Reflector<unknown>>;
   private readonly watched: readonly Reflector<unknown>[];
@@ -136,9 +141,10 @@ export class ClusterState {
     this.nodeEvents = eventReflector('events/node', 'type=Normal,involvedObject.kind=Node');
     this.claims = new Reflector({ ...common, resource: 'persistentvolumeclaims', path: '/api/v1/persistentvolumeclaims', project: (o) => projectClaim(o as PersistentVolumeClaimObject) });
     this.volumes = new Reflector({ ...common, resource: 'persistentvolumes', path: '/api/v1/persistentvolumes', project: (o) => projectVolume(o as PersistentVolumeObject) });
-    this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[]);
+    this.namespaces = new Reflector({ ...common, resource: 'namespaces', path: '/api/v1/namespaces', project: projectNamespace });
+    this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes, this.namespaces] as Reflector<unknown>[]);
     this.karpenter = new KarpenterWatch({ api: opts.api, logger: opts.logger, reflector: common, recheckMs: opts.karpenterRecheckMs });
-    this.watched = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes] as Reflector<unknown>[];
+    this.watched = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes, this.namespaces] as Reflector<unknown>[];
   }
 
   /**
@@ -194,6 +200,7 @@ export class ClusterState {
       pods,
       workloads: [...this.deployments.items.values(), ...this.statefulSets.items.values(), ...this.daemonSets.items.values()],
       ...(karpenter ? { karpenter } : {}),
+      ...(this.namespaces.synced ? { namespaces: [...this.namespaces.items.values()] } : {}),
     };
   }
 

@@ -2,7 +2,7 @@
  * Turning what the agent collected into `AgentBatch`es ready to send: clipped to the schema's limits,
  * serialized, gzip'd and, when the result would exceed `BATCH_LIMITS.maxCompressedBytes` (or what ingest
  * enforces on the JSON: `maxJsonBytes` and the values and containers of `json-shape.ts`), split by nodes
- * into parts. Cluster-scoped lists (unscheduled pods, workloads, events, control plane) ride in part 0;
+ * into parts. Cluster-scoped lists (unscheduled pods, workloads, namespaces, events, control plane) ride in part 0;
  * a node's scrape error rides with the node.
  */
 import { promisify } from 'util';
@@ -64,6 +64,7 @@ function clipContent(c: BatchContent): { content: BatchContent; clipped: Clipped
       nodes,
       unscheduledPods: c.unscheduledPods.slice(0, L.maxUnscheduledPods),
       workloads: c.workloads.slice(0, L.maxWorkloads),
+      ...(c.namespaces ? { namespaces: c.namespaces.slice(0, L.maxNamespaces) } : {}),
       events,
       scrapeErrors: c.scrapeErrors.slice(0, L.maxScrapeErrors),
     },
@@ -91,6 +92,7 @@ function batchOf(c: BatchContent, nodes: readonly NodeReport[], first: boolean, 
     nodes,
     unscheduledPods: first ? c.unscheduledPods : [],
     workloads: first ? c.workloads : [],
+    ...(first && c.namespaces ? { namespaces: c.namespaces } : {}),
     events: first ? c.events : [],
     ...(first && c.controlPlane ? { controlPlane: c.controlPlane } : {}),
     ...(first && c.karpenter ? { karpenter: c.karpenter } : {}),

@@ -13,8 +13,11 @@ import type { HostNodeMinute, NodeMinute, Subject } from '../../model/domain';
 import { activeSilences, SILENCE_KIND, silenceOf, type ActiveSilence, type MaintenanceWindow, type Silence } from '../../model/silence';
 import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { mapLimit, type StoredDocument, type VigilStore } from '../store/store';
-import { composeMessage, type AlertPublisher } from '../notify/publisher';
+import type { AlertPublisher } from '../notify/publisher';
 import type { AlertChange } from '../notify/notification';
+import { composeMessages } from '../notify/routes';
+import { DEFAULT_ROUTE_LABELS, type Routing } from '../../model/route';
+import { alertLabels, ROUTE_LABELS_ID, ROUTE_LABELS_KIND, type RouteLabels } from '../store/route-labels';
 import { ALERT_DEFAULTS, runbookUrlOf, type ResolvedRule } from './config';
 import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, type EvaluationContext } from './context';
@@ -50,6 +53,10 @@ export interface EvaluatorDeps {
   readonly maintenanceWindows?: readonly MaintenanceWindow[];
   /** Runbook pages are this followed by the rule id, unless a rule has its own `runbookUrl`. @default none */
   readonly runbookBaseUrl?: string;
+  /** Which receivers hear of what (`vigil:routes`). @default none: one message per evaluation for every receiver */
+  readonly routes?: Routing;
+  /** Label keys lifted from each alert's workload or namespace (`vigil:routeLabels`). @default DEFAULT_ROUTE_LABELS */
+  readonly routeLabels?: readonly string[];
 }
 
 export interface ClusterEvaluation {
@@ -60,7 +67,10 @@ export interface ClusterEvaluation {
   readonly blindRules: readonly string[];
   /** What was published (empty when nothing changed). */
   readonly changes: readonly AlertChange[];
+  /** The first message's id. */
   readonly messageId?: string;
+  /** Messages published: one, or one per receiver with routes. */
+  readonly messages: number;
   /** Alert writes that lost to a concurrent evaluation (their notifications were left to it). */
   readonly conflicts: number;
   readonly firing: number;
@@ -124,6 +134,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
   const hostPeriod = deps.hostPeriodMinutes ?? 1;
   const observeOpts = observeOptions(deps.rules);
   const memoryRetention = memoryRetentionMs(observeOpts);
+  const routing = { routing: deps.routes, routeLabels: deps.routeLabels ?? DEFAULT_ROUTE_LABELS };
 
   async function readMemory(cluster: string): Promise<StoredDocument<EvaluatorMemory> | undefined> {
     const doc = await deps.store.getDocument<EvaluatorMemory>(cluster, MEMORY_KIND, MEMORY_ID);
@@ -134,13 +145,14 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const started = process.hrtime.bigint();
     const now = deps.clock.now();
     const log = deps.logger.child({ cluster });
-    const [heartbeat, memoryDoc, trendDoc, alertDocs, awsEvents, silenceDocs] = await Promise.all([
+    const [heartbeat, memoryDoc, trendDoc, alertDocs, awsEvents, silenceDocs, labelsDoc] = await Promise.all([
       deps.store.heartbeat(cluster),
       readMemory(cluster),
       deps.store.getDocument<TrendMemory>(cluster, MEMORY_KIND, TREND_ID),
       deps.store.listDocuments<AlertDoc>(cluster, ALERT_KIND),
       deps.store.awsEvents(cluster, now - AWS_EVENTS_LOOKBACK_MS),
       deps.store.listDocuments<Silence>(cluster, SILENCE_KIND),
+      routing.routeLabels.length ? deps.store.getDocument<RouteLabels>(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID) : undefined,
     ]);
     const silences = activeSilences(silenceDocs.map((d) => d.value), deps.maintenanceWindows ?? [], now);
     const memory = memoryDoc?.value ?? EMPTY_MEMORY;
@@ -181,6 +193,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const firingBefore = new Set(alertDocs.filter((d) => d.value.phase === 'firing').map((d) => d.value.id));
     const run = runRules(ctx, deps.rules, firingBefore, log);
     const steps = plan(ctx, run, alertDocs, now);
+    for (const s of steps) if (s.next) s.next = labelled(s.next, s.prev?.value, labelsDoc?.value);
     const mutes = applyInhibition(ctx, steps, run);
     for (const s of steps) decideStep(s, mutes, now, silences);
 
@@ -204,17 +217,22 @@ export function createEvaluator(deps: EvaluatorDeps) {
     };
     const silenced = active.flatMap(({ next: a }) => (a?.silencedBy ? [{ id: a.id, rule: a.rule, severity: a.severity, summary: a.summary, subject: a.subject, silence: a.silencedBy }] : []));
     const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
-    let messageId: string | undefined;
-    if (changes.length) {
-      const message = composeMessage(cluster, now, changes, activeCounts);
-      try {
-        messageId = await deps.publisher.publish(message);
-        log.info('notification published', { messageId, severity: message.attributes.severity, rule: message.attributes.rule, changes: changes.length });
-      } catch (e) {
-        await owe(cluster, won, now, log);
-        throw new PublishError(`cluster ${cluster}: ${changes.length} alert changes not published (kept for the next evaluation): ${(e as Error).message}`);
-      }
+    const messages = changes.length ? composeMessages(routing, cluster, now, changes, activeCounts) : [];
+    const published = await Promise.allSettled(messages.map((m) => deps.publisher.publish(m.message)));
+    published.forEach((p, i) => {
+      const { attributes } = messages[i].message;
+      if (p.status === 'fulfilled') log.info('notification published', { messageId: p.value, severity: attributes.severity, rule: attributes.rule, receiver: attributes.receiver, changes: messages[i].alertIds.length });
+    });
+    const failed = messages.filter((_, i) => published[i].status === 'rejected');
+    if (failed.length) {
+      // Owed to every receiver of the alert: one that got it may hear of it twice, none misses it.
+      const unsent = new Set(failed.flatMap((m) => m.alertIds));
+      await owe(cluster, won.filter((s) => unsent.has(s.id)), now, log);
+      const reason = published.find((p): p is PromiseRejectedResult => p.status === 'rejected')!.reason as Error;
+      throw new PublishError(`cluster ${cluster}: ${unsent.size} alert changes not published${failed[0].message.attributes.receiver ? ` (to ${failed.map((m) => m.message.attributes.receiver).join(', ')})` : ''} (kept for the next evaluation): ${reason.message}`);
     }
+    const first = published[0];
+    const messageId = first?.status === 'fulfilled' ? first.value : undefined;
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const emf = emfDocuments(figuresOf(ctx, activeCounts, seconds));
@@ -228,7 +246,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
       conflicts,
       seconds,
     });
-    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, silenced, emf };
+    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, messages: messages.length, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, silenced, emf };
   }
 
   /** Each alert's next state, before inhibition and notification. */
@@ -371,6 +389,17 @@ export function silenced(next: AlertDoc, decision: Decision | undefined, muted: 
   return { next: settled ? { ...next, silencedBy: undefined } : next, decision: announce ? { kind: next.notified?.phase === 'firing' ? 'repeat' : 'firing', silent: false } : decision };
 }
 
+/**
+ * The alert with its route labels. Once people were told of it, it keeps the labels it was told with, so its
+ * updates and resolution reach the receivers that heard it fire (one story), even after its workload is gone;
+ * firing again after it resolved is a new story, labelled afresh.
+ */
+function labelled(next: AlertDoc, prev: AlertDoc | undefined, labels: RouteLabels | undefined): AlertDoc {
+  const kept = prev?.notified && prev.phase !== 'resolved' ? prev.labels : undefined;
+  const current = kept ?? alertLabels(labels, next.subject) ?? prev?.labels;
+  return current === next.labels ? next : { ...next, labels: current };
+}
+
 /** `current` with what people were told rolled back to before the undelivered message (`before`). */
 function owed(current: AlertDoc, before: AlertDoc | undefined, now: EpochMs): AlertDoc {
   return { ...current, notified: before?.notified, lastNotifiedAt: before?.lastNotifiedAt, owed: true, updatedAt: now };
@@ -395,6 +424,7 @@ function changeOf(s: Step, runbookUrl: string | undefined): AlertChange {
     runbook: d.runbook,
     ...(runbookUrl ? { runbookUrl } : {}),
     ...(d.constituents?.length ? { includes: d.constituents.map((c) => ({ rule: c.rule, summary: c.summary })) } : {}),
+    ...(d.labels ? { labels: d.labels } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { EnvReader } from '../../common/config';
 import { createLogger } from '../../common/log';
 import { clusterNameSchema } from '../../model/batch';
+import { DEFAULT_ROUTE_LABELS, resolvedRoutingSchema, routeLabelsSchema, type Routing } from '../../model/route';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../../model/silence';
 import { systemClock } from '../../model/time';
 import { ENV } from '../env';
@@ -30,6 +31,8 @@ const config = {
   hostPeriodMinutes: env.json(ENV.hostMetricsPeriodMinutes, z.union([z.literal(1), z.literal(5)]), 1),
   maintenanceWindows: env.json<MaintenanceWindow[]>(ENV.maintenanceWindows, maintenanceWindowsSchema, []),
   runbookBaseUrl: env.string(ENV.runbookBaseUrl, '') || undefined,
+  routes: env.json<Routing | null>(ENV.routes, resolvedRoutingSchema.nullable(), null) ?? undefined,
+  routeLabels: env.json(ENV.routeLabels, routeLabelsSchema, [...DEFAULT_ROUTE_LABELS]),
 };
 env.done();
 
@@ -46,6 +49,8 @@ export const handler = createEvaluatorHandler({
   hostPeriodMinutes: config.hostPeriodMinutes,
   maintenanceWindows: config.maintenanceWindows,
   runbookBaseUrl: config.runbookBaseUrl,
+  routes: config.routes,
+  routeLabels: config.routeLabels,
   // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
   emit: (line) => process.stdout.write(line + '\n'),
 });

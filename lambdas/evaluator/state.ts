@@ -56,6 +56,8 @@ export interface AlertDoc extends AlertState {
   readonly owed?: boolean;
   /** The silence or maintenance window (`window:<name>`) keeping it quiet; when that ends, a firing alert is told once. */
   readonly silencedBy?: string;
+  /** Its route labels (e.g. `team`) from its workload or namespace: kept once told, so its story stays on one route. */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly updatedAt: EpochMs;
 }
 
@@ -187,6 +189,7 @@ export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: Epoc
     prev.absorbedBy !== next.absorbedBy ||
     prev.silencedBy !== next.silencedBy ||
     JSON.stringify(prev.notified) !== JSON.stringify(next.notified) ||
+    JSON.stringify(prev.labels) !== JSON.stringify(next.labels) ||
     JSON.stringify(prev.mutes ?? []) !== JSON.stringify(next.mutes ?? [])
   ) {
     return true;

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EnvReader } from '../../common/config';
 import { createLogger } from '../../common/log';
 import { systemClock } from '../../model/time';
+import { DEFAULT_ROUTE_LABELS, routeLabelsSchema } from '../../model/route';
 import { ENV } from '../env';
 import { VigilStore } from '../store/store';
 import { createIngestHandler } from './ingest';
@@ -15,6 +16,7 @@ const env = new EnvReader();
 const tableName = env.string(ENV.tableName);
 const retentionDays = env.int(ENV.retentionDays, 14, 1, 3650);
 const writers = env.json(ENV.agentRoles, agentWritersSchema);
+const routeLabels = env.json(ENV.routeLabels, routeLabelsSchema, [...DEFAULT_ROUTE_LABELS]);
 env.done();
 
 const logger = createLogger({ service: 'vigil-ingest' });
@@ -24,4 +26,5 @@ export const handler = createIngestHandler({
   clock: systemClock,
   logger,
   writers,
+  routeLabels,
 });

@@ -21,6 +21,8 @@ import { listedProblems, parseBatch } from '../../model/batch';
 import type { KubeNodeMinute } from '../../model/domain';
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
 import type { IngestResponse } from '../../model/wire';
+import { DEFAULT_ROUTE_LABELS } from '../../model/route';
+import { routeLabelsOf, RouteLabelsWriter } from '../store/route-labels';
 import type { VigilStore, WriteFailure, WriteReport } from '../store/store';
 import { decodeBody, DEFAULT_BODY_LIMITS, type BodyLimits } from './decode';
 import { kubeRollupOf } from './rollup';
@@ -36,6 +38,8 @@ export interface IngestDeps {
   readonly limits?: BodyLimits;
   /** Batches stamped further ahead of this endpoint's clock are refused. @default 5 minutes */
   readonly maxClockSkewMs?: number;
+  /** Label keys lifted from workloads and namespaces for routes (`vigil:routeLabels`). @default DEFAULT_ROUTE_LABELS */
+  readonly routeLabels?: readonly string[];
 }
 
 /** Lambda's context, for the time left; without it (local mode, tests) retries are bounded by attempts only. */
@@ -51,6 +55,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const limits = deps.limits ?? DEFAULT_BODY_LIMITS;
   const maxSkew = deps.maxClockSkewMs ?? 5 * MINUTE_MS;
   const writerOf = writerResolver(deps.writers);
+  const routeLabelKeys = deps.routeLabels ?? DEFAULT_ROUTE_LABELS;
+  const routeLabels = new RouteLabelsWriter(deps);
 
   return async (event, context) => {
     const started = deps.clock.now();
@@ -80,6 +86,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       if (problems.length) return refuse(400, listedProblems(problems), batchFields(batch));
 
       const report = await storeBatch(deps.store, clampEventTimes(batch, window), deadline);
+      const labels = routeLabelsOf(batch, routeLabelKeys);
+      if (labels) await routeLabels.write(batch.cluster, labels);
       const fields = {
         ...batchFields(batch),
         compressedBytes: decoded.compressedBytes,

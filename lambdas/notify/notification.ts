@@ -39,6 +39,8 @@ export interface AlertChange {
   readonly runbookUrl?: string;
   /** The findings a domino alert groups (and mutes). */
   readonly includes?: readonly { readonly rule: string; readonly summary: string }[];
+  /** Its route labels (`vigil:routeLabels`, e.g. `team`), from its workload or else its namespace. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -125,6 +127,7 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
         runbook: text(MAX_SUMMARY),
         runbookUrl: text(2000).optional(),
         includes: z.array(z.object({ rule: text(100), summary: text(MAX_SUMMARY) })).max(MAX_INCLUDES).optional(),
+        labels: z.record(text(317), text(63)).optional(),
       }),
     )
     .max(MAX_DETAILED),

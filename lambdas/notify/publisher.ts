@@ -6,6 +6,7 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { defaultRetryPolicy, retrying, type RetryPolicy } from '../../common/retry';
 import { MESSAGE_ATTRIBUTES, severityTag, type SeverityTag } from '../../model/notification';
+import { labelAttributeName } from '../../model/route';
 import type { EpochMs } from '../../model/time';
 import { emailSubject, emailText } from './email';
 import { buildNotification, byImportance, MAX_DETAILED, MAX_FOLDED, type AlertChange, type Notification } from './notification';
@@ -15,8 +16,16 @@ export interface OutgoingMessage {
   /** The email body. */
   readonly text: string;
   readonly notification: Notification;
-  /** Values of `MESSAGE_ATTRIBUTES`. */
-  readonly attributes: { readonly severity: string; readonly severities: readonly SeverityTag[]; readonly cluster: string; readonly rule: string };
+  /** Values of `MESSAGE_ATTRIBUTES`; `receiver` only when routes split the evaluation per receiver. */
+  readonly attributes: { readonly severity: string; readonly severities: readonly SeverityTag[]; readonly cluster: string; readonly rule: string; readonly receiver?: string };
+  /** Route label key → the values among the message's changes (`String.Array` attributes, e.g. `team`). */
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What routing adds to a message: its receiver, and the route labels of its changes. */
+export interface MessageRouting {
+  readonly receiver?: string;
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Where the evaluator sends its messages: SNS in AWS, an outbox file in local mode, a list in tests. */
@@ -40,7 +49,7 @@ export function snsMessageBody(m: OutgoingMessage): string {
  * rest counted per rule and carried one by one in `folded` (as far as the limit allows) for the receivers that
  * open and close each alert.
  */
-export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active']): OutgoingMessage {
+export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active'], routing: MessageRouting = {}): OutgoingMessage {
   // Every change counts, detailed or not: a subscription must not miss a resolution folded into the digest.
   const severities = [...new Set([...changes].sort(byImportance).map((c) => severityTag(c.severity, c.kind === 'resolved')))];
   // Fewer in detail down to a few, then fewer folded one by one (those beyond are only counted), then fewer in detail.
@@ -50,7 +59,8 @@ export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: r
       subject: emailSubject(notification),
       text: emailText(notification),
       notification,
-      attributes: { severity: notification.severity, severities, cluster, rule: notification.rule },
+      attributes: { severity: notification.severity, severities, cluster, rule: notification.rule, ...(routing.receiver ? { receiver: routing.receiver } : {}) },
+      ...(routing.labels && Object.keys(routing.labels).length ? { labels: routing.labels } : {}),
     };
     if ((detailed === 0 && folded === 0) || Buffer.byteLength(snsMessageBody(m)) <= MAX_SNS_MESSAGE_BYTES) return m;
   }
@@ -62,12 +72,14 @@ export function snsPublishInput(topicArn: string, m: OutgoingMessage): PublishCo
     Subject: m.subject,
     MessageStructure: 'json',
     Message: snsMessageBody(m),
-    MessageAttributes: Object.fromEntries(
-      (Object.keys(MESSAGE_ATTRIBUTES) as (keyof typeof MESSAGE_ATTRIBUTES)[]).map((k) => {
+    MessageAttributes: Object.fromEntries([
+      ...(Object.keys(MESSAGE_ATTRIBUTES) as (keyof typeof MESSAGE_ATTRIBUTES)[]).flatMap((k) => {
         const v = m.attributes[k];
-        return [MESSAGE_ATTRIBUTES[k], typeof v === 'string' ? { DataType: 'String', StringValue: v } : { DataType: 'String.Array', StringValue: JSON.stringify(v) }];
+        if (v === undefined) return [];
+        return [[MESSAGE_ATTRIBUTES[k], typeof v === 'string' ? { DataType: 'String', StringValue: v } : { DataType: 'String.Array', StringValue: JSON.stringify(v) }]];
       }),
-    ),
+      ...Object.entries(m.labels ?? {}).map(([k, v]) => [labelAttributeName(k), { DataType: 'String.Array', StringValue: JSON.stringify(v) }]),
+    ]),
   };
 }
 

@@ -25,6 +25,8 @@ export interface Told {
   readonly severity?: Severity;
   readonly subject: Subject;
   readonly summary: string;
+  /** With routes, the receiver of its message. */
+  readonly receiver?: string;
 }
 
 export interface Unmet {
@@ -39,8 +41,9 @@ export function toldAlerts(notifications: readonly OutboxEntry[]): Told[] {
   const out: Told[] = [];
   notifications.forEach((e, message) => {
     const n = e.notification;
-    for (const c of n.changes) out.push({ t: n.evaluatedAt, message, kind: c.kind, id: c.id, rule: c.rule, severity: c.severity, subject: c.subject, summary: c.summary });
-    for (const r of n.omitted.rules) out.push({ t: n.evaluatedAt, message, rule: r.rule, subject: { cluster: n.cluster }, summary: `${r.count} × ${r.title} (not detailed)` });
+    const receiver = e.attributes.receiver ? { receiver: e.attributes.receiver } : {};
+    for (const c of n.changes) out.push({ t: n.evaluatedAt, message, kind: c.kind, id: c.id, rule: c.rule, severity: c.severity, subject: c.subject, summary: c.summary, ...receiver });
+    for (const r of n.omitted.rules) out.push({ t: n.evaluatedAt, message, rule: r.rule, subject: { cluster: n.cluster }, summary: `${r.count} × ${r.title} (not detailed)`, ...receiver });
   });
   return out;
 }
@@ -120,8 +123,17 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
     if (loud) unmet.push({ kind: 'unexpected', message: `${what} was told at ${j.at(loud.t)} (${loud.kind ?? 'counted'}), during the silence "${x.quietDuring}" (${j.at(from)} to ${j.at(to)})` });
   }
 
+  if (x.receivers !== undefined) {
+    const told = new Set(firings.map((f) => f.receiver ?? '(every receiver)'));
+    const missing = x.receivers.filter((r) => !told.has(r));
+    const others = [...new Set(about.map((f) => f.receiver ?? '(every receiver)'))].filter((r) => !(x.receivers as readonly string[]).includes(r));
+    if (missing.length) unmet.push({ kind: 'missing', message: `${what} was never told to ${missing.join(', ')} (told to ${[...told].join(', ')})` });
+    if (others.length) unmet.push({ kind: 'unexpected', message: `${what} was told to ${others.join(', ')} too, not only to ${x.receivers.join(', ')}` });
+  }
+
   if (x.times !== undefined) {
-    const n = new Set(mine.filter(announces).map((f) => f.message)).size;
+    // One announcement per evaluation, however many receivers' messages it was split into.
+    const n = new Set(mine.filter(announces).map((f) => f.t)).size;
     const { min, max } = typeof x.times === 'number' ? { min: x.times, max: x.times } : x.times;
     if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
       const want = min === max ? `${min}` : max === undefined ? `at least ${min}` : min === undefined ? `at most ${max}` : `${min} to ${max}`;

@@ -9,8 +9,12 @@ import { z } from 'zod';
 import { RULES_BY_ID } from '../../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../../model/batch';
 import { parseBytes, parseCpuMilli, parseDuration } from '../../model/quantity';
+import { DEFAULT_ROUTE_LABELS, routingProblems, routingSchema } from '../../model/route';
 
 export const SCENARIO_VERSION = 1;
+
+/** Local mode's receivers: each message of a receiver is one outbox entry. */
+export const LOCAL_RECEIVERS = ['email', 'slack', 'webhook'] as const;
 
 const check = <T>(parse: (s: string) => T, what: string) =>
   z.string().refine((s) => {
@@ -292,10 +296,11 @@ const expectedAlert = z
     times: z
       .union([z.number().int().min(1), z.object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() }).strict()])
       .optional()
-      .describe('How many messages announce it (firing, escalation, reminder; not an update or the resolution): exactly N, or {min, max}'),
+      .describe('How many messages announce it (firing, escalation, reminder; not an update or the resolution; one evaluation\'s messages to several receivers count once): exactly N, or {min, max}'),
     refires: z.boolean().optional().describe('It must resolve and then fire again (a recurring fault told each time)'),
     before: name.optional().describe('It must fire before the happening with this id'),
     quietDuring: name.optional().describe('No message tells it while the silence happening with this id lasts'),
+    receivers: z.array(z.enum(LOCAL_RECEIVERS)).min(1).optional().describe('With routes: the receivers told of it; each must be told it fired, and no other receiver may hear of it'),
     maxSeverity: severity.optional().describe('It is never announced above this severity'),
     mentions: z.array(z.string().min(1)).min(1).optional().describe('Texts the message announcing it must contain (subject line and body, with the action text), case-insensitive'),
   })
@@ -325,8 +330,13 @@ export const scenarioSchema = z
         version: z.string().default('1.33'),
         nodeGroups: z.array(nodeGroup).min(1),
         workloads: z.array(workload).default([]),
+        namespaces: z
+          .array(z.object({ name, labels: labels.default({}) }).strict())
+          .default([])
+          .describe('Namespaces with labels (e.g. team), which routes can match; others exist unlabelled'),
       })
       .strict(),
+    routes: routingSchema.optional().describe(`Routes, as vigil:routes in cdk.json; the receivers are local mode's ${LOCAL_RECEIVERS.join(', ')}, each a separate outbox message`),
     timeline: z.array(happening).default([]),
     expect: z
       .object({
@@ -425,6 +435,13 @@ function expectationProblems(s: Scenario): string[] {
   for (const rule of Object.keys(s.expect.budget?.perRule ?? {})) {
     if (!RULES_BY_ID.has(rule)) problems.push(`expect.budget.perRule.${rule}: unknown rule id "${rule}" (rule ids are those of the README's alert table)`);
   }
+  if (s.routes) {
+    const routing = { receivers: s.routes.receivers ?? [...LOCAL_RECEIVERS], routes: s.routes.routes };
+    problems.push(...routingProblems(routing, { receivers: LOCAL_RECEIVERS, ruleIds: new Set(RULES_BY_ID.keys()), routeLabels: DEFAULT_ROUTE_LABELS }).map((p) => `routes.${p}`));
+  }
+  s.expect.fire.forEach((x, i) => {
+    if (x.receivers && !s.routes) problems.push(`expect.fire[${i}].receivers: without routes every receiver gets every message; add routes`);
+  });
   if (s.expect.maxNotifications !== undefined && s.expect.budget) problems.push('expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)');
   return problems;
 }

@@ -148,9 +148,10 @@ const GROUPS: Record<Resource, { prefix: string; kind: string; apiVersion: strin
   persistentvolumes: { prefix: '/api/v1', kind: 'PersistentVolume', apiVersion: 'v1' },
   nodepools: { prefix: KARPENTER_PREFIX, kind: 'NodePool', apiVersion: 'karpenter.sh/v1' },
   nodeclaims: { prefix: KARPENTER_PREFIX, kind: 'NodeClaim', apiVersion: 'karpenter.sh/v1' },
+  namespaces: { prefix: '/api/v1', kind: 'Namespace', apiVersion: 'v1' },
 };
 /** Cluster-scoped: no `namespaces/<ns>/` path. */
-const CLUSTER_SCOPED = new Set<Resource>(['nodes', 'persistentvolumes', 'nodepools', 'nodeclaims']);
+const CLUSTER_SCOPED = new Set<Resource>(['nodes', 'persistentvolumes', 'namespaces', 'nodepools', 'nodeclaims']);
 
 function route(path: string, cluster: SimCluster): Route | undefined {
   for (const resource of RESOURCES) {

@@ -30,10 +30,10 @@ import type {
   SimWorkloadSpec,
 } from './model';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | KarpenterResource;
+export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | 'namespaces' | KarpenterResource;
 /** Karpenter's cluster-scoped custom resources (`karpenter.sh/v1`), served only while `servesKarpenter`. */
 export type KarpenterResource = 'nodepools' | 'nodeclaims';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'nodepools', 'nodeclaims'];
+export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodepools', 'nodeclaims'];
 
 export type Json = Record<string, unknown>;
 
@@ -401,6 +401,13 @@ export class SimCluster extends EventEmitter {
       const m = o.metadata as { name: string; namespace?: string };
       this.write(resource, m.namespace ? `${m.namespace}/${m.name}` : m.name, structuredClone(o), 'ADDED');
     }
+  }
+
+  /** Creates or relabels a namespace (labels such as `team`, which routes match). */
+  setNamespace(name: string, labels: Readonly<Record<string, string>> = {}): void {
+    const old = this.get('namespaces', name);
+    const metadata = { ...((old?.metadata as Json | undefined) ?? { name, uid: `ns-${name}`, creationTimestamp: new Date(this.clock.now()).toISOString() }), labels: { 'kubernetes.io/metadata.name': name, ...labels } };
+    this.write('namespaces', name, { apiVersion: 'v1', kind: 'Namespace', metadata, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, old ? 'MODIFIED' : 'ADDED');
   }
 
   /** Where the node's (loopback) kubelet listens; set by `kubelets.ts`. */

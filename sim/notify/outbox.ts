@@ -67,7 +67,7 @@ export function readable(e: OutboxEntry): string {
   return [
     rule,
     `Subject: ${e.subject}`,
-    `Attributes: severity=${e.attributes.severity} cluster=${e.attributes.cluster} rule=${e.attributes.rule}`,
+    `Attributes: severity=${e.attributes.severity} cluster=${e.attributes.cluster} rule=${e.attributes.rule}${e.attributes.receiver ? ` receiver=${e.attributes.receiver}` : ''}`,
     rule,
     e.text,
     rule,

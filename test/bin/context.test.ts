@@ -54,6 +54,9 @@ describe('readVigilContext', () => {
     expect(vigil.agentSilence?.toMinutes()).toBe(5);
     expect(vigil.memorySize).toEqual({ ingest: 512, collector: 512, evaluator: 1024 });
     expect(vigil.table).toEqual({ deletionProtection: true, pointInTimeRecovery: true, removalPolicy: RemovalPolicy.RETAIN });
+    expect(vigil.receivers).toEqual({ 'data-team': { emails: ['data-oncall@example.com'], receives: ['critical', 'resolved'] } });
+    expect(vigil.routes?.routes.map((r) => r.receivers)).toEqual([['webhook'], ['data-team'], ['slack']]);
+    expect(vigil.routeLabels).toEqual(['team']);
     // Every key is in the example, but the one that turns the built image off (it is in the table).
     expect(Object.keys(JSON.parse(example ?? '{}')).sort()).toEqual(Object.values(CONTEXT_KEYS).filter((k) => k !== CONTEXT_KEYS.agentImage).sort());
     expect(doc).toContain(`| \`${CONTEXT_KEYS.agentImage}\` |`);

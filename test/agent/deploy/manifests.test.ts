@@ -43,7 +43,7 @@ describe('the agent\'s manifests', () => {
     const rules = (o: ManifestOptions) => byKind(agentManifests(o)).ClusterRole.rules as unknown as { apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[];
     const direct = rules(OPTIONS);
     expect(direct.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
-    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'nodes/stats', 'nodes/metrics', 'nodes/configz', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'nodepools', 'nodeclaims']);
+    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodes/stats', 'nodes/metrics', 'nodes/configz', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'nodepools', 'nodeclaims']);
     // Karpenter's two resources, read-only, in their own API group and nothing else of it.
     expect(direct.find((r) => r.apiGroups?.includes('karpenter.sh'))).toEqual({ apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeclaims'], verbs: ['get', 'list', 'watch'] });
     expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz']);

@@ -50,7 +50,7 @@ export interface Harness {
   readonly nextTime: number;
 }
 
-export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } & Pick<EvaluatorDeps, 'maintenanceWindows' | 'runbookBaseUrl'> = { nodes: 6 }): Promise<Harness> {
+export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } & Pick<EvaluatorDeps, 'maintenanceWindows' | 'runbookBaseUrl' | 'routes' | 'routeLabels'> = { nodes: 6 }): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
   const steady = new SteadyCluster(opts);
@@ -66,6 +66,8 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
     hostPeriodMinutes: opts.hostPeriodMinutes,
     maintenanceWindows: opts.maintenanceWindows,
     runbookBaseUrl: opts.runbookBaseUrl,
+    routes: opts.routes,
+    routeLabels: opts.routeLabels,
   });
   const h: Harness = {
     t,

@@ -139,3 +139,32 @@ test('"quiet during <silence>" fails an alert told while the silence lasts, and 
   expect(silenced(fire, [message(50, change('node-not-ready', 'firing'))])).toEqual([]);
   expect(silenced(fire, [message(35, change('node-not-ready', 'firing')), message(50, change('node-not-ready', 'repeat'))])).toEqual(['unexpected: node-not-ready was told at +5m (firing), during the silence "upgrade" (+0s to +20m)']);
 });
+
+test('"told to <receivers>": each receiver named must be told it fired, and no other may hear of it', () => {
+  const routed = (fire: ScenarioInput['expect']['fire'], messages: readonly OutboxEntry[]) => {
+    const scenario = parseScenario({
+      version: 1,
+      name: 'judged',
+      description: 'Node alerts routed to Slack.',
+      duration: '2h',
+      cluster: { name: 'judged', nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 3 }, node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' } }] },
+      routes: { routes: [{ match: { rule: 'node-not-ready' }, receivers: ['slack'] }] },
+      timeline: [{ at: '30m', do: 'scale-in', nodeGroup: 'general', desired: 2 }],
+      expect: { fire },
+    });
+    return checkExpectations(scenario, new World(scenario, new ManualClock(Date.parse(scenario.start))), messages).map((u) => `${u.kind}: ${u.message}`);
+  };
+  const to = (receiver: string, m: OutboxEntry): OutboxEntry => ({ ...m, attributes: { ...m.attributes, receiver } });
+  const fire = [{ rule: 'node-not-ready', within: '30m', receivers: ['slack' as const], times: 1 }];
+  // One evaluation split over two receivers is one announcement.
+  const both = [{ ...fire[0], receivers: ['slack' as const, 'email' as const] }];
+  expect(routed(both, [to('slack', message(35, change('node-not-ready', 'firing'))), to('email', message(35, change('node-not-ready', 'firing')))])).toEqual([]);
+  expect(routed(fire, [to('slack', message(35, change('node-not-ready', 'firing'))), to('slack', message(50, change('node-not-ready', 'resolved')))])).toEqual([]);
+  expect(routed(fire, [to('email', message(35, change('node-not-ready', 'firing')))])).toEqual([
+    'missing: node-not-ready was never told to slack (told to email)',
+    'unexpected: node-not-ready was told to email too, not only to slack',
+  ]);
+  expect(routed(fire, [to('slack', message(35, change('node-not-ready', 'firing'))), to('webhook', message(50, change('node-not-ready', 'resolved')))])).toEqual([
+    'unexpected: node-not-ready was told to webhook too, not only to slack',
+  ]);
+});

@@ -181,3 +181,21 @@ test('anti-affinity and topology spread name a hostname or zone topology; maxSke
   s.cluster.workloads[0].topologySpread = [{ topology: 'hostname', maxSkew: 0 }];
   expect(problems(s)).toEqual([expect.stringMatching(/^cluster\.workloads\[0\]\.antiAffinity\[0\]: .*hostname.*zone/), expect.stringMatching(/^cluster\.workloads\[0\]\.topologySpread\[0\]\.maxSkew: /)]);
 });
+
+test('routes name local mode\'s receivers and catalogue rules; namespaces carry labels; "told to" needs routes', () => {
+  const s: any = minimal();
+  s.cluster.namespaces = [{ name: 'data', labels: { team: 'data' } }];
+  s.routes = { routes: [{ match: { labels: { team: 'data' } }, receivers: ['webhook'] }] };
+  s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', receivers: ['webhook'] }] };
+  const parsed = parseScenario(s);
+  expect(parsed.cluster.namespaces).toEqual([{ name: 'data', labels: { team: 'data' } }]);
+  expect(parsed.routes?.routes[0].receivers).toEqual(['webhook']);
+  s.routes = { routes: [{ match: { rule: 'node-notready' }, receivers: ['pagerduty'] }, { receivers: ['slack'] }, { receivers: ['email'] }] };
+  expect(problems(s)).toEqual([
+    'routes.routes[0].receivers[0] "pagerduty" is not a receiver; the receivers are "email", "slack", "webhook"',
+    'routes.routes[0].match.rule "node-notready" is not a rule id (see the rule table in docs/alerts.md)',
+    'routes.routes[2] can never match: routes[1] before it takes every alert and has no "continue": true',
+  ]);
+  delete s.routes;
+  expect(problems(s)).toEqual(['expect.fire[0].receivers: without routes every receiver gets every message; add routes']);
+});
