@@ -4,7 +4,7 @@
  * rule (the README table, the runbook line in a message) comes from here.
  */
 import { z } from 'zod';
-import type { Finding, Severity, Subject } from '../../../model/domain';
+import type { AlertState, Finding, Severity, Subject } from '../../../model/domain';
 import type { EvaluationContext } from '../context';
 import { duration } from '../../../model/quantity';
 
@@ -126,7 +126,15 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
    * every rule from `sources`.
    */
   blind?(ctx: EvaluationContext, subject: Subject): boolean;
+  /**
+   * What its resolution says, from this evaluation (what came back), instead of the alert's last values;
+   * `undefined` keeps them.
+   */
+  resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>): Resolution | undefined;
 }
+
+/** The words of an alert's resolution. */
+export type Resolution = Pick<Finding, 'summary' | 'evidence'>;
 
 /** A rule with its parameter types erased, for lists of rules. */
 export interface AnyRule {
@@ -143,6 +151,7 @@ export interface AnyRule {
   readonly meta?: boolean;
   evaluate(ctx: EvaluationContext, settings: RuleSettings<Readonly<Record<string, unknown>>>, prior: Prior): Draft[];
   blind?(ctx: EvaluationContext, subject: Subject): boolean;
+  resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<Readonly<Record<string, unknown>>>): Resolution | undefined;
 }
 
 export function defineRule<S extends Record<string, ParamSchema>>(rule: RuleDefinition<S>): AnyRule {

@@ -41,6 +41,15 @@ function remove(h: Harness, node: number): { name: string; instance: string } {
   return { name: r.node.name, instance: r.node.instanceId! };
 }
 
+/** Karpenter's (or the group's) replacement joins the pool: a new node, Ready, only its DaemonSet pods yet. */
+function replacement(h: Harness, like: number, n: number): string {
+  const r = h.steady.report(like);
+  const name = `ip-10-0-99-${n}.eu-west-1.compute.internal`;
+  const instanceId = `i-0feed00000000000${n}`;
+  h.steady.reports = [...h.steady.reports, { ...r, node: { ...r.node, name, uid: `uid-replacement-${n}`, instanceId, providerId: `aws:///eu-west-1a/${instanceId}`, createdAt: h.nextTime - 30_000 }, pods: r.pods.filter((p) => p.workload.kind === 'DaemonSet') }];
+  return name;
+}
+
 /** The other nodes cannot take the pods: two under MemoryPressure, one pod Pending. */
 function cannotAfford(h: Harness): void {
   const pressure: NodeCondition = { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime };
@@ -114,7 +123,7 @@ describe('the domino starts from any removal of capacity', () => {
 });
 
 describe('capacity-lost: capacity nobody decided to remove', () => {
-  test('a Spot interruption wave on Karpenter nodes that the rest absorbs is one info message, never a page', async () => {
+  test('a Spot interruption wave on Karpenter nodes that the rest absorbs is one info message, never a page, and one resolution when it is over', async () => {
     const h = await spotPool();
     spotNotice(h, 4);
     await h.tick(1);
@@ -123,8 +132,8 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     spotNotice(h, 4);
     await h.tick(1);
     const second = remove(h, 4);
-    await h.tick(30);
-
+    await h.tick(13);
+    // Nothing replaced them and nothing needs to: the story stays open while the wave may go on.
     expect(h.publisher.messages).toHaveLength(1);
     const [lost] = h.publisher.of('capacity-lost');
     expect(lost).toMatchObject({ kind: 'firing', severity: 'info', subject: { cluster: h.steady.cluster, nodeGroup: 'spot' } });
@@ -133,6 +142,51 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     // The second node of the wave joined the same incident: no second message.
     expect(second.name).not.toBe(first.name);
     expect(h.publisher.of('warning-events')).toEqual([]);
+
+    // Fifteen minutes without a loss, everything fitting: over, told once, saying what happened to the capacity.
+    await h.tick(15);
+    expect(h.publisher.of('capacity-lost').map((c) => c.kind)).toEqual(['firing', 'resolved']);
+    const end = h.publisher.of('capacity-lost')[1];
+    expect(end.summary).toMatch(new RegExp(`^NodePool spot: capacity back after losing 2 nodes \\(${esc(first.name)}, ${esc(second.name)}\\) at .*: the other nodes have run their pods for 1[5-9] min with no further loss, and nothing needed replacing; 1 nodes of the group Ready, 0 pods Pending$`));
+    expect(end.evidence).toMatchObject({ lostNodes: `${first.name}, ${second.name}`, replacementsReady: 'none' });
+    expect(h.publisher.messages).toHaveLength(2);
+  });
+
+  test('a Spot loss whose replacements join and become Ready resolves then, naming them; a second wave inside the incident is one update', async () => {
+    const h = await spotPool();
+    spotNotice(h, 5);
+    await h.tick(1);
+    const first = remove(h, 5);
+    await h.tick(2);
+    expect(h.publisher.of('capacity-lost').map((c) => c.kind)).toEqual(['firing']);
+
+    // Eight minutes later a second wave: two more nodes of the pool.
+    await h.tick(6);
+    spotNotice(h, 4);
+    spotNotice(h, 3);
+    await h.tick(1);
+    const second = remove(h, 4);
+    const third = remove(h, 3);
+    await h.tick(2);
+    const updates = h.publisher.of('capacity-lost');
+    expect(updates.map((c) => c.kind)).toEqual(['firing', 'updated']);
+    expect(updates[1].summary).toMatch(/^NodePool spot lost 3 nodes \(.*\) at .* in 2 waves; their pods fit on the other 3 nodes/);
+    expect(updates[1].evidence).toMatchObject({ waves: 2, lostNodes: `${first.name}, ${second.name}, ${third.name}` });
+
+    // Karpenter replaces them: one still NotReady (joining) keeps it open; all three Ready ends it.
+    const names = [replacement(h, 0, 1), replacement(h, 0, 2), replacement(h, 0, 3)];
+    for (const n of names) h.steady.toNodePool([h.steady.nodeNames.indexOf(n)], 'spot', { spot: true });
+    h.steady.setCondition(names[2], { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime network not ready: NetworkReady=false', since: h.nextTime });
+    await h.tick(5);
+    expect(h.publisher.of('capacity-lost').map((c) => c.kind)).toEqual(['firing', 'updated']);
+    h.steady.setCondition(names[2], { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', since: h.nextTime });
+    await h.tick(2);
+
+    const changes = h.publisher.of('capacity-lost');
+    expect(changes.map((c) => c.kind)).toEqual(['firing', 'updated', 'resolved']);
+    expect(changes[2].summary).toMatch(new RegExp(`^NodePool spot: capacity back after losing 3 nodes .*: 3 replacement nodes joined and Ready \\(${names.map(esc).join(', ')}\\); 3 nodes of the group Ready, 0 pods Pending$`));
+    expect(changes[2].evidence).toMatchObject({ replacementsReady: names.join(', ') });
+    expect(h.publisher.messages).toHaveLength(3);
   });
 
   test('a Spot interruption whose pods do not fit is the domino, with advice for Spot, and no capacity-lost', async () => {
