@@ -50,6 +50,26 @@ function replacement(h: Harness, like: number, n: number): string {
   return name;
 }
 
+/** CapacityRemovals the evaluator emitted (EMF), by actor, summed over its runs. */
+function removalsEmitted(h: Harness): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of h.emitted.map((l) => JSON.parse(l) as Record<string, unknown>)) if (typeof d.Actor === 'string') out[d.Actor] = (out[d.Actor] ?? 0) + (d.CapacityRemovals as number);
+  return out;
+}
+
+/** The node's Auto Scaling group takes its instance out of service, for `cause` (DescribeScalingActivities' words). */
+function groupRemoves(h: Harness, node: number, cause: string): string {
+  const s = h.steady;
+  const instance = s.report(node).node.instanceId!;
+  const g = s.groups.find((x) => x.instances.some((i) => i.instanceId === instance))!;
+  s.activities = [
+    ...s.activities,
+    { activityId: `act-${instance}`, autoScalingGroup: g.name, status: 'Successful', description: `Terminating EC2 instance: ${instance}`, cause, startTime: h.nextTime - 40_000, endTime: h.nextTime - 10_000 },
+  ];
+  s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, inService: x.inService - 1, instances: x.instances.filter((i) => i.instanceId !== instance) } : x));
+  return g.name;
+}
+
 /** The other nodes cannot take the pods: two under MemoryPressure, one pod Pending. */
 function cannotAfford(h: Harness): void {
   const pressure: NodeCondition = { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: h.nextTime };
@@ -78,6 +98,7 @@ describe('the domino starts from any removal of capacity', () => {
     expect(domino[0].evidence).toMatchObject({ removedNodes: gone.name, removedBy: 'karpenter', actor: 'Karpenter consolidation (Underutilized)' });
     expect(domino[0].runbook).toMatch(/memory requests that match real use.*disruption budget.*consolidateAfter/);
     expect(h.publisher.of('capacity-lost')).toEqual([]);
+    expect(removalsEmitted(h)).toEqual({ karpenter: 1 });
   });
 
   test('drift and expiry, EKS Auto Mode, and a disruption whose reason was not reported are named as such', () => {
@@ -109,6 +130,7 @@ describe('the domino starts from any removal of capacity', () => {
     expect(domino[0].summary).toContain(`removed node ${name}`);
     expect(domino[0].evidence).toMatchObject({ removedBy: 'drain', actor: 'a drain (cordoned by a person or a tool)' });
     expect(domino[0].runbook).toMatch(/kubectl uncordon/);
+    expect(removalsEmitted(h)).toEqual({ drain: 1 });
   });
 
   test('a cordon with Cluster Autoscaler\'s taint is not a person\'s drain: nothing is recorded until its group removes the instance', async () => {
@@ -142,6 +164,7 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     // The second node of the wave joined the same incident: no second message.
     expect(second.name).not.toBe(first.name);
     expect(h.publisher.of('warning-events')).toEqual([]);
+    expect(removalsEmitted(h)).toEqual({ 'spot-interruption': 2 });
 
     // Fifteen minutes without a loss, everything fitting: over, told once, saying what happened to the capacity.
     await h.tick(15);
@@ -231,26 +254,13 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     const [lost] = h.publisher.of('capacity-lost');
     expect(lost.summary).toMatch(/^NodePool general-purpose lost node .* \(EKS Auto Mode node repair or a failed instance \(node NotReady, then replaced\)\)/);
     expect(lost.evidence).toMatchObject({ removedBy: 'eks-auto-mode' });
+    expect(removalsEmitted(h)).toEqual({ 'eks-auto-mode': 1 });
   });
 
   test('an Auto Scaling group\'s Spot interruption the cluster absorbs is capacity lost too, told once its node is gone', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(3);
-    const s = h.steady;
-    const instance = s.report(5).node.instanceId!;
-    const g = s.groups.find((x) => x.instances.some((i) => i.instanceId === instance))!;
-    s.activities = [
-      {
-        activityId: 'b1f2-spot',
-        autoScalingGroup: g.name,
-        status: 'Successful',
-        description: `Terminating EC2 instance: ${instance}`,
-        cause: `At 2026-11-23T12:03:00Z an instance was taken out of service in response to a Spot Instance interruption notice.`,
-        startTime: h.nextTime - 40_000,
-        endTime: h.nextTime - 10_000,
-      },
-    ];
-    s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, inService: x.inService - 1, instances: x.instances.filter((i) => i.instanceId !== instance) } : x));
+    const group = groupRemoves(h, 5, 'At 2026-11-23T12:03:00Z an instance was taken out of service in response to a Spot Instance interruption notice.');
     // The group let it go at the notice; the node is still listed, NotReady, holding its pods: nothing is known yet.
     h.steady.setCondition(5, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: h.nextTime });
     await h.tick(2);
@@ -258,8 +268,22 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     remove(h, 5);
     await h.tick(3);
     const [lost] = h.publisher.of('capacity-lost');
-    expect(lost).toMatchObject({ kind: 'firing', severity: 'info', subject: { autoScalingGroup: g.name } });
-    expect(lost.summary).toMatch(new RegExp(`^${esc(g.name)} lost node .* \\(a Spot interruption or rebalance\\); their pods fit`));
+    expect(lost).toMatchObject({ kind: 'firing', severity: 'info', subject: { autoScalingGroup: group } });
+    expect(lost.summary).toMatch(new RegExp(`^${esc(group)} lost node .* \\(a Spot interruption or rebalance\\); their pods fit`));
     expect(h.publisher.messages).toHaveLength(1);
+  });
+});
+
+describe('CapacityRemovals: the dashboards\' removals come from the removal model, every actor', () => {
+  test('Auto Scaling removals are counted once each under the actor their activity names: an alarm\'s scale-in, an EC2 health replacement, a Spot interruption', async () => {
+    const h = await harness(dynamo, { nodes: 6 });
+    await h.tick(3);
+    groupRemoves(h, 5, 'At 2026-11-23T12:03:00Z a monitor alarm cpu-low in state ALARM triggered policy scale-in changing the desired capacity from 3 to 2.');
+    groupRemoves(h, 4, 'At 2026-11-23T12:03:00Z an instance was taken out of service in response to a EC2 health check indicating it has been terminated or stopped.');
+    groupRemoves(h, 3, 'At 2026-11-23T12:03:00Z an instance was taken out of service in response to a Spot Instance interruption notice.');
+    await h.tick(1);
+    expect(removalsEmitted(h)).toEqual({ 'auto-scaling': 1, 'ec2-health': 1, 'spot-interruption': 1 });
+    await h.tick(3);
+    expect(removalsEmitted(h)).toEqual({ 'auto-scaling': 1, 'ec2-health': 1, 'spot-interruption': 1 });
   });
 });
