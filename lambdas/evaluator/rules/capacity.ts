@@ -9,6 +9,7 @@ import type { EvaluationContext, NodeView } from '../context';
 import { analyzeHeadroom, type PlacementShortfall } from '../headroom';
 import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
+import { REMOVAL_ACTORS } from '../../../model/removal';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
 import type { ScaleIn } from '../scale-in';
 import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
@@ -31,6 +32,7 @@ export const n1Headroom = defineRule({
     'If the node whose loss hurts most were lost (a scale-in, a spot interruption, a failure), some of its pods would not fit on the remaining nodes they may run on (node selector, required affinity, taints, anti-affinity, topology spread, volume zone): by their requests (they would stay Pending) or by the memory they actually use (they would push other nodes into MemoryPressure). Losing the last node a pinned workload may use counts even when the cluster has room. The first step of a cascading outage.',
   action: 'Add a node (raise the group\'s minimum), or set memory requests that match real use on the listed pods so the scheduler and autoscalers see the real need.',
   sources: { agent: true, resources: ['nodes', 'pods'] },
+  covers: { actors: REMOVAL_ACTORS, note: 'in advance: whoever takes the worst node' },
   defaults: { severity: 'warning', for: '10m', minNodes: 2 },
   params: { minNodes: param.count(2, 100_000) },
   threshold: (p) => `any pod of the worst node does not fit elsewhere (clusters of ${p.minNodes}+ schedulable nodes)`,
@@ -111,6 +113,7 @@ export const scaleInUnderPressure = defineRule({
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
   sources: { agent: true, resources: ['nodes', 'pods'], cloud: ['autoscaling'] },
   meta: true,
+  covers: { actors: REMOVAL_ACTORS },
   defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
   params: { window: param.duration(), constituents: param.strings() },
   threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
@@ -196,7 +199,10 @@ function groupNodes(ctx: EvaluationContext, subject: Subject): NodeView[] {
   return ctx.nodes.filter((n) => (subject.nodeGroup !== undefined ? n.summary.nodeGroup === subject.nodeGroup : asg?.has(n.summary.instanceId ?? '') === true));
 }
 
-/** Nodes of the group that joined since `t` (replacements), and those of them Ready. */
+/**
+ * The replacements: nodes of the group that joined since `t`, and those of them Ready. Karpenter launches a
+ * replacement at the Spot notice or before it deletes a node it repairs, so `t` is a wave before the loss.
+ */
 function joinedSince(ctx: EvaluationContext, subject: Subject, t: EpochMs): { joined: NodeView[]; ready: NodeView[] } {
   const joined = groupNodes(ctx, subject).filter((n) => (n.kube?.node.createdAt ?? 0) >= t);
   return { joined, ready: joined.filter((n) => n.summary.ready === 'True') };
@@ -246,6 +252,7 @@ export const capacityLost = defineRule({
   action: 'Nothing urgent: check that replacements joined and became Ready; if the evidence says the cluster could not lose one more node, add capacity; frequent Spot waves call for more instance types and zones.',
   sources: { agent: true },
   meta: true,
+  covers: { actors: ['spot-interruption', 'ec2-health', 'karpenter', 'eks-auto-mode'], note: 'karpenter and eks-auto-mode: node repair only; what they decide to remove is the domino\'s' },
   defaults: { severity: 'info', for: '0', resolveAfter: '0', renotifyEvery: '0', window: '15m', wave: '5m' },
   params: { window: param.duration(), wave: param.duration() },
   threshold: (p) =>
@@ -266,7 +273,7 @@ export const capacityLost = defineRule({
       // More pods Pending than before the loss, or the domino: not absorbed (yet).
       const absorbed = !listed && pendingNow <= pendingBefore && !dominoes.has(alertId(scaleInUnderPressure.id, subject));
       if (!firing && !absorbed) continue;
-      const { joined, ready } = joinedSince(ctx, subject, first.t);
+      const { joined, ready } = joinedSince(ctx, subject, first.t - s.params.wave);
       const quiet = ctx.now - last.t >= s.params.wave;
       const over = absorbed && quiet && joined.length === ready.length && (ready.length >= removed.length || ctx.now - last.t >= s.params.window);
       if (over) continue;
@@ -312,7 +319,7 @@ export const capacityLost = defineRule({
     const removed = lostIncidents(ctx, settings.params.window).get(alert.id) ?? [];
     if (removed.length === 0) return undefined;
     const last = removed[removed.length - 1];
-    const { ready } = joinedSince(ctx, alert.subject, removed[0].t);
+    const { ready } = joinedSince(ctx, alert.subject, removed[0].t - settings.params.wave);
     const pending = ctx.kube?.pendingPods.length ?? 0;
     const back = ready.length
       ? `${ready.length} replacement node${ready.length > 1 ? 's' : ''} joined and Ready (${listSome(ready.map((n) => n.name), 3)})`

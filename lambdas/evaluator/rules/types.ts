@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AlertState, Finding, Severity, Subject } from '../../../model/domain';
 import type { EvaluationContext } from '../context';
 import { duration } from '../../../model/quantity';
+import type { RemovalActor } from '../../../model/removal';
 
 /** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
 export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
@@ -119,6 +120,8 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
   readonly threshold: (p: { readonly [K in keyof S]: z.output<S[K]> }) => string;
   /** Runs after every other rule, with their findings (the domino). */
   readonly meta?: boolean;
+  /** The removals of capacity it covers, by actor (README and docs/alerts.md say so). */
+  readonly covers?: RemovalCoverage;
   evaluate(ctx: EvaluationContext, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>, prior: Prior): Draft[];
   /**
    * True when this evaluation has no data about `subject` (its node could not be scraped, its host has no
@@ -131,6 +134,12 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
    * `undefined` keeps them.
    */
   resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>): Resolution | undefined;
+}
+
+/** Which removal actors a capacity rule covers, and any limit on it in words. */
+export interface RemovalCoverage {
+  readonly actors: readonly RemovalActor[];
+  readonly note?: string;
 }
 
 /** The words of an alert's resolution. */
@@ -149,6 +158,7 @@ export interface AnyRule {
   readonly params: Readonly<Record<string, ParamSchema>>;
   readonly threshold: (p: Readonly<Record<string, unknown>>) => string;
   readonly meta?: boolean;
+  readonly covers?: RemovalCoverage;
   evaluate(ctx: EvaluationContext, settings: RuleSettings<Readonly<Record<string, unknown>>>, prior: Prior): Draft[];
   blind?(ctx: EvaluationContext, subject: Subject): boolean;
   resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<Readonly<Record<string, unknown>>>): Resolution | undefined;
