@@ -324,8 +324,9 @@ export const capacityLost = defineRule({
     const back = ready.length
       ? `${ready.length} replacement node${ready.length > 1 ? 's' : ''} joined and Ready (${listSome(ready.map((n) => n.name), 3)})`
       : `the other nodes have run their pods for ${Math.round((ctx.now - last.t) / 60_000)} min with no further loss, and nothing needed replacing`;
+    const groupReady = groupNodes(ctx, alert.subject).filter((n) => n.summary.ready === 'True').length;
     return {
-      summary: `${removerText(last)}: capacity back after losing ${removedText(removed)}: ${back}; ${groupNodes(ctx, alert.subject).filter((n) => n.summary.ready === 'True').length} nodes of the group Ready, ${pending} pods Pending`,
+      summary: `${removerText(last)}: capacity back after losing ${removedText(removed)}: ${back}; ${groupReady} node${groupReady === 1 ? '' : 's'} of the group Ready, ${pending} pods Pending`,
       evidence: { ...alert.evidence, lostNodes: removed.map((d) => d.node).join(', '), replacementsReady: ready.map((n) => n.name).join(', ') || 'none', pendingPodsNow: pending, backAt: at(ctx.now) },
     };
   },

@@ -170,7 +170,7 @@ describe('capacity-lost: capacity nobody decided to remove', () => {
     await h.tick(15);
     expect(h.publisher.of('capacity-lost').map((c) => c.kind)).toEqual(['firing', 'resolved']);
     const end = h.publisher.of('capacity-lost')[1];
-    expect(end.summary).toMatch(new RegExp(`^NodePool spot: capacity back after losing 2 nodes \\(${esc(first.name)}, ${esc(second.name)}\\) at .*: the other nodes have run their pods for 1[5-9] min with no further loss, and nothing needed replacing; 1 nodes of the group Ready, 0 pods Pending$`));
+    expect(end.summary).toMatch(new RegExp(`^NodePool spot: capacity back after losing 2 nodes \\(${esc(first.name)}, ${esc(second.name)}\\) at .*: the other nodes have run their pods for 1[5-9] min with no further loss, and nothing needed replacing; 1 node of the group Ready, 0 pods Pending$`));
     expect(end.evidence).toMatchObject({ lostNodes: `${first.name}, ${second.name}`, replacementsReady: 'none' });
     expect(h.publisher.messages).toHaveLength(2);
   });
