@@ -10,7 +10,7 @@
 import type { Logger } from '../../common/log';
 import type { AwsEvent } from '../../model/aws-event';
 import type { CloudRollup } from '../../model/domain';
-import { MINUTE_MS, type Clock } from '../../model/time';
+import { MINUTE_MS, type Clock, type EpochMs } from '../../model/time';
 import { NO_CLUSTER } from '../store/keys';
 import type { VigilStore, WriteReport } from '../store/store';
 import { AwsEventError, parseAwsEvent } from './parse';
@@ -53,7 +53,7 @@ export const UNROUTED_LOOKBACK_MS = 15 * MINUTE_MS;
  * Files on `cluster`'s timeline the unrouted events about what its new rollup lists (an instance launched
  * since the previous one). Idempotent: an event adopted twice is the same item; the unrouted copy expires.
  */
-export async function adoptAwsEvents(store: Pick<VigilStore, 'awsEvents' | 'putAwsEvents'>, cluster: string, rollup: CloudRollup, now: number): Promise<{ adopted: number; report?: WriteReport }> {
+export async function adoptAwsEvents(store: Pick<VigilStore, 'awsEvents' | 'putAwsEvents'>, cluster: string, rollup: CloudRollup, now: EpochMs): Promise<{ adopted: number; report?: WriteReport }> {
   const waiting = await store.awsEvents(NO_CLUSTER, now - UNROUTED_LOOKBACK_MS);
   const mine = routeEvents(waiting, [membersOf(cluster, rollup)]).byCluster.get(cluster) ?? [];
   if (mine.length === 0) return { adopted: 0 };
