@@ -319,7 +319,7 @@ function sharedListings(aws: AwsAccount, listings: Listings, region: string): Aw
 /** Files the AWS events that came before this rollup listed their instance; on failure the next runs try again. */
 async function adoptWaitingEvents(store: VigilStore, cluster: string, rollup: CloudRollup, now: EpochMs): Promise<CollectorFailure | undefined> {
   try {
-    const { report } = await adoptAwsEvents(store, cluster, rollup, now);
+    const report = await adoptAwsEvents(store, cluster, rollup, now);
     return report?.failed.length ? storeFailure('AWS events adopted', report) : undefined;
   } catch (e) {
     return { operation: 'dynamodb:Query', message: `AWS events waiting for their instance: ${describeError(e)}` };
