@@ -270,12 +270,14 @@ export const capacityLost = defineRule({
       const listed = removed.some((d) => ctx.nodeByName.has(d.node));
       const pendingBefore = pendingAt(ctx.memory, first.t - MINUTE_MS);
       const pendingNow = ctx.kube?.pendingPods.length ?? 0;
+      const settled = !listed && !dominoes.has(alertId(scaleInUnderPressure.id, subject));
       // More pods Pending than before the loss, or the domino: not absorbed (yet).
-      const absorbed = !listed && pendingNow <= pendingBefore && !dominoes.has(alertId(scaleInUnderPressure.id, subject));
+      const absorbed = settled && pendingNow <= pendingBefore;
       if (!firing && !absorbed) continue;
       const { joined, ready } = joinedSince(ctx, subject, first.t - s.params.wave);
-      const quiet = ctx.now - last.t >= s.params.wave;
-      const over = absorbed && quiet && joined.length === ready.length && (ready.length >= removed.length || ctx.now - last.t >= s.params.window);
+      const quiet = ctx.now - last.t >= s.params.wave && joined.length === ready.length;
+      // Replaced, or a window without a loss: Pending pods that come after that are another story (pods-pending).
+      const over = quiet && ((absorbed && ready.length >= removed.length) || (settled && ctx.now - last.t >= s.params.window));
       if (over) continue;
       // While the newest wave is not absorbed, what was told stays: the waves before it.
       const all = wavesOf(removed, s.params.wave);
