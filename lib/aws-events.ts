@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -32,6 +32,19 @@ export const AWS_EVENT_PATTERNS: Readonly<Record<'Ec2' | 'AutoScaling' | 'Health
 };
 
 /**
+ * Clusters whose AWS events cannot reach the stack: EventBridge rules are regional, and these rules are on
+ * the stack region's default bus. Such a cluster still gets everything the collector reads (a minute later,
+ * no Spot warning ahead); forwarding its region's events would need rules deployed in that region.
+ */
+export function regionsWithoutAwsEvents(clusters: readonly ClusterConfig[], stackRegion: string | undefined): string[] {
+  return clusters.flatMap((c) => {
+    if (c.region === undefined || c.region === stackRegion) return [];
+    const where = stackRegion ? `the stack's region (${stackRegion})` : "the stack's region (not known at synth: set the stack's env to check)";
+    return [`cluster ${c.name} is in ${c.region}: EventBridge rules are regional, so its AWS events (Spot warnings, instance state changes, Auto Scaling launches and terminations, AWS Health scheduled changes) reach Vigil only if ${c.region} is ${where}; otherwise Vigil sees the same changes from the collector's reads, a minute or more later and without the two-minute Spot warning`];
+  });
+}
+
+/**
  * AWS events as they happen: EventBridge rules on the account's default bus and the function that files each
  * event on its cluster's timeline. It may only read and write the table (BatchGetItem, BatchWriteItem): it
  * finds the cluster from what the collector stored, so it calls no other AWS API. An event EventBridge cannot
@@ -43,6 +56,8 @@ export class AwsEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: AwsEventsProps) {
     super(scope, id);
+    const region = Stack.of(this).region;
+    for (const warning of regionsWithoutAwsEvents(props.clusters, Token.isUnresolved(region) ? undefined : region)) Annotations.of(this).addWarningV2('vigil:aws-events-region', warning);
     this.function = new VigilFunction(this, 'Function', {
       entry: 'lambdas/aws-events/handler.ts',
       description: 'Vigil AWS events: Spot warnings, instance state, Auto Scaling, AWS Health onto the timeline',

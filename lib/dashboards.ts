@@ -4,6 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { ClusterConfig } from '../model/domain';
+import { REMOVAL_ACTORS } from '../model/removal';
 import { clusterMetric, nodeGroupSearch, nodeGroupTotal, perValueSearch } from './vigil-metrics';
 
 export interface DashboardsProps {
@@ -115,7 +116,7 @@ function overviewSection(c: ClusterConfig): cw.IWidget[] {
         leftYAxis: countAxis,
       }),
       new cw.GraphWidget({
-        title: 'Capacity removed, by who removed it (Spot, Auto Scaling, Karpenter, EC2)',
+        title: `Capacity removed, by who removed it (${REMOVAL_ACTORS.join(', ')})`,
         width: HALF,
         height: HEIGHT,
         left: [perValueSearch('capacityRemovals', n, 'Actor', 'Removed by', REMOVALS_PERIOD)],

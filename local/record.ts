@@ -3,6 +3,7 @@
  * `vigil query` reads) plus the run's outline (a scenario's, or a watched cluster's) and the notifications
  * sent.
  */
+import { awsEventSubject, awsEventText } from '../model/aws-event';
 import type { VigilStore } from '../lambdas/store/store';
 import { workloadName, type Subject } from '../model/domain';
 import type { OutboxEntry } from '../sim/notify/outbox';
@@ -21,6 +22,7 @@ const PRESSURE = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure']);
 export async function buildRunRecord(store: VigilStore, run: RunOutline, notifications: readonly OutboxEntry[]): Promise<RunRecord> {
   const rollups = await store.rollups(run.cluster, run.start, run.end);
   const nodeMinutes = await store.nodeMinutes(run.cluster, run.start, run.end);
+  const awsEvents = (await store.awsEvents(run.cluster, run.start)).filter((e) => e.time <= run.end).sort((a, b) => a.time - b.time);
 
   const nodes = new Map<string, { nodeGroup?: string; points: NodeSeries['points'][number][] }>();
   const workloads = new Map<string, WorkloadSeries['points'][number][]>();
@@ -72,6 +74,7 @@ export async function buildRunRecord(store: VigilStore, run: RunOutline, notific
     nodes: [...nodes.entries()].map(([name, s]) => ({ name, ...(s.nodeGroup ? { nodeGroup: s.nodeGroup } : {}), points: s.points })),
     workloads: [...workloads.entries()].map(([name, points]) => ({ name, points })),
     totals,
+    awsEvents: awsEvents.map((e) => ({ t: e.time, subject: awsEventSubject(e), text: awsEventText(e) })),
     alerts: notifications.flatMap((e) =>
       e.notification.changes
         .filter((c) => c.kind !== 'repeat')

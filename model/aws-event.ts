@@ -68,3 +68,25 @@ export type AwsEventKind = AwsEvent['kind'];
 export function timelineTime(e: AwsEvent): EpochMs {
   return e.kind === 'scheduled-event' ? Math.max(e.time, e.endTime ?? e.startTime ?? e.time) : e.time;
 }
+
+/** What the event is about: its instance, else its Auto Scaling group. */
+export function awsEventSubject(e: AwsEvent): string {
+  return e.instanceId ?? ('autoScalingGroup' in e ? e.autoScalingGroup : '');
+}
+
+/** The event in words, for the cluster's timeline (`vigil query events`, the HTML report). */
+export function awsEventText(e: AwsEvent): string {
+  switch (e.kind) {
+    case 'spot-interruption':
+      return `Spot interruption warning (${e.action})`;
+    case 'rebalance-recommendation':
+      return 'Spot rebalance recommendation';
+    case 'instance-state':
+      return `instance ${e.state}`;
+    case 'asg-launch':
+    case 'asg-terminate':
+      return `Auto Scaling ${e.autoScalingGroup}: ${e.kind === 'asg-launch' ? 'launch' : 'termination'} ${e.successful ? 'successful' : 'failed'}${e.statusMessage ? `: ${e.statusMessage}` : ''}`;
+    case 'scheduled-event':
+      return `AWS Health ${e.eventTypeCode} (${e.status})${e.startTime !== undefined ? ` from ${new Date(e.startTime).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}`;
+  }
+}

@@ -4,15 +4,11 @@
  *
  * Only aggregates, with low-cardinality dimensions: each distinct dimension set is a billed custom metric
  * ($0.30 a month), so there is nothing per node or per pod here. 12 cluster metrics + 10 per node group
- * or NodePool + at most 4 removal actors = 36 metrics ≈ $10.80 a month for a cluster with two node groups.
+ * or NodePool + at most 6 removal actors (model/removal.ts) = 38 metrics ≈ $11.40 a month for a cluster with two node groups.
  */
 export const METRICS_NAMESPACE = 'Vigil';
 
 export type MetricDimension = 'Cluster' | 'NodeGroup' | 'Actor';
-
-/** Who removed capacity, for `CapacityRemovals` (few values: each is a billed metric). */
-export const REMOVAL_ACTORS = ['Spot', 'AutoScaling', 'Karpenter', 'EC2'] as const;
-export type RemovalActor = (typeof REMOVAL_ACTORS)[number];
 
 export interface MetricSpec {
   readonly name: string;
@@ -48,7 +44,7 @@ export const METRICS = {
     name: 'CapacityRemovals',
     unit: 'Count',
     dimensions: actor,
-    description: 'Instances the cluster lost since the previous evaluation, by who removed them (AWS events: Spot interruption warnings, Auto Scaling terminations, instances without a group shutting down)',
+    description: 'Nodes whose capacity the cluster lost since the previous evaluation, by who removed them (the evaluator\'s removal model: Auto Scaling, Karpenter, EKS Auto Mode, Spot interruption, a failed instance, a drain)',
   },
   groupNodes: { name: 'Nodes', unit: 'Count', dimensions: group, description: 'Nodes of the node group, or of the Karpenter / EKS Auto Mode NodePool for nodes in no node group' },
   groupDesired: { name: 'DesiredCapacity', unit: 'Count', dimensions: group, description: 'Auto Scaling desired capacity of the node group' },

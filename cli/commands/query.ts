@@ -19,13 +19,14 @@ import { increases, shortNode } from '../../local/report/charts';
 import { LOCAL_DB_DIR, LOCAL_TABLE, LocalDataInUseError, startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { keys } from '../../lambdas/store/keys';
 import { VigilStore } from '../../lambdas/store/store';
+import { awsEventSubject, awsEventText } from '../../model/aws-event';
 import type { ClusterMinute, NodeMinute, WorkloadKind, WorkloadMinute, WorkloadRef } from '../../model/domain';
 import { formatBytes, formatDuration, parseDuration, QuantityError } from '../../model/quantity';
 import { parseSelector, PEER_FIELDS, peerFieldProblem, peerOutliers, SelectorError, type PeerGrouping, type PeerRow } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, systemClock, type Clock, type EpochMs } from '../../model/time';
 import { UsageError, type Command, type CommandIO } from '../command';
 
-const KINDS = ['containers', 'nodes', 'workloads'] as const;
+const KINDS = ['containers', 'nodes', 'workloads', 'events'] as const;
 type QueryKind = (typeof KINDS)[number];
 const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController', 'Node', 'Pod', 'Other'];
 /** Reading containers costs about 2 KB per node-minute; a day of a large cluster is already a lot. */
@@ -57,7 +58,7 @@ export interface QueryDeps {
   readonly clock: Clock;
 }
 
-const USAGE = `Usage: vigil query <containers|nodes|workloads> [options]
+const USAGE = `Usage: vigil query <containers|nodes|workloads|events> [options]
 
 Label and tag queries over what Vigil stored: a local run's data, or a deployed table.
 
@@ -66,6 +67,8 @@ What:
                with those far above their group's average marked
   nodes        every node's latest figures; with --node, one node minute by minute
   workloads    every workload's figures and restarts; with --workload, one workload minute by minute
+  events       the cluster's AWS events on its timeline (Spot warnings, instance state changes,
+               Auto Scaling launches and terminations, AWS Health scheduled changes)
 
 Where (default: the last \`vigil local\` run):
   --local DIR            a local run's data (default ${LOCAL_DB_DIR})
@@ -109,7 +112,8 @@ Examples:
   vigil query containers --metric memory --group-by image,zone --outliers
   vigil query nodes --table vigil --region eu-west-1 --cluster prod
   vigil query nodes --node ip-10-0-1-11.eu-west-1.compute.internal --since 3h
-  vigil query workloads --workload shop/cart --since 6h --step 10m`;
+  vigil query workloads --workload shop/cart --since 6h --step 10m
+  vigil query events --since 3h`;
 
 // ---------------------------------------------------------------------------------------------------
 // The command line
@@ -760,7 +764,19 @@ async function workloadHistory(c: Context, text: string): Promise<QueryResult> {
   return { text: out, json: { cluster: c.cluster, workload: ref, from: iso(c.from), to: iso(c.to), stepMinutes: step / MINUTE_MS, minutes: rows.map((r) => ({ ...r, minute: iso(r.minute) })) } };
 }
 
-const QUERIES: Record<QueryKind, (c: Context) => Promise<QueryResult>> = { containers: queryContainers, nodes: queryNodes, workloads: queryWorkloads };
+/** The cluster's AWS events that happened in the window, oldest first. */
+async function queryEvents(c: Context): Promise<QueryResult> {
+  const events = (await c.store.awsEvents(c.cluster, c.from)).filter((e) => e.time < c.to + MINUTE_MS).sort((a, b) => a.time - b.time);
+  if (events.length === 0) return nothingFound(c, 'no AWS events');
+  const text = [
+    `AWS events of cluster ${c.cluster}, ${windowText(c)}`,
+    '',
+    table(['time (UTC)', 'instance or group', 'event'], events.map((e) => [iso(e.time).slice(0, 19).replace('T', ' '), awsEventSubject(e), awsEventText(e)])),
+  ].join('\n');
+  return { text, json: { cluster: c.cluster, from: iso(c.from), to: iso(c.to), events: events.map((e) => ({ ...e, time: iso(e.time), text: awsEventText(e) })) } };
+}
+
+const QUERIES: Record<QueryKind, (c: Context) => Promise<QueryResult>> = { containers: queryContainers, nodes: queryNodes, workloads: queryWorkloads, events: queryEvents };
 
 // ---------------------------------------------------------------------------------------------------
 // The command
@@ -788,7 +804,7 @@ function resolveWindow(opts: QueryOptions, now: EpochMs, lastSeen: EpochMs | und
 export function createQueryCommand(deps: QueryDeps = defaultQueryDeps): Command {
   return {
     words: ['query'],
-    summary: 'query stored containers, nodes and workloads by labels and tags (a local run or a deployed table)',
+    summary: 'query stored containers, nodes, workloads and AWS events (a local run or a deployed table)',
     usage: USAGE,
     async run(args: readonly string[], io: CommandIO): Promise<number> {
       if (args.includes('--help') || args.includes('-h')) {

@@ -3,13 +3,16 @@
  * Auto Scaling launches and terminations, AWS Health scheduled changes); it is filed on the timeline of the
  * cluster it concerns. Which cluster is decided by what the collector last stored about each cluster's
  * instances and Auto Scaling groups (its newest cloud rollup): no AWS call, no extra permission. An event
- * about no watched cluster's instance or group is dropped and counted.
+ * about an instance or group no rollup lists yet is kept unrouted (`NO_CLUSTER`) and counted: a brand-new
+ * instance's first state changes come before the collector lists it, and the collector files them on its
+ * cluster's timeline once it does (`adoptAwsEvents`). Those about no watched cluster expire there.
  */
 import type { Logger } from '../../common/log';
 import type { AwsEvent } from '../../model/aws-event';
 import type { CloudRollup } from '../../model/domain';
-import { MINUTE_MS, type Clock } from '../../model/time';
-import type { VigilStore } from '../store/store';
+import { MINUTE_MS, type Clock, type EpochMs } from '../../model/time';
+import { NO_CLUSTER } from '../store/keys';
+import type { VigilStore, WriteReport } from '../store/store';
 import { AwsEventError, parseAwsEvent } from './parse';
 
 /** What a cluster is made of, for routing events: its instances and Auto Scaling groups. */
@@ -43,6 +46,19 @@ export function routeEvents(events: readonly AwsEvent[], clusters: readonly Clus
 
 export type AwsEventsStore = Pick<VigilStore, 'newestCloudRollup' | 'putAwsEvents'>;
 
+/** How far back the collector looks for events that waited for it to list their instance: a few of its runs. */
+export const UNROUTED_LOOKBACK_MS = 15 * MINUTE_MS;
+
+/**
+ * Files on `cluster`'s timeline the unrouted events about what its new rollup lists (an instance launched
+ * since the previous one). Idempotent: an event adopted twice is the same item; the unrouted copy expires.
+ */
+export async function adoptAwsEvents(store: Pick<VigilStore, 'awsEvents' | 'putAwsEvents'>, cluster: string, rollup: CloudRollup, now: EpochMs): Promise<WriteReport | undefined> {
+  const waiting = await store.awsEvents(NO_CLUSTER, now - UNROUTED_LOOKBACK_MS);
+  const mine = routeEvents(waiting, [membersOf(cluster, rollup)]).byCluster.get(cluster) ?? [];
+  return mine.length ? store.putAwsEvents(cluster, mine) : undefined;
+}
+
 export interface AwsEventsDeps {
   readonly store: AwsEventsStore;
   readonly clusters: readonly { readonly name: string }[];
@@ -54,7 +70,7 @@ export interface AwsEventsDeps {
 
 export interface AwsEventsResult {
   readonly stored: Readonly<Record<string, number>>;
-  /** Events about no watched cluster's instance or group (another workload of the account). */
+  /** Events about no instance or group a cluster's rollup lists yet, kept unrouted for the collector to adopt. */
   readonly unmatched: number;
 }
 
@@ -82,10 +98,11 @@ export function createAwsEventsHandler(deps: AwsEventsDeps) {
     const { byCluster, unmatched } = routeEvents(events, members);
     const stored: Record<string, number> = {};
     const failed: string[] = [];
-    for (const [cluster, list] of byCluster) {
+    for (const [cluster, list] of [...byCluster, [NO_CLUSTER, unmatched] as const]) {
+      if (list.length === 0) continue;
       const report = await deps.store.putAwsEvents(cluster, list);
-      stored[cluster] = report.written + report.skipped;
-      failed.push(...report.failed.map((f) => `${cluster}: ${f.key}: ${f.reason}`));
+      if (cluster !== NO_CLUSTER) stored[cluster] = report.written + report.skipped;
+      failed.push(...report.failed.map((f) => `${cluster || 'unrouted'}: ${f.key}: ${f.reason}`));
     }
     deps.logger.info('AWS events', { kinds: [...new Set(events.map((e) => e.kind))], stored, unmatched: unmatched.length });
     if (failed.length) throw new AwsEventWriteError(`${failed.length} AWS events not stored: ${failed.slice(0, 3).join('; ')}`);

@@ -10,6 +10,7 @@ import type { ClusterConfig, CloudRollup, CollectorFailure, HostMetrics, HostNod
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
+import { adoptAwsEvents } from '../aws-events/aws-events';
 import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
 import { BackoffError, Backoffs, type QueryBackoff } from './backoff';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
@@ -199,6 +200,8 @@ export async function collectCluster(
   const rollupReport = await store.putCloudRollup(cluster.name, rollup);
   const stored = rollupReport.failed.length === 0;
   if (!stored) log.error('cloud rollup not stored', { failed: rollupReport.failed });
+  const adoption = stored ? await adoptWaitingEvents(store, cluster.name, rollup, started) : undefined;
+  if (adoption) failures.push(adoption);
 
   // Watermarks move only once what they cover is stored, so nothing is skipped after a failed write.
   if (stored && stateRead) {
@@ -311,6 +314,16 @@ function sharedListings(aws: AwsAccount, listings: Listings, region: string): Aw
       },
     },
   };
+}
+
+/** Files the AWS events that came before this rollup listed their instance; on failure the next runs try again. */
+async function adoptWaitingEvents(store: VigilStore, cluster: string, rollup: CloudRollup, now: EpochMs): Promise<CollectorFailure | undefined> {
+  try {
+    const report = await adoptAwsEvents(store, cluster, rollup, now);
+    return report?.failed.length ? storeFailure('AWS events adopted', report) : undefined;
+  } catch (e) {
+    return { operation: 'dynamodb:Query', message: `AWS events waiting for their instance: ${describeError(e)}` };
+  }
 }
 
 function storeFailure(what: string, r: WriteReport): CollectorFailure {

@@ -6,7 +6,6 @@
  */
 import type { ScalingEvent, ScheduledEvent } from '../../model/aws-event';
 import type { ScalingActivity, Subject } from '../../model/domain';
-import type { RemovalActor } from '../../model/metrics';
 import { HOUR_MS, MINUTE_MS, type EpochMs } from '../../model/time';
 import { utc } from '../notify/format';
 import type { EvaluationContext } from './context';
@@ -18,8 +17,6 @@ export const AWS_EVENTS_LOOKBACK_MS = HOUR_MS;
  * happens, it is seen by the next runs; a few runs seeing it again only extend the alert's hold by as much.
  */
 export const FRESH_EVENT_MS = 5 * MINUTE_MS;
-/** EventBridge delivers within seconds: an event that happened before an evaluation may be filed just after it. */
-const FILING_LAG_MS = 30_000;
 /** A Spot warning is two minutes ahead; a rebalance recommendation often more. After this, the instance has gone or stayed. */
 export const NOTICE_VALID_MS = 15 * MINUTE_MS;
 
@@ -83,35 +80,6 @@ export function activityOfEvent(e: ScalingEvent): ScalingActivity {
     ...(e.statusMessage ? { statusMessage: e.statusMessage } : {}),
     startTime: e.time,
   };
-}
-
-/**
- * Instances the cluster lost since the previous evaluation, by actor, from its AWS events: a Spot
- * interruption warning (the instance goes in two minutes), an Auto Scaling termination (unless a Spot warning
- * already counted it), an instance in no Auto Scaling group shutting down (Karpenter's when its node had a
- * NodePool; else EC2's or a person's). For the dashboards' timeline.
- */
-export function removalsByActor(ctx: EvaluationContext): Partial<Record<RemovalActor, number>> {
-  const notices = noticesByInstance(ctx);
-  const spotBefore = (id: string | undefined, t: EpochMs) => {
-    const n = id === undefined ? undefined : notices.get(id);
-    return n?.kind === 'spot-interruption' && n.time < t;
-  };
-  const inGroup = new Set((ctx.lastCloud?.hosts ?? []).filter((h) => h.autoScalingGroup).map((h) => h.instanceId));
-  const out: Partial<Record<RemovalActor, number>> = {};
-  const count = (a: RemovalActor) => (out[a] = (out[a] ?? 0) + 1);
-  // Each evaluation counts the events of its own interval, shifted back by the time an event takes to be filed.
-  const [from, to] = [ctx.fresh.since - FILING_LAG_MS, ctx.now - FILING_LAG_MS];
-  for (const e of ctx.awsEvents) {
-    if (e.time <= from || e.time > to) continue;
-    if (e.kind === 'spot-interruption') count('Spot');
-    else if (e.kind === 'asg-terminate' && e.successful && !spotBefore(e.instanceId, e.time)) count('AutoScaling');
-    else if (e.kind === 'instance-state' && e.state === 'shutting-down' && !inGroup.has(e.instanceId) && !spotBefore(e.instanceId, e.time)) {
-      const node = ctx.nodeOfInstance.get(e.instanceId);
-      count(node !== undefined && ctx.nodeByName.get(node)?.kube?.node.nodePool ? 'Karpenter' : 'EC2');
-    }
-  }
-  return out;
 }
 
 /** The instance a finding is about: its own, or its node's. */

@@ -7,11 +7,12 @@
  * alarm sees missing data, not a healthy value.
  */
 import type { HostMetrics } from '../../model/domain';
-import { METRICS, METRICS_NAMESPACE, type MetricKey, type RemovalActor } from '../../model/metrics';
+import { METRICS, METRICS_NAMESPACE, type MetricKey } from '../../model/metrics';
+import type { RemovalActor } from '../../model/removal';
 import type { EpochMs } from '../../model/time';
-import { removalsByActor } from './aws-events';
 import type { EvaluationContext } from './context';
 import { analyzeHeadroom } from './headroom';
+import { removalKind } from './removals';
 import { round1 } from './rules/common';
 
 type KeyOf<D> = { [K in MetricKey]: (typeof METRICS)[K]['dimensions'] extends D ? K : never }[MetricKey];
@@ -104,6 +105,16 @@ export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: num
     }
   }
   return { cluster: ctx.cluster, at: ctx.now, values, groups: [...groups].map(([nodeGroup, v]) => ({ nodeGroup, values: v })), removals: removalsByActor(ctx) };
+}
+
+/** Capacity removed since the previous evaluation, by actor: what the removal model recorded this time. */
+export function removalsByActor(ctx: EvaluationContext): Partial<Record<RemovalActor, number>> {
+  const out: Partial<Record<RemovalActor, number>> = {};
+  for (const s of ctx.fresh.removals) {
+    const { by } = removalKind(s);
+    out[by] = (out[by] ?? 0) + 1;
+  }
+  return out;
 }
 
 function doc(at: EpochMs, dims: Record<string, string>, values: Partial<Record<MetricKey, number>>): EmfDocument | undefined {

@@ -266,7 +266,8 @@ export function createEvaluator(deps: EvaluatorDeps) {
       };
       const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject, prev.value.evidence);
       const gone = !f && prev !== undefined && resolved?.rule.goneWithNode === true && nodeLeft(ctx, prev.value.subject);
-      return { id, prev, next: frozen ? prev!.value : gone ? undefined : advance(prev?.value, f, timing, id, now), timing, frozen, renotify: f?.renotify ?? false };
+      const next = frozen ? prev!.value : gone ? undefined : advance(prev?.value, f, timing, id, now);
+      return { id, prev, next: next && resolvedNow(prev?.value, next) ? endOf(ctx, next, resolved) : next, timing, frozen, renotify: f?.renotify ?? false };
     });
   }
 
@@ -356,6 +357,14 @@ export function createEvaluator(deps: EvaluatorDeps) {
   }
 
   return { evaluateCluster };
+}
+
+const resolvedNow = (prev: AlertDoc | undefined, next: AlertDoc) => next.phase === 'resolved' && prev?.phase === 'firing';
+
+/** A resolving alert in its rule's words of the end (what came back), when the rule has them. */
+function endOf(ctx: EvaluationContext, doc: AlertDoc, r: ResolvedRule | undefined): AlertDoc {
+  const end = r?.rule.resolution?.(ctx, doc, r.settings);
+  return end ? { ...doc, summary: end.summary, evidence: end.evidence } : doc;
 }
 
 /** Whether the alert's node is no longer in the cluster (by fresh data from the agent). */

@@ -182,6 +182,8 @@ export interface FreshObservations {
   readonly evictions: readonly string[];
   readonly events: readonly { readonly key: string; readonly event: KubeEvent; readonly jump: boolean }[];
   readonly activities: readonly string[];
+  /** Removals of capacity recorded by this observation (the removal model's, every actor). */
+  readonly removals: readonly ScaleIn[];
   /** The previous evaluation's time: what happened after it is new to this one. */
   readonly since: EpochMs;
 }
@@ -247,7 +249,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   const outOfMemory = (node: string, t: EpochMs, how: NodeOutOfMemory['how']) => (nodeOom[node] = markOutOfMemory(nodeOom[node] ?? [], t, how));
   let kubeMinute = prev.kubeMinute;
   let cloudMinute = prev.cloudMinute;
-  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[], since: freshSince };
+  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[], removals: [] as ScaleIn[], since: freshSince };
 
   let latestNodes: ReadonlySet<string> | undefined;
   let latestGroups: ReadonlySet<string> | undefined;
@@ -330,6 +332,8 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   if (latestGroups) for (const g of Object.keys(inService)) if (!latestGroups.has(g)) delete inService[g];
   for (const [id, a] of Object.entries(activities)) if ((a.endTime ?? a.startTime) < now - KEEP_SCALING_MS) delete activities[id];
   scaleIns = scaleIns.filter((s) => s.t >= now - KEEP_SCALING_MS).sort((a, b) => a.t - b.t);
+  const known = new Set(prev.scaleIns.map(removalKey));
+  fresh.removals.push(...scaleIns.filter((s) => !known.has(removalKey(s))));
   for (const [k, e] of Object.entries(evictions)) if (e.t < now - KEEP_EVICTIONS_MS) delete evictions[k];
   capByTime(evictions, MAX_EVICTIONS, (e) => e.t);
   for (const [k, e] of Object.entries(events)) if (e.lastSeen < now - KEEP_EVENTS_MS) delete events[k];
@@ -454,6 +458,9 @@ export function restartsWithin(r: ContainerRestarts | undefined, from: EpochMs):
 }
 
 /** The pending-pod count at time `t` (the last stored value at or before it). */
+/** A removal's identity across observations (the activity read later may move its time). */
+const removalKey = (s: ScaleIn) => `${s.instanceId}|${s.node}`;
+
 export function pendingAt(memory: EvaluatorMemory, t: EpochMs): number {
   let v = 0;
   for (const [m, n] of memory.pending) if (m <= t) v = n;

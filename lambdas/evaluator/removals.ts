@@ -21,10 +21,8 @@
  */
 import type { CapacityType, KubeEvent, KubeNodeMinute, KubeRollup } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
+import type { RemovalActor } from '../../model/removal';
 import { HEALTH_ACTORS, SPOT_ACTOR, type ScaleIn } from './scale-in';
-
-/** Who removed capacity. */
-export type RemovalActor = 'auto-scaling' | 'karpenter' | 'eks-auto-mode' | 'spot-interruption' | 'ec2-health' | 'drain';
 
 /** A node showing that it is on its way out, kept until it is gone or shows it no more. */
 export interface LeavingNode {

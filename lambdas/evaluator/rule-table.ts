@@ -5,8 +5,12 @@
 import { RULE_DEFAULTS, resolveRules } from './config';
 import { formatDuration } from '../../model/quantity';
 import { RULE_GROUPS } from './rules/catalog';
+import type { RemovalCoverage } from './rules/types';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** "Covers removals by: `karpenter`, … (note)." */
+const coverage = (c: RemovalCoverage) => `Covers removals by: ${c.actors.map((a) => `\`${a}\``).join(', ')}${c.note ? ` (${c.note})` : ''}.`;
 
 export function ruleTable(): string {
   const settings = new Map(resolveRules().map((r) => [r.rule.id, r.settings]));
@@ -17,7 +21,7 @@ export function ruleTable(): string {
       const s = settings.get(r.id)!;
       const d = RULE_DEFAULTS[r.id];
       const when = r.event ? `on occurrence, held ${formatDuration(s.resolveAfterMs)}` : s.forMs ? formatDuration(s.forMs) : 'immediate';
-      lines.push(`| \`${r.id}\` | ${cell(r.meaning)} | ${cell(r.threshold(s.params))} | ${when} | ${d.severity} | ${cell(r.action)} |`);
+      lines.push(`| \`${r.id}\` | ${cell(r.meaning)}${r.covers ? ` ${coverage(r.covers)}` : ''} | ${cell(r.threshold(s.params))} | ${when} | ${d.severity} | ${cell(r.action)} |`);
     }
     lines.push('');
   }

@@ -15,7 +15,7 @@
  */
 import type { AutoScalingGroup, CloudRollup, KubeRollup, ScalingActivity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
-import type { RemovalActor } from './removals';
+import type { RemovalActor } from '../../model/removal';
 
 /**
  * One removal of capacity, with the node it took: an instance that left its Auto Scaling group, or a node

@@ -12,11 +12,14 @@
  * | event               | `<cluster>#E#<yyyy-mm-dd>` | `<object uid>#<reason>`         | yes |
  * | heartbeat           | `<cluster>#A`              | `heartbeat`                     | yes |
  * | AWS event           | `<cluster>#W`              | `<yyyy-mm-ddThh:mm:ss>#<kind>#<id>` | yes |
+ * | AWS event, unrouted | `#W` (`NO_CLUSTER`)        | same                            | yes |
  * | document (alert…)   | `<cluster>#D#<kind>`       | `<id>`                          | per kind |
  *
  * Node-minutes are bucketed by hour so a window of N minutes is one or two Queries; rollups by day so a
  * day of them is one Query. AWS events (EventBridge) are few, so one partition per cluster holds them and the
- * recent timeline is one Query from a time on. Cluster names cannot contain `#` (EKS allows `[A-Za-z0-9_-]`).
+ * recent timeline is one Query from a time on. An event about an instance no cluster's stored rollup lists
+ * yet (a brand-new instance's first state changes) waits under `#W` until the collector lists it. Cluster
+ * names cannot contain `#` (EKS allows `[A-Za-z0-9_-]`) nor be empty, so no cluster's partition is `#W`.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { NodeKey } from '../../model/domain';
@@ -52,6 +55,9 @@ const nodePartition = (cluster: string, t: EpochMs): string => `${cluster}#N#${h
 const rollupPartition = (cluster: string, t: EpochMs): string => `${cluster}#R#${dayOf(t)}`;
 const eventPartition = (cluster: string, t: EpochMs): string => `${cluster}#E#${dayOf(t)}`;
 const documentPartition = (cluster: string, kind: string): string => `${cluster}#D#${kind}`;
+
+/** The "cluster" of AWS events no cluster is known to own yet: their partition is `#W`. */
+export const NO_CLUSTER = '';
 
 export const keys = {
   nodePartition,

@@ -61,6 +61,7 @@ ${header(record, model, axis)}
 ${sections}
 ${alertTable(model, record)}
 ${silencedTable(record)}
+${awsEventTable(record)}
 </main>
 <footer>Written by Vigil local mode from the run's record. Self-contained: opening it fetches nothing.</footer>
 <div id="tip" class="tip" hidden></div>
@@ -152,6 +153,16 @@ function silencedTable(record: RunRecord): string {
   );
   return `<section class="group" id="silenced"><h2>Held by silences (${held.length})</h2>
 <table class="alerts"><thead><tr><th>from onset</th><th>UTC</th><th>severity</th><th>silence</th><th>rule</th><th>subject</th><th>summary</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
+/** The cluster's AWS events on the run's timeline: what AWS said, as it happened. */
+function awsEventTable(record: RunRecord): string {
+  const events = record.awsEvents ?? [];
+  if (!events.length) return '';
+  const rows = events.map((e) => `<tr><td class="num">${relativeLabel(e.t - record.onset)}</td><td class="clock">${clockLabel(e.t)}</td><td>${esc(e.subject)}</td><td class="summary">${esc(e.text)}</td></tr>`);
+  return `<section class="group" id="aws-events"><h2>AWS events (${events.length})</h2>
+<table class="alerts"><thead><tr><th>from onset</th><th>UTC</th><th>instance or group</th><th>event</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 

@@ -23,6 +23,16 @@ export interface RunRecord {
   readonly alerts: readonly AlertMark[];
   /** Alerts a silence held quiet: when each was first seen held, and by which silence. */
   readonly silenced?: readonly SilencedMark[];
+  /** The cluster's AWS events of the run (Spot warnings, instance state changes, Auto Scaling, AWS Health), oldest first. */
+  readonly awsEvents?: readonly AwsEventMark[];
+}
+
+export interface AwsEventMark {
+  readonly t: EpochMs;
+  /** Its instance, else its Auto Scaling group. */
+  readonly subject: string;
+  /** What happened, in words (`awsEventText`). */
+  readonly text: string;
 }
 
 export interface SilencedMark {

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -87,5 +87,24 @@ describe('AwsEvents', () => {
     const stack = new Stack(testApp(), 'S2');
     const store = new StoreTable(stack, 'Store');
     expect(() => store.grantActions(new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }), ['dynamodb:Scan'])).toThrow(/dynamodb:Scan are not among the calls VigilStore makes/);
+  });
+});
+
+describe('clusters outside the stack\'s region', () => {
+  function stackWith(clusterList: { name: string; region?: string }[], env?: { account: string; region: string }) {
+    const stack = new Stack(testApp(), 'S', env ? { env } : {});
+    new AwsEvents(stack, 'AwsEvents', { clusters: clusterList, store: new StoreTable(stack, 'Store'), retentionDays: 7, collectorEvery: Duration.minutes(1), failures: new sqs.Queue(stack, 'Failures'), logRetention: logs.RetentionDays.ONE_MONTH });
+    return Annotations.fromStack(stack);
+  }
+
+  test('synth warns, naming the cluster and both regions, that EventBridge rules are regional and its AWS events do not arrive', () => {
+    const a = stackWith([{ name: 'prod' }, { name: 'us-prod', region: 'us-east-1' }, { name: 'eu-prod', region: 'eu-west-1' }], { account: '123456789012', region: 'eu-west-1' });
+    const warnings = a.findWarning('*', Match.stringLikeRegexp('EventBridge rules are regional'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/cluster us-prod is in us-east-1: .* reach Vigil only if us-east-1 is the stack's region \(eu-west-1\)/);
+  });
+
+  test('clusters in the stack\'s region, or naming none, give no warning', () => {
+    expect(stackWith([{ name: 'prod' }, { name: 'eu-prod', region: 'eu-west-1' }], { account: '123456789012', region: 'eu-west-1' }).findWarning('*', Match.stringLikeRegexp('EventBridge rules are regional'))).toEqual([]);
   });
 });

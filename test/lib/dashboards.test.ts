@@ -1,5 +1,6 @@
 import { emfDocuments, type EvaluationFigures } from '../../lambdas/evaluator/emf';
 import { METRICS, METRICS_NAMESPACE } from '../../model/metrics';
+import { REMOVAL_ACTORS } from '../../model/removal';
 import { dashboardBodies, vigilTemplate, type DashboardWidgetJson } from '../support/cdk';
 
 /** One charted series: a metric by namespace, name and dimensions (values when known). */
@@ -41,7 +42,7 @@ function chartedBy(w: DashboardWidgetJson): Charted[] {
  */
 function emitted(): Set<string> {
   const of = (dims: string) => Object.fromEntries(Object.entries(METRICS).filter(([, m]) => m.dimensions.join(',') === dims).map(([k]) => [k, 1]));
-  const figures = { cluster: 'prod', at: 0, values: of('Cluster'), groups: [{ nodeGroup: 'general', values: of('Cluster,NodeGroup') }], removals: { Spot: 1 } } as EvaluationFigures;
+  const figures = { cluster: 'prod', at: 0, values: of('Cluster'), groups: [{ nodeGroup: 'general', values: of('Cluster,NodeGroup') }], removals: { 'spot-interruption': 1 } } as EvaluationFigures;
   return new Set(
     emfDocuments(figures).flatMap((d) => d._aws.CloudWatchMetrics.flatMap((c) => c.Dimensions.flatMap((dims) => c.Metrics.map((m) => `${c.Namespace} ${m.Name} [${[...dims].sort().join(',')}]`)))),
   );
@@ -120,6 +121,19 @@ describe('Dashboards', () => {
         ),
       );
     }
+  });
+
+  test('removals are marked on the timeline stacked by actor, one series per actor of the removal model', () => {
+    const graphs = (overview?.widgets ?? []).filter((w) => chartedBy(w).some((c) => c.name === METRICS.capacityRemovals.name));
+    expect(graphs).toHaveLength(2);
+    for (const g of graphs) {
+      expect(g.properties.stacked).toBe(true);
+      expect(chartedBy(g).map((c) => Object.keys(c.dimensions).sort())).toEqual([['Actor', 'Cluster']]);
+      for (const actor of REMOVAL_ACTORS) expect(g.properties.title).toContain(actor);
+    }
+    // Each actor the evaluator emits is a value of that dimension, and nothing else is.
+    const docs = emfDocuments({ cluster: 'prod', at: 0, values: {}, groups: [], removals: Object.fromEntries(REMOVAL_ACTORS.map((a) => [a, 1])) });
+    expect(docs.map((d) => d.Actor)).toEqual([...REMOVAL_ACTORS]);
   });
 
   test("the hosts-and-nodes view puts the cluster's EC2 CPU with the kubelet node CPU and memory on one graph", () => {

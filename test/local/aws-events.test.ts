@@ -63,5 +63,8 @@ describe('scenario instance-retirement', () => {
     expect(r.unmet.map((u) => u.message)).toEqual([]);
     const changes = r.notifications.flatMap((n) => n.notification.changes.map((c) => `${c.rule}:${c.kind}`));
     expect(changes).toEqual(['instance-scheduled-event:firing', 'instance-scheduled-event:resolved']);
+    // The report shows the cluster's AWS events on its timeline: the retirement announced, the instance going.
+    const texts = (r.record.awsEvents ?? []).map((e) => e.text);
+    expect(texts).toEqual(expect.arrayContaining([expect.stringMatching(/^AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED \(upcoming\)/), 'instance shutting-down']));
   }, 600_000);
 });

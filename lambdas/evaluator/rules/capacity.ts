@@ -5,10 +5,11 @@
  */
 import { alertId, type Subject } from '../../../model/domain';
 import { MINUTE_MS, type EpochMs } from '../../../model/time';
-import type { EvaluationContext } from '../context';
+import type { EvaluationContext, NodeView } from '../context';
 import { analyzeHeadroom, type PlacementShortfall } from '../headroom';
 import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
+import { REMOVAL_ACTORS } from '../../../model/removal';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
 import type { ScaleIn } from '../scale-in';
 import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
@@ -32,6 +33,7 @@ export const n1Headroom = defineRule({
     'If the node whose loss hurts most were lost (a scale-in, a spot interruption, a failure), some of its pods would not fit on the remaining nodes they may run on (node selector, required affinity, taints, anti-affinity, topology spread, volume zone): by their requests (they would stay Pending) or by the memory they actually use (they would push other nodes into MemoryPressure). Losing the last node a pinned workload may use counts even when the cluster has room. The first step of a cascading outage.',
   action: 'Add a node (raise the group\'s minimum), or set memory requests that match real use on the listed pods so the scheduler and autoscalers see the real need.',
   sources: { agent: true, resources: ['nodes', 'pods'] },
+  covers: { actors: REMOVAL_ACTORS, note: 'in advance: whoever takes the worst node' },
   defaults: { severity: 'warning', for: '10m', minNodes: 2 },
   params: { minNodes: param.count(2, 100_000) },
   threshold: (p) => `any pod of the worst node does not fit elsewhere (clusters of ${p.minNodes}+ schedulable nodes)`,
@@ -112,6 +114,7 @@ export const scaleInUnderPressure = defineRule({
   action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
   sources: { agent: true, resources: ['nodes', 'pods'], cloud: ['autoscaling'] },
   meta: true,
+  covers: { actors: REMOVAL_ACTORS },
   defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
   params: { window: param.duration(), constituents: param.strings() },
   threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
@@ -134,8 +137,9 @@ export const scaleInUnderPressure = defineRule({
         if (!s.params.constituents.includes(f.rule)) return false;
         // Capacity nobody chose to remove, absorbed, leaves only a risk of the next loss: capacity-lost tells it, not a page.
         if (lost && f.rule === n1Headroom.id) return false;
-        // The removed node's own trouble (NotReady while its instance shuts down) is not the rest failing to take its pods.
-        if (f.nodes?.length && f.nodes.every((n) => gone.has(n))) return false;
+        // The removed node's own trouble (NotReady while its instance shuts down), or its replacement's while it
+        // joins (NotReady for its first minute), is not the rest failing to take its pods.
+        if (f.nodes?.length && f.nodes.every((n) => gone.has(n) || (ctx.nodeByName.get(n)?.kube?.node.createdAt ?? 0) >= removed[0].t)) return false;
         if (f.rule === 'pods-pending') return pendingNow > pendingBefore;
         if (AFTER_ONLY.has(f.rule)) return (f.since ?? ctx.now) >= drop.t;
         return true;
@@ -190,69 +194,144 @@ function removedText(removed: readonly ScaleIn[]): string {
   return `${nodes} at ${at(last.t)}`;
 }
 
+/** The nodes of a removal's group now: its node group's or NodePool's, else its Auto Scaling group's instances'. */
+function groupNodes(ctx: EvaluationContext, subject: Subject): NodeView[] {
+  const asg = subject.autoScalingGroup === undefined ? undefined : new Set(ctx.groups.get(subject.autoScalingGroup)?.instances.map((i) => i.instanceId));
+  return ctx.nodes.filter((n) => (subject.nodeGroup !== undefined ? n.summary.nodeGroup === subject.nodeGroup : asg?.has(n.summary.instanceId ?? '') === true));
+}
+
+/**
+ * The replacements: nodes of the group that joined since `t`, and those of them Ready. Karpenter launches a
+ * replacement at the Spot notice or before it deletes a node it repairs, so `t` is a wave before the loss.
+ */
+function joinedSince(ctx: EvaluationContext, subject: Subject, t: EpochMs): { joined: NodeView[]; ready: NodeView[] } {
+  const joined = groupNodes(ctx, subject).filter((n) => (n.kube?.node.createdAt ?? 0) >= t);
+  return { joined, ready: joined.filter((n) => n.summary.ready === 'True') };
+}
+
+/** Runs of losses, each within `gap` of the one before: a wave of Spot notices is one, a later one is the next. */
+export function wavesOf(lost: readonly ScaleIn[], gap: number): ScaleIn[][] {
+  const waves: ScaleIn[][] = [];
+  for (const d of lost) {
+    const wave = waves[waves.length - 1];
+    if (wave && d.t - wave[wave.length - 1].t <= gap) wave.push(d);
+    else waves.push([d]);
+  }
+  return waves;
+}
+
+/** The group's incident: its losses, oldest first, each within `window` of the one before, up to the newest. */
+function incidentOf(lost: readonly ScaleIn[], window: number): ScaleIn[] {
+  let i = lost.length - 1;
+  while (i > 0 && lost[i].t - lost[i - 1].t <= window) i--;
+  return lost.slice(i);
+}
+
+/** Each group's lost-capacity incident, by the id of its capacity-lost alert. */
+function lostIncidents(ctx: EvaluationContext, window: number): Map<string, ScaleIn[]> {
+  const byGroup = new Map<string, ScaleIn[]>();
+  for (const d of ctx.memory.scaleIns) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
+  return new Map([...byGroup.values()].map((lost) => {
+    const removed = incidentOf(lost, window);
+    return [alertId('capacity-lost', removalSubject(ctx, removed[removed.length - 1])), removed];
+  }));
+}
+
 /**
  * Capacity lost that the cluster absorbed: the information side of the domino. Nodes that went without a
  * decision (Spot interruptions, failed instances, node repair), told once per incident with what is left;
- * when their pods do not fit, the domino tells it instead (it runs first: its findings are in `prior`).
+ * when their pods do not fit, the domino tells it instead (it runs first: its findings are in `prior`). A
+ * later wave of the same incident is an update; the incident ends, with one resolution saying what came
+ * back, when the rest absorbed it and either replacements as many as the nodes lost joined and are Ready,
+ * or no node was lost for `window` (nothing needed replacing).
  */
 export const capacityLost = defineRule({
   id: 'capacity-lost',
   title: 'Capacity lost, and absorbed',
   meaning:
-    'Nodes went without anyone deciding it (a Spot interruption or a wave of them, an instance that failed its health checks, EKS Auto Mode or Karpenter node repair) and the cluster absorbed it: no more pods Pending than before, no node under pressure or low on memory. Told once per incident as information: how many nodes, the allocatable left, whether the cluster could lose one more. When the rest cannot take their pods it is the domino (scale-in-under-pressure) instead.',
+    'Nodes went without anyone deciding it (a Spot interruption or a wave of them, an instance that failed its health checks, EKS Auto Mode or Karpenter node repair) and the cluster absorbed it: no more pods Pending than before, no node under pressure or low on memory. Told as information: how many nodes, the allocatable left, whether the cluster could lose one more; a later wave of the same incident is an update. Resolved, saying what came back, once as many replacements as nodes lost joined and are Ready, or no node was lost for the window with everything fitting. When the rest cannot take their pods it is the domino (scale-in-under-pressure) instead.',
   action: 'Nothing urgent: check that replacements joined and became Ready; if the evidence says the cluster could not lose one more node, add capacity; frequent Spot waves call for more instance types and zones.',
   sources: { agent: true },
   meta: true,
-  event: true,
-  defaults: { severity: 'info', for: '0', resolveAfter: '30m', renotifyEvery: '0', window: '15m' },
-  params: { window: param.duration() },
-  threshold: (p) => `a node lost (Spot interruption, failed instance, node repair) within ${Math.round(p.window / 60_000)} min, and no domino`,
+  covers: { actors: ['spot-interruption', 'ec2-health', 'karpenter', 'eks-auto-mode'], note: 'karpenter and eks-auto-mode: node repair only; what they decide to remove is the domino\'s' },
+  defaults: { severity: 'info', for: '0', resolveAfter: '0', renotifyEvery: '0', window: '15m', wave: '5m' },
+  params: { window: param.duration(), wave: param.duration() },
+  threshold: (p) =>
+    `a node lost (Spot interruption, failed instance, node repair), its pods placed, and no domino; a loss ${Math.round(p.wave / 60_000)}+ min after the last is a new wave (an update); over when replaced and Ready, or after ${Math.round(p.window / 60_000)} min without a loss`,
   evaluate(ctx, s, prior) {
-    const byGroup = new Map<string, ScaleIn[]>();
-    for (const d of ctx.memory.scaleIns) {
-      if (!removalKind(d).lost || ctx.now - d.t > s.params.window) continue;
-      byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
-    }
     const dominoes = new Set(prior.findings.filter((f) => f.rule === scaleInUnderPressure.id).map((f) => alertId(scaleInUnderPressure.id, f.subject)));
     const out: Draft[] = [];
-    for (const removed of byGroup.values()) {
+    for (const removed of lostIncidents(ctx, s.params.window).values()) {
       const first = removed[0];
       const last = removed[removed.length - 1];
       const subject = removalSubject(ctx, last);
-      if (dominoes.has(alertId(scaleInUnderPressure.id, subject))) continue;
+      const firing = prior.firing.has(alertId('capacity-lost', subject));
+      if (!firing && ctx.now - last.t > s.params.window) continue;
       // A node still listed (NotReady, draining) holds its pods: whether they fit is not known yet.
-      if (removed.some((d) => ctx.nodeByName.has(d.node))) continue;
-      // More pods Pending than before the loss: not absorbed (yet); the domino may follow.
+      const listed = removed.some((d) => ctx.nodeByName.has(d.node));
       const pendingBefore = pendingAt(ctx.memory, first.t - MINUTE_MS);
-      if ((ctx.kube?.pendingPods.length ?? 0) > pendingBefore) continue;
+      const pendingNow = ctx.kube?.pendingPods.length ?? 0;
+      const settled = !listed && !dominoes.has(alertId(scaleInUnderPressure.id, subject));
+      // More pods Pending than before the loss, or the domino: not absorbed (yet).
+      const absorbed = settled && pendingNow <= pendingBefore;
+      if (!firing && !absorbed) continue;
+      const { joined, ready } = joinedSince(ctx, subject, first.t - s.params.wave);
+      const quiet = ctx.now - last.t >= s.params.wave && joined.length === ready.length;
+      // Replaced, or a window without a loss: Pending pods that come after that are another story (pods-pending).
+      const over = quiet && ((absorbed && ready.length >= removed.length) || (settled && ctx.now - last.t >= s.params.window));
+      if (over) continue;
+      // While the newest wave is not absorbed, what was told stays: the waves before it.
+      const all = wavesOf(removed, s.params.wave);
+      const told = absorbed || all.length === 1 ? removed : all.slice(0, -1).flat();
       const rest = ctx.nodes.filter((n) => n.summary.ready === 'True' && !n.cordoned);
       const memory = rest.reduce((a, n) => a + (n.summary.allocatable.memoryBytes ?? 0), 0);
       const cpu = rest.reduce((a, n) => a + (n.summary.allocatable.cpuMilli ?? 0), 0);
       const next = analyzeHeadroom(ctx).worst;
       const nextFits = next === undefined || (next.unplacedByRequests.length === 0 && next.unplacedByUsage.length === 0);
+      const waves = absorbed ? all.length : Math.max(1, all.length - 1);
       out.push({
         subject,
         severity: s.severity,
         summary:
-          `${removerText(last)} lost ${removedText(removed)} (${last.actor}); their pods fit on the other ${rest.length} nodes by requests and by memory use ` +
+          `${removerText(last)} lost ${removedText(told)} (${last.actor})${waves > 1 ? ` in ${waves} waves` : ''}; their pods fit on the other ${rest.length} nodes by requests and by memory use ` +
           `(${toGiB(memory)} GiB memory, ${round1(cpu / 1000)} CPUs allocatable left)` +
           (nextFits ? '' : `; the cluster could not lose one more node (${next.node})`),
         evidence: {
-          lostNodes: removed.map((d) => d.node).join(', '),
-          lostInstances: removed.map((d) => d.instanceId).filter(Boolean).join(', '),
+          lostNodes: told.map((d) => d.node).join(', '),
+          lostInstances: told.map((d) => d.instanceId).filter(Boolean).join(', '),
+          waves,
           actor: last.actor,
           removedBy: removalKind(last).by,
           nodesLeft: rest.length,
           allocatableMemoryGiBLeft: toGiB(memory),
           allocatableCpuLeft: round1(cpu / 1000),
           pendingPodsBefore: pendingBefore,
-          pendingPodsNow: ctx.kube?.pendingPods.length ?? 0,
+          pendingPodsNow: pendingNow,
           canLoseOneMore: nextFits ? 'yes' : `no (${next.node})`,
+          replacementsReady: `${ready.length} of ${joined.length} joined`,
         },
         since: first.t,
+        // A later wave is news: one update per wave, not per node.
+        count: waves,
+        renotify: true,
       });
     }
     return out;
+  },
+  resolution(ctx, alert, settings) {
+    const removed = lostIncidents(ctx, settings.params.window).get(alert.id) ?? [];
+    if (removed.length === 0) return undefined;
+    const last = removed[removed.length - 1];
+    const { ready } = joinedSince(ctx, alert.subject, removed[0].t - settings.params.wave);
+    const pending = ctx.kube?.pendingPods.length ?? 0;
+    const back = ready.length
+      ? `${ready.length} replacement node${ready.length > 1 ? 's' : ''} joined and Ready (${listSome(ready.map((n) => n.name), 3)})`
+      : `the other nodes have run their pods for ${Math.round((ctx.now - last.t) / 60_000)} min with no further loss, and nothing needed replacing`;
+    const groupReady = groupNodes(ctx, alert.subject).filter((n) => n.summary.ready === 'True').length;
+    return {
+      summary: `${removerText(last)}: capacity back after losing ${removedText(removed)}: ${back}; ${groupReady} node${groupReady === 1 ? '' : 's'} of the group Ready, ${pending} pods Pending`,
+      evidence: { ...alert.evidence, lostNodes: removed.map((d) => d.node).join(', '), replacementsReady: ready.map((n) => n.name).join(', ') || 'none', pendingPodsNow: pending, backAt: at(ctx.now) },
+    };
   },
 });
 

@@ -4,9 +4,10 @@
  * rule (the README table, the runbook line in a message) comes from here.
  */
 import { z } from 'zod';
-import type { Finding, Severity, Subject } from '../../../model/domain';
+import type { AlertState, Finding, Severity, Subject } from '../../../model/domain';
 import type { EvaluationContext } from '../context';
 import { duration } from '../../../model/quantity';
+import type { RemovalActor } from '../../../model/removal';
 
 /** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
 export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
@@ -121,6 +122,8 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
   readonly threshold: (p: { readonly [K in keyof S]: z.output<S[K]> }) => string;
   /** Runs after every other rule, with their findings (the domino). */
   readonly meta?: boolean;
+  /** The removals of capacity it covers, by actor (README and docs/alerts.md say so). */
+  readonly covers?: RemovalCoverage;
   evaluate(ctx: EvaluationContext, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>, prior: Prior): Draft[];
   /**
    * True when this evaluation has no data about `subject` (its node could not be scraped, its host has no
@@ -128,7 +131,21 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
    * resolving. Source-level blindness is handled for every rule from `sources`.
    */
   blind?(ctx: EvaluationContext, subject: Subject, evidence?: Evidence): boolean;
+  /**
+   * What its resolution says, from this evaluation (what came back), instead of the alert's last values;
+   * `undefined` keeps them.
+   */
+  resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>): Resolution | undefined;
 }
+
+/** Which removal actors a capacity rule covers, and any limit on it in words. */
+export interface RemovalCoverage {
+  readonly actors: readonly RemovalActor[];
+  readonly note?: string;
+}
+
+/** The words of an alert's resolution. */
+export type Resolution = Pick<Finding, 'summary' | 'evidence'>;
 
 /** A rule with its parameter types erased, for lists of rules. */
 export interface AnyRule {
@@ -143,8 +160,10 @@ export interface AnyRule {
   readonly params: Readonly<Record<string, ParamSchema>>;
   readonly threshold: (p: Readonly<Record<string, unknown>>) => string;
   readonly meta?: boolean;
+  readonly covers?: RemovalCoverage;
   evaluate(ctx: EvaluationContext, settings: RuleSettings<Readonly<Record<string, unknown>>>, prior: Prior): Draft[];
   blind?(ctx: EvaluationContext, subject: Subject, evidence?: Evidence): boolean;
+  resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<Readonly<Record<string, unknown>>>): Resolution | undefined;
 }
 
 export function defineRule<S extends Record<string, ParamSchema>>(rule: RuleDefinition<S>): AnyRule {

@@ -10,7 +10,9 @@ import { main } from '../../../cli/main';
 import { createQueryCommand, parseQueryArgs, parseTime, queryCommand, type OpenedSource, type Source } from '../../../cli/commands/query';
 import type { CommandIO } from '../../../cli/command';
 import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { parseAwsEvent } from '../../../lambdas/aws-events/parse';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
+import { eventBridge } from '../../../sim/aws/eventbridge';
 import { VigilStore } from '../../../lambdas/store/store';
 import type { CloudRollup, Pod } from '../../../model/domain';
 import { imageName } from '../../../model/selector';
@@ -80,6 +82,11 @@ async function fill(store: VigilStore, clock: ManualClock, at: (m: number) => Sy
   }
 }
 
+// A Spot interruption on the cluster's timeline, as EventBridge delivers it.
+const SPOT_INSTANCE = base.hosts[4].instanceId;
+const origin = (id: string, m: number) => ({ id, time: T0 + m * MINUTE_MS, account: '123456789012', region: 'eu-west-1' });
+const SPOT_EVENTS = [eventBridge.spotInterruption(origin('e-spot', 20), SPOT_INSTANCE), eventBridge.stateChange(origin('e-down', 22), SPOT_INSTANCE, 'shutting-down')];
+
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-query-'));
 const DB = path.join(root, 'db');
 const SINGLE = path.join(root, 'single');
@@ -94,6 +101,7 @@ beforeAll(async () => {
     const clock = new ManualClock(T0);
     const store = new VigilStore({ client: dynamo.client, tableName: 'vigil', clock });
     for (const [at, minutes] of clusters) await fill(store, clock, at, minutes);
+    if (dir === DB) expect((await store.putAwsEvents(CLUSTER, SPOT_EVENTS.flatMap(parseAwsEvent))).failed).toEqual([]);
     await dynamo.close();
   }
 }, 120_000);
@@ -246,6 +254,23 @@ describe('workloads', () => {
   });
 });
 
+describe('events', () => {
+  test("the cluster's AWS events on its timeline, oldest first, in words; none in a window before them", async () => {
+    const r = await local('events', '--since', '30m');
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n').filter((l) => l.includes(SPOT_INSTANCE));
+    expect(rows).toEqual([expect.stringMatching(/^2026-11-23 12:20:05 +i-\S+ +Spot interruption warning \(terminate\)$/), expect.stringMatching(/^2026-11-23 12:22:05 +i-\S+ +instance shutting-down$/)]);
+    const data = await json('events', '--since', '30m');
+    expect(data.events.map((e: { kind: string; text: string }) => [e.kind, e.text])).toEqual([
+      ['spot-interruption', 'Spot interruption warning (terminate)'],
+      ['instance-state', 'instance shutting-down'],
+    ]);
+    const before = await local('events', '--since', '10m', '--until', '2026-11-23T12:15');
+    expect(before.code).toBe(1);
+    expect(before.err).toMatch(/no AWS events in cluster prod-eu-1 from 2026-11-23 12:06 → 2026-11-23 12:15 UTC/);
+  });
+});
+
 describe('clear errors', () => {
   test('an unknown cluster names the clusters that are stored', async () => {
     const r = await vigil('nodes', '--local', DB, '--cluster', 'nope');
@@ -287,7 +312,7 @@ describe('clear errors', () => {
     expect(r.err).toContain('Usage: vigil query');
     for (const [args, message] of [
       [['nodes', '--select', 'a=b'], '--select is for `vigil query containers`, not nodes'],
-      [['pods'], '"pods" is not something to query (containers, nodes, workloads)'],
+      [['pods'], '"pods" is not something to query (containers, nodes, workloads, events)'],
       [['containers', '--since', '2026-13-45T10:00'], '--since: "2026-13-45T10:00" is not a time'],
       [['containers', '--since', '2026-11-23T12:10', '--until', '2026-11-23T12:00'], 'the window is empty'],
       [['containers', '--since', '2d'], 'is over 1d: narrow --since'],
@@ -332,7 +357,7 @@ describe('clear errors', () => {
     expect(parseTime('2026-11-23')).toBeUndefined();
     const help = await vigil('containers', '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('Usage: vigil query <containers|nodes|workloads> [options]');
+    expect(help.out).toContain('Usage: vigil query <containers|nodes|workloads|events> [options]');
   });
 
   test('--table needs a region and a cluster', () => {

@@ -5,6 +5,7 @@
 import { createLogger } from '../../../common/log';
 import { createAwsEventsHandler, membersOf, routeEvents } from '../../../lambdas/aws-events/aws-events';
 import { parseAwsEvent } from '../../../lambdas/aws-events/parse';
+import { NO_CLUSTER } from '../../../lambdas/store/keys';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import type { CloudRollup, Host } from '../../../model/domain';
@@ -87,10 +88,12 @@ describe('the AWS events function', () => {
     expect(stored).not.toHaveProperty('instanceId');
   });
 
-  test('events about instances of no watched cluster are dropped and counted', async () => {
+  test('events about instances no cluster lists yet are counted and kept unrouted, on no cluster\'s timeline (the collector adopts them: new-instance.test.ts)', async () => {
     const r = await handler()(eventBridge.stateChange(origin('e-3'), 'i-0ffffffffffffffff', 'stopping'));
     expect(r).toEqual({ stored: {}, unmatched: 1 });
     expect(logs.some((l) => /"unmatched":1/.test(l))).toBe(true);
+    expect(await store.awsEvents(NO_CLUSTER, NOW - MINUTE_MS)).toEqual([expect.objectContaining({ kind: 'instance-state', instanceId: 'i-0ffffffffffffffff', state: 'stopping' })]);
+    expect([...(await store.awsEvents('prod', NOW - MINUTE_MS)), ...(await store.awsEvents('staging', NOW - MINUTE_MS))]).toEqual([]);
   });
 
   test('a delivery twice is one item (EventBridge delivers at least once)', async () => {

@@ -4,7 +4,7 @@
  */
 import { silentLogger } from '../../../common/log';
 import { createAwsEventsHandler } from '../../../lambdas/aws-events/aws-events';
-import { noticesByInstance, openScheduledEvents, removalsByActor } from '../../../lambdas/evaluator/aws-events';
+import { noticesByInstance, openScheduledEvents } from '../../../lambdas/evaluator/aws-events';
 import { resolveRules } from '../../../lambdas/evaluator/config';
 import { runRules } from '../../../lambdas/evaluator/run-rules';
 import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
@@ -91,34 +91,16 @@ describe('asg-activity-failed from Auto Scaling events', () => {
 });
 
 describe('capacity removals on the dashboards', () => {
-  test('a Spot interruption, once, under its actor; nodes are counted per node group and NodePool', async () => {
+  test('a Spot warning is not yet a removal (the removal model counts the node when it goes, removals.test.ts); nodes are counted per node group and NodePool', async () => {
     const h = await harness(dynamo, { nodes: 6 });
     await h.tick(2);
     const instanceId = h.steady.report(3).node.instanceId!;
     await send(h, (o) => eventBridge.spotInterruption(o, instanceId));
-    const removals = () => h.emitted.map((l) => JSON.parse(l) as Record<string, unknown>).filter((d) => d.Actor !== undefined);
-    await h.tick(1);
-    expect(removals()).toEqual([expect.objectContaining({ Cluster: h.steady.cluster, Actor: 'Spot', CapacityRemovals: 1 })]);
     await h.tick(3);
-    expect(removals()).toHaveLength(1);
-    const groups = h.emitted.map((l) => JSON.parse(l) as Record<string, unknown>).filter((d) => d.NodeGroup !== undefined && d.Nodes !== undefined);
-    expect(groups.length).toBeGreaterThan(0);
+    const docs = h.emitted.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs.filter((d) => d.Actor !== undefined)).toEqual([]);
+    expect(docs.filter((d) => d.NodeGroup !== undefined && d.Nodes !== undefined).length).toBeGreaterThan(0);
   });
-});
-
-test('removalsByActor: a Spot-interrupted instance once, whatever Auto Scaling says after; a lone instance shutting down is EC2\'s', () => {
-  const s = new SteadyCluster({ nodes: 4 });
-  const ctx = s.context(T0);
-  const t = ctx.now - 60_000;
-  const awsEvents: AwsEvent[] = [
-    { kind: 'spot-interruption', id: 's', time: t - 30_000, instanceId: 'i-0aaaaaaaaaaaaaaaa', action: 'terminate' },
-    { kind: 'asg-terminate', id: 'a', time: t, autoScalingGroup: 'g', successful: true, instanceId: 'i-0aaaaaaaaaaaaaaaa' },
-    { kind: 'asg-terminate', id: 'b', time: t, autoScalingGroup: 'g', successful: true, instanceId: 'i-0bbbbbbbbbbbbbbbb' },
-    { kind: 'asg-terminate', id: 'c', time: t, autoScalingGroup: 'g', successful: false, instanceId: 'i-0cccccccccccccccc' },
-    { kind: 'instance-state', id: 'd', time: t, instanceId: 'i-0dddddddddddddddd', state: 'shutting-down' },
-    { kind: 'instance-state', id: 'e', time: t, instanceId: 'i-0eeeeeeeeeeeeeeee', state: 'running' },
-  ];
-  expect(removalsByActor({ ...ctx, awsEvents })).toEqual({ Spot: 1, AutoScaling: 1, EC2: 1 });
 });
 
 describe('Spot notices', () => {

@@ -28,7 +28,7 @@ test('observing the same minutes twice gives the same memory and nothing fresh t
   expect(once.fresh.restarts.length).toBeGreaterThan(0);
   const twice = observe(once.memory, obs, opts);
   expect(twice.memory).toEqual(once.memory);
-  expect(twice.fresh).toEqual({ restarts: [], evictions: [], events: [], activities: [], since: once.memory.evaluatedAt });
+  expect(twice.fresh).toEqual({ restarts: [], evictions: [], events: [], activities: [], removals: [], since: once.memory.evaluatedAt });
 });
 
 test('a restart count that grew counts as that many restarts, even without a new termination time', () => {
