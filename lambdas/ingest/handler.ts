@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EnvReader } from '../../common/config';
-import { createLogger } from '../../common/log';
+import { createLogger, withInvocationContext } from '../../common/log';
 import { systemClock } from '../../model/time';
 import { ENV } from '../env';
 import { VigilStore } from '../store/store';
@@ -19,9 +19,9 @@ env.done();
 
 const logger = createLogger({ service: 'vigil-ingest' });
 
-export const handler = createIngestHandler({
+export const handler = withInvocationContext(createIngestHandler({
   store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
   clock: systemClock,
   logger,
   writers,
-});
+}));
