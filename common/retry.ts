@@ -3,6 +3,8 @@
  * Jitter"). The AWS SDK already retries throttling inside one call; this is for the layers above it:
  * BatchWrite's `UnprocessedItems`, and calls whose SDK retries ran out.
  */
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+
 export interface RetryPolicy {
   /** Total attempts, the first included. */
   readonly attempts: number;
@@ -21,31 +23,16 @@ export function backoffMs(attempt: number, p: Pick<RetryPolicy, 'baseMs' | 'capM
   return Math.floor(p.random() * Math.min(p.capMs, p.baseMs * 2 ** attempt));
 }
 
-const RETRYABLE_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-]);
-
-/** Whether an AWS SDK (or network) error is worth retrying: throttling, 5xx, timeouts, resets. */
+/**
+ * Whether an AWS SDK (or network) error is worth retrying, classified as the SDK's own retry strategy does
+ * (`@smithy/core/retry`; this SDK release has no separate `@smithy/service-error-classification`): throttling
+ * (429 and the services' throttling codes), transient (timeouts, connection resets and DNS failures,
+ * 500/502/503/504, `$retryable`, also as the `cause`), and any other 5xx.
+ */
 export function isRetryable(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
-  const err = e as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (err.$retryable) return true;
-  if (err.name && RETRYABLE_NAMES.has(err.name)) return true;
-  if (err.code && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(err.code)) return true;
-  const status = err.$metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 429);
+  const err = e as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(err) || isTransientError(err) || isServerError(err);
 }
 
 /** Calls `fn` until it succeeds, a non-retryable error is thrown, or the attempts run out. */

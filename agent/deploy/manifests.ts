@@ -4,10 +4,20 @@
  * cluster's values (the CDK stack outputs that exact command); `vigil-agent.yaml` beside this file is an
  * example rendering, kept identical to the generator by a test.
  */
+import { dump } from 'js-yaml';
 import { CLUSTER_NAME_PATTERN } from '../../model/batch-constants';
 import { AGENT_ENV, regionOfFunctionUrl } from '../config';
 import { AGENT_VERSION } from '../version';
-import { toYamlDocuments, type JsonValue } from './yaml';
+
+/** Plain JSON data: what the manifests are (a key whose value is undefined is left out). */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue | undefined };
+
+/**
+ * js-yaml's writer: keys in the order given; strings quoted where a YAML 1.1 or 1.2 reader would take them
+ * for something else (`"yes"`, `"8080"`), as kubectl's YAML 1.1 reader needs; no line folding, so an image
+ * reference or URL stays on one line.
+ */
+const YAML_OPTIONS = { lineWidth: -1, noRefs: true, quotingType: '"', skipInvalid: true } as const;
 
 export const AGENT_AUTHS = ['pod-identity', 'irsa'] as const;
 export type AgentAuth = (typeof AGENT_AUTHS)[number];
@@ -314,7 +324,7 @@ export function renderManifests(options: ManifestOptions): string {
       : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats and nodes/metrics; no nodes/proxy.',
     '',
   ];
-  return toYamlDocuments(agentManifests(o), header);
+  return header.map((h) => `# ${h}`.trimEnd() + '\n').join('') + agentManifests(o).map((d) => `---\n${dump(d, YAML_OPTIONS)}`).join('');
 }
 
 /**

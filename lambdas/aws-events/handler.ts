@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EnvReader } from '../../common/config';
-import { createLogger } from '../../common/log';
+import { createLogger, withInvocationContext } from '../../common/log';
 import { systemClock } from '../../model/time';
 import { ENV } from '../env';
 import { clusterConfigsSchema } from '../collector/config';
@@ -20,10 +20,10 @@ env.done();
 
 const logger = createLogger({ service: 'vigil-aws-events' });
 
-export const handler = createAwsEventsHandler({
+export const handler = withInvocationContext(createAwsEventsHandler({
   store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
   clusters,
   collectorEveryMinutes,
   clock: systemClock,
   logger,
-});
+}));

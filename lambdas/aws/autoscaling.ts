@@ -3,8 +3,8 @@
  * scaling activities. One interface, its SDK adapter, and the pure mappings to Vigil's model.
  */
 import {
-  DescribeAutoScalingGroupsCommand,
-  DescribeScalingActivitiesCommand,
+  paginateDescribeAutoScalingGroups,
+  paginateDescribeScalingActivities,
   type Activity,
   type AutoScalingClient,
   type AutoScalingGroup as SdkAutoScalingGroup,
@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingGroup, ScalingActivity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
-import type { CallCounter } from './calls';
+import { countedPages, type CallCounter } from './calls';
 
 export interface DescribedGroup extends AutoScalingGroup {
   /** The EKS managed node group behind this group (`eks:nodegroup-name` tag). */
@@ -68,30 +68,26 @@ export class SdkAutoScaling implements AutoScalingApi {
     }
     const out: DescribedGroup[] = [];
     for (const request of requests) {
-      let NextToken: string | undefined;
-      do {
-        this.calls.count('autoscaling:DescribeAutoScalingGroups');
-        const page = await this.client.send(new DescribeAutoScalingGroupsCommand({ ...request, MaxRecords: GROUPS_PER_PAGE, NextToken }));
-        out.push(...(page.AutoScalingGroups ?? []).map(describedGroupOf));
-        NextToken = page.NextToken;
-      } while (NextToken);
+      const pages = paginateDescribeAutoScalingGroups(countedPages(this.client, this.calls, 'autoscaling:DescribeAutoScalingGroups'), { ...request, MaxRecords: GROUPS_PER_PAGE });
+      for await (const page of pages) out.push(...(page.AutoScalingGroups ?? []).map(describedGroupOf));
     }
     return out;
   }
 
   async describeScalingActivities(group: string, since: EpochMs): Promise<ScalingActivity[]> {
     const out: ScalingActivity[] = [];
-    let NextToken: string | undefined;
-    for (let page = 0; page < MAX_ACTIVITY_PAGES; page++) {
-      this.calls.count('autoscaling:DescribeScalingActivities');
-      const res = await this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: ACTIVITIES_PER_PAGE, NextToken }));
+    const pages = paginateDescribeScalingActivities(countedPages(this.client, this.calls, 'autoscaling:DescribeScalingActivities'), {
+      AutoScalingGroupName: group,
+      MaxRecords: ACTIVITIES_PER_PAGE,
+    });
+    let read = 0;
+    for await (const res of pages) {
       const activities = (res.Activities ?? []).map(scalingActivityOf);
       out.push(...activities.filter((a) => a.startTime >= since || !isFinalActivity(a.status)));
-      NextToken = res.NextToken;
       // "Activities still in progress are described first", whatever their age; the others follow newest
       // first (API_DescribeScalingActivities, ActivitiesType): once a finished one reaches past `since`, the
-      // rest is older still.
-      if (!NextToken || activities.some((a) => isFinalActivity(a.status) && a.startTime < since)) break;
+      // rest is older still. Leaving the loop asks for no further page.
+      if (++read >= MAX_ACTIVITY_PAGES || activities.some((a) => isFinalActivity(a.status) && a.startTime < since)) break;
     }
     return out;
   }

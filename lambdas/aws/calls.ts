@@ -29,6 +29,22 @@ export class CallCounter {
   }
 }
 
+/**
+ * The configuration of an SDK paginator (`paginateDescribeInstances`, …) that counts each page's request as
+ * it is sent, so a page that fails is counted too; `metricsPerPage` for `GetMetricData`, which bills every
+ * page for every metric it names.
+ */
+export function countedPages<C>(client: C, calls: CallCounter, operation: string, metricsPerPage = 0): { readonly client: C; readonly withCommand: <T>(command: T) => T } {
+  return {
+    client,
+    withCommand: (command) => {
+      calls.count(operation);
+      calls.countMetrics(metricsPerPage);
+      return command;
+    },
+  };
+}
+
 /** `Name: message` of an SDK (or any) error, short enough for a rollup and a log line. */
 export function describeError(e: unknown): string {
   const err = e as { name?: string; message?: string };

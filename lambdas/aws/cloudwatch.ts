@@ -3,13 +3,13 @@
  * requested) and which CloudWatch agent metrics exist (`ListMetrics`, billed per request, i.e. nearly free).
  */
 import {
-  GetMetricDataCommand,
-  ListMetricsCommand,
+  paginateGetMetricData,
+  paginateListMetrics,
   type CloudWatchClient,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import type { EpochMs } from '../../model/time';
-import type { CallCounter } from './calls';
+import { countedPages, type CallCounter } from './calls';
 
 export type MetricStatistic = 'Average' | 'Maximum' | 'Sum';
 
@@ -68,32 +68,27 @@ export class SdkCloudWatch implements CloudWatchApi {
     if (queries.length === 0) return [];
     const byId = new Map<string, { points: MetricPoint[]; status: string; message?: string }>();
     const messages: string[] = [];
-    let NextToken: string | undefined;
-    do {
-      // Each page is a request billed for every metric it names.
-      this.calls.count('cloudwatch:GetMetricData');
-      this.calls.countMetrics(queries.length);
-      const out = await this.client.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: queries.map((q) => ({
-            Id: q.id,
-            MetricStat: {
-              Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
-              Period: q.periodSeconds,
-              Stat: q.stat,
-            },
-            ReturnData: true,
-          })),
-          StartTime: new Date(from),
-          EndTime: new Date(to),
-          ScanBy: 'TimestampAscending',
-          NextToken,
-        }),
-      );
+    const pages = paginateGetMetricData(
+      countedPages(this.client, this.calls, 'cloudwatch:GetMetricData', queries.length),
+      {
+        MetricDataQueries: queries.map((q) => ({
+          Id: q.id,
+          MetricStat: {
+            Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+            Period: q.periodSeconds,
+            Stat: q.stat,
+          },
+          ReturnData: true,
+        })),
+        StartTime: new Date(from),
+        EndTime: new Date(to),
+        ScanBy: 'TimestampAscending',
+      },
+    );
+    for await (const out of pages) {
       for (const r of out.MetricDataResults ?? []) merge(byId, r);
       messages.push(...messagesOf(out.Messages));
-      NextToken = out.NextToken;
-    } while (NextToken);
+    }
     return queries.map((q) => {
       const s = byId.get(q.id);
       // CloudWatch answers every query it ran, even with no data; one it left out did not run, and the
@@ -105,13 +100,10 @@ export class SdkCloudWatch implements CloudWatchApi {
 
   async listMetrics(namespace: string, metricName: string): Promise<Record<string, string>[]> {
     const out: Record<string, string>[] = [];
-    let NextToken: string | undefined;
-    do {
-      this.calls.count('cloudwatch:ListMetrics');
-      const page = await this.client.send(new ListMetricsCommand({ Namespace: namespace, MetricName: metricName, RecentlyActive: 'PT3H', NextToken }));
+    const pages = paginateListMetrics(countedPages(this.client, this.calls, 'cloudwatch:ListMetrics'), { Namespace: namespace, MetricName: metricName, RecentlyActive: 'PT3H' });
+    for await (const page of pages) {
       for (const m of page.Metrics ?? []) out.push(Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? ''])));
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
     return out;
   }
 }

@@ -2,9 +2,9 @@
  * What the collector reads from EC2: the cluster's instances, found by the tags EKS, eksctl, Terraform and
  * Karpenter put on them. One interface, its SDK adapter, and the pure mapping to Vigil's `Host`.
  */
-import { DescribeInstancesCommand, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstances, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import type { CapacityType, Host, InstanceState } from '../../model/domain';
-import type { CallCounter } from './calls';
+import { countedPages, type CallCounter } from './calls';
 
 /** An instance of the cluster, with what the collector needs beyond the `Host` it stores. */
 export interface ClusterInstance {
@@ -47,18 +47,15 @@ export class SdkEc2 implements Ec2Api {
   async describeClusterInstances(cluster: string): Promise<ClusterInstance[]> {
     const byId = new Map<string, ClusterInstance>();
     for (const filters of clusterInstanceFilters(cluster)) {
-      let NextToken: string | undefined;
-      do {
-        this.calls.count('ec2:DescribeInstances');
-        const out = await this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: INSTANCES_PER_PAGE, NextToken }));
+      const pages = paginateDescribeInstances(countedPages(this.client, this.calls, 'ec2:DescribeInstances'), { Filters: filters, MaxResults: INSTANCES_PER_PAGE });
+      for await (const out of pages) {
         for (const r of out.Reservations ?? []) {
           for (const i of r.Instances ?? []) {
             const c = clusterInstanceOf(i);
             if (c) byId.set(c.host.instanceId, c);
           }
         }
-        NextToken = out.NextToken;
-      } while (NextToken);
+      }
     }
     return [...byId.values()].sort((a, b) => a.host.instanceId.localeCompare(b.host.instanceId));
   }

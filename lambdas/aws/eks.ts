@@ -5,13 +5,13 @@
 import {
   DescribeClusterCommand,
   DescribeNodegroupCommand,
-  ListNodegroupsCommand,
+  paginateListNodegroups,
   type Cluster,
   type EKSClient,
   type Nodegroup,
 } from '@aws-sdk/client-eks';
 import type { CapacityType, ClusterInfo, ClusterStatus, HealthIssue, NodeGroup } from '../../model/domain';
-import type { CallCounter } from './calls';
+import { countedPages, type CallCounter } from './calls';
 
 export interface EksApi {
   describeCluster(name: string): Promise<ClusterInfo>;
@@ -38,13 +38,8 @@ export class SdkEks implements EksApi {
 
   async listNodegroups(cluster: string): Promise<string[]> {
     const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      this.calls.count('eks:ListNodegroups');
-      const out = await this.client.send(new ListNodegroupsCommand({ clusterName: cluster, maxResults: NODEGROUPS_PER_PAGE, nextToken }));
-      names.push(...(out.nodegroups ?? []));
-      nextToken = out.nextToken;
-    } while (nextToken);
+    const pages = paginateListNodegroups(countedPages(this.client, this.calls, 'eks:ListNodegroups'), { clusterName: cluster, maxResults: NODEGROUPS_PER_PAGE });
+    for await (const out of pages) names.push(...(out.nodegroups ?? []));
     return names;
   }
 

@@ -3,7 +3,7 @@
  * instance starts; SDK clients are created once per region and reused across invocations.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLogger } from '../../common/log';
+import { createLogger, withInvocationContext } from '../../common/log';
 import { systemClock } from '../../model/time';
 import { sdkAccounts } from '../aws/account';
 import { VigilStore } from '../store/store';
@@ -13,7 +13,7 @@ import { readCollectorConfig } from './config';
 const config = readCollectorConfig();
 const logger = createLogger({ service: 'vigil-collector' });
 
-export const handler = createCollectorHandler({
+export const handler = withInvocationContext(createCollectorHandler({
   store: new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, retentionDays: config.retentionDays, logger }),
   clusters: config.clusters,
   defaultRegion: config.defaultRegion,
@@ -21,4 +21,4 @@ export const handler = createCollectorHandler({
   hostMetrics: config.hostMetrics,
   clock: systemClock,
   logger,
-});
+}));

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { EnvReader } from '../../common/config';
-import { createLogger } from '../../common/log';
+import { createLogger, withInvocationContext } from '../../common/log';
 import { clusterNameSchema } from '../../model/batch';
 import { DEFAULT_ROUTE_LABELS, resolvedRoutingSchema, routeLabelsSchema, type Routing } from '../../model/route';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../../model/silence';
@@ -39,7 +39,7 @@ env.done();
 const logger = createLogger({ service: 'vigil-evaluator' });
 const store = new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, logger });
 
-export const handler = createEvaluatorHandler({
+export const handler = withInvocationContext(createEvaluatorHandler({
   store,
   publisher: new SnsPublisher(new SNSClient({}), config.topicArn),
   clock: systemClock,
@@ -53,4 +53,4 @@ export const handler = createEvaluatorHandler({
   routeLabels: config.routeLabels,
   // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
   emit: (line) => process.stdout.write(line + '\n'),
-});
+}));

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EnvReader } from '../../common/config';
-import { createLogger } from '../../common/log';
+import { createLogger, withInvocationContext } from '../../common/log';
 import { systemClock } from '../../model/time';
 import { DEFAULT_ROUTE_LABELS, routeLabelsSchema } from '../../model/route';
 import { ENV } from '../env';
@@ -21,10 +21,10 @@ env.done();
 
 const logger = createLogger({ service: 'vigil-ingest' });
 
-export const handler = createIngestHandler({
+export const handler = withInvocationContext(createIngestHandler({
   store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
   clock: systemClock,
   logger,
   writers,
   routeLabels,
-});
+}));

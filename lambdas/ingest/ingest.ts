@@ -62,7 +62,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     const started = deps.clock.now();
     const deadline = context ? started + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS : undefined;
     const caller = writerOf(event);
-    const log = deps.logger.child({ requestId: event.requestContext?.requestId, caller: caller.arn });
+    const log = deps.logger.child({ caller: caller.arn });
     const refuse = (status: number, problems: readonly string[], fields: Record<string, unknown> = {}) => {
       log.warn('batch refused', { status, problems: problems.slice(0, MAX_LISTED_FAILURES), problemCount: problems.length, ...fields });
       return respond(status, { ok: false, problems }, status === 405 ? { allow: 'POST' } : {});

@@ -154,6 +154,13 @@ describe('the agent\'s manifests', () => {
     expect(() => agentManifests({ ...OPTIONS, auth: 'irsa', roleArn: undefined })).toThrow('--role-arn is required with --auth irsa');
   });
 
+  it("quote values kubectl's YAML 1.1 reader would take for a boolean or a number, and read back as written", () => {
+    const options = { ...OPTIONS, tolerations: ['dedicated=yes:NoSchedule', 'gpu=0x1F:NoSchedule', 'spot=on', 'tier=1e3'].map(parseToleration) };
+    const text = renderManifests(options);
+    for (const v of ['yes', '0x1F', 'on', '1e3']) expect(text).toContain(`value: "${v}"`);
+    expect(loadAll(text)).toEqual(agentManifests(options));
+  });
+
   it('ship an example (agent/deploy/vigil-agent.yaml) that is exactly what the generator prints', () => {
     const file = readFileSync(path.join(__dirname, '../../../agent/deploy/vigil-agent.yaml'), 'utf8');
     expect(file).toBe(exampleManifestFile());

@@ -1,7 +1,7 @@
 /** The Auto Scaling adapter against `aws-sdk-client-mock`, responses shaped like the real API's (typed by the SDK's output types). */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SdkAutoScaling } from '../../../lambdas/aws/autoscaling';
+import { MAX_ACTIVITY_PAGES, SdkAutoScaling } from '../../../lambdas/aws/autoscaling';
 import { CallCounter } from '../../../lambdas/aws/calls';
 import { asgOf } from './responses';
 
@@ -87,5 +87,16 @@ describe('Auto Scaling', () => {
     const got = await api().describeScalingActivities('eks-general-1', t(12, 0).getTime());
     expect(got.map((a) => a.activityId)).toEqual(['stuck', 'new']);
     expect(calls.snapshot()).toEqual({ 'autoscaling:DescribeScalingActivities': 2 });
+  });
+
+  test('activities: a group that scaled wildly is read at most MAX_ACTIVITY_PAGES pages a run', async () => {
+    const recent = new Date(Date.UTC(2026, 10, 23, 12, 30));
+    asg.on(DescribeScalingActivitiesCommand, { AutoScalingGroupName: 'eks-general-1' }).resolves({
+      Activities: [{ ActivityId: 'a', AutoScalingGroupName: 'eks-general-1', Cause: 'At 2026-11-23T12:30:00Z a user request update of AutoScalingGroup constraints changed the desired capacity.', StartTime: recent, StatusCode: 'Successful', Progress: 100 }],
+      NextToken: 'more',
+    });
+    const got = await api().describeScalingActivities('eks-general-1', Date.UTC(2026, 10, 23, 12, 0));
+    expect(got).toHaveLength(MAX_ACTIVITY_PAGES);
+    expect(calls.snapshot()).toEqual({ 'autoscaling:DescribeScalingActivities': MAX_ACTIVITY_PAGES });
   });
 });

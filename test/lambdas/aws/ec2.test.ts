@@ -1,5 +1,5 @@
 /** The EC2 adapter against `aws-sdk-client-mock`, responses shaped like the real API's (typed by the SDK's output types). */
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallCounter } from '../../../lambdas/aws/calls';
 import { SdkEc2 } from '../../../lambdas/aws/ec2';
@@ -50,6 +50,15 @@ describe('EC2', () => {
     expect(found[1].host.capacityType).toBe('spot');
     // Karpenter instances belong to their NodePool; terminated ones lose their address.
     expect(found[2]).toMatchObject({ nodePool: 'default', host: { nodeGroup: 'default', state: 'terminated', privateDnsName: undefined, privateIp: undefined } });
+  });
+
+  test('a page that fails fails the listing, its request counted: a partial list would read as instances gone', async () => {
+    const a = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa1', nodeGroup: 'general' });
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:kubernetes.io/cluster/prod', Values: ['owned', 'shared'] }] })
+      .resolvesOnce({ Reservations: [{ Instances: [a] }], NextToken: 'p2' })
+      .rejectsOnce(new EC2ServiceException({ name: 'RequestLimitExceeded', $fault: 'client', message: 'Request limit exceeded.', $metadata: { httpStatusCode: 503 } }));
+    await expect(api().describeClusterInstances('prod')).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 2 });
   });
 
   test('finds EKS Auto Mode instances by their own cluster tag and records their node pool', async () => {

@@ -1,5 +1,5 @@
 /** The EKS adapter against `aws-sdk-client-mock`, responses shaped like the real API's (typed by the SDK's output types). */
-import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand, ResourceNotFoundException, type ListNodegroupsCommandInput, type ListNodegroupsCommandOutput } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallCounter } from '../../../lambdas/aws/calls';
 import { SdkEks } from '../../../lambdas/aws/eks';
@@ -44,12 +44,19 @@ describe('EKS', () => {
   });
 
   test('ListNodegroups follows nextToken across pages', async () => {
-    eks.on(ListNodegroupsCommand, { clusterName: 'prod' })
-      .resolvesOnce({ nodegroups: ['a', 'b'], nextToken: 't1' })
-      .resolvesOnce({ nodegroups: ['c'], nextToken: 't2' })
-      .resolvesOnce({ nodegroups: [] });
+    // Each page answers the token as sent (the SDK's paginator reuses one input object for every page).
+    const pages: Record<string, ListNodegroupsCommandOutput> = {
+      '': { nodegroups: ['a', 'b'], nextToken: 't1', $metadata: {} },
+      t1: { nodegroups: ['c'], nextToken: 't2', $metadata: {} },
+      t2: { nodegroups: [], $metadata: {} },
+    };
+    const sent: (string | undefined)[] = [];
+    eks.on(ListNodegroupsCommand, { clusterName: 'prod' }).callsFake((input: ListNodegroupsCommandInput) => {
+      sent.push(input.nextToken);
+      return pages[input.nextToken ?? ''];
+    });
     expect(await api().listNodegroups('prod')).toEqual(['a', 'b', 'c']);
-    expect(eks.commandCalls(ListNodegroupsCommand).map((c) => c.args[0].input.nextToken)).toEqual([undefined, 't1', 't2']);
+    expect(sent).toEqual([undefined, 't1', 't2']);
     expect(calls.snapshot()).toEqual({ 'eks:ListNodegroups': 3 });
   });
 

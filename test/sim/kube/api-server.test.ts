@@ -126,7 +126,7 @@ describe('the loopback API server', () => {
     const second = await watchUntil('/api/v1/pods', { resourceVersion: String(sim.resourceVersion) }, () => false);
     await new Promise((r) => setTimeout(r, 50));
     expect(kube.api.faults.dropWatches()).toBe(1);
-    await expect(second.ended).resolves.toBeDefined(); // the client sees an error: the connection was cut
+    await expect(second.ended).resolves.toBeInstanceOf(Error); // the client sees an error: the connection was cut
   });
 
   it('throttles with 429 and Retry-After when told to', async () => {
