@@ -4,22 +4,28 @@
  * (PagerDuty's routing key).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, SNSEvent } from 'aws-lambda';
 import { EnvReader } from '../../common/config';
-import { createLogger } from '../../common/log';
+import { createLogger, withInvocationContext } from '../../common/log';
 import { systemClock } from '../../model/time';
 import { createNotifier, type Receiver, type ReceiverTarget } from './notifier';
 import { SecretCache, SecretsManagerSource, webhookUrlOf } from './secrets';
 import { FetchWebhookClient } from './webhook';
 
-export function receiverHandler(receiver: Receiver, secretNameVariable: string): ReturnType<typeof createNotifier>;
-export function receiverHandler<T extends ReceiverTarget>(receiver: Receiver<T>, secretNameVariable: string, parse: (secret: string) => T): ReturnType<typeof createNotifier>;
+/** A receiver's entry point; each log line of an invocation carries its request id (`withInvocationContext`). */
+type NotifierHandler = (event: SNSEvent, context: Context) => Promise<{ readonly posted: number }>;
+
+export function receiverHandler(receiver: Receiver, secretNameVariable: string): NotifierHandler;
+export function receiverHandler<T extends ReceiverTarget>(receiver: Receiver<T>, secretNameVariable: string, parse: (secret: string) => T): NotifierHandler;
 export function receiverHandler(receiver: Receiver<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
   const env = new EnvReader();
   const secretName = env.string(secretNameVariable);
   env.done();
-  return createNotifier(receiver, {
-    webhookUrl: new SecretCache(new SecretsManagerSource(new SecretsManagerClient({})), secretName, systemClock, parse),
-    webhook: new FetchWebhookClient(),
-    logger: createLogger({ service: receiver.service }),
-  });
+  return withInvocationContext(
+    createNotifier(receiver, {
+      webhookUrl: new SecretCache(new SecretsManagerSource(new SecretsManagerClient({})), secretName, systemClock, parse),
+      webhook: new FetchWebhookClient(),
+      logger: createLogger({ service: receiver.service }),
+    }),
+  );
 }
