@@ -56,6 +56,8 @@ export interface RequestRecord {
   readonly query: string;
   readonly status: number;
   readonly watch: boolean;
+  /** Bytes of the answer's body sent so far (a watch's grows with each event it streams). */
+  bytes: number;
 }
 
 interface Rule {
@@ -76,6 +78,8 @@ export class ApiFaults {
   /** @internal */ continueTokens = new Map<string, { items: string[]; rv: number; kind: string; apiVersion: string }>();
   /** Watch answers 410 as an HTTP status instead of an ERROR event (older servers, some proxies). */
   goneAsHttpStatus = false;
+  /** Streaming lists: see `ApiServerOptions.watchList`; changed here, as by an upgrade of the server. */
+  watchList: 'on' | 'off' | 'ignored' = 'off';
 
   /** The next `count` requests whose path matches get 429 with `Retry-After`. */
   throttle(count: number, match: RegExp = /./, retryAfterSeconds = 1): void {
@@ -226,6 +230,7 @@ function listItem(o: Json): string {
 export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServer> {
   const { cluster } = opts;
   const faults = new ApiFaults();
+  faults.watchList = opts.watchList ?? 'off';
   const requests: RequestRecord[] = [];
   const permissions = { nodesStats: true, nodesProxy: false, ...opts.permissions };
   let tokens = 0;
@@ -237,7 +242,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     const path = decodeURIComponent(url.pathname);
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const send = (code: number, body: string, headers: Record<string, string> = {}) => {
-      requests.push({ method: req.method ?? 'GET', path, query: url.search, status: code, watch });
+      requests.push({ method: req.method ?? 'GET', path, query: url.search, status: code, watch, bytes: Buffer.byteLength(body) });
       res.writeHead(code, { 'content-type': 'application/json', ...headers }).end(body);
     };
     if (req.headers.authorization !== `Bearer ${opts.token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -259,7 +264,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       const ok = checks.every(([, v]) => v);
       const verbose = url.searchParams.has('verbose');
       const text = verbose ? `${checks.map(([c, v]) => (v ? `[+]${c} ok` : `[-]${c} failed: reason withheld`)).join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n` : ok ? 'ok' : `${path.slice(1)} check failed`;
-      requests.push({ method: 'GET', path, query: url.search, status: ok ? 200 : 500, watch: false });
+      requests.push({ method: 'GET', path, query: url.search, status: ok ? 200 : 500, watch: false, bytes: Buffer.byteLength(text) });
       res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
       return;
     }
@@ -322,7 +327,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     }
 
     // Watch.
-    const watchList = opts.watchList ?? 'off';
+    const watchList = faults.watchList;
     const refusal = watchList === 'ignored' ? undefined : watchListProblem(url.searchParams, watchList);
     if (refusal) return send(422, JSON.stringify({ ...JSON.parse(status(422, 'Invalid', refusal)), details: { group: 'meta.k8s.io', kind: 'ListOptions' } }));
     // A streaming list: the state now (it is never older than any resourceVersion asked), then the marker.
@@ -336,16 +341,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     if (backlog === 'gone') {
       const message = `too old resource version: ${fromRv} (${cluster.resourceVersion})`;
       if (faults.goneAsHttpStatus) return send(410, status(410, 'Expired', message));
-      requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
+      const gone = JSON.stringify({ type: 'ERROR', object: JSON.parse(status(410, 'Expired', message)) }) + '\n';
+      requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true, bytes: Buffer.byteLength(gone) });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'ERROR', object: JSON.parse(status(410, 'Expired', message)) }) + '\n');
+      res.end(gone);
       return;
     }
-    requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
+    const record: RequestRecord = { method: 'GET', path, query: url.search, status: 200, watch: true, bytes: 0 };
+    requests.push(record);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders(); // as the real server does: the client's watch is open before any event
     const entry = { socket: req.socket, end: () => res.end(), stalled: false };
-    const line = (type: string, object: Json) => entry.stalled || res.write(JSON.stringify({ type, object }) + '\n');
+    const line = (type: string, object: Json) => {
+      if (entry.stalled) return;
+      const text = JSON.stringify({ type, object }) + '\n';
+      record.bytes += Buffer.byteLength(text);
+      res.write(text);
+    };
     for (const c of backlog) if (inScope(c.object)) line(c.type, c.object);
     const sendBookmark = (annotations?: Json) => line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(cluster.resourceVersion), ...(annotations ? { annotations } : {}) } });
     if (streaming) sendBookmark({ [INITIAL_EVENTS_END]: 'true' });
