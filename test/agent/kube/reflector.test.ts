@@ -71,7 +71,7 @@ afterEach(async () => {
   await kube.close();
 });
 
-describe('Reflector (list, then watch, over the agent's own streaming watch)', () => {
+describe('Reflector (list, then watch, over our own streaming watch)', () => {
   it('lists page by page, then follows changes', async () => {
     const r = await start();
     expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
