@@ -64,7 +64,7 @@ export interface MetricsExtras {
   /** API calls, from the meter's running totals. */
   readonly api: { readonly calls: number; readonly errors: number; readonly throttled: number };
   /** Per watched resource. */
-  readonly resources: readonly { readonly resource: string; readonly synced: boolean; readonly stats: { readonly lists: number; readonly relistsAfterGone: number; readonly watchRestarts: number; readonly failures: number } }[];
+  readonly resources: readonly { readonly resource: string; readonly synced: boolean; readonly stats: { readonly lists: number; readonly streamedLists: number; readonly relistsAfterGone: number; readonly watchRestarts: number; readonly failures: number } }[];
   readonly ready: boolean;
   readonly live: boolean;
 }
@@ -107,6 +107,7 @@ export function prometheusText(c: AgentCounters, x: MetricsExtras): string {
   metric('vigil_agent_api_throttled_total', 'counter', 'Kubernetes API calls answered 429.', one(x.api.throttled));
   metric('vigil_agent_watch_synced', 'gauge', 'Whether the resource has been listed.', x.resources.map((r) => [{ resource: r.resource }, r.synced ? 1 : 0]));
   metric('vigil_agent_lists_total', 'counter', 'Complete lists, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.lists]));
+  metric('vigil_agent_streamed_lists_total', 'counter', 'Of those, lists streamed on a watch (sendInitialEvents) rather than paged, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.streamedLists]));
   metric('vigil_agent_relists_after_gone_total', 'counter', 'Lists started over after 410 Gone, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.relistsAfterGone]));
   metric('vigil_agent_watch_restarts_total', 'counter', 'Watches that ended and were reopened, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.watchRestarts]));
   metric('vigil_agent_watch_failures_total', 'counter', 'Failed lists or watches, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.failures]));

@@ -169,12 +169,24 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
     figures,
     notes: [
       `cycles: ${cycles.map((c) => `#${c.cycle} ${Math.round(c.ms)} ms wall / ${Math.round(c.cpuMs)} ms CPU`).join(', ')}; scrape errors in cycle 3: ${third.scrapeErrors ?? 0}`,
-      'peak RSS covers start-up too (the first list of every pod is the high-water mark); the simulated cluster runs in the benchmark process, not the agent\'s.',
+      'peak RSS covers start-up too (the first list of every pod); at 1,000 nodes the high-water mark is a cycle encoding its parts; the simulated cluster runs in the benchmark process, not the agent\'s.',
     ],
   };
 }
 
 let bundleBytes = 0;
+
+/**
+ * `VIGIL_BENCH_AGENT_NODES=1000 npm run bench -- agent` runs only that size (comma-separated for several):
+ * the whole bench takes over a quarter of an hour on a loaded machine.
+ */
+function sizesToRun(only: string | undefined): readonly Size[] {
+  if (!only) return SIZES;
+  const wanted = only.split(',').map(Number);
+  const sizes = SIZES.filter((s) => wanted.includes(s.nodes));
+  if (sizes.length !== wanted.length) throw new Error(`VIGIL_BENCH_AGENT_NODES=${only}: the agent bench has sizes ${SIZES.map((s) => s.nodes).join(', ')}`);
+  return sizes;
+}
 
 export async function bench(): Promise<BenchSection[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-agent-bench-'));
@@ -182,7 +194,7 @@ export async function bench(): Promise<BenchSection[]> {
     const b = await bundleAgent(path.join(dir, 'agent.js'));
     bundleBytes = b.bytes;
     const out: BenchSection[] = [];
-    for (const size of SIZES) out.push(await measure(b.outfile, dir, size));
+    for (const size of sizesToRun(process.env.VIGIL_BENCH_AGENT_NODES)) out.push(await measure(b.outfile, dir, size));
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });

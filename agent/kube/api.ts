@@ -1,19 +1,18 @@
 /**
  * The agent's door to the Kubernetes API: three calls, all metered. The real implementation takes its
- * server, CA, token (re-read as it rotates) and client certificates from client-node's `KubeConfig`, and
- * watches with client-node's `Watch`. Objects stay plain JSON (see `objects.ts`).
+ * server, CA, token (re-read as it rotates) and client certificates from client-node's `KubeConfig`;
+ * watches are our own streaming GETs (`watch.ts`), which keep the answer's status and headers.
+ * Objects stay plain JSON (see `objects.ts`).
  */
 import * as http from 'http';
 import * as https from 'https';
-// Deep imports: the package index also loads exec, attach, port-forward and cp support the agent never uses.
+// Deep import: the package index also loads exec, attach, port-forward and cp support the agent never uses.
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { ApiMeter, CallOutcome } from './meter';
-import type { StatusObject, WatchEventType } from './objects';
+import type { WatchEventType } from './objects';
+import { ApiError, retryAfterMs, statusBody, streamWatch, type WatchHandle } from './watch';
 
-export interface WatchHandle {
-  abort(): void;
-}
+export { ApiError, type WatchHandle } from './watch';
 
 export interface KubeApi {
   /**
@@ -25,7 +24,8 @@ export interface KubeApi {
   getText(path: string, timeoutMs?: number): Promise<{ readonly status: number; readonly body: string }>;
   /**
    * Opens a watch. Events go to `onEvent` until the stream ends; then `onEnd` is called once, with the error
-   * when it ended badly (an `ApiError` for a non-200 answer).
+   * when it ended badly (an `ApiError` for a non-200 answer, with its `Retry-After`). The handle aborts
+   * it at any time, before the server answers too.
    */
   watch(
     path: string,
@@ -33,19 +33,6 @@ export interface KubeApi {
     onEvent: (type: WatchEventType, object: unknown) => void,
     onEnd: (err?: unknown) => void,
   ): Promise<WatchHandle>;
-}
-
-/** A non-200 answer of the API server. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-    /** From `Retry-After` on 429/503. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 /** The outcome of a failed call for the meter: 429 is throttling, everything else an error. */
@@ -65,19 +52,16 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 export class KubeConfigApi implements KubeApi {
   private agent?: http.Agent;
-  private readonly watcher: Watch;
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly meter: ApiMeter,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.watcher = new Watch(kc);
-  }
+  ) {}
 
   async getJson<T>(path: string, timeoutMs = DEFAULT_TIMEOUT_MS, signal?: AbortSignal): Promise<T> {
     const { status, body, retryAfterMs } = await this.get(path, 'application/json', timeoutMs, signal);
-    if (status !== 200) throw new ApiError(status, describe(status, path, body), retryAfterMs);
+    if (status !== 200) throw new ApiError(status, describe(status, path, body), retryAfterMs, statusBody(body)?.reason);
     try {
       return JSON.parse(body) as T;
     } catch (e) {
@@ -96,28 +80,32 @@ export class KubeConfigApi implements KubeApi {
     onEvent: (type: WatchEventType, object: unknown) => void,
     onEnd: (err?: unknown) => void,
   ): Promise<WatchHandle> {
+    const url = this.url(path);
+    url.searchParams.set('watch', 'true');
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    // Fresh token and TLS settings, and an agent of its own: a watch holds its connection for minutes, and
+    // must not take one of the list calls' pooled sockets.
+    const request: https.RequestOptions = { headers: { Accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(request);
     const started = this.now();
-    let failed: unknown;
-    let ended = false;
-    const controller = await this.watcher.watch(
-      path,
-      { ...params },
-      (type: string, object: unknown) => onEvent(type as WatchEventType, object),
-      (err: unknown) => {
-        if (!ended) failed = err ?? undefined;
-        ended = true;
-        onEnd(err ?? undefined);
-      },
-    );
-    // `watch` resolves once the answer's headers are in (or it failed): that is the call's latency.
-    this.meter.record(this.now() - started, failed ? outcomeOf(failed) : 'ok');
-    return { abort: () => controller.abort() };
+    return streamWatch({
+      url,
+      request,
+      onEvent,
+      onEnd,
+      // The call's latency is the time to the answer's headers; a refusal counts as the error it is.
+      onAnswer: (status) => this.meter.record(this.now() - started, status === 200 ? 'ok' : status === 429 ? 'throttled' : 'error'),
+    });
+  }
+
+  private url(path: string): URL {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    return new URL(cluster.server.replace(/\/$/, '') + path);
   }
 
   private async get(path: string, accept: string, timeoutMs: number, signal?: AbortSignal) {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    const url = this.url(path);
     const opts: https.RequestOptions = { method: 'GET', headers: { Accept: accept } };
     await this.kc.applyToHTTPSOptions(opts); // fresh token; CA, client certificate
     // One keep-alive agent for the process, built from the kubeconfig's TLS settings.
@@ -152,12 +140,8 @@ function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal
         else chunks.push(c);
       });
       res.on('end', () => {
-        const retryAfter = Number(res.headers['retry-after']);
-        resolve({
-          status: res.statusCode ?? 0,
-          body: Buffer.concat(chunks).toString('utf8'),
-          ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-        });
+        const retryAfter = retryAfterMs(res.headers['retry-after']);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) });
       });
       res.on('error', reject);
     });
@@ -176,12 +160,6 @@ function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal
 }
 
 function describe(status: number, path: string, body: string): string {
-  let detail = body.slice(0, 300);
-  try {
-    const s = JSON.parse(body) as StatusObject;
-    if (s.message) detail = s.message;
-  } catch {
-    // not a Status object: keep the raw start of the body
-  }
+  const detail = statusBody(body)?.message ?? body.slice(0, 300);
   return `GET ${path}: HTTP ${status}${detail ? `: ${detail}` : ''}`;
 }

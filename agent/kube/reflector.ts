@@ -11,6 +11,11 @@
  *   minutes of silence means a dead connection (a half-open socket, an API server replaced); without
  *   bookmarks, twice the watch's timeout. Either way: abort it and watch again from where it was.
  * - any other failure (429, 5xx, network): back off with full jitter, honouring `Retry-After`.
+ * - the first list, and every relist, is asked as a streaming list first (KEP-3157's WatchList: a watch
+ *   with `sendInitialEvents=true`, the state as ADDED events ended by a bookmark annotated
+ *   `k8s.io/initial-events-end`), one object at a time instead of pages of 500; a server that refuses it
+ *   (422: the WatchList gate is off, 1.27–1.31 and 1.33, or older servers) or ignores it (a bookmark
+ *   without the marker, or none in time) is listed by pages from then on, as client-go falls back.
  * While the API server is unreachable the last known state is kept and served; `dataAgeMs` says how old.
  * resourceVersions are opaque strings: only passed back to the server, never compared.
  */
@@ -54,6 +59,8 @@ export interface ReflectorOptions<T> {
   readonly silenceAfterBookmarkMs?: number;
   /** Retries of one list page before the list starts over. @default 10 */
   readonly pageRetries?: number;
+  /** A streaming list whose end marker has not come by then is taken as ignored by the server. @default 2 minutes */
+  readonly initialEventsTimeoutMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
   /** @default { baseMs: 500, capMs: 30_000 } */
@@ -63,6 +70,8 @@ export interface ReflectorOptions<T> {
 
 export interface ReflectorStats {
   lists: number;
+  /** Of `lists`, those streamed (`sendInitialEvents`) rather than paged. */
+  streamedLists: number;
   relistsAfterGone: number;
   /** List pages asked again after a failure (same `continue` token). */
   pageRetries: number;
@@ -78,7 +87,11 @@ export function keyOf(o: KubeObject): string | undefined {
   return m.namespace ? `${m.namespace}/${m.name}` : m.name;
 }
 
-type WatchEnd = 'closed' | 'gone' | 'idle' | 'stopped';
+/** `unsupported`: the server refused or ignored a streaming list (no list was made: list by pages). */
+type WatchEnd = 'closed' | 'gone' | 'idle' | 'stopped' | 'unsupported';
+
+/** The annotation of the bookmark that ends a streaming list's initial events. */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 export class Reflector<T> {
   private readonly store = new Map<string, T>();
@@ -98,9 +111,11 @@ export class Reflector<T> {
   private relistFrom = '';
   /** When the kept objects were last known current: a list completed, or the watch delivered something. */
   private currentAt?: number;
+  /** Set once the server refused or ignored a streaming list: list by pages from then on. */
+  private pagedOnly = false;
   synced = false;
   lastError?: string;
-  readonly stats: ReflectorStats = { lists: 0, relistsAfterGone: 0, pageRetries: 0, watches: 0, watchRestarts: 0, failures: 0 };
+  readonly stats: ReflectorStats = { lists: 0, streamedLists: 0, relistsAfterGone: 0, pageRetries: 0, watches: 0, watchRestarts: 0, failures: 0 };
 
   constructor(options: ReflectorOptions<T>) {
     const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
@@ -113,6 +128,7 @@ export class Reflector<T> {
       idleTimeoutMs: options.idleTimeoutMs ?? watchTimeoutSeconds * 2000 + 60_000,
       silenceAfterBookmarkMs: options.silenceAfterBookmarkMs ?? 180_000,
       pageRetries: options.pageRetries ?? 10,
+      initialEventsTimeoutMs: options.initialEventsTimeoutMs ?? 120_000,
       now: options.now ?? Date.now,
       backoff: options.backoff ?? { baseMs: 500, capMs: 30_000 },
       random: options.random ?? Math.random,
@@ -182,10 +198,15 @@ export class Reflector<T> {
     let attempt = 0;
     while (!this.stopped) {
       try {
-        if (!this.resourceVersion) await this.list();
+        const streaming = !this.resourceVersion && !this.pagedOnly;
+        if (!this.resourceVersion && !streaming) await this.list();
         if (this.stopped) break;
         const started = this.opts.now();
-        const end = await this.watchOnce();
+        const end = await this.watchOnce(streaming);
+        if (end === 'unsupported') {
+          this.pagedOnly = true;
+          continue;
+        }
         if (end === 'gone') {
           this.relistFrom = this.resourceVersion;
           await this.expired(++attempt);
@@ -274,15 +295,23 @@ export class Reflector<T> {
       }
       retries = 0;
       if (this.stopped) return;
-      for (const item of page.items ?? []) {
-        const key = keyOf(item);
-        const v = key ? this.opts.project(item) : undefined;
-        if (key && v !== undefined) fresh.set(key, v);
-      }
+      for (const item of page.items ?? []) this.collect(fresh, item);
       rv = page.metadata?.resourceVersion || rv;
       cont = page.metadata?.continue ?? '';
       if (!cont) break;
     }
+    this.listed(fresh, rv);
+  }
+
+  /** Projects one object of a list (a page's item, or a streaming list's ADDED event) into `fresh`. */
+  private collect(fresh: Map<string, T>, item: KubeObject): void {
+    const key = keyOf(item);
+    const v = key ? this.opts.project(item) : undefined;
+    if (key && v !== undefined) fresh.set(key, v);
+  }
+
+  /** A complete list, paged or streamed: it replaces what was kept, as of `rv`. */
+  private listed(fresh: Map<string, T>, rv: string): void {
     this.stats.lists++;
     this.relistFrom = '';
     this.replaceAll(fresh);
@@ -304,21 +333,31 @@ export class Reflector<T> {
     if (this.opts.keep) for (const [k, v] of fresh) this.store.set(k, v);
   }
 
-  private async watchOnce(): Promise<WatchEnd> {
+  /**
+   * One watch. `streaming`: it starts with the collection's state (a streaming list), gathered apart and
+   * swapped in whole at the end marker, as a paged list is; then it follows changes like any watch. One
+   * that ends before the marker (closed, failed) has listed nothing, and is asked again like any watch.
+   */
+  private async watchOnce(streaming: boolean): Promise<WatchEnd> {
     this.stats.watches++;
     const timeout = Math.round(this.opts.watchTimeoutSeconds * (1 + this.opts.random()));
     const params: Record<string, string> = {
-      resourceVersion: this.resourceVersion,
+      ...(streaming ? this.streamingQuery() : { resourceVersion: this.resourceVersion }),
       allowWatchBookmarks: 'true',
       timeoutSeconds: String(timeout),
       ...(this.opts.fieldSelector ? { fieldSelector: this.opts.fieldSelector } : {}),
     };
     const now = this.opts.now;
-    let lastActivity = now();
+    const opened = now();
+    let lastActivity = opened;
     let bookmarked = false;
     let gone = false;
     let idle = false;
     let serverError: ApiError | undefined;
+    /** The state streamed so far, until the end marker; then undefined. */
+    let initial: Map<string, T> | undefined = streaming ? new Map() : undefined;
+    let ignored = false;
+    let refusal: unknown;
     let settle!: (r: WatchEnd | Error) => void;
     const ended = new Promise<WatchEnd | Error>((resolve) => (settle = resolve));
     const onEvent = (type: string, obj: unknown) => {
@@ -329,15 +368,34 @@ export class Reflector<T> {
         else serverError = new ApiError(st.code ?? 500, `watch ${this.opts.path}: ${st.message ?? 'error event'}`, retryAfterMsOf(st));
         return;
       }
-      if (type === 'BOOKMARK') bookmarked = true;
-      this.currentAt = lastActivity;
       const o = (obj ?? {}) as KubeObject;
       const rv = o.metadata?.resourceVersion;
+      if (initial) {
+        if (type === 'ADDED') return this.collect(initial, o);
+        // The marker ends the initial state; any other bookmark first means the server ignored the request.
+        if (type === 'BOOKMARK' && o.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true') {
+          const fresh = initial;
+          initial = undefined;
+          bookmarked = true;
+          this.stats.streamedLists++;
+          return this.listed(fresh, rv ?? '');
+        }
+        ignored = true;
+        if (this.watchHandle) this.watchHandle.abort();
+        else settle('unsupported');
+        return;
+      }
+      if (type === 'BOOKMARK') bookmarked = true;
+      this.currentAt = lastActivity;
       if (type !== 'BOOKMARK') this.apply(type, o);
       if (rv) this.setResourceVersion(rv);
     };
     const onEnd = (err?: unknown) => {
       if (this.stopped) settle('stopped');
+      else if (initial && (ignored || refusedStreaming(err))) {
+        refusal = err;
+        settle('unsupported');
+      }
       else if (idle) settle('idle');
       else if (gone || statusOf(err) === 410) settle('gone');
       else if (err) settle(err instanceof Error ? err : new Error(String(err)));
@@ -349,11 +407,12 @@ export class Reflector<T> {
     let finished = false;
     const silenceMs = () => (bookmarked ? Math.min(this.opts.silenceAfterBookmarkMs, this.opts.idleTimeoutMs) : this.opts.idleTimeoutMs);
     const watchdog = setInterval(() => {
-      if (now() - lastActivity <= silenceMs()) return;
-      idle = true;
+      if (initial && now() - opened > this.opts.initialEventsTimeoutMs) ignored = true;
+      else if (now() - lastActivity <= silenceMs()) return;
+      else idle = true;
       if (this.watchHandle) this.watchHandle.abort();
-      else settle('idle');
-    }, Math.max(50, Math.min(10_000, this.opts.idleTimeoutMs / 4, this.opts.silenceAfterBookmarkMs / 4)));
+      else settle(ignored ? 'unsupported' : 'idle');
+    }, Math.max(50, Math.min(10_000, this.opts.idleTimeoutMs / 4, this.opts.silenceAfterBookmarkMs / 4, this.opts.initialEventsTimeoutMs / 4)));
     this.cancelWatch = () => (this.watchHandle ? this.watchHandle.abort() : settle('stopped'));
     this.opts.api.watch(this.opts.path, params, onEvent, onEnd).then(
       (h) => {
@@ -364,6 +423,7 @@ export class Reflector<T> {
     );
     try {
       const r = await ended;
+      if (r === 'unsupported') this.opts.logger.info('streaming lists refused or ignored by the API server: listing by pages', { resource: this.opts.resource, ...(refusal ? { error: (refusal as Error).message } : {}) });
       if (r instanceof Error) throw r;
       return r;
     } finally {
@@ -372,6 +432,12 @@ export class Reflector<T> {
       this.watchHandle = undefined;
       this.cancelWatch = undefined;
     }
+  }
+
+  /** Where a streaming list reads from: the watch cache, never older than the last state seen (if any). */
+  private streamingQuery(): Record<string, string> {
+    const rv = this.opts.listFromCache ? '0' : this.relistFrom;
+    return { sendInitialEvents: 'true', resourceVersionMatch: 'NotOlderThan', ...(rv ? { resourceVersion: rv } : {}) };
   }
 
   private apply(type: string, o: KubeObject): void {
@@ -400,6 +466,16 @@ export class Reflector<T> {
       this.wake = done;
     });
   }
+}
+
+/**
+ * A streaming list the server will not serve: 422 (the WatchList gate off, or a server older than it
+ * refusing `resourceVersionMatch` on a watch), 400, 403 or 404. Throttling, server errors and network
+ * failures are retried as they are.
+ */
+function refusedStreaming(err: unknown): boolean {
+  const status = statusOf(err);
+  return status !== undefined && status >= 400 && status < 500 && status !== 410 && status !== 429 && status !== 408;
 }
 
 /** Worth asking the same list page again: throttled, a server error, or no answer at all. */

@@ -26,6 +26,7 @@ import {
 } from './project';
 import { claimsOf, labelKeysNamed, labelsNamed, placementOf, projectClaim, projectVolume, volumeZonesOf } from './placement';
 import { Reflector, type ReflectorStats } from './reflector';
+import { Shared, sharePod } from './share';
 
 export interface ClusterSnapshot {
   readonly nodes: readonly NodeRecord[];
@@ -97,6 +98,7 @@ export class ClusterState {
 
   constructor(opts: ClusterStateOptions) {
     const common = { api: opts.api, logger: opts.logger, pageSize: opts.pageSize, watchTimeoutSeconds: opts.watchTimeoutSeconds, random: opts.random, now: opts.now };
+    const shared = new Shared();
     const changed = (node: string | undefined) => {
       if (node && this.synced) for (const l of this.listeners) l(node);
     };
@@ -113,7 +115,10 @@ export class ClusterState {
       ...common,
       resource: 'pods',
       path: '/api/v1/pods',
-      project: (o) => withPlacement(projectPod(o as PodObject), o as PodObject),
+      project: (o) => {
+        const r = withPlacement(projectPod(o as PodObject), o as PodObject);
+        return r && sharePod(r, shared);
+      },
       onChange: (type, _key, next, prev) => {
         if (type === 'modified' && next && prev && next.pod.phase !== prev.pod.phase) changed(next.pod.node ?? prev.pod.node);
       },

@@ -101,21 +101,29 @@ function batchOf(c: BatchContent, nodes: readonly NodeReport[], first: boolean, 
   };
 }
 
-/** The largest share a batch uses of any limit ingest enforces (1 = at the limit). */
-type LimitShare = (e: Measured) => number;
-interface Measured extends EncodedBatch {
-  /** JSON values and containers, as ingest counts them (`Infinity` when ingest would refuse the shape). */
+/** What a batch, or one node's share of it, weighs against ingest's limits on the JSON. */
+interface Weight {
+  readonly bytes: number;
+  /** JSON values and containers, as ingest counts them. */
   readonly values: number;
   readonly containers: number;
 }
 
-async function encode(b: AgentBatch): Promise<Measured> {
+interface Encoded extends EncodedBatch {
+  /** Ingest would refuse its shape (depth, members, distinct keys), whatever its size. */
+  readonly refusedShape: boolean;
+  readonly values: number;
+  readonly containers: number;
+}
+
+async function encode(b: AgentBatch): Promise<Encoded> {
   const json = Buffer.from(JSON.stringify(b));
   // Counted with limits no real batch reaches, so the result is the count itself.
   const shape = checkJsonShape(json, { ...L, maxJsonValues: Infinity, maxJsonContainers: Infinity });
   return {
-    values: shape.ok ? shape.shape.values : Infinity,
-    containers: shape.ok ? shape.shape.containers : Infinity,
+    refusedShape: !shape.ok,
+    values: shape.ok ? shape.shape.values : 0,
+    containers: shape.ok ? shape.shape.containers : 0,
     seq: b.seq,
     kind: b.kind,
     ...(b.part ? { part: b.part } : {}),
@@ -125,47 +133,104 @@ async function encode(b: AgentBatch): Promise<Measured> {
   };
 }
 
-/** The content as one batch, or as parts that each fit; plus what had to be clipped. */
+/**
+ * A value's weight as `JSON.stringify` writes it, counted on the object (no text is scanned): values and
+ * containers are additive, so a part's weight is its frame's plus its nodes'.
+ */
+function weigh(v: unknown): Weight {
+  const json = JSON.stringify(v) ?? '';
+  let values = 0;
+  let containers = 0;
+  const walk = (x: unknown): void => {
+    values++;
+    if (x === null || typeof x !== 'object') return;
+    containers++;
+    if (Array.isArray(x)) {
+      for (const e of x) walk(e === undefined || typeof e === 'function' ? null : e);
+      return;
+    }
+    for (const k of Object.keys(x)) {
+      const e = (x as Record<string, unknown>)[k];
+      if (e !== undefined && typeof e !== 'function') walk(e);
+    }
+  };
+  walk(v);
+  return { bytes: Buffer.byteLength(json), values, containers };
+}
+
+const add = (a: Weight, b: Weight): Weight => ({ bytes: a.bytes + b.bytes, values: a.values + b.values, containers: a.containers + b.containers });
+
+/**
+ * Consecutive nodes grouped so that each part's weight stays within `room`: part 0 carries the cluster-wide
+ * lists (`first`), the others only the frame (`rest`). A node heavier than `room` alone gets a part alone.
+ */
+export function groupByWeight(nodes: readonly Weight[], first: Weight, rest: Weight, room: Weight, maxNodes: number): number[] {
+  const sizes: number[] = [];
+  let w = first;
+  let n = 0;
+  for (const node of nodes) {
+    const next = add(w, node);
+    if (n > 0 && (n >= maxNodes || next.bytes > room.bytes || next.values > room.values || next.containers > room.containers)) {
+      sizes.push(n);
+      w = add(rest, node);
+      n = 1;
+    } else {
+      w = next;
+      n++;
+    }
+  }
+  if (n > 0 || sizes.length === 0) sizes.push(n);
+  return sizes;
+}
+
+/**
+ * The content as one batch, or as parts that each fit; plus what had to be clipped. Parts are planned from
+ * each node's weight, measured once on the objects, then each part is encoded once, one after the other:
+ * a large cluster's whole batch (37 MiB of JSON at 1,000 nodes) is never built, nor encoded twice, nor held
+ * as JSON all at once. Gzip always shrinks batch JSON, so the JSON limits bind first; the compressed size
+ * and the key-shape limits are checked on every encoded part, and a part over them is halved.
+ */
 export async function encodeBatches(content: BatchContent, opts: EncodeOptions): Promise<{ batches: EncodedBatch[]; clipped: Clipped }> {
   const limit = opts.maxCompressedBytes ?? L.maxCompressedBytes;
   const jsonLimit = opts.maxJsonBytes ?? L.maxJsonBytes;
-  const share: LimitShare = (e) => Math.max(e.body.length / limit, e.rawBytes / jsonLimit, e.values / L.maxJsonValues, e.containers / L.maxJsonContainers);
+  const fits = (e: Encoded) => !e.refusedShape && e.body.length <= limit && e.rawBytes <= jsonLimit && e.values <= L.maxJsonValues && e.containers <= L.maxJsonContainers;
   const { content: c, clipped } = clipContent(content);
-  // Sized from the nodes' JSON, measured one node at a time: a large cluster's whole batch (37 MiB of JSON
-  // at 1,000 nodes) is never built only to be split. Gzip shrinks batch JSON 5-8 times; counting on 4 gives
-  // parts well within the limit, which the halving below still checks.
-  const nodeJsonBytes = c.nodes.reduce((a, n) => a + JSON.stringify(n).length, 0);
-  let parts = Math.max(Math.ceil(c.nodes.length / L.maxNodes), Math.ceil(nodeJsonBytes / Math.min(jsonLimit * 0.8, limit * 4)));
-  if (parts <= 1) {
-    const whole = await encode(batchOf(c, c.nodes, true, opts.sentAt));
+  const errors = new Map(c.scrapeErrors.map((e) => [e.node, e]));
+  // A node with its scrape error, and the two commas that join them to their lists.
+  const comma = { bytes: 1, values: 0, containers: 0 };
+  const nodes = c.nodes.map((n) => {
+    const error = errors.get(n.node.name);
+    const w = add(weigh(n), comma);
+    return error ? add(w, add(weigh(error), comma)) : w;
+  });
+  const frame = (first: boolean, part?: AgentBatch['part']) => weigh(batchOf({ ...c, scrapeErrors: [] }, [], first, opts.sentAt, part));
+  const whole = add(frame(true), nodes.reduce(add, { bytes: 0, values: 0, containers: 0 }));
+  if (c.nodes.length <= L.maxNodes && whole.bytes <= jsonLimit && whole.values <= L.maxJsonValues && whole.containers <= L.maxJsonContainers) {
+    const one = await encode(batchOf(c, c.nodes, true, opts.sentAt));
     // A lone node (or none) cannot be split further: sent as is, ingest may answer 413.
-    if (share(whole) <= 1 || c.nodes.length <= 1) return { batches: [sendable(whole)], clipped };
-    parts = Math.ceil(share(whole) / 0.8);
+    if (fits(one) || c.nodes.length <= 1) return { batches: [sendable(one)], clipped };
   }
-  // Group the nodes so each group fits, halving any group that does not. Sizes are measured with a
-  // placeholder `part` (a few bytes shorter than the real one); the 10 % margin below the limits absorbs that.
-  const fits = async (nodes: readonly NodeReport[], first: boolean) => {
-    if (nodes.length <= 1) return true;
-    if (nodes.length > L.maxNodes) return false;
-    return share(await encode(batchOf(c, nodes, first, opts.sentAt, { index: 0, count: 1 }))) <= 0.9;
-  };
-  const groups: NodeReport[][] = [];
-  const size = Math.ceil(c.nodes.length / parts);
-  const pending = Array.from({ length: Math.ceil(c.nodes.length / size) }, (_, i) => ({ nodes: c.nodes.slice(i * size, (i + 1) * size), first: i === 0 }));
-  while (pending.length) {
-    const g = pending.shift() as { nodes: NodeReport[]; first: boolean };
-    if (await fits(g.nodes, g.first)) {
-      groups.push(g.nodes);
-      continue;
+  // Planned at 90 % of the limits: the frame is measured with a placeholder `part`, a few bytes shorter.
+  const room = { bytes: jsonLimit * 0.9, values: L.maxJsonValues * 0.9, containers: L.maxJsonContainers * 0.9 };
+  const placeholder = { index: 0, count: 1 };
+  let sizes = groupByWeight(nodes, frame(true, placeholder), frame(false, placeholder), room, L.maxNodes);
+  for (;;) {
+    if (sizes.length > L.maxParts) throw new Error(`the batch needs ${sizes.length} parts, more than the ${L.maxParts} a batch may have`);
+    const batches: Encoded[] = [];
+    const over: number[] = [];
+    let start = 0;
+    for (const [index, size] of sizes.entries()) {
+      const e = await encode(batchOf(c, c.nodes.slice(start, start + size), index === 0, opts.sentAt, { index, count: sizes.length }));
+      if (!fits(e) && size > 1) over.push(index);
+      batches.push(e);
+      start += size;
     }
-    const half = Math.ceil(g.nodes.length / 2);
-    pending.unshift({ nodes: g.nodes.slice(0, half), first: g.first }, { nodes: g.nodes.slice(half), first: false });
+    if (!over.length) return { batches: batches.map(sendable), clipped };
+    // Rare (a part over the compressed limit, or too many distinct keys): halve those, encode all again.
+    sizes = sizes.flatMap((size, i) => (over.includes(i) ? [Math.ceil(size / 2), Math.floor(size / 2)] : [size]));
   }
-  if (groups.length > L.maxParts) throw new Error(`the batch needs ${groups.length} parts, more than the ${L.maxParts} a batch may have`);
-  const batches = await Promise.all(groups.map(async (nodes, index) => sendable(await encode(batchOf(c, nodes, index === 0, opts.sentAt, { index, count: groups.length })))));
-  return { batches, clipped };
 }
 
-function sendable({ values: _values, containers: _containers, ...batch }: Measured): EncodedBatch {
+function sendable({ refusedShape: _refused, values: _values, containers: _containers, ...batch }: Encoded): EncodedBatch {
   return batch;
 }

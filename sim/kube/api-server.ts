@@ -3,7 +3,8 @@
  * client: bearer-token authentication; paginated lists (`limit`/`continue`, consistent snapshots) with
  * field selectors; lists with a `resourceVersion` served as the watch cache serves them (whole, `limit`
  * ignored; a `continue` token with a `resourceVersion` refused); watches from a resourceVersion with
- * bookmarks, `timeoutSeconds`, and `410 Gone` once the history is compacted; the node proxy to each
+ * bookmarks, `timeoutSeconds`, and `410 Gone` once the history is compacted; streaming lists
+ * (`sendInitialEvents`) served, refused as a server with the WatchList gate off, or ignored; the node proxy to each
  * kubelet's summary (only with `nodes/proxy`); `/readyz?verbose`. Faults are injected through `faults`:
  * 429s with `Retry-After` (mid-list too, matching `continue=`), failures, dropped, closed or stalled
  * watches, compaction, expired continue tokens, failing readiness checks.
@@ -36,6 +37,16 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** The node proxy's answer for a node's summary (the kubelets' faults apply through it). */
   readonly proxySummary?: (node: string) => Promise<{ status: number; body: string }>;
+  /**
+   * Streaming lists (`sendInitialEvents=true` on a watch, KEP-3157's WatchList):
+   * - `on`: the state as ADDED events, then a BOOKMARK annotated `k8s.io/initial-events-end: "true"`, then
+   *   changes (1.32, and 1.34 onwards: the feature gate on by default);
+   * - `off`: refused with 422 Invalid, as a server with the gate off answers (1.27–1.31, 1.33); older
+   *   servers refuse `resourceVersionMatch` on a watch with the same 422;
+   * - `ignored`: the parameters dropped, as a proxy or another implementation might: a plain watch.
+   * @default 'off' (the simulated server says it is 1.33)
+   */
+  readonly watchList?: 'on' | 'off' | 'ignored';
 }
 
 export interface RequestRecord {
@@ -45,6 +56,8 @@ export interface RequestRecord {
   readonly query: string;
   readonly status: number;
   readonly watch: boolean;
+  /** Bytes of the answer's body sent so far (a watch's grows with each event it streams). */
+  bytes: number;
 }
 
 interface Rule {
@@ -65,6 +78,8 @@ export class ApiFaults {
   /** @internal */ continueTokens = new Map<string, { items: string[]; rv: number; kind: string; apiVersion: string }>();
   /** Watch answers 410 as an HTTP status instead of an ERROR event (older servers, some proxies). */
   goneAsHttpStatus = false;
+  /** Streaming lists: see `ApiServerOptions.watchList`; changed here, as by an upgrade of the server. */
+  watchList: 'on' | 'off' | 'ignored' = 'off';
 
   /** The next `count` requests whose path matches get 429 with `Retry-After`. */
   throttle(count: number, match: RegExp = /./, retryAfterSeconds = 1): void {
@@ -196,6 +211,25 @@ function status(code: number, reason: string, message: string): string {
   return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 }
 
+/** The marker of the bookmark that ends a streaming list's initial events. */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
+/**
+ * A watch's `sendInitialEvents` / `resourceVersionMatch`, checked as the real server's
+ * `validateWatchOptions` does; the 422 message is the one a real server gives.
+ */
+function watchListProblem(q: URLSearchParams, mode: 'on' | 'off'): string | undefined {
+  const send = q.get('sendInitialEvents');
+  const match = q.get('resourceVersionMatch');
+  const problems: string[] = [];
+  if (send !== null) {
+    if (match !== 'NotOlderThan') problems.push('resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (mode === 'off') problems.push('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+  } else if (match !== null) problems.push('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+  if (!problems.length) return undefined;
+  return `ListOptions.meta.k8s.io "" is invalid: ${problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`}`;
+}
+
 /** List items carry no kind/apiVersion on the wire. */
 function listItem(o: Json): string {
   return JSON.stringify({ ...o, kind: undefined, apiVersion: undefined });
@@ -204,6 +238,7 @@ function listItem(o: Json): string {
 export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServer> {
   const { cluster } = opts;
   const faults = new ApiFaults();
+  faults.watchList = opts.watchList ?? 'off';
   const requests: RequestRecord[] = [];
   const permissions = { nodesStats: true, nodesProxy: false, ...opts.permissions };
   let tokens = 0;
@@ -215,7 +250,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     const path = decodeURIComponent(url.pathname);
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const send = (code: number, body: string, headers: Record<string, string> = {}) => {
-      requests.push({ method: req.method ?? 'GET', path, query: url.search, status: code, watch });
+      requests.push({ method: req.method ?? 'GET', path, query: url.search, status: code, watch, bytes: Buffer.byteLength(body) });
       res.writeHead(code, { 'content-type': 'application/json', ...headers }).end(body);
     };
     if (req.headers.authorization !== `Bearer ${opts.token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -237,7 +272,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       const ok = checks.every(([, v]) => v);
       const verbose = url.searchParams.has('verbose');
       const text = verbose ? `${checks.map(([c, v]) => (v ? `[+]${c} ok` : `[-]${c} failed: reason withheld`)).join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n` : ok ? 'ok' : `${path.slice(1)} check failed`;
-      requests.push({ method: 'GET', path, query: url.search, status: ok ? 200 : 500, watch: false });
+      requests.push({ method: 'GET', path, query: url.search, status: ok ? 200 : 500, watch: false, bytes: Buffer.byteLength(text) });
       res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
       return;
     }
@@ -302,7 +337,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     }
 
     // Watch.
-    const fromRv = Number(url.searchParams.get('resourceVersion') ?? 0);
+    const watchList = faults.watchList;
+    const refusal = watchList === 'ignored' ? undefined : watchListProblem(url.searchParams, watchList);
+    if (refusal) return send(422, JSON.stringify({ ...JSON.parse(status(422, 'Invalid', refusal)), details: { group: 'meta.k8s.io', kind: 'ListOptions' } }));
+    // A streaming list: the state now (it is never older than any resourceVersion asked), then the marker.
+    const streaming = watchList === 'on' && url.searchParams.get('sendInitialEvents') === 'true';
+    const fromRv = streaming ? 0 : Number(url.searchParams.get('resourceVersion') ?? 0);
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
     const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
     let backlog: Change[] | 'gone';
@@ -311,18 +351,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     if (backlog === 'gone') {
       const message = `too old resource version: ${fromRv} (${cluster.resourceVersion})`;
       if (faults.goneAsHttpStatus) return send(410, status(410, 'Expired', message));
-      requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
+      const gone = JSON.stringify({ type: 'ERROR', object: JSON.parse(status(410, 'Expired', message)) }) + '\n';
+      requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true, bytes: Buffer.byteLength(gone) });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'ERROR', object: JSON.parse(status(410, 'Expired', message)) }) + '\n');
+      res.end(gone);
       return;
     }
-    requests.push({ method: 'GET', path, query: url.search, status: 200, watch: true });
+    const record: RequestRecord = { method: 'GET', path, query: url.search, status: 200, watch: true, bytes: 0 };
+    requests.push(record);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders(); // as the real server does: the client's watch is open before any event
     const entry = { socket: req.socket, end: () => res.end(), stalled: false };
-    const line = (type: string, object: Json) => entry.stalled || res.write(JSON.stringify({ type, object }) + '\n');
+    const line = (type: string, object: Json) => {
+      if (entry.stalled) return;
+      const text = JSON.stringify({ type, object }) + '\n';
+      record.bytes += Buffer.byteLength(text);
+      res.write(text);
+    };
     for (const c of backlog) if (inScope(c.object)) line(c.type, c.object);
-    const sendBookmark = () => line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(cluster.resourceVersion) } });
+    const sendBookmark = (annotations?: Json) => line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(cluster.resourceVersion), ...(annotations ? { annotations } : {}) } });
+    if (streaming) sendBookmark({ [INITIAL_EVENTS_END]: 'true' });
     // Besides the periodic bookmark, one right after any burst of changes (coalesced per turn of the event
     // loop), so every watch, even of a resource that did not change, learns the cluster's resourceVersion
     // at once: what lets local mode know the agent has caught up (`Agent.caughtUp`). Bookmarks are sent
@@ -341,7 +389,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     cluster.on('change', onChange);
     // And one as the watch opens, after the changes it resumed from.
     if (bookmarks) sendBookmark();
-    const bookmark = bookmarks ? setInterval(sendBookmark, opts.bookmarkIntervalMs ?? 1000) : undefined;
+    const bookmark = bookmarks ? setInterval(() => sendBookmark(), opts.bookmarkIntervalMs ?? 1000) : undefined;
     faults.watches.add(entry);
     const timer = timeoutSeconds > 0 ? setTimeout(() => entry.stalled || res.end(), timeoutSeconds * 1000) : undefined;
     const cleanup = () => {

@@ -211,6 +211,8 @@ export class SimCluster extends EventEmitter {
   private readonly rand: () => number;
   readonly nodeModels = new Map<string, NodeModel>();
   readonly podModels = new Map<string, PodModel>();
+  /** Pods by workload key: rendering a workload's status would otherwise scan every pod (quadratic at 30,000). */
+  private readonly podsByWorkload = new Map<string, Set<PodModel>>();
   private readonly workloads = new Map<string, WorkloadModel>();
   private readonly events = new Map<string, EventModel>();
   /** DaemonSets put a pod on every node added later, as their controller does. */
@@ -483,6 +485,7 @@ export class SimCluster extends EventEmitter {
       ...(w ? { workload: this.workloadKey(w) } : {}),
     };
     this.podModels.set(`${pod.namespace}/${pod.name}`, pod);
+    if (pod.workload) this.podsByWorkload.set(pod.workload, (this.podsByWorkload.get(pod.workload) ?? new Set()).add(pod));
     const node = spec.node ?? this.schedule(pod);
     if (node) this.bind(pod, node, spec.startedAt ?? createdAt + 2000);
     this.write('pods', `${pod.namespace}/${pod.name}`, this.renderPod(pod), 'ADDED');
@@ -494,6 +497,7 @@ export class SimCluster extends EventEmitter {
   deletePod(ref: PodRef): void {
     const p = this.pod(ref);
     this.podModels.delete(`${p.namespace}/${p.name}`);
+    if (p.workload) this.podsByWorkload.get(p.workload)?.delete(p);
     this.remove('pods', `${p.namespace}/${p.name}`);
     if (p.node) this.refreshNodeCpu(p.node);
     const w = p.workload ? this.workloads.get(p.workload) : undefined;
@@ -1259,7 +1263,7 @@ export class SimCluster extends EventEmitter {
   }
 
   private renderWorkload(w: WorkloadModel): Json {
-    const pods = [...this.podModels.values()].filter((p) => p.workload === this.workloadKey(w));
+    const pods = [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])];
     const ready = pods.filter(podReady).length;
     const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: w.revision, labels: w.labels };
     const updated = pods.filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && this.isUpdated(p)).length;
@@ -1297,7 +1301,7 @@ export class SimCluster extends EventEmitter {
   }
 
   private renderReplicaSet(w: WorkloadModel, rs: ReplicaSetModel): Json {
-    const pods = [...this.podModels.values()].filter((p) => p.owner?.uid === rs.uid && p.phase !== 'Failed' && p.phase !== 'Succeeded');
+    const pods = [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])].filter((p) => p.owner?.uid === rs.uid && p.phase !== 'Failed' && p.phase !== 'Succeeded');
     const ready = pods.filter(podReady).length;
     const labels = { 'app.kubernetes.io/name': w.name, 'pod-template-hash': rs.hash };
     return {

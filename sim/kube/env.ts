@@ -21,6 +21,8 @@ export interface SimKubeOptions {
   readonly bookmarkIntervalMs?: number;
   /** Capture replay: each node's captured `/stats/summary` body, by node name (objects via `cluster.replay`). */
   readonly summaries?: ReadonlyMap<string, string>;
+  /** Streaming lists: see `ApiServerOptions.watchList`. @default 'off' */
+  readonly watchList?: 'on' | 'off' | 'ignored';
 }
 
 /** A kubeconfig as plain data, in the shape of client-node's `loadFromOptions`. */
@@ -62,6 +64,7 @@ export async function startSimKube(opts: SimKubeOptions): Promise<SimKube> {
     permissions: opts.permissions ?? {},
     proxySummary: (node) => kubelets.answer(node),
     ...(opts.bookmarkIntervalMs ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
+    ...(opts.watchList ? { watchList: opts.watchList } : {}),
   });
   const caData = Buffer.from(loopbackTls.ca()).toString('base64');
   const kubeconfig: KubeconfigData = {

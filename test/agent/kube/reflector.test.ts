@@ -4,7 +4,7 @@ import { ApiMeter } from '../../../agent/kube/meter';
 import { projectNode, type NodeRecord } from '../../../agent/kube/project';
 import { Reflector } from '../../../agent/kube/reflector';
 import type { NodeObject } from '../../../agent/kube/objects';
-import { silentLogger } from '../../../common/log';
+import { createLogger, silentLogger, type Logger } from '../../../common/log';
 import { ManualClock } from '../../../model/time';
 import { SimCluster } from '../../../sim/kube/cluster';
 import { startSimKube, type SimKube } from '../../../sim/kube/env';
@@ -18,8 +18,19 @@ let meter: ApiMeter;
 let reflector: Reflector<NodeRecord> | undefined;
 const changes: string[] = [];
 
-async function start(opts: { bookmarkIntervalMs?: number; idleTimeoutMs?: number; silenceAfterBookmarkMs?: number; pageSize?: number; before?: () => void } = {}) {
-  kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 100 });
+interface StartOptions {
+  bookmarkIntervalMs?: number;
+  idleTimeoutMs?: number;
+  silenceAfterBookmarkMs?: number;
+  initialEventsTimeoutMs?: number;
+  pageSize?: number;
+  watchList?: 'on' | 'off' | 'ignored';
+  logger?: Logger;
+  before?: () => void;
+}
+
+async function start(opts: StartOptions = {}) {
+  kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 100, ...(opts.watchList ? { watchList: opts.watchList } : {}) });
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
   meter = new ApiMeter();
@@ -30,10 +41,11 @@ async function start(opts: { bookmarkIntervalMs?: number; idleTimeoutMs?: number
     path: '/api/v1/nodes',
     project: (o) => projectNode(o as NodeObject),
     onChange: (type, key) => changes.push(`${type} ${key}`),
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     pageSize: opts.pageSize ?? 2,
     backoff: { baseMs: 10, capMs: 50 },
     ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.initialEventsTimeoutMs ? { initialEventsTimeoutMs: opts.initialEventsTimeoutMs } : {}),
     ...(opts.silenceAfterBookmarkMs ? { silenceAfterBookmarkMs: opts.silenceAfterBookmarkMs } : {}),
   });
   await reflector.start();
@@ -41,6 +53,11 @@ async function start(opts: { bookmarkIntervalMs?: number; idleTimeoutMs?: number
 }
 
 const nodeLists = () => kube.api.requests.filter((q) => !q.watch && q.path === '/api/v1/nodes');
+const nodeWatches = () => kube.api.requests.filter((q) => q.watch && q.path === '/api/v1/nodes');
+/** A logger keeping its lines' messages and fields. */
+function recordingLogger(lines: Record<string, unknown>[]): Logger {
+  return createLogger({ service: 'test', level: 'debug', sink: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+}
 const unschedulable = (r: Reflector<NodeRecord>, name: string) => r.items.get(name)?.node.unschedulable;
 
 beforeEach(() => {
@@ -54,7 +71,7 @@ afterEach(async () => {
   await kube.close();
 });
 
-describe('Reflector (list, then watch, with the real client-node Watch)', () => {
+describe('Reflector (list, then watch, over our own streaming watch)', () => {
   it('lists page by page, then follows changes', async () => {
     const r = await start();
     expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -148,6 +165,23 @@ describe('Reflector (list, then watch, with the real client-node Watch)', () => 
     expect(r.stats.relistsAfterGone).toBe(1);
   });
 
+  it('waits out the Retry-After of a watch refused with HTTP 429 before watching again', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const r = await start({ logger: recordingLogger(lines) });
+    await eventually(() => expect(kube.api.faults.watches.size).toBe(1));
+    meter.take();
+    kube.api.faults.throttle(1, /watch=true/, 2);
+    kube.api.faults.dropWatches();
+    sim.cordon('a');
+    await eventually(() => expect(unschedulable(r, 'a')).toBe(true), 5000);
+    expect(nodeWatches().map((q) => q.status).slice(-2)).toEqual([429, 200]);
+    // The wait is the server's 2 s, not the 10–50 ms backoff this reflector is given.
+    const retry = lines.find((l) => l.message === 'list/watch failed: retrying' && l.status === 429);
+    expect(retry).toMatchObject({ retryInMs: 2000, error: expect.stringContaining('HTTP 429: Too many requests') });
+    expect(meter.take()).toMatchObject({ apiThrottled: 1 });
+    expect(r.stats.lists).toBe(1);
+  });
+
   it('waits out 429s (Retry-After), counting them as throttled calls, and still syncs', async () => {
     sim.compact();
     const started = Date.now();
@@ -160,7 +194,8 @@ describe('Reflector (list, then watch, with the real client-node Watch)', () => 
     await reflector.start();
     expect(reflector.items.size).toBe(5);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
-    expect(meter.take()).toMatchObject({ apiThrottled: 2, apiErrors: 2 });
+    // Two throttled pages, and the streaming list this 1.33-like server refuses (422).
+    expect(meter.take()).toMatchObject({ apiThrottled: 2, apiErrors: 3 });
     expect(reflector.stats.failures).toBe(2);
     await kube.close();
   });
@@ -185,5 +220,71 @@ describe('Reflector (list, then watch, with the real client-node Watch)', () => 
     sim.cordon('e');
     await eventually(() => expect(unschedulable(r, 'e')).toBe(true), 2500);
     expect(r.stats.watchRestarts).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('Reflector: streaming lists (sendInitialEvents), with the paged list as fallback', () => {
+  it('takes the initial state from one watch, ended by the initial-events-end bookmark, and follows changes on it', async () => {
+    const r = await start({ watchList: 'on' });
+    expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(nodeLists()).toEqual([]);
+    expect(nodeWatches()).toHaveLength(1);
+    expect(nodeWatches()[0].query).toContain('sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
+    expect(nodeWatches()[0].query).not.toContain('resourceVersion=');
+    expect(r.stats).toMatchObject({ lists: 1, streamedLists: 1 });
+    expect(changes.filter((c) => c.startsWith('added'))).toHaveLength(5);
+    sim.cordon('c');
+    await eventually(() => expect(unschedulable(r, 'c')).toBe(true));
+    expect(nodeWatches()).toHaveLength(1);
+  });
+
+  it('relists after 410 by streaming again from the last resourceVersion seen, reporting what changed', async () => {
+    const r = await start({ watchList: 'on' });
+    kube.api.faults.dropWatches();
+    sim.removeNode('e');
+    sim.compact();
+    await eventually(() => expect(r.items.has('e')).toBe(false));
+    expect(r.stats).toMatchObject({ lists: 2, streamedLists: 2, relistsAfterGone: 1 });
+    const relist = nodeWatches().filter((q) => q.query.includes('sendInitialEvents'))[1];
+    expect(relist.query).toMatch(/sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=\d+/);
+    expect(changes).toContain('deleted e');
+    expect(nodeLists()).toEqual([]);
+  });
+
+  it('lists by pages when the server refuses streaming lists (422: the WatchList gate off), and asks only once', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const r = await start({ watchList: 'off', logger: recordingLogger(lines) });
+    expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(nodeWatches()[0].status).toBe(422);
+    expect(nodeLists()).toHaveLength(3);
+    expect(lines.find((l) => l.message === 'streaming lists refused or ignored by the API server: listing by pages')).toMatchObject({
+      error: expect.stringContaining('sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'),
+    });
+    // A relist after 410 goes straight to pages.
+    kube.api.faults.dropWatches();
+    sim.cordon('b');
+    sim.compact();
+    await eventually(() => expect(unschedulable(r, 'b')).toBe(true));
+    expect(nodeWatches().filter((q) => q.query.includes('sendInitialEvents'))).toHaveLength(1);
+    expect(r.stats).toMatchObject({ lists: 2, streamedLists: 0 });
+  });
+
+  it('lists by pages when the server ignores the request (a bookmark without the end marker), dropping what it streamed', async () => {
+    const r = await start({ watchList: 'ignored' });
+    expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(nodeLists()).toHaveLength(3);
+    expect(r.stats).toMatchObject({ lists: 1, streamedLists: 0 });
+    // The state the ignoring server sent as ADDED events was not taken for a list: each node was added once.
+    expect(changes.filter((c) => c.startsWith('added'))).toHaveLength(5);
+    sim.cordon('d');
+    await eventually(() => expect(unschedulable(r, 'd')).toBe(true));
+  });
+
+  it('lists by pages when the end marker does not come in time', async () => {
+    // A server that takes the streaming list and sends nothing: only the deadline can tell.
+    const r = await start({ watchList: 'on', initialEventsTimeoutMs: 300, before: () => kube.api.faults.delay(1, 10_000, /sendInitialEvents=true/) });
+    expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(nodeLists()).toHaveLength(3);
+    expect(r.stats).toMatchObject({ lists: 1, streamedLists: 0 });
   });
 });

@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { gunzipSync } from 'zlib';
-import { encodeBatches, type BatchContent, type EncodedBatch } from '../../../agent/push/batches';
+import { encodeBatches, groupByWeight, type BatchContent, type EncodedBatch } from '../../../agent/push/batches';
 import { BATCH_LIMITS, parseBatch, type AgentBatch } from '../../../model/batch';
 import type { KubeEvent } from '../../../model/domain';
 import { checkJsonShape } from '../../../model/json-shape';
 import { syntheticAgentStatus, syntheticCluster } from '../../../sim/synthetic';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 20);
+
+// Counts the agent's gzip calls: a part is encoded once (gzip is most of a large cycle's CPU).
+const mockGzip = { calls: 0 };
+jest.mock('zlib', () => {
+  const zlib = jest.requireActual<typeof import('zlib')>('zlib');
+  return { ...zlib, gzip: (...args: Parameters<typeof zlib.gzip>) => (mockGzip.calls++, zlib.gzip(...args)) };
+});
 
 function content(nodes: number, extra: Partial<BatchContent> = {}): BatchContent {
   const c = syntheticCluster({ nodes, podsPerNode: 20, now: T });
@@ -108,5 +115,29 @@ describe('encodeBatches', () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('plans parts from weights measured on the objects: as few as fit, each within the limits at the first encoding', async () => {
+    const c = content(24);
+    const whole = await encodeBatches(c, { sentAt: T });
+    const jsonLimit = Math.floor(whole.batches[0].rawBytes / 4);
+    mockGzip.calls = 0;
+    const { batches } = await encodeBatches(c, { sentAt: T, maxJsonBytes: jsonLimit });
+    // A quarter of the JSON per part, planned at 90 % of it: five parts, each gzip'd once.
+    expect(batches).toHaveLength(5);
+    expect(mockGzip.calls).toBe(5);
+    for (const b of batches) expect(b.rawBytes).toBeLessThanOrEqual(jsonLimit);
+    expect(batches.map((b) => b.nodes).reduce((a, n) => a + n, 0)).toBe(24);
+  });
+});
+
+describe('groupByWeight', () => {
+  const w = (bytes: number, values = 1, containers = 1) => ({ bytes, values, containers });
+  it('fills each part up to the room, the first part carrying its heavier frame, a node too heavy alone in its own', () => {
+    const room = w(100, 50, 50);
+    expect(groupByWeight([w(30), w(30), w(30), w(30), w(150), w(10)], w(40), w(10), room, 10)).toEqual([2, 2, 1, 1]);
+    expect(groupByWeight([w(10, 20), w(10, 20), w(10, 20)], w(0, 0), w(0, 0), room, 10)).toEqual([2, 1]);
+    expect(groupByWeight([w(1), w(1), w(1)], w(0), w(0), room, 2)).toEqual([2, 1]);
+    expect(groupByWeight([], w(40), w(10), room, 10)).toEqual([0]);
   });
 });
