@@ -96,6 +96,11 @@ export class ApiFaults {
     this.rules.push({ left: count, match, status: 0, delayMs });
   }
 
+  /** How many watch connections are open now. */
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
   /** Cuts every open watch connection, as a network blip or an API server restart does. */
   dropWatches(): number {
     const n = this.watches.size;

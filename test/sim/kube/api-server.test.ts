@@ -123,8 +123,14 @@ describe('the loopback API server', () => {
     const { ended } = await watchUntil('/api/v1/pods', { resourceVersion: String(sim.resourceVersion), timeoutSeconds: '1' }, () => false);
     await ended;
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // Wait on the server's count, not a fixed pause, which loses the race on a loaded machine: the ended watch
+    // leaves it, then the second one joins.
+    const openWatches = async (n: number) => {
+      for (let i = 0; i < 500 && kube.api.faults.openWatches !== n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    await openWatches(0);
     const second = await watchUntil('/api/v1/pods', { resourceVersion: String(sim.resourceVersion) }, () => false);
-    await new Promise((r) => setTimeout(r, 50));
+    await openWatches(1);
     expect(kube.api.faults.dropWatches()).toBe(1);
     await expect(second.ended).resolves.toBeInstanceOf(Error); // the client sees an error: the connection was cut
   });
