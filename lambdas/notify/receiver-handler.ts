@@ -11,11 +11,15 @@ import { createNotifier, type Receiver, type ReceiverTarget } from './notifier';
 import { SecretCache, SecretsManagerSource, webhookUrlOf } from './secrets';
 import { FetchWebhookClient } from './webhook';
 
+/** A receiver, or how to make one from the rest of its function's configuration (read with the secret's name, every problem at once). */
+type ReceiverOf<T extends ReceiverTarget> = Receiver<T> | ((env: EnvReader) => Receiver<T>);
+
 export function receiverHandler(receiver: Receiver, secretNameVariable: string): ReturnType<typeof createNotifier>;
-export function receiverHandler<T extends ReceiverTarget>(receiver: Receiver<T>, secretNameVariable: string, parse: (secret: string) => T): ReturnType<typeof createNotifier>;
-export function receiverHandler(receiver: Receiver<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
+export function receiverHandler<T extends ReceiverTarget>(receiver: ReceiverOf<T>, secretNameVariable: string, parse: (secret: string) => T): ReturnType<typeof createNotifier>;
+export function receiverHandler(receiverOf: ReceiverOf<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
   const env = new EnvReader();
   const secretName = env.string(secretNameVariable);
+  const receiver = typeof receiverOf === 'function' ? receiverOf(env) : receiverOf;
   env.done();
   return createNotifier(receiver, {
     webhookUrl: new SecretCache(new SecretsManagerSource(new SecretsManagerClient({})), secretName, systemClock, parse),
