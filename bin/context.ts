@@ -11,7 +11,8 @@ import { RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
 import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
-import { DELIVERIES, type Delivery, type EmailRecipient } from '../lib/notifications';
+import { DELIVERIES, type EmailRecipient } from '../lib/notifications';
+import { deliverySchema } from '../model/notification';
 import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
 import { receiversSchema, routingPropsProblems, type EmailReceiver, type RoutesProps } from '../lib/routing';
@@ -57,7 +58,6 @@ export class ContextError extends Error {
 
 const authKind = z.enum(AGENT_AUTHS, { error: `must be ${AGENT_AUTHS.map((a) => `"${a}"`).join(' or ')}` });
 const architecture = z.enum(AGENT_ARCHITECTURES, { error: `must be ${AGENT_ARCHITECTURES.map((a) => `"${a}"`).join(' or ')}` });
-const delivery = z.enum(DELIVERIES as [Delivery, ...Delivery[]], { error: `must be one of ${DELIVERIES.map((d) => `"${d}"`).join(', ')}` });
 const wholeNumber = (min: number, max: number) =>
   z.number({ error: `must be a whole number from ${min} to ${max}` }).int({ error: `must be a whole number from ${min} to ${max}` }).min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` });
 const LOG_RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v !== logs.RetentionDays.INFINITE);
@@ -83,7 +83,7 @@ const SCHEMAS = {
   alertEmails: z.array(z.string({ error: 'must be a string' }).regex(EMAIL, { error: 'must be an email address' }), {
     error: 'must be a list of email addresses',
   }),
-  severityRouting: z.record(z.string(), z.array(delivery, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }), {
+  severityRouting: z.record(z.string(), z.array(deliverySchema, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }), {
     error: 'must be an object mapping an email address (or "slack", "webhook", "pagerduty", "teams") to what it receives, like {"oncall@example.com": ["critical"]}',
   }),
   slackSecretName: secretNameSchema,

@@ -42,6 +42,8 @@ export const ENV = {
   webhookSecretName: 'VIGIL_WEBHOOK_SECRET_NAME',
   /** PagerDuty notifier: the secret holding the Events API v2 routing key (a name, as above). */
   pagerDutySecretName: 'VIGIL_PAGERDUTY_SECRET_NAME',
+  /** PagerDuty notifier: JSON list of what it receives (its `receives`), e.g. `["critical","resolved","health"]`: it pages only on those changes. */
+  pagerDutyReceives: 'VIGIL_PAGERDUTY_RECEIVES',
   /** Teams notifier: the secret holding the Workflows webhook URL (a name, as above). */
   teamsSecretName: 'VIGIL_TEAMS_SECRET_NAME',
 } as const;

@@ -8,20 +8,13 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/env';
-import { MESSAGE_ATTRIBUTES, severityAllowlist, type MessageSeverity } from '../model/notification';
+import { DELIVERIES, MESSAGE_ATTRIBUTES, MESSAGE_SEVERITIES, severityAllowlist, type Delivery } from '../model/notification';
 import { VigilFunction } from './vigil-function';
 
-/**
- * What a recipient can receive: the evaluator's alert messages by severity (`model/notification.ts`), and
- * `health`, Vigil's own CloudWatch alarms (its functions failing, the agent silent).
- */
-export type Delivery = MessageSeverity | 'health';
+export { DELIVERIES, type Delivery };
 
 /** What a publisher to an encrypted topic needs on its key (SNS generates a data key and checks it). */
 const TOPIC_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
-
-export const SEVERITIES: readonly MessageSeverity[] = ['critical', 'warning', 'info', 'resolved'];
-export const DELIVERIES: readonly Delivery[] = [...SEVERITIES, 'health'];
 
 /** What an email address receives unless told otherwise: no `info`, which is for troubleshooting, not inboxes. */
 export const DEFAULT_EMAIL_DELIVERIES: readonly Delivery[] = ['critical', 'warning', 'resolved', 'health'];
@@ -130,10 +123,13 @@ export class Notifications extends Construct {
       });
     }
     if (props.pagerDuty) {
-      this.pagerDuty = this.receiver('PagerDuty', { ...props.pagerDuty, receives: props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES }, props, {
+      const receives = props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES;
+      this.pagerDuty = this.receiver('PagerDuty', { ...props.pagerDuty, receives }, props, {
         entry: 'lambdas/notify/pagerduty-handler.ts',
         description: 'Vigil PagerDuty notifier: sends one Events API v2 event per alert',
         secretVariable: ENV.pagerDutySecretName,
+        // A message passes the subscription's filter if any of its changes does: the function pages only on those it receives.
+        environment: { [ENV.pagerDutyReceives]: JSON.stringify(receives) },
         // One event per alert, one after the other: a storm's hundreds of events take minutes, not seconds.
         timeout: Duration.minutes(5),
         routedAs: receiver('pagerduty'),
@@ -154,14 +150,21 @@ export class Notifications extends Construct {
     id: string,
     r: ReceiverNotifications,
     props: NotificationsProps,
-    fn: { readonly entry: string; readonly description: string; readonly secretVariable: string; readonly routedAs?: string; readonly timeout?: Duration },
+    fn: {
+      readonly entry: string;
+      readonly description: string;
+      readonly secretVariable: string;
+      readonly environment?: Readonly<Record<string, string>>;
+      readonly routedAs?: string;
+      readonly timeout?: Duration;
+    },
   ): VigilFunction {
     const secret = secretsmanager.Secret.fromSecretNameV2(this, `${id}Webhook`, r.secretName);
     const receiver = new VigilFunction(this, id, {
       entry: fn.entry,
       description: fn.description,
       // By name: the partial ARN of an imported secret would be taken as a complete one if the name ended in -xxxxxx.
-      environment: { [fn.secretVariable]: r.secretName },
+      environment: { [fn.secretVariable]: r.secretName, ...fn.environment },
       memorySize: 256,
       timeout: fn.timeout ?? Duration.seconds(15),
       logRetention: props.logRetention,
@@ -180,10 +183,10 @@ export class Notifications extends Construct {
    * messages) and to `health` when asked.
    */
   private subscribe(receives: readonly Delivery[], subscription: (filter?: Record<string, sns.SubscriptionFilter>) => sns.ITopicSubscription, receiver?: string): void {
-    const severities = SEVERITIES.filter((s) => receives.includes(s));
+    const severities = MESSAGE_SEVERITIES.filter((s) => receives.includes(s));
     if (severities.length > 0) {
       const filter: Record<string, sns.SubscriptionFilter> = {
-        ...(severities.length === SEVERITIES.length ? {} : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
+        ...(severities.length === MESSAGE_SEVERITIES.length ? {} : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
         ...(receiver ? { [MESSAGE_ATTRIBUTES.receiver]: sns.SubscriptionFilter.stringFilter({ allowlist: [receiver] }) } : {}),
       };
       this.alerts.addSubscription(subscription(Object.keys(filter).length ? filter : undefined));

@@ -9,6 +9,7 @@
  * among the message's alerts, so a filter policy `{"team": ["shop"]}` matches any message about the shop
  * team. With routes, each message is for one receiver and carries only what was routed to it.
  */
+import { z } from 'zod';
 import type { Severity } from './domain';
 
 export const MESSAGE_ATTRIBUTES = {
@@ -24,6 +25,17 @@ export const MESSAGE_ATTRIBUTES = {
 } as const;
 
 export type MessageSeverity = 'critical' | 'warning' | 'info' | 'resolved';
+
+/**
+ * What a recipient can receive: the evaluator's alert messages by severity, and `health`, Vigil's own
+ * CloudWatch alarms (its functions failing, the agent silent).
+ */
+export type Delivery = MessageSeverity | 'health';
+
+export const MESSAGE_SEVERITIES: readonly MessageSeverity[] = ['critical', 'warning', 'info', 'resolved'];
+export const DELIVERIES: readonly Delivery[] = [...MESSAGE_SEVERITIES, 'health'];
+
+export const deliverySchema = z.enum(DELIVERIES as [Delivery, ...Delivery[]], { error: `must be one of ${DELIVERIES.map((d) => `"${d}"`).join(', ')}` });
 
 /** A change's tag in `severities`: `critical` for what fires (new, escalated, repeated, flapping), `critical-resolved` for a resolution. */
 export type SeverityTag = Severity | `${Severity}-resolved`;
@@ -42,4 +54,13 @@ export function severityAllowlist(receives: readonly MessageSeverity[]): Severit
   const firing = ALERT_SEVERITIES.filter((s) => receives.includes(s));
   const resolved = receives.includes('resolved') ? (firing.length ? firing : ALERT_SEVERITIES) : [];
   return [...firing, ...resolved.map((s) => severityTag(s, true))];
+}
+
+/**
+ * Whether a recipient that receives `receives` wants this change: the same test its subscription's filter
+ * policy makes on a whole message, made per change, since one message can carry several severities.
+ */
+export function receivesChange(receives: readonly Delivery[], severity: Severity, resolved: boolean): boolean {
+  const severities = MESSAGE_SEVERITIES.filter((s) => receives.includes(s));
+  return severityAllowlist(severities).includes(severityTag(severity, resolved));
 }

@@ -15,11 +15,15 @@ import { FetchWebhookClient } from './webhook';
 /** A receiver's entry point; each log line of an invocation carries its request id (`withInvocationContext`). */
 type NotifierHandler = (event: SNSEvent, context: Context) => Promise<{ readonly posted: number }>;
 
+/** A receiver, or how to make one from the rest of its function's configuration (read with the secret's name, every problem at once). */
+type ReceiverOf<T extends ReceiverTarget> = Receiver<T> | ((env: EnvReader) => Receiver<T>);
+
 export function receiverHandler(receiver: Receiver, secretNameVariable: string): NotifierHandler;
-export function receiverHandler<T extends ReceiverTarget>(receiver: Receiver<T>, secretNameVariable: string, parse: (secret: string) => T): NotifierHandler;
-export function receiverHandler(receiver: Receiver<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
+export function receiverHandler<T extends ReceiverTarget>(receiver: ReceiverOf<T>, secretNameVariable: string, parse: (secret: string) => T): NotifierHandler;
+export function receiverHandler(receiverOf: ReceiverOf<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
   const env = new EnvReader();
   const secretName = env.string(secretNameVariable);
+  const receiver = typeof receiverOf === 'function' ? receiverOf(env) : receiverOf;
   env.done();
   return withInvocationContext(
     createNotifier(receiver, {

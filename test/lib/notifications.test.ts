@@ -109,7 +109,8 @@ describe('Notifications', () => {
     ]);
     const fns = Object.values(t4.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, string> }; Timeout: number } }[];
     const pd = fns.find((f) => f.Properties.Environment.Variables[ENV.pagerDutySecretName]);
-    expect(pd?.Properties.Environment.Variables).toMatchObject({ [ENV.pagerDutySecretName]: 'team/pagerduty' });
+    // The function is told what it receives: a message passing the filter may carry warnings too.
+    expect(pd?.Properties.Environment.Variables).toMatchObject({ [ENV.pagerDutySecretName]: 'team/pagerduty', [ENV.pagerDutyReceives]: '["critical","resolved","health"]' });
     expect(pd?.Properties.Timeout).toBe(300);
     const subs = (id: string) => subscriptions(t4).filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes(id)).map((s) => [topicOf(s), s.Properties.FilterPolicy]);
     expect(subs('NPagerDuty')).toEqual([
@@ -121,6 +122,10 @@ describe('Notifications', () => {
       ['health', undefined],
     ]);
     t4.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
+    // Asked for more, it is told so.
+    build({ pagerDuty: { secretName: 'team/pagerduty', receives: ['critical', 'warning', 'resolved'] } }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.pagerDutyReceives]: '["critical","warning","resolved"]' }) },
+    });
   });
 
   test('no Slack, no Slack function; an address that wants only health is not subscribed to alerts', () => {

@@ -5,6 +5,8 @@ import { createPagerDutyHandler, PAGERDUTY_EVENTS_URL, pagerDutyTargetOf } from 
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import { SecretCache, SecretFormatError } from '../../../lambdas/notify/secrets';
 import { FetchWebhookClient } from '../../../lambdas/notify/webhook';
+import { DEFAULT_PAGERDUTY_DELIVERIES } from '../../../lib/notifications';
+import { DELIVERIES, type Delivery } from '../../../model/notification';
 import { ManualClock } from '../../../model/time';
 import { pagerDutyProblems, startFakePagerDuty, type pagerDutyEventSchema, type pagerDutyTriggerSchema } from '../../../sim/notify/pagerduty-server';
 import { StaticSecretSource } from '../../../sim/notify/secrets';
@@ -25,13 +27,18 @@ beforeEach(async () => {
 afterEach(() => pd.close());
 
 const policy = { attempts: 3, baseMs: 1, capMs: 2, maxRetryAfterMs: 5000, sleep: async () => undefined, random: () => 0.5 };
-const handlerWith = (secret = JSON.stringify({ routingKey: KEY, url: pd.url }), logger = silentLogger, timeoutMs?: number) =>
-  createPagerDutyHandler({
-    webhookUrl: new SecretCache(new StaticSecretSource({ [SECRET]: secret }), SECRET, new ManualClock(AT), pagerDutyTargetOf),
-    webhook: new FetchWebhookClient(timeoutMs),
-    logger,
-    policy,
-  });
+// Receiving everything unless a test says otherwise, so the rendering tests see every change.
+const handlerWith = (secret = JSON.stringify({ routingKey: KEY, url: pd.url }), logger = silentLogger, timeoutMs?: number, receives: readonly Delivery[] = DELIVERIES) =>
+  createPagerDutyHandler(
+    {
+      webhookUrl: new SecretCache(new StaticSecretSource({ [SECRET]: secret }), SECRET, new ManualClock(AT), pagerDutyTargetOf),
+      webhook: new FetchWebhookClient(timeoutMs),
+      logger,
+      policy,
+    },
+    receives,
+  );
+const receiving = (receives: readonly Delivery[]) => handlerWith(undefined, silentLogger, undefined, receives);
 const events = () => pd.posts as Event[];
 const publish = (changes: Parameters<typeof composeMessage>[2], at = AT) => snsEvent(JSON.stringify(composeMessage('prod-eu-1', at, changes, { firing: 1, critical: 1, muted: 0 }).notification));
 
@@ -58,6 +65,43 @@ test('one SNS message becomes one event per alert: a trigger with severity, summ
   expect(p.custom_details?.includes).toHaveLength(2);
   expect(resolve).toEqual({ routing_key: KEY, event_action: 'resolve', dedup_key: resolvedNode.id });
   expect(events().some((e) => (e.event_action as string) === 'acknowledge')).toBe(false);
+});
+
+describe('only what it receives: SNS lets a message through when any of its changes matches the filter', () => {
+  const critical = { ...leak(9), id: 'container-oom-killed|critical', severity: 'critical' as const };
+  const mixed = [critical, leak(1), leak(2)];
+  const ended = mixed.map((c) => ({ ...c, kind: 'resolved' as const, resolvedAt: AT + 600_000 }));
+  const actions = () => events().map((e) => `${e.event_action} ${e.dedup_key}`);
+
+  test('one critical alert and two warnings: the default pages once, for the critical one; with warnings received, three times', async () => {
+    expect(await receiving(DEFAULT_PAGERDUTY_DELIVERIES)(publish(mixed))).toEqual({ posted: 1 });
+    expect(actions()).toEqual([`trigger ${critical.id}`]);
+    expect(await receiving(['critical', 'warning', 'resolved'])(publish(mixed))).toEqual({ posted: 3 });
+    expect(actions().slice(1).sort()).toEqual(mixed.map((c) => `trigger ${c.id}`).sort());
+  });
+
+  test('resolves likewise: only for alerts of a severity it receives, and only with `resolved`', async () => {
+    expect(await receiving(DEFAULT_PAGERDUTY_DELIVERIES)(publish(ended, AT + 600_000))).toEqual({ posted: 1 });
+    expect(actions()).toEqual([`resolve ${critical.id}`]);
+    expect(await receiving(['critical', 'warning', 'resolved'])(publish(ended, AT + 600_000))).toEqual({ posted: 3 });
+    expect(await receiving(['critical', 'health'])(publish(ended, AT + 600_000))).toEqual({ posted: 0 });
+    expect(events()).toHaveLength(4);
+  });
+
+  test('alerts folded into a storm\'s digest are filtered the same way', async () => {
+    const storm = [critical, { ...critical, id: 'container-oom-killed|critical-2' }, ...Array.from({ length: 6 }, (_, i) => leak(i))];
+    // One change in detail, the other seven folded: the second critical alert is among them.
+    const n = buildNotification('prod-eu-1', AT, storm, { firing: 8, critical: 2, muted: 0 }, 1);
+    expect(n.folded?.some((f) => f.severity === 'critical')).toBe(true);
+    expect(await receiving(DEFAULT_PAGERDUTY_DELIVERIES)(snsEvent(JSON.stringify(n)))).toEqual({ posted: 2 });
+    expect(actions().sort()).toEqual(['trigger container-oom-killed|critical', 'trigger container-oom-killed|critical-2']);
+  });
+
+  test("Vigil's own alarms follow `health`", async () => {
+    const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000' };
+    expect(await receiving(['critical', 'resolved'])(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 0 });
+    expect(await receiving(DEFAULT_PAGERDUTY_DELIVERIES)(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 1 });
+  });
 });
 
 test('severities map to PagerDuty\'s; the summary stays within 1,024 characters', async () => {

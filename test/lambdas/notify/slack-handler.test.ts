@@ -1,29 +1,50 @@
 /** The notifiers' entry points (Slack, the generic webhook, PagerDuty, Teams): configuration read once at load. */
+const load = (entry: string) => () => require(`../../../lambdas/notify/${entry}`) as { handler: unknown };
+
 describe.each([
-  ['slack-handler', 'VIGIL_SLACK_SECRET_NAME'],
-  ['webhook-handler', 'VIGIL_WEBHOOK_SECRET_NAME'],
-  ['pagerduty-handler', 'VIGIL_PAGERDUTY_SECRET_NAME'],
-  ['teams-handler', 'VIGIL_TEAMS_SECRET_NAME'],
-])('%s', (entry, variable) => {
-  const load = () => require(`../../../lambdas/notify/${entry}`) as { handler: unknown };
+  ['slack-handler', 'VIGIL_SLACK_SECRET_NAME', {}],
+  ['webhook-handler', 'VIGIL_WEBHOOK_SECRET_NAME', {}],
+  ['pagerduty-handler', 'VIGIL_PAGERDUTY_SECRET_NAME', { VIGIL_PAGERDUTY_RECEIVES: '["critical","resolved","health"]' }],
+  ['teams-handler', 'VIGIL_TEAMS_SECRET_NAME', {}],
+])('%s', (entry, variable, more: Record<string, string>) => {
   afterEach(() => {
-    delete process.env[variable];
+    for (const v of [variable, ...Object.keys(more)]) delete process.env[v];
     jest.resetModules();
   });
 
   test('the entry point reads its configuration once at load and exports handler', () => {
     process.env[variable] = 'vigil/webhook';
+    Object.assign(process.env, more);
     jest.isolateModules(() => {
-      expect(typeof load().handler).toBe('function');
+      expect(typeof load(entry)().handler).toBe('function');
     });
   });
 
   test('a missing secret name fails at start-up, naming the variable', () => {
     jest.isolateModules(() => {
-      expect(load).toThrow(expect.objectContaining({ name: 'ConfigError' }));
+      expect(load(entry)).toThrow(expect.objectContaining({ name: 'ConfigError' }));
     });
     jest.isolateModules(() => {
-      expect(load).toThrow(new RegExp(`${variable} is required`));
+      expect(load(entry)).toThrow(new RegExp(`${variable} is required`));
+    });
+  });
+});
+
+describe('pagerduty-handler', () => {
+  afterEach(() => {
+    delete process.env.VIGIL_PAGERDUTY_SECRET_NAME;
+    delete process.env.VIGIL_PAGERDUTY_RECEIVES;
+    jest.resetModules();
+  });
+
+  test('what it receives is required and checked at start-up, naming the variable and the bad entry', () => {
+    process.env.VIGIL_PAGERDUTY_SECRET_NAME = 'vigil/pagerduty';
+    jest.isolateModules(() => {
+      expect(load('pagerduty-handler')).toThrow(/VIGIL_PAGERDUTY_RECEIVES is required/);
+    });
+    process.env.VIGIL_PAGERDUTY_RECEIVES = '["critical","page"]';
+    jest.isolateModules(() => {
+      expect(load('pagerduty-handler')).toThrow(/VIGIL_PAGERDUTY_RECEIVES at \[1\]: must be one of "critical", "warning", "info", "resolved", "health"/);
     });
   });
 });
