@@ -68,6 +68,22 @@ export interface NotificationsProps {
   readonly encryptionKey?: kms.IKey;
 }
 
+/** Each receiver's function, by its name in routes and `vigil:severityRouting`. */
+const RECEIVER_FUNCTIONS = {
+  slack: { id: 'Slack', entry: 'lambdas/notify/slack-handler.ts', description: 'Vigil Slack notifier: posts alerts to the incoming webhook', secretVariable: ENV.slackSecretName },
+  webhook: { id: 'Webhook', entry: 'lambdas/notify/webhook-handler.ts', description: "Vigil webhook notifier: posts alerts to a webhook in Alertmanager's format", secretVariable: ENV.webhookSecretName },
+  pagerduty: {
+    id: 'PagerDuty',
+    entry: 'lambdas/notify/pagerduty-handler.ts',
+    description: 'Vigil PagerDuty notifier: sends one Events API v2 event per alert',
+    secretVariable: ENV.pagerDutySecretName,
+    // One event per alert, one after the other: a storm's hundreds of events take minutes, not seconds.
+    timeout: Duration.minutes(5),
+  },
+  teams: { id: 'Teams', entry: 'lambdas/notify/teams-handler.ts', description: 'Vigil Teams notifier: posts alerts as Adaptive Cards to a Workflows webhook', secretVariable: ENV.teamsSecretName },
+} as const;
+type ReceiverFunctionName = keyof typeof RECEIVER_FUNCTIONS;
+
 /**
  * Two encrypted, TLS-only topics. `alerts` carries the evaluator's messages with `severities`/`cluster`/`rule`
  * attributes, so each subscription filters by severity (a resolution by the severity of the alert it ends).
@@ -106,67 +122,27 @@ export class Notifications extends Construct {
     for (const [name, r] of Object.entries(props.emailReceivers ?? {})) {
       for (const address of r.emails) this.subscribe(r.receives ?? DEFAULT_TEAM_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(address, { filterPolicy }), name);
     }
-    if (props.slack) {
-      this.slack = this.receiver('Slack', props.slack, props, {
-        entry: 'lambdas/notify/slack-handler.ts',
-        description: 'Vigil Slack notifier: posts alerts to the incoming webhook',
-        secretVariable: ENV.slackSecretName,
-        routedAs: receiver('slack'),
-      });
-    }
-    if (props.webhook) {
-      this.webhook = this.receiver('Webhook', props.webhook, props, {
-        entry: 'lambdas/notify/webhook-handler.ts',
-        description: "Vigil webhook notifier: posts alerts to a webhook in Alertmanager's format",
-        secretVariable: ENV.webhookSecretName,
-        routedAs: receiver('webhook'),
-      });
-    }
+    this.slack = props.slack && this.receiver('slack', props.slack, props);
+    this.webhook = props.webhook && this.receiver('webhook', props.webhook, props);
     if (props.pagerDuty) {
       const receives = props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES;
-      this.pagerDuty = this.receiver('PagerDuty', { ...props.pagerDuty, receives }, props, {
-        entry: 'lambdas/notify/pagerduty-handler.ts',
-        description: 'Vigil PagerDuty notifier: sends one Events API v2 event per alert',
-        secretVariable: ENV.pagerDutySecretName,
-        // A message passes the subscription's filter if any of its changes does: the function pages only on those it receives.
-        environment: { [ENV.pagerDutyReceives]: JSON.stringify(receives) },
-        // One event per alert, one after the other: a storm's hundreds of events take minutes, not seconds.
-        timeout: Duration.minutes(5),
-        routedAs: receiver('pagerduty'),
-      });
+      // A message passes the subscription's filter if any of its changes does: the function pages only on those it receives.
+      this.pagerDuty = this.receiver('pagerduty', { ...props.pagerDuty, receives }, props, { [ENV.pagerDutyReceives]: JSON.stringify(receives) });
     }
-    if (props.teams) {
-      this.teams = this.receiver('Teams', props.teams, props, {
-        entry: 'lambdas/notify/teams-handler.ts',
-        description: 'Vigil Teams notifier: posts alerts as Adaptive Cards to a Workflows webhook',
-        secretVariable: ENV.teamsSecretName,
-        routedAs: receiver('teams'),
-      });
-    }
+    this.teams = props.teams && this.receiver('teams', props.teams, props);
   }
 
   /** A receiver's function: reads its secret only, retried by Lambda, failures to the queue, subscribed as asked. */
-  private receiver(
-    id: string,
-    r: ReceiverNotifications,
-    props: NotificationsProps,
-    fn: {
-      readonly entry: string;
-      readonly description: string;
-      readonly secretVariable: string;
-      readonly environment?: Readonly<Record<string, string>>;
-      readonly routedAs?: string;
-      readonly timeout?: Duration;
-    },
-  ): VigilFunction {
+  private receiver(name: ReceiverFunctionName, r: ReceiverNotifications, props: NotificationsProps, environment?: Readonly<Record<string, string>>): VigilFunction {
+    const { id, ...fn } = RECEIVER_FUNCTIONS[name];
     const secret = secretsmanager.Secret.fromSecretNameV2(this, `${id}Webhook`, r.secretName);
     const receiver = new VigilFunction(this, id, {
       entry: fn.entry,
       description: fn.description,
       // By name: the partial ARN of an imported secret would be taken as a complete one if the name ended in -xxxxxx.
-      environment: { [fn.secretVariable]: r.secretName, ...fn.environment },
+      environment: { [fn.secretVariable]: r.secretName, ...environment },
       memorySize: 256,
-      timeout: fn.timeout ?? Duration.seconds(15),
+      timeout: 'timeout' in fn ? fn.timeout : Duration.seconds(15),
       logRetention: props.logRetention,
       onFailure: props.failures,
       // An alert older than an hour is history: the failure queue keeps it for a person to read.
@@ -174,7 +150,7 @@ export class Notifications extends Construct {
     });
     secret.grantRead(receiver.role);
     const lambda = receiver.function;
-    this.subscribe(r.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }), fn.routedAs);
+    this.subscribe(r.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }), props.routed ? name : undefined);
     return receiver;
   }
 
