@@ -1,5 +1,6 @@
 /** Small helpers the rules share: figures with units, short lists, namespace filters. */
 import type { Severity } from '../../../model/domain';
+import { glob } from '../../../model/selector';
 import type { CommonSettings } from './types';
 
 export const MiB = 1024 * 1024;
@@ -28,16 +29,6 @@ export { SEVERITY_RANK } from '../../notify/notification';
 /** Raises `base` to critical when `escalate` holds (a rule's base severity may itself be critical). */
 export function escalated(base: Severity, escalate: boolean): Severity {
   return escalate ? 'critical' : base;
-}
-
-const globs = new Map<string, RegExp>();
-function glob(pattern: string): RegExp {
-  let re = globs.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    globs.set(pattern, re);
-  }
-  return re;
 }
 
 /** Whether a namespace passes a rule's `namespaces.include` / `exclude` globs. */
