@@ -11,7 +11,7 @@ import { RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
 import { clusterNameSchema, formatPath } from '../model/batch';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
-import { DELIVERIES, type EmailRecipient } from '../lib/notifications';
+import type { EmailRecipient } from '../lib/notifications';
 import { deliverySchema } from '../model/notification';
 import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
@@ -255,9 +255,6 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
 
   const routingProps = { alertEmails, slack: receiverOf('slack'), webhook: receiverOf('webhook'), pagerDuty: receiverOf('pagerduty'), teams: receiverOf('teams'), receivers, routes, routeLabels };
   problems.push(...routingPropsProblems(routingProps, { receivers: CONTEXT_KEYS.receivers, routes: CONTEXT_KEYS.routes, routeLabels: CONTEXT_KEYS.routeLabels }));
-  for (const [name, r] of Object.entries(receivers ?? {})) {
-    for (const d of r.receives ?? []) if (!(DELIVERIES as readonly string[]).includes(d)) problems.push(`${CONTEXT_KEYS.receivers}.${name}.receives: "${d}" is not one of ${DELIVERIES.join(', ')}`);
-  }
 
   if (table?.removalPolicy === 'destroy' && table.deletionProtection !== false) {
     problems.push(`${CONTEXT_KEYS.table}: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted`);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { RULES_BY_ID } from '../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../model/batch';
-import { MESSAGE_ATTRIBUTES } from '../model/notification';
+import { deliverySchema, MESSAGE_ATTRIBUTES } from '../model/notification';
 import { DEFAULT_ROUTE_LABELS, routeLabelsSchema, routingProblems, routingSchema, type Route, type Routing } from '../model/route';
 import type { Delivery } from './notifications';
 // Used at call time only: vigil.ts imports this module.
@@ -102,7 +102,7 @@ export const receiversSchema = z.record(
   z.strictObject(
     {
       emails: z.array(z.string({ error: 'must be an email address' }), { error: 'must be a list of email addresses' }),
-      receives: z.array(z.string(), { error: 'must be a list of deliveries' }).optional(),
+      receives: z.array(deliverySchema, { error: 'must be a list of deliveries' }).optional(),
     },
     { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected emails, receives` : 'must be an object like {"emails": ["shop-oncall@example.com"]}') },
   ),

@@ -108,6 +108,11 @@ describe('readVigilContext', () => {
     expect(problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:pagerDutySecretName': 'a b' })).toEqual(['vigil:pagerDutySecretName must be a Secrets Manager secret name']);
   });
 
+  test("a named receiver's deliveries are checked where they are written", () => {
+    const found = problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:receivers': { 'data-team': { emails: ['data@example.com'], receives: ['critical', 'pages'] } } });
+    expect(found).toEqual([expect.stringMatching(/^vigil:receivers\.data-team\.receives\[1\] must be one of "critical", .*"health"$/)]);
+  });
+
   test('the default agent auth applies to clusters that do not say, and IRSA then needs each oidcProvider', () => {
     expect(problems({ 'vigil:clusters': [{ name: 'prod' }], 'vigil:agentAuth': 'irsa' })).toEqual([
       "vigil:clusters[0].oidcProvider is required with IRSA: the cluster's IAM OIDC provider ARN or issuer URL (aws eks describe-cluster --name prod --query cluster.identity.oidc.issuer)",
