@@ -42,8 +42,11 @@ export const ENV = {
   webhookSecretName: 'VIGIL_WEBHOOK_SECRET_NAME',
   /** PagerDuty notifier: the secret holding the Events API v2 routing key (a name, as above). */
   pagerDutySecretName: 'VIGIL_PAGERDUTY_SECRET_NAME',
-  /** PagerDuty notifier: JSON list of what it receives (its `receives`), e.g. `["critical","resolved","health"]`: it pages only on those changes. */
-  pagerDutyReceives: 'VIGIL_PAGERDUTY_RECEIVES',
+  /**
+   * Every notifier, when its `receives` is not everything: JSON list of it, e.g. `["critical","resolved","health"]`.
+   * It sends only those changes of a message (SNS lets a whole message through when any change matches).
+   */
+  receives: 'VIGIL_RECEIVES',
   /** Teams notifier: the secret holding the Workflows webhook URL (a name, as above). */
   teamsSecretName: 'VIGIL_TEAMS_SECRET_NAME',
 } as const;

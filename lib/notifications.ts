@@ -8,7 +8,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/env';
-import { DELIVERIES, MESSAGE_ATTRIBUTES, MESSAGE_SEVERITIES, severityAllowlist, type Delivery } from '../model/notification';
+import { DELIVERIES, MESSAGE_ATTRIBUTES, MESSAGE_SEVERITIES, receivesAll, severityAllowlist, type Delivery } from '../model/notification';
 import { VigilFunction } from './vigil-function';
 
 export { DELIVERIES, type Delivery };
@@ -124,17 +124,16 @@ export class Notifications extends Construct {
     }
     this.slack = props.slack && this.receiver('slack', props.slack, props);
     this.webhook = props.webhook && this.receiver('webhook', props.webhook, props);
-    if (props.pagerDuty) {
-      const receives = props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES;
-      // A message passes the subscription's filter if any of its changes does: the function pages only on those it receives.
-      this.pagerDuty = this.receiver('pagerduty', { ...props.pagerDuty, receives }, props, { [ENV.pagerDutyReceives]: JSON.stringify(receives) });
-    }
+    this.pagerDuty = props.pagerDuty && this.receiver('pagerduty', { ...props.pagerDuty, receives: props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES }, props);
     this.teams = props.teams && this.receiver('teams', props.teams, props);
   }
 
   /** A receiver's function: reads its secret only, retried by Lambda, failures to the queue, subscribed as asked. */
-  private receiver(name: ReceiverFunctionName, r: ReceiverNotifications, props: NotificationsProps, environment?: Readonly<Record<string, string>>): VigilFunction {
+  private receiver(name: ReceiverFunctionName, r: ReceiverNotifications, props: NotificationsProps): VigilFunction {
     const { id, ...fn } = RECEIVER_FUNCTIONS[name];
+    const receives = r.receives ?? DELIVERIES;
+    // A message passes the subscription's filter if any of its changes does: the function sends only those it receives.
+    const environment: Record<string, string> = receivesAll(receives) ? {} : { [ENV.receives]: JSON.stringify(receives) };
     const secret = secretsmanager.Secret.fromSecretNameV2(this, `${id}Webhook`, r.secretName);
     const receiver = new VigilFunction(this, id, {
       entry: fn.entry,
@@ -150,7 +149,7 @@ export class Notifications extends Construct {
     });
     secret.grantRead(receiver.role);
     const lambda = receiver.function;
-    this.subscribe(r.receives ?? DELIVERIES, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }), props.routed ? name : undefined);
+    this.subscribe(receives, (filterPolicy) => new subs.LambdaSubscription(lambda, { filterPolicy }), props.routed ? name : undefined);
     return receiver;
   }
 

@@ -56,6 +56,9 @@ export function severityAllowlist(receives: readonly MessageSeverity[]): Severit
   return [...firing, ...resolved.map((s) => severityTag(s, true))];
 }
 
+/** Whether `receives` is everything a message can carry: then nothing needs filtering. */
+export const receivesAll = (receives: readonly Delivery[]) => DELIVERIES.every((d) => receives.includes(d));
+
 /**
  * Whether a recipient that receives `receives` wants this change: the same test its subscription's filter
  * policy makes on a whole message, made per change, since one message can carry several severities.

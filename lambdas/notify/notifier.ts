@@ -9,10 +9,12 @@
  */
 import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
+import { DELIVERIES, receivesAll, type Delivery } from '../../model/notification';
 import { systemClock, type Clock } from '../../model/time';
 import { notificationSchema, type Notification } from './notification';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type SecretCache } from './secrets';
 import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './cloudwatch-alarm';
+import { receivedPart } from './receives';
 import { deliver, DeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
 
 /** What a receiver's secret gives: the URL to post to (Slack, Teams, a webhook), or that and a key (PagerDuty). */
@@ -35,6 +37,8 @@ export interface NotifierDeps<T extends ReceiverTarget = string> {
   readonly policy?: DeliveryPolicy;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** What its subscription receives (`VIGIL_RECEIVES`): the changes of a message it does not receive are dropped. @default DELIVERIES */
+  readonly receives?: readonly Delivery[];
 }
 
 /** How long a message id is remembered: SNS redeliveries and Lambda's async retries come within it. */
@@ -59,12 +63,29 @@ export function contentOf(message: string, log: Logger): MessageContent {
   return { text: message };
 }
 
+type Sns = Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>;
+
+/**
+ * The SNS message as a receiver of `receives` is to see it: a notification cut to the changes it receives
+ * (undefined when none), one of Vigil's alarms only with `health`; text that is not Vigil's passes whole.
+ */
+export function receivedMessage<S extends Sns>(sns: S, receives: readonly Delivery[], log: Logger): S | undefined {
+  if (receivesAll(receives)) return sns;
+  const c = contentOf(sns.Message, log);
+  if ('alarm' in c) return receives.includes('health') ? sns : undefined;
+  if (!('notification' in c)) return sns;
+  const part = receivedPart(c.notification, receives);
+  if (part === undefined) return undefined;
+  return part === c.notification ? sns : { ...sns, Message: JSON.stringify(part) };
+}
+
 /** A refusal by the receiver (a 4xx other than 429): retrying the same body changes nothing. */
 const refused = (e: unknown) => e instanceof DeliveryError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429;
 
 export function createNotifier<T extends ReceiverTarget>(receiver: Receiver<T>, deps: NotifierDeps<T>) {
   const { name } = receiver;
   const clock = deps.clock ?? systemClock;
+  const receives = deps.receives ?? DELIVERIES;
   const now = () => clock.now();
   /** Message id (`id#n` for the n-th of several posts) → when it was sent; oldest first. */
   const sent = new Map<string, number>();
@@ -96,7 +117,12 @@ export function createNotifier<T extends ReceiverTarget>(receiver: Receiver<T>, 
     for (const record of event.Records) {
       const id = record.Sns.MessageId;
       const log = deps.logger.child({ messageId: id });
-      const rendered = receiver.render(record.Sns, log, target);
+      const sns = receivedMessage(record.Sns, receives, log);
+      if (sns === undefined) {
+        log.info(`nothing in it that ${name} receives: not posted`, { receives });
+        continue;
+      }
+      const rendered = receiver.render(sns, log, target);
       const bodies = typeof rendered === 'string' ? [rendered] : rendered;
       const refusals: DeliveryError[] = [];
       for (const [i, body] of bodies.entries()) {

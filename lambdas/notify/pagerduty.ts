@@ -6,9 +6,8 @@
  * responder's act. Alerts a storm folded into the digest are sent too, from `folded`, so none of their
  * PagerDuty alerts stays open forever.
  *
- * SNS filters whole messages, and one message can carry a critical alert with warnings: the function is
- * told what it receives (`receives`, as subscribed) and sends only those changes, so a warning riding along
- * with a critical alert never pages. A resolve goes only for an alert of a severity it receives.
+ * It is handed only the changes it receives (`receives.ts`, as for every receiver), so a warning riding along
+ * with a critical alert never pages, and a resolve goes only for an alert of a severity it receives.
  *
  * The secret holds the integration's routing key (32 characters), or JSON `{"routingKey": "…", "url": "…"}` to
  * use PagerDuty's EU endpoint; events go only to PagerDuty's own hosts (or loopback, in local mode).
@@ -17,7 +16,6 @@ import { createHash } from 'crypto';
 import type { SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import type { Severity } from '../../model/domain';
-import { receivesChange, type Delivery } from '../../model/notification';
 import { evidenceEntry, shortSubject, where } from './format';
 import { alertKey, type AlertChange, type FoldedChange, type Notification } from './notification';
 import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
@@ -151,12 +149,11 @@ function foldedTriggerOf(routingKey: string, n: Notification, f: FoldedChange): 
 
 const resolveOf = (routingKey: string, dedupKey: string): PagerDutyResolve => ({ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey });
 
-/** One event per alert of a notification it receives: the detailed ones, then those folded into the digest. */
-export function pagerDutyEventsOf(n: Notification, routingKey: string, receives: readonly Delivery[]): PagerDutyEvent[] {
-  const received = (c: Pick<AlertChange | FoldedChange, 'kind' | 'severity'>) => receivesChange(receives, c.severity, c.kind === 'resolved');
+/** One event per alert of a notification: the detailed ones, then those folded into the digest. */
+export function pagerDutyEventsOf(n: Notification, routingKey: string): PagerDutyEvent[] {
   return [
-    ...n.changes.filter(received).map((c) => (c.kind === 'resolved' ? resolveOf(routingKey, alertKey(c.id)) : triggerOf(routingKey, n, c))),
-    ...(n.folded ?? []).filter(received).map((f) => (f.kind === 'resolved' ? resolveOf(routingKey, f.key) : foldedTriggerOf(routingKey, n, f))),
+    ...n.changes.map((c) => (c.kind === 'resolved' ? resolveOf(routingKey, alertKey(c.id)) : triggerOf(routingKey, n, c))),
+    ...(n.folded ?? []).map((f) => (f.kind === 'resolved' ? resolveOf(routingKey, f.key) : foldedTriggerOf(routingKey, n, f))),
   ];
 }
 
@@ -182,18 +179,17 @@ export function pagerDutyEventOfAlarm(a: CloudWatchAlarmMessage, routingKey: str
 }
 
 /**
- * The events for one SNS message, only what `receives` names (health alarms with `health`); text that is
- * not Vigil's is one `warning` trigger, never dropped.
+ * The events for one SNS message; text that is not Vigil's is one `warning` trigger, never dropped.
  */
-export function pagerDutyEventsOfMessage(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger, routingKey: string, receives: readonly Delivery[]): PagerDutyEvent[] {
+export function pagerDutyEventsOfMessage(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger, routingKey: string): PagerDutyEvent[] {
   const c = contentOf(sns.Message, log);
   if ('notification' in c) {
     const n = c.notification;
     const untold = n.omitted.count - (n.folded?.length ?? 0);
     if (untold > 0) log.warn(`a storm larger than one message carries: ${untold} changes are not sent to PagerDuty (the email and chat count them)`, { cluster: n.cluster, untold });
-    return pagerDutyEventsOf(n, routingKey, receives);
+    return pagerDutyEventsOf(n, routingKey);
   }
-  if ('alarm' in c) return receives.includes('health') ? [pagerDutyEventOfAlarm(c.alarm, routingKey)] : [];
+  if ('alarm' in c) return [pagerDutyEventOfAlarm(c.alarm, routingKey)];
   const text = [sns.Subject, sns.Message].filter(Boolean).join('\n');
   return [
     {
@@ -206,11 +202,10 @@ export function pagerDutyEventsOfMessage(sns: Pick<SNSMessage, 'Message' | 'Subj
   ];
 }
 
-/** The PagerDuty receiver for a function subscribed with `receives`. */
-export const pagerDutyReceiver = (receives: readonly Delivery[]): Receiver<PagerDutyTarget> => ({
+export const PAGERDUTY_RECEIVER: Receiver<PagerDutyTarget> = {
   ...PAGERDUTY,
   idempotent: true,
-  render: (sns, log, target) => pagerDutyEventsOfMessage(sns, log, target.routingKey, receives).map((e) => JSON.stringify(e)),
-});
+  render: (sns, log, target) => pagerDutyEventsOfMessage(sns, log, target.routingKey).map((e) => JSON.stringify(e)),
+};
 
-export const createPagerDutyHandler = (deps: NotifierDeps<PagerDutyTarget>, receives: readonly Delivery[]) => createNotifier(pagerDutyReceiver(receives), deps);
+export const createPagerDutyHandler = (deps: NotifierDeps<PagerDutyTarget>) => createNotifier(PAGERDUTY_RECEIVER, deps);

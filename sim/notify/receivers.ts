@@ -9,13 +9,12 @@ import type { SNSEvent } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { WEBHOOK_RECEIVER } from '../../lambdas/notify/alertmanager';
 import { createNotifier, type Receiver, type ReceiverTarget } from '../../lambdas/notify/notifier';
-import { pagerDutyReceiver, pagerDutyTargetOf } from '../../lambdas/notify/pagerduty';
+import { PAGERDUTY_RECEIVER, pagerDutyTargetOf } from '../../lambdas/notify/pagerduty';
 import type { OutgoingMessage } from '../../lambdas/notify/publisher';
 import { SecretCache, webhookUrlOf } from '../../lambdas/notify/secrets';
 import { SLACK_RECEIVER } from '../../lambdas/notify/slack-notifier';
 import { TEAMS_RECEIVER } from '../../lambdas/notify/teams';
 import { FetchWebhookClient } from '../../lambdas/notify/webhook';
-import { DELIVERIES } from '../../model/notification';
 import { systemClock, type Clock } from '../../model/time';
 import { startFakePagerDuty } from './pagerduty-server';
 import { StaticSecretSource } from './secrets';
@@ -51,7 +50,7 @@ const KINDS: Readonly<Record<ReceiverKind, Kind>> = {
   slack: { start: () => startFakeSlack(), receiver: SLACK_RECEIVER, secret: (url) => url, parse: webhookUrlOf },
   teams: { start: startFakeTeams, receiver: TEAMS_RECEIVER, secret: (url) => url, parse: webhookUrlOf },
   // Every message reaches every local receiver (there are no subscription filters here): PagerDuty receives everything too.
-  pagerduty: { start: startFakePagerDuty, receiver: pagerDutyReceiver(DELIVERIES) as Receiver<ReceiverTarget>, secret: (url) => JSON.stringify({ routingKey: LOCAL_ROUTING_KEY, url }), parse: pagerDutyTargetOf },
+  pagerduty: { start: startFakePagerDuty, receiver: PAGERDUTY_RECEIVER as Receiver<ReceiverTarget>, secret: (url) => JSON.stringify({ routingKey: LOCAL_ROUTING_KEY, url }), parse: pagerDutyTargetOf },
   // Any JSON: its tests check the Alertmanager shape; a local run only shows it.
   webhook: { start: () => startFakeSlack(() => []), receiver: WEBHOOK_RECEIVER, secret: (url) => url, parse: webhookUrlOf },
 };

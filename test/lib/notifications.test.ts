@@ -110,7 +110,7 @@ describe('Notifications', () => {
     const fns = Object.values(t4.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, string> }; Timeout: number } }[];
     const pd = fns.find((f) => f.Properties.Environment.Variables[ENV.pagerDutySecretName]);
     // The function is told what it receives: a message passing the filter may carry warnings too.
-    expect(pd?.Properties.Environment.Variables).toMatchObject({ [ENV.pagerDutySecretName]: 'team/pagerduty', [ENV.pagerDutyReceives]: '["critical","resolved","health"]' });
+    expect(pd?.Properties.Environment.Variables).toMatchObject({ [ENV.pagerDutySecretName]: 'team/pagerduty', [ENV.receives]: '["critical","resolved","health"]' });
     expect(pd?.Properties.Timeout).toBe(300);
     const subs = (id: string) => subscriptions(t4).filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes(id)).map((s) => [topicOf(s), s.Properties.FilterPolicy]);
     expect(subs('NPagerDuty')).toEqual([
@@ -124,7 +124,14 @@ describe('Notifications', () => {
     t4.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
     // Asked for more, it is told so.
     build({ pagerDuty: { secretName: 'team/pagerduty', receives: ['critical', 'warning', 'resolved'] } }).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.pagerDutyReceives]: '["critical","warning","resolved"]' }) },
+      Environment: { Variables: Match.objectLike({ [ENV.receives]: '["critical","warning","resolved"]' }) },
+    });
+    // Every receiver is told what it receives when that is not everything; receiving everything, nothing is filtered.
+    const teams = fns.find((f) => f.Properties.Environment.Variables[ENV.teamsSecretName]);
+    expect(teams?.Properties.Environment.Variables).toHaveProperty(ENV.teamsSecretName);
+    expect(teams?.Properties.Environment.Variables).not.toHaveProperty(ENV.receives);
+    build({ webhook: { secretName: 'team/pager-bridge', receives: ['critical', 'resolved'] } }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.webhookSecretName]: 'team/pager-bridge', [ENV.receives]: '["critical","resolved"]' }) },
     });
   });
 

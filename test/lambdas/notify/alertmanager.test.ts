@@ -4,6 +4,7 @@ import { createWebhookHandler, fingerprintOf } from '../../../lambdas/notify/ale
 import { composeMessage } from '../../../lambdas/notify/publisher';
 import { WebhookUrlCache } from '../../../lambdas/notify/secrets';
 import { FetchWebhookClient } from '../../../lambdas/notify/webhook';
+import type { Delivery } from '../../../model/notification';
 import { ManualClock } from '../../../model/time';
 import { StaticSecretSource } from '../../../sim/notify/secrets';
 import { startFakeSlack, type FakeSlack } from '../../../sim/notify/slack-server';
@@ -55,12 +56,13 @@ beforeEach(async () => {
 });
 afterEach(() => receiver.close());
 
-const handlerWith = (logger = silentLogger) =>
+const handlerWith = (logger = silentLogger, receives?: readonly Delivery[]) =>
   createWebhookHandler({
     webhookUrl: new WebhookUrlCache(secrets, SECRET, new ManualClock(AT)),
     webhook: new FetchWebhookClient(),
     logger,
     policy: { attempts: 3, baseMs: 1, capMs: 2, maxRetryAfterMs: 5000, sleep: async () => undefined, random: () => 0.5 },
+    receives,
   });
 
 test('a notification arrives as an Alertmanager v4 webhook body: one group per cluster, one alert per change, firing and resolved', async () => {
@@ -105,6 +107,38 @@ test('a storm: what is not detailed is counted in truncatedAlerts', async () => 
   const body = receiver.posts[0] as Body;
   expect(body.alerts.length + body.truncatedAlerts).toBe(60);
   expect(body.truncatedAlerts).toBeGreaterThan(0);
+});
+
+describe('only what it receives: SNS lets a whole message through when any of its changes matches the filter', () => {
+  const critical = { ...leak(9), id: 'container-oom-killed|critical', severity: 'critical' as const };
+  const alerts = () => (receiver.posts as Body[]).map((b) => b.alerts.map((a) => `${a.status} ${a.labels.severity} ${a.fingerprint}`));
+
+  test('a webhook feeding a pager with ["critical", "resolved"] gets the critical alert of a message, not the two warnings beside it', async () => {
+    const m = composeMessage('prod-eu-1', AT, [critical, leak(1), leak(2)], { firing: 3, critical: 1, muted: 0 });
+    expect(await handlerWith(silentLogger, ['critical', 'resolved'])(snsEvent(JSON.stringify(m.notification)))).toEqual({ posted: 1 });
+    expect(alerts()).toEqual([[`firing critical ${fingerprintOf(critical.id)}`]]);
+    expect(problems(receiver.posts[0])).toEqual([]);
+    // Receiving everything (the default), the same message carries all three.
+    await handlerWith()(snsEvent(JSON.stringify(m.notification)));
+    expect(alerts()[1]).toHaveLength(3);
+  });
+
+  test('a message with nothing it receives is not posted at all; resolutions follow their severity', async () => {
+    const lines: string[] = [];
+    const handler = handlerWith(createLogger({ service: 't', sink: (l) => lines.push(l) }), ['critical', 'resolved']);
+    const warnings = composeMessage('prod-eu-1', AT, [leak(1), leak(2)], { firing: 2, critical: 0, muted: 0 });
+    expect(await handler(snsEvent(JSON.stringify(warnings.notification)))).toEqual({ posted: 0 });
+    expect(lines.map((l) => JSON.parse(l).message)).toContain('nothing in it that Webhook receives: not posted');
+    const ended = [critical, leak(1)].map((c) => ({ ...c, kind: 'resolved' as const, resolvedAt: AT + 600_000 }));
+    await handler(snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT + 600_000, ended, { firing: 0, critical: 0, muted: 0 }).notification)));
+    expect(alerts()).toEqual([[`resolved critical ${fingerprintOf(critical.id)}`]]);
+  });
+
+  test("Vigil's own alarms reach it only with `health`", async () => {
+    const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000' };
+    expect(await handlerWith(silentLogger, ['critical', 'resolved'])(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 0 });
+    expect(await handlerWith(silentLogger, ['critical', 'health'])(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 1 });
+  });
 });
 
 test("Vigil's own alarms and text that is not Vigil's are still sent, as valid bodies", async () => {

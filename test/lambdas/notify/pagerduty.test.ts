@@ -35,8 +35,8 @@ const handlerWith = (secret = JSON.stringify({ routingKey: KEY, url: pd.url }), 
       webhook: new FetchWebhookClient(timeoutMs),
       logger,
       policy,
+      receives,
     },
-    receives,
   );
 const receiving = (receives: readonly Delivery[]) => handlerWith(undefined, silentLogger, undefined, receives);
 const events = () => pd.posts as Event[];

@@ -4,7 +4,7 @@ const load = (entry: string) => () => require(`../../../lambdas/notify/${entry}`
 describe.each([
   ['slack-handler', 'VIGIL_SLACK_SECRET_NAME', {}],
   ['webhook-handler', 'VIGIL_WEBHOOK_SECRET_NAME', {}],
-  ['pagerduty-handler', 'VIGIL_PAGERDUTY_SECRET_NAME', { VIGIL_PAGERDUTY_RECEIVES: '["critical","resolved","health"]' }],
+  ['pagerduty-handler', 'VIGIL_PAGERDUTY_SECRET_NAME', { VIGIL_RECEIVES: '["critical","resolved","health"]' }],
   ['teams-handler', 'VIGIL_TEAMS_SECRET_NAME', {}],
 ])('%s', (entry, variable, more: Record<string, string>) => {
   afterEach(() => {
@@ -30,21 +30,23 @@ describe.each([
   });
 });
 
-describe('pagerduty-handler', () => {
+const SECRET_VARIABLES = ['VIGIL_SLACK_SECRET_NAME', 'VIGIL_WEBHOOK_SECRET_NAME', 'VIGIL_PAGERDUTY_SECRET_NAME', 'VIGIL_TEAMS_SECRET_NAME'];
+
+describe.each(['slack-handler', 'webhook-handler', 'pagerduty-handler', 'teams-handler'])('%s: what it receives', (entry) => {
   afterEach(() => {
-    delete process.env.VIGIL_PAGERDUTY_SECRET_NAME;
-    delete process.env.VIGIL_PAGERDUTY_RECEIVES;
+    for (const v of [...SECRET_VARIABLES, 'VIGIL_RECEIVES']) delete process.env[v];
     jest.resetModules();
   });
 
-  test('what it receives is required and checked at start-up, naming the variable and the bad entry', () => {
-    process.env.VIGIL_PAGERDUTY_SECRET_NAME = 'vigil/pagerduty';
+  test('is checked at start-up, naming the variable and the bad entry', () => {
+    for (const v of SECRET_VARIABLES) process.env[v] = 'vigil/secret';
+    process.env.VIGIL_RECEIVES = '["critical","page"]';
     jest.isolateModules(() => {
-      expect(load('pagerduty-handler')).toThrow(/VIGIL_PAGERDUTY_RECEIVES is required/);
+      expect(load(entry)).toThrow(/VIGIL_RECEIVES at \[1\]: must be one of "critical", "warning", "info", "resolved", "health"/);
     });
-    process.env.VIGIL_PAGERDUTY_RECEIVES = '["critical","page"]';
+    process.env.VIGIL_RECEIVES = '[]';
     jest.isolateModules(() => {
-      expect(load('pagerduty-handler')).toThrow(/VIGIL_PAGERDUTY_RECEIVES at \[1\]: must be one of "critical", "warning", "info", "resolved", "health"/);
+      expect(load(entry)).toThrow(/VIGIL_RECEIVES: must not be empty/);
     });
   });
 });
