@@ -26,6 +26,7 @@ import { computeMutes, type Mute } from './inhibition';
 import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import { tracksEvent } from './rules/workloads';
+import type { AnyRule } from './rules/types';
 import { advance, ALERT_KIND, decide, needsWrite, told, type AlertDoc, type AlertTiming, type Decision } from './state';
 import { boundTrend, EMPTY_TREND, sampleTrend, TREND_RETENTION_MS, TREND_VERSION, type TrendMemory } from './trend';
 
@@ -126,8 +127,9 @@ export function observeOptions(rules: readonly ResolvedRule[]): ObserveOptions {
 }
 
 export function createEvaluator(deps: EvaluatorDeps) {
-  const rulesById = new Map(deps.rules.map((r) => [r.rule.id, r]));
-  const ruleDefinitions = new Map(deps.rules.map((r) => [r.rule.id, r.rule]));
+  // Keyed by text: stored alerts name their rule as text, which may be a rule no longer in the catalogue.
+  const rulesById = new Map<string, ResolvedRule>(deps.rules.map((r) => [r.rule.id, r]));
+  const ruleDefinitions = new Map<string, AnyRule>(deps.rules.map((r) => [r.rule.id, r.rule]));
   const agentStaleAfterMs = (setting(deps.rules, 'agent-silent')?.params.silentAfter as number | undefined) ?? 3 * MINUTE_MS;
   const cloudStaleAfterMs = (setting(deps.rules, 'collector-failing')?.params.silentAfter as number | undefined) ?? 5 * MINUTE_MS;
   const resourceStaleAfterMs = (setting(deps.rules, 'agent-data-stale')?.params.staleAfter as number | undefined) ?? 5 * MINUTE_MS;

@@ -15,6 +15,7 @@ import type { ScaleIn } from '../scale-in';
 import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
 import { poolLimitsEvidence } from './karpenter';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
+import type { RuleId } from './catalog';
 
 const podText = (p: PodDemand) =>
   `${p.namespace}/${p.name} (${p.memoryRequestBytes ? `req ${toMiB(p.memoryRequestBytes)} MiB` : 'no memory request'}, uses ${toMiB(p.memoryUseBytes)} MiB)`;
@@ -80,11 +81,11 @@ const DOMINO_DEFAULT_CONSTITUENTS = [
   'pods-pending',
   'pod-evictions',
   'container-oom-killed',
-];
+] as const;
 /** Occurrences that count only when they happened after the scale-in. */
-const AFTER_ONLY = new Set(['pod-evictions', 'container-oom-killed']);
+const AFTER_ONLY: ReadonlySet<RuleId> = new Set(['pod-evictions', 'container-oom-killed']);
 /** Never part of a cascade: Vigil's own health (what it cannot see is not caused by the scale-in). */
-const NOT_CASCADE = new Set(['agent-silent', 'agent-data-stale', 'collector-failing']);
+const NOT_CASCADE: ReadonlySet<RuleId> = new Set(['agent-silent', 'agent-data-stale', 'collector-failing']);
 
 /**
  * The nodes a scale-in's cascade runs through: the group's remaining nodes (its pods moved there) and any
@@ -115,7 +116,7 @@ export const scaleInUnderPressure = defineRule({
   sources: { agent: true, resources: ['nodes', 'pods'], cloud: ['autoscaling'] },
   meta: true,
   covers: { actors: REMOVAL_ACTORS },
-  defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
+  defaults: { severity: 'critical', for: '0', window: '15m', constituents: [...DOMINO_DEFAULT_CONSTITUENTS] },
   params: { window: param.duration(), constituents: param.strings() },
   threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
   evaluate(ctx, s, prior) {
@@ -128,7 +129,7 @@ export const scaleInUnderPressure = defineRule({
       const removed = ctx.memory.scaleIns.filter((d) => removalGroup(d) === group && drop.t - d.t <= s.params.window);
       const recent = ctx.now - drop.t <= s.params.window;
       // Once firing it stays while the trouble lasts, even when the scale-in leaves the window.
-      if (!recent && !prior.firing.has(alertId('scale-in-under-pressure', subject))) continue;
+      if (!recent && !prior.firing.has(alertId('scale-in-under-pressure' satisfies RuleId, subject))) continue;
       const pendingBefore = pendingAt(ctx.memory, drop.t - MINUTE_MS);
       const pendingNow = ctx.kube?.pendingPods.length ?? 0;
       const gone = new Set(removed.map((d) => d.node));
@@ -174,6 +175,9 @@ export const scaleInUnderPressure = defineRule({
     return out;
   },
 });
+
+// Checked here, not where it is declared: the rule's own type (hence \`RuleId\`) must not depend on it.
+DOMINO_DEFAULT_CONSTITUENTS satisfies readonly RuleId[];
 
 /** The domino's subject: the Auto Scaling group's, else the NodePool's (or node group's). */
 function removalSubject(ctx: EvaluationContext, d: ScaleIn): Subject {
@@ -233,7 +237,7 @@ function lostIncidents(ctx: EvaluationContext, window: number): Map<string, Scal
   for (const d of ctx.memory.scaleIns) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
   return new Map([...byGroup.values()].map((lost) => {
     const removed = incidentOf(lost, window);
-    return [alertId('capacity-lost', removalSubject(ctx, removed[removed.length - 1])), removed];
+    return [alertId('capacity-lost' satisfies RuleId, removalSubject(ctx, removed[removed.length - 1])), removed];
   }));
 }
 
@@ -265,7 +269,7 @@ export const capacityLost = defineRule({
       const first = removed[0];
       const last = removed[removed.length - 1];
       const subject = removalSubject(ctx, last);
-      const firing = prior.firing.has(alertId('capacity-lost', subject));
+      const firing = prior.firing.has(alertId('capacity-lost' satisfies RuleId, subject));
       if (!firing && ctx.now - last.t > s.params.window) continue;
       // A node still listed (NotReady, draining) holds its pods: whether they fit is not known yet.
       const listed = removed.some((d) => ctx.nodeByName.has(d.node));

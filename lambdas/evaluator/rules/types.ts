@@ -8,6 +8,7 @@ import type { AlertState, Finding, Severity, Subject } from '../../../model/doma
 import type { EvaluationContext } from '../context';
 import { duration } from '../../../model/quantity';
 import type { RemovalActor } from '../../../model/removal';
+import type { RuleId } from './catalog';
 
 /** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
 export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
@@ -32,11 +33,13 @@ export interface RuleSources {
 /** An alert the domino finding mutes and lists in its own message. */
 export interface Constituent {
   readonly id: string;
+  /** Text, not `RuleId`: it is kept in the alert document, which may outlive its rule. */
   readonly rule: string;
   readonly summary: string;
 }
 
 export interface RuleFinding extends Finding {
+  readonly rule: RuleId;
   /**
    * The nodes the finding is about. A critical finding about every one of them mutes this finding when it
    * is a warning or info (inhibition); not part of the alert's identity.
@@ -89,9 +92,9 @@ export interface RuleSettings<P> extends CommonSettings {
 /** A parameter's schema: a bounded number, a duration (text → ms), a list of strings, a flag… */
 export type ParamSchema = z.ZodType<unknown, unknown>;
 
-export interface RuleDefinition<S extends Record<string, ParamSchema>> {
+export interface RuleDefinition<I extends string, S extends Record<string, ParamSchema>> {
   /** Stable kebab-case id: in alert ids, SNS attributes, overrides and the README. */
-  readonly id: string;
+  readonly id: I;
   /** A short name people read, e.g. "Node not ready". */
   readonly title: string;
   /** What it means, one or two sentences (README table). */
@@ -147,9 +150,9 @@ export interface RemovalCoverage {
 /** The words of an alert's resolution. */
 export type Resolution = Pick<Finding, 'summary' | 'evidence'>;
 
-/** A rule with its parameter types erased, for lists of rules. */
-export interface AnyRule {
-  readonly id: string;
+/** A rule with its parameter types erased, for lists of rules; `I` keeps its id's literal type for `RuleId`. */
+export interface AnyRule<I extends string = RuleId> {
+  readonly id: I;
   readonly title: string;
   readonly meaning: string;
   readonly action: string;
@@ -166,8 +169,8 @@ export interface AnyRule {
   resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<Readonly<Record<string, unknown>>>): Resolution | undefined;
 }
 
-export function defineRule<S extends Record<string, ParamSchema>>(rule: RuleDefinition<S>): AnyRule {
-  return rule as unknown as AnyRule;
+export function defineRule<const I extends string, S extends Record<string, ParamSchema>>(rule: RuleDefinition<I, S>): AnyRule<I> {
+  return rule as unknown as AnyRule<I>;
 }
 
 // Parameter schemas, each bounded so a typo cannot make a rule meaningless.
