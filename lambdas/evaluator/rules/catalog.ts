@@ -36,11 +36,12 @@ export const RULE_GROUPS = [
     ],
   },
   { title: 'Vigil itself', rules: [agentSilent, agentDataStale, collectorFailing] },
-] as const satisfies readonly { readonly title: string; readonly rules: readonly AnyRule<string>[] }[];
+] as const satisfies readonly { readonly title: string; readonly rules: readonly AnyRule<string, string>[] }[];
 
 /** Every rule's id: a closed set, so a misspelt id in code does not compile. */
 export type RuleId = (typeof RULE_GROUPS)[number]['rules'][number]['id'];
 
+/** Typed as \`AnyRule\` (ids and the ids their inhibitions name are \`RuleId\`s): a misspelt inhibition target fails here. */
 export const RULES: readonly AnyRule[] = RULE_GROUPS.flatMap((g): readonly AnyRule[] => g.rules);
 
 export const RULES_BY_ID: ReadonlyMap<RuleId, AnyRule> = new Map(RULES.map((r) => [r.id, r]));
