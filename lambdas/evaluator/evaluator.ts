@@ -23,7 +23,7 @@ import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
-import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory } from './memory';
+import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, storedMemory, type EvaluatorMemory } from './memory';
 import { evaluationNeeds } from './needs';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import type { AnyRule } from './rules/types';
@@ -121,7 +121,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
 
   async function readMemory(cluster: string): Promise<StoredDocument<EvaluatorMemory> | undefined> {
     const doc = await deps.store.getDocument<EvaluatorMemory>(cluster, MEMORY_KIND, MEMORY_ID);
-    return doc && doc.value.v === MEMORY_VERSION ? doc : undefined;
+    return doc && doc.value.v === MEMORY_VERSION ? { ...doc, value: storedMemory(doc.value) } : undefined;
   }
 
   async function evaluateCluster(cluster: string): Promise<ClusterEvaluation> {

@@ -11,7 +11,7 @@ import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
 import { REMOVAL_ACTORS } from '../../../model/removal';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
-import type { ScaleIn } from '../scale-in';
+import type { Removal } from '../scale-in';
 import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
 import { poolLimitsEvidence } from './karpenter';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
@@ -121,12 +121,12 @@ export const scaleInUnderPressure = defineRule({
   threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
   evaluate(ctx, s, prior) {
     const out: Draft[] = [];
-    const latest = new Map<string, ScaleIn>();
-    for (const d of ctx.memory.scaleIns) latest.set(removalGroup(d), d);
+    const latest = new Map<string, Removal>();
+    for (const d of ctx.memory.removals) latest.set(removalGroup(d), d);
     for (const [group, drop] of latest) {
       const subject = removalSubject(ctx, drop);
       // The group's other removals of the window, told with the latest one.
-      const removed = ctx.memory.scaleIns.filter((d) => removalGroup(d) === group && drop.t - d.t <= s.params.window);
+      const removed = ctx.memory.removals.filter((d) => removalGroup(d) === group && drop.t - d.t <= s.params.window);
       const recent = ctx.now - drop.t <= s.params.window;
       // Once firing it stays while the trouble lasts, even when the scale-in leaves the window.
       if (!recent && !prior.firing.has(alertId('scale-in-under-pressure' satisfies RuleId, subject))) continue;
@@ -180,19 +180,19 @@ export const scaleInUnderPressure = defineRule({
 DOMINO_DEFAULT_CONSTITUENTS satisfies readonly RuleId[];
 
 /** The domino's subject: the Auto Scaling group's, else the NodePool's (or node group's). */
-function removalSubject(ctx: EvaluationContext, d: ScaleIn): Subject {
+function removalSubject(ctx: EvaluationContext, d: Removal): Subject {
   if (d.autoScalingGroup) return { cluster: ctx.cluster, nodeGroup: ctx.groups.get(d.autoScalingGroup)?.nodeGroup, autoScalingGroup: d.autoScalingGroup };
   return { cluster: ctx.cluster, nodeGroup: d.nodePool ?? d.nodeGroup };
 }
 
 /** Who the message names first: the Auto Scaling group, else the NodePool or node group. */
-function removerText(d: ScaleIn): string {
+function removerText(d: Removal): string {
   if (d.autoScalingGroup) return d.autoScalingGroup;
   if (d.nodePool) return `NodePool ${d.nodePool}`;
   return d.nodeGroup ? `Node group ${d.nodeGroup}` : 'The cluster';
 }
 
-function removedText(removed: readonly ScaleIn[]): string {
+function removedText(removed: readonly Removal[]): string {
   const last = removed[removed.length - 1];
   const nodes = removed.length === 1 ? `node ${last.node} (${last.instanceId})` : `${removed.length} nodes (${removed.map((d) => d.node).join(', ')})`;
   return `${nodes} at ${at(last.t)}`;
@@ -214,8 +214,8 @@ function joinedSince(ctx: EvaluationContext, subject: Subject, t: EpochMs): { jo
 }
 
 /** Runs of losses, each within `gap` of the one before: a wave of Spot notices is one, a later one is the next. */
-export function wavesOf(lost: readonly ScaleIn[], gap: number): ScaleIn[][] {
-  const waves: ScaleIn[][] = [];
+export function wavesOf(lost: readonly Removal[], gap: number): Removal[][] {
+  const waves: Removal[][] = [];
   for (const d of lost) {
     const wave = waves[waves.length - 1];
     if (wave && d.t - wave[wave.length - 1].t <= gap) wave.push(d);
@@ -225,16 +225,16 @@ export function wavesOf(lost: readonly ScaleIn[], gap: number): ScaleIn[][] {
 }
 
 /** The group's incident: its losses, oldest first, each within `window` of the one before, up to the newest. */
-function incidentOf(lost: readonly ScaleIn[], window: number): ScaleIn[] {
+function incidentOf(lost: readonly Removal[], window: number): Removal[] {
   let i = lost.length - 1;
   while (i > 0 && lost[i].t - lost[i - 1].t <= window) i--;
   return lost.slice(i);
 }
 
 /** Each group's lost-capacity incident, by the id of its capacity-lost alert. */
-function lostIncidents(ctx: EvaluationContext, window: number): Map<string, ScaleIn[]> {
-  const byGroup = new Map<string, ScaleIn[]>();
-  for (const d of ctx.memory.scaleIns) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
+function lostIncidents(ctx: EvaluationContext, window: number): Map<string, Removal[]> {
+  const byGroup = new Map<string, Removal[]>();
+  for (const d of ctx.memory.removals) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
   return new Map([...byGroup.values()].map((lost) => {
     const removed = incidentOf(lost, window);
     return [alertId('capacity-lost' satisfies RuleId, removalSubject(ctx, removed[removed.length - 1])), removed];
