@@ -4,7 +4,7 @@
  * `model/route.ts`; each receiver's subscription filters on the `receiver` attribute (`notifications.ts`).
  */
 import { z } from 'zod';
-import { RULES_BY_ID } from '../lambdas/evaluator/rules/catalog';
+import { isRuleId } from '../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../model/batch';
 import { deliverySchema, MESSAGE_ATTRIBUTES } from '../model/notification';
 import { DEFAULT_ROUTE_LABELS, routeLabelsSchema, routingProblems, routingSchema, type Route, type Routing } from '../model/route';
@@ -90,7 +90,7 @@ export function routingPropsProblems(p: RoutingProps, keys: RoutingKeys): string
     const parsed = routingSchema.safeParse(p.routes);
     if (!parsed.success) return [...problems, ...parsed.error.issues.map((i) => at(keys.routes, i))];
     const routing = { receivers: parsed.data.receivers ?? builtInReceivers(p), routes: parsed.data.routes };
-    const known = { receivers: [...builtInReceivers(p), ...declared], ruleIds: new Set(RULES_BY_ID.keys()), routeLabels: labels };
+    const known = { receivers: [...builtInReceivers(p), ...declared], isRuleId, routeLabels: labels };
     problems.push(...routingProblems(routing, known, declared).map((m) => (m.startsWith('receiver "') ? `${keys.receivers}: ${m}` : `${keys.routes}.${m}`)));
   }
   return problems;

@@ -148,7 +148,7 @@ const catchAll = (r: Route) => r.match === undefined || Object.keys(r.match).len
  * an unknown receiver, rule id or route label, a route after a catch-all that does not `continue` (it can
  * never match), a declared receiver no route names (it would get nothing).
  */
-export function routingProblems(routing: Routing, known: { readonly receivers: readonly string[]; readonly ruleIds: ReadonlySet<string>; readonly routeLabels: readonly string[] }, declared: readonly string[] = []): string[] {
+export function routingProblems(routing: Routing, known: { readonly receivers: readonly string[]; readonly isRuleId: (id: string) => boolean; readonly routeLabels: readonly string[] }, declared: readonly string[] = []): string[] {
   const problems: string[] = [];
   const receiver = (at: string, name: string) => {
     if (!known.receivers.includes(name)) problems.push(`${at} "${name}" is not a receiver; the receivers are ${known.receivers.map((r) => `"${r}"`).join(', ') || '(none)'}`);
@@ -160,7 +160,7 @@ export function routingProblems(routing: Routing, known: { readonly receivers: r
     if (stopper !== undefined) problems.push(`${at} can never match: routes[${stopper}] before it takes every alert and has no "continue": true`);
     r.receivers.forEach((name, j) => receiver(`${at}.receivers[${j}]`, name));
     (r.match?.rule ?? []).forEach((id, j) => {
-      if (!known.ruleIds.has(id)) problems.push(`${at}.match.rule${r.match!.rule!.length > 1 ? `[${j}]` : ''} "${id}" is not a rule id (see the rule table in docs/alerts.md)`);
+      if (!known.isRuleId(id)) problems.push(`${at}.match.rule${r.match!.rule!.length > 1 ? `[${j}]` : ''} "${id}" is not a rule id (see the rule table in docs/alerts.md)`);
     });
     for (const k of Object.keys(r.match?.labels ?? {})) {
       if (!known.routeLabels.includes(k)) problems.push(`${at}.match.labels.${k}: "${k}" is not a route label, so it can never match; the route labels (vigil:routeLabels) are ${known.routeLabels.map((l) => `"${l}"`).join(', ')}`);

@@ -23,9 +23,10 @@ import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
-import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, type EvaluatorMemory, type ObserveOptions } from './memory';
+import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, storedMemory, type EvaluatorMemory } from './memory';
+import { evaluationNeeds } from './needs';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
-import { tracksEvent } from './rules/workloads';
+import type { AnyRule } from './rules/types';
 import { advance, ALERT_KIND, decide, needsWrite, told, type AlertDoc, type AlertTiming, type Decision } from './state';
 import { boundTrend, EMPTY_TREND, sampleTrend, TREND_RETENTION_MS, TREND_VERSION, type TrendMemory } from './trend';
 
@@ -109,36 +110,18 @@ export function alertDocId(id: string): string {
   return Buffer.byteLength(id) <= 900 ? id : `${id.slice(0, 700)}#${createHash('sha256').update(id).digest('hex').slice(0, 24)}`;
 }
 
-function setting(rules: readonly ResolvedRule[], id: string) {
-  return rules.find((r) => r.rule.id === id)?.settings;
-}
-
-export function observeOptions(rules: readonly ResolvedRule[]): ObserveOptions {
-  const restarts = setting(rules, 'container-restarts');
-  const events = setting(rules, 'warning-events');
-  const p = events?.params as { countJump: number; includeReasons: string[]; excludeReasons: string[] } | undefined;
-  return {
-    restartWindowMs: Math.max((restarts?.params.window as number | undefined) ?? 0, 24 * 60 * MINUTE_MS),
-    eventCountJump: p?.countJump ?? 10,
-    eventUpdateEveryMs: ALERT_DEFAULTS.updateEveryMs,
-    trackEvent: (e) => (p ? events!.enabled && tracksEvent(p, e) : false),
-  };
-}
-
 export function createEvaluator(deps: EvaluatorDeps) {
-  const rulesById = new Map(deps.rules.map((r) => [r.rule.id, r]));
-  const ruleDefinitions = new Map(deps.rules.map((r) => [r.rule.id, r.rule]));
-  const agentStaleAfterMs = (setting(deps.rules, 'agent-silent')?.params.silentAfter as number | undefined) ?? 3 * MINUTE_MS;
-  const cloudStaleAfterMs = (setting(deps.rules, 'collector-failing')?.params.silentAfter as number | undefined) ?? 5 * MINUTE_MS;
-  const resourceStaleAfterMs = (setting(deps.rules, 'agent-data-stale')?.params.staleAfter as number | undefined) ?? 5 * MINUTE_MS;
+  // Keyed by text: stored alerts name their rule as text, which may be a rule no longer in the catalogue.
+  const rulesById = new Map<string, ResolvedRule>(deps.rules.map((r) => [r.rule.id, r]));
+  const ruleDefinitions = new Map<string, AnyRule>(deps.rules.map((r) => [r.rule.id, r.rule]));
+  const { observe: observeOpts, agentStaleAfterMs, cloudStaleAfterMs, resourceStaleAfterMs } = evaluationNeeds(deps.rules);
   const hostPeriod = deps.hostPeriodMinutes ?? 1;
-  const observeOpts = observeOptions(deps.rules);
   const memoryRetention = memoryRetentionMs(observeOpts);
   const routing = { routing: deps.routes, routeLabels: deps.routeLabels ?? DEFAULT_ROUTE_LABELS };
 
   async function readMemory(cluster: string): Promise<StoredDocument<EvaluatorMemory> | undefined> {
     const doc = await deps.store.getDocument<EvaluatorMemory>(cluster, MEMORY_KIND, MEMORY_ID);
-    return doc && doc.value.v === MEMORY_VERSION ? doc : undefined;
+    return doc && doc.value.v === MEMORY_VERSION ? { ...doc, value: storedMemory(doc.value) } : undefined;
   }
 
   async function evaluateCluster(cluster: string): Promise<ClusterEvaluation> {

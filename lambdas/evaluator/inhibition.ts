@@ -1,54 +1,37 @@
 /**
  * Inhibition, as data: which present alerts mute which others (Alertmanager's `inhibit_rules`, research §7).
+ * Each rule declares what its alerts inhibit (`inhibits`, rules/types.ts `Inhibition`); nothing here names a rule.
+ * In this order, the first that applies:
  *
- * - A critical alert about a node mutes warnings and info about that node and its pods.
- * - The domino alert mutes the findings it lists.
- * - Agent silence mutes everything derived from the agent's data; collector failure mutes what is derived
- *   from the AWS services that failed (those alerts are also held, see `frozen`). Never the domino: it is
- *   the alert that must get through, and one unrelated failure must not hide it.
- * - Within the same workload container or node, a broader alert mutes a narrower one.
- * - One instance is one story: its node's readiness and its EC2 status checks, whichever is told first.
+ * - declared inhibitions that last while their source fires: agent silence mutes everything derived from the
+ *   agent's data, collector failure what is derived from the AWS services that failed (those alerts are also
+ *   held, see `frozen`);
+ * - the domino alert mutes the findings it lists;
+ * - a critical alert about a node mutes warnings and info about that node and its pods;
+ * - declared story inhibitions: within the same workload, container or node, a broader alert absorbs a
+ *   narrower one; one instance is one story (its node's readiness and its EC2 status checks).
  */
 import type { Severity, Subject } from '../../model/domain';
-import { scaleInUnderPressure } from './rules/capacity';
+import { RULES } from './rules/catalog';
 import { SEVERITY_RANK } from './rules/common';
-import type { AnyRule, CloudService } from './rules/types';
+import type { AlertMatchers, AnyRule, CloudService, Inhibition } from './rules/types';
 
-/**
- * Same-subject inhibitions: while `source` fires, `target` with equal `equal` labels (and, when given, the
- * `detail` named) is part of its story and absorbed. `tells` when it is news to that story, told once as an
- * update: `always` (pods were lost), `worse` when more severe than the story (the workload is down).
- * `together`: a target that starts firing in the same evaluation as the source, neither told yet, is told by
- * the source's first message (absorbed without a message of its own): the source's story must say it.
- * An instance-keyed alert's `node` is its instance's node (its finding's one node).
- */
-export const SAME_SUBJECT: readonly {
-  readonly source: string;
-  readonly target: string;
-  readonly equal: readonly (keyof Subject)[];
-  readonly detail?: string;
-  readonly tells?: 'always' | 'worse';
-  readonly together?: true;
-}[] = [
-  { source: 'container-restarts', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
-  { source: 'container-crash-looping', target: 'container-oom-killed', equal: ['namespace', 'workload', 'container'] },
-  // A workload whose containers crash or cannot start is short of replicas: that is what those alerts say.
-  { source: 'container-crash-looping', target: 'workload-replicas-unavailable', equal: ['namespace', 'workload'], tells: 'worse' },
-  { source: 'container-waiting', target: 'workload-replicas-unavailable', equal: ['namespace', 'workload'], tells: 'worse' },
-  // A node whose disk or memory runs low then gets the kubelet's pressure and evictions: the same story.
-  { source: 'node-disk-low', target: 'node-pressure', equal: ['node'], detail: 'DiskPressure', tells: 'worse' },
-  { source: 'node-disk-low', target: 'pod-evictions', equal: ['node'], tells: 'always' },
-  { source: 'node-memory-low', target: 'node-pressure', equal: ['node'], detail: 'MemoryPressure', tells: 'worse' },
-  { source: 'node-memory-low', target: 'pod-evictions', equal: ['node'], tells: 'always' },
-  { source: 'node-not-ready', target: 'node-scrape-failing', equal: ['node'] },
-  { source: 'node-not-ready', target: 'containers-without-memory-requests', equal: ['node'] },
-  // An impaired instance's node stops being Ready: one story, begun by whichever is told first. The node's
-  // summary names its instance's EC2 status checks, so only a system check failure (critical) is news to it.
-  { source: 'node-not-ready', target: 'host-status-check-failed', equal: ['node'], tells: 'worse', together: true },
-  { source: 'host-status-check-failed', target: 'node-not-ready', equal: ['node'], tells: 'always' },
-  // A group short of capacity tells why (its last failure, how many): the failures are its story.
-  { source: 'asg-capacity-shortfall', target: 'asg-activity-failed', equal: ['autoScalingGroup'] },
-];
+/** An inhibition with its source matchers (Alertmanager's `inhibit_rules` entry): the rule that declares it. */
+export interface InhibitRule extends Inhibition {
+  readonly source: AlertMatchers;
+}
+
+/** The inhibitions the rules declare, in catalogue order (the first that applies is the one used). */
+export function inhibitRules(rules: Iterable<AnyRule>): InhibitRule[] {
+  return [...rules].flatMap((r) => (r.inhibits ?? []).map((i) => ({ ...i, source: { rule: r.id } })));
+}
+
+const INHIBIT_RULES = inhibitRules(RULES);
+
+/** Whether alerts of `target` are part of the story of `source`'s (told with it). */
+export function partOfStory(source: string, target: string): boolean {
+  return INHIBIT_RULES.some((r) => r.story && r.source.rule === source && r.target.rule === target);
+}
 
 /** An alert that can mute: one that fires and was found this evaluation, or is held firing (its rule is blind). */
 export interface Source {
@@ -81,17 +64,38 @@ function labelOf(a: Candidate, k: keyof Subject): string | undefined {
   return a.nodes[0];
 }
 
+/** What matchers are checked against besides the alert: the rules (what each reads) and the failed AWS services. */
+interface MatchContext {
+  readonly rules: ReadonlyMap<string, AnyRule>;
+  readonly failed: ReadonlySet<CloudService>;
+}
+
+function matches(m: AlertMatchers, a: Candidate, ctx: MatchContext): boolean {
+  const reads = ctx.rules.get(a.rule)?.sources;
+  return (
+    (m.rule === undefined || a.rule === m.rule) &&
+    !(m.ruleNot ?? []).some((r) => r === a.rule) &&
+    (m.detail === undefined || a.subject.detail === m.detail) &&
+    (m.reads !== 'agent' || reads?.agent === true) &&
+    (m.reads !== 'failed-cloud' || (reads?.cloud ?? []).some((svc) => ctx.failed.has(svc)))
+  );
+}
+
+/** Whether `s` is a source of `r` for the target `c`: it matches, is another alert, and has `c`'s `equal` labels. */
+function inhibits(r: InhibitRule, s: Source, c: Candidate, ctx: MatchContext): boolean {
+  return s.id !== c.id && matches(r.source, s, ctx) && r.equal.every((k) => labelOf(s, k) !== undefined && labelOf(s, k) === labelOf(c, k));
+}
+
 /**
- * The firing alert whose story `c` is part of, by a same-subject rule, and that rule. `fresh` when that alert
- * is not told yet either (a `together` rule): `c` is then told by its first message.
+ * The firing alert whose story `c` is part of, by a story inhibition, and that inhibition. `fresh` when that
+ * alert is not told yet either (a `together` one): `c` is then told by its first message.
  */
-function sameSubjectSource(c: Candidate, sources: readonly Source[], toldIds: ReadonlySet<string>, storytellers: readonly Source[]): { readonly src: Source; readonly r: (typeof SAME_SUBJECT)[number]; readonly fresh: boolean } | undefined {
-  for (const r of SAME_SUBJECT) {
-    if (r.target !== c.rule || (r.detail !== undefined && c.subject.detail !== r.detail)) continue;
-    const matches = (s: Source): boolean => s.rule === r.source && s.id !== c.id && r.equal.every((k) => labelOf(s, k) !== undefined && labelOf(s, k) === labelOf(c, k));
-    const told = storytellers.find(matches);
+function storySource(c: Candidate, stories: readonly InhibitRule[], sources: readonly Source[], toldIds: ReadonlySet<string>, storytellers: readonly Source[], ctx: MatchContext): { readonly src: Source; readonly r: InhibitRule; readonly fresh: boolean } | undefined {
+  for (const r of stories) {
+    if (!matches(r.target, c, ctx)) continue;
+    const told = storytellers.find((s) => inhibits(r, s, c, ctx));
     if (told) return { src: told, r, fresh: false };
-    const fresh = r.together && !toldIds.has(c.id) ? sources.find((s) => matches(s) && !toldIds.has(s.id)) : undefined;
+    const fresh = r.together && !toldIds.has(c.id) ? sources.find((s) => inhibits(r, s, c, ctx) && !toldIds.has(s.id)) : undefined;
     if (fresh) return { src: fresh, r, fresh: true };
   }
   return undefined;
@@ -106,7 +110,7 @@ export interface Mute {
   readonly by: string;
   readonly absorbs: boolean;
   /**
-   * It is news to the story of `by` (see `SAME_SUBJECT`'s `tells`): told once, as an update to it (the domino
+   * It is news to the story of `by` (see `Inhibition`'s `tells`): told once, as an update to it (the domino
    * tells what it lists itself). Its end is that story's, so it resolves without a message.
    */
   readonly joins?: boolean;
@@ -118,6 +122,10 @@ export interface Mute {
  * is gone for now (a disk freed by the evictions it caused is still that disk's story).
  */
 export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>, storytellers: readonly Source[] = sources): Map<string, Mute> {
+  const ctx: MatchContext = { rules, failed };
+  const declared = inhibitRules(rules.values());
+  const whileFiring = declared.filter((r) => !r.story);
+  const stories = declared.filter((r) => r.story);
   const criticalNodes = new Map<string, string>();
   for (const s of sources) {
     const node = s.severity === 'critical' ? nodeOf(s) : undefined;
@@ -125,21 +133,17 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
   }
   const mutedBy = new Map<string, string>();
   for (const s of sources) for (const m of s.mutes ?? []) if (!mutedBy.has(m)) mutedBy.set(m, s.id);
-  const agentSilent = sources.find((s) => s.rule === 'agent-silent');
-  const collectorFailing = sources.find((s) => s.rule === 'collector-failing');
   const toldIds = new Set(storytellers.map((s) => s.id));
 
   const out = new Map<string, Mute>();
   for (const c of candidates) {
-    const rule = rules.get(c.rule);
-    const blindnessMutes = c.rule !== scaleInUnderPressure.id;
     let mute: Mute | undefined;
-    if (agentSilent && blindnessMutes && c.id !== agentSilent.id && rule?.sources.agent) mute = { by: agentSilent.id, absorbs: false };
-    else if (collectorFailing && blindnessMutes && c.id !== collectorFailing.id && rule?.sources.cloud?.some((svc) => failed.has(svc))) mute = { by: collectorFailing.id, absorbs: false };
+    const blinding = whileFiring.flatMap((r) => (matches(r.target, c, ctx) ? sources.filter((s) => inhibits(r, s, c, ctx)) : []))[0];
+    if (blinding) mute = { by: blinding.id, absorbs: false };
     else if (mutedBy.has(c.id)) mute = { by: mutedBy.get(c.id)!, absorbs: true };
     else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) mute = { by: criticalNodes.get(c.nodes[0])!, absorbs: false };
     else {
-      const found = sameSubjectSource(c, sources, toldIds, storytellers);
+      const found = storySource(c, stories, sources, toldIds, storytellers, ctx);
       if (found) {
         const { src, r, fresh } = found;
         const joins = !fresh && (r.tells === 'always' || (r.tells === 'worse' && SEVERITY_RANK[c.severity] > SEVERITY_RANK[src.severity]));

@@ -1,7 +1,7 @@
 /**
  * The evaluator's memory of one cluster: the few facts about the past its rules need (Ready transitions,
  * container restarts of the last 24 h, evictions, Warning events already reported, failed scaling
- * activities, scale-ins (lambdas/evaluator/scale-in.ts), pending-pod counts, the last EC2 status checks of nodes not Ready), kept in one small document and updated from the minutes
+ * activities, removals of capacity (lambdas/evaluator/removals.ts, scale-in.ts), pending-pod counts, the last EC2 status checks of nodes not Ready), kept in one small document and updated from the minutes
  * observed since the previous evaluation.
  *
  * Why not re-read the history each minute: a cluster-minute rollup of 500 nodes is ~60 KB encoded and ~17 ms
@@ -19,7 +19,7 @@ import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../m
 import { observeNodePoolLimits, type NodePoolAtLimit } from './karpenter';
 import { observeNodeClaims, type NodeClaimTroubles } from './nodeclaims';
 import { observeLeaving, removalsAt, type LeavingNode } from './removals';
-import { nodesByInstance, observeScaleIns, type InServiceInstances, type ScaleIn } from './scale-in';
+import { nodesByInstance, observeAutoScalingRemovals, type InServiceInstances, type Removal } from './scale-in';
 
 export const MEMORY_VERSION = 1;
 
@@ -135,8 +135,8 @@ export interface EvaluatorMemory {
   readonly events: Readonly<Record<string, EventMark>>;
   /** Failed or cancelled scaling activities by id. */
   readonly activities: Readonly<Record<string, ScalingActivity>>;
-  /** Instances removed from service with their node (the domino's trigger), oldest first. */
-  readonly scaleIns: readonly ScaleIn[];
+  /** Capacity removed, with its node (the domino's trigger), oldest first: \`scaleIns\` in memories stored before (\`storedMemory\`). */
+  readonly removals: readonly Removal[];
   /** InService instances per Auto Scaling group at the last cloud rollup, with their nodes. */
   readonly inService: InServiceInstances;
   /** Nodes on their way out (removals.ts), by name (absent in memories written before it). */
@@ -161,11 +161,20 @@ export const EMPTY_MEMORY: EvaluatorMemory = {
   evictions: {},
   events: {},
   activities: {},
-  scaleIns: [],
+  removals: [],
   inService: {},
   pending: [],
   nodeOom: {},
 };
+
+/**
+ * A memory as read from the table. One stored before removals were called so holds them as \`scaleIns\`: they
+ * are read under the new name, and the next write stores that.
+ */
+export function storedMemory(stored: EvaluatorMemory & { readonly scaleIns?: readonly Removal[] }): EvaluatorMemory {
+  const { scaleIns, ...memory } = stored;
+  return memory.removals === undefined && scaleIns !== undefined ? { ...memory, removals: scaleIns } : memory;
+}
 
 /**
  * How long a memory document outlives its last write (its TTL): twice the longest window it holds (the
@@ -183,7 +192,7 @@ export interface FreshObservations {
   readonly events: readonly { readonly key: string; readonly event: KubeEvent; readonly jump: boolean }[];
   readonly activities: readonly string[];
   /** Removals of capacity recorded by this observation (the removal model's, every actor). */
-  readonly removals: readonly ScaleIn[];
+  readonly removals: readonly Removal[];
   /** The previous evaluation's time: what happened after it is new to this one. */
   readonly since: EpochMs;
 }
@@ -235,7 +244,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   const events: Record<string, EventMark> = { ...prev.events };
   const activities: Record<string, ScalingActivity> = { ...prev.activities };
   // Entries without an instance are desired-capacity drops recorded by an older version: not removals.
-  let scaleIns = prev.scaleIns.filter((s) => s.instanceId !== undefined);
+  let removals = prev.removals.filter((s) => s.instanceId !== undefined);
   let inService: Record<string, Readonly<Record<string, string>>> = { ...(prev.inService ?? {}) };
   const leaving: Record<string, LeavingNode> = { ...(prev.leaving ?? {}) };
   let nodePoolLimits: Record<string, NodePoolAtLimit> = { ...(prev.nodePoolLimits ?? {}) };
@@ -249,7 +258,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   const outOfMemory = (node: string, t: EpochMs, how: NodeOutOfMemory['how']) => (nodeOom[node] = markOutOfMemory(nodeOom[node] ?? [], t, how));
   let kubeMinute = prev.kubeMinute;
   let cloudMinute = prev.cloudMinute;
-  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[], removals: [] as ScaleIn[], since: freshSince };
+  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[], removals: [] as Removal[], since: freshSince };
 
   let latestNodes: ReadonlySet<string> | undefined;
   let latestGroups: ReadonlySet<string> | undefined;
@@ -263,8 +272,8 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
         if (before !== n.ready) ready[n.name] = { status: n.ready, transitions: [...(track?.transitions ?? []), r.minute] };
       }
       for (const [g, instances] of Object.entries(inService)) for (const id of Object.keys(instances)) asgOfInstance.set(id, g);
-      for (const x of scaleIns) if (x.autoScalingGroup) asgOfInstance.set(x.instanceId, x.autoScalingGroup);
-      scaleIns.push(...removalsAt(leaving, r.kube, asgOfInstance, updatingGroups, r.minute));
+      for (const x of removals) if (x.autoScalingGroup) asgOfInstance.set(x.instanceId, x.autoScalingGroup);
+      removals.push(...removalsAt(leaving, r.kube, asgOfInstance, updatingGroups, r.minute));
       nodePoolLimits = observeNodePoolLimits(nodePoolLimits, r.kube.events);
       nodeClaimTroubles = observeNodeClaims(nodeClaimTroubles, r.kube, r.kube.collectedAt, now);
       latestNodes = new Set(r.kube.nodes.map((n) => n.name));
@@ -306,7 +315,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
           fresh.activities.push(a.activityId);
         }
       }
-      ({ scaleIns, inService } = observeScaleIns({ scaleIns, inService }, r.cloud, r.minute, nodeOfInstance));
+      ({ removals, inService } = observeAutoScalingRemovals({ removals, inService }, r.cloud, r.minute, nodeOfInstance));
       updatingGroups = new Set(r.cloud.nodeGroups.filter((n) => n.status === 'UPDATING').map((n) => n.name));
       for (const h of r.cloud.hosts) if (h.autoScalingGroup) asgOfInstance.set(h.instanceId, h.autoScalingGroup);
       const failedAsg = r.cloud.failures.some((f) => f.operation.startsWith('autoscaling:'));
@@ -331,9 +340,9 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   }
   if (latestGroups) for (const g of Object.keys(inService)) if (!latestGroups.has(g)) delete inService[g];
   for (const [id, a] of Object.entries(activities)) if ((a.endTime ?? a.startTime) < now - KEEP_SCALING_MS) delete activities[id];
-  scaleIns = scaleIns.filter((s) => s.t >= now - KEEP_SCALING_MS).sort((a, b) => a.t - b.t);
-  const known = new Set(prev.scaleIns.map(removalKey));
-  fresh.removals.push(...scaleIns.filter((s) => !known.has(removalKey(s))));
+  removals = removals.filter((s) => s.t >= now - KEEP_SCALING_MS).sort((a, b) => a.t - b.t);
+  const known = new Set(prev.removals.map(removalKey));
+  fresh.removals.push(...removals.filter((s) => !known.has(removalKey(s))));
   for (const [k, e] of Object.entries(evictions)) if (e.t < now - KEEP_EVICTIONS_MS) delete evictions[k];
   capByTime(evictions, MAX_EVICTIONS, (e) => e.t);
   for (const [k, e] of Object.entries(events)) if (e.lastSeen < now - KEEP_EVENTS_MS) delete events[k];
@@ -360,7 +369,7 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       evictions,
       events,
       activities,
-      scaleIns,
+      removals,
       inService,
       leaving: nowLeaving,
       nodePoolLimits,
@@ -459,7 +468,7 @@ export function restartsWithin(r: ContainerRestarts | undefined, from: EpochMs):
 
 /** The pending-pod count at time `t` (the last stored value at or before it). */
 /** A removal's identity across observations (the activity read later may move its time). */
-const removalKey = (s: ScaleIn) => `${s.instanceId}|${s.node}`;
+const removalKey = (s: Removal) => `${s.instanceId}|${s.node}`;
 
 export function pendingAt(memory: EvaluatorMemory, t: EpochMs): number {
   let v = 0;

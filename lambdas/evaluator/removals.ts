@@ -22,7 +22,7 @@
 import type { CapacityType, KubeEvent, KubeNodeMinute, KubeRollup } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 import type { RemovalActor } from '../../model/removal';
-import { HEALTH_ACTORS, SPOT_ACTOR, type ScaleIn } from './scale-in';
+import { HEALTH_ACTORS, SPOT_ACTOR, type Removal } from './scale-in';
 
 /** A node showing that it is on its way out, kept until it is gone or shows it no more. */
 export interface LeavingNode {
@@ -158,9 +158,9 @@ export function removalsAt(
   asgInstances: ReadonlyMap<string, string>,
   updatingGroups: ReadonlySet<string>,
   minute: EpochMs,
-): ScaleIn[] {
+): Removal[] {
   const present = new Map(kube.nodes.map((n) => [n.name, n]));
-  const out: ScaleIn[] = [];
+  const out: Removal[] = [];
   for (const [node, l] of Object.entries(leaving)) {
     const summary = present.get(node);
     const group = l.instanceId ? asgInstances.get(l.instanceId) : undefined;
@@ -182,7 +182,7 @@ export function removalsAt(
   return out;
 }
 
-function removal(l: LeavingNode, node: string, t: EpochMs, autoScalingGroup: string | undefined): ScaleIn {
+function removal(l: LeavingNode, node: string, t: EpochMs, autoScalingGroup: string | undefined): Removal {
   const { by, lost, actor } = actorOf(l);
   return {
     ...(autoScalingGroup ? { autoScalingGroup } : {}),
@@ -197,7 +197,7 @@ function removal(l: LeavingNode, node: string, t: EpochMs, autoScalingGroup: str
 }
 
 /** Who removed it, and whether it was lost: Auto Scaling removals from the activity's cause (scale-in.ts). */
-export function removalKind(s: ScaleIn): { by: RemovalActor; lost: boolean } {
+export function removalKind(s: Removal): { by: RemovalActor; lost: boolean } {
   if (s.by) return { by: s.by, lost: s.lost === true };
   if (s.actor === SPOT_ACTOR) return { by: 'spot-interruption', lost: true };
   if (HEALTH_ACTORS.has(s.actor)) return { by: 'ec2-health', lost: true };
@@ -205,7 +205,7 @@ export function removalKind(s: ScaleIn): { by: RemovalActor; lost: boolean } {
 }
 
 /** The domino's group of a removal: its Auto Scaling group, else its NodePool (or node group). */
-export function removalGroup(s: ScaleIn): string {
+export function removalGroup(s: Removal): string {
   return s.autoScalingGroup ?? s.nodePool ?? s.nodeGroup ?? '';
 }
 

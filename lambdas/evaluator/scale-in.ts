@@ -22,7 +22,7 @@ import type { RemovalActor } from '../../model/removal';
  * removed from the Kubernetes side (lambdas/evaluator/removals.ts: Karpenter, EKS Auto Mode, Spot, a failed
  * instance, a drain).
  */
-export interface ScaleIn {
+export interface Removal {
   /** The group it left; absent for a node of no Auto Scaling group (a Karpenter NodePool's). */
   readonly autoScalingGroup?: string;
   /** The node's Karpenter / EKS Auto Mode NodePool, or else its node group, for removals seen from the Kubernetes side. */
@@ -92,17 +92,17 @@ function inServiceOf(g: AutoScalingGroup, nodeOfInstance: ReadonlyMap<string, st
 const ASIDE = new Set(['Standby', 'EnteringStandby']);
 
 /**
- * Folds one rollup into the scale-ins and the InService instances. `nodeOfInstance` holds the nodes of the
+ * Folds one rollup into the removals and the InService instances. `nodeOfInstance` holds the nodes of the
  * newest Kubernetes rollup seen (instance id → node name). Groups the rollup does not list (a failed read)
  * keep what was known: their removals are seen at the next rollup that lists them.
  */
-export function observeScaleIns(
-  prev: { readonly scaleIns: readonly ScaleIn[]; readonly inService: InServiceInstances },
+export function observeAutoScalingRemovals(
+  prev: { readonly removals: readonly Removal[]; readonly inService: InServiceInstances },
   cloud: CloudRollup,
   minute: EpochMs,
   nodeOfInstance: ReadonlyMap<string, string>,
-): { scaleIns: ScaleIn[]; inService: Record<string, Record<string, string>> } {
-  const scaleIns = [...prev.scaleIns];
+): { removals: Removal[]; inService: Record<string, Record<string, string>> } {
+  const removals = [...prev.removals];
   const inService: Record<string, Record<string, string>> = { ...prev.inService };
   const updating = new Set(cloud.nodeGroups.filter((n) => n.status === 'UPDATING').flatMap((n) => n.autoScalingGroups));
   for (const g of cloud.autoScalingGroups) {
@@ -112,22 +112,22 @@ export function observeScaleIns(
       const state = new Map(g.instances.map((i) => [i.instanceId, i.lifecycleState]));
       for (const [instanceId, node] of Object.entries(before)) {
         if (instanceId in now || ASIDE.has(state.get(instanceId) ?? '') || !node) continue;
-        if (scaleIns.some((s) => s.instanceId === instanceId)) continue;
-        scaleIns.push({ autoScalingGroup: g.name, t: minute, instanceId, node, actor: UNREAD_ACTOR });
+        if (removals.some((s) => s.instanceId === instanceId)) continue;
+        removals.push({ autoScalingGroup: g.name, t: minute, instanceId, node, actor: UNREAD_ACTOR });
       }
     }
     inService[g.name] = now;
   }
   // The activity that removed an instance says who and why: it completes the removal seen from the group.
-  for (const a of cloud.scalingActivities) enrich(scaleIns, a);
-  return { scaleIns, inService };
+  for (const a of cloud.scalingActivities) enrich(removals, a);
+  return { removals, inService };
 }
 
-function enrich(scaleIns: ScaleIn[], a: ScalingActivity): void {
+function enrich(removals: Removal[], a: ScalingActivity): void {
   const id = REMOVAL.exec(a.description)?.[1];
   if (!id || a.status === 'Failed' || a.status === 'Cancelled') return;
-  const i = scaleIns.findIndex((s) => s.instanceId === id && s.activityId === undefined);
-  if (i >= 0) scaleIns[i] = { ...scaleIns[i], t: Math.min(scaleIns[i].t, a.startTime), actor: removalActor(a.cause), cause: a.cause, activityId: a.activityId };
+  const i = removals.findIndex((s) => s.instanceId === id && s.activityId === undefined);
+  if (i >= 0) removals[i] = { ...removals[i], t: Math.min(removals[i].t, a.startTime), actor: removalActor(a.cause), cause: a.cause, activityId: a.activityId };
 }
 
 /** Instance id → node name, from a Kubernetes rollup. */

@@ -16,7 +16,7 @@ import type { AlertState, Severity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
 import type { ChangeKind } from '../notify/notification';
 import { ALERT_DEFAULTS } from './config';
-import { SAME_SUBJECT } from './inhibition';
+import { partOfStory } from './inhibition';
 import { SEVERITY_RANK } from './rules/common';
 import type { Constituent, RuleFinding } from './rules/types';
 
@@ -166,10 +166,10 @@ export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
 
 /**
  * Whether people were told of this kind of trouble: the rule itself, or one whose story it is part of (an
- * OOM kill is told by the container's restarts or crash loop, see `SAME_SUBJECT`).
+ * OOM kill is told by the container's restarts or crash loop, see the rules' `inhibits`).
  */
 function toldOf(told: Notified, rule: string): boolean {
-  return told.includes?.some((r) => r === rule || SAME_SUBJECT.some((x) => x.source === r && x.target === rule)) === true;
+  return told.includes?.some((r) => r === rule || partOfStory(r, rule)) === true;
 }
 
 /** The distinct rules of an alert's constituents, sorted. */

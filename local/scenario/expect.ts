@@ -65,7 +65,7 @@ export function checkExpectations(s: Scenario, world: World, notifications: read
   };
   const unmet: Unmet[] = s.expect.fire.flatMap((x) => checkExpected(x, told, { s, world, at, notifications }));
 
-  const expected = new Set(s.expect.fire.map((x) => x.rule));
+  const expected = new Set<string>(s.expect.fire.map((x) => x.rule));
   const forbidden = s.expect.notFire === 'others' ? (f: Told) => !expected.has(f.rule) : (f: Told) => (s.expect.notFire as string[]).includes(f.rule);
   const seen = new Set<string>();
   for (const f of fired) {

@@ -6,7 +6,7 @@
  * version; anything else bumps `version`.
  */
 import { z } from 'zod';
-import { RULES_BY_ID } from '../../lambdas/evaluator/rules/catalog';
+import { isRuleId } from '../../lambdas/evaluator/rules/catalog';
 import { formatPath } from '../../model/batch';
 import { parseBytes, parseCpuMilli, parseDuration } from '../../model/quantity';
 import { DEFAULT_ROUTE_LABELS, routingProblems, routingSchema } from '../../model/route';
@@ -280,7 +280,7 @@ const happenings = [
 const happening = z.discriminatedUnion('do', happenings);
 
 /** A rule id of the catalogue: a typo fails the load instead of expecting (or forbidding) nothing. */
-const ruleId = z.string().refine((id) => RULES_BY_ID.has(id), { error: (i) => `unknown rule id "${String(i.input)}" (rule ids are those of the README's alert table)` }).describe('A rule id, e.g. n1-headroom');
+const ruleId = z.string().refine(isRuleId, { error: (i) => `unknown rule id "${String(i.input)}" (rule ids are those of the README's alert table)` }).describe('A rule id, e.g. n1-headroom');
 /** The labels of an alert's subject (model/domain.ts `Subject`), but the cluster (always the scenario's). */
 const subjectLabels = z
   .object({ nodeGroup: z.string(), autoScalingGroup: z.string(), node: z.string(), instanceId: z.string(), namespace: z.string(), workload: z.string(), pod: z.string(), container: z.string(), detail: z.string() })
@@ -433,11 +433,11 @@ function expectationProblems(s: Scenario): string[] {
     if (typeof x.times === 'object' && x.times.min !== undefined && x.times.max !== undefined && x.times.min > x.times.max) problems.push(`expect.fire[${i}].times: min ${x.times.min} is above max ${x.times.max}`);
   });
   for (const rule of Object.keys(s.expect.budget?.perRule ?? {})) {
-    if (!RULES_BY_ID.has(rule)) problems.push(`expect.budget.perRule.${rule}: unknown rule id "${rule}" (rule ids are those of the README's alert table)`);
+    if (!isRuleId(rule)) problems.push(`expect.budget.perRule.${rule}: unknown rule id "${rule}" (rule ids are those of the README's alert table)`);
   }
   if (s.routes) {
     const routing = { receivers: s.routes.receivers ?? [...LOCAL_RECEIVERS], routes: s.routes.routes };
-    problems.push(...routingProblems(routing, { receivers: LOCAL_RECEIVERS, ruleIds: new Set(RULES_BY_ID.keys()), routeLabels: DEFAULT_ROUTE_LABELS }).map((p) => `routes.${p}`));
+    problems.push(...routingProblems(routing, { receivers: LOCAL_RECEIVERS, isRuleId, routeLabels: DEFAULT_ROUTE_LABELS }).map((p) => `routes.${p}`));
   }
   s.expect.fire.forEach((x, i) => {
     if (x.receivers && !s.routes) problems.push(`expect.fire[${i}].receivers: without routes every receiver gets every message; add routes`);

@@ -11,10 +11,11 @@ import type { PodDemand } from '../scan';
 import { pendingAt } from '../memory';
 import { REMOVAL_ACTORS } from '../../../model/removal';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
-import type { ScaleIn } from '../scale-in';
+import type { Removal } from '../scale-in';
 import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
 import { poolLimitsEvidence } from './karpenter';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
+import type { RuleId } from './catalog';
 
 const podText = (p: PodDemand) =>
   `${p.namespace}/${p.name} (${p.memoryRequestBytes ? `req ${toMiB(p.memoryRequestBytes)} MiB` : 'no memory request'}, uses ${toMiB(p.memoryUseBytes)} MiB)`;
@@ -80,11 +81,11 @@ const DOMINO_DEFAULT_CONSTITUENTS = [
   'pods-pending',
   'pod-evictions',
   'container-oom-killed',
-];
+] as const;
 /** Occurrences that count only when they happened after the scale-in. */
-const AFTER_ONLY = new Set(['pod-evictions', 'container-oom-killed']);
+const AFTER_ONLY: ReadonlySet<RuleId> = new Set(['pod-evictions', 'container-oom-killed']);
 /** Never part of a cascade: Vigil's own health (what it cannot see is not caused by the scale-in). */
-const NOT_CASCADE = new Set(['agent-silent', 'agent-data-stale', 'collector-failing']);
+const NOT_CASCADE: ReadonlySet<RuleId> = new Set(['agent-silent', 'agent-data-stale', 'collector-failing']);
 
 /**
  * The nodes a scale-in's cascade runs through: the group's remaining nodes (its pods moved there) and any
@@ -115,20 +116,20 @@ export const scaleInUnderPressure = defineRule({
   sources: { agent: true, resources: ['nodes', 'pods'], cloud: ['autoscaling'] },
   meta: true,
   covers: { actors: REMOVAL_ACTORS },
-  defaults: { severity: 'critical', for: '0', window: '15m', constituents: DOMINO_DEFAULT_CONSTITUENTS },
+  defaults: { severity: 'critical', for: '0', window: '15m', constituents: [...DOMINO_DEFAULT_CONSTITUENTS] },
   params: { window: param.duration(), constituents: param.strings() },
   threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
   evaluate(ctx, s, prior) {
     const out: Draft[] = [];
-    const latest = new Map<string, ScaleIn>();
-    for (const d of ctx.memory.scaleIns) latest.set(removalGroup(d), d);
+    const latest = new Map<string, Removal>();
+    for (const d of ctx.memory.removals) latest.set(removalGroup(d), d);
     for (const [group, drop] of latest) {
       const subject = removalSubject(ctx, drop);
       // The group's other removals of the window, told with the latest one.
-      const removed = ctx.memory.scaleIns.filter((d) => removalGroup(d) === group && drop.t - d.t <= s.params.window);
+      const removed = ctx.memory.removals.filter((d) => removalGroup(d) === group && drop.t - d.t <= s.params.window);
       const recent = ctx.now - drop.t <= s.params.window;
       // Once firing it stays while the trouble lasts, even when the scale-in leaves the window.
-      if (!recent && !prior.firing.has(alertId('scale-in-under-pressure', subject))) continue;
+      if (!recent && !prior.firing.has(alertId('scale-in-under-pressure' satisfies RuleId, subject))) continue;
       const pendingBefore = pendingAt(ctx.memory, drop.t - MINUTE_MS);
       const pendingNow = ctx.kube?.pendingPods.length ?? 0;
       const gone = new Set(removed.map((d) => d.node));
@@ -175,20 +176,23 @@ export const scaleInUnderPressure = defineRule({
   },
 });
 
+// Checked here, not where it is declared: the rule's own type (hence \`RuleId\`) must not depend on it.
+DOMINO_DEFAULT_CONSTITUENTS satisfies readonly RuleId[];
+
 /** The domino's subject: the Auto Scaling group's, else the NodePool's (or node group's). */
-function removalSubject(ctx: EvaluationContext, d: ScaleIn): Subject {
+function removalSubject(ctx: EvaluationContext, d: Removal): Subject {
   if (d.autoScalingGroup) return { cluster: ctx.cluster, nodeGroup: ctx.groups.get(d.autoScalingGroup)?.nodeGroup, autoScalingGroup: d.autoScalingGroup };
   return { cluster: ctx.cluster, nodeGroup: d.nodePool ?? d.nodeGroup };
 }
 
 /** Who the message names first: the Auto Scaling group, else the NodePool or node group. */
-function removerText(d: ScaleIn): string {
+function removerText(d: Removal): string {
   if (d.autoScalingGroup) return d.autoScalingGroup;
   if (d.nodePool) return `NodePool ${d.nodePool}`;
   return d.nodeGroup ? `Node group ${d.nodeGroup}` : 'The cluster';
 }
 
-function removedText(removed: readonly ScaleIn[]): string {
+function removedText(removed: readonly Removal[]): string {
   const last = removed[removed.length - 1];
   const nodes = removed.length === 1 ? `node ${last.node} (${last.instanceId})` : `${removed.length} nodes (${removed.map((d) => d.node).join(', ')})`;
   return `${nodes} at ${at(last.t)}`;
@@ -210,8 +214,8 @@ function joinedSince(ctx: EvaluationContext, subject: Subject, t: EpochMs): { jo
 }
 
 /** Runs of losses, each within `gap` of the one before: a wave of Spot notices is one, a later one is the next. */
-export function wavesOf(lost: readonly ScaleIn[], gap: number): ScaleIn[][] {
-  const waves: ScaleIn[][] = [];
+export function wavesOf(lost: readonly Removal[], gap: number): Removal[][] {
+  const waves: Removal[][] = [];
   for (const d of lost) {
     const wave = waves[waves.length - 1];
     if (wave && d.t - wave[wave.length - 1].t <= gap) wave.push(d);
@@ -221,19 +225,19 @@ export function wavesOf(lost: readonly ScaleIn[], gap: number): ScaleIn[][] {
 }
 
 /** The group's incident: its losses, oldest first, each within `window` of the one before, up to the newest. */
-function incidentOf(lost: readonly ScaleIn[], window: number): ScaleIn[] {
+function incidentOf(lost: readonly Removal[], window: number): Removal[] {
   let i = lost.length - 1;
   while (i > 0 && lost[i].t - lost[i - 1].t <= window) i--;
   return lost.slice(i);
 }
 
 /** Each group's lost-capacity incident, by the id of its capacity-lost alert. */
-function lostIncidents(ctx: EvaluationContext, window: number): Map<string, ScaleIn[]> {
-  const byGroup = new Map<string, ScaleIn[]>();
-  for (const d of ctx.memory.scaleIns) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
+function lostIncidents(ctx: EvaluationContext, window: number): Map<string, Removal[]> {
+  const byGroup = new Map<string, Removal[]>();
+  for (const d of ctx.memory.removals) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
   return new Map([...byGroup.values()].map((lost) => {
     const removed = incidentOf(lost, window);
-    return [alertId('capacity-lost', removalSubject(ctx, removed[removed.length - 1])), removed];
+    return [alertId('capacity-lost' satisfies RuleId, removalSubject(ctx, removed[removed.length - 1])), removed];
   }));
 }
 
@@ -265,7 +269,7 @@ export const capacityLost = defineRule({
       const first = removed[0];
       const last = removed[removed.length - 1];
       const subject = removalSubject(ctx, last);
-      const firing = prior.firing.has(alertId('capacity-lost', subject));
+      const firing = prior.firing.has(alertId('capacity-lost' satisfies RuleId, subject));
       if (!firing && ctx.now - last.t > s.params.window) continue;
       // A node still listed (NotReady, draining) holds its pods: whether they fit is not known yet.
       const listed = removed.some((d) => ctx.nodeByName.has(d.node));

@@ -12,7 +12,7 @@ import type { AnyRule } from './types';
 import { agentDataStale, agentSilent, collectorFailing } from './vigil';
 import { peerOutlier, podEvictions, podsPending, warningEvents, workloadReplicasUnavailable } from './workloads';
 
-export const RULE_GROUPS: readonly { readonly title: string; readonly rules: readonly AnyRule[] }[] = [
+export const RULE_GROUPS = [
   { title: 'Nodes and hosts', rules: [nodePressure, nodeCondition, nodeNotReady, nodeReadinessFlapping, nodeMemoryLow, nodeDiskLow, nodePidsLow, nodeScrapeFailing, hostStatusCheckFailed, hostCpuHigh, instanceScheduledEvent] },
   {
     title: 'Auto Scaling and capacity',
@@ -36,8 +36,15 @@ export const RULE_GROUPS: readonly { readonly title: string; readonly rules: rea
     ],
   },
   { title: 'Vigil itself', rules: [agentSilent, agentDataStale, collectorFailing] },
-];
+] as const satisfies readonly { readonly title: string; readonly rules: readonly AnyRule<string, string>[] }[];
 
-export const RULES: readonly AnyRule[] = RULE_GROUPS.flatMap((g) => g.rules);
+/** Every rule's id: a closed set, so a misspelt id in code does not compile. */
+export type RuleId = (typeof RULE_GROUPS)[number]['rules'][number]['id'];
 
-export const RULES_BY_ID: ReadonlyMap<string, AnyRule> = new Map(RULES.map((r) => [r.id, r]));
+/** Typed as \`AnyRule\` (ids and the ids their inhibitions name are \`RuleId\`s): a misspelt inhibition target fails here. */
+export const RULES: readonly AnyRule[] = RULE_GROUPS.flatMap((g): readonly AnyRule[] => g.rules);
+
+export const RULES_BY_ID: ReadonlyMap<RuleId, AnyRule> = new Map(RULES.map((r) => [r.id, r]));
+
+/** Whether a configured or stored text names a rule (routes, scenario files, stored alerts). */
+export const isRuleId = (id: string): id is RuleId => RULES_BY_ID.has(id as RuleId);

@@ -7,6 +7,7 @@ import type { Subject } from '../../../model/domain';
 import { workloadName } from '../../../model/domain';
 import { isActive, nodeSubject, watchedNodes, type EvaluationContext } from '../context';
 import { NEAR_LIMIT_FLOOR_PCT, scan, type ContainerHit } from '../scan';
+import { DAY_MS } from '../../../model/time';
 import { nodeOutOfMemoryAt, restartKey, restartsWithin, type RestartEvent } from '../memory';
 import { at, distinct, listSome, MiB, namespaceAllowed, pct, round1, toMiB } from './common';
 import { defineRule, param, type Draft } from './types';
@@ -163,13 +164,15 @@ export const containerOomKilled = defineRule({
   defaults: { severity: 'warning', for: '0', resolveAfter: '1h', renotifyEvery: '0' },
   params: {},
   threshold: () => 'any OOMKilled termination',
+  // Its message counts the kills of the last 24 h.
+  needs: () => ({ restartWindowMs: DAY_MS }),
   evaluate(ctx, s) {
     const fresh = new Map<string, RestartEvent[]>();
     for (const { key, event } of ctx.fresh.restarts) if (event.reason === 'OOMKilled') fresh.set(key, [...(fresh.get(key) ?? []), event]);
     return [...fresh].map(([key, events]) => {
       const last = events[events.length - 1];
       const subject = containerSubject(ctx, key);
-      const day = restartsWithin(ctx.memory.restarts[key], ctx.now - 86_400_000);
+      const day = restartsWithin(ctx.memory.restarts[key], ctx.now - DAY_MS);
       const kills = oomKills(ctx, key, [last]);
       const nodeOut = kills.nodeOut > 0;
       return {
@@ -203,6 +206,9 @@ export const containerRestarts = defineRule({
   defaults: { severity: 'warning', for: '0', restarts: 3, window: '24h', requireOomKilled: true },
   params: { restarts: param.count(1, 100_000), window: param.duration(), requireOomKilled: param.bool() },
   threshold: (p) => `${p.restarts}+ restarts in ${Math.round(p.window / 3_600_000)} h${p.requireOomKilled ? ', at least one OOMKilled' : ''}`,
+  needs: (s) => ({ restartWindowMs: s.params.window }),
+  // The OOM kills are what its restarts are made of: told with them.
+  inhibits: [{ target: { rule: 'container-oom-killed' }, equal: ['namespace', 'workload', 'container'], story: true }],
   evaluate(ctx, s) {
     const out: Draft[] = [];
     for (const [key, r] of Object.entries(ctx.memory.restarts)) {
@@ -247,6 +253,11 @@ export const containerCrashLooping = defineRule({
   defaults: { severity: 'warning', for: '10m', restarts: 2, window: '10m' },
   params: { restarts: param.count(1, 100_000), window: param.duration() },
   threshold: (p) => `CrashLoopBackOff, or ${p.restarts}+ restarts in ${Math.round(p.window / 60_000)} min`,
+  inhibits: [
+    { target: { rule: 'container-oom-killed' }, equal: ['namespace', 'workload', 'container'], story: true },
+    // A workload whose containers crash or cannot start is short of replicas: that is what those alerts say.
+    { target: { rule: 'workload-replicas-unavailable' }, equal: ['namespace', 'workload'], story: true, tells: 'worse' },
+  ],
   evaluate(ctx, s) {
     const waiting = byContainer(scan(ctx).waiting.filter((h) => h.container.waitingReason === 'CrashLoopBackOff'));
     const keys = new Set(waiting.keys());
@@ -287,6 +298,8 @@ export const containerWaiting = defineRule({
   },
   params: { reasons: param.strings() },
   threshold: (p) => `waiting with ${p.reasons.join(', ')}`,
+  // A workload whose containers cannot start is short of replicas: that is what this alert says.
+  inhibits: [{ target: { rule: 'workload-replicas-unavailable' }, equal: ['namespace', 'workload'], story: true, tells: 'worse' }],
   evaluate(ctx, s) {
     const groups = byContainer(scan(ctx).waiting.filter((h) => h.container.waitingReason !== undefined && s.params.reasons.includes(h.container.waitingReason)));
     return [...groups].map(([key, hits]) => {

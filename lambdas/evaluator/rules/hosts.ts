@@ -43,6 +43,8 @@ export const hostStatusCheckFailed = defineRule({
   defaults: { severity: 'warning', for: '2m', systemCritical: true },
   params: { systemCritical: param.bool() },
   threshold: (p) => `StatusCheckFailed ≥ 1${p.systemCritical ? '; critical when the system check failed' : ''}`,
+  // Its instance's node stops being Ready: news to this story (see node-not-ready's).
+  inhibits: [{ target: { rule: 'node-not-ready' }, equal: ['node'], story: true, tells: 'always' }],
   evaluate(ctx, s) {
     const out: Draft[] = [];
     for (const h of ctx.hosts?.values() ?? []) {

@@ -114,6 +114,13 @@ export const nodeNotReady = defineRule({
   defaults: { severity: 'warning', for: '5m', criticalNodes: 2, criticalGroupPct: 20, criticalMinGroupNodes: 5 },
   params: { criticalNodes: param.count(0, 100_000), criticalGroupPct: param.pct(), criticalMinGroupNodes: param.count(1, 100_000) },
   threshold: (p) => `Ready ≠ True; critical on ${p.criticalNodes}+ nodes or more than ${p.criticalGroupPct}% of a group`,
+  inhibits: [
+    { target: { rule: 'node-scrape-failing' }, equal: ['node'], story: true },
+    { target: { rule: 'containers-without-memory-requests' }, equal: ['node'], story: true },
+    // An impaired instance's node stops being Ready: one story, begun by whichever is told first. The node's
+    // summary names its instance's EC2 status checks, so only a system check failure (critical) is news to it.
+    { target: { rule: 'host-status-check-failed' }, equal: ['node'], story: true, tells: 'worse', together: true },
+  ],
   evaluate(ctx, s) {
     const down = watchedNodes(ctx).filter((n) => n.summary.ready !== 'True');
     const sizes = groupSizes(ctx);

@@ -76,6 +76,11 @@ export const nodeMemoryLow = defineRule({
   threshold: (p) =>
     `available < ${p.warningAvailablePct}% (critical < max(${p.criticalAvailableMiB} MiB, ${p.criticalAvailablePct}%)), or < ${p.trendBelowPct}% and reaching ${p.evictionMiB} MiB within ${p.fillWithinHours} h` +
     (p.stallFullPct > 0 ? ` or with every task stalled on memory ≥ ${p.stallFullPct}% of the last 10 s (PSI full, kubelet 1.34+)` : ''),
+  // A node whose memory runs low then gets the kubelet's pressure and evictions: the same story.
+  inhibits: [
+    { target: { rule: 'node-pressure', detail: 'MemoryPressure' }, equal: ['node'], story: true, tells: 'worse' },
+    { target: { rule: 'pod-evictions' }, equal: ['node'], story: true, tells: 'always' },
+  ],
   evaluate(ctx, s) {
     const p = s.params;
     const out: Draft[] = [];
@@ -167,6 +172,11 @@ export const nodeDiskLow = defineRule({
   },
   threshold: (p) =>
     `free < eviction + ${p.warningMarginPct} pts (critical + ${p.criticalMarginPct}), or < ${p.trendBelowPct}% and reaching eviction within ${p.fillWithinHours} h (critical ${p.criticalFillWithinHours} h); eviction nodefs ${p.nodefsEvictionPct}%, imagefs ${p.imagefsEvictionPct}%, containerfs ${p.containerfsEvictionPct}%, inodes ${p.inodesEvictionPct}%`,
+  // A node whose disk runs low then gets the kubelet's pressure and evictions: the same story.
+  inhibits: [
+    { target: { rule: 'node-pressure', detail: 'DiskPressure' }, equal: ['node'], story: true, tells: 'worse' },
+    { target: { rule: 'pod-evictions' }, equal: ['node'], story: true, tells: 'always' },
+  ],
   evaluate(ctx, s) {
     const p = s.params;
     // One alert per node naming each filesystem concerned: a disk filling is one story, whichever signals show it.

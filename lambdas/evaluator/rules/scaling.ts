@@ -35,6 +35,8 @@ export const asgCapacityShortfall = defineRule({
   defaults: { severity: 'warning', for: '15m', criticalShortfall: 2, criticalShortfallPct: 20 },
   params: { criticalShortfall: param.count(0, 100_000), criticalShortfallPct: param.pct() },
   threshold: (p) => `InService < desired; critical when short by ${p.criticalShortfall}+ or ${p.criticalShortfallPct}%`,
+  // A group short of capacity tells why (its last failure, how many): the failures are its story.
+  inhibits: [{ target: { rule: 'asg-activity-failed' }, equal: ['autoScalingGroup'], story: true }],
   evaluate(ctx, s) {
     const out: Draft[] = [];
     for (const g of ctx.cloud?.autoScalingGroups ?? []) {

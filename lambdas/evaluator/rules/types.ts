@@ -4,10 +4,11 @@
  * rule (the README table, the runbook line in a message) comes from here.
  */
 import { z } from 'zod';
-import type { AlertState, Finding, Severity, Subject } from '../../../model/domain';
+import type { AlertState, Finding, KubeEvent, Severity, Subject } from '../../../model/domain';
 import type { EvaluationContext } from '../context';
 import { duration } from '../../../model/quantity';
 import type { RemovalActor } from '../../../model/removal';
+import type { RuleId } from './catalog';
 
 /** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
 export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
@@ -32,11 +33,13 @@ export interface RuleSources {
 /** An alert the domino finding mutes and lists in its own message. */
 export interface Constituent {
   readonly id: string;
+  /** Text, not `RuleId`: it is kept in the alert document, which may outlive its rule. */
   readonly rule: string;
   readonly summary: string;
 }
 
 export interface RuleFinding extends Finding {
+  readonly rule: RuleId;
   /**
    * The nodes the finding is about. A critical finding about every one of them mutes this finding when it
    * is a warning or info (inhibition); not part of the alert's identity.
@@ -66,6 +69,24 @@ export interface Prior {
   readonly firing: ReadonlySet<string>;
 }
 
+/**
+ * What a rule needs of the evaluation besides its findings, from its settings: how long the memory keeps a
+ * history it reads, the Warning events the memory tracks for it, the staleness limits it defines. The
+ * evaluator combines every rule's (lambdas/evaluator/needs.ts) and names no rule.
+ */
+export interface RuleNeeds {
+  /** Keep containers' restarts (the memory's `restarts`) at least this long. */
+  readonly restartWindowMs?: number;
+  /** Track these Warning events (the memory's `events`); a count grown by `countJump` (and doubled) is news. */
+  readonly warningEvents?: { readonly track: (e: KubeEvent) => boolean; readonly countJump: number };
+  /** The agent counts as silent after this long without data: its data is not read, its rules are blind. */
+  readonly agentSilentAfterMs?: number;
+  /** One of the agent's resources counts as stale after this long without a refresh. */
+  readonly resourceStaleAfterMs?: number;
+  /** The collector counts as silent after this long without a run. */
+  readonly cloudSilentAfterMs?: number;
+}
+
 /** Settings every rule has, resolved from defaults and overrides (durations in ms). */
 export interface CommonSettings {
   readonly enabled: boolean;
@@ -89,9 +110,38 @@ export interface RuleSettings<P> extends CommonSettings {
 /** A parameter's schema: a bounded number, a duration (text → ms), a list of strings, a flag… */
 export type ParamSchema = z.ZodType<unknown, unknown>;
 
-export interface RuleDefinition<S extends Record<string, ParamSchema>> {
+/**
+ * Alertmanager's matchers, on what a Vigil alert carries: its rule (\`=\`, and \`!=\` as \`ruleNot\`), the condition
+ * its subject names (\`detail\`), the data its rule reads (\`reads\`: the agent's, or an AWS service that failed
+ * this evaluation). \`T\` is the rule id type: \`RuleId\` once the catalogue checks it.
+ */
+export interface AlertMatchers<T extends string = RuleId> {
+  readonly rule?: T;
+  readonly ruleNot?: readonly T[];
+  readonly detail?: string;
+  readonly reads?: 'agent' | 'failed-cloud';
+}
+
+/**
+ * What a rule's firing alert inhibits (an entry of Alertmanager's \`inhibit_rules\` whose source matcher is the
+ * rule): alerts matching \`target\` whose \`equal\` labels have the same values as its own. Unlike Alertmanager,
+ * a label absent from either alert is never equal (an instance-keyed alert's \`node\` is its finding's one node).
+ * Without \`story\` the target is muted while the source lasts (blindness). With \`story\` the target is part of the
+ * source's story and absorbed under it until it ends: \`tells\` when it is news to that story, told once as an
+ * update (\`always\`: pods were lost; \`worse\`: more severe than the story); \`together\`: a target that starts
+ * firing in the same evaluation as the source, neither told yet, is told by the source's first message.
+ */
+export interface Inhibition<T extends string = RuleId> {
+  readonly target: AlertMatchers<T>;
+  readonly equal: readonly (keyof Subject)[];
+  readonly story?: true;
+  readonly tells?: 'always' | 'worse';
+  readonly together?: true;
+}
+
+export interface RuleDefinition<I extends string, S extends Record<string, ParamSchema>, T extends string> {
   /** Stable kebab-case id: in alert ids, SNS attributes, overrides and the README. */
-  readonly id: string;
+  readonly id: I;
   /** A short name people read, e.g. "Node not ready". */
   readonly title: string;
   /** What it means, one or two sentences (README table). */
@@ -124,7 +174,11 @@ export interface RuleDefinition<S extends Record<string, ParamSchema>> {
   readonly meta?: boolean;
   /** The removals of capacity it covers, by actor (README and docs/alerts.md say so). */
   readonly covers?: RemovalCoverage;
+  /** What its firing alerts inhibit (lambdas/evaluator/inhibition.ts). */
+  readonly inhibits?: readonly Inhibition<T>[];
   evaluate(ctx: EvaluationContext, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>, prior: Prior): Draft[];
+  /** What it needs of the evaluation besides its findings (a history kept, a staleness limit). */
+  needs?(settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>): RuleNeeds;
   /**
    * True when this evaluation has no data about `subject` (its node could not be scraped, its host has no
    * metrics yet, a figure the alert's `evidence` rests on is unknown): the alert is kept as it is instead of
@@ -147,9 +201,13 @@ export interface RemovalCoverage {
 /** The words of an alert's resolution. */
 export type Resolution = Pick<Finding, 'summary' | 'evidence'>;
 
-/** A rule with its parameter types erased, for lists of rules. */
-export interface AnyRule {
-  readonly id: string;
+/**
+ * A rule with its parameter types erased, for lists of rules. \`I\` keeps its id's literal type for \`RuleId\`;
+ * \`T\`, the ids its inhibitions name, is checked against \`RuleId\` by the catalogue (a rule's own type cannot
+ * depend on \`RuleId\`, which is derived from it).
+ */
+export interface AnyRule<I extends string = RuleId, T extends string = RuleId> {
+  readonly id: I;
   readonly title: string;
   readonly meaning: string;
   readonly action: string;
@@ -161,13 +219,15 @@ export interface AnyRule {
   readonly threshold: (p: Readonly<Record<string, unknown>>) => string;
   readonly meta?: boolean;
   readonly covers?: RemovalCoverage;
+  readonly inhibits?: readonly Inhibition<T>[];
   evaluate(ctx: EvaluationContext, settings: RuleSettings<Readonly<Record<string, unknown>>>, prior: Prior): Draft[];
+  needs?(settings: RuleSettings<Readonly<Record<string, unknown>>>): RuleNeeds;
   blind?(ctx: EvaluationContext, subject: Subject, evidence?: Evidence): boolean;
   resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<Readonly<Record<string, unknown>>>): Resolution | undefined;
 }
 
-export function defineRule<S extends Record<string, ParamSchema>>(rule: RuleDefinition<S>): AnyRule {
-  return rule as unknown as AnyRule;
+export function defineRule<const I extends string, S extends Record<string, ParamSchema>, const T extends string = never>(rule: RuleDefinition<I, S, T>): AnyRule<I, T> {
+  return rule as unknown as AnyRule<I, T>;
 }
 
 // Parameter schemas, each bounded so a typo cannot make a rule meaningless.

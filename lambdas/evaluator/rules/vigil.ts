@@ -16,6 +16,10 @@ export const agentSilent = defineRule({
   defaults: { severity: 'critical', for: '0', silentAfter: '3m' },
   params: { silentAfter: param.duration() },
   threshold: (p) => `no stored agent data for ${Math.round(p.silentAfter / 60_000)} min`,
+  needs: (s) => ({ agentSilentAfterMs: s.params.silentAfter }),
+  // What the agent's data says is held, and muted while it lasts; never the domino: it is the alert that must
+  // get through, and one unrelated failure must not hide it.
+  inhibits: [{ target: { reads: 'agent', ruleNot: ['scale-in-under-pressure'] }, equal: [] }],
   evaluate(ctx, s) {
     // The newest data read this time, else the newest minute ever observed (reads resume from recent minutes).
     const lastData = ctx.lastKube?.collectedAt ?? ctx.memory.kubeMinute;
@@ -56,6 +60,7 @@ export const agentDataStale = defineRule({
   defaults: { severity: 'critical', for: '0', staleAfter: '5m' },
   params: { staleAfter: param.duration() },
   threshold: (p) => `a resource's data older than ${Math.round(p.staleAfter / 60_000)} min`,
+  needs: (s) => ({ resourceStaleAfterMs: s.params.staleAfter }),
   evaluate(ctx, s) {
     const stale = [...ctx.blind.resources].sort(([a], [b]) => a.localeCompare(b));
     if (stale.length === 0) return [];
@@ -86,6 +91,9 @@ export const collectorFailing = defineRule({
   defaults: { severity: 'critical', for: '3m', silentAfter: '5m' },
   params: { silentAfter: param.duration() },
   threshold: (p) => `failed AWS calls, or no collector run for ${Math.round(p.silentAfter / 60_000)} min`,
+  needs: (s) => ({ cloudSilentAfterMs: s.params.silentAfter }),
+  // The same for what the failed AWS services' data says.
+  inhibits: [{ target: { reads: 'failed-cloud', ruleNot: ['scale-in-under-pressure'] }, equal: [] }],
   evaluate(ctx, s) {
     const last = ctx.lastCloud;
     const lastRun = last?.collectedAt ?? ctx.memory.cloudMinute;

@@ -122,7 +122,7 @@ export const workloadReplicasUnavailable = defineRule({
 export const WARNING_EVENTS_EXCLUDED = ['BackOff', 'Evicted', 'FailedScheduling', 'Unhealthy', 'ProbeWarning', 'Killing', ...REMOVAL_EVENT_REASONS, ...LAUNCH_FAILURE_EVENTS];
 
 /** Which events the Warning-events rule (and so the memory) tracks, from its parameters. */
-export function tracksEvent(p: { readonly includeReasons: readonly string[]; readonly excludeReasons: readonly string[] }, e: KubeEvent): boolean {
+function tracksEvent(p: { readonly includeReasons: readonly string[]; readonly excludeReasons: readonly string[] }, e: KubeEvent): boolean {
   if (p.includeReasons.length && !p.includeReasons.includes(e.reason)) return false;
   return !p.excludeReasons.includes(e.reason);
 }
@@ -145,6 +145,8 @@ export const warningEvents = defineRule({
   defaults: { severity: 'info', for: '0', resolveAfter: '1h', renotifyEvery: '0', countJump: 10, includeReasons: [], excludeReasons: WARNING_EVENTS_EXCLUDED },
   params: { countJump: param.count(1, 1_000_000), includeReasons: param.strings(), excludeReasons: param.strings() },
   threshold: (p) => `first occurrence per object and reason, then when the count doubles (+${p.countJump} at least), at most every 15m; not ${p.excludeReasons.join(', ')}`,
+  // Disabled, it tracks none: the memory keeps no marks for it.
+  needs: (s) => ({ warningEvents: { countJump: s.params.countJump, track: (e) => s.enabled && tracksEvent(s.params, e) } }),
   evaluate(ctx, s) {
     return ctx.fresh.events
       .filter(({ event: e }) => tracksEvent(s.params, e) && (e.namespace === undefined || namespaceAllowed(s, e.namespace)))

@@ -1,6 +1,6 @@
-import { computeMutes, type Candidate, type Source } from '../../../lambdas/evaluator/inhibition';
-import { RULES_BY_ID } from '../../../lambdas/evaluator/rules/catalog';
-import type { CloudService } from '../../../lambdas/evaluator/rules/types';
+import { computeMutes, inhibitRules, partOfStory, type Candidate, type Source } from '../../../lambdas/evaluator/inhibition';
+import { RULES, RULES_BY_ID } from '../../../lambdas/evaluator/rules/catalog';
+import type { AnyRule, CloudService } from '../../../lambdas/evaluator/rules/types';
 
 const cluster = 'prod';
 const src = (over: Partial<Source> & { id: string; rule: string }): Source => ({ severity: 'critical', subject: { cluster }, ...over });
@@ -97,4 +97,33 @@ test('a workload short of replicas is absorbed by its crash-looping or waiting c
   const waiting = src({ id: 'cw-web', rule: 'container-waiting', severity: 'warning', subject: { ...web, container: 'app' } });
   expect(computeMutes([waiting], [unavailable], RULES_BY_ID, new Set()).get('ru-web')).toEqual({ by: 'cw-web', absorbs: true });
   expect(computeMutes([waiting], [{ ...unavailable, severity: 'critical' }], RULES_BY_ID, new Set()).get('ru-web')).toEqual({ by: 'cw-web', absorbs: true, joins: true });
+});
+
+test('inhibitions are the rules\' data: a rule that declares one inhibits by it, with no code naming it', () => {
+  const subject = { cluster, namespace: 'shop', workload: 'Deployment/cart', container: 'cart' };
+  const outlier = RULES_BY_ID.get('peer-outlier')!;
+  const declaring = new Map([...RULES_BY_ID, ['peer-outlier', { ...outlier, inhibits: [{ target: { rule: 'container-restarts' }, equal: ['namespace', 'workload'], story: true }] } as AnyRule]]);
+  const sources = [src({ id: 'po', rule: 'peer-outlier', severity: 'warning', subject: { cluster, namespace: 'shop', workload: 'Deployment/cart' } })];
+  const candidates = [cand({ id: 'r', rule: 'container-restarts', subject }), cand({ id: 'r-other', rule: 'container-restarts', subject: { ...subject, workload: 'Deployment/web' } })];
+  expect(Object.fromEntries([...computeMutes(sources, candidates, declaring, new Set())].map(([id, m]) => [id, m]))).toEqual({ r: { by: 'po', absorbs: true } });
+  expect(computeMutes(sources, candidates, RULES_BY_ID, new Set()).size).toBe(0);
+});
+
+test('as in Alertmanager, the source and target matchers select, the equal labels scope; a label absent from both is not equal', () => {
+  const list = inhibitRules(RULES);
+  // Every declared inhibition is sourced by the rule that declares it.
+  expect(list.find((r) => r.source.rule === 'container-restarts')).toEqual({ source: { rule: 'container-restarts' }, target: { rule: 'container-oom-killed' }, equal: ['namespace', 'workload', 'container'], story: true });
+  expect(list.filter((r) => !r.story).map((r) => r.source.rule)).toEqual(['agent-silent', 'collector-failing']);
+  // Two OOM alerts with no namespace label at all: Alertmanager would call the labels equal, Vigil does not.
+  expect(mutes([src({ id: 'r', rule: 'container-restarts', severity: 'warning' })], [cand({ id: 'o', rule: 'container-oom-killed' })])).toEqual({});
+  // The target matcher `rule != scale-in-under-pressure` keeps the domino through agent silence.
+  expect(mutes([src({ id: 'silent', rule: 'agent-silent' })], [cand({ id: 'd', rule: 'scale-in-under-pressure', severity: 'critical' }), cand({ id: 'n', rule: 'n1-headroom' })])).toEqual({ n: 'silent' });
+});
+
+test('what each rule tells with its story: an OOM kill joins the restarts\' story, not an unrelated rule\'s', () => {
+  expect(partOfStory('container-restarts', 'container-oom-killed')).toBe(true);
+  expect(partOfStory('container-crash-looping', 'workload-replicas-unavailable')).toBe(true);
+  // Blindness mutes while it lasts, it tells no story.
+  expect(partOfStory('agent-silent', 'node-not-ready')).toBe(false);
+  expect(partOfStory('node-not-ready', 'container-oom-killed')).toBe(false);
 });

@@ -1,4 +1,4 @@
-import { boundMemory, EMPTY_MEMORY, observe, observeFrom, pendingAt, type EventMark, type Observation, type ObserveOptions } from '../../../lambdas/evaluator/memory';
+import { boundMemory, EMPTY_MEMORY, observe, observeFrom, pendingAt, storedMemory, type EvaluatorMemory, type EventMark, type Observation, type ObserveOptions } from '../../../lambdas/evaluator/memory';
 import { encode } from '../../../lambdas/store/codec';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { ClusterMinute, KubeEvent, ScalingActivity } from '../../../model/domain';
@@ -74,22 +74,41 @@ test('scale-ins: an InService instance with a node leaving its group, completed 
   // One instance terminates (its node is still listed while it drains); another goes to Standby (an operator's aside).
   s.groups = s.groups.map((x) => (x === g ? { ...x, desired: x.desired - 1, instances: x.instances.map((i) => (i === gone ? { ...i, lifecycleState: 'Terminating:Wait' } : i === aside ? { ...i, lifecycleState: 'Standby' } : i)) } : x));
   m = observe(m, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory;
-  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: minuteOf(T0 + MINUTE_MS), instanceId: gone.instanceId, node, actor: 'Auto Scaling (activity not read yet)' }]);
+  expect(m.removals).toEqual([{ autoScalingGroup: g.name, t: minuteOf(T0 + MINUTE_MS), instanceId: gone.instanceId, node, actor: 'Auto Scaling (activity not read yet)' }]);
   const a: ScalingActivity = { activityId: 'act-1', autoScalingGroup: g.name, status: 'InProgress', description: `Terminating EC2 instance: ${gone.instanceId}`, cause: `At 2026-11-23T12:03:00Z a monitor alarm X in state ALARM triggered policy Y changing the desired capacity from ${g.desired} to ${g.desired - 1}.`, startTime: T0 + 50_000 };
   s.activities = [a];
   m = observe(m, minuteOfScenario(s, T0 + 2 * MINUTE_MS), opts).memory;
-  expect(m.scaleIns).toEqual([{ autoScalingGroup: g.name, t: a.startTime, instanceId: gone.instanceId, node, actor: 'alarm X, policy Y', cause: a.cause, activityId: 'act-1' }]);
+  expect(m.removals).toEqual([{ autoScalingGroup: g.name, t: a.startTime, instanceId: gone.instanceId, node, actor: 'alarm X, policy Y', cause: a.cause, activityId: 'act-1' }]);
   // Gone from the group: still one removal. Failed activities are kept for their alert; others are not.
   s.groups = s.groups.map((x) => (x.name === g.name ? { ...x, instances: x.instances.filter((i) => i.instanceId !== gone.instanceId) } : x));
   m = observe(m, minuteOfScenario(s, T0 + 3 * MINUTE_MS), opts).memory;
-  expect(m.scaleIns.map((x) => x.instanceId)).toEqual([gone.instanceId]);
+  expect(m.removals.map((x) => x.instanceId)).toEqual([gone.instanceId]);
   expect(m.activities).toEqual({});
 });
 
+/** A memory as an older version stored it: its removals under `scaleIns`. */
+const storedAsScaleIns = (removals: readonly unknown[]) => {
+  const { removals: _, ...rest } = EMPTY_MEMORY;
+  return storedMemory({ ...rest, scaleIns: removals } as unknown as EvaluatorMemory);
+};
+
 test('scale-ins recorded by an older version (desired-capacity drops, no instance) are dropped', () => {
   const s = new SteadyCluster({ nodes: 4 });
-  const old = { ...EMPTY_MEMORY, scaleIns: [{ autoScalingGroup: s.groups[0].name, t: T0, from: 3, to: 2 }] } as unknown as typeof EMPTY_MEMORY;
-  expect(observe(old, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory.scaleIns).toEqual([]);
+  const old = storedAsScaleIns([{ autoScalingGroup: s.groups[0].name, t: T0, from: 3, to: 2 }]);
+  expect(observe(old, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory.removals).toEqual([]);
+});
+
+test('removals stored under their old name (scaleIns) are read as removals, and written back under the new one', () => {
+  const s = new SteadyCluster({ nodes: 4 });
+  const removal = { autoScalingGroup: s.groups[0].name, t: T0, instanceId: 'i-0123456789abcdef0', node: 'ip-10-0-0-9.ec2.internal', actor: 'alarm X, policy Y' };
+  const read = storedAsScaleIns([removal]);
+  expect(read.removals).toEqual([removal]);
+  expect(read).not.toHaveProperty('scaleIns');
+  const next = observe(read, minuteOfScenario(s, T0 + MINUTE_MS), opts).memory;
+  expect(next.removals).toEqual([removal]);
+  expect(next).not.toHaveProperty('scaleIns');
+  // A memory stored with the new name is read as it is.
+  expect(storedMemory(next)).toEqual(next);
 });
 
 test('Ready transitions of each node, pending counts when they change, and where to resume reading', () => {

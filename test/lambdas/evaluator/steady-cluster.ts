@@ -6,7 +6,7 @@
  */
 import { resolveRules, type ResolvedRule } from '../../../lambdas/evaluator/config';
 import { buildContext, type EvaluationContext } from '../../../lambdas/evaluator/context';
-import { observeOptions } from '../../../lambdas/evaluator/evaluator';
+import { evaluationNeeds } from '../../../lambdas/evaluator/needs';
 import { EMPTY_MEMORY, observe, type EvaluatorMemory } from '../../../lambdas/evaluator/memory';
 import { EMPTY_TREND, type TrendMemory } from '../../../lambdas/evaluator/trend';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
@@ -291,7 +291,7 @@ export class SteadyCluster {
     const rollups = [{ cluster: this.cluster, minute, kube: this.agentAlive ? kubeRollupOf(b) : undefined, cloud: this.collectorAlive ? this.cloudRollup(t) : undefined }];
     const nodeMinutes = this.agentAlive ? nodeMinutesOf(this.cluster, b, t) : [];
     const now = t + 30_000;
-    const o = observe(opts.memory ?? EMPTY_MEMORY, { now, rollups, nodes: nodeMinutes }, observeOptions(opts.rules ?? resolveRules()));
+    const o = observe(opts.memory ?? EMPTY_MEMORY, { now, rollups, nodes: nodeMinutes }, evaluationNeeds(opts.rules ?? resolveRules()).observe);
     this.events = [];
     this.activities = [];
     return buildContext({

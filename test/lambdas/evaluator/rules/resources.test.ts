@@ -161,7 +161,7 @@ test('a node without kubelet figures is unknown to the stats rules (its alerts a
   const s = new SteadyCluster({ nodes: 3 });
   s.updateNode(1, (r) => ({ ...r, stats: undefined }));
   const ctx = s.context(t + MINUTE_MS);
-  for (const id of ['node-memory-low', 'node-disk-low', 'node-pids-low']) {
+  for (const id of ['node-memory-low', 'node-disk-low', 'node-pids-low'] as const) {
     const rule = RULES_BY_ID.get(id)!;
     expect(rule.blind!(ctx, { cluster: s.cluster, node: s.nodeNames[1] })).toBe(true);
     expect(rule.blind!(ctx, { cluster: s.cluster, node: s.nodeNames[0] })).toBe(false);
