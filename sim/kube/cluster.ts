@@ -29,21 +29,10 @@ import type {
   SimWorkloadKind,
   SimWorkloadSpec,
 } from './model';
+import { ObjectStore, type Change, type Json, type KarpenterResource, type Resource } from './store';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | 'namespaces' | KarpenterResource;
-/** Karpenter's cluster-scoped custom resources (`karpenter.sh/v1`), served only while `servesKarpenter`. */
-export type KarpenterResource = 'nodepools' | 'nodeclaims';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodepools', 'nodeclaims'];
+export { RESOURCES, type Change, type Json, type KarpenterResource, type Resource } from './store';
 
-export type Json = Record<string, unknown>;
-
-export interface Change {
-  readonly rv: number;
-  readonly resource: Resource;
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  /** The object as of this change (never mutated afterwards). */
-  readonly object: Json;
-}
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -202,12 +191,7 @@ const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
 export class SimCluster extends EventEmitter {
   readonly clock: Clock;
   readonly region: string;
-  private rv = 1000;
-  private readonly objects = new Map<Resource, Map<string, Json>>(RESOURCES.map((r) => [r, new Map()]));
-  private history: Change[] = [];
-  private readonly historySize: number;
-  /** The oldest resourceVersion a watch may still resume from. */
-  private oldestResumable = 0;
+  private readonly store: ObjectStore;
   private readonly rand: () => number;
   readonly nodeModels = new Map<string, NodeModel>();
   readonly podModels = new Map<string, PodModel>();
@@ -225,7 +209,7 @@ export class SimCluster extends EventEmitter {
     this.setMaxListeners(0);
     this.clock = opts.clock;
     this.rand = rng(opts.seed ?? 1);
-    this.historySize = opts.historySize ?? 10_000;
+    this.store = new ObjectStore(opts.historySize ?? 10_000, (c) => this.emit('change', c));
     this.region = opts.region ?? 'eu-west-1';
   }
 
@@ -234,27 +218,25 @@ export class SimCluster extends EventEmitter {
   // -------------------------------------------------------------------------------------------------
 
   get resourceVersion(): number {
-    return this.rv;
+    return this.store.resourceVersion;
   }
 
   list(resource: Resource): Json[] {
-    return [...(this.objects.get(resource) as Map<string, Json>).values()];
+    return this.store.list(resource);
   }
 
   get(resource: Resource, key: string): Json | undefined {
-    return this.objects.get(resource)?.get(key);
+    return this.store.get(resource, key);
   }
 
   /** Changes to `resource` after `rv`, or `gone` when they are no longer kept (410). */
   changesSince(resource: Resource, rv: number): Change[] | 'gone' {
-    if (rv < this.oldestResumable) return 'gone';
-    return this.history.filter((c) => c.rv > rv && c.resource === resource);
+    return this.store.changesSince(resource, rv);
   }
 
   /** Forgets the change history, as etcd compaction does: resuming watches get 410 Gone. */
   compact(): void {
-    this.history = [];
-    this.oldestResumable = this.rv;
+    this.store.compact();
   }
 
   node(name: string): NodeModel {
@@ -712,28 +694,11 @@ export class SimCluster extends EventEmitter {
   // -------------------------------------------------------------------------------------------------
 
   private write(resource: Resource, key: string, object: Json, type: 'ADDED' | 'MODIFIED'): void {
-    const rv = ++this.rv;
-    (object.metadata as Json).resourceVersion = String(rv);
-    (this.objects.get(resource) as Map<string, Json>).set(key, object);
-    this.record({ rv, resource, type, object });
+    this.store.write(resource, key, object, type);
   }
 
   private remove(resource: Resource, key: string): void {
-    const map = this.objects.get(resource) as Map<string, Json>;
-    const old = map.get(key);
-    if (!old) return;
-    map.delete(key);
-    const rv = ++this.rv;
-    this.record({ rv, resource, type: 'DELETED', object: { ...old, metadata: { ...(old.metadata as Json), resourceVersion: String(rv) } } });
-  }
-
-  private record(c: Change): void {
-    this.history.push(c);
-    if (this.history.length > this.historySize) {
-      const dropped = this.history.splice(0, this.history.length - this.historySize);
-      this.oldestResumable = dropped[dropped.length - 1].rv;
-    }
-    this.emit('change', c);
+    this.store.remove(resource, key);
   }
 
   private touchNode(n: NodeModel): void {
