@@ -5,10 +5,11 @@
  * every change bumps the resourceVersion and is heard by open watches. Time comes from an injected clock,
  * so local mode can run it accelerated; randomness from a seed, so runs repeat.
  *
+ * This class is the facade: the objects and their watch history are kept by `store.ts`, the models behind
+ * them are `state.ts`, rendering them into Kubernetes objects is `render.ts`, placing pods `scheduler.ts`.
  * The loopback servers that serve it are `api-server.ts` and `kubelets.ts`.
  */
 import { EventEmitter } from 'events';
-import { tolerates } from '../../model/domain';
 import { rng } from '../synthetic';
 import type { Clock, EpochMs } from '../../model/time';
 import { CpuCounter } from './counter';
@@ -19,15 +20,14 @@ import type {
   SimEventSpec,
   SimNodeSpec,
   SimOwner,
-  SimPlacement,
   SimPodSpec,
   SimTaint,
-  SimTopologyTerm,
   SimUsage,
   SimWorkloadKind,
   SimWorkloadSpec,
 } from './model';
 import { allocatable, claimOf, iso, nodeLabels, renderEvent, renderNode, renderPod, renderReplicaSet, renderWorkload, type RenderContext } from './render';
+import { schedule, type SchedulingView } from './scheduler';
 import type { ContainerModel, EventModel, NodeModel, PodModel, WorkloadModel } from './state';
 import { ObjectStore, type Change, type Json, type KarpenterResource, type Resource } from './store';
 
@@ -57,8 +57,8 @@ export class SimCluster extends EventEmitter {
   readonly clock: Clock;
   readonly region: string;
   private readonly store: ObjectStore;
-  /** What rendering reads of the cluster (`render.ts`). */
-  private readonly view: RenderContext;
+  /** What rendering (`render.ts`) and the scheduler (`scheduler.ts`) read of the cluster. */
+  private readonly view: RenderContext & SchedulingView;
   private readonly rand: () => number;
   readonly nodeModels = new Map<string, NodeModel>();
   readonly podModels = new Map<string, PodModel>();
@@ -78,7 +78,17 @@ export class SimCluster extends EventEmitter {
     this.rand = rng(opts.seed ?? 1);
     this.store = new ObjectStore(opts.historySize ?? 10_000, (c) => this.emit('change', c));
     this.region = opts.region ?? 'eu-west-1';
-    this.view = { clock: this.clock, region: this.region, nodeModels: this.nodeModels, podsOf: (w) => [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])], isUpdated: (p) => this.isUpdated(p) };
+    this.view = {
+      clock: this.clock,
+      region: this.region,
+      nodeModels: this.nodeModels,
+      podModels: this.podModels,
+      podsOf: (w) => [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])],
+      podsOn: (node) => this.podsOn(node),
+      isUpdated: (p) => this.isUpdated(p),
+      nodeLabels: (n) => this.nodeLabels(n),
+      volumeZone: (p) => this.volumeZones.get(`${p.namespace}/${claimOf(p)}`),
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -345,7 +355,7 @@ export class SimCluster extends EventEmitter {
     };
     this.podModels.set(`${pod.namespace}/${pod.name}`, pod);
     if (pod.workload) this.podsByWorkload.set(pod.workload, (this.podsByWorkload.get(pod.workload) ?? new Set()).add(pod));
-    const node = spec.node ?? this.schedule(pod);
+    const node = spec.node ?? schedule(this.view, pod);
     if (node) this.bind(pod, node, spec.startedAt ?? createdAt + 2000);
     this.write('pods', `${pod.namespace}/${pod.name}`, renderPod(this.view, pod), 'ADDED');
     if (!node) this.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'FailedScheduling', type: 'Warning', message: pod.unschedulable?.message ?? '', source: { component: 'default-scheduler' } });
@@ -392,7 +402,7 @@ export class SimCluster extends EventEmitter {
     let placed = 0;
     for (const p of this.podModels.values()) {
       if (p.node || !p.unschedulable) continue;
-      const node = this.schedule(p);
+      const node = schedule(this.view, p);
       if (!node) {
         this.touchPod(p);
         continue;
@@ -669,110 +679,6 @@ export class SimCluster extends EventEmitter {
     this.refreshNodeCpu(node);
   }
 
-  /** The least allocated node where the pod's requests fit, or undefined (the pod waits). */
-  private schedule(p: PodModel): string | undefined {
-    const cpu = sum(p.containers.map((c) => c.spec.requests?.cpuMilli ?? 0));
-    const mem = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
-    const why = new Map<string, number>();
-    const note = (reason: string) => why.set(reason, (why.get(reason) ?? 0) + 1);
-    let best: { node: string; free: number } | undefined;
-    const topologyMisfit = this.topologyFilter(p);
-    for (const [name, n] of this.nodeModels) {
-      if (n.conditions.get('Ready')?.status !== 'True') {
-        note('node(s) were not ready');
-        continue;
-      }
-      if (n.unschedulable) {
-        note('node(s) were unschedulable');
-        continue;
-      }
-      const taint = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(p.placement.tolerations, t));
-      if (taint) {
-        note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
-        continue;
-      }
-      if (!selects(p.placement, this.nodeLabels(n))) {
-        note("node(s) didn't match Pod's node affinity/selector");
-        continue;
-      }
-      const volumeZone = this.volumeZones.get(`${p.namespace}/${claimOf(p)}`);
-      if (volumeZone !== undefined && n.spec.zone !== volumeZone) {
-        note('node(s) had volume node affinity conflict');
-        continue;
-      }
-      const alloc = this.allocatable(n);
-      const pods = this.podsOn(name).filter((x) => x.phase !== 'Succeeded' && x.phase !== 'Failed');
-      const usedCpu = sum(pods.flatMap((x) => x.containers.map((c) => c.spec.requests?.cpuMilli ?? 0)));
-      const usedMem = sum(pods.flatMap((x) => x.containers.map((c) => c.spec.requests?.memoryBytes ?? 0)));
-      if (pods.length + 1 > alloc.pods) {
-        note('Too many pods');
-        continue;
-      }
-      const shortMem = usedMem + mem > alloc.memoryBytes;
-      const shortCpu = usedCpu + cpu > alloc.cpuMilli;
-      if (shortMem) note('Insufficient memory');
-      if (shortCpu) note('Insufficient cpu');
-      if (shortMem || shortCpu) continue;
-      const misfit = topologyMisfit(n);
-      if (misfit) {
-        note(misfit);
-        continue;
-      }
-      // Kubernetes' default LeastAllocated score: the share of CPU and memory left, then fewer pods.
-      const free = ((alloc.cpuMilli - usedCpu - cpu) / alloc.cpuMilli + (alloc.memoryBytes - usedMem - mem) / alloc.memoryBytes) / 2 - pods.length / alloc.pods / 100;
-      if (!best || free > best.free) best = { node: name, free };
-    }
-    if (best) return best.node;
-    const total = this.nodeModels.size;
-    const reasons = [...why.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`).join(', ');
-    p.unschedulable = {
-      reason: 'Unschedulable',
-      message: `0/${total} nodes are available: ${reasons || 'no nodes available to schedule pods'}. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
-      since: this.clock.now(),
-    };
-    return undefined;
-  }
-
-  /**
-   * The scheduler's PodTopologySpread and InterPodAffinity filters (in that order) for the pod's DoNotSchedule
-   * spread and required anti-affinity: the reason a node fails them, or undefined. Counts bound, non-terminating
-   * pods of the pod's namespace matching each term's labels, per domain; spread counts only over the nodes the
-   * pod's nodeSelector and node affinity allow (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore, the defaults).
-   */
-  private topologyFilter(p: PodModel): (n: NodeModel) => string | undefined {
-    const { antiAffinity = [], spread = [] } = p.placement;
-    if (!antiAffinity.length && !spread.length) return () => undefined;
-    const bound = [...this.podModels.values()].filter((x) => x.node && x.namespace === p.namespace && x.deletingSince === undefined && x.phase !== 'Succeeded' && x.phase !== 'Failed');
-    const counts = (term: SimTopologyTerm, nodes: readonly NodeModel[]): Map<string, number> => {
-      const domains = new Map(nodes.map((n) => [n.spec.name, this.nodeLabels(n)[term.topologyKey]] as const));
-      const out = new Map<string, number>([...domains.values()].filter((d) => d !== undefined).map((d) => [d, 0]));
-      for (const x of bound) {
-        const d = domains.get(x.node ?? '');
-        if (d !== undefined && matchesLabels(x.labels, term.matchLabels)) out.set(d, (out.get(d) ?? 0) + 1);
-      }
-      return out;
-    };
-    const allowed = [...this.nodeModels.values()].filter((n) => selects(p.placement, this.nodeLabels(n)));
-    const spreads = spread.map((c) => {
-      const perDomain = counts(c, allowed);
-      return { c, perDomain, min: Math.min(...perDomain.values()), self: matchesLabels(p.labels, c.matchLabels) ? 1 : 0 };
-    });
-    const anti = antiAffinity.map((t) => ({ t, perDomain: counts(t, [...this.nodeModels.values()]) }));
-    return (n) => {
-      const labels = this.nodeLabels(n);
-      for (const { c, perDomain, min, self } of spreads) {
-        const d = labels[c.topologyKey];
-        if (d === undefined) return "node(s) didn't match pod topology spread constraints (missing required label)";
-        if ((perDomain.get(d) ?? 0) + self - min > c.maxSkew) return "node(s) didn't match pod topology spread constraints";
-      }
-      for (const { t, perDomain } of anti) {
-        const d = labels[t.topologyKey];
-        if (d !== undefined && (perDomain.get(d) ?? 0) > 0) return "node(s) didn't match pod anti-affinity rules";
-      }
-      return undefined;
-    };
-  }
-
   private workloadKey(w: { kind: string; namespace: string; name: string }): string {
     return `${w.kind}/${w.namespace}/${w.name}`;
   }
@@ -902,21 +808,8 @@ export class SimCluster extends EventEmitter {
   }
 }
 
-/** Whether a node's labels meet the pod's nodeSelector and required node affinity. */
-function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]));
-}
-
-function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 function workloadResource(kind: SimWorkloadKind): Resource {
   return kind === 'Deployment' ? 'deployments' : kind === 'StatefulSet' ? 'statefulsets' : kind === 'DaemonSet' ? 'daemonsets' : 'jobs';
-}
-
-function sum(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
 }
 
 function defaultConditionReason(type: string, status: string): string {
