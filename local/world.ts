@@ -67,6 +67,9 @@ interface Leak {
 type Termination = Extract<Happening, { do: 'terminate-instance' }>['cause'];
 type RolloutOutcome = Extract<Happening, { do: 'rollout' }>['outcome'];
 
+/** One entry per happening, keyed by its `do` (a missing one fails to compile), like the rule catalogue. */
+type HappeningTable = { readonly [K in Happening['do']]: (world: World, h: Extract<Happening, { do: K }>, now: EpochMs) => void };
+
 interface Window {
   readonly from: EpochMs;
   readonly to: EpochMs;
@@ -230,190 +233,187 @@ export class World {
   // Happenings
   // -------------------------------------------------------------------------------------------------
 
+  /** What each happening does to the world. */
+  private static readonly happenings: HappeningTable = {
+    'scale-in': (world, h, now) => {
+      const refs = h.nodes ?? (h.node ? [h.node] : []);
+      const nodes = refs.map((r) => world.nodeName(r));
+      if (h.cause === 'cluster-autoscaler') {
+        // Cluster Autoscaler drains each node it chose, then terminates it, decrementing the desired capacity.
+        let left = nodes.length;
+        for (const node of nodes) world.drains.set(node, { autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS } });
+        world.note(`Cluster Autoscaler scales ${h.nodeGroup} down to ${h.desired}: draining ${refs.join(', ')}`, 'happening');
+        return;
+      }
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired, { cause: scalingCause(h.cause, h.nodeGroup), terminate: nodes.map((n) => world.instanceOf(n)) });
+      world.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`, 'happening');
+    },
+    'terminate-instance': (world, h, now) => {
+      for (const ref of h.nodes) {
+        const node = world.nodeName(ref);
+        const instanceId = world.instanceOf(node);
+        world.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
+        if (h.cause === 'spot-interruption') world.account.warnSpotInterruption(instanceId);
+        // Karpenter's interruption handling taints and drains the node within the notice.
+        if (h.cause === 'spot-interruption' && world.karpenterPoolOf(node)) {
+          world.disrupt(node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered');
+          world.drains.set(node, {});
+        }
+      }
+      world.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
+    },
+    'karpenter-disruption': (world, h) => {
+      for (const ref of h.nodes) {
+        const node = world.nodeName(ref);
+        const pool = world.karpenterPoolOf(node);
+        if (!pool) throw new Error(`karpenter-disruption: ${ref} is not a node of a Karpenter or EKS Auto Mode NodePool`);
+        world.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}`);
+        world.drains.set(node, { karpenter: { pool } });
+      }
+      world.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');
+    },
+    'karpenter-launch-failure': (world, h, now) => {
+      if (!world.karpenter) throw new Error(`karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+      world.karpenter.failLaunches(h.nodePool, h.failure, now + parseDuration(h.for));
+      world.note(`Karpenter cannot bring up nodes for NodePool ${h.nodePool} (${h.failure}) for ${h.for}`, 'happening');
+    },
+    'karpenter-drift': (world, h) => {
+      if (!world.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+      world.karpenter.drift(h.nodePool, h.budget);
+      world.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
+    },
+    'node-repair': (world, h, now) => {
+      const node = world.nodeName(h.node);
+      if (!world.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);
+      // Repair deletes the NodeClaim: the termination controller taints the node, then the instance goes without a drain.
+      world.addTaint(node, 'karpenter.sh/disrupted');
+      world.terminations.push({ instanceId: world.instanceOf(node), at: now, cause: 'health' });
+      world.note(`node repair replaces ${h.node}`, 'happening');
+    },
+    'drain': (world, h) => {
+      world.drains.set(world.nodeName(h.node), {});
+      world.note(`${h.node} is drained`, 'happening');
+    },
+    'uncordon': (world, h) => {
+      world.drains.delete(world.nodeName(h.node));
+      world.kube.cordon(world.nodeName(h.node), false);
+      world.note(`${h.node} is uncordoned`, 'happening');
+    },
+    'scale-out': (world, h) => {
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired);
+      world.note(`Auto Scaling group of ${h.nodeGroup} scales out to ${h.desired}`, 'happening');
+    },
+    'node-group-update': (world, h) => {
+      world.account.updateNodeGroup(world.cluster, h.nodeGroup);
+      world.note(`EKS updates node group ${h.nodeGroup}: its nodes are replaced one by one`, 'happening');
+    },
+    'scaling-failure': (world, h) => {
+      world.account.failLaunches(world.cluster, h.nodeGroup, h.statusMessage);
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired);
+      world.note(`${h.nodeGroup} tries to launch to ${h.desired} and fails: ${h.statusMessage}`, 'happening');
+    },
+    'replicas': (world, h) => {
+      world.kube.scaleWorkload(world.workloadKind(h.workload), ...split(h.workload), h.replicas);
+      world.note(`${h.workload} scaled to ${h.replicas} replicas`, 'happening');
+    },
+    'usage': (world, h) => {
+      for (const p of world.chosenPods(h.workload, h.pods)) {
+        for (const c of p.containers) {
+          if (h.container && c.spec.name !== h.container) continue;
+          world.kube.setUsage(p, c.spec.name, {
+            ...(h.cpu !== undefined ? { cpuMilli: parseCpuMilli(h.cpu) } : {}),
+            ...(h.memory !== undefined ? { memoryWorkingSetBytes: parseBytes(h.memory) } : {}),
+          });
+        }
+      }
+      world.note(`${h.workload} usage changes`, 'happening');
+    },
+    'memory-leak': (world, h) => {
+      world.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas, pods: h.pods });
+      world.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
+    },
+    'crash-loop': (world, h) => {
+      world.crashLoops.push({ workload: h.workload, container: h.container, exitCode: h.exitCode, pods: h.pods });
+      world.note(`${h.workload} starts crash-looping`, 'happening');
+    },
+    'bad-image': (world, h) => {
+      world.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
+      world.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
+    },
+    'rollout': (world, h) => {
+      world.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
+      world.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
+    },
+    'rollback': (world, h) => {
+      const earlier = world.templates.get(h.workload) ?? [];
+      const previous = earlier[earlier.length - 2];
+      world.kube.rollOut(world.workloadKind(h.workload), ...split(h.workload), previous);
+      earlier.push(previous);
+      world.rollouts.set(h.workload, { outcome: 'healthy', image: previous[0].image });
+      world.note(`${h.workload} is rolled back to ${previous.map((c) => c.image).join(', ')}`, 'happening');
+    },
+    'disk-fill': (world, h) => {
+      if (h.workload) world.podWrites.push({ workload: h.workload, bytesPerMinute: perMinute(h.rate) });
+      else world.diskFills.set(world.nodeName(h.node!), perMinute(h.rate));
+      world.note(`${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`, 'happening');
+    },
+    'node-condition': (world, h) => {
+      world.kube.setNodeCondition(world.nodeName(h.node), h.condition, h.status, { ...(h.reason ? { reason: h.reason } : {}), ...(h.message ? { message: h.message } : {}) });
+      world.note(`${h.node}: ${h.condition} is ${h.status}`, 'happening');
+    },
+    'node-flap': (world, h, now) => {
+      world.flaps.push({ node: world.nodeName(h.node), period: parseDuration(h.period), until: now + parseDuration(h.for) });
+      world.note(`${h.node} starts flapping between Ready and NotReady`, 'happening');
+    },
+    'kubelet-down': (world, h, now) => {
+      world.kubeletDown.set(world.nodeName(h.node), { since: now, until: h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY });
+      world.note(`${h.node}'s kubelet stops reporting`, 'happening');
+    },
+    'scheduled-event': (world, h, now) => {
+      const code = SCHEDULED_EVENT_CODES[h.event];
+      world.account.scheduleHealthEvent(world.instanceOf(world.nodeName(h.node)), code, now + parseDuration(h.in), SCHEDULED_EVENT_TEXT[h.event]);
+      world.note(`AWS Health: ${h.event} of ${h.node}'s instance scheduled in ${h.in}`, 'happening');
+    },
+    'status-check-failed': (world, h) => {
+      world.account.failStatusCheck(world.instanceOf(world.nodeName(h.node)), 'instance', h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY);
+      world.note(`${h.node}'s instance fails its EC2 status check`, 'happening');
+    },
+    'cordon': (world, h) => {
+      world.kube.cordon(world.nodeName(h.node));
+      world.note(`${h.node} is cordoned`, 'happening');
+    },
+    'silence': (world, h, now) => {
+      const { node, ...rest } = h.match;
+      const matchers = { ...rest, ...(node ? { node: /^[a-z0-9-]+\/\d+$/.test(node) ? world.nodeName(node) : node } : {}) };
+      world.silences.push({ startsAt: now, endsAt: now + parseDuration(h.for), matchers, comment: h.comment });
+      world.note(`a silence for ${h.for}: ${matchersText(matchers)} (${h.comment})`, 'happening');
+    },
+    'agent-outage': (world, h, now) => {
+      world.agentDown = { from: now, to: now + parseDuration(h.for) };
+      world.note(`the agent stops pushing for ${h.for}`, 'happening');
+    },
+    'cloudwatch-delay': (world, h) => {
+      world.account.delayCloudWatch(parseDuration(h.for), parseDuration(h.delay));
+      world.note(`CloudWatch data arrives ${h.delay} late for ${h.for}`, 'happening');
+    },
+    'event-storm': (world, h) => {
+      const minutes = Math.max(1, Math.round(parseDuration(h.over) / MINUTE_MS));
+      world.storms.push({ reason: h.reason, message: h.message ?? `${h.reason}: simulated storm`, left: h.count, perMinute: Math.ceil(h.count / minutes), workload: h.workload });
+      world.note(`an event storm starts: ${h.count} × ${h.reason} over ${h.over}`, 'happening');
+    },
+    'cluster-status': (world, h) => {
+      world.account.setClusterStatus(world.cluster, h.status);
+      world.note(`EKS cluster status: ${h.status}`, 'happening');
+    },
+    'nodegroup-health': (world, h) => {
+      world.account.setNodeGroupHealth(world.cluster, h.nodeGroup, [{ code: h.code, message: h.message }]);
+      world.note(`EKS reports ${h.code} on ${h.nodeGroup}`, 'happening');
+    },
+  };
+
   private apply(h: Happening): void {
-    const now = this.clock.now();
-    switch (h.do) {
-      case 'scale-in': {
-        const refs = h.nodes ?? (h.node ? [h.node] : []);
-        const nodes = refs.map((r) => this.nodeName(r));
-        if (h.cause === 'cluster-autoscaler') {
-          // Cluster Autoscaler drains each node it chose, then terminates it, decrementing the desired capacity.
-          let left = nodes.length;
-          for (const node of nodes) this.drains.set(node, { autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS } });
-          this.note(`Cluster Autoscaler scales ${h.nodeGroup} down to ${h.desired}: draining ${refs.join(', ')}`, 'happening');
-          break;
-        }
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired, { cause: scalingCause(h.cause, h.nodeGroup), terminate: nodes.map((n) => this.instanceOf(n)) });
-        this.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`, 'happening');
-        break;
-      }
-      case 'terminate-instance':
-        for (const ref of h.nodes) {
-          const node = this.nodeName(ref);
-          const instanceId = this.instanceOf(node);
-          this.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
-          if (h.cause === 'spot-interruption') this.account.warnSpotInterruption(instanceId);
-          // Karpenter's interruption handling taints and drains the node within the notice.
-          if (h.cause === 'spot-interruption' && this.karpenterPoolOf(node)) {
-            this.disrupt(node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered');
-            this.drains.set(node, {});
-          }
-        }
-        this.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
-        break;
-      case 'karpenter-disruption':
-        for (const ref of h.nodes) {
-          const node = this.nodeName(ref);
-          const pool = this.karpenterPoolOf(node);
-          if (!pool) throw new Error(`karpenter-disruption: ${ref} is not a node of a Karpenter or EKS Auto Mode NodePool`);
-          this.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}`);
-          this.drains.set(node, { karpenter: { pool } });
-        }
-        this.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');
-        break;
-      case 'karpenter-launch-failure':
-        if (!this.karpenter) throw new Error(`karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool`);
-        this.karpenter.failLaunches(h.nodePool, h.failure, now + parseDuration(h.for));
-        this.note(`Karpenter cannot bring up nodes for NodePool ${h.nodePool} (${h.failure}) for ${h.for}`, 'happening');
-        break;
-      case 'karpenter-drift':
-        if (!this.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
-        this.karpenter.drift(h.nodePool, h.budget);
-        this.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
-        break;
-      case 'node-repair': {
-        const node = this.nodeName(h.node);
-        if (!this.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);
-        // Repair deletes the NodeClaim: the termination controller taints the node, then the instance goes without a drain.
-        this.addTaint(node, 'karpenter.sh/disrupted');
-        this.terminations.push({ instanceId: this.instanceOf(node), at: now, cause: 'health' });
-        this.note(`node repair replaces ${h.node}`, 'happening');
-        break;
-      }
-      case 'drain':
-        this.drains.set(this.nodeName(h.node), {});
-        this.note(`${h.node} is drained`, 'happening');
-        break;
-      case 'uncordon':
-        this.drains.delete(this.nodeName(h.node));
-        this.kube.cordon(this.nodeName(h.node), false);
-        this.note(`${h.node} is uncordoned`, 'happening');
-        break;
-      case 'scale-out':
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired);
-        this.note(`Auto Scaling group of ${h.nodeGroup} scales out to ${h.desired}`, 'happening');
-        break;
-      case 'node-group-update':
-        this.account.updateNodeGroup(this.cluster, h.nodeGroup);
-        this.note(`EKS updates node group ${h.nodeGroup}: its nodes are replaced one by one`, 'happening');
-        break;
-      case 'scaling-failure':
-        this.account.failLaunches(this.cluster, h.nodeGroup, h.statusMessage);
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired);
-        this.note(`${h.nodeGroup} tries to launch to ${h.desired} and fails: ${h.statusMessage}`, 'happening');
-        break;
-      case 'replicas':
-        this.kube.scaleWorkload(this.workloadKind(h.workload), ...split(h.workload), h.replicas);
-        this.note(`${h.workload} scaled to ${h.replicas} replicas`, 'happening');
-        break;
-      case 'usage':
-        for (const p of this.chosenPods(h.workload, h.pods)) {
-          for (const c of p.containers) {
-            if (h.container && c.spec.name !== h.container) continue;
-            this.kube.setUsage(p, c.spec.name, {
-              ...(h.cpu !== undefined ? { cpuMilli: parseCpuMilli(h.cpu) } : {}),
-              ...(h.memory !== undefined ? { memoryWorkingSetBytes: parseBytes(h.memory) } : {}),
-            });
-          }
-        }
-        this.note(`${h.workload} usage changes`, 'happening');
-        break;
-      case 'memory-leak':
-        this.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas, pods: h.pods });
-        this.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
-        break;
-      case 'crash-loop':
-        this.crashLoops.push({ workload: h.workload, container: h.container, exitCode: h.exitCode, pods: h.pods });
-        this.note(`${h.workload} starts crash-looping`, 'happening');
-        break;
-      case 'bad-image':
-        this.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
-        this.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
-        break;
-      case 'rollout':
-        this.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
-        this.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
-        break;
-      case 'rollback': {
-        const earlier = this.templates.get(h.workload) ?? [];
-        const previous = earlier[earlier.length - 2];
-        this.kube.rollOut(this.workloadKind(h.workload), ...split(h.workload), previous);
-        earlier.push(previous);
-        this.rollouts.set(h.workload, { outcome: 'healthy', image: previous[0].image });
-        this.note(`${h.workload} is rolled back to ${previous.map((c) => c.image).join(', ')}`, 'happening');
-        break;
-      }
-      case 'disk-fill':
-        if (h.workload) this.podWrites.push({ workload: h.workload, bytesPerMinute: perMinute(h.rate) });
-        else this.diskFills.set(this.nodeName(h.node!), perMinute(h.rate));
-        this.note(`${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`, 'happening');
-        break;
-      case 'node-condition':
-        this.kube.setNodeCondition(this.nodeName(h.node), h.condition, h.status, { ...(h.reason ? { reason: h.reason } : {}), ...(h.message ? { message: h.message } : {}) });
-        this.note(`${h.node}: ${h.condition} is ${h.status}`, 'happening');
-        break;
-      case 'node-flap':
-        this.flaps.push({ node: this.nodeName(h.node), period: parseDuration(h.period), until: now + parseDuration(h.for) });
-        this.note(`${h.node} starts flapping between Ready and NotReady`, 'happening');
-        break;
-      case 'kubelet-down':
-        this.kubeletDown.set(this.nodeName(h.node), { since: now, until: h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY });
-        this.note(`${h.node}'s kubelet stops reporting`, 'happening');
-        break;
-      case 'scheduled-event': {
-        const code = SCHEDULED_EVENT_CODES[h.event];
-        this.account.scheduleHealthEvent(this.instanceOf(this.nodeName(h.node)), code, now + parseDuration(h.in), SCHEDULED_EVENT_TEXT[h.event]);
-        this.note(`AWS Health: ${h.event} of ${h.node}'s instance scheduled in ${h.in}`, 'happening');
-        break;
-      }
-      case 'status-check-failed':
-        this.account.failStatusCheck(this.instanceOf(this.nodeName(h.node)), 'instance', h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY);
-        this.note(`${h.node}'s instance fails its EC2 status check`, 'happening');
-        break;
-      case 'cordon':
-        this.kube.cordon(this.nodeName(h.node));
-        this.note(`${h.node} is cordoned`, 'happening');
-        break;
-      case 'silence': {
-        const { node, ...rest } = h.match;
-        const matchers = { ...rest, ...(node ? { node: /^[a-z0-9-]+\/\d+$/.test(node) ? this.nodeName(node) : node } : {}) };
-        this.silences.push({ startsAt: now, endsAt: now + parseDuration(h.for), matchers, comment: h.comment });
-        this.note(`a silence for ${h.for}: ${matchersText(matchers)} (${h.comment})`, 'happening');
-        break;
-      }
-      case 'agent-outage':
-        this.agentDown = { from: now, to: now + parseDuration(h.for) };
-        this.note(`the agent stops pushing for ${h.for}`, 'happening');
-        break;
-      case 'cloudwatch-delay':
-        this.account.delayCloudWatch(parseDuration(h.for), parseDuration(h.delay));
-        this.note(`CloudWatch data arrives ${h.delay} late for ${h.for}`, 'happening');
-        break;
-      case 'event-storm': {
-        const minutes = Math.max(1, Math.round(parseDuration(h.over) / MINUTE_MS));
-        this.storms.push({ reason: h.reason, message: h.message ?? `${h.reason}: simulated storm`, left: h.count, perMinute: Math.ceil(h.count / minutes), workload: h.workload });
-        this.note(`an event storm starts: ${h.count} × ${h.reason} over ${h.over}`, 'happening');
-        break;
-      }
-      case 'cluster-status':
-        this.account.setClusterStatus(this.cluster, h.status);
-        this.note(`EKS cluster status: ${h.status}`, 'happening');
-        break;
-      case 'nodegroup-health':
-        this.account.setNodeGroupHealth(this.cluster, h.nodeGroup, [{ code: h.code, message: h.message }]);
-        this.note(`EKS reports ${h.code} on ${h.nodeGroup}`, 'happening');
-        break;
-    }
+    // TypeScript cannot tie h.do to its entry's parameter type; the table's type does.
+    (World.happenings[h.do] as (world: World, h: Happening, now: EpochMs) => void)(this, h, this.clock.now());
   }
 
   // -------------------------------------------------------------------------------------------------
