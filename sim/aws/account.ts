@@ -25,8 +25,6 @@ import {
   LISTED_METRICS_PER_PAGE,
   MAX_QUERIES_PER_CALL,
   type CloudWatchApi,
-  type MetricQuery,
-  type MetricSeries,
 } from '../../lambdas/aws/cloudwatch';
 import { INSTANCES_PER_PAGE, type ClusterInstance, type Ec2Api } from '../../lambdas/aws/ec2';
 import { NODEGROUPS_PER_PAGE, type EksApi } from '../../lambdas/aws/eks';
@@ -34,7 +32,8 @@ import type { CapacityType, ClusterInfo, ClusterStatus, HealthIssue, Host, Insta
 import { HOUR_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../model/time';
 import { rng } from '../synthetic';
 import { eventBridge, type EventBridgeEvent } from './eventbridge';
-import { hashUnit, metricValue, type SimMetric } from './metrics';
+import { metricSeries, type MetricSource } from './cloudwatch';
+import type { SimMetric } from './metrics';
 import type { Activity, Cluster, Group, Instance, ScalingCause, SimNodeGroupKind, SimNodeGroupSpec } from './state';
 
 export type { ScalingCause, SimNodeGroupKind, SimNodeGroupSpec } from './state';
@@ -87,8 +86,9 @@ export class SimulatedAccount {
   private readonly instances: Instance[] = [];
   private readonly activities: Activity[] = [];
   private readonly faults = new Map<string, { left: number; error: () => Error }>();
-  private readonly cw: { detailed: number; basic: number; lateShare: number; lateMinutes: number };
   private readonly cwDelays: { from: EpochMs; to: EpochMs; delayMs: number }[] = [];
+  /** What CloudWatch's data is generated from (`cloudwatch.ts`). */
+  private readonly metricSource: MetricSource;
   /** Events announced ahead of what they announce (Spot warnings, AWS Health scheduled changes). */
   private readonly notices: EventBridgeEvent[] = [];
   private advancedTo: EpochMs;
@@ -100,7 +100,8 @@ export class SimulatedAccount {
     this.seed = opts.seed ?? 1;
     this.random = rng(this.seed);
     const d = opts.cloudWatch?.delayMinutes ?? { detailed: 2, basic: 5 };
-    this.cw = { ...d, lateShare: opts.cloudWatch?.lateShare ?? 0.1, lateMinutes: opts.cloudWatch?.lateMinutes ?? 7 };
+    const cw = { ...d, lateShare: opts.cloudWatch?.lateShare ?? 0.1, lateMinutes: opts.cloudWatch?.lateMinutes ?? 7 };
+    this.metricSource = { clock: this.clock, seed: this.seed, instances: this.instances, cw, cwDelays: this.cwDelays };
     this.advancedTo = minuteOf(this.clock.now());
   }
 
@@ -371,7 +372,7 @@ export class SimulatedAccount {
         if (queries.length > MAX_QUERIES_PER_CALL) throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
         if (queries.length === 0) return [];
         this.advance();
-        const series = queries.map((q) => this.series(q, from, to));
+        const series = queries.map((q) => metricSeries(this.metricSource, q, from, to));
         // Pages by data points; each page is billed for every query.
         const n = pages(series.reduce((a, s) => a + s.points.length, 0), DATAPOINTS_PER_PAGE);
         call('cloudwatch:GetMetricData', n);
@@ -607,54 +608,6 @@ export class SimulatedAccount {
     };
   }
 
-  /** One query's points that are readable now. */
-  private series(q: MetricQuery, from: EpochMs, to: EpochMs): MetricSeries {
-    const now = this.clock.now();
-    const byInstance = q.dimensions.InstanceId;
-    const byGroup = q.dimensions.AutoScalingGroupName;
-    const members = byInstance
-      ? this.instances.filter((i) => i.id === byInstance)
-      : byGroup && q.namespace === 'AWS/EC2'
-        ? this.instances.filter((i) => i.group.asgName === byGroup)
-        : [];
-    const metric = simMetricOf(q);
-    if (!metric || members.length === 0 || (q.namespace === 'CWAgent' && !members[0].group.spec.cloudWatchAgent)) return { id: q.id, points: [], status: 'Complete' };
-    // Status checks are published every minute whatever the monitoring (EC2 User Guide, "Status check metrics").
-    const resolution = metric.startsWith('statusCheckFailed') || members.every((i) => i.group.spec.detailedMonitoring) ? 1 : 5;
-    const stepMs = Math.max(q.periodSeconds / 60, resolution) * MINUTE_MS;
-    const points: { t: EpochMs; value: number }[] = [];
-    for (let t = Math.ceil(from / stepMs) * stepMs; t < to; t += stepMs) {
-      const samples: number[] = [];
-      for (const i of members) {
-        if (!(i.runningAt < t + stepMs && (i.terminateAt === undefined || i.terminateAt > t))) continue;
-        if (now < t + stepMs + this.delayMs(i, t, resolution)) continue;
-        for (let m = t; m < t + stepMs; m += MINUTE_MS) samples.push(this.value(i, metric, m));
-      }
-      if (!samples.length) continue;
-      const value =
-        q.stat === 'Sum' ? samples.reduce((a, b) => a + b, 0) : q.stat === 'Maximum' ? Math.max(...samples) : samples.reduce((a, b) => a + b, 0) / samples.length;
-      points.push({ t, value });
-    }
-    return { id: q.id, points, status: 'Complete' };
-  }
-
-  private delayMs(i: Instance, t: EpochMs, resolution: number): number {
-    const base = (resolution === 1 ? this.cw.detailed : this.cw.basic) * MINUTE_MS;
-    const late = hashUnit(this.seed, i.ip, t) < this.cw.lateShare ? this.cw.lateMinutes * MINUTE_MS : 0;
-    const extra = this.cwDelays.filter((d) => t >= d.from - resolution * MINUTE_MS && t < d.to).reduce((a, d) => Math.max(a, d.delayMs), 0);
-    return base + late + extra;
-  }
-
-  private value(i: Instance, metric: SimMetric, t: EpochMs): number {
-    if (metric === 'statusCheckFailed' || metric === 'statusCheckFailedInstance' || metric === 'statusCheckFailedSystem') {
-      const active = i.statusFailures.filter((f) => t >= f.from && t < f.to && (metric === 'statusCheckFailed' || f.kind === (metric === 'statusCheckFailedInstance' ? 'instance' : 'system')));
-      return active.length ? 1 : 0;
-    }
-    const o = i.overrides.get(metric);
-    if (o !== undefined) return typeof o === 'function' ? o(t) : o;
-    return metricValue(metric, this.seed, i.ip, t);
-  }
-
   private cluster(name: string): Cluster {
     const c = this.clusters.get(name);
     if (!c) throw new Error(`no cluster ${name}`);
@@ -695,26 +648,4 @@ function pages(n: number, size: number): number {
 
 function iso(t: EpochMs): string {
   return new Date(t).toISOString().replace('.000Z', 'Z');
-}
-
-const METRIC_NAMES: Readonly<Record<string, SimMetric>> = {
-  CPUUtilization: 'cpuPct',
-  NetworkIn: 'networkInBytes',
-  NetworkOut: 'networkOutBytes',
-  EBSReadOps: 'ebsReadOps',
-  EBSWriteOps: 'ebsWriteOps',
-  EBSReadBytes: 'ebsReadBytes',
-  EBSWriteBytes: 'ebsWriteBytes',
-  StatusCheckFailed: 'statusCheckFailed',
-  StatusCheckFailed_Instance: 'statusCheckFailedInstance',
-  StatusCheckFailed_System: 'statusCheckFailedSystem',
-  mem_used_percent: 'memoryUsedPct',
-  disk_used_percent: 'diskUsedPct',
-};
-
-function simMetricOf(q: MetricQuery): SimMetric | undefined {
-  const m = METRIC_NAMES[q.metricName];
-  if (!m) return undefined;
-  const agent = m === 'memoryUsedPct' || m === 'diskUsedPct';
-  return (q.namespace === 'CWAgent') === agent && (q.namespace === 'CWAgent' || q.namespace === 'AWS/EC2') ? m : undefined;
 }
