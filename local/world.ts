@@ -286,7 +286,7 @@ export class World {
       const node = world.nodeName(h.node);
       if (!world.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);
       // Repair deletes the NodeClaim: the termination controller taints the node, then the instance goes without a drain.
-      world.addTaint(node, 'karpenter.sh/disrupted');
+      world.kube.addTaint(node, 'karpenter.sh/disrupted');
       world.terminations.push({ instanceId: world.instanceOf(node), at: now, cause: 'health' });
       world.note(`node repair replaces ${h.node}`, 'happening');
     },
@@ -584,7 +584,7 @@ export class World {
         continue;
       }
       // Cluster Autoscaler and Karpenter taint the node (ToBeDeletedByClusterAutoscaler, karpenter.sh/disrupted); a person cordons it.
-      if (d.autoscaler) this.addTaint(node, 'ToBeDeletedByClusterAutoscaler');
+      if (d.autoscaler) this.kube.addTaint(node, 'ToBeDeletedByClusterAutoscaler');
       else if (!d.karpenter) this.kube.cordon(node);
       const left = this.kube.podsOn(node).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.owner?.kind !== 'DaemonSet');
       const blocked: string[] = [];
@@ -603,7 +603,7 @@ export class World {
         if (d.karpenter) this.account.setDesired(this.cluster, d.karpenter.pool, this.running(d.karpenter.pool) - 1, { terminate: [this.instanceOf(node)] });
       } else if (d.autoscaler && now >= d.autoscaler.deadline) {
         this.drains.delete(node);
-        this.removeTaint(node, 'ToBeDeletedByClusterAutoscaler');
+        this.kube.removeTaint(node, 'ToBeDeletedByClusterAutoscaler');
         this.note(`Cluster Autoscaler gives up removing ${this.nodeRef(node) ?? node}: cannot evict ${blocked.join(', ')} (PodDisruptionBudget)`);
       }
     }
@@ -694,7 +694,7 @@ export class World {
       if (free() < DISK_EVICTION_SHARE) {
         if (state.disk === undefined) {
           this.kube.setNodeCondition(name, 'DiskPressure', 'True');
-          this.addTaint(name, 'node.kubernetes.io/disk-pressure');
+          this.kube.addTaint(name, 'node.kubernetes.io/disk-pressure');
           this.note(`${this.nodeRef(name) ?? name} reports DiskPressure (${Math.round(free() * 100)}% free)`);
         }
         state.disk = now;
@@ -712,7 +712,7 @@ export class World {
       } else if (state.disk !== undefined && now - state.disk >= PRESSURE_TRANSITION_MS) {
         state.disk = undefined;
         this.kube.setNodeCondition(name, 'DiskPressure', 'False');
-        this.removeTaint(name, 'node.kubernetes.io/disk-pressure');
+        this.kube.removeTaint(name, 'node.kubernetes.io/disk-pressure');
       }
       this.pressureSince.set(name, state);
     }
@@ -748,14 +748,14 @@ export class World {
       }
       if (now < down.until) {
         this.kube.setNodeCondition(node, 'Ready', 'Unknown', { reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
-        this.addTaint(node, 'node.kubernetes.io/unreachable');
-        this.addTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute');
+        this.kube.addTaint(node, 'node.kubernetes.io/unreachable');
+        this.kube.addTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute');
         this.kube.setNodeLost(node, true);
         if (now - down.since >= UNREACHABLE_TOLERATION_MS) this.evictUnreachable(node);
         continue;
       }
       this.kube.setNodeCondition(node, 'Ready', 'True');
-      this.removeTaint(node, 'node.kubernetes.io/unreachable');
+      this.kube.removeTaint(node, 'node.kubernetes.io/unreachable');
       this.kube.setNodeLost(node, false);
       // The kubelet is back and confirms the deletions: a StatefulSet can now recreate its pods.
       for (const p of this.kube.podsOn(node).filter((x) => x.deletingSince !== undefined)) {
@@ -812,7 +812,7 @@ export class World {
       if (available() < (threshold ? parseBytes(threshold) : MEMORY_EVICTION_THRESHOLD)) {
         if (state.memory === undefined) {
           this.kube.setNodeCondition(name, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' });
-          this.addTaint(name, 'node.kubernetes.io/memory-pressure');
+          this.kube.addTaint(name, 'node.kubernetes.io/memory-pressure');
           this.note(`${this.nodeRef(name) ?? name} reports MemoryPressure (${formatBytes(available())} available)`);
         }
         state.memory = now;
@@ -834,7 +834,7 @@ export class World {
       } else if (state.memory !== undefined && now - state.memory >= PRESSURE_TRANSITION_MS) {
         state.memory = undefined;
         this.kube.setNodeCondition(name, 'MemoryPressure', 'False');
-        this.removeTaint(name, 'node.kubernetes.io/memory-pressure');
+        this.kube.removeTaint(name, 'node.kubernetes.io/memory-pressure');
       }
       this.pressureSince.set(name, state);
     }
@@ -996,20 +996,8 @@ export class World {
 
   /** Karpenter's termination controller: the `karpenter.sh/disrupted:NoSchedule` taint, and its event on the node. */
   private disrupt(node: string, reason: string, type: 'Normal' | 'Warning', message: string): void {
-    this.addTaint(node, 'karpenter.sh/disrupted');
+    this.kube.addTaint(node, 'karpenter.sh/disrupted');
     this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason, type, message, source: { component: 'karpenter' } });
-  }
-
-  private addTaint(node: string, key: string, effect: 'NoSchedule' | 'NoExecute' = 'NoSchedule'): void {
-    const n = this.kube.node(node);
-    if (n.taints.some((t) => t.key === key && t.effect === effect)) return;
-    this.kube.setTaints(node, [...n.taints, { key, effect }]);
-  }
-
-  private removeTaint(node: string, key: string): void {
-    const n = this.kube.node(node);
-    if (!n.taints.some((t) => t.key === key)) return;
-    this.kube.setTaints(node, n.taints.filter((t) => t.key !== key));
   }
 }
 

@@ -233,6 +233,20 @@ export class SimCluster extends EventEmitter {
     this.touchNode(n);
   }
 
+  /** Adds a taint to a node unless it has it (`kubectl taint`, or a controller's). */
+  addTaint(node: string, key: string, effect: 'NoSchedule' | 'NoExecute' = 'NoSchedule'): void {
+    const n = this.node(node);
+    if (n.taints.some((t) => t.key === key && t.effect === effect)) return;
+    this.setTaints(node, [...n.taints, { key, effect }]);
+  }
+
+  /** Removes a node's taints of `key`, if any. */
+  removeTaint(node: string, key: string): void {
+    const n = this.node(node);
+    if (!n.taints.some((t) => t.key === key)) return;
+    this.setTaints(node, n.taints.filter((t) => t.key !== key));
+  }
+
   /**
    * Sets a node condition (Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, or any
    * node-problem-detector type), with the Normal event the kubelet or node controller records for it.
