@@ -11,6 +11,8 @@
  * - DiskPressure under 10% free; a container reaching its memory limit is OOM-killed and restarts;
  *   crash-looping containers restart with back-off.
  *
+ * The kubelet's eviction manager is `sim/kube/eviction.ts`; the happenings are a table (`HappeningTable`).
+ *
  * It advances one simulated minute per `step()`; the scenario's happenings are applied at their time.
  */
 import type { EpochMs } from '../model/time';
@@ -23,20 +25,12 @@ import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
 import type { SimContainerSpec, SimNodeSpec, SimPlacement, SimTopologyTerm } from '../sim/kube/model';
 import { SCHEDULED_EVENT_CODES, type Happening, type Scenario } from './scenario/format';
 import { KarpenterWorld } from './karpenter';
+import { ephemeralUse, EVICTION_CHECKS_PER_MINUTE, EvictionManager, MEMORY_EVICTION_THRESHOLD, WARM_UP_START } from '../sim/kube/eviction';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
-/** The kubelet's default hard eviction threshold on EKS: `memory.available<100Mi`. */
-export const MEMORY_EVICTION_THRESHOLD = 100 * MiB;
-/** `nodefs.available<10%`. */
-export const DISK_EVICTION_SHARE = 0.1;
-/** The kubelet keeps a pressure condition this long after the signal recovers (`eviction-pressure-transition-period`). */
-const PRESSURE_TRANSITION_MS = 5 * MINUTE_MS;
-/** The kubelet's housekeeping checks eviction signals every 10 s. */
-const EVICTION_CHECKS_PER_MINUTE = 6;
-/** A started container reaches its steady memory in about three minutes, from this share of it. */
+/** A started container reaches its steady memory in about three minutes (from `WARM_UP_START` of it). */
 const WARM_UP_MS = 3 * MINUTE_MS;
-const WARM_UP_START = 0.4;
 /** A Spot interruption notice comes two minutes before the instance goes. */
 const SPOT_NOTICE_MS = 2 * MINUTE_MS;
 /** The description AWS Health gives each scheduled change (shortened from its notices). */
@@ -120,11 +114,12 @@ export class World {
   private readonly undrained = new Set<string>();
   /** Nodes being drained; a Cluster Autoscaler drain then terminates the node, or gives up at its deadline. */
   private readonly drains = new Map<string, { autoscaler?: { group: string; desired: () => number; deadline: EpochMs }; karpenter?: { pool: string } }>();
-  private readonly pressureSince = new Map<string, { memory?: EpochMs; disk?: EpochMs }>();
   private readonly storms: { reason: string; message: string; left: number; perMinute: number; workload?: string }[] = [];
   private agentDown?: Window;
   /** NodePools and NodeClaims, when a node group is Karpenter's or EKS Auto Mode's. */
   private readonly karpenter?: KarpenterWorld;
+  /** The kubelets' eviction managers (and the kernel's OOM killer). */
+  private readonly eviction: EvictionManager;
   /** Per node, CPU use as a share of capacity each minute: what the host's CloudWatch CPU follows. */
   private readonly cpuHistory = new Map<string, Map<number, number>>();
 
@@ -153,6 +148,7 @@ export class World {
       })),
     });
     this.kube = new SimCluster({ clock, region: scenario.cluster.region });
+    this.eviction = new EvictionManager(this.kube, { note: (text) => this.note(text), nodeRef: (name) => this.nodeRef(name), recreate: (p) => this.recreate(p) });
     const pools = scenario.cluster.nodeGroups.filter((g) => isKarpenter(g.kind));
     if (pools.length) {
       this.karpenter = new KarpenterWorld(
@@ -209,7 +205,7 @@ export class World {
     this.runLeaks();
     this.runCrashLoops();
     this.runPodWrites();
-    this.runDisks();
+    this.eviction.checkDisks(this.diskFills);
     this.runFlaps();
     this.runKubelets();
     this.runStorms();
@@ -217,7 +213,7 @@ export class World {
     for (let i = EVICTION_CHECKS_PER_MINUTE - 1; i >= 0; i--) {
       const t = now - (i * MINUTE_MS) / EVICTION_CHECKS_PER_MINUTE;
       this.runWarmUps(t);
-      this.runMemoryPressure();
+      this.eviction.checkMemory((node) => this.kubeletDown.has(node));
     }
     this.kube.reschedulePending();
     this.karpenter?.step(now);
@@ -674,55 +670,11 @@ export class World {
         this.kube.setUsage(p, c.spec.name, { rootfsUsedBytes: c.usage.rootfsUsedBytes + w.bytesPerMinute });
         const limit = sum(p.containers.map((x) => x.spec.limits?.ephemeralStorageBytes ?? 0));
         if (limit > 0 && ephemeralUse(p) > limit) {
-          this.evict(p, `Pod ephemeral local storage usage exceeds the total limit of containers ${formatBytes(limit)}. `);
+          this.eviction.evict(p, `Pod ephemeral local storage usage exceeds the total limit of containers ${formatBytes(limit)}. `);
           this.note(`${p.namespace}/${p.name} evicted: ephemeral storage over its ${formatBytes(limit)} limit`);
         }
       }
     }
-  }
-
-  /** nodefs: DiskPressure under 10% free, and evictions by ephemeral-storage use until it is back above. */
-  private runDisks(): void {
-    const now = this.clock.now();
-    for (const name of this.kube.nodeModels.keys()) {
-      const n = this.kube.node(name);
-      const rate = this.diskFills.get(name);
-      if (rate) this.kube.setNodeStats(name, { disk: { usedBytes: Math.min(n.disk.capacityBytes, n.disk.usedBytes + rate) } });
-      const running = () => this.kube.podsOn(name).filter((p) => p.phase === 'Running');
-      const free = () => (n.disk.capacityBytes - n.disk.usedBytes - sum(running().map(ephemeralUse))) / n.disk.capacityBytes;
-      const state = this.pressureSince.get(name) ?? {};
-      if (free() < DISK_EVICTION_SHARE) {
-        if (state.disk === undefined) {
-          this.kube.setNodeCondition(name, 'DiskPressure', 'True');
-          this.kube.addTaint(name, 'node.kubernetes.io/disk-pressure');
-          this.note(`${this.nodeRef(name) ?? name} reports DiskPressure (${Math.round(free() * 100)}% free)`);
-        }
-        state.disk = now;
-        // The pod using the most ephemeral storage above its request goes first, one per 10 s.
-        for (let i = 0; i < EVICTION_CHECKS_PER_MINUTE && free() < DISK_EVICTION_SHARE; i++) {
-          const victim = running()
-            .filter((p) => p.owner?.kind !== 'DaemonSet' && ephemeralUse(p) > 0)
-            .sort((a, b) => ephemeralUse(b) - ephemeralRequest(b) - (ephemeralUse(a) - ephemeralRequest(a)))[0];
-          if (!victim || ephemeralUse(victim) < MiB) break;
-          const top = victim.containers.reduce((a, c) => (c.usage.rootfsUsedBytes + c.usage.logsUsedBytes > a.usage.rootfsUsedBytes + a.usage.logsUsedBytes ? c : a));
-          const threshold = Math.round(n.disk.capacityBytes * DISK_EVICTION_SHARE);
-          this.evict(victim, `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${top.spec.requests?.ephemeralStorageBytes ? formatBytes(top.spec.requests.ephemeralStorageBytes) : '0'}, has larger consumption of ephemeral-storage. `);
-          this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name} (ephemeral-storage)`);
-        }
-      } else if (state.disk !== undefined && now - state.disk >= PRESSURE_TRANSITION_MS) {
-        state.disk = undefined;
-        this.kube.setNodeCondition(name, 'DiskPressure', 'False');
-        this.kube.removeTaint(name, 'node.kubernetes.io/disk-pressure');
-      }
-      this.pressureSince.set(name, state);
-    }
-  }
-
-  /** The kubelet evicts a pod (its containers' writable layers and logs go with them); its controller replaces it. */
-  private evict(p: PodModel, message: string): void {
-    this.kube.setPodPhase(p, 'Failed', { reason: 'Evicted', message });
-    for (const c of p.containers) this.kube.setUsage(p, c.spec.name, { rootfsUsedBytes: 0, logsUsedBytes: 0 });
-    this.recreate(p);
   }
 
   private runFlaps(): void {
@@ -790,69 +742,6 @@ export class World {
         this.kube.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: s.reason, type: 'Warning', message: s.message, source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
       }
       s.left -= n;
-    }
-  }
-
-  /**
-   * One of the kubelet's memory checks (every 10 s): under the eviction threshold the node reports
-   * MemoryPressure and evicts one pod — those using more than they request first, then by how far above it
-   * — and the controller recreates it where it fits. What the kubelet did not reclaim in time, the kernel
-   * does: below zero it OOM-kills the process with the highest oom_score.
-   */
-  private runMemoryPressure(): void {
-    const now = this.clock.now();
-    for (const name of [...this.kube.nodeModels.keys()]) {
-      if (this.kubeletDown.has(name)) continue;
-      const n = this.kube.node(name);
-      const live = () => this.kube.podsOn(name).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
-      const available = () => n.spec.capacity.memoryBytes - n.systemMemoryBytes - sum(live().flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
-      const state = this.pressureSince.get(name) ?? {};
-      this.runKernelOom(name, available);
-      const threshold = n.spec.evictionHard?.['memory.available'];
-      if (available() < (threshold ? parseBytes(threshold) : MEMORY_EVICTION_THRESHOLD)) {
-        if (state.memory === undefined) {
-          this.kube.setNodeCondition(name, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' });
-          this.kube.addTaint(name, 'node.kubernetes.io/memory-pressure');
-          this.note(`${this.nodeRef(name) ?? name} reports MemoryPressure (${formatBytes(available())} available)`);
-        }
-        state.memory = now;
-        const request = (c: PodModel['containers'][number]) => c.spec.requests?.memoryBytes ?? 0;
-        const over = (p: PodModel) => sum(p.containers.map((c) => c.usage.memoryWorkingSetBytes - request(c)));
-        const victim = live()
-          .filter((p) => p.owner?.kind !== 'DaemonSet')
-          .sort((a, b) => Number(over(b) > 0) - Number(over(a) > 0) || over(b) - over(a))[0];
-        if (victim) {
-          const top = victim.containers.reduce((a, c) => (c.usage.memoryWorkingSetBytes > a.usage.memoryWorkingSetBytes ? c : a));
-          const avail = available();
-          this.evict(
-            victim,
-            `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${Math.max(0, Math.round(avail / 1024))}Ki. Container ${top.spec.name} was using ${Math.round(top.usage.memoryWorkingSetBytes / 1024)}Ki, request is ${request(top) ? formatBytes(request(top)) : '0'}, has larger consumption of memory. `,
-          );
-          const replacement = [...this.kube.podModels.values()].find((p) => p.workload === victim.workload && p.createdAt === now && !p.node);
-          this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name}${replacement ? `; its replacement is Pending: ${replacement.unschedulable?.message ?? ''}` : ''}`);
-        }
-      } else if (state.memory !== undefined && now - state.memory >= PRESSURE_TRANSITION_MS) {
-        state.memory = undefined;
-        this.kube.setNodeCondition(name, 'MemoryPressure', 'False');
-        this.kube.removeTaint(name, 'node.kubernetes.io/memory-pressure');
-      }
-      this.pressureSince.set(name, state);
-    }
-  }
-
-  /** Memory gone faster than the kubelet's check: the kernel kills the process with the highest oom_score (a SystemOOM). */
-  private runKernelOom(node: string, available: () => number): void {
-    const capacity = this.kube.node(node).spec.capacity.memoryBytes;
-    while (available() < 0) {
-      const running = this.kube.podsOn(node).filter((p) => p.phase === 'Running').flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => ({ p, c })));
-      const score = (x: (typeof running)[number]) => oomScoreAdj(x.p, capacity) + (1000 * x.c.usage.memoryWorkingSetBytes) / capacity;
-      const victim = running.sort((a, b) => score(b) - score(a))[0];
-      if (!victim) return;
-      this.kube.oomKill(victim.p, victim.c.spec.name);
-      // The restarted process starts small and warms up again.
-      this.kube.setUsage(victim.p, victim.c.spec.name, { memoryWorkingSetBytes: Math.floor((victim.c.spec.usage?.memoryWorkingSetBytes ?? victim.c.usage.memoryWorkingSetBytes) * WARM_UP_START) });
-      this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason: 'SystemOOM', type: 'Warning', message: `System OOM encountered, victim process: ${victim.c.spec.name}, pid: ${4000 + (victim.c.restarts % 1000)}`, source: { component: 'kubelet', host: node } });
-      this.note(`${this.nodeRef(node) ?? node}: the kernel OOM-kills ${victim.p.namespace}/${victim.p.name} ${victim.c.spec.name}`);
     }
   }
 
@@ -1049,24 +938,6 @@ function scalingCause(cause: 'alarm' | 'scheduled' | 'user', group: string): Sca
   if (cause === 'alarm') return { kind: 'alarm', alarm: `${group}-cpu-low`, policy: 'scale-in-on-low-cpu' };
   if (cause === 'scheduled') return { kind: 'scheduled', action: `${group}-night` };
   return { kind: 'user' };
-}
-
-/** A pod's ephemeral storage in use (writable layers, log files, emptyDir), and what it requests. */
-function ephemeralUse(p: PodModel): number {
-  return sum(p.containers.map((c) => c.usage.rootfsUsedBytes + c.usage.logsUsedBytes));
-}
-
-function ephemeralRequest(p: PodModel): number {
-  return sum(p.containers.map((c) => c.spec.requests?.ephemeralStorageBytes ?? 0));
-}
-
-/** The kubelet's oom_score_adj by QoS class: BestEffort 1000, Guaranteed -997, Burstable by its memory request. */
-function oomScoreAdj(p: PodModel, capacity: number): number {
-  const requests = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
-  if (requests === 0) return 1000;
-  const guaranteed = p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined && c.spec.limits.memoryBytes === (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) && c.spec.limits.cpuMilli !== undefined);
-  if (guaranteed) return -997;
-  return Math.min(999, Math.max(2, 1000 - Math.floor((1000 * requests) / capacity)));
 }
 
 /** EKS AMI's kube-reserved memory: 255Mi + 11Mi per pod the node may run. */
