@@ -11,6 +11,8 @@
  * - DiskPressure under 10% free; a container reaching its memory limit is OOM-killed and restarts;
  *   crash-looping containers restart with back-off.
  *
+ * The kubelet's eviction manager is `sim/kube/eviction.ts`; the happenings are a table (`HappeningTable`).
+ *
  * It advances one simulated minute per `step()`; the scenario's happenings are applied at their time.
  */
 import type { EpochMs } from '../model/time';
@@ -23,20 +25,12 @@ import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
 import type { SimContainerSpec, SimNodeSpec, SimPlacement, SimTopologyTerm } from '../sim/kube/model';
 import { SCHEDULED_EVENT_CODES, type Happening, type Scenario } from './scenario/format';
 import { KarpenterWorld } from './karpenter';
+import { ephemeralUse, EVICTION_CHECKS_PER_MINUTE, EvictionManager, MEMORY_EVICTION_THRESHOLD, WARM_UP_START } from '../sim/kube/eviction';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
-/** The kubelet's default hard eviction threshold on EKS: `memory.available<100Mi`. */
-export const MEMORY_EVICTION_THRESHOLD = 100 * MiB;
-/** `nodefs.available<10%`. */
-export const DISK_EVICTION_SHARE = 0.1;
-/** The kubelet keeps a pressure condition this long after the signal recovers (`eviction-pressure-transition-period`). */
-const PRESSURE_TRANSITION_MS = 5 * MINUTE_MS;
-/** The kubelet's housekeeping checks eviction signals every 10 s. */
-const EVICTION_CHECKS_PER_MINUTE = 6;
-/** A started container reaches its steady memory in about three minutes, from this share of it. */
+/** A started container reaches its steady memory in about three minutes (from `WARM_UP_START` of it). */
 const WARM_UP_MS = 3 * MINUTE_MS;
-const WARM_UP_START = 0.4;
 /** A Spot interruption notice comes two minutes before the instance goes. */
 const SPOT_NOTICE_MS = 2 * MINUTE_MS;
 /** The description AWS Health gives each scheduled change (shortened from its notices). */
@@ -66,6 +60,9 @@ interface Leak {
 
 type Termination = Extract<Happening, { do: 'terminate-instance' }>['cause'];
 type RolloutOutcome = Extract<Happening, { do: 'rollout' }>['outcome'];
+
+/** One entry per happening, keyed by its `do` (a missing one fails to compile), like the rule catalogue. */
+type HappeningTable = { readonly [K in Happening['do']]: (world: World, h: Extract<Happening, { do: K }>, now: EpochMs) => void };
 
 interface Window {
   readonly from: EpochMs;
@@ -117,11 +114,12 @@ export class World {
   private readonly undrained = new Set<string>();
   /** Nodes being drained; a Cluster Autoscaler drain then terminates the node, or gives up at its deadline. */
   private readonly drains = new Map<string, { autoscaler?: { group: string; desired: () => number; deadline: EpochMs }; karpenter?: { pool: string } }>();
-  private readonly pressureSince = new Map<string, { memory?: EpochMs; disk?: EpochMs }>();
   private readonly storms: { reason: string; message: string; left: number; perMinute: number; workload?: string }[] = [];
   private agentDown?: Window;
   /** NodePools and NodeClaims, when a node group is Karpenter's or EKS Auto Mode's. */
   private readonly karpenter?: KarpenterWorld;
+  /** The kubelets' eviction managers (and the kernel's OOM killer). */
+  private readonly eviction: EvictionManager;
   /** Per node, CPU use as a share of capacity each minute: what the host's CloudWatch CPU follows. */
   private readonly cpuHistory = new Map<string, Map<number, number>>();
 
@@ -150,6 +148,7 @@ export class World {
       })),
     });
     this.kube = new SimCluster({ clock, region: scenario.cluster.region });
+    this.eviction = new EvictionManager(this.kube, { note: (text) => this.note(text), nodeRef: (name) => this.nodeRef(name), recreate: (p) => this.recreate(p) });
     const pools = scenario.cluster.nodeGroups.filter((g) => isKarpenter(g.kind));
     if (pools.length) {
       this.karpenter = new KarpenterWorld(
@@ -206,7 +205,7 @@ export class World {
     this.runLeaks();
     this.runCrashLoops();
     this.runPodWrites();
-    this.runDisks();
+    this.eviction.checkDisks(this.diskFills);
     this.runFlaps();
     this.runKubelets();
     this.runStorms();
@@ -214,7 +213,7 @@ export class World {
     for (let i = EVICTION_CHECKS_PER_MINUTE - 1; i >= 0; i--) {
       const t = now - (i * MINUTE_MS) / EVICTION_CHECKS_PER_MINUTE;
       this.runWarmUps(t);
-      this.runMemoryPressure();
+      this.eviction.checkMemory((node) => this.kubeletDown.has(node));
     }
     this.kube.reschedulePending();
     this.karpenter?.step(now);
@@ -230,190 +229,187 @@ export class World {
   // Happenings
   // -------------------------------------------------------------------------------------------------
 
+  /** What each happening does to the world. */
+  private static readonly happenings: HappeningTable = {
+    'scale-in': (world, h, now) => {
+      const refs = h.nodes ?? (h.node ? [h.node] : []);
+      const nodes = refs.map((r) => world.nodeName(r));
+      if (h.cause === 'cluster-autoscaler') {
+        // Cluster Autoscaler drains each node it chose, then terminates it, decrementing the desired capacity.
+        let left = nodes.length;
+        for (const node of nodes) world.drains.set(node, { autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS } });
+        world.note(`Cluster Autoscaler scales ${h.nodeGroup} down to ${h.desired}: draining ${refs.join(', ')}`, 'happening');
+        return;
+      }
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired, { cause: scalingCause(h.cause, h.nodeGroup), terminate: nodes.map((n) => world.instanceOf(n)) });
+      world.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`, 'happening');
+    },
+    'terminate-instance': (world, h, now) => {
+      for (const ref of h.nodes) {
+        const node = world.nodeName(ref);
+        const instanceId = world.instanceOf(node);
+        world.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
+        if (h.cause === 'spot-interruption') world.account.warnSpotInterruption(instanceId);
+        // Karpenter's interruption handling taints and drains the node within the notice.
+        if (h.cause === 'spot-interruption' && world.karpenterPoolOf(node)) {
+          world.disrupt(node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered');
+          world.drains.set(node, {});
+        }
+      }
+      world.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
+    },
+    'karpenter-disruption': (world, h) => {
+      for (const ref of h.nodes) {
+        const node = world.nodeName(ref);
+        const pool = world.karpenterPoolOf(node);
+        if (!pool) throw new Error(`karpenter-disruption: ${ref} is not a node of a Karpenter or EKS Auto Mode NodePool`);
+        world.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}`);
+        world.drains.set(node, { karpenter: { pool } });
+      }
+      world.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');
+    },
+    'karpenter-launch-failure': (world, h, now) => {
+      if (!world.karpenter) throw new Error(`karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+      world.karpenter.failLaunches(h.nodePool, h.failure, now + parseDuration(h.for));
+      world.note(`Karpenter cannot bring up nodes for NodePool ${h.nodePool} (${h.failure}) for ${h.for}`, 'happening');
+    },
+    'karpenter-drift': (world, h) => {
+      if (!world.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
+      world.karpenter.drift(h.nodePool, h.budget);
+      world.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
+    },
+    'node-repair': (world, h, now) => {
+      const node = world.nodeName(h.node);
+      if (!world.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);
+      // Repair deletes the NodeClaim: the termination controller taints the node, then the instance goes without a drain.
+      world.kube.addTaint(node, 'karpenter.sh/disrupted');
+      world.terminations.push({ instanceId: world.instanceOf(node), at: now, cause: 'health' });
+      world.note(`node repair replaces ${h.node}`, 'happening');
+    },
+    'drain': (world, h) => {
+      world.drains.set(world.nodeName(h.node), {});
+      world.note(`${h.node} is drained`, 'happening');
+    },
+    'uncordon': (world, h) => {
+      world.drains.delete(world.nodeName(h.node));
+      world.kube.cordon(world.nodeName(h.node), false);
+      world.note(`${h.node} is uncordoned`, 'happening');
+    },
+    'scale-out': (world, h) => {
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired);
+      world.note(`Auto Scaling group of ${h.nodeGroup} scales out to ${h.desired}`, 'happening');
+    },
+    'node-group-update': (world, h) => {
+      world.account.updateNodeGroup(world.cluster, h.nodeGroup);
+      world.note(`EKS updates node group ${h.nodeGroup}: its nodes are replaced one by one`, 'happening');
+    },
+    'scaling-failure': (world, h) => {
+      world.account.failLaunches(world.cluster, h.nodeGroup, h.statusMessage);
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired);
+      world.note(`${h.nodeGroup} tries to launch to ${h.desired} and fails: ${h.statusMessage}`, 'happening');
+    },
+    'replicas': (world, h) => {
+      world.kube.scaleWorkload(world.workloadKind(h.workload), ...split(h.workload), h.replicas);
+      world.note(`${h.workload} scaled to ${h.replicas} replicas`, 'happening');
+    },
+    'usage': (world, h) => {
+      for (const p of world.chosenPods(h.workload, h.pods)) {
+        for (const c of p.containers) {
+          if (h.container && c.spec.name !== h.container) continue;
+          world.kube.setUsage(p, c.spec.name, {
+            ...(h.cpu !== undefined ? { cpuMilli: parseCpuMilli(h.cpu) } : {}),
+            ...(h.memory !== undefined ? { memoryWorkingSetBytes: parseBytes(h.memory) } : {}),
+          });
+        }
+      }
+      world.note(`${h.workload} usage changes`, 'happening');
+    },
+    'memory-leak': (world, h) => {
+      world.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas, pods: h.pods });
+      world.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
+    },
+    'crash-loop': (world, h) => {
+      world.crashLoops.push({ workload: h.workload, container: h.container, exitCode: h.exitCode, pods: h.pods });
+      world.note(`${h.workload} starts crash-looping`, 'happening');
+    },
+    'bad-image': (world, h) => {
+      world.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
+      world.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
+    },
+    'rollout': (world, h) => {
+      world.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
+      world.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
+    },
+    'rollback': (world, h) => {
+      const earlier = world.templates.get(h.workload) ?? [];
+      const previous = earlier[earlier.length - 2];
+      world.kube.rollOut(world.workloadKind(h.workload), ...split(h.workload), previous);
+      earlier.push(previous);
+      world.rollouts.set(h.workload, { outcome: 'healthy', image: previous[0].image });
+      world.note(`${h.workload} is rolled back to ${previous.map((c) => c.image).join(', ')}`, 'happening');
+    },
+    'disk-fill': (world, h) => {
+      if (h.workload) world.podWrites.push({ workload: h.workload, bytesPerMinute: perMinute(h.rate) });
+      else world.diskFills.set(world.nodeName(h.node!), perMinute(h.rate));
+      world.note(`${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`, 'happening');
+    },
+    'node-condition': (world, h) => {
+      world.kube.setNodeCondition(world.nodeName(h.node), h.condition, h.status, { ...(h.reason ? { reason: h.reason } : {}), ...(h.message ? { message: h.message } : {}) });
+      world.note(`${h.node}: ${h.condition} is ${h.status}`, 'happening');
+    },
+    'node-flap': (world, h, now) => {
+      world.flaps.push({ node: world.nodeName(h.node), period: parseDuration(h.period), until: now + parseDuration(h.for) });
+      world.note(`${h.node} starts flapping between Ready and NotReady`, 'happening');
+    },
+    'kubelet-down': (world, h, now) => {
+      world.kubeletDown.set(world.nodeName(h.node), { since: now, until: h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY });
+      world.note(`${h.node}'s kubelet stops reporting`, 'happening');
+    },
+    'scheduled-event': (world, h, now) => {
+      const code = SCHEDULED_EVENT_CODES[h.event];
+      world.account.scheduleHealthEvent(world.instanceOf(world.nodeName(h.node)), code, now + parseDuration(h.in), SCHEDULED_EVENT_TEXT[h.event]);
+      world.note(`AWS Health: ${h.event} of ${h.node}'s instance scheduled in ${h.in}`, 'happening');
+    },
+    'status-check-failed': (world, h) => {
+      world.account.failStatusCheck(world.instanceOf(world.nodeName(h.node)), 'instance', h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY);
+      world.note(`${h.node}'s instance fails its EC2 status check`, 'happening');
+    },
+    'cordon': (world, h) => {
+      world.kube.cordon(world.nodeName(h.node));
+      world.note(`${h.node} is cordoned`, 'happening');
+    },
+    'silence': (world, h, now) => {
+      const { node, ...rest } = h.match;
+      const matchers = { ...rest, ...(node ? { node: /^[a-z0-9-]+\/\d+$/.test(node) ? world.nodeName(node) : node } : {}) };
+      world.silences.push({ startsAt: now, endsAt: now + parseDuration(h.for), matchers, comment: h.comment });
+      world.note(`a silence for ${h.for}: ${matchersText(matchers)} (${h.comment})`, 'happening');
+    },
+    'agent-outage': (world, h, now) => {
+      world.agentDown = { from: now, to: now + parseDuration(h.for) };
+      world.note(`the agent stops pushing for ${h.for}`, 'happening');
+    },
+    'cloudwatch-delay': (world, h) => {
+      world.account.delayCloudWatch(parseDuration(h.for), parseDuration(h.delay));
+      world.note(`CloudWatch data arrives ${h.delay} late for ${h.for}`, 'happening');
+    },
+    'event-storm': (world, h) => {
+      const minutes = Math.max(1, Math.round(parseDuration(h.over) / MINUTE_MS));
+      world.storms.push({ reason: h.reason, message: h.message ?? `${h.reason}: simulated storm`, left: h.count, perMinute: Math.ceil(h.count / minutes), workload: h.workload });
+      world.note(`an event storm starts: ${h.count} × ${h.reason} over ${h.over}`, 'happening');
+    },
+    'cluster-status': (world, h) => {
+      world.account.setClusterStatus(world.cluster, h.status);
+      world.note(`EKS cluster status: ${h.status}`, 'happening');
+    },
+    'nodegroup-health': (world, h) => {
+      world.account.setNodeGroupHealth(world.cluster, h.nodeGroup, [{ code: h.code, message: h.message }]);
+      world.note(`EKS reports ${h.code} on ${h.nodeGroup}`, 'happening');
+    },
+  };
+
   private apply(h: Happening): void {
-    const now = this.clock.now();
-    switch (h.do) {
-      case 'scale-in': {
-        const refs = h.nodes ?? (h.node ? [h.node] : []);
-        const nodes = refs.map((r) => this.nodeName(r));
-        if (h.cause === 'cluster-autoscaler') {
-          // Cluster Autoscaler drains each node it chose, then terminates it, decrementing the desired capacity.
-          let left = nodes.length;
-          for (const node of nodes) this.drains.set(node, { autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS } });
-          this.note(`Cluster Autoscaler scales ${h.nodeGroup} down to ${h.desired}: draining ${refs.join(', ')}`, 'happening');
-          break;
-        }
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired, { cause: scalingCause(h.cause, h.nodeGroup), terminate: nodes.map((n) => this.instanceOf(n)) });
-        this.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`, 'happening');
-        break;
-      }
-      case 'terminate-instance':
-        for (const ref of h.nodes) {
-          const node = this.nodeName(ref);
-          const instanceId = this.instanceOf(node);
-          this.terminations.push({ instanceId, at: h.cause === 'spot-interruption' ? now + SPOT_NOTICE_MS : now, cause: h.cause });
-          if (h.cause === 'spot-interruption') this.account.warnSpotInterruption(instanceId);
-          // Karpenter's interruption handling taints and drains the node within the notice.
-          if (h.cause === 'spot-interruption' && this.karpenterPoolOf(node)) {
-            this.disrupt(node, 'SpotInterrupted', 'Warning', 'Spot interruption warning was triggered');
-            this.drains.set(node, {});
-          }
-        }
-        this.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
-        break;
-      case 'karpenter-disruption':
-        for (const ref of h.nodes) {
-          const node = this.nodeName(ref);
-          const pool = this.karpenterPoolOf(node);
-          if (!pool) throw new Error(`karpenter-disruption: ${ref} is not a node of a Karpenter or EKS Auto Mode NodePool`);
-          this.disrupt(node, 'DisruptionTerminating', 'Normal', `Disrupting Node: ${h.reason}`);
-          this.drains.set(node, { karpenter: { pool } });
-        }
-        this.note(`Karpenter disrupts ${h.nodes.join(', ')} (${h.reason}): tainted, draining`, 'happening');
-        break;
-      case 'karpenter-launch-failure':
-        if (!this.karpenter) throw new Error(`karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool`);
-        this.karpenter.failLaunches(h.nodePool, h.failure, now + parseDuration(h.for));
-        this.note(`Karpenter cannot bring up nodes for NodePool ${h.nodePool} (${h.failure}) for ${h.for}`, 'happening');
-        break;
-      case 'karpenter-drift':
-        if (!this.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
-        this.karpenter.drift(h.nodePool, h.budget);
-        this.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
-        break;
-      case 'node-repair': {
-        const node = this.nodeName(h.node);
-        if (!this.karpenterPoolOf(node)) throw new Error(`node-repair: ${h.node} is not a node of a Karpenter or EKS Auto Mode NodePool`);
-        // Repair deletes the NodeClaim: the termination controller taints the node, then the instance goes without a drain.
-        this.addTaint(node, 'karpenter.sh/disrupted');
-        this.terminations.push({ instanceId: this.instanceOf(node), at: now, cause: 'health' });
-        this.note(`node repair replaces ${h.node}`, 'happening');
-        break;
-      }
-      case 'drain':
-        this.drains.set(this.nodeName(h.node), {});
-        this.note(`${h.node} is drained`, 'happening');
-        break;
-      case 'uncordon':
-        this.drains.delete(this.nodeName(h.node));
-        this.kube.cordon(this.nodeName(h.node), false);
-        this.note(`${h.node} is uncordoned`, 'happening');
-        break;
-      case 'scale-out':
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired);
-        this.note(`Auto Scaling group of ${h.nodeGroup} scales out to ${h.desired}`, 'happening');
-        break;
-      case 'node-group-update':
-        this.account.updateNodeGroup(this.cluster, h.nodeGroup);
-        this.note(`EKS updates node group ${h.nodeGroup}: its nodes are replaced one by one`, 'happening');
-        break;
-      case 'scaling-failure':
-        this.account.failLaunches(this.cluster, h.nodeGroup, h.statusMessage);
-        this.account.setDesired(this.cluster, h.nodeGroup, h.desired);
-        this.note(`${h.nodeGroup} tries to launch to ${h.desired} and fails: ${h.statusMessage}`, 'happening');
-        break;
-      case 'replicas':
-        this.kube.scaleWorkload(this.workloadKind(h.workload), ...split(h.workload), h.replicas);
-        this.note(`${h.workload} scaled to ${h.replicas} replicas`, 'happening');
-        break;
-      case 'usage':
-        for (const p of this.chosenPods(h.workload, h.pods)) {
-          for (const c of p.containers) {
-            if (h.container && c.spec.name !== h.container) continue;
-            this.kube.setUsage(p, c.spec.name, {
-              ...(h.cpu !== undefined ? { cpuMilli: parseCpuMilli(h.cpu) } : {}),
-              ...(h.memory !== undefined ? { memoryWorkingSetBytes: parseBytes(h.memory) } : {}),
-            });
-          }
-        }
-        this.note(`${h.workload} usage changes`, 'happening');
-        break;
-      case 'memory-leak':
-        this.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas, pods: h.pods });
-        this.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
-        break;
-      case 'crash-loop':
-        this.crashLoops.push({ workload: h.workload, container: h.container, exitCode: h.exitCode, pods: h.pods });
-        this.note(`${h.workload} starts crash-looping`, 'happening');
-        break;
-      case 'bad-image':
-        this.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
-        this.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
-        break;
-      case 'rollout':
-        this.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
-        this.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
-        break;
-      case 'rollback': {
-        const earlier = this.templates.get(h.workload) ?? [];
-        const previous = earlier[earlier.length - 2];
-        this.kube.rollOut(this.workloadKind(h.workload), ...split(h.workload), previous);
-        earlier.push(previous);
-        this.rollouts.set(h.workload, { outcome: 'healthy', image: previous[0].image });
-        this.note(`${h.workload} is rolled back to ${previous.map((c) => c.image).join(', ')}`, 'happening');
-        break;
-      }
-      case 'disk-fill':
-        if (h.workload) this.podWrites.push({ workload: h.workload, bytesPerMinute: perMinute(h.rate) });
-        else this.diskFills.set(this.nodeName(h.node!), perMinute(h.rate));
-        this.note(`${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`, 'happening');
-        break;
-      case 'node-condition':
-        this.kube.setNodeCondition(this.nodeName(h.node), h.condition, h.status, { ...(h.reason ? { reason: h.reason } : {}), ...(h.message ? { message: h.message } : {}) });
-        this.note(`${h.node}: ${h.condition} is ${h.status}`, 'happening');
-        break;
-      case 'node-flap':
-        this.flaps.push({ node: this.nodeName(h.node), period: parseDuration(h.period), until: now + parseDuration(h.for) });
-        this.note(`${h.node} starts flapping between Ready and NotReady`, 'happening');
-        break;
-      case 'kubelet-down':
-        this.kubeletDown.set(this.nodeName(h.node), { since: now, until: h.for ? now + parseDuration(h.for) : Number.POSITIVE_INFINITY });
-        this.note(`${h.node}'s kubelet stops reporting`, 'happening');
-        break;
-      case 'scheduled-event': {
-        const code = SCHEDULED_EVENT_CODES[h.event];
-        this.account.scheduleHealthEvent(this.instanceOf(this.nodeName(h.node)), code, now + parseDuration(h.in), SCHEDULED_EVENT_TEXT[h.event]);
-        this.note(`AWS Health: ${h.event} of ${h.node}'s instance scheduled in ${h.in}`, 'happening');
-        break;
-      }
-      case 'status-check-failed':
-        this.account.failStatusCheck(this.instanceOf(this.nodeName(h.node)), 'instance', h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY);
-        this.note(`${h.node}'s instance fails its EC2 status check`, 'happening');
-        break;
-      case 'cordon':
-        this.kube.cordon(this.nodeName(h.node));
-        this.note(`${h.node} is cordoned`, 'happening');
-        break;
-      case 'silence': {
-        const { node, ...rest } = h.match;
-        const matchers = { ...rest, ...(node ? { node: /^[a-z0-9-]+\/\d+$/.test(node) ? this.nodeName(node) : node } : {}) };
-        this.silences.push({ startsAt: now, endsAt: now + parseDuration(h.for), matchers, comment: h.comment });
-        this.note(`a silence for ${h.for}: ${matchersText(matchers)} (${h.comment})`, 'happening');
-        break;
-      }
-      case 'agent-outage':
-        this.agentDown = { from: now, to: now + parseDuration(h.for) };
-        this.note(`the agent stops pushing for ${h.for}`, 'happening');
-        break;
-      case 'cloudwatch-delay':
-        this.account.delayCloudWatch(parseDuration(h.for), parseDuration(h.delay));
-        this.note(`CloudWatch data arrives ${h.delay} late for ${h.for}`, 'happening');
-        break;
-      case 'event-storm': {
-        const minutes = Math.max(1, Math.round(parseDuration(h.over) / MINUTE_MS));
-        this.storms.push({ reason: h.reason, message: h.message ?? `${h.reason}: simulated storm`, left: h.count, perMinute: Math.ceil(h.count / minutes), workload: h.workload });
-        this.note(`an event storm starts: ${h.count} × ${h.reason} over ${h.over}`, 'happening');
-        break;
-      }
-      case 'cluster-status':
-        this.account.setClusterStatus(this.cluster, h.status);
-        this.note(`EKS cluster status: ${h.status}`, 'happening');
-        break;
-      case 'nodegroup-health':
-        this.account.setNodeGroupHealth(this.cluster, h.nodeGroup, [{ code: h.code, message: h.message }]);
-        this.note(`EKS reports ${h.code} on ${h.nodeGroup}`, 'happening');
-        break;
-    }
+    // TypeScript cannot tie h.do to its entry's parameter type; the table's type does.
+    (World.happenings[h.do] as (world: World, h: Happening, now: EpochMs) => void)(this, h, this.clock.now());
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -584,7 +580,7 @@ export class World {
         continue;
       }
       // Cluster Autoscaler and Karpenter taint the node (ToBeDeletedByClusterAutoscaler, karpenter.sh/disrupted); a person cordons it.
-      if (d.autoscaler) this.addTaint(node, 'ToBeDeletedByClusterAutoscaler');
+      if (d.autoscaler) this.kube.addTaint(node, 'ToBeDeletedByClusterAutoscaler');
       else if (!d.karpenter) this.kube.cordon(node);
       const left = this.kube.podsOn(node).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.owner?.kind !== 'DaemonSet');
       const blocked: string[] = [];
@@ -603,7 +599,7 @@ export class World {
         if (d.karpenter) this.account.setDesired(this.cluster, d.karpenter.pool, this.running(d.karpenter.pool) - 1, { terminate: [this.instanceOf(node)] });
       } else if (d.autoscaler && now >= d.autoscaler.deadline) {
         this.drains.delete(node);
-        this.removeTaint(node, 'ToBeDeletedByClusterAutoscaler');
+        this.kube.removeTaint(node, 'ToBeDeletedByClusterAutoscaler');
         this.note(`Cluster Autoscaler gives up removing ${this.nodeRef(node) ?? node}: cannot evict ${blocked.join(', ')} (PodDisruptionBudget)`);
       }
     }
@@ -674,55 +670,11 @@ export class World {
         this.kube.setUsage(p, c.spec.name, { rootfsUsedBytes: c.usage.rootfsUsedBytes + w.bytesPerMinute });
         const limit = sum(p.containers.map((x) => x.spec.limits?.ephemeralStorageBytes ?? 0));
         if (limit > 0 && ephemeralUse(p) > limit) {
-          this.evict(p, `Pod ephemeral local storage usage exceeds the total limit of containers ${formatBytes(limit)}. `);
+          this.eviction.evict(p, `Pod ephemeral local storage usage exceeds the total limit of containers ${formatBytes(limit)}. `);
           this.note(`${p.namespace}/${p.name} evicted: ephemeral storage over its ${formatBytes(limit)} limit`);
         }
       }
     }
-  }
-
-  /** nodefs: DiskPressure under 10% free, and evictions by ephemeral-storage use until it is back above. */
-  private runDisks(): void {
-    const now = this.clock.now();
-    for (const name of this.kube.nodeModels.keys()) {
-      const n = this.kube.node(name);
-      const rate = this.diskFills.get(name);
-      if (rate) this.kube.setNodeStats(name, { disk: { usedBytes: Math.min(n.disk.capacityBytes, n.disk.usedBytes + rate) } });
-      const running = () => this.kube.podsOn(name).filter((p) => p.phase === 'Running');
-      const free = () => (n.disk.capacityBytes - n.disk.usedBytes - sum(running().map(ephemeralUse))) / n.disk.capacityBytes;
-      const state = this.pressureSince.get(name) ?? {};
-      if (free() < DISK_EVICTION_SHARE) {
-        if (state.disk === undefined) {
-          this.kube.setNodeCondition(name, 'DiskPressure', 'True');
-          this.addTaint(name, 'node.kubernetes.io/disk-pressure');
-          this.note(`${this.nodeRef(name) ?? name} reports DiskPressure (${Math.round(free() * 100)}% free)`);
-        }
-        state.disk = now;
-        // The pod using the most ephemeral storage above its request goes first, one per 10 s.
-        for (let i = 0; i < EVICTION_CHECKS_PER_MINUTE && free() < DISK_EVICTION_SHARE; i++) {
-          const victim = running()
-            .filter((p) => p.owner?.kind !== 'DaemonSet' && ephemeralUse(p) > 0)
-            .sort((a, b) => ephemeralUse(b) - ephemeralRequest(b) - (ephemeralUse(a) - ephemeralRequest(a)))[0];
-          if (!victim || ephemeralUse(victim) < MiB) break;
-          const top = victim.containers.reduce((a, c) => (c.usage.rootfsUsedBytes + c.usage.logsUsedBytes > a.usage.rootfsUsedBytes + a.usage.logsUsedBytes ? c : a));
-          const threshold = Math.round(n.disk.capacityBytes * DISK_EVICTION_SHARE);
-          this.evict(victim, `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${top.spec.requests?.ephemeralStorageBytes ? formatBytes(top.spec.requests.ephemeralStorageBytes) : '0'}, has larger consumption of ephemeral-storage. `);
-          this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name} (ephemeral-storage)`);
-        }
-      } else if (state.disk !== undefined && now - state.disk >= PRESSURE_TRANSITION_MS) {
-        state.disk = undefined;
-        this.kube.setNodeCondition(name, 'DiskPressure', 'False');
-        this.removeTaint(name, 'node.kubernetes.io/disk-pressure');
-      }
-      this.pressureSince.set(name, state);
-    }
-  }
-
-  /** The kubelet evicts a pod (its containers' writable layers and logs go with them); its controller replaces it. */
-  private evict(p: PodModel, message: string): void {
-    this.kube.setPodPhase(p, 'Failed', { reason: 'Evicted', message });
-    for (const c of p.containers) this.kube.setUsage(p, c.spec.name, { rootfsUsedBytes: 0, logsUsedBytes: 0 });
-    this.recreate(p);
   }
 
   private runFlaps(): void {
@@ -748,14 +700,14 @@ export class World {
       }
       if (now < down.until) {
         this.kube.setNodeCondition(node, 'Ready', 'Unknown', { reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
-        this.addTaint(node, 'node.kubernetes.io/unreachable');
-        this.addTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute');
+        this.kube.addTaint(node, 'node.kubernetes.io/unreachable');
+        this.kube.addTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute');
         this.kube.setNodeLost(node, true);
         if (now - down.since >= UNREACHABLE_TOLERATION_MS) this.evictUnreachable(node);
         continue;
       }
       this.kube.setNodeCondition(node, 'Ready', 'True');
-      this.removeTaint(node, 'node.kubernetes.io/unreachable');
+      this.kube.removeTaint(node, 'node.kubernetes.io/unreachable');
       this.kube.setNodeLost(node, false);
       // The kubelet is back and confirms the deletions: a StatefulSet can now recreate its pods.
       for (const p of this.kube.podsOn(node).filter((x) => x.deletingSince !== undefined)) {
@@ -790,69 +742,6 @@ export class World {
         this.kube.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: s.reason, type: 'Warning', message: s.message, source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
       }
       s.left -= n;
-    }
-  }
-
-  /**
-   * One of the kubelet's memory checks (every 10 s): under the eviction threshold the node reports
-   * MemoryPressure and evicts one pod — those using more than they request first, then by how far above it
-   * — and the controller recreates it where it fits. What the kubelet did not reclaim in time, the kernel
-   * does: below zero it OOM-kills the process with the highest oom_score.
-   */
-  private runMemoryPressure(): void {
-    const now = this.clock.now();
-    for (const name of [...this.kube.nodeModels.keys()]) {
-      if (this.kubeletDown.has(name)) continue;
-      const n = this.kube.node(name);
-      const live = () => this.kube.podsOn(name).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
-      const available = () => n.spec.capacity.memoryBytes - n.systemMemoryBytes - sum(live().flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
-      const state = this.pressureSince.get(name) ?? {};
-      this.runKernelOom(name, available);
-      const threshold = n.spec.evictionHard?.['memory.available'];
-      if (available() < (threshold ? parseBytes(threshold) : MEMORY_EVICTION_THRESHOLD)) {
-        if (state.memory === undefined) {
-          this.kube.setNodeCondition(name, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' });
-          this.addTaint(name, 'node.kubernetes.io/memory-pressure');
-          this.note(`${this.nodeRef(name) ?? name} reports MemoryPressure (${formatBytes(available())} available)`);
-        }
-        state.memory = now;
-        const request = (c: PodModel['containers'][number]) => c.spec.requests?.memoryBytes ?? 0;
-        const over = (p: PodModel) => sum(p.containers.map((c) => c.usage.memoryWorkingSetBytes - request(c)));
-        const victim = live()
-          .filter((p) => p.owner?.kind !== 'DaemonSet')
-          .sort((a, b) => Number(over(b) > 0) - Number(over(a) > 0) || over(b) - over(a))[0];
-        if (victim) {
-          const top = victim.containers.reduce((a, c) => (c.usage.memoryWorkingSetBytes > a.usage.memoryWorkingSetBytes ? c : a));
-          const avail = available();
-          this.evict(
-            victim,
-            `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${Math.max(0, Math.round(avail / 1024))}Ki. Container ${top.spec.name} was using ${Math.round(top.usage.memoryWorkingSetBytes / 1024)}Ki, request is ${request(top) ? formatBytes(request(top)) : '0'}, has larger consumption of memory. `,
-          );
-          const replacement = [...this.kube.podModels.values()].find((p) => p.workload === victim.workload && p.createdAt === now && !p.node);
-          this.note(`${this.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name}${replacement ? `; its replacement is Pending: ${replacement.unschedulable?.message ?? ''}` : ''}`);
-        }
-      } else if (state.memory !== undefined && now - state.memory >= PRESSURE_TRANSITION_MS) {
-        state.memory = undefined;
-        this.kube.setNodeCondition(name, 'MemoryPressure', 'False');
-        this.removeTaint(name, 'node.kubernetes.io/memory-pressure');
-      }
-      this.pressureSince.set(name, state);
-    }
-  }
-
-  /** Memory gone faster than the kubelet's check: the kernel kills the process with the highest oom_score (a SystemOOM). */
-  private runKernelOom(node: string, available: () => number): void {
-    const capacity = this.kube.node(node).spec.capacity.memoryBytes;
-    while (available() < 0) {
-      const running = this.kube.podsOn(node).filter((p) => p.phase === 'Running').flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => ({ p, c })));
-      const score = (x: (typeof running)[number]) => oomScoreAdj(x.p, capacity) + (1000 * x.c.usage.memoryWorkingSetBytes) / capacity;
-      const victim = running.sort((a, b) => score(b) - score(a))[0];
-      if (!victim) return;
-      this.kube.oomKill(victim.p, victim.c.spec.name);
-      // The restarted process starts small and warms up again.
-      this.kube.setUsage(victim.p, victim.c.spec.name, { memoryWorkingSetBytes: Math.floor((victim.c.spec.usage?.memoryWorkingSetBytes ?? victim.c.usage.memoryWorkingSetBytes) * WARM_UP_START) });
-      this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason: 'SystemOOM', type: 'Warning', message: `System OOM encountered, victim process: ${victim.c.spec.name}, pid: ${4000 + (victim.c.restarts % 1000)}`, source: { component: 'kubelet', host: node } });
-      this.note(`${this.nodeRef(node) ?? node}: the kernel OOM-kills ${victim.p.namespace}/${victim.p.name} ${victim.c.spec.name}`);
     }
   }
 
@@ -996,20 +885,8 @@ export class World {
 
   /** Karpenter's termination controller: the `karpenter.sh/disrupted:NoSchedule` taint, and its event on the node. */
   private disrupt(node: string, reason: string, type: 'Normal' | 'Warning', message: string): void {
-    this.addTaint(node, 'karpenter.sh/disrupted');
+    this.kube.addTaint(node, 'karpenter.sh/disrupted');
     this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason, type, message, source: { component: 'karpenter' } });
-  }
-
-  private addTaint(node: string, key: string, effect: 'NoSchedule' | 'NoExecute' = 'NoSchedule'): void {
-    const n = this.kube.node(node);
-    if (n.taints.some((t) => t.key === key && t.effect === effect)) return;
-    this.kube.setTaints(node, [...n.taints, { key, effect }]);
-  }
-
-  private removeTaint(node: string, key: string): void {
-    const n = this.kube.node(node);
-    if (!n.taints.some((t) => t.key === key)) return;
-    this.kube.setTaints(node, n.taints.filter((t) => t.key !== key));
   }
 }
 
@@ -1061,24 +938,6 @@ function scalingCause(cause: 'alarm' | 'scheduled' | 'user', group: string): Sca
   if (cause === 'alarm') return { kind: 'alarm', alarm: `${group}-cpu-low`, policy: 'scale-in-on-low-cpu' };
   if (cause === 'scheduled') return { kind: 'scheduled', action: `${group}-night` };
   return { kind: 'user' };
-}
-
-/** A pod's ephemeral storage in use (writable layers, log files, emptyDir), and what it requests. */
-function ephemeralUse(p: PodModel): number {
-  return sum(p.containers.map((c) => c.usage.rootfsUsedBytes + c.usage.logsUsedBytes));
-}
-
-function ephemeralRequest(p: PodModel): number {
-  return sum(p.containers.map((c) => c.spec.requests?.ephemeralStorageBytes ?? 0));
-}
-
-/** The kubelet's oom_score_adj by QoS class: BestEffort 1000, Guaranteed -997, Burstable by its memory request. */
-function oomScoreAdj(p: PodModel, capacity: number): number {
-  const requests = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
-  if (requests === 0) return 1000;
-  const guaranteed = p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined && c.spec.limits.memoryBytes === (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) && c.spec.limits.cpuMilli !== undefined);
-  if (guaranteed) return -997;
-  return Math.min(999, Math.max(2, 1000 - Math.floor((1000 * requests) / capacity)));
 }
 
 /** EKS AMI's kube-reserved memory: 255Mi + 11Mi per pod the node may run. */

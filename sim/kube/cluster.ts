@@ -5,11 +5,11 @@
  * every change bumps the resourceVersion and is heard by open watches. Time comes from an injected clock,
  * so local mode can run it accelerated; randomness from a seed, so runs repeat.
  *
+ * This class is the facade: the objects and their watch history are kept by `store.ts`, the models behind
+ * them are `state.ts`, rendering them into Kubernetes objects is `render.ts`, placing pods `scheduler.ts`.
  * The loopback servers that serve it are `api-server.ts` and `kubelets.ts`.
  */
-import { createHash } from 'crypto';
 import { EventEmitter } from 'events';
-import { tolerates } from '../../model/domain';
 import { rng } from '../synthetic';
 import type { Clock, EpochMs } from '../../model/time';
 import { CpuCounter } from './counter';
@@ -20,143 +20,22 @@ import type {
   SimEventSpec,
   SimNodeSpec,
   SimOwner,
-  SimPlacement,
   SimPodSpec,
-  SimResources,
   SimTaint,
-  SimTopologyTerm,
   SimUsage,
   SimWorkloadKind,
   SimWorkloadSpec,
 } from './model';
+import { allocatable, claimOf, iso, nodeLabels, renderEvent, renderNode, renderPod, renderReplicaSet, renderWorkload, type RenderContext } from './render';
+import { schedule, type SchedulingView } from './scheduler';
+import type { ContainerModel, EventModel, NodeModel, PodModel, WorkloadModel } from './state';
+import { ObjectStore, type Change, type Json, type KarpenterResource, type Resource } from './store';
 
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | 'namespaces' | KarpenterResource;
-/** Karpenter's cluster-scoped custom resources (`karpenter.sh/v1`), served only while `servesKarpenter`. */
-export type KarpenterResource = 'nodepools' | 'nodeclaims';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodepools', 'nodeclaims'];
-
-export type Json = Record<string, unknown>;
-
-export interface Change {
-  readonly rv: number;
-  readonly resource: Resource;
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  /** The object as of this change (never mutated afterwards). */
-  readonly object: Json;
-}
+export { RESOURCES, type Change, type Json, type KarpenterResource, type Resource } from './store';
+export { configHashOf, podReady, qosOf, type ContainerModel, type NodeModel, type PodModel } from './state';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-
-// ---------------------------------------------------------------------------------------------------
-// The models behind the objects
-// ---------------------------------------------------------------------------------------------------
-
-interface Condition {
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  since: EpochMs;
-}
-
-export interface NodeModel {
-  readonly spec: SimNodeSpec;
-  readonly uid: string;
-  readonly createdAt: EpochMs;
-  readonly bootedAt: EpochMs;
-  readonly conditions: Map<string, Condition>;
-  unschedulable: boolean;
-  taints: SimTaint[];
-  kubeletPort: number;
-  disk: SimDisk;
-  imageDisk: SimDisk;
-  maxPid: number;
-  systemMemoryBytes: number;
-  systemCpuMilli: number;
-  readonly cpu: CpuCounter;
-}
-
-export interface ContainerModel {
-  readonly spec: SimContainerSpec;
-  restarts: number;
-  startedAt: EpochMs;
-  state: 'running' | 'waiting' | 'terminated';
-  waiting?: { reason: string; message: string };
-  terminated?: { reason: string; exitCode: number; finishedAt: EpochMs };
-  lastTermination?: { reason: string; exitCode: number; finishedAt: EpochMs };
-  ready: boolean;
-  usage: Required<Omit<SimUsage, 'cpuMilli'>>;
-  cpu: CpuCounter;
-}
-
-export interface PodModel {
-  readonly uid: string;
-  readonly namespace: string;
-  readonly name: string;
-  node?: string;
-  readonly owner?: { apiVersion: string; kind: string; name: string; uid: string };
-  readonly workload?: string;
-  readonly labels: Record<string, string>;
-  readonly hostNetwork: boolean;
-  readonly createdAt: EpochMs;
-  startedAt?: EpochMs;
-  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
-  reason?: string;
-  message?: string;
-  unschedulable?: { reason: string; message: string; since: EpochMs };
-  scheduledAt?: EpochMs;
-  readonly containers: ContainerModel[];
-  readonly restartPolicy: 'Always' | 'Never' | 'OnFailure';
-  readonly placement: SimPlacement;
-  /** Marked for deletion (Terminating): gone once its kubelet confirms, never while the node is unreachable. */
-  deletingSince?: EpochMs;
-  /** The node controller marked it not ready: its node stopped reporting. */
-  nodeLost?: boolean;
-}
-
-interface ReplicaSetModel {
-  readonly name: string;
-  readonly uid: string;
-  readonly hash: string;
-  readonly createdAt: EpochMs;
-  readonly containers: readonly SimContainerSpec[];
-  revision: number;
-}
-
-interface WorkloadModel {
-  readonly kind: SimWorkloadKind;
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly labels: Record<string, string>;
-  replicas: number;
-  /** The pod template's containers (changed by a rollout). */
-  containers: readonly SimContainerSpec[];
-  readonly hostNetwork: boolean;
-  readonly createdAt: EpochMs;
-  readonly placement: SimPlacement;
-  /** The template's revision: 1, then one more per rollout. */
-  revision: number;
-  /** The template's hash (a DaemonSet's or StatefulSet's controller-revision-hash). */
-  templateHash: string;
-  /** Deployments: their current ReplicaSet, and the ones of earlier revisions. */
-  replicaSet?: ReplicaSetModel;
-  oldReplicaSets: ReplicaSetModel[];
-  readonly cronJob?: { name: string; uid: string };
-  /** Whether pods are counted into `replicas` as they are added (workloads created for existing pods). */
-  readonly implicit: boolean;
-  nextOrdinal: number;
-}
-
-interface EventModel {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly spec: SimEventSpec;
-  count: number;
-  readonly firstSeen: EpochMs;
-  lastSeen: EpochMs;
-}
 
 export interface SimClusterOptions {
   readonly clock: Clock;
@@ -172,42 +51,14 @@ export class SimNotFoundError extends Error {
   override readonly name = 'SimNotFoundError';
 }
 
-const iso = (t: EpochMs) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** The pod's QoS class, as Kubernetes derives it from requests and limits. */
-export function qosOf(p: PodModel): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const anyResources = p.containers.some((c) => c.spec.requests || c.spec.limits);
-  const guaranteed = p.containers.every(
-    (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
-  );
-  return !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
-/**
- * A static pod's config hash (a pod owned by its Node): the uid its kubelet reports it under, an md5 of
- * the manifest on a real kubelet, here of the mirror pod's uid.
- */
-export function configHashOf(p: PodModel): string | undefined {
-  return p.owner?.kind === 'Node' ? createHash('md5').update(p.uid).digest('hex') : undefined;
-}
-
-/** The annotations a kubelet puts on a static pod's mirror pod. */
-function mirrorAnnotations(p: PodModel): { annotations?: Record<string, string> } {
-  const hash = configHashOf(p);
-  if (!hash) return {};
-  return { annotations: { 'kubernetes.io/config.hash': hash, 'kubernetes.io/config.mirror': hash, 'kubernetes.io/config.seen': new Date(p.createdAt).toISOString(), 'kubernetes.io/config.source': 'file' } };
-}
 const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
 
 export class SimCluster extends EventEmitter {
   readonly clock: Clock;
   readonly region: string;
-  private rv = 1000;
-  private readonly objects = new Map<Resource, Map<string, Json>>(RESOURCES.map((r) => [r, new Map()]));
-  private history: Change[] = [];
-  private readonly historySize: number;
-  /** The oldest resourceVersion a watch may still resume from. */
-  private oldestResumable = 0;
+  private readonly store: ObjectStore;
+  /** What rendering (`render.ts`) and the scheduler (`scheduler.ts`) read of the cluster. */
+  private readonly view: RenderContext & SchedulingView;
   private readonly rand: () => number;
   readonly nodeModels = new Map<string, NodeModel>();
   readonly podModels = new Map<string, PodModel>();
@@ -225,8 +76,19 @@ export class SimCluster extends EventEmitter {
     this.setMaxListeners(0);
     this.clock = opts.clock;
     this.rand = rng(opts.seed ?? 1);
-    this.historySize = opts.historySize ?? 10_000;
+    this.store = new ObjectStore(opts.historySize ?? 10_000, (c) => this.emit('change', c));
     this.region = opts.region ?? 'eu-west-1';
+    this.view = {
+      clock: this.clock,
+      region: this.region,
+      nodeModels: this.nodeModels,
+      podModels: this.podModels,
+      podsOf: (w) => [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])],
+      podsOn: (node) => this.podsOn(node),
+      isUpdated: (p) => this.isUpdated(p),
+      nodeLabels: (n) => this.nodeLabels(n),
+      volumeZone: (p) => this.volumeZones.get(`${p.namespace}/${claimOf(p)}`),
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -234,27 +96,25 @@ export class SimCluster extends EventEmitter {
   // -------------------------------------------------------------------------------------------------
 
   get resourceVersion(): number {
-    return this.rv;
+    return this.store.resourceVersion;
   }
 
   list(resource: Resource): Json[] {
-    return [...(this.objects.get(resource) as Map<string, Json>).values()];
+    return this.store.list(resource);
   }
 
   get(resource: Resource, key: string): Json | undefined {
-    return this.objects.get(resource)?.get(key);
+    return this.store.get(resource, key);
   }
 
   /** Changes to `resource` after `rv`, or `gone` when they are no longer kept (410). */
   changesSince(resource: Resource, rv: number): Change[] | 'gone' {
-    if (rv < this.oldestResumable) return 'gone';
-    return this.history.filter((c) => c.rv > rv && c.resource === resource);
+    return this.store.changesSince(resource, rv);
   }
 
   /** Forgets the change history, as etcd compaction does: resuming watches get 410 Gone. */
   compact(): void {
-    this.history = [];
-    this.oldestResumable = this.rv;
+    this.store.compact();
   }
 
   node(name: string): NodeModel {
@@ -271,6 +131,15 @@ export class SimCluster extends EventEmitter {
 
   podsOn(node: string): PodModel[] {
     return [...this.podModels.values()].filter((p) => p.node === node);
+  }
+
+  /** A node's labels, as the kubelet and EKS set them, plus its own. */
+  nodeLabels(n: NodeModel): Record<string, string> {
+    return nodeLabels(n, this.region);
+  }
+
+  allocatable(n: NodeModel): { cpuMilli: number; memoryBytes: number; ephemeralStorageBytes: number; pods: number } {
+    return allocatable(n);
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -308,7 +177,7 @@ export class SimCluster extends EventEmitter {
       cpu: new CpuCounter(now, spec.systemCpuMilli ?? 120, createdAt - 20_000),
     };
     this.nodeModels.set(spec.name, model);
-    this.write('nodes', spec.name, this.renderNode(model), 'ADDED');
+    this.write('nodes', spec.name, renderNode(this.view, model), 'ADDED');
     if (this.daemonSetsFollowNodes) {
       for (const w of this.workloads.values()) {
         if (w.kind === 'DaemonSet' && !w.implicit) this.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: spec.name, containers: w.containers, hostNetwork: w.hostNetwork });
@@ -362,6 +231,20 @@ export class SimCluster extends EventEmitter {
     const n = this.node(name);
     n.taints = [...taints];
     this.touchNode(n);
+  }
+
+  /** Adds a taint to a node unless it has it (`kubectl taint`, or a controller's). */
+  addTaint(node: string, key: string, effect: 'NoSchedule' | 'NoExecute' = 'NoSchedule'): void {
+    const n = this.node(node);
+    if (n.taints.some((t) => t.key === key && t.effect === effect)) return;
+    this.setTaints(node, [...n.taints, { key, effect }]);
+  }
+
+  /** Removes a node's taints of `key`, if any. */
+  removeTaint(node: string, key: string): void {
+    const n = this.node(node);
+    if (!n.taints.some((t) => t.key === key)) return;
+    this.setTaints(node, n.taints.filter((t) => t.key !== key));
   }
 
   /**
@@ -486,9 +369,9 @@ export class SimCluster extends EventEmitter {
     };
     this.podModels.set(`${pod.namespace}/${pod.name}`, pod);
     if (pod.workload) this.podsByWorkload.set(pod.workload, (this.podsByWorkload.get(pod.workload) ?? new Set()).add(pod));
-    const node = spec.node ?? this.schedule(pod);
+    const node = spec.node ?? schedule(this.view, pod);
     if (node) this.bind(pod, node, spec.startedAt ?? createdAt + 2000);
-    this.write('pods', `${pod.namespace}/${pod.name}`, this.renderPod(pod), 'ADDED');
+    this.write('pods', `${pod.namespace}/${pod.name}`, renderPod(this.view, pod), 'ADDED');
     if (!node) this.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'FailedScheduling', type: 'Warning', message: pod.unschedulable?.message ?? '', source: { component: 'default-scheduler' } });
     if (w) this.refreshWorkload(w);
     return pod;
@@ -533,7 +416,7 @@ export class SimCluster extends EventEmitter {
     let placed = 0;
     for (const p of this.podModels.values()) {
       if (p.node || !p.unschedulable) continue;
-      const node = this.schedule(p);
+      const node = schedule(this.view, p);
       if (!node) {
         this.touchPod(p);
         continue;
@@ -671,7 +554,7 @@ export class SimCluster extends EventEmitter {
     if (existing) {
       existing.count++;
       existing.lastSeen = now;
-      this.write('events', `${existing.namespace}/${existing.name}`, this.renderEvent(existing), 'MODIFIED');
+      this.write('events', `${existing.namespace}/${existing.name}`, renderEvent(existing), 'MODIFIED');
       return;
     }
     const e: EventModel = {
@@ -684,7 +567,7 @@ export class SimCluster extends EventEmitter {
       lastSeen: now,
     };
     this.events.set(key, e);
-    this.write('events', `${e.namespace}/${e.name}`, this.renderEvent(e), 'ADDED');
+    this.write('events', `${e.namespace}/${e.name}`, renderEvent(e), 'ADDED');
   }
 
   /** Deletes events last seen more than `ageMs` ago, as the API server's event TTL (1 h) does. */
@@ -712,36 +595,19 @@ export class SimCluster extends EventEmitter {
   // -------------------------------------------------------------------------------------------------
 
   private write(resource: Resource, key: string, object: Json, type: 'ADDED' | 'MODIFIED'): void {
-    const rv = ++this.rv;
-    (object.metadata as Json).resourceVersion = String(rv);
-    (this.objects.get(resource) as Map<string, Json>).set(key, object);
-    this.record({ rv, resource, type, object });
+    this.store.write(resource, key, object, type);
   }
 
   private remove(resource: Resource, key: string): void {
-    const map = this.objects.get(resource) as Map<string, Json>;
-    const old = map.get(key);
-    if (!old) return;
-    map.delete(key);
-    const rv = ++this.rv;
-    this.record({ rv, resource, type: 'DELETED', object: { ...old, metadata: { ...(old.metadata as Json), resourceVersion: String(rv) } } });
-  }
-
-  private record(c: Change): void {
-    this.history.push(c);
-    if (this.history.length > this.historySize) {
-      const dropped = this.history.splice(0, this.history.length - this.historySize);
-      this.oldestResumable = dropped[dropped.length - 1].rv;
-    }
-    this.emit('change', c);
+    this.store.remove(resource, key);
   }
 
   private touchNode(n: NodeModel): void {
-    this.write('nodes', n.spec.name, this.renderNode(n), 'MODIFIED');
+    this.write('nodes', n.spec.name, renderNode(this.view, n), 'MODIFIED');
   }
 
   private touchPod(p: PodModel): void {
-    this.write('pods', `${p.namespace}/${p.name}`, this.renderPod(p), 'MODIFIED');
+    this.write('pods', `${p.namespace}/${p.name}`, renderPod(this.view, p), 'MODIFIED');
     const w = p.workload ? this.workloads.get(p.workload) : undefined;
     if (w) this.refreshWorkload(w);
   }
@@ -784,13 +650,9 @@ export class SimCluster extends EventEmitter {
   /** Claim `namespace/data-<pod>` → the zone of its volume, made where the pod first ran. */
   private readonly volumeZones = new Map<string, string>();
 
-  private claimOf(p: PodModel): string | undefined {
-    return p.placement.zonalVolume ? `data-${p.name}` : undefined;
-  }
-
   /** The first binding of a pod with a zonal volume provisions it in the node's zone (a PVC bound to a PV), as the EBS CSI driver does. */
   private provisionVolume(p: PodModel, node: string): void {
-    const claim = this.claimOf(p);
+    const claim = claimOf(p);
     const zone = this.nodeModels.get(node)?.spec.zone;
     const key = `${p.namespace}/${claim}`;
     if (!claim || !zone || this.volumeZones.has(key)) return;
@@ -831,115 +693,6 @@ export class SimCluster extends EventEmitter {
     this.refreshNodeCpu(node);
   }
 
-  /** The least allocated node where the pod's requests fit, or undefined (the pod waits). */
-  private schedule(p: PodModel): string | undefined {
-    const cpu = sum(p.containers.map((c) => c.spec.requests?.cpuMilli ?? 0));
-    const mem = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
-    const why = new Map<string, number>();
-    const note = (reason: string) => why.set(reason, (why.get(reason) ?? 0) + 1);
-    let best: { node: string; free: number } | undefined;
-    const topologyMisfit = this.topologyFilter(p);
-    for (const [name, n] of this.nodeModels) {
-      if (n.conditions.get('Ready')?.status !== 'True') {
-        note('node(s) were not ready');
-        continue;
-      }
-      if (n.unschedulable) {
-        note('node(s) were unschedulable');
-        continue;
-      }
-      const taint = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(p.placement.tolerations, t));
-      if (taint) {
-        note(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
-        continue;
-      }
-      if (!selects(p.placement, this.nodeLabels(n))) {
-        note("node(s) didn't match Pod's node affinity/selector");
-        continue;
-      }
-      const volumeZone = this.volumeZones.get(`${p.namespace}/${this.claimOf(p)}`);
-      if (volumeZone !== undefined && n.spec.zone !== volumeZone) {
-        note('node(s) had volume node affinity conflict');
-        continue;
-      }
-      const alloc = this.allocatable(n);
-      const pods = this.podsOn(name).filter((x) => x.phase !== 'Succeeded' && x.phase !== 'Failed');
-      const usedCpu = sum(pods.flatMap((x) => x.containers.map((c) => c.spec.requests?.cpuMilli ?? 0)));
-      const usedMem = sum(pods.flatMap((x) => x.containers.map((c) => c.spec.requests?.memoryBytes ?? 0)));
-      if (pods.length + 1 > alloc.pods) {
-        note('Too many pods');
-        continue;
-      }
-      const shortMem = usedMem + mem > alloc.memoryBytes;
-      const shortCpu = usedCpu + cpu > alloc.cpuMilli;
-      if (shortMem) note('Insufficient memory');
-      if (shortCpu) note('Insufficient cpu');
-      if (shortMem || shortCpu) continue;
-      const misfit = topologyMisfit(n);
-      if (misfit) {
-        note(misfit);
-        continue;
-      }
-      // Kubernetes' default LeastAllocated score: the share of CPU and memory left, then fewer pods.
-      const free = ((alloc.cpuMilli - usedCpu - cpu) / alloc.cpuMilli + (alloc.memoryBytes - usedMem - mem) / alloc.memoryBytes) / 2 - pods.length / alloc.pods / 100;
-      if (!best || free > best.free) best = { node: name, free };
-    }
-    if (best) return best.node;
-    const total = this.nodeModels.size;
-    const reasons = [...why.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`).join(', ');
-    p.unschedulable = {
-      reason: 'Unschedulable',
-      message: `0/${total} nodes are available: ${reasons || 'no nodes available to schedule pods'}. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
-      since: this.clock.now(),
-    };
-    return undefined;
-  }
-
-  /**
-   * The scheduler's PodTopologySpread and InterPodAffinity filters (in that order) for the pod's DoNotSchedule
-   * spread and required anti-affinity: the reason a node fails them, or undefined. Counts bound, non-terminating
-   * pods of the pod's namespace matching each term's labels, per domain; spread counts only over the nodes the
-   * pod's nodeSelector and node affinity allow (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore, the defaults).
-   */
-  private topologyFilter(p: PodModel): (n: NodeModel) => string | undefined {
-    const { antiAffinity = [], spread = [] } = p.placement;
-    if (!antiAffinity.length && !spread.length) return () => undefined;
-    const bound = [...this.podModels.values()].filter((x) => x.node && x.namespace === p.namespace && x.deletingSince === undefined && x.phase !== 'Succeeded' && x.phase !== 'Failed');
-    const counts = (term: SimTopologyTerm, nodes: readonly NodeModel[]): Map<string, number> => {
-      const domains = new Map(nodes.map((n) => [n.spec.name, this.nodeLabels(n)[term.topologyKey]] as const));
-      const out = new Map<string, number>([...domains.values()].filter((d) => d !== undefined).map((d) => [d, 0]));
-      for (const x of bound) {
-        const d = domains.get(x.node ?? '');
-        if (d !== undefined && matchesLabels(x.labels, term.matchLabels)) out.set(d, (out.get(d) ?? 0) + 1);
-      }
-      return out;
-    };
-    const allowed = [...this.nodeModels.values()].filter((n) => selects(p.placement, this.nodeLabels(n)));
-    const spreads = spread.map((c) => {
-      const perDomain = counts(c, allowed);
-      return { c, perDomain, min: Math.min(...perDomain.values()), self: matchesLabels(p.labels, c.matchLabels) ? 1 : 0 };
-    });
-    const anti = antiAffinity.map((t) => ({ t, perDomain: counts(t, [...this.nodeModels.values()]) }));
-    return (n) => {
-      const labels = this.nodeLabels(n);
-      for (const { c, perDomain, min, self } of spreads) {
-        const d = labels[c.topologyKey];
-        if (d === undefined) return "node(s) didn't match pod topology spread constraints (missing required label)";
-        if ((perDomain.get(d) ?? 0) + self - min > c.maxSkew) return "node(s) didn't match pod topology spread constraints";
-      }
-      for (const { t, perDomain } of anti) {
-        const d = labels[t.topologyKey];
-        if (d !== undefined && (perDomain.get(d) ?? 0) > 0) return "node(s) didn't match pod anti-affinity rules";
-      }
-      return undefined;
-    };
-  }
-
-  allocatable(n: NodeModel): { cpuMilli: number; memoryBytes: number; ephemeralStorageBytes: number; pods: number } {
-    const c = n.spec.capacity;
-    return n.spec.allocatable ?? { cpuMilli: Math.max(0, c.cpuMilli - 80), memoryBytes: Math.max(0, c.memoryBytes - 1300 * MiB), ephemeralStorageBytes: Math.floor(c.ephemeralStorageBytes * 0.9), pods: c.pods };
-  }
-
   private workloadKey(w: { kind: string; namespace: string; name: string }): string {
     return `${w.kind}/${w.namespace}/${w.name}`;
   }
@@ -978,19 +731,19 @@ export class SimCluster extends EventEmitter {
     if (kind === 'Deployment') w.replicaSet = { name: `${name}-${w.templateHash}`, uid: this.uuid(), hash: w.templateHash, createdAt, containers: spec.containers, revision: 1 };
     this.workloads.set(key, w);
     const resource = workloadResource(kind);
-    this.write(resource, `${namespace}/${name}`, this.renderWorkload(w), 'ADDED');
-    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w, w.replicaSet), 'ADDED');
+    this.write(resource, `${namespace}/${name}`, renderWorkload(this.view, w), 'ADDED');
+    if (w.replicaSet) this.write('replicasets', `${namespace}/${w.replicaSet.name}`, renderReplicaSet(this.view, w, w.replicaSet), 'ADDED');
     return w;
   }
 
   private refreshWorkload(w: WorkloadModel): void {
     const resource = workloadResource(w.kind);
     const key = `${w.namespace}/${w.name}`;
-    const next = this.renderWorkload(w);
+    const next = renderWorkload(this.view, w);
     const prev = this.get(resource, key);
     if (prev && JSON.stringify(prev.status) === JSON.stringify(next.status) && JSON.stringify((prev.spec as Json).replicas) === JSON.stringify((next.spec as Json).replicas)) return;
     this.write(resource, key, next, 'MODIFIED');
-    for (const rs of [...(w.replicaSet ? [w.replicaSet] : []), ...w.oldReplicaSets]) this.write('replicasets', `${w.namespace}/${rs.name}`, this.renderReplicaSet(w, rs), 'MODIFIED');
+    for (const rs of [...(w.replicaSet ? [w.replicaSet] : []), ...w.oldReplicaSets]) this.write('replicasets', `${w.namespace}/${rs.name}`, renderReplicaSet(this.view, w, rs), 'MODIFIED');
   }
 
   /**
@@ -1011,11 +764,11 @@ export class SimCluster extends EventEmitter {
       w.replicaSet = earlier ?? { name: `${name}-${hash}`, uid: this.uuid(), hash, createdAt: this.clock.now(), containers, revision: w.revision };
       w.replicaSet.revision = w.revision;
       w.templateHash = hash;
-      this.write('replicasets', `${namespace}/${w.replicaSet.name}`, this.renderReplicaSet(w, w.replicaSet), earlier ? 'MODIFIED' : 'ADDED');
+      this.write('replicasets', `${namespace}/${w.replicaSet.name}`, renderReplicaSet(this.view, w, w.replicaSet), earlier ? 'MODIFIED' : 'ADDED');
     } else {
       w.templateHash = this.suffix(10);
     }
-    this.write(workloadResource(kind), `${namespace}/${name}`, this.renderWorkload(w), 'MODIFIED');
+    this.write(workloadResource(kind), `${namespace}/${name}`, renderWorkload(this.view, w), 'MODIFIED');
   }
 
   /** The replicas a Deployment or StatefulSet is scaled to now. */
@@ -1067,351 +820,10 @@ export class SimCluster extends EventEmitter {
   private suffix(n: number): string {
     return Array.from({ length: n }, () => ALPHANUM[Math.floor(this.rand() * ALPHANUM.length)]).join('');
   }
-
-  // -------------------------------------------------------------------------------------------------
-  // Rendering into Kubernetes objects (validated against the official schemas in the tests)
-  // -------------------------------------------------------------------------------------------------
-
-  /** A node's labels, as the kubelet and EKS set them, plus its own. */
-  nodeLabels(n: NodeModel): Record<string, string> {
-    const s = n.spec;
-    const zone = s.zone ?? `${this.region}a`;
-    const capacityLabel = s.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND';
-    return {
-      'beta.kubernetes.io/arch': 'amd64',
-      'beta.kubernetes.io/os': 'linux',
-      'kubernetes.io/arch': 'amd64',
-      'kubernetes.io/hostname': s.name,
-      'kubernetes.io/os': 'linux',
-      'topology.kubernetes.io/region': this.region,
-      'topology.kubernetes.io/zone': zone,
-      ...(s.instanceType ? { 'node.kubernetes.io/instance-type': s.instanceType } : {}),
-      ...(s.nodeGroup ? { 'eks.amazonaws.com/nodegroup': s.nodeGroup, 'eks.amazonaws.com/capacityType': capacityLabel } : {}),
-      ...(s.nodePool ? { 'karpenter.sh/nodepool': s.nodePool, 'karpenter.sh/capacity-type': s.capacityType === 'spot' ? 'spot' : 'on-demand' } : {}),
-      ...(s.capacityType === 'fargate' ? { 'eks.amazonaws.com/compute-type': 'fargate' } : {}),
-      ...s.labels,
-    };
-  }
-
-  private renderNode(n: NodeModel): Json {
-    const s = n.spec;
-    const alloc = this.allocatable(n);
-    const zone = s.zone ?? `${this.region}a`;
-    const labels = this.nodeLabels(n);
-    const providerID = s.capacityType === 'fargate' ? `aws:///${zone}/${n.uid.slice(0, 12)}/${s.name}` : s.instanceId ? `aws:///${zone}/${s.instanceId}` : undefined;
-    return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: s.name,
-        uid: n.uid,
-        creationTimestamp: iso(n.createdAt),
-        labels,
-        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
-      },
-      spec: {
-        ...(providerID ? { providerID } : {}),
-        ...(n.taints.length ? { taints: n.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) } : {}),
-        ...(n.unschedulable ? { unschedulable: true } : {}),
-      },
-      status: {
-        capacity: quantities(s.capacity),
-        allocatable: quantities(alloc),
-        conditions: [...n.conditions].map(([type, c]) => ({
-          type,
-          status: c.status,
-          lastHeartbeatTime: iso(this.clock.now()),
-          lastTransitionTime: iso(c.since),
-          reason: c.reason,
-          message: c.message,
-        })),
-        addresses: [
-          { type: 'InternalIP', address: s.internalIp ?? '127.0.0.1' },
-          { type: 'InternalDNS', address: s.name },
-          { type: 'Hostname', address: s.name },
-        ],
-        daemonEndpoints: { kubeletEndpoint: { Port: n.kubeletPort } },
-        nodeInfo: {
-          machineID: n.uid.replace(/-/g, ''),
-          systemUUID: `ec2${n.uid.slice(3)}`,
-          bootID: n.uid,
-          kernelVersion: '6.1.115-126.197.amzn2023.x86_64',
-          osImage: 'Amazon Linux 2023.6.20241212',
-          containerRuntimeVersion: 'containerd://1.7.23',
-          kubeletVersion: s.kubeletVersion ?? 'v1.33.5-eks-113cf36',
-          kubeProxyVersion: s.kubeletVersion ?? 'v1.33.5-eks-113cf36',
-          operatingSystem: 'linux',
-          architecture: 'amd64',
-        },
-      },
-    };
-  }
-
-  private renderPod(p: PodModel): Json {
-    const now = this.clock.now();
-    const qosClass = qosOf(p);
-    const allReady = podReady(p);
-    const scheduledAt = p.scheduledAt ?? p.createdAt;
-    const condition = (type: string, ok: boolean, at: EpochMs, reason?: string, message?: string) => ({
-      type,
-      status: ok ? 'True' : 'False',
-      lastTransitionTime: iso(at),
-      ...(reason ? { reason } : {}),
-      ...(message ? { message } : {}),
-    });
-    const conditions = p.node
-      ? [
-          condition('PodReadyToStartContainers', true, scheduledAt + 1000),
-          condition('Initialized', true, scheduledAt + 1000),
-          condition('Ready', allReady, allReady ? (p.startedAt ?? scheduledAt) + 3000 : now, allReady ? undefined : 'ContainersNotReady'),
-          condition('ContainersReady', allReady, allReady ? (p.startedAt ?? scheduledAt) + 3000 : now, allReady ? undefined : 'ContainersNotReady'),
-          condition('PodScheduled', true, scheduledAt),
-        ]
-      : [condition('PodScheduled', false, p.unschedulable?.since ?? p.createdAt, p.unschedulable?.reason ?? 'Unschedulable', p.unschedulable?.message)];
-    const state = (c: ContainerModel): Json => {
-      if (c.state === 'waiting') return { waiting: { reason: c.waiting?.reason ?? 'ContainerCreating', ...(c.waiting?.message ? { message: c.waiting.message } : {}) } };
-      if (c.state === 'terminated') return { terminated: { exitCode: c.terminated?.exitCode ?? 0, reason: c.terminated?.reason ?? 'Completed', startedAt: iso(c.startedAt), finishedAt: iso(c.terminated?.finishedAt ?? now), containerID: `containerd://${this.containerId(p, c)}` } };
-      return { running: { startedAt: iso(c.startedAt) } };
-    };
-    return {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: p.name,
-        namespace: p.namespace,
-        uid: p.uid,
-        creationTimestamp: iso(p.createdAt),
-        ...(p.deletingSince !== undefined ? { deletionTimestamp: iso(p.deletingSince + 30_000), deletionGracePeriodSeconds: 30 } : {}),
-        labels: p.labels,
-        ...mirrorAnnotations(p),
-        ...(p.owner ? { ownerReferences: [{ ...p.owner, controller: true, blockOwnerDeletion: true }] } : {}),
-      },
-      spec: {
-        ...(p.node ? { nodeName: p.node } : {}),
-        containers: p.containers.map((c) => ({
-          name: c.spec.name,
-          image: c.spec.image,
-          resources: {
-            ...(c.spec.requests ? { requests: quantities(c.spec.requests) } : {}),
-            ...(c.spec.limits ? { limits: quantities(c.spec.limits) } : {}),
-          },
-          imagePullPolicy: 'IfNotPresent',
-          terminationMessagePath: '/dev/termination-log',
-          terminationMessagePolicy: 'File',
-        })),
-        restartPolicy: p.restartPolicy,
-        schedulerName: 'default-scheduler',
-        serviceAccountName: 'default',
-        dnsPolicy: p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
-        ...(p.hostNetwork ? { hostNetwork: true } : {}),
-        terminationGracePeriodSeconds: 30,
-        enableServiceLinks: true,
-        preemptionPolicy: 'PreemptLowerPriority',
-        priority: 0,
-        ...placementSpec(p.placement),
-        ...(this.claimOf(p) ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: this.claimOf(p) } }] } : {}),
-        tolerations: [
-          ...(p.placement.tolerations ?? []).map(tolerationSpec),
-          { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-          { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-        ],
-      },
-      status: {
-        phase: p.phase,
-        ...(p.reason ? { reason: p.reason } : {}),
-        ...(p.message ? { message: p.message } : {}),
-        conditions,
-        qosClass,
-        ...(p.node ? { hostIP: this.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1', podIP: p.hostNetwork ? (this.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1') : this.podIp(p) } : {}),
-        ...(p.startedAt ? { startTime: iso(p.startedAt) } : {}),
-        ...(p.node
-          ? {
-              containerStatuses: p.containers.map((c) => ({
-                name: c.spec.name,
-                image: c.spec.image,
-                imageID: `${c.spec.image.split(':')[0]}@sha256:${this.digest(c.spec.image)}`,
-                containerID: `containerd://${this.containerId(p, c)}`,
-                ready: c.ready,
-                started: c.state === 'running',
-                restartCount: c.restarts,
-                state: state(c),
-                lastState: c.lastTermination
-                  ? { terminated: { exitCode: c.lastTermination.exitCode, reason: c.lastTermination.reason, startedAt: iso(Math.min(c.lastTermination.finishedAt - 1000, c.startedAt)), finishedAt: iso(c.lastTermination.finishedAt), containerID: `containerd://${this.digest(`${p.uid}/${c.spec.name}/${c.restarts - 1}`)}` } }
-                  : {},
-              })),
-            }
-          : {}),
-      },
-    };
-  }
-
-  private template(w: WorkloadModel): Json {
-    return {
-      metadata: { labels: { 'app.kubernetes.io/name': w.name } },
-      spec: {
-        containers: w.containers.map((c) => ({
-          name: c.name,
-          image: c.image,
-          resources: { ...(c.requests ? { requests: quantities(c.requests) } : {}), ...(c.limits ? { limits: quantities(c.limits) } : {}) },
-        })),
-        ...(w.hostNetwork ? { hostNetwork: true } : {}),
-        ...(w.kind === 'Job' ? { restartPolicy: 'Never' } : {}),
-        ...placementSpec(w.placement),
-        ...(w.placement.tolerations?.length ? { tolerations: w.placement.tolerations.map(tolerationSpec) } : {}),
-      },
-    };
-  }
-
-  private renderWorkload(w: WorkloadModel): Json {
-    const pods = [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])];
-    const ready = pods.filter(podReady).length;
-    const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: w.revision, labels: w.labels };
-    const updated = pods.filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && this.isUpdated(p)).length;
-    const selector = { matchLabels: { 'app.kubernetes.io/name': w.name } };
-    if (w.kind === 'DaemonSet') {
-      const desired = w.implicit ? pods.length : this.nodeModels.size;
-      return {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        metadata,
-        spec: { selector, template: this.template(w), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 },
-        status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: updated, observedGeneration: w.revision },
-      };
-    }
-    if (w.kind === 'Job') {
-      return {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { ...metadata, ...(w.cronJob ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: w.cronJob.name, uid: w.cronJob.uid, controller: true, blockOwnerDeletion: true }] } : {}) },
-        spec: { parallelism: 1, completions: 1, backoffLimit: 6, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': w.uid } }, template: this.template(w) },
-        status: { active: pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length, succeeded: pods.filter((p) => p.phase === 'Succeeded').length, failed: pods.filter((p) => p.phase === 'Failed').length, startTime: iso(w.createdAt) },
-      };
-    }
-    const status = { observedGeneration: w.revision, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: updated, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
-    if (w.kind === 'StatefulSet') {
-      return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata, spec: { replicas: w.replicas, selector, template: this.template(w), serviceName: w.name, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } }, status };
-    }
-    return {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': String(w.revision) } },
-      spec: { replicas: w.replicas, selector, template: this.template(w), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
-      status: { ...status, ...(ready < w.replicas ? { unavailableReplicas: w.replicas - ready } : {}) },
-    };
-  }
-
-  private renderReplicaSet(w: WorkloadModel, rs: ReplicaSetModel): Json {
-    const pods = [...(this.podsByWorkload.get(this.workloadKey(w)) ?? [])].filter((p) => p.owner?.uid === rs.uid && p.phase !== 'Failed' && p.phase !== 'Succeeded');
-    const ready = pods.filter(podReady).length;
-    const labels = { 'app.kubernetes.io/name': w.name, 'pod-template-hash': rs.hash };
-    return {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: rs.name,
-        namespace: w.namespace,
-        uid: rs.uid,
-        creationTimestamp: iso(rs === w.replicaSet && rs.revision === 1 ? w.createdAt : rs.createdAt),
-        labels,
-        annotations: { 'deployment.kubernetes.io/revision': String(rs.revision) },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true }],
-      },
-      spec: { replicas: pods.length, selector: { matchLabels: labels }, template: { ...this.template({ ...w, containers: rs.containers }), metadata: { labels } } },
-      status: { replicas: pods.length, fullyLabeledReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 },
-    };
-  }
-
-  private renderEvent(e: EventModel): Json {
-    const s = e.spec;
-    return {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: e.name, namespace: e.namespace, uid: e.uid, creationTimestamp: iso(e.firstSeen) },
-      involvedObject: { kind: s.involvedObject.kind, name: s.involvedObject.name, ...(s.involvedObject.namespace ? { namespace: s.involvedObject.namespace } : {}), ...(s.involvedObject.uid ? { uid: s.involvedObject.uid } : {}), apiVersion: s.involvedObject.kind === 'Node' || s.involvedObject.kind === 'Pod' ? 'v1' : 'apps/v1' },
-      reason: s.reason,
-      message: s.message,
-      type: s.type,
-      count: e.count,
-      firstTimestamp: iso(e.firstSeen),
-      lastTimestamp: iso(e.lastSeen),
-      source: { component: s.source?.component ?? 'kubelet', ...(s.source?.host ? { host: s.source.host } : {}) },
-      reportingComponent: s.source?.component ?? 'kubelet',
-      reportingInstance: s.source?.host ?? '',
-    };
-  }
-
-  private containerId(p: PodModel, c: ContainerModel): string {
-    return this.digest(`${p.uid}/${c.spec.name}/${c.restarts}`);
-  }
-
-  private podIp(p: PodModel): string {
-    const h = parseInt(p.uid.slice(0, 4), 16);
-    return `10.0.${100 + (h % 100)}.${(h >> 8) % 250 + 2}`;
-  }
-
-  /** A stable fake sha256-like hex digest of `s` (not cryptographic; just looks like containerd's). */
-  private digest(s: string): string {
-    let h1 = 0x811c9dc5;
-    let out = '';
-    for (let round = 0; out.length < 64; round++) {
-      for (let i = 0; i < s.length; i++) h1 = Math.imul(h1 ^ s.charCodeAt(i) ^ round, 16777619) >>> 0;
-      out += h1.toString(16).padStart(8, '0');
-    }
-    return out.slice(0, 64);
-  }
-}
-
-/** Whether a node's labels meet the pod's nodeSelector and required node affinity. */
-function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]));
-}
-
-function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** The placement fields of a pod spec (or a workload's pod template). */
-function placementSpec(p: SimPlacement): Json {
-  const nodeAffinity = p.affinity?.length
-    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }] } }
-    : undefined;
-  const podAntiAffinity = p.antiAffinity?.length
-    ? { requiredDuringSchedulingIgnoredDuringExecution: p.antiAffinity.map((t) => ({ labelSelector: { matchLabels: { ...t.matchLabels } }, topologyKey: t.topologyKey })) }
-    : undefined;
-  return {
-    ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
-    ...(nodeAffinity || podAntiAffinity ? { affinity: { ...(nodeAffinity ? { nodeAffinity } : {}), ...(podAntiAffinity ? { podAntiAffinity } : {}) } } : {}),
-    ...(p.spread?.length
-      ? { topologySpreadConstraints: p.spread.map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...c.matchLabels } } })) }
-      : {}),
-  };
-}
-
-function tolerationSpec(t: NonNullable<SimPlacement['tolerations']>[number]): Json {
-  return { ...(t.key !== undefined ? { key: t.key } : {}), operator: t.operator ?? 'Equal', ...(t.value !== undefined ? { value: t.value } : {}), ...(t.effect ? { effect: t.effect } : {}) };
 }
 
 function workloadResource(kind: SimWorkloadKind): Resource {
   return kind === 'Deployment' ? 'deployments' : kind === 'StatefulSet' ? 'statefulsets' : kind === 'DaemonSet' ? 'daemonsets' : 'jobs';
-}
-
-/** Ready as the pod's Ready condition says: running, every container ready, its node reporting. */
-export function podReady(p: PodModel): boolean {
-  return p.phase === 'Running' && !p.nodeLost && p.containers.every((c) => c.ready);
-}
-
-function sum(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
-}
-
-/** Resources as the API serializes them: CPU in cores or millicores, memory and storage in Ki. */
-function quantities(r: SimResources & { pods?: number }): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (r.cpuMilli !== undefined) out.cpu = r.cpuMilli % 1000 === 0 ? String(r.cpuMilli / 1000) : `${r.cpuMilli}m`;
-  if (r.ephemeralStorageBytes !== undefined) out['ephemeral-storage'] = r.ephemeralStorageBytes % 1024 === 0 ? `${r.ephemeralStorageBytes / 1024}Ki` : String(r.ephemeralStorageBytes);
-  if (r.memoryBytes !== undefined) out.memory = r.memoryBytes % MiB === 0 ? `${r.memoryBytes / MiB}Mi` : r.memoryBytes % 1024 === 0 ? `${r.memoryBytes / 1024}Ki` : String(r.memoryBytes);
-  if (r.pods !== undefined) out.pods = String(r.pods);
-  return out;
 }
 
 function defaultConditionReason(type: string, status: string): string {
