@@ -22,6 +22,7 @@ import type { Host } from '../model/domain';
 import { matchersText, type Matchers } from '../model/silence';
 import { SimulatedAccount, type ScalingCause } from '../sim/aws/account';
 import { podReady, SimCluster, type PodModel } from '../sim/kube/cluster';
+import { sum } from '../sim/kube/state';
 import type { SimContainerSpec, SimNodeSpec, SimPlacement, SimTopologyTerm } from '../sim/kube/model';
 import { SCHEDULED_EVENT_CODES, type Happening, type Scenario } from './scenario/format';
 import { KarpenterWorld } from './karpenter';
@@ -965,8 +966,4 @@ function perMinute(rate: string): number {
 function split(workload: string): [string, string] {
   const i = workload.indexOf('/');
   return [workload.slice(0, i), workload.slice(i + 1)];
-}
-
-function sum(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
 }

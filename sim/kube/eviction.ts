@@ -9,7 +9,7 @@
 import { formatBytes, parseBytes } from '../../model/quantity';
 import { MINUTE_MS, type EpochMs } from '../../model/time';
 import type { SimCluster } from './cluster';
-import type { PodModel } from './state';
+import { sum, type PodModel } from './state';
 
 const MiB = 1024 ** 2;
 
@@ -168,8 +168,4 @@ function oomScoreAdj(p: PodModel, capacity: number): number {
   const guaranteed = p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined && c.spec.limits.memoryBytes === (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) && c.spec.limits.cpuMilli !== undefined);
   if (guaranteed) return -997;
   return Math.min(999, Math.max(2, 1000 - Math.floor((1000 * requests) / capacity)));
-}
-
-function sum(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
 }

@@ -7,7 +7,7 @@ import { tolerates } from '../../model/domain';
 import type { Clock } from '../../model/time';
 import type { SimPlacement, SimTopologyTerm } from './model';
 import { allocatable } from './render';
-import type { NodeModel, PodModel } from './state';
+import { sum, type NodeModel, type PodModel } from './state';
 
 /** What scheduling reads of the cluster. */
 export interface SchedulingView {
@@ -131,8 +131,4 @@ function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boo
 
 function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-function sum(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
 }

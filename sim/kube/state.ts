@@ -134,3 +134,7 @@ export function configHashOf(p: PodModel): string | undefined {
 export function podReady(p: PodModel): boolean {
   return p.phase === 'Running' && !p.nodeLost && p.containers.every((c) => c.ready);
 }
+
+export function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
