@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { defaultRetryPolicy, backoffMs, isRetryable, type RetryPolicy } from '../../common/retry';
 import { silentLogger, type Logger } from '../../common/log';
+import { mapLimit } from '../../common/concurrency';
 import type {
   CloudRollup,
   ClusterMinute,
@@ -946,19 +947,5 @@ function summarize(results: readonly ('written' | 'skipped' | WriteFailure)[]): 
 function chunk<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
-/** Runs `fn` over `xs` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(xs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      out[i] = await fn(xs[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, worker));
   return out;
 }
