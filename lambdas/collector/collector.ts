@@ -12,7 +12,9 @@ import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from 
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
 import { adoptAwsEvents } from '../aws-events/aws-events';
 import { mapLimit } from '../../common/concurrency';
-import type { StoredDocument, VigilStore, WriteReport } from '../store/store';
+import type { StoredDocument } from '../store/documents';
+import type { WriteReport } from '../store/dynamo';
+import type { VigilStore } from '../store/store';
 import { BackoffError, Backoffs, type QueryBackoff } from './backoff';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
 import { readCloudState, type CloudState } from './cloud';

@@ -2,7 +2,8 @@ import { DynamoDBClient, DynamoDBServiceException, ProvisionedThroughputExceeded
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import { decode, encode } from '../../../lambdas/store/codec';
 import { keys } from '../../../lambdas/store/keys';
-import { MAX_ITEM_BYTES, VigilStore } from '../../../lambdas/store/store';
+import { MAX_ITEM_BYTES } from '../../../lambdas/store/dynamo';
+import { VigilStore } from '../../../lambdas/store/store';
 import type { AgentStatus, CloudRollup, KubeEvent, KubeNodeMinute, KubeRollup } from '../../../model/domain';
 import { parseSelector, peerOutliers } from '../../../model/selector';
 import { MINUTE_MS } from '../../../model/time';
