@@ -9,9 +9,11 @@ import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   QueryCommand,
+  ScanCommand,
   type AttributeValue,
   type ConsumedCapacity,
   type DynamoDBClient,
+  type ScanCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { mapLimit } from '../../common/concurrency';
@@ -126,6 +128,20 @@ export class DynamoTable {
         ),
       );
       for (const item of page.Items ?? []) if (!this.expired(item)) out.push(item);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Scan the whole table, all pages: it reads every item, so only a local run's small table is scanned. */
+  async scan(filter: Pick<ScanCommandInput, 'ProjectionExpression' | 'FilterExpression' | 'ExpressionAttributeValues'>): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.read('Scan', () =>
+        this.client.send(new ScanCommand({ TableName: this.tableName, ...filter, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' })),
+      );
+      out.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
     return out;

@@ -29,6 +29,16 @@ export class TimeSeriesReader {
     return out.Item && !this.table.expired(out.Item) ? decode<Heartbeat>(out.Item.d.B!) : undefined;
   }
 
+  /**
+   * The clusters with a heartbeat (one item each), sorted. A Scan of the whole table: for a local run's
+   * small table (`vigil query` without `--cluster`), never a deployed one.
+   */
+  async clusters(): Promise<string[]> {
+    const heartbeat = keys.heartbeat('');
+    const items = await this.table.scan({ ProjectionExpression: 'pk', FilterExpression: 'sk = :hb', ExpressionAttributeValues: { ':hb': { S: heartbeat.sk } } });
+    return items.flatMap((item) => (item.pk.S?.endsWith(heartbeat.pk) ? [item.pk.S.slice(0, -heartbeat.pk.length)] : [])).sort();
+  }
+
   /** Cluster-minute rollups with a minute in [from, to], oldest first. */
   async rollups(cluster: string, from: EpochMs, to: EpochMs): Promise<ClusterMinute[]> {
     const items = (

@@ -114,6 +114,9 @@ export class VigilStore {
   }
 
   // Time-series reads (reads.ts)
+  clusters(): Promise<string[]> {
+    return this.reads.clusters();
+  }
   heartbeat(cluster: string): Promise<Heartbeat | undefined> {
     return this.reads.heartbeat(cluster);
   }

@@ -399,6 +399,16 @@ describe('heartbeat and documents', () => {
     expect(await store.heartbeat('other')).toBeUndefined();
   });
 
+  test('the clusters a table holds are those with a heartbeat, sorted; other items name none', async () => {
+    expect(await store.clusters()).toEqual([]);
+    await store.putHeartbeat({ cluster: 'staging', lastSeen: T, agent });
+    await store.putHeartbeat({ cluster: cluster.cluster, lastSeen: T, agent });
+    await store.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
+    await store.putDocument('no-agent-yet', 'silence', 's1', { id: 's1' }, undefined);
+    expect(await store.clusters()).toEqual([cluster.cluster, 'staging'].sort());
+    expect(store.capacity.requests.Scan).toBe(2);
+  });
+
   test('versioned documents: one of two concurrent writers wins', async () => {
     expect(await store.putDocument('c1', 'alert', 'a1', { phase: 'pending' }, undefined)).toBe(1);
     const [a, b] = [t.store(), t.store()];
