@@ -1,5 +1,5 @@
 import { DynamoDBClient, DynamoDBServiceException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynalite';
 import { decode, encode } from '../../../lambdas/store/codec';
 import { keys } from '../../../lambdas/store/keys';
 import { MAX_ITEM_BYTES } from '../../../lambdas/store/dynamo';
@@ -9,29 +9,23 @@ import { parseSelector, peerOutliers } from '../../../model/selector';
 import { MINUTE_MS } from '../../../model/time';
 import { rng, syntheticCluster, syntheticHostMinutes, syntheticKubeMinutes } from '../../../sim/synthetic';
 import { failCalls, leaveUnprocessed } from '../../support/faults';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
 const M = Date.UTC(2026, 10, 23, 12, 0);
 const cluster = syntheticCluster({ nodes: 6, podsPerNode: 10 });
 const agent: AgentStatus = { version: '0.1.0', startedAt: T - 3_600_000, cycles: 1, batchesSent: 1, bytesSent: 1, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} };
 
-let dynamo: LocalDynamo;
-let t: TestStore;
+const t = useTestStore({ each: true });
 let store: VigilStore;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
-beforeEach(async () => {
-  t = await startTestStore(dynamo);
+beforeEach(() => {
   store = t.store();
 });
 
 /** A client of its own, so injected faults touch only the store under test; the SDK's retries are off. */
 function faultyStore(): { client: DynamoDBClient; store: VigilStore } {
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   return { client, store: t.store({ client }) };
 }
 
@@ -55,7 +49,7 @@ describe('node-minutes: the two writers merge in either order', () => {
   test('Kubernetes then host gives the same merged result', async () => {
     await store.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
     await store.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
-    const other = await startTestStore(dynamo);
+    const other = await t.fresh();
     const s2 = other.store();
     await s2.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
     await s2.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
