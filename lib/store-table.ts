@@ -19,8 +19,9 @@ export interface StoreTableProps {
 }
 
 /**
- * What Vigil's Lambdas do to the table, as data: exactly the calls `VigilStore` makes (no Scan, no UpdateItem
- * (the two writers of a node-minute put sibling items), no transactions, no table administration).
+ * What Vigil's Lambdas do to the table, as data: exactly the calls `VigilStore` makes for them (no Scan: only
+ * `vigil query` makes one, listing a local run's clusters; no UpdateItem (the two writers of a node-minute put
+ * sibling items), no transactions, no table administration).
  */
 export const STORE_ACTIONS: readonly string[] = [
   'dynamodb:GetItem',

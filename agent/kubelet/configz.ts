@@ -9,7 +9,7 @@
 import { BATCH_LIMITS } from '../../model/batch-constants';
 import type { EvictionThreshold, KubeletEviction } from '../../model/domain';
 import { bytes, quantity } from '../../model/quantity';
-import { mapLimit } from '../../lambdas/store/store';
+import { mapLimit } from '../../common/concurrency';
 import type { KubeletTarget } from '../kube/project';
 import type { SummarySource } from './scraper';
 

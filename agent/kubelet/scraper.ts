@@ -12,7 +12,7 @@ import * as https from 'https';
 import * as tls from 'tls';
 import { BATCH_LIMITS } from '../../model/batch-constants';
 import type { ScrapeError, ScrapeErrorKind } from '../../model/domain';
-import { mapLimit } from '../../lambdas/store/store';
+import { mapLimit } from '../../common/concurrency';
 import { ApiError, type KubeApi } from '../kube/api';
 import { clip, type KubeletTarget } from '../kube/project';
 import { CfsParser, parseCfs, type CfsCounters } from './cadvisor';

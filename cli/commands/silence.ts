@@ -9,9 +9,11 @@ import { ALERT_KIND, type AlertDoc } from '../../lambdas/evaluator/state';
 import { addSilence, expireSilence, listSilences, SilenceError } from '../../lambdas/store/silences';
 import { matchersText, parseMatchers, SILENCE_LABELS, type Silence } from '../../model/silence';
 import { formatDuration, parseDuration } from '../../model/quantity';
-import type { EpochMs } from '../../model/time';
+import { utc, type EpochMs } from '../../model/time';
 import { UsageError, type Command, type CommandIO } from '../command';
-import { defaultQueryDeps, explain, parseTime, QueryError, resolveCluster, SOURCE_OPTIONS, sourceOf, type OpenedSource, type QueryDeps, type Source } from './query';
+import { parseTime, SOURCE_OPTIONS, sourceOf } from '../query/args';
+import { defaultQueryDeps, explain, QueryError, resolveCluster, type OpenedSource, type QueryDeps, type Source } from '../query/sources';
+import { table, utcCell } from '../table';
 
 const WHERE = `Where (default: the last \`vigil local\` run):
   --local DIR            a local run's data (its clock was simulated: "now" is its newest data)
@@ -136,8 +138,6 @@ export function parseSilenceArgs(verb: Verb, args: readonly string[], env: Reado
   return out;
 }
 
-const utc = (t: EpochMs) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
-
 function state(s: Silence, now: EpochMs): string {
   if (now >= s.endsAt) return 'ended';
   return now < s.startsAt ? `starts in ${formatDuration(s.startsAt - now)}` : `${formatDuration(s.endsAt - now)} left`;
@@ -148,10 +148,8 @@ export type ListedSilence = Silence & { readonly holds: readonly string[] };
 
 export function silenceTable(silences: readonly ListedSilence[], now: EpochMs): string {
   if (!silences.length) return 'no silences';
-  const rows = silences.map((s) => [s.id, state(s, now), `${utc(s.startsAt)} → ${utc(s.endsAt)}`, matchersText(s.matchers), String(s.holds.length), s.author, s.comment]);
-  const head = ['id', 'state', 'UTC', 'matches', 'firing', 'author', 'comment'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+  const rows = silences.map((s) => [s.id, state(s, now), `${utcCell(s.startsAt)} → ${utcCell(s.endsAt)}`, matchersText(s.matchers), String(s.holds.length), s.author, s.comment]);
+  return table(['id', 'state', 'UTC', 'matches', 'firing', 'author', 'comment'], rows);
 }
 
 async function run(opts: SilenceOptions, source: OpenedSource, deps: QueryDeps, io: CommandIO): Promise<void> {
@@ -159,7 +157,7 @@ async function run(opts: SilenceOptions, source: OpenedSource, deps: QueryDeps, 
   // A local run's "now" is its newest data: its clock was simulated, and its silences expire by that clock.
   const now = opts.source.kind === 'local' ? ((await source.store.heartbeat(cluster))?.lastSeen ?? deps.clock.now()) : deps.clock.now();
   const store = source.at?.({ now: () => now }) ?? source.store;
-  const print = (s: Silence, what: string) => io.out(opts.json ? JSON.stringify(s, null, 2) : `${what} silence ${s.id} in cluster ${cluster}: ${matchersText(s.matchers)}, ${utc(s.startsAt)} → ${utc(s.endsAt)} UTC`);
+  const print = (s: Silence, what: string) => io.out(opts.json ? JSON.stringify(s, null, 2) : `${what} silence ${s.id} in cluster ${cluster}: ${matchersText(s.matchers)}, ${utcCell(s.startsAt)} → ${utc(s.endsAt)}`);
   if (opts.verb === 'add') {
     const startsAt = opts.start ?? now;
     const endsAt = 'ms' in opts.length! ? startsAt + opts.length.ms : opts.length!.until;

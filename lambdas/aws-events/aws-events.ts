@@ -12,7 +12,8 @@ import type { AwsEvent } from '../../model/aws-event';
 import type { CloudRollup } from '../../model/domain';
 import { MINUTE_MS, type Clock, type EpochMs } from '../../model/time';
 import { NO_CLUSTER } from '../store/keys';
-import type { VigilStore, WriteReport } from '../store/store';
+import type { WriteReport } from '../store/dynamo';
+import type { VigilStore } from '../store/store';
 import { AwsEventError, parseAwsEvent } from './parse';
 
 /** What a cluster is made of, for routing events: its instances and Auto Scaling groups. */

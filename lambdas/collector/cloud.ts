@@ -8,7 +8,7 @@ import type { AwsAccount } from '../aws/account';
 import type { DescribedGroup } from '../aws/autoscaling';
 import { describeError } from '../aws/calls';
 import type { ClusterInstance } from '../aws/ec2';
-import { mapLimit } from '../store/store';
+import { mapLimit } from '../../common/concurrency';
 
 export interface CloudState {
   readonly cluster?: ClusterInfo;

@@ -11,7 +11,10 @@ import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } fr
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
 import { adoptAwsEvents } from '../aws-events/aws-events';
-import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
+import { mapLimit } from '../../common/concurrency';
+import type { StoredDocument } from '../store/documents';
+import type { WriteReport } from '../store/dynamo';
+import type { VigilStore } from '../store/store';
 import { BackoffError, Backoffs, type QueryBackoff } from './backoff';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';
 import { readCloudState, type CloudState } from './cloud';

@@ -24,7 +24,7 @@ import type { CollectorFailure, Host, HostMetrics, HostNodeMinute } from '../../
 import { MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
 import { describeError } from '../aws/calls';
 import { MAX_QUERIES_PER_CALL, type CloudWatchApi, type MetricQuery, type MetricSeries, type MetricStatistic } from '../aws/cloudwatch';
-import { mapLimit } from '../store/store';
+import { mapLimit } from '../../common/concurrency';
 import type { HostMetricsSettings, MetricGroup } from './config';
 
 type Field = keyof HostMetrics;

@@ -23,7 +23,8 @@ import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs } from '../../mod
 import type { IngestResponse } from '../../model/wire';
 import { DEFAULT_ROUTE_LABELS } from '../../model/route';
 import { routeLabelsOf, RouteLabelsWriter } from '../store/route-labels';
-import type { VigilStore, WriteFailure, WriteReport } from '../store/store';
+import type { WriteFailure, WriteReport } from '../store/dynamo';
+import type { VigilStore } from '../store/store';
 import { decodeBody, DEFAULT_BODY_LIMITS, type BodyLimits } from './decode';
 import { kubeRollupOf } from './rollup';
 import { writerResolver, type AgentWriter } from './writers';

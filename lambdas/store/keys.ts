@@ -59,6 +59,9 @@ const documentPartition = (cluster: string, kind: string): string => `${cluster}
 /** The "cluster" of AWS events no cluster is known to own yet: their partition is `#W`. */
 export const NO_CLUSTER = '';
 
+/** Host parts cover at most this many minutes (basic monitoring's 5-minute period); reads of a minute look back that far. */
+export const MAX_HOST_PERIOD_MINUTES = 5;
+
 export const keys = {
   nodePartition,
   nodeMinute: (cluster: string, minute: Minute, nodeKey: NodeKey, part: NodePart): Key => ({

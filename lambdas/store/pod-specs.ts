@@ -78,3 +78,10 @@ export function joinKubeMinute(stored: StoredKubeMinute, specs: readonly PodSpec
 export function specHash(specs: readonly PodSpec[]): string {
   return createHash('sha256').update(JSON.stringify(specs)).digest('base64url').slice(0, 22);
 }
+
+/** Sets `key` as the newest entry of a bounded map (the spec caches), dropping the oldest past `max`. */
+export function remember<V>(map: Map<string, V>, key: string, value: V, max = 20_000): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value!);
+}

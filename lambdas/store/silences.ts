@@ -5,7 +5,8 @@
 import { randomUUID } from 'crypto';
 import { SILENCE_KIND, SILENCE_RETENTION_MS, type Silence } from '../../model/silence';
 import type { EpochMs } from '../../model/time';
-import type { StoredDocument, VigilStore } from './store';
+import type { StoredDocument } from './documents';
+import type { VigilStore } from './store';
 
 export type SilenceStore = Pick<VigilStore, 'getDocument' | 'listDocuments' | 'putDocument'>;
 

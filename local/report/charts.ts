@@ -6,6 +6,7 @@
  * peaks; the rest are drawn faded, so three nodes and fifty nodes both read well. A machine keeps one
  * colour in every chart (its host and its node included).
  */
+import { increases, shortNode } from '../../model/display';
 import { alertId } from '../../model/domain';
 import { MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
 import type { AlertMark, RunRecord } from './run-record';
@@ -100,11 +101,6 @@ export interface ReportModel {
   /** Every notification, oldest first; the index is the marker's identity. */
   readonly alerts: readonly AlertMark[];
   readonly happenings: readonly { readonly t: EpochMs; readonly text: string }[];
-}
-
-/** `ip-10-0-1-23.eu-west-1.compute.internal` → `ip-10-0-1-23`: EC2's default private DNS suffixes add nothing. */
-export function shortNode(name: string): string {
-  return name.replace(/\.(?:[a-z0-9-]+\.)?compute\.internal$|\.ec2\.internal$/, '');
 }
 
 /** Where an alert is, in a few words: the most specific part of its subject. */
@@ -205,15 +201,6 @@ function alertedBy(alerts: readonly AlertMark[], keyOf: (s: Readonly<Record<stri
   const out = new Map<string, EpochMs>();
   for (const a of alerts) for (const k of keyOf(a.subject)) if (k !== undefined && !out.has(k)) out.set(k, a.t);
   return out;
-}
-
-/** Increase-only running sum of a counter that resets when pods are replaced (restart counts start again at 0). */
-export function increases(values: readonly { t: EpochMs; v: number }[]): { t: EpochMs; v: number }[] {
-  let total = 0;
-  return values.map((p, i) => {
-    if (i > 0) total += Math.max(0, p.v - values[i - 1].v);
-    return { t: p.t, v: total };
-  });
 }
 
 /** Consecutive points with the same state become one segment; each point covers its minute. */

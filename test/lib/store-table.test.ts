@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -67,12 +67,19 @@ describe('StoreTable', () => {
     expect(statements).toHaveLength(1);
     expect([...actionsOf(statements[0].statement)].sort()).toEqual([...STORE_ACTIONS].sort());
     expect(statements[0].statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^StoreTable/), 'Arn'] });
-    // The calls the store can make are the commands it imports from the DynamoDB client.
-    const source = readFileSync(join(__dirname, '../../lambdas/store/store.ts'), 'utf8');
-    const imported = /import \{([^}]*)\} from '@aws-sdk\/client-dynamodb'/.exec(source)![1];
-    const calls = [...imported.matchAll(/\b(\w+)Command\b/g)].map((m) => `dynamodb:${m[1]}`);
-    expect(calls.length).toBeGreaterThan(3);
-    expect([...STORE_ACTIONS].sort()).toEqual(calls.sort());
+    // The calls the store can make are the commands its modules import from the DynamoDB client, but for
+    // table.ts (local mode and tests create the table; the stack does in AWS) and the Scan of
+    // VigilStore.clusters(), which only `vigil query` makes, on a local run: no function is granted it.
+    const dir = join(__dirname, '../../lambdas/store');
+    const calls = new Set(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.ts') && f !== 'table.ts')
+        .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-dynamodb'/g)])
+        .flatMap(([, imported]) => [...imported.matchAll(/\b(\w+)Command\b/g)].map((m) => `dynamodb:${m[1]}`)),
+    );
+    expect(calls.delete('dynamodb:Scan')).toBe(true);
+    expect(calls.size).toBeGreaterThan(3);
+    expect([...STORE_ACTIONS].sort()).toEqual([...calls].sort());
   });
 
   test('a customer managed key is granted along with the table', () => {

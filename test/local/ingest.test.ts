@@ -10,22 +10,18 @@ import { silentLogger } from '../../common/log';
 import { LOCAL_REGION } from '../../local/dynalite';
 import { startLocalIngest, type LocalIngest } from '../../local/ingest';
 import { syntheticBatch, syntheticCluster } from '../../sim/synthetic';
-import { startTestStore, type TestStore } from '../support/store';
+import { useTestStore } from '../support/store';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 20);
 const prod = syntheticCluster({ nodes: 2, podsPerNode: 3, cluster: 'prod', now: T });
 const staging = syntheticCluster({ nodes: 2, podsPerNode: 3, cluster: 'staging', now: T });
 
-let t: TestStore;
+const t = useTestStore({ now: T + 10_000 });
 let ingest: LocalIngest;
 beforeAll(async () => {
-  t = await startTestStore(undefined, T + 10_000);
   ingest = await startLocalIngest({ store: t.store(), clock: t.clock, logger: silentLogger, cluster: 'prod' });
 });
-afterAll(async () => {
-  await ingest.functionUrl.close();
-  await t.dynamo.close();
-});
+afterAll(() => ingest.functionUrl.close());
 
 const encoded = (batch: unknown): EncodedBatch => {
   const raw = Buffer.from(JSON.stringify(batch));

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { CommandIO } from '../../../cli/command';
-import { defaultQueryDeps, type QueryDeps } from '../../../cli/commands/query';
+import { defaultQueryDeps, type QueryDeps } from '../../../cli/query/sources';
 import { createSilenceCommands, parseSilenceArgs } from '../../../cli/commands/silence';
 import { main } from '../../../cli/main';
 import { ALERT_KIND } from '../../../lambdas/evaluator/state';

@@ -7,11 +7,10 @@ import { createAwsEventsHandler, membersOf, routeEvents } from '../../../lambdas
 import { parseAwsEvent } from '../../../lambdas/aws-events/parse';
 import { NO_CLUSTER } from '../../../lambdas/store/keys';
 import type { VigilStore } from '../../../lambdas/store/store';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import type { CloudRollup, Host } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 import { eventBridge, type EventOrigin } from '../../../sim/aws/eventbridge';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 30);
 const origin = (id: string, time = NOW - 5_000): EventOrigin => ({ id, time, account: '123456789012', region: 'eu-west-1' });
@@ -34,18 +33,11 @@ const rollup = (minute: number, hosts: Host[], groups: string[] = []): CloudRoll
   failures: [],
 });
 
-let dynamo: LocalDynamo;
-let t: TestStore;
+const t = useTestStore({ now: NOW, each: true });
 let store: VigilStore;
 const logs: string[] = [];
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
-
 beforeEach(async () => {
-  t = await startTestStore(dynamo, NOW);
   store = t.store();
   logs.length = 0;
   await store.putCloudRollup('prod', rollup(NOW - 60_000 - 30_000, [host('i-0a00000000000001a', 'eks-general')], ['eks-general']));

@@ -11,13 +11,9 @@ import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { NO_CLUSTER } from '../../../lambdas/store/keys';
 import { MINUTE_MS } from '../../../model/time';
 import { SimulatedAccount } from '../../../sim/aws/account';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await startTestStore(undefined, Date.UTC(2026, 10, 23, 8, 0, 20));
-});
-afterAll(() => t.dynamo.close());
+const t = useTestStore({ now: Date.UTC(2026, 10, 23, 8, 0, 20) });
 
 test("a new instance's state changes from before the collector listed it are filed on its cluster's timeline at the collector's next run; another workload's stay off every timeline", async () => {
   const sim = new SimulatedAccount({ clock: t.clock });

@@ -11,13 +11,13 @@ import { createCollectorHandler, STATE_DOCUMENT, WrittenHostParts, type ClusterR
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
 import type { VigilStore } from '../../../lambdas/store/store';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynalite';
 import type { AgentBatch, NodeReport } from '../../../model/batch';
 import type { CloudRollup, HostMetrics, HostNodeMinute, NodeMinute } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { leaveUnprocessed } from '../../support/faults';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore, type TestStore } from '../../support/store';
 import { asgOf, instanceOf } from '../aws/responses';
 import { batchEvent, writersFor } from '../ingest/function-url-event';
 import { FakeAws, seriesKey, type Point } from './fake-aws';
@@ -37,17 +37,13 @@ const ID = {
 const ASG = { general: 'eks-general-5ec8a1b2-1234-5678-9abc-def012345678', legacy: 'eksctl-prod-eu-1-nodegroup-legacy-NodeGroup-1A2B3C4D5E6F' };
 const LIVE = [ID.general1, ID.general2, ID.joining, ID.legacy, ID.karpenter];
 
-let dynamo: LocalDynamo;
+const db = useTestStore({ each: true });
 let t: TestStore;
 let store: VigilStore;
 let aws: FakeAws;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
 beforeEach(async () => {
-  t = await startTestStore(dynamo);
+  t = db;
   store = t.store();
   aws?.restore();
   aws = new FakeAws();
@@ -273,7 +269,7 @@ describe('merging with the Kubernetes side', () => {
     expect((await ingest()(batchEvent(agentBatch()))).statusCode).toBe(200);
     const hostFirst = await minute();
 
-    t = await startTestStore(dynamo);
+    t = await db.fresh();
     store = t.store();
     t.clock.set(RUN);
     expect((await ingest()(batchEvent(agentBatch()))).statusCode).toBe(200);
@@ -510,7 +506,7 @@ describe('faults', () => {
   });
 
   test('BatchWrite UnprocessedItems are retried until stored', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: db.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client });
     const fault = leaveUnprocessed(client, 3, 4);
     const run = await collect();
@@ -522,7 +518,7 @@ describe('faults', () => {
   });
 
   test('writes that never succeed: the run fails loudly and no watermark moves', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: db.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client, retry: { attempts: 2 } });
     const fault = leaveUnprocessed(client, 1000, 0);
     await expect(createCollectorHandler(deps())()).rejects.toThrow(`cloud rollup not stored for cluster(s) ${CLUSTER}`);

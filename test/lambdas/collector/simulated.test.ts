@@ -11,15 +11,11 @@ import { createCollectorHandler } from '../../../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { MINUTE_MS } from '../../../model/time';
 import { SimulatedAccount } from '../../../sim/aws/account';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 import { asgOf, instanceOf } from '../aws/responses';
 import { API_PAGES, FakeAws } from './fake-aws';
 
-let t: TestStore;
-beforeAll(async () => {
-  t = await startTestStore(undefined, Date.UTC(2026, 10, 23, 8, 0, 20));
-});
-afterAll(() => t.dynamo.close());
+const t = useTestStore({ now: Date.UTC(2026, 10, 23, 8, 0, 20) });
 
 test('an hour: rollups every minute, host parts for every instance and period, each activity once per status', async () => {
   const start = t.clock.now();
@@ -155,7 +151,7 @@ test('the simulated account counts the calls, page by page, that the SDK adapter
 
   const run = async (account: AwsAccountFor) => {
     const [r] = await createCollectorHandler({
-      store: (await startTestStore(t.dynamo, t.clock.now())).store(),
+      store: (await t.fresh(t.clock.now())).store(),
       clusters: [{ name: 'small' }],
       defaultRegion: 'eu-west-1',
       aws: account,

@@ -7,18 +7,14 @@ import { createAwsEventsHandler } from '../../../lambdas/aws-events/aws-events';
 import { noticesByInstance, openScheduledEvents } from '../../../lambdas/evaluator/aws-events';
 import { resolveRules } from '../../../lambdas/evaluator/config';
 import { runRules } from '../../../lambdas/evaluator/run-rules';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import type { AwsEvent } from '../../../model/aws-event';
 import { MINUTE_MS } from '../../../model/time';
 import { eventBridge } from '../../../sim/aws/eventbridge';
 import { harness, T0, type Harness } from './harness';
 import { SteadyCluster } from './steady-cluster';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 let ids = 0;
 /** Files an EventBridge event through the real AWS events function, at the harness's current time. */

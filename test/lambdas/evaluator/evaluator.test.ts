@@ -2,18 +2,15 @@ import { silentLogger } from '../../../common/log';
 import { resolveRules } from '../../../lambdas/evaluator/config';
 import { createEvaluator, createEvaluatorHandler, EvaluationError, PublishError } from '../../../lambdas/evaluator/evaluator';
 import type { AlertDoc } from '../../../lambdas/evaluator/state';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
-import type { StoredDocument, VigilStore } from '../../../lambdas/store/store';
+import { useTestStore } from '../../support/store';
+import type { StoredDocument } from '../../../lambdas/store/documents';
+import type { VigilStore } from '../../../lambdas/store/store';
 import type { KubeEvent } from '../../../model/domain';
 import { METRICS, METRICS_NAMESPACE, type MetricSpec } from '../../../model/metrics';
 import { HOUR_MS, MINUTE_MS } from '../../../model/time';
 import { CapturingPublisher, harness, T0 } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const notReady = (since: number) => ({ type: 'Ready', status: 'False' as const, reason: 'KubeletNotReady', message: 'container runtime network not ready: NetworkReady=false', since });
 

@@ -1,13 +1,9 @@
 import { nodePoolAtLimitOf } from '../../../lambdas/evaluator/karpenter';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import type { KubeEvent, Pod } from '../../../model/domain';
 import { harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const event = (message: string, over: Partial<KubeEvent> = {}): KubeEvent => ({
   objectUid: 'p1',

@@ -2,16 +2,12 @@
  * The Karpenter rules on the evaluator over dynalite: NodeClaims that fail to launch or never become Ready,
  * and drift that budgets keep from being replaced, from the NodePools and NodeClaims the agent reports.
  */
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import type { KubeEvent, Pod } from '../../../model/domain';
 import type { KarpenterCondition, KarpenterNodeClaim, KarpenterNodePool } from '../../../model/karpenter';
 import { harness, type Harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const MIN = 60_000;
 const ICE = 'creating instance, insufficient capacity, with fleet error(s), InsufficientInstanceCapacity: We currently do not have sufficient m6i.large capacity in the Availability Zone you requested (eu-west-1a).';

@@ -1,13 +1,9 @@
 import { actorOf } from '../../../lambdas/evaluator/removals';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import type { KubeEvent, NodeCondition, Pod } from '../../../model/domain';
 import { harness, type Harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -6,16 +6,12 @@
  */
 import { silentLogger } from '../../../common/log';
 import { routeLabelsOf, RouteLabelsWriter } from '../../../lambdas/store/route-labels';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import type { NamespaceInfo, WorkloadStatus } from '../../../model/domain';
 import type { Routing } from '../../../model/route';
 import { harness, type Harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const RULES = { 'workload-replicas-unavailable': { for: '0', resolveAfter: '0' }, 'node-not-ready': { for: '0', resolveAfter: '0' } };
 const ROUTES: Routing = {

@@ -1,14 +1,10 @@
 /** Runbook links: a base URL for every rule, a rule's own URL over it, in the email text and the Slack message, resolutions included. */
 import { formatSlack } from '../../../lambdas/notify/slack';
 import { notificationSchema } from '../../../lambdas/notify/notification';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import { harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 test("each alert links to the base URL and its rule id, or to its rule's own runbook; email and Slack carry the link, resolutions too", async () => {
   const h = await harness(dynamo, {

@@ -5,15 +5,11 @@
  */
 import { ALERT_KIND, type AlertDoc } from '../../../lambdas/evaluator/state';
 import { addSilence, expireSilence } from '../../../lambdas/store/silences';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import { MINUTE_MS } from '../../../model/time';
 import { harness, type Harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const notReady = (since: number) => ({ type: 'Ready', status: 'False' as const, reason: 'KubeletNotReady', message: 'PLEG is not healthy', since });
 const ready = (since: number) => ({ type: 'Ready', status: 'True' as const, reason: 'KubeletReady', since });

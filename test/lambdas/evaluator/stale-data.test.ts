@@ -5,7 +5,7 @@
 import { silentLogger } from '../../../common/log';
 import { createIngestHandler, type IngestHandler } from '../../../lambdas/ingest/ingest';
 import { staleResources } from '../../../lambdas/evaluator/stale';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import type { AgentBatch } from '../../../model/batch';
 import type { Container, Pod } from '../../../model/domain';
 import { MINUTE_MS } from '../../../model/time';
@@ -14,11 +14,7 @@ import { batchEvent, writersFor } from '../ingest/function-url-event';
 import { harness, T0, type Harness } from './harness';
 import { SteadyCluster } from './steady-cluster';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 /** Every watch healthy: each copy refreshed by a bookmark within the minute. */
 const FRESH = { nodes: 20_000, pods: 20_000, deployments: 20_000, replicasets: 20_000, 'events/warning': 20_000 };

@@ -5,15 +5,11 @@
  * a figure that stays known resolves as usual on the same node.
  */
 import type { NodeStats } from '../../../model/domain';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { useTestStore } from '../../support/store';
 import { WINDOWS_STATS } from '../../agent/kubelet/capture-figures';
 import { harness, type Harness } from './harness';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const GiB = 1024 ** 3;
 const now = { for: '0', resolveAfter: '0' };

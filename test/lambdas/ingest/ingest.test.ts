@@ -9,7 +9,7 @@ import { createLogger } from '../../../common/log';
 import { createIngestHandler, kubeMinutesOf, type IngestDeps, type IngestHandler } from '../../../lambdas/ingest/ingest';
 import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { VigilStore } from '../../../lambdas/store/store';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynalite';
 import { BATCH_LIMITS, type AgentBatch } from '../../../model/batch';
 import type { KubeEvent, Pod } from '../../../model/domain';
 import type { KarpenterState } from '../../../model/karpenter';
@@ -17,7 +17,7 @@ import { MINUTE_MS } from '../../../model/time';
 import type { IngestResponse } from '../../../model/wire';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
 import { failCalls, leaveUnprocessed } from '../../support/faults';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 import { AGENT_ROLE_ARN, batchEvent, rawEvent, writersFor } from './function-url-event';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
@@ -41,17 +41,11 @@ function batch(over: Partial<AgentBatch> = {}): AgentBatch {
   return { ...syntheticBatch(cluster, T, 7), events: [event], ...over };
 }
 
-let dynamo: LocalDynamo;
-let t: TestStore;
+const t = useTestStore({ each: true });
 let store: VigilStore;
 let logs: Record<string, unknown>[];
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
-beforeEach(async () => {
-  t = await startTestStore(dynamo);
+beforeEach(() => {
   store = t.store();
   logs = [];
 });
@@ -277,7 +271,7 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
 
 describe('the table refuses or loses writes', () => {
   test('UnprocessedItems handed back for good: 503 (resend), and the resend stores everything', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client, retry: { attempts: 3 } });
     const fault = leaveUnprocessed(client, 1000, 1);
     const res = await call(handler(), batchEvent(batch()));
@@ -288,7 +282,7 @@ describe('the table refuses or loses writes', () => {
     expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
     const retried = await t.scan();
     // The same as a clean single delivery.
-    const clean = await startTestStore(dynamo);
+    const clean = await t.fresh();
     store = clean.store();
     await call(handler(), batchEvent(batch()));
     const strip = (items: typeof retried) => items.map((i) => ({ ...i, pk: i.pk.S, sk: i.sk.S }));
@@ -297,7 +291,7 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('UnprocessedItems that clear after a retry are invisible to the agent', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client });
     const fault = leaveUnprocessed(client, 2, 5);
     expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
@@ -323,7 +317,7 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('DynamoDB refusing an item as invalid (ValidationException) is permanent: 422, not "throttled, resend" forever', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client });
     const invalid = () => Object.assign(new Error('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
     failCalls(client, 'PutItemCommand', 1, invalid, { match: (input) => (input as PutItemCommandInput).Item?.pk?.S?.includes('#E#') === true });
@@ -334,7 +328,7 @@ describe('the table refuses or loses writes', () => {
   });
 
   test("sustained throttling: retries stop before the function's timeout, and the answer is a 503 with what was stored", async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     // Waits overlap as real ones would: each wakes at its own time on the shared clock.
     const sleep = async (ms: number) => {
       const wake = t.clock.now() + ms;
@@ -355,7 +349,7 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('an unexpected error is a 500 with a fixed text for the agent, and logged with its stack for the operator', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client });
     jest.spyOn(store, 'putKubeBatch').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
     const res = await call(handler(), batchEvent(batch()));
@@ -366,7 +360,7 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('a heartbeat write refused by the table is reported, not hidden', async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     store = t.store({ client, retry: { attempts: 2 } });
     failCalls(client, 'PutItemCommand', 10, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }), {
       match: (input) => (input as PutItemCommandInput).Item?.sk?.S === 'heartbeat',

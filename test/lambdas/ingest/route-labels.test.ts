@@ -7,24 +7,17 @@ import { createLogger } from '../../../common/log';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
 import { alertLabels, ROUTE_LABELS_ID, ROUTE_LABELS_KIND, type RouteLabels } from '../../../lambdas/store/route-labels';
 import type { VigilStore } from '../../../lambdas/store/store';
-import { startDynalite, type LocalDynamo } from '../../../local/dynalite';
 import type { AgentBatch } from '../../../model/batch';
 import { syntheticBatch, syntheticCluster } from '../../../sim/synthetic';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 import { batchEvent, writersFor } from './function-url-event';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
 const cluster = syntheticCluster({ nodes: 3, podsPerNode: 10 });
 
-let dynamo: LocalDynamo;
-let t: TestStore;
+const t = useTestStore({ now: T, each: true });
 let store: VigilStore;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
-beforeEach(async () => {
-  t = await startTestStore(dynamo, T);
+beforeEach(() => {
   store = t.store();
 });
 

@@ -1,36 +1,31 @@
 import { DynamoDBClient, DynamoDBServiceException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite, type LocalDynamo } from '../../../local/dynalite';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynalite';
 import { decode, encode } from '../../../lambdas/store/codec';
 import { keys } from '../../../lambdas/store/keys';
-import { MAX_ITEM_BYTES, VigilStore } from '../../../lambdas/store/store';
+import { MAX_ITEM_BYTES } from '../../../lambdas/store/dynamo';
+import { VigilStore } from '../../../lambdas/store/store';
 import type { AgentStatus, CloudRollup, KubeEvent, KubeNodeMinute, KubeRollup } from '../../../model/domain';
 import { parseSelector, peerOutliers } from '../../../model/selector';
 import { MINUTE_MS } from '../../../model/time';
 import { rng, syntheticCluster, syntheticHostMinutes, syntheticKubeMinutes } from '../../../sim/synthetic';
 import { failCalls, leaveUnprocessed } from '../../support/faults';
-import { startTestStore, type TestStore } from '../../support/store';
+import { useTestStore } from '../../support/store';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
 const M = Date.UTC(2026, 10, 23, 12, 0);
 const cluster = syntheticCluster({ nodes: 6, podsPerNode: 10 });
 const agent: AgentStatus = { version: '0.1.0', startedAt: T - 3_600_000, cycles: 1, batchesSent: 1, bytesSent: 1, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} };
 
-let dynamo: LocalDynamo;
-let t: TestStore;
+const t = useTestStore({ each: true });
 let store: VigilStore;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
-beforeEach(async () => {
-  t = await startTestStore(dynamo);
+beforeEach(() => {
   store = t.store();
 });
 
 /** A client of its own, so injected faults touch only the store under test; the SDK's retries are off. */
 function faultyStore(): { client: DynamoDBClient; store: VigilStore } {
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   return { client, store: t.store({ client }) };
 }
 
@@ -54,7 +49,7 @@ describe('node-minutes: the two writers merge in either order', () => {
   test('Kubernetes then host gives the same merged result', async () => {
     await store.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
     await store.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
-    const other = await startTestStore(dynamo);
+    const other = await t.fresh();
     const s2 = other.store();
     await s2.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
     await s2.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
@@ -396,6 +391,16 @@ describe('heartbeat and documents', () => {
     expect(await store.putHeartbeat({ cluster: 'c1', lastSeen: T - 60_000, agent })).toMatchObject({ written: 0, skipped: 1 });
     expect((await store.heartbeat('c1'))?.lastSeen).toBe(T);
     expect(await store.heartbeat('other')).toBeUndefined();
+  });
+
+  test('the clusters a table holds are those with a heartbeat, sorted; other items name none', async () => {
+    expect(await store.clusters()).toEqual([]);
+    await store.putHeartbeat({ cluster: 'staging', lastSeen: T, agent });
+    await store.putHeartbeat({ cluster: cluster.cluster, lastSeen: T, agent });
+    await store.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
+    await store.putDocument('no-agent-yet', 'silence', 's1', { id: 's1' }, undefined);
+    expect(await store.clusters()).toEqual([cluster.cluster, 'staging'].sort());
+    expect(store.capacity.requests.Scan).toBe(2);
   });
 
   test('versioned documents: one of two concurrent writers wins', async () => {

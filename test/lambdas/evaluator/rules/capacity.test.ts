@@ -1,14 +1,10 @@
 import { alertId } from '../../../../model/domain';
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 describe('n1-headroom', () => {
   test('names the node whose loss hurts most and the pods that would not fit', () => {

@@ -1,7 +1,7 @@
 import type { Container, Pod } from '../../../../model/domain';
 import { HOUR_MS, MINUTE_MS } from '../../../../model/time';
 import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
@@ -10,11 +10,7 @@ import type { AlertDoc } from '../../../../lambdas/evaluator/state';
 const MiB = 1024 * 1024;
 const t = T0;
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const first = (p: Pod) => p.workload.kind === 'Deployment';
 const mapContainers = (p: Pod, f: (c: Container) => Container): Pod => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? f(c) : c)) });

@@ -1,7 +1,7 @@
 import { hostMinutesToRead } from '../../../../lambdas/evaluator/evaluator';
 import { keepEc2Checks } from '../../../../lambdas/evaluator/memory';
 import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
@@ -41,11 +41,7 @@ test('host-cpu-high: above 90%, silent below', () => {
 });
 
 describe('through the store', () => {
-  let dynamo: LocalDynamo;
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(() => dynamo.close());
+  const { dynamo } = useTestStore();
 
   test('host-cpu-high: a busy minute stays silent; 30 busy minutes fire, counted from when the figures arrive', async () => {
     const h = await harness(dynamo, { nodes: 6 });

@@ -1,4 +1,4 @@
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { MINUTE_MS } from '../../../../model/time';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
@@ -80,11 +80,7 @@ describe('node-not-ready', () => {
 });
 
 describe('node-readiness-flapping and node-scrape-failing on real windows', () => {
-  let dynamo: LocalDynamo;
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(() => dynamo.close());
+  const { dynamo } = useTestStore();
 
   test('three Ready transitions within 15 minutes fire; two do not', async () => {
     const h = await harness(dynamo, { nodes: 6 });

@@ -1,7 +1,7 @@
 import { alertId, type ScalingActivity } from '../../../../model/domain';
 import type { AlertDoc } from '../../../../lambdas/evaluator/state';
 import { MINUTE_MS } from '../../../../model/time';
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
@@ -22,11 +22,7 @@ export function activity(asg: string, over: Partial<ScalingActivity> & { activit
   };
 }
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 describe('asg-capacity-shortfall', () => {
   test('InService below desired for 15 minutes, with the last failure as evidence; short by 2: critical', async () => {

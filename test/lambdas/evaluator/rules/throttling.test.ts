@@ -1,14 +1,10 @@
 import type { Container, Pod } from '../../../../model/domain';
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 const app = (p: Pod) => p.workload.kind === 'Deployment';
 const daemon = (p: Pod) => p.workload.kind === 'DaemonSet' && p.workload.name === 'aws-node';

@@ -1,13 +1,9 @@
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 describe('agent-silent', () => {
   test('the agent pushes but nothing is stored: ingest is the suspect', () => {

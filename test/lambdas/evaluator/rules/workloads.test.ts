@@ -1,17 +1,13 @@
 import type { KubeEvent, Pod } from '../../../../model/domain';
 import { parseRuleOverrides } from '../../../../lambdas/evaluator/config';
-import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
+import { useTestStore } from '../../../support/store';
 import { imageName } from '../../../../model/selector';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
 import { SteadyCluster } from '../steady-cluster';
 
 const t = T0;
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.close());
+const { dynamo } = useTestStore();
 
 function pending(s: SteadyCluster, name: string, since: number): Pod {
   return { ...s.appPod(0), uid: `uid-${name}`, name, node: undefined, phase: 'Pending', ready: false, createdAt: since, unschedulable: { reason: 'Unschedulable', message: '0/6 nodes are available: 6 Insufficient memory. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.' } };
