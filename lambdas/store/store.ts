@@ -156,11 +156,18 @@ export interface RollupPart {
 }
 const WHOLE: RollupPart = { index: 0, count: 1 };
 
+/** A rollup part as stored: which part of its batch, which shard of a sharded agent, and its fields. */
+export interface StoredRollupPart {
+  readonly part: RollupPart;
+  readonly shard?: RollupPart;
+  readonly rollup: KubeRollup;
+}
+
 /** What ingest writes for one agent batch. */
 export interface KubeBatchWrite {
   readonly minutes: readonly KubeNodeMinute[];
   /** Full batches only: change batches leave the rollup to the full ones. */
-  readonly rollup?: { readonly rollup: KubeRollup; readonly part?: RollupPart };
+  readonly rollup?: { readonly rollup: KubeRollup; readonly part?: RollupPart; readonly shard?: RollupPart };
   readonly events: readonly KubeEvent[];
   readonly heartbeat: Heartbeat;
 }
@@ -210,7 +217,7 @@ export class VigilStore {
   async putKubeBatch(cluster: string, batch: KubeBatchWrite, deadline?: EpochMs): Promise<WriteReport> {
     const plans = [
       this.planKubeMinutes(cluster, batch.minutes),
-      batch.rollup ? this.planKubeRollup(cluster, batch.rollup.rollup, batch.rollup.part ?? WHOLE) : EMPTY_PLAN,
+      batch.rollup ? this.planKubeRollup(cluster, batch.rollup.rollup, batch.rollup.part ?? WHOLE, batch.rollup.shard) : EMPTY_PLAN,
       this.planEvents(cluster, batch.events),
       this.planHeartbeat(batch.heartbeat),
     ];
@@ -387,7 +394,7 @@ export class VigilStore {
         ),
       )
     ).flat();
-    const byMinute = new Map<Minute, { kube: { part: { index: number; count: number }; rollup: KubeRollup }[]; cloud?: CloudRollup }>();
+    const byMinute = new Map<Minute, { kube: StoredRollupPart[]; cloud?: CloudRollup }>();
     for (const item of items) {
       const { minute, part } = parseRollupSk(item[SK].S!);
       const entry = byMinute.get(minute) ?? { kube: [] };
@@ -530,10 +537,11 @@ export class VigilStore {
     return this.prepared({ specs: [...specs.values()], newer, counted: [], refused: [] });
   }
 
-  private planKubeRollup(cluster: string, rollup: KubeRollup, part: RollupPart): WritePlan {
-    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), rollup.collectedAt, part.index);
-    const what = `kube rollup part ${part.index} at ${isoMinute(rollup.minute)}`;
-    return this.prepared({ ...EMPTY_PLAN, newer: [{ key, what, value: { part, rollup }, dataTime: rollup.minute, collectedAt: rollup.collectedAt }] });
+  private planKubeRollup(cluster: string, rollup: KubeRollup, part: RollupPart, shard?: RollupPart): WritePlan {
+    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), rollup.collectedAt, part.index, shard?.index);
+    const what = `kube rollup ${shard ? `shard ${shard.index} ` : ''}part ${part.index} at ${isoMinute(rollup.minute)}`;
+    const value: StoredRollupPart = { part, ...(shard ? { shard } : {}), rollup };
+    return this.prepared({ ...EMPTY_PLAN, newer: [{ key, what, value, dataTime: rollup.minute, collectedAt: rollup.collectedAt }] });
   }
 
   private planEvents(cluster: string, events: readonly KubeEvent[]): WritePlan {
@@ -835,9 +843,25 @@ export class VigilStore {
 /**
  * One minute's kube rollup from the parts stored for it. Parts of one collection cycle merge; the newest
  * cycle with every part wins, so a late older batch or a newer cycle still arriving never hides a complete
- * one. With no complete cycle, the newest is returned marked `partial`.
+ * one. With no complete cycle, the newest is returned marked `partial`. A sharded agent's shards are the
+ * parts of the minute: each shard's newest complete cycle, merged; a shard missing makes it `partial`. The
+ * shard count of the newest part decides (a replica count being changed leaves the old layout's parts out).
  */
-export function mergeKubeRollupParts(parts: readonly { part: RollupPart; rollup: KubeRollup }[]): KubeRollup | undefined {
+export function mergeKubeRollupParts(parts: readonly StoredRollupPart[]): KubeRollup | undefined {
+  if (parts.length === 0) return undefined;
+  const newest = parts.reduce((a, b) => (b.rollup.collectedAt > a.rollup.collectedAt ? b : a));
+  return newest.shard ? mergeShards(parts, newest.shard.count) : mergeNewestCycle(parts.filter((p) => !p.shard));
+}
+
+function mergeShards(parts: readonly StoredRollupPart[], count: number): KubeRollup {
+  const shards = Array.from({ length: count }, (_, index) => mergeNewestCycle(parts.filter((p) => p.shard?.count === count && p.shard.index === index)));
+  const present = shards.flatMap((rollup, index) => (rollup ? [{ part: { index, count }, rollup }] : []));
+  const merged = mergeCycle(present);
+  const complete = present.filter((p) => !p.rollup.partial).length;
+  return complete === count ? merged : { ...merged, partial: { parts: complete, count } };
+}
+
+function mergeNewestCycle(parts: readonly { part: RollupPart; rollup: KubeRollup }[]): KubeRollup | undefined {
   if (parts.length === 0) return undefined;
   const cycles = new Map<EpochMs, Map<number, { part: RollupPart; rollup: KubeRollup }>>();
   for (const p of parts) {
