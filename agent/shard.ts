@@ -43,6 +43,11 @@ export interface LeaseStore {
 /** The most shards a cluster may be split into (and replicas the manifest runs). */
 export const MAX_SHARDS = BATCH_LIMITS.maxShards;
 
+/** The Lease of a shard, or the standby Lease idle replicas hold (the manifest's Role names each). */
+export function shardLeaseName(shard: number | 'standby', agent = 'vigil-agent'): string {
+  return `${agent}-${shard === 'standby' ? 'standby' : `shard-${shard}`}`;
+}
+
 /** FNV-1a of the node name: the same shard on every replica and across restarts. */
 export function shardOf(node: string, count: number): number {
   let h = 0x811c9dc5;
@@ -152,7 +157,7 @@ export class ShardLeases {
   }
 
   private leaseName(shard: number | 'standby'): string {
-    return `${this.o.name ?? 'vigil-agent'}-${shard === 'standby' ? 'standby' : `shard-${shard}`}`;
+    return shardLeaseName(shard, this.o.name);
   }
 
   /** When this replica first saw the lease as it is now (absent counts as a state). */
