@@ -169,7 +169,7 @@ export class Agent {
     let waited: unknown;
     await Promise.race([this.watch(), new Promise<void>((r) => (waited = this.timers.setTimeout(r, Math.min(settings.intervalMs, 30_000))))]);
     this.timers.clearTimeout(waited);
-    await this.syncShards();
+    await this.shardLoop();
     await this.tick();
   }
 
@@ -215,6 +215,14 @@ export class Agent {
   cycle(): Promise<void> {
     this.running ??= this.runCycle().finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  /**
+   * One round of a sharded agent's leases (renew, take over, hand over); `start()` runs one every renew
+   * period, local mode and tests call it on their own clock. Failures are logged: the next round retries.
+   */
+  async syncShards(): Promise<void> {
+    await this.deps.shards?.sync().catch((e) => this.deps.logger.warn('shard leases not synced: retrying at the next renew', { error: e }));
   }
 
   /** Sends the debounced change batch now, if any node is waiting. */
@@ -490,11 +498,10 @@ export class Agent {
   }
 
   /** One round of the shard leases, then the next one a renew period later (while the agent runs). */
-  private async syncShards(): Promise<void> {
-    const shards = this.deps.shards;
-    if (!shards || this.lifecycle !== 'started') return;
-    await shards.sync().catch((e) => this.deps.logger.warn('shard leases not synced: retrying at the next renew', { error: e }));
-    if (this.lifecycle === 'started') this.shardTimer = this.timers.setTimeout(() => void this.syncShards(), shards.renewEveryMs);
+  private async shardLoop(): Promise<void> {
+    if (!this.deps.shards || this.lifecycle !== 'started') return;
+    await this.syncShards();
+    if (this.lifecycle === 'started') this.shardTimer = this.timers.setTimeout(() => void this.shardLoop(), this.deps.shards.renewEveryMs);
   }
 
   private afterFlush(result: 'sent' | 'blocked'): void {

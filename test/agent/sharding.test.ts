@@ -1,0 +1,170 @@
+/**
+ * Three sharded agent replicas against one loopback cluster (API server with Leases, one HTTPS kubelet per
+ * node), pushing to the real ingest handler into dynalite, read by the real evaluator: every node is read
+ * exactly once a minute, the cluster-wide lists are sent once, a replica that dies has its nodes taken over,
+ * and the evaluator raises nothing through the takeover.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Agent } from '../../agent/agent';
+import { shardRules } from '../../agent/deploy/manifests';
+import { createAgentRuntime } from '../../agent/runtime';
+import { shardOf } from '../../agent/shard';
+import { silentLogger } from '../../common/log';
+import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../lambdas/evaluator/config';
+import { createEvaluator } from '../../lambdas/evaluator/evaluator';
+import { LOCAL_REGION } from '../../local/dynalite';
+import { startLocalIngest, type LocalIngest } from '../../local/ingest';
+import { minuteOf } from '../../model/time';
+import { startSimKube, type SimKube } from '../../sim/kube/env';
+import { simClusterFrom } from '../../sim/kube/from-synthetic';
+import { syntheticCluster } from '../../sim/synthetic';
+import { CapturingPublisher } from '../lambdas/evaluator/harness';
+import { startTestStore, type TestStore } from '../support/store';
+
+const T0 = Date.UTC(2026, 11, 5, 4, 0, 0);
+const CLUSTER = 'prod-eu-1';
+const NODES = 12;
+
+let t: TestStore;
+let ingest: LocalIngest;
+let kube: SimKube;
+let replicas: Record<'a' | 'b' | 'c', Agent>;
+let nodeNames: string[];
+let sim: ReturnType<typeof simClusterFrom>;
+
+beforeAll(async () => {
+  t = await startTestStore(undefined, T0);
+  ingest = await startLocalIngest({ store: t.store(), clock: t.clock, logger: silentLogger, cluster: CLUSTER });
+  const synthetic = syntheticCluster({ cluster: CLUSTER, nodes: NODES, podsPerNode: 4, now: T0 });
+  nodeNames = synthetic.reports.map((r) => r.node.name);
+  sim = simClusterFrom(synthetic, t.clock);
+  kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: 200 });
+  const kc = new KubeConfig();
+  kc.loadFromOptions(kube.kubeconfig);
+  const replica = (podName: string) =>
+    createAgentRuntime(
+      {
+        cluster: CLUSTER,
+        ingestUrl: ingest.functionUrl.url,
+        region: LOCAL_REGION,
+        intervalMs: 60_000,
+        kubeletTransport: 'direct',
+        kubeletTimeoutMs: 5000,
+        kubeletConcurrency: 4,
+        kubeletInsecureTls: false,
+        changeDebounceMs: 50,
+        bufferMaxBatches: 20,
+        bufferMaxBytes: 64 * 1024 * 1024,
+        pushTimeoutMs: 5000,
+        unreadyAfterFailures: 2,
+        healthPort: 0,
+        logLevel: 'error',
+        shards: 3,
+        podName,
+        namespace: 'vigil',
+      },
+      { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger },
+    );
+  replicas = { a: replica('vigil-agent-a'), b: replica('vigil-agent-b'), c: replica('vigil-agent-c') };
+  await Promise.all(Object.values(replicas).map((r) => r.watch()));
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(replicas ?? {}).map((r) => r.stop()));
+  await kube?.close();
+  await ingest?.functionUrl.close();
+  await t?.dynamo.close();
+});
+
+/** Summary reads per node so far. */
+const reads = () => new Map(nodeNames.map((n) => [n, kube.kubelets.requests.get(n) ?? 0]));
+
+/**
+ * One minute: the live replicas sync their leases every 10 s (30-s leases) and, 50 s in, those still
+ * cycling read and push; then the evaluator runs. Returns each node's summary reads in that minute.
+ */
+async function minute(live: readonly Agent[], cycling: readonly Agent[] = live): Promise<{ minute: number; reads: number[] }> {
+  for (let i = 0; i < 5; i++) {
+    for (const r of live) await r.syncShards();
+    t.clock.advance(10_000);
+  }
+  const before = reads();
+  const at = t.clock.now();
+  for (const r of cycling) await r.cycle();
+  const after = reads();
+  t.clock.advance(10_000);
+  return { minute: minuteOf(at), reads: nodeNames.map((n) => after.get(n)! - before.get(n)!) };
+}
+
+describe('a sharded agent: three replicas, one cluster', () => {
+  it('reads every node once a minute, sends the cluster-wide lists once, takes over a dead replica\'s nodes, and the evaluator raises nothing through it', async () => {
+    const { a, b, c } = replicas;
+    const store = t.store();
+    const publisher = new CapturingPublisher();
+    // No collector runs here: its own rule is off, every rule about the cluster is on.
+    const rules = resolveRules(ruleOverridesSchema.parse({ 'collector-failing': { enabled: false } }) as ParsedOverrides);
+    const evaluator = createEvaluator({ store, publisher, clock: t.clock, logger: silentLogger, rules, emit: () => undefined });
+    const minutes: { minute: number; reads: number[] }[] = [];
+
+    // Three minutes with every replica: each node read once a minute, stored once, the rollup whole.
+    for (let m = 0; m < 3; m++) {
+      if (m === 1) {
+        // A Warning event every replica sees: sent once, by the holder of shard 0.
+        const pod = sim.podModels.values().next().value!;
+        sim.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'Unhealthy', type: 'Warning', message: 'Liveness probe failed' });
+        for (const r of [a, b, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
+      }
+      minutes.push(await minute([a, b, c]));
+      await evaluator.evaluateCluster(CLUSTER);
+    }
+    const [withEvent] = await store.rollups(CLUSTER, minutes[1].minute, minutes[1].minute);
+    expect(withEvent.kube!.events.filter((e) => e.reason === 'Unhealthy')).toHaveLength(1);
+    for (const m of minutes.slice(1)) {
+      expect(m.reads).toEqual(nodeNames.map(() => 1));
+      const [rollup] = await store.rollups(CLUSTER, m.minute, m.minute);
+      expect(rollup.kube?.partial).toBeUndefined();
+      // A node in two shards would be here twice.
+      expect(rollup.kube!.nodes.map((n) => n.name).sort()).toEqual([...nodeNames].sort());
+      expect((await store.kubeMinutes(CLUSTER, m.minute)).map((n) => n.kube?.node.name).sort()).toEqual([...nodeNames].sort());
+      // Workloads once: each Deployment's pods counted once, with its desired count from shard 0.
+      for (const w of rollup.kube!.workloads.filter((x) => x.kind === 'Deployment')) expect(w.pods).toBeLessThanOrEqual(w.desired ?? 0);
+    }
+    expect(publisher.changes).toEqual([]);
+
+    // b crashes in minute 3 after renewing its lease, before its cycle: its shard is missing from minute 3.
+    const bShards = nodeNames.filter((n) => shardOf(n, 3) === 1);
+    expect(bShards.length).toBeGreaterThan(0);
+    minutes.push(await minute([a, b, c], [a, c]));
+    const gap = minutes[3];
+    expect(gap.reads.filter((r) => r === 0).length).toBe(bShards.length);
+    const [partial] = await store.rollups(CLUSTER, gap.minute, gap.minute);
+    expect(partial.kube?.partial).toEqual({ parts: 2, count: 3 });
+    // The evaluator reads the last complete minute instead: nothing is raised about b's nodes.
+    const during = await evaluator.evaluateCluster(CLUSTER);
+    expect(during.blindRules).not.toContain('agent-silent');
+    expect(publisher.changes).toEqual([]);
+
+    // Minute 4: a and c take b's shard over once its lease ran out; every node is read once again.
+    for (let m = 4; m < 7; m++) {
+      minutes.push(await minute([a, c]));
+      await evaluator.evaluateCluster(CLUSTER);
+      expect(minutes[m].reads).toEqual(nodeNames.map(() => 1));
+      const [rollup] = await store.rollups(CLUSTER, minutes[m].minute, minutes[m].minute);
+      expect(rollup.kube?.partial).toBeUndefined();
+      expect(rollup.kube!.nodes.map((n) => n.name).sort()).toEqual([...nodeNames].sort());
+    }
+    expect(publisher.changes).toEqual([]);
+
+    // Every lease call the replicas made is one the manifest's Role allows.
+    const [create, named] = shardRules(3) as { resourceNames?: string[] }[];
+    expect(create).toMatchObject({ verbs: ['create'] });
+    const calls = kube.api.requests.filter((r) => r.path.startsWith('/apis/coordination.k8s.io/'));
+    expect(calls.length).toBeGreaterThan(0);
+    for (const r of calls) {
+      const name = /\/namespaces\/vigil\/leases(?:\/(.+))?$/.exec(r.path);
+      expect(name).not.toBeNull();
+      if (r.method === 'POST') expect(name![1]).toBeUndefined();
+      else expect(named.resourceNames).toContain(name![1]);
+    }
+  });
+});
