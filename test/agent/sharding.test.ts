@@ -155,6 +155,19 @@ describe('a sharded agent: three replicas, one cluster', () => {
     }
     expect(publisher.changes).toEqual([]);
 
+    // A node's condition changes: only the replica reading it sends the change batch, so the node-minute keeps
+    // the figures that replica read (another's batch, without them, would replace it).
+    const node = nodeNames[0];
+    sim.setNodeCondition(node, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory' });
+    for (const r of [a, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
+    t.clock.advance(1000);
+    for (const r of [a, c]) await r.syncShards();
+    for (const r of [a, c]) await r.sendChanges();
+    expect(a.counters.changeBatches + c.counters.changeBatches).toBe(1);
+    const [changed] = (await store.kubeMinutes(CLUSTER, t.clock.now())).filter((n) => n.kube?.node.name === node);
+    expect(changed.kube!.node.conditions.find((x) => x.type === 'MemoryPressure')?.status).toBe('True');
+    expect(changed.kube!.stats?.memoryWorkingSetBytes).toBeGreaterThan(0);
+
     // Every lease call the replicas made is one the manifest's Role allows.
     const [create, named] = shardRules(3) as { resourceNames?: string[] }[];
     expect(create).toMatchObject({ verbs: ['create'] });
