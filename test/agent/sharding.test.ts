@@ -12,7 +12,6 @@ import { shardOf } from '../../agent/shard';
 import { silentLogger } from '../../common/log';
 import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../lambdas/evaluator/config';
 import { createEvaluator } from '../../lambdas/evaluator/evaluator';
-import { LOCAL_REGION } from '../../local/dynalite';
 import { startLocalIngest, type LocalIngest } from '../../local/ingest';
 import { minuteOf } from '../../model/time';
 import { startSimKube, type SimKube } from '../../sim/kube/env';
@@ -20,6 +19,7 @@ import { simClusterFrom } from '../../sim/kube/from-synthetic';
 import { syntheticCluster } from '../../sim/synthetic';
 import { CapturingPublisher } from '../lambdas/evaluator/harness';
 import { startTestStore, type TestStore } from '../support/store';
+import { agentConfigFor } from './capture-agent';
 
 const T0 = Date.UTC(2026, 11, 5, 4, 0, 0);
 const CLUSTER = 'prod-eu-1';
@@ -42,29 +42,7 @@ beforeAll(async () => {
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
   const replica = (podName: string) =>
-    createAgentRuntime(
-      {
-        cluster: CLUSTER,
-        ingestUrl: ingest.functionUrl.url,
-        region: LOCAL_REGION,
-        intervalMs: 60_000,
-        kubeletTransport: 'direct',
-        kubeletTimeoutMs: 5000,
-        kubeletConcurrency: 4,
-        kubeletInsecureTls: false,
-        changeDebounceMs: 50,
-        bufferMaxBatches: 20,
-        bufferMaxBytes: 64 * 1024 * 1024,
-        pushTimeoutMs: 5000,
-        unreadyAfterFailures: 2,
-        healthPort: 0,
-        logLevel: 'error',
-        shards: 3,
-        podName,
-        namespace: 'vigil',
-      },
-      { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger },
-    );
+    createAgentRuntime({ ...agentConfigFor(CLUSTER, ingest), shards: 3, podName, namespace: 'vigil' }, { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger });
   replicas = { a: replica('vigil-agent-a'), b: replica('vigil-agent-b'), c: replica('vigil-agent-c') };
   await Promise.all(Object.values(replicas).map((r) => r.watch()));
 });
