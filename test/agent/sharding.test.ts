@@ -136,10 +136,11 @@ describe('a sharded agent: three replicas, one cluster', () => {
     // A node's condition changes: only the replica reading it sends the change batch, so the node-minute keeps
     // the figures that replica read (another's batch, without them, would replace it).
     const node = nodeNames[0];
-    sim.setNodeCondition(node, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory' });
-    for (const r of [a, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
     t.clock.advance(1000);
     for (const r of [a, c]) await r.syncShards();
+    sim.setNodeCondition(node, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory' });
+    for (const r of [a, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
+    // The debounce (50 ms, real time) may have sent it already.
     for (const r of [a, c]) await r.sendChanges();
     expect(a.counters.changeBatches + c.counters.changeBatches).toBe(1);
     const [changed] = (await store.kubeMinutes(CLUSTER, t.clock.now())).filter((n) => n.kube?.node.name === node);
@@ -157,5 +158,17 @@ describe('a sharded agent: three replicas, one cluster', () => {
       if (r.method === 'POST') expect(name![1]).toBeUndefined();
       else expect(named.resourceNames).toContain(name![1]);
     }
+  });
+
+  it('releases a stopping replica\'s shards at once (a rollout), and the others take them at their next renews', async () => {
+    const { a, c } = replicas;
+    const held = (id: string) => kube.api.leases.all().filter((l) => (l.spec as { holderIdentity?: string }).holderIdentity === id).length;
+    expect(held('vigil-agent-c')).toBeGreaterThan(0);
+    await c.stop();
+    expect(held('vigil-agent-c')).toBe(0);
+    // a holds shards already, so it waits half a lease (15 s) for an idle replica to go first.
+    const got = await minute([a]);
+    expect(got.reads).toEqual(nodeNames.map(() => 1));
+    expect(held('vigil-agent-a')).toBe(3);
   });
 });
