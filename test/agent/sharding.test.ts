@@ -109,40 +109,46 @@ describe('a sharded agent: three replicas, one cluster', () => {
     }
     expect(publisher.changes).toEqual([]);
 
-    // b crashes in minute 3 after renewing its lease, before its cycle: its shard is missing from minute 3.
-    const bShards = nodeNames.filter((n) => shardOf(n, 3) === 1);
-    expect(bShards.length).toBeGreaterThan(0);
-    minutes.push(await minute([a, b, c], [a, c]));
+    // a, which holds shard 0 (what is cluster-wide), crashes in minute 3 after renewing its lease, before its
+    // cycle: its shard is missing from minute 3.
+    const holderOf = (shard: number) => kube.api.leases.all().find((l) => (l.metadata as { name: string }).name === `vigil-agent-shard-${shard}`)?.spec as { holderIdentity?: string };
+    expect(holderOf(0).holderIdentity).toBe('vigil-agent-a');
+    const aNodes = nodeNames.filter((n) => shardOf(n, 3) === 0);
+    expect(aNodes.length).toBeGreaterThan(0);
+    minutes.push(await minute([a, b, c], [b, c]));
     const gap = minutes[3];
-    expect(gap.reads.filter((r) => r === 0).length).toBe(bShards.length);
+    expect(gap.reads.filter((r) => r === 0).length).toBe(aNodes.length);
     const [partial] = await store.rollups(CLUSTER, gap.minute, gap.minute);
     expect(partial.kube?.partial).toEqual({ parts: 2, count: 3 });
-    // The evaluator reads the last complete minute instead: nothing is raised about b's nodes.
+    // The evaluator reads the last complete minute instead: nothing is raised about a's nodes.
     const during = await evaluator.evaluateCluster(CLUSTER);
     expect(during.blindRules).not.toContain('agent-silent');
     expect(publisher.changes).toEqual([]);
 
-    // Minute 4: a and c take b's shard over once its lease ran out; every node is read once again.
+    // Minute 4: b or c takes a's shard over once its lease ran out; every node is read once again, and the
+    // workloads (cluster-wide, shard 0) are told by the new holder.
     for (let m = 4; m < 7; m++) {
-      minutes.push(await minute([a, c]));
+      minutes.push(await minute([b, c]));
       await evaluator.evaluateCluster(CLUSTER);
       expect(minutes[m].reads).toEqual(nodeNames.map(() => 1));
       const [rollup] = await store.rollups(CLUSTER, minutes[m].minute, minutes[m].minute);
       expect(rollup.kube?.partial).toBeUndefined();
       expect(rollup.kube!.nodes.map((n) => n.name).sort()).toEqual([...nodeNames].sort());
+      expect(rollup.kube!.workloads.filter((w) => w.desired !== undefined).length).toBeGreaterThan(0);
     }
+    expect(['vigil-agent-b', 'vigil-agent-c']).toContain(holderOf(0).holderIdentity);
     expect(publisher.changes).toEqual([]);
 
     // A node's condition changes: only the replica reading it sends the change batch, so the node-minute keeps
     // the figures that replica read (another's batch, without them, would replace it).
     const node = nodeNames[0];
     t.clock.advance(1000);
-    for (const r of [a, c]) await r.syncShards();
+    for (const r of [b, c]) await r.syncShards();
     sim.setNodeCondition(node, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory' });
-    for (const r of [a, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
+    for (const r of [b, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
     // The debounce (50 ms, real time) may have sent it already.
-    for (const r of [a, c]) await r.sendChanges();
-    expect(a.counters.changeBatches + c.counters.changeBatches).toBe(1);
+    for (const r of [b, c]) await r.sendChanges();
+    expect(b.counters.changeBatches + c.counters.changeBatches).toBe(1);
     const [changed] = (await store.kubeMinutes(CLUSTER, t.clock.now())).filter((n) => n.kube?.node.name === node);
     expect(changed.kube!.node.conditions.find((x) => x.type === 'MemoryPressure')?.status).toBe('True');
     expect(changed.kube!.stats?.memoryWorkingSetBytes).toBeGreaterThan(0);
@@ -161,14 +167,14 @@ describe('a sharded agent: three replicas, one cluster', () => {
   });
 
   it('releases a stopping replica\'s shards at once (a rollout), and the others take them at their next renews', async () => {
-    const { a, c } = replicas;
+    const { b, c } = replicas;
     const held = (id: string) => kube.api.leases.all().filter((l) => (l.spec as { holderIdentity?: string }).holderIdentity === id).length;
     expect(held('vigil-agent-c')).toBeGreaterThan(0);
     await c.stop();
     expect(held('vigil-agent-c')).toBe(0);
-    // a holds shards already, so it waits half a lease (15 s) for an idle replica to go first.
-    const got = await minute([a]);
+    // b holds shards already, so it waits half a lease (15 s) for an idle replica to go first.
+    const got = await minute([b]);
     expect(got.reads).toEqual(nodeNames.map(() => 1));
-    expect(held('vigil-agent-a')).toBe(3);
+    expect(held('vigil-agent-b')).toBe(3);
   });
 });
