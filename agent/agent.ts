@@ -285,6 +285,7 @@ export class Agent {
       resources: this.deps.state.health(),
       ready: this.readiness().ok,
       live: this.liveness().ok,
+      ...(this.deps.shards ? { shards: { count: this.deps.shards.count, held: this.deps.shards.held() } } : {}),
     });
   }
 

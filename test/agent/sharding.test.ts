@@ -176,5 +176,7 @@ describe('a sharded agent: three replicas, one cluster', () => {
     const got = await minute([b]);
     expect(got.reads).toEqual(nodeNames.map(() => 1));
     expect(held('vigil-agent-b')).toBe(3);
+    await b.syncShards();
+    for (const shard of [0, 1, 2]) expect(b.metrics()).toContain(`vigil_agent_shard_held{shard="${shard}"} 1`);
   });
 });
