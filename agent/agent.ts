@@ -26,6 +26,7 @@ import { CfsTracker } from './kubelet/cadvisor';
 import { CpuTracker, usageOf, withUsage, type NodeUsage } from './kubelet/summary';
 import { encodeBatches, type BatchContent } from './push/batches';
 import { Outbox, type IngestSink } from './push/outbox';
+import { shardContents, shardedPhaseMs, shardOf, type ShardLeases } from './shard';
 import { AgentCounters, prometheusText } from './status';
 
 export interface AgentSettings {
@@ -63,6 +64,9 @@ export interface ControlPlaneSource {
   readyz(): Promise<Readyz | undefined>;
 }
 
+/** The shard leases of a sharded agent (`agent/shard.ts`). */
+export type ShardSource = Pick<ShardLeases, 'count' | 'renewEveryMs' | 'held' | 'sync' | 'release'>;
+
 /** Timers, injectable so local mode can run the agent on its own clock. */
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -86,6 +90,8 @@ export interface AgentDeps {
   readonly random?: () => number;
   /** @default the global timers */
   readonly timers?: Timers;
+  /** Sharded: this replica reads and pushes the nodes of the shards it holds. @default every node */
+  readonly shards?: ShardSource;
 }
 
 export interface Probe {
@@ -115,6 +121,7 @@ export class Agent {
   private tickTimer?: unknown;
   private changeTimer?: unknown;
   private retryTimer?: unknown;
+  private shardTimer?: unknown;
   private retryAttempt = 0;
   private watching?: Promise<void>;
   /** `idle` until `start()` (local mode may only ever call `cycle()`), `stopped` after `stop()`. */
@@ -134,7 +141,8 @@ export class Agent {
     });
     // Keep ticks 10 % of an interval away from its edges, so timer delays never move a 60-s tick across
     // a minute boundary (two batches in one node-minute, none in the next).
-    this.phaseMs = Math.floor(deps.settings.intervalMs * (0.1 + 0.8 * this.random()));
+    // Sharded replicas share one phase, so a minute's shards reach ingest together.
+    this.phaseMs = deps.shards ? shardedPhaseMs(deps.settings.cluster, deps.settings.intervalMs) : Math.floor(deps.settings.intervalMs * (0.1 + 0.8 * this.random()));
     deps.state.onChange((node) => this.noteChange(node));
     const told = new Set<string>();
     this.configs = new KubeletConfigs({
@@ -161,6 +169,7 @@ export class Agent {
     let waited: unknown;
     await Promise.race([this.watch(), new Promise<void>((r) => (waited = this.timers.setTimeout(r, Math.min(settings.intervalMs, 30_000))))]);
     this.timers.clearTimeout(waited);
+    await this.shardLoop();
     await this.tick();
   }
 
@@ -186,11 +195,12 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.lifecycle === 'stopped') return;
     this.lifecycle = 'stopped';
-    for (const t of [this.tickTimer, this.changeTimer, this.retryTimer]) if (t !== undefined) this.timers.clearTimeout(t);
-    this.tickTimer = this.changeTimer = this.retryTimer = undefined;
+    for (const t of [this.tickTimer, this.changeTimer, this.retryTimer, this.shardTimer]) if (t !== undefined) this.timers.clearTimeout(t);
+    this.tickTimer = this.changeTimer = this.retryTimer = this.shardTimer = undefined;
     this.scrapeAbort?.abort('the agent is stopping');
     const { logger, settings } = this.deps;
-    const stopped = Promise.all([this.running, this.deps.state.stop()]).then(async () => {
+    // The shards go first: the other replicas take them over at their next sync, not a lease later.
+    const stopped = Promise.all([this.running, this.deps.state.stop(), this.deps.shards?.release()]).then(async () => {
       if (this.outbox.length) await this.outbox.flush();
     });
     let timer: NodeJS.Timeout | undefined;
@@ -207,6 +217,14 @@ export class Agent {
     return this.running;
   }
 
+  /**
+   * One round of a sharded agent's leases (renew, take over, hand over); `start()` runs one every renew
+   * period, local mode and tests call it on their own clock. Failures are logged: the next round retries.
+   */
+  async syncShards(): Promise<void> {
+    await this.deps.shards?.sync().catch((e) => this.deps.logger.warn('shard leases not synced: retrying at the next renew', { error: e }));
+  }
+
   /** Sends the debounced change batch now, if any node is waiting. */
   async sendChanges(): Promise<void> {
     if (this.changeTimer !== undefined) this.timers.clearTimeout(this.changeTimer);
@@ -217,7 +235,7 @@ export class Agent {
       this.armChangeTimer();
       return;
     }
-    const names = [...this.pendingChanges];
+    const names = [...this.pendingChanges].filter((n) => this.owns(n));
     this.pendingChanges.clear();
     const snap = this.deps.state.snapshot();
     const nodes = this.reports(snap, new Set(names));
@@ -267,6 +285,7 @@ export class Agent {
       resources: this.deps.state.health(),
       ready: this.readiness().ok,
       live: this.liveness().ok,
+      ...(this.deps.shards ? { shards: { count: this.deps.shards.count, held: this.deps.shards.held() } } : {}),
     });
   }
 
@@ -302,11 +321,15 @@ export class Agent {
         summary = { skipped: 'nodes and pods not listed yet', listErrors: listErrors(state.health()), ...(await this.pushHeartbeat(startedAt)) };
         return;
       }
-      const snap = state.snapshot();
+      const all = state.snapshot();
+      const held = this.deps.shards?.held();
+      // Sharded: the nodes of the shards held; the holder of shard 0 also tells what is cluster-wide.
+      const snap = held ? { ...all, nodes: all.nodes.filter((n) => this.owns(n.node.name, held)) } : all;
+      const clusterWide = !held || held.includes(0);
       void this.configs.refresh(snap.nodes.map((n) => n.kubelet));
       this.cpu.nextGeneration();
       this.cfs.nextGeneration();
-      const [{ results, cfsErrors }, readyz] = await Promise.all([this.scrape(snap), this.deps.controlPlane.readyz()]);
+      const [{ results, cfsErrors }, readyz] = await Promise.all([this.scrape(snap), clusterWide ? this.deps.controlPlane.readyz() : undefined]);
       for (const r of results) {
         if (r.summary) {
           this.usage.set(r.node, r.summary);
@@ -340,8 +363,9 @@ export class Agent {
         dataAgeMs: dataAges(state.health()),
         ...(snap.karpenter ? { karpenter: snap.karpenter } : {}),
       };
-      const sent = await this.push(content);
+      const sent = held ? await this.pushShards(content, held) : await this.push(content);
       summary = {
+        ...(held ? { shards: held } : {}),
         nodes: nodes.length,
         pods: snap.pods.length,
         scrapeErrors: errors.length,
@@ -455,6 +479,30 @@ export class Agent {
       bytes: batches.reduce((a, b) => a + b.body.length, 0),
       rawBytes: batches.reduce((a, b) => a + b.rawBytes, 0),
     };
+  }
+
+  /** A sharded replica's cycle: one batch per shard held (none while it holds none). */
+  private async pushShards(content: BatchContent, held: readonly number[]): Promise<{ batches: number; bytes: number; rawBytes: number }> {
+    const total = { batches: 0, bytes: 0, rawBytes: 0 };
+    for (const [i, c] of shardContents(content, held, this.deps.shards!.count).entries()) {
+      const sent = await this.push(i === 0 ? c : { ...c, seq: ++this.seq });
+      total.batches += sent.batches;
+      total.bytes += sent.bytes;
+      total.rawBytes += sent.rawBytes;
+    }
+    return total;
+  }
+
+  /** Whether this replica reads `node`: always, unless sharded and the node's shard is not held. */
+  private owns(node: string, held = this.deps.shards?.held()): boolean {
+    return !held || held.includes(shardOf(node, this.deps.shards!.count));
+  }
+
+  /** One round of the shard leases, then the next one a renew period later (while the agent runs). */
+  private async shardLoop(): Promise<void> {
+    if (!this.deps.shards || this.lifecycle !== 'started') return;
+    await this.syncShards();
+    if (this.lifecycle === 'started') this.shardTimer = this.timers.setTimeout(() => void this.shardLoop(), this.deps.shards.renewEveryMs);
   }
 
   private afterFlush(result: 'sent' | 'blocked'): void {

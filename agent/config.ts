@@ -6,6 +6,7 @@ import { accessSync, constants, statSync } from 'fs';
 import { ConfigError, EnvReader } from '../common/config';
 import type { LogLevel } from '../common/log';
 import { CLUSTER_NAME_PATTERN } from '../model/batch-constants';
+import { MAX_SHARDS } from './shard';
 
 /** The variables the agent reads; the manifest generator sets them from the same names. */
 export const AGENT_ENV = {
@@ -25,6 +26,9 @@ export const AGENT_ENV = {
   unreadyAfterFailures: 'VIGIL_UNREADY_AFTER_FAILURES',
   healthPort: 'VIGIL_HEALTH_PORT',
   auth: 'VIGIL_AGENT_AUTH',
+  shards: 'VIGIL_SHARDS',
+  podName: 'VIGIL_POD_NAME',
+  namespace: 'VIGIL_NAMESPACE',
   kubeconfig: 'KUBECONFIG',
   logLevel: 'LOG_LEVEL',
 } as const;
@@ -53,6 +57,13 @@ export interface AgentConfig {
   readonly pushTimeoutMs: number;
   readonly unreadyAfterFailures: number;
   readonly healthPort: number;
+  /** Shards the nodes are split into, one Lease each (`agent/shard.ts`); absent or 1: one replica reads every node. */
+  readonly shards?: number;
+  /** With shards: this replica's identity (its pod's name) and the namespace of the shard leases. */
+  readonly podName?: string;
+  readonly namespace?: string;
+  /** Not read from the environment: how long an unrenewed shard lease is kept. @default min(30 s, interval / 2) */
+  readonly leaseDurationMs?: number;
   /** Out of the cluster only; in it the service account is used. */
   readonly kubeconfig?: string;
   readonly logLevel: LogLevel;
@@ -108,6 +119,15 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   const logLevel = r.string(E.logLevel, 'info').toLowerCase();
   if (!Object.hasOwn(LOG_LEVELS, logLevel)) problems.push(`${E.logLevel} must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${env[E.logLevel]}"`);
   problems.push(...credentialProblems(env));
+  const shards = r.int(E.shards, 1, 1, MAX_SHARDS);
+  const podName = env[E.podName];
+  const namespace = env[E.namespace];
+  if (shards > 1) {
+    // Set by the manifests from the downward API (metadata.name, metadata.namespace).
+    for (const [name, value] of [[E.podName, podName], [E.namespace, namespace]] as const) {
+      if (!value) problems.push(`${name} is required when ${E.shards} is ${shards}: the shard leases need the pod's name and namespace`);
+    }
+  }
 
   const config: AgentConfig = {
     cluster,
@@ -125,6 +145,7 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
     pushTimeoutMs: pushTimeoutSeconds * 1000,
     unreadyAfterFailures: r.int(E.unreadyAfterFailures, 3, 1, 1000),
     healthPort: r.int(E.healthPort, 8080, 0, 65535),
+    ...(shards > 1 ? { shards, podName, namespace } : {}),
     ...(env[E.kubeconfig] ? { kubeconfig: env[E.kubeconfig] } : {}),
     logLevel: logLevel as LogLevel,
   };

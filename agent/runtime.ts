@@ -12,12 +12,14 @@ import { systemClock, type Clock } from '../model/time';
 import { Agent, type Timers } from './agent';
 import type { AgentConfig } from './config';
 import { KubeConfigApi } from './kube/api';
+import { KubeLeaseStore } from './kube/leases';
 import { ApiMeter } from './kube/meter';
 import { readReadyz } from './kube/readyz';
 import { ClusterState } from './kube/state';
 import { ApiProxySource, DirectKubeletSource, type SummarySource } from './kubelet/scraper';
 import { FunctionUrlSink } from './push/sink';
 import { createSigner, type AwsCredentials } from './push/sigv4';
+import { ShardLeases } from './shard';
 import { AGENT_VERSION } from './version';
 
 export interface RuntimeOptions {
@@ -72,6 +74,19 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
             return typeof value === 'string' ? value : undefined;
           },
         });
+  const clock = o.clock ?? systemClock;
+  const shards =
+    config.shards && config.shards > 1
+      ? new ShardLeases({
+          store: new KubeLeaseStore(api, config.namespace as string),
+          identity: config.podName as string,
+          count: config.shards,
+          namespace: config.namespace as string,
+          leaseDurationMs: config.leaseDurationMs ?? Math.min(30_000, config.intervalMs / 2),
+          now: () => clock.now(),
+          logger,
+        })
+      : undefined;
   return new Agent({
     settings: {
       cluster: config.cluster,
@@ -93,8 +108,9 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
     summaries,
     controlPlane: { meter, readyz: () => readReadyz(api, config.kubeletTimeoutMs) },
     sink: new FunctionUrlSink({ url: config.ingestUrl, sign: createSigner({ region: config.region, credentials: o.credentials }), timeoutMs: config.pushTimeoutMs }),
-    clock: o.clock ?? systemClock,
+    clock,
     logger,
+    ...(shards ? { shards } : {}),
     ...(o.random ? { random: o.random } : {}),
     ...(o.timers ? { timers: o.timers } : {}),
   });

@@ -67,6 +67,8 @@ export interface MetricsExtras {
   readonly resources: readonly { readonly resource: string; readonly synced: boolean; readonly stats: { readonly lists: number; readonly streamedLists: number; readonly relistsAfterGone: number; readonly watchRestarts: number; readonly failures: number } }[];
   readonly ready: boolean;
   readonly live: boolean;
+  /** Sharded agents: the shard count and the shards this replica reads now. */
+  readonly shards?: { readonly count: number; readonly held: readonly number[] };
 }
 
 /** Prometheus text exposition (version 0.0.4) of the counters, the process and the watches. */
@@ -111,6 +113,10 @@ export function prometheusText(c: AgentCounters, x: MetricsExtras): string {
   metric('vigil_agent_relists_after_gone_total', 'counter', 'Lists started over after 410 Gone, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.relistsAfterGone]));
   metric('vigil_agent_watch_restarts_total', 'counter', 'Watches that ended and were reopened, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.watchRestarts]));
   metric('vigil_agent_watch_failures_total', 'counter', 'Failed lists or watches, per resource.', x.resources.map((r) => [{ resource: r.resource }, r.stats.failures]));
+  if (x.shards) {
+    const { count, held } = x.shards;
+    metric('vigil_agent_shard_held', 'gauge', 'Whether this replica holds the shard\'s Lease and reads its nodes, per shard.', Array.from({ length: count }, (_, s) => [{ shard: String(s) }, held.includes(s) ? 1 : 0]));
+  }
   metric('vigil_agent_ready', 'gauge', 'Whether /readyz passes.', one(x.ready ? 1 : 0));
   metric('vigil_agent_live', 'gauge', 'Whether /healthz passes.', one(x.live ? 1 : 0));
   metric('process_cpu_seconds_total', 'counter', 'User and system CPU time of the process.', one((cpu.user + cpu.system) / 1e6));

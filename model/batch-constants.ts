@@ -50,6 +50,8 @@ export const BATCH_LIMITS = {
   maxImageLength: 1024,
   maxMessageLength: 2048,
   maxParts: 400,
+  /** Shards of a sharded agent (`agent/shard.ts` MAX_SHARDS). */
+  maxShards: 32,
   /** Memory, disk and other byte quantities: 1 PiB, more than any node has. */
   maxBytes: 2 ** 50,
   /** CPU: 10,000 cores. */

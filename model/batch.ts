@@ -334,6 +334,12 @@ export interface AgentBatch {
   readonly sentAt?: EpochMs;
   /** Present when a full batch was split by nodes to fit the size limit. */
   readonly part?: { readonly index: number; readonly count: number };
+  /**
+   * Present when the agent is sharded: which of `count` shards (each a share of the nodes, read by one
+   * replica) this full batch carries. Ingest stores the shards of a minute as parts of it; cluster-scoped
+   * lists ride in shard 0. Absent: the batch covers every node.
+   */
+  readonly shard?: { readonly index: number; readonly count: number };
   readonly agent: AgentStatus;
   readonly nodes: readonly NodeReport[];
   /** Pods with no node yet (Pending). Cluster-scoped, so only in part 0 of a split batch. */
@@ -374,6 +380,10 @@ export const agentBatchSchema: z.ZodType<AgentBatch> = z
     part: z
       .object({ index: count, count: count.min(1).max(L.maxParts) })
       .refine((p) => p.index < p.count, 'part.index must be less than part.count')
+      .optional(),
+    shard: z
+      .object({ index: count, count: count.min(2).max(L.maxShards) })
+      .refine((p) => p.index < p.count, 'shard.index must be less than shard.count')
       .optional(),
     agent: agentStatus,
     nodes: z.array(nodeReport).max(L.maxNodes),

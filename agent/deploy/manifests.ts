@@ -7,6 +7,7 @@
 import { dump } from 'js-yaml';
 import { CLUSTER_NAME_PATTERN } from '../../model/batch-constants';
 import { AGENT_ENV, regionOfFunctionUrl } from '../config';
+import { MAX_SHARDS, shardLeaseName } from '../shard';
 import { AGENT_VERSION } from '../version';
 
 /** Plain JSON data: what the manifests are (a key whose value is undefined is left out). */
@@ -77,6 +78,11 @@ export interface ManifestOptions {
   readonly memoryRequest?: string;
   /** The container's memory limit, a quantity like `512Mi`. @default from `nodes` */
   readonly memoryLimit?: string;
+  /**
+   * Agent replicas, each reading its share of the nodes (a shard per replica, `agent/shard.ts`). More than one
+   * adds a Role for the shard Leases in the agent's namespace. @default 1
+   */
+  readonly replicas?: number;
 }
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
@@ -177,6 +183,8 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
     if (!MEMORY_QUANTITY.test(q)) problems.push(`${flag} must be a quantity in Mi or Gi like 512Mi, got "${q}"`);
   }
   if (mebibytes(memoryRequest) > mebibytes(memoryLimit)) problems.push(`--memory-request (${memoryRequest}) must not exceed --memory-limit (${memoryLimit})`);
+  const replicas = o.replicas ?? 1;
+  if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_SHARDS)) problems.push(`--replicas must be a whole number from 1 to ${MAX_SHARDS} (each replica reads its share of the nodes), got "${String(o.replicas)}"`);
   if (problems.length) throw new ManifestOptionsError(problems);
   return {
     cluster: o.cluster,
@@ -189,6 +197,7 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
     tolerations: o.tolerations ?? [],
     memoryRequest,
     memoryLimit,
+    replicas,
     ...(o.roleArn ? { roleArn: o.roleArn } : {}),
     ...(o.architecture ? { architecture: o.architecture } : {}),
   };
@@ -215,6 +224,33 @@ export function agentRules(kubeletProxy: boolean): JsonValue[] {
   ];
 }
 
+/**
+ * What sharding needs, in the agent's namespace only: create a Lease (RBAC cannot restrict a create by
+ * name), and get and update exactly the shard Leases and the standby Lease.
+ */
+export function shardRules(replicas: number): JsonValue[] {
+  const names = [...Array.from({ length: replicas }, (_, s) => shardLeaseName(s, AGENT_NAME)), shardLeaseName('standby', AGENT_NAME)];
+  return [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: names, verbs: ['get', 'update'] },
+  ];
+}
+
+/** A sharded agent's extra documents: the Role for its Leases and the binding to its service account. */
+function shardAccess(namespace: string, replicas: number, labels: Record<string, string>): JsonValue[] {
+  const name = `${AGENT_NAME}-shards`;
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace, labels }, rules: shardRules(replicas) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }],
+    },
+  ];
+}
+
 export function agentManifests(options: ManifestOptions): JsonValue[] {
   const o = resolveManifestOptions(options);
   const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'vigil', 'app.kubernetes.io/version': AGENT_VERSION };
@@ -229,7 +265,11 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
     // Never fall back to the node's instance role: a missing IRSA/Pod Identity setup must fail loudly.
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+    ...(o.replicas > 1 ? { [AGENT_ENV.shards]: String(o.replicas) } : {}),
   };
+  // A replica's identity and the namespace of its leases, from the downward API.
+  const fieldEnv = o.replicas > 1 ? [[AGENT_ENV.podName, 'metadata.name'], [AGENT_ENV.namespace, 'metadata.namespace']].map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })) : [];
+  const sharded = o.replicas > 1;
   return [
     {
       apiVersion: 'v1',
@@ -258,13 +298,15 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
       subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: o.namespace }],
     },
+    ...(sharded ? shardAccess(o.namespace, o.replicas, labels) : []),
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: AGENT_NAME, namespace: o.namespace, labels },
       spec: {
-        // One agent per cluster; a rollout starts the new one before stopping the old (batches are idempotent).
-        replicas: 1,
+        // One agent per cluster (or per shard); a rollout starts the new one before stopping the old (batches
+        // are idempotent; a sharded replica releases its leases as it stops, and the new one takes them).
+        replicas: o.replicas,
         revisionHistoryLimit: 3,
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         selector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
@@ -280,6 +322,8 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
             priorityClassName: 'system-cluster-critical',
             nodeSelector: { 'kubernetes.io/os': 'linux', ...(o.architecture ? { 'kubernetes.io/arch': o.architecture } : {}) },
             tolerations: [...NODE_PRESSURE_TOLERATIONS, ...o.tolerations].map((t) => ({ ...t })),
+            // Replicas on different nodes where possible: losing a node then costs one shard, taken over.
+            ...(sharded ? { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } } } }] } } } : {}),
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             terminationGracePeriodSeconds: 30,
             containers: [
@@ -287,7 +331,7 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
                 name: 'agent',
                 image: o.image,
                 imagePullPolicy: 'IfNotPresent',
-                env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                env: [...Object.entries(env).map(([name, value]) => ({ name, value })), ...fieldEnv],
                 ports: [{ name: 'http', containerPort: HEALTH_PORT, protocol: 'TCP' }],
                 resources: { requests: { cpu: AGENT_RESOURCES.requests.cpu, memory: o.memoryRequest }, limits: { cpu: AGENT_RESOURCES.limits.cpu, memory: o.memoryLimit } },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
@@ -322,6 +366,7 @@ export function renderManifests(options: ManifestOptions): string {
     o.kubeletProxy
       ? 'Kubelet stats: through the API server proxy. This grants nodes/proxy, which also allows exec into any container.'
       : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats and nodes/metrics; no nodes/proxy.',
+    ...(o.replicas > 1 ? [`Sharded: ${o.replicas} replicas, each reading its share of the nodes; a Role lets them hold their Leases in ${o.namespace}.`] : []),
     '',
   ];
   return header.map((h) => `# ${h}`.trimEnd() + '\n').join('') + agentManifests(o).map((d) => `---\n${dump(d, YAML_OPTIONS)}`).join('');

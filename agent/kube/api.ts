@@ -60,7 +60,7 @@ export class KubeConfigApi implements KubeApi {
   ) {}
 
   async getJson<T>(path: string, timeoutMs = DEFAULT_TIMEOUT_MS, signal?: AbortSignal): Promise<T> {
-    const { status, body, retryAfterMs } = await this.get(path, 'application/json', timeoutMs, signal);
+    const { status, body, retryAfterMs } = await this.call(path, 'application/json', timeoutMs, signal);
     if (status !== 200) throw new ApiError(status, describe(status, path, body), retryAfterMs, statusBody(body)?.reason);
     try {
       return JSON.parse(body) as T;
@@ -70,7 +70,13 @@ export class KubeConfigApi implements KubeApi {
   }
 
   async getText(path: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ status: number; body: string }> {
-    const { status, body } = await this.get(path, 'text/plain', timeoutMs);
+    const { status, body } = await this.call(path, 'text/plain', timeoutMs);
+    return { status, body };
+  }
+
+  /** POST or PUT a JSON object (the shard leases); the answer whatever its status. */
+  async send(method: 'POST' | 'PUT', path: string, object: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+    const { status, body } = await this.call(path, 'application/json', timeoutMs, undefined, { method, body: JSON.stringify(object) });
     return { status, body };
   }
 
@@ -104,16 +110,16 @@ export class KubeConfigApi implements KubeApi {
     return new URL(cluster.server.replace(/\/$/, '') + path);
   }
 
-  private async get(path: string, accept: string, timeoutMs: number, signal?: AbortSignal) {
+  private async call(path: string, accept: string, timeoutMs: number, signal?: AbortSignal, write?: { readonly method: string; readonly body: string }) {
     const url = this.url(path);
-    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: accept } };
+    const opts: https.RequestOptions = { method: write?.method ?? 'GET', headers: { Accept: accept, ...(write ? { 'Content-Type': 'application/json' } : {}) } };
     await this.kc.applyToHTTPSOptions(opts); // fresh token; CA, client certificate
     // One keep-alive agent for the process, built from the kubeconfig's TLS settings.
     this.agent ??= url.protocol === 'https:' ? new https.Agent({ ...tlsOf(opts), keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true });
     opts.agent = this.agent;
     const started = this.now();
     try {
-      const res = await request(url, opts, timeoutMs, signal);
+      const res = await request(url, opts, timeoutMs, signal, write?.body);
       this.meter.record(this.now() - started, res.status === 200 ? 'ok' : res.status === 429 ? 'throttled' : 'error');
       return res;
     } catch (e) {
@@ -128,7 +134,7 @@ function tlsOf(o: https.RequestOptions): https.AgentOptions {
   return { ca, cert, key, servername, ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) };
 }
 
-function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; body: string; retryAfterMs?: number }> {
+function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal?: AbortSignal, body?: string): Promise<{ status: number; body: string; retryAfterMs?: number }> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(url, opts, (res) => {
@@ -155,7 +161,7 @@ function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal
       signal?.removeEventListener('abort', abort);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

@@ -13,6 +13,7 @@ import {
   type AgentArchitecture,
   type AgentAuth,
 } from '../../agent/deploy/manifests';
+import { MAX_SHARDS } from '../../agent/shard';
 import { UsageError, type Command } from '../command';
 
 const USAGE = `Usage: vigil agent manifest --cluster NAME --ingest-url URL --image REF [options]
@@ -43,6 +44,9 @@ Options:
                         (default: sized for up to 100 nodes; 1,000 nodes get ${agentMemory(1000).request} / ${agentMemory(1000).limit})
   --memory-request Q, --memory-limit Q
                         override them, as quantities like 512Mi
+  --replicas N          agent replicas, each reading its share of the nodes (default 1; from 2 up to
+                        ${MAX_SHARDS}, for clusters one replica cannot read within its CPU: see docs/agent.md);
+                        adds a Role for the replicas' Leases in the agent's namespace
   --namespace NAME      (default ${DEFAULT_NAMESPACE})
   --region REGION       the ingest endpoint's region (default: read from the Function URL)`;
 
@@ -71,6 +75,7 @@ export const agentManifestCommand: Command = {
           nodes: { type: 'string' },
           'memory-request': { type: 'string' },
           'memory-limit': { type: 'string' },
+          replicas: { type: 'string' },
         },
       }));
     } catch (e) {
@@ -95,6 +100,7 @@ export const agentManifestCommand: Command = {
           ...(values.nodes !== undefined ? { nodes: Number(values.nodes) } : {}),
           ...(values['memory-request'] ? { memoryRequest: values['memory-request'] } : {}),
           ...(values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {}),
+          ...(values.replicas !== undefined ? { replicas: Number(values.replicas) } : {}),
         }),
       );
     } catch (e) {

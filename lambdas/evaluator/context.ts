@@ -108,8 +108,19 @@ const REMOVAL_TAINTS = [/^ToBeDeletedByClusterAutoscaler$/, /^karpenter\.sh\/dis
 
 const SERVICES: readonly CloudService[] = ['eks', 'ec2', 'autoscaling', 'cloudwatch'];
 
+/**
+ * The minute whose kube rollup the evaluation reads: the newest complete one while it is fresh, else the
+ * newest. A minute still missing parts or shards (the rest arriving, a sharded agent's replica being
+ * replaced) would show its missing nodes as gone.
+ */
+export function newestKubeMinute(rollups: readonly ClusterMinute[], now: EpochMs, freshMs: number): ClusterMinute | undefined {
+  const newestFirst = [...rollups].reverse().filter((r) => r.kube);
+  const complete = newestFirst.find((r) => !r.kube!.partial);
+  return complete && complete.kube!.collectedAt >= now - freshMs ? complete : newestFirst[0];
+}
+
 export function buildContext(i: ContextInputs): EvaluationContext {
-  const lastKube = [...i.rollups].reverse().find((r) => r.kube)?.kube;
+  const lastKube = newestKubeMinute(i.rollups, i.now, i.agentStaleAfterMs)?.kube;
   const lastCloud = [...i.rollups].reverse().find((r) => r.cloud)?.cloud;
   const kube = lastKube && lastKube.collectedAt >= i.now - i.agentStaleAfterMs ? lastKube : undefined;
   const cloud = lastCloud && lastCloud.collectedAt >= i.now - i.cloudStaleAfterMs ? lastCloud : undefined;

@@ -22,7 +22,7 @@ import { DEFAULT_ROUTE_LABELS, type Routing } from '../../model/route';
 import { alertLabels, ROUTE_LABELS_ID, ROUTE_LABELS_KIND, type RouteLabels } from '../store/route-labels';
 import { ALERT_DEFAULTS, runbookUrlOf, type ResolvedRule } from './config';
 import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
-import { buildContext, type EvaluationContext } from './context';
+import { buildContext, newestKubeMinute, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
 import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, storedMemory, type EvaluatorMemory } from './memory';
@@ -145,7 +145,7 @@ export function createEvaluator(deps: EvaluatorDeps) {
 
     // Read only what is new: the rollups since the last observed minute, one minute of node-minutes, host metrics once per period.
     const rollups = await deps.store.rollups(cluster, observeFrom(memory, now), now);
-    const newestKube = [...rollups].reverse().find((r) => r.kube);
+    const newestKube = newestKubeMinute(rollups, now, agentStaleAfterMs);
     const kubeFresh = newestKube?.kube !== undefined && newestKube.kube.collectedAt >= now - agentStaleAfterMs;
     const hostsDue = memory.hostReadAt === undefined || now - memory.hostReadAt >= hostPeriod * MINUTE_MS - 30_000;
     const newestCloud = [...rollups].reverse().find((r) => r.cloud)?.cloud;

@@ -170,7 +170,7 @@ export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
 export function storeBatch(store: VigilStore, batch: AgentBatch, deadline?: EpochMs): Promise<WriteReport> {
   return store.putKubeBatch(batch.cluster, {
     minutes: kubeMinutesOf(batch),
-    rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part } : undefined,
+    rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part, shard: batch.shard } : undefined,
     events: batch.events,
     heartbeat: { cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent },
   }, deadline);

@@ -70,10 +70,13 @@ export const keys = {
   }),
   specs: (cluster: string, hash: string): Key => ({ pk: `${cluster}#S`, sk: hash }),
   rollupPartition,
-  /** One key per collection cycle and part: a late or partial cycle never overwrites another's parts. */
-  rollupKube: (cluster: string, minute: Minute, collectedAt: EpochMs, part: number): Key => ({
+  /**
+   * One key per collection cycle, shard (a sharded agent's replicas may collect in the same millisecond) and
+   * part: a late or partial cycle never overwrites another's parts.
+   */
+  rollupKube: (cluster: string, minute: Minute, collectedAt: EpochMs, part: number, shard?: number): Key => ({
     pk: rollupPartition(cluster, minute),
-    sk: `${isoMinute(minute)}#K${collectedAt}#${part}`,
+    sk: `${isoMinute(minute)}#K${collectedAt}#${shard === undefined ? '' : `s${shard}.`}${part}`,
   }),
   rollupCloud: (cluster: string, minute: Minute): Key => ({ pk: rollupPartition(cluster, minute), sk: `${isoMinute(minute)}#C` }),
   eventPartition,

@@ -4,7 +4,7 @@
  */
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AwsEvent } from '../../model/aws-event';
-import type { CloudRollup, ClusterMinute, Heartbeat, HostNodeMinute, KubeEvent, KubeRollup, NodeMinute, WorkloadMinute, WorkloadRef } from '../../model/domain';
+import type { CloudRollup, ClusterMinute, Heartbeat, HostNodeMinute, KubeEvent, NodeMinute, WorkloadMinute, WorkloadRef } from '../../model/domain';
 import { nodeJoinOf } from '../../model/domain';
 import { containerSample, matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, minutesBetween, type EpochMs, type Minute } from '../../model/time';
@@ -12,7 +12,7 @@ import { decode } from './codec';
 import type { DynamoTable } from './dynamo';
 import { awsEventSkFrom, daysCovering, hoursCovering, keyAttributes, keys, MAX_HOST_PERIOD_MINUTES, parseNodeMinuteSk, parseRollupSk, SK, type Key } from './keys';
 import { joinKubeMinute, remember, type PodSpec, type StoredKubeMinute } from './pod-specs';
-import { mergeKubeRollupParts, type RollupPart } from './rollup-parts';
+import { mergeKubeRollupParts, type StoredRollupPart } from './rollup-parts';
 
 const skMinute = (t: EpochMs): string => isoMinute(t);
 
@@ -48,7 +48,7 @@ export class TimeSeriesReader {
         ),
       )
     ).flat();
-    const byMinute = new Map<Minute, { kube: { part: RollupPart; rollup: KubeRollup }[]; cloud?: CloudRollup }>();
+    const byMinute = new Map<Minute, { kube: StoredRollupPart[]; cloud?: CloudRollup }>();
     for (const item of items) {
       const { minute, part } = parseRollupSk(item[SK].S!);
       const entry = byMinute.get(minute) ?? { kube: [] };

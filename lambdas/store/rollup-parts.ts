@@ -12,12 +12,35 @@ export interface RollupPart {
 }
 export const WHOLE: RollupPart = { index: 0, count: 1 };
 
+/** A rollup part as stored: which part of its batch, which shard of a sharded agent, and its fields. */
+export interface StoredRollupPart {
+  readonly part: RollupPart;
+  readonly shard?: RollupPart;
+  readonly rollup: KubeRollup;
+}
+
 /**
  * One minute's kube rollup from the parts stored for it. Parts of one collection cycle merge; the newest
  * cycle with every part wins, so a late older batch or a newer cycle still arriving never hides a complete
- * one. With no complete cycle, the newest is returned marked `partial`.
+ * one. With no complete cycle, the newest is returned marked `partial`. A sharded agent's shards are the
+ * parts of the minute: each shard's newest complete cycle, merged; a shard missing makes it `partial`. The
+ * shard count of the newest part decides (a replica count being changed leaves the old layout's parts out).
  */
-export function mergeKubeRollupParts(parts: readonly { part: RollupPart; rollup: KubeRollup }[]): KubeRollup | undefined {
+export function mergeKubeRollupParts(parts: readonly StoredRollupPart[]): KubeRollup | undefined {
+  if (parts.length === 0) return undefined;
+  const newest = parts.reduce((a, b) => (b.rollup.collectedAt > a.rollup.collectedAt ? b : a));
+  return newest.shard ? mergeShards(parts, newest.shard.count) : mergeNewestCycle(parts.filter((p) => !p.shard));
+}
+
+function mergeShards(parts: readonly StoredRollupPart[], count: number): KubeRollup {
+  const shards = Array.from({ length: count }, (_, index) => mergeNewestCycle(parts.filter((p) => p.shard?.count === count && p.shard.index === index)));
+  const present = shards.flatMap((rollup, index) => (rollup ? [{ part: { index, count }, rollup }] : []));
+  const merged = mergeCycle(present);
+  const complete = present.filter((p) => !p.rollup.partial).length;
+  return complete === count ? merged : { ...merged, partial: { parts: complete, count } };
+}
+
+function mergeNewestCycle(parts: readonly { part: RollupPart; rollup: KubeRollup }[]): KubeRollup | undefined {
   if (parts.length === 0) return undefined;
   const cycles = new Map<EpochMs, Map<number, { part: RollupPart; rollup: KubeRollup }>>();
   for (const p of parts) {

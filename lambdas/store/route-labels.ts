@@ -30,11 +30,12 @@ function lift(labels: Readonly<Record<string, string>> | undefined, keys: readon
 }
 
 /**
- * The route labels a full batch tells; undefined for a change batch or a later part of a split one (the
- * workloads and namespaces ride in part 0). Only entries with a route label are kept.
+ * The route labels a full batch tells; undefined for a change batch, a later part of a split one or a shard other
+ * than 0 of a sharded agent (the workloads and namespaces ride in part 0 of shard 0). Only entries with a route
+ * label are kept.
  */
 export function routeLabelsOf(batch: AgentBatch, keys: readonly string[]): RouteLabels | undefined {
-  if (batch.kind !== 'full' || (batch.part?.index ?? 0) !== 0 || keys.length === 0) return undefined;
+  if (batch.kind !== 'full' || (batch.part?.index ?? 0) !== 0 || (batch.shard?.index ?? 0) !== 0 || keys.length === 0) return undefined;
   const workloads: Record<string, Labels> = {};
   // Pods first, so a controller's own labels win over its pods' template labels.
   for (const p of [...batch.nodes.flatMap((n) => n.pods), ...batch.unscheduledPods]) {

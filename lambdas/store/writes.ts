@@ -15,7 +15,7 @@ import { isoMinute, minuteOf, type EpochMs } from '../../model/time';
 import { PARALLEL_REQUESTS, summarize, type ConditionalResult, type DynamoTable, type PendingItem, type WriteFailure, type WriteReport } from './dynamo';
 import { keys, keyText, MAX_HOST_PERIOD_MINUTES } from './keys';
 import { remember, splitKubeMinute } from './pod-specs';
-import { WHOLE, type RollupPart } from './rollup-parts';
+import { WHOLE, type RollupPart, type StoredRollupPart } from './rollup-parts';
 
 /** Specs are rewritten this often so their TTL always outlives the minutes that point at them. */
 const SPEC_REFRESH_MS = 86_400_000;
@@ -38,7 +38,7 @@ const EMPTY_PLAN: WritePlan = { specs: [], newer: [], counted: [], refused: [] }
 export interface KubeBatchWrite {
   readonly minutes: readonly KubeNodeMinute[];
   /** Full batches only: change batches leave the rollup to the full ones. */
-  readonly rollup?: { readonly rollup: KubeRollup; readonly part?: RollupPart };
+  readonly rollup?: { readonly rollup: KubeRollup; readonly part?: RollupPart; readonly shard?: RollupPart };
   readonly events: readonly KubeEvent[];
   readonly heartbeat: Heartbeat;
 }
@@ -58,7 +58,7 @@ export class TimeSeriesWriter {
   async putKubeBatch(cluster: string, batch: KubeBatchWrite, deadline?: EpochMs): Promise<WriteReport> {
     const plans = [
       this.planKubeMinutes(cluster, batch.minutes),
-      batch.rollup ? this.planKubeRollup(cluster, batch.rollup.rollup, batch.rollup.part ?? WHOLE) : EMPTY_PLAN,
+      batch.rollup ? this.planKubeRollup(cluster, batch.rollup.rollup, batch.rollup.part ?? WHOLE, batch.rollup.shard) : EMPTY_PLAN,
       this.planEvents(cluster, batch.events),
       this.planHeartbeat(batch.heartbeat),
     ];
@@ -152,11 +152,13 @@ export class TimeSeriesWriter {
     return this.prepared({ specs: [...specs.values()], newer, counted: [], refused: [] });
   }
 
-  private planKubeRollup(cluster: string, rollup: KubeRollup, part: RollupPart): WritePlan {
-    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), rollup.collectedAt, part.index);
-    const what = `kube rollup part ${part.index} at ${isoMinute(rollup.minute)}`;
-    return this.prepared({ ...EMPTY_PLAN, newer: [{ key, what, value: { part, rollup }, dataTime: rollup.minute, collectedAt: rollup.collectedAt }] });
+  private planKubeRollup(cluster: string, rollup: KubeRollup, part: RollupPart, shard?: RollupPart): WritePlan {
+    const key = keys.rollupKube(cluster, minuteOf(rollup.minute), rollup.collectedAt, part.index, shard?.index);
+    const what = `kube rollup ${shard ? `shard ${shard.index} ` : ''}part ${part.index} at ${isoMinute(rollup.minute)}`;
+    const value: StoredRollupPart = { part, ...(shard ? { shard } : {}), rollup };
+    return this.prepared({ ...EMPTY_PLAN, newer: [{ key, what, value, dataTime: rollup.minute, collectedAt: rollup.collectedAt }] });
   }
+
 
   private planEvents(cluster: string, events: readonly KubeEvent[]): WritePlan {
     const counted = events.map((e): PendingItem => ({ key: keys.event(cluster, e.lastSeen, e.objectUid, e.reason), what: `event ${e.reason} of ${e.objectKind} ${e.objectName}`, value: e, dataTime: e.lastSeen, count: e.count, lastSeen: e.lastSeen }));

@@ -14,6 +14,7 @@ import * as https from 'https';
 import type { AddressInfo, Socket } from 'net';
 import { RESOURCES, type Change, type Json, type Resource, type SimCluster } from './cluster';
 import { cadvisorBody } from './cadvisor';
+import { SimLeases } from './leases';
 import { summaryBody } from './summary';
 
 export interface SimPermissions {
@@ -142,6 +143,8 @@ export interface SimApiServer {
   readonly url: string;
   readonly faults: ApiFaults;
   readonly requests: RequestRecord[];
+  /** The Leases written to it (the sharded agent's). */
+  readonly leases: SimLeases;
   close(): Promise<void>;
 }
 
@@ -246,6 +249,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
   faults.watchList = opts.watchList ?? 'off';
   const requests: RequestRecord[] = [];
   const permissions = { nodesStats: true, nodesProxy: false, ...opts.permissions };
+  const leases = new SimLeases();
   let tokens = 0;
   let closed = false;
 
@@ -269,6 +273,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       }
       else if (rule.status === 429) return send(429, status(429, 'TooManyRequests', 'Too many requests, please try again later.'), { 'retry-after': String(rule.retryAfterSeconds ?? 1) });
       else return send(rule.status, status(rule.status, 'InternalError', `simulated failure ${rule.status}`));
+    }
+    if (SimLeases.handles(path)) {
+      const a = await leases.answer(req, path);
+      return send(a.status, a.body);
     }
     if (req.method !== 'GET') return send(405, status(405, 'MethodNotAllowed', 'the simulated API server is read-only'));
 
@@ -424,6 +432,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     faults,
     requests,
+    leases,
     close: () =>
       new Promise<void>((resolve) => {
         closed = true;

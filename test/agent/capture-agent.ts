@@ -7,10 +7,11 @@ import { readFileSync } from 'fs';
 import { load } from 'js-yaml';
 import * as path from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { AgentConfig } from '../../agent/config';
 import { createAgentRuntime } from '../../agent/runtime';
 import { silentLogger } from '../../common/log';
 import { LOCAL_REGION } from '../../local/dynalite';
-import { startLocalIngest } from '../../local/ingest';
+import { startLocalIngest, type LocalIngest } from '../../local/ingest';
 import { SimCluster, type Json } from '../../sim/kube/cluster';
 import { startSimKube } from '../../sim/kube/env';
 import { startTestStore, type TestStore } from '../support/store';
@@ -29,6 +30,27 @@ export interface CaptureRun {
   close(): Promise<void>;
 }
 
+/** An agent's configuration for pushing `cluster` to a local ingest: 60-s interval, short timeouts. */
+export function agentConfigFor(cluster: string, ingest: LocalIngest): AgentConfig {
+  return {
+    cluster,
+    ingestUrl: ingest.functionUrl.url,
+    region: LOCAL_REGION,
+    intervalMs: 60_000,
+    kubeletTransport: 'direct',
+    kubeletTimeoutMs: 5000,
+    kubeletConcurrency: 4,
+    kubeletInsecureTls: false,
+    changeDebounceMs: 50,
+    bufferMaxBatches: 20,
+    bufferMaxBytes: 64 * 1024 * 1024,
+    pushTimeoutMs: 5000,
+    unreadyAfterFailures: 2,
+    healthPort: 0,
+    logLevel: 'error',
+  };
+}
+
 /** Starts the store, ingest, the replayed cluster and the agent at `now`; the first summary of each node is in `summaries`. */
 export async function startCaptureRun(opts: { readonly cluster: string; readonly now: number; readonly nodesFile: string; readonly podsFile: string; readonly summaryFiles: readonly string[] }): Promise<CaptureRun> {
   const t = await startTestStore(undefined, opts.now);
@@ -45,26 +67,7 @@ export async function startCaptureRun(opts: { readonly cluster: string; readonly
   const kube = await startSimKube({ cluster, summaries, bookmarkIntervalMs: 200 });
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
-  const agent = createAgentRuntime(
-    {
-      cluster: opts.cluster,
-      ingestUrl: ingest.functionUrl.url,
-      region: LOCAL_REGION,
-      intervalMs: 60_000,
-      kubeletTransport: 'direct',
-      kubeletTimeoutMs: 5000,
-      kubeletConcurrency: 4,
-      kubeletInsecureTls: false,
-      changeDebounceMs: 50,
-      bufferMaxBatches: 20,
-      bufferMaxBytes: 64 * 1024 * 1024,
-      pushTimeoutMs: 5000,
-      unreadyAfterFailures: 2,
-      healthPort: 0,
-      logLevel: 'error',
-    },
-    { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger },
-  );
+  const agent = createAgentRuntime(agentConfigFor(opts.cluster, ingest), { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger });
   await agent.watch();
   return {
     t,

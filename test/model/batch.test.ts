@@ -96,3 +96,13 @@ describe('agent batch schema', () => {
     expect(formatPath([])).toBe('');
   });
 });
+
+describe("a sharded agent's batches", () => {
+  const sharded = (shard: unknown) => parseBatch({ ...copy(), shard });
+  test('carry which shard they are, checked', () => {
+    expect(sharded({ index: 2, count: 3 })).toMatchObject({ ok: true, batch: { shard: { index: 2, count: 3 } } });
+    expect(sharded({ index: 3, count: 3 })).toMatchObject({ ok: false, problems: ['shard: shard.index must be less than shard.count'] });
+    expect(sharded({ index: 0, count: 1 })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^shard\.count: /)] });
+    expect(sharded({ index: 0, count: 33 })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^shard\.count: /)] });
+  });
+});

@@ -5,7 +5,8 @@
  */
 import { Deployment, DaemonSet, ReplicaSet, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount } from 'kubernetes-models/v1';
 import { KARPENTER_SCHEMAS } from './karpenter-crd-schema';
 
@@ -25,6 +26,9 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   'batch/v1/Job': Job,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+  'coordination.k8s.io/v1/Lease': Lease,
 };
 
 /** Throws, naming the object and every schema problem, unless `o` is a valid object of its kind. */
