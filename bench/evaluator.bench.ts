@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { silentLogger } from '../common/log';
 import { resolveRules } from '../lambdas/evaluator/config';
 import { createEvaluator, type ClusterEvaluation } from '../lambdas/evaluator/evaluator';
-import type { AlertPublisher } from '../lambdas/notify/publisher';
+import type { AlertPublisher } from '../lambdas/message/publisher';
 import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from '../local/dynalite';
 import { ManualClock, MINUTE_MS } from '../model/time';

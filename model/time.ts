@@ -48,3 +48,6 @@ export class ManualClock implements Clock {
 export function isoMinute(t: EpochMs): string {
   return new Date(minuteOf(t)).toISOString().slice(0, 16);
 }
+
+/** `2026-12-05 04:27 UTC`: a time as messages and the CLI show it. */
+export const utc = (t: EpochMs): string => `${isoMinute(t).replace('T', ' ')} UTC`;

@@ -11,7 +11,7 @@
  */
 import type { Severity, Subject } from '../../model/domain';
 import { scaleInUnderPressure } from './rules/capacity';
-import { SEVERITY_RANK } from './rules/common';
+import { SEVERITY_RANK } from '../../model/notification';
 import type { AnyRule, CloudService } from './rules/types';
 
 /**

@@ -10,7 +10,7 @@
 import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { systemClock, type Clock } from '../../model/time';
-import { notificationSchema, type Notification } from './notification';
+import { type Notification, notificationSchema } from '../../model/notification';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type SecretCache } from './secrets';
 import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './cloudwatch-alarm';
 import { deliver, DeliveryError, WEBHOOK_REVOKED, type DeliveryPolicy, type WebhookClient } from './webhook';
