@@ -6,7 +6,8 @@ import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
 import { parseRuleOverrides, RuleConfigError, RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
-import { clusterNameSchema, formatPath } from '../model/batch';
+import { formatPath } from '../model/batch';
+import { clusterListProblems } from '../model/cluster';
 import type { ClusterConfig } from '../model/domain';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../model/silence';
 import { AgentAccess, oidcProviderOf, type AgentAuth } from './agent-access';
@@ -106,7 +107,6 @@ export const VIGIL_DEFAULTS = {
   agentAuth: { kind: DEFAULT_AGENT_AUTH },
 } as const satisfies Partial<Record<keyof VigilProps | 'agentAuth', unknown>>;
 
-export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const NAME_PREFIX = /^[A-Za-z0-9_-]{0,200}$/;
@@ -125,15 +125,9 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
   const problems: string[] = [];
   const regionProblem = stackRegion === undefined ? undefined : functionUrlRegionProblem(stackRegion);
   if (regionProblem) problems.push(regionProblem);
-  const seen = new Set<string>();
-  if (props.clusters.length === 0) problems.push('clusters: at least one cluster is required');
+  problems.push(...clusterListProblems(props.clusters).map((p) => `clusters${formatPath(p.path)} ${p.message}`));
   props.clusters.forEach((c, i) => {
     const at = `clusters[${i}]`;
-    if (!clusterNameSchema.safeParse(c.name).success) problems.push(`${at}.name "${c.name}" is not an EKS cluster name (letters, digits, - and _, at most 100)`);
-    if (c.region !== undefined && !REGION.test(c.region)) problems.push(`${at}.region "${c.region}" is not an AWS region like eu-west-1`);
-    // The name keys the cluster's data, so it is unique across regions too.
-    if (seen.has(c.name)) problems.push(`${at}: cluster "${c.name}" is listed twice`);
-    seen.add(c.name);
     const auth = c.agentAuth ?? VIGIL_DEFAULTS.agentAuth;
     if (auth.kind === 'irsa') {
       try {
