@@ -18,7 +18,7 @@ import { VigilStore } from '../lambdas/store/store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from '../local/dynalite';
 import { ManualClock, MINUTE_MS } from '../model/time';
 import type { Placement } from '../model/domain';
-import { SteadyCluster } from '../test/lambdas/evaluator/steady-cluster';
+import { SteadyCluster } from '../sim/steady-cluster';
 import { EVALUATOR_MEMORY_MB } from '../lib/evaluator';
 import { lambdaComputeMonthly } from './lambda-cost';
 import { MINUTES_PER_MONTH, PRICES } from './prices';

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { MAX_WINDOW_MINUTES, METRIC_GROUPS } from '../lambdas/collector/config';
 import { RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
-import { formatPath } from '../model/batch';
+import { formatPath } from '../common/json-path';
 import { withClusterRules } from '../model/cluster';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';

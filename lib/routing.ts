@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RULES_BY_ID } from '../lambdas/evaluator/rules/catalog';
-import { formatPath } from '../model/batch';
+import { formatPath } from '../common/json-path';
 import { deliverySchema, MESSAGE_ATTRIBUTES } from '../model/notification';
 import { DEFAULT_ROUTE_LABELS, routeLabelsSchema, routingProblems, routingSchema, type Route, type Routing } from '../model/route';
 import type { Delivery } from './notifications';

@@ -6,7 +6,7 @@ import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
 import { parseRuleOverrides, RuleConfigError, RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
-import { formatPath } from '../model/batch';
+import { formatPath } from '../common/json-path';
 import { clusterListProblems } from '../model/cluster';
 import type { ClusterConfig } from '../model/domain';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../model/silence';

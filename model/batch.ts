@@ -25,8 +25,9 @@ import type { KarpenterNodeClaim, KarpenterNodePool, KarpenterState } from './ka
 import type { EpochMs } from './time';
 
 // The zod-free part of the contract lives in batch-constants.ts (the agent's bundle must not carry zod).
-import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath } from './batch-constants';
-export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN, formatPath };
+import { formatPath } from '../common/json-path';
+import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN } from './batch-constants';
+export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN };
 
 const L = BATCH_LIMITS;
 /**

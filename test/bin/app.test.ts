@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../bin/app';
-import { cdkJsonContext, testApp } from '../support/cdk';
+import { cdkJsonContext } from '../../bin/cdk-json';
+import { testApp } from '../support/cdk';
 
 const ROOT = path.join(__dirname, '..', '..');
 

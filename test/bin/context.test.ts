@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ContextError, CONTEXT_KEYS, readVigilContext } from '../../bin/context';
-import { cdkJsonContext } from '../support/cdk';
+import { cdkJsonContext } from '../../bin/cdk-json';
 
 /** The problems `readVigilContext` reports for this context. */
 function problems(context: Record<string, unknown>): readonly string[] {

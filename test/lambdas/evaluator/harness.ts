@@ -11,7 +11,7 @@ import type { LocalDynamo } from '../../../local/dynalite';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { MINUTE_MS } from '../../../model/time';
 import { startTestStore, type TestStore } from '../../support/store';
-import { SteadyCluster, type ScenarioOptions } from './steady-cluster';
+import { SteadyCluster, type ScenarioOptions } from '../../../sim/steady-cluster';
 
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
 

@@ -2,7 +2,7 @@ import { alertId } from '../../../../model/domain';
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 let dynamo: LocalDynamo;
 beforeAll(async () => {

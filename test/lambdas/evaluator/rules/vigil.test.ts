@@ -1,7 +1,7 @@
 import { startDynalite, type LocalDynamo } from '../../../../local/dynalite';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 let dynamo: LocalDynamo;
 beforeAll(async () => {
