@@ -12,12 +12,12 @@ import { formatPath } from '../common/json-path';
 import { withClusterRules } from '../model/cluster';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
-import type { EmailRecipient } from '../lib/notifications';
+import { EMAIL, type EmailRecipient } from '../lib/notifications';
 import { deliverySchema } from '../model/notification';
 import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
 import { receiversSchema, routingPropsProblems, type EmailReceiver, type RoutesProps } from '../lib/routing';
-import { EMAIL, hostMetricsSettingsProblems, maintenanceWindowProblems, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
+import { hostMetricsSettingsProblems, maintenanceWindowProblems, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
   stackName: 'vigil:stackName',

@@ -18,8 +18,8 @@ import { Evaluator } from './evaluator';
 import { FailureQueue } from './failure-queue';
 import { functionUrlRegionProblem, refuseRegionsWithoutFunctionUrls } from './function-url-regions';
 import { Ingest } from './ingest';
-import { DELIVERIES, Notifications, type EmailRecipient, type ReceiverNotifications } from './notifications';
-import { resolvedRouting, routingPropsProblems, type EmailReceiver, type RoutesProps } from './routing';
+import { DELIVERIES, EMAIL, Notifications } from './notifications';
+import { resolvedRouting, routingPropsProblems, type RoutingProps } from './routing';
 import { SelfMonitoring } from './self-monitoring';
 import { StoreTable, type StoreTableProps } from './store-table';
 
@@ -29,30 +29,9 @@ export interface WatchedCluster extends ClusterConfig {
   readonly agentAuth?: AgentAuth;
 }
 
-export interface VigilProps {
+export interface VigilProps extends RoutingProps {
   /** The EKS clusters to watch: at least one, names unique (across regions too: the name keys the data). */
   readonly clusters: readonly WatchedCluster[];
-  /** @default []: no email */
-  readonly alertEmails?: readonly EmailRecipient[];
-  /** @default no Slack */
-  readonly slack?: ReceiverNotifications;
-  /** A webhook that takes Alertmanager's webhook body (version 4). @default no webhook */
-  readonly webhook?: ReceiverNotifications;
-  /** PagerDuty (Events API v2): the secret holds the integration's routing key. @default no PagerDuty */
-  readonly pagerDuty?: ReceiverNotifications;
-  /** Microsoft Teams (a Workflows webhook, Adaptive Cards). @default no Teams */
-  readonly teams?: ReceiverNotifications;
-  /** Receivers by name besides `email`, `slack` and `webhook`: a team's addresses. Only routes name them. @default none */
-  readonly receivers?: Readonly<Record<string, EmailReceiver>>;
-  /**
-   * Which receivers get which alerts (`model/route.ts`): matched on cluster, node group, namespace, rule,
-   * severity and route labels; first match wins unless `continue`; what no route takes goes to the default
-   * route. Each receiver then gets its own message per evaluation.
-   * @default no routes: every receiver gets every message its severities allow
-   */
-  readonly routes?: RoutesProps;
-  /** Label keys lifted from workloads (else namespaces) onto alerts, for routes and SNS attributes. @default ["team"] */
-  readonly routeLabels?: readonly string[];
   /** Days of history kept in the table (DynamoDB TTL); alert state is kept regardless. @default 14 */
   readonly retentionDays?: number;
   /** How often the collector reads AWS, whole minutes from 1 to 60. @default Duration.minutes(1) */
@@ -107,7 +86,6 @@ export const VIGIL_DEFAULTS = {
   agentAuth: { kind: DEFAULT_AGENT_AUTH },
 } as const satisfies Partial<Record<keyof VigilProps | 'agentAuth', unknown>>;
 
-export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const NAME_PREFIX = /^[A-Za-z0-9_-]{0,200}$/;
 

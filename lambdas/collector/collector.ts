@@ -10,7 +10,7 @@ import type { ClusterConfig, CloudRollup, CollectorFailure, HostMetrics, HostNod
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
-import { adoptAwsEvents } from '../aws-events/aws-events';
+import { adoptAwsEvents } from '../store/aws-events';
 import { mapLimit, type StoredDocument, type VigilStore, type WriteReport } from '../store/store';
 import { BackoffError, Backoffs, type QueryBackoff } from './backoff';
 import { activitiesSince, advanceWatermark, needsActivityRead, type GroupWatermark } from './activities';

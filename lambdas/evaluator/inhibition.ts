@@ -12,7 +12,8 @@
 import type { Severity, Subject } from '../../model/domain';
 import { scaleInUnderPressure } from './rules/capacity';
 import { SEVERITY_RANK } from '../../model/notification';
-import type { AnyRule, CloudService } from './rules/types';
+import type { CloudService } from './context';
+import type { AnyRule } from './rules/types';
 
 /**
  * Same-subject inhibitions: while `source` fires, `target` with equal `equal` labels (and, when given, the
