@@ -10,7 +10,7 @@ import * as path from 'path';
 import { deflateRawSync } from 'zlib';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../bin/app';
-import { cdkJsonContext } from '../test/support/cdk';
+import { cdkJsonContext } from '../bin/cdk-json';
 import type { BenchFigure, BenchSection } from './report';
 
 const ROOT = path.join(__dirname, '..');

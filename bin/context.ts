@@ -8,15 +8,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { MAX_WINDOW_MINUTES, METRIC_GROUPS } from '../lambdas/collector/config';
 import { RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
-import { clusterNameSchema, formatPath } from '../model/batch';
+import { formatPath } from '../common/json-path';
+import { withClusterRules } from '../model/cluster';
 import { AGENT_ARCHITECTURES, AGENT_AUTHS, DEFAULT_AGENT_AUTH, type AgentArchitecture } from '../agent/deploy/manifests';
 import { oidcProviderOf, type AgentAuthKind } from '../lib/agent-access';
-import type { EmailRecipient } from '../lib/notifications';
+import { EMAIL, type EmailRecipient } from '../lib/notifications';
 import { deliverySchema } from '../model/notification';
 import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
 import { receiversSchema, routingPropsProblems, type EmailReceiver, type RoutesProps } from '../lib/routing';
-import { EMAIL, hostMetricsSettingsProblems, maintenanceWindowProblems, REGION, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
+import { hostMetricsSettingsProblems, maintenanceWindowProblems, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
   stackName: 'vigil:stackName',
@@ -64,8 +65,8 @@ const LOG_RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is nu
 
 const cluster = z.strictObject(
   {
-    name: clusterNameSchema,
-    region: z.string({ error: 'must be a string' }).regex(REGION, { error: 'must be an AWS region like "eu-west-1"' }).optional(),
+    name: z.string({ error: 'must be a string' }),
+    region: z.string({ error: 'must be a string' }).optional(),
     agentAuth: authKind.optional(),
     oidcProvider: z.string({ error: 'must be a string' }).optional(),
   },
@@ -78,7 +79,7 @@ const secretNameSchema = z.string({ error: 'must be a string' }).regex(SECRET_NA
 
 const SCHEMAS = {
   stackName: z.string({ error: 'must be a string' }).regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, { error: 'must be a CloudFormation stack name: a letter, then letters, digits and -, at most 100' }),
-  clusters: z.array(cluster, { error: 'must be a list of clusters like [{"name": "prod"}]' }).min(1, { error: 'must list at least one cluster' }),
+  clusters: withClusterRules(z.array(cluster, { error: 'must be a list of clusters like [{"name": "prod"}]' })),
   agentAuth: authKind,
   alertEmails: z.array(z.string({ error: 'must be a string' }).regex(EMAIL, { error: 'must be an email address' }), {
     error: 'must be a list of email addresses',
@@ -157,8 +158,6 @@ type ClusterContext = z.infer<typeof cluster>;
 function watchedClusters(clusters: readonly ClusterContext[], defaultAuth: AgentAuthKind, problems: string[]): WatchedCluster[] {
   return clusters.map((c, i) => {
     const at = `${CONTEXT_KEYS.clusters}[${i}]`;
-    // The name keys the cluster's data: unique across regions too.
-    if (clusters.slice(0, i).some((o) => o.name === c.name)) problems.push(`${at}: cluster "${c.name}" is listed twice`);
     const region = c.region ? { region: c.region } : {};
     if ((c.agentAuth ?? defaultAuth) === 'pod-identity') {
       if (c.oidcProvider !== undefined) problems.push(`${at}.oidcProvider is only used with "agentAuth": "irsa"; this cluster uses Pod Identity`);

@@ -4,7 +4,7 @@
  * invocation with one readable message.
  */
 import type { z } from 'zod';
-import { formatPath } from '../model/batch-constants';
+import { formatPath } from './json-path';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -9,7 +9,7 @@ export const ENV = {
   retentionDays: 'VIGIL_RETENTION_DAYS',
   /** Ingest: JSON list of the agent roles and the one cluster each writes, `[{"roleArn":"arn:aws:iam::…:role/…","cluster":"prod"}]`. */
   agentRoles: 'VIGIL_AGENT_ROLES',
-  /** Collector, evaluator, AWS events: JSON list of the clusters to watch, `[{"name":"prod","region":"eu-west-1"}]`. */
+  /** Collector, evaluator, AWS events: JSON list of the clusters to watch, `[{"name":"prod","region":"eu-west-1"}]`, checked by `clusterListSchema` (`model/cluster.ts`), the rules synth checks too. */
   clusters: 'VIGIL_CLUSTERS',
   /** AWS events: how often the collector runs, whole minutes (how old its newest cloud rollup may be). */
   collectorEveryMinutes: 'VIGIL_COLLECTOR_EVERY_MINUTES',

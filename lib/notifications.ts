@@ -22,6 +22,9 @@ export const DEFAULT_EMAIL_DELIVERIES: readonly Delivery[] = ['critical', 'warni
 /** What a named email receiver (a team's addresses) gets unless told otherwise: its alerts, not Vigil's own health. */
 export const DEFAULT_TEAM_EMAIL_DELIVERIES: readonly Delivery[] = ['critical', 'warning', 'resolved'];
 
+/** An email address, as far as synth can tell: SNS confirms it. */
+export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
 export interface EmailRecipient {
   readonly address: string;
   /** @default DEFAULT_EMAIL_DELIVERIES */

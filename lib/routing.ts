@@ -5,12 +5,10 @@
  */
 import { z } from 'zod';
 import { isRuleId } from '../lambdas/evaluator/rules/catalog';
-import { formatPath } from '../model/batch';
+import { formatPath } from '../common/json-path';
 import { deliverySchema, MESSAGE_ATTRIBUTES } from '../model/notification';
 import { DEFAULT_ROUTE_LABELS, routeLabelsSchema, routingProblems, routingSchema, type Route, type Routing } from '../model/route';
-import type { Delivery } from './notifications';
-// Used at call time only: vigil.ts imports this module.
-import { EMAIL, type VigilProps } from './vigil';
+import { EMAIL, type Delivery, type EmailRecipient, type ReceiverNotifications } from './notifications';
 
 /** A receiver declared by name (`vigil:receivers`): a team's email addresses. */
 export interface EmailReceiver {
@@ -26,8 +24,30 @@ export interface RoutesProps {
   readonly routes: readonly Route[];
 }
 
-/** What routing needs of the props: the receivers, the routes and the route labels. */
-export type RoutingProps = Pick<VigilProps, 'alertEmails' | 'slack' | 'webhook' | 'pagerDuty' | 'teams' | 'receivers' | 'routes' | 'routeLabels'>;
+/** Who hears of alerts: the receivers, the routes and the route labels (the part of `VigilProps` routing reads). */
+export interface RoutingProps {
+  /** @default []: no email */
+  readonly alertEmails?: readonly EmailRecipient[];
+  /** @default no Slack */
+  readonly slack?: ReceiverNotifications;
+  /** A webhook that takes Alertmanager's webhook body (version 4). @default no webhook */
+  readonly webhook?: ReceiverNotifications;
+  /** PagerDuty (Events API v2): the secret holds the integration's routing key. @default no PagerDuty */
+  readonly pagerDuty?: ReceiverNotifications;
+  /** Microsoft Teams (a Workflows webhook, Adaptive Cards). @default no Teams */
+  readonly teams?: ReceiverNotifications;
+  /** Receivers by name besides `email`, `slack` and `webhook`: a team's addresses. Only routes name them. @default none */
+  readonly receivers?: Readonly<Record<string, EmailReceiver>>;
+  /**
+   * Which receivers get which alerts (`model/route.ts`): matched on cluster, node group, namespace, rule,
+   * severity and route labels; first match wins unless `continue`; what no route takes goes to the default
+   * route. Each receiver then gets its own message per evaluation.
+   * @default no routes: every receiver gets every message its severities allow
+   */
+  readonly routes?: RoutesProps;
+  /** Label keys lifted from workloads (else namespaces) onto alerts, for routes and SNS attributes. @default ["team"] */
+  readonly routeLabels?: readonly string[];
+}
 
 /** Receivers that exist when configured: every address of `vigil:alertEmails` is `email`. */
 export const BUILT_IN_RECEIVERS = ['email', 'slack', 'webhook', 'pagerduty', 'teams'] as const;

@@ -6,7 +6,8 @@ import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
 import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
 import { parseRuleOverrides, RuleConfigError, RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
-import { clusterNameSchema, formatPath } from '../model/batch';
+import { formatPath } from '../common/json-path';
+import { clusterListProblems } from '../model/cluster';
 import type { ClusterConfig } from '../model/domain';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../model/silence';
 import { AgentAccess, oidcProviderOf, type AgentAuth } from './agent-access';
@@ -17,8 +18,8 @@ import { Evaluator } from './evaluator';
 import { FailureQueue } from './failure-queue';
 import { functionUrlRegionProblem, refuseRegionsWithoutFunctionUrls } from './function-url-regions';
 import { Ingest } from './ingest';
-import { DELIVERIES, Notifications, type EmailRecipient, type ReceiverNotifications } from './notifications';
-import { resolvedRouting, routingPropsProblems, type EmailReceiver, type RoutesProps } from './routing';
+import { DELIVERIES, EMAIL, Notifications } from './notifications';
+import { resolvedRouting, routingPropsProblems, type RoutingProps } from './routing';
 import { SelfMonitoring } from './self-monitoring';
 import { StoreTable, type StoreTableProps } from './store-table';
 
@@ -28,30 +29,9 @@ export interface WatchedCluster extends ClusterConfig {
   readonly agentAuth?: AgentAuth;
 }
 
-export interface VigilProps {
+export interface VigilProps extends RoutingProps {
   /** The EKS clusters to watch: at least one, names unique (across regions too: the name keys the data). */
   readonly clusters: readonly WatchedCluster[];
-  /** @default []: no email */
-  readonly alertEmails?: readonly EmailRecipient[];
-  /** @default no Slack */
-  readonly slack?: ReceiverNotifications;
-  /** A webhook that takes Alertmanager's webhook body (version 4). @default no webhook */
-  readonly webhook?: ReceiverNotifications;
-  /** PagerDuty (Events API v2): the secret holds the integration's routing key. @default no PagerDuty */
-  readonly pagerDuty?: ReceiverNotifications;
-  /** Microsoft Teams (a Workflows webhook, Adaptive Cards). @default no Teams */
-  readonly teams?: ReceiverNotifications;
-  /** Receivers by name besides `email`, `slack` and `webhook`: a team's addresses. Only routes name them. @default none */
-  readonly receivers?: Readonly<Record<string, EmailReceiver>>;
-  /**
-   * Which receivers get which alerts (`model/route.ts`): matched on cluster, node group, namespace, rule,
-   * severity and route labels; first match wins unless `continue`; what no route takes goes to the default
-   * route. Each receiver then gets its own message per evaluation.
-   * @default no routes: every receiver gets every message its severities allow
-   */
-  readonly routes?: RoutesProps;
-  /** Label keys lifted from workloads (else namespaces) onto alerts, for routes and SNS attributes. @default ["team"] */
-  readonly routeLabels?: readonly string[];
   /** Days of history kept in the table (DynamoDB TTL); alert state is kept regardless. @default 14 */
   readonly retentionDays?: number;
   /** How often the collector reads AWS, whole minutes from 1 to 60. @default Duration.minutes(1) */
@@ -106,8 +86,6 @@ export const VIGIL_DEFAULTS = {
   agentAuth: { kind: DEFAULT_AGENT_AUTH },
 } as const satisfies Partial<Record<keyof VigilProps | 'agentAuth', unknown>>;
 
-export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const NAME_PREFIX = /^[A-Za-z0-9_-]{0,200}$/;
 
@@ -125,15 +103,9 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
   const problems: string[] = [];
   const regionProblem = stackRegion === undefined ? undefined : functionUrlRegionProblem(stackRegion);
   if (regionProblem) problems.push(regionProblem);
-  const seen = new Set<string>();
-  if (props.clusters.length === 0) problems.push('clusters: at least one cluster is required');
+  problems.push(...clusterListProblems(props.clusters).map((p) => `clusters${formatPath(p.path)} ${p.message}`));
   props.clusters.forEach((c, i) => {
     const at = `clusters[${i}]`;
-    if (!clusterNameSchema.safeParse(c.name).success) problems.push(`${at}.name "${c.name}" is not an EKS cluster name (letters, digits, - and _, at most 100)`);
-    if (c.region !== undefined && !REGION.test(c.region)) problems.push(`${at}.region "${c.region}" is not an AWS region like eu-west-1`);
-    // The name keys the cluster's data, so it is unique across regions too.
-    if (seen.has(c.name)) problems.push(`${at}: cluster "${c.name}" is listed twice`);
-    seen.add(c.name);
     const auth = c.agentAuth ?? VIGIL_DEFAULTS.agentAuth;
     if (auth.kind === 'irsa') {
       try {

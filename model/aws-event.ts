@@ -3,6 +3,7 @@
  * timeline and the evaluator reads. Shapes of the AWS events they come from: docs/ingest-and-collector.md,
  * "AWS events".
  */
+import type { CloudRollup } from './domain';
 import type { EpochMs } from './time';
 
 interface AwsEventBase {
@@ -89,4 +90,33 @@ export function awsEventText(e: AwsEvent): string {
     case 'scheduled-event':
       return `AWS Health ${e.eventTypeCode} (${e.status})${e.startTime !== undefined ? ` from ${new Date(e.startTime).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}`;
   }
+}
+
+/** What a cluster is made of, for routing events: its instances and Auto Scaling groups. */
+export interface ClusterMembers {
+  readonly cluster: string;
+  readonly instances: ReadonlySet<string>;
+  readonly groups: ReadonlySet<string>;
+}
+
+export function membersOf(cluster: string, cloud: CloudRollup | undefined): ClusterMembers {
+  const groups = cloud?.autoScalingGroups ?? [];
+  return {
+    cluster,
+    instances: new Set([...(cloud?.hosts ?? []).map((h) => h.instanceId), ...groups.flatMap((g) => g.instances.map((i) => i.instanceId))]),
+    groups: new Set([...groups.map((g) => g.name), ...(cloud?.hosts ?? []).flatMap((h) => h.autoScalingGroup ?? [])]),
+  };
+}
+
+/** Each event to the clusters it concerns (its instance, else its Auto Scaling group); the rest unmatched. */
+export function routeEvents(events: readonly AwsEvent[], clusters: readonly ClusterMembers[]): { byCluster: Map<string, AwsEvent[]>; unmatched: AwsEvent[] } {
+  const byCluster = new Map<string, AwsEvent[]>();
+  const unmatched: AwsEvent[] = [];
+  for (const e of events) {
+    const group = 'autoScalingGroup' in e ? e.autoScalingGroup : undefined;
+    const owners = clusters.filter((c) => (e.instanceId !== undefined && c.instances.has(e.instanceId)) || (group !== undefined && c.groups.has(group)));
+    if (owners.length === 0) unmatched.push(e);
+    for (const c of owners) byCluster.set(c.cluster, [...(byCluster.get(c.cluster) ?? []), e]);
+  }
+  return { byCluster, unmatched };
 }

@@ -1,7 +1,7 @@
 /**
- * The parts of the batch contract that need no schema library: the version, the limits, the cluster-name
- * rule, and how a problem's path is written. `batch.ts` re-exports them with the zod schema; the agent
- * imports them from here, so its bundle does not carry zod (about 10 MB of resident memory).
+ * The parts of the batch contract that need no schema library: the version, the limits and the cluster-name
+ * rule. `batch.ts` re-exports them with the zod schema; the agent imports them from here, so its bundle does
+ * not carry zod (about 10 MB of resident memory).
  */
 export const BATCH_VERSION = 1;
 
@@ -63,10 +63,3 @@ export const BATCH_LIMITS = {
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
 export const CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 export const CLUSTER_NAME_MESSAGE = 'expected an EKS cluster name (1-100 of A-Z a-z 0-9 - _)';
-
-/** `['nodes', 3, 'pods', 0, 'name']` → `nodes[3].pods[0].name`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
-}

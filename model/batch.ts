@@ -16,17 +16,18 @@ import type {
   NodeStats,
   Placement,
   Pod,
-  Resources,
   ScrapeError,
   WorkloadStatus,
   NamespaceInfo,
 } from './domain';
 import type { KarpenterNodeClaim, KarpenterNodePool, KarpenterState } from './karpenter';
+import type { Resources } from './kube-values';
 import type { EpochMs } from './time';
 
+import { formatPath } from '../common/json-path';
 // The zod-free part of the contract lives in batch-constants.ts (the agent's bundle must not carry zod).
-import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN, formatPath } from './batch-constants';
-export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN, formatPath };
+import { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_MESSAGE, CLUSTER_NAME_PATTERN } from './batch-constants';
+export { BATCH_LIMITS, BATCH_VERSION, CLUSTER_NAME_PATTERN };
 
 const L = BATCH_LIMITS;
 /**

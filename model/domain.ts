@@ -8,6 +8,7 @@
  * Quantities always carry their unit in the name (`cpuMilli`, `memoryBytes`, `...Pct`); times are epoch ms.
  */
 import type { KarpenterState } from './karpenter';
+import type { ConditionStatus, Resources } from './kube-values';
 import type { EpochMs, Minute } from './time';
 
 // ---------------------------------------------------------------------------------------------------
@@ -138,8 +139,6 @@ export interface HostMetrics {
 // Node: the Kubernetes view (written by ingest from the agent's batches)
 // ---------------------------------------------------------------------------------------------------
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-
 export interface NodeCondition {
   /** `Ready`, `MemoryPressure`, `DiskPressure`, `PIDPressure`, `NetworkUnavailable`, or any other type (node-problem-detector…). */
   readonly type: string;
@@ -154,14 +153,6 @@ export interface Taint {
   readonly key: string;
   readonly value?: string;
   readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
-
-/** A resource list (capacity, allocatable, requests, limits). Absent = not set. */
-export interface Resources {
-  readonly cpuMilli?: number;
-  readonly memoryBytes?: number;
-  readonly ephemeralStorageBytes?: number;
-  readonly pods?: number;
 }
 
 export interface KubeNode {

@@ -1,3 +1,4 @@
 export * from './time';
 export * from './domain';
 export * from './batch';
+export * from './kube-values';

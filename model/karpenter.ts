@@ -3,7 +3,7 @@
  * capacity rules read. Field names, condition types and reasons follow kubernetes-sigs/karpenter
  * `pkg/apis/v1/{nodepool,nodepool_status,nodeclaim_status}.go` (see docs/agent.md for the sources).
  */
-import type { ConditionStatus, Resources } from './domain';
+import type { ConditionStatus, Resources } from './kube-values';
 import type { EpochMs } from './time';
 
 /** A status condition (`status.conditions[]`: operatorpkg's `status.Condition`). */

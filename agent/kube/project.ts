@@ -4,23 +4,8 @@
  * batch schema's limits here, so whatever a cluster holds, the batch stays valid.
  */
 import { BATCH_LIMITS } from '../../model/batch-constants';
-import {
-  instanceIdFromProviderId,
-  type CapacityType,
-  type ConditionStatus,
-  type Container,
-  type ContainerStateName,
-  type KubeEvent,
-  type KubeNode,
-  type NamespaceInfo,
-  type NodeCondition,
-  type Pod,
-  type PodPhase,
-  type QosClass,
-  type Resources,
-  type Taint,
-  type WorkloadStatus,
-} from '../../model/domain';
+import type { ConditionStatus, Resources } from '../../model/kube-values';
+import { instanceIdFromProviderId, type CapacityType, type Container, type ContainerStateName, type KubeEvent, type KubeNode, type NamespaceInfo, type NodeCondition, type Pod, type PodPhase, type QosClass, type Taint, type WorkloadStatus } from '../../model/domain';
 import {
   epochMs,
   type ConditionObject,

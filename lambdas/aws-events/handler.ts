@@ -5,16 +5,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EnvReader } from '../../common/config';
 import { createLogger, withInvocationContext } from '../../common/log';
+import { clusterListSchema } from '../../model/cluster';
 import { systemClock } from '../../model/time';
 import { ENV } from '../env';
-import { clusterConfigsSchema } from '../collector/config';
 import { VigilStore } from '../store/store';
 import { createAwsEventsHandler } from './aws-events';
 
 const env = new EnvReader();
 const tableName = env.string(ENV.tableName);
 const retentionDays = env.int(ENV.retentionDays, 14, 1, 3650);
-const clusters = env.json(ENV.clusters, clusterConfigsSchema);
+const clusters = env.json(ENV.clusters, clusterListSchema);
 const collectorEveryMinutes = env.int(ENV.collectorEveryMinutes, 1, 1, 60);
 env.done();
 

@@ -10,7 +10,7 @@ import type { ClusterConfig, CloudRollup, CollectorFailure, HostMetrics, HostNod
 import { DAY_MS, MINUTE_MS, minuteOf, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { boundedAccount, deadlineIn, type AwsAccount, type AwsAccountFor } from '../aws/account';
 import { CallCounter, describeError, type CallCounts } from '../aws/calls';
-import { adoptAwsEvents } from '../aws-events/aws-events';
+import { adoptAwsEvents } from '../store/aws-events';
 import { mapLimit } from '../../common/concurrency';
 import type { StoredDocument } from '../store/documents';
 import type { WriteReport } from '../store/dynamo';

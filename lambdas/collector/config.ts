@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, EnvReader } from '../../common/config';
-import { clusterNameSchema } from '../../model/batch';
+import { clusterListSchema } from '../../model/cluster';
 import type { ClusterConfig } from '../../model/domain';
 import { ENV } from '../env';
 
@@ -38,22 +38,6 @@ export const DEFAULT_HOST_METRICS: HostMetricsSettings = { periodMinutes: 5, eve
 /** The longest window: 180 one-minute points × 500 queries stays under GetMetricData's 100,800 points a call. */
 export const MAX_WINDOW_MINUTES = 180;
 
-/** `VIGIL_CLUSTERS`: names key the table, so they are unique across regions. */
-export const clusterConfigsSchema: z.ZodType<ClusterConfig[]> = z
-  .array(
-    z.object({
-      name: clusterNameSchema,
-      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region like eu-west-1').optional(),
-    }),
-  )
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `cluster "${c.name}" is listed twice` });
-      seen.add(c.name);
-    });
-  });
-
 const groupsSchema = z
   .array(z.enum(METRIC_GROUPS))
   .refine((g) => new Set(g).size === g.length, 'each group at most once');
@@ -73,7 +57,7 @@ export function readCollectorConfig(env: Readonly<Record<string, string | undefi
   const config: CollectorConfig = {
     tableName: r.string(ENV.tableName),
     retentionDays: r.int(ENV.retentionDays, 14, 1, 3650),
-    clusters: r.json(ENV.clusters, clusterConfigsSchema),
+    clusters: r.json(ENV.clusters, clusterListSchema),
     defaultRegion: r.string('AWS_REGION'),
     hostMetrics: {
       periodMinutes: r.json(ENV.hostMetricsPeriodMinutes, z.union([z.literal(1), z.literal(5)], 'expected 1 or 5'), d.periodMinutes),
@@ -90,7 +74,6 @@ export function readCollectorConfig(env: Readonly<Record<string, string | undefi
     problems.push(...e.problems);
   }
   problems.push(...hostMetricsProblems(config.hostMetrics));
-  if (config.clusters?.length === 0) problems.push(`${ENV.clusters} lists no cluster`);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

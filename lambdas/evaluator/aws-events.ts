@@ -6,8 +6,7 @@
  */
 import type { ScalingEvent, ScheduledEvent } from '../../model/aws-event';
 import type { ScalingActivity, Subject } from '../../model/domain';
-import { HOUR_MS, MINUTE_MS, type EpochMs } from '../../model/time';
-import { utc } from '../notify/format';
+import { type EpochMs, HOUR_MS, MINUTE_MS, utc } from '../../model/time';
 import type { EvaluationContext } from './context';
 
 /** How far back the evaluator reads the timeline (scheduled changes are filed by their window, so they are read until it ends). */

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Severity } from '../../model/domain';
-import { formatPath } from '../../model/batch';
+import { formatPath } from '../../common/json-path';
 import { HOUR_MS, MINUTE_MS } from '../../model/time';
 import { RULES } from './rules/catalog';
 import { param, type AnyRule, type CommonSettings, type RuleSettings } from './rules/types';

@@ -19,9 +19,11 @@ import type {
 import type { AwsEvent } from '../../model/aws-event';
 import type { EpochMs } from '../../model/time';
 import type { EvaluatorMemory, FreshObservations } from './memory';
-import type { AgentResource, CloudService } from './rules/types';
-import { staleResources, type StaleResource } from './stale';
+import { staleResources, type AgentResource, type StaleResource } from './stale';
 import type { TrendMemory } from './trend';
+
+/** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
+export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
 
 export interface NodeView {
   readonly name: string;

@@ -15,9 +15,9 @@ import { MINUTE_MS, type Clock, type EpochMs, type Minute } from '../../model/ti
 import { mapLimit } from '../../common/concurrency';
 import type { StoredDocument } from '../store/documents';
 import type { VigilStore } from '../store/store';
-import type { AlertPublisher } from '../notify/publisher';
-import type { AlertChange } from '../notify/notification';
-import { composeMessages } from '../notify/routes';
+import type { AlertPublisher } from '../message/publisher';
+import type { AlertChange } from '../../model/notification';
+import { composeMessages } from '../message/routes';
 import { DEFAULT_ROUTE_LABELS, type Routing } from '../../model/route';
 import { alertLabels, ROUTE_LABELS_ID, ROUTE_LABELS_KIND, type RouteLabels } from '../store/route-labels';
 import { ALERT_DEFAULTS, runbookUrlOf, type ResolvedRule } from './config';

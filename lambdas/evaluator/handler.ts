@@ -8,23 +8,20 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { EnvReader } from '../../common/config';
 import { createLogger, withInvocationContext } from '../../common/log';
-import { clusterNameSchema } from '../../model/batch';
+import { clusterListSchema } from '../../model/cluster';
 import { DEFAULT_ROUTE_LABELS, resolvedRoutingSchema, routeLabelsSchema, type Routing } from '../../model/route';
 import { maintenanceWindowsSchema, type MaintenanceWindow } from '../../model/silence';
 import { systemClock } from '../../model/time';
 import { ENV } from '../env';
-import { SnsPublisher } from '../notify/publisher';
+import { SnsPublisher } from '../message/publisher';
 import { VigilStore } from '../store/store';
 import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from './config';
 import { createEvaluatorHandler } from './evaluator';
 
-/** `VIGIL_CLUSTERS`: `[{"name":"prod","region":"eu-west-1"}]`. */
-export const clustersSchema = z.array(z.object({ name: clusterNameSchema, region: z.string().min(1).max(32).optional() })).min(1).max(100);
-
 const env = new EnvReader();
 const config = {
   tableName: env.string(ENV.tableName),
-  clusters: env.json(ENV.clusters, clustersSchema),
+  clusters: env.json(ENV.clusters, clusterListSchema),
   topicArn: env.string(ENV.topicArn),
   rules: env.json<ParsedOverrides>(ENV.rules, ruleOverridesSchema as z.ZodType<ParsedOverrides>, {}),
   // 1 (EC2 detailed monitoring) or 5 (basic); read as JSON, so "5" is the number 5.

@@ -13,8 +13,9 @@
  */
 import type { Severity, Subject } from '../../model/domain';
 import { RULES } from './rules/catalog';
-import { SEVERITY_RANK } from './rules/common';
-import type { AlertMatchers, AnyRule, CloudService, Inhibition } from './rules/types';
+import { SEVERITY_RANK } from '../../model/notification';
+import type { CloudService } from './context';
+import type { AlertMatchers, AnyRule, Inhibition } from './rules/types';
 
 /** An inhibition with its source matchers (Alertmanager's `inhibit_rules` entry): the rule that declares it. */
 export interface InhibitRule extends Inhibition {

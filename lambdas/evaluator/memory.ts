@@ -12,7 +12,8 @@
  * always re-observes the last minute it saw (ingest may have completed it since), and a run that loses a
  * conditional write re-observes on top of the winner's memory.
  */
-import type { ClusterMinute, ConditionStatus, HostMetrics, HostNodeMinute, KubeEvent, NodeMinute, ScalingActivity } from '../../model/domain';
+import type { ConditionStatus } from '../../model/kube-values';
+import type { ClusterMinute, HostMetrics, HostNodeMinute, KubeEvent, NodeMinute, ScalingActivity } from '../../model/domain';
 import { workloadName } from '../../model/domain';
 import { encode } from '../store/codec';
 import { HOUR_MS, MINUTE_MS, minuteOf, type EpochMs, type Minute } from '../../model/time';

@@ -8,7 +8,8 @@ import type { Logger } from '../../common/log';
 import { noticesByInstance, withNotice } from './aws-events';
 import type { ResolvedRule } from './config';
 import type { EvaluationContext } from './context';
-import { namespaceAllowed, SEVERITY_RANK } from './rules/common';
+import { SEVERITY_RANK } from '../../model/notification';
+import { namespaceAllowed } from './rules/common';
 import type { AnyRule, Evidence, RuleFinding } from './rules/types';
 
 export interface RuleRun {

@@ -6,7 +6,12 @@
  */
 import type { KubeRollup } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
-import type { AgentResource } from './rules/types';
+
+/**
+ * The kinds of Kubernetes resources the agent lists and watches, each with its own data age: a stale one
+ * blinds the rules that read it.
+ */
+export type AgentResource = 'nodes' | 'pods' | 'workloads' | 'events' | 'karpenter';
 
 /** How old one kind of resource is now, and the agent's resources behind it (`pods`, `deployments`, …). */
 export interface StaleResource {

@@ -14,10 +14,9 @@
  */
 import type { AlertState, Severity } from '../../model/domain';
 import type { EpochMs } from '../../model/time';
-import type { ChangeKind } from '../notify/notification';
+import { type ChangeKind, SEVERITY_RANK } from '../../model/notification';
 import { ALERT_DEFAULTS } from './config';
 import { partOfStory } from './inhibition';
-import { SEVERITY_RANK } from './rules/common';
 import type { Constituent, RuleFinding } from './rules/types';
 
 export const ALERT_KIND = 'alert';

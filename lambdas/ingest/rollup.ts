@@ -3,7 +3,8 @@
  * batch). Pure: what the evaluator reads for windows without decoding every node-minute.
  */
 import type { AgentBatch } from '../../model/batch';
-import type { KubeRollup, NodeSummary, PendingPod, Pod, Resources, WorkloadMinute } from '../../model/domain';
+import type { Resources } from '../../model/kube-values';
+import type { KubeRollup, NodeSummary, PendingPod, Pod, WorkloadMinute } from '../../model/domain';
 import { nodeKeyOf } from '../../model/domain';
 import { minuteOf } from '../../model/time';
 

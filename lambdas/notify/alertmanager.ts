@@ -10,8 +10,8 @@
 import { createHash } from 'crypto';
 import type { SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
-import { evidenceEntry } from './format';
-import type { AlertChange, Notification } from './notification';
+import { evidenceEntry } from '../message/format';
+import type { AlertChange, Notification } from '../../model/notification';
 import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
 import { WEBHOOK } from './secrets';
 import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';

@@ -11,7 +11,7 @@ import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import { DELIVERIES, receivesAll, type Delivery } from '../../model/notification';
 import { systemClock, type Clock } from '../../model/time';
-import { notificationSchema, type Notification } from './notification';
+import { type Notification, notificationSchema } from '../../model/notification';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type SecretCache } from './secrets';
 import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './cloudwatch-alarm';
 import { receivedPart } from './receives';

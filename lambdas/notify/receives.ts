@@ -5,8 +5,7 @@
  * before rendering, so a webhook or chat channel that feeds a pager is not woken by what it did not ask for.
  */
 import type { Severity } from '../../model/domain';
-import { receivesChange, type Delivery } from '../../model/notification';
-import { SEVERITY_RANK, type AlertChange, type FoldedChange, type Notification } from './notification';
+import { receivesChange, SEVERITY_RANK, type AlertChange, type Delivery, type FoldedChange, type Notification } from '../../model/notification';
 
 /**
  * The part of `n` a receiver of `receives` wants, its headline and counts recomputed; undefined when none is.

@@ -7,9 +7,10 @@
  */
 import type { Severity } from '../../model/domain';
 import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';
-import { emailSubject } from './email';
-import { countsText, digestGroups, evidenceEntry, FLAPPING_NOTE, KIND_LABEL, utc, when, where } from './format';
-import type { AlertChange, Notification } from './notification';
+import { emailSubject } from '../message/email';
+import { utc } from '../../model/time';
+import { countsText, digestGroups, evidenceEntry, FLAPPING_NOTE, KIND_LABEL, when, where } from '../message/format';
+import type { AlertChange, Notification } from '../../model/notification';
 
 export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, contextText: 2000, fallbackText: 3000 } as const;
 

@@ -10,8 +10,9 @@ import type { SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
 import type { Severity } from '../../model/domain';
 import type { CloudWatchAlarmMessage } from './cloudwatch-alarm';
-import { countsText, digestGroups, evidenceEntry, FLAPPING_NOTE, KIND_LABEL, utc, when, where } from './format';
-import type { AlertChange, Notification } from './notification';
+import { utc } from '../../model/time';
+import { countsText, digestGroups, evidenceEntry, FLAPPING_NOTE, KIND_LABEL, when, where } from '../message/format';
+import type { AlertChange, Notification } from '../../model/notification';
 import { contentOf, createNotifier, type NotifierDeps, type Receiver } from './notifier';
 import { TEAMS } from './secrets';
 

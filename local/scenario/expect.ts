@@ -8,7 +8,7 @@
 import type { Severity, Subject } from '../../model/domain';
 import { formatDuration, parseDuration } from '../../model/quantity';
 import type { EpochMs } from '../../model/time';
-import type { ChangeKind } from '../../lambdas/notify/notification';
+import type { ChangeKind } from '../../model/notification';
 import type { OutboxEntry } from '../../sim/notify/outbox';
 import type { World } from '../world';
 import type { ExpectedAlert, Scenario } from './format';

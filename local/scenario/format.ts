@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { isRuleId } from '../../lambdas/evaluator/rules/catalog';
-import { formatPath } from '../../model/batch';
+import { formatPath } from '../../common/json-path';
 import { parseBytes, parseCpuMilli, parseDuration } from '../../model/quantity';
 import { DEFAULT_ROUTE_LABELS, routingProblems, routingSchema } from '../../model/route';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AlertPublisher, OutgoingMessage } from '../../lambdas/notify/publisher';
+import type { AlertPublisher, OutgoingMessage } from '../../lambdas/message/publisher';
 import { alertmanagerOf, type AlertmanagerMessage } from '../../lambdas/notify/alertmanager';
 import { formatSlack, type SlackMessage } from '../../lambdas/notify/slack';
 import type { LoopbackReceivers, Received, ReceiverKind } from './receivers';

@@ -10,7 +10,7 @@ import type { Logger } from '../../common/log';
 import { WEBHOOK_RECEIVER } from '../../lambdas/notify/alertmanager';
 import { createNotifier, type Receiver, type ReceiverTarget } from '../../lambdas/notify/notifier';
 import { PAGERDUTY_RECEIVER, pagerDutyTargetOf } from '../../lambdas/notify/pagerduty';
-import type { OutgoingMessage } from '../../lambdas/notify/publisher';
+import type { OutgoingMessage } from '../../lambdas/message/publisher';
 import { SecretCache, webhookUrlOf } from '../../lambdas/notify/secrets';
 import { SLACK_RECEIVER } from '../../lambdas/notify/slack-notifier';
 import { TEAMS_RECEIVER } from '../../lambdas/notify/teams';

@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../bin/app';
-import { cdkJsonContext, testApp } from '../support/cdk';
+import { cdkJsonContext } from '../../bin/cdk-json';
+import { testApp } from '../support/cdk';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -43,7 +44,7 @@ describe('bin/app.ts', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe(
       'Vigil cannot synthesize: fix these context values (cdk.json "context", or -c key=value):\n' +
-        '  - vigil:clusters must list at least one cluster\n' +
+        '  - vigil:clusters must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]\n' +
         '  - vigil:retentionDays must be at least 1\n',
     );
     expect(fs.existsSync(path.join(bad.outdir, 'Vigil.template.json'))).toBe(false);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ContextError, CONTEXT_KEYS, readVigilContext } from '../../bin/context';
-import { cdkJsonContext } from '../support/cdk';
+import { cdkJsonContext } from '../../bin/cdk-json';
 
 /** The problems `readVigilContext` reports for this context. */
 function problems(context: Record<string, unknown>): readonly string[] {
@@ -129,12 +129,12 @@ describe('readVigilContext', () => {
     ['no clusters', {}, 'vigil:clusters is required: the EKS clusters to watch, like [{"name": "prod", "region": "eu-west-1"}]'],
     ['clusters not JSON', { 'vigil:clusters': 'prod' }, 'vigil:clusters is not valid JSON: "prod"'],
     ['clusters not a list', { 'vigil:clusters': { name: 'prod' } }, 'vigil:clusters must be a list of clusters like [{"name": "prod"}]'],
-    ['no cluster in the list', { 'vigil:clusters': [] }, 'vigil:clusters must list at least one cluster'],
+    ['no cluster in the list', { 'vigil:clusters': [] }, 'vigil:clusters must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]'],
     ['a cluster that is not an object', { 'vigil:clusters': ['prod'] }, 'vigil:clusters[0] must be an object like {"name": "prod"}'],
-    ['a bad cluster name', { 'vigil:clusters': [{ name: 'my cluster' }] }, 'vigil:clusters[0].name expected an EKS cluster name (1-100 of A-Z a-z 0-9 - _)'],
-    ['a bad region', { 'vigil:clusters': [{ name: 'prod', region: 'Ireland' }] }, 'vigil:clusters[0].region must be an AWS region like "eu-west-1"'],
+    ['a bad cluster name', { 'vigil:clusters': [{ name: 'my cluster' }] }, 'vigil:clusters[0].name must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, a letter or digit first), got "my cluster"'],
+    ['a bad region', { 'vigil:clusters': [{ name: 'prod', region: 'Ireland' }] }, 'vigil:clusters[0].region must be an AWS region like "eu-west-1", got "Ireland"'],
     ['an unknown cluster field', { 'vigil:clusters': [{ name: 'prod', nodes: 3 }] }, 'vigil:clusters[0] unknown field(s) "nodes": expected name, region, agentAuth, oidcProvider'],
-    ['a cluster twice, even in two regions', { 'vigil:clusters': [{ name: 'prod' }, { name: 'prod', region: 'us-east-1' }] }, 'vigil:clusters[1]: cluster "prod" is listed twice'],
+    ['a cluster twice, even in two regions', { 'vigil:clusters': [{ name: 'prod' }, { name: 'prod', region: 'us-east-1' }] }, "vigil:clusters[1].name must be unique, in every region (the name keys the cluster's data): \"prod\" is listed twice"],
     ['a bad agent auth', { ...prod, 'vigil:agentAuth': 'iam' }, 'vigil:agentAuth must be "pod-identity" or "irsa"'],
     ['a bad agent image', { ...prod, 'vigil:agentImage': 'my image' }, 'vigil:agentImage must be an image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0'],
     ['a bad cluster agent auth', { 'vigil:clusters': [{ name: 'prod', agentAuth: 'keys' }] }, 'vigil:clusters[0].agentAuth must be "pod-identity" or "irsa"'],

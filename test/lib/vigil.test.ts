@@ -32,9 +32,9 @@ describe('Vigil props validation', () => {
       namePrefix: 'has space',
     } as unknown as VigilProps;
     expect(vigilPropsProblems(bad)).toEqual([
-      'clusters[1].name "-bad name" is not an EKS cluster name (letters, digits, - and _, at most 100)',
-      'clusters[2]: cluster "prod" is listed twice',
-      'clusters[3].region "Europe" is not an AWS region like eu-west-1',
+      'clusters[1].name must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, a letter or digit first), got "-bad name"',
+      "clusters[2].name must be unique, in every region (the name keys the cluster's data): \"prod\" is listed twice",
+      'clusters[3].region must be an AWS region like "eu-west-1", got "Europe"',
       expect.stringMatching(/^clusters\[3\]\.agentAuth\.oidcProvider: "oidc\.eks\.x\/id\/1" is neither an IAM OIDC provider ARN/),
       'alertEmails[0] "not-an-email" is not an email address',
       'alertEmails[1].receives is empty: list what to receive (critical, warning, info, resolved, health), or leave it out for the default',
@@ -61,7 +61,7 @@ describe('Vigil props validation', () => {
   });
 
   test('at least one cluster; Pod Identity needs the cluster in the stack region when both are known', () => {
-    expect(vigilPropsProblems({ clusters: [] })).toEqual(['clusters: at least one cluster is required']);
+    expect(vigilPropsProblems({ clusters: [] })).toEqual(['clusters must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]']);
     expect(vigilPropsProblems({ clusters: [{ name: 'x', region: 'us-west-2' }] }, 'eu-west-1')).toEqual([
       "clusters[0]: Pod Identity needs the cluster in the stack's region (eu-west-1), not us-west-2; use IRSA for this cluster",
     ]);

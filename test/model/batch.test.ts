@@ -1,4 +1,4 @@
-import { BATCH_LIMITS, formatPath, parseBatch, type AgentBatch } from '../../model/batch';
+import { BATCH_LIMITS, parseBatch, type AgentBatch } from '../../model/batch';
 import { syntheticBatch, syntheticCluster } from '../../sim/synthetic';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
@@ -89,11 +89,6 @@ describe('agent batch schema', () => {
     const list = problems(b);
     expect(list).toHaveLength(51);
     expect(list[50]).toMatch(/^… and \d+ more problems$/);
-  });
-
-  test('formatPath', () => {
-    expect(formatPath(['nodes', 3, 'pods', 0, 'name'])).toBe('nodes[3].pods[0].name');
-    expect(formatPath([])).toBe('');
   });
 });
 

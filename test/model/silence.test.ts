@@ -1,5 +1,5 @@
 import { activeSilences, maintenanceWindowsSchema, matches, parseMatchers, silenceOf, windowOpen, type MaintenanceWindow, type SilenceTarget } from '../../model/silence';
-import { formatPath } from '../../model/batch';
+import { formatPath } from '../../common/json-path';
 
 const podAlert: SilenceTarget = {
   rule: 'container-oom-killed',

@@ -1,6 +1,7 @@
 /** fast-check arbitraries for Vigil's domain objects, within the batch schema's limits. */
 import fc from 'fast-check';
-import type { Container, KubeNode, KubeNodeMinute, NodeStats, Pod, Resources } from '../../model/domain';
+import type { Resources } from '../../model/kube-values';
+import type { Container, KubeNode, KubeNodeMinute, NodeStats, Pod } from '../../model/domain';
 
 const T0 = Date.UTC(2026, 0, 1);
 export const time = fc.integer({ min: T0, max: T0 + 365 * 86_400_000 });

@@ -1,16 +1,9 @@
 /** CDK test helpers: apps with cdk.json's feature flags, and templates with asset hashes scrubbed. */
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { cdkJsonContext } from '../../bin/cdk-json';
 import type { VigilProps } from '../../lib/vigil';
 import { VigilStack, type VigilStackProps } from '../../lib/vigil-stack';
-
-/** cdk.json's context: the feature flags `cdk synth` uses, and the sample `vigil:*` keys. */
-export function cdkJsonContext(): Record<string, unknown> {
-  const file = path.join(__dirname, '..', '..', 'cdk.json');
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { context: Record<string, unknown> }).context;
-}
 
 export interface TestAppOptions {
   /** Bundle the Lambdas with esbuild for real (slow: about a second each). @default false */

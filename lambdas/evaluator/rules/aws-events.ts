@@ -1,7 +1,8 @@
 /** Rules on the cluster's AWS events (EventBridge): AWS Health scheduled changes to its instances. */
 import type { ScheduledEvent } from '../../../model/aws-event';
 import { openScheduledEvents } from '../aws-events';
-import { at, truncate } from './common';
+import { utc as at } from '../../../model/time';
+import { truncate } from './common';
 import { defineRule, type Draft } from './types';
 
 /** `AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED` → "instance retirement". */

@@ -4,7 +4,7 @@
  * signals no upstream rule set has (alert-rules research §6.9).
  */
 import { alertId, type Subject } from '../../../model/domain';
-import { MINUTE_MS, type EpochMs } from '../../../model/time';
+import { MINUTE_MS, utc as at, type EpochMs } from '../../../model/time';
 import type { EvaluationContext, NodeView } from '../context';
 import { analyzeHeadroom, type PlacementShortfall } from '../headroom';
 import type { PodDemand } from '../scan';
@@ -12,7 +12,7 @@ import { pendingAt } from '../memory';
 import { REMOVAL_ACTORS } from '../../../model/removal';
 import { REMOVAL_ADVICE, removalGroup, removalKind } from '../removals';
 import type { Removal } from '../scale-in';
-import { at, listSome, round1, toGiB, toMiB, truncate } from './common';
+import { listSome, round1, toGiB, toMiB, truncate } from './common';
 import { poolLimitsEvidence } from './karpenter';
 import { defineRule, param, type Draft, type RuleFinding } from './types';
 import type { RuleId } from './catalog';

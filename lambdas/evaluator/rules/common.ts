@@ -22,10 +22,6 @@ export function listSome(items: readonly string[], max = 3): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-/** Timestamps in evidence and summaries read as in messages: `2026-11-23 12:03 UTC`. */
-export { utc as at } from '../../notify/format';
-export { SEVERITY_RANK } from '../../notify/notification';
-
 /** Raises `base` to critical when `escalate` holds (a rule's base severity may itself be critical). */
 export function escalated(base: Severity, escalate: boolean): Severity {
   return escalate ? 'critical' : base;

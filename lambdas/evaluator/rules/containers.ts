@@ -9,7 +9,8 @@ import { isActive, nodeSubject, watchedNodes, type EvaluationContext } from '../
 import { NEAR_LIMIT_FLOOR_PCT, scan, type ContainerHit } from '../scan';
 import { DAY_MS } from '../../../model/time';
 import { nodeOutOfMemoryAt, restartKey, restartsWithin, type RestartEvent } from '../memory';
-import { at, distinct, listSome, MiB, namespaceAllowed, pct, round1, toMiB } from './common';
+import { utc as at } from '../../../model/time';
+import { distinct, listSome, MiB, namespaceAllowed, pct, round1, toMiB } from './common';
 import { defineRule, param, type Draft } from './types';
 
 /** Groups containers by workload and container name. */

@@ -7,7 +7,8 @@ import { alertId, type Subject } from '../../../model/domain';
 import { AUTO_MODE_NODECLASS_GROUP, conditionOf, leaving, NODECLAIM, type DisruptionBudget, type KarpenterNodePool } from '../../../model/karpenter';
 import type { EvaluationContext } from '../context';
 import type { NodeClaimTrouble } from '../nodeclaims';
-import { at, listSome, truncate } from './common';
+import { utc as at } from '../../../model/time';
+import { listSome, truncate } from './common';
 import { defineRule, param, type Draft, type Prior, type RuleFinding } from './types';
 
 const KARPENTER_SOURCES = { agent: true, resources: ['karpenter', 'pods'] } as const;

@@ -2,7 +2,8 @@
 import type { NodeCondition } from '../../../model/domain';
 import { nodeSubject, watchedNodes, type EvaluationContext, type NodeView } from '../context';
 import { ec2ChecksOf, type Ec2Checks } from '../memory';
-import { at, escalated, pct, truncate } from './common';
+import { utc as at } from '../../../model/time';
+import { escalated, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 
 const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure'];

@@ -2,7 +2,8 @@
 import type { AutoScalingGroup, ScalingActivity, Subject } from '../../../model/domain';
 import { activityOfEvent, AWS_EVENTS_LOOKBACK_MS, failedLaunches, FRESH_EVENT_MS } from '../aws-events';
 import { watchedNodes, type EvaluationContext } from '../context';
-import { at, escalated, listSome, pct, truncate } from './common';
+import { utc as at } from '../../../model/time';
+import { escalated, listSome, pct, truncate } from './common';
 import { defineRule, param, type Draft } from './types';
 
 function groupSubject(ctx: EvaluationContext, g: AutoScalingGroup): Subject {

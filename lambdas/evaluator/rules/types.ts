@@ -5,19 +5,11 @@
  */
 import { z } from 'zod';
 import type { AlertState, Finding, KubeEvent, Severity, Subject } from '../../../model/domain';
-import type { EvaluationContext } from '../context';
+import type { CloudService, EvaluationContext } from '../context';
 import { duration } from '../../../model/quantity';
 import type { RemovalActor } from '../../../model/removal';
+import type { AgentResource } from '../stale';
 import type { RuleId } from './catalog';
-
-/** The AWS services whose data the collector gathers; a failure of one blinds the rules that need it. */
-export type CloudService = 'eks' | 'ec2' | 'autoscaling' | 'cloudwatch';
-
-/**
- * The kinds of Kubernetes resources the agent lists and watches, each with its own data age: a stale one
- * blinds the rules that read it.
- */
-export type AgentResource = 'nodes' | 'pods' | 'workloads' | 'events' | 'karpenter';
 
 /**
  * The data a rule reads. `agent`: the agent's data (its rules are blind while the agent is silent);

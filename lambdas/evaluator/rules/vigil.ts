@@ -3,7 +3,8 @@
  * agent-derived alert is held as it is and muted, and this alert says so; the same for the collector.
  */
 import { humanDuration } from '../../../model/quantity';
-import { at, distinct, listSome, truncate } from './common';
+import { utc as at } from '../../../model/time';
+import { distinct, listSome, truncate } from './common';
 import { defineRule, param } from './types';
 
 export const agentSilent = defineRule({

@@ -3,7 +3,8 @@
  * cluster whose instance or Auto Scaling group they name, found from the collector's newest cloud rollup.
  */
 import { createLogger } from '../../../common/log';
-import { createAwsEventsHandler, membersOf, routeEvents } from '../../../lambdas/aws-events/aws-events';
+import { membersOf, routeEvents } from '../../../model/aws-event';
+import { createAwsEventsHandler } from '../../../lambdas/aws-events/aws-events';
 import { parseAwsEvent } from '../../../lambdas/aws-events/parse';
 import { NO_CLUSTER } from '../../../lambdas/store/keys';
 import type { VigilStore } from '../../../lambdas/store/store';

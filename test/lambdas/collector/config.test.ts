@@ -48,8 +48,8 @@ test('every problem is reported at once, naming the variable', () => {
     }),
   ).toEqual([
     'VIGIL_TABLE_NAME is required',
-    'VIGIL_CLUSTERS at [1].region: expected an AWS region like eu-west-1',
-    'VIGIL_CLUSTERS at [1].name: cluster "prod" is listed twice',
+    'VIGIL_CLUSTERS at [1].region: must be an AWS region like "eu-west-1", got "mars-1"',
+    "VIGIL_CLUSTERS at [1].name: must be unique, in every region (the name keys the cluster's data): \"prod\" is listed twice",
     'AWS_REGION is required',
     'VIGIL_HOST_METRICS_PERIOD_MINUTES: expected 1 or 5',
     'VIGIL_HOST_METRICS_EVERY_MINUTES must be an integer from 1 to 60, got "0"',
@@ -64,5 +64,5 @@ test('a window shorter than the cadence would leave minutes unread', () => {
   expect(problems({ ...base, VIGIL_HOST_METRICS_EVERY_MINUTES: '1', VIGIL_HOST_METRICS_WINDOW_MINUTES: '3' })).toEqual([
     'VIGIL_HOST_METRICS_WINDOW_MINUTES (3) must be at least 5: instances with basic monitoring have one point per 5 minutes',
   ]);
-  expect(problems({ ...base, VIGIL_CLUSTERS: '[]' })).toEqual(['VIGIL_CLUSTERS lists no cluster']);
+  expect(problems({ ...base, VIGIL_CLUSTERS: '[]' })).toEqual(['VIGIL_CLUSTERS: must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]']);
 });

@@ -12,7 +12,7 @@ import type { AwsEvent } from '../../../model/aws-event';
 import { MINUTE_MS } from '../../../model/time';
 import { eventBridge } from '../../../sim/aws/eventbridge';
 import { harness, T0, type Harness } from './harness';
-import { SteadyCluster } from './steady-cluster';
+import { SteadyCluster } from '../../../sim/steady-cluster';
 
 const { dynamo } = useTestStore();
 

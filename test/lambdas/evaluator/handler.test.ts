@@ -30,7 +30,7 @@ test('every configuration problem is reported at once, naming the variable and t
     expect(err).toMatchObject({ name: 'ConfigError' });
     expect((err as { problems: string[] }).problems).toEqual([
       'VIGIL_TABLE_NAME is required',
-      expect.stringMatching(/^VIGIL_CLUSTERS at \[0\]\.name: expected an EKS cluster name/),
+      expect.stringMatching(/^VIGIL_CLUSTERS at \[0\]\.name: must be an EKS cluster name .*, got "prod eu"$/),
       'VIGIL_TOPIC_ARN is required',
       expect.stringMatching(/^VIGIL_RULES at node-not-ready\.for: expected a duration/),
       'VIGIL_RULES: unknown rule "node-presure" (did you mean "node-pressure"?)',

@@ -5,13 +5,13 @@
 import { silentLogger } from '../../../common/log';
 import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../../lambdas/evaluator/config';
 import { createEvaluator, type ClusterEvaluation, type Evaluator, type EvaluatorDeps } from '../../../lambdas/evaluator/evaluator';
-import type { AlertChange } from '../../../lambdas/notify/notification';
-import type { AlertPublisher, OutgoingMessage } from '../../../lambdas/notify/publisher';
+import type { AlertChange } from '../../../model/notification';
+import type { AlertPublisher, OutgoingMessage } from '../../../lambdas/message/publisher';
 import type { LocalDynamo } from '../../../local/dynalite';
 import type { VigilStore } from '../../../lambdas/store/store';
 import { MINUTE_MS } from '../../../model/time';
 import { startTestStore, type TestStore } from '../../support/store';
-import { SteadyCluster, type ScenarioOptions } from './steady-cluster';
+import { SteadyCluster, type ScenarioOptions } from '../../../sim/steady-cluster';
 
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
 

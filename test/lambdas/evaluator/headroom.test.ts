@@ -1,6 +1,6 @@
 import { analyzeHeadroom } from '../../../lambdas/evaluator/headroom';
 import { T0 } from './harness';
-import { SteadyCluster } from './steady-cluster';
+import { SteadyCluster } from '../../../sim/steady-cluster';
 
 /** A 3-node scenario (all in one group) whose nodes' app pods are given. */
 function cluster(pods: readonly (readonly [number | undefined, number][])[]): SteadyCluster {

@@ -1,6 +1,7 @@
 import { computeMutes, inhibitRules, partOfStory, type Candidate, type Source } from '../../../lambdas/evaluator/inhibition';
 import { RULES, RULES_BY_ID } from '../../../lambdas/evaluator/rules/catalog';
-import type { AnyRule, CloudService } from '../../../lambdas/evaluator/rules/types';
+import type { AnyRule } from '../../../lambdas/evaluator/rules/types';
+import type { CloudService } from '../../../lambdas/evaluator/context';
 
 const cluster = 'prod';
 const src = (over: Partial<Source> & { id: string; rule: string }): Source => ({ severity: 'critical', subject: { cluster }, ...over });

@@ -4,7 +4,7 @@ import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
 import type { ClusterMinute, KubeEvent, ScalingActivity } from '../../../model/domain';
 import { HOUR_MS, MINUTE_MS, minuteOf } from '../../../model/time';
 import { T0 } from './harness';
-import { nodeMinutesOf, SteadyCluster } from './steady-cluster';
+import { nodeMinutesOf, SteadyCluster } from '../../../sim/steady-cluster';
 
 const opts: ObserveOptions = { restartWindowMs: 24 * HOUR_MS, eventCountJump: 10, eventUpdateEveryMs: 15 * MINUTE_MS, trackEvent: (e) => e.reason !== 'BackOff' };
 

@@ -2,7 +2,7 @@ import { createLogger } from '../../../common/log';
 import { resolveRules } from '../../../lambdas/evaluator/config';
 import { isFrozen, runRules } from '../../../lambdas/evaluator/run-rules';
 import { T0 } from './harness';
-import { SteadyCluster } from './steady-cluster';
+import { SteadyCluster } from '../../../sim/steady-cluster';
 
 test('a rule that throws is blind (its alerts held) and logged; the others still run', () => {
   const lines: string[] = [];

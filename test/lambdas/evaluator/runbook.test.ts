@@ -1,6 +1,6 @@
 /** Runbook links: a base URL for every rule, a rule's own URL over it, in the email text and the Slack message, resolutions included. */
 import { formatSlack } from '../../../lambdas/notify/slack';
-import { notificationSchema } from '../../../lambdas/notify/notification';
+import { notificationSchema } from '../../../model/notification';
 import { useTestStore } from '../../support/store';
 import { harness } from './harness';
 

@@ -12,7 +12,7 @@ import { MINUTE_MS } from '../../../model/time';
 import type { ClusterEvaluation } from '../../../lambdas/evaluator/evaluator';
 import { batchEvent, writersFor } from '../ingest/function-url-event';
 import { harness, T0, type Harness } from './harness';
-import { SteadyCluster } from './steady-cluster';
+import { SteadyCluster } from '../../../sim/steady-cluster';
 
 const { dynamo } = useTestStore();
 

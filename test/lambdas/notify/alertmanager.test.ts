@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createLogger, silentLogger } from '../../../common/log';
 import { createWebhookHandler, fingerprintOf } from '../../../lambdas/notify/alertmanager';
-import { composeMessage } from '../../../lambdas/notify/publisher';
+import { composeMessage } from '../../../lambdas/message/publisher';
 import { WebhookUrlCache } from '../../../lambdas/notify/secrets';
 import { FetchWebhookClient } from '../../../lambdas/notify/webhook';
 import type { Delivery } from '../../../model/notification';

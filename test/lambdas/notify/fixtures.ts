@@ -1,6 +1,6 @@
 /** Realistic alert changes for the message tests: the domino, a resolution, a container leak. */
 import type { SNSEvent } from 'aws-lambda';
-import type { AlertChange } from '../../../lambdas/notify/notification';
+import type { AlertChange } from '../../../model/notification';
 
 export const AT = Date.UTC(2026, 10, 23, 12, 14, 30);
 

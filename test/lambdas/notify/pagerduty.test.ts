@@ -1,12 +1,11 @@
 import type { z } from 'zod';
 import { createLogger, silentLogger } from '../../../common/log';
-import { buildNotification, MAX_ALERT_KEY } from '../../../lambdas/notify/notification';
 import { createPagerDutyHandler, PAGERDUTY_EVENTS_URL, pagerDutyTargetOf } from '../../../lambdas/notify/pagerduty';
-import { composeMessage } from '../../../lambdas/notify/publisher';
+import { composeMessage } from '../../../lambdas/message/publisher';
 import { SecretCache, SecretFormatError } from '../../../lambdas/notify/secrets';
 import { FetchWebhookClient } from '../../../lambdas/notify/webhook';
 import { DEFAULT_PAGERDUTY_DELIVERIES } from '../../../lib/notifications';
-import { DELIVERIES, type Delivery } from '../../../model/notification';
+import { buildNotification, DELIVERIES, type Delivery, MAX_ALERT_KEY } from '../../../model/notification';
 import { ManualClock } from '../../../model/time';
 import { pagerDutyProblems, startFakePagerDuty, type pagerDutyEventSchema, type pagerDutyTriggerSchema } from '../../../sim/notify/pagerduty-server';
 import { StaticSecretSource } from '../../../sim/notify/secrets';

@@ -1,4 +1,4 @@
-import { buildNotification, notificationSchema } from '../../../lambdas/notify/notification';
+import { buildNotification, notificationSchema } from '../../../model/notification';
 import { receivedPart } from '../../../lambdas/notify/receives';
 import { AT, domino, leak, resolvedNode } from './fixtures';
 

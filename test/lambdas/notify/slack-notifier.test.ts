@@ -1,5 +1,5 @@
 import { createLogger, silentLogger } from '../../../common/log';
-import { composeMessage } from '../../../lambdas/notify/publisher';
+import { composeMessage } from '../../../lambdas/message/publisher';
 import { WebhookUrlCache } from '../../../lambdas/notify/secrets';
 import { DEDUP_WINDOW_MS as SLACK_DEDUP_WINDOW_MS } from '../../../lambdas/notify/notifier';
 import { createSlackHandler } from '../../../lambdas/notify/slack-notifier';

@@ -1,4 +1,4 @@
-import { buildNotification } from '../../../lambdas/notify/notification';
+import { buildNotification } from '../../../model/notification';
 import { escapeSlack, formatSlack, SLACK_LIMITS, type SlackBlock } from '../../../lambdas/notify/slack';
 import { blockKitProblems } from '../../../sim/notify/slack-server';
 import { AT, domino, hostile, leak, resolvedNode } from './fixtures';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { createLogger, silentLogger } from '../../../common/log';
-import { composeMessage } from '../../../lambdas/notify/publisher';
+import { composeMessage } from '../../../lambdas/message/publisher';
 import { WebhookUrlCache } from '../../../lambdas/notify/secrets';
 import { createTeamsHandler, TEAMS_MAX_BYTES } from '../../../lambdas/notify/teams';
 import { FetchWebhookClient } from '../../../lambdas/notify/webhook';

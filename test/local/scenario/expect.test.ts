@@ -4,8 +4,8 @@
  * must fail, whichever way it is wrong.
  */
 import { alertmanagerOf } from '../../../lambdas/notify/alertmanager';
-import { composeMessage } from '../../../lambdas/notify/publisher';
-import type { AlertChange } from '../../../lambdas/notify/notification';
+import { composeMessage } from '../../../lambdas/message/publisher';
+import type { AlertChange } from '../../../model/notification';
 import { formatSlack } from '../../../lambdas/notify/slack';
 import { checkExpectations } from '../../../local/scenario/expect';
 import { parseScenario, type ScenarioInput } from '../../../local/scenario/format';

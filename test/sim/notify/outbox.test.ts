@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { alertmanagerOf } from '../../../lambdas/notify/alertmanager';
-import { composeMessage } from '../../../lambdas/notify/publisher';
+import { composeMessage } from '../../../lambdas/message/publisher';
 import { formatSlack } from '../../../lambdas/notify/slack';
 import { OutboxPublisher, readOutbox } from '../../../sim/notify/outbox';
 import { AT, domino, resolvedNode } from '../../lambdas/notify/fixtures';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../../common/log';
-import { composeMessage } from '../../../lambdas/notify/publisher';
+import { composeMessage } from '../../../lambdas/message/publisher';
 import { ManualClock } from '../../../model/time';
 import { OutboxPublisher, readOutbox } from '../../../sim/notify/outbox';
 import { pagerDutyProblems } from '../../../sim/notify/pagerduty-server';

@@ -4,7 +4,7 @@ import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0, type Harness } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const t = T0;
 

@@ -2,7 +2,7 @@ import { useTestStore } from '../../../support/store';
 import { MINUTE_MS } from '../../../../model/time';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const t = T0;
 const pressure = (type: string, since = t) => ({ type, status: 'True' as const, reason: `KubeletHas${type}`, message: 'kubelet has memory pressure', since });

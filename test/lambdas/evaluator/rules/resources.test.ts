@@ -4,7 +4,7 @@ import { RULES_BY_ID } from '../../../../lambdas/evaluator/rules/catalog';
 import { EMPTY_TREND, sampleTrend, TREND_SAMPLE_EVERY_MS, type TrendMemory } from '../../../../lambdas/evaluator/trend';
 import { T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

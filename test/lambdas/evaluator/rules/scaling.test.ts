@@ -4,7 +4,7 @@ import { MINUTE_MS } from '../../../../model/time';
 import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const t = T0;
 

@@ -2,7 +2,7 @@ import type { Container, Pod } from '../../../../model/domain';
 import { useTestStore } from '../../../support/store';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const { dynamo } = useTestStore();
 

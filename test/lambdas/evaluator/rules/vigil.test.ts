@@ -1,7 +1,7 @@
 import { useTestStore } from '../../../support/store';
 import { harness, T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const { dynamo } = useTestStore();
 

@@ -4,7 +4,7 @@ import { useTestStore } from '../../../support/store';
 import { imageName } from '../../../../model/selector';
 import { expectBlipSilentAndForHonoured, harness, T0 } from '../harness';
 import { run } from '../rules';
-import { SteadyCluster } from '../steady-cluster';
+import { SteadyCluster } from '../../../../sim/steady-cluster';
 
 const t = T0;
 const { dynamo } = useTestStore();

@@ -1,8 +1,8 @@
 /** Wording shared by the email and Slack renderings: labels for subjects and evidence, times, durations. */
 import type { Subject } from '../../model/domain';
-import { isoMinute, type EpochMs } from '../../model/time';
+import { utc, type EpochMs } from '../../model/time';
 import { humanDuration } from '../../model/quantity';
-import type { AlertChange, ChangeKind, Notification } from './notification';
+import { shortSubject, type AlertChange, type ChangeKind, type Notification } from '../../model/notification';
 
 /** Subject labels in the order people read "where": the widest scope first. */
 export const WHERE_LABELS: readonly (readonly [keyof Subject, string])[] = [
@@ -20,14 +20,6 @@ export const WHERE_LABELS: readonly (readonly [keyof Subject, string])[] = [
 
 export function where(s: Subject): [string, string][] {
   return WHERE_LABELS.filter(([k]) => s[k] !== undefined && s[k] !== '').map(([k, label]) => [label, String(s[k])]);
-}
-
-/** The most specific part of a subject, for one-line headlines. */
-export function shortSubject(s: Subject): string | undefined {
-  if (s.container && s.workload) return `${s.namespace}/${s.workload}/${s.container}`;
-  if (s.pod) return `${s.namespace}/${s.pod}`;
-  if (s.workload) return s.namespace ? `${s.namespace}/${s.workload}` : s.workload;
-  return s.node ?? s.instanceId ?? s.autoScalingGroup ?? s.nodeGroup ?? s.namespace ?? s.detail;
 }
 
 const UNITS: readonly (readonly [RegExp, string])[] = [
@@ -58,8 +50,6 @@ export function evidenceEntry(key: string, value: string | number): [string, str
   const shown = typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 1 }) : value;
   return [words, `${shown}${unit}`];
 }
-
-export const utc = (t: EpochMs): string => `${isoMinute(t).replace('T', ' ')} UTC`;
 
 /** "since 12:03 UTC (14 min)" or "12:03 – 12:31 UTC (28 min)" for a resolved alert. */
 export function when(c: AlertChange, now: EpochMs): string | undefined {

@@ -2,8 +2,9 @@
  * The email rendering of a notification: an SNS subject (ASCII, under 100 characters, as SNS requires) and
  * a plain-text body that reads well in any mail client: one block per change, labelled lines, no markup.
  */
-import { evidenceEntry, FLAPPING_NOTE, KIND_LABEL, shortSubject, utc, when, where } from './format';
-import type { AlertChange, Notification } from './notification';
+import { utc } from '../../model/time';
+import { evidenceEntry, FLAPPING_NOTE, KIND_LABEL, when, where } from './format';
+import { type AlertChange, type Notification, shortSubject } from '../../model/notification';
 
 /** SNS: "must be ASCII text that begins with a letter, number, or punctuation mark … less than 100 characters". */
 export const MAX_SUBJECT = 99;

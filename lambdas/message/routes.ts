@@ -7,7 +7,7 @@
  */
 import { receiversOf, type Routing } from '../../model/route';
 import type { EpochMs } from '../../model/time';
-import type { AlertChange, Notification } from './notification';
+import type { AlertChange, Notification } from '../../model/notification';
 import { composeMessage, type OutgoingMessage } from './publisher';
 
 export interface RoutingConfig {

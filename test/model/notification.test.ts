@@ -1,5 +1,5 @@
-import { alertKey, buildNotification, MAX_ALERT_KEY, MAX_DETAILED, notificationSchema } from '../../../lambdas/notify/notification';
-import { AT, domino, leak, resolvedNode } from './fixtures';
+import { alertKey, buildNotification, MAX_ALERT_KEY, MAX_DETAILED, notificationSchema } from '../../model/notification';
+import { AT, domino, leak, resolvedNode } from '../lambdas/notify/fixtures';
 
 const active = { firing: 3, critical: 1, muted: 2 };
 

@@ -1,6 +1,6 @@
-import { asciiSubject, emailSubject, emailText, MAX_SUBJECT } from '../../../lambdas/notify/email';
-import { buildNotification } from '../../../lambdas/notify/notification';
-import { AT, domino, hostile, leak, resolvedNode } from './fixtures';
+import { asciiSubject, emailSubject, emailText, MAX_SUBJECT } from '../../../lambdas/message/email';
+import { buildNotification } from '../../../model/notification';
+import { AT, domino, hostile, leak, resolvedNode } from '../notify/fixtures';
 
 const active = { firing: 3, critical: 1, muted: 2 };
 

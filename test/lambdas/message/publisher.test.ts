@@ -1,10 +1,9 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { composeMessage, MAX_SNS_MESSAGE_BYTES, SnsPublisher, snsMessageBody } from '../../../lambdas/notify/publisher';
-import { notificationSchema } from '../../../lambdas/notify/notification';
-import { MESSAGE_ATTRIBUTES, severityAllowlist, type MessageSeverity } from '../../../model/notification';
-import { AT, domino, leak, resolvedNode } from './fixtures';
+import { composeMessage, MAX_SNS_MESSAGE_BYTES, SnsPublisher, snsMessageBody } from '../../../lambdas/message/publisher';
+import { MESSAGE_ATTRIBUTES, type MessageSeverity, notificationSchema, severityAllowlist } from '../../../model/notification';
+import { AT, domino, leak, resolvedNode } from '../notify/fixtures';
 
 const sns = mockClient(SNSClient);
 beforeEach(() => sns.reset());

@@ -4,16 +4,16 @@
  * Ready) that tests then break in one way at a time, and that writes each minute to the store the way
  * ingest and the collector do (node-minutes, both rollup halves, heartbeat, host parts).
  */
-import { resolveRules, type ResolvedRule } from '../../../lambdas/evaluator/config';
-import { buildContext, type EvaluationContext } from '../../../lambdas/evaluator/context';
-import { evaluationNeeds } from '../../../lambdas/evaluator/needs';
-import { EMPTY_MEMORY, observe, type EvaluatorMemory } from '../../../lambdas/evaluator/memory';
-import { EMPTY_TREND, type TrendMemory } from '../../../lambdas/evaluator/trend';
-import { kubeRollupOf } from '../../../lambdas/ingest/rollup';
-import type { VigilStore } from '../../../lambdas/store/store';
-import type { AgentBatch, NodeReport } from '../../../model/batch';
-import type { KarpenterState } from '../../../model/karpenter';
-import { nodeJoinOf, nodeKeyOf } from '../../../model/domain';
+import { resolveRules, type ResolvedRule } from '../lambdas/evaluator/config';
+import { buildContext, type EvaluationContext } from '../lambdas/evaluator/context';
+import { evaluationNeeds } from '../lambdas/evaluator/needs';
+import { EMPTY_MEMORY, observe, type EvaluatorMemory } from '../lambdas/evaluator/memory';
+import { EMPTY_TREND, type TrendMemory } from '../lambdas/evaluator/trend';
+import { kubeRollupOf } from '../lambdas/ingest/rollup';
+import type { VigilStore } from '../lambdas/store/store';
+import type { AgentBatch, NodeReport } from '../model/batch';
+import type { KarpenterState } from '../model/karpenter';
+import { nodeJoinOf, nodeKeyOf } from '../model/domain';
 import type {
   AutoScalingGroup,
   CloudRollup,
@@ -30,9 +30,9 @@ import type {
   Pod,
   ScalingActivity,
   WorkloadStatus,
-} from '../../../model/domain';
-import { minuteOf, type EpochMs } from '../../../model/time';
-import { groupAtRest, rng, syntheticAgentStatus, syntheticCluster, type SyntheticCluster } from '../../../sim/synthetic';
+} from '../model/domain';
+import { minuteOf, type EpochMs } from '../model/time';
+import { groupAtRest, rng, syntheticAgentStatus, syntheticCluster, type SyntheticCluster } from './synthetic';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -5,11 +5,10 @@
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { defaultRetryPolicy, retrying, type RetryPolicy } from '../../common/retry';
-import { MESSAGE_ATTRIBUTES, severityTag, type SeverityTag } from '../../model/notification';
+import { type AlertChange, buildNotification, byImportance, MAX_DETAILED, MAX_FOLDED, MESSAGE_ATTRIBUTES, type Notification, severityTag, type SeverityTag } from '../../model/notification';
 import { labelAttributeName } from '../../model/route';
 import type { EpochMs } from '../../model/time';
 import { emailSubject, emailText } from './email';
-import { buildNotification, byImportance, MAX_DETAILED, MAX_FOLDED, type AlertChange, type Notification } from './notification';
 
 export interface OutgoingMessage {
   readonly subject: string;

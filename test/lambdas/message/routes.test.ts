@@ -3,11 +3,11 @@
  * names it in the `receiver` attribute its subscription filters on, and lists its route labels (`team`) as
  * `String.Array` attributes. Without routes: one message, no `receiver` attribute, as before routing.
  */
-import { composeMessages } from '../../../lambdas/notify/routes';
-import { snsPublishInput } from '../../../lambdas/notify/publisher';
-import type { AlertChange } from '../../../lambdas/notify/notification';
+import { composeMessages } from '../../../lambdas/message/routes';
+import { snsPublishInput } from '../../../lambdas/message/publisher';
+import type { AlertChange } from '../../../model/notification';
 import type { Routing } from '../../../model/route';
-import { AT, leak, resolvedNode } from './fixtures';
+import { AT, leak, resolvedNode } from '../notify/fixtures';
 
 const ACTIVE = { firing: 3, critical: 0, muted: 0 };
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vigil-alerts';
