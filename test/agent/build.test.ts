@@ -46,7 +46,7 @@ function run(env: Record<string, string>): { lines: Record<string, unknown>[]; e
 
 describe('the agent image\'s build', () => {
   it('needs only what the Dockerfile copies, and leaves zod and the unused kubeconfig features out', () => {
-    expect(copied).toEqual(['package.json', 'package-lock.json', 'tsconfig.json', 'agent', 'model', 'common', 'lambdas/store']);
+    expect(copied).toEqual(['package.json', 'package-lock.json', 'tsconfig.json', 'agent', 'model', 'common']);
     const local = inputs.filter((f) => !f.includes('node_modules/'));
     expect(local.every((f) => copied.some((c) => f === c || f.startsWith(`${c}/`)))).toBe(true);
     expect(inputs.some((f) => f.includes('node_modules/zod/'))).toBe(false);
