@@ -230,7 +230,7 @@ export class Agent {
     if (this.changeTimer !== undefined) this.timers.clearTimeout(this.changeTimer);
     this.changeTimer = undefined;
     if (this.pendingChanges.size === 0) return;
-    if (this.running) {
+    if (this.running !== undefined) {
       // A full batch is being built from a snapshot that may predate the change: send after it.
       this.armChangeTimer();
       return;
@@ -294,7 +294,7 @@ export class Agent {
   private async tick(): Promise<void> {
     if (this.lifecycle !== 'started') return;
     this.lastTickAt = this.deps.clock.now();
-    if (this.running) this.deps.logger.warn('the previous cycle is still running: skipping this tick', { runningForMs: this.lastTickAt - (this.cycleStartedAt ?? this.lastTickAt) });
+    if (this.running !== undefined) this.deps.logger.warn('the previous cycle is still running: skipping this tick', { runningForMs: this.lastTickAt - (this.cycleStartedAt ?? this.lastTickAt) });
     else await this.cycle();
     if (this.lifecycle !== 'started') return;
     const now = this.deps.clock.now();

@@ -58,7 +58,3 @@ export async function main(argv: readonly string[], io: CommandIO = processIO, c
     throw e;
   }
 }
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}

@@ -75,7 +75,7 @@ export class KubeletConfigs {
    * refresh at a time: a call while one runs returns that one.
    */
   refresh(targets: readonly KubeletTarget[]): Promise<void> {
-    if (this.running) return this.running;
+    if (this.running !== undefined) return this.running;
     const now = (this.opts.now ?? Date.now)();
     const listed = new Set(targets.map((t) => t.node));
     for (const n of this.entries.keys()) if (!listed.has(n)) this.entries.delete(n);

@@ -14,7 +14,8 @@ import * as path from 'path';
 import { formatDuration } from '../../model/quantity';
 import { isoMinute, MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
 import { markAlertId, reportModel, subjectLabel, type ChartModel, type LaneChartModel, type LineChartModel, type ReportModel } from './charts';
-import { CLIENT_SCRIPT } from './client';
+import { clientScript } from './client';
+import type { ClientData } from './client-data';
 import type { AlertMark, RunRecord } from './run-record';
 import { clockLabel, esc, formatValue, linePath, px, relativeLabel, scriptJson, timeAxis, valueAxis, type TimeAxis } from './svg';
 
@@ -37,8 +38,9 @@ export function renderReport(record: RunRecord): string {
   const model = reportModel(record);
   const axis = timeAxis(model.from, model.to, record.onset, LAYOUT.plotLeft, LAYOUT.plotWidth);
   const css = STYLE;
+  const script = clientScript();
   const sha = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
-  const csp = `default-src 'none'; style-src ${sha(css)}; script-src ${sha(CLIENT_SCRIPT)}; base-uri 'none'; form-action 'none'`;
+  const csp = `default-src 'none'; style-src ${sha(css)}; script-src ${sha(script)}; base-uri 'none'; form-action 'none'`;
   const sections = model.sections
     .map(
       (s) =>
@@ -66,7 +68,7 @@ ${awsEventTable(record)}
 <footer>Written by Vigil local mode from the run's record. Self-contained: opening it fetches nothing.</footer>
 <div id="tip" class="tip" hidden></div>
 <script type="application/json" id="vigil-data">${scriptJson(clientData(model, axis, record))}</script>
-<script>${CLIENT_SCRIPT}</script>
+<script>${script}</script>
 </body>
 </html>
 `;
@@ -296,24 +298,16 @@ ${c.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}</figure>`;
 // What the page's script reads
 // ---------------------------------------------------------------------------------------------------
 
-interface ClientSeries {
-  readonly k: string;
-  readonly n: string;
-  readonly c: string;
-  readonly f: 0 | 1;
-  readonly v: (number | null)[];
-}
-
 /**
  * Values on a grid of at most one step per pixel column (a minute, or the max over several for long runs),
  * so the tooltip reads what the chart shows without a 24-hour run carrying every minute twice.
  */
-function clientData(model: ReportModel, axis: TimeAxis, record: RunRecord) {
+function clientData(model: ReportModel, axis: TimeAxis, record: RunRecord): ClientData {
   const t0 = minuteOf(model.from);
   const step = Math.max(1, Math.ceil((axis.to - t0) / MINUTE_MS / LAYOUT.plotWidth)) * MINUTE_MS;
   const slots = Math.floor((axis.to - t0) / step) + 1;
   const round = (v: number, unit: string) => (unit === 'pct' ? Math.round(v * 10) / 10 : unit === 'bytes' ? Math.round(v) : Math.round(v * 100) / 100);
-  const charts: Record<string, { unit: string; series: ClientSeries[] } | { lanes: { n: string; s: [EpochMs, EpochMs, string][] }[] }> = {};
+  const charts: ClientData['charts'] = {};
   const all: ChartModel[] = model.sections.flatMap((s) => s.charts);
   for (const c of all) {
     if (c.kind === 'line') {

@@ -20,9 +20,9 @@ interface Cgroup {
   readonly cfs?: CfsCounts;
 }
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (l: Record<'container' | 'id' | 'image' | 'name' | 'namespace' | 'pod', string>) =>
-  (['container', 'id', 'image', 'name', 'namespace', 'pod'] as const).map((k) => `${k}="${escape(l[k])}"`).join(',');
+  (['container', 'id', 'image', 'name', 'namespace', 'pod'] as const).map((k) => `${k}="${escapeLabel(l[k])}"`).join(',');
 
 /** The cgroup v2 slice of a pod, as the kubelet's systemd cgroup driver names it. */
 function podSlice(p: PodModel): string {

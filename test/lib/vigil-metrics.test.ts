@@ -28,6 +28,7 @@ describe('the metric factory', () => {
 
   test('node group searches label each line with its node group, at the period asked', () => {
     const stack = new Stack(testApp(), 'S');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudWatch's label syntax, not a template
     expect(stack.resolve(nodeGroupSearch('groupDesired', 'prod', 'Desired').label)).toBe("Desired ${PROP('Dim.NodeGroup')}");
     const host = nodeGroupSearch('groupHostCpuPct', 'prod', 'CPU', Duration.minutes(5));
     expect(host.expression).toBe(`SEARCH('{Vigil,Cluster,NodeGroup} MetricName="HostCpuUsed" Cluster="prod"', 'Average', 300)`);

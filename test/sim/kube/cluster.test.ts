@@ -64,7 +64,7 @@ describe('SimCluster', () => {
     sim.cordon('a');
     expect(seen.map((c) => `${c.resource} ${c.type}`)).toEqual(['nodes ADDED', 'nodes MODIFIED', 'events ADDED']);
     expect(sim.changesSince('nodes', rv)).toHaveLength(1);
-    expect((sim.get('nodes', 'a')?.metadata as { resourceVersion: string }).resourceVersion).toBe(String(rv + 1));
+    expect(sim.get('nodes', 'a')).toMatchObject({ metadata: { resourceVersion: String(rv + 1) } });
     for (let i = 0; i < 6; i++) sim.setNodeCondition('a', 'Ready', i % 2 ? 'True' : 'False');
     expect(sim.changesSince('nodes', rv)).toBe('gone');
     const now = sim.resourceVersion;
