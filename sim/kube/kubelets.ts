@@ -57,6 +57,8 @@ export class SimKubelets {
   readonly requests = new Map<string, number>();
   /** `/metrics/cadvisor` requests served per node. */
   readonly cadvisorRequests = new Map<string, number>();
+  /** TLS connections accepted per node: a client that keeps its connections alive opens one. */
+  readonly connections = new Map<string, number>();
   private readonly onChange = (c: Change) => {
     if (c.resource !== 'nodes') return;
     const name = String((c.object.metadata as { name: string }).name);
@@ -158,6 +160,7 @@ export class SimKubelets {
         if (!res.destroyed) res.writeHead(a.status, { 'content-type': a.status === 200 ? 'application/json' : 'text/plain' }).end(a.body);
       });
     });
+    server.on('secureConnection', () => this.connections.set(node, (this.connections.get(node) ?? 0) + 1));
     server.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
