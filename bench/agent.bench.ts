@@ -29,6 +29,8 @@ import type { BenchFigure, BenchSection } from './report';
 import { startSimKubeProcess, type KubeletReads } from './sim-kube-process';
 
 interface Size {
+  /** What `VIGIL_BENCH_AGENT_NODES` selects it by. */
+  readonly name: string;
   readonly nodes: number;
   readonly podsPerNode: number;
   /** Budgets: the 50-node reference cluster's, or the largest clusters' goal (issue 15). */
@@ -40,9 +42,12 @@ interface Size {
 }
 
 const SIZES: readonly Size[] = [
-  { nodes: 50, podsPerNode: 30, budget: { cpuS: 1, rssMiB: 100 }, intervalSeconds: 10 },
-  { nodes: 200, podsPerNode: 30, intervalSeconds: 10 },
-  { nodes: 1000, podsPerNode: 30, budget: { cpuS: 5, rssMiB: 300 }, zoneLost: true, intervalSeconds: 60 },
+  { name: '50', nodes: 50, podsPerNode: 30, budget: { cpuS: 1, rssMiB: 100 }, intervalSeconds: 10 },
+  { name: '200', nodes: 200, podsPerNode: 30, intervalSeconds: 10 },
+  // The largest clusters' goal, every kubelet answering: the most the agent reads.
+  { name: '1000', nodes: 1000, podsPerNode: 30, budget: { cpuS: 5, rssMiB: 300 }, intervalSeconds: 60 },
+  // A cycle still ends within its interval when a third of the kubelets never answer.
+  { name: '1000-zone-lost', nodes: 1000, podsPerNode: 30, zoneLost: true, intervalSeconds: 60 },
 ];
 const CREDENTIALS = { accessKeyId: 'AKIDBENCHAGENT', secretAccessKey: 'bench-secret-key' };
 const REGION = 'eu-west-1';
@@ -106,7 +111,7 @@ function agentEnv(size: Size, cluster: string, ingestUrl: string, kubeconfig: st
 /** `node --cpu-prof` flags when `VIGIL_BENCH_AGENT_CPU_PROF` names a folder. */
 function profileFlags(size: Size): string[] {
   const dir = process.env.VIGIL_BENCH_AGENT_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=agent-${size.nodes}.cpuprofile`] : [];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=agent-${size.name}.cpuprofile`] : [];
 }
 
 /** Runs the agent until three cycles are done; each with its `/metrics` and the kubelets' reads after it. */
@@ -143,7 +148,7 @@ async function runCycles(child: ChildProcess, kube: { reads(): Promise<KubeletRe
 async function measure(bundle: string, dir: string, size: Size): Promise<BenchSection> {
   const kube = await startSimKubeProcess(size);
   const ingest = await startIngestEndpoint({ credentials: CREDENTIALS, region: REGION });
-  const kubeconfig = path.join(dir, `kubeconfig-${size.nodes}.json`);
+  const kubeconfig = path.join(dir, `kubeconfig-${size.name}.json`);
   writeFileSync(kubeconfig, kube.kubeconfigFile);
   const child: ChildProcess = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...profileFlags(size), bundle], {
     env: agentEnv(size, kube.cluster, ingest.url, kubeconfig),
@@ -180,7 +185,8 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
   const figures: BenchFigure[] = [
     { name: 'kubelets reachable', value: kube.reachable, unit: 'kubelets' },
     { name: 'summaries read in the measured cycle (all reachable)', value: summariesRead(third), unit: 'kubelets', ...atLeast(kube.reachable) },
-    { name: 'cAdvisor bodies read in the measured cycle (all reachable with a CPU limit)', value: served(third, second, 'cadvisor'), unit: 'kubelets', ...atLeast(kube.cpuLimited) },
+    // Not with a lost zone: its hanging kubelets hold the scrape to its deadline, and cAdvisor comes after.
+    { name: 'cAdvisor bodies read in the measured cycle (all reachable with a CPU limit)', value: served(third, second, 'cadvisor'), unit: 'kubelets', ...(size.zoneLost ? {} : atLeast(kube.cpuLimited)) },
     { name: `CPU per minute at the 60-s interval (${size.intervalSeconds === 60 ? 'one whole 60-s interval' : 'one whole 10-s interval: cycle, its GC, watches'})`, value: round(intervalCpuS, 3), unit: 'CPU-s', ...(size.budget ? { budget: { max: size.budget.cpuS } } : {}) },
     { name: 'peak RSS of the agent process', value: round(peakRssMiB, 1), unit: 'MiB', ...(size.budget ? { budget: { max: size.budget.rssMiB } } : {}) },
     { name: 'one steady cycle: CPU (scrape, join, gzip, push)', value: Math.round(third.line.cpuMs), unit: 'ms' },
@@ -195,7 +201,7 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
     { name: 'agent bundle (esbuild, minified)', value: round(Number(bundleBytes) / 1024, 0), unit: 'KiB' },
   ];
   return {
-    component: `agent: ${size.nodes} nodes / ${kube.pods.toLocaleString('en-US')} pods`,
+    component: `agent: ${size.nodes} nodes / ${kube.pods.toLocaleString('en-US')} pods${size.zoneLost ? ', one zone lost' : ''}`,
     setup: `bundled agent (node ${process.version}) in its own process vs, in another process, a loopback API server + ${size.nodes} HTTPS kubelets (synthetic cluster, ${kube.containers.toLocaleString('en-US')} containers, CPU limits on ${kube.cpuLimited} reachable nodes${kube.lost ? `; ${kube.lost} kubelets of one lost zone never answer` : ''}) + loopback SigV4 ingest; ${size.intervalSeconds}-s ticks${size.intervalSeconds === 60 ? ' at the production timeouts' : ''}, figures from cycle 3; CPU is the agent process's CPU-seconds, not wall time`,
     figures,
     notes: [
@@ -209,14 +215,14 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
 let bundleBytes = 0;
 
 /**
- * `VIGIL_BENCH_AGENT_NODES=1000 npm run bench -- agent` runs only that size (comma-separated for several):
- * the whole bench takes over a quarter of an hour on a loaded machine.
+ * `VIGIL_BENCH_AGENT_NODES=1000 npm run bench -- agent` runs only that size (comma-separated for several,
+ * e.g. `1000,1000-zone-lost`): the whole bench takes over a quarter of an hour on a loaded machine.
  */
 function sizesToRun(only: string | undefined): readonly Size[] {
   if (!only) return SIZES;
-  const wanted = only.split(',').map(Number);
-  const sizes = SIZES.filter((s) => wanted.includes(s.nodes));
-  if (sizes.length !== wanted.length) throw new Error(`VIGIL_BENCH_AGENT_NODES=${only}: the agent bench has sizes ${SIZES.map((s) => s.nodes).join(', ')}`);
+  const wanted = only.split(',');
+  const sizes = SIZES.filter((s) => wanted.includes(s.name));
+  if (sizes.length !== wanted.length) throw new Error(`VIGIL_BENCH_AGENT_NODES=${only}: the agent bench has sizes ${SIZES.map((s) => s.name).join(', ')}`);
   return sizes;
 }
 

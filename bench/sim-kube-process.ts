@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'child_process';
 import { systemClock } from '../model/time';
 import { simClusterFrom } from '../sim/kube/from-synthetic';
-import { startSimKube } from '../sim/kube/env';
+import { startSimKube, type SimKube } from '../sim/kube/env';
 import { syntheticCluster, type SyntheticCluster } from '../sim/synthetic';
 
 const ROLE = 'VIGIL_BENCH_SIM_KUBE';
@@ -94,11 +94,29 @@ export function withCpuLimits(c: SyntheticCluster): SyntheticCluster {
   };
 }
 
+/**
+ * Kubelets serve stats from a cache their housekeeping refreshes every 10-15 s; these re-render theirs
+ * every 20 s, ahead of the agent's reads, so that the cluster's process keeps up with 1,000 of them.
+ */
+const KUBELET_CACHE_MS = 20_000;
+
+/** Renders every reachable kubelet's bodies ahead, again and again, yielding between nodes to serve. */
+async function keepWarm(kube: SimKube, nodes: readonly string[], stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
+    for (const n of nodes) {
+      if (stopped()) return;
+      kube.kubelets.warm(n);
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function serve(opts: SimKubeProcessOptions): Promise<void> {
   const syn = withCpuLimits(syntheticCluster({ nodes: opts.nodes, podsPerNode: opts.podsPerNode, now: Date.now() }));
   const sim = simClusterFrom(syn, systemClock);
   sim.compact();
-  const kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: 60_000 });
+  const kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: 60_000, kubeletCacheMs: KUBELET_CACHE_MS });
   const lost = new Set(opts.zoneLost ? syn.reports.filter((_, i) => i % 3 === 0).map((r) => r.node.name) : []);
   for (const n of lost) kube.kubelets.setFault(n, { delayMs: 3_600_000 });
   const reachable = syn.reports.filter((r) => !lost.has(r.node.name));
@@ -112,11 +130,17 @@ async function serve(opts: SimKubeProcessOptions): Promise<void> {
     lost: lost.size,
     cpuLimited: reachable.filter((r) => r.pods.some((p) => p.containers.some((k) => k.limits.cpuMilli !== undefined))).length,
   };
+  let closing = false;
+  const warm = keepWarm(kube, reachable.map((r) => r.node.name), () => closing);
   process.send?.(info);
   process.on('message', (m: Request) => {
-    if (m.op === 'reads') process.send?.({ summaries: sumReachable(kube.kubelets.requests), cadvisor: sumReachable(kube.kubelets.cadvisorRequests) } satisfies KubeletReads);
+    if (m.op === 'reads') {
+      process.send?.({ summaries: sumReachable(kube.kubelets.requests), cadvisor: sumReachable(kube.kubelets.cadvisorRequests) } satisfies KubeletReads);
+      return;
+    }
+    closing = true;
     // The lost zone's answers wait an hour: exit rather than wait for them.
-    else void kube.close().finally(() => process.exit(0));
+    void warm.then(() => kube.close()).finally(() => process.exit(0));
   });
 }
 
