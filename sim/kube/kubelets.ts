@@ -17,6 +17,9 @@ import { loopbackTls, type KubeletCertificate } from './tls';
 /** The kubelet's built-in `evictionHard` on Linux. */
 export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = { 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%' };
 
+/** How long a kubelet keeps an idle connection open (kubernetes/kubernetes pkg/kubelet/server/server.go). */
+export const KUBELET_IDLE_TIMEOUT_MS = 90_000;
+
 const forbidden = (sub: string) => `Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=${sub})`;
 
 export interface KubeletFault {
@@ -188,6 +191,8 @@ export class SimKubelets {
         if (!res.destroyed) res.writeHead(a.status, { 'content-type': a.status === 200 ? 'application/json' : 'text/plain' }).end(a.body);
       });
     });
+    // As a kubelet's server (`IdleTimeout: 90 * time.Second`), not Node's 5-s default: clients keep connections.
+    server.keepAliveTimeout = KUBELET_IDLE_TIMEOUT_MS;
     server.on('secureConnection', () => this.connections.set(node, (this.connections.get(node) ?? 0) + 1));
     server.on('connection', (s: Socket) => {
       sockets.add(s);
