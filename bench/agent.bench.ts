@@ -10,14 +10,13 @@
  * would make the agent look cheaper than it is, so every size checks that each reachable kubelet's summary
  * (and cAdvisor, on nodes with a CPU-limited container) was read in the measured cycle, and fails otherwise.
  *
- * The 1,000-node size runs at the production timeouts but a 180-s interval: its scrape deadline (half the
- * interval) is then 90 s instead of 30, so that a machine shared with others cannot cut the reads, and its
- * CPU per minute is the agent's CPU over one whole interval: one cycle, its garbage collection and three
- * minutes of watches, an upper bound of the 60-s interval's (connections idle past 75 s are not kept, so
- * each cycle also opens every connection again). The lost-zone size runs at the production 60-s interval.
- * The smaller sizes tick every 10 s (the shortest allowed) so three cycles take half a minute; their CPU
- * per minute is the CPU of one whole 10-s interval (the cycle plus the garbage collection and watch
- * traffic that follow it), the 50 s more of a 60-s interval being idle. The agent runs with the V8 flags its image uses (`AGENT_NODE_FLAGS`).
+ * The agent runs with the production settings (60-s interval, 30-s scrape deadline, 10-s kubelet timeout)
+ * and the V8 flags its image uses (`AGENT_NODE_FLAGS`); its CPU per minute is its CPU over one whole
+ * interval, from the end of cycle 2 to the end of cycle 3 (the cycle, its garbage collection, watches).
+ * The 1,000-node size runs at a 180-s interval instead: its scrape deadline (half the interval) is then
+ * 90 s, so that a machine shared with others cannot cut the reads, and its figure is an upper bound of the
+ * 60-s interval's (three minutes of watches, and connections idle past 75 s are not kept, so each cycle
+ * opens every connection again).
  * `VIGIL_BENCH_AGENT_CPU_PROF=<dir>` also writes the agent's V8 CPU profile there (`node --cpu-prof`);
  * `VIGIL_BENCH_AGENT_NODE_FLAGS` replaces the image's V8 flags, to weigh another choice.
  */
@@ -43,15 +42,14 @@ interface Size {
   readonly zoneLost?: boolean;
   /**
    * 60: the production interval and timeouts. 180: the production timeouts, with a 90-s scrape deadline
-   * (half the interval) instead of 30 s, so that a machine others share cannot cut the reads. 10: the
-   * shortest interval, with 5-s kubelet and push timeouts.
+   * (half the interval) instead of 30 s, so that a machine others share cannot cut the reads.
    */
-  readonly intervalSeconds: 10 | 60 | 180;
+  readonly intervalSeconds: 60 | 180;
 }
 
 const SIZES: readonly Size[] = [
-  { name: '50', nodes: 50, podsPerNode: 30, budget: { cpuS: 1, rssMiB: 100 }, intervalSeconds: 10 },
-  { name: '200', nodes: 200, podsPerNode: 30, intervalSeconds: 10 },
+  { name: '50', nodes: 50, podsPerNode: 30, budget: { cpuS: 1, rssMiB: 100 }, intervalSeconds: 60 },
+  { name: '200', nodes: 200, podsPerNode: 30, intervalSeconds: 60 },
   // The largest clusters' goal, every kubelet answering: the most the agent reads.
   { name: '1000', nodes: 1000, podsPerNode: 30, budget: { cpuS: 5, rssMiB: 300 }, intervalSeconds: 180 },
   // A cycle still ends within its interval when a third of the kubelets never answer.
@@ -99,7 +97,7 @@ function getText(url: string): Promise<string> {
   });
 }
 
-/** The agent's environment: the production timeouts, shortened at a 10-s interval. */
+/** The agent's environment: the production settings but the interval. */
 function agentEnv(size: Size, cluster: string, ingestUrl: string, kubeconfig: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
@@ -111,7 +109,6 @@ function agentEnv(size: Size, cluster: string, ingestUrl: string, kubeconfig: st
     AWS_EC2_METADATA_DISABLED: 'true',
     KUBECONFIG: kubeconfig,
     VIGIL_INTERVAL_SECONDS: String(size.intervalSeconds),
-    ...(size.intervalSeconds === 10 ? { VIGIL_KUBELET_TIMEOUT_SECONDS: '5', VIGIL_PUSH_TIMEOUT_SECONDS: '5' } : {}),
     VIGIL_HEALTH_PORT: '0',
   };
 }
@@ -183,7 +180,7 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
   const cpuTotal = (c: Cycle) => metric(c.metrics, 'process_cpu_seconds_total');
   const ts = (c: Cycle) => metric(c.metrics, 'vigil_agent_last_cycle_timestamp_seconds');
   // One whole interval, from the end of cycle 2 to the end of cycle 3: the cycle, the garbage collection
-  // it leaves behind, watch traffic, timers. At a 10-s interval the rest of the minute adds only idle.
+  // it leaves behind, watch traffic, timers.
   const intervalCpuS = cpuTotal(third) - cpuTotal(second);
   const idleMsPerS = (Math.max(0, intervalCpuS - third.line.cpuMs / 1000) * 1000) / Math.max(1, ts(third) - ts(second) - third.line.ms / 1000);
   const peakRssMiB = metric(third.metrics, 'process_max_resident_memory_bytes') / MiB;
@@ -214,7 +211,7 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
   ];
   return {
     component: `agent: ${size.nodes} nodes / ${kube.pods.toLocaleString('en-US')} pods${size.zoneLost ? ', one zone lost' : ''}`,
-    setup: `bundled agent (node ${process.version} ${nodeFlags(size).join(' ')}) in its own process vs, in another process, a loopback API server + ${size.nodes} HTTPS kubelets (synthetic cluster, ${kube.containers.toLocaleString('en-US')} containers, CPU limits on ${kube.cpuLimited} reachable nodes${kube.lost ? `; ${kube.lost} kubelets of one lost zone never answer` : ''}) + loopback SigV4 ingest; ${size.intervalSeconds}-s ticks${size.intervalSeconds === 10 ? '' : ' at the production timeouts'}, figures from cycle 3; CPU is the agent process's CPU-seconds, not wall time`,
+    setup: `bundled agent (node ${process.version} ${nodeFlags(size).join(' ')}) in its own process vs, in another process, a loopback API server + ${size.nodes} HTTPS kubelets (synthetic cluster, ${kube.containers.toLocaleString('en-US')} containers, CPU limits on ${kube.cpuLimited} reachable nodes${kube.lost ? `; ${kube.lost} kubelets of one lost zone never answer` : ''}) + loopback SigV4 ingest; ${size.intervalSeconds}-s ticks at the production timeouts, figures from cycle 3; CPU is the agent process's CPU-seconds, not wall time`,
     figures,
     notes: [
       `per cycle, kubelets read of ${kube.reachable} reachable (summary / cAdvisor served): ${cycles.map((c, i) => `#${c.line.cycle} ${summariesRead(c)} (${served(c, cycles[i - 1], 'summaries')} / ${served(c, cycles[i - 1], 'cadvisor')})`).join(', ')}`,
