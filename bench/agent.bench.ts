@@ -123,7 +123,7 @@ function nodeFlags(size: Size): string[] {
   return [...flags, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=agent-${size.name}.cpuprofile`] : [])];
 }
 
-/** Runs the agent until three cycles are done; each with its `/metrics` and the kubelets' reads after it. */
+/** Runs the agent until three cycles have read the cluster; each with its `/metrics` and the kubelets' reads after it. */
 async function runCycles(child: ChildProcess, kube: { reads(): Promise<KubeletReads> }, timeoutMs: number): Promise<Cycle[]> {
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -140,7 +140,8 @@ async function runCycles(child: ChildProcess, kube: { reads(): Promise<KubeletRe
         return;
       }
       if (o.message === 'probes listening' && o.port) port = o.port;
-      if (o.message !== 'cycle' || o.cycle === undefined) return;
+      // Only cycles that read the cluster: one before it is listed (on a loaded machine) only sends a heartbeat.
+      if (o.message !== 'cycle' || o.cycle === undefined || o.nodes === undefined) return;
       const line = o as CycleLine;
       void Promise.all([getText(`http://127.0.0.1:${port}/metrics`), kube.reads()]).then(([metrics, reads]) => {
         cycles.push({ line, metrics, reads });
@@ -166,7 +167,7 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
   let cycles: Cycle[];
   try {
     // Start-up (the first list of every pod) plus three intervals, with room for a loaded machine.
-    cycles = await runCycles(child, kube, 5 * size.intervalSeconds * 1000 + 180_000);
+    cycles = await runCycles(child, kube, 6 * size.intervalSeconds * 1000 + 180_000);
   } finally {
     child.removeAllListeners('exit');
     // The agent's SIGTERM handler ends in process.exit, which also writes a --cpu-prof profile.
