@@ -81,7 +81,7 @@ export async function startSimKubeProcess(opts: SimKubeProcessOptions): Promise<
 }
 
 /** The reference cluster with a CPU limit on every container that has a memory limit. */
-export function withCpuLimits(c: SyntheticCluster): SyntheticCluster {
+function withCpuLimits(c: SyntheticCluster): SyntheticCluster {
   return {
     ...c,
     reports: c.reports.map((r) => ({
