@@ -53,6 +53,9 @@ export function classify(e: unknown): ScrapeErrorKind {
 }
 
 const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
+const SUMMARY_PATH = '/stats/summary';
+const answerTo = (path: string) => (path === SUMMARY_PATH ? 'summary' : `answer to ${path}`);
+
 /** How a request fails on a kept connection the server has just closed. */
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -61,8 +64,6 @@ class StaleConnection extends Error {
     super(cause.message);
   }
 }
-const SUMMARY_PATH = '/stats/summary';
-const answerTo = (path: string) => (path === SUMMARY_PATH ? 'summary' : `answer to ${path}`);
 
 export interface DirectKubeletOptions {
   /** The CA that signs kubelet serving certificates (the cluster CA); absent = Node's default trust store. */
