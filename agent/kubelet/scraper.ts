@@ -106,7 +106,10 @@ export class DirectKubeletSource implements SummarySource {
       if (size > MAX_SUMMARY_BYTES) throw new ScrapeFailure('other', `${answerTo(path)} larger than ${MAX_SUMMARY_BYTES} bytes`);
       chunks.push(c);
     });
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const body = Buffer.concat(chunks).toString('utf8');
+    // The kept connection holds on to this request's listeners, and so to `chunks`: let go of the answer.
+    chunks.length = 0;
+    return JSON.parse(body);
   }
 
   /** Streams `/metrics/cadvisor` through the parser: only the CFS series are ever held. */
