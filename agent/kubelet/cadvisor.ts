@@ -97,20 +97,28 @@ function startsWithPrefix(buf: Buffer, start: number, end: number): boolean {
 /** `a="x",b="y\"z"` → `{ a: 'x', b: 'y"z' }` (the exposition format's escapes: `\\`, `\"`, `\n`). */
 export function parseLabels(s: string): Record<string, string> {
   const out: Record<string, string> = {};
+  // Most lines have no escape: each value is then one slice, not a string built character by character.
+  const plain = !s.includes('\\');
   let i = 0;
   while (i < s.length) {
     const eq = s.indexOf('=', i);
     if (eq < 0 || s[eq + 1] !== '"') break;
     const key = s.slice(i, eq).trim();
-    let value = '';
-    let j = eq + 2;
-    for (; j < s.length && s[j] !== '"'; j++) {
-      if (s[j] === '\\' && j + 1 < s.length) {
-        j++;
-        value += s[j] === 'n' ? '\n' : s[j];
-      } else value += s[j];
+    const quote = plain ? s.indexOf('"', eq + 2) : -1;
+    let j: number;
+    if (quote >= 0) {
+      out[key] = s.slice(eq + 2, quote);
+      j = quote;
+    } else {
+      let value = '';
+      for (j = eq + 2; j < s.length && s[j] !== '"'; j++) {
+        if (s[j] === '\\' && j + 1 < s.length) {
+          j++;
+          value += s[j] === 'n' ? '\n' : s[j];
+        } else value += s[j];
+      }
+      out[key] = value;
     }
-    out[key] = value;
     i = j + 1;
     if (s[i] === ',') i++;
   }

@@ -56,6 +56,15 @@ const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
 const SUMMARY_PATH = '/stats/summary';
 const answerTo = (path: string) => (path === SUMMARY_PATH ? 'summary' : `answer to ${path}`);
 
+/** How a request fails on a kept connection the server has just closed. */
+const STALE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+class StaleConnection extends Error {
+  constructor(readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 export interface DirectKubeletOptions {
   /** The CA that signs kubelet serving certificates (the cluster CA); absent = Node's default trust store. */
   readonly ca?: string | Buffer;
@@ -65,16 +74,26 @@ export interface DirectKubeletOptions {
   readonly authorization: () => Promise<string | undefined>;
 }
 
+/**
+ * A kubelet closes a connection idle for 90 s (`IdleTimeout` in kubernetes/kubernetes
+ * pkg/kubelet/server/server.go); the agent closes its own idle connections sooner, so that it does not send
+ * a request on a connection the kubelet is closing.
+ */
+export const KUBELET_IDLE_CLOSE_MS = 75_000;
+
 export class DirectKubeletSource implements SummarySource {
   private readonly agent: https.Agent;
   private auth?: { value: Promise<string | undefined>; at: number };
 
   constructor(private readonly opts: DirectKubeletOptions) {
-    // No keep-alive (one call per node per minute), but TLS sessions are resumed across cycles.
     this.agent = new https.Agent({
-      keepAlive: false,
+      // One connection per kubelet, kept from its summary read to its cAdvisor read and, at intervals up
+      // to a minute, to the next cycle's: a TLS handshake per read was most of a read's cost.
+      keepAlive: true,
+      timeout: KUBELET_IDLE_CLOSE_MS,
       maxCachedSessions: 5000,
-      ...(opts.ca ? { ca: opts.ca } : {}),
+      // One TLS context for every kubelet: given the CA instead, Node parses it again for each connection.
+      secureContext: tls.createSecureContext(opts.ca ? { ca: opts.ca } : {}),
       ...(opts.insecureSkipTlsVerify ? { rejectUnauthorized: false } : {}),
     });
   }
@@ -87,7 +106,10 @@ export class DirectKubeletSource implements SummarySource {
       if (size > MAX_SUMMARY_BYTES) throw new ScrapeFailure('other', `${answerTo(path)} larger than ${MAX_SUMMARY_BYTES} bytes`);
       chunks.push(c);
     });
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const body = Buffer.concat(chunks).toString('utf8');
+    // The kept connection holds on to this request's listeners, and so to `chunks`: let go of the answer.
+    chunks.length = 0;
+    return JSON.parse(body);
   }
 
   /** Streams `/metrics/cadvisor` through the parser: only the CFS series are ever held. */
@@ -101,7 +123,19 @@ export class DirectKubeletSource implements SummarySource {
   private async get(target: KubeletTarget, path: string, accept: string, timeoutMs: number, signal: AbortSignal | undefined, onData: (chunk: Buffer) => void): Promise<void> {
     if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
     const authorization = await this.authorization();
-    await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    try {
+      await this.request(target, path, accept, authorization, timeoutMs, signal, onData);
+    } catch (e) {
+      // A kept connection the kubelet closed as it was reused: once more, on a new connection.
+      if (!(e instanceof StaleConnection)) throw e;
+      await this.request(target, path, accept, authorization, Math.max(1, timeoutMs - (Date.now() - started)), signal, onData);
+    }
+  }
+
+  private request(target: KubeletTarget, path: string, accept: string, authorization: string | undefined, timeoutMs: number, signal: AbortSignal | undefined, onData: (chunk: Buffer) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let answered = false;
       const req = https.request(
         {
           host: target.address,
@@ -117,6 +151,7 @@ export class DirectKubeletSource implements SummarySource {
           },
         },
         (res) => {
+          answered = true;
           const failed: Buffer[] = [];
           res.on('data', (c: Buffer) => {
             if (res.statusCode !== 200) {
@@ -143,7 +178,7 @@ export class DirectKubeletSource implements SummarySource {
         clearTimeout(deadline);
         signal?.removeEventListener('abort', abort);
       });
-      req.on('error', reject);
+      req.on('error', (e) => reject(!answered && req.reusedSocket && STALE_CODES.has((e as { code?: string }).code ?? '') ? new StaleConnection(e) : e));
       req.end();
     });
   }

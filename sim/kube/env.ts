@@ -23,6 +23,8 @@ export interface SimKubeOptions {
   readonly summaries?: ReadonlyMap<string, string>;
   /** Streaming lists: see `ApiServerOptions.watchList`. @default 'off' */
   readonly watchList?: 'on' | 'off' | 'ignored';
+  /** See `KubeletsOptions.cacheMs`. @default 0 */
+  readonly kubeletCacheMs?: number;
 }
 
 /** A kubeconfig as plain data, in the shape of client-node's `loadFromOptions`. */
@@ -56,6 +58,7 @@ export async function startSimKube(opts: SimKubeOptions): Promise<SimKube> {
     nodesMetrics: opts.permissions?.nodesMetrics ?? true,
     ...(opts.summaries ? { summaries: opts.summaries } : {}),
     ...(opts.kubeletCertificate ? { certificate: opts.kubeletCertificate } : {}),
+    ...(opts.kubeletCacheMs ? { cacheMs: opts.kubeletCacheMs } : {}),
   });
   const api = await startApiServer({
     cluster: opts.cluster,

@@ -17,6 +17,9 @@ import { loopbackTls, type KubeletCertificate } from './tls';
 /** The kubelet's built-in `evictionHard` on Linux. */
 export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = { 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%' };
 
+/** How long a kubelet keeps an idle connection open (kubernetes/kubernetes pkg/kubelet/server/server.go). */
+export const KUBELET_IDLE_TIMEOUT_MS = 90_000;
+
 const forbidden = (sub: string) => `Forbidden (user=system:serviceaccount:vigil:vigil-agent, verb=get, resource=nodes, subresource=${sub})`;
 
 export interface KubeletFault {
@@ -41,7 +44,15 @@ export interface KubeletsOptions {
   readonly summaries?: ReadonlyMap<string, string>;
   /** Which certificate a node's kubelet presents. @default `ip` (names 127.0.0.1) */
   readonly certificate?: (node: string) => KubeletCertificate;
+  /**
+   * Serve a node's summary and cAdvisor bodies rendered up to this long ago, as a kubelet serves stats from
+   * its housekeeping cache; `warm()` renders them ahead. For the benchmark, whose 1,000 kubelets must not
+   * cost more to render than the agent's reads. @default 0 (rendered for each request)
+   */
+  readonly cacheMs?: number;
 }
+
+type Body = 'summary' | 'cadvisor';
 
 interface Endpoint {
   readonly server: https.Server;
@@ -57,6 +68,9 @@ export class SimKubelets {
   readonly requests = new Map<string, number>();
   /** `/metrics/cadvisor` requests served per node. */
   readonly cadvisorRequests = new Map<string, number>();
+  /** TLS connections accepted per node: a client that keeps its connections alive opens one. */
+  readonly connections = new Map<string, number>();
+  private readonly rendered = new Map<string, { at: number; body: string | undefined }>();
   private readonly onChange = (c: Change) => {
     if (c.resource !== 'nodes') return;
     const name = String((c.object.metadata as { name: string }).name);
@@ -98,7 +112,7 @@ export class SimKubelets {
     if (f?.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
     if (f?.status) return { status: f.status, body: `simulated kubelet failure ${f.status}` };
     if (f?.garbage) return { status: 200, body: '<html>not a summary</html>' };
-    const body = this.opts.summaries?.get(node) ?? summaryBody(this.opts.cluster, node);
+    const body = this.opts.summaries?.get(node) ?? this.body('summary', node);
     return body === undefined ? { status: 404, body: 'node not found' } : { status: 200, body };
   }
 
@@ -106,6 +120,25 @@ export class SimKubelets {
     this.opts.cluster.off('change', this.onChange);
     await this.ready();
     await Promise.all([...this.endpoints.keys()].map((n) => this.shut(n)));
+  }
+
+  /** Renders the node's bodies now unless `cacheMs` has not passed since they were. */
+  warm(node: string): void {
+    this.body('summary', node);
+    this.body('cadvisor', node);
+  }
+
+  private body(kind: Body, node: string): string | undefined {
+    const render = () => (kind === 'summary' ? summaryBody(this.opts.cluster, node) : cadvisorBody(this.opts.cluster, node));
+    const cacheMs = this.opts.cacheMs ?? 0;
+    if (cacheMs <= 0) return render();
+    const key = `${kind} ${node}`;
+    const now = this.opts.cluster.clock.now();
+    const hit = this.rendered.get(key);
+    if (hit && now - hit.at < cacheMs) return hit.body;
+    const body = render();
+    this.rendered.set(key, { at: now, body });
+    return body;
   }
 
   private track(p: Promise<void>): void {
@@ -137,7 +170,7 @@ export class SimKubelets {
         return;
       }
       if (path === '/metrics/cadvisor') {
-        const body = cadvisorBody(this.opts.cluster, node);
+        const body = this.body('cadvisor', node);
         this.cadvisorRequests.set(node, (this.cadvisorRequests.get(node) ?? 0) + 1);
         if (body === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('node not found');
         else res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
@@ -158,6 +191,9 @@ export class SimKubelets {
         if (!res.destroyed) res.writeHead(a.status, { 'content-type': a.status === 200 ? 'application/json' : 'text/plain' }).end(a.body);
       });
     });
+    // As a kubelet's server (`IdleTimeout: 90 * time.Second`), not Node's 5-s default: clients keep connections.
+    server.keepAliveTimeout = KUBELET_IDLE_TIMEOUT_MS;
+    server.on('secureConnection', () => this.connections.set(node, (this.connections.get(node) ?? 0) + 1));
     server.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfigApi } from '../../../agent/kube/api';
 import { ApiMeter } from '../../../agent/kube/meter';
-import { ApiProxySource, DirectKubeletSource, scrapeAll, scrapeConcurrency, type SummarySource } from '../../../agent/kubelet/scraper';
+import { ApiProxySource, DirectKubeletSource, scrapeAll, scrapeCfs, scrapeConcurrency, type SummarySource } from '../../../agent/kubelet/scraper';
 import { ManualClock } from '../../../model/time';
 import { SimCluster } from '../../../sim/kube/cluster';
 import { startSimKube, type SimKube } from '../../../sim/kube/env';
@@ -62,6 +62,59 @@ describe('reading kubelet summaries directly', () => {
     const wrong = new DirectKubeletSource({ ca: loopbackTls.ca(), authorization: async () => 'Bearer nope' });
     const [r] = await scrapeAll(targets().slice(0, 1), wrong, { concurrency: 1, timeoutMs: () => 2000 });
     expect(r.error).toMatchObject({ kind: 'http', message: expect.stringContaining('401') });
+  });
+});
+
+describe('the cost of reading a kubelet', () => {
+  // Nodes whose kubelets present a certificate the cluster CA signed for them.
+  const trusted = () => targets().slice(0, 2);
+  // As the agent's cycle reads them: every summary, then cAdvisor.
+  const cycle = async (source: DirectKubeletSource) => {
+    const summaries = await scrapeAll(trusted(), source, { concurrency: 2, timeoutMs: () => 2000 });
+    return [summaries, await scrapeCfs(trusted(), source, { concurrency: 2, timeoutMs: () => 2000 })] as const;
+  };
+
+  it('reads a kubelet\'s summary and its cAdvisor over one connection, kept for the next cycle', async () => {
+    const source = direct();
+    for (let i = 0; i < 2; i++) {
+      const [summaries, cfs] = await cycle(source);
+      expect(summaries.map((r) => r.summary?.node.nodeName)).toEqual(NODES.slice(0, 2));
+      expect(cfs.map((r) => r.error)).toEqual([undefined, undefined]);
+    }
+    // Four reads of each kubelet, one TLS handshake each.
+    expect(NODES.slice(0, 2).map((n) => [kube.kubelets.requests.get(n), kube.kubelets.cadvisorRequests.get(n), kube.kubelets.connections.get(n)])).toEqual([
+      [2, 2, 1],
+      [2, 2, 1],
+    ]);
+  });
+
+  it('parses the cluster CA once, not once per connection', async () => {
+    // Node's own module object: what `tls.connect` calls when it is given a CA rather than a context.
+    const contexts = jest.spyOn(require('tls') as typeof import('tls'), 'createSecureContext');
+    try {
+      const source = direct();
+      await cycle(source);
+      // A new connection to each kubelet (the old one closed), still on the one context.
+      await kube.close();
+      kube = await startSimKube({ cluster: kube.cluster, kubeletCertificate: (n) => CERTS[n] });
+      const [summaries] = await cycle(source);
+      expect(summaries.every((r) => r.summary)).toBe(true);
+      // (The restarted kubelets build their own server contexts: those hold no CA.)
+      expect(contexts.mock.calls.filter(([o]) => o?.ca)).toEqual([]);
+      expect(NODES.slice(0, 2).map((n) => kube.kubelets.connections.get(n))).toEqual([1, 1]);
+    } finally {
+      contexts.mockRestore();
+    }
+  });
+
+  it('reads again, on a new connection, when the kubelet closes a kept one as it is reused', async () => {
+    const source = direct();
+    const [node] = NODES;
+    await scrapeAll(trusted().slice(0, 1), source, { concurrency: 1, timeoutMs: () => 2000 });
+    kube.kubelets.setFault(node, { reset: true, times: 1 });
+    const [r] = await scrapeAll(trusted().slice(0, 1), source, { concurrency: 1, timeoutMs: () => 2000 });
+    expect(r.summary?.node.nodeName).toBe(node);
+    expect(kube.kubelets.connections.get(node)).toBe(2);
   });
 });
 

@@ -152,6 +152,20 @@ describe('the loopback kubelets', () => {
     expect(kubelets.requests.get(node)).toBe(4);
   });
 
+  it('serve, when told to cache, what they rendered up to that long ago (as from a housekeeping cache)', async () => {
+    const clock = new ManualClock(T0);
+    sim = cluster(clock);
+    await kubelets.close();
+    kubelets = await SimKubelets.start({ cluster: sim, token: TOKEN, cacheMs: 20_000 });
+    const port = kubelets.portOf(node) as number;
+    const time = async () => JSON.parse((await fetchSummary(port, node)).body).node.cpu.time as string;
+    kubelets.warm(node);
+    clock.advance(19_000);
+    expect(await time()).toBe(new Date(T0).toISOString().replace('.000', ''));
+    clock.advance(1_000);
+    expect(await time()).toBe(new Date(T0 + 20_000).toISOString().replace('.000', ''));
+  });
+
   it('start for nodes added later and stop for nodes removed', async () => {
     sim.addNode({ name: 'ip-10-0-1-8.eu-west-1.compute.internal', capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
     await kubelets.ready();
