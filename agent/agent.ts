@@ -57,7 +57,10 @@ export interface AgentSettings {
 }
 
 /** The cluster state the agent reads. */
-export type ClusterSource = Pick<ClusterState, 'synced' | 'start' | 'stop' | 'snapshot' | 'takeEvents' | 'onChange' | 'health' | 'caughtUp'>;
+export type ClusterSource = Pick<
+  ClusterState,
+  'synced' | 'start' | 'stop' | 'snapshot' | 'takeEvents' | 'onChange' | 'health' | 'caughtUp'
+>;
 
 export interface ControlPlaneSource {
   readonly meter: ApiMeter;
@@ -142,7 +145,9 @@ export class Agent {
     // Keep ticks 10 % of an interval away from its edges, so timer delays never move a 60-s tick across
     // a minute boundary (two batches in one node-minute, none in the next).
     // Sharded replicas share one phase, so a minute's shards reach ingest together.
-    this.phaseMs = deps.shards ? shardedPhaseMs(deps.settings.cluster, deps.settings.intervalMs) : Math.floor(deps.settings.intervalMs * (0.1 + 0.8 * this.random()));
+    this.phaseMs = deps.shards
+      ? shardedPhaseMs(deps.settings.cluster, deps.settings.intervalMs)
+      : Math.floor(deps.settings.intervalMs * (0.1 + 0.8 * this.random()));
     deps.state.onChange((node) => this.noteChange(node));
     const told = new Set<string>();
     this.configs = new KubeletConfigs({
@@ -153,7 +158,12 @@ export class Agent {
       onOutcome: (node, outcome, detail) => {
         if (outcome === 'read' || told.has(outcome)) return;
         told.add(outcome);
-        deps.logger.info(outcome === 'denied' ? 'kubelet /configz refused (nodes/configz needs Kubernetes 1.33+): default eviction thresholds assumed' : 'kubelet /configz not read: default eviction thresholds assumed', { node, detail });
+        deps.logger.info(
+          outcome === 'denied'
+            ? 'kubelet /configz refused (nodes/configz needs Kubernetes 1.33+): default eviction thresholds assumed'
+            : 'kubelet /configz not read: default eviction thresholds assumed',
+          { node, detail },
+        );
       },
     });
   }
@@ -163,11 +173,19 @@ export class Agent {
     if (this.lifecycle !== 'idle') return;
     this.lifecycle = 'started';
     const { logger, settings } = this.deps;
-    logger.info('agent starting', { cluster: settings.cluster, version: settings.version, intervalSeconds: settings.intervalMs / 1000, phaseSeconds: this.phaseMs / 1000 });
+    logger.info('agent starting', {
+      cluster: settings.cluster,
+      version: settings.version,
+      intervalSeconds: settings.intervalMs / 1000,
+      phaseSeconds: this.phaseMs / 1000,
+    });
     // Wait for the first list, but not forever: a cluster whose API server is down still gets ticks
     // (and a live agent, sending heartbeats), and its full batches start once the lists come in.
     let waited: unknown;
-    await Promise.race([this.watch(), new Promise<void>((r) => (waited = this.timers.setTimeout(r, Math.min(settings.intervalMs, 30_000))))]);
+    await Promise.race([
+      this.watch(),
+      new Promise<void>((r) => (waited = this.timers.setTimeout(r, Math.min(settings.intervalMs, 30_000)))),
+    ]);
     this.timers.clearTimeout(waited);
     await this.shardLoop();
     await this.tick();
@@ -207,7 +225,8 @@ export class Agent {
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), settings.stopDeadlineMs ?? 20_000)));
     const overran = await Promise.race([stopped.then(() => false), late]);
     clearTimeout(timer);
-    if (overran || this.outbox.length) logger.warn('stopping with unsent batches', { buffered: this.outbox.length, deadlinePassed: overran });
+    if (overran || this.outbox.length)
+      logger.warn('stopping with unsent batches', { buffered: this.outbox.length, deadlinePassed: overran });
     logger.info('agent stopped', { cycles: this.counters.cycles, batchesSent: this.counters.batchesSent });
   }
 
@@ -272,10 +291,17 @@ export class Agent {
   readiness(): Probe {
     if (!this.deps.state.synced) return { ok: false, detail: 'nodes and pods not listed yet' };
     const staleAfterMs = this.deps.settings.staleAfterMs ?? 300_000;
-    const stale = this.deps.state.health().filter((r) => (r.resource === 'nodes' || r.resource === 'pods') && (r.dataAgeMs ?? 0) > staleAfterMs);
-    if (stale.length) return { ok: false, detail: `stale data: ${stale.map((r) => `${r.resource} ${Math.round((r.dataAgeMs ?? 0) / 1000)} s old${r.lastError ? ` (${r.lastError})` : ''}`).join(', ')}` };
+    const stale = this.deps.state
+      .health()
+      .filter((r) => (r.resource === 'nodes' || r.resource === 'pods') && (r.dataAgeMs ?? 0) > staleAfterMs);
+    if (stale.length)
+      return {
+        ok: false,
+        detail: `stale data: ${stale.map((r) => `${r.resource} ${Math.round((r.dataAgeMs ?? 0) / 1000)} s old${r.lastError ? ` (${r.lastError})` : ''}`).join(', ')}`,
+      };
     const failures = this.counters.consecutivePushFailures;
-    if (failures >= this.deps.settings.unreadyAfterFailures) return { ok: false, detail: `the last ${failures} pushes failed (${this.counters.buffered} batches buffered)` };
+    if (failures >= this.deps.settings.unreadyAfterFailures)
+      return { ok: false, detail: `the last ${failures} pushes failed (${this.counters.buffered} batches buffered)` };
     return { ok: true, detail: 'ready' };
   }
 
@@ -294,7 +320,10 @@ export class Agent {
   private async tick(): Promise<void> {
     if (this.lifecycle !== 'started') return;
     this.lastTickAt = this.deps.clock.now();
-    if (this.running !== undefined) this.deps.logger.warn('the previous cycle is still running: skipping this tick', { runningForMs: this.lastTickAt - (this.cycleStartedAt ?? this.lastTickAt) });
+    if (this.running !== undefined)
+      this.deps.logger.warn('the previous cycle is still running: skipping this tick', {
+        runningForMs: this.lastTickAt - (this.cycleStartedAt ?? this.lastTickAt),
+      });
     else await this.cycle();
     if (this.lifecycle !== 'started') return;
     const now = this.deps.clock.now();
@@ -318,7 +347,11 @@ export class Agent {
     try {
       if (!state.synced) {
         c.cyclesSkipped++;
-        summary = { skipped: 'nodes and pods not listed yet', listErrors: listErrors(state.health()), ...(await this.pushHeartbeat(startedAt)) };
+        summary = {
+          skipped: 'nodes and pods not listed yet',
+          listErrors: listErrors(state.health()),
+          ...(await this.pushHeartbeat(startedAt)),
+        };
         return;
       }
       const all = state.snapshot();
@@ -329,7 +362,10 @@ export class Agent {
       void this.configs.refresh(snap.nodes.map((n) => n.kubelet));
       this.cpu.nextGeneration();
       this.cfs.nextGeneration();
-      const [{ results, cfsErrors }, readyz] = await Promise.all([this.scrape(snap), clusterWide ? this.deps.controlPlane.readyz() : undefined]);
+      const [{ results, cfsErrors }, readyz] = await Promise.all([
+        this.scrape(snap),
+        clusterWide ? this.deps.controlPlane.readyz() : undefined,
+      ]);
       for (const r of results) {
         if (r.summary) {
           this.usage.set(r.node, r.summary);
@@ -407,7 +443,9 @@ export class Agent {
   private async scrape(snap: ClusterSnapshot): Promise<{ results: ScrapeResult<NodeUsage>[]; cfsErrors: CfsResult[] }> {
     const { settings } = this.deps;
     const notReady = new Set(snap.nodes.filter((n) => !isReady(n.node)).map((n) => n.node.name));
-    const limited = new Set(snap.pods.filter((p) => p.node && p.containers.some((c) => c.limits.cpuMilli !== undefined)).map((p) => p.node as string));
+    const limited = new Set(
+      snap.pods.filter((p) => p.node && p.containers.some((c) => c.limits.cpuMilli !== undefined)).map((p) => p.node as string),
+    );
     const notReadyTimeoutMs = settings.kubeletNotReadyTimeoutMs ?? Math.min(2000, settings.kubeletTimeoutMs);
     const deadlineMs = settings.scrapeDeadlineMs ?? settings.intervalMs / 2;
     const concurrency = scrapeConcurrency(snap.nodes.length, settings.kubeletConcurrency);
@@ -421,10 +459,18 @@ export class Agent {
       // Nodes likely to hang go last, so they cannot hold every worker while healthy nodes wait behind them.
       const doubtful = (name: string) => notReady.has(name) || this.scrapeErrors.has(name);
       const targets = snap.nodes.map((n) => n.kubelet).sort((a, b) => Number(doubtful(a.node)) - Number(doubtful(b.node)));
-      const opts = { concurrency, timeoutMs: (t: KubeletTarget) => (notReady.has(t.node) ? notReadyTimeoutMs : settings.kubeletTimeoutMs), signal: abort.signal };
+      const opts = {
+        concurrency,
+        timeoutMs: (t: KubeletTarget) => (notReady.has(t.node) ? notReadyTimeoutMs : settings.kubeletTimeoutMs),
+        signal: abort.signal,
+      };
       const results = await scrapeAll(targets, this.deps.summaries, { ...opts, reduce: (summary) => usageOf(summary, this.cpu) });
       const answered = new Set(results.filter((r) => r.summary).map((r) => r.node));
-      const cfs = await scrapeCfs(targets.filter((t) => answered.has(t.node) && limited.has(t.node)), this.deps.summaries, opts);
+      const cfs = await scrapeCfs(
+        targets.filter((t) => answered.has(t.node) && limited.has(t.node)),
+        this.deps.summaries,
+        opts,
+      );
       const at = this.deps.clock.now();
       const counters = new Map(cfs.flatMap((c) => (c.counters ? [[c.node, c.counters] as const] : [])));
       return {
@@ -469,8 +515,12 @@ export class Agent {
 
   /** Builds, queues and pushes one batch's content; schedules a retry when the endpoint is not taking it. */
   private async push(content: BatchContent): Promise<{ batches: number; bytes: number; rawBytes: number }> {
-    const { batches, clipped } = await encodeBatches(content, { sentAt: this.deps.clock.now(), maxCompressedBytes: this.deps.settings.maxCompressedBytes });
-    if (Object.values(clipped).some((n) => n > 0)) this.deps.logger.warn('batch clipped to the schema limits', { seq: content.seq, ...clipped });
+    const { batches, clipped } = await encodeBatches(content, {
+      sentAt: this.deps.clock.now(),
+      maxCompressedBytes: this.deps.settings.maxCompressedBytes,
+    });
+    if (Object.values(clipped).some((n) => n > 0))
+      this.deps.logger.warn('batch clipped to the schema limits', { seq: content.seq, ...clipped });
     this.counters.batchesBuilt += batches.length;
     this.outbox.add(batches);
     this.afterFlush(await this.outbox.flush());

@@ -59,7 +59,11 @@ export async function bundleAgent(outfile: string, root: string = REPO_ROOT): Pr
   const result = await build({ ...agentBundleOptions(root), outfile, metafile: true, absWorkingDir: root });
   const js = Object.entries(result.metafile?.outputs ?? {}).filter(([file]) => file.endsWith('.js'));
   const bytes = js.reduce((a, [, o]) => a + o.bytes, 0);
-  const inputs = js.flatMap(([, o]) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f));
+  const inputs = js.flatMap(([, o]) =>
+    Object.entries(o.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([f]) => f),
+  );
   return { outfile, bytes, inputs };
 }
 

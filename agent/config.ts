@@ -85,7 +85,8 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   const problems: string[] = [];
 
   const cluster = r.string(E.cluster);
-  if (cluster && !CLUSTER_NAME_PATTERN.test(cluster)) problems.push(`${E.cluster} must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting alphanumeric), got "${cluster}"`);
+  if (cluster && !CLUSTER_NAME_PATTERN.test(cluster))
+    problems.push(`${E.cluster} must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, starting alphanumeric), got "${cluster}"`);
 
   const ingestUrl = r.string(E.ingestUrl);
   let region = env[E.region] || env.AWS_DEFAULT_REGION || '';
@@ -105,11 +106,14 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
 
   const intervalSeconds = r.int(E.intervalSeconds, 60, 10, 3600);
   const transport = r.string(E.kubeletTransport, 'direct');
-  if (transport !== 'direct' && transport !== 'proxy') problems.push(`${E.kubeletTransport} must be "direct" or "proxy", got "${transport}"`);
+  if (transport !== 'direct' && transport !== 'proxy')
+    problems.push(`${E.kubeletTransport} must be "direct" or "proxy", got "${transport}"`);
   const kubeletTimeoutSeconds = r.int(E.kubeletTimeoutSeconds, 10, 1, 60);
-  if (kubeletTimeoutSeconds >= intervalSeconds) problems.push(`${E.kubeletTimeoutSeconds} (${kubeletTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
+  if (kubeletTimeoutSeconds >= intervalSeconds)
+    problems.push(`${E.kubeletTimeoutSeconds} (${kubeletTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
   const pushTimeoutSeconds = r.int(E.pushTimeoutSeconds, 20, 1, 120);
-  if (pushTimeoutSeconds >= intervalSeconds) problems.push(`${E.pushTimeoutSeconds} (${pushTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
+  if (pushTimeoutSeconds >= intervalSeconds)
+    problems.push(`${E.pushTimeoutSeconds} (${pushTimeoutSeconds}) must be shorter than ${E.intervalSeconds} (${intervalSeconds})`);
   const insecure = r.string(E.kubeletInsecureTls, 'false');
   if (insecure !== 'true' && insecure !== 'false') problems.push(`${E.kubeletInsecureTls} must be "true" or "false", got "${insecure}"`);
   const caFile = env[E.kubeletCaFile];
@@ -117,14 +121,18 @@ export function readAgentConfig(env: Readonly<Record<string, string | undefined>
   if (caProblem) problems.push(`${E.kubeletCaFile} "${caFile}" ${caProblem}`);
   // As `createLogger` reads it (any case), but refused rather than silently taken as `info`.
   const logLevel = r.string(E.logLevel, 'info').toLowerCase();
-  if (!Object.hasOwn(LOG_LEVELS, logLevel)) problems.push(`${E.logLevel} must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${env[E.logLevel]}"`);
+  if (!Object.hasOwn(LOG_LEVELS, logLevel))
+    problems.push(`${E.logLevel} must be one of ${Object.keys(LOG_LEVELS).join(', ')}, got "${env[E.logLevel]}"`);
   problems.push(...credentialProblems(env));
   const shards = r.int(E.shards, 1, 1, MAX_SHARDS);
   const podName = env[E.podName];
   const namespace = env[E.namespace];
   if (shards > 1) {
     // Set by the manifests from the downward API (metadata.name, metadata.namespace).
-    for (const [name, value] of [[E.podName, podName], [E.namespace, namespace]] as const) {
+    for (const [name, value] of [
+      [E.podName, podName],
+      [E.namespace, namespace],
+    ] as const) {
       if (!value) problems.push(`${name} is required when ${E.shards} is ${shards}: the shard leases need the pod's name and namespace`);
     }
   }
@@ -172,15 +180,23 @@ export function credentialProblems(env: Readonly<Record<string, string | undefin
   const podIdentity = !!env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   if (auth === 'pod-identity') {
     if (webIdentity) {
-      return [`${E.auth} is pod-identity but the pod has IRSA credentials (AWS_WEB_IDENTITY_TOKEN_FILE): remove the eks.amazonaws.com/role-arn annotation from the service account, or install the manifests with --auth irsa for a stack that uses IRSA for this cluster`];
+      return [
+        `${E.auth} is pod-identity but the pod has IRSA credentials (AWS_WEB_IDENTITY_TOKEN_FILE): remove the eks.amazonaws.com/role-arn annotation from the service account, or install the manifests with --auth irsa for a stack that uses IRSA for this cluster`,
+      ];
     }
     if (!podIdentity) {
-      return [`${E.auth} is pod-identity but EKS injected no Pod Identity credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): deploy the Vigil stack (it creates the association for this service account), check the cluster name, then restart this pod`];
+      return [
+        `${E.auth} is pod-identity but EKS injected no Pod Identity credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): deploy the Vigil stack (it creates the association for this service account), check the cluster name, then restart this pod`,
+      ];
     }
     return [];
   }
   if (auth === 'irsa') {
-    return webIdentity ? [] : [`${E.auth} is irsa but the pod has no IRSA credentials (AWS_WEB_IDENTITY_TOKEN_FILE): the service account needs the eks.amazonaws.com/role-arn annotation and the cluster its IAM OIDC provider; or install with --auth pod-identity if the stack uses Pod Identity for this cluster`];
+    return webIdentity
+      ? []
+      : [
+          `${E.auth} is irsa but the pod has no IRSA credentials (AWS_WEB_IDENTITY_TOKEN_FILE): the service account needs the eks.amazonaws.com/role-arn annotation and the cluster its IAM OIDC provider; or install with --auth pod-identity if the stack uses Pod Identity for this cluster`,
+        ];
   }
   return [`${E.auth} must be "pod-identity" or "irsa", got "${auth}"`];
 }

@@ -60,7 +60,13 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
   const logger = o.logger ?? silentLogger;
   const meter = new ApiMeter();
   const api = new KubeConfigApi(kc, meter);
-  const state = new ClusterState({ api, logger, random: o.random, watchTimeoutSeconds: o.watchTimeoutSeconds, karpenterRecheckMs: o.karpenterRecheckMs });
+  const state = new ClusterState({
+    api,
+    logger,
+    random: o.random,
+    watchTimeoutSeconds: o.watchTimeoutSeconds,
+    karpenterRecheckMs: o.karpenterRecheckMs,
+  });
   const summaries: SummarySource =
     config.kubeletTransport === 'proxy'
       ? new ApiProxySource(api)
@@ -107,7 +113,11 @@ export function createAgentRuntime(config: AgentConfig, o: RuntimeOptions = {}):
     state,
     summaries,
     controlPlane: { meter, readyz: () => readReadyz(api, config.kubeletTimeoutMs) },
-    sink: new FunctionUrlSink({ url: config.ingestUrl, sign: createSigner({ region: config.region, credentials: o.credentials }), timeoutMs: config.pushTimeoutMs }),
+    sink: new FunctionUrlSink({
+      url: config.ingestUrl,
+      sign: createSigner({ region: config.region, credentials: o.credentials }),
+      timeoutMs: config.pushTimeoutMs,
+    }),
     clock,
     logger,
     ...(shards ? { shards } : {}),

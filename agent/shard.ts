@@ -22,7 +22,12 @@ import type { BatchContent } from './push/batches';
 export interface Lease {
   readonly apiVersion: 'coordination.k8s.io/v1';
   readonly kind: 'Lease';
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly resourceVersion?: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly resourceVersion?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
   readonly spec: {
     readonly holderIdentity?: string;
     readonly leaseDurationSeconds?: number;
@@ -93,7 +98,8 @@ export class ShardLeases {
   private standby?: Lease;
 
   constructor(o: ShardLeaseOptions) {
-    if (!Number.isInteger(o.count) || o.count < 2 || o.count > MAX_SHARDS) throw new Error(`shards: expected 2 to ${MAX_SHARDS}, got ${o.count}`);
+    if (!Number.isInteger(o.count) || o.count < 2 || o.count > MAX_SHARDS)
+      throw new Error(`shards: expected 2 to ${MAX_SHARDS}, got ${o.count}`);
     if (!o.identity) throw new Error('shards: the replica needs an identity (its pod name)');
     this.o = o;
     this.count = o.count;
@@ -106,7 +112,10 @@ export class ShardLeases {
    */
   held(): number[] {
     const now = this.o.now();
-    return [...this.mine].filter(([, m]) => now - m.renewedAt < (2 * this.o.leaseDurationMs) / 3).map(([s]) => s).sort((a, b) => a - b);
+    return [...this.mine]
+      .filter(([, m]) => now - m.renewedAt < (2 * this.o.leaseDurationMs) / 3)
+      .map(([s]) => s)
+      .sort((a, b) => a - b);
   }
 
   /** Reads every lease, renews this replica's, takes orphaned shards and gives one back to an idle replica. */
@@ -147,7 +156,13 @@ export class ShardLeases {
     if (this.standby) held.push(this.standby);
     this.mine.clear();
     this.standby = undefined;
-    await Promise.all(held.map((l) => this.o.store.replace(this.stamp(l, now, '')).catch((e) => this.o.logger.warn('shard lease not released', { lease: l.metadata.name, error: e }))));
+    await Promise.all(
+      held.map((l) =>
+        this.o.store
+          .replace(this.stamp(l, now, ''))
+          .catch((e) => this.o.logger.warn('shard lease not released', { lease: l.metadata.name, error: e })),
+      ),
+    );
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -190,7 +205,12 @@ export class ShardLeases {
   }
 
   private blank(name: string): Lease {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: this.o.namespace, labels: { 'app.kubernetes.io/name': this.o.name ?? 'vigil-agent' } }, spec: {} };
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: this.o.namespace, labels: { 'app.kubernetes.io/name': this.o.name ?? 'vigil-agent' } },
+      spec: {},
+    };
   }
 
   private async take(shard: number, lease: Lease | undefined, now: EpochMs): Promise<boolean> {
@@ -215,7 +235,9 @@ export class ShardLeases {
     const waiting = standby?.spec.holderIdentity || undefined;
     const live = waiting !== undefined && now - since < this.o.leaseDurationMs;
     if (this.mine.size === 0) {
-      if (waiting === identity || !live) this.standby = (await (standby ? store.replace(this.stamp(standby, now)) : store.create(this.stamp(this.blank(name), now)))) ?? undefined;
+      if (waiting === identity || !live)
+        this.standby =
+          (await (standby ? store.replace(this.stamp(standby, now)) : store.create(this.stamp(this.blank(name), now)))) ?? undefined;
       return;
     }
     if (this.standby) {
@@ -245,7 +267,14 @@ export function microTime(t: EpochMs): string {
  */
 export function shardContents(c: BatchContent, held: readonly number[], count: number): BatchContent[] {
   const { unscheduledPods, workloads, namespaces, events, controlPlane, karpenter, ...common } = c;
-  const clusterWide = { unscheduledPods, workloads, events, ...(namespaces ? { namespaces } : {}), ...(controlPlane ? { controlPlane } : {}), ...(karpenter ? { karpenter } : {}) };
+  const clusterWide = {
+    unscheduledPods,
+    workloads,
+    events,
+    ...(namespaces ? { namespaces } : {}),
+    ...(controlPlane ? { controlPlane } : {}),
+    ...(karpenter ? { karpenter } : {}),
+  };
   return held.map((index) => {
     const nodes = c.nodes.filter((n) => shardOf(n.node.name, count) === index);
     const names = new Set(nodes.map((n) => n.node.name));

@@ -130,7 +130,10 @@ async function runCycles(child: ChildProcess, kube: { reads(): Promise<KubeletRe
   const cycles: Cycle[] = [];
   let port = 0;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the agent did not finish 3 cycles in time; stderr: ${stderr.slice(0, 500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the agent did not finish 3 cycles in time; stderr: ${stderr.slice(0, 500)}`)),
+      timeoutMs,
+    );
     child.on('exit', (code) => reject(new Error(`the agent exited (${code}): ${stderr.slice(0, 500)}`)));
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
       let o: { message?: string; port?: number } & Partial<CycleLine>;
@@ -183,7 +186,8 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
   // One whole interval, from the end of cycle 2 to the end of cycle 3: the cycle, the garbage collection
   // it leaves behind, watch traffic, timers.
   const intervalCpuS = cpuTotal(third) - cpuTotal(second);
-  const idleMsPerS = (Math.max(0, intervalCpuS - third.line.cpuMs / 1000) * 1000) / Math.max(1, ts(third) - ts(second) - third.line.ms / 1000);
+  const idleMsPerS =
+    (Math.max(0, intervalCpuS - third.line.cpuMs / 1000) * 1000) / Math.max(1, ts(third) - ts(second) - third.line.ms / 1000);
   const peakRssMiB = metric(third.metrics, 'process_max_resident_memory_bytes') / MiB;
   // What the agent read in a cycle: every node but those it reports a scrape error for.
   const summariesRead = (c: Cycle) => (c.line.nodes ?? 0) - (c.line.scrapeErrors ?? 0);
@@ -194,15 +198,44 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
   const atLeast = (min: number) => ({ budget: { min } });
   const figures: BenchFigure[] = [
     { name: 'kubelets reachable', value: kube.reachable, unit: 'kubelets' },
-    { name: 'summaries read in the measured cycle (all reachable)', value: summariesRead(third), unit: 'kubelets', ...atLeast(kube.reachable) },
+    {
+      name: 'summaries read in the measured cycle (all reachable)',
+      value: summariesRead(third),
+      unit: 'kubelets',
+      ...atLeast(kube.reachable),
+    },
     // Not with a lost zone: its hanging kubelets hold the scrape to its deadline, and cAdvisor comes after.
-    { name: 'cAdvisor bodies read in the measured cycle (all reachable with a CPU limit)', value: served(third, second, 'cadvisor'), unit: 'kubelets', ...(size.zoneLost ? {} : atLeast(kube.cpuLimited)) },
-    { name: `CPU per minute at the 60-s interval (one whole ${size.intervalSeconds}-s interval: a cycle, its GC, watches)`, value: round(intervalCpuS, 3), unit: 'CPU-s', ...(size.budget ? { budget: { max: size.budget.cpuS } } : {}) },
-    { name: 'peak RSS of the agent process', value: round(peakRssMiB, 1), unit: 'MiB', ...(size.budget ? { budget: { max: size.budget.rssMiB } } : {}) },
+    {
+      name: 'cAdvisor bodies read in the measured cycle (all reachable with a CPU limit)',
+      value: served(third, second, 'cadvisor'),
+      unit: 'kubelets',
+      ...(size.zoneLost ? {} : atLeast(kube.cpuLimited)),
+    },
+    {
+      name: `CPU per minute at the 60-s interval (one whole ${size.intervalSeconds}-s interval: a cycle, its GC, watches)`,
+      value: round(intervalCpuS, 3),
+      unit: 'CPU-s',
+      ...(size.budget ? { budget: { max: size.budget.cpuS } } : {}),
+    },
+    {
+      name: 'peak RSS of the agent process',
+      value: round(peakRssMiB, 1),
+      unit: 'MiB',
+      ...(size.budget ? { budget: { max: size.budget.rssMiB } } : {}),
+    },
     { name: 'one steady cycle: CPU (scrape, join, gzip, push)', value: Math.round(third.line.cpuMs), unit: 'ms' },
-    { name: 'one steady cycle: CPU per kubelet read (cycle CPU / summaries read)', value: round(third.line.cpuMs / Math.max(1, summariesRead(third)), 2), unit: 'ms' },
-    { name: 'one steady cycle: wall time', value: Math.round(third.line.ms), unit: 'ms', ...(size.zoneLost ? { budget: { max: size.intervalSeconds * 1000 } } : {}) },
-    { name: 'CPU between cycles (mostly the cycle\'s garbage collection)', value: round(idleMsPerS, 2), unit: 'ms/s' },
+    {
+      name: 'one steady cycle: CPU per kubelet read (cycle CPU / summaries read)',
+      value: round(third.line.cpuMs / Math.max(1, summariesRead(third)), 2),
+      unit: 'ms',
+    },
+    {
+      name: 'one steady cycle: wall time',
+      value: Math.round(third.line.ms),
+      unit: 'ms',
+      ...(size.zoneLost ? { budget: { max: size.intervalSeconds * 1000 } } : {}),
+    },
+    { name: "CPU between cycles (mostly the cycle's garbage collection)", value: round(idleMsPerS, 2), unit: 'ms/s' },
     { name: 'start-up: first list + first cycle, CPU', value: round(cpuTotal(first), 2), unit: 'CPU-s' },
     { name: 'start-up: first cycle wall time', value: Math.round(first.line.ms), unit: 'ms' },
     { name: 'bytes sent per cycle, JSON', value: rawBytes, unit: 'bytes' },
@@ -232,7 +265,8 @@ function sizesToRun(only: string | undefined): readonly Size[] {
   if (!only) return SIZES;
   const wanted = only.split(',');
   const sizes = SIZES.filter((s) => wanted.includes(s.name));
-  if (sizes.length !== wanted.length) throw new Error(`VIGIL_BENCH_AGENT_NODES=${only}: the agent bench has sizes ${SIZES.map((s) => s.name).join(', ')}`);
+  if (sizes.length !== wanted.length)
+    throw new Error(`VIGIL_BENCH_AGENT_NODES=${only}: the agent bench has sizes ${SIZES.map((s) => s.name).join(', ')}`);
   return sizes;
 }
 

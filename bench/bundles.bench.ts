@@ -49,8 +49,28 @@ function bundles(outdir: string, stackName: string): Bundle[] {
       const code = fs.readFileSync(path.join(dir, 'index.js'));
       const map = JSON.parse(fs.readFileSync(path.join(dir, 'index.js.map'), 'utf8')) as { sources: string[] };
       const entry = map.sources.find((s) => /lambdas\/.*handler\.ts$/.test(s))?.replace(/^.*(lambdas\/)/, '$1') ?? '?';
-      const packages = [...new Set(map.sources.filter((s) => s.includes('node_modules/')).map((s) => s.split('node_modules/').pop()?.split('/').slice(0, s.includes('node_modules/@') ? 2 : 1).join('/') ?? ''))];
-      return { entry, bytes: code.length, mapBytes: fs.statSync(path.join(dir, 'index.js.map')).size, zippedBytes: deflateRawSync(code).length, packages };
+      const packages = [
+        ...new Set(
+          map.sources
+            .filter((s) => s.includes('node_modules/'))
+            .map(
+              (s) =>
+                s
+                  .split('node_modules/')
+                  .pop()
+                  ?.split('/')
+                  .slice(0, s.includes('node_modules/@') ? 2 : 1)
+                  .join('/') ?? '',
+            ),
+        ),
+      ];
+      return {
+        entry,
+        bytes: code.length,
+        mapBytes: fs.statSync(path.join(dir, 'index.js.map')).size,
+        zippedBytes: deflateRawSync(code).length,
+        packages,
+      };
     })
     .sort((a, b) => a.entry.localeCompare(b.entry));
 }

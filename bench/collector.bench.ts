@@ -4,7 +4,7 @@
  * `GetMetricData` at the default cadence and at the alternatives it was chosen against.
  */
 import { silentLogger } from '../common/log';
-import { CallCounter } from '../lambdas/aws/calls';
+import type { CallCounter } from '../lambdas/aws/calls';
 import { createCollectorHandler, type ClusterRun } from '../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
 import { VigilStore } from '../lambdas/store/store';
@@ -27,12 +27,31 @@ function nodeGroups(instances: number, agent: boolean): SimNodeGroupSpec[] {
   const managed = instances - karpenter - selfManaged;
   const groups: SimNodeGroupSpec[] = [];
   for (let i = 0, left = managed; left > 0; i++, left -= 25) {
-    groups.push({ name: `managed-${i}`, instanceType: 'm6i.xlarge', capacityType: i % 4 === 3 ? 'spot' : 'on-demand', size: { min: 0, max: 100, desired: Math.min(25, left) }, cloudWatchAgent: agent });
+    groups.push({
+      name: `managed-${i}`,
+      instanceType: 'm6i.xlarge',
+      capacityType: i % 4 === 3 ? 'spot' : 'on-demand',
+      size: { min: 0, max: 100, desired: Math.min(25, left) },
+      cloudWatchAgent: agent,
+    });
   }
   for (let i = 0, left = selfManaged; left > 0; i++, left -= 25) {
-    groups.push({ name: `legacy-${i}`, kind: 'self-managed', instanceType: 'm5.xlarge', size: { min: 0, max: 100, desired: Math.min(25, left) }, cloudWatchAgent: agent });
+    groups.push({
+      name: `legacy-${i}`,
+      kind: 'self-managed',
+      instanceType: 'm5.xlarge',
+      size: { min: 0, max: 100, desired: Math.min(25, left) },
+      cloudWatchAgent: agent,
+    });
   }
-  groups.push({ name: 'burst', kind: 'karpenter', instanceType: 'c6i.2xlarge', capacityType: 'spot', size: { min: 0, max: 1000, desired: karpenter }, cloudWatchAgent: agent });
+  groups.push({
+    name: 'burst',
+    kind: 'karpenter',
+    instanceType: 'c6i.2xlarge',
+    capacityType: 'spot',
+    size: { min: 0, max: 1000, desired: karpenter },
+    cloudWatchAgent: agent,
+  });
   return groups;
 }
 
@@ -102,19 +121,43 @@ async function section(instances: number): Promise<BenchSection> {
   const defaultCost = monthlyMetricsCost(d);
   return {
     component: `collector, ${instances} instances`,
-    setup: `simulated account: ${nodeGroups(instances, false).map((g) => `${g.name} (${g.kind ?? 'managed'}, ${g.size.desired})`).join(', ')}; ${RUNS} one-minute runs after the first; default settings (CloudWatch every ${DEFAULT_HOST_METRICS.everyMinutes} min, ${DEFAULT_HOST_METRICS.windowMinutes}-min window, ${DEFAULT_HOST_METRICS.groups.join('/')}); no CloudWatch agent unless stated`,
+    setup: `simulated account: ${nodeGroups(instances, false)
+      .map((g) => `${g.name} (${g.kind ?? 'managed'}, ${g.size.desired})`)
+      .join(
+        ', ',
+      )}; ${RUNS} one-minute runs after the first; default settings (CloudWatch every ${DEFAULT_HOST_METRICS.everyMinutes} min, ${DEFAULT_HOST_METRICS.windowMinutes}-min window, ${DEFAULT_HOST_METRICS.groups.join('/')}); no CloudWatch agent unless stated`,
     figures: [
       ...perApi('averaged over every minute', callsPerRun(d)),
       ...perApi('in a run that reads CloudWatch', read.calls),
       { name: 'GetMetricData metrics requested per CloudWatch read', value: read.metricsRequested, unit: 'metrics' },
       { name: 'monthly GetMetricData cost, default', value: round(defaultCost), unit: 'USD', budget: { max: instances * 0.15 } },
       { name: 'monthly GetMetricData cost per instance, default', value: round(defaultCost / instances, 4), unit: 'USD' },
-      { name: 'monthly GetMetricData cost, default, CloudWatch agent on every instance', value: round(monthlyMetricsCost(withAgent)), unit: 'USD' },
-      { name: 'monthly ListMetrics cost (agent metrics lookup)', value: round((listMetricsPerRun * MINUTES_PER_MONTH * PER_THOUSAND_API_REQUESTS) / 1000), unit: 'USD' },
-      { name: 'monthly GetMetricData cost, every group every 5 min (agent everywhere)', value: round(monthlyMetricsCost(allEveryFive)), unit: 'USD' },
-      { name: 'monthly GetMetricData cost, every group every minute (agent everywhere)', value: round(monthlyMetricsCost(allEveryMinute)), unit: 'USD' },
+      {
+        name: 'monthly GetMetricData cost, default, CloudWatch agent on every instance',
+        value: round(monthlyMetricsCost(withAgent)),
+        unit: 'USD',
+      },
+      {
+        name: 'monthly ListMetrics cost (agent metrics lookup)',
+        value: round((listMetricsPerRun * MINUTES_PER_MONTH * PER_THOUSAND_API_REQUESTS) / 1000),
+        unit: 'USD',
+      },
+      {
+        name: 'monthly GetMetricData cost, every group every 5 min (agent everywhere)',
+        value: round(monthlyMetricsCost(allEveryFive)),
+        unit: 'USD',
+      },
+      {
+        name: 'monthly GetMetricData cost, every group every minute (agent everywhere)',
+        value: round(monthlyMetricsCost(allEveryMinute)),
+        unit: 'USD',
+      },
       { name: 'write units per minute (cloud rollup + host parts)', value: round(d.writeUnits), unit: 'WRU' },
-      { name: 'monthly DynamoDB writes by the collector', value: round((d.writeUnits * MINUTES_PER_MONTH * PRICES.dynamodb.perMillionWriteUnits) / 1e6), unit: 'USD' },
+      {
+        name: 'monthly DynamoDB writes by the collector',
+        value: round((d.writeUnits * MINUTES_PER_MONTH * PRICES.dynamodb.perMillionWriteUnits) / 1e6),
+        unit: 'USD',
+      },
       { name: 'run time on the simulated account and dynalite (mean)', value: round(d.wallMs), unit: 'ms' },
     ],
     notes: [
@@ -130,4 +173,3 @@ export async function bench(): Promise<BenchSection[]> {
 }
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
-

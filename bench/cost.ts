@@ -72,7 +72,10 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
   const actorMetrics = withDimensions('Cluster,Actor') * REMOVAL_ACTORS.length;
 
   const lines: { name: string; usd: number }[] = [
-    { name: 'DynamoDB writes (ingest, collector, evaluator)', usd: perMonth(ingestWru + collectorWru + evaluatorWru, PRICES.dynamodb.perMillionWriteUnits) },
+    {
+      name: 'DynamoDB writes (ingest, collector, evaluator)',
+      usd: perMonth(ingestWru + collectorWru + evaluatorWru, PRICES.dynamodb.perMillionWriteUnits),
+    },
     { name: 'DynamoDB reads (evaluator)', usd: perMonth(evaluatorRru, PRICES.dynamodb.perMillionReadUnits) },
     { name: 'DynamoDB storage', usd: figure('store (DynamoDB)', 'monthly DynamoDB storage (14 days kept)') },
     { name: 'Lambda requests (3 functions, every minute)', usd: (3 * INVOCATIONS_PER_FUNCTION * PRICES.lambda.perMillionRequests) / 1e6 },
@@ -80,27 +83,48 @@ export function costSection(measured: readonly BenchSection[]): BenchSection {
       name: `Lambda compute (ingest and collector at ${DEFAULT_MEMORY_GB * 1024} MB, evaluator at ${EVALUATOR_MEMORY_MB} MB)`,
       usd:
         lambdaComputeMonthly(figure('ingest endpoint', 'CPU per batch, steady (mean)'), IO_WAIT_MS.ingest) +
-        lambdaComputeMonthly(figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`), IO_WAIT_MS.evaluator, EVALUATOR_MEMORY_MB / 1024) +
-        lambdaComputeMonthly(figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'), IO_WAIT_MS.collector),
+        lambdaComputeMonthly(
+          figure(`evaluator, ${NODES} nodes`, `CPU time per evaluation, steady (mean of 8 minutes)`),
+          IO_WAIT_MS.evaluator,
+          EVALUATOR_MEMORY_MB / 1024,
+        ) +
+        lambdaComputeMonthly(
+          figure(`collector, ${NODES} instances`, 'run time on the simulated account and dynalite (mean)'),
+          IO_WAIT_MS.collector,
+        ),
     },
-    { name: `CloudWatch GetMetricData (host metrics, ${NODES} instances)`, usd: figure(`collector, ${NODES} instances`, 'monthly GetMetricData cost, default') + figure(`collector, ${NODES} instances`, 'monthly ListMetrics cost (agent metrics lookup)') },
+    {
+      name: `CloudWatch GetMetricData (host metrics, ${NODES} instances)`,
+      usd:
+        figure(`collector, ${NODES} instances`, 'monthly GetMetricData cost, default') +
+        figure(`collector, ${NODES} instances`, 'monthly ListMetrics cost (agent metrics lookup)'),
+    },
     {
       name: `CloudWatch custom metrics (${clusterMetrics} + ${groupMetrics} × ${NODE_GROUPS} node groups + ${actorMetrics} removal actors, from EMF)`,
       usd: (clusterMetrics + groupMetrics * NODE_GROUPS + actorMetrics) * PRICES.cloudwatch.perCustomMetricMonth,
     },
     { name: `CloudWatch alarms (${alarms} in the stack)`, usd: alarms * PRICES.cloudwatch.perAlarmMonth },
     { name: `CloudWatch dashboards (${dashboards}; 3 are free)`, usd: Math.max(0, dashboards - 3) * PRICES.cloudwatch.perDashboardMonth },
-    { name: 'CloudWatch Logs ingestion (function logs and EMF, estimated)', usd: ((3 * INVOCATIONS_PER_FUNCTION * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICES.cloudwatch.perGbLogsIngested },
+    {
+      name: 'CloudWatch Logs ingestion (function logs and EMF, estimated)',
+      usd: ((3 * INVOCATIONS_PER_FUNCTION * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICES.cloudwatch.perGbLogsIngested,
+    },
     { name: `KMS customer managed keys (${keys}, for the encrypted topics)`, usd: keys * PRICES.kms.perKeyMonth },
     {
       name: `SNS publishes and email (${ALERT_MESSAGES_PER_MONTH.toLocaleString('en-US')} alert messages, ${EMAIL_SUBSCRIBERS} subscribers)`,
-      usd: (ALERT_MESSAGES_PER_MONTH * PRICES.sns.perMillionPublishes) / 1e6 + (ALERT_MESSAGES_PER_MONTH * EMAIL_SUBSCRIBERS * PRICES.sns.perHundredThousandEmails) / 1e5,
+      usd:
+        (ALERT_MESSAGES_PER_MONTH * PRICES.sns.perMillionPublishes) / 1e6 +
+        (ALERT_MESSAGES_PER_MONTH * EMAIL_SUBSCRIBERS * PRICES.sns.perHundredThousandEmails) / 1e5,
     },
     { name: 'Secrets Manager (the Slack webhook secret)', usd: secrets * PRICES.secretsManager.perSecretMonth },
   ];
   const total = lines.reduce((a, l) => a + l.usd, 0);
-  const ciClassic = CONTAINER_INSIGHTS.classicMetrics * PRICES.cloudwatch.perCustomMetricMonth + CONTAINER_INSIGHTS.classicLogGb * PRICES.cloudwatch.perGbLogsIngested;
-  const ciEnhanced = (CONTAINER_INSIGHTS.enhancedObservationsPerMinute * MINUTES_PER_MONTH * PRICES.cloudwatch.perMillionContainerInsightsObservations) / 1e6;
+  const ciClassic =
+    CONTAINER_INSIGHTS.classicMetrics * PRICES.cloudwatch.perCustomMetricMonth +
+    CONTAINER_INSIGHTS.classicLogGb * PRICES.cloudwatch.perGbLogsIngested;
+  const ciEnhanced =
+    (CONTAINER_INSIGHTS.enhancedObservationsPerMinute * MINUTES_PER_MONTH * PRICES.cloudwatch.perMillionContainerInsightsObservations) /
+    1e6;
   const usd = (v: number) => Math.round(v * 100) / 100;
   const figures: BenchFigure[] = [
     ...lines.map((l) => ({ name: l.name, value: usd(l.usd), unit: 'USD/month' })),

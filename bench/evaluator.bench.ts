@@ -88,13 +88,23 @@ export function constrain(s: SteadyCluster): void {
       const placement = options[(i + j) % options.length];
       return placement ? { ...p, labels: { ...p.labels, app }, placement } : p;
     });
-    return { ...r, pods, node: { ...r.node, labels: { 'eks.amazonaws.com/nodegroup': group }, ...(i % 10 === 9 ? { taints: [taint] } : {}) } };
+    return {
+      ...r,
+      pods,
+      node: { ...r.node, labels: { 'eks.amazonaws.com/nodegroup': group }, ...(i % 10 === 9 ? { taints: [taint] } : {}) },
+    };
   });
 }
 
 /** Starts the writer process and returns a way to have it write a minute. */
-async function startWriter(nodes: number): Promise<{ child: ChildProcess; endpoint: string; cluster: string; pods: number; write(minute: number): Promise<void> }> {
-  const child = fork(__filename, [], { execArgv: process.execArgv, env: { ...process.env, [ROLE]: 'writer', [NODES_VAR]: String(nodes) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startWriter(
+  nodes: number,
+): Promise<{ child: ChildProcess; endpoint: string; cluster: string; pods: number; write(minute: number): Promise<void> }> {
+  const child = fork(__filename, [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, [ROLE]: 'writer', [NODES_VAR]: String(nodes) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await new Promise<{ endpoint: string; cluster: string; pods: number }>((resolve, reject) => {
     child.once('error', reject);
     child.once('message', (m) => resolve(m as { endpoint: string; cluster: string; pods: number }));
@@ -115,15 +125,28 @@ function trouble(s: SteadyCluster, nodes: number, minute: number, t: number): vo
   if (minute === 0) {
     for (const i of [3, 4]) s.setCondition(i, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', since: t });
     s.setCondition(7, { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy', since: t });
-    s.unscheduled = Array.from({ length: 20 }, (_, i) => ({ ...s.appPod(i), uid: `pending-${i}`, name: `pending-${i}`, node: undefined, phase: 'Pending' as const, unschedulable: { reason: 'Unschedulable', message: `0/${nodes} nodes are available: ${nodes} Insufficient memory.` } }));
+    s.unscheduled = Array.from({ length: 20 }, (_, i) => ({
+      ...s.appPod(i),
+      uid: `pending-${i}`,
+      name: `pending-${i}`,
+      node: undefined,
+      phase: 'Pending' as const,
+      unschedulable: { reason: 'Unschedulable', message: `0/${nodes} nodes are available: ${nodes} Insufficient memory.` },
+    }));
   }
   // Ten OOM kills a minute, somewhere in the cluster.
   for (let k = 0; k < 10; k++) {
     const node = (minute * 37 + k * 53) % nodes;
-    s.updatePod(node, (p) => p.workload.kind === 'Deployment', (p) => ({
-      ...p,
-      containers: p.containers.map((c, i) => (i === 0 ? { ...c, restarts: c.restarts + 1, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - 10_000 } } : c)),
-    }));
+    s.updatePod(
+      node,
+      (p) => p.workload.kind === 'Deployment',
+      (p) => ({
+        ...p,
+        containers: p.containers.map((c, i) =>
+          i === 0 ? { ...c, restarts: c.restarts + 1, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - 10_000 } } : c,
+        ),
+      }),
+    );
   }
   s.events = Array.from({ length: 5 }, (_, k) => ({
     objectUid: `ev-${minute}-${k}`,
@@ -163,7 +186,13 @@ async function benchAt(nodes: number): Promise<BenchSection> {
       const before = store.capacity;
       const { ms, result } = await cpuMs(() => evaluator.evaluateCluster(writer.cluster));
       const after = store.capacity;
-      runs.push({ ms, result, readUnits: after.readUnits - before.readUnits, writeUnits: after.writeUnits - before.writeUnits, heapMb: process.memoryUsage().heapUsed / 1e6 });
+      runs.push({
+        ms,
+        result,
+        readUnits: after.readUnits - before.readUnits,
+        writeUnits: after.writeUnits - before.writeUnits,
+        heapMb: process.memoryUsage().heapUsed / 1e6,
+      });
     }
     const [cold, ...steady] = runs;
     const avg = (f: (r: (typeof runs)[number]) => number) => steady.reduce((a, r) => a + f(r), 0) / steady.length;
@@ -176,7 +205,12 @@ async function benchAt(nodes: number): Promise<BenchSection> {
       component: `evaluator, ${nodes} nodes`,
       setup: `${nodes} nodes, ${writer.pods.toLocaleString('en-US')} pods (5 of 6 app pods with placement constraints: node selector, tolerations of a tainted tenth of the nodes, zone spread, one per node, volume zone), 2 nodes under MemoryPressure, 1 NotReady, 20 Pending pods, 10 OOM kills and 5 Warning events a minute; one evaluation a minute on a warm instance; dynalite and the data writer in a child process, via the AWS SDK; CPU of the evaluating process only`,
       figures: [
-        { name: `CPU time per evaluation, steady (mean of ${STEADY_RUNS} minutes)`, value: Math.round(steadyMs), unit: 'ms', ...(budget ? { budget: { max: budget } } : {}) },
+        {
+          name: `CPU time per evaluation, steady (mean of ${STEADY_RUNS} minutes)`,
+          value: Math.round(steadyMs),
+          unit: 'ms',
+          ...(budget ? { budget: { max: budget } } : {}),
+        },
         { name: 'CPU time per evaluation, slowest steady minute', value: Math.round(Math.max(...steady.map((r) => r.ms))), unit: 'ms' },
         { name: 'CPU time, first evaluation (cold caches, every alert created)', value: Math.round(cold.ms), unit: 'ms' },
         { name: 'read units per evaluation, steady', value: Math.round(readUnits), unit: 'RRU' },
@@ -185,12 +219,24 @@ async function benchAt(nodes: number): Promise<BenchSection> {
         { name: 'findings per evaluation', value: last.findings, unit: 'findings' },
         { name: 'alerts firing (after inhibition) at the end', value: last.firing, unit: 'alerts' },
         { name: 'heap used after the last evaluation', value: Math.round(steady[steady.length - 1].heapMb), unit: 'MB' },
-        { name: 'monthly DynamoDB reads of the evaluator, this cluster', value: round(perMonth(readUnits, PRICES.dynamodb.perMillionReadUnits)), unit: 'USD' },
-        { name: 'monthly DynamoDB writes of the evaluator, this cluster', value: round(perMonth(writeUnits, PRICES.dynamodb.perMillionWriteUnits)), unit: 'USD' },
-        { name: `monthly Lambda compute (${EVALUATOR_MEMORY_MB} MB arm64, CPU time only)`, value: round(lambdaComputeMonthly(steadyMs, 0, EVALUATOR_MEMORY_MB / 1024)), unit: 'USD' },
+        {
+          name: 'monthly DynamoDB reads of the evaluator, this cluster',
+          value: round(perMonth(readUnits, PRICES.dynamodb.perMillionReadUnits)),
+          unit: 'USD',
+        },
+        {
+          name: 'monthly DynamoDB writes of the evaluator, this cluster',
+          value: round(perMonth(writeUnits, PRICES.dynamodb.perMillionWriteUnits)),
+          unit: 'USD',
+        },
+        {
+          name: `monthly Lambda compute (${EVALUATOR_MEMORY_MB} MB arm64, CPU time only)`,
+          value: round(lambdaComputeMonthly(steadyMs, 0, EVALUATOR_MEMORY_MB / 1024)),
+          unit: 'USD',
+        },
       ],
       notes: [
-        'dynalite counts every read as strongly consistent (1 unit per 4 KB); the store\'s Queries are eventually consistent in DynamoDB, billed at half, so the read cost is an upper bound.',
+        "dynalite counts every read as strongly consistent (1 unit per 4 KB); the store's Queries are eventually consistent in DynamoDB, billed at half, so the read cost is an upper bound.",
         'read units cover: the rollups since the last evaluation, one minute of node-minutes, host parts of two minutes by key, the memory, trend and alert documents.',
         'the CPU figures vary by ±20% between runs on a shared machine; the slowest minute is shown without a budget for that reason.',
       ],

@@ -63,7 +63,11 @@ function peakRssMiB(): number {
 }
 
 function answer(file: string, endpoint: string): Promise<Answer> {
-  const c = fork(__filename, [], { execArgv: process.execArgv, env: { ...process.env, [ROLE]: JSON.stringify({ file, endpoint }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const c = fork(__filename, [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, [ROLE]: JSON.stringify({ file, endpoint }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     c.once('error', reject);
     c.once('message', (m) => {
@@ -87,7 +91,14 @@ function withJunk(junk: string): string {
 function uniqueLabels(): string {
   const c = syntheticCluster({ nodes: 8, podsPerNode: 1 });
   let n = 0;
-  const pods = (count: number) => Array.from({ length: count }, (_, i) => ({ ...c.reports[0].pods[0], uid: `u${n}`, name: `p${i}`, containers: [], labels: Object.fromEntries(Array.from({ length: 64 }, () => [`k${n++ % (BATCH_LIMITS.maxDistinctKeys - 200)}`, 'v'])) }));
+  const pods = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      ...c.reports[0].pods[0],
+      uid: `u${n}`,
+      name: `p${i}`,
+      containers: [],
+      labels: Object.fromEntries(Array.from({ length: 64 }, () => [`k${n++ % (BATCH_LIMITS.maxDistinctKeys - 200)}`, 'v'])),
+    }));
   for (let perNode = 1000; ; perNode -= 25) {
     n = 0;
     const b = syntheticBatch(c, T0);
@@ -102,7 +113,17 @@ const HOSTILE: readonly [string, () => string | Buffer][] = [
   ['empty objects up to the container limit', () => withJunk(`[${'{},'.repeat(BATCH_LIMITS.maxJsonContainers - 200)}{}]`)],
   ['numbers up to the value limit', () => withJunk(`[${'1e308,'.repeat(BATCH_LIMITS.maxJsonValues - 1000)}0]`)],
   ['one string up to the byte limit', () => withJunk(`"${'x'.repeat(BATCH_LIMITS.maxJsonBytes - 20_000)}"`)],
-  ['5,000 nodes, each wrong in every field', () => JSON.stringify({ ...syntheticBatch(syntheticCluster({ nodes: 1, podsPerNode: 1 }), T0), nodes: Array.from({ length: 5000 }, () => ({ node: { name: 1, conditions: 'x', capacity: 1, allocatable: 1, taints: 1, unschedulable: 1 }, pods: 1 })) })],
+  [
+    '5,000 nodes, each wrong in every field',
+    () =>
+      JSON.stringify({
+        ...syntheticBatch(syntheticCluster({ nodes: 1, podsPerNode: 1 }), T0),
+        nodes: Array.from({ length: 5000 }, () => ({
+          node: { name: 1, conditions: 'x', capacity: 1, allocatable: 1, taints: 1, unschedulable: 1 },
+          pods: 1,
+        })),
+      }),
+  ],
   ['pods with 64 labels of ever new key sets, up to the value and key limits', uniqueLabels],
 ];
 
@@ -118,8 +139,14 @@ export async function bench(): Promise<BenchSection> {
       fs.writeFileSync(file, gzipSync(body));
       return { name, gzipBytes: fs.statSync(file).size, ...(await answer(file, db.endpoint)) };
     };
-    const reference = await run('the reference batch (50 nodes, 1,500 pods)', JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 50, podsPerNode: 30 }), T0)));
-    const largest = await run('the largest real part (100 nodes, 3,000 pods)', JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 100, podsPerNode: 30 }), T0)));
+    const reference = await run(
+      'the reference batch (50 nodes, 1,500 pods)',
+      JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 50, podsPerNode: 30 }), T0)),
+    );
+    const largest = await run(
+      'the largest real part (100 nodes, 3,000 pods)',
+      JSON.stringify(syntheticBatch(syntheticCluster({ nodes: 100, podsPerNode: 30 }), T0)),
+    );
     const hostile = [];
     for (const [name, make] of HOSTILE) hostile.push(await run(name, make()));
     const slowest = hostile.reduce((a, h) => (h.ms > a.ms ? h : a));
@@ -133,12 +160,25 @@ export async function bench(): Promise<BenchSection> {
         { name: `${reference.name}: peak RSS`, value: round(reference.peakRssMiB), unit: 'MiB' },
         { name: `${largest.name}: answer time (${largest.status})`, value: round(largest.ms), unit: 'ms' },
         { name: `${largest.name}: peak RSS`, value: round(largest.peakRssMiB), unit: 'MiB', budget: { max: MEMORY_MB } },
-        { name: `worst hostile body's answer time: ${slowest.name} (${slowest.status})`, value: round(slowest.ms), unit: 'ms', budget: { max: 2000 } },
-        { name: `worst hostile body's peak RSS: ${hungriest.name} (${hungriest.status})`, value: round(hungriest.peakRssMiB), unit: 'MiB', budget: { max: MEMORY_MB } },
+        {
+          name: `worst hostile body's answer time: ${slowest.name} (${slowest.status})`,
+          value: round(slowest.ms),
+          unit: 'ms',
+          budget: { max: 2000 },
+        },
+        {
+          name: `worst hostile body's peak RSS: ${hungriest.name} (${hungriest.status})`,
+          value: round(hungriest.peakRssMiB),
+          unit: 'MiB',
+          budget: { max: MEMORY_MB },
+        },
       ],
       notes: [
         'Peak RSS includes the process before the request (Node, tsx compiling the TypeScript, the modules): listed per body below.',
-        ...[reference, largest, ...hostile].map((h) => `${h.name}: ${h.gzipBytes.toLocaleString('en-US')} bytes gzip'd, answered ${h.status} in ${round(h.ms)} ms, peak RSS ${round(h.peakRssMiB)} MiB (${round(h.baseRssMiB)} MiB before the request)`),
+        ...[reference, largest, ...hostile].map(
+          (h) =>
+            `${h.name}: ${h.gzipBytes.toLocaleString('en-US')} bytes gzip'd, answered ${h.status} in ${round(h.ms)} ms, peak RSS ${round(h.peakRssMiB)} MiB (${round(h.baseRssMiB)} MiB before the request)`,
+        ),
       ],
     };
   } finally {

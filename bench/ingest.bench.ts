@@ -38,7 +38,10 @@ const BENCH_AGENT_SESSION = 'arn:aws:sts::123456789012:assumed-role/vigil-agent/
 export async function dynaliteProcess(): Promise<{ endpoint: string; stop: () => void }> {
   const child = spawn(
     process.execPath,
-    ['-e', `const s = require(${JSON.stringify(require.resolve('dynalite'))})({ createTableMs: 0 }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`],
+    [
+      '-e',
+      `const s = require(${JSON.stringify(require.resolve('dynalite'))})({ createTableMs: 0 }); s.listen(0, '127.0.0.1', () => console.log(s.address().port));`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const port = await new Promise<string>((resolve, reject) => {
@@ -74,7 +77,17 @@ export function functionUrlEvent(body: Buffer, timeEpoch: number): LambdaFunctio
       stage: '$default',
       time: '',
       timeEpoch,
-      authorizer: { iam: { accessKey: 'ASIABENCH', accountId: '123456789012', callerId: 'AROABENCH:agent', cognitoIdentity: null, principalOrgId: null, userArn: BENCH_AGENT_SESSION, userId: 'AROABENCH:agent' } },
+      authorizer: {
+        iam: {
+          accessKey: 'ASIABENCH',
+          accountId: '123456789012',
+          callerId: 'AROABENCH:agent',
+          cognitoIdentity: null,
+          principalOrgId: null,
+          userArn: BENCH_AGENT_SESSION,
+          userId: 'AROABENCH:agent',
+        },
+      },
     } as LambdaFunctionURLEvent['requestContext'],
     body: body.toString('base64'),
     isBase64Encoded: true,
@@ -101,7 +114,12 @@ async function benchAt(nodes: number, steadyMinutes: number): Promise<BenchSecti
     const clock = new ManualClock(T0 + 25_000);
     const store = new VigilStore({ client, tableName: 'bench', clock });
     let cluster = syntheticCluster({ nodes, podsPerNode: PODS_PER_NODE });
-    const handler = createIngestHandler({ store, clock, logger: silentLogger, writers: [{ roleArn: BENCH_AGENT_ROLE, cluster: cluster.cluster }] });
+    const handler = createIngestHandler({
+      store,
+      clock,
+      logger: silentLogger,
+      writers: [{ roleArn: BENCH_AGENT_ROLE, cluster: cluster.cluster }],
+    });
     const pods = cluster.reports.reduce((a, r) => a + r.pods.length, 0);
 
     const firstBatch = syntheticBatch(cluster, T0, 1);
@@ -140,7 +158,9 @@ async function benchAt(nodes: number, steadyMinutes: number): Promise<BenchSecti
     const sum = (rs: readonly Request[], k: keyof Request) => rs.reduce((a, s) => a + s[k], 0);
     const split = first.length > 1;
     const per = split ? 'part' : 'batch';
-    const lambdaMonthly = (MINUTES_PER_MONTH * first.length * PRICES.lambda.perMillionRequests) / 1e6 + first.length * lambdaComputeMonthly(avg('cpu'), Math.max(0, avg('wall') - avg('cpu')));
+    const lambdaMonthly =
+      (MINUTES_PER_MONTH * first.length * PRICES.lambda.perMillionRequests) / 1e6 +
+      first.length * lambdaComputeMonthly(avg('cpu'), Math.max(0, avg('wall') - avg('cpu')));
     return {
       component: split ? `ingest endpoint, ${nodes} nodes` : 'ingest endpoint',
       setup: `one full batch a minute from a ${nodes}-node, ${pods.toLocaleString('en-US')}-pod cluster (${json.toLocaleString('en-US')} bytes of JSON; ${split ? `sent by the agent's encoder as ${first.length} parts, ` : ''}${compressed.toLocaleString('en-US')} bytes gzip'd), base64 Function URL events, dynalite in a child process; ${steadyMinutes} steady minutes with ${nodes / 10} pods replaced each minute`,
@@ -150,15 +170,27 @@ async function benchAt(nodes: number, steadyMinutes: number): Promise<BenchSecti
         { name: `CPU per ${per}, steady (worst; GC pauses land here)`, value: round(max('cpu')), unit: 'ms' },
         ...(split ? [{ name: 'CPU per minute, all parts, steady (mean)', value: round(perMinute('cpu')), unit: 'ms' }] : []),
         { name: 'CPU for the first batch of a cold instance (every pod spec written)', value: round(sum(cold, 'cpu')), unit: 'ms' },
-        { name: `of which decoding and validating ${split ? 'its first part' : 'the batch'} (warm)`, value: round(validate.ms), unit: 'ms' },
+        {
+          name: `of which decoding and validating ${split ? 'its first part' : 'the batch'} (warm)`,
+          value: round(validate.ms),
+          unit: 'ms',
+        },
         { name: 'write units per batch, steady (mean)', value: round(perMinute('units')), unit: 'WRU' },
         { name: 'write units, first batch', value: round(sum(cold, 'units')), unit: 'WRU' },
         { name: `reply time on dynalite per ${per}, steady (mean)`, value: round(avg('wall')), unit: 'ms' },
-        { name: 'monthly DynamoDB writes by ingest', value: round((perMinute('units') * MINUTES_PER_MONTH * PRICES.dynamodb.perMillionWriteUnits) / 1e6), unit: 'USD' },
-        { name: `monthly Lambda cost of ingest (requests, and ${DEFAULT_MEMORY_GB * 1024} MB arm64 for the CPU time and the wait on dynalite)`, value: round(lambdaMonthly), unit: 'USD' },
+        {
+          name: 'monthly DynamoDB writes by ingest',
+          value: round((perMinute('units') * MINUTES_PER_MONTH * PRICES.dynamodb.perMillionWriteUnits) / 1e6),
+          unit: 'USD',
+        },
+        {
+          name: `monthly Lambda cost of ingest (requests, and ${DEFAULT_MEMORY_GB * 1024} MB arm64 for the CPU time and the wait on dynalite)`,
+          value: round(lambdaMonthly),
+          unit: 'USD',
+        },
       ],
       notes: [
-        'CPU is this process\'s user + system time around the handler call: decoding, validation, the rollup, encoding and the SDK; the database runs in another process. Splitting into parts (the agent\'s work) is not counted.',
+        "CPU is this process's user + system time around the handler call: decoding, validation, the rollup, encoding and the SDK; the database runs in another process. Splitting into parts (the agent's work) is not counted.",
         'Reply time is against dynalite on this machine; DynamoDB answers a BatchWriteItem in single-digit milliseconds in-region.',
         'A cold Lambda instance adds its init (module load) before the first batch; it is not measured here.',
       ],

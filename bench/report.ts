@@ -35,7 +35,13 @@ export function formatSection(s: BenchSection): string {
   ]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), ['figure', 'value', 'budget'][i].length));
   const line = (r: string[]) => `  ${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2].padEnd(widths[2])}  ${r[3]}`.trimEnd();
-  return [`${s.component}`, `  (${s.setup})`, line(['figure', 'value', 'budget', '']), ...rows.map(line), ...(s.notes ?? []).map((n) => `  note: ${n}`)].join('\n');
+  return [
+    `${s.component}`,
+    `  (${s.setup})`,
+    line(['figure', 'value', 'budget', '']),
+    ...rows.map(line),
+    ...(s.notes ?? []).map((n) => `  note: ${n}`),
+  ].join('\n');
 }
 
 /** CPU time (user + system) of `fn` in this process, in milliseconds. */

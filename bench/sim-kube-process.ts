@@ -51,7 +51,11 @@ type Request = { readonly op: 'reads' } | { readonly op: 'close' };
 
 /** Forks the cluster's process and resolves once its kubelets and API server listen. */
 export async function startSimKubeProcess(opts: SimKubeProcessOptions): Promise<SimKubeProcess> {
-  const child: ChildProcess = fork(__filename, [], { execArgv: process.execArgv, env: { ...process.env, [ROLE]: JSON.stringify(opts) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(__filename, [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, [ROLE]: JSON.stringify(opts) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ask = <T>(req: Request) =>
     new Promise<T>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`the simulated cluster's process exited (${code})`));
@@ -88,7 +92,11 @@ function withCpuLimits(c: SyntheticCluster): SyntheticCluster {
       ...r,
       pods: r.pods.map((p) => ({
         ...p,
-        containers: p.containers.map((k) => (k.limits.memoryBytes === undefined || k.requests.cpuMilli === undefined ? k : { ...k, limits: { ...k.limits, cpuMilli: 2 * k.requests.cpuMilli } })),
+        containers: p.containers.map((k) =>
+          k.limits.memoryBytes === undefined || k.requests.cpuMilli === undefined
+            ? k
+            : { ...k, limits: { ...k.limits, cpuMilli: 2 * k.requests.cpuMilli } },
+        ),
       })),
     })),
   };
@@ -131,11 +139,18 @@ async function serve(opts: SimKubeProcessOptions): Promise<void> {
     cpuLimited: reachable.filter((r) => r.pods.some((p) => p.containers.some((k) => k.limits.cpuMilli !== undefined))).length,
   };
   let closing = false;
-  const warm = keepWarm(kube, reachable.map((r) => r.node.name), () => closing);
+  const warm = keepWarm(
+    kube,
+    reachable.map((r) => r.node.name),
+    () => closing,
+  );
   process.send?.(info);
   process.on('message', (m: Request) => {
     if (m.op === 'reads') {
-      process.send?.({ summaries: sumReachable(kube.kubelets.requests), cadvisor: sumReachable(kube.kubelets.cadvisorRequests) } satisfies KubeletReads);
+      process.send?.({
+        summaries: sumReachable(kube.kubelets.requests),
+        cadvisor: sumReachable(kube.kubelets.cadvisorRequests),
+      } satisfies KubeletReads);
       return;
     }
     closing = true;

@@ -30,10 +30,33 @@ export async function bench(): Promise<BenchSection> {
       minute,
       collectedAt: minute + 20_000,
       cluster: { name: cluster.cluster, status: 'ACTIVE', version: '1.33', platformVersion: 'eks.12' },
-      nodeGroups: ['general', 'spot-general'].map((name) => ({ name, kind: 'managed', status: 'ACTIVE', scaling: { min: 3, max: 60, desired: 25 }, autoScalingGroups: [`eks-${name}-5ec8a1b2-0`], healthIssues: [] })),
+      nodeGroups: ['general', 'spot-general'].map((name) => ({
+        name,
+        kind: 'managed',
+        status: 'ACTIVE',
+        scaling: { min: 3, max: 60, desired: 25 },
+        autoScalingGroups: [`eks-${name}-5ec8a1b2-0`],
+        healthIssues: [],
+      })),
       autoScalingGroups: ['general', 'spot-general'].map((g) => ({
-        name: `eks-${g}-5ec8a1b2-0`, nodeGroup: g, min: 3, max: 60, desired: 25, inService: 25, pending: 0, terminating: 0, standby: 0,
-        instances: cluster.hosts.filter((h) => h.nodeGroup === g).map((h) => ({ instanceId: h.instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' as const, zone: h.zone, instanceType: h.instanceType })),
+        name: `eks-${g}-5ec8a1b2-0`,
+        nodeGroup: g,
+        min: 3,
+        max: 60,
+        desired: 25,
+        inService: 25,
+        pending: 0,
+        terminating: 0,
+        standby: 0,
+        instances: cluster.hosts
+          .filter((h) => h.nodeGroup === g)
+          .map((h) => ({
+            instanceId: h.instanceId,
+            lifecycleState: 'InService',
+            healthStatus: 'Healthy' as const,
+            zone: h.zone,
+            instanceType: h.instanceType,
+          })),
       })),
       scalingActivities: [],
       hosts: cluster.hosts,
@@ -49,7 +72,10 @@ export async function bench(): Promise<BenchSection> {
       await store.putKubeRollup(cluster.cluster, kubeRollupOf(batch));
       await store.putHeartbeat({ cluster: cluster.cluster, lastSeen: t, agent: batch.agent });
       if ((minuteOf(t) / MINUTE_MS) % hostEvery === 0) {
-        await store.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, minuteOf(t)).map((h) => ({ ...h, periodMinutes: hostEvery })));
+        await store.putHostMinutes(
+          cluster.cluster,
+          syntheticHostMinutes(cluster, minuteOf(t)).map((h) => ({ ...h, periodMinutes: hostEvery })),
+        );
       }
       await store.putCloudRollup(cluster.cluster, cloud(minuteOf(t)));
       return store.capacity.writeUnits - before;
@@ -84,7 +110,12 @@ export async function bench(): Promise<BenchSection> {
     const rounds = 20;
     const enc = await cpuMs(() => {
       let out: Buffer[] = [];
-      for (let r = 0; r < rounds; r++) out = sample.map((k) => { const s = splitKubeMinute(k); encode(s.specs); return encode(s.minute); });
+      for (let r = 0; r < rounds; r++)
+        out = sample.map((k) => {
+          const s = splitKubeMinute(k);
+          encode(s.specs);
+          return encode(s.minute);
+        });
       return out;
     });
     const specsEncoded = split.map((s) => encode(s.specs));
@@ -105,7 +136,12 @@ export async function bench(): Promise<BenchSection> {
       setup: `synthetic cluster: ${NODES} nodes, ${pods} pods, ${containers} containers, 1 sample/minute, dynalite via the AWS SDK, ${RETENTION_DAYS}-day retention`,
       figures: [
         { name: 'write units per minute, steady (host parts at 1-minute period)', value: round(steady), unit: 'WRU', budget: { max: 250 } },
-        { name: `write units per minute, ${churnNodes} nodes change a pod each minute`, value: round(churned), unit: 'WRU', budget: { max: 250 } },
+        {
+          name: `write units per minute, ${churnNodes} nodes change a pod each minute`,
+          value: round(churned),
+          unit: 'WRU',
+          budget: { max: 250 },
+        },
         { name: 'write units per minute, host parts at 5-minute period (EC2 basic monitoring)', value: round(basic), unit: 'WRU' },
         { name: 'write units, first minute (every pod spec written)', value: round(cold), unit: 'WRU' },
         { name: 'node-minute Kubernetes item (K), encoded', value: Math.round(kBytes), unit: 'bytes' },
@@ -115,11 +151,23 @@ export async function bench(): Promise<BenchSection> {
         { name: 'cluster-minute Kubernetes rollup, encoded', value: rollupBytes, unit: 'bytes' },
         { name: 'read units for a 15-minute window of node-minutes', value: round(windowReadUnits), unit: 'RRU' },
         { name: 'node-minutes returned by that window', value: window.length, unit: 'items' },
-        { name: 'encode throughput (split + encode)', value: Math.round((samplesPerRound * rounds) / (enc.ms / 1000)), unit: 'container-samples/s' },
-        { name: 'decode throughput (decode + join)', value: Math.round((samplesPerRound * rounds) / (dec.ms / 1000)), unit: 'container-samples/s' },
+        {
+          name: 'encode throughput (split + encode)',
+          value: Math.round((samplesPerRound * rounds) / (enc.ms / 1000)),
+          unit: 'container-samples/s',
+        },
+        {
+          name: 'decode throughput (decode + join)',
+          value: Math.round((samplesPerRound * rounds) / (dec.ms / 1000)),
+          unit: 'container-samples/s',
+        },
         { name: 'monthly DynamoDB writes, steady', value: round(monthlyWrites(steady)), unit: 'USD' },
         { name: 'monthly DynamoDB writes, with that churn', value: round(monthlyWrites(churned)), unit: 'USD' },
-        { name: `monthly DynamoDB storage (${RETENTION_DAYS} days kept)`, value: round(storedGb * PRICES.dynamodb.perGbMonth), unit: 'USD' },
+        {
+          name: `monthly DynamoDB storage (${RETENTION_DAYS} days kept)`,
+          value: round(storedGb * PRICES.dynamodb.perGbMonth),
+          unit: 'USD',
+        },
       ],
       notes: [
         'dynalite counts read units as strongly consistent (1 per 4 KB); the store reads eventually consistent, which DynamoDB bills at half that.',

@@ -17,7 +17,14 @@ import { deliverySchema } from '../model/notification';
 import { routeLabelsSchema } from '../model/route';
 import type { MaintenanceWindow } from '../model/silence';
 import { receiversSchema, routingPropsProblems, type EmailReceiver, type RoutesProps } from '../lib/routing';
-import { hostMetricsSettingsProblems, maintenanceWindowProblems, ruleProblems, SECRET_NAME, type VigilProps, type WatchedCluster } from '../lib/vigil';
+import {
+  hostMetricsSettingsProblems,
+  maintenanceWindowProblems,
+  ruleProblems,
+  SECRET_NAME,
+  type VigilProps,
+  type WatchedCluster,
+} from '../lib/vigil';
 
 export const CONTEXT_KEYS = {
   stackName: 'vigil:stackName',
@@ -60,8 +67,14 @@ export class ContextError extends Error {
 const authKind = z.enum(AGENT_AUTHS, { error: `must be ${AGENT_AUTHS.map((a) => `"${a}"`).join(' or ')}` });
 const architecture = z.enum(AGENT_ARCHITECTURES, { error: `must be ${AGENT_ARCHITECTURES.map((a) => `"${a}"`).join(' or ')}` });
 const wholeNumber = (min: number, max: number) =>
-  z.number({ error: `must be a whole number from ${min} to ${max}` }).int({ error: `must be a whole number from ${min} to ${max}` }).min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` });
-const LOG_RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v !== logs.RetentionDays.INFINITE);
+  z
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+const LOG_RETENTION_DAYS = Object.values(logs.RetentionDays).filter(
+  (v): v is number => typeof v === 'number' && v !== logs.RetentionDays.INFINITE,
+);
 
 const cluster = z.strictObject(
   {
@@ -70,7 +83,12 @@ const cluster = z.strictObject(
     agentAuth: authKind.optional(),
     oidcProvider: z.string({ error: 'must be a string' }).optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected name, region, agentAuth, oidcProvider` : 'must be an object like {"name": "prod"}') },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected name, region, agentAuth, oidcProvider`
+        : 'must be an object like {"name": "prod"}',
+  },
 );
 
 /** Each key: its schema and, in the error for a wrong type, what is expected. */
@@ -78,15 +96,22 @@ const cluster = z.strictObject(
 const secretNameSchema = z.string({ error: 'must be a string' }).regex(SECRET_NAME, { error: 'must be a Secrets Manager secret name' });
 
 const SCHEMAS = {
-  stackName: z.string({ error: 'must be a string' }).regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, { error: 'must be a CloudFormation stack name: a letter, then letters, digits and -, at most 100' }),
+  stackName: z.string({ error: 'must be a string' }).regex(/^[A-Za-z][A-Za-z0-9-]{0,99}$/, {
+    error: 'must be a CloudFormation stack name: a letter, then letters, digits and -, at most 100',
+  }),
   clusters: withClusterRules(z.array(cluster, { error: 'must be a list of clusters like [{"name": "prod"}]' })),
   agentAuth: authKind,
   alertEmails: z.array(z.string({ error: 'must be a string' }).regex(EMAIL, { error: 'must be an email address' }), {
     error: 'must be a list of email addresses',
   }),
-  severityRouting: z.record(z.string(), z.array(deliverySchema, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }), {
-    error: 'must be an object mapping an email address (or "slack", "webhook", "pagerduty", "teams") to what it receives, like {"oncall@example.com": ["critical"]}',
-  }),
+  severityRouting: z.record(
+    z.string(),
+    z.array(deliverySchema, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' }),
+    {
+      error:
+        'must be an object mapping an email address (or "slack", "webhook", "pagerduty", "teams") to what it receives, like {"oncall@example.com": ["critical"]}',
+    },
+  ),
   slackSecretName: secretNameSchema,
   webhookSecretName: secretNameSchema,
   pagerDutySecretName: secretNameSchema,
@@ -98,35 +123,77 @@ const SCHEMAS = {
   retentionDays: wholeNumber(1, 3650),
   schedule: z.strictObject(
     { collectorMinutes: wholeNumber(1, 60).optional(), evaluatorMinutes: wholeNumber(1, 60).optional() },
-    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected collectorMinutes, evaluatorMinutes` : 'must be an object like {"collectorMinutes": 1, "evaluatorMinutes": 1}') },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected collectorMinutes, evaluatorMinutes`
+          : 'must be an object like {"collectorMinutes": 1, "evaluatorMinutes": 1}',
+    },
   ),
   hostMetrics: z.strictObject(
     {
-      periodMinutes: z.union([z.literal(1), z.literal(5)], { error: 'must be 1 (EC2 detailed monitoring) or 5 (basic monitoring)' }).optional(),
+      periodMinutes: z
+        .union([z.literal(1), z.literal(5)], { error: 'must be 1 (EC2 detailed monitoring) or 5 (basic monitoring)' })
+        .optional(),
       everyMinutes: wholeNumber(1, 60).optional(),
       windowMinutes: wholeNumber(1, MAX_WINDOW_MINUTES).optional(),
-      groups: z.array(z.enum(METRIC_GROUPS, { error: `must be one of ${METRIC_GROUPS.join(', ')}` }), { error: 'must be a list of metric groups' }).optional(),
+      groups: z
+        .array(z.enum(METRIC_GROUPS, { error: `must be one of ${METRIC_GROUPS.join(', ')}` }), { error: 'must be a list of metric groups' })
+        .optional(),
     },
-    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected periodMinutes, everyMinutes, windowMinutes, groups` : 'must be an object like {"periodMinutes": 5, "everyMinutes": 5}') },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected periodMinutes, everyMinutes, windowMinutes, groups`
+          : 'must be an object like {"periodMinutes": 5, "everyMinutes": 5}',
+    },
   ),
   // The shape here; each rule's settings are checked against the evaluator's own schema below.
   rules: z.record(z.string(), z.unknown(), { error: 'must be an object of rule overrides keyed by rule id' }),
-  runbookBaseUrl: z.string({ error: 'must be a string' }).regex(RUNBOOK_URL, { error: 'must be an https URL like "https://wiki.example.com/vigil/" (no spaces, <, > or |)' }),
+  runbookBaseUrl: z
+    .string({ error: 'must be a string' })
+    .regex(RUNBOOK_URL, { error: 'must be an https URL like "https://wiki.example.com/vigil/" (no spaces, <, > or |)' }),
   // The shape here; each window is checked against the evaluator's own schema below.
-  maintenanceWindows: z.array(z.unknown(), { error: 'must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]' }),
+  maintenanceWindows: z.array(z.unknown(), {
+    error:
+      'must be a list of maintenance windows like [{"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}]',
+  }),
   agentSilenceMinutes: wholeNumber(2, 1440),
   logRetentionDays: z.number({ error: 'must be a number of days' }).refine((d) => LOG_RETENTION_DAYS.includes(d), {
     error: `must be one of the CloudWatch Logs retentions: ${LOG_RETENTION_DAYS.join(', ')}`,
   }),
   memoryMb: z.strictObject(
-    { ingest: wholeNumber(128, 10240).optional(), collector: wholeNumber(128, 10240).optional(), evaluator: wholeNumber(128, 10240).optional() },
-    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected ingest, collector, evaluator` : 'must be an object like {"evaluator": 1024}') },
+    {
+      ingest: wholeNumber(128, 10240).optional(),
+      collector: wholeNumber(128, 10240).optional(),
+      evaluator: wholeNumber(128, 10240).optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected ingest, collector, evaluator`
+          : 'must be an object like {"evaluator": 1024}',
+    },
   ),
   table: z.strictObject(
-    { deletionProtection: z.boolean({ error: 'must be true or false' }).optional(), pointInTimeRecovery: z.boolean({ error: 'must be true or false' }).optional(), removalPolicy: z.enum(['retain', 'destroy'], { error: 'must be "retain" or "destroy"' }).optional() },
-    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected deletionProtection, pointInTimeRecovery, removalPolicy` : 'must be an object like {"deletionProtection": true}') },
+    {
+      deletionProtection: z.boolean({ error: 'must be true or false' }).optional(),
+      pointInTimeRecovery: z.boolean({ error: 'must be true or false' }).optional(),
+      removalPolicy: z.enum(['retain', 'destroy'], { error: 'must be "retain" or "destroy"' }).optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected deletionProtection, pointInTimeRecovery, removalPolicy`
+          : 'must be an object like {"deletionProtection": true}',
+    },
   ),
-  agentImage: z.string({ error: 'must be an image reference' }).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'must be an image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0'),
+  agentImage: z
+    .string({ error: 'must be an image reference' })
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/,
+      'must be an image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0',
+    ),
   agentArchitecture: architecture,
 } satisfies Record<ContextKey, z.ZodType>;
 
@@ -141,7 +208,17 @@ type ReceiverTarget = keyof typeof RECEIVER_TARGETS;
 const isReceiverTarget = (t: string): t is ReceiverTarget => Object.hasOwn(RECEIVER_TARGETS, t);
 
 /** Keys whose value is a string; the others arrive as JSON text when given with `-c key=value`. */
-const STRING_KEYS: ReadonlySet<ContextKey> = new Set(['stackName', 'agentAuth', 'slackSecretName', 'webhookSecretName', 'pagerDutySecretName', 'teamsSecretName', 'agentImage', 'agentArchitecture', 'runbookBaseUrl']);
+const STRING_KEYS: ReadonlySet<ContextKey> = new Set([
+  'stackName',
+  'agentAuth',
+  'slackSecretName',
+  'webhookSecretName',
+  'pagerDutySecretName',
+  'teamsSecretName',
+  'agentImage',
+  'agentArchitecture',
+  'runbookBaseUrl',
+]);
 
 export interface VigilAppConfig {
   readonly stackName: string;
@@ -160,11 +237,14 @@ function watchedClusters(clusters: readonly ClusterContext[], defaultAuth: Agent
     const at = `${CONTEXT_KEYS.clusters}[${i}]`;
     const region = c.region ? { region: c.region } : {};
     if ((c.agentAuth ?? defaultAuth) === 'pod-identity') {
-      if (c.oidcProvider !== undefined) problems.push(`${at}.oidcProvider is only used with "agentAuth": "irsa"; this cluster uses Pod Identity`);
+      if (c.oidcProvider !== undefined)
+        problems.push(`${at}.oidcProvider is only used with "agentAuth": "irsa"; this cluster uses Pod Identity`);
       return { name: c.name, ...region, agentAuth: { kind: 'pod-identity' } };
     }
     if (c.oidcProvider === undefined) {
-      problems.push(`${at}.oidcProvider is required with IRSA: the cluster's IAM OIDC provider ARN or issuer URL (aws eks describe-cluster --name ${c.name} --query cluster.identity.oidc.issuer)`);
+      problems.push(
+        `${at}.oidcProvider is required with IRSA: the cluster's IAM OIDC provider ARN or issuer URL (aws eks describe-cluster --name ${c.name} --query cluster.identity.oidc.issuer)`,
+      );
     } else {
       try {
         oidcProviderOf(c.oidcProvider);
@@ -198,24 +278,30 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
     }
     const r = SCHEMAS[key].safeParse(raw);
     if (r.success) return r.data as z.infer<(typeof SCHEMAS)[K]>;
-    for (const i of r.error.issues) problems.push(`${name}${i.path.length ? (typeof i.path[0] === 'number' ? '' : '.') + formatPath(i.path) : ''} ${i.message}`);
+    for (const i of r.error.issues)
+      problems.push(`${name}${i.path.length ? (typeof i.path[0] === 'number' ? '' : '.') + formatPath(i.path) : ''} ${i.message}`);
     return undefined;
   };
 
   const stackName = read('stackName') ?? DEFAULT_STACK_NAME;
   const clusters = read('clusters');
-  if (context[CONTEXT_KEYS.clusters] === undefined) problems.push(`${CONTEXT_KEYS.clusters} is required: the EKS clusters to watch, like [{"name": "prod", "region": "eu-west-1"}]`);
+  if (context[CONTEXT_KEYS.clusters] === undefined)
+    problems.push(`${CONTEXT_KEYS.clusters} is required: the EKS clusters to watch, like [{"name": "prod", "region": "eu-west-1"}]`);
   const defaultAuth = read('agentAuth') ?? DEFAULT_AGENT_AUTH;
   const emails = read('alertEmails') ?? [];
   const routing = read('severityRouting') ?? {};
-  const secretNames = Object.fromEntries(Object.entries(RECEIVER_TARGETS).map(([target, { key }]) => [target, read(key)])) as Record<ReceiverTarget, string | undefined>;
+  const secretNames = Object.fromEntries(Object.entries(RECEIVER_TARGETS).map(([target, { key }]) => [target, read(key)])) as Record<
+    ReceiverTarget,
+    string | undefined
+  >;
   const receivers = read('receivers') as Record<string, EmailReceiver> | undefined;
   const routes = read('routes') as RoutesProps | undefined;
   const routeLabels = read('routeLabels');
   const retentionDays = read('retentionDays');
   const schedule = read('schedule');
   const hostMetrics = read('hostMetrics');
-  if (hostMetrics) problems.push(...hostMetricsSettingsProblems(hostMetrics).map((p) => p.replace(/hostMetrics\./g, `${CONTEXT_KEYS.hostMetrics}.`)));
+  if (hostMetrics)
+    problems.push(...hostMetricsSettingsProblems(hostMetrics).map((p) => p.replace(/hostMetrics\./g, `${CONTEXT_KEYS.hostMetrics}.`)));
   const rules = read('rules');
   if (rules) problems.push(...ruleProblems(rules).map((p) => `${CONTEXT_KEYS.rules}${p.startsWith(':') ? '' : '.'}${p}`));
   const maintenanceWindows = read('maintenanceWindows');
@@ -236,13 +322,19 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   });
   // Checked on the raw object too, so a wrong address is reported along with a wrong value.
   const rawRouting = context[CONTEXT_KEYS.severityRouting];
-  const targets = typeof rawRouting === 'object' && rawRouting !== null && !Array.isArray(rawRouting) ? Object.keys(rawRouting) : Object.keys(routing);
+  const targets =
+    typeof rawRouting === 'object' && rawRouting !== null && !Array.isArray(rawRouting) ? Object.keys(rawRouting) : Object.keys(routing);
   for (const target of targets) {
     if (isReceiverTarget(target)) {
       const { key, needs } = RECEIVER_TARGETS[target];
-      if (secretNames[target] === undefined) problems.push(`${CONTEXT_KEYS.severityRouting}.${target} is set but ${CONTEXT_KEYS[key]} is not: ${needs}`);
+      if (secretNames[target] === undefined)
+        problems.push(`${CONTEXT_KEYS.severityRouting}.${target} is set but ${CONTEXT_KEYS[key]} is not: ${needs}`);
     } else if (!lowerEmails.includes(target.toLowerCase())) {
-      problems.push(`${CONTEXT_KEYS.severityRouting} has "${target}", which is neither ${Object.keys(RECEIVER_TARGETS).map((t) => `"${t}"`).join(', ')} nor an address of ${CONTEXT_KEYS.alertEmails}`);
+      problems.push(
+        `${CONTEXT_KEYS.severityRouting} has "${target}", which is neither ${Object.keys(RECEIVER_TARGETS)
+          .map((t) => `"${t}"`)
+          .join(', ')} nor an address of ${CONTEXT_KEYS.alertEmails}`,
+      );
     }
   }
   const receiverOf = (target: ReceiverTarget) => {
@@ -252,8 +344,23 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
   const routeOf = (target: string) => Object.entries(routing).find(([k]) => k.toLowerCase() === target.toLowerCase())?.[1];
   const alertEmails: EmailRecipient[] = emails.map((address) => ({ address, ...(routeOf(address) ? { receives: routeOf(address) } : {}) }));
 
-  const routingProps = { alertEmails, slack: receiverOf('slack'), webhook: receiverOf('webhook'), pagerDuty: receiverOf('pagerduty'), teams: receiverOf('teams'), receivers, routes, routeLabels };
-  problems.push(...routingPropsProblems(routingProps, { receivers: CONTEXT_KEYS.receivers, routes: CONTEXT_KEYS.routes, routeLabels: CONTEXT_KEYS.routeLabels }));
+  const routingProps = {
+    alertEmails,
+    slack: receiverOf('slack'),
+    webhook: receiverOf('webhook'),
+    pagerDuty: receiverOf('pagerduty'),
+    teams: receiverOf('teams'),
+    receivers,
+    routes,
+    routeLabels,
+  };
+  problems.push(
+    ...routingPropsProblems(routingProps, {
+      receivers: CONTEXT_KEYS.receivers,
+      routes: CONTEXT_KEYS.routes,
+      routeLabels: CONTEXT_KEYS.routeLabels,
+    }),
+  );
 
   if (table?.removalPolicy === 'destroy' && table.deletionProtection !== false) {
     problems.push(`${CONTEXT_KEYS.table}: "removalPolicy": "destroy" needs "deletionProtection": false, or the stack cannot be deleted`);
@@ -287,7 +394,8 @@ export function readVigilContext(context: Readonly<Record<string, unknown>>): Vi
       table: table && {
         deletionProtection: table.deletionProtection,
         pointInTimeRecovery: table.pointInTimeRecovery,
-        removalPolicy: table.removalPolicy === undefined ? undefined : table.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        removalPolicy:
+          table.removalPolicy === undefined ? undefined : table.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       },
     },
   };

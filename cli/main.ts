@@ -26,7 +26,7 @@ function help(commands: readonly Command[]): string {
     'Commands:',
     ...commands.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`),
     '',
-    'Run `vigil help <command>` for a command\'s options.',
+    "Run `vigil help <command>` for a command's options.",
   ].join('\n');
 }
 

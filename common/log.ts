@@ -15,7 +15,14 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
  * Lambda's application log levels (advanced logging controls), mapped onto ours: Lambda drops lines below
  * the level it is set to, so logging them would be wasted work.
  */
-const LAMBDA_LEVELS: Readonly<Record<string, LogLevel>> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error', FATAL: 'error' };
+const LAMBDA_LEVELS: Readonly<Record<string, LogLevel>> = {
+  TRACE: 'debug',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+  FATAL: 'error',
+};
 
 export type LogSink = (line: string) => void;
 
@@ -54,7 +61,8 @@ export function resolveLogLevel(env: Readonly<Record<string, string | undefined>
   if (explicit) return explicit;
   const own = env.LOG_LEVEL;
   if (!own) return 'info';
-  if (!Object.hasOwn(ORDER, own.toLowerCase())) throw new ConfigError([`LOG_LEVEL must be one of ${Object.keys(ORDER).join(', ')}, got "${own}"`]);
+  if (!Object.hasOwn(ORDER, own.toLowerCase()))
+    throw new ConfigError([`LOG_LEVEL must be one of ${Object.keys(ORDER).join(', ')}, got "${own}"`]);
   return own.toLowerCase() as LogLevel;
 }
 
@@ -64,7 +72,15 @@ export function createLogger(opts: LoggerOptions, base: Record<string, unknown> 
   const now = opts.now ?? Date.now;
   const emit = (l: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[l] < ORDER[level]) return;
-    const line = { level: l, time: new Date(now()).toISOString(), service: opts.service, message, ...invocation.getStore(), ...base, ...fields };
+    const line = {
+      level: l,
+      time: new Date(now()).toISOString(),
+      service: opts.service,
+      message,
+      ...invocation.getStore(),
+      ...base,
+      ...fields,
+    };
     sink(JSON.stringify(line, errorReplacer));
   };
   return {
@@ -86,7 +102,11 @@ export function errorFields(e: Error, depth = 0): Record<string, unknown> {
   const meta = (e as { $metadata?: { httpStatusCode?: number; requestId?: string } }).$metadata;
   if (meta) fields.aws = { httpStatusCode: meta.httpStatusCode, requestId: meta.requestId };
   if (e.cause !== undefined) {
-    fields.cause = !(e.cause instanceof Error) ? e.cause : depth + 1 < MAX_CAUSES ? errorFields(e.cause, depth + 1) : { name: e.cause.name, message: e.cause.message };
+    fields.cause = !(e.cause instanceof Error)
+      ? e.cause
+      : depth + 1 < MAX_CAUSES
+        ? errorFields(e.cause, depth + 1)
+        : { name: e.cause.name, message: e.cause.message };
   }
   return fields;
 }
@@ -122,6 +142,8 @@ export function withInvocationContext<E, R>(
   return (event, context) => {
     const coldStart = first;
     first = false;
-    return invocation.run({ requestId: context.awsRequestId, functionName: context.functionName, coldStart }, () => handler(event, context));
+    return invocation.run({ requestId: context.awsRequestId, functionName: context.functionName, coldStart }, () =>
+      handler(event, context),
+    );
   };
 }

@@ -28,7 +28,11 @@ export interface AwsEventsProps {
 export const AWS_EVENT_PATTERNS: Readonly<Record<'Ec2' | 'AutoScaling' | 'Health', events.EventPattern>> = {
   Ec2: { source: ['aws.ec2'], detailType: [...AWS_EVENT_TYPES['aws.ec2']] },
   AutoScaling: { source: ['aws.autoscaling'], detailType: [...AWS_EVENT_TYPES['aws.autoscaling']] },
-  Health: { source: ['aws.health'], detailType: [...AWS_EVENT_TYPES['aws.health']], detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] } },
+  Health: {
+    source: ['aws.health'],
+    detailType: [...AWS_EVENT_TYPES['aws.health']],
+    detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] },
+  },
 };
 
 /**
@@ -39,8 +43,12 @@ export const AWS_EVENT_PATTERNS: Readonly<Record<'Ec2' | 'AutoScaling' | 'Health
 export function regionsWithoutAwsEvents(clusters: readonly ClusterConfig[], stackRegion: string | undefined): string[] {
   return clusters.flatMap((c) => {
     if (c.region === undefined || c.region === stackRegion) return [];
-    const where = stackRegion ? `the stack's region (${stackRegion})` : "the stack's region (not known at synth: set the stack's env to check)";
-    return [`cluster ${c.name} is in ${c.region}: EventBridge rules are regional, so its AWS events (Spot warnings, instance state changes, Auto Scaling launches and terminations, AWS Health scheduled changes) reach Vigil only if ${c.region} is ${where}; otherwise Vigil sees the same changes from the collector's reads, a minute or more later and without the two-minute Spot warning`];
+    const where = stackRegion
+      ? `the stack's region (${stackRegion})`
+      : "the stack's region (not known at synth: set the stack's env to check)";
+    return [
+      `cluster ${c.name} is in ${c.region}: EventBridge rules are regional, so its AWS events (Spot warnings, instance state changes, Auto Scaling launches and terminations, AWS Health scheduled changes) reach Vigil only if ${c.region} is ${where}; otherwise Vigil sees the same changes from the collector's reads, a minute or more later and without the two-minute Spot warning`,
+    ];
   });
 }
 
@@ -57,7 +65,8 @@ export class AwsEvents extends Construct {
   constructor(scope: Construct, id: string, props: AwsEventsProps) {
     super(scope, id);
     const region = Stack.of(this).region;
-    for (const warning of regionsWithoutAwsEvents(props.clusters, Token.isUnresolved(region) ? undefined : region)) Annotations.of(this).addWarningV2('vigil:aws-events-region', warning);
+    for (const warning of regionsWithoutAwsEvents(props.clusters, Token.isUnresolved(region) ? undefined : region))
+      Annotations.of(this).addWarningV2('vigil:aws-events-region', warning);
     this.function = new VigilFunction(this, 'Function', {
       entry: 'lambdas/aws-events/handler.ts',
       description: 'Vigil AWS events: Spot warnings, instance state, Auto Scaling, AWS Health onto the timeline',
@@ -80,7 +89,13 @@ export class AwsEvents extends Construct {
         new events.Rule(this, name, {
           description: `Vigil: ${name} events to the cluster timeline`,
           eventPattern,
-          targets: [new targets.LambdaFunction(this.function.function, { deadLetterQueue: props.failures, maxEventAge: Duration.hours(1), retryAttempts: 8 })],
+          targets: [
+            new targets.LambdaFunction(this.function.function, {
+              deadLetterQueue: props.failures,
+              maxEventAge: Duration.hours(1),
+              retryAttempts: 8,
+            }),
+          ],
         }),
     );
   }

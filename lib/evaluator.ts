@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -11,7 +11,7 @@ import type { MaintenanceWindow } from '../model/silence';
 import type { Notifications } from './notifications';
 import { scheduledFunction } from './schedule';
 import type { StoreTable } from './store-table';
-import { VigilFunction } from './vigil-function';
+import type { VigilFunction } from './vigil-function';
 
 export interface EvaluatorProps {
   readonly clusters: readonly ClusterConfig[];

@@ -73,8 +73,18 @@ export interface NotificationsProps {
 
 /** Each receiver's function, by its name in routes and `vigil:severityRouting`. */
 const RECEIVER_FUNCTIONS = {
-  slack: { id: 'Slack', entry: 'lambdas/notify/slack-handler.ts', description: 'Vigil Slack notifier: posts alerts to the incoming webhook', secretVariable: ENV.slackSecretName },
-  webhook: { id: 'Webhook', entry: 'lambdas/notify/webhook-handler.ts', description: "Vigil webhook notifier: posts alerts to a webhook in Alertmanager's format", secretVariable: ENV.webhookSecretName },
+  slack: {
+    id: 'Slack',
+    entry: 'lambdas/notify/slack-handler.ts',
+    description: 'Vigil Slack notifier: posts alerts to the incoming webhook',
+    secretVariable: ENV.slackSecretName,
+  },
+  webhook: {
+    id: 'Webhook',
+    entry: 'lambdas/notify/webhook-handler.ts',
+    description: "Vigil webhook notifier: posts alerts to a webhook in Alertmanager's format",
+    secretVariable: ENV.webhookSecretName,
+  },
   pagerduty: {
     id: 'PagerDuty',
     entry: 'lambdas/notify/pagerduty-handler.ts',
@@ -83,7 +93,12 @@ const RECEIVER_FUNCTIONS = {
     // One event per alert, one after the other: a storm's hundreds of events take minutes, not seconds.
     timeout: Duration.minutes(5),
   },
-  teams: { id: 'Teams', entry: 'lambdas/notify/teams-handler.ts', description: 'Vigil Teams notifier: posts alerts as Adaptive Cards to a Workflows webhook', secretVariable: ENV.teamsSecretName },
+  teams: {
+    id: 'Teams',
+    entry: 'lambdas/notify/teams-handler.ts',
+    description: 'Vigil Teams notifier: posts alerts as Adaptive Cards to a Workflows webhook',
+    secretVariable: ENV.teamsSecretName,
+  },
 } as const;
 type ReceiverFunctionName = keyof typeof RECEIVER_FUNCTIONS;
 
@@ -120,14 +135,25 @@ export class Notifications extends Construct {
 
     const receiver = (name: string) => (props.routed ? name : undefined);
     for (const email of props.emails) {
-      this.subscribe(email.receives ?? DEFAULT_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(email.address, { filterPolicy }), receiver('email'));
+      this.subscribe(
+        email.receives ?? DEFAULT_EMAIL_DELIVERIES,
+        (filterPolicy) => new subs.EmailSubscription(email.address, { filterPolicy }),
+        receiver('email'),
+      );
     }
     for (const [name, r] of Object.entries(props.emailReceivers ?? {})) {
-      for (const address of r.emails) this.subscribe(r.receives ?? DEFAULT_TEAM_EMAIL_DELIVERIES, (filterPolicy) => new subs.EmailSubscription(address, { filterPolicy }), name);
+      for (const address of r.emails)
+        this.subscribe(
+          r.receives ?? DEFAULT_TEAM_EMAIL_DELIVERIES,
+          (filterPolicy) => new subs.EmailSubscription(address, { filterPolicy }),
+          name,
+        );
     }
     this.slack = props.slack && this.receiver('slack', props.slack, props);
     this.webhook = props.webhook && this.receiver('webhook', props.webhook, props);
-    this.pagerDuty = props.pagerDuty && this.receiver('pagerduty', { ...props.pagerDuty, receives: props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES }, props);
+    this.pagerDuty =
+      props.pagerDuty &&
+      this.receiver('pagerduty', { ...props.pagerDuty, receives: props.pagerDuty.receives ?? DEFAULT_PAGERDUTY_DELIVERIES }, props);
     this.teams = props.teams && this.receiver('teams', props.teams, props);
   }
 
@@ -160,11 +186,17 @@ export class Notifications extends Construct {
    * Subscribes to `alerts` (filtered to the chosen severities, unless all, and with routes to its receiver's
    * messages) and to `health` when asked.
    */
-  private subscribe(receives: readonly Delivery[], subscription: (filter?: Record<string, sns.SubscriptionFilter>) => sns.ITopicSubscription, receiver?: string): void {
+  private subscribe(
+    receives: readonly Delivery[],
+    subscription: (filter?: Record<string, sns.SubscriptionFilter>) => sns.ITopicSubscription,
+    receiver?: string,
+  ): void {
     const severities = MESSAGE_SEVERITIES.filter((s) => receives.includes(s));
     if (severities.length > 0) {
       const filter: Record<string, sns.SubscriptionFilter> = {
-        ...(severities.length === MESSAGE_SEVERITIES.length ? {} : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
+        ...(severities.length === MESSAGE_SEVERITIES.length
+          ? {}
+          : { [MESSAGE_ATTRIBUTES.severities]: sns.SubscriptionFilter.stringFilter({ allowlist: severityAllowlist(severities) }) }),
         ...(receiver ? { [MESSAGE_ATTRIBUTES.receiver]: sns.SubscriptionFilter.stringFilter({ allowlist: [receiver] }) } : {}),
       };
       this.alerts.addSubscription(subscription(Object.keys(filter).length ? filter : undefined));

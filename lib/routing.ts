@@ -76,7 +76,8 @@ export interface RoutingKeys {
 }
 
 /** `key.path message`, the path as formatPath writes it. */
-const at = (key: string, i: z.core.$ZodIssue) => `${key}${i.path.length && typeof i.path[0] !== 'number' ? '.' : ''}${formatPath(i.path)} ${i.message}`;
+const at = (key: string, i: z.core.$ZodIssue) =>
+  `${key}${i.path.length && typeof i.path[0] !== 'number' ? '.' : ''}${formatPath(i.path)} ${i.message}`;
 
 /** Every problem with named receivers, routes and route labels. */
 export function routingPropsProblems(p: RoutingProps, keys: RoutingKeys): string[] {
@@ -86,7 +87,8 @@ export function routingPropsProblems(p: RoutingProps, keys: RoutingKeys): string
   if (!l.success) problems.push(...l.error.issues.map((i) => at(keys.routeLabels, i)));
   const reserved = Object.values(MESSAGE_ATTRIBUTES) as string[];
   labels.forEach((k, i) => {
-    if (reserved.includes(k)) problems.push(`${keys.routeLabels}[${i}] "${k}" is the name of one of Vigil's own message attributes (${reserved.join(', ')})`);
+    if (reserved.includes(k))
+      problems.push(`${keys.routeLabels}[${i}] "${k}" is the name of one of Vigil's own message attributes (${reserved.join(', ')})`);
   });
 
   const declared = Object.keys(p.receivers ?? {});
@@ -94,14 +96,16 @@ export function routingPropsProblems(p: RoutingProps, keys: RoutingKeys): string
   for (const [name, r] of Object.entries(p.receivers ?? {})) {
     const where = `${keys.receivers}.${name}`;
     if (!RECEIVER_NAME.test(name)) problems.push(`${where}: a receiver name is lower-case letters, digits and -, at most 63`);
-    if ((BUILT_IN_RECEIVERS as readonly string[]).includes(name)) problems.push(`${where}: "${name}" is a built-in receiver; name yours otherwise`);
+    if ((BUILT_IN_RECEIVERS as readonly string[]).includes(name))
+      problems.push(`${where}: "${name}" is a built-in receiver; name yours otherwise`);
     if (!p.routes) problems.push(`${where} is declared but ${keys.routes} is not set: without routes it would receive nothing`);
     if (r.emails.length === 0) problems.push(`${where}.emails must list at least one address`);
     r.emails.forEach((address, i) => {
       if (!EMAIL.test(address)) problems.push(`${where}.emails[${i}] "${address}" is not an email address`);
       // SNS keeps one subscription per address and topic: one filter policy per address.
       const other = addresses.get(address.toLowerCase());
-      if (other !== undefined) problems.push(`${where}.emails[${i}] "${address}" already receives as "${other}": an address belongs to one receiver`);
+      if (other !== undefined)
+        problems.push(`${where}.emails[${i}] "${address}" already receives as "${other}": an address belongs to one receiver`);
       addresses.set(address.toLowerCase(), name);
     });
   }
@@ -111,7 +115,11 @@ export function routingPropsProblems(p: RoutingProps, keys: RoutingKeys): string
     if (!parsed.success) return [...problems, ...parsed.error.issues.map((i) => at(keys.routes, i))];
     const routing = { receivers: parsed.data.receivers ?? builtInReceivers(p), routes: parsed.data.routes };
     const known = { receivers: [...builtInReceivers(p), ...declared], isRuleId, routeLabels: labels };
-    problems.push(...routingProblems(routing, known, declared).map((m) => (m.startsWith('receiver "') ? `${keys.receivers}: ${m}` : `${keys.routes}.${m}`)));
+    problems.push(
+      ...routingProblems(routing, known, declared).map((m) =>
+        m.startsWith('receiver "') ? `${keys.receivers}: ${m}` : `${keys.routes}.${m}`,
+      ),
+    );
   }
   return problems;
 }
@@ -124,7 +132,12 @@ export const receiversSchema = z.record(
       emails: z.array(z.string({ error: 'must be an email address' }), { error: 'must be a list of email addresses' }),
       receives: z.array(deliverySchema, { error: 'must be a list of deliveries' }).optional(),
     },
-    { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected emails, receives` : 'must be an object like {"emails": ["shop-oncall@example.com"]}') },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected emails, receives`
+          : 'must be an object like {"emails": ["shop-oncall@example.com"]}',
+    },
   ),
   { error: 'must be an object of receivers by name, like {"shop": {"emails": ["shop-oncall@example.com"]}}' },
 );

@@ -41,7 +41,10 @@ export interface SelfMonitoringProps {
  * evaluation, which counts as silence; the threshold stays at 2 minutes or more, above a healthy agent's
  * silence (one interval, 60 s, plus the push).
  */
-export function agentSilenceAlarm(silence: Duration, evaluatorEvery: Duration): { readonly period: Duration; readonly datapoints: number; readonly threshold: Duration } {
+export function agentSilenceAlarm(
+  silence: Duration,
+  evaluatorEvery: Duration,
+): { readonly period: Duration; readonly datapoints: number; readonly threshold: Duration } {
   const s = silence.toMinutes();
   const p = evaluatorEvery.toMinutes();
   const datapoints = Math.min(3, Math.max(1, Math.floor((s - 2) / p) + 1));
@@ -67,7 +70,11 @@ interface AlarmSpec {
 export class SelfMonitoring extends Construct {
   readonly alarms: cw.Alarm[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: SelfMonitoringProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: SelfMonitoringProps,
+  ) {
     super(scope, id);
     const minute = Duration.minutes(1);
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -103,8 +110,18 @@ export class SelfMonitoring extends Construct {
     const receivers = [
       { receiver: SLACK, secretName: props.slackSecretName, url: 'a Slack webhook URL', example: 'https://hooks.slack.com/services/...' },
       { receiver: WEBHOOK, secretName: props.webhookSecretName, url: 'a webhook URL', example: 'https://alerts.example.com/hook' },
-      { receiver: PAGERDUTY, secretName: props.pagerDutySecretName, url: "an Events API v2 integration's routing key", example: '<32-character routing key>' },
-      { receiver: TEAMS, secretName: props.teamsSecretName, url: 'a Teams Workflows webhook URL', example: 'https://<environment>.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/...' },
+      {
+        receiver: PAGERDUTY,
+        secretName: props.pagerDutySecretName,
+        url: "an Events API v2 integration's routing key",
+        example: '<32-character routing key>',
+      },
+      {
+        receiver: TEAMS,
+        secretName: props.teamsSecretName,
+        url: 'a Teams Workflows webhook URL',
+        example: 'https://<environment>.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/...',
+      },
     ];
     for (const { receiver, secretName, url, example } of receivers) {
       if (secretName === undefined) continue;
@@ -116,7 +133,13 @@ export class SelfMonitoring extends Construct {
           `Vigil cannot post to ${receiver.name}: the ${receiver.name} function cannot use the Secrets Manager secret "${secretName}" (it is missing, not readable, or not ${url}; ` +
           `the function's log says which). Alerts still reach email. Create it with: aws secretsmanager create-secret --name ${secretName} ` +
           `--secret-string '${example}', or fix its value. This alarm stays on until a day passes without the problem.`,
-        metric: new cw.Metric({ namespace: m.namespace, metricName: m.name, dimensionsMap: { ...m.dimensions }, statistic: 'Sum', period: Duration.hours(1) }),
+        metric: new cw.Metric({
+          namespace: m.namespace,
+          metricName: m.name,
+          dimensionsMap: { ...m.dimensions },
+          statistic: 'Sum',
+          period: Duration.hours(1),
+        }),
         threshold: 1,
         // Any failure in the last day keeps it in ALARM: one email for a broken secret, however many messages.
         datapoints: { of: 24, toAlarm: 1 },

@@ -58,7 +58,8 @@ export class StoreTable extends Construct {
   /** Lets a Vigil function make only these of the store's calls (and use the table's key, when it has one). */
   grantActions(grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
     const unknown = actions.filter((a) => !STORE_ACTIONS.includes(a));
-    if (unknown.length) throw new Error(`store actions ${unknown.join(', ')} are not among the calls VigilStore makes (${STORE_ACTIONS.join(', ')})`);
+    if (unknown.length)
+      throw new Error(`store actions ${unknown.join(', ')} are not among the calls VigilStore makes (${STORE_ACTIONS.join(', ')})`);
     this.table.encryptionKey?.grantEncryptDecrypt(grantee);
     return this.table.grant(grantee, ...actions);
   }

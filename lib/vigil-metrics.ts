@@ -89,7 +89,13 @@ export function nodeGroupSearch(key: MetricKey, cluster: string, label: string, 
 }
 
 /** A Vigil metric of one cluster with one more dimension, one line per value of it (`${PROP('Dim.…')}` in the label). */
-export function perValueSearch(key: MetricKey, cluster: string, dimension: 'NodeGroup' | 'Actor', label: string, period: Duration = VIGIL_PERIOD): cw.SearchExpression {
+export function perValueSearch(
+  key: MetricKey,
+  cluster: string,
+  dimension: 'NodeGroup' | 'Actor',
+  label: string,
+  period: Duration = VIGIL_PERIOD,
+): cw.SearchExpression {
   const m = spec(key, `Cluster,${dimension}`);
   return new cw.SearchExpression({
     expression: searchExpression({
@@ -118,4 +124,3 @@ export function nodeGroupTotal(key: MetricKey, cluster: string, label: string): 
   });
   return new cw.MathExpression({ expression: `SUM(${search})`, usingMetrics: {}, label, period: VIGIL_PERIOD });
 }
-

@@ -46,18 +46,33 @@ export class VigilStack extends Stack {
       : (this.agentImage = new AgentImage(this, 'AgentImage', { architecture: props.agentArchitecture }));
     const consoleHost = new CfnMapping(this, 'ConsoleHost', { mapping: CONSOLE_HOSTS }).findInMap(Aws.PARTITION, 'host');
     new CfnOutput(this, 'IngestUrl', { description: 'The agent pushes its batches here (SigV4, AWS_IAM)', value: v.ingest.url.url });
-    new CfnOutput(this, 'OverviewDashboard', { description: 'Clusters at a glance', value: dashboardUrl(consoleHost, v.dashboards.overview) });
-    new CfnOutput(this, 'HostsAndNodesDashboard', { description: 'EC2 hosts and Kubernetes nodes on one timeline', value: dashboardUrl(consoleHost, v.dashboards.hostsAndNodes) });
-    new CfnOutput(this, 'AlertsTopicArn', { description: 'Alerts from the evaluator (attributes: severities, severity, cluster, rule)', value: v.notifications.alerts.topicArn });
+    new CfnOutput(this, 'OverviewDashboard', {
+      description: 'Clusters at a glance',
+      value: dashboardUrl(consoleHost, v.dashboards.overview),
+    });
+    new CfnOutput(this, 'HostsAndNodesDashboard', {
+      description: 'EC2 hosts and Kubernetes nodes on one timeline',
+      value: dashboardUrl(consoleHost, v.dashboards.hostsAndNodes),
+    });
+    new CfnOutput(this, 'AlertsTopicArn', {
+      description: 'Alerts from the evaluator (attributes: severities, severity, cluster, rule)',
+      value: v.notifications.alerts.topicArn,
+    });
     new CfnOutput(this, 'HealthTopicArn', { description: "Vigil's own alarms", value: v.notifications.health.topicArn });
-    new CfnOutput(this, 'TableName', { description: 'The DynamoDB table (kept when the stack is deleted)', value: v.store.table.tableName });
+    new CfnOutput(this, 'TableName', {
+      description: 'The DynamoDB table (kept when the stack is deleted)',
+      value: v.store.table.tableName,
+    });
     const ids = new Set<string>();
     for (const { cluster, auth, access } of v.agents) {
       let id = cluster.name.replace(/[^A-Za-z0-9]/g, '');
       while (ids.has(id)) id += 'X';
       ids.add(id);
       const where = cluster.region ? ` (${cluster.region})` : '';
-      new CfnOutput(this, `AgentRoleArn${id}`, { description: `IAM role of the Vigil agent of cluster ${cluster.name}${where}`, value: access.role.roleArn });
+      new CfnOutput(this, `AgentRoleArn${id}`, {
+        description: `IAM role of the Vigil agent of cluster ${cluster.name}${where}`,
+        value: access.role.roleArn,
+      });
       new CfnOutput(this, `AgentInstall${id}`, {
         description: `Installs the Vigil agent: run it from this project with kubectl pointing at cluster ${cluster.name}${where}`,
         value: installCommand({

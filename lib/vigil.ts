@@ -3,7 +3,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_AGENT_AUTH } from '../agent/deploy/manifests';
-import { DEFAULT_HOST_METRICS, hostMetricsProblems, MAX_WINDOW_MINUTES, METRIC_GROUPS, type HostMetricsSettings } from '../lambdas/collector/config';
+import {
+  DEFAULT_HOST_METRICS,
+  hostMetricsProblems,
+  MAX_WINDOW_MINUTES,
+  METRIC_GROUPS,
+  type HostMetricsSettings,
+} from '../lambdas/collector/config';
 import { ENV } from '../lambdas/env';
 import { parseRuleOverrides, RuleConfigError, RUNBOOK_URL, type RuleOverrides } from '../lambdas/evaluator/config';
 import { formatPath } from '../common/json-path';
@@ -114,7 +120,9 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
         problems.push(`${at}.agentAuth.oidcProvider: ${(e as Error).message}`);
       }
     } else if (c.region !== undefined && stackRegion !== undefined && c.region !== stackRegion) {
-      problems.push(`${at}: Pod Identity needs the cluster in the stack's region (${stackRegion}), not ${c.region}; use IRSA for this cluster`);
+      problems.push(
+        `${at}: Pod Identity needs the cluster in the stack's region (${stackRegion}), not ${c.region}; use IRSA for this cluster`,
+      );
     }
   });
   const emails = new Set<string>();
@@ -124,21 +132,30 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
     emails.add(e.address.toLowerCase());
     problems.push(...deliveryProblems(`alertEmails[${i}].receives`, e.receives));
   });
-  for (const [at, r] of [['slack', props.slack], ['webhook', props.webhook], ['pagerDuty', props.pagerDuty], ['teams', props.teams]] as const) {
+  for (const [at, r] of [
+    ['slack', props.slack],
+    ['webhook', props.webhook],
+    ['pagerDuty', props.pagerDuty],
+    ['teams', props.teams],
+  ] as const) {
     if (!r) continue;
     if (!SECRET_NAME.test(r.secretName)) problems.push(`${at}.secretName "${r.secretName}" is not a Secrets Manager secret name`);
     problems.push(...deliveryProblems(`${at}.receives`, r.receives));
   }
-  for (const [name, r] of Object.entries(props.receivers ?? {})) problems.push(...deliveryProblems(`receivers.${name}.receives`, r.receives));
+  for (const [name, r] of Object.entries(props.receivers ?? {}))
+    problems.push(...deliveryProblems(`receivers.${name}.receives`, r.receives));
   problems.push(...routingPropsProblems(props, { receivers: 'receivers', routes: 'routes', routeLabels: 'routeLabels' }));
   for (const [fn, mb] of Object.entries(props.memorySize ?? {})) {
-    if (mb !== undefined && (!Number.isInteger(mb) || mb < 128 || mb > 10240)) problems.push(`memorySize.${fn} must be whole MB from 128 to 10240, got ${mb}`);
+    if (mb !== undefined && (!Number.isInteger(mb) || mb < 128 || mb > 10240))
+      problems.push(`memorySize.${fn} must be whole MB from 128 to 10240, got ${mb}`);
   }
   const retention = props.retentionDays ?? VIGIL_DEFAULTS.retentionDays;
-  if (!Number.isInteger(retention) || retention < 1 || retention > 3650) problems.push(`retentionDays must be a whole number of days from 1 to 3650, got ${retention}`);
+  if (!Number.isInteger(retention) || retention < 1 || retention > 3650)
+    problems.push(`retentionDays must be a whole number of days from 1 to 3650, got ${retention}`);
   for (const key of ['collectorEvery', 'evaluatorEvery'] as const) {
     const d = props[key] ?? VIGIL_DEFAULTS[key];
-    if (!wholeMinutes(d) || d.toMinutes() < 1 || d.toMinutes() > 60) problems.push(`${key} must be whole minutes from 1 to 60, got ${d.toHumanString()}`);
+    if (!wholeMinutes(d) || d.toMinutes() < 1 || d.toMinutes() > 60)
+      problems.push(`${key} must be whole minutes from 1 to 60, got ${d.toHumanString()}`);
   }
   problems.push(...hostMetricsSettingsProblems(props.hostMetrics));
   const silence = props.agentSilence ?? VIGIL_DEFAULTS.agentSilence;
@@ -147,7 +164,8 @@ export function vigilPropsProblems(props: VigilProps, stackRegion?: string): str
   }
   if (props.rules !== undefined) problems.push(...ruleProblems(props.rules).map((p) => `rules${p.startsWith(':') ? '' : '.'}${p}`));
   problems.push(...maintenanceWindowProblems(props.maintenanceWindows ?? []));
-  if (props.runbookBaseUrl !== undefined && !RUNBOOK_URL.test(props.runbookBaseUrl)) problems.push(`runbookBaseUrl "${props.runbookBaseUrl}" must be an https URL (no spaces, <, > or |)`);
+  if (props.runbookBaseUrl !== undefined && !RUNBOOK_URL.test(props.runbookBaseUrl))
+    problems.push(`runbookBaseUrl "${props.runbookBaseUrl}" must be an https URL (no spaces, <, > or |)`);
   if (props.namePrefix !== undefined && !Token.isUnresolved(props.namePrefix) && !NAME_PREFIX.test(props.namePrefix)) {
     problems.push(`namePrefix "${props.namePrefix}" may hold only letters, digits, - and _`);
   }
@@ -159,14 +177,18 @@ export function hostMetricsSettingsProblems(h: Partial<HostMetricsSettings> = {}
   const s = { ...DEFAULT_HOST_METRICS, ...h };
   const problems: string[] = [];
   if (s.periodMinutes !== 1 && s.periodMinutes !== 5) problems.push(`hostMetrics.periodMinutes must be 1 or 5, got ${s.periodMinutes}`);
-  if (!Number.isInteger(s.everyMinutes) || s.everyMinutes < 1 || s.everyMinutes > 60) problems.push(`hostMetrics.everyMinutes must be whole minutes from 1 to 60, got ${s.everyMinutes}`);
+  if (!Number.isInteger(s.everyMinutes) || s.everyMinutes < 1 || s.everyMinutes > 60)
+    problems.push(`hostMetrics.everyMinutes must be whole minutes from 1 to 60, got ${s.everyMinutes}`);
   if (!Number.isInteger(s.windowMinutes) || s.windowMinutes < 1 || s.windowMinutes > MAX_WINDOW_MINUTES) {
     problems.push(`hostMetrics.windowMinutes must be whole minutes from 1 to ${MAX_WINDOW_MINUTES}, got ${s.windowMinutes}`);
   }
   const unknown = s.groups.filter((g) => !(METRIC_GROUPS as readonly string[]).includes(g));
   if (unknown.length) problems.push(`hostMetrics.groups: ${unknown.map((g) => `"${g}"`).join(', ')} not among ${METRIC_GROUPS.join(', ')}`);
   if (new Set(s.groups).size !== s.groups.length) problems.push('hostMetrics.groups lists a group twice');
-  const names: Record<string, string> = { [ENV.hostMetricsWindowMinutes]: 'hostMetrics.windowMinutes', [ENV.hostMetricsEveryMinutes]: 'hostMetrics.everyMinutes' };
+  const names: Record<string, string> = {
+    [ENV.hostMetricsWindowMinutes]: 'hostMetrics.windowMinutes',
+    [ENV.hostMetricsEveryMinutes]: 'hostMetrics.everyMinutes',
+  };
   return [...problems, ...hostMetricsProblems(s).map((p) => p.replace(/VIGIL_[A-Z_]+/g, (v) => names[v] ?? v))];
 }
 
@@ -178,7 +200,8 @@ export function maintenanceWindowProblems(windows: unknown): string[] {
 
 /** The evaluator's own validation of rule overrides: each problem as `<rule>.<field>: …` (or `: …` for the whole). */
 export function ruleProblems(rules: unknown): string[] {
-  if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) return [': must be an object of rule overrides keyed by rule id'];
+  if (typeof rules !== 'object' || rules === null || Array.isArray(rules))
+    return [': must be an object of rule overrides keyed by rule id'];
   try {
     parseRuleOverrides(rules);
     return [];
@@ -191,7 +214,9 @@ export function ruleProblems(rules: unknown): string[] {
 function deliveryProblems(at: string, receives: readonly string[] | undefined): string[] {
   if (receives === undefined) return [];
   if (receives.length === 0) return [`${at} is empty: list what to receive (${DELIVERIES.join(', ')}), or leave it out for the default`];
-  return receives.filter((r) => !(DELIVERIES as readonly string[]).includes(r)).map((r) => `${at}: "${r}" is not one of ${DELIVERIES.join(', ')}`);
+  return receives
+    .filter((r) => !(DELIVERIES as readonly string[]).includes(r))
+    .map((r) => `${at}: "${r}" is not one of ${DELIVERIES.join(', ')}`);
 }
 
 /**
@@ -236,7 +261,11 @@ export class Vigil extends Construct {
     });
     this.agents = props.clusters.map((cluster) => {
       const auth = cluster.agentAuth ?? VIGIL_DEFAULTS.agentAuth;
-      const access = new AgentAccess(this, ['Agent', cluster.name, cluster.region].filter(Boolean).join('-'), { cluster, auth, ingest: this.ingest.function.function });
+      const access = new AgentAccess(this, ['Agent', cluster.name, cluster.region].filter(Boolean).join('-'), {
+        cluster,
+        auth,
+        ingest: this.ingest.function.function,
+      });
       this.ingest.acceptAgent(cluster.name, access.role);
       return { cluster, auth, access };
     });

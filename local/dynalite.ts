@@ -11,7 +11,12 @@ import { createTable } from '../lambdas/store/table';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }) => Server;
+const dynalite = require('dynalite') as (opts: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+  path?: string;
+}) => Server;
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -72,7 +77,8 @@ async function checkNotLocked(dir: string): Promise<void> {
     await probe.close();
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code === 'LEVEL_LOCKED') throw new LocalDataInUseError(`the local data in ${dir} is in use by another process (is \`vigil local\` still running?)`);
+    if (cause?.code === 'LEVEL_LOCKED')
+      throw new LocalDataInUseError(`the local data in ${dir} is in use by another process (is \`vigil local\` still running?)`);
     throw new Error(`${dir} is not a local Vigil database: ${cause?.message ?? (e as Error).message}`);
   }
 }

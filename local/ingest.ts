@@ -17,12 +17,22 @@ export interface LocalIngest {
   readonly agentCredentials: SigV4Credentials;
 }
 
-export async function startLocalIngest(o: { readonly store: VigilStore; readonly clock: Clock; readonly logger: Logger; readonly cluster: string }): Promise<LocalIngest> {
+export async function startLocalIngest(o: {
+  readonly store: VigilStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly cluster: string;
+}): Promise<LocalIngest> {
   const agent = localAgentPrincipal(o.cluster);
   const functionUrl = await startFunctionUrl({
     principals: [agent],
     region: LOCAL_REGION,
-    handler: createIngestHandler({ store: o.store, clock: o.clock, logger: o.logger, writers: [{ roleArn: agent.roleArn, cluster: o.cluster }] }),
+    handler: createIngestHandler({
+      store: o.store,
+      clock: o.clock,
+      logger: o.logger,
+      writers: [{ roleArn: agent.roleArn, cluster: o.cluster }],
+    }),
   });
   return { functionUrl, agentCredentials: agent.credentials };
 }

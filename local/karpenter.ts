@@ -45,7 +45,10 @@ export class KarpenterWorld {
   private readonly recovering = new Set<string>();
   private seq = 0;
 
-  constructor(private readonly deps: KarpenterWorldDeps, pools: readonly KarpenterPool[]) {
+  constructor(
+    private readonly deps: KarpenterWorldDeps,
+    pools: readonly KarpenterPool[],
+  ) {
     this.sim = new SimKarpenter(deps.kube);
     this.sim.install();
     for (const p of pools) {
@@ -96,7 +99,8 @@ export class KarpenterWorld {
   }
 
   failLaunches(pool: string, mode: LaunchFailure, until: EpochMs): void {
-    if (!this.pools.has(pool)) throw new Error(`karpenter-launch-failure: ${pool} is not a Karpenter or EKS Auto Mode NodePool of the cluster`);
+    if (!this.pools.has(pool))
+      throw new Error(`karpenter-launch-failure: ${pool} is not a Karpenter or EKS Auto Mode NodePool of the cluster`);
     this.failures.set(pool, { mode, until });
   }
 
@@ -127,11 +131,21 @@ export class KarpenterWorld {
     const name = this.sim.create(pool, { name: this.nextName(pool), zone });
     // The EC2 Fleet error Karpenter reports (the EC2 API's InsufficientInstanceCapacity message), then the NodeClaim is deleted.
     const message = `NodeClaim ${name} event: creating instance, insufficient capacity, with fleet error(s), InsufficientInstanceCapacity: We currently do not have sufficient ${p.instanceType} capacity in the Availability Zone you requested (${zone}).`;
-    this.deps.kube.emitEvent({ involvedObject: { kind: 'NodeClaim', name, uid: `nodeclaim-${name}` }, reason: 'InsufficientCapacityError', type: 'Warning', message, source: { component: 'karpenter' } });
+    this.deps.kube.emitEvent({
+      involvedObject: { kind: 'NodeClaim', name, uid: `nodeclaim-${name}` },
+      reason: 'InsufficientCapacityError',
+      type: 'Warning',
+      message,
+      source: { component: 'karpenter' },
+    });
     this.sim.remove(name);
   }
 
-  private neverReady(pool: string, attempt: { name: string; at: EpochMs } | undefined, now: EpochMs): { name: string; at: EpochMs } | undefined {
+  private neverReady(
+    pool: string,
+    attempt: { name: string; at: EpochMs } | undefined,
+    now: EpochMs,
+  ): { name: string; at: EpochMs } | undefined {
     if (attempt && now - attempt.at < REGISTRATION_TTL_MS) return attempt;
     if (attempt) {
       this.sim.remove(attempt.name);
@@ -149,5 +163,11 @@ export class KarpenterWorld {
 }
 
 function poolSpec(p: KarpenterPool): SimNodePoolSpec {
-  return { name: p.name, nodeClass: p.kind === 'auto-mode' ? 'auto' : 'ec2', instanceTypes: [p.instanceType], capacityType: p.capacityType, limits: { nodes: String(p.maxNodes) } };
+  return {
+    name: p.name,
+    nodeClass: p.kind === 'auto-mode' ? 'auto' : 'ec2',
+    instanceTypes: [p.instanceType],
+    capacityType: p.capacityType,
+    limits: { nodes: String(p.maxNodes) },
+  };
 }

@@ -35,7 +35,10 @@ export async function buildRunRecord(store: VigilStore, run: RunOutline, notific
           t: r.minute,
           cpuPct: pct(n.cpuMilli, n.allocatable.cpuMilli),
           memoryPct: pct(n.memoryWorkingSetBytes, n.allocatable.memoryBytes),
-          diskPct: n.fsCapacityBytes && n.fsAvailableBytes !== undefined ? pct(n.fsCapacityBytes - n.fsAvailableBytes, n.fsCapacityBytes) : undefined,
+          diskPct:
+            n.fsCapacityBytes && n.fsAvailableBytes !== undefined
+              ? pct(n.fsCapacityBytes - n.fsAvailableBytes, n.fsCapacityBytes)
+              : undefined,
           ready: n.ready === 'True',
           pressure: n.problems.filter((p) => PRESSURE.has(p)),
           pods: n.pods,
@@ -45,7 +48,14 @@ export async function buildRunRecord(store: VigilStore, run: RunOutline, notific
       for (const w of r.kube.workloads) {
         const key = `${w.namespace}/${workloadName(w)}`;
         const list = workloads.get(key) ?? [];
-        list.push({ t: r.minute, readyPods: w.readyPods, desired: w.desired, restarts: w.restarts, oomKilled: w.oomKilled, memoryWorkingSetBytes: w.memoryWorkingSetBytes });
+        list.push({
+          t: r.minute,
+          readyPods: w.readyPods,
+          desired: w.desired,
+          restarts: w.restarts,
+          oomKilled: w.oomKilled,
+          memoryWorkingSetBytes: w.memoryWorkingSetBytes,
+        });
         workloads.set(key, list);
       }
     }
@@ -55,7 +65,9 @@ export async function buildRunRecord(store: VigilStore, run: RunOutline, notific
       nodesReady: r.kube ? r.kube.nodes.filter((n) => n.ready === 'True').length : 0,
       nodesNotReady: r.kube ? r.kube.nodes.filter((n) => n.ready !== 'True').length : 0,
       podsPending: r.kube?.pendingPods.length ?? 0,
-      ...(groups.length ? { desiredCapacity: groups.reduce((a, g) => a + g.desired, 0), inService: groups.reduce((a, g) => a + g.inService, 0) } : {}),
+      ...(groups.length
+        ? { desiredCapacity: groups.reduce((a, g) => a + g.desired, 0), inService: groups.reduce((a, g) => a + g.inService, 0) }
+        : {}),
     });
   }
 
@@ -63,8 +75,14 @@ export async function buildRunRecord(store: VigilStore, run: RunOutline, notific
   for (const nm of nodeMinutes) {
     const h = nm.host;
     if (!h) continue;
-    const s = hosts.get(h.host.instanceId) ?? { instanceId: h.host.instanceId, node: nm.kube?.node.name, nodeGroup: h.host.nodeGroup, points: [] };
-    if (!s.points.some((p) => p.t === h.minute)) s.points.push({ t: h.minute, cpuPct: h.metrics.cpuPct, statusCheckFailed: h.metrics.statusCheckFailed });
+    const s = hosts.get(h.host.instanceId) ?? {
+      instanceId: h.host.instanceId,
+      node: nm.kube?.node.name,
+      nodeGroup: h.host.nodeGroup,
+      points: [],
+    };
+    if (!s.points.some((p) => p.t === h.minute))
+      s.points.push({ t: h.minute, cpuPct: h.metrics.cpuPct, statusCheckFailed: h.metrics.statusCheckFailed });
     hosts.set(h.host.instanceId, { ...s, node: s.node ?? nm.kube?.node.name });
   }
 

@@ -112,7 +112,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     // EventBridge: the account's events go to the real AWS events function seconds after they happen.
     const fileAwsEvent = createAwsEventsHandler({ store, clusters, collectorEveryMinutes: 1, clock, logger: quiet });
     let eventsTo = world.start;
-    const publisher = new OutboxPublisher({ file: outboxPath, now: () => clock.now(), receivers, ...(print ? { print: (t: string) => print(t) } : {}) });
+    const publisher = new OutboxPublisher({
+      file: outboxPath,
+      now: () => clock.now(),
+      receivers,
+      ...(print ? { print: (t: string) => print(t) } : {}),
+    });
     const evaluate = createEvaluatorHandler({
       store,
       publisher,
@@ -129,13 +134,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const held = new Map<string, SilencedMark>();
     const realStart = Date.now();
     print?.(`Scenario ${s.name}: ${s.description}`);
-    print?.(`Simulating ${formatDuration(end - world.start)} of cluster ${world.cluster}${opts.speed && Number.isFinite(opts.speed) ? ` at ${opts.speed}× speed` : ''}; onset at +${formatDuration(world.onset - world.start)}.\n`);
+    print?.(
+      `Simulating ${formatDuration(end - world.start)} of cluster ${world.cluster}${opts.speed && Number.isFinite(opts.speed) ? ` at ${opts.speed}× speed` : ''}; onset at +${formatDuration(world.onset - world.start)}.\n`,
+    );
     let notes = 0;
     for (let m = world.start; m < end; m += MINUTE_MS) {
       clock.set(m);
       world.step();
       // A silence the timeline added is stored as `vigil silence add` stores it.
-      for (const x of world.silences.splice(0)) await addSilence(store, world.cluster, { ...x, author: 'scenario', createdAt: clock.now() });
+      for (const x of world.silences.splice(0))
+        await addSilence(store, world.cluster, { ...x, author: 'scenario', createdAt: clock.now() });
       syncKubeletFaults(world, kube.kubelets);
       for (; notes < world.notes.length; notes++) print?.(`${relative(world.notes[notes].t, world.onset)}  ${world.notes[notes].text}`);
       await kube.kubelets.ready();
@@ -150,7 +158,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       clock.set(m + 50_000);
       for (const a of (await evaluate()).clusters.flatMap((c) => c.silenced)) {
         const key = `${a.id}|${a.silence}`;
-        if (!held.has(key)) held.set(key, { t: m, rule: a.rule, severity: a.severity, summary: a.summary, subject: subjectLabels(a.subject), silence: a.silence });
+        if (!held.has(key))
+          held.set(key, {
+            t: m,
+            rule: a.rule,
+            severity: a.severity,
+            summary: a.summary,
+            subject: subjectLabels(a.subject),
+            silence: a.silence,
+          });
       }
       if (print && (m - world.start) % (5 * MINUTE_MS) === 0) print(progress(world, m));
       if (opts.speed && Number.isFinite(opts.speed)) {
@@ -185,7 +201,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   }
 }
 
-function syncKubeletFaults(world: World, kubelets: { setFault(node: string, f: { status: number }): void; clearFault(node: string): void }): void {
+function syncKubeletFaults(
+  world: World,
+  kubelets: { setFault(node: string, f: { status: number }): void; clearFault(node: string): void },
+): void {
   for (const node of world.kube.nodeModels.keys()) {
     if (world.kubeletUp(node)) kubelets.clearFault(node);
     else kubelets.setFault(node, { status: 503 });
@@ -201,10 +220,11 @@ export function relative(t: EpochMs, onset: EpochMs): string {
 function progress(world: World, t: EpochMs): string {
   const nodes = [...world.kube.nodeModels.values()];
   const ready = nodes.filter((n) => n.conditions.get('Ready')?.status === 'True').length;
-  const pressure = nodes.filter((n) => ['MemoryPressure', 'DiskPressure', 'PIDPressure'].some((c) => n.conditions.get(c)?.status === 'True')).length;
+  const pressure = nodes.filter((n) =>
+    ['MemoryPressure', 'DiskPressure', 'PIDPressure'].some((c) => n.conditions.get(c)?.status === 'True'),
+  ).length;
   const pods = [...world.kube.podModels.values()];
   const pending = pods.filter((p) => p.phase === 'Pending').length;
   const evicted = pods.filter((p) => p.reason === 'Evicted').length;
   return `${relative(t, world.onset)}  nodes ready ${ready}/${nodes.length}, under pressure ${pressure}; pods running ${pods.filter((p) => p.phase === 'Running').length}, pending ${pending}, evicted ${evicted}`;
 }
-

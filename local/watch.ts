@@ -83,8 +83,18 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
   const clusters = [{ name: o.cluster, region }];
   // The simulated side is rebuilt before each collection from what the agent reported by then.
   let reported: readonly KubeNodeMinute[] = [];
-  const aws: AwsAccountFor = o.aws ? sdkAccounts() : (_region, calls) => mirroredAccount({ cluster: o.cluster, nodeMinutes: reported, now: Date.now() }, calls);
-  const collect = createCollectorHandler({ store, clusters, defaultRegion: region, aws, hostMetrics: DEFAULT_HOST_METRICS, clock: systemClock, logger });
+  const aws: AwsAccountFor = o.aws
+    ? sdkAccounts()
+    : (_region, calls) => mirroredAccount({ cluster: o.cluster, nodeMinutes: reported, now: Date.now() }, calls);
+  const collect = createCollectorHandler({
+    store,
+    clusters,
+    defaultRegion: region,
+    aws,
+    hostMetrics: DEFAULT_HOST_METRICS,
+    clock: systemClock,
+    logger,
+  });
   const evaluate = createEvaluatorHandler({
     store,
     publisher: new OutboxPublisher({ file: outboxPath, print: o.print, receivers }),
@@ -116,7 +126,10 @@ export async function watchCluster(o: WatchOptions): Promise<WatchResult> {
     while (!stopping) {
       const next = Date.now() + interval;
       try {
-        if (!o.aws) reported = (await store.nodeMinutes(o.cluster, Date.now() - MIRROR_WINDOW_MS, Date.now())).flatMap((m) => (m.kube ? [m.kube] : []));
+        if (!o.aws)
+          reported = (await store.nodeMinutes(o.cluster, Date.now() - MIRROR_WINDOW_MS, Date.now())).flatMap((m) =>
+            m.kube ? [m.kube] : [],
+          );
         await collect();
         await evaluate();
       } catch (e) {

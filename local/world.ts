@@ -36,7 +36,8 @@ const WARM_UP_MS = 3 * MINUTE_MS;
 const SPOT_NOTICE_MS = 2 * MINUTE_MS;
 /** The description AWS Health gives each scheduled change (shortened from its notices). */
 const SCHEDULED_EVENT_TEXT: Readonly<Record<keyof typeof SCHEDULED_EVENT_CODES, string>> = {
-  'instance-retirement': 'EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance. Due to this degradation your instance could already be unreachable. We will stop your instance after the start time.',
+  'instance-retirement':
+    'EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance. Due to this degradation your instance could already be unreachable. We will stop your instance after the start time.',
   'instance-stop': 'EC2 will stop your instance after the start time because of a problem with the underlying host.',
   'instance-reboot': 'EC2 will reboot your instance during the scheduled maintenance window.',
   'system-reboot': 'EC2 will reboot the host of your instance during the scheduled maintenance window.',
@@ -114,7 +115,10 @@ export class World {
   /** Instances that went without a drain: their node goes NotReady while they shut down. */
   private readonly undrained = new Set<string>();
   /** Nodes being drained; a Cluster Autoscaler drain then terminates the node, or gives up at its deadline. */
-  private readonly drains = new Map<string, { autoscaler?: { group: string; desired: () => number; deadline: EpochMs }; karpenter?: { pool: string } }>();
+  private readonly drains = new Map<
+    string,
+    { autoscaler?: { group: string; desired: () => number; deadline: EpochMs }; karpenter?: { pool: string } }
+  >();
   private readonly storms: { reason: string; message: string; left: number; perMinute: number; workload?: string }[] = [];
   private agentDown?: Window;
   /** NodePools and NodeClaims, when a node group is Karpenter's or EKS Auto Mode's. */
@@ -124,7 +128,10 @@ export class World {
   /** Per node, CPU use as a share of capacity each minute: what the host's CloudWatch CPU follows. */
   private readonly cpuHistory = new Map<string, Map<number, number>>();
 
-  constructor(readonly scenario: Scenario, readonly clock: ManualClock) {
+  constructor(
+    readonly scenario: Scenario,
+    readonly clock: ManualClock,
+  ) {
     this.cluster = scenario.cluster.name;
     this.start = clock.now();
     this.end = this.start + parseDuration(scenario.duration);
@@ -149,12 +156,28 @@ export class World {
       })),
     });
     this.kube = new SimCluster({ clock, region: scenario.cluster.region });
-    this.eviction = new EvictionManager(this.kube, { note: (text) => this.note(text), nodeRef: (name) => this.nodeRef(name), recreate: (p) => this.recreate(p) });
+    this.eviction = new EvictionManager(this.kube, {
+      note: (text) => this.note(text),
+      nodeRef: (name) => this.nodeRef(name),
+      recreate: (p) => this.recreate(p),
+    });
     const pools = scenario.cluster.nodeGroups.filter((g) => isKarpenter(g.kind));
     if (pools.length) {
       this.karpenter = new KarpenterWorld(
-        { kube: this.kube, pendingFor: (pool) => this.pendingFor(pool).length, running: (pool) => this.running(pool), launch: (pool) => this.account.setDesired(this.cluster, pool, this.running(pool) + 1), note: (text) => this.note(text) },
-        pools.map((g) => ({ name: g.name, kind: g.kind as 'karpenter' | 'auto-mode', instanceType: g.instanceType, capacityType: g.capacityType, maxNodes: g.size.max })),
+        {
+          kube: this.kube,
+          pendingFor: (pool) => this.pendingFor(pool).length,
+          running: (pool) => this.running(pool),
+          launch: (pool) => this.account.setDesired(this.cluster, pool, this.running(pool) + 1),
+          note: (text) => this.note(text),
+        },
+        pools.map((g) => ({
+          name: g.name,
+          kind: g.kind as 'karpenter' | 'auto-mode',
+          instanceType: g.instanceType,
+          capacityType: g.capacityType,
+          maxNodes: g.size.max,
+        })),
       );
     }
     this.syncNodes();
@@ -238,12 +261,21 @@ export class World {
       if (h.cause === 'cluster-autoscaler') {
         // Cluster Autoscaler drains each node it chose, then terminates it, decrementing the desired capacity.
         let left = nodes.length;
-        for (const node of nodes) world.drains.set(node, { autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS } });
+        for (const node of nodes)
+          world.drains.set(node, {
+            autoscaler: { group: h.nodeGroup, desired: () => h.desired + --left, deadline: now + CA_DRAIN_DEADLINE_MS },
+          });
         world.note(`Cluster Autoscaler scales ${h.nodeGroup} down to ${h.desired}: draining ${refs.join(', ')}`, 'happening');
         return;
       }
-      world.account.setDesired(world.cluster, h.nodeGroup, h.desired, { cause: scalingCause(h.cause, h.nodeGroup), terminate: nodes.map((n) => world.instanceOf(n)) });
-      world.note(`Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`, 'happening');
+      world.account.setDesired(world.cluster, h.nodeGroup, h.desired, {
+        cause: scalingCause(h.cause, h.nodeGroup),
+        terminate: nodes.map((n) => world.instanceOf(n)),
+      });
+      world.note(
+        `Auto Scaling group of ${h.nodeGroup} scales in to ${h.desired} (${h.cause})${refs.length ? `, terminating ${refs.join(', ')}` : ''}`,
+        'happening',
+      );
     },
     'terminate-instance': (world, h, now) => {
       for (const ref of h.nodes) {
@@ -257,7 +289,10 @@ export class World {
           world.drains.set(node, {});
         }
       }
-      world.note(`${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`, 'happening');
+      world.note(
+        `${h.nodes.join(', ')}: ${h.cause === 'spot-interruption' ? 'Spot interruption notice (2 minutes)' : h.cause === 'health' ? 'EC2 health check failed; the group replaces the instance' : 'instance terminated by hand'}`,
+        'happening',
+      );
     },
     'karpenter-disruption': (world, h) => {
       for (const ref of h.nodes) {
@@ -277,7 +312,10 @@ export class World {
     'karpenter-drift': (world, h) => {
       if (!world.karpenter) throw new Error(`karpenter-drift: the cluster has no Karpenter or EKS Auto Mode NodePool`);
       world.karpenter.drift(h.nodePool, h.budget);
-      world.note(`NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`, 'happening');
+      world.note(
+        `NodePool ${h.nodePool}'s NodeClaims drift${h.budget !== undefined ? `; its budget allows ${h.budget} nodes for Drifted` : ''}`,
+        'happening',
+      );
     },
     'node-repair': (world, h, now) => {
       const node = world.nodeName(h.node);
@@ -287,11 +325,11 @@ export class World {
       world.terminations.push({ instanceId: world.instanceOf(node), at: now, cause: 'health' });
       world.note(`node repair replaces ${h.node}`, 'happening');
     },
-    'drain': (world, h) => {
+    drain: (world, h) => {
       world.drains.set(world.nodeName(h.node), {});
       world.note(`${h.node} is drained`, 'happening');
     },
-    'uncordon': (world, h) => {
+    uncordon: (world, h) => {
       world.drains.delete(world.nodeName(h.node));
       world.kube.cordon(world.nodeName(h.node), false);
       world.note(`${h.node} is uncordoned`, 'happening');
@@ -309,11 +347,11 @@ export class World {
       world.account.setDesired(world.cluster, h.nodeGroup, h.desired);
       world.note(`${h.nodeGroup} tries to launch to ${h.desired} and fails: ${h.statusMessage}`, 'happening');
     },
-    'replicas': (world, h) => {
+    replicas: (world, h) => {
       world.kube.scaleWorkload(world.workloadKind(h.workload), ...split(h.workload), h.replicas);
       world.note(`${h.workload} scaled to ${h.replicas} replicas`, 'happening');
     },
-    'usage': (world, h) => {
+    usage: (world, h) => {
       for (const p of world.chosenPods(h.workload, h.pods)) {
         for (const c of p.containers) {
           if (h.container && c.spec.name !== h.container) continue;
@@ -326,7 +364,13 @@ export class World {
       world.note(`${h.workload} usage changes`, 'happening');
     },
     'memory-leak': (world, h) => {
-      world.leaks.push({ workload: h.workload, container: h.container, bytesPerMinute: perMinute(h.rate), replicas: h.replicas, pods: h.pods });
+      world.leaks.push({
+        workload: h.workload,
+        container: h.container,
+        bytesPerMinute: perMinute(h.rate),
+        replicas: h.replicas,
+        pods: h.pods,
+      });
       world.note(`${h.pods ? h.pods.join(', ') : h.workload} starts leaking memory (${h.rate})`, 'happening');
     },
     'crash-loop': (world, h) => {
@@ -337,11 +381,11 @@ export class World {
       world.rollOut(h.workload, h.image, undefined, h.reason === 'CreateContainerConfigError' ? h.reason : 'ImagePullBackOff');
       world.note(`${h.workload} rolls out ${h.image}, which cannot start (${h.reason})`, 'happening');
     },
-    'rollout': (world, h) => {
+    rollout: (world, h) => {
       world.rollOut(h.workload, h.image, h.container, h.outcome, h.maxUnavailable);
       world.note(`${h.workload} rolls out ${h.image}${h.outcome === 'healthy' ? '' : ` (${h.outcome})`}`, 'happening');
     },
-    'rollback': (world, h) => {
+    rollback: (world, h) => {
       const earlier = world.templates.get(h.workload) ?? [];
       const previous = earlier[earlier.length - 2];
       world.kube.rollOut(world.workloadKind(h.workload), ...split(h.workload), previous);
@@ -352,10 +396,16 @@ export class World {
     'disk-fill': (world, h) => {
       if (h.workload) world.podWrites.push({ workload: h.workload, bytesPerMinute: perMinute(h.rate) });
       else world.diskFills.set(world.nodeName(h.node!), perMinute(h.rate));
-      world.note(`${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`, 'happening');
+      world.note(
+        `${h.workload ? `${h.workload}'s pods write ${h.source} (${h.rate} each)` : `${h.node}'s ${h.source === 'images' ? 'image filesystem' : 'disk'} starts filling (${h.rate})`}`,
+        'happening',
+      );
     },
     'node-condition': (world, h) => {
-      world.kube.setNodeCondition(world.nodeName(h.node), h.condition, h.status, { ...(h.reason ? { reason: h.reason } : {}), ...(h.message ? { message: h.message } : {}) });
+      world.kube.setNodeCondition(world.nodeName(h.node), h.condition, h.status, {
+        ...(h.reason ? { reason: h.reason } : {}),
+        ...(h.message ? { message: h.message } : {}),
+      });
       world.note(`${h.node}: ${h.condition} is ${h.status}`, 'happening');
     },
     'node-flap': (world, h, now) => {
@@ -368,18 +418,27 @@ export class World {
     },
     'scheduled-event': (world, h, now) => {
       const code = SCHEDULED_EVENT_CODES[h.event];
-      world.account.scheduleHealthEvent(world.instanceOf(world.nodeName(h.node)), code, now + parseDuration(h.in), SCHEDULED_EVENT_TEXT[h.event]);
+      world.account.scheduleHealthEvent(
+        world.instanceOf(world.nodeName(h.node)),
+        code,
+        now + parseDuration(h.in),
+        SCHEDULED_EVENT_TEXT[h.event],
+      );
       world.note(`AWS Health: ${h.event} of ${h.node}'s instance scheduled in ${h.in}`, 'happening');
     },
     'status-check-failed': (world, h) => {
-      world.account.failStatusCheck(world.instanceOf(world.nodeName(h.node)), 'instance', h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY);
+      world.account.failStatusCheck(
+        world.instanceOf(world.nodeName(h.node)),
+        'instance',
+        h.for ? parseDuration(h.for) : Number.POSITIVE_INFINITY,
+      );
       world.note(`${h.node}'s instance fails its EC2 status check`, 'happening');
     },
-    'cordon': (world, h) => {
+    cordon: (world, h) => {
       world.kube.cordon(world.nodeName(h.node));
       world.note(`${h.node} is cordoned`, 'happening');
     },
-    'silence': (world, h, now) => {
+    silence: (world, h, now) => {
       const { node, ...rest } = h.match;
       const matchers = { ...rest, ...(node ? { node: /^[a-z0-9-]+\/\d+$/.test(node) ? world.nodeName(node) : node } : {}) };
       world.silences.push({ startsAt: now, endsAt: now + parseDuration(h.for), matchers, comment: h.comment });
@@ -395,7 +454,13 @@ export class World {
     },
     'event-storm': (world, h) => {
       const minutes = Math.max(1, Math.round(parseDuration(h.over) / MINUTE_MS));
-      world.storms.push({ reason: h.reason, message: h.message ?? `${h.reason}: simulated storm`, left: h.count, perMinute: Math.ceil(h.count / minutes), workload: h.workload });
+      world.storms.push({
+        reason: h.reason,
+        message: h.message ?? `${h.reason}: simulated storm`,
+        left: h.count,
+        perMinute: Math.ceil(h.count / minutes),
+        workload: h.workload,
+      });
       world.note(`an event storm starts: ${h.count} × ${h.reason} over ${h.over}`, 'happening');
     },
     'cluster-status': (world, h) => {
@@ -441,7 +506,9 @@ export class World {
       const replaced = this.kube.removeNode(node, { reschedule: true });
       this.karpenter?.left(node);
       for (const p of replaced) this.startSmall(p);
-      this.note(`node ${node} left with its instance; ${replaced.length} pods recreated, ${replaced.filter((p) => !p.node).length} of them Pending`);
+      this.note(
+        `node ${node} left with its instance; ${replaced.length} pods recreated, ${replaced.filter((p) => !p.node).length} of them Pending`,
+      );
     }
   }
 
@@ -464,15 +531,24 @@ export class World {
       capacity: { cpuMilli: cpu, memoryBytes: memory, ephemeralStorageBytes: disk, pods: n.pods },
       allocatable: {
         cpuMilli: n.allocatableCpu ? parseCpuMilli(n.allocatableCpu) : cpu - eksCpuReserve(cpu),
-        memoryBytes: n.allocatableMemory ? parseBytes(n.allocatableMemory) : memory - eksMemoryReserve(n.pods) - (evictionMemory ? parseBytes(evictionMemory) : MEMORY_EVICTION_THRESHOLD),
+        memoryBytes: n.allocatableMemory
+          ? parseBytes(n.allocatableMemory)
+          : memory - eksMemoryReserve(n.pods) - (evictionMemory ? parseBytes(evictionMemory) : MEMORY_EVICTION_THRESHOLD),
         ephemeralStorageBytes: Math.floor(disk * 0.9),
         pods: n.pods,
       },
       createdAt: Math.max(h.launchTime, this.clock.now() - 30 * 86_400_000),
       // EKS Auto Mode labels its nodes so workloads can ask for Auto Mode compute.
-      ...(g.labels || g.kind === 'auto-mode' ? { labels: { ...g.labels, ...(g.kind === 'auto-mode' ? { 'eks.amazonaws.com/compute-type': 'auto' } : {}) } } : {}),
+      ...(g.labels || g.kind === 'auto-mode'
+        ? { labels: { ...g.labels, ...(g.kind === 'auto-mode' ? { 'eks.amazonaws.com/compute-type': 'auto' } : {}) } }
+        : {}),
       ...(g.taints ? { taints: g.taints } : {}),
-      disk: { capacityBytes: disk, usedBytes: n.system?.disk ? parseBytes(n.system.disk) : 12 * GiB, inodes: Math.floor(disk / 2048), inodesUsed: 400_000 },
+      disk: {
+        capacityBytes: disk,
+        usedBytes: n.system?.disk ? parseBytes(n.system.disk) : 12 * GiB,
+        inodes: Math.floor(disk / 2048),
+        inodesUsed: 400_000,
+      },
       systemMemoryBytes: n.system?.memory ? parseBytes(n.system.memory) : 600 * MiB,
       systemCpuMilli: n.system?.cpu ? parseCpuMilli(n.system.cpu) : 100,
       ...(evictionMemory ? { evictionHard: { 'memory.available': evictionMemory } } : {}),
@@ -495,7 +571,13 @@ export class World {
   // -------------------------------------------------------------------------------------------------
 
   /** A new template for the workload; `runRollouts` moves its pods over at the controller's pace. */
-  private rollOut(workload: string, image: string, container: string | undefined, outcome: RolloutOutcome, maxUnavailable?: number | string): void {
+  private rollOut(
+    workload: string,
+    image: string,
+    container: string | undefined,
+    outcome: RolloutOutcome,
+    maxUnavailable?: number | string,
+  ): void {
     const w = this.workloads.get(workload)!;
     const history = this.templates.get(workload) ?? [w.containers.map(containerSpec)];
     const current = history[history.length - 1];
@@ -521,15 +603,27 @@ export class World {
       const w = this.workloads.get(workload)!;
       const live = this.podsOf(workload).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && p.deletingSince === undefined);
       const fresh = live.filter((p) => this.kube.isUpdated(p));
-      const old = live.filter((p) => !this.kube.isUpdated(p)).sort((a, b) => Number(podReady(a)) - Number(podReady(b)) || a.name.localeCompare(b.name));
+      const old = live
+        .filter((p) => !this.kube.isUpdated(p))
+        .sort((a, b) => Number(podReady(a)) - Number(podReady(b)) || a.name.localeCompare(b.name));
       const available = (p: PodModel) => podReady(p) && p.scheduledAt !== undefined && p.scheduledAt < now;
       const template = this.templates.get(workload)!.at(-1)!;
       if (w.kind === 'DaemonSet') {
         const m = r.maxUnavailable ?? 1;
         const budget = typeof m === 'number' ? m : Math.ceil((live.length * parseInt(m, 10)) / 100);
-        for (const victim of old.filter((p) => p.node !== undefined).slice(0, Math.max(0, budget - live.filter((p) => !available(p)).length))) {
+        for (const victim of old
+          .filter((p) => p.node !== undefined)
+          .slice(0, Math.max(0, budget - live.filter((p) => !available(p)).length))) {
           this.kube.deletePod(victim);
-          this.started(this.kube.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: victim.node, containers: template }), r);
+          this.started(
+            this.kube.addPod({
+              namespace: w.namespace,
+              owner: { kind: 'DaemonSet', name: w.name },
+              node: victim.node,
+              containers: template,
+            }),
+            r,
+          );
         }
       } else {
         const replicas = this.kube.replicasOf(w.kind, w.namespace, w.name);
@@ -553,7 +647,8 @@ export class World {
     this.startSmall(p);
     for (const c of p.containers.filter((x) => x.spec.image === r.image)) {
       if (r.outcome === 'ImagePullBackOff') this.kube.failImagePull(p, c.spec.name);
-      else if (r.outcome === 'CreateContainerConfigError') this.kube.failContainer(p, c.spec.name, 'CreateContainerConfigError', 'secret "db-credentials" not found');
+      else if (r.outcome === 'CreateContainerConfigError')
+        this.kube.failContainer(p, c.spec.name, 'CreateContainerConfigError', 'secret "db-credentials" not found');
     }
   }
 
@@ -596,12 +691,21 @@ export class World {
       if (blocked.length === 0) {
         this.drains.delete(node);
         this.note(`${this.nodeRef(node) ?? node} is drained`);
-        if (d.autoscaler) this.account.setDesired(this.cluster, d.autoscaler.group, d.autoscaler.desired(), { cause: { kind: 'terminate-request' }, terminate: [this.instanceOf(node)] });
-        if (d.karpenter) this.account.setDesired(this.cluster, d.karpenter.pool, this.running(d.karpenter.pool) - 1, { terminate: [this.instanceOf(node)] });
+        if (d.autoscaler)
+          this.account.setDesired(this.cluster, d.autoscaler.group, d.autoscaler.desired(), {
+            cause: { kind: 'terminate-request' },
+            terminate: [this.instanceOf(node)],
+          });
+        if (d.karpenter)
+          this.account.setDesired(this.cluster, d.karpenter.pool, this.running(d.karpenter.pool) - 1, {
+            terminate: [this.instanceOf(node)],
+          });
       } else if (d.autoscaler && now >= d.autoscaler.deadline) {
         this.drains.delete(node);
         this.kube.removeTaint(node, 'ToBeDeletedByClusterAutoscaler');
-        this.note(`Cluster Autoscaler gives up removing ${this.nodeRef(node) ?? node}: cannot evict ${blocked.join(', ')} (PodDisruptionBudget)`);
+        this.note(
+          `Cluster Autoscaler gives up removing ${this.nodeRef(node) ?? node}: cannot evict ${blocked.join(', ')} (PodDisruptionBudget)`,
+        );
       }
     }
   }
@@ -613,7 +717,9 @@ export class World {
     if (!w || !pdb) return true;
     const now = this.clock.now();
     // Healthy as the disruption controller counts: ready, and not just created in this same minute.
-    const healthy = this.podsOf(`${w.namespace}/${w.name}`).filter((x) => podReady(x) && x.deletingSince === undefined && x.scheduledAt !== undefined && x.scheduledAt < now).length;
+    const healthy = this.podsOf(`${w.namespace}/${w.name}`).filter(
+      (x) => podReady(x) && x.deletingSince === undefined && x.scheduledAt !== undefined && x.scheduledAt < now,
+    ).length;
     const desiredHealthy = 'minAvailable' in pdb ? pdb.minAvailable : (w.replicas ?? 0) - pdb.maxUnavailable;
     return healthy - 1 >= desiredHealthy;
   }
@@ -683,7 +789,12 @@ export class World {
     for (const f of this.flaps) {
       if (!this.kube.nodeModels.has(f.node)) continue;
       const ready = now >= f.until || Math.floor((now - this.start) / f.period) % 2 === 0;
-      this.kube.setNodeCondition(f.node, 'Ready', ready ? 'True' : 'False', ready ? {} : { reason: 'KubeletNotReady', message: 'PLEG is not healthy: pleg was last seen active 3m5s ago' });
+      this.kube.setNodeCondition(
+        f.node,
+        'Ready',
+        ready ? 'True' : 'False',
+        ready ? {} : { reason: 'KubeletNotReady', message: 'PLEG is not healthy: pleg was last seen active 3m5s ago' },
+      );
     }
   }
 
@@ -700,7 +811,10 @@ export class World {
         continue;
       }
       if (now < down.until) {
-        this.kube.setNodeCondition(node, 'Ready', 'Unknown', { reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+        this.kube.setNodeCondition(node, 'Ready', 'Unknown', {
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+        });
         this.kube.addTaint(node, 'node.kubernetes.io/unreachable');
         this.kube.addTaint(node, 'node.kubernetes.io/unreachable', 'NoExecute');
         this.kube.setNodeLost(node, true);
@@ -725,7 +839,9 @@ export class World {
       this.kube.markForDeletion(p);
       const w = this.workloadOfPod(p);
       if (w && w.kind !== 'StatefulSet') this.recreate(p);
-      this.note(`${p.namespace}/${p.name} on unreachable ${this.nodeRef(node) ?? node} marked for deletion${w?.kind === 'StatefulSet' ? '; the StatefulSet waits for it (stuck Terminating)' : ', a replacement is created'}`);
+      this.note(
+        `${p.namespace}/${p.name} on unreachable ${this.nodeRef(node) ?? node} marked for deletion${w?.kind === 'StatefulSet' ? '; the StatefulSet waits for it (stuck Terminating)' : ', a replacement is created'}`,
+      );
     }
   }
 
@@ -740,7 +856,13 @@ export class World {
       const pods = s.workload ? this.podsOf(s.workload) : [...this.kube.podModels.values()];
       for (let i = 0; i < n && pods.length; i++) {
         const p = pods[i % pods.length];
-        this.kube.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: s.reason, type: 'Warning', message: s.message, source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+        this.kube.emitEvent({
+          involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid },
+          reason: s.reason,
+          type: 'Warning',
+          message: s.message,
+          source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) },
+        });
       }
       s.left -= n;
     }
@@ -771,7 +893,12 @@ export class World {
     if (!w || w.kind === 'DaemonSet') return undefined;
     const statefulSet = w.kind === 'StatefulSet';
     if (statefulSet && this.kube.podModels.has(`${p.namespace}/${p.name}`)) this.kube.deletePod(p);
-    const pod = this.kube.addPod({ namespace: p.namespace, ...(statefulSet ? { name: p.name } : {}), owner: { kind: w.kind, name: w.name }, containers: p.containers.map((c) => c.spec) });
+    const pod = this.kube.addPod({
+      namespace: p.namespace,
+      ...(statefulSet ? { name: p.name } : {}),
+      owner: { kind: w.kind, name: w.name },
+      containers: p.containers.map((c) => c.spec),
+    });
     this.startSmall(pod);
     return pod;
   }
@@ -779,7 +906,8 @@ export class World {
   /** A new pod's containers start at a share of their steady memory (see `runWarmUps`). */
   private startSmall(p: PodModel): void {
     for (const c of p.containers) {
-      if (c.spec.usage?.memoryWorkingSetBytes !== undefined) this.kube.setUsage(p, c.spec.name, { memoryWorkingSetBytes: Math.floor(c.spec.usage.memoryWorkingSetBytes * WARM_UP_START) });
+      if (c.spec.usage?.memoryWorkingSetBytes !== undefined)
+        this.kube.setUsage(p, c.spec.name, { memoryWorkingSetBytes: Math.floor(c.spec.usage.memoryWorkingSetBytes * WARM_UP_START) });
     }
   }
 
@@ -887,7 +1015,13 @@ export class World {
   /** Karpenter's termination controller: the `karpenter.sh/disrupted:NoSchedule` taint, and its event on the node. */
   private disrupt(node: string, reason: string, type: 'Normal' | 'Warning', message: string): void {
     this.kube.addTaint(node, 'karpenter.sh/disrupted');
-    this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason, type, message, source: { component: 'karpenter' } });
+    this.kube.emitEvent({
+      involvedObject: { kind: 'Node', name: node, uid: node },
+      reason,
+      type,
+      message,
+      source: { component: 'karpenter' },
+    });
   }
 }
 
@@ -900,7 +1034,12 @@ function containerSpec(c: Workload['containers'][number]): SimContainerSpec {
           ...(r['ephemeral-storage'] !== undefined ? { ephemeralStorageBytes: parseBytes(r['ephemeral-storage']) } : {}),
         }
       : undefined;
-  const spec = { name: c.name, image: c.image, ...(c.requests ? { requests: res(c.requests) } : {}), ...(c.limits ? { limits: res(c.limits) } : {}) };
+  const spec = {
+    name: c.name,
+    image: c.image,
+    ...(c.requests ? { requests: res(c.requests) } : {}),
+    ...(c.limits ? { limits: res(c.limits) } : {}),
+  };
   // What it wants: the simulated kubelet's CFS quota throttles it at its limit.
   return { ...spec, usage: { cpuMilli: parseCpuMilli(c.usage.cpu), memoryWorkingSetBytes: parseBytes(c.usage.memory) } };
 }
@@ -909,9 +1048,15 @@ function containerSpec(c: Workload['containers'][number]): SimContainerSpec {
 function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacement {
   const karpenter = (w.nodeAffinity?.nodeGroups ?? []).some((g) => isKarpenter(groups.get(g)?.kind));
   const affinity = [
-    ...(w.nodeAffinity?.nodeGroups ? [{ key: karpenter ? 'karpenter.sh/nodepool' : 'eks.amazonaws.com/nodegroup', values: w.nodeAffinity.nodeGroups }] : []),
+    ...(w.nodeAffinity?.nodeGroups
+      ? [{ key: karpenter ? 'karpenter.sh/nodepool' : 'eks.amazonaws.com/nodegroup', values: w.nodeAffinity.nodeGroups }]
+      : []),
     ...(w.nodeAffinity?.capacityType
-      ? [karpenter ? { key: 'karpenter.sh/capacity-type', values: [w.nodeAffinity.capacityType] } : { key: 'eks.amazonaws.com/capacityType', values: [w.nodeAffinity.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND'] }]
+      ? [
+          karpenter
+            ? { key: 'karpenter.sh/capacity-type', values: [w.nodeAffinity.capacityType] }
+            : { key: 'eks.amazonaws.com/capacityType', values: [w.nodeAffinity.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND'] },
+        ]
       : []),
   ];
   return {
@@ -926,7 +1071,10 @@ function placementOf(w: Workload, groups: ReadonlyMap<string, Group>): SimPlacem
 
 /** A topology term over the workload's own pods (the label the simulated cluster gives them). */
 function ownPods(w: Workload, topology: 'hostname' | 'zone'): SimTopologyTerm {
-  return { topologyKey: topology === 'hostname' ? 'kubernetes.io/hostname' : 'topology.kubernetes.io/zone', matchLabels: { 'app.kubernetes.io/name': w.name } };
+  return {
+    topologyKey: topology === 'hostname' ? 'kubernetes.io/hostname' : 'topology.kubernetes.io/zone',
+    matchLabels: { 'app.kubernetes.io/name': w.name },
+  };
 }
 
 /** Node groups whose nodes Karpenter manages: its own NodePools, and EKS Auto Mode's. */

@@ -109,12 +109,17 @@ export function membersOf(cluster: string, cloud: CloudRollup | undefined): Clus
 }
 
 /** Each event to the clusters it concerns (its instance, else its Auto Scaling group); the rest unmatched. */
-export function routeEvents(events: readonly AwsEvent[], clusters: readonly ClusterMembers[]): { byCluster: Map<string, AwsEvent[]>; unmatched: AwsEvent[] } {
+export function routeEvents(
+  events: readonly AwsEvent[],
+  clusters: readonly ClusterMembers[],
+): { byCluster: Map<string, AwsEvent[]>; unmatched: AwsEvent[] } {
   const byCluster = new Map<string, AwsEvent[]>();
   const unmatched: AwsEvent[] = [];
   for (const e of events) {
     const group = 'autoScalingGroup' in e ? e.autoScalingGroup : undefined;
-    const owners = clusters.filter((c) => (e.instanceId !== undefined && c.instances.has(e.instanceId)) || (group !== undefined && c.groups.has(group)));
+    const owners = clusters.filter(
+      (c) => (e.instanceId !== undefined && c.instances.has(e.instanceId)) || (group !== undefined && c.groups.has(group)),
+    );
     if (owners.length === 0) unmatched.push(e);
     for (const c of owners) byCluster.set(c.cluster, [...(byCluster.get(c.cluster) ?? []), e]);
   }

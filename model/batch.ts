@@ -88,7 +88,10 @@ const evictionThresholds = z
 const kubeNode: z.ZodType<KubeNode> = z.object({
   name,
   uid: name.optional(),
-  providerId: z.string().max(L.maxNameLength * 2).optional(),
+  providerId: z
+    .string()
+    .max(L.maxNameLength * 2)
+    .optional(),
   instanceId: z
     .string()
     .regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890')
@@ -163,9 +166,7 @@ const container: z.ZodType<Container> = z.object({
   waitingReason: reason.optional(),
   ready: z.boolean(),
   startedAt: time.optional(),
-  lastTermination: z
-    .object({ reason, exitCode: z.number().int(), finishedAt: time.optional() })
-    .optional(),
+  lastTermination: z.object({ reason, exitCode: z.number().int(), finishedAt: time.optional() }).optional(),
   usage: z
     .object({
       cpuMilli: cpuMilli.optional(),
@@ -177,7 +178,12 @@ const container: z.ZodType<Container> = z.object({
       psiMemoryFullAvg10: psi.optional(),
       psiCpuSomeAvg10: psi.optional(),
       cpuThrottledPct: percent.optional(),
-      cpuThrottledSecondsPerSecond: z.number().finite().nonnegative().max(L.maxCpuMilli / 1000).optional(),
+      cpuThrottledSecondsPerSecond: z
+        .number()
+        .finite()
+        .nonnegative()
+        .max(L.maxCpuMilli / 1000)
+        .optional(),
     })
     .optional(),
 });
@@ -202,7 +208,17 @@ const placement: z.ZodType<Placement> = z.object({
     }),
   ).optional(),
   antiAffinity: terms(z.object({ topology, selector: terms(requirement) })).optional(),
-  spread: terms(z.object({ topology, maxSkew: z.number().int().min(1).max(L.maxPodsPerNode * L.maxNodes), selector: terms(requirement) })).optional(),
+  spread: terms(
+    z.object({
+      topology,
+      maxSkew: z
+        .number()
+        .int()
+        .min(1)
+        .max(L.maxPodsPerNode * L.maxNodes),
+      selector: terms(requirement),
+    }),
+  ).optional(),
   volumeZones: terms(name).optional(),
 });
 
@@ -254,38 +270,59 @@ const kubeEvent: z.ZodType<KubeEvent> = z.object({
   source: reason.optional(),
 });
 
-const karpenterCondition = z.object({ type: name, status: z.enum(['True', 'False', 'Unknown']), reason: reason.optional(), message: message.optional(), since: time.optional() });
+const karpenterCondition = z.object({
+  type: name,
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: reason.optional(),
+  message: message.optional(),
+  since: time.optional(),
+});
 const karpenterConditions = z.array(karpenterCondition).max(L.maxConditionsPerNode);
-const poolResources = z.object({ cpuMilli: cpuMilli.optional(), memoryBytes: bytes.optional(), ephemeralStorageBytes: bytes.optional(), pods: count.optional(), nodes: count.optional() });
+const poolResources = z.object({
+  cpuMilli: cpuMilli.optional(),
+  memoryBytes: bytes.optional(),
+  ephemeralStorageBytes: bytes.optional(),
+  pods: count.optional(),
+  nodes: count.optional(),
+});
 const nodePool: z.ZodType<KarpenterNodePool> = z.object({
   name,
   nodeClass: z.object({ group: reason, kind: reason, name }).optional(),
   limits: poolResources.optional(),
   resources: poolResources.optional(),
-  budgets: z.array(z.object({ nodes: name, reasons: z.array(name).max(8).optional(), schedule: name.optional(), duration: name.optional() })).max(L.maxBudgets),
+  budgets: z
+    .array(z.object({ nodes: name, reasons: z.array(name).max(8).optional(), schedule: name.optional(), duration: name.optional() }))
+    .max(L.maxBudgets),
   conditions: karpenterConditions,
 });
 const nodeClaim: z.ZodType<KarpenterNodeClaim> = z.object({
   name,
   nodePool: name.optional(),
   nodeName: name.optional(),
-  providerId: z.string().max(L.maxNameLength * 2).optional(),
-  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890').optional(),
+  providerId: z
+    .string()
+    .max(L.maxNameLength * 2)
+    .optional(),
+  instanceId: z
+    .string()
+    .regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890')
+    .optional(),
   instanceType: name.optional(),
   capacityType: name.optional(),
   createdAt: time.optional(),
   deleting: z.literal(true).optional(),
   conditions: karpenterConditions,
 });
-const karpenter: z.ZodType<KarpenterState> = z.object({ nodePools: z.array(nodePool).max(L.maxNodePools), nodeClaims: z.array(nodeClaim).max(L.maxNodes) });
+const karpenter: z.ZodType<KarpenterState> = z.object({
+  nodePools: z.array(nodePool).max(L.maxNodePools),
+  nodeClaims: z.array(nodeClaim).max(L.maxNodes),
+});
 
 const scrapeErrorKind = z.enum(['timeout', 'connect', 'tls', 'http', 'parse', 'other']);
 const scrapeError: z.ZodType<ScrapeError> = z.object({ node: name, kind: scrapeErrorKind, message });
 
 const controlPlane: z.ZodType<ControlPlaneHealth> = z.object({
-  readyz: z
-    .object({ ok: z.boolean(), checks: z.array(z.object({ name, ok: z.boolean() })).max(L.maxReadyzChecks) })
-    .optional(),
+  readyz: z.object({ ok: z.boolean(), checks: z.array(z.object({ name, ok: z.boolean() })).max(L.maxReadyzChecks) }).optional(),
   apiCalls: count,
   apiErrors: count,
   apiThrottled: count,
@@ -366,9 +403,7 @@ export interface AgentBatch {
 }
 
 /** EKS cluster names: 1–100 characters, alphanumeric first, then alphanumerics, `-` and `_`. */
-export const clusterNameSchema = z
-  .string()
-  .regex(CLUSTER_NAME_PATTERN, CLUSTER_NAME_MESSAGE);
+export const clusterNameSchema = z.string().regex(CLUSTER_NAME_PATTERN, CLUSTER_NAME_MESSAGE);
 
 export const agentBatchSchema: z.ZodType<AgentBatch> = z
   .object({
@@ -394,7 +429,16 @@ export const agentBatchSchema: z.ZodType<AgentBatch> = z
     events: z.array(kubeEvent).max(L.maxEvents),
     controlPlane: controlPlane.optional(),
     scrapeErrors: z.array(scrapeError).max(L.maxScrapeErrors),
-    dataAgeMs: z.record(z.string().regex(/^[a-z]+(\/[a-z]+)?$/).max(40), count).refine((r) => Object.keys(r).length <= 20, 'dataAgeMs: at most 20 resources').optional(),
+    dataAgeMs: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-z]+(\/[a-z]+)?$/)
+          .max(40),
+        count,
+      )
+      .refine((r) => Object.keys(r).length <= 20, 'dataAgeMs: at most 20 resources')
+      .optional(),
     karpenter: karpenter.optional(),
   })
   .superRefine((b, ctx) => {

@@ -25,12 +25,26 @@ export interface ClusterListProblem {
  */
 export function clusterListProblems(clusters: readonly ClusterConfig[]): ClusterListProblem[] {
   const problems: ClusterListProblem[] = [];
-  if (clusters.length === 0) problems.push({ path: [], message: 'must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]' });
-  if (clusters.length > MAX_CLUSTERS) problems.push({ path: [], message: `must list at most ${MAX_CLUSTERS} clusters, got ${clusters.length} (deploy one stack per account beyond that)` });
+  if (clusters.length === 0)
+    problems.push({ path: [], message: 'must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]' });
+  if (clusters.length > MAX_CLUSTERS)
+    problems.push({
+      path: [],
+      message: `must list at most ${MAX_CLUSTERS} clusters, got ${clusters.length} (deploy one stack per account beyond that)`,
+    });
   clusters.forEach((c, i) => {
-    if (!CLUSTER_NAME_PATTERN.test(c.name)) problems.push({ path: [i, 'name'], message: `must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, a letter or digit first), got "${c.name}"` });
-    if (c.region !== undefined && !AWS_REGION_PATTERN.test(c.region)) problems.push({ path: [i, 'region'], message: `must be an AWS region like "eu-west-1", got "${c.region}"` });
-    if (clusters.slice(0, i).some((o) => o.name === c.name)) problems.push({ path: [i, 'name'], message: `must be unique, in every region (the name keys the cluster's data): "${c.name}" is listed twice` });
+    if (!CLUSTER_NAME_PATTERN.test(c.name))
+      problems.push({
+        path: [i, 'name'],
+        message: `must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, a letter or digit first), got "${c.name}"`,
+      });
+    if (c.region !== undefined && !AWS_REGION_PATTERN.test(c.region))
+      problems.push({ path: [i, 'region'], message: `must be an AWS region like "eu-west-1", got "${c.region}"` });
+    if (clusters.slice(0, i).some((o) => o.name === c.name))
+      problems.push({
+        path: [i, 'name'],
+        message: `must be unique, in every region (the name keys the cluster's data): "${c.name}" is listed twice`,
+      });
   });
   return problems;
 }

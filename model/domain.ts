@@ -354,7 +354,9 @@ export interface Toleration {
 /** As the scheduler's TaintToleration filter: an empty key with `Exists` tolerates every taint. */
 export function tolerates(tolerations: readonly Toleration[] | undefined, t: Taint): boolean {
   return (tolerations ?? []).some(
-    (x) => (!x.effect || x.effect === t.effect) && (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
+    (x) =>
+      (!x.effect || x.effect === t.effect) &&
+      (x.key === undefined ? x.operator === 'Exists' : x.key === t.key && (x.operator === 'Exists' || (x.value ?? '') === (t.value ?? ''))),
   );
 }
 

@@ -26,7 +26,9 @@ export interface JsonShape {
   readonly depth: number;
 }
 
-export type JsonShapeCheck = { readonly ok: true; readonly shape: JsonShape } | { readonly ok: false; readonly tooLarge: boolean; readonly problem: string };
+export type JsonShapeCheck =
+  | { readonly ok: true; readonly shape: JsonShape }
+  | { readonly ok: false; readonly tooLarge: boolean; readonly problem: string };
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -76,11 +78,19 @@ export function checkJsonShape(json: Uint8Array, limits: JsonShapeLimits): JsonS
       if (containers + commas + 1 > limits.maxJsonValues) return over(`more than ${limits.maxJsonValues} values`);
     } else if (c === COLON && depth > 0) {
       if (++members[depth] > limits.maxObjectMembers) {
-        return { ok: false, tooLarge: false, problem: `JSON has an object with more than ${limits.maxObjectMembers} members (at byte ${i}); no object of a batch has that many` };
+        return {
+          ok: false,
+          tooLarge: false,
+          problem: `JSON has an object with more than ${limits.maxObjectMembers} members (at byte ${i}); no object of a batch has that many`,
+        };
       }
       if (keys.size <= limits.maxDistinctKeys) keys.add(fnv1a(json, stringStart, stringEnd));
       if (keys.size > limits.maxDistinctKeys) {
-        return { ok: false, tooLarge: false, problem: `JSON has more than ${limits.maxDistinctKeys} distinct object keys; a batch has a few hundred (field names and label keys)` };
+        return {
+          ok: false,
+          tooLarge: false,
+          problem: `JSON has more than ${limits.maxDistinctKeys} distinct object keys; a batch has a few hundred (field names and label keys)`,
+        };
       }
     }
   }

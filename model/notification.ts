@@ -37,7 +37,9 @@ export type Delivery = MessageSeverity | 'health';
 export const MESSAGE_SEVERITIES: readonly MessageSeverity[] = ['critical', 'warning', 'info', 'resolved'];
 export const DELIVERIES: readonly Delivery[] = [...MESSAGE_SEVERITIES, 'health'];
 
-export const deliverySchema = z.enum(DELIVERIES as [Delivery, ...Delivery[]], { error: `must be one of ${DELIVERIES.map((d) => `"${d}"`).join(', ')}` });
+export const deliverySchema = z.enum(DELIVERIES as [Delivery, ...Delivery[]], {
+  error: `must be one of ${DELIVERIES.map((d) => `"${d}"`).join(', ')}`,
+});
 
 /** A change's tag in `severities`: `critical` for what fires (new, escalated, repeated, flapping), `critical-resolved` for a resolution. */
 export type SeverityTag = Severity | `${Severity}-resolved`;
@@ -133,7 +135,10 @@ export interface Notification {
   /** Changes reported in detail, most important first. */
   readonly changes: readonly AlertChange[];
   /** Changes not detailed (a storm), counted by rule, most first. */
-  readonly omitted: { readonly count: number; readonly rules: readonly { readonly rule: string; readonly title: string; readonly count: number }[] };
+  readonly omitted: {
+    readonly count: number;
+    readonly rules: readonly { readonly rule: string; readonly title: string; readonly count: number }[];
+  };
   /** The omitted changes one by one, most important first, as far as the message's size allows; absent when none is omitted. */
   readonly folded?: readonly FoldedChange[];
   /** All changes of this evaluation, detailed or not. */
@@ -199,7 +204,10 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
         resolvedAt: time.optional(),
         runbook: text(MAX_SUMMARY),
         runbookUrl: text(2000).optional(),
-        includes: z.array(z.object({ rule: text(100), summary: text(MAX_SUMMARY) })).max(MAX_INCLUDES).optional(),
+        includes: z
+          .array(z.object({ rule: text(100), summary: text(MAX_SUMMARY) }))
+          .max(MAX_INCLUDES)
+          .optional(),
         labels: z.record(text(317), text(63)).optional(),
       }),
     )
@@ -221,7 +229,11 @@ export const notificationSchema: z.ZodType<Notification> = z.object({
     .max(MAX_FOLDED)
     .optional(),
   counts: z.object({ firing: z.number().int().nonnegative(), resolved: z.number().int().nonnegative() }),
-  active: z.object({ firing: z.number().int().nonnegative(), critical: z.number().int().nonnegative(), muted: z.number().int().nonnegative() }),
+  active: z.object({
+    firing: z.number().int().nonnegative(),
+    critical: z.number().int().nonnegative(),
+    muted: z.number().int().nonnegative(),
+  }),
 });
 
 /** Severities in increasing order of urgency. */
@@ -230,7 +242,12 @@ const KIND_ORDER: Readonly<Record<ChangeKind, number>> = { escalated: 0, firing:
 
 /** Most important first: what fires before reminders before resolutions; critical first within each. */
 export function byImportance(a: AlertChange, b: AlertChange): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.rule.localeCompare(b.rule) || a.id.localeCompare(b.id);
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    a.rule.localeCompare(b.rule) ||
+    a.id.localeCompare(b.id)
+  );
 }
 
 const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
@@ -264,7 +281,9 @@ function bounded(c: AlertChange): AlertChange {
     summary: cut(c.summary, MAX_SUMMARY),
     runbook: cut(c.runbook, MAX_SUMMARY),
     evidence,
-    ...(c.includes ? { includes: c.includes.slice(0, MAX_INCLUDES).map((i) => ({ rule: i.rule, summary: cut(i.summary, MAX_SUMMARY) })) } : {}),
+    ...(c.includes
+      ? { includes: c.includes.slice(0, MAX_INCLUDES).map((i) => ({ rule: i.rule, summary: cut(i.summary, MAX_SUMMARY) })) }
+      : {}),
   };
 }
 
@@ -286,7 +305,10 @@ export function buildNotification(
     byRule.set(c.rule, { ...r, count: r.count + 1 });
   }
   const firing = all.filter((c) => c.kind !== 'resolved');
-  const top = firing.reduce<Severity | undefined>((a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a), undefined);
+  const top = firing.reduce<Severity | undefined>(
+    (a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a),
+    undefined,
+  );
   const rules = new Set(all.map((c) => c.rule));
   return {
     v: NOTIFICATION_VERSION,
@@ -296,7 +318,9 @@ export function buildNotification(
     rule: rules.size === 1 ? [...rules][0] : 'multiple',
     changes: detailed,
     omitted: { count: sorted.length - detailed.length, rules: [...byRule.values()].sort((a, b) => b.count - a.count) },
-    ...(omitted.length ? { folded: [...omitted.filter(opensOrCloses), ...omitted.filter((c) => !opensOrCloses(c))].slice(0, maxFolded).map(foldedOf) } : {}),
+    ...(omitted.length
+      ? { folded: [...omitted.filter(opensOrCloses), ...omitted.filter((c) => !opensOrCloses(c))].slice(0, maxFolded).map(foldedOf) }
+      : {}),
     counts: { firing: firing.length, resolved: all.length - firing.length },
     active,
   };

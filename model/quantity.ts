@@ -61,11 +61,13 @@ export function bytes(q: string | number | undefined): number | undefined {
   return v === undefined ? undefined : Math.round(v);
 }
 
-const strict = <T>(read: (q: string | number) => T | undefined, what: string) => (q: string | number): T => {
-  const v = read(q);
-  if (v === undefined) throw new QuantityError(`"${q}" is not ${what}`);
-  return v;
-};
+const strict =
+  <T>(read: (q: string | number) => T | undefined, what: string) =>
+  (q: string | number): T => {
+    const v = read(q);
+    if (v === undefined) throw new QuantityError(`"${q}" is not ${what}`);
+    return v;
+  };
 
 export const parseQuantity = strict(quantity, 'a Kubernetes quantity (e.g. 250m, 2, 512Mi, 1.5Gi)');
 export const parseCpuMilli = strict(cpuMilli, 'a Kubernetes quantity (e.g. 250m, 2, 512Mi, 1.5Gi)');
@@ -93,7 +95,12 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   let rest = Math.round(ms / 1000);
   const parts: string[] = [];
-  for (const [unit, secs] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, secs] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const n = Math.floor(rest / secs);
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * secs;
@@ -115,7 +122,12 @@ export function humanDuration(ms: number): string {
 
 /** `536870912` → `512Mi`; for messages. */
 export function formatBytes(bytes: number): string {
-  const units: [string, number][] = [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]];
+  const units: [string, number][] = [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ];
   for (const [u, size] of units) {
     if (Math.abs(bytes) >= size) return `${Number((bytes / size).toFixed(1))}${u}`;
   }

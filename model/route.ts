@@ -62,7 +62,8 @@ const GLOB_CHARS = {
 } as const;
 
 /** One value or a list of them, read as a list. */
-const one = <T extends z.ZodType>(t: T, error: string) => z.union([t, z.array(t).min(1, { error: 'must not be empty' })], { error }).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const one = <T extends z.ZodType>(t: T, error: string) =>
+  z.union([t, z.array(t).min(1, { error: 'must not be empty' })], { error }).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
 const SEVERITY_ERROR = 'must be "critical", "warning" or "info", or a list of them';
 const pattern = (chars: RegExp, what: string) =>
   z.string({ error: 'must be a glob pattern' }).regex(chars, { error: `is not a valid glob: ${what} and * only` });
@@ -74,36 +75,67 @@ const matchSchema = z.strictObject(
     namespace: pattern(GLOB_CHARS.namespace, 'lower-case letters, digits and -').optional(),
     rule: one(z.string(), 'must be a rule id or a list of them').optional(),
     severity: one(z.enum(['critical', 'warning', 'info'], { error: SEVERITY_ERROR }), SEVERITY_ERROR).optional(),
-    labels: z.record(z.string(), pattern(GLOB_CHARS.label, 'letters, digits, ., _ and -'), { error: 'must be an object of label globs like {"team": "shop"}' }).optional(),
+    labels: z
+      .record(z.string(), pattern(GLOB_CHARS.label, 'letters, digits, ., _ and -'), {
+        error: 'must be an object of label globs like {"team": "shop"}',
+      })
+      .optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected cluster, nodeGroup, namespace, rule, severity, labels` : 'must be an object like {"namespace": "shop-*"}') },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected cluster, nodeGroup, namespace, rule, severity, labels`
+        : 'must be an object like {"namespace": "shop-*"}',
+  },
 );
 
-const receiverList = z.array(z.string({ error: 'must be a receiver name' }), { error: 'must be a list of receiver names' }).min(1, { error: 'must name at least one receiver' });
+const receiverList = z
+  .array(z.string({ error: 'must be a receiver name' }), { error: 'must be a list of receiver names' })
+  .min(1, { error: 'must name at least one receiver' });
 
 export const routeSchema = z.strictObject(
   { match: matchSchema.optional(), receivers: receiverList, continue: z.boolean({ error: 'must be true or false' }).optional() },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected match, receivers, continue` : 'must be an object like {"match": {"labels": {"team": "shop"}}, "receivers": ["shop"]}') },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected match, receivers, continue`
+        : 'must be an object like {"match": {"labels": {"team": "shop"}}, "receivers": ["shop"]}',
+  },
 );
 
 /** `vigil:routes`: the default route's receivers (all when left out) and the routes. */
 export const routingSchema = z.strictObject(
   { receivers: receiverList.optional(), routes: z.array(routeSchema, { error: 'must be a list of routes' }) },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected receivers, routes` : 'must be an object like {"receivers": ["email"], "routes": [...]}') },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected receivers, routes`
+        : 'must be an object like {"receivers": ["email"], "routes": [...]}',
+  },
 );
 
 export type RoutingInput = z.input<typeof routingSchema>;
 
 /** The evaluator's `VIGIL_ROUTES`: routes with the default route's receivers resolved by the stack. */
-export const resolvedRoutingSchema: z.ZodType<Routing, z.input<typeof routingSchema>> = routingSchema.transform((r) => ({ receivers: r.receivers ?? [], routes: r.routes }));
+export const resolvedRoutingSchema: z.ZodType<Routing, z.input<typeof routingSchema>> = routingSchema.transform((r) => ({
+  receivers: r.receivers ?? [],
+  routes: r.routes,
+}));
 
 /** A route label key: a Kubernetes label key (optional DNS prefix and `/`, then a name). */
 export const ROUTE_LABEL_KEY = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 
 /** `vigil:routeLabels` (and `VIGIL_ROUTE_LABELS`): the label keys lifted onto alerts. */
 export const routeLabelsSchema = z
-  .array(z.string({ error: 'must be a label key' }).regex(ROUTE_LABEL_KEY, { error: 'must be a Kubernetes label key like "team" or "example.com/team"' }), { error: 'must be a list of label keys like ["team"]' })
-  .max(MAX_ROUTE_LABELS, { error: `must list at most ${MAX_ROUTE_LABELS} keys (each is an SNS message attribute; SNS carries at most 10 and Vigil uses 5 of its own)` });
+  .array(
+    z
+      .string({ error: 'must be a label key' })
+      .regex(ROUTE_LABEL_KEY, { error: 'must be a Kubernetes label key like "team" or "example.com/team"' }),
+    { error: 'must be a list of label keys like ["team"]' },
+  )
+  .max(MAX_ROUTE_LABELS, {
+    error: `must list at most ${MAX_ROUTE_LABELS} keys (each is an SNS message attribute; SNS carries at most 10 and Vigil uses 5 of its own)`,
+  });
 
 /** The SNS message attribute carrying a route label: its key with what SNS names may not hold (`/`) as `_`. */
 export function labelAttributeName(key: string): string {
@@ -148,22 +180,34 @@ const catchAll = (r: Route) => r.match === undefined || Object.keys(r.match).len
  * an unknown receiver, rule id or route label, a route after a catch-all that does not `continue` (it can
  * never match), a declared receiver no route names (it would get nothing).
  */
-export function routingProblems(routing: Routing, known: { readonly receivers: readonly string[]; readonly isRuleId: (id: string) => boolean; readonly routeLabels: readonly string[] }, declared: readonly string[] = []): string[] {
+export function routingProblems(
+  routing: Routing,
+  known: { readonly receivers: readonly string[]; readonly isRuleId: (id: string) => boolean; readonly routeLabels: readonly string[] },
+  declared: readonly string[] = [],
+): string[] {
   const problems: string[] = [];
   const receiver = (at: string, name: string) => {
-    if (!known.receivers.includes(name)) problems.push(`${at} "${name}" is not a receiver; the receivers are ${known.receivers.map((r) => `"${r}"`).join(', ') || '(none)'}`);
+    if (!known.receivers.includes(name))
+      problems.push(`${at} "${name}" is not a receiver; the receivers are ${known.receivers.map((r) => `"${r}"`).join(', ') || '(none)'}`);
   };
   routing.receivers.forEach((name, i) => receiver(`receivers[${i}]`, name));
   let stopper: number | undefined;
   routing.routes.forEach((r, i) => {
     const at = `routes[${i}]`;
-    if (stopper !== undefined) problems.push(`${at} can never match: routes[${stopper}] before it takes every alert and has no "continue": true`);
+    if (stopper !== undefined)
+      problems.push(`${at} can never match: routes[${stopper}] before it takes every alert and has no "continue": true`);
     r.receivers.forEach((name, j) => receiver(`${at}.receivers[${j}]`, name));
     (r.match?.rule ?? []).forEach((id, j) => {
-      if (!known.isRuleId(id)) problems.push(`${at}.match.rule${r.match!.rule!.length > 1 ? `[${j}]` : ''} "${id}" is not a rule id (see the rule table in docs/alerts.md)`);
+      if (!known.isRuleId(id))
+        problems.push(
+          `${at}.match.rule${r.match!.rule!.length > 1 ? `[${j}]` : ''} "${id}" is not a rule id (see the rule table in docs/alerts.md)`,
+        );
     });
     for (const k of Object.keys(r.match?.labels ?? {})) {
-      if (!known.routeLabels.includes(k)) problems.push(`${at}.match.labels.${k}: "${k}" is not a route label, so it can never match; the route labels (vigil:routeLabels) are ${known.routeLabels.map((l) => `"${l}"`).join(', ')}`);
+      if (!known.routeLabels.includes(k))
+        problems.push(
+          `${at}.match.labels.${k}: "${k}" is not a route label, so it can never match; the route labels (vigil:routeLabels) are ${known.routeLabels.map((l) => `"${l}"`).join(', ')}`,
+        );
     }
     if (stopper === undefined && catchAll(r) && !r.continue) stopper = i;
   });
@@ -175,10 +219,14 @@ export function routingProblems(routing: Routing, known: { readonly receivers: r
 /** Problems with `vigil:routeLabels`: label keys, at most `MAX_ROUTE_LABELS`, their SNS attribute names free. */
 export function routeLabelProblems(keys: readonly string[], reserved: readonly string[]): string[] {
   const problems: string[] = [];
-  if (keys.length > MAX_ROUTE_LABELS) problems.push(`at most ${MAX_ROUTE_LABELS} route labels (each is an SNS message attribute; SNS carries at most 10 and Vigil uses 5 of its own)`);
+  if (keys.length > MAX_ROUTE_LABELS)
+    problems.push(
+      `at most ${MAX_ROUTE_LABELS} route labels (each is an SNS message attribute; SNS carries at most 10 and Vigil uses 5 of its own)`,
+    );
   keys.forEach((k, i) => {
     if (!ROUTE_LABEL_KEY.test(k)) problems.push(`[${i}] "${k}" is not a Kubernetes label key`);
-    else if (reserved.includes(labelAttributeName(k)) || /^(aws|amazon)\./i.test(k)) problems.push(`[${i}] "${k}" would be the SNS message attribute "${labelAttributeName(k)}", which is reserved`);
+    else if (reserved.includes(labelAttributeName(k)) || /^(aws|amazon)\./i.test(k))
+      problems.push(`[${i}] "${k}" would be the SNS message attribute "${labelAttributeName(k)}", which is reserved`);
     if (keys.indexOf(k) !== i) problems.push(`[${i}] "${k}" is listed twice`);
   });
   return problems;

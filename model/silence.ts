@@ -56,7 +56,8 @@ export function parseMatchers(terms: readonly string[]): { matchers: Matchers; p
     const eq = term.indexOf('=');
     const label = term.slice(0, eq) as SilenceLabel;
     const pattern = term.slice(eq + 1);
-    if (eq <= 0 || !SILENCE_LABELS.includes(label)) problems.push(`"${term}": expected label=pattern with a label of ${SILENCE_LABELS.join(', ')}`);
+    if (eq <= 0 || !SILENCE_LABELS.includes(label))
+      problems.push(`"${term}": expected label=pattern with a label of ${SILENCE_LABELS.join(', ')}`);
     else if (pattern === '') problems.push(`"${term}": the pattern is empty`);
     else if (out[label] !== undefined) problems.push(`"${term}": ${label} is matched twice`);
     else out[label] = pattern;
@@ -90,31 +91,55 @@ export interface MaintenanceWindow {
   readonly match?: Matchers;
 }
 
-const hhmm = z.string({ error: 'must be a time "HH:MM"' }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a time "HH:MM" (24-hour)' });
-const zone = z.string({ error: 'must be an IANA time zone' }).refine(validTimeZone, { error: 'must be an IANA time zone like "Europe/Paris" or "UTC"' });
+const hhmm = z
+  .string({ error: 'must be a time "HH:MM"' })
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a time "HH:MM" (24-hour)' });
+const zone = z
+  .string({ error: 'must be an IANA time zone' })
+  .refine(validTimeZone, { error: 'must be an IANA time zone like "Europe/Paris" or "UTC"' });
 const labelNames = SILENCE_LABELS.join(', ');
 
 export const maintenanceWindowSchema = z.strictObject(
   {
-    name: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: 'must be a name of letters, digits, ., _ and - (at most 63)' }),
-    days: z.array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }), { error: 'must be a list of weekdays like ["Sat", "Sun"]' }).min(1, { error: 'must name at least one weekday' }),
+    name: z
+      .string({ error: 'must be a string' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: 'must be a name of letters, digits, ., _ and - (at most 63)' }),
+    days: z
+      .array(z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }), {
+        error: 'must be a list of weekdays like ["Sat", "Sun"]',
+      })
+      .min(1, { error: 'must name at least one weekday' }),
     start: hhmm,
     end: hhmm,
     timeZone: zone,
     match: z
-      .strictObject(Object.fromEntries(SILENCE_LABELS.map((l) => [l, z.string({ error: 'must be a pattern' }).min(1, { error: 'must not be empty' }).optional()])) as Record<SilenceLabel, z.ZodOptional<z.ZodString>>, {
-        error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown label(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected ${labelNames}` : `must be an object of label patterns like {"namespace": "batch-*"}`),
-      })
+      .strictObject(
+        Object.fromEntries(
+          SILENCE_LABELS.map((l) => [l, z.string({ error: 'must be a pattern' }).min(1, { error: 'must not be empty' }).optional()]),
+        ) as Record<SilenceLabel, z.ZodOptional<z.ZodString>>,
+        {
+          error: (iss) =>
+            iss.code === 'unrecognized_keys'
+              ? `unknown label(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected ${labelNames}`
+              : `must be an object of label patterns like {"namespace": "batch-*"}`,
+        },
+      )
       .optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected name, days, start, end, timeZone, match` : 'must be an object like {"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}') },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: expected name, days, start, end, timeZone, match`
+        : 'must be an object like {"name": "patching", "days": ["Sat"], "start": "02:00", "end": "04:00", "timeZone": "Europe/Paris"}',
+  },
 );
 
 export const maintenanceWindowsSchema = z
   .array(maintenanceWindowSchema, { error: 'must be a list of maintenance windows' })
   .superRefine((ws, ctx) => {
     ws.forEach((w, i) => {
-      if (ws.findIndex((o) => o.name === w.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${w.name}" is used twice` });
+      if (ws.findIndex((o) => o.name === w.name) !== i)
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${w.name}" is used twice` });
       if (w.start === w.end) ctx.addIssue({ code: 'custom', path: [i, 'end'], message: 'equals start: the window would be empty' });
     });
   });

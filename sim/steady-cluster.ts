@@ -48,7 +48,10 @@ export interface ScenarioOptions {
 function steadyNode(r: NodeReport, rand: () => number, share: number): NodeReport {
   const alloc = r.node.allocatable;
   const req = r.pods.reduce(
-    (a, p) => ({ cpu: a.cpu + p.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0), mem: a.mem + p.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 256 * MiB), 0) }),
+    (a, p) => ({
+      cpu: a.cpu + p.containers.reduce((s, c) => s + (c.requests.cpuMilli ?? 0), 0),
+      mem: a.mem + p.containers.reduce((s, c) => s + (c.requests.memoryBytes ?? 256 * MiB), 0),
+    }),
     { cpu: 0, mem: 0 },
   );
   const cpuScale = Math.min(1, (alloc.cpuMilli! * share) / req.cpu);
@@ -69,7 +72,11 @@ function steadyNode(r: NodeReport, rand: () => number, share: number): NodeRepor
         state: 'running',
         ready: true,
         // Replicas behind one service use about the same: no peer outliers in a steady cluster.
-        usage: { ...c.usage, cpuMilli: Math.round(cpu * 0.5 * (0.95 + rand() * 0.1)), memoryWorkingSetBytes: page(basis * 0.6 * (0.97 + rand() * 0.06)) },
+        usage: {
+          ...c.usage,
+          cpuMilli: Math.round(cpu * 0.5 * (0.95 + rand() * 0.1)),
+          memoryWorkingSetBytes: page(basis * 0.6 * (0.97 + rand() * 0.06)),
+        },
       };
     }),
   }));
@@ -79,7 +86,15 @@ function steadyNode(r: NodeReport, rand: () => number, share: number): NodeRepor
   return {
     ...r,
     pods,
-    stats: { ...r.stats, memoryWorkingSetBytes: ws, memoryAvailableBytes: capacity - ws, fsAvailableBytes: 48 * GiB, fsCapacityBytes: 80 * GiB, imageFsAvailableBytes: 48 * GiB, imageFsCapacityBytes: 80 * GiB },
+    stats: {
+      ...r.stats,
+      memoryWorkingSetBytes: ws,
+      memoryAvailableBytes: capacity - ws,
+      fsAvailableBytes: 48 * GiB,
+      fsCapacityBytes: 80 * GiB,
+      imageFsAvailableBytes: 48 * GiB,
+      imageFsCapacityBytes: 80 * GiB,
+    },
   };
 }
 
@@ -113,7 +128,12 @@ export class SteadyCluster {
     const rand = rng(opts.seed ?? 3);
     this.reports = this.base.reports.map((r) => steadyNode(r, rand, 0.55));
     const ready = new Map<string, number>();
-    for (const r of this.reports) for (const p of r.pods) ready.set(`${p.namespace}/${p.workload.kind}/${p.workload.name}`, (ready.get(`${p.namespace}/${p.workload.kind}/${p.workload.name}`) ?? 0) + 1);
+    for (const r of this.reports)
+      for (const p of r.pods)
+        ready.set(
+          `${p.namespace}/${p.workload.kind}/${p.workload.name}`,
+          (ready.get(`${p.namespace}/${p.workload.kind}/${p.workload.name}`) ?? 0) + 1,
+        );
     this.workloads = this.base.workloads.map((w) => {
       const n = ready.get(`${w.namespace}/${w.kind}/${w.name}`) ?? 0;
       return { ...w, desired: n, ready: n, available: n, updated: n };
@@ -143,7 +163,15 @@ export class SteadyCluster {
     for (const i of nodes) {
       this.updateNode(i, (r) => {
         const { nodeGroup: _group, ...node } = r.node;
-        return { ...r, node: { ...node, nodePool: pool, capacityType: opts.spot ? 'spot' : 'on-demand', ...(opts.autoMode ? { autoMode: true as const } : {}) } };
+        return {
+          ...r,
+          node: {
+            ...node,
+            nodePool: pool,
+            capacityType: opts.spot ? 'spot' : 'on-demand',
+            ...(opts.autoMode ? { autoMode: true as const } : {}),
+          },
+        };
       });
     }
     this.groups = this.groups.map((g) => {
@@ -202,13 +230,22 @@ export class SteadyCluster {
       ...r,
       pods: [
         ...r.pods.filter((p) => p.workload.kind === 'DaemonSet'),
-        ...pods.map(([req, ws], i): Pod => ({
-          ...template,
-          uid: `${r.node.name}-${i}`,
-          name: `app-${node}-${i}`,
-          workload: { kind: 'Deployment', name: `app-${node}-${i}` },
-          containers: [{ ...template.containers[0], requests: req === undefined ? { cpuMilli: 100 } : { cpuMilli: 100, memoryBytes: req * GiB }, limits: {}, usage: { memoryWorkingSetBytes: ws * GiB, cpuMilli: 50 } }],
-        })),
+        ...pods.map(
+          ([req, ws], i): Pod => ({
+            ...template,
+            uid: `${r.node.name}-${i}`,
+            name: `app-${node}-${i}`,
+            workload: { kind: 'Deployment', name: `app-${node}-${i}` },
+            containers: [
+              {
+                ...template.containers[0],
+                requests: req === undefined ? { cpuMilli: 100 } : { cpuMilli: 100, memoryBytes: req * GiB },
+                limits: {},
+                usage: { memoryWorkingSetBytes: ws * GiB, cpuMilli: 50 },
+              },
+            ],
+          }),
+        ),
       ],
     }));
   }
@@ -232,7 +269,13 @@ export class SteadyCluster {
       unscheduledPods: this.unscheduled,
       workloads: this.workloads,
       events: this.events,
-      scrapeErrors: this.reports.filter((r) => r.stats === undefined).map((r) => ({ node: r.node.name, kind: 'timeout' as const, message: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' })),
+      scrapeErrors: this.reports
+        .filter((r) => r.stats === undefined)
+        .map((r) => ({
+          node: r.node.name,
+          kind: 'timeout' as const,
+          message: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+        })),
       ...(this.karpenter ? { karpenter: this.karpenter } : {}),
     };
   }
@@ -259,7 +302,13 @@ export class SteadyCluster {
         periodMinutes: 1,
         collectedAt: t + 20_000,
         host,
-        metrics: { cpuPct: 35, statusCheckFailed: 0, statusCheckFailedInstance: 0, statusCheckFailedSystem: 0, ...this.hostMetrics.get(host.instanceId) },
+        metrics: {
+          cpuPct: 35,
+          statusCheckFailed: 0,
+          statusCheckFailedInstance: 0,
+          statusCheckFailedSystem: 0,
+          ...this.hostMetrics.get(host.instanceId),
+        },
       }));
   }
 
@@ -268,7 +317,10 @@ export class SteadyCluster {
     const minute = minuteOf(t);
     if (this.agentAlive) {
       const b = this.batch(t);
-      const k = await store.putKubeMinutes(this.cluster, b.nodes.map((r) => ({ minute, collectedAt: t, node: r.node, stats: r.stats, pods: r.pods })));
+      const k = await store.putKubeMinutes(
+        this.cluster,
+        b.nodes.map((r) => ({ minute, collectedAt: t, node: r.node, stats: r.stats, pods: r.pods })),
+      );
       const r = await store.putKubeRollup(this.cluster, kubeRollupOf(b));
       await store.putHeartbeat({ cluster: this.cluster, lastSeen: t, agent: b.agent });
       if (k.failed.length || r.failed.length) throw new Error('scenario write failed');
@@ -285,13 +337,27 @@ export class SteadyCluster {
    * One evaluation's context without a store, for rule tests: minute `t` observed on top of `memory`.
    * Evaluated 30 s after the data, as the scheduled evaluator does.
    */
-  context(t: EpochMs, opts: { readonly memory?: EvaluatorMemory; readonly trend?: TrendMemory; readonly rules?: readonly ResolvedRule[] } = {}): EvaluationContext {
+  context(
+    t: EpochMs,
+    opts: { readonly memory?: EvaluatorMemory; readonly trend?: TrendMemory; readonly rules?: readonly ResolvedRule[] } = {},
+  ): EvaluationContext {
     const minute = minuteOf(t);
     const b = this.batch(t);
-    const rollups = [{ cluster: this.cluster, minute, kube: this.agentAlive ? kubeRollupOf(b) : undefined, cloud: this.collectorAlive ? this.cloudRollup(t) : undefined }];
+    const rollups = [
+      {
+        cluster: this.cluster,
+        minute,
+        kube: this.agentAlive ? kubeRollupOf(b) : undefined,
+        cloud: this.collectorAlive ? this.cloudRollup(t) : undefined,
+      },
+    ];
     const nodeMinutes = this.agentAlive ? nodeMinutesOf(this.cluster, b, t) : [];
     const now = t + 30_000;
-    const o = observe(opts.memory ?? EMPTY_MEMORY, { now, rollups, nodes: nodeMinutes }, evaluationNeeds(opts.rules ?? resolveRules()).observe);
+    const o = observe(
+      opts.memory ?? EMPTY_MEMORY,
+      { now, rollups, nodes: nodeMinutes },
+      evaluationNeeds(opts.rules ?? resolveRules()).observe,
+    );
     this.events = [];
     this.activities = [];
     return buildContext({

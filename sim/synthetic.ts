@@ -131,7 +131,13 @@ export function syntheticCluster(opts: SyntheticClusterOptions): SyntheticCluste
         ready: true,
         startedAt: restarts > 0 ? podStart + Math.floor(rand() * 3600) * 1000 : podStart + Math.floor(rand() * 3) * 1000,
         ...(restarts > 0
-          ? { lastTermination: { reason: rand() < 0.5 ? 'OOMKilled' : 'Error', exitCode: 137, finishedAt: now - Math.floor(rand() * 86_400) * 1000 } }
+          ? {
+              lastTermination: {
+                reason: rand() < 0.5 ? 'OOMKilled' : 'Error',
+                exitCode: 137,
+                finishedAt: now - Math.floor(rand() * 86_400) * 1000,
+              },
+            }
           : {}),
         usage: {
           cpuMilli: Math.floor(cpuReq * rand() * 1.2),
@@ -229,8 +235,24 @@ export function syntheticCluster(opts: SyntheticClusterOptions): SyntheticCluste
     });
   }
   const workloads: WorkloadStatus[] = [
-    ...daemonSets.map((ds) => ({ namespace: ds.ns, kind: 'DaemonSet' as const, name: ds.name, desired: opts.nodes, ready: opts.nodes, available: opts.nodes, updated: opts.nodes })),
-    ...deployments.map((d) => ({ namespace: d.ns, kind: 'Deployment' as const, name: d.name, desired: d.replicas, ready: d.replicas, available: d.replicas, updated: d.replicas })),
+    ...daemonSets.map((ds) => ({
+      namespace: ds.ns,
+      kind: 'DaemonSet' as const,
+      name: ds.name,
+      desired: opts.nodes,
+      ready: opts.nodes,
+      available: opts.nodes,
+      updated: opts.nodes,
+    })),
+    ...deployments.map((d) => ({
+      namespace: d.ns,
+      kind: 'Deployment' as const,
+      name: d.name,
+      desired: d.replicas,
+      ready: d.replicas,
+      available: d.replicas,
+      updated: d.replicas,
+    })),
   ];
   return { cluster, reports, workloads, hosts };
 }
@@ -267,7 +289,20 @@ export function syntheticBatch(c: SyntheticCluster, collectedAt: EpochMs, seq = 
     unscheduledPods: [],
     workloads: c.workloads,
     events: [],
-    controlPlane: { apiCalls: 12, apiErrors: 0, apiThrottled: 0, apiLatencyMsP50: 8, apiLatencyMsP99: 40, readyz: { ok: true, checks: [{ name: 'etcd', ok: true }, { name: 'ping', ok: true }] } },
+    controlPlane: {
+      apiCalls: 12,
+      apiErrors: 0,
+      apiThrottled: 0,
+      apiLatencyMsP50: 8,
+      apiLatencyMsP99: 40,
+      readyz: {
+        ok: true,
+        checks: [
+          { name: 'etcd', ok: true },
+          { name: 'ping', ok: true },
+        ],
+      },
+    },
     scrapeErrors: [],
   };
 }
@@ -306,13 +341,25 @@ export function replacePods(c: SyntheticCluster, minute: EpochMs, nodes: number)
     const r = reports[Math.floor(rand() * reports.length)];
     const j = r.pods.length - 1 - Math.floor(rand() * 10);
     const p = r.pods[j];
-    r.pods[j] = { ...p, uid: `${p.uid.slice(0, 24)}${Math.floor(rand() * 1e12).toString(16).padStart(12, '0')}`, name: `${p.name.slice(0, -5)}${Math.floor(rand() * 1e5)}`, createdAt: minute };
+    r.pods[j] = {
+      ...p,
+      uid: `${p.uid.slice(0, 24)}${Math.floor(rand() * 1e12)
+        .toString(16)
+        .padStart(12, '0')}`,
+      name: `${p.name.slice(0, -5)}${Math.floor(rand() * 1e5)}`,
+      createdAt: minute,
+    };
   }
   return { ...c, reports };
 }
 
 /** An Auto Scaling group whose every instance is one of `hosts`, in service and healthy: a group at rest. */
-export function groupAtRest(name: string, nodeGroup: string | undefined, hosts: readonly Host[], bounds: { readonly min: number; readonly max: number }): AutoScalingGroup {
+export function groupAtRest(
+  name: string,
+  nodeGroup: string | undefined,
+  hosts: readonly Host[],
+  bounds: { readonly min: number; readonly max: number },
+): AutoScalingGroup {
   return {
     name,
     ...(nodeGroup ? { nodeGroup } : {}),
@@ -322,6 +369,12 @@ export function groupAtRest(name: string, nodeGroup: string | undefined, hosts: 
     pending: 0,
     terminating: 0,
     standby: 0,
-    instances: hosts.map((h) => ({ instanceId: h.instanceId, lifecycleState: 'InService', healthStatus: 'Healthy', zone: h.zone, instanceType: h.instanceType })),
+    instances: hosts.map((h) => ({
+      instanceId: h.instanceId,
+      lifecycleState: 'InService',
+      healthStatus: 'Healthy',
+      zone: h.zone,
+      instanceType: h.instanceType,
+    })),
   };
 }

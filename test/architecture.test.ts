@@ -44,7 +44,9 @@ function typeOnlySpecifiers(file: string, text: string): Set<string> {
     if (ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier)) {
       const c = s.importClause;
       const bindings = c?.namedBindings && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
-      const erased = c !== undefined && (c.isTypeOnly || (!c.name && bindings !== undefined && bindings.length > 0 && bindings.every((b) => b.isTypeOnly)));
+      const erased =
+        c !== undefined &&
+        (c.isTypeOnly || (!c.name && bindings !== undefined && bindings.length > 0 && bindings.every((b) => b.isTypeOnly)));
       (erased ? typeOnly : runtime).add(s.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(s) && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) {
       (s.isTypeOnly ? typeOnly : runtime).add(s.moduleSpecifier.text);
@@ -80,7 +82,13 @@ function crossFunctionImports(graph: ImportGraph, shared: ReadonlySet<string>): 
     const own = functionFolder(from, shared);
     if (own === undefined) return [];
     return targets
-      .filter((t) => t.startsWith('lambdas/') && !shared.has(t) && ![...shared].some((s) => s.endsWith('/') && t.startsWith(s)) && functionFolder(t, shared) !== own)
+      .filter(
+        (t) =>
+          t.startsWith('lambdas/') &&
+          !shared.has(t) &&
+          ![...shared].some((s) => s.endsWith('/') && t.startsWith(s)) &&
+          functionFolder(t, shared) !== own,
+      )
       .map((t) => `${from} imports ${t}`);
   });
 }
@@ -158,7 +166,10 @@ describe('the checks, on small graphs', () => {
   const shared = new Set(['lambdas/store/', 'lambdas/env.ts']);
   test('an import from one function into another is named; into a shared layer it is not', () => {
     const graph = new Map([
-      ['lambdas/ingest/handler.ts', ['lambdas/collector/config.ts', 'lambdas/store/store.ts', 'lambdas/env.ts', 'lambdas/ingest/ingest.ts', 'model/batch.ts']],
+      [
+        'lambdas/ingest/handler.ts',
+        ['lambdas/collector/config.ts', 'lambdas/store/store.ts', 'lambdas/env.ts', 'lambdas/ingest/ingest.ts', 'model/batch.ts'],
+      ],
       ['lambdas/ingest/ingest.ts', []],
       ['lib/vigil.ts', ['lambdas/collector/config.ts']],
     ]);
@@ -174,7 +185,15 @@ describe('the checks, on small graphs', () => {
       ['f.ts', ['f.ts']],
     ]);
     expect(importCycles(graph)).toEqual(['c.ts → d.ts → e.ts → c.ts', 'f.ts → f.ts']);
-    expect(importCycles(new Map([['a.ts', ['b.ts', 'c.ts']], ['b.ts', ['c.ts']], ['c.ts', []]]))).toEqual([]);
+    expect(
+      importCycles(
+        new Map([
+          ['a.ts', ['b.ts', 'c.ts']],
+          ['b.ts', ['c.ts']],
+          ['c.ts', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
   test('imports of types only are told apart from those that load a module', () => {
     const text = [
@@ -201,7 +220,7 @@ describe('the source tree', () => {
     expect([...graph].flatMap(([from, to]) => to.filter((t) => t.endsWith('(missing)')).map((t) => `${from} imports ${t}`))).toEqual([]);
   });
 
-  test('no function imports another function\'s modules, only the shared layers docs/architecture.md names', () => {
+  test("no function imports another function's modules, only the shared layers docs/architecture.md names", () => {
     const shared = sharedLayers();
     for (const layer of shared) expect(fs.existsSync(path.join(ROOT, layer))).toBe(true);
     expect(crossFunctionImports(graph, shared)).toEqual([]);
@@ -220,8 +239,16 @@ describe('the source tree', () => {
     const layout = moduleLayout();
     const named = (dir: string) => new RegExp(`(^|[\\s(;,])${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`, 'm').test(layout);
     // What .gitignore names (node_modules, cdk.out, local mode's vigil-out) is not the project's.
-    const ignored = new Set(fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n').map((l) => l.trim().replace(/^\/|\/$/g, '')));
-    const moduleDirs = fs.readdirSync(ROOT, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.') && !ignored.has(e.name)).map((e) => e.name);
+    const ignored = new Set(
+      fs
+        .readFileSync(path.join(ROOT, '.gitignore'), 'utf8')
+        .split('\n')
+        .map((l) => l.trim().replace(/^\/|\/$/g, '')),
+    );
+    const moduleDirs = fs
+      .readdirSync(ROOT, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !ignored.has(e.name))
+      .map((e) => e.name);
     const nested = [...new Set(files.map((f) => path.posix.dirname(f)).filter((d) => d.includes('/')))];
     expect([...moduleDirs, ...nested].filter((d) => !named(d)).sort()).toEqual([]);
     // And nothing it names is gone.

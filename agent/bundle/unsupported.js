@@ -6,7 +6,9 @@ module.exports = new Proxy(
   {
     get(_target, key) {
       if (key === '__esModule' || key === 'then' || typeof key === 'symbol') return undefined;
-      throw new Error(`the Vigil agent bundle does not include this kubeconfig feature (${String(key)}): use a service account, a token or an exec credential plugin`);
+      throw new Error(
+        `the Vigil agent bundle does not include this kubeconfig feature (${String(key)}): use a service account, a token or an exec credential plugin`,
+      );
     },
   },
 );

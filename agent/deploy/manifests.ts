@@ -95,9 +95,11 @@ export function parseToleration(text: string): Toleration {
   const m = /^([^=:]+)(?:=([^:]*))?(?::(.*))?$/.exec(text);
   const [key, value, effect] = m ? [m[1], m[2], m[3]] : [undefined, undefined, undefined];
   const problems: string[] = [];
-  if (key === undefined || !TAINT_KEY.test(key)) problems.push(`--toleration "${text}" must be KEY[=VALUE][:EFFECT], KEY a label key like dedicated or example.com/team`);
+  if (key === undefined || !TAINT_KEY.test(key))
+    problems.push(`--toleration "${text}" must be KEY[=VALUE][:EFFECT], KEY a label key like dedicated or example.com/team`);
   if (value !== undefined && !TAINT_VALUE.test(value)) problems.push(`--toleration "${text}": the value must be a label value`);
-  if (effect !== undefined && !(TAINT_EFFECTS as readonly string[]).includes(effect)) problems.push(`--toleration "${text}": the effect must be one of ${TAINT_EFFECTS.join(', ')}`);
+  if (effect !== undefined && !(TAINT_EFFECTS as readonly string[]).includes(effect))
+    problems.push(`--toleration "${text}": the effect must be one of ${TAINT_EFFECTS.join(', ')}`);
   if (problems.length) throw new ManifestOptionsError(problems);
   return {
     key,
@@ -154,9 +156,12 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The options with their defaults, or every problem with them at once. */
-export function resolveManifestOptions(o: ManifestOptions): Required<Omit<ManifestOptions, 'roleArn' | 'architecture' | 'nodes'>> & Pick<ManifestOptions, 'roleArn' | 'architecture'> {
+export function resolveManifestOptions(
+  o: ManifestOptions,
+): Required<Omit<ManifestOptions, 'roleArn' | 'architecture' | 'nodes'>> & Pick<ManifestOptions, 'roleArn' | 'architecture'> {
   const problems: string[] = [];
-  if (!CLUSTER_NAME_PATTERN.test(o.cluster)) problems.push(`--cluster must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _), got "${o.cluster}"`);
+  if (!CLUSTER_NAME_PATTERN.test(o.cluster))
+    problems.push(`--cluster must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _), got "${o.cluster}"`);
   let url: URL | undefined;
   try {
     url = new URL(o.ingestUrl);
@@ -165,26 +170,38 @@ export function resolveManifestOptions(o: ManifestOptions): Required<Omit<Manife
     problems.push(`--ingest-url is not a URL: "${o.ingestUrl}"`);
   }
   const region = o.region ?? (url ? regionOfFunctionUrl(url) : undefined);
-  if (!region) problems.push('--region is required when --ingest-url is not a Lambda Function URL (https://<id>.lambda-url.<region>.on.aws/)');
+  if (!region)
+    problems.push('--region is required when --ingest-url is not a Lambda Function URL (https://<id>.lambda-url.<region>.on.aws/)');
   const auth = o.auth ?? DEFAULT_AGENT_AUTH;
   if (!AGENT_AUTHS.includes(auth)) problems.push(`--auth must be ${AGENT_AUTHS.join(' or ')}, got "${String(auth)}"`);
   if (auth === 'irsa' && !o.roleArn) problems.push('--role-arn is required with --auth irsa');
-  if (o.roleArn && !ROLE_ARN.test(o.roleArn)) problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${o.roleArn}"`);
+  if (o.roleArn && !ROLE_ARN.test(o.roleArn))
+    problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${o.roleArn}"`);
   const namespace = o.namespace ?? DEFAULT_NAMESPACE;
   if (!DNS_LABEL.test(namespace)) problems.push(`--namespace must be a DNS label (a-z 0-9 -, at most 63), got "${namespace}"`);
   const image = o.image ?? '';
-  if (!image.trim() || /\s/.test(image)) problems.push(`--image must be an image reference (the stack's AgentInstall output names the one it built), got "${image}"`);
-  if (o.architecture !== undefined && !AGENT_ARCHITECTURES.includes(o.architecture)) problems.push(`--arch must be ${AGENT_ARCHITECTURES.join(' or ')}, got "${String(o.architecture)}"`);
-  if (o.nodes !== undefined && !(Number.isInteger(o.nodes) && o.nodes >= 1)) problems.push(`--nodes must be a whole number of nodes, got "${String(o.nodes)}"`);
+  if (!image.trim() || /\s/.test(image))
+    problems.push(`--image must be an image reference (the stack's AgentInstall output names the one it built), got "${image}"`);
+  if (o.architecture !== undefined && !AGENT_ARCHITECTURES.includes(o.architecture))
+    problems.push(`--arch must be ${AGENT_ARCHITECTURES.join(' or ')}, got "${String(o.architecture)}"`);
+  if (o.nodes !== undefined && !(Number.isInteger(o.nodes) && o.nodes >= 1))
+    problems.push(`--nodes must be a whole number of nodes, got "${String(o.nodes)}"`);
   const sized = agentMemory(o.nodes);
   const memoryRequest = o.memoryRequest ?? sized.request;
   const memoryLimit = o.memoryLimit ?? sized.limit;
-  for (const [flag, q] of [['--memory-request', memoryRequest], ['--memory-limit', memoryLimit]] as const) {
+  for (const [flag, q] of [
+    ['--memory-request', memoryRequest],
+    ['--memory-limit', memoryLimit],
+  ] as const) {
     if (!MEMORY_QUANTITY.test(q)) problems.push(`${flag} must be a quantity in Mi or Gi like 512Mi, got "${q}"`);
   }
-  if (mebibytes(memoryRequest) > mebibytes(memoryLimit)) problems.push(`--memory-request (${memoryRequest}) must not exceed --memory-limit (${memoryLimit})`);
+  if (mebibytes(memoryRequest) > mebibytes(memoryLimit))
+    problems.push(`--memory-request (${memoryRequest}) must not exceed --memory-limit (${memoryLimit})`);
   const replicas = o.replicas ?? 1;
-  if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_SHARDS)) problems.push(`--replicas must be a whole number from 1 to ${MAX_SHARDS} (each replica reads its share of the nodes), got "${String(o.replicas)}"`);
+  if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_SHARDS))
+    problems.push(
+      `--replicas must be a whole number from 1 to ${MAX_SHARDS} (each replica reads its share of the nodes), got "${String(o.replicas)}"`,
+    );
   if (problems.length) throw new ManifestOptionsError(problems);
   return {
     cluster: o.cluster,
@@ -268,7 +285,13 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
     ...(o.replicas > 1 ? { [AGENT_ENV.shards]: String(o.replicas) } : {}),
   };
   // A replica's identity and the namespace of its leases, from the downward API.
-  const fieldEnv = o.replicas > 1 ? [[AGENT_ENV.podName, 'metadata.name'], [AGENT_ENV.namespace, 'metadata.namespace']].map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })) : [];
+  const fieldEnv =
+    o.replicas > 1
+      ? [
+          [AGENT_ENV.podName, 'metadata.name'],
+          [AGENT_ENV.namespace, 'metadata.namespace'],
+        ].map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } }))
+      : [];
   const sharded = o.replicas > 1;
   return [
     {
@@ -286,11 +309,18 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
         name: AGENT_NAME,
         namespace: o.namespace,
         labels,
-        ...(o.auth === 'irsa' && o.roleArn ? { annotations: { 'eks.amazonaws.com/role-arn': o.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' } } : {}),
+        ...(o.auth === 'irsa' && o.roleArn
+          ? { annotations: { 'eks.amazonaws.com/role-arn': o.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' } }
+          : {}),
       },
       automountServiceAccountToken: true,
     },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: AGENT_NAME, labels }, rules: agentRules(o.kubeletProxy) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: AGENT_NAME, labels },
+      rules: agentRules(o.kubeletProxy),
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -323,8 +353,30 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
             nodeSelector: { 'kubernetes.io/os': 'linux', ...(o.architecture ? { 'kubernetes.io/arch': o.architecture } : {}) },
             tolerations: [...NODE_PRESSURE_TOLERATIONS, ...o.tolerations].map((t) => ({ ...t })),
             // Replicas on different nodes where possible: losing a node then costs one shard, taken over.
-            ...(sharded ? { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } } } }] } } } : {}),
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            ...(sharded
+              ? {
+                  affinity: {
+                    podAntiAffinity: {
+                      preferredDuringSchedulingIgnoredDuringExecution: [
+                        {
+                          weight: 100,
+                          podAffinityTerm: {
+                            topologyKey: 'kubernetes.io/hostname',
+                            labelSelector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
+                          },
+                        },
+                      ],
+                    },
+                  },
+                }
+              : {}),
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              fsGroup: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             terminationGracePeriodSeconds: 30,
             containers: [
               {
@@ -333,9 +385,24 @@ export function agentManifests(options: ManifestOptions): JsonValue[] {
                 imagePullPolicy: 'IfNotPresent',
                 env: [...Object.entries(env).map(([name, value]) => ({ name, value })), ...fieldEnv],
                 ports: [{ name: 'http', containerPort: HEALTH_PORT, protocol: 'TCP' }],
-                resources: { requests: { cpu: AGENT_RESOURCES.requests.cpu, memory: o.memoryRequest }, limits: { cpu: AGENT_RESOURCES.limits.cpu, memory: o.memoryLimit } },
-                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
-                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 2 },
+                resources: {
+                  requests: { cpu: AGENT_RESOURCES.requests.cpu, memory: o.memoryRequest },
+                  limits: { cpu: AGENT_RESOURCES.limits.cpu, memory: o.memoryLimit },
+                },
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: 'http' },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 30,
+                  timeoutSeconds: 5,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  httpGet: { path: '/readyz', port: 'http' },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 15,
+                  timeoutSeconds: 5,
+                  failureThreshold: 2,
+                },
                 securityContext: {
                   allowPrivilegeEscalation: false,
                   privileged: false,
@@ -365,11 +432,18 @@ export function renderManifests(options: ManifestOptions): string {
       : `AWS credentials: EKS Pod Identity (the stack associates ${o.namespace}/${AGENT_NAME} with the agent's role; the cluster needs the eks-pod-identity-agent add-on).`,
     o.kubeletProxy
       ? 'Kubelet stats: through the API server proxy. This grants nodes/proxy, which also allows exec into any container.'
-      : 'Kubelet stats: read directly from each node\'s kubelet (port 10250) with nodes/stats and nodes/metrics; no nodes/proxy.',
-    ...(o.replicas > 1 ? [`Sharded: ${o.replicas} replicas, each reading its share of the nodes; a Role lets them hold their Leases in ${o.namespace}.`] : []),
+      : "Kubelet stats: read directly from each node's kubelet (port 10250) with nodes/stats and nodes/metrics; no nodes/proxy.",
+    ...(o.replicas > 1
+      ? [`Sharded: ${o.replicas} replicas, each reading its share of the nodes; a Role lets them hold their Leases in ${o.namespace}.`]
+      : []),
     '',
   ];
-  return header.map((h) => `# ${h}`.trimEnd() + '\n').join('') + agentManifests(o).map((d) => `---\n${dump(d, YAML_OPTIONS)}`).join('');
+  return (
+    header.map((h) => `# ${h}`.trimEnd() + '\n').join('') +
+    agentManifests(o)
+      .map((d) => `---\n${dump(d, YAML_OPTIONS)}`)
+      .join('')
+  );
 }
 
 /**
@@ -384,7 +458,10 @@ export function installCommand(o: ManifestOptions & { readonly roleArn: string; 
     ['auth', o.auth],
     ['image', o.image],
     ['arch', o.architecture],
-    ...(o.tolerations ?? []).map((t) => ['toleration', `${t.key}${t.value !== undefined ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`]),
+    ...(o.tolerations ?? []).map((t) => [
+      'toleration',
+      `${t.key}${t.value !== undefined ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`,
+    ]),
   ].filter((f): f is [string, string] => f[1] !== undefined);
   return `npx vigil agent manifest ${flags.map(([k, v]) => `--${k} ${v}`).join(' ')} | kubectl apply -f -`;
 }

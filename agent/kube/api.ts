@@ -75,7 +75,12 @@ export class KubeConfigApi implements KubeApi {
   }
 
   /** POST or PUT a JSON object (the shard leases); the answer whatever its status. */
-  async send(method: 'POST' | 'PUT', path: string, object: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+  async send(
+    method: 'POST' | 'PUT',
+    path: string,
+    object: unknown,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<{ status: number; body: string }> {
     const { status, body } = await this.call(path, 'application/json', timeoutMs, undefined, { method, body: JSON.stringify(object) });
     return { status, body };
   }
@@ -110,12 +115,24 @@ export class KubeConfigApi implements KubeApi {
     return new URL(cluster.server.replace(/\/$/, '') + path);
   }
 
-  private async call(path: string, accept: string, timeoutMs: number, signal?: AbortSignal, write?: { readonly method: string; readonly body: string }) {
+  private async call(
+    path: string,
+    accept: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    write?: { readonly method: string; readonly body: string },
+  ) {
     const url = this.url(path);
-    const opts: https.RequestOptions = { method: write?.method ?? 'GET', headers: { Accept: accept, ...(write ? { 'Content-Type': 'application/json' } : {}) } };
+    const opts: https.RequestOptions = {
+      method: write?.method ?? 'GET',
+      headers: { Accept: accept, ...(write ? { 'Content-Type': 'application/json' } : {}) },
+    };
     await this.kc.applyToHTTPSOptions(opts); // fresh token; CA, client certificate
     // One keep-alive agent for the process, built from the kubeconfig's TLS settings.
-    this.agent ??= url.protocol === 'https:' ? new https.Agent({ ...tlsOf(opts), keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true });
+    this.agent ??=
+      url.protocol === 'https:'
+        ? new https.Agent({ ...tlsOf(opts), keepAlive: true, maxSockets: 16 })
+        : new http.Agent({ keepAlive: true });
     opts.agent = this.agent;
     const started = this.now();
     try {
@@ -134,7 +151,13 @@ function tlsOf(o: https.RequestOptions): https.AgentOptions {
   return { ca, cert, key, servername, ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) };
 }
 
-function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal?: AbortSignal, body?: string): Promise<{ status: number; body: string; retryAfterMs?: number }> {
+function request(
+  url: URL,
+  opts: https.RequestOptions,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  body?: string,
+): Promise<{ status: number; body: string; retryAfterMs?: number }> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(url, opts, (res) => {
@@ -147,13 +170,21 @@ function request(url: URL, opts: https.RequestOptions, timeoutMs: number, signal
       });
       res.on('end', () => {
         const retryAfter = retryAfterMs(res.headers['retry-after']);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) });
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+        });
       });
       res.on('error', reject);
     });
     // A deadline for the whole answer: a socket idle timeout would let a trickling answer run on forever.
-    const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`GET ${url.pathname}: no complete answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-    const abort = () => req.destroy(Object.assign(new Error(`GET ${url.pathname}: ${String(signal?.reason ?? 'aborted')}`), { code: 'ABORT_ERR' }));
+    const deadline = setTimeout(
+      () => req.destroy(Object.assign(new Error(`GET ${url.pathname}: no complete answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
+    const abort = () =>
+      req.destroy(Object.assign(new Error(`GET ${url.pathname}: ${String(signal?.reason ?? 'aborted')}`), { code: 'ABORT_ERR' }));
     if (signal?.aborted) abort();
     signal?.addEventListener('abort', abort, { once: true });
     req.on('close', () => {

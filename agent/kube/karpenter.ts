@@ -6,7 +6,14 @@
  */
 import type { Logger } from '../../common/log';
 import { instanceIdFromProviderId } from '../../model/domain';
-import { needsAttention, type DisruptionBudget, type KarpenterNodeClaim, type KarpenterNodePool, type KarpenterState, type NodePoolResources } from '../../model/karpenter';
+import {
+  needsAttention,
+  type DisruptionBudget,
+  type KarpenterNodeClaim,
+  type KarpenterNodePool,
+  type KarpenterState,
+  type NodePoolResources,
+} from '../../model/karpenter';
 import { statusOf, type KubeApi } from './api';
 import type { ConditionObject, KubeObject, Quantities } from './objects';
 import { clip, clipName, conditionsOf, optional, optionalTime, resourcesOf } from './project';
@@ -21,9 +28,18 @@ const MAX_BUDGETS = 50;
 
 interface NodePoolObject extends KubeObject {
   readonly spec?: {
-    readonly template?: { readonly spec?: { readonly nodeClassRef?: { readonly group?: string; readonly kind?: string; readonly name?: string } } };
+    readonly template?: {
+      readonly spec?: { readonly nodeClassRef?: { readonly group?: string; readonly kind?: string; readonly name?: string } };
+    };
     readonly limits?: Quantities;
-    readonly disruption?: { readonly budgets?: readonly { readonly nodes?: string; readonly reasons?: readonly string[]; readonly schedule?: string; readonly duration?: string }[] };
+    readonly disruption?: {
+      readonly budgets?: readonly {
+        readonly nodes?: string;
+        readonly reasons?: readonly string[];
+        readonly schedule?: string;
+        readonly duration?: string;
+      }[];
+    };
   };
   readonly status?: { readonly resources?: Quantities; readonly conditions?: readonly ConditionObject[] };
 }
@@ -115,7 +131,9 @@ export class KarpenterWatch {
 
   /** The reflectors running now (none while Karpenter is not served). */
   get reflectors(): readonly Reflector<unknown>[] {
-    return ([this.nodePools, this.nodeClaims] as (Reflector<unknown> | undefined)[]).filter((r): r is Reflector<unknown> => r !== undefined);
+    return ([this.nodePools, this.nodeClaims] as (Reflector<unknown> | undefined)[]).filter(
+      (r): r is Reflector<unknown> => r !== undefined,
+    );
   }
 
   /** NodePools and the NodeClaims that need a look, once both are listed; undefined without Karpenter. */
@@ -133,7 +151,10 @@ export class KarpenterWatch {
     if (served !== this.last) {
       const log = this.opts.logger;
       if (served === 'served') log.info('Karpenter NodePools and NodeClaims are served: watching them', { api: KARPENTER_API });
-      else if (served === 'absent') log.info('Karpenter is not installed (karpenter.sh/v1 not served): NodePools and NodeClaims not read', { recheckMinutes: this.recheckMs / 60_000 });
+      else if (served === 'absent')
+        log.info('Karpenter is not installed (karpenter.sh/v1 not served): NodePools and NodeClaims not read', {
+          recheckMinutes: this.recheckMs / 60_000,
+        });
       this.last = served;
     }
     this.timer = setTimeout(() => void this.discover(), this.recheckMs);
@@ -152,7 +173,12 @@ export class KarpenterWatch {
       return names.has(NODEPOOLS) && names.has(NODECLAIMS) ? 'served' : 'absent';
     } catch (e) {
       if (statusOf(e) === 404) return 'absent';
-      this.opts.logger.warn('Karpenter API discovery failed: asking again later', { api: KARPENTER_API, status: statusOf(e), error: (e as Error).message, recheckMinutes: this.recheckMs / 60_000 });
+      this.opts.logger.warn('Karpenter API discovery failed: asking again later', {
+        api: KARPENTER_API,
+        status: statusOf(e),
+        error: (e as Error).message,
+        recheckMinutes: this.recheckMs / 60_000,
+      });
       return 'unknown';
     }
   }
@@ -160,7 +186,12 @@ export class KarpenterWatch {
   private watch(): void {
     if (this.nodePools) return;
     const common = this.opts.reflector;
-    this.nodePools = new Reflector({ ...common, resource: NODEPOOLS, path: `${KARPENTER_API}/${NODEPOOLS}`, project: (o) => projectNodePool(o as NodePoolObject) });
+    this.nodePools = new Reflector({
+      ...common,
+      resource: NODEPOOLS,
+      path: `${KARPENTER_API}/${NODEPOOLS}`,
+      project: (o) => projectNodePool(o as NodePoolObject),
+    });
     // Only the NodeClaims that need a look are kept: a Ready one is its node.
     this.nodeClaims = new Reflector({
       ...common,

@@ -126,7 +126,12 @@ export interface PodObject extends KubeObject {
       readonly nodeAffinity?: { readonly requiredDuringSchedulingIgnoredDuringExecution?: NodeSelectorObject };
       readonly podAntiAffinity?: { readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTermObject[] };
     };
-    readonly tolerations?: readonly { readonly key?: string; readonly operator?: string; readonly value?: string; readonly effect?: string }[];
+    readonly tolerations?: readonly {
+      readonly key?: string;
+      readonly operator?: string;
+      readonly value?: string;
+      readonly effect?: string;
+    }[];
     readonly topologySpreadConstraints?: readonly {
       readonly maxSkew: number;
       readonly topologyKey: string;

@@ -6,14 +6,25 @@
  */
 import { BATCH_LIMITS } from '../../model/batch-constants';
 import type { AntiAffinityTerm, LabelRequirement, Placement, SpreadConstraint, Taint, Toleration, TopologyKind } from '../../model/domain';
-import type { LabelSelectorObject, NodeSelectorObject, PersistentVolumeClaimObject, PersistentVolumeObject, PodObject, SelectorRequirementObject } from './objects';
+import type {
+  LabelSelectorObject,
+  NodeSelectorObject,
+  PersistentVolumeClaimObject,
+  PersistentVolumeObject,
+  PodObject,
+  SelectorRequirementObject,
+} from './objects';
 import { clip, clipLabels } from './project';
 
 const L = BATCH_LIMITS;
 const OPERATORS = new Set<string>(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
 const EFFECTS = new Set<string>(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
 /** Labels that name a node's zone: the well-known one, its deprecated form, and the EBS CSI driver's. */
-const ZONE_KEYS: ReadonlySet<string> = new Set(['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone', 'topology.ebs.csi.aws.com/zone']);
+const ZONE_KEYS: ReadonlySet<string> = new Set([
+  'topology.kubernetes.io/zone',
+  'failure-domain.beta.kubernetes.io/zone',
+  'topology.ebs.csi.aws.com/zone',
+]);
 const HOSTNAME_KEY = 'kubernetes.io/hostname';
 
 const some = <T>(xs: readonly T[]) => xs.slice(0, L.maxPlacementTerms);
@@ -26,7 +37,11 @@ function topologyOf(key: string): TopologyKind | undefined {
 function requirementOf(r: SelectorRequirementObject): LabelRequirement | undefined {
   if (!r.key || !OPERATORS.has(r.operator)) return undefined;
   const values = some(r.values ?? []).map((v) => clip(v, L.maxLabelValueLength));
-  return { key: clip(r.key, L.maxLabelKeyLength), operator: r.operator as LabelRequirement['operator'], ...(values.length ? { values } : {}) };
+  return {
+    key: clip(r.key, L.maxLabelKeyLength),
+    operator: r.operator as LabelRequirement['operator'],
+    ...(values.length ? { values } : {}),
+  };
 }
 
 function requirementsOf(rs: readonly SelectorRequirementObject[] | undefined): LabelRequirement[] {
@@ -67,7 +82,8 @@ export function placementOf(spec: PodObject['spec']): Placement | undefined {
   const spread: SpreadConstraint[] = [];
   for (const c of spec.topologySpreadConstraints ?? []) {
     const topology = topologyOf(c.topologyKey);
-    if (topology && c.whenUnsatisfiable === 'DoNotSchedule' && c.maxSkew >= 1) spread.push({ topology, maxSkew: Math.floor(c.maxSkew), selector: selectorOf(c.labelSelector) });
+    if (topology && c.whenUnsatisfiable === 'DoNotSchedule' && c.maxSkew >= 1)
+      spread.push({ topology, maxSkew: Math.floor(c.maxSkew), selector: selectorOf(c.labelSelector) });
   }
   const out: { -readonly [K in keyof Placement]: Placement[K] } = {};
   if (Object.keys(nodeSelector).length) out.nodeSelector = nodeSelector;
@@ -81,7 +97,9 @@ export function placementOf(spec: PodObject['spec']): Placement | undefined {
 /** The claims a pod mounts, `namespace/name`. */
 export function claimsOf(o: PodObject): string[] {
   const ns = o.metadata?.namespace;
-  return (o.spec?.volumes ?? []).flatMap((v) => (ns && v.persistentVolumeClaim?.claimName ? [`${ns}/${v.persistentVolumeClaim.claimName}`] : []));
+  return (o.spec?.volumes ?? []).flatMap((v) =>
+    ns && v.persistentVolumeClaim?.claimName ? [`${ns}/${v.persistentVolumeClaim.claimName}`] : [],
+  );
 }
 
 /** A claim, reduced to the volume it is bound to. */
@@ -100,7 +118,11 @@ export function projectVolume(o: PersistentVolumeObject): readonly string[] | un
 }
 
 /** The zones all of a pod's bound volumes allow; undefined when none restricts it. */
-export function volumeZonesOf(claims: readonly string[], volumeOf: (claim: string) => string | undefined, zonesOf: (volume: string) => readonly string[] | undefined): string[] | undefined {
+export function volumeZonesOf(
+  claims: readonly string[],
+  volumeOf: (claim: string) => string | undefined,
+  zonesOf: (volume: string) => readonly string[] | undefined,
+): string[] | undefined {
   let allowed: string[] | undefined;
   for (const c of claims) {
     const volume = volumeOf(c);

@@ -5,7 +5,21 @@
  */
 import { BATCH_LIMITS } from '../../model/batch-constants';
 import type { ConditionStatus, Resources } from '../../model/kube-values';
-import { instanceIdFromProviderId, type CapacityType, type Container, type ContainerStateName, type KubeEvent, type KubeNode, type NamespaceInfo, type NodeCondition, type Pod, type PodPhase, type QosClass, type Taint, type WorkloadStatus } from '../../model/domain';
+import {
+  instanceIdFromProviderId,
+  type CapacityType,
+  type Container,
+  type ContainerStateName,
+  type KubeEvent,
+  type KubeNode,
+  type NamespaceInfo,
+  type NodeCondition,
+  type Pod,
+  type PodPhase,
+  type QosClass,
+  type Taint,
+  type WorkloadStatus,
+} from '../../model/domain';
 import {
   epochMs,
   type ConditionObject,
@@ -234,7 +248,11 @@ function containerOf(spec: ContainerSpec | undefined, status: ContainerStatus | 
  */
 function containersOf(o: PodObject): Container[] {
   const statuses = new Map<string, ContainerStatus>();
-  for (const s of [...(o.status?.initContainerStatuses ?? []), ...(o.status?.containerStatuses ?? []), ...(o.status?.ephemeralContainerStatuses ?? [])]) {
+  for (const s of [
+    ...(o.status?.initContainerStatuses ?? []),
+    ...(o.status?.containerStatuses ?? []),
+    ...(o.status?.ephemeralContainerStatuses ?? []),
+  ]) {
     statuses.set(s.name, s);
   }
   const init = (o.spec?.initContainers ?? []).filter((c) => {

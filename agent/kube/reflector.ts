@@ -104,7 +104,8 @@ export class Reflector<T> {
   private readonly rvWaiters = new Set<{ readonly rv: number; readonly resolve: () => void }>();
   private syncedOnce?: () => void;
   private readonly firstSync: Promise<void>;
-  private readonly opts: Required<Omit<ReflectorOptions<T>, 'fieldSelector' | 'onChange'>> & Pick<ReflectorOptions<T>, 'fieldSelector' | 'onChange'>;
+  private readonly opts: Required<Omit<ReflectorOptions<T>, 'fieldSelector' | 'onChange'>> &
+    Pick<ReflectorOptions<T>, 'fieldSelector' | 'onChange'>;
   /** Aborts the list page in flight when stopping. */
   private stopping = new AbortController();
   /** The resourceVersion to relist from (the watch cache) after the watch expired. */
@@ -115,7 +116,15 @@ export class Reflector<T> {
   private pagedOnly = false;
   synced = false;
   lastError?: string;
-  readonly stats: ReflectorStats = { lists: 0, streamedLists: 0, relistsAfterGone: 0, pageRetries: 0, watches: 0, watchRestarts: 0, failures: 0 };
+  readonly stats: ReflectorStats = {
+    lists: 0,
+    streamedLists: 0,
+    relistsAfterGone: 0,
+    pageRetries: 0,
+    watches: 0,
+    watchRestarts: 0,
+    failures: 0,
+  };
 
   constructor(options: ReflectorOptions<T>) {
     const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
@@ -235,7 +244,13 @@ export class Reflector<T> {
         this.stats.failures++;
         attempt++;
         const wait = this.failed(e, attempt);
-        log.warn('list/watch failed: retrying', { resource: this.opts.resource, status: statusOf(e), error: this.lastError, retryInMs: wait, attempt });
+        log.warn('list/watch failed: retrying', {
+          resource: this.opts.resource,
+          status: statusOf(e),
+          error: this.lastError,
+          retryInMs: wait,
+          attempt,
+        });
         await this.pause(wait);
       }
     }
@@ -246,7 +261,11 @@ export class Reflector<T> {
     this.stats.relistsAfterGone++;
     this.resourceVersion = '';
     const wait = this.backoff(attempt);
-    this.opts.logger.info('watch or list expired (410 Gone): listing again', { resource: this.opts.resource, retryInMs: wait, fromCache: Boolean(this.relistFrom) });
+    this.opts.logger.info('watch or list expired (410 Gone): listing again', {
+      resource: this.opts.resource,
+      retryInMs: wait,
+      fromCache: Boolean(this.relistFrom),
+    });
     await this.pause(wait);
   }
 
@@ -288,7 +307,13 @@ export class Reflector<T> {
         this.stats.failures++;
         this.stats.pageRetries++;
         const wait = this.failed(e, retries);
-        this.opts.logger.warn('list page failed: asking for it again', { resource: this.opts.resource, status: statusOf(e), error: this.lastError, retryInMs: wait, itemsRead: fresh.size });
+        this.opts.logger.warn('list page failed: asking for it again', {
+          resource: this.opts.resource,
+          status: statusOf(e),
+          error: this.lastError,
+          retryInMs: wait,
+          itemsRead: fresh.size,
+        });
         await this.pause(wait);
         if (this.stopped) return;
         continue;
@@ -395,8 +420,7 @@ export class Reflector<T> {
       else if (initial && (ignored || refusedStreaming(err))) {
         refusal = err;
         settle('unsupported');
-      }
-      else if (idle) settle('idle');
+      } else if (idle) settle('idle');
       else if (gone || statusOf(err) === 410) settle('gone');
       else if (err) settle(err instanceof Error ? err : new Error(String(err)));
       else if (serverError) settle(serverError);
@@ -406,13 +430,19 @@ export class Reflector<T> {
     // hung connect or a stop() settles the wait directly (a handle that arrives later is aborted at once).
     let finished = false;
     const silenceMs = () => (bookmarked ? Math.min(this.opts.silenceAfterBookmarkMs, this.opts.idleTimeoutMs) : this.opts.idleTimeoutMs);
-    const watchdog = setInterval(() => {
-      if (initial && now() - opened > this.opts.initialEventsTimeoutMs) ignored = true;
-      else if (now() - lastActivity <= silenceMs()) return;
-      else idle = true;
-      if (this.watchHandle) this.watchHandle.abort();
-      else settle(ignored ? 'unsupported' : 'idle');
-    }, Math.max(50, Math.min(10_000, this.opts.idleTimeoutMs / 4, this.opts.silenceAfterBookmarkMs / 4, this.opts.initialEventsTimeoutMs / 4)));
+    const watchdog = setInterval(
+      () => {
+        if (initial && now() - opened > this.opts.initialEventsTimeoutMs) ignored = true;
+        else if (now() - lastActivity <= silenceMs()) return;
+        else idle = true;
+        if (this.watchHandle) this.watchHandle.abort();
+        else settle(ignored ? 'unsupported' : 'idle');
+      },
+      Math.max(
+        50,
+        Math.min(10_000, this.opts.idleTimeoutMs / 4, this.opts.silenceAfterBookmarkMs / 4, this.opts.initialEventsTimeoutMs / 4),
+      ),
+    );
     this.cancelWatch = () => (this.watchHandle ? this.watchHandle.abort() : settle('stopped'));
     this.opts.api.watch(this.opts.path, params, onEvent, onEnd).then(
       (h) => {
@@ -423,7 +453,11 @@ export class Reflector<T> {
     );
     try {
       const r = await ended;
-      if (r === 'unsupported') this.opts.logger.info('streaming lists refused or ignored by the API server: listing by pages', { resource: this.opts.resource, ...(refusal ? { error: (refusal as Error).message } : {}) });
+      if (r === 'unsupported')
+        this.opts.logger.info('streaming lists refused or ignored by the API server: listing by pages', {
+          resource: this.opts.resource,
+          ...(refusal ? { error: (refusal as Error).message } : {}),
+        });
       if (r instanceof Error) throw r;
       return r;
     } finally {

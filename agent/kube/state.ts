@@ -9,7 +9,15 @@ import type { EpochMs } from '../../model/time';
 import type { KubeApi } from './api';
 import { EventTracker } from './events';
 import { KarpenterWatch } from './karpenter';
-import type { DaemonSetObject, EventObject, NodeObject, PersistentVolumeClaimObject, PersistentVolumeObject, PodObject, ReplicatedObject } from './objects';
+import type {
+  DaemonSetObject,
+  EventObject,
+  NodeObject,
+  PersistentVolumeClaimObject,
+  PersistentVolumeObject,
+  PodObject,
+  ReplicatedObject,
+} from './objects';
 import { workloadOf } from './owners';
 import {
   projectDaemonSet,
@@ -97,7 +105,14 @@ export class ClusterState {
   private readonly listeners: ((node: string) => void)[] = [];
 
   constructor(opts: ClusterStateOptions) {
-    const common = { api: opts.api, logger: opts.logger, pageSize: opts.pageSize, watchTimeoutSeconds: opts.watchTimeoutSeconds, random: opts.random, now: opts.now };
+    const common = {
+      api: opts.api,
+      logger: opts.logger,
+      pageSize: opts.pageSize,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds,
+      random: opts.random,
+      now: opts.now,
+    };
     const shared = new Shared();
     const changed = (node: string | undefined) => {
       if (node && this.synced) for (const l of this.listeners) l(node);
@@ -123,9 +138,24 @@ export class ClusterState {
         if (type === 'modified' && next && prev && next.pod.phase !== prev.pod.phase) changed(next.pod.node ?? prev.pod.node);
       },
     });
-    this.deployments = new Reflector({ ...common, resource: 'deployments', path: '/apis/apps/v1/deployments', project: (o) => projectDeployment(o as ReplicatedObject) });
-    this.statefulSets = new Reflector({ ...common, resource: 'statefulsets', path: '/apis/apps/v1/statefulsets', project: (o) => projectStatefulSet(o as ReplicatedObject) });
-    this.daemonSets = new Reflector({ ...common, resource: 'daemonsets', path: '/apis/apps/v1/daemonsets', project: (o) => projectDaemonSet(o as DaemonSetObject) });
+    this.deployments = new Reflector({
+      ...common,
+      resource: 'deployments',
+      path: '/apis/apps/v1/deployments',
+      project: (o) => projectDeployment(o as ReplicatedObject),
+    });
+    this.statefulSets = new Reflector({
+      ...common,
+      resource: 'statefulsets',
+      path: '/apis/apps/v1/statefulsets',
+      project: (o) => projectStatefulSet(o as ReplicatedObject),
+    });
+    this.daemonSets = new Reflector({
+      ...common,
+      resource: 'daemonsets',
+      path: '/apis/apps/v1/daemonsets',
+      project: (o) => projectDaemonSet(o as DaemonSetObject),
+    });
     this.replicaSets = new Reflector({ ...common, resource: 'replicasets', path: '/apis/apps/v1/replicasets', project: projectOwner });
     this.jobs = new Reflector({ ...common, resource: 'jobs', path: '/apis/batch/v1/jobs', project: projectOwner });
     const eventReflector = (resource: string, fieldSelector: string) =>
@@ -144,12 +174,35 @@ export class ClusterState {
       });
     this.warningEvents = eventReflector('events/warning', 'type=Warning');
     this.nodeEvents = eventReflector('events/node', 'type=Normal,involvedObject.kind=Node');
-    this.claims = new Reflector({ ...common, resource: 'persistentvolumeclaims', path: '/api/v1/persistentvolumeclaims', project: (o) => projectClaim(o as PersistentVolumeClaimObject) });
-    this.volumes = new Reflector({ ...common, resource: 'persistentvolumes', path: '/api/v1/persistentvolumes', project: (o) => projectVolume(o as PersistentVolumeObject) });
+    this.claims = new Reflector({
+      ...common,
+      resource: 'persistentvolumeclaims',
+      path: '/api/v1/persistentvolumeclaims',
+      project: (o) => projectClaim(o as PersistentVolumeClaimObject),
+    });
+    this.volumes = new Reflector({
+      ...common,
+      resource: 'persistentvolumes',
+      path: '/api/v1/persistentvolumes',
+      project: (o) => projectVolume(o as PersistentVolumeObject),
+    });
     this.namespaces = new Reflector({ ...common, resource: 'namespaces', path: '/api/v1/namespaces', project: projectNamespace });
     this.optional = new Set([this.warningEvents, this.nodeEvents, this.claims, this.volumes, this.namespaces] as Reflector<unknown>[]);
     this.karpenter = new KarpenterWatch({ api: opts.api, logger: opts.logger, reflector: common, recheckMs: opts.karpenterRecheckMs });
-    this.watched = [this.nodes, this.pods, this.deployments, this.statefulSets, this.daemonSets, this.replicaSets, this.jobs, this.warningEvents, this.nodeEvents, this.claims, this.volumes, this.namespaces] as Reflector<unknown>[];
+    this.watched = [
+      this.nodes,
+      this.pods,
+      this.deployments,
+      this.statefulSets,
+      this.daemonSets,
+      this.replicaSets,
+      this.jobs,
+      this.warningEvents,
+      this.nodeEvents,
+      this.claims,
+      this.volumes,
+      this.namespaces,
+    ] as Reflector<unknown>[];
   }
 
   /**
@@ -232,7 +285,13 @@ export class ClusterState {
   health(): ResourceHealth[] {
     return this.all.map((r) => {
       const dataAgeMs = r.dataAgeMs();
-      return { resource: r.resource, synced: r.synced, stats: r.stats, ...(dataAgeMs !== undefined ? { dataAgeMs } : {}), ...(r.lastError ? { lastError: r.lastError } : {}) };
+      return {
+        resource: r.resource,
+        synced: r.synced,
+        stats: r.stats,
+        ...(dataAgeMs !== undefined ? { dataAgeMs } : {}),
+        ...(r.lastError ? { lastError: r.lastError } : {}),
+      };
     });
   }
 }

@@ -69,7 +69,13 @@ export function streamWatch(o: StreamWatchOptions): WatchHandle {
     answer(status);
     res.on('error', end);
     // `aborted` then `close` without `end`: the connection was cut mid-answer.
-    res.on('close', () => end(res.complete ? undefined : Object.assign(new Error(`watch ${o.url.pathname}: connection closed mid-answer`), { code: 'ECONNRESET' })));
+    res.on('close', () =>
+      end(
+        res.complete
+          ? undefined
+          : Object.assign(new Error(`watch ${o.url.pathname}: connection closed mid-answer`), { code: 'ECONNRESET' }),
+      ),
+    );
     if (status !== 200) return refused(res, status, o.url, end);
     const decoder = new StringDecoder('utf8');
     let pending = '';
@@ -117,7 +123,14 @@ function refused(res: http.IncomingMessage, status: number, url: URL, end: (err?
   res.on('end', () => {
     const body = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES);
     const st = statusBody(body);
-    end(new ApiError(status, `watch ${url.pathname}: HTTP ${status}${st?.message ? `: ${st.message}` : body ? `: ${body.slice(0, 300)}` : ''}`, retryAfterMs(res.headers['retry-after']), st?.reason));
+    end(
+      new ApiError(
+        status,
+        `watch ${url.pathname}: HTTP ${status}${st?.message ? `: ${st.message}` : body ? `: ${body.slice(0, 300)}` : ''}`,
+        retryAfterMs(res.headers['retry-after']),
+        st?.reason,
+      ),
+    );
   });
 }
 

@@ -77,7 +77,12 @@ export class CfsParser {
     const { container, pod, namespace, id } = labels;
     // The pod cgroup (`""`) sums its containers; `POD` is the sandbox under dockershim.
     if (!container || container === 'POD' || !pod || !namespace || !id) return;
-    const value = Number(l.slice(close + 1).trim().split(' ')[0]);
+    const value = Number(
+      l
+        .slice(close + 1)
+        .trim()
+        .split(' ')[0],
+    );
     if (!Number.isFinite(value) || value < 0) return;
     let c = this.byCgroup.get(id);
     if (!c) this.byCgroup.set(id, (c = { namespace, pod, container, cgroup: id }));
@@ -149,7 +154,8 @@ interface CfsSample {
 }
 
 /** `now - before`, or `now` when the counter started over (Prometheus' counter-reset rule). */
-const increase = (now: number | undefined, before: number | undefined) => (now === undefined || before === undefined ? undefined : now >= before ? now - before : now);
+const increase = (now: number | undefined, before: number | undefined) =>
+  now === undefined || before === undefined ? undefined : now >= before ? now - before : now;
 
 /**
  * Remembers each cgroup's counters and turns the next reading into throttling per container, summed over
@@ -165,7 +171,13 @@ export class CfsTracker {
     const sums = new Map<string, { pod: string; container: string; periods: number; throttled: number; seconds?: number; dtMs: number }>();
     for (const c of counters.values()) {
       const prev = this.samples.get(c.cgroup);
-      this.samples.set(c.cgroup, { at, periods: c.periods, throttledPeriods: c.throttledPeriods, throttledSeconds: c.throttledSeconds, seen: this.generation });
+      this.samples.set(c.cgroup, {
+        at,
+        periods: c.periods,
+        throttledPeriods: c.throttledPeriods,
+        throttledSeconds: c.throttledSeconds,
+        seen: this.generation,
+      });
       const periods = increase(c.periods, prev?.periods);
       const throttled = increase(c.throttledPeriods, prev?.throttledPeriods);
       if (!prev || periods === undefined || throttled === undefined || at <= prev.at) continue;

@@ -37,7 +37,16 @@ export class ScrapeFailure extends Error {
 }
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ECONNABORTED',
+]);
 
 export function classify(e: unknown): ScrapeErrorKind {
   if (e instanceof ScrapeFailure) return e.kind;
@@ -120,7 +129,14 @@ export class DirectKubeletSource implements SummarySource {
   }
 
   /** GETs `path` from the node's kubelet, handing each chunk of a 200 answer to `onData` (which may throw to cut it). */
-  private async get(target: KubeletTarget, path: string, accept: string, timeoutMs: number, signal: AbortSignal | undefined, onData: (chunk: Buffer) => void): Promise<void> {
+  private async get(
+    target: KubeletTarget,
+    path: string,
+    accept: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    onData: (chunk: Buffer) => void,
+  ): Promise<void> {
     if (!target.address) throw new ScrapeFailure('other', `node ${target.node} reports no address`);
     const authorization = await this.authorization();
     const started = Date.now();
@@ -133,7 +149,15 @@ export class DirectKubeletSource implements SummarySource {
     }
   }
 
-  private request(target: KubeletTarget, path: string, accept: string, authorization: string | undefined, timeoutMs: number, signal: AbortSignal | undefined, onData: (chunk: Buffer) => void): Promise<void> {
+  private request(
+    target: KubeletTarget,
+    path: string,
+    accept: string,
+    authorization: string | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    onData: (chunk: Buffer) => void,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let answered = false;
       const req = https.request(
@@ -165,20 +189,31 @@ export class DirectKubeletSource implements SummarySource {
             }
           });
           res.on('end', () => {
-            if (res.statusCode !== 200) reject(new ScrapeFailure('http', `kubelet answered HTTP ${res.statusCode} to ${path}: ${Buffer.concat(failed).toString('utf8', 0, 200)}`));
+            if (res.statusCode !== 200)
+              reject(
+                new ScrapeFailure(
+                  'http',
+                  `kubelet answered HTTP ${res.statusCode} to ${path}: ${Buffer.concat(failed).toString('utf8', 0, 200)}`,
+                ),
+              );
             else resolve();
           });
           res.on('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new ScrapeFailure('timeout', `no ${answerTo(path)} within ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setTimeout(
+        () => req.destroy(new ScrapeFailure('timeout', `no ${answerTo(path)} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const abort = () => req.destroy(new ScrapeFailure('timeout', String(signal?.reason ?? 'aborted')));
       signal?.addEventListener('abort', abort, { once: true });
       req.on('close', () => {
         clearTimeout(deadline);
         signal?.removeEventListener('abort', abort);
       });
-      req.on('error', (e) => reject(!answered && req.reusedSocket && STALE_CODES.has((e as { code?: string }).code ?? '') ? new StaleConnection(e) : e));
+      req.on('error', (e) =>
+        reject(!answered && req.reusedSocket && STALE_CODES.has((e as { code?: string }).code ?? '') ? new StaleConnection(e) : e),
+      );
       req.end();
     });
   }
@@ -232,7 +267,11 @@ export interface ScrapeOptions<T = SummaryJson> {
 }
 
 /** Every target's summary or error, in input order; never rejects. */
-export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], source: SummarySource, opts: ScrapeOptions<T>): Promise<ScrapeResult<T>[]> {
+export function scrapeAll<T = SummaryJson>(
+  targets: readonly KubeletTarget[],
+  source: SummarySource,
+  opts: ScrapeOptions<T>,
+): Promise<ScrapeResult<T>[]> {
   const { signal } = opts;
   const reduce = opts.reduce ?? ((s: SummaryJson) => s as T);
   return mapLimit(targets, opts.concurrency, async (t): Promise<ScrapeResult<T>> => {
@@ -244,7 +283,10 @@ export function scrapeAll<T = SummaryJson>(targets: readonly KubeletTarget[], so
       return { node: t.node, summary: reduce(summary) };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      return { node: t.node, error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) } };
+      return {
+        node: t.node,
+        error: { node: t.node, kind: classify(e), message: clip(message || 'unknown error', BATCH_LIMITS.maxMessageLength) },
+      };
     }
   });
 }
@@ -260,7 +302,11 @@ export interface CfsResult {
  * Every target's CFS counters or error, in input order; never rejects. Run after the summaries, so a
  * slow cAdvisor answer (about 1 MB on a node of 30 pods) can cost throttling figures, never a node's stats.
  */
-export function scrapeCfs(targets: readonly KubeletTarget[], source: SummarySource, opts: Omit<ScrapeOptions, 'reduce'>): Promise<CfsResult[]> {
+export function scrapeCfs(
+  targets: readonly KubeletTarget[],
+  source: SummarySource,
+  opts: Omit<ScrapeOptions, 'reduce'>,
+): Promise<CfsResult[]> {
   const { signal } = opts;
   const read = source.cfs?.bind(source);
   if (!read) return Promise.resolve([]);

@@ -230,7 +230,11 @@ export function withUsage(p: Pod, usage: NodeUsage | undefined): Pod {
     const cu = { ...u?.containers.get(c.name), ...throttling?.get(c.name) };
     return Object.keys(cu).length ? { ...c, usage: cu } : c;
   });
-  return { ...p, containers, ...(u?.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}) };
+  return {
+    ...p,
+    containers,
+    ...(u?.ephemeralStorageUsedBytes !== undefined ? { ephemeralStorageUsedBytes: u.ephemeralStorageUsedBytes } : {}),
+  };
 }
 
 function integer(v: number | undefined): number | undefined {

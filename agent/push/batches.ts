@@ -159,7 +159,11 @@ function weigh(v: unknown): Weight {
   return { bytes: Buffer.byteLength(json), values, containers };
 }
 
-const add = (a: Weight, b: Weight): Weight => ({ bytes: a.bytes + b.bytes, values: a.values + b.values, containers: a.containers + b.containers });
+const add = (a: Weight, b: Weight): Weight => ({
+  bytes: a.bytes + b.bytes,
+  values: a.values + b.values,
+  containers: a.containers + b.containers,
+});
 
 /**
  * Consecutive nodes grouped so that each part's weight stays within `room`: part 0 carries the cluster-wide
@@ -194,7 +198,12 @@ export function groupByWeight(nodes: readonly Weight[], first: Weight, rest: Wei
 export async function encodeBatches(content: BatchContent, opts: EncodeOptions): Promise<{ batches: EncodedBatch[]; clipped: Clipped }> {
   const limit = opts.maxCompressedBytes ?? L.maxCompressedBytes;
   const jsonLimit = opts.maxJsonBytes ?? L.maxJsonBytes;
-  const fits = (e: Encoded) => !e.refusedShape && e.body.length <= limit && e.rawBytes <= jsonLimit && e.values <= L.maxJsonValues && e.containers <= L.maxJsonContainers;
+  const fits = (e: Encoded) =>
+    !e.refusedShape &&
+    e.body.length <= limit &&
+    e.rawBytes <= jsonLimit &&
+    e.values <= L.maxJsonValues &&
+    e.containers <= L.maxJsonContainers;
   const { content: c, clipped } = clipContent(content);
   const errors = new Map(c.scrapeErrors.map((e) => [e.node, e]));
   // A node with its scrape error, and the two commas that join them to their lists.
@@ -206,7 +215,12 @@ export async function encodeBatches(content: BatchContent, opts: EncodeOptions):
   });
   const frame = (first: boolean, part?: AgentBatch['part']) => weigh(batchOf({ ...c, scrapeErrors: [] }, [], first, opts.sentAt, part));
   const whole = add(frame(true), nodes.reduce(add, { bytes: 0, values: 0, containers: 0 }));
-  if (c.nodes.length <= L.maxNodes && whole.bytes <= jsonLimit && whole.values <= L.maxJsonValues && whole.containers <= L.maxJsonContainers) {
+  if (
+    c.nodes.length <= L.maxNodes &&
+    whole.bytes <= jsonLimit &&
+    whole.values <= L.maxJsonValues &&
+    whole.containers <= L.maxJsonContainers
+  ) {
     const one = await encode(batchOf(c, c.nodes, true, opts.sentAt));
     // A lone node (or none) cannot be split further: sent as is, ingest may answer 413.
     if (fits(one) || c.nodes.length <= 1) return { batches: [sendable(one)], clipped };

@@ -87,7 +87,12 @@ export class Outbox {
         if (outcome.unanswered) this.unanswered.add(b);
         c.pushFailures++;
         c.consecutivePushFailures++;
-        logger.warn('push failed: keeping the batch for a retry', { ...about, status: outcome.status, error: outcome.detail, buffered: this.queue.length });
+        logger.warn('push failed: keeping the batch for a retry', {
+          ...about,
+          status: outcome.status,
+          error: outcome.detail,
+          buffered: this.queue.length,
+        });
         // What arrived during the send may have overfilled the buffer, and the head is droppable again.
         this.trim();
         return 'blocked';
@@ -125,7 +130,13 @@ export class Outbox {
     if (dropped || unconfirmed) {
       c.droppedBatches += dropped;
       c.droppedUnconfirmedBatches += unconfirmed;
-      this.opts.logger.error('buffer full: dropped the oldest batches', { dropped, unconfirmed, droppedTotal: c.droppedBatches, unconfirmedTotal: c.droppedUnconfirmedBatches, buffered: this.queue.length });
+      this.opts.logger.error('buffer full: dropped the oldest batches', {
+        dropped,
+        unconfirmed,
+        droppedTotal: c.droppedBatches,
+        unconfirmedTotal: c.droppedUnconfirmedBatches,
+        buffered: this.queue.length,
+      });
     }
     this.updateCounters();
   }

@@ -25,14 +25,21 @@ export class FunctionUrlSink implements IngestSink {
 
   constructor(private readonly opts: FunctionUrlSinkOptions) {
     this.url = new URL(opts.url);
-    this.agent = this.url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 2 })
+        : new http.Agent({ keepAlive: true, maxSockets: 2 });
   }
 
   async send(batch: EncodedBatch): Promise<SendOutcome> {
     let signed;
     try {
       signed = await this.opts.sign(
-        postRequest(this.url, { 'content-type': INGEST_REQUEST.contentType, 'content-encoding': INGEST_REQUEST.contentEncoding }, batch.body),
+        postRequest(
+          this.url,
+          { 'content-type': INGEST_REQUEST.contentType, 'content-encoding': INGEST_REQUEST.contentEncoding },
+          batch.body,
+        ),
       );
     } catch (e) {
       // Credentials could not be had: no IRSA token file, no Pod Identity association, STS unreachable…
@@ -56,7 +63,13 @@ export class FunctionUrlSink implements IngestSink {
 /** A failed POST; `afterSending`: the whole body was out, so ingest may have stored the batch. */
 type PostError = Error & { afterSending?: boolean };
 
-function post(url: URL, headers: Record<string, string>, body: Buffer, agent: http.Agent, timeoutMs: number): Promise<{ status: number; body: string }> {
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: Buffer,
+  agent: http.Agent,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     let sent = false;

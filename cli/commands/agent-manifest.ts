@@ -52,7 +52,7 @@ Options:
 
 export const agentManifestCommand: Command = {
   words: ['agent', 'manifest'],
-  summary: 'print the in-cluster agent\'s Kubernetes manifests (kubectl apply -f -)',
+  summary: "print the in-cluster agent's Kubernetes manifests (kubectl apply -f -)",
   usage: USAGE,
   run: async (args, io) => {
     let values;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'util';
-import { formatDuration, parseDuration, QuantityError } from '../../model/quantity';
+import { formatDuration, parseDuration, type QuantityError } from '../../model/quantity';
 import { LOCAL_OUT_DIR, localDbDir } from '../../local/dynalite';
 import type { RunRecord } from '../../local/report/run-record';
 import { runScenario, relative } from '../../local/run';
@@ -85,7 +85,8 @@ export const localCommand: Command = {
       }
     }
     if (values.kubeconfig !== undefined) {
-      if (values.scenario !== undefined || values.speed !== undefined) problems.push('--scenario and --speed are for simulations; --kubeconfig watches a real cluster in real time');
+      if (values.scenario !== undefined || values.speed !== undefined)
+        problems.push('--scenario and --speed are for simulations; --kubeconfig watches a real cluster in real time');
       if (!values.cluster) problems.push('--cluster NAME is required with --kubeconfig (the EKS cluster name)');
       if (problems.length) throw new UsageError(problems.join('; '));
       const started = Date.now();
@@ -99,10 +100,16 @@ export const localCommand: Command = {
         receivers,
         print: (t) => io.out(t),
       });
-      printSummary(io, { ...result, since: 'times from the start of the watch', elapsedMs: Date.now() - started, dbDir: localDbDir(outDir) });
+      printSummary(io, {
+        ...result,
+        since: 'times from the start of the watch',
+        elapsedMs: Date.now() - started,
+        dbDir: localDbDir(outDir),
+      });
       return 0;
     }
-    if (values.cluster !== undefined || values.aws !== undefined || values.region !== undefined) problems.push('--cluster, --aws and --region go with --kubeconfig');
+    if (values.cluster !== undefined || values.aws !== undefined || values.region !== undefined)
+      problems.push('--cluster, --aws and --region go with --kubeconfig');
     let speed = DEFAULT_SPEED;
     if (values.speed !== undefined) {
       speed = values.speed === 'max' ? Number.POSITIVE_INFINITY : Number(values.speed);
@@ -121,7 +128,15 @@ export const localCommand: Command = {
       throw e;
     }
     const started = Date.now();
-    const result = await runScenario({ scenario, speed, ...(duration ? { duration } : {}), outDir, dataDir: localDbDir(outDir), receivers, print: (t) => io.out(t) });
+    const result = await runScenario({
+      scenario,
+      speed,
+      ...(duration ? { duration } : {}),
+      outDir,
+      dataDir: localDbDir(outDir),
+      receivers,
+      print: (t) => io.out(t),
+    });
     const w = result.world;
     printSummary(io, {
       ...result,
@@ -161,7 +176,9 @@ function printSummary(io: CommandIO, r: Summary): void {
       .join(' ');
   const width = Math.max(0, ...rows.map((a) => a.rule.length));
   for (const a of rows) {
-    io.out(`  ${relative(a.t, r.record.onset)}  ${a.phase === 'firing' ? a.severity.padEnd(8) : 'resolved'}  ${a.rule.padEnd(width)}  ${subject(a.subject)}`);
+    io.out(
+      `  ${relative(a.t, r.record.onset)}  ${a.phase === 'firing' ? a.severity.padEnd(8) : 'resolved'}  ${a.rule.padEnd(width)}  ${subject(a.subject)}`,
+    );
   }
   if (r.unmet) {
     io.out('');

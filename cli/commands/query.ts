@@ -86,7 +86,12 @@ Examples:
   vigil query workloads --workload shop/cart --since 6h --step 10m
   vigil query events --since 3h`;
 
-const QUERIES: Record<QueryKind, (c: Context) => Promise<QueryResult>> = { containers: queryContainers, nodes: queryNodes, workloads: queryWorkloads, events: queryEvents };
+const QUERIES: Record<QueryKind, (c: Context) => Promise<QueryResult>> = {
+  containers: queryContainers,
+  nodes: queryNodes,
+  workloads: queryWorkloads,
+  events: queryEvents,
+};
 
 /** The window: a local run ends at its newest data (its clock was simulated), a table at the present. */
 function resolveWindow(opts: QueryOptions, now: EpochMs, lastSeen: EpochMs | undefined, local: boolean): { from: EpochMs; to: EpochMs } {
@@ -95,7 +100,10 @@ function resolveWindow(opts: QueryOptions, now: EpochMs, lastSeen: EpochMs | und
   const to = minuteOf(until);
   const from = 'at' in opts.since ? minuteOf(opts.since.at) : minuteOf(until - opts.since.ms) + MINUTE_MS;
   if (from > to) throw new UsageError(`the window is empty: --since ${utcCell(from)} is after --until ${utc(to)}`);
-  if (to - from > MAX_WINDOW_MS) throw new UsageError(`the window ${formatDuration(to - from)} is longer than the ${formatDuration(MAX_WINDOW_MS)} Vigil keeps by default: narrow --since`);
+  if (to - from > MAX_WINDOW_MS)
+    throw new UsageError(
+      `the window ${formatDuration(to - from)} is longer than the ${formatDuration(MAX_WINDOW_MS)} Vigil keeps by default: narrow --since`,
+    );
   return { from, to };
 }
 

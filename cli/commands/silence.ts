@@ -80,16 +80,32 @@ interface SilenceOptions {
 }
 
 const VERB_OPTIONS = {
-  add: { match: { type: 'string', multiple: true }, for: { type: 'string' }, until: { type: 'string' }, start: { type: 'string' }, comment: { type: 'string' }, author: { type: 'string' } },
+  add: {
+    match: { type: 'string', multiple: true },
+    for: { type: 'string' },
+    until: { type: 'string' },
+    start: { type: 'string' },
+    comment: { type: 'string' },
+    author: { type: 'string' },
+  },
   list: { all: { type: 'boolean' } },
   expire: {},
 } as const;
 
 /** Reads one verb's arguments; every problem is reported at once. */
-export function parseSilenceArgs(verb: Verb, args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): SilenceOptions {
+export function parseSilenceArgs(
+  verb: Verb,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SilenceOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], allowPositionals: verb === 'expire', strict: true, options: { ...SOURCE_OPTIONS, json: { type: 'boolean' }, ...VERB_OPTIONS[verb] } });
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: verb === 'expire',
+      strict: true,
+      options: { ...SOURCE_OPTIONS, json: { type: 'boolean' }, ...VERB_OPTIONS[verb] },
+    });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }
@@ -108,14 +124,22 @@ export function parseSilenceArgs(verb: Verb, args: readonly string[], env: Reado
 
   let out: SilenceOptions = base;
   if (verb === 'expire') {
-    need(parsed.positionals.length === 1, parsed.positionals.length ? `one silence at a time: got ${parsed.positionals.join(', ')}` : 'say which silence to expire (its id, from `vigil silence list`)');
+    need(
+      parsed.positionals.length === 1,
+      parsed.positionals.length
+        ? `one silence at a time: got ${parsed.positionals.join(', ')}`
+        : 'say which silence to expire (its id, from `vigil silence list`)',
+    );
     out = { ...base, id: parsed.positionals[0] };
   }
   if (verb === 'add') {
     const terms = (v.match as string[] | undefined) ?? [];
     const { matchers, problems: matchProblems } = parseMatchers(terms);
     problems.push(...matchProblems.map((p) => `--match ${p}`));
-    need(terms.length > 0, '--match is required: what to silence, e.g. --match node=ip-10-0-1-5.eu-west-1.compute.internal (--match cluster=* for everything)');
+    need(
+      terms.length > 0,
+      '--match is required: what to silence, e.g. --match node=ip-10-0-1-5.eu-west-1.compute.internal (--match cluster=* for everything)',
+    );
     need((v.for === undefined) !== (v.until === undefined), 'give one of --for (a duration) or --until (a time)');
     let length: SilenceOptions['length'];
     if (v.for !== undefined) {
@@ -148,7 +172,15 @@ export type ListedSilence = Silence & { readonly holds: readonly string[] };
 
 export function silenceTable(silences: readonly ListedSilence[], now: EpochMs): string {
   if (!silences.length) return 'no silences';
-  const rows = silences.map((s) => [s.id, state(s, now), `${utcCell(s.startsAt)} → ${utcCell(s.endsAt)}`, matchersText(s.matchers), String(s.holds.length), s.author, s.comment]);
+  const rows = silences.map((s) => [
+    s.id,
+    state(s, now),
+    `${utcCell(s.startsAt)} → ${utcCell(s.endsAt)}`,
+    matchersText(s.matchers),
+    String(s.holds.length),
+    s.author,
+    s.comment,
+  ]);
   return table(['id', 'state', 'UTC', 'matches', 'firing', 'author', 'comment'], rows);
 }
 
@@ -157,11 +189,26 @@ async function run(opts: SilenceOptions, source: OpenedSource, deps: QueryDeps, 
   // A local run's "now" is its newest data: its clock was simulated, and its silences expire by that clock.
   const now = opts.source.kind === 'local' ? ((await source.store.heartbeat(cluster))?.lastSeen ?? deps.clock.now()) : deps.clock.now();
   const store = source.at?.({ now: () => now }) ?? source.store;
-  const print = (s: Silence, what: string) => io.out(opts.json ? JSON.stringify(s, null, 2) : `${what} silence ${s.id} in cluster ${cluster}: ${matchersText(s.matchers)}, ${utcCell(s.startsAt)} → ${utc(s.endsAt)}`);
+  const print = (s: Silence, what: string) =>
+    io.out(
+      opts.json
+        ? JSON.stringify(s, null, 2)
+        : `${what} silence ${s.id} in cluster ${cluster}: ${matchersText(s.matchers)}, ${utcCell(s.startsAt)} → ${utc(s.endsAt)}`,
+    );
   if (opts.verb === 'add') {
     const startsAt = opts.start ?? now;
     const endsAt = 'ms' in opts.length! ? startsAt + opts.length.ms : opts.length!.until;
-    print(await addSilence(store, cluster, { matchers: opts.matchers!, startsAt, endsAt, author: opts.author!, comment: opts.comment!, createdAt: now }), 'added');
+    print(
+      await addSilence(store, cluster, {
+        matchers: opts.matchers!,
+        startsAt,
+        endsAt,
+        author: opts.author!,
+        comment: opts.comment!,
+        createdAt: now,
+      }),
+      'added',
+    );
   } else if (opts.verb === 'expire') {
     print(await expireSilence(store, cluster, opts.id!, now), 'expired');
   } else {

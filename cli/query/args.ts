@@ -64,7 +64,11 @@ export function sourceOf(
   } else {
     need(v.region === undefined && v.profile === undefined, '--region and --profile go with --table');
   }
-  if (v.cluster !== undefined) need(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(v.cluster), `--cluster "${v.cluster}" is not an EKS cluster name (letters, digits, - and _)`);
+  if (v.cluster !== undefined)
+    need(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(v.cluster),
+      `--cluster "${v.cluster}" is not an EKS cluster name (letters, digits, - and _)`,
+    );
   return source;
 }
 
@@ -104,7 +108,10 @@ export function parseQueryArgs(args: readonly string[], env: Readonly<Record<str
   const need = (ok: boolean, problem: string) => (ok ? undefined : problems.push(problem));
 
   const kind = positionals[0] as QueryKind | undefined;
-  need(kind !== undefined && KINDS.includes(kind), kind === undefined ? `say what to query: ${KINDS.join(', ')}` : `"${kind}" is not something to query (${KINDS.join(', ')})`);
+  need(
+    kind !== undefined && KINDS.includes(kind),
+    kind === undefined ? `say what to query: ${KINDS.join(', ')}` : `"${kind}" is not something to query (${KINDS.join(', ')})`,
+  );
   need(positionals.length <= 1, `unexpected argument "${positionals[1]}"`);
 
   const source = sourceOf(v, env, need);
@@ -137,7 +144,10 @@ export function parseQueryArgs(args: readonly string[], env: Readonly<Record<str
   const metric = (v.metric ?? 'cpu') as QueryOptions['metric'];
   need(metric === 'cpu' || metric === 'memory', `--metric "${v.metric}": expected cpu or memory`);
   // Replicas are compared container by container: a sidecar is not an outlier for using more than its app.
-  const groupBy = (v['group-by'] ?? 'workload,container').split(',').map((g) => g.trim()).filter(Boolean);
+  const groupBy = (v['group-by'] ?? 'workload,container')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   need(groupBy.length > 0, `--group-by "${v['group-by']}": expected a comma-separated list of ${PEER_FIELDS.join(', ')} or label:<key>`);
   for (const g of groupBy) {
     const problem = peerFieldProblem(g);
@@ -179,10 +189,12 @@ export function parseQueryArgs(args: readonly string[], env: Readonly<Record<str
   };
   if (kind && KINDS.includes(kind)) {
     for (const [name, kinds] of Object.entries(only)) {
-      if (v[name as keyof typeof v] !== undefined && !kinds.includes(kind)) problems.push(`--${name} is for \`vigil query ${kinds.join('/')}\`, not ${kind}`);
+      if (v[name as keyof typeof v] !== undefined && !kinds.includes(kind))
+        problems.push(`--${name} is for \`vigil query ${kinds.join('/')}\`, not ${kind}`);
     }
   }
-  if (v.workload !== undefined) need(/^[^/\s]+\/(?:[^/\s]+\/)?[^/\s]+$/.test(v.workload), `--workload "${v.workload}": expected NAMESPACE/NAME or NAMESPACE/KIND/NAME`);
+  if (v.workload !== undefined)
+    need(/^[^/\s]+\/(?:[^/\s]+\/)?[^/\s]+$/.test(v.workload), `--workload "${v.workload}": expected NAMESPACE/NAME or NAMESPACE/KIND/NAME`);
 
   if (problems.length) throw new UsageError(problems.length === 1 ? problems[0] : `\n  - ${problems.join('\n  - ')}`);
   return {

@@ -15,7 +15,9 @@ const MAX_CONTAINER_WINDOW_MS = 24 * 3_600_000;
 export async function queryContainers(c: Context): Promise<QueryResult> {
   const { opts, store } = c;
   if (c.to - c.from > MAX_CONTAINER_WINDOW_MS) {
-    throw new UsageError(`a container query reads every node-minute of its window; ${formatDuration(c.to - c.from)} is over ${formatDuration(MAX_CONTAINER_WINDOW_MS)}: narrow --since`);
+    throw new UsageError(
+      `a container query reads every node-minute of its window; ${formatDuration(c.to - c.from)} is over ${formatDuration(MAX_CONTAINER_WINDOW_MS)}: narrow --since`,
+    );
   }
   const samples = await store.selectContainers(c.cluster, parseSelector(opts.select), c.from, c.to);
   if (samples.length === 0) {
@@ -49,10 +51,15 @@ export async function queryContainers(c: Context): Promise<QueryResult> {
     r.outlier ? '◀ outlier' : '',
   ]);
   // One aligned table, with a line naming each group above its first row.
-  const lines = table(['  POD', 'CONTAINER', 'NODE', 'ZONE', opts.metric === 'cpu' ? 'CPU' : 'MEMORY', 'VS AVG', 'MINUTES', ''], body.map((b) => [`  ${b[0]}`, ...b.slice(1)]), new Set([4, 5, 6])).split('\n');
+  const lines = table(
+    ['  POD', 'CONTAINER', 'NODE', 'ZONE', opts.metric === 'cpu' ? 'CPU' : 'MEMORY', 'VS AVG', 'MINUTES', ''],
+    body.map((b) => [`  ${b[0]}`, ...b.slice(1)]),
+    new Set([4, 5, 6]),
+  ).split('\n');
   const grouped = [lines[0]];
   shown.forEach((r, i) => {
-    if (i === 0 || shown[i - 1].group !== r.group) grouped.push(`${r.group} · ${r.groupSize} container${r.groupSize === 1 ? '' : 's'}, average ${format(r.groupAverage)}`);
+    if (i === 0 || shown[i - 1].group !== r.group)
+      grouped.push(`${r.group} · ${r.groupSize} container${r.groupSize === 1 ? '' : 's'}, average ${format(r.groupAverage)}`);
     grouped.push(lines[i + 1]);
   });
   const summary = `${rows.length} container${rows.length === 1 ? '' : 's'} in ${groups} group${groups === 1 ? '' : 's'}, ${outliers} outlier${outliers === 1 ? '' : 's'}${opts.outliersOnly ? ` (only outliers shown)` : ''} · read ${readUnits} read units from ${c.source.description}`;

@@ -27,7 +27,8 @@ export interface Context {
 }
 
 export const windowText = (c: Context) => `${utcCell(c.from)} → ${utc(c.to)} (${formatDuration(c.to - c.from + MINUTE_MS)})`;
-export const pct = (part: number | undefined, whole: number | undefined) => (part === undefined || !whole ? undefined : (part / whole) * 100);
+export const pct = (part: number | undefined, whole: number | undefined) =>
+  part === undefined || !whole ? undefined : (part / whole) * 100;
 export const iso = (t: EpochMs) => new Date(t).toISOString();
 
 /** Nothing found: says whether the cluster is unknown, has no data in the window, or the filter matched nothing. */
@@ -35,7 +36,8 @@ export async function nothingFound(c: Context, what: string, hint = ''): Promise
   if (c.lastSeen === undefined) {
     const known = (await c.source.clusters?.()) ?? [];
     throw new QueryError(
-      `cluster "${c.cluster}" is unknown in ${c.source.description}: no agent has reported for it` + (known.length ? ` (clusters stored: ${known.join(', ')})` : ''),
+      `cluster "${c.cluster}" is unknown in ${c.source.description}: no agent has reported for it` +
+        (known.length ? ` (clusters stored: ${known.join(', ')})` : ''),
     );
   }
   if (c.lastSeen < c.from) throw noDataInWindow(c, c.lastSeen);
@@ -44,7 +46,9 @@ export async function nothingFound(c: Context, what: string, hint = ''): Promise
 
 /** The window holds nothing of the cluster: where its newest data is. */
 export function noDataInWindow(c: Context, lastSeen: EpochMs): QueryError {
-  return new QueryError(`no data for cluster ${c.cluster} from ${windowText(c)}: its newest data is at ${utc(lastSeen)} (try --until ${isoMinute(lastSeen)})`);
+  return new QueryError(
+    `no data for cluster ${c.cluster} from ${windowText(c)}: its newest data is at ${utc(lastSeen)} (try --until ${isoMinute(lastSeen)})`,
+  );
 }
 
 /** What the rollups of the window hold, as a hint when a filter matched nothing. */
@@ -54,7 +58,11 @@ export function seenHint(rollups: readonly ClusterMinute[]): string {
   const zones = list(nodes.map((n) => n.zone));
   const groups = list(nodes.map((n) => n.nodeGroup));
   const namespaces = list(rollups.flatMap((r) => r.kube?.workloads.map((w) => w.namespace) ?? []));
-  const parts = [zones.length ? `zones ${zones.join(', ')}` : '', groups.length ? `node groups ${groups.join(', ')}` : '', namespaces.length ? `namespaces ${namespaces.join(', ')}` : ''];
+  const parts = [
+    zones.length ? `zones ${zones.join(', ')}` : '',
+    groups.length ? `node groups ${groups.join(', ')}` : '',
+    namespaces.length ? `namespaces ${namespaces.join(', ')}` : '',
+  ];
   return parts.some(Boolean) ? ` (the window has ${parts.filter(Boolean).join('; ')})` : '';
 }
 

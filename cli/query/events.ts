@@ -11,7 +11,18 @@ export async function queryEvents(c: Context): Promise<QueryResult> {
   const text = [
     `AWS events of cluster ${c.cluster}, ${windowText(c)}`,
     '',
-    table(['time (UTC)', 'instance or group', 'event'], events.map((e) => [iso(e.time).slice(0, 19).replace('T', ' '), awsEventSubject(e), awsEventText(e)])),
+    table(
+      ['time (UTC)', 'instance or group', 'event'],
+      events.map((e) => [iso(e.time).slice(0, 19).replace('T', ' '), awsEventSubject(e), awsEventText(e)]),
+    ),
   ].join('\n');
-  return { text, json: { cluster: c.cluster, from: iso(c.from), to: iso(c.to), events: events.map((e) => ({ ...e, time: iso(e.time), text: awsEventText(e) })) } };
+  return {
+    text,
+    json: {
+      cluster: c.cluster,
+      from: iso(c.from),
+      to: iso(c.to),
+      events: events.map((e) => ({ ...e, time: iso(e.time), text: awsEventText(e) })),
+    },
+  };
 }

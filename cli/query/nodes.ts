@@ -16,25 +16,30 @@ async function latestNodes(c: Context): Promise<QueryResult> {
   if (!latest) return nothingFound(c, 'no node');
   const cloud = [...rollups].reverse().find((r) => r.cloud)?.cloud;
   const hosts = new Map((cloud?.hosts ?? []).map((h) => [h.instanceId, h]));
-  const nodes = [...latest.kube!.nodes].sort((a, b) => a.name.localeCompare(b.name)).map((n) => {
-    const host = n.instanceId ? hosts.get(n.instanceId) : undefined;
-    return {
-      name: n.name,
-      instanceId: n.instanceId,
-      nodeGroup: n.nodeGroup,
-      zone: n.zone,
-      ready: n.ready,
-      problems: n.problems,
-      unschedulable: n.unschedulable,
-      cpuPct: pct(n.cpuMilli, n.allocatable.cpuMilli),
-      memoryPct: pct(n.memoryWorkingSetBytes, n.allocatable.memoryBytes),
-      memoryRequestedPct: pct(n.requested.memoryBytes, n.allocatable.memoryBytes),
-      diskPct: n.fsCapacityBytes && n.fsAvailableBytes !== undefined ? pct(n.fsCapacityBytes - n.fsAvailableBytes, n.fsCapacityBytes) : undefined,
-      pods: n.pods,
-      ec2: host ? (host.lifecycleState ?? host.state) : undefined,
-      scrapeError: n.scrapeError,
-    };
-  });
+  const nodes = [...latest.kube!.nodes]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((n) => {
+      const host = n.instanceId ? hosts.get(n.instanceId) : undefined;
+      return {
+        name: n.name,
+        instanceId: n.instanceId,
+        nodeGroup: n.nodeGroup,
+        zone: n.zone,
+        ready: n.ready,
+        problems: n.problems,
+        unschedulable: n.unschedulable,
+        cpuPct: pct(n.cpuMilli, n.allocatable.cpuMilli),
+        memoryPct: pct(n.memoryWorkingSetBytes, n.allocatable.memoryBytes),
+        memoryRequestedPct: pct(n.requested.memoryBytes, n.allocatable.memoryBytes),
+        diskPct:
+          n.fsCapacityBytes && n.fsAvailableBytes !== undefined
+            ? pct(n.fsCapacityBytes - n.fsAvailableBytes, n.fsCapacityBytes)
+            : undefined,
+        pods: n.pods,
+        ec2: host ? (host.lifecycleState ?? host.state) : undefined,
+        scrapeError: n.scrapeError,
+      };
+    });
   const rows = nodes.map((n) => [
     shortNode(n.name),
     n.nodeGroup ?? '-',
@@ -52,9 +57,13 @@ async function latestNodes(c: Context): Promise<QueryResult> {
   const notReady = nodes.filter((n) => n.ready !== 'True').length;
   const text = [
     `Nodes of cluster ${c.cluster} at ${utc(latest.minute)} (the newest minute of ${windowText(c)})`,
-    'CPU and MEMORY are kubelet usage and MEM REQ the pods\' memory requests, as % of allocatable; DISK is the node filesystem used.',
+    "CPU and MEMORY are kubelet usage and MEM REQ the pods' memory requests, as % of allocatable; DISK is the node filesystem used.",
     '',
-    table(['NODE', 'GROUP', 'ZONE', 'INSTANCE', 'EC2', 'READY', 'CONDITIONS', 'CPU', 'MEMORY', 'MEM REQ', 'DISK', 'PODS'], rows, new Set([7, 8, 9, 10, 11])),
+    table(
+      ['NODE', 'GROUP', 'ZONE', 'INSTANCE', 'EC2', 'READY', 'CONDITIONS', 'CPU', 'MEMORY', 'MEM REQ', 'DISK', 'PODS'],
+      rows,
+      new Set([7, 8, 9, 10, 11]),
+    ),
     '',
     `${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${notReady} not Ready · read ${c.store.capacity.readUnits} read units from ${c.source.description}`,
   ].join('\n');
@@ -78,7 +87,13 @@ async function nodeHistory(c: Context, node: string): Promise<QueryResult> {
   if (minutes.length === 0) {
     const rollups = c.lastSeen === undefined ? [] : await c.store.rollups(c.cluster, c.from, c.to);
     const names = [...new Set(rollups.flatMap((r) => r.kube?.nodes.map((n) => n.name) ?? []))].sort();
-    return nothingFound(c, `no node "${node}"`, names.length ? ` (nodes in the window: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''})` : '');
+    return nothingFound(
+      c,
+      `no node "${node}"`,
+      names.length
+        ? ` (nodes in the window: ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … ${names.length - 12} more` : ''})`
+        : '',
+    );
   }
   const raw: NodeRow[] = minutes.map((m) => {
     const k = m.kube;
@@ -90,12 +105,16 @@ async function nodeHistory(c: Context, node: string): Promise<QueryResult> {
       cpuPct: pct(k?.stats?.cpuMilli, k?.node.allocatable.cpuMilli),
       ec2CpuPct: m.host?.metrics.cpuPct,
       memoryPct: pct(k?.stats?.memoryWorkingSetBytes, k?.node.allocatable.memoryBytes),
-      diskPct: k?.stats?.fsCapacityBytes && k.stats.fsAvailableBytes !== undefined ? pct(k.stats.fsCapacityBytes - k.stats.fsAvailableBytes, k.stats.fsCapacityBytes) : undefined,
+      diskPct:
+        k?.stats?.fsCapacityBytes && k.stats.fsAvailableBytes !== undefined
+          ? pct(k.stats.fsCapacityBytes - k.stats.fsAvailableBytes, k.stats.fsCapacityBytes)
+          : undefined,
       pods: k?.pods.length,
     };
   });
   const step = stepFor(c);
-  const worse = (a: string, b: string) => (a === 'False' || b === 'False' ? 'False' : a === 'Unknown' || b === 'Unknown' ? 'Unknown' : a === '-' ? b : a);
+  const worse = (a: string, b: string) =>
+    a === 'False' || b === 'False' ? 'False' : a === 'Unknown' || b === 'Unknown' ? 'Unknown' : a === '-' ? b : a;
   const byKey = [...new Set(raw.map((r) => r.key))].map((key) =>
     bucket(
       raw.filter((r) => r.key === key),
@@ -118,7 +137,16 @@ async function nodeHistory(c: Context, node: string): Promise<QueryResult> {
       `${shortNode(name)} (${rows[0].key})`,
       table(
         ['MINUTE (UTC)', 'READY', 'CONDITIONS', 'CPU', 'EC2 CPU', 'MEMORY', 'DISK', 'PODS'],
-        rows.map((r) => [utcCell(r.minute), r.ready === 'True' ? 'Ready' : r.ready === '-' ? '-' : 'NotReady', r.conditions.join(', ') || '-', pctText(r.cpuPct), pctText(r.ec2CpuPct), pctText(r.memoryPct), pctText(r.diskPct), r.pods === undefined ? '-' : String(r.pods)]),
+        rows.map((r) => [
+          utcCell(r.minute),
+          r.ready === 'True' ? 'Ready' : r.ready === '-' ? '-' : 'NotReady',
+          r.conditions.join(', ') || '-',
+          pctText(r.cpuPct),
+          pctText(r.ec2CpuPct),
+          pctText(r.memoryPct),
+          pctText(r.diskPct),
+          r.pods === undefined ? '-' : String(r.pods),
+        ]),
         new Set([3, 4, 5, 6, 7]),
       ),
     ].join('\n'),
@@ -131,5 +159,15 @@ async function nodeHistory(c: Context, node: string): Promise<QueryResult> {
     '',
     `read ${c.store.capacity.readUnits} read units from ${c.source.description}`,
   ].join('\n');
-  return { text, json: { cluster: c.cluster, node: name, from: iso(c.from), to: iso(c.to), stepMinutes: step / MINUTE_MS, minutes: byKey.flat().map((r) => ({ ...r, minute: iso(r.minute) })) } };
+  return {
+    text,
+    json: {
+      cluster: c.cluster,
+      node: name,
+      from: iso(c.from),
+      to: iso(c.to),
+      stepMinutes: step / MINUTE_MS,
+      minutes: byKey.flat().map((r) => ({ ...r, minute: iso(r.minute) })),
+    },
+  };
 }

@@ -15,7 +15,9 @@ export class QueryError extends Error {
   override readonly name = 'QueryError';
 }
 
-export type Source = { readonly kind: 'local'; readonly dir: string } | { readonly kind: 'table'; readonly table: string; readonly region: string; readonly profile?: string };
+export type Source =
+  | { readonly kind: 'local'; readonly dir: string }
+  | { readonly kind: 'table'; readonly table: string; readonly region: string; readonly profile?: string };
 
 export interface OpenedSource {
   readonly store: VigilStore;
@@ -36,12 +38,14 @@ export interface QueryDeps {
 /** Opens a local run's data (dynalite would create an empty database where there is none, so that is checked first). */
 async function openLocal(dir: string): Promise<OpenedSource> {
   const description = `the local run in ${dir}`;
-  if (!fs.existsSync(dir)) throw new QueryError(`no local run data in ${dir}: run \`vigil local\` first, or name the data with --local DIR or --table NAME`);
+  if (!fs.existsSync(dir))
+    throw new QueryError(`no local run data in ${dir}: run \`vigil local\` first, or name the data with --local DIR or --table NAME`);
   let dynamo: LocalDynamo;
   try {
     dynamo = await startDynalite({ path: dir });
   } catch (e) {
-    if (e instanceof LocalDataInUseError) throw new QueryError(`${description} is in use by another process (is \`vigil local\` still running? query it when it has finished)`);
+    if (e instanceof LocalDataInUseError)
+      throw new QueryError(`${description} is in use by another process (is \`vigil local\` still running? query it when it has finished)`);
     throw new QueryError((e as Error).message);
   }
   const store = new VigilStore({ client: dynamo.client, tableName: LOCAL_TABLE });
@@ -55,7 +59,10 @@ async function openLocal(dir: string): Promise<OpenedSource> {
 }
 
 function openTable(source: { table: string; region: string; profile?: string }): OpenedSource {
-  const client = new DynamoDBClient({ region: source.region, ...(source.profile ? { credentials: defaultProvider({ profile: source.profile }) } : {}) });
+  const client = new DynamoDBClient({
+    region: source.region,
+    ...(source.profile ? { credentials: defaultProvider({ profile: source.profile }) } : {}),
+  });
   return {
     store: new VigilStore({ client, tableName: source.table }),
     description: `table ${source.table} in ${source.region}`,
@@ -73,9 +80,14 @@ export function explain(e: unknown, source: Source): unknown {
   const name = (e as Error)?.name;
   const where = source.kind === 'table' ? `table ${source.table} in ${source.region}` : `the local run in ${source.dir}`;
   if (name === 'ResourceNotFoundException') {
-    return new QueryError(source.kind === 'table' ? `${where} does not exist (check --table and --region)` : `${where} has no Vigil table: was it written by \`vigil local\`?`);
+    return new QueryError(
+      source.kind === 'table'
+        ? `${where} does not exist (check --table and --region)`
+        : `${where} has no Vigil table: was it written by \`vigil local\`?`,
+    );
   }
-  if (name === 'CredentialsProviderError') return new QueryError(`no AWS credentials found for ${where}: set AWS_PROFILE or pass --profile, or sign in (aws sso login)`);
+  if (name === 'CredentialsProviderError')
+    return new QueryError(`no AWS credentials found for ${where}: set AWS_PROFILE or pass --profile, or sign in (aws sso login)`);
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException') {
     return new QueryError(`AWS refused to read ${where} (${name}): ${(e as Error).message}`);
   }

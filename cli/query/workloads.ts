@@ -7,7 +7,18 @@ import { UsageError } from '../command';
 import { cpuText, table, utcCell } from '../table';
 import { bucket, iso, nothingFound, seenHint, stepFor, windowText, type Context, type QueryResult } from './context';
 
-const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController', 'Node', 'Pod', 'Other'];
+const WORKLOAD_KINDS: readonly WorkloadKind[] = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+  'Node',
+  'Pod',
+  'Other',
+];
 
 const workloadId = (w: WorkloadRef) => `${w.namespace}/${w.kind}/${w.name}`;
 
@@ -82,18 +93,37 @@ async function workloadHistory(c: Context, text: string): Promise<QueryResult> {
   } else {
     // No kind given: it is whatever the rollups of the window know by that name.
     const rollups = await c.store.rollups(c.cluster, c.from, c.to);
-    const kinds = [...new Set(rollups.flatMap((r) => r.kube?.workloads.filter((w) => w.namespace === parts[0] && w.name === parts[1]).map((w) => w.kind) ?? []))];
-    if (kinds.length > 1) throw new UsageError(`--workload "${text}" names ${kinds.length} workloads: say which, as ${kinds.map((k) => `${parts[0]}/${k}/${parts[1]}`).join(' or ')}`);
+    const kinds = [
+      ...new Set(
+        rollups.flatMap((r) => r.kube?.workloads.filter((w) => w.namespace === parts[0] && w.name === parts[1]).map((w) => w.kind) ?? []),
+      ),
+    ];
+    if (kinds.length > 1)
+      throw new UsageError(
+        `--workload "${text}" names ${kinds.length} workloads: say which, as ${kinds.map((k) => `${parts[0]}/${k}/${parts[1]}`).join(' or ')}`,
+      );
     if (kinds.length === 0) {
-      const inNamespace = [...new Set(rollups.flatMap((r) => r.kube?.workloads.filter((w) => w.namespace === parts[0]).map((w) => w.name) ?? []))].sort();
-      return nothingFound(c, `no workload "${text}"`, inNamespace.length ? ` (namespace ${parts[0]} has ${inNamespace.slice(0, 12).join(', ')}${inNamespace.length > 12 ? ', …' : ''})` : seenHint(rollups));
+      const inNamespace = [
+        ...new Set(rollups.flatMap((r) => r.kube?.workloads.filter((w) => w.namespace === parts[0]).map((w) => w.name) ?? [])),
+      ].sort();
+      return nothingFound(
+        c,
+        `no workload "${text}"`,
+        inNamespace.length
+          ? ` (namespace ${parts[0]} has ${inNamespace.slice(0, 12).join(', ')}${inNamespace.length > 12 ? ', …' : ''})`
+          : seenHint(rollups),
+      );
     }
     ref = { namespace: parts[0], kind: kinds[0], name: parts[1] };
   }
   const history = await c.store.workloadHistory(c.cluster, ref, c.from, c.to);
   if (history.length === 0) return nothingFound(c, `no workload ${workloadId(ref)}`);
   const restarts = increases(history.map((h) => ({ t: h.minute, v: h.workload.restarts })));
-  const raw = history.map((h, i) => ({ minute: h.minute, ...h.workload, restartsAdded: restarts[i].v! - (i > 0 ? restarts[i - 1].v! : 0) }));
+  const raw = history.map((h, i) => ({
+    minute: h.minute,
+    ...h.workload,
+    restartsAdded: restarts[i].v! - (i > 0 ? restarts[i - 1].v! : 0),
+  }));
   const step = stepFor(c);
   const rows = bucket(raw, step, (a, b) => ({
     ...b,
@@ -109,11 +139,30 @@ async function workloadHistory(c: Context, text: string): Promise<QueryResult> {
     '',
     table(
       ['MINUTE (UTC)', 'PODS', 'READY', 'RESTARTS', '+RESTARTS', 'OOM', 'CPU', 'MEMORY'],
-      rows.map((r) => [utcCell(r.minute), String(r.pods), `${r.readyPods}/${r.desired ?? r.pods}`, String(r.restarts), r.restartsAdded ? `+${r.restartsAdded}` : '', String(r.oomKilled), cpuText(r.cpuMilli), formatBytes(r.memoryWorkingSetBytes)]),
+      rows.map((r) => [
+        utcCell(r.minute),
+        String(r.pods),
+        `${r.readyPods}/${r.desired ?? r.pods}`,
+        String(r.restarts),
+        r.restartsAdded ? `+${r.restartsAdded}` : '',
+        String(r.oomKilled),
+        cpuText(r.cpuMilli),
+        formatBytes(r.memoryWorkingSetBytes),
+      ]),
       new Set([1, 2, 3, 4, 5, 6, 7]),
     ),
     '',
     `${restarts[restarts.length - 1].v} restarts in the window · read ${c.store.capacity.readUnits} read units from ${c.source.description}`,
   ].join('\n');
-  return { text: out, json: { cluster: c.cluster, workload: ref, from: iso(c.from), to: iso(c.to), stepMinutes: step / MINUTE_MS, minutes: rows.map((r) => ({ ...r, minute: iso(r.minute) })) } };
+  return {
+    text: out,
+    json: {
+      cluster: c.cluster,
+      workload: ref,
+      from: iso(c.from),
+      to: iso(c.to),
+      stepMinutes: step / MINUTE_MS,
+      minutes: rows.map((r) => ({ ...r, minute: iso(r.minute) })),
+    },
+  };
 }

@@ -51,7 +51,9 @@ export function createAwsEventsHandler(deps: AwsEventsDeps) {
     }
     const now = deps.clock.now();
     const from = now - (deps.collectorEveryMinutes + 2) * MINUTE_MS;
-    const members = await Promise.all(deps.clusters.map(async (c) => membersOf(c.name, await deps.store.newestCloudRollup(c.name, from, now))));
+    const members = await Promise.all(
+      deps.clusters.map(async (c) => membersOf(c.name, await deps.store.newestCloudRollup(c.name, from, now))),
+    );
     const { byCluster, unmatched } = routeEvents(events, members);
     const stored: Record<string, number> = {};
     const failed: string[] = [];

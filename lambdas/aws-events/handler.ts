@@ -20,10 +20,12 @@ env.done();
 
 const logger = createLogger({ service: 'vigil-aws-events' });
 
-export const handler = withInvocationContext(createAwsEventsHandler({
-  store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
-  clusters,
-  collectorEveryMinutes,
-  clock: systemClock,
-  logger,
-}));
+export const handler = withInvocationContext(
+  createAwsEventsHandler({
+    store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
+    clusters,
+    collectorEveryMinutes,
+    clock: systemClock,
+    logger,
+  }),
+);

@@ -10,7 +10,12 @@ import type { AwsEvent } from '../../model/aws-event';
 /** The `source` and `detail-type` of every event Vigil takes, as the stack's rules match them. */
 export const AWS_EVENT_TYPES = {
   'aws.ec2': ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation', 'EC2 Instance State-change Notification'],
-  'aws.autoscaling': ['EC2 Instance Launch Successful', 'EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Successful', 'EC2 Instance Terminate Unsuccessful'],
+  'aws.autoscaling': [
+    'EC2 Instance Launch Successful',
+    'EC2 Instance Launch Unsuccessful',
+    'EC2 Instance Terminate Successful',
+    'EC2 Instance Terminate Unsuccessful',
+  ],
   'aws.health': ['AWS Health Event'],
 } as const;
 
@@ -37,7 +42,11 @@ const envelope = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-const ec2Detail = z.object({ 'instance-id': instanceId, 'instance-action': z.string().max(50).optional(), state: z.string().max(50).optional() });
+const ec2Detail = z.object({
+  'instance-id': instanceId,
+  'instance-action': z.string().max(50).optional(),
+  state: z.string().max(50).optional(),
+});
 
 const scalingDetail = z.object({
   AutoScalingGroupName: z.string().min(1).max(255),
@@ -62,7 +71,8 @@ const healthDetail = z.object({
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new AwsEventError(`${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new AwsEventError(`${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
   return r.data;
 }
 
@@ -77,7 +87,9 @@ export function parseAwsEvent(raw: unknown): AwsEvent[] {
   switch (e['detail-type']) {
     case 'EC2 Spot Instance Interruption Warning': {
       const d = parseWith(ec2Detail, e.detail, what);
-      return [{ kind: 'spot-interruption', id: e.id, time: e.time, instanceId: d['instance-id'], action: d['instance-action'] ?? 'terminate' }];
+      return [
+        { kind: 'spot-interruption', id: e.id, time: e.time, instanceId: d['instance-id'], action: d['instance-action'] ?? 'terminate' },
+      ];
     }
     case 'EC2 Instance Rebalance Recommendation': {
       const d = parseWith(ec2Detail, e.detail, what);

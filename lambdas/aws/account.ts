@@ -47,7 +47,12 @@ export function sdkAccounts(): AwsAccountFor {
     let c = clients.get(region);
     if (!c) {
       const config = { region, ...SDK_CLIENT_SETTINGS };
-      c = { eks: new EKSClient(config), ec2: new EC2Client(config), autoScaling: new AutoScalingClient(config), cloudWatch: new CloudWatchClient(config) };
+      c = {
+        eks: new EKSClient(config),
+        ec2: new EC2Client(config),
+        autoScaling: new AutoScalingClient(config),
+        cloudWatch: new CloudWatchClient(config),
+      };
       clients.set(region, c);
     }
     return {
@@ -72,7 +77,10 @@ export interface Deadline {
 export function deadlineIn(ms: number, what: string): Deadline {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`${what}: its ${(ms / 1000).toFixed(1)} s budget was spent before this call answered`)), Math.max(0, ms));
+    timer = setTimeout(
+      () => reject(new DeadlineError(`${what}: its ${(ms / 1000).toFixed(1)} s budget was spent before this call answered`)),
+      Math.max(0, ms),
+    );
   });
   // Nothing may be racing it when it fires.
   expired.catch(() => undefined);
@@ -85,14 +93,21 @@ export function deadlineIn(ms: number, what: string): Deadline {
  * run. The SDK's own retries (5 attempts of up to 10 s each) would otherwise take most of a minute.
  */
 export function boundedAccount(aws: AwsAccount, deadline: Deadline): AwsAccount {
-  return { eks: bounded(aws.eks, deadline), ec2: bounded(aws.ec2, deadline), autoScaling: bounded(aws.autoScaling, deadline), cloudWatch: bounded(aws.cloudWatch, deadline) };
+  return {
+    eks: bounded(aws.eks, deadline),
+    ec2: bounded(aws.ec2, deadline),
+    autoScaling: bounded(aws.autoScaling, deadline),
+    cloudWatch: bounded(aws.cloudWatch, deadline),
+  };
 }
 
 function bounded<T extends object>(api: T, deadline: Deadline): T {
   return new Proxy(api, {
     get(target, prop) {
       const v: unknown = Reflect.get(target, prop);
-      return typeof v === 'function' ? (...args: unknown[]) => Promise.race([v.apply(target, args) as Promise<unknown>, deadline.expired]) : v;
+      return typeof v === 'function'
+        ? (...args: unknown[]) => Promise.race([v.apply(target, args) as Promise<unknown>, deadline.expired])
+        : v;
     },
   });
 }

@@ -62,13 +62,17 @@ export class SdkAutoScaling implements AutoScalingApi {
   async describeGroups(query: GroupQuery): Promise<DescribedGroup[]> {
     const requests: { AutoScalingGroupNames?: string[]; Filters?: Filter[] }[] = [];
     if ('names' in query) {
-      for (let i = 0; i < query.names.length; i += GROUP_NAMES_PER_CALL) requests.push({ AutoScalingGroupNames: query.names.slice(i, i + GROUP_NAMES_PER_CALL) });
+      for (let i = 0; i < query.names.length; i += GROUP_NAMES_PER_CALL)
+        requests.push({ AutoScalingGroupNames: query.names.slice(i, i + GROUP_NAMES_PER_CALL) });
     } else {
       requests.push({ Filters: [{ Name: 'tag-key', Values: clusterGroupTagKeys(query.clusterTag) }] });
     }
     const out: DescribedGroup[] = [];
     for (const request of requests) {
-      const pages = paginateDescribeAutoScalingGroups(countedPages(this.client, this.calls, 'autoscaling:DescribeAutoScalingGroups'), { ...request, MaxRecords: GROUPS_PER_PAGE });
+      const pages = paginateDescribeAutoScalingGroups(countedPages(this.client, this.calls, 'autoscaling:DescribeAutoScalingGroups'), {
+        ...request,
+        MaxRecords: GROUPS_PER_PAGE,
+      });
       for await (const page of pages) out.push(...(page.AutoScalingGroups ?? []).map(describedGroupOf));
     }
     return out;

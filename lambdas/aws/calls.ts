@@ -34,7 +34,12 @@ export class CallCounter {
  * it is sent, so a page that fails is counted too; `metricsPerPage` for `GetMetricData`, which bills every
  * page for every metric it names.
  */
-export function countedPages<C>(client: C, calls: CallCounter, operation: string, metricsPerPage = 0): { readonly client: C; readonly withCommand: <T>(command: T) => T } {
+export function countedPages<C>(
+  client: C,
+  calls: CallCounter,
+  operation: string,
+  metricsPerPage = 0,
+): { readonly client: C; readonly withCommand: <T>(command: T) => T } {
   return {
     client,
     withCommand: (command) => {

@@ -2,12 +2,7 @@
  * What the collector reads from CloudWatch: host metric data points (`GetMetricData`, billed per metric
  * requested) and which CloudWatch agent metrics exist (`ListMetrics`, billed per request, i.e. nearly free).
  */
-import {
-  paginateGetMetricData,
-  paginateListMetrics,
-  type CloudWatchClient,
-  type MetricDataResult,
-} from '@aws-sdk/client-cloudwatch';
+import { paginateGetMetricData, paginateListMetrics, type CloudWatchClient, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { EpochMs } from '../../model/time';
 import { countedPages, type CallCounter } from './calls';
 
@@ -68,23 +63,24 @@ export class SdkCloudWatch implements CloudWatchApi {
     if (queries.length === 0) return [];
     const byId = new Map<string, { points: MetricPoint[]; status: string; message?: string }>();
     const messages: string[] = [];
-    const pages = paginateGetMetricData(
-      countedPages(this.client, this.calls, 'cloudwatch:GetMetricData', queries.length),
-      {
-        MetricDataQueries: queries.map((q) => ({
-          Id: q.id,
-          MetricStat: {
-            Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
-            Period: q.periodSeconds,
-            Stat: q.stat,
+    const pages = paginateGetMetricData(countedPages(this.client, this.calls, 'cloudwatch:GetMetricData', queries.length), {
+      MetricDataQueries: queries.map((q) => ({
+        Id: q.id,
+        MetricStat: {
+          Metric: {
+            Namespace: q.namespace,
+            MetricName: q.metricName,
+            Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
           },
-          ReturnData: true,
-        })),
-        StartTime: new Date(from),
-        EndTime: new Date(to),
-        ScanBy: 'TimestampAscending',
-      },
-    );
+          Period: q.periodSeconds,
+          Stat: q.stat,
+        },
+        ReturnData: true,
+      })),
+      StartTime: new Date(from),
+      EndTime: new Date(to),
+      ScanBy: 'TimestampAscending',
+    });
     for await (const out of pages) {
       for (const r of out.MetricDataResults ?? []) merge(byId, r);
       messages.push(...messagesOf(out.Messages));
@@ -100,7 +96,11 @@ export class SdkCloudWatch implements CloudWatchApi {
 
   async listMetrics(namespace: string, metricName: string): Promise<Record<string, string>[]> {
     const out: Record<string, string>[] = [];
-    const pages = paginateListMetrics(countedPages(this.client, this.calls, 'cloudwatch:ListMetrics'), { Namespace: namespace, MetricName: metricName, RecentlyActive: 'PT3H' });
+    const pages = paginateListMetrics(countedPages(this.client, this.calls, 'cloudwatch:ListMetrics'), {
+      Namespace: namespace,
+      MetricName: metricName,
+      RecentlyActive: 'PT3H',
+    });
     for await (const page of pages) {
       for (const m of page.Metrics ?? []) out.push(Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? ''])));
     }

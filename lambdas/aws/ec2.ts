@@ -47,7 +47,10 @@ export class SdkEc2 implements Ec2Api {
   async describeClusterInstances(cluster: string): Promise<ClusterInstance[]> {
     const byId = new Map<string, ClusterInstance>();
     for (const filters of clusterInstanceFilters(cluster)) {
-      const pages = paginateDescribeInstances(countedPages(this.client, this.calls, 'ec2:DescribeInstances'), { Filters: filters, MaxResults: INSTANCES_PER_PAGE });
+      const pages = paginateDescribeInstances(countedPages(this.client, this.calls, 'ec2:DescribeInstances'), {
+        Filters: filters,
+        MaxResults: INSTANCES_PER_PAGE,
+      });
       for await (const out of pages) {
         for (const r of out.Reservations ?? []) {
           for (const i of r.Instances ?? []) {

@@ -38,7 +38,10 @@ export class SdkEks implements EksApi {
 
   async listNodegroups(cluster: string): Promise<string[]> {
     const names: string[] = [];
-    const pages = paginateListNodegroups(countedPages(this.client, this.calls, 'eks:ListNodegroups'), { clusterName: cluster, maxResults: NODEGROUPS_PER_PAGE });
+    const pages = paginateListNodegroups(countedPages(this.client, this.calls, 'eks:ListNodegroups'), {
+      clusterName: cluster,
+      maxResults: NODEGROUPS_PER_PAGE,
+    });
     for await (const out of pages) names.push(...(out.nodegroups ?? []));
     return names;
   }

@@ -67,11 +67,7 @@ export function advanceWatermark(
   const seen = prev?.seen ?? {};
   const report = read.filter((a) => seen[a.activityId] !== a.status).sort((a, b) => a.startTime - b.startTime);
   const open = read.filter((a) => !isFinalActivity(a.status)).map((a) => a.startTime);
-  const since = open.length
-    ? Math.min(...open)
-    : read.length
-      ? Math.max(...read.map((a) => a.startTime))
-      : activitiesSince(prev, now);
+  const since = open.length ? Math.min(...open) : read.length ? Math.max(...read.map((a) => a.startTime)) : activitiesSince(prev, now);
   const kept = read
     .filter((a) => a.startTime >= since)
     .sort((a, b) => b.startTime - a.startTime)

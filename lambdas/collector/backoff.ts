@@ -64,7 +64,12 @@ export class Backoffs {
 
   /** The account with every call gated and recorded. */
   wrap(aws: AwsAccount): AwsAccount {
-    return { eks: this.gated('eks', aws.eks), ec2: this.gated('ec2', aws.ec2), autoScaling: this.gated('autoscaling', aws.autoScaling), cloudWatch: this.gated('cloudwatch', aws.cloudWatch) };
+    return {
+      eks: this.gated('eks', aws.eks),
+      ec2: this.gated('ec2', aws.ec2),
+      autoScaling: this.gated('autoscaling', aws.autoScaling),
+      cloudWatch: this.gated('cloudwatch', aws.cloudWatch),
+    };
   }
 
   /** What to store: the queries still failing. */
@@ -87,7 +92,12 @@ export class Backoffs {
     } catch (e) {
       const failures = (prev?.failures ?? 0) + 1;
       if (!prev) this.started.push(key);
-      this.entries.set(key, { failures, since: prev?.since ?? this.now, nextAt: minuteOf(this.now) + backoffDelay(failures), message: describeError(e) });
+      this.entries.set(key, {
+        failures,
+        since: prev?.since ?? this.now,
+        nextAt: minuteOf(this.now) + backoffDelay(failures),
+        message: describeError(e),
+      });
       throw e;
     }
   }
@@ -97,7 +107,8 @@ export class Backoffs {
       get: (target, prop) => {
         const v: unknown = Reflect.get(target, prop);
         if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => this.call(queryKey(`${service}:${String(prop)}`, args), () => v.apply(target, args) as Promise<unknown>);
+        return (...args: unknown[]) =>
+          this.call(queryKey(`${service}:${String(prop)}`, args), () => v.apply(target, args) as Promise<unknown>);
       },
     });
   }

@@ -26,7 +26,12 @@ const PARALLEL_CALLS = 4;
 
 export async function readCloudState(aws: AwsAccount, cluster: string): Promise<CloudState> {
   const failures: CollectorFailure[] = [];
-  const attempt = async <T>(operation: string, what: string, fn: () => Promise<T>, subject?: CollectorFailure['subject']): Promise<T | undefined> => {
+  const attempt = async <T>(
+    operation: string,
+    what: string,
+    fn: () => Promise<T>,
+    subject?: CollectorFailure['subject'],
+  ): Promise<T | undefined> => {
     try {
       return await fn();
     } catch (e) {
@@ -47,16 +52,23 @@ export async function readCloudState(aws: AwsAccount, cluster: string): Promise<
           ).filter((g): g is NodeGroup => g !== undefined),
     ),
     attempt('ec2:DescribeInstances', `instances of cluster ${cluster}`, () => aws.ec2.describeClusterInstances(cluster)),
-    attempt('autoscaling:DescribeAutoScalingGroups', `groups tagged for cluster ${cluster}`, () => aws.autoScaling.describeGroups({ clusterTag: cluster })),
+    attempt('autoscaling:DescribeAutoScalingGroups', `groups tagged for cluster ${cluster}`, () =>
+      aws.autoScaling.describeGroups({ clusterTag: cluster }),
+    ),
   ]);
 
   // Groups behind managed node groups or running the cluster's instances, when untagged.
   const groups = new Map((tagged ?? []).map((g) => [g.name, g]));
   const missing = [
-    ...new Set([...(managed ?? []).flatMap((n) => n.autoScalingGroups), ...(instances ?? []).flatMap((i) => (i.host.autoScalingGroup ? [i.host.autoScalingGroup] : []))]),
+    ...new Set([
+      ...(managed ?? []).flatMap((n) => n.autoScalingGroups),
+      ...(instances ?? []).flatMap((i) => (i.host.autoScalingGroup ? [i.host.autoScalingGroup] : [])),
+    ]),
   ].filter((name) => !groups.has(name));
   if (missing.length) {
-    const named = await attempt('autoscaling:DescribeAutoScalingGroups', `groups ${missing.join(', ')}`, () => aws.autoScaling.describeGroups({ names: missing }));
+    const named = await attempt('autoscaling:DescribeAutoScalingGroups', `groups ${missing.join(', ')}`, () =>
+      aws.autoScaling.describeGroups({ names: missing }),
+    );
     for (const g of named ?? []) groups.set(g.name, g);
   }
 
@@ -84,7 +96,11 @@ export async function readCloudState(aws: AwsAccount, cluster: string): Promise<
  * tagged groups show them), self-managed groups from the other Auto Scaling groups, and Karpenter NodePools
  * from the instances' tags.
  */
-export function nodeGroupsOf(managed: readonly NodeGroup[], groups: readonly DescribedGroup[], instances: readonly ClusterInstance[]): NodeGroup[] {
+export function nodeGroupsOf(
+  managed: readonly NodeGroup[],
+  groups: readonly DescribedGroup[],
+  instances: readonly ClusterInstance[],
+): NodeGroup[] {
   const out = new Map(managed.map((n) => [n.name, n]));
   const behindManaged = new Set(managed.flatMap((n) => n.autoScalingGroups));
   const typesOf = (pick: (i: ClusterInstance) => boolean) => {

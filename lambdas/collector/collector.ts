@@ -96,11 +96,14 @@ export class WrittenHostParts {
    * a period whose status checks were written first), never replace it with fewer figures.
    */
   withoutLoss(cluster: string, minutes: readonly HostNodeMinute[]): HostNodeMinute[] {
-    return this.changed(cluster, minutes).filter((m) => (this.parts.get(partKey(cluster, m))?.fields ?? []).every((f) => m.metrics[f as keyof HostMetrics] !== undefined));
+    return this.changed(cluster, minutes).filter((m) =>
+      (this.parts.get(partKey(cluster, m))?.fields ?? []).every((f) => m.metrics[f as keyof HostMetrics] !== undefined),
+    );
   }
 
   remember(cluster: string, minutes: readonly HostNodeMinute[]): void {
-    for (const m of minutes) this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m), fields: Object.keys(m.metrics) });
+    for (const m of minutes)
+      this.parts.set(partKey(cluster, m), { minute: m.minute, content: partContent(m), fields: Object.keys(m.metrics) });
   }
 
   /** Forgets parts older than `before`: they are out of every future window. */
@@ -132,13 +135,26 @@ export function createCollectorHandler(deps: CollectorDeps): (event?: unknown, c
       } catch (e) {
         deps.logger.error('cluster not collected', { cluster: c.name, error: e });
         const failure = { operation: 'collector', message: describeError(e) };
-        return { cluster: c.name, minute: minuteOf(deps.clock.now()), stored: false, hosts: 0, hostMinutes: 0, metricsRead: false, newActivities: 0, failures: [failure], calls: {}, metricsRequested: 0, durationMs: 0 };
+        return {
+          cluster: c.name,
+          minute: minuteOf(deps.clock.now()),
+          stored: false,
+          hosts: 0,
+          hostMinutes: 0,
+          metricsRead: false,
+          newActivities: 0,
+          failures: [failure],
+          calls: {},
+          metricsRequested: 0,
+          durationMs: 0,
+        };
       } finally {
         deadline.clear();
       }
     });
     const lost = runs.filter((r) => !r.stored).map((r) => r.cluster);
-    if (lost.length) throw new CollectorError(`cloud rollup not stored for cluster(s) ${lost.join(', ')}; see the log lines before this one`);
+    if (lost.length)
+      throw new CollectorError(`cloud rollup not stored for cluster(s) ${lost.join(', ')}; see the log lines before this one`);
     return runs;
   };
 }
@@ -216,8 +232,10 @@ export async function collectCluster(
     };
     if (JSON.stringify(next) !== JSON.stringify(state)) {
       try {
-        const v = await store.putDocument(cluster.name, STATE_DOCUMENT.kind, STATE_DOCUMENT.id, next, doc?.version, { expiresAt: started + store.retentionDays * DAY_MS });
-        if (v === undefined) log.warn('collector state changed by an overlapping run; this run\'s watermarks are dropped');
+        const v = await store.putDocument(cluster.name, STATE_DOCUMENT.kind, STATE_DOCUMENT.id, next, doc?.version, {
+          expiresAt: started + store.retentionDays * DAY_MS,
+        });
+        if (v === undefined) log.warn("collector state changed by an overlapping run; this run's watermarks are dropped");
       } catch (e) {
         log.warn('collector state not stored; the next run re-reads the same activities', { error: e });
       }
@@ -239,7 +257,8 @@ export async function collectCluster(
   };
   // A failing query is told when it fails (at growing intervals) and when it recovers, not every minute it waits.
   for (const key of backoffs.started) log.warn('query failing; asked again at growing intervals', { query: key });
-  for (const r of backoffs.recovered) log.info('query recovered', { query: r.key, failures: r.failures, since: new Date(r.since).toISOString() });
+  for (const r of backoffs.recovered)
+    log.info('query recovered', { query: r.key, failures: r.failures, since: new Date(r.since).toISOString() });
   const waiting = failures.filter((f) => f.message.includes(`${BackoffError.name}:`)).length;
   if (failures.length > waiting) log.warn('cluster collected with failures', { ...run });
   else log.info(failures.length ? 'cluster collected; failing queries wait for their next attempt' : 'cluster collected', { ...run });
@@ -268,7 +287,11 @@ async function readActivities(
       activities.push(...report);
       groups[g.name] = next;
     } catch (e) {
-      failures.push({ operation: 'autoscaling:DescribeScalingActivities', message: `group ${g.name}: ${describeError(e)}`, subject: { autoScalingGroup: g.name } });
+      failures.push({
+        operation: 'autoscaling:DescribeScalingActivities',
+        message: `group ${g.name}: ${describeError(e)}`,
+        subject: { autoScalingGroup: g.name },
+      });
       if (prev) groups[g.name] = prev;
     }
   });
@@ -320,7 +343,12 @@ function sharedListings(aws: AwsAccount, listings: Listings, region: string): Aw
 }
 
 /** Files the AWS events that came before this rollup listed their instance; on failure the next runs try again. */
-async function adoptWaitingEvents(store: VigilStore, cluster: string, rollup: CloudRollup, now: EpochMs): Promise<CollectorFailure | undefined> {
+async function adoptWaitingEvents(
+  store: VigilStore,
+  cluster: string,
+  rollup: CloudRollup,
+  now: EpochMs,
+): Promise<CollectorFailure | undefined> {
   try {
     const report = await adoptAwsEvents(store, cluster, rollup, now);
     return report?.failed.length ? storeFailure('AWS events adopted', report) : undefined;
@@ -330,5 +358,8 @@ async function adoptWaitingEvents(store: VigilStore, cluster: string, rollup: Cl
 }
 
 function storeFailure(what: string, r: WriteReport): CollectorFailure {
-  return { operation: 'dynamodb:BatchWriteItem', message: `${r.failed.length} ${what} not stored (first: ${r.failed[0].key}: ${r.failed[0].reason})` };
+  return {
+    operation: 'dynamodb:BatchWriteItem',
+    message: `${r.failed.length} ${what} not stored (first: ${r.failed[0].key}: ${r.failed[0].reason})`,
+  };
 }

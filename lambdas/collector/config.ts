@@ -33,14 +33,17 @@ export interface HostMetricsSettings {
  * minutes late still land), CPU and status checks always, the agent's memory and disk where it runs:
  * about $0.10 per instance a month, $0.28 where the CloudWatch agent runs (bench/collector.bench.ts).
  */
-export const DEFAULT_HOST_METRICS: HostMetricsSettings = { periodMinutes: 5, everyMinutes: 5, windowMinutes: 15, groups: ['cpu', 'status', 'memory', 'disk'] };
+export const DEFAULT_HOST_METRICS: HostMetricsSettings = {
+  periodMinutes: 5,
+  everyMinutes: 5,
+  windowMinutes: 15,
+  groups: ['cpu', 'status', 'memory', 'disk'],
+};
 
 /** The longest window: 180 one-minute points × 500 queries stays under GetMetricData's 100,800 points a call. */
 export const MAX_WINDOW_MINUTES = 180;
 
-const groupsSchema = z
-  .array(z.enum(METRIC_GROUPS))
-  .refine((g) => new Set(g).size === g.length, 'each group at most once');
+const groupsSchema = z.array(z.enum(METRIC_GROUPS)).refine((g) => new Set(g).size === g.length, 'each group at most once');
 
 export interface CollectorConfig {
   readonly tableName: string;
@@ -82,10 +85,14 @@ export function readCollectorConfig(env: Readonly<Record<string, string | undefi
 export function hostMetricsProblems(h: HostMetricsSettings): string[] {
   const problems: string[] = [];
   if (h.windowMinutes < h.everyMinutes) {
-    problems.push(`${ENV.hostMetricsWindowMinutes} (${h.windowMinutes}) must be at least ${ENV.hostMetricsEveryMinutes} (${h.everyMinutes}), or the minutes between reads are never read`);
+    problems.push(
+      `${ENV.hostMetricsWindowMinutes} (${h.windowMinutes}) must be at least ${ENV.hostMetricsEveryMinutes} (${h.everyMinutes}), or the minutes between reads are never read`,
+    );
   }
   if (h.windowMinutes < 5) {
-    problems.push(`${ENV.hostMetricsWindowMinutes} (${h.windowMinutes}) must be at least 5: instances with basic monitoring have one point per 5 minutes`);
+    problems.push(
+      `${ENV.hostMetricsWindowMinutes} (${h.windowMinutes}) must be at least 5: instances with basic monitoring have one point per 5 minutes`,
+    );
   }
   return problems;
 }

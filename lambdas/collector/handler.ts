@@ -13,12 +13,14 @@ import { readCollectorConfig } from './config';
 const config = readCollectorConfig();
 const logger = createLogger({ service: 'vigil-collector' });
 
-export const handler = withInvocationContext(createCollectorHandler({
-  store: new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, retentionDays: config.retentionDays, logger }),
-  clusters: config.clusters,
-  defaultRegion: config.defaultRegion,
-  aws: sdkAccounts(),
-  hostMetrics: config.hostMetrics,
-  clock: systemClock,
-  logger,
-}));
+export const handler = withInvocationContext(
+  createCollectorHandler({
+    store: new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, retentionDays: config.retentionDays, logger }),
+    clusters: config.clusters,
+    defaultRegion: config.defaultRegion,
+    aws: sdkAccounts(),
+    hostMetrics: config.hostMetrics,
+    clock: systemClock,
+    logger,
+  }),
+);

@@ -98,7 +98,13 @@ export function isDue(lastReadAt: EpochMs | undefined, now: EpochMs, everyMinute
 export function planReads(instances: readonly MonitoredInstance[], groups: ReadonlySet<MetricGroup>, agent: AgentSeries): Planned[] {
   const out: Planned[] = [];
   const ec2 = (i: MonitoredInstance, metricName: string, stat: MetricStatistic, field: Field): Planned => ({
-    query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat, periodSeconds: (STATUS_FIELDS.has(field) ? STATUS_PERIOD_MINUTES : i.periodMinutes) * 60 },
+    query: {
+      namespace: EC2,
+      metricName,
+      dimensions: { InstanceId: i.host.instanceId },
+      stat,
+      periodSeconds: (STATUS_FIELDS.has(field) ? STATUS_PERIOD_MINUTES : i.periodMinutes) * 60,
+    },
     target: { kind: 'instance', instanceId: i.host.instanceId, field },
   });
   for (const i of instances) {
@@ -117,7 +123,13 @@ export function planReads(instances: readonly MonitoredInstance[], groups: Reado
   if (groups.has('status')) {
     for (const group of [...new Set(instances.flatMap((i) => i.autoScalingGroup ?? []))].sort()) {
       out.push({
-        query: { namespace: EC2, metricName: 'StatusCheckFailed', dimensions: { AutoScalingGroupName: group }, stat: 'Maximum', periodSeconds: STATUS_PERIOD_MINUTES * 60 },
+        query: {
+          namespace: EC2,
+          metricName: 'StatusCheckFailed',
+          dimensions: { AutoScalingGroupName: group },
+          stat: 'Maximum',
+          periodSeconds: STATUS_PERIOD_MINUTES * 60,
+        },
         target: { kind: 'group', group },
       });
     }
@@ -133,14 +145,23 @@ export function planStatusDetail(instances: readonly MonitoredInstance[]): Plann
       ['StatusCheckFailed_Instance', 'statusCheckFailedInstance'] as const,
       ['StatusCheckFailed_System', 'statusCheckFailedSystem'] as const,
     ].map(([metricName, field]) => ({
-      query: { namespace: EC2, metricName, dimensions: { InstanceId: i.host.instanceId }, stat: 'Maximum' as const, periodSeconds: STATUS_PERIOD_MINUTES * 60 },
+      query: {
+        namespace: EC2,
+        metricName,
+        dimensions: { InstanceId: i.host.instanceId },
+        stat: 'Maximum' as const,
+        periodSeconds: STATUS_PERIOD_MINUTES * 60,
+      },
       target: { kind: 'instance' as const, instanceId: i.host.instanceId, field },
     })),
   );
 }
 
 /** Picks the agent series to read: which instances publish which metric, with which dimensions. */
-export function agentSeriesOf(listed: ReadonlyMap<string, readonly Record<string, string>[]>, instanceIds: ReadonlySet<string>): AgentSeries {
+export function agentSeriesOf(
+  listed: ReadonlyMap<string, readonly Record<string, string>[]>,
+  instanceIds: ReadonlySet<string>,
+): AgentSeries {
   const out = new Map<string, Map<string, Record<string, string>[]>>();
   for (const [metricName, dimensionSets] of listed) {
     const byInstance = new Map<string, Record<string, string>[]>();
@@ -151,7 +172,10 @@ export function agentSeriesOf(listed: ReadonlyMap<string, readonly Record<string
     }
     for (const [id, sets] of byInstance) {
       const root = sets.filter((d) => d.path === '/');
-      byInstance.set(id, metricName === 'mem_used_percent' ? sets.slice(0, 1) : root.length ? root.slice(0, 1) : sets.slice(0, MAX_DISK_SERIES));
+      byInstance.set(
+        id,
+        metricName === 'mem_used_percent' ? sets.slice(0, 1) : root.length ? root.slice(0, 1) : sets.slice(0, MAX_DISK_SERIES),
+      );
     }
     out.set(metricName, byInstance);
   }
@@ -208,7 +232,12 @@ export interface HostMetricsRead {
 }
 
 /** Reads the window ending at `now` for `instances`, in requests of at most 500 queries. */
-export async function readHostMetrics(cw: CloudWatchApi, instances: readonly MonitoredInstance[], settings: HostMetricsSettings, now: EpochMs): Promise<HostMetricsRead> {
+export async function readHostMetrics(
+  cw: CloudWatchApi,
+  instances: readonly MonitoredInstance[],
+  settings: HostMetricsSettings,
+  now: EpochMs,
+): Promise<HostMetricsRead> {
   const groups = new Set(settings.groups);
   if (instances.length === 0 || groups.size === 0) return { minutes: [], failures: [], answered: true };
   const { from, to } = metricsWindow(now, settings.windowMinutes, Math.max(...instances.map((i) => i.periodMinutes)));
@@ -229,24 +258,50 @@ export async function readHostMetrics(cw: CloudWatchApi, instances: readonly Mon
   // Status checks end at the current minute (EndTime exclusive, on their 1-minute period); the rest on their period.
   const statusTo = minuteOf(now);
   const [periodic, status] = await Promise.all([
-    run(cw, planned.filter((p) => !isStatus(p.target)), from, to, failures),
-    run(cw, planned.filter((p) => isStatus(p.target)), from, statusTo, failures),
+    run(
+      cw,
+      planned.filter((p) => !isStatus(p.target)),
+      from,
+      to,
+      failures,
+    ),
+    run(
+      cw,
+      planned.filter((p) => isStatus(p.target)),
+      from,
+      statusTo,
+      failures,
+    ),
   ]);
   const failing = instancesWithFailedChecks(instances, status);
   const detail = failing.length ? await run(cw, planStatusDetail(failing), from, statusTo, failures) : [];
   const first = [...periodic, ...status];
-  return { minutes: assemble(instances, [...first, ...detail], { from, to, statusTo }, now), failures, answered: planned.length === 0 || first.length > 0 };
+  return {
+    minutes: assemble(instances, [...first, ...detail], { from, to, statusTo }, now),
+    failures,
+    answered: planned.length === 0 || first.length > 0,
+  };
 }
 
 /** Runs the queries; returns the answered ones (`Complete`), recording what failed. */
-async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs, to: EpochMs, failures: CollectorFailure[]): Promise<{ target: Target; series: MetricSeries }[]> {
+async function run(
+  cw: CloudWatchApi,
+  planned: readonly Planned[],
+  from: EpochMs,
+  to: EpochMs,
+  failures: CollectorFailure[],
+): Promise<{ target: Target; series: MetricSeries }[]> {
   if (planned.length === 0) return [];
   const withIds = planned.map((p, n) => ({ ...p, query: { ...p.query, id: `q${n}` } }));
   const chunks: (typeof withIds)[] = [];
   for (let i = 0; i < withIds.length; i += MAX_QUERIES_PER_CALL) chunks.push(withIds.slice(i, i + MAX_QUERIES_PER_CALL));
   const results = await mapLimit(chunks, PARALLEL_REQUESTS, async (chunk) => {
     try {
-      const series = await cw.getMetricData(chunk.map((c) => c.query), from, to);
+      const series = await cw.getMetricData(
+        chunk.map((c) => c.query),
+        from,
+        to,
+      );
       const byId = new Map(series.map((s) => [s.id, s]));
       return chunk.map((c) => ({ target: c.target, series: byId.get(c.query.id) ?? { id: c.query.id, points: [], status: 'Complete' } }));
     } catch (e) {
@@ -257,12 +312,18 @@ async function run(cw: CloudWatchApi, planned: readonly Planned[], from: EpochMs
   const out = results.flat();
   const refused = out.filter((r) => r.series.status !== 'Complete');
   if (refused.length) {
-    failures.push({ operation: 'cloudwatch:GetMetricData', message: `${refused.length} metrics answered ${refused[0].series.status}${refused[0].series.message ? `: ${refused[0].series.message}` : ''}` });
+    failures.push({
+      operation: 'cloudwatch:GetMetricData',
+      message: `${refused.length} metrics answered ${refused[0].series.status}${refused[0].series.message ? `: ${refused[0].series.message}` : ''}`,
+    });
   }
   return out.filter((r) => r.series.status === 'Complete');
 }
 
-function instancesWithFailedChecks(instances: readonly MonitoredInstance[], results: readonly { target: Target; series: MetricSeries }[]): MonitoredInstance[] {
+function instancesWithFailedChecks(
+  instances: readonly MonitoredInstance[],
+  results: readonly { target: Target; series: MetricSeries }[],
+): MonitoredInstance[] {
   const failedGroups = new Set<string>();
   const failedInstances = new Set<string>();
   for (const { target, series } of results) {
@@ -270,7 +331,9 @@ function instancesWithFailedChecks(instances: readonly MonitoredInstance[], resu
     if (target.kind === 'group') failedGroups.add(target.group);
     else if (target.field === 'statusCheckFailed') failedInstances.add(target.instanceId);
   }
-  return instances.filter((i) => failedInstances.has(i.host.instanceId) || (i.autoScalingGroup !== undefined && failedGroups.has(i.autoScalingGroup)));
+  return instances.filter(
+    (i) => failedInstances.has(i.host.instanceId) || (i.autoScalingGroup !== undefined && failedGroups.has(i.autoScalingGroup)),
+  );
 }
 
 /**
@@ -323,9 +386,14 @@ export function assemble(
 
   // A period whose CPU is not published yet holds status checks only: written when they are news (failing,
   // or passing again), not to say "still passing" once per instance and read, then again with the CPU.
-  const cpuRead = new Set(results.flatMap(({ target }) => (target.kind === 'instance' && target.field === 'cpuPct' ? [target.instanceId] : [])));
+  const cpuRead = new Set(
+    results.flatMap(({ target }) => (target.kind === 'instance' && target.field === 'cpuPct' ? [target.instanceId] : [])),
+  );
   const waitsForCpu = (id: string, m: Partial<Record<Field, number>>, before: Partial<Record<Field, number>> | undefined) =>
-    cpuRead.has(id) && Object.keys(m).every((f) => STATUS_FIELDS.has(f as Field)) && before !== undefined && [...STATUS_FIELDS].every((f) => m[f] === before[f]);
+    cpuRead.has(id) &&
+    Object.keys(m).every((f) => STATUS_FIELDS.has(f as Field)) &&
+    before !== undefined &&
+    [...STATUS_FIELDS].every((f) => m[f] === before[f]);
 
   const out: HostNodeMinute[] = [];
   for (const [id, perInstance] of values) {

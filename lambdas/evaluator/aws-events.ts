@@ -32,7 +32,10 @@ export interface InstanceNotice {
  * interruption outranks a recommendation, a newer notice an older one. For the capacity-removal logic to name
  * the actor ("Spot interruption") before the node goes.
  */
-export function noticesByInstance(ctx: Pick<EvaluationContext, 'awsEvents' | 'now'>, withinMs = NOTICE_VALID_MS): Map<string, InstanceNotice> {
+export function noticesByInstance(
+  ctx: Pick<EvaluationContext, 'awsEvents' | 'now'>,
+  withinMs = NOTICE_VALID_MS,
+): Map<string, InstanceNotice> {
   const out = new Map<string, InstanceNotice>();
   for (const e of ctx.awsEvents) {
     if ((e.kind !== 'spot-interruption' && e.kind !== 'rebalance-recommendation') || e.time < ctx.now - withinMs) continue;
@@ -44,7 +47,9 @@ export function noticesByInstance(ctx: Pick<EvaluationContext, 'awsEvents' | 'no
 }
 
 export function noticeText(n: InstanceNotice): string {
-  return n.kind === 'spot-interruption' ? `Spot interruption warning at ${utc(n.time)} (${n.action ?? 'terminate'})` : `Spot rebalance recommendation at ${utc(n.time)}`;
+  return n.kind === 'spot-interruption'
+    ? `Spot interruption warning at ${utc(n.time)} (${n.action ?? 'terminate'})`
+    : `Spot rebalance recommendation at ${utc(n.time)}`;
 }
 
 /** The newest report of each (Health event, instance) that is not closed. */
@@ -87,7 +92,11 @@ function instanceOf(ctx: EvaluationContext, s: Subject): string | undefined {
 }
 
 /** A finding about a node or instance with an advance notice carries it as evidence: the cause, known before the node goes. */
-export function withNotice<F extends { readonly subject: Subject; readonly evidence: Readonly<Record<string, string | number>> }>(ctx: EvaluationContext, f: F, notices: ReadonlyMap<string, InstanceNotice>): F {
+export function withNotice<F extends { readonly subject: Subject; readonly evidence: Readonly<Record<string, string | number>> }>(
+  ctx: EvaluationContext,
+  f: F,
+  notices: ReadonlyMap<string, InstanceNotice>,
+): F {
   const id = instanceOf(ctx, f.subject);
   const n = id === undefined ? undefined : notices.get(id);
   return n ? { ...f, evidence: { ...f.evidence, awsNotice: noticeText(n) } } : f;

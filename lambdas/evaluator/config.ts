@@ -74,7 +74,11 @@ export const RUNBOOK_URL = /^https:\/\/[^\s<>|]{1,1990}$/;
 export const runbookUrlSchema = z.string().regex(RUNBOOK_URL, 'expected an https URL (no spaces, <, > or |)');
 
 /** The runbook link of a rule: its own `runbookUrl`, else the base URL (`vigil:runbookBaseUrl`) followed by the rule id. */
-export function runbookUrlOf(settings: Pick<CommonSettings, 'runbookUrl'> | undefined, rule: string, baseUrl: string | undefined): string | undefined {
+export function runbookUrlOf(
+  settings: Pick<CommonSettings, 'runbookUrl'> | undefined,
+  rule: string,
+  baseUrl: string | undefined,
+): string | undefined {
   return settings?.runbookUrl ?? (baseUrl === undefined ? undefined : `${baseUrl}${rule}`);
 }
 const namespaceGlob = z
@@ -92,7 +96,9 @@ function overrideSchema(r: AnyRule) {
       for: param.duration().optional(),
       resolveAfter: param.duration().optional(),
       renotifyEvery: param.duration().optional(),
-      namespaces: z.strictObject({ include: z.array(namespaceGlob).max(100).optional(), exclude: z.array(namespaceGlob).max(100).optional() }).optional(),
+      namespaces: z
+        .strictObject({ include: z.array(namespaceGlob).max(100).optional(), exclude: z.array(namespaceGlob).max(100).optional() })
+        .optional(),
       runbookUrl: runbookUrlSchema.optional(),
       ...Object.fromEntries(Object.entries(r.params).map(([k, s]) => [k, s.optional()])),
     },
@@ -109,7 +115,8 @@ const RULE_IDS = RULES.map((r) => r.id);
 
 /** The schema of `VIGIL_RULES` / the `vigil:rules` context: rule id → override. Durations parse to ms. */
 export const ruleOverridesSchema = z.strictObject(Object.fromEntries(RULES.map((r) => [r.id, overrideSchema(r).optional()])), {
-  error: (iss) => (iss.code === 'unrecognized_keys' ? iss.keys.map((k) => `unknown rule "${k}"${suggest(k, RULE_IDS)}`).join('; ') : undefined),
+  error: (iss) =>
+    iss.code === 'unrecognized_keys' ? iss.keys.map((k) => `unknown rule "${k}"${suggest(k, RULE_IDS)}`).join('; ') : undefined,
 });
 
 /** Parsed overrides: durations in ms. */

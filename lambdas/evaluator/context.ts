@@ -106,7 +106,12 @@ export interface ContextInputs {
 }
 
 /** Taints that mean the node is on its way out (autoscalers, termination handlers), not broken. */
-const REMOVAL_TAINTS = [/^ToBeDeletedByClusterAutoscaler$/, /^karpenter\.sh\/disrupt(ed|ion)$/, /^aws-node-termination-handler\//, /^node\.kubernetes\.io\/out-of-service$/];
+const REMOVAL_TAINTS = [
+  /^ToBeDeletedByClusterAutoscaler$/,
+  /^karpenter\.sh\/disrupt(ed|ion)$/,
+  /^aws-node-termination-handler\//,
+  /^node\.kubernetes\.io\/out-of-service$/,
+];
 
 const SERVICES: readonly CloudService[] = ['eks', 'ec2', 'autoscaling', 'cloudwatch'];
 
@@ -138,7 +143,8 @@ export function buildContext(i: ContextInputs): EvaluationContext {
   }
 
   const terminating = new Set<string>();
-  for (const g of cloud?.autoScalingGroups ?? []) for (const inst of g.instances) if (inst.lifecycleState.startsWith('Terminating')) terminating.add(inst.instanceId);
+  for (const g of cloud?.autoScalingGroups ?? [])
+    for (const inst of g.instances) if (inst.lifecycleState.startsWith('Terminating')) terminating.add(inst.instanceId);
   for (const h of cloud?.hosts ?? []) if (h.state !== 'running' && h.state !== 'pending') terminating.add(h.instanceId);
 
   const kubeByName = new Map<string, KubeNodeMinute>();

@@ -31,7 +31,11 @@ export interface EvaluationFigures {
 export interface EmfDocument {
   readonly _aws: {
     readonly Timestamp: EpochMs;
-    readonly CloudWatchMetrics: readonly { readonly Namespace: string; readonly Dimensions: readonly (readonly string[])[]; readonly Metrics: readonly { readonly Name: string; readonly Unit: string }[] }[];
+    readonly CloudWatchMetrics: readonly {
+      readonly Namespace: string;
+      readonly Dimensions: readonly (readonly string[])[];
+      readonly Metrics: readonly { readonly Name: string; readonly Unit: string }[];
+    }[];
   };
   readonly [field: string]: unknown;
 }
@@ -41,7 +45,11 @@ export const UNGROUPED = 'ungrouped';
 const PRESSURE = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure']);
 
 /** The figures of one evaluation. */
-export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: number; readonly critical: number }, evaluationSeconds: number): EvaluationFigures {
+export function figuresOf(
+  ctx: EvaluationContext,
+  alerts: { readonly firing: number; readonly critical: number },
+  evaluationSeconds: number,
+): EvaluationFigures {
   const values: Partial<Record<ClusterKey, number>> = {
     alertsFiring: alerts.firing,
     criticalAlertsFiring: alerts.critical,
@@ -83,8 +91,14 @@ export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: num
       if (allocCpu > 0) v.groupCpuRequestedPct = round1((sum((n) => n.requested.cpuMilli) / allocCpu) * 100);
       if (allocMem > 0) v.groupMemoryRequestedPct = round1((sum((n) => n.requested.memoryBytes) / allocMem) * 100);
       const mean = (xs: number[]) => (xs.length ? round1(xs.reduce((a, b) => a + b, 0) / xs.length) : undefined);
-      const cpu = mean(nodes.filter((n) => n.cpuMilli !== undefined && n.allocatable.cpuMilli).map((n) => (n.cpuMilli! / n.allocatable.cpuMilli!) * 100));
-      const mem = mean(nodes.filter((n) => n.memoryWorkingSetBytes !== undefined && n.allocatable.memoryBytes).map((n) => (n.memoryWorkingSetBytes! / n.allocatable.memoryBytes!) * 100));
+      const cpu = mean(
+        nodes.filter((n) => n.cpuMilli !== undefined && n.allocatable.cpuMilli).map((n) => (n.cpuMilli! / n.allocatable.cpuMilli!) * 100),
+      );
+      const mem = mean(
+        nodes
+          .filter((n) => n.memoryWorkingSetBytes !== undefined && n.allocatable.memoryBytes)
+          .map((n) => (n.memoryWorkingSetBytes! / n.allocatable.memoryBytes!) * 100),
+      );
       if (cpu !== undefined) v.groupNodeCpuPct = cpu;
       if (mem !== undefined) v.groupNodeMemoryPct = mem;
     }
@@ -104,7 +118,13 @@ export function figuresOf(ctx: EvaluationContext, alerts: { readonly firing: num
       if (checked.length) v.groupHostsStatusCheckFailed = checked.filter((m) => m.statusCheckFailed! > 0).length;
     }
   }
-  return { cluster: ctx.cluster, at: ctx.now, values, groups: [...groups].map(([nodeGroup, v]) => ({ nodeGroup, values: v })), removals: removalsByActor(ctx) };
+  return {
+    cluster: ctx.cluster,
+    at: ctx.now,
+    values,
+    groups: [...groups].map(([nodeGroup, v]) => ({ nodeGroup, values: v })),
+    removals: removalsByActor(ctx),
+  };
 }
 
 /** Capacity removed since the previous evaluation, by actor: what the removal model recorded this time. */
@@ -123,7 +143,13 @@ function doc(at: EpochMs, dims: Record<string, string>, values: Partial<Record<M
   return {
     _aws: {
       Timestamp: at,
-      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [Object.keys(dims)], Metrics: keys.map((k) => ({ Name: METRICS[k].name, Unit: METRICS[k].unit })) }],
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [Object.keys(dims)],
+          Metrics: keys.map((k) => ({ Name: METRICS[k].name, Unit: METRICS[k].unit })),
+        },
+      ],
     },
     ...dims,
     ...Object.fromEntries(keys.map((k) => [METRICS[k].name, values[k]])),

@@ -25,7 +25,17 @@ import { AWS_EVENTS_LOOKBACK_MS } from './aws-events';
 import { buildContext, newestKubeMinute, type EvaluationContext } from './context';
 import { emfDocuments, figuresOf, type EmfDocument } from './emf';
 import { computeMutes, type Mute } from './inhibition';
-import { boundMemory, EMPTY_MEMORY, keepEc2Checks, MEMORY_VERSION, memoryRetentionMs, observe, observeFrom, storedMemory, type EvaluatorMemory } from './memory';
+import {
+  boundMemory,
+  EMPTY_MEMORY,
+  keepEc2Checks,
+  MEMORY_VERSION,
+  memoryRetentionMs,
+  observe,
+  observeFrom,
+  storedMemory,
+  type EvaluatorMemory,
+} from './memory';
 import { evaluationNeeds } from './needs';
 import { isFrozen, runRules, type RuleRun } from './run-rules';
 import type { AnyRule } from './rules/types';
@@ -40,7 +50,10 @@ const MEMORY_WRITE_ATTEMPTS = 3;
 const OWE_ATTEMPTS = 3;
 
 /** What the evaluator needs of the store (the real `VigilStore` in Lambda, local mode and tests). */
-export type EvaluatorStore = Pick<VigilStore, 'heartbeat' | 'awsEvents' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'>;
+export type EvaluatorStore = Pick<
+  VigilStore,
+  'heartbeat' | 'awsEvents' | 'rollups' | 'kubeMinutes' | 'hostParts' | 'getDocument' | 'listDocuments' | 'putDocument' | 'deleteDocument'
+>;
 
 export interface EvaluatorDeps {
   readonly store: EvaluatorStore;
@@ -139,7 +152,11 @@ export function createEvaluator(deps: EvaluatorDeps) {
       deps.store.listDocuments<Silence>(cluster, SILENCE_KIND),
       routing.routeLabels.length ? deps.store.getDocument<RouteLabels>(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID) : undefined,
     ]);
-    const silences = activeSilences(silenceDocs.map((d) => d.value), deps.maintenanceWindows ?? [], now);
+    const silences = activeSilences(
+      silenceDocs.map((d) => d.value),
+      deps.maintenanceWindows ?? [],
+      now,
+    );
     const memory = memoryDoc?.value ?? EMPTY_MEMORY;
     const trend = trendDoc?.value.v === TREND_VERSION ? trendDoc.value : EMPTY_TREND;
 
@@ -152,13 +169,21 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const instances = (newestCloud?.hosts ?? []).filter((h) => h.state === 'running').map((h) => h.instanceId);
     const [nodeMinutes, hostMinutes] = await Promise.all([
       kubeFresh ? deps.store.kubeMinutes(cluster, newestKube!.minute) : Promise.resolve<NodeMinute[]>([]),
-      hostsDue && instances.length ? deps.store.hostParts(cluster, instances, hostMinutesToRead(now, hostPeriod)) : Promise.resolve<HostNodeMinute[] | undefined>(undefined),
+      hostsDue && instances.length
+        ? deps.store.hostParts(cluster, instances, hostMinutesToRead(now, hostPeriod))
+        : Promise.resolve<HostNodeMinute[] | undefined>(undefined),
     ]);
 
     const observation = { now, rollups, nodes: nodeMinutes };
     const observed = observe(memory, observation, observeOpts);
     const nextMemory: EvaluatorMemory = { ...observed.memory, hostReadAt: hostMinutes ? now : memory.hostReadAt };
-    const sampled = kubeFresh ? sampleTrend(trend, nodeMinutes.flatMap((n) => (n.kube ? [n.kube] : [])), newestKube!.minute) : undefined;
+    const sampled = kubeFresh
+      ? sampleTrend(
+          trend,
+          nodeMinutes.flatMap((n) => (n.kube ? [n.kube] : [])),
+          newestKube!.minute,
+        )
+      : undefined;
 
     const ctx = buildContext({
       cluster,
@@ -183,13 +208,23 @@ export function createEvaluator(deps: EvaluatorDeps) {
     for (const s of steps) decideStep(s, mutes, now, silences);
 
     const { won, conflicts } = await writeSteps(cluster, steps, now, log);
-    const notReady = [...ctx.nodeByName.values()].filter((n) => n.summary.ready !== 'True').map((n) => ({ name: n.name, instanceId: n.summary.instanceId }));
-    await writeMemory(cluster, memoryDoc, { ...nextMemory, ec2Checks: keepEc2Checks(nextMemory.ec2Checks, notReady, ctx.hosts) }, observation, log);
+    const notReady = [...ctx.nodeByName.values()]
+      .filter((n) => n.summary.ready !== 'True')
+      .map((n) => ({ name: n.name, instanceId: n.summary.instanceId }));
+    await writeMemory(
+      cluster,
+      memoryDoc,
+      { ...nextMemory, ec2Checks: keepEc2Checks(nextMemory.ec2Checks, notReady, ctx.hosts) },
+      observation,
+      log,
+    );
     if (sampled) {
-      const v = await deps.store.putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version, { expiresAt: now + TREND_RETENTION_MS }).catch((e: Error) => {
-        log.warn('trend sample not stored', { error: e });
-        return undefined;
-      });
+      const v = await deps.store
+        .putDocument(cluster, MEMORY_KIND, TREND_ID, boundTrend(sampled), trendDoc?.version, { expiresAt: now + TREND_RETENTION_MS })
+        .catch((e: Error) => {
+          log.warn('trend sample not stored', { error: e });
+          return undefined;
+        });
       if (v === undefined) log.debug('trend sample written by a concurrent evaluation');
     }
 
@@ -200,21 +235,41 @@ export function createEvaluator(deps: EvaluatorDeps) {
       critical: active.filter((s) => !muted(s) && s.next!.severity === 'critical').length,
       muted: active.filter(muted).length,
     };
-    const silenced = active.flatMap(({ next: a }) => (a?.silencedBy ? [{ id: a.id, rule: a.rule, severity: a.severity, summary: a.summary, subject: a.subject, silence: a.silencedBy }] : []));
-    const changes = won.filter((s) => !s.decision!.silent).map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
+    const silenced = active.flatMap(({ next: a }) =>
+      a?.silencedBy
+        ? [{ id: a.id, rule: a.rule, severity: a.severity, summary: a.summary, subject: a.subject, silence: a.silencedBy }]
+        : [],
+    );
+    const changes = won
+      .filter((s) => !s.decision!.silent)
+      .map((s) => changeOf(s, runbookUrlOf(rulesById.get(s.next!.rule)?.settings, s.next!.rule, deps.runbookBaseUrl)));
     const messages = changes.length ? composeMessages(routing, cluster, now, changes, activeCounts) : [];
     const published = await Promise.allSettled(messages.map((m) => deps.publisher.publish(m.message)));
     published.forEach((p, i) => {
       const { attributes } = messages[i].message;
-      if (p.status === 'fulfilled') log.info('notification published', { messageId: p.value, severity: attributes.severity, rule: attributes.rule, receiver: attributes.receiver, changes: messages[i].alertIds.length });
+      if (p.status === 'fulfilled')
+        log.info('notification published', {
+          messageId: p.value,
+          severity: attributes.severity,
+          rule: attributes.rule,
+          receiver: attributes.receiver,
+          changes: messages[i].alertIds.length,
+        });
     });
     const failed = messages.filter((_, i) => published[i].status === 'rejected');
     if (failed.length) {
       // Owed to every receiver of the alert: one that got it may hear of it twice, none misses it.
       const unsent = new Set(failed.flatMap((m) => m.alertIds));
-      await owe(cluster, won.filter((s) => unsent.has(s.id)), now, log);
+      await owe(
+        cluster,
+        won.filter((s) => unsent.has(s.id)),
+        now,
+        log,
+      );
       const reason = published.find((p): p is PromiseRejectedResult => p.status === 'rejected')!.reason as Error;
-      throw new PublishError(`cluster ${cluster}: ${unsent.size} alert changes not published${failed[0].message.attributes.receiver ? ` (to ${failed.map((m) => m.message.attributes.receiver).join(', ')})` : ''} (kept for the next evaluation): ${reason.message}`);
+      throw new PublishError(
+        `cluster ${cluster}: ${unsent.size} alert changes not published${failed[0].message.attributes.receiver ? ` (to ${failed.map((m) => m.message.attributes.receiver).join(', ')})` : ''} (kept for the next evaluation): ${reason.message}`,
+      );
     }
     const first = published[0];
     const messageId = first?.status === 'fulfilled' ? first.value : undefined;
@@ -231,7 +286,20 @@ export function createEvaluator(deps: EvaluatorDeps) {
       conflicts,
       seconds,
     });
-    return { cluster, evaluatedAt: now, findings: run.findings.size, blindRules: [...run.blind], changes, messageId, messages: messages.length, conflicts, firing: activeCounts.firing, muted: activeCounts.muted, silenced, emf };
+    return {
+      cluster,
+      evaluatedAt: now,
+      findings: run.findings.size,
+      blindRules: [...run.blind],
+      changes,
+      messageId,
+      messages: messages.length,
+      conflicts,
+      firing: activeCounts.firing,
+      muted: activeCounts.muted,
+      silenced,
+      emf,
+    };
   }
 
   /** Each alert's next state, before inhibition and notification. */
@@ -249,10 +317,21 @@ export function createEvaluator(deps: EvaluatorDeps) {
         renotifyEveryMs: resolved?.settings.renotifyEveryMs ?? 0,
         event: resolved?.rule.event ?? prev?.value.event ?? false,
       };
-      const frozen = !f && prev !== undefined && resolved?.settings.enabled === true && isFrozen(run, resolved.rule, ctx, prev.value.subject, prev.value.evidence);
+      const frozen =
+        !f &&
+        prev !== undefined &&
+        resolved?.settings.enabled === true &&
+        isFrozen(run, resolved.rule, ctx, prev.value.subject, prev.value.evidence);
       const gone = !f && prev !== undefined && resolved?.rule.goneWithNode === true && nodeLeft(ctx, prev.value.subject);
       const next = frozen ? prev!.value : gone ? undefined : advance(prev?.value, f, timing, id, now);
-      return { id, prev, next: next && resolvedNow(prev?.value, next) ? endOf(ctx, next, resolved) : next, timing, frozen, renotify: f?.renotify ?? false };
+      return {
+        id,
+        prev,
+        next: next && resolvedNow(prev?.value, next) ? endOf(ctx, next, resolved) : next,
+        timing,
+        frozen,
+        renotify: f?.renotify ?? false,
+      };
     });
   }
 
@@ -265,7 +344,13 @@ export function createEvaluator(deps: EvaluatorDeps) {
     const sources = firing.filter((s) => s.frozen || run.findings.has(s.id)).map((s) => s.next!);
     // A story absorbs what comes after it was told: what begins with it (the kill that makes the third restart) is told with it.
     const storytellers = firing.filter((s) => s.next!.notified?.phase === 'firing').map((s) => s.next!);
-    return computeMutes(sources, firing.map((s) => s.next!), ruleDefinitions, ctx.blind.services, storytellers);
+    return computeMutes(
+      sources,
+      firing.map((s) => s.next!),
+      ruleDefinitions,
+      ctx.blind.services,
+      storytellers,
+    );
   }
 
   function decideStep(s: Step, mutes: ReadonlyMap<string, Mute>, now: EpochMs, silences: readonly ActiveSilence[]): void {
@@ -278,7 +363,12 @@ export function createEvaluator(deps: EvaluatorDeps) {
     if (s.decision && s.next) s.next = told(s.next, s.decision, now);
   }
 
-  async function writeSteps(cluster: string, steps: readonly Step[], now: EpochMs, log: Logger): Promise<{ won: Step[]; conflicts: number }> {
+  async function writeSteps(
+    cluster: string,
+    steps: readonly Step[],
+    now: EpochMs,
+    log: Logger,
+  ): Promise<{ won: Step[]; conflicts: number }> {
     let conflicts = 0;
     const won: Step[] = [];
     await mapLimit(steps, PARALLEL_WRITES, async (s) => {
@@ -317,7 +407,10 @@ export function createEvaluator(deps: EvaluatorDeps) {
         // Someone told people something about it since: that message carries the alert as it is now.
         if (current.notified?.at !== ours.notified?.at) return;
         const back = owed(current, s.prev?.value, now);
-        if ((await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, current.version).catch(() => undefined)) !== undefined) return;
+        if (
+          (await deps.store.putDocument(cluster, ALERT_KIND, alertDocId(s.id), back, current.version).catch(() => undefined)) !== undefined
+        )
+          return;
         const doc = await deps.store.getDocument<AlertDoc>(cluster, ALERT_KIND, alertDocId(s.id)).catch(() => undefined);
         current = doc && { ...doc.value, version: doc.version };
       }
@@ -325,13 +418,24 @@ export function createEvaluator(deps: EvaluatorDeps) {
     });
   }
 
-  async function writeMemory(cluster: string, doc: StoredDocument<EvaluatorMemory> | undefined, next: EvaluatorMemory, obs: Parameters<typeof observe>[1], log: Logger): Promise<void> {
+  async function writeMemory(
+    cluster: string,
+    doc: StoredDocument<EvaluatorMemory> | undefined,
+    next: EvaluatorMemory,
+    obs: Parameters<typeof observe>[1],
+    log: Logger,
+  ): Promise<void> {
     let version = doc?.version;
     let value = next;
     for (let attempt = 1; attempt <= MEMORY_WRITE_ATTEMPTS; attempt++) {
       const bounded = boundMemory(value);
       if (bounded.dropped) log.warn('evaluator memory over its size limit; oldest entries dropped', { dropped: bounded.dropped });
-      if ((await deps.store.putDocument(cluster, MEMORY_KIND, MEMORY_ID, bounded.memory, version, { expiresAt: obs.now + memoryRetention })) !== undefined) return;
+      if (
+        (await deps.store.putDocument(cluster, MEMORY_KIND, MEMORY_ID, bounded.memory, version, {
+          expiresAt: obs.now + memoryRetention,
+        })) !== undefined
+      )
+        return;
       // A concurrent evaluation wrote first: observe the same minutes on top of its memory (idempotent).
       const theirs = await readMemory(cluster);
       version = theirs?.version;
@@ -375,12 +479,24 @@ export function hostMinutesToRead(now: EpochMs, periodMinutes: number): Minute[]
  * resolution is recorded as told without a message, anything else waits. When the silence ends, an alert
  * still firing (and not told under another's story) is told once, even if people heard of it before.
  */
-export function silenced(next: AlertDoc, decision: Decision | undefined, muted: boolean, silence: ActiveSilence | undefined): { next: AlertDoc; decision: Decision | undefined } {
-  if (silence) return { next: { ...next, silencedBy: silence.id }, decision: decision?.kind === 'resolved' ? { ...decision, silent: true } : undefined };
+export function silenced(
+  next: AlertDoc,
+  decision: Decision | undefined,
+  muted: boolean,
+  silence: ActiveSilence | undefined,
+): { next: AlertDoc; decision: Decision | undefined } {
+  if (silence)
+    return {
+      next: { ...next, silencedBy: silence.id },
+      decision: decision?.kind === 'resolved' ? { ...decision, silent: true } : undefined,
+    };
   if (next.silencedBy === undefined) return { next, decision };
   const announce = !decision && !muted && next.phase === 'firing' && next.absentSince === undefined;
   const settled = decision !== undefined || announce || muted || next.phase !== 'firing';
-  return { next: settled ? { ...next, silencedBy: undefined } : next, decision: announce ? { kind: next.notified?.phase === 'firing' ? 'repeat' : 'firing', silent: false } : decision };
+  return {
+    next: settled ? { ...next, silencedBy: undefined } : next,
+    decision: announce ? { kind: next.notified?.phase === 'firing' ? 'repeat' : 'firing', silent: false } : decision,
+  };
 }
 
 /**

@@ -36,18 +36,20 @@ env.done();
 const logger = createLogger({ service: 'vigil-evaluator' });
 const store = new VigilStore({ client: new DynamoDBClient({}), tableName: config.tableName, logger });
 
-export const handler = withInvocationContext(createEvaluatorHandler({
-  store,
-  publisher: new SnsPublisher(new SNSClient({}), config.topicArn),
-  clock: systemClock,
-  logger,
-  rules: resolveRules(config.rules),
-  clusters: config.clusters,
-  hostPeriodMinutes: config.hostPeriodMinutes,
-  maintenanceWindows: config.maintenanceWindows,
-  runbookBaseUrl: config.runbookBaseUrl,
-  routes: config.routes,
-  routeLabels: config.routeLabels,
-  // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
-  emit: (line) => process.stdout.write(line + '\n'),
-}));
+export const handler = withInvocationContext(
+  createEvaluatorHandler({
+    store,
+    publisher: new SnsPublisher(new SNSClient({}), config.topicArn),
+    clock: systemClock,
+    logger,
+    rules: resolveRules(config.rules),
+    clusters: config.clusters,
+    hostPeriodMinutes: config.hostPeriodMinutes,
+    maintenanceWindows: config.maintenanceWindows,
+    runbookBaseUrl: config.runbookBaseUrl,
+    routes: config.routes,
+    routeLabels: config.routeLabels,
+    // EMF: one JSON line per document on stdout, which CloudWatch Logs turns into metrics.
+    emit: (line) => process.stdout.write(line + '\n'),
+  }),
+);

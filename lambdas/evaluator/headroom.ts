@@ -217,7 +217,15 @@ function compute(ctx: EvaluationContext): HeadroomAnalysis {
         slots[i] -= 1;
       },
     );
-    const unplacedByUsage = pack(pods, lost, byHeld, eligible, counts.without(lost), (i, p) => held[i] >= p.memoryHeldBytes, (i, p) => (held[i] -= p.memoryHeldBytes));
+    const unplacedByUsage = pack(
+      pods,
+      lost,
+      byHeld,
+      eligible,
+      counts.without(lost),
+      (i, p) => held[i] >= p.memoryHeldBytes,
+      (i, p) => (held[i] -= p.memoryHeldBytes),
+    );
     let toMove = 0;
     for (const p of pods) toMove += p.memoryHeldBytes;
     let unplaced = 0;
@@ -275,7 +283,12 @@ function compute(ctx: EvaluationContext): HeadroomAnalysis {
     groups.set(g, { nodes: among.length, worst: l, ...(pct !== undefined ? { headroomPct: pct } : {}) });
   }
   const headroomPct = headroomOf(loss, worst.lost, all);
-  return { nodes: eligibleNodes.length, worst: loss, ...(headroomPct !== undefined ? { headroomPct } : {}), ...(groups.size ? { groups } : {}) };
+  return {
+    nodes: eligibleNodes.length,
+    worst: loss,
+    ...(headroomPct !== undefined ? { headroomPct } : {}),
+    ...(groups.size ? { groups } : {}),
+  };
 }
 
 /**
@@ -302,8 +315,10 @@ function shortfalls(o: Outcome, targets: readonly Target[], eligible: Eligibilit
     const need = [...ruledOut].sort((a, b) => b[1] - a[1])[0]?.[0];
     let reason: string;
     if (allowed.length === 0) reason = `${need}: no other node qualifies`;
-    else if (topologyBlocks.length === allowed.length) reason = `${need ? `${need}, ` : ''}${topologyBlocks[0]}: ${allowed.length === 1 ? 'its only other node is taken' : `all ${allowed.length} other nodes it may use are taken`}`;
-    else reason = `${need ?? topologyBlocks[0]}: ${allowed.length === 1 ? 'its only other node there is full' : `the ${allowed.length} other nodes it may use are full`}`;
+    else if (topologyBlocks.length === allowed.length)
+      reason = `${need ? `${need}, ` : ''}${topologyBlocks[0]}: ${allowed.length === 1 ? 'its only other node is taken' : `all ${allowed.length} other nodes it may use are taken`}`;
+    else
+      reason = `${need ?? topologyBlocks[0]}: ${allowed.length === 1 ? 'its only other node there is full' : `the ${allowed.length} other nodes it may use are full`}`;
     const key = `${p.workload ?? `${p.namespace}/${p.name}`}\u0000${reason}`;
     const g = groups.get(key);
     if (g) g.pods.push(p);

@@ -91,7 +91,14 @@ function inhibits(r: InhibitRule, s: Source, c: Candidate, ctx: MatchContext): b
  * The firing alert whose story `c` is part of, by a story inhibition, and that inhibition. `fresh` when that
  * alert is not told yet either (a `together` one): `c` is then told by its first message.
  */
-function storySource(c: Candidate, stories: readonly InhibitRule[], sources: readonly Source[], toldIds: ReadonlySet<string>, storytellers: readonly Source[], ctx: MatchContext): { readonly src: Source; readonly r: InhibitRule; readonly fresh: boolean } | undefined {
+function storySource(
+  c: Candidate,
+  stories: readonly InhibitRule[],
+  sources: readonly Source[],
+  toldIds: ReadonlySet<string>,
+  storytellers: readonly Source[],
+  ctx: MatchContext,
+): { readonly src: Source; readonly r: InhibitRule; readonly fresh: boolean } | undefined {
   for (const r of stories) {
     if (!matches(r.target, c, ctx)) continue;
     const told = storytellers.find((s) => inhibits(r, s, c, ctx));
@@ -122,7 +129,13 @@ export interface Mute {
  * `storytellers` may absorb by a same-subject rule: the alerts people were told fire, even one whose finding
  * is gone for now (a disk freed by the evictions it caused is still that disk's story).
  */
-export function computeMutes(sources: readonly Source[], candidates: Iterable<Candidate>, rules: ReadonlyMap<string, AnyRule>, failed: ReadonlySet<CloudService>, storytellers: readonly Source[] = sources): Map<string, Mute> {
+export function computeMutes(
+  sources: readonly Source[],
+  candidates: Iterable<Candidate>,
+  rules: ReadonlyMap<string, AnyRule>,
+  failed: ReadonlySet<CloudService>,
+  storytellers: readonly Source[] = sources,
+): Map<string, Mute> {
   const ctx: MatchContext = { rules, failed };
   const declared = inhibitRules(rules.values());
   const whileFiring = declared.filter((r) => !r.story);
@@ -142,7 +155,8 @@ export function computeMutes(sources: readonly Source[], candidates: Iterable<Ca
     const blinding = whileFiring.flatMap((r) => (matches(r.target, c, ctx) ? sources.filter((s) => inhibits(r, s, c, ctx)) : []))[0];
     if (blinding) mute = { by: blinding.id, absorbs: false };
     else if (mutedBy.has(c.id)) mute = { by: mutedBy.get(c.id)!, absorbs: true };
-    else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id)) mute = { by: criticalNodes.get(c.nodes[0])!, absorbs: false };
+    else if (c.severity !== 'critical' && c.nodes?.length && c.nodes.every((n) => criticalNodes.has(n) && criticalNodes.get(n) !== c.id))
+      mute = { by: criticalNodes.get(c.nodes[0])!, absorbs: false };
     else {
       const found = storySource(c, stories, sources, toldIds, storytellers, ctx);
       if (found) {

@@ -27,7 +27,10 @@ export function nodePoolAtLimitOf(e: KubeEvent): string | undefined {
 }
 
 /** Folds the events of a rollup into the NodePools at their limits. */
-export function observeNodePoolLimits(prev: Readonly<Record<string, NodePoolAtLimit>>, events: readonly KubeEvent[]): Record<string, NodePoolAtLimit> {
+export function observeNodePoolLimits(
+  prev: Readonly<Record<string, NodePoolAtLimit>>,
+  events: readonly KubeEvent[],
+): Record<string, NodePoolAtLimit> {
   const out: Record<string, NodePoolAtLimit> = { ...prev };
   for (const e of events) {
     const pool = nodePoolAtLimitOf(e);

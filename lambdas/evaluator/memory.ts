@@ -96,7 +96,8 @@ export type Ec2Checks = 'pass' | 'instance check failed' | 'system check failed'
 
 /** The status checks in one host reading; undefined when it holds none. */
 export function ec2ChecksOf(m: HostMetrics | undefined): Ec2Checks | undefined {
-  if (!m || (m.statusCheckFailed === undefined && m.statusCheckFailedInstance === undefined && m.statusCheckFailedSystem === undefined)) return undefined;
+  if (!m || (m.statusCheckFailed === undefined && m.statusCheckFailedInstance === undefined && m.statusCheckFailedSystem === undefined))
+    return undefined;
   if ((m.statusCheckFailedSystem ?? 0) >= 1) return 'system check failed';
   return (m.statusCheckFailedInstance ?? 0) >= 1 || (m.statusCheckFailed ?? 0) >= 1 ? 'instance check failed' : 'pass';
 }
@@ -237,7 +238,11 @@ export function restartKey(namespace: string, workload: { readonly kind: string;
   return `${namespace}/${workloadName(workload)}/${container}`;
 }
 
-export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOptions): { memory: EvaluatorMemory; fresh: FreshObservations } {
+export function observe(
+  prev: EvaluatorMemory,
+  obs: Observation,
+  opts: ObserveOptions,
+): { memory: EvaluatorMemory; fresh: FreshObservations } {
   const now = obs.now;
   const freshSince = prev.evaluatedAt ?? now - 2 * MINUTE_MS;
   const ready: Record<string, ReadyTrack> = { ...prev.ready };
@@ -256,10 +261,18 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
   let pending = [...prev.pending];
   let clusterStatus = prev.clusterStatus;
   const nodeOom: Record<string, readonly NodeOutOfMemory[]> = { ...prev.nodeOom };
-  const outOfMemory = (node: string, t: EpochMs, how: NodeOutOfMemory['how']) => (nodeOom[node] = markOutOfMemory(nodeOom[node] ?? [], t, how));
+  const outOfMemory = (node: string, t: EpochMs, how: NodeOutOfMemory['how']) =>
+    (nodeOom[node] = markOutOfMemory(nodeOom[node] ?? [], t, how));
   let kubeMinute = prev.kubeMinute;
   let cloudMinute = prev.cloudMinute;
-  const fresh = { restarts: [] as { key: string; event: RestartEvent }[], evictions: [] as string[], events: [] as { key: string; event: KubeEvent; jump: boolean }[], activities: [] as string[], removals: [] as Removal[], since: freshSince };
+  const fresh = {
+    restarts: [] as { key: string; event: RestartEvent }[],
+    evictions: [] as string[],
+    events: [] as { key: string; event: KubeEvent; jump: boolean }[],
+    activities: [] as string[],
+    removals: [] as Removal[],
+    since: freshSince,
+  };
 
   let latestNodes: ReadonlySet<string> | undefined;
   let latestGroups: ReadonlySet<string> | undefined;
@@ -321,7 +334,8 @@ export function observe(prev: EvaluatorMemory, obs: Observation, opts: ObserveOp
       for (const h of r.cloud.hosts) if (h.autoScalingGroup) asgOfInstance.set(h.instanceId, h.autoScalingGroup);
       const failedAsg = r.cloud.failures.some((f) => f.operation.startsWith('autoscaling:'));
       if (!failedAsg) latestGroups = new Set(r.cloud.autoScalingGroups.map((g) => g.name));
-      if (r.cloud.cluster && r.cloud.cluster.status !== clusterStatus?.status) clusterStatus = { status: r.cloud.cluster.status, since: r.minute };
+      if (r.cloud.cluster && r.cloud.cluster.status !== clusterStatus?.status)
+        clusterStatus = { status: r.cloud.cluster.status, since: r.minute };
     }
   }
 
@@ -424,7 +438,14 @@ function observeRestarts(
         const term = c.lastTermination;
         let event: RestartEvent | undefined;
         if (last !== undefined && c.restarts > last) {
-          event = { t: term?.finishedAt ?? now, reason: term?.reason ?? 'Unknown', exitCode: term?.exitCode, pod: p.name, node: p.node, count: c.restarts - last };
+          event = {
+            t: term?.finishedAt ?? now,
+            reason: term?.reason ?? 'Unknown',
+            exitCode: term?.exitCode,
+            pod: p.name,
+            node: p.node,
+            count: c.restarts - last,
+          };
         } else if (last === undefined && c.restarts > 0 && term?.finishedAt !== undefined && term.finishedAt >= from) {
           const count = p.createdAt !== undefined && p.createdAt >= from ? c.restarts : 1;
           event = { t: term.finishedAt, reason: term.reason, exitCode: term.exitCode, pod: p.name, node: p.node, count };
@@ -495,8 +516,14 @@ export function boundMemory(m: EvaluatorMemory, maxBytes = MAX_MEMORY_BYTES): { 
   };
   for (let round = 0; encode(memory).length > maxBytes && round < 30; round++) {
     if (Object.keys(memory.events).length > 10) memory = { ...memory, events: oldestFirst(memory.events, (e) => e.lastSeen) };
-    else if (Object.keys(memory.restarts).length > 10) memory = { ...memory, restarts: oldestFirst(memory.restarts, (r) => r.events[r.events.length - 1]?.t ?? 0) };
-    else memory = { ...memory, evictions: oldestFirst(memory.evictions, (e) => e.t), ready: oldestFirst(memory.ready, (r) => r.transitions[r.transitions.length - 1] ?? 0) };
+    else if (Object.keys(memory.restarts).length > 10)
+      memory = { ...memory, restarts: oldestFirst(memory.restarts, (r) => r.events[r.events.length - 1]?.t ?? 0) };
+    else
+      memory = {
+        ...memory,
+        evictions: oldestFirst(memory.evictions, (e) => e.t),
+        ready: oldestFirst(memory.ready, (r) => r.transitions[r.transitions.length - 1] ?? 0),
+      };
   }
   return { memory, dropped };
 }

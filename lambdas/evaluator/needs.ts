@@ -25,7 +25,8 @@ export interface EvaluationNeeds {
 export function evaluationNeeds(rules: readonly ResolvedRule[]): EvaluationNeeds {
   const declared = rules.flatMap((r) => (r.rule.needs ? [r.rule.needs(r.settings)] : []));
   const values = <K extends keyof RuleNeeds>(k: K) => declared.flatMap((d) => (d[k] === undefined ? [] : [d[k]!]));
-  const shortest = (k: 'agentSilentAfterMs' | 'resourceStaleAfterMs' | 'cloudSilentAfterMs', fallback: number) => (values(k).length ? Math.min(...values(k)) : fallback);
+  const shortest = (k: 'agentSilentAfterMs' | 'resourceStaleAfterMs' | 'cloudSilentAfterMs', fallback: number) =>
+    values(k).length ? Math.min(...values(k)) : fallback;
   const events = values('warningEvents');
   return {
     observe: {

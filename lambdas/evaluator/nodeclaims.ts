@@ -37,7 +37,11 @@ const MAX_PER_POOL = 20;
 /** The lifecycle step a launched NodeClaim has not reached, or undefined when it is Ready (or was never launched). */
 export function stepMissing(nc: KarpenterNodeClaim): 'Registered' | 'Initialized' | undefined {
   if (conditionOf(nc, NODECLAIM.launched)?.status !== 'True' || conditionOf(nc, NODECLAIM.ready)?.status === 'True') return undefined;
-  return conditionOf(nc, NODECLAIM.registered)?.status !== 'True' ? 'Registered' : conditionOf(nc, NODECLAIM.initialized)?.status !== 'True' ? 'Initialized' : undefined;
+  return conditionOf(nc, NODECLAIM.registered)?.status !== 'True'
+    ? 'Registered'
+    : conditionOf(nc, NODECLAIM.initialized)?.status !== 'True'
+      ? 'Initialized'
+      : undefined;
 }
 
 /**
@@ -57,19 +61,48 @@ function troublesOf(kube: KubeRollup, at: EpochMs): { pool: string; trouble: Nod
   const pools = new Map(k.nodeClaims.map((nc) => [nc.name, nc.nodePool]));
   for (const nc of k.nodeClaims) {
     if (!nc.nodePool || leaving(nc)) continue;
-    const base = { nodeClaim: nc.name, seen: at, ...(nc.instanceType ? { instanceType: nc.instanceType } : {}), ...(nc.instanceId ? { instanceId: nc.instanceId } : {}), ...(nc.nodeName ? { node: nc.nodeName } : {}) };
+    const base = {
+      nodeClaim: nc.name,
+      seen: at,
+      ...(nc.instanceType ? { instanceType: nc.instanceType } : {}),
+      ...(nc.instanceId ? { instanceId: nc.instanceId } : {}),
+      ...(nc.nodeName ? { node: nc.nodeName } : {}),
+    };
     const launched = conditionOf(nc, NODECLAIM.launched);
     const missing = stepMissing(nc);
-    if (launched?.status === 'False') out.push({ pool: nc.nodePool, trouble: { ...base, kind: 'launch', t: launched.since ?? at, reason: launched.reason ?? 'LaunchFailed', message: launched.message ?? '' } });
+    if (launched?.status === 'False')
+      out.push({
+        pool: nc.nodePool,
+        trouble: {
+          ...base,
+          kind: 'launch',
+          t: launched.since ?? at,
+          reason: launched.reason ?? 'LaunchFailed',
+          message: launched.message ?? '',
+        },
+      });
     else if (missing) {
       const c = conditionOf(nc, missing);
-      out.push({ pool: nc.nodePool, trouble: { ...base, kind: 'not-ready', t: nc.createdAt ?? at, reason: missing, message: c?.message || `${missing} is ${c?.status ?? 'not reported'}` } });
+      out.push({
+        pool: nc.nodePool,
+        trouble: {
+          ...base,
+          kind: 'not-ready',
+          t: nc.createdAt ?? at,
+          reason: missing,
+          message: c?.message || `${missing} is ${c?.status ?? 'not reported'}`,
+        },
+      });
     }
   }
   for (const e of kube.events) {
     if (!launchFailureEvent(e)) continue;
     const pool = pools.get(e.objectName) ?? poolOfName(e.objectName, k.nodePools);
-    if (pool) out.push({ pool, trouble: { nodeClaim: e.objectName, kind: 'launch', t: e.firstSeen, seen: e.lastSeen, reason: e.reason, message: e.message } });
+    if (pool)
+      out.push({
+        pool,
+        trouble: { nodeClaim: e.objectName, kind: 'launch', t: e.firstSeen, seen: e.lastSeen, reason: e.reason, message: e.message },
+      });
   }
   return out;
 }
@@ -88,7 +121,10 @@ export function observeNodeClaims(prev: NodeClaimTroubles, kube: KubeRollup, at:
     else list.push(trouble);
   }
   for (const [pool, list] of Object.entries(out)) {
-    const kept = list.filter((x) => x.seen >= now - KEEP_MS).sort((a, b) => a.seen - b.seen).slice(-MAX_PER_POOL);
+    const kept = list
+      .filter((x) => x.seen >= now - KEEP_MS)
+      .sort((a, b) => a.seen - b.seen)
+      .slice(-MAX_PER_POOL);
     if (kept.length) out[pool] = kept;
     else delete out[pool];
   }

@@ -87,7 +87,8 @@ export function staticBlocker(p: Placement | undefined, n: PlacementNode): strin
   if (p.nodeAffinity && !p.nodeAffinity.some((term) => term.length > 0 && selectorMatches(term, labels))) {
     return `needs ${p.nodeAffinity.map((term) => term.map(requirementText).join(', ')).join(' or ')}`;
   }
-  if (p.volumeZones && !(n.zone !== undefined && p.volumeZones.includes(n.zone))) return `needs zone ${p.volumeZones.join('|')} (its volume)`;
+  if (p.volumeZones && !(n.zone !== undefined && p.volumeZones.includes(n.zone)))
+    return `needs zone ${p.volumeZones.join('|')} (its volume)`;
   return undefined;
 }
 
@@ -169,7 +170,9 @@ export class PodCounts {
     const found = new Map<number, number>();
     // An `In` requirement narrows the pods to look at to those with one of its labels.
     const narrow = term.selector.find((r) => r.operator === 'In');
-    const candidates = narrow ? (narrow.values ?? []).flatMap((v) => this.withLabel(namespace, narrow.key, v)) : (this.byNamespace(namespace)?.all ?? []);
+    const candidates = narrow
+      ? (narrow.values ?? []).flatMap((v) => this.withLabel(namespace, narrow.key, v))
+      : (this.byNamespace(namespace)?.all ?? []);
     for (const [p, i] of candidates) if (selectorMatches(term.selector, p.labels)) found.set(i, (found.get(i) ?? 0) + 1);
     this.matches.set(key, (m = found));
     return m;

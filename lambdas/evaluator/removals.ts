@@ -94,7 +94,12 @@ const isSpot = (c: CapacityType | undefined) => c === 'spot';
  * shows nothing any more (Karpenter untainted it: its replacement failed; a person uncordoned it) is no
  * longer leaving.
  */
-export function observeLeaving(prev: Readonly<Record<string, LeavingNode>>, nodes: readonly KubeNodeMinute[], events: readonly KubeEvent[], now: EpochMs): Record<string, LeavingNode> {
+export function observeLeaving(
+  prev: Readonly<Record<string, LeavingNode>>,
+  nodes: readonly KubeNodeMinute[],
+  events: readonly KubeEvent[],
+  now: EpochMs,
+): Record<string, LeavingNode> {
   const out: Record<string, LeavingNode> = { ...prev };
   const byNode = new Map<string, string>();
   for (const e of events) if (e.objectKind === 'Node' && KARPENTER_EVENTS[e.reason]) byNode.set(e.objectName, eventText(e));
@@ -109,7 +114,7 @@ export function observeLeaving(prev: Readonly<Record<string, LeavingNode>>, node
     out[n.name] = {
       since: prev[n.name]?.since ?? now,
       ...(n.instanceId ? { instanceId: n.instanceId } : {}),
-      ...(n.nodePool ?? n.nodeGroup ? { pool: n.nodePool ?? n.nodeGroup } : {}),
+      ...((n.nodePool ?? n.nodeGroup) ? { pool: n.nodePool ?? n.nodeGroup } : {}),
       ...(n.nodePool ? { karpenter: true } : {}),
       ...(n.autoMode ? { autoMode: true } : {}),
       ...(isSpot(n.capacityType) ? { spot: true } : {}),
@@ -131,7 +136,12 @@ export function actorOf(l: LeavingNode): { by: RemovalActor; lost: boolean; acto
   if (known && known.by !== 'karpenter') return { by: known.by, lost: known.lost, actor: `${manager}: ${known.text}` };
   const unhealthy = l.signs.includes('not-ready') || l.signs.includes('unhealthy');
   // Node repair deletes an unhealthy node without a disruption event: the termination controller's taint only.
-  if (l.karpenter && unhealthy && !known) return { by: managed, lost: true, actor: `${manager} node repair or a failed instance (node ${l.signs.includes('not-ready') ? 'NotReady' : 'unhealthy'}, then replaced)` };
+  if (l.karpenter && unhealthy && !known)
+    return {
+      by: managed,
+      lost: true,
+      actor: `${manager} node repair or a failed instance (node ${l.signs.includes('not-ready') ? 'NotReady' : 'unhealthy'}, then replaced)`,
+    };
   if (known || l.signs.includes('disrupted')) {
     const why = l.event?.split(': ')[1];
     const text = why ? (DISRUPTION_REASONS[why.toLowerCase()] ?? why) : 'disruption (reason not reported)';
@@ -142,7 +152,8 @@ export function actorOf(l: LeavingNode): { by: RemovalActor; lost: boolean; acto
     if (l.spot) return { by: 'spot-interruption', lost: true, actor: 'Spot interruption (node went NotReady, then away)' };
     return { by: 'ec2-health', lost: true, actor: 'a failed instance (node NotReady, then gone)' };
   }
-  if (l.signs.includes('cordoned') && !l.signs.includes('autoscaler')) return { by: 'drain', lost: false, actor: 'a drain (cordoned by a person or a tool)' };
+  if (l.signs.includes('cordoned') && !l.signs.includes('autoscaler'))
+    return { by: 'drain', lost: false, actor: 'a drain (cordoned by a person or a tool)' };
   return { by: 'auto-scaling', lost: false, actor: 'an autoscaler or termination handler (removal taint)' };
 }
 
@@ -167,7 +178,13 @@ export function removalsAt(
     if (summary) {
       // A drain, not only a cordon: its pods are leaving.
       const drained = l.pods !== undefined && summary.pods < l.pods;
-      const drain = !l.recorded && drained && l.signs.length === 1 && l.signs[0] === 'cordoned' && summary.ready === 'True' && !(l.pool && updatingGroups.has(l.pool));
+      const drain =
+        !l.recorded &&
+        drained &&
+        l.signs.length === 1 &&
+        l.signs[0] === 'cordoned' &&
+        summary.ready === 'True' &&
+        !(l.pool && updatingGroups.has(l.pool));
       if (!drain) continue;
       leaving[node] = { ...l, recorded: true };
       out.push(removal(l, node, minute, group));
@@ -214,9 +231,9 @@ export const REMOVAL_ADVICE: Readonly<Partial<Record<RemovalActor, string>>> = {
   karpenter:
     'Give the NodePool room now (raise spec.limits, or create capacity); Karpenter packs by requests: set memory requests that match real use on the pods listed, slow it with a NodePool disruption budget (spec.disruption.budgets, e.g. nodes "0" for Underutilized in business hours) and spec.disruption.consolidateAfter, and protect critical pods with PodDisruptionBudgets or karpenter.sh/do-not-disrupt.',
   'eks-auto-mode':
-    'Give the NodePool room now (raise spec.limits); EKS Auto Mode packs by requests: set memory requests that match real use on the pods listed, and limit its disruption with the NodePool\'s spec.disruption.budgets and consolidateAfter (a custom NodePool: the built-in ones cannot be edited).',
+    "Give the NodePool room now (raise spec.limits); EKS Auto Mode packs by requests: set memory requests that match real use on the pods listed, and limit its disruption with the NodePool's spec.disruption.budgets and consolidateAfter (a custom NodePool: the built-in ones cannot be edited).",
   'spot-interruption':
-    'Spot capacity is reclaimed at two minutes\' notice: diversify instance types and zones with a capacity-optimized (price-capacity-optimized) allocation strategy, keep an on-demand base for critical workloads (OnDemandBaseCapacity, or an on-demand NodePool), and set memory requests that match use so replacements are sized right.',
+    "Spot capacity is reclaimed at two minutes' notice: diversify instance types and zones with a capacity-optimized (price-capacity-optimized) allocation strategy, keep an on-demand base for critical workloads (OnDemandBaseCapacity, or an on-demand NodePool), and set memory requests that match use so replacements are sized right.",
   'ec2-health':
     'Replace the failed capacity now (raise desired/min, or let the NodePool launch), see why the instance failed (status checks, AWS Health), and keep a node of headroom (n1-headroom) with memory requests that match use.',
   drain:

@@ -67,6 +67,7 @@ function subjectBlind(rule: AnyRule, ctx: EvaluationContext, subject: Subject): 
   return ctx.blind.subjects.some(
     (b) =>
       services.includes(b.service) &&
-      ((b.nodeGroup !== undefined && b.nodeGroup === subject.nodeGroup) || (b.autoScalingGroup !== undefined && b.autoScalingGroup === subject.autoScalingGroup)),
+      ((b.nodeGroup !== undefined && b.nodeGroup === subject.nodeGroup) ||
+        (b.autoScalingGroup !== undefined && b.autoScalingGroup === subject.autoScalingGroup)),
   );
 }

@@ -70,7 +70,8 @@ export function removalActor(cause: string): string {
   const policy = /triggered policy ([^\s]+)/i.exec(cause)?.[1];
   if (alarm || policy) return [alarm && `alarm ${alarm}`, policy && `policy ${policy}`].filter(Boolean).join(', ');
   if (/scheduled action/i.test(cause)) return 'a scheduled action';
-  if (/taken out of service in response to a user request/i.test(cause)) return 'a terminate request (Cluster Autoscaler scale-down, or a person)';
+  if (/taken out of service in response to a user request/i.test(cause))
+    return 'a terminate request (Cluster Autoscaler scale-down, or a person)';
   if (/user request/i.test(cause)) return 'a user request (API, console, or an autoscaler)';
   if (/EC2 health check/i.test(cause)) return EC2_HEALTH_ACTOR;
   if (/ELB (system )?health check/i.test(cause)) return ELB_HEALTH_ACTOR;
@@ -82,9 +83,15 @@ export function removalActor(cause: string): string {
 }
 
 /** The group's InService instances with their nodes: from the newest Kubernetes nodes, else as known before. */
-function inServiceOf(g: AutoScalingGroup, nodeOfInstance: ReadonlyMap<string, string>, before: Readonly<Record<string, string>> | undefined): Record<string, string> {
+function inServiceOf(
+  g: AutoScalingGroup,
+  nodeOfInstance: ReadonlyMap<string, string>,
+  before: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   return Object.fromEntries(
-    g.instances.filter((i) => i.lifecycleState === 'InService').map((i) => [i.instanceId, nodeOfInstance.get(i.instanceId) ?? before?.[i.instanceId] ?? '']),
+    g.instances
+      .filter((i) => i.lifecycleState === 'InService')
+      .map((i) => [i.instanceId, nodeOfInstance.get(i.instanceId) ?? before?.[i.instanceId] ?? '']),
   );
 }
 
@@ -127,7 +134,14 @@ function enrich(removals: Removal[], a: ScalingActivity): void {
   const id = REMOVAL.exec(a.description)?.[1];
   if (!id || a.status === 'Failed' || a.status === 'Cancelled') return;
   const i = removals.findIndex((s) => s.instanceId === id && s.activityId === undefined);
-  if (i >= 0) removals[i] = { ...removals[i], t: Math.min(removals[i].t, a.startTime), actor: removalActor(a.cause), cause: a.cause, activityId: a.activityId };
+  if (i >= 0)
+    removals[i] = {
+      ...removals[i],
+      t: Math.min(removals[i].t, a.startTime),
+      actor: removalActor(a.cause),
+      cause: a.cause,
+      activityId: a.activityId,
+    };
 }
 
 /** Instance id → node name, from a Kubernetes rollup. */

@@ -52,7 +52,10 @@ export interface Scan {
   /** Containers using at least `NEAR_LIMIT_FLOOR_PCT` of their memory limit, with that share. */
   readonly nearLimit: readonly (ContainerHit & { readonly usedPct: number })[];
   /** Per workload: how many containers, and the range of their CPU and memory use (peer outliers). */
-  readonly workloadRanges: ReadonlyMap<string, { readonly namespace: string; count: number; readonly cpuMilli: MetricRange; readonly memoryWorkingSetBytes: MetricRange }>;
+  readonly workloadRanges: ReadonlyMap<
+    string,
+    { readonly namespace: string; count: number; readonly cpuMilli: MetricRange; readonly memoryWorkingSetBytes: MetricRange }
+  >;
 }
 
 /** Memory near the limit is looked for from this share of the limit up (the rule's threshold is at least this). */
@@ -71,7 +74,16 @@ export function scan(ctx: EvaluationContext): Scan {
     if (!isActive(pod)) continue;
     const workload = `${pod.namespace}/${pod.workload.kind}/${pod.workload.name}`;
     let ranges = workloadRanges.get(workload);
-    if (!ranges) workloadRanges.set(workload, (ranges = { namespace: pod.namespace, count: 0, cpuMilli: { min: Infinity, max: -Infinity }, memoryWorkingSetBytes: { min: Infinity, max: -Infinity } }));
+    if (!ranges)
+      workloadRanges.set(
+        workload,
+        (ranges = {
+          namespace: pod.namespace,
+          count: 0,
+          cpuMilli: { min: Infinity, max: -Infinity },
+          memoryWorkingSetBytes: { min: Infinity, max: -Infinity },
+        }),
+      );
     let cpu = 0;
     let req = 0;
     let use = 0;
@@ -94,7 +106,8 @@ export function scan(ctx: EvaluationContext): Scan {
       }
       if (c.state === 'waiting') waiting.push({ pod, container: c, node: node.name });
       const limit = c.limits.memoryBytes;
-      if (limit && ws !== undefined && ws * 100 >= limit * NEAR_LIMIT_FLOOR_PCT) nearLimit.push({ pod, container: c, node: node.name, usedPct: (ws / limit) * 100 });
+      if (limit && ws !== undefined && ws * 100 >= limit * NEAR_LIMIT_FLOOR_PCT)
+        nearLimit.push({ pod, container: c, node: node.name, usedPct: (ws / limit) * 100 });
     }
     const facts: PodFacts = {
       pod,

@@ -34,7 +34,11 @@ export function resourceKind(reported: string): AgentResource | undefined {
  * was collected, the oldest resource of a kind counting for it. Batches of agents that do not report ages
  * make nothing stale.
  */
-export function staleResources(rollup: KubeRollup | undefined, now: EpochMs, staleAfterMs: number): ReadonlyMap<AgentResource, StaleResource> {
+export function staleResources(
+  rollup: KubeRollup | undefined,
+  now: EpochMs,
+  staleAfterMs: number,
+): ReadonlyMap<AgentResource, StaleResource> {
   const out = new Map<AgentResource, StaleResource>();
   for (const [reported, age] of Object.entries(rollup?.dataAgeMs ?? {})) {
     const kind = resourceKind(reported);

@@ -69,7 +69,13 @@ export interface AlertTiming {
 }
 
 /** The next state of one alert; `undefined` when there is none (delete it if it was stored). */
-export function advance(prev: AlertDoc | undefined, f: RuleFinding | undefined, t: AlertTiming, id: string, now: EpochMs): AlertDoc | undefined {
+export function advance(
+  prev: AlertDoc | undefined,
+  f: RuleFinding | undefined,
+  t: AlertTiming,
+  id: string,
+  now: EpochMs,
+): AlertDoc | undefined {
   if (f) {
     const values = {
       id,
@@ -90,7 +96,19 @@ export function advance(prev: AlertDoc | undefined, f: RuleFinding | undefined, 
     if (!prev || prev.phase === 'resolved') {
       // The data may say the condition started earlier (a condition's transition time), never before it last resolved.
       const since = Math.min(now, Math.max(f.since ?? now, prev?.resolvedAt ?? 0));
-      return toPendingOrFiring({ ...values, phase: 'pending', pendingSince: since, firings: prev?.firings, notified: prev?.notified, version: prev?.version ?? 0, updatedAt: prev?.updatedAt ?? now }, t, now);
+      return toPendingOrFiring(
+        {
+          ...values,
+          phase: 'pending',
+          pendingSince: since,
+          firings: prev?.firings,
+          notified: prev?.notified,
+          version: prev?.version ?? 0,
+          updatedAt: prev?.updatedAt ?? now,
+        },
+        t,
+        now,
+      );
     }
     if (prev.phase === 'pending') return toPendingOrFiring({ ...prev, ...values }, t, now);
     return { ...prev, ...values, absentSince: undefined };
@@ -109,7 +127,15 @@ export function advance(prev: AlertDoc | undefined, f: RuleFinding | undefined, 
 function toPendingOrFiring(doc: AlertDoc, t: AlertTiming, now: EpochMs): AlertDoc {
   if (now - (doc.pendingSince ?? now) < t.forMs) return doc;
   const firings = [...(doc.firings ?? []).filter((x) => x >= now - ALERT_DEFAULTS.flapWindowMs), now];
-  return { ...doc, phase: 'firing', firingSince: now, resolvedAt: undefined, absentSince: undefined, firings, flapping: firings.length >= ALERT_DEFAULTS.flapFirings };
+  return {
+    ...doc,
+    phase: 'firing',
+    firingSince: now,
+    resolvedAt: undefined,
+    absentSince: undefined,
+    firings,
+    flapping: firings.length >= ALERT_DEFAULTS.flapFirings,
+  };
 }
 
 export interface Decision {
@@ -119,7 +145,11 @@ export interface Decision {
 }
 
 /** The notification `next` calls for, given whether it is muted and whether its rule asked for one. */
-export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { readonly muted: boolean; readonly joins?: boolean; readonly renotify: boolean; readonly now: EpochMs }): Decision | undefined {
+export function decide(
+  next: AlertDoc | undefined,
+  t: AlertTiming,
+  opts: { readonly muted: boolean; readonly joins?: boolean; readonly renotify: boolean; readonly now: EpochMs },
+): Decision | undefined {
   if (!next) return undefined;
   const told = next.notified;
   if (next.phase === 'firing') {
@@ -132,21 +162,28 @@ export function decide(next: AlertDoc | undefined, t: AlertTiming, opts: { reado
     if (next.flapping && !told.flapping) return { kind: 'flapping', silent: false };
     if (SEVERITY_RANK[next.severity] > SEVERITY_RANK[told.severity]) return { kind: 'escalated', silent: false };
     // What it includes grew by a kind of trouble not told yet: one update per `updateEvery` carries all that is new.
-    if (includedRules(next).some((r) => !toldOf(told, r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs) return { kind: 'updated', silent: false };
+    if (includedRules(next).some((r) => !toldOf(told, r)) && opts.now - told.at >= ALERT_DEFAULTS.updateEveryMs)
+      return { kind: 'updated', silent: false };
     // A count that grew enough to be news (the rule decides when) is something new learned, not a reminder.
     if (opts.renotify && (next.count ?? 0) > (told.count ?? 0)) return { kind: 'updated', silent: false };
     if (t.renotifyEveryMs > 0 && opts.now - told.at >= t.renotifyEveryMs) return { kind: 'repeat', silent: false };
     return undefined;
   }
   // An alert absorbed into another's story ends with it: one resolution, the story's.
-  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed)) return { kind: 'resolved', silent: t.event || told?.joined === true };
+  if (next.phase === 'resolved' && (told?.phase === 'firing' || next.owed))
+    return { kind: 'resolved', silent: t.event || told?.joined === true };
   return undefined;
 }
 
 /** The state after telling people. */
 export function told(doc: AlertDoc, d: Decision, now: EpochMs): AlertDoc {
   // What was told stays told while it fires: a constituent that comes back is not news.
-  const includes = [...new Set([...(d.kind === 'resolved' || doc.notified?.phase !== 'firing' ? [] : (doc.notified.includes ?? [])), ...includedRules(doc)])].sort();
+  const includes = [
+    ...new Set([
+      ...(d.kind === 'resolved' || doc.notified?.phase !== 'firing' ? [] : (doc.notified.includes ?? [])),
+      ...includedRules(doc),
+    ]),
+  ].sort();
   return {
     ...doc,
     notified: {
@@ -194,5 +231,9 @@ export function needsWrite(prev: AlertDoc | undefined, next: AlertDoc, now: Epoc
     return true;
   }
   // Values change every minute; they are refreshed now and then so a "resolved" message shows recent ones.
-  return next.phase !== 'resolved' && now - prev.updatedAt >= ALERT_DEFAULTS.refreshMs && (prev.summary !== next.summary || JSON.stringify(prev.evidence) !== JSON.stringify(next.evidence));
+  return (
+    next.phase !== 'resolved' &&
+    now - prev.updatedAt >= ALERT_DEFAULTS.refreshMs &&
+    (prev.summary !== next.summary || JSON.stringify(prev.evidence) !== JSON.stringify(next.evidence))
+  );
 }

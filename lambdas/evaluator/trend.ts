@@ -20,7 +20,14 @@ const MiB = 1024 * 1024;
 
 /** The kubelet eviction signals Vigil watches, in the order samples store them. */
 // Stored by index: a new signal goes last, so older trend documents still read (as not reported).
-export const SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'pid.available', 'containerfs.available'] as const;
+export const SIGNALS = [
+  'memory.available',
+  'nodefs.available',
+  'nodefs.inodesFree',
+  'imagefs.available',
+  'pid.available',
+  'containerfs.available',
+] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 /** The kubelet figures each signal is read from: while one is missing, the signal is unknown on that node. */
@@ -47,11 +54,15 @@ export function readSignal(signal: Signal, k: KubeNodeMinute): SignalReading | u
   switch (signal) {
     case 'memory.available': {
       if (s.memoryAvailableBytes === undefined) return undefined;
-      const capacity = k.node.capacity.memoryBytes ?? (s.memoryWorkingSetBytes !== undefined ? s.memoryAvailableBytes + s.memoryWorkingSetBytes : undefined);
+      const capacity =
+        k.node.capacity.memoryBytes ??
+        (s.memoryWorkingSetBytes !== undefined ? s.memoryAvailableBytes + s.memoryWorkingSetBytes : undefined);
       return capacity ? { available: s.memoryAvailableBytes / MiB, capacity: capacity / MiB, unit: 'MiB' } : undefined;
     }
     case 'nodefs.available':
-      return s.fsAvailableBytes !== undefined && s.fsCapacityBytes ? { available: s.fsAvailableBytes / MiB, capacity: s.fsCapacityBytes / MiB, unit: 'MiB' } : undefined;
+      return s.fsAvailableBytes !== undefined && s.fsCapacityBytes
+        ? { available: s.fsAvailableBytes / MiB, capacity: s.fsCapacityBytes / MiB, unit: 'MiB' }
+        : undefined;
     case 'nodefs.inodesFree':
       return s.fsInodesFree !== undefined && s.fsInodes ? { available: s.fsInodesFree, capacity: s.fsInodes, unit: 'inodes' } : undefined;
     case 'imagefs.available': {
@@ -67,7 +78,11 @@ export function readSignal(signal: Signal, k: KubeNodeMinute): SignalReading | u
       const avail = s.containerFsAvailableBytes;
       const cap = s.containerFsCapacityBytes;
       if (avail === undefined || !cap) return undefined;
-      if ((cap === s.fsCapacityBytes && avail === s.fsAvailableBytes) || (cap === s.imageFsCapacityBytes && avail === s.imageFsAvailableBytes)) return undefined;
+      if (
+        (cap === s.fsCapacityBytes && avail === s.fsAvailableBytes) ||
+        (cap === s.imageFsCapacityBytes && avail === s.imageFsAvailableBytes)
+      )
+        return undefined;
       return { available: avail / MiB, capacity: cap / MiB, unit: 'MiB' };
     }
     case 'pid.available':
@@ -107,7 +122,14 @@ export function sampleTrend(prev: TrendMemory, nodes: readonly KubeNodeMinute[],
  * Hours until `signal` of `node` falls to `threshold` on the least-squares line through the stored samples
  * and the current value; 0 when already there, undefined when it is not falling or there is too little data.
  */
-export function hoursUntil(trend: TrendMemory, node: string, signal: Signal, current: number, now: EpochMs, threshold: number): number | undefined {
+export function hoursUntil(
+  trend: TrendMemory,
+  node: string,
+  signal: Signal,
+  current: number,
+  now: EpochMs,
+  threshold: number,
+): number | undefined {
   if (current <= threshold) return 0;
   const series = trend.nodes[node]?.[SIGNALS.indexOf(signal)];
   const points: [number, number][] = [];
@@ -142,7 +164,11 @@ export const MAX_TREND_BYTES = 300_000;
 export function boundTrend(trend: TrendMemory, maxBytes = MAX_TREND_BYTES): TrendMemory {
   let t = trend;
   while (t.t.length > 1 && encode(t).length > maxBytes) {
-    t = { v: TREND_VERSION, t: t.t.slice(1), nodes: Object.fromEntries(Object.entries(t.nodes).map(([n, series]) => [n, series.map((values) => values.slice(1))])) };
+    t = {
+      v: TREND_VERSION,
+      t: t.t.slice(1),
+      nodes: Object.fromEntries(Object.entries(t.nodes).map(([n, series]) => [n, series.map((values) => values.slice(1))])),
+    };
   }
   return t;
 }

@@ -24,7 +24,10 @@ export type DecodeResult =
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-export function decodeBody(event: Pick<LambdaFunctionURLEvent, 'body' | 'isBase64Encoded' | 'headers'>, limits: BodyLimits = DEFAULT_BODY_LIMITS): DecodeResult {
+export function decodeBody(
+  event: Pick<LambdaFunctionURLEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+  limits: BodyLimits = DEFAULT_BODY_LIMITS,
+): DecodeResult {
   const body = event.body ?? '';
   if (body.length === 0) return fail(400, "empty body: expected a gzip'd JSON agent batch");
 

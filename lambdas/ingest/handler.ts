@@ -21,10 +21,12 @@ env.done();
 
 const logger = createLogger({ service: 'vigil-ingest' });
 
-export const handler = withInvocationContext(createIngestHandler({
-  store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
-  clock: systemClock,
-  logger,
-  writers,
-  routeLabels,
-}));
+export const handler = withInvocationContext(
+  createIngestHandler({
+    store: new VigilStore({ client: new DynamoDBClient({}), tableName, retentionDays, logger }),
+    clock: systemClock,
+    logger,
+    writers,
+    routeLabels,
+  }),
+);

@@ -44,7 +44,10 @@ export interface IngestDeps {
 }
 
 /** Lambda's context, for the time left; without it (local mode, tests) retries are bounded by attempts only. */
-export type IngestHandler = (event: LambdaFunctionURLEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<APIGatewayProxyStructuredResultV2>;
+export type IngestHandler = (
+  event: LambdaFunctionURLEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Kept back from the function's timeout to log and answer 503 with what was stored. */
 const ANSWER_RESERVE_MS = 2000;
@@ -80,7 +83,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       if (!parsed.ok) return refuse(400, parsed.problems, batchFields(decoded.value));
       const batch = parsed.batch;
       if (batch.cluster !== caller.cluster) {
-        return refuse(403, [`cluster: this agent role writes cluster "${caller.cluster}" only, not "${batch.cluster}"; check the agent's VIGIL_CLUSTER`], batchFields(batch));
+        return refuse(
+          403,
+          [`cluster: this agent role writes cluster "${caller.cluster}" only, not "${batch.cluster}"; check the agent's VIGIL_CLUSTER`],
+          batchFields(batch),
+        );
       }
       const window = { now: started, maxSkewMs: maxSkew, retentionDays: deps.store.retentionDays };
       const problems = checkBatch(batch, window);
@@ -126,15 +133,22 @@ export function checkBatch(batch: AgentBatch, ctx: TimeWindow): string[] {
   for (const field of ['collectedAt', 'sentAt'] as const) {
     const t = batch[field];
     if (t !== undefined && t - ctx.now > ctx.maxSkewMs) {
-      problems.push(`${field}: ${new Date(t).toISOString()} is ${Math.round((t - ctx.now) / 1000)} s ahead of this endpoint's clock; check the node's time sync`);
+      problems.push(
+        `${field}: ${new Date(t).toISOString()} is ${Math.round((t - ctx.now) / 1000)} s ahead of this endpoint's clock; check the node's time sync`,
+      );
     }
   }
   if (ctx.now - batch.collectedAt > ctx.retentionDays * DAY_MS) {
-    problems.push(`collectedAt: ${new Date(batch.collectedAt).toISOString()} is older than the ${ctx.retentionDays}-day retention; nothing to store`);
+    problems.push(
+      `collectedAt: ${new Date(batch.collectedAt).toISOString()} is older than the ${ctx.retentionDays}-day retention; nothing to store`,
+    );
   }
   const seen = new Map<string, number>();
   batch.nodes.forEach(({ node }, i) => {
-    for (const [what, id] of [['name', node.name], ['instanceId', node.instanceId]] as const) {
+    for (const [what, id] of [
+      ['name', node.name],
+      ['instanceId', node.instanceId],
+    ] as const) {
       if (id === undefined) continue;
       const first = seen.get(`${what}/${id}`);
       if (first !== undefined) problems.push(`nodes[${i}].node.${what}: "${id}" is also reported by nodes[${first}]`);
@@ -160,7 +174,14 @@ export function clampEventTimes(batch: AgentBatch, w: TimeWindow): AgentBatch {
 export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
   const errors = new Map(batch.scrapeErrors.map((e) => [e.node, e]));
   const minute = minuteOf(batch.collectedAt);
-  return batch.nodes.map(({ node, stats, pods }) => ({ minute, collectedAt: batch.collectedAt, node, stats, pods, scrapeError: errors.get(node.name) }));
+  return batch.nodes.map(({ node, stats, pods }) => ({
+    minute,
+    collectedAt: batch.collectedAt,
+    node,
+    stats,
+    pods,
+    scrapeError: errors.get(node.name),
+  }));
 }
 
 /**
@@ -168,12 +189,16 @@ export function kubeMinutesOf(batch: AgentBatch): KubeNodeMinute[] {
  * batch carries only some nodes, so it leaves the cluster rollup to the full batches.
  */
 export function storeBatch(store: VigilStore, batch: AgentBatch, deadline?: EpochMs): Promise<WriteReport> {
-  return store.putKubeBatch(batch.cluster, {
-    minutes: kubeMinutesOf(batch),
-    rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part, shard: batch.shard } : undefined,
-    events: batch.events,
-    heartbeat: { cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent },
-  }, deadline);
+  return store.putKubeBatch(
+    batch.cluster,
+    {
+      minutes: kubeMinutesOf(batch),
+      rollup: batch.kind === 'full' ? { rollup: kubeRollupOf(batch), part: batch.part, shard: batch.shard } : undefined,
+      events: batch.events,
+      heartbeat: { cluster: batch.cluster, lastSeen: batch.sentAt ?? batch.collectedAt, agent: batch.agent },
+    },
+    deadline,
+  );
 }
 
 function failureProblems(failed: readonly WriteFailure[], permanent: boolean): string[] {

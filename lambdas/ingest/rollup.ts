@@ -82,7 +82,19 @@ export function kubeRollupOf(batch: AgentBatch): KubeRollup {
   // Controllers with no pod at all (scaled to zero, or every pod gone) still appear: that absence is news.
   for (const [id, s] of status) {
     if (!workloads.has(id)) {
-      workloads.set(id, { namespace: s.namespace, kind: s.kind, name: s.name, pods: 0, readyPods: 0, restarts: 0, oomKilled: 0, cpuMilli: 0, memoryWorkingSetBytes: 0, desired: s.desired, available: s.available });
+      workloads.set(id, {
+        namespace: s.namespace,
+        kind: s.kind,
+        name: s.name,
+        pods: 0,
+        readyPods: 0,
+        restarts: 0,
+        oomKilled: 0,
+        cpuMilli: 0,
+        memoryWorkingSetBytes: 0,
+        desired: s.desired,
+        available: s.available,
+      });
     }
   }
 

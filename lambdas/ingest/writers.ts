@@ -23,7 +23,12 @@ const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+
 const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/[\w+=,.@-]{2,64}$/;
 
 export const agentWritersSchema: z.ZodType<AgentWriter[]> = z
-  .array(z.object({ roleArn: z.string().regex(ROLE_ARN, 'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)'), cluster: clusterNameSchema }))
+  .array(
+    z.object({
+      roleArn: z.string().regex(ROLE_ARN, 'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+      cluster: clusterNameSchema,
+    }),
+  )
   .min(1, 'at least one agent role');
 
 /** The key a role and its sessions share. */
@@ -41,7 +46,8 @@ export function writerResolver(writers: readonly AgentWriter[]): (event: LambdaF
     if (!m) throw new Error(`agent role "${w.roleArn}" is not an IAM role ARN`);
     const key = roleKey(m[1], m[2], m[3]);
     const other = byRole.get(key);
-    if (other !== undefined && other !== w.cluster) throw new Error(`agent role ${w.roleArn} is listed for clusters "${other}" and "${w.cluster}": one role writes one cluster`);
+    if (other !== undefined && other !== w.cluster)
+      throw new Error(`agent role ${w.roleArn} is listed for clusters "${other}" and "${w.cluster}": one role writes one cluster`);
     byRole.set(key, w.cluster);
   }
   return (event) => {
@@ -50,7 +56,11 @@ export function writerResolver(writers: readonly AgentWriter[]): (event: LambdaF
     const m = ASSUMED_ROLE_ARN.exec(arn);
     const cluster = m ? byRole.get(roleKey(m[1], m[2], m[3])) : undefined;
     if (cluster === undefined) {
-      return { ok: false, arn, problem: `${arn} is not one of this stack's agent roles: only the role created for a cluster's agent may push its batches` };
+      return {
+        ok: false,
+        arn,
+        problem: `${arn} is not one of this stack's agent roles: only the role created for a cluster's agent may push its batches`,
+      };
     }
     return { ok: true, arn, cluster };
   };

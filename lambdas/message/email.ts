@@ -38,7 +38,12 @@ const indent = ' '.repeat(14);
 
 function block(c: AlertChange, evaluatedAt: number): string {
   const lines = [`== ${KIND_LABEL[c.kind]} (${c.severity}) ${c.title} ==`, c.summary, ''];
-  lines.push(pad('Where') + where(c.subject).map(([k, v]) => `${k.toLowerCase()} ${v}`).join(' / '));
+  lines.push(
+    pad('Where') +
+      where(c.subject)
+        .map(([k, v]) => `${k.toLowerCase()} ${v}`)
+        .join(' / '),
+  );
   const w = when(c, evaluatedAt);
   if (w) lines.push(pad(c.kind === 'resolved' ? 'Lasted' : 'When') + w);
   const ev = Object.entries(c.evidence).map(([k, v]) => evidenceEntry(k, v));
@@ -59,7 +64,11 @@ export function emailText(n: Notification): string {
     ...n.changes.map((c) => block(c, n.evaluatedAt) + '\n'),
   ];
   if (n.omitted.count > 0) {
-    parts.push(`...and ${n.omitted.count} more changes not listed here:`, ...n.omitted.rules.map((r) => `  - ${r.title} (${r.rule}): ${r.count}`), '');
+    parts.push(
+      `...and ${n.omitted.count} more changes not listed here:`,
+      ...n.omitted.rules.map((r) => `  - ${r.title} (${r.rule}): ${r.count}`),
+      '',
+    );
   }
   parts.push(
     `Now firing: ${n.active.firing} alert${n.active.firing === 1 ? '' : 's'} (${n.active.critical} critical)${n.active.muted ? `; ${n.active.muted} more muted by inhibition` : ''}.`,

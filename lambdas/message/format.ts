@@ -55,7 +55,8 @@ export function evidenceEntry(key: string, value: string | number): [string, str
 export function when(c: AlertChange, now: EpochMs): string | undefined {
   const start = c.since ?? c.firingSince;
   if (start === undefined) return undefined;
-  if (c.kind === 'resolved' && c.resolvedAt !== undefined) return `${utc(start)} to ${utc(c.resolvedAt)} (${humanDuration(c.resolvedAt - start)})`;
+  if (c.kind === 'resolved' && c.resolvedAt !== undefined)
+    return `${utc(start)} to ${utc(c.resolvedAt)} (${humanDuration(c.resolvedAt - start)})`;
   return `since ${utc(start)} (${humanDuration(now - start)})`;
 }
 
@@ -95,5 +96,8 @@ export function digestGroups(rest: readonly AlertChange[], itemsShown = 3): Dige
 
 /** "2 firing, 1 resolved" (or "no changes"): a message's headline count. */
 export function countsText(n: Pick<Notification, 'counts'>): string {
-  return [n.counts.firing && `${n.counts.firing} firing`, n.counts.resolved && `${n.counts.resolved} resolved`].filter(Boolean).join(', ') || 'no changes';
+  return (
+    [n.counts.firing && `${n.counts.firing} firing`, n.counts.resolved && `${n.counts.resolved} resolved`].filter(Boolean).join(', ') ||
+    'no changes'
+  );
 }

@@ -5,7 +5,17 @@
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { defaultRetryPolicy, retrying, type RetryPolicy } from '../../common/retry';
-import { type AlertChange, buildNotification, byImportance, MAX_DETAILED, MAX_FOLDED, MESSAGE_ATTRIBUTES, type Notification, severityTag, type SeverityTag } from '../../model/notification';
+import {
+  type AlertChange,
+  buildNotification,
+  byImportance,
+  MAX_DETAILED,
+  MAX_FOLDED,
+  MESSAGE_ATTRIBUTES,
+  type Notification,
+  severityTag,
+  type SeverityTag,
+} from '../../model/notification';
 import { labelAttributeName } from '../../model/route';
 import type { EpochMs } from '../../model/time';
 import { emailSubject, emailText } from './email';
@@ -16,7 +26,13 @@ export interface OutgoingMessage {
   readonly text: string;
   readonly notification: Notification;
   /** Values of `MESSAGE_ATTRIBUTES`; `receiver` only when routes split the evaluation per receiver. */
-  readonly attributes: { readonly severity: string; readonly severities: readonly SeverityTag[]; readonly cluster: string; readonly rule: string; readonly receiver?: string };
+  readonly attributes: {
+    readonly severity: string;
+    readonly severities: readonly SeverityTag[];
+    readonly cluster: string;
+    readonly rule: string;
+    readonly receiver?: string;
+  };
   /** Route label key → the values among the message's changes (`String.Array` attributes, e.g. `team`). */
   readonly labels?: Readonly<Record<string, readonly string[]>>;
 }
@@ -48,17 +64,33 @@ export function snsMessageBody(m: OutgoingMessage): string {
  * rest counted per rule and carried one by one in `folded` (as far as the limit allows) for the receivers that
  * open and close each alert.
  */
-export function composeMessage(cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active'], routing: MessageRouting = {}): OutgoingMessage {
+export function composeMessage(
+  cluster: string,
+  evaluatedAt: EpochMs,
+  changes: readonly AlertChange[],
+  active: Notification['active'],
+  routing: MessageRouting = {},
+): OutgoingMessage {
   // Every change counts, detailed or not: a subscription must not miss a resolution folded into the digest.
   const severities = [...new Set([...changes].sort(byImportance).map((c) => severityTag(c.severity, c.kind === 'resolved')))];
   // Fewer in detail down to a few, then fewer folded one by one (those beyond are only counted), then fewer in detail.
-  for (let detailed = MAX_DETAILED, folded = MAX_FOLDED; ; detailed > KEEP_DETAILED || folded === 0 ? (detailed = Math.floor(detailed / 2)) : (folded = Math.floor(folded / 2))) {
+  for (
+    let detailed = MAX_DETAILED, folded = MAX_FOLDED;
+    ;
+    detailed > KEEP_DETAILED || folded === 0 ? (detailed = Math.floor(detailed / 2)) : (folded = Math.floor(folded / 2))
+  ) {
     const notification = buildNotification(cluster, evaluatedAt, changes, active, detailed, folded);
     const m: OutgoingMessage = {
       subject: emailSubject(notification),
       text: emailText(notification),
       notification,
-      attributes: { severity: notification.severity, severities, cluster, rule: notification.rule, ...(routing.receiver ? { receiver: routing.receiver } : {}) },
+      attributes: {
+        severity: notification.severity,
+        severities,
+        cluster,
+        rule: notification.rule,
+        ...(routing.receiver ? { receiver: routing.receiver } : {}),
+      },
       ...(routing.labels && Object.keys(routing.labels).length ? { labels: routing.labels } : {}),
     };
     if ((detailed === 0 && folded === 0) || Buffer.byteLength(snsMessageBody(m)) <= MAX_SNS_MESSAGE_BYTES) return m;
@@ -75,9 +107,17 @@ export function snsPublishInput(topicArn: string, m: OutgoingMessage): PublishCo
       ...(Object.keys(MESSAGE_ATTRIBUTES) as (keyof typeof MESSAGE_ATTRIBUTES)[]).flatMap((k) => {
         const v = m.attributes[k];
         if (v === undefined) return [];
-        return [[MESSAGE_ATTRIBUTES[k], typeof v === 'string' ? { DataType: 'String', StringValue: v } : { DataType: 'String.Array', StringValue: JSON.stringify(v) }]];
+        return [
+          [
+            MESSAGE_ATTRIBUTES[k],
+            typeof v === 'string' ? { DataType: 'String', StringValue: v } : { DataType: 'String.Array', StringValue: JSON.stringify(v) },
+          ],
+        ];
       }),
-      ...Object.entries(m.labels ?? {}).map(([k, v]) => [labelAttributeName(k), { DataType: 'String.Array', StringValue: JSON.stringify(v) }]),
+      ...Object.entries(m.labels ?? {}).map(([k, v]) => [
+        labelAttributeName(k),
+        { DataType: 'String.Array', StringValue: JSON.stringify(v) },
+      ]),
     ]),
   };
 }

@@ -24,7 +24,13 @@ export interface RoutedMessage {
 }
 
 /** The messages of one evaluation: one per receiver that hears of something, or one for all without routes. */
-export function composeMessages(config: RoutingConfig, cluster: string, evaluatedAt: EpochMs, changes: readonly AlertChange[], active: Notification['active']): RoutedMessage[] {
+export function composeMessages(
+  config: RoutingConfig,
+  cluster: string,
+  evaluatedAt: EpochMs,
+  changes: readonly AlertChange[],
+  active: Notification['active'],
+): RoutedMessage[] {
   const compose = (cs: readonly AlertChange[], receiver?: string): RoutedMessage => ({
     message: composeMessage(cluster, evaluatedAt, cs, active, { receiver, labels: labelValues(cs, config.routeLabels) }),
     alertIds: cs.map((c) => c.id),

@@ -55,7 +55,9 @@ const iso = (t: number) => new Date(t).toISOString();
 
 function alertOf(c: AlertChange, evaluatedAt: number): AlertmanagerAlert {
   const { detail, ...where } = c.subject;
-  const labels = Object.fromEntries(Object.entries({ alertname: c.rule, severity: c.severity, ...where }).filter((e): e is [string, string] => e[1] !== undefined));
+  const labels = Object.fromEntries(
+    Object.entries({ alertname: c.rule, severity: c.severity, ...where }).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   const evidence = Object.entries(c.evidence).map(([k, v]) => evidenceEntry(k, v).join(': '));
   const annotations: Record<string, string> = {
     title: c.title,
@@ -103,7 +105,11 @@ function group(groupLabels: Record<string, string>, alerts: readonly Alertmanage
 }
 
 export function alertmanagerOf(n: Notification): AlertmanagerMessage {
-  return group({ cluster: n.cluster }, n.changes.map((c) => alertOf(c, n.evaluatedAt)), n.omitted.count);
+  return group(
+    { cluster: n.cluster },
+    n.changes.map((c) => alertOf(c, n.evaluatedAt)),
+    n.omitted.count,
+  );
 }
 
 /** One of Vigil's own alarms (health topic): firing in ALARM and without data, resolved when OK. */

@@ -46,7 +46,10 @@ export const DEDUP_WINDOW_MS = 6 * 3_600_000;
 const MAX_REMEMBERED = 10_000;
 
 /** What an SNS message holds: a Vigil notification, one of Vigil's own CloudWatch alarms (health topic), or other text. */
-export type MessageContent = { readonly notification: Notification } | { readonly alarm: CloudWatchAlarmMessage } | { readonly text: string };
+export type MessageContent =
+  | { readonly notification: Notification }
+  | { readonly alarm: CloudWatchAlarmMessage }
+  | { readonly text: string };
 
 export function contentOf(message: string, log: Logger): MessageContent {
   let parsed: unknown;
@@ -59,7 +62,9 @@ export function contentOf(message: string, log: Logger): MessageContent {
   if (r.success) return { notification: r.data };
   const alarm = cloudWatchAlarmSchema.safeParse(parsed);
   if (alarm.success) return { alarm: alarm.data };
-  log.warn('not a Vigil notification of this version; posted as text', { problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+  log.warn('not a Vigil notification of this version; posted as text', {
+    problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+  });
   return { text: message };
 }
 
@@ -80,7 +85,8 @@ export function receivedMessage<S extends Sns>(sns: S, receives: readonly Delive
 }
 
 /** A refusal by the receiver (a 4xx other than 429): retrying the same body changes nothing. */
-const refused = (e: unknown) => e instanceof DeliveryError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429;
+const refused = (e: unknown) =>
+  e instanceof DeliveryError && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429;
 
 export function createNotifier<T extends ReceiverTarget>(receiver: Receiver<T>, deps: NotifierDeps<T>) {
   const { name } = receiver;
@@ -136,10 +142,17 @@ export function createNotifier<T extends ReceiverTarget>(receiver: Receiver<T>, 
           if (r.outcome === 'unconfirmed' && receiver.idempotent) throw new DeliveryError(name, `${name} did not answer: ${r.detail}`);
           sent.set(key, now());
           if (r.outcome === 'posted') {
-            log.info(`posted to ${name}`, { attempts: r.attempts, bytes: body.length, ...(bodies.length > 1 ? { post: i, posts: bodies.length } : {}) });
+            log.info(`posted to ${name}`, {
+              attempts: r.attempts,
+              bytes: body.length,
+              ...(bodies.length > 1 ? { post: i, posts: bodies.length } : {}),
+            });
             posted++;
           } else {
-            log.error(`${name} did not answer: not resending, as it may have posted the message (check the channel)`, { attempts: r.attempts, error: r.detail });
+            log.error(`${name} did not answer: not resending, as it may have posted the message (check the channel)`, {
+              attempts: r.attempts,
+              error: r.detail,
+            });
           }
         } catch (e) {
           // A revoked or rotated webhook: read the secret again next time.
@@ -151,7 +164,14 @@ export function createNotifier<T extends ReceiverTarget>(receiver: Receiver<T>, 
         }
       }
       if (refusals.length) {
-        throw new DeliveryError(name, `${name} refused ${refusals.length} of ${bodies.length} posts: ${refusals.map((e) => e.message).join('; ').slice(0, 1000)}`, refusals[0].status);
+        throw new DeliveryError(
+          name,
+          `${name} refused ${refusals.length} of ${bodies.length} posts: ${refusals
+            .map((e) => e.message)
+            .join('; ')
+            .slice(0, 1000)}`,
+          refusals[0].status,
+        );
       }
     }
     return { posted };

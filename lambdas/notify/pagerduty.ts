@@ -71,14 +71,20 @@ export function pagerDutyTargetOf(secret: string): PagerDutyTarget {
   if (text.startsWith('{')) {
     const o = secretFields(text, 'the routing key itself or {"routingKey": "…"}');
     const k = o.routingKey ?? o.routing_key ?? o.integrationKey;
-    if (typeof k !== 'string') throw new SecretFormatError(`the secret's JSON has no "routingKey" string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
+    if (typeof k !== 'string')
+      throw new SecretFormatError(
+        `the secret's JSON has no "routingKey" string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`,
+      );
     key = k.trim();
     if (o.url !== undefined) {
       if (typeof o.url !== 'string') throw new SecretFormatError('the secret\'s "url" must be a string');
       url = o.url;
     }
   }
-  if (!/^[A-Za-z0-9]{32}$/.test(key)) throw new SecretFormatError(`the routing key must be the integration's ${PAGERDUTY_LIMITS.routingKey} letters and digits (Events API v2 integration key)`);
+  if (!/^[A-Za-z0-9]{32}$/.test(key))
+    throw new SecretFormatError(
+      `the routing key must be the integration's ${PAGERDUTY_LIMITS.routingKey} letters and digits (Events API v2 integration key)`,
+    );
   let u: URL;
   try {
     u = new URL(url);
@@ -87,7 +93,9 @@ export function pagerDutyTargetOf(secret: string): PagerDutyTarget {
   }
   const pagerDuty = u.protocol === 'https:' && PAGERDUTY_HOSTS.has(u.hostname);
   if (!pagerDuty && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
-    throw new SecretFormatError(`the secret's "url" must be PagerDuty's events endpoint (https://${[...PAGERDUTY_HOSTS].join(' or https://')})`);
+    throw new SecretFormatError(
+      `the secret's "url" must be PagerDuty's events endpoint (https://${[...PAGERDUTY_HOSTS].join(' or https://')})`,
+    );
   }
   return { url: u.toString(), routingKey: key };
 }
@@ -141,13 +149,21 @@ function foldedTriggerOf(routingKey: string, n: Notification, f: FoldedChange): 
       timestamp: iso(n.evaluatedAt),
       group: n.cluster,
       class: f.rule,
-      custom_details: { change: f.kind, rule: f.rule, note: 'one of many changes in this evaluation (a storm): the email and chat have the digest' },
+      custom_details: {
+        change: f.kind,
+        rule: f.rule,
+        note: 'one of many changes in this evaluation (a storm): the email and chat have the digest',
+      },
     },
     client: CLIENT,
   };
 }
 
-const resolveOf = (routingKey: string, dedupKey: string): PagerDutyResolve => ({ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey });
+const resolveOf = (routingKey: string, dedupKey: string): PagerDutyResolve => ({
+  routing_key: routingKey,
+  event_action: 'resolve',
+  dedup_key: dedupKey,
+});
 
 /** One event per alert of a notification: the detailed ones, then those folded into the digest. */
 export function pagerDutyEventsOf(n: Notification, routingKey: string): PagerDutyEvent[] {
@@ -181,12 +197,20 @@ export function pagerDutyEventOfAlarm(a: CloudWatchAlarmMessage, routingKey: str
 /**
  * The events for one SNS message; text that is not Vigil's is one `warning` trigger, never dropped.
  */
-export function pagerDutyEventsOfMessage(sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>, log: Logger, routingKey: string): PagerDutyEvent[] {
+export function pagerDutyEventsOfMessage(
+  sns: Pick<SNSMessage, 'Message' | 'Subject' | 'Timestamp'>,
+  log: Logger,
+  routingKey: string,
+): PagerDutyEvent[] {
   const c = contentOf(sns.Message, log);
   if ('notification' in c) {
     const n = c.notification;
     const untold = n.omitted.count - (n.folded?.length ?? 0);
-    if (untold > 0) log.warn(`a storm larger than one message carries: ${untold} changes are not sent to PagerDuty (the email and chat count them)`, { cluster: n.cluster, untold });
+    if (untold > 0)
+      log.warn(`a storm larger than one message carries: ${untold} changes are not sent to PagerDuty (the email and chat count them)`, {
+        cluster: n.cluster,
+        untold,
+      });
     return pagerDutyEventsOf(n, routingKey);
   }
   if ('alarm' in c) return [pagerDutyEventOfAlarm(c.alarm, routingKey)];
@@ -196,7 +220,13 @@ export function pagerDutyEventsOfMessage(sns: Pick<SNSMessage, 'Message' | 'Subj
       routing_key: routingKey,
       event_action: 'trigger',
       dedup_key: `vigil-message#${createHash('sha256').update(text).digest('hex')}`,
-      payload: { summary: cut(text, PAGERDUTY_LIMITS.summary), source: 'vigil', severity: 'warning', timestamp: sns.Timestamp, custom_details: { message: sns.Message } },
+      payload: {
+        summary: cut(text, PAGERDUTY_LIMITS.summary),
+        source: 'vigil',
+        severity: 'warning',
+        timestamp: sns.Timestamp,
+        custom_details: { message: sns.Message },
+      },
       client: CLIENT,
     },
   ];

@@ -21,8 +21,16 @@ type NotifierHandler = (event: SNSEvent, context: Context) => Promise<{ readonly
 const receivesSchema = z.array(deliverySchema, { error: 'must be a list of deliveries' }).min(1, { error: 'must not be empty' });
 
 export function receiverHandler(receiver: Receiver, secretNameVariable: string): NotifierHandler;
-export function receiverHandler<T extends ReceiverTarget>(receiver: Receiver<T>, secretNameVariable: string, parse: (secret: string) => T): NotifierHandler;
-export function receiverHandler(receiver: Receiver<ReceiverTarget>, secretNameVariable: string, parse: (secret: string) => ReceiverTarget = webhookUrlOf) {
+export function receiverHandler<T extends ReceiverTarget>(
+  receiver: Receiver<T>,
+  secretNameVariable: string,
+  parse: (secret: string) => T,
+): NotifierHandler;
+export function receiverHandler(
+  receiver: Receiver<ReceiverTarget>,
+  secretNameVariable: string,
+  parse: (secret: string) => ReceiverTarget = webhookUrlOf,
+) {
   const env = new EnvReader();
   const secretName = env.string(secretNameVariable);
   const receives = env.json(ENV.receives, receivesSchema, DELIVERIES);

@@ -5,14 +5,22 @@
  * before rendering, so a webhook or chat channel that feeds a pager is not woken by what it did not ask for.
  */
 import type { Severity } from '../../model/domain';
-import { receivesChange, SEVERITY_RANK, type AlertChange, type Delivery, type FoldedChange, type Notification } from '../../model/notification';
+import {
+  receivesChange,
+  SEVERITY_RANK,
+  type AlertChange,
+  type Delivery,
+  type FoldedChange,
+  type Notification,
+} from '../../model/notification';
 
 /**
  * The part of `n` a receiver of `receives` wants, its headline and counts recomputed; undefined when none is.
  * The changes a storm left uncounted one by one (beyond `folded`) have no known severity and stay counted.
  */
 export function receivedPart(n: Notification, receives: readonly Delivery[]): Notification | undefined {
-  const received = (c: Pick<AlertChange | FoldedChange, 'kind' | 'severity'>) => receivesChange(receives, c.severity, c.kind === 'resolved');
+  const received = (c: Pick<AlertChange | FoldedChange, 'kind' | 'severity'>) =>
+    receivesChange(receives, c.severity, c.kind === 'resolved');
   const changes = n.changes.filter(received);
   const folded = n.folded?.filter(received);
   const untold = n.omitted.count - (n.folded?.length ?? 0);
@@ -24,7 +32,10 @@ export function receivedPart(n: Notification, receives: readonly Delivery[]): No
   const omittedRules = n.omitted.rules.map((r) => ({ ...r, count: r.count - (dropped.get(r.rule) ?? 0) })).filter((r) => r.count > 0);
   const kept = [...changes, ...(folded ?? [])];
   const firing = kept.filter((c) => c.kind !== 'resolved');
-  const top = firing.reduce<Severity | undefined>((a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a), undefined);
+  const top = firing.reduce<Severity | undefined>(
+    (a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a),
+    undefined,
+  );
   const rules = new Set([...kept.map((c) => c.rule), ...omittedRules.map((r) => r.rule)]);
   const gone = [...n.changes, ...(n.folded ?? [])].filter((c) => !received(c));
   const goneFiring = gone.filter((c) => c.kind !== 'resolved').length;
@@ -35,7 +46,10 @@ export function receivedPart(n: Notification, receives: readonly Delivery[]): No
     severity: top ?? (untold > 0 ? n.severity : 'resolved'),
     rule: rules.size === 1 ? [...rules][0] : 'multiple',
     changes,
-    omitted: { count: n.omitted.count - (n.folded?.length ?? 0) + (folded?.length ?? 0), rules: omittedRules.sort((a, b) => b.count - a.count) },
+    omitted: {
+      count: n.omitted.count - (n.folded?.length ?? 0) + (folded?.length ?? 0),
+      rules: omittedRules.sort((a, b) => b.count - a.count),
+    },
     ...(folded?.length ? { folded } : {}),
     counts: { firing: n.counts.firing - goneFiring, resolved: n.counts.resolved - (gone.length - goneFiring) },
     active: n.active,

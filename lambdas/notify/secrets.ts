@@ -34,7 +34,10 @@ export const SLACK_SECRET_UNUSABLE_METRIC = secretUnusableMetric(SLACK);
 export function secretUnusableEmf(r: ReceiverName, at: EpochMs): Record<string, unknown> {
   const m = secretUnusableMetric(r);
   return {
-    _aws: { Timestamp: at, CloudWatchMetrics: [{ Namespace: m.namespace, Dimensions: [Object.keys(m.dimensions)], Metrics: [{ Name: m.name, Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: at,
+      CloudWatchMetrics: [{ Namespace: m.namespace, Dimensions: [Object.keys(m.dimensions)], Metrics: [{ Name: m.name, Unit: 'Count' }] }],
+    },
     ...m.dimensions,
     [m.name]: 1,
   };
@@ -104,7 +107,10 @@ export function webhookUrlOf(secret: string): string {
   if (text.startsWith('{')) {
     const o = secretFields(text, 'the webhook URL itself or {"url": "https://…"}');
     const v = o.url ?? o.webhookUrl ?? o.webhook_url;
-    if (typeof v !== 'string') throw new SecretFormatError(`the secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`);
+    if (typeof v !== 'string')
+      throw new SecretFormatError(
+        `the secret's JSON has no "url" (or "webhookUrl") string field; it has: ${Object.keys(o).join(', ') || 'no fields'}`,
+      );
     text = v.trim();
   }
   let url: URL;

@@ -12,7 +12,16 @@ import { utc } from '../../model/time';
 import { countsText, digestGroups, evidenceEntry, FLAPPING_NOTE, KIND_LABEL, when, where } from '../message/format';
 import type { AlertChange, Notification } from '../../model/notification';
 
-export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, contextElements: 10, contextText: 2000, fallbackText: 3000 } as const;
+export const SLACK_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  contextText: 2000,
+  fallbackText: 3000,
+} as const;
 
 /** Changes shown in detail; beyond this the message is a digest. */
 export const SLACK_DETAILED = 10;
@@ -69,10 +78,17 @@ function changeBlocks(c: AlertChange, evaluatedAt: number): SlackBlock[] {
     fields.push(md(`*${e(label)}*\n${e(value)}`, SLACK_LIMITS.fieldText));
   }
   const blocks: SlackBlock[] = [
-    { type: 'section', text: md(`${emojiOf(c)} *${KIND_LABEL[c.kind]} · ${e(c.title)}* (${c.severity})\n${e(c.summary)}`), ...(fields.length ? { fields } : {}) },
+    {
+      type: 'section',
+      text: md(`${emojiOf(c)} *${KIND_LABEL[c.kind]} · ${e(c.title)}* (${c.severity})\n${e(c.summary)}`),
+      ...(fields.length ? { fields } : {}),
+    },
   ];
   if (c.includes?.length) {
-    blocks.push({ type: 'section', text: md(`*Includes (muted here):*\n${c.includes.map((i) => `• \`${e(i.rule)}\` ${e(i.summary)}`).join('\n')}`) });
+    blocks.push({
+      type: 'section',
+      text: md(`*Includes (muted here):*\n${c.includes.map((i) => `• \`${e(i.rule)}\` ${e(i.summary)}`).join('\n')}`),
+    });
   }
   const context: Text[] = [];
   const w = when(c, evaluatedAt);
@@ -92,19 +108,20 @@ function digestLines(rest: readonly AlertChange[], omitted: Notification['omitte
     const more = g.count - g.items.length;
     return `• ${g.kind} *${escapeSlack(g.title)}* ×${g.count}${g.items.length ? `: ${escapeSlack(g.items.join(', '))}${more > 0 ? ` and ${more} more` : ''}` : ''}`;
   });
-  if (omitted.count) lines.push(`• …and ${omitted.count} more not detailed: ${omitted.rules.map((r) => `${escapeSlack(r.title)} ×${r.count}`).join(', ')}`);
+  if (omitted.count)
+    lines.push(`• …and ${omitted.count} more not detailed: ${omitted.rules.map((r) => `${escapeSlack(r.title)} ×${r.count}`).join(', ')}`);
   return lines;
 }
 
 export function formatSlack(n: Notification): SlackMessage {
   const header = `${SEVERITY_EMOJI[n.severity]} ${n.severity.toUpperCase()} · ${n.cluster} · ${countsText(n)}`;
-  const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: fit(header, SLACK_LIMITS.headerText), emoji: true } },
-  ];
+  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: fit(header, SLACK_LIMITS.headerText), emoji: true } }];
   const footer: SlackBlock = {
     type: 'context',
     elements: [
-      md(`Now firing: *${n.active.firing}* (${n.active.critical} critical)${n.active.muted ? ` · ${n.active.muted} muted by inhibition` : ''} · evaluated ${utc(n.evaluatedAt)}`),
+      md(
+        `Now firing: *${n.active.firing}* (${n.active.critical} critical)${n.active.muted ? ` · ${n.active.muted} muted by inhibition` : ''} · evaluated ${utc(n.evaluatedAt)}`,
+      ),
     ],
   };
   const storm = n.changes.length > SLACK_DETAILED || n.omitted.count > 0;
@@ -128,7 +145,8 @@ export function formatSlack(n: Notification): SlackMessage {
     }
     const room = SLACK_LIMITS.blocks - blocks.length - 1;
     const kept = sections.slice(0, room);
-    if (sections.length > room) kept[kept.length - 1] = `${fit(kept[kept.length - 1], SLACK_LIMITS.sectionText - 40)}\n…and more, see the email`;
+    if (sections.length > room)
+      kept[kept.length - 1] = `${fit(kept[kept.length - 1], SLACK_LIMITS.sectionText - 40)}\n…and more, see the email`;
     for (const text of kept) blocks.push({ type: 'section', text: md(text) });
   }
   blocks.push(footer);
@@ -152,11 +170,21 @@ export function formatAlarmSlack(a: CloudWatchAlarmMessage): SlackMessage {
     md(`*State*\n${e(`${a.OldStateValue ?? '?'} → ${a.NewStateValue}`)}`, SLACK_LIMITS.fieldText),
   ];
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: fit(`${state.emoji} HEALTH · ${state.label} · ${a.AlarmName}`, SLACK_LIMITS.headerText), emoji: true } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: fit(`${state.emoji} HEALTH · ${state.label} · ${a.AlarmName}`, SLACK_LIMITS.headerText),
+        emoji: true,
+      },
+    },
     { type: 'section', text: md(e(a.AlarmDescription || a.AlarmName)), fields },
     {
       type: 'context',
-      elements: [md(Number.isNaN(at) ? e(a.StateChangeTime) : `since ${utc(at)}`, SLACK_LIMITS.contextText), md(`*Why:* ${e(a.NewStateReason)}`, SLACK_LIMITS.contextText)],
+      elements: [
+        md(Number.isNaN(at) ? e(a.StateChangeTime) : `since ${utc(at)}`, SLACK_LIMITS.contextText),
+        md(`*Why:* ${e(a.NewStateReason)}`, SLACK_LIMITS.contextText),
+      ],
     },
   ];
   return { text: fit(e(`[HEALTH] ${state.label}: ${a.AlarmName}`), SLACK_LIMITS.fallbackText), blocks };

@@ -26,9 +26,21 @@ export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adapti
 type Color = 'Default' | 'Good' | 'Warning' | 'Attention' | 'Accent';
 
 export type CardElement =
-  | { readonly type: 'TextBlock'; readonly text: string; readonly wrap: true; readonly weight?: 'Bolder'; readonly size?: 'Medium' | 'Large'; readonly color?: Color; readonly isSubtle?: boolean; readonly spacing?: 'Medium' }
+  | {
+      readonly type: 'TextBlock';
+      readonly text: string;
+      readonly wrap: true;
+      readonly weight?: 'Bolder';
+      readonly size?: 'Medium' | 'Large';
+      readonly color?: Color;
+      readonly isSubtle?: boolean;
+      readonly spacing?: 'Medium';
+    }
   | { readonly type: 'FactSet'; readonly facts: readonly { readonly title: string; readonly value: string }[] }
-  | { readonly type: 'ActionSet'; readonly actions: readonly { readonly type: 'Action.OpenUrl'; readonly title: string; readonly url: string }[] };
+  | {
+      readonly type: 'ActionSet';
+      readonly actions: readonly { readonly type: 'Action.OpenUrl'; readonly title: string; readonly url: string }[];
+    };
 
 export interface AdaptiveCard {
   readonly $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -41,15 +53,27 @@ export interface AdaptiveCard {
 
 export interface TeamsMessage {
   readonly type: 'message';
-  readonly attachments: readonly [{ readonly contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; readonly contentUrl: null; readonly content: AdaptiveCard }];
+  readonly attachments: readonly [
+    { readonly contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; readonly contentUrl: null; readonly content: AdaptiveCard },
+  ];
 }
 
-const COLOR: Readonly<Record<Severity | 'resolved', Color>> = { critical: 'Attention', warning: 'Warning', info: 'Accent', resolved: 'Good' };
+const COLOR: Readonly<Record<Severity | 'resolved', Color>> = {
+  critical: 'Attention',
+  warning: 'Warning',
+  info: 'Accent',
+  resolved: 'Good',
+};
 const MAX_FACTS = 12;
 const MAX_TEXT = 2000;
 
 const cut = (s: string, max = MAX_TEXT) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
-const text = (t: string, more: Omit<Extract<CardElement, { type: 'TextBlock' }>, 'type' | 'text' | 'wrap'> = {}): CardElement => ({ type: 'TextBlock', text: cut(t), wrap: true, ...more });
+const text = (t: string, more: Omit<Extract<CardElement, { type: 'TextBlock' }>, 'type' | 'text' | 'wrap'> = {}): CardElement => ({
+  type: 'TextBlock',
+  text: cut(t),
+  wrap: true,
+  ...more,
+});
 
 function message(body: CardElement[]): TeamsMessage {
   return {
@@ -58,30 +82,48 @@ function message(body: CardElement[]): TeamsMessage {
       {
         contentType: ADAPTIVE_CARD_CONTENT_TYPE,
         contentUrl: null,
-        content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: ADAPTIVE_CARD_VERSION, body, msteams: { width: 'Full' } },
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: ADAPTIVE_CARD_VERSION,
+          body,
+          msteams: { width: 'Full' },
+        },
       },
     ],
   };
 }
 
 function changeElements(c: AlertChange, evaluatedAt: number): CardElement[] {
-  const facts = [...where(c.subject), ...Object.entries(c.evidence).map(([k, v]) => evidenceEntry(k, v))].slice(0, MAX_FACTS).map(([title, value]) => ({ title, value: cut(value, 400) }));
+  const facts = [...where(c.subject), ...Object.entries(c.evidence).map(([k, v]) => evidenceEntry(k, v))]
+    .slice(0, MAX_FACTS)
+    .map(([title, value]) => ({ title, value: cut(value, 400) }));
   const w = when(c, evaluatedAt);
   const context = [w, c.kind === 'flapping' ? FLAPPING_NOTE : undefined, `rule ${c.rule}`].filter(Boolean).join(' · ');
   return [
-    text(`${KIND_LABEL[c.kind]} · ${c.title} (${c.severity})`, { weight: 'Bolder', color: COLOR[c.kind === 'resolved' ? 'resolved' : c.severity], spacing: 'Medium' }),
+    text(`${KIND_LABEL[c.kind]} · ${c.title} (${c.severity})`, {
+      weight: 'Bolder',
+      color: COLOR[c.kind === 'resolved' ? 'resolved' : c.severity],
+      spacing: 'Medium',
+    }),
     text(c.summary),
     ...(facts.length ? [{ type: 'FactSet' as const, facts }] : []),
     ...(c.includes?.length ? [text(`Includes (muted here):\n${c.includes.map((i) => `- ${i.rule}: ${i.summary}`).join('\n')}`)] : []),
     ...(c.kind !== 'resolved' ? [text(`What to do: ${c.runbook}`)] : []),
     text(context, { isSubtle: true }),
-    ...(c.runbookUrl ? [{ type: 'ActionSet' as const, actions: [{ type: 'Action.OpenUrl' as const, title: `Runbook: ${c.rule}`, url: c.runbookUrl }] }] : []),
+    ...(c.runbookUrl
+      ? [{ type: 'ActionSet' as const, actions: [{ type: 'Action.OpenUrl' as const, title: `Runbook: ${c.rule}`, url: c.runbookUrl }] }]
+      : []),
   ];
 }
 
 function digest(rest: readonly AlertChange[], omitted: Notification['omitted']): string[] {
-  const lines = digestGroups(rest).map((g) => `- ${g.kind} ${g.title} ×${g.count}${g.items.length ? `: ${g.items.join(', ')}${g.count > g.items.length ? ` and ${g.count - g.items.length} more` : ''}` : ''}`);
-  if (omitted.count) lines.push(`- …and ${omitted.count} more not detailed: ${omitted.rules.map((r) => `${r.title} ×${r.count}`).join(', ')}`);
+  const lines = digestGroups(rest).map(
+    (g) =>
+      `- ${g.kind} ${g.title} ×${g.count}${g.items.length ? `: ${g.items.join(', ')}${g.count > g.items.length ? ` and ${g.count - g.items.length} more` : ''}` : ''}`,
+  );
+  if (omitted.count)
+    lines.push(`- …and ${omitted.count} more not detailed: ${omitted.rules.map((r) => `${r.title} ×${r.count}`).join(', ')}`);
   return lines;
 }
 
@@ -89,12 +131,24 @@ const bytes = (m: TeamsMessage) => Buffer.byteLength(JSON.stringify(m));
 
 /** The card of one notification: as many changes in detail as fit Teams' limit, the rest as a digest. */
 export function formatTeams(n: Notification): TeamsMessage {
-  const header = text(`${n.severity.toUpperCase()} · ${n.cluster} · ${countsText(n)}`, { weight: 'Bolder', size: 'Medium', color: COLOR[n.severity] });
-  const footer = text(`Now firing: ${n.active.firing} (${n.active.critical} critical)${n.active.muted ? ` · ${n.active.muted} muted by inhibition` : ''} · evaluated ${utc(n.evaluatedAt)}`, { isSubtle: true, spacing: 'Medium' });
+  const header = text(`${n.severity.toUpperCase()} · ${n.cluster} · ${countsText(n)}`, {
+    weight: 'Bolder',
+    size: 'Medium',
+    color: COLOR[n.severity],
+  });
+  const footer = text(
+    `Now firing: ${n.active.firing} (${n.active.critical} critical)${n.active.muted ? ` · ${n.active.muted} muted by inhibition` : ''} · evaluated ${utc(n.evaluatedAt)}`,
+    { isSubtle: true, spacing: 'Medium' },
+  );
   for (let detailed = Math.min(n.changes.length, TEAMS_DETAILED); ; detailed--) {
     const lines = digest(n.changes.slice(detailed), n.omitted);
     const body = [header, ...n.changes.slice(0, detailed).flatMap((c) => changeElements(c, n.evaluatedAt))];
-    if (lines.length) body.push(text(`Also in this evaluation (${n.counts.firing + n.counts.resolved - detailed} more):\n${lines.join('\n')}`, { spacing: 'Medium' }));
+    if (lines.length)
+      body.push(
+        text(`Also in this evaluation (${n.counts.firing + n.counts.resolved - detailed} more):\n${lines.join('\n')}`, {
+          spacing: 'Medium',
+        }),
+      );
     const m = message([...body, footer]);
     if (bytes(m) <= TEAMS_MAX_BYTES || detailed === 0) return m;
   }
@@ -105,11 +159,19 @@ export function formatAlarmTeams(a: CloudWatchAlarmMessage): TeamsMessage {
   const state = a.NewStateValue === 'OK' ? KIND_LABEL.resolved : a.NewStateValue === 'ALARM' ? KIND_LABEL.firing : 'NO DATA';
   const at = Date.parse(a.StateChangeTime);
   return message([
-    text(`HEALTH · ${state} · ${a.AlarmName}`, { weight: 'Bolder', size: 'Medium', color: a.NewStateValue === 'OK' ? 'Good' : 'Attention' }),
+    text(`HEALTH · ${state} · ${a.AlarmName}`, {
+      weight: 'Bolder',
+      size: 'Medium',
+      color: a.NewStateValue === 'OK' ? 'Good' : 'Attention',
+    }),
     text(a.AlarmDescription || a.AlarmName),
     {
       type: 'FactSet',
-      facts: [{ title: 'Alarm', value: a.AlarmName }, ...(a.Region ? [{ title: 'Region', value: a.Region }] : []), { title: 'State', value: `${a.OldStateValue ?? '?'} → ${a.NewStateValue}` }],
+      facts: [
+        { title: 'Alarm', value: a.AlarmName },
+        ...(a.Region ? [{ title: 'Region', value: a.Region }] : []),
+        { title: 'State', value: `${a.OldStateValue ?? '?'} → ${a.NewStateValue}` },
+      ],
     },
     text(`${Number.isNaN(at) ? a.StateChangeTime : `since ${utc(at)}`} · Why: ${a.NewStateReason}`, { isSubtle: true }),
   ]);

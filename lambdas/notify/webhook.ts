@@ -29,9 +29,18 @@ export class FetchWebhookClient implements WebhookClient {
   constructor(private readonly timeoutMs = 10_000) {}
 
   async post(url: string, body: string): Promise<WebhookResponse> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     const retryAfter = Number(res.headers.get('retry-after'));
-    return { status: res.status, body: (await res.text()).slice(0, 1000), ...(Number.isFinite(retryAfter) && retryAfter >= 0 && res.headers.has('retry-after') ? { retryAfterSeconds: retryAfter } : {}) };
+    return {
+      status: res.status,
+      body: (await res.text()).slice(0, 1000),
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 && res.headers.has('retry-after') ? { retryAfterSeconds: retryAfter } : {}),
+    };
   }
 }
 
@@ -60,7 +69,14 @@ export interface DeliveryPolicy {
   readonly random: () => number;
 }
 
-export const defaultDeliveryPolicy: DeliveryPolicy = { attempts: 5, baseMs: 500, capMs: 8000, maxRetryAfterMs: 60_000, sleep, random: Math.random };
+export const defaultDeliveryPolicy: DeliveryPolicy = {
+  attempts: 5,
+  baseMs: 500,
+  capMs: 8000,
+  maxRetryAfterMs: 60_000,
+  sleep,
+  random: Math.random,
+};
 
 /** Statuses that mean the webhook itself is gone or revoked (a rotated secret may fix it). */
 export const WEBHOOK_REVOKED = new Set([403, 404, 410]);
@@ -90,7 +106,12 @@ export async function deliver(
       if (res.status === 429) {
         // PagerDuty answers 429 without Retry-After: backed off like 5xx.
         wait = res.retryAfterSeconds === undefined ? backoffMs(attempt, policy) : res.retryAfterSeconds * 1000;
-        if (wait > policy.maxRetryAfterMs) throw new DeliveryError(receiver, `${receiver} rate limit: Retry-After ${res.retryAfterSeconds} s is longer than this invocation waits`, 429);
+        if (wait > policy.maxRetryAfterMs)
+          throw new DeliveryError(
+            receiver,
+            `${receiver} rate limit: Retry-After ${res.retryAfterSeconds} s is longer than this invocation waits`,
+            429,
+          );
       } else if (res.status >= 500) {
         wait = backoffMs(attempt, policy);
       } else {
@@ -105,7 +126,8 @@ export async function deliver(
       wait = backoffMs(attempt, policy);
     }
     if (attempt === policy.attempts) break;
-    if (wait > remainingMs() - 2000) throw new DeliveryError(receiver, `${receiver} delivery: no time left to wait ${wait} ms after ${last}`, status);
+    if (wait > remainingMs() - 2000)
+      throw new DeliveryError(receiver, `${receiver} delivery: no time left to wait ${wait} ms after ${last}`, status);
     log.warn(`${receiver} post failed; retrying`, { attempt, waitMs: wait, status, error: last });
     await policy.sleep(wait);
   }

@@ -17,7 +17,12 @@ export const UNROUTED_LOOKBACK_MS = 15 * MINUTE_MS;
  * Files on `cluster`'s timeline the unrouted events about what its new rollup lists (an instance launched
  * since the previous one). Idempotent: an event adopted twice is the same item; the unrouted copy expires.
  */
-export async function adoptAwsEvents(store: Pick<VigilStore, 'awsEvents' | 'putAwsEvents'>, cluster: string, rollup: CloudRollup, now: EpochMs): Promise<WriteReport | undefined> {
+export async function adoptAwsEvents(
+  store: Pick<VigilStore, 'awsEvents' | 'putAwsEvents'>,
+  cluster: string,
+  rollup: CloudRollup,
+  now: EpochMs,
+): Promise<WriteReport | undefined> {
   const waiting = await store.awsEvents(NO_CLUSTER, now - UNROUTED_LOOKBACK_MS);
   const mine = routeEvents(waiting, [membersOf(cluster, rollup)]).byCluster.get(cluster) ?? [];
   return mine.length ? store.putAwsEvents(cluster, mine) : undefined;

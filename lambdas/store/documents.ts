@@ -21,7 +21,14 @@ export class DocumentStore {
   async getDocument<T>(cluster: string, kind: string, id: string): Promise<StoredDocument<T> | undefined> {
     const { client, tableName } = this.table;
     const out = await this.table.read('GetItem', () =>
-      client.send(new GetItemCommand({ TableName: tableName, Key: keyAttributes(keys.document(cluster, kind, id)), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+      client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: keyAttributes(keys.document(cluster, kind, id)),
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
     );
     return out.Item && !this.table.expired(out.Item) ? toDocument<T>(out.Item) : undefined;
   }
@@ -55,7 +62,9 @@ export class DocumentStore {
         new PutItemCommand({
           TableName: tableName,
           Item: item,
-          ...(expectedVersion === undefined ? this.absentOrExpired() : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
+          ...(expectedVersion === undefined
+            ? this.absentOrExpired()
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': { N: String(expectedVersion) } } }),
           ReturnConsumedCapacity: 'TOTAL',
         }),
       ),

@@ -134,12 +134,16 @@ export class DynamoTable {
   }
 
   /** Scan the whole table, all pages: it reads every item, so only a local run's small table is scanned. */
-  async scan(filter: Pick<ScanCommandInput, 'ProjectionExpression' | 'FilterExpression' | 'ExpressionAttributeValues'>): Promise<Record<string, AttributeValue>[]> {
+  async scan(
+    filter: Pick<ScanCommandInput, 'ProjectionExpression' | 'FilterExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<Record<string, AttributeValue>[]> {
     const out: Record<string, AttributeValue>[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.read('Scan', () =>
-        this.client.send(new ScanCommand({ TableName: this.tableName, ...filter, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' })),
+        this.client.send(
+          new ScanCommand({ TableName: this.tableName, ...filter, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }),
+        ),
       );
       out.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
@@ -154,12 +158,15 @@ export class DynamoTable {
       let pending: Record<string, AttributeValue>[] = batch.map(keyAttributes);
       for (let attempt = 1; pending.length; attempt++) {
         const res = await this.read('BatchGetItem', () =>
-          this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending } }, ReturnConsumedCapacity: 'TOTAL' })),
+          this.client.send(
+            new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending } }, ReturnConsumedCapacity: 'TOTAL' }),
+          ),
         );
         for (const item of res.Responses?.[this.tableName] ?? []) if (!this.expired(item)) out.push(item);
         pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         if (pending.length) {
-          if (attempt >= this.retry.attempts) throw new Error(`BatchGetItem: ${pending.length} keys still unprocessed after ${attempt} attempts`);
+          if (attempt >= this.retry.attempts)
+            throw new Error(`BatchGetItem: ${pending.length} keys still unprocessed after ${attempt} attempts`);
           await this.retry.sleep(backoffMs(attempt, this.retry));
         }
       }
@@ -215,7 +222,11 @@ export class DynamoTable {
       }
       for (const w of pending) {
         const item = w.PutRequest!.Item!;
-        failed.push({ key: `${item[PK].S} / ${item[SK].S}`, reason: `not written after retries: ${lastError}`, ...(permanent ? { permanent } : {}) });
+        failed.push({
+          key: `${item[PK].S} / ${item[SK].S}`,
+          reason: `not written after retries: ${lastError}`,
+          ...(permanent ? { permanent } : {}),
+        });
       }
     });
     return { written, skipped: 0, failed };
@@ -245,7 +256,12 @@ export class DynamoTable {
   }
 
   /** One conditional write: `skipped` when the condition says newer data is there, retried when throttled. */
-  async conditional(op: string, key: string, send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>, deadline?: EpochMs): Promise<ConditionalResult> {
+  async conditional(
+    op: string,
+    key: string,
+    send: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>,
+    deadline?: EpochMs,
+  ): Promise<ConditionalResult> {
     if (!this.inTime(deadline)) return { key, reason: "not sent: no time left before the function's deadline" };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -332,9 +348,13 @@ function isPermanent(e: unknown): boolean {
 }
 
 function checkKey(key: Key, what: string): void {
-  for (const [name, value, max] of [['partition', key.pk, MAX_PARTITION_KEY_BYTES], ['sort', key.sk, MAX_SORT_KEY_BYTES]] as const) {
+  for (const [name, value, max] of [
+    ['partition', key.pk, MAX_PARTITION_KEY_BYTES],
+    ['sort', key.sk, MAX_SORT_KEY_BYTES],
+  ] as const) {
     const size = Buffer.byteLength(value);
-    if (size > max) throw new ItemTooLargeError(`${what}: its ${name} key is ${size} bytes of UTF-8, over DynamoDB's ${max}-byte limit; refused`);
+    if (size > max)
+      throw new ItemTooLargeError(`${what}: its ${name} key is ${size} bytes of UTF-8, over DynamoDB's ${max}-byte limit; refused`);
   }
 }
 

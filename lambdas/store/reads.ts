@@ -4,13 +4,33 @@
  */
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AwsEvent } from '../../model/aws-event';
-import type { CloudRollup, ClusterMinute, Heartbeat, HostNodeMinute, KubeEvent, NodeMinute, WorkloadMinute, WorkloadRef } from '../../model/domain';
+import type {
+  CloudRollup,
+  ClusterMinute,
+  Heartbeat,
+  HostNodeMinute,
+  KubeEvent,
+  NodeMinute,
+  WorkloadMinute,
+  WorkloadRef,
+} from '../../model/domain';
 import { nodeJoinOf } from '../../model/domain';
 import { containerSample, matchesSelector, type ContainerSample, type ContainerSelector } from '../../model/selector';
 import { isoMinute, MINUTE_MS, minuteOf, minutesBetween, type EpochMs, type Minute } from '../../model/time';
 import { decode } from './codec';
 import type { DynamoTable } from './dynamo';
-import { awsEventSkFrom, daysCovering, hoursCovering, keyAttributes, keys, MAX_HOST_PERIOD_MINUTES, parseNodeMinuteSk, parseRollupSk, SK, type Key } from './keys';
+import {
+  awsEventSkFrom,
+  daysCovering,
+  hoursCovering,
+  keyAttributes,
+  keys,
+  MAX_HOST_PERIOD_MINUTES,
+  parseNodeMinuteSk,
+  parseRollupSk,
+  SK,
+  type Key,
+} from './keys';
 import { joinKubeMinute, remember, type PodSpec, type StoredKubeMinute } from './pod-specs';
 import { mergeKubeRollupParts, type StoredRollupPart } from './rollup-parts';
 
@@ -24,7 +44,13 @@ export class TimeSeriesReader {
 
   async heartbeat(cluster: string): Promise<Heartbeat | undefined> {
     const out = await this.table.read('GetItem', () =>
-      this.table.client.send(new GetItemCommand({ TableName: this.table.tableName, Key: keyAttributes(keys.heartbeat(cluster)), ReturnConsumedCapacity: 'TOTAL' })),
+      this.table.client.send(
+        new GetItemCommand({
+          TableName: this.table.tableName,
+          Key: keyAttributes(keys.heartbeat(cluster)),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
     );
     return out.Item && !this.table.expired(out.Item) ? decode<Heartbeat>(out.Item.d.B!) : undefined;
   }
@@ -35,7 +61,11 @@ export class TimeSeriesReader {
    */
   async clusters(): Promise<string[]> {
     const heartbeat = keys.heartbeat('');
-    const items = await this.table.scan({ ProjectionExpression: 'pk', FilterExpression: 'sk = :hb', ExpressionAttributeValues: { ':hb': { S: heartbeat.sk } } });
+    const items = await this.table.scan({
+      ProjectionExpression: 'pk',
+      FilterExpression: 'sk = :hb',
+      ExpressionAttributeValues: { ':hb': { S: heartbeat.sk } },
+    });
     return items.flatMap((item) => (item.pk.S?.endsWith(heartbeat.pk) ? [item.pk.S.slice(0, -heartbeat.pk.length)] : [])).sort();
   }
 
@@ -43,9 +73,7 @@ export class TimeSeriesReader {
   async rollups(cluster: string, from: EpochMs, to: EpochMs): Promise<ClusterMinute[]> {
     const items = (
       await Promise.all(
-        daysCovering(from, to).map((d) =>
-          this.table.query(keys.rollupPartition(cluster, d), [skMinute(from), `${skMinute(to)}#~`]),
-        ),
+        daysCovering(from, to).map((d) => this.table.query(keys.rollupPartition(cluster, d), [skMinute(from), `${skMinute(to)}#~`])),
       )
     ).flat();
     const byMinute = new Map<Minute, { kube: StoredRollupPart[]; cloud?: CloudRollup }>();
@@ -80,12 +108,19 @@ export class TimeSeriesReader {
   async kubeMinutes(cluster: string, minute: Minute): Promise<NodeMinute[]> {
     const m = minuteOf(minute);
     const items = await this.table.query(keys.nodePartition(cluster, m), [skMinute(m), `${skMinute(m)}#~`]);
-    return this.mergeNodeItems(cluster, items.filter((i) => parseNodeMinuteSk(i[SK].S!).part === 'K'), m, m);
+    return this.mergeNodeItems(
+      cluster,
+      items.filter((i) => parseNodeMinuteSk(i[SK].S!).part === 'K'),
+      m,
+      m,
+    );
   }
 
   /** The host parts of these instances at these minutes, by computed keys (BatchGet); absent ones are skipped. */
   async hostParts(cluster: string, instanceIds: readonly string[], minutes: readonly Minute[]): Promise<HostNodeMinute[]> {
-    const items = await this.table.batchGet(minutes.flatMap((m) => instanceIds.map((id) => keys.nodeMinute(cluster, minuteOf(m), id, 'H'))));
+    const items = await this.table.batchGet(
+      minutes.flatMap((m) => instanceIds.map((id) => keys.nodeMinute(cluster, minuteOf(m), id, 'H'))),
+    );
     return items.map((i) => decode<HostNodeMinute>(i.d.B!)).sort((a, b) => a.minute - b.minute);
   }
 
@@ -123,7 +158,12 @@ export class TimeSeriesReader {
   }
 
   /** A workload's per-minute figures from the rollups (cheap: one Query per day of range). */
-  async workloadHistory(cluster: string, workload: WorkloadRef, from: EpochMs, to: EpochMs): Promise<{ minute: Minute; workload: WorkloadMinute }[]> {
+  async workloadHistory(
+    cluster: string,
+    workload: WorkloadRef,
+    from: EpochMs,
+    to: EpochMs,
+  ): Promise<{ minute: Minute; workload: WorkloadMinute }[]> {
     const rollups = await this.rollups(cluster, from, to);
     return rollups.flatMap((r) => {
       const w = r.kube?.workloads.find((x) => x.namespace === workload.namespace && x.kind === workload.kind && x.name === workload.name);
@@ -176,7 +216,8 @@ export class TimeSeriesReader {
     for (const item of items) {
       if (this.table.expired(item)) continue;
       const { minute, nodeKey, part } = parseNodeMinuteSk(item[SK].S!);
-      if (part === 'K' && minute >= from) kube.set(`${minute}|${nodeKey}`, { minute, key: nodeKey, stored: decode<StoredKubeMinute>(item.d.B!) });
+      if (part === 'K' && minute >= from)
+        kube.set(`${minute}|${nodeKey}`, { minute, key: nodeKey, stored: decode<StoredKubeMinute>(item.d.B!) });
       if (part === 'H') {
         const list = hosts.get(nodeKey) ?? [];
         list.push(decode<HostNodeMinute>(item.d.B!));
@@ -188,18 +229,32 @@ export class TimeSeriesReader {
     const attached = new Set<HostNodeMinute>();
     const out: NodeMinute[] = [];
     for (const k of kube.values()) {
-      const covering = (hosts.get(k.key) ?? []).filter((h) => h.minute <= k.minute && k.minute < h.minute + h.periodMinutes * MINUTE_MS).pop();
+      const covering = (hosts.get(k.key) ?? [])
+        .filter((h) => h.minute <= k.minute && k.minute < h.minute + h.periodMinutes * MINUTE_MS)
+        .pop();
       if (covering) attached.add(covering);
       const spec = specs.get(k.stored.specHash);
       if (!spec) {
-        this.table.log.warn('pod specs missing; node-minute returned without its Kubernetes part', { cluster, node: k.stored.node.name, specHash: k.stored.specHash });
+        this.table.log.warn('pod specs missing; node-minute returned without its Kubernetes part', {
+          cluster,
+          node: k.stored.node.name,
+          specHash: k.stored.specHash,
+        });
       }
-      out.push({ cluster, minute: k.minute, key: k.key, join: nodeJoinOf(k.key), kube: spec ? joinKubeMinute(k.stored, spec) : undefined, host: covering });
+      out.push({
+        cluster,
+        minute: k.minute,
+        key: k.key,
+        join: nodeJoinOf(k.key),
+        kube: spec ? joinKubeMinute(k.stored, spec) : undefined,
+        host: covering,
+      });
     }
     // Hosts with no node in any minute they cover (still joining, or broken) are kept, at their own minute.
     for (const [key, list] of hosts) {
       for (const h of list) {
-        if (!attached.has(h) && h.minute >= from && h.minute <= to) out.push({ cluster, minute: h.minute, key, join: 'instance-without-node', host: h });
+        if (!attached.has(h) && h.minute >= from && h.minute <= to)
+          out.push({ cluster, minute: h.minute, key, join: 'instance-without-node', host: h });
       }
     }
     return out.sort((a, b) => a.minute - b.minute || a.key.localeCompare(b.key));

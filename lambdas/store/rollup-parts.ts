@@ -33,7 +33,9 @@ export function mergeKubeRollupParts(parts: readonly StoredRollupPart[]): KubeRo
 }
 
 function mergeShards(parts: readonly StoredRollupPart[], count: number): KubeRollup {
-  const shards = Array.from({ length: count }, (_, index) => mergeNewestCycle(parts.filter((p) => p.shard?.count === count && p.shard.index === index)));
+  const shards = Array.from({ length: count }, (_, index) =>
+    mergeNewestCycle(parts.filter((p) => p.shard?.count === count && p.shard.index === index)),
+  );
   const present = shards.flatMap((rollup, index) => (rollup ? [{ part: { index, count }, rollup }] : []));
   const merged = mergeCycle(present);
   const complete = present.filter((p) => !p.rollup.partial).length;
@@ -48,7 +50,9 @@ function mergeNewestCycle(parts: readonly { part: RollupPart; rollup: KubeRollup
     cycle.set(p.part.index, p);
     cycles.set(p.rollup.collectedAt, cycle);
   }
-  const newestFirst = [...cycles.entries()].sort(([a], [b]) => b - a).map(([, c]) => [...c.values()].sort((a, b) => a.part.index - b.part.index));
+  const newestFirst = [...cycles.entries()]
+    .sort(([a], [b]) => b - a)
+    .map(([, c]) => [...c.values()].sort((a, b) => a.part.index - b.part.index));
   const complete = newestFirst.find((c) => c.length === c[0].part.count);
   const current = complete ?? newestFirst[0];
   const merged = mergeCycle(current);

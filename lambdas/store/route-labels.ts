@@ -80,7 +80,13 @@ const isEmpty = (l: RouteLabels) => Object.keys(l.namespaces).length + Object.ke
 export class RouteLabelsWriter {
   private readonly stored = new Map<string, { readonly json: string; readonly writtenAt: EpochMs }>();
 
-  constructor(private readonly deps: { readonly store: Pick<VigilStore, 'getDocument' | 'putDocument' | 'retentionDays'>; readonly clock: Clock; readonly logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      readonly store: Pick<VigilStore, 'getDocument' | 'putDocument' | 'retentionDays'>;
+      readonly clock: Clock;
+      readonly logger: Logger;
+    },
+  ) {}
 
   async write(cluster: string, labels: RouteLabels): Promise<void> {
     const now = this.deps.clock.now();
@@ -89,14 +95,19 @@ export class RouteLabelsWriter {
     if (known?.json === json && now - known.writtenAt < DAY_MS) return;
     try {
       const doc = await this.deps.store.getDocument<StoredRouteLabels>(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID);
-      const current = doc && JSON.stringify({ namespaces: doc.value.namespaces, workloads: doc.value.workloads }) === json && now - doc.value.writtenAt < DAY_MS;
+      const current =
+        doc &&
+        JSON.stringify({ namespaces: doc.value.namespaces, workloads: doc.value.workloads }) === json &&
+        now - doc.value.writtenAt < DAY_MS;
       if (current) {
         this.stored.set(cluster, { json, writtenAt: doc.value.writtenAt });
         return;
       }
       if (doc || !isEmpty(labels)) {
         const value: StoredRouteLabels = { ...labels, writtenAt: now };
-        await this.deps.store.putDocument(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID, value, doc?.version, { expiresAt: now + this.deps.store.retentionDays * DAY_MS });
+        await this.deps.store.putDocument(cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID, value, doc?.version, {
+          expiresAt: now + this.deps.store.retentionDays * DAY_MS,
+        });
       }
       this.stored.set(cluster, { json, writtenAt: now });
     } catch (e) {

@@ -16,9 +16,14 @@ export class SilenceError extends Error {
 
 /** Stores a new silence; returns it with its id. */
 export async function addSilence(store: SilenceStore, cluster: string, s: Omit<Silence, 'id'>): Promise<Silence> {
-  if (!(s.endsAt > s.startsAt)) throw new SilenceError(`a silence must end after it starts (${new Date(s.startsAt).toISOString()} → ${new Date(s.endsAt).toISOString()})`);
+  if (!(s.endsAt > s.startsAt))
+    throw new SilenceError(
+      `a silence must end after it starts (${new Date(s.startsAt).toISOString()} → ${new Date(s.endsAt).toISOString()})`,
+    );
   const silence: Silence = { id: randomUUID().slice(0, 8), ...s };
-  const version = await store.putDocument(cluster, SILENCE_KIND, silence.id, silence, undefined, { expiresAt: silence.endsAt + SILENCE_RETENTION_MS });
+  const version = await store.putDocument(cluster, SILENCE_KIND, silence.id, silence, undefined, {
+    expiresAt: silence.endsAt + SILENCE_RETENTION_MS,
+  });
   if (version === undefined) throw new SilenceError(`silence ${silence.id} already exists in cluster ${cluster}: try again`);
   return silence;
 }
@@ -40,7 +45,10 @@ export async function expireSilence(store: SilenceStore, cluster: string, id: st
     if (doc.value.endsAt <= now) return doc.value;
     const endsAt = Math.max(now, doc.value.startsAt);
     const ended: Silence = { ...doc.value, endsAt, startsAt: Math.min(doc.value.startsAt, endsAt) };
-    if ((await store.putDocument(cluster, SILENCE_KIND, id, ended, doc.version, { expiresAt: endsAt + SILENCE_RETENTION_MS })) !== undefined) return ended;
+    if (
+      (await store.putDocument(cluster, SILENCE_KIND, id, ended, doc.version, { expiresAt: endsAt + SILENCE_RETENTION_MS })) !== undefined
+    )
+      return ended;
   }
   throw new SilenceError(`silence ${id} kept changing while it was being expired: try again`);
 }

@@ -17,7 +17,18 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { silentLogger, type Logger } from '../../common/log';
 import { defaultRetryPolicy, type RetryPolicy } from '../../common/retry';
 import type { AwsEvent } from '../../model/aws-event';
-import type { CloudRollup, ClusterMinute, Heartbeat, HostNodeMinute, KubeEvent, KubeNodeMinute, KubeRollup, NodeMinute, WorkloadMinute, WorkloadRef } from '../../model/domain';
+import type {
+  CloudRollup,
+  ClusterMinute,
+  Heartbeat,
+  HostNodeMinute,
+  KubeEvent,
+  KubeNodeMinute,
+  KubeRollup,
+  NodeMinute,
+  WorkloadMinute,
+  WorkloadRef,
+} from '../../model/domain';
 import type { ContainerSample, ContainerSelector } from '../../model/selector';
 import { systemClock, type Clock, type EpochMs, type Minute } from '../../model/time';
 import { DocumentStore, type StoredDocument } from './documents';
@@ -106,7 +117,14 @@ export class VigilStore {
   listDocuments<T>(cluster: string, kind: string): Promise<StoredDocument<T>[]> {
     return this.documents.listDocuments<T>(cluster, kind);
   }
-  putDocument<T>(cluster: string, kind: string, id: string, value: T, expectedVersion: number | undefined, opts?: { readonly expiresAt?: EpochMs }): Promise<number | undefined> {
+  putDocument<T>(
+    cluster: string,
+    kind: string,
+    id: string,
+    value: T,
+    expectedVersion: number | undefined,
+    opts?: { readonly expiresAt?: EpochMs },
+  ): Promise<number | undefined> {
     return this.documents.putDocument(cluster, kind, id, value, expectedVersion, opts);
   }
   deleteDocument(cluster: string, kind: string, id: string, expectedVersion: number): Promise<boolean> {
@@ -138,7 +156,12 @@ export class VigilStore {
   nodeHistory(cluster: string, node: string, from: EpochMs, to: EpochMs): Promise<NodeMinute[]> {
     return this.reads.nodeHistory(cluster, node, from, to);
   }
-  workloadHistory(cluster: string, workload: WorkloadRef, from: EpochMs, to: EpochMs): Promise<{ minute: Minute; workload: WorkloadMinute }[]> {
+  workloadHistory(
+    cluster: string,
+    workload: WorkloadRef,
+    from: EpochMs,
+    to: EpochMs,
+  ): Promise<{ minute: Minute; workload: WorkloadMinute }[]> {
     return this.reads.workloadHistory(cluster, workload, from, to);
   }
   awsEvents(cluster: string, from: EpochMs): Promise<AwsEvent[]> {

@@ -12,7 +12,15 @@ import { timelineTime, type AwsEvent } from '../../model/aws-event';
 import type { CloudRollup, Heartbeat, HostNodeMinute, KubeEvent, KubeNodeMinute, KubeRollup } from '../../model/domain';
 import { nodeKeyOf } from '../../model/domain';
 import { isoMinute, minuteOf, type EpochMs } from '../../model/time';
-import { PARALLEL_REQUESTS, summarize, type ConditionalResult, type DynamoTable, type PendingItem, type WriteFailure, type WriteReport } from './dynamo';
+import {
+  PARALLEL_REQUESTS,
+  summarize,
+  type ConditionalResult,
+  type DynamoTable,
+  type PendingItem,
+  type WriteFailure,
+  type WriteReport,
+} from './dynamo';
 import { keys, keyText, MAX_HOST_PERIOD_MINUTES } from './keys';
 import { remember, splitKubeMinute } from './pod-specs';
 import { WHOLE, type RollupPart, type StoredRollupPart } from './rollup-parts';
@@ -106,7 +114,9 @@ export class TimeSeriesWriter {
   /** Writes the cloud fields of a cluster-minute rollup (collector). */
   async putCloudRollup(cluster: string, rollup: CloudRollup): Promise<WriteReport> {
     const key = keys.rollupCloud(cluster, minuteOf(rollup.minute));
-    return this.table.batchPut([{ key, what: `cloud rollup at ${isoMinute(rollup.minute)}`, value: rollup, dataTime: rollup.minute, collectedAt: rollup.collectedAt }]);
+    return this.table.batchPut([
+      { key, what: `cloud rollup at ${isoMinute(rollup.minute)}`, value: rollup, dataTime: rollup.minute, collectedAt: rollup.collectedAt },
+    ]);
   }
 
   /**
@@ -144,10 +154,23 @@ export class TimeSeriesWriter {
       const specKey = keys.specs(cluster, hash);
       const written = this.writtenSpecs.get(keyText(specKey));
       if ((written === undefined || now - written > SPEC_REFRESH_MS) && !specs.has(hash)) {
-        specs.set(hash, { key: specKey, what: `pod specs of node ${k.node.name}`, value: podSpecs, dataTime: now + 2 * SPEC_REFRESH_MS, specHash: hash });
+        specs.set(hash, {
+          key: specKey,
+          what: `pod specs of node ${k.node.name}`,
+          value: podSpecs,
+          dataTime: now + 2 * SPEC_REFRESH_MS,
+          specHash: hash,
+        });
       }
       const key = keys.nodeMinute(cluster, minuteOf(k.minute), nodeKeyOf(k.node), 'K');
-      newer.push({ key, what: `node ${k.node.name} at ${isoMinute(k.minute)}`, value: minute, dataTime: k.minute, collectedAt: k.collectedAt, specHash: hash });
+      newer.push({
+        key,
+        what: `node ${k.node.name} at ${isoMinute(k.minute)}`,
+        value: minute,
+        dataTime: k.minute,
+        collectedAt: k.collectedAt,
+        specHash: hash,
+      });
     }
     return this.prepared({ specs: [...specs.values()], newer, counted: [], refused: [] });
   }
@@ -159,14 +182,25 @@ export class TimeSeriesWriter {
     return this.prepared({ ...EMPTY_PLAN, newer: [{ key, what, value, dataTime: rollup.minute, collectedAt: rollup.collectedAt }] });
   }
 
-
   private planEvents(cluster: string, events: readonly KubeEvent[]): WritePlan {
-    const counted = events.map((e): PendingItem => ({ key: keys.event(cluster, e.lastSeen, e.objectUid, e.reason), what: `event ${e.reason} of ${e.objectKind} ${e.objectName}`, value: e, dataTime: e.lastSeen, count: e.count, lastSeen: e.lastSeen }));
+    const counted = events.map(
+      (e): PendingItem => ({
+        key: keys.event(cluster, e.lastSeen, e.objectUid, e.reason),
+        what: `event ${e.reason} of ${e.objectKind} ${e.objectName}`,
+        value: e,
+        dataTime: e.lastSeen,
+        count: e.count,
+        lastSeen: e.lastSeen,
+      }),
+    );
     return this.prepared({ ...EMPTY_PLAN, counted });
   }
 
   private planHeartbeat(hb: Heartbeat): WritePlan {
-    return this.prepared({ ...EMPTY_PLAN, counted: [{ key: keys.heartbeat(hb.cluster), what: 'heartbeat', value: hb, dataTime: hb.lastSeen, lastSeen: hb.lastSeen }] });
+    return this.prepared({
+      ...EMPTY_PLAN,
+      counted: [{ key: keys.heartbeat(hb.cluster), what: 'heartbeat', value: hb, dataTime: hb.lastSeen, lastSeen: hb.lastSeen }],
+    });
   }
 
   /** The plan with every item built and checked; what can never be stored moves to `refused`. */
@@ -207,11 +241,34 @@ export class TimeSeriesWriter {
   private sendConditional(p: PendingItem, deadline?: EpochMs): Promise<ConditionalResult> {
     const condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
       p.count !== undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk) OR #count < :count OR (#count = :count AND lastSeen < :lastSeen)', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':count': { N: String(p.count) }, ':lastSeen': { N: String(p.lastSeen) } } }
+        ? {
+            ConditionExpression: 'attribute_not_exists(pk) OR #count < :count OR (#count = :count AND lastSeen < :lastSeen)',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':count': { N: String(p.count) }, ':lastSeen': { N: String(p.lastSeen) } },
+          }
         : p.lastSeen !== undefined
-          ? { ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :t', ExpressionAttributeValues: { ':t': { N: String(p.lastSeen) } } }
-          : { ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':at': { N: String(p.collectedAt) } } };
-    const item = { ...p.item!, ...(p.count !== undefined ? { count: { N: String(p.count) } } : {}), ...(p.lastSeen !== undefined ? { lastSeen: { N: String(p.lastSeen) } } : {}) };
-    return this.table.conditional('PutItem', keyText(p.key), () => this.table.client.send(new PutItemCommand({ TableName: this.table.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' })), deadline);
+          ? {
+              ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :t',
+              ExpressionAttributeValues: { ':t': { N: String(p.lastSeen) } },
+            }
+          : {
+              ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+              ExpressionAttributeNames: { '#at': 'at' },
+              ExpressionAttributeValues: { ':at': { N: String(p.collectedAt) } },
+            };
+    const item = {
+      ...p.item!,
+      ...(p.count !== undefined ? { count: { N: String(p.count) } } : {}),
+      ...(p.lastSeen !== undefined ? { lastSeen: { N: String(p.lastSeen) } } : {}),
+    };
+    return this.table.conditional(
+      'PutItem',
+      keyText(p.key),
+      () =>
+        this.table.client.send(
+          new PutItemCommand({ TableName: this.table.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' }),
+        ),
+      deadline,
+    );
   }
 }

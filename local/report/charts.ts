@@ -73,7 +73,12 @@ export interface LaneRow {
   readonly title: string;
   readonly segments: readonly LaneSegment[];
   /** Notification glyphs on the row (alert lanes). */
-  readonly glyphs?: readonly { readonly t: EpochMs; readonly phase: AlertMark['phase']; readonly severity: Severity; readonly text: string }[];
+  readonly glyphs?: readonly {
+    readonly t: EpochMs;
+    readonly phase: AlertMark['phase'];
+    readonly severity: Severity;
+    readonly text: string;
+  }[];
 }
 
 export interface LaneChartModel {
@@ -197,7 +202,10 @@ function lineChart(
 }
 
 /** Earliest alert time per key, for the keys `keyOf` finds in each alert's subject (alerts oldest first). */
-function alertedBy(alerts: readonly AlertMark[], keyOf: (s: Readonly<Record<string, string>>) => (string | undefined)[]): Map<string, EpochMs> {
+function alertedBy(
+  alerts: readonly AlertMark[],
+  keyOf: (s: Readonly<Record<string, string>>) => (string | undefined)[],
+): Map<string, EpochMs> {
   const out = new Map<string, EpochMs>();
   for (const a of alerts) for (const k of keyOf(a.subject)) if (k !== undefined && !out.has(k)) out.set(k, a.t);
   return out;
@@ -229,7 +237,12 @@ export function reportModel(record: RunRecord): ReportModel {
   const workloadAlerts = alertedBy(alerts, (s) => [s.workload ? `${s.namespace ?? ''}/${s.workload}` : undefined]);
 
   const nodeCandidates = (metric: 'cpuPct' | 'memoryPct' | 'diskPct'): Candidate[] =>
-    record.nodes.map((n) => ({ key: n.name, label: shortNode(n.name), title: n.name, points: n.points.map((p) => ({ t: p.t, v: p[metric] })) }));
+    record.nodes.map((n) => ({
+      key: n.name,
+      label: shortNode(n.name),
+      title: n.name,
+      points: n.points.map((p) => ({ t: p.t, v: p[metric] })),
+    }));
   const nodesTotal = record.nodes.length;
   const otherNodes = 'other nodes';
 
@@ -247,7 +260,13 @@ export function reportModel(record: RunRecord): ReportModel {
         ['nodes-ready', 'nodes Ready', '#2e8b3e', undefined, (p) => p.nodesReady],
         ['nodes-not-ready', 'nodes NotReady', '#8e44ad', undefined, (p) => p.nodesNotReady],
         ['pods-pending', 'pods Pending', '#795548', '2 3', (p) => p.podsPending],
-      ] as const satisfies readonly (readonly [string, string, string, string | undefined, (p: RunRecord['totals'][number]) => number | undefined])[]
+      ] as const satisfies readonly (readonly [
+        string,
+        string,
+        string,
+        string | undefined,
+        (p: RunRecord['totals'][number]) => number | undefined,
+      ])[]
     )
       .map(([key, label, colour, dash, value]): SeriesModel => {
         const points = record.totals.map((p) => ({ t: p.t, v: value(p) }));
@@ -276,7 +295,9 @@ export function reportModel(record: RunRecord): ReportModel {
         label: h.node ? shortNode(h.node) : h.instanceId,
         title: h.node ? `${h.instanceId} (node ${h.node})` : `${h.instanceId} (no node)`,
         points: h.points.map((p) => ({ t: p.t, v: p.cpuPct })),
-        marks: h.points.filter((p) => (p.statusCheckFailed ?? 0) > 0).map((p) => ({ t: p.t, text: `${h.instanceId}: EC2 status check failed` })),
+        marks: h.points
+          .filter((p) => (p.statusCheckFailed ?? 0) > 0)
+          .map((p) => ({ t: p.t, text: `${h.instanceId}: EC2 status check failed` })),
       })),
       nodeAlerts,
       colours,
@@ -285,15 +306,36 @@ export function reportModel(record: RunRecord): ReportModel {
 
   const nodeCharts: ChartModel[] = [
     lineChart(
-      { id: 'node-memory', title: 'Nodes: memory', subtitle: 'working set, % of allocatable (kubelet)', unit: 'pct', othersLabel: otherNodes, empty: 'No node data in this run.' },
+      {
+        id: 'node-memory',
+        title: 'Nodes: memory',
+        subtitle: 'working set, % of allocatable (kubelet)',
+        unit: 'pct',
+        othersLabel: otherNodes,
+        empty: 'No node data in this run.',
+      },
       rank(nodeCandidates('memoryPct'), nodeAlerts, colours),
     ),
     lineChart(
-      { id: 'node-disk', title: 'Nodes: disk', subtitle: 'node filesystem used, % (kubelet)', unit: 'pct', othersLabel: otherNodes, empty: 'No node disk data in this run.' },
+      {
+        id: 'node-disk',
+        title: 'Nodes: disk',
+        subtitle: 'node filesystem used, % (kubelet)',
+        unit: 'pct',
+        othersLabel: otherNodes,
+        empty: 'No node disk data in this run.',
+      },
       rank(nodeCandidates('diskPct'), nodeAlerts, colours),
     ),
     lineChart(
-      { id: 'node-cpu', title: 'Nodes: CPU', subtitle: 'usage, % of allocatable (kubelet)', unit: 'pct', othersLabel: otherNodes, empty: 'No node CPU data in this run.' },
+      {
+        id: 'node-cpu',
+        title: 'Nodes: CPU',
+        subtitle: 'usage, % of allocatable (kubelet)',
+        unit: 'pct',
+        othersLabel: otherNodes,
+        empty: 'No node CPU data in this run.',
+      },
       rank(nodeCandidates('cpuPct'), nodeAlerts, colours),
     ),
     nodeStates(record, nodeAlerts),
@@ -322,7 +364,11 @@ function workloadModels(record: RunRecord, alerted: ReadonlyMap<string, EpochMs>
     return rest.length ? `${ns}/${rest.join('/')}` : name || kind;
   };
   const memory = rank(
-    record.workloads.map((w) => ({ key: w.name, label: label(w.name), points: w.points.map((p) => ({ t: p.t, v: p.memoryWorkingSetBytes })) })),
+    record.workloads.map((w) => ({
+      key: w.name,
+      label: label(w.name),
+      points: w.points.map((p) => ({ t: p.t, v: p.memoryWorkingSetBytes })),
+    })),
     alerted,
     colours,
   );
@@ -350,7 +396,14 @@ function workloadModels(record: RunRecord, alerted: ReadonlyMap<string, EpochMs>
 
   return [
     lineChart(
-      { id: 'workload-memory', title: 'Workloads: memory', subtitle: 'working set of all containers of the workload', unit: 'bytes', othersLabel: 'other workloads', empty: empty ?? 'No workload memory data in this run.' },
+      {
+        id: 'workload-memory',
+        title: 'Workloads: memory',
+        subtitle: 'working set of all containers of the workload',
+        unit: 'bytes',
+        othersLabel: 'other workloads',
+        empty: empty ?? 'No workload memory data in this run.',
+      },
       memory,
     ),
     lineChart(
@@ -375,7 +428,8 @@ function workloadModels(record: RunRecord, alerted: ReadonlyMap<string, EpochMs>
         step: true,
         othersLabel: 'other workloads',
         empty: empty ?? 'Every workload had all its desired replicas ready throughout.',
-        notes: short.length && available ? [`${available} other workload${available > 1 ? 's were' : ' was'} fully available throughout.`] : [],
+        notes:
+          short.length && available ? [`${available} other workload${available > 1 ? 's were' : ' was'} fully available throughout.`] : [],
       },
       rank(short, alerted, colours),
     ),
@@ -394,11 +448,14 @@ function nodeStates(record: RunRecord, alerted: ReadonlyMap<string, EpochMs>): L
     );
     return { name: n.name, troubledAt: troubled.length ? Math.min(...troubled.map((p) => p.t)) : undefined, segments, group: n.nodeGroup };
   });
-  const troubled = rows.filter((r) => r.troubledAt !== undefined).sort((a, b) => a.troubledAt! - b.troubledAt! || a.name.localeCompare(b.name));
+  const troubled = rows
+    .filter((r) => r.troubledAt !== undefined)
+    .sort((a, b) => a.troubledAt! - b.troubledAt! || a.name.localeCompare(b.name));
   const showAll = rows.length <= ALL_STATE_ROWS_UP_TO;
   const shown = showAll ? [...troubled, ...rows.filter((r) => r.troubledAt === undefined)] : troubled.slice(0, MAX_STATE_ROWS);
   const notes: string[] = [];
-  if (!showAll && troubled.length > MAX_STATE_ROWS) notes.push(`${troubled.length - MAX_STATE_ROWS} more nodes had pressure or were NotReady; the alerts table lists them.`);
+  if (!showAll && troubled.length > MAX_STATE_ROWS)
+    notes.push(`${troubled.length - MAX_STATE_ROWS} more nodes had pressure or were NotReady; the alerts table lists them.`);
   const calm = rows.length - troubled.length;
   if (!showAll && calm) notes.push(`${calm} node${calm > 1 ? 's were' : ' was'} Ready without pressure throughout.`);
   return {
@@ -447,7 +504,12 @@ function alertLanes(alerts: readonly AlertMark[], from: EpochMs, to: EpochMs): L
       label: `${first.rule} · ${subjectLabel(first.subject)}`,
       title: `${first.rule} — ${subjectLabel(first.subject)}`,
       segments,
-      glyphs: marks.map((m) => ({ t: m.t, phase: m.phase, severity: m.severity, text: `${m.phase} ${m.severity} ${m.rule}: ${m.summary}` })),
+      glyphs: marks.map((m) => ({
+        t: m.t,
+        phase: m.phase,
+        severity: m.severity,
+        text: `${m.phase} ${m.severity} ${m.rule}: ${m.summary}`,
+      })),
     };
   });
   const notes = rows.length > MAX_ALERT_ROWS ? [`${rows.length - MAX_ALERT_ROWS} more alerts are in the table below.`] : [];

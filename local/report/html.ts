@@ -13,7 +13,15 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { formatDuration } from '../../model/quantity';
 import { isoMinute, MINUTE_MS, minuteOf, type EpochMs } from '../../model/time';
-import { markAlertId, reportModel, subjectLabel, type ChartModel, type LaneChartModel, type LineChartModel, type ReportModel } from './charts';
+import {
+  markAlertId,
+  reportModel,
+  subjectLabel,
+  type ChartModel,
+  type LaneChartModel,
+  type LineChartModel,
+  type ReportModel,
+} from './charts';
 import { clientScript } from './client';
 import type { ClientData } from './client-data';
 import type { AlertMark, RunRecord } from './run-record';
@@ -76,7 +84,12 @@ ${awsEventTable(record)}
 
 /** Writes the report into `dir` (created if needed) and returns the file's path. */
 export async function writeReport(record: RunRecord, dir: string): Promise<string> {
-  const slug = record.scenario.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'run';
+  const slug =
+    record.scenario.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'run';
   const stamp = isoMinute(record.start).replace(/[-:]/g, '').replace('T', '-');
   const file = path.resolve(dir, `vigil-report-${slug}-${stamp}.html`);
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -95,7 +108,9 @@ function header(record: RunRecord, model: ReportModel, axis: TimeAxis): string {
   // Alerts, not notifications: a re-notification of a firing alert is the same alert.
   const fired = new Map<string, AlertMark>();
   for (const a of model.alerts) if (a.phase === 'firing' && !fired.has(markAlertId(a))) fired.set(markAlertId(a), a);
-  const bySeverity = (['critical', 'warning', 'info'] as const).map((s) => [s, [...fired.values()].filter((a) => a.severity === s).length] as const).filter(([, n]) => n > 0);
+  const bySeverity = (['critical', 'warning', 'info'] as const)
+    .map((s) => [s, [...fired.values()].filter((a) => a.severity === s).length] as const)
+    .filter(([, n]) => n > 0);
   const resolved = model.alerts.filter((a) => a.phase === 'resolved').length;
   const first = model.alerts.find((a) => a.phase === 'firing');
   const alertsText = fired.size
@@ -131,7 +146,8 @@ ${happenings}
 }
 
 function alertTable(model: ReportModel, record: RunRecord): string {
-  if (!model.alerts.length) return `<section class="group" id="notifications"><h2>Notifications</h2><p class="empty">No alert was sent during this run.</p></section>`;
+  if (!model.alerts.length)
+    return `<section class="group" id="notifications"><h2>Notifications</h2><p class="empty">No alert was sent during this run.</p></section>`;
   const rows = model.alerts.map(
     (a, i) =>
       `<tr data-a="${i}" class="sev-row-${a.severity}"><td class="num">${relativeLabel(a.t - record.onset)}</td><td class="clock">${clockLabel(a.t)}</td>` +
@@ -162,7 +178,10 @@ function silencedTable(record: RunRecord): string {
 function awsEventTable(record: RunRecord): string {
   const events = record.awsEvents ?? [];
   if (!events.length) return '';
-  const rows = events.map((e) => `<tr><td class="num">${relativeLabel(e.t - record.onset)}</td><td class="clock">${clockLabel(e.t)}</td><td>${esc(e.subject)}</td><td class="summary">${esc(e.text)}</td></tr>`);
+  const rows = events.map(
+    (e) =>
+      `<tr><td class="num">${relativeLabel(e.t - record.onset)}</td><td class="clock">${clockLabel(e.t)}</td><td>${esc(e.subject)}</td><td class="summary">${esc(e.text)}</td></tr>`,
+  );
   return `<section class="group" id="aws-events"><h2>AWS events (${events.length})</h2>
 <table class="alerts"><thead><tr><th>from onset</th><th>UTC</th><th>instance or group</th><th>event</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
@@ -203,7 +222,9 @@ function markers(axis: TimeAxis, model: ReportModel, top: number, bottom: number
         ? `<path class="glyph" d="M${px(x - 5)} ${top - 10}H${px(x + 5)}L${px(x)} ${top - 1}Z"/>`
         : `<circle class="glyph" cx="${px(x)}" cy="${top - 5}" r="3.5"/>`;
     const title = `${relativeLabel(a.t - axis.onset)} (${clockLabel(a.t)} UTC) ${a.phase} ${a.severity} · ${esc(a.rule)} · ${esc(subjectLabel(a.subject))}: ${esc(a.summary)}`;
-    out.push(`${line(px(x), `mark alert ${a.phase} sev-${a.severity}`, title, ` data-a="${i}" data-t="${a.t}"`)}${glyphs ? glyph : ''}</g>`);
+    out.push(
+      `${line(px(x), `mark alert ${a.phase} sev-${a.severity}`, title, ` data-a="${i}" data-t="${a.t}"`)}${glyphs ? glyph : ''}</g>`,
+    );
   });
   return `<g class="marks">${out.join('')}</g>`;
 }
@@ -224,7 +245,10 @@ function lineChart(c: LineChartModel, axis: TimeAxis, model: ReportModel): strin
   const v = valueAxis(c.unit, dataMax, top, plotHeight);
   const empty = c.series.length === 0;
   const grid = v.ticks
-    .map((t) => `<line x1="${axis.left}" x2="${axis.left + axis.width}" y1="${px(v.y(t))}" y2="${px(v.y(t))}"/><text x="${axis.left - 6}" y="${px(v.y(t) + 4)}">${formatValue(t, c.unit)}</text>`)
+    .map(
+      (t) =>
+        `<line x1="${axis.left}" x2="${axis.left + axis.width}" y1="${px(v.y(t))}" y2="${px(v.y(t))}"/><text x="${axis.left - 6}" y="${px(v.y(t) + 4)}">${formatValue(t, c.unit)}</text>`,
+    )
     .join('');
   const path = (s: LineChartModel['series'][number]) =>
     `<path class="line${s.faded ? ' faded' : ''}" data-k="${esc(s.key)}" d="${linePath(s.points, axis.x, v.y, { step: c.step, xMax: axis.left + axis.width })}" stroke="${s.colour}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}><title>${esc(s.title ?? s.label)}</title></path>`;
@@ -306,7 +330,8 @@ function clientData(model: ReportModel, axis: TimeAxis, record: RunRecord): Clie
   const t0 = minuteOf(model.from);
   const step = Math.max(1, Math.ceil((axis.to - t0) / MINUTE_MS / LAYOUT.plotWidth)) * MINUTE_MS;
   const slots = Math.floor((axis.to - t0) / step) + 1;
-  const round = (v: number, unit: string) => (unit === 'pct' ? Math.round(v * 10) / 10 : unit === 'bytes' ? Math.round(v) : Math.round(v * 100) / 100);
+  const round = (v: number, unit: string) =>
+    unit === 'pct' ? Math.round(v * 10) / 10 : unit === 'bytes' ? Math.round(v) : Math.round(v * 100) / 100;
   const charts: ClientData['charts'] = {};
   const all: ChartModel[] = model.sections.flatMap((s) => s.charts);
   for (const c of all) {
@@ -324,7 +349,9 @@ function clientData(model: ReportModel, axis: TimeAxis, record: RunRecord): Clie
         }),
       };
     } else {
-      charts[c.id] = { lanes: c.rows.map((r) => ({ n: r.label, s: r.segments.map((s): [EpochMs, EpochMs, string] => [s.from, s.to, s.text]) })) };
+      charts[c.id] = {
+        lanes: c.rows.map((r) => ({ n: r.label, s: r.segments.map((s): [EpochMs, EpochMs, string] => [s.from, s.to, s.text]) })),
+      };
     }
   }
   return {

@@ -97,7 +97,7 @@ export function valueAxis(unit: Unit, dataMax: number, top: number, height: numb
     max = 100;
     step = 25;
   } else {
-    const scale = unit === 'bytes' ? [2 ** 30, 2 ** 20, 2 ** 10, 1].find((s) => dataMax >= s) ?? 1 : 1;
+    const scale = unit === 'bytes' ? ([2 ** 30, 2 ** 20, 2 ** 10, 1].find((s) => dataMax >= s) ?? 1) : 1;
     const m = Math.max(dataMax / scale, unit === 'count' ? 1 : 0.1);
     step = niceStep(m / 4);
     if (unit === 'count') step = Math.max(1, Math.round(step));
@@ -150,7 +150,10 @@ export function linePath(
 /** Splits where a value is missing or the time gap is more than twice the usual interval. */
 export function splitRuns(points: readonly Point[]): Point[][] {
   const defined = points.filter((p) => p.v !== undefined && Number.isFinite(p.v));
-  const gaps = defined.slice(1).map((p, i) => p.t - defined[i].t).sort((a, b) => a - b);
+  const gaps = defined
+    .slice(1)
+    .map((p, i) => p.t - defined[i].t)
+    .sort((a, b) => a - b);
   const usual = gaps.length ? gaps[Math.floor(gaps.length / 2)] : MINUTE_MS;
   const maxGap = Math.max(2 * usual, 2 * MINUTE_MS);
   const runs: Point[][] = [];

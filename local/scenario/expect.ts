@@ -42,8 +42,27 @@ export function toldAlerts(notifications: readonly OutboxEntry[]): Told[] {
   notifications.forEach((e, message) => {
     const n = e.notification;
     const receiver = e.attributes.receiver ? { receiver: e.attributes.receiver } : {};
-    for (const c of n.changes) out.push({ t: n.evaluatedAt, message, kind: c.kind, id: c.id, rule: c.rule, severity: c.severity, subject: c.subject, summary: c.summary, ...receiver });
-    for (const r of n.omitted.rules) out.push({ t: n.evaluatedAt, message, rule: r.rule, subject: { cluster: n.cluster }, summary: `${r.count} × ${r.title} (not detailed)`, ...receiver });
+    for (const c of n.changes)
+      out.push({
+        t: n.evaluatedAt,
+        message,
+        kind: c.kind,
+        id: c.id,
+        rule: c.rule,
+        severity: c.severity,
+        subject: c.subject,
+        summary: c.summary,
+        ...receiver,
+      });
+    for (const r of n.omitted.rules)
+      out.push({
+        t: n.evaluatedAt,
+        message,
+        rule: r.rule,
+        subject: { cluster: n.cluster },
+        summary: `${r.count} × ${r.title} (not detailed)`,
+        ...receiver,
+      });
   });
   return out;
 }
@@ -66,7 +85,8 @@ export function checkExpectations(s: Scenario, world: World, notifications: read
   const unmet: Unmet[] = s.expect.fire.flatMap((x) => checkExpected(x, told, { s, world, at, notifications }));
 
   const expected = new Set<string>(s.expect.fire.map((x) => x.rule));
-  const forbidden = s.expect.notFire === 'others' ? (f: Told) => !expected.has(f.rule) : (f: Told) => (s.expect.notFire as string[]).includes(f.rule);
+  const forbidden =
+    s.expect.notFire === 'others' ? (f: Told) => !expected.has(f.rule) : (f: Told) => (s.expect.notFire as string[]).includes(f.rule);
   const seen = new Set<string>();
   for (const f of fired) {
     if (!forbidden(f) || seen.has(f.rule)) continue;
@@ -76,7 +96,11 @@ export function checkExpectations(s: Scenario, world: World, notifications: read
 
   const ceiling = s.expect.maxSeverity;
   const above = ceiling ? told.find((f) => announces(f) && f.severity && SEVERITY_RANK[f.severity] > SEVERITY_RANK[ceiling]) : undefined;
-  if (ceiling && above) unmet.push({ kind: 'severity', message: `${above.severity} ${above.rule} at ${at(above.t)}, above the scenario's ceiling of ${ceiling}: ${above.summary}` });
+  if (ceiling && above)
+    unmet.push({
+      kind: 'severity',
+      message: `${above.severity} ${above.rule} at ${at(above.t)}, above the scenario's ceiling of ${ceiling}: ${above.summary}`,
+    });
 
   unmet.push(...checkBudget(s, notifications.length, told));
   return unmet;
@@ -100,19 +124,28 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
     return [
       {
         kind: 'missing',
-        message: `${what} never fired${sameRule.length ? ` (it fired for other subjects or severities: ${sameRule.slice(0, 3).map((f) => `${f.severity ?? ''} ${subjectText(f.subject)} at ${j.at(f.t)}`).join('; ')})` : ''}`,
+        message: `${what} never fired${
+          sameRule.length
+            ? ` (it fired for other subjects or severities: ${sameRule
+                .slice(0, 3)
+                .map((f) => `${f.severity ?? ''} ${subjectText(f.subject)} at ${j.at(f.t)}`)
+                .join('; ')})`
+            : ''
+        }`,
       },
     ];
   }
   const unmet: Unmet[] = [];
   const first = firings[0];
   const deadline = j.world.onset + parseDuration(x.within);
-  if (first.t > deadline) unmet.push({ kind: 'late', message: `${what} fired at ${j.at(first.t)}, later than the expected ${x.within} after the onset` });
+  if (first.t > deadline)
+    unmet.push({ kind: 'late', message: `${what} fired at ${j.at(first.t)}, later than the expected ${x.within} after the onset` });
 
   if (x.before !== undefined) {
     const h = j.s.timeline.find((y) => y.id === x.before)!;
     const happensAt = j.world.start + parseDuration(h.at);
-    if (first.t >= happensAt) unmet.push({ kind: 'late', message: `${what} fired at ${j.at(first.t)}, not before "${x.before}" (${h.do} at ${j.at(happensAt)})` });
+    if (first.t >= happensAt)
+      unmet.push({ kind: 'late', message: `${what} fired at ${j.at(first.t)}, not before "${x.before}" (${h.do} at ${j.at(happensAt)})` });
   }
 
   if (x.quietDuring !== undefined) {
@@ -120,15 +153,23 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
     const from = j.world.start + parseDuration(h.at);
     const to = from + parseDuration(h.for);
     const loud = about.find((f) => f.t >= from && f.t < to);
-    if (loud) unmet.push({ kind: 'unexpected', message: `${what} was told at ${j.at(loud.t)} (${loud.kind ?? 'counted'}), during the silence "${x.quietDuring}" (${j.at(from)} to ${j.at(to)})` });
+    if (loud)
+      unmet.push({
+        kind: 'unexpected',
+        message: `${what} was told at ${j.at(loud.t)} (${loud.kind ?? 'counted'}), during the silence "${x.quietDuring}" (${j.at(from)} to ${j.at(to)})`,
+      });
   }
 
   if (x.receivers !== undefined) {
     const told = new Set(firings.map((f) => f.receiver ?? '(every receiver)'));
     const missing = x.receivers.filter((r) => !told.has(r));
-    const others = [...new Set(about.map((f) => f.receiver ?? '(every receiver)'))].filter((r) => !(x.receivers as readonly string[]).includes(r));
-    if (missing.length) unmet.push({ kind: 'missing', message: `${what} was never told to ${missing.join(', ')} (told to ${[...told].join(', ')})` });
-    if (others.length) unmet.push({ kind: 'unexpected', message: `${what} was told to ${others.join(', ')} too, not only to ${x.receivers.join(', ')}` });
+    const others = [...new Set(about.map((f) => f.receiver ?? '(every receiver)'))].filter(
+      (r) => !(x.receivers as readonly string[]).includes(r),
+    );
+    if (missing.length)
+      unmet.push({ kind: 'missing', message: `${what} was never told to ${missing.join(', ')} (told to ${[...told].join(', ')})` });
+    if (others.length)
+      unmet.push({ kind: 'unexpected', message: `${what} was told to ${others.join(', ')} too, not only to ${x.receivers.join(', ')}` });
   }
 
   if (x.times !== undefined) {
@@ -136,7 +177,8 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
     const n = new Set(mine.filter(announces).map((f) => f.t)).size;
     const { min, max } = typeof x.times === 'number' ? { min: x.times, max: x.times } : x.times;
     if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
-      const want = min === max ? `${min}` : max === undefined ? `at least ${min}` : min === undefined ? `at most ${max}` : `${min} to ${max}`;
+      const want =
+        min === max ? `${min}` : max === undefined ? `at least ${min}` : min === undefined ? `at most ${max}` : `${min} to ${max}`;
       unmet.push({ kind: 'count', message: `${what} was announced in ${n} message${n === 1 ? '' : 's'}, expected ${want}` });
     }
   }
@@ -146,14 +188,22 @@ function checkExpected(x: ExpectedAlert, told: readonly Told[], j: Judging): Unm
   if (x.maxSeverity) {
     const ceiling = x.maxSeverity;
     const above = about.find((f) => announces(f) && f.severity && SEVERITY_RANK[f.severity] > SEVERITY_RANK[ceiling]);
-    if (above) unmet.push({ kind: 'severity', message: `${x.rule} was announced as ${above.severity} at ${j.at(above.t)}, above ${ceiling}: ${above.summary}` });
+    if (above)
+      unmet.push({
+        kind: 'severity',
+        message: `${x.rule} was announced as ${above.severity} at ${j.at(above.t)}, above ${ceiling}: ${above.summary}`,
+      });
   }
 
   if (x.mentions) {
     const m = j.notifications[first.message];
     const text = `${m.subject}\n${m.text}`.toLowerCase();
     const absent = x.mentions.filter((w) => !text.includes(w.toLowerCase()));
-    if (absent.length) unmet.push({ kind: 'wording', message: `the message announcing ${what} (${j.at(first.t)}, "${m.subject}") does not mention ${absent.map((w) => `"${w}"`).join(', ')}` });
+    if (absent.length)
+      unmet.push({
+        kind: 'wording',
+        message: `the message announcing ${what} (${j.at(first.t)}, "${m.subject}") does not mention ${absent.map((w) => `"${w}"`).join(', ')}`,
+      });
   }
   return unmet;
 }
@@ -179,7 +229,8 @@ function checkBudget(s: Scenario, messages: number, told: readonly Told[]): Unme
   if (!b) return [];
   const unmet: Unmet[] = [];
   const counts = perRule(told);
-  if (messages > b.messages) unmet.push({ kind: 'budget', message: `${messages} messages were sent, over the budget of ${b.messages}${overBy(counts)}` });
+  if (messages > b.messages)
+    unmet.push({ kind: 'budget', message: `${messages} messages were sent, over the budget of ${b.messages}${overBy(counts)}` });
   for (const [rule, max] of Object.entries(b.perRule ?? {})) {
     const n = counts.get(rule) ?? 0;
     if (n > max) unmet.push({ kind: 'budget', message: `${n} messages carried ${rule}, over its budget of ${max}` });

@@ -20,7 +20,9 @@ export function scenarioPath(nameOrFile: string): string {
   if (nameOrFile.includes('/') || nameOrFile.endsWith('.json')) return path.resolve(nameOrFile);
   const file = path.join(SCENARIOS_DIR, `${nameOrFile}.json`);
   if (!fs.existsSync(file)) {
-    throw new ScenarioError(nameOrFile, [`no shipped scenario named "${nameOrFile}"; shipped: ${shippedScenarios().join(', ')} (or give a file path)`]);
+    throw new ScenarioError(nameOrFile, [
+      `no shipped scenario named "${nameOrFile}"; shipped: ${shippedScenarios().join(', ')} (or give a file path)`,
+    ]);
   }
   return file;
 }

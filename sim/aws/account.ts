@@ -102,7 +102,8 @@ export class SimulatedAccount {
     const now = this.clock.now();
     for (const g of spec.nodeGroups) {
       if (cluster.groups.has(g.name)) throw new Error(`cluster ${spec.name}: node group ${g.name} listed twice`);
-      if (!(g.size.min <= g.size.desired && g.size.desired <= g.size.max)) throw new Error(`node group ${g.name}: expected min <= desired <= max`);
+      if (!(g.size.min <= g.size.desired && g.size.desired <= g.size.max))
+        throw new Error(`node group ${g.name}: expected min <= desired <= max`);
       const kind = g.kind ?? 'managed';
       const group: Group = {
         cluster: spec.name,
@@ -116,7 +117,12 @@ export class SimulatedAccount {
           cloudWatchAgent: g.cloudWatchAgent ?? false,
           bootMinutes: g.bootMinutes ?? 2,
         },
-        asgName: kind === 'managed' ? `eks-${g.name}-${this.hex(8)}-${this.hex(4)}-${this.hex(4)}-${this.hex(4)}-${this.hex(12)}` : kind === 'self-managed' ? `eksctl-${spec.name}-nodegroup-${g.name}-NodeGroup-${this.hex(12).toUpperCase()}` : undefined,
+        asgName:
+          kind === 'managed'
+            ? `eks-${g.name}-${this.hex(8)}-${this.hex(4)}-${this.hex(4)}-${this.hex(4)}-${this.hex(12)}`
+            : kind === 'self-managed'
+              ? `eksctl-${spec.name}-nodegroup-${g.name}-NodeGroup-${this.hex(12).toUpperCase()}`
+              : undefined,
         min: g.size.min,
         max: g.size.max,
         desired: g.size.desired,
@@ -131,11 +137,21 @@ export class SimulatedAccount {
    * Sets a group's desired capacity now. Scaling in terminates `terminate` (instance ids) first, then the
    * newest instances; scaling out launches instances that are InService after the group's boot time.
    */
-  setDesired(cluster: string, group: string, desired: number, opts: { readonly cause?: ScalingCause; readonly terminate?: string | readonly string[] } = {}): void {
+  setDesired(
+    cluster: string,
+    group: string,
+    desired: number,
+    opts: { readonly cause?: ScalingCause; readonly terminate?: string | readonly string[] } = {},
+  ): void {
     this.advance();
     const g = this.group(cluster, group);
     if (desired < g.min || desired > g.max) throw new Error(`node group ${group}: desired ${desired} is outside ${g.min}-${g.max}`);
-    g.cause = { cause: opts.cause ?? { kind: 'user' }, from: g.desired, at: this.clock.now(), terminate: typeof opts.terminate === 'string' ? [opts.terminate] : (opts.terminate ?? []) };
+    g.cause = {
+      cause: opts.cause ?? { kind: 'user' },
+      from: g.desired,
+      at: this.clock.now(),
+      terminate: typeof opts.terminate === 'string' ? [opts.terminate] : (opts.terminate ?? []),
+    };
     g.desired = desired;
     this.reconcile(g, this.clock.now());
   }
@@ -151,7 +167,10 @@ export class SimulatedAccount {
     const g = this.group(cluster, group);
     if (g.spec.kind !== 'managed') throw new Error(`node group ${group}: only managed node groups are updated by EKS`);
     const now = this.clock.now();
-    g.update = { old: new Set(this.instances.filter((i) => i.group === g && i.terminateAt === undefined).map((i) => i.id)), scaledDown: false };
+    g.update = {
+      old: new Set(this.instances.filter((i) => i.group === g && i.terminateAt === undefined).map((i) => i.id)),
+      scaledDown: false,
+    };
     g.cause = { cause: { kind: 'user' }, from: g.desired, at: now, terminate: [] };
     g.max += 1;
     g.desired += 1;
@@ -173,11 +192,15 @@ export class SimulatedAccount {
     if (i.terminateAt !== undefined) return;
     const now = this.clock.now();
     i.unhealthy = reason !== 'user';
-    this.terminate(i, now, {
-      health: `At ${iso(now)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
-      'spot-interruption': `At ${iso(now)} an instance was taken out of service in response to a Spot Instance interruption notice.`,
-      user: `At ${iso(now)} instance ${i.id} was taken out of service in response to a user request.`,
-    }[reason]);
+    this.terminate(
+      i,
+      now,
+      {
+        health: `At ${iso(now)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.`,
+        'spot-interruption': `At ${iso(now)} an instance was taken out of service in response to a Spot Instance interruption notice.`,
+        user: `At ${iso(now)} instance ${i.id} was taken out of service in response to a user request.`,
+      }[reason],
+    );
   }
 
   /** EC2's Spot Instance Interruption Warning for the instance, now; the interruption itself follows two minutes later. */
@@ -192,7 +215,16 @@ export class SimulatedAccount {
     this.instance(instanceId);
     const now = this.clock.now();
     const eventArn = `arn:aws:health:${this.region}::event/EC2/${eventTypeCode}/${eventTypeCode}_${this.hex(8)}`;
-    this.notices.push(eventBridge.healthScheduled(this.origin(`health-${instanceId}-${now}`, now), { eventArn, eventTypeCode, status: 'upcoming', instanceIds: [instanceId], start, description }));
+    this.notices.push(
+      eventBridge.healthScheduled(this.origin(`health-${instanceId}-${now}`, now), {
+        eventArn,
+        eventTypeCode,
+        status: 'upcoming',
+        instanceIds: [instanceId],
+        start,
+        description,
+      }),
+    );
   }
 
   /**
@@ -204,9 +236,15 @@ export class SimulatedAccount {
     const within = (t: EpochMs | undefined): t is EpochMs => t !== undefined && t > from && t <= to;
     const out: EventBridgeEvent[] = this.notices.filter((e) => within(Date.parse(e.time)));
     for (const i of this.instances) {
-      const states: [EpochMs | undefined, InstanceState][] = [[i.launchAt, 'pending'], [i.runningAt, 'running'], [i.terminateAt, 'shutting-down'], [i.terminatedAt, 'terminated']];
+      const states: [EpochMs | undefined, InstanceState][] = [
+        [i.launchAt, 'pending'],
+        [i.runningAt, 'running'],
+        [i.terminateAt, 'shutting-down'],
+        [i.terminatedAt, 'terminated'],
+      ];
       for (const [t, state] of states) {
-        if (within(t) && !(state === 'pending' && i.runningAt === i.launchAt)) out.push(eventBridge.stateChange(this.origin(`state-${i.id}-${state}`, t), i.id, state));
+        if (within(t) && !(state === 'pending' && i.runningAt === i.launchAt))
+          out.push(eventBridge.stateChange(this.origin(`state-${i.id}-${state}`, t), i.id, state));
       }
     }
     for (const a of this.activities.filter((x) => within(x.finishAt))) {
@@ -323,7 +361,16 @@ export class SimulatedAccount {
       }
       for (let n = live.length; n < g.desired; n++) {
         const i = this.launch(g, t, true);
-        if (g.asgName) this.activities.push({ id: this.uuid(), asg: g.asgName, startTime: t, finishAt: i.inServiceAt, finalStatus: 'Successful', cause: why, description: `Launching a new EC2 instance: ${i.id}` });
+        if (g.asgName)
+          this.activities.push({
+            id: this.uuid(),
+            asg: g.asgName,
+            startTime: t,
+            finishAt: i.inServiceAt,
+            finalStatus: 'Successful',
+            cause: why,
+            description: `Launching a new EC2 instance: ${i.id}`,
+          });
       }
     } else if (live.length > g.desired) {
       const why = this.causeText(g, cause, t, live.length, 'shrinking');
@@ -333,7 +380,13 @@ export class SimulatedAccount {
       for (const i of [...chosen, ...rest].slice(0, live.length - g.desired)) {
         // A termination request names its instance: its activity's cause is that request, one capacity step at a time.
         const requested = cause?.cause.kind === 'terminate-request' && chosen.includes(i) && t - cause.at <= MINUTE_MS;
-        this.terminate(i, t, requested ? `At ${iso(cause.at)} instance ${i.id} was taken out of service in response to a user request, shrinking the capacity from ${current} to ${current - 1}.` : `${why}  At ${iso(t)} instance ${i.id} was selected for termination.`);
+        this.terminate(
+          i,
+          t,
+          requested
+            ? `At ${iso(cause.at)} instance ${i.id} was taken out of service in response to a user request, shrinking the capacity from ${current} to ${current - 1}.`
+            : `${why}  At ${iso(t)} instance ${i.id} was selected for termination.`,
+        );
         current--;
       }
     }
@@ -396,7 +449,15 @@ export class SimulatedAccount {
     i.terminateAt = t;
     i.terminatedAt = t + SHUTDOWN_MS;
     if (i.group.asgName) {
-      this.activities.push({ id: this.uuid(), asg: i.group.asgName, startTime: t, finishAt: i.terminatedAt, finalStatus: 'Successful', cause, description: `Terminating EC2 instance: ${i.id}` });
+      this.activities.push({
+        id: this.uuid(),
+        asg: i.group.asgName,
+        startTime: t,
+        finishAt: i.terminatedAt,
+        finalStatus: 'Successful',
+        cause,
+        description: `Terminating EC2 instance: ${i.id}`,
+      });
     }
   }
 
@@ -406,7 +467,9 @@ export class SimulatedAccount {
 
   private visible(cluster: string): Instance[] {
     const now = this.clock.now();
-    return this.instances.filter((i) => i.cluster === cluster && i.launchAt <= now && (i.terminatedAt === undefined || now < i.terminatedAt + TERMINATED_VISIBLE_MS));
+    return this.instances.filter(
+      (i) => i.cluster === cluster && i.launchAt <= now && (i.terminatedAt === undefined || now < i.terminatedAt + TERMINATED_VISIBLE_MS),
+    );
   }
 
   private state(i: Instance, t: EpochMs): InstanceState {

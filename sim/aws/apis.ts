@@ -118,17 +118,23 @@ export function simulatedApis(account: AccountView, calls: CallCounter): AwsAcco
       const older = all.findIndex((a) => isFinalActivity(a.status) && a.startTime < since);
       const needed = older === -1 ? all.length : older + 1;
       call('autoscaling:DescribeScalingActivities', Math.min(MAX_ACTIVITY_PAGES, pages(needed, ACTIVITIES_PER_PAGE)));
-      return all.slice(0, Math.min(needed, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE)).filter((a) => a.startTime >= since || !isFinalActivity(a.status));
+      return all
+        .slice(0, Math.min(needed, MAX_ACTIVITY_PAGES * ACTIVITIES_PER_PAGE))
+        .filter((a) => a.startTime >= since || !isFinalActivity(a.status));
     },
   };
   const cloudWatch: CloudWatchApi = {
     getMetricData: async (queries, from, to) => {
-      if (queries.length > MAX_QUERIES_PER_CALL) throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
+      if (queries.length > MAX_QUERIES_PER_CALL)
+        throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
       if (queries.length === 0) return [];
       account.advance();
       const series = queries.map((q) => metricSeries(account.metricSource, q, from, to));
       // Pages by data points; each page is billed for every query.
-      const n = pages(series.reduce((a, s) => a + s.points.length, 0), DATAPOINTS_PER_PAGE);
+      const n = pages(
+        series.reduce((a, s) => a + s.points.length, 0),
+        DATAPOINTS_PER_PAGE,
+      );
       call('cloudwatch:GetMetricData', n);
       calls.countMetrics(queries.length * n);
       return series;
@@ -137,7 +143,10 @@ export function simulatedApis(account: AccountView, calls: CallCounter): AwsAcco
       const now = account.clock.now();
       const agents =
         namespace === 'CWAgent' && (metricName === 'mem_used_percent' || metricName === 'disk_used_percent')
-          ? account.instances.filter((i) => i.group.spec.cloudWatchAgent && i.runningAt <= now && (i.terminatedAt === undefined || now - i.terminatedAt < 3 * HOUR_MS))
+          ? account.instances.filter(
+              (i) =>
+                i.group.spec.cloudWatchAgent && i.runningAt <= now && (i.terminatedAt === undefined || now - i.terminatedAt < 3 * HOUR_MS),
+            )
           : [];
       call('cloudwatch:ListMetrics', pages(agents.length, LISTED_METRICS_PER_PAGE));
       return agents.map((i) => ({
@@ -153,7 +162,11 @@ export function simulatedApis(account: AccountView, calls: CallCounter): AwsAcco
 }
 
 function clusterInstance(account: AccountView, i: Instance): ClusterInstance {
-  return { host: account.host(i), detailedMonitoring: i.group.spec.detailedMonitoring, nodePool: i.group.spec.kind === 'karpenter' || i.group.spec.kind === 'auto-mode' ? i.group.spec.name : undefined };
+  return {
+    host: account.host(i),
+    detailedMonitoring: i.group.spec.detailedMonitoring,
+    nodePool: i.group.spec.kind === 'karpenter' || i.group.spec.kind === 'auto-mode' ? i.group.spec.name : undefined,
+  };
 }
 
 function clusterInfo(c: Cluster): ClusterInfo {
@@ -175,7 +188,9 @@ function nodeGroup(g: Group): NodeGroup {
 
 function describedGroup(account: AccountView, g: Group): DescribedGroup {
   const now = account.clock.now();
-  const members = account.instances.filter((i) => i.group === g && i.launchAt <= now && (i.terminatedAt === undefined || now < i.terminatedAt));
+  const members = account.instances.filter(
+    (i) => i.group === g && i.launchAt <= now && (i.terminatedAt === undefined || now < i.terminatedAt),
+  );
   const instances = members.map((i) => ({
     instanceId: i.id,
     lifecycleState: i.terminateAt !== undefined && now >= i.terminateAt ? 'Terminating' : now < i.inServiceAt ? 'Pending' : 'InService',

@@ -30,7 +30,8 @@ export function metricSeries(src: MetricSource, q: MetricQuery, from: EpochMs, t
       ? src.instances.filter((i) => i.group.asgName === byGroup)
       : [];
   const metric = simMetricOf(q);
-  if (!metric || members.length === 0 || (q.namespace === 'CWAgent' && !members[0].group.spec.cloudWatchAgent)) return { id: q.id, points: [], status: 'Complete' };
+  if (!metric || members.length === 0 || (q.namespace === 'CWAgent' && !members[0].group.spec.cloudWatchAgent))
+    return { id: q.id, points: [], status: 'Complete' };
   // Status checks are published every minute whatever the monitoring (EC2 User Guide, "Status check metrics").
   const resolution = metric.startsWith('statusCheckFailed') || members.every((i) => i.group.spec.detailedMonitoring) ? 1 : 5;
   const stepMs = Math.max(q.periodSeconds / 60, resolution) * MINUTE_MS;
@@ -44,7 +45,11 @@ export function metricSeries(src: MetricSource, q: MetricQuery, from: EpochMs, t
     }
     if (!samples.length) continue;
     const value =
-      q.stat === 'Sum' ? samples.reduce((a, b) => a + b, 0) : q.stat === 'Maximum' ? Math.max(...samples) : samples.reduce((a, b) => a + b, 0) / samples.length;
+      q.stat === 'Sum'
+        ? samples.reduce((a, b) => a + b, 0)
+        : q.stat === 'Maximum'
+          ? Math.max(...samples)
+          : samples.reduce((a, b) => a + b, 0) / samples.length;
     points.push({ t, value });
   }
   return { id: q.id, points, status: 'Complete' };
@@ -59,7 +64,12 @@ function delayMs(src: MetricSource, i: Instance, t: EpochMs, resolution: number)
 
 function valueAt(src: MetricSource, i: Instance, metric: SimMetric, t: EpochMs): number {
   if (metric === 'statusCheckFailed' || metric === 'statusCheckFailedInstance' || metric === 'statusCheckFailedSystem') {
-    const active = i.statusFailures.filter((f) => t >= f.from && t < f.to && (metric === 'statusCheckFailed' || f.kind === (metric === 'statusCheckFailedInstance' ? 'instance' : 'system')));
+    const active = i.statusFailures.filter(
+      (f) =>
+        t >= f.from &&
+        t < f.to &&
+        (metric === 'statusCheckFailed' || f.kind === (metric === 'statusCheckFailedInstance' ? 'instance' : 'system')),
+    );
     return active.length ? 1 : 0;
   }
   const o = i.overrides.get(metric);

@@ -28,13 +28,32 @@ export interface EventOrigin {
 const isoTime = (t: EpochMs) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const instanceArn = (o: EventOrigin, instanceId: string) => `arn:aws:ec2:${o.region}:${o.account}:instance/${instanceId}`;
 
-function envelope(o: EventOrigin, source: string, detailType: string, resources: readonly string[], detail: Record<string, unknown>): EventBridgeEvent {
-  return { version: '0', id: o.id, 'detail-type': detailType, source, account: o.account, time: isoTime(o.time), region: o.region, resources, detail };
+function envelope(
+  o: EventOrigin,
+  source: string,
+  detailType: string,
+  resources: readonly string[],
+  detail: Record<string, unknown>,
+): EventBridgeEvent {
+  return {
+    version: '0',
+    id: o.id,
+    'detail-type': detailType,
+    source,
+    account: o.account,
+    time: isoTime(o.time),
+    region: o.region,
+    resources,
+    detail,
+  };
 }
 
 export const eventBridge = {
   spotInterruption: (o: EventOrigin, instanceId: string, action: 'terminate' | 'stop' | 'hibernate' = 'terminate') =>
-    envelope(o, 'aws.ec2', 'EC2 Spot Instance Interruption Warning', [instanceArn(o, instanceId)], { 'instance-id': instanceId, 'instance-action': action }),
+    envelope(o, 'aws.ec2', 'EC2 Spot Instance Interruption Warning', [instanceArn(o, instanceId)], {
+      'instance-id': instanceId,
+      'instance-action': action,
+    }),
   rebalanceRecommendation: (o: EventOrigin, instanceId: string) =>
     envelope(o, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', [instanceArn(o, instanceId)], { 'instance-id': instanceId }),
   stateChange: (o: EventOrigin, instanceId: string, state: string) =>
@@ -57,7 +76,10 @@ export const eventBridge = {
       o,
       'aws.autoscaling',
       `EC2 Instance ${a.what} ${a.successful ? 'Successful' : 'Unsuccessful'}`,
-      [`arn:aws:autoscaling:${o.region}:${o.account}:autoScalingGroup:${a.activityId}:autoScalingGroupName/${a.group}`, ...(a.instanceId ? [instanceArn(o, a.instanceId)] : [])],
+      [
+        `arn:aws:autoscaling:${o.region}:${o.account}:autoScalingGroup:${a.activityId}:autoScalingGroupName/${a.group}`,
+        ...(a.instanceId ? [instanceArn(o, a.instanceId)] : []),
+      ],
       {
         StatusCode: a.successful ? 'InProgress' : 'Failed',
         AutoScalingGroupName: a.group,
@@ -74,21 +96,35 @@ export const eventBridge = {
   /** An AWS Health scheduled change for EC2 instances: `startTime`/`endTime` in the RFC 1123 form Health uses. */
   healthScheduled: (
     o: EventOrigin,
-    h: { readonly eventArn: string; readonly eventTypeCode: string; readonly status: 'upcoming' | 'open' | 'closed'; readonly instanceIds: readonly string[]; readonly start: EpochMs; readonly end?: EpochMs; readonly description: string },
+    h: {
+      readonly eventArn: string;
+      readonly eventTypeCode: string;
+      readonly status: 'upcoming' | 'open' | 'closed';
+      readonly instanceIds: readonly string[];
+      readonly start: EpochMs;
+      readonly end?: EpochMs;
+      readonly description: string;
+    },
   ) =>
-    envelope(o, 'aws.health', 'AWS Health Event', h.instanceIds.map((i) => instanceArn(o, i)), {
-      eventArn: h.eventArn,
-      service: 'EC2',
-      eventTypeCode: h.eventTypeCode,
-      eventTypeCategory: 'scheduledChange',
-      eventScopeCode: 'ACCOUNT_SPECIFIC',
-      communicationId: `${o.id}-1`,
-      startTime: new Date(h.start).toUTCString(),
-      ...(h.end !== undefined ? { endTime: new Date(h.end).toUTCString() } : {}),
-      lastUpdatedTime: new Date(o.time).toUTCString(),
-      statusCode: h.status,
-      eventRegion: o.region,
-      eventDescription: [{ language: 'en_US', latestDescription: h.description }],
-      affectedEntities: h.instanceIds.map((i) => ({ entityValue: i })),
-    }),
+    envelope(
+      o,
+      'aws.health',
+      'AWS Health Event',
+      h.instanceIds.map((i) => instanceArn(o, i)),
+      {
+        eventArn: h.eventArn,
+        service: 'EC2',
+        eventTypeCode: h.eventTypeCode,
+        eventTypeCategory: 'scheduledChange',
+        eventScopeCode: 'ACCOUNT_SPECIFIC',
+        communicationId: `${o.id}-1`,
+        startTime: new Date(h.start).toUTCString(),
+        ...(h.end !== undefined ? { endTime: new Date(h.end).toUTCString() } : {}),
+        lastUpdatedTime: new Date(o.time).toUTCString(),
+        statusCode: h.status,
+        eventRegion: o.region,
+        eventDescription: [{ language: 'en_US', latestDescription: h.description }],
+        affectedEntities: h.instanceIds.map((i) => ({ entityValue: i })),
+      },
+    ),
 };

@@ -71,7 +71,13 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
     });
     req.on('end', () => {
       void (async () => {
-        if (size > FUNCTION_URL_MAX_BYTES) return refuse(res, 413, `Request must be smaller than ${FUNCTION_URL_MAX_BYTES} bytes for the InvokeFunction operation`, 'too large');
+        if (size > FUNCTION_URL_MAX_BYTES)
+          return refuse(
+            res,
+            413,
+            `Request must be smaller than ${FUNCTION_URL_MAX_BYTES} bytes for the InvokeFunction operation`,
+            'too large',
+          );
         const body = Buffer.concat(chunks);
         const url = new URL(req.url ?? '/', 'http://loopback');
         const signer = signerOf(req.headers.authorization, opts.principals);
@@ -85,11 +91,15 @@ export async function startFunctionUrl(opts: FunctionUrlOptions): Promise<Functi
           result = await opts.handler(functionUrlEvent(req, url, body, signer));
         } catch {
           // What Lambda answers when the function throws.
-          if (!res.destroyed) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ Message: 'Internal Server Error' }));
+          if (!res.destroyed)
+            res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ Message: 'Internal Server Error' }));
           return;
         }
         if (res.destroyed) return;
-        res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
+        res.writeHead(result.statusCode ?? 200, {
+          'content-type': 'application/json',
+          ...(result.headers as Record<string, string> | undefined),
+        });
         res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
       })();
     });
@@ -125,7 +135,12 @@ export function assumedRoleArn(roleArn: string, session: string): string {
 }
 
 /** The event Lambda delivers for a Function URL request (payload format 2.0, IAM-authenticated). */
-function functionUrlEvent(req: http.IncomingMessage, url: URL, body: Buffer, signer: FunctionUrlPrincipal): LambdaFunctionURLEventWithIAMAuthorizer {
+function functionUrlEvent(
+  req: http.IncomingMessage,
+  url: URL,
+  body: Buffer,
+  signer: FunctionUrlPrincipal,
+): LambdaFunctionURLEventWithIAMAuthorizer {
   const now = Date.now();
   const account = signer.roleArn.split(':')[4];
   return {
@@ -139,7 +154,13 @@ function functionUrlEvent(req: http.IncomingMessage, url: URL, body: Buffer, sig
       apiId: 'local',
       domainName: req.headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: req.method ?? 'POST', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'POST',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: '$default',
       stage: '$default',

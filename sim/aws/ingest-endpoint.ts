@@ -72,8 +72,18 @@ export async function startIngestEndpoint(opts: IngestEndpointOptions): Promise<
       }
       if (event.requestContext.http.method !== INGEST_REQUEST.method) return reply(405, { ok: false, problems: ['POST only'] }, 'method');
       // Stricter than ingest, which also takes identity bodies: the agent must send exactly what the contract says.
-      if (header(event.headers, 'content-encoding') !== INGEST_REQUEST.contentEncoding || !String(header(event.headers, 'content-type')).startsWith(INGEST_REQUEST.contentType)) {
-        return reply(400, { ok: false, problems: [`expected content-type ${INGEST_REQUEST.contentType} and content-encoding ${INGEST_REQUEST.contentEncoding}`] }, 'headers');
+      if (
+        header(event.headers, 'content-encoding') !== INGEST_REQUEST.contentEncoding ||
+        !String(header(event.headers, 'content-type')).startsWith(INGEST_REQUEST.contentType)
+      ) {
+        return reply(
+          400,
+          {
+            ok: false,
+            problems: [`expected content-type ${INGEST_REQUEST.contentType} and content-encoding ${INGEST_REQUEST.contentEncoding}`],
+          },
+          'headers',
+        );
       }
       const decoded = decodeBody(event);
       if (!decoded.ok) return reply(decoded.status, { ok: false, problems: [decoded.problem] }, decoded.problem);

@@ -50,7 +50,10 @@ export function mirroredAccount(input: MirrorInput, calls: CallCounter): AwsAcco
   const groups = mirrorGroups(instances);
   const call = (operation: string) => calls.count(operation);
   const unknownCluster = (name: string) => simError('ResourceNotFoundException', `No cluster found for name: ${name}.`, 404);
-  const version = input.nodeMinutes.map((m) => m.node.kubeletVersion).find(Boolean)?.match(/^v?(\d+\.\d+)/)?.[1];
+  const version = input.nodeMinutes
+    .map((m) => m.node.kubeletVersion)
+    .find(Boolean)
+    ?.match(/^v?(\d+\.\d+)/)?.[1];
   return {
     eks: {
       describeCluster: async (name) => {
@@ -98,7 +101,8 @@ export function mirroredAccount(input: MirrorInput, calls: CallCounter): AwsAcco
     },
     cloudWatch: {
       getMetricData: async (queries, from, to) => {
-        if (queries.length > MAX_QUERIES_PER_CALL) throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
+        if (queries.length > MAX_QUERIES_PER_CALL)
+          throw new RangeError(`GetMetricData takes at most ${MAX_QUERIES_PER_CALL} queries a request, got ${queries.length}`);
         if (queries.length === 0) return [];
         call('cloudwatch:GetMetricData');
         calls.countMetrics(queries.length);
@@ -144,7 +148,11 @@ function mirrorInstances(input: MirrorInput): MirroredInstance[] {
             state: present ? ('running' as const) : ('terminated' as const),
             launchTime: node.createdAt ?? sorted[0].minute,
             ...(present ? { privateDnsName: node.name } : {}),
-            ...(node.nodeGroup ? { autoScalingGroup: mirroredGroupName(node.nodeGroup), nodeGroup: node.nodeGroup } : node.nodePool ? { nodeGroup: node.nodePool } : {}),
+            ...(node.nodeGroup
+              ? { autoScalingGroup: mirroredGroupName(node.nodeGroup), nodeGroup: node.nodeGroup }
+              : node.nodePool
+                ? { nodeGroup: node.nodePool }
+                : {}),
           },
           detailedMonitoring: false,
           ...(node.nodePool && !node.nodeGroup ? { nodePool: node.nodePool } : {}),
@@ -168,13 +176,17 @@ function mirrorGroups(instances: readonly MirroredInstance[]): DescribedGroup[] 
   }
   return [...members.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([nodeGroup, hosts]) => ({ ...groupAtRest(mirroredGroupName(nodeGroup), nodeGroup, hosts, { min: 0, max: hosts.length * 2 }), eksNodeGroup: nodeGroup }));
+    .map(([nodeGroup, hosts]) => ({
+      ...groupAtRest(mirroredGroupName(nodeGroup), nodeGroup, hosts, { min: 0, max: hosts.length * 2 }),
+      eksNodeGroup: nodeGroup,
+    }));
 }
 
 /** The host figures of a minute, from the node's own (none where the kubelet could not be read). */
 function hostMetricsOf(m: KubeNodeMinute): HostMetrics {
   const s = m.stats;
-  const share = (part: number | undefined, whole: number | undefined) => (part === undefined || !whole ? undefined : Math.round((part / whole) * 10_000) / 100);
+  const share = (part: number | undefined, whole: number | undefined) =>
+    part === undefined || !whole ? undefined : Math.round((part / whole) * 10_000) / 100;
   const used = s?.fsCapacityBytes !== undefined && s.fsAvailableBytes !== undefined ? s.fsCapacityBytes - s.fsAvailableBytes : undefined;
   const figures: HostMetrics = {
     cpuPct: share(s?.cpuMilli, m.node.capacity.cpuMilli),
@@ -214,7 +226,12 @@ function series(q: MetricQuery, instances: readonly MirroredInstance[], from: Ep
       }
     }
     if (!samples.length) continue;
-    const value = q.stat === 'Sum' ? samples.reduce((a, b) => a + b, 0) : q.stat === 'Maximum' ? Math.max(...samples) : samples.reduce((a, b) => a + b, 0) / samples.length;
+    const value =
+      q.stat === 'Sum'
+        ? samples.reduce((a, b) => a + b, 0)
+        : q.stat === 'Maximum'
+          ? Math.max(...samples)
+          : samples.reduce((a, b) => a + b, 0) / samples.length;
     points.push({ t, value });
   }
   return { id: q.id, points, status: 'Complete' };

@@ -73,7 +73,14 @@ export function signingKey(secretAccessKey: string, date: string, region: string
 }
 
 /** The signature the request should carry, given the header names it signs. */
-export function expectedSignature(input: SignedRequestInput, signedHeaders: readonly string[], amzDate: string, scope: string, secret: string, payloadHash: string): string {
+export function expectedSignature(
+  input: SignedRequestInput,
+  signedHeaders: readonly string[],
+  amzDate: string,
+  scope: string,
+  secret: string,
+  payloadHash: string,
+): string {
   const [date, region, service] = scope.split('/');
   const canonicalRequest = [
     input.method.toUpperCase(),
@@ -84,10 +91,13 @@ export function expectedSignature(input: SignedRequestInput, signedHeaders: read
     payloadHash,
   ].join('\n');
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  return createHmac('sha256', signingKey(secret, date, region, service)).update(stringToSign).digest('hex');
+  return createHmac('sha256', signingKey(secret, date, region, service))
+    .update(stringToSign)
+    .digest('hex');
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 export function verifySigV4(input: SignedRequestInput, opts: VerifyOptions): VerifyResult {
   const auth = headerValue(input.headers.authorization);
@@ -98,16 +108,33 @@ export function verifySigV4(input: SignedRequestInput, opts: VerifyOptions): Ver
   if (region !== opts.region) return { ok: false, reason: `signed for region ${region}, expected ${opts.region}` };
   if (service !== opts.service) return { ok: false, reason: `signed for service ${service}, expected ${opts.service}` };
   const amzDate = headerValue(input.headers['x-amz-date']);
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date) return { ok: false, reason: 'x-amz-date missing or not the credential scope date' };
-  const at = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date)
+    return { ok: false, reason: 'x-amz-date missing or not the credential scope date' };
+  const at = Date.UTC(
+    +amzDate.slice(0, 4),
+    +amzDate.slice(4, 6) - 1,
+    +amzDate.slice(6, 8),
+    +amzDate.slice(9, 11),
+    +amzDate.slice(11, 13),
+    +amzDate.slice(13, 15),
+  );
   if (Math.abs((opts.now ?? Date.now()) - at) > (opts.maxSkewMs ?? 15 * 60_000)) return { ok: false, reason: 'request time too skewed' };
   const signedHeaders = signed.split(';');
-  if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date')) return { ok: false, reason: 'host and x-amz-date must be signed' };
+  if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date'))
+    return { ok: false, reason: 'host and x-amz-date must be signed' };
   const bodyHash = sha256Hex(input.body);
   const declared = headerValue(input.headers['x-amz-content-sha256']);
-  if (declared && declared !== 'UNSIGNED-PAYLOAD' && declared !== bodyHash) return { ok: false, reason: 'x-amz-content-sha256 does not match the body' };
+  if (declared && declared !== 'UNSIGNED-PAYLOAD' && declared !== bodyHash)
+    return { ok: false, reason: 'x-amz-content-sha256 does not match the body' };
   const payloadHash = declared === 'UNSIGNED-PAYLOAD' ? declared : bodyHash;
-  const expected = expectedSignature(input, signedHeaders, amzDate, `${date}/${region}/${service}/aws4_request`, opts.credentials.secretAccessKey, payloadHash);
+  const expected = expectedSignature(
+    input,
+    signedHeaders,
+    amzDate,
+    `${date}/${region}/${service}/aws4_request`,
+    opts.credentials.secretAccessKey,
+    payloadHash,
+  );
   const ok = timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(signature, 'hex'));
   return ok ? { ok: true } : { ok: false, reason: 'signature does not match' };
 }

@@ -74,7 +74,16 @@ export class ApiFaults {
   /** @internal */ readonly watches = new Set<{ socket: Socket; end: () => void; stalled: boolean }>();
   /** @internal */ expired = new Set<string>();
   /** @internal */ readonly readyz = new Map<string, boolean>(
-    ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', 'poststarthook/start-apiserver-admission-initializer', 'poststarthook/rbac/bootstrap-roles', 'shutdown'].map((c) => [c, true]),
+    [
+      'ping',
+      'log',
+      'etcd',
+      'etcd-readiness',
+      'informer-sync',
+      'poststarthook/start-apiserver-admission-initializer',
+      'poststarthook/rbac/bootstrap-roles',
+      'shutdown',
+    ].map((c) => [c, true]),
   );
   /** @internal */ continueTokens = new Map<string, { items: string[]; rv: number; kind: string; apiVersion: string }>();
   /** Watch answers 410 as an HTTP status instead of an ERROR event (older servers, some proxies). */
@@ -184,7 +193,8 @@ function route(path: string, cluster: SimCluster): Route | undefined {
     const rest = path.slice(g.prefix.length + 1).split('/');
     const base = { resource, kind: g.kind, apiVersion: g.apiVersion };
     if (rest[0] === resource && rest.length <= 2) return { ...base, ...(rest[1] ? { name: rest[1] } : {}) };
-    if (rest[0] === 'namespaces' && rest[2] === resource && !CLUSTER_SCOPED.has(resource) && rest.length <= 4) return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
+    if (rest[0] === 'namespaces' && rest[2] === resource && !CLUSTER_SCOPED.has(resource) && rest.length <= 4)
+      return { ...base, namespace: rest[1], ...(rest[3] ? { name: rest[3] } : {}) };
   }
   return undefined;
 }
@@ -231,9 +241,12 @@ function watchListProblem(q: URLSearchParams, mode: 'on' | 'off'): string | unde
   const match = q.get('resourceVersionMatch');
   const problems: string[] = [];
   if (send !== null) {
-    if (match !== 'NotOlderThan') problems.push('resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
-    if (mode === 'off') problems.push('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
-  } else if (match !== null) problems.push('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    if (match !== 'NotOlderThan')
+      problems.push('resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (mode === 'off')
+      problems.push('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+  } else if (match !== null)
+    problems.push('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
   if (!problems.length) return undefined;
   return `ListOptions.meta.k8s.io "" is invalid: ${problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`}`;
 }
@@ -270,8 +283,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
         await new Promise((r) => setTimeout(r, rule.delayMs));
         // The client (or the server's close()) may have hung up meanwhile.
         if (res.destroyed || closed) return;
-      }
-      else if (rule.status === 429) return send(429, status(429, 'TooManyRequests', 'Too many requests, please try again later.'), { 'retry-after': String(rule.retryAfterSeconds ?? 1) });
+      } else if (rule.status === 429)
+        return send(429, status(429, 'TooManyRequests', 'Too many requests, please try again later.'), {
+          'retry-after': String(rule.retryAfterSeconds ?? 1),
+        });
       else return send(rule.status, status(rule.status, 'InternalError', `simulated failure ${rule.status}`));
     }
     if (SimLeases.handles(path)) {
@@ -284,20 +299,34 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       const checks = [...faults.readyz];
       const ok = checks.every(([, v]) => v);
       const verbose = url.searchParams.has('verbose');
-      const text = verbose ? `${checks.map(([c, v]) => (v ? `[+]${c} ok` : `[-]${c} failed: reason withheld`)).join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n` : ok ? 'ok' : `${path.slice(1)} check failed`;
+      const text = verbose
+        ? `${checks.map(([c, v]) => (v ? `[+]${c} ok` : `[-]${c} failed: reason withheld`)).join('\n')}\n${path.slice(1)} check ${ok ? 'passed' : 'failed'}\n`
+        : ok
+          ? 'ok'
+          : `${path.slice(1)} check failed`;
       requests.push({ method: 'GET', path, query: url.search, status: ok ? 200 : 500, watch: false, bytes: Buffer.byteLength(text) });
       res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
       return;
     }
-    if (path === '/version') return send(200, JSON.stringify({ major: '1', minor: '33', gitVersion: 'v1.33.5-eks-3cfe0ce', platform: 'linux/amd64' }));
+    if (path === '/version')
+      return send(200, JSON.stringify({ major: '1', minor: '33', gitVersion: 'v1.33.5-eks-3cfe0ce', platform: 'linux/amd64' }));
 
     const proxy = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/(.*)$/.exec(path);
     if (proxy) {
       const [, node, sub] = proxy;
-      if (!permissions.nodesProxy) return send(403, status(403, 'Forbidden', `nodes "${node}" is forbidden: User "system:serviceaccount:vigil:vigil-agent" cannot get resource "nodes/proxy" in API group "" at the cluster scope`));
+      if (!permissions.nodesProxy)
+        return send(
+          403,
+          status(
+            403,
+            'Forbidden',
+            `nodes "${node}" is forbidden: User "system:serviceaccount:vigil:vigil-agent" cannot get resource "nodes/proxy" in API group "" at the cluster scope`,
+          ),
+        );
       if (!cluster.nodeModels.has(node)) return send(404, status(404, 'NotFound', `nodes "${node}" not found`));
       if (sub === 'metrics/cadvisor') return send(200, cadvisorBody(cluster, node) ?? '');
-      if (sub !== 'stats/summary') return send(404, status(404, 'NotFound', `the simulated kubelet serves only stats/summary and metrics/cadvisor, not ${sub}`));
+      if (sub !== 'stats/summary')
+        return send(404, status(404, 'NotFound', `the simulated kubelet serves only stats/summary and metrics/cadvisor, not ${sub}`));
       const r = opts.proxySummary ? await opts.proxySummary(node) : { status: 200, body: summaryBody(cluster, node) ?? '' };
       return send(r.status, r.body);
     }
@@ -331,7 +360,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       if (cont) {
         const [id, at] = Buffer.from(cont, 'base64url').toString().split(':');
         const snap = faults.continueTokens.get(id);
-        if (!snap || faults.expired.has(id)) return send(410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'));
+        if (!snap || faults.expired.has(id))
+          return send(
+            410,
+            status(
+              410,
+              'Expired',
+              'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+            ),
+          );
         page = snap;
         offset = Number(at);
       } else {
@@ -352,14 +389,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
     // Watch.
     const watchList = faults.watchList;
     const refusal = watchList === 'ignored' ? undefined : watchListProblem(url.searchParams, watchList);
-    if (refusal) return send(422, JSON.stringify({ ...JSON.parse(status(422, 'Invalid', refusal)), details: { group: 'meta.k8s.io', kind: 'ListOptions' } }));
+    if (refusal)
+      return send(
+        422,
+        JSON.stringify({ ...JSON.parse(status(422, 'Invalid', refusal)), details: { group: 'meta.k8s.io', kind: 'ListOptions' } }),
+      );
     // A streaming list: the state now (it is never older than any resourceVersion asked), then the marker.
     const streaming = watchList === 'on' && url.searchParams.get('sendInitialEvents') === 'true';
     const fromRv = streaming ? 0 : Number(url.searchParams.get('resourceVersion') ?? 0);
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
     const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
     let backlog: Change[] | 'gone';
-    if (!fromRv) backlog = cluster.list(r.resource).filter(inScope).sort(byKey).map((o) => ({ rv: cluster.resourceVersion, resource: r.resource, type: 'ADDED', object: o }));
+    if (!fromRv)
+      backlog = cluster
+        .list(r.resource)
+        .filter(inScope)
+        .sort(byKey)
+        .map((o) => ({ rv: cluster.resourceVersion, resource: r.resource, type: 'ADDED', object: o }));
     else backlog = cluster.changesSince(r.resource, fromRv);
     if (backlog === 'gone') {
       const message = `too old resource version: ${fromRv} (${cluster.resourceVersion})`;
@@ -382,7 +428,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
       res.write(text);
     };
     for (const c of backlog) if (inScope(c.object)) line(c.type, c.object);
-    const sendBookmark = (annotations?: Json) => line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(cluster.resourceVersion), ...(annotations ? { annotations } : {}) } });
+    const sendBookmark = (annotations?: Json) =>
+      line('BOOKMARK', {
+        kind: r.kind,
+        apiVersion: r.apiVersion,
+        metadata: { resourceVersion: String(cluster.resourceVersion), ...(annotations ? { annotations } : {}) },
+      });
     if (streaming) sendBookmark({ [INITIAL_EVENTS_END]: 'true' });
     // Besides the periodic bookmark, one right after any burst of changes (coalesced per turn of the event
     // loop), so every watch, even of a resource that did not change, learns the cluster's resourceVersion
@@ -417,7 +468,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServ
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handler(req, res).catch((e) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(status(500, 'InternalError', (e as Error).message));
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' }).end(status(500, 'InternalError', (e as Error).message));
     });
   };
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
@@ -453,7 +505,12 @@ function karpenterDiscovery(): string {
     { name, singularName: kind.toLowerCase(), namespaced: false, kind, verbs, categories: ['karpenter'] },
     { name: `${name}/status`, singularName: '', namespaced: false, kind, verbs: ['get', 'patch', 'update'] },
   ];
-  return JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'karpenter.sh/v1', resources: [...resource('nodepools', 'NodePool'), ...resource('nodeclaims', 'NodeClaim')] });
+  return JSON.stringify({
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'karpenter.sh/v1',
+    resources: [...resource('nodepools', 'NodePool'), ...resource('nodeclaims', 'NodeClaim')],
+  });
 }
 
 function byKey(a: Json, b: Json): number {

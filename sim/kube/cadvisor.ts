@@ -28,7 +28,9 @@ const labels = (l: Record<'container' | 'id' | 'image' | 'name' | 'namespace' | 
 function podSlice(p: PodModel): string {
   const uid = p.uid.replace(/-/g, '_');
   const qos = qosOf(p);
-  return qos === 'Guaranteed' ? `/kubepods.slice/kubepods-pod${uid}.slice` : `/kubepods.slice/kubepods-${qos.toLowerCase()}.slice/kubepods-${qos.toLowerCase()}-pod${uid}.slice`;
+  return qos === 'Guaranteed'
+    ? `/kubepods.slice/kubepods-pod${uid}.slice`
+    : `/kubepods.slice/kubepods-${qos.toLowerCase()}.slice/kubepods-${qos.toLowerCase()}-pod${uid}.slice`;
 }
 
 /** A container's runtime id: new at each restart, as its cgroup is. */
@@ -40,7 +42,14 @@ function cgroupsOf(p: PodModel, t: EpochMs): Cgroup[] {
   const containers = running.map((c): Cgroup => {
     const id = containerId(p, c);
     return {
-      labels: labels({ container: c.spec.name, id: `${slice}/cri-containerd-${id}.scope`, image: c.spec.image, name: id, namespace: p.namespace, pod: p.name }),
+      labels: labels({
+        container: c.spec.name,
+        id: `${slice}/cri-containerd-${id}.scope`,
+        image: c.spec.image,
+        name: id,
+        namespace: p.namespace,
+        pod: p.name,
+      }),
       usageSeconds: c.cpu.valueAt(t) / 1e9,
       workingSetBytes: c.usage.memoryWorkingSetBytes,
       cfs: c.cpu.cfs(t),
@@ -53,18 +62,46 @@ function cgroupsOf(p: PodModel, t: EpochMs): Cgroup[] {
     labels: labels({ container: '', id: slice, image: '', name: '', namespace: p.namespace, pod: p.name }),
     usageSeconds: containers.reduce((a, c) => a + c.usageSeconds, 0),
     workingSetBytes: containers.reduce((a, c) => a + c.workingSetBytes, 0),
-    ...(limited ? { cfs: { periods: Math.max(...containers.map((c) => c.cfs!.periods)), throttledPeriods: Math.max(...containers.map((c) => c.cfs!.throttledPeriods)), throttledSeconds: sum((c) => c.throttledSeconds) } } : {}),
+    ...(limited
+      ? {
+          cfs: {
+            periods: Math.max(...containers.map((c) => c.cfs!.periods)),
+            throttledPeriods: Math.max(...containers.map((c) => c.cfs!.throttledPeriods)),
+            throttledSeconds: sum((c) => c.throttledSeconds),
+          },
+        }
+      : {}),
   };
   return [pod, ...containers];
 }
 
-type Family = { readonly name: string; readonly help: string; readonly type: 'counter' | 'gauge'; readonly value: (c: Cgroup) => number | undefined };
+type Family = {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge';
+  readonly value: (c: Cgroup) => number | undefined;
+};
 
 /** The CFS families, which cAdvisor writes only for a cgroup with a quota. */
 const CFS: readonly Family[] = [
-  { name: 'container_cpu_cfs_periods_total', help: 'Number of elapsed enforcement period intervals.', type: 'counter', value: (c) => c.cfs && Math.floor(c.cfs.periods) },
-  { name: 'container_cpu_cfs_throttled_periods_total', help: 'Number of throttled period intervals.', type: 'counter', value: (c) => c.cfs && Math.floor(c.cfs.throttledPeriods) },
-  { name: 'container_cpu_cfs_throttled_seconds_total', help: 'Total time duration the container has been throttled.', type: 'counter', value: (c) => c.cfs?.throttledSeconds },
+  {
+    name: 'container_cpu_cfs_periods_total',
+    help: 'Number of elapsed enforcement period intervals.',
+    type: 'counter',
+    value: (c) => c.cfs && Math.floor(c.cfs.periods),
+  },
+  {
+    name: 'container_cpu_cfs_throttled_periods_total',
+    help: 'Number of throttled period intervals.',
+    type: 'counter',
+    value: (c) => c.cfs && Math.floor(c.cfs.throttledPeriods),
+  },
+  {
+    name: 'container_cpu_cfs_throttled_seconds_total',
+    help: 'Total time duration the container has been throttled.',
+    type: 'counter',
+    value: (c) => c.cfs?.throttledSeconds,
+  },
 ];
 
 /**
@@ -91,7 +128,9 @@ const OTHERS: readonly Family[] = [
   gauge('container_memory_max_usage_bytes', 'Maximum memory usage recorded in bytes', (c) => Math.floor(c.workingSetBytes * 1.2)),
   gauge('container_memory_rss', 'Size of RSS in bytes.', (c) => Math.floor(c.workingSetBytes * 0.8)),
   gauge('container_memory_swap', 'Container swap usage in bytes.', () => 0),
-  gauge('container_memory_usage_bytes', 'Current memory usage in bytes, including all memory regardless of when it was accessed', (c) => Math.floor(c.workingSetBytes * 1.05)),
+  gauge('container_memory_usage_bytes', 'Current memory usage in bytes, including all memory regardless of when it was accessed', (c) =>
+    Math.floor(c.workingSetBytes * 1.05),
+  ),
   gauge('container_memory_working_set_bytes', 'Current working set in bytes.', (c) => c.workingSetBytes),
   counter('container_oom_events_total', 'Count of out of memory events observed for the container', () => 0),
   gauge('container_processes', 'Number of processes running inside the container.', () => 3),
@@ -125,7 +164,10 @@ export function goFloat(v: number): string {
 export function cadvisorBody(cluster: SimCluster, nodeName: string): string | undefined {
   if (!cluster.nodeModels.has(nodeName)) return undefined;
   const t = cluster.clock.now();
-  const cgroups = cluster.podsOn(nodeName).filter((p) => p.phase === 'Running').flatMap((p) => cgroupsOf(p, t));
+  const cgroups = cluster
+    .podsOn(nodeName)
+    .filter((p) => p.phase === 'Running')
+    .flatMap((p) => cgroupsOf(p, t));
   const out: string[] = [];
   for (const f of FAMILIES) {
     out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);

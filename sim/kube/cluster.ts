@@ -26,7 +26,18 @@ import type {
   SimWorkloadKind,
   SimWorkloadSpec,
 } from './model';
-import { allocatable, claimOf, iso, nodeLabels, renderEvent, renderNode, renderPod, renderReplicaSet, renderWorkload, type RenderContext } from './render';
+import {
+  allocatable,
+  claimOf,
+  iso,
+  nodeLabels,
+  renderEvent,
+  renderNode,
+  renderPod,
+  renderReplicaSet,
+  renderWorkload,
+  type RenderContext,
+} from './render';
 import { schedule, type SchedulingView } from './scheduler';
 import type { ContainerModel, EventModel, NodeModel, PodModel, WorkloadModel } from './state';
 import { ObjectStore, type Change, type Json, type KarpenterResource, type Resource } from './store';
@@ -180,7 +191,14 @@ export class SimCluster extends EventEmitter {
     this.write('nodes', spec.name, renderNode(this.view, model), 'ADDED');
     if (this.daemonSetsFollowNodes) {
       for (const w of this.workloads.values()) {
-        if (w.kind === 'DaemonSet' && !w.implicit) this.addPod({ namespace: w.namespace, owner: { kind: 'DaemonSet', name: w.name }, node: spec.name, containers: w.containers, hostNetwork: w.hostNetwork });
+        if (w.kind === 'DaemonSet' && !w.implicit)
+          this.addPod({
+            namespace: w.namespace,
+            owner: { kind: 'DaemonSet', name: w.name },
+            node: spec.name,
+            containers: w.containers,
+            hostNetwork: w.hostNetwork,
+          });
       }
     }
     return model;
@@ -222,9 +240,17 @@ export class SimCluster extends EventEmitter {
     if (n.unschedulable === unschedulable) return;
     n.unschedulable = unschedulable;
     const cordonTaint = 'node.kubernetes.io/unschedulable';
-    n.taints = unschedulable ? [...n.taints.filter((t) => t.key !== cordonTaint), { key: cordonTaint, effect: 'NoSchedule' }] : n.taints.filter((t) => t.key !== cordonTaint);
+    n.taints = unschedulable
+      ? [...n.taints.filter((t) => t.key !== cordonTaint), { key: cordonTaint, effect: 'NoSchedule' }]
+      : n.taints.filter((t) => t.key !== cordonTaint);
     this.touchNode(n);
-    this.emitEvent({ involvedObject: { kind: 'Node', name, uid: name }, reason: unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable', type: 'Normal', message: `Node ${name} status is now: ${unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable'}`, source: { component: 'kubelet', host: name } });
+    this.emitEvent({
+      involvedObject: { kind: 'Node', name, uid: name },
+      reason: unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable',
+      type: 'Normal',
+      message: `Node ${name} status is now: ${unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable'}`,
+      source: { component: 'kubelet', host: name },
+    });
   }
 
   setTaints(name: string, taints: readonly SimTaint[]): void {
@@ -244,14 +270,22 @@ export class SimCluster extends EventEmitter {
   removeTaint(node: string, key: string): void {
     const n = this.node(node);
     if (!n.taints.some((t) => t.key === key)) return;
-    this.setTaints(node, n.taints.filter((t) => t.key !== key));
+    this.setTaints(
+      node,
+      n.taints.filter((t) => t.key !== key),
+    );
   }
 
   /**
    * Sets a node condition (Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, or any
    * node-problem-detector type), with the Normal event the kubelet or node controller records for it.
    */
-  setNodeCondition(name: string, type: string, status: 'True' | 'False' | 'Unknown', opts: { reason?: string; message?: string } = {}): void {
+  setNodeCondition(
+    name: string,
+    type: string,
+    status: 'True' | 'False' | 'Unknown',
+    opts: { reason?: string; message?: string } = {},
+  ): void {
     const n = this.node(name);
     const prev = n.conditions.get(type);
     const reason = opts.reason ?? defaultConditionReason(type, status);
@@ -261,11 +295,21 @@ export class SimCluster extends EventEmitter {
     this.touchNode(n);
     if (prev?.status === status) return;
     const event = conditionEvent(type, status);
-    if (event) this.emitEvent({ involvedObject: { kind: 'Node', name, uid: name }, reason: event, type: 'Normal', message: `Node ${name} status is now: ${event}`, source: { component: type === 'Ready' && status !== 'True' ? 'node-controller' : 'kubelet', host: name } });
+    if (event)
+      this.emitEvent({
+        involvedObject: { kind: 'Node', name, uid: name },
+        reason: event,
+        type: 'Normal',
+        message: `Node ${name} status is now: ${event}`,
+        source: { component: type === 'Ready' && status !== 'True' ? 'node-controller' : 'kubelet', host: name },
+      });
   }
 
   /** Machine figures: disk use (disk filling), process count ceiling, what the system itself uses. */
-  setNodeStats(name: string, s: { disk?: Partial<SimDisk>; imageDisk?: Partial<SimDisk>; maxPid?: number; systemMemoryBytes?: number; systemCpuMilli?: number }): void {
+  setNodeStats(
+    name: string,
+    s: { disk?: Partial<SimDisk>; imageDisk?: Partial<SimDisk>; maxPid?: number; systemMemoryBytes?: number; systemCpuMilli?: number },
+  ): void {
     const n = this.node(name);
     const sameDisk = n.imageDisk === n.disk;
     if (s.disk) n.disk = { ...n.disk, ...s.disk };
@@ -291,8 +335,16 @@ export class SimCluster extends EventEmitter {
   /** Creates or relabels a namespace (labels such as `team`, which routes match). */
   setNamespace(name: string, labels: Readonly<Record<string, string>> = {}): void {
     const old = this.get('namespaces', name);
-    const metadata = { ...((old?.metadata as Json | undefined) ?? { name, uid: `ns-${name}`, creationTimestamp: new Date(this.clock.now()).toISOString() }), labels: { 'kubernetes.io/metadata.name': name, ...labels } };
-    this.write('namespaces', name, { apiVersion: 'v1', kind: 'Namespace', metadata, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, old ? 'MODIFIED' : 'ADDED');
+    const metadata = {
+      ...((old?.metadata as Json | undefined) ?? { name, uid: `ns-${name}`, creationTimestamp: new Date(this.clock.now()).toISOString() }),
+      labels: { 'kubernetes.io/metadata.name': name, ...labels },
+    };
+    this.write(
+      'namespaces',
+      name,
+      { apiVersion: 'v1', kind: 'Namespace', metadata, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } },
+      old ? 'MODIFIED' : 'ADDED',
+    );
   }
 
   /** Where the node's (loopback) kubelet listens; set by `kubelets.ts`. */
@@ -300,7 +352,10 @@ export class SimCluster extends EventEmitter {
     const replayed = this.nodeModels.has(name) ? undefined : this.get('nodes', name);
     if (replayed) {
       // A captured node: its kubelet is now this loopback one.
-      const status = structuredClone(replayed.status) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port: number } } };
+      const status = structuredClone(replayed.status) as {
+        addresses?: { type: string; address: string }[];
+        daemonEndpoints?: { kubeletEndpoint?: { Port: number } };
+      };
       status.addresses = (status.addresses ?? []).map((a) => (a.type === 'InternalIP' ? { ...a, address: '127.0.0.1' } : a));
       status.daemonEndpoints = { kubeletEndpoint: { Port: port } };
       this.write('nodes', name, { ...replayed, status }, 'MODIFIED');
@@ -319,8 +374,16 @@ export class SimCluster extends EventEmitter {
   addWorkload(spec: SimWorkloadSpec, opts: { createPods?: boolean } = {}): void {
     const w = this.ensureWorkload(spec.kind, spec.namespace, spec.name, spec, false);
     if (opts.createPods === false) return;
-    const targets = spec.kind === 'DaemonSet' ? [...this.nodeModels.keys()].map((node) => ({ node })) : Array.from({ length: w.replicas }, () => ({}));
-    for (const t of targets) this.addPod({ namespace: spec.namespace, owner: { kind: spec.kind, name: spec.name }, containers: spec.containers, hostNetwork: spec.hostNetwork, ...t });
+    const targets =
+      spec.kind === 'DaemonSet' ? [...this.nodeModels.keys()].map((node) => ({ node })) : Array.from({ length: w.replicas }, () => ({}));
+    for (const t of targets)
+      this.addPod({
+        namespace: spec.namespace,
+        owner: { kind: spec.kind, name: spec.name },
+        containers: spec.containers,
+        hostNetwork: spec.hostNetwork,
+        ...t,
+      });
   }
 
   /**
@@ -334,7 +397,8 @@ export class SimCluster extends EventEmitter {
       .filter((p) => p.workload === this.workloadKey(w) && p.phase !== 'Failed' && p.phase !== 'Succeeded')
       .sort((a, b) => a.createdAt - b.createdAt);
     w.replicas = replicas;
-    for (let i = pods.length; i < replicas; i++) this.addPod({ namespace, owner: { kind, name }, containers: w.containers, hostNetwork: w.hostNetwork });
+    for (let i = pods.length; i < replicas; i++)
+      this.addPod({ namespace, owner: { kind, name }, containers: w.containers, hostNetwork: w.hostNetwork });
     for (const p of pods.slice(replicas).reverse()) this.deletePod(p);
     this.refreshWorkload(w);
   }
@@ -345,9 +409,17 @@ export class SimCluster extends EventEmitter {
     const createdAt = spec.createdAt ?? now;
     const w =
       spec.owner && spec.owner.kind !== 'Node' && spec.owner.kind !== 'CronJob'
-        ? this.ensureWorkload(spec.owner.kind, spec.namespace, spec.owner.name, { containers: spec.containers, hostNetwork: spec.hostNetwork }, true, spec.labels?.[spec.owner.kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash'])
+        ? this.ensureWorkload(
+            spec.owner.kind,
+            spec.namespace,
+            spec.owner.name,
+            { containers: spec.containers, hostNetwork: spec.hostNetwork },
+            true,
+            spec.labels?.[spec.owner.kind === 'Deployment' ? 'pod-template-hash' : 'controller-revision-hash'],
+          )
         : undefined;
-    if (spec.node && !this.nodeModels.has(spec.node)) throw new SimNotFoundError(`no node ${spec.node} to bind pod ${spec.namespace}/${spec.name ?? ''} to`);
+    if (spec.node && !this.nodeModels.has(spec.node))
+      throw new SimNotFoundError(`no node ${spec.node} to bind pod ${spec.namespace}/${spec.name ?? ''} to`);
     if (w?.implicit && w.kind !== 'DaemonSet') w.replicas++;
     const name = spec.name ?? this.podName(w, spec);
     if (this.podModels.has(`${spec.namespace}/${name}`)) throw new Error(`pod ${spec.namespace}/${name} exists`);
@@ -372,7 +444,14 @@ export class SimCluster extends EventEmitter {
     const node = spec.node ?? schedule(this.view, pod);
     if (node) this.bind(pod, node, spec.startedAt ?? createdAt + 2000);
     this.write('pods', `${pod.namespace}/${pod.name}`, renderPod(this.view, pod), 'ADDED');
-    if (!node) this.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'FailedScheduling', type: 'Warning', message: pod.unschedulable?.message ?? '', source: { component: 'default-scheduler' } });
+    if (!node)
+      this.emitEvent({
+        involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid },
+        reason: 'FailedScheduling',
+        type: 'Warning',
+        message: pod.unschedulable?.message ?? '',
+        source: { component: 'default-scheduler' },
+      });
     if (w) this.refreshWorkload(w);
     return pod;
   }
@@ -435,7 +514,9 @@ export class SimCluster extends EventEmitter {
     const now = this.clock.now();
     c.usage = {
       memoryWorkingSetBytes: usage.memoryWorkingSetBytes ?? c.usage.memoryWorkingSetBytes,
-      memoryRssBytes: usage.memoryRssBytes ?? (usage.memoryWorkingSetBytes !== undefined ? Math.floor(usage.memoryWorkingSetBytes * 0.8) : c.usage.memoryRssBytes),
+      memoryRssBytes:
+        usage.memoryRssBytes ??
+        (usage.memoryWorkingSetBytes !== undefined ? Math.floor(usage.memoryWorkingSetBytes * 0.8) : c.usage.memoryRssBytes),
       rootfsUsedBytes: usage.rootfsUsedBytes ?? c.usage.rootfsUsedBytes,
       logsUsedBytes: usage.logsUsedBytes ?? c.usage.logsUsedBytes,
     };
@@ -473,12 +554,21 @@ export class SimCluster extends EventEmitter {
     c.lastTermination = { reason: how.reason ?? 'Error', exitCode: how.exitCode ?? 1, finishedAt: now };
     c.restarts++;
     c.state = 'waiting';
-    c.waiting = { reason: 'CrashLoopBackOff', message: `back-off 5m0s restarting failed container=${container} pod=${p.name}_${p.namespace}(${p.uid})` };
+    c.waiting = {
+      reason: 'CrashLoopBackOff',
+      message: `back-off 5m0s restarting failed container=${container} pod=${p.name}_${p.namespace}(${p.uid})`,
+    };
     c.ready = false;
     c.cpu.setRate(now, 0);
     if (p.node) this.refreshNodeCpu(p.node);
     this.touchPod(p);
-    this.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: 'BackOff', type: 'Warning', message: 'Back-off restarting failed container', source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+    this.emitEvent({
+      involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid },
+      reason: 'BackOff',
+      type: 'Warning',
+      message: 'Back-off restarting failed container',
+      source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) },
+    });
   }
 
   /** The image cannot be pulled: ImagePullBackOff, with the kubelet's Failed and BackOff warnings. */
@@ -492,7 +582,13 @@ export class SimCluster extends EventEmitter {
     this.touchPod(p);
     const source = { component: 'kubelet', ...(p.node ? { host: p.node } : {}) };
     const involvedObject = { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid };
-    this.emitEvent({ involvedObject, reason: 'Failed', type: 'Warning', message: `Failed to pull image "${c.spec.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${c.spec.image}": not found`, source });
+    this.emitEvent({
+      involvedObject,
+      reason: 'Failed',
+      type: 'Warning',
+      message: `Failed to pull image "${c.spec.image}": rpc error: code = NotFound desc = failed to pull and unpack image "${c.spec.image}": not found`,
+      source,
+    });
     this.emitEvent({ involvedObject, reason: 'BackOff', type: 'Warning', message: `Back-off pulling image "${c.spec.image}"`, source });
   }
 
@@ -505,7 +601,13 @@ export class SimCluster extends EventEmitter {
     c.ready = false;
     c.cpu.setRate(this.clock.now(), 0);
     this.touchPod(p);
-    this.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: 'Failed', type: 'Warning', message: `Error: ${message}`, source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+    this.emitEvent({
+      involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid },
+      reason: 'Failed',
+      type: 'Warning',
+      message: `Error: ${message}`,
+      source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) },
+    });
   }
 
   /** The container runs normally again (after a crash loop or a pull failure). */
@@ -531,14 +633,25 @@ export class SimCluster extends EventEmitter {
     if (phase === 'Failed' || phase === 'Succeeded') {
       for (const c of p.containers) {
         c.state = 'terminated';
-        c.terminated = { reason: opts.reason ?? (phase === 'Succeeded' ? 'Completed' : 'Error'), exitCode: phase === 'Succeeded' ? 0 : 137, finishedAt: this.clock.now() };
+        c.terminated = {
+          reason: opts.reason ?? (phase === 'Succeeded' ? 'Completed' : 'Error'),
+          exitCode: phase === 'Succeeded' ? 0 : 137,
+          finishedAt: this.clock.now(),
+        };
         c.ready = false;
         c.cpu.setRate(this.clock.now(), 0);
       }
       if (p.node) this.refreshNodeCpu(p.node);
     }
     this.touchPod(p);
-    if (opts.reason === 'Evicted') this.emitEvent({ involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid }, reason: 'Evicted', type: 'Warning', message: opts.message ?? 'The node was low on resource: memory.', source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) } });
+    if (opts.reason === 'Evicted')
+      this.emitEvent({
+        involvedObject: { kind: 'Pod', name: p.name, namespace: p.namespace, uid: p.uid },
+        reason: 'Evicted',
+        type: 'Warning',
+        message: opts.message ?? 'The node was low on resource: memory.',
+        source: { component: 'kubelet', ...(p.node ? { host: p.node } : {}) },
+      });
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -559,7 +672,9 @@ export class SimCluster extends EventEmitter {
     }
     const e: EventModel = {
       namespace: inv.namespace ?? 'default',
-      name: `${inv.name}.${Math.floor(this.rand() * 2 ** 48).toString(16).padStart(12, '0')}`,
+      name: `${inv.name}.${Math.floor(this.rand() * 2 ** 48)
+        .toString(16)
+        .padStart(12, '0')}`,
       uid: this.uuid(),
       spec,
       count: 1,
@@ -635,7 +750,9 @@ export class SimCluster extends EventEmitter {
       restarts: spec.status?.restarts ?? 0,
       startedAt,
       state: 'running',
-      ...(spec.status?.lastTermination ? { lastTermination: { ...spec.status.lastTermination, finishedAt: spec.status.lastTermination.finishedAt ?? startedAt - 1000 } } : {}),
+      ...(spec.status?.lastTermination
+        ? { lastTermination: { ...spec.status.lastTermination, finishedAt: spec.status.lastTermination.finishedAt ?? startedAt - 1000 } }
+        : {}),
       ready: true,
       usage: {
         memoryWorkingSetBytes: ws,
@@ -643,7 +760,12 @@ export class SimCluster extends EventEmitter {
         rootfsUsedBytes: spec.usage?.rootfsUsedBytes ?? 65_536,
         logsUsedBytes: spec.usage?.logsUsedBytes ?? 1_048_576,
       },
-      cpu: new CpuCounter(now, spec.usage?.cpuMilli ?? Math.floor((spec.requests?.cpuMilli ?? 100) * 0.3), Math.min(startedAt, now), spec.limits?.cpuMilli),
+      cpu: new CpuCounter(
+        now,
+        spec.usage?.cpuMilli ?? Math.floor((spec.requests?.cpuMilli ?? 100) * 0.3),
+        Math.min(startedAt, now),
+        spec.limits?.cpuMilli,
+      ),
     };
   }
 
@@ -659,28 +781,42 @@ export class SimCluster extends EventEmitter {
     this.volumeZones.set(key, zone);
     const volume = `pvc-${this.uuid()}`;
     const created = iso(this.clock.now());
-    this.write('persistentvolumeclaims', key, {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: claim, namespace: p.namespace, uid: this.uuid(), creationTimestamp: created },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } }, storageClassName: 'gp3', volumeName: volume },
-      status: { phase: 'Bound' },
-    }, 'ADDED');
-    this.write('persistentvolumes', volume, {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: volume, uid: this.uuid(), creationTimestamp: created },
-      spec: {
-        capacity: { storage: '20Gi' },
-        accessModes: ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Delete',
-        storageClassName: 'gp3',
-        claimRef: { kind: 'PersistentVolumeClaim', namespace: p.namespace, name: claim },
-        csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${this.uuid().replace(/-/g, '').slice(0, 17)}` },
-        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }] } },
+    this.write(
+      'persistentvolumeclaims',
+      key,
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: claim, namespace: p.namespace, uid: this.uuid(), creationTimestamp: created },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } }, storageClassName: 'gp3', volumeName: volume },
+        status: { phase: 'Bound' },
       },
-      status: { phase: 'Bound' },
-    }, 'ADDED');
+      'ADDED',
+    );
+    this.write(
+      'persistentvolumes',
+      volume,
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: volume, uid: this.uuid(), creationTimestamp: created },
+        spec: {
+          capacity: { storage: '20Gi' },
+          accessModes: ['ReadWriteOnce'],
+          persistentVolumeReclaimPolicy: 'Delete',
+          storageClassName: 'gp3',
+          claimRef: { kind: 'PersistentVolumeClaim', namespace: p.namespace, name: claim },
+          csi: { driver: 'ebs.csi.aws.com', volumeHandle: `vol-${this.uuid().replace(/-/g, '').slice(0, 17)}` },
+          nodeAffinity: {
+            required: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }],
+            },
+          },
+        },
+        status: { phase: 'Bound' },
+      },
+      'ADDED',
+    );
   }
 
   private bind(p: PodModel, node: string, startedAt: EpochMs): void {
@@ -728,7 +864,15 @@ export class SimCluster extends EventEmitter {
       oldReplicaSets: [],
       ...(kind === 'Job' && spec.cronJob ? { cronJob: { name: spec.cronJob, uid: this.uuid() } } : {}),
     };
-    if (kind === 'Deployment') w.replicaSet = { name: `${name}-${w.templateHash}`, uid: this.uuid(), hash: w.templateHash, createdAt, containers: spec.containers, revision: 1 };
+    if (kind === 'Deployment')
+      w.replicaSet = {
+        name: `${name}-${w.templateHash}`,
+        uid: this.uuid(),
+        hash: w.templateHash,
+        createdAt,
+        containers: spec.containers,
+        revision: 1,
+      };
     this.workloads.set(key, w);
     const resource = workloadResource(kind);
     this.write(resource, `${namespace}/${name}`, renderWorkload(this.view, w), 'ADDED');
@@ -741,9 +885,15 @@ export class SimCluster extends EventEmitter {
     const key = `${w.namespace}/${w.name}`;
     const next = renderWorkload(this.view, w);
     const prev = this.get(resource, key);
-    if (prev && JSON.stringify(prev.status) === JSON.stringify(next.status) && JSON.stringify((prev.spec as Json).replicas) === JSON.stringify((next.spec as Json).replicas)) return;
+    if (
+      prev &&
+      JSON.stringify(prev.status) === JSON.stringify(next.status) &&
+      JSON.stringify((prev.spec as Json).replicas) === JSON.stringify((next.spec as Json).replicas)
+    )
+      return;
     this.write(resource, key, next, 'MODIFIED');
-    for (const rs of [...(w.replicaSet ? [w.replicaSet] : []), ...w.oldReplicaSets]) this.write('replicasets', `${w.namespace}/${rs.name}`, renderReplicaSet(this.view, w, rs), 'MODIFIED');
+    for (const rs of [...(w.replicaSet ? [w.replicaSet] : []), ...w.oldReplicaSets])
+      this.write('replicasets', `${w.namespace}/${rs.name}`, renderReplicaSet(this.view, w, rs), 'MODIFIED');
   }
 
   /**
@@ -761,10 +911,22 @@ export class SimCluster extends EventEmitter {
       const earlier = w.oldReplicaSets.find((rs) => images(rs.containers) === images(containers));
       w.oldReplicaSets = [...w.oldReplicaSets.filter((rs) => rs !== earlier), w.replicaSet];
       const hash = earlier?.hash ?? this.suffix(10);
-      w.replicaSet = earlier ?? { name: `${name}-${hash}`, uid: this.uuid(), hash, createdAt: this.clock.now(), containers, revision: w.revision };
+      w.replicaSet = earlier ?? {
+        name: `${name}-${hash}`,
+        uid: this.uuid(),
+        hash,
+        createdAt: this.clock.now(),
+        containers,
+        revision: w.revision,
+      };
       w.replicaSet.revision = w.revision;
       w.templateHash = hash;
-      this.write('replicasets', `${namespace}/${w.replicaSet.name}`, renderReplicaSet(this.view, w, w.replicaSet), earlier ? 'MODIFIED' : 'ADDED');
+      this.write(
+        'replicasets',
+        `${namespace}/${w.replicaSet.name}`,
+        renderReplicaSet(this.view, w, w.replicaSet),
+        earlier ? 'MODIFIED' : 'ADDED',
+      );
     } else {
       w.templateHash = this.suffix(10);
     }
@@ -800,15 +962,19 @@ export class SimCluster extends EventEmitter {
   private podLabels(w: WorkloadModel, podName: string): Record<string, string> {
     const base = { 'app.kubernetes.io/name': w.name };
     if (w.kind === 'Deployment') return { ...base, 'pod-template-hash': w.templateHash };
-    if (w.kind === 'StatefulSet') return { ...base, 'controller-revision-hash': w.templateHash, 'statefulset.kubernetes.io/pod-name': podName };
-    if (w.kind === 'DaemonSet') return { ...base, 'controller-revision-hash': w.templateHash, 'pod-template-generation': String(w.revision) };
+    if (w.kind === 'StatefulSet')
+      return { ...base, 'controller-revision-hash': w.templateHash, 'statefulset.kubernetes.io/pod-name': podName };
+    if (w.kind === 'DaemonSet')
+      return { ...base, 'controller-revision-hash': w.templateHash, 'pod-template-generation': String(w.revision) };
     return { ...base, 'batch.kubernetes.io/job-name': w.name, 'batch.kubernetes.io/controller-uid': w.uid };
   }
 
   private ownerRef(w: WorkloadModel | undefined, owner: SimOwner | undefined, node: string | undefined): PodModel['owner'] {
-    if (w?.kind === 'Deployment' && w.replicaSet) return { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: w.replicaSet.name, uid: w.replicaSet.uid };
+    if (w?.kind === 'Deployment' && w.replicaSet)
+      return { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: w.replicaSet.name, uid: w.replicaSet.uid };
     if (w) return { apiVersion: w.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: w.kind, name: w.name, uid: w.uid };
-    if (owner?.kind === 'Node' && node) return { apiVersion: 'v1', kind: 'Node', name: node, uid: this.nodeModels.get(node)?.uid ?? this.uuid() };
+    if (owner?.kind === 'Node' && node)
+      return { apiVersion: 'v1', kind: 'Node', name: node, uid: this.nodeModels.get(node)?.uid ?? this.uuid() };
     return undefined;
   }
 

@@ -67,9 +67,14 @@ export class EvictionManager {
             .filter((p) => p.owner?.kind !== 'DaemonSet' && ephemeralUse(p) > 0)
             .sort((a, b) => ephemeralUse(b) - ephemeralRequest(b) - (ephemeralUse(a) - ephemeralRequest(a)))[0];
           if (!victim || ephemeralUse(victim) < MiB) break;
-          const top = victim.containers.reduce((a, c) => (c.usage.rootfsUsedBytes + c.usage.logsUsedBytes > a.usage.rootfsUsedBytes + a.usage.logsUsedBytes ? c : a));
+          const top = victim.containers.reduce((a, c) =>
+            c.usage.rootfsUsedBytes + c.usage.logsUsedBytes > a.usage.rootfsUsedBytes + a.usage.logsUsedBytes ? c : a,
+          );
           const threshold = Math.round(n.disk.capacityBytes * DISK_EVICTION_SHARE);
-          this.evict(victim, `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${top.spec.requests?.ephemeralStorageBytes ? formatBytes(top.spec.requests.ephemeralStorageBytes) : '0'}, has larger consumption of ephemeral-storage. `);
+          this.evict(
+            victim,
+            `The node was low on resource: ephemeral-storage. Threshold quantity: ${formatBytes(threshold)}, available: ${Math.max(0, Math.round((free() * n.disk.capacityBytes) / 1024))}Ki. Container ${top.spec.name} was using ${Math.round((top.usage.rootfsUsedBytes + top.usage.logsUsedBytes) / 1024)}Ki, request is ${top.spec.requests?.ephemeralStorageBytes ? formatBytes(top.spec.requests.ephemeralStorageBytes) : '0'}, has larger consumption of ephemeral-storage. `,
+          );
           this.host.note(`${this.host.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name} (ephemeral-storage)`);
         }
       } else if (state.disk !== undefined && now - state.disk >= PRESSURE_TRANSITION_MS) {
@@ -100,13 +105,19 @@ export class EvictionManager {
       if (silent(name)) continue;
       const n = this.kube.node(name);
       const live = () => this.kube.podsOn(name).filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
-      const available = () => n.spec.capacity.memoryBytes - n.systemMemoryBytes - sum(live().flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
+      const available = () =>
+        n.spec.capacity.memoryBytes -
+        n.systemMemoryBytes -
+        sum(live().flatMap((p) => p.containers.map((c) => c.usage.memoryWorkingSetBytes)));
       const state = this.pressureSince.get(name) ?? {};
       this.kernelOom(name, available);
       const threshold = n.spec.evictionHard?.['memory.available'];
       if (available() < (threshold ? parseBytes(threshold) : MEMORY_EVICTION_THRESHOLD)) {
         if (state.memory === undefined) {
-          this.kube.setNodeCondition(name, 'MemoryPressure', 'True', { reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' });
+          this.kube.setNodeCondition(name, 'MemoryPressure', 'True', {
+            reason: 'KubeletHasInsufficientMemory',
+            message: 'kubelet has insufficient memory available',
+          });
           this.kube.addTaint(name, 'node.kubernetes.io/memory-pressure');
           this.host.note(`${this.host.nodeRef(name) ?? name} reports MemoryPressure (${formatBytes(available())} available)`);
         }
@@ -123,8 +134,12 @@ export class EvictionManager {
             victim,
             `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${Math.max(0, Math.round(avail / 1024))}Ki. Container ${top.spec.name} was using ${Math.round(top.usage.memoryWorkingSetBytes / 1024)}Ki, request is ${request(top) ? formatBytes(request(top)) : '0'}, has larger consumption of memory. `,
           );
-          const replacement = [...this.kube.podModels.values()].find((p) => p.workload === victim.workload && p.createdAt === now && !p.node);
-          this.host.note(`${this.host.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name}${replacement ? `; its replacement is Pending: ${replacement.unschedulable?.message ?? ''}` : ''}`);
+          const replacement = [...this.kube.podModels.values()].find(
+            (p) => p.workload === victim.workload && p.createdAt === now && !p.node,
+          );
+          this.host.note(
+            `${this.host.nodeRef(name) ?? name} evicts ${victim.namespace}/${victim.name}${replacement ? `; its replacement is Pending: ${replacement.unschedulable?.message ?? ''}` : ''}`,
+          );
         }
       } else if (state.memory !== undefined && now - state.memory >= PRESSURE_TRANSITION_MS) {
         state.memory = undefined;
@@ -139,15 +154,30 @@ export class EvictionManager {
   private kernelOom(node: string, available: () => number): void {
     const capacity = this.kube.node(node).spec.capacity.memoryBytes;
     while (available() < 0) {
-      const running = this.kube.podsOn(node).filter((p) => p.phase === 'Running').flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => ({ p, c })));
+      const running = this.kube
+        .podsOn(node)
+        .filter((p) => p.phase === 'Running')
+        .flatMap((p) => p.containers.filter((c) => c.state === 'running').map((c) => ({ p, c })));
       const score = (x: (typeof running)[number]) => oomScoreAdj(x.p, capacity) + (1000 * x.c.usage.memoryWorkingSetBytes) / capacity;
       const victim = running.sort((a, b) => score(b) - score(a))[0];
       if (!victim) return;
       this.kube.oomKill(victim.p, victim.c.spec.name);
       // The restarted process starts small and warms up again.
-      this.kube.setUsage(victim.p, victim.c.spec.name, { memoryWorkingSetBytes: Math.floor((victim.c.spec.usage?.memoryWorkingSetBytes ?? victim.c.usage.memoryWorkingSetBytes) * WARM_UP_START) });
-      this.kube.emitEvent({ involvedObject: { kind: 'Node', name: node, uid: node }, reason: 'SystemOOM', type: 'Warning', message: `System OOM encountered, victim process: ${victim.c.spec.name}, pid: ${4000 + (victim.c.restarts % 1000)}`, source: { component: 'kubelet', host: node } });
-      this.host.note(`${this.host.nodeRef(node) ?? node}: the kernel OOM-kills ${victim.p.namespace}/${victim.p.name} ${victim.c.spec.name}`);
+      this.kube.setUsage(victim.p, victim.c.spec.name, {
+        memoryWorkingSetBytes: Math.floor(
+          (victim.c.spec.usage?.memoryWorkingSetBytes ?? victim.c.usage.memoryWorkingSetBytes) * WARM_UP_START,
+        ),
+      });
+      this.kube.emitEvent({
+        involvedObject: { kind: 'Node', name: node, uid: node },
+        reason: 'SystemOOM',
+        type: 'Warning',
+        message: `System OOM encountered, victim process: ${victim.c.spec.name}, pid: ${4000 + (victim.c.restarts % 1000)}`,
+        source: { component: 'kubelet', host: node },
+      });
+      this.host.note(
+        `${this.host.nodeRef(node) ?? node}: the kernel OOM-kills ${victim.p.namespace}/${victim.p.name} ${victim.c.spec.name}`,
+      );
     }
   }
 }
@@ -165,7 +195,12 @@ function ephemeralRequest(p: PodModel): number {
 function oomScoreAdj(p: PodModel, capacity: number): number {
   const requests = sum(p.containers.map((c) => c.spec.requests?.memoryBytes ?? 0));
   if (requests === 0) return 1000;
-  const guaranteed = p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined && c.spec.limits.memoryBytes === (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) && c.spec.limits.cpuMilli !== undefined);
+  const guaranteed = p.containers.every(
+    (c) =>
+      c.spec.limits?.memoryBytes !== undefined &&
+      c.spec.limits.memoryBytes === (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) &&
+      c.spec.limits.cpuMilli !== undefined,
+  );
   if (guaranteed) return -997;
   return Math.min(999, Math.max(2, 1000 - Math.floor((1000 * requests) / capacity)));
 }

@@ -38,7 +38,14 @@ export function simClusterFrom(c: SyntheticCluster, clock: Clock, opts: { seed?:
       ...(n.createdAt ? { createdAt: n.createdAt } : {}),
       ...(n.kubeletVersion ? { kubeletVersion: n.kubeletVersion } : {}),
       ...(r.stats?.fsCapacityBytes !== undefined && r.stats.fsAvailableBytes !== undefined
-        ? { disk: { capacityBytes: r.stats.fsCapacityBytes, usedBytes: r.stats.fsCapacityBytes - r.stats.fsAvailableBytes, inodes: r.stats.fsInodes ?? 41_943_040, inodesUsed: (r.stats.fsInodes ?? 41_943_040) - (r.stats.fsInodesFree ?? 40_000_000) } }
+        ? {
+            disk: {
+              capacityBytes: r.stats.fsCapacityBytes,
+              usedBytes: r.stats.fsCapacityBytes - r.stats.fsAvailableBytes,
+              inodes: r.stats.fsInodes ?? 41_943_040,
+              inodesUsed: (r.stats.fsInodes ?? 41_943_040) - (r.stats.fsInodesFree ?? 40_000_000),
+            },
+          }
         : {}),
       ...(r.stats?.maxPid !== undefined ? { maxPid: r.stats.maxPid } : {}),
     });
@@ -51,10 +58,17 @@ export function simClusterFrom(c: SyntheticCluster, clock: Clock, opts: { seed?:
         requests: k.requests,
         limits: k.limits,
         ...(k.usage ? { usage: k.usage } : {}),
-        status: { restarts: k.restarts, ...(k.startedAt ? { startedAt: k.startedAt } : {}), ...(k.lastTermination ? { lastTermination: k.lastTermination } : {}) },
+        status: {
+          restarts: k.restarts,
+          ...(k.startedAt ? { startedAt: k.startedAt } : {}),
+          ...(k.lastTermination ? { lastTermination: k.lastTermination } : {}),
+        },
       }));
       const kind = p.workload.kind;
-      const owner = kind === 'Deployment' || kind === 'StatefulSet' || kind === 'DaemonSet' || kind === 'Job' ? { kind: kind as SimWorkloadKind, name: p.workload.name } : undefined;
+      const owner =
+        kind === 'Deployment' || kind === 'StatefulSet' || kind === 'DaemonSet' || kind === 'Job'
+          ? { kind: kind as SimWorkloadKind, name: p.workload.name }
+          : undefined;
       sim.addPod({
         namespace: p.namespace,
         name: p.name,

@@ -17,7 +17,12 @@ export interface SimNodePoolSpec {
   readonly capacityType?: 'on-demand' | 'spot';
   /** `spec.limits`, as Kubernetes quantities, e.g. `{ cpu: '16', memory: '64Gi' }`. */
   readonly limits?: Readonly<Record<string, string>>;
-  readonly budgets?: readonly { readonly nodes: string; readonly reasons?: readonly string[]; readonly schedule?: string; readonly duration?: string }[];
+  readonly budgets?: readonly {
+    readonly nodes: string;
+    readonly reasons?: readonly string[];
+    readonly schedule?: string;
+    readonly duration?: string;
+  }[];
 }
 
 export interface SimNodeClaimState {
@@ -41,7 +46,9 @@ type Condition = { type: string; status: 'True' | 'False' | 'Unknown'; reason: s
 const iso = (t: EpochMs) => new Date(t).toISOString();
 
 function nodeClassRef(kind: SimNodePoolSpec['nodeClass']): Json {
-  return kind === 'auto' ? { group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' } : { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' };
+  return kind === 'auto'
+    ? { group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' }
+    : { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' };
 }
 
 function requirements(p: SimNodePoolSpec): Json[] {
@@ -52,7 +59,13 @@ function requirements(p: SimNodePoolSpec): Json[] {
 }
 
 /** A condition as operatorpkg writes it; `reason` is the type itself when True (its convention). */
-function condition(type: string, status: Condition['status'], since: EpochMs, reason = status === 'True' ? type : '', message = ''): Condition {
+function condition(
+  type: string,
+  status: Condition['status'],
+  since: EpochMs,
+  reason = status === 'True' ? type : '',
+  message = '',
+): Condition {
   return { type, status, reason, message, lastTransitionTime: iso(since) };
 }
 
@@ -63,7 +76,11 @@ export function nodePoolObject(p: SimNodePoolSpec, created: EpochMs, uid: string
     metadata: { name: p.name, uid, generation: 1, creationTimestamp: iso(created) },
     spec: {
       template: { spec: { nodeClassRef: nodeClassRef(p.nodeClass), requirements: requirements(p), expireAfter: '720h' } },
-      disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '0s', budgets: (p.budgets ?? [{ nodes: '10%' }]).map((b) => ({ ...b })) },
+      disruption: {
+        consolidationPolicy: 'WhenEmptyOrUnderutilized',
+        consolidateAfter: '0s',
+        budgets: (p.budgets ?? [{ nodes: '10%' }]).map((b) => ({ ...b })),
+      },
       ...(p.limits ? { limits: { ...p.limits } } : {}),
     },
     status: {
@@ -79,8 +96,17 @@ export function nodeClaimObject(nc: SimNodeClaimState, pool: SimNodePoolSpec, ui
     : condition('Launched', nc.instanceId ? 'True' : 'Unknown', nc.createdAt);
   const registered = condition('Registered', nc.nodeName ? 'True' : 'Unknown', nc.createdAt);
   const initialized = condition('Initialized', nc.initialized ? 'True' : 'Unknown', nc.createdAt);
-  const ready = nc.instanceId && nc.nodeName && nc.initialized ? condition('Ready', 'True', nc.createdAt) : condition('Ready', nc.launchFailure ? 'False' : 'Unknown', nc.createdAt, nc.launchFailure ? 'LaunchFailed' : '');
-  const conditions = [launched, registered, initialized, ready, ...(nc.driftedAt ? [condition('Drifted', 'True', nc.driftedAt, 'NodePoolDrifted')] : [])];
+  const ready =
+    nc.instanceId && nc.nodeName && nc.initialized
+      ? condition('Ready', 'True', nc.createdAt)
+      : condition('Ready', nc.launchFailure ? 'False' : 'Unknown', nc.createdAt, nc.launchFailure ? 'LaunchFailed' : '');
+  const conditions = [
+    launched,
+    registered,
+    initialized,
+    ready,
+    ...(nc.driftedAt ? [condition('Drifted', 'True', nc.driftedAt, 'NodePoolDrifted')] : []),
+  ];
   return {
     apiVersion: 'karpenter.sh/v1',
     kind: 'NodeClaim',
@@ -95,9 +121,16 @@ export function nodeClaimObject(nc: SimNodeClaimState, pool: SimNodePoolSpec, ui
         'node.kubernetes.io/instance-type': nc.instanceType,
         'topology.kubernetes.io/zone': nc.zone,
       },
-      ownerReferences: [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: nc.nodePool, uid: `nodepool-${nc.nodePool}`, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: nc.nodePool, uid: `nodepool-${nc.nodePool}`, blockOwnerDeletion: true },
+      ],
     },
-    spec: { nodeClassRef: nodeClassRef(pool.nodeClass), requirements: requirements(pool), resources: { requests: { pods: '1' } }, expireAfter: '720h' },
+    spec: {
+      nodeClassRef: nodeClassRef(pool.nodeClass),
+      requirements: requirements(pool),
+      resources: { requests: { pods: '1' } },
+      expireAfter: '720h',
+    },
     status: {
       ...(nc.instanceId ? { providerID: `aws:///${nc.zone}/${nc.instanceId}` } : {}),
       ...(nc.nodeName ? { nodeName: nc.nodeName } : {}),
@@ -135,7 +168,14 @@ export class SimKarpenter {
   create(pool: string, o: { instanceType?: string; zone?: string; name?: string } = {}): string {
     const p = this.pool(pool);
     const name = o.name ?? `${pool}-${(++this.seq).toString(36).padStart(5, 'x')}`;
-    this.put({ name, nodePool: pool, createdAt: this.cluster.clock.now(), instanceType: o.instanceType ?? p.instanceTypes?.[0] ?? 'm6i.large', capacityType: p.capacityType ?? 'on-demand', zone: o.zone ?? `${this.cluster.region}a` });
+    this.put({
+      name,
+      nodePool: pool,
+      createdAt: this.cluster.clock.now(),
+      instanceType: o.instanceType ?? p.instanceTypes?.[0] ?? 'm6i.large',
+      capacityType: p.capacityType ?? 'on-demand',
+      zone: o.zone ?? `${this.cluster.region}a`,
+    });
     return name;
   }
 

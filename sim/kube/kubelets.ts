@@ -15,7 +15,12 @@ import { summaryBody } from './summary';
 import { loopbackTls, type KubeletCertificate } from './tls';
 
 /** The kubelet's built-in `evictionHard` on Linux. */
-export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = { 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%' };
+export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = {
+  'memory.available': '100Mi',
+  'nodefs.available': '10%',
+  'nodefs.inodesFree': '5%',
+  'imagefs.available': '15%',
+};
 
 /** How long a kubelet keeps an idle connection open (kubernetes/kubernetes pkg/kubelet/server/server.go). */
 export const KUBELET_IDLE_TIMEOUT_MS = 90_000;
@@ -83,7 +88,10 @@ export class SimKubelets {
   static async start(opts: KubeletsOptions): Promise<SimKubelets> {
     const k = new SimKubelets(opts);
     opts.cluster.on('change', k.onChange);
-    const nodes = new Set([...opts.cluster.nodeModels.keys(), ...opts.cluster.list('nodes').map((o) => String((o.metadata as { name: string }).name))]);
+    const nodes = new Set([
+      ...opts.cluster.nodeModels.keys(),
+      ...opts.cluster.list('nodes').map((o) => String((o.metadata as { name: string }).name)),
+    ]);
     await Promise.all([...nodes].map((n) => k.open(n)));
     return k;
   }
@@ -213,7 +221,12 @@ export class SimKubelets {
       return;
     }
     const spec = this.opts.cluster.nodeModels.get(node)?.spec;
-    const kubeletconfig = { kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', evictionHard: { ...DEFAULT_EVICTION_HARD, ...spec?.evictionHard }, ...(spec?.evictionSoft ? { evictionSoft: spec.evictionSoft } : {}) };
+    const kubeletconfig = {
+      kind: 'KubeletConfiguration',
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      evictionHard: { ...DEFAULT_EVICTION_HARD, ...spec?.evictionHard },
+      ...(spec?.evictionSoft ? { evictionSoft: spec.evictionSoft } : {}),
+    };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kubeletconfig }));
   }
 

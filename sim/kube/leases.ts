@@ -16,7 +16,16 @@ export interface LeaseAnswer {
 }
 
 function statusBody(code: number, reason: string, message: string, name?: string): string {
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(name ? { details: { name, group: 'coordination.k8s.io', kind: 'leases' } } : {}), code });
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(name ? { details: { name, group: 'coordination.k8s.io', kind: 'leases' } } : {}),
+    code,
+  });
 }
 
 export class SimLeases {
@@ -40,10 +49,14 @@ export class SimLeases {
     const method = req.method ?? 'GET';
     if (method === 'GET' && name) {
       const lease = this.leases.get(`${namespace}/${name}`);
-      return lease ? { status: 200, body: JSON.stringify(lease) } : { status: 404, body: statusBody(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`, name) };
+      return lease
+        ? { status: 200, body: JSON.stringify(lease) }
+        : { status: 404, body: statusBody(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`, name) };
     }
-    if (method !== 'POST' && method !== 'PUT') return { status: 405, body: statusBody(405, 'MethodNotAllowed', `the simulated API server does not ${method} leases`) };
-    if (this.failWrites !== undefined) return { status: this.failWrites, body: statusBody(this.failWrites, 'InternalError', `simulated failure ${this.failWrites}`) };
+    if (method !== 'POST' && method !== 'PUT')
+      return { status: 405, body: statusBody(405, 'MethodNotAllowed', `the simulated API server does not ${method} leases`) };
+    if (this.failWrites !== undefined)
+      return { status: this.failWrites, body: statusBody(this.failWrites, 'InternalError', `simulated failure ${this.failWrites}`) };
     let lease: Json;
     try {
       lease = JSON.parse(await readBody(req)) as Json;
@@ -52,16 +65,34 @@ export class SimLeases {
     }
     const meta = (lease.metadata ?? {}) as Json;
     const target = method === 'PUT' ? name : (meta.name as string | undefined);
-    if (!target || (method === 'PUT' && meta.name !== name)) return { status: 400, body: statusBody(400, 'BadRequest', 'the name of the object does not match the name on the URL') };
-    if (lease.kind !== 'Lease' || lease.apiVersion !== 'coordination.k8s.io/v1') return { status: 400, body: statusBody(400, 'BadRequest', `expected a coordination.k8s.io/v1 Lease, got ${String(lease.apiVersion)} ${String(lease.kind)}`) };
+    if (!target || (method === 'PUT' && meta.name !== name))
+      return { status: 400, body: statusBody(400, 'BadRequest', 'the name of the object does not match the name on the URL') };
+    if (lease.kind !== 'Lease' || lease.apiVersion !== 'coordination.k8s.io/v1')
+      return {
+        status: 400,
+        body: statusBody(
+          400,
+          'BadRequest',
+          `expected a coordination.k8s.io/v1 Lease, got ${String(lease.apiVersion)} ${String(lease.kind)}`,
+        ),
+      };
     const key = `${namespace}/${target}`;
     const stored = this.leases.get(key);
-    if (method === 'POST' && stored) return { status: 409, body: statusBody(409, 'AlreadyExists', `leases.coordination.k8s.io "${target}" already exists`, target) };
+    if (method === 'POST' && stored)
+      return { status: 409, body: statusBody(409, 'AlreadyExists', `leases.coordination.k8s.io "${target}" already exists`, target) };
     if (method === 'PUT') {
       if (!stored) return { status: 404, body: statusBody(404, 'NotFound', `leases.coordination.k8s.io "${target}" not found`, target) };
       const storedVersion = (stored.metadata as Json).resourceVersion;
       if (meta.resourceVersion !== undefined && meta.resourceVersion !== storedVersion) {
-        return { status: 409, body: statusBody(409, 'Conflict', `Operation cannot be fulfilled on leases.coordination.k8s.io "${target}": the object has been modified; please apply your changes to the latest version and try again`, target) };
+        return {
+          status: 409,
+          body: statusBody(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on leases.coordination.k8s.io "${target}": the object has been modified; please apply your changes to the latest version and try again`,
+            target,
+          ),
+        };
       }
     }
     const storedMeta = (stored?.metadata ?? {}) as Json;

@@ -64,9 +64,19 @@ export interface SimNodeSpec {
   /** Karpenter NodePool (`karpenter.sh/nodepool`). */
   readonly nodePool?: string;
   readonly capacityType?: 'on-demand' | 'spot' | 'fargate';
-  readonly capacity: { readonly cpuMilli: number; readonly memoryBytes: number; readonly ephemeralStorageBytes: number; readonly pods: number };
+  readonly capacity: {
+    readonly cpuMilli: number;
+    readonly memoryBytes: number;
+    readonly ephemeralStorageBytes: number;
+    readonly pods: number;
+  };
   /** @default capacity minus EKS-like reservations */
-  readonly allocatable?: { readonly cpuMilli: number; readonly memoryBytes: number; readonly ephemeralStorageBytes: number; readonly pods: number };
+  readonly allocatable?: {
+    readonly cpuMilli: number;
+    readonly memoryBytes: number;
+    readonly ephemeralStorageBytes: number;
+    readonly pods: number;
+  };
   readonly labels?: Readonly<Record<string, string>>;
   readonly taints?: readonly SimTaint[];
   readonly unschedulable?: boolean;

@@ -4,7 +4,17 @@
  */
 import type { Clock, EpochMs } from '../../model/time';
 import type { SimPlacement, SimResources } from './model';
-import { configHashOf, podReady, qosOf, type ContainerModel, type EventModel, type NodeModel, type PodModel, type ReplicaSetModel, type WorkloadModel } from './state';
+import {
+  configHashOf,
+  podReady,
+  qosOf,
+  type ContainerModel,
+  type EventModel,
+  type NodeModel,
+  type PodModel,
+  type ReplicaSetModel,
+  type WorkloadModel,
+} from './state';
 import type { Json } from './store';
 
 const MiB = 1024 ** 2;
@@ -25,7 +35,14 @@ export const iso = (t: EpochMs) => new Date(t).toISOString().replace(/\.\d{3}Z$/
 /** The node's allocatable as its spec gives it, else its capacity less typical reserves. */
 export function allocatable(n: NodeModel): { cpuMilli: number; memoryBytes: number; ephemeralStorageBytes: number; pods: number } {
   const c = n.spec.capacity;
-  return n.spec.allocatable ?? { cpuMilli: Math.max(0, c.cpuMilli - 80), memoryBytes: Math.max(0, c.memoryBytes - 1300 * MiB), ephemeralStorageBytes: Math.floor(c.ephemeralStorageBytes * 0.9), pods: c.pods };
+  return (
+    n.spec.allocatable ?? {
+      cpuMilli: Math.max(0, c.cpuMilli - 80),
+      memoryBytes: Math.max(0, c.memoryBytes - 1300 * MiB),
+      ephemeralStorageBytes: Math.floor(c.ephemeralStorageBytes * 0.9),
+      pods: c.pods,
+    }
+  );
 }
 
 /** The claim of a pod with a zonal volume, `data-<pod>` (a StatefulSet's volume claim template `data`). */
@@ -48,7 +65,9 @@ export function nodeLabels(n: NodeModel, region: string): Record<string, string>
     'topology.kubernetes.io/zone': zone,
     ...(s.instanceType ? { 'node.kubernetes.io/instance-type': s.instanceType } : {}),
     ...(s.nodeGroup ? { 'eks.amazonaws.com/nodegroup': s.nodeGroup, 'eks.amazonaws.com/capacityType': capacityLabel } : {}),
-    ...(s.nodePool ? { 'karpenter.sh/nodepool': s.nodePool, 'karpenter.sh/capacity-type': s.capacityType === 'spot' ? 'spot' : 'on-demand' } : {}),
+    ...(s.nodePool
+      ? { 'karpenter.sh/nodepool': s.nodePool, 'karpenter.sh/capacity-type': s.capacityType === 'spot' ? 'spot' : 'on-demand' }
+      : {}),
     ...(s.capacityType === 'fargate' ? { 'eks.amazonaws.com/compute-type': 'fargate' } : {}),
     ...s.labels,
   };
@@ -59,7 +78,12 @@ export function renderNode(ctx: RenderContext, n: NodeModel): Json {
   const alloc = allocatable(n);
   const zone = s.zone ?? `${ctx.region}a`;
   const labels = nodeLabels(n, ctx.region);
-  const providerID = s.capacityType === 'fargate' ? `aws:///${zone}/${n.uid.slice(0, 12)}/${s.name}` : s.instanceId ? `aws:///${zone}/${s.instanceId}` : undefined;
+  const providerID =
+    s.capacityType === 'fargate'
+      ? `aws:///${zone}/${n.uid.slice(0, 12)}/${s.name}`
+      : s.instanceId
+        ? `aws:///${zone}/${s.instanceId}`
+        : undefined;
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -72,7 +96,9 @@ export function renderNode(ctx: RenderContext, n: NodeModel): Json {
     },
     spec: {
       ...(providerID ? { providerID } : {}),
-      ...(n.taints.length ? { taints: n.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) } : {}),
+      ...(n.taints.length
+        ? { taints: n.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) }
+        : {}),
       ...(n.unschedulable ? { unschedulable: true } : {}),
     },
     status: {
@@ -125,13 +151,38 @@ export function renderPod(ctx: RenderContext, p: PodModel): Json {
         condition('PodReadyToStartContainers', true, scheduledAt + 1000),
         condition('Initialized', true, scheduledAt + 1000),
         condition('Ready', allReady, allReady ? (p.startedAt ?? scheduledAt) + 3000 : now, allReady ? undefined : 'ContainersNotReady'),
-        condition('ContainersReady', allReady, allReady ? (p.startedAt ?? scheduledAt) + 3000 : now, allReady ? undefined : 'ContainersNotReady'),
+        condition(
+          'ContainersReady',
+          allReady,
+          allReady ? (p.startedAt ?? scheduledAt) + 3000 : now,
+          allReady ? undefined : 'ContainersNotReady',
+        ),
         condition('PodScheduled', true, scheduledAt),
       ]
-    : [condition('PodScheduled', false, p.unschedulable?.since ?? p.createdAt, p.unschedulable?.reason ?? 'Unschedulable', p.unschedulable?.message)];
+    : [
+        condition(
+          'PodScheduled',
+          false,
+          p.unschedulable?.since ?? p.createdAt,
+          p.unschedulable?.reason ?? 'Unschedulable',
+          p.unschedulable?.message,
+        ),
+      ];
   const state = (c: ContainerModel): Json => {
-    if (c.state === 'waiting') return { waiting: { reason: c.waiting?.reason ?? 'ContainerCreating', ...(c.waiting?.message ? { message: c.waiting.message } : {}) } };
-    if (c.state === 'terminated') return { terminated: { exitCode: c.terminated?.exitCode ?? 0, reason: c.terminated?.reason ?? 'Completed', startedAt: iso(c.startedAt), finishedAt: iso(c.terminated?.finishedAt ?? now), containerID: `containerd://${containerId(p, c)}` } };
+    if (c.state === 'waiting')
+      return {
+        waiting: { reason: c.waiting?.reason ?? 'ContainerCreating', ...(c.waiting?.message ? { message: c.waiting.message } : {}) },
+      };
+    if (c.state === 'terminated')
+      return {
+        terminated: {
+          exitCode: c.terminated?.exitCode ?? 0,
+          reason: c.terminated?.reason ?? 'Completed',
+          startedAt: iso(c.startedAt),
+          finishedAt: iso(c.terminated?.finishedAt ?? now),
+          containerID: `containerd://${containerId(p, c)}`,
+        },
+      };
     return { running: { startedAt: iso(c.startedAt) } };
   };
   return {
@@ -183,7 +234,12 @@ export function renderPod(ctx: RenderContext, p: PodModel): Json {
       ...(p.message ? { message: p.message } : {}),
       conditions,
       qosClass,
-      ...(p.node ? { hostIP: ctx.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1', podIP: p.hostNetwork ? (ctx.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1') : podIp(p) } : {}),
+      ...(p.node
+        ? {
+            hostIP: ctx.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1',
+            podIP: p.hostNetwork ? (ctx.nodeModels.get(p.node)?.spec.internalIp ?? '127.0.0.1') : podIp(p),
+          }
+        : {}),
       ...(p.startedAt ? { startTime: iso(p.startedAt) } : {}),
       ...(p.node
         ? {
@@ -197,7 +253,15 @@ export function renderPod(ctx: RenderContext, p: PodModel): Json {
               restartCount: c.restarts,
               state: state(c),
               lastState: c.lastTermination
-                ? { terminated: { exitCode: c.lastTermination.exitCode, reason: c.lastTermination.reason, startedAt: iso(Math.min(c.lastTermination.finishedAt - 1000, c.startedAt)), finishedAt: iso(c.lastTermination.finishedAt), containerID: `containerd://${digest(`${p.uid}/${c.spec.name}/${c.restarts - 1}`)}` } }
+                ? {
+                    terminated: {
+                      exitCode: c.lastTermination.exitCode,
+                      reason: c.lastTermination.reason,
+                      startedAt: iso(Math.min(c.lastTermination.finishedAt - 1000, c.startedAt)),
+                      finishedAt: iso(c.lastTermination.finishedAt),
+                      containerID: `containerd://${digest(`${p.uid}/${c.spec.name}/${c.restarts - 1}`)}`,
+                    },
+                  }
                 : {},
             })),
           }
@@ -226,7 +290,14 @@ function template(w: WorkloadModel): Json {
 export function renderWorkload(ctx: RenderContext, w: WorkloadModel): Json {
   const pods = ctx.podsOf(w);
   const ready = pods.filter(podReady).length;
-  const metadata = { name: w.name, namespace: w.namespace, uid: w.uid, creationTimestamp: iso(w.createdAt), generation: w.revision, labels: w.labels };
+  const metadata = {
+    name: w.name,
+    namespace: w.namespace,
+    uid: w.uid,
+    creationTimestamp: iso(w.createdAt),
+    generation: w.revision,
+    labels: w.labels,
+  };
   const updated = pods.filter((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && ctx.isUpdated(p)).length;
   const selector = { matchLabels: { 'app.kubernetes.io/name': w.name } };
   if (w.kind === 'DaemonSet') {
@@ -235,28 +306,96 @@ export function renderWorkload(ctx: RenderContext, w: WorkloadModel): Json {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata,
-      spec: { selector, template: template(w), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 },
-      status: { currentNumberScheduled: pods.filter((p) => p.node).length, desiredNumberScheduled: desired, numberMisscheduled: 0, numberReady: ready, numberAvailable: ready, ...(ready < desired ? { numberUnavailable: desired - ready } : {}), updatedNumberScheduled: updated, observedGeneration: w.revision },
+      spec: {
+        selector,
+        template: template(w),
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+        revisionHistoryLimit: 10,
+      },
+      status: {
+        currentNumberScheduled: pods.filter((p) => p.node).length,
+        desiredNumberScheduled: desired,
+        numberMisscheduled: 0,
+        numberReady: ready,
+        numberAvailable: ready,
+        ...(ready < desired ? { numberUnavailable: desired - ready } : {}),
+        updatedNumberScheduled: updated,
+        observedGeneration: w.revision,
+      },
     };
   }
   if (w.kind === 'Job') {
     return {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { ...metadata, ...(w.cronJob ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: w.cronJob.name, uid: w.cronJob.uid, controller: true, blockOwnerDeletion: true }] } : {}) },
-      spec: { parallelism: 1, completions: 1, backoffLimit: 6, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': w.uid } }, template: template(w) },
-      status: { active: pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length, succeeded: pods.filter((p) => p.phase === 'Succeeded').length, failed: pods.filter((p) => p.phase === 'Failed').length, startTime: iso(w.createdAt) },
+      metadata: {
+        ...metadata,
+        ...(w.cronJob
+          ? {
+              ownerReferences: [
+                {
+                  apiVersion: 'batch/v1',
+                  kind: 'CronJob',
+                  name: w.cronJob.name,
+                  uid: w.cronJob.uid,
+                  controller: true,
+                  blockOwnerDeletion: true,
+                },
+              ],
+            }
+          : {}),
+      },
+      spec: {
+        parallelism: 1,
+        completions: 1,
+        backoffLimit: 6,
+        selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': w.uid } },
+        template: template(w),
+      },
+      status: {
+        active: pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length,
+        succeeded: pods.filter((p) => p.phase === 'Succeeded').length,
+        failed: pods.filter((p) => p.phase === 'Failed').length,
+        startTime: iso(w.createdAt),
+      },
     };
   }
-  const status = { observedGeneration: w.revision, replicas: pods.length, readyReplicas: ready, availableReplicas: ready, updatedReplicas: updated, ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}) };
+  const status = {
+    observedGeneration: w.revision,
+    replicas: pods.length,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    updatedReplicas: updated,
+    ...(w.kind === 'StatefulSet' ? { currentReplicas: pods.length } : {}),
+  };
   if (w.kind === 'StatefulSet') {
-    return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata, spec: { replicas: w.replicas, selector, template: template(w), serviceName: w.name, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate' } }, status };
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata,
+      spec: {
+        replicas: w.replicas,
+        selector,
+        template: template(w),
+        serviceName: w.name,
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+      },
+      status,
+    };
   }
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { ...metadata, annotations: { 'deployment.kubernetes.io/revision': String(w.revision) } },
-    spec: { replicas: w.replicas, selector, template: template(w), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 },
+    spec: {
+      replicas: w.replicas,
+      selector,
+      template: template(w),
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+    },
     status: { ...status, ...(ready < w.replicas ? { unavailableReplicas: w.replicas - ready } : {}) },
   };
 }
@@ -275,10 +414,22 @@ export function renderReplicaSet(ctx: RenderContext, w: WorkloadModel, rs: Repli
       creationTimestamp: iso(rs === w.replicaSet && rs.revision === 1 ? w.createdAt : rs.createdAt),
       labels,
       annotations: { 'deployment.kubernetes.io/revision': String(rs.revision) },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true },
+      ],
     },
-    spec: { replicas: pods.length, selector: { matchLabels: labels }, template: { ...template({ ...w, containers: rs.containers }), metadata: { labels } } },
-    status: { replicas: pods.length, fullyLabeledReplicas: pods.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: 1 },
+    spec: {
+      replicas: pods.length,
+      selector: { matchLabels: labels },
+      template: { ...template({ ...w, containers: rs.containers }), metadata: { labels } },
+    },
+    status: {
+      replicas: pods.length,
+      fullyLabeledReplicas: pods.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: 1,
+    },
   };
 }
 
@@ -288,7 +439,13 @@ export function renderEvent(e: EventModel): Json {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: e.name, namespace: e.namespace, uid: e.uid, creationTimestamp: iso(e.firstSeen) },
-    involvedObject: { kind: s.involvedObject.kind, name: s.involvedObject.name, ...(s.involvedObject.namespace ? { namespace: s.involvedObject.namespace } : {}), ...(s.involvedObject.uid ? { uid: s.involvedObject.uid } : {}), apiVersion: s.involvedObject.kind === 'Node' || s.involvedObject.kind === 'Pod' ? 'v1' : 'apps/v1' },
+    involvedObject: {
+      kind: s.involvedObject.kind,
+      name: s.involvedObject.name,
+      ...(s.involvedObject.namespace ? { namespace: s.involvedObject.namespace } : {}),
+      ...(s.involvedObject.uid ? { uid: s.involvedObject.uid } : {}),
+      apiVersion: s.involvedObject.kind === 'Node' || s.involvedObject.kind === 'Pod' ? 'v1' : 'apps/v1',
+    },
     reason: s.reason,
     message: s.message,
     type: s.type,
@@ -307,7 +464,7 @@ function containerId(p: PodModel, c: ContainerModel): string {
 
 function podIp(p: PodModel): string {
   const h = parseInt(p.uid.slice(0, 4), 16);
-  return `10.0.${100 + (h % 100)}.${(h >> 8) % 250 + 2}`;
+  return `10.0.${100 + (h % 100)}.${((h >> 8) % 250) + 2}`;
 }
 
 /** A stable fake sha256-like hex digest of `s` (not cryptographic; just looks like containerd's). */
@@ -325,36 +482,74 @@ function digest(s: string): string {
 function mirrorAnnotations(p: PodModel): { annotations?: Record<string, string> } {
   const hash = configHashOf(p);
   if (!hash) return {};
-  return { annotations: { 'kubernetes.io/config.hash': hash, 'kubernetes.io/config.mirror': hash, 'kubernetes.io/config.seen': new Date(p.createdAt).toISOString(), 'kubernetes.io/config.source': 'file' } };
+  return {
+    annotations: {
+      'kubernetes.io/config.hash': hash,
+      'kubernetes.io/config.mirror': hash,
+      'kubernetes.io/config.seen': new Date(p.createdAt).toISOString(),
+      'kubernetes.io/config.source': 'file',
+    },
+  };
 }
 
 /** The placement fields of a pod spec (or a workload's pod template). */
 function placementSpec(p: SimPlacement): Json {
   const nodeAffinity = p.affinity?.length
-    ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }] } }
+    ? {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: p.affinity.map((a) => ({ key: a.key, operator: 'In', values: [...a.values] })) }],
+        },
+      }
     : undefined;
   const podAntiAffinity = p.antiAffinity?.length
-    ? { requiredDuringSchedulingIgnoredDuringExecution: p.antiAffinity.map((t) => ({ labelSelector: { matchLabels: { ...t.matchLabels } }, topologyKey: t.topologyKey })) }
+    ? {
+        requiredDuringSchedulingIgnoredDuringExecution: p.antiAffinity.map((t) => ({
+          labelSelector: { matchLabels: { ...t.matchLabels } },
+          topologyKey: t.topologyKey,
+        })),
+      }
     : undefined;
   return {
     ...(p.nodeSelector ? { nodeSelector: { ...p.nodeSelector } } : {}),
-    ...(nodeAffinity || podAntiAffinity ? { affinity: { ...(nodeAffinity ? { nodeAffinity } : {}), ...(podAntiAffinity ? { podAntiAffinity } : {}) } } : {}),
+    ...(nodeAffinity || podAntiAffinity
+      ? { affinity: { ...(nodeAffinity ? { nodeAffinity } : {}), ...(podAntiAffinity ? { podAntiAffinity } : {}) } }
+      : {}),
     ...(p.spread?.length
-      ? { topologySpreadConstraints: p.spread.map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...c.matchLabels } } })) }
+      ? {
+          topologySpreadConstraints: p.spread.map((c) => ({
+            maxSkew: c.maxSkew,
+            topologyKey: c.topologyKey,
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: { ...c.matchLabels } },
+          })),
+        }
       : {}),
   };
 }
 
 function tolerationSpec(t: NonNullable<SimPlacement['tolerations']>[number]): Json {
-  return { ...(t.key !== undefined ? { key: t.key } : {}), operator: t.operator ?? 'Equal', ...(t.value !== undefined ? { value: t.value } : {}), ...(t.effect ? { effect: t.effect } : {}) };
+  return {
+    ...(t.key !== undefined ? { key: t.key } : {}),
+    operator: t.operator ?? 'Equal',
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(t.effect ? { effect: t.effect } : {}),
+  };
 }
 
 /** Resources as the API serializes them: CPU in cores or millicores, memory and storage in Ki. */
 function quantities(r: SimResources & { pods?: number }): Record<string, string> {
   const out: Record<string, string> = {};
   if (r.cpuMilli !== undefined) out.cpu = r.cpuMilli % 1000 === 0 ? String(r.cpuMilli / 1000) : `${r.cpuMilli}m`;
-  if (r.ephemeralStorageBytes !== undefined) out['ephemeral-storage'] = r.ephemeralStorageBytes % 1024 === 0 ? `${r.ephemeralStorageBytes / 1024}Ki` : String(r.ephemeralStorageBytes);
-  if (r.memoryBytes !== undefined) out.memory = r.memoryBytes % MiB === 0 ? `${r.memoryBytes / MiB}Mi` : r.memoryBytes % 1024 === 0 ? `${r.memoryBytes / 1024}Ki` : String(r.memoryBytes);
+  if (r.ephemeralStorageBytes !== undefined)
+    out['ephemeral-storage'] =
+      r.ephemeralStorageBytes % 1024 === 0 ? `${r.ephemeralStorageBytes / 1024}Ki` : String(r.ephemeralStorageBytes);
+  if (r.memoryBytes !== undefined)
+    out.memory =
+      r.memoryBytes % MiB === 0
+        ? `${r.memoryBytes / MiB}Mi`
+        : r.memoryBytes % 1024 === 0
+          ? `${r.memoryBytes / 1024}Ki`
+          : String(r.memoryBytes);
   if (r.pods !== undefined) out.pods = String(r.pods);
   return out;
 }

@@ -70,12 +70,17 @@ export function schedule(view: SchedulingView, p: PodModel): string | undefined 
       continue;
     }
     // Kubernetes' default LeastAllocated score: the share of CPU and memory left, then fewer pods.
-    const free = ((alloc.cpuMilli - usedCpu - cpu) / alloc.cpuMilli + (alloc.memoryBytes - usedMem - mem) / alloc.memoryBytes) / 2 - pods.length / alloc.pods / 100;
+    const free =
+      ((alloc.cpuMilli - usedCpu - cpu) / alloc.cpuMilli + (alloc.memoryBytes - usedMem - mem) / alloc.memoryBytes) / 2 -
+      pods.length / alloc.pods / 100;
     if (!best || free > best.free) best = { node: name, free };
   }
   if (best) return best.node;
   const total = view.nodeModels.size;
-  const reasons = [...why.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`).join(', ');
+  const reasons = [...why.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([r, n]) => `${n} ${r}`)
+    .join(', ');
   p.unschedulable = {
     reason: 'Unschedulable',
     message: `0/${total} nodes are available: ${reasons || 'no nodes available to schedule pods'}. preemption: 0/${total} nodes are available: ${total} No preemption victims found for incoming pod.`,
@@ -93,7 +98,9 @@ export function schedule(view: SchedulingView, p: PodModel): string | undefined 
 function topologyFilter(view: SchedulingView, p: PodModel): (n: NodeModel) => string | undefined {
   const { antiAffinity = [], spread = [] } = p.placement;
   if (!antiAffinity.length && !spread.length) return () => undefined;
-  const bound = [...view.podModels.values()].filter((x) => x.node && x.namespace === p.namespace && x.deletingSince === undefined && x.phase !== 'Succeeded' && x.phase !== 'Failed');
+  const bound = [...view.podModels.values()].filter(
+    (x) => x.node && x.namespace === p.namespace && x.deletingSince === undefined && x.phase !== 'Succeeded' && x.phase !== 'Failed',
+  );
   const counts = (term: SimTopologyTerm, nodes: readonly NodeModel[]): Map<string, number> => {
     const domains = new Map(nodes.map((n) => [n.spec.name, view.nodeLabels(n)[term.topologyKey]] as const));
     const out = new Map<string, number>([...domains.values()].filter((d) => d !== undefined).map((d) => [d, 0]));
@@ -126,7 +133,10 @@ function topologyFilter(view: SchedulingView, p: PodModel): (n: NodeModel) => st
 
 /** Whether a node's labels meet the pod's nodeSelector and required node affinity. */
 function selects(p: SimPlacement, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) && (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]));
+  return (
+    Object.entries(p.nodeSelector ?? {}).every(([k, v]) => labels[k] === v) &&
+    (p.affinity ?? []).every((a) => a.values.includes(labels[a.key]))
+  );
 }
 
 function matchesLabels(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {

@@ -117,7 +117,11 @@ export interface EventModel {
 export function qosOf(p: PodModel): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const anyResources = p.containers.some((c) => c.spec.requests || c.spec.limits);
   const guaranteed = p.containers.every(
-    (c) => c.spec.limits?.cpuMilli !== undefined && c.spec.limits.memoryBytes !== undefined && (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli && (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
+    (c) =>
+      c.spec.limits?.cpuMilli !== undefined &&
+      c.spec.limits.memoryBytes !== undefined &&
+      (c.spec.requests?.cpuMilli ?? c.spec.limits.cpuMilli) === c.spec.limits.cpuMilli &&
+      (c.spec.requests?.memoryBytes ?? c.spec.limits.memoryBytes) === c.spec.limits.memoryBytes,
   );
   return !anyResources ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
 }

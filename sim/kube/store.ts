@@ -3,10 +3,36 @@
  * write, and the change history watches resume from (older resourceVersions get 410 Gone, as after etcd
  * compaction). It knows nothing of what the objects mean; `cluster.ts` renders them from its models.
  */
-export type Resource = 'nodes' | 'pods' | 'events' | 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'jobs' | 'persistentvolumeclaims' | 'persistentvolumes' | 'namespaces' | KarpenterResource;
+export type Resource =
+  | 'nodes'
+  | 'pods'
+  | 'events'
+  | 'deployments'
+  | 'statefulsets'
+  | 'daemonsets'
+  | 'replicasets'
+  | 'jobs'
+  | 'persistentvolumeclaims'
+  | 'persistentvolumes'
+  | 'namespaces'
+  | KarpenterResource;
 /** Karpenter's cluster-scoped custom resources (`karpenter.sh/v1`), served only while `servesKarpenter`. */
 export type KarpenterResource = 'nodepools' | 'nodeclaims';
-export const RESOURCES: readonly Resource[] = ['nodes', 'pods', 'events', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodepools', 'nodeclaims'];
+export const RESOURCES: readonly Resource[] = [
+  'nodes',
+  'pods',
+  'events',
+  'deployments',
+  'statefulsets',
+  'daemonsets',
+  'replicasets',
+  'jobs',
+  'persistentvolumeclaims',
+  'persistentvolumes',
+  'namespaces',
+  'nodepools',
+  'nodeclaims',
+];
 
 export type Json = Record<string, unknown>;
 
@@ -68,7 +94,12 @@ export class ObjectStore {
     if (!old) return;
     map.delete(key);
     const rv = ++this.rv;
-    this.record({ rv, resource, type: 'DELETED', object: { ...old, metadata: { ...(old.metadata as Json), resourceVersion: String(rv) } } });
+    this.record({
+      rv,
+      resource,
+      type: 'DELETED',
+      object: { ...old, metadata: { ...(old.metadata as Json), resourceVersion: String(rv) } },
+    });
   }
 
   private record(c: Change): void {

@@ -15,7 +15,14 @@ const MiB = 1024 ** 2;
 
 type Interface = { name: string; rxBytes: number; rxErrors: number; txBytes: number; txErrors: number };
 
-function fsStats(time: string, capacityBytes: number, usedBytes: number, inodes: number, inodesUsed: number, availableBytes = Math.max(0, capacityBytes - usedBytes)) {
+function fsStats(
+  time: string,
+  capacityBytes: number,
+  usedBytes: number,
+  inodes: number,
+  inodesUsed: number,
+  availableBytes = Math.max(0, capacityBytes - usedBytes),
+) {
   return { time, availableBytes, capacityBytes, usedBytes, inodesFree: Math.max(0, inodes - inodesUsed), inodes, inodesUsed };
 }
 
@@ -54,16 +61,36 @@ export function summaryOf(cluster: SimCluster, nodeName: string): object | undef
   const hostInterfaces: Interface[] = [
     iface('eth0', hashOf(nodeName), elapsed),
     iface('eth1', hashOf(nodeName) + 7, elapsed),
-    ...pods.filter((p) => !p.hostNetwork).map((p) => iface(`eni${p.uid.replace(/-/g, '').slice(0, 11)}`, hashOf(p.uid), t - (p.startedAt ?? t))),
+    ...pods
+      .filter((p) => !p.hostNetwork)
+      .map((p) => iface(`eni${p.uid.replace(/-/g, '').slice(0, 11)}`, hashOf(p.uid), t - (p.startedAt ?? t))),
   ];
   // A container's stats are read 2–5 s before the node's (never before it started), its counter at that same instant.
   const containerTime = (p: PodModel, c: ContainerModel) => Math.max(c.startedAt, t - (2 + (hashOf(`${p.uid}/${c.spec.name}`) % 4)) * 1000);
-  const cpuOf = (c: ContainerModel, at: EpochMs) => ({ time: iso(at), usageNanoCores: Math.round(c.cpu.rate * 1e6), usageCoreNanoSeconds: c.cpu.valueAt(at), psi: PSI });
+  const cpuOf = (c: ContainerModel, at: EpochMs) => ({
+    time: iso(at),
+    usageNanoCores: Math.round(c.cpu.rate * 1e6),
+    usageCoreNanoSeconds: c.cpu.valueAt(at),
+    psi: PSI,
+  });
   const sys = (name: string, share: number) => ({
     name,
     startTime: iso(n.bootedAt),
-    cpu: { time, usageNanoCores: Math.round(n.systemCpuMilli * share * 1e6), usageCoreNanoSeconds: Math.round(n.systemCpuMilli * share * 1e3 * elapsed), psi: PSI },
-    memory: { time, usageBytes: Math.floor(n.systemMemoryBytes * share * 1.1), workingSetBytes: Math.floor(n.systemMemoryBytes * share), rssBytes: Math.floor(n.systemMemoryBytes * share * 0.8), pageFaults: 60_306, majorPageFaults: 8, psi: PSI },
+    cpu: {
+      time,
+      usageNanoCores: Math.round(n.systemCpuMilli * share * 1e6),
+      usageCoreNanoSeconds: Math.round(n.systemCpuMilli * share * 1e3 * elapsed),
+      psi: PSI,
+    },
+    memory: {
+      time,
+      usageBytes: Math.floor(n.systemMemoryBytes * share * 1.1),
+      workingSetBytes: Math.floor(n.systemMemoryBytes * share),
+      rssBytes: Math.floor(n.systemMemoryBytes * share * 0.8),
+      pageFaults: 60_306,
+      majorPageFaults: 8,
+      psi: PSI,
+    },
     io: { time, psi: PSI },
     swap: { time, swapUsageBytes: 0 },
   });
@@ -72,10 +99,34 @@ export function summaryOf(cluster: SimCluster, nodeName: string): object | undef
     node: {
       nodeName,
       // Kubelets 1.31+ no longer report a `runtime` system container.
-      systemContainers: [sys('kubelet', 0.4), { ...sys('pods', 0), memory: { time, availableBytes: Math.max(0, memTotal - ws), usageBytes: Math.floor(podWs * 1.2), workingSetBytes: podWs, rssBytes: podRss, pageFaults: 0, majorPageFaults: 0, psi: PSI } }],
+      systemContainers: [
+        sys('kubelet', 0.4),
+        {
+          ...sys('pods', 0),
+          memory: {
+            time,
+            availableBytes: Math.max(0, memTotal - ws),
+            usageBytes: Math.floor(podWs * 1.2),
+            workingSetBytes: podWs,
+            rssBytes: podRss,
+            pageFaults: 0,
+            majorPageFaults: 0,
+            psi: PSI,
+          },
+        },
+      ],
       startTime: iso(n.bootedAt),
       cpu: { time, usageNanoCores: Math.round(n.cpu.rate * 1e6), usageCoreNanoSeconds: n.cpu.valueAt(t), psi: PSI },
-      memory: { time, availableBytes: Math.max(0, memTotal - ws), usageBytes: Math.floor(ws * 1.3), workingSetBytes: ws, rssBytes: Math.floor(podRss + n.systemMemoryBytes * 0.6), pageFaults: 8_217_641, majorPageFaults: 153, psi: PSI },
+      memory: {
+        time,
+        availableBytes: Math.max(0, memTotal - ws),
+        usageBytes: Math.floor(ws * 1.3),
+        workingSetBytes: ws,
+        rssBytes: Math.floor(podRss + n.systemMemoryBytes * 0.6),
+        pageFaults: 8_217_641,
+        majorPageFaults: 153,
+        psi: PSI,
+      },
       io: { time, psi: PSI },
       network: { time, name: 'eth0', ...stripName(hostInterfaces[0]), interfaces: hostInterfaces },
       fs: fsStats(time, n.disk.capacityBytes, n.disk.usedBytes + podDisk, n.disk.inodes, n.disk.inodesUsed),
@@ -102,7 +153,9 @@ export function summaryOf(cluster: SimCluster, nodeName: string): object | undef
             cpu: cpuOf(c, at),
             memory: {
               time: ctime,
-              ...(c.spec.limits?.memoryBytes !== undefined ? { availableBytes: Math.max(0, c.spec.limits.memoryBytes - c.usage.memoryWorkingSetBytes) } : {}),
+              ...(c.spec.limits?.memoryBytes !== undefined
+                ? { availableBytes: Math.max(0, c.spec.limits.memoryBytes - c.usage.memoryWorkingSetBytes) }
+                : {}),
               usageBytes: Math.floor(c.usage.memoryWorkingSetBytes * 1.05),
               workingSetBytes: c.usage.memoryWorkingSetBytes,
               rssBytes: c.usage.memoryRssBytes,
@@ -111,8 +164,22 @@ export function summaryOf(cluster: SimCluster, nodeName: string): object | undef
               psi: PSI,
             },
             io: { time: ctime, psi: PSI },
-            rootfs: fsStats(ctime, n.disk.capacityBytes, c.usage.rootfsUsedBytes, n.disk.inodes, 12, Math.max(0, n.disk.capacityBytes - n.disk.usedBytes - podDisk)),
-            logs: fsStats(time, n.disk.capacityBytes, c.usage.logsUsedBytes, n.disk.inodes, n.disk.inodesUsed, Math.max(0, n.disk.capacityBytes - n.disk.usedBytes - podDisk)),
+            rootfs: fsStats(
+              ctime,
+              n.disk.capacityBytes,
+              c.usage.rootfsUsedBytes,
+              n.disk.inodes,
+              12,
+              Math.max(0, n.disk.capacityBytes - n.disk.usedBytes - podDisk),
+            ),
+            logs: fsStats(
+              time,
+              n.disk.capacityBytes,
+              c.usage.logsUsedBytes,
+              n.disk.inodes,
+              n.disk.inodesUsed,
+              Math.max(0, n.disk.capacityBytes - n.disk.usedBytes - podDisk),
+            ),
             swap: { time: ctime, ...NO_SWAP },
           };
         }),
@@ -120,7 +187,9 @@ export function summaryOf(cluster: SimCluster, nodeName: string): object | undef
         memory: {
           time,
           // The pod cgroup has a limit only when every container has one.
-          ...(p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined) ? { availableBytes: Math.max(0, p.containers.reduce((a, c) => a + (c.spec.limits?.memoryBytes ?? 0), 0) - podWsBytes) } : {}),
+          ...(p.containers.every((c) => c.spec.limits?.memoryBytes !== undefined)
+            ? { availableBytes: Math.max(0, p.containers.reduce((a, c) => a + (c.spec.limits?.memoryBytes ?? 0), 0) - podWsBytes) }
+            : {}),
           usageBytes: Math.floor(podWsBytes * 1.05),
           workingSetBytes: podWsBytes,
           rssBytes: cs.reduce((a, c) => a + c.usage.memoryRssBytes, 0),
@@ -129,13 +198,30 @@ export function summaryOf(cluster: SimCluster, nodeName: string): object | undef
           psi: PSI,
         },
         io: { time, psi: PSI },
-        network: p.hostNetwork ? { time, name: '', interfaces: hostInterfaces } : { time, name: 'eth0', ...stripName(own), interfaces: [own] },
+        network: p.hostNetwork
+          ? { time, name: '', interfaces: hostInterfaces }
+          : { time, name: 'eth0', ...stripName(own), interfaces: [own] },
         volume: [
           { ...fsStats(time, 4 * 1024 * MiB, 12_288, 1_021_009, 9), name: `kube-api-access-${p.uid.slice(0, 5)}` },
           // A StatefulSet pod's volume claim, as `volumeClaimTemplates` name them.
-          ...(p.owner?.kind === 'StatefulSet' ? [{ ...fsStats(time, 20 * 1024 * MiB, 2 * 1024 * MiB, 1_310_720, 3_000), name: 'data', pvcRef: { name: `data-${p.name}`, namespace: p.namespace } }] : []),
+          ...(p.owner?.kind === 'StatefulSet'
+            ? [
+                {
+                  ...fsStats(time, 20 * 1024 * MiB, 2 * 1024 * MiB, 1_310_720, 3_000),
+                  name: 'data',
+                  pvcRef: { name: `data-${p.name}`, namespace: p.namespace },
+                },
+              ]
+            : []),
         ],
-        'ephemeral-storage': fsStats(time, n.disk.capacityBytes, podDiskUsed, n.disk.inodes, 936, Math.max(0, n.disk.capacityBytes - n.disk.usedBytes - podDisk)),
+        'ephemeral-storage': fsStats(
+          time,
+          n.disk.capacityBytes,
+          podDiskUsed,
+          n.disk.inodes,
+          936,
+          Math.max(0, n.disk.capacityBytes - n.disk.usedBytes - podDisk),
+        ),
         process_stats: { process_count: cs.length * 3 },
         swap: { time, swapUsageBytes: 0 },
       };

@@ -16,5 +16,8 @@ export const loopbackTls = {
   /** The cluster CA (PEM): what a pod's `ca.crt` would hold. */
   ca: (): string => read('ca.crt'),
   apiServer: (): { cert: string; key: string } => ({ cert: read('apiserver.crt'), key: read('apiserver.key') }),
-  kubelet: (which: KubeletCertificate): { cert: string; key: string } => ({ cert: read(`kubelet-${which}.crt`), key: read(`kubelet-${which}.key`) }),
+  kubelet: (which: KubeletCertificate): { cert: string; key: string } => ({
+    cert: read(`kubelet-${which}.crt`),
+    key: read(`kubelet-${which}.key`),
+  }),
 };

@@ -47,6 +47,9 @@ export function pagerDutyProblems(event: unknown): string[] {
 
 export const startFakePagerDuty = (): Promise<FakeSlack> =>
   startFakeSlack(pagerDutyProblems, {
-    accepted: (e) => ({ status: 202, body: JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: (e as { dedup_key?: string }).dedup_key }) }),
+    accepted: (e) => ({
+      status: 202,
+      body: JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: (e as { dedup_key?: string }).dedup_key }),
+    }),
     refused: (errors) => ({ status: 400, body: JSON.stringify({ status: 'invalid event', message: 'Event object is invalid', errors }) }),
   });

@@ -50,20 +50,33 @@ const KINDS: Readonly<Record<ReceiverKind, Kind>> = {
   slack: { start: () => startFakeSlack(), receiver: SLACK_RECEIVER, secret: (url) => url, parse: webhookUrlOf },
   teams: { start: startFakeTeams, receiver: TEAMS_RECEIVER, secret: (url) => url, parse: webhookUrlOf },
   // Every message reaches every local receiver (there are no subscription filters here): PagerDuty receives everything too.
-  pagerduty: { start: startFakePagerDuty, receiver: PAGERDUTY_RECEIVER as Receiver<ReceiverTarget>, secret: (url) => JSON.stringify({ routingKey: LOCAL_ROUTING_KEY, url }), parse: pagerDutyTargetOf },
+  pagerduty: {
+    start: startFakePagerDuty,
+    receiver: PAGERDUTY_RECEIVER as Receiver<ReceiverTarget>,
+    secret: (url) => JSON.stringify({ routingKey: LOCAL_ROUTING_KEY, url }),
+    parse: pagerDutyTargetOf,
+  },
   // Any JSON: its tests check the Alertmanager shape; a local run only shows it.
   webhook: { start: () => startFakeSlack(() => []), receiver: WEBHOOK_RECEIVER, secret: (url) => url, parse: webhookUrlOf },
 };
 
 /** An unknown kind named, with the known ones: for `vigil local --receivers`. */
 export function receiverKindsOf(list: string): ReceiverKind[] {
-  const kinds = list.split(',').map((k) => k.trim()).filter(Boolean);
+  const kinds = list
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   const unknown = kinds.filter((k) => !(RECEIVER_KINDS as readonly string[]).includes(k));
-  if (unknown.length) throw new Error(`unknown receiver ${unknown.map((k) => `"${k}"`).join(', ')}: expected some of ${RECEIVER_KINDS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown receiver ${unknown.map((k) => `"${k}"`).join(', ')}: expected some of ${RECEIVER_KINDS.join(', ')}`);
   return [...new Set(kinds)] as ReceiverKind[];
 }
 
-export async function startLoopbackReceivers(kinds: readonly ReceiverKind[], logger: Logger, clock: Clock = systemClock): Promise<LoopbackReceivers> {
+export async function startLoopbackReceivers(
+  kinds: readonly ReceiverKind[],
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<LoopbackReceivers> {
   const started = await Promise.all(
     kinds.map(async (kind) => {
       const k = KINDS[kind];

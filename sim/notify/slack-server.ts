@@ -45,14 +45,21 @@ export function blockKitProblems(message: unknown): string[] {
   if (m.blocks.length > SLACK_LIMITS.blocks) problems.push(`${m.blocks.length} blocks (max ${SLACK_LIMITS.blocks})`);
   (m.blocks as BlockLike[]).forEach((b, i) => {
     const len = (t?: { text?: string }) => t?.text?.length ?? 0;
-    if (b.type === 'header' && len(b.text) > SLACK_LIMITS.headerText) problems.push(`blocks[${i}] header text ${len(b.text)} chars (max ${SLACK_LIMITS.headerText})`);
+    if (b.type === 'header' && len(b.text) > SLACK_LIMITS.headerText)
+      problems.push(`blocks[${i}] header text ${len(b.text)} chars (max ${SLACK_LIMITS.headerText})`);
     if (b.type === 'section') {
       if (!b.text && !b.fields?.length) problems.push(`blocks[${i}] section has neither text nor fields`);
-      if (len(b.text) > SLACK_LIMITS.sectionText) problems.push(`blocks[${i}] section text ${len(b.text)} chars (max ${SLACK_LIMITS.sectionText})`);
-      if ((b.fields?.length ?? 0) > SLACK_LIMITS.fields) problems.push(`blocks[${i}] ${b.fields!.length} fields (max ${SLACK_LIMITS.fields})`);
-      b.fields?.forEach((f, j) => len(f) > SLACK_LIMITS.fieldText && problems.push(`blocks[${i}].fields[${j}] ${len(f)} chars (max ${SLACK_LIMITS.fieldText})`));
+      if (len(b.text) > SLACK_LIMITS.sectionText)
+        problems.push(`blocks[${i}] section text ${len(b.text)} chars (max ${SLACK_LIMITS.sectionText})`);
+      if ((b.fields?.length ?? 0) > SLACK_LIMITS.fields)
+        problems.push(`blocks[${i}] ${b.fields!.length} fields (max ${SLACK_LIMITS.fields})`);
+      b.fields?.forEach(
+        (f, j) =>
+          len(f) > SLACK_LIMITS.fieldText && problems.push(`blocks[${i}].fields[${j}] ${len(f)} chars (max ${SLACK_LIMITS.fieldText})`),
+      );
     }
-    if (b.type === 'context' && (b.elements?.length ?? 0) > SLACK_LIMITS.contextElements) problems.push(`blocks[${i}] ${b.elements!.length} context elements (max ${SLACK_LIMITS.contextElements})`);
+    if (b.type === 'context' && (b.elements?.length ?? 0) > SLACK_LIMITS.contextElements)
+      problems.push(`blocks[${i}] ${b.elements!.length} context elements (max ${SLACK_LIMITS.contextElements})`);
   });
   return problems;
 }
@@ -66,7 +73,10 @@ export interface Answers {
 const SLACK_ANSWERS: Answers = { accepted: () => ({ status: 200, body: 'ok' }), refused: () => ({ status: 400, body: 'invalid_blocks' }) };
 
 /** `problems` checks each message (Block Kit by default; the other receivers' tests pass their own schema and answers). */
-export async function startFakeSlack(problems: (message: unknown) => string[] = blockKitProblems, answers: Answers = SLACK_ANSWERS): Promise<FakeSlack> {
+export async function startFakeSlack(
+  problems: (message: unknown) => string[] = blockKitProblems,
+  answers: Answers = SLACK_ANSWERS,
+): Promise<FakeSlack> {
   const posts: unknown[] = [];
   const requests: { status: number; at: number }[] = [];
   const script: ScriptedResponse[] = [];
@@ -82,7 +92,12 @@ export async function startFakeSlack(problems: (message: unknown) => string[] = 
         if (next?.delayMs) setTimeout(send, next.delayMs);
         else send();
       };
-      if (next && !next.delayMs) return answer(next.status, next.body ?? (next.status === 429 ? 'rate_limited' : 'error'), next.retryAfterSeconds !== undefined ? { 'retry-after': String(next.retryAfterSeconds) } : {});
+      if (next && !next.delayMs)
+        return answer(
+          next.status,
+          next.body ?? (next.status === 429 ? 'rate_limited' : 'error'),
+          next.retryAfterSeconds !== undefined ? { 'retry-after': String(next.retryAfterSeconds) } : {},
+        );
       if (req.method !== 'POST') return answer(405, 'method_not_allowed');
       let parsed: unknown;
       try {

@@ -27,7 +27,10 @@ const textBlock = z.strictObject({
   isSubtle: z.boolean().optional(),
   spacing: spacing.optional(),
 });
-const factSet = z.strictObject({ type: z.literal('FactSet'), facts: z.array(z.strictObject({ title: z.string(), value: z.string() })).min(1) });
+const factSet = z.strictObject({
+  type: z.literal('FactSet'),
+  facts: z.array(z.strictObject({ title: z.string(), value: z.string() })).min(1),
+});
 const openUrl = z.strictObject({ type: z.literal('Action.OpenUrl'), title: z.string().optional(), url: z.url() });
 const actionSet = z.strictObject({ type: z.literal('ActionSet'), actions: z.array(openUrl).min(1) });
 

@@ -20,13 +20,22 @@ describe('the agent against the loopback cluster', () => {
     await h.minute();
     const [first, second] = h.batches();
     expect(first).toMatchObject({ v: 1, cluster: h.synthetic.cluster, kind: 'full', seq: 1, collectedAt: T0 });
-    expect(second).toMatchObject({ seq: 2, collectedAt: T0 + 60_000, agent: { version: '0.1.0', cycles: 2, batchesSent: 1, buffered: 0, droppedBatches: 0 } });
+    expect(second).toMatchObject({
+      seq: 2,
+      collectedAt: T0 + 60_000,
+      agent: { version: '0.1.0', cycles: 2, batchesSent: 1, buffered: 0, droppedBatches: 0 },
+    });
     expect(second.scrapeErrors).toEqual([]);
     for (const s of h.synthetic.reports) {
       const r = second.nodes.find((n) => n.node.name === s.node.name);
       const { uid: _uid, conditions: _conditions, ...node } = s.node;
       expect(r?.node).toMatchObject(node);
-      expect(r?.node.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
+      expect(r?.node.conditions.map((c) => `${c.type}=${c.status}`)).toEqual([
+        'MemoryPressure=False',
+        'DiskPressure=False',
+        'PIDPressure=False',
+        'Ready=True',
+      ]);
       const containers = s.pods.flatMap((p) => p.containers);
       // The kubelet's node CPU is the containers' plus the system's own 120 m; working set likewise.
       expect(r?.stats?.cpuMilli).toBe(containers.reduce((a, c) => a + (c.usage?.cpuMilli ?? 0), 120));
@@ -40,8 +49,9 @@ describe('the agent against the loopback cluster', () => {
     }
     // CPU comes from two samples: none in the first batch.
     expect(first.nodes[0].pods[0].containers[0].usage?.cpuMilli).toBeUndefined();
-    const summary = (ws: readonly { namespace: string; kind: string; name: string; desired: number; ready: number; available: number; updated: number }[]) =>
-      ws.map((w) => `${w.namespace}/${w.kind}/${w.name} ${w.desired}/${w.ready}/${w.available}/${w.updated}`).sort();
+    const summary = (
+      ws: readonly { namespace: string; kind: string; name: string; desired: number; ready: number; available: number; updated: number }[],
+    ) => ws.map((w) => `${w.namespace}/${w.kind}/${w.name} ${w.desired}/${w.ready}/${w.available}/${w.updated}`).sort();
     expect(summary(second.workloads)).toEqual(summary(h.synthetic.workloads));
     expect(second.controlPlane).toMatchObject({ readyz: { ok: true }, apiErrors: 0, apiThrottled: 0 });
   });
@@ -51,7 +61,8 @@ describe('the agent against the loopback cluster', () => {
     await h.agent.watch();
     await h.agent.cycle();
     const rules = agentRules(false) as { apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[]; verbs: string[] }[];
-    const allowed = (group: string, resource: string, verb: string) => rules.some((r) => r.apiGroups?.includes(group) && r.resources?.includes(resource) && r.verbs.includes(verb));
+    const allowed = (group: string, resource: string, verb: string) =>
+      rules.some((r) => r.apiGroups?.includes(group) && r.resources?.includes(resource) && r.verbs.includes(verb));
     for (const q of h.kube.api.requests) {
       if (q.path === '/readyz') {
         expect(rules.some((r) => r.nonResourceURLs?.includes('/readyz'))).toBe(true);
@@ -84,7 +95,10 @@ describe('the agent against the loopback cluster', () => {
     const a = change.nodes.find((n) => n.node.name === nodeA);
     expect(a?.node.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
     expect(a?.stats).toBeDefined(); // the last kubelet figures ride along, so the node-minute loses nothing
-    expect(change.nodes.find((n) => n.node.name === nodeB)?.pods.find((p) => p.uid === pod.uid)).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+    expect(change.nodes.find((n) => n.node.name === nodeB)?.pods.find((p) => p.uid === pod.uid)).toMatchObject({
+      phase: 'Failed',
+      reason: 'Evicted',
+    });
     expect(h.agent.counters.changeBatches).toBe(1);
     // The next full batch carries the events the changes raised.
     await h.minute();
@@ -103,7 +117,12 @@ describe('the agent against the loopback cluster', () => {
     expect(nodesOf(b)).toHaveLength(4);
     expect(b.nodes.filter((n) => n.stats).map((n) => n.node.name)).toHaveLength(2);
     expect(b.nodes.find((n) => n.node.name === bad)?.pods.length).toBeGreaterThan(0);
-    expect(b.scrapeErrors.map((e) => [e.node, e.kind]).sort()).toEqual([[bad, 'http'], [slow, 'timeout']].sort());
+    expect(b.scrapeErrors.map((e) => [e.node, e.kind]).sort()).toEqual(
+      [
+        [bad, 'http'],
+        [slow, 'timeout'],
+      ].sort(),
+    );
     h.kube.kubelets.clearFault(bad);
     h.kube.kubelets.clearFault(slow);
     await h.minute();
@@ -112,7 +131,10 @@ describe('the agent against the loopback cluster', () => {
   });
 
   it('ends the scrape at its deadline when a zone is lost, with a short timeout for nodes not Ready', async () => {
-    h = await startHarness({ nodes: 6, config: { kubeletTimeoutMs: 5000, kubeletNotReadyTimeoutMs: 300, scrapeDeadlineMs: 1500, kubeletConcurrency: 2 } });
+    h = await startHarness({
+      nodes: 6,
+      config: { kubeletTimeoutMs: 5000, kubeletNotReadyTimeoutMs: 300, scrapeDeadlineMs: 1500, kubeletConcurrency: 2 },
+    });
     const [lost, unreachable, ...healthy] = h.synthetic.reports.map((r) => r.node.name);
     // One node already NotReady, one whose kubelet just stopped answering (still Ready for the API).
     h.sim.setNodeCondition(lost, 'Ready', 'Unknown');
@@ -125,7 +147,12 @@ describe('the agent against the loopback cluster', () => {
     expect(errors[unreachable]).toMatchObject({ kind: 'timeout', message: expect.stringContaining('scrape deadline (1.5 s) passed') });
     expect(b.scrapeErrors).toHaveLength(2);
     expect(nodesOf(b)).toHaveLength(6);
-    expect(b.nodes.filter((n) => n.stats).map((n) => n.node.name).sort()).toEqual([...healthy].sort());
+    expect(
+      b.nodes
+        .filter((n) => n.stats)
+        .map((n) => n.node.name)
+        .sort(),
+    ).toEqual([...healthy].sort());
   });
 
   it('stops at once on SIGTERM during a cycle stuck on a kubelet, pushing what it has', async () => {
@@ -144,7 +171,7 @@ describe('the agent against the loopback cluster', () => {
     expect(b.scrapeErrors.every((e) => e.message === 'not scraped: the agent is stopping')).toBe(true);
   });
 
-  it('gives up flushing at its stop deadline, below the pod\'s grace period, and says what is lost', async () => {
+  it("gives up flushing at its stop deadline, below the pod's grace period, and says what is lost", async () => {
     h = await startHarness({ config: { pushTimeoutMs: 10_000, stopDeadlineMs: 500 } });
     await h.agent.watch();
     h.ingest.faults.delay(1, 20_000);
@@ -158,7 +185,10 @@ describe('the agent against the loopback cluster', () => {
     h = await startHarness();
     await h.agent.watch();
     await eventually(() => expect(h?.kube.api.requests.filter((q) => q.path === '/api/v1/events' && !q.watch)).toHaveLength(2));
-    const lists = (path: string) => (h?.kube.api.requests ?? []).filter((q) => q.path === path && !q.watch).map((q) => new URLSearchParams(q.query).get('resourceVersion'));
+    const lists = (path: string) =>
+      (h?.kube.api.requests ?? [])
+        .filter((q) => q.path === path && !q.watch)
+        .map((q) => new URLSearchParams(q.query).get('resourceVersion'));
     expect(lists('/api/v1/events')).toEqual(['0', '0']);
     expect([...lists('/api/v1/nodes'), ...lists('/api/v1/pods')].every((rv) => rv === null)).toBe(true);
   });
@@ -168,17 +198,25 @@ describe('the agent against the loopback cluster', () => {
     await h.agent.watch();
     await h.agent.cycle();
     expect(h.agent.readiness().ok).toBe(true);
-    expect(full(h.batches())[0].dataAgeMs).toMatchObject({ nodes: expect.any(Number), pods: expect.any(Number), 'events/warning': expect.any(Number) });
+    expect(full(h.batches())[0].dataAgeMs).toMatchObject({
+      nodes: expect.any(Number),
+      pods: expect.any(Number),
+      'events/warning': expect.any(Number),
+    });
     expect(full(h.batches())[0].dataAgeMs?.pods).toBeLessThan(500);
     h.kube.api.faults.stallWatches();
-    await eventually(() => expect(h?.agent.readiness()).toEqual({ ok: false, detail: expect.stringMatching(/^stale data: nodes \d+ s old, pods \d+ s old$/) }), 3000);
+    await eventually(
+      () =>
+        expect(h?.agent.readiness()).toEqual({ ok: false, detail: expect.stringMatching(/^stale data: nodes \d+ s old, pods \d+ s old$/) }),
+      3000,
+    );
     await h.minute();
     expect(full(h.batches()).at(-1)?.dataAgeMs?.pods).toBeGreaterThan(500);
     h.kube.api.faults.dropWatches();
     await eventually(() => expect(h?.agent.readiness().ok).toBe(true), 3000);
   });
 
-  it('gets through API throttling (429) and counts it as the control plane\'s health', async () => {
+  it("gets through API throttling (429) and counts it as the control plane's health", async () => {
     h = await startHarness();
     h.kube.api.faults.throttle(3, /\/api\/v1\/(pods|nodes)\?limit/, 1);
     await h.agent.watch();
@@ -205,9 +243,21 @@ describe('the agent against the loopback cluster', () => {
     await h.agent.cycle();
     const [heartbeat] = h.batches();
     // No nodes, and a `change` batch: ingest keeps the heartbeat and does not take it for an empty cluster.
-    expect(heartbeat).toMatchObject({ kind: 'change', seq: 1, nodes: [], unscheduledPods: [], workloads: [], agent: { cycles: 1 }, controlPlane: { readyz: { ok: true } } });
+    expect(heartbeat).toMatchObject({
+      kind: 'change',
+      seq: 1,
+      nodes: [],
+      unscheduledPods: [],
+      workloads: [],
+      agent: { cycles: 1 },
+      controlPlane: { readyz: { ok: true } },
+    });
     expect(heartbeat.controlPlane?.apiErrors).toBeGreaterThanOrEqual(1);
-    expect(h.logs.find((l) => l.message === 'cycle')).toMatchObject({ skipped: 'nodes and pods not listed yet', listErrors: { nodes: expect.stringContaining('403') }, batches: 1 });
+    expect(h.logs.find((l) => l.message === 'cycle')).toMatchObject({
+      skipped: 'nodes and pods not listed yet',
+      listErrors: { nodes: expect.stringContaining('403') },
+      batches: 1,
+    });
     await listed;
     await h.minute();
     expect(h.batches()[1]).toMatchObject({ kind: 'full', seq: 2 });
@@ -229,7 +279,12 @@ describe('the agent against the loopback cluster', () => {
     await eventually(async () => {
       await h?.minute();
       const last = full(h?.batches() ?? []).at(-1) as AgentBatch;
-      expect(last.nodes.filter((n) => n.node.unschedulable).map((n) => n.node.name).sort()).toEqual([a, b].sort());
+      expect(
+        last.nodes
+          .filter((n) => n.node.unschedulable)
+          .map((n) => n.node.name)
+          .sort(),
+      ).toEqual([a, b].sort());
     });
   });
 
@@ -270,7 +325,11 @@ describe('the agent against the loopback cluster', () => {
     expect(h.batches().map((b) => b.seq)).toEqual([5, 6]);
     expect(h.batches().at(-1)?.agent.droppedBatches).toBe(3);
     await h.minute();
-    expect(h.batches().map((b) => [b.seq, b.agent.droppedBatches])).toEqual([[5, 2], [6, 3], [7, 4]]);
+    expect(h.batches().map((b) => [b.seq, b.agent.droppedBatches])).toEqual([
+      [5, 2],
+      [6, 3],
+      [7, 4],
+    ]);
     expect(h.logs.some((l) => l.message === 'buffer full: dropped the oldest batches')).toBe(true);
   });
 
@@ -294,7 +353,11 @@ describe('the agent against the loopback cluster', () => {
     const pod = h.synthetic.reports[0].pods[6];
     h.sim.crashLoop(pod, pod.containers[0].name);
     h.sim.crashLoop(pod, pod.containers[0].name);
-    h.sim.addPod({ namespace: 'web', owner: { kind: 'Deployment', name: 'big' }, containers: [{ name: 'big', image: 'big:1', requests: { cpuMilli: 100, memoryBytes: 512 * 2 ** 30 } }] });
+    h.sim.addPod({
+      namespace: 'web',
+      owner: { kind: 'Deployment', name: 'big' },
+      containers: [{ name: 'big', image: 'big:1', requests: { cpuMilli: 100, memoryBytes: 512 * 2 ** 30 } }],
+    });
     await eventually(async () => {
       await h?.minute();
       const events = full(h?.batches() ?? []).flatMap((b) => b.events);
@@ -303,9 +366,20 @@ describe('the agent against the loopback cluster', () => {
       expect(full(h?.batches() ?? []).at(-1)?.unscheduledPods).toHaveLength(1);
     });
     const last = full(h.batches()).at(-1) as AgentBatch;
-    expect(last.unscheduledPods).toEqual([expect.objectContaining({ namespace: 'web', phase: 'Pending', workload: { kind: 'Deployment', name: 'big' }, unschedulable: expect.objectContaining({ reason: 'Unschedulable', message: expect.stringContaining('Insufficient memory') }) })]);
+    expect(last.unscheduledPods).toEqual([
+      expect.objectContaining({
+        namespace: 'web',
+        phase: 'Pending',
+        workload: { kind: 'Deployment', name: 'big' },
+        unschedulable: expect.objectContaining({ reason: 'Unschedulable', message: expect.stringContaining('Insufficient memory') }),
+      }),
+    ]);
     const crashing = last.nodes.flatMap((n) => n.pods).find((p) => p.uid === pod.uid);
-    expect(crashing?.containers[0]).toMatchObject({ state: 'waiting', waitingReason: 'CrashLoopBackOff', restarts: pod.containers[0].restarts + 2 });
+    expect(crashing?.containers[0]).toMatchObject({
+      state: 'waiting',
+      waitingReason: 'CrashLoopBackOff',
+      restarts: pod.containers[0].restarts + 2,
+    });
   });
 
   it('reads kubelets through the API server proxy when configured to (and granted nodes/proxy)', async () => {
@@ -330,8 +404,13 @@ describe('the agent driven step by step (local mode)', () => {
       expect(await h.agent.caughtUp(h.sim.resourceVersion)).toBe(true);
       expect(Date.now() - started).toBeLessThan(1000); // long before the periodic bookmark (a minute away)
       await h.minute();
-      const last = h.batches().filter((b) => b.kind === 'full').at(-1);
-      expect(last?.nodes.find((n) => n.node.name === node)?.node.conditions.find((c) => c.type === 'DiskPressure')?.status).toBe(i % 2 ? 'False' : 'True');
+      const last = h
+        .batches()
+        .filter((b) => b.kind === 'full')
+        .at(-1);
+      expect(last?.nodes.find((n) => n.node.name === node)?.node.conditions.find((c) => c.type === 'DiskPressure')?.status).toBe(
+        i % 2 ? 'False' : 'True',
+      );
     }
   });
 
@@ -345,7 +424,7 @@ describe('the agent driven step by step (local mode)', () => {
   });
 });
 
-describe('the agent\'s ticks', () => {
+describe("the agent's ticks", () => {
   it('tick on a fixed phase of the interval, picked at random at start-up, without drift', async () => {
     const scheduled: { fn: () => void; ms: number }[] = [];
     const timers = { setTimeout: (fn: () => void, ms: number) => scheduled.push({ fn, ms }), clearTimeout: () => undefined };

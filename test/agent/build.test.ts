@@ -32,7 +32,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let inputs: readonly string[] = [];
 
 function run(env: Record<string, string>): { lines: Record<string, unknown>[]; exited: Promise<number | null>; kill: () => void } {
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => {
     try {
@@ -44,7 +47,7 @@ function run(env: Record<string, string>): { lines: Record<string, unknown>[]; e
   return { lines, exited: new Promise((r) => child.on('exit', r)), kill: () => child.kill('SIGTERM') };
 }
 
-describe('the agent image\'s build', () => {
+describe("the agent image's build", () => {
   it('needs only what the Dockerfile copies, and leaves zod and the unused kubeconfig features out', () => {
     expect(copied).toEqual(['package.json', 'package-lock.json', 'tsconfig.json', 'agent', 'model', 'common']);
     const local = inputs.filter((f) => !f.includes('node_modules/'));
@@ -79,7 +82,12 @@ describe('the bundled agent process', () => {
     expect(p.lines[0]).toMatchObject({
       level: 'error',
       message: 'invalid configuration',
-      problems: ['VIGIL_CLUSTER is required', 'VIGIL_INTERVAL_SECONDS must be an integer from 10 to 3600, got "1"', 'VIGIL_INGEST_URL must be https (plain http only to a loopback address), got "ftp://x"', 'AWS_REGION is required when VIGIL_INGEST_URL is not a Lambda Function URL naming its region'],
+      problems: [
+        'VIGIL_CLUSTER is required',
+        'VIGIL_INTERVAL_SECONDS must be an integer from 10 to 3600, got "1"',
+        'VIGIL_INGEST_URL must be https (plain http only to a loopback address), got "ftp://x"',
+        'AWS_REGION is required when VIGIL_INGEST_URL is not a Lambda Function URL naming its region',
+      ],
     });
   });
 
@@ -89,14 +97,17 @@ describe('the bundled agent process', () => {
     beforeAll(async () => {
       const now = Date.now();
       kube = await startSimKube({ cluster: simClusterFrom(syntheticCluster({ nodes: 2, podsPerNode: 6, now }), new ManualClock(now)) });
-      ingest = await startIngestEndpoint({ credentials: { accessKeyId: 'AKIDPROCESS', secretAccessKey: 'process-secret' }, region: 'eu-west-1' });
+      ingest = await startIngestEndpoint({
+        credentials: { accessKeyId: 'AKIDPROCESS', secretAccessKey: 'process-secret' },
+        region: 'eu-west-1',
+      });
     });
     afterAll(async () => {
       await kube.close();
       await ingest.close();
     });
 
-    it('pushes a signed batch with the SDK\'s default credential chain, serves its probes, and stops cleanly on SIGTERM', async () => {
+    it("pushes a signed batch with the SDK's default credential chain, serves its probes, and stops cleanly on SIGTERM", async () => {
       const kubeconfig = path.join(dir, 'kubeconfig.json');
       writeFileSync(kubeconfig, kube.kubeconfigFile());
       const p = run({

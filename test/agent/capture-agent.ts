@@ -52,7 +52,13 @@ export function agentConfigFor(cluster: string, ingest: LocalIngest): AgentConfi
 }
 
 /** Starts the store, ingest, the replayed cluster and the agent at `now`; the first summary of each node is in `summaries`. */
-export async function startCaptureRun(opts: { readonly cluster: string; readonly now: number; readonly nodesFile: string; readonly podsFile: string; readonly summaryFiles: readonly string[] }): Promise<CaptureRun> {
+export async function startCaptureRun(opts: {
+  readonly cluster: string;
+  readonly now: number;
+  readonly nodesFile: string;
+  readonly podsFile: string;
+  readonly summaryFiles: readonly string[];
+}): Promise<CaptureRun> {
   const t = await startTestStore(undefined, opts.now);
   const ingest = await startLocalIngest({ store: t.store(), clock: t.clock, logger: silentLogger, cluster: opts.cluster });
   const cluster = new SimCluster({ clock: t.clock });
@@ -67,7 +73,12 @@ export async function startCaptureRun(opts: { readonly cluster: string; readonly
   const kube = await startSimKube({ cluster, summaries, bookmarkIntervalMs: 200 });
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
-  const agent = createAgentRuntime(agentConfigFor(opts.cluster, ingest), { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger });
+  const agent = createAgentRuntime(agentConfigFor(opts.cluster, ingest), {
+    kubeConfig: kc,
+    credentials: ingest.agentCredentials,
+    clock: t.clock,
+    logger: silentLogger,
+  });
   await agent.watch();
   return {
     t,

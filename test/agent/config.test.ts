@@ -50,14 +50,34 @@ describe('readAgentConfig', () => {
       KUBECONFIG: '/home/me/.kube/config',
       LOG_LEVEL: 'DEBUG',
     });
-    expect(c).toMatchObject({ region: 'ap-south-1', intervalMs: 30_000, kubeletTransport: 'proxy', kubeletInsecureTls: true, kubeletCaFile: ca, changeDebounceMs: 0, bufferMaxBytes: 8 * 1024 * 1024, healthPort: 9090, kubeconfig: '/home/me/.kube/config', logLevel: 'debug' });
+    expect(c).toMatchObject({
+      region: 'ap-south-1',
+      intervalMs: 30_000,
+      kubeletTransport: 'proxy',
+      kubeletInsecureTls: true,
+      kubeletCaFile: ca,
+      changeDebounceMs: 0,
+      bufferMaxBytes: 8 * 1024 * 1024,
+      healthPort: 9090,
+      kubeconfig: '/home/me/.kube/config',
+      logLevel: 'debug',
+    });
     rmSync(dir, { recursive: true });
   });
 
   it('lists every problem at once', () => {
     let err: ConfigError | undefined;
     try {
-      readAgentConfig({ VIGIL_CLUSTER: 'bad name', VIGIL_INGEST_URL: 'http://ingest.example.com/', VIGIL_INTERVAL_SECONDS: '5', VIGIL_KUBELET_TRANSPORT: 'ssh', VIGIL_KUBELET_TIMEOUT_SECONDS: '60', VIGIL_KUBELET_INSECURE_TLS: 'yes', VIGIL_KUBELET_CA_FILE: '/nonexistent/kubelet-ca.crt', LOG_LEVEL: 'verbose' });
+      readAgentConfig({
+        VIGIL_CLUSTER: 'bad name',
+        VIGIL_INGEST_URL: 'http://ingest.example.com/',
+        VIGIL_INTERVAL_SECONDS: '5',
+        VIGIL_KUBELET_TRANSPORT: 'ssh',
+        VIGIL_KUBELET_TIMEOUT_SECONDS: '60',
+        VIGIL_KUBELET_INSECURE_TLS: 'yes',
+        VIGIL_KUBELET_CA_FILE: '/nonexistent/kubelet-ca.crt',
+        LOG_LEVEL: 'verbose',
+      });
     } catch (e) {
       err = e as ConfigError;
     }
@@ -76,7 +96,9 @@ describe('readAgentConfig', () => {
   });
 
   it('refuses a CA file that is not a file', () => {
-    expect(() => readAgentConfig({ VIGIL_CLUSTER: 'c', VIGIL_INGEST_URL: URL_, VIGIL_KUBELET_CA_FILE: tmpdir() })).toThrow(`VIGIL_KUBELET_CA_FILE "${tmpdir()}" is not a file`);
+    expect(() => readAgentConfig({ VIGIL_CLUSTER: 'c', VIGIL_INGEST_URL: URL_, VIGIL_KUBELET_CA_FILE: tmpdir() })).toThrow(
+      `VIGIL_KUBELET_CA_FILE "${tmpdir()}" is not a file`,
+    );
   });
 
   it('names the required variables', () => {
@@ -84,14 +106,22 @@ describe('readAgentConfig', () => {
   });
 
   it('allows plain http only to loopback (local mode, tests)', () => {
-    expect(readAgentConfig({ VIGIL_CLUSTER: 'c', VIGIL_INGEST_URL: 'http://127.0.0.1:4000/', AWS_REGION: 'eu-west-1' }).ingestUrl).toBe('http://127.0.0.1:4000/');
+    expect(readAgentConfig({ VIGIL_CLUSTER: 'c', VIGIL_INGEST_URL: 'http://127.0.0.1:4000/', AWS_REGION: 'eu-west-1' }).ingestUrl).toBe(
+      'http://127.0.0.1:4000/',
+    );
   });
 
-  describe('refuses to start when the pod\'s credentials are not of the kind the manifests set up (VIGIL_AGENT_AUTH)', () => {
+  describe("refuses to start when the pod's credentials are not of the kind the manifests set up (VIGIL_AGENT_AUTH)", () => {
     const base = { VIGIL_CLUSTER: 'prod', VIGIL_INGEST_URL: URL_ };
     // What EKS injects: Pod Identity's webhook the container-credentials pair, IRSA's the web identity pair.
-    const podIdentity = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token' };
-    const irsa = { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/vigil-agent', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' };
+    const podIdentity = {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+    };
+    const irsa = {
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/vigil-agent',
+      AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+    };
     const problems = (env: Record<string, string>) => {
       try {
         readAgentConfig({ ...base, ...env });
@@ -108,12 +138,16 @@ describe('readAgentConfig', () => {
     });
 
     it('names an IRSA annotation left on a Pod Identity agent, which would make every push AccessDenied', () => {
-      expect(problems({ VIGIL_AGENT_AUTH: 'pod-identity', ...podIdentity, ...irsa })).toEqual([expect.stringContaining('remove the eks.amazonaws.com/role-arn annotation')]);
+      expect(problems({ VIGIL_AGENT_AUTH: 'pod-identity', ...podIdentity, ...irsa })).toEqual([
+        expect.stringContaining('remove the eks.amazonaws.com/role-arn annotation'),
+      ]);
     });
 
     it('names missing credentials of either kind, and an unknown kind', () => {
       expect(problems({ VIGIL_AGENT_AUTH: 'pod-identity' })).toEqual([expect.stringContaining('EKS injected no Pod Identity credentials')]);
-      expect(problems({ VIGIL_AGENT_AUTH: 'irsa', ...podIdentity })).toEqual([expect.stringContaining('is irsa but the pod has no IRSA credentials')]);
+      expect(problems({ VIGIL_AGENT_AUTH: 'irsa', ...podIdentity })).toEqual([
+        expect.stringContaining('is irsa but the pod has no IRSA credentials'),
+      ]);
       expect(problems({ VIGIL_AGENT_AUTH: 'keys' })).toEqual(['VIGIL_AGENT_AUTH must be "pod-identity" or "irsa", got "keys"']);
     });
   });

@@ -51,7 +51,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const synthetic = syntheticCluster({ nodes: o.nodes ?? 3, podsPerNode: o.podsPerNode ?? 8, now: T0 });
   const sim = simClusterFrom(synthetic, clock);
   sim.compact();
-  const kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: o.bookmarkIntervalMs ?? 200, ...(o.permissions ? { permissions: o.permissions } : {}) });
+  const kube = await startSimKube({
+    cluster: sim,
+    bookmarkIntervalMs: o.bookmarkIntervalMs ?? 200,
+    ...(o.permissions ? { permissions: o.permissions } : {}),
+  });
   const ingest = await startIngestEndpoint({ credentials: KEYS, region: REGION });
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);

@@ -34,7 +34,10 @@ describe('the probes', () => {
     await h.agent.cycle();
     expect((await get(server.port, '/readyz')).status).toBe(200); // one failure is not yet a trend
     await h.minute();
-    expect(await get(server.port, '/readyz')).toMatchObject({ status: 503, body: 'failing: the last 2 pushes failed (2 batches buffered)\n' });
+    expect(await get(server.port, '/readyz')).toMatchObject({
+      status: 503,
+      body: 'failing: the last 2 pushes failed (2 batches buffered)\n',
+    });
     await h.minute();
     expect((await get(server.port, '/readyz')).status).toBe(200);
   });

@@ -19,13 +19,21 @@ const karpenterCalls = (h: Harness) => h.kube.api.requests.filter((q) => q.path.
 function installKarpenter(h: Harness): SimKarpenter {
   const k = new SimKarpenter(h.sim);
   k.install();
-  k.nodePool({ name: 'general', instanceTypes: ['m6i.large', 'm6i.xlarge'], limits: { cpu: '64', memory: '256Gi' }, budgets: [{ nodes: '0', reasons: ['Drifted'], schedule: '0 9 * * mon-fri', duration: '8h' }, { nodes: '10%' }] });
+  k.nodePool({
+    name: 'general',
+    instanceTypes: ['m6i.large', 'm6i.xlarge'],
+    limits: { cpu: '64', memory: '256Gi' },
+    budgets: [{ nodes: '0', reasons: ['Drifted'], schedule: '0 9 * * mon-fri', duration: '8h' }, { nodes: '10%' }],
+  });
   const ready = k.create('general', { name: 'general-ready' });
   k.launched(ready, 'i-0aaaaaaaaaaaaaaa1');
   k.registered(ready, h.synthetic.reports[0].node.name);
   k.initialized(ready);
   const failed = k.create('general', { name: 'general-failed' });
-  k.failLaunch(failed, 'creating instance, insufficient capacity, with fleet error(s), InsufficientInstanceCapacity: We currently do not have sufficient m6i.large capacity in the Availability Zone you requested (eu-west-1a).');
+  k.failLaunch(
+    failed,
+    'creating instance, insufficient capacity, with fleet error(s), InsufficientInstanceCapacity: We currently do not have sufficient m6i.large capacity in the Availability Zone you requested (eu-west-1a).',
+  );
   k.poolResources('general', { cpu: '2', memory: '8Gi', pods: '29', nodes: '1' });
   return k;
 }
@@ -50,10 +58,14 @@ describe('the agent and Karpenter', () => {
     expect(last(h).karpenter).toBeUndefined();
     const k = installKarpenter(h);
     for (const resource of ['nodepools', 'nodeclaims'] as const) for (const o of h.sim.list(resource)) validateObject(o, `${resource}: `);
-    await eventually(async () => {
-      await h!.minute();
-      expect(last(h!).karpenter?.nodeClaims.length).toBeGreaterThan(0);
-    }, 5000, RECHECK_MS);
+    await eventually(
+      async () => {
+        await h!.minute();
+        expect(last(h!).karpenter?.nodeClaims.length).toBeGreaterThan(0);
+      },
+      5000,
+      RECHECK_MS,
+    );
     const b = last(h);
     expect(parseBatch(JSON.parse(JSON.stringify(b))).ok).toBe(true);
     expect(b.karpenter?.nodePools).toEqual([
@@ -69,7 +81,11 @@ describe('the agent and Karpenter', () => {
     // The Ready NodeClaim is its node; only the failed launch is carried, with Karpenter's reason and message.
     expect(b.karpenter?.nodeClaims.map((nc) => nc.name)).toEqual(['general-failed']);
     expect(b.karpenter?.nodeClaims[0]).toMatchObject({ nodePool: 'general', instanceType: 'm6i.large', capacityType: 'on-demand' });
-    expect(b.karpenter?.nodeClaims[0].conditions.find((c) => c.type === 'Launched')).toMatchObject({ status: 'False', reason: 'LaunchFailed', message: expect.stringContaining('InsufficientInstanceCapacity') });
+    expect(b.karpenter?.nodeClaims[0].conditions.find((c) => c.type === 'Launched')).toMatchObject({
+      status: 'False',
+      reason: 'LaunchFailed',
+      message: expect.stringContaining('InsufficientInstanceCapacity'),
+    });
     expect(Object.keys(b.dataAgeMs ?? {})).toEqual(expect.arrayContaining(['nodepools', 'nodeclaims']));
     // Watched, not listed each minute.
     expect(karpenterCalls(h).filter((q) => !q.watch && q.path === '/apis/karpenter.sh/v1/nodeclaims')).toHaveLength(1);
@@ -82,7 +98,10 @@ describe('the agent and Karpenter', () => {
       await h!.minute();
       expect(last(h!).karpenter?.nodeClaims.map((nc) => nc.name)).toEqual(['general-slow']);
     });
-    expect(last(h).karpenter?.nodeClaims[0]).toMatchObject({ instanceId: 'i-0bbbbbbbbbbbbbbb2', providerId: 'aws:///eu-west-1a/i-0bbbbbbbbbbbbbbb2' });
+    expect(last(h).karpenter?.nodeClaims[0]).toMatchObject({
+      instanceId: 'i-0bbbbbbbbbbbbbbb2',
+      providerId: 'aws:///eu-west-1a/i-0bbbbbbbbbbbbbbb2',
+    });
   });
 
   it('stops watching when Karpenter is uninstalled, without a retry storm', async () => {

@@ -35,7 +35,17 @@ let prefix = 0;
 /** Replicas of one agent whose leases no other test shares. */
 function agentOf(count: number) {
   const name = `agent${++prefix}`;
-  return (identity: string) => new ShardLeases({ store, identity, count, namespace: 'vigil', leaseDurationMs: LEASE_MS, now: () => clock.now(), logger: silentLogger, name });
+  return (identity: string) =>
+    new ShardLeases({
+      store,
+      identity,
+      count,
+      namespace: 'vigil',
+      leaseDurationMs: LEASE_MS,
+      now: () => clock.now(),
+      logger: silentLogger,
+      name,
+    });
 }
 
 /** One renew period: every live replica syncs; no shard is ever read by two replicas. */
@@ -73,7 +83,7 @@ describe('shard leases', () => {
     expect(leases[0].spec).toMatchObject({ leaseDurationSeconds: 30, leaseTransitions: 1 });
   });
 
-  it('take over a dead replica\'s shard once its lease ran out, never while it may still read it, and one replica only', async () => {
+  it("take over a dead replica's shard once its lease ran out, never while it may still read it, and one replica only", async () => {
     const replica = agentOf(3);
     const [a, b, c] = ['a', 'b', 'c'].map(replica);
     await round([a, b, c]);
@@ -88,14 +98,14 @@ describe('shard leases', () => {
     expect(heldByC[0]).toEqual([2]);
     expect(heldByC[2]).toEqual([]);
     // Taken over 40-50 s after c's last renew (the lease, then half a lease so an idle replica may go first).
-    expect(taken * LEASE_MS / 3).toBeGreaterThanOrEqual(LEASE_MS);
-    expect(taken * LEASE_MS / 3).toBeLessThanOrEqual(2 * LEASE_MS);
+    expect((taken * LEASE_MS) / 3).toBeGreaterThanOrEqual(LEASE_MS);
+    expect((taken * LEASE_MS) / 3).toBeLessThanOrEqual(2 * LEASE_MS);
     const [heldA, heldB] = [a.held(), b.held()];
     expect([...heldA, ...heldB].sort()).toEqual([0, 1, 2]);
     expect(Math.abs(heldA.length - heldB.length)).toBe(1);
   });
 
-  it('hand a stopping replica\'s shards to an idle one at its next sync', async () => {
+  it("hand a stopping replica's shards to an idle one at its next sync", async () => {
     const replica = agentOf(2);
     const [a, b, spare] = ['a', 'b', 'spare'].map(replica);
     await round([a, b, spare]);
@@ -124,7 +134,7 @@ describe('shard leases', () => {
     expect(await round([a, b2])).toEqual([[0], [1]]);
   });
 
-  it('keep a replica\'s shards while the API server refuses lease writes only as long as they are safe to read', async () => {
+  it("keep a replica's shards while the API server refuses lease writes only as long as they are safe to read", async () => {
     const replica = agentOf(2);
     const [a, b] = ['a', 'b'].map(replica);
     await round([a, b]);

@@ -42,7 +42,10 @@ beforeAll(async () => {
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
   const replica = (podName: string) =>
-    createAgentRuntime({ ...agentConfigFor(CLUSTER, ingest), shards: 3, podName, namespace: 'vigil' }, { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger });
+    createAgentRuntime(
+      { ...agentConfigFor(CLUSTER, ingest), shards: 3, podName, namespace: 'vigil' },
+      { kubeConfig: kc, credentials: ingest.agentCredentials, clock: t.clock, logger: silentLogger },
+    );
   replicas = { a: replica('vigil-agent-a'), b: replica('vigil-agent-b'), c: replica('vigil-agent-c') };
   await Promise.all(Object.values(replicas).map((r) => r.watch()));
 });
@@ -75,7 +78,7 @@ async function minute(live: readonly Agent[], cycling: readonly Agent[] = live):
 }
 
 describe('a sharded agent: three replicas, one cluster', () => {
-  it('reads every node once a minute, sends the cluster-wide lists once, takes over a dead replica\'s nodes, and the evaluator raises nothing through it', async () => {
+  it("reads every node once a minute, sends the cluster-wide lists once, takes over a dead replica's nodes, and the evaluator raises nothing through it", async () => {
     const { a, b, c } = replicas;
     const store = t.store();
     const publisher = new CapturingPublisher();
@@ -89,7 +92,12 @@ describe('a sharded agent: three replicas, one cluster', () => {
       if (m === 1) {
         // A Warning event every replica sees: sent once, by the holder of shard 0.
         const pod = sim.podModels.values().next().value!;
-        sim.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'Unhealthy', type: 'Warning', message: 'Liveness probe failed' });
+        sim.emitEvent({
+          involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid },
+          reason: 'Unhealthy',
+          type: 'Warning',
+          message: 'Liveness probe failed',
+        });
         for (const r of [a, b, c]) expect(await r.caughtUp(sim.resourceVersion)).toBe(true);
       }
       minutes.push(await minute([a, b, c]));
@@ -111,7 +119,10 @@ describe('a sharded agent: three replicas, one cluster', () => {
 
     // a, which holds shard 0 (what is cluster-wide), crashes in minute 3 after renewing its lease, before its
     // cycle: its shard is missing from minute 3.
-    const holderOf = (shard: number) => kube.api.leases.all().find((l) => (l.metadata as { name: string }).name === `vigil-agent-shard-${shard}`)?.spec as { holderIdentity?: string };
+    const holderOf = (shard: number) =>
+      kube.api.leases.all().find((l) => (l.metadata as { name: string }).name === `vigil-agent-shard-${shard}`)?.spec as {
+        holderIdentity?: string;
+      };
     expect(holderOf(0).holderIdentity).toBe('vigil-agent-a');
     const aNodes = nodeNames.filter((n) => shardOf(n, 3) === 0);
     expect(aNodes.length).toBeGreaterThan(0);
@@ -166,7 +177,7 @@ describe('a sharded agent: three replicas, one cluster', () => {
     }
   });
 
-  it('releases a stopping replica\'s shards at once (a rollout), and the others take them at their next renews', async () => {
+  it("releases a stopping replica's shards at once (a rollout), and the others take them at their next renews", async () => {
     const { b, c } = replicas;
     const held = (id: string) => kube.api.leases.all().filter((l) => (l.spec as { holderIdentity?: string }).holderIdentity === id).length;
     expect(held('vigil-agent-c')).toBeGreaterThan(0);

@@ -12,7 +12,10 @@ afterEach(async () => {
 });
 
 const containerOf = (b: AgentBatch, pod: string, container: string) =>
-  b.nodes.flatMap((n) => n.pods).find((p) => p.name === pod)?.containers.find((c) => c.name === container);
+  b.nodes
+    .flatMap((n) => n.pods)
+    .find((p) => p.name === pod)
+    ?.containers.find((c) => c.name === container);
 
 async function withLimitedPods(o: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
   const harness = await startHarness({ nodes: 2, podsPerNode: 2, ...o });
@@ -22,7 +25,15 @@ async function withLimitedPods(o: Parameters<typeof startHarness>[0] = {}): Prom
       namespace: 'shop',
       name,
       node,
-      containers: [{ name: 'app', image: 'shop/api:1.4', requests: { cpuMilli: 250, memoryBytes: 256 * 2 ** 20 }, limits: { cpuMilli: 500, memoryBytes: 512 * 2 ** 20 }, usage: { cpuMilli: demand } }],
+      containers: [
+        {
+          name: 'app',
+          image: 'shop/api:1.4',
+          requests: { cpuMilli: 250, memoryBytes: 256 * 2 ** 20 },
+          limits: { cpuMilli: 500, memoryBytes: 512 * 2 ** 20 },
+          usage: { cpuMilli: demand },
+        },
+      ],
     });
   pod('api-hot', 800);
   pod('api-calm', 200);
@@ -44,7 +55,10 @@ describe('CPU throttling read by the agent', () => {
     expect(hot?.cpuMilli).toBeCloseTo(500, -1);
     expect(containerOf(b, 'api-calm', 'app')?.usage?.cpuThrottledPct).toBe(0);
     // Containers without a CPU limit have no CFS quota, so no figure.
-    const unlimited = b.nodes.flatMap((n) => n.pods).filter((p) => p.namespace !== 'shop').flatMap((p) => p.containers);
+    const unlimited = b.nodes
+      .flatMap((n) => n.pods)
+      .filter((p) => p.namespace !== 'shop')
+      .flatMap((p) => p.containers);
     expect(unlimited.length).toBeGreaterThan(0);
     expect(unlimited.every((c) => c.usage?.cpuThrottledPct === undefined)).toBe(true);
     // cAdvisor's megabyte is read only from nodes running a container with a CPU limit.
@@ -53,7 +67,10 @@ describe('CPU throttling read by the agent', () => {
   });
 
   it('reads throttling through the API server proxy too, when that is the configured transport', async () => {
-    h = await withLimitedPods({ config: { kubeletTransport: 'proxy' }, permissions: { nodesStats: false, nodesMetrics: false, nodesProxy: true } });
+    h = await withLimitedPods({
+      config: { kubeletTransport: 'proxy' },
+      permissions: { nodesStats: false, nodesMetrics: false, nodesProxy: true },
+    });
     await h.agent.watch();
     await h.agent.cycle();
     await h.minute();
@@ -61,7 +78,7 @@ describe('CPU throttling read by the agent', () => {
     expect(h.kube.api.requests.filter((q) => q.path.endsWith('/proxy/metrics/cadvisor'))).toHaveLength(2);
   });
 
-  it('keeps every node\'s summary when nodes/metrics is not granted, and says why throttling is missing', async () => {
+  it("keeps every node's summary when nodes/metrics is not granted, and says why throttling is missing", async () => {
     h = await withLimitedPods({ permissions: { nodesMetrics: false } });
     await h.agent.watch();
     await h.agent.cycle();

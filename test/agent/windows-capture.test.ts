@@ -17,7 +17,7 @@ const T1 = Date.UTC(2023, 11, 21, 15, 20, 30);
 const T2 = T1 + 60_000;
 const NODE_RULES = ['node-disk-low', 'node-pids-low', 'node-memory-low', 'node-pressure'];
 
-describe('a Windows node on EKS through the agent\'s HTTP runtime, into the store and the evaluator', () => {
+describe("a Windows node on EKS through the agent's HTTP runtime, into the store and the evaluator", () => {
   it('replays API objects (synthetic) that are valid Kubernetes objects of that node and pod', () => {
     for (const f of ['windows-eks/nodes.yaml', 'windows-eks/pods.yaml']) for (const o of items(f)) validateObject(o, `${f}: `);
   });
@@ -44,7 +44,12 @@ describe('a Windows node on EKS through the agent\'s HTTP runtime, into the stor
       const [iis] = kube.pods;
       expect(iis).toMatchObject({ name: 'windows-server-iis-ltsc2019-58d94b5844-6v2pg', ephemeralStorageUsedBytes: 340663443 });
       // The container's CPU: 187,500,000 ns in 60 s (its usageNanoCores says 0, and is not read).
-      expect(iis.containers[0].usage).toEqual({ cpuMilli: 3.1, memoryWorkingSetBytes: 209088512, rootfsUsedBytes: 339738624, logsUsedBytes: 920146 });
+      expect(iis.containers[0].usage).toEqual({
+        cpuMilli: 3.1,
+        memoryWorkingSetBytes: 209088512,
+        rootfsUsedBytes: 339738624,
+        logsUsedBytes: 920146,
+      });
 
       const publisher = new CapturingPublisher();
       const overrides = Object.fromEntries(NODE_RULES.map((r) => [r, { for: '0' }]));

@@ -41,7 +41,11 @@ type K8s = { kind: string; metadata: { name: string; annotations?: Record<string
 describe('the install command of a first deploy', () => {
   const app = testApp();
   const stack = buildApp(app);
-  const template = Template.fromStack(stack).toJSON() as { Outputs: Record<string, { Value: unknown }>; Rules?: Record<string, unknown>; Resources: Record<string, { Type: string; Properties: any }> };
+  const template = Template.fromStack(stack).toJSON() as {
+    Outputs: Record<string, { Value: unknown }>;
+    Rules?: Record<string, unknown>;
+    Resources: Record<string, { Type: string; Properties: any }>;
+  };
   const command = resolve(template.Outputs.AgentInstallmycluster.Value);
   const image = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/cdk-hnb659fds-container-assets-${ACCOUNT}-${REGION}:`;
 
@@ -52,7 +56,10 @@ describe('the install command of a first deploy', () => {
   });
 
   test('prints manifests that validate, run that image on amd64 nodes through the storms they report, with Pod Identity as the stack set it up', async () => {
-    const args = command.replace(/^npx vigil /, '').replace(/ \| kubectl apply -f -$/, '').split(' ');
+    const args = command
+      .replace(/^npx vigil /, '')
+      .replace(/ \| kubectl apply -f -$/, '')
+      .split(' ');
     const out: string[] = [];
     const err: string[] = [];
     expect(await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) })).toBe(0);
@@ -64,17 +71,30 @@ describe('the install command of a first deploy', () => {
     const pod = byKind.Deployment.spec.template.spec;
     expect(pod.containers[0].image).toMatch(new RegExp(`^${image.replace(/\./g, '\\.')}[0-9a-f]{64}$`));
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' });
-    expect(pod.tolerations).toEqual(expect.arrayContaining(['memory-pressure', 'disk-pressure', 'pid-pressure'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoSchedule' }))));
+    expect(pod.tolerations).toEqual(
+      expect.arrayContaining(
+        ['memory-pressure', 'disk-pressure', 'pid-pressure'].map((t) => ({
+          key: `node.kubernetes.io/${t}`,
+          operator: 'Exists',
+          effect: 'NoSchedule',
+        })),
+      ),
+    );
 
     // One auth default: the stack associates the service account with the role (Pod Identity), and the
     // manifests put no IRSA annotation on it, which would make the SDK try web identity first.
     const associations = Object.values(template.Resources).filter((r) => r.Type === 'AWS::EKS::PodIdentityAssociation');
-    expect(associations.map((a) => [a.Properties.ClusterName, a.Properties.Namespace, a.Properties.ServiceAccount])).toEqual([['my-cluster', 'vigil', 'vigil-agent']]);
+    expect(associations.map((a) => [a.Properties.ClusterName, a.Properties.Namespace, a.Properties.ServiceAccount])).toEqual([
+      ['my-cluster', 'vigil', 'vigil-agent'],
+    ]);
     expect(byKind.ServiceAccount.metadata.annotations).toBeUndefined();
     const env = Object.fromEntries((pod.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
     expect(env.VIGIL_AGENT_AUTH).toBe('pod-identity');
     // As EKS starts the pod: the Pod Identity webhook's variables, and the agent accepts its configuration.
-    const injected = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token' };
+    const injected = {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+    };
     expect(readAgentConfig({ ...env, ...injected })).toMatchObject({ cluster: 'my-cluster', ingestUrl: INGEST_URL, region: REGION });
   });
 

@@ -82,10 +82,17 @@ describe('npm run synth', () => {
       expect(map.sources.some((s) => s.includes('node_modules/@aws-sdk/client-'))).toBe(false);
       return map.sources.find((s) => /lambdas\/.*handler\.ts$/.test(s))?.replace(/^.*(lambdas\/)/, '$1');
     });
-    expect(entries.sort()).toEqual(['lambdas/aws-events/handler.ts', 'lambdas/collector/handler.ts', 'lambdas/evaluator/handler.ts', 'lambdas/ingest/handler.ts']);
+    expect(entries.sort()).toEqual([
+      'lambdas/aws-events/handler.ts',
+      'lambdas/collector/handler.ts',
+      'lambdas/evaluator/handler.ts',
+      'lambdas/ingest/handler.ts',
+    ]);
 
     // The agent image: one Docker image asset from agent/Dockerfile, staged without node_modules.
-    const assets = JSON.parse(fs.readFileSync(path.join(out, 'Vigil.assets.json'), 'utf8')) as { dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }> };
+    const assets = JSON.parse(fs.readFileSync(path.join(out, 'Vigil.assets.json'), 'utf8')) as {
+      dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
+    };
     const images = Object.values(assets.dockerImages).map((i) => i.source);
     expect(images).toEqual([{ directory: expect.any(String), dockerFile: 'agent/Dockerfile', platform: 'linux/amd64' }]);
     expect(fs.existsSync(path.join(out, images[0].directory, 'node_modules'))).toBe(false);

@@ -3,11 +3,16 @@ import { utc } from '../../model/time';
 
 describe('table', () => {
   test('pads each column to its widest cell, right-aligns the columns asked, and leaves no trailing spaces', () => {
-    expect(table(['NODE', 'CPU', 'NOTE'], [['ip-10-0-1-1', '7%', ''], ['b', '100%', 'cordoned']], new Set([1])).split('\n')).toEqual([
-      'NODE          CPU  NOTE',
-      'ip-10-0-1-1    7%',
-      'b            100%  cordoned',
-    ]);
+    expect(
+      table(
+        ['NODE', 'CPU', 'NOTE'],
+        [
+          ['ip-10-0-1-1', '7%', ''],
+          ['b', '100%', 'cordoned'],
+        ],
+        new Set([1]),
+      ).split('\n'),
+    ).toEqual(['NODE          CPU  NOTE', 'ip-10-0-1-1    7%', 'b            100%  cordoned']);
   });
 });
 

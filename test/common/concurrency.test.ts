@@ -19,6 +19,11 @@ describe('mapLimit', () => {
     const fn = jest.fn(async (x: number) => x);
     await expect(mapLimit([], 4, fn)).resolves.toEqual([]);
     expect(fn).not.toHaveBeenCalled();
-    await expect(mapLimit([1, 2, 3], 2, async (x) => { if (x === 2) throw new Error('kubelet 2 timed out'); return x; })).rejects.toThrow('kubelet 2 timed out');
+    await expect(
+      mapLimit([1, 2, 3], 2, async (x) => {
+        if (x === 2) throw new Error('kubelet 2 timed out');
+        return x;
+      }),
+    ).rejects.toThrow('kubelet 2 timed out');
   });
 });

@@ -46,9 +46,12 @@ describe('errors in log lines', () => {
     expect(error.cause.cause.stack).toContain('log.test.ts');
   });
 
-  it("name the AWS request id and status of an SDK error, so AWS support can find the call", () => {
+  it('name the AWS request id and status of an SDK error, so AWS support can find the call', () => {
     const { logger, lines } = capture();
-    const e = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400, requestId: 'R3QU35T', attempts: 1 } });
+    const e = new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: { httpStatusCode: 400, requestId: 'R3QU35T', attempts: 1 },
+    });
 
     logger.warn('write skipped', { error: e });
 
@@ -95,8 +98,12 @@ describe('log level', () => {
   });
 
   it('refuses a level it does not know, naming the variable', () => {
-    expect(() => resolveLogLevel({ LOG_LEVEL: 'verbose' })).toThrow(new ConfigError(['LOG_LEVEL must be one of debug, info, warn, error, got "verbose"']));
-    expect(() => resolveLogLevel({ AWS_LAMBDA_LOG_LEVEL: 'LOUD' })).toThrow(/AWS_LAMBDA_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL, got "LOUD"/);
+    expect(() => resolveLogLevel({ LOG_LEVEL: 'verbose' })).toThrow(
+      new ConfigError(['LOG_LEVEL must be one of debug, info, warn, error, got "verbose"']),
+    );
+    expect(() => resolveLogLevel({ AWS_LAMBDA_LOG_LEVEL: 'LOUD' })).toThrow(
+      /AWS_LAMBDA_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL, got "LOUD"/,
+    );
   });
 });
 
@@ -115,7 +122,14 @@ describe('the invocation on every line', () => {
     logger.info('outside');
 
     expect(lines).toEqual([
-      expect.objectContaining({ message: 'handled', requestId: 'req-1', functionName: 'vigil-ingest', coldStart: true, cluster: 'prod', n: 1 }),
+      expect.objectContaining({
+        message: 'handled',
+        requestId: 'req-1',
+        functionName: 'vigil-ingest',
+        coldStart: true,
+        cluster: 'prod',
+        n: 1,
+      }),
       expect.objectContaining({ message: 'handled', requestId: 'req-2', coldStart: false, n: 2 }),
       expect.not.objectContaining({ requestId: expect.anything() }),
     ]);
@@ -135,7 +149,9 @@ describe('the invocation on every line', () => {
 
   it('counts no cold start on an instance provisioned concurrency started ahead of its first request', async () => {
     const { logger, lines } = capture();
-    const handler = withInvocationContext(async () => logger.info('handled'), { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' });
+    const handler = withInvocationContext(async () => logger.info('handled'), {
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency',
+    });
     await handler(undefined, lambdaContext('req-1'));
     expect(lines[0]).toMatchObject({ coldStart: false });
   });

@@ -2,7 +2,12 @@
  * Which failures the layers above the SDK retry (the store's writes, SNS publishing): the SDK's own
  * classification, on errors shaped as the SDK and Node.js throw them.
  */
-import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { backoffMs, isRetryable, retrying, type RetryPolicy } from '../../common/retry';
 
@@ -10,7 +15,8 @@ const meta = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'R3QU35T'
 /** A Node.js socket error, as `http` raises it. */
 const socketError = (code: string) => Object.assign(new Error(`${code} 10.0.0.1:443`), { code, syscall: 'connect' });
 /** An error the SDK builds from a service's error code when it has no class for it. */
-const serviceError = (name: string, httpStatusCode: number) => new EC2ServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', message: name, $metadata: meta(httpStatusCode) });
+const serviceError = (name: string, httpStatusCode: number) =>
+  new EC2ServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', message: name, $metadata: meta(httpStatusCode) });
 
 describe('isRetryable', () => {
   it.each([
@@ -46,7 +52,13 @@ describe('isRetryable', () => {
 });
 
 describe('retrying', () => {
-  const policy = (slept: number[]): RetryPolicy => ({ attempts: 4, baseMs: 50, capMs: 2000, sleep: async (ms) => void slept.push(ms), random: () => 0.5 });
+  const policy = (slept: number[]): RetryPolicy => ({
+    attempts: 4,
+    baseMs: 50,
+    capMs: 2000,
+    sleep: async (ms) => void slept.push(ms),
+    random: () => 0.5,
+  });
 
   it('retries a throttled call with growing backoff until it succeeds', async () => {
     const slept: number[] = [];
@@ -62,11 +74,21 @@ describe('retrying', () => {
   it('gives up at once on an error a retry cannot mend, and after the last attempt on one it could', async () => {
     const refused = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: meta(400) });
     let calls = 0;
-    await expect(retrying(async () => { calls++; throw refused; }, policy([]))).rejects.toBe(refused);
+    await expect(
+      retrying(async () => {
+        calls++;
+        throw refused;
+      }, policy([])),
+    ).rejects.toBe(refused);
     expect(calls).toBe(1);
 
     calls = 0;
-    await expect(retrying(async () => { calls++; throw serviceError('ServiceUnavailable', 503); }, policy([]))).rejects.toMatchObject({ name: 'ServiceUnavailable' });
+    await expect(
+      retrying(async () => {
+        calls++;
+        throw serviceError('ServiceUnavailable', 503);
+      }, policy([])),
+    ).rejects.toMatchObject({ name: 'ServiceUnavailable' });
     expect(calls).toBe(4);
   });
 

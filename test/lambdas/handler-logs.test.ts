@@ -7,7 +7,8 @@
 import type { Context } from 'aws-lambda';
 import { rawEvent, writersFor } from './ingest/function-url-event';
 
-const context = (awsRequestId: string, functionName: string) => ({ awsRequestId, functionName, getRemainingTimeInMillis: () => 30_000 }) as Context;
+const context = (awsRequestId: string, functionName: string) =>
+  ({ awsRequestId, functionName, getRemainingTimeInMillis: () => 30_000 }) as Context;
 
 const BASE_ENV = {
   VIGIL_TABLE_NAME: 'vigil',
@@ -33,7 +34,15 @@ function load<H>(module: string, env: Record<string, string>): { handler: H; lin
     written.push(String(chunk));
     return true;
   });
-  return { handler, lines: () => written.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    handler,
+    lines: () =>
+      written
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 afterEach(() => jest.restoreAllMocks());
@@ -48,7 +57,14 @@ test('ingest: every line names the invocation, cold start only on the first', as
   await handler(stranger, context('0f1e2d3c-2222', 'vigil-ingest'));
 
   expect(lines()).toEqual([
-    expect.objectContaining({ level: 'warn', message: 'batch refused', status: 403, requestId: '0f1e2d3c-1111', functionName: 'vigil-ingest', coldStart: true }),
+    expect.objectContaining({
+      level: 'warn',
+      message: 'batch refused',
+      status: 403,
+      requestId: '0f1e2d3c-1111',
+      functionName: 'vigil-ingest',
+      coldStart: true,
+    }),
     expect.objectContaining({ message: 'batch refused', requestId: '0f1e2d3c-2222', coldStart: false }),
   ]);
 });
@@ -62,9 +78,19 @@ test("ingest: AWS_LAMBDA_LOG_LEVEL (Lambda's application log level) wins over LO
 test('AWS events: a refused event is logged with its invocation', async () => {
   const { handler, lines } = load<Handler>('../../lambdas/aws-events/handler', {});
   await handler({ 'detail-type': 'Something Else', source: 'aws.s3', detail: {} }, context('9a8b7c6d', 'vigil-aws-events'));
-  expect(lines()).toEqual([expect.objectContaining({ level: 'warn', message: 'AWS event refused', requestId: '9a8b7c6d', functionName: 'vigil-aws-events', coldStart: true })]);
+  expect(lines()).toEqual([
+    expect.objectContaining({
+      level: 'warn',
+      message: 'AWS event refused',
+      requestId: '9a8b7c6d',
+      functionName: 'vigil-aws-events',
+      coldStart: true,
+    }),
+  ]);
 });
 
 test('a handler refuses to start with a log level it does not know, naming the variable', () => {
-  expect(() => load<Handler>('../../lambdas/ingest/handler', { LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL must be one of debug, info, warn, error, got "verbose"/);
+  expect(() => load<Handler>('../../lambdas/ingest/handler', { LOG_LEVEL: 'verbose' })).toThrow(
+    /LOG_LEVEL must be one of debug, info, warn, error, got "verbose"/,
+  );
 });

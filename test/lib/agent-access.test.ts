@@ -6,7 +6,11 @@ import { actionsOf, policyStatements, testApp } from '../support/cdk';
 
 function build(auth: AgentAuth, cluster: { name: string; region?: string } = { name: 'prod' }, env?: { account: string; region: string }) {
   const stack = new Stack(testApp(), 'S', { env });
-  const ingest = new lambda.Function(stack, 'Ingest', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=1') });
+  const ingest = new lambda.Function(stack, 'Ingest', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler=1'),
+  });
   new AgentAccess(stack, 'Agent', { cluster, auth, ingest });
   return Template.fromStack(stack);
 }
@@ -43,7 +47,12 @@ describe('AgentAccess with EKS Pod Identity', () => {
         Principal: { Service: 'pods.eks.amazonaws.com' },
         Condition: {
           StringEquals: {
-            'aws:RequestTag/eks-cluster-arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':cluster/prod']] },
+            'aws:RequestTag/eks-cluster-arn': {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':eks:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':cluster/prod'],
+              ],
+            },
             'aws:RequestTag/kubernetes-namespace': AGENT_SERVICE_ACCOUNT.namespace,
             'aws:RequestTag/kubernetes-service-account': AGENT_SERVICE_ACCOUNT.name,
           },
@@ -68,7 +77,10 @@ describe('AgentAccess with EKS Pod Identity', () => {
     const rules = tr.toJSON().Rules as Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
     const check = Object.entries(rules).find(([id]) => id.startsWith('AgentSameRegion'));
     expect(check?.[1].Assertions).toEqual([
-      { Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] }, AssertDescription: expect.stringContaining('use IRSA for this cluster') },
+      {
+        Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+        AssertDescription: expect.stringContaining('use IRSA for this cluster'),
+      },
     ]);
     const known = build({ kind: 'pod-identity' }, { name: 'prod', region: 'eu-west-1' }, { account: '123456789012', region: 'eu-west-1' });
     expect(Object.keys(known.toJSON().Rules ?? {}).filter((id) => id.startsWith('Agent'))).toEqual([]);
@@ -112,12 +124,17 @@ describe('oidcProviderOf', () => {
   });
 
   test('anything else is refused with both accepted forms named', () => {
-    expect(() => oidcProviderOf('oidc.eks.eu-west-1.amazonaws.com/id/ABC')).toThrow(/neither an IAM OIDC provider ARN .* nor an issuer URL/);
+    expect(() => oidcProviderOf('oidc.eks.eu-west-1.amazonaws.com/id/ABC')).toThrow(
+      /neither an IAM OIDC provider ARN .* nor an issuer URL/,
+    );
   });
 });
 
 test('no statement of the agent role has a wildcard action', () => {
-  for (const auth of [{ kind: 'pod-identity' } as const, { kind: 'irsa', oidcProvider: 'https://oidc.eks.eu-west-1.amazonaws.com/id/X' } as const]) {
+  for (const auth of [
+    { kind: 'pod-identity' } as const,
+    { kind: 'irsa', oidcProvider: 'https://oidc.eks.eu-west-1.amazonaws.com/id/X' } as const,
+  ]) {
     const actions = policyStatements(build(auth)).flatMap((s) => actionsOf(s.statement));
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   }

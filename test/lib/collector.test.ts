@@ -47,7 +47,9 @@ describe('collectorPolicyStatements', () => {
   });
 
   test('a wildcard action is refused', () => {
-    expect(() => collectorPolicyStatements(stack, clusters, [{ actions: ['ec2:Describe*'], scope: '*' }])).toThrow(/"ec2:Describe\*" has a wildcard/);
+    expect(() => collectorPolicyStatements(stack, clusters, [{ actions: ['ec2:Describe*'], scope: '*' }])).toThrow(
+      /"ec2:Describe\*" has a wildcard/,
+    );
   });
 });
 
@@ -100,6 +102,13 @@ describe('Collector', () => {
     const actions = statements.flatMap((s) => actionsOf(s.statement));
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     const writes = actions.filter((a) => !/:(Describe|List|Get|BatchGet|Query)/.test(a));
-    expect(writes.sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    expect(writes.sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+    ]);
   });
 });

@@ -41,10 +41,25 @@ function chartedBy(w: DashboardWidgetJson): Charted[] {
  * `namespace name [dimension,…]`.
  */
 function emitted(): Set<string> {
-  const of = (dims: string) => Object.fromEntries(Object.entries(METRICS).filter(([, m]) => m.dimensions.join(',') === dims).map(([k]) => [k, 1]));
-  const figures = { cluster: 'prod', at: 0, values: of('Cluster'), groups: [{ nodeGroup: 'general', values: of('Cluster,NodeGroup') }], removals: { 'spot-interruption': 1 } } as EvaluationFigures;
+  const of = (dims: string) =>
+    Object.fromEntries(
+      Object.entries(METRICS)
+        .filter(([, m]) => m.dimensions.join(',') === dims)
+        .map(([k]) => [k, 1]),
+    );
+  const figures = {
+    cluster: 'prod',
+    at: 0,
+    values: of('Cluster'),
+    groups: [{ nodeGroup: 'general', values: of('Cluster,NodeGroup') }],
+    removals: { 'spot-interruption': 1 },
+  } as EvaluationFigures;
   return new Set(
-    emfDocuments(figures).flatMap((d) => d._aws.CloudWatchMetrics.flatMap((c) => c.Dimensions.flatMap((dims) => c.Metrics.map((m) => `${c.Namespace} ${m.Name} [${[...dims].sort().join(',')}]`)))),
+    emfDocuments(figures).flatMap((d) =>
+      d._aws.CloudWatchMetrics.flatMap((c) =>
+        c.Dimensions.flatMap((dims) => c.Metrics.map((m) => `${c.Namespace} ${m.Name} [${[...dims].sort().join(',')}]`)),
+      ),
+    ),
   );
 }
 
@@ -61,13 +76,19 @@ describe('Dashboards', () => {
 
   test('two dashboards, named after the stack and the region (dashboards are global to the account), whose bodies parse', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['Test-overview-', { Ref: 'AWS::Region' }]] } });
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['Test-hosts-and-nodes-', { Ref: 'AWS::Region' }]] } });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['Test-overview-', { Ref: 'AWS::Region' }]] },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['Test-hosts-and-nodes-', { Ref: 'AWS::Region' }]] },
+    });
     // The same stack in two regions of one account: two names, no collision.
     const names = (region: string) =>
-      Object.values(vigilTemplate(undefined, undefined, { env: { account: '123456789012', region } }).template.findResources('AWS::CloudWatch::Dashboard')).map(
-        (d) => (d as { Properties: { DashboardName: string } }).Properties.DashboardName,
-      );
+      Object.values(
+        vigilTemplate(undefined, undefined, { env: { account: '123456789012', region } }).template.findResources(
+          'AWS::CloudWatch::Dashboard',
+        ),
+      ).map((d) => (d as { Properties: { DashboardName: string } }).Properties.DashboardName);
     expect(names('eu-west-1')).toEqual(['Test-overview-eu-west-1', 'Test-hosts-and-nodes-eu-west-1']);
     expect(names('us-east-1')).toEqual(['Test-overview-us-east-1', 'Test-hosts-and-nodes-us-east-1']);
     expect(overview?.widgets.length).toBeGreaterThan(10);
@@ -98,7 +119,13 @@ describe('Dashboards', () => {
   });
 
   test('the overview shows each cluster: nodes, Auto Scaling per group, nodes per node group and NodePool, removals by actor, N-1 headroom, requests, pressure, restarts, OOM kills, alerts', () => {
-    const names = (cluster: string) => new Set((overview?.widgets ?? []).flatMap(chartedBy).filter((c) => c.dimensions.Cluster === cluster).map((c) => c.name));
+    const names = (cluster: string) =>
+      new Set(
+        (overview?.widgets ?? [])
+          .flatMap(chartedBy)
+          .filter((c) => c.dimensions.Cluster === cluster)
+          .map((c) => c.name),
+      );
     for (const cluster of ['prod', 'staging']) {
       expect([...names(cluster)].sort()).toEqual(
         expect.arrayContaining(
@@ -132,13 +159,21 @@ describe('Dashboards', () => {
       for (const actor of REMOVAL_ACTORS) expect(g.properties.title).toContain(actor);
     }
     // Each actor the evaluator emits is a value of that dimension, and nothing else is.
-    const docs = emfDocuments({ cluster: 'prod', at: 0, values: {}, groups: [], removals: Object.fromEntries(REMOVAL_ACTORS.map((a) => [a, 1])) });
+    const docs = emfDocuments({
+      cluster: 'prod',
+      at: 0,
+      values: {},
+      groups: [],
+      removals: Object.fromEntries(REMOVAL_ACTORS.map((a) => [a, 1])),
+    });
     expect(docs.map((d) => d.Actor)).toEqual([...REMOVAL_ACTORS]);
   });
 
   test("the hosts-and-nodes view puts the cluster's EC2 CPU with the kubelet node CPU and memory on one graph", () => {
     for (const cluster of ['prod', 'staging']) {
-      const graph = (hosts?.widgets ?? []).find((w) => chartedBy(w).some((x) => x.name === METRICS.groupHostCpuPct.name && x.dimensions.Cluster === cluster));
+      const graph = (hosts?.widgets ?? []).find((w) =>
+        chartedBy(w).some((x) => x.name === METRICS.groupHostCpuPct.name && x.dimensions.Cluster === cluster),
+      );
       expect(graph).toBeDefined();
       expect(chartedBy(graph as DashboardWidgetJson).map((c) => [c.name, c.dimensions.Cluster])).toEqual([
         [METRICS.groupHostCpuPct.name, cluster],
@@ -151,7 +186,9 @@ describe('Dashboards', () => {
   test("a cluster's section shows only its own hosts: nothing region-wide from AWS/EC2, every host series filtered to the cluster", () => {
     // AWS/EC2 has no cluster dimension: a SEARCH there charts every Auto Scaling group and instance of the region.
     expect(charted.filter((c) => c.namespace === 'AWS/EC2')).toEqual([]);
-    const hostSeries = charted.filter((c) => c.name === METRICS.groupHostCpuPct.name || c.name === METRICS.groupHostsStatusCheckFailed.name);
+    const hostSeries = charted.filter(
+      (c) => c.name === METRICS.groupHostCpuPct.name || c.name === METRICS.groupHostsStatusCheckFailed.name,
+    );
     expect(hostSeries.length).toBeGreaterThanOrEqual(2 * 3);
     for (const c of hostSeries) expect(['prod', 'staging']).toContain(c.dimensions.Cluster);
   });
@@ -159,6 +196,8 @@ describe('Dashboards', () => {
   test("Vigil's own section: its alarms, its functions and its table", () => {
     expect(all.some((w) => w.type === 'alarm' && (w.properties.alarms as unknown[]).length >= 10)).toBe(true);
     const aws = new Set(charted.filter((c) => c.namespace.startsWith('AWS/')).map((c) => `${c.namespace} ${c.name}`));
-    expect([...aws]).toEqual(expect.arrayContaining(['AWS/Lambda Errors', 'AWS/Lambda Throttles', 'AWS/DynamoDB ConsumedWriteCapacityUnits']));
+    expect([...aws]).toEqual(
+      expect.arrayContaining(['AWS/Lambda Errors', 'AWS/Lambda Throttles', 'AWS/DynamoDB ConsumedWriteCapacityUnits']),
+    );
   });
 });

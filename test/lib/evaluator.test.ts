@@ -11,7 +11,12 @@ import { actionsOf, policyStatements, testApp } from '../support/cdk';
 describe('Evaluator', () => {
   const stack = new Stack(testApp(), 'S');
   const failures = new sqs.Queue(stack, 'Failures');
-  const notifications = new Notifications(stack, 'Notifications', { emails: [], failures, logRetention: logs.RetentionDays.ONE_MONTH, alarmNamePrefix: 'S-' });
+  const notifications = new Notifications(stack, 'Notifications', {
+    emails: [],
+    failures,
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    alarmNamePrefix: 'S-',
+  });
   new Evaluator(stack, 'Evaluator', {
     clusters: [{ name: 'prod' }],
     store: new StoreTable(stack, 'Store'),

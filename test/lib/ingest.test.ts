@@ -9,14 +9,21 @@ import { testApp } from '../support/cdk';
 
 describe('Ingest', () => {
   const stack = new Stack(testApp(), 'S');
-  const ingest = new Ingest(stack, 'Ingest', { store: new StoreTable(stack, 'Store'), retentionDays: 30, logRetention: logs.RetentionDays.ONE_MONTH });
+  const ingest = new Ingest(stack, 'Ingest', {
+    store: new StoreTable(stack, 'Store'),
+    retentionDays: 30,
+    logRetention: logs.RetentionDays.ONE_MONTH,
+  });
   const prodAgent = new iam.Role(stack, 'ProdAgent', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
   ingest.acceptAgent('prod', prodAgent);
   ingest.acceptAgent('staging', iam.Role.fromRoleArn(stack, 'StagingAgent', 'arn:aws:iam::123456789012:role/vigil/staging-agent'));
   const t = Template.fromStack(stack);
 
   test('a Function URL with AWS_IAM auth, and no public invoke permission', () => {
-    t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestFunction'), 'Arn'] } });
+    t.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'AWS_IAM',
+      TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestFunction'), 'Arn'] },
+    });
     t.resourceCountIs('AWS::Lambda::Url', 1);
     expect(t.findResources('AWS::Lambda::Permission')).toEqual({});
   });
@@ -27,7 +34,16 @@ describe('Ingest', () => {
         Variables: Match.objectLike({
           [ENV.tableName]: { Ref: Match.stringLikeRegexp('^StoreTable') },
           [ENV.retentionDays]: '30',
-          [ENV.agentRoles]: { 'Fn::Join': ['', ['[{"roleArn":"', { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProdAgent'), 'Arn'] }, '","cluster":"prod"},{"roleArn":"arn:aws:iam::123456789012:role/vigil/staging-agent","cluster":"staging"}]']] },
+          [ENV.agentRoles]: {
+            'Fn::Join': [
+              '',
+              [
+                '[{"roleArn":"',
+                { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProdAgent'), 'Arn'] },
+                '","cluster":"prod"},{"roleArn":"arn:aws:iam::123456789012:role/vigil/staging-agent","cluster":"staging"}]',
+              ],
+            ],
+          },
         }),
       },
     });

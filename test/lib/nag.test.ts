@@ -32,16 +32,29 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('with the generic webhook, PagerDuty and Teams receivers too, the stack passes', () => {
     // nag() synthesizes, and any unacknowledged finding fails the synth: what is left is to check the receivers were there to be checked.
-    const stack = nag(undefined, { ...SAMPLE_VIGIL_PROPS, webhook: { secretName: 'team/alertmanager-webhook' }, pagerDuty: { secretName: 'team/pagerduty' }, teams: { secretName: 'team/teams-workflow' } });
+    const stack = nag(undefined, {
+      ...SAMPLE_VIGIL_PROPS,
+      webhook: { secretName: 'team/alertmanager-webhook' },
+      pagerDuty: { secretName: 'team/pagerduty' },
+      teams: { secretName: 'team/teams-workflow' },
+    });
     const template = Template.fromStack(stack);
-    for (const [variable, secretName] of [[ENV.webhookSecretName, 'team/alertmanager-webhook'], [ENV.pagerDutySecretName, 'team/pagerduty'], [ENV.teamsSecretName, 'team/teams-workflow']]) {
+    for (const [variable, secretName] of [
+      [ENV.webhookSecretName, 'team/alertmanager-webhook'],
+      [ENV.pagerDutySecretName, 'team/pagerduty'],
+      [ENV.teamsSecretName, 'team/teams-workflow'],
+    ]) {
       template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [variable]: secretName }) } });
     }
   });
 
   test('acknowledgements are per finding: a new wildcard resource on the collector is still reported', () => {
     expect(() =>
-      nag((stack) => stack.vigil.collector.function.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }))),
+      nag((stack) =>
+        stack.vigil.collector.function.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }),
+        ),
+      ),
     ).toThrow(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::bucket\/\*\]/);
   });
 });

@@ -21,11 +21,16 @@ function build(props: Partial<NotificationsProps> = {}) {
 
 type Sub = { Properties: { Protocol: string; Endpoint: unknown; TopicArn: { Ref: string }; FilterPolicy?: unknown } };
 const subscriptions = (t: Template) => Object.values(t.findResources('AWS::SNS::Subscription')) as Sub[];
-const topicOf = (s: Sub) => (s.Properties.TopicArn.Ref.startsWith('NAlerts') ? 'alerts' : s.Properties.TopicArn.Ref.startsWith('NHealth') ? 'health' : '?');
+const topicOf = (s: Sub) =>
+  s.Properties.TopicArn.Ref.startsWith('NAlerts') ? 'alerts' : s.Properties.TopicArn.Ref.startsWith('NHealth') ? 'health' : '?';
 
 describe('Notifications', () => {
   const t = build({
-    emails: [{ address: 'ops@example.com' }, { address: 'oncall@example.com', receives: ['critical', 'resolved'] }, { address: 'all@example.com', receives: ['critical', 'warning', 'info', 'resolved'] }],
+    emails: [
+      { address: 'ops@example.com' },
+      { address: 'oncall@example.com', receives: ['critical', 'resolved'] },
+      { address: 'all@example.com', receives: ['critical', 'warning', 'info', 'resolved'] },
+    ],
     slack: { secretName: 'vigil/slack-webhook' },
   });
 
@@ -33,15 +38,23 @@ describe('Notifications', () => {
     t.resourceCountIs('AWS::SNS::Topic', 2);
     t.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NKey'), 'Arn'] } });
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    const tls = policyStatements(t).filter((s) => s.statement.Effect === 'Deny' && s.statement.Condition?.Bool?.['aws:SecureTransport'] === 'false');
+    const tls = policyStatements(t).filter(
+      (s) => s.statement.Effect === 'Deny' && s.statement.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+    );
     expect(tls.map((s) => s.where).sort()).toEqual([expect.stringMatching(/^NAlertsPolicy/), expect.stringMatching(/^NHealthPolicy/)]);
   });
 
   test('email subscriptions filter by severity; the default is critical, warning and resolved, plus health', () => {
-    const email = subscriptions(t).filter((s) => s.Properties.Protocol === 'email').map((s) => ({ to: s.Properties.Endpoint, topic: topicOf(s), filter: s.Properties.FilterPolicy }));
+    const email = subscriptions(t)
+      .filter((s) => s.Properties.Protocol === 'email')
+      .map((s) => ({ to: s.Properties.Endpoint, topic: topicOf(s), filter: s.Properties.FilterPolicy }));
     expect(email).toEqual(
       expect.arrayContaining([
-        { to: 'ops@example.com', topic: 'alerts', filter: { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'] } },
+        {
+          to: 'ops@example.com',
+          topic: 'alerts',
+          filter: { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'] },
+        },
         { to: 'ops@example.com', topic: 'health', filter: undefined },
         { to: 'oncall@example.com', topic: 'alerts', filter: { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] } },
         // Every severity: no filter at all.
@@ -83,7 +96,10 @@ describe('Notifications', () => {
   });
 
   test('the generic webhook: its own function reading only its own secret, subscribed as routed, failures queued', () => {
-    const t3 = build({ slack: { secretName: 'vigil/slack-webhook' }, webhook: { secretName: 'team/alertmanager-webhook', receives: ['critical', 'resolved'] } });
+    const t3 = build({
+      slack: { secretName: 'vigil/slack-webhook' },
+      webhook: { secretName: 'team/alertmanager-webhook', receives: ['critical', 'resolved'] },
+    });
     const fns = t3.findResources('AWS::Lambda::Function');
     const webhook = Object.entries(fns).filter(([, f]) => JSON.stringify(f).includes(ENV.webhookSecretName));
     expect(webhook).toHaveLength(1);
@@ -91,28 +107,58 @@ describe('Notifications', () => {
     expect(JSON.stringify(webhook[0][1].Properties.Environment.Variables)).not.toContain('slack');
     // Each receiver's role reads its own secret only.
     const reads = policyStatements(t3).filter((s) => actionsOf(s.statement).includes('secretsmanager:GetSecretValue'));
-    expect(reads.map((s) => [s.where.replace(/[0-9A-F]{8}$/, ''), JSON.stringify(s.statement.Resource).match(/:secret:([^"-]+(?:-[a-z]+)*)-\?/)?.[1]]).sort()).toEqual([
+    expect(
+      reads
+        .map((s) => [
+          s.where.replace(/[0-9A-F]{8}$/, ''),
+          JSON.stringify(s.statement.Resource).match(/:secret:([^"-]+(?:-[a-z]+)*)-\?/)?.[1],
+        ])
+        .sort(),
+    ).toEqual([
       ['NSlackRoleDefaultPolicy', 'vigil/slack-webhook'],
       ['NWebhookRoleDefaultPolicy', 'team/alertmanager-webhook'],
     ]);
-    const hook = subscriptions(t3).filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes('NWebhook'));
-    expect(hook.map((s) => [topicOf(s), s.Properties.FilterPolicy])).toEqual([['alerts', { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] }]]);
-    t3.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
+    const hook = subscriptions(t3).filter(
+      (s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes('NWebhook'),
+    );
+    expect(hook.map((s) => [topicOf(s), s.Properties.FilterPolicy])).toEqual([
+      ['alerts', { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] }],
+    ]);
+    t3.resourcePropertiesCountIs(
+      'AWS::Lambda::EventInvokeConfig',
+      { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } },
+      2,
+    );
   });
 
   test('PagerDuty and Teams: each its own function reading only its own secret; PagerDuty by default gets critical, resolved and health; a storm has minutes', () => {
     const t4 = build({ pagerDuty: { secretName: 'team/pagerduty' }, teams: { secretName: 'team/teams-workflow' } });
     const reads = policyStatements(t4).filter((s) => actionsOf(s.statement).includes('secretsmanager:GetSecretValue'));
-    expect(reads.map((s) => [s.where.replace(/[0-9A-F]{8}$/, ''), JSON.stringify(s.statement.Resource).match(/:secret:([^"-]+(?:-[a-z]+)*)-\?/)?.[1]]).sort()).toEqual([
+    expect(
+      reads
+        .map((s) => [
+          s.where.replace(/[0-9A-F]{8}$/, ''),
+          JSON.stringify(s.statement.Resource).match(/:secret:([^"-]+(?:-[a-z]+)*)-\?/)?.[1],
+        ])
+        .sort(),
+    ).toEqual([
       ['NPagerDutyRoleDefaultPolicy', 'team/pagerduty'],
       ['NTeamsRoleDefaultPolicy', 'team/teams-workflow'],
     ]);
-    const fns = Object.values(t4.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, string> }; Timeout: number } }[];
+    const fns = Object.values(t4.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment: { Variables: Record<string, string> }; Timeout: number };
+    }[];
     const pd = fns.find((f) => f.Properties.Environment.Variables[ENV.pagerDutySecretName]);
     // The function is told what it receives: a message passing the filter may carry warnings too.
-    expect(pd?.Properties.Environment.Variables).toMatchObject({ [ENV.pagerDutySecretName]: 'team/pagerduty', [ENV.receives]: '["critical","resolved","health"]' });
+    expect(pd?.Properties.Environment.Variables).toMatchObject({
+      [ENV.pagerDutySecretName]: 'team/pagerduty',
+      [ENV.receives]: '["critical","resolved","health"]',
+    });
     expect(pd?.Properties.Timeout).toBe(300);
-    const subs = (id: string) => subscriptions(t4).filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes(id)).map((s) => [topicOf(s), s.Properties.FilterPolicy]);
+    const subs = (id: string) =>
+      subscriptions(t4)
+        .filter((s) => s.Properties.Protocol === 'lambda' && JSON.stringify(s.Properties.Endpoint).includes(id))
+        .map((s) => [topicOf(s), s.Properties.FilterPolicy]);
     expect(subs('NPagerDuty')).toEqual([
       ['alerts', { [MESSAGE_ATTRIBUTES.severities]: ['critical', 'critical-resolved'] }],
       ['health', undefined],
@@ -121,18 +167,30 @@ describe('Notifications', () => {
       ['alerts', undefined],
       ['health', undefined],
     ]);
-    t4.resourcePropertiesCountIs('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } }, 2);
+    t4.resourcePropertiesCountIs(
+      'AWS::Lambda::EventInvokeConfig',
+      { DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } } },
+      2,
+    );
     // Asked for more, it is told so.
-    build({ pagerDuty: { secretName: 'team/pagerduty', receives: ['critical', 'warning', 'resolved'] } }).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.receives]: '["critical","warning","resolved"]' }) },
-    });
+    build({ pagerDuty: { secretName: 'team/pagerduty', receives: ['critical', 'warning', 'resolved'] } }).hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Environment: { Variables: Match.objectLike({ [ENV.receives]: '["critical","warning","resolved"]' }) },
+      },
+    );
     // Every receiver is told what it receives when that is not everything; receiving everything, nothing is filtered.
     const teams = fns.find((f) => f.Properties.Environment.Variables[ENV.teamsSecretName]);
     expect(teams?.Properties.Environment.Variables).toHaveProperty(ENV.teamsSecretName);
     expect(teams?.Properties.Environment.Variables).not.toHaveProperty(ENV.receives);
-    build({ webhook: { secretName: 'team/pager-bridge', receives: ['critical', 'resolved'] } }).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.webhookSecretName]: 'team/pager-bridge', [ENV.receives]: '["critical","resolved"]' }) },
-    });
+    build({ webhook: { secretName: 'team/pager-bridge', receives: ['critical', 'resolved'] } }).hasResourceProperties(
+      'AWS::Lambda::Function',
+      {
+        Environment: {
+          Variables: Match.objectLike({ [ENV.webhookSecretName]: 'team/pager-bridge', [ENV.receives]: '["critical","resolved"]' }),
+        },
+      },
+    );
   });
 
   test('no Slack, no Slack function; an address that wants only health is not subscribed to alerts', () => {

@@ -41,18 +41,34 @@ type Sub = { Properties: { Protocol: string; Endpoint: unknown; TopicArn: { Ref:
 const alertSubscriptions = (t: Template) =>
   (Object.values(t.findResources('AWS::SNS::Subscription')) as Sub[])
     .filter((s) => s.Properties.TopicArn.Ref.includes('Alerts'))
-    .map((s) => ({ protocol: s.Properties.Protocol, to: s.Properties.Protocol === 'email' ? s.Properties.Endpoint : 'function', filter: s.Properties.FilterPolicy }));
+    .map((s) => ({
+      protocol: s.Properties.Protocol,
+      to: s.Properties.Protocol === 'email' ? s.Properties.Endpoint : 'function',
+      filter: s.Properties.FilterPolicy,
+    }));
 const envOf = (t: Template, description: RegExp) =>
-  (Object.values(t.findResources('AWS::Lambda::Function')) as { Properties: { Description: string; Environment: { Variables: Record<string, string> } } }[]).find((f) => description.test(f.Properties.Description))!.Properties.Environment.Variables;
+  (
+    Object.values(t.findResources('AWS::Lambda::Function')) as {
+      Properties: { Description: string; Environment: { Variables: Record<string, string> } };
+    }[]
+  ).find((f) => description.test(f.Properties.Description))!.Properties.Environment.Variables;
 
-test('with routes, each subscription filters on its receiver; a team\'s addresses have their own filter policy', () => {
+test("with routes, each subscription filters on its receiver; a team's addresses have their own filter policy", () => {
   const subs = alertSubscriptions(template(ROUTED));
   const receiver = MESSAGE_ATTRIBUTES.receiver;
   const severities = MESSAGE_ATTRIBUTES.severities;
   expect(subs).toEqual(
     expect.arrayContaining([
-      { protocol: 'email', to: 'ops@example.com', filter: { [severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'], [receiver]: ['email'] } },
-      { protocol: 'email', to: 'shop-oncall@example.com', filter: { [severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'], [receiver]: ['shop'] } },
+      {
+        protocol: 'email',
+        to: 'ops@example.com',
+        filter: { [severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'], [receiver]: ['email'] },
+      },
+      {
+        protocol: 'email',
+        to: 'shop-oncall@example.com',
+        filter: { [severities]: ['critical', 'warning', 'critical-resolved', 'warning-resolved'], [receiver]: ['shop'] },
+      },
       { protocol: 'lambda', to: 'function', filter: { [receiver]: ['slack'] } },
       { protocol: 'lambda', to: 'function', filter: { [severities]: ['critical', 'critical-resolved'], [receiver]: ['webhook'] } },
     ]),
@@ -88,13 +104,19 @@ describe('checked at synth, each problem named by its key', () => {
   }
 
   test('a valid configuration reads into the props', () => {
-    const { vigil } = readVigilContext({ ...prod, 'vigil:receivers': { shop: { emails: ['shop@example.com'], receives: ['critical'] } }, 'vigil:routes': { routes: [{ match: { labels: { team: 'shop' } }, receivers: ['shop'], continue: true }] } });
+    const { vigil } = readVigilContext({
+      ...prod,
+      'vigil:receivers': { shop: { emails: ['shop@example.com'], receives: ['critical'] } },
+      'vigil:routes': { routes: [{ match: { labels: { team: 'shop' } }, receivers: ['shop'], continue: true }] },
+    });
     expect(vigil.receivers).toEqual({ shop: { emails: ['shop@example.com'], receives: ['critical'] } });
     expect(vigil.routes?.routes).toHaveLength(1);
   });
 
   test('an unknown receiver; a route after a catch-all; an unknown rule id and severity; a bad glob', () => {
-    expect(problems({ 'vigil:routes': { routes: [{ receivers: ['pagerduty'] }, { match: { rule: 'node-not-ready' }, receivers: ['slack'] }] } })).toEqual([
+    expect(
+      problems({ 'vigil:routes': { routes: [{ receivers: ['pagerduty'] }, { match: { rule: 'node-not-ready' }, receivers: ['slack'] }] } }),
+    ).toEqual([
       'vigil:routes.routes[0].receivers[0] "pagerduty" is not a receiver; the receivers are "email", "slack"',
       'vigil:routes.routes[1] can never match: routes[0] before it takes every alert and has no "continue": true',
     ]);
@@ -123,12 +145,21 @@ describe('checked at synth, each problem named by its key', () => {
   });
 });
 
-test("the examples of docs/alerts.md and the README are valid configurations", () => {
+test('the examples of docs/alerts.md and the README are valid configurations', () => {
   const read = (f: string) => readFileSync(path.join(__dirname, '..', '..', f), 'utf8');
-  for (const [file, heading] of [['docs/alerts.md', '## Routes'], ['README.md', '**Routes.**']]) {
+  for (const [file, heading] of [
+    ['docs/alerts.md', '## Routes'],
+    ['README.md', '**Routes.**'],
+  ]) {
     const text = read(file);
     const example = /```json\n([\s\S]*?)\n```/.exec(text.slice(text.indexOf(heading)))![1];
-    const context = { 'vigil:clusters': [{ name: 'prod' }], 'vigil:alertEmails': ['ops@example.com'], 'vigil:slackSecretName': 'vigil/slack', 'vigil:webhookSecretName': 'vigil/webhook', ...JSON.parse(`{${example}}`) };
+    const context = {
+      'vigil:clusters': [{ name: 'prod' }],
+      'vigil:alertEmails': ['ops@example.com'],
+      'vigil:slackSecretName': 'vigil/slack',
+      'vigil:webhookSecretName': 'vigil/webhook',
+      ...JSON.parse(`{${example}}`),
+    };
     expect(readVigilContext(context).vigil.routes?.routes.length).toBeGreaterThan(0);
   }
 });

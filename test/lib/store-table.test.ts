@@ -30,7 +30,9 @@ describe('StoreTable', () => {
           { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
         ],
         TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.timeToLiveAttribute, Enabled: true },
-        Replicas: [Match.objectLike({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+        Replicas: [
+          Match.objectLike({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
       },
     });
   });
@@ -87,7 +89,9 @@ describe('StoreTable', () => {
     const key = new kms.Key(stack, 'K', { enableKeyRotation: true });
     const store = new StoreTable(stack, 'Store', { encryption: dynamodb.TableEncryptionV2.customerManagedKey(key) });
     store.grantReadWrite(new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
-    const actions = policyStatements(Template.fromStack(stack)).filter((s) => s.where.startsWith('ReaderDefaultPolicy')).flatMap((s) => actionsOf(s.statement));
+    const actions = policyStatements(Template.fromStack(stack))
+      .filter((s) => s.where.startsWith('ReaderDefaultPolicy'))
+      .flatMap((s) => actionsOf(s.statement));
     expect(actions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
   });
 });

@@ -6,7 +6,14 @@ import { testApp } from '../support/cdk';
 describe('searchExpression', () => {
   test('quotes the metric name and dimension values for exact matches', () => {
     expect(
-      searchExpression({ namespace: 'Vigil', dimensions: ['Cluster', 'NodeGroup'], metricName: 'CpuRequested', filters: { Cluster: 'prod' }, statistic: 'Average', period: Duration.minutes(1) }),
+      searchExpression({
+        namespace: 'Vigil',
+        dimensions: ['Cluster', 'NodeGroup'],
+        metricName: 'CpuRequested',
+        filters: { Cluster: 'prod' },
+        statistic: 'Average',
+        period: Duration.minutes(1),
+      }),
     ).toBe(`SEARCH('{Vigil,Cluster,NodeGroup} MetricName="CpuRequested" Cluster="prod"', 'Average', 60)`);
   });
 });
@@ -18,7 +25,14 @@ describe('the metric factory', () => {
 
   test('cluster metrics carry the contract name, unit and Cluster dimension', () => {
     const m = clusterMetric('n1HeadroomPct', 'prod');
-    expect([m.namespace, m.metricName, m.dimensions, m.unit, m.statistic, m.period.toSeconds()]).toEqual(['Vigil', 'N1MemoryHeadroom', { Cluster: 'prod' }, 'Percent', 'Minimum', 60]);
+    expect([m.namespace, m.metricName, m.dimensions, m.unit, m.statistic, m.period.toSeconds()]).toEqual([
+      'Vigil',
+      'N1MemoryHeadroom',
+      { Cluster: 'prod' },
+      'Percent',
+      'Minimum',
+      60,
+    ]);
   });
 
   test('a metric is only ever built with the dimension set it is published with', () => {

@@ -28,8 +28,12 @@ describe('VigilStack', () => {
       throw new Error(`unexpected intrinsic ${JSON.stringify(v)}`);
     };
     for (const d of ['OverviewDashboard', 'HostsAndNodesDashboard']) {
-      expect(resolve(outputs[d].Value, 'aws', 'eu-west-1')).toMatch(/^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#dashboards\/dashboard\/<VigilDashboards\w+>$/);
-      expect(resolve(outputs[d].Value, 'aws-cn', 'cn-north-1')).toMatch(/^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-north-1#/);
+      expect(resolve(outputs[d].Value, 'aws', 'eu-west-1')).toMatch(
+        /^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#dashboards\/dashboard\/<VigilDashboards\w+>$/,
+      );
+      expect(resolve(outputs[d].Value, 'aws-cn', 'cn-north-1')).toMatch(
+        /^https:\/\/console\.amazonaws\.cn\/cloudwatch\/home\?region=cn-north-1#/,
+      );
     }
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['AlertsTopicArn', 'HealthTopicArn', 'TableName']));
   });
@@ -48,7 +52,11 @@ describe('VigilStack', () => {
           { 'Fn::GetAtt': [expect.stringMatching(/^VigilAgentprodRole/), 'Arn'] },
           ' --auth pod-identity --image ',
           // The bootstrap repository (immutable tags), tagged with the asset's content hash.
-          { 'Fn::Sub': expect.stringMatching(/^\$\{AWS::AccountId\}\.dkr\.ecr\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/cdk-hnb659fds-container-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}:[0-9a-f]{64}$/) },
+          {
+            'Fn::Sub': expect.stringMatching(
+              /^\$\{AWS::AccountId\}\.dkr\.ecr\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/cdk-hnb659fds-container-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}:[0-9a-f]{64}$/,
+            ),
+          },
           ' --arch amd64 | kubectl apply -f -',
         ],
       ],
@@ -67,7 +75,9 @@ describe('VigilStack', () => {
       dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
     };
     const images = Object.values(assets.dockerImages);
-    expect(images.map((i) => i.source)).toEqual([{ directory: expect.stringMatching(/^asset\.[0-9a-f]{64}$/), dockerFile: 'agent/Dockerfile', platform: 'linux/arm64' }]);
+    expect(images.map((i) => i.source)).toEqual([
+      { directory: expect.stringMatching(/^asset\.[0-9a-f]{64}$/), dockerFile: 'agent/Dockerfile', platform: 'linux/arm64' },
+    ]);
     // The staged context is the image's context only (agent/Dockerfile.dockerignore): no node_modules, tests or docs.
     const staged = path.join(assembly.directory, images[0].source.directory);
     expect(fs.readdirSync(staged).sort()).toEqual(['agent', 'common', 'model', 'package-lock.json', 'package.json', 'tsconfig.json']);
@@ -75,7 +85,11 @@ describe('VigilStack', () => {
 
   test('names your own image instead, pinned only when you say its architecture', () => {
     const own = (extra: object) => {
-      const s = new VigilStack(testApp(), 'WithImage', { vigil: SAMPLE_VIGIL_PROPS, agentImage: 'reg.example/vigil-agent:0.1.0', ...extra });
+      const s = new VigilStack(testApp(), 'WithImage', {
+        vigil: SAMPLE_VIGIL_PROPS,
+        agentImage: 'reg.example/vigil-agent:0.1.0',
+        ...extra,
+      });
       expect(s.agentImage).toBeUndefined();
       expect(s.node.findAll().some((c) => c instanceof DockerImageAsset)).toBe(false);
       return JSON.stringify(Template.fromStack(s).toJSON().Outputs.AgentInstallprod.Value);

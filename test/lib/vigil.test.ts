@@ -19,7 +19,11 @@ describe('Vigil props validation', () => {
         { name: 'prod', region: 'us-west-2' },
         { name: 'eu', region: 'Europe', agentAuth: { kind: 'irsa', oidcProvider: 'oidc.eks.x/id/1' } },
       ],
-      alertEmails: [{ address: 'not-an-email' }, { address: 'a@example.com', receives: [] }, { address: 'A@example.com', receives: ['page'] }],
+      alertEmails: [
+        { address: 'not-an-email' },
+        { address: 'a@example.com', receives: [] },
+        { address: 'A@example.com', receives: ['page'] },
+      ],
       slack: { secretName: 'has spaces', receives: ['critical'] },
       webhook: { secretName: 'hook', receives: ['page'] },
       retentionDays: 0,
@@ -33,7 +37,7 @@ describe('Vigil props validation', () => {
     } as unknown as VigilProps;
     expect(vigilPropsProblems(bad)).toEqual([
       'clusters[1].name must be an EKS cluster name (1-100 of A-Z a-z 0-9 - _, a letter or digit first), got "-bad name"',
-      "clusters[2].name must be unique, in every region (the name keys the cluster's data): \"prod\" is listed twice",
+      'clusters[2].name must be unique, in every region (the name keys the cluster\'s data): "prod" is listed twice',
       'clusters[3].region must be an AWS region like "eu-west-1", got "Europe"',
       expect.stringMatching(/^clusters\[3\]\.agentAuth\.oidcProvider: "oidc\.eks\.x\/id\/1" is neither an IAM OIDC provider ARN/),
       'alertEmails[0] "not-an-email" is not an email address',
@@ -57,11 +61,15 @@ describe('Vigil props validation', () => {
 
   test("rule overrides are checked against the evaluator's schema", () => {
     expect(vigilPropsProblems({ clusters: [{ name: 'p' }], rules: { 'node-not-ready': { for: '10m' } } })).toEqual([]);
-    expect(vigilPropsProblems({ clusters: [{ name: 'p' }], rules: { 'node-notready': {} } })).toEqual(['rules: unknown rule "node-notready" (did you mean "node-not-ready"?)']);
+    expect(vigilPropsProblems({ clusters: [{ name: 'p' }], rules: { 'node-notready': {} } })).toEqual([
+      'rules: unknown rule "node-notready" (did you mean "node-not-ready"?)',
+    ]);
   });
 
   test('at least one cluster; Pod Identity needs the cluster in the stack region when both are known', () => {
-    expect(vigilPropsProblems({ clusters: [] })).toEqual(['clusters must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]']);
+    expect(vigilPropsProblems({ clusters: [] })).toEqual([
+      'clusters must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]',
+    ]);
     expect(vigilPropsProblems({ clusters: [{ name: 'x', region: 'us-west-2' }] }, 'eu-west-1')).toEqual([
       "clusters[0]: Pod Identity needs the cluster in the stack's region (eu-west-1), not us-west-2; use IRSA for this cluster",
     ]);
@@ -72,9 +80,14 @@ describe('Vigil props validation', () => {
       "the stack's region eu-central-2 has no Lambda function URLs, which the agents push to: deploy Vigil in a nearby region that has them (the clusters may stay where they are; use IRSA for them)",
     ]);
     expect(vigilPropsProblems({ clusters: [{ name: 'x' }] }, 'eu-central-1')).toEqual([]);
-    expect(() => new Vigil(new Stack(testApp(), 'Zurich', { env: { region: 'eu-central-2' } }), 'Vigil', { clusters: [{ name: 'x' }] })).toThrow(VigilConfigError);
+    expect(
+      () => new Vigil(new Stack(testApp(), 'Zurich', { env: { region: 'eu-central-2' } }), 'Vigil', { clusters: [{ name: 'x' }] }),
+    ).toThrow(VigilConfigError);
 
-    const rules = vigilTemplate().template.toJSON().Rules as Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
+    const rules = vigilTemplate().template.toJSON().Rules as Record<
+      string,
+      { Assertions: { Assert: unknown; AssertDescription: string }[] }
+    >;
     const rule = Object.entries(rules).find(([id]) => id.includes('FunctionUrlRegion'))?.[1];
     expect(rule?.Assertions).toEqual([
       {
@@ -96,12 +109,20 @@ describe('Vigil', () => {
 
   test('wires the five handlers: ingest, collector, AWS events, evaluator and Slack', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Description: string } }[];
-    expect(fns.map((f) => f.Properties.Description.split(':')[0]).sort()).toEqual(['Vigil AWS events', 'Vigil Slack notifier', 'Vigil collector', 'Vigil evaluator', 'Vigil ingest']);
+    expect(fns.map((f) => f.Properties.Description.split(':')[0]).sort()).toEqual([
+      'Vigil AWS events',
+      'Vigil Slack notifier',
+      'Vigil collector',
+      'Vigil evaluator',
+      'Vigil ingest',
+    ]);
   });
 
   test('defaults: 14 days of history, every minute, the collector host metric defaults, a 30-day log retention', () => {
     const { template: t } = vigilTemplate({ clusters: [{ name: 'prod' }] });
-    const env = (Object.values(t.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[]).map((f) => f.Properties.Environment.Variables);
+    const env = (
+      Object.values(t.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[]
+    ).map((f) => f.Properties.Environment.Variables);
     expect(env.filter((v) => ENV.tableName in v && !(ENV.topicArn in v)).every((v) => v[ENV.retentionDays] === '14')).toBe(true);
     const collector = env.find((v) => ENV.hostMetrics in v);
     expect(collector).toMatchObject({
@@ -110,21 +131,32 @@ describe('Vigil', () => {
       [ENV.hostMetricsWindowMinutes]: String(DEFAULT_HOST_METRICS.windowMinutes),
       [ENV.hostMetrics]: JSON.stringify(DEFAULT_HOST_METRICS.groups),
     });
-    expect(env.find((v) => ENV.rules in v)).toMatchObject({ [ENV.rules]: '{}', [ENV.hostMetricsPeriodMinutes]: String(DEFAULT_HOST_METRICS.periodMinutes) });
+    expect(env.find((v) => ENV.rules in v)).toMatchObject({
+      [ENV.rules]: '{}',
+      [ENV.hostMetricsPeriodMinutes]: String(DEFAULT_HOST_METRICS.periodMinutes),
+    });
     t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' }, 2);
     t.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
   test('no allowed statement anywhere has a wildcard action (but the key policy giving the account root its key)', () => {
-    const wild = policyStatements(template).filter((s) => s.statement.Effect === 'Allow' && actionsOf(s.statement).some((a) => a.includes('*')));
+    const wild = policyStatements(template).filter(
+      (s) => s.statement.Effect === 'Allow' && actionsOf(s.statement).some((a) => a.includes('*')),
+    );
     expect(wild.map((s) => [s.where.replace(/[0-9A-F]{8}$/, ''), s.statement.Action, s.statement.Principal])).toEqual([
-      ['VigilNotificationsKey', 'kms:*', { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } }],
+      [
+        'VigilNotificationsKey',
+        'kms:*',
+        { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+      ],
     ]);
   });
 
   test('every resource that takes tags is tagged Application=Vigil', () => {
-    const tagged = Object.values(template.toJSON().Resources as Record<string, { Properties?: { Tags?: { Key: string; Value: string }[] } }>).filter((r) => Array.isArray(r.Properties?.Tags));
+    const tagged = Object.values(
+      template.toJSON().Resources as Record<string, { Properties?: { Tags?: { Key: string; Value: string }[] } }>,
+    ).filter((r) => Array.isArray(r.Properties?.Tags));
     expect(tagged.length).toBeGreaterThan(10);
     for (const r of tagged) expect(r.Properties?.Tags).toContainEqual({ Key: 'Application', Value: 'Vigil' });
   });
@@ -133,7 +165,9 @@ describe('Vigil', () => {
     const stack = new Stack(testApp(), 'S');
     new Vigil(stack, 'Vigil', { clusters: [{ name: 'prod' }], namePrefix: 'acme-vigil-' });
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['acme-vigil-overview-', { Ref: 'AWS::Region' }]] } });
+    t.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['acme-vigil-overview-', { Ref: 'AWS::Region' }]] },
+    });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'acme-vigil-agent-silence-prod' });
   });
 });

@@ -18,7 +18,10 @@ describe('the simulated account as an EventBridge source', () => {
   test('a Spot warning two minutes ahead, then the state changes and the group terminating and launching', () => {
     const clock = new ManualClock(T0);
     const account = new SimulatedAccount({ clock });
-    account.addCluster({ name: 'prod', nodeGroups: [{ name: 'spot', instanceType: 'm6i.large', capacityType: 'spot', size: { min: 1, max: 4, desired: 2 } }] });
+    account.addCluster({
+      name: 'prod',
+      nodeGroups: [{ name: 'spot', instanceType: 'm6i.large', capacityType: 'spot', size: { min: 1, max: 4, desired: 2 } }],
+    });
     const [victim] = account.instancesOf('prod', 'spot');
     clock.set(T0 + MINUTE_MS);
     account.warnSpotInterruption(victim.instanceId);
@@ -26,7 +29,10 @@ describe('the simulated account as an EventBridge source', () => {
     account.terminateInstance(victim.instanceId, 'spot-interruption');
     clock.set(T0 + 10 * MINUTE_MS);
     const events = account.eventsBetween(T0, clock.now()).flatMap((e) => parseAwsEvent(e));
-    const story = events.map((e) => `${e.kind}${'state' in e ? `:${e.state}` : ''}${'successful' in e ? `:${e.successful}` : ''}${e.instanceId === victim.instanceId ? ':victim' : ''}`);
+    const story = events.map(
+      (e) =>
+        `${e.kind}${'state' in e ? `:${e.state}` : ''}${'successful' in e ? `:${e.successful}` : ''}${e.instanceId === victim.instanceId ? ':victim' : ''}`,
+    );
     expect(story).toEqual([
       'spot-interruption:victim',
       'instance-state:shutting-down:victim',
@@ -44,12 +50,23 @@ describe('the simulated account as an EventBridge source', () => {
   test('failed launches are Launch Unsuccessful events with the status message', () => {
     const clock = new ManualClock(T0);
     const account = new SimulatedAccount({ clock });
-    account.addCluster({ name: 'prod', nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 4, desired: 2 } }] });
-    account.failLaunches('prod', 'general', 'We currently do not have sufficient m6i.large capacity in the Availability Zone you requested (eu-west-1a).');
+    account.addCluster({
+      name: 'prod',
+      nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 4, desired: 2 } }],
+    });
+    account.failLaunches(
+      'prod',
+      'general',
+      'We currently do not have sufficient m6i.large capacity in the Availability Zone you requested (eu-west-1a).',
+    );
     account.setDesired('prod', 'general', 3);
     clock.set(T0 + 2 * MINUTE_MS);
     const [e] = account.eventsBetween(T0, clock.now()).flatMap((x) => parseAwsEvent(x));
-    expect(e).toMatchObject({ kind: 'asg-launch', successful: false, statusMessage: expect.stringMatching(/sufficient m6i.large capacity/) });
+    expect(e).toMatchObject({
+      kind: 'asg-launch',
+      successful: false,
+      statusMessage: expect.stringMatching(/sufficient m6i.large capacity/),
+    });
     expect(e).not.toHaveProperty('instanceId');
   });
 });
@@ -65,6 +82,11 @@ describe('scenario instance-retirement', () => {
     expect(changes).toEqual(['instance-scheduled-event:firing', 'instance-scheduled-event:resolved']);
     // The report shows the cluster's AWS events on its timeline: the retirement announced, the instance going.
     const texts = (r.record.awsEvents ?? []).map((e) => e.text);
-    expect(texts).toEqual(expect.arrayContaining([expect.stringMatching(/^AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED \(upcoming\)/), 'instance shutting-down']));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AWS Health AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED \(upcoming\)/),
+        'instance shutting-down',
+      ]),
+    );
   }, 600_000);
 });

@@ -37,12 +37,18 @@ test("the local agent's role stores its own cluster's batch", async () => {
 
 test('the same role is refused (403, kept for a retry) for another cluster, and nothing of it is stored', async () => {
   const outcome = await sink().send(encoded(syntheticBatch(staging, T)));
-  expect(outcome).toEqual({ kind: 'retry', status: 403, detail: 'HTTP 403: cluster: this agent role writes cluster "prod" only, not "staging"; check the agent\'s VIGIL_CLUSTER' });
+  expect(outcome).toEqual({
+    kind: 'retry',
+    status: 403,
+    detail: 'HTTP 403: cluster: this agent role writes cluster "prod" only, not "staging"; check the agent\'s VIGIL_CLUSTER',
+  });
   expect(await t.store().nodeMinutes('staging', T, T)).toEqual([]);
 });
 
 test('credentials of no agent role never reach the handler', async () => {
   const before = ingest.functionUrl.refused.length;
-  expect(await sink({ accessKeyId: 'local-agent-staging', secretAccessKey: 'local' }).send(encoded(syntheticBatch(staging, T)))).toMatchObject({ kind: 'retry', status: 403 });
+  expect(
+    await sink({ accessKeyId: 'local-agent-staging', secretAccessKey: 'local' }).send(encoded(syntheticBatch(staging, T))),
+  ).toMatchObject({ kind: 'retry', status: 403 });
   expect(ingest.functionUrl.refused.slice(before)).toEqual([{ status: 403, reason: 'signature: unknown access key local-agent-staging' }]);
 });

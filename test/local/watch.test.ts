@@ -17,17 +17,28 @@ import { simClusterFrom } from '../../sim/kube/from-synthetic';
 import { startSimKube } from '../../sim/kube/env';
 import { syntheticCluster } from '../../sim/synthetic';
 
-test('watches the kubeconfig\'s cluster: the agent pushes through the node proxy, the collector reads the simulated AWS side, and the end writes the report', async () => {
+test("watches the kubeconfig's cluster: the agent pushes through the node proxy, the collector reads the simulated AWS side, and the end writes the report", async () => {
   const now = Date.now();
   const synthetic = syntheticCluster({ cluster: 'laptop', nodes: 3, podsPerNode: 6, now });
-  const kube = await startSimKube({ cluster: simClusterFrom(synthetic, { now: () => Date.now() }), permissions: { nodesStats: true, nodesProxy: true } });
+  const kube = await startSimKube({
+    cluster: simClusterFrom(synthetic, { now: () => Date.now() }),
+    permissions: { nodesStats: true, nodesProxy: true },
+  });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-watch-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
   fs.writeFileSync(kubeconfig, kube.kubeconfigFile());
   const printed: string[] = [];
   let result;
   try {
-    result = await watchCluster({ kubeconfig, cluster: 'laptop', aws: false, duration: '3s', outDir: dir, print: (t) => printed.push(t), intervalSeconds: 10 });
+    result = await watchCluster({
+      kubeconfig,
+      cluster: 'laptop',
+      aws: false,
+      duration: '3s',
+      outDir: dir,
+      print: (t) => printed.push(t),
+      intervalSeconds: 10,
+    });
   } finally {
     await kube.close();
   }
@@ -79,16 +90,23 @@ describe('the simulated AWS side of a watched cluster', () => {
       pods: [],
     })),
   );
-  const account = () => mirroredAccount({ cluster: 'laptop', nodeMinutes: minutes, now: start + 12 * MINUTE_MS + 10_000 }, new CallCounter());
+  const account = () =>
+    mirroredAccount({ cluster: 'laptop', nodeMinutes: minutes, now: start + 12 * MINUTE_MS + 10_000 }, new CallCounter());
 
-  test('instances from the nodes\' provider ids and labels; nodes gone are terminated; groups hold the current nodes', async () => {
+  test("instances from the nodes' provider ids and labels; nodes gone are terminated; groups hold the current nodes", async () => {
     const aws = account();
     const instances = await aws.ec2.describeClusterInstances('laptop');
     expect(instances.map((i) => [i.host.instanceId, i.host.instanceType, i.host.zone, i.host.state]).sort()).toEqual(
       [a, b, c].map((r) => [r.node.instanceId, 'm6i.xlarge', r.node.zone, r === c ? 'terminated' : 'running']).sort(),
     );
     expect(await aws.eks.listNodegroups('laptop')).toEqual(['general']);
-    expect(await aws.eks.describeNodegroup('laptop', 'general')).toMatchObject({ kind: 'managed', status: 'ACTIVE', scaling: { desired: 2 }, autoScalingGroups: [mirroredGroupName('general')], healthIssues: [] });
+    expect(await aws.eks.describeNodegroup('laptop', 'general')).toMatchObject({
+      kind: 'managed',
+      status: 'ACTIVE',
+      scaling: { desired: 2 },
+      autoScalingGroups: [mirroredGroupName('general')],
+      healthIssues: [],
+    });
     const [group] = await aws.autoScaling.describeGroups({ clusterTag: 'laptop' });
     expect(group.instances.map((i) => i.instanceId).sort()).toEqual([a.node.instanceId, b.node.instanceId].sort());
     await expect(aws.eks.describeCluster('other')).rejects.toThrow('No cluster found');
@@ -113,7 +131,20 @@ describe('the simulated AWS side of a watched cluster', () => {
     expect(status.points.map((p) => p.value)).toEqual([0, 0]);
     const memory = await aws.cloudWatch.listMetrics('CWAgent', 'mem_used_percent');
     expect(memory.map((d) => d.InstanceId).sort()).toEqual([a.node.instanceId, b.node.instanceId].sort());
-    const [mem] = await aws.cloudWatch.getMetricData([{ id: 'mem', namespace: 'CWAgent', metricName: 'mem_used_percent', dimensions: memory.find((d) => d.InstanceId === b.node.instanceId)!, stat: 'Average', periodSeconds: 300 }], start, start + 10 * MINUTE_MS);
+    const [mem] = await aws.cloudWatch.getMetricData(
+      [
+        {
+          id: 'mem',
+          namespace: 'CWAgent',
+          metricName: 'mem_used_percent',
+          dimensions: memory.find((d) => d.InstanceId === b.node.instanceId)!,
+          stat: 'Average',
+          periodSeconds: 300,
+        },
+      ],
+      start,
+      start + 10 * MINUTE_MS,
+    );
     expect(mem.points[0].value).toBeCloseTo((b.stats!.memoryWorkingSetBytes! / b.node.capacity.memoryBytes!) * 100, 1);
   });
 });

@@ -23,13 +23,17 @@ function worldWith(timeline: ScenarioInput['timeline'], cluster: Partial<Scenari
     duration: '1h',
     cluster: {
       name: 'test',
-      nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 3 }, detailedMonitoring: true, node: NODE }],
+      nodeGroups: [
+        { name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 3 }, detailedMonitoring: true, node: NODE },
+      ],
       workloads: [
         {
           namespace: 'shop',
           name: 'web',
           replicas: 3,
-          containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, usage: { cpu: '100m', memory: '400Mi' } }],
+          containers: [
+            { name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, usage: { cpu: '100m', memory: '400Mi' } },
+          ],
         },
       ],
       ...cluster,
@@ -56,8 +60,20 @@ function worldWith(timeline: ScenarioInput['timeline'], cluster: Partial<Scenari
 }
 
 /** One instance's 1-minute `metric` points readable now, as minute offsets from the start and values. */
-async function points(w: ReturnType<typeof worldWith>, instanceId: string, metricName: string, toMinute: number): Promise<[number, number][]> {
-  const q: MetricQuery = { id: 'q', namespace: 'AWS/EC2', metricName, dimensions: { InstanceId: instanceId }, stat: 'Maximum', periodSeconds: 60 };
+async function points(
+  w: ReturnType<typeof worldWith>,
+  instanceId: string,
+  metricName: string,
+  toMinute: number,
+): Promise<[number, number][]> {
+  const q: MetricQuery = {
+    id: 'q',
+    namespace: 'AWS/EC2',
+    metricName,
+    dimensions: { InstanceId: instanceId },
+    stat: 'Maximum',
+    periodSeconds: 60,
+  };
   const [s] = await w.aws().cloudWatch.getMetricData([q], w.at(0), w.at(toMinute));
   return s.points.map((p) => [(p.t - w.world.start) / MINUTE_MS, p.value]);
 }
@@ -68,12 +84,27 @@ const instanceOf = (w: ReturnType<typeof worldWith>, ref: string) => {
 };
 
 test('node-condition sets the condition on the node, as node-problem-detector would', () => {
-  const w = worldWith([{ at: '5m', do: 'node-condition', node: 'general/3', condition: 'KernelDeadlock', status: 'True', reason: 'DockerHung', message: 'task docker:7 blocked for more than 120 seconds' }]);
+  const w = worldWith([
+    {
+      at: '5m',
+      do: 'node-condition',
+      node: 'general/3',
+      condition: 'KernelDeadlock',
+      status: 'True',
+      reason: 'DockerHung',
+      message: 'task docker:7 blocked for more than 120 seconds',
+    },
+  ]);
   w.until(4);
   const node = w.world.kube.node(w.world.nodeName('general/3'));
   expect(node.conditions.get('KernelDeadlock')).toBeUndefined();
   w.until(5);
-  expect(node.conditions.get('KernelDeadlock')).toMatchObject({ status: 'True', reason: 'DockerHung', message: 'task docker:7 blocked for more than 120 seconds', since: w.at(5) });
+  expect(node.conditions.get('KernelDeadlock')).toMatchObject({
+    status: 'True',
+    reason: 'DockerHung',
+    message: 'task docker:7 blocked for more than 120 seconds',
+    since: w.at(5),
+  });
   expect(w.world.notes.at(-1)).toEqual({ t: w.at(5), text: 'general/3: KernelDeadlock is True', kind: 'happening' });
 });
 
@@ -84,7 +115,11 @@ test('kubelet-down: Ready turns Unknown with the unreachable taint and the kubel
   const node = w.world.kube.node(name);
   expect([w.world.kubeletUp(name), node.conditions.get('Ready')?.status]).toEqual([true, 'True']);
   w.until(5);
-  expect([w.world.kubeletUp(name), node.conditions.get('Ready')?.status, node.conditions.get('Ready')?.reason]).toEqual([false, 'Unknown', 'NodeStatusUnknown']);
+  expect([w.world.kubeletUp(name), node.conditions.get('Ready')?.status, node.conditions.get('Ready')?.reason]).toEqual([
+    false,
+    'Unknown',
+    'NodeStatusUnknown',
+  ]);
   expect(node.taints.map((t) => t.key)).toContain('node.kubernetes.io/unreachable');
   w.until(9);
   expect(w.world.kubeletUp(name)).toBe(false);
@@ -95,7 +130,7 @@ test('kubelet-down: Ready turns Unknown with the unreachable taint and the kubel
   expect(w.world.account.hosts('test').every((h) => h.state === 'running')).toBe(true);
 });
 
-test('status-check-failed: CloudWatch reports the instance\'s failed check for its time, and only for that instance', async () => {
+test("status-check-failed: CloudWatch reports the instance's failed check for its time, and only for that instance", async () => {
   const w = worldWith([{ at: '5m', do: 'status-check-failed', node: 'general/2', for: '10m' }]);
   w.until(30);
   const failing = await points(w, instanceOf(w, 'general/2'), 'StatusCheckFailed', 18);
@@ -160,7 +195,15 @@ test('cluster-status: EKS describes the cluster in the new status', async () => 
 });
 
 test('nodegroup-health: EKS reports the issue on the managed node group, which is DEGRADED', async () => {
-  const w = worldWith([{ at: '5m', do: 'nodegroup-health', nodeGroup: 'general', code: 'AsgInstanceLaunchFailures', message: 'Could not launch On-Demand Instances.' }]);
+  const w = worldWith([
+    {
+      at: '5m',
+      do: 'nodegroup-health',
+      nodeGroup: 'general',
+      code: 'AsgInstanceLaunchFailures',
+      message: 'Could not launch On-Demand Instances.',
+    },
+  ]);
   w.until(4);
   expect(await w.aws().eks.describeNodegroup('test', 'general')).toMatchObject({ status: 'ACTIVE', healthIssues: [] });
   w.until(5);
@@ -170,7 +213,8 @@ test('nodegroup-health: EKS reports the issue on the managed node group, which i
   });
 });
 
-const web = (w: ReturnType<typeof worldWith>, filter: (p: PodModel) => boolean = () => true) => [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'shop' && filter(p));
+const web = (w: ReturnType<typeof worldWith>, filter: (p: PodModel) => boolean = () => true) =>
+  [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'shop' && filter(p));
 const running = (p: PodModel) => p.phase === 'Running' && p.node !== undefined;
 const activityCauses = async (w: ReturnType<typeof worldWith>) => {
   const [group] = await w.aws().autoScaling.describeGroups({ clusterTag: 'test' });
@@ -197,11 +241,16 @@ test('terminate-instance by Spot interruption: two minutes of notice, then NotRe
 });
 
 test('scale-in names every instance it terminates, and says why: a schedule, a person, Cluster Autoscaler after its drain', async () => {
-  const scheduled = worldWith([{ at: '5m', do: 'scale-in', nodeGroup: 'general', desired: 1, cause: 'scheduled', nodes: ['general/1', 'general/3'] }]);
+  const scheduled = worldWith([
+    { at: '5m', do: 'scale-in', nodeGroup: 'general', desired: 1, cause: 'scheduled', nodes: ['general/1', 'general/3'] },
+  ]);
   scheduled.until(4);
   const [first, , third] = ['general/1', 'general/2', 'general/3'].map((r) => instanceOf(scheduled, r));
   scheduled.until(5);
-  const going = scheduled.world.account.hosts('test').filter((h) => h.state !== 'running').map((h) => h.instanceId);
+  const going = scheduled.world.account
+    .hosts('test')
+    .filter((h) => h.state !== 'running')
+    .map((h) => h.instanceId);
   expect(going.sort()).toEqual([first, third].sort());
   expect((await activityCauses(scheduled)).filter((c) => c.includes('scheduled action'))).toHaveLength(2);
 
@@ -213,13 +262,24 @@ test('scale-in names every instance it terminates, and says why: a schedule, a p
   expect(ca.world.kube.node(name).taints).toContainEqual({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });
   expect(ca.world.kube.node(name).unschedulable).toBe(false);
   expect(ca.world.kube.podsOn(name).filter((p) => p.namespace === 'shop')).toEqual([]);
-  expect(await activityCauses(ca)).toContainEqual(expect.stringMatching(new RegExp(`instance ${victim} was taken out of service in response to a user request, shrinking the capacity from 3 to 2\\.$`)));
+  expect(await activityCauses(ca)).toContainEqual(
+    expect.stringMatching(
+      new RegExp(`instance ${victim} was taken out of service in response to a user request, shrinking the capacity from 3 to 2\\.$`),
+    ),
+  );
 });
 
 const pinned = {
   nodeGroups: [
     { name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 2 }, node: NODE },
-    { name: 'db', instanceType: 'r6i.large', size: { min: 1, max: 3, desired: 2 }, node: NODE, labels: { tier: 'data' }, taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' as const }] },
+    {
+      name: 'db',
+      instanceType: 'r6i.large',
+      size: { min: 1, max: 3, desired: 2 },
+      node: NODE,
+      labels: { tier: 'data' },
+      taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' as const }],
+    },
   ],
   workloads: [
     {
@@ -227,7 +287,9 @@ const pinned = {
       name: 'web',
       replicas: 4,
       disruptionBudget: { minAvailable: 3 },
-      containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, usage: { cpu: '100m', memory: '400Mi' } }],
+      containers: [
+        { name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, usage: { cpu: '100m', memory: '400Mi' } },
+      ],
     },
     {
       namespace: 'shop',
@@ -253,7 +315,13 @@ test('placement: pods land only where their selector, affinity and tolerations a
   validateObject(obj);
   expect(obj.spec).toMatchObject({
     nodeSelector: { tier: 'data' },
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'eks.amazonaws.com/nodegroup', operator: 'In', values: ['db'] }] }] } } },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'eks.amazonaws.com/nodegroup', operator: 'In', values: ['db'] }] }],
+        },
+      },
+    },
     tolerations: expect.arrayContaining([{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }]),
   });
 });
@@ -288,7 +356,13 @@ test('drain evicts within PodDisruptionBudgets, a minute at a time; a pinned pod
 });
 
 test('an unreachable node: after the 300 s toleration its Deployment pods are replaced, its StatefulSet pod stays Terminating', () => {
-  const w = worldWith([{ at: '5m', do: 'kubelet-down', node: 'db/1', for: '20m' }, { at: '5m', do: 'kubelet-down', node: 'general/1', for: '20m' }], pinned);
+  const w = worldWith(
+    [
+      { at: '5m', do: 'kubelet-down', node: 'db/1', for: '20m' },
+      { at: '5m', do: 'kubelet-down', node: 'general/1', for: '20m' },
+    ],
+    pinned,
+  );
   w.until(5);
   const db = w.world.nodeName('db/1');
   const general = w.world.nodeName('general/1');
@@ -297,7 +371,9 @@ test('an unreachable node: after the 300 s toleration its Deployment pods are re
   expect(w.world.kube.node(db).taints).toEqual(expect.arrayContaining([{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }]));
   w.until(9);
   expect(stuck.deletingSince).toBeUndefined();
-  expect(w.world.kube.get('pods', `shop/${stuck.name}`)!.status).toMatchObject({ conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'False' })]) });
+  expect(w.world.kube.get('pods', `shop/${stuck.name}`)!.status).toMatchObject({
+    conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'False' })]),
+  });
   w.until(10);
   expect(stuck.deletingSince).toBe(w.at(10));
   const obj = w.world.kube.get('pods', `shop/${stuck.name}`)!;
@@ -323,21 +399,39 @@ test('pods writing log files fill the node until DiskPressure, and the kubelet e
   expect(node.conditions.get('DiskPressure')?.status).toBe('True');
   const evicted = web(w, (p) => p.reason === 'Evicted');
   expect(evicted.length).toBeGreaterThan(0);
-  expect(evicted[0].message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: 4Gi, available: \d+Ki\. Container web was using \d+Ki, request is 0, has larger consumption of ephemeral-storage\. $/);
+  expect(evicted[0].message).toMatch(
+    /^The node was low on resource: ephemeral-storage\. Threshold quantity: 4Gi, available: \d+Ki\. Container web was using \d+Ki, request is 0, has larger consumption of ephemeral-storage\. $/,
+  );
 });
 
 test('a pod over its ephemeral-storage limit is evicted on its own', () => {
   const w = worldWith([{ at: '5m', do: 'disk-fill', source: 'emptyDir', workload: 'shop/web', rate: '300Mi/m' }], {
-    workloads: [{ namespace: 'shop', name: 'web', replicas: 1, containers: [{ name: 'web', image: 'shop/web:1', limits: { 'ephemeral-storage': '1Gi' }, usage: { cpu: '100m', memory: '100Mi' } }] }],
+    workloads: [
+      {
+        namespace: 'shop',
+        name: 'web',
+        replicas: 1,
+        containers: [{ name: 'web', image: 'shop/web:1', limits: { 'ephemeral-storage': '1Gi' }, usage: { cpu: '100m', memory: '100Mi' } }],
+      },
+    ],
   });
   w.until(9);
-  expect(web(w, (p) => p.reason === 'Evicted').map((p) => p.message)).toEqual(['Pod ephemeral local storage usage exceeds the total limit of containers 1Gi. ']);
+  expect(web(w, (p) => p.reason === 'Evicted').map((p) => p.message)).toEqual([
+    'Pod ephemeral local storage usage exceeds the total limit of containers 1Gi. ',
+  ]);
   expect(web(w, running)).toHaveLength(1);
 });
 
-test('a container wanting more CPU than its limit is throttled to it, and its kubelet\'s cAdvisor counts the throttled periods', () => {
+test("a container wanting more CPU than its limit is throttled to it, and its kubelet's cAdvisor counts the throttled periods", () => {
   const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/web', cpu: '1500m' }], {
-    workloads: [{ namespace: 'shop', name: 'web', replicas: 1, containers: [{ name: 'web', image: 'shop/web:1', limits: { cpu: '500m' }, usage: { cpu: '300m', memory: '100Mi' } }] }],
+    workloads: [
+      {
+        namespace: 'shop',
+        name: 'web',
+        replicas: 1,
+        containers: [{ name: 'web', image: 'shop/web:1', limits: { cpu: '500m' }, usage: { cpu: '300m', memory: '100Mi' } }],
+      },
+    ],
   });
   const counters = () => {
     const pod = web(w)[0];
@@ -369,7 +463,14 @@ test('memory exhaustion: the kubelet evicts at its threshold, the kernel kills o
   const exhaust = (memory: string) => {
     const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/cart', memory }], {
       nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 1 }, node: NODE }],
-      workloads: [{ namespace: 'shop', name: 'cart', replicas: 3, containers: [{ name: 'cart', image: 'shop/cart:1', usage: { cpu: '50m', memory: '1500Mi' } }] }],
+      workloads: [
+        {
+          namespace: 'shop',
+          name: 'cart',
+          replicas: 3,
+          containers: [{ name: 'cart', image: 'shop/cart:1', usage: { cpu: '50m', memory: '1500Mi' } }],
+        },
+      ],
     });
     w.until(6);
     const name = w.world.nodeName('general/1');
@@ -387,8 +488,22 @@ test('memory exhaustion: the kubelet evicts at its threshold, the kernel kills o
   expect(exhaust('2600Mi')).toEqual({ pressure: 'False', evicted: 0, kernelKills: 1, answering: true });
 });
 
-const eight = { workloads: [{ namespace: 'shop', name: 'web', replicas: 8, containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } }] }] };
-const images = (w: ReturnType<typeof worldWith>) => web(w, (p) => p.phase !== 'Failed').map((p) => `${p.containers[0].spec.image}${podReadyText(p)}`).sort();
+const eight = {
+  workloads: [
+    {
+      namespace: 'shop',
+      name: 'web',
+      replicas: 8,
+      containers: [
+        { name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } },
+      ],
+    },
+  ],
+};
+const images = (w: ReturnType<typeof worldWith>) =>
+  web(w, (p) => p.phase !== 'Failed')
+    .map((p) => `${p.containers[0].spec.image}${podReadyText(p)}`)
+    .sort();
 const podReadyText = (p: PodModel) => (p.containers.every((c) => c.ready) ? '' : ' (not ready)');
 
 test('a healthy rollout moves a Deployment to a new ReplicaSet at maxSurge/maxUnavailable 25%, never below 6 of 8 ready', () => {
@@ -405,7 +520,10 @@ test('a healthy rollout moves a Deployment to a new ReplicaSet at maxSurge/maxUn
   const rs = w.world.kube.list('replicasets');
   expect(rs).toHaveLength(rsBefore.length + 1);
   for (const o of rs) validateObject(o);
-  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({ annotations: { 'deployment.kubernetes.io/revision': '2' }, generation: 2 });
+  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({
+    annotations: { 'deployment.kubernetes.io/revision': '2' },
+    generation: 2,
+  });
 });
 
 test('a rollout whose new version crash-loops stalls with the old pods serving; a rollback returns to the old ReplicaSet', () => {
@@ -419,32 +537,59 @@ test('a rollout whose new version crash-loops stalls with the old pods serving; 
   w.until(19);
   // Six old pods keep serving (maxUnavailable 2 of 8); the new ones stop at ten pods in all (maxSurge 2), none ready.
   expect(images(w)).toEqual([...Array(6).fill('shop/web:1.0.0'), ...Array(4).fill('shop/web:1.1.0 (not ready)')]);
-  expect(web(w, (p) => p.containers[0].spec.image === 'shop/web:1.1.0').every((p) => p.containers[0].waiting?.reason === 'CrashLoopBackOff')).toBe(true);
+  expect(
+    web(w, (p) => p.containers[0].spec.image === 'shop/web:1.1.0').every((p) => p.containers[0].waiting?.reason === 'CrashLoopBackOff'),
+  ).toBe(true);
   const hashes = new Set(w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name));
   w.until(25);
   expect(images(w)).toEqual(Array(8).fill('shop/web:1.0.0'));
   // Rolled back onto the earlier ReplicaSet: no third one.
   expect(new Set(w.world.kube.list('replicasets').map((r) => (r.metadata as { name: string }).name))).toEqual(hashes);
-  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({ annotations: { 'deployment.kubernetes.io/revision': '3' } });
+  expect(w.world.kube.get('deployments', 'shop/web')!.metadata).toMatchObject({
+    annotations: { 'deployment.kubernetes.io/revision': '3' },
+  });
 });
 
 test('a DaemonSet rollout that cannot pull its image stops after the first node (maxUnavailable 1)', () => {
   const w = worldWith([{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'ImagePullBackOff' }], {
-    workloads: [{ namespace: 'logging', name: 'agent', kind: 'DaemonSet', containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }] }],
+    workloads: [
+      {
+        namespace: 'logging',
+        name: 'agent',
+        kind: 'DaemonSet',
+        containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }],
+      },
+    ],
   });
   w.until(15);
   const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
-  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`).sort()).toEqual(['logging/agent:9.8 running', 'logging/agent:9.8 running', 'logging/agent:9.9 ImagePullBackOff']);
+  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`).sort()).toEqual([
+    'logging/agent:9.8 running',
+    'logging/agent:9.8 running',
+    'logging/agent:9.9 ImagePullBackOff',
+  ]);
   expect(w.world.kube.get('daemonsets', 'logging/agent')!.status).toMatchObject({ updatedNumberScheduled: 1, numberUnavailable: 1 });
 });
 
-test('a DaemonSet rolled out with maxUnavailable 100% replaces every node\'s pod at once, and a crash-looping version then fails everywhere', () => {
-  const w = worldWith([{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'crash-loop', maxUnavailable: '100%' }], {
-    workloads: [{ namespace: 'logging', name: 'agent', kind: 'DaemonSet', containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }] }],
-  });
+test("a DaemonSet rolled out with maxUnavailable 100% replaces every node's pod at once, and a crash-looping version then fails everywhere", () => {
+  const w = worldWith(
+    [{ at: '5m', do: 'rollout', workload: 'logging/agent', image: 'logging/agent:9.9', outcome: 'crash-loop', maxUnavailable: '100%' }],
+    {
+      workloads: [
+        {
+          namespace: 'logging',
+          name: 'agent',
+          kind: 'DaemonSet',
+          containers: [{ name: 'agent', image: 'logging/agent:9.8', usage: { cpu: '10m', memory: '50Mi' } }],
+        },
+      ],
+    },
+  );
   w.until(8);
   const pods = [...w.world.kube.podModels.values()].filter((p) => p.namespace === 'logging');
-  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`)).toEqual(Array(3).fill('logging/agent:9.9 CrashLoopBackOff'));
+  expect(pods.map((p) => `${p.containers[0].spec.image} ${p.containers[0].waiting?.reason ?? 'running'}`)).toEqual(
+    Array(3).fill('logging/agent:9.9 CrashLoopBackOff'),
+  );
 });
 
 /** Karpenter's events on a node, as the API server lists them: reason, type, message. */
@@ -458,7 +603,8 @@ const nodeEvents = (w: ReturnType<typeof worldWith>, node: string) =>
 const pool = (kind: 'karpenter' | 'auto-mode', capacityType: 'on-demand' | 'spot' = 'on-demand') => ({
   nodeGroups: [{ name: 'default', kind, capacityType, instanceType: 'm6i.large', size: { min: 0, max: 5, desired: 3 }, node: NODE }],
 });
-const poolInstance = (w: ReturnType<typeof worldWith>, ref: string) => w.world.account.instancesOf('test', 'default')[Number(ref.split('/')[1]) - 1].instanceId;
+const poolInstance = (w: ReturnType<typeof worldWith>, ref: string) =>
+  w.world.account.instancesOf('test', 'default')[Number(ref.split('/')[1]) - 1].instanceId;
 
 test('karpenter-disruption: the node is tainted karpenter.sh/disrupted, DisruptionTerminating says why, it is drained within PodDisruptionBudgets, then deleted without a replacement', () => {
   const w = worldWith([{ at: '5m', do: 'karpenter-disruption', nodes: ['default/2'], reason: 'Underutilized' }], pool('karpenter'));
@@ -476,7 +622,10 @@ test('karpenter-disruption: the node is tainted karpenter.sh/disrupted, Disrupti
 });
 
 test('a Spot notice on a Karpenter NodePool: Karpenter taints, records SpotInterrupted and drains at the notice; the instance goes two minutes later and a replacement joins', () => {
-  const w = worldWith([{ at: '5m', do: 'terminate-instance', nodes: ['default/1'], cause: 'spot-interruption' }], pool('karpenter', 'spot'));
+  const w = worldWith(
+    [{ at: '5m', do: 'terminate-instance', nodes: ['default/1'], cause: 'spot-interruption' }],
+    pool('karpenter', 'spot'),
+  );
   w.until(4);
   const name = w.world.nodeName('default/1');
   w.until(5);
@@ -502,34 +651,54 @@ test('EKS Auto Mode: nodes labelled compute-type auto; node-repair taints the no
   w.until(14);
   expect(w.world.kube.nodeModels.has(name)).toBe(false);
   expect(w.world.kube.nodeModels.size).toBe(3);
-  expect(() => worldWith([{ at: '1m', do: 'node-repair', node: 'general/1' }]).until(1)).toThrow('node-repair: general/1 is not a node of a Karpenter or EKS Auto Mode NodePool');
+  expect(() => worldWith([{ at: '1m', do: 'node-repair', node: 'general/1' }]).until(1)).toThrow(
+    'node-repair: general/1 is not a node of a Karpenter or EKS Auto Mode NodePool',
+  );
 });
 
-test('a Karpenter NodePool at its limits (its size\'s max): Karpenter says so on each Pending pod it could take, every minute it tries', () => {
-  const w = worldWith([{ at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], { nodeGroups: [{ name: 'default', kind: 'karpenter', instanceType: 'm6i.large', size: { min: 0, max: 3, desired: 3 }, node: NODE }] });
+test("a Karpenter NodePool at its limits (its size's max): Karpenter says so on each Pending pod it could take, every minute it tries", () => {
+  const w = worldWith([{ at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], {
+    nodeGroups: [{ name: 'default', kind: 'karpenter', instanceType: 'm6i.large', size: { min: 0, max: 3, desired: 3 }, node: NODE }],
+  });
   w.until(4);
   const pending = web(w, (p) => p.phase === 'Pending' && !p.node);
   expect(pending.length).toBeGreaterThan(0);
   const said = w.world.kube
     .list('events')
     .map((e) => e as { involvedObject: { name: string }; reason: string; type: string; message: string; count: number })
-    .filter((e) => e.involvedObject.name === pending[0].name && e.reason === 'FailedScheduling' && e.type === 'Warning' && e.message.includes('exceed limits for nodepool "default"'));
+    .filter(
+      (e) =>
+        e.involvedObject.name === pending[0].name &&
+        e.reason === 'FailedScheduling' &&
+        e.type === 'Warning' &&
+        e.message.includes('exceed limits for nodepool "default"'),
+    );
   expect(said).toHaveLength(1);
   expect(said[0].count).toBeGreaterThanOrEqual(2);
 });
 
-type Claim = { metadata: { name: string; labels: Record<string, string> }; status: { nodeName?: string; providerID?: string; conditions: { type: string; status: string; reason: string }[] } };
+type Claim = {
+  metadata: { name: string; labels: Record<string, string> };
+  status: { nodeName?: string; providerID?: string; conditions: { type: string; status: string; reason: string }[] };
+};
 const claims = (w: ReturnType<typeof worldWith>) => w.world.kube.list('nodeclaims') as unknown as Claim[];
 const condition = (c: Claim, type: string) => c.status.conditions.find((x) => x.type === type)?.status;
 
-test('Karpenter\'s resources: a world with a NodePool serves karpenter.sh/v1, a Ready NodeClaim per node (EKS Auto Mode\'s NodeClass for auto-mode), valid against the CRD schema; a world without serves none', () => {
+test("Karpenter's resources: a world with a NodePool serves karpenter.sh/v1, a Ready NodeClaim per node (EKS Auto Mode's NodeClass for auto-mode), valid against the CRD schema; a world without serves none", () => {
   const w = worldWith([], pool('auto-mode'));
   w.until(1);
   expect(w.world.kube.servesKarpenter).toBe(true);
-  const [np] = w.world.kube.list('nodepools') as { spec: { template: { spec: { nodeClassRef: unknown } } }; status: { resources: Record<string, string> } }[];
+  const [np] = w.world.kube.list('nodepools') as {
+    spec: { template: { spec: { nodeClassRef: unknown } } };
+    status: { resources: Record<string, string> };
+  }[];
   expect(np.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' });
   expect(np.status.resources.nodes).toBe('3');
-  expect(claims(w).map((c) => c.status.nodeName).sort()).toEqual([...w.world.kube.nodeModels.keys()].sort());
+  expect(
+    claims(w)
+      .map((c) => c.status.nodeName)
+      .sort(),
+  ).toEqual([...w.world.kube.nodeModels.keys()].sort());
   expect(claims(w).every((c) => c.metadata.labels['karpenter.sh/nodepool'] === 'default' && condition(c, 'Ready') === 'True')).toBe(true);
   for (const r of ['nodepools', 'nodeclaims'] as const) for (const o of w.world.kube.list(r)) validateObject(o, `${r}: `);
   const plain = worldWith([]);
@@ -538,18 +707,37 @@ test('Karpenter\'s resources: a world with a NodePool serves karpenter.sh/v1, a 
 });
 
 test('karpenter-launch-failure: while pods are Pending each NodeClaim fails with insufficient capacity and is deleted (its Warning event stays); afterwards Karpenter launches nodes for them', () => {
-  const w = worldWith([{ at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'insufficient-capacity', for: '10m' }, { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], pool('karpenter'));
+  const w = worldWith(
+    [
+      { at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'insufficient-capacity', for: '10m' },
+      { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 },
+    ],
+    pool('karpenter'),
+  );
   w.until(8);
-  const ice = w.world.kube.list('events').map((e) => e as { involvedObject: { kind: string; name: string }; reason: string; type: string; message: string }).filter((e) => e.reason === 'InsufficientCapacityError');
+  const ice = w.world.kube
+    .list('events')
+    .map((e) => e as { involvedObject: { kind: string; name: string }; reason: string; type: string; message: string })
+    .filter((e) => e.reason === 'InsufficientCapacityError');
   expect(ice.length).toBeGreaterThanOrEqual(5);
-  expect(ice.every((e) => e.type === 'Warning' && e.involvedObject.kind === 'NodeClaim' && e.involvedObject.name.startsWith('default-') && e.message.includes('InsufficientInstanceCapacity'))).toBe(true);
+  expect(
+    ice.every(
+      (e) =>
+        e.type === 'Warning' &&
+        e.involvedObject.kind === 'NodeClaim' &&
+        e.involvedObject.name.startsWith('default-') &&
+        e.message.includes('InsufficientInstanceCapacity'),
+    ),
+  ).toBe(true);
   // Deleted at once: only the nodes' NodeClaims remain.
   expect(claims(w)).toHaveLength(3);
   expect(w.world.kube.nodeModels.size).toBe(3);
   w.until(20);
   expect(w.world.kube.nodeModels.size).toBeGreaterThan(3);
   expect(web(w, (p) => p.phase === 'Pending' && !p.node)).toEqual([]);
-  expect(() => worldWith([{ at: '1m', do: 'karpenter-launch-failure', nodePool: 'general', for: '5m' }]).until(1)).toThrow('karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool');
+  expect(() => worldWith([{ at: '1m', do: 'karpenter-launch-failure', nodePool: 'general', for: '5m' }]).until(1)).toThrow(
+    'karpenter-launch-failure: the cluster has no Karpenter or EKS Auto Mode NodePool',
+  );
 });
 
 test('karpenter-drift: every NodeClaim of the NodePool is Drifted, and a budget of 0 nodes for Drifted is set on it', () => {
@@ -564,11 +752,21 @@ test('karpenter-drift: every NodeClaim of the NodePool is Drifted, and a budget 
 });
 
 test('karpenter-launch-failure never-ready: the NodeClaim is launched but never registers; Karpenter deletes it after 15 minutes and launches another', () => {
-  const w = worldWith([{ at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'never-ready', for: '40m' }, { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 }], pool('karpenter'));
+  const w = worldWith(
+    [
+      { at: '2m', do: 'karpenter-launch-failure', nodePool: 'default', failure: 'never-ready', for: '40m' },
+      { at: '2m', do: 'replicas', workload: 'shop/web', replicas: 30 },
+    ],
+    pool('karpenter'),
+  );
   w.until(5);
   const stuck = claims(w).filter((c) => !c.status.nodeName);
   expect(stuck).toHaveLength(1);
-  expect([condition(stuck[0], 'Launched'), condition(stuck[0], 'Registered'), condition(stuck[0], 'Ready')]).toEqual(['True', 'Unknown', 'Unknown']);
+  expect([condition(stuck[0], 'Launched'), condition(stuck[0], 'Registered'), condition(stuck[0], 'Ready')]).toEqual([
+    'True',
+    'Unknown',
+    'Unknown',
+  ]);
   expect(stuck[0].status.providerID).toMatch(/^aws:\/\/\/eu-west-1a\/i-0[0-9a-f]{16}$/);
   w.until(19);
   const next = claims(w).filter((c) => !c.status.nodeName);
@@ -579,8 +777,22 @@ test('karpenter-launch-failure never-ready: the NodeClaim is launched but never 
 
 test('a kubelet configured to evict at 500Mi reports MemoryPressure and evicts there, and serves that threshold', () => {
   const w = worldWith([{ at: '5m', do: 'usage', workload: 'shop/cart', memory: '2400Mi' }], {
-    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 5, desired: 1 }, node: { ...NODE, evictionHard: { 'memory.available': '500Mi' } } }],
-    workloads: [{ namespace: 'shop', name: 'cart', replicas: 3, containers: [{ name: 'cart', image: 'shop/cart:1', usage: { cpu: '50m', memory: '1500Mi' } }] }],
+    nodeGroups: [
+      {
+        name: 'general',
+        instanceType: 'm6i.large',
+        size: { min: 1, max: 5, desired: 1 },
+        node: { ...NODE, evictionHard: { 'memory.available': '500Mi' } },
+      },
+    ],
+    workloads: [
+      {
+        namespace: 'shop',
+        name: 'cart',
+        replicas: 3,
+        containers: [{ name: 'cart', image: 'shop/cart:1', usage: { cpu: '50m', memory: '1500Mi' } }],
+      },
+    ],
   });
   w.until(6);
   // 8Gi - 600Mi for the system - 3 × 2400Mi = 392Mi available: fine for the default 100Mi, under this kubelet's 500Mi.
@@ -592,8 +804,19 @@ test('a kubelet configured to evict at 500Mi reports MemoryPressure and evicts t
 
 test('a StatefulSet replica with a zonal volume is provisioned a claim and volume in its first zone, and stays in that zone', () => {
   const w = worldWith([{ at: '2m', do: 'terminate-instance', nodes: ['general/1'], cause: 'user' }], {
-    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', zones: ['eu-west-1a', 'eu-west-1b'], size: { min: 4, max: 4, desired: 4 }, node: NODE }],
-    workloads: [{ namespace: 'shop', name: 'db', kind: 'StatefulSet', replicas: 1, zonalVolume: true, containers: [{ name: 'db', image: 'shop/db:1', requests: { cpu: '100m', memory: '1Gi' }, usage: { cpu: '50m', memory: '900Mi' } }] }],
+    nodeGroups: [
+      { name: 'general', instanceType: 'm6i.large', zones: ['eu-west-1a', 'eu-west-1b'], size: { min: 4, max: 4, desired: 4 }, node: NODE },
+    ],
+    workloads: [
+      {
+        namespace: 'shop',
+        name: 'db',
+        kind: 'StatefulSet',
+        replicas: 1,
+        zonalVolume: true,
+        containers: [{ name: 'db', image: 'shop/db:1', requests: { cpu: '100m', memory: '1Gi' }, usage: { cpu: '50m', memory: '900Mi' } }],
+      },
+    ],
   });
   w.until(0);
   const [db] = web(w, (p) => p.name === 'db-0');
@@ -601,8 +824,14 @@ test('a StatefulSet replica with a zonal volume is provisioned a claim and volum
   const claim = w.world.kube.get('persistentvolumeclaims', 'shop/data-db-0')!;
   const volume = w.world.kube.get('persistentvolumes', (claim.spec as { volumeName: string }).volumeName)!;
   for (const o of [claim, volume, w.world.kube.get('pods', 'shop/db-0')!]) validateObject(o);
-  expect(volume.spec).toMatchObject({ nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }] } } });
-  expect(w.world.kube.get('pods', 'shop/db-0')!.spec).toMatchObject({ volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }] });
+  expect(volume.spec).toMatchObject({
+    nodeAffinity: {
+      required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [zone] }] }] },
+    },
+  });
+  expect(w.world.kube.get('pods', 'shop/db-0')!.spec).toMatchObject({
+    volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }],
+  });
   // Its node goes: wherever the replica comes back, it is in its volume's zone.
   const first = db.node;
   w.until(20);
@@ -611,22 +840,45 @@ test('a StatefulSet replica with a zonal volume is provisioned a claim and volum
   expect(w.world.kube.node(again.node as string).spec.zone).toBe(zone);
 });
 
-const SPREAD_CONTAINER = { name: 'web', image: 'shop/web:1', requests: { cpu: '100m', memory: '3Gi' }, usage: { cpu: '50m', memory: '2Gi' } };
+const SPREAD_CONTAINER = {
+  name: 'web',
+  image: 'shop/web:1',
+  requests: { cpu: '100m', memory: '3Gi' },
+  usage: { cpu: '50m', memory: '2Gi' },
+};
 
 test('required anti-affinity by hostname runs one replica per node and leaves the extra one Pending once nodes run out', () => {
   const w = worldWith([], {
-    workloads: [{ namespace: 'shop', name: 'web', replicas: 4, antiAffinity: ['hostname'], containers: [{ name: 'web', image: 'shop/web:1', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } }] }],
+    workloads: [
+      {
+        namespace: 'shop',
+        name: 'web',
+        replicas: 4,
+        antiAffinity: ['hostname'],
+        containers: [
+          { name: 'web', image: 'shop/web:1', requests: { cpu: '100m', memory: '256Mi' }, usage: { cpu: '50m', memory: '200Mi' } },
+        ],
+      },
+    ],
   });
   w.until(0);
   const running = web(w, (p) => p.phase === 'Running');
   expect(new Set(running.map((p) => p.node)).size).toBe(3);
   const [pending, ...more] = web(w, (p) => p.phase === 'Pending');
   expect(more).toEqual([]);
-  expect(pending.unschedulable?.message).toMatch(/^0\/3 nodes are available: 3 node\(s\) didn't match pod anti-affinity rules\. preemption:/);
+  expect(pending.unschedulable?.message).toMatch(
+    /^0\/3 nodes are available: 3 node\(s\) didn't match pod anti-affinity rules\. preemption:/,
+  );
   const pod = w.world.kube.get('pods', `shop/${pending.name}`)!;
   validateObject(pod);
   expect(pod.spec).toMatchObject({
-    affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+    affinity: {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, topologyKey: 'kubernetes.io/hostname' },
+        ],
+      },
+    },
   });
   validateObject(w.world.kube.get('deployments', 'shop/web')!);
 });
@@ -634,11 +886,25 @@ test('required anti-affinity by hostname runs one replica per node and leaves th
 test('topology spread by zone with maxSkew 1 keeps replicas balanced and leaves one Pending when a zone is full', () => {
   // Zones a, b, a: two replicas (3Gi each) fit a node, so zone b holds two and zone a four; with maxSkew 1 zone a
   // stops at three, the node with room left refusing the sixth for the spread, the two full ones for memory.
-  const group = { name: 'general', instanceType: 'm6i.large', zones: ['eu-west-1a', 'eu-west-1b'], size: { min: 3, max: 3, desired: 3 }, node: NODE };
+  const group = {
+    name: 'general',
+    instanceType: 'm6i.large',
+    zones: ['eu-west-1a', 'eu-west-1b'],
+    size: { min: 3, max: 3, desired: 3 },
+    node: NODE,
+  };
   const perZone = (spread: boolean) => {
     const w = worldWith([], {
       nodeGroups: [group],
-      workloads: [{ namespace: 'shop', name: 'web', replicas: 6, ...(spread ? { topologySpread: [{ topology: 'zone' as const, maxSkew: 1 }] } : {}), containers: [SPREAD_CONTAINER] }],
+      workloads: [
+        {
+          namespace: 'shop',
+          name: 'web',
+          replicas: 6,
+          ...(spread ? { topologySpread: [{ topology: 'zone' as const, maxSkew: 1 }] } : {}),
+          containers: [SPREAD_CONTAINER],
+        },
+      ],
     });
     w.until(0);
     const zones = web(w, (p) => p.phase === 'Running').map((p) => w.world.kube.node(p.node as string).spec.zone);
@@ -650,10 +916,19 @@ test('topology spread by zone with maxSkew 1 keeps replicas balanced and leaves 
   expect({ a, b }).toEqual({ a: 3, b: 2 });
   const [pending, ...more] = web(w, (p) => p.phase === 'Pending');
   expect(more).toEqual([]);
-  expect(pending.unschedulable?.message).toMatch(/^0\/3 nodes are available: 2 Insufficient memory, 1 node\(s\) didn't match pod topology spread constraints\. preemption:/);
+  expect(pending.unschedulable?.message).toMatch(
+    /^0\/3 nodes are available: 2 Insufficient memory, 1 node\(s\) didn't match pod topology spread constraints\. preemption:/,
+  );
   const pod = w.world.kube.get('pods', `shop/${pending.name}`)!;
   validateObject(pod);
   expect(pod.spec).toMatchObject({
-    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }],
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } },
+      },
+    ],
   });
 });

@@ -38,7 +38,8 @@ function loadHandler(module: string, clusters: readonly ClusterConfig[]): readon
 const READERS: Record<string, (clusters: readonly ClusterConfig[]) => readonly string[]> = {
   'cdk.json context (bin/context.ts)': (clusters) => problemsOf(() => readVigilContext({ 'vigil:clusters': clusters })),
   'construct props (lib/vigil.ts)': (clusters) => vigilPropsProblems({ clusters: clusters.map((c) => ({ ...c })) }),
-  'collector (lambdas/collector/config.ts)': (clusters) => problemsOf(() => readCollectorConfig({ ...FUNCTION_ENV, VIGIL_CLUSTERS: JSON.stringify(clusters) })),
+  'collector (lambdas/collector/config.ts)': (clusters) =>
+    problemsOf(() => readCollectorConfig({ ...FUNCTION_ENV, VIGIL_CLUSTERS: JSON.stringify(clusters) })),
   'evaluator (lambdas/evaluator/handler.ts)': (clusters) => loadHandler('../../lambdas/evaluator/handler', clusters),
   'AWS events (lambdas/aws-events/handler.ts)': (clusters) => loadHandler('../../lambdas/aws-events/handler', clusters),
 };
@@ -59,7 +60,8 @@ test.each<[string, ClusterConfig[], RegExp]>([
 
 test('a valid list, at the limit and across regions, is accepted by every reader', () => {
   const clusters = [{ name: 'prod', region: 'eu-west-1' }, { name: 'us_gov-1', region: 'us-gov-west-1' }, ...many(MAX_CLUSTERS - 2)];
-  for (const [reader, problems] of Object.entries(READERS)) expect({ reader, problems: problems(clusters) }).toEqual({ reader, problems: [] });
+  for (const [reader, problems] of Object.entries(READERS))
+    expect({ reader, problems: problems(clusters) }).toEqual({ reader, problems: [] });
 });
 
 test('every problem of a list at once, each with its place in the list', () => {

@@ -29,8 +29,18 @@ test('time helpers', () => {
 
 describe('selectors', () => {
   const s = (over: Partial<ContainerSample>): ContainerSample => ({
-    minute: 0, node: 'n1', zone: 'eu-west-1a', namespace: 'shop', pod: 'web-1', workload: 'Deployment/web', container: 'web',
-    image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.4.2', labels: { app: 'web', tier: 'front' }, restarts: 0, cpuMilli: 100, ...over,
+    minute: 0,
+    node: 'n1',
+    zone: 'eu-west-1a',
+    namespace: 'shop',
+    pod: 'web-1',
+    workload: 'Deployment/web',
+    container: 'web',
+    image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.4.2',
+    labels: { app: 'web', tier: 'front' },
+    restarts: 0,
+    cpuMilli: 100,
+    ...over,
   });
 
   test('image short names, with or without registry, tag and digest', () => {
@@ -53,7 +63,10 @@ describe('selectors', () => {
   test('peer outliers: containers more than N% above their group average', () => {
     const rows = peerOutliers(
       [
-        s({ pod: 'a', cpuMilli: 100 }), s({ pod: 'b', cpuMilli: 100 }), s({ pod: 'c', cpuMilli: 100 }), s({ pod: 'd', cpuMilli: 300 }),
+        s({ pod: 'a', cpuMilli: 100 }),
+        s({ pod: 'b', cpuMilli: 100 }),
+        s({ pod: 'c', cpuMilli: 100 }),
+        s({ pod: 'd', cpuMilli: 300 }),
         s({ pod: 'd', cpuMilli: 300, minute: 60_000 }),
         s({ pod: 'x', workload: 'Deployment/api', cpuMilli: 1000 }),
       ],

@@ -9,7 +9,10 @@ test('counts what JSON.parse would build: values, containers and depth', () => {
 });
 
 test('brackets, commas, colons and escaped quotes inside strings are text, not structure', () => {
-  expect(check('{"a":"[{,:}]\\\\","b":"say \\"{[,\\" twice","c":"é€𝄞"}')).toEqual({ ok: true, shape: { values: 4, containers: 1, depth: 1 } });
+  expect(check('{"a":"[{,:}]\\\\","b":"say \\"{[,\\" twice","c":"é€𝄞"}')).toEqual({
+    ok: true,
+    shape: { values: 4, containers: 1, depth: 1 },
+  });
 });
 
 test.each([
@@ -25,7 +28,11 @@ test.each([
 
 test('distinct keys are counted over the whole text', () => {
   expect(check('[{"a":1},{"a":2},{"b":3}]', { ...limits, maxDistinctKeys: 2 }).ok).toBe(true);
-  expect(check('[{"a":1},{"b":2},{"c":3}]', { ...limits, maxDistinctKeys: 2 })).toMatchObject({ ok: false, tooLarge: false, problem: expect.stringContaining('more than 2 distinct object keys') });
+  expect(check('[{"a":1},{"b":2},{"c":3}]', { ...limits, maxDistinctKeys: 2 })).toMatchObject({
+    ok: false,
+    tooLarge: false,
+    problem: expect.stringContaining('more than 2 distinct object keys'),
+  });
 });
 
 test('members are counted per object, not per level', () => {

@@ -6,7 +6,13 @@ const active = { firing: 3, critical: 1, muted: 2 };
 test('most important first; severity is the highest firing one; rule is the single rule or "multiple"', () => {
   const n = buildNotification('prod-eu-1', AT, [resolvedNode, leak(1), domino], active);
   expect(n.changes.map((c) => c.rule)).toEqual(['scale-in-under-pressure', 'container-oom-killed', 'node-not-ready']);
-  expect(n).toMatchObject({ severity: 'critical', rule: 'multiple', counts: { firing: 2, resolved: 1 }, omitted: { count: 0, rules: [] }, active });
+  expect(n).toMatchObject({
+    severity: 'critical',
+    rule: 'multiple',
+    counts: { firing: 2, resolved: 1 },
+    omitted: { count: 0, rules: [] },
+    active,
+  });
   expect(buildNotification('prod-eu-1', AT, [resolvedNode], active)).toMatchObject({ severity: 'resolved', rule: 'node-not-ready' });
   expect(notificationSchema.safeParse(n).success).toBe(true);
 });
@@ -26,7 +32,13 @@ test('a storm carries its folded changes one by one, openings and closings befor
   expect(n.omitted.count).toBe(14);
   expect(n.folded).toHaveLength(12);
   // The resolution is carried (its key bounded), the repeats are the ones left out.
-  expect(n.folded?.find((f) => f.kind === 'resolved')).toEqual({ key: alertKey(ended.id), kind: 'resolved', rule: 'node-not-ready', severity: 'warning', where: resolvedNode.subject.node });
+  expect(n.folded?.find((f) => f.kind === 'resolved')).toEqual({
+    key: alertKey(ended.id),
+    kind: 'resolved',
+    rule: 'node-not-ready',
+    severity: 'warning',
+    where: resolvedNode.subject.node,
+  });
   expect(alertKey(ended.id)).toHaveLength(MAX_ALERT_KEY);
   expect(n.folded?.filter((f) => f.kind === 'repeat')).toHaveLength(1);
   expect(notificationSchema.safeParse(n).success).toBe(true);
@@ -34,7 +46,11 @@ test('a storm carries its folded changes one by one, openings and closings befor
 });
 
 test('long texts are cut so the payload always validates', () => {
-  const long = { ...leak(1), summary: 'x'.repeat(5000), evidence: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'.repeat(2000)])) };
+  const long = {
+    ...leak(1),
+    summary: 'x'.repeat(5000),
+    evidence: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'.repeat(2000)])),
+  };
   const n = buildNotification('prod-eu-1', AT, [long], active);
   expect(n.changes[0].summary).toHaveLength(600);
   expect(Object.keys(n.changes[0].evidence)).toHaveLength(16);

@@ -1,4 +1,16 @@
-import { bytes, cpuMilli, duration, formatBytes, formatDuration, humanDuration, parseBytes, parseCpuMilli, parseDuration, parseQuantity, quantity } from '../../model/quantity';
+import {
+  bytes,
+  cpuMilli,
+  duration,
+  formatBytes,
+  formatDuration,
+  humanDuration,
+  parseBytes,
+  parseCpuMilli,
+  parseDuration,
+  parseQuantity,
+  quantity,
+} from '../../model/quantity';
 
 describe('Kubernetes quantities', () => {
   it.each([

@@ -1,5 +1,14 @@
 import type { Severity, Subject } from '../../model/domain';
-import { labelAttributeName, receiversOf, routeLabelsSchema, routeMatches, routingProblems, routingSchema, type RoutedAlert, type Routing } from '../../model/route';
+import {
+  labelAttributeName,
+  receiversOf,
+  routeLabelsSchema,
+  routeMatches,
+  routingProblems,
+  routingSchema,
+  type RoutedAlert,
+  type Routing,
+} from '../../model/route';
 
 const alert = (over: Omit<Partial<RoutedAlert>, 'subject'> & { subject?: Partial<Subject> } = {}): RoutedAlert => ({
   rule: over.rule ?? 'container-restarts',
@@ -11,7 +20,11 @@ const parse = (input: unknown): Routing => {
   const r = routingSchema.parse(input);
   return { receivers: r.receivers ?? ['email'], routes: r.routes };
 };
-const KNOWN = { receivers: ['email', 'slack', 'webhook', 'shop'], isRuleId: (id: string) => ['container-restarts', 'node-not-ready'].includes(id), routeLabels: ['team'] };
+const KNOWN = {
+  receivers: ['email', 'slack', 'webhook', 'shop'],
+  isRuleId: (id: string) => ['container-restarts', 'node-not-ready'].includes(id),
+  routeLabels: ['team'],
+};
 
 describe('matching', () => {
   test('globs on cluster, node group and namespace; exact rule ids and severities; route labels by glob', () => {
@@ -25,7 +38,10 @@ describe('matching', () => {
   });
 
   test('a field the alert does not have never matches: a node alert has no namespace, an unlabelled one no team', () => {
-    const node = alert({ rule: 'node-not-ready', subject: { namespace: undefined, workload: undefined, node: 'ip-10-0-1-5', nodeGroup: 'workers' } });
+    const node = alert({
+      rule: 'node-not-ready',
+      subject: { namespace: undefined, workload: undefined, node: 'ip-10-0-1-5', nodeGroup: 'workers' },
+    });
     expect(routeMatches({ namespace: '*' }, node)).toBe(false);
     expect(routeMatches({ nodeGroup: 'work*' }, node)).toBe(true);
     expect(routeMatches({ labels: { team: '*' } }, alert())).toBe(false);
@@ -76,11 +92,24 @@ describe('checks at synth, naming the key', () => {
     expect(problems({ routes: [{ receivers: ['slack'] }, { match: { labels: { team: 'shop' } }, receivers: ['shop'] }] })).toEqual([
       'routes[1] can never match: routes[0] before it takes every alert and has no "continue": true',
     ]);
-    expect(problems({ routes: [{ match: {}, receivers: ['slack'], continue: true }, { match: { labels: { team: 'shop' } }, receivers: ['shop'] }] })).toEqual([]);
+    expect(
+      problems({
+        routes: [
+          { match: {}, receivers: ['slack'], continue: true },
+          { match: { labels: { team: 'shop' } }, receivers: ['shop'] },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   test('an unknown rule id, a label that is not a route label, a declared receiver no route names', () => {
-    expect(routingProblems(parse({ routes: [{ match: { rule: ['node-not-ready', 'node-notready'], labels: { owner: 'x' } }, receivers: ['slack'] }] }), KNOWN, ['shop'])).toEqual([
+    expect(
+      routingProblems(
+        parse({ routes: [{ match: { rule: ['node-not-ready', 'node-notready'], labels: { owner: 'x' } }, receivers: ['slack'] }] }),
+        KNOWN,
+        ['shop'],
+      ),
+    ).toEqual([
       'routes[0].match.rule[1] "node-notready" is not a rule id (see the rule table in docs/alerts.md)',
       'routes[0].match.labels.owner: "owner" is not a route label, so it can never match; the route labels (vigil:routeLabels) are "team"',
       'receiver "shop" is named by no route, so it would receive nothing',

@@ -26,7 +26,8 @@ const sample = (over: Partial<ContainerSample> = {}): ContainerSample => ({
   pod: 'web-7d9f8-abcde',
   workload: 'Deployment/web',
   container: 'web',
-  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.4@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  image:
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web:1.4@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
   labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop' },
   restarts: 0,
   cpuMilli: 100,
@@ -108,7 +109,8 @@ describe('peerFieldProblem', () => {
 });
 
 describe('peerOutliers', () => {
-  const replica = (pod: string, cpuMilli: number, minute = T0, over: Partial<ContainerSample> = {}) => sample({ pod, cpuMilli, minute, ...over });
+  const replica = (pod: string, cpuMilli: number, minute = T0, over: Partial<ContainerSample> = {}) =>
+    sample({ pod, cpuMilli, minute, ...over });
 
   it('marks the replica far above its group, averaging each container over its minutes first', () => {
     const rows = peerOutliers(
@@ -131,9 +133,20 @@ describe('peerOutliers', () => {
   });
 
   it('never calls a member of a group smaller than minGroupSize an outlier', () => {
-    const rows = peerOutliers([replica('web-1', 100), replica('web-2', 900)], { groupBy: ['workload'], metric: 'cpuMilli', thresholdPct: 50 });
+    const rows = peerOutliers([replica('web-1', 100), replica('web-2', 900)], {
+      groupBy: ['workload'],
+      metric: 'cpuMilli',
+      thresholdPct: 50,
+    });
     expect(rows.map((r) => r.outlier)).toEqual([false, false]);
-    expect(peerOutliers([replica('web-1', 100), replica('web-2', 900)], { groupBy: ['workload'], metric: 'cpuMilli', thresholdPct: 50, minGroupSize: 2 }).map((r) => r.outlier)).toEqual([true, false]);
+    expect(
+      peerOutliers([replica('web-1', 100), replica('web-2', 900)], {
+        groupBy: ['workload'],
+        metric: 'cpuMilli',
+        thresholdPct: 50,
+        minGroupSize: 2,
+      }).map((r) => r.outlier),
+    ).toEqual([true, false]);
   });
 
   it('groups across workloads by image and zone, and leaves out containers without the grouping label or the metric', () => {
@@ -151,6 +164,8 @@ describe('peerOutliers', () => {
       ['web eu-west-1a', 'api-1'],
       ['web eu-west-1b', 'web-b'],
     ]);
-    expect(peerOutliers([replica('web-1', 100, T0, { labels: {} })], { groupBy: ['label:app'], metric: 'cpuMilli', thresholdPct: 50 })).toEqual([]);
+    expect(
+      peerOutliers([replica('web-1', 100, T0, { labels: {} })], { groupBy: ['label:app'], metric: 'cpuMilli', thresholdPct: 50 }),
+    ).toEqual([]);
   });
 });

@@ -1,10 +1,27 @@
-import { activeSilences, maintenanceWindowsSchema, matches, parseMatchers, silenceOf, windowOpen, type MaintenanceWindow, type SilenceTarget } from '../../model/silence';
+import {
+  activeSilences,
+  maintenanceWindowsSchema,
+  matches,
+  parseMatchers,
+  silenceOf,
+  windowOpen,
+  type MaintenanceWindow,
+  type SilenceTarget,
+} from '../../model/silence';
 import { formatPath } from '../../common/json-path';
 
 const podAlert: SilenceTarget = {
   rule: 'container-oom-killed',
   severity: 'warning',
-  subject: { cluster: 'prod', nodeGroup: 'workers', node: 'ip-10-0-1-5.eu-west-1.compute.internal', namespace: 'shop', workload: 'Deployment/cart', pod: 'cart-7d9f-abcde', container: 'app' },
+  subject: {
+    cluster: 'prod',
+    nodeGroup: 'workers',
+    node: 'ip-10-0-1-5.eu-west-1.compute.internal',
+    namespace: 'shop',
+    workload: 'Deployment/cart',
+    pod: 'cart-7d9f-abcde',
+    container: 'app',
+  },
 };
 
 describe('matching', () => {
@@ -27,7 +44,10 @@ describe('matching', () => {
   });
 
   test('command-line matchers: every problem named at once', () => {
-    expect(parseMatchers(['namespace=shop', 'rule=container-*'])).toEqual({ matchers: { namespace: 'shop', rule: 'container-*' }, problems: [] });
+    expect(parseMatchers(['namespace=shop', 'rule=container-*'])).toEqual({
+      matchers: { namespace: 'shop', rule: 'container-*' },
+      problems: [],
+    });
     expect(parseMatchers(['team=shop', 'namespace=', 'node=a', 'node=b', 'oops']).problems).toEqual([
       '"team=shop": expected label=pattern with a label of cluster, rule, severity, nodeGroup, node, namespace, workload, container',
       '"namespace=": the pattern is empty',
@@ -51,7 +71,14 @@ describe('matching', () => {
 });
 
 describe('maintenance windows', () => {
-  const sunday = (w: Partial<MaintenanceWindow>): MaintenanceWindow => ({ name: 'w', days: ['Sun'], start: '02:00', end: '04:00', timeZone: 'Europe/Paris', ...w });
+  const sunday = (w: Partial<MaintenanceWindow>): MaintenanceWindow => ({
+    name: 'w',
+    days: ['Sun'],
+    start: '02:00',
+    end: '04:00',
+    timeZone: 'Europe/Paris',
+    ...w,
+  });
 
   test('open from start to end on its days, in its own time zone across daylight saving', () => {
     const w = sunday({});
@@ -98,6 +125,9 @@ describe('maintenance windows', () => {
       '[0].match: unknown label(s) "team": expected cluster, rule, severity, nodeGroup, node, namespace, workload, container',
     ]);
     const twice = maintenanceWindowsSchema.safeParse([sunday({ name: 'a' }), sunday({ name: 'a', start: '04:00' })]);
-    expect(twice.error!.issues.map((i) => `${formatPath(i.path)}: ${i.message}`)).toEqual(['[1].name: "a" is used twice', '[1].end: equals start: the window would be empty']);
+    expect(twice.error!.issues.map((i) => `${formatPath(i.path)}: ${i.message}`)).toEqual([
+      '[1].name: "a" is used twice',
+      '[1].end: equals start: the window would be empty',
+    ]);
   });
 });

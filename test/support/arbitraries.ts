@@ -9,14 +9,23 @@ const seconds = fc.integer({ min: T0 / 1000, max: T0 / 1000 + 365 * 86_400 }).ma
 const anyTime = fc.oneof(time, seconds);
 const name = fc.stringMatching(/^[a-z0-9]([a-z0-9.-]{0,30}[a-z0-9])?$/);
 const text = fc.string({ maxLength: 40 });
-const bytes = fc.oneof(fc.nat(), fc.nat({ max: 2 ** 22 }).map((n) => n * 4096), fc.nat({ max: 2 ** 20 }).map((n) => n * 1_048_576));
+const bytes = fc.oneof(
+  fc.nat(),
+  fc.nat({ max: 2 ** 22 }).map((n) => n * 4096),
+  fc.nat({ max: 2 ** 20 }).map((n) => n * 1_048_576),
+);
 const quantity = fc.oneof(bytes, fc.double({ min: 0, max: 1e9, noNaN: true, noDefaultInfinity: true }));
 
 function optional<T extends object>(required: { [K in keyof T]?: fc.Arbitrary<T[K]> }, opt: { [K in keyof T]?: fc.Arbitrary<T[K]> }) {
-  return fc.record({ ...required, ...opt } as { [K in keyof T]: fc.Arbitrary<T[K]> }, { requiredKeys: Object.keys(required) as (keyof T)[] as never });
+  return fc.record({ ...required, ...opt } as { [K in keyof T]: fc.Arbitrary<T[K]> }, {
+    requiredKeys: Object.keys(required) as (keyof T)[] as never,
+  });
 }
 
-export const resources: fc.Arbitrary<Resources> = optional<Resources>({}, { cpuMilli: quantity, memoryBytes: bytes, ephemeralStorageBytes: bytes, pods: fc.nat(250) });
+export const resources: fc.Arbitrary<Resources> = optional<Resources>(
+  {},
+  { cpuMilli: quantity, memoryBytes: bytes, ephemeralStorageBytes: bytes, pods: fc.nat(250) },
+);
 
 export const container: fc.Arbitrary<Container> = optional<Container>(
   {
@@ -35,7 +44,10 @@ export const container: fc.Arbitrary<Container> = optional<Container>(
       { reason: fc.constantFrom('OOMKilled', 'Error', 'Completed'), exitCode: fc.integer({ min: -1, max: 255 }) },
       { finishedAt: anyTime },
     ),
-    usage: optional({}, { cpuMilli: quantity, memoryWorkingSetBytes: bytes, memoryRssBytes: bytes, rootfsUsedBytes: bytes, logsUsedBytes: bytes }),
+    usage: optional(
+      {},
+      { cpuMilli: quantity, memoryWorkingSetBytes: bytes, memoryRssBytes: bytes, rootfsUsedBytes: bytes, logsUsedBytes: bytes },
+    ),
   },
 );
 
@@ -67,14 +79,23 @@ export const kubeNode: fc.Arbitrary<KubeNode> = optional<KubeNode>(
     name,
     conditions: fc.array(
       optional<KubeNode['conditions'][number]>(
-        { type: fc.constantFrom('Ready', 'MemoryPressure', 'DiskPressure', 'KernelDeadlock'), status: fc.constantFrom('True', 'False', 'Unknown') },
+        {
+          type: fc.constantFrom('Ready', 'MemoryPressure', 'DiskPressure', 'KernelDeadlock'),
+          status: fc.constantFrom('True', 'False', 'Unknown'),
+        },
         { reason: text, message: text, since: anyTime },
       ),
       { maxLength: 5 },
     ),
     capacity: resources,
     allocatable: resources,
-    taints: fc.array(optional<KubeNode['taints'][number]>({ key: name, effect: fc.constantFrom('NoSchedule', 'PreferNoSchedule', 'NoExecute') }, { value: name }), { maxLength: 2 }),
+    taints: fc.array(
+      optional<KubeNode['taints'][number]>(
+        { key: name, effect: fc.constantFrom('NoSchedule', 'PreferNoSchedule', 'NoExecute') },
+        { value: name },
+      ),
+      { maxLength: 2 },
+    ),
     unschedulable: fc.boolean(),
   },
   {
@@ -87,16 +108,19 @@ export const kubeNode: fc.Arbitrary<KubeNode> = optional<KubeNode>(
   },
 );
 
-export const nodeStats: fc.Arbitrary<NodeStats> = optional<NodeStats>({}, {
-  cpuMilli: quantity,
-  memoryWorkingSetBytes: bytes,
-  memoryAvailableBytes: bytes,
-  fsAvailableBytes: bytes,
-  fsCapacityBytes: bytes,
-  fsInodesFree: fc.nat(),
-  processes: fc.nat(100_000),
-  maxPid: fc.nat(4_194_304),
-});
+export const nodeStats: fc.Arbitrary<NodeStats> = optional<NodeStats>(
+  {},
+  {
+    cpuMilli: quantity,
+    memoryWorkingSetBytes: bytes,
+    memoryAvailableBytes: bytes,
+    fsAvailableBytes: bytes,
+    fsCapacityBytes: bytes,
+    fsInodesFree: fc.nat(),
+    processes: fc.nat(100_000),
+    maxPid: fc.nat(4_194_304),
+  },
+);
 
 export const kubeNodeMinute: fc.Arbitrary<KubeNodeMinute> = kubeNode.chain((node) =>
   optional<KubeNodeMinute>(

@@ -33,14 +33,22 @@ export function scrubbedTemplate(stack: Stack): unknown {
 export const SAMPLE_VIGIL_PROPS: VigilProps = {
   clusters: [
     { name: 'prod', agentAuth: { kind: 'pod-identity' } },
-    { name: 'staging', region: 'us-west-2', agentAuth: { kind: 'irsa', oidcProvider: 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/5C0FFEE' } },
+    {
+      name: 'staging',
+      region: 'us-west-2',
+      agentAuth: { kind: 'irsa', oidcProvider: 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/5C0FFEE' },
+    },
   ],
   alertEmails: [{ address: 'ops@example.com' }, { address: 'oncall@example.com', receives: ['critical', 'resolved'] }],
   slack: { secretName: 'vigil/slack-webhook', receives: ['critical', 'warning', 'resolved', 'health'] },
 };
 
 /** A `VigilStack` named `Test` in a test app (bundling skipped), and its template. */
-export function vigilTemplate(props: VigilProps = SAMPLE_VIGIL_PROPS, app: App = testApp(), stackProps: Omit<VigilStackProps, 'vigil'> = {}): { stack: VigilStack; template: Template } {
+export function vigilTemplate(
+  props: VigilProps = SAMPLE_VIGIL_PROPS,
+  app: App = testApp(),
+  stackProps: Omit<VigilStackProps, 'vigil'> = {},
+): { stack: VigilStack; template: Template } {
   const stack = new VigilStack(app, 'Test', { vigil: props, ...stackProps });
   return { stack, template: Template.fromStack(stack) };
 }
@@ -59,9 +67,12 @@ export function policyStatements(template: Template): { readonly where: string; 
   const add = (where: string, doc: unknown) => {
     for (const statement of (doc as { Statement?: PolicyStatementJson[] } | undefined)?.Statement ?? []) out.push({ where, statement });
   };
-  for (const [id, r] of Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>)) {
+  for (const [id, r] of Object.entries(
+    template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+  )) {
     const p = r.Properties;
-    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::SNS::TopicPolicy' || r.Type === 'AWS::SQS::QueuePolicy') add(id, p.PolicyDocument);
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::SNS::TopicPolicy' || r.Type === 'AWS::SQS::QueuePolicy')
+      add(id, p.PolicyDocument);
     if (r.Type === 'AWS::IAM::Role') {
       add(`${id} trust`, p.AssumeRolePolicyDocument);
       for (const pol of (p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []) add(id, pol.PolicyDocument);
@@ -78,7 +89,10 @@ export function dashboardBodies(template: Template): Record<string, { widgets: D
   const out: Record<string, { widgets: DashboardWidgetJson[] }> = {};
   for (const [id, r] of Object.entries(template.findResources('AWS::CloudWatch::Dashboard'))) {
     const body = (r as { Properties: { DashboardBody: unknown } }).Properties.DashboardBody;
-    const text = typeof body === 'string' ? body : (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
+    const text =
+      typeof body === 'string'
+        ? body
+        : (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
     out[id] = JSON.parse(text) as { widgets: DashboardWidgetJson[] };
   }
   return out;

@@ -25,13 +25,15 @@ export function failCalls<I extends object, O extends object>(
 ): () => void {
   const name = `fail-${++seq}`;
   let left = times;
-  const fail = <A extends { readonly input: I }, R>(next: (args: A) => Promise<R>, context: HandlerExecutionContext) => async (args: A): Promise<R> => {
-    if (context.commandName === command && left > 0 && (!opts.match || opts.match(args.input))) {
-      left--;
-      throw error();
-    }
-    return next(args);
-  };
+  const fail =
+    <A extends { readonly input: I }, R>(next: (args: A) => Promise<R>, context: HandlerExecutionContext) =>
+    async (args: A): Promise<R> => {
+      if (context.commandName === command && left > 0 && (!opts.match || opts.match(args.input))) {
+        left--;
+        throw error();
+      }
+      return next(args);
+    };
   // The SDK's retry middleware comes first in `finalizeRequest` (high priority): a fault added there is inside it.
   if (opts.inside === 'sdk-retries') client.middlewareStack.add(fail, { step: 'finalizeRequest', name });
   else client.middlewareStack.add(fail, { step: 'initialize', name });
@@ -55,7 +57,9 @@ export function leaveUnprocessed(client: DynamoDBClient, times: number, keep: nu
       const sent = requests.slice(0, keep);
       const rest = requests.slice(keep);
       handedBack += rest.length;
-      const out = (await next({ ...args, input: { ...input, RequestItems: { [table]: sent } } })) as { output: BatchWriteItemCommandOutput };
+      const out = (await next({ ...args, input: { ...input, RequestItems: { [table]: sent } } })) as {
+        output: BatchWriteItemCommandOutput;
+      };
       if (rest.length) out.output.UnprocessedItems = { [table]: [...(out.output.UnprocessedItems?.[table] ?? []), ...rest] };
       return out as never;
     },

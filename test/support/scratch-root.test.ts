@@ -8,6 +8,9 @@ test("a test run's temporary files go to its own scratch root, in this process a
   expect(root).toBeDefined();
   expect(path.basename(root!)).toMatch(new RegExp(`^${SCRATCH_ROOT_PREFIX}`));
   expect(os.tmpdir()).toBe(root);
-  const child = execFileSync(process.execPath, ['-e', 'process.stdout.write(require("os").tmpdir())'], { env: process.env, encoding: 'utf8' });
+  const child = execFileSync(process.execPath, ['-e', 'process.stdout.write(require("os").tmpdir())'], {
+    env: process.env,
+    encoding: 'utf8',
+  });
   expect(child).toBe(root);
 });

@@ -2,7 +2,17 @@
 import { useTestStore } from './store';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 30);
-const agent = { version: '0.1.0', startedAt: T, cycles: 1, batchesSent: 1, bytesSent: 1, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} };
+const agent = {
+  version: '0.1.0',
+  startedAt: T,
+  cycles: 1,
+  batchesSent: 1,
+  bytesSent: 1,
+  buffered: 0,
+  droppedBatches: 0,
+  pushFailures: 0,
+  scrapeErrors: {},
+};
 const t = useTestStore({ now: T, each: true });
 let first: string;
 

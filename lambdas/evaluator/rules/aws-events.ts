@@ -7,7 +7,11 @@ import { defineRule, type Draft } from './types';
 
 /** `AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED` → "instance retirement". */
 export function scheduledEventName(code: string): string {
-  return code.replace(/^AWS_EC2_/, '').replace(/_SCHEDULED$/, '').toLowerCase().replace(/_/g, ' ');
+  return code
+    .replace(/^AWS_EC2_/, '')
+    .replace(/_SCHEDULED$/, '')
+    .toLowerCase()
+    .replace(/_/g, ' ');
 }
 
 export const instanceScheduledEvent = defineRule({
@@ -15,13 +19,16 @@ export const instanceScheduledEvent = defineRule({
   title: 'Instance scheduled event',
   meaning:
     'AWS Health scheduled a change to an instance of the cluster (retirement, stop, reboot or network maintenance): the node will go down at the start time. One alert per instance and event; it resolves when the event is closed or the instance is gone (replaced).',
-  action: 'Drain the node ahead of the start time (kubectl drain) and let its node group or NodePool replace it; a reboot can instead be done earlier, at your time, or rescheduled in the EC2 console.',
+  action:
+    'Drain the node ahead of the start time (kubectl drain) and let its node group or NodePool replace it; a reboot can instead be done earlier, at your time, or rescheduled in the EC2 console.',
   sources: { cloud: ['ec2'] },
   defaults: { severity: 'warning', for: '0', renotifyEvery: '0' },
   params: {},
   threshold: () => 'an open AWS Health scheduledChange for a running instance of the cluster',
   evaluate(ctx, s) {
-    const live = new Map((ctx.cloud?.hosts ?? []).filter((h) => h.state !== 'terminated' && h.state !== 'shutting-down').map((h) => [h.instanceId, h]));
+    const live = new Map(
+      (ctx.cloud?.hosts ?? []).filter((h) => h.state !== 'terminated' && h.state !== 'shutting-down').map((h) => [h.instanceId, h]),
+    );
     return openScheduledEvents(ctx).flatMap((e: ScheduledEvent): Draft[] => {
       const host = live.get(e.instanceId);
       if (!host) return [];
@@ -30,7 +37,13 @@ export const instanceScheduledEvent = defineRule({
       const start = e.startTime !== undefined ? at(e.startTime) : undefined;
       return [
         {
-          subject: { cluster: ctx.cluster, nodeGroup: host.nodeGroup, ...(node ? { node } : {}), instanceId: e.instanceId, detail: e.eventTypeCode },
+          subject: {
+            cluster: ctx.cluster,
+            nodeGroup: host.nodeGroup,
+            ...(node ? { node } : {}),
+            instanceId: e.instanceId,
+            detail: e.eventTypeCode,
+          },
           severity: s.severity,
           summary: `AWS scheduled ${what} of ${node ? `node ${node} (${e.instanceId})` : e.instanceId}${start ? ` from ${start}` : ''}`,
           evidence: {

@@ -32,7 +32,8 @@ export const n1Headroom = defineRule({
   title: 'Cluster cannot lose a node (N-1)',
   meaning:
     'If the node whose loss hurts most were lost (a scale-in, a spot interruption, a failure), some of its pods would not fit on the remaining nodes they may run on (node selector, required affinity, taints, anti-affinity, topology spread, volume zone): by their requests (they would stay Pending) or by the memory they actually use (they would push other nodes into MemoryPressure). Losing the last node a pinned workload may use counts even when the cluster has room. The first step of a cascading outage.',
-  action: 'Add a node (raise the group\'s minimum), or set memory requests that match real use on the listed pods so the scheduler and autoscalers see the real need.',
+  action:
+    "Add a node (raise the group's minimum), or set memory requests that match real use on the listed pods so the scheduler and autoscalers see the real need.",
   sources: { agent: true, resources: ['nodes', 'pods'] },
   covers: { actors: REMOVAL_ACTORS, note: 'in advance: whoever takes the worst node' },
   defaults: { severity: 'warning', for: '10m', minNodes: 2 },
@@ -102,23 +103,38 @@ function affectedNodes(ctx: EvaluationContext, nodeGroup: string | undefined, pa
  * (or the workloads on them): restarts, crash loops, readiness flapping, events. They are told under the
  * domino, not as messages of their own; they do not keep it firing.
  */
-function cascadeOf(ctx: EvaluationContext, findings: readonly RuleFinding[], affected: ReadonlySet<string>, since: EpochMs, parts: readonly RuleFinding[]): RuleFinding[] {
+function cascadeOf(
+  ctx: EvaluationContext,
+  findings: readonly RuleFinding[],
+  affected: ReadonlySet<string>,
+  since: EpochMs,
+  parts: readonly RuleFinding[],
+): RuleFinding[] {
   const listed = new Set(parts);
-  return findings.filter((f) => !listed.has(f) && !NOT_CASCADE.has(f.rule) && (f.since ?? ctx.now) >= since && f.nodes?.length && f.nodes.every((n) => affected.has(n)));
+  return findings.filter(
+    (f) =>
+      !listed.has(f) &&
+      !NOT_CASCADE.has(f.rule) &&
+      (f.since ?? ctx.now) >= since &&
+      f.nodes?.length &&
+      f.nodes.every((n) => affected.has(n)),
+  );
 }
 
 export const scaleInUnderPressure = defineRule({
   id: 'scale-in-under-pressure',
   title: 'Scale-in under pressure (domino)',
   meaning:
-    'Capacity was removed: an Auto Scaling group took a node\'s instance out of service (an alarm, a schedule, Cluster Autoscaler, a health check, a person), Karpenter or EKS Auto Mode disrupted a node (consolidation, drift, expiry, emptiness, node repair), a Spot interruption or a failed instance took it, or a person drained it; and within the window the cluster shows it could not afford it: the N-1 check fails (after a removal someone decided; capacity lost without a decision that leaves only that risk is capacity-lost), remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group\'s nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own. It names the actor and reason, with advice for that actor.',
-  action: 'Raise the group\'s desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.',
+    "Capacity was removed: an Auto Scaling group took a node's instance out of service (an alarm, a schedule, Cluster Autoscaler, a health check, a person), Karpenter or EKS Auto Mode disrupted a node (consolidation, drift, expiry, emptiness, node repair), a Spot interruption or a failed instance took it, or a person drained it; and within the window the cluster shows it could not afford it: the N-1 check fails (after a removal someone decided; capacity lost without a decision that leaves only that risk is capacity-lost), remaining nodes are under pressure or low on memory/disk, Pending pods rise, pods are evicted or OOM-killed. This is how one scale-in cascades node by node. The alert lists those findings, and what the cascade causes after the scale-in on the group's nodes and their workloads (restarts, crash loops, readiness flapping, events), and tells them as updates of its own. It names the actor and reason, with advice for that actor.",
+  action:
+    "Raise the group's desired/min capacity now; then stop the scale-in trigger (a CPU/latency alarm on a node group is unsafe: use Cluster Autoscaler or Karpenter, which check that pods fit) and set memory requests on the pods.",
   sources: { agent: true, resources: ['nodes', 'pods'], cloud: ['autoscaling'] },
   meta: true,
   covers: { actors: REMOVAL_ACTORS },
   defaults: { severity: 'critical', for: '0', window: '15m', constituents: [...DOMINO_DEFAULT_CONSTITUENTS] },
   params: { window: param.duration(), constituents: param.strings() },
-  threshold: (p) => `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
+  threshold: (p) =>
+    `a node removed (Auto Scaling, Karpenter, EKS Auto Mode, Spot, failed instance, drain), then within ${Math.round(p.window / 60_000)} min any of: ${p.constituents.join(', ')}`,
   evaluate(ctx, s, prior) {
     const out: Draft[] = [];
     const latest = new Map<string, Removal>();
@@ -140,7 +156,8 @@ export const scaleInUnderPressure = defineRule({
         if (lost && f.rule === n1Headroom.id) return false;
         // The removed node's own trouble (NotReady while its instance shuts down), or its replacement's while it
         // joins (NotReady for its first minute), is not the rest failing to take its pods.
-        if (f.nodes?.length && f.nodes.every((n) => gone.has(n) || (ctx.nodeByName.get(n)?.kube?.node.createdAt ?? 0) >= removed[0].t)) return false;
+        if (f.nodes?.length && f.nodes.every((n) => gone.has(n) || (ctx.nodeByName.get(n)?.kube?.node.createdAt ?? 0) >= removed[0].t))
+          return false;
         if (f.rule === 'pods-pending') return pendingNow > pendingBefore;
         if (AFTER_ONLY.has(f.rule)) return (f.since ?? ctx.now) >= drop.t;
         return true;
@@ -155,7 +172,10 @@ export const scaleInUnderPressure = defineRule({
         severity: s.severity,
         summary:
           `${removerText(drop)} ${lost ? 'lost' : 'removed'} ${removedText(removed)} (${drop.actor}) while the cluster cannot afford it: ` +
-          listSome(parts.map((f) => f.summary), 3),
+          listSome(
+            parts.map((f) => f.summary),
+            3,
+          ),
         ...(REMOVAL_ADVICE[by] ? { runbook: REMOVAL_ADVICE[by] } : {}),
         evidence: {
           removedNodes: removed.map((d) => d.node).join(', '),
@@ -181,7 +201,8 @@ DOMINO_DEFAULT_CONSTITUENTS satisfies readonly RuleId[];
 
 /** The domino's subject: the Auto Scaling group's, else the NodePool's (or node group's). */
 function removalSubject(ctx: EvaluationContext, d: Removal): Subject {
-  if (d.autoScalingGroup) return { cluster: ctx.cluster, nodeGroup: ctx.groups.get(d.autoScalingGroup)?.nodeGroup, autoScalingGroup: d.autoScalingGroup };
+  if (d.autoScalingGroup)
+    return { cluster: ctx.cluster, nodeGroup: ctx.groups.get(d.autoScalingGroup)?.nodeGroup, autoScalingGroup: d.autoScalingGroup };
   return { cluster: ctx.cluster, nodeGroup: d.nodePool ?? d.nodeGroup };
 }
 
@@ -194,14 +215,20 @@ function removerText(d: Removal): string {
 
 function removedText(removed: readonly Removal[]): string {
   const last = removed[removed.length - 1];
-  const nodes = removed.length === 1 ? `node ${last.node} (${last.instanceId})` : `${removed.length} nodes (${removed.map((d) => d.node).join(', ')})`;
+  const nodes =
+    removed.length === 1 ? `node ${last.node} (${last.instanceId})` : `${removed.length} nodes (${removed.map((d) => d.node).join(', ')})`;
   return `${nodes} at ${at(last.t)}`;
 }
 
 /** The nodes of a removal's group now: its node group's or NodePool's, else its Auto Scaling group's instances'. */
 function groupNodes(ctx: EvaluationContext, subject: Subject): NodeView[] {
-  const asg = subject.autoScalingGroup === undefined ? undefined : new Set(ctx.groups.get(subject.autoScalingGroup)?.instances.map((i) => i.instanceId));
-  return ctx.nodes.filter((n) => (subject.nodeGroup !== undefined ? n.summary.nodeGroup === subject.nodeGroup : asg?.has(n.summary.instanceId ?? '') === true));
+  const asg =
+    subject.autoScalingGroup === undefined
+      ? undefined
+      : new Set(ctx.groups.get(subject.autoScalingGroup)?.instances.map((i) => i.instanceId));
+  return ctx.nodes.filter((n) =>
+    subject.nodeGroup !== undefined ? n.summary.nodeGroup === subject.nodeGroup : asg?.has(n.summary.instanceId ?? '') === true,
+  );
 }
 
 /**
@@ -235,10 +262,12 @@ function incidentOf(lost: readonly Removal[], window: number): Removal[] {
 function lostIncidents(ctx: EvaluationContext, window: number): Map<string, Removal[]> {
   const byGroup = new Map<string, Removal[]>();
   for (const d of ctx.memory.removals) if (removalKind(d).lost) byGroup.set(removalGroup(d), [...(byGroup.get(removalGroup(d)) ?? []), d]);
-  return new Map([...byGroup.values()].map((lost) => {
-    const removed = incidentOf(lost, window);
-    return [alertId('capacity-lost' satisfies RuleId, removalSubject(ctx, removed[removed.length - 1])), removed];
-  }));
+  return new Map(
+    [...byGroup.values()].map((lost) => {
+      const removed = incidentOf(lost, window);
+      return [alertId('capacity-lost' satisfies RuleId, removalSubject(ctx, removed[removed.length - 1])), removed];
+    }),
+  );
 }
 
 /**
@@ -254,16 +283,22 @@ export const capacityLost = defineRule({
   title: 'Capacity lost, and absorbed',
   meaning:
     'Nodes went without anyone deciding it (a Spot interruption or a wave of them, an instance that failed its health checks, EKS Auto Mode or Karpenter node repair) and the cluster absorbed it: no more pods Pending than before, no node under pressure or low on memory. Told as information: how many nodes, the allocatable left, whether the cluster could lose one more; a later wave of the same incident is an update. Resolved, saying what came back, once as many replacements as nodes lost joined and are Ready, or no node was lost for the window with everything fitting. When the rest cannot take their pods it is the domino (scale-in-under-pressure) instead.',
-  action: 'Nothing urgent: check that replacements joined and became Ready; if the evidence says the cluster could not lose one more node, add capacity; frequent Spot waves call for more instance types and zones.',
+  action:
+    'Nothing urgent: check that replacements joined and became Ready; if the evidence says the cluster could not lose one more node, add capacity; frequent Spot waves call for more instance types and zones.',
   sources: { agent: true },
   meta: true,
-  covers: { actors: ['spot-interruption', 'ec2-health', 'karpenter', 'eks-auto-mode'], note: 'karpenter and eks-auto-mode: node repair only; what they decide to remove is the domino\'s' },
+  covers: {
+    actors: ['spot-interruption', 'ec2-health', 'karpenter', 'eks-auto-mode'],
+    note: "karpenter and eks-auto-mode: node repair only; what they decide to remove is the domino's",
+  },
   defaults: { severity: 'info', for: '0', resolveAfter: '0', renotifyEvery: '0', window: '15m', wave: '5m' },
   params: { window: param.duration(), wave: param.duration() },
   threshold: (p) =>
     `a node lost (Spot interruption, failed instance, node repair), its pods placed, and no domino; a loss ${Math.round(p.wave / 60_000)}+ min after the last is a new wave (an update); over when replaced and Ready, or after ${Math.round(p.window / 60_000)} min without a loss`,
   evaluate(ctx, s, prior) {
-    const dominoes = new Set(prior.findings.filter((f) => f.rule === scaleInUnderPressure.id).map((f) => alertId(scaleInUnderPressure.id, f.subject)));
+    const dominoes = new Set(
+      prior.findings.filter((f) => f.rule === scaleInUnderPressure.id).map((f) => alertId(scaleInUnderPressure.id, f.subject)),
+    );
     const out: Draft[] = [];
     for (const removed of lostIncidents(ctx, s.params.window).values()) {
       const first = removed[0];
@@ -302,7 +337,10 @@ export const capacityLost = defineRule({
           (nextFits ? '' : `; the cluster could not lose one more node (${next.node})`),
         evidence: {
           lostNodes: told.map((d) => d.node).join(', '),
-          lostInstances: told.map((d) => d.instanceId).filter(Boolean).join(', '),
+          lostInstances: told
+            .map((d) => d.instanceId)
+            .filter(Boolean)
+            .join(', '),
           waves,
           actor: last.actor,
           removedBy: removalKind(last).by,
@@ -329,12 +367,21 @@ export const capacityLost = defineRule({
     const { ready } = joinedSince(ctx, alert.subject, removed[0].t - settings.params.wave);
     const pending = ctx.kube?.pendingPods.length ?? 0;
     const back = ready.length
-      ? `${ready.length} replacement node${ready.length > 1 ? 's' : ''} joined and Ready (${listSome(ready.map((n) => n.name), 3)})`
+      ? `${ready.length} replacement node${ready.length > 1 ? 's' : ''} joined and Ready (${listSome(
+          ready.map((n) => n.name),
+          3,
+        )})`
       : `the other nodes have run their pods for ${Math.round((ctx.now - last.t) / 60_000)} min with no further loss, and nothing needed replacing`;
     const groupReady = groupNodes(ctx, alert.subject).filter((n) => n.summary.ready === 'True').length;
     return {
       summary: `${removerText(last)}: capacity back after losing ${removedText(removed)}: ${back}; ${groupReady} node${groupReady === 1 ? '' : 's'} of the group Ready, ${pending} pods Pending`,
-      evidence: { ...alert.evidence, lostNodes: removed.map((d) => d.node).join(', '), replacementsReady: ready.map((n) => n.name).join(', ') || 'none', pendingPodsNow: pending, backAt: at(ctx.now) },
+      evidence: {
+        ...alert.evidence,
+        lostNodes: removed.map((d) => d.node).join(', '),
+        replacementsReady: ready.map((n) => n.name).join(', ') || 'none',
+        pendingPodsNow: pending,
+        backAt: at(ctx.now),
+      },
     };
   },
 });
@@ -345,7 +392,7 @@ export const nodePoolLimitPodsPending = defineRule({
   title: 'Karpenter NodePool at its limits with pods pending',
   meaning:
     'Pods cannot be scheduled and Karpenter (or EKS Auto Mode) says it cannot launch capacity for them because a NodePool reached its spec.limits (its FailedScheduling event on the pod: "all available instance types exceed limits for nodepool", "node limits have been exhausted"). The Karpenter twin of asg-max-pods-pending.',
-  action: 'Raise the NodePool\'s spec.limits (cpu, memory, nodes), let the pods use another NodePool, or reduce the pending pods\' requests.',
+  action: "Raise the NodePool's spec.limits (cpu, memory, nodes), let the pods use another NodePool, or reduce the pending pods' requests.",
   sources: { agent: true },
   defaults: { severity: 'warning', for: '10m', window: '10m' },
   params: { window: param.duration() },
@@ -361,7 +408,14 @@ export const nodePoolLimitPodsPending = defineRule({
         subject: { cluster: ctx.cluster, nodeGroup: pool },
         severity: s.severity,
         summary: `NodePool ${pool} is at its limits while ${pending.size} pods are Pending (${waiting[waiting.length - 1]}: ${truncate(l.message, 160)})`,
-        evidence: { nodePool: pool, pendingPods: pending.size, podsKarpenterNamed: listSome(waiting, 5), karpenter: truncate(l.message, 400), lastSaid: at(l.t), ...poolLimitsEvidence(ctx, pool) },
+        evidence: {
+          nodePool: pool,
+          pendingPods: pending.size,
+          podsKarpenterNamed: listSome(waiting, 5),
+          karpenter: truncate(l.message, 400),
+          lastSaid: at(l.t),
+          ...poolLimitsEvidence(ctx, pool),
+        },
       });
     }
     return out;

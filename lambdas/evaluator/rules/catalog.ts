@@ -1,22 +1,67 @@
 /** Every rule, in the order the README table and messages list them. */
 import { instanceScheduledEvent } from './aws-events';
 import { capacityLost, n1Headroom, nodePoolLimitPodsPending, scaleInUnderPressure } from './capacity';
-import { containerCrashLooping, containerMemoryNearLimit, containerOomKilled, containerRestarts, containersWithoutMemoryRequests, containerWaiting } from './containers';
+import {
+  containerCrashLooping,
+  containerMemoryNearLimit,
+  containerOomKilled,
+  containerRestarts,
+  containersWithoutMemoryRequests,
+  containerWaiting,
+} from './containers';
 import { hostCpuHigh, hostStatusCheckFailed } from './hosts';
 import { nodeClaimDisruptionBlocked, nodeClaimLaunchFailed, nodeClaimNotReady } from './karpenter';
 import { nodeCondition, nodeNotReady, nodePressure, nodeReadinessFlapping, nodeScrapeFailing } from './nodes';
 import { nodeDiskLow, nodeMemoryLow, nodePidsLow } from './resources';
-import { asgActivityFailed, asgCapacityShortfall, asgMaxPodsPending, clusterHealthIssue, clusterNotActive, instanceWithoutNode, nodeGroupHealthIssue } from './scaling';
+import {
+  asgActivityFailed,
+  asgCapacityShortfall,
+  asgMaxPodsPending,
+  clusterHealthIssue,
+  clusterNotActive,
+  instanceWithoutNode,
+  nodeGroupHealthIssue,
+} from './scaling';
 import { containerCpuThrottled } from './throttling';
 import type { AnyRule } from './types';
 import { agentDataStale, agentSilent, collectorFailing } from './vigil';
 import { peerOutlier, podEvictions, podsPending, warningEvents, workloadReplicasUnavailable } from './workloads';
 
 export const RULE_GROUPS = [
-  { title: 'Nodes and hosts', rules: [nodePressure, nodeCondition, nodeNotReady, nodeReadinessFlapping, nodeMemoryLow, nodeDiskLow, nodePidsLow, nodeScrapeFailing, hostStatusCheckFailed, hostCpuHigh, instanceScheduledEvent] },
+  {
+    title: 'Nodes and hosts',
+    rules: [
+      nodePressure,
+      nodeCondition,
+      nodeNotReady,
+      nodeReadinessFlapping,
+      nodeMemoryLow,
+      nodeDiskLow,
+      nodePidsLow,
+      nodeScrapeFailing,
+      hostStatusCheckFailed,
+      hostCpuHigh,
+      instanceScheduledEvent,
+    ],
+  },
   {
     title: 'Auto Scaling and capacity',
-    rules: [asgCapacityShortfall, asgActivityFailed, asgMaxPodsPending, nodePoolLimitPodsPending, n1Headroom, scaleInUnderPressure, capacityLost, instanceWithoutNode, nodeClaimLaunchFailed, nodeClaimNotReady, nodeClaimDisruptionBlocked, clusterNotActive, clusterHealthIssue, nodeGroupHealthIssue],
+    rules: [
+      asgCapacityShortfall,
+      asgActivityFailed,
+      asgMaxPodsPending,
+      nodePoolLimitPodsPending,
+      n1Headroom,
+      scaleInUnderPressure,
+      capacityLost,
+      instanceWithoutNode,
+      nodeClaimLaunchFailed,
+      nodeClaimNotReady,
+      nodeClaimDisruptionBlocked,
+      clusterNotActive,
+      clusterHealthIssue,
+      nodeGroupHealthIssue,
+    ],
   },
   {
     title: 'Workloads',

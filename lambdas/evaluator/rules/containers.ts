@@ -43,14 +43,19 @@ function currentMemory(ctx: EvaluationContext, key: string): Record<string, numb
   return { ...(limit ? { memoryLimitMiB: toMiB(limit) } : {}), ...(ws ? { workingSetMiB: toMiB(ws) } : {}) };
 }
 
-const count = (events: readonly RestartEvent[], reason?: string) => events.filter((e) => !reason || e.reason === reason).reduce((a, e) => a + e.count, 0);
+const count = (events: readonly RestartEvent[], reason?: string) =>
+  events.filter((e) => !reason || e.reason === reason).reduce((a, e) => a + e.count, 0);
 
 /**
  * OOM kills split by cause: at the container's own memory limit (a leak, or a limit too low), or by the kernel
  * because its node ran out of memory (a SystemOOM event or MemoryPressure on that node then, or a container
  * with no limit at all: nothing but the node can have killed it). `how` names the node's signal.
  */
-function oomKills(ctx: EvaluationContext, key: string, events: readonly RestartEvent[]): { atLimit: number; nodeOut: number; how?: string; node?: string } {
+function oomKills(
+  ctx: EvaluationContext,
+  key: string,
+  events: readonly RestartEvent[],
+): { atLimit: number; nodeOut: number; how?: string; node?: string } {
   const limited = currentMemory(ctx, key).memoryLimitMiB !== undefined;
   let atLimit = 0;
   let nodeOut = 0;
@@ -79,7 +84,8 @@ export const containersWithoutMemoryRequests = defineRule({
   title: 'Containers without memory requests on a node short of memory',
   meaning:
     'A node is short of memory and runs containers without a memory request (the scheduler thinks they need nothing, so it packs more pods onto the node) or without a limit (they can grow until the node evicts). These are the first evicted and the reason the next node fills up when they move.',
-  action: 'Set memory requests (close to real use) and limits on the listed containers; a LimitRange with defaults per namespace catches the next ones.',
+  action:
+    'Set memory requests (close to real use) and limits on the listed containers; a LimitRange with defaults per namespace catches the next ones.',
   sources: { agent: true, resources: ['pods'] },
   goneWithNode: true,
   defaults: { severity: 'warning', for: '5m', nodeMemoryUsedPct: 85, requireMissingRequest: false, minWorkingSetMiB: 128 },
@@ -96,7 +102,11 @@ export const containersWithoutMemoryRequests = defineRule({
       if (!pressure && (usedPct === undefined || usedPct < s.params.nodeMemoryUsedPct)) continue;
       const offenders = (n.kube?.pods ?? [])
         .filter((p) => isActive(p) && namespaceAllowed(s, p.namespace))
-        .flatMap((p) => p.containers.filter((c) => c.requests.memoryBytes === undefined || (!s.params.requireMissingRequest && c.limits.memoryBytes === undefined)).map((c) => ({ p, c })))
+        .flatMap((p) =>
+          p.containers
+            .filter((c) => c.requests.memoryBytes === undefined || (!s.params.requireMissingRequest && c.limits.memoryBytes === undefined))
+            .map((c) => ({ p, c })),
+        )
         // Small system agents (aws-node, kube-proxy) are not what fills a node: only what is large enough to matter.
         .filter((o) => (o.c.usage?.memoryWorkingSetBytes ?? 0) >= s.params.minWorkingSetMiB * MiB)
         .sort((a, b) => (b.c.usage?.memoryWorkingSetBytes ?? 0) - (a.c.usage?.memoryWorkingSetBytes ?? 0));
@@ -127,8 +137,10 @@ export const containersWithoutMemoryRequests = defineRule({
 export const containerMemoryNearLimit = defineRule({
   id: 'container-memory-near-limit',
   title: 'Container memory near its limit',
-  meaning: 'A container\'s memory working set is close to its limit: the kernel OOM-kills it when it reaches the limit. Often the first sign of a leak.',
-  action: 'Compare the working set over time (dashboard, workload view): a steady climb is a leak to fix; a stable high level needs a higher limit (and request).',
+  meaning:
+    "A container's memory working set is close to its limit: the kernel OOM-kills it when it reaches the limit. Often the first sign of a leak.",
+  action:
+    'Compare the working set over time (dashboard, workload view): a steady climb is a leak to fix; a stable high level needs a higher limit (and request).',
   sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '15m', usedPct: 90 },
   params: { usedPct: param.number(NEAR_LIMIT_FLOOR_PCT, 100) },
@@ -158,8 +170,9 @@ export const containerOomKilled = defineRule({
   id: 'container-oom-killed',
   title: 'Container OOM-killed',
   meaning:
-    'A container was OOM-killed (exit 137) and restarted: at its own memory limit, or by the kernel because its node ran out of memory (a SystemOOM event or MemoryPressure on the node then, or a container without a limit); the message says which, and the advice follows. Kubernetes restarts it silently; this is the alert that makes it visible. Announced once per container: further kills within an hour of the last one extend it without a new message (repeated kills are the restarts alert\'s), and after a quiet hour it ends.',
-  action: 'Check the container\'s memory against its limit (evidence) and its trend: raise the limit if the workload needs it, or fix the leak; the restarts alert follows repeated kills over 24 h.',
+    "A container was OOM-killed (exit 137) and restarted: at its own memory limit, or by the kernel because its node ran out of memory (a SystemOOM event or MemoryPressure on the node then, or a container without a limit); the message says which, and the advice follows. Kubernetes restarts it silently; this is the alert that makes it visible. Announced once per container: further kills within an hour of the last one extend it without a new message (repeated kills are the restarts alert's), and after a quiet hour it ends.",
+  action:
+    "Check the container's memory against its limit (evidence) and its trend: raise the limit if the workload needs it, or fix the leak; the restarts alert follows repeated kills over 24 h.",
   sources: { agent: true, resources: ['pods'] },
   event: true,
   defaults: { severity: 'warning', for: '0', resolveAfter: '1h', renotifyEvery: '0' },
@@ -201,12 +214,14 @@ export const containerRestarts = defineRule({
   id: 'container-restarts',
   title: 'Container restarting (silent leak)',
   meaning:
-    'A container restarted several times in the window, at least once OOM-killed: the memory leak Kubernetes hides by restarting it a few times a day. The upstream crash-loop alert never fires for it (it needs 15 minutes of CrashLoopBackOff). Kills because the node ran out of memory (SystemOOM, MemoryPressure) are told as such, with advice about requests instead of the leak\'s.',
-  action: 'Look at the container\'s memory over the last day (workload dashboard): a saw-tooth up to the limit is a leak to fix in the application; meanwhile raise the limit to space out the kills.',
+    "A container restarted several times in the window, at least once OOM-killed: the memory leak Kubernetes hides by restarting it a few times a day. The upstream crash-loop alert never fires for it (it needs 15 minutes of CrashLoopBackOff). Kills because the node ran out of memory (SystemOOM, MemoryPressure) are told as such, with advice about requests instead of the leak's.",
+  action:
+    "Look at the container's memory over the last day (workload dashboard): a saw-tooth up to the limit is a leak to fix in the application; meanwhile raise the limit to space out the kills.",
   sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '0', restarts: 3, window: '24h', requireOomKilled: true },
   params: { restarts: param.count(1, 100_000), window: param.duration(), requireOomKilled: param.bool() },
-  threshold: (p) => `${p.restarts}+ restarts in ${Math.round(p.window / 3_600_000)} h${p.requireOomKilled ? ', at least one OOMKilled' : ''}`,
+  threshold: (p) =>
+    `${p.restarts}+ restarts in ${Math.round(p.window / 3_600_000)} h${p.requireOomKilled ? ', at least one OOMKilled' : ''}`,
   needs: (s) => ({ restartWindowMs: s.params.window }),
   // The OOM kills are what its restarts are made of: told with them.
   inhibits: [{ target: { rule: 'container-oom-killed' }, equal: ['namespace', 'workload', 'container'], story: true }],
@@ -222,7 +237,11 @@ export const containerRestarts = defineRule({
       const kills = oomKills(ctx, key, events);
       // Every kill the node's doing: not a leak, a node that ran out of memory.
       const nodeOnly = kills.nodeOut > 0 && kills.atLimit === 0;
-      const why = nodeOnly ? `${oom} OOM-killed ${nodeOutText(kills)}, not at its own limit` : kills.nodeOut ? `${oom} OOMKilled: ${kills.atLimit} at its limit, ${kills.nodeOut} ${nodeOutText(kills)}` : `${oom} OOMKilled`;
+      const why = nodeOnly
+        ? `${oom} OOM-killed ${nodeOutText(kills)}, not at its own limit`
+        : kills.nodeOut
+          ? `${oom} OOMKilled: ${kills.atLimit} at its limit, ${kills.nodeOut} ${nodeOutText(kills)}`
+          : `${oom} OOMKilled`;
       out.push({
         subject,
         severity: s.severity,
@@ -248,8 +267,10 @@ export const containerRestarts = defineRule({
 export const containerCrashLooping = defineRule({
   id: 'container-crash-looping',
   title: 'Container crash-looping',
-  meaning: 'A container keeps failing: it is in CrashLoopBackOff, or restarted several times within minutes (a crash loop alternates between running and back-off, so both count).',
-  action: 'Read the previous container\'s logs (`kubectl logs --previous`) and its last exit code (evidence); roll back the last change if it started with a deploy.',
+  meaning:
+    'A container keeps failing: it is in CrashLoopBackOff, or restarted several times within minutes (a crash loop alternates between running and back-off, so both count).',
+  action:
+    "Read the previous container's logs (`kubectl logs --previous`) and its last exit code (evidence); roll back the last change if it started with a deploy.",
   sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '10m', restarts: 2, window: '10m' },
   params: { restarts: param.count(1, 100_000), window: param.duration() },
@@ -262,7 +283,8 @@ export const containerCrashLooping = defineRule({
   evaluate(ctx, s) {
     const waiting = byContainer(scan(ctx).waiting.filter((h) => h.container.waitingReason === 'CrashLoopBackOff'));
     const keys = new Set(waiting.keys());
-    for (const [key, r] of Object.entries(ctx.memory.restarts)) if (count(restartsWithin(r, ctx.now - s.params.window)) >= s.params.restarts) keys.add(key);
+    for (const [key, r] of Object.entries(ctx.memory.restarts))
+      if (count(restartsWithin(r, ctx.now - s.params.window)) >= s.params.restarts) keys.add(key);
     return [...keys].map((key) => {
       const subject = containerSubject(ctx, key);
       const recent = restartsWithin(ctx.memory.restarts[key], ctx.now - s.params.window);
@@ -289,20 +311,31 @@ export const containerCrashLooping = defineRule({
 export const containerWaiting = defineRule({
   id: 'container-waiting',
   title: 'Container cannot start',
-  meaning: 'A container is stuck waiting with a reason that does not fix itself: the image cannot be pulled (ImagePullBackOff, ErrImagePull, InvalidImageName) or its configuration is wrong (CreateContainerConfigError: a missing Secret or ConfigMap key).',
-  action: 'Read the reason and the pod\'s events (`kubectl describe pod`): fix the image name or tag, the registry credentials or the missing Secret/ConfigMap.',
+  meaning:
+    'A container is stuck waiting with a reason that does not fix itself: the image cannot be pulled (ImagePullBackOff, ErrImagePull, InvalidImageName) or its configuration is wrong (CreateContainerConfigError: a missing Secret or ConfigMap key).',
+  action:
+    "Read the reason and the pod's events (`kubectl describe pod`): fix the image name or tag, the registry credentials or the missing Secret/ConfigMap.",
   sources: { agent: true, resources: ['pods'] },
   defaults: {
     severity: 'warning',
     for: '10m',
-    reasons: ['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'],
+    reasons: [
+      'ImagePullBackOff',
+      'ErrImagePull',
+      'InvalidImageName',
+      'CreateContainerConfigError',
+      'CreateContainerError',
+      'RunContainerError',
+    ],
   },
   params: { reasons: param.strings() },
   threshold: (p) => `waiting with ${p.reasons.join(', ')}`,
   // A workload whose containers cannot start is short of replicas: that is what this alert says.
   inhibits: [{ target: { rule: 'workload-replicas-unavailable' }, equal: ['namespace', 'workload'], story: true, tells: 'worse' }],
   evaluate(ctx, s) {
-    const groups = byContainer(scan(ctx).waiting.filter((h) => h.container.waitingReason !== undefined && s.params.reasons.includes(h.container.waitingReason)));
+    const groups = byContainer(
+      scan(ctx).waiting.filter((h) => h.container.waitingReason !== undefined && s.params.reasons.includes(h.container.waitingReason)),
+    );
     return [...groups].map(([key, hits]) => {
       const subject = containerSubject(ctx, key);
       const reasons = distinct(hits.map((h) => h.container.waitingReason!));
@@ -312,7 +345,9 @@ export const containerWaiting = defineRule({
         summary: `Container ${subject.container} of ${subject.namespace}/${subject.workload} cannot start: ${reasons.join(', ')} (${hits.length} pods, image ${hits[0].container.image})`,
         evidence: { reason: reasons.join(', '), pods: hits.length, pod: hits[0].pod.name, image: hits[0].container.image },
         // A container that never started has been waiting since its pod was created.
-        since: hits.every((h) => h.container.startedAt === undefined && h.pod.createdAt !== undefined) ? Math.min(...hits.map((h) => h.pod.createdAt!)) : undefined,
+        since: hits.every((h) => h.container.startedAt === undefined && h.pod.createdAt !== undefined)
+          ? Math.min(...hits.map((h) => h.pod.createdAt!))
+          : undefined,
         nodes: distinct(hits.map((h) => h.node).filter((x): x is string => x !== undefined)),
       };
     });

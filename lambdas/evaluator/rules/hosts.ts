@@ -38,7 +38,8 @@ export const hostStatusCheckFailed = defineRule({
   title: 'EC2 status check failed',
   meaning:
     'CloudWatch reports a failed EC2 status check for an instance of the cluster: the instance check (its OS: kernel, memory exhaustion, network config) or the system check (AWS hardware or network; critical). Auto Scaling replaces an impaired instance only after a few minutes, if at all.',
-  action: 'Look at the instance\'s system log and status checks in the EC2 console; reboot or terminate it (its Auto Scaling group launches a replacement); system check failures need a stop/start to move hosts.',
+  action:
+    "Look at the instance's system log and status checks in the EC2 console; reboot or terminate it (its Auto Scaling group launches a replacement); system check failures need a stop/start to move hosts.",
   sources: { cloud: ['cloudwatch', 'ec2'] },
   defaults: { severity: 'warning', for: '2m', systemCritical: true },
   params: { systemCritical: param.bool() },
@@ -75,8 +76,10 @@ export const hostStatusCheckFailed = defineRule({
 export const hostCpuHigh = defineRule({
   id: 'host-cpu-high',
   title: 'Host CPU high',
-  meaning: 'An instance\'s CPU (CloudWatch CPUUtilization) stayed above the threshold for a long time: its pods are starved or throttled, and on burstable instances the CPU credits run out.',
-  action: 'Find the busy pods on the node (`kubectl top pods -A --sort-by=cpu`); set CPU requests that reflect their use so the scheduler spreads them, or use a larger instance type.',
+  meaning:
+    "An instance's CPU (CloudWatch CPUUtilization) stayed above the threshold for a long time: its pods are starved or throttled, and on burstable instances the CPU credits run out.",
+  action:
+    'Find the busy pods on the node (`kubectl top pods -A --sort-by=cpu`); set CPU requests that reflect their use so the scheduler spreads them, or use a larger instance type.',
   sources: { cloud: ['cloudwatch', 'ec2'] },
   defaults: { severity: 'warning', for: '30m', cpuPct: 90 },
   params: { cpuPct: param.pct() },

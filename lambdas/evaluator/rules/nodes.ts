@@ -26,7 +26,10 @@ function groupSizes(ctx: EvaluationContext): Map<string, number> {
  */
 /** What EC2 says of a node's instance: this evaluation's host reading, else the last one kept for the node. */
 function ec2Checks(ctx: EvaluationContext, n: NodeView): Ec2Checks | undefined {
-  return ec2ChecksOf(n.summary.instanceId === undefined ? undefined : ctx.hosts?.get(n.summary.instanceId)?.metrics) ?? ctx.memory.ec2Checks?.[n.name];
+  return (
+    ec2ChecksOf(n.summary.instanceId === undefined ? undefined : ctx.hosts?.get(n.summary.instanceId)?.metrics) ??
+    ctx.memory.ec2Checks?.[n.name]
+  );
 }
 
 const KUBELET_RUNBOOK =
@@ -43,13 +46,18 @@ export const nodePressure = defineRule({
   title: 'Node under pressure',
   meaning:
     'The kubelet reports MemoryPressure, DiskPressure or PIDPressure: the node crossed an eviction threshold and is evicting pods. On several nodes at once the cluster is running out of room.',
-  action: 'Find what fills the node (memory: `kubectl top pods -A --sort-by=memory`; disk: images, logs, emptyDir) and limit or move it; with several nodes affected, add capacity before evictions cascade.',
+  action:
+    'Find what fills the node (memory: `kubectl top pods -A --sort-by=memory`; disk: images, logs, emptyDir) and limit or move it; with several nodes affected, add capacity before evictions cascade.',
   sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '2m', criticalNodes: 2 },
   params: { criticalNodes: param.count(0, 100_000) },
   threshold: (p) => `condition True; critical on ${p.criticalNodes} or more nodes`,
   evaluate(ctx, s) {
-    const hits = watchedNodes(ctx).flatMap((n) => conditions(n).filter((c) => PRESSURE.includes(c.type) && c.status === 'True').map((c) => ({ n, c })));
+    const hits = watchedNodes(ctx).flatMap((n) =>
+      conditions(n)
+        .filter((c) => PRESSURE.includes(c.type) && c.status === 'True')
+        .map((c) => ({ n, c })),
+    );
     const nodes = new Set(hits.map((h) => h.n.name)).size;
     const severity = escalated(s.severity, s.params.criticalNodes > 0 && nodes >= s.params.criticalNodes);
     return hits.map(({ n, c }): Draft => {
@@ -66,7 +74,13 @@ export const nodePressure = defineRule({
         subject: { ...nodeSubject(ctx, n), detail: c.type },
         severity,
         summary: `${c.type} on node ${n.name}${nodes > 1 ? ` (${nodes} nodes under pressure)` : ''}${c.message ? `: ${truncate(c.message, 160)}` : ''}`,
-        evidence: { condition: c.type, ...(c.reason ? { reason: c.reason } : {}), nodesUnderPressure: nodes, pods: n.summary.pods, ...figures },
+        evidence: {
+          condition: c.type,
+          ...(c.reason ? { reason: c.reason } : {}),
+          nodesUnderPressure: nodes,
+          pods: n.summary.pods,
+          ...figures,
+        },
         since: c.since,
         nodes: [n.name],
       };
@@ -79,15 +93,23 @@ export const nodeCondition = defineRule({
   title: 'Node condition abnormal',
   meaning:
     'A node condition other than Ready and the pressure conditions is abnormal: one set by node-problem-detector (KernelDeadlock, ReadonlyFilesystem, Frequent*Restart…) is True, or one of the EKS node monitoring agent (KernelReady, NetworkingReady, StorageReady, ContainerRuntimeReady…) is False. EKS auto repair replaces such nodes after 10–30 min, and stops when more than 20% of a group is unhealthy.',
-  action: 'Read the condition message (`kubectl describe node`); drain and replace the node if it does not recover; with many nodes affected, look for a common cause (AMI, kernel, CNI).',
+  action:
+    'Read the condition message (`kubectl describe node`); drain and replace the node if it does not recover; with many nodes affected, look for a common cause (AMI, kernel, CNI).',
   sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', ignore: [], criticalGroupPct: 20, criticalMinGroupNodes: 5 },
   params: { ignore: param.strings(), criticalGroupPct: param.pct(), criticalMinGroupNodes: param.count(1, 100_000) },
   threshold: (p) => `abnormal; critical on more than ${p.criticalGroupPct}% of a group of ${p.criticalMinGroupNodes}+ nodes`,
   evaluate(ctx, s) {
     const abnormal = (c: NodeCondition) =>
-      c.type !== 'Ready' && !PRESSURE.includes(c.type) && !s.params.ignore.includes(c.type) && (/Ready$/.test(c.type) ? c.status === 'False' : c.status === 'True');
-    const hits = watchedNodes(ctx).flatMap((n) => conditions(n).filter(abnormal).map((c) => ({ n, c })));
+      c.type !== 'Ready' &&
+      !PRESSURE.includes(c.type) &&
+      !s.params.ignore.includes(c.type) &&
+      (/Ready$/.test(c.type) ? c.status === 'False' : c.status === 'True');
+    const hits = watchedNodes(ctx).flatMap((n) =>
+      conditions(n)
+        .filter(abnormal)
+        .map((c) => ({ n, c })),
+    );
     const sizes = groupSizes(ctx);
     const perGroup = new Map<string, Set<string>>();
     for (const { n } of hits) perGroup.set(n.summary.nodeGroup ?? '', (perGroup.get(n.summary.nodeGroup ?? '') ?? new Set()).add(n.name));
@@ -95,7 +117,10 @@ export const nodeCondition = defineRule({
       const affected = perGroup.get(n.summary.nodeGroup ?? '')!.size;
       return {
         subject: { ...nodeSubject(ctx, n), detail: c.type },
-        severity: escalated(s.severity, groupShare(sizes, n.summary.nodeGroup, affected, s.params.criticalGroupPct, s.params.criticalMinGroupNodes)),
+        severity: escalated(
+          s.severity,
+          groupShare(sizes, n.summary.nodeGroup, affected, s.params.criticalGroupPct, s.params.criticalMinGroupNodes),
+        ),
         summary: `${c.type}=${c.status} on node ${n.name}${c.message ? `: ${truncate(c.message, 160)}` : ''}`,
         evidence: { condition: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), nodesAffectedInGroup: affected },
         since: c.since,
@@ -110,7 +135,8 @@ export const nodeNotReady = defineRule({
   title: 'Node not ready',
   meaning:
     'A node that is not cordoned and not being removed by an autoscaler is NotReady (the kubelet reports a problem) or unreachable (Ready=Unknown: it stopped reporting). Its pods are evicted about 5 minutes later.',
-  action: 'Check the instance (EC2 status checks, console output) and the kubelet/containerd logs (`journalctl -u kubelet`); replace the node if it does not come back.',
+  action:
+    'Check the instance (EC2 status checks, console output) and the kubelet/containerd logs (`journalctl -u kubelet`); replace the node if it does not come back.',
   sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', criticalNodes: 2, criticalGroupPct: 20, criticalMinGroupNodes: 5 },
   params: { criticalNodes: param.count(0, 100_000), criticalGroupPct: param.pct(), criticalMinGroupNodes: param.count(1, 100_000) },
@@ -157,8 +183,10 @@ export const nodeNotReady = defineRule({
 export const nodeReadinessFlapping = defineRule({
   id: 'node-readiness-flapping',
   title: 'Node readiness flapping',
-  meaning: 'A node switched between Ready and not Ready several times in a short window: a kubelet, network or resource problem that each single NotReady period is too short to show.',
-  action: 'Look at the kubelet and containerd logs and the node\'s memory/CPU around the transitions; cordon and replace the node if it keeps flapping.',
+  meaning:
+    'A node switched between Ready and not Ready several times in a short window: a kubelet, network or resource problem that each single NotReady period is too short to show.',
+  action:
+    "Look at the kubelet and containerd logs and the node's memory/CPU around the transitions; cordon and replace the node if it keeps flapping.",
   sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '0', transitions: 3, window: '15m' },
   params: { transitions: param.count(2, 1000), window: param.duration() },
@@ -174,7 +202,12 @@ export const nodeReadinessFlapping = defineRule({
         subject: nodeSubject(ctx, n),
         severity: s.severity,
         summary: `Node ${name} changed readiness ${recent.length} times in ${Math.round(s.params.window / 60_000)} min (now ${track.status === 'True' ? 'Ready' : 'not Ready'})`,
-        evidence: { transitions: recent.length, windowMinutes: Math.round(s.params.window / 60_000), ready: track.status, lastChange: at(recent[recent.length - 1]) },
+        evidence: {
+          transitions: recent.length,
+          windowMinutes: Math.round(s.params.window / 60_000),
+          ready: track.status,
+          lastChange: at(recent[recent.length - 1]),
+        },
         since: recent[0],
         nodes: [name],
       });
@@ -186,8 +219,10 @@ export const nodeReadinessFlapping = defineRule({
 export const nodeScrapeFailing = defineRule({
   id: 'node-scrape-failing',
   title: 'Node kubelet unreachable for the agent',
-  meaning: 'The agent cannot read a Ready node\'s kubelet stats, so Vigil is blind to that node\'s memory, disk and containers (its alerts are held as they are).',
-  action: 'Check that pods can reach nodes on port 10250 (security groups, NetworkPolicy) and the agent\'s logs; the API-server proxy mode is a fallback for networks that block it.',
+  meaning:
+    "The agent cannot read a Ready node's kubelet stats, so Vigil is blind to that node's memory, disk and containers (its alerts are held as they are).",
+  action:
+    "Check that pods can reach nodes on port 10250 (security groups, NetworkPolicy) and the agent's logs; the API-server proxy mode is a fallback for networks that block it.",
   sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m' },
   params: {},

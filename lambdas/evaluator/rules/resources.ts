@@ -60,10 +60,21 @@ export const nodeMemoryLow = defineRule({
   id: 'node-memory-low',
   title: 'Node memory low',
   meaning:
-    'A node\'s available memory (as the kubelet counts it: capacity minus working set) is low, or falling fast enough to reach the eviction threshold soon. When it reaches the threshold the kubelet evicts pods, BestEffort ones and those above their requests first. On kubelets reporting pressure stall information (1.34+, cgroup v2), a node already tight on memory whose tasks all stall on it (reclaim, thrashing) is reported before the level is reached.',
-  action: 'See which pods use the memory (evidence lists the top ones); set memory requests/limits on them, move them, or add a node before the kubelet evicts.',
+    "A node's available memory (as the kubelet counts it: capacity minus working set) is low, or falling fast enough to reach the eviction threshold soon. When it reaches the threshold the kubelet evicts pods, BestEffort ones and those above their requests first. On kubelets reporting pressure stall information (1.34+, cgroup v2), a node already tight on memory whose tasks all stall on it (reclaim, thrashing) is reported before the level is reached.",
+  action:
+    'See which pods use the memory (evidence lists the top ones); set memory requests/limits on them, move them, or add a node before the kubelet evicts.',
   sources: { agent: true, resources: ['nodes'] },
-  defaults: { severity: 'warning', for: '5m', warningAvailablePct: 10, criticalAvailablePct: 5, criticalAvailableMiB: 500, evictionMiB: 100, fillWithinHours: 2, trendBelowPct: 30, stallFullPct: 10 },
+  defaults: {
+    severity: 'warning',
+    for: '5m',
+    warningAvailablePct: 10,
+    criticalAvailablePct: 5,
+    criticalAvailableMiB: 500,
+    evictionMiB: 100,
+    fillWithinHours: 2,
+    trendBelowPct: 30,
+    stallFullPct: 10,
+  },
   params: {
     warningAvailablePct: param.pct(),
     criticalAvailablePct: param.pct(),
@@ -90,7 +101,10 @@ export const nodeMemoryLow = defineRule({
       const earlier = Math.max(0, eviction.at - p.evictionMiB);
       const freePct = ((r.available - earlier) / r.capacity) * 100;
       const critical = r.available - earlier < Math.max(p.criticalAvailableMiB, (r.capacity * p.criticalAvailablePct) / 100);
-      const hours = freePct < p.trendBelowPct && p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'memory.available', r.available, ctx.now, eviction.at) : undefined;
+      const hours =
+        freePct < p.trendBelowPct && p.fillWithinHours > 0
+          ? hoursUntil(ctx.trend, n.name, 'memory.available', r.available, ctx.now, eviction.at)
+          : undefined;
       const trending = hours !== undefined && hours <= p.fillWithinHours;
       // PSI full: the whole node waited on memory (reclaim, thrashing). Below the trend level it comes
       // before the level or the trend does; above it, memory is not what the node is short of.
@@ -142,8 +156,9 @@ export const nodeDiskLow = defineRule({
   id: 'node-disk-low',
   title: 'Node disk low',
   meaning:
-    'A node\'s filesystem (nodefs), image filesystem (imagefs), container filesystem (containerfs, kubelet 1.31+ when split from images) or inodes are close to the kubelet\'s eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods. One alert per node names each filesystem concerned (the image filesystem on the root volume, as on EKS, is the same one); the pressure and evictions that follow are part of its story.',
-  action: 'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
+    "A node's filesystem (nodefs), image filesystem (imagefs), container filesystem (containerfs, kubelet 1.31+ when split from images) or inodes are close to the kubelet's eviction threshold, or will reach it within hours at the current rate. At the threshold the node gets DiskPressure, garbage-collects images and evicts pods. One alert per node names each filesystem concerned (the image filesystem on the root volume, as on EKS, is the same one); the pressure and evictions that follow are part of its story.",
+  action:
+    'Find what fills the disk (container logs, emptyDir volumes, images: `crictl images`, `du` on /var/lib); clean up or grow the volume; fix the writer if the trend is steady.',
   sources: { agent: true, resources: ['nodes'] },
   defaults: {
     severity: 'warning',
@@ -187,8 +202,11 @@ export const nodeDiskLow = defineRule({
         const thresholdAbs = eviction.at;
         const evictionPct = round1((thresholdAbs / r.capacity) * 100);
         const hours = freePct < p.trendBelowPct ? hoursUntil(ctx.trend, n.name, d.signal, r.available, ctx.now, thresholdAbs) : undefined;
-        const critical = freePct < evictionPct + p.criticalMarginPct || (hours !== undefined && p.criticalFillWithinHours > 0 && hours <= p.criticalFillWithinHours);
-        const warning = freePct < evictionPct + p.warningMarginPct || (hours !== undefined && p.fillWithinHours > 0 && hours <= p.fillWithinHours);
+        const critical =
+          freePct < evictionPct + p.criticalMarginPct ||
+          (hours !== undefined && p.criticalFillWithinHours > 0 && hours <= p.criticalFillWithinHours);
+        const warning =
+          freePct < evictionPct + p.warningMarginPct || (hours !== undefined && p.fillWithinHours > 0 && hours <= p.fillWithinHours);
         if (!critical && !warning) continue;
         const amount = r.unit === 'MiB' ? `${round1(r.available / 1024)} GiB` : `${Math.round(r.available)} ${r.unit}`;
         const entry = byNode.get(n.name) ?? { n, concerns: [] };
@@ -196,11 +214,15 @@ export const nodeDiskLow = defineRule({
           critical,
           text:
             `${d.label} has ${amount} free (${round1(freePct)}%; eviction at ${evictionPct}%)` +
-            (hours !== undefined && hours <= Math.max(p.fillWithinHours, p.criticalFillWithinHours) ? `, reaching it in about ${hoursText(hours)}` : ''),
+            (hours !== undefined && hours <= Math.max(p.fillWithinHours, p.criticalFillWithinHours)
+              ? `, reaching it in about ${hoursText(hours)}`
+              : ''),
           evidence: {
             signal: d.signal,
             freePct: round1(freePct),
-            ...(r.unit === 'MiB' ? { freeGiB: round1(r.available / 1024), capacityGiB: round1(r.capacity / 1024) } : { free: Math.round(r.available) }),
+            ...(r.unit === 'MiB'
+              ? { freeGiB: round1(r.available / 1024), capacityGiB: round1(r.capacity / 1024) }
+              : { free: Math.round(r.available) }),
             evictionThresholdPct: evictionPct,
             evictionThresholdFrom: eviction.source,
             ...(hours !== undefined ? { hoursToEviction: round1(hours) } : {}),
@@ -227,12 +249,15 @@ export const nodeDiskLow = defineRule({
 export const nodePidsLow = defineRule({
   id: 'node-pids-low',
   title: 'Node PIDs running out',
-  meaning: 'The processes on a node approach its PID limit (kubelet `pid.available`): new processes and containers will fail to start and the kubelet sets PIDPressure.',
-  action: 'Find the pod spawning processes or threads (`ps -eLf | wc -l` per container); set a pod PID limit (`podPidsLimit`) and fix the leak.',
+  meaning:
+    'The processes on a node approach its PID limit (kubelet `pid.available`): new processes and containers will fail to start and the kubelet sets PIDPressure.',
+  action:
+    'Find the pod spawning processes or threads (`ps -eLf | wc -l` per container); set a pod PID limit (`podPidsLimit`) and fix the leak.',
   sources: { agent: true, resources: ['nodes'] },
   defaults: { severity: 'warning', for: '5m', warningUsedPct: 90, criticalUsedPct: 95, fillWithinHours: 2 },
   params: { warningUsedPct: param.pct(), criticalUsedPct: param.pct(), fillWithinHours: param.number(0, 720) },
-  threshold: (p) => `PIDs used > ${p.warningUsedPct}% (critical > ${p.criticalUsedPct}%), or reaching ${p.criticalUsedPct}% within ${p.fillWithinHours} h`,
+  threshold: (p) =>
+    `PIDs used > ${p.warningUsedPct}% (critical > ${p.criticalUsedPct}%), or reaching ${p.criticalUsedPct}% within ${p.fillWithinHours} h`,
   evaluate(ctx, s) {
     const p = s.params;
     const out: Draft[] = [];
@@ -242,7 +267,10 @@ export const nodePidsLow = defineRule({
       const eviction = evictionPoint(n, 'pid.available', r, (r.capacity * (100 - p.criticalUsedPct)) / 100);
       const criticalPct = Math.min(p.criticalUsedPct, 100 - (eviction.at / r.capacity) * 100);
       const warningPct = Math.min(p.warningUsedPct, criticalPct - (p.criticalUsedPct - p.warningUsedPct));
-      const hours = p.fillWithinHours > 0 ? hoursUntil(ctx.trend, n.name, 'pid.available', r.available, ctx.now, (r.capacity * (100 - criticalPct)) / 100) : undefined;
+      const hours =
+        p.fillWithinHours > 0
+          ? hoursUntil(ctx.trend, n.name, 'pid.available', r.available, ctx.now, (r.capacity * (100 - criticalPct)) / 100)
+          : undefined;
       const trending = hours !== undefined && hours <= p.fillWithinHours && usedPct > warningPct / 2;
       if (usedPct <= warningPct && !trending) continue;
       out.push({

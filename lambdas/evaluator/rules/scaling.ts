@@ -31,7 +31,8 @@ export const asgCapacityShortfall = defineRule({
   title: 'Auto Scaling group short of capacity',
   meaning:
     'An Auto Scaling group has fewer InService instances than its desired capacity for longer than a launch takes: launches fail (capacity, quota, launch template, subnet IPs) or instances fail health checks.',
-  action: 'Read the group\'s scaling activities (evidence shows the last failure); fix the cause (instance type availability, service quota, launch template, subnet) or add instance types or zones.',
+  action:
+    "Read the group's scaling activities (evidence shows the last failure); fix the cause (instance type availability, service quota, launch template, subnet) or add instance types or zones.",
   sources: { cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '15m', criticalShortfall: 2, criticalShortfallPct: 20 },
   params: { criticalShortfall: param.count(0, 100_000), criticalShortfallPct: param.pct() },
@@ -44,7 +45,9 @@ export const asgCapacityShortfall = defineRule({
       const short = g.desired - g.inService;
       if (short <= 0) continue;
       const fail = lastFailure(ctx, g.name);
-      const critical = (s.params.criticalShortfall > 0 && short >= s.params.criticalShortfall) || (s.params.criticalShortfallPct > 0 && pct(short, g.desired) >= s.params.criticalShortfallPct);
+      const critical =
+        (s.params.criticalShortfall > 0 && short >= s.params.criticalShortfall) ||
+        (s.params.criticalShortfallPct > 0 && pct(short, g.desired) >= s.params.criticalShortfallPct);
       out.push({
         subject: groupSubject(ctx, g),
         severity: escalated(s.severity, critical),
@@ -55,7 +58,9 @@ export const asgCapacityShortfall = defineRule({
           pending: g.pending,
           terminating: g.terminating,
           shortfall: short,
-          ...(fail ? { lastFailure: truncate(fail.statusMessage ?? fail.description, 200), failedActivities: failures(ctx, g.name).length } : {}),
+          ...(fail
+            ? { lastFailure: truncate(fail.statusMessage ?? fail.description, 200), failedActivities: failures(ctx, g.name).length }
+            : {}),
         },
       });
     }
@@ -68,7 +73,8 @@ export const asgActivityFailed = defineRule({
   title: 'Scaling activity failed',
   meaning:
     'Auto Scaling activities of a group (launches or terminations) ended Failed or Cancelled; one alert per group, whatever the number of activities, with the newest status message and the count of the window. A failed launch is known from its Auto Scaling event (EventBridge) as it happens, before the collector reads the activity. Once the group stays short of its desired capacity, asg-capacity-shortfall tells the story and this alert goes under it.',
-  action: 'Read the status message (evidence): insufficient capacity → add instance types or zones; quota → request an increase; launch template or IAM errors → fix the node group configuration.',
+  action:
+    'Read the status message (evidence): insufficient capacity → add instance types or zones; quota → request an increase; launch template or IAM errors → fix the node group configuration.',
   sources: { cloud: ['autoscaling'] },
   event: true,
   defaults: { severity: 'warning', for: '0', resolveAfter: '1h', renotifyEvery: '0', window: '30m' },
@@ -76,7 +82,10 @@ export const asgActivityFailed = defineRule({
   threshold: (p) => `status Failed or Cancelled, per group (counted over ${Math.round(p.window / 60_000)} min)`,
   evaluate(ctx, s) {
     // A failed launch's Auto Scaling event is an occurrence as soon as it is filed, minutes before the collector reads the activity.
-    const groups = new Set([...ctx.fresh.activities.flatMap((id) => ctx.memory.activities[id]?.autoScalingGroup ?? []), ...failedLaunches(ctx, ctx.now - FRESH_EVENT_MS).keys()]);
+    const groups = new Set([
+      ...ctx.fresh.activities.flatMap((id) => ctx.memory.activities[id]?.autoScalingGroup ?? []),
+      ...failedLaunches(ctx, ctx.now - FRESH_EVENT_MS).keys(),
+    ]);
     return [...groups].map((group): Draft => {
       const [a, ...older] = failures(ctx, group);
       const recent = [a, ...older.filter((x) => x.startTime >= ctx.now - s.params.window)];
@@ -101,8 +110,9 @@ export const asgActivityFailed = defineRule({
 export const asgMaxPodsPending = defineRule({
   id: 'asg-max-pods-pending',
   title: 'Auto Scaling group at max size with pods pending',
-  meaning: 'Pods cannot be scheduled and an Auto Scaling group of the cluster is already at its maximum size, so no autoscaler can add the capacity they wait for.',
-  action: 'Raise the group\'s max size (or the node group\'s scaling config), add a node group, or reduce the pending pods\' requests.',
+  meaning:
+    'Pods cannot be scheduled and an Auto Scaling group of the cluster is already at its maximum size, so no autoscaler can add the capacity they wait for.',
+  action: "Raise the group's max size (or the node group's scaling config), add a node group, or reduce the pending pods' requests.",
   sources: { agent: true, resources: ['pods'], cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '10m', minPendingPods: 1 },
   params: { minPendingPods: param.count(1, 1_000_000) },
@@ -117,7 +127,13 @@ export const asgMaxPodsPending = defineRule({
         subject: groupSubject(ctx, g),
         severity: s.severity,
         summary: `Auto Scaling group ${g.name} is at its max size (${g.max}) while ${pending.length} pods are Pending${first.message ? ` (${first.namespace}/${first.name}: ${truncate(first.message, 140)})` : ''}`,
-        evidence: { max: g.max, desired: g.desired, inService: g.inService, pendingPods: pending.length, firstPending: `${first.namespace}/${first.name}` },
+        evidence: {
+          max: g.max,
+          desired: g.desired,
+          inService: g.inService,
+          pendingPods: pending.length,
+          firstPending: `${first.namespace}/${first.name}`,
+        },
       }));
   },
 });
@@ -126,8 +142,9 @@ export const instanceWithoutNode = defineRule({
   id: 'instance-without-node',
   title: 'Instance in service without a node',
   meaning:
-    'An InService instance of a cluster Auto Scaling group has no Kubernetes node (it never joined, or its node object was deleted). The group counts it as healthy, so it will not replace it, but it runs no pods. A node that exists but is not Ready is node-not-ready\'s story, told with what EC2 says of the instance.',
-  action: 'Check the instance\'s bootstrap (user data, cloud-init log), its IAM role mapping to the cluster (aws-auth or access entries) and the kubelet; terminate it so the group launches a new one.',
+    "An InService instance of a cluster Auto Scaling group has no Kubernetes node (it never joined, or its node object was deleted). The group counts it as healthy, so it will not replace it, but it runs no pods. A node that exists but is not Ready is node-not-ready's story, told with what EC2 says of the instance.",
+  action:
+    "Check the instance's bootstrap (user data, cloud-init log), its IAM role mapping to the cluster (aws-auth or access entries) and the kubelet; terminate it so the group launches a new one.",
   sources: { agent: true, resources: ['nodes'], cloud: ['autoscaling'] },
   defaults: { severity: 'warning', for: '10m' },
   params: {},
@@ -149,7 +166,13 @@ export const instanceWithoutNode = defineRule({
           summary: node
             ? `Instance ${inst.instanceId} of ${g.name} is InService but its node ${node.name} is not Ready (${node.ready})`
             : `Instance ${inst.instanceId} of ${g.name} is InService but no Kubernetes node runs on it`,
-          evidence: { lifecycleState: inst.lifecycleState, healthStatus: inst.healthStatus, zone: inst.zone, ...(inst.instanceType ? { instanceType: inst.instanceType } : {}), node: node?.name ?? 'none' },
+          evidence: {
+            lifecycleState: inst.lifecycleState,
+            healthStatus: inst.healthStatus,
+            zone: inst.zone,
+            ...(inst.instanceType ? { instanceType: inst.instanceType } : {}),
+            node: node?.name ?? 'none',
+          },
           since: node ? undefined : launched.get(inst.instanceId),
           nodes: node ? [node.name] : undefined,
         });
@@ -162,7 +185,8 @@ export const instanceWithoutNode = defineRule({
 export const clusterNotActive = defineRule({
   id: 'cluster-not-active',
   title: 'EKS cluster not active',
-  meaning: 'EKS reports the cluster in a state other than ACTIVE: FAILED (critical), CREATING/DELETING/PENDING, or UPDATING for longer than an upgrade should take. The control plane may reject or delay changes.',
+  meaning:
+    'EKS reports the cluster in a state other than ACTIVE: FAILED (critical), CREATING/DELETING/PENDING, or UPDATING for longer than an upgrade should take. The control plane may reject or delay changes.',
   action: 'Check the cluster in the EKS console (update history, health issues); an update stuck for hours needs an AWS support case.',
   sources: { cloud: ['eks'] },
   defaults: { severity: 'warning', for: '5m', updatingFor: '90m' },
@@ -178,7 +202,11 @@ export const clusterNotActive = defineRule({
         subject: { cluster: ctx.cluster },
         severity: escalated(s.severity, c.status === 'FAILED'),
         summary: `EKS cluster ${c.name} is ${c.status}${since ? ` since ${at(since)}` : ''}`,
-        evidence: { status: c.status, ...(c.version ? { version: c.version } : {}), ...(c.platformVersion ? { platformVersion: c.platformVersion } : {}) },
+        evidence: {
+          status: c.status,
+          ...(c.version ? { version: c.version } : {}),
+          ...(c.platformVersion ? { platformVersion: c.platformVersion } : {}),
+        },
         since,
       },
     ];
@@ -188,8 +216,9 @@ export const clusterNotActive = defineRule({
 export const clusterHealthIssue = defineRule({
   id: 'cluster-health-issue',
   title: 'EKS cluster health issue',
-  meaning: 'EKS reports a health issue on the cluster (e.g. subnets out of IP addresses, a deleted security group or KMS key): the control plane cannot do part of its work.',
-  action: 'Read the issue code and message (evidence) and fix the named resource; the EKS documentation lists each code\'s remedy.',
+  meaning:
+    'EKS reports a health issue on the cluster (e.g. subnets out of IP addresses, a deleted security group or KMS key): the control plane cannot do part of its work.',
+  action: "Read the issue code and message (evidence) and fix the named resource; the EKS documentation lists each code's remedy.",
   sources: { cloud: ['eks'] },
   defaults: { severity: 'warning', for: '5m' },
   params: {},
@@ -199,7 +228,11 @@ export const clusterHealthIssue = defineRule({
       subject: { cluster: ctx.cluster, detail: i.code },
       severity: s.severity,
       summary: `EKS cluster health issue ${i.code}: ${truncate(i.message, 200)}`,
-      evidence: { code: i.code, message: truncate(i.message, 300), ...(i.resourceIds?.length ? { resources: listSome(i.resourceIds) } : {}) },
+      evidence: {
+        code: i.code,
+        message: truncate(i.message, 300),
+        ...(i.resourceIds?.length ? { resources: listSome(i.resourceIds) } : {}),
+      },
     }));
   },
 });
@@ -210,8 +243,10 @@ const HEALTHY_GROUP = ['ACTIVE', 'UPDATING', 'CREATING', 'DELETING'];
 export const nodeGroupHealthIssue = defineRule({
   id: 'node-group-health-issue',
   title: 'Node group health issue',
-  meaning: 'EKS reports a health issue on a managed node group (e.g. AsgInstanceLaunchFailures, Ec2LaunchTemplateNotFound, IamInstanceProfileNotFound) or the group is DEGRADED: it cannot launch or manage its nodes.',
-  action: 'Read the issue code and message (evidence); fix the launch template, IAM role, subnet or capacity problem it names, then check that the group returns to ACTIVE.',
+  meaning:
+    'EKS reports a health issue on a managed node group (e.g. AsgInstanceLaunchFailures, Ec2LaunchTemplateNotFound, IamInstanceProfileNotFound) or the group is DEGRADED: it cannot launch or manage its nodes.',
+  action:
+    'Read the issue code and message (evidence); fix the launch template, IAM role, subnet or capacity problem it names, then check that the group returns to ACTIVE.',
   sources: { cloud: ['eks'] },
   defaults: { severity: 'warning', for: '5m' },
   params: {},
@@ -224,7 +259,12 @@ export const nodeGroupHealthIssue = defineRule({
           subject: { cluster: ctx.cluster, nodeGroup: ng.name, detail: i.code },
           severity: s.severity,
           summary: `Node group ${ng.name}: ${i.code}: ${truncate(i.message, 200)}`,
-          evidence: { code: i.code, message: truncate(i.message, 300), ...(ng.status ? { status: ng.status } : {}), ...(i.resourceIds?.length ? { resources: listSome(i.resourceIds) } : {}) },
+          evidence: {
+            code: i.code,
+            message: truncate(i.message, 300),
+            ...(ng.status ? { status: ng.status } : {}),
+            ...(i.resourceIds?.length ? { resources: listSome(i.resourceIds) } : {}),
+          },
         });
       }
       if (ng.healthIssues.length === 0 && ng.status && !HEALTHY_GROUP.includes(ng.status)) {

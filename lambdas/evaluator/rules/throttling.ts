@@ -36,7 +36,7 @@ export const containerCpuThrottled = defineRule({
   meaning:
     'A container spends much of its time throttled by the CFS quota of its CPU limit: in a large share of the 100-ms periods it runs in, it uses up its quota and waits for the next period. Requests it serves then take longer (tail latency), health checks can time out, and it looks idle on CPU graphs while it waits. Only containers with a CPU limit can be throttled.',
   action:
-    'Raise the container\'s CPU limit, or remove it and keep a CPU request (the request alone reserves CPU without throttling). Usage at the limit (evidence) means it needs more CPU; throttling with usage well below the limit means bursts of many threads: size its thread pools to the limit (GOMAXPROCS, JVM ActiveProcessorCount).',
+    "Raise the container's CPU limit, or remove it and keep a CPU request (the request alone reserves CPU without throttling). Usage at the limit (evidence) means it needs more CPU; throttling with usage well below the limit means bursts of many threads: size its thread pools to the limit (GOMAXPROCS, JVM ActiveProcessorCount).",
   sources: { agent: true },
   defaults: { severity: 'warning', for: '15m', throttledPct: 25 },
   params: { throttledPct: param.pct() },

@@ -181,7 +181,11 @@ export interface RuleDefinition<I extends string, S extends Record<string, Param
    * What its resolution says, from this evaluation (what came back), instead of the alert's last values;
    * `undefined` keeps them.
    */
-  resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>): Resolution | undefined;
+  resolution?(
+    ctx: EvaluationContext,
+    alert: AlertState,
+    settings: RuleSettings<{ readonly [K in keyof S]: z.output<S[K]> }>,
+  ): Resolution | undefined;
 }
 
 /** Which removal actors a capacity rule covers, and any limit on it in words. */
@@ -206,7 +210,12 @@ export interface AnyRule<I extends string = RuleId, T extends string = RuleId> {
   readonly sources: RuleSources;
   readonly event?: boolean;
   readonly goneWithNode?: boolean;
-  readonly defaults: Readonly<Record<string, unknown>> & { readonly severity: Severity; readonly for: string; readonly resolveAfter?: string; readonly renotifyEvery?: string };
+  readonly defaults: Readonly<Record<string, unknown>> & {
+    readonly severity: Severity;
+    readonly for: string;
+    readonly resolveAfter?: string;
+    readonly renotifyEvery?: string;
+  };
   readonly params: Readonly<Record<string, ParamSchema>>;
   readonly threshold: (p: Readonly<Record<string, unknown>>) => string;
   readonly meta?: boolean;
@@ -218,7 +227,9 @@ export interface AnyRule<I extends string = RuleId, T extends string = RuleId> {
   resolution?(ctx: EvaluationContext, alert: AlertState, settings: RuleSettings<Readonly<Record<string, unknown>>>): Resolution | undefined;
 }
 
-export function defineRule<const I extends string, S extends Record<string, ParamSchema>, const T extends string = never>(rule: RuleDefinition<I, S, T>): AnyRule<I, T> {
+export function defineRule<const I extends string, S extends Record<string, ParamSchema>, const T extends string = never>(
+  rule: RuleDefinition<I, S, T>,
+): AnyRule<I, T> {
   return rule as unknown as AnyRule<I, T>;
 }
 
@@ -239,4 +250,3 @@ export const param = {
       return ms;
     }),
 };
-

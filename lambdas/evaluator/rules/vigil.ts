@@ -11,8 +11,9 @@ export const agentSilent = defineRule({
   id: 'agent-silent',
   title: 'No data from the cluster agent',
   meaning:
-    'No agent data has been stored for the cluster within the threshold: the agent is down, cannot reach the ingest URL, cannot list nodes and pods (it then sends only heartbeats), or ingest rejects or cannot store its batches. Every alert based on the agent\'s data is held (neither fired nor resolved) until data returns.',
-  action: 'Check the agent (`kubectl -n vigil get pods`, its logs: push and list errors name the cause), its IAM role for the ingest URL, its RBAC, and the ingest function\'s errors.',
+    "No agent data has been stored for the cluster within the threshold: the agent is down, cannot reach the ingest URL, cannot list nodes and pods (it then sends only heartbeats), or ingest rejects or cannot store its batches. Every alert based on the agent's data is held (neither fired nor resolved) until data returns.",
+  action:
+    "Check the agent (`kubectl -n vigil get pods`, its logs: push and list errors name the cause), its IAM role for the ingest URL, its RBAC, and the ingest function's errors.",
   sources: {},
   defaults: { severity: 'critical', for: '0', silentAfter: '3m' },
   params: { silentAfter: param.duration() },
@@ -42,7 +43,14 @@ export const agentSilent = defineRule({
           lastBatch: hb ? at(hb.lastSeen) : 'never',
           lastStoredData: lastData ? at(lastData) : 'never',
           silenceSeconds: Math.round((ctx.now - (lastData ?? hb?.lastSeen ?? ctx.now)) / 1000),
-          ...(hb ? { agentVersion: hb.agent.version, buffered: hb.agent.buffered, pushFailures: hb.agent.pushFailures, droppedBatches: hb.agent.droppedBatches } : {}),
+          ...(hb
+            ? {
+                agentVersion: hb.agent.version,
+                buffered: hb.agent.buffered,
+                pushFailures: hb.agent.pushFailures,
+                droppedBatches: hb.agent.droppedBatches,
+              }
+            : {}),
         },
         since: lastData ?? hb?.lastSeen,
       },
@@ -54,8 +62,9 @@ export const agentDataStale = defineRule({
   id: 'agent-data-stale',
   title: 'Agent data stale',
   meaning:
-    'The agent pushes, but its copy of some resources (nodes, pods, workloads, events, Karpenter\'s NodePools and NodeClaims) has not been refreshed within the threshold: their list/watch fails (403 after an RBAC change, throttling) or stalls, so it ships their last known state as current. The alerts reading those resources are held (neither fired nor resolved) until they are fresh again.',
-  action: 'Read the agent\'s log for list and watch errors of the stale resources (evidence), and its readiness (`kubectl -n vigil describe pod`); check its RBAC and the API server\'s health.',
+    "The agent pushes, but its copy of some resources (nodes, pods, workloads, events, Karpenter's NodePools and NodeClaims) has not been refreshed within the threshold: their list/watch fails (403 after an RBAC change, throttling) or stalls, so it ships their last known state as current. The alerts reading those resources are held (neither fired nor resolved) until they are fresh again.",
+  action:
+    "Read the agent's log for list and watch errors of the stale resources (evidence), and its readiness (`kubectl -n vigil describe pod`); check its RBAC and the API server's health.",
   // Held, not resolved, while the agent is silent: agent-silent tells that story.
   sources: { agent: true },
   defaults: { severity: 'critical', for: '0', staleAfter: '5m' },
@@ -86,8 +95,9 @@ export const collectorFailing = defineRule({
   id: 'collector-failing',
   title: 'Collector failing',
   meaning:
-    'The collector could not read part of the cluster\'s AWS state (EKS, EC2, Auto Scaling, CloudWatch) or has not run: the Auto Scaling, host and EKS alerts based on the missing data are held until it recovers.',
-  action: 'Read the failing operations (evidence) and the collector function\'s logs: an AccessDenied means its IAM policy lacks a permission, throttling that it needs a longer interval.',
+    "The collector could not read part of the cluster's AWS state (EKS, EC2, Auto Scaling, CloudWatch) or has not run: the Auto Scaling, host and EKS alerts based on the missing data are held until it recovers.",
+  action:
+    "Read the failing operations (evidence) and the collector function's logs: an AccessDenied means its IAM policy lacks a permission, throttling that it needs a longer interval.",
   sources: {},
   defaults: { severity: 'critical', for: '3m', silentAfter: '5m' },
   params: { silentAfter: param.duration() },
@@ -119,7 +129,12 @@ export const collectorFailing = defineRule({
         subject: { cluster: ctx.cluster },
         severity: s.severity,
         summary: `The collector could not complete ${listSome(ops, 4)} for cluster ${ctx.cluster}: ${truncate(last.failures[0].message, 160)}`,
-        evidence: { failures: last.failures.length, operations: ops.join(', '), firstMessage: truncate(last.failures[0].message, 300), lastRun: at(last.collectedAt) },
+        evidence: {
+          failures: last.failures.length,
+          operations: ops.join(', '),
+          firstMessage: truncate(last.failures[0].message, 300),
+          lastRun: at(last.collectedAt),
+        },
       },
     ];
   },

@@ -2,7 +2,18 @@
 import { z } from 'zod';
 import type { Container, KubeEvent, Pod, Subject } from '../../../model/domain';
 import { workloadName } from '../../../model/domain';
-import { containerSample, imageName, matchesSelector, parseSelector, peerFieldProblem, peerOutliers, SelectorError, type ContainerSample, type PeerField, type PeerMetric } from '../../../model/selector';
+import {
+  containerSample,
+  imageName,
+  matchesSelector,
+  parseSelector,
+  peerFieldProblem,
+  peerOutliers,
+  SelectorError,
+  type ContainerSample,
+  type PeerField,
+  type PeerMetric,
+} from '../../../model/selector';
 import { isActive, type EvaluationContext, type NodeView } from '../context';
 import { scan } from '../scan';
 import { utc as at } from '../../../model/time';
@@ -13,14 +24,18 @@ import { LAUNCH_FAILURE_EVENTS } from '../nodeclaims';
 
 /** Nodes running pods of a workload, for inhibition. */
 function workloadNodes(ctx: EvaluationContext, namespace: string, workload: string): string[] {
-  return distinct(ctx.pods.filter((x) => x.pod.namespace === namespace && workloadName(x.pod.workload) === workload).map((x) => x.node.name));
+  return distinct(
+    ctx.pods.filter((x) => x.pod.namespace === namespace && workloadName(x.pod.workload) === workload).map((x) => x.node.name),
+  );
 }
 
 export const podsPending = defineRule({
   id: 'pods-pending',
   title: 'Pods pending',
-  meaning: 'Pods of a workload cannot be scheduled (FailedScheduling: insufficient CPU or memory, no node matching their selectors, taints, volume zones): the workload runs short.',
-  action: 'Read the scheduler\'s message (evidence, or `kubectl describe pod`): add capacity, relax the requests or constraints, or fix the volume/zone mismatch.',
+  meaning:
+    'Pods of a workload cannot be scheduled (FailedScheduling: insufficient CPU or memory, no node matching their selectors, taints, volume zones): the workload runs short.',
+  action:
+    "Read the scheduler's message (evidence, or `kubectl describe pod`): add capacity, relax the requests or constraints, or fix the volume/zone mismatch.",
   sources: { agent: true, resources: ['pods'] },
   defaults: { severity: 'warning', for: '10m' },
   params: {},
@@ -55,8 +70,10 @@ export const podsPending = defineRule({
 export const podEvictions = defineRule({
   id: 'pod-evictions',
   title: 'Pods evicted',
-  meaning: 'The kubelet evicted pods from a node to reclaim memory, disk or PIDs (node-pressure eviction ignores PodDisruptionBudgets). Many evictions in a short time are critical: pressure is spreading.',
-  action: 'See the reclaimed resource in the message (evidence) and the node\'s pressure alerts; set requests/limits on the offending pods and add capacity if several nodes are affected.',
+  meaning:
+    'The kubelet evicted pods from a node to reclaim memory, disk or PIDs (node-pressure eviction ignores PodDisruptionBudgets). Many evictions in a short time are critical: pressure is spreading.',
+  action:
+    "See the reclaimed resource in the message (evidence) and the node's pressure alerts; set requests/limits on the offending pods and add capacity if several nodes are affected.",
   sources: { agent: true, resources: ['pods'] },
   event: true,
   defaults: { severity: 'warning', for: '0', resolveAfter: '30m', renotifyEvery: '0', criticalCount: 5, criticalWindow: '10m' },
@@ -64,7 +81,9 @@ export const podEvictions = defineRule({
   threshold: (p) => `any eviction; critical on ${p.criticalCount}+ in ${Math.round(p.criticalWindow / 60_000)} min in the cluster`,
   evaluate(ctx, s) {
     const allowed = (ns: string | undefined) => ns === undefined || namespaceAllowed(s, ns);
-    const recent = Object.values(ctx.memory.evictions).filter((e) => e.t >= ctx.now - s.params.criticalWindow && allowed(e.namespace)).length;
+    const recent = Object.values(ctx.memory.evictions).filter(
+      (e) => e.t >= ctx.now - s.params.criticalWindow && allowed(e.namespace),
+    ).length;
     const byNode = new Map<string, { pod: string; namespace?: string; message: string; t: number }[]>();
     for (const uid of ctx.fresh.evictions) {
       const e = ctx.memory.evictions[uid];
@@ -81,7 +100,10 @@ export const podEvictions = defineRule({
         evidence: {
           evicted: evs.length,
           evictedInWindow: recent,
-          pods: listSome(evs.map((e) => `${e.namespace ?? ''}/${e.pod}`), 5),
+          pods: listSome(
+            evs.map((e) => `${e.namespace ?? ''}/${e.pod}`),
+            5,
+          ),
           message: truncate(evs[0].message, 300),
         },
         since: Math.min(...evs.map((e) => e.t)),
@@ -96,8 +118,10 @@ const ROLLOUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 export const workloadReplicasUnavailable = defineRule({
   id: 'workload-replicas-unavailable',
   title: 'Workload replicas unavailable',
-  meaning: 'A Deployment, StatefulSet or DaemonSet has fewer available replicas than desired for longer than a rollout takes. With none available it is down (critical).',
-  action: 'Look at its pods (Pending, crash-looping, failing readiness probes: the other alerts say which) and at the last rollout (`kubectl rollout history`); roll back if the new version does not become ready.',
+  meaning:
+    'A Deployment, StatefulSet or DaemonSet has fewer available replicas than desired for longer than a rollout takes. With none available it is down (critical).',
+  action:
+    'Look at its pods (Pending, crash-looping, failing readiness probes: the other alerts say which) and at the last rollout (`kubectl rollout history`); roll back if the new version does not become ready.',
   sources: { agent: true, resources: ['workloads', 'pods'] },
   defaults: { severity: 'warning', for: '15m', criticalWhenNoneAvailable: true },
   params: { criticalWhenNoneAvailable: param.bool() },
@@ -120,7 +144,16 @@ export const workloadReplicasUnavailable = defineRule({
 
 /** The reasons the Warning-events digest leaves to other rules or that are noise on their own. */
 /** Reasons other alerts tell: back-offs, evictions, scheduling, probes, and Karpenter's removal warnings (the capacity rules). */
-export const WARNING_EVENTS_EXCLUDED = ['BackOff', 'Evicted', 'FailedScheduling', 'Unhealthy', 'ProbeWarning', 'Killing', ...REMOVAL_EVENT_REASONS, ...LAUNCH_FAILURE_EVENTS];
+export const WARNING_EVENTS_EXCLUDED = [
+  'BackOff',
+  'Evicted',
+  'FailedScheduling',
+  'Unhealthy',
+  'ProbeWarning',
+  'Killing',
+  ...REMOVAL_EVENT_REASONS,
+  ...LAUNCH_FAILURE_EVENTS,
+];
 
 /** Which events the Warning-events rule (and so the memory) tracks, from its parameters. */
 function tracksEvent(p: { readonly includeReasons: readonly string[]; readonly excludeReasons: readonly string[] }, e: KubeEvent): boolean {
@@ -139,13 +172,22 @@ export const warningEvents = defineRule({
   id: 'warning-events',
   title: 'Warning events',
   meaning:
-    'Kubernetes Warning events (FailedMount, FailedCreatePodSandBox, SystemOOM, ContainerGCFailed…), reported once per object and reason when first seen and again (an update) when their count has at least doubled, at most every 15 minutes, grouped into the cluster\'s message. Reasons other alerts cover are left out.',
+    "Kubernetes Warning events (FailedMount, FailedCreatePodSandBox, SystemOOM, ContainerGCFailed…), reported once per object and reason when first seen and again (an update) when their count has at least doubled, at most every 15 minutes, grouped into the cluster's message. Reasons other alerts cover are left out.",
   action: 'Read the event message (evidence); `kubectl get events --field-selector involvedObject.name=<object>` shows its history.',
   sources: { agent: true, resources: ['events'] },
   event: true,
-  defaults: { severity: 'info', for: '0', resolveAfter: '1h', renotifyEvery: '0', countJump: 10, includeReasons: [], excludeReasons: WARNING_EVENTS_EXCLUDED },
+  defaults: {
+    severity: 'info',
+    for: '0',
+    resolveAfter: '1h',
+    renotifyEvery: '0',
+    countJump: 10,
+    includeReasons: [],
+    excludeReasons: WARNING_EVENTS_EXCLUDED,
+  },
   params: { countJump: param.count(1, 1_000_000), includeReasons: param.strings(), excludeReasons: param.strings() },
-  threshold: (p) => `first occurrence per object and reason, then when the count doubles (+${p.countJump} at least), at most every 15m; not ${p.excludeReasons.join(', ')}`,
+  threshold: (p) =>
+    `first occurrence per object and reason, then when the count doubles (+${p.countJump} at least), at most every 15m; not ${p.excludeReasons.join(', ')}`,
   // Disabled, it tracks none: the memory keeps no marks for it.
   needs: (s) => ({ warningEvents: { countJump: s.params.countJump, track: (e) => s.enabled && tracksEvent(s.params, e) } }),
   evaluate(ctx, s) {
@@ -155,7 +197,14 @@ export const warningEvents = defineRule({
         subject: eventSubject(ctx, e),
         severity: s.severity,
         summary: `${e.reason} on ${e.objectKind} ${e.namespace ? `${e.namespace}/` : ''}${e.objectName}${e.count > 1 ? ` (×${e.count})` : ''}: ${truncate(e.message, 200)}`,
-        evidence: { reason: e.reason, count: e.count, message: truncate(e.message, 400), firstSeen: at(e.firstSeen), lastSeen: at(e.lastSeen), ...(e.source ? { source: e.source } : {}) },
+        evidence: {
+          reason: e.reason,
+          count: e.count,
+          message: truncate(e.message, 400),
+          firstSeen: at(e.firstSeen),
+          lastSeen: at(e.lastSeen),
+          ...(e.source ? { source: e.source } : {}),
+        },
         since: e.firstSeen,
         nodes: e.node ? [e.node] : undefined,
         renotify: jump,
@@ -176,7 +225,10 @@ const PEER_GROUPING = z
   )
   .min(1)
   .max(6);
-const PEER_METRICS = z.array(z.enum(['cpuMilli', 'memoryWorkingSetBytes'])).min(1).max(2);
+const PEER_METRICS = z
+  .array(z.enum(['cpuMilli', 'memoryWorkingSetBytes']))
+  .min(1)
+  .max(2);
 const SELECTOR = z
   .string()
   .max(1000)
@@ -194,7 +246,8 @@ export const peerOutlier = defineRule({
   title: 'Container far above its peers',
   meaning:
     'A container uses much more CPU or memory than the average of its peer group (by default the other replicas of the same workload and container; configurable, e.g. same image and zone, or same value of a pod label with `label:<key>`): a stuck replica, a hot shard, a leak in one pod.',
-  action: 'Compare the outlier with its peers (the `vigil query` command lists the group); restart it if it is stuck, or look for uneven load (sharding, sticky sessions).',
+  action:
+    'Compare the outlier with its peers (the `vigil query` command lists the group); restart it if it is stuck, or look for uneven load (sharding, sticky sessions).',
   sources: { agent: true, resources: ['pods'] },
   defaults: {
     severity: 'info',
@@ -249,7 +302,8 @@ export const peerOutlier = defineRule({
     const ranges = new Map<string, { n: number; min: number[]; max: number[] }>();
     if (fromScan) {
       for (const [key, r] of scan(ctx).workloadRanges) {
-        if (namespaceAllowed(s, r.namespace)) ranges.set(key, { n: r.count, min: metrics.map((m) => r[m].min), max: metrics.map((m) => r[m].max) });
+        if (namespaceAllowed(s, r.namespace))
+          ranges.set(key, { n: r.count, min: metrics.map((m) => r[m].min), max: metrics.map((m) => r[m].max) });
       }
     } else {
       for (const { pod, node } of ctx.pods) {
@@ -271,7 +325,8 @@ export const peerOutlier = defineRule({
       }
     }
     const floors = metrics.map((m) => (m === 'cpuMilli' ? p.minCpuMilli : p.minMemoryMiB * 1024 * 1024));
-    const possible = (r: { n: number; min: number[]; max: number[] }, i: number) => r.n >= p.minGroupSize && r.max[i] >= floors[i] && r.max[i] > r.min[i] * (1 + p.thresholdPct / 100);
+    const possible = (r: { n: number; min: number[]; max: number[] }, i: number) =>
+      r.n >= p.minGroupSize && r.max[i] >= floors[i] && r.max[i] > r.min[i] * (1 + p.thresholdPct / 100);
     const kept = new Set([...ranges].filter(([, r]) => metrics.some((_, i) => possible(r, i))).map(([k]) => k));
     // Second pass, only when some partition may hold an outlier: its containers as samples.
     const partitions = new Map<string, ContainerSample[]>();
@@ -281,7 +336,8 @@ export const peerOutlier = defineRule({
       else partitions.set(key, [sample]);
     };
     if (fromScan) {
-      for (const key of kept) for (const { pod, node } of scan(ctx).byWorkload.get(key) ?? []) for (const c of pod.containers) add(key, toSample(pod, c, node));
+      for (const key of kept)
+        for (const { pod, node } of scan(ctx).byWorkload.get(key) ?? []) for (const c of pod.containers) add(key, toSample(pod, c, node));
     } else if (kept.size) {
       for (const { pod, node } of ctx.pods) {
         if (!eligible(pod)) continue;
@@ -299,12 +355,21 @@ export const peerOutlier = defineRule({
       const floor = floors[mi];
       const rows = [...partitions]
         .filter(([key]) => possible(ranges.get(key)!, mi))
-        .flatMap(([, samples]) => peerOutliers(samples, { groupBy: p.groupBy, metric, thresholdPct: p.thresholdPct, minGroupSize: p.minGroupSize }));
+        .flatMap(([, samples]) =>
+          peerOutliers(samples, { groupBy: p.groupBy, metric, thresholdPct: p.thresholdPct, minGroupSize: p.minGroupSize }),
+        );
       for (const r of rows) {
         if (!r.outlier || r.value < floor) continue;
         const fmt = (v: number) => (metric === 'cpuMilli' ? `${Math.round(v)}m CPU` : `${toMiB(v)} MiB`);
         out.push({
-          subject: { cluster: ctx.cluster, namespace: r.namespace, workload: r.workload, pod: r.pod, container: r.container, detail: metric },
+          subject: {
+            cluster: ctx.cluster,
+            namespace: r.namespace,
+            workload: r.workload,
+            pod: r.pod,
+            container: r.container,
+            detail: metric,
+          },
           severity: s.severity,
           summary: `Container ${r.container} of pod ${r.namespace}/${r.pod} uses ${fmt(r.value)}, ${Math.round(r.abovePct)}% above its ${r.groupSize} peers' average (${fmt(r.groupAverage)})`,
           evidence: {

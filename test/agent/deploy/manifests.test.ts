@@ -23,29 +23,70 @@ const OPTIONS = {
   image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/vigil-agent:0.1.0',
 } satisfies ManifestOptions;
 
-type Obj = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; [k: string]: unknown };
-const byKind = (objs: unknown[]) => Object.fromEntries((objs as Obj[]).map((o) => [o.kind, o])) as Record<string, Obj & Record<string, never>>;
+type Obj = {
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  [k: string]: unknown;
+};
+const byKind = (objs: unknown[]) =>
+  Object.fromEntries((objs as Obj[]).map((o) => [o.kind, o])) as Record<string, Obj & Record<string, never>>;
 type Deployment = any;
 
-describe('the agent\'s manifests', () => {
+describe("the agent's manifests", () => {
   it.each([
     ['IRSA, direct kubelet reads', { ...OPTIONS, auth: 'irsa' as const }],
-    ['Pod Identity, pinned to arm64, with a toleration', { ...OPTIONS, roleArn: undefined, architecture: 'arm64' as const, tolerations: [parseToleration('dedicated=infra:NoSchedule')] }],
+    [
+      'Pod Identity, pinned to arm64, with a toleration',
+      { ...OPTIONS, roleArn: undefined, architecture: 'arm64' as const, tolerations: [parseToleration('dedicated=infra:NoSchedule')] },
+    ],
     ['the API-server proxy fallback', { ...OPTIONS, kubeletProxy: true, namespace: 'monitoring' }],
   ])('validate against the official schemas (%s), as YAML read back', (_name, options) => {
     const objects = loadAll(renderManifests(options));
     expect(objects).toEqual(agentManifests(options));
-    expect((objects as Obj[]).map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
+    expect((objects as Obj[]).map((o) => o.kind)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+    ]);
     for (const o of objects) validateObject(o);
   });
 
   it('grant only reads, with nodes/stats and nodes/configz, and nodes/proxy only with the fallback (which then drops both)', () => {
-    const rules = (o: ManifestOptions) => byKind(agentManifests(o)).ClusterRole.rules as unknown as { apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[];
+    const rules = (o: ManifestOptions) =>
+      byKind(agentManifests(o)).ClusterRole.rules as unknown as {
+        apiGroups?: string[];
+        resources?: string[];
+        verbs: string[];
+        nonResourceURLs?: string[];
+      }[];
     const direct = rules(OPTIONS);
     expect(direct.flatMap((r) => r.verbs).every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
-    expect(direct.flatMap((r) => r.resources ?? [])).toEqual(['nodes', 'pods', 'events', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'nodes/stats', 'nodes/metrics', 'nodes/configz', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'nodepools', 'nodeclaims']);
+    expect(direct.flatMap((r) => r.resources ?? [])).toEqual([
+      'nodes',
+      'pods',
+      'events',
+      'persistentvolumeclaims',
+      'persistentvolumes',
+      'namespaces',
+      'nodes/stats',
+      'nodes/metrics',
+      'nodes/configz',
+      'deployments',
+      'statefulsets',
+      'daemonsets',
+      'replicasets',
+      'jobs',
+      'nodepools',
+      'nodeclaims',
+    ]);
     // Karpenter's two resources, read-only, in their own API group and nothing else of it.
-    expect(direct.find((r) => r.apiGroups?.includes('karpenter.sh'))).toEqual({ apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeclaims'], verbs: ['get', 'list', 'watch'] });
+    expect(direct.find((r) => r.apiGroups?.includes('karpenter.sh'))).toEqual({
+      apiGroups: ['karpenter.sh'],
+      resources: ['nodepools', 'nodeclaims'],
+      verbs: ['get', 'list', 'watch'],
+    });
     expect(direct.flatMap((r) => r.nonResourceURLs ?? [])).toEqual(['/readyz']);
     const proxied = rules({ ...OPTIONS, kubeletProxy: true }).flatMap((r) => r.resources ?? []);
     expect(proxied).toContain('nodes/proxy');
@@ -55,7 +96,10 @@ describe('the agent\'s manifests', () => {
   });
 
   it('put the IAM role on the service account with IRSA, and nothing with Pod Identity', () => {
-    expect(byKind(agentManifests({ ...OPTIONS, auth: 'irsa' })).ServiceAccount.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': OPTIONS.roleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' });
+    expect(byKind(agentManifests({ ...OPTIONS, auth: 'irsa' })).ServiceAccount.metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': OPTIONS.roleArn,
+      'eks.amazonaws.com/sts-regional-endpoints': 'true',
+    });
     expect(byKind(agentManifests({ ...OPTIONS, auth: 'pod-identity' })).ServiceAccount.metadata.annotations).toBeUndefined();
   });
 
@@ -67,7 +111,11 @@ describe('the agent\'s manifests', () => {
 
   it('tolerate the node-pressure taints, and the taints asked for', () => {
     const tolerations = (o: ManifestOptions) => (byKind(agentManifests(o)).Deployment as Deployment).spec.template.spec.tolerations;
-    const pressure = ['memory-pressure', 'disk-pressure', 'pid-pressure'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoSchedule' }));
+    const pressure = ['memory-pressure', 'disk-pressure', 'pid-pressure'].map((t) => ({
+      key: `node.kubernetes.io/${t}`,
+      operator: 'Exists',
+      effect: 'NoSchedule',
+    }));
     expect(tolerations(OPTIONS)).toEqual(pressure);
     const extra = ['dedicated=infra:NoSchedule', 'example.com/gpu', 'spot:NoExecute'].map(parseToleration);
     expect(tolerations({ ...OPTIONS, tolerations: extra })).toEqual([
@@ -88,7 +136,12 @@ describe('the agent\'s manifests', () => {
   });
 
   it('install with a command that spells out every value, which reads back as the same manifests', () => {
-    const cmd = installCommand({ ...OPTIONS, auth: 'pod-identity', architecture: 'amd64', tolerations: [parseToleration('dedicated=infra:NoSchedule')] });
+    const cmd = installCommand({
+      ...OPTIONS,
+      auth: 'pod-identity',
+      architecture: 'amd64',
+      tolerations: [parseToleration('dedicated=infra:NoSchedule')],
+    });
     expect(cmd).toBe(
       `npx vigil agent manifest --cluster prod-eu-1 --ingest-url ${OPTIONS.ingestUrl} --role-arn ${OPTIONS.roleArn} --auth pod-identity --image ${OPTIONS.image} --arch amd64 --toleration dedicated=infra:NoSchedule | kubectl apply -f -`,
     );
@@ -100,7 +153,13 @@ describe('the agent\'s manifests', () => {
     const c = pod.containers[0];
     expect(d.spec.replicas).toBe(1);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(Object.keys(c.resources.requests)).toEqual(['cpu', 'memory']);
     expect(Object.keys(c.resources.limits)).toEqual(['cpu', 'memory']);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
@@ -111,17 +170,33 @@ describe('the agent\'s manifests', () => {
     expect(byKind(agentManifests(OPTIONS)).Namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it('configure the agent with variables it accepts, and keep it off the node\'s instance role', () => {
+  it("configure the agent with variables it accepts, and keep it off the node's instance role", () => {
     // What the EKS Pod Identity webhook injects into the pod (Amazon EKS: "Understand how EKS Pod Identity works").
-    const podIdentity = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token' };
+    const podIdentity = {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+    };
     for (const options of [OPTIONS, { ...OPTIONS, kubeletProxy: true }] as ManifestOptions[]) {
-      const env: Record<string, string> = { ...Object.fromEntries((byKind(agentManifests(options)).Deployment as Deployment).spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value])), ...podIdentity };
+      const env: Record<string, string> = {
+        ...Object.fromEntries(
+          (byKind(agentManifests(options)).Deployment as Deployment).spec.template.spec.containers[0].env.map(
+            (e: { name: string; value: string }) => [e.name, e.value],
+          ),
+        ),
+        ...podIdentity,
+      };
       expect(env.AWS_EC2_METADATA_DISABLED).toBe('true');
-      expect(readAgentConfig(env)).toMatchObject({ cluster: 'prod-eu-1', ingestUrl: OPTIONS.ingestUrl, region: 'eu-west-1', healthPort: HEALTH_PORT, kubeletTransport: options.kubeletProxy ? 'proxy' : 'direct' });
+      expect(readAgentConfig(env)).toMatchObject({
+        cluster: 'prod-eu-1',
+        ingestUrl: OPTIONS.ingestUrl,
+        region: 'eu-west-1',
+        healthPort: HEALTH_PORT,
+        kubeletTransport: options.kubeletProxy ? 'proxy' : 'direct',
+      });
     }
   });
 
-  it('size the memory request and limit by the cluster\'s node count, or as told', () => {
+  it("size the memory request and limit by the cluster's node count, or as told", () => {
     const memory = (o: ManifestOptions) => {
       const r = (byKind(agentManifests(o)).Deployment as Deployment).spec.template.spec.containers[0].resources;
       return [r.requests.memory, r.limits.memory];
@@ -131,9 +206,14 @@ describe('the agent\'s manifests', () => {
     expect(memory({ ...OPTIONS, nodes: 3000 })).toEqual(['512Mi', '1Gi']);
     expect(memory({ ...OPTIONS, nodes: 1000, memoryLimit: '2Gi' })).toEqual(['384Mi', '2Gi']);
     expect(() => agentManifests({ ...OPTIONS, nodes: 0.5, memoryRequest: '1G', memoryLimit: '512Mi' })).toThrow(
-      new ManifestOptionsError(['--nodes must be a whole number of nodes, got "0.5"', '--memory-request must be a quantity in Mi or Gi like 512Mi, got "1G"']),
+      new ManifestOptionsError([
+        '--nodes must be a whole number of nodes, got "0.5"',
+        '--memory-request must be a quantity in Mi or Gi like 512Mi, got "1G"',
+      ]),
     );
-    expect(() => agentManifests({ ...OPTIONS, memoryRequest: '1Gi', memoryLimit: '512Mi' })).toThrow('--memory-request (1Gi) must not exceed --memory-limit (512Mi)');
+    expect(() => agentManifests({ ...OPTIONS, memoryRequest: '1Gi', memoryLimit: '512Mi' })).toThrow(
+      '--memory-request (1Gi) must not exceed --memory-limit (512Mi)',
+    );
   });
 
   it('refuse bad options, listing every problem', () => {
@@ -155,7 +235,10 @@ describe('the agent\'s manifests', () => {
   });
 
   it("quote values kubectl's YAML 1.1 reader would take for a boolean or a number, and read back as written", () => {
-    const options = { ...OPTIONS, tolerations: ['dedicated=yes:NoSchedule', 'gpu=0x1F:NoSchedule', 'spot=on', 'tier=1e3'].map(parseToleration) };
+    const options = {
+      ...OPTIONS,
+      tolerations: ['dedicated=yes:NoSchedule', 'gpu=0x1F:NoSchedule', 'spot=on', 'tier=1e3'].map(parseToleration),
+    };
     const text = renderManifests(options);
     for (const v of ['yes', '0x1F', 'on', '1e3']) expect(text).toContain(`value: "${v}"`);
     expect(loadAll(text)).toEqual(agentManifests(options));
@@ -168,30 +251,55 @@ describe('the agent\'s manifests', () => {
   });
 });
 
-describe('the agent\'s manifests with --replicas', () => {
+describe("the agent's manifests with --replicas", () => {
   it('are exactly the one-replica manifests for 1, the default', () => {
     expect(renderManifests({ ...OPTIONS, replicas: 1 })).toBe(renderManifests(OPTIONS));
-    expect((agentManifests(OPTIONS) as Obj[]).map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
+    expect((agentManifests(OPTIONS) as Obj[]).map((o) => o.kind)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+    ]);
   });
 
-  it('run N replicas with a Role that may create Leases and get and update only the shard and standby Leases, in the agent\'s namespace; valid objects', () => {
+  it("run N replicas with a Role that may create Leases and get and update only the shard and standby Leases, in the agent's namespace; valid objects", () => {
     const options = { ...OPTIONS, replicas: 3, namespace: 'monitoring' };
     const objects = loadAll(renderManifests(options)) as Obj[];
     expect(objects).toEqual(agentManifests(options));
-    expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment']);
+    expect(objects.map((o) => o.kind)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'Deployment',
+    ]);
     for (const o of objects) validateObject(o);
     const k = byKind(objects);
     expect(k.Role.metadata).toMatchObject({ name: 'vigil-agent-shards', namespace: 'monitoring' });
     expect(k.Role.rules).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['vigil-agent-shard-0', 'vigil-agent-shard-1', 'vigil-agent-shard-2', 'vigil-agent-standby'], verbs: ['get', 'update'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['vigil-agent-shard-0', 'vigil-agent-shard-1', 'vigil-agent-shard-2', 'vigil-agent-standby'],
+        verbs: ['get', 'update'],
+      },
     ]);
-    expect(k.RoleBinding).toMatchObject({ metadata: { namespace: 'monitoring' }, roleRef: { kind: 'Role', name: 'vigil-agent-shards' }, subjects: [{ kind: 'ServiceAccount', name: 'vigil-agent', namespace: 'monitoring' }] });
+    expect(k.RoleBinding).toMatchObject({
+      metadata: { namespace: 'monitoring' },
+      roleRef: { kind: 'Role', name: 'vigil-agent-shards' },
+      subjects: [{ kind: 'ServiceAccount', name: 'vigil-agent', namespace: 'monitoring' }],
+    });
     // The ClusterRole is unchanged: leases are granted in the namespace only.
     expect(k.ClusterRole.rules).toEqual(byKind(agentManifests(OPTIONS)).ClusterRole.rules);
     const spec = (k.Deployment as Deployment).spec;
     expect(spec.replicas).toBe(3);
-    expect(spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe(
+      'kubernetes.io/hostname',
+    );
     // The pod's variables, with the downward API's values as the kubelet fills them in, configure a sharded agent.
     const env: Record<string, string> = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' };
     const downward: Record<string, string> = { 'metadata.name': 'vigil-agent-7d9f8-abcde', 'metadata.namespace': 'monitoring' };
@@ -202,15 +310,19 @@ describe('the agent\'s manifests with --replicas', () => {
   it('refuse a replica count that is not a whole number from 1 to 32, saying why', () => {
     for (const replicas of [0, 33, 1.5, Number('two')]) {
       expect(() => agentManifests({ ...OPTIONS, replicas })).toThrow(ManifestOptionsError);
-      expect(() => agentManifests({ ...OPTIONS, replicas })).toThrow(`--replicas must be a whole number from 1 to 32 (each replica reads its share of the nodes), got "${replicas}"`);
+      expect(() => agentManifests({ ...OPTIONS, replicas })).toThrow(
+        `--replicas must be a whole number from 1 to 32 (each replica reads its share of the nodes), got "${replicas}"`,
+      );
     }
   });
 });
 
-describe('the sharded agent\'s configuration', () => {
+describe("the sharded agent's configuration", () => {
   const base = { VIGIL_CLUSTER: 'prod', VIGIL_INGEST_URL: 'https://abc.lambda-url.eu-west-1.on.aws/' };
-  it('needs the pod\'s name and namespace with more than one shard, and takes none with one', () => {
-    expect(() => readAgentConfig({ ...base, VIGIL_SHARDS: '3' })).toThrow(/VIGIL_POD_NAME is required when VIGIL_SHARDS is 3[\s\S]*VIGIL_NAMESPACE is required when VIGIL_SHARDS is 3/);
+  it("needs the pod's name and namespace with more than one shard, and takes none with one", () => {
+    expect(() => readAgentConfig({ ...base, VIGIL_SHARDS: '3' })).toThrow(
+      /VIGIL_POD_NAME is required when VIGIL_SHARDS is 3[\s\S]*VIGIL_NAMESPACE is required when VIGIL_SHARDS is 3/,
+    );
     expect(() => readAgentConfig({ ...base, VIGIL_SHARDS: '40' })).toThrow('VIGIL_SHARDS must be an integer from 1 to 32, got "40"');
     expect(readAgentConfig({ ...base, VIGIL_SHARDS: '1' }).shards).toBeUndefined();
   });

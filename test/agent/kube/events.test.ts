@@ -2,7 +2,17 @@ import { EventTracker } from '../../../agent/kube/events';
 import type { KubeEvent } from '../../../model/domain';
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 0);
-const event = (uid: string, reason: string, count: number, lastSeen: number): KubeEvent => ({ objectUid: uid, objectKind: 'Pod', objectName: uid, reason, type: 'Warning', message: 'm', count, firstSeen: T, lastSeen });
+const event = (uid: string, reason: string, count: number, lastSeen: number): KubeEvent => ({
+  objectUid: uid,
+  objectKind: 'Pod',
+  objectName: uid,
+  reason,
+  type: 'Warning',
+  message: 'm',
+  count,
+  firstSeen: T,
+  lastSeen,
+});
 
 describe('EventTracker', () => {
   it('reports an event once per (object, reason), again only when its count or time moves', () => {
@@ -10,7 +20,10 @@ describe('EventTracker', () => {
     t.observe(event('a', 'BackOff', 1, T));
     t.observe(event('a', 'BackOff', 2, T + 10_000));
     t.observe(event('a', 'Unhealthy', 1, T));
-    expect(t.take(10, T + 20_000).map((e) => [e.reason, e.count])).toEqual([['BackOff', 2], ['Unhealthy', 1]]);
+    expect(t.take(10, T + 20_000).map((e) => [e.reason, e.count])).toEqual([
+      ['BackOff', 2],
+      ['Unhealthy', 1],
+    ]);
     t.observe(event('a', 'BackOff', 2, T + 10_000)); // the same again (a re-list): nothing new
     expect(t.take(10, T + 30_000)).toEqual([]);
     t.observe(event('a', 'BackOff', 3, T + 40_000));

@@ -1,4 +1,13 @@
-import { clip, projectDaemonSet, projectDeployment, projectEvent, projectNode, projectPod, projectStatefulSet, clipLabels } from '../../../agent/kube/project';
+import {
+  clip,
+  projectDaemonSet,
+  projectDeployment,
+  projectEvent,
+  projectNode,
+  projectPod,
+  projectStatefulSet,
+  clipLabels,
+} from '../../../agent/kube/project';
 import { workloadOf } from '../../../agent/kube/owners';
 import type { EventObject, NodeObject, PodObject } from '../../../agent/kube/objects';
 import { asSummary, CpuTracker, usageOf, withUsage } from '../../../agent/kubelet/summary';
@@ -30,7 +39,13 @@ const eksNode: NodeObject = {
     capacity: { cpu: '4', memory: '15896596Ki', 'ephemeral-storage': '83873772Ki', pods: '58' },
     allocatable: { cpu: '3920m', memory: '14880788Ki', 'ephemeral-storage': '76224326324', pods: '58' },
     conditions: [
-      { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', lastTransitionTime: '2026-11-23T11:58:00Z' },
+      {
+        type: 'MemoryPressure',
+        status: 'True',
+        reason: 'KubeletHasInsufficientMemory',
+        message: 'kubelet has insufficient memory available',
+        lastTransitionTime: '2026-11-23T11:58:00Z',
+      },
       { type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: '2026-11-20T08:15:40Z' },
       { type: 'KernelDeadlock', status: 'False', reason: 'KernelHasNoDeadlock' },
     ],
@@ -57,7 +72,13 @@ describe('projectNode', () => {
       capacityType: 'spot',
       nodeGroup: 'general',
       conditions: [
-        { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: Date.parse('2026-11-23T11:58:00Z') },
+        {
+          type: 'MemoryPressure',
+          status: 'True',
+          reason: 'KubeletHasInsufficientMemory',
+          message: 'kubelet has insufficient memory available',
+          since: Date.parse('2026-11-23T11:58:00Z'),
+        },
         { type: 'Ready', status: 'True', reason: 'KubeletReady', since: Date.parse('2026-11-20T08:15:40Z') },
         { type: 'KernelDeadlock', status: 'False', reason: 'KernelHasNoDeadlock' },
       ],
@@ -74,14 +95,26 @@ describe('projectNode', () => {
   });
 
   it('reads Karpenter and Fargate nodes, and defaults the kubelet port', () => {
-    const karpenter = projectNode({ metadata: { name: 'k', labels: { 'karpenter.sh/nodepool': 'default', 'karpenter.sh/capacity-type': 'on-demand' }, deletionTimestamp: '2026-11-23T12:00:00Z' }, status: { addresses: [{ type: 'ExternalIP', address: '3.3.3.3' }] } });
+    const karpenter = projectNode({
+      metadata: {
+        name: 'k',
+        labels: { 'karpenter.sh/nodepool': 'default', 'karpenter.sh/capacity-type': 'on-demand' },
+        deletionTimestamp: '2026-11-23T12:00:00Z',
+      },
+      status: { addresses: [{ type: 'ExternalIP', address: '3.3.3.3' }] },
+    });
     expect(karpenter?.node).toMatchObject({ nodePool: 'default', capacityType: 'on-demand', deleting: true });
     expect(karpenter?.kubelet).toEqual({ node: 'k', address: '3.3.3.3', port: 10250 });
     // EKS Auto Mode labels its nodes compute-type auto: AWS runs Karpenter for them.
-    const auto = projectNode({ metadata: { name: 'a', labels: { 'karpenter.sh/nodepool': 'general-purpose', 'eks.amazonaws.com/compute-type': 'auto' } } });
+    const auto = projectNode({
+      metadata: { name: 'a', labels: { 'karpenter.sh/nodepool': 'general-purpose', 'eks.amazonaws.com/compute-type': 'auto' } },
+    });
     expect(auto?.node).toMatchObject({ nodePool: 'general-purpose', autoMode: true });
     expect(karpenter?.node.autoMode).toBeUndefined();
-    const fargate = projectNode({ metadata: { name: 'fargate-ip-10-0-1-1.eu-west-1.compute.internal', labels: { 'eks.amazonaws.com/compute-type': 'fargate' } }, spec: { providerID: 'aws:///eu-west-1a/0f3d6e8c9a/fargate-ip-10-0-1-1.eu-west-1.compute.internal' } });
+    const fargate = projectNode({
+      metadata: { name: 'fargate-ip-10-0-1-1.eu-west-1.compute.internal', labels: { 'eks.amazonaws.com/compute-type': 'fargate' } },
+      spec: { providerID: 'aws:///eu-west-1a/0f3d6e8c9a/fargate-ip-10-0-1-1.eu-west-1.compute.internal' },
+    });
     expect(fargate?.node.capacityType).toBe('fargate');
     expect(fargate?.node.instanceId).toBeUndefined();
   });
@@ -103,7 +136,9 @@ const crashingPod: PodObject = {
       { name: 'migrate', image: 'cart-migrate:3' },
       { name: 'envoy', image: 'envoy:1.29', restartPolicy: 'Always', resources: { requests: { cpu: '50m', memory: '64Mi' } } },
     ],
-    containers: [{ name: 'cart', image: 'cart:3.4.1', resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } } }],
+    containers: [
+      { name: 'cart', image: 'cart:3.4.1', resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } } },
+    ],
   },
   status: {
     phase: 'Running',
@@ -114,7 +149,12 @@ const crashingPod: PodObject = {
       { type: 'PodScheduled', status: 'True' },
     ],
     initContainerStatuses: [
-      { name: 'migrate', ready: false, restartCount: 0, state: { terminated: { reason: 'Completed', exitCode: 0, finishedAt: '2026-11-23T09:00:10Z' } } },
+      {
+        name: 'migrate',
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { reason: 'Completed', exitCode: 0, finishedAt: '2026-11-23T09:00:10Z' } },
+      },
       { name: 'envoy', ready: true, restartCount: 0, state: { running: { startedAt: '2026-11-23T09:00:11Z' } } },
     ],
     containerStatuses: [
@@ -124,7 +164,9 @@ const crashingPod: PodObject = {
         ready: false,
         restartCount: 7,
         state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
-        lastState: { terminated: { reason: 'OOMKilled', exitCode: 137, startedAt: '2026-11-23T11:50:00Z', finishedAt: '2026-11-23T11:55:12Z' } },
+        lastState: {
+          terminated: { reason: 'OOMKilled', exitCode: 137, startedAt: '2026-11-23T11:50:00Z', finishedAt: '2026-11-23T11:55:12Z' },
+        },
       },
     ],
   },
@@ -135,10 +177,29 @@ describe('projectPod', () => {
     const r = projectPod(crashingPod);
     expect(r?.controller).toEqual({ kind: 'ReplicaSet', name: 'cart-7d9f8c6b5', uid: 'rs-uid' });
     expect(r?.templateHash).toBe('7d9f8c6b5');
-    expect(r?.pod).toMatchObject({ uid: '9a1b2c3d-0000-4000-8000-000000000001', namespace: 'orders', name: 'cart-7d9f8c6b5-x2v4q', node: 'ip-10-0-12-34.eu-west-1.compute.internal', phase: 'Running', qos: 'Burstable', ready: false, labels: { app: 'cart', 'pod-template-hash': '7d9f8c6b5' }, startedAt: Date.parse('2026-11-23T09:00:02Z') });
+    expect(r?.pod).toMatchObject({
+      uid: '9a1b2c3d-0000-4000-8000-000000000001',
+      namespace: 'orders',
+      name: 'cart-7d9f8c6b5-x2v4q',
+      node: 'ip-10-0-12-34.eu-west-1.compute.internal',
+      phase: 'Running',
+      qos: 'Burstable',
+      ready: false,
+      labels: { app: 'cart', 'pod-template-hash': '7d9f8c6b5' },
+      startedAt: Date.parse('2026-11-23T09:00:02Z'),
+    });
     // The finished init container is gone; the sidecar stays; the app container is there with its history.
     expect(r?.pod.containers).toEqual([
-      { name: 'envoy', image: 'envoy:1.29', requests: { cpuMilli: 50, memoryBytes: 64 * 2 ** 20 }, limits: {}, restarts: 0, state: 'running', ready: true, startedAt: Date.parse('2026-11-23T09:00:11Z') },
+      {
+        name: 'envoy',
+        image: 'envoy:1.29',
+        requests: { cpuMilli: 50, memoryBytes: 64 * 2 ** 20 },
+        limits: {},
+        restarts: 0,
+        state: 'running',
+        ready: true,
+        startedAt: Date.parse('2026-11-23T09:00:11Z'),
+      },
       {
         name: 'cart',
         image: 'cart:3.4.1',
@@ -159,7 +220,9 @@ describe('projectPod', () => {
       spec: { initContainers: [{ name: 'init', image: 'i' }], containers: [{ name: 'c', image: 'c' }] },
       status: {
         phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/5 nodes are available: 5 Insufficient memory.' }],
+        conditions: [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/5 nodes are available: 5 Insufficient memory.' },
+        ],
         initContainerStatuses: [{ name: 'init', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
       },
     });
@@ -174,7 +237,14 @@ describe('projectPod', () => {
   it('reports a running ephemeral (kubectl debug) container with its usage, and forgets it once it exited', () => {
     const r = projectPod({
       metadata: { name: 'api-0', namespace: 'shop', uid: 'u-api' },
-      spec: { nodeName: 'n1', containers: [{ name: 'api', image: 'api:1' }], ephemeralContainers: [{ name: 'debugger-x7k', image: 'busybox:1.36' }, { name: 'debugger-old', image: 'busybox:1.36' }] },
+      spec: {
+        nodeName: 'n1',
+        containers: [{ name: 'api', image: 'api:1' }],
+        ephemeralContainers: [
+          { name: 'debugger-x7k', image: 'busybox:1.36' },
+          { name: 'debugger-old', image: 'busybox:1.36' },
+        ],
+      },
       status: {
         phase: 'Running',
         containerStatuses: [{ name: 'api', ready: true, state: { running: { startedAt: '2026-11-23T09:00:00Z' } } }],
@@ -189,16 +259,32 @@ describe('projectPod', () => {
       ['debugger-x7k', 'running'],
     ]);
     const usage = usageOf(
-      asSummary({ node: { nodeName: 'n1' }, pods: [{ podRef: { name: 'api-0', namespace: 'shop', uid: 'u-api' }, containers: [{ name: 'api', memory: { workingSetBytes: 3e8 } }, { name: 'debugger-x7k', memory: { workingSetBytes: 9e8 } }] }] }),
+      asSummary({
+        node: { nodeName: 'n1' },
+        pods: [
+          {
+            podRef: { name: 'api-0', namespace: 'shop', uid: 'u-api' },
+            containers: [
+              { name: 'api', memory: { workingSetBytes: 3e8 } },
+              { name: 'debugger-x7k', memory: { workingSetBytes: 9e8 } },
+            ],
+          },
+        ],
+      }),
       new CpuTracker(),
     );
     const pod = withUsage({ ...r!.pod, workload: { kind: 'Pod', name: 'api-0' } }, usage);
     expect(pod.containers.map((c) => c.usage?.memoryWorkingSetBytes)).toEqual([3e8, 9e8]);
   });
 
-  it('marks a mirror pod with its static pod\'s config hash', () => {
+  it("marks a mirror pod with its static pod's config hash", () => {
     const r = projectPod({
-      metadata: { name: 'etcd-cp-1', namespace: 'kube-system', uid: 'mirror-uid', annotations: { 'kubernetes.io/config.mirror': 'eaf7d48161d81d9c3359e1c008571fd6', 'kubernetes.io/config.source': 'file' } },
+      metadata: {
+        name: 'etcd-cp-1',
+        namespace: 'kube-system',
+        uid: 'mirror-uid',
+        annotations: { 'kubernetes.io/config.mirror': 'eaf7d48161d81d9c3359e1c008571fd6', 'kubernetes.io/config.source': 'file' },
+      },
       spec: { nodeName: 'cp-1', containers: [{ name: 'etcd', image: 'etcd:3.5' }] },
       status: { phase: 'Running' },
     });
@@ -209,20 +295,33 @@ describe('projectPod', () => {
   it('clips what the batch schema bounds: labels, messages', () => {
     const labels = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v']));
     expect(Object.keys(clipLabels(labels))).toHaveLength(BATCH_LIMITS.maxLabels);
-    const r = projectPod({ metadata: { name: 'p', namespace: 'n', uid: 'u' }, status: { phase: 'Weird', conditions: [{ type: 'PodScheduled', status: 'False', message: 'x'.repeat(5000) }] } });
+    const r = projectPod({
+      metadata: { name: 'p', namespace: 'n', uid: 'u' },
+      status: { phase: 'Weird', conditions: [{ type: 'PodScheduled', status: 'False', message: 'x'.repeat(5000) }] },
+    });
     expect(r?.pod.phase).toBe('Unknown');
     expect(Buffer.byteLength(r!.pod.unschedulable!.message!)).toBe(BATCH_LIMITS.maxMessageLength);
     expect(r?.pod.unschedulable?.message?.endsWith('…')).toBe(true);
   });
-
 });
 
 describe('workloadOf', () => {
   const owners = {
-    replicaSet: (ns: string, name: string) => (ns === 'orders' && name === 'cart-7d9f8c6b5' ? { name, owner: { kind: 'Deployment', name: 'cart' } } : name === 'bare-rs' ? { name } : name === 'rollout-rs' ? { name, owner: { kind: 'Rollout', name: 'cart-canary' } } : undefined),
+    replicaSet: (ns: string, name: string) =>
+      ns === 'orders' && name === 'cart-7d9f8c6b5'
+        ? { name, owner: { kind: 'Deployment', name: 'cart' } }
+        : name === 'bare-rs'
+          ? { name }
+          : name === 'rollout-rs'
+            ? { name, owner: { kind: 'Rollout', name: 'cart-canary' } }
+            : undefined,
     job: (_ns: string, name: string) => (name === 'report-29012345' ? { name, owner: { kind: 'CronJob', name: 'report' } } : undefined),
   };
-  const rec = (kind: string, name: string, templateHash?: string) => ({ pod: { ...(projectPod(crashingPod)?.pod as NonNullable<ReturnType<typeof projectPod>>['pod']), name: 'pod-x' }, controller: { kind, name }, ...(templateHash ? { templateHash } : {}) });
+  const rec = (kind: string, name: string, templateHash?: string) => ({
+    pod: { ...(projectPod(crashingPod)?.pod as NonNullable<ReturnType<typeof projectPod>>['pod']), name: 'pod-x' },
+    controller: { kind, name },
+    ...(templateHash ? { templateHash } : {}),
+  });
 
   it.each([
     ['ReplicaSet', 'cart-7d9f8c6b5', undefined, { kind: 'Deployment', name: 'cart' }],
@@ -249,9 +348,25 @@ describe('workloadOf', () => {
 describe('workload status', () => {
   it('compares desired with ready, available and updated replicas', () => {
     const meta = { name: 'cart', namespace: 'orders', labels: { app: 'cart' } };
-    expect(projectDeployment({ metadata: meta, spec: { replicas: 5 }, status: { readyReplicas: 3, availableReplicas: 3, updatedReplicas: 5 } })).toEqual({ namespace: 'orders', name: 'cart', labels: { app: 'cart' }, kind: 'Deployment', desired: 5, ready: 3, available: 3, updated: 5 });
+    expect(
+      projectDeployment({ metadata: meta, spec: { replicas: 5 }, status: { readyReplicas: 3, availableReplicas: 3, updatedReplicas: 5 } }),
+    ).toEqual({
+      namespace: 'orders',
+      name: 'cart',
+      labels: { app: 'cart' },
+      kind: 'Deployment',
+      desired: 5,
+      ready: 3,
+      available: 3,
+      updated: 5,
+    });
     expect(projectStatefulSet({ metadata: meta, spec: {}, status: {} })).toMatchObject({ kind: 'StatefulSet', desired: 1, ready: 0 });
-    expect(projectDaemonSet({ metadata: meta, status: { desiredNumberScheduled: 50, numberReady: 49, numberAvailable: 48, updatedNumberScheduled: 50 } })).toMatchObject({ kind: 'DaemonSet', desired: 50, ready: 49, available: 48, updated: 50 });
+    expect(
+      projectDaemonSet({
+        metadata: meta,
+        status: { desiredNumberScheduled: 50, numberReady: 49, numberAvailable: 48, updatedNumberScheduled: 50 },
+      }),
+    ).toMatchObject({ kind: 'DaemonSet', desired: 50, ready: 49, available: 48, updated: 50 });
   });
 });
 
@@ -279,17 +394,41 @@ describe('projectEvent', () => {
     expect(clip('🔥🔥🔥', 9)).toBe('🔥…');
   });
 
-  it('keeps Karpenter\'s DisruptionTerminating on a node (why it removes it), not its other Normal events', () => {
-    const disruption: EventObject = { ...warning, involvedObject: { kind: 'Node', name: 'ip-10-0-1-2.eu-west-1.compute.internal', uid: 'n1' }, reason: 'DisruptionTerminating', type: 'Normal', message: 'Disrupting Node: Underutilized', source: { component: 'karpenter' } };
-    expect(projectEvent(disruption)).toMatchObject({ reason: 'DisruptionTerminating', type: 'Normal', message: 'Disrupting Node: Underutilized', objectKind: 'Node' });
-    expect(projectEvent({ ...disruption, reason: 'Unconsolidatable', message: 'can\'t replace with a lower-priced node' })).toBeUndefined();
+  it("keeps Karpenter's DisruptionTerminating on a node (why it removes it), not its other Normal events", () => {
+    const disruption: EventObject = {
+      ...warning,
+      involvedObject: { kind: 'Node', name: 'ip-10-0-1-2.eu-west-1.compute.internal', uid: 'n1' },
+      reason: 'DisruptionTerminating',
+      type: 'Normal',
+      message: 'Disrupting Node: Underutilized',
+      source: { component: 'karpenter' },
+    };
+    expect(projectEvent(disruption)).toMatchObject({
+      reason: 'DisruptionTerminating',
+      type: 'Normal',
+      message: 'Disrupting Node: Underutilized',
+      objectKind: 'Node',
+    });
+    expect(projectEvent({ ...disruption, reason: 'Unconsolidatable', message: "can't replace with a lower-priced node" })).toBeUndefined();
   });
 
-  it('keeps Karpenter\'s DisruptionBlocked on a node (why a drifted node is not replaced)', () => {
+  it("keeps Karpenter's DisruptionBlocked on a node (why a drifted node is not replaced)", () => {
     // kubernetes-sigs/karpenter pkg/controllers/disruption/events/events.go: Blocked(), a Normal event on the node and its NodeClaim;
     // the message in the wording Karpenter's disruption tests expect.
-    const blocked: EventObject = { ...warning, involvedObject: { kind: 'Node', name: 'ip-10-0-1-2.eu-west-1.compute.internal', uid: 'n1' }, reason: 'DisruptionBlocked', type: 'Normal', message: 'Pdb prevents pod evictions (PodDisruptionBudget=[shop/web])', source: { component: 'karpenter' } };
-    expect(projectEvent(blocked)).toMatchObject({ reason: 'DisruptionBlocked', type: 'Normal', objectKind: 'Node', message: 'Pdb prevents pod evictions (PodDisruptionBudget=[shop/web])' });
+    const blocked: EventObject = {
+      ...warning,
+      involvedObject: { kind: 'Node', name: 'ip-10-0-1-2.eu-west-1.compute.internal', uid: 'n1' },
+      reason: 'DisruptionBlocked',
+      type: 'Normal',
+      message: 'Pdb prevents pod evictions (PodDisruptionBudget=[shop/web])',
+      source: { component: 'karpenter' },
+    };
+    expect(projectEvent(blocked)).toMatchObject({
+      reason: 'DisruptionBlocked',
+      type: 'Normal',
+      objectKind: 'Node',
+      message: 'Pdb prevents pod evictions (PodDisruptionBudget=[shop/web])',
+    });
   });
 
   it('keeps Warning events with their count, first and last time and node', () => {
@@ -310,9 +449,21 @@ describe('projectEvent', () => {
   });
 
   it('reads events.k8s.io series, and keeps Normal events only for node pressure and capacity', () => {
-    const series = projectEvent({ ...warning, count: undefined, firstTimestamp: null, lastTimestamp: null, eventTime: '2026-11-23T11:00:00.000000Z', series: { count: 9, lastObservedTime: '2026-11-23T11:30:00.000000Z' } });
+    const series = projectEvent({
+      ...warning,
+      count: undefined,
+      firstTimestamp: null,
+      lastTimestamp: null,
+      eventTime: '2026-11-23T11:00:00.000000Z',
+      series: { count: 9, lastObservedTime: '2026-11-23T11:30:00.000000Z' },
+    });
     expect(series).toMatchObject({ count: 9, firstSeen: Date.parse('2026-11-23T11:00:00Z'), lastSeen: Date.parse('2026-11-23T11:30:00Z') });
-    const pressure = projectEvent({ ...warning, type: 'Normal', reason: 'NodeHasInsufficientMemory', involvedObject: { kind: 'Node', name: 'ip-10-0-12-34' } });
+    const pressure = projectEvent({
+      ...warning,
+      type: 'Normal',
+      reason: 'NodeHasInsufficientMemory',
+      involvedObject: { kind: 'Node', name: 'ip-10-0-12-34' },
+    });
     expect(pressure).toMatchObject({ objectUid: 'Node//ip-10-0-12-34', node: 'ip-10-0-12-34', type: 'Normal' });
     expect(projectEvent({ ...warning, type: 'Normal', reason: 'Pulled' })).toBeUndefined();
     expect(projectEvent({ ...warning, type: 'Normal', reason: 'Starting', involvedObject: { kind: 'Node', name: 'n' } })).toBeUndefined();

@@ -30,7 +30,11 @@ interface StartOptions {
 }
 
 async function start(opts: StartOptions = {}) {
-  kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 100, ...(opts.watchList ? { watchList: opts.watchList } : {}) });
+  kube = await startSimKube({
+    cluster: sim,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 100,
+    ...(opts.watchList ? { watchList: opts.watchList } : {}),
+  });
   const kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
   meter = new ApiMeter();
@@ -63,7 +67,8 @@ const unschedulable = (r: Reflector<NodeRecord>, name: string) => r.items.get(na
 beforeEach(() => {
   changes.length = 0;
   sim = new SimCluster({ clock: new ManualClock(T0) });
-  for (const n of ['a', 'b', 'c', 'd', 'e']) sim.addNode({ name: n, capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
+  for (const n of ['a', 'b', 'c', 'd', 'e'])
+    sim.addNode({ name: n, capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
 });
 afterEach(async () => {
   await reflector?.stop();
@@ -147,7 +152,13 @@ describe('Reflector (list, then watch, over our own streaming watch)', () => {
     kube.api.faults.delay(1, 20_000, /\/api\/v1\/nodes\?/);
     const kc = new KubeConfig();
     kc.loadFromOptions(kube.kubeconfig);
-    const r = new Reflector<NodeRecord>({ api: new KubeConfigApi(kc, new ApiMeter()), resource: 'nodes', path: '/api/v1/nodes', project: (o) => projectNode(o as NodeObject), logger: silentLogger });
+    const r = new Reflector<NodeRecord>({
+      api: new KubeConfigApi(kc, new ApiMeter()),
+      resource: 'nodes',
+      path: '/api/v1/nodes',
+      project: (o) => projectNode(o as NodeObject),
+      logger: silentLogger,
+    });
     void r.start();
     await eventually(() => expect(kube.api.faults.rules[0].left).toBe(0));
     await r.stop();
@@ -174,7 +185,11 @@ describe('Reflector (list, then watch, over our own streaming watch)', () => {
     kube.api.faults.dropWatches();
     sim.cordon('a');
     await eventually(() => expect(unschedulable(r, 'a')).toBe(true), 5000);
-    expect(nodeWatches().map((q) => q.status).slice(-2)).toEqual([429, 200]);
+    expect(
+      nodeWatches()
+        .map((q) => q.status)
+        .slice(-2),
+    ).toEqual([429, 200]);
     // The wait is the server's 2 s, not the 10–50 ms backoff this reflector is given.
     const retry = lines.find((l) => l.message === 'list/watch failed: retrying' && l.status === 429);
     expect(retry).toMatchObject({ retryInMs: 2000, error: expect.stringContaining('HTTP 429: Too many requests') });
@@ -190,7 +205,14 @@ describe('Reflector (list, then watch, over our own streaming watch)', () => {
     const kc = new KubeConfig();
     kc.loadFromOptions(kube.kubeconfig);
     meter = new ApiMeter();
-    reflector = new Reflector<NodeRecord>({ api: new KubeConfigApi(kc, meter), resource: 'nodes', path: '/api/v1/nodes', project: (o) => projectNode(o as NodeObject), logger: silentLogger, backoff: { baseMs: 10, capMs: 50 } });
+    reflector = new Reflector<NodeRecord>({
+      api: new KubeConfigApi(kc, meter),
+      resource: 'nodes',
+      path: '/api/v1/nodes',
+      project: (o) => projectNode(o as NodeObject),
+      logger: silentLogger,
+      backoff: { baseMs: 10, capMs: 50 },
+    });
     await reflector.start();
     expect(reflector.items.size).toBe(5);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
@@ -214,7 +236,15 @@ describe('Reflector (list, then watch, over our own streaming watch)', () => {
     kube.api.faults.delay(1, 3000, /watch=true/);
     const kc = new KubeConfig();
     kc.loadFromOptions(kube.kubeconfig);
-    reflector = new Reflector<NodeRecord>({ api: new KubeConfigApi(kc, new ApiMeter()), resource: 'nodes', path: '/api/v1/nodes', project: (o) => projectNode(o as NodeObject), logger: silentLogger, idleTimeoutMs: 300, backoff: { baseMs: 10, capMs: 50 } });
+    reflector = new Reflector<NodeRecord>({
+      api: new KubeConfigApi(kc, new ApiMeter()),
+      resource: 'nodes',
+      path: '/api/v1/nodes',
+      project: (o) => projectNode(o as NodeObject),
+      logger: silentLogger,
+      idleTimeoutMs: 300,
+      backoff: { baseMs: 10, capMs: 50 },
+    });
     await reflector.start();
     const r = reflector;
     sim.cordon('e');
@@ -282,7 +312,11 @@ describe('Reflector: streaming lists (sendInitialEvents), with the paged list as
 
   it('lists by pages when the end marker does not come in time', async () => {
     // A server that takes the streaming list and sends nothing: only the deadline can tell.
-    const r = await start({ watchList: 'on', initialEventsTimeoutMs: 300, before: () => kube.api.faults.delay(1, 10_000, /sendInitialEvents=true/) });
+    const r = await start({
+      watchList: 'on',
+      initialEventsTimeoutMs: 300,
+      before: () => kube.api.faults.delay(1, 10_000, /sendInitialEvents=true/),
+    });
     expect([...r.items.keys()]).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(nodeLists()).toHaveLength(3);
     expect(r.stats).toMatchObject({ lists: 1, streamedLists: 0 });

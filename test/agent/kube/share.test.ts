@@ -9,8 +9,17 @@ const GiB = 1024 * MiB;
 
 function replicas() {
   const sim = new SimCluster({ clock: new ManualClock(Date.UTC(2026, 11, 5)) });
-  for (const n of ['a', 'b']) sim.addNode({ name: n, capacity: { cpuMilli: 4000, memoryBytes: 16 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
-  sim.addWorkload({ kind: 'Deployment', namespace: 'web', name: 'api', replicas: 3, containers: [{ name: 'api', image: 'api:1.4.2', requests: { cpuMilli: 250, memoryBytes: 256 * MiB }, limits: { memoryBytes: 512 * MiB } }] });
+  for (const n of ['a', 'b'])
+    sim.addNode({ name: n, capacity: { cpuMilli: 4000, memoryBytes: 16 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
+  sim.addWorkload({
+    kind: 'Deployment',
+    namespace: 'web',
+    name: 'api',
+    replicas: 3,
+    containers: [
+      { name: 'api', image: 'api:1.4.2', requests: { cpuMilli: 250, memoryBytes: 256 * MiB }, limits: { memoryBytes: 512 * MiB } },
+    ],
+  });
   return sim.list('pods').map((o) => projectPod(o as unknown as PodObject)!);
 }
 

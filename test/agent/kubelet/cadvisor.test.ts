@@ -3,12 +3,16 @@ import * as path from 'path';
 import { CfsParser, CfsTracker, parseCfs, parseLabels, type CfsCounters } from '../../../agent/kubelet/cadvisor';
 
 const SAMPLE = readFileSync(path.join(__dirname, '../../fixtures/kubelet/cadvisor-kubeturbo.txt'), 'utf8');
-const byContainer = (m: ReadonlyMap<string, CfsCounters>) => Object.fromEntries([...m.values()].map((c) => [`${c.namespace}/${c.pod}/${c.container}`, c]));
+const byContainer = (m: ReadonlyMap<string, CfsCounters>) =>
+  Object.fromEntries([...m.values()].map((c) => [`${c.namespace}/${c.pod}/${c.container}`, c]));
 
 describe('the /metrics/cadvisor reader', () => {
-  it('keeps the CFS counters of real containers from a live kubelet\'s output, not the pod cgroups or other families', () => {
+  it("keeps the CFS counters of real containers from a live kubelet's output, not the pod cgroups or other families", () => {
     const got = byContainer(parseCfs(SAMPLE));
-    expect(Object.keys(got).sort()).toEqual(['ccp/metallb-speaker-m29mf/metallb-speaker', 'lens-metrics/node-exporter-pmngv/node-exporter']);
+    expect(Object.keys(got).sort()).toEqual([
+      'ccp/metallb-speaker-m29mf/metallb-speaker',
+      'lens-metrics/node-exporter-pmngv/node-exporter',
+    ]);
     expect(got['ccp/metallb-speaker-m29mf/metallb-speaker']).toEqual({
       namespace: 'ccp',
       pod: 'metallb-speaker-m29mf',
@@ -61,7 +65,12 @@ describe('throttling between two readings', () => {
     const t = new CfsTracker();
     t.rates(read(6000, 3000, 300), 0);
     // The counter reset: its increase is its new value (as Prometheus counts it).
-    expect(t.rates(read(600, 150, 6), 60_000).get('shop/api-1')?.get('app')?.cpuThrottledPct).toBe(25);
+    expect(
+      t
+        .rates(read(600, 150, 6), 60_000)
+        .get('shop/api-1')
+        ?.get('app')?.cpuThrottledPct,
+    ).toBe(25);
     // Restarted: a new cgroup (first seen: no rate) while the old one stopped counting.
     const both = new Map([...read(600, 150, 6), ...read(300, 300, 20, '/c2')]);
     expect(t.rates(both, 120_000).get('shop/api-1')?.get('app')).toBeUndefined();

@@ -20,7 +20,15 @@ export const CAPTURES: readonly CaptureFigures[] = [
   {
     version: '1_35',
     etcd: { name: 'etcd-datagen-1-35', uid: '0a29c6e7-a93e-426e-9148-c4186efc55c4', hash: 'eaf7d48161d81d9c3359e1c008571fd6' },
-    etcdUsage: { memoryWorkingSetBytes: 44290048, memoryRssBytes: 42565632, rootfsUsedBytes: 40960, logsUsedBytes: 20480, swapUsageBytes: 0, psiMemoryFullAvg10: 0, psiCpuSomeAvg10: 0 },
+    etcdUsage: {
+      memoryWorkingSetBytes: 44290048,
+      memoryRssBytes: 42565632,
+      rootfsUsedBytes: 40960,
+      logsUsedBytes: 20480,
+      swapUsageBytes: 0,
+      psiMemoryFullAvg10: 0,
+      psiCpuSomeAvg10: 0,
+    },
     apiserverWorkingSet: 221794304,
     containersWorkingSet: 523374592,
     stats: {
@@ -50,7 +58,13 @@ export const CAPTURES: readonly CaptureFigures[] = [
     version: '1_31',
     etcd: { name: 'etcd-datagen-1-31', uid: 'a932833e-a19c-4208-9984-99baade65186', hash: 'a9d723c948f6e052b5e5f90c6d73d3ef' },
     // 1.31 has no PSI: the figures are absent, not zero.
-    etcdUsage: { memoryWorkingSetBytes: 33058816, memoryRssBytes: 32104448, rootfsUsedBytes: 36864, logsUsedBytes: 16384, swapUsageBytes: 0 },
+    etcdUsage: {
+      memoryWorkingSetBytes: 33058816,
+      memoryRssBytes: 32104448,
+      rootfsUsedBytes: 36864,
+      logsUsedBytes: 16384,
+      swapUsageBytes: 0,
+    },
     apiserverWorkingSet: 222912512,
     containersWorkingSet: 505085952,
   },

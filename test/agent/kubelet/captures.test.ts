@@ -31,8 +31,22 @@ function batchOf(version: '1_31' | '1_35') {
     kind: 'full',
     seq: 1,
     collectedAt: Date.UTC(2026, 5, 26, 10, 15),
-    agent: { version: 'test', startedAt: Date.UTC(2026, 5, 26, 10), cycles: 1, batchesSent: 0, bytesSent: 0, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} },
-    nodes: nodes.map(({ node }) => ({ node, stats: usage.stats, pods: pods.filter((p) => p.node === node.name).map((p) => withUsage(p, usage)) })),
+    agent: {
+      version: 'test',
+      startedAt: Date.UTC(2026, 5, 26, 10),
+      cycles: 1,
+      batchesSent: 0,
+      bytesSent: 0,
+      buffered: 0,
+      droppedBatches: 0,
+      pushFailures: 0,
+      scrapeErrors: {},
+    },
+    nodes: nodes.map(({ node }) => ({
+      node,
+      stats: usage.stats,
+      pods: pods.filter((p) => p.node === node.name).map((p) => withUsage(p, usage)),
+    })),
     unscheduledPods: pods.filter((p) => !p.node),
     workloads: [],
     events: [],
@@ -46,25 +60,28 @@ function batchOf(version: '1_31' | '1_35') {
 
 const workingSet = (p: Pod | undefined) => p?.containers.reduce((a, c) => a + (c.usage?.memoryWorkingSetBytes ?? 0), 0);
 
-describe.each(CAPTURES)('the $version capture through the agent', ({ version, etcd, etcdUsage, apiserverWorkingSet, containersWorkingSet, stats }) => {
-  const { batch, byName, summaryPods } = batchOf(version);
+describe.each(CAPTURES)(
+  'the $version capture through the agent',
+  ({ version, etcd, etcdUsage, apiserverWorkingSet, containersWorkingSet, stats }) => {
+    const { batch, byName, summaryPods } = batchOf(version);
 
-  it('gives a static pod (etcd) its usage: the mirror pod found by its config hash', () => {
-    const pod = byName.get(etcd.name);
-    expect(pod).toMatchObject({ uid: etcd.uid, configHash: etcd.hash, workload: { kind: 'Node' } });
-    expect(pod?.containers[0].usage).toEqual(etcdUsage);
-    expect(workingSet(byName.get(`kube-apiserver-datagen-${version.replace('_', '-')}`))).toBe(apiserverWorkingSet);
-  });
-
-  it('joins every pod of the summary to an API pod, so the node total is the summary total', () => {
-    const withUsage = batch.nodes[0].pods.filter((p) => p.containers.some((c) => c.usage));
-    expect(withUsage).toHaveLength(summaryPods);
-    expect(batch.nodes[0].pods.reduce((a, p) => a + (workingSet(p) ?? 0), 0)).toBe(containersWorkingSet);
-  });
-
-  if (stats) {
-    it('reads the node figures of a 1.35 kubelet: containerFs, swap and PSI included', () => {
-      expect(batch.nodes[0].stats).toEqual(stats);
+    it('gives a static pod (etcd) its usage: the mirror pod found by its config hash', () => {
+      const pod = byName.get(etcd.name);
+      expect(pod).toMatchObject({ uid: etcd.uid, configHash: etcd.hash, workload: { kind: 'Node' } });
+      expect(pod?.containers[0].usage).toEqual(etcdUsage);
+      expect(workingSet(byName.get(`kube-apiserver-datagen-${version.replace('_', '-')}`))).toBe(apiserverWorkingSet);
     });
-  }
-});
+
+    it('joins every pod of the summary to an API pod, so the node total is the summary total', () => {
+      const withUsage = batch.nodes[0].pods.filter((p) => p.containers.some((c) => c.usage));
+      expect(withUsage).toHaveLength(summaryPods);
+      expect(batch.nodes[0].pods.reduce((a, p) => a + (workingSet(p) ?? 0), 0)).toBe(containersWorkingSet);
+    });
+
+    if (stats) {
+      it('reads the node figures of a 1.35 kubelet: containerFs, swap and PSI included', () => {
+        expect(batch.nodes[0].stats).toEqual(stats);
+      });
+    }
+  },
+);

@@ -15,7 +15,11 @@ afterEach(() => kube?.close());
 
 async function start(nodesConfigz: boolean) {
   const sim = new SimCluster({ clock: new ManualClock(T0) });
-  sim.addNode({ name: NODES[0], capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 }, evictionHard: { 'memory.available': '500Mi' } });
+  sim.addNode({
+    name: NODES[0],
+    capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 },
+    evictionHard: { 'memory.available': '500Mi' },
+  });
   sim.addNode({ name: NODES[1], capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
   const k = (kube = await startSimKube({ cluster: sim, permissions: { nodesConfigz } }));
   const source = new DirectKubeletSource({ ca: loopbackTls.ca(), authorization: async () => `Bearer ${k.token}` });
@@ -31,11 +35,14 @@ test('a /configz answer gives the thresholds: amounts, shares, PIDs as a count, 
       evictionSoftGracePeriod: { 'memory.available': '1m30s' },
     },
   });
-  expect(e).toEqual({ hard: { 'memory.available': { quantity: 500 * 2 ** 20 }, 'nodefs.available': { pct: 10 }, 'pid.available': { quantity: 1000 } }, soft: { 'memory.available': { quantity: GiB } } });
+  expect(e).toEqual({
+    hard: { 'memory.available': { quantity: 500 * 2 ** 20 }, 'nodefs.available': { pct: 10 }, 'pid.available': { quantity: 1000 } },
+    soft: { 'memory.available': { quantity: GiB } },
+  });
   expect(evictionOf({ kind: 'Status' })).toBeUndefined();
 });
 
-test('each kubelet\'s thresholds are read over nodes/configz, cached per node, and valid in a batch', async () => {
+test("each kubelet's thresholds are read over nodes/configz, cached per node, and valid in a batch", async () => {
   const { source, targets } = await start(true);
   const now = { t: T0 };
   const configs = new KubeletConfigs({ source, now: () => now.t, refreshMs: 3_600_000 });
@@ -52,8 +59,38 @@ test('each kubelet\'s thresholds are read over nodes/configz, cached per node, a
   now.t += 3_600_000;
   await cached.refresh(targets);
   expect(asked).toBe(4);
-  const node = { name: NODES[0], conditions: [], capacity: {}, allocatable: {}, taints: [], unschedulable: false, eviction: configs.get(NODES[0]) };
-  const batch = { v: 1, cluster: 'c', kind: 'full', seq: 1, collectedAt: T0, agent: { version: '1', startedAt: T0, cycles: 1, batchesSent: 0, bytesSent: 0, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} }, nodes: [{ node, pods: [] }], unscheduledPods: [], workloads: [], events: [], scrapeErrors: [] };
+  const node = {
+    name: NODES[0],
+    conditions: [],
+    capacity: {},
+    allocatable: {},
+    taints: [],
+    unschedulable: false,
+    eviction: configs.get(NODES[0]),
+  };
+  const batch = {
+    v: 1,
+    cluster: 'c',
+    kind: 'full',
+    seq: 1,
+    collectedAt: T0,
+    agent: {
+      version: '1',
+      startedAt: T0,
+      cycles: 1,
+      batchesSent: 0,
+      bytesSent: 0,
+      buffered: 0,
+      droppedBatches: 0,
+      pushFailures: 0,
+      scrapeErrors: {},
+    },
+    nodes: [{ node, pods: [] }],
+    unscheduledPods: [],
+    workloads: [],
+    events: [],
+    scrapeErrors: [],
+  };
   expect(parseBatch(batch)).toMatchObject({ ok: true });
 });
 

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfigApi } from '../../../agent/kube/api';
 import { ApiMeter } from '../../../agent/kube/meter';
-import { ApiProxySource, DirectKubeletSource, scrapeAll, scrapeCfs, scrapeConcurrency, type SummarySource } from '../../../agent/kubelet/scraper';
+import {
+  ApiProxySource,
+  DirectKubeletSource,
+  scrapeAll,
+  scrapeCfs,
+  scrapeConcurrency,
+  type SummarySource,
+} from '../../../agent/kubelet/scraper';
 import { ManualClock } from '../../../model/time';
 import { SimCluster } from '../../../sim/kube/cluster';
 import { startSimKube, type SimKube } from '../../../sim/kube/env';
@@ -12,22 +19,29 @@ import { loopbackTls } from '../../../sim/kube/tls';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 const GiB = 1024 ** 3;
-const NODES = ['ip-10-0-0-1.eu-west-1.compute.internal', 'ip-10-0-0-2.eu-west-1.compute.internal', 'ip-10-0-0-3.eu-west-1.compute.internal', 'ip-10-0-0-4.eu-west-1.compute.internal'];
+const NODES = [
+  'ip-10-0-0-1.eu-west-1.compute.internal',
+  'ip-10-0-0-2.eu-west-1.compute.internal',
+  'ip-10-0-0-3.eu-west-1.compute.internal',
+  'ip-10-0-0-4.eu-west-1.compute.internal',
+];
 const CERTS: Record<string, KubeletCertificate> = { [NODES[0]]: 'ip', [NODES[1]]: 'name', [NODES[2]]: 'wrong', [NODES[3]]: 'selfsigned' };
 
 let kube: SimKube;
 const targets = () => NODES.map((node) => ({ node, address: '127.0.0.1', port: kube.kubelets.portOf(node) as number }));
-const direct = (insecureSkipTlsVerify = false) => new DirectKubeletSource({ ca: loopbackTls.ca(), insecureSkipTlsVerify, authorization: async () => `Bearer ${kube.token}` });
+const direct = (insecureSkipTlsVerify = false) =>
+  new DirectKubeletSource({ ca: loopbackTls.ca(), insecureSkipTlsVerify, authorization: async () => `Bearer ${kube.token}` });
 
 beforeEach(async () => {
   const sim = new SimCluster({ clock: new ManualClock(T0) });
-  for (const name of NODES) sim.addNode({ name, capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
+  for (const name of NODES)
+    sim.addNode({ name, capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
   kube = await startSimKube({ cluster: sim, kubeletCertificate: (n) => CERTS[n] });
 });
 afterEach(() => kube.close());
 
 describe('reading kubelet summaries directly', () => {
-  it('trusts the cluster CA and accepts a certificate naming the node\'s IP or its name, and no other', async () => {
+  it("trusts the cluster CA and accepts a certificate naming the node's IP or its name, and no other", async () => {
     const results = await scrapeAll(targets(), direct(), { concurrency: 4, timeoutMs: () => 2000 });
     expect(results.map((r) => r.summary?.node.nodeName ?? r.error?.kind)).toEqual([NODES[0], NODES[1], 'tls', 'tls']);
     expect(results[2].error?.message).toMatch(/altnames|does not match/i);
@@ -43,7 +57,10 @@ describe('reading kubelet summaries directly', () => {
     const [a, b] = NODES;
     kube.kubelets.setFault(a, { delayMs: 1000 });
     kube.kubelets.setFault(b, { status: 500 });
-    let results = await scrapeAll([...targets().slice(0, 2), { node: 'gone', port: 10250 }], direct(), { concurrency: 2, timeoutMs: () => 200 });
+    let results = await scrapeAll([...targets().slice(0, 2), { node: 'gone', port: 10250 }], direct(), {
+      concurrency: 2,
+      timeoutMs: () => 200,
+    });
     expect(results.map((r) => r.error?.kind)).toEqual(['timeout', 'http', 'other']);
     expect(results[1].error?.message).toContain('HTTP 500');
     kube.kubelets.setFault(a, { garbage: true });
@@ -74,7 +91,7 @@ describe('the cost of reading a kubelet', () => {
     return [summaries, await scrapeCfs(trusted(), source, { concurrency: 2, timeoutMs: () => 2000 })] as const;
   };
 
-  it('reads a kubelet\'s summary and its cAdvisor over one connection, kept for the next cycle', async () => {
+  it("reads a kubelet's summary and its cAdvisor over one connection, kept for the next cycle", async () => {
     const source = direct();
     for (let i = 0; i < 2; i++) {
       const [summaries, cfs] = await cycle(source);
@@ -82,7 +99,13 @@ describe('the cost of reading a kubelet', () => {
       expect(cfs.map((r) => r.error)).toEqual([undefined, undefined]);
     }
     // Four reads of each kubelet, one TLS handshake each.
-    expect(NODES.slice(0, 2).map((n) => [kube.kubelets.requests.get(n), kube.kubelets.cadvisorRequests.get(n), kube.kubelets.connections.get(n)])).toEqual([
+    expect(
+      NODES.slice(0, 2).map((n) => [
+        kube.kubelets.requests.get(n),
+        kube.kubelets.cadvisorRequests.get(n),
+        kube.kubelets.connections.get(n),
+      ]),
+    ).toEqual([
       [2, 2, 1],
       [2, 2, 1],
     ]);
@@ -138,16 +161,21 @@ describe('reading every node', () => {
 });
 
 describe('a bounded scrape', () => {
-  it('cuts calls in flight and skips nodes not reached when the cycle\'s deadline passes', async () => {
+  it("cuts calls in flight and skips nodes not reached when the cycle's deadline passes", async () => {
     const [fast, stuck, ...behind] = targets();
     kube.kubelets.setFault(stuck.node, { delayMs: 20_000 });
     const deadline = new AbortController();
-    const results = scrapeAll([fast, stuck, ...behind], direct(true), { concurrency: 1, timeoutMs: () => 10_000, signal: deadline.signal, reduce: (s) => s.node.nodeName });
-    setTimeout(() => deadline.abort('the cycle\'s scrape deadline passed'), 500);
+    const results = scrapeAll([fast, stuck, ...behind], direct(true), {
+      concurrency: 1,
+      timeoutMs: () => 10_000,
+      signal: deadline.signal,
+      reduce: (s) => s.node.nodeName,
+    });
+    setTimeout(() => deadline.abort("the cycle's scrape deadline passed"), 500);
     const r = await results;
     expect(r[0]).toEqual({ node: fast.node, summary: fast.node });
     expect(r.slice(1).map((x) => x.error)).toEqual(
-      [stuck, ...behind].map((t) => ({ node: t.node, kind: 'timeout', message: 'not scraped: the cycle\'s scrape deadline passed' })),
+      [stuck, ...behind].map((t) => ({ node: t.node, kind: 'timeout', message: "not scraped: the cycle's scrape deadline passed" })),
     );
   });
 
@@ -197,7 +225,10 @@ describe('reading kubelet summaries through the API server proxy (the fallback)'
         currentContext: 'x',
       });
       const started = Date.now();
-      const [r] = await scrapeAll(targets().slice(0, 1), new ApiProxySource(new KubeConfigApi(kc, new ApiMeter())), { concurrency: 1, timeoutMs: () => 300 });
+      const [r] = await scrapeAll(targets().slice(0, 1), new ApiProxySource(new KubeConfigApi(kc, new ApiMeter())), {
+        concurrency: 1,
+        timeoutMs: () => 300,
+      });
       expect(r.error).toMatchObject({ kind: 'timeout', message: expect.stringContaining('within 300 ms') });
       expect(Date.now() - started).toBeLessThan(1500);
     } finally {

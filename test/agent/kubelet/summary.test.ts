@@ -36,7 +36,12 @@ describe('the kubelet summary, as the agent reads it', () => {
     });
     expect(u.pods.size).toBe(11);
     const phpmyadmin = u.pods.get('7208f2cd-7532-40c4-bc4c-d2473d3749bd');
-    expect(phpmyadmin?.containers.get('phpmyadmin')).toEqual({ memoryWorkingSetBytes: 2079113216, memoryRssBytes: 23146496, rootfsUsedBytes: 4198400, logsUsedBytes: 46727168 });
+    expect(phpmyadmin?.containers.get('phpmyadmin')).toEqual({
+      memoryWorkingSetBytes: 2079113216,
+      memoryRssBytes: 23146496,
+      rootfsUsedBytes: 4198400,
+      logsUsedBytes: 46727168,
+    });
     expect(phpmyadmin?.ephemeralStorageUsedBytes).toBe(50925568);
   });
 
@@ -79,7 +84,7 @@ describe('the kubelet summary, as the agent reads it', () => {
     expect(() => asSummary({ node: { nodeName: 'n' }, pods: {} })).toThrow(SummaryShapeError);
   });
 
-  it('stores a Windows kubelet\'s placeholder zeros (rss, rootfs, logs) as unknown, and its real figures as they are', () => {
+  it("stores a Windows kubelet's placeholder zeros (rss, rootfs, logs) as unknown, and its real figures as they are", () => {
     // Synthetic, in the shape the issue describes for Windows nodes on EKS: no `rlimit`, no inode counts, zeros for what
     // the Windows stats provider does not measure, and no `usageNanoCores`.
     const windows = {
@@ -99,7 +104,10 @@ describe('the kubelet summary, as the agent reads it', () => {
     expect(u.stats).toEqual({ memoryWorkingSetBytes: 2e9, memoryAvailableBytes: 6e9, fsAvailableBytes: 4e10, fsCapacityBytes: 8e10 });
     expect(u.pods.get('u-iis')?.containers.get('iis')).toEqual({ memoryWorkingSetBytes: 1.5e8 });
     // The same zeros from a Linux kubelet (rlimit and inodes present) are measurements: an empty log is 0 bytes.
-    const linux = { ...windows, node: { ...windows.node, rlimit: { maxpid: 4194304, curproc: 300 }, fs: { ...windows.node.fs, inodes: 5e6, inodesFree: 4e6 } } };
+    const linux = {
+      ...windows,
+      node: { ...windows.node, rlimit: { maxpid: 4194304, curproc: 300 }, fs: { ...windows.node.fs, inodes: 5e6, inodesFree: 4e6 } },
+    };
     expect(usageOf(asSummary(linux), new CpuTracker()).pods.get('u-iis')?.containers.get('iis')).toEqual({
       memoryWorkingSetBytes: 1.5e8,
       memoryRssBytes: 0,
@@ -108,12 +116,14 @@ describe('the kubelet summary, as the agent reads it', () => {
     });
   });
 
-  it('takes a real Windows kubelet\'s CPU from its counters alone: unknown without them, never its usageNanoCores', () => {
+  it("takes a real Windows kubelet's CPU from its counters alone: unknown without them, never its usageNanoCores", () => {
     // test/fixtures/windows-eks: two real summaries a minute apart. The container says `usageNanoCores: 0`
     // while its counter grew by 187,500,000 ns in 60 s (3.1 m); the node's grew by 3,100,000,000 ns (51.7 m).
     const windows = (f: string, drop?: 'usageNanoCores' | 'usageCoreNanoSeconds') => {
       const s = JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/windows-eks', f), 'utf8'));
-      if (drop) for (const cpu of [s.node.cpu, ...s.pods.flatMap((p: { containers: { cpu: object }[] }) => p.containers.map((c) => c.cpu))]) delete cpu[drop];
+      if (drop)
+        for (const cpu of [s.node.cpu, ...s.pods.flatMap((p: { containers: { cpu: object }[] }) => p.containers.map((c) => c.cpu))])
+          delete cpu[drop];
       return asSummary(s);
     };
     const uid = '01bfbe59-2925-4ad5-a8d3-a1b23e3ddd74';
@@ -131,18 +141,26 @@ describe('the kubelet summary, as the agent reads it', () => {
     expect(u.stats).not.toHaveProperty('cpuMilli');
     expect(u.pods.get(uid)?.containers.get('windows-server-iis-ltsc2019')).not.toHaveProperty('cpuMilli');
     // The node's placeholder RSS and its missing inodes and PIDs are unknown.
-    for (const k of ['memoryRssBytes', 'fsInodes', 'fsInodesFree', 'imageFsInodes', 'imageFsInodesFree', 'processes', 'maxPid']) expect(u.stats).not.toHaveProperty(k);
+    for (const k of ['memoryRssBytes', 'fsInodes', 'fsInodesFree', 'imageFsInodes', 'imageFsInodesFree', 'processes', 'maxPid'])
+      expect(u.stats).not.toHaveProperty(k);
   });
 
   it('drops a pressure average that is not a percentage', () => {
-    const s = { node: { nodeName: 'n', memory: { psi: { some: { avg10: 140 }, full: { avg10: -1 } } }, cpu: { psi: { some: { avg10: 12.5 } } } } };
+    const s = {
+      node: { nodeName: 'n', memory: { psi: { some: { avg10: 140 }, full: { avg10: -1 } } }, cpu: { psi: { some: { avg10: 12.5 } } } },
+    };
     expect(usageOf(asSummary(s), new CpuTracker()).stats).toEqual({ psiCpuSomeAvg10: 12.5 });
   });
 
   it('keeps container swap only where the node has swap on', () => {
     const summary = (nodeSwap: object) => ({
       node: { nodeName: 'n', swap: nodeSwap },
-      pods: [{ podRef: { name: 'p', namespace: 'ns', uid: 'u' }, containers: [{ name: 'c', swap: { swapAvailableBytes: 0, swapUsageBytes: 0 } }] }],
+      pods: [
+        {
+          podRef: { name: 'p', namespace: 'ns', uid: 'u' },
+          containers: [{ name: 'c', swap: { swapAvailableBytes: 0, swapUsageBytes: 0 } }],
+        },
+      ],
     });
     const on = usageOf(asSummary(summary({ swapAvailableBytes: 1073737728, swapUsageBytes: 0 })), new CpuTracker());
     expect(on.stats).toEqual({ swapAvailableBytes: 1073737728, swapUsageBytes: 0 });

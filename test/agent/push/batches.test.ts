@@ -40,7 +40,7 @@ function decode(b: EncodedBatch): AgentBatch {
 }
 
 describe('encodeBatches', () => {
-  it('makes one valid gzip\'d batch when it fits', async () => {
+  it("makes one valid gzip'd batch when it fits", async () => {
     const c = content(3);
     const { batches } = await encodeBatches(c, { sentAt: T + 100 });
     expect(batches).toHaveLength(1);
@@ -51,7 +51,22 @@ describe('encodeBatches', () => {
   });
 
   it('splits by nodes into parts under the limit; cluster-wide lists ride in part 0, scrape errors with their node', async () => {
-    const c = content(12, { events: [{ objectUid: 'u', objectKind: 'Pod', objectName: 'p', namespace: 'web', reason: 'BackOff', type: 'Warning', message: 'Back-off', count: 3, firstSeen: T - 60_000, lastSeen: T }] });
+    const c = content(12, {
+      events: [
+        {
+          objectUid: 'u',
+          objectKind: 'Pod',
+          objectName: 'p',
+          namespace: 'web',
+          reason: 'BackOff',
+          type: 'Warning',
+          message: 'Back-off',
+          count: 3,
+          firstSeen: T - 60_000,
+          lastSeen: T,
+        },
+      ],
+    });
     const limit = 12_000;
     const { batches } = await encodeBatches(c, { sentAt: T, maxCompressedBytes: limit });
     expect(batches.length).toBeGreaterThan(2);
@@ -82,7 +97,10 @@ describe('encodeBatches', () => {
   it('splits a batch of many small values, which JSON.parse pays for per value, under the value count ingest accepts', async () => {
     const c = content(30);
     const labels = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`l${i}`, 'x']));
-    const nodes = c.nodes.map((n) => ({ ...n, pods: Array.from({ length: 300 }, (_, i) => ({ ...n.pods[0], uid: `${n.node.name}-${i}`, name: `p${i}`, labels })) }));
+    const nodes = c.nodes.map((n) => ({
+      ...n,
+      pods: Array.from({ length: 300 }, (_, i) => ({ ...n.pods[0], uid: `${n.node.name}-${i}`, name: `p${i}`, labels })),
+    }));
     const { batches } = await encodeBatches({ ...c, nodes }, { sentAt: T });
     expect(batches.length).toBeGreaterThan(1);
     for (const b of batches) {
@@ -92,10 +110,27 @@ describe('encodeBatches', () => {
     }
   });
 
-  it('keeps every batch within the schema\'s limits, whatever it is given (the newest events kept)', async () => {
-    const events: KubeEvent[] = Array.from({ length: BATCH_LIMITS.maxEvents + 5 }, (_, i) => ({ objectUid: `u${i}`, objectKind: 'Pod', objectName: `p${i}`, reason: 'BackOff', type: 'Warning', message: '', count: 1, firstSeen: T - i * 1000, lastSeen: T - i * 1000 }));
+  it("keeps every batch within the schema's limits, whatever it is given (the newest events kept)", async () => {
+    const events: KubeEvent[] = Array.from({ length: BATCH_LIMITS.maxEvents + 5 }, (_, i) => ({
+      objectUid: `u${i}`,
+      objectKind: 'Pod',
+      objectName: `p${i}`,
+      reason: 'BackOff',
+      type: 'Warning',
+      message: '',
+      count: 1,
+      firstSeen: T - i * 1000,
+      lastSeen: T - i * 1000,
+    }));
     const c = content(1);
-    const crowded = { ...c.nodes[0], pods: Array.from({ length: BATCH_LIMITS.maxPodsPerNode + 3 }, (_, i) => ({ ...c.nodes[0].pods[0], uid: `uid-${i}`, name: `pod-${i}` })) };
+    const crowded = {
+      ...c.nodes[0],
+      pods: Array.from({ length: BATCH_LIMITS.maxPodsPerNode + 3 }, (_, i) => ({
+        ...c.nodes[0].pods[0],
+        uid: `uid-${i}`,
+        name: `pod-${i}`,
+      })),
+    };
     const { batches, clipped } = await encodeBatches({ ...c, events, nodes: [crowded] }, { sentAt: T });
     const b = decode(batches[0]);
     expect(b.events).toHaveLength(BATCH_LIMITS.maxEvents);

@@ -28,7 +28,14 @@ describe('Outbox', () => {
     box.add([batch(1), batch(2), batch(3)]);
     expect(await box.flush()).toBe('blocked');
     expect(sink.sent).toEqual([1, 2]);
-    expect(counters).toMatchObject({ batchesSent: 1, bytesSent: 10, rawBytesSent: 80, buffered: 2, pushFailures: 1, consecutivePushFailures: 1 });
+    expect(counters).toMatchObject({
+      batchesSent: 1,
+      bytesSent: 10,
+      rawBytesSent: 80,
+      buffered: 2,
+      pushFailures: 1,
+      consecutivePushFailures: 1,
+    });
     box.add([batch(4)]);
     expect(await box.flush()).toBe('sent');
     expect(sink.sent).toEqual([1, 2, 2, 3, 4]);
@@ -46,7 +53,10 @@ describe('Outbox', () => {
   });
 
   it('counts a batch dropped after an unanswered send as unconfirmed (perhaps stored), not as lost', async () => {
-    const sink = new ScriptedSink([{ kind: 'retry', detail: 'no answer within 20000 ms', unanswered: true }, ...Array(5).fill({ kind: 'retry', detail: 'down' })]);
+    const sink = new ScriptedSink([
+      { kind: 'retry', detail: 'no answer within 20000 ms', unanswered: true },
+      ...Array(5).fill({ kind: 'retry', detail: 'down' }),
+    ]);
     const { box, counters } = outbox(sink, 2, 1000);
     box.add([batch(1)]);
     expect(await box.flush()).toBe('blocked');

@@ -19,11 +19,12 @@ beforeEach(async () => {
 });
 afterEach(() => endpoint.close());
 
-const sink = (credentials = KEYS, timeoutMs = 2000, url = endpoint.url) => new FunctionUrlSink({ url, sign: createSigner({ region: 'eu-west-1', credentials }), timeoutMs });
+const sink = (credentials = KEYS, timeoutMs = 2000, url = endpoint.url) =>
+  new FunctionUrlSink({ url, sign: createSigner({ region: 'eu-west-1', credentials }), timeoutMs });
 const batch = syntheticBatch(syntheticCluster({ nodes: 2, podsPerNode: 5, now: T }), T);
 
 describe('FunctionUrlSink', () => {
-  it('delivers a signed, gzip\'d batch that the endpoint stores', async () => {
+  it("delivers a signed, gzip'd batch that the endpoint stores", async () => {
     expect(await sink().send(encoded(batch))).toEqual({ kind: 'stored' });
     expect(endpoint.received).toHaveLength(1);
     expect(endpoint.received[0].batch).toEqual(batch);
@@ -48,7 +49,11 @@ describe('FunctionUrlSink', () => {
   it('keeps the batch on a timeout, a refused connection, a refused signature and missing credentials', async () => {
     endpoint.faults.delay(1, 500);
     // Sent, but no answer: ingest may have stored it.
-    expect(await sink(KEYS, 100).send(encoded(batch))).toMatchObject({ kind: 'retry', detail: expect.stringContaining('within 100 ms'), unanswered: true });
+    expect(await sink(KEYS, 100).send(encoded(batch))).toMatchObject({
+      kind: 'retry',
+      detail: expect.stringContaining('within 100 ms'),
+      unanswered: true,
+    });
     expect(await sink({ ...KEYS, secretAccessKey: 'wrong' }).send(encoded(batch))).toMatchObject({ kind: 'retry', status: 403 });
     expect(endpoint.refused.at(-1)?.reason).toContain('signature');
     const closed = await startIngestEndpoint({ credentials: KEYS, region: 'eu-west-1' });
@@ -56,7 +61,13 @@ describe('FunctionUrlSink', () => {
     const refused = await sink(KEYS, 1000, closed.url).send(encoded(batch));
     expect(refused).toMatchObject({ kind: 'retry', detail: expect.stringContaining('ECONNREFUSED') });
     expect(refused).not.toHaveProperty('unanswered');
-    const noCredentials = new FunctionUrlSink({ url: endpoint.url, sign: createSigner({ region: 'eu-west-1', credentials: () => Promise.reject(new Error('Could not load credentials from any providers')) }) });
+    const noCredentials = new FunctionUrlSink({
+      url: endpoint.url,
+      sign: createSigner({
+        region: 'eu-west-1',
+        credentials: () => Promise.reject(new Error('Could not load credentials from any providers')),
+      }),
+    });
     expect(await noCredentials.send(encoded(batch))).toMatchObject({ kind: 'retry', detail: expect.stringContaining('AWS credentials') });
   });
 });

@@ -34,13 +34,17 @@ test('a scenario run ends with a table of its alerts timed from the onset', asyn
   // One row per change notified, in order, at its minute relative to the onset (15 minutes in).
   const s = loadScenario('domino');
   const onset = Date.parse(s.start) + parseDuration(s.onset!);
-  const changes = readOutbox(path.join(out, 'outbox-domino.jsonl')).flatMap((e) => e.notification.changes.filter((c) => c.kind !== 'repeat').map((c) => ({ t: e.notification.evaluatedAt, rule: c.rule })));
+  const changes = readOutbox(path.join(out, 'outbox-domino.jsonl')).flatMap((e) =>
+    e.notification.changes.filter((c) => c.kind !== 'repeat').map((c) => ({ t: e.notification.evaluatedAt, rule: c.rule })),
+  );
   const rows = summary.split('\n').filter((l) => /^ {2}\s*[+-]\d/.test(l));
   expect(rows.map((l) => l.trim().split(/\s+/)[0])).toEqual(changes.map((c) => relative(c.t, onset).trim()));
   expect(rows.map((l) => l.trim().split(/\s+/)[2])).toEqual(changes.map((c) => c.rule));
   // The domino's point: the N-1 warning comes before the scale-in, the critical call at it.
   expect(rows.find((l) => l.includes('n1-headroom'))).toMatch(/^\s+-\d+m\s+warning\s+n1-headroom/);
-  expect(rows.find((l) => l.includes('scale-in-under-pressure'))).toMatch(/^\s+\+[01]m\s+critical\s+scale-in-under-pressure\s+nodeGroup=general/);
+  expect(rows.find((l) => l.includes('scale-in-under-pressure'))).toMatch(
+    /^\s+\+[01]m\s+critical\s+scale-in-under-pressure\s+nodeGroup=general/,
+  );
   // --receivers: every message also went through the PagerDuty and Teams functions to their loopback servers.
   const entries = readOutbox(path.join(out, 'outbox-domino.jsonl'));
   expect(entries.length).toBeGreaterThan(0);
@@ -54,12 +58,17 @@ test('a scenario run ends with a table of its alerts timed from the onset', asyn
 }, 60_000);
 
 test('--receivers names an unknown receiver', async () => {
-  await expect(local('--receivers', 'slack,opsgenie')).rejects.toThrow('--receivers: unknown receiver "opsgenie": expected some of slack, teams, pagerduty, webhook');
+  await expect(local('--receivers', 'slack,opsgenie')).rejects.toThrow(
+    '--receivers: unknown receiver "opsgenie": expected some of slack, teams, pagerduty, webhook',
+  );
 });
 
 test('a watched cluster ends with the same summary, timed from the start of the watch', async () => {
   const synthetic = syntheticCluster({ cluster: 'laptop', nodes: 2, podsPerNode: 5, now: Date.now() });
-  const kube = await startSimKube({ cluster: simClusterFrom(synthetic, { now: () => Date.now() }), permissions: { nodesStats: true, nodesProxy: true } });
+  const kube = await startSimKube({
+    cluster: simClusterFrom(synthetic, { now: () => Date.now() }),
+    permissions: { nodesStats: true, nodesProxy: true },
+  });
   const kubeconfig = path.join(dir, 'kubeconfig');
   fs.writeFileSync(kubeconfig, kube.kubeconfigFile());
   try {

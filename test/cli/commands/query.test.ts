@@ -19,7 +19,14 @@ import { VigilStore } from '../../../lambdas/store/store';
 import type { CloudRollup, Pod } from '../../../model/domain';
 import { imageName } from '../../../model/selector';
 import { ManualClock, MINUTE_MS, minuteOf } from '../../../model/time';
-import { syntheticAgentStatus, syntheticBatch, syntheticCluster, syntheticHostMinutes, syntheticKubeMinutes, type SyntheticCluster } from '../../../sim/synthetic';
+import {
+  syntheticAgentStatus,
+  syntheticBatch,
+  syntheticCluster,
+  syntheticHostMinutes,
+  syntheticKubeMinutes,
+  type SyntheticCluster,
+} from '../../../sim/synthetic';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 5);
 const MINUTES = 30;
@@ -32,18 +39,26 @@ const replicas = (name: string) => appPods.filter((p) => p.workload.name === nam
 const HOT = [...new Set(appPods.map((p) => p.workload.name))].find((n) => replicas(n).length >= 4)!;
 const HOT_NS = replicas(HOT)[0].namespace;
 const HOT_POD = replicas(HOT)[1].name;
-const CRASH = [...new Set(appPods.map((p) => p.workload.name))].find((n) => n !== HOT && replicas(n).every((p) => p.containers.every((c) => c.restarts === 0)))!;
+const CRASH = [...new Set(appPods.map((p) => p.workload.name))].find(
+  (n) => n !== HOT && replicas(n).every((p) => p.containers.every((c) => c.restarts === 0)),
+)!;
 const CRASH_NS = replicas(CRASH)[0].namespace;
 const SICK_NODE = base.reports[2].node;
 
 function clusterAt(m: number): SyntheticCluster {
   const pod = (p: Pod): Pod => {
     if (p.workload.name === HOT) {
-      return { ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, usage: { ...c.usage, cpuMilli: p.name === HOT_POD ? 400 : 100 } } : c)) };
+      return {
+        ...p,
+        containers: p.containers.map((c, i) => (i === 0 ? { ...c, usage: { ...c.usage, cpuMilli: p.name === HOT_POD ? 400 : 100 } } : c)),
+      };
     }
     if (p.workload.name === CRASH && p.name === replicas(CRASH)[0].name && m >= 10) {
       const restarts = Math.floor(m / 10);
-      return { ...p, containers: p.containers.map((c, i) => (i === 0 ? { ...c, restarts, lastTermination: { reason: 'OOMKilled', exitCode: 137 } } : c)) };
+      return {
+        ...p,
+        containers: p.containers.map((c, i) => (i === 0 ? { ...c, restarts, lastTermination: { reason: 'OOMKilled', exitCode: 137 } } : c)),
+      };
     }
     return p;
   };
@@ -52,7 +67,15 @@ function clusterAt(m: number): SyntheticCluster {
     ...base,
     reports: base.reports.map((r) => ({
       ...r,
-      node: r.node.name === SICK_NODE.name && notReady ? { ...r.node, conditions: r.node.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'KubeletNotReady' } : c)) } : r.node,
+      node:
+        r.node.name === SICK_NODE.name && notReady
+          ? {
+              ...r.node,
+              conditions: r.node.conditions.map((c) =>
+                c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'KubeletNotReady' } : c,
+              ),
+            }
+          : r.node,
       pods: r.pods.map(pod),
     })),
   };
@@ -87,7 +110,10 @@ async function fill(store: VigilStore, clock: ManualClock, at: (m: number) => Sy
 // A Spot interruption on the cluster's timeline, as EventBridge delivers it.
 const SPOT_INSTANCE = base.hosts[4].instanceId;
 const origin = (id: string, m: number) => ({ id, time: T0 + m * MINUTE_MS, account: '123456789012', region: 'eu-west-1' });
-const SPOT_EVENTS = [eventBridge.spotInterruption(origin('e-spot', 20), SPOT_INSTANCE), eventBridge.stateChange(origin('e-down', 22), SPOT_INSTANCE, 'shutting-down')];
+const SPOT_EVENTS = [
+  eventBridge.spotInterruption(origin('e-spot', 20), SPOT_INSTANCE),
+  eventBridge.stateChange(origin('e-down', 22), SPOT_INSTANCE, 'shutting-down'),
+];
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-query-'));
 const DB = path.join(root, 'db');
@@ -95,7 +121,13 @@ const SINGLE = path.join(root, 'single');
 
 beforeAll(async () => {
   for (const [dir, clusters] of [
-    [DB, [[clusterAt, MINUTES], [() => syntheticCluster({ cluster: 'staging', nodes: 2, podsPerNode: 6, seed: 5 }), 3]]],
+    [
+      DB,
+      [
+        [clusterAt, MINUTES],
+        [() => syntheticCluster({ cluster: 'staging', nodes: 2, podsPerNode: 6, seed: 5 }), 3],
+      ],
+    ],
     [SINGLE, [[() => syntheticCluster({ cluster: 'solo', nodes: 2, podsPerNode: 6, seed: 9 }), 3]]],
   ] as const) {
     const dynamo = await startDynalite({ path: dir });
@@ -135,17 +167,23 @@ describe('containers', () => {
     const r = await local('containers', '--select', `workload=${HOT}`, '--since', '30m', '--above', '50');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe(`Containers of cluster ${CLUSTER} matching workload=${HOT} · CPU (millicores), mean over 2026-11-23 12:00 → 2026-11-23 12:29 UTC (30m)`);
-    expect(lines[1]).toBe(`Grouped by workload+container; ◀ marks a container more than 50% above its group's average (groups of 3 or more).`);
+    expect(lines[0]).toBe(
+      `Containers of cluster ${CLUSTER} matching workload=${HOT} · CPU (millicores), mean over 2026-11-23 12:00 → 2026-11-23 12:29 UTC (30m)`,
+    );
+    expect(lines[1]).toBe(
+      `Grouped by workload+container; ◀ marks a container more than 50% above its group's average (groups of 3 or more).`,
+    );
     const main = replicas(HOT)[0].containers[0].name;
-    const rowsOf = (pred: (l: string) => boolean) => lines.filter((l) => replicas(HOT).some((p) => l.includes(`${p.namespace}/${p.name}  `)) && pred(l));
+    const rowsOf = (pred: (l: string) => boolean) =>
+      lines.filter((l) => replicas(HOT).some((p) => l.includes(`${p.namespace}/${p.name}  `)) && pred(l));
     const mains = rowsOf((l) => new RegExp(`  ${main}  `).test(l));
     const n = replicas(HOT).length;
     expect(mains).toHaveLength(n);
     const mean = (400 + 100 * (n - 1)) / n;
     const hot = mains.find((l) => l.includes(HOT_POD))!;
     expect(hot).toMatch(new RegExp(`\\s400m\\s+\\+${Math.round(((400 - mean) / mean) * 100)}%\\s+30\\s+◀ outlier$`));
-    for (const l of mains.filter((x) => x !== hot)) expect(l).toMatch(new RegExp(`\\s100m\\s+−${Math.round(((mean - 100) / mean) * 100)}%\\s+30$`));
+    for (const l of mains.filter((x) => x !== hot))
+      expect(l).toMatch(new RegExp(`\\s100m\\s+−${Math.round(((mean - 100) / mean) * 100)}%\\s+30$`));
     expect(lines).toContain(`${HOT_NS}/Deployment/${HOT} ${main} · ${n} containers, average ${Math.round(mean)}m`);
     // The sidecars are compared with each other, not with the application containers.
     expect(rowsOf((l) => l.includes('  envoy  ')).every((l) => !l.includes(' 400m '))).toBe(true);
@@ -165,7 +203,14 @@ describe('containers', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(data.rows.map((x: { pod: string; container: string }) => `${x.pod}/${x.container}`).sort()).toEqual(expected.sort());
     for (const row of data.rows) expect(row.zone).toBe('eu-west-1a');
-    expect(data).toMatchObject({ cluster: CLUSTER, metric: 'cpu', unit: 'millicores', groupBy: ['workload', 'container'], from: '2026-11-23T12:00:00.000Z', to: '2026-11-23T12:29:00.000Z' });
+    expect(data).toMatchObject({
+      cluster: CLUSTER,
+      metric: 'cpu',
+      unit: 'millicores',
+      groupBy: ['workload', 'container'],
+      from: '2026-11-23T12:00:00.000Z',
+      to: '2026-11-23T12:29:00.000Z',
+    });
   });
 
   test('memory grouped by image and zone, only the outliers', async () => {
@@ -184,7 +229,9 @@ describe('containers', () => {
     const data = await json('containers', '--select', 'namespace=kube-system', '--group-by', 'label:app.kubernetes.io/name');
     expect(data.groupBy).toEqual(['label:app.kubernetes.io/name']);
     // The DaemonSets label their pods with their own names: the groups are the four DaemonSets.
-    expect(new Set(data.rows.map((x: { group: string }) => x.group))).toEqual(new Set(['aws-node', 'ebs-csi-node', 'eks-pod-identity-agent', 'kube-proxy']));
+    expect(new Set(data.rows.map((x: { group: string }) => x.group))).toEqual(
+      new Set(['aws-node', 'ebs-csi-node', 'eks-pod-identity-agent', 'kube-proxy']),
+    );
     for (const row of data.rows) expect(row.workload).toBe(`DaemonSet/${row.group}`);
   });
 
@@ -222,7 +269,13 @@ describe('nodes', () => {
   test("one node's history, minute by minute or in steps, by name or by instance id", async () => {
     const minutes = (await json('nodes', '--node', SICK_NODE.name, '--since', '30m')).minutes;
     expect(minutes).toHaveLength(MINUTES);
-    expect(minutes.filter((m: { ready: string }) => m.ready === 'False').map((m: { minute: string }) => m.minute.slice(11, 16))).toEqual(['12:20', '12:21', '12:22', '12:23', '12:24']);
+    expect(minutes.filter((m: { ready: string }) => m.ready === 'False').map((m: { minute: string }) => m.minute.slice(11, 16))).toEqual([
+      '12:20',
+      '12:21',
+      '12:22',
+      '12:23',
+      '12:24',
+    ]);
     expect(minutes[0].ec2CpuPct).toBeDefined();
     const stepped = await local('nodes', '--node', SICK_NODE.instanceId!, '--since', '30m', '--step', '10m');
     expect(stepped.code).toBe(0);
@@ -247,7 +300,9 @@ describe('workloads', () => {
   test("one workload's history from the rollups: its kind found by name, its restarts where they happened", async () => {
     const r = await local('workloads', '--workload', `${CRASH_NS}/${CRASH}`, '--since', '30m');
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toBe(`Workload ${CRASH_NS}/Deployment/${CRASH} of cluster ${CLUSTER}, 2026-11-23 12:00 → 2026-11-23 12:29 UTC (30m)`);
+    expect(r.out.split('\n')[0]).toBe(
+      `Workload ${CRASH_NS}/Deployment/${CRASH} of cluster ${CLUSTER}, 2026-11-23 12:00 → 2026-11-23 12:29 UTC (30m)`,
+    );
     const restarted = r.out.split('\n').filter((l) => /\+\d+\s+\d+\s+\d+m\s/.test(l));
     expect(restarted.map((l) => l.slice(11, 16))).toEqual(['12:10', '12:20']);
     expect(r.out).toContain('2 restarts in the window');
@@ -261,7 +316,10 @@ describe('events', () => {
     const r = await local('events', '--since', '30m');
     expect(r.code).toBe(0);
     const rows = r.out.split('\n').filter((l) => l.includes(SPOT_INSTANCE));
-    expect(rows).toEqual([expect.stringMatching(/^2026-11-23 12:20:05 +i-\S+ +Spot interruption warning \(terminate\)$/), expect.stringMatching(/^2026-11-23 12:22:05 +i-\S+ +instance shutting-down$/)]);
+    expect(rows).toEqual([
+      expect.stringMatching(/^2026-11-23 12:20:05 +i-\S+ +Spot interruption warning \(terminate\)$/),
+      expect.stringMatching(/^2026-11-23 12:22:05 +i-\S+ +instance shutting-down$/),
+    ]);
     const data = await json('events', '--since', '30m');
     expect(data.events.map((e: { kind: string; text: string }) => [e.kind, e.text])).toEqual([
       ['spot-interruption', 'Spot interruption warning (terminate)'],
@@ -277,13 +335,17 @@ describe('clear errors', () => {
   test('an unknown cluster names the clusters that are stored', async () => {
     const r = await vigil('nodes', '--local', DB, '--cluster', 'nope');
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`vigil query: cluster "nope" is unknown in the local run in ${DB}: no agent has reported for it (clusters stored: ${CLUSTER}, staging)`);
+    expect(r.err).toBe(
+      `vigil query: cluster "nope" is unknown in the local run in ${DB}: no agent has reported for it (clusters stored: ${CLUSTER}, staging)`,
+    );
   });
 
   test('no data in the window says when the newest data is', async () => {
     const r = await local('containers', '--until', '2026-11-22T12:00');
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`no data for cluster ${CLUSTER} from 2026-11-22 11:01 → 2026-11-22 12:00 UTC (1h): its newest data is at 2026-11-23 12:29 UTC (try --until 2026-11-23T12:29)`);
+    expect(r.err).toContain(
+      `no data for cluster ${CLUSTER} from 2026-11-22 11:01 → 2026-11-22 12:00 UTC (1h): its newest data is at 2026-11-23 12:29 UTC (try --until 2026-11-23T12:29)`,
+    );
   });
 
   test('a selector that matches nothing says what the window holds', async () => {
@@ -339,7 +401,9 @@ describe('clear errors', () => {
     const missing = path.join(root, 'nowhere');
     const r = await vigil('nodes', '--local', missing);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`vigil query: no local run data in ${missing}: run \`vigil local\` first, or name the data with --local DIR or --table NAME`);
+    expect(r.err).toBe(
+      `vigil query: no local run data in ${missing}: run \`vigil local\` first, or name the data with --local DIR or --table NAME`,
+    );
     expect(fs.existsSync(missing)).toBe(false);
     const running: LocalDynamo = await startDynalite({ path: SINGLE });
     try {
@@ -363,8 +427,14 @@ describe('clear errors', () => {
   });
 
   test('--table needs a region and a cluster', () => {
-    expect(() => parseQueryArgs(['nodes', '--table', 'vigil'], {})).toThrow(/--table needs --region \(or AWS_REGION\)[\s\S]*--table needs --cluster/);
-    expect(parseQueryArgs(['nodes', '--table', 'vigil', '--cluster', 'prod'], { AWS_REGION: 'eu-west-1' }).source).toEqual({ kind: 'table', table: 'vigil', region: 'eu-west-1' });
+    expect(() => parseQueryArgs(['nodes', '--table', 'vigil'], {})).toThrow(
+      /--table needs --region \(or AWS_REGION\)[\s\S]*--table needs --cluster/,
+    );
+    expect(parseQueryArgs(['nodes', '--table', 'vigil', '--cluster', 'prod'], { AWS_REGION: 'eu-west-1' }).source).toEqual({
+      kind: 'table',
+      table: 'vigil',
+      region: 'eu-west-1',
+    });
   });
 });
 
@@ -373,7 +443,11 @@ describe('a deployed table', () => {
   let opened: Source[];
   const open = async (s: Source): Promise<OpenedSource> => {
     opened.push(s);
-    return { store: new VigilStore({ client: dynamo.client, tableName: 'vigil' }), description: 'table vigil in eu-west-1', close: async () => undefined };
+    return {
+      store: new VigilStore({ client: dynamo.client, tableName: 'vigil' }),
+      description: 'table vigil in eu-west-1',
+      close: async () => undefined,
+    };
   };
   beforeEach(async () => {
     opened = [];
@@ -384,10 +458,13 @@ describe('a deployed table', () => {
   const run = async (now: number, ...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await createQueryCommand({ open, clock: new ManualClock(now) }).run(['nodes', '--table', 'vigil', '--region', 'eu-west-1', '--profile', 'ops', '--cluster', CLUSTER, ...args], {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-    });
+    const code = await createQueryCommand({ open, clock: new ManualClock(now) }).run(
+      ['nodes', '--table', 'vigil', '--region', 'eu-west-1', '--profile', 'ops', '--cluster', CLUSTER, ...args],
+      {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+      },
+    );
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
 
@@ -405,10 +482,15 @@ describe('a deployed table', () => {
   });
 
   test('AWS refusals become plain errors', async () => {
-    const denied = Object.assign(new Error('User: arn:aws:iam::123456789012:user/x is not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' });
+    const denied = Object.assign(new Error('User: arn:aws:iam::123456789012:user/x is not authorized to perform: dynamodb:GetItem'), {
+      name: 'AccessDeniedException',
+    });
     const gone = Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
     for (const [error, message] of [
-      [denied, 'AWS refused to read table vigil in eu-west-1 (AccessDeniedException): User: arn:aws:iam::123456789012:user/x is not authorized'],
+      [
+        denied,
+        'AWS refused to read table vigil in eu-west-1 (AccessDeniedException): User: arn:aws:iam::123456789012:user/x is not authorized',
+      ],
       [gone, 'table vigil in eu-west-1 does not exist (check --table and --region)'],
     ] as const) {
       const failing = async (): Promise<OpenedSource> => ({
@@ -417,7 +499,10 @@ describe('a deployed table', () => {
         close: async () => undefined,
       });
       const err: string[] = [];
-      const code = await createQueryCommand({ open: failing, clock: new ManualClock(T0) }).run(['nodes', '--table', 'vigil', '--region', 'eu-west-1', '--cluster', CLUSTER], { out: () => undefined, err: (t) => err.push(t) });
+      const code = await createQueryCommand({ open: failing, clock: new ManualClock(T0) }).run(
+        ['nodes', '--table', 'vigil', '--region', 'eu-west-1', '--cluster', CLUSTER],
+        { out: () => undefined, err: (t) => err.push(t) },
+      );
       expect(code).toBe(1);
       expect(err.join('')).toContain(message);
     }

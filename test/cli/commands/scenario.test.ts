@@ -27,13 +27,28 @@ function scenarioFile(name: string, expect: ScenarioInput['expect']): string {
     duration: '10m',
     cluster: {
       name: 'quiet',
-      nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 3, max: 3, desired: 3 }, node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' } }],
+      nodeGroups: [
+        {
+          name: 'general',
+          instanceType: 'm6i.large',
+          size: { min: 3, max: 3, desired: 3 },
+          node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' },
+        },
+      ],
       workloads: [
         {
           namespace: 'shop',
           name: 'web',
           replicas: 3,
-          containers: [{ name: 'web', image: 'shop/web:1.0.0', requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '1Gi' }, usage: { cpu: '100m', memory: '400Mi' } }],
+          containers: [
+            {
+              name: 'web',
+              image: 'shop/web:1.0.0',
+              requests: { cpu: '200m', memory: '512Mi' },
+              limits: { memory: '1Gi' },
+              usage: { cpu: '100m', memory: '400Mi' },
+            },
+          ],
         },
       ],
     },

@@ -54,28 +54,67 @@ async function withStore<T>(f: (store: VigilStore) => Promise<T>): Promise<T> {
 const stored = () => withStore((store) => listSilences(store, CLUSTER));
 
 test('add, list and expire on a local run: its newest data is "now", and the evaluator finds what was stored', async () => {
-  const added = await vigil(deps, 'add', '--local', DB, '--match', 'namespace=batch-*', '--match', 'rule=container-*', '--for', '2h', '--comment', 'batch migration', '--author', 'ana', '--json');
+  const added = await vigil(
+    deps,
+    'add',
+    '--local',
+    DB,
+    '--match',
+    'namespace=batch-*',
+    '--match',
+    'rule=container-*',
+    '--for',
+    '2h',
+    '--comment',
+    'batch migration',
+    '--author',
+    'ana',
+    '--json',
+  );
   expect(added).toMatchObject({ code: 0, err: '' });
   const silence = JSON.parse(added.out) as Silence;
-  expect(silence).toMatchObject({ matchers: { namespace: 'batch-*', rule: 'container-*' }, startsAt: RUN_END, endsAt: RUN_END + 2 * HOUR_MS, author: 'ana', comment: 'batch migration', createdAt: RUN_END });
+  expect(silence).toMatchObject({
+    matchers: { namespace: 'batch-*', rule: 'container-*' },
+    startsAt: RUN_END,
+    endsAt: RUN_END + 2 * HOUR_MS,
+    author: 'ana',
+    comment: 'batch migration',
+    createdAt: RUN_END,
+  });
 
   const [found] = await stored();
   const active = activeSilences([found], [], RUN_END + MINUTE_MS);
-  expect(silenceOf(active, { rule: 'container-oom-killed', severity: 'warning', subject: { cluster: CLUSTER, namespace: 'batch-eu', workload: 'Job/etl' } })?.id).toBe(silence.id);
-  expect(silenceOf(active, { rule: 'container-oom-killed', severity: 'warning', subject: { cluster: CLUSTER, namespace: 'shop' } })).toBeUndefined();
+  expect(
+    silenceOf(active, {
+      rule: 'container-oom-killed',
+      severity: 'warning',
+      subject: { cluster: CLUSTER, namespace: 'batch-eu', workload: 'Job/etl' },
+    })?.id,
+  ).toBe(silence.id);
+  expect(
+    silenceOf(active, { rule: 'container-oom-killed', severity: 'warning', subject: { cluster: CLUSTER, namespace: 'shop' } }),
+  ).toBeUndefined();
 
   // The evaluator holds an alert quiet under it: the list says so.
-  await withStore((store) => store.putDocument(CLUSTER, ALERT_KIND, 'a1', { id: 'a1', phase: 'firing', silencedBy: silence.id }, undefined));
+  await withStore((store) =>
+    store.putDocument(CLUSTER, ALERT_KIND, 'a1', { id: 'a1', phase: 'firing', silencedBy: silence.id }, undefined),
+  );
   const listed = await vigil(deps, 'list', '--local', DB);
   expect(listed.out.split('\n')).toEqual([
     expect.stringMatching(/^id\s+state\s+UTC\s+matches\s+firing\s+author\s+comment$/),
-    expect.stringMatching(new RegExp(`^${silence.id}\\s+2h left\\s+2026-11-23 12:30 → 2026-11-23 14:30\\s+namespace=batch-\\* rule=container-\\*\\s+1\\s+ana\\s+batch migration$`)),
+    expect.stringMatching(
+      new RegExp(
+        `^${silence.id}\\s+2h left\\s+2026-11-23 12:30 → 2026-11-23 14:30\\s+namespace=batch-\\* rule=container-\\*\\s+1\\s+ana\\s+batch migration$`,
+      ),
+    ),
   ]);
   expect(JSON.parse((await vigil(deps, 'list', '--local', DB, '--json')).out)).toEqual([{ ...silence, holds: ['a1'] }]);
 
   const expired = await vigil(deps, 'expire', silence.id, '--local', DB);
   expect(expired).toMatchObject({ code: 0, err: '' });
-  expect(expired.out).toBe(`expired silence ${silence.id} in cluster prod: namespace=batch-* rule=container-*, 2026-11-23 12:30 → 2026-11-23 12:30 UTC`);
+  expect(expired.out).toBe(
+    `expired silence ${silence.id} in cluster prod: namespace=batch-* rule=container-*, 2026-11-23 12:30 → 2026-11-23 12:30 UTC`,
+  );
   expect((await vigil(deps, 'list', '--local', DB)).out).toBe('no silences');
   expect((await vigil(deps, 'list', '--local', DB, '--all')).out).toContain(`${silence.id}  ended`);
   expect(activeSilences(await stored(), [], RUN_END + MINUTE_MS)).toEqual([]);
@@ -88,13 +127,39 @@ test('against a deployed table "now" is the wall clock, and the cluster must be 
     open: async () => {
       dynamo = await startDynalite();
       await dynamo.createTable('vigil-prod');
-      return { store: new VigilStore({ client: dynamo.client, tableName: 'vigil-prod' }), description: 'table vigil-prod in eu-west-1', close: () => dynamo!.close() };
+      return {
+        store: new VigilStore({ client: dynamo.client, tableName: 'vigil-prod' }),
+        description: 'table vigil-prod in eu-west-1',
+        close: () => dynamo!.close(),
+      };
     },
   };
-  const r = await vigil(table, 'add', '--table', 'vigil-prod', '--region', 'eu-west-1', '--cluster', 'prod', '--match', 'node=ip-10-0-1-5*', '--until', '2027-11-23T11:00', '--comment', 'disk swap', '--author', 'ana', '--json');
+  const r = await vigil(
+    table,
+    'add',
+    '--table',
+    'vigil-prod',
+    '--region',
+    'eu-west-1',
+    '--cluster',
+    'prod',
+    '--match',
+    'node=ip-10-0-1-5*',
+    '--until',
+    '2027-11-23T11:00',
+    '--comment',
+    'disk swap',
+    '--author',
+    'ana',
+    '--json',
+  );
   expect(r.err).toBe('');
   expect(JSON.parse(r.out)).toMatchObject({ startsAt: WALL, endsAt: WALL + 2 * HOUR_MS });
-  expect(() => parseSilenceArgs('add', ['--table', 'vigil-prod', '--region', 'eu-west-1', '--match', 'node=x', '--for', '1h', '--comment', 'c'], { USER: 'ana' })).toThrow('--table needs --cluster: a deployed table can hold several clusters');
+  expect(() =>
+    parseSilenceArgs('add', ['--table', 'vigil-prod', '--region', 'eu-west-1', '--match', 'node=x', '--for', '1h', '--comment', 'c'], {
+      USER: 'ana',
+    }),
+  ).toThrow('--table needs --cluster: a deployed table can hold several clusters');
 });
 
 test('every problem with the command line is named at once', () => {
@@ -107,5 +172,9 @@ test('every problem with the command line is named at once', () => {
 
 test('expiring a silence that does not exist says so, exit code 1', async () => {
   const r = await vigil(deps, 'expire', 'nope1234', '--local', DB);
-  expect(r).toEqual({ code: 1, out: '', err: 'vigil silence expire: no silence nope1234 in cluster prod (`vigil silence list` shows them)' });
+  expect(r).toEqual({
+    code: 1,
+    out: '',
+    err: 'vigil silence expire: no silence nope1234 in cluster prod (`vigil silence list` shows them)',
+  });
 });

@@ -28,7 +28,17 @@ const rollup = (minute: number, hosts: Host[], groups: string[] = []): CloudRoll
   minute,
   collectedAt: minute + 20_000,
   nodeGroups: [],
-  autoScalingGroups: groups.map((name) => ({ name, min: 1, max: 5, desired: 2, inService: 2, pending: 0, terminating: 0, standby: 0, instances: [] })),
+  autoScalingGroups: groups.map((name) => ({
+    name,
+    min: 1,
+    max: 5,
+    desired: 2,
+    inService: 2,
+    pending: 0,
+    terminating: 0,
+    standby: 0,
+    instances: [],
+  })),
   scalingActivities: [],
   hosts,
   failures: [],
@@ -55,7 +65,7 @@ const handler = () =>
   });
 
 describe('the AWS events function', () => {
-  test("a Spot interruption warning is filed on the timeline of the cluster that has the instance, and only that one", async () => {
+  test('a Spot interruption warning is filed on the timeline of the cluster that has the instance, and only that one', async () => {
     const r = await handler()(eventBridge.spotInterruption(origin('e-1'), 'i-0b00000000000001b'));
     expect(r).toEqual({ stored: { staging: 1 }, unmatched: 0 });
     expect(await store.awsEvents('staging', NOW - 10 * MINUTE_MS)).toEqual([
@@ -77,15 +87,23 @@ describe('the AWS events function', () => {
     });
     await handler()(e);
     const [stored] = await store.awsEvents('prod', NOW - MINUTE_MS);
-    expect(stored).toMatchObject({ kind: 'asg-launch', successful: false, autoScalingGroup: 'eks-general', activityId: 'a-1', statusMessage: expect.stringMatching(/^We currently do not have sufficient/) });
+    expect(stored).toMatchObject({
+      kind: 'asg-launch',
+      successful: false,
+      autoScalingGroup: 'eks-general',
+      activityId: 'a-1',
+      statusMessage: expect.stringMatching(/^We currently do not have sufficient/),
+    });
     expect(stored).not.toHaveProperty('instanceId');
   });
 
-  test('events about instances no cluster lists yet are counted and kept unrouted, on no cluster\'s timeline (the collector adopts them: new-instance.test.ts)', async () => {
+  test("events about instances no cluster lists yet are counted and kept unrouted, on no cluster's timeline (the collector adopts them: new-instance.test.ts)", async () => {
     const r = await handler()(eventBridge.stateChange(origin('e-3'), 'i-0ffffffffffffffff', 'stopping'));
     expect(r).toEqual({ stored: {}, unmatched: 1 });
     expect(logs.some((l) => /"unmatched":1/.test(l))).toBe(true);
-    expect(await store.awsEvents(NO_CLUSTER, NOW - MINUTE_MS)).toEqual([expect.objectContaining({ kind: 'instance-state', instanceId: 'i-0ffffffffffffffff', state: 'stopping' })]);
+    expect(await store.awsEvents(NO_CLUSTER, NOW - MINUTE_MS)).toEqual([
+      expect.objectContaining({ kind: 'instance-state', instanceId: 'i-0ffffffffffffffff', state: 'stopping' }),
+    ]);
     expect([...(await store.awsEvents('prod', NOW - MINUTE_MS)), ...(await store.awsEvents('staging', NOW - MINUTE_MS))]).toEqual([]);
   });
 
@@ -97,11 +115,24 @@ describe('the AWS events function', () => {
   });
 
   test('an AWS Health scheduled change stays on the recent timeline until its window, and its update replaces it', async () => {
-    const h = { eventArn: 'arn:aws:health:eu-west-1::event/EC2/AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED/abc', eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED', instanceIds: ['i-0a00000000000001a'], start: NOW + 7 * 86_400_000, description: 'EC2 has detected degradation of the underlying hardware hosting your instance.' };
+    const h = {
+      eventArn: 'arn:aws:health:eu-west-1::event/EC2/AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED/abc',
+      eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED',
+      instanceIds: ['i-0a00000000000001a'],
+      start: NOW + 7 * 86_400_000,
+      description: 'EC2 has detected degradation of the underlying hardware hosting your instance.',
+    };
     await handler()(eventBridge.healthScheduled(origin('h-1', NOW - 86_400_000), { ...h, status: 'upcoming' }));
     await handler()(eventBridge.healthScheduled(origin('h-2'), { ...h, status: 'closed' }));
     const stored = await store.awsEvents('prod', NOW - MINUTE_MS);
-    expect(stored).toEqual([expect.objectContaining({ kind: 'scheduled-event', status: 'closed', instanceId: 'i-0a00000000000001a', startTime: Math.floor(h.start / 1000) * 1000 })]);
+    expect(stored).toEqual([
+      expect.objectContaining({
+        kind: 'scheduled-event',
+        status: 'closed',
+        instanceId: 'i-0a00000000000001a',
+        startTime: Math.floor(h.start / 1000) * 1000,
+      }),
+    ]);
   });
 
   test('a malformed event is refused with the field named, and not retried', async () => {
@@ -111,9 +142,20 @@ describe('the AWS events function', () => {
   });
 
   test('a write that fails is thrown, so Lambda retries it and then the failure queue keeps it', async () => {
-    const failing = { newestCloudRollup: store.newestCloudRollup.bind(store), putAwsEvents: async () => ({ written: 0, skipped: 0, failed: [{ key: 'k', reason: 'ProvisionedThroughputExceededException' }] }) };
-    const h = createAwsEventsHandler({ store: failing, clusters: [{ name: 'prod' }], collectorEveryMinutes: 1, clock: t.clock, logger: createLogger({ service: 'test', sink: () => undefined }) });
-    await expect(h(eventBridge.spotInterruption(origin('e-6'), 'i-0a00000000000001a'))).rejects.toThrow(/1 AWS events not stored: prod: k: ProvisionedThroughput/);
+    const failing = {
+      newestCloudRollup: store.newestCloudRollup.bind(store),
+      putAwsEvents: async () => ({ written: 0, skipped: 0, failed: [{ key: 'k', reason: 'ProvisionedThroughputExceededException' }] }),
+    };
+    const h = createAwsEventsHandler({
+      store: failing,
+      clusters: [{ name: 'prod' }],
+      collectorEveryMinutes: 1,
+      clock: t.clock,
+      logger: createLogger({ service: 'test', sink: () => undefined }),
+    });
+    await expect(h(eventBridge.spotInterruption(origin('e-6'), 'i-0a00000000000001a'))).rejects.toThrow(
+      /1 AWS events not stored: prod: k: ProvisionedThroughput/,
+    );
   });
 });
 
@@ -143,14 +185,34 @@ describe('parseAwsEvent', () => {
       },
     };
     expect(parseAwsEvent(doc)).toEqual([
-      { kind: 'asg-launch', id: doc.id, time: Date.parse(doc.time), autoScalingGroup: 'my-auto-scaling-group', successful: false, instanceId: 'i-1234567890abcdef0', activityId: '87654321-4321-4321-4321-210987654321', statusMessage: 'message-text', cause: 'description-text' },
+      {
+        kind: 'asg-launch',
+        id: doc.id,
+        time: Date.parse(doc.time),
+        autoScalingGroup: 'my-auto-scaling-group',
+        successful: false,
+        instanceId: 'i-1234567890abcdef0',
+        activityId: '87654321-4321-4321-4321-210987654321',
+        statusMessage: 'message-text',
+        cause: 'description-text',
+      },
     ]);
   });
 
   test('a Health event names every affected instance; a detail type Vigil does not take is refused by name', () => {
-    const e = eventBridge.healthScheduled(origin('h'), { eventArn: 'arn', eventTypeCode: 'AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED', status: 'open', instanceIds: ['i-0a00000000000001a', 'i-0b00000000000001b'], start: NOW, end: NOW + 3_600_000, description: 'reboot' });
+    const e = eventBridge.healthScheduled(origin('h'), {
+      eventArn: 'arn',
+      eventTypeCode: 'AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED',
+      status: 'open',
+      instanceIds: ['i-0a00000000000001a', 'i-0b00000000000001b'],
+      start: NOW,
+      end: NOW + 3_600_000,
+      description: 'reboot',
+    });
     expect(parseAwsEvent(e).map((x) => x.instanceId)).toEqual(['i-0a00000000000001a', 'i-0b00000000000001b']);
-    expect(() => parseAwsEvent({ ...e, 'detail-type': 'AWS API Call via CloudTrail' })).toThrow(/"AWS API Call via CloudTrail" h: not an event Vigil takes/);
+    expect(() => parseAwsEvent({ ...e, 'detail-type': 'AWS API Call via CloudTrail' })).toThrow(
+      /"AWS API Call via CloudTrail" h: not an event Vigil takes/,
+    );
   });
 
   test('routing: by instance, else by group; unmatched when neither is known', () => {

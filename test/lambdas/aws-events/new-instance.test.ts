@@ -23,7 +23,15 @@ test("a new instance's state changes from before the collector listed it are fil
   const quiet = createLogger({ service: 'test', sink: () => undefined });
   // Vigil watches `prod` only: `other` stands for the account's other workloads.
   const clusters = [{ name: 'prod' }];
-  const collect = createCollectorHandler({ store, clusters, defaultRegion: 'eu-west-1', aws: (_r, calls) => sim.apis(calls), hostMetrics: DEFAULT_HOST_METRICS, clock: t.clock, logger: quiet });
+  const collect = createCollectorHandler({
+    store,
+    clusters,
+    defaultRegion: 'eu-west-1',
+    aws: (_r, calls) => sim.apis(calls),
+    hostMetrics: DEFAULT_HOST_METRICS,
+    clock: t.clock,
+    logger: quiet,
+  });
   const fileEvent = createAwsEventsHandler({ store, clusters, collectorEveryMinutes: 1, clock: t.clock, logger: quiet });
   const start = t.clock.now();
 
@@ -37,7 +45,8 @@ test("a new instance's state changes from before the collector listed it are fil
   for (const e of sim.eventsBetween(start, t.clock.now())) results.push(await fileEvent(e));
   const fresh = sim.hosts('prod').find((h) => !known.has(h.instanceId))!.instanceId;
   expect(results.reduce((a, r) => a + r.unmatched, 0)).toBeGreaterThan(0);
-  const newcomer = (events: { instanceId?: string; kind: string }[]) => events.filter((e) => e.instanceId === fresh && e.kind === 'instance-state');
+  const newcomer = (events: { instanceId?: string; kind: string }[]) =>
+    events.filter((e) => e.instanceId === fresh && e.kind === 'instance-state');
   expect(newcomer(await store.awsEvents('prod', start))).toEqual([]);
 
   // The collector's next run lists the instance: its first state changes join the cluster's timeline.

@@ -1,6 +1,6 @@
 /** The SDK clients behind the adapters: retry settings, timeouts, reuse. */
 import { CloudWatchClient, CloudWatchServiceException, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
-import { HttpRequest, HttpResponse } from '@smithy/protocol-http';
+import { type HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { sdkAccounts, SDK_CLIENT_SETTINGS } from '../../../lambdas/aws/account';
 import { CallCounter } from '../../../lambdas/aws/calls';
 import { SdkCloudWatch } from '../../../lambdas/aws/cloudwatch';
@@ -30,7 +30,12 @@ test('a throttled request is retried by the SDK within one adapter call, which t
     1,
     () => {
       throttled++;
-      return new CloudWatchServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+      return new CloudWatchServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      });
     },
     { inside: 'sdk-retries' },
   );
@@ -40,14 +45,26 @@ test('a throttled request is retried by the SDK within one adapter call, which t
   client.middlewareStack.add(
     () => async (args) => {
       attempts.push(String((args.request as HttpRequest).headers['amz-sdk-request']));
-      const output: GetMetricDataCommandOutput = { MetricDataResults: [{ Id: 'q0', Timestamps: [new Date(T)], Values: [12.5], StatusCode: 'Complete' }], $metadata: {} };
+      const output: GetMetricDataCommandOutput = {
+        MetricDataResults: [{ Id: 'q0', Timestamps: [new Date(T)], Values: [12.5], StatusCode: 'Complete' }],
+        $metadata: {},
+      };
       return { response: new HttpResponse({ statusCode: 200, headers: {} }), output };
     },
     { step: 'finalizeRequest', priority: 'low', name: 'answer' },
   );
   const counted = new CallCounter();
   const series = await new SdkCloudWatch(client, counted).getMetricData(
-    [{ id: 'q0', namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: { InstanceId: 'i-01' }, stat: 'Average', periodSeconds: 300 }],
+    [
+      {
+        id: 'q0',
+        namespace: 'AWS/EC2',
+        metricName: 'CPUUtilization',
+        dimensions: { InstanceId: 'i-01' },
+        stat: 'Average',
+        periodSeconds: 300,
+      },
+    ],
     T,
     T + 900_000,
   );

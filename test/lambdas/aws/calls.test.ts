@@ -13,7 +13,9 @@ test('counts calls by operation and metrics requested', () => {
 });
 
 test('errors are described by name and message, bounded', () => {
-  expect(describeError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))).toBe('ThrottlingException: Rate exceeded');
+  expect(describeError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))).toBe(
+    'ThrottlingException: Rate exceeded',
+  );
   expect(describeError('plain')).toBe('plain');
   const long = describeError(new Error('x'.repeat(1000)));
   expect(long).toHaveLength(300);

@@ -24,10 +24,13 @@ describe('EC2', () => {
     const a = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa1', nodeGroup: 'general', asg: 'eks-general-1' });
     const b = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa2', nodeGroup: 'general', asg: 'eks-general-1', spot: true });
     const c = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa3', nodePool: 'default', state: 'terminated' });
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:kubernetes.io/cluster/prod', Values: ['owned', 'shared'] }] })
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:kubernetes.io/cluster/prod', Values: ['owned', 'shared'] }] })
       .resolvesOnce({ Reservations: [{ Instances: [a] }], NextToken: 'p2' })
       .resolvesOnce({ Reservations: [{ Instances: [c] }] });
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:eks:cluster-name', Values: ['prod'] }] }).resolves({ Reservations: [{ Instances: [a, b] }] });
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:eks:cluster-name', Values: ['prod'] }] })
+      .resolves({ Reservations: [{ Instances: [a, b] }] });
     const found = await api().describeClusterInstances('prod');
     expect(found.map((i) => i.host.instanceId)).toEqual(['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2', 'i-0aaaaaaaaaaaaaaa3']);
     expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 4 });
@@ -49,21 +52,34 @@ describe('EC2', () => {
     });
     expect(found[1].host.capacityType).toBe('spot');
     // Karpenter instances belong to their NodePool; terminated ones lose their address.
-    expect(found[2]).toMatchObject({ nodePool: 'default', host: { nodeGroup: 'default', state: 'terminated', privateDnsName: undefined, privateIp: undefined } });
+    expect(found[2]).toMatchObject({
+      nodePool: 'default',
+      host: { nodeGroup: 'default', state: 'terminated', privateDnsName: undefined, privateIp: undefined },
+    });
   });
 
   test('a page that fails fails the listing, its request counted: a partial list would read as instances gone', async () => {
     const a = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa1', nodeGroup: 'general' });
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:kubernetes.io/cluster/prod', Values: ['owned', 'shared'] }] })
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:kubernetes.io/cluster/prod', Values: ['owned', 'shared'] }] })
       .resolvesOnce({ Reservations: [{ Instances: [a] }], NextToken: 'p2' })
-      .rejectsOnce(new EC2ServiceException({ name: 'RequestLimitExceeded', $fault: 'client', message: 'Request limit exceeded.', $metadata: { httpStatusCode: 503 } }));
+      .rejectsOnce(
+        new EC2ServiceException({
+          name: 'RequestLimitExceeded',
+          $fault: 'client',
+          message: 'Request limit exceeded.',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      );
     await expect(api().describeClusterInstances('prod')).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
     expect(calls.snapshot()).toEqual({ 'ec2:DescribeInstances': 2 });
   });
 
   test('finds EKS Auto Mode instances by their own cluster tag and records their node pool', async () => {
     const auto = instanceOf({ id: 'i-0aaaaaaaaaaaaaaa4', autoModePool: 'general-purpose' });
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:eks:eks-cluster-name', Values: ['prod'] }] }).resolves({ Reservations: [{ Instances: [auto] }] });
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: 'tag:eks:eks-cluster-name', Values: ['prod'] }] })
+      .resolves({ Reservations: [{ Instances: [auto] }] });
     const [found] = await api().describeClusterInstances('prod');
     expect(found).toMatchObject({ nodePool: 'general-purpose', host: { instanceId: 'i-0aaaaaaaaaaaaaaa4', nodeGroup: 'general-purpose' } });
   });

@@ -1,5 +1,13 @@
 /** The EKS adapter against `aws-sdk-client-mock`, responses shaped like the real API's (typed by the SDK's output types). */
-import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand, ResourceNotFoundException, type ListNodegroupsCommandInput, type ListNodegroupsCommandOutput } from '@aws-sdk/client-eks';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListNodegroupsCommand,
+  ResourceNotFoundException,
+  type ListNodegroupsCommandInput,
+  type ListNodegroupsCommandOutput,
+} from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CallCounter } from '../../../lambdas/aws/calls';
 import { SdkEks } from '../../../lambdas/aws/eks';
@@ -25,7 +33,15 @@ describe('EKS', () => {
         version: '1.33',
         platformVersion: 'eks.12',
         status: 'ACTIVE',
-        health: { issues: [{ code: 'InsufficientFreeAddresses', message: 'One or more of the subnets has insufficient free IP addresses', resourceIds: ['subnet-0a1b2c3d'] }] },
+        health: {
+          issues: [
+            {
+              code: 'InsufficientFreeAddresses',
+              message: 'One or more of the subnets has insufficient free IP addresses',
+              resourceIds: ['subnet-0a1b2c3d'],
+            },
+          ],
+        },
       },
     });
     expect(await api().describeCluster('prod')).toEqual({
@@ -33,7 +49,13 @@ describe('EKS', () => {
       status: 'ACTIVE',
       version: '1.33',
       platformVersion: 'eks.12',
-      healthIssues: [{ code: 'InsufficientFreeAddresses', message: 'One or more of the subnets has insufficient free IP addresses', resourceIds: ['subnet-0a1b2c3d'] }],
+      healthIssues: [
+        {
+          code: 'InsufficientFreeAddresses',
+          message: 'One or more of the subnets has insufficient free IP addresses',
+          resourceIds: ['subnet-0a1b2c3d'],
+        },
+      ],
     });
     expect(calls.snapshot()).toEqual({ 'eks:DescribeCluster': 1 });
   });
@@ -70,7 +92,15 @@ describe('EKS', () => {
         scalingConfig: { minSize: 1, maxSize: 10, desiredSize: 4 },
         instanceTypes: ['m6i.xlarge', 'm6a.xlarge'],
         resources: { autoScalingGroups: [{ name: 'eks-spot-aec8a1b2-1234-5678-9abc-def012345678' }] },
-        health: { issues: [{ code: 'AsgInstanceLaunchFailures', message: 'Could not launch Spot Instances.', resourceIds: ['eks-spot-aec8a1b2-1234-5678-9abc-def012345678'] }] },
+        health: {
+          issues: [
+            {
+              code: 'AsgInstanceLaunchFailures',
+              message: 'Could not launch Spot Instances.',
+              resourceIds: ['eks-spot-aec8a1b2-1234-5678-9abc-def012345678'],
+            },
+          ],
+        },
       },
     });
     expect(await api().describeNodegroup('prod', 'spot')).toEqual({
@@ -81,7 +111,13 @@ describe('EKS', () => {
       autoScalingGroups: ['eks-spot-aec8a1b2-1234-5678-9abc-def012345678'],
       instanceTypes: ['m6i.xlarge', 'm6a.xlarge'],
       capacityType: 'spot',
-      healthIssues: [{ code: 'AsgInstanceLaunchFailures', message: 'Could not launch Spot Instances.', resourceIds: ['eks-spot-aec8a1b2-1234-5678-9abc-def012345678'] }],
+      healthIssues: [
+        {
+          code: 'AsgInstanceLaunchFailures',
+          message: 'Could not launch Spot Instances.',
+          resourceIds: ['eks-spot-aec8a1b2-1234-5678-9abc-def012345678'],
+        },
+      ],
     });
   });
 });

@@ -24,7 +24,14 @@ export interface InstanceSpec {
   readonly type?: string;
 }
 
-const STATE_CODES: Record<InstanceStateName, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+const STATE_CODES: Record<InstanceStateName, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
 
 export function instanceOf(s: InstanceSpec): Instance {
   const cluster = s.cluster ?? 'prod';
@@ -51,9 +58,19 @@ export function instanceOf(s: InstanceSpec): Instance {
         ]
       : [
           { Key: `kubernetes.io/cluster/${cluster}`, Value: 'owned' },
-          ...(s.nodeGroup && !s.nodePool ? [{ Key: 'eks:cluster-name', Value: cluster }, { Key: 'eks:nodegroup-name', Value: s.nodeGroup }] : []),
+          ...(s.nodeGroup && !s.nodePool
+            ? [
+                { Key: 'eks:cluster-name', Value: cluster },
+                { Key: 'eks:nodegroup-name', Value: s.nodeGroup },
+              ]
+            : []),
           ...(s.asg ? [{ Key: 'aws:autoscaling:groupName', Value: s.asg }] : []),
-          ...(s.nodePool ? [{ Key: 'karpenter.sh/nodepool', Value: s.nodePool }, { Key: 'karpenter.k8s.aws/ec2nodeclass', Value: 'default' }] : []),
+          ...(s.nodePool
+            ? [
+                { Key: 'karpenter.sh/nodepool', Value: s.nodePool },
+                { Key: 'karpenter.k8s.aws/ec2nodeclass', Value: 'default' },
+              ]
+            : []),
           { Key: 'Name', Value: `${cluster}-${s.nodeGroup ?? s.nodePool ?? 'node'}` },
         ],
   };
@@ -76,7 +93,13 @@ export interface GroupSpec {
 
 export function asgOf(g: GroupSpec): SdkGroup {
   const cluster = g.cluster ?? 'prod';
-  const tag = (Key: string, Value: string) => ({ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true });
+  const tag = (Key: string, Value: string) => ({
+    ResourceId: g.name,
+    ResourceType: 'auto-scaling-group',
+    Key,
+    Value,
+    PropagateAtLaunch: true,
+  });
   return {
     AutoScalingGroupName: g.name,
     AutoScalingGroupARN: `arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:5ec8a1b2-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,

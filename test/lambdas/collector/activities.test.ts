@@ -56,11 +56,22 @@ test('an open activity holds the watermark until it ends, and its end is reporte
 });
 
 test('a group is read again only when it can have news', () => {
-  const w: GroupWatermark = { since: NOW - 10 * MINUTE_MS, seen: { a: 'Successful' }, fingerprint: groupFingerprint(group()), checkedAt: NOW };
+  const w: GroupWatermark = {
+    since: NOW - 10 * MINUTE_MS,
+    seen: { a: 'Successful' },
+    fingerprint: groupFingerprint(group()),
+    checkedAt: NOW,
+  };
   expect(needsActivityRead(group(), undefined, NOW)).toBe(true);
   expect(needsActivityRead(group(), w, NOW + MINUTE_MS)).toBe(false);
   expect(needsActivityRead(group({ desired: 3 }), w, NOW + MINUTE_MS)).toBe(true);
-  expect(needsActivityRead(group({ instances: [group().instances[0], { ...group().instances[1], lifecycleState: 'Terminating' }] }), w, NOW + MINUTE_MS)).toBe(true);
+  expect(
+    needsActivityRead(
+      group({ instances: [group().instances[0], { ...group().instances[1], lifecycleState: 'Terminating' }] }),
+      w,
+      NOW + MINUTE_MS,
+    ),
+  ).toBe(true);
   expect(needsActivityRead(group({ inService: 1 }), w, NOW + MINUTE_MS)).toBe(true);
   expect(needsActivityRead(group(), { ...w, seen: { a: 'InProgress' } }, NOW + MINUTE_MS)).toBe(true);
   expect(needsActivityRead(group(), w, NOW + RECHECK_MS)).toBe(true);
@@ -74,7 +85,10 @@ test('an activity stuck open is not followed back further than a day', () => {
 test('over any history, every status an activity shows is reported, and nothing else', () => {
   // Each activity starts at some minute, moves through open statuses, and may end in a final one.
   const path = fc
-    .tuple(fc.array(fc.constantFrom('PreInService', 'InProgress', 'WaitingForInstanceWarmup'), { maxLength: 3 }), fc.option(fc.constantFrom('Successful', 'Failed', 'Cancelled'), { nil: undefined }))
+    .tuple(
+      fc.array(fc.constantFrom('PreInService', 'InProgress', 'WaitingForInstanceWarmup'), { maxLength: 3 }),
+      fc.option(fc.constantFrom('Successful', 'Failed', 'Cancelled'), { nil: undefined }),
+    )
     .map(([open, final]) => (final ? [...open, final] : open))
     .filter((p) => p.length > 0);
   const history = fc.array(fc.record({ start: fc.integer({ min: 0, max: 50 }), path }), { maxLength: 12 });
@@ -88,7 +102,10 @@ test('over any history, every status an activity shows is reported, and nothing 
         const visible = acts
           .map((a, i) => ({ a, i }))
           .filter(({ a }) => a.start <= minute)
-          .map(({ a, i }) => ({ ...act(`a${i}`, 0, a.path[Math.min(a.path.length - 1, minute - a.start)]), startTime: NOW + a.start * MINUTE_MS }))
+          .map(({ a, i }) => ({
+            ...act(`a${i}`, 0, a.path[Math.min(a.path.length - 1, minute - a.start)]),
+            startTime: NOW + a.start * MINUTE_MS,
+          }))
           .filter((x) => x.startTime >= since);
         const r = advanceWatermark(group(), w, visible, now);
         reported.push(...r.report.map((x) => `${x.activityId}:${x.status}`));

@@ -7,7 +7,14 @@ import { AccessDeniedException } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../../../common/log';
 import { sdkAccounts, type AwsAccountFor } from '../../../lambdas/aws/account';
-import { createCollectorHandler, STATE_DOCUMENT, WrittenHostParts, type ClusterRun, type CollectorDeps, type CollectorState } from '../../../lambdas/collector/collector';
+import {
+  createCollectorHandler,
+  STATE_DOCUMENT,
+  WrittenHostParts,
+  type ClusterRun,
+  type CollectorDeps,
+  type CollectorState,
+} from '../../../lambdas/collector/collector';
 import { DEFAULT_HOST_METRICS } from '../../../lambdas/collector/config';
 import { createIngestHandler } from '../../../lambdas/ingest/ingest';
 import type { VigilStore } from '../../../lambdas/store/store';
@@ -34,7 +41,10 @@ const ID = {
   karpenter: 'i-0c000000000000001',
   gone: 'i-0d000000000000001',
 };
-const ASG = { general: 'eks-general-5ec8a1b2-1234-5678-9abc-def012345678', legacy: 'eksctl-prod-eu-1-nodegroup-legacy-NodeGroup-1A2B3C4D5E6F' };
+const ASG = {
+  general: 'eks-general-5ec8a1b2-1234-5678-9abc-def012345678',
+  legacy: 'eksctl-prod-eu-1-nodegroup-legacy-NodeGroup-1A2B3C4D5E6F',
+};
 const LIVE = [ID.general1, ID.general2, ID.joining, ID.legacy, ID.karpenter];
 
 const db = useTestStore({ each: true });
@@ -60,7 +70,8 @@ const fivePoints = (from: number, to: number, value: (t: number) => number): Poi
 };
 
 /** Status checks, published every minute (read at 1 minute whatever the monitoring). */
-const status = (dimensions: Record<string, string>, metricName = 'StatusCheckFailed') => seriesKey('AWS/EC2', metricName, 'Maximum', 60, dimensions);
+const status = (dimensions: Record<string, string>, metricName = 'StatusCheckFailed') =>
+  seriesKey('AWS/EC2', metricName, 'Maximum', 60, dimensions);
 const minutePoints = (from: number, to: number, value: (t: number) => number): Point[] => {
   const out: Point[] = [];
   for (let x = from; x <= to; x += MINUTE_MS) out.push({ t: x, value: value(x) });
@@ -69,7 +80,14 @@ const minutePoints = (from: number, to: number, value: (t: number) => number): P
 
 /** The account: a managed group (two nodes and one still joining), an eksctl group, a Karpenter node. */
 function world(a: FakeAws): void {
-  a.clusters.set(CLUSTER, { name: CLUSTER, arn: `arn:aws:eks:eu-west-1:123456789012:cluster/${CLUSTER}`, version: '1.33', platformVersion: 'eks.12', status: 'ACTIVE', health: { issues: [] } });
+  a.clusters.set(CLUSTER, {
+    name: CLUSTER,
+    arn: `arn:aws:eks:eu-west-1:123456789012:cluster/${CLUSTER}`,
+    version: '1.33',
+    platformVersion: 'eks.12',
+    status: 'ACTIVE',
+    health: { issues: [] },
+  });
   a.nodegroups.set(CLUSTER, [
     {
       nodegroupName: 'general',
@@ -91,7 +109,19 @@ function world(a: FakeAws): void {
     instanceOf({ id: ID.gone, cluster: CLUSTER, nodeGroup: 'general', asg: ASG.general, state: 'terminated' }),
   ];
   a.groups = [
-    asgOf({ name: ASG.general, cluster: CLUSTER, nodeGroup: 'general', min: 2, max: 6, desired: 3, instances: [[ID.general1, 'InService'], [ID.general2, 'InService'], [ID.joining, 'Pending']] }),
+    asgOf({
+      name: ASG.general,
+      cluster: CLUSTER,
+      nodeGroup: 'general',
+      min: 2,
+      max: 6,
+      desired: 3,
+      instances: [
+        [ID.general1, 'InService'],
+        [ID.general2, 'InService'],
+        [ID.joining, 'Pending'],
+      ],
+    }),
     asgOf({ name: ASG.legacy, cluster: CLUSTER, eksctl: 'legacy', min: 1, max: 3, desired: 1, instances: [[ID.legacy, 'InService']] }),
   ];
   a.activities = [
@@ -99,24 +129,65 @@ function world(a: FakeAws): void {
     activity('a-term', ASG.general, at(11, 40), 'Successful', `Terminating EC2 instance: ${ID.gone}`),
     activity('a-launch', ASG.general, at(12, 3), 'InProgress', `Launching a new EC2 instance: ${ID.joining}`),
   ];
-  for (const id of LIVE) a.setPoints(cpu(id), fivePoints(at(11, 50), at(12, 0), (x) => (x / MINUTE_MS) % 50));
+  for (const id of LIVE)
+    a.setPoints(
+      cpu(id),
+      fivePoints(at(11, 50), at(12, 0), (x) => (x / MINUTE_MS) % 50),
+    );
   a.setPoints(cpu(ID.joining), [{ t: at(12, 0), value: 71 }]);
-  for (const g of [ASG.general, ASG.legacy]) a.setPoints(status({ AutoScalingGroupName: g }), minutePoints(at(11, 50), at(12, 6), () => 0));
-  a.setPoints(status({ InstanceId: ID.karpenter }), minutePoints(at(11, 50), at(12, 6), () => 0));
-  const agentDims = { InstanceId: ID.general1, ImageId: 'ami-0c2b8ca1dad447f8a', InstanceType: 'm6i.xlarge', AutoScalingGroupName: ASG.general };
+  for (const g of [ASG.general, ASG.legacy])
+    a.setPoints(
+      status({ AutoScalingGroupName: g }),
+      minutePoints(at(11, 50), at(12, 6), () => 0),
+    );
+  a.setPoints(
+    status({ InstanceId: ID.karpenter }),
+    minutePoints(at(11, 50), at(12, 6), () => 0),
+  );
+  const agentDims = {
+    InstanceId: ID.general1,
+    ImageId: 'ami-0c2b8ca1dad447f8a',
+    InstanceType: 'm6i.xlarge',
+    AutoScalingGroupName: ASG.general,
+  };
   const disk = (path: string) => ({ ...agentDims, path, device: 'nvme0n1p1', fstype: 'xfs' });
   a.agentMetrics = [
-    { Namespace: 'CWAgent', MetricName: 'mem_used_percent', Dimensions: Object.entries(agentDims).map(([Name, Value]) => ({ Name, Value })) },
-    { Namespace: 'CWAgent', MetricName: 'disk_used_percent', Dimensions: Object.entries(disk('/')).map(([Name, Value]) => ({ Name, Value })) },
-    { Namespace: 'CWAgent', MetricName: 'disk_used_percent', Dimensions: Object.entries(disk('/boot/efi')).map(([Name, Value]) => ({ Name, Value })) },
+    {
+      Namespace: 'CWAgent',
+      MetricName: 'mem_used_percent',
+      Dimensions: Object.entries(agentDims).map(([Name, Value]) => ({ Name, Value })),
+    },
+    {
+      Namespace: 'CWAgent',
+      MetricName: 'disk_used_percent',
+      Dimensions: Object.entries(disk('/')).map(([Name, Value]) => ({ Name, Value })),
+    },
+    {
+      Namespace: 'CWAgent',
+      MetricName: 'disk_used_percent',
+      Dimensions: Object.entries(disk('/boot/efi')).map(([Name, Value]) => ({ Name, Value })),
+    },
     // Another cluster's instance: not read.
     { Namespace: 'CWAgent', MetricName: 'mem_used_percent', Dimensions: [{ Name: 'InstanceId', Value: 'i-0ffffffffffffffff' }] },
   ];
-  a.setPoints(seriesKey('CWAgent', 'mem_used_percent', 'Average', 300, agentDims), fivePoints(at(11, 50), at(12, 0), () => 81.5));
-  a.setPoints(seriesKey('CWAgent', 'disk_used_percent', 'Average', 300, disk('/')), fivePoints(at(11, 50), at(12, 0), () => 47.25));
+  a.setPoints(
+    seriesKey('CWAgent', 'mem_used_percent', 'Average', 300, agentDims),
+    fivePoints(at(11, 50), at(12, 0), () => 81.5),
+  );
+  a.setPoints(
+    seriesKey('CWAgent', 'disk_used_percent', 'Average', 300, disk('/')),
+    fivePoints(at(11, 50), at(12, 0), () => 47.25),
+  );
 }
 
-function activity(id: string, group: string, start: number, StatusCode: 'Successful' | 'Failed' | 'InProgress', Description: string, StatusMessage?: string) {
+function activity(
+  id: string,
+  group: string,
+  start: number,
+  StatusCode: 'Successful' | 'Failed' | 'InProgress',
+  Description: string,
+  StatusMessage?: string,
+) {
   return {
     ActivityId: id,
     AutoScalingGroupName: group,
@@ -162,10 +233,20 @@ async function cloudRollup(minute = at(12, 7)): Promise<CloudRollup | undefined>
 function agentBatch(): AgentBatch {
   const c = syntheticCluster({ cluster: CLUSTER, nodes: 4, podsPerNode: 6 });
   const ids = [ID.general1, ID.general2, ID.legacy, ID.karpenter];
-  const reports: NodeReport[] = c.reports.map((r, i) => ({ ...r, node: { ...r.node, instanceId: ids[i], providerId: `aws:///${r.node.zone}/${ids[i]}` } }));
+  const reports: NodeReport[] = c.reports.map((r, i) => ({
+    ...r,
+    node: { ...r.node, instanceId: ids[i], providerId: `aws:///${r.node.zone}/${ids[i]}` },
+  }));
   const fargateName = 'fargate-ip-10-0-9-9.eu-west-1.compute.internal';
   reports.push({
-    node: { ...reports[0].node, name: fargateName, instanceId: undefined, providerId: `aws:///eu-west-1a/0b6c2f5e4d/${fargateName}`, capacityType: 'fargate', nodeGroup: undefined },
+    node: {
+      ...reports[0].node,
+      name: fargateName,
+      instanceId: undefined,
+      providerId: `aws:///eu-west-1a/0b6c2f5e4d/${fargateName}`,
+      capacityType: 'fargate',
+      nodeGroup: undefined,
+    },
     stats: reports[0].stats,
     pods: [{ ...reports[0].pods[4], node: fargateName }],
   });
@@ -183,7 +264,11 @@ describe('one run', () => {
       ['general', 'managed', [ASG.general]],
       ['legacy', 'self-managed', [ASG.legacy]],
     ]);
-    expect(r.nodeGroups.find((n) => n.name === 'legacy')).toMatchObject({ scaling: { min: 1, max: 3, desired: 1 }, instanceTypes: ['m5.large'], capacityType: 'on-demand' });
+    expect(r.nodeGroups.find((n) => n.name === 'legacy')).toMatchObject({
+      scaling: { min: 1, max: 3, desired: 1 },
+      instanceTypes: ['m5.large'],
+      capacityType: 'on-demand',
+    });
     expect(r.autoScalingGroups.map((g) => [g.name, g.nodeGroup, g.desired, g.inService, g.pending])).toEqual([
       [ASG.general, 'general', 3, 2, 1],
       [ASG.legacy, 'legacy', 1, 1, 0],
@@ -196,7 +281,10 @@ describe('one run', () => {
     // Not in a group that was read: no lifecycle to mark.
     expect([host(ID.karpenter)?.lifecycleState, host(ID.gone)?.lifecycleState]).toEqual([undefined, undefined]);
     // The first run looks back an hour: the older activity is not news.
-    expect(r.scalingActivities.map((a) => [a.activityId, a.status])).toEqual([['a-term', 'Successful'], ['a-launch', 'InProgress']]);
+    expect(r.scalingActivities.map((a) => [a.activityId, a.status])).toEqual([
+      ['a-term', 'Successful'],
+      ['a-launch', 'InProgress'],
+    ]);
     expect(r.failures).toEqual([]);
   });
 
@@ -210,16 +298,33 @@ describe('one run', () => {
     const general1 = hosts.filter((h) => h.host.instanceId === ID.general1);
     // The period being reported (12:05) still passes its status checks: no news, no part.
     expect(general1.map((h) => h.minute)).toEqual([at(11, 50), at(11, 55), at(12, 0)]);
-    expect(general1[2].metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0, memoryUsedPct: 81.5, diskUsedPct: 47.25 });
+    expect(general1[2].metrics).toEqual({
+      cpuPct: (at(12, 0) / MINUTE_MS) % 50,
+      statusCheckFailed: 0,
+      memoryUsedPct: 81.5,
+      diskUsedPct: 47.25,
+    });
     expect(general1[2].host).toMatchObject({ lifecycleState: 'InService', autoScalingGroup: ASG.general });
     // A status check read per group answers for its instances; the Karpenter node is read on its own.
-    expect(hosts.find((h) => h.host.instanceId === ID.karpenter && h.minute === at(12, 0))?.metrics).toEqual({ cpuPct: (at(12, 0) / MINUTE_MS) % 50, statusCheckFailed: 0 });
+    expect(hosts.find((h) => h.host.instanceId === ID.karpenter && h.minute === at(12, 0))?.metrics).toEqual({
+      cpuPct: (at(12, 0) / MINUTE_MS) % 50,
+      statusCheckFailed: 0,
+    });
   });
 
   test('a self-managed group tagged only for Cluster Autoscaler auto-discovery, with no instance (every launch failing), is found', async () => {
     const CA_ONLY = 'prod-eu-1-gpu-asg';
     aws.groups.push(asgOf({ name: CA_ONLY, cluster: CLUSTER, min: 0, max: 4, desired: 1, instances: [], autoscalerTagsOnly: true }));
-    aws.activities.push(activity('a-gpu', CA_ONLY, at(12, 5), 'Failed', 'Launching a new EC2 instance.  Status Reason: Could not launch On-Demand Instances. InsufficientInstanceCapacity', 'Could not launch On-Demand Instances. InsufficientInstanceCapacity'));
+    aws.activities.push(
+      activity(
+        'a-gpu',
+        CA_ONLY,
+        at(12, 5),
+        'Failed',
+        'Launching a new EC2 instance.  Status Reason: Could not launch On-Demand Instances. InsufficientInstanceCapacity',
+        'Could not launch On-Demand Instances. InsufficientInstanceCapacity',
+      ),
+    );
     await collect();
     const r = (await cloudRollup())!;
     expect(r.autoScalingGroups.find((g) => g.name === CA_ONLY)).toMatchObject({ desired: 1, inService: 0 });
@@ -227,8 +332,13 @@ describe('one run', () => {
     expect(r.scalingActivities.map((a) => a.activityId)).toContain('a-gpu');
   });
 
-  test('a new instance not listed by ListMetrics yet gets its memory read by its sibling\'s dimensions', async () => {
-    const sibling = { InstanceId: ID.joining, ImageId: 'ami-0c2b8ca1dad447f8a', InstanceType: 'm6i.xlarge', AutoScalingGroupName: ASG.general };
+  test("a new instance not listed by ListMetrics yet gets its memory read by its sibling's dimensions", async () => {
+    const sibling = {
+      InstanceId: ID.joining,
+      ImageId: 'ami-0c2b8ca1dad447f8a',
+      InstanceType: 'm6i.xlarge',
+      AutoScalingGroupName: ASG.general,
+    };
     aws.setPoints(seriesKey('CWAgent', 'mem_used_percent', 'Average', 300, sibling), [{ t: at(12, 0), value: 93 }]);
     await collect();
     expect((await minute()).find((n) => n.key === ID.joining)?.host?.metrics).toMatchObject({ memoryUsedPct: 93 });
@@ -262,7 +372,13 @@ describe('one run', () => {
 });
 
 describe('merging with the Kubernetes side', () => {
-  const ingest = () => createIngestHandler({ store, clock: t.clock, logger: createLogger({ service: 'test', sink: () => undefined }), writers: writersFor(CLUSTER) });
+  const ingest = () =>
+    createIngestHandler({
+      store,
+      clock: t.clock,
+      logger: createLogger({ service: 'test', sink: () => undefined }),
+      writers: writersFor(CLUSTER),
+    });
 
   test('host before Kubernetes and Kubernetes before host give the same node-minutes', async () => {
     await collect();
@@ -283,21 +399,34 @@ describe('merging with the Kubernetes side', () => {
       expect(byKey.get(id)?.host?.metrics.cpuPct).toBeDefined();
     }
     // Fargate: a node with no instance, kept and marked.
-    expect(byKey.get('node/fargate-ip-10-0-9-9.eu-west-1.compute.internal')).toMatchObject({ join: 'node-without-instance', kube: { node: { capacityType: 'fargate' } }, host: undefined });
+    expect(byKey.get('node/fargate-ip-10-0-9-9.eu-west-1.compute.internal')).toMatchObject({
+      join: 'node-without-instance',
+      kube: { node: { capacityType: 'fargate' } },
+      host: undefined,
+    });
     // An instance with no node, kept and marked, with its lifecycle as the Auto Scaling group sees it.
-    expect(byKey.get(ID.joining)).toMatchObject({ join: 'instance-without-node', host: { metrics: { cpuPct: 71 }, host: { lifecycleState: 'Pending' } } });
+    expect(byKey.get(ID.joining)).toMatchObject({
+      join: 'instance-without-node',
+      host: { metrics: { cpuPct: 71 }, host: { lifecycleState: 'Pending' } },
+    });
     expect(byKey.get(ID.joining)?.kube).toBeUndefined();
   });
 
   test('late CloudWatch points fill in at the next read, replacing what was written', async () => {
-    aws.setPoints(cpu(ID.general2), fivePoints(at(11, 50), at(11, 55), () => 20));
+    aws.setPoints(
+      cpu(ID.general2),
+      fivePoints(at(11, 50), at(11, 55), () => 20),
+    );
     await collect();
     // So far nothing for 12:00: its status checks pass as in 11:55, and its CPU is late.
     const before = (await minute()).find((n) => n.key === ID.general2)?.host;
     expect(before).toBeUndefined();
 
     // Five minutes later the 12:00 point has arrived (late), and 12:05 too.
-    aws.setPoints(cpu(ID.general2), fivePoints(at(11, 50), at(12, 5), (x) => (x === at(12, 0) ? 64 : 20)));
+    aws.setPoints(
+      cpu(ID.general2),
+      fivePoints(at(11, 50), at(12, 5), (x) => (x === at(12, 0) ? 64 : 20)),
+    );
     t.clock.set(RUN + 5 * MINUTE_MS);
     const run = await collect();
     expect(run.metricsRead).toBe(true);
@@ -326,7 +455,10 @@ describe('cadence', () => {
     // Three periods for each of four instances; the joining one launched at 12:03 has only 12:00.
     expect(first.hostMinutes).toBe(4 * 3 + 1);
     // 12:05 arrives for one instance; nothing else changed.
-    aws.setPoints(cpu(ID.legacy), fivePoints(at(11, 50), at(12, 5), () => 3));
+    aws.setPoints(
+      cpu(ID.legacy),
+      fivePoints(at(11, 50), at(12, 5), () => 3),
+    );
     t.clock.set(RUN + 5 * MINUTE_MS);
     const [second] = await collector();
     expect(second).toMatchObject({ metricsRead: true });
@@ -341,8 +473,25 @@ describe('cadence', () => {
 
   test('a steady group is not asked for activities again until something changes', async () => {
     await collect();
-    aws.activities = aws.activities.map((a) => (a.ActivityId === 'a-launch' ? { ...a, StatusCode: 'Successful', EndTime: new Date(at(12, 5)) } : a));
-    aws.groups = [asgOf({ name: ASG.general, cluster: CLUSTER, nodeGroup: 'general', min: 2, max: 6, desired: 3, instances: [[ID.general1, 'InService'], [ID.general2, 'InService'], [ID.joining, 'InService']] }), aws.groups[1]];
+    aws.activities = aws.activities.map((a) =>
+      a.ActivityId === 'a-launch' ? { ...a, StatusCode: 'Successful', EndTime: new Date(at(12, 5)) } : a,
+    );
+    aws.groups = [
+      asgOf({
+        name: ASG.general,
+        cluster: CLUSTER,
+        nodeGroup: 'general',
+        min: 2,
+        max: 6,
+        desired: 3,
+        instances: [
+          [ID.general1, 'InService'],
+          [ID.general2, 'InService'],
+          [ID.joining, 'InService'],
+        ],
+      }),
+      aws.groups[1],
+    ];
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();
     // The open launch finished: reported again, with its final status.
@@ -355,12 +504,35 @@ describe('cadence', () => {
     expect((await cloudRollup(at(12, 9)))?.scalingActivities).toEqual([]);
 
     // The group scales in, an alarm's doing: read, reported once.
-    aws.activities.push({ ...activity('a-scale-in', ASG.general, at(12, 9, 50), 'Successful', `Terminating EC2 instance: ${ID.general2}`), Cause: 'At 2026-11-23T12:09:50Z a monitor alarm TargetTracking-eks-general-AlarmLow-0f3e in state ALARM triggered policy cpu-40 changing the desired capacity from 3 to 2.' });
-    aws.groups = [asgOf({ name: ASG.general, cluster: CLUSTER, nodeGroup: 'general', min: 2, max: 6, desired: 2, instances: [[ID.general1, 'InService'], [ID.general2, 'Terminating'], [ID.joining, 'InService']] }), aws.groups[1]];
+    aws.activities.push({
+      ...activity('a-scale-in', ASG.general, at(12, 9, 50), 'Successful', `Terminating EC2 instance: ${ID.general2}`),
+      Cause:
+        'At 2026-11-23T12:09:50Z a monitor alarm TargetTracking-eks-general-AlarmLow-0f3e in state ALARM triggered policy cpu-40 changing the desired capacity from 3 to 2.',
+    });
+    aws.groups = [
+      asgOf({
+        name: ASG.general,
+        cluster: CLUSTER,
+        nodeGroup: 'general',
+        min: 2,
+        max: 6,
+        desired: 2,
+        instances: [
+          [ID.general1, 'InService'],
+          [ID.general2, 'Terminating'],
+          [ID.joining, 'InService'],
+        ],
+      }),
+      aws.groups[1],
+    ];
     t.clock.set(RUN + 3 * MINUTE_MS);
     await collect();
     expect((await cloudRollup(at(12, 10)))?.scalingActivities).toEqual([
-      expect.objectContaining({ activityId: 'a-scale-in', cause: expect.stringContaining('changing the desired capacity from 3 to 2'), status: 'Successful' }),
+      expect.objectContaining({
+        activityId: 'a-scale-in',
+        cause: expect.stringContaining('changing the desired capacity from 3 to 2'),
+        status: 'Successful',
+      }),
     ]);
     t.clock.set(RUN + 4 * MINUTE_MS);
     await collect();
@@ -371,7 +543,14 @@ describe('cadence', () => {
 describe('status checks', () => {
   test('a partial read may complete a part whose status checks came first, never drop a figure written', () => {
     const w = new WrittenHostParts();
-    const host = { instanceId: ID.general1, instanceType: 'm6i.xlarge', zone: 'eu-west-1a', capacityType: 'on-demand' as const, state: 'running' as const, launchTime: at(9, 0) };
+    const host = {
+      instanceId: ID.general1,
+      instanceType: 'm6i.xlarge',
+      zone: 'eu-west-1a',
+      capacityType: 'on-demand' as const,
+      state: 'running' as const,
+      launchTime: at(9, 0),
+    };
     const part = (metrics: HostMetrics): HostNodeMinute => ({ minute: at(12, 5), periodMinutes: 5, collectedAt: RUN, host, metrics });
     w.remember(CLUSTER, [part({ statusCheckFailed: 1 })]);
     expect(w.withoutLoss(CLUSTER, [part({ statusCheckFailed: 1, cpuPct: 9 })])).toHaveLength(1);
@@ -381,12 +560,18 @@ describe('status checks', () => {
 
   test('a failed check in a group is read per instance, naming which check failed', async () => {
     // The group fails at 12:02 only; the rest of the window it passes.
-    aws.setPoints(status({ AutoScalingGroupName: ASG.general }), minutePoints(at(11, 50), at(12, 6), (x) => (x === at(12, 2) ? 1 : 0)));
+    aws.setPoints(
+      status({ AutoScalingGroupName: ASG.general }),
+      minutePoints(at(11, 50), at(12, 6), (x) => (x === at(12, 2) ? 1 : 0)),
+    );
     for (const id of [ID.general1, ID.general2, ID.joining]) {
       const failing = (x: number) => (id === ID.general2 && x === at(12, 2) ? 1 : 0);
       aws.setPoints(status({ InstanceId: id }), minutePoints(at(11, 50), at(12, 6), failing));
       aws.setPoints(status({ InstanceId: id }, 'StatusCheckFailed_System'), minutePoints(at(11, 50), at(12, 6), failing));
-      aws.setPoints(status({ InstanceId: id }, 'StatusCheckFailed_Instance'), minutePoints(at(11, 50), at(12, 6), () => 0));
+      aws.setPoints(
+        status({ InstanceId: id }, 'StatusCheckFailed_Instance'),
+        minutePoints(at(11, 50), at(12, 6), () => 0),
+      );
     }
     const run = await collect();
     // The period metrics in one page, the status checks in three, then which check per instance (9 metrics, 153 points) in eight.
@@ -397,20 +582,40 @@ describe('status checks', () => {
     expect(metrics(ID.general2)).toMatchObject({ statusCheckFailed: 1, statusCheckFailedSystem: 1, statusCheckFailedInstance: 0 });
     expect(metrics(ID.general1)).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
     // Its period before and after: read per instance too (the window's detail), and passing.
-    expect((await store.nodeMinutes(CLUSTER, at(11, 55), at(11, 55))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
-    expect((await store.nodeMinutes(CLUSTER, at(12, 5), at(12, 5))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({ statusCheckFailed: 0, statusCheckFailedSystem: 0 });
+    expect((await store.nodeMinutes(CLUSTER, at(11, 55), at(11, 55))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({
+      statusCheckFailed: 0,
+      statusCheckFailedSystem: 0,
+    });
+    expect((await store.nodeMinutes(CLUSTER, at(12, 5), at(12, 5))).find((n) => n.key === ID.general2)?.host?.metrics).toMatchObject({
+      statusCheckFailed: 0,
+      statusCheckFailedSystem: 0,
+    });
   });
 });
 
 describe('faults', () => {
   test("one cluster's EKS call fails, the other cluster is untouched, and the blind spot is recorded", async () => {
     aws.clusters.set('staging', { name: 'staging', version: '1.32', platformVersion: 'eks.20', status: 'ACTIVE' });
-    aws.fail('DescribeCluster', 5, () => new AccessDeniedException({ message: 'User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: eks:DescribeCluster', $metadata: { httpStatusCode: 403 } }), (input) => input.name === CLUSTER);
+    aws.fail(
+      'DescribeCluster',
+      5,
+      () =>
+        new AccessDeniedException({
+          message: 'User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: eks:DescribeCluster',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      (input) => input.name === CLUSTER,
+    );
     const runs = await createCollectorHandler(deps({ clusters: [{ name: CLUSTER }, { name: 'staging' }] }))();
     expect(runs.map((r) => r.stored)).toEqual([true, true]);
     const prod = (await cloudRollup())!;
     expect(prod.cluster).toBeUndefined();
-    expect(prod.failures).toEqual([{ operation: 'eks:DescribeCluster', message: expect.stringMatching(/^cluster prod-eu-1: AccessDeniedException: User: .* is not authorized/) }]);
+    expect(prod.failures).toEqual([
+      {
+        operation: 'eks:DescribeCluster',
+        message: expect.stringMatching(/^cluster prod-eu-1: AccessDeniedException: User: .* is not authorized/),
+      },
+    ]);
     // Everything else of that cluster was still read.
     expect(prod.hosts).toHaveLength(6);
     expect(prod.nodeGroups).toHaveLength(3);
@@ -419,7 +624,9 @@ describe('faults', () => {
   });
 
   test('EKS node groups unreadable: the managed group is still known from its Auto Scaling group tags', async () => {
-    aws.fail('ListNodegroups', 5, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }));
+    aws.fail('ListNodegroups', 5, () =>
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }),
+    );
     await collect({ aws: sdkAccounts() });
     const r = (await cloudRollup())!;
     expect(r.failures.map((f) => f.operation)).toEqual(['eks:ListNodegroups']);
@@ -434,8 +641,16 @@ describe('faults', () => {
     aws.fail('DescribeScalingActivities', 1, denied, (input) => input.AutoScalingGroupName === ASG.legacy);
     const run = await collect();
     expect(run.failures).toEqual([
-      { operation: 'eks:DescribeNodegroup', message: 'node group general: AccessDeniedException: not authorized', subject: { nodeGroup: 'general' } },
-      { operation: 'autoscaling:DescribeScalingActivities', message: `group ${ASG.legacy}: AccessDeniedException: not authorized`, subject: { autoScalingGroup: ASG.legacy } },
+      {
+        operation: 'eks:DescribeNodegroup',
+        message: 'node group general: AccessDeniedException: not authorized',
+        subject: { nodeGroup: 'general' },
+      },
+      {
+        operation: 'autoscaling:DescribeScalingActivities',
+        message: `group ${ASG.legacy}: AccessDeniedException: not authorized`,
+        subject: { autoScalingGroup: ASG.legacy },
+      },
     ]);
     const r = (await cloudRollup())!;
     expect(r.nodeGroups.find((n) => n.name === 'general')).toMatchObject({ kind: 'managed', autoScalingGroups: [ASG.general] });
@@ -444,10 +659,15 @@ describe('faults', () => {
 
   test('CloudWatch throttles: no host part is written, the failure is recorded, the next minute reads again', async () => {
     // Both requests (the period metrics, the 1-minute status checks) throttled.
-    aws.fail('GetMetricData', 2, () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    aws.fail('GetMetricData', 2, () =>
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+    );
     const first = await collect();
     expect(first).toMatchObject({ stored: true, metricsRead: false, hostMinutes: 0 });
-    expect((await cloudRollup())!.failures.map((f) => f.message).sort()).toEqual(['3 metrics: Throttling: Rate exceeded', '9 metrics: Throttling: Rate exceeded']);
+    expect((await cloudRollup())!.failures.map((f) => f.message).sort()).toEqual([
+      '3 metrics: Throttling: Rate exceeded',
+      '9 metrics: Throttling: Rate exceeded',
+    ]);
     expect((await store.nodeMinutes(CLUSTER, at(11, 50), at(12, 6))).filter((n) => n.host)).toEqual([]);
     t.clock.set(RUN + MINUTE_MS);
     const second = await collect();
@@ -461,8 +681,17 @@ describe('faults', () => {
     const complete = (await minute()).find((n) => n.key === ID.general1)?.host;
     expect(complete?.metrics).toMatchObject({ memoryUsedPct: 81.5 });
     // Five minutes later the CloudWatch agent's metrics are denied; 12:05 arrives for everyone.
-    aws.fail('ListMetrics', 2, () => Object.assign(new Error('User is not authorized to perform: cloudwatch:ListMetrics'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    for (const id of LIVE) aws.setPoints(cpu(id), fivePoints(at(11, 50), at(12, 5), () => 9));
+    aws.fail('ListMetrics', 2, () =>
+      Object.assign(new Error('User is not authorized to perform: cloudwatch:ListMetrics'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+    for (const id of LIVE)
+      aws.setPoints(
+        cpu(id),
+        fivePoints(at(11, 50), at(12, 5), () => 9),
+      );
     t.clock.set(RUN + 5 * MINUTE_MS);
     const [partial] = await collector();
     expect(partial).toMatchObject({ stored: true, metricsRead: true });
@@ -478,7 +707,12 @@ describe('faults', () => {
   });
 
   test('DescribeInstances failed: CloudWatch is not read and not counted as read', async () => {
-    aws.fail('DescribeInstances', 1, () => Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } }));
+    aws.fail('DescribeInstances', 1, () =>
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const first = await collect();
     expect(first).toMatchObject({ stored: true, metricsRead: false });
     expect(first.calls['cloudwatch:GetMetricData']).toBeUndefined();
@@ -497,8 +731,13 @@ describe('faults', () => {
       const never = () => new Promise<never>(() => undefined);
       return { ...a, eks: { describeCluster: never, listNodegroups: never, describeNodegroup: never } };
     };
-    const runs = await createCollectorHandler(deps({ aws: stalled, clusterBudgetMs: 300, clusters: [{ name: 'staging', region: 'us-east-2' }, { name: CLUSTER }] }))(undefined, { getRemainingTimeInMillis: () => 50_000 });
-    expect(runs.map((r) => [r.cluster, r.stored])).toEqual([['staging', true], [CLUSTER, true]]);
+    const runs = await createCollectorHandler(
+      deps({ aws: stalled, clusterBudgetMs: 300, clusters: [{ name: 'staging', region: 'us-east-2' }, { name: CLUSTER }] }),
+    )(undefined, { getRemainingTimeInMillis: () => 50_000 });
+    expect(runs.map((r) => [r.cluster, r.stored])).toEqual([
+      ['staging', true],
+      [CLUSTER, true],
+    ]);
     expect(runs[1].failures).toEqual([]);
     const staging = (await store.rollups('staging', at(12, 7), at(12, 7)))[0].cloud!;
     expect(staging.failures.map((f) => f.operation).sort()).toEqual(['eks:DescribeCluster', 'eks:ListNodegroups']);
@@ -506,7 +745,12 @@ describe('faults', () => {
   });
 
   test('BatchWrite UnprocessedItems are retried until stored', async () => {
-    const client = new DynamoDBClient({ endpoint: db.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: db.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     store = t.store({ client });
     const fault = leaveUnprocessed(client, 3, 4);
     const run = await collect();
@@ -518,7 +762,12 @@ describe('faults', () => {
   });
 
   test('writes that never succeed: the run fails loudly and no watermark moves', async () => {
-    const client = new DynamoDBClient({ endpoint: db.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: db.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     store = t.store({ client, retry: { attempts: 2 } });
     const fault = leaveUnprocessed(client, 1000, 0);
     await expect(createCollectorHandler(deps())()).rejects.toThrow(`cloud rollup not stored for cluster(s) ${CLUSTER}`);
@@ -533,8 +782,16 @@ describe('faults', () => {
 });
 
 describe('backoff', () => {
-  const denied = () => Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: autoscaling:DescribeScalingActivities'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
-  const legacyReads = () => aws.mocks.autoScaling.commandCalls(DescribeScalingActivitiesCommand).filter((c) => c.args[0].input.AutoScalingGroupName === ASG.legacy).length;
+  const denied = () =>
+    Object.assign(
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: autoscaling:DescribeScalingActivities',
+      ),
+      { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } },
+    );
+  const legacyReads = () =>
+    aws.mocks.autoScaling.commandCalls(DescribeScalingActivitiesCommand).filter((c) => c.args[0].input.AutoScalingGroupName === ASG.legacy)
+      .length;
 
   test('a query that keeps failing is asked again at growing intervals kept in the collector state, told once, and reset by a success', async () => {
     const logs: { level: string; message: string; query?: string }[] = [];
@@ -547,14 +804,27 @@ describe('backoff', () => {
       const run = await collect({ logger });
       if (legacyReads() > before) asked.push(i);
       // Asked or waiting, the failure is in every rollup: the group's alerts stay held, nothing else's.
-      expect(run.failures).toEqual([expect.objectContaining({ operation: 'autoscaling:DescribeScalingActivities', subject: { autoScalingGroup: ASG.legacy } })]);
+      expect(run.failures).toEqual([
+        expect.objectContaining({ operation: 'autoscaling:DescribeScalingActivities', subject: { autoScalingGroup: ASG.legacy } }),
+      ]);
     }
     expect(asked).toEqual([0, 1, 3, 7, 15, 31]);
-    expect((await cloudRollup(at(12, 9)))!.failures[0].message).toMatch(/BackoffError: AccessDenied: User: .* not authorized .* \(failing since 2026-11-23 12:07, 2 attempts; next at 2026-11-23 12:10\)/);
+    expect((await cloudRollup(at(12, 9)))!.failures[0].message).toMatch(
+      /BackoffError: AccessDenied: User: .* not authorized .* \(failing since 2026-11-23 12:07, 2 attempts; next at 2026-11-23 12:10\)/,
+    );
     const state = (await store.getDocument<CollectorState>(CLUSTER, STATE_DOCUMENT.kind, STATE_DOCUMENT.id))!.value;
-    expect(state.backoff).toEqual({ [`autoscaling:describeScalingActivities ${ASG.legacy}`]: { failures: 6, since: RUN, nextAt: at(13, 8), message: expect.stringMatching(/^AccessDenied/) } });
+    expect(state.backoff).toEqual({
+      [`autoscaling:describeScalingActivities ${ASG.legacy}`]: {
+        failures: 6,
+        since: RUN,
+        nextAt: at(13, 8),
+        message: expect.stringMatching(/^AccessDenied/),
+      },
+    });
     // Told when it started failing, then only at the attempts (not every minute it waited).
-    expect(logs.filter((l) => l.message === 'query failing; asked again at growing intervals').map((l) => l.query)).toEqual([`autoscaling:describeScalingActivities ${ASG.legacy}`]);
+    expect(logs.filter((l) => l.message === 'query failing; asked again at growing intervals').map((l) => l.query)).toEqual([
+      `autoscaling:describeScalingActivities ${ASG.legacy}`,
+    ]);
     expect(logs.filter((l) => l.level === 'warn' && l.message === 'cluster collected with failures')).toHaveLength(asked.length);
 
     // Fixed (the IAM policy mended): the next attempt succeeds and the backoff is gone.
@@ -562,6 +832,10 @@ describe('backoff', () => {
     t.clock.set(at(13, 8, 20));
     expect((await collect({ logger })).failures).toEqual([]);
     expect((await store.getDocument<CollectorState>(CLUSTER, STATE_DOCUMENT.kind, STATE_DOCUMENT.id))!.value.backoff).toBeUndefined();
-    expect(logs.at(-2)).toMatchObject({ message: 'query recovered', query: `autoscaling:describeScalingActivities ${ASG.legacy}`, failures: 6 });
+    expect(logs.at(-2)).toMatchObject({
+      message: 'query recovered',
+      query: `autoscaling:describeScalingActivities ${ASG.legacy}`,
+      failures: 6,
+    });
   });
 });

@@ -1,7 +1,11 @@
 import { ConfigError } from '../../../common/config';
 import { DEFAULT_HOST_METRICS, readCollectorConfig } from '../../../lambdas/collector/config';
 
-const base = { VIGIL_TABLE_NAME: 'vigil', VIGIL_CLUSTERS: '[{"name":"prod"},{"name":"staging","region":"us-east-1"}]', AWS_REGION: 'eu-west-1' };
+const base = {
+  VIGIL_TABLE_NAME: 'vigil',
+  VIGIL_CLUSTERS: '[{"name":"prod"},{"name":"staging","region":"us-east-1"}]',
+  AWS_REGION: 'eu-west-1',
+};
 
 function problems(env: Record<string, string>): readonly string[] {
   try {
@@ -21,7 +25,12 @@ test('the defaults: every 5 minutes, a 15-minute window, CPU, status checks, age
     defaultRegion: 'eu-west-1',
     hostMetrics: DEFAULT_HOST_METRICS,
   });
-  expect(DEFAULT_HOST_METRICS).toEqual({ periodMinutes: 5, everyMinutes: 5, windowMinutes: 15, groups: ['cpu', 'status', 'memory', 'disk'] });
+  expect(DEFAULT_HOST_METRICS).toEqual({
+    periodMinutes: 5,
+    everyMinutes: 5,
+    windowMinutes: 15,
+    groups: ['cpu', 'status', 'memory', 'disk'],
+  });
 });
 
 test('every setting can be changed', () => {
@@ -49,11 +58,13 @@ test('every problem is reported at once, naming the variable', () => {
   ).toEqual([
     'VIGIL_TABLE_NAME is required',
     'VIGIL_CLUSTERS at [1].region: must be an AWS region like "eu-west-1", got "mars-1"',
-    "VIGIL_CLUSTERS at [1].name: must be unique, in every region (the name keys the cluster's data): \"prod\" is listed twice",
+    'VIGIL_CLUSTERS at [1].name: must be unique, in every region (the name keys the cluster\'s data): "prod" is listed twice',
     'AWS_REGION is required',
     'VIGIL_HOST_METRICS_PERIOD_MINUTES: expected 1 or 5',
     'VIGIL_HOST_METRICS_EVERY_MINUTES must be an integer from 1 to 60, got "0"',
-    expect.stringMatching(/^VIGIL_HOST_METRICS at \[1\]: Invalid option: expected one of "cpu"\|"status"\|"network"\|"ebs"\|"memory"\|"disk"$/),
+    expect.stringMatching(
+      /^VIGIL_HOST_METRICS at \[1\]: Invalid option: expected one of "cpu"\|"status"\|"network"\|"ebs"\|"memory"\|"disk"$/,
+    ),
   ]);
 });
 
@@ -64,5 +75,7 @@ test('a window shorter than the cadence would leave minutes unread', () => {
   expect(problems({ ...base, VIGIL_HOST_METRICS_EVERY_MINUTES: '1', VIGIL_HOST_METRICS_WINDOW_MINUTES: '3' })).toEqual([
     'VIGIL_HOST_METRICS_WINDOW_MINUTES (3) must be at least 5: instances with basic monitoring have one point per 5 minutes',
   ]);
-  expect(problems({ ...base, VIGIL_CLUSTERS: '[]' })).toEqual(['VIGIL_CLUSTERS: must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]']);
+  expect(problems({ ...base, VIGIL_CLUSTERS: '[]' })).toEqual([
+    'VIGIL_CLUSTERS: must list at least one cluster, like [{"name": "prod", "region": "eu-west-1"}]',
+  ]);
 });

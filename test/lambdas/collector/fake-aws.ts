@@ -11,7 +11,13 @@ import {
   type AutoScalingGroup as SdkGroup,
   type DescribeAutoScalingGroupsCommandInput,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand, type GetMetricDataCommandInput, type Metric } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  type GetMetricDataCommandInput,
+  type Metric,
+} from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput, type Instance } from '@aws-sdk/client-ec2';
 import {
   DescribeClusterCommand,
@@ -34,7 +40,13 @@ export interface Point {
 }
 
 /** `<namespace>|<metric>|<stat>|<period s>|<dimension>=<value>,…` (dimensions sorted). */
-export function seriesKey(namespace: string, metricName: string, stat: string, periodSeconds: number, dimensions: Record<string, string>): string {
+export function seriesKey(
+  namespace: string,
+  metricName: string,
+  stat: string,
+  periodSeconds: number,
+  dimensions: Record<string, string>,
+): string {
   const dims = Object.entries(dimensions)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
@@ -54,7 +66,15 @@ export const SMALL_PAGES: PageSizes = { items: 2, points: 20 };
 /** The real APIs' pages: as many items as the request asks for, 100,800 data points. */
 export const API_PAGES: PageSizes = { items: Number.POSITIVE_INFINITY, points: DATAPOINTS_PER_PAGE };
 
-type CommandName = 'DescribeCluster' | 'ListNodegroups' | 'DescribeNodegroup' | 'DescribeInstances' | 'DescribeAutoScalingGroups' | 'DescribeScalingActivities' | 'GetMetricData' | 'ListMetrics';
+type CommandName =
+  | 'DescribeCluster'
+  | 'ListNodegroups'
+  | 'DescribeNodegroup'
+  | 'DescribeInstances'
+  | 'DescribeAutoScalingGroups'
+  | 'DescribeScalingActivities'
+  | 'GetMetricData'
+  | 'ListMetrics';
 
 export class FakeAws {
   readonly clusters = new Map<string, Cluster>();
@@ -65,8 +85,16 @@ export class FakeAws {
   /** Points readable now, by {@link seriesKey}. */
   readonly points = new Map<string, Point[]>();
   agentMetrics: Metric[] = [];
-  private readonly faults = new Map<CommandName, { left: number; error: () => Error; match?: (input: Record<string, unknown>) => boolean }>();
-  readonly mocks = { eks: mockClient(EKSClient), ec2: mockClient(EC2Client), autoScaling: mockClient(AutoScalingClient), cloudWatch: mockClient(CloudWatchClient) };
+  private readonly faults = new Map<
+    CommandName,
+    { left: number; error: () => Error; match?: (input: Record<string, unknown>) => boolean }
+  >();
+  readonly mocks = {
+    eks: mockClient(EKSClient),
+    ec2: mockClient(EC2Client),
+    autoScaling: mockClient(AutoScalingClient),
+    cloudWatch: mockClient(CloudWatchClient),
+  };
 
   constructor(private readonly pageSizes: PageSizes = SMALL_PAGES) {
     this.install();
@@ -105,18 +133,27 @@ export class FakeAws {
     eks.on(DescribeClusterCommand).callsFake((input) => {
       this.check('DescribeCluster', input);
       const c = this.clusters.get(input.name);
-      if (!c) throw new ResourceNotFoundException({ message: `No cluster found for name: ${input.name}.`, $metadata: { httpStatusCode: 404 } });
+      if (!c)
+        throw new ResourceNotFoundException({ message: `No cluster found for name: ${input.name}.`, $metadata: { httpStatusCode: 404 } });
       return { cluster: c };
     });
     eks.on(ListNodegroupsCommand).callsFake((input) => {
       this.check('ListNodegroups', input);
-      const p = this.page((this.nodegroups.get(input.clusterName) ?? []).map((n) => n.nodegroupName!), input.nextToken, input.maxResults ?? NODEGROUPS_PER_PAGE);
+      const p = this.page(
+        (this.nodegroups.get(input.clusterName) ?? []).map((n) => n.nodegroupName!),
+        input.nextToken,
+        input.maxResults ?? NODEGROUPS_PER_PAGE,
+      );
       return { nodegroups: p.items, nextToken: p.next };
     });
     eks.on(DescribeNodegroupCommand).callsFake((input) => {
       this.check('DescribeNodegroup', input);
       const n = (this.nodegroups.get(input.clusterName) ?? []).find((g) => g.nodegroupName === input.nodegroupName);
-      if (!n) throw new ResourceNotFoundException({ message: `No node group found for name: ${input.nodegroupName}.`, $metadata: { httpStatusCode: 404 } });
+      if (!n)
+        throw new ResourceNotFoundException({
+          message: `No node group found for name: ${input.nodegroupName}.`,
+          $metadata: { httpStatusCode: 404 },
+        });
       return { nodegroup: n };
     });
     ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
@@ -128,14 +165,19 @@ export class FakeAws {
         });
       const p = this.page(this.instances.filter(matches), input.NextToken, input.MaxResults ?? INSTANCES_PER_PAGE);
       // One reservation per instance, as instances launched one at a time by an Auto Scaling group are.
-      return { Reservations: p.items.map((i) => ({ ReservationId: `r-${i.InstanceId!.slice(2)}`, OwnerId: '123456789012', Instances: [i] })), NextToken: p.next };
+      return {
+        Reservations: p.items.map((i) => ({ ReservationId: `r-${i.InstanceId!.slice(2)}`, OwnerId: '123456789012', Instances: [i] })),
+        NextToken: p.next,
+      };
     });
     autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: DescribeAutoScalingGroupsCommandInput) => {
       this.check('DescribeAutoScalingGroups', input as unknown as Record<string, unknown>);
       // A `tag-key` filter matches groups carrying any of its keys.
       const tagKeys = input.Filters?.find((f) => f.Name === 'tag-key')?.Values;
       const found = this.groups.filter((g) =>
-        input.AutoScalingGroupNames ? input.AutoScalingGroupNames.includes(g.AutoScalingGroupName!) : tagKeys === undefined || (g.Tags ?? []).some((t) => tagKeys.includes(t.Key!)),
+        input.AutoScalingGroupNames
+          ? input.AutoScalingGroupNames.includes(g.AutoScalingGroupName!)
+          : tagKeys === undefined || (g.Tags ?? []).some((t) => tagKeys.includes(t.Key!)),
       );
       const p = this.page(found, input.NextToken, input.MaxRecords ?? GROUPS_PER_PAGE);
       return { AutoScalingGroups: p.items, NextToken: p.next };
@@ -159,11 +201,19 @@ export class FakeAws {
       const MetricDataResults = (input.MetricDataQueries ?? []).map((q) => {
         const s = q.MetricStat!;
         const dims = Object.fromEntries((s.Metric!.Dimensions ?? []).map((d) => [d.Name!, d.Value!]));
-        const all = (this.points.get(seriesKey(s.Metric!.Namespace!, s.Metric!.MetricName!, s.Stat!, s.Period!, dims)) ?? []).filter((p) => p.t >= from && p.t < to);
+        const all = (this.points.get(seriesKey(s.Metric!.Namespace!, s.Metric!.MetricName!, s.Stat!, s.Period!, dims)) ?? []).filter(
+          (p) => p.t >= from && p.t < to,
+        );
         const pts = all.slice(Math.max(0, start - offset), Math.max(0, end - offset));
         offset += all.length;
         const StatusCode = all.length && offset > end ? ('PartialData' as const) : ('Complete' as const);
-        return { Id: q.Id, Label: s.Metric!.MetricName, Timestamps: pts.map((p) => new Date(p.t)), Values: pts.map((p) => p.value), StatusCode };
+        return {
+          Id: q.Id,
+          Label: s.Metric!.MetricName,
+          Timestamps: pts.map((p) => new Date(p.t)),
+          Values: pts.map((p) => p.value),
+          StatusCode,
+        };
       });
       return { MetricDataResults, NextToken: end < offset ? String(end) : undefined, Messages: [] };
     });

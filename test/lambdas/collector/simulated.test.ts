@@ -24,7 +24,14 @@ test('an hour: rollups every minute, host parts for every instance and period, e
     name: 'prod',
     nodeGroups: [
       { name: 'general', instanceType: 'm6i.xlarge', size: { min: 2, max: 8, desired: 4 } },
-      { name: 'batch', kind: 'karpenter', instanceType: 'c6i.2xlarge', capacityType: 'spot', size: { min: 0, max: 10, desired: 2 }, detailedMonitoring: true },
+      {
+        name: 'batch',
+        kind: 'karpenter',
+        instanceType: 'c6i.2xlarge',
+        capacityType: 'spot',
+        size: { min: 0, max: 10, desired: 2 },
+        detailedMonitoring: true,
+      },
     ],
   });
   const store = t.store();
@@ -38,9 +45,14 @@ test('an hour: rollups every minute, host parts for every instance and period, e
     logger: createLogger({ service: 'test', sink: () => undefined }),
   });
   for (let m = 0; m < 60; m++) {
-    if (m === 10) sim.setDesired('prod', 'general', 3, { cause: { kind: 'alarm', alarm: 'TargetTracking-general-AlarmLow', policy: 'cpu-40' } });
+    if (m === 10)
+      sim.setDesired('prod', 'general', 3, { cause: { kind: 'alarm', alarm: 'TargetTracking-general-AlarmLow', policy: 'cpu-40' } });
     if (m === 20) {
-      sim.failLaunches('prod', 'general', 'We currently do not have sufficient m6i.xlarge capacity in the Availability Zone you requested.');
+      sim.failLaunches(
+        'prod',
+        'general',
+        'We currently do not have sufficient m6i.xlarge capacity in the Availability Zone you requested.',
+      );
       sim.setDesired('prod', 'general', 4);
     }
     if (m === 32) sim.failLaunches('prod', 'general', undefined);
@@ -50,18 +62,25 @@ test('an hour: rollups every minute, host parts for every instance and period, e
   }
   const rollups = await store.rollups('prod', start, t.clock.now());
   expect(rollups).toHaveLength(60);
-  const reported = rollups.flatMap((r) => r.cloud!.scalingActivities.map((a) => `${a.description.split(':')[0]}|${a.status}|${a.activityId}`));
+  const reported = rollups.flatMap((r) =>
+    r.cloud!.scalingActivities.map((a) => `${a.description.split(':')[0]}|${a.status}|${a.activityId}`),
+  );
   expect(new Set(reported).size).toBe(reported.length);
   const kinds = reported.map((r) => r.split('|').slice(0, 2).join('|'));
   expect(kinds.filter((k) => k === 'Terminating EC2 instance|Successful')).toHaveLength(1);
   expect(kinds.filter((k) => k.startsWith('Launching a new EC2 instance.  Status Reason|Failed'))).toHaveLength(3);
   expect(kinds.filter((k) => k === 'Launching a new EC2 instance|Successful')).toHaveLength(1);
   const scaleIn = rollups.flatMap((r) => r.cloud!.scalingActivities).find((a) => a.description.startsWith('Terminating'));
-  expect(scaleIn?.cause).toContain('a monitor alarm TargetTracking-general-AlarmLow in state ALARM triggered policy cpu-40 changing the desired capacity from 4 to 3');
+  expect(scaleIn?.cause).toContain(
+    'a monitor alarm TargetTracking-general-AlarmLow in state ALARM triggered policy cpu-40 changing the desired capacity from 4 to 3',
+  );
 
   // Every instance-period that CloudWatch published by the last read is stored, late points included.
   const nodes = await store.nodeMinutes('prod', start, start + 40 * MINUTE_MS);
-  const karpenter = sim.hosts('prod').filter((h) => h.nodeGroup === 'batch').map((h) => h.instanceId);
+  const karpenter = sim
+    .hosts('prod')
+    .filter((h) => h.nodeGroup === 'batch')
+    .map((h) => h.instanceId);
   for (const id of karpenter) {
     const minutes = nodes.filter((n) => n.key === id && n.host?.minute === n.minute).map((n) => n.host!);
     expect(minutes.every((h) => h.periodMinutes === 1 && h.metrics.cpuPct !== undefined)).toBe(true);
@@ -74,7 +93,13 @@ test('an hour: rollups every minute, host parts for every instance and period, e
 /** Copies what the simulated account's APIs answer now into `aws`, in the real APIs' shapes. */
 async function mirror(sim: AwsAccount, cluster: string, aws: FakeAws): Promise<void> {
   const info = await sim.eks.describeCluster(cluster);
-  aws.clusters.set(cluster, { name: info.name, status: info.status, version: info.version, platformVersion: info.platformVersion, health: { issues: [] } });
+  aws.clusters.set(cluster, {
+    name: info.name,
+    status: info.status,
+    version: info.version,
+    platformVersion: info.platformVersion,
+    health: { issues: [] },
+  });
   const nodegroups = await Promise.all((await sim.eks.listNodegroups(cluster)).map((n) => sim.eks.describeNodegroup(cluster, n)));
   aws.nodegroups.set(
     cluster,
@@ -92,7 +117,16 @@ async function mirror(sim: AwsAccount, cluster: string, aws: FakeAws): Promise<v
   const groups = await sim.autoScaling.describeGroups({ clusterTag: cluster });
   aws.groups = groups.map(
     (g): SdkGroup =>
-      asgOf({ name: g.name, cluster, nodeGroup: g.eksNodeGroup, eksctl: g.eksNodeGroup ? undefined : g.nodeGroup, min: g.min, max: g.max, desired: g.desired, instances: g.instances.map((i) => [i.instanceId, i.lifecycleState, i.healthStatus] as const) }),
+      asgOf({
+        name: g.name,
+        cluster,
+        nodeGroup: g.eksNodeGroup,
+        eksctl: g.eksNodeGroup ? undefined : g.nodeGroup,
+        min: g.min,
+        max: g.max,
+        desired: g.desired,
+        instances: g.instances.map((i) => [i.instanceId, i.lifecycleState, i.healthStatus] as const),
+      }),
   );
   const managed = new Set(groups.filter((g) => g.eksNodeGroup).map((g) => g.name));
   aws.instances = (await sim.ec2.describeClusterInstances(cluster)).map(({ host: h, detailedMonitoring, nodePool }) =>
@@ -127,7 +161,11 @@ async function mirror(sim: AwsAccount, cluster: string, aws: FakeAws): Promise<v
   );
   for (const metric of ['mem_used_percent', 'disk_used_percent']) {
     for (const dims of await sim.cloudWatch.listMetrics('CWAgent', metric)) {
-      aws.agentMetrics.push({ Namespace: 'CWAgent', MetricName: metric, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) });
+      aws.agentMetrics.push({
+        Namespace: 'CWAgent',
+        MetricName: metric,
+        Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+      });
     }
   }
 }

@@ -19,21 +19,28 @@ const { dynamo } = useTestStore();
 let ids = 0;
 /** Files an EventBridge event through the real AWS events function, at the harness's current time. */
 async function send(h: Harness, build: (o: { id: string; time: number; account: string; region: string }) => unknown): Promise<void> {
-  const fn = createAwsEventsHandler({ store: h.store, clusters: [{ name: h.steady.cluster }], collectorEveryMinutes: 1, clock: h.t.clock, logger: silentLogger });
+  const fn = createAwsEventsHandler({
+    store: h.store,
+    clusters: [{ name: h.steady.cluster }],
+    collectorEveryMinutes: 1,
+    clock: h.t.clock,
+    logger: silentLogger,
+  });
   const r = await fn(build({ id: `ev-${++ids}`, time: h.t.clock.now() - 2_000, account: '123456789012', region: 'eu-west-1' }));
   expect(r.unmatched).toBe(0);
 }
 
 const RETIREMENT = 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED';
-const health = (instanceId: string, status: 'upcoming' | 'open' | 'closed') => (o: { id: string; time: number; account: string; region: string }) =>
-  eventBridge.healthScheduled(o, {
-    eventArn: `arn:aws:health:eu-west-1::event/EC2/${RETIREMENT}/${RETIREMENT}_abc123`,
-    eventTypeCode: RETIREMENT,
-    status,
-    instanceIds: [instanceId],
-    start: T0 + 14 * 86_400_000,
-    description: 'EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance.',
-  });
+const health =
+  (instanceId: string, status: 'upcoming' | 'open' | 'closed') => (o: { id: string; time: number; account: string; region: string }) =>
+    eventBridge.healthScheduled(o, {
+      eventArn: `arn:aws:health:eu-west-1::event/EC2/${RETIREMENT}/${RETIREMENT}_abc123`,
+      eventTypeCode: RETIREMENT,
+      status,
+      instanceIds: [instanceId],
+      start: T0 + 14 * 86_400_000,
+      description: 'EC2 has detected degradation of the underlying hardware hosting your Amazon EC2 instance.',
+    });
 
 describe('instance-scheduled-event', () => {
   test('a scheduled retirement: one warning naming the event, the node and the start; resolved when the instance is replaced', async () => {
@@ -45,7 +52,11 @@ describe('instance-scheduled-event', () => {
     await h.tick(30);
     const told = h.publisher.of('instance-scheduled-event');
     expect(told.map((c) => c.kind)).toEqual(['firing']);
-    expect(told[0]).toMatchObject({ severity: 'warning', subject: { node, instanceId, detail: RETIREMENT }, evidence: { eventType: RETIREMENT, start: '2026-12-07 12:00 UTC' } });
+    expect(told[0]).toMatchObject({
+      severity: 'warning',
+      subject: { node, instanceId, detail: RETIREMENT },
+      evidence: { eventType: RETIREMENT, start: '2026-12-07 12:00 UTC' },
+    });
     expect(told[0].summary).toBe(`AWS scheduled instance retirement of node ${node} (${instanceId}) from 2026-12-07 12:00 UTC`);
     expect(told[0].runbook).toMatch(/Drain the node ahead of the start time/);
     // Drained and replaced: the instance is terminated.
@@ -74,12 +85,34 @@ describe('asg-activity-failed from Auto Scaling events', () => {
     await h.tick(2);
     const g = h.steady.groups[0].name;
     const statusMessage = 'We currently do not have sufficient m6i.xlarge capacity in the Availability Zone you requested (eu-west-1a).';
-    await send(h, (o) => eventBridge.scaling(o, { what: 'Launch', successful: false, group: g, activityId: 'act-1', cause: 'At 2026-11-23T12:01:50Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 3 to 4.', statusMessage, zone: 'eu-west-1a', start: o.time - 5_000 }));
+    await send(h, (o) =>
+      eventBridge.scaling(o, {
+        what: 'Launch',
+        successful: false,
+        group: g,
+        activityId: 'act-1',
+        cause:
+          'At 2026-11-23T12:01:50Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 3 to 4.',
+        statusMessage,
+        zone: 'eu-west-1a',
+        start: o.time - 5_000,
+      }),
+    );
     const [first] = await h.tick(1);
     expect(first.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['asg-activity-failed:firing']);
     expect(first.changes[0].summary).toMatch(/^Scaling activity Failed in .*: We currently do not have sufficient m6i.xlarge capacity/);
     // The collector's next read reports the same activity.
-    h.steady.activities = [{ activityId: 'act-1', autoScalingGroup: g, status: 'Failed', cause: 'At 2026-11-23T12:01:50Z …', description: 'Launching a new EC2 instance.  Status Reason: …', statusMessage, startTime: T0 + 2 * MINUTE_MS }];
+    h.steady.activities = [
+      {
+        activityId: 'act-1',
+        autoScalingGroup: g,
+        status: 'Failed',
+        cause: 'At 2026-11-23T12:01:50Z …',
+        description: 'Launching a new EC2 instance.  Status Reason: …',
+        statusMessage,
+        startTime: T0 + 2 * MINUTE_MS,
+      },
+    ];
     await h.tick(10);
     expect(h.publisher.of('asg-activity-failed').map((c) => c.kind)).toEqual(['firing']);
     expect(h.publisher.messages).toHaveLength(1);
@@ -100,12 +133,29 @@ describe('capacity removals on the dashboards', () => {
 });
 
 describe('Spot notices', () => {
-  const spot = (instanceId: string, time: number): AwsEvent => ({ kind: 'spot-interruption', id: `s-${time}`, time, instanceId, action: 'terminate' });
-  const rebalance = (instanceId: string, time: number): AwsEvent => ({ kind: 'rebalance-recommendation', id: `r-${time}`, time, instanceId });
+  const spot = (instanceId: string, time: number): AwsEvent => ({
+    kind: 'spot-interruption',
+    id: `s-${time}`,
+    time,
+    instanceId,
+    action: 'terminate',
+  });
+  const rebalance = (instanceId: string, time: number): AwsEvent => ({
+    kind: 'rebalance-recommendation',
+    id: `r-${time}`,
+    time,
+    instanceId,
+  });
 
   test('noticesByInstance: an interruption outranks a recommendation; old notices are forgotten', () => {
     const now = T0 + 30 * MINUTE_MS;
-    const events = [rebalance('i-a', now - 5 * MINUTE_MS), spot('i-a', now - 4 * MINUTE_MS), rebalance('i-a', now - MINUTE_MS), spot('i-b', now - 20 * MINUTE_MS), rebalance('i-c', now - 2 * MINUTE_MS)];
+    const events = [
+      rebalance('i-a', now - 5 * MINUTE_MS),
+      spot('i-a', now - 4 * MINUTE_MS),
+      rebalance('i-a', now - MINUTE_MS),
+      spot('i-b', now - 20 * MINUTE_MS),
+      rebalance('i-c', now - 2 * MINUTE_MS),
+    ];
     const n = noticesByInstance({ awsEvents: events, now });
     expect([...n.entries()]).toEqual([
       ['i-a', { kind: 'spot-interruption', time: now - 4 * MINUTE_MS, action: 'terminate' }],
@@ -115,18 +165,39 @@ describe('Spot notices', () => {
 
   test("a rule's finding about a node whose instance got a Spot warning carries the warning as evidence", () => {
     const s = new SteadyCluster({ nodes: 6 });
-    s.setCondition(2, { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available', since: T0 });
+    s.setCondition(2, {
+      type: 'MemoryPressure',
+      status: 'True',
+      reason: 'KubeletHasInsufficientMemory',
+      message: 'kubelet has insufficient memory available',
+      since: T0,
+    });
     const ctx = s.context(T0);
     const instanceId = s.report(2).node.instanceId!;
     const withWarning = { ...ctx, awsEvents: [spot(instanceId, ctx.now - 60_000)] };
-    const evidenceOf = (c: typeof ctx) => [...runRules(c, resolveRules(), new Set(), silentLogger).findings.values()].find((f) => f.rule === 'node-pressure')!.evidence;
+    const evidenceOf = (c: typeof ctx) =>
+      [...runRules(c, resolveRules(), new Set(), silentLogger).findings.values()].find((f) => f.rule === 'node-pressure')!.evidence;
     expect(evidenceOf(ctx).awsNotice).toBeUndefined();
     expect(evidenceOf(withWarning).awsNotice).toBe('Spot interruption warning at 2026-11-23 11:59 UTC (terminate)');
   });
 
   test('openScheduledEvents keeps the newest report of each event and instance', () => {
     const base = { kind: 'scheduled-event' as const, id: 'arn#i-a', instanceId: 'i-a', eventArn: 'arn', eventTypeCode: RETIREMENT };
-    expect(openScheduledEvents({ awsEvents: [{ ...base, time: 2, status: 'closed' }, { ...base, time: 1, status: 'open' }] })).toEqual([]);
-    expect(openScheduledEvents({ awsEvents: [{ ...base, time: 1, status: 'closed' }, { ...base, time: 2, status: 'open' }] })).toHaveLength(1);
+    expect(
+      openScheduledEvents({
+        awsEvents: [
+          { ...base, time: 2, status: 'closed' },
+          { ...base, time: 1, status: 'open' },
+        ],
+      }),
+    ).toEqual([]);
+    expect(
+      openScheduledEvents({
+        awsEvents: [
+          { ...base, time: 1, status: 'closed' },
+          { ...base, time: 2, status: 'open' },
+        ],
+      }),
+    ).toHaveLength(1);
   });
 });

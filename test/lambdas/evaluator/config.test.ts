@@ -22,13 +22,35 @@ test('every rule has stable kebab-case id, defaults that pass its own schema, an
     expect(r.title.length).toBeLessThanOrEqual(60);
     expect(r.action).toMatch(/\.$|\)$/);
   }
-  expect(ids).toEqual(expect.arrayContaining(['node-pressure', 'n1-headroom', 'scale-in-under-pressure', 'container-restarts', 'agent-silent', 'collector-failing', 'peer-outlier']));
+  expect(ids).toEqual(
+    expect.arrayContaining([
+      'node-pressure',
+      'n1-headroom',
+      'scale-in-under-pressure',
+      'container-restarts',
+      'agent-silent',
+      'collector-failing',
+      'peer-outlier',
+    ]),
+  );
 });
 
-test('overrides apply on top of the defaults, durations in people\'s units', () => {
-  const rules = resolveRules(ruleOverridesSchema.parse({ 'node-not-ready': { for: '1h30m', criticalNodes: 3, severity: 'critical', namespaces: { exclude: ['batch-*'] } }, 'peer-outlier': { enabled: false } }) as never);
+test("overrides apply on top of the defaults, durations in people's units", () => {
+  const rules = resolveRules(
+    ruleOverridesSchema.parse({
+      'node-not-ready': { for: '1h30m', criticalNodes: 3, severity: 'critical', namespaces: { exclude: ['batch-*'] } },
+      'peer-outlier': { enabled: false },
+    }) as never,
+  );
   const nr = rules.find((r) => r.rule.id === 'node-not-ready')!.settings;
-  expect(nr).toMatchObject({ enabled: true, severity: 'critical', forMs: 90 * 60_000, resolveAfterMs: 5 * 60_000, renotifyEveryMs: 24 * 3_600_000, namespaces: { include: [], exclude: ['batch-*'] } });
+  expect(nr).toMatchObject({
+    enabled: true,
+    severity: 'critical',
+    forMs: 90 * 60_000,
+    resolveAfterMs: 5 * 60_000,
+    renotifyEveryMs: 24 * 3_600_000,
+    namespaces: { include: [], exclude: ['batch-*'] },
+  });
   expect(nr.params).toEqual({ criticalNodes: 3, criticalGroupPct: 20, criticalMinGroupNodes: 5 });
   expect(rules.find((r) => r.rule.id === 'peer-outlier')!.settings.enabled).toBe(false);
   // Critical rules re-notify faster than warnings; occurrence rules never repeat.

@@ -12,7 +12,13 @@ import { CapturingPublisher, harness, T0 } from './harness';
 
 const { dynamo } = useTestStore();
 
-const notReady = (since: number) => ({ type: 'Ready', status: 'False' as const, reason: 'KubeletNotReady', message: 'container runtime network not ready: NetworkReady=false', since });
+const notReady = (since: number) => ({
+  type: 'Ready',
+  status: 'False' as const,
+  reason: 'KubeletNotReady',
+  message: 'container runtime network not ready: NetworkReady=false',
+  since,
+});
 
 test('a steady cluster stays silent: no message, no finding, every rule able to look', async () => {
   const h = await harness(dynamo, { nodes: 6 });
@@ -82,11 +88,18 @@ describe('state machine on real windows', () => {
     await h.tick(2);
     h.steady.setCondition(3, notReady(h.nextTime - 10 * MINUTE_MS));
     await h.tick(2);
-    const changes = h.publisher.of('node-not-ready').map((c) => `${c.kind}:${c.severity}:${c.subject.node === h.steady.nodeNames[1] ? 'n1' : 'n3'}`);
+    const changes = h.publisher
+      .of('node-not-ready')
+      .map((c) => `${c.kind}:${c.severity}:${c.subject.node === h.steady.nodeNames[1] ? 'n1' : 'n3'}`);
     expect(changes).toEqual(['firing:warning:n1', 'escalated:critical:n1', 'firing:critical:n3']);
     // Both changes of the second step came in one message.
     expect(h.publisher.messages).toHaveLength(2);
-    expect(h.publisher.messages[1].attributes).toEqual({ severity: 'critical', severities: ['critical'], cluster: h.steady.cluster, rule: 'node-not-ready' });
+    expect(h.publisher.messages[1].attributes).toEqual({
+      severity: 'critical',
+      severities: ['critical'],
+      cluster: h.steady.cluster,
+      rule: 'node-not-ready',
+    });
   });
 
   test('a resolution carries the severity people were told, so critical-only subscribers get the end of what they got', async () => {
@@ -133,7 +146,10 @@ describe('state machine on real windows', () => {
   });
 
   test('one message per evaluation groups every change, resolutions included', async () => {
-    const h = await harness(dynamo, { nodes: 6, rules: { 'node-not-ready': { for: '0', resolveAfter: '0' }, 'node-pressure': { for: '0', resolveAfter: '0' } } });
+    const h = await harness(dynamo, {
+      nodes: 6,
+      rules: { 'node-not-ready': { for: '0', resolveAfter: '0' }, 'node-pressure': { for: '0', resolveAfter: '0' } },
+    });
     h.steady.setCondition(1, notReady(h.nextTime));
     await h.tick(1);
     h.steady.setCondition(1, { type: 'Ready', status: 'True', since: h.nextTime });
@@ -154,7 +170,14 @@ describe('overlapping evaluations', () => {
     await h.steady.write(h.store, h.nextTime);
     h.t.clock.set(h.nextTime + 30_000);
     const other = new CapturingPublisher();
-    const second = createEvaluator({ store: h.t.store(), publisher: other, clock: h.t.clock, logger: silentLogger, rules: resolveRules(), emit: () => undefined });
+    const second = createEvaluator({
+      store: h.t.store(),
+      publisher: other,
+      clock: h.t.clock,
+      logger: silentLogger,
+      rules: resolveRules(),
+      emit: () => undefined,
+    });
     const [a, b] = await Promise.all([h.evaluator.evaluateCluster(h.steady.cluster), second.evaluateCluster(h.steady.cluster)]);
     const firing = [...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'node-not-ready');
     expect(firing).toHaveLength(1);
@@ -166,9 +189,20 @@ describe('overlapping evaluations', () => {
     expect([...h.publisher.changes, ...other.changes].filter((c) => c.rule === 'node-not-ready')).toHaveLength(1);
   });
 
-  test('a Warning event\'s count jump is re-sent once, even by an evaluator that sees the other\'s alert but its old memory', async () => {
+  test("a Warning event's count jump is re-sent once, even by an evaluator that sees the other's alert but its old memory", async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    const event = (count: number, lastSeen: number): KubeEvent => ({ objectUid: 'uid-orders-1', objectKind: 'Pod', objectName: 'orders-1', namespace: 'orders', type: 'Warning', reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found', count, firstSeen: T0, lastSeen });
+    const event = (count: number, lastSeen: number): KubeEvent => ({
+      objectUid: 'uid-orders-1',
+      objectKind: 'Pod',
+      objectName: 'orders-1',
+      namespace: 'orders',
+      type: 'Warning',
+      reason: 'FailedMount',
+      message: 'MountVolume.SetUp failed for volume "config" : configmap "orders-config" not found',
+      count,
+      firstSeen: T0,
+      lastSeen,
+    });
     await h.tick(1);
     h.steady.events = [event(1, h.nextTime)];
     await h.tick(15);
@@ -191,7 +225,14 @@ describe('overlapping evaluations', () => {
       },
     });
     const other = new CapturingPublisher();
-    const second = createEvaluator({ store: late, publisher: other, clock: h.t.clock, logger: silentLogger, rules: resolveRules(), emit: () => undefined });
+    const second = createEvaluator({
+      store: late,
+      publisher: other,
+      clock: h.t.clock,
+      logger: silentLogger,
+      rules: resolveRules(),
+      emit: () => undefined,
+    });
     await h.evaluator.evaluateCluster(h.steady.cluster);
     h.t.clock.set(h.nextTime + 32_000); // a moment later
     await second.evaluateCluster(h.steady.cluster);
@@ -287,7 +328,12 @@ describe('EMF metrics', () => {
     const h = await harness(dynamo, { nodes: 6 });
     // Host figures come with the evaluations that read host metrics: every 5 minutes, CloudWatch's lag behind.
     await h.tick(16);
-    const docs = h.emitted.map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>);
+    const docs = h.emitted.map(
+      (l) =>
+        JSON.parse(l) as {
+          _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+        } & Record<string, unknown>,
+    );
     const specs = new Map<string, MetricSpec>(Object.values(METRICS).map((m) => [m.name, m]));
     const seen = new Set<string>();
     for (const d of docs) {
@@ -315,11 +361,22 @@ describe('EMF metrics', () => {
     h.steady.hostMetrics.set(failing.instanceId, { cpuPct: 95, statusCheckFailed: 1 });
     await h.tick(16);
     // The newest host figures of each node group.
-    const groups = [...new Map(h.emitted.map((l) => JSON.parse(l) as Record<string, unknown>).filter((d) => d.HostCpuUsed !== undefined).map((d) => [d.NodeGroup, d])).values()];
+    const groups = [
+      ...new Map(
+        h.emitted
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((d) => d.HostCpuUsed !== undefined)
+          .map((d) => [d.NodeGroup, d]),
+      ).values(),
+    ];
     expect(groups.map((g) => g.NodeGroup).sort()).toEqual([...new Set(h.steady.base.hosts.map((x) => x.nodeGroup))].sort());
     const withFailing = groups.find((g) => g.NodeGroup === failing.nodeGroup)!;
     const size = h.steady.base.hosts.filter((x) => x.nodeGroup === failing.nodeGroup).length;
-    expect(withFailing).toMatchObject({ Cluster: h.steady.cluster, HostsStatusCheckFailed: 1, HostCpuUsed: Math.round(((95 + 35 * (size - 1)) / size) * 10) / 10 });
+    expect(withFailing).toMatchObject({
+      Cluster: h.steady.cluster,
+      HostsStatusCheckFailed: 1,
+      HostCpuUsed: Math.round(((95 + 35 * (size - 1)) / size) * 10) / 10,
+    });
     for (const g of groups.filter((x) => x !== withFailing)) expect(g).toMatchObject({ HostsStatusCheckFailed: 0, HostCpuUsed: 35 });
   });
 
@@ -349,7 +406,15 @@ describe('the scheduled handler', () => {
       },
     });
     const publisher = new CapturingPublisher();
-    const handler = createEvaluatorHandler({ store: broken, publisher, clock: h.t.clock, logger: silentLogger, rules: resolveRules({ 'node-not-ready': { for: 0 } }), emit: () => undefined, clusters: [{ name: 'broken' }, { name: h.steady.cluster }] });
+    const handler = createEvaluatorHandler({
+      store: broken,
+      publisher,
+      clock: h.t.clock,
+      logger: silentLogger,
+      rules: resolveRules({ 'node-not-ready': { for: 0 } }),
+      emit: () => undefined,
+      clusters: [{ name: 'broken' }, { name: h.steady.cluster }],
+    });
     const err = await handler().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EvaluationError);
     expect((err as EvaluationError).failures.map((f) => f.cluster)).toEqual(['broken']);
@@ -362,11 +427,18 @@ test('alert documents carry the model AlertState fields and resolved ones expire
   h.steady.setCondition(0, notReady(h.nextTime));
   await h.tick(1);
   const [firing] = (await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'node-not-ready');
-  expect(firing.value).toMatchObject({ rule: 'node-not-ready', phase: 'firing', subject: { cluster: h.steady.cluster, node: h.steady.nodeNames[0] }, lastNotifiedAt: expect.any(Number) });
+  expect(firing.value).toMatchObject({
+    rule: 'node-not-ready',
+    phase: 'firing',
+    subject: { cluster: h.steady.cluster, node: h.steady.nodeNames[0] },
+    lastNotifiedAt: expect.any(Number),
+  });
   expect(firing.id).toBe(firing.value.id);
   h.steady.setCondition(0, { type: 'Ready', status: 'True', since: h.nextTime });
   await h.tick(1);
-  expect((await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).map((d) => `${d.value.rule}:${d.value.phase}`)).toEqual(['node-not-ready:resolved']);
+  expect((await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).map((d) => `${d.value.rule}:${d.value.phase}`)).toEqual([
+    'node-not-ready:resolved',
+  ]);
   // Kept for flap detection, then gone (the store skips expired items, as DynamoDB's TTL deletes them).
   h.t.clock.set(h.nextTime + 2 * 60 * MINUTE_MS);
   expect(await h.store.listDocuments(h.steady.cluster, 'alert')).toEqual([]);
@@ -390,7 +462,7 @@ test('an alert fires again hours after it resolved, while its expired document i
   expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing', 'resolved', 'firing']);
 });
 
-test('the evaluator\'s memory and trend documents expire once nothing in them can matter: twice their longest window', async () => {
+test("the evaluator's memory and trend documents expire once nothing in them can matter: twice their longest window", async () => {
   const h = await harness(dynamo, { nodes: 3 });
   const [run] = await h.tick(1);
   const at = async (id: string, t: number) => {

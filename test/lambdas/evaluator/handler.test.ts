@@ -1,4 +1,3 @@
-
 const ENV_KEYS = ['VIGIL_TABLE_NAME', 'VIGIL_CLUSTERS', 'VIGIL_TOPIC_ARN', 'VIGIL_RULES', 'VIGIL_HOST_METRICS_PERIOD_MINUTES'];
 afterEach(() => {
   for (const k of ENV_KEYS) delete process.env[k];
@@ -18,7 +17,11 @@ test('the entry point reads its configuration once at load and exports handler',
 });
 
 test('every configuration problem is reported at once, naming the variable and the key', () => {
-  Object.assign(process.env, { VIGIL_CLUSTERS: '[{"name":"prod eu"}]', VIGIL_RULES: '{"node-not-ready":{"for":"soon"},"node-presure":{}}', VIGIL_HOST_METRICS_PERIOD_MINUTES: '9' });
+  Object.assign(process.env, {
+    VIGIL_CLUSTERS: '[{"name":"prod eu"}]',
+    VIGIL_RULES: '{"node-not-ready":{"for":"soon"},"node-presure":{}}',
+    VIGIL_HOST_METRICS_PERIOD_MINUTES: '9',
+  });
   jest.isolateModules(() => {
     let err: unknown;
     try {

@@ -50,7 +50,13 @@ export interface Harness {
   readonly nextTime: number;
 }
 
-export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } & Pick<EvaluatorDeps, 'maintenanceWindows' | 'runbookBaseUrl' | 'routes' | 'routeLabels'> = { nodes: 6 }): Promise<Harness> {
+export async function harness(
+  dynamo: LocalDynamo,
+  opts: ScenarioOptions & { readonly rules?: unknown; readonly hostPeriodMinutes?: number } & Pick<
+      EvaluatorDeps,
+      'maintenanceWindows' | 'runbookBaseUrl' | 'routes' | 'routeLabels'
+    > = { nodes: 6 },
+): Promise<Harness> {
   const t = await startTestStore(dynamo, T0);
   const store = t.store();
   const steady = new SteadyCluster(opts);
@@ -101,7 +107,11 @@ export async function harness(dynamo: LocalDynamo, opts: ScenarioOptions & { rea
  * `forMinutes` after it began (plus `lagMinutes` for data that reaches the evaluator late), not before.
  * `set(true)` breaks the cluster the way the rule watches for, `set(false)` mends it.
  */
-export async function expectBlipSilentAndForHonoured(h: Harness, rule: string, opts: { readonly forMinutes: number; readonly lagMinutes?: number; readonly set: (broken: boolean) => void }): Promise<void> {
+export async function expectBlipSilentAndForHonoured(
+  h: Harness,
+  rule: string,
+  opts: { readonly forMinutes: number; readonly lagMinutes?: number; readonly set: (broken: boolean) => void },
+): Promise<void> {
   const wait = opts.forMinutes + (opts.lagMinutes ?? 0);
   opts.set(false);
   await h.tick(2);

@@ -2,9 +2,16 @@ import { PodCounts, staticBlocker, type PlacedPod, type PlacementNode } from '..
 import { tolerates } from '../../../model/domain';
 import type { Placement } from '../../../model/domain';
 
-const node = (name: string, zone: string, labels: Record<string, string> = {}, taints: PlacementNode['taints'] = []): PlacementNode => ({ name, zone, labels, taints });
+const node = (name: string, zone: string, labels: Record<string, string> = {}, taints: PlacementNode['taints'] = []): PlacementNode => ({
+  name,
+  zone,
+  labels,
+  taints,
+});
 const a1 = node('a1', 'eu-west-1a', { 'eks.amazonaws.com/nodegroup': 'general', 'karpenter.sh/capacity-type': 'on-demand' });
-const a2 = node('a2', 'eu-west-1a', { 'eks.amazonaws.com/nodegroup': 'gpu' }, [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+const a2 = node('a2', 'eu-west-1a', { 'eks.amazonaws.com/nodegroup': 'gpu' }, [
+  { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' },
+]);
 const b1 = node('b1', 'eu-west-1b', { 'eks.amazonaws.com/nodegroup': 'general', 'karpenter.sh/capacity-type': 'spot' });
 
 describe('static filters', () => {
@@ -16,11 +23,18 @@ describe('static filters', () => {
 
   it('required node affinity: any term, every requirement of it; zone from the node', () => {
     const p: Placement = {
-      nodeAffinity: [[{ key: 'karpenter.sh/capacity-type', operator: 'NotIn', values: ['spot'] }, { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['eu-west-1a', 'eu-west-1b'] }]],
+      nodeAffinity: [
+        [
+          { key: 'karpenter.sh/capacity-type', operator: 'NotIn', values: ['spot'] },
+          { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['eu-west-1a', 'eu-west-1b'] },
+        ],
+      ],
     };
     expect(staticBlocker(p, a1)).toBeUndefined();
     expect(staticBlocker(p, b1)).toBe('needs karpenter.sh/capacity-type≠spot, topology.kubernetes.io/zone=eu-west-1a|eu-west-1b');
-    const either: Placement = { nodeAffinity: [[{ key: 'karpenter.sh/capacity-type', operator: 'Exists' }], [{ key: 'x', operator: 'In', values: ['y'] }]] };
+    const either: Placement = {
+      nodeAffinity: [[{ key: 'karpenter.sh/capacity-type', operator: 'Exists' }], [{ key: 'x', operator: 'In', values: ['y'] }]],
+    };
     expect(staticBlocker(either, b1)).toBeUndefined();
     expect(staticBlocker({ nodeAffinity: [[{ key: 'n', operator: 'Gt', values: ['3'] }]] }, node('g', 'z', { n: '4' }))).toBeUndefined();
     expect(staticBlocker({ nodeAffinity: [[]] }, a1)).toMatch(/^needs/);
@@ -46,7 +60,7 @@ describe('topology filters', () => {
   const db = (placement: Placement): PlacedPod => ({ namespace: 'data', labels: { app: 'db' }, placement });
   const sel = [{ key: 'app', operator: 'In' as const, values: ['db'] }];
 
-  it('anti-affinity by hostname: not on a node already running a match; the lost node\'s pod is gone', () => {
+  it("anti-affinity by hostname: not on a node already running a match; the lost node's pod is gone", () => {
     const p = db({ antiAffinity: [{ topology: 'hostname', selector: sel }] });
     const on = [[p], [], [p]];
     const counts = new PodCounts(nodes, (i) => on[i]).without(0);

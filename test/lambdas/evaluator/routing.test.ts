@@ -28,14 +28,21 @@ async function storeLabels(h: Harness, namespaces: readonly NamespaceInfo[]): Pr
   await new RouteLabelsWriter({ store: h.store, clock: h.t.clock, logger: silentLogger }).write(h.steady.cluster, labels);
 }
 
-const byReceiver = (h: Harness) => h.publisher.messages.map((m) => `${m.attributes.receiver}: ${m.notification.changes.map((c) => `${c.kind} ${c.rule} ${c.subject.workload ?? c.subject.node}`).join(', ')}`);
+const byReceiver = (h: Harness) =>
+  h.publisher.messages.map(
+    (m) =>
+      `${m.attributes.receiver}: ${m.notification.changes.map((c) => `${c.kind} ${c.rule} ${c.subject.workload ?? c.subject.node}`).join(', ')}`,
+  );
 
 function setup(h: Harness) {
   const [checkout, render] = h.steady.workloads.filter((w) => w.kind === 'Deployment');
   // checkout (namespace orders) carries its own team label; render (namespace payments) has its namespace's.
   h.steady.workloads = h.steady.workloads.map((w) => (w === checkout ? { ...w, labels: { app: 'checkout', team: 'shop' } } : w));
   const down = (broken: boolean) => {
-    h.steady.workloads = h.steady.workloads.map((w): WorkloadStatus => (w.name === checkout.name || w.name === render.name ? { ...w, available: broken ? 0 : w.desired, ready: broken ? 0 : w.desired } : w));
+    h.steady.workloads = h.steady.workloads.map(
+      (w): WorkloadStatus =>
+        w.name === checkout.name || w.name === render.name ? { ...w, available: broken ? 0 : w.desired, ready: broken ? 0 : w.desired } : w,
+    );
   };
   return { checkout, render, down };
 }
@@ -43,10 +50,19 @@ function setup(h: Harness) {
 test('each receiver gets its own message with only its alerts; a node alert takes the default route', async () => {
   const h = await harness(dynamo, { nodes: 6, rules: RULES, routes: ROUTES, routeLabels: ['team'] });
   const { checkout, render, down } = setup(h);
-  await storeLabels(h, [{ name: 'payments', labels: { team: 'data' } }, { name: 'orders', labels: { team: 'data' } }]);
+  await storeLabels(h, [
+    { name: 'payments', labels: { team: 'data' } },
+    { name: 'orders', labels: { team: 'data' } },
+  ]);
   await h.tick(1);
   down(true);
-  h.steady.setCondition(3, { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy', since: h.nextTime });
+  h.steady.setCondition(3, {
+    type: 'Ready',
+    status: 'False',
+    reason: 'KubeletNotReady',
+    message: 'PLEG is not healthy',
+    since: h.nextTime,
+  });
   const [run] = await h.tick(1);
   expect(run.messages).toBe(3);
   expect(byReceiver(h).sort()).toEqual([

@@ -3,7 +3,12 @@ import { resolveRules, ruleOverridesSchema, type ParsedOverrides } from '../../.
 import type { EvaluationContext } from '../../../lambdas/evaluator/context';
 import type { Draft, Prior } from '../../../lambdas/evaluator/rules/types';
 
-export function run(id: string, ctx: EvaluationContext, overrides: Record<string, unknown> = {}, prior: Prior = { findings: [], firing: new Set() }): Draft[] {
+export function run(
+  id: string,
+  ctx: EvaluationContext,
+  overrides: Record<string, unknown> = {},
+  prior: Prior = { findings: [], firing: new Set() },
+): Draft[] {
   const r = resolveRules(ruleOverridesSchema.parse({ [id]: overrides }) as ParsedOverrides).find((x) => x.rule.id === id);
   if (!r) throw new Error(`no rule ${id}`);
   return r.rule.evaluate(ctx, r.settings, prior);

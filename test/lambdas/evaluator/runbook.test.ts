@@ -9,7 +9,10 @@ const { dynamo } = useTestStore();
 test("each alert links to the base URL and its rule id, or to its rule's own runbook; email and Slack carry the link, resolutions too", async () => {
   const h = await harness(dynamo, {
     nodes: 6,
-    rules: { 'node-not-ready': { for: '0', resolveAfter: '0' }, 'node-pressure': { for: '0', resolveAfter: '0', runbookUrl: 'https://wiki.example.com/oncall/disk' } },
+    rules: {
+      'node-not-ready': { for: '0', resolveAfter: '0' },
+      'node-pressure': { for: '0', resolveAfter: '0', runbookUrl: 'https://wiki.example.com/oncall/disk' },
+    },
     runbookBaseUrl: 'https://wiki.example.com/vigil/',
   });
   h.steady.setCondition(1, { type: 'Ready', status: 'False', reason: 'KubeletNotReady', since: h.nextTime });
@@ -19,12 +22,17 @@ test("each alert links to the base URL and its rule id, or to its rule's own run
   await h.tick(1);
   const [fired, resolved] = h.publisher.messages;
   const links = Object.fromEntries(fired.notification.changes.map((c) => [c.rule, c.runbookUrl]));
-  expect(links).toEqual({ 'node-not-ready': 'https://wiki.example.com/vigil/node-not-ready', 'node-pressure': 'https://wiki.example.com/oncall/disk' });
+  expect(links).toEqual({
+    'node-not-ready': 'https://wiki.example.com/vigil/node-not-ready',
+    'node-pressure': 'https://wiki.example.com/oncall/disk',
+  });
   expect(fired.text).toContain('  Runbook:    https://wiki.example.com/vigil/node-not-ready');
   expect(fired.text).toContain('  Runbook:    https://wiki.example.com/oncall/disk');
   expect(notificationSchema.parse(fired.notification)).toEqual(fired.notification);
   expect(JSON.stringify(formatSlack(fired.notification).blocks)).toContain('<https://wiki.example.com/vigil/node-not-ready|Runbook>');
-  expect(resolved.notification.changes.map((c) => `${c.kind}:${c.runbookUrl}`)).toEqual(['resolved:https://wiki.example.com/vigil/node-not-ready']);
+  expect(resolved.notification.changes.map((c) => `${c.kind}:${c.runbookUrl}`)).toEqual([
+    'resolved:https://wiki.example.com/vigil/node-not-ready',
+  ]);
   expect(resolved.text).toContain('https://wiki.example.com/vigil/node-not-ready');
 });
 

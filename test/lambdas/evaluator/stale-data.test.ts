@@ -20,15 +20,30 @@ const { dynamo } = useTestStore();
 const FRESH = { nodes: 20_000, pods: 20_000, deployments: 20_000, replicasets: 20_000, 'events/warning': 20_000 };
 
 const first = (p: Pod) => p.workload.kind === 'Deployment';
-const mapContainers = (p: Pod, f: (c: Container) => Container): Pod => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? f(c) : c)) });
+const mapContainers = (p: Pod, f: (c: Container) => Container): Pod => ({
+  ...p,
+  containers: p.containers.map((c, i) => (i === 0 ? f(c) : c)),
+});
 
 function oomKill(h: Harness, node: number): void {
   const at = h.nextTime - 20_000;
-  h.steady.updatePod(node, first, (p) => mapContainers(p, (c) => ({ ...c, restarts: c.restarts + 1, startedAt: at + 1000, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: at } })));
+  h.steady.updatePod(node, first, (p) =>
+    mapContainers(p, (c) => ({
+      ...c,
+      restarts: c.restarts + 1,
+      startedAt: at + 1000,
+      lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: at },
+    })),
+  );
 }
 
 /** A minute as production has it: the agent's batch through ingest, the collector's part, then an evaluation 30 s later. */
-async function tick(h: Harness, ingest: IngestHandler, dataAgeMs: (minute: number) => Record<string, number> | undefined, minutes = 1): Promise<ClusterEvaluation[]> {
+async function tick(
+  h: Harness,
+  ingest: IngestHandler,
+  dataAgeMs: (minute: number) => Record<string, number> | undefined,
+  minutes = 1,
+): Promise<ClusterEvaluation[]> {
   const out: ClusterEvaluation[] = [];
   for (let i = 0; i < minutes; i++) {
     const at = h.nextTime;
@@ -54,7 +69,9 @@ async function setUp(rules: Record<string, unknown>): Promise<{ h: Harness; inge
 }
 
 /** A container OOM-killed three times, ten minutes apart: the restarts alert (window 1 h) fires. */
-async function leakingContainer(ages: (minute: number) => Record<string, number> | undefined): Promise<{ h: Harness; ingest: IngestHandler }> {
+async function leakingContainer(
+  ages: (minute: number) => Record<string, number> | undefined,
+): Promise<{ h: Harness; ingest: IngestHandler }> {
   const { h, ingest } = await setUp({ 'container-restarts': { window: '1h' } });
   await tick(h, ingest, ages, 2);
   for (let kill = 0; kill < 3; kill++) {
@@ -76,7 +93,9 @@ describe('stale agent data', () => {
     const runs = await tick(h, ingest, stale, 70);
     // The kills left the 1-hour window only because no restart count moved: nothing was fixed.
     expect(h.publisher.of('container-restarts').map((c) => c.kind)).toEqual(['firing']);
-    expect(runs.at(-1)!.blindRules).toEqual(expect.arrayContaining(['container-restarts', 'pods-pending', 'workload-replicas-unavailable']));
+    expect(runs.at(-1)!.blindRules).toEqual(
+      expect.arrayContaining(['container-restarts', 'pods-pending', 'workload-replicas-unavailable']),
+    );
     expect(runs.at(-1)!.blindRules).not.toContain('node-not-ready');
     expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['firing']);
     const told = h.publisher.of('agent-data-stale');
@@ -107,7 +126,11 @@ describe('stale agent data', () => {
     expect(run.blindRules).toEqual(expect.arrayContaining(['warning-events', 'workload-replicas-unavailable']));
     expect(run.blindRules).not.toEqual(expect.arrayContaining(['container-restarts']));
     expect(run.blindRules).not.toEqual(expect.arrayContaining(['node-not-ready']));
-    expect(h.publisher.of('agent-data-stale')[0].evidence).toMatchObject({ stale: 'events, workloads', resources: 'events/warning, statefulsets', oldestSeconds: 570 });
+    expect(h.publisher.of('agent-data-stale')[0].evidence).toMatchObject({
+      stale: 'events, workloads',
+      resources: 'events/warning, statefulsets',
+      oldestSeconds: 570,
+    });
   });
 });
 
@@ -115,7 +138,10 @@ describe('staleResources', () => {
   const rollup = new SteadyCluster({ nodes: 1 }).context(T0).kube!;
 
   test('the age reported plus the time since the batch was collected; the oldest resource of a kind counts; unknown resources are ignored', () => {
-    const r = { ...rollup, dataAgeMs: { pods: 4 * MINUTE_MS, deployments: MINUTE_MS, jobs: 3 * MINUTE_MS, 'events/node': 0, leases: 60 * MINUTE_MS } };
+    const r = {
+      ...rollup,
+      dataAgeMs: { pods: 4 * MINUTE_MS, deployments: MINUTE_MS, jobs: 3 * MINUTE_MS, 'events/node': 0, leases: 60 * MINUTE_MS },
+    };
     expect(staleResources(r, r.collectedAt, 5 * MINUTE_MS).size).toBe(0);
     const later = staleResources(r, r.collectedAt + 2.5 * MINUTE_MS, 5 * MINUTE_MS);
     expect([...later.keys()].sort()).toEqual(['pods', 'workloads']);

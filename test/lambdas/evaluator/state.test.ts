@@ -3,7 +3,13 @@ import type { RuleFinding } from '../../../lambdas/evaluator/rules/types';
 import { MINUTE_MS } from '../../../model/time';
 
 const T = Date.UTC(2026, 10, 23, 12, 0);
-const timing: AlertTiming = { title: 'Node not ready', forMs: 5 * MINUTE_MS, resolveAfterMs: 5 * MINUTE_MS, renotifyEveryMs: 60 * MINUTE_MS, event: false };
+const timing: AlertTiming = {
+  title: 'Node not ready',
+  forMs: 5 * MINUTE_MS,
+  resolveAfterMs: 5 * MINUTE_MS,
+  renotifyEveryMs: 60 * MINUTE_MS,
+  event: false,
+};
 const finding = (over: Partial<RuleFinding> = {}): RuleFinding => ({
   rule: 'node-not-ready',
   subject: { cluster: 'prod', node: 'n1' },
@@ -36,7 +42,7 @@ test('pending until `for` holds, then firing once', () => {
   expect(play(Array(12).fill(true))).toEqual(['5:firing']);
 });
 
-test('the condition\'s own start time counts toward `for`', () => {
+test("the condition's own start time counts toward `for`", () => {
   expect(play([true, true], timing, finding({ since: T - 10 * MINUTE_MS }))).toEqual(['0:firing']);
 });
 
@@ -55,7 +61,14 @@ test('re-notified every `renotifyEvery` while firing', () => {
 test('flapping: the third firing within the hour is announced as flapping, then it is held', () => {
   const quick = { ...timing, forMs: 0, resolveAfterMs: 0 };
   const cycle = [true, false];
-  expect(play([...cycle, ...cycle, ...cycle, ...cycle, ...Array(40).fill(false)], quick)).toEqual(['0:firing', '1:resolved', '2:firing', '3:resolved', '4:flapping', '37:resolved']);
+  expect(play([...cycle, ...cycle, ...cycle, ...cycle, ...Array(40).fill(false)], quick)).toEqual([
+    '0:firing',
+    '1:resolved',
+    '2:firing',
+    '3:resolved',
+    '4:flapping',
+    '37:resolved',
+  ]);
 });
 
 test('occurrence rules end without a message, and fire again on the next occurrence', () => {
@@ -98,7 +111,13 @@ test('an escalation found while muted is not announced once the finding is gone:
 test('identity is the id given, values are updated in place; only meaningful changes are written', () => {
   const a = advance(undefined, finding(), timing, ID, T)!;
   expect(a).toMatchObject({ id: ID, phase: 'pending', pendingSince: T, version: 0 });
-  const b = advance(a, finding({ summary: 'Node n1 is NotReady (2 nodes down)', evidence: { ready: 'False', nodesNotReady: 2 } }), timing, ID, T + MINUTE_MS)!;
+  const b = advance(
+    a,
+    finding({ summary: 'Node n1 is NotReady (2 nodes down)', evidence: { ready: 'False', nodesNotReady: 2 } }),
+    timing,
+    ID,
+    T + MINUTE_MS,
+  )!;
   expect(b.summary).toMatch(/2 nodes down/);
   expect(needsWrite(a, b, T + MINUTE_MS)).toBe(false);
   expect(needsWrite(a, b, T + 11 * MINUTE_MS)).toBe(true);
@@ -110,18 +129,31 @@ test('a re-notification a rule asks for (a count jump) is sent once per count: a
   doc = told(doc, decide(doc, timing, { muted: false, renotify: false, now: T })!, T);
   const jump = advance(doc, finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS)!;
   expect(decide(jump, timing, { muted: false, renotify: true, now: T + MINUTE_MS })?.kind).toBe('updated');
-  const again = advance(told(jump, { kind: 'updated', silent: false }, T + MINUTE_MS), finding({ count: 15, renotify: true }), timing, ID, T + MINUTE_MS + 1000)!;
+  const again = advance(
+    told(jump, { kind: 'updated', silent: false }, T + MINUTE_MS),
+    finding({ count: 15, renotify: true }),
+    timing,
+    ID,
+    T + MINUTE_MS + 1000,
+  )!;
   expect(decide(again, timing, { muted: false, renotify: true, now: T + MINUTE_MS + 1000 })).toBeUndefined();
 });
 
-test('an alert that joins another\'s story is told once, as an update, and ends with that story without a message of its own', () => {
+test("an alert that joins another's story is told once, as an update, and ends with that story without a message of its own", () => {
   const now = T + 10 * MINUTE_MS;
   let doc: AlertDoc = { ...advance(undefined, finding({ since: T - 10 * MINUTE_MS }), timing, ID, now)!, absorbedBy: 'node-disk-low|n1' };
   const joined = decide(doc, timing, { muted: true, joins: true, renotify: false, now });
   expect(joined).toEqual({ kind: 'updated', silent: false });
   doc = told(doc, joined!, now);
   // Told: later minutes under the story say nothing more.
-  expect(decide(advance(doc, finding(), timing, ID, now + MINUTE_MS), timing, { muted: true, joins: true, renotify: false, now: now + MINUTE_MS })).toBeUndefined();
+  expect(
+    decide(advance(doc, finding(), timing, ID, now + MINUTE_MS), timing, {
+      muted: true,
+      joins: true,
+      renotify: false,
+      now: now + MINUTE_MS,
+    }),
+  ).toBeUndefined();
   // An absorption that is no news stays quiet.
   expect(decide({ ...doc, notified: undefined }, timing, { muted: true, renotify: false, now })).toBeUndefined();
   let gone = advance(doc, undefined, timing, ID, now + 2 * MINUTE_MS)!;
@@ -130,7 +162,9 @@ test('an alert that joins another\'s story is told once, as an update, and ends 
   expect(decide(gone, timing, { muted: false, renotify: false, now: now + 8 * MINUTE_MS })).toEqual({ kind: 'resolved', silent: true });
   // One told on its own before it was absorbed still gets its resolution.
   const alone = told({ ...doc, absorbedBy: undefined, notified: undefined }, { kind: 'firing', silent: false }, now);
-  expect(decide({ ...alone, absorbedBy: 'x', phase: 'resolved', resolvedAt: now }, timing, { muted: false, renotify: false, now })).toEqual({ kind: 'resolved', silent: false });
+  expect(decide({ ...alone, absorbedBy: 'x', phase: 'resolved', resolvedAt: now }, timing, { muted: false, renotify: false, now })).toEqual(
+    { kind: 'resolved', silent: false },
+  );
 });
 
 test('a story is updated when a new kind of trouble joins it, not by one that is part of a kind already told (OOM kills under restarts)', () => {
@@ -141,8 +175,20 @@ test('a story is updated when a new kind of trouble joins it, not by one that is
   const restarts = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts')] }), timing, ID, later)!;
   expect(decide(restarts, timing, { muted: false, renotify: false, now: later })?.kind).toBe('updated');
   doc = told(restarts, { kind: 'updated', silent: false }, later);
-  const oom = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('container-oom-killed')] }), timing, ID, later + 20 * MINUTE_MS)!;
+  const oom = advance(
+    doc,
+    finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('container-oom-killed')] }),
+    timing,
+    ID,
+    later + 20 * MINUTE_MS,
+  )!;
   expect(decide(oom, timing, { muted: false, renotify: false, now: later + 20 * MINUTE_MS })).toBeUndefined();
-  const pending = advance(doc, finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('pods-pending')] }), timing, ID, later + 20 * MINUTE_MS)!;
+  const pending = advance(
+    doc,
+    finding({ constituents: [c('node-memory-low'), c('container-restarts'), c('pods-pending')] }),
+    timing,
+    ID,
+    later + 20 * MINUTE_MS,
+  )!;
   expect(decide(pending, timing, { muted: false, renotify: false, now: later + 20 * MINUTE_MS })?.kind).toBe('updated');
 });

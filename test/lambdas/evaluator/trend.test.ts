@@ -1,4 +1,13 @@
-import { boundTrend, hoursUntil, leastSquaresSlope, readSignal, sampleTrend, EMPTY_TREND, SIGNALS, TREND_SAMPLE_EVERY_MS } from '../../../lambdas/evaluator/trend';
+import {
+  boundTrend,
+  hoursUntil,
+  leastSquaresSlope,
+  readSignal,
+  sampleTrend,
+  EMPTY_TREND,
+  SIGNALS,
+  TREND_SAMPLE_EVERY_MS,
+} from '../../../lambdas/evaluator/trend';
 import { encode } from '../../../lambdas/store/codec';
 import type { KubeNodeMinute } from '../../../model/domain';
 import { HOUR_MS } from '../../../model/time';
@@ -9,8 +18,19 @@ const MiB = 1024 * 1024;
 const nodes: KubeNodeMinute[] = syntheticKubeMinutes(syntheticCluster({ nodes: 3 }), T);
 
 test('least squares slope', () => {
-  expect(leastSquaresSlope([[0, 10], [1, 8], [2, 6]])).toBeCloseTo(-2);
-  expect(leastSquaresSlope([[5, 1], [5, 2]])).toBe(0);
+  expect(
+    leastSquaresSlope([
+      [0, 10],
+      [1, 8],
+      [2, 6],
+    ]),
+  ).toBeCloseTo(-2);
+  expect(
+    leastSquaresSlope([
+      [5, 1],
+      [5, 2],
+    ]),
+  ).toBe(0);
 });
 
 test('a sample every 30 minutes, kept 6 hours, per node and signal', () => {
@@ -27,7 +47,11 @@ test('a sample every 30 minutes, kept 6 hours, per node and signal', () => {
 test('hours until a threshold on the line through samples and the current value; undefined when flat or too little data', () => {
   const name = nodes[0].node.name;
   // memory.available falling 100 MiB per 30 min.
-  const trend = { v: 1 as const, t: [0, 1, 2, 3].map((i) => T + i * TREND_SAMPLE_EVERY_MS), nodes: { [name]: SIGNALS.map((_, si) => (si === 0 ? [1000, 900, 800, 700] : [null, null, null, null])) } };
+  const trend = {
+    v: 1 as const,
+    t: [0, 1, 2, 3].map((i) => T + i * TREND_SAMPLE_EVERY_MS),
+    nodes: { [name]: SIGNALS.map((_, si) => (si === 0 ? [1000, 900, 800, 700] : [null, null, null, null])) },
+  };
   const now = T + 4 * TREND_SAMPLE_EVERY_MS;
   expect(hoursUntil(trend, name, 'memory.available', 600, now, 100)).toBeCloseTo(2.5);
   expect(hoursUntil(trend, name, 'memory.available', 50, now, 100)).toBe(0);
@@ -40,7 +64,12 @@ test('hours until a threshold on the line through samples and the current value;
 test('signals read from the kubelet summary; the image filesystem only when it is a separate one', () => {
   const k = nodes[0];
   expect(readSignal('memory.available', k)).toEqual({ available: k.stats!.memoryAvailableBytes! / MiB, capacity: 16 * 1024, unit: 'MiB' });
-  expect(readSignal('imagefs.available', { ...k, stats: { ...k.stats, imageFsAvailableBytes: k.stats!.fsAvailableBytes, imageFsCapacityBytes: k.stats!.fsCapacityBytes } })).toBeUndefined();
+  expect(
+    readSignal('imagefs.available', {
+      ...k,
+      stats: { ...k.stats, imageFsAvailableBytes: k.stats!.fsAvailableBytes, imageFsCapacityBytes: k.stats!.fsCapacityBytes },
+    }),
+  ).toBeUndefined();
   expect(readSignal('pid.available', k)).toEqual({ available: 4_194_304 - k.stats!.processes!, capacity: 4_194_304, unit: 'PIDs' });
   expect(readSignal('memory.available', { ...k, stats: undefined })).toBeUndefined();
 });

@@ -15,11 +15,21 @@ const GiB = 1024 ** 3;
 const now = { for: '0', resolveAfter: '0' };
 const setStats = (h: Harness, f: (s: NodeStats) => NodeStats) => h.steady.updateNode(1, (r) => ({ ...r, stats: f(r.stats!) }));
 /** The node's figures as a Windows kubelet gives them: what it does not measure is gone. */
-const asWindows = ({ processes: _p, maxPid: _m, fsInodes: _i, fsInodesFree: _f, imageFsInodes: _ii, imageFsInodesFree: _if, memoryRssBytes: _r, ...known }: NodeStats): NodeStats => {
+const asWindows = ({
+  processes: _p,
+  maxPid: _m,
+  fsInodes: _i,
+  fsInodesFree: _f,
+  imageFsInodes: _ii,
+  imageFsInodesFree: _if,
+  memoryRssBytes: _r,
+  ...known
+}: NodeStats): NodeStats => {
   expect(Object.keys(known).every((k) => k in WINDOWS_STATS || k === 'cpuMilli')).toBe(true);
   return known;
 };
-const told = (h: Harness, rule: string) => h.publisher.of(rule).map((c) => `${c.kind}:${String(c.evidence?.signal ?? c.evidence?.usedPct ?? '')}`);
+const told = (h: Harness, rule: string) =>
+  h.publisher.of(rule).map((c) => `${c.kind}:${String(c.evidence?.signal ?? c.evidence?.usedPct ?? '')}`);
 
 test('node-pids-low: held while the node reports no PIDs, resolved once they are known and fine', async () => {
   const h = await harness(dynamo, { nodes: 4, rules: { 'node-pids-low': now } });
@@ -49,5 +59,10 @@ test('node-disk-low: an inode alert is held while inodes are unknown; a free-spa
   await h.tick(1);
   setStats(h, (s) => ({ ...s, fsAvailableBytes: 48 * GiB }));
   await h.tick(1);
-  expect(told(h, 'node-disk-low')).toEqual(['firing:nodefs.inodesFree', 'resolved:nodefs.inodesFree', 'firing:nodefs.available', 'resolved:nodefs.available']);
+  expect(told(h, 'node-disk-low')).toEqual([
+    'firing:nodefs.inodesFree',
+    'resolved:nodefs.inodesFree',
+    'firing:nodefs.available',
+    'resolved:nodefs.available',
+  ]);
 });

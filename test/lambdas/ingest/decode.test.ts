@@ -57,11 +57,26 @@ test('a real batch at the JSON limit is inside every shape limit, with room to s
 
 // What a few kilobytes of gzip can inflate to, each within the byte limit: refused before JSON.parse runs.
 test.each([
-  ['a million empty objects', `{"v":1,"x":[${'{},'.repeat(1_300_000)}{}]}`, 413, 'JSON has more than 60000 objects and arrays, over the limit'],
+  [
+    'a million empty objects',
+    `{"v":1,"x":[${'{},'.repeat(1_300_000)}{}]}`,
+    413,
+    'JSON has more than 60000 objects and arrays, over the limit',
+  ],
   ['two million numbers', `{"v":1,"x":[${'0,'.repeat(2_000_000)}0]}`, 413, 'JSON has more than 250000 values, over the limit'],
   ['a million levels of nesting', `{"v":1,"x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`, 400, 'JSON nests deeper than 16 levels'],
-  ['twenty thousand objects with keys of their own', `{"v":1,"x":[${Array.from({ length: 20_000 }, (_, i) => `{"k${i}":0}`).join(',')}]}`, 400, 'JSON has more than 10000 distinct object keys'],
-  ['an object with a hundred thousand keys', `{"v":1,"x":{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":0`).join(',')}}}`, 400, 'JSON has an object with more than 64 members'],
+  [
+    'twenty thousand objects with keys of their own',
+    `{"v":1,"x":[${Array.from({ length: 20_000 }, (_, i) => `{"k${i}":0}`).join(',')}]}`,
+    400,
+    'JSON has more than 10000 distinct object keys',
+  ],
+  [
+    'an object with a hundred thousand keys',
+    `{"v":1,"x":{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":0`).join(',')}}}`,
+    400,
+    'JSON has an object with more than 64 members',
+  ],
 ])('%s: refused by shape before it is parsed', (_what, text, status, problem) => {
   const gz = gzipSync(text);
   expect(gz.length).toBeLessThan(300_000);
@@ -75,7 +90,10 @@ test.each([
 
 test('plain JSON over the JSON limit is refused', () => {
   const body = JSON.stringify({ pad: 'x'.repeat(900) });
-  expect(decodeBody(rawEvent(body, { encoding: null }), { ...BATCH_LIMITS, maxCompressedBytes: 10_000, maxJsonBytes: 500 })).toMatchObject({ ok: false, status: 413 });
+  expect(decodeBody(rawEvent(body, { encoding: null }), { ...BATCH_LIMITS, maxCompressedBytes: 10_000, maxJsonBytes: 500 })).toMatchObject({
+    ok: false,
+    status: 413,
+  });
 });
 
 test('headers are found whatever their case', () => {

@@ -33,7 +33,8 @@ export function rawEvent(body: Buffer | string, opts: EventOptions = {}): Lambda
   const base64 = opts.base64 ?? true;
   const now = opts.now ?? Date.UTC(2026, 10, 23, 12, 0, 31);
   const encoding = opts.encoding === undefined ? 'gzip' : opts.encoding;
-  const caller = opts.caller === undefined ? 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e' : opts.caller;
+  const caller =
+    opts.caller === undefined ? 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e' : opts.caller;
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   return {
     version: '2.0',
@@ -64,7 +65,19 @@ export function rawEvent(body: Buffer | string, opts: EventOptions = {}): Lambda
       // Function URLs with AWS_IAM auth add the caller; the SDK's event type leaves it out.
       ...(caller === null
         ? {}
-        : ({ authorizer: { iam: { accessKey: 'ASIAEXAMPLE', accountId: '123456789012', callerId: 'AROAEXAMPLE:session', cognitoIdentity: null, principalOrgId: null, userArn: caller, userId: 'AROAEXAMPLE:session' } } } as object)),
+        : ({
+            authorizer: {
+              iam: {
+                accessKey: 'ASIAEXAMPLE',
+                accountId: '123456789012',
+                callerId: 'AROAEXAMPLE:session',
+                cognitoIdentity: null,
+                principalOrgId: null,
+                userArn: caller,
+                userId: 'AROAEXAMPLE:session',
+              },
+            },
+          } as object)),
     },
     body: base64 ? bytes.toString('base64') : bytes.toString('utf8'),
     isBase64Encoded: base64,

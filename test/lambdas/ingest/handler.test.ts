@@ -14,7 +14,10 @@ test('refuses to start misconfigured, listing every problem', () => {
   expect(() => loadWithEnv(path, { VIGIL_RETENTION_DAYS: 'forever' })).toThrow(
     /VIGIL_TABLE_NAME is required\s+- VIGIL_RETENTION_DAYS must be an integer from 1 to 3650, got "forever"\s+- VIGIL_AGENT_ROLES is required/,
   );
-  expect(() => loadWithEnv(path, { VIGIL_TABLE_NAME: 'vigil', VIGIL_AGENT_ROLES: '[{"roleArn":"arn:aws:sts::123456789012:assumed-role/a/b","cluster":"bad name"}]' })).toThrow(
-    /VIGIL_AGENT_ROLES at \[0\]\.roleArn: expected an IAM role ARN[\s\S]*VIGIL_AGENT_ROLES at \[0\]\.cluster/,
-  );
+  expect(() =>
+    loadWithEnv(path, {
+      VIGIL_TABLE_NAME: 'vigil',
+      VIGIL_AGENT_ROLES: '[{"roleArn":"arn:aws:sts::123456789012:assumed-role/a/b","cluster":"bad name"}]',
+    }),
+  ).toThrow(/VIGIL_AGENT_ROLES at \[0\]\.roleArn: expected an IAM role ARN[\s\S]*VIGIL_AGENT_ROLES at \[0\]\.cluster/);
 });

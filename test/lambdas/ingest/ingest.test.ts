@@ -55,27 +55,44 @@ function handler(over: Partial<IngestDeps> = {}) {
   return createIngestHandler({ store, clock: t.clock, logger, writers: writersFor(cluster.cluster), ...over });
 }
 
-async function call(h: ReturnType<typeof handler>, e: LambdaFunctionURLEvent, context?: Parameters<IngestHandler>[1]): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
+async function call(
+  h: ReturnType<typeof handler>,
+  e: LambdaFunctionURLEvent,
+  context?: Parameters<IngestHandler>[1],
+): Promise<{ status: number; body: IngestResponse; headers: Record<string, unknown> }> {
   const r = await h(e, context);
   return { status: r.statusCode ?? 0, body: JSON.parse(r.body ?? '{}'), headers: (r.headers ?? {}) as Record<string, unknown> };
 }
 
 describe('a full batch', () => {
   test('is stored whole: node-minutes, rollup, events, heartbeat', async () => {
-    const b = batch({ scrapeErrors: [{ node: cluster.reports[2].node.name, kind: 'timeout', message: 'GET https://10.0.0.6:10250/stats/summary: timeout after 5s' }] });
+    const b = batch({
+      scrapeErrors: [
+        { node: cluster.reports[2].node.name, kind: 'timeout', message: 'GET https://10.0.0.6:10250/stats/summary: timeout after 5s' },
+      ],
+    });
     const res = await call(handler(), batchEvent(b));
     expect(res).toMatchObject({ status: 200, body: { ok: true }, headers: { 'content-type': 'application/json' } });
     expect(res.body.written).toBeGreaterThan(b.nodes.length);
 
     const nodes = await store.nodeMinutes(cluster.cluster, M, M);
-    const byKey = (a: { node: { instanceId?: string } }, z: { node: { instanceId?: string } }) => (a.node.instanceId ?? '').localeCompare(z.node.instanceId ?? '');
+    const byKey = (a: { node: { instanceId?: string } }, z: { node: { instanceId?: string } }) =>
+      (a.node.instanceId ?? '').localeCompare(z.node.instanceId ?? '');
     expect(nodes.map((n) => n.kube!).sort(byKey)).toEqual(kubeMinutesOf(b).sort(byKey));
     expect(nodes.find((n) => n.kube?.node.name === cluster.reports[2].node.name)?.kube?.scrapeError).toEqual(b.scrapeErrors[0]);
     const [rollup] = await store.rollups(cluster.cluster, M, M);
     expect(rollup.kube).toEqual(kubeRollupOf(b));
     expect(await store.events(cluster.cluster, T - MINUTE_MS, T)).toEqual([event]);
     expect(await store.heartbeat(cluster.cluster)).toEqual({ cluster: cluster.cluster, lastSeen: b.sentAt, agent: b.agent });
-    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({ cluster: cluster.cluster, kind: 'full', seq: 7, nodes: 6, pods: 60, written: res.body.written, caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e' });
+    expect(logs.find((l) => l.message === 'batch stored')).toMatchObject({
+      cluster: cluster.cluster,
+      kind: 'full',
+      seq: 7,
+      nodes: 6,
+      pods: 60,
+      written: res.body.written,
+      caller: 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-7d9f8-0f2c4b1e',
+    });
   });
 
   test('delivered twice yields the same items', async () => {
@@ -102,7 +119,7 @@ describe('a full batch', () => {
 });
 
 describe('a change batch', () => {
-  test('updates only its nodes, events and the heartbeat; the rollup stays the full batch\'s', async () => {
+  test("updates only its nodes, events and the heartbeat; the rollup stays the full batch's", async () => {
     expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
     const rollupBefore = (await t.scan()).filter((i) => i.pk.S!.includes('#R#'));
     const changed = cluster.reports[3];
@@ -112,7 +129,16 @@ describe('a change batch', () => {
       seq: 8,
       collectedAt: T + 20_000,
       sentAt: T + 20_100,
-      nodes: [{ ...changed, node: { ...changed.node, conditions: changed.node.conditions.map((c) => (c.type === 'MemoryPressure' ? { ...c, status: 'True' as const } : c)) }, pods }],
+      nodes: [
+        {
+          ...changed,
+          node: {
+            ...changed.node,
+            conditions: changed.node.conditions.map((c) => (c.type === 'MemoryPressure' ? { ...c, status: 'True' as const } : c)),
+          },
+          pods,
+        },
+      ],
       workloads: [],
       events: [{ ...event, count: 4, lastSeen: T + 19_000 }],
     });
@@ -134,7 +160,10 @@ describe('clocks in the cluster', () => {
     expect(items.map((i) => i.pk.S)).toEqual([`${cluster.cluster}#E#2026-11-23`]);
     const now = t.clock.now();
     expect(Number(items[0].expiresAt.N) * 1000).toBeLessThanOrEqual(now + 5 * MINUTE_MS + 14 * 86_400_000);
-    expect((await store.events(cluster.cluster, now - MINUTE_MS, now + 10 * MINUTE_MS))[0]).toMatchObject({ lastSeen: now + 5 * MINUTE_MS, firstSeen: now + 5 * MINUTE_MS });
+    expect((await store.events(cluster.cluster, now - MINUTE_MS, now + 10 * MINUTE_MS))[0]).toMatchObject({
+      lastSeen: now + 5 * MINUTE_MS,
+      firstSeen: now + 5 * MINUTE_MS,
+    });
   });
 });
 
@@ -142,7 +171,15 @@ describe('batches out of order', () => {
   test('an older batch for the same minute arriving after a newer one leaves the newer state', async () => {
     const node = cluster.reports[3];
     const evicted: Pod[] = node.pods.map((p, i) => (i === 0 ? { ...p, phase: 'Failed', ready: false, reason: 'Evicted' } : p));
-    const change = batch({ kind: 'change', seq: 8, collectedAt: T + 20_000, sentAt: T + 20_100, nodes: [{ ...node, pods: evicted }], workloads: [], events: [] });
+    const change = batch({
+      kind: 'change',
+      seq: 8,
+      collectedAt: T + 20_000,
+      sentAt: T + 20_100,
+      nodes: [{ ...node, pods: evicted }],
+      workloads: [],
+      events: [],
+    });
     expect((await call(handler(), batchEvent(change))).status).toBe(200);
     // The full batch collected before it lands late (a slow invocation finishing after the agent's retry).
     const res = await call(handler(), batchEvent(batch()));
@@ -160,10 +197,16 @@ describe('batches out of order', () => {
 
 describe('who may write what', () => {
   const other = syntheticCluster({ nodes: 2, podsPerNode: 3, cluster: 'staging' });
-  const writers = [...writersFor(cluster.cluster), { roleArn: 'arn:aws:iam::123456789012:role/vigil/vigil-agent-staging', cluster: 'staging' }];
+  const writers = [
+    ...writersFor(cluster.cluster),
+    { roleArn: 'arn:aws:iam::123456789012:role/vigil/vigil-agent-staging', cluster: 'staging' },
+  ];
 
   test.each([
-    ['an EKS Pod Identity session', 'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-6d4f9b7c8-x2x7q-0c1f7c21'],
+    [
+      'an EKS Pod Identity session',
+      'arn:aws:sts::123456789012:assumed-role/vigil-agent/eks-prod-eu-1-vigil-agent-6d4f9b7c8-x2x7q-0c1f7c21',
+    ],
     ['an IRSA session', 'arn:aws:sts::123456789012:assumed-role/vigil-agent/aws-sdk-js-1764851234567'],
   ])("the cluster's agent role writes its cluster from %s", async (_what, caller) => {
     expect((await call(handler(), batchEvent(batch(), { caller }))).status).toBe(200);
@@ -173,7 +216,13 @@ describe('who may write what', () => {
   test("one cluster's agent role cannot write another cluster: 403 naming both, nothing stored", async () => {
     const forged = batch({ cluster: 'staging', nodes: syntheticBatch(other, T, 1).nodes });
     const res = await call(handler({ writers }), batchEvent(forged));
-    expect(res).toMatchObject({ status: 403, body: { ok: false, problems: ['cluster: this agent role writes cluster "prod-eu-1" only, not "staging"; check the agent\'s VIGIL_CLUSTER'] } });
+    expect(res).toMatchObject({
+      status: 403,
+      body: {
+        ok: false,
+        problems: ['cluster: this agent role writes cluster "prod-eu-1" only, not "staging"; check the agent\'s VIGIL_CLUSTER'],
+      },
+    });
     expect(await t.scan()).toEqual([]);
     // The staging role (whose ARN has a path, which session ARNs leave out) writes staging.
     const staging = 'arn:aws:sts::123456789012:assumed-role/vigil-agent-staging/eks-staging-vigil-agent-1';
@@ -189,18 +238,25 @@ describe('who may write what', () => {
     // A body that is not even base64: a 403 proves it was never decoded.
     const res = await call(handler(), { ...batchEvent(batch(), { caller }), body: '!!! not base64 !!!' });
     expect(res.status).toBe(403);
-    expect(res.body.problems).toEqual([`${caller} is not one of this stack's agent roles: only the role created for a cluster's agent may push its batches`]);
+    expect(res.body.problems).toEqual([
+      `${caller} is not one of this stack's agent roles: only the role created for a cluster's agent may push its batches`,
+    ]);
     expect(await t.scan()).toEqual([]);
     expect(logs.find((l) => l.message === 'batch refused')).toMatchObject({ status: 403, caller });
   });
 
   test('a request without an IAM caller is refused', async () => {
     const res = await call(handler(), batchEvent(batch(), { caller: null }));
-    expect(res).toMatchObject({ status: 403, body: { problems: ['the request carries no IAM caller: the Function URL must use AWS_IAM auth'] } });
+    expect(res).toMatchObject({
+      status: 403,
+      body: { problems: ['the request carries no IAM caller: the Function URL must use AWS_IAM auth'] },
+    });
   });
 
   test('a role listed for two clusters is a configuration error', () => {
-    expect(() => handler({ writers: [...writersFor('a'), ...writersFor('b')] })).toThrow(/listed for clusters "a" and "b": one role writes one cluster/);
+    expect(() => handler({ writers: [...writersFor('a'), ...writersFor('b')] })).toThrow(
+      /listed for clusters "a" and "b": one role writes one cluster/,
+    );
   });
 });
 
@@ -224,16 +280,46 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
     ['malformed gzip', () => rawEvent(randomBytes(300)), 400, 'body is not valid gzip'],
     ['gzip of something that is not JSON', () => rawEvent(gzipSync('<html>nope</html>')), 400, 'body is not valid JSON'],
     ['a newer schema version', () => batchEvent({ ...good(), v: 2 }), 400, 'v: unsupported batch schema version 2 (this ingest accepts 1)'],
-    ['missing fields', () => batchEvent(withoutConditions()), 400, 'nodes[0].node.conditions: Invalid input: expected array, received undefined'],
+    [
+      'missing fields',
+      () => batchEvent(withoutConditions()),
+      400,
+      'nodes[0].node.conditions: Invalid input: expected array, received undefined',
+    ],
     ['an oversized body (4 MiB compressed)', () => rawEvent(randomBytes(4 * 1024 * 1024 + 10)), 413, 'over the 4194304-byte limit'],
     ['a gzip bomb (70 MiB inflated)', bomb, 413, `decompressed body is over the ${BATCH_LIMITS.maxJsonBytes}-byte limit`],
     ['an unknown encoding', () => rawEvent(Buffer.from('x'), { encoding: 'br' }), 415, 'content-encoding "br" is not supported'],
     ['a GET', () => batchEvent(good(), { method: 'GET' }), 405, 'method GET is not allowed'],
-    ['a batch from the future', () => batchEvent({ ...good(), collectedAt: T + 3_600_000, sentAt: undefined }), 400, 'collectedAt: 2026-11-23T13:00:05.000Z is 3575 s ahead'],
-    ['a batch older than the retention', () => batchEvent({ ...good(), collectedAt: T - 15 * 86_400_000, sentAt: undefined }), 400, 'older than the 14-day retention'],
-    ['quantities no node can have', () => batchEvent(withRequests(1e308)), 400, 'nodes[0].pods[0].containers[0].requests.memoryBytes: at most 1125899906842624 bytes (1 PiB): no node has more'],
-    ['a name over 253 bytes of UTF-8 (though not 253 characters)', () => batchEvent({ ...good(), events: [{ ...event, reason: 'é'.repeat(200) }] }), 400, 'events[0].reason: at most 253 bytes of UTF-8'],
-    ['the same node twice', () => batchEvent({ ...good(), nodes: [...good().nodes, good().nodes[2]] }), 400, `nodes[6].node.name: "${cluster.reports[2].node.name}" is also reported by nodes[2]`],
+    [
+      'a batch from the future',
+      () => batchEvent({ ...good(), collectedAt: T + 3_600_000, sentAt: undefined }),
+      400,
+      'collectedAt: 2026-11-23T13:00:05.000Z is 3575 s ahead',
+    ],
+    [
+      'a batch older than the retention',
+      () => batchEvent({ ...good(), collectedAt: T - 15 * 86_400_000, sentAt: undefined }),
+      400,
+      'older than the 14-day retention',
+    ],
+    [
+      'quantities no node can have',
+      () => batchEvent(withRequests(1e308)),
+      400,
+      'nodes[0].pods[0].containers[0].requests.memoryBytes: at most 1125899906842624 bytes (1 PiB): no node has more',
+    ],
+    [
+      'a name over 253 bytes of UTF-8 (though not 253 characters)',
+      () => batchEvent({ ...good(), events: [{ ...event, reason: 'é'.repeat(200) }] }),
+      400,
+      'events[0].reason: at most 253 bytes of UTF-8',
+    ],
+    [
+      'the same node twice',
+      () => batchEvent({ ...good(), nodes: [...good().nodes, good().nodes[2]] }),
+      400,
+      `nodes[6].node.name: "${cluster.reports[2].node.name}" is also reported by nodes[2]`,
+    ],
   ];
 
   test.each(cases)('%s', async (_what, make, status, problem) => {
@@ -271,7 +357,12 @@ describe('bad input: a clear 4xx, and nothing already stored changes', () => {
 
 describe('the table refuses or loses writes', () => {
   test('UnprocessedItems handed back for good: 503 (resend), and the resend stores everything', async () => {
-    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: t.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     store = t.store({ client, retry: { attempts: 3 } });
     const fault = leaveUnprocessed(client, 1000, 1);
     const res = await call(handler(), batchEvent(batch()));
@@ -291,7 +382,12 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('UnprocessedItems that clear after a retry are invisible to the agent', async () => {
-    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: t.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     store = t.store({ client });
     const fault = leaveUnprocessed(client, 2, 5);
     expect((await call(handler(), batchEvent(batch()))).status).toBe(200);
@@ -317,10 +413,21 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('DynamoDB refusing an item as invalid (ValidationException) is permanent: 422, not "throttled, resend" forever', async () => {
-    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: t.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     store = t.store({ client });
-    const invalid = () => Object.assign(new Error('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
-    failCalls(client, 'PutItemCommand', 1, invalid, { match: (input) => (input as PutItemCommandInput).Item?.pk?.S?.includes('#E#') === true });
+    const invalid = () =>
+      Object.assign(
+        new Error('One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'),
+        { name: 'ValidationException', $metadata: { httpStatusCode: 400 } },
+      );
+    failCalls(client, 'PutItemCommand', 1, invalid, {
+      match: (input) => (input as PutItemCommandInput).Item?.pk?.S?.includes('#E#') === true,
+    });
     const res = await call(handler(), batchEvent(batch()));
     expect(res.status).toBe(422);
     expect(res.body.problems?.join('\n')).toContain('ValidationException: One or more parameter values were invalid');
@@ -328,7 +435,12 @@ describe('the table refuses or loses writes', () => {
   });
 
   test("sustained throttling: retries stop before the function's timeout, and the answer is a 503 with what was stored", async () => {
-    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: t.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     // Waits overlap as real ones would: each wakes at its own time on the shared clock.
     const sleep = async (ms: number) => {
       const wake = t.clock.now() + ms;
@@ -336,8 +448,11 @@ describe('the table refuses or loses writes', () => {
       if (t.clock.now() < wake) t.clock.set(wake);
     };
     store = t.store({ client, retry: { attempts: 100, baseMs: 500, capMs: 2000, sleep } });
-    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
-    failCalls(client, 'PutItemCommand', 1_000_000, throttled, { match: (input) => (input as PutItemCommandInput).Item?.sk?.S?.endsWith('#K') === true });
+    const throttled = () =>
+      Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    failCalls(client, 'PutItemCommand', 1_000_000, throttled, {
+      match: (input) => (input as PutItemCommandInput).Item?.sk?.S?.endsWith('#K') === true,
+    });
     const started = t.clock.now();
     const res = await call(handler(), batchEvent(batch()), { getRemainingTimeInMillis: () => 30_000 });
     expect(t.clock.now() - started).toBeLessThan(30_000);
@@ -349,22 +464,45 @@ describe('the table refuses or loses writes', () => {
   });
 
   test('an unexpected error is a 500 with a fixed text for the agent, and logged with its stack for the operator', async () => {
-    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: t.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
     store = t.store({ client });
     jest.spyOn(store, 'putKubeBatch').mockRejectedValue(new TypeError('Cannot read properties of undefined'));
     const res = await call(handler(), batchEvent(batch()));
-    expect(res).toEqual({ status: 500, headers: { 'content-type': 'application/json' }, body: { ok: false, problems: ['internal error: the batch was not stored; resend it'] } });
-    expect(logs.find((l) => l.message === 'ingest failed')).toMatchObject({ level: 'error', error: { name: 'TypeError', message: 'Cannot read properties of undefined', stack: expect.stringContaining('ingest.test.ts:') } });
+    expect(res).toEqual({
+      status: 500,
+      headers: { 'content-type': 'application/json' },
+      body: { ok: false, problems: ['internal error: the batch was not stored; resend it'] },
+    });
+    expect(logs.find((l) => l.message === 'ingest failed')).toMatchObject({
+      level: 'error',
+      error: { name: 'TypeError', message: 'Cannot read properties of undefined', stack: expect.stringContaining('ingest.test.ts:') },
+    });
     expect(JSON.stringify(res)).not.toContain('.ts:');
     client.destroy();
   });
 
   test('a heartbeat write refused by the table is reported, not hidden', async () => {
-    const client = new DynamoDBClient({ endpoint: t.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
-    store = t.store({ client, retry: { attempts: 2 } });
-    failCalls(client, 'PutItemCommand', 10, () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }), {
-      match: (input) => (input as PutItemCommandInput).Item?.sk?.S === 'heartbeat',
+    const client = new DynamoDBClient({
+      endpoint: t.dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
     });
+    store = t.store({ client, retry: { attempts: 2 } });
+    failCalls(
+      client,
+      'PutItemCommand',
+      10,
+      () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+      {
+        match: (input) => (input as PutItemCommandInput).Item?.sk?.S === 'heartbeat',
+      },
+    );
     const res = await call(handler(), batchEvent(batch()));
     expect(res.status).toBe(503);
     expect(res.body.problems?.join('\n')).toContain('heartbeat');
@@ -374,11 +512,29 @@ describe('the table refuses or loses writes', () => {
 
 describe("Karpenter's NodePools and NodeClaims", () => {
   const karpenter: KarpenterState = {
-    nodePools: [{ name: 'general', nodeClass: { group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' }, limits: { cpuMilli: 64_000, nodes: 10 }, resources: { cpuMilli: 6000, nodes: 3 }, budgets: [{ nodes: '0', reasons: ['Drifted'], schedule: '0 9 * * mon-fri', duration: '8h' }], conditions: [{ type: 'Ready', status: 'True', since: T - 86_400_000 }] }],
-    nodeClaims: [{ name: 'general-q8w7e', nodePool: 'general', instanceType: 'm6i.large', capacityType: 'spot', createdAt: T - 60_000, conditions: [{ type: 'Launched', status: 'False', reason: 'LaunchFailed', message: 'no subnets found', since: T - 50_000 }] }],
+    nodePools: [
+      {
+        name: 'general',
+        nodeClass: { group: 'eks.amazonaws.com', kind: 'NodeClass', name: 'default' },
+        limits: { cpuMilli: 64_000, nodes: 10 },
+        resources: { cpuMilli: 6000, nodes: 3 },
+        budgets: [{ nodes: '0', reasons: ['Drifted'], schedule: '0 9 * * mon-fri', duration: '8h' }],
+        conditions: [{ type: 'Ready', status: 'True', since: T - 86_400_000 }],
+      },
+    ],
+    nodeClaims: [
+      {
+        name: 'general-q8w7e',
+        nodePool: 'general',
+        instanceType: 'm6i.large',
+        capacityType: 'spot',
+        createdAt: T - 60_000,
+        conditions: [{ type: 'Launched', status: 'False', reason: 'LaunchFailed', message: 'no subnets found', since: T - 50_000 }],
+      },
+    ],
   };
 
-  test('are stored with the minute\'s rollup, which the evaluator reads each minute', async () => {
+  test("are stored with the minute's rollup, which the evaluator reads each minute", async () => {
     expect((await call(handler(), batchEvent(batch({ karpenter })))).status).toBe(200);
     const [rollup] = await store.rollups(cluster.cluster, M, M);
     expect(rollup.kube?.karpenter).toEqual(karpenter);

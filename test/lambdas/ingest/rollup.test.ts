@@ -39,16 +39,32 @@ function batch(): AgentBatch {
     nodes: [
       {
         ...first,
-        node: { ...first.node, conditions: first.node.conditions.map((x) => (x.type === 'MemoryPressure' ? { ...x, status: 'True' as const } : x)) },
+        node: {
+          ...first.node,
+          conditions: first.node.conditions.map((x) => (x.type === 'MemoryPressure' ? { ...x, status: 'True' as const } : x)),
+        },
         pods: [
-          pod('cart-a', { containers: [container({ restarts: 4, lastTermination: { reason: 'OOMKilled', exitCode: 137 } }), container({ name: 'sidecar', requests: { cpuMilli: 50 }, restarts: 1 })] }),
+          pod('cart-a', {
+            containers: [
+              container({ restarts: 4, lastTermination: { reason: 'OOMKilled', exitCode: 137 } }),
+              container({ name: 'sidecar', requests: { cpuMilli: 50 }, restarts: 1 }),
+            ],
+          }),
           pod('cart-b', { ready: false }),
           pod('job-done', { phase: 'Succeeded', workload: { kind: 'Job', name: 'nightly' } }),
         ],
       },
       { ...second, stats: undefined },
     ],
-    unscheduledPods: [pod('cart-c', { node: undefined, phase: 'Pending', ready: false, unschedulable: { reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient memory.' }, createdAt: T - 60_000 })],
+    unscheduledPods: [
+      pod('cart-c', {
+        node: undefined,
+        phase: 'Pending',
+        ready: false,
+        unschedulable: { reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient memory.' },
+        createdAt: T - 60_000,
+      }),
+    ],
     workloads: [
       { namespace: 'shop', kind: 'Deployment', name: 'cart', desired: 4, ready: 1, available: 1, updated: 4 },
       { namespace: 'shop', kind: 'Deployment', name: 'checkout', desired: 0, ready: 0, available: 0, updated: 0 },
@@ -62,13 +78,24 @@ test('finished pods hold no resources', () => {
   expect(holdsResources(pod('x', { phase: 'Pending' }))).toBe(true);
   expect(holdsResources(pod('x', { phase: 'Succeeded' }))).toBe(false);
   expect(holdsResources(pod('x', { phase: 'Failed' }))).toBe(false);
-  expect(requestedBy([pod('a'), pod('b', { phase: 'Failed' })])).toEqual({ cpuMilli: 100, memoryBytes: 128 * MiB, ephemeralStorageBytes: 0, pods: 1 });
+  expect(requestedBy([pod('a'), pod('b', { phase: 'Failed' })])).toEqual({
+    cpuMilli: 100,
+    memoryBytes: 128 * MiB,
+    ephemeralStorageBytes: 0,
+    pods: 1,
+  });
 });
 
 test('nodes: readiness, problems, requests of the pods that hold them, kubelet figures, scrape errors', () => {
   const r = kubeRollupOf(batch());
   const [a, b] = r.nodes;
-  expect(a).toMatchObject({ name: c.reports[0].node.name, key: c.reports[0].node.instanceId, ready: 'True', problems: ['MemoryPressure'], pods: 3 });
+  expect(a).toMatchObject({
+    name: c.reports[0].node.name,
+    key: c.reports[0].node.instanceId,
+    ready: 'True',
+    problems: ['MemoryPressure'],
+    pods: 3,
+  });
   expect(a.requested).toEqual({ cpuMilli: 250, memoryBytes: 256 * MiB, ephemeralStorageBytes: 0, pods: 2 });
   expect(a.memoryWorkingSetBytes).toBe(c.reports[0].stats?.memoryWorkingSetBytes);
   expect(b).toMatchObject({ scrapeError: 'timeout', memoryWorkingSetBytes: undefined, problems: [] });

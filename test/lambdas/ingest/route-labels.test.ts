@@ -34,22 +34,37 @@ function batch(over: { readonly namespaces?: AgentBatch['namespaces']; readonly 
   return {
     ...b,
     workloads: b.workloads.map((w) => (w === own ? { ...w, labels: { team: over.team ?? 'shop', tier: 'web' } } : w)),
-    nodes: b.nodes.map((n) => ({ ...n, pods: n.pods.map((p) => (p.workload.name === templated.workload.name ? { ...p, labels: { ...p.labels, team: 'search' } } : p)) })),
+    nodes: b.nodes.map((n) => ({
+      ...n,
+      pods: n.pods.map((p) => (p.workload.name === templated.workload.name ? { ...p, labels: { ...p.labels, team: 'search' } } : p)),
+    })),
     ...(over.namespaces ? { namespaces: over.namespaces } : {}),
   };
 }
 
-const ingest = () => createIngestHandler({ store, clock: t.clock, logger: createLogger({ service: 'test', sink: () => {} }), writers: writersFor(cluster.cluster), routeLabels: ['team'] });
+const ingest = () =>
+  createIngestHandler({
+    store,
+    clock: t.clock,
+    logger: createLogger({ service: 'test', sink: () => {} }),
+    writers: writersFor(cluster.cluster),
+    routeLabels: ['team'],
+  });
 const stored = () => store.getDocument<RouteLabels>(cluster.cluster, ROUTE_LABELS_KIND, ROUTE_LABELS_ID);
 
-test('a full batch: each workload its own team label, else its pods\'; each namespace its team; alerts labelled from them', async () => {
+test("a full batch: each workload its own team label, else its pods'; each namespace its team; alerts labelled from them", async () => {
   const b = batch({ namespaces: [{ name: 'payments', labels: { team: 'data', owner: 'x' } }, { name: 'web' }] });
   expect((await ingest()(batchEvent(b))).statusCode).toBe(200);
   const { own, templated } = parts(b);
   const doc = (await stored())!.value;
   expect(doc.namespaces).toEqual({ payments: { team: 'data' } });
-  expect(doc.workloads).toMatchObject({ [`${own.namespace}/Deployment/${own.name}`]: { team: 'shop' }, [`${templated.namespace}/${templated.workload.kind}/${templated.workload.name}`]: { team: 'search' } });
-  expect(alertLabels(doc, { cluster: cluster.cluster, namespace: own.namespace, workload: `Deployment/${own.name}` })).toEqual({ team: 'shop' });
+  expect(doc.workloads).toMatchObject({
+    [`${own.namespace}/Deployment/${own.name}`]: { team: 'shop' },
+    [`${templated.namespace}/${templated.workload.kind}/${templated.workload.name}`]: { team: 'search' },
+  });
+  expect(alertLabels(doc, { cluster: cluster.cluster, namespace: own.namespace, workload: `Deployment/${own.name}` })).toEqual({
+    team: 'shop',
+  });
   expect(alertLabels(doc, { cluster: cluster.cluster, namespace: 'payments', workload: 'Deployment/other' })).toEqual({ team: 'data' });
   expect(alertLabels(doc, { cluster: cluster.cluster, node: 'ip-10-0-0-1' })).toBeUndefined();
 });

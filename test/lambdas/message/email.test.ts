@@ -7,11 +7,18 @@ const active = { firing: 3, critical: 1, muted: 2 };
 test('the subject: severity, cluster, the most important change, how many more; ASCII and under 100 characters', () => {
   const n = buildNotification('prod-eu-1', AT, [resolvedNode, domino, leak(1)], active);
   expect(emailSubject(n)).toBe('[CRITICAL] prod-eu-1: Scale-in under pressure (domino) (eks-general-5ec8a1b2-1) +2 more');
-  const long = buildNotification('a-cluster-with-a-rather-long-name-for-production-workloads', AT, [{ ...leak(1), title: 'Container OOM-killed', subject: { ...leak(1).subject, workload: `Deployment/${'x'.repeat(200)}` } }, leak(2)], active);
+  const long = buildNotification(
+    'a-cluster-with-a-rather-long-name-for-production-workloads',
+    AT,
+    [{ ...leak(1), title: 'Container OOM-killed', subject: { ...leak(1).subject, workload: `Deployment/${'x'.repeat(200)}` } }, leak(2)],
+    active,
+  );
   const subject = emailSubject(long);
   expect(subject.length).toBeLessThanOrEqual(MAX_SUBJECT);
   expect(subject).toBe('[WARNING] a-cluster-with-a-rather-long-name-for-production-workloads: Container OOM-kill... +1 more');
-  expect(emailSubject(buildNotification('prod-eu-1', AT, [resolvedNode], active))).toBe('[RESOLVED] prod-eu-1: Node not ready (ip-10-0-0-9.eu-west-1.compute.internal)');
+  expect(emailSubject(buildNotification('prod-eu-1', AT, [resolvedNode], active))).toBe(
+    '[RESOLVED] prod-eu-1: Node not ready (ip-10-0-0-9.eu-west-1.compute.internal)',
+  );
 });
 
 test('SNS subject rules: ASCII only, no control characters, starts with a letter, number or punctuation', () => {
@@ -67,6 +74,13 @@ test('the body reads as plain text: what, where, since when, evidence, what to d
 });
 
 test('a storm lists what it could not detail, per rule', () => {
-  const text = emailText(buildNotification('prod-eu-1', AT, Array.from({ length: 60 }, (_, i) => leak(i)), active));
+  const text = emailText(
+    buildNotification(
+      'prod-eu-1',
+      AT,
+      Array.from({ length: 60 }, (_, i) => leak(i)),
+      active,
+    ),
+  );
   expect(text).toContain('...and 10 more changes not listed here:\n  - Container OOM-killed (container-oom-killed): 10');
 });

@@ -11,7 +11,11 @@ import { AT, leak, resolvedNode } from '../notify/fixtures';
 
 const ACTIVE = { firing: 3, critical: 0, muted: 0 };
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vigil-alerts';
-const team = (c: AlertChange, t: string, namespace = c.subject.namespace): AlertChange => ({ ...c, subject: { ...c.subject, namespace }, labels: { team: t } });
+const team = (c: AlertChange, t: string, namespace = c.subject.namespace): AlertChange => ({
+  ...c,
+  subject: { ...c.subject, namespace },
+  labels: { team: t },
+});
 
 const shop = team(leak(1), 'shop');
 const data = team(leak(2), 'data', 'etl');
@@ -53,7 +57,7 @@ test('without routes, one message for every receiver: no receiver attribute, tea
   expect(attributes.team).toEqual({ DataType: 'String.Array', StringValue: '["data","shop"]' });
 });
 
-test('a storm routed to one receiver keeps its digest: alerts folded into it are still that receiver\'s', () => {
+test("a storm routed to one receiver keeps its digest: alerts folded into it are still that receiver's", () => {
   const storm = Array.from({ length: 80 }, (_, i) => team(leak(i), 'shop'));
   const [m] = composeMessages({ routing: ROUTING, routeLabels: ['team'] }, 'prod-eu-1', AT, storm, ACTIVE);
   expect(m.message.attributes.receiver).toBe('slack');
@@ -64,5 +68,8 @@ test('a storm routed to one receiver keeps its digest: alerts folded into it are
 test('a route label key with a prefix becomes an attribute SNS accepts', () => {
   const owned = { ...leak(3), labels: { 'example.com/owner': 'payments' } };
   const [m] = composeMessages({ routeLabels: ['example.com/owner'] }, 'prod-eu-1', AT, [owned], ACTIVE);
-  expect(snsPublishInput(TOPIC, m.message).MessageAttributes!['example.com_owner']).toEqual({ DataType: 'String.Array', StringValue: '["payments"]' });
+  expect(snsPublishInput(TOPIC, m.message).MessageAttributes!['example.com_owner']).toEqual({
+    DataType: 'String.Array',
+    StringValue: '["payments"]',
+  });
 });

@@ -15,7 +15,13 @@ import { AT, domino, leak, resolvedNode, snsEvent } from './fixtures';
  * there, no other (strict), labels and annotations string to string, times RFC 3339.
  */
 const labelSet = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string());
-const rfc3339 = z.string().refine((t) => t === '0001-01-01T00:00:00Z' || !Number.isNaN(Date.parse(t)) && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(t), 'not RFC 3339');
+const rfc3339 = z
+  .string()
+  .refine(
+    (t) =>
+      t === '0001-01-01T00:00:00Z' || (!Number.isNaN(Date.parse(t)) && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(t)),
+    'not RFC 3339',
+  );
 const status = z.enum(['firing', 'resolved']);
 const alertmanagerV4 = z.strictObject({
   version: z.literal('4'),
@@ -71,7 +77,14 @@ test('a notification arrives as an Alertmanager v4 webhook body: one group per c
   expect(receiver.posts).toHaveLength(1);
   const body = receiver.posts[0] as Body;
   expect(problems(body)).toEqual([]);
-  expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'vigil', groupKey: '{}:{cluster="prod-eu-1"}', groupLabels: { cluster: 'prod-eu-1' }, truncatedAlerts: 0 });
+  expect(body).toMatchObject({
+    version: '4',
+    status: 'firing',
+    receiver: 'vigil',
+    groupKey: '{}:{cluster="prod-eu-1"}',
+    groupLabels: { cluster: 'prod-eu-1' },
+    truncatedAlerts: 0,
+  });
   expect(body.commonLabels).toEqual({ cluster: 'prod-eu-1', nodeGroup: 'general' });
   const [fire, resolved] = body.alerts;
   expect(fire).toMatchObject({ status: 'firing', endsAt: '0001-01-01T00:00:00Z', fingerprint: fingerprintOf(domino.id) });
@@ -83,13 +96,23 @@ test('a notification arrives as an Alertmanager v4 webhook body: one group per c
     startsAt: '2026-11-23T11:45:00.000Z',
     endsAt: '2026-11-23T12:14:00.000Z',
     fingerprint: fingerprintOf(resolvedNode.id),
-    labels: { alertname: 'node-not-ready', severity: 'warning', cluster: 'prod-eu-1', nodeGroup: 'general', node: 'ip-10-0-0-9.eu-west-1.compute.internal' },
+    labels: {
+      alertname: 'node-not-ready',
+      severity: 'warning',
+      cluster: 'prod-eu-1',
+      nodeGroup: 'general',
+      node: 'ip-10-0-0-9.eu-west-1.compute.internal',
+    },
   });
   expect(resolved.annotations.description).toContain('reason: KubeletNotReady');
 });
 
 test('the alert identity is the fingerprint: the resolution of an alert carries the fingerprint it fired with', async () => {
-  const fired = composeMessage('prod-eu-1', AT, [{ ...resolvedNode, kind: 'firing', resolvedAt: undefined }], { firing: 1, critical: 0, muted: 0 });
+  const fired = composeMessage('prod-eu-1', AT, [{ ...resolvedNode, kind: 'firing', resolvedAt: undefined }], {
+    firing: 1,
+    critical: 0,
+    muted: 0,
+  });
   const ended = composeMessage('prod-eu-1', AT + 60_000, [resolvedNode], { firing: 0, critical: 0, muted: 0 });
   const handler = handlerWith();
   await handler(snsEvent(JSON.stringify(fired.notification)));
@@ -130,12 +153,19 @@ describe('only what it receives: SNS lets a whole message through when any of it
     expect(await handler(snsEvent(JSON.stringify(warnings.notification)))).toEqual({ posted: 0 });
     expect(lines.map((l) => JSON.parse(l).message)).toContain('nothing in it that Webhook receives: not posted');
     const ended = [critical, leak(1)].map((c) => ({ ...c, kind: 'resolved' as const, resolvedAt: AT + 600_000 }));
-    await handler(snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT + 600_000, ended, { firing: 0, critical: 0, muted: 0 }).notification)));
+    await handler(
+      snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT + 600_000, ended, { firing: 0, critical: 0, muted: 0 }).notification)),
+    );
     expect(alerts()).toEqual([[`resolved critical ${fingerprintOf(critical.id)}`]]);
   });
 
   test("Vigil's own alarms reach it only with `health`", async () => {
-    const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000' };
+    const alarm = {
+      AlarmName: 'Vigil-agent-silence-prod-eu-1',
+      NewStateValue: 'ALARM',
+      NewStateReason: 'Threshold Crossed',
+      StateChangeTime: '2026-11-23T12:14:31.123+0000',
+    };
     expect(await handlerWith(silentLogger, ['critical', 'resolved'])(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 0 });
     expect(await handlerWith(silentLogger, ['critical', 'health'])(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 1 });
   });
@@ -144,15 +174,30 @@ describe('only what it receives: SNS lets a whole message through when any of it
 test("Vigil's own alarms and text that is not Vigil's are still sent, as valid bodies", async () => {
   const lines: string[] = [];
   const handler = handlerWith(createLogger({ service: 't', sink: (l) => lines.push(l) }));
-  const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', AlarmDescription: 'No batch from the agent', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000', Region: 'EU (Ireland)' };
+  const alarm = {
+    AlarmName: 'Vigil-agent-silence-prod-eu-1',
+    AlarmDescription: 'No batch from the agent',
+    NewStateValue: 'ALARM',
+    OldStateValue: 'OK',
+    NewStateReason: 'Threshold Crossed',
+    StateChangeTime: '2026-11-23T12:14:31.123+0000',
+    Region: 'EU (Ireland)',
+  };
   await handler(snsEvent(JSON.stringify(alarm)));
   await handler(snsEvent(JSON.stringify({ ...alarm, NewStateValue: 'OK' })));
   await handler(snsEvent('Test message from the console', 'Hello'));
   await handler(snsEvent(JSON.stringify({ v: 99, cluster: 'prod' })));
   const [firing, ok, text, newer] = receiver.posts as Body[];
-  expect(firing.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'Vigil-agent-silence-prod-eu-1' }, startsAt: '2026-11-23T12:14:31.123Z' });
+  expect(firing.alerts[0]).toMatchObject({
+    status: 'firing',
+    labels: { alertname: 'Vigil-agent-silence-prod-eu-1' },
+    startsAt: '2026-11-23T12:14:31.123Z',
+  });
   expect(ok.status).toBe('resolved');
-  expect(text.alerts[0]).toMatchObject({ labels: { alertname: 'VigilMessage' }, annotations: { summary: 'Hello', description: 'Test message from the console' } });
+  expect(text.alerts[0]).toMatchObject({
+    labels: { alertname: 'VigilMessage' },
+    annotations: { summary: 'Hello', description: 'Test message from the console' },
+  });
   expect(newer.alerts[0].annotations.description).toBe('{"v":99,"cluster":"prod"}');
   expect(lines.map((l) => JSON.parse(l).message)).toContain('not a Vigil notification of this version; posted as text');
 });
@@ -164,12 +209,21 @@ test('the shared delivery discipline: a redelivered message is not sent twice; a
   await handler(event);
   expect(receiver.posts).toHaveLength(1);
   receiver.respond({ status: 400, body: 'bad payload' });
-  await expect(handler(snsEvent('two'))).rejects.toMatchObject({ name: 'WebhookDeliveryError', status: 400, message: 'Webhook refused the message: HTTP 400: bad payload' });
+  await expect(handler(snsEvent('two'))).rejects.toMatchObject({
+    name: 'WebhookDeliveryError',
+    status: 400,
+    message: 'Webhook refused the message: HTTP 400: bad payload',
+  });
 });
 
 test('an unusable secret: nothing thrown, one error line with the WebhookSecretUnusable metric', async () => {
   const lines: string[] = [];
-  const handler = createWebhookHandler({ webhookUrl: new WebhookUrlCache(new StaticSecretSource({}), SECRET, new ManualClock(AT)), webhook: new FetchWebhookClient(), logger: createLogger({ service: 't', sink: (l) => lines.push(l) }), clock: new ManualClock(AT) });
+  const handler = createWebhookHandler({
+    webhookUrl: new WebhookUrlCache(new StaticSecretSource({}), SECRET, new ManualClock(AT)),
+    webhook: new FetchWebhookClient(),
+    logger: createLogger({ service: 't', sink: (l) => lines.push(l) }),
+    clock: new ManualClock(AT),
+  });
   await expect(handler(snsEvent('x'))).resolves.toEqual({ posted: 0 });
   expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', WebhookSecretUnusable: 1, Service: 'vigil-webhook' });
 });

@@ -13,7 +13,15 @@ export const domino: AlertChange = {
   subject: { cluster: 'prod-eu-1', nodeGroup: 'general', autoScalingGroup: 'eks-general-5ec8a1b2-1' },
   summary:
     'eks-general-5ec8a1b2-1 lowered desired capacity 3 → 2 at 2026-11-23 12:03 UTC (alarm TargetTracking-eks-general-AlarmLow-7f3c, policy cpu50-target-tracking) while the cluster cannot afford it: MemoryPressure on node ip-10-0-0-5.eu-west-1.compute.internal (2 nodes under pressure), …',
-  evidence: { desiredFrom: 3, desiredTo: 2, scaledInAt: '2026-11-23 12:03 UTC', trigger: 'alarm TargetTracking-eks-general-AlarmLow-7f3c, policy cpu50-target-tracking', pendingPodsBefore: 0, pendingPodsNow: 4, findings: 'node-pressure ×2, pods-pending ×1' },
+  evidence: {
+    desiredFrom: 3,
+    desiredTo: 2,
+    scaledInAt: '2026-11-23 12:03 UTC',
+    trigger: 'alarm TargetTracking-eks-general-AlarmLow-7f3c, policy cpu50-target-tracking',
+    pendingPodsBefore: 0,
+    pendingPodsNow: 4,
+    findings: 'node-pressure ×2, pods-pending ×1',
+  },
   since: Date.UTC(2026, 10, 23, 12, 3),
   firingSince: Date.UTC(2026, 10, 23, 12, 4, 30),
   runbook: "Raise the group's desired/min capacity now; then stop the scale-in trigger.",
@@ -60,7 +68,14 @@ export function leak(i: number): AlertChange {
     severity: 'warning',
     subject: { cluster: 'prod-eu-1', namespace: 'shop', workload: `Deployment/svc-${i}`, container: 'app' },
     summary: `Container app of shop/Deployment/svc-${i} was OOM-killed (pod svc-${i}-6d4b8-x2k9q on ip-10-0-1-${i}.eu-west-1.compute.internal); 2 OOM kills in 24 h`,
-    evidence: { oomKills: 1, oomKills24h: 2, pod: `svc-${i}-6d4b8-x2k9q`, killedAt: '2026-11-23 12:13 UTC', memoryLimitMiB: 512, workingSetMiB: 30 },
+    evidence: {
+      oomKills: 1,
+      oomKills24h: 2,
+      pod: `svc-${i}-6d4b8-x2k9q`,
+      killedAt: '2026-11-23 12:13 UTC',
+      memoryLimitMiB: 512,
+      workingSetMiB: 30,
+    },
     since: Date.UTC(2026, 10, 23, 12, 13),
     firingSince: Date.UTC(2026, 10, 23, 12, 14),
     runbook: 'Check the memory against the limit.',
@@ -71,7 +86,11 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:vigil-alerts';
 
 /** What SNS hands a subscribed Lambda for a JSON-structured publish: the `lambda` key's value as Message. */
 let messages = 0;
-export function snsEvent(message: string, subject?: string, messageId = `95df01b4-ee98-5cb9-9903-${String(++messages).padStart(12, '0')}`): SNSEvent {
+export function snsEvent(
+  message: string,
+  subject?: string,
+  messageId = `95df01b4-ee98-5cb9-9903-${String(++messages).padStart(12, '0')}`,
+): SNSEvent {
   return {
     Records: [
       {
@@ -89,7 +108,11 @@ export function snsEvent(message: string, subject?: string, messageId = `95df01b
           Signature: 'EXAMPLE',
           SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
           UnsubscribeUrl: `https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${TOPIC}:2bcfbf39`,
-          MessageAttributes: { severity: { Type: 'String', Value: 'critical' }, cluster: { Type: 'String', Value: 'prod-eu-1' }, rule: { Type: 'String', Value: 'multiple' } },
+          MessageAttributes: {
+            severity: { Type: 'String', Value: 'critical' },
+            cluster: { Type: 'String', Value: 'prod-eu-1' },
+            rule: { Type: 'String', Value: 'multiple' },
+          },
         },
       },
     ],

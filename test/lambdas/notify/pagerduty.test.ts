@@ -7,7 +7,12 @@ import { FetchWebhookClient } from '../../../lambdas/notify/webhook';
 import { DEFAULT_PAGERDUTY_DELIVERIES } from '../../../lib/notifications';
 import { buildNotification, DELIVERIES, type Delivery, MAX_ALERT_KEY } from '../../../model/notification';
 import { ManualClock } from '../../../model/time';
-import { pagerDutyProblems, startFakePagerDuty, type pagerDutyEventSchema, type pagerDutyTriggerSchema } from '../../../sim/notify/pagerduty-server';
+import {
+  pagerDutyProblems,
+  startFakePagerDuty,
+  type pagerDutyEventSchema,
+  type pagerDutyTriggerSchema,
+} from '../../../sim/notify/pagerduty-server';
 import { StaticSecretSource } from '../../../sim/notify/secrets';
 import type { FakeSlack } from '../../../sim/notify/slack-server';
 import { AT, domino, leak, resolvedNode, snsEvent } from './fixtures';
@@ -27,22 +32,28 @@ afterEach(() => pd.close());
 
 const policy = { attempts: 3, baseMs: 1, capMs: 2, maxRetryAfterMs: 5000, sleep: async () => undefined, random: () => 0.5 };
 // Receiving everything unless a test says otherwise, so the rendering tests see every change.
-const handlerWith = (secret = JSON.stringify({ routingKey: KEY, url: pd.url }), logger = silentLogger, timeoutMs?: number, receives: readonly Delivery[] = DELIVERIES) =>
-  createPagerDutyHandler(
-    {
-      webhookUrl: new SecretCache(new StaticSecretSource({ [SECRET]: secret }), SECRET, new ManualClock(AT), pagerDutyTargetOf),
-      webhook: new FetchWebhookClient(timeoutMs),
-      logger,
-      policy,
-      receives,
-    },
-  );
+const handlerWith = (
+  secret = JSON.stringify({ routingKey: KEY, url: pd.url }),
+  logger = silentLogger,
+  timeoutMs?: number,
+  receives: readonly Delivery[] = DELIVERIES,
+) =>
+  createPagerDutyHandler({
+    webhookUrl: new SecretCache(new StaticSecretSource({ [SECRET]: secret }), SECRET, new ManualClock(AT), pagerDutyTargetOf),
+    webhook: new FetchWebhookClient(timeoutMs),
+    logger,
+    policy,
+    receives,
+  });
 const receiving = (receives: readonly Delivery[]) => handlerWith(undefined, silentLogger, undefined, receives);
 const events = () => pd.posts as Event[];
-const publish = (changes: Parameters<typeof composeMessage>[2], at = AT) => snsEvent(JSON.stringify(composeMessage('prod-eu-1', at, changes, { firing: 1, critical: 1, muted: 0 }).notification));
+const publish = (changes: Parameters<typeof composeMessage>[2], at = AT) =>
+  snsEvent(JSON.stringify(composeMessage('prod-eu-1', at, changes, { firing: 1, critical: 1, muted: 0 }).notification));
 
 test('one SNS message becomes one event per alert: a trigger with severity, summary, source, component/group/class, evidence and runbook; a resolve with the key only', async () => {
-  expect(await handlerWith()(publish([{ ...domino, runbookUrl: 'https://wiki.example.com/vigil/scale-in-under-pressure' }, resolvedNode]))).toEqual({ posted: 2 });
+  expect(
+    await handlerWith()(publish([{ ...domino, runbookUrl: 'https://wiki.example.com/vigil/scale-in-under-pressure' }, resolvedNode])),
+  ).toEqual({ posted: 2 });
   const [trigger, resolve] = events();
   expect(trigger).toMatchObject({
     routing_key: KEY,
@@ -60,7 +71,13 @@ test('one SNS message becomes one event per alert: a trigger with severity, summ
   });
   const p = (trigger as Trigger).payload;
   expect(p.summary.startsWith('[prod-eu-1] Scale-in under pressure (domino): eks-general-5ec8a1b2-1 lowered desired capacity')).toBe(true);
-  expect(p.custom_details).toMatchObject({ change: 'firing', 'desired from': '3', 'pending pods now': '4', 'Auto Scaling group': 'eks-general-5ec8a1b2-1', 'what to do': domino.runbook });
+  expect(p.custom_details).toMatchObject({
+    change: 'firing',
+    'desired from': '3',
+    'pending pods now': '4',
+    'Auto Scaling group': 'eks-general-5ec8a1b2-1',
+    'what to do': domino.runbook,
+  });
   expect(p.custom_details?.includes).toHaveLength(2);
   expect(resolve).toEqual({ routing_key: KEY, event_action: 'resolve', dedup_key: resolvedNode.id });
   expect(events().some((e) => (e.event_action as string) === 'acknowledge')).toBe(false);
@@ -87,7 +104,7 @@ describe('only what it receives: SNS lets a message through when any of its chan
     expect(events()).toHaveLength(4);
   });
 
-  test('alerts folded into a storm\'s digest are filtered the same way', async () => {
+  test("alerts folded into a storm's digest are filtered the same way", async () => {
     const storm = [critical, { ...critical, id: 'container-oom-killed|critical-2' }, ...Array.from({ length: 6 }, (_, i) => leak(i))];
     // One change in detail, the other seven folded: the second critical alert is among them.
     const n = buildNotification('prod-eu-1', AT, storm, { firing: 8, critical: 2, muted: 0 }, 1);
@@ -97,13 +114,18 @@ describe('only what it receives: SNS lets a message through when any of its chan
   });
 
   test("Vigil's own alarms follow `health`", async () => {
-    const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000' };
+    const alarm = {
+      AlarmName: 'Vigil-agent-silence-prod-eu-1',
+      NewStateValue: 'ALARM',
+      NewStateReason: 'Threshold Crossed',
+      StateChangeTime: '2026-11-23T12:14:31.123+0000',
+    };
     expect(await receiving(['critical', 'resolved'])(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 0 });
     expect(await receiving(DEFAULT_PAGERDUTY_DELIVERIES)(snsEvent(JSON.stringify(alarm)))).toEqual({ posted: 1 });
   });
 });
 
-test('severities map to PagerDuty\'s; the summary stays within 1,024 characters', async () => {
+test("severities map to PagerDuty's; the summary stays within 1,024 characters", async () => {
   await handlerWith()(publish([{ ...leak(1), severity: 'info', summary: 'x'.repeat(600), title: 'T'.repeat(200) }, leak(2)]));
   const [warning, info] = events() as Trigger[];
   expect(info.payload.severity).toBe('info');
@@ -136,17 +158,34 @@ test('a storm: alerts folded into the digest still get their trigger, and later 
   const triggered = new Set(events().map((e) => e.dedup_key));
   expect(triggered.size).toBe(120);
   const ended = storm.map((c) => ({ ...c, kind: 'resolved' as const, resolvedAt: AT + 600_000 }));
-  await handler(snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT + 600_000, ended, { firing: 0, critical: 0, muted: 0 }).notification)));
-  const resolved = events().filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key);
+  await handler(
+    snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT + 600_000, ended, { firing: 0, critical: 0, muted: 0 }).notification)),
+  );
+  const resolved = events()
+    .filter((e) => e.event_action === 'resolve')
+    .map((e) => e.dedup_key);
   expect(new Set(resolved)).toEqual(triggered);
 });
 
 test('a storm larger than one message carries: what is left out is counted in a warning, never silently', async () => {
   const lines: string[] = [];
   // 10 changes, 2 in detail, 3 carried one by one: 5 cannot reach PagerDuty.
-  const n = buildNotification('prod-eu-1', AT, Array.from({ length: 10 }, (_, i) => leak(i)), { firing: 10, critical: 0, muted: 0 }, 2, 3);
-  expect(await handlerWith(undefined, createLogger({ service: 't', sink: (l) => lines.push(l) }))(snsEvent(JSON.stringify(n)))).toEqual({ posted: 5 });
-  expect(lines.map((l) => JSON.parse(l)).find((l) => l.level === 'warn')).toMatchObject({ untold: 5, cluster: 'prod-eu-1', message: expect.stringContaining('5 changes are not sent to PagerDuty') });
+  const n = buildNotification(
+    'prod-eu-1',
+    AT,
+    Array.from({ length: 10 }, (_, i) => leak(i)),
+    { firing: 10, critical: 0, muted: 0 },
+    2,
+    3,
+  );
+  expect(await handlerWith(undefined, createLogger({ service: 't', sink: (l) => lines.push(l) }))(snsEvent(JSON.stringify(n)))).toEqual({
+    posted: 5,
+  });
+  expect(lines.map((l) => JSON.parse(l)).find((l) => l.level === 'warn')).toMatchObject({
+    untold: 5,
+    cluster: 'prod-eu-1',
+    message: expect.stringContaining('5 changes are not sent to PagerDuty'),
+  });
 });
 
 test('429 and 5xx are retried with backoff; a 400 is reported (thrown for the failure queue) without holding back the other events, and a retry posts only what failed', async () => {
@@ -157,7 +196,11 @@ test('429 and 5xx are retried with backoff; a 400 is reported (thrown for the fa
   expect(pd.requests.map((r) => r.status)).toEqual([429, 503, 202]);
   const event = publish([domino, resolvedNode, leak(3)]);
   pd.respond({ status: 202 }, { status: 400, body: '{"status":"invalid event","message":"Event object is invalid","errors":["x"]}' });
-  await expect(handler(event)).rejects.toMatchObject({ name: 'PagerDutyDeliveryError', status: 400, message: expect.stringContaining('PagerDuty refused 1 of 3 posts') });
+  await expect(handler(event)).rejects.toMatchObject({
+    name: 'PagerDutyDeliveryError',
+    status: 400,
+    message: expect.stringContaining('PagerDuty refused 1 of 3 posts'),
+  });
   expect(pd.requests.slice(3).map((r) => r.status)).toEqual([202, 400, 202]);
   // Lambda retries the invocation: the two events that went through are not sent again.
   const before = pd.requests.length;
@@ -173,24 +216,45 @@ test('an event PagerDuty did not answer is retried (its dedup_key makes that saf
 
 test("Vigil's own alarms: an `error` trigger, resolved when OK; text that is not Vigil's is still sent", async () => {
   const handler = handlerWith();
-  const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', AlarmDescription: 'No batch from the agent', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000', Region: 'EU (Ireland)' };
+  const alarm = {
+    AlarmName: 'Vigil-agent-silence-prod-eu-1',
+    AlarmDescription: 'No batch from the agent',
+    NewStateValue: 'ALARM',
+    OldStateValue: 'OK',
+    NewStateReason: 'Threshold Crossed',
+    StateChangeTime: '2026-11-23T12:14:31.123+0000',
+    Region: 'EU (Ireland)',
+  };
   await handler(snsEvent(JSON.stringify(alarm)));
   await handler(snsEvent(JSON.stringify({ ...alarm, NewStateValue: 'OK' })));
   await handler(snsEvent('Test message from the console', 'Hello'));
   const [fire, ok, text] = events() as Trigger[];
-  expect(fire.payload).toMatchObject({ severity: 'error', class: 'vigil-health', summary: '[Vigil health] Vigil-agent-silence-prod-eu-1: No batch from the agent' });
+  expect(fire.payload).toMatchObject({
+    severity: 'error',
+    class: 'vigil-health',
+    summary: '[Vigil health] Vigil-agent-silence-prod-eu-1: No batch from the agent',
+  });
   expect(ok).toEqual({ routing_key: KEY, event_action: 'resolve', dedup_key: fire.dedup_key });
   expect(text.payload).toMatchObject({ severity: 'warning', summary: 'Hello\nTest message from the console' });
 });
 
 test('the secret: a routing key alone or JSON with the EU endpoint; a wrong key or a non-PagerDuty host is refused without its value, as PagerDutySecretUnusable', async () => {
   expect(pagerDutyTargetOf(` ${KEY}\n`)).toEqual({ url: PAGERDUTY_EVENTS_URL, routingKey: KEY });
-  expect(pagerDutyTargetOf(JSON.stringify({ routing_key: KEY, url: 'https://events.eu.pagerduty.com/v2/enqueue' }))).toEqual({ url: 'https://events.eu.pagerduty.com/v2/enqueue', routingKey: KEY });
+  expect(pagerDutyTargetOf(JSON.stringify({ routing_key: KEY, url: 'https://events.eu.pagerduty.com/v2/enqueue' }))).toEqual({
+    url: 'https://events.eu.pagerduty.com/v2/enqueue',
+    routingKey: KEY,
+  });
   expect(() => pagerDutyTargetOf('short-key')).toThrow(SecretFormatError);
-  expect(() => pagerDutyTargetOf(JSON.stringify({ routingKey: KEY, url: 'https://collector.example.com/enqueue' }))).toThrow(/PagerDuty's events endpoint/);
-  expect(() => pagerDutyTargetOf('secretvalue-that-is-wrong')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secretvalue') }));
+  expect(() => pagerDutyTargetOf(JSON.stringify({ routingKey: KEY, url: 'https://collector.example.com/enqueue' }))).toThrow(
+    /PagerDuty's events endpoint/,
+  );
+  expect(() => pagerDutyTargetOf('secretvalue-that-is-wrong')).toThrow(
+    expect.objectContaining({ message: expect.not.stringContaining('secretvalue') }),
+  );
   const lines: string[] = [];
-  await expect(handlerWith('not-a-key', createLogger({ service: 't', sink: (l) => lines.push(l) }))(publish([domino]))).resolves.toEqual({ posted: 0 });
+  await expect(handlerWith('not-a-key', createLogger({ service: 't', sink: (l) => lines.push(l) }))(publish([domino]))).resolves.toEqual({
+    posted: 0,
+  });
   expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', PagerDutySecretUnusable: 1, Service: 'vigil-pagerduty' });
   expect(pd.posts).toHaveLength(0);
 });
@@ -198,6 +262,13 @@ test('the secret: a routing key alone or JSON with the EU endpoint; a wrong key 
 test('the schema is strict: an acknowledge, an unknown field or a long key is what PagerDuty would refuse', () => {
   expect(pagerDutyProblems({ routing_key: KEY, event_action: 'acknowledge', dedup_key: 'a' })).not.toEqual([]);
   expect(pagerDutyProblems({ routing_key: KEY, event_action: 'resolve', dedup_key: 'k'.repeat(256) })).not.toEqual([]);
-  expect(pagerDutyProblems({ routing_key: KEY, event_action: 'trigger', dedup_key: 'a', payload: { summary: 's', source: 'x', severity: 'warning', extra: 1 } })).not.toEqual([]);
+  expect(
+    pagerDutyProblems({
+      routing_key: KEY,
+      event_action: 'trigger',
+      dedup_key: 'a',
+      payload: { summary: 's', source: 'x', severity: 'warning', extra: 1 },
+    }),
+  ).not.toEqual([]);
   expect(pagerDutyProblems({ routing_key: KEY, event_action: 'resolve', dedup_key: 'a' })).toEqual([]);
 });

@@ -22,7 +22,12 @@ test('everything received: the same notification; nothing received: none', () =>
 
 test('only resolutions left: the headline is `resolved`', () => {
   const n = buildNotification('prod-eu-1', AT, [leak(1), { ...domino, kind: 'resolved', resolvedAt: AT }], active);
-  expect(receivedPart(n, ['critical', 'resolved'])).toMatchObject({ severity: 'resolved', rule: domino.rule, changes: [{ id: domino.id, kind: 'resolved' }], counts: { firing: 0, resolved: 1 } });
+  expect(receivedPart(n, ['critical', 'resolved'])).toMatchObject({
+    severity: 'resolved',
+    rule: domino.rule,
+    changes: [{ id: domino.id, kind: 'resolved' }],
+    counts: { firing: 0, resolved: 1 },
+  });
 });
 
 test("a storm's folded changes are cut the same way and recounted per rule", () => {

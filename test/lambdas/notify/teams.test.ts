@@ -33,11 +33,20 @@ const card = (i = 0) => (teams.posts[i] as Body).attachments[0].content;
 const texts = (body: readonly Element[]) => body.flatMap((e) => (e.type === 'TextBlock' ? [e.text] : []));
 
 test('a notification is one Adaptive Card in the message envelope: severity, summary, evidence facts, runbook action, and the resolution', async () => {
-  const m = composeMessage('prod-eu-1', AT, [{ ...domino, runbookUrl: 'https://wiki.example.com/vigil/scale-in-under-pressure' }, resolvedNode], { firing: 1, critical: 1, muted: 0 });
+  const m = composeMessage(
+    'prod-eu-1',
+    AT,
+    [{ ...domino, runbookUrl: 'https://wiki.example.com/vigil/scale-in-under-pressure' }, resolvedNode],
+    { firing: 1, critical: 1, muted: 0 },
+  );
   expect(await handlerWith()(snsEvent(JSON.stringify(m.notification), m.subject))).toEqual({ posted: 1 });
   const body = teams.posts[0] as Body;
   expect(body.type).toBe('message');
-  expect(body.attachments[0]).toMatchObject({ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: { type: 'AdaptiveCard', version: '1.4' } });
+  expect(body.attachments[0]).toMatchObject({
+    contentType: 'application/vnd.microsoft.card.adaptive',
+    contentUrl: null,
+    content: { type: 'AdaptiveCard', version: '1.4' },
+  });
   const c = card();
   expect(c.body[0]).toMatchObject({ type: 'TextBlock', text: 'CRITICAL · prod-eu-1 · 1 firing, 1 resolved', color: 'Attention' });
   const t = texts(c.body);
@@ -49,12 +58,26 @@ test('a notification is one Adaptive Card in the message envelope: severity, sum
   const facts = c.body.flatMap((e) => (e.type === 'FactSet' ? e.facts : []));
   expect(facts).toContainEqual({ title: 'desired from', value: '3' });
   expect(facts).toContainEqual({ title: 'reason', value: 'KubeletNotReady' });
-  expect(c.body).toContainEqual({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: 'Runbook: scale-in-under-pressure', url: 'https://wiki.example.com/vigil/scale-in-under-pressure' }] });
+  expect(c.body).toContainEqual({
+    type: 'ActionSet',
+    actions: [
+      { type: 'Action.OpenUrl', title: 'Runbook: scale-in-under-pressure', url: 'https://wiki.example.com/vigil/scale-in-under-pressure' },
+    ],
+  });
 });
 
 test("a storm stays under Teams' 28 KB: the first changes in detail, the rest as a digest by rule", async () => {
-  const fat = (i: number) => ({ ...leak(i), summary: 's'.repeat(600), evidence: Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, 'v'.repeat(400)])) });
-  const m = composeMessage('prod-eu-1', AT, Array.from({ length: 300 }, (_, i) => fat(i)), { firing: 300, critical: 0, muted: 0 });
+  const fat = (i: number) => ({
+    ...leak(i),
+    summary: 's'.repeat(600),
+    evidence: Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, 'v'.repeat(400)])),
+  });
+  const m = composeMessage(
+    'prod-eu-1',
+    AT,
+    Array.from({ length: 300 }, (_, i) => fat(i)),
+    { firing: 300, critical: 0, muted: 0 },
+  );
   await handlerWith()(snsEvent(JSON.stringify(m.notification)));
   expect(teams.posts).toHaveLength(1);
   expect(Buffer.byteLength(JSON.stringify(teams.posts[0]))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
@@ -68,7 +91,15 @@ test("text from the cluster stays text; Vigil's alarms and foreign text are stil
   const handler = handlerWith();
   await handler(snsEvent(JSON.stringify(composeMessage('prod-eu-1', AT, [hostile], { firing: 1, critical: 0, muted: 0 }).notification)));
   expect(texts(card(0).body)).toContain(hostile.summary);
-  const alarm = { AlarmName: 'Vigil-agent-silence-prod-eu-1', AlarmDescription: 'No batch from the agent', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'Threshold Crossed', StateChangeTime: '2026-11-23T12:14:31.123+0000', Region: 'EU (Ireland)' };
+  const alarm = {
+    AlarmName: 'Vigil-agent-silence-prod-eu-1',
+    AlarmDescription: 'No batch from the agent',
+    NewStateValue: 'ALARM',
+    OldStateValue: 'OK',
+    NewStateReason: 'Threshold Crossed',
+    StateChangeTime: '2026-11-23T12:14:31.123+0000',
+    Region: 'EU (Ireland)',
+  };
   await handler(snsEvent(JSON.stringify(alarm)));
   await handler(snsEvent(JSON.stringify({ ...alarm, NewStateValue: 'OK' })));
   await handler(snsEvent('Test message from the console', 'Hello'));
@@ -81,14 +112,30 @@ test('the shared delivery discipline: a refusal is thrown as TeamsDeliveryError;
   teams.respond({ status: 400, body: 'bad card' });
   await expect(handlerWith()(snsEvent('x'))).rejects.toMatchObject({ name: 'TeamsDeliveryError', status: 400 });
   const lines: string[] = [];
-  await expect(handlerWith(createLogger({ service: 't', sink: (l) => lines.push(l) }), new StaticSecretSource({}))(snsEvent('x'))).resolves.toEqual({ posted: 0 });
+  await expect(
+    handlerWith(createLogger({ service: 't', sink: (l) => lines.push(l) }), new StaticSecretSource({}))(snsEvent('x')),
+  ).resolves.toEqual({ posted: 0 });
   expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', TeamsSecretUnusable: 1, Service: 'vigil-teams' });
 });
 
 test('the schema is strict: a MessageCard, another content type or an unknown element is refused', () => {
   expect(teamsProblems({ '@type': 'MessageCard', text: 'x' })).not.toEqual([]);
-  const ok = { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: { type: 'AdaptiveCard', version: '1.4', body: [{ type: 'TextBlock', text: 'x' }] } }] };
+  const ok = {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: { type: 'AdaptiveCard', version: '1.4', body: [{ type: 'TextBlock', text: 'x' }] },
+      },
+    ],
+  };
   expect(teamsProblems(ok)).toEqual([]);
   expect(teamsProblems({ ...ok, attachments: [{ ...ok.attachments[0], contentType: 'application/json' }] })).not.toEqual([]);
-  expect(teamsProblems({ ...ok, attachments: [{ ...ok.attachments[0], content: { ...ok.attachments[0].content, body: [{ type: 'Media', sources: [] }] } }] })).not.toEqual([]);
+  expect(
+    teamsProblems({
+      ...ok,
+      attachments: [{ ...ok.attachments[0], content: { ...ok.attachments[0].content, body: [{ type: 'Media', sources: [] }] } }],
+    }),
+  ).not.toEqual([]);
 });

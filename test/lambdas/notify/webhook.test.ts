@@ -11,7 +11,16 @@ afterEach(() => slack.close());
 /** Waits are recorded, not slept: the test checks what would be waited. */
 function policy(over: Partial<DeliveryPolicy> = {}): DeliveryPolicy & { waits: number[] } {
   const waits: number[] = [];
-  return { attempts: 5, baseMs: 500, capMs: 8000, maxRetryAfterMs: 60_000, random: () => 1, sleep: async (ms) => void waits.push(ms), ...over, waits };
+  return {
+    attempts: 5,
+    baseMs: 500,
+    capMs: 8000,
+    maxRetryAfterMs: 60_000,
+    random: () => 1,
+    sleep: async (ms) => void waits.push(ms),
+    ...over,
+    waits,
+  };
 }
 const body = JSON.stringify({ text: 'hello', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hello' } }] });
 const client = new FetchWebhookClient(5000);
@@ -31,9 +40,14 @@ test('429 honours Retry-After, then posts', async () => {
 
 test('a Retry-After longer than the invocation can wait is thrown for Lambda to retry later', async () => {
   slack.respond({ status: 429, retryAfterSeconds: 120 });
-  await expect(deliver('Slack', client, slack.url, body, silentLogger, policy())).rejects.toMatchObject({ name: 'SlackDeliveryError', status: 429 });
+  await expect(deliver('Slack', client, slack.url, body, silentLogger, policy())).rejects.toMatchObject({
+    name: 'SlackDeliveryError',
+    status: 429,
+  });
   slack.respond({ status: 429, retryAfterSeconds: 20 });
-  await expect(deliver('Slack', client, slack.url, body, silentLogger, policy(), () => 10_000)).rejects.toThrow(/no time left to wait 20000 ms/);
+  await expect(deliver('Slack', client, slack.url, body, silentLogger, policy(), () => 10_000)).rejects.toThrow(
+    /no time left to wait 20000 ms/,
+  );
 });
 
 test('5xx: retried with capped, jittered backoff, then reported', async () => {
@@ -51,7 +65,10 @@ test('5xx: retried with capped, jittered backoff, then reported', async () => {
 
 test('Slack refusing the message (400 invalid_blocks) is not retried', async () => {
   const bad = JSON.stringify({ blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) });
-  await expect(deliver('Slack', client, slack.url, bad, silentLogger, policy())).rejects.toMatchObject({ status: 400, message: 'Slack refused the message: HTTP 400: invalid_blocks' });
+  await expect(deliver('Slack', client, slack.url, bad, silentLogger, policy())).rejects.toMatchObject({
+    status: 400,
+    message: 'Slack refused the message: HTTP 400: invalid_blocks',
+  });
   expect(slack.requests).toHaveLength(1);
 });
 

@@ -14,9 +14,13 @@ describe('pod specs split', () => {
     );
   });
 
-  test('the hash depends on the pods\' specs only, not on their usage', () => {
+  test("the hash depends on the pods' specs only, not on their usage", () => {
     const [k] = syntheticKubeMinutes(syntheticCluster({ nodes: 1 }), Date.UTC(2026, 10, 23, 12, 0, 5));
-    const later = { ...k, collectedAt: k.collectedAt + 60_000, pods: k.pods.map((p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, usage: { cpuMilli: 1 } })) })) };
+    const later = {
+      ...k,
+      collectedAt: k.collectedAt + 60_000,
+      pods: k.pods.map((p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, usage: { cpuMilli: 1 } })) })),
+    };
     expect(splitKubeMinute(later).hash).toBe(splitKubeMinute(k).hash);
     const relabelled = { ...k, pods: k.pods.map((p, i) => (i === 0 ? { ...p, labels: { ...p.labels, tier: 'x' } } : p)) };
     expect(splitKubeMinute(relabelled).hash).not.toBe(splitKubeMinute(k).hash);

@@ -9,9 +9,38 @@ import { startTestStore, type TestStore } from '../../support/store';
 
 const M = Date.UTC(2026, 11, 5, 4, 10);
 const CLUSTER = 'prod';
-const agent: AgentStatus = { version: '0.1.0', startedAt: M - 3_600_000, cycles: 1, batchesSent: 1, bytesSent: 1, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} };
-const w = { namespace: 'a', kind: 'Deployment' as const, name: 'x', pods: 1, readyPods: 1, restarts: 0, oomKilled: 0, cpuMilli: 10, memoryWorkingSetBytes: 5 };
-const node = (name: string) => ({ name, key: name, ready: 'True' as const, problems: [], unschedulable: false, allocatable: {}, requested: {}, pods: 1 });
+const agent: AgentStatus = {
+  version: '0.1.0',
+  startedAt: M - 3_600_000,
+  cycles: 1,
+  batchesSent: 1,
+  bytesSent: 1,
+  buffered: 0,
+  droppedBatches: 0,
+  pushFailures: 0,
+  scrapeErrors: {},
+};
+const w = {
+  namespace: 'a',
+  kind: 'Deployment' as const,
+  name: 'x',
+  pods: 1,
+  readyPods: 1,
+  restarts: 0,
+  oomKilled: 0,
+  cpuMilli: 10,
+  memoryWorkingSetBytes: 5,
+};
+const node = (name: string) => ({
+  name,
+  key: name,
+  ready: 'True' as const,
+  problems: [],
+  unschedulable: false,
+  allocatable: {},
+  requested: {},
+  pods: 1,
+});
 
 let t: TestStore;
 let store: VigilStore;
@@ -23,15 +52,46 @@ afterEach(() => t.dynamo.close());
 
 /** One shard's batch (or one part of it), collected `at` ms into the minute. */
 function put(at: number, names: string[], shard: RollupPart, part: RollupPart = { index: 0, count: 1 }, over: Partial<KubeRollup> = {}) {
-  const rollup: KubeRollup = { minute: M, collectedAt: M + at, nodes: names.map(node), workloads: names.length ? [{ ...w, pods: names.length }] : [], pendingPods: [], events: [], agent, scrapeErrors: [], ...over };
-  return store.putKubeBatch(CLUSTER, { minutes: [], rollup: { rollup, part, shard }, events: [], heartbeat: { cluster: CLUSTER, lastSeen: M + at, agent } });
+  const rollup: KubeRollup = {
+    minute: M,
+    collectedAt: M + at,
+    nodes: names.map(node),
+    workloads: names.length ? [{ ...w, pods: names.length }] : [],
+    pendingPods: [],
+    events: [],
+    agent,
+    scrapeErrors: [],
+    ...over,
+  };
+  return store.putKubeBatch(CLUSTER, {
+    minutes: [],
+    rollup: { rollup, part, shard },
+    events: [],
+    heartbeat: { cluster: CLUSTER, lastSeen: M + at, agent },
+  });
 }
 const read = async () => (await store.rollups(CLUSTER, M, M))[0]?.kube;
 
 describe("a sharded agent's minute", () => {
   it('merges the shards, the cluster-wide fields from shard 0, the workloads counted once per pod', async () => {
     // Two replicas may collect in the same millisecond: the shard is in the key, so neither overwrites the other.
-    await put(50_000, ['a', 'b'], { index: 0, count: 3 }, undefined, { workloads: [{ ...w, pods: 2, desired: 4 }], events: [{ objectUid: 'u', objectKind: 'Pod', objectName: 'p', namespace: 'a', reason: 'BackOff', type: 'Warning', message: 'm', count: 1, firstSeen: M, lastSeen: M }] });
+    await put(50_000, ['a', 'b'], { index: 0, count: 3 }, undefined, {
+      workloads: [{ ...w, pods: 2, desired: 4 }],
+      events: [
+        {
+          objectUid: 'u',
+          objectKind: 'Pod',
+          objectName: 'p',
+          namespace: 'a',
+          reason: 'BackOff',
+          type: 'Warning',
+          message: 'm',
+          count: 1,
+          firstSeen: M,
+          lastSeen: M,
+        },
+      ],
+    });
     await put(50_000, ['c'], { index: 1, count: 3 });
     // Shard 2 is large: split into two parts of its own.
     await put(50_200, ['d'], { index: 2, count: 3 }, { index: 0, count: 2 });
@@ -62,7 +122,7 @@ describe("a sharded agent's minute", () => {
     expect((await read())?.nodes.map((n) => n.name)).toEqual(['a', 'b']);
   });
 
-  it('leaves the old layout out for the minute the replica count changes in, and an unsharded agent\'s too', async () => {
+  it("leaves the old layout out for the minute the replica count changes in, and an unsharded agent's too", async () => {
     await put(20_000, ['a', 'b', 'c'], { index: 0, count: 1 } as never);
     await put(50_000, ['a'], { index: 0, count: 3 });
     await put(50_000, ['b'], { index: 0, count: 2 });

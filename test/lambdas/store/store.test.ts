@@ -3,7 +3,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynalite';
 import { decode, encode } from '../../../lambdas/store/codec';
 import { keys } from '../../../lambdas/store/keys';
 import { MAX_ITEM_BYTES } from '../../../lambdas/store/dynamo';
-import { VigilStore } from '../../../lambdas/store/store';
+import type { VigilStore } from '../../../lambdas/store/store';
 import type { AgentStatus, CloudRollup, KubeEvent, KubeNodeMinute, KubeRollup } from '../../../model/domain';
 import { parseSelector, peerOutliers } from '../../../model/selector';
 import { MINUTE_MS } from '../../../model/time';
@@ -14,7 +14,17 @@ import { useTestStore } from '../../support/store';
 const T = Date.UTC(2026, 10, 23, 12, 0, 5);
 const M = Date.UTC(2026, 10, 23, 12, 0);
 const cluster = syntheticCluster({ nodes: 6, podsPerNode: 10 });
-const agent: AgentStatus = { version: '0.1.0', startedAt: T - 3_600_000, cycles: 1, batchesSent: 1, bytesSent: 1, buffered: 0, droppedBatches: 0, pushFailures: 0, scrapeErrors: {} };
+const agent: AgentStatus = {
+  version: '0.1.0',
+  startedAt: T - 3_600_000,
+  cycles: 1,
+  batchesSent: 1,
+  bytesSent: 1,
+  buffered: 0,
+  droppedBatches: 0,
+  pushFailures: 0,
+  scrapeErrors: {},
+};
 
 const t = useTestStore({ each: true });
 let store: VigilStore;
@@ -73,12 +83,19 @@ describe('node-minutes: the two writers merge in either order', () => {
 
   test('a Fargate node (no instance) and an instance with no node are both kept, and marked', async () => {
     const [first] = syntheticKubeMinutes(cluster, T);
-    const fargate: KubeNodeMinute = { ...first, node: { ...first.node, name: 'fargate-ip-10-0-9-9.eu-west-1.compute.internal', instanceId: undefined, capacityType: 'fargate' } };
+    const fargate: KubeNodeMinute = {
+      ...first,
+      node: { ...first.node, name: 'fargate-ip-10-0-9-9.eu-west-1.compute.internal', instanceId: undefined, capacityType: 'fargate' },
+    };
     const [orphan] = syntheticHostMinutes(syntheticCluster({ nodes: 1, seed: 99 }), M);
     await store.putKubeMinutes(cluster.cluster, [fargate]);
     await store.putHostMinutes(cluster.cluster, [orphan]);
     const nodes = await store.nodeMinutes(cluster.cluster, M, M);
-    expect(nodes.find((n) => n.key === 'node/fargate-ip-10-0-9-9.eu-west-1.compute.internal')).toMatchObject({ join: 'node-without-instance', host: undefined, kube: { node: { capacityType: 'fargate' } } });
+    expect(nodes.find((n) => n.key === 'node/fargate-ip-10-0-9-9.eu-west-1.compute.internal')).toMatchObject({
+      join: 'node-without-instance',
+      host: undefined,
+      kube: { node: { capacityType: 'fargate' } },
+    });
     const alone = nodes.find((n) => n.key === orphan.host.instanceId);
     expect(alone).toMatchObject({ join: 'instance-without-node', host: { host: { instanceId: orphan.host.instanceId } } });
     expect(alone?.kube).toBeUndefined();
@@ -106,7 +123,11 @@ describe('node-minutes: the two writers merge in either order', () => {
 
   test('late host data rewritten for the same minute replaces the earlier read', async () => {
     const early = syntheticHostMinutes(cluster, M).map((h) => ({ ...h, metrics: { cpuPct: 10 } }));
-    const late = early.map((h) => ({ ...h, collectedAt: h.collectedAt + 300_000, metrics: { cpuPct: 10, statusCheckFailed: 0, networkInBytes: 5 } }));
+    const late = early.map((h) => ({
+      ...h,
+      collectedAt: h.collectedAt + 300_000,
+      metrics: { cpuPct: 10, statusCheckFailed: 0, networkInBytes: 5 },
+    }));
     await store.putHostMinutes(cluster.cluster, early);
     await store.putHostMinutes(cluster.cluster, late);
     const nodes = await store.nodeMinutes(cluster.cluster, M, M);
@@ -176,7 +197,12 @@ describe('partial failure is retried or reported, never dropped', () => {
 
   test('throttling is retried with backoff', async () => {
     const { client, store: s } = faultyStore();
-    const remove = failCalls(client, 'BatchWriteItemCommand', 3, () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+    const remove = failCalls(
+      client,
+      'BatchWriteItemCommand',
+      3,
+      () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }),
+    );
     const report = await s.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
     remove();
     expect(report).toMatchObject({ written: 6, failed: [] });
@@ -187,13 +213,20 @@ describe('partial failure is retried or reported, never dropped', () => {
     await store.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M - MINUTE_MS));
     const before = await t.scan();
     const { client, store: s } = faultyStore();
-    const remove = failCalls(client, 'BatchWriteItemCommand', 100, () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    const remove = failCalls(
+      client,
+      'BatchWriteItemCommand',
+      100,
+      () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }),
+    );
     const report = await s.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
     remove();
     expect(report.written).toBe(0);
     expect(report.failed).toHaveLength(6);
     expect(report.failed[0].reason).toMatch(/not written after retries: ProvisionedThroughputExceededException: Rate exceeded/);
-    expect(report.failed.map((f) => f.key)).toContain(`${keys.nodePartition(cluster.cluster, M)} / 2026-11-23T12:00#${cluster.hosts[0].instanceId}#H`);
+    expect(report.failed.map((f) => f.key)).toContain(
+      `${keys.nodePartition(cluster.cluster, M)} / 2026-11-23T12:00#${cluster.hosts[0].instanceId}#H`,
+    );
     expect(await t.scan()).toEqual(before);
     client.destroy();
   });
@@ -203,7 +236,12 @@ describe('partial failure is retried or reported, never dropped', () => {
     let calls = 0;
     const remove = failCalls(client, 'BatchWriteItemCommand', 100, () => {
       calls++;
-      return new DynamoDBServiceException({ name: 'ValidationException', $fault: 'client', message: 'One or more parameter values were invalid', $metadata: { httpStatusCode: 400 } });
+      return new DynamoDBServiceException({
+        name: 'ValidationException',
+        $fault: 'client',
+        message: 'One or more parameter values were invalid',
+        $metadata: { httpStatusCode: 400 },
+      });
     });
     const report = await s.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M));
     remove();
@@ -214,7 +252,12 @@ describe('partial failure is retried or reported, never dropped', () => {
 
   test('minutes whose pod specs could not be stored are not written and are reported', async () => {
     const { client, store: s } = faultyStore();
-    const remove = failCalls(client, 'BatchWriteItemCommand', 8, () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    const remove = failCalls(
+      client,
+      'BatchWriteItemCommand',
+      8,
+      () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }),
+    );
     const report = await s.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T));
     remove();
     expect(report.written).toBe(0);
@@ -249,7 +292,9 @@ describe('item size limit', () => {
 
     const report = await store.putCloudRollup(cluster.cluster, { ...big(n + 10_000), minute: M + MINUTE_MS });
     expect(report.written).toBe(0);
-    expect(report.failed[0].reason).toMatch(/cloud rollup at 2026-11-23T12:01: item is \d+\.\d KB encoded, over DynamoDB's 400 KB item limit; refused, not truncated/);
+    expect(report.failed[0].reason).toMatch(
+      /cloud rollup at 2026-11-23T12:01: item is \d+\.\d KB encoded, over DynamoDB's 400 KB item limit; refused, not truncated/,
+    );
     expect(await store.rollups(cluster.cluster, M + MINUTE_MS, M + MINUTE_MS)).toEqual([]);
   });
 });
@@ -259,10 +304,34 @@ describe('queries', () => {
     for (let i = 0; i < 5; i++) {
       await store.putKubeMinutes(cluster.cluster, syntheticKubeMinutes(cluster, T + i * MINUTE_MS));
       await store.putHostMinutes(cluster.cluster, syntheticHostMinutes(cluster, M + i * MINUTE_MS, i));
-      await store.putKubeRollup(cluster.cluster, kubeRollup(M + i * MINUTE_MS, {
-        nodes: cluster.reports.map((r) => ({ name: r.node.name, key: r.node.instanceId!, ready: 'True', problems: [], unschedulable: false, allocatable: r.node.allocatable, requested: {}, pods: r.pods.length })),
-        workloads: [{ namespace: 'orders', kind: 'Deployment', name: 'api-0', pods: 3, readyPods: 3, restarts: i, oomKilled: 0, cpuMilli: 100 * i, memoryWorkingSetBytes: 1 }],
-      }));
+      await store.putKubeRollup(
+        cluster.cluster,
+        kubeRollup(M + i * MINUTE_MS, {
+          nodes: cluster.reports.map((r) => ({
+            name: r.node.name,
+            key: r.node.instanceId!,
+            ready: 'True',
+            problems: [],
+            unschedulable: false,
+            allocatable: r.node.allocatable,
+            requested: {},
+            pods: r.pods.length,
+          })),
+          workloads: [
+            {
+              namespace: 'orders',
+              kind: 'Deployment',
+              name: 'api-0',
+              pods: 3,
+              readyPods: 3,
+              restarts: i,
+              oomKilled: 0,
+              cpuMilli: 100 * i,
+              memoryWorkingSetBytes: 1,
+            },
+          ],
+        }),
+      );
     }
   });
 
@@ -281,7 +350,7 @@ describe('queries', () => {
     expect(new Set(nodes.map((n) => n.minute))).toEqual(new Set([before - 5000, M, M + MINUTE_MS]));
   });
 
-  test('one node\'s history, by name or by instance id, read by key', async () => {
+  test("one node's history, by name or by instance id, read by key", async () => {
     const node = cluster.reports[2].node;
     const reads = t.store();
     const byName = await reads.nodeHistory(cluster.cluster, node.name, M, M + 4 * MINUTE_MS);
@@ -292,8 +361,13 @@ describe('queries', () => {
     expect(await reads.nodeHistory(cluster.cluster, 'no-such-node', M, M + 4 * MINUTE_MS)).toEqual([]);
   });
 
-  test('a workload\'s history comes from the rollups', async () => {
-    const h = await store.workloadHistory(cluster.cluster, { namespace: 'orders', kind: 'Deployment', name: 'api-0' }, M, M + 4 * MINUTE_MS);
+  test("a workload's history comes from the rollups", async () => {
+    const h = await store.workloadHistory(
+      cluster.cluster,
+      { namespace: 'orders', kind: 'Deployment', name: 'api-0' },
+      M,
+      M + 4 * MINUTE_MS,
+    );
     expect(h.map((x) => x.workload.restarts)).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -316,11 +390,18 @@ describe('queries', () => {
       ...m,
       pods: m.pods.map((p) => ({
         ...p,
-        containers: p.containers.map((c) => (c.name === 'kube-proxy' ? { ...c, usage: { ...c.usage, cpuMilli: m.node.name === hot ? 100 : 10 } } : c)),
+        containers: p.containers.map((c) =>
+          c.name === 'kube-proxy' ? { ...c, usage: { ...c.usage, cpuMilli: m.node.name === hot ? 100 : 10 } } : c,
+        ),
       })),
     }));
     await store.putKubeMinutes(cluster.cluster, minutes);
-    const rows = await store.selectContainers(cluster.cluster, parseSelector('app.kubernetes.io/name=kube-proxy'), M + 10 * MINUTE_MS, M + 10 * MINUTE_MS);
+    const rows = await store.selectContainers(
+      cluster.cluster,
+      parseSelector('app.kubernetes.io/name=kube-proxy'),
+      M + 10 * MINUTE_MS,
+      M + 10 * MINUTE_MS,
+    );
     expect(rows).toHaveLength(6);
     const marked = peerOutliers(rows, { groupBy: ['workload'], metric: 'cpuMilli', thresholdPct: 50 });
     expect(marked.filter((r) => r.outlier).map((r) => r.node)).toEqual([hot]);
@@ -328,7 +409,18 @@ describe('queries', () => {
   });
 
   test('the events of a window, deduplicated by object and reason', async () => {
-    const e: KubeEvent = { objectUid: 'u1', objectKind: 'Pod', objectName: 'web-1', namespace: 'shop', reason: 'BackOff', type: 'Warning', message: 'Back-off restarting failed container', count: 3, firstSeen: T - 60_000, lastSeen: T };
+    const e: KubeEvent = {
+      objectUid: 'u1',
+      objectKind: 'Pod',
+      objectName: 'web-1',
+      namespace: 'shop',
+      reason: 'BackOff',
+      type: 'Warning',
+      message: 'Back-off restarting failed container',
+      count: 3,
+      firstSeen: T - 60_000,
+      lastSeen: T,
+    };
     expect(await store.putEvents(cluster.cluster, [e])).toMatchObject({ written: 1, skipped: 0 });
     expect(await store.putEvents(cluster.cluster, [e])).toMatchObject({ written: 0, skipped: 1 });
     expect(await store.putEvents(cluster.cluster, [{ ...e, count: 2, lastSeen: T - 30_000 }])).toMatchObject({ skipped: 1 });
@@ -338,8 +430,27 @@ describe('queries', () => {
 
   describe('rollup parts: as safe as the node-minutes', () => {
     const m = M + 10 * MINUTE_MS;
-    const w = { namespace: 'a', kind: 'Deployment' as const, name: 'x', pods: 1, readyPods: 1, restarts: 1, oomKilled: 0, cpuMilli: 10, memoryWorkingSetBytes: 5 };
-    const n = (name: string) => ({ name, key: name, ready: 'True' as const, problems: [], unschedulable: false, allocatable: {}, requested: {}, pods: 1 });
+    const w = {
+      namespace: 'a',
+      kind: 'Deployment' as const,
+      name: 'x',
+      pods: 1,
+      readyPods: 1,
+      restarts: 1,
+      oomKilled: 0,
+      cpuMilli: 10,
+      memoryWorkingSetBytes: 5,
+    };
+    const n = (name: string) => ({
+      name,
+      key: name,
+      ready: 'True' as const,
+      problems: [],
+      unschedulable: false,
+      allocatable: {},
+      requested: {},
+      pods: 1,
+    });
     const put = (at: number, names: string[], part: { index: number; count: number }, over = {}) =>
       store.putKubeRollup(cluster.cluster, kubeRollup(m, { collectedAt: m + at, nodes: names.map(n), ...over }), part);
     const read = async () => (await store.rollups(cluster.cluster, m, m))[0]?.kube;
@@ -371,17 +482,38 @@ describe('queries', () => {
       await put(10_000, ['d', 'e', 'f'], { index: 1, count: 2 });
       expect(await read()).toMatchObject({ nodes: [{ name: 'd' }, { name: 'e' }, { name: 'f' }], partial: { parts: 1, count: 2 } });
       await put(10_000, ['a', 'b', 'c'], { index: 0, count: 2 });
-      expect(await read()).toMatchObject({ nodes: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }, { name: 'e' }, { name: 'f' }] });
+      expect(await read()).toMatchObject({
+        nodes: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }, { name: 'e' }, { name: 'f' }],
+      });
       expect((await read())?.partial).toBeUndefined();
     });
   });
 
   test("keys over DynamoDB's limits in UTF-8 bytes are refused before sending (dynalite would take them), as permanent", async () => {
     // 200 characters each, but 600 and 800 bytes: the sort key `<uid>#<reason>` is 1,401 bytes.
-    const e: KubeEvent = { objectUid: '障'.repeat(200), objectKind: 'Pod', objectName: 'web-1', reason: '🔥'.repeat(200), type: 'Warning', message: 'm', count: 1, firstSeen: T, lastSeen: T };
+    const e: KubeEvent = {
+      objectUid: '障'.repeat(200),
+      objectKind: 'Pod',
+      objectName: 'web-1',
+      reason: '🔥'.repeat(200),
+      type: 'Warning',
+      message: 'm',
+      count: 1,
+      firstSeen: T,
+      lastSeen: T,
+    };
     const report = await store.putEvents(cluster.cluster, [e]);
-    expect(report).toMatchObject({ written: 0, failed: [{ permanent: true, reason: expect.stringContaining("its sort key is 1401 bytes of UTF-8, over DynamoDB's 1024-byte limit") }] });
-    expect((await store.events(cluster.cluster, T - 1, T + 1)).filter((x) => x.objectName === 'web-1' && x.objectKind === 'Pod' && x.count === 1 && x.message === 'm')).toEqual([]);
+    expect(report).toMatchObject({
+      written: 0,
+      failed: [
+        { permanent: true, reason: expect.stringContaining("its sort key is 1401 bytes of UTF-8, over DynamoDB's 1024-byte limit") },
+      ],
+    });
+    expect(
+      (await store.events(cluster.cluster, T - 1, T + 1)).filter(
+        (x) => x.objectName === 'web-1' && x.objectKind === 'Pod' && x.count === 1 && x.message === 'm',
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -13,10 +13,20 @@ import { MINUTE_MS } from '../../../model/time';
 import { browserTest, openPage, type BrowserPage } from './chromium';
 import { DOMINO_ALERTS, END, NODES, ONSET, START, dominoRecord } from './fixture';
 
-
 // Skipped on a machine without chromium (test/support/global-setup.ts says so once); required under CI.
 const test = browserTest();
-const CHARTS = ['alerts', 'cluster', 'host-cpu', 'node-memory', 'node-disk', 'node-cpu', 'node-state', 'workload-memory', 'workload-restarts', 'workload-unavailable'];
+const CHARTS = [
+  'alerts',
+  'cluster',
+  'host-cpu',
+  'node-memory',
+  'node-disk',
+  'node-cpu',
+  'node-state',
+  'workload-memory',
+  'workload-restarts',
+  'workload-unavailable',
+];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-report-browser-'));
 
 async function open(record: RunRecord): Promise<{ page: BrowserPage; url: string }> {
@@ -53,11 +63,15 @@ describe('the domino report in chromium', () => {
     expect(await page.evaluate('document.documentElement.getAttribute("data-ready")')).toBe(String(CHARTS.length));
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
     // The stylesheet applied (its CSP hash matched): the critical colour reaches the markers.
-    expect(await page.evaluate(`getComputedStyle(document.querySelector('.mark.alert.sev-critical .rule')).stroke`)).toBe('rgb(211, 47, 47)');
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('.mark.alert.sev-critical .rule')).stroke`)).toBe(
+      'rgb(211, 47, 47)',
+    );
   });
 
   test('draws every chart, with visible lines and lanes', async () => {
-    const charts = await page.evaluate<{ id: string; width: number; height: number; lines: number; segments: number }[]>(`[...document.querySelectorAll('svg.chart')].map((svg) => {
+    const charts = await page.evaluate<
+      { id: string; width: number; height: number; lines: number; segments: number }[]
+    >(`[...document.querySelectorAll('svg.chart')].map((svg) => {
       const r = svg.getBoundingClientRect();
       const visible = (e) => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height >= 0 && getComputedStyle(e).visibility !== 'hidden' && +getComputedStyle(e).opacity > 0; };
       return {
@@ -82,7 +96,21 @@ describe('the domino report in chromium', () => {
   });
 
   test('draws each notification in every chart, where its time is on the shared axis, coloured by severity', async () => {
-    const marks = await page.evaluate<{ chart: string; a: number; x: number; plotLeft: number; plotWidth: number; top: number; bottom: number; plotTop: number; plotBottom: number; stroke: string; glyph: boolean }[]>(`[...document.querySelectorAll('svg.chart')].flatMap((svg) => {
+    const marks = await page.evaluate<
+      {
+        chart: string;
+        a: number;
+        x: number;
+        plotLeft: number;
+        plotWidth: number;
+        top: number;
+        bottom: number;
+        plotTop: number;
+        plotBottom: number;
+        stroke: string;
+        glyph: boolean;
+      }[]
+    >(`[...document.querySelectorAll('svg.chart')].flatMap((svg) => {
       const r = svg.getBoundingClientRect(), scale = r.width / svg.viewBox.baseVal.width;
       return [...svg.querySelectorAll('g.mark.alert')].map((g) => {
         const rule = g.querySelector('line.rule'), b = rule.getBoundingClientRect();
@@ -109,7 +137,9 @@ describe('the domino report in chromium', () => {
       if (m.chart !== 'alerts') expect(m.glyph).toBe(true);
     }
     // And the alert lanes show each notification as a glyph on its row.
-    expect(await page.evaluate(`document.querySelectorAll('svg.chart[data-chart="alerts"] .lane-glyph .glyph').length`)).toBe(DOMINO_ALERTS.length);
+    expect(await page.evaluate(`document.querySelectorAll('svg.chart[data-chart="alerts"] .lane-glyph .glyph').length`)).toBe(
+      DOMINO_ALERTS.length,
+    );
   });
 
   test('pointing at a chart shows that minute’s values and notifications, and moves the crosshair in every chart', async () => {
@@ -139,7 +169,9 @@ describe('the domino report in chromium', () => {
       return { x: b.left + 5, y: b.top + b.height / 2 };
     })()`);
     await page.mouseMove(box.x, box.y);
-    const lit = await page.evaluate<string[]>(`[...document.querySelectorAll('path.line.hl')].map((p) => p.closest('svg').dataset.chart + ' ' + p.getAttribute('data-k'))`);
+    const lit = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('path.line.hl')].map((p) => p.closest('svg').dataset.chart + ' ' + p.getAttribute('data-k'))`,
+    );
     expect(lit.sort()).toEqual(['host-cpu', 'node-cpu', 'node-disk', 'node-memory'].map((c) => `${c} ${NODES[1]}`));
     expect(await page.evaluate(`document.body.classList.contains('focus')`)).toBe(true);
   });
@@ -157,7 +189,9 @@ test('a record written to attack the page stays text: nothing injected runs or l
   });
   try {
     expect(await page.evaluate('window.__pwned === undefined')).toBe(true);
-    expect(await page.evaluate(`document.querySelectorAll('img, script:not([type]) ~ script:not([type]), [onerror], [onload]').length`)).toBe(0);
+    expect(
+      await page.evaluate(`document.querySelectorAll('img, script:not([type]) ~ script:not([type]), [onerror], [onload]').length`),
+    ).toBe(0);
     expect(await page.evaluate(`document.scripts.length`)).toBe(2);
     expect(await page.evaluate(`document.querySelector('h1').firstChild.textContent`)).toBe(`evil ${evil} `);
     expect(page.requests).toEqual([url]);

@@ -10,7 +10,11 @@ describe('whether the browser tests run', () => {
 
   test('on a fresh machine without chromium they are skipped, with one line saying how to run them', () => {
     const r = browserTests({}, none);
-    expect(r).toEqual({ skipped: expect.stringMatching(/^browser tests skipped: no chromium found \(tried .*\); to run them, install chromium \(apt-get install chromium\) or set VIGIL_CHROMIUM/) });
+    expect(r).toEqual({
+      skipped: expect.stringMatching(
+        /^browser tests skipped: no chromium found \(tried .*\); to run them, install chromium \(apt-get install chromium\) or set VIGIL_CHROMIUM/,
+      ),
+    });
     expect((r as { skipped: string }).skipped).not.toContain('\n');
     expect(browserTests({ CI: 'false' }, none)).toHaveProperty('skipped');
   });

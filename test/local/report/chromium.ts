@@ -21,12 +21,16 @@ function chromiumCandidates(env: Env): string[] {
  * saying how to run them, except under CI (`CI` set and not "false"), where a missing browser is an error,
  * never a silent skip.
  */
-export function browserTests(env: Env = process.env, exists: (file: string) => boolean = fs.existsSync): { readonly chromium: string } | { readonly skipped: string } {
+export function browserTests(
+  env: Env = process.env,
+  exists: (file: string) => boolean = fs.existsSync,
+): { readonly chromium: string } | { readonly skipped: string } {
   const candidates = chromiumCandidates(env);
   const chromium = candidates.find(exists);
   if (chromium) return { chromium };
   const how = `install chromium (apt-get install chromium) or set VIGIL_CHROMIUM to a Chrome binary`;
-  if (env.CI && env.CI !== 'false') throw new Error(`CI: the browser tests need chromium and none was found (tried ${candidates.join(', ')}): ${how}`);
+  if (env.CI && env.CI !== 'false')
+    throw new Error(`CI: the browser tests need chromium and none was found (tried ${candidates.join(', ')}): ${how}`);
   return { skipped: `browser tests skipped: no chromium found (tried ${candidates.join(', ')}); to run them, ${how}` };
 }
 
@@ -163,12 +167,17 @@ export async function openPage(url: string, viewport: { width: number; height: n
       if (m.sessionId !== sessionId) return;
       const p = m.params as Record<string, any> | undefined;
       if (m.method === 'Network.requestWillBeSent') requests.push(p!.request.url);
-      if (m.method === 'Runtime.exceptionThrown') errors.push(`exception: ${p!.exceptionDetails?.exception?.description ?? p!.exceptionDetails?.text}`);
+      if (m.method === 'Runtime.exceptionThrown')
+        errors.push(`exception: ${p!.exceptionDetails?.exception?.description ?? p!.exceptionDetails?.text}`);
       if (m.method === 'Runtime.consoleAPICalled' && p!.type === 'error') errors.push(`console.error: ${JSON.stringify(p!.args)}`);
       if (m.method === 'Log.entryAdded' && p!.entry.level === 'error') errors.push(`log (${p!.entry.source}): ${p!.entry.text}`);
     });
     for (const domain of ['Page', 'Runtime', 'Network', 'Log']) await send(`${domain}.enable`, {}, sessionId);
-    await send('Emulation.setDeviceMetricsOverride', { width: viewport.width, height: viewport.height, deviceScaleFactor: 1, mobile: false }, sessionId);
+    await send(
+      'Emulation.setDeviceMetricsOverride',
+      { width: viewport.width, height: viewport.height, deviceScaleFactor: 1, mobile: false },
+      sessionId,
+    );
     const loaded = once('Page.loadEventFired', sessionId);
     await send('Page.navigate', { url }, sessionId);
     await loaded;
@@ -187,7 +196,9 @@ export async function openPage(url: string, viewport: { width: number; height: n
         await send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y }, sessionId);
       },
       async screenshot(file: string, band?: { readonly y: number; readonly height: number }) {
-        const { cssContentSize: size } = (await send('Page.getLayoutMetrics', {}, sessionId)) as { cssContentSize: { width: number; height: number } };
+        const { cssContentSize: size } = (await send('Page.getLayoutMetrics', {}, sessionId)) as {
+          cssContentSize: { width: number; height: number };
+        };
         const y = band?.y ?? 0;
         const height = Math.min(band?.height ?? size.height, size.height - y);
         const { data } = (await send(

@@ -56,7 +56,11 @@ function hostSeries(n: number): HostSeries {
   };
 }
 
-function workload(name: string, desired: number, opts: { leak?: boolean; unready?: (t: number) => number; memMiB: number }): WorkloadSeries {
+function workload(
+  name: string,
+  desired: number,
+  opts: { leak?: boolean; unready?: (t: number) => number; memMiB: number },
+): WorkloadSeries {
   let restarts = 2;
   let oom = 0;
   return {
@@ -72,21 +76,70 @@ function workload(name: string, desired: number, opts: { leak?: boolean; unready
           oom++;
         }
       }
-      return { t, readyPods: desired - (opts.unready?.(t) ?? 0), desired, restarts, oomKilled: oom, memoryWorkingSetBytes: Math.round(mem * MiB) };
+      return {
+        t,
+        readyPods: desired - (opts.unready?.(t) ?? 0),
+        desired,
+        restarts,
+        oomKilled: oom,
+        memoryWorkingSetBytes: Math.round(mem * MiB),
+      };
     }),
   };
 }
 
-function alert(minutesFromOnset: number, rule: string, severity: AlertMark['severity'], phase: AlertMark['phase'], subject: Record<string, string>, summary: string): AlertMark {
+function alert(
+  minutesFromOnset: number,
+  rule: string,
+  severity: AlertMark['severity'],
+  phase: AlertMark['phase'],
+  subject: Record<string, string>,
+  summary: string,
+): AlertMark {
   return { t: at(minutesFromOnset), rule, severity, phase, subject: { cluster: CLUSTER, ...subject }, summary };
 }
 
 export const DOMINO_ALERTS: readonly AlertMark[] = [
-  alert(-12, 'n1-headroom', 'warning', 'firing', {}, `If node ${NODES[3]} (general) were lost, 4 of its 9 pods would not fit on the other 3 nodes: shop/worker-7d9f (no memory request), shop/web-5c4b, shop/web-5c4c`),
-  alert(2, 'scale-in-under-pressure', 'critical', 'firing', { autoScalingGroup: ASG, nodeGroup: 'general' }, `${ASG} lowered desired capacity 4 → 3 at 08:30 (scale-in) while the cluster cannot afford it`),
-  alert(8, 'node-pressure', 'critical', 'firing', { node: NODES[0], nodeGroup: 'general' }, `MemoryPressure on node ${NODES[0]}: kubelet has insufficient memory available`),
-  alert(10, 'container-oom-killed', 'warning', 'firing', { namespace: 'shop', workload: 'Deployment/worker', container: 'worker' }, 'Container worker of shop/Deployment/worker was OOM-killed (pod worker-7d9f-x2k4); 3 OOM kills in 24 h'),
-  alert(14, 'node-not-ready', 'critical', 'firing', { node: NODES[0], nodeGroup: 'general' }, `Node ${NODES[0]} is NotReady: Kubelet stopped posting node status.`),
+  alert(
+    -12,
+    'n1-headroom',
+    'warning',
+    'firing',
+    {},
+    `If node ${NODES[3]} (general) were lost, 4 of its 9 pods would not fit on the other 3 nodes: shop/worker-7d9f (no memory request), shop/web-5c4b, shop/web-5c4c`,
+  ),
+  alert(
+    2,
+    'scale-in-under-pressure',
+    'critical',
+    'firing',
+    { autoScalingGroup: ASG, nodeGroup: 'general' },
+    `${ASG} lowered desired capacity 4 → 3 at 08:30 (scale-in) while the cluster cannot afford it`,
+  ),
+  alert(
+    8,
+    'node-pressure',
+    'critical',
+    'firing',
+    { node: NODES[0], nodeGroup: 'general' },
+    `MemoryPressure on node ${NODES[0]}: kubelet has insufficient memory available`,
+  ),
+  alert(
+    10,
+    'container-oom-killed',
+    'warning',
+    'firing',
+    { namespace: 'shop', workload: 'Deployment/worker', container: 'worker' },
+    'Container worker of shop/Deployment/worker was OOM-killed (pod worker-7d9f-x2k4); 3 OOM kills in 24 h',
+  ),
+  alert(
+    14,
+    'node-not-ready',
+    'critical',
+    'firing',
+    { node: NODES[0], nodeGroup: 'general' },
+    `Node ${NODES[0]} is NotReady: Kubelet stopped posting node status.`,
+  ),
   alert(15, 'pods-pending', 'warning', 'firing', {}, '7 pods Pending for 5 min: 0/3 nodes are available: 3 Insufficient memory.'),
   alert(22, 'node-not-ready', 'critical', 'resolved', { node: NODES[0], nodeGroup: 'general' }, `Node ${NODES[0]} is Ready again`),
   alert(25, 'n1-headroom', 'warning', 'resolved', {}, 'Every pod of the worst node now fits elsewhere'),
@@ -96,7 +149,10 @@ export const DOMINO_ALERTS: readonly AlertMark[] = [
 export function dominoRecord(): RunRecord {
   const nodes = [0, 1, 2, 3].map(nodeSeries);
   return {
-    scenario: { name: 'domino', description: 'The Auto Scaling group scales a node in; its pods move to nodes already short of memory, which fall one after another.' },
+    scenario: {
+      name: 'domino',
+      description: 'The Auto Scaling group scales a node in; its pods move to nodes already short of memory, which fall one after another.',
+    },
     cluster: CLUSTER,
     start: START,
     onset: ONSET,
@@ -139,7 +195,15 @@ export function manyNodesRecord(count: number, hot = Math.min(7, count - 1)): Ru
     nodeGroup: n % 5 === 4 ? 'spot-general' : 'general',
     points: minutes(START, end).map((t, i) => {
       const memoryPct = n === hot ? Math.min(97, 60 + Math.max(0, (t - ONSET) / MINUTE_MS) * 1.5) : 40 + (n % 17) * 2 + 3 * wobble(i, n);
-      return { t, cpuPct: 30 + (n % 11) * 3 + 5 * wobble(i, n + 1), memoryPct, diskPct: 40 + (n % 13) * 2, ready: true, pressure: memoryPct > 90 ? ['MemoryPressure'] : [], pods: 30 };
+      return {
+        t,
+        cpuPct: 30 + (n % 11) * 3 + 5 * wobble(i, n + 1),
+        memoryPct,
+        diskPct: 40 + (n % 13) * 2,
+        ready: true,
+        pressure: memoryPct > 90 ? ['MemoryPressure'] : [],
+        pods: 30,
+      };
     }),
   }));
   return {
@@ -148,16 +212,42 @@ export function manyNodesRecord(count: number, hot = Math.min(7, count - 1)): Ru
     start: START,
     onset: ONSET,
     end,
-    hosts: nodes.map((n, i) => ({ instanceId: `i-0${String(i).padStart(16, '0')}`, node: n.name, nodeGroup: n.nodeGroup, points: n.points.map((p) => ({ t: p.t, cpuPct: p.cpuPct })) })),
+    hosts: nodes.map((n, i) => ({
+      instanceId: `i-0${String(i).padStart(16, '0')}`,
+      node: n.name,
+      nodeGroup: n.nodeGroup,
+      points: n.points.map((p) => ({ t: p.t, cpuPct: p.cpuPct })),
+    })),
     nodes,
     workloads: Array.from({ length: count * 3 }, (_, w) => ({
       name: `ns-${w % 8}/Deployment/app-${w}`,
-      points: minutes(START, end).map((t, i) => ({ t, readyPods: 5, desired: 5, restarts: 0, oomKilled: 0, memoryWorkingSetBytes: (200 + (w % 23) * 40 + 10 * wobble(i, w)) * MiB })),
+      points: minutes(START, end).map((t, i) => ({
+        t,
+        readyPods: 5,
+        desired: 5,
+        restarts: 0,
+        oomKilled: 0,
+        memoryWorkingSetBytes: (200 + (w % 23) * 40 + 10 * wobble(i, w)) * MiB,
+      })),
     })),
-    totals: minutes(START, end).map((t) => ({ t, nodesReady: count, nodesNotReady: 0, podsPending: 0, desiredCapacity: count, inService: count })),
+    totals: minutes(START, end).map((t) => ({
+      t,
+      nodesReady: count,
+      nodesNotReady: 0,
+      podsPending: 0,
+      desiredCapacity: count,
+      inService: count,
+    })),
     happenings: [{ t: ONSET, text: 'memory climbs on one node' }],
     alerts: [
-      { t: ONSET + 20 * MINUTE_MS, rule: 'node-pressure', severity: 'critical', phase: 'firing', subject: { cluster: 'big', node: name(hot) }, summary: `MemoryPressure on node ${name(hot)}` },
+      {
+        t: ONSET + 20 * MINUTE_MS,
+        rule: 'node-pressure',
+        severity: 'critical',
+        phase: 'firing',
+        subject: { cluster: 'big', node: name(hot) },
+        summary: `MemoryPressure on node ${name(hot)}`,
+      },
     ],
   };
 }

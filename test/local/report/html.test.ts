@@ -16,10 +16,14 @@ function chart(html: string, id: string): string {
 const chartIds = (html: string) => [...html.matchAll(/<svg class="chart" data-chart="([^"]+)"/g)].map((m) => m[1]);
 const expectedX = (t: number) => LAYOUT.plotLeft + ((t - START) / (END - START)) * LAYOUT.plotWidth;
 /** Where a pattern occurs in the page's markup (its script left out), for a readable failure. */
-const found = (html: string, re: RegExp) => [...html.replace(/<script>[\s\S]*?<\/script>/, '').matchAll(new RegExp(re, 'g'))].map((m) => m.input.slice(m.index - 80, m.index + 20));
+const found = (html: string, re: RegExp) =>
+  [...html.replace(/<script>[\s\S]*?<\/script>/, '').matchAll(new RegExp(re, 'g'))].map((m) => m.input.slice(m.index - 80, m.index + 20));
 const dataOf = (html: string) => JSON.parse(/<script type="application\/json" id="vigil-data">([^<]*)<\/script>/.exec(html)![1]);
 /** Legend label texts of a chart. */
-const legend = (svg: string) => [...svg.slice(svg.indexOf('<g class="legend">')).matchAll(/<text x="\d+(?:\.\d)?" y="[\d.]+">([^<]*)<\/text><text class="peak"/g)].map((m) => m[1]);
+const legend = (svg: string) =>
+  [...svg.slice(svg.indexOf('<g class="legend">')).matchAll(/<text x="\d+(?:\.\d)?" y="[\d.]+">([^<]*)<\/text><text class="peak"/g)].map(
+    (m) => m[1],
+  );
 
 describe('renderReport', () => {
   const html = renderReport(dominoRecord());
@@ -38,7 +42,18 @@ describe('renderReport', () => {
   });
 
   test('draws hosts, nodes and workloads, each chart on the same time axis', () => {
-    expect(chartIds(html)).toEqual(['alerts', 'cluster', 'host-cpu', 'node-memory', 'node-disk', 'node-cpu', 'node-state', 'workload-memory', 'workload-restarts', 'workload-unavailable']);
+    expect(chartIds(html)).toEqual([
+      'alerts',
+      'cluster',
+      'host-cpu',
+      'node-memory',
+      'node-disk',
+      'node-cpu',
+      'node-state',
+      'workload-memory',
+      'workload-restarts',
+      'workload-unavailable',
+    ]);
     for (const id of chartIds(html)) {
       const svg = chart(html, id);
       expect(svg).toContain(`data-x0="${LAYOUT.plotLeft}" data-w="${LAYOUT.plotWidth}"`);
@@ -56,7 +71,9 @@ describe('renderReport', () => {
       const x = Math.round(expectedX(a.t) * 10) / 10;
       for (const id of ids) {
         const svg = chart(html, id);
-        const mark = new RegExp(`<g class="mark alert ${a.phase} sev-${a.severity}" data-a="${i}" data-t="${a.t}"><line class="rule" x1="([\\d.]+)" x2="([\\d.]+)"`).exec(svg);
+        const mark = new RegExp(
+          `<g class="mark alert ${a.phase} sev-${a.severity}" data-a="${i}" data-t="${a.t}"><line class="rule" x1="([\\d.]+)" x2="([\\d.]+)"`,
+        ).exec(svg);
         expect(mark).not.toBeNull();
         expect(Number(mark![1])).toBe(x);
         expect(Number(mark![2])).toBe(x);
@@ -70,7 +87,9 @@ describe('renderReport', () => {
 
   test('marks carry the summary for hover, and colour by severity and phase', () => {
     const svg = chart(html, 'node-memory');
-    expect(svg).toContain(`+8m (08:38 UTC) firing critical · node-pressure · node ip-10-0-1-11: MemoryPressure on node ${NODES[0]}: kubelet has insufficient memory available</title>`);
+    expect(svg).toContain(
+      `+8m (08:38 UTC) firing critical · node-pressure · node ip-10-0-1-11: MemoryPressure on node ${NODES[0]}: kubelet has insufficient memory available</title>`,
+    );
     expect(svg.match(/class="mark alert firing sev-critical"/g)).toHaveLength(3);
     expect(svg.match(/class="mark alert resolved sev-warning"/g)).toHaveLength(1);
   });
@@ -92,7 +111,16 @@ describe('renderReport', () => {
     expect(Number(seg[1]) + Number(seg[2])).toBeCloseTo(expectedX(ONSET + 22 * MINUTE_MS), 0);
     expect(svg.slice(svg.indexOf('data-k="pods-pending'))).toMatch(/<rect class="seg sev-warning open"/);
     const rows = [...html.matchAll(/<tr data-a="(\d+)" class="sev-row-(\w+)"><td class="num">([^<]+)<\/td>/g)].map((m) => [m[2], m[3]]);
-    expect(rows).toEqual([['warning', '−12m'], ['critical', '+2m'], ['critical', '+8m'], ['warning', '+10m'], ['critical', '+14m'], ['warning', '+15m'], ['critical', '+22m'], ['warning', '+25m']]);
+    expect(rows).toEqual([
+      ['warning', '−12m'],
+      ['critical', '+2m'],
+      ['critical', '+8m'],
+      ['warning', '+10m'],
+      ['critical', '+14m'],
+      ['warning', '+15m'],
+      ['critical', '+22m'],
+      ['warning', '+25m'],
+    ]);
   });
 
   test('a resolve with no firing in the record shows as firing since before the run', () => {
@@ -112,7 +140,9 @@ describe('renderReport', () => {
     expect(lastX).toBeCloseTo(expectedX(ONSET), 0);
     const states = chart(html, 'node-state');
     expect([...states.matchAll(/<g class="lane" data-k="([^"]+)">/g)].map((m) => m[1])).toEqual([NODES[0], NODES[1], NODES[2], NODES[3]]);
-    expect(states).toMatch(/class="seg notready"[^>]*><title>ip-10-0-1-11\.eu-west-1\.compute\.internal \(general\) — named by an alert: NotReady \(MemoryPressure, DiskPressure\) · \+14m → \+22m \(8m\)<\/title>/);
+    expect(states).toMatch(
+      /class="seg notready"[^>]*><title>ip-10-0-1-11\.eu-west-1\.compute\.internal \(general\) — named by an alert: NotReady \(MemoryPressure, DiskPressure\) · \+14m → \+22m \(8m\)<\/title>/,
+    );
   });
 
   test('workloads: restarts count up from the start of the run, OOM kills are marked, only workloads short of replicas are drawn', () => {
@@ -146,18 +176,63 @@ describe('escaping: every string of the record is text, never markup', () => {
     nodes: r.nodes.map((n, i) => (i === 0 ? { ...n, name: `node"><svg onload=alert(1)>` } : n)),
     workloads: r.workloads.map((w, i) => (i === 2 ? { ...w, name: `shop/Deployment/<i>worker</i>` } : w)),
     happenings: [{ t: ONSET, text: `scale-in ${evil}` }],
-    alerts: DOMINO_ALERTS.map((a) => ({ ...a, rule: `${a.rule}<u>`, summary: `${a.summary} ${evil}`, subject: { ...a.subject, node: `n" onmouseover="x` } })),
+    alerts: DOMINO_ALERTS.map((a) => ({
+      ...a,
+      rule: `${a.rule}<u>`,
+      summary: `${a.summary} ${evil}`,
+      subject: { ...a.subject, node: `n" onmouseover="x` },
+    })),
   };
   const out = renderReport(hostile);
 
   test('only the renderer’s own elements exist', () => {
     const tags = new Set([...out.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1].toLowerCase()));
-    const own = ['html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'span', 'p', 'dl', 'div', 'dt', 'dd', 'svg', 'path', 'circle', 'line', 'ol', 'li', 'main', 'section', 'figure', 'figcaption', 'g', 'text', 'rect', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'footer', 'script'];
+    const own = [
+      'html',
+      'head',
+      'meta',
+      'title',
+      'style',
+      'body',
+      'header',
+      'h1',
+      'h2',
+      'h3',
+      'span',
+      'p',
+      'dl',
+      'div',
+      'dt',
+      'dd',
+      'svg',
+      'path',
+      'circle',
+      'line',
+      'ol',
+      'li',
+      'main',
+      'section',
+      'figure',
+      'figcaption',
+      'g',
+      'text',
+      'rect',
+      'table',
+      'thead',
+      'tbody',
+      'tr',
+      'th',
+      'td',
+      'footer',
+      'script',
+    ];
     expect([...tags].filter((t) => !own.includes(t))).toEqual([]);
     expect(out.match(/<script/g)).toHaveLength(2);
     expect(out.match(/<\/script>/g)).toHaveLength(2);
     expect(out).not.toMatch(/\son\w+="/);
-    expect(out).toContain('evil &lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;');
+    expect(out).toContain(
+      'evil &lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;',
+    );
   });
 
   test('the data the page script reads round-trips the original strings', () => {
@@ -199,7 +274,10 @@ describe('sizes of cluster', () => {
     const long: RunRecord = {
       ...r,
       end: r.start + 24 * 60 * MINUTE_MS,
-      nodes: r.nodes.map((n) => ({ ...n, points: Array.from({ length: 24 * 60 + 1 }, (_, i) => ({ ...n.points[i % n.points.length], t: r.start + i * MINUTE_MS })) })),
+      nodes: r.nodes.map((n) => ({
+        ...n,
+        points: Array.from({ length: 24 * 60 + 1 }, (_, i) => ({ ...n.points[i % n.points.length], t: r.start + i * MINUTE_MS })),
+      })),
     };
     const html = renderReport(long);
     const path = /<path class="line" data-k="[^"]+" d="([^"]+)"/.exec(chart(html, 'node-memory'))![1];
@@ -235,7 +313,11 @@ describe('empty record', () => {
   });
 
   test('a node with points but no values is left out, not drawn as an empty line', () => {
-    const r: RunRecord = { ...empty, end: START + 10 * MINUTE_MS, nodes: [{ name: 'n1', points: [{ t: START, ready: true, pressure: [], pods: 3 }] }] };
+    const r: RunRecord = {
+      ...empty,
+      end: START + 10 * MINUTE_MS,
+      nodes: [{ name: 'n1', points: [{ t: START, ready: true, pressure: [], pods: 3 }] }],
+    };
     const out = renderReport(r);
     expect(chart(out, 'node-memory')).toContain('No node data in this run.');
     expect(chart(out, 'node-state')).toContain('data-k="n1"');

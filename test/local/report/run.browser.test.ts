@@ -11,7 +11,6 @@ import { runScenario, type RunResult } from '../../../local/run';
 import { loadScenario } from '../../../local/scenario/load';
 import { browserTest, openPage, type BrowserPage } from './chromium';
 
-
 // Skipped on a machine without chromium (test/support/global-setup.ts says so once); required under CI.
 const test = browserTest();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-run-report-'));
@@ -45,7 +44,9 @@ test('draws the hosts, nodes and workloads the run stored, with visible lines', 
     svg.dataset.chart,
     [...svg.querySelectorAll('path.line')].filter((p) => p.getTotalLength() > 0 && p.getBoundingClientRect().width > 0).length,
   ]))`);
-  expect(Object.keys(lines)).toEqual(expect.arrayContaining(['alerts', 'cluster', 'host-cpu', 'node-memory', 'node-cpu', 'node-state', 'workload-memory']));
+  expect(Object.keys(lines)).toEqual(
+    expect.arrayContaining(['alerts', 'cluster', 'host-cpu', 'node-memory', 'node-cpu', 'node-state', 'workload-memory']),
+  );
   // Four nodes and their four instances (one leaves at the scale-in, still drawn up to then).
   expect(lines['node-memory']).toBe(run.record.nodes.length);
   expect(lines['host-cpu']).toBe(run.record.hosts.length);

@@ -59,7 +59,7 @@ describe('valueAxis', () => {
   test('bytes step in whole binary units; counts in whole numbers', () => {
     const GiB = 2 ** 30;
     const bytes = valueAxis('bytes', 1.4 * GiB, 0, 100);
-    for (const t of bytes.ticks) expect((t / GiB) * 10 % 1).toBeCloseTo(0);
+    for (const t of bytes.ticks) expect(((t / GiB) * 10) % 1).toBeCloseTo(0);
     expect(bytes.max).toBeGreaterThanOrEqual(1.4 * GiB);
     expect(valueAxis('count', 7, 0, 100).ticks).toEqual([0, 2, 4, 6, 8]);
     expect(valueAxis('count', 0, 0, 100).ticks).toEqual([0, 1]);
@@ -91,7 +91,10 @@ describe('linePath', () => {
   });
 
   test('a step line holds to the end of its last minute, never past the plot', () => {
-    const points = [{ t: T, v: 1 }, { t: T + MINUTE_MS, v: 2 }];
+    const points = [
+      { t: T, v: 1 },
+      { t: T + MINUTE_MS, v: 2 },
+    ];
     expect(linePath(points, x, y, { step: true })).toBe('M0 99H1V98H2');
     expect(linePath(points, x, y, { step: true, xMax: 1.5 })).toBe('M0 99H1V98H1.5');
   });

@@ -11,8 +11,22 @@ const minimal = () => ({
   duration: '30m',
   cluster: {
     name: 'demo',
-    nodeGroups: [{ name: 'general', instanceType: 'm6i.large', size: { min: 1, max: 3, desired: 2 }, node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' } }],
-    workloads: [{ namespace: 'shop', name: 'web', replicas: 2, containers: [{ name: 'web', image: 'web:1', usage: { cpu: '100m', memory: '200Mi' } }] }],
+    nodeGroups: [
+      {
+        name: 'general',
+        instanceType: 'm6i.large',
+        size: { min: 1, max: 3, desired: 2 },
+        node: { cpu: '2', memory: '8Gi', pods: 29, disk: '80Gi' },
+      },
+    ],
+    workloads: [
+      {
+        namespace: 'shop',
+        name: 'web',
+        replicas: 2,
+        containers: [{ name: 'web', image: 'web:1', usage: { cpu: '100m', memory: '200Mi' } }],
+      },
+    ],
   },
   timeline: [{ at: '10m', do: 'scale-in', nodeGroup: 'general', desired: 1 }],
   expect: { fire: [{ rule: 'scale-in-under-pressure', within: '5m' }] },
@@ -67,7 +81,7 @@ test('references between parts are checked: node groups, workloads, containers, 
     'timeline[2].workload: no workload "shop/cart"',
     'timeline[3].container: workload "shop/web" has no container "sidecar"',
     'timeline[4].node: no node group "gpu"',
-    'timeline[5].desired: 0 is outside the group\'s size (1-3)',
+    "timeline[5].desired: 0 is outside the group's size (1-3)",
   ]);
 });
 
@@ -110,7 +124,9 @@ test('unknown rule ids, happenings and expectation fields are errors that name t
   expect(problems(t)).toEqual(['expect: Unrecognized key: "notfire"']);
   const u: any = minimal();
   u.expect = { fire: [], budget: { messages: 3, perRule: { 'pod-evicted': 1 } } };
-  expect(problems(u)).toEqual(['expect.budget.perRule.pod-evicted: unknown rule id "pod-evicted" (rule ids are those of the README\'s alert table)']);
+  expect(problems(u)).toEqual([
+    'expect.budget.perRule.pod-evicted: unknown rule id "pod-evicted" (rule ids are those of the README\'s alert table)',
+  ]);
 });
 
 test('"before" names a happening by its id; ids are unique; the old maxNotifications is the budget', () => {
@@ -131,9 +147,16 @@ test('"before" names a happening by its id; ids are unique; the old maxNotificat
   expect(problems(t)).toEqual(['expect.maxNotifications: give budget.messages only (maxNotifications is its old spelling)']);
 });
 
-test('the new happenings check what they name: replicas by name, node groups, writers, Cluster Autoscaler\'s nodes', () => {
+test("the new happenings check what they name: replicas by name, node groups, writers, Cluster Autoscaler's nodes", () => {
   const s: any = minimal();
-  s.cluster.workloads.push({ namespace: 'shop', name: 'pg', kind: 'StatefulSet', replicas: 2, nodeAffinity: { nodeGroups: ['db'] }, containers: [{ name: 'pg', image: 'postgres:17', usage: { cpu: '100m', memory: '1Gi' } }] });
+  s.cluster.workloads.push({
+    namespace: 'shop',
+    name: 'pg',
+    kind: 'StatefulSet',
+    replicas: 2,
+    nodeAffinity: { nodeGroups: ['db'] },
+    containers: [{ name: 'pg', image: 'postgres:17', usage: { cpu: '100m', memory: '1Gi' } }],
+  });
   s.timeline = [
     { at: '1m', do: 'memory-leak', workload: 'shop/web', rate: '1Mi/m', pods: ['web-0'] },
     { at: '1m', do: 'memory-leak', workload: 'shop/pg', rate: '1Mi/m', pods: ['pg-1', 'pg-2'] },
@@ -142,9 +165,9 @@ test('the new happenings check what they name: replicas by name, node groups, wr
     { at: '1m', do: 'terminate-instance', nodes: ['general/1', 'spot/1'], cause: 'spot-interruption' },
   ];
   expect(problems(s)).toEqual([
-    'timeline[0].pods: only a StatefulSet\'s pods have names known in advance; use replicas for a Deployment',
+    "timeline[0].pods: only a StatefulSet's pods have names known in advance; use replicas for a Deployment",
     'timeline[1].pods[1]: "pg-2" is not a pod of shop/pg (pg-0 to pg-1)',
-    'timeline[2].workload: logs are written by a workload\'s pods: name it',
+    "timeline[2].workload: logs are written by a workload's pods: name it",
     'timeline[3].nodes: Cluster Autoscaler removes the nodes it chose: name them',
     'timeline[4].nodes[1]: no node group "spot"',
     'cluster.workloads[1].nodeAffinity.nodeGroups: no node group "db"',
@@ -164,7 +187,14 @@ test('a silence happening matches by labels; "quiet during" names a silence happ
     { id: 'grow', at: '12m', do: 'scale-out', nodeGroup: 'general', desired: 2 },
   ];
   s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', quietDuring: 'upgrade' }] };
-  expect(parseScenario(s).timeline[0]).toEqual({ id: 'upgrade', at: '10m', do: 'silence', for: '20m', match: { namespace: 'data', node: 'general/1' }, comment: 'silenced by the scenario' });
+  expect(parseScenario(s).timeline[0]).toEqual({
+    id: 'upgrade',
+    at: '10m',
+    do: 'silence',
+    for: '20m',
+    match: { namespace: 'data', node: 'general/1' },
+    comment: 'silenced by the scenario',
+  });
   s.expect = { fire: [{ rule: 'n1-headroom', within: '0m', quietDuring: 'grow' }] };
   expect(problems(s)).toEqual(['expect.fire[0].quietDuring: no silence happening has the id "grow"']);
   s.timeline[0].match = { team: 'data' };
@@ -179,7 +209,10 @@ test('anti-affinity and topology spread name a hostname or zone topology; maxSke
   const s: any = minimal();
   s.cluster.workloads[0].antiAffinity = ['rack'];
   s.cluster.workloads[0].topologySpread = [{ topology: 'hostname', maxSkew: 0 }];
-  expect(problems(s)).toEqual([expect.stringMatching(/^cluster\.workloads\[0\]\.antiAffinity\[0\]: .*hostname.*zone/), expect.stringMatching(/^cluster\.workloads\[0\]\.topologySpread\[0\]\.maxSkew: /)]);
+  expect(problems(s)).toEqual([
+    expect.stringMatching(/^cluster\.workloads\[0\]\.antiAffinity\[0\]: .*hostname.*zone/),
+    expect.stringMatching(/^cluster\.workloads\[0\]\.topologySpread\[0\]\.maxSkew: /),
+  ]);
 });
 
 test('routes name local mode\'s receivers and catalogue rules; namespaces carry labels; "told to" needs routes', () => {
@@ -190,7 +223,9 @@ test('routes name local mode\'s receivers and catalogue rules; namespaces carry 
   const parsed = parseScenario(s);
   expect(parsed.cluster.namespaces).toEqual([{ name: 'data', labels: { team: 'data' } }]);
   expect(parsed.routes?.routes[0].receivers).toEqual(['webhook']);
-  s.routes = { routes: [{ match: { rule: 'node-notready' }, receivers: ['pagerduty'] }, { receivers: ['slack'] }, { receivers: ['email'] }] };
+  s.routes = {
+    routes: [{ match: { rule: 'node-notready' }, receivers: ['pagerduty'] }, { receivers: ['slack'] }, { receivers: ['email'] }],
+  };
   expect(problems(s)).toEqual([
     'routes.routes[0].receivers[0] "pagerduty" is not a receiver; the receivers are "email", "slack", "webhook"',
     'routes.routes[0].match.rule "node-notready" is not a rule id (see the rule table in docs/alerts.md)',

@@ -6,7 +6,10 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { startFunctionUrl, type FunctionUrl } from '../../../sim/aws/function-url';
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
-const otherAgent = { credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'other-secret' }, roleArn: 'arn:aws:iam::111122223333:role/agents/vigil-agent-staging' };
+const otherAgent = {
+  credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'other-secret' },
+  roleArn: 'arn:aws:iam::111122223333:role/agents/vigil-agent-staging',
+};
 const region = 'eu-west-1';
 let fu: FunctionUrl;
 const seen: LambdaFunctionURLEvent[] = [];
@@ -27,7 +30,15 @@ async function post(body: Buffer, creds = credentials, tamper?: (h: Record<strin
   const url = new URL(fu.url);
   const signer = new SignatureV4({ service: 'lambda', region, credentials: creds, sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign(
-    new HttpRequest({ method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, headers: { host: url.host, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body }),
+    new HttpRequest({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      headers: { host: url.host, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    }),
   );
   const headers = { ...(signed.headers as Record<string, string>) };
   tamper?.(headers);
@@ -41,14 +52,20 @@ test('a correctly signed request reaches the handler as a Function URL event wit
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ ok: true, bytes: body.length });
   const e = seen.at(-1)!;
-  expect(e).toMatchObject({ version: '2.0', isBase64Encoded: true, requestContext: { http: { method: 'POST' }, authorizer: { iam: { accessKey: 'AKIDLOCAL' } } } });
+  expect(e).toMatchObject({
+    version: '2.0',
+    isBase64Encoded: true,
+    requestContext: { http: { method: 'POST' }, authorizer: { iam: { accessKey: 'AKIDLOCAL' } } },
+  });
   expect(e.headers['content-encoding']).toBe('gzip');
   expect(Buffer.from(e.body!, 'base64')).toEqual(body);
 });
 
 test("each principal's requests carry its own role session, as IAM reports the signer (the role's path left out)", async () => {
   expect((await post(Buffer.from('x'), otherAgent.credentials)).status).toBe(200);
-  expect(seen.at(-1)!.requestContext).toMatchObject({ authorizer: { iam: { accessKey: 'AKIDOTHER', userArn: 'arn:aws:sts::111122223333:assumed-role/vigil-agent-staging/local' } } });
+  expect(seen.at(-1)!.requestContext).toMatchObject({
+    authorizer: { iam: { accessKey: 'AKIDOTHER', userArn: 'arn:aws:sts::111122223333:assumed-role/vigil-agent-staging/local' } },
+  });
 });
 
 test('wrong credentials, a changed header or body, or a missing signature are refused with 403', async () => {

@@ -13,7 +13,11 @@ beforeEach(async () => {
 });
 afterEach(() => endpoint.close());
 
-async function post(body: Buffer, headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' }, signed = true): Promise<{ status: number; body: string }> {
+async function post(
+  body: Buffer,
+  headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' },
+  signed = true,
+): Promise<{ status: number; body: string }> {
   const url = new URL(endpoint.url);
   const h = signed ? (await createSigner({ region: 'eu-west-1', credentials: KEYS })(postRequest(url, headers, body))).headers : headers;
   return new Promise((resolve, reject) => {
@@ -37,11 +41,14 @@ describe('the loopback ingest endpoint', () => {
   });
 
   it('answers like a Function URL with AWS_IAM (403) when the request is not signed', async () => {
-    expect((await post(gzipSync(JSON.stringify(batch)), { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' }, false)).status).toBe(403);
+    expect(
+      (await post(gzipSync(JSON.stringify(batch)), { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' }, false))
+        .status,
+    ).toBe(403);
     expect(endpoint.received).toEqual([]);
   });
 
-  it('refuses what is not a gzip\'d batch (400), and a gzip bomb (413)', async () => {
+  it("refuses what is not a gzip'd batch (400), and a gzip bomb (413)", async () => {
     expect((await post(Buffer.from(JSON.stringify(batch)))).status).toBe(400);
     expect((await post(gzipSync(JSON.stringify(batch)), { 'content-type': 'application/json' })).status).toBe(400);
     const invalid = await post(gzipSync(JSON.stringify({ ...batch, cluster: 'no spaces allowed' })));

@@ -18,7 +18,7 @@ test.each<[SimMetric, number, number]>([
   ['diskUsedPct', 35, 50],
   ['networkInBytes', 1, 10_000_000],
   ['ebsWriteOps', 1, 2000],
-])('%s stays within a healthy node\'s range over a day', (metric, min, max) => {
+])("%s stays within a healthy node's range over a day", (metric, min, max) => {
   const v = minutes.map((t) => metricValue(metric, 1, '10.0.0.4', t));
   expect(Math.min(...v)).toBeGreaterThanOrEqual(min);
   expect(Math.max(...v)).toBeLessThanOrEqual(max);

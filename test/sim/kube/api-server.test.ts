@@ -27,15 +27,24 @@ function get(path: string, token = kube.token): Promise<{ status: number; header
 }
 
 /** Watches `path` with client-node's Watch; collects events until `until` says stop (or the stream ends). */
-async function watchUntil(path: string, params: Record<string, string>, until: (events: { type: string; object: { metadata?: { name?: string; resourceVersion?: string }; code?: number } }[]) => boolean) {
+async function watchUntil(
+  path: string,
+  params: Record<string, string>,
+  until: (events: { type: string; object: { metadata?: { name?: string; resourceVersion?: string }; code?: number } }[]) => boolean,
+) {
   const events: { type: string; object: { metadata?: { name?: string; resourceVersion?: string }; code?: number } }[] = [];
   let ctl: AbortController | undefined;
   const ended = new Promise<unknown>((resolve) => {
     void new Watch(kc)
-      .watch(path, params, (type, object) => {
-        events.push({ type, object });
-        if (until(events)) ctl?.abort();
-      }, resolve)
+      .watch(
+        path,
+        params,
+        (type, object) => {
+          events.push({ type, object });
+          if (until(events)) ctl?.abort();
+        },
+        resolve,
+      )
       .then((c) => {
         ctl = c;
         if (until(events)) c.abort();
@@ -47,9 +56,19 @@ async function watchUntil(path: string, params: Record<string, string>, until: (
 beforeEach(async () => {
   sim = new SimCluster({ clock: new ManualClock(T0) });
   for (const n of ['node-a', 'node-b', 'node-c']) {
-    sim.addNode({ name: n, instanceId: 'i-0123456789abcdef0', capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
+    sim.addNode({
+      name: n,
+      instanceId: 'i-0123456789abcdef0',
+      capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 },
+    });
   }
-  sim.addWorkload({ kind: 'Deployment', namespace: 'web', name: 'web', replicas: 7, containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 100 } }] });
+  sim.addWorkload({
+    kind: 'Deployment',
+    namespace: 'web',
+    name: 'web',
+    replicas: 7,
+    containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 100 } }],
+  });
   kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: 50 });
   kc = new KubeConfig();
   kc.loadFromOptions(kube.kubeconfig);
@@ -97,13 +116,19 @@ describe('the loopback API server', () => {
   it('watches from a resourceVersion: the changes since, then live ones and bookmarks', async () => {
     const list = JSON.parse((await get('/api/v1/nodes')).body);
     sim.cordon('node-a');
-    const { events, ended } = await watchUntil('/api/v1/nodes', { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: 'true' }, (ev) => ev.some((e) => e.type === 'BOOKMARK') && ev.filter((e) => e.type === 'MODIFIED').length >= 2);
+    const { events, ended } = await watchUntil(
+      '/api/v1/nodes',
+      { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: 'true' },
+      (ev) => ev.some((e) => e.type === 'BOOKMARK') && ev.filter((e) => e.type === 'MODIFIED').length >= 2,
+    );
     setTimeout(() => sim.setNodeCondition('node-b', 'DiskPressure', 'True'), 20);
     await ended;
     const modified = events.filter((e) => e.type === 'MODIFIED');
     expect(modified.map((e) => e.object.metadata?.name)).toEqual(['node-a', 'node-b']);
     for (const e of modified) validateObject(e.object);
-    expect(Number(events.find((e) => e.type === 'BOOKMARK')?.object.metadata?.resourceVersion)).toBeGreaterThan(Number(list.metadata.resourceVersion));
+    expect(Number(events.find((e) => e.type === 'BOOKMARK')?.object.metadata?.resourceVersion)).toBeGreaterThan(
+      Number(list.metadata.resourceVersion),
+    );
   });
 
   it('answers a watch from a compacted resourceVersion with 410 Gone, as an ERROR event or an HTTP status', async () => {
@@ -145,13 +170,15 @@ describe('the loopback API server', () => {
     expect((await get('/api/v1/nodes')).status).toBe(200);
   });
 
-  it('proxies a node\'s kubelet summary only with nodes/proxy, decoding the path client-node encodes', async () => {
+  it("proxies a node's kubelet summary only with nodes/proxy, decoding the path client-node encodes", async () => {
     const core = kc.makeApiClient(CoreV1Api);
     await expect(core.connectGetNodeProxyWithPath({ name: 'node-a', path: 'stats/summary' })).rejects.toMatchObject({ code: 403 });
     await kube.close();
     kube = await startSimKube({ cluster: sim, permissions: { nodesProxy: true } });
     kc.loadFromOptions(kube.kubeconfig);
-    const summary = (await kc.makeApiClient(CoreV1Api).connectGetNodeProxyWithPath({ name: 'node-a', path: 'stats/summary' })) as unknown as { node: { nodeName: string } };
+    const summary = (await kc
+      .makeApiClient(CoreV1Api)
+      .connectGetNodeProxyWithPath({ name: 'node-a', path: 'stats/summary' })) as unknown as { node: { nodeName: string } };
     expect(summary.node.nodeName).toBe('node-a');
     expect(kube.api.requests.map((r) => r.path)).toContain('/api/v1/nodes/node-a/proxy/stats/summary');
   });

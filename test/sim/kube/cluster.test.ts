@@ -9,7 +9,15 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 function node(name: string, extra: Partial<Parameters<SimCluster['addNode']>[0]> = {}) {
-  return { name, instanceId: `i-0${name.length}abcdef12345678`, zone: 'eu-west-1a', instanceType: 'm6i.large', nodeGroup: 'general', capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 }, ...extra };
+  return {
+    name,
+    instanceId: `i-0${name.length}abcdef12345678`,
+    zone: 'eu-west-1a',
+    instanceType: 'm6i.large',
+    nodeGroup: 'general',
+    capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 },
+    ...extra,
+  };
 }
 
 function everyObjectValid(sim: SimCluster): number {
@@ -25,8 +33,12 @@ function everyObjectValid(sim: SimCluster): number {
 
 describe('SimCluster', () => {
   it('is checked by a validator that does catch schema mistakes', () => {
-    expect(() => validateObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ image: 'nginx' }] } })).toThrow(/name/);
-    expect(() => validateObject({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'x' }, status: { conditions: [{ type: 'Ready' }] } })).toThrow(/status/);
+    expect(() =>
+      validateObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ image: 'nginx' }] } }),
+    ).toThrow(/name/);
+    expect(() =>
+      validateObject({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'x' }, status: { conditions: [{ type: 'Ready' }] } }),
+    ).toThrow(/status/);
   });
 
   it('serves only objects that pass the official schemas, through every kind of change', () => {
@@ -38,17 +50,48 @@ describe('SimCluster', () => {
     const container = pod.containers[0].spec.name;
     clock.advance(60_000);
     sim.setNodeCondition(nodeName, 'MemoryPressure', 'True');
-    sim.setNodeCondition(nodeName, 'KernelDeadlock', 'True', { reason: 'DockerHung', message: 'task docker blocked for more than 120 seconds' });
+    sim.setNodeCondition(nodeName, 'KernelDeadlock', 'True', {
+      reason: 'DockerHung',
+      message: 'task docker blocked for more than 120 seconds',
+    });
     sim.cordon(nodeName);
     sim.oomKill(ref, container);
     sim.crashLoop(ref, container);
     sim.failImagePull(ref, container);
     sim.recover(ref, container);
     sim.setPodPhase(ref, 'Failed', { reason: 'Evicted', message: 'The node was low on resource: memory.' });
-    sim.addWorkload({ kind: 'StatefulSet', namespace: 'data', name: 'postgres', replicas: 2, containers: [{ name: 'postgres', image: 'postgres:16', requests: { cpuMilli: 250, memoryBytes: 512 * MiB }, limits: { cpuMilli: 250, memoryBytes: 512 * MiB } }] });
-    sim.addWorkload({ kind: 'Job', namespace: 'batch', name: 'report-29012345', cronJob: 'report', containers: [{ name: 'report', image: 'report:1' }] });
-    sim.addPod({ namespace: 'web', owner: { kind: 'Deployment', name: 'huge' }, containers: [{ name: 'huge', image: 'huge:1', requests: { cpuMilli: 100, memoryBytes: 512 * GiB } }] });
-    sim.emitEvent({ involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid }, reason: 'Unhealthy', type: 'Warning', message: 'Liveness probe failed' });
+    sim.addWorkload({
+      kind: 'StatefulSet',
+      namespace: 'data',
+      name: 'postgres',
+      replicas: 2,
+      containers: [
+        {
+          name: 'postgres',
+          image: 'postgres:16',
+          requests: { cpuMilli: 250, memoryBytes: 512 * MiB },
+          limits: { cpuMilli: 250, memoryBytes: 512 * MiB },
+        },
+      ],
+    });
+    sim.addWorkload({
+      kind: 'Job',
+      namespace: 'batch',
+      name: 'report-29012345',
+      cronJob: 'report',
+      containers: [{ name: 'report', image: 'report:1' }],
+    });
+    sim.addPod({
+      namespace: 'web',
+      owner: { kind: 'Deployment', name: 'huge' },
+      containers: [{ name: 'huge', image: 'huge:1', requests: { cpuMilli: 100, memoryBytes: 512 * GiB } }],
+    });
+    sim.emitEvent({
+      involvedObject: { kind: 'Pod', name: pod.name, namespace: pod.namespace, uid: pod.uid },
+      reason: 'Unhealthy',
+      type: 'Warning',
+      message: 'Liveness probe failed',
+    });
     expect(everyObjectValid(sim)).toBeGreaterThan(50);
     sim.removeNode(nodeName, { reschedule: true });
     expect(everyObjectValid(sim)).toBeGreaterThan(40);
@@ -73,13 +116,21 @@ describe('SimCluster', () => {
     expect(sim.changesSince('nodes', now - 1)).toBe('gone');
   });
 
-  it('schedules by requests and leaves what does not fit Pending, with the scheduler\'s message and event', () => {
+  it("schedules by requests and leaves what does not fit Pending, with the scheduler's message and event", () => {
     const sim = new SimCluster({ clock: new ManualClock(T0) });
     sim.addNode(node('a'));
     sim.addNode(node('b', { unschedulable: true }));
-    const placed = sim.addPod({ namespace: 'web', owner: { kind: 'Deployment', name: 'web' }, containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 500, memoryBytes: 4 * GiB } }] });
+    const placed = sim.addPod({
+      namespace: 'web',
+      owner: { kind: 'Deployment', name: 'web' },
+      containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 500, memoryBytes: 4 * GiB } }],
+    });
     expect(placed.node).toBe('a');
-    const pending = sim.addPod({ namespace: 'web', owner: { kind: 'Deployment', name: 'web' }, containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 500, memoryBytes: 4 * GiB } }] });
+    const pending = sim.addPod({
+      namespace: 'web',
+      owner: { kind: 'Deployment', name: 'web' },
+      containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 500, memoryBytes: 4 * GiB } }],
+    });
     expect(pending.node).toBeUndefined();
     expect(pending.unschedulable?.message).toBe(
       '0/2 nodes are available: 1 Insufficient memory, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
@@ -95,8 +146,20 @@ describe('SimCluster', () => {
   it('moves the pods of a removed node onto the rest, and the DaemonSet pods go with the node', () => {
     const sim = new SimCluster({ clock: new ManualClock(T0) });
     for (const n of ['a', 'b']) sim.addNode(node(n));
-    sim.addWorkload({ kind: 'DaemonSet', namespace: 'kube-system', name: 'kube-proxy', containers: [{ name: 'kube-proxy', image: 'kube-proxy:1', requests: { cpuMilli: 100, memoryBytes: 64 * MiB } }], hostNetwork: true });
-    sim.addWorkload({ kind: 'Deployment', namespace: 'web', name: 'web', replicas: 4, containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 200, memoryBytes: 2 * GiB } }] });
+    sim.addWorkload({
+      kind: 'DaemonSet',
+      namespace: 'kube-system',
+      name: 'kube-proxy',
+      containers: [{ name: 'kube-proxy', image: 'kube-proxy:1', requests: { cpuMilli: 100, memoryBytes: 64 * MiB } }],
+      hostNetwork: true,
+    });
+    sim.addWorkload({
+      kind: 'Deployment',
+      namespace: 'web',
+      name: 'web',
+      replicas: 4,
+      containers: [{ name: 'web', image: 'web:1', requests: { cpuMilli: 200, memoryBytes: 2 * GiB } }],
+    });
     expect(sim.podsOn('a')).toHaveLength(3);
     sim.addNode(node('c'));
     expect(sim.podsOn('c').map((p) => p.owner?.kind)).toEqual(['DaemonSet']);
@@ -104,14 +167,21 @@ describe('SimCluster', () => {
     expect(replacements).toHaveLength(2);
     expect(replacements.every((p) => p.node === 'c' || p.node === 'b')).toBe(true);
     expect(sim.list('pods').filter((p) => (p.spec as { nodeName?: string }).nodeName === 'a')).toEqual([]);
-    expect((sim.get('daemonsets', 'kube-system/kube-proxy') as { status: { desiredNumberScheduled: number } }).status.desiredNumberScheduled).toBe(2);
+    expect(
+      (sim.get('daemonsets', 'kube-system/kube-proxy') as { status: { desiredNumberScheduled: number } }).status.desiredNumberScheduled,
+    ).toBe(2);
   });
 
-  it('counts CPU into each container\'s cumulative counter over the cluster clock, and restarts it with the container', () => {
+  it("counts CPU into each container's cumulative counter over the cluster clock, and restarts it with the container", () => {
     const clock = new ManualClock(T0);
     const sim = new SimCluster({ clock });
     sim.addNode(node('a'));
-    const p = sim.addPod({ namespace: 'web', node: 'a', containers: [{ name: 'web', image: 'web:1', usage: { cpuMilli: 250 } }], startedAt: T0 });
+    const p = sim.addPod({
+      namespace: 'web',
+      node: 'a',
+      containers: [{ name: 'web', image: 'web:1', usage: { cpuMilli: 250 } }],
+      startedAt: T0,
+    });
     const c = p.containers[0];
     const v0 = c.cpu.valueAt(clock.now());
     clock.advance(60_000);
@@ -135,7 +205,11 @@ describe('SimCluster', () => {
     sim.crashLoop(p, 'web');
     clock.advance(30_000);
     sim.crashLoop(p, 'web');
-    const backoffs = sim.list('events').filter((e) => e.reason === 'BackOff') as { count: number; firstTimestamp: string; lastTimestamp: string }[];
+    const backoffs = sim.list('events').filter((e) => e.reason === 'BackOff') as {
+      count: number;
+      firstTimestamp: string;
+      lastTimestamp: string;
+    }[];
     expect(backoffs).toHaveLength(1);
     expect(backoffs[0]).toMatchObject({ count: 2, firstTimestamp: '2026-11-23T12:00:00Z', lastTimestamp: '2026-11-23T12:00:30Z' });
     clock.advance(2 * 3_600_000);

@@ -37,7 +37,10 @@ export function validateObject(o: unknown, where = ''): void {
   const key = `${obj.apiVersion}/${obj.kind}`;
   const crd = KARPENTER_SCHEMAS[key as keyof typeof KARPENTER_SCHEMAS];
   if (crd) {
-    if (!crd(o)) throw new Error(`${where}${key} ${obj.metadata?.name ?? '?'} is invalid: ${crd.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
+    if (!crd(o))
+      throw new Error(
+        `${where}${key} ${obj.metadata?.name ?? '?'} is invalid: ${crd.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`,
+      );
     return;
   }
   const Model = MODELS[key];

@@ -7,13 +7,25 @@
  */
 import Ajv from 'ajv';
 
-const quantity = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$' }] };
+const quantity = {
+  anyOf: [
+    { type: 'integer' },
+    {
+      type: 'string',
+      pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+    },
+  ],
+};
 const resourceList = { type: 'object', additionalProperties: quantity };
 const labelKey = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(\\/))?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$';
 const nodeClassRef = {
   type: 'object',
   required: ['group', 'kind', 'name'],
-  properties: { group: { type: 'string', pattern: '^[^/]*$', minLength: 1 }, kind: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } },
+  properties: {
+    group: { type: 'string', pattern: '^[^/]*$', minLength: 1 },
+    kind: { type: 'string', minLength: 1 },
+    name: { type: 'string', minLength: 1 },
+  },
 };
 const requirements = {
   type: 'array',
@@ -41,11 +53,19 @@ const conditions = {
       observedGeneration: { type: 'integer', minimum: 0 },
       reason: { type: 'string', maxLength: 1024, pattern: '^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?|)$' },
       status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-      type: { type: 'string', maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' },
+      type: {
+        type: 'string',
+        maxLength: 316,
+        pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      },
     },
   },
 };
-const metadata = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, labels: { type: 'object', additionalProperties: { type: 'string' } } } };
+const metadata = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1 }, labels: { type: 'object', additionalProperties: { type: 'string' } } },
+};
 
 const nodeClaim = {
   type: 'object',
@@ -58,12 +78,28 @@ const nodeClaim = {
       type: 'object',
       required: ['nodeClassRef', 'requirements'],
       additionalProperties: false,
-      properties: { expireAfter: duration, nodeClassRef, requirements, resources: { type: 'object', properties: { requests: resourceList } }, taints: { type: 'array' }, startupTaints: { type: 'array' }, terminationGracePeriod: { type: 'string', pattern: '^([0-9]+(s|m|h))+$' } },
+      properties: {
+        expireAfter: duration,
+        nodeClassRef,
+        requirements,
+        resources: { type: 'object', properties: { requests: resourceList } },
+        taints: { type: 'array' },
+        startupTaints: { type: 'array' },
+        terminationGracePeriod: { type: 'string', pattern: '^([0-9]+(s|m|h))+$' },
+      },
     },
     status: {
       type: 'object',
       additionalProperties: false,
-      properties: { allocatable: resourceList, capacity: resourceList, conditions, imageID: { type: 'string' }, lastPodEventTime: { type: 'string', format: 'date-time' }, nodeName: { type: 'string' }, providerID: { type: 'string' } },
+      properties: {
+        allocatable: resourceList,
+        capacity: resourceList,
+        conditions,
+        imageID: { type: 'string' },
+        lastPodEventTime: { type: 'string', format: 'date-time' },
+        nodeName: { type: 'string' },
+        providerID: { type: 'string' },
+      },
     },
   },
 };
@@ -83,7 +119,20 @@ const nodePool = {
         template: {
           type: 'object',
           required: ['spec'],
-          properties: { metadata: { type: 'object' }, spec: { type: 'object', required: ['nodeClassRef', 'requirements'], properties: { nodeClassRef, requirements, expireAfter: duration, taints: { type: 'array' }, startupTaints: { type: 'array' } } } },
+          properties: {
+            metadata: { type: 'object' },
+            spec: {
+              type: 'object',
+              required: ['nodeClassRef', 'requirements'],
+              properties: {
+                nodeClassRef,
+                requirements,
+                expireAfter: duration,
+                taints: { type: 'array' },
+                startupTaints: { type: 'array' },
+              },
+            },
+          },
         },
         disruption: {
           type: 'object',
@@ -102,7 +151,10 @@ const nodePool = {
                 properties: {
                   nodes: { type: 'string', pattern: '^((100|[0-9]{1,2})%|[0-9]+)$' },
                   reasons: { type: 'array', maxItems: 50, items: { type: 'string', enum: ['Underutilized', 'Empty', 'Drifted'] } },
-                  schedule: { type: 'string', pattern: '^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\\s(.+)\\s(.+)\\s(.+)\\s(.+))$' },
+                  schedule: {
+                    type: 'string',
+                    pattern: '^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\\s(.+)\\s(.+)\\s(.+)\\s(.+))$',
+                  },
                   duration: { type: 'string', pattern: '^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$' },
                 },
               },
@@ -113,7 +165,11 @@ const nodePool = {
         weight: { type: 'integer', minimum: 1, maximum: 100 },
       },
     },
-    status: { type: 'object', additionalProperties: false, properties: { resources: resourceList, nodes: { type: 'integer' }, conditions, nodeClassObservedGeneration: { type: 'integer' } } },
+    status: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { resources: resourceList, nodes: { type: 'integer' }, conditions, nodeClassObservedGeneration: { type: 'integer' } },
+    },
   },
 };
 

@@ -24,31 +24,79 @@ function shape(v: unknown, at = '', out = new Set<string>()): Set<string> {
 
 function cluster(clock = new ManualClock(T0)): SimCluster {
   const sim = new SimCluster({ clock });
-  sim.addNode({ name: 'ip-10-0-1-7.eu-west-1.compute.internal', instanceId: 'i-0aaaabbbbccccdddd', capacity: { cpuMilli: 4000, memoryBytes: 16 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 58 } });
+  sim.addNode({
+    name: 'ip-10-0-1-7.eu-west-1.compute.internal',
+    instanceId: 'i-0aaaabbbbccccdddd',
+    capacity: { cpuMilli: 4000, memoryBytes: 16 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 58 },
+  });
   const node = 'ip-10-0-1-7.eu-west-1.compute.internal';
-  sim.addPod({ namespace: 'kube-system', owner: { kind: 'DaemonSet', name: 'kube-proxy' }, node, hostNetwork: true, containers: [{ name: 'kube-proxy', image: 'kube-proxy:1', requests: { cpuMilli: 100 }, usage: { cpuMilli: 5, memoryWorkingSetBytes: 30 * MiB } }] });
-  sim.addPod({ namespace: 'monitoring', owner: { kind: 'Deployment', name: 'grafana' }, node, containers: [
-    { name: 'grafana', image: 'grafana:11', requests: { cpuMilli: 100, memoryBytes: 256 * MiB }, limits: { memoryBytes: 512 * MiB }, usage: { cpuMilli: 40, memoryWorkingSetBytes: 180 * MiB } },
-    { name: 'sidecar', image: 'k8s-sidecar:1', usage: { cpuMilli: 1, memoryWorkingSetBytes: 60 * MiB } },
-  ] });
-  sim.addPod({ namespace: 'data', owner: { kind: 'StatefulSet', name: 'postgres' }, node, containers: [{ name: 'postgres', image: 'postgres:16', requests: { cpuMilli: 250, memoryBytes: GiB }, limits: { memoryBytes: GiB }, usage: { cpuMilli: 0, memoryWorkingSetBytes: 0 } }] });
+  sim.addPod({
+    namespace: 'kube-system',
+    owner: { kind: 'DaemonSet', name: 'kube-proxy' },
+    node,
+    hostNetwork: true,
+    containers: [
+      { name: 'kube-proxy', image: 'kube-proxy:1', requests: { cpuMilli: 100 }, usage: { cpuMilli: 5, memoryWorkingSetBytes: 30 * MiB } },
+    ],
+  });
+  sim.addPod({
+    namespace: 'monitoring',
+    owner: { kind: 'Deployment', name: 'grafana' },
+    node,
+    containers: [
+      {
+        name: 'grafana',
+        image: 'grafana:11',
+        requests: { cpuMilli: 100, memoryBytes: 256 * MiB },
+        limits: { memoryBytes: 512 * MiB },
+        usage: { cpuMilli: 40, memoryWorkingSetBytes: 180 * MiB },
+      },
+      { name: 'sidecar', image: 'k8s-sidecar:1', usage: { cpuMilli: 1, memoryWorkingSetBytes: 60 * MiB } },
+    ],
+  });
+  sim.addPod({
+    namespace: 'data',
+    owner: { kind: 'StatefulSet', name: 'postgres' },
+    node,
+    containers: [
+      {
+        name: 'postgres',
+        image: 'postgres:16',
+        requests: { cpuMilli: 250, memoryBytes: GiB },
+        limits: { memoryBytes: GiB },
+        usage: { cpuMilli: 0, memoryWorkingSetBytes: 0 },
+      },
+    ],
+  });
   return sim;
 }
 
 function fetchSummary(port: number, node: string, token = TOKEN, ca: string = loopbackTls.ca()): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     https
-      .get({ host: '127.0.0.1', port, path: '/stats/summary', agent: false, ca, headers: { Authorization: `Bearer ${token}` }, checkServerIdentity: () => undefined, servername: node }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
+      .get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/stats/summary',
+          agent: false,
+          ca,
+          headers: { Authorization: `Bearer ${token}` },
+          checkServerIdentity: () => undefined,
+          servername: node,
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      )
       .on('error', reject);
   });
 }
 
 describe('the simulated kubelet summary', () => {
-  it('has, field by field, the shape of a 1.35 kubelet\'s /stats/summary', () => {
+  it("has, field by field, the shape of a 1.35 kubelet's /stats/summary", () => {
     const sim = cluster();
     const real = shape(JSON.parse(fixture));
     const ours = shape(summaryOf(sim, 'ip-10-0-1-7.eu-west-1.compute.internal'));
@@ -60,11 +108,18 @@ describe('the simulated kubelet summary', () => {
     expect([...real].filter((p) => !ours.has(p))).toEqual([]);
   });
 
-  it('stamps each container\'s stats with its own time, and reports a static pod under its config hash with a mirror pod in the API', () => {
+  it("stamps each container's stats with its own time, and reports a static pod under its config hash with a mirror pod in the API", () => {
     const clock = new ManualClock(T0);
     const sim = cluster(clock);
     const node = 'ip-10-0-1-7.eu-west-1.compute.internal';
-    sim.addPod({ namespace: 'kube-system', name: `etcd-${node}`, owner: { kind: 'Node', name: node }, node, hostNetwork: true, containers: [{ name: 'etcd', image: 'etcd:3.5', usage: { cpuMilli: 30, memoryWorkingSetBytes: 80 * MiB } }] });
+    sim.addPod({
+      namespace: 'kube-system',
+      name: `etcd-${node}`,
+      owner: { kind: 'Node', name: node },
+      node,
+      hostNetwork: true,
+      containers: [{ name: 'etcd', image: 'etcd:3.5', usage: { cpuMilli: 30, memoryWorkingSetBytes: 80 * MiB } }],
+    });
     type C = { name: string; cpu: { time: string; usageCoreNanoSeconds: number } };
     type S = { node: { cpu: { time: string } }; pods: { podRef: { name: string; uid: string }; containers: C[] }[] };
     clock.advance(60_000);
@@ -79,13 +134,18 @@ describe('the simulated kubelet summary', () => {
     const [ca, cb] = [etcd(a).containers[0], etcd(b).containers[0]];
     expect(Date.parse(cb.cpu.time) - Date.parse(ca.cpu.time)).toBe(60_000);
     expect(cb.cpu.usageCoreNanoSeconds - ca.cpu.usageCoreNanoSeconds).toBe(30 * 1e3 * 60_000);
-    const mirror = (sim.list('pods') as { metadata: { name: string; uid: string; annotations?: Record<string, string> } }[]).find((p) => p.metadata.name.startsWith('etcd-'))!;
+    const mirror = (sim.list('pods') as { metadata: { name: string; uid: string; annotations?: Record<string, string> } }[]).find((p) =>
+      p.metadata.name.startsWith('etcd-'),
+    )!;
     expect(etcd(b).podRef.uid).toMatch(/^[0-9a-f]{32}$/);
     expect(etcd(b).podRef.uid).not.toBe(mirror.metadata.uid);
-    expect(mirror.metadata.annotations).toMatchObject({ 'kubernetes.io/config.mirror': etcd(b).podRef.uid, 'kubernetes.io/config.source': 'file' });
+    expect(mirror.metadata.annotations).toMatchObject({
+      'kubernetes.io/config.mirror': etcd(b).podRef.uid,
+      'kubernetes.io/config.source': 'file',
+    });
   });
 
-  it('is served with the kubelet\'s one-space indent', () => {
+  it("is served with the kubelet's one-space indent", () => {
     const body = summaryBody(cluster(), 'ip-10-0-1-7.eu-west-1.compute.internal') as string;
     expect(body.startsWith('{\n "node": {\n  "nodeName": "ip-10-0-1-7.eu-west-1.compute.internal"')).toBe(true);
     expect(fixture.startsWith('{\n "node": {\n  "nodeName"')).toBe(true);
@@ -95,7 +155,14 @@ describe('the simulated kubelet summary', () => {
     const clock = new ManualClock(T0);
     const sim = cluster(clock);
     const node = 'ip-10-0-1-7.eu-west-1.compute.internal';
-    type S = { node: { cpu: { usageCoreNanoSeconds: number; time: string }; memory: { workingSetBytes: number; availableBytes: number } }; pods: { podRef: { name: string }; network: { name: string; interfaces: unknown[] }; containers: { name: string; memory: { availableBytes?: number } }[] }[] };
+    type S = {
+      node: { cpu: { usageCoreNanoSeconds: number; time: string }; memory: { workingSetBytes: number; availableBytes: number } };
+      pods: {
+        podRef: { name: string };
+        network: { name: string; interfaces: unknown[] };
+        containers: { name: string; memory: { availableBytes?: number } }[];
+      }[];
+    };
     const a = summaryOf(sim, node) as S;
     expect(a.node.memory.workingSetBytes).toBe(600 * MiB + 270 * MiB);
     expect(a.node.memory.availableBytes).toBe(16 * GiB - 870 * MiB);
@@ -167,7 +234,10 @@ describe('the loopback kubelets', () => {
   });
 
   it('start for nodes added later and stop for nodes removed', async () => {
-    sim.addNode({ name: 'ip-10-0-1-8.eu-west-1.compute.internal', capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 } });
+    sim.addNode({
+      name: 'ip-10-0-1-8.eu-west-1.compute.internal',
+      capacity: { cpuMilli: 2000, memoryBytes: 8 * GiB, ephemeralStorageBytes: 80 * GiB, pods: 29 },
+    });
     await kubelets.ready();
     const port = kubelets.portOf('ip-10-0-1-8.eu-west-1.compute.internal') as number;
     expect((await fetchSummary(port, 'ip-10-0-1-8.eu-west-1.compute.internal')).status).toBe(200);

@@ -21,8 +21,19 @@ test('answers like Slack: ok, invalid_payload, invalid_blocks, and scripted stat
 });
 
 test('blockKitProblems names every limit broken', () => {
-  const section = (text: string, fields = 0) => ({ type: 'section', text: { type: 'mrkdwn', text }, ...(fields ? { fields: Array.from({ length: fields }, () => ({ type: 'mrkdwn', text: 'f'.repeat(2001) })) } : {}) });
-  expect(blockKitProblems({ blocks: [section('a'.repeat(3001), 11), { type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })) }] })).toEqual([
+  const section = (text: string, fields = 0) => ({
+    type: 'section',
+    text: { type: 'mrkdwn', text },
+    ...(fields ? { fields: Array.from({ length: fields }, () => ({ type: 'mrkdwn', text: 'f'.repeat(2001) })) } : {}),
+  });
+  expect(
+    blockKitProblems({
+      blocks: [
+        section('a'.repeat(3001), 11),
+        { type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })) },
+      ],
+    }),
+  ).toEqual([
     'blocks[0] section text 3001 chars (max 3000)',
     'blocks[0] 11 fields (max 10)',
     ...Array.from({ length: 11 }, (_, j) => `blocks[0].fields[${j}] 2001 chars (max 2000)`),

@@ -18,7 +18,17 @@ test('a misspelt rule id does not compile', () => {
 });
 
 test('a rule whose inhibition names a misspelt rule is not a catalogue rule', () => {
-  const rule = { id: 'x-rule', title: 'X', meaning: 'x', action: 'x', sources: {}, defaults: { severity: 'info' as const, for: '0' }, params: {}, threshold: () => 'x', evaluate: () => [] };
+  const rule = {
+    id: 'x-rule',
+    title: 'X',
+    meaning: 'x',
+    action: 'x',
+    sources: {},
+    defaults: { severity: 'info' as const, for: '0' },
+    params: {},
+    threshold: () => 'x',
+    evaluate: () => [],
+  };
   const good: AnyRule<string> = defineRule({ ...rule, inhibits: [{ target: { rule: 'node-not-ready' }, equal: ['node'] }] });
   // @ts-expect-error the catalogue takes only rules whose inhibitions name rule ids
   const bad: AnyRule<string> = defineRule({ ...rule, inhibits: [{ target: { rule: 'node-not-redy' }, equal: ['node'] }] });

@@ -13,26 +13,48 @@ const t = T0;
 const { dynamo } = useTestStore();
 
 const first = (p: Pod) => p.workload.kind === 'Deployment';
-const mapContainers = (p: Pod, f: (c: Container) => Container): Pod => ({ ...p, containers: p.containers.map((c, i) => (i === 0 ? f(c) : c)) });
+const mapContainers = (p: Pod, f: (c: Container) => Container): Pod => ({
+  ...p,
+  containers: p.containers.map((c, i) => (i === 0 ? f(c) : c)),
+});
 
 /** The app container of node `node` is OOM-killed and restarted, as the kubelet reports it. */
 function oomKill(h: Harness, node: number, at = h.nextTime - 20_000): Pod {
   return h.steady.updatePod(node, first, (p) =>
-    mapContainers(p, (c) => ({ ...c, restarts: c.restarts + 1, startedAt: at + 1000, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: at } })),
+    mapContainers(p, (c) => ({
+      ...c,
+      restarts: c.restarts + 1,
+      startedAt: at + 1000,
+      lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: at },
+    })),
   );
 }
 
 describe('containers-without-memory-requests', () => {
-  const short = (s: SteadyCluster, node: number) => s.updateNode(node, (r) => ({ ...r, stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB } }));
+  const short = (s: SteadyCluster, node: number) =>
+    s.updateNode(node, (r) => ({
+      ...r,
+      stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB },
+    }));
 
   test('names only containers large enough to matter: small node agents without requests are left out', () => {
     const s = new SteadyCluster({ nodes: 6 });
     const agent = (p: Pod) => p.workload.kind === 'DaemonSet' && p.workload.name === 'aws-node';
-    s.updatePod(1, agent, (p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, requests: { cpuMilli: 25 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 60 * MiB } })) }));
+    s.updatePod(1, agent, (p) => ({
+      ...p,
+      containers: p.containers.map((c) => ({
+        ...c,
+        requests: { cpuMilli: 25 },
+        limits: {},
+        usage: { ...c.usage, memoryWorkingSetBytes: 60 * MiB },
+      })),
+    }));
     s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB } })));
     short(s, 1);
     expect(run('containers-without-memory-requests', s.context(t))).toEqual([]);
-    s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 900 * MiB } })));
+    s.updatePod(1, first, (p) =>
+      mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 900 * MiB } })),
+    );
     const [f] = run('containers-without-memory-requests', s.context(t));
     expect(f.evidence).toMatchObject({ containersWithoutRequest: 1, theirWorkingSetMiB: 900 });
     expect(f.summary).not.toMatch(/aws-node/);
@@ -40,7 +62,14 @@ describe('containers-without-memory-requests', () => {
 
   test('a node that leaves the cluster takes its alert along: gone, not "resolved"', async () => {
     const h = await harness(dynamo, { nodes: 6 });
-    h.steady.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
+    h.steady.updatePod(1, first, (p) =>
+      mapContainers(p, (c) => ({
+        ...c,
+        requests: { cpuMilli: 100 },
+        limits: {},
+        usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB },
+      })),
+    );
     short(h.steady, 1);
     await h.tick(7);
     expect(h.publisher.of('containers-without-memory-requests').map((c) => c.kind)).toEqual(['firing']);
@@ -49,17 +78,34 @@ describe('containers-without-memory-requests', () => {
     h.steady.reports = h.steady.reports.filter((r) => r.node.name !== gone);
     await h.tick(8);
     expect(h.publisher.of('containers-without-memory-requests').map((c) => c.kind)).toEqual(['firing']);
-    expect((await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter((d) => d.value.rule === 'containers-without-memory-requests')).toEqual([]);
+    expect(
+      (await h.store.listDocuments<AlertDoc>(h.steady.cluster, 'alert')).filter(
+        (d) => d.value.rule === 'containers-without-memory-requests',
+      ),
+    ).toEqual([]);
   });
-
 
   test('on a node short of memory: names the containers without requests or limits, largest first', () => {
     const s = new SteadyCluster({ nodes: 6 });
-    s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, requests: { cpuMilli: 100 }, limits: {}, usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB } })));
+    s.updatePod(1, first, (p) =>
+      mapContainers(p, (c) => ({
+        ...c,
+        requests: { cpuMilli: 100 },
+        limits: {},
+        usage: { ...c.usage, memoryWorkingSetBytes: 3000 * MiB },
+      })),
+    );
     expect(run('containers-without-memory-requests', s.context(t))).toEqual([]);
-    s.updateNode(1, (r) => ({ ...r, stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB } }));
+    s.updateNode(1, (r) => ({
+      ...r,
+      stats: { ...r.stats, memoryWorkingSetBytes: 13.5 * 1024 * MiB, memoryAvailableBytes: 2.5 * 1024 * MiB },
+    }));
     const [f] = run('containers-without-memory-requests', s.context(t));
-    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[1] }, evidence: { containersWithoutRequest: 1, containersWithoutLimit: 1, theirWorkingSetMiB: 3000 } });
+    expect(f).toMatchObject({
+      severity: 'warning',
+      subject: { node: s.nodeNames[1] },
+      evidence: { containersWithoutRequest: 1, containersWithoutLimit: 1, theirWorkingSetMiB: 3000 },
+    });
     expect(f.evidence.largest).toMatch(/3000 MiB \(no request, no limit\)$/);
     // Excluded namespaces do not count.
     expect(run('containers-without-memory-requests', s.context(t), { namespaces: { exclude: [s.appPod(1).namespace] } })).toEqual([]);
@@ -69,10 +115,15 @@ describe('containers-without-memory-requests', () => {
 describe('container-memory-near-limit', () => {
   test('working set at 90% of the limit, per workload container, across pods', () => {
     const s = new SteadyCluster({ nodes: 6 });
-    const p = s.updatePod(2, first, (x) => mapContainers(x, (c) => ({ ...c, limits: { memoryBytes: 512 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 480 * MiB } })));
+    const p = s.updatePod(2, first, (x) =>
+      mapContainers(x, (c) => ({ ...c, limits: { memoryBytes: 512 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 480 * MiB } })),
+    );
     const [f, ...rest] = run('container-memory-near-limit', s.context(t));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ subject: { namespace: p.namespace, workload: `Deployment/${p.workload.name}`, container: p.containers[0].name }, evidence: { usedPct: 93.8, memoryLimitMiB: 512, workingSetMiB: 480, pod: p.name } });
+    expect(f).toMatchObject({
+      subject: { namespace: p.namespace, workload: `Deployment/${p.workload.name}`, container: p.containers[0].name },
+      evidence: { usedPct: 93.8, memoryLimitMiB: 512, workingSetMiB: 480, pod: p.name },
+    });
   });
 
   test('a minute near the limit (a burst) stays silent; 15 minutes of it fire', async () => {
@@ -80,7 +131,19 @@ describe('container-memory-near-limit', () => {
     const steady = h.steady.appPod(2);
     await expectBlipSilentAndForHonoured(h, 'container-memory-near-limit', {
       forMinutes: 15,
-      set: (broken) => h.steady.updatePod(2, (p) => p.uid === steady.uid, (p) => (broken ? mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 512 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 480 * MiB } })) : steady)),
+      set: (broken) =>
+        h.steady.updatePod(
+          2,
+          (p) => p.uid === steady.uid,
+          (p) =>
+            broken
+              ? mapContainers(p, (c) => ({
+                  ...c,
+                  limits: { memoryBytes: 512 * MiB },
+                  usage: { ...c.usage, memoryWorkingSetBytes: 480 * MiB },
+                }))
+              : steady,
+        ),
     });
   });
 });
@@ -92,7 +155,11 @@ describe('the silent leak', () => {
     const pod = oomKill(h, 1);
     await h.tick(1);
     const [oom] = h.publisher.of('container-oom-killed');
-    expect(oom).toMatchObject({ kind: 'firing', subject: { namespace: pod.namespace, workload: `Deployment/${pod.workload.name}`, container: pod.containers[0].name }, evidence: { oomKills: 1, oomKills24h: 1, pod: pod.name } });
+    expect(oom).toMatchObject({
+      kind: 'firing',
+      subject: { namespace: pod.namespace, workload: `Deployment/${pod.workload.name}`, container: pod.containers[0].name },
+      evidence: { oomKills: 1, oomKills24h: 1, pod: pod.name },
+    });
     // Held an hour, then it ends without a "resolved": an OOM kill is an occurrence, not a state.
     await h.tick(64);
     expect(h.publisher.of('container-oom-killed').map((c) => c.kind)).toEqual(['firing']);
@@ -120,7 +187,9 @@ describe('the silent leak', () => {
   });
 
   test('OOM kills while the alert is held extend it without a new message, as its description says', async () => {
-    expect(RULES_BY_ID.get('container-oom-killed')!.meaning).toMatch(/Announced once per container: further kills within an hour of the last one extend it without a new message/);
+    expect(RULES_BY_ID.get('container-oom-killed')!.meaning).toMatch(
+      /Announced once per container: further kills within an hour of the last one extend it without a new message/,
+    );
     const h = await harness(dynamo, { nodes: 3, rules: { 'container-restarts': { enabled: false } } });
     await h.tick(2);
     for (const quiet of [30, 50, 55]) {
@@ -139,17 +208,35 @@ describe('the silent leak', () => {
     const s = new SteadyCluster({ nodes: 6 });
     let ctx = s.context(t);
     for (let i = 1; i <= 3; i++) {
-      s.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, restarts: i, lastTermination: { reason: 'Error', exitCode: 1, finishedAt: t + i * HOUR_MS } })));
+      s.updatePod(1, first, (p) =>
+        mapContainers(p, (c) => ({ ...c, restarts: i, lastTermination: { reason: 'Error', exitCode: 1, finishedAt: t + i * HOUR_MS } })),
+      );
       ctx = s.context(t + i * HOUR_MS + MINUTE_MS, { memory: ctx.memory });
     }
     expect(run('container-restarts', ctx)).toEqual([]);
-    expect(run('container-restarts', ctx, { requireOomKilled: false })[0].evidence).toMatchObject({ restarts: 3, oomKilled: 0, lastReason: 'Error' });
+    expect(run('container-restarts', ctx, { requireOomKilled: false })[0].evidence).toMatchObject({
+      restarts: 3,
+      oomKilled: 0,
+      lastReason: 'Error',
+    });
   });
 
   test('restarts seen for the first time count when they are in the window, all of them for a pod started in it', () => {
     const s = new SteadyCluster({ nodes: 6 });
-    s.updatePod(4, first, (p) => mapContainers({ ...p, createdAt: t - 10 * HOUR_MS }, (c) => ({ ...c, restarts: 4, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - HOUR_MS } })));
-    s.updatePod(5, first, (p) => mapContainers({ ...p, createdAt: t - 30 * HOUR_MS }, (c) => ({ ...c, restarts: 9, lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - 30 * HOUR_MS } })));
+    s.updatePod(4, first, (p) =>
+      mapContainers({ ...p, createdAt: t - 10 * HOUR_MS }, (c) => ({
+        ...c,
+        restarts: 4,
+        lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - HOUR_MS },
+      })),
+    );
+    s.updatePod(5, first, (p) =>
+      mapContainers({ ...p, createdAt: t - 30 * HOUR_MS }, (c) => ({
+        ...c,
+        restarts: 9,
+        lastTermination: { reason: 'OOMKilled', exitCode: 137, finishedAt: t - 30 * HOUR_MS },
+      })),
+    );
     const found = run('container-restarts', s.context(t));
     expect(found.map((f) => f.evidence.restarts)).toEqual([4]);
     // Not a fresh OOM kill: the first evaluation after a deploy does not announce old kills one by one.
@@ -160,13 +247,28 @@ describe('the silent leak', () => {
 describe('container-crash-looping', () => {
   test('CrashLoopBackOff now, or several restarts within minutes (a crash loop alternates with running)', () => {
     const s = new SteadyCluster({ nodes: 6 });
-    s.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, state: 'waiting', waitingReason: 'CrashLoopBackOff', ready: false, restarts: 7, lastTermination: { reason: 'Error', exitCode: 1, finishedAt: t - 30_000 } })));
+    s.updatePod(2, first, (p) =>
+      mapContainers(p, (c) => ({
+        ...c,
+        state: 'waiting',
+        waitingReason: 'CrashLoopBackOff',
+        ready: false,
+        restarts: 7,
+        lastTermination: { reason: 'Error', exitCode: 1, finishedAt: t - 30_000 },
+      })),
+    );
     const [f] = run('container-crash-looping', s.context(t));
     expect(f).toMatchObject({ evidence: { podsInBackOff: 1, lastReason: 'Error', exitCode: 1 } });
     const r = new SteadyCluster({ nodes: 6 });
     let ctx = r.context(t);
     for (let i = 1; i <= 2; i++) {
-      r.updatePod(1, first, (p) => mapContainers(p, (c) => ({ ...c, restarts: i, lastTermination: { reason: 'Error', exitCode: 2, finishedAt: t + i * 2 * MINUTE_MS } })));
+      r.updatePod(1, first, (p) =>
+        mapContainers(p, (c) => ({
+          ...c,
+          restarts: i,
+          lastTermination: { reason: 'Error', exitCode: 2, finishedAt: t + i * 2 * MINUTE_MS },
+        })),
+      );
       ctx = r.context(t + i * 2 * MINUTE_MS + 10_000, { memory: ctx.memory });
     }
     expect(run('container-crash-looping', ctx)[0].evidence).toMatchObject({ podsInBackOff: 0, restartsInWindow: 2, exitCode: 2 });
@@ -176,19 +278,47 @@ describe('container-crash-looping', () => {
 describe('container-waiting', () => {
   test('ImagePullBackOff and CreateContainerConfigError, not ContainerCreating', () => {
     const s = new SteadyCluster({ nodes: 6 });
-    s.updatePod(1, first, (p) => mapContainers({ ...p, createdAt: t - 20 * MINUTE_MS }, (c) => ({ ...c, state: 'waiting', waitingReason: 'ImagePullBackOff', ready: false, startedAt: undefined, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0' })));
+    s.updatePod(1, first, (p) =>
+      mapContainers({ ...p, createdAt: t - 20 * MINUTE_MS }, (c) => ({
+        ...c,
+        state: 'waiting',
+        waitingReason: 'ImagePullBackOff',
+        ready: false,
+        startedAt: undefined,
+        image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0',
+      })),
+    );
     s.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, state: 'waiting', waitingReason: 'ContainerCreating', ready: false })));
     const [f, ...rest] = run('container-waiting', s.context(t));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ evidence: { reason: 'ImagePullBackOff', pods: 1, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0' }, since: t - 20 * MINUTE_MS });
+    expect(f).toMatchObject({
+      evidence: { reason: 'ImagePullBackOff', pods: 1, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.99.0' },
+      since: t - 20 * MINUTE_MS,
+    });
   });
 });
 
-describe('an OOM kill is told by its cause: the container\'s limit, or its node out of memory', () => {
-  const limited = (h: Harness) => h.steady.updatePod(2, first, (p) => mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 700 * MiB } })));
+describe("an OOM kill is told by its cause: the container's limit, or its node out of memory", () => {
+  const limited = (h: Harness) =>
+    h.steady.updatePod(2, first, (p) =>
+      mapContainers(p, (c) => ({ ...c, limits: { memoryBytes: 2048 * MiB }, usage: { ...c.usage, memoryWorkingSetBytes: 700 * MiB } })),
+    );
   const systemOom = (h: Harness, at: number) => {
     const node = h.steady.nodeNames[2];
-    h.steady.events = [{ objectUid: node, objectKind: 'Node', objectName: node, reason: 'SystemOOM', type: 'Warning', message: 'System OOM encountered, victim process: java, pid: 48213', count: 1, firstSeen: at, lastSeen: at, node }];
+    h.steady.events = [
+      {
+        objectUid: node,
+        objectKind: 'Node',
+        objectName: node,
+        reason: 'SystemOOM',
+        type: 'Warning',
+        message: 'System OOM encountered, victim process: java, pid: 48213',
+        count: 1,
+        firstSeen: at,
+        lastSeen: at,
+        node,
+      },
+    ];
   };
 
   test('killed at its own limit: a leak or a low limit', async () => {

@@ -17,7 +17,11 @@ describe('host-status-check-failed', () => {
     const found = run('host-status-check-failed', s.context(t));
     expect(found.map((f) => `${f.subject.instanceId === a ? 'a' : 'b'}:${f.severity}`).sort()).toEqual(['a:warning', 'b:critical']);
     const fa = found.find((f) => f.subject.instanceId === a)!;
-    expect(fa).toMatchObject({ subject: { autoScalingGroup: expect.stringMatching(/^eks-/), nodeGroup: 'general' }, nodes: [s.nodeNames[1]], evidence: { node: s.nodeNames[1], statusCheckFailedInstance: 1 } });
+    expect(fa).toMatchObject({
+      subject: { autoScalingGroup: expect.stringMatching(/^eks-/), nodeGroup: 'general' },
+      nodes: [s.nodeNames[1]],
+      evidence: { node: s.nodeNames[1], statusCheckFailedInstance: 1 },
+    });
   });
 
   test('host metrics not read this evaluation, or not yet arrived: held, not resolved; a terminated instance resolves', () => {
@@ -70,11 +74,18 @@ describe('through the store', () => {
   });
 
   describe('one story per instance: its node not Ready and its EC2 status checks', () => {
-    const unreachable = (at: number) => ({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: at }) as const;
+    const unreachable = (at: number) =>
+      ({
+        type: 'Ready',
+        status: 'Unknown',
+        reason: 'NodeStatusUnknown',
+        message: 'Kubelet stopped posting node status.',
+        since: at,
+      }) as const;
     const ready = (at: number) => ({ type: 'Ready', status: 'True', reason: 'KubeletReady', since: at }) as const;
     const firstMessages = (h: Harness) => h.publisher.changes.filter((c) => c.kind === 'firing').map((c) => c.rule);
 
-    test('the node told first: its instance\'s failed instance check is told in it, a system check as one update, and the story ends once', async () => {
+    test("the node told first: its instance's failed instance check is told in it, a system check as one update, and the story ends once", async () => {
       const h = await harness(dynamo, { nodes: 6 });
       const id = h.steady.report(2).node.instanceId!;
       await h.tick(2);
@@ -88,7 +99,11 @@ describe('through the store', () => {
       h.steady.hostMetrics.delete(id);
       h.steady.setCondition(2, ready(h.nextTime));
       await h.tick(12);
-      expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual(['node-not-ready:firing', 'host-status-check-failed:updated', 'node-not-ready:resolved']);
+      expect(h.publisher.changes.map((c) => `${c.rule}:${c.kind}`)).toEqual([
+        'node-not-ready:firing',
+        'host-status-check-failed:updated',
+        'node-not-ready:resolved',
+      ]);
       expect(h.publisher.of('host-status-check-failed')[0]).toMatchObject({ severity: 'critical', subject: { instanceId: id } });
     });
 
@@ -118,7 +133,7 @@ describe('through the store', () => {
       expect(h.publisher.of('node-not-ready').map((c) => c.kind)).toEqual(['updated']);
     });
 
-    test('host metrics read once per 5-minute period: the node\'s message names its failed check whatever the minute it fires in', async () => {
+    test("host metrics read once per 5-minute period: the node's message names its failed check whatever the minute it fires in", async () => {
       // Only the node's alert, to see its sentence about EC2 alone.
       const h = await harness(dynamo, { nodes: 6, hostPeriodMinutes: 5, rules: { 'host-status-check-failed': { enabled: false } } });
       h.steady.hostMetrics.set(h.steady.report(2).node.instanceId!, { statusCheckFailed: 1, statusCheckFailedInstance: 1 });
@@ -133,7 +148,7 @@ describe('through the store', () => {
       expect(h.publisher.of('node-not-ready')[0].evidence).toMatchObject({ ec2StatusChecks: 'instance check failed' });
     });
 
-    test('both starting to fire in the same evaluation: one first message, the node\'s, naming the failed check; another node\'s instance is its own story', async () => {
+    test("both starting to fire in the same evaluation: one first message, the node's, naming the failed check; another node's instance is its own story", async () => {
       // Both `for`s end in the same minute (host figures are read a minute late).
       const h = await harness(dynamo, { nodes: 6, rules: { 'host-status-check-failed': { for: '4m' } } });
       const id = h.steady.report(1).node.instanceId!;
@@ -150,7 +165,7 @@ describe('through the store', () => {
     });
   });
 
-  test('the evaluator reads each instance\'s newest host part by key, minutes after it was written', async () => {
+  test("the evaluator reads each instance's newest host part by key, minutes after it was written", async () => {
     const h = await harness(dynamo, { nodes: 6 });
     const id = h.steady.report(2).node.instanceId!;
     await h.tick(3);
@@ -158,7 +173,12 @@ describe('through the store', () => {
     // The failure is in the host part of this minute; the evaluator reads from the minute before its run.
     const runs = await h.tick(6);
     const [f] = h.publisher.of('host-status-check-failed');
-    expect(f).toMatchObject({ kind: 'firing', severity: 'critical', subject: { instanceId: id }, evidence: { node: h.steady.nodeNames[2] } });
+    expect(f).toMatchObject({
+      kind: 'firing',
+      severity: 'critical',
+      subject: { instanceId: id },
+      evidence: { node: h.steady.nodeNames[2] },
+    });
     expect(runs.findIndex((r) => r.changes.length > 0)).toBe(3);
   });
 });
@@ -173,6 +193,13 @@ test('the last EC2 status checks kept per node not Ready: a new reading replaces
   const s = new SteadyCluster({ nodes: 3 });
   const hosts = new Map(s.hostMinutes(t).map((h) => [h.host.instanceId, h]));
   const [a, b] = [s.report(0).node, s.report(1).node];
-  const kept = keepEc2Checks({ [a.name]: 'system check failed', [b.name]: 'instance check failed', gone: 'pass' }, [{ name: a.name, instanceId: a.instanceId }, { name: b.name, instanceId: 'i-0notread000000000' }], hosts);
+  const kept = keepEc2Checks(
+    { [a.name]: 'system check failed', [b.name]: 'instance check failed', gone: 'pass' },
+    [
+      { name: a.name, instanceId: a.instanceId },
+      { name: b.name, instanceId: 'i-0notread000000000' },
+    ],
+    hosts,
+  );
   expect(kept).toEqual({ [a.name]: 'pass', [b.name]: 'instance check failed' });
 });

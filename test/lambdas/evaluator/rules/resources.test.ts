@@ -21,7 +21,12 @@ function history(s: SteadyCluster, hours: number, change: (step: number) => void
   for (let i = 0; i < steps; i++) {
     change(i);
     const at = t - (steps - i) * TREND_SAMPLE_EVERY_MS;
-    trend = sampleTrend(trend, s.reports.map((r) => ({ minute: at, collectedAt: at, node: r.node, stats: r.stats, pods: r.pods })), at) ?? trend;
+    trend =
+      sampleTrend(
+        trend,
+        s.reports.map((r) => ({ minute: at, collectedAt: at, node: r.node, stats: r.stats, pods: r.pods })),
+        at,
+      ) ?? trend;
   }
   return trend;
 }
@@ -32,7 +37,11 @@ describe('node-memory-low', () => {
     withStats(s, 1, { memoryAvailableBytes: 1.2 * GiB, memoryWorkingSetBytes: 14.8 * GiB });
     const [f, ...rest] = run('node-memory-low', s.context(t));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[1] }, evidence: { memoryAvailableMiB: 1229, memoryAvailablePct: 7.5, evictionThresholdMiB: 100 } });
+    expect(f).toMatchObject({
+      severity: 'warning',
+      subject: { node: s.nodeNames[1] },
+      evidence: { memoryAvailableMiB: 1229, memoryAvailablePct: 7.5, evictionThresholdMiB: 100 },
+    });
     expect(f.summary).toMatch(/top pods: [a-z-]+\/[a-z0-9-]+ [\d.]+ GiB/);
   });
 
@@ -62,10 +71,19 @@ describe('node-memory-low', () => {
   test('every task stalled on memory (PSI full) on a node already tight: warning before the level, with the stall as evidence', () => {
     const s = new SteadyCluster({ nodes: 6 });
     // 20% available: above the 10% level, below the 30% where trends count; no trend yet.
-    withStats(s, 3, { memoryAvailableBytes: 3.2 * GiB, memoryWorkingSetBytes: 12.8 * GiB, psiMemorySomeAvg10: 41.2, psiMemoryFullAvg10: 18.5 });
+    withStats(s, 3, {
+      memoryAvailableBytes: 3.2 * GiB,
+      memoryWorkingSetBytes: 12.8 * GiB,
+      psiMemorySomeAvg10: 41.2,
+      psiMemoryFullAvg10: 18.5,
+    });
     const [f, ...rest] = run('node-memory-low', s.context(t));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[3] }, evidence: { memoryAvailablePct: 20, memoryStallSomePct: 41.2, memoryStallFullPct: 18.5 } });
+    expect(f).toMatchObject({
+      severity: 'warning',
+      subject: { node: s.nodeNames[3] },
+      evidence: { memoryAvailablePct: 20, memoryStallSomePct: 41.2, memoryStallFullPct: 18.5 },
+    });
     expect(f.summary).toMatch(/every task stalled on memory 18\.5% of the last 10 s/);
     // The same stall with plenty of memory is not a memory shortage; a small stall on a tight node is normal reclaim.
     withStats(s, 3, { memoryAvailableBytes: 8 * GiB, memoryWorkingSetBytes: 8 * GiB });
@@ -84,16 +102,28 @@ describe('node-disk-low', () => {
     withStats(s, 1, { fsAvailableBytes: 0.11 * 80 * GiB, imageFsAvailableBytes: 0.11 * 80 * GiB });
     const found = run('node-disk-low', s.context(t));
     // imagefs is the same filesystem here: one alert per node, not two.
-    expect(found.map((f) => `${f.subject.node === s.nodeNames[0] ? 0 : 1}:${f.evidence.signal}:${f.severity}`)).toEqual(['0:nodefs.available:warning', '1:nodefs.available:critical']);
+    expect(found.map((f) => `${f.subject.node === s.nodeNames[0] ? 0 : 1}:${f.evidence.signal}:${f.severity}`)).toEqual([
+      '0:nodefs.available:warning',
+      '1:nodefs.available:critical',
+    ]);
     expect(found[0].evidence).toMatchObject({ freePct: 13, evictionThresholdPct: 10, freeGiB: 10.4, capacityGiB: 80 });
   });
 
   test('a separate image filesystem and inodes are watched with their own thresholds, in one alert for the node naming each', () => {
     const s = new SteadyCluster({ nodes: 6 });
-    withStats(s, 3, { imageFsAvailableBytes: 0.18 * 100 * GiB, imageFsCapacityBytes: 100 * GiB, fsInodesFree: 0.08 * 41_943_040, fsInodes: 41_943_040 });
+    withStats(s, 3, {
+      imageFsAvailableBytes: 0.18 * 100 * GiB,
+      imageFsCapacityBytes: 100 * GiB,
+      fsInodesFree: 0.08 * 41_943_040,
+      fsInodes: 41_943_040,
+    });
     const found = run('node-disk-low', s.context(t));
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[3] }, evidence: { signals: 'imagefs.available, nodefs.inodesFree' } });
+    expect(found[0]).toMatchObject({
+      severity: 'warning',
+      subject: { node: s.nodeNames[3] },
+      evidence: { signals: 'imagefs.available, nodefs.inodesFree' },
+    });
     expect(found[0].subject.detail).toBeUndefined();
     expect(found[0].summary).toMatch(/image filesystem has 18 GiB free .*; node filesystem inodes has/);
   });
@@ -111,24 +141,39 @@ describe('node-disk-low', () => {
     withStats(s, 2, { containerFsAvailableBytes: 0.12 * 200 * GiB, containerFsCapacityBytes: 200 * GiB });
     const [f, ...rest] = run('node-disk-low', s.context(t));
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ severity: 'warning', subject: { node: s.nodeNames[2] }, evidence: { signal: 'containerfs.available', freePct: 12, evictionThresholdPct: 10, freeGiB: 24 } });
+    expect(f).toMatchObject({
+      severity: 'warning',
+      subject: { node: s.nodeNames[2] },
+      evidence: { signal: 'containerfs.available', freePct: 12, evictionThresholdPct: 10, freeGiB: 24 },
+    });
     expect(f.summary).toMatch(/container filesystem has 24 GiB free/);
     // Reported, but the same filesystem as nodefs (as on the 1.35 capture): nodefs.available speaks for it.
-    withStats(s, 2, { fsAvailableBytes: 0.12 * 200 * GiB, fsCapacityBytes: 200 * GiB, imageFsAvailableBytes: 0.12 * 200 * GiB, imageFsCapacityBytes: 200 * GiB });
-    expect(run('node-disk-low', s.context(t)).map((x) => `${x.evidence.signal}:${x.evidence.signals ?? '-'}`)).toEqual(['nodefs.available:-']);
+    withStats(s, 2, {
+      fsAvailableBytes: 0.12 * 200 * GiB,
+      fsCapacityBytes: 200 * GiB,
+      imageFsAvailableBytes: 0.12 * 200 * GiB,
+      imageFsCapacityBytes: 200 * GiB,
+    });
+    expect(run('node-disk-low', s.context(t)).map((x) => `${x.evidence.signal}:${x.evidence.signals ?? '-'}`)).toEqual([
+      'nodefs.available:-',
+    ]);
   });
 
   test('filling up within 24 h at 20% free: warning; within 4 h: critical', () => {
     const s = new SteadyCluster({ nodes: 6 });
     const cap = 80 * GiB;
     // 20% free now, losing 0.5% of the disk an hour: the 10% threshold in 20 h.
-    let trend = history(s, 6, (i) => withStats(s, 4, { fsAvailableBytes: cap * (0.23 - (0.005 * i) / 2), imageFsAvailableBytes: cap * (0.23 - (0.005 * i) / 2) }));
+    let trend = history(s, 6, (i) =>
+      withStats(s, 4, { fsAvailableBytes: cap * (0.23 - (0.005 * i) / 2), imageFsAvailableBytes: cap * (0.23 - (0.005 * i) / 2) }),
+    );
     withStats(s, 4, { fsAvailableBytes: cap * 0.2, imageFsAvailableBytes: cap * 0.2 });
     const [slow] = run('node-disk-low', s.context(t, { trend }));
     expect(slow).toMatchObject({ severity: 'warning', evidence: { signal: 'nodefs.available' } });
     expect(slow.evidence.hoursToEviction).toBeCloseTo(20, 0);
     // A log flood: 3% of the disk an hour.
-    trend = history(s, 2, (i) => withStats(s, 4, { fsAvailableBytes: cap * (0.26 - (0.03 * i) / 2), imageFsAvailableBytes: cap * (0.26 - (0.03 * i) / 2) }));
+    trend = history(s, 2, (i) =>
+      withStats(s, 4, { fsAvailableBytes: cap * (0.26 - (0.03 * i) / 2), imageFsAvailableBytes: cap * (0.26 - (0.03 * i) / 2) }),
+    );
     withStats(s, 4, { fsAvailableBytes: cap * 0.2, imageFsAvailableBytes: cap * 0.2 });
     expect(run('node-disk-low', s.context(t, { trend }))[0].severity).toBe('critical');
   });
@@ -149,7 +194,13 @@ describe('node-pids-low', () => {
     withStats(s, 1, { processes: 31_500, maxPid: 32_768 });
     const found = run('node-pids-low', s.context(t));
     expect(found.map((f) => f.severity)).toEqual(['warning', 'critical']);
-    expect(found[0].evidence).toEqual({ processes: 30_000, maxPid: 32_768, usedPct: 91.6, criticalUsedPct: 95, evictionThresholdFrom: 'default (kubelet /configz not readable)' });
+    expect(found[0].evidence).toEqual({
+      processes: 30_000,
+      maxPid: 32_768,
+      usedPct: 91.6,
+      criticalUsedPct: 95,
+      evictionThresholdFrom: 'default (kubelet /configz not readable)',
+    });
   });
 
   test('silent with normal process counts', () => {
@@ -196,7 +247,7 @@ describe("each kubelet's real eviction thresholds (/configz)", () => {
     expect(f.severity).toBe('critical');
   });
 
-  test('disk: the kubelet\'s nodefs threshold replaces the default 10%', () => {
+  test("disk: the kubelet's nodefs threshold replaces the default 10%", () => {
     const s = new SteadyCluster({ nodes: 6 });
     withStats(s, 0, { fsAvailableBytes: 0.18 * 80 * GiB, imageFsAvailableBytes: 0.18 * 80 * GiB });
     expect(run('node-disk-low', s.context(t))).toEqual([]);
@@ -206,7 +257,10 @@ describe("each kubelet's real eviction thresholds (/configz)", () => {
     // A signal the kubelet sets no threshold for keeps the default, and says so.
     withEviction(s, 0, { hard: { 'memory.available': { quantity: 100 * MiB } } });
     withStats(s, 0, { fsAvailableBytes: 0.13 * 80 * GiB, imageFsAvailableBytes: 0.13 * 80 * GiB });
-    expect(run('node-disk-low', s.context(t))[0].evidence).toMatchObject({ evictionThresholdPct: 10, evictionThresholdFrom: 'default (not in the kubelet configuration)' });
+    expect(run('node-disk-low', s.context(t))[0].evidence).toMatchObject({
+      evictionThresholdPct: 10,
+      evictionThresholdFrom: 'default (not in the kubelet configuration)',
+    });
   });
 
   test('PIDs: a kubelet evicting on pid.available makes its threshold the critical level', () => {

@@ -27,7 +27,13 @@ describe('collector-failing', () => {
     h.steady.groups = h.steady.groups.map((x) => (x === g ? { ...x, desired: x.desired + 1 } : x));
     await h.tick(1);
     expect(h.publisher.of('asg-capacity-shortfall')).toHaveLength(1);
-    h.steady.failures = [{ operation: 'autoscaling:DescribeAutoScalingGroups', message: 'User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: autoscaling:DescribeAutoScalingGroups' }];
+    h.steady.failures = [
+      {
+        operation: 'autoscaling:DescribeAutoScalingGroups',
+        message:
+          'User: arn:aws:sts::123456789012:assumed-role/vigil-collector/x is not authorized to perform: autoscaling:DescribeAutoScalingGroups',
+      },
+    ];
     h.steady.groups = [];
     const runs = await h.tick(4);
     expect(runs[runs.length - 1].blindRules).toEqual(expect.arrayContaining(['asg-capacity-shortfall', 'asg-activity-failed']));
