@@ -29,7 +29,7 @@ import { createInterface } from 'readline';
 import { AGENT_NODE_FLAGS, bundleAgent } from '../agent/build';
 import { startIngestEndpoint } from '../sim/aws/ingest-endpoint';
 import type { BenchFigure, BenchSection } from './report';
-import { startSimKubeProcess, type KubeletReads } from './sim-kube-process';
+import { BENCH_SHARDING, startSimKubeProcess, type KubeletReads } from './sim-kube-process';
 
 interface Size {
   /** What `VIGIL_BENCH_AGENT_NODES` selects it by. */
@@ -45,6 +45,8 @@ interface Size {
    * (half the interval) instead of 30 s, so that a machine others share cannot cut the reads.
    */
   readonly intervalSeconds: 60 | 180;
+  /** Sharded: the agent is one of this many replicas and reads shard 0 (`sim-kube-process.ts`). */
+  readonly shards?: number;
 }
 
 const SIZES: readonly Size[] = [
@@ -52,6 +54,9 @@ const SIZES: readonly Size[] = [
   { name: '200', nodes: 200, podsPerNode: 30, intervalSeconds: 60 },
   // The largest clusters' goal, every kubelet answering: the most the agent reads.
   { name: '1000', nodes: 1000, podsPerNode: 30, budget: { cpuS: 5, rssMiB: 300 }, intervalSeconds: 180 },
+  // One replica of four at that size: its quarter of the kubelets, the whole cluster's watches, and what is
+  // cluster-wide (shard 0's). The goal is per replica.
+  { name: '1000-shard-of-4', nodes: 1000, podsPerNode: 30, shards: 4, budget: { cpuS: 5, rssMiB: 300 }, intervalSeconds: 60 },
   // A cycle still ends within its interval when a third of the kubelets never answer.
   { name: '1000-zone-lost', nodes: 1000, podsPerNode: 30, zoneLost: true, intervalSeconds: 60 },
 ];
@@ -110,6 +115,9 @@ function agentEnv(size: Size, cluster: string, ingestUrl: string, kubeconfig: st
     KUBECONFIG: kubeconfig,
     VIGIL_INTERVAL_SECONDS: String(size.intervalSeconds),
     VIGIL_HEALTH_PORT: '0',
+    ...(size.shards
+      ? { VIGIL_SHARDS: String(size.shards), VIGIL_POD_NAME: BENCH_SHARDING.podName, VIGIL_NAMESPACE: BENCH_SHARDING.namespace }
+      : {}),
   };
 }
 
@@ -143,8 +151,9 @@ async function runCycles(child: ChildProcess, kube: { reads(): Promise<KubeletRe
         return;
       }
       if (o.message === 'probes listening' && o.port) port = o.port;
-      // Only cycles that read the cluster: one before it is listed (on a loaded machine) only sends a heartbeat.
-      if (o.message !== 'cycle' || o.cycle === undefined || o.nodes === undefined) return;
+      // Only cycles that read the cluster: one before it is listed (on a loaded machine), or before a sharded
+      // replica holds its shard, reads no node.
+      if (o.message !== 'cycle' || o.cycle === undefined || !o.nodes) return;
       const line = o as CycleLine;
       void Promise.all([getText(`http://127.0.0.1:${port}/metrics`), kube.reads()]).then(([metrics, reads]) => {
         cycles.push({ line, metrics, reads });
@@ -244,7 +253,7 @@ async function measure(bundle: string, dir: string, size: Size): Promise<BenchSe
     { name: 'agent bundle (esbuild, minified)', value: round(Number(bundleBytes) / 1024, 0), unit: 'KiB' },
   ];
   return {
-    component: `agent: ${size.nodes} nodes / ${kube.pods.toLocaleString('en-US')} pods${size.zoneLost ? ', one zone lost' : ''}`,
+    component: `agent: ${size.nodes} nodes / ${kube.pods.toLocaleString('en-US')} pods${size.zoneLost ? ', one zone lost' : ''}${size.shards ? `, one replica of ${size.shards} (shard 0: ${kube.reachable} nodes)` : ''}`,
     setup: `bundled agent (node ${process.version} ${nodeFlags(size).join(' ')}) in its own process vs, in another process, a loopback API server + ${size.nodes} HTTPS kubelets (synthetic cluster, ${kube.containers.toLocaleString('en-US')} containers, CPU limits on ${kube.cpuLimited} reachable nodes${kube.lost ? `; ${kube.lost} kubelets of one lost zone never answer` : ''}) + loopback SigV4 ingest; ${size.intervalSeconds}-s ticks at the production timeouts, figures from cycle 3; CPU is the agent process's CPU-seconds, not wall time`,
     figures,
     notes: [

@@ -9,6 +9,7 @@
  * node's `/metrics/cadvisor`, as it does on a cluster that sets CPU limits. The reference cluster sets none.
  */
 import { fork, type ChildProcess } from 'child_process';
+import { shardLeaseName, shardOf } from '../agent/shard';
 import { systemClock } from '../model/time';
 import { simClusterFrom } from '../sim/kube/from-synthetic';
 import { startSimKube, type SimKube } from '../sim/kube/env';
@@ -21,7 +22,15 @@ export interface SimKubeProcessOptions {
   readonly podsPerNode: number;
   /** One availability zone in three lost: its kubelets accept connections and never answer. */
   readonly zoneLost?: boolean;
+  /**
+   * The nodes split into this many shards (`VIGIL_SHARDS`): the measured replica gets shard 0 (the one that
+   * also sends what is cluster-wide), the others' leases are held and renewed here as their replicas would.
+   */
+  readonly shards?: number;
 }
+
+/** The measured replica's namespace and the other replicas' name, for a sharded size. */
+export const BENCH_SHARDING = { namespace: 'vigil', podName: 'vigil-agent-bench-0', others: 'vigil-agent-bench-other' } as const;
 
 /** What the cluster holds, told once it is serving. */
 export interface SimKubeInfo {
@@ -29,7 +38,7 @@ export interface SimKubeInfo {
   readonly kubeconfigFile: string;
   readonly pods: number;
   readonly containers: number;
-  /** Kubelets that answer (the nodes outside the lost zone). */
+  /** Kubelets that answer and the measured replica reads (the nodes outside the lost zone, of its shard). */
   readonly reachable: number;
   readonly lost: number;
   /** Reachable nodes running a container with a CPU limit: the agent reads their cAdvisor too. */
@@ -127,7 +136,15 @@ async function serve(opts: SimKubeProcessOptions): Promise<void> {
   const kube = await startSimKube({ cluster: sim, bookmarkIntervalMs: 60_000, kubeletCacheMs: KUBELET_CACHE_MS });
   const lost = new Set(opts.zoneLost ? syn.reports.filter((_, i) => i % 3 === 0).map((r) => r.node.name) : []);
   for (const n of lost) kube.kubelets.setFault(n, { delayMs: 3_600_000 });
-  const reachable = syn.reports.filter((r) => !lost.has(r.node.name));
+  const measured = (node: string) => !opts.shards || shardOf(node, opts.shards) === 0;
+  const reachable = syn.reports.filter((r) => !lost.has(r.node.name) && measured(r.node.name));
+  // The other replicas keep their shards: renewed well within the agent's shortest lease (30 s).
+  const holdOthers = () => {
+    for (let s = 1; s < (opts.shards ?? 1); s++)
+      kube.api.leases.holdAs(BENCH_SHARDING.namespace, shardLeaseName(s), BENCH_SHARDING.others, 30);
+  };
+  holdOthers();
+  const holding = setInterval(holdOthers, 5_000);
   const sumReachable = (m: ReadonlyMap<string, number>) => reachable.reduce((a, r) => a + (m.get(r.node.name) ?? 0), 0);
   const info: SimKubeInfo = {
     cluster: syn.cluster,
@@ -154,6 +171,7 @@ async function serve(opts: SimKubeProcessOptions): Promise<void> {
       return;
     }
     closing = true;
+    clearInterval(holding);
     // The lost zone's answers wait an hour: exit rather than wait for them.
     void warm.then(() => kube.close()).finally(() => process.exit(0));
   });

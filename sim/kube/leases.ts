@@ -5,6 +5,7 @@
  * 409 AlreadyExists. Messages and Status reasons are the real server's.
  */
 import type * as http from 'http';
+import { microTime } from '../../agent/shard';
 
 type Json = Record<string, unknown>;
 
@@ -95,7 +96,21 @@ export class SimLeases {
         };
       }
     }
-    const storedMeta = (stored?.metadata ?? {}) as Json;
+    const next = this.store(namespace, target, meta, (lease.spec ?? {}) as Json);
+    return { status: method === 'POST' ? 201 : 200, body: JSON.stringify(next) };
+  }
+
+  /**
+   * Another replica holding `name` and renewing it now, as its PUT would: for measuring one replica's share
+   * of a sharded cluster (the bench) with the other replicas' leases kept fresh.
+   */
+  holdAs(namespace: string, name: string, holder: string, leaseDurationSeconds: number): void {
+    this.store(namespace, name, {}, { holderIdentity: holder, leaseDurationSeconds, renewTime: microTime(Date.now()) });
+  }
+
+  private store(namespace: string, target: string, meta: Json, spec: Json): Json {
+    const key = `${namespace}/${target}`;
+    const storedMeta = (this.leases.get(key)?.metadata ?? {}) as Json;
     const next = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -107,10 +122,10 @@ export class SimLeases {
         creationTimestamp: storedMeta.creationTimestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         resourceVersion: String(++this.version),
       },
-      spec: lease.spec ?? {},
+      spec,
     };
     this.leases.set(key, next);
-    return { status: method === 'POST' ? 201 : 200, body: JSON.stringify(next) };
+    return next;
   }
 }
 

@@ -71,6 +71,21 @@ describe('shard of a node', () => {
 });
 
 describe('shard leases', () => {
+  it("keep off shards whose leases another replica renews (the bench's other replicas, `SimLeases.holdAs`)", async () => {
+    const replica = agentOf(4)('measured');
+    const name = `agent${prefix}`;
+    const holdOthers = () => {
+      for (const s of [1, 2, 3]) kube.api.leases.holdAs('vigil', `${name}-shard-${s}`, 'elsewhere', LEASE_MS / 1000);
+    };
+    for (let i = 0; i < 6; i++) {
+      holdOthers();
+      expect(await round([replica])).toEqual([[0]]);
+    }
+    // Left unrenewed for a whole lease, they are taken over.
+    for (let i = 0; i < 8; i++) await round([replica]);
+    expect(replica.held()).toEqual([0, 1, 2, 3]);
+  });
+
   it('split the shards between replicas, one each, as valid Lease objects', async () => {
     const replica = agentOf(3);
     const [a, b, c] = ['a', 'b', 'c'].map(replica);
