@@ -7,7 +7,9 @@ import {
   DEFAULT_AGENT_AUTH,
   DEFAULT_NAMESPACE,
   ManifestOptionsError,
+  NODES_PER_REPLICA,
   agentMemory,
+  agentReplicas,
   parseToleration,
   renderManifests,
   type AgentArchitecture,
@@ -42,10 +44,11 @@ Options:
                         that block pods from reaching nodes
   --nodes N             the cluster's node count (about): picks the agent's memory request and limit
                         (default: sized for up to 100 nodes; 1,000 nodes get ${agentMemory(1000).request} / ${agentMemory(1000).limit})
+                        and its replicas, one per ${NODES_PER_REPLICA} nodes (1,000 nodes get ${agentReplicas(1000)})
   --memory-request Q, --memory-limit Q
                         override them, as quantities like 512Mi
-  --replicas N          agent replicas, each reading its share of the nodes (default 1; from 2 up to
-                        ${MAX_SHARDS}, for clusters one replica cannot read within its CPU: see docs/agent.md);
+  --replicas N          agent replicas, each reading its share of the nodes (default: from --nodes, else 1;
+                        up to ${MAX_SHARDS}, for clusters one replica cannot read within its CPU: see docs/agent.md);
                         adds a Role for the replicas' Leases in the agent's namespace
   --namespace NAME      (default ${DEFAULT_NAMESPACE})
   --region REGION       the ingest endpoint's region (default: read from the Function URL)`;

@@ -263,6 +263,17 @@ describe("the agent's manifests with --replicas", () => {
     ]);
   });
 
+  it('are sized by the node count when not given: one replica per 200 nodes, as measured', () => {
+    const replicas = (o: ManifestOptions) => (byKind(agentManifests(o)).Deployment as Deployment).spec.replicas;
+    expect(replicas({ ...OPTIONS, nodes: 200 })).toBe(1);
+    expect(replicas({ ...OPTIONS, nodes: 201 })).toBe(2);
+    expect(replicas({ ...OPTIONS, nodes: 1000 })).toBe(5);
+    expect(replicas({ ...OPTIONS, nodes: 1000, replicas: 1 })).toBe(1);
+    expect(replicas({ ...OPTIONS, nodes: 100_000 })).toBe(32);
+    // Sharded by default: the Role for the Leases comes with it.
+    expect((agentManifests({ ...OPTIONS, nodes: 1000 }) as Obj[]).map((o) => o.kind)).toContain('Role');
+  });
+
   it("run N replicas with a Role that may create Leases and get and update only the shard and standby Leases, in the agent's namespace; valid objects", () => {
     const options = { ...OPTIONS, replicas: 3, namespace: 'monitoring' };
     const objects = loadAll(renderManifests(options)) as Obj[];
