@@ -7,18 +7,19 @@
  * Every list and string has a bound, so one bad agent cannot make ingest spend unbounded memory.
  */
 import { z } from 'zod';
-import type {
-  AgentStatus,
-  Container,
-  ControlPlaneHealth,
-  KubeEvent,
-  KubeNode,
-  NodeStats,
-  Placement,
-  Pod,
-  ScrapeError,
-  WorkloadStatus,
-  NamespaceInfo,
+import {
+  type AgentStatus,
+  type Container,
+  type ControlPlaneHealth,
+  type KubeEvent,
+  type KubeNode,
+  type NamespaceInfo,
+  type NodeStats,
+  type Placement,
+  type Pod,
+  type ScrapeError,
+  WORKLOAD_KINDS,
+  type WorkloadStatus,
 } from './domain';
 import type { KarpenterNodeClaim, KarpenterNodePool, KarpenterState } from './karpenter';
 import type { Resources } from './kube-values';
@@ -68,34 +69,20 @@ const resources: z.ZodType<Resources> = z.object({
   pods: count.optional(),
 });
 
-const workloadKind = z.enum([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-  'ReplicationController',
-  'Node',
-  'Pod',
-  'Other',
-]);
+const workloadKind = z.enum(WORKLOAD_KINDS);
 
 const evictionThresholds = z
   .record(z.string().min(1).max(64), z.object({ quantity: bytes.optional(), pct: z.number().min(0).max(100).optional() }))
   .refine((r) => Object.keys(r).length <= L.maxEvictionSignals, `at most ${L.maxEvictionSignals} eviction signals`);
 
+const providerId = z.string().max(L.maxNameLength * 2);
+const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890');
+
 const kubeNode: z.ZodType<KubeNode> = z.object({
   name,
   uid: name.optional(),
-  providerId: z
-    .string()
-    .max(L.maxNameLength * 2)
-    .optional(),
-  instanceId: z
-    .string()
-    .regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890')
-    .optional(),
+  providerId: providerId.optional(),
+  instanceId: instanceId.optional(),
   instanceType: name.optional(),
   zone: name.optional(),
   capacityType: capacityType.optional(),
@@ -299,14 +286,8 @@ const nodeClaim: z.ZodType<KarpenterNodeClaim> = z.object({
   name,
   nodePool: name.optional(),
   nodeName: name.optional(),
-  providerId: z
-    .string()
-    .max(L.maxNameLength * 2)
-    .optional(),
-  instanceId: z
-    .string()
-    .regex(/^i-[0-9a-f]{8,17}$/, 'expected an EC2 instance id like i-0abc12345def67890')
-    .optional(),
+  providerId: providerId.optional(),
+  instanceId: instanceId.optional(),
   instanceType: name.optional(),
   capacityType: name.optional(),
   createdAt: time.optional(),

@@ -242,17 +242,19 @@ export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
  * The controller a pod belongs to, resolved through its owners (ReplicaSet → Deployment, Job → CronJob).
  * `Pod` = a bare pod, `Node` = a static (mirror) pod.
  */
-export type WorkloadKind =
-  | 'Deployment'
-  | 'StatefulSet'
-  | 'DaemonSet'
-  | 'ReplicaSet'
-  | 'Job'
-  | 'CronJob'
-  | 'ReplicationController'
-  | 'Node'
-  | 'Pod'
-  | 'Other';
+export const WORKLOAD_KINDS = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+  'Node',
+  'Pod',
+  'Other',
+] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /**
  * A workload's identity: stable across pod and container churn (containers live minutes, workloads live

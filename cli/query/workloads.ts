@@ -1,24 +1,11 @@
 /** `vigil query workloads`: every workload's figures and restarts in the window; with `--workload`, one workload's history from the rollups. */
 import { increases } from '../../model/display';
-import type { WorkloadKind, WorkloadMinute, WorkloadRef } from '../../model/domain';
+import { WORKLOAD_KINDS, type WorkloadMinute, type WorkloadRef } from '../../model/domain';
 import { formatBytes, formatDuration } from '../../model/quantity';
 import { MINUTE_MS, type EpochMs } from '../../model/time';
 import { UsageError } from '../command';
 import { cpuText, table, utcCell } from '../table';
 import { bucket, iso, nothingFound, seenHint, stepFor, windowText, type Context, type QueryResult } from './context';
-
-const WORKLOAD_KINDS: readonly WorkloadKind[] = [
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-  'ReplicationController',
-  'Node',
-  'Pod',
-  'Other',
-];
 
 const workloadId = (w: WorkloadRef) => `${w.namespace}/${w.kind}/${w.name}`;
 

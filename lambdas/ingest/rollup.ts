@@ -4,7 +4,7 @@
  */
 import type { AgentBatch } from '../../model/batch';
 import type { Resources } from '../../model/kube-values';
-import type { KubeRollup, NodeSummary, PendingPod, Pod, WorkloadMinute } from '../../model/domain';
+import type { KubeRollup, NodeSummary, PendingPod, Pod, WorkloadMinute, WorkloadRef, WorkloadStatus } from '../../model/domain';
 import { nodeKeyOf } from '../../model/domain';
 import { minuteOf } from '../../model/time';
 
@@ -27,6 +27,23 @@ export function requestedBy(pods: readonly Pod[]): Resources {
     }
   }
   return { cpuMilli, memoryBytes, ephemeralStorageBytes, pods: pods.filter(holdsResources).length };
+}
+
+/** A workload's minute before its pods are counted: its controller's desired and available replicas, if known. */
+function noPods(w: WorkloadRef, status?: Pick<WorkloadStatus, 'desired' | 'available'>): WorkloadMinute {
+  return {
+    namespace: w.namespace,
+    kind: w.kind,
+    name: w.name,
+    pods: 0,
+    readyPods: 0,
+    restarts: 0,
+    oomKilled: 0,
+    cpuMilli: 0,
+    memoryWorkingSetBytes: 0,
+    desired: status?.desired,
+    available: status?.available,
+  };
 }
 
 export function kubeRollupOf(batch: AgentBatch): KubeRollup {
@@ -56,19 +73,7 @@ export function kubeRollupOf(batch: AgentBatch): KubeRollup {
   const workloads = new Map<string, WorkloadMinute>();
   for (const p of allPods) {
     const id = `${p.namespace}/${p.workload.kind}/${p.workload.name}`;
-    const w = workloads.get(id) ?? {
-      namespace: p.namespace,
-      kind: p.workload.kind,
-      name: p.workload.name,
-      pods: 0,
-      readyPods: 0,
-      restarts: 0,
-      oomKilled: 0,
-      cpuMilli: 0,
-      memoryWorkingSetBytes: 0,
-      desired: status.get(id)?.desired,
-      available: status.get(id)?.available,
-    };
+    const w = workloads.get(id) ?? noPods({ ...p.workload, namespace: p.namespace }, status.get(id));
     workloads.set(id, {
       ...w,
       pods: w.pods + 1,
@@ -81,21 +86,7 @@ export function kubeRollupOf(batch: AgentBatch): KubeRollup {
   }
   // Controllers with no pod at all (scaled to zero, or every pod gone) still appear: that absence is news.
   for (const [id, s] of status) {
-    if (!workloads.has(id)) {
-      workloads.set(id, {
-        namespace: s.namespace,
-        kind: s.kind,
-        name: s.name,
-        pods: 0,
-        readyPods: 0,
-        restarts: 0,
-        oomKilled: 0,
-        cpuMilli: 0,
-        memoryWorkingSetBytes: 0,
-        desired: s.desired,
-        available: s.available,
-      });
-    }
+    if (!workloads.has(id)) workloads.set(id, noPods(s, s));
   }
 
   const pendingPods: PendingPod[] = allPods

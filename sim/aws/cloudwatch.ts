@@ -44,15 +44,15 @@ export function metricSeries(src: MetricSource, q: MetricQuery, from: EpochMs, t
       for (let m = t; m < t + stepMs; m += MINUTE_MS) samples.push(valueAt(src, i, metric, m));
     }
     if (!samples.length) continue;
-    const value =
-      q.stat === 'Sum'
-        ? samples.reduce((a, b) => a + b, 0)
-        : q.stat === 'Maximum'
-          ? Math.max(...samples)
-          : samples.reduce((a, b) => a + b, 0) / samples.length;
-    points.push({ t, value });
+    points.push({ t, value: statOf(q.stat, samples) });
   }
   return { id: q.id, points, status: 'Complete' };
+}
+
+/** One period's statistic over its samples, as CloudWatch computes `Sum`, `Maximum` and `Average`. */
+export function statOf(stat: string, samples: readonly number[]): number {
+  const sum = samples.reduce((a, b) => a + b, 0);
+  return stat === 'Sum' ? sum : stat === 'Maximum' ? Math.max(...samples) : sum / samples.length;
 }
 
 function delayMs(src: MetricSource, i: Instance, t: EpochMs, resolution: number): number {

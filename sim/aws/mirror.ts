@@ -21,6 +21,7 @@ import type { ClusterInstance } from '../../lambdas/aws/ec2';
 import type { HostMetrics, KubeNodeMinute } from '../../model/domain';
 import { MINUTE_MS, type EpochMs } from '../../model/time';
 import { simError } from './account';
+import { statOf } from './cloudwatch';
 import { groupAtRest } from '../synthetic';
 
 /** What names and versions of the mirrored side carry. */
@@ -226,13 +227,7 @@ function series(q: MetricQuery, instances: readonly MirroredInstance[], from: Ep
       }
     }
     if (!samples.length) continue;
-    const value =
-      q.stat === 'Sum'
-        ? samples.reduce((a, b) => a + b, 0)
-        : q.stat === 'Maximum'
-          ? Math.max(...samples)
-          : samples.reduce((a, b) => a + b, 0) / samples.length;
-    points.push({ t, value });
+    points.push({ t, value: statOf(q.stat, samples) });
   }
   return { id: q.id, points, status: 'Complete' };
 }
