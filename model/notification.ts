@@ -287,6 +287,19 @@ function bounded(c: AlertChange): AlertChange {
   };
 }
 
+/** The highest severity among what fires; undefined when there are only resolutions. */
+export function topSeverity(changes: readonly Pick<AlertChange, 'kind' | 'severity'>[]): Severity | undefined {
+  return changes
+    .filter((c) => c.kind !== 'resolved')
+    .reduce<Severity | undefined>((a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a), undefined);
+}
+
+/** A notification's `rule`: the rule id when every change is of one rule, else `multiple`. */
+export function oneRule(rules: readonly string[]): string {
+  const distinct = new Set(rules);
+  return distinct.size === 1 ? [...distinct][0] : 'multiple';
+}
+
 /** Builds the notification of one evaluation; `maxDetailed` and `maxFolded` lower than the defaults shrink it further. */
 export function buildNotification(
   cluster: string,
@@ -305,17 +318,12 @@ export function buildNotification(
     byRule.set(c.rule, { ...r, count: r.count + 1 });
   }
   const firing = all.filter((c) => c.kind !== 'resolved');
-  const top = firing.reduce<Severity | undefined>(
-    (a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a),
-    undefined,
-  );
-  const rules = new Set(all.map((c) => c.rule));
   return {
     v: NOTIFICATION_VERSION,
     cluster,
     evaluatedAt,
-    severity: top ?? 'resolved',
-    rule: rules.size === 1 ? [...rules][0] : 'multiple',
+    severity: topSeverity(all) ?? 'resolved',
+    rule: oneRule(all.map((c) => c.rule)),
     changes: detailed,
     omitted: { count: sorted.length - detailed.length, rules: [...byRule.values()].sort((a, b) => b.count - a.count) },
     ...(omitted.length

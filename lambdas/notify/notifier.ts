@@ -9,9 +9,8 @@
  */
 import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import type { Logger } from '../../common/log';
-import { DELIVERIES, receivesAll, type Delivery } from '../../model/notification';
+import { DELIVERIES, type Delivery, type Notification, notificationSchema, receivesAll } from '../../model/notification';
 import { systemClock, type Clock } from '../../model/time';
-import { type Notification, notificationSchema } from '../../model/notification';
 import { SecretUnusableError, secretUnusableEmf, type ReceiverName, type SecretCache } from './secrets';
 import { cloudWatchAlarmSchema, type CloudWatchAlarmMessage } from './cloudwatch-alarm';
 import { receivedPart } from './receives';

@@ -4,10 +4,10 @@
  * subscribed for `["critical", "resolved"]` is handed the warnings too. Each receiver function drops them here,
  * before rendering, so a webhook or chat channel that feeds a pager is not woken by what it did not ask for.
  */
-import type { Severity } from '../../model/domain';
 import {
+  oneRule,
   receivesChange,
-  SEVERITY_RANK,
+  topSeverity,
   type AlertChange,
   type Delivery,
   type FoldedChange,
@@ -31,20 +31,14 @@ export function receivedPart(n: Notification, receives: readonly Delivery[]): No
   for (const f of n.folded ?? []) if (!received(f)) dropped.set(f.rule, (dropped.get(f.rule) ?? 0) + 1);
   const omittedRules = n.omitted.rules.map((r) => ({ ...r, count: r.count - (dropped.get(r.rule) ?? 0) })).filter((r) => r.count > 0);
   const kept = [...changes, ...(folded ?? [])];
-  const firing = kept.filter((c) => c.kind !== 'resolved');
-  const top = firing.reduce<Severity | undefined>(
-    (a, c) => (a === undefined || SEVERITY_RANK[c.severity] > SEVERITY_RANK[a] ? c.severity : a),
-    undefined,
-  );
-  const rules = new Set([...kept.map((c) => c.rule), ...omittedRules.map((r) => r.rule)]);
   const gone = [...n.changes, ...(n.folded ?? [])].filter((c) => !received(c));
   const goneFiring = gone.filter((c) => c.kind !== 'resolved').length;
   return {
     v: n.v,
     cluster: n.cluster,
     evaluatedAt: n.evaluatedAt,
-    severity: top ?? (untold > 0 ? n.severity : 'resolved'),
-    rule: rules.size === 1 ? [...rules][0] : 'multiple',
+    severity: topSeverity(kept) ?? (untold > 0 ? n.severity : 'resolved'),
+    rule: oneRule([...kept.map((c) => c.rule), ...omittedRules.map((r) => r.rule)]),
     changes,
     omitted: {
       count: n.omitted.count - (n.folded?.length ?? 0) + (folded?.length ?? 0),
